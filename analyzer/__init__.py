@@ -1,0 +1,1 @@
+"""The `analyze` application: command line, renderers, statistics."""

@@ -1,0 +1,5 @@
+"""`python -m analyzer` runs the `analyze` command."""
+
+from analyzer.app import main
+
+main()

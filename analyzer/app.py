@@ -1,0 +1,200 @@
+"""`analyze`: read, dissect, filter, print, write — with tshark's exit codes.
+
+Every user-facing failure is one line on stderr and a non-zero exit; packets before
+a broken record are still printed first.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from analyzer.columns import packet_line
+from analyzer.options import UsageError, build_parser, parse_field_opts
+from captures import CaptureError, open_capture, open_writer
+from dissectors import REGISTRY, Session, dissect
+from dissectors.frame import TIME_DELTA_DISP
+from dissectors.packet import Packet
+
+EXIT_OK = 0
+EXIT_USAGE = 1
+EXIT_BAD_FILTER = 2
+
+
+class AnalyzeError(Exception):
+    """A failure reported to the user as `analyze: <message>`."""
+
+    def __init__(self, message: str, code: int = 2, detail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.detail = detail
+
+
+def _decode_as(specs: list[str]) -> dict[tuple[str, int], str]:
+    """`udp.port==6969,tftp` -> {("udp.port", 6969): "tftp"}."""
+    from dissectors.dispatch import BY_NAME, TABLES
+
+    out: dict[tuple[str, int], str] = {}
+    for spec in specs:
+        try:
+            sel, proto = spec.split(",", 1)
+            table, value = sel.split("==", 1)
+            port = int(value, 0)
+        except ValueError:
+            raise AnalyzeError(f'Invalid -d argument "{spec}": expected LAYER==VALUE,PROTOCOL',
+                               EXIT_USAGE) from None
+        if table not in TABLES:
+            raise AnalyzeError(f'Bad -d table name "{table}" in "{spec}"', EXIT_USAGE)
+        if proto not in BY_NAME:
+            raise AnalyzeError(f'Unknown protocol "{proto}" in -d "{spec}"', EXIT_USAGE)
+        out[(table, port)] = proto
+    return out
+
+
+def _compile_filter(text: str, explain: bool, out: TextIO) -> Callable[[Packet], bool]:
+    from filters import FilterError, compile_filter
+
+    try:
+        flt = compile_filter(text)
+    except FilterError as e:
+        raise AnalyzeError(e.message, EXIT_BAD_FILTER, e.caret_lines()) from None
+    if explain:
+        out.write(flt.explain() + "\n")
+    return flt.match
+
+
+def _glossary(kind: str, out: TextIO) -> None:
+    if kind == "protocols":
+        for p in REGISTRY.protocols.values():
+            out.write(f"{p.name}\t{p.short}\t{p.abbrev}\n")
+        return
+    for p in REGISTRY.protocols.values():
+        out.write(f"P\t{p.name}\t{p.abbrev}\n")
+        for f in p.fields:
+            base = f.base.value if f.type.is_integer and f.type.value != "FT_BOOLEAN" else ""
+            if f.type.value == "FT_BOOLEAN":
+                base = str(max(8, ((f.bitmask.bit_length() + 7) // 8) * 8)) if f.bitmask else "0"
+            out.write(f"F\t{f.name}\t{f.abbrev}\t{f.type.value}\t{p.abbrev}\t{base}\t"
+                      f"0x{f.bitmask:x}\t{f.blurb}\n")
+
+
+def run(argv: list[str], out: TextIO, err: TextIO) -> int:
+    try:
+        return _run(argv, out, err)
+    except UsageError as e:
+        err.write(f"analyze: {e}\n")
+        return EXIT_USAGE
+    except AnalyzeError as e:
+        err.write(f"analyze: {e.message}\n")
+        if e.detail:
+            err.write(e.detail + "\n")
+        return e.code
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
+    opts = build_parser().parse_args(argv)
+    if opts.glossary:
+        _glossary(opts.glossary, out)
+        return EXIT_OK
+    if opts.check_filter is not None:
+        _compile_filter(opts.check_filter, opts.explain, out)
+        return EXIT_OK
+    path = opts.read_file or opts.file
+    if opts.read_file and opts.file:
+        raise UsageError("give the capture file once: either -r FILE or FILE")
+    if not path:
+        raise UsageError("no capture file given (analyze FILE or analyze -r FILE)")
+    match = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
+    fopts = parse_field_opts(opts.field_opts)
+    fields_printer = None
+    if opts.output == "fields":
+        from analyzer.fields_output import FieldsPrinter
+
+        if not opts.fields:
+            raise UsageError('-T fields was specified, but no fields were specified with "-e"')
+        bad = [f for f in opts.fields if f not in REGISTRY]
+        if bad:
+            raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
+        fields_printer = FieldsPrinter(opts.fields, fopts)
+    elif opts.fields:
+        raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
+    decode_as = _decode_as(opts.decode_as)
+    try:
+        return _process(opts, path, match, fields_printer, decode_as, out)
+    except CaptureError as e:
+        out.flush()
+        raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
+
+
+def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO) -> int:  # noqa: ANN001
+    from analyzer.render import Renderer
+
+    reader = open_capture(path)
+    try:
+        session = Session(two_pass=opts.two_pass, decode_as=decode_as)
+        if opts.two_pass:
+            for n, frame in enumerate(reader, 1):
+                dissect(frame, session)
+                if opts.count and n >= opts.count:
+                    break
+            session.start_second_pass()
+            reader2 = reader.reopen()
+            reader.close()
+            reader = reader2
+        writer = None
+        if opts.write:
+            writer = open_writer(opts.write, opts.write_format,
+                                 interfaces=getattr(reader, "interfaces", None))
+        renderer = Renderer(opts, fields_printer, out)
+        if fields_printer and fields_printer.header:
+            out.write(fields_printer.header_line() + "\n")
+        prev_disp: int | None = None
+        try:
+            for n, frame in enumerate(reader, 1):
+                pkt = dissect(frame, session)
+                if match is not None and not match(pkt):
+                    if opts.count and n >= opts.count:
+                        break
+                    continue
+                ts = frame.ts_ns
+                pkt.delta_disp_ns = 0 if prev_disp is None else ts - prev_disp
+                prev_disp = ts
+                for item in pkt.index.get(TIME_DELTA_DISP.abbrev, ()):
+                    item.value = pkt.delta_disp_ns
+                if writer is not None:
+                    writer.write(frame)
+                if not opts.quiet:
+                    renderer.packet(pkt)
+                if opts.count and n >= opts.count:
+                    break
+        finally:
+            renderer.close()
+            if writer is not None:
+                writer.close()
+            out.flush()
+    finally:
+        reader.close()
+    return EXIT_OK
+
+
+def main() -> None:
+    code = run(sys.argv[1:], sys.stdout, sys.stderr)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    raise SystemExit(code)
+
+
+__all__ = ["run", "main", "packet_line"]

@@ -1,0 +1,79 @@
+"""Command-line options of `analyze`: tshark's flags plus friendly long forms."""
+
+from __future__ import annotations
+
+import argparse
+
+from analyzer.columns import TIME_FORMATS
+
+
+class UsageError(Exception):
+    """A bad command line: reported as one line, exit status 1 like tshark."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="analyze",
+        description="Dissect, filter and print packets from a capture file or interface, "
+                    "with Wireshark's field names and display filter language.",
+    )
+    p.add_argument("file", nargs="?", help="capture file to read (same as -r)")
+    p.add_argument("-r", "--read-file", dest="read_file", metavar="FILE",
+                   help="read packets from FILE (pcap, pcapng, gzip-compressed; - = stdin)")
+    p.add_argument("-Y", "--display-filter", "--filter", dest="filter", metavar="FILTER",
+                   help="Wireshark display filter: show only matching packets")
+    p.add_argument("-c", dest="count", type=int, metavar="N",
+                   help="stop after N packets (matching ones when a filter is given)")
+    p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
+    p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
+    p.add_argument("-T", dest="output", choices=("text", "fields", "json"), default="text",
+                   help="output format")
+    p.add_argument("-e", dest="fields", action="append", default=[], metavar="FIELD",
+                   help="field to print with -T fields (repeatable)")
+    p.add_argument("-E", dest="field_opts", action="append", default=[], metavar="OPT=VAL",
+                   help="-T fields options: header=y|n, separator=/t|/s|C, occurrence=f|l|a, "
+                        "aggregator=,|/s|C, quote=d|s|n")
+    p.add_argument("-t", dest="time_format", choices=TIME_FORMATS, default="r",
+                   help="time column format (r=relative, a=absolute, ad=absolute with date, "
+                        "d=delta, dd=delta displayed, e=epoch, u/ud=UTC)")
+    p.add_argument("-n", dest="no_resolve", action="store_true",
+                   help="no name resolution (always the case in labshark; accepted for tshark "
+                        "compatibility)")
+    p.add_argument("-N", dest="resolve", metavar="FLAGS", help="accepted and ignored")
+    p.add_argument("-w", dest="write", metavar="OUT", help="write the packets shown to OUT")
+    p.add_argument("-F", dest="write_format", choices=("pcap", "pcapng"), default="pcapng",
+                   help="file format for -w (default pcapng, like tshark)")
+    p.add_argument("-q", dest="quiet", action="store_true", help="do not print packets")
+    p.add_argument("-G", dest="glossary", nargs="?", const="fields",
+                   choices=("fields", "protocols"), help="list the fields or protocols")
+    p.add_argument("-2", dest="two_pass", action="store_true",
+                   help="two passes: fills in what needs later packets (e.g. ICMP reply in N)")
+    p.add_argument("-d", dest="decode_as", action="append", default=[],
+                   metavar="LAYER==VALUE,PROTO", help="Decode-As, e.g. udp.port==6969,tftp")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the output (auto: only on a terminal, and not with NO_COLOR)")
+    p.add_argument("--check-filter", metavar="FILTER",
+                   help="only check FILTER (exit 0 if valid, 2 if not)")
+    p.add_argument("--explain", action="store_true",
+                   help="with --check-filter or -Y: print the parsed filter")
+    return p
+
+
+def parse_field_opts(opts: list[str]) -> dict[str, str]:
+    """`-E header=y -E separator=,` into a dict with tshark's defaults filled in."""
+    out = {"header": "n", "separator": "\t", "occurrence": "a", "aggregator": ",", "quote": "n"}
+    for o in opts:
+        if "=" not in o:
+            raise UsageError(f'Invalid -E parameter "{o}"')
+        k, v = o.split("=", 1)
+        if k not in out:
+            raise UsageError(f'Invalid -E parameter "{o}"')
+        if k in ("separator", "aggregator"):
+            v = {"/t": "\t", "/s": " "}.get(v, v)
+        out[k] = v
+    return out

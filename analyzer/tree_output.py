@@ -1,0 +1,57 @@
+"""`-V` detail tree and `-x` hex dump, in tshark's plain-text layout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dissectors.format import label
+from dissectors.packet import Item, Packet
+
+
+def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, Item]]:
+    """(depth, text, item) for every visible node, depth-first."""
+    stack: list[tuple[int, list[Item], int]] = [(0, pkt.tree, 0)]
+    while stack:
+        depth, items, i = stack.pop()
+        if i >= len(items):
+            continue
+        stack.append((depth, items, i + 1))
+        item = items[i]
+        if item.hidden:
+            continue
+        text = label(item)
+        if offsets and item.length:
+            text += f"  [{item.offset}:{item.length}]" if item.source == 0 else (
+                f"  [{pkt.sources[item.source][0]} {item.offset}:{item.length}]")
+        yield depth, text, item
+        if item.children:
+            stack.append((depth + 1, item.children, 0))
+
+
+def detail_text(pkt: Packet, offsets: bool = False) -> str:
+    return "\n".join("    " * d + t for d, t, _ in tree_lines(pkt, offsets))
+
+
+def hex_dump(data: bytes | memoryview) -> str:
+    """tshark's `-x` layout: offset, 16 hex bytes in two groups of 8, ASCII."""
+    lines = []
+    b = bytes(data)
+    for off in range(0, len(b), 16):
+        chunk = b[off: off + 16]
+        hexpart = " ".join(f"{c:02x}" for c in chunk[:8])
+        if len(chunk) > 8:
+            hexpart += "  " + " ".join(f"{c:02x}" for c in chunk[8:])
+        asc = "".join(chr(c) if 32 <= c < 127 else "." for c in chunk)
+        lines.append(f"{off:04x}  {hexpart:<49}  {asc}")
+    return "\n".join(lines)
+
+
+def hex_text(pkt: Packet) -> str:
+    """The frame's bytes, then each extra data source (reassembled data) titled."""
+    if len(pkt.sources) == 1:
+        return hex_dump(pkt.sources[0][1])
+    parts = []
+    for name, data in pkt.sources:
+        title = f"Frame ({len(data)} bytes):" if name == "Frame" else f"{name}:"
+        parts.append(title + "\n" + hex_dump(data))
+    return "\n".join(parts)

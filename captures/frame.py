@@ -1,0 +1,25 @@
+"""The unit every reader yields and every writer takes: one captured record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Frame:
+    """One captured packet as it sits in the capture file.
+
+    `data` is a memoryview into the reader's buffer (no copy); keep a Frame only as
+    long as it is needed, readers never hold a list of frames.
+    """
+
+    number: int  # 1-based, in file order
+    ts_ns: int  # absolute time, integer nanoseconds since the epoch
+    ts_digits: int  # the file's time resolution in decimal digits (6 for µs, 9 for ns)
+    caplen: int  # bytes present in `data`
+    origlen: int  # length on the wire
+    linktype: int  # LINKTYPE_* of the interface the frame came from
+    interface_id: int
+    data: memoryview | bytes
+    file_offset: int = 0  # byte offset of the record header in the (decompressed) file
+    comment: str | None = None

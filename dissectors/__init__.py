@@ -1,0 +1,20 @@
+"""Protocol dissectors; importing this package registers every protocol module."""
+
+from __future__ import annotations
+
+import importlib
+
+# Order matters only for heuristic lists (tried in registration order).
+PROTOCOL_MODULES = (
+    "data", "eth", "vlan", "llc", "arp", "sll", "null", "rawip", "ip", "ipv6", "icmp",
+    "icmpv6", "udp", "tcp", "dns", "dhcp", "http", "tftp", "ipmsg",
+)
+
+for _name in PROTOCOL_MODULES:
+    importlib.import_module(f"dissectors.{_name}")
+
+from dissectors.frame import dissect  # noqa: E402
+from dissectors.registry import REGISTRY  # noqa: E402
+from dissectors.session import Session  # noqa: E402
+
+__all__ = ["dissect", "REGISTRY", "Session", "PROTOCOL_MODULES"]

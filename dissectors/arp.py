@@ -1,0 +1,1 @@
+"""Placeholder: the arp dissector is being written."""

@@ -1,0 +1,38 @@
+"""Generic `data`: bytes no dissector claimed."""
+
+from __future__ import annotations
+
+from dissectors.dispatch import register_dissector
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+DATA = protocol("data", "Data", "Data")
+DATA_DATA = DATA.field("data.data", "Data", FT.BYTES)
+DATA_TEXT = DATA.field("data.text", "Text", FT.STRING)
+DATA_LEN = DATA.field("data.len", "Length", FT.INT32, Base.DEC)
+
+
+def add_data_fields(pkt: Packet, tree: Item, data: bytes, off: int, source: int = 0) -> None:
+    pkt.add(tree, DATA_DATA, data, off, len(data), source=source)
+    pkt.add(tree, DATA_LEN, len(data), off, 0, generated=True, source=source)
+
+
+def dissect_data(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    n = tvb.end - tvb.start
+    if n <= 0 and tvb.reported_length <= 0:
+        return
+    data = bytes(tvb.buf[tvb.start: tvb.end])
+    tree = pkt.add_proto(DATA, tvb.start, n, f"Data ({n} bytes)", source=tvb.source)
+    tree.value = data
+    add_data_fields(pkt, tree, data, tvb.start, tvb.source)
+    if tvb.end < tvb.rend:
+        # The snapshot length cut the payload short.
+        from dissectors.packet import BoundsError
+
+        session.current_proto = "data"
+        raise BoundsError()
+
+
+register_dissector("data", dissect_data)

@@ -1,0 +1,1 @@
+"""Placeholder: the dhcp dissector is being written."""

@@ -1,0 +1,76 @@
+"""Declared dispatch: which dissector handles an ethertype, IP protocol or port.
+
+Tables are filled at import time by the protocol modules (`UDP_PORT.register(69,
+dissect_tftp)`), like scapy's bind_layers; lookups never mutate them. Per-capture
+state (conversations, Decode-As) lives in the Session, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dissectors.packet import Packet
+    from dissectors.session import Session
+    from dissectors.tvb import Tvb
+
+# A dissector takes the bytes of its layer, the packet it adds to, and the session.
+# It returns False when the payload is not for it (heuristics), anything else = taken.
+Dissector = Callable[["Tvb", "Packet", "Session"], "bool | None"]
+
+
+class DissectorTable:
+    """A named lookup from a key (port, ethertype, ...) to a protocol's dissector."""
+
+    def __init__(self, name: str, ui_name: str) -> None:
+        self.name = name
+        self.ui_name = ui_name
+        self.entries: dict[Hashable, Dissector] = {}
+        self.by_proto: dict[str, Dissector] = {}  # protocol abbrev -> dissector, for -d
+
+    def register(self, key: Hashable, fn: Dissector, proto: str) -> None:
+        self.entries[key] = fn
+        self.by_proto[proto] = fn
+
+    def get(self, key: Hashable) -> Dissector | None:
+        return self.entries.get(key)
+
+
+class HeuristicList:
+    """Heuristic dissectors tried in order when no table entry took the payload."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.entries: list[tuple[str, Dissector]] = []
+
+    def register(self, proto: str, fn: Dissector) -> None:
+        self.entries.append((proto, fn))
+
+
+TABLES: dict[str, DissectorTable] = {}
+
+
+def table(name: str, ui_name: str) -> DissectorTable:
+    t = DissectorTable(name, ui_name)
+    TABLES[name] = t
+    return t
+
+
+LINKTYPE = table("wtap_encap", "Link type")
+ETHERTYPE = table("ethertype", "Ethertype")
+IP_PROTO = table("ip.proto", "IP protocol")
+UDP_PORT = table("udp.port", "UDP port")
+TCP_PORT = table("tcp.port", "TCP port")
+NULL_FAMILY = table("null.family", "BSD AF")
+
+UDP_HEUR = HeuristicList("udp")
+TCP_HEUR = HeuristicList("tcp")
+
+# Protocol dissectors by name, for protocols called directly (data, Decode-As).
+BY_NAME: dict[str, Dissector] = {}
+
+
+def register_dissector(proto: str, fn: Dissector) -> Dissector:
+    BY_NAME[proto] = fn
+    return fn

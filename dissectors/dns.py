@@ -1,0 +1,1 @@
+"""Placeholder: the dns dissector is being written."""

@@ -1,0 +1,126 @@
+"""Ethernet II and IEEE 802.3 framing, and the `ethertype` dispatch step.
+
+    0                   6                  12      14
+    +-------------------+-------------------+-------+------------
+    | destination MAC   | source MAC        | type  | payload ...
+    +-------------------+-------------------+-------+------------
+A type below 0x0600 is an 802.3 length and an LLC header follows.
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
+from dissectors.format import ether_str
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+ETHERTYPE_NAMES = {
+    0x0800: "IPv4", 0x0806: "ARP", 0x8100: "802.1Q Virtual LAN", 0x86DD: "IPv6",
+    0x88A8: "802.1ad Provider Bridge (Q-in-Q)", 0x8035: "RARP", 0x88CC: "802.1 Link Layer Discovery Protocol (LLDP)",
+    0x8847: "MPLS label switched packet", 0x8863: "PPPoE Discovery", 0x8864: "PPPoE Session",
+    0x9100: "VLAN-tagged frame (Q-in-Q)", 0x88E5: "802.1AE (MACsec)",
+}
+
+ETH = protocol("eth", "Ethernet", "Ethernet")
+DST = ETH.field("eth.dst", "Destination", FT.ETHER, offset=0, width=6)
+DST_RESOLVED = ETH.field("eth.dst_resolved", "Destination (resolved)", FT.STRING)
+DST_OUI = ETH.field("eth.dst.oui", "Destination OUI", FT.UINT24, Base.OUI)
+SRC = ETH.field("eth.src", "Source", FT.ETHER, offset=6, width=6)
+SRC_RESOLVED = ETH.field("eth.src_resolved", "Source (resolved)", FT.STRING)
+SRC_OUI = ETH.field("eth.src.oui", "Source OUI", FT.UINT24, Base.OUI)
+LEN = ETH.field("eth.len", "Length", FT.UINT16, Base.DEC, offset=12)
+TYPE = ETH.field("eth.type", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES, offset=12)
+ADDR = ETH.field("eth.addr", "Address", FT.ETHER)
+ADDR_RESOLVED = ETH.field("eth.addr_resolved", "Address (resolved)", FT.STRING)
+ADDR_OUI = ETH.field("eth.addr.oui", "Address OUI", FT.UINT24, Base.OUI)
+PADDING = ETH.field("eth.padding", "Padding", FT.BYTES)
+TRAILER = ETH.field("eth.trailer", "Trailer", FT.BYTES)
+_LG = ("Locally administered address (this is NOT the factory default)",
+       "Globally unique address (factory default)")
+_IG = ("Group address (multicast/broadcast)", "Individual address (unicast)")
+DST_LG = ETH.field("eth.dst.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
+DST_IG = ETH.field("eth.dst.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
+SRC_LG = ETH.field("eth.src.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
+SRC_IG = ETH.field("eth.src.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
+LG = ETH.field("eth.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
+IG = ETH.field("eth.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
+
+ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
+
+
+def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> None:
+    text = ether_str(mac)
+    f, res, oui, lg, ig = ((DST, DST_RESOLVED, DST_OUI, DST_LG, DST_IG) if is_dst
+                           else (SRC, SRC_RESOLVED, SRC_OUI, SRC_LG, SRC_IG))
+    item = pkt.add(tree, f, mac, off, 6)
+    pkt.add(item, ADDR, mac, off, 6, f"Address: {text}")
+    pkt.add(item, res, text, off, 6, hidden=True)
+    pkt.add(item, oui, int.from_bytes(mac[:3], "big"), off, 3, hidden=True)
+    pkt.add(item, ADDR_RESOLVED, text, off, 6, hidden=True)
+    pkt.add(item, ADDR_OUI, int.from_bytes(mac[:3], "big"), off, 3, hidden=True)
+    lg_bit = bool(mac[0] & 2)
+    ig_bit = bool(mac[0] & 1)
+    pkt.add(item, lg, lg_bit, off, 3)
+    pkt.add(item, LG, lg_bit, off, 3, hidden=True)
+    pkt.add(item, ig, ig_bit, off, 3)
+    pkt.add(item, IG, ig_bit, off, 3, hidden=True)
+
+
+def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    session.current_proto = "eth"
+    off = tvb.start
+    tvb.need(off, 14)
+    buf = tvb.buf
+    dst = bytes(buf[off: off + 6])
+    src = bytes(buf[off + 6: off + 12])
+    etype = (buf[off + 12] << 8) | buf[off + 13]
+    pkt.proto_col = "Ethernet"
+    pkt.src = ether_str(src)
+    pkt.dst = ether_str(dst)
+    if etype <= 1500:
+        tree = pkt.add_proto(ETH, off, 14,
+                             f"IEEE 802.3 Ethernet, Src: {pkt.src}, Dst: {pkt.dst}")
+        _address(pkt, tree, dst, off, True)
+        _address(pkt, tree, src, off + 6, False)
+        pkt.add(tree, LEN, etype, off + 12, 2)
+        payload = tvb.sub(off + 14, min(etype, tvb.rend - off - 14))
+        BY_NAME["llc"](payload, pkt, session)
+        _trailer(pkt, tree, tvb, off + 14 + etype)
+        return
+    tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
+    _address(pkt, tree, dst, off, True)
+    _address(pkt, tree, src, off + 6, False)
+    pkt.add(tree, TYPE, etype, off + 12, 2)
+    dissect_ethertype(etype, tvb.sub(off + 14), pkt, session, tree)
+
+
+def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
+                      tree: Item | None) -> None:
+    """Hand the payload to the dissector for `etype`, then show any trailer."""
+    pkt.protocols.append(ETHERTYPE_PROTO.abbrev)
+    fn = ETHERTYPE.get(etype)
+    if fn is None:
+        pkt.proto_col = f"0x{etype:04x}"
+        pkt.set_info("Ethernet II")
+        BY_NAME["data"](tvb, pkt, session)
+        return
+    used = fn(tvb, pkt, session)
+    if isinstance(used, int) and not isinstance(used, bool) and tree is not None:
+        _trailer(pkt, tree, tvb, tvb.start + used)
+
+
+def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int) -> None:
+    """Bytes after the payload's own length: padding (zeros) or a trailer."""
+    if end >= tvb.end:
+        return
+    extra = bytes(tvb.buf[end: tvb.end])
+    if not any(extra):
+        pkt.add(tree, PADDING, extra, end, len(extra))
+    else:
+        pkt.add(tree, TRAILER, extra, end, len(extra))
+
+
+LINKTYPE.register(1, dissect_eth, "eth")
+register_dissector("eth", dissect_eth)

@@ -1,0 +1,164 @@
+"""How field values are written out: tshark's `-T fields` text and tree labels.
+
+One place for this so `-T fields`, `-V`, JSON and the filter's `string()` agree.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from typing import Any
+
+from dissectors.packet import Item
+from dissectors.registry import FT, FT_BITS, Base, Field
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def ipv4_str(v: int) -> str:
+    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+
+
+def ipv6_str(v: bytes) -> str:
+    return str(ipaddress.IPv6Address(bytes(v)))
+
+
+def ether_str(v: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in v)
+
+
+def rel_time_str(ns: int) -> str:
+    """FT_RELATIVE_TIME as tshark prints it: seconds with 9 decimals."""
+    sign = "-" if ns < 0 else ""
+    ns = abs(ns)
+    return f"{sign}{ns // 1_000_000_000}.{ns % 1_000_000_000:09d}"
+
+
+def abs_time_str(ns: int, utc: bool = False) -> str:
+    """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
+    secs, frac = divmod(ns, 1_000_000_000)
+    tm = time.gmtime(secs) if utc else time.localtime(secs)
+    zone = "UTC" if utc else time.strftime("%Z", tm)
+    return (f"{_MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d}, {tm.tm_year} "
+            f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}.{frac:09d} {zone}")
+
+
+def hex_digits(field: Field) -> int:
+    return FT_BITS.get(field.type, 32) // 4
+
+
+def escape_string(s: str) -> str:
+    """Non-printable characters as Wireshark shows them (\\r, \\n, \\xHH)."""
+    if s.isprintable():
+        return s
+    out = []
+    for ch in s:
+        if ch.isprintable():
+            out.append(ch)
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        else:
+            out.append(f"\\x{ord(ch):02x}")
+    return "".join(out)
+
+
+def field_text(field: Field, value: Any) -> str:
+    """The value as `tshark -T fields -e` prints it."""
+    t = field.type
+    if value is None:
+        return ""
+    if t is FT.BOOLEAN:
+        return "1" if value else "0"
+    if t.is_integer:
+        if field.base in (Base.HEX, Base.HEX_DEC):
+            return f"0x{value:0{hex_digits(field)}x}"
+        if field.base is Base.OCT:
+            return f"0{value:o}"
+        return str(value)
+    if t is FT.IPv4:
+        return ipv4_str(value)
+    if t is FT.ETHER:
+        return ether_str(value)
+    if t is FT.IPv6:
+        return ipv6_str(value)
+    if t.is_string:
+        return escape_string(value)
+    if t is FT.PROTOCOL and isinstance(value, str):
+        return value  # tshark prints a protocol's summary line
+    if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE, FT.PROTOCOL):
+        return bytes(value).hex() if isinstance(value, (bytes, bytearray, memoryview)) else ""
+    if t is FT.RELATIVE_TIME:
+        return rel_time_str(value)
+    if t is FT.ABSOLUTE_TIME:
+        return abs_time_str(value)
+    if t in (FT.FLOAT, FT.DOUBLE):
+        return f"{value:g}"
+    return str(value)
+
+
+def display_value(field: Field, value: Any) -> str:
+    """The value as the detail tree shows it, with its value name where one exists."""
+    t = field.type
+    if t is FT.BOOLEAN:
+        if isinstance(field.strings, tuple):
+            return field.strings[0] if value else field.strings[1]
+        return "True" if value else "False"
+    if t.is_integer:
+        name = field.value_name(value)
+        if field.base is Base.HEX:
+            num = f"0x{value:0{hex_digits(field)}x}"
+        elif field.base is Base.HEX_DEC:
+            num = f"0x{value:0{hex_digits(field)}x} ({value})"
+        elif field.base is Base.DEC_HEX:
+            num = f"{value} (0x{value:0{hex_digits(field)}x})"
+        else:
+            num = str(value)
+        if name is not None:
+            return f"{name} ({num})"
+        return num + field.unit
+    if t is FT.RELATIVE_TIME:
+        return rel_time_str(value) + " seconds"
+    if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE):
+        return field_text(field, value)
+    return field_text(field, value) + field.unit
+
+
+def bit_pattern(field: Field, value: Any) -> str:
+    """`.1.. ....` — the bits of a masked field, Wireshark style."""
+    bits = FT_BITS.get(field.type, 8) if field.type is not FT.BOOLEAN else _bool_bits(field)
+    mask = field.bitmask
+    raw = (int(value) << field.shift) & mask
+    chars = []
+    for i in range(bits - 1, -1, -1):
+        bit = 1 << i
+        chars.append(("1" if raw & bit else "0") if mask & bit else ".")
+        if i and i % 4 == 0:
+            chars.append(" ")
+    return "".join(chars)
+
+
+def _bool_bits(field: Field) -> int:
+    return max(8, ((field.bitmask.bit_length() + 7) // 8) * 8)
+
+
+def label(item: Item) -> str:
+    """The text of one line of the detail tree."""
+    if item.text is not None:
+        text = item.text
+    else:
+        f = item.field
+        if f.type is FT.PROTOCOL:
+            text = f.name
+        elif f.type is FT.NONE:
+            text = f.name
+        else:
+            text = f"{f.name}: {display_value(f, item.value)}"
+        if f.bitmask and f.type is not FT.PROTOCOL:
+            text = f"{bit_pattern(f, item.value)} = {text}"
+    if item.generated:
+        return f"[{text}]"
+    return text

@@ -1,0 +1,141 @@
+"""The `frame` pseudo-protocol and the entry point of a full dissection.
+
+`dissect()` runs the link-layer dissector for the frame's link type and turns any
+bounds exception into Wireshark's `[Malformed Packet]` / short-frame marking, so a
+damaged packet never stops the capture.
+"""
+
+from __future__ import annotations
+
+from captures.frame import Frame
+from dissectors.dispatch import BY_NAME, LINKTYPE
+from dissectors.packet import BoundsError, Packet, ReportedBoundsError
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+FRAME = protocol("frame", "Frame", "FRAME")
+ENCAP = FRAME.field("frame.encap_type", "Encapsulation type", FT.INT16, Base.DEC)
+TIME = FRAME.field("frame.time", "Arrival Time", FT.ABSOLUTE_TIME)
+OFFSET_SHIFT = FRAME.field("frame.offset_shift", "Time shift for this packet", FT.RELATIVE_TIME)
+TIME_EPOCH = FRAME.field("frame.time_epoch", "Epoch Time", FT.RELATIVE_TIME)
+TIME_DELTA = FRAME.field("frame.time_delta", "Time delta from previous captured frame",
+                         FT.RELATIVE_TIME)
+TIME_DELTA_DISP = FRAME.field("frame.time_delta_displayed",
+                              "Time delta from previous displayed frame", FT.RELATIVE_TIME)
+TIME_REL = FRAME.field("frame.time_relative", "Time since reference or first frame",
+                       FT.RELATIVE_TIME)
+NUMBER = FRAME.field("frame.number", "Frame Number", FT.UINT32, Base.DEC)
+LEN = FRAME.field("frame.len", "Frame Length", FT.UINT32, Base.DEC, unit=" bytes")
+CAP_LEN = FRAME.field("frame.cap_len", "Capture Length", FT.UINT32, Base.DEC, unit=" bytes")
+MARKED = FRAME.field("frame.marked", "Frame is marked", FT.BOOLEAN)
+IGNORED = FRAME.field("frame.ignored", "Frame is ignored", FT.BOOLEAN)
+PROTOCOLS = FRAME.field("frame.protocols", "Protocols in frame", FT.STRING)
+INTERFACE_ID = FRAME.field("frame.interface_id", "Interface id", FT.UINT32, Base.DEC)
+COMMENT = FRAME.field("frame.comment", "Comment", FT.STRING)
+
+MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
+SHORT = protocol("_ws.short", "Short Frame", "Short")
+EXPERT = protocol("_ws.expert", "Expert Info", "Expert")
+EXPERT_MSG = EXPERT.field("_ws.expert.message", "Message", FT.STRING)
+EXPERT_SEVERITY = EXPERT.field("_ws.expert.severity", "Severity level", FT.UINT32, Base.HEX)
+EXPERT_GROUP = EXPERT.field("_ws.expert.group", "Group", FT.UINT32, Base.HEX)
+
+_ENCAP_NAMES = {
+    0: ("Null/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
+    14: ("Raw IP", 7), 228: ("Raw IPv4", 129), 229: ("Raw IPv6", 130),
+    113: ("Linux cooked-mode capture v1", 25), 276: ("Linux cooked-mode capture v2", 210),
+    108: ("OpenBSD loopback", 54),
+}
+SEVERITY_CODES = {"chat": 0x200000, "note": 0x400000, "warning": 0x600000, "error": 0x800000}
+GROUP_CODES = {"checksum": 0x1000000, "sequence": 0x2000000, "response_code": 0x3000000,
+               "request_code": 0x4000000, "undecoded": 0x5000000, "reassemble": 0x6000000,
+               "malformed": 0x7000000, "debug": 0x8000000, "protocol": 0x9000000,
+               "security": 0xa000000, "comment": 0xb000000, "decryption": 0xc000000,
+               "assumption": 0xd000000, "deprecated": 0xe000000}
+
+
+def _bits(n: int) -> str:
+    return f"{n} bytes ({n * 8} bits)"
+
+
+def dissect(frame: Frame, session: Session) -> Packet:
+    """Fully dissect one frame; never raises for bad packet bytes."""
+    pkt = Packet(frame)
+    ts = frame.ts_ns
+    if session.first_ts is None:
+        session.first_ts = ts
+    prev = session.prev_ts if session.prev_ts is not None else ts
+    pkt.rel_ns = ts - session.first_ts
+    pkt.delta_ns = ts - prev
+    session.prev_ts = ts
+    pkt.delta_disp_ns = pkt.delta_ns
+
+    enc_name, wtap_encap = _ENCAP_NAMES.get(frame.linktype, ("Unknown", -1))
+    top = pkt.add_proto(
+        FRAME, 0, frame.caplen,
+        f"Frame {frame.number}: {_bits(frame.origlen)} on wire, {_bits(frame.caplen)} captured",
+        in_stack=False)
+    pkt.add(top, INTERFACE_ID, frame.interface_id, 0, 0)
+    pkt.add(top, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
+    pkt.add(top, TIME, ts, 0, 0)
+    pkt.add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
+    pkt.add(top, TIME_EPOCH, ts, 0, 0)
+    pkt.add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
+    pkt.add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
+    pkt.add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
+    pkt.add(top, NUMBER, frame.number, 0, 0)
+    pkt.add(top, LEN, frame.origlen, 0, 0, f"Frame Length: {_bits(frame.origlen)}")
+    pkt.add(top, CAP_LEN, frame.caplen, 0, 0, f"Capture Length: {_bits(frame.caplen)}")
+    pkt.add(top, MARKED, False, 0, 0, generated=True)
+    pkt.add(top, IGNORED, False, 0, 0, generated=True)
+    if frame.comment:
+        pkt.add(top, COMMENT, frame.comment, 0, 0)
+    protos_item = pkt.add(top, PROTOCOLS, "", 0, 0, generated=True)
+
+    tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
+    fn = LINKTYPE.get(frame.linktype)
+    if fn is None:
+        pkt.proto_col = f"WTAP_ENCAP = {wtap_encap}" if wtap_encap >= 0 else "UNKNOWN"
+        pkt.set_info(f"WTAP_ENCAP = {wtap_encap}")
+        pkt.add_expert(top, "note", "undecoded",
+                       f"Link type {frame.linktype} is not decoded by labshark", "frame",
+                       ours=True)
+        BY_NAME["data"](tvb, pkt, session)
+    else:
+        call_protected(fn, tvb, pkt, session)
+    protos_item.value = ":".join(pkt.protocols)
+    return pkt
+
+
+def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa: ANN001
+    """Run a dissector, marking (not raising) a malformed or cut-short packet."""
+    try:
+        fn(tvb, pkt, session)
+    except ReportedBoundsError:
+        mark_malformed(pkt, session.current_proto)
+    except BoundsError:
+        mark_short(pkt, session.current_proto)
+
+
+def mark_malformed(pkt: Packet, proto: str) -> None:
+    from dissectors.registry import REGISTRY
+
+    p = REGISTRY.protocols.get(proto)
+    name = p.short if p else proto
+    item = pkt.add_proto(MALFORMED, 0, 0, f"[Malformed Packet: {name}]", in_stack=False)
+    item.value = f"[Malformed Packet: {name}]"
+    pkt.malformed = True
+    pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto)
+    pkt.append_info(" [Malformed Packet]")
+
+
+def mark_short(pkt: Packet, proto: str) -> None:
+    from dissectors.registry import REGISTRY
+
+    p = REGISTRY.protocols.get(proto)
+    name = p.short if p else proto
+    item = pkt.add_proto(SHORT, 0, 0, f"[Packet size limited during capture: {name} truncated]",
+                         in_stack=False)
+    item.value = f"[Packet size limited during capture: {name} truncated]"
+    pkt.append_info(" [Packet size limited during capture]")

@@ -1,0 +1,1 @@
+"""Placeholder: the http dissector is being written."""

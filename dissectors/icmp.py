@@ -1,0 +1,1 @@
+"""Placeholder: the icmp dissector is being written."""

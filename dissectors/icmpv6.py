@@ -1,0 +1,1 @@
+"""Placeholder: the icmpv6 dissector is being written."""

@@ -1,0 +1,354 @@
+"""IPv4 (RFC 791), with fragment reassembly as Wireshark does it by default.
+
+    0                   1                   2                   3
+    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+   |Version|  IHL  |Type of Service|          Total Length         |
+   |         Identification        |Flags|      Fragment Offset    |
+   |  Time to Live |    Protocol   |         Header Checksum       |
+   |                       Source Address                          |
+   |                    Destination Address                        |
+   |                    Options                    |    Padding    |
+
+Fragments are collected per (src, dst, id, proto); the frame that completes a
+datagram carries the upper layers, the others show `Fragmented IP protocol`.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from dissectors.dispatch import (
+    BY_NAME,
+    ETHERTYPE,
+    IP_PROTO,
+    LINKTYPE,
+    NULL_FAMILY,
+    register_dissector,
+)
+from dissectors.format import ipv4_str
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+IP_PROTO_NAMES = {
+    0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP",
+    41: "IPv6", 43: "IPv6 Routing", 44: "IPv6 Fragment", 47: "GRE", 50: "ESP", 51: "AH",
+    58: "ICMPv6", 59: "IPv6 No Next Header", 60: "IPv6 Destination Options", 89: "OSPF IGP",
+    103: "PIM", 112: "VRRP", 132: "SCTP", 136: "UDPLite",
+}
+
+_DSCP = {0: "Default", 8: "CS1", 10: "AF11", 12: "AF12", 14: "AF13", 16: "CS2", 18: "AF21",
+         20: "AF22", 22: "AF23", 24: "CS3", 26: "AF31", 28: "AF32", 30: "AF33", 32: "CS4",
+         34: "AF41", 36: "AF42", 38: "AF43", 40: "CS5", 44: "Voice-Admit", 46: "Expedited Forwarding",
+         48: "CS6", 56: "CS7"}
+_DSCP_SHORT = {0: "CS0", 8: "CS1", 10: "AF11", 12: "AF12", 14: "AF13", 16: "CS2", 18: "AF21",
+               20: "AF22", 22: "AF23", 24: "CS3", 26: "AF31", 28: "AF32", 30: "AF33", 32: "CS4",
+               34: "AF41", 36: "AF42", 38: "AF43", 40: "CS5", 44: "VOICE-ADMIT", 46: "EF",
+               48: "CS6", 56: "CS7"}
+_ECN = {0: "Not ECN-Capable Transport", 1: "ECN-Capable Transport codepoint '01'",
+        2: "ECN-Capable Transport codepoint '10'", 3: "Congestion Experienced"}
+_ECN_SHORT = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
+CHECKSUM_STATUS = {0: "Bad", 1: "Good", 2: "Unverified", 3: "Not present", 4: "Illegal"}
+_SET = ("Set", "Not set")
+OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No Operation (NOP)", 7: "Record Route",
+                68: "Time Stamp", 130: "Security", 131: "Loose Source Route",
+                137: "Strict Source Route", 136: "Stream ID", 148: "Router Alert",
+                25: "Quick-Start", 133: "Extended Security", 134: "Commercial IP Security Option"}
+
+IP = protocol("ip", "Internet Protocol Version 4", "IPv4")
+VERSION = IP.field("ip.version", "Version", FT.UINT8, Base.DEC, bitmask=0xF0, offset=0)
+HDR_LEN = IP.field("ip.hdr_len", "Header Length", FT.UINT8, Base.DEC, bitmask=0x0F, offset=0)
+DSFIELD = IP.field("ip.dsfield", "Differentiated Services Field", FT.UINT8, Base.HEX, offset=1)
+DSCP = IP.field("ip.dsfield.dscp", "Differentiated Services Codepoint", FT.UINT8, Base.DEC,
+                bitmask=0xFC, strings=_DSCP, offset=1)
+ECN = IP.field("ip.dsfield.ecn", "Explicit Congestion Notification", FT.UINT8, Base.DEC,
+               bitmask=0x03, strings=_ECN, offset=1)
+LEN = IP.field("ip.len", "Total Length", FT.UINT16, Base.DEC, offset=2)
+ID = IP.field("ip.id", "Identification", FT.UINT16, Base.HEX_DEC, offset=4)
+FLAGS = IP.field("ip.flags", "Flags", FT.UINT8, Base.HEX, bitmask=0xE0, offset=6, width=1)
+FLAGS_RB = IP.field("ip.flags.rb", "Reserved bit", FT.BOOLEAN, bitmask=0x80, strings=_SET,
+                    offset=6, width=1)
+FLAGS_DF = IP.field("ip.flags.df", "Don't fragment", FT.BOOLEAN, bitmask=0x40, strings=_SET,
+                    offset=6, width=1)
+FLAGS_MF = IP.field("ip.flags.mf", "More fragments", FT.BOOLEAN, bitmask=0x20, strings=_SET,
+                    offset=6, width=1)
+FRAG_OFFSET = IP.field("ip.frag_offset", "Fragment Offset", FT.UINT16, Base.DEC,
+                       bitmask=0x1FFF, offset=6)
+TTL = IP.field("ip.ttl", "Time to Live", FT.UINT8, Base.DEC, offset=8)
+PROTO = IP.field("ip.proto", "Protocol", FT.UINT8, Base.DEC, strings=IP_PROTO_NAMES, offset=9)
+CHECKSUM = IP.field("ip.checksum", "Header Checksum", FT.UINT16, Base.HEX, offset=10)
+CHECKSUM_CALC = IP.field("ip.checksum_calculated", "Calculated Checksum", FT.UINT16, Base.HEX)
+CHECKSUM_STATUS_F = IP.field("ip.checksum.status", "Header checksum status", FT.UINT8,
+                             Base.NONE, strings=CHECKSUM_STATUS)
+SRC = IP.field("ip.src", "Source Address", FT.IPv4, offset=12, width=4)
+DST = IP.field("ip.dst", "Destination Address", FT.IPv4, offset=16, width=4)
+ADDR = IP.field("ip.addr", "Source or Destination Address", FT.IPv4)
+SRC_HOST = IP.field("ip.src_host", "Source Host", FT.STRING)
+DST_HOST = IP.field("ip.dst_host", "Destination Host", FT.STRING)
+HOST = IP.field("ip.host", "Source or Destination Host", FT.STRING)
+OPT_TYPE = IP.field("ip.opt.type", "Type", FT.UINT8, Base.DEC, strings=OPTION_NAMES)
+OPT_TYPE_COPY = IP.field("ip.opt.type.copy", "Copy on fragmentation", FT.BOOLEAN,
+                         bitmask=0x80, strings=("Yes", "No"))
+OPT_TYPE_CLASS = IP.field("ip.opt.type.class", "Class", FT.UINT8, Base.DEC, bitmask=0x60,
+                          strings={0: "Control", 2: "Debugging and measurement"})
+OPT_TYPE_NUMBER = IP.field("ip.opt.type.number", "Number", FT.UINT8, Base.DEC, bitmask=0x1F)
+OPT_LEN = IP.field("ip.opt.len", "Length", FT.UINT8, Base.DEC)
+OPT_PTR = IP.field("ip.opt.ptr", "Pointer", FT.UINT8, Base.DEC)
+OPT_PADDING = IP.field("ip.opt.padding", "Padding", FT.BYTES)
+OPT_RA = IP.field("ip.opt.ra", "Router Alert", FT.UINT16, Base.DEC,
+                  strings={0: "Router shall examine packet (0)"})
+REC_RT = IP.field("ip.rec_rt", "Recorded Route", FT.IPv4)
+EMPTY_RT = IP.field("ip.empty_rt", "Empty Route", FT.IPv4)
+FRAGMENT = IP.field("ip.fragment", "IPv4 Fragment", FT.FRAMENUM)
+FRAGMENTS = IP.field("ip.fragments", "IPv4 Fragments", FT.BYTES)
+FRAGMENT_COUNT = IP.field("ip.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
+REASSEMBLED_IN = IP.field("ip.reassembled_in", "Reassembled IPv4 in frame", FT.FRAMENUM)
+REASSEMBLED_LENGTH = IP.field("ip.reassembled.length", "Reassembled IPv4 length", FT.UINT32,
+                              Base.DEC)
+REASSEMBLED_DATA = IP.field("ip.reassembled.data", "Reassembled IPv4 data", FT.BYTES)
+BOGUS_LEN = IP.field("ip.bogus_ip_length", "Bogus IP length", FT.NONE)
+BOGUS_HEADER_LEN = IP.field("ip.bogus_header_length", "Bogus IP header length", FT.NONE)
+LEN_TOO_BIG = IP.field("ip.len.too_big", "IPv4 total length exceeds packet length", FT.NONE)
+
+_HDR = struct.Struct(">BBHHHBBH4s4s")
+
+
+class FragmentTable:
+    """Fragments waiting for the rest of their datagram, keyed by (src, dst, id, proto)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple, list[tuple[int, int, bytes, bool]]] = {}
+        self.done: dict[tuple, int] = {}  # key -> frame that completed it (2nd pass)
+
+
+def _reassemble(frags: list[tuple[int, int, bytes, bool]]) -> bytes | None:
+    """The whole datagram if the fragments cover it without holes, else None."""
+    frags = sorted(frags, key=lambda f: f[1])
+    if not any(not more for _, _, _, more in frags):
+        return None
+    total = max(off + len(data) for _, off, data, more in frags if not more)
+    buf = bytearray(total)
+    covered = 0
+    for _, off, data, _more in frags:
+        if off > covered:
+            return None
+        end = off + len(data)
+        buf[off:end] = data[: max(0, min(len(data), total - off))]
+        covered = max(covered, end)
+    return bytes(buf) if covered >= total else None
+
+
+def _checksum(hdr: bytes) -> int:
+    s = sum(struct.unpack(f">{len(hdr) // 2}H", hdr[: len(hdr) // 2 * 2]))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
+    session.current_proto = "ip"
+    off = tvb.start
+    buf = tvb.buf
+    tvb.need(off, 1)
+    vhl = buf[off]
+    hlen = (vhl & 0x0F) * 4
+    if vhl >> 4 != 4:
+        tree = pkt.add_proto(IP, off, 1, "Internet Protocol Version 4")
+        pkt.add(tree, VERSION, vhl >> 4, off, 1)
+        pkt.proto_col = "IPv4"
+        pkt.set_info(f"Bogus IPv4 version ({vhl >> 4}, must be 4)")
+        return None
+    if hlen < 20:
+        tree = pkt.add_proto(IP, off, 1, "Internet Protocol Version 4")
+        pkt.add(tree, VERSION, 4, off, 1)
+        pkt.add(tree, HDR_LEN, vhl & 0x0F, off, 1,
+                f".... {vhl & 0x0F:04b} = Header Length: {hlen} bytes ({vhl & 0xF})")
+        pkt.proto_col = "IPv4"
+        pkt.set_info(f"Bogus IPv4 header length ({hlen}, must be at least 20)")
+        pkt.add_expert(tree, "error", "protocol",
+                       f"Bogus IP header length ({hlen}, must be at least 20)", "ip",
+                       field=BOGUS_HEADER_LEN)
+        return None
+    tvb.need(off, 20)
+    (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
+    src_s, dst_s = ipv4_str(int.from_bytes(src, "big")), ipv4_str(int.from_bytes(dst, "big"))
+    pkt.proto_col = "IPv4"
+    pkt.src, pkt.dst = src_s, dst_s
+    pkt.net_src, pkt.net_dst = src, dst
+    tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}")
+    pkt.add(tree, VERSION, 4, off, 1)
+    pkt.add(tree, HDR_LEN, vhl & 0x0F, off, 1,
+            f".... {vhl & 0x0F:04b} = Header Length: {hlen} bytes ({vhl & 0xF})")
+    dscp, ecn = tos >> 2, tos & 3
+    ds = pkt.add(tree, DSFIELD, tos, off + 1, 1,
+                 f"Differentiated Services Field: 0x{tos:02x} (DSCP: "
+                 f"{_DSCP_SHORT.get(dscp, 'Unknown')}, ECN: {_ECN_SHORT[ecn]})")
+    pkt.add(ds, DSCP, dscp, off + 1, 1)
+    pkt.add(ds, ECN, ecn, off + 1, 1)
+    reported = tvb.reported_length
+    pkt.add(tree, LEN, total, off + 2, 2)
+    if total < hlen:
+        pkt.add_expert(tree, "error", "protocol",
+                       f"Bogus IP length ({total}, less than header length {hlen})", "ip",
+                       field=BOGUS_LEN)
+        pkt.set_info(f"Bogus IP length ({total}, less than header length {hlen})")
+        return None
+    if total > reported:
+        pkt.add_expert(tree, "error", "protocol",
+                       f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
+                       field=LEN_TOO_BIG)
+        total = reported
+    pkt.add(tree, ID, ident, off + 4, 2)
+    flags = frag >> 13
+    names = [n for bit, n in ((2, "Don't fragment"), (4, "Reserved bit"), (1, "More fragments"))
+             if flags & bit]
+    ftext = f"Flags: 0x{flags:x}" + (", " + ", ".join(names) if names else "")
+    fl = pkt.add(tree, FLAGS, flags, off + 6, 1, f"{flags:03b}. .... = {ftext}")
+    pkt.add(fl, FLAGS_RB, bool(flags & 4), off + 6, 1)
+    pkt.add(fl, FLAGS_DF, bool(flags & 2), off + 6, 1)
+    pkt.add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
+    frag_off = frag & 0x1FFF
+    bits = f"{frag & 0x1FFF:013b}"
+    pkt.add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
+            f"...{bits[0]} {bits[1:5]} {bits[5:9]} {bits[9:13]} = Fragment Offset: {frag_off * 8}")
+    pkt.add(tree, TTL, ttl, off + 8, 1)
+    pkt.add(tree, PROTO, proto, off + 9, 1)
+    pkt.add(tree, CHECKSUM, csum, off + 10, 2, f"Header Checksum: 0x{csum:04x} [validation disabled]")
+    pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
+            generated=True)
+    for f, val, o in ((SRC, src, off + 12), (DST, dst, off + 16)):
+        v = int.from_bytes(val, "big")
+        text = ipv4_str(v)
+        pkt.add(tree, f, v, o, 4)
+        pkt.add(tree, ADDR, v, o, 4, hidden=True)
+        pkt.add(tree, SRC_HOST if f is SRC else DST_HOST, text, o, 4, hidden=True)
+        pkt.add(tree, HOST, text, o, 4, hidden=True)
+    if hlen > 20:
+        tvb.need(off, hlen)
+        _options(pkt, tree, tvb, off + 20, off + hlen)
+
+    payload_off = off + hlen
+    payload_end = off + total
+    more = bool(flags & 1)
+    if more or frag_off:
+        return _fragment(tvb, pkt, session, tree, src, dst, ident, proto, frag_off * 8, more,
+                         payload_off, payload_end, total)
+    sub = tvb.sub(payload_off, total - hlen)
+    _dispatch(proto, sub, pkt, session, tree)
+    return total
+
+
+def _fragment(tvb: Tvb, pkt: Packet, session: Session, tree: Item, src: bytes, dst: bytes,
+              ident: int, proto: int, frag_off: int, more: bool, payload_off: int,
+              payload_end: int, total: int) -> int:
+    table = session.state("ip.fragments", FragmentTable)
+    key = (src, dst, ident, proto)
+    data = bytes(tvb.buf[payload_off: min(payload_end, tvb.end)])
+    frags = table.pending.setdefault(key, [])
+    frags.append((pkt.frame.number, frag_off, data, more))
+    whole = _reassemble(frags)
+    if whole is None:
+        name = IP_PROTO_NAMES.get(proto, "Unknown")
+        pkt.set_info(f"Fragmented IP protocol (proto={name} {proto}, off={frag_off}, "
+                     f"ID={ident:04x})")
+        done_in = session.state("pass1:ip.reassembled_in", dict).get((key, pkt.frame.number))
+        if done_in is not None and session.pass_no == 2:
+            pkt.add(tree, REASSEMBLED_IN, done_in, 0, 0, f"Reassembled IPv4 in frame: {done_in}",
+                    generated=True)
+            pkt.append_info(f" [Reassembled in #{done_in}]")
+        pkt.add_proto(_data_proto(), payload_off, len(data), f"Data ({len(data)} bytes)")
+        _add_data(pkt, data, payload_off)
+        return total
+    del table.pending[key]
+    frags.sort(key=lambda f: f[1])
+    if session.pass_no == 1:
+        marks = session.state("pass1:ip.reassembled_in", dict)
+        for number, _o, _d, _m in frags:
+            marks[(key, number)] = pkt.frame.number
+    source = pkt.add_source(f"Reassembled IPv4 ({len(whole)} bytes)", whole)
+    parts = ", ".join(f"#{n}({len(d)})" for n, _o, d, _m in frags)
+    ft = pkt.add(tree, FRAGMENTS, whole, 0, len(whole),
+                 f"{len(frags)} IPv4 Fragments ({len(whole)} bytes): {parts}", source=source)
+    for n, o, d, _m in frags:
+        pkt.add(ft, FRAGMENT, n, 0, 0,
+                f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} bytes)", source=source)
+    pkt.add(ft, FRAGMENT_COUNT, len(frags), 0, 0, generated=True)
+    pkt.add(ft, REASSEMBLED_LENGTH, len(whole), 0, 0, generated=True)
+    pkt.add(ft, REASSEMBLED_DATA, whole, 0, len(whole), generated=True, source=source)
+    _dispatch(proto, Tvb(whole, 0, len(whole), len(whole), source), pkt, session, tree)
+    return total
+
+
+def _data_proto():  # noqa: ANN202
+    from dissectors.data import DATA
+
+    return DATA
+
+
+def _add_data(pkt: Packet, data: bytes, off: int) -> None:
+    from dissectors.data import add_data_fields
+
+    add_data_fields(pkt, pkt.tree[-1], data, off)
+
+
+def _dispatch(proto: int, sub: Tvb, pkt: Packet, session: Session, tree: Item) -> None:
+    fn = IP_PROTO.get(proto)
+    if fn is None:
+        name = IP_PROTO_NAMES.get(proto)
+        pkt.set_info(f"{name} ({proto})" if name else f"Unknown ({proto})")
+        BY_NAME["data"](sub, pkt, session)
+        return
+    fn(sub, pkt, session)
+
+
+def _options(pkt: Packet, tree: Item, tvb: Tvb, off: int, end: int) -> None:
+    opts = pkt.add_text(tree, f"Options: ({end - off} bytes)", off, end - off)
+    buf = tvb.buf
+    while off < end:
+        t = buf[off]
+        name = OPTION_NAMES.get(t, "Unknown")
+        if t in (0, 1):
+            o = pkt.add_text(opts, f"IP Option - {name}", off, 1)
+            _opt_type(pkt, o, t, off)
+            off += 1
+            if t == 0:
+                if off < end:
+                    pkt.add(opts, OPT_PADDING, bytes(buf[off:end]), off, end - off)
+                break
+            continue
+        if off + 1 >= end:
+            break
+        olen = buf[off + 1]
+        if olen < 2 or off + olen > end:
+            break
+        o = pkt.add_text(opts, f"IP Option - {name} ({olen} bytes)", off, olen)
+        _opt_type(pkt, o, t, off)
+        pkt.add(o, OPT_LEN, olen, off + 1, 1)
+        if t == 7 and olen >= 3:  # Record Route
+            ptr = buf[off + 2]
+            pkt.add(o, OPT_PTR, ptr, off + 2, 1)
+            p = off + 3
+            while p + 4 <= off + olen:
+                v = int.from_bytes(buf[p:p + 4], "big")
+                used = p - off + 1 < ptr
+                pkt.add(o, REC_RT if used else EMPTY_RT, v, p, 4)
+                p += 4
+        elif t == 148 and olen == 4:
+            pkt.add(o, OPT_RA, int.from_bytes(buf[off + 2: off + 4], "big"), off + 2, 2)
+        off += olen
+
+
+def _opt_type(pkt: Packet, item: Item, t: int, off: int) -> None:
+    ti = pkt.add(item, OPT_TYPE, t, off, 1)
+    pkt.add(ti, OPT_TYPE_COPY, bool(t & 0x80), off, 1)
+    pkt.add(ti, OPT_TYPE_CLASS, (t >> 5) & 3, off, 1)
+    pkt.add(ti, OPT_TYPE_NUMBER, t & 0x1F, off, 1)
+
+
+ETHERTYPE.register(0x0800, dissect_ip, "ip")
+IP_PROTO.register(4, dissect_ip, "ip")
+LINKTYPE.register(228, dissect_ip, "ip")
+NULL_FAMILY.register(2, dissect_ip, "ip")
+register_dissector("ip", dissect_ip)

@@ -1,0 +1,1 @@
+"""Placeholder: the ipmsg dissector is being written."""

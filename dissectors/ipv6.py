@@ -1,0 +1,1 @@
+"""Placeholder: the ipv6 dissector is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the llc dissector is being written."""

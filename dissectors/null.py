@@ -1,0 +1,1 @@
+"""Placeholder: the null dissector is being written."""

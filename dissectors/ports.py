@@ -1,0 +1,59 @@
+"""Payload dispatch by port, shared by UDP and TCP (Wireshark's decode_*_ports order).
+
+Order: a conversation's own dissector, Decode-As, the lower port's table entry, the
+higher port's, heuristics, then `data`.
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import BY_NAME, DissectorTable, HeuristicList
+from dissectors.packet import Packet
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+
+class Conversations:
+    """Dissectors bound to an address/port pair by an earlier packet (TFTP transfers)."""
+
+    def __init__(self) -> None:
+        # (addr, port, addr, port) with either port possibly None = wildcard.
+        self.exact: dict[tuple, str] = {}
+        self.wild: dict[tuple, str] = {}
+
+    def bind(self, a: bytes, pa: int, b: bytes, pb: int | None, proto: str) -> None:
+        if pb is None:
+            self.wild[(a, pa, b)] = proto
+        else:
+            self.exact[(a, pa, b, pb)] = proto
+            self.exact[(b, pb, a, pa)] = proto
+
+    def find(self, src: bytes, sp: int, dst: bytes, dp: int) -> str | None:
+        p = self.exact.get((src, sp, dst, dp))
+        if p is not None:
+            return p
+        # A wildcard binding: the client's (addr, port) talking to any port of the server.
+        p = self.wild.get((src, sp, dst)) or self.wild.get((dst, dp, src))
+        return p
+
+
+def dispatch_ports(kind: str, table: DissectorTable, heur: HeuristicList, tvb: Tvb,
+                   pkt: Packet, session: Session, sport: int, dport: int) -> None:
+    """Hand a UDP/TCP payload to the right dissector."""
+    conv = session.state(f"{kind}.conversations", Conversations).find(
+        pkt.net_src, sport, pkt.net_dst, dport)
+    if conv is not None:
+        fn = BY_NAME.get(conv)
+        if fn is not None and fn(tvb, pkt, session) is not False:
+            return
+    low, high = (dport, sport) if sport > dport else (sport, dport)
+    for port in (low, high):
+        if port == 0:
+            continue
+        name = session.decode_as.get((table.name, port))
+        fn = BY_NAME.get(name) if name else table.get(port)
+        if fn is not None and fn(tvb, pkt, session) is not False:
+            return
+    for _proto, fn in heur.entries:
+        if fn(tvb, pkt, session) is not False:
+            return
+    BY_NAME["data"](tvb, pkt, session)

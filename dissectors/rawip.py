@@ -1,0 +1,1 @@
+"""Placeholder: the rawip dissector is being written."""

@@ -1,0 +1,42 @@
+"""Per-capture dissection state: conversations, stream tables, preferences.
+
+Everything that depends on earlier packets (TCP streams, IP reassembly, TFTP
+transfers, request/response pairing) lives here, never in module globals, so two
+captures dissected in one process never see each other's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class Session:
+    """State for one pass over one capture."""
+
+    def __init__(self, *, two_pass: bool = False,
+                 decode_as: dict[tuple[str, int], str] | None = None) -> None:
+        self.two_pass = two_pass
+        self.pass_no = 1
+        self.decode_as = dict(decode_as or {})
+        self.first_ts: int | None = None
+        self.prev_ts: int | None = None
+        self.prev_disp_ts: int | None = None
+        self._state: dict[str, Any] = {}
+        self.current_proto = "frame"
+
+    def state(self, name: str, factory: Callable[[], T]) -> T:
+        """The state object of protocol `name`, created on first use."""
+        s = self._state.get(name)
+        if s is None:
+            s = self._state[name] = factory()
+        return s
+
+    def start_second_pass(self) -> None:
+        """Keep what the first pass learnt (under "pass1:" keys), reset the rest."""
+        self.pass_no = 2
+        self.first_ts = self.prev_ts = self.prev_disp_ts = None
+        kept = {k: v for k, v in self._state.items() if k.startswith("pass1:")}
+        self._state = kept

@@ -1,0 +1,1 @@
+"""Placeholder: the sll dissector is being written."""

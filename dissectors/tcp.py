@@ -1,0 +1,1 @@
+"""Placeholder: the tcp dissector is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the tftp dissector is being written."""

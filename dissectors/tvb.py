@@ -1,0 +1,96 @@
+"""A bounded view of packet bytes, like Wireshark's tvbuff.
+
+Keeping both the captured end and the reported end lets a read past the snapshot
+length be told apart from a read past the packet's own length (malformed).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from dissectors.packet import BoundsError, ReportedBoundsError
+
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+_U16LE = struct.Struct("<H")
+_U32LE = struct.Struct("<I")
+
+
+class Tvb:
+    """Bytes `buf[start:end]` of data source `source`; `rend` is the reported end."""
+
+    __slots__ = ("buf", "start", "end", "rend", "source")
+
+    def __init__(self, buf: bytes | memoryview, start: int = 0, end: int | None = None,
+                 rend: int | None = None, source: int = 0) -> None:
+        self.buf = buf
+        self.start = start
+        self.end = len(buf) if end is None else end
+        self.rend = self.end if rend is None else rend
+        self.source = source
+
+    def sub(self, off: int, length: int = -1) -> Tvb:
+        """A sub-view from absolute offset `off`; length -1 means to the end."""
+        if off > self.end:
+            self.need(off, 0)
+        if length < 0:
+            return Tvb(self.buf, off, self.end, self.rend, self.source)
+        rend = off + length
+        if rend > self.rend:
+            # A length field claims more than the packet has.
+            raise ReportedBoundsError()
+        return Tvb(self.buf, off, min(rend, self.end), rend, self.source)
+
+    def need(self, off: int, n: int) -> None:
+        if off + n > self.end or off < self.start:
+            if off + n > self.rend or off < self.start:
+                raise ReportedBoundsError()
+            raise BoundsError()
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+    @property
+    def reported_length(self) -> int:
+        return self.rend - self.start
+
+    def remaining(self, off: int) -> int:
+        return max(0, self.end - off)
+
+    def u8(self, off: int) -> int:
+        self.need(off, 1)
+        return self.buf[off]
+
+    def u16(self, off: int) -> int:
+        self.need(off, 2)
+        return _U16.unpack_from(self.buf, off)[0]
+
+    def u24(self, off: int) -> int:
+        self.need(off, 3)
+        b = self.buf
+        return (b[off] << 16) | (b[off + 1] << 8) | b[off + 2]
+
+    def u32(self, off: int) -> int:
+        self.need(off, 4)
+        return _U32.unpack_from(self.buf, off)[0]
+
+    def u16le(self, off: int) -> int:
+        self.need(off, 2)
+        return _U16LE.unpack_from(self.buf, off)[0]
+
+    def u32le(self, off: int) -> int:
+        self.need(off, 4)
+        return _U32LE.unpack_from(self.buf, off)[0]
+
+    def bytes(self, off: int, n: int = -1) -> bytes:
+        if n < 0:
+            n = self.end - off
+        self.need(off, n)
+        return bytes(self.buf[off: off + n])
+
+    def find(self, needle: bytes, off: int, end: int | None = None) -> int:
+        """Offset of `needle` at or after `off` within the captured bytes, or -1."""
+        b = bytes(self.buf[off: self.end if end is None else end])
+        i = b.find(needle)
+        return -1 if i < 0 else off + i

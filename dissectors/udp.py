@@ -1,0 +1,120 @@
+"""UDP (RFC 768).
+
+     0      7 8     15 16    23 24    31
+    +--------+--------+--------+--------+
+    |   Source Port   | Destination Port|
+    +--------+--------+--------+--------+
+    |     Length      |    Checksum     |
+    +--------+--------+--------+--------+
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
+from dissectors.ip import CHECKSUM_STATUS
+from dissectors.packet import Packet
+from dissectors.ports import dispatch_ports
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+UDP = protocol("udp", "User Datagram Protocol", "UDP")
+SRCPORT = UDP.field("udp.srcport", "Source Port", FT.UINT16, Base.PT_UDP, offset=0)
+DSTPORT = UDP.field("udp.dstport", "Destination Port", FT.UINT16, Base.PT_UDP, offset=2)
+PORT = UDP.field("udp.port", "Source or Destination Port", FT.UINT16, Base.PT_UDP)
+LENGTH = UDP.field("udp.length", "Length", FT.UINT16, Base.DEC, offset=4)
+CHECKSUM = UDP.field("udp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=6)
+CHECKSUM_STATUS_F = UDP.field("udp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
+                              strings=CHECKSUM_STATUS)
+STREAM = UDP.field("udp.stream", "Stream index", FT.UINT32, Base.DEC)
+TIME_RELATIVE = UDP.field("udp.time_relative", "Time since first frame", FT.RELATIVE_TIME)
+TIME_DELTA = UDP.field("udp.time_delta", "Time since previous frame", FT.RELATIVE_TIME)
+PAYLOAD = UDP.field("udp.payload", "Payload", FT.BYTES)
+LENGTH_BAD = UDP.field("udp.length.bad", "Bad length value", FT.NONE)
+LENGTH_BAD_ZERO = UDP.field("udp.length.bad_zero", "Length is zero", FT.NONE)
+
+
+class UdpStreams:
+    """Stream index per address/port pair, and per-stream first/last times."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple, list[int]] = {}  # key -> [stream, first_ts, last_ts]
+
+    def lookup(self, key: tuple, ts: int) -> tuple[int, int, int]:
+        s = self.index.get(key)
+        if s is None:
+            s = self.index[key] = [len(self.index), ts, ts]
+        stream, first, last = s
+        s[2] = ts
+        return stream, first, last
+
+
+def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> tuple:
+    a, b = (src, sp), (dst, dp)
+    return (a, b) if a <= b else (b, a)
+
+
+def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    session.current_proto = "udp"
+    off = tvb.start
+    tvb.need(off, 8)
+    b = tvb.buf
+    sport = (b[off] << 8) | b[off + 1]
+    dport = (b[off + 2] << 8) | b[off + 3]
+    ulen = (b[off + 4] << 8) | b[off + 5]
+    csum = (b[off + 6] << 8) | b[off + 7]
+    pkt.proto_col = "UDP"
+    tree = pkt.add_proto(UDP, off, 8,
+                         f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}")
+    pkt.add(tree, SRCPORT, sport, off, 2)
+    pkt.add(tree, DSTPORT, dport, off + 2, 2)
+    pkt.add(tree, PORT, sport, off, 2, hidden=True)
+    pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
+    reported = tvb.reported_length
+    litem = pkt.add(tree, LENGTH, ulen, off + 4, 2)
+    info = f"{sport} \u2192 {dport}"
+    bad = False
+    if ulen > reported:
+        pkt.add_expert(litem, "error", "malformed",
+                       f"Bad length value {ulen} > IP payload length", "udp", field=LENGTH_BAD)
+        info += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
+        bad = True
+        ulen = reported
+    elif ulen < 8:
+        if ulen == 0:
+            pkt.add_expert(litem, "error", "malformed", "Length is zero", "udp",
+                           field=LENGTH_BAD_ZERO)
+        else:
+            pkt.add_expert(litem, "error", "malformed",
+                           f"Bad length value {ulen} < {8}", "udp", field=LENGTH_BAD)
+        info += f" [BAD UDP LENGTH {ulen} < 8]"
+        bad = True
+        ulen = reported
+    if csum == 0:
+        pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
+        pkt.add(tree, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
+                generated=True)
+    else:
+        pkt.add(tree, CHECKSUM, csum, off + 6, 2, f"Checksum: 0x{csum:04x} [unverified]")
+        pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 6, 0, "Checksum Status: Unverified",
+                generated=True)
+    streams = session.state("udp.streams", UdpStreams)
+    ts = pkt.frame.ts_ns
+    stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
+    pkt.add(tree, STREAM, stream, 0, 0, generated=True)
+    times = pkt.add_text(tree, "[Timestamps]", 0, 0)
+    pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
+    pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)
+    plen = ulen - 8
+    pkt.set_info(f"{info} Len={plen}")
+    if plen > 0 or bad:
+        payload = tvb.sub(off + 8, max(plen, 0))
+        if payload.end > payload.start:
+            pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8,
+                    payload.end - payload.start, f"UDP payload ({plen} bytes)")
+        if plen > 0:
+            dispatch_ports("udp", UDP_PORT, UDP_HEUR, payload, pkt, session, sport, dport)
+
+
+IP_PROTO.register(17, dissect_udp, "udp")
+register_dissector("udp", dissect_udp)

@@ -1,0 +1,1 @@
+"""Placeholder: the vlan dissector is being written."""
