@@ -1,0 +1,52 @@
+"""Shared fixtures: the generated mixed capture, tshark gating, the diff report.
+
+Tests marked `tshark` fail (not skip) when tshark is missing and env CI is set: the
+README's test command installs it, so a missing oracle in CI is a broken setup.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+import diffutil  # noqa: E402
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("tshark") is None or diffutil.tshark_available():
+        return
+    if diffutil.in_ci():
+        pytest.fail("tshark is not installed but CI is set: install tshark (see README)")
+    pytest.skip("tshark is not installed")
+
+
+@pytest.fixture(scope="session")
+def mixed_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from gen_mixed import write_mixed
+
+    return write_mixed(tmp_path_factory.mktemp("mixed") / "mixed.pcap", "pcap")
+
+
+@pytest.fixture(scope="session")
+def mixed_pcapng(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from gen_mixed import write_mixed
+
+    return write_mixed(tmp_path_factory.mktemp("mixed") / "mixed.pcapng", "pcapng")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    text = diffutil.report_text()
+    if not text:
+        return
+    terminalreporter.write_sep("-", "labshark vs tshark")
+    terminalreporter.write_line(text.splitlines()[0])
+    if os.environ.get("LABSHARK_DIFF_REPORT") == "1":
+        (TESTS / "diff_report.txt").write_text(text, encoding="utf-8")
+        terminalreporter.write_line(f"full report: {TESTS / 'diff_report.txt'}")

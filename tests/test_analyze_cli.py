@@ -1,0 +1,344 @@
+"""`analyze` command-line behaviour, compared with tshark where tshark has the same flag.
+
+The main capture here is plain Ethernet/IPv4/UDP (what the dissection core decodes), so
+these tests check the CLI, not the protocol dissectors.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from diffutil import (
+    ROOT,
+    run_analyze,
+    run_analyze_subprocess,
+    run_tshark,
+    run_tshark_full,
+    tshark_available,
+)
+from gen_mixed import samples
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+from scapy.packet import Raw
+
+TIME_FORMATS = ("r", "a", "ad", "d", "dd", "e", "u", "ud")
+ANSI = "\x1b["
+
+
+def _udp_records() -> list[tuple[int, bytes, int | None]]:
+    """12 UDP packets between three hosts; timestamps cross midnight UTC."""
+    base = 1_700_006_399 * 1_000_000 + 990_000  # 2023-11-14 23:59:59.990000
+    recs = []
+    t = base
+    for i in range(12):
+        src, dst = f"10.0.0.{1 + i % 3}", f"10.0.0.{1 + (i + 1) % 3}"
+        pkt = (Ether(src=f"02:00:00:00:00:0{1 + i % 3}", dst=f"02:00:00:00:00:0{1 + (i + 1) % 3}")
+               / IP(src=src, dst=dst, id=100 + i, ttl=64)
+               / UDP(sport=40000 + i, dport=5000) / Raw(f"message {i} ".encode() * (1 + i % 4)))
+        t += 1_237 * (i + 1)
+        recs.append((t, bytes(pkt), None))
+    return recs
+
+
+@pytest.fixture(scope="module")
+def udp_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return samples.write_capture(tmp_path_factory.mktemp("cli") / "udp.pcap", _udp_records())
+
+
+@pytest.fixture(scope="module")
+def udp_pcapng(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return samples.write_capture(tmp_path_factory.mktemp("cli") / "udp.pcapng",
+                                  _udp_records(), "pcapng")
+
+
+def ok(args: list[str]) -> str:
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
+    assert "Traceback" not in err
+    return out
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def test_positional_file_equals_dash_r(udp_pcap: Path) -> None:
+    a = ok([str(udp_pcap)])
+    assert a == ok(["-r", str(udp_pcap)])
+    assert len(a.splitlines()) == 12
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
+def test_packet_list_matches_tshark(fmt: str, udp_pcap: Path, udp_pcapng: Path) -> None:
+    cap = str(udp_pcap if fmt == "pcap" else udp_pcapng)
+    assert ok(["-r", cap]) == run_tshark(["-r", cap])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("count", [1, 5, 12, 50])
+def test_count(udp_pcap: Path, count: int) -> None:
+    ours = ok(["-r", str(udp_pcap), "-c", str(count)])
+    assert ours == run_tshark(["-r", str(udp_pcap), "-c", str(count)])
+    assert len(ours.splitlines()) == min(count, 12)
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("fmt", TIME_FORMATS)
+def test_time_formats(udp_pcap: Path, fmt: str) -> None:
+    args = ["-r", str(udp_pcap), "-t", fmt]
+    assert ok(args) == run_tshark(args)
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("fmt", TIME_FORMATS)
+def test_time_formats_nanosecond_file(fmt: str) -> None:
+    """A nanosecond pcap prints 9 decimals, like tshark."""
+    cap = ROOT / "tests" / "data" / "wireshark" / "dhcp-nanosecond.pcap"
+    args = ["-r", str(cap), "-t", fmt, "-T", "fields", "-e", "frame.number"]
+    ours = [ln.split()[1:3] for ln in ok(["-r", str(cap), "-t", fmt]).splitlines()]
+    theirs = [ln.split()[1:3] for ln in run_tshark(["-r", str(cap), "-t", fmt]).splitlines()]
+    assert ours == theirs
+    assert ok(args) == run_tshark(args)
+
+
+@pytest.mark.tshark
+def test_time_delta_displayed_with_filter(udp_pcap: Path) -> None:
+    args = ["-r", str(udp_pcap), "-t", "dd", "-Y", "ip.src == 10.0.0.1"]
+    ours = ok(args)
+    assert ours == run_tshark(args)
+    assert len(ours.splitlines()) == 4
+
+
+# --- -T fields ---------------------------------------------------------------------------
+
+FIELDS = ["frame.number", "frame.time_relative", "ip.src", "udp.srcport", "eth.addr",
+          "ip.addr", "udp.length", "data.data"]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("opts", [
+    [],
+    ["-E", "header=y"],
+    ["-E", "separator=,"],
+    ["-E", "occurrence=f"],
+    ["-E", "occurrence=l"],
+    ["-E", "quote=d"],
+    ["-E", "header=y", "-E", "separator=,", "-E", "occurrence=f", "-E", "quote=d"],
+    ["-E", "aggregator=/s", "-E", "separator=/s"],
+], ids=lambda o: " ".join(o) or "default")
+def test_fields_options(udp_pcap: Path, opts: list[str]) -> None:
+    args = ["-r", str(udp_pcap), "-T", "fields", *opts]
+    for f in FIELDS:
+        args += ["-e", f]
+    assert ok(args) == run_tshark(args)
+
+
+@pytest.mark.tshark
+def test_unknown_field_is_refused_like_tshark(udp_pcap: Path) -> None:
+    args = ["-r", str(udp_pcap), "-T", "fields", "-e", "no.such.field", "-e", "udp.srcport"]
+    cp = run_analyze_subprocess(args)
+    theirs = run_tshark_full(args)
+    err = cp.stderr.decode()
+    assert cp.returncode == theirs.returncode == 1
+    assert "Some fields aren't valid" in err and "no.such.field" in err
+    assert "Some fields aren't valid" in theirs.stderr
+    assert cp.stdout == b""
+    assert "Traceback" not in err
+
+
+# --- -x, -w, -q, -G --------------------------------------------------------------------
+
+
+@pytest.mark.tshark
+def test_hex_dump_matches_tshark(udp_pcap: Path) -> None:
+    args = ["-r", str(udp_pcap), "-x", "-c", "3"]
+    assert ok(args) == run_tshark(args)
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize(("fmt_args", "magic"), [
+    ([], b"\x0a\x0d\x0d\x0a"),
+    (["-F", "pcapng"], b"\x0a\x0d\x0d\x0a"),
+    (["-F", "pcap"], None),
+])
+def test_write_and_read_back(udp_pcap: Path, tmp_path: Path, fmt_args: list[str],
+                             magic: bytes | None) -> None:
+    out = tmp_path / "out.cap"
+    assert ok(["-r", str(udp_pcap), "-w", str(out), *fmt_args]) == ""
+    head = out.read_bytes()[:4]
+    if magic is None:
+        assert struct.unpack("<I", head)[0] in (0xA1B2C3D4, 0xA1B23C4D) or \
+            struct.unpack(">I", head)[0] in (0xA1B2C3D4, 0xA1B23C4D)
+    else:
+        assert head == magic
+    original = ok(["-r", str(udp_pcap)])
+    assert ok(["-r", str(out)]) == original
+    assert run_tshark(["-r", str(out)]) == run_tshark(["-r", str(udp_pcap)])
+    data_fields = ["-T", "fields", "-e", "frame.len", "-e", "frame.time_epoch", "-e", "data.data"]
+    assert run_tshark(["-r", str(out), *data_fields]) == \
+        run_tshark(["-r", str(udp_pcap), *data_fields])
+
+
+def test_write_with_count_and_filter(udp_pcap: Path, tmp_path: Path) -> None:
+    out = tmp_path / "few.pcapng"
+    ok(["-r", str(udp_pcap), "-c", "4", "-w", str(out)])
+    assert ok(["-r", str(out)]) == ok(["-r", str(udp_pcap), "-c", "4"])
+
+
+def test_quiet_prints_nothing(udp_pcap: Path) -> None:
+    assert ok(["-r", str(udp_pcap), "-q"]) == ""
+
+
+def test_glossary_fields() -> None:
+    out = ok(["-G", "fields"])
+    assert "F\tSource Port\tudp.srcport\tFT_UINT16\tudp\tBASE_PT_UDP" in out
+    assert "\nP\tUser Datagram Protocol\tudp" in "\n" + out
+
+
+# --- broken input: one line on stderr, non-zero exit, no traceback ----------------------
+
+
+def _lines(b: bytes) -> list[str]:
+    return [ln for ln in b.decode(errors="replace").splitlines() if ln.strip()]
+
+
+def _check_failure(args: list[str], min_rc: int = 1) -> subprocess.CompletedProcess:
+    cp = run_analyze_subprocess(args)
+    err = cp.stderr.decode(errors="replace")
+    assert "Traceback" not in err
+    assert cp.returncode >= min_rc, (cp.returncode, err)
+    assert len(_lines(cp.stderr)) == 1, err
+    return cp
+
+
+@pytest.mark.tshark
+def test_missing_file(tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.pcap")
+    cp = _check_failure(["-r", missing])
+    assert "doesn't exist" in cp.stderr.decode()
+    assert cp.returncode == run_tshark_full(["-r", missing]).returncode == 2
+    assert _check_failure([missing]).returncode == 2
+
+
+def test_not_a_capture_file(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pcap"
+    junk.write_bytes(b"\x00\x01\x02 this is no capture file, just words\n" * 4)
+    cp = _check_failure(["-r", str(junk)])
+    assert "capture file" in cp.stderr.decode()
+    assert cp.stdout == b""
+
+
+def test_directory_is_not_a_capture(tmp_path: Path) -> None:
+    _check_failure(["-r", str(tmp_path)])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
+def test_cut_short_file(tmp_path: Path, udp_pcap: Path, udp_pcapng: Path, fmt: str) -> None:
+    src = udp_pcap if fmt == "pcap" else udp_pcapng
+    data = src.read_bytes()
+    cut = tmp_path / f"cut.{fmt}"
+    cut.write_bytes(data[: len(data) - 30])
+    cp = _check_failure(["-r", str(cut)])
+    theirs = run_tshark_full(["-r", str(cut)])
+    assert "cut short" in cp.stderr.decode()
+    assert cp.returncode == theirs.returncode
+    good = cp.stdout.decode().splitlines()
+    assert len(good) == 11  # every complete packet is printed before the error
+    assert cp.stdout.decode() == theirs.stdout
+
+
+@pytest.mark.tshark
+def test_impossible_record_length(tmp_path: Path, udp_pcap: Path) -> None:
+    data = bytearray(udp_pcap.read_bytes())
+    off = 24
+    for _ in range(4):  # break the 5th record: tshark sniffs the pcap flavour from the first
+        off += 16 + struct.unpack_from("<I", data, off + 8)[0]
+    struct.pack_into("<II", data, off + 8, 0x7FFFFFFF, 0x7FFFFFFF)
+    bad = tmp_path / "bad.pcap"
+    bad.write_bytes(bytes(data))
+    cp = _check_failure(["-r", str(bad)])
+    theirs = run_tshark_full(["-r", str(bad)])
+    assert cp.returncode == theirs.returncode
+    assert cp.stdout.decode() == theirs.stdout
+    assert len(cp.stdout.decode().splitlines()) == 4
+    assert "damaged or corrupt" in cp.stderr.decode()
+
+
+def test_bad_option_is_one_line() -> None:
+    cp = _check_failure(["--no-such-option"])
+    assert cp.returncode == 1
+
+
+def test_fields_without_e(udp_pcap: Path) -> None:
+    cp = _check_failure(["-r", str(udp_pcap), "-T", "fields"])
+    assert cp.returncode == 1
+
+
+# --- entry points and colour -------------------------------------------------------------
+
+
+def test_python_dash_m(udp_pcap: Path) -> None:
+    cp = run_analyze_subprocess(["-r", str(udp_pcap), "-c", "2"], module=True)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout.decode() == ok(["-r", str(udp_pcap), "-c", "2"])
+
+
+def _on_tty(args: list[str], env: dict[str, str] | None = None) -> str:
+    """Run analyze with stdout on a pseudo-terminal; what it printed."""
+    master, slave = pty.openpty()
+    e = dict(os.environ, TZ="UTC", LC_ALL="C.UTF-8", COLUMNS="200")
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    exe = Path(sys.executable).parent / "analyze"
+    proc = subprocess.Popen([str(exe), *args], stdout=slave, stderr=subprocess.PIPE,
+                            env=e, cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([master], [], [], 1.0)
+        if r:
+            try:
+                b = os.read(master, 65536)
+            except OSError:
+                break
+            if not b:
+                break
+            chunks.append(b)
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_color_never_and_no_color_give_plain_text(udp_pcap: Path) -> None:
+    plain = ok(["-r", str(udp_pcap)])
+    for args, env in ((["--color", "never"], None), ([], {"NO_COLOR": "1"})):
+        out = _on_tty(["-r", str(udp_pcap), *args], env)
+        assert ANSI not in out
+        assert out.replace("\r\n", "\n") == plain
+
+
+def test_color_on_terminal_and_always(udp_pcap: Path) -> None:
+    assert ANSI in _on_tty(["-r", str(udp_pcap)])
+    cp = run_analyze_subprocess(["-r", str(udp_pcap), "--color", "always"])
+    assert ANSI in cp.stdout.decode()
+    cp = run_analyze_subprocess(["-r", str(udp_pcap)])  # a pipe: plain
+    assert ANSI not in cp.stdout.decode()
+
+
+def test_tshark_gate_is_real() -> None:
+    """The `tshark` marker skips only outside CI (see conftest): never silently in CI."""
+    if os.environ.get("CI"):
+        assert tshark_available(), "tshark must be installed in CI"
