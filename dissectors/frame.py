@@ -38,8 +38,8 @@ MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
 SHORT = protocol("_ws.short", "Short Frame", "Short")
 EXPERT = protocol("_ws.expert", "Expert Info", "Expert")
 EXPERT_MSG = EXPERT.field("_ws.expert.message", "Message", FT.STRING)
-EXPERT_SEVERITY = EXPERT.field("_ws.expert.severity", "Severity level", FT.UINT32, Base.HEX)
-EXPERT_GROUP = EXPERT.field("_ws.expert.group", "Group", FT.UINT32, Base.HEX)
+EXPERT_SEVERITY = EXPERT.field("_ws.expert.severity", "Severity level", FT.UINT32, Base.NONE)
+EXPERT_GROUP = EXPERT.field("_ws.expert.group", "Group", FT.UINT32, Base.NONE)
 
 _ENCAP_NAMES = {
     0: ("Null/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
@@ -127,7 +127,7 @@ def mark_malformed(pkt: Packet, proto: str) -> None:
     item.value = f"[Malformed Packet: {name}]"
     pkt.malformed = True
     pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto)
-    pkt.append_info(" [Malformed Packet]")
+    pkt.append_info("[Malformed Packet]")
 
 
 def mark_short(pkt: Packet, proto: str) -> None:
@@ -138,4 +138,6 @@ def mark_short(pkt: Packet, proto: str) -> None:
     item = pkt.add_proto(SHORT, 0, 0, f"[Packet size limited during capture: {name} truncated]",
                          in_stack=False)
     item.value = f"[Packet size limited during capture: {name} truncated]"
-    pkt.append_info(" [Packet size limited during capture]")
+    # Wireshark's show_exception appends this (no leading space) for a BoundsError; a
+    # payload merely cut short by the snapshot length raises none (see data.py).
+    pkt.append_info("[Packet size limited during capture]")

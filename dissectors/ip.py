@@ -58,8 +58,9 @@ OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No Operation (NOP)", 7: "Rec
                 25: "Quick-Start", 133: "Extended Security", 134: "Commercial IP Security Option"}
 
 IP = protocol("ip", "Internet Protocol Version 4", "IPv4")
-VERSION = IP.field("ip.version", "Version", FT.UINT8, Base.DEC, bitmask=0xF0, offset=0)
-HDR_LEN = IP.field("ip.hdr_len", "Header Length", FT.UINT8, Base.DEC, bitmask=0x0F, offset=0)
+# Wireshark declares these two without a bitmask (it shifts them itself); so do we.
+VERSION = IP.field("ip.version", "Version", FT.UINT8, Base.DEC)
+HDR_LEN = IP.field("ip.hdr_len", "Header Length", FT.UINT8, Base.DEC)
 DSFIELD = IP.field("ip.dsfield", "Differentiated Services Field", FT.UINT8, Base.HEX, offset=1)
 DSCP = IP.field("ip.dsfield.dscp", "Differentiated Services Codepoint", FT.UINT8, Base.DEC,
                 bitmask=0xFC, strings=_DSCP, offset=1)
@@ -110,7 +111,6 @@ REASSEMBLED_LENGTH = IP.field("ip.reassembled.length", "Reassembled IPv4 length"
 REASSEMBLED_DATA = IP.field("ip.reassembled.data", "Reassembled IPv4 data", FT.BYTES)
 BOGUS_LEN = IP.field("ip.bogus_ip_length", "Bogus IP length", FT.NONE)
 BOGUS_HEADER_LEN = IP.field("ip.bogus_header_length", "Bogus IP header length", FT.NONE)
-LEN_TOO_BIG = IP.field("ip.len.too_big", "IPv4 total length exceeds packet length", FT.NONE)
 
 _HDR = struct.Struct(">BBHHHBBH4s4s")
 
@@ -156,13 +156,13 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     hlen = (vhl & 0x0F) * 4
     if vhl >> 4 != 4:
         tree = pkt.add_proto(IP, off, 1, "Internet Protocol Version 4")
-        pkt.add(tree, VERSION, vhl >> 4, off, 1)
+        pkt.add(tree, VERSION, vhl >> 4, off, 1, f"{vhl >> 4:04b} .... = Version: {vhl >> 4}")
         pkt.proto_col = "IPv4"
         pkt.set_info(f"Bogus IPv4 version ({vhl >> 4}, must be 4)")
         return None
     if hlen < 20:
         tree = pkt.add_proto(IP, off, 1, "Internet Protocol Version 4")
-        pkt.add(tree, VERSION, 4, off, 1)
+        pkt.add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
         pkt.add(tree, HDR_LEN, vhl & 0x0F, off, 1,
                 f".... {vhl & 0x0F:04b} = Header Length: {hlen} bytes ({vhl & 0xF})")
         pkt.proto_col = "IPv4"
@@ -178,7 +178,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     pkt.src, pkt.dst = src_s, dst_s
     pkt.net_src, pkt.net_dst = src, dst
     tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}")
-    pkt.add(tree, VERSION, 4, off, 1)
+    pkt.add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
     pkt.add(tree, HDR_LEN, vhl & 0x0F, off, 1,
             f".... {vhl & 0x0F:04b} = Header Length: {hlen} bytes ({vhl & 0xF})")
     dscp, ecn = tos >> 2, tos & 3
@@ -198,7 +198,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if total > reported:
         pkt.add_expert(tree, "error", "protocol",
                        f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
-                       field=LEN_TOO_BIG)
+                       field=BOGUS_LEN)
         total = reported
     pkt.add(tree, ID, ident, off + 4, 2)
     flags = frag >> 13

@@ -73,23 +73,22 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     reported = tvb.reported_length
     litem = pkt.add(tree, LENGTH, ulen, off + 4, 2)
     info = f"{sport} \u2192 {dport}"
-    bad = False
+    claimed = ulen
     if ulen > reported:
         pkt.add_expert(litem, "error", "malformed",
                        f"Bad length value {ulen} > IP payload length", "udp", field=LENGTH_BAD)
         info += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
-        bad = True
         ulen = reported
     elif ulen < 8:
+        # Wireshark stops here: no Len=, no payload.
         if ulen == 0:
             pkt.add_expert(litem, "error", "malformed", "Length is zero", "udp",
                            field=LENGTH_BAD_ZERO)
         else:
-            pkt.add_expert(litem, "error", "malformed",
-                           f"Bad length value {ulen} < {8}", "udp", field=LENGTH_BAD)
-        info += f" [BAD UDP LENGTH {ulen} < 8]"
-        bad = True
-        ulen = reported
+            pkt.add_expert(litem, "error", "malformed", f"Bad length value {ulen} < 8", "udp",
+                           field=LENGTH_BAD)
+        pkt.set_info(f"{info} [BAD UDP LENGTH {ulen} < 8]")
+        return
     if csum == 0:
         pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
         pkt.add(tree, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
@@ -106,8 +105,8 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
     pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)
     plen = ulen - 8
-    pkt.set_info(f"{info} Len={plen}")
-    if plen > 0 or bad:
+    pkt.set_info(f"{info} Len={claimed - 8}")
+    if plen > 0:
         payload = tvb.sub(off + 8, max(plen, 0))
         if payload.end > payload.start:
             pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8,
