@@ -19,6 +19,9 @@ class Conversations:
         # (addr, port, addr, port) with either port possibly None = wildcard.
         self.exact: dict[tuple, str] = {}
         self.wild: dict[tuple, str] = {}
+        # Pairs whose packets matched no conversation: Wireshark gives each its own exact
+        # conversation (no dissector), which TFTP's lookup then finds before a wildcard.
+        self.plain: set[tuple] = set()
 
     def bind(self, a: bytes, pa: int, b: bytes, pb: int | None, proto: str) -> None:
         if pb is None:
@@ -35,13 +38,22 @@ class Conversations:
         p = self.wild.get((src, sp, dst)) or self.wild.get((dst, dp, src))
         return p
 
+    def note_plain(self, src: bytes, sp: int, dst: bytes, dp: int) -> None:
+        self.plain.add((src, sp, dst, dp))
+        self.plain.add((dst, dp, src, sp))
+
+    def is_plain(self, src: bytes, sp: int, dst: bytes, dp: int) -> bool:
+        return (src, sp, dst, dp) in self.plain
+
 
 def dispatch_ports(kind: str, table: DissectorTable, heur: HeuristicList, tvb: Tvb,
                    pkt: Packet, session: Session, sport: int, dport: int) -> None:
     """Hand a UDP/TCP payload to the right dissector."""
-    conv = session.state(f"{kind}.conversations", Conversations).find(
-        pkt.net_src, sport, pkt.net_dst, dport)
-    if conv is not None:
+    convs = session.state(f"{kind}.conversations", Conversations)
+    conv = convs.find(pkt.net_src, sport, pkt.net_dst, dport)
+    if conv is None:
+        convs.note_plain(pkt.net_src, sport, pkt.net_dst, dport)
+    else:
         fn = BY_NAME.get(conv)
         if fn is not None and fn(tvb, pkt, session) is not False:
             return

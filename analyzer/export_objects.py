@@ -1,0 +1,210 @@
+"""`--export-objects tftp,DIR`: write the files carried by TFTP transfers into DIR.
+
+Runs its own pass over the capture (after the packets are printed) so the main loop
+stays untouched; only the transfers in progress keep a buffer, and each buffer is
+written and dropped as soon as its last block is seen. File names come from the
+request but are reduced to a bare name inside DIR, so a hostile name such as
+`../../etc/passwd` can never write outside it. Transfers that end early (error,
+missing blocks, capture ends) are written with a `.partial` suffix and reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from captures import open_capture
+from dissectors import Session, dissect
+from dissectors.format import ipv4_str, ipv6_str
+
+SUPPORTED = ("tftp",)
+_MAX_NAME = 200
+_NETASCII = re.compile(rb"\r(\n|\0)")
+
+
+class ExportError(Exception):
+    """A bad --export-objects argument or an unwritable directory."""
+
+
+@dataclass(eq=False)
+class _Transfer:
+    name: str
+    mode: str
+    host: str
+    next_block: int = 1
+    buf: bytearray = field(default_factory=bytearray)
+    last_frame: int = 0
+    got_data: bool = False
+    broken: str = ""  # why the transfer is incomplete, "" while it looks fine
+
+
+@dataclass
+class ExportedFile:
+    """One line of the summary table."""
+
+    frame: int
+    host: str
+    content_type: str
+    size: int
+    filename: str
+    complete: bool
+    note: str = ""
+
+
+def parse_spec(spec: str) -> tuple[str, Path]:
+    """`tftp,DIR` -> ("tftp", Path(DIR)); tshark's `--export-objects <protocol>,<destdir>`."""
+    proto, sep, dest = spec.partition(",")
+    if not sep or not dest:
+        raise ExportError(f'Invalid --export-objects argument "{spec}": expected PROTOCOL,DIR')
+    proto = proto.strip().lower()
+    if proto not in SUPPORTED:
+        raise ExportError(f'"{proto}" is not a valid export objects protocol '
+                          f'(supported: {", ".join(SUPPORTED)})')
+    return proto, Path(dest)
+
+
+def safe_name(raw: str, fallback: str) -> str:
+    """A bare file name from a request's path: no directories, no control characters."""
+    base = re.split(r"[/\\]", raw)[-1]
+    base = "".join(ch if ch.isprintable() and ch != "\ufffd" else "_" for ch in base)
+    base = base.strip()
+    if base in ("", ".", ".."):
+        base = fallback
+    elif base.startswith("."):
+        base = "_" + base[1:]  # no hidden files
+    return base[:_MAX_NAME]
+
+
+def _unique(dest: Path, name: str, taken: set[str]) -> str:
+    """`name`, or `stem(1).ext`, `stem(2).ext`, ... when it is already used."""
+    if name not in taken and not (dest / name).exists():
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not stem:
+        stem, dot, ext = name, "", ""
+    for i in range(1, 10_000):
+        cand = f"{stem}({i}){dot}{ext}"
+        if cand not in taken and not (dest / cand).exists():
+            return cand
+    raise ExportError(f"too many files named {name} in {dest}")
+
+
+def _addr(raw: bytes) -> str:
+    if len(raw) == 4:
+        return ipv4_str(int.from_bytes(raw, "big"))
+    if len(raw) == 16:
+        return ipv6_str(raw)
+    return raw.hex()
+
+
+class TftpExporter:
+    """Follows TFTP transfers through dissected packets and writes their files."""
+
+    def __init__(self, dest: Path) -> None:
+        self.dest = dest
+        self.transfers: dict[object, _Transfer] = {}
+        self.files: list[ExportedFile] = []
+        self._taken: set[str] = set()
+
+    def packet(self, pkt) -> None:  # noqa: ANN001 - dissectors.packet.Packet
+        conv = pkt.ref.get("tftp.conv")
+        if conv is None:
+            return
+        op = pkt.ref.get("tftp.opcode")
+        frame = pkt.frame.number
+        t = self.transfers.get(conv)
+        if op in (1, 2):
+            if t is not None and t.got_data:
+                self._finish(t, "new request on the same ports")
+            name = conv.source_file if conv.source_file is not None else conv.destination_file
+            self.transfers[conv] = _Transfer(name or "", conv.mode.lower(),
+                                             _addr(conv.server_addr), last_frame=frame)
+            return
+        if t is None:
+            return
+        if op == 5:
+            t.last_frame = frame
+            if t.got_data:
+                self._finish(t, "ended by an ERROR packet")
+            del self.transfers[conv]
+            return
+        got = pkt.ref.get("tftp.data")
+        if op != 3 or got is None or t.broken:
+            return
+        block, payload, is_last = got
+        if block < t.next_block:
+            return  # a retransmission
+        t.got_data = True
+        t.last_frame = frame
+        if block > t.next_block:
+            t.broken = f"blocks {t.next_block}-{block - 1} missing"
+            return
+        t.buf += payload
+        t.next_block += 1
+        if is_last:
+            self._finish(t, "")
+            del self.transfers[conv]
+
+    def close(self) -> None:
+        """Write what the transfers still open at the end of the capture received."""
+        for t in self.transfers.values():
+            if t.got_data:
+                self._finish(t, t.broken or "capture ended before the last block")
+        self.transfers.clear()
+
+    def _finish(self, t: _Transfer, why: str) -> None:
+        why = t.broken or why
+        data = bytes(t.buf)
+        t.buf = bytearray()
+        if t.mode == "netascii":
+            data = _NETASCII.sub(lambda m: b"\n" if m.group(1) == b"\n" else b"\r", data)
+        name = safe_name(t.name, f"tftp-object-{t.last_frame}")
+        if why:
+            name += ".partial"
+        name = _unique(self.dest, name, self._taken)
+        self._taken.add(name)
+        path = self.dest / name
+        if path.resolve().parent != self.dest.resolve():
+            raise ExportError(f"refusing to write {name!r} outside {self.dest}")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        ctype = "netascii" if t.mode == "netascii" else "application/octet-stream"
+        self.files.append(ExportedFile(t.last_frame, t.host, ctype, len(data), name, not why,
+                                       why))
+
+
+def export_objects(spec: str, path: str, decode_as: dict, out: TextIO) -> list[ExportedFile]:
+    """Dissect `path` again and export the objects of the protocol `spec` names."""
+    _proto, dest = parse_spec(spec)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ExportError(f"cannot create {dest}: {e.strerror}") from None
+    exporter = TftpExporter(dest)
+    reader = open_capture(path)
+    try:
+        session = Session(decode_as=decode_as)
+        for frame in reader:
+            exporter.packet(dissect(frame, session))
+    finally:
+        reader.close()
+    exporter.close()
+    write_table(exporter.files, dest, out)
+    return exporter.files
+
+
+def write_table(files: list[ExportedFile], dest: Path, out: TextIO) -> None:
+    """The summary: one row per file written, like Wireshark's Export Objects list."""
+    n_bad = sum(1 for f in files if not f.complete)
+    out.write(f"TFTP export objects: {len(files)} file(s) written to {os.fspath(dest)}"
+              f"{f', {n_bad} incomplete' if n_bad else ''}\n")
+    if not files:
+        return
+    out.write(f"{'Packet':>7}  {'Hostname':<39}  {'Content Type':<24}  {'Size':>10}  Filename\n")
+    for f in files:
+        status = f"  [incomplete: {f.note}]" if not f.complete else ""
+        out.write(f"{f.frame:>7}  {f.host:<39}  {f.content_type:<24}  {f.size:>10}  "
+                  f"{f.filename}{status}\n")
