@@ -203,8 +203,8 @@ def _ascii(raw: bytes) -> str:
 def _format_text(raw: bytes) -> str:
     """tvb_format_text / format_text: C escapes for non-printables (Info column)."""
     out = []
-    esc = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v",
-           0x5C: "\\\\"}
+    # tshark 4.0 leaves a backslash as it is (a DOS path such as C:\DIR stays readable).
+    esc = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v"}
     s = raw.decode("utf-8", errors="replace")
     for ch in s:
         c = ord(ch)
