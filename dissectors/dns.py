@@ -1,1 +1,551 @@
-"""Placeholder: the dns dissector is being written."""
+"""DNS (RFC 1035) over UDP and TCP port 53, as Wireshark 4.0 shows it.
+
+                                    1  1  1  1  1  1
+      0  1  2  3  4  5  6  7  8  9  0  1  2  3  4  5
+    +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+    |                      ID                       |
+    |QR|   Opcode  |AA|TC|RD|RA| Z|AD|CD|   RCODE   |
+    |                    QDCOUNT                    |
+    |                    ANCOUNT                    |
+    |                    NSCOUNT                    |
+    |                    ARCOUNT                    |
+    +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+
+Over TCP each message is preceded by a 2-byte length. Requests and responses are
+paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dissectors.dispatch import TCP_PORT, UDP_PORT, register_dissector
+from dissectors.format import ipv4_str, ipv6_str
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, Field, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request",
+           4: "Zone change notification", 5: "Dynamic update",
+           6: "DNS Stateful operations (DSO)"}
+RCODES = {0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name",
+          4: "Not implemented", 5: "Refused", 6: "Name exists", 7: "RRset exists",
+          8: "RRset does not exist", 9: "Not authoritative", 10: "Name out of zone",
+          11: "DSO-Type not implemented"}
+# type -> (short name, long description)
+RR_TYPES: dict[int, tuple[str, str]] = {
+    1: ("A", "Host Address"), 2: ("NS", "authoritative Name Server"),
+    3: ("MD", "Mail Destination"), 4: ("MF", "Mail Forwarder"),
+    5: ("CNAME", "Canonical NAME for an alias"), 6: ("SOA", "Start Of a zone of Authority"),
+    7: ("MB", "MailBox domain name"), 8: ("MG", "Mail Group member"),
+    9: ("MR", "Mail Rename domain name"), 10: ("NULL", "RR"),
+    11: ("WKS", "Well Known Service"), 12: ("PTR", "domain name PoinTeR"),
+    13: ("HINFO", "host information"), 14: ("MINFO", "Mailbox or mail list information"),
+    15: ("MX", "Mail eXchange"), 16: ("TXT", "Text strings"),
+    17: ("RP", "Responsible Person"), 18: ("AFSDB", "AFS Data Base location"),
+    24: ("SIG", "security signature"), 25: ("KEY", "security key"),
+    28: ("AAAA", "IPv6 Address"), 29: ("LOC", "Location Information"),
+    33: ("SRV", "Server Selection"), 35: ("NAPTR", "Naming Authority PoinTeR"),
+    39: ("DNAME", "Delegation Name"), 41: ("OPT", "OPT"), 43: ("DS", "Delegation Signer"),
+    44: ("SSHFP", "SSH Key Fingerprint"), 46: ("RRSIG", "Resource Record Signature"),
+    47: ("NSEC", "Next Secured"), 48: ("DNSKEY", "DNS Public Key"),
+    50: ("NSEC3", "Next Secured 3"), 51: ("NSEC3PARAM", "NSEC3 Parameters"),
+    52: ("TLSA", "TLSA"), 59: ("CDS", "Child DS"), 60: ("CDNSKEY", "DNSKEY(s) the Child wants reflected in DS"),
+    64: ("SVCB", "General Purpose Service Endpoints"), 65: ("HTTPS", "HTTPS Specific Service Endpoints"),
+    99: ("SPF", "Sender Policy Framework"), 249: ("TKEY", "Transaction Key"),
+    250: ("TSIG", "Transaction Signature"), 251: ("IXFR", "incremental transfer"),
+    252: ("AXFR", "transfer of an entire zone"), 253: ("MAILB", "mailbox-related RRs"),
+    254: ("MAILA", "mail agent RRs"),
+    255: ("*", "A request for all records the server/cache has available"),
+    256: ("URI", "URI"), 257: ("CAA", "Certification Authority Restriction"),
+}
+CLASSES = {1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
+_TYPE_VALS = {k: f"{s} ({d})" for k, (s, d) in RR_TYPES.items()}
+
+DNS = protocol("dns", "Domain Name System", "DNS")
+LENGTH = DNS.field("dns.length", "Length", FT.UINT16, Base.DEC)
+ID = DNS.field("dns.id", "Transaction ID", FT.UINT16, Base.HEX)
+FLAGS = DNS.field("dns.flags", "Flags", FT.UINT16, Base.HEX)
+F_RESPONSE = DNS.field("dns.flags.response", "Response", FT.BOOLEAN, bitmask=0x8000,
+                       strings=("Message is a response", "Message is a query"))
+F_OPCODE = DNS.field("dns.flags.opcode", "Opcode", FT.UINT16, Base.DEC, bitmask=0x7800,
+                     strings=OPCODES)
+F_AUTH = DNS.field("dns.flags.authoritative", "Authoritative", FT.BOOLEAN, bitmask=0x0400,
+                   strings=("Server is an authority for domain",
+                            "Server is not an authority for domain"))
+F_TRUNC = DNS.field("dns.flags.truncated", "Truncated", FT.BOOLEAN, bitmask=0x0200,
+                    strings=("Message is truncated", "Message is not truncated"))
+F_RD = DNS.field("dns.flags.recdesired", "Recursion desired", FT.BOOLEAN, bitmask=0x0100,
+                 strings=("Do query recursively", "Don't do query recursively"))
+F_RA = DNS.field("dns.flags.recavail", "Recursion available", FT.BOOLEAN, bitmask=0x0080,
+                 strings=("Server can do recursive queries",
+                          "Server can't do recursive queries"))
+F_Z = DNS.field("dns.flags.z", "Z", FT.BOOLEAN, bitmask=0x0040,
+                strings=("reserved (1)", "reserved (0)"))
+F_AD = DNS.field("dns.flags.authenticated", "Answer authenticated", FT.BOOLEAN,
+                 bitmask=0x0020,
+                 strings=("Answer/authority portion was authenticated by the server",
+                          "Answer/authority portion was not authenticated by the server"))
+F_CD = DNS.field("dns.flags.checkdisable", "Non-authenticated data", FT.BOOLEAN,
+                 bitmask=0x0010, strings=("Acceptable", "Unacceptable"))
+F_RCODE = DNS.field("dns.flags.rcode", "Reply code", FT.UINT16, Base.DEC, bitmask=0x000F,
+                    strings=RCODES)
+COUNT_QUERIES = DNS.field("dns.count.queries", "Questions", FT.UINT16, Base.DEC)
+COUNT_ANSWERS = DNS.field("dns.count.answers", "Answer RRs", FT.UINT16, Base.DEC)
+COUNT_AUTH = DNS.field("dns.count.auth_rr", "Authority RRs", FT.UINT16, Base.DEC)
+COUNT_ADD = DNS.field("dns.count.add_rr", "Additional RRs", FT.UINT16, Base.DEC)
+COUNT_ZONES = DNS.field("dns.count.zones", "Zones", FT.UINT16, Base.DEC)
+COUNT_PREREQ = DNS.field("dns.count.prerequisites", "Prerequisites", FT.UINT16, Base.DEC)
+COUNT_UPDATES = DNS.field("dns.count.updates", "Updates", FT.UINT16, Base.DEC)
+QRY_NAME = DNS.field("dns.qry.name", "Name", FT.STRING)
+QRY_NAME_LEN = DNS.field("dns.qry.name.len", "Name Length", FT.UINT16, Base.DEC)
+COUNT_LABELS = DNS.field("dns.count.labels", "Label Count", FT.UINT16, Base.DEC)
+QRY_TYPE = DNS.field("dns.qry.type", "Type", FT.UINT16, Base.DEC, strings=_TYPE_VALS)
+QRY_CLASS = DNS.field("dns.qry.class", "Class", FT.UINT16, Base.HEX, strings=CLASSES)
+RESP_NAME = DNS.field("dns.resp.name", "Name", FT.STRING)
+RESP_TYPE = DNS.field("dns.resp.type", "Type", FT.UINT16, Base.DEC, strings=_TYPE_VALS)
+RESP_CLASS = DNS.field("dns.resp.class", "Class", FT.UINT16, Base.HEX, strings=CLASSES)
+RESP_TTL = DNS.field("dns.resp.ttl", "Time to live", FT.UINT32, Base.DEC)
+RESP_LEN = DNS.field("dns.resp.len", "Data length", FT.UINT16, Base.DEC)
+A = DNS.field("dns.a", "Address", FT.IPv4)
+AAAA = DNS.field("dns.aaaa", "AAAA Address", FT.IPv6)
+CNAME = DNS.field("dns.cname", "CNAME", FT.STRING)
+PTR = DNS.field("dns.ptr.domain_name", "Domain Name", FT.STRING)
+NS = DNS.field("dns.ns", "Name Server", FT.STRING)
+MX_PREF = DNS.field("dns.mx.preference", "Preference", FT.UINT16, Base.DEC)
+MX_EXCH = DNS.field("dns.mx.mail_exchange", "Mail Exchange", FT.STRING)
+TXT_LEN = DNS.field("dns.txt.length", "TXT Length", FT.UINT8, Base.DEC)
+TXT = DNS.field("dns.txt", "TXT", FT.STRING)
+SOA_MNAME = DNS.field("dns.soa.mname", "Primary name server", FT.STRING)
+SOA_RNAME = DNS.field("dns.soa.rname", "Responsible authority's mailbox", FT.STRING)
+SOA_SERIAL = DNS.field("dns.soa.serial_number", "Serial Number", FT.UINT32, Base.DEC)
+SOA_REFRESH = DNS.field("dns.soa.refresh_interval", "Refresh Interval", FT.UINT32, Base.DEC)
+SOA_RETRY = DNS.field("dns.soa.retry_interval", "Retry Interval", FT.UINT32, Base.DEC)
+SOA_EXPIRE = DNS.field("dns.soa.expire_limit", "Expire limit", FT.UINT32, Base.DEC)
+SOA_MIN = DNS.field("dns.soa.minimum_ttl", "Minimum TTL", FT.UINT32, Base.DEC)
+SRV_SERVICE = DNS.field("dns.srv.service", "Service", FT.STRING)
+SRV_PROTO = DNS.field("dns.srv.proto", "Protocol", FT.STRING)
+SRV_NAME = DNS.field("dns.srv.name", "Name", FT.STRING)
+SRV_PRIORITY = DNS.field("dns.srv.priority", "Priority", FT.UINT16, Base.DEC)
+SRV_WEIGHT = DNS.field("dns.srv.weight", "Weight", FT.UINT16, Base.DEC)
+SRV_PORT = DNS.field("dns.srv.port", "Port", FT.UINT16, Base.DEC)
+SRV_TARGET = DNS.field("dns.srv.target", "Target", FT.STRING)
+# tshark 4.0 declares this BASE_HEX/0x7fff in its glossary but prints it in decimal.
+UDP_PAYLOAD_SIZE = DNS.field("dns.rr.udp_payload_size", "UDP payload size", FT.UINT16,
+                             Base.DEC)
+EXT_RCODE = DNS.field("dns.resp.ext_rcode", "Higher bits in extended RCODE", FT.UINT8,
+                      Base.HEX)
+EDNS0_VERSION = DNS.field("dns.resp.edns0_version", "EDNS0 version", FT.UINT8, Base.DEC)
+RESP_Z = DNS.field("dns.resp.z", "Z", FT.UINT16, Base.HEX)
+RESP_Z_DO = DNS.field("dns.resp.z.do", "DO bit", FT.BOOLEAN, bitmask=0x8000,
+                      strings=("Accepts DNSSEC security RRs",
+                               "Cannot handle DNSSEC security RRs"))
+RESP_Z_RESERVED = DNS.field("dns.resp.z.reserved", "Reserved", FT.UINT16, Base.HEX,
+                            bitmask=0x7FFF)
+OPT = DNS.field("dns.opt", "Option", FT.NONE)
+OPT_CODE = DNS.field("dns.opt.code", "Option Code", FT.UINT16, Base.DEC)
+OPT_LEN = DNS.field("dns.opt.len", "Option Length", FT.UINT16, Base.DEC)
+OPT_DATA = DNS.field("dns.opt.data", "Option Data", FT.BYTES)
+RESPONSE_IN = DNS.field("dns.response_in", "Response In", FT.FRAMENUM)
+RESPONSE_TO = DNS.field("dns.response_to", "Request In", FT.FRAMENUM)
+TIME = DNS.field("dns.time", "Time", FT.RELATIVE_TIME)
+UNSOLICITED = DNS.field("dns.unsolicited", "Unsolicited", FT.BOOLEAN)
+RETRANSMISSION = DNS.field("dns.retransmission", "Retransmission", FT.BOOLEAN)
+RETRANS_REQ_IN = DNS.field("dns.retransmit_request_in",
+                           "Retransmitted request. Original request in", FT.FRAMENUM)
+RETRANS_RESP_IN = DNS.field("dns.retransmit_response_in",
+                            "Retransmitted response. Original response in", FT.FRAMENUM)
+RETRANS_REQ = DNS.field("dns.retransmit_request", "DNS query retransmission", FT.NONE)
+RETRANS_RESP = DNS.field("dns.retransmit_response", "DNS response retransmission", FT.NONE)
+
+_FLAG_FIELDS = (F_RESPONSE, F_OPCODE, F_AUTH, F_TRUNC, F_RD, F_RA, F_Z, F_AD, F_CD, F_RCODE)
+_RESPONSE_ONLY_FLAGS = (F_AUTH, F_RA, F_AD, F_RCODE)
+ROOT_NAME = "<Root>"
+LOOP_NAME = "<Name contains a pointer that loops>"
+RETRANSMISSION_TIMER_NS = 5_000_000_000  # Wireshark's dns.retransmission_timer (5 s)
+
+
+def type_name(t: int) -> str:
+    if t == 255:
+        return "ANY"  # the Info column and summaries say ANY, the Type line says *
+    entry = RR_TYPES.get(t)
+    return entry[0] if entry else f"Unknown ({t})"
+
+
+def _type_label(t: int) -> str:
+    entry = RR_TYPES.get(t)
+    return f"{entry[0]} ({entry[1]}) ({t})" if entry else f"Unknown ({t})"
+
+
+def _class_name(c: int) -> str:
+    return CLASSES.get(c, f"Unknown (0x{c:04x})" if c > 0xFF else f"0x{c:04x}")
+
+
+# -- names ------------------------------------------------------------------------------
+
+def get_name(tvb: Tvb, off: int, msg_start: int) -> tuple[str, int]:
+    """(name, bytes used at `off`), following compression pointers, loop-safe."""
+    labels: list[str] = []
+    used = -1
+    cur = off
+    processed = 0
+    limit = tvb.rend - msg_start  # more pointer hops than message bytes = a loop
+    while True:
+        ln = tvb.u8(cur)
+        kind = ln & 0xC0
+        if kind == 0xC0:
+            ptr = ((ln & 0x3F) << 8) | tvb.u8(cur + 1)
+            if used < 0:
+                used = cur + 2 - off
+            processed += 2
+            if processed >= limit:
+                return LOOP_NAME, used
+            cur = msg_start + ptr
+            continue
+        if kind != 0:
+            # Extended (0x40) or reserved (0x80) label types: not decoded further.
+            if used < 0:
+                used = cur + 1 - off
+            labels.append("<Unknown extended label>")
+            break
+        cur += 1
+        processed += 1
+        if ln == 0:
+            break
+        raw = tvb.bytes(cur, ln)
+        labels.append(_label_text(raw))
+        cur += ln
+        processed += ln
+        if processed >= limit:
+            return LOOP_NAME, (used if used >= 0 else cur - off)
+    if used < 0:
+        used = cur - off
+    name = ".".join(labels)
+    return (name or ROOT_NAME), used
+
+
+def _label_text(raw: bytes) -> str:
+    """Label bytes as Wireshark prints them: dots escaped, non-printables as \\DDD."""
+    out = []
+    for b in raw:
+        if b == 0x2E:
+            out.append("\\.")
+        elif 0x20 < b < 0x7F:
+            out.append(chr(b))
+        else:
+            out.append(f"\\{b:03d}")
+    return "".join(out)
+
+
+def _label_count(name: str) -> int:
+    if name == ROOT_NAME:
+        return 1
+    return name.replace("\\.", "").count(".") + 1
+
+
+# -- request/response tracking -------------------------------------------------------------
+
+@dataclass(slots=True)
+class DnsTransaction:
+    """One query and its response, as Wireshark's dns_transaction_t."""
+
+    req_frame: int
+    req_time: int
+    rep_frame: int = 0
+
+
+class DnsTracker:
+    """Latest transaction per (conversation, id), filled in on the first pass."""
+
+    def __init__(self) -> None:
+        self.latest: dict[tuple, DnsTransaction] = {}
+        # frame -> (transaction or None, retransmission), for the second pass of -2
+        self.per_frame: dict[int, tuple[DnsTransaction | None, bool]] = {}
+
+
+def _conv_key(pkt: Packet, kind: str) -> tuple:
+    sp, dp = pkt.ref.get("srcport", 0), pkt.ref.get("dstport", 0)
+    a, b = (pkt.net_src, sp), (pkt.net_dst, dp)
+    return (kind,) + ((a, b) if a <= b else (b, a))
+
+
+def _track(pkt: Packet, session: Session, tid: int, response: bool,
+           kind: str) -> tuple[DnsTransaction | None, bool]:
+    tracker = session.state("pass1:dns.tracker", DnsTracker)
+    num = pkt.frame.number
+    if session.pass_no > 1 and num in tracker.per_frame:
+        return tracker.per_frame[num]
+    key = (_conv_key(pkt, kind), tid)
+    ts = pkt.frame.ts_ns
+    trans = tracker.latest.get(key)
+    retrans = False
+    if not response:
+        if trans is None or trans.rep_frame > 0 or ts - trans.req_time >= RETRANSMISSION_TIMER_NS:
+            trans = tracker.latest[key] = DnsTransaction(num, ts)
+        else:
+            retrans = True
+    elif trans is not None:
+        if trans.rep_frame == 0:
+            trans.rep_frame = num
+        elif trans.rep_frame != num:
+            retrans = True
+    tracker.per_frame[num] = (trans, retrans)
+    return trans, retrans
+
+
+# -- the dissector --------------------------------------------------------------------------
+
+def _ports(pkt: Packet) -> None:
+    """Remember the transport ports for the conversation key."""
+    for name in ("udp", "tcp"):
+        sp = pkt.index.get(f"{name}.srcport")
+        dp = pkt.index.get(f"{name}.dstport")
+        if sp and dp:
+            pkt.ref["srcport"], pkt.ref["dstport"] = sp[-1].value, dp[-1].value
+            return
+
+
+def dissect_dns_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    session.current_proto = "dns"
+    _ports(pkt)
+    dissect_message(tvb, tvb.start, pkt, session, "udp", None)
+
+
+def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """A TCP payload holds one or more length-prefixed messages."""
+    session.current_proto = "dns"
+    _ports(pkt)
+    off = tvb.start
+    can_desegment = "desegment" in pkt.ref
+    first = True
+    while off < tvb.rend:
+        avail = tvb.end - off
+        if can_desegment and avail < 2:
+            pkt.ref["desegment"] = (off, -1)
+            return
+        if can_desegment and avail >= 2:
+            mlen = tvb.u16(off)
+            if avail < mlen + 2:
+                pkt.ref["desegment"] = (off, mlen + 2 - avail)
+                return
+        mlen = tvb.u16(off)
+        sub = tvb.sub(off, min(mlen + 2, tvb.rend - off))
+        # tshark: each message replaces the Info of the one before; one "dns" layer.
+        dissect_message(sub, off + 2, pkt, session, "tcp", mlen, first)
+        first = False
+        off += mlen + 2
+
+
+def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: str,
+                    tcp_len: int | None, in_stack: bool = True) -> None:
+    """One DNS message starting at `start` (after the TCP length prefix, if any)."""
+    src = tvb.source
+    pkt.proto_col = "DNS"
+    tid = tvb.u16(start)
+    flags = tvb.u16(start + 2)
+    response = bool(flags & 0x8000)
+    opcode = (flags >> 11) & 0xF
+    rcode = flags & 0xF
+    head = tvb.start
+    top = pkt.add_proto(DNS, head, tvb.end - head,
+                        f"Domain Name System ({'response' if response else 'query'})",
+                        source=src, in_stack=in_stack)
+    top.value = None
+
+    def add(parent: Item, field: Field, value: object, off: int, length: int,
+            text: str | None = None, **kw: bool) -> Item:
+        return pkt.add(parent, field, value, off, length, text, source=src, **kw)
+
+    info = (f"{OPCODES.get(opcode, f'Unknown operation ({opcode})')}"
+            f"{' response' if response else ''} 0x{tid:04x}")
+    if response and rcode:
+        info += " " + RCODES.get(rcode, f"Unknown error ({rcode})")
+    pkt.set_info(info)
+    if tcp_len is not None:
+        add(top, LENGTH, tcp_len, start - 2, 2)
+    add(top, ID, tid, start, 2)
+    ftext = OPCODES.get(opcode, f"Unknown operation ({opcode})")
+    if response:
+        ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
+    fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
+    for f in _FLAG_FIELDS:
+        if f in _RESPONSE_ONLY_FLAGS and not response:
+            continue
+        v = (flags & f.bitmask) >> f.shift
+        add(fitem, f, bool(v) if f.type is FT.BOOLEAN else v, start + 2, 2)
+    counts = []
+    update = opcode == 5
+    count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else
+                    (COUNT_QUERIES, COUNT_ANSWERS, COUNT_AUTH, COUNT_ADD))
+    for i, f in enumerate(count_fields):
+        c = tvb.u16(start + 4 + 2 * i)
+        counts.append(c)
+        add(top, f, c, start + 4 + 2 * i, 2)
+    trans, retrans = _track(pkt, session, tid, response, kind)
+
+    off = start + 12
+    qd, an, ns, ar = counts
+    if qd:
+        qtree = pkt.add_text(top, "Zone" if update else "Queries", off, 0, source=src)
+        for _ in range(qd):
+            off = _question(tvb, off, start, pkt, qtree, add)
+    for count, title in ((an, "Prerequisites" if update else "Answers"),
+                         (ns, "Updates" if update else "Authoritative nameservers"),
+                         (ar, "Additional records")):
+        if count:
+            rtree = pkt.add_text(top, title, off, 0, source=src)
+            for _ in range(count):
+                off = _record(tvb, off, start, pkt, rtree, add)
+
+    if not response:
+        if retrans and trans is not None and trans.req_frame:
+            add(top, RETRANS_REQ_IN, trans.req_frame, head, 0, generated=True)
+            add(top, RETRANSMISSION, True, head, 0, generated=True)
+            pkt.add_expert(fitem, "warning", "protocol",
+                           f"DNS query retransmission. Original request in frame "
+                           f"{trans.req_frame}", "dns")
+        elif trans is not None and trans.rep_frame:
+            add(top, RESPONSE_IN, trans.rep_frame, head, 0, generated=True)
+    elif trans is not None and trans.req_frame:
+        if retrans and trans.rep_frame:
+            add(top, RETRANS_RESP_IN, trans.rep_frame, head, 0, generated=True)
+            add(top, RETRANSMISSION, True, head, 0, generated=True)
+            pkt.add_expert(fitem, "warning", "protocol",
+                           f"DNS response retransmission. Original response in frame "
+                           f"{trans.rep_frame}", "dns")
+        else:
+            add(top, RESPONSE_TO, trans.req_frame, head, 0, generated=True)
+            add(top, TIME, pkt.frame.ts_ns - trans.req_time, head, 0, generated=True)
+    else:
+        add(top, UNSOLICITED, True, head, 0, generated=True)
+
+
+def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int:  # noqa: ANN001
+    name, used = get_name(tvb, off, msg)
+    qtype = tvb.u16(off + used)
+    qclass = tvb.u16(off + used + 2)
+    q = pkt.add_text(tree, f"{name}: type {type_name(qtype)}, class {_class_name(qclass)}",
+                     off, used + 4, source=tvb.source)
+    add(q, QRY_NAME, name, off, used)
+    add(q, QRY_NAME_LEN, len(name), off, used, generated=True)
+    add(q, COUNT_LABELS, _label_count(name), off, used, generated=True)
+    add(q, QRY_TYPE, qtype, off + used, 2, f"Type: {_type_label(qtype)}")
+    add(q, QRY_CLASS, qclass, off + used + 2, 2)
+    pkt.append_info(f" {type_name(qtype)} {name}")
+    return off + used + 4
+
+
+def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int:  # noqa: ANN001, C901
+    # tshark reads the fixed part, names the type in Info, checks that the rdata was
+    # captured, and only then adds the items: a cut record shows no items at all.
+    name, used = get_name(tvb, off, msg)
+    p = off + used
+    rtype = tvb.u16(p)
+    rclass = tvb.u16(p + 2)
+    ttl = tvb.u32(p + 4)
+    rdlen = tvb.u16(p + 8)
+    tname = type_name(rtype)
+    pkt.append_info(f" {tname}")
+    d = p + 10
+    end = d + rdlen
+    if rdlen:
+        tvb.need(d, rdlen)
+    if rtype == 41:
+        rr = pkt.add_text(tree, f"{name}: type {tname}", off, 0, source=tvb.source)
+    else:
+        rr = pkt.add_text(tree, f"{name}: type {tname}, class {_class_name(rclass)}", off, 0,
+                          source=tvb.source)
+    labels = name.split(".")
+    if rtype == 33 and len(labels) >= 3:
+        # SRV owner names are shown as _service._proto.name.
+        add(rr, SRV_SERVICE, labels[0], off, used)
+        add(rr, SRV_PROTO, labels[1], off, used)
+        add(rr, SRV_NAME, ".".join(labels[2:]), off, used)
+    else:
+        add(rr, RESP_NAME, name, off, used)
+    add(rr, RESP_TYPE, rtype, p, 2, f"Type: {_type_label(rtype)}")
+    if rtype == 41:
+        add(rr, UDP_PAYLOAD_SIZE, rclass, p + 2, 2)
+        add(rr, EXT_RCODE, ttl >> 24, p + 4, 1)
+        add(rr, EDNS0_VERSION, (ttl >> 16) & 0xFF, p + 5, 1)
+        z = ttl & 0xFFFF
+        zi = add(rr, RESP_Z, z, p + 6, 2)
+        add(zi, RESP_Z_DO, bool(z & 0x8000), p + 6, 2)
+        add(zi, RESP_Z_RESERVED, z & 0x7FFF, p + 6, 2)
+    else:
+        add(rr, RESP_CLASS, rclass, p + 2, 2)
+        add(rr, RESP_TTL, ttl, p + 4, 4,
+            f"Time to live: {ttl} ({ttl} second{'' if ttl == 1 else 's'})")
+    add(rr, RESP_LEN, rdlen, p + 8, 2)
+    info = ""
+    summary = ""
+    if rtype == 1 and rdlen >= 4:
+        v = tvb.u32(d)
+        add(rr, A, v, d, 4)
+        info += f" {ipv4_str(v)}"
+        summary = f", addr {ipv4_str(v)}"
+    elif rtype == 28 and rdlen >= 16:
+        v6 = tvb.bytes(d, 16)
+        add(rr, AAAA, v6, d, 16)
+        info += f" {ipv6_str(v6)}"
+        summary = f", addr {ipv6_str(v6)}"
+    elif rtype in (2, 5, 12):
+        target, tused = get_name(tvb, d, msg)
+        fld, word = {2: (NS, "ns"), 5: (CNAME, "cname"), 12: (PTR, "domain name")}[rtype]
+        add(rr, fld, target, d, tused)
+        info += f" {target}"
+        summary = f", {word} {target}"
+    elif rtype == 15:
+        pref = tvb.u16(d)
+        exch, eused = get_name(tvb, d + 2, msg)
+        add(rr, MX_PREF, pref, d, 2)
+        add(rr, MX_EXCH, exch, d + 2, eused)
+        info += f" {pref} {exch}"
+        summary = f", preference {pref}, mx {exch}"
+    elif rtype == 6:
+        mname, mused = get_name(tvb, d, msg)
+        rname, rused = get_name(tvb, d + mused, msg)
+        q = d + mused + rused
+        add(rr, SOA_MNAME, mname, d, mused)
+        add(rr, SOA_RNAME, rname, d + mused, rused)
+        for i, f in enumerate((SOA_SERIAL, SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, SOA_MIN)):
+            add(rr, f, tvb.u32(q + 4 * i), q + 4 * i, 4)
+        info += f" {mname}"
+        summary = f", mname {mname}"
+    elif rtype == 16:
+        q = d
+        while q < end:
+            tl = tvb.u8(q)
+            add(rr, TXT_LEN, tl, q, 1)
+            add(rr, TXT, tvb.bytes(q + 1, tl).decode("latin-1"), q + 1, tl)
+            q += 1 + tl
+    elif rtype == 33:
+        prio, weight, port = tvb.u16(d), tvb.u16(d + 2), tvb.u16(d + 4)
+        target, tused = get_name(tvb, d + 6, msg)
+        add(rr, SRV_PRIORITY, prio, d, 2)
+        add(rr, SRV_WEIGHT, weight, d + 2, 2)
+        add(rr, SRV_PORT, port, d + 4, 2)
+        add(rr, SRV_TARGET, target, d + 6, tused)
+        info += f" {prio} {weight} {port} {target}"
+        summary = f", priority {prio}, weight {weight}, port {port}, target {target}"
+    elif rtype == 41:
+        q = d
+        while q + 4 <= end:
+            code, olen = tvb.u16(q), tvb.u16(q + 2)
+            oi = add(rr, OPT, None, q, 4 + olen, f"Option: {code}")
+            add(oi, OPT_CODE, code, q, 2)
+            add(oi, OPT_LEN, olen, q + 2, 2)
+            if olen:
+                add(oi, OPT_DATA, tvb.bytes(q + 4, olen), q + 4, olen)
+            q += 4 + olen
+    rr.text = rr.text + summary if rr.text else rr.text
+    rr.length = end - off
+    pkt.append_info(info)
+    return end
+
+
+UDP_PORT.register(53, dissect_dns_udp, "dns")
+TCP_PORT.register(53, dissect_dns_tcp, "dns")
+TCP_PORT.register(5353, dissect_dns_tcp, "dns")  # tshark: TCP 5353 is DNS, UDP 5353 mDNS
+register_dissector("dns", dissect_dns_udp)
