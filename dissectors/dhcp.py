@@ -149,8 +149,9 @@ def dissect_dhcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     src = tvb.source
     # Columns first, from the bytes that decide them, as Wireshark does: a snapshot
     # length that cuts the packet later still leaves BOOTP/DHCP in the packet list.
-    op, htype, hlen = tvb.u8(off), tvb.u8(off + 1), tvb.u8(off + 2)
     pkt.proto_col = "BOOTP"
+    pkt.clear_info()
+    op, htype, hlen = tvb.u8(off), tvb.u8(off + 1), tvb.u8(off + 2)
     mac = ""
     if op == 1:
         if htype in (1, 6) and hlen == 6:
@@ -305,7 +306,16 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         p = v + ln
 
 
+def dissect_pxe(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
+    """Port 4011 (PXE proxyDHCP): tshark 4.0 takes only payloads with the magic cookie
+    (probed: all-zero or short payloads on 4011 stay UDP data, a real BOOTP is DHCP)."""
+    if tvb.remaining(tvb.start) < 240 or bytes(tvb.buf[tvb.start + 236: tvb.start + 240]) != (
+            b"\x63\x82\x53\x63"):
+        return False
+    return dissect_dhcp(tvb, pkt, session)
+
+
 UDP_PORT.register(67, dissect_dhcp, "dhcp")
 UDP_PORT.register(68, dissect_dhcp, "dhcp")
-UDP_PORT.register(4011, dissect_dhcp, "dhcp")
+UDP_PORT.register(4011, dissect_pxe, "dhcp")
 register_dissector("dhcp", dissect_dhcp)
