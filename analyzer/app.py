@@ -110,6 +110,10 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     if opts.check_filter is not None:
         _compile_filter(opts.check_filter, opts.explain, out)
         return EXIT_OK
+    if getattr(opts, "interface", None) or getattr(opts, "list_interfaces", False):
+        from analyzer.live_run import run_live
+
+        return run_live(opts, out, err)
     path = opts.read_file or opts.file
     if opts.read_file and opts.file:
         raise UsageError("give the capture file once: either -r FILE or FILE")
@@ -130,6 +134,13 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     elif opts.fields:
         raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
     decode_as = _decode_as(opts.decode_as)
+    if opts.export_objects:
+        from analyzer.export_objects import ExportError, parse_spec
+
+        try:
+            parse_spec(opts.export_objects)  # a bad argument fails before any output
+        except ExportError as e:
+            raise AnalyzeError(str(e), EXIT_USAGE) from None
     try:
         return _process(opts, path, match, fields_printer, decode_as, out)
     except CaptureError as e:
@@ -174,7 +185,8 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO) -> 
                     item.value = pkt.delta_disp_ns
                 if writer is not None:
                     writer.write(frame)
-                if not opts.quiet:
+                # Like tshark: writing a file prints nothing unless -P asks for it.
+                if not opts.quiet and (writer is None or opts.print_summary):
                     renderer.packet(pkt)
                 if opts.count and n >= opts.count:
                     break
@@ -185,6 +197,13 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO) -> 
             out.flush()
     finally:
         reader.close()
+    if opts.export_objects:
+        from analyzer.export_objects import ExportError, export_objects
+
+        try:
+            export_objects(opts.export_objects, path, decode_as, out)
+        except ExportError as e:
+            raise AnalyzeError(str(e), EXIT_USAGE) from None
     return EXIT_OK
 
 

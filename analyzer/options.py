@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-w", dest="write", metavar="OUT", help="write the packets shown to OUT")
     p.add_argument("-F", dest="write_format", choices=("pcap", "pcapng"), default="pcapng",
                    help="file format for -w (default pcapng, like tshark)")
+    p.add_argument("-P", dest="print_summary", action="store_true",
+                   help="print the packet summary line even with -w, -x or -V (like tshark)")
     p.add_argument("-q", dest="quiet", action="store_true", help="do not print packets")
     p.add_argument("-G", dest="glossary", nargs="?", const="fields",
                    choices=("fields", "protocols"), help="list the fields or protocols")
@@ -55,12 +57,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="two passes: fills in what needs later packets (e.g. ICMP reply in N)")
     p.add_argument("-d", dest="decode_as", action="append", default=[],
                    metavar="LAYER==VALUE,PROTO", help="Decode-As, e.g. udp.port==6969,tftp")
+    p.add_argument("--export-objects", dest="export_objects", metavar="PROTOCOL,DIR",
+                   help="write the files transferred by PROTOCOL (tftp) into DIR")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the output (auto: only on a terminal, and not with NO_COLOR)")
     p.add_argument("--check-filter", metavar="FILTER",
                    help="only check FILTER (exit 0 if valid, 2 if not)")
     p.add_argument("--explain", action="store_true",
                    help="with --check-filter or -Y: print the parsed filter")
+    # Live capture (analyzer/live_run.py).
+    p.add_argument("-i", "--interface", dest="interface", metavar="IFACE",
+                   help="capture live on IFACE (a name or a number from -D)")
+    p.add_argument("-D", "--list-interfaces", dest="list_interfaces", action="store_true",
+                   help="list the interfaces that can be captured on")
+    p.add_argument("-f", "--capture-filter", dest="capture_filter", metavar="BPF",
+                   help="capture filter in tcpdump syntax, run in the kernel")
+    p.add_argument("-a", dest="autostop", action="append", default=[], metavar="COND",
+                   help="stop live capture after duration:SECONDS or packets:N")
+    p.add_argument("-b", dest="ring", action="append", default=[], metavar="OPT",
+                   help="ring buffer for -w: filesize:KB, files:N, duration:SECONDS")
+    p.add_argument("-s", dest="snaplen", type=int, metavar="SNAPLEN",
+                   help="bytes to keep of each live packet (default 262144)")
     return p
 
 

@@ -37,7 +37,11 @@ class Renderer:
         if opts.output == "text" and use_color(opts.color, out):
             from rich.console import Console
 
-            self.console = Console(file=out, highlight=False, soft_wrap=True)
+            # --color always must colour a pipe too, and overrides NO_COLOR.
+            forced = opts.color == "always"
+            self.console = Console(file=out, highlight=False, soft_wrap=True,
+                                   force_terminal=True if forced else None,
+                                   no_color=False if forced else None)
 
     def packet(self, pkt: Packet) -> None:
         o = self.opts
@@ -52,16 +56,20 @@ class Renderer:
             w(("[\n" if self.first else ",\n") + body)
             self.first = False
             return
+        # tshark prints the summary line alone, or with -P; -V/-x replace it otherwise.
+        if getattr(o, "print_summary", False) or not (o.verbose or o.hex):
+            if self.console is not None:
+                self._color_line(pkt)
+            else:
+                w(packet_line(pkt, o.time_format) + "\n")
+            if o.hex and not o.verbose:
+                w("\n")
         if o.verbose:
             w(detail_text(pkt) + "\n")
             if o.hex:
-                w(hex_text(pkt) + "\n")
+                w("\n" + hex_text(pkt) + "\n")
             w("\n")
             return
-        if self.console is not None:
-            self._color_line(pkt)
-        else:
-            w(packet_line(pkt, o.time_format) + "\n")
         if o.hex:
             w(hex_text(pkt) + "\n\n")
 

@@ -38,11 +38,9 @@ def hex_dump(data: bytes | memoryview) -> str:
     b = bytes(data)
     for off in range(0, len(b), 16):
         chunk = b[off: off + 16]
-        hexpart = " ".join(f"{c:02x}" for c in chunk[:8])
-        if len(chunk) > 8:
-            hexpart += "  " + " ".join(f"{c:02x}" for c in chunk[8:])
+        hexpart = " ".join(f"{c:02x}" for c in chunk)  # tshark 4.0: no gap after 8 bytes
         asc = "".join(chr(c) if 32 <= c < 127 else "." for c in chunk)
-        lines.append(f"{off:04x}  {hexpart:<49}  {asc}")
+        lines.append(f"{off:04x}  {hexpart:<47}   {asc}")
     return "\n".join(lines)
 
 

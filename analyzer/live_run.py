@@ -1,0 +1,264 @@
+"""`analyze -i IFACE` and `analyze -D`: live capture through the same pipeline as files.
+
+The capture thread (captures.live) only queues packets; this main loop dissects,
+filters, prints and writes them exactly as `analyze FILE` does, flushing whenever
+it has caught up so a pipe sees packets as they arrive.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from types import FrameType
+from typing import Any, TextIO
+
+from analyzer.options import UsageError, parse_field_opts
+from captures import CaptureError, Frame, Interface
+from captures.pcap import PcapWriter
+from captures.pcapng import PcapngWriter
+from dissectors import REGISTRY, Session, dissect
+from dissectors.frame import TIME_DELTA_DISP
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _conditions(specs: list[str], flag: str, known: tuple[str, ...]) -> dict[str, float]:
+    """`-a duration:5 -a packets:3` -> {"duration": 5.0, "packets": 3.0}."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        key, _, value = spec.partition(":")
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if key not in known or number <= 0:
+            raise UsageError(f'Invalid {flag} argument "{spec}" (use {", ".join(known)}: '
+                             f"a positive number)")
+        out[key] = number
+    return out
+
+
+class RingWriter:
+    """`-w base.pcapng -b filesize:KB -b files:N`: tshark's rotating output files.
+
+    Files are named base_NNNNN_YYYYmmddHHMMSS.ext; only the newest N are kept.
+    """
+
+    def __init__(self, path: str, fmt: str, iface: Interface, ring: dict[str, float]) -> None:
+        root, ext = os.path.splitext(path)
+        self.root, self.ext = root, ext
+        self.fmt = fmt
+        self.iface = iface
+        self.max_bytes = int(ring["filesize"] * 1000) if "filesize" in ring else None
+        self.max_files = int(ring["files"]) if "files" in ring else None
+        self.max_secs = ring.get("duration")
+        self.number = 0
+        self.paths: list[str] = []
+        self._f: Any = None
+        self._w: PcapngWriter | PcapWriter | None = None
+        self._opened = 0.0
+        self._open()
+
+    def _open(self) -> None:
+        self.number += 1
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        path = f"{self.root}_{self.number:05d}_{stamp}{self.ext}"
+        try:
+            self._f = open(path, "wb")  # noqa: SIM115 - closed in _close
+        except OSError as e:
+            raise CaptureError(f'The file "{path}" could not be created: {e.strerror}.'
+                               ) from None
+        if self.fmt == "pcapng":
+            self._w = PcapngWriter(self._f, [self.iface], snaplen=self.iface.snaplen)
+        else:
+            self._w = PcapWriter(self._f, self.iface.linktype, self.iface.snaplen, False)
+        self.paths.append(path)
+        self._opened = time.monotonic()
+        if self.max_files is not None:
+            while len(self.paths) > self.max_files:
+                try:
+                    os.unlink(self.paths.pop(0))
+                except OSError:
+                    pass
+
+    def _close(self) -> None:
+        if self._w is not None:
+            self._w.close()
+            self._f.close()
+            self._w = None
+
+    def write(self, frame: Frame) -> None:
+        assert self._w is not None
+        if self.max_secs is not None and time.monotonic() - self._opened >= self.max_secs:
+            self._close()
+            self._open()
+        self._w.write(frame)
+        if self.max_bytes is not None and self._f.tell() >= self.max_bytes:
+            self._close()
+            self._open()
+
+    def close(self) -> None:
+        self._close()
+
+
+def _list(out: TextIO) -> int:
+    from captures.live import list_interfaces
+
+    for iface in list_interfaces():
+        out.write(f"{iface.number}. {iface.name}{' (Loopback)' if iface.loopback else ''}\n")
+    return 0
+
+
+def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
+    """Entry from analyzer.app: -D lists, -i captures until -c/-a/Ctrl-C/SIGTERM."""
+    from analyzer.app import EXIT_USAGE, AnalyzeError, _compile_filter, _decode_as
+
+    if opts.list_interfaces:
+        return _list(out)
+    if opts.read_file or opts.file:
+        raise UsageError("give either a capture file or -i INTERFACE, not both")
+    if opts.two_pass or opts.export_objects:
+        raise UsageError("-2 and --export-objects need a capture file, not live capture")
+    stop_at = _conditions(opts.autostop, "-a", ("duration", "packets"))
+    ring = _conditions(opts.ring, "-b", ("filesize", "files", "duration"))
+    if ring and not opts.write:
+        raise UsageError("the ring buffer (-b) needs an output file (-w FILE)")
+    if ring and opts.write == "-":
+        raise UsageError("the ring buffer (-b) can't write to the standard output")
+    fields_printer = None
+    if opts.output == "fields":
+        from analyzer.fields_output import FieldsPrinter
+
+        if not opts.fields:
+            raise UsageError('-T fields was specified, but no fields were specified with "-e"')
+        bad = [f for f in opts.fields if f not in REGISTRY]
+        if bad:
+            raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
+        fields_printer = FieldsPrinter(opts.fields, parse_field_opts(opts.field_opts))
+    elif opts.fields:
+        raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
+    match = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
+    decode_as = _decode_as(opts.decode_as)
+    try:
+        return _capture(opts, match, fields_printer, decode_as, stop_at, ring, out, err)
+    except CaptureError as e:
+        out.flush()
+        raise AnalyzeError(str(e), 2) from None
+
+
+def _kernel_filter(opts: Any, name: str, out: TextIO) -> Any:
+    """The BPF program for -f, or a pre-filter derived from -Y when that is safe."""
+    from captures.bpf import BpfError, compile_bpf, display_to_bpf
+    from captures.live import ARPHRD_LINKTYPE, _arphrd
+
+    linktype = ARPHRD_LINKTYPE.get(_arphrd(name) or -1, 1)
+    snaplen = opts.snaplen or 262144
+    if opts.capture_filter:
+        prog = compile_bpf(opts.capture_filter, linktype, snaplen)  # BpfError: exit 2
+        source = "capture filter (-f)"
+    else:
+        text = display_to_bpf(opts.filter, linktype) if opts.filter else None
+        prog = None
+        if text is not None:
+            try:
+                prog = compile_bpf(text, linktype, snaplen)
+            except BpfError:
+                prog = None  # only an optimisation: the display filter still decides
+        source = "pre-filter derived from the display filter (-Y)"
+    if opts.explain:
+        if prog is None:
+            out.write("Kernel BPF filter: none (every packet reaches the display filter)\n")
+        else:
+            out.write(f"Kernel BPF filter, {source}: {prog.text}\n{prog.listing}\n")
+    return prog
+
+
+def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
+             stop_at: dict[str, float], ring: dict[str, float], out: TextIO,
+             err: TextIO) -> int:
+    from analyzer.render import Renderer
+    from captures import open_writer
+    from captures.live import LiveCapture, resolve_interface
+
+    name = resolve_interface(opts.interface)
+    prog = _kernel_filter(opts, name, out)
+    snaplen = opts.snaplen or 262144
+    cap = LiveCapture(name, prog, snaplen=snaplen)
+    limit = opts.count or int(stop_at.get("packets", 0)) or None
+    deadline = time.monotonic() + stop_at["duration"] if "duration" in stop_at else None
+    writer: Any = None
+    if opts.write:
+        if ring:
+            writer = RingWriter(opts.write, opts.write_format, cap.interface, ring)
+        else:
+            writer = open_writer(opts.write, opts.write_format, interfaces=[cap.interface])
+    session = Session(two_pass=False, decode_as=decode_as)
+    renderer = Renderer(opts, fields_printer, out)
+    if fields_printer and fields_printer.header:
+        out.write(fields_printer.header_line() + "\n")
+    stopping = False
+
+    def on_term(_sig: int, _frm: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    old_term = signal.signal(signal.SIGTERM, on_term)
+    err.write(f"Capturing on '{name}'\n")
+    err.flush()
+    captured = 0
+    prev_disp: int | None = None
+    try:
+        cap.start()
+        draining = False  # time is up: show what was captured before, then stop
+        while True:
+            if not draining and (stopping or (deadline is not None
+                                              and time.monotonic() >= deadline)):
+                cap.halt()
+                draining = True
+            if cap.error is not None:
+                raise CaptureError(cap.error)
+            wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
+            item = cap.get(0 if draining else wait)
+            if item is None:
+                if draining:
+                    break
+                out.flush()
+                continue
+            captured += 1
+            frame = cap.frame(captured, item)
+            pkt = dissect(frame, session)
+            if match is None or match(pkt):
+                pkt.delta_disp_ns = 0 if prev_disp is None else frame.ts_ns - prev_disp
+                prev_disp = frame.ts_ns
+                for field in pkt.index.get(TIME_DELTA_DISP.abbrev, ()):
+                    field.value = pkt.delta_disp_ns
+                if writer is not None:
+                    writer.write(frame)
+                if not opts.quiet and (writer is None or opts.print_summary):
+                    renderer.packet(pkt)
+                    if cap.queue.empty():
+                        out.flush()  # caught up: let a pipe see it now
+            if limit is not None and captured >= limit:
+                break
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends a capture normally, like tshark
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        _received, kernel_drops = cap.stop()
+        try:
+            renderer.close()
+            out.flush()
+        finally:
+            if writer is not None:
+                writer.close()
+        err.write(f"{_plural(captured, 'packet')} captured\n")
+        err.write(f"{_plural(kernel_drops, 'packet')} dropped by the kernel, "
+                  f"{cap.queue_drops} dropped by analyze (queue full)\n")
+        err.flush()
+    return 0
+
+
+__all__ = ["run_live", "RingWriter"]

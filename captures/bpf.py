@@ -1,0 +1,183 @@
+"""Capture filters: tcpdump syntax compiled to classic BPF by libpcap (through ctypes).
+
+We do not reimplement libpcap's compiler: `pcap_open_dead` + `pcap_compile` give the
+exact program tcpdump/dumpcap would use, which the kernel then runs on the socket
+(SO_ATTACH_FILTER). `display_to_bpf` turns the simplest display filters into a
+capture pre-filter that keeps a superset of what the display filter can match.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import ipaddress
+import re
+import struct
+from dataclasses import dataclass
+
+from .errors import CaptureError
+
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = 101
+#: tshark's default snapshot length; the kernel keeps this many bytes of a match.
+DEFAULT_SNAPLEN = 262144
+PCAP_NETMASK_UNKNOWN = 0xFFFFFFFF
+_DLT = {LINKTYPE_RAW: 12}
+
+
+class BpfError(CaptureError):
+    """A capture filter that libpcap rejects, or libpcap that cannot be loaded."""
+
+
+class _BpfInsn(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte),
+                ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
+
+
+class _BpfProgram(ctypes.Structure):
+    _fields_ = [("bf_len", ctypes.c_uint), ("bf_insns", ctypes.POINTER(_BpfInsn))]
+
+
+@dataclass(frozen=True, slots=True)
+class BpfProgram:
+    """A compiled filter: the text, its instructions, and libpcap's listing of them."""
+
+    text: str
+    insns: tuple[tuple[int, int, int, int], ...]  # (code, jt, jf, k)
+    listing: str  # like `tcpdump -d`
+
+    def packed(self) -> bytes:
+        """The instructions as the kernel's `struct sock_filter` array."""
+        return b"".join(struct.pack("HBBI", *i) for i in self.insns)
+
+
+_LIB: ctypes.CDLL | None = None
+
+
+def _libpcap() -> ctypes.CDLL:
+    """Load libpcap once; the Debian package names it libpcap.so.0.8."""
+    global _LIB
+    if _LIB is not None:
+        return _LIB
+    names = [ctypes.util.find_library("pcap"), "libpcap.so.0.8", "libpcap.so.1", "libpcap.so"]
+    for name in names:
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        lib.pcap_open_dead.restype = ctypes.c_void_p
+        lib.pcap_open_dead.argtypes = [ctypes.c_int, ctypes.c_int]
+        lib.pcap_compile.restype = ctypes.c_int
+        lib.pcap_compile.argtypes = [ctypes.c_void_p, ctypes.POINTER(_BpfProgram),
+                                     ctypes.c_char_p, ctypes.c_int, ctypes.c_uint32]
+        lib.pcap_geterr.restype = ctypes.c_char_p
+        lib.pcap_geterr.argtypes = [ctypes.c_void_p]
+        lib.pcap_freecode.restype = None
+        lib.pcap_freecode.argtypes = [ctypes.POINTER(_BpfProgram)]
+        lib.pcap_close.restype = None
+        lib.pcap_close.argtypes = [ctypes.c_void_p]
+        lib.bpf_image.restype = ctypes.c_char_p
+        lib.bpf_image.argtypes = [ctypes.POINTER(_BpfInsn), ctypes.c_int]
+        _LIB = lib
+        return lib
+    raise BpfError("Capture filters need libpcap, which could not be loaded "
+                   "(install libpcap0.8 / libpcap-dev).")
+
+
+def compile_bpf(text: str, linktype: int = LINKTYPE_ETHERNET,
+                snaplen: int = DEFAULT_SNAPLEN) -> BpfProgram:
+    """Compile tcpdump filter `text` for `linktype`; BpfError with libpcap's reason."""
+    lib = _libpcap()
+    # pcap_open_dead takes a DLT_ value; they equal LINKTYPE_ values except raw IP.
+    handle = lib.pcap_open_dead(_DLT.get(linktype, linktype), snaplen)
+    if not handle:
+        raise BpfError("libpcap could not open a dead handle to compile the capture filter.")
+    try:
+        prog = _BpfProgram()
+        if lib.pcap_compile(handle, ctypes.byref(prog), text.encode(), 1,
+                            PCAP_NETMASK_UNKNOWN) != 0:
+            reason = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
+            raise BpfError(f'Invalid capture filter "{text}": {reason}')
+        try:
+            insns = tuple((prog.bf_insns[i].code, prog.bf_insns[i].jt, prog.bf_insns[i].jf,
+                           prog.bf_insns[i].k) for i in range(prog.bf_len))
+            listing = "\n".join((lib.bpf_image(ctypes.byref(prog.bf_insns[i]), i) or b"")
+                                .decode() for i in range(prog.bf_len))
+        finally:
+            lib.pcap_freecode(ctypes.byref(prog))
+    finally:
+        lib.pcap_close(handle)
+    return BpfProgram(text, insns, listing)
+
+
+# --- display filter -> capture pre-filter -------------------------------------------
+
+# Packets a display filter on an upper layer may still match although the outer
+# headers do not say so: non-first IPv4 fragments (reassembled, no ports of their
+# own), ICMP/ICMPv6 errors quoting the offending header, IPv6 extension headers
+# (hop-by-hop, routing, fragment, destination options) and IP-in-IP/GRE tunnels.
+_ALSO_KEEP = ("(ip[6:2] & 0x1fff != 0) or icmp or icmp6"
+              " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or ip6[6] == 60))"
+              " or ip proto 4 or ip proto 41 or ip proto 47"
+              " or (ip6 and (ip6[6] == 4 or ip6[6] == 41 or ip6[6] == 47))")
+
+_PORT = re.compile(r"^(udp|tcp)\.port\s*(?:==|\beq\b)\s*(\d+)$")
+_ADDR = re.compile(r"^ip\.addr\s*(?:==|\beq\b)\s*([0-9.]+)$")
+_JOIN = re.compile(r"\s+(or|and)\s+|\s*(\|\||&&)\s*")
+
+
+def _term(term: str) -> str | None:
+    """The tcpdump expression for one simple display-filter term, None if unsure."""
+    t = term.strip()
+    if t in ("udp", "tcp"):
+        return f"{t} or {_ALSO_KEEP}"
+    if t == "arp":
+        return "arp"
+    if t == "icmp":
+        return f"icmp or {_ALSO_KEEP}"
+    m = _PORT.match(t)
+    if m and int(m.group(2)) <= 0xFFFF:
+        return f"{m.group(1)} port {int(m.group(2))} or {_ALSO_KEEP}"
+    m = _ADDR.match(t)
+    if m:
+        try:
+            addr = ipaddress.IPv4Address(m.group(1))
+        except ValueError:
+            return None
+        return f"host {addr} or {_ALSO_KEEP}"
+    return None
+
+
+def display_to_bpf(filter_text: str, linktype: int = LINKTYPE_ETHERNET) -> str | None:
+    """A capture filter keeping every packet `filter_text` could match, None if unsure.
+
+    Handles only `udp`, `tcp`, `arp`, `icmp`, `udp.port == N`, `tcp.port == N`,
+    `ip.addr == A` and chains of them joined by one kind of and/or; anything else
+    (negation, parentheses, strings, other fields) gets no pre-filter.
+    """
+    text = filter_text.strip()
+    if not text or any(c in text for c in '()!"\'[]~') or re.search(r"\bnot\b", text):
+        return None
+    parts = _JOIN.split(text)
+    terms = parts[0::3]
+    ops = {(a or b).replace("||", "or").replace("&&", "and")
+           for a, b in zip(parts[1::3], parts[2::3], strict=True)}
+    if len(ops) > 1:
+        return None
+    exprs = [_term(t) for t in terms]
+    if any(e is None for e in exprs):
+        return None
+    # Any single term of an `and` is already a superset; an `or` needs all of them.
+    core = exprs[0] if ops == {"and"} else " or ".join(f"({e})" for e in exprs)
+    if len(exprs) == 1:
+        core = exprs[0]
+    assert core is not None
+    if linktype == LINKTYPE_ETHERNET:
+        # `vlan` shifts the offsets of everything after it, so it must come last.
+        return f"{core} or (vlan and ({core}))"
+    return core
+
+
+__all__ = ["BpfError", "BpfProgram", "compile_bpf", "display_to_bpf", "DEFAULT_SNAPLEN"]
