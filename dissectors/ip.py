@@ -163,7 +163,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if hlen < 20:
         tree = pkt.add_proto(IP, off, 1, "Internet Protocol Version 4")
         pkt.add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
-        pkt.add(tree, HDR_LEN, vhl & 0x0F, off, 1,
+        pkt.add(tree, HDR_LEN, hlen, off, 1,
                 f".... {vhl & 0x0F:04b} = Header Length: {hlen} bytes ({vhl & 0xF})")
         pkt.proto_col = "IPv4"
         pkt.set_info(f"Bogus IPv4 header length ({hlen}, must be at least 20)")
@@ -179,7 +179,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     pkt.net_src, pkt.net_dst = src, dst
     tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}")
     pkt.add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
-    pkt.add(tree, HDR_LEN, vhl & 0x0F, off, 1,
+    pkt.add(tree, HDR_LEN, hlen, off, 1,
             f".... {vhl & 0x0F:04b} = Header Length: {hlen} bytes ({vhl & 0xF})")
     dscp, ecn = tos >> 2, tos & 3
     ds = pkt.add(tree, DSFIELD, tos, off + 1, 1,

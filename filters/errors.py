@@ -1,0 +1,21 @@
+"""The one exception every filter stage raises, carrying the culprit's position."""
+
+from __future__ import annotations
+
+
+class FilterError(Exception):
+    """A rejected display filter: message plus where (0-based column, length) in the text."""
+
+    def __init__(self, message: str, column: int = 0, length: int = 1, text: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.length = max(1, length)
+        self.text = text
+
+    def caret_lines(self) -> str:
+        """The filter text and a caret line under the culprit, as tshark prints them."""
+        return f"    {self.text}\n    {' ' * self.column}^{'~' * (self.length - 1)}"
+
+    def __str__(self) -> str:
+        return self.message

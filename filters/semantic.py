@@ -1,0 +1,693 @@
+"""Semantic check: resolve names against the registry and type every literal.
+
+A literal has no type of its own: `10` is a byte for `frame[0]`, ten for
+`ip.ttl` and an error for `ip.src`; the field it is compared with decides, as in
+Wireshark's semcheck. Error texts follow tshark's where it has one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import ipaddress
+import re
+import time
+
+from dissectors.registry import FT, FT_BITS, REGISTRY, Field
+from filters.errors import FilterError
+from filters.syntax import (
+    Arith,
+    Compare,
+    Const,
+    Exists,
+    FieldRef,
+    Func,
+    InSet,
+    Literal,
+    Logic,
+    Node,
+    SetRange,
+    Slice,
+    Word,
+)
+
+KIND_OF_FT: dict[FT, str] = {
+    FT.NONE: "none", FT.PROTOCOL: "proto", FT.BOOLEAN: "bool", FT.CHAR: "int",
+    FT.UINT8: "int", FT.UINT16: "int", FT.UINT24: "int", FT.UINT32: "int", FT.UINT48: "int",
+    FT.UINT64: "int", FT.INT8: "int", FT.INT16: "int", FT.INT32: "int", FT.INT64: "int",
+    FT.FRAMENUM: "int", FT.FLOAT: "float", FT.DOUBLE: "float", FT.ABSOLUTE_TIME: "abstime",
+    FT.RELATIVE_TIME: "reltime", FT.STRING: "string", FT.STRINGZ: "string",
+    FT.UINT_STRING: "string", FT.BYTES: "bytes", FT.UINT_BYTES: "bytes", FT.ETHER: "ether",
+    FT.IPv4: "ipv4", FT.IPv6: "ipv6",
+}
+
+_INT_DESC = {8: "1 byte", 16: "2 bytes", 24: "3 bytes", 32: "4 bytes", 48: "6 bytes",
+             64: "8 bytes"}
+
+
+def type_desc(ft: FT) -> str:
+    """Wireshark's pretty type name, as used in its error messages."""
+    if ft.value.startswith("FT_UINT") and ft in FT_BITS:
+        return f"Unsigned integer ({_INT_DESC[FT_BITS[ft]]})"
+    if ft.value.startswith("FT_INT") and ft in FT_BITS:
+        return f"Signed integer ({_INT_DESC[FT_BITS[ft]]})"
+    return {
+        FT.CHAR: "Character (1 byte)", FT.FRAMENUM: "Frame number", FT.BOOLEAN: "Boolean",
+        FT.IPv4: "IPv4 address", FT.IPv6: "IPv6 address",
+        FT.ETHER: "Ethernet or other MAC address", FT.BYTES: "Byte sequence",
+        FT.UINT_BYTES: "Byte sequence", FT.PROTOCOL: "Protocol", FT.NONE: "Label",
+        FT.STRING: "Character string", FT.STRINGZ: "Character string",
+        FT.UINT_STRING: "Character string", FT.FLOAT: "Floating point (single-precision)",
+        FT.DOUBLE: "Floating point (double-precision)", FT.ABSOLUTE_TIME: "Date and time",
+        FT.RELATIVE_TIME: "Time offset",
+    }.get(ft, ft.value)
+
+
+_KIND_DESC = {"int": "Unsigned integer", "bytes": "Byte sequence", "string": "Character string",
+              "ipv4": "IPv4 address", "ipv6": "IPv6 address", "ether": "Ethernet address",
+              "bool": "Boolean", "float": "Floating point", "reltime": "Time offset",
+              "abstime": "Date and time", "proto": "Protocol", "none": "Label"}
+_BYTES_LIKE = frozenset({"bytes", "proto", "ether"})
+_ORDERED = frozenset({"int", "bool", "float", "reltime", "abstime", "ipv4", "ipv6", "ether",
+                      "bytes", "string", "proto"})
+_NUMERIC = frozenset({"int", "float", "reltime"})
+_SLICEABLE = frozenset({"bytes", "proto", "ether", "ipv4", "ipv6", "string"})
+_MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge"}
+FUNCTIONS = {"len", "count", "upper", "lower", "string", "min", "max", "abs"}
+_FIELD_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*\Z")
+
+
+def compatible(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    # tshark 4.0: an integer left side takes a boolean right side, not the reverse.
+    return (a in _BYTES_LIKE and b in _BYTES_LIKE) or (a == "int" and b == "bool")
+
+
+class Checker:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def err(self, msg: str, node: Node) -> FilterError:
+        # tshark points at a function by its name only.
+        length = len(node.name) if isinstance(node, Func) else node.length
+        return FilterError(msg, node.col, length, self.text)
+
+    # -- names ---------------------------------------------------------------------
+    def unknown(self, name: str, node: Node) -> FilterError:
+        hint = REGISTRY.similar(name) or REGISTRY.similar(name.lower())
+        msg = f'"{name}" is not a valid protocol or protocol field'
+        if hint:
+            msg += f' (did you mean "{hint}"?)'
+        return self.err(msg, node)
+
+    def field_ref(self, node: Word | FieldRef) -> FieldRef:
+        name = node.text if isinstance(node, Word) else node.name
+        f = REGISTRY.get(name)
+        if f is None:
+            raise self.unknown(name, node)
+        ref = node if isinstance(node, FieldRef) else FieldRef(node.col, node.length, name)
+        ref.field = f
+        ref.kind = KIND_OF_FT[f.type]
+        return ref
+
+    def is_field(self, node: Node) -> bool:
+        return isinstance(node, Word) and node.text in REGISTRY
+
+    # -- value expressions -----------------------------------------------------------
+    def value(self, node: Node) -> Node:
+        """Resolve a value expression; literals (Word/Literal) stay untyped here."""
+        if isinstance(node, Word):
+            return self.field_ref(node) if node.text in REGISTRY else node
+        if isinstance(node, FieldRef):
+            return self.field_ref(node)
+        if isinstance(node, Slice):
+            node.expr = self.value(node.expr)
+            inner = node.expr
+            if isinstance(inner, (Word, Literal)):
+                if isinstance(inner, Word) and _FIELD_NAME_RE.match(inner.text):
+                    raise self.unknown(inner.text, inner)
+                raise self.err("Only fields, functions and slices can be sliced.", inner)
+            kind = getattr(inner, "kind", "")
+            if kind not in _SLICEABLE:
+                name = inner.name if isinstance(inner, FieldRef) else repr(inner)
+                desc = type_desc(inner.field.type) if isinstance(inner, FieldRef) and \
+                    inner.field else _KIND_DESC.get(kind, kind)
+                raise self.err(f'"{name}" is a {desc} and cannot be sliced into a sequence of '
+                               "bytes.", inner)
+            node.kind = "bytes"
+            return node
+        if isinstance(node, Func):
+            return self.func(node)
+        if isinstance(node, Arith):
+            return self.arith(node)
+        return node
+
+    def func(self, node: Func) -> Node:
+        name = node.name.lower()
+        if name not in FUNCTIONS:
+            raise FilterError(f"Function '{node.name}' does not exist", node.col,
+                              len(node.name), self.text)
+        node.name = name
+        args = [self.value(a) for a in node.args]
+        want = {"len": 1, "count": 1, "upper": 1, "lower": 1, "string": 1, "abs": 1}
+        if name in want and len(args) != 1:
+            raise self.err(f"Function {name}() needs exactly one argument, {len(args)} given.",
+                           node)
+        if name in ("min", "max") and not args:
+            raise self.err(f"Function {name}() needs at least one argument.", node)
+        typed = [a for a in args if not isinstance(a, (Word, Literal))]
+        if not typed:
+            bad = args[0]
+            if isinstance(bad, Word) and _FIELD_NAME_RE.match(bad.text):
+                raise self.unknown(bad.text, bad)
+            raise self.err(f"Only fields can be used as parameter for {name}()", bad)
+        first = typed[0]
+        kind = first.kind  # type: ignore[attr-defined]
+        if name == "count":
+            if not isinstance(first, FieldRef):
+                raise self.err("Only fields can be used as parameter for count()", first)
+            node.kind = "int"
+        elif name == "len":
+            if not isinstance(first, FieldRef):
+                raise self.err("Only fields can be used as parameter for len()", first)
+            node.kind = "int"
+        elif name in ("upper", "lower"):
+            if kind != "string":
+                raise self.err(f"Only string type fields can be used as parameter for {name}()",
+                               first)
+            node.kind = "string"
+        elif name == "string":
+            if kind not in ("int", "ipv4", "ipv6", "float", "ether") or (
+                    isinstance(first, FieldRef) and first.field is not None
+                    and first.field.type is FT.CHAR):
+                raise self.err(f'String conversion for field "{_describe(first)}" is not '
+                               "supported", first)
+            node.kind = "string"
+        elif name == "abs":
+            if kind not in _NUMERIC:
+                raise self.err(f"'{_describe(first)}' is not a valid argument to 'abs'()", first)
+            node.kind = kind
+        else:  # min / max
+            if kind not in _ORDERED or kind in ("proto",):
+                raise self.err(f"Argument of {name}() must be an ordered type", first)
+            for i, a in enumerate(args):
+                if isinstance(a, (Word, Literal)):
+                    try:
+                        args[i] = self.const(a, kind, first.field if isinstance(first, FieldRef)
+                                             else None)
+                    except FilterError:
+                        raise self.err(f"Argument '{self.text[a.col:a.col + a.length]}' is not "
+                                       f"valid for {name}()", a) from None
+                elif not compatible(a.kind, kind) or (  # type: ignore[attr-defined]
+                        isinstance(a, FieldRef) and isinstance(first, FieldRef)
+                        and a.field.type is not first.field.type):  # type: ignore[union-attr]
+                    raise self.err(f"Arguments to '{name}' must have the same type (expected "
+                                   f"{_ft_name(first)}, got {_ft_name(a)})", a)
+            node.kind = kind
+        node.args = args
+        return node
+
+    def arith(self, node: Arith) -> Node:
+        if node.op == "group":
+            inner = self.value(node.left)
+            return inner
+        node.left = self.value(node.left)
+        if node.right is not None:
+            node.right = self.value(node.right)
+        sides = [s for s in (node.left, node.right) if s is not None]
+        typed = [s for s in sides if _is_typed(s)]
+        if not typed:
+            node.kind = ""  # constant expression: typed by the other side of the test
+            return node
+        kind = typed[0].kind  # type: ignore[attr-defined]
+        fld = typed[0].field if isinstance(typed[0], FieldRef) else None
+        op = "-" if node.op == "neg" else node.op
+        ok = {"&": ("int",), "+": _NUMERIC, "-": _NUMERIC}.get(op, ("int", "float"))
+        if kind not in ok:
+            ftname = fld.type.value if fld is not None else _KIND_DESC.get(kind, kind)
+            raise self.err(f"{ftname} cannot {op}.", typed[0])
+        if isinstance(node.left, (Word, Literal, Arith)) and not getattr(node.left, "kind", ""):
+            node.left = self.typed(node.left, kind, fld)
+        if node.right is not None and isinstance(node.right, (Word, Literal, Arith)) and \
+                not getattr(node.right, "kind", ""):
+            node.right = self.typed(node.right, kind, fld)
+        for s in (node.left, node.right):
+            if s is None:
+                continue
+            sk = getattr(s, "kind", kind)
+            if not compatible(sk, kind):
+                raise self.err(f"{_describe(typed[0])} and {_describe(s)} are not of compatible "
+                               "types.", s)
+        node.kind = kind
+        return node
+
+    def typed(self, node: Node, kind: str, fld: Field | None) -> Node:
+        """Give an untyped value (literal or constant arithmetic) the type `kind`."""
+        if isinstance(node, (Word, Literal)):
+            return self.const(node, kind, fld)
+        if isinstance(node, Arith) and not node.kind:
+            left = self.typed(node.left, kind, fld)
+            right = self.typed(node.right, kind, fld) if node.right is not None else None
+            if kind not in _NUMERIC and node.op != "&":
+                raise self.err(f'Constant arithmetic is not valid for {_KIND_DESC[kind]}.', node)
+            assert isinstance(left, Const)
+            a = left.value
+            if right is None:
+                val = -a
+            else:
+                assert isinstance(right, Const)
+                b = right.value
+                try:
+                    val = arith_op(node.op, a, b, kind)
+                except ZeroDivisionError:
+                    # tshark accepts it; the expression just has no value at run time.
+                    node.left, node.right, node.kind = left, right, kind
+                    return node
+            if kind == "int" and val < 0 and fld is not None and _unsigned(fld):
+                val += 1 << 64  # tshark reads a negative constant for an unsigned field so
+            return Const(node.col, node.length, val, kind, self.text[node.col:node.col +
+                                                                      node.length])
+        return node
+
+    # -- literals --------------------------------------------------------------------
+    def const(self, node: Node, kind: str, fld: Field | None) -> Const:
+        if isinstance(node, Const):
+            return node
+        if not isinstance(node, (Word, Literal)):
+            raise self.err("Expected a literal value.", node)
+        if isinstance(node, Word):
+            return self.const_word(node, kind, fld)
+        assert isinstance(node, Literal)
+        if node.kind == "char":
+            v = node.value
+            if kind in ("int", "bool"):
+                return Const(node.col, node.length, v, kind, f"'{chr(v)}'")
+            if kind in _BYTES_LIKE:
+                return Const(node.col, node.length, bytes([v]), "bytes", f"{v:02x}")
+            if kind == "string":
+                return Const(node.col, node.length, chr(v), kind)
+            raise self.err(f"{_KIND_DESC[kind]} cannot be converted from a character "
+                           f"constant ({self.text[node.col:node.col + node.length]}).", node)
+        raw: bytes = node.value
+        s = raw.decode("utf-8", "surrogateescape")
+        if kind == "string":
+            return Const(node.col, node.length, s, kind, repr(s))
+        if kind in _BYTES_LIKE:
+            return Const(node.col, node.length, raw, "bytes", raw.hex(":"))
+        if kind == "bool" and s.lower() in ("true", "false", "1", "0"):
+            return Const(node.col, node.length, int(s.lower() in ("true", "1")), kind, f'"{s}"')
+        if kind in ("int", "bool") and fld is not None:
+            v = value_from_name(fld, s)
+            if v is not None:
+                return Const(node.col, node.length, v, kind, f'"{s}"')
+            if kind == "bool" or fld.strings:
+                raise self.err(f'"{s}" cannot be found among the possible values for '
+                               f"{fld.abbrev}.", node)
+        if kind == "abstime":
+            return Const(node.col, node.length, parse_abstime(s, self, node), kind, s)
+        desc = type_desc(fld.type) if fld is not None else _KIND_DESC[kind]
+        raise self.err(f'{desc} cannot be converted from a string ("{s}").', node)
+
+    def const_word(self, node: Word, kind: str, fld: Field | None) -> Const:
+        w = node.text
+
+        def bad(msg: str) -> FilterError:
+            return self.err(msg, node)
+
+        if kind == "int":
+            v = parse_int(w)
+            if v is None:
+                if fld is not None and fld.strings:
+                    nv = value_from_name(fld, w)
+                    if nv is not None:
+                        return Const(node.col, node.length, nv, kind, w)
+                raise bad(f'"{w}" is not a valid number.')
+            if fld is not None and fld.type in FT_BITS:
+                bits = FT_BITS[fld.type]
+                signed = fld.type.value.startswith("FT_INT")
+                hi = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+                if v > hi:
+                    raise bad(f'"{w}" too big for this field, maximum {hi}.')
+            return Const(node.col, node.length, v, kind, w)
+        if kind == "bool":
+            low = w.lower()
+            if low in ("true", "1"):
+                return Const(node.col, node.length, 1, kind, w)
+            if low in ("false", "0"):
+                return Const(node.col, node.length, 0, kind, w)
+            v = parse_int(w)
+            if v is not None:
+                return Const(node.col, node.length, v, kind, w)
+            if fld is not None:
+                nv = value_from_name(fld, w)
+                if nv is not None:
+                    return Const(node.col, node.length, nv, kind, w)
+                raise bad(f'"{w}" cannot be found among the possible values for {fld.abbrev}.')
+            raise bad(f'"{w}" is not a valid boolean.')
+        if kind == "float" or kind == "reltime":
+            try:
+                f = float(w)
+            except ValueError:
+                raise bad(f'"{w}" is not a valid number.') from None
+            if kind == "reltime":
+                return Const(node.col, node.length, round(f * 1e9), kind, w)
+            return Const(node.col, node.length, f, kind, w)
+        if kind == "ipv4":
+            addr, _, pfx = w.partition("/")
+            if not re.fullmatch(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}", addr) or \
+                    any(int(p) > 255 for p in addr.split(".")):
+                raise bad(f'"{w}" is not a valid hostname or IPv4 address.')
+            v = int(ipaddress.IPv4Address(addr))
+            prefix = None
+            if pfx:
+                prefix = int(pfx)
+                if prefix > 32:
+                    raise bad(f"Netmask bits in a CIDR IPv4 address should be <= 32, not {pfx}")
+            return Const(node.col, node.length, v, kind, w, prefix)
+        if kind == "ipv6":
+            addr, _, pfx = w.partition("/")
+            try:
+                b = ipaddress.IPv6Address(addr).packed
+            except ValueError:
+                raise bad(f'"{w}" is not a valid hostname or IPv6 address.') from None
+            prefix = None
+            if pfx:
+                prefix = int(pfx)
+                if prefix > 128:
+                    raise bad(f"Prefix in a IPv6 address should be <= 128, not {pfx}")
+            return Const(node.col, node.length, b, kind, w, prefix)
+        if kind == "ether":
+            b = parse_bytes(w)
+            if b is None and re.fullmatch(r"[0-9A-Fa-f]{12}", w):
+                b = bytes.fromhex(w)
+            if b is None:
+                raise bad(f'"{w}" is not a valid Ethernet address.')
+            if len(b) < 6:
+                raise bad(f'"{w}" contains too few bytes to be a valid Ethernet address.')
+            if len(b) > 6:
+                raise bad(f'"{w}" contains too many bytes to be a valid Ethernet address.')
+            return Const(node.col, node.length, b, kind, w)
+        if kind in ("bytes", "proto"):
+            b = parse_bytes(w)
+            if b is None:
+                raise bad(f'"{w}" is not a valid byte string.')
+            return Const(node.col, node.length, b, "bytes", w)
+        if kind == "string":
+            return Const(node.col, node.length, w, kind, w)
+        if kind == "abstime":
+            return Const(node.col, node.length, parse_abstime(w, self, node), kind, w)
+        raise bad(f'"{w}" cannot be compared with a {_KIND_DESC.get(kind, kind)}.')
+
+    # -- tests -----------------------------------------------------------------------
+    def test(self, node: Node) -> Node:
+        if isinstance(node, Logic):
+            node.left = self.test(node.left)
+            if node.right is not None:
+                node.right = self.test(node.right)
+            return node
+        if isinstance(node, Exists):
+            return self.exists(node)
+        if isinstance(node, Compare):
+            return self.compare(node)
+        if isinstance(node, InSet):
+            return self.inset(node)
+        raise self.err("Not a test.", node)
+
+    def exists(self, node: Exists) -> Node:
+        e = node.expr
+        if isinstance(e, Word):
+            node.expr = self.field_ref(e)
+            return node
+        if isinstance(e, Literal):
+            raise self.err(f'"{self.text[e.col:e.col + e.length]}" is neither a field nor a '
+                           "protocol name.", e)
+        if isinstance(e, Func):
+            self.func(e)
+            raise FilterError("You cannot test whether a function is present.", e.col,
+                              len(e.name), self.text)
+        x = node.expr = self.value(e)
+        if isinstance(x, Word):
+            raise self.unknown(x.text, x)
+        if isinstance(x, Func):
+            raise FilterError("You cannot test whether a function is present.", x.col,
+                              len(x.name), self.text)
+        if isinstance(x, Arith) and x.op != "&":
+            raise self.err("You cannot test whether an arithmetic expression is present.", x)
+        if not _is_typed(x):
+            raise self.err("Constant expression is invalid.", x)
+        return node
+
+    def side_error(self, node: Compare) -> FilterError:
+        for s in (node.left, node.right):
+            if isinstance(s, Word) and _FIELD_NAME_RE.match(s.text) and parse_int(s.text) is None:
+                return self.unknown(s.text, s)
+        left = node.left
+        return FilterError(f'Left side of "{self.text[node.op_col:node.op_col + node.op_len]}" '
+                           f"expression must be a field or function, not "
+                           f"{self.text[left.col:left.col + left.length]}.",
+                           left.col, left.length, self.text)
+
+    def compare(self, node: Compare) -> Node:
+        node.left = self.value(node.left)
+        node.right = self.value(node.right)
+        lt = _is_typed(node.left)
+        rt = _is_typed(node.right)
+        if not lt and not rt:
+            raise self.side_error(node)
+        if not lt:
+            if node.op in ("contains", "matches"):
+                raise self.side_error(node)
+            node.left, node.right = node.right, node.left
+            node.op = _MIRROR.get(node.op, node.op)
+        left = node.left
+        kind = left.kind  # type: ignore[attr-defined]
+        fld = left.field if isinstance(left, FieldRef) else None
+        opname = self.text[node.op_col:node.op_col + node.op_len]
+        if kind == "none":
+            raise self.err(f'{_describe(left)} is a Label and cannot be compared.', left)
+        if node.op == "matches":
+            if kind not in ("string", "bytes", "proto", "ether"):
+                raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+                               f"{opname} comparison.", left)
+            r = node.right
+            if not (isinstance(r, Literal) and r.kind == "string"):
+                raise self.err("Matches requires a double quoted string on the right side.", r)
+            pattern = r.value.decode("utf-8", "surrogateescape")
+            node.regex = compile_regex(pattern, self, r)
+            node.right = Const(r.col, r.length, pattern, "string", repr(pattern))
+            return node
+        if node.op == "contains":
+            if kind not in ("string", "bytes", "proto", "ether", "ipv6"):
+                raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+                               f"{opname} comparison.", left)
+            if not _is_typed(node.right):
+                node.right = self.typed(node.right, "string" if kind == "string" else "bytes",
+                                        fld)
+            elif node.right.kind not in _BYTES_LIKE | {"string", "ipv6"}:  # type: ignore
+                raise self.err(f"{_describe(left)} and {_describe(node.right)} are not of "
+                               "compatible types.", node.right)
+            return node
+        if node.op in ("gt", "lt", "ge", "le") and kind not in _ORDERED:
+            raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+                           f"{opname} comparison.", left)
+        if not _is_typed(node.right):
+            node.right = self.typed(node.right, kind, fld)
+            if isinstance(node.right, Const) and node.right.kind == "bytes" and kind == "proto":
+                pass
+        else:
+            rk = node.right.kind  # type: ignore[attr-defined]
+            if not compatible(kind, rk):
+                raise self.err(f"{_describe(left)} and {_describe(node.right)} are not of "
+                               "compatible types.", node.right)
+        return node
+
+    def inset(self, node: InSet) -> Node:
+        node.expr = self.value(node.expr)
+        if not _is_typed(node.expr):
+            e = node.expr
+            if isinstance(e, Word) and _FIELD_NAME_RE.match(e.text):
+                raise self.unknown(e.text, e)
+            raise self.err("Left side of \"in\" must be a field or function.", e)
+        if not isinstance(node.expr, FieldRef):
+            raise self.err("Only a field may be tested for membership in a set.", node.expr)
+        kind = node.expr.kind  # type: ignore[attr-defined]
+        fld = node.expr.field if isinstance(node.expr, FieldRef) else None
+        items: list[Node] = []
+        for it in node.items:
+            if isinstance(it, SetRange):
+                if kind not in _ORDERED - {"bytes", "proto"}:
+                    raise self.err(f"A range is not valid for {_desc_of(node.expr)}.", it)
+                it.low = self._set_item(it.low, kind, fld)
+                it.high = self._set_item(it.high, kind, fld)
+                items.append(it)
+            else:
+                items.append(self._set_item(it, kind, fld))
+        node.items = items
+        return node
+
+    def _set_item(self, it: Node, kind: str, fld: Field | None) -> Node:
+        it = self.value(it)
+        if _is_typed(it):
+            if not compatible(kind, it.kind):  # type: ignore[attr-defined]
+                raise self.err("Set elements must have the type of the tested value.", it)
+            return it
+        return self.typed(it, kind, fld)
+
+
+def _ft_name(node: Node) -> str:
+    if isinstance(node, FieldRef) and node.field is not None:
+        return node.field.type.value
+    return _KIND_DESC.get(getattr(node, "kind", ""), "?")
+
+
+def _unsigned(fld: Field) -> bool:
+    return fld.type.value.startswith(("FT_UINT", "FT_FRAMENUM", "FT_CHAR"))
+
+
+def _is_typed(node: Node) -> bool:
+    return bool(getattr(node, "kind", "")) and not isinstance(node, (Literal, Const))
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, FieldRef):
+        return node.name
+    if isinstance(node, Func):
+        return f"{node.name}()"
+    if isinstance(node, Const):
+        return node.text
+    return repr(node)
+
+
+def _desc_of(node: Node) -> str:
+    if isinstance(node, FieldRef) and node.field is not None:
+        return type_desc(node.field.type)
+    return _KIND_DESC.get(getattr(node, "kind", ""), "value")
+
+
+def parse_int(w: str) -> int | None:
+    """Decimal, 0x hex, 0b binary or leading-0 octal, as strtoul with base 0 (+ 0b)."""
+    try:
+        if re.fullmatch(r"0[xX][0-9a-fA-F]+", w):
+            return int(w, 16)
+        if re.fullmatch(r"0[bB][01]+", w):
+            return int(w[2:], 2)
+        if re.fullmatch(r"0[0-7]+", w):
+            return int(w, 8)
+        if re.fullmatch(r"[0-9]+", w):
+            if len(w) > 1 and w[0] == "0":
+                return None
+            return int(w, 10)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_bytes(w: str) -> bytes | None:
+    """`aa:bb:cc`, `aa-bb`, `aabb.ccdd`, `:aa`, a single `aa`: Wireshark byte strings."""
+    s = w[1:] if w.startswith(":") else w
+    if not s:
+        return None
+    if re.fullmatch(r"[0-9A-Fa-f]{1,2}", s):
+        return bytes([int(s, 16)])
+    if re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", s):
+        return bytes.fromhex(s)
+    for sep in (":", "-", "."):
+        if sep in s:
+            parts = s.split(sep)
+            if all(re.fullmatch(r"[0-9A-Fa-f]{2}", p) for p in parts):
+                return bytes(int(p, 16) for p in parts)
+            if sep == "." and all(re.fullmatch(r"[0-9A-Fa-f]{4}", p) for p in parts):
+                return bytes.fromhex("".join(parts))
+            return None
+    return None
+
+
+def value_from_name(fld: Field, name: str) -> int | None:
+    """Look a value name up (case-insensitive): `"Read Request"` -> 1, `"Set"` -> 1."""
+    strings = fld.strings
+    low = name.lower()
+    if isinstance(strings, tuple):
+        if strings[0].lower() == low:
+            return 1
+        if strings[1].lower() == low:
+            return 0
+        return None
+    if isinstance(strings, dict):
+        for v, s in strings.items():
+            if s.lower() == low:
+                return v
+    return None
+
+
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
+
+
+def parse_abstime(s: str, checker: Checker, node: Node) -> int:
+    """Absolute times in local time, as tshark reads them; returns epoch nanoseconds."""
+    s = s.strip()
+    frac_ns = 0
+    m = re.fullmatch(r"(.*?)(\.\d+)?", s)
+    body, frac = (m.group(1), m.group(2)) if m else (s, None)
+    if frac and not re.fullmatch(r"\d+", body):
+        frac_ns = int((frac[1:] + "000000000")[:9])
+    else:
+        body = s
+    tm = None
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+                "%b %d, %Y %H:%M:%S", "%b %d, %Y %H:%M", "%b %d, %Y"):
+        try:
+            tm = time.strptime(body, fmt)
+            break
+        except ValueError:
+            continue
+    if tm is None:
+        raise checker.err(f'"{s}" is not a valid absolute time. Example: "Nov 12, 1999 '
+                          '08:55:44.123" or "2011-07-04 12:34:56"', node)
+    return int(time.mktime(tm)) * 1_000_000_000 + frac_ns
+
+
+_POSIX = {"digit": r"0-9", "alpha": r"a-zA-Z", "alnum": r"a-zA-Z0-9", "upper": r"A-Z",
+          "lower": r"a-z", "space": r"\s", "xdigit": r"0-9A-Fa-f", "word": r"\w",
+          "punct": r"!-/:-@\[-`{-~", "blank": r" \t", "cntrl": r"\x00-\x1f\x7f",
+          "print": r"\x20-\x7e", "graph": r"\x21-\x7e"}
+_POSIX_CLASS = re.compile(r"\[:(" + "|".join(_POSIX) + r"):\]")
+
+
+def compile_regex(pattern: str, checker: Checker, node: Node) -> re.Pattern[bytes]:
+    """PCRE2 caseless by default (Wireshark); `(?-i)` at the start turns that off."""
+    flags = re.IGNORECASE
+    pat = _POSIX_CLASS.sub(lambda m: _POSIX[m.group(1)], pattern)
+    while pat.startswith("(?-i)") or pat.startswith("(?i)"):
+        flags = 0 if pat.startswith("(?-i)") else re.IGNORECASE
+        pat = pat[5:] if pat.startswith("(?-i)") else pat[4:]
+    try:
+        return re.compile(pat.encode("utf-8", "surrogateescape"), flags)
+    except re.error as e:
+        raise checker.err(f"Regex compilation error: {e.msg}.", node) from None
+    except (OverflowError, RecursionError, ValueError) as e:
+        raise checker.err(f"Regex compilation error: {e}.", node) from None
+
+
+def arith_op(op: str, a, b, kind: str):  # noqa: ANN001, ANN201
+    """One arithmetic step with C semantics (integer division truncates toward zero)."""
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "&":
+        return int(a) & int(b)
+    if kind == "float":
+        return a / b if op == "/" else a % b
+    if b == 0:
+        raise ZeroDivisionError
+    q = abs(a) // abs(b)
+    if (a < 0) != (b < 0):
+        q = -q
+    return q if op == "/" else a - b * q
+
+
+def check(tree: Node, text: str) -> Node:
+    """Resolve and type a parsed tree; raises FilterError on the first problem."""
+    return Checker(text).test(tree)
