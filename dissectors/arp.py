@@ -1,1 +1,189 @@
-"""Placeholder: the arp dissector is being written."""
+"""ARP and RARP (RFC 826, RFC 903) over Ethernet/IPv4.
+
+    +--------+--------+--------+--------+
+    | HW type         | Protocol type   |
+    | HW size| P size | Opcode          |
+    | Sender HW address (6) ...         |
+    | Sender IP (4)   | Target HW (6).. |
+    | Target IP (4)                     |
+    +--------+--------+--------+--------+
+Other hardware/protocol sizes are shown as raw address bytes.
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import ETHERTYPE, register_dissector
+from dissectors.eth import ETHERTYPE_NAMES
+from dissectors.format import ether_str, ipv4_str
+from dissectors.packet import Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+HW_TYPES = {1: "Ethernet", 6: "IEEE 802", 15: "Frame Relay", 16: "ATM",
+            20: "Serial Line", 24: "IEEE 1394.1995", 32: "InfiniBand (TM)"}
+OPCODES = {1: "request", 2: "reply", 3: "reverse request", 4: "reverse reply",
+           5: "DRARP-Request", 6: "DRARP-Reply", 7: "DRARP-Error", 8: "inverse request",
+           9: "inverse reply", 10: "ARP-NAK"}
+
+ARP = protocol("arp", "Address Resolution Protocol", "ARP/RARP")
+HW_TYPE = ARP.field("arp.hw.type", "Hardware type", FT.UINT16, Base.DEC, strings=HW_TYPES,
+                    offset=0)
+PROTO_TYPE = ARP.field("arp.proto.type", "Protocol type", FT.UINT16, Base.HEX,
+                       strings=ETHERTYPE_NAMES, offset=2)
+HW_SIZE = ARP.field("arp.hw.size", "Hardware size", FT.UINT8, Base.DEC, offset=4)
+PROTO_SIZE = ARP.field("arp.proto.size", "Protocol size", FT.UINT8, Base.DEC, offset=5)
+OPCODE = ARP.field("arp.opcode", "Opcode", FT.UINT16, Base.DEC, strings=OPCODES, offset=6)
+IS_GRATUITOUS = ARP.field("arp.isgratuitous", "Is gratuitous", FT.BOOLEAN)
+IS_PROBE = ARP.field("arp.isprobe", "Is probe", FT.BOOLEAN)
+IS_ANNOUNCEMENT = ARP.field("arp.isannouncement", "Is announcement", FT.BOOLEAN)
+SRC_HW = ARP.field("arp.src.hw", "Sender hardware address", FT.BYTES)
+SRC_HW_MAC = ARP.field("arp.src.hw_mac", "Sender MAC address", FT.ETHER)
+SRC_PROTO = ARP.field("arp.src.proto", "Sender protocol address", FT.BYTES)
+SRC_PROTO_IPV4 = ARP.field("arp.src.proto_ipv4", "Sender IP address", FT.IPv4)
+DST_HW = ARP.field("arp.dst.hw", "Target hardware address", FT.BYTES)
+DST_HW_MAC = ARP.field("arp.dst.hw_mac", "Target MAC address", FT.ETHER)
+DST_PROTO = ARP.field("arp.dst.proto", "Target protocol address", FT.BYTES)
+DST_PROTO_IPV4 = ARP.field("arp.dst.proto_ipv4", "Target IP address", FT.IPv4)
+DUP_FRAME = ARP.field("arp.duplicate-address-frame", "Frame showing earlier use of IP address",
+                      FT.FRAMENUM)
+DUP_SECONDS = ARP.field("arp.seconds-since-duplicate-address-frame",
+                        "Seconds since earlier frame seen", FT.UINT32, Base.DEC)
+DUP_DETECTED = ARP.field("arp.duplicate-address-detected", "Duplicate IP address configured",
+                         FT.NONE)
+
+
+class AddressTable:
+    """IPv4 address -> (MAC, frame, time) as first seen in ARP, to spot duplicates."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[bytes, int, int]] = {}
+
+
+def _addr(b: bytes, is_mac: bool, is_ip: bool) -> str:
+    if is_mac:
+        return ether_str(b)
+    if is_ip:
+        return ipv4_str(int.from_bytes(b, "big"))
+    return b.hex()
+
+
+def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
+    session.current_proto = "arp"
+    off = tvb.start
+    tvb.need(off, 8)
+    hw_type, ptype = tvb.u16(off), tvb.u16(off + 2)
+    hsize, psize = tvb.u8(off + 4), tvb.u8(off + 5)
+    op = tvb.u16(off + 6)
+    is_rarp = op in (3, 4)
+    pkt.proto_col = "RARP" if is_rarp else "Inverse ARP" if op in (8, 9) else "ARP"
+    total = 8 + 2 * hsize + 2 * psize
+    is_mac = hw_type in (1, 6) and hsize == 6
+    is_ip = ptype == 0x0800 and psize == 4
+    sha_o = off + 8
+    spa_o = sha_o + hsize
+    tha_o = spa_o + psize
+    tpa_o = tha_o + hsize
+    name = ARP.name
+    # Wireshark fetches every address before building the tree: a short packet shows
+    # the fixed header only.
+    top = pkt.add_proto(ARP, off, total, name)
+    pkt.add(top, HW_TYPE, hw_type, off, 2)
+    pkt.add(top, PROTO_TYPE, ptype, off + 2, 2)
+    pkt.add(top, HW_SIZE, hsize, off + 4, 1)
+    pkt.add(top, PROTO_SIZE, psize, off + 5, 1)
+    opi = pkt.add(top, OPCODE, op, off + 6, 2)
+    tvb.need(off, total)
+    b = tvb.buf
+    sha, spa = bytes(b[sha_o: spa_o]), bytes(b[spa_o: tha_o])
+    tha, tpa = bytes(b[tha_o: tpa_o]), bytes(b[tpa_o: tpa_o + psize])
+    is_gratuitous = op in (1, 2) and spa == tpa
+    is_probe = op == 1 and not any(tha) and not any(spa)
+    is_announcement = op == 1 and not any(tha) and spa == tpa
+    s_sha, s_spa = _addr(sha, is_mac, False), _addr(spa, False, is_ip)
+    s_tha, s_tpa = _addr(tha, is_mac, False), _addr(tpa, False, is_ip)
+    if op == 1:
+        if is_probe:
+            info = f"Who has {s_tpa}? (ARP Probe)"
+        elif is_announcement:
+            info = f"ARP Announcement for {s_spa}"
+        elif is_gratuitous:
+            info = f"Gratuitous ARP for {s_spa} (Request)"
+        else:
+            info = f"Who has {s_tpa}? Tell {s_spa}"
+    elif op == 2:
+        info = (f"Gratuitous ARP for {s_spa} (Reply)" if is_gratuitous
+                else f"{s_spa} is at {s_sha}")
+    elif op in (3, 8):
+        info = f"Who is {s_tha}? Tell {s_sha}"
+    elif op == 4:
+        info = f"{s_tha} is at {s_tpa}"
+    elif op == 9:
+        info = f"{s_sha} is at {s_spa}"
+    else:
+        info = f"Unknown ARP opcode 0x{op:04x}"
+    pkt.set_info(info)
+    if is_probe:
+        suffix = "ARP Probe"
+    elif is_announcement:
+        suffix = "ARP Announcement"
+    elif is_gratuitous:
+        suffix = f"{OPCODES[op]}/gratuitous ARP"
+    else:
+        suffix = OPCODES.get(op, f"opcode 0x{op:04x}")
+    top.text = top.value = f"{name} ({suffix})"
+    del opi
+    if is_gratuitous:
+        pkt.add(top, IS_GRATUITOUS, True, 0, 0, generated=True)
+    if is_announcement:
+        pkt.add(top, IS_ANNOUNCEMENT, True, 0, 0, generated=True)
+    if is_probe:
+        pkt.add(top, IS_PROBE, True, 0, 0, generated=True)
+    for hw, pa, ho, po, hw_f, hw_raw, pa_f, pa_raw in (
+            (sha, spa, sha_o, spa_o, SRC_HW_MAC, SRC_HW, SRC_PROTO_IPV4, SRC_PROTO),
+            (tha, tpa, tha_o, tpa_o, DST_HW_MAC, DST_HW, DST_PROTO_IPV4, DST_PROTO)):
+        if hsize:
+            if is_mac:
+                pkt.add(top, hw_f, hw, ho, hsize)
+            else:
+                pkt.add(top, hw_raw, hw, ho, hsize)
+        if psize:
+            if is_ip:
+                pkt.add(top, pa_f, int.from_bytes(pa, "big"), po, psize)
+            else:
+                pkt.add(top, pa_raw, pa, po, psize)
+    if is_mac and is_ip:
+        table = session.state("arp.addresses", AddressTable)
+        dup = _duplicate(pkt, table, int.from_bytes(spa, "big"), sha, s_spa)
+        if op == 2:
+            dup = _duplicate(pkt, table, int.from_bytes(tpa, "big"), tha, s_tpa) or dup
+        if dup:
+            pkt.append_info(f" (duplicate use of {dup} detected!)")
+    return total
+
+
+def _duplicate(pkt: Packet, table: AddressTable, ip: int, mac: bytes, ip_text: str) -> str:
+    """Wireshark's duplicate-address check: an address seen earlier with another MAC."""
+    if ip == 0 or mac == b"\xff" * 6 or not any(mac):
+        return ""
+    earlier = table.seen.get(ip)
+    num = pkt.frame.number
+    if earlier is None:
+        table.seen[ip] = (mac, num, pkt.frame.ts_ns)
+        return ""
+    old_mac, old_num, old_ts = earlier
+    if old_mac == mac or old_num == num:
+        return ""
+    top = pkt.add_text(None, f"[Duplicate IP address detected for {ip_text} ({ether_str(mac)}) "
+                             f"- also in use by {ether_str(old_mac)} (frame {old_num})]", 0, 0)
+    fi = pkt.add(top, DUP_FRAME, old_num, 0, 0, generated=True)
+    pkt.add_expert(fi, "warning", "sequence", f"Duplicate IP address configured ({ip_text})",
+                   "arp", field=DUP_DETECTED)
+    pkt.add(top, DUP_SECONDS, (pkt.frame.ts_ns - old_ts) // 1_000_000_000, 0, 0,
+            generated=True)
+    return ip_text
+
+
+ETHERTYPE.register(0x0806, dissect_arp, "arp")
+ETHERTYPE.register(0x8035, dissect_arp, "arp")
+register_dissector("arp", dissect_arp)

@@ -27,12 +27,8 @@ def dissect_data(tvb: Tvb, pkt: Packet, session: Session) -> None:
     tree = pkt.add_proto(DATA, tvb.start, n, f"Data ({n} bytes)", source=tvb.source)
     tree.value = data
     add_data_fields(pkt, tree, data, tvb.start, tvb.source)
-    if tvb.end < tvb.rend:
-        # The snapshot length cut the payload short.
-        from dissectors.packet import BoundsError
-
-        session.current_proto = "data"
-        raise BoundsError()
+    # A payload cut short by the snapshot length is shown as captured: Wireshark's data
+    # dissector reads only the captured bytes, so no "[Packet size limited ...]" here.
 
 
 register_dissector("data", dissect_data)

@@ -70,7 +70,8 @@ def field_text(field: Field, value: Any) -> str:
     """The value as `tshark -T fields -e` prints it."""
     t = field.type
     if value is None:
-        return ""
+        # tshark prints a present valueless item (expert fields, FT_NONE) as "1".
+        return "1" if t is FT.NONE else ""
     if t is FT.BOOLEAN:
         return "1" if value else "0"
     if t.is_integer:
@@ -90,11 +91,17 @@ def field_text(field: Field, value: Any) -> str:
     if t is FT.PROTOCOL and isinstance(value, str):
         return value  # tshark prints a protocol's summary line
     if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE, FT.PROTOCOL):
-        return bytes(value).hex() if isinstance(value, (bytes, bytearray, memoryview)) else ""
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            # tshark shows an empty byte string (e.g. ipv6.opt.padn) as "<none>".
+            return (bytes(value).hex(field.bytes_sep) if field.bytes_sep else bytes(value).hex()
+                    ) or ("<none>" if t is FT.BYTES else "")
+        return ""
     if t is FT.RELATIVE_TIME:
         return rel_time_str(value)
     if t is FT.ABSOLUTE_TIME:
         return abs_time_str(value)
+    if t is FT.DOUBLE:
+        return f"{value:.15g}"  # tshark: "%.<DBL_DIG>g"
     if t in (FT.FLOAT, FT.DOUBLE):
         return f"{value:g}"
     return str(value)

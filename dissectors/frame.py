@@ -46,6 +46,8 @@ _ENCAP_NAMES = {
     14: ("Raw IP", 7), 228: ("Raw IPv4", 129), 229: ("Raw IPv6", 130),
     113: ("Linux cooked-mode capture v1", 25), 276: ("Linux cooked-mode capture v2", 210),
     108: ("OpenBSD loopback", 54),
+    6: ("Token Ring", 2),
+    10: ("FDDI with bit-swapped MAC addresses", 6),
 }
 SEVERITY_CODES = {"chat": 0x200000, "note": 0x400000, "warning": 0x600000, "error": 0x800000}
 GROUP_CODES = {"checksum": 0x1000000, "sequence": 0x2000000, "response_code": 0x3000000,

@@ -1,1 +1,306 @@
-"""Placeholder: the icmp dissector is being written."""
+"""ICMP (RFC 792): echo pairing, timestamps in echo data, quoted packets of errors.
+
+     0                   1                   2                   3
+    +---------------+---------------+-------------------------------+
+    |     Type      |     Code      |          Checksum             |
+    +---------------+---------------+-------------------------------+
+    |  Identifier / unused / gateway|      Sequence Number          |
+    +---------------------------------------------------------------+
+Errors (unreachable, time exceeded, redirect, ...) quote the offending IP header and
+the first bytes of its payload; those are dissected with the IP dissector while the
+columns stay ICMP's, as Wireshark does (its in_error_pkt). Echo requests and replies
+are paired on (addresses, identifier, sequence, payload); `-2` adds "reply in".
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
+from dissectors.ip import CHECKSUM_STATUS
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+TYPE_NAMES = {
+    0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)",
+    5: "Redirect", 8: "Echo (ping) request", 9: "Router advertisement",
+    10: "Router solicitation", 11: "Time-to-live exceeded", 12: "Parameter problem",
+    13: "Timestamp request", 14: "Timestamp reply", 15: "Information request",
+    16: "Information reply", 17: "Address mask request", 18: "Address mask reply",
+    40: "Photuris",
+}
+UNREACH_CODES = {
+    0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable",
+    3: "Port unreachable", 4: "Fragmentation needed", 5: "Source route failed",
+    6: "Destination network unknown", 7: "Destination host unknown",
+    8: "Source host isolated", 9: "Network administratively prohibited",
+    10: "Host administratively prohibited", 11: "Network unreachable for TOS",
+    12: "Host unreachable for TOS", 13: "Communication administratively filtered",
+    14: "Host precedence violation", 15: "Precedence cutoff in effect",
+}
+REDIRECT_CODES = {0: "Redirect for network", 1: "Redirect for host",
+                  2: "Redirect for TOS and network", 3: "Redirect for TOS and host"}
+TIMEX_CODES = {0: "Time to live exceeded in transit", 1: "Fragment reassembly time exceeded"}
+PARAM_CODES = {0: "Pointer indicates the error", 1: "Required option missing",
+               2: "Bad length"}
+PHOTURIS_CODES = {0: "Bad SPI", 1: "Authentication Failed", 2: "Decompression Failed",
+                  3: "Decryption Failed", 4: "Need Authentication", 5: "Need Authorization"}
+CODE_NAMES = {3: UNREACH_CODES, 5: REDIRECT_CODES, 11: TIMEX_CODES, 12: PARAM_CODES,
+              40: PHOTURIS_CODES}
+ERROR_TYPES = (3, 4, 5, 11, 12)
+ID_SEQ_TYPES = (0, 8, 13, 14, 15, 16, 17, 18)
+
+ICMP = protocol("icmp", "Internet Control Message Protocol", "ICMP")
+TYPE = ICMP.field("icmp.type", "Type", FT.UINT8, Base.DEC, offset=0)
+CODE = ICMP.field("icmp.code", "Code", FT.UINT8, Base.DEC, offset=1)
+CHECKSUM = ICMP.field("icmp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=2)
+CHECKSUM_STATUS_F = ICMP.field("icmp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
+                               strings=CHECKSUM_STATUS)
+CHECKSUM_BAD = ICMP.field("icmp.checksum_bad", "Bad checksum", FT.NONE)
+IDENT = ICMP.field("icmp.ident", "Identifier (BE)", FT.UINT16, Base.DEC_HEX)
+IDENT_LE = ICMP.field("icmp.ident_le", "Identifier (LE)", FT.UINT16, Base.DEC_HEX)
+SEQ = ICMP.field("icmp.seq", "Sequence Number (BE)", FT.UINT16, Base.DEC_HEX)
+SEQ_LE = ICMP.field("icmp.seq_le", "Sequence Number (LE)", FT.UINT16, Base.DEC_HEX)
+REDIR_GW = ICMP.field("icmp.redir_gw", "Gateway Address", FT.IPv4)
+POINTER = ICMP.field("icmp.pointer", "Pointer", FT.UINT32, Base.DEC)
+MTU = ICMP.field("icmp.mtu", "MTU of next hop", FT.UINT16, Base.DEC)
+UNUSED = ICMP.field("icmp.unused", "Unused", FT.BYTES)
+RESP_IN = ICMP.field("icmp.resp_in", "Response frame", FT.FRAMENUM)
+NO_RESP = ICMP.field("icmp.no_resp", "No response seen", FT.NONE)
+RESP_TO = ICMP.field("icmp.resp_to", "Request frame", FT.FRAMENUM)
+RESPTIME = ICMP.field("icmp.resptime", "Response time", FT.DOUBLE)
+RESP_NOT_FOUND = ICMP.field("icmp.resp_not_found", "Response not found", FT.NONE)
+DATA_TIME = ICMP.field("icmp.data_time", "Timestamp from icmp data", FT.ABSOLUTE_TIME)
+DATA_TIME_REL = ICMP.field("icmp.data_time_relative", "Timestamp from icmp data (relative)",
+                           FT.RELATIVE_TIME)
+ORIG_TS = ICMP.field("icmp.originate_timestamp", "Originate Timestamp", FT.UINT32, Base.DEC)
+RECV_TS = ICMP.field("icmp.receive_timestamp", "Receive Timestamp", FT.UINT32, Base.DEC)
+TRANS_TS = ICMP.field("icmp.transmit_timestamp", "Transmit Timestamp", FT.UINT32, Base.DEC)
+ADDRESS_MASK = ICMP.field("icmp.address_mask", "Address Mask", FT.IPv4)
+
+# pkt.ref key set while a quoted packet inside an ICMP/ICMPv6 error is dissected.
+IN_ERROR = "in_error_pkt"
+_COLUMN_SLOTS = ("src", "dst", "net_src", "net_dst", "proto_col", "info", "info_fence")
+
+
+class EchoTracker:
+    """Echo requests waiting for replies; (conversation, id, seq, payload) -> frames."""
+
+    def __init__(self) -> None:
+        self.requests: dict[tuple, tuple[int, int]] = {}  # key -> (frame, ts_ns)
+
+
+def ones_sum(data: bytes | memoryview, start: int = 0) -> int:
+    """The Internet checksum of `data` (plus an initial partial sum)."""
+    b = bytes(data)
+    if len(b) % 2:
+        b += b"\x00"
+    s = start + sum(struct.unpack(f">{len(b) // 2}H", b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def save_columns(pkt: Packet) -> tuple[Any, ...]:
+    return tuple(getattr(pkt, k) for k in _COLUMN_SLOTS)
+
+
+def restore_columns(pkt: Packet, saved: tuple[Any, ...]) -> None:
+    for k, v in zip(_COLUMN_SLOTS, saved, strict=True):
+        setattr(pkt, k, v)
+
+
+def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  # noqa: ANN001
+                   nest_data: bool = False) -> None:
+    """Dissect a quoted packet without touching the columns; nest it under `parent`
+    (a payload of the quoted transport stays at the top level, as in Wireshark)."""
+    saved = save_columns(pkt)
+    n_top = len(pkt.tree)
+    was = pkt.ref.get(IN_ERROR)
+    pkt.ref[IN_ERROR] = True
+    try:
+        fn(tvb, pkt, session)
+    finally:
+        pkt.ref[IN_ERROR] = was
+        restore_columns(pkt, saved)
+        # The quoted headers sit inside the ICMP item; their payload stays top level.
+        moved = [i for i in pkt.tree[n_top:] if nest_data or i.field.abbrev != "data"]
+        if moved:
+            pkt.tree[n_top:] = [i for i in pkt.tree[n_top:] if i not in moved]
+            if parent.children is None:
+                parent.children = []
+            parent.children.extend(moved)
+
+
+def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    session.current_proto = "icmp"
+    off = tvb.start
+    b = tvb.buf
+    in_error = bool(pkt.ref.get(IN_ERROR))
+    pkt.proto_col = "ICMP"
+    # In frame.protocols from the start, but Wireshark reads the RFC 4884 length
+    # (byte 5) before it adds its tree item.
+    pkt.protocols.append(ICMP.abbrev)
+    tvb.need(off, 6)
+    top = pkt.add_proto(ICMP, off, tvb.length, "Internet Control Message Protocol",
+                        in_stack=False)
+    itype, code = b[off], b[off + 1]
+    type_str = TYPE_NAMES.get(itype, "Unknown ICMP (obsolete or malformed?)")
+    codes = CODE_NAMES.get(itype)
+    code_str = codes.get(code, f"Unknown code: {code}") if codes else ""
+    pkt.set_info(f"{type_str:<20}")
+    if code_str:
+        pkt.append_info(f" ({code_str})")
+    pkt.add(top, TYPE, itype, off, 1, f"Type: {itype} ({type_str})")
+    pkt.add(top, CODE, code, off + 1, 1, f"Code: {code} ({code_str})" if code_str else None)
+    csum = tvb.u16(off + 2)
+    full = tvb.end >= tvb.rend
+    if full and not in_error:
+        calc = ones_sum(b[off: tvb.end])
+        if calc == 0xFFFF:
+            pkt.add(top, CHECKSUM, csum, off + 2, 2, f"Checksum: 0x{csum:04x} [correct]")
+            pkt.add(top, CHECKSUM_STATUS_F, 1, off + 2, 0, "Checksum Status: Good",
+                    generated=True)
+        else:
+            should = (~ones_sum(bytes(b[off: off + 2]) + b"\x00\x00" + bytes(b[off + 4: tvb.end]))) & 0xFFFF
+            ci = pkt.add(top, CHECKSUM, csum, off + 2, 2,
+                         f"Checksum: 0x{csum:04x} incorrect, should be 0x{should:04x}")
+            pkt.add_expert(ci, "error", "checksum", f"Bad checksum [should be 0x{should:04x}]",
+                           "icmp", field=CHECKSUM_BAD)
+            pkt.add(top, CHECKSUM_STATUS_F, 0, off + 2, 0, "Checksum Status: Bad",
+                    generated=True)
+    else:
+        note = " [in ICMP error packet]" if in_error else " [fragmented datagram]"
+        pkt.add(top, CHECKSUM, csum, off + 2, 2, f"Checksum: 0x{csum:04x} [unverified]{note}")
+        pkt.add(top, CHECKSUM_STATUS_F, 2, off + 2, 0, "Checksum Status: Unverified",
+                generated=True)
+    if itype in ID_SEQ_TYPES:
+        ident = tvb.u16(off + 4)
+        pkt.add(top, IDENT, ident, off + 4, 2)
+        pkt.add(top, IDENT_LE, ((ident & 0xFF) << 8) | (ident >> 8), off + 4, 2)
+        seq = tvb.u16(off + 6)
+        seq_le = ((seq & 0xFF) << 8) | (seq >> 8)
+        pkt.add(top, SEQ, seq, off + 6, 2)
+        pkt.add(top, SEQ_LE, seq_le, off + 6, 2)
+        pkt.append_info(f" id=0x{ident:04x}, seq={seq}/{seq_le}")
+        ttls = pkt.values("ip.ttl")
+        if ttls:
+            pkt.append_info(f", ttl={ttls[-1]}")
+        if itype in (0, 8) and not in_error:
+            _track(tvb, pkt, session, top, itype, ident, seq)
+        if itype in (0, 8):
+            _echo_data(tvb, pkt, session, top, off + 8)
+        elif itype in (13, 14):
+            for i, f in enumerate((ORIG_TS, RECV_TS, TRANS_TS)):
+                v = tvb.u32(off + 8 + 4 * i)
+                pkt.add(top, f, v, off + 8 + 4 * i, 4, f"{f.name}: {v} ({_after_midnight(v)})")
+        elif itype in (17, 18):
+            pkt.add(top, ADDRESS_MASK, tvb.u32(off + 8), off + 8, 4)
+        return
+    if itype in ERROR_TYPES:
+        if itype == 5:
+            pkt.add(top, REDIR_GW, tvb.u32(off + 4), off + 4, 4)
+        elif itype == 12:
+            tvb.need(off + 4, 4)
+            pkt.add(top, POINTER, b[off + 4], off + 4, 1)
+            pkt.add(top, UNUSED, bytes(b[off + 5: off + 8]), off + 5, 3)
+        elif itype == 3 and code == 4:
+            tvb.need(off + 4, 4)
+            pkt.add(top, UNUSED, bytes(b[off + 4: off + 6]), off + 4, 2)
+            pkt.add(top, MTU, tvb.u16(off + 6), off + 6, 2)
+        elif itype in (3, 11):
+            pkt.add(top, UNUSED, tvb.bytes(off + 4, 4), off + 4, 4)
+        if tvb.end > off + 8 or tvb.rend > off + 8:
+            dissect_quoted(BY_NAME["ip"], tvb.sub(off + 8), pkt, session, top)
+        return
+    # Other types: Wireshark shows the header only.
+
+
+def _echo_data(tvb: Tvb, pkt: Packet, session: Session, top: Item, data_off: int) -> None:
+    """A timestamp at the start of echo data (ping's struct timeval), then the rest."""
+    b = tvb.buf
+    if tvb.rend - data_off <= 0:
+        return
+    if tvb.rend - data_off >= 8 and tvb.end - data_off >= 8:
+        now = pkt.frame.ts_ns // 1_000_000_000
+        secs, usecs = struct.unpack_from(">II", b, data_off)
+        if abs(secs - now) >= 86400 or usecs >= 1_000_000:
+            secs, usecs = struct.unpack_from("<II", b, data_off)
+        if abs(secs - now) < 86400 and usecs < 1_000_000:
+            ts = secs * 1_000_000_000 + usecs * 1000
+            pkt.add(top, DATA_TIME, ts, data_off, 8)
+            pkt.add(top, DATA_TIME_REL, pkt.frame.ts_ns - ts, data_off, 8, generated=True)
+            data_off += 8
+            if tvb.rend - data_off <= 0:
+                return
+    nest_data(pkt, top, BY_NAME["data"], tvb.sub(data_off), session)
+
+
+def _after_midnight(ms: int) -> str:
+    """ICMP timestamps count milliseconds since midnight UTC (RFC 792); Wireshark's
+    time_msecs_to_str wording."""
+    if ms & 0x80000000:
+        return "Not Standard"
+    secs, msec = divmod(ms, 1000)
+    mins, secs = divmod(secs, 60)
+    hours, mins = divmod(mins, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{v} {unit}{'' if v == 1 else 's'}"
+             for v, unit in ((days, "day"), (hours, "hour"), (mins, "minute")) if v]
+    if secs or msec or not parts:
+        parts.append(f"{secs}.{msec:03d} seconds")
+    return ", ".join(parts) + " after midnight UTC"
+
+
+def nest_data(pkt: Packet, parent: Item, fn, tvb: Tvb, session: Session) -> None:  # noqa: ANN001
+    """Run the data dissector and show its item inside `parent`, as Wireshark does for
+    echo payloads (it stays in frame.protocols)."""
+    n_top = len(pkt.tree)
+    fn(tvb, pkt, session)
+    moved = pkt.tree[n_top:]
+    if moved:
+        del pkt.tree[n_top:]
+        if parent.children is None:
+            parent.children = []
+        parent.children.extend(moved)
+
+
+def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident: int,
+           seq: int) -> None:
+    """Pair echo requests and replies, as Wireshark's ICMP transaction tracking does."""
+    payload = bytes(tvb.buf[tvb.start + 8: tvb.end])
+    fwd = (pkt.net_src, pkt.net_dst) if itype == 8 else (pkt.net_dst, pkt.net_src)
+    key = (fwd, ident, seq, payload)
+    tracker = session.state("icmp.echo", EchoTracker)
+    pairs = session.state("pass1:icmp.pairs", dict)  # request frame <-> reply frame
+    num = pkt.frame.number
+    if itype == 8:
+        tracker.requests[key] = (num, pkt.frame.ts_ns)
+        if session.pass_no == 2:
+            reply = pairs.get(("req", num))
+            if reply is not None:
+                pkt.add(top, RESP_IN, reply, 0, 0, f"Response frame: {reply}", generated=True)
+                pkt.append_info(f" (reply in {reply})")
+            else:
+                pkt.add(top, NO_RESP, None, 0, 0, "No response seen", generated=True)
+                pkt.add_expert(top, "warning", "sequence", "No response seen to ICMP request",
+                               "icmp", field=RESP_NOT_FOUND)
+                pkt.append_info(" (no response found!)")
+        return
+    req = tracker.requests.get(key)
+    if req is None:
+        return
+    req_num, req_ts = req
+    if session.pass_no == 1:
+        pairs[("req", req_num)] = num
+    pkt.add(top, RESP_TO, req_num, 0, 0, f"Request frame: {req_num}", generated=True)
+    ms = (pkt.frame.ts_ns - req_ts) / 1_000_000
+    pkt.add(top, RESPTIME, ms, 0, 0, f"Response time: {ms:.3f} ms", generated=True)
+    pkt.append_info(f" (request in {req_num})")
+
+
+IP_PROTO.register(1, dissect_icmp, "icmp")
+register_dissector("icmp", dissect_icmp)

@@ -1,1 +1,488 @@
-"""Placeholder: the ipv6 dissector is being written."""
+"""IPv6 (RFC 8200) with its extension header chain and fragment reassembly.
+
+    0                   1                   2                   3
+    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+   |Version| Traffic Class |           Flow Label                  |
+   |         Payload Length        |  Next Header  |   Hop Limit   |
+   |                  Source Address (16 bytes)                    |
+   |               Destination Address (16 bytes)                  |
+   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+Hop-by-hop (0), routing (43), fragment (44) and destination options (60) headers
+are walked here, each as its own protocol in frame.protocols as Wireshark names
+them (ipv6.hopopts, ipv6.routing, ipv6.fraghdr, ipv6.dstopts). Fragments are
+collected per (src, dst, identification); the frame completing a datagram carries
+the upper layer.
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import (
+    BY_NAME,
+    ETHERTYPE,
+    IP_PROTO,
+    LINKTYPE,
+    NULL_FAMILY,
+    register_dissector,
+)
+from dissectors.format import ipv6_str
+from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT, IP_PROTO_NAMES
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+NXT_NAMES = dict(IP_PROTO_NAMES)
+NXT_NAMES.update({0: "IPv6 Hop-by-Hop Option", 43: "Routing Header for IPv6",
+                  44: "Fragment Header for IPv6", 60: "Destination Options for IPv6",
+                  59: "No Next Header for IPv6", 58: "ICMPv6", 41: "IPv6"})
+OPT_NAMES = {0x00: "Pad1", 0x01: "PadN", 0xC2: "Jumbo Payload", 0x05: "Router Alert",
+             0x04: "Tunnel Encapsulation Limit", 0xC9: "Home Address Option",
+             0x63: "RPL Option", 0x26: "Quick-Start", 0x8B: "ILNP Nonce"}
+ACTIONS = {0: "Skip and continue", 1: "Discard", 2: "Discard and send ICMP Parameter Problem",
+           3: "Discard and send ICMP if not multicast"}
+ROUTING_TYPES = {0: "Source Route", 1: "Nimrod", 2: "Type 2 Routing", 3: "RPL Source Route",
+                 4: "Segment Routing", 5: "Compact Routing Header 16",
+                 6: "Compact Routing Header 32"}
+RA_VALUES = {0: "MLD", 1: "RSVP", 2: "Active Networks"}
+
+IPV6 = protocol("ipv6", "Internet Protocol Version 6", "IPv6")
+VERSION = IPV6.field("ipv6.version", "Version", FT.UINT8, Base.DEC)
+TCLASS = IPV6.field("ipv6.tclass", "Traffic Class", FT.UINT32, Base.HEX, bitmask=0x0FF00000,
+                    offset=0)
+TCLASS_DSCP = IPV6.field("ipv6.tclass.dscp", "Differentiated Services Codepoint", FT.UINT32,
+                         Base.DEC, bitmask=0x0FC00000, strings=_DSCP, offset=0)
+TCLASS_ECN = IPV6.field("ipv6.tclass.ecn", "Explicit Congestion Notification", FT.UINT32,
+                        Base.DEC, bitmask=0x00300000, strings=_ECN, offset=0)
+FLOW = IPV6.field("ipv6.flow", "Flow Label", FT.UINT24, Base.HEX, bitmask=0xFFFFF, offset=1,
+                  width=3)
+PLEN = IPV6.field("ipv6.plen", "Payload Length", FT.UINT16, Base.DEC, offset=4)
+NXT = IPV6.field("ipv6.nxt", "Next Header", FT.UINT8, Base.DEC, strings=NXT_NAMES, offset=6)
+HLIM = IPV6.field("ipv6.hlim", "Hop Limit", FT.UINT8, Base.DEC, offset=7)
+SRC = IPV6.field("ipv6.src", "Source Address", FT.IPv6, offset=8, width=16)
+DST = IPV6.field("ipv6.dst", "Destination Address", FT.IPv6, offset=24, width=16)
+ADDR = IPV6.field("ipv6.addr", "Source or Destination Address", FT.IPv6)
+SRC_HOST = IPV6.field("ipv6.src_host", "Source Host", FT.STRING)
+DST_HOST = IPV6.field("ipv6.dst_host", "Destination Host", FT.STRING)
+HOST = IPV6.field("ipv6.host", "Source or Destination Host", FT.STRING)
+SRC_SLAAC = IPV6.field("ipv6.src_slaac_mac", "Source SLAAC MAC", FT.ETHER)
+DST_SLAAC = IPV6.field("ipv6.dst_slaac_mac", "Destination SLAAC MAC", FT.ETHER)
+SLAAC = IPV6.field("ipv6.slaac_mac", "SLAAC MAC", FT.ETHER)
+SRC_ISATAP = IPV6.field("ipv6.src_isatap_ipv4", "Source ISATAP IPv4", FT.IPv4)
+DST_ISATAP = IPV6.field("ipv6.dst_isatap_ipv4", "Destination ISATAP IPv4", FT.IPv4)
+ISATAP = IPV6.field("ipv6.isatap_ipv4", "ISATAP IPv4", FT.IPv4)
+SRC_6TO4_GW = IPV6.field("ipv6.src_6to4_gw_ipv4", "Source 6to4 Gateway IPv4", FT.IPv4)
+DST_6TO4_GW = IPV6.field("ipv6.dst_6to4_gw_ipv4", "Destination 6to4 Gateway IPv4", FT.IPv4)
+GW_6TO4 = IPV6.field("ipv6.6to4_gw_ipv4", "6to4 Gateway IPv4", FT.IPv4)
+SRC_6TO4_SLA = IPV6.field("ipv6.src_6to4_sla_id", "Source 6to4 SLA ID", FT.UINT16, Base.DEC)
+DST_6TO4_SLA = IPV6.field("ipv6.dst_6to4_sla_id", "Destination 6to4 SLA ID", FT.UINT16,
+                          Base.DEC)
+SLA_6TO4 = IPV6.field("ipv6.6to4_sla_id", "6to4 SLA ID", FT.UINT16, Base.DEC)
+SRC_TS = IPV6.field("ipv6.src_ts_ipv4", "Source Teredo Server IPv4", FT.IPv4)
+DST_TS = IPV6.field("ipv6.dst_ts_ipv4", "Destination Teredo Server IPv4", FT.IPv4)
+TS = IPV6.field("ipv6.ts_ipv4", "Teredo Server IPv4", FT.IPv4)
+SRC_TC_PORT = IPV6.field("ipv6.src_tc_port", "Source Teredo Port", FT.UINT16, Base.DEC)
+DST_TC_PORT = IPV6.field("ipv6.dst_tc_port", "Destination Teredo Port", FT.UINT16, Base.DEC)
+TC_PORT = IPV6.field("ipv6.tc_port", "Teredo Port", FT.UINT16, Base.DEC)
+SRC_TC = IPV6.field("ipv6.src_tc_ipv4", "Source Teredo Client IPv4", FT.IPv4)
+DST_TC = IPV6.field("ipv6.dst_tc_ipv4", "Destination Teredo Client IPv4", FT.IPv4)
+TC = IPV6.field("ipv6.tc_ipv4", "Teredo Client IPv4", FT.IPv4)
+
+OPT_TYPE = IPV6.field("ipv6.opt.type", "Type", FT.UINT8, Base.HEX, strings=OPT_NAMES)
+OPT_ACTION = IPV6.field("ipv6.opt.type.action", "Action", FT.UINT8, Base.DEC, bitmask=0xC0,
+                        strings=ACTIONS)
+OPT_CHANGE = IPV6.field("ipv6.opt.type.change", "May Change", FT.BOOLEAN, bitmask=0x20,
+                        strings=("Yes", "No"))
+OPT_REST = IPV6.field("ipv6.opt.type.rest", "Low-Order Bits", FT.UINT8, Base.HEX,
+                      bitmask=0x1F)
+OPT_LENGTH = IPV6.field("ipv6.opt.length", "Length", FT.UINT8, Base.DEC)
+OPT_PAD1 = IPV6.field("ipv6.opt.pad1", "Pad1", FT.NONE)
+OPT_PADN = IPV6.field("ipv6.opt.padn", "PadN", FT.BYTES)
+OPT_RA = IPV6.field("ipv6.opt.router_alert", "Router Alert", FT.UINT16, Base.DEC,
+                    strings=RA_VALUES)
+OPT_TEL = IPV6.field("ipv6.opt.tel", "Tunnel Encapsulation Limit", FT.UINT8, Base.DEC)
+OPT_JUMBO = IPV6.field("ipv6.opt.jumbo", "Payload Length", FT.UINT32, Base.DEC)
+OPT_UNKNOWN = IPV6.field("ipv6.opt.unknown", "Unknown Option Payload", FT.BYTES)
+FRAGMENT = IPV6.field("ipv6.fragment", "IPv6 Fragment", FT.FRAMENUM)
+FRAGMENT_COUNT = IPV6.field("ipv6.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
+FRAGMENTS = IPV6.field("ipv6.fragments", "IPv6 Fragments", FT.NONE)
+REASSEMBLED_IN = IPV6.field("ipv6.reassembled.in", "Reassembled IPv6 in frame", FT.FRAMENUM)
+REASSEMBLED_LENGTH = IPV6.field("ipv6.reassembled.length", "Reassembled IPv6 length",
+                                FT.UINT32, Base.DEC)
+REASSEMBLED_DATA = IPV6.field("ipv6.reassembled.data", "Reassembled IPv6 data", FT.BYTES)
+PLEN_EXCEEDS = IPV6.field("ipv6.plen_exceeds_framing",
+                          "IPv6 payload length does not match expected framing length",
+                          FT.NONE)
+PLEN_ZERO = IPV6.field("ipv6.plen_zero", 'IPv6 payload length equals 0 (maybe because of '
+                       '"TCP segmentation offload" (TSO))', FT.NONE)
+
+HOPOPTS = protocol("ipv6.hopopts", "IPv6 Hop-by-Hop Option", "IPv6 Hop-by-Hop Option")
+HOPOPTS_NXT = HOPOPTS.field("ipv6.hopopts.nxt", "Next Header", FT.UINT8, Base.DEC,
+                            strings=NXT_NAMES)
+HOPOPTS_LEN = HOPOPTS.field("ipv6.hopopts.len", "Length", FT.UINT8, Base.DEC)
+HOPOPTS_LEN_OCT = HOPOPTS.field("ipv6.hopopts.len_oct", "Length", FT.UINT16, Base.DEC)
+DSTOPTS = protocol("ipv6.dstopts", "Destination Options for IPv6", "IPv6 Destination Options")
+DSTOPTS_NXT = DSTOPTS.field("ipv6.dstopts.nxt", "Next Header", FT.UINT8, Base.DEC,
+                            strings=NXT_NAMES)
+DSTOPTS_LEN = DSTOPTS.field("ipv6.dstopts.len", "Length", FT.UINT8, Base.DEC)
+DSTOPTS_LEN_OCT = DSTOPTS.field("ipv6.dstopts.len_oct", "Length", FT.UINT16, Base.DEC)
+ROUTING = protocol("ipv6.routing", "Routing Header for IPv6", "IPv6 Routing")
+ROUTING_NXT = ROUTING.field("ipv6.routing.nxt", "Next Header", FT.UINT8, Base.DEC,
+                            strings=NXT_NAMES)
+ROUTING_LEN = ROUTING.field("ipv6.routing.len", "Length", FT.UINT8, Base.DEC)
+ROUTING_LEN_OCT = ROUTING.field("ipv6.routing.len_oct", "Length", FT.UINT16, Base.DEC)
+ROUTING_TYPE = ROUTING.field("ipv6.routing.type", "Type", FT.UINT8, Base.DEC,
+                             strings=ROUTING_TYPES)
+ROUTING_SEGLEFT = ROUTING.field("ipv6.routing.segleft", "Segments Left", FT.UINT8, Base.DEC)
+ROUTING_UNKNOWN = ROUTING.field("ipv6.routing.unknown_data", "Type-Specific Data", FT.BYTES)
+ROUTING_SRC_RESERVED = ROUTING.field("ipv6.routing.src.reserved", "Reserved", FT.BYTES)
+ROUTING_SRC_ADDR = ROUTING.field("ipv6.routing.src.addr", "Address", FT.IPv6)
+ROUTING_MIPV6_RESERVED = ROUTING.field("ipv6.routing.mipv6.reserved", "Reserved", FT.BYTES)
+ROUTING_MIPV6_HOME = ROUTING.field("ipv6.routing.mipv6.home_address", "Home Address", FT.IPv6)
+ROUTING_DEPRECATED = ROUTING.field("ipv6.routing.deprecated", "Routing header type is deprecated",
+                                   FT.NONE)
+FRAGHDR = protocol("ipv6.fraghdr", "Fragment Header for IPv6", "IPv6 Fragment")
+FRAG_NXT = FRAGHDR.field("ipv6.fraghdr.nxt", "Next header", FT.UINT8, Base.DEC,
+                         strings=NXT_NAMES)
+FRAG_RESERVED_OCTET = FRAGHDR.field("ipv6.fraghdr.reserved_octet", "Reserved octet", FT.UINT8,
+                                    Base.HEX)
+FRAG_OFFSET = FRAGHDR.field("ipv6.fraghdr.offset", "Offset", FT.UINT16, Base.DEC,
+                            bitmask=0xFFF8)
+FRAG_RESERVED_BITS = FRAGHDR.field("ipv6.fraghdr.reserved_bits", "Reserved bits", FT.UINT16,
+                                   Base.DEC, bitmask=0x0006)
+FRAG_MORE = FRAGHDR.field("ipv6.fraghdr.more", "More Fragments", FT.BOOLEAN, bitmask=0x0001,
+                          strings=("Yes", "No"))
+FRAG_IDENT = FRAGHDR.field("ipv6.fraghdr.ident", "Identification", FT.UINT32, Base.HEX)
+
+EXT_HEADERS = (0, 43, 44, 60)
+
+
+class Ipv6Fragments:
+    """Fragments waiting for the rest of their datagram, keyed by (src, dst, id)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple, list[tuple[int, int, bytes, bool]]] = {}
+
+
+def _reassemble(frags: list[tuple[int, int, bytes, bool]]) -> bytes | None:
+    """The whole payload when the fragments cover it without holes, else None."""
+    frags = sorted(frags, key=lambda f: f[1])
+    tails = [off + len(d) for _, off, d, more in frags if not more]
+    if not tails:
+        return None
+    total = max(tails)
+    buf = bytearray(total)
+    covered = 0
+    for _, off, data, _more in frags:
+        if off > covered:
+            return None
+        buf[off: off + len(data)] = data[: max(0, total - off)]
+        covered = max(covered, off + len(data))
+    return bytes(buf) if covered >= total else None
+
+
+def _bits(v: int, mask: int, width: int) -> str:
+    out = []
+    for i in range(width - 1, -1, -1):
+        out.append(("1" if v >> i & 1 else "0") if mask >> i & 1 else ".")
+        if i and i % 4 == 0:
+            out.append(" ")
+    return "".join(out)
+
+
+def _address(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: bool) -> None:
+    """The address and its hidden host/addr twins."""
+    f, host_f = (SRC, SRC_HOST) if is_src else (DST, DST_HOST)
+    text = ipv6_str(addr)
+    pkt.add(tree, f, addr, off, 16)
+    pkt.add(tree, ADDR, addr, off, 16, hidden=True)
+    pkt.add(tree, host_f, text, off, 16, hidden=True)
+    pkt.add(tree, HOST, text, off, 16, hidden=True)
+
+
+def _address_details(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: bool) -> None:
+    """What an address embeds (6to4, Teredo, SLAAC MAC, ISATAP), after both addresses."""
+    if addr[:2] == b"\x20\x02":
+        gw = int.from_bytes(addr[2:6], "big")
+        sla = int.from_bytes(addr[6:8], "big")
+        pkt.add(tree, SRC_6TO4_GW if is_src else DST_6TO4_GW, gw, off + 2, 4, generated=True)
+        pkt.add(tree, GW_6TO4, gw, off + 2, 4, hidden=True, generated=True)
+        pkt.add(tree, SRC_6TO4_SLA if is_src else DST_6TO4_SLA, sla, off + 6, 2,
+                generated=True)
+        pkt.add(tree, SLA_6TO4, sla, off + 6, 2, hidden=True, generated=True)
+    elif addr[:4] == b"\x20\x01\x00\x00":
+        server = int.from_bytes(addr[4:8], "big")
+        port = int.from_bytes(addr[10:12], "big") ^ 0xFFFF
+        client = int.from_bytes(addr[12:16], "big") ^ 0xFFFFFFFF
+        for specific, generic, v, o, n in (
+                (SRC_TS if is_src else DST_TS, TS, server, 4, 4),
+                (SRC_TC_PORT if is_src else DST_TC_PORT, TC_PORT, port, 10, 2),
+                (SRC_TC if is_src else DST_TC, TC, client, 12, 4)):
+            pkt.add(tree, specific, v, off + o, n, generated=True)
+            pkt.add(tree, generic, v, off + o, n, hidden=True, generated=True)
+    if addr[11] == 0xFF and addr[12] == 0xFE:
+        mac = bytes([addr[8] ^ 0x02]) + addr[9:11] + addr[13:16]
+        pkt.add(tree, SRC_SLAAC if is_src else DST_SLAAC, mac, off + 8, 8, generated=True)
+        pkt.add(tree, SLAAC, mac, off + 8, 8, hidden=True, generated=True)
+    if addr[8:12] in (b"\x00\x00\x5e\xfe", b"\x02\x00\x5e\xfe"):
+        v4 = int.from_bytes(addr[12:16], "big")
+        pkt.add(tree, SRC_ISATAP if is_src else DST_ISATAP, v4, off + 12, 4, generated=True)
+        pkt.add(tree, ISATAP, v4, off + 12, 4, hidden=True, generated=True)
+
+
+def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
+    session.current_proto = "ipv6"
+    off = tvb.start
+    b = tvb.buf
+    pkt.proto_col = "IPv6"
+    pkt.clear_info()
+    tree = pkt.add_proto(IPV6, off, 40, "Internet Protocol Version 6")
+    tvb.need(off, 1)
+    version = b[off] >> 4
+    pkt.add(tree, VERSION, version, off, 1, f"{version:04b} .... = Version: {version}")
+    if version != 6:
+        pkt.set_info(f"Bogus IP version ({version})")
+        return None
+    w0 = tvb.u32(off)
+    tc = (w0 >> 20) & 0xFF
+    dscp, ecn = tc >> 2, tc & 3
+    bits = _bits(w0, 0x0FF00000, 32)
+    dscp_short = "EF PHB" if dscp == 46 else _DSCP_SHORT.get(dscp, "Unknown")
+    tci = pkt.add(tree, TCLASS, tc, off, 4,
+                  f"{bits} = Traffic Class: 0x{tc:02x} (DSCP: {dscp_short}, "
+                  f"ECN: {_ECN_SHORT[ecn]})")
+    pkt.add(tci, TCLASS_DSCP, dscp, off, 4,
+            f"{_bits(w0, 0x0FC00000, 32)} = Differentiated Services Codepoint: "
+            f"{_DSCP.get(dscp, 'Unknown')} ({dscp})")
+    pkt.add(tci, TCLASS_ECN, ecn, off, 4,
+            f"{_bits(w0, 0x00300000, 32)} = Explicit Congestion Notification: {_ECN[ecn]} ({ecn})")
+    flow = w0 & 0xFFFFF
+    pkt.add(tree, FLOW, flow, off + 1, 3,
+            f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}")
+    plen = tvb.u16(off + 4)
+    plen_item = pkt.add(tree, PLEN, plen, off + 4, 2)
+    nxt = tvb.u8(off + 6)
+    pkt.add(tree, NXT, nxt, off + 6, 1, f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})")
+    pkt.add(tree, HLIM, tvb.u8(off + 7), off + 7, 1)
+    tvb.need(off + 8, 16)
+    src = bytes(b[off + 8: off + 24])
+    pkt.src, pkt.net_src = ipv6_str(src), src
+    _address(pkt, tree, src, off + 8, True)
+    tvb.need(off + 24, 16)
+    dst = bytes(b[off + 24: off + 40])
+    pkt.dst, pkt.net_dst = ipv6_str(dst), dst
+    _address(pkt, tree, dst, off + 24, False)
+    _address_details(pkt, tree, src, off + 8, True)
+    _address_details(pkt, tree, dst, off + 24, False)
+    tree.text = tree.value = f"Internet Protocol Version 6, Src: {pkt.src}, Dst: {pkt.dst}"
+    reported = tvb.reported_length - 40
+    if plen == 0 and nxt not in (0, 59):
+        pkt.add_expert(plen_item, "chat", "protocol",
+                       'IPv6 payload length equals 0 (maybe because of "TCP segmentation '
+                       'offload" (TSO))', "ipv6", field=PLEN_ZERO)
+        plen = max(reported, 0)
+    elif plen > reported:
+        pkt.add_expert(plen_item, "error", "protocol",
+                       f"IPv6 payload length exceeds framing length ({reported} bytes)", "ipv6",
+                       field=PLEN_EXCEEDS)
+        plen = reported
+    used = 40 + plen
+    end = off + used
+    pos = off + 40
+    first = True
+    while nxt in EXT_HEADERS:
+        if nxt == 44:
+            return _fragment(tvb, pkt, session, tree, pos, end, src, dst, used)
+        nxt, pos = _ext_header(tvb, pkt, session, nxt, pos, first)
+        _nest_last(pkt, tree)
+        first = False
+    if nxt == 59:
+        pkt.set_info("IPv6 no next header")
+        return used
+    _dispatch(nxt, tvb.sub(pos, max(end - pos, 0)), pkt, session)
+    return used
+
+
+def _nest_last(pkt: Packet, tree: Item) -> None:
+    """Move the protocol item just added to the top level under the IPv6 item, where
+    Wireshark shows extension headers (it stays in frame.protocols)."""
+    if pkt.tree and pkt.tree[-1] is not tree:
+        item = pkt.tree.pop()
+        if tree.children is None:
+            tree.children = []
+        tree.children.append(item)
+
+
+def _dispatch(nxt: int, sub: Tvb, pkt: Packet, session: Session) -> None:
+    fn = IP_PROTO.get(nxt)
+    if fn is None:
+        name = NXT_NAMES.get(nxt)
+        pkt.set_info(f"{name} ({nxt})" if name else f"Unknown ({nxt})")
+        BY_NAME["data"](sub, pkt, session)
+        return
+    fn(sub, pkt, session)
+
+
+def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
+                first: bool) -> tuple[int, int]:
+    """One hop-by-hop, routing or destination options header; returns (next, end)."""
+    b = tvb.buf
+    proto, nxt_f, len_f, len_oct_f = {
+        0: (HOPOPTS, HOPOPTS_NXT, HOPOPTS_LEN, HOPOPTS_LEN_OCT),
+        60: (DSTOPTS, DSTOPTS_NXT, DSTOPTS_LEN, DSTOPTS_LEN_OCT),
+        43: (ROUTING, ROUTING_NXT, ROUTING_LEN, ROUTING_LEN_OCT)}[kind]
+    session.current_proto = proto.abbrev
+    tvb.need(pos, 2)
+    nxt, hlen = b[pos], b[pos + 1]
+    size = (hlen + 1) * 8
+    title = proto.name
+    if kind == 43:
+        tvb.need(pos, 4)
+        rtype = b[pos + 2]
+        title = f"{proto.name} ({ROUTING_TYPES.get(rtype, 'Unknown')})"
+    top = pkt.add_proto(proto, pos, size, title)
+    pkt.add(top, nxt_f, nxt, pos, 1)
+    pkt.add(top, len_f, hlen, pos + 1, 1)
+    pkt.add(top, len_oct_f, size, pos + 1, 1, f"Length: {size} bytes", generated=True)
+    tvb.need(pos, size)
+    if kind == 43:
+        _routing(pkt, top, tvb, pos, size)
+    else:
+        _options(pkt, top, tvb, pos + 2, pos + size)
+    session.current_proto = "ipv6"
+    return nxt, pos + size
+
+
+def _routing(pkt: Packet, top: Item, tvb: Tvb, pos: int, size: int) -> None:
+    b = tvb.buf
+    rtype, segleft = b[pos + 2], b[pos + 3]
+    ti = pkt.add(top, ROUTING_TYPE, rtype, pos + 2, 1)
+    pkt.add(top, ROUTING_SEGLEFT, segleft, pos + 3, 1)
+    if rtype == 0:
+        pkt.add_expert(ti, "note", "deprecated", "Routing header type is deprecated",
+                       "ipv6.routing", field=ROUTING_DEPRECATED)
+        pkt.add(top, ROUTING_SRC_RESERVED, bytes(b[pos + 4: pos + 8]), pos + 4, 4)
+        addrs = [bytes(b[p: p + 16]) for p in range(pos + 8, pos + size - 15, 16)]
+        for i, a in enumerate(addrs):
+            pkt.add(top, ROUTING_SRC_ADDR, a, pos + 8 + 16 * i, 16,
+                    f"Address[{i + 1}]: {ipv6_str(a)}")
+        if segleft and addrs:
+            pkt.dst = ipv6_str(addrs[-1])
+    elif rtype == 2 and size >= 24:
+        pkt.add(top, ROUTING_MIPV6_RESERVED, bytes(b[pos + 4: pos + 8]), pos + 4, 4)
+        home = bytes(b[pos + 8: pos + 24])
+        pkt.add(top, ROUTING_MIPV6_HOME, home, pos + 8, 16)
+        if segleft:
+            pkt.dst = ipv6_str(home)
+    elif size > 4:
+        pkt.add(top, ROUTING_UNKNOWN, bytes(b[pos + 4: pos + size]), pos + 4, size - 4)
+
+
+def _options(pkt: Packet, top: Item, tvb: Tvb, pos: int, end: int) -> None:
+    """TLV options of a hop-by-hop or destination options header."""
+    b = tvb.buf
+    while pos < end:
+        t = b[pos]
+        name = OPT_NAMES.get(t, f"Unknown IPv6 Option (0x{t:02x})")
+        if t == 0:
+            o = pkt.add_text(top, name, pos, 1)
+            _opt_type(pkt, o, t, pos, name)
+            pkt.add(o, OPT_PAD1, None, pos, 1, "Pad1")
+            pos += 1
+            continue
+        if pos + 2 > end:
+            break
+        olen = b[pos + 1]
+        o = pkt.add_text(top, name, pos, 2 + olen)
+        _opt_type(pkt, o, t, pos, name)
+        pkt.add(o, OPT_LENGTH, olen, pos + 1, 1)
+        data = bytes(b[pos + 2: min(pos + 2 + olen, end)])
+        d = pos + 2
+        if t == 1:
+            pkt.add(o, OPT_PADN, data, d, olen, f"PadN: {data.hex() or '<none>'}")
+        elif t == 5 and olen == 2:
+            pkt.add(o, OPT_RA, int.from_bytes(data, "big"), d, 2)
+        elif t == 4 and olen == 1:
+            pkt.add(o, OPT_TEL, data[0], d, 1)
+        elif t == 0xC2 and olen == 4:
+            pkt.add(o, OPT_JUMBO, int.from_bytes(data, "big"), d, 4)
+        elif olen:
+            pkt.add(o, OPT_UNKNOWN, data, d, olen)
+        pos += 2 + olen
+
+
+def _opt_type(pkt: Packet, item: Item, t: int, pos: int, name: str) -> None:
+    ti = pkt.add(item, OPT_TYPE, t, pos, 1, f"Type: {name} (0x{t:02x})")
+    pkt.add(ti, OPT_ACTION, t >> 6, pos, 1)
+    pkt.add(ti, OPT_CHANGE, bool(t & 0x20), pos, 1)
+    pkt.add(ti, OPT_REST, t & 0x1F, pos, 1)
+
+
+def _fragment(tvb: Tvb, pkt: Packet, session: Session, ipv6_tree: Item, pos: int, end: int,
+              src: bytes, dst: bytes, used: int) -> int:
+    session.current_proto = "ipv6.fraghdr"
+    b = tvb.buf
+    tvb.need(pos, 8)
+    nxt, rsv = b[pos], b[pos + 1]
+    offm = tvb.u16(pos + 2)
+    ident = tvb.u32(pos + 4)
+    frag_off, more = (offm >> 3) * 8, bool(offm & 1)
+    top = pkt.add_proto(FRAGHDR, pos, 8, FRAGHDR.name)
+    _nest_last(pkt, ipv6_tree)
+    pkt.add(top, FRAG_NXT, nxt, pos, 1)
+    pkt.add(top, FRAG_RESERVED_OCTET, rsv, pos + 1, 1)
+    pkt.add(top, FRAG_OFFSET, offm >> 3, pos + 2, 2,
+            f"{_bits(offm, 0xFFF8, 16)} = Offset: {offm >> 3} ({frag_off} bytes)")
+    pkt.add(top, FRAG_RESERVED_BITS, (offm >> 1) & 3, pos + 2, 2)
+    pkt.add(top, FRAG_MORE, more, pos + 2, 2,
+            f"{_bits(offm, 0x0001, 16)} = More Fragments: {'Yes' if more else 'No'}")
+    pkt.add(top, FRAG_IDENT, ident, pos + 4, 4)
+    session.current_proto = "ipv6"
+    payload = pos + 8
+    if not more and frag_off == 0:  # atomic fragment: nothing to reassemble
+        _dispatch(nxt, tvb.sub(payload, max(end - payload, 0)), pkt, session)
+        return used
+    table = session.state("ipv6.fragments", Ipv6Fragments)
+    key = (src, dst, ident)
+    data = bytes(b[payload: min(end, tvb.end)])
+    frags = table.pending.setdefault(key, [])
+    frags.append((pkt.frame.number, frag_off, data, more))
+    whole = _reassemble(frags)
+    if whole is None:
+        pkt.set_info(f"IPv6 fragment (off={frag_off} more={'y' if more else 'n'} "
+                     f"ident=0x{ident:08x} nxt={nxt})")
+        done_in = session.state("pass1:ipv6.reassembled_in", dict).get(
+            (key, pkt.frame.number))
+        if done_in is not None and session.pass_no == 2:
+            pkt.add(ipv6_tree, REASSEMBLED_IN, done_in, 0, 0,
+                    f"Reassembled IPv6 in frame: {done_in}", generated=True)
+        BY_NAME["data"](tvb.sub(payload, max(end - payload, 0)), pkt, session)
+        return used
+    del table.pending[key]
+    frags.sort(key=lambda f: f[1])
+    if session.pass_no == 1:
+        marks = session.state("pass1:ipv6.reassembled_in", dict)
+        for number, _o, _d, _m in frags:
+            if number != pkt.frame.number:
+                marks[(key, number)] = pkt.frame.number
+    source = pkt.add_source(f"Reassembled IPv6 ({len(whole)} bytes)", whole)
+    parts = ", ".join(f"#{n}({len(d)})" for n, _o, d, _m in frags)
+    ft = pkt.add(ipv6_tree, FRAGMENTS, None, 0, len(whole),
+                 f"{len(frags)} IPv6 Fragments ({len(whole)} bytes): {parts}", source=source,
+                 generated=True)
+    for n, o, d, _m in frags:
+        pkt.add(ft, FRAGMENT, n, 0, 0, f"Frame: {n}, payload: {o}-{o + len(d) - 1} "
+                f"({len(d)} bytes)", source=source, generated=True)
+    pkt.add(ft, FRAGMENT_COUNT, len(frags), 0, 0, generated=True)
+    pkt.add(ft, REASSEMBLED_LENGTH, len(whole), 0, 0, generated=True)
+    pkt.add(ft, REASSEMBLED_DATA, whole, 0, len(whole), generated=True, source=source)
+    _dispatch(nxt, Tvb(whole, 0, len(whole), len(whole), source), pkt, session)
+    return used
+
+
+ETHERTYPE.register(0x86DD, dissect_ipv6, "ipv6")
+IP_PROTO.register(41, dissect_ipv6, "ipv6")
+LINKTYPE.register(229, dissect_ipv6, "ipv6")
+for _family in (24, 28, 30):
+    NULL_FAMILY.register(_family, dissect_ipv6, "ipv6")
+register_dissector("ipv6", dissect_ipv6)

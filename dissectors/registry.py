@@ -107,6 +107,8 @@ class Field:
     offset: int | None = None
     width: int | None = None  # bytes read at `offset`
     protocol: Protocol | None = None
+    # FT_BYTES shown with a separator between bytes (Wireshark's SEP_COLON etc.).
+    bytes_sep: str = ""
     # Filled in by the registry:
     id: int = -1
     shift: int = 0
@@ -152,12 +154,14 @@ class Protocol:
         unit: str = "",
         offset: int | None = None,
         width: int | None = None,
+        bytes_sep: str = "",
     ) -> Field:
         """Declare a field of this protocol; `abbrev` may omit the protocol prefix."""
         full = abbrev if abbrev.startswith(self.abbrev + ".") or abbrev == self.abbrev else (
             f"{self.abbrev}.{abbrev}"
         )
-        f = Field(full, name, type, base, bitmask, strings, blurb, unit, offset, width, self)
+        f = Field(full, name, type, base, bitmask, strings, blurb, unit, offset, width, self,
+                  bytes_sep=bytes_sep)
         REGISTRY.add_field(f)
         self.fields.append(f)
         return f

@@ -1,1 +1,150 @@
-"""Placeholder: the vlan dissector is being written."""
+"""IEEE 802.1Q VLAN tags (0x8100, 0x9100) and IEEE 802.1ad service tags (0x88a8).
+
+    0                   1                   2                   3
+    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+   | PRI |D|          VLAN ID      |     Type (or 802.3 length)    |
+   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+
+Tags stack: each tag dispatches its type through the ethertype table again. Bytes
+past what the inner protocol claims are `vlan.trailer` (Wireshark attributes the
+trailer of a tagged frame to the tag, zeros included), so the inner ethertype step
+is done here rather than with eth.dissect_ethertype, which would file them as
+`eth.trailer`; only zeros up to the 60-byte minimum frame are `eth.padding`.
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import BY_NAME, ETHERTYPE, register_dissector
+from dissectors.eth import ETHERTYPE_NAMES, ETHERTYPE_PROTO, PADDING
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, Field, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+PRIORITY_NAMES = {0: "Best Effort (default)", 1: "Background", 2: "Spare",
+                  3: "Excellent Effort", 4: "Controlled Load",
+                  5: "Voice, < 10ms latency and jitter",
+                  6: "Video, < 100ms latency and jitter", 7: "Network Control"}
+
+_MIN_FRAME = 60  # Ethernet minimum frame length without FCS
+# Ethertype names Wireshark shows as Info when no dissector takes the type.
+_MORE_NAMES = {0x88B5: "Local Experimental Ethertype 1", 0x88B6: "Local Experimental Ethertype 2"}
+# Ethertype names including the ones only shown, never dissected.
+ETYPE_NAMES = {**ETHERTYPE_NAMES, **_MORE_NAMES}
+
+VLAN = protocol("vlan", "802.1Q Virtual LAN", "VLAN")
+PRIORITY = VLAN.field("vlan.priority", "Priority", FT.UINT16, Base.DEC, bitmask=0xE000,
+                      strings=PRIORITY_NAMES, offset=0)
+DEI = VLAN.field("vlan.dei", "DEI", FT.BOOLEAN, bitmask=0x1000,
+                 strings=("Eligible", "Ineligible"), offset=0, width=2)
+ID = VLAN.field("vlan.id", "ID", FT.UINT16, Base.DEC, bitmask=0x0FFF, offset=0)
+ETYPE = VLAN.field("vlan.etype", "Type", FT.UINT16, Base.HEX, strings=ETYPE_NAMES,
+                   offset=2)
+LEN = VLAN.field("vlan.len", "Length", FT.UINT16, Base.DEC, offset=2)
+TRAILER = VLAN.field("vlan.trailer", "Trailer", FT.BYTES)
+
+QINQ = protocol("ieee8021ad", "IEEE 802.1ad", "IEEE 802.1ad")
+QINQ_PRIORITY = QINQ.field("ieee8021ad.priority", "Priority", FT.UINT16, Base.DEC,
+                           bitmask=0xE000, offset=0)
+QINQ_DEI = QINQ.field("ieee8021ad.dei", "DEI", FT.UINT16, Base.DEC, bitmask=0x1000, offset=0)
+QINQ_ID = QINQ.field("ieee8021ad.id", "ID", FT.UINT16, Base.DEC, bitmask=0x0FFF, offset=0)
+# Wireshark files the 802.1ad tag's type and trailer under its 802.1ah protocol.
+PBB = protocol("ieee8021ah", "IEEE 802.1ah", "IEEE 802.1ah")
+PBB_ETYPE = PBB.field("ieee8021ah.etype", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES,
+                      offset=2)
+PBB_TRAILER = PBB.field("ieee8021ah.trailer", "Trailer", FT.BYTES)
+
+
+
+def _bits16(v: int, mask: int) -> str:
+    out = []
+    for i in range(15, -1, -1):
+        out.append(("1" if v >> i & 1 else "0") if mask >> i & 1 else ".")
+        if i and i % 4 == 0:
+            out.append(" ")
+    return "".join(out)
+
+
+def dissect_vlan(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """An 802.1Q tag (also used for 0x9100)."""
+    session.current_proto = "vlan"
+    off = tvb.start
+    tvb.need(off, 2)
+    tci = (tvb.buf[off] << 8) | tvb.buf[off + 1]
+    pri, dei, vid = tci >> 13, (tci >> 12) & 1, tci & 0x0FFF
+    pkt.proto_col = "VLAN"
+    pkt.set_info(f"PRI: {pri}  DEI: {dei}  ID: {vid}")
+    tree = pkt.add_proto(VLAN, off, 4, f"802.1Q Virtual LAN, PRI: {pri}, DEI: {dei}, ID: {vid}")
+    pkt.add(tree, PRIORITY, pri, off, 2,
+            f"{_bits16(tci, 0xE000)} = Priority: {PRIORITY_NAMES[pri]} ({pri})")
+    pkt.add(tree, DEI, bool(dei), off, 2,
+            f"{_bits16(tci, 0x1000)} = DEI: {'Eligible' if dei else 'Ineligible'}")
+    pkt.add(tree, ID, vid, off, 2, f"{_bits16(tci, 0x0FFF)} = ID: {vid}")
+    _inner(tvb, pkt, session, tree, ETYPE, LEN, TRAILER)
+
+
+def dissect_qinq(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """An 802.1ad service tag: same layout, its own protocol and field names."""
+    session.current_proto = "ieee8021ad"
+    off = tvb.start
+    tvb.need(off, 2)
+    tci = (tvb.buf[off] << 8) | tvb.buf[off + 1]
+    pri, dei, vid = tci >> 13, (tci >> 12) & 1, tci & 0x0FFF
+    pkt.proto_col = "IEEE 802.1ad"
+    pkt.set_info(f"PRI: {pri}  DEI: {dei}  ID: {vid}")
+    tree = pkt.add_proto(QINQ, off, 4, f"IEEE 802.1ad, ID: {vid}")
+    pkt.add(tree, QINQ_PRIORITY, pri, off, 2, f"{_bits16(tci, 0xE000)} = Priority: {pri}")
+    pkt.add(tree, QINQ_DEI, dei, off, 2, f"{_bits16(tci, 0x1000)} = DEI: {dei}")
+    pkt.add(tree, QINQ_ID, vid, off, 2, f"{_bits16(tci, 0x0FFF)} = ID: {vid}")
+    _inner(tvb, pkt, session, tree, PBB_ETYPE, None, PBB_TRAILER)
+
+
+def _inner(tvb: Tvb, pkt: Packet, session: Session, tree: Item, etype_f: Field,
+           len_f: Field | None, trailer_f: Field) -> None:
+    off = tvb.start
+    etype = tvb.u16(off + 2)
+    payload_off = off + 4
+    if etype <= 1500 and len_f is not None:
+        pkt.add(tree, len_f, etype, off + 2, 2)
+        end = payload_off + etype
+        _trailer(pkt, tree, tvb, end, trailer_f)
+        BY_NAME["llc"](tvb.sub(payload_off, min(etype, tvb.rend - payload_off)), pkt, session)
+        return
+    pkt.add(tree, etype_f, etype, off + 2, 2,
+            f"Type: {ETHERTYPE_NAMES.get(etype) or _MORE_NAMES.get(etype, 'Unknown')} "
+            f"(0x{etype:04x})")
+    pkt.protocols.append(ETHERTYPE_PROTO.abbrev)
+    sub = tvb.sub(payload_off)
+    fn = ETHERTYPE.get(etype)
+    if fn is None:
+        pkt.proto_col = f"0x{etype:04x}"
+        name = ETHERTYPE_NAMES.get(etype) or _MORE_NAMES.get(etype)
+        if name:
+            pkt.set_info(name)
+        BY_NAME["data"](sub, pkt, session)
+        return
+    used = fn(sub, pkt, session)
+    if isinstance(used, int) and not isinstance(used, bool):
+        _trailer(pkt, tree, tvb, payload_off + used, trailer_f)
+
+
+def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, trailer_f: Field) -> None:
+    """Zeros filling the frame up to the 60-byte minimum are eth.padding; the rest (or
+    everything, in a frame shorter than the minimum) is the tag's trailer."""
+    if end >= tvb.end:
+        return
+    if tvb.source == 0 and tvb.end >= _MIN_FRAME > end:
+        pad = bytes(tvb.buf[end:_MIN_FRAME])
+        if not any(pad):
+            pkt.add(tree, PADDING, pad, end, len(pad))
+            end = _MIN_FRAME
+    if end < tvb.end:
+        pkt.add(tree, trailer_f, bytes(tvb.buf[end: tvb.end]), end, tvb.end - end)
+
+
+ETHERTYPE.register(0x8100, dissect_vlan, "vlan")
+ETHERTYPE.register(0x9100, dissect_vlan, "vlan")
+ETHERTYPE.register(0x88A8, dissect_qinq, "ieee8021ad")
+register_dissector("vlan", dissect_vlan)
+register_dissector("ieee8021ad", dissect_qinq)
