@@ -28,6 +28,7 @@ from dissectors.dispatch import (
 )
 from dissectors.format import ipv4_str
 from dissectors.packet import Item, Packet
+from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -109,35 +110,12 @@ REASSEMBLED_IN = IP.field("ip.reassembled_in", "Reassembled IPv4 in frame", FT.F
 REASSEMBLED_LENGTH = IP.field("ip.reassembled.length", "Reassembled IPv4 length", FT.UINT32,
                               Base.DEC)
 REASSEMBLED_DATA = IP.field("ip.reassembled.data", "Reassembled IPv4 data", FT.BYTES)
+_FRAGMENT_FIELDS = FragmentFields("IPv4", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
+                                  REASSEMBLED_LENGTH, REASSEMBLED_DATA)
 BOGUS_LEN = IP.field("ip.bogus_ip_length", "Bogus IP length", FT.NONE)
 BOGUS_HEADER_LEN = IP.field("ip.bogus_header_length", "Bogus IP header length", FT.NONE)
 
 _HDR = struct.Struct(">BBHHHBBH4s4s")
-
-
-class FragmentTable:
-    """Fragments waiting for the rest of their datagram, keyed by (src, dst, id, proto)."""
-
-    def __init__(self) -> None:
-        self.pending: dict[tuple, list[tuple[int, int, bytes, bool]]] = {}
-        self.done: dict[tuple, int] = {}  # key -> frame that completed it (2nd pass)
-
-
-def _reassemble(frags: list[tuple[int, int, bytes, bool]]) -> bytes | None:
-    """The whole datagram if the fragments cover it without holes, else None."""
-    frags = sorted(frags, key=lambda f: f[1])
-    if not any(not more for _, _, _, more in frags):
-        return None
-    total = max(off + len(data) for _, off, data, more in frags if not more)
-    buf = bytearray(total)
-    covered = 0
-    for _, off, data, _more in frags:
-        if off > covered:
-            return None
-        end = off + len(data)
-        buf[off:end] = data[: max(0, min(len(data), total - off))]
-        covered = max(covered, end)
-    return bytes(buf) if covered >= total else None
 
 
 def _checksum(hdr: bytes) -> int:
@@ -243,40 +221,24 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
 def _fragment(tvb: Tvb, pkt: Packet, session: Session, tree: Item, src: bytes, dst: bytes,
               ident: int, proto: int, frag_off: int, more: bool, payload_off: int,
               payload_end: int, total: int) -> int:
-    table = session.state("ip.fragments", FragmentTable)
     key = (src, dst, ident, proto)
     data = bytes(tvb.buf[payload_off: min(payload_end, tvb.end)])
-    frags = table.pending.setdefault(key, [])
-    frags.append((pkt.frame.number, frag_off, data, more))
-    whole = _reassemble(frags)
-    if whole is None:
+    done = session.state("ip.fragments", FragmentTable).add(
+        key, (pkt.frame.number, frag_off, data, more))
+    if done is None:
         name = IP_PROTO_NAMES.get(proto, "Unknown")
         pkt.set_info(f"Fragmented IP protocol (proto={name} {proto}, off={frag_off}, "
                      f"ID={ident:04x})")
-        done_in = session.state("pass1:ip.reassembled_in", dict).get((key, pkt.frame.number))
-        if done_in is not None and session.pass_no == 2:
+        done_in = reassembled_in(session, "ip", key, pkt.frame.number)
+        if done_in is not None:
             pkt.add(tree, REASSEMBLED_IN, done_in, 0, 0, f"Reassembled IPv4 in frame: {done_in}",
                     generated=True)
             pkt.append_info(f" [Reassembled in #{done_in}]")
         pkt.add_proto(_data_proto(), payload_off, len(data), f"Data ({len(data)} bytes)")
         _add_data(pkt, data, payload_off)
         return total
-    del table.pending[key]
-    frags.sort(key=lambda f: f[1])
-    if session.pass_no == 1:
-        marks = session.state("pass1:ip.reassembled_in", dict)
-        for number, _o, _d, _m in frags:
-            marks[(key, number)] = pkt.frame.number
-    source = pkt.add_source(f"Reassembled IPv4 ({len(whole)} bytes)", whole)
-    parts = ", ".join(f"#{n}({len(d)})" for n, _o, d, _m in frags)
-    ft = pkt.add(tree, FRAGMENTS, whole, 0, len(whole),
-                 f"{len(frags)} IPv4 Fragments ({len(whole)} bytes): {parts}", source=source)
-    for n, o, d, _m in frags:
-        pkt.add(ft, FRAGMENT, n, 0, 0,
-                f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} bytes)", source=source)
-    pkt.add(ft, FRAGMENT_COUNT, len(frags), 0, 0, generated=True)
-    pkt.add(ft, REASSEMBLED_LENGTH, len(whole), 0, 0, generated=True)
-    pkt.add(ft, REASSEMBLED_DATA, whole, 0, len(whole), generated=True, source=source)
+    whole, frags = done
+    source = add_fragments_tree(pkt, session, "ip", tree, _FRAGMENT_FIELDS, key, whole, frags)
     _dispatch(proto, Tvb(whole, 0, len(whole), len(whole), source), pkt, session, tree)
     return total
 

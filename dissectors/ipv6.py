@@ -28,6 +28,7 @@ from dissectors.dispatch import (
 from dissectors.format import ipv6_str
 from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT, IP_PROTO_NAMES
 from dissectors.packet import Item, Packet
+from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -155,30 +156,8 @@ FRAG_MORE = FRAGHDR.field("ipv6.fraghdr.more", "More Fragments", FT.BOOLEAN, bit
 FRAG_IDENT = FRAGHDR.field("ipv6.fraghdr.ident", "Identification", FT.UINT32, Base.HEX)
 
 EXT_HEADERS = (0, 43, 44, 60)
-
-
-class Ipv6Fragments:
-    """Fragments waiting for the rest of their datagram, keyed by (src, dst, id)."""
-
-    def __init__(self) -> None:
-        self.pending: dict[tuple, list[tuple[int, int, bytes, bool]]] = {}
-
-
-def _reassemble(frags: list[tuple[int, int, bytes, bool]]) -> bytes | None:
-    """The whole payload when the fragments cover it without holes, else None."""
-    frags = sorted(frags, key=lambda f: f[1])
-    tails = [off + len(d) for _, off, d, more in frags if not more]
-    if not tails:
-        return None
-    total = max(tails)
-    buf = bytearray(total)
-    covered = 0
-    for _, off, data, _more in frags:
-        if off > covered:
-            return None
-        buf[off: off + len(data)] = data[: max(0, total - off)]
-        covered = max(covered, off + len(data))
-    return bytes(buf) if covered >= total else None
+_FRAGMENT_FIELDS = FragmentFields("IPv6", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
+                                  REASSEMBLED_LENGTH, REASSEMBLED_DATA)
 
 
 def _bits(v: int, mask: int, width: int) -> str:
@@ -442,40 +421,22 @@ def _fragment(tvb: Tvb, pkt: Packet, session: Session, ipv6_tree: Item, pos: int
     if not more and frag_off == 0:  # atomic fragment: nothing to reassemble
         _dispatch(nxt, tvb.sub(payload, max(end - payload, 0)), pkt, session)
         return used
-    table = session.state("ipv6.fragments", Ipv6Fragments)
     key = (src, dst, ident)
     data = bytes(b[payload: min(end, tvb.end)])
-    frags = table.pending.setdefault(key, [])
-    frags.append((pkt.frame.number, frag_off, data, more))
-    whole = _reassemble(frags)
-    if whole is None:
+    done = session.state("ipv6.fragments", FragmentTable).add(
+        key, (pkt.frame.number, frag_off, data, more))
+    if done is None:
         pkt.set_info(f"IPv6 fragment (off={frag_off} more={'y' if more else 'n'} "
                      f"ident=0x{ident:08x} nxt={nxt})")
-        done_in = session.state("pass1:ipv6.reassembled_in", dict).get(
-            (key, pkt.frame.number))
-        if done_in is not None and session.pass_no == 2:
+        done_in = reassembled_in(session, "ipv6", key, pkt.frame.number)
+        if done_in is not None:
             pkt.add(ipv6_tree, REASSEMBLED_IN, done_in, 0, 0,
                     f"Reassembled IPv6 in frame: {done_in}", generated=True)
         BY_NAME["data"](tvb.sub(payload, max(end - payload, 0)), pkt, session)
         return used
-    del table.pending[key]
-    frags.sort(key=lambda f: f[1])
-    if session.pass_no == 1:
-        marks = session.state("pass1:ipv6.reassembled_in", dict)
-        for number, _o, _d, _m in frags:
-            if number != pkt.frame.number:
-                marks[(key, number)] = pkt.frame.number
-    source = pkt.add_source(f"Reassembled IPv6 ({len(whole)} bytes)", whole)
-    parts = ", ".join(f"#{n}({len(d)})" for n, _o, d, _m in frags)
-    ft = pkt.add(ipv6_tree, FRAGMENTS, None, 0, len(whole),
-                 f"{len(frags)} IPv6 Fragments ({len(whole)} bytes): {parts}", source=source,
-                 generated=True)
-    for n, o, d, _m in frags:
-        pkt.add(ft, FRAGMENT, n, 0, 0, f"Frame: {n}, payload: {o}-{o + len(d) - 1} "
-                f"({len(d)} bytes)", source=source, generated=True)
-    pkt.add(ft, FRAGMENT_COUNT, len(frags), 0, 0, generated=True)
-    pkt.add(ft, REASSEMBLED_LENGTH, len(whole), 0, 0, generated=True)
-    pkt.add(ft, REASSEMBLED_DATA, whole, 0, len(whole), generated=True, source=source)
+    whole, frags = done
+    source = add_fragments_tree(pkt, session, "ipv6", ipv6_tree, _FRAGMENT_FIELDS, key, whole,
+                                frags)
     _dispatch(nxt, Tvb(whole, 0, len(whole), len(whole), source), pkt, session)
     return used
 
