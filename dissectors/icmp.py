@@ -20,7 +20,7 @@ from typing import Any
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Base, protocol
+from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
@@ -104,6 +104,31 @@ def ones_sum(data: bytes | memoryview, start: int = 0) -> int:
     return s
 
 
+def add_checksum(pkt: Packet, top: Item, fields: tuple[Field, Field, Field], off: int,
+                 csum: int, message: bytes | None, pseudo_sum: int, in_error: bool,
+                 severity: str, proto: str) -> None:
+    """Checksum item and status, verified when the whole message (`message`) is here.
+
+    Fields are (checksum, status, bad-checksum expert); `pseudo_sum` is the partial sum
+    of a pseudo-header (ICMPv6), 0 for ICMP.
+    """
+    csum_f, status_f, bad_f = fields
+    if message is None:
+        note = " [in ICMP error packet]" if in_error else " [fragmented datagram]"
+        pkt.add(top, csum_f, csum, off, 2, f"Checksum: 0x{csum:04x} [unverified]{note}")
+        pkt.add(top, status_f, 2, off, 0, "Checksum Status: Unverified", generated=True)
+    elif ones_sum(message, pseudo_sum) == 0xFFFF:
+        pkt.add(top, csum_f, csum, off, 2, f"Checksum: 0x{csum:04x} [correct]")
+        pkt.add(top, status_f, 1, off, 0, "Checksum Status: Good", generated=True)
+    else:
+        should = (~ones_sum(message[:2] + b"\x00\x00" + message[4:], pseudo_sum)) & 0xFFFF
+        ci = pkt.add(top, csum_f, csum, off, 2,
+                     f"Checksum: 0x{csum:04x} incorrect, should be 0x{should:04x}")
+        pkt.add_expert(ci, severity, "checksum", f"Bad checksum [should be 0x{should:04x}]",
+                       proto, field=bad_f)
+        pkt.add(top, status_f, 0, off, 0, "Checksum Status: Bad", generated=True)
+
+
 def save_columns(pkt: Packet) -> tuple[Any, ...]:
     return tuple(getattr(pkt, k) for k in _COLUMN_SLOTS)
 
@@ -157,26 +182,9 @@ def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.add(top, TYPE, itype, off, 1, f"Type: {itype} ({type_str})")
     pkt.add(top, CODE, code, off + 1, 1, f"Code: {code} ({code_str})" if code_str else None)
     csum = tvb.u16(off + 2)
-    full = tvb.end >= tvb.rend
-    if full and not in_error:
-        calc = ones_sum(b[off: tvb.end])
-        if calc == 0xFFFF:
-            pkt.add(top, CHECKSUM, csum, off + 2, 2, f"Checksum: 0x{csum:04x} [correct]")
-            pkt.add(top, CHECKSUM_STATUS_F, 1, off + 2, 0, "Checksum Status: Good",
-                    generated=True)
-        else:
-            should = (~ones_sum(bytes(b[off: off + 2]) + b"\x00\x00" + bytes(b[off + 4: tvb.end]))) & 0xFFFF
-            ci = pkt.add(top, CHECKSUM, csum, off + 2, 2,
-                         f"Checksum: 0x{csum:04x} incorrect, should be 0x{should:04x}")
-            pkt.add_expert(ci, "error", "checksum", f"Bad checksum [should be 0x{should:04x}]",
-                           "icmp", field=CHECKSUM_BAD)
-            pkt.add(top, CHECKSUM_STATUS_F, 0, off + 2, 0, "Checksum Status: Bad",
-                    generated=True)
-    else:
-        note = " [in ICMP error packet]" if in_error else " [fragmented datagram]"
-        pkt.add(top, CHECKSUM, csum, off + 2, 2, f"Checksum: 0x{csum:04x} [unverified]{note}")
-        pkt.add(top, CHECKSUM_STATUS_F, 2, off + 2, 0, "Checksum Status: Unverified",
-                generated=True)
+    whole = bytes(b[off: tvb.end]) if tvb.end >= tvb.rend and not in_error else None
+    add_checksum(pkt, top, (CHECKSUM, CHECKSUM_STATUS_F, CHECKSUM_BAD), off + 2, csum, whole,
+                 0, in_error, "error", "icmp")
     if itype in ID_SEQ_TYPES:
         ident = tvb.u16(off + 4)
         pkt.add(top, IDENT, ident, off + 4, 2)

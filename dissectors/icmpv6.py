@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.format import ether_str, ipv6_str
-from dissectors.icmp import IN_ERROR, EchoTracker, dissect_quoted, nest_data, ones_sum
+from dissectors.icmp import (
+    IN_ERROR,
+    EchoTracker,
+    add_checksum,
+    dissect_quoted,
+    nest_data,
+    ones_sum,
+)
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
@@ -189,28 +196,13 @@ def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.add(top, TYPE, itype, off, 1)
     pkt.add(top, CODE, code, off + 1, 1, f"Code: {code} ({code_str})" if code_str else None)
     csum = tvb.u16(off + 2)
+    message, pseudo_sum = None, 0
     if tvb.end >= tvb.rend and not in_error and len(pkt.net_src) == 16:
         length = tvb.reported_length
         pseudo = pkt.net_src + pkt.net_dst + length.to_bytes(4, "big") + b"\x00\x00\x00\x3a"
-        calc = ones_sum(bytes(b[off: tvb.end]), ones_sum(pseudo))
-        if calc == 0xFFFF:
-            pkt.add(top, CHECKSUM, csum, off + 2, 2, f"Checksum: 0x{csum:04x} [correct]")
-            pkt.add(top, CHECKSUM_STATUS_F, 1, off + 2, 0, "Checksum Status: Good",
-                    generated=True)
-        else:
-            rest = bytes(b[off: off + 2]) + b"\x00\x00" + bytes(b[off + 4: tvb.end])
-            should = (~ones_sum(rest, ones_sum(pseudo))) & 0xFFFF
-            ci = pkt.add(top, CHECKSUM, csum, off + 2, 2,
-                         f"Checksum: 0x{csum:04x} incorrect, should be 0x{should:04x}")
-            pkt.add_expert(ci, "warning", "checksum", f"Bad checksum [should be 0x{should:04x}]",
-                           "icmpv6", field=CHECKSUM_BAD)
-            pkt.add(top, CHECKSUM_STATUS_F, 0, off + 2, 0, "Checksum Status: Bad",
-                    generated=True)
-    else:
-        note = " [in ICMP error packet]" if in_error else " [fragmented datagram]"
-        pkt.add(top, CHECKSUM, csum, off + 2, 2, f"Checksum: 0x{csum:04x} [unverified]{note}")
-        pkt.add(top, CHECKSUM_STATUS_F, 2, off + 2, 0, "Checksum Status: Unverified",
-                generated=True)
+        message, pseudo_sum = bytes(b[off: tvb.end]), ones_sum(pseudo)
+    add_checksum(pkt, top, (CHECKSUM, CHECKSUM_STATUS_F, CHECKSUM_BAD), off + 2, csum, message,
+                 pseudo_sum, in_error, "warning", "icmpv6")
     body = off + 4
     if itype in (128, 129):
         ident, seq = tvb.u16(body), tvb.u16(body + 2)
