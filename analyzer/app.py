@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from analyzer.columns import packet_line
+from analyzer.fields_output import FieldsPrinter
 from analyzer.options import UsageError, build_parser, parse_field_opts
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
@@ -64,6 +65,21 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> Callable[[Packet],
     if explain:
         out.write(flt.explain() + "\n")
     return flt.match
+
+
+def build_fields_printer(opts: Any) -> FieldsPrinter | None:
+    """The `-T fields` printer, after tshark's checks of -T/-e/-E (file and live alike)."""
+    fopts = parse_field_opts(opts.field_opts)
+    if opts.output != "fields":
+        if opts.fields:
+            raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
+        return None
+    if not opts.fields:
+        raise UsageError('-T fields was specified, but no fields were specified with "-e"')
+    bad = [f for f in opts.fields if f not in REGISTRY]
+    if bad:
+        raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
+    return FieldsPrinter(opts.fields, fopts)
 
 
 def _glossary(kind: str, out: TextIO) -> None:
@@ -120,19 +136,7 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     if not path:
         raise UsageError("no capture file given (analyze FILE or analyze -r FILE)")
     match = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
-    fopts = parse_field_opts(opts.field_opts)
-    fields_printer = None
-    if opts.output == "fields":
-        from analyzer.fields_output import FieldsPrinter
-
-        if not opts.fields:
-            raise UsageError('-T fields was specified, but no fields were specified with "-e"')
-        bad = [f for f in opts.fields if f not in REGISTRY]
-        if bad:
-            raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-        fields_printer = FieldsPrinter(opts.fields, fopts)
-    elif opts.fields:
-        raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
+    fields_printer = build_fields_printer(opts)
     decode_as = _decode_as(opts.decode_as)
     if opts.export_objects:
         from analyzer.export_objects import ExportError, parse_spec

@@ -13,11 +13,11 @@ import time
 from types import FrameType
 from typing import Any, TextIO
 
-from analyzer.options import UsageError, parse_field_opts
+from analyzer.options import UsageError
 from captures import CaptureError, Frame, Interface
 from captures.pcap import PcapWriter
 from captures.pcapng import PcapngWriter
-from dissectors import REGISTRY, Session, dissect
+from dissectors import Session, dissect
 from dissectors.frame import TIME_DELTA_DISP
 
 
@@ -114,7 +114,7 @@ def _list(out: TextIO) -> int:
 
 def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     """Entry from analyzer.app: -D lists, -i captures until -c/-a/Ctrl-C/SIGTERM."""
-    from analyzer.app import EXIT_USAGE, AnalyzeError, _compile_filter, _decode_as
+    from analyzer.app import AnalyzeError, _compile_filter, _decode_as, build_fields_printer
 
     if opts.list_interfaces:
         return _list(out)
@@ -128,18 +128,7 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
         raise UsageError("the ring buffer (-b) needs an output file (-w FILE)")
     if ring and opts.write == "-":
         raise UsageError("the ring buffer (-b) can't write to the standard output")
-    fields_printer = None
-    if opts.output == "fields":
-        from analyzer.fields_output import FieldsPrinter
-
-        if not opts.fields:
-            raise UsageError('-T fields was specified, but no fields were specified with "-e"')
-        bad = [f for f in opts.fields if f not in REGISTRY]
-        if bad:
-            raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-        fields_printer = FieldsPrinter(opts.fields, parse_field_opts(opts.field_opts))
-    elif opts.fields:
-        raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
+    fields_printer = build_fields_printer(opts)
     match = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
     decode_as = _decode_as(opts.decode_as)
     try:
