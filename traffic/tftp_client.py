@@ -82,19 +82,10 @@ def tftp_get(host: str, port: int, remote: str,
         ch = Channel(sock, None, stats=stats)
         ch.lock_host = socket.getaddrinfo(host, port, sock.family, socket.SOCK_DGRAM)[0][4][0]
         request = tp.encode_rrq(remote, mode, asked)
-        rto = Rto(initial=timeout or initial_rto)
-        sock.sendto(request, (host, port))
-        first = _first_reply_after(ch, request, (host, port), rto, retries)
-        bs, win = tp.DEFAULT_BLKSIZE, 1
+        first, bs, win, rto = _start(ch, request, (host, port), asked,
+                                     Rto(initial=timeout or initial_rto), retries)
         last_sent = request
         if first.opcode == tp.OACK:
-            _check_oack(ch, first.options, asked)
-            stats.options = first.options
-            bs = int(first.options.get("blksize", bs))
-            win = int(first.options.get("windowsize", 1))
-            fixed = timeout_from(first.options)
-            if fixed is not None:
-                rto = Rto(fixed=fixed)
             last_sent = tp.encode_ack(0)
             ch.send(last_sent)
             first = None  # type: ignore[assignment]
@@ -118,6 +109,26 @@ def tftp_get(host: str, port: int, remote: str,
             out.close()
     stats.elapsed = time.monotonic() - t0
     return stats
+
+
+def _start(ch: Channel, request: bytes, server: tuple[str, int], asked: dict[str, object],
+           rto: Rto, retries: int) -> tuple[tp.Packet, int, int, Rto]:
+    """Send a RRQ/WRQ and read the first reply; an OACK sets block size, window and timer.
+
+    Returns (first reply, block size, window size, retransmission timer).
+    """
+    ch.sock.sendto(request, server)
+    first = _first_reply_after(ch, request, server, rto, retries)
+    bs, win = tp.DEFAULT_BLKSIZE, 1
+    if first.opcode == tp.OACK:
+        _check_oack(ch, first.options, asked)
+        ch.stats.options = first.options
+        bs = int(first.options.get("blksize", bs))
+        win = int(first.options.get("windowsize", 1))
+        fixed = timeout_from(first.options)
+        if fixed is not None:
+            rto = Rto(fixed=fixed)
+    return first, bs, win, rto
 
 
 def _first_reply_after(ch: Channel, request: bytes, server: tuple[str, int], rto: Rto,
@@ -167,19 +178,9 @@ def tftp_put(host: str, port: int, local: str | os.PathLike[str] | BinaryIO,
             ch = Channel(sock, None, stats=stats)
             ch.lock_host = socket.getaddrinfo(host, port, sock.family, socket.SOCK_DGRAM)[0][4][0]
             request = tp.encode_wrq(remote, mode, asked)
-            rto = Rto(initial=timeout or initial_rto)
-            sock.sendto(request, (host, port))
-            first = _first_reply_after(ch, request, (host, port), rto, retries)
-            bs, win = tp.DEFAULT_BLKSIZE, 1
-            if first.opcode == tp.OACK:
-                _check_oack(ch, first.options, asked)
-                stats.options = first.options
-                bs = int(first.options.get("blksize", bs))
-                win = int(first.options.get("windowsize", 1))
-                fixed = timeout_from(first.options)
-                if fixed is not None:
-                    rto = Rto(fixed=fixed)
-            elif not (first.opcode == tp.ACK and first.block == 0):
+            first, bs, win, rto = _start(ch, request, (host, port), asked,
+                                         Rto(initial=timeout or initial_rto), retries)
+            if first.opcode != tp.OACK and not (first.opcode == tp.ACK and first.block == 0):
                 ch.send(tp.encode_error(tp.EBADOP))
                 raise tp.TftpError(tp.EBADOP, f"unexpected {tp.OPCODE_NAMES.get(first.opcode)} reply")
             send_blocks(ch, src, bs, win, rto, retries)  # type: ignore[arg-type]
