@@ -234,25 +234,12 @@ def _fragment(tvb: Tvb, pkt: Packet, session: Session, tree: Item, src: bytes, d
             pkt.add(tree, REASSEMBLED_IN, done_in, 0, 0, f"Reassembled IPv4 in frame: {done_in}",
                     generated=True)
             pkt.append_info(f" [Reassembled in #{done_in}]")
-        pkt.add_proto(_data_proto(), payload_off, len(data), f"Data ({len(data)} bytes)")
-        _add_data(pkt, data, payload_off)
+        BY_NAME["data"](tvb.sub(payload_off, payload_end - payload_off), pkt, session)
         return total
     whole, frags = done
     source = add_fragments_tree(pkt, session, "ip", tree, _FRAGMENT_FIELDS, key, whole, frags)
     _dispatch(proto, Tvb(whole, 0, len(whole), len(whole), source), pkt, session, tree)
     return total
-
-
-def _data_proto():  # noqa: ANN202
-    from dissectors.data import DATA
-
-    return DATA
-
-
-def _add_data(pkt: Packet, data: bytes, off: int) -> None:
-    from dissectors.data import add_data_fields
-
-    add_data_fields(pkt, pkt.tree[-1], data, off)
 
 
 def _dispatch(proto: int, sub: Tvb, pkt: Packet, session: Session, tree: Item) -> None:
