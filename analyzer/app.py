@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from typing import Any, TextIO
 
 from analyzer.columns import packet_line
 from analyzer.fields_output import FieldsPrinter
-from analyzer.options import UsageError, build_parser, parse_field_opts
+from analyzer.options import UsageError, build_parser, check_stats_args, parse_field_opts
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
 from dissectors.frame import TIME_DELTA_DISP
-from dissectors.packet import Packet
+from filters import CompiledFilter
 
 EXIT_OK = 0
 EXIT_USAGE = 1
@@ -55,7 +54,7 @@ def _decode_as(specs: list[str]) -> dict[tuple[str, int], str]:
     return out
 
 
-def _compile_filter(text: str, explain: bool, out: TextIO) -> Callable[[Packet], bool]:
+def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
     from filters import FilterError, compile_filter
 
     try:
@@ -64,7 +63,7 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> Callable[[Packet],
         raise AnalyzeError(e.message, EXIT_BAD_FILTER, e.caret_lines()) from None
     if explain:
         out.write(flt.explain() + "\n")
-    return flt.match
+    return flt
 
 
 def build_fields_printer(opts: Any) -> FieldsPrinter | None:
@@ -135,9 +134,18 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         raise UsageError("give the capture file once: either -r FILE or FILE")
     if not path:
         raise UsageError("no capture file given (analyze FILE or analyze -r FILE)")
-    match = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
+    flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
+    match = flt.match if flt is not None else None
     fields_printer = build_fields_printer(opts)
     decode_as = _decode_as(opts.decode_as)
+    check_stats_args(opts.stats)
+    from analyzer.expert_stats import ExpertArgError, build_taps
+
+    try:
+        taps = build_taps(opts.stats)
+    except ExpertArgError as e:
+        out.write(f"{e}\n")  # tshark prints a tap's error on stdout
+        return EXIT_USAGE
     if opts.export_objects:
         from analyzer.export_objects import ExportError, parse_spec
 
@@ -146,13 +154,14 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         except ExportError as e:
             raise AnalyzeError(str(e), EXIT_USAGE) from None
     try:
-        return _process(opts, path, match, fields_printer, decode_as, out)
+        return _process(opts, path, match, fields_printer, decode_as, out, taps)
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
 
 
-def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO) -> int:  # noqa: ANN001
+def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
+             taps: list | None = None) -> int:
     from analyzer.render import Renderer
 
     reader = open_capture(path)
@@ -178,6 +187,8 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO) -> 
         try:
             for n, frame in enumerate(reader, 1):
                 pkt = dissect(frame, session)
+                for tap in taps or ():  # like tshark, taps see packets -Y hides
+                    tap.packet(pkt)
                 if match is not None and not match(pkt):
                     if opts.count and n >= opts.count:
                         break
@@ -199,13 +210,19 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO) -> 
             if writer is not None:
                 writer.close()
             out.flush()
+        # stdin cannot be read twice: the export pass replays the reader's spool
+        export_src = reader.reopen() if opts.export_objects and path == "-" else path
     finally:
         reader.close()
+    if taps:
+        from analyzer.expert_stats import report
+
+        out.write(report(taps))
     if opts.export_objects:
         from analyzer.export_objects import ExportError, export_objects
 
         try:
-            export_objects(opts.export_objects, path, decode_as, out)
+            export_objects(opts.export_objects, export_src, decode_as, out)
         except ExportError as e:
             raise AnalyzeError(str(e), EXIT_USAGE) from None
     return EXIT_OK

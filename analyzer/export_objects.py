@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from captures import open_capture
+from captures.open import CaptureReader
 from dissectors import Session, dissect
 from dissectors.format import ipv4_str, ipv6_str
 
@@ -176,21 +177,29 @@ class TftpExporter:
                                        why))
 
 
-def export_objects(spec: str, path: str, decode_as: dict, out: TextIO) -> list[ExportedFile]:
-    """Dissect `path` again and export the objects of the protocol `spec` names."""
-    _proto, dest = parse_spec(spec)
+def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
+                   out: TextIO) -> list[ExportedFile]:
+    """Dissect `path` again and export the objects of the protocol `spec` names.
+
+    `path` may be a reader already opened for this pass (stdin replayed from its
+    spool by `CaptureReader.reopen()`); it is closed here either way.
+    """
+    reader = path if isinstance(path, CaptureReader) else None
     try:
-        dest.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ExportError(f"cannot create {dest}: {e.strerror}") from None
-    exporter = TftpExporter(dest)
-    reader = open_capture(path)
-    try:
+        _proto, dest = parse_spec(spec)
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ExportError(f"cannot create {dest}: {e.strerror}") from None
+        exporter = TftpExporter(dest)
+        if reader is None:
+            reader = open_capture(path)  # type: ignore[arg-type]
         session = Session(decode_as=decode_as)
         for frame in reader:
             exporter.packet(dissect(frame, session))
     finally:
-        reader.close()
+        if reader is not None:
+            reader.close()
     exporter.close()
     write_table(exporter.files, dest, out)
     return exporter.files

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="two passes: fills in what needs later packets (e.g. ICMP reply in N)")
     p.add_argument("-d", dest="decode_as", action="append", default=[],
                    metavar="LAYER==VALUE,PROTO", help="Decode-As, e.g. udp.port==6969,tftp")
+    p.add_argument("-z", dest="stats", action="append", default=[], metavar="STATISTICS",
+                   help="statistics: expert[,error|warn|note|chat|comment][,FILTER] "
+                        "(repeatable; printed after the packets)")
     p.add_argument("--export-objects", dest="export_objects", metavar="PROTOCOL,DIR",
                    help="write the files transferred by PROTOCOL (tftp) into DIR")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -94,3 +97,15 @@ def parse_field_opts(opts: list[str]) -> dict[str, str]:
             v = {"/t": "\t", "/s": " "}.get(v, v)
         out[k] = v
     return out
+
+
+#: The `-z` statistics labshark implements (tshark matches a value by this prefix).
+STATS = ("expert",)
+
+
+def check_stats_args(values: list[str]) -> None:
+    """Reject a `-z` value no statistic takes, with tshark's message."""
+    for v in values:
+        if not any(v.startswith(name) for name in STATS):
+            raise UsageError(f'Invalid -z argument "{v}"; it must be one of:\n'
+                             + "\n".join(f"     {name}" for name in STATS))

@@ -48,7 +48,34 @@ class Expert:
     ours: bool = False  # raised by labshark only, not by Wireshark
 
 
-_SEVERITY_ORDER = {"chat": 1, "note": 2, "warning": 3, "error": 4}
+_SEVERITY_ORDER = {"comment": 0, "chat": 1, "note": 2, "warning": 3, "error": 4}
+
+
+@dataclass(slots=True)
+class _WsExpertFields:
+    proto: Field
+    message: Field
+    severity: Field
+    group: Field
+    malformed: Field
+    sev_codes: dict[str, int]
+    grp_codes: dict[str, int]
+
+
+_WS: list[_WsExpertFields] = []
+
+
+def _ws_fields() -> _WsExpertFields:
+    """The `_ws.expert` fields, declared once in frame.py (imported late: it imports us)."""
+    if not _WS:
+        from dissectors import frame
+
+        assert frame.EXPERT.proto_field is not None and frame.MALFORMED.proto_field is not None
+        _WS.append(_WsExpertFields(frame.EXPERT.proto_field, frame.EXPERT_MSG,
+                                   frame.EXPERT_SEVERITY, frame.EXPERT_GROUP,
+                                   frame.MALFORMED.proto_field, frame.SEVERITY_CODES,
+                                   frame.GROUP_CODES))
+    return _WS[0]
 
 
 class Packet:
@@ -155,10 +182,34 @@ class Packet:
 
     def add_expert(self, item: Item | None, severity: str, group: str, text: str,
                    protocol: str, ours: bool = False, field: Field | None = None) -> None:
-        """Record an expert note; `field` adds the expert's own filterable item."""
+        """Record an expert note; `field` adds the expert's own filterable item.
+
+        A Wireshark note also gets Wireshark's `_ws.expert` subtree (message, severity,
+        group; a hidden `_ws.malformed` for the malformed group), so `-Y _ws.expert` and
+        `-e _ws.expert.message` match tshark's. Our own notes (`ours`) get only their own
+        field (`tftp.labshark.*`, `ipmsg.*`): `_ws.expert` stays exactly tshark's set.
+        """
         self.expert.append(Expert(severity, group, text, protocol, ours))
+        if ours:
+            if field is not None:
+                self.add(item, field, None, 0, 0, text, generated=True)
+            return
+        ws = _ws_fields()
+        sev_code, grp_code = ws.sev_codes[severity], ws.grp_codes[group]
+        sev_name = ws.severity.strings[sev_code]  # type: ignore[index]
+        grp_name = ws.group.strings[grp_code]  # type: ignore[index]
+        summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
+        top = self.add(item, ws.proto, summary, 0, 0, summary, generated=True)
+        if group == "malformed":
+            self.add(item, ws.malformed, "_ws.malformed", 0, 0, hidden=True)
         if field is not None:
-            self.add(item, field, None, 0, 0, text, generated=True)
+            self.add(top, field, None, 0, 0, text, generated=True)
+            self.add(top, ws.message, text, 0, 0, hidden=True)
+        else:  # tshark always has the note's own field: show the message as it would
+            self.add(top, ws.message, text, 0, 0, text, generated=True)
+        self.add(top, ws.severity, sev_code, 0, 0, f"Severity level: {sev_name}",
+                 generated=True)
+        self.add(top, ws.group, grp_code, 0, 0, f"Group: {grp_name}", generated=True)
 
     def max_severity(self) -> str | None:
         if not self.expert:
