@@ -154,14 +154,23 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         except ExportError as e:
             raise AnalyzeError(str(e), EXIT_USAGE) from None
     try:
-        return _process(opts, path, match, fields_printer, decode_as, out, taps)
+        resume = 1
+        if not taps:
+            from analyzer.fast_run import run_fast
+
+            done = run_fast(opts, path, flt.tree if flt else None, match, opts.fields, out)
+            if done == 0:
+                return EXIT_OK
+            resume = done or 1
+        return _process(opts, path, match, fields_printer, decode_as, out, taps, resume)
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
 
 
 def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
-             taps: list | None = None) -> int:
+             taps: list | None = None, resume: int = 1) -> int:
+    """The full pipeline; frames before `resume` were already done by the fast path."""
     from analyzer.render import Renderer
 
     reader = open_capture(path)
@@ -186,6 +195,8 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
         prev_disp: int | None = None
         try:
             for n, frame in enumerate(reader, 1):
+                if n < resume:
+                    continue
                 pkt = dissect(frame, session)
                 for tap in taps or ():  # like tshark, taps see packets -Y hides
                     tap.packet(pkt)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import ipaddress
+import os
 import re
 import struct
+from array import array
 from dataclasses import dataclass
 
 from .errors import CaptureError
@@ -112,6 +114,54 @@ def compile_bpf(text: str, linktype: int = LINKTYPE_ETHERNET,
     return BpfProgram(text, insns, listing)
 
 
+def offline_matches(path: str, text: str) -> array:
+    """File offsets just past each record of capture `path` that BPF `text` accepts.
+
+    libpcap reads the file and runs the filter in C; only the matches come back to
+    Python (the offset after a record names it: it is where the next record starts).
+    """
+    lib = _libpcap()
+    if not hasattr(lib, "_offline_ready"):
+        lib.pcap_open_offline.restype = ctypes.c_void_p
+        lib.pcap_open_offline.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+        lib.pcap_setfilter.restype = ctypes.c_int
+        lib.pcap_setfilter.argtypes = [ctypes.c_void_p, ctypes.POINTER(_BpfProgram)]
+        lib.pcap_next_ex.restype = ctypes.c_int
+        lib.pcap_next_ex.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        lib.pcap_file.restype = ctypes.c_void_p
+        lib.pcap_file.argtypes = [ctypes.c_void_p]
+        libc = ctypes.CDLL(None)
+        libc.ftell.restype = ctypes.c_long
+        libc.ftell.argtypes = [ctypes.c_void_p]
+        lib._ftell = libc.ftell
+        lib._offline_ready = True
+    errbuf = ctypes.create_string_buffer(512)
+    handle = lib.pcap_open_offline(os.fsencode(path), errbuf)
+    if not handle:
+        raise BpfError(f"libpcap cannot read {path}: {errbuf.value.decode(errors='replace')}")
+    out = array("q")
+    try:
+        prog = _BpfProgram()
+        if lib.pcap_compile(handle, ctypes.byref(prog), text.encode(), 1,
+                            PCAP_NETMASK_UNKNOWN) != 0:
+            reason = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
+            raise BpfError(f'Invalid capture filter "{text}": {reason}')
+        try:
+            if lib.pcap_setfilter(handle, ctypes.byref(prog)) != 0:
+                raise BpfError("libpcap refused the pre-filter")
+        finally:
+            lib.pcap_freecode(ctypes.byref(prog))
+        fp = lib.pcap_file(handle)
+        hdr, data = ctypes.c_void_p(), ctypes.c_void_p()
+        hdr_ref, data_ref = ctypes.byref(hdr), ctypes.byref(data)
+        nxt, tell, append = lib.pcap_next_ex, lib._ftell, out.append
+        while nxt(handle, hdr_ref, data_ref) == 1:
+            append(tell(fp))
+    finally:
+        lib.pcap_close(handle)
+    return out
+
+
 # --- display filter -> capture pre-filter -------------------------------------------
 
 # Packets a display filter on an upper layer may still match although the outer
@@ -180,4 +230,5 @@ def display_to_bpf(filter_text: str, linktype: int = LINKTYPE_ETHERNET) -> str |
     return core
 
 
-__all__ = ["BpfError", "BpfProgram", "compile_bpf", "display_to_bpf", "DEFAULT_SNAPLEN"]
+__all__ = ["BpfError", "BpfProgram", "compile_bpf", "display_to_bpf", "offline_matches",
+           "DEFAULT_SNAPLEN"]

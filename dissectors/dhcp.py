@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from dissectors.dispatch import UDP_PORT, register_dissector
+from dissectors.dispatch import UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.format import ether_str, ipv4_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
@@ -306,11 +306,16 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         p = v + ln
 
 
+def claim_pxe(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+              dport: int) -> bool | None:
+    """Port 4011: only a payload with the magic cookie is DHCP (see dissect_pxe)."""
+    return True if len(payload) >= 240 and bytes(payload[236:240]) == MAGIC_COOKIE.to_bytes(4, "big") else None
+
+
 def dissect_pxe(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     """Port 4011 (PXE proxyDHCP): tshark 4.0 takes only payloads with the magic cookie
     (probed: all-zero or short payloads on 4011 stay UDP data, a real BOOTP is DHCP)."""
-    if tvb.remaining(tvb.start) < 240 or bytes(tvb.buf[tvb.start + 236: tvb.start + 240]) != (
-            b"\x63\x82\x53\x63"):
+    if not claim_pxe(session, tvb.buf[tvb.start: tvb.end], b"", 0, b"", 0):
         return False
     return dissect_dhcp(tvb, pkt, session)
 
@@ -318,4 +323,6 @@ def dissect_pxe(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
 UDP_PORT.register(67, dissect_dhcp, "dhcp")
 UDP_PORT.register(68, dissect_dhcp, "dhcp")
 UDP_PORT.register(4011, dissect_pxe, "dhcp")
+register_claim(dissect_dhcp, "dhcp", takes_all)
+register_claim(dissect_pxe, "dhcp", claim_pxe)
 register_dissector("dhcp", dissect_dhcp)

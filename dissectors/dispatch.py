@@ -74,3 +74,22 @@ BY_NAME: dict[str, Dissector] = {}
 def register_dissector(proto: str, fn: Dissector) -> Dissector:
     BY_NAME[proto] = fn
     return fn
+
+
+# A claim answers, without building a tree, whether a payload dissector would take a
+# UDP/TCP payload, and makes the same conversation-state changes the dissector makes:
+# claim(session, payload, src, sport, dst, dport) -> None (refused) or what it parsed.
+# The fast filter path (filters/fastpath.py) uses them to classify packets it does not
+# dissect; a dissector without a claim makes such packets take the full path.
+Claim = Callable[["Session", bytes, bytes, int, bytes, int], object]
+CLAIMS: dict[Dissector, tuple[str, Claim]] = {}
+
+
+def register_claim(fn: Dissector, proto: str, claim: Claim) -> None:
+    CLAIMS[fn] = (proto, claim)
+
+
+def takes_all(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+              dport: int) -> bool:
+    """The claim of a dissector that never refuses a payload on its port."""
+    return True

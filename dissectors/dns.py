@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dissectors.dispatch import TCP_PORT, UDP_PORT, register_dissector
+from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.format import ipv4_str, ipv6_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
@@ -546,6 +546,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
 
 
 UDP_PORT.register(53, dissect_dns_udp, "dns")
+register_claim(dissect_dns_udp, "dns", takes_all)
 TCP_PORT.register(53, dissect_dns_tcp, "dns")
 TCP_PORT.register(5353, dissect_dns_tcp, "dns")  # tshark: TCP 5353 is DNS, UDP 5353 mDNS
 register_dissector("dns", dissect_dns_udp)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dissectors.dispatch import TCP_PORT, UDP_PORT, register_dissector
+from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -402,7 +402,17 @@ def dissect_ipmsg_safe(tvb: Tvb, pkt: Packet, session: Session) -> bool:
         return False
 
 
+def claim_ipmsg(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+                dport: int) -> Header | None:
+    """What the fast path needs: the parsed header when this payload is IPMSG."""
+    try:
+        return parse_header(bytes(payload))
+    except (UnicodeError, ValueError, LookupError):
+        return None
+
+
 UDP_PORT.register(IPMSG_PORT, dissect_ipmsg_safe, "ipmsg")
+register_claim(dissect_ipmsg_safe, "ipmsg", claim_ipmsg)
 TCP_PORT.register(IPMSG_PORT, dissect_ipmsg_safe, "ipmsg")
 register_dissector("ipmsg", dissect_ipmsg_safe)
 register_dissector("feiq", dissect_ipmsg_safe)

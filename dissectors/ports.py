@@ -6,7 +6,9 @@ higher port's, heuristics, then `data`.
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, DissectorTable, HeuristicList
+from collections.abc import Iterator
+
+from dissectors.dispatch import BY_NAME, Dissector, DissectorTable, HeuristicList
 from dissectors.packet import Packet
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -46,26 +48,36 @@ class Conversations:
         return (src, sp, dst, dp) in self.plain
 
 
-def dispatch_ports(kind: str, table: DissectorTable, heur: HeuristicList, tvb: Tvb,
-                   pkt: Packet, session: Session, sport: int, dport: int) -> None:
-    """Hand a UDP/TCP payload to the right dissector."""
+def candidates(kind: str, table: DissectorTable, heur: HeuristicList, session: Session,
+               src: bytes, sport: int, dst: bytes, dport: int) -> Iterator[Dissector]:
+    """The dissectors to try on a payload, in Wireshark's order (`data` not included).
+
+    Shared by the full dissection and the fast path's claims, so both pick the same one.
+    """
     convs = session.state(f"{kind}.conversations", Conversations)
-    conv = convs.find(pkt.net_src, sport, pkt.net_dst, dport)
+    conv = convs.find(src, sport, dst, dport)
     if conv is None:
-        convs.note_plain(pkt.net_src, sport, pkt.net_dst, dport)
+        convs.note_plain(src, sport, dst, dport)
     else:
         fn = BY_NAME.get(conv)
-        if fn is not None and fn(tvb, pkt, session) is not False:
-            return
+        if fn is not None:
+            yield fn
     low, high = (dport, sport) if sport > dport else (sport, dport)
     for port in (low, high):
         if port == 0:
             continue
         name = session.decode_as.get((table.name, port))
         fn = BY_NAME.get(name) if name else table.get(port)
-        if fn is not None and fn(tvb, pkt, session) is not False:
-            return
+        if fn is not None:
+            yield fn
     for _proto, fn in heur.entries:
+        yield fn
+
+
+def dispatch_ports(kind: str, table: DissectorTable, heur: HeuristicList, tvb: Tvb,
+                   pkt: Packet, session: Session, sport: int, dport: int) -> None:
+    """Hand a UDP/TCP payload to the right dissector."""
+    for fn in candidates(kind, table, heur, session, pkt.net_src, sport, pkt.net_dst, dport):
         if fn(tvb, pkt, session) is not False:
             return
     BY_NAME["data"](tvb, pkt, session)

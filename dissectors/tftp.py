@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_dissector
+from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
 from dissectors.packet import Item, Packet, ReportedBoundsError
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
@@ -444,11 +444,11 @@ def _ack_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) -
     conv.acks_seen.add(block)
 
 
-def _valid_request_body(tvb: Tvb) -> bool:
+def _valid_request_body(payload: bytes) -> bool:
     """tshark 4.0's check: printable names, an even number (>0) of NULs, a known mode."""
-    if tvb.end - tvb.start < 2:
+    if len(payload) < 2:
         return False
-    body = bytes(tvb.buf[tvb.start + 2: tvb.end])
+    body = bytes(payload[2:])
     zeros = 0
     for c in body:
         if c == 0:
@@ -462,10 +462,9 @@ def _valid_request_body(tvb: Tvb) -> bool:
     return mode in ("netascii", "octet", "mail")
 
 
-def _new_conversation(pkt: Packet, session: Session, sport: int) -> TftpConversation:
-    conv = session.state("tftp.transfers", TftpTransfers).new(pkt.net_src, sport, pkt.net_dst)
-    session.state("udp.conversations", Conversations).bind(
-        pkt.net_src, sport, pkt.net_dst, None, "tftp")
+def _new_conversation(session: Session, src: bytes, sport: int, dst: bytes) -> TftpConversation:
+    conv = session.state("tftp.transfers", TftpTransfers).new(src, sport, dst)
+    session.state("udp.conversations", Conversations).bind(src, sport, dst, None, "tftp")
     return conv
 
 
@@ -475,15 +474,16 @@ def _ports(tvb: Tvb, pkt: Packet) -> tuple[int, int]:
     return (sp[-1] if sp else 0), (dp[-1] if dp else 0)
 
 
-def _valid_request(tvb: Tvb) -> bool:
-    if tvb.end - tvb.start < 4:
+def _valid_request(payload: bytes) -> bool:
+    if len(payload) < 4:
         return False
-    op = (tvb.buf[tvb.start] << 8) | tvb.buf[tvb.start + 1]
-    return op in (RRQ, WRQ) and _valid_request_body(tvb)
+    op = (payload[0] << 8) | payload[1]
+    return op in (RRQ, WRQ) and _valid_request_body(payload)
 
 
-def dissect_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
-    """Port 69 / Decode-As / conversation entry, with tshark 4.0's lookups.
+def transfer_for(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+                 dport: int) -> TftpConversation | None:
+    """The transfer a payload belongs to (None: not TFTP), with tshark 4.0's lookups.
 
     A valid request to the TFTP port opens a transfer from the client's port to any
     port of the server (a wildcard conversation that stays: tshark 4.0 keeps matching
@@ -491,12 +491,10 @@ def dissect_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
     the sender's transfer. From the client to another server port it is TFTP unless
     that exact address/port pair already had packets before (its own conversation).
     """
-    sport, dport = _ports(tvb, pkt)
     transfers = session.state("tftp.transfers", TftpTransfers)
-    src, dst = pkt.net_src, pkt.net_dst
     if dport == TFTP_PORT or session.decode_as.get(("udp.port", dport)) == "tftp":
-        if _valid_request(tvb):
-            conv = _new_conversation(pkt, session, sport)
+        if _valid_request(payload):
+            conv = _new_conversation(session, src, sport, dst)
         else:
             conv = transfers.wild.get((src, sport, dst))
     else:
@@ -506,7 +504,7 @@ def dissect_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
             if conv is not None and session.state("udp.conversations",
                                                   Conversations).is_plain(src, sport, dst,
                                                                           dport):
-                return False
+                return None
     if conv is None:
         # No request seen (e.g. sent from port 69): state for this pair only.
         conv = transfers.exact.get((src, sport, dst, dport))
@@ -514,19 +512,37 @@ def dissect_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
             conv = TftpConversation((dst, dport), src, sport)
             transfers.exact[(src, sport, dst, dport)] = conv
             transfers.exact[(dst, dport, src, sport)] = conv
+    return conv
+
+
+def dissect_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
+    """Port 69 / Decode-As / conversation entry (see `transfer_for`)."""
+    sport, dport = _ports(tvb, pkt)
+    conv = transfer_for(session, tvb.buf[tvb.start: tvb.end], pkt.net_src, sport,
+                        pkt.net_dst, dport)
+    if conv is None:
+        return False
     dissect_message(conv, tvb, pkt, session)
     return True
 
 
-def heur_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
+def heur_claim(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+               dport: int) -> TftpConversation | None:
     """tshark 4.0's UDP heuristic (on by default): a request-looking body on any port.
 
     Like tshark it does not check the opcode, only the body after it.
     """
-    if not _valid_request_body(tvb):
+    if not _valid_request_body(payload):
+        return None
+    return _new_conversation(session, src, sport, dst)
+
+
+def heur_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
+    sport, dport = _ports(tvb, pkt)
+    conv = heur_claim(session, tvb.buf[tvb.start: tvb.end], pkt.net_src, sport,
+                      pkt.net_dst, dport)
+    if conv is None:
         return False
-    sport, _dport = _ports(tvb, pkt)
-    conv = _new_conversation(pkt, session, sport)
     dissect_message(conv, tvb, pkt, session)
     return True
 
@@ -534,3 +550,5 @@ def heur_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
 UDP_PORT.register(TFTP_PORT, dissect_tftp, "tftp")
 UDP_HEUR.register("tftp", heur_tftp)
 register_dissector("tftp", dissect_tftp)
+register_claim(dissect_tftp, "tftp", transfer_for)
+register_claim(heur_tftp, "tftp", heur_claim)

@@ -131,6 +131,24 @@ def _field_values(node: FieldRef, whole_tvb: bool = False) -> Values:
     return plain
 
 
+class FieldSource:
+    """Where a compiled filter gets field occurrences from: the dissected Packet's index
+    here; the fast path (filters/fastpath.py) reads the same fields from raw bytes."""
+
+    def values(self, node: FieldRef, whole_tvb: bool) -> Values:
+        return _field_values(node, whole_tvb)
+
+    def items(self, node: FieldRef) -> Callable[[Packet], list[Item]]:
+        return _items(node)
+
+    def exists(self, node: FieldRef) -> Test:
+        abbrev = node.name
+        return lambda pkt: abbrev in pkt.index
+
+
+PACKET_FIELDS = FieldSource()
+
+
 def _slice_one(b: bytes, ranges: list[tuple[int, int | None, str]]) -> bytes | None:
     out = bytearray()
     n = len(b)
@@ -172,15 +190,16 @@ def _to_string(v: Any, kind: str) -> str:
     return str(v)
 
 
-def values(node: Node) -> Values:
+def values(node: Node, fs: FieldSource | None = None) -> Values:
+    fs = fs or PACKET_FIELDS
     """Compile a checked value node into `fn(pkt) -> list of values`."""
     if isinstance(node, FieldRef):
-        return _field_values(node)
+        return fs.values(node, False)
     if isinstance(node, Const):
         const = [node.value]
         return lambda pkt: const
     if isinstance(node, Slice):
-        inner = values(node.expr)
+        inner = values(node.expr, fs)
         ikind = getattr(node.expr, "kind", "bytes")
         ranges = node.ranges
 
@@ -193,13 +212,13 @@ def values(node: Node) -> Values:
             return out
         return sliced
     if isinstance(node, Func):
-        return _func(node)
+        return _func(node, fs)
     if isinstance(node, Arith):
-        left = values(node.left)
+        left = values(node.left, fs)
         kind = node.kind
         if node.right is None:
             return lambda pkt: [-v for v in left(pkt)]
-        right = values(node.right)
+        right = values(node.right, fs)
         op = node.op
 
         def arith(pkt: Packet) -> list[Any]:
@@ -217,19 +236,19 @@ def values(node: Node) -> Values:
     raise TypeError(f"not a value node: {node!r}")
 
 
-def _func(node: Func) -> Values:
+def _func(node: Func, fs: FieldSource) -> Values:
     name = node.name
-    args = [values(a) for a in node.args]
+    args = [values(a, fs) for a in node.args]
     arg0 = node.args[0]
     kind0 = getattr(arg0, "kind", "")
     f0 = args[0]
     if name == "count":
-        items = _items(arg0)  # type: ignore[arg-type]
+        items = fs.items(arg0)  # type: ignore[arg-type]
         return lambda pkt: [len(items(pkt))]
     if name == "len":
         if isinstance(arg0, FieldRef) and kind0 not in ("bytes", "string", "proto", "ether",
                                                           "ipv6"):
-            items = _items(arg0)
+            items = fs.items(arg0)
             ft = arg0.field.type if arg0.field is not None else None
             if ft in FT_BITS or kind0 == "ipv4":
                 size = 4 if kind0 == "ipv4" else FT_BITS[ft] // 8  # type: ignore[index]
@@ -284,11 +303,11 @@ def _base_op(node: Compare) -> Callable[[Any, Any], bool]:
     return fn
 
 
-def _compare(node: Compare) -> Test:
+def _compare(node: Compare, fs: FieldSource) -> Test:
     if node.op in ("contains", "matches") and isinstance(node.left, FieldRef):
-        left = _field_values(node.left, whole_tvb=True)
+        left = fs.values(node.left, True)
     else:
-        left = values(node.left)
+        left = values(node.left, fs)
     right = node.right
     op = node.op
     quant = node.quant or ("all" if op in ("all_ne", "all_eq") else "any")
@@ -344,7 +363,7 @@ def _compare(node: Compare) -> Test:
             vs = left(pkt)
             return bool(vs) and all(map(pred, vs))
         return all_const
-    rvals = values(right)
+    rvals = values(right, fs)
     base = _base_op(node)
     rkind = getattr(right, "kind", "")
     conv_str = lkind == "string" and rkind != "string"
@@ -364,20 +383,20 @@ def _compare(node: Compare) -> Test:
     return general
 
 
-def _inset_all(node: InSet) -> Test:
+def _inset_all(node: InSet, fs: FieldSource) -> Test:
     """tshark 4.0's `all x in S`: some element (or range) that every value of x hits."""
-    get = values(node.expr)
+    get = values(node.expr, fs)
     checks: list[Callable[[Packet, Any], bool]] = []
     for it in node.items:
         if isinstance(it, SetRange):
-            flo, fhi = values(it.low), values(it.high)
+            flo, fhi = values(it.low, fs), values(it.high, fs)
             checks.append(lambda pkt, v, flo=flo, fhi=fhi: any(
                 lo <= v for lo in flo(pkt)) and any(v <= hi for hi in fhi(pkt)))
         elif isinstance(it, Const) and it.prefix is not None:
             pred = _prefix_pred(it)
             checks.append(lambda pkt, v, pred=pred: pred(v))
         else:
-            f = values(it)
+            f = values(it, fs)
             checks.append(lambda pkt, v, f=f: v in f(pkt))
 
     def member_all(pkt: Packet) -> bool:
@@ -386,10 +405,10 @@ def _inset_all(node: InSet) -> Test:
     return member_all
 
 
-def _inset(node: InSet) -> Test:
+def _inset(node: InSet, fs: FieldSource) -> Test:
     if node.quant == "all":
-        return _inset_all(node)
-    get = values(node.expr)
+        return _inset_all(node, fs)
+    get = values(node.expr, fs)
     exact: set[Any] = set()
     preds: list[Callable[[Any], bool]] = []
     dyn: list[Values] = []
@@ -401,14 +420,14 @@ def _inset(node: InSet) -> Test:
                 a, b = lo.value, hi.value
                 preds.append(lambda v, a=a, b=b: a <= v <= b)
             else:
-                dyn_ranges.append((values(lo), values(hi)))
+                dyn_ranges.append((values(lo, fs), values(hi, fs)))
         elif isinstance(it, Const):
             if it.prefix is not None:
                 preds.append(_prefix_pred(it))
             else:
                 exact.add(it.value)
         else:
-            dyn.append(values(it))
+            dyn.append(values(it, fs))
     frozen = frozenset(exact)
     if not preds and not dyn and not dyn_ranges:
         return lambda pkt: any(v in frozen for v in get(pkt))
@@ -428,13 +447,14 @@ def _inset(node: InSet) -> Test:
     return member
 
 
-def test(node: Node) -> Test:
+def test(node: Node, fs: FieldSource | None = None) -> Test:
+    fs = fs or PACKET_FIELDS
     """Compile a checked test node into `fn(pkt) -> bool`."""
     if isinstance(node, Logic):
-        a = test(node.left)
+        a = test(node.left, fs)
         if node.op == "not":
             return lambda pkt: not a(pkt)
-        b = test(node.right)  # type: ignore[arg-type]
+        b = test(node.right, fs)  # type: ignore[arg-type]
         if node.op == "and":
             return lambda pkt: a(pkt) and b(pkt)
         if node.op == "or":
@@ -443,14 +463,13 @@ def test(node: Node) -> Test:
     if isinstance(node, Exists):
         e = node.expr
         if isinstance(e, FieldRef) and not e.layers:
-            abbrev = e.name
-            return lambda pkt: abbrev in pkt.index
-        get = values(e)
+            return fs.exists(e)
+        get = values(e, fs)
         if isinstance(e, Arith):
             return lambda pkt: any(v != 0 for v in get(pkt))
         return lambda pkt: bool(get(pkt))
     if isinstance(node, Compare):
-        return _compare(node)
+        return _compare(node, fs)
     if isinstance(node, InSet):
-        return _inset(node)
+        return _inset(node, fs)
     raise TypeError(f"not a test node: {node!r}")

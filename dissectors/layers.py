@@ -1,0 +1,124 @@
+"""The cheap layering pass: where each header starts, without building a tree.
+
+The fast filter path (filters/fastpath.py) reads fixed-layout fields at these offsets.
+`ethernet_layers` answers only for the plain cases whose full dissection it can predict
+exactly: Ethernet (with 802.1Q tags) carrying ARP, or IPv4/IPv6 carrying UDP, TCP,
+ICMP (not an error that quotes a header) or a protocol we leave as data. Anything else
+(fragments, IPv6 extension headers, tunnels, ICMP errors, LLC, QinQ, truncated or bogus
+headers) returns None: "unsure", and the caller dissects that packet fully.
+"""
+
+from __future__ import annotations
+
+import struct
+
+# L: (l3 ethertype, l3 offset, ip proto or -1, l4 offset or -1, end of the datagram's
+#     captured bytes, tuple of 802.1Q TCI offsets, quoted) where quoted is None or, for
+#     an ICMP error quoting an IPv4/UDP header, (its IPv4 offset, 17, its UDP offset).
+Layers = tuple[int, int, int, int, int, tuple[int, ...], "tuple[int, int, int] | None"]
+
+ETH_IPV4, ETH_IPV6, ETH_ARP = 0x0800, 0x86DD, 0x0806
+_VLAN_TPIDS = (0x8100, 0x9100)
+_U16 = struct.Struct(">H").unpack_from
+# ICMP types whose body quotes the offending IP header (full dissection decodes it).
+_ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
+_ICMP6_QUOTING = frozenset((1, 2, 3, 4, 137))
+# IP protocols that carry another IP header or need more than one header to decode.
+_IP_UNSURE = frozenset((4, 41, 47, 58))
+_IP6_UNSURE = frozenset((0, 43, 44, 50, 51, 60, 135, 139, 140, 4, 41, 47, 1))
+
+
+def _l4(b: bytes, proto: int, l4: int, dend: int) -> int | None:
+    """The L4 offset when the header there decodes plainly, -1 for no L4, None unsure."""
+    room = dend - l4
+    if proto == 17:
+        return l4 if room >= 8 else None
+    if proto == 6:
+        if room < 20:
+            return None
+        doff = (b[l4 + 12] >> 4) * 4
+        return l4 if 20 <= doff <= room else None
+    if proto == 1:
+        if room < 4 or b[l4] in _ICMP_QUOTING:
+            return None  # the caller looks into quoting errors (`_quoted`)
+        return l4
+    if proto == 58:
+        if room < 4 or b[l4] in _ICMP6_QUOTING:
+            return None
+        return l4
+    return -1
+
+
+def _quoted(b: bytes, icmp: int, dend: int) -> tuple[int, int, int] | None:
+    """The IPv4/UDP header an ICMP error quotes, when it is whole and plain."""
+    off = icmp + 8
+    if dend - off < 28:
+        return None
+    vhl = b[off]
+    hlen = (vhl & 0x0F) * 4
+    if vhl >> 4 != 4 or hlen < 20 or dend - off < hlen + 8 or b[off + 9] != 17:
+        return None
+    if _U16(b, off + 6)[0] & 0x3FFF or _U16(b, off + 2)[0] < hlen:
+        return None
+    return (off, 17, off + hlen)
+
+
+def ethernet_layers(b: bytes, s: int, e: int, wire_end: int) -> Layers | None:
+    """Layers of the Ethernet frame b[s:e] (`wire_end` = s + original length)."""
+    if e - s < 14:
+        return None
+    etype = _U16(b, s + 12)[0]
+    off = s + 14
+    vlans: tuple[int, ...] = ()
+    while etype in _VLAN_TPIDS:
+        if e - off < 4:
+            return None
+        vlans += (off,)
+        etype = _U16(b, off + 2)[0]
+        off += 4
+    if etype == ETH_IPV4:
+        if e - off < 20:
+            return None
+        vhl = b[off]
+        hlen = (vhl & 0x0F) * 4
+        if vhl >> 4 != 4 or hlen < 20 or e - off < hlen:
+            return None
+        total = _U16(b, off + 2)[0]
+        if total < hlen or off + total > wire_end or _U16(b, off + 6)[0] & 0x3FFF:
+            return None
+        proto = b[off + 9]
+        if proto in _IP_UNSURE:
+            return None
+        dend = min(e, off + total)
+        l4 = _l4(b, proto, off + hlen, dend)
+        if l4 is None:
+            if proto != 1 or dend - off - hlen < 8 or b[off + hlen] not in _ICMP_QUOTING:
+                return None
+            quoted = _quoted(b, off + hlen, dend)
+            if quoted is None:
+                return None
+            return (ETH_IPV4, off, proto, off + hlen, dend, vlans, quoted)
+        return (ETH_IPV4, off, proto, l4, dend, vlans, None)
+    if etype == ETH_IPV6:
+        if e - off < 40 or b[off] >> 4 != 6:
+            return None
+        plen = _U16(b, off + 4)[0]
+        nxt = b[off + 6]
+        if plen == 0 or off + 40 + plen > wire_end or nxt in _IP6_UNSURE:
+            return None
+        dend = min(e, off + 40 + plen)
+        l4 = _l4(b, nxt, off + 40, dend)
+        if l4 is None:
+            return None
+        return (ETH_IPV6, off, nxt, l4, dend, vlans, None)
+    if etype == ETH_ARP:
+        if e - off < 8:
+            return None
+        need = 8 + 2 * b[off + 4] + 2 * b[off + 5]
+        if e - off < need:
+            return None
+        return (ETH_ARP, off, -1, -1, e, vlans, None)
+    return None
+
+
+__all__ = ["ethernet_layers", "Layers", "ETH_IPV4", "ETH_IPV6", "ETH_ARP"]

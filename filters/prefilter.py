@@ -1,0 +1,104 @@
+"""Display filter -> BPF pre-filter that keeps a superset of what the filter matches.
+
+libpcap then runs it in C (on a live socket, or over a capture file's records) and the
+display filter decides exactly on what is left. Only terms whose packets the BPF
+expression can select at the outer headers are translated; every packet whose
+meaning hides deeper (fragments, VLAN or other encapsulations, ICMP errors quoting a
+header, tunnels, IPv6 extension headers, bogus IP headers) is always kept. A term
+that cannot be translated makes its side "keep everything", so `and` keeps the other
+side and `or`/`not` give up (None: no pre-filter).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node
+
+# Kept whatever the filter says: what the cheap outer-header test cannot see into.
+ALWAYS_KEEP = (
+    "not (ip or ip6 or arp)"
+    " or (ip and (ip[6:2] & 0x3fff != 0 or ip[0] & 0xf0 != 0x40 or ip[0] & 0x0f < 5"
+    " or ip[9] == 4 or ip[9] == 41 or ip[9] == 47 or ip[9] == 58))"
+    " or (icmp and (icmp[0] == 3 or icmp[0] == 4 or icmp[0] == 5 or icmp[0] == 11"
+    " or icmp[0] == 12))"
+    " or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)"
+    " or (icmp6 and (ip6[40] < 5 or ip6[40] == 137))"
+)
+
+_PRESENCE = {"ip": "ip", "ipv6": "ip6", "arp": "arp", "udp": "udp", "tcp": "tcp",
+             "icmp": "icmp", "icmpv6": "icmp6", "tftp": "udp"}
+_PORTS = {"udp.port": "udp port", "udp.srcport": "udp src port", "udp.dstport": "udp dst port",
+          "tcp.port": "tcp port", "tcp.srcport": "tcp src port", "tcp.dstport": "tcp dst port"}
+_NETS = {"ip.addr": "net", "ip.src": "src net", "ip.dst": "dst net"}
+_TCP_FLAGS = {"tcp.flags.fin": 0x01, "tcp.flags.syn": 0x02, "tcp.flags.reset": 0x04,
+              "tcp.flags.push": 0x08, "tcp.flags.ack": 0x10, "tcp.flags.urg": 0x20}
+_IPMSG_PORT = 2425
+
+
+def _compare(node: Compare) -> str | None:
+    left, right = node.left, node.right
+    if not isinstance(left, FieldRef) or left.layers or not isinstance(right, Const):
+        return None
+    if node.op not in ("any_eq", "all_eq"):  # "all equal" implies "some equal"
+        return None
+    name, value = left.name, right.value
+    if name in _PORTS and isinstance(value, int) and 0 <= value <= 0xFFFF:
+        return f"{_PORTS[name]} {value}"
+    if name in _NETS and right.kind == "ipv4":
+        net = ipaddress.IPv4Network((value, right.prefix if right.prefix is not None else 32),
+                                    strict=False)
+        return f"{_NETS[name]} {net}"
+    if name in _TCP_FLAGS and isinstance(value, int):
+        bit = _TCP_FLAGS[name]
+        # libpcap's tcp[] reads IPv4 only: keep all TCP over IPv6.
+        test = f"tcp[13] & {bit} {'!=' if value else '=='} 0"
+        return f"(tcp and {test}) or (ip6 and tcp)"
+    if name == "ip.proto" and isinstance(value, int):
+        return f"ip proto {value}"
+    if name.startswith("ipmsg."):
+        return f"udp port {_IPMSG_PORT} or tcp port {_IPMSG_PORT}"
+    return None
+
+
+def _term(node: Node) -> str | None:
+    """BPF text for a superset of `node`'s matches at the outer headers; None = all."""
+    if isinstance(node, Logic):
+        if node.op == "and":
+            a, b = _term(node.left), _term(node.right)  # type: ignore[arg-type]
+            if a is None or b is None:
+                return a or b
+            return f"({a}) and ({b})"
+        if node.op == "or":
+            a, b = _term(node.left), _term(node.right)  # type: ignore[arg-type]
+            if a is None or b is None:
+                return None
+            return f"({a}) or ({b})"
+        return None
+    if isinstance(node, Exists) and isinstance(node.expr, FieldRef) and not node.expr.layers:
+        name = node.expr.name
+        if name in _PRESENCE:
+            return _PRESENCE[name]
+        if name == "ipmsg" or name.startswith("ipmsg."):
+            return f"udp port {_IPMSG_PORT} or tcp port {_IPMSG_PORT}"
+        return None
+    if isinstance(node, Compare):
+        return _compare(node)
+    return None
+
+
+def superset_bpf(tree: Node, decode_as: bool = False) -> str | None:
+    """The capture-filter text for Ethernet frames, or None when it would keep all.
+
+    With Decode-As in force, port-based terms no longer say which protocol a payload
+    is, so no pre-filter is made.
+    """
+    if decode_as:
+        return None
+    core = _term(tree)
+    if core is None:
+        return None
+    return f"({core}) or {ALWAYS_KEEP}"
+
+
+__all__ = ["superset_bpf", "ALWAYS_KEEP"]

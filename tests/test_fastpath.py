@@ -1,0 +1,146 @@
+"""The fast path (analyzer/fast_run.py, filters/fastpath.py) matches exactly the frames
+full dissection matches, for every filter it takes, on every capture we have.
+
+Each case runs `analyze -Y F -T fields -e frame.number` twice in-process: once as is
+(asserting the fast path was taken) and once with the fast path switched off.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import analyzer.fast_run as fast_run
+from analyzer.app import run
+from filters import compile_filter
+from filters.fastpath import NotFast, compile_fast
+from filters.prefilter import superset_bpf
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "captures" / "samples").glob("*.pcap")) + [
+    ROOT / "tests" / "data" / "wireshark" / n
+    for n in ("dhcp.pcap", "http.pcap", "ipv6.pcap", "nfs.pcap", "ntp.pcap", "tftp.pcap")]
+
+FILTERS = [
+    "udp.port == 69", "udp.port == 53", "tcp.port == 80", "udp.srcport == 67",
+    "ip.addr == 10.0.0.0/8 and tcp.flags.syn == 1", "tcp.flags.syn == 1",
+    "tcp.flags.syn == 0 and tcp.flags.ack == 1", "tcp.flags.reset == 1 or tcp.flags.fin == 1",
+    "tftp", "ipmsg", "ipmsg.mode == 0x20", "ipmsg.mode == 0x21 or ipmsg.mode == 1",
+    'frame contains "GET"', 'frame contains "HTTP"', 'frame matches "(?i)host:"',
+    "udp", "tcp", "icmp", "icmpv6", "arp", "ip", "ipv6", "vlan", "vlan.id == 10",
+    "ip.src == 10.1.0.53", "ip.dst == 10.1.0.53 or arp", "ip.addr == 10.1.0.80",
+    "ipv6.addr == 2001:db8::10", "eth.addr == ff:ff:ff:ff:ff:ff", "eth.type == 0x0806",
+    "ip.proto == 17", "ip.ttl < 64", "ip.len > 1000", "ip.flags.df == 1",
+    "udp.length > 100", "frame.len < 100 and udp", "frame.len >= 1000",
+    "not tcp", "!(udp.port == 53)", "udp.port in {53, 67..69}", "tcp.port != 80",
+    "udp && !tftp", "tftp || ipmsg", "arp.opcode == 2", "icmp.type == 8",
+    "tcp.window_size_value < 1000", "ip.addr == 10.1.0.53 xor udp", "udp.dstport >= 1024",
+    "tcp.srcport == 80 && tcp.flags.push == 1", "ip.id == 0x100", "frame.cap_len != frame.len",
+]
+
+
+_REAL_RUN_FAST = fast_run.run_fast
+
+
+def _numbers(args: list[str], fast: bool, monkeypatch: pytest.MonkeyPatch,
+             expect_fast: bool = True) -> list[str]:
+    taken: list[object] = []
+    real = _REAL_RUN_FAST
+
+    def spy(*a: object, **k: object) -> int | None:
+        r = real(*a, **k) if fast else None  # type: ignore[arg-type]
+        taken.append(r)
+        return r
+
+    monkeypatch.setattr(fast_run, "run_fast", spy)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(args + ["-T", "fields", "-e", "frame.number"], out, err)
+    assert code == 0, err.getvalue()
+    if fast:
+        assert taken and (taken[0] is not None) == expect_fast, f"fast path? {args}"
+    return out.getvalue().split()
+
+
+def _captures(mixed_pcap: Path) -> list[Path]:
+    return [mixed_pcap, *SAMPLES]
+
+
+@pytest.mark.parametrize("flt", FILTERS)
+def test_fast_equals_full(flt: str, mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for cap in _captures(mixed_pcap):
+        args = ["-r", str(cap), "-Y", flt]
+        ethernet = cap.read_bytes()[20] == 1  # little-endian pcap, LINKTYPE_ETHERNET
+        fast = _numbers(args, True, monkeypatch, expect_fast=ethernet)
+        full = _numbers(args, False, monkeypatch)
+        assert fast == full, f"{flt} on {cap.name}"
+
+
+def test_no_filter_lists_every_frame(mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nums = _numbers(["-r", str(mixed_pcap)], True, monkeypatch)
+    assert nums == [str(i) for i in range(1, len(nums) + 1)]
+    assert nums == _numbers(["-r", str(mixed_pcap)], False, monkeypatch)
+
+
+@pytest.mark.parametrize("flt", ["tcp.stream == 1", "http", "dns.qry.name", "ip.src#2",
+                                 "len(udp.payload) > 3", "count(ip.addr) == 4", "udp.payload",
+                                 "tftp.block == 2", "tcp.analysis.retransmission"])
+def test_other_fields_are_not_fast(flt: str) -> None:
+    with pytest.raises(NotFast):
+        compile_fast(compile_filter(flt).tree)
+
+
+@pytest.mark.parametrize("opts", [["-V"], ["-x"], ["-c", "5"], ["-2"], ["-T", "json"],
+                                  ["-T", "fields", "-e", "ip.src"]])
+def test_fast_path_only_for_frame_numbers(opts: list[str], mixed_pcap: Path) -> None:
+    """Anything printed beyond frame numbers needs the full tree: no fast path."""
+    from analyzer.options import build_parser
+
+    parsed = build_parser().parse_args(["-r", str(mixed_pcap), "-Y", "udp", *opts])
+    assert not fast_run.eligible(parsed, parsed.fields)
+
+
+def test_broken_record_keeps_good_packets_and_reports(tmp_path: Path,
+                                                      mixed_pcap: Path) -> None:
+    """A file cut inside a record: the fast path prints the matches before it, then the
+    full reader reports the cut with the usual one-line error and exit code."""
+    data = mixed_pcap.read_bytes()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(data[: len(data) // 2 + 7])
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["-r", str(cut), "-Y", "udp", "-T", "fields", "-e", "frame.number"], out, err)
+    assert code != 0
+    assert "cut short" in err.getvalue() or "truncated" in err.getvalue(), err.getvalue()
+    assert len(err.getvalue().strip().splitlines()) == 1
+    full_out = io.StringIO()
+    run(["-r", str(mixed_pcap), "-Y", "udp", "-T", "fields", "-e", "frame.number"],
+        full_out, io.StringIO())
+    got = out.getvalue().split()
+    assert got and got == full_out.getvalue().split()[: len(got)]
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump not installed")
+@pytest.mark.parametrize("flt", ["udp.port == 69", "ip.addr == 10.0.0.0/8 and tcp.flags.syn == 1",
+                                 "tcp.flags.syn == 1", "icmp", "ipmsg.mode == 0x20", "tftp"])
+def test_prefilter_is_a_superset(flt: str, mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch,
+                                 tmp_path: Path) -> None:
+    """Every frame the filter matches passes its BPF pre-filter (run by tcpdump)."""
+    bpf = superset_bpf(compile_filter(flt).tree)
+    assert bpf is not None
+    kept = tmp_path / "kept.pcap"
+    subprocess.run(["tcpdump", "-r", str(mixed_pcap), "-w", str(kept), bpf], check=True,
+                   capture_output=True, timeout=60)
+    kept_frames = {bytes(f) for f in _records(kept)}
+    full = set(_numbers(["-r", str(mixed_pcap), "-Y", flt], False, monkeypatch))
+    frames = _records(mixed_pcap)
+    for n in full:
+        assert bytes(frames[int(n) - 1]) in kept_frames, f"{flt}: frame {n} dropped by BPF"
+
+
+def _records(path: Path) -> list[bytes]:
+    from captures import open_capture
+
+    return [bytes(f.data) for f in open_capture(str(path))]
