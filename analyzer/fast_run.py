@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from captures.frame import Frame
 from captures.pcap import MAGICS, MAX_PACKET
 from dissectors import Session, dissect
-from dissectors.layers import ethernet_layers
+from dissectors.layers import FRAGMENT, ethernet_layers, fragment_layers
 from filters.fastpath import UNSURE, FastFilter, NotFast, classify_udp, compile_fast
 
 _PRINTABLE = ("frame.number",)
@@ -110,6 +110,9 @@ def _walk(mm: mmap.mmap, head: tuple[str, int], flt: FastFilter | None, full_mat
     match = flt.match if flt is not None else None
     needs_app = flt.needs_app if flt is not None else False
     needs_layers = flt.needs_layers if flt is not None else False
+    # A completing fragment's datagram is rebuilt for header fields; the frame's own
+    # bytes and payload claims (which may need full dissection) take the full path.
+    rebuild = flt is not None and not flt.reads_frame and not flt.needs_app
     size = len(mm)
     off = 24
     number = 0
@@ -130,20 +133,28 @@ def _walk(mm: mmap.mmap, head: tuple[str, int], flt: FastFilter | None, full_mat
         e = s + caplen
         if not needs_layers:
             return match((mm, s, e, None, number, origlen, None))
+        buf: Any = mm
         lay = layers(mm, s, e, s + origlen)
+        if lay is not None and lay[3] == FRAGMENT:
+            got = fragment_layers(mm, s, lay, session, number, rebuild)
+            if got is None:
+                lay = None
+            else:
+                buf, lay = got
+                if buf is not mm:
+                    s, e = 0, caplen
         app = None
         if lay is not None and needs_app:
-            if lay[6] is not None:
-                lay = None  # a quoted UDP payload: its dissector runs in error mode
-            elif lay[2] == 17 and lay[3] >= 0:
-                app = classify_udp(session, mm, lay)
+            if lay[2] == 17 and lay[3] >= 0 or lay[6] is not None:
+                app = classify_udp(session, buf, lay)
                 if app is UNSURE:
                     lay = None
-            elif lay[2] == 6 and lay[3] >= 0 and 2425 in _PORTS(mm, lay[3]):
+            elif lay[2] == 6 and lay[3] >= 0 and 2425 in _PORTS(buf, lay[3]):
                 lay = None  # IPMSG over TCP: segments need the full TCP dissection
         if lay is None:
-            return full(number, s, caplen, origlen, sec * 1_000_000_000 + frac * mult)
-        return match((mm, s, e, lay, number, origlen, app))
+            return full(number, o + 16, caplen, origlen,
+                        sec * 1_000_000_000 + frac * mult)
+        return match((buf, s, e, lay, number, origlen, app))
 
     # Mapped file pages count as our resident memory: drop those already walked.
     drop_at = _DROP_EVERY

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import struct
 
+from dissectors.reassembly import FragmentTable, reassemble
+from dissectors.session import Session
+
 # L: (l3 ethertype, l3 offset, ip proto or -1, l4 offset or -1, end of the datagram's
-#     captured bytes, tuple of 802.1Q TCI offsets, quoted) where quoted is None or, for
-#     an ICMP error quoting an IPv4/UDP header, (its IPv4 offset, 17, its UDP offset).
-Layers = tuple[int, int, int, int, int, tuple[int, ...], "tuple[int, int, int] | None"]
+#     captured bytes, tuple of 802.1Q TCI offsets, quoted, end of the datagram as its
+#     header reports it) where quoted is None or, for an ICMP error quoting an
+#     IPv4/UDP header, (its IPv4 offset, 17, its UDP offset, its reported end).
+Layers = tuple[int, int, int, int, int, tuple[int, ...], "tuple[int, int, int, int] | None",
+               int]
 
 ETH_IPV4, ETH_IPV6, ETH_ARP = 0x0800, 0x86DD, 0x0806
+#: l4 offset of an IPv4 fragment: the caller decides with the reassembly table
+#: (`fragment_layers`) before reading any field.
+FRAGMENT = -2
 _VLAN_TPIDS = (0x8100, 0x9100)
 _U16 = struct.Struct(">H").unpack_from
 # ICMP types whose body quotes the offending IP header (full dissection decodes it).
@@ -49,18 +57,20 @@ def _l4(b: bytes, proto: int, l4: int, dend: int) -> int | None:
     return -1
 
 
-def _quoted(b: bytes, icmp: int, dend: int) -> tuple[int, int, int] | None:
+def _quoted(b: bytes, icmp: int, dend: int, ip_end: int) -> tuple[int, int, int, int] | None:
     """The IPv4/UDP header an ICMP error quotes, when it is whole and plain."""
     off = icmp + 8
     if dend - off < 28:
         return None
     vhl = b[off]
     hlen = (vhl & 0x0F) * 4
-    if vhl >> 4 != 4 or hlen < 20 or dend - off < hlen + 8 or b[off + 9] != 17:
+    if vhl >> 4 != 4 or hlen != 20 or dend - off < hlen + 8 or b[off + 9] != 17:
         return None
-    if _U16(b, off + 6)[0] & 0x3FFF or _U16(b, off + 2)[0] < hlen:
+    total = _U16(b, off + 2)[0]
+    if _U16(b, off + 6)[0] & 0x3FFF or total < hlen:
         return None
-    return (off, 17, off + hlen)
+    # The quoted header's length is cut to what the error carries, as ip.py does.
+    return (off, 17, off + hlen, min(off + total, ip_end))
 
 
 def ethernet_layers(b: bytes, s: int, e: int, wire_end: int) -> Layers | None:
@@ -84,21 +94,23 @@ def ethernet_layers(b: bytes, s: int, e: int, wire_end: int) -> Layers | None:
         if vhl >> 4 != 4 or hlen < 20 or e - off < hlen:
             return None
         total = _U16(b, off + 2)[0]
-        if total < hlen or off + total > wire_end or _U16(b, off + 6)[0] & 0x3FFF:
-            return None
+        if total < hlen or off + total > wire_end or hlen > 20:
+            return None  # (options: their decoding may stop the dissection)
         proto = b[off + 9]
+        dend = min(e, off + total)
+        if _U16(b, off + 6)[0] & 0x3FFF:
+            return (ETH_IPV4, off, proto, FRAGMENT, dend, vlans, None, off + total)
         if proto in _IP_UNSURE:
             return None
-        dend = min(e, off + total)
         l4 = _l4(b, proto, off + hlen, dend)
         if l4 is None:
             if proto != 1 or dend - off - hlen < 8 or b[off + hlen] not in _ICMP_QUOTING:
                 return None
-            quoted = _quoted(b, off + hlen, dend)
+            quoted = _quoted(b, off + hlen, dend, off + total)
             if quoted is None:
                 return None
-            return (ETH_IPV4, off, proto, off + hlen, dend, vlans, quoted)
-        return (ETH_IPV4, off, proto, l4, dend, vlans, None)
+            return (ETH_IPV4, off, proto, off + hlen, dend, vlans, quoted, off + total)
+        return (ETH_IPV4, off, proto, l4, dend, vlans, None, off + total)
     if etype == ETH_IPV6:
         if e - off < 40 or b[off] >> 4 != 6:
             return None
@@ -110,15 +122,48 @@ def ethernet_layers(b: bytes, s: int, e: int, wire_end: int) -> Layers | None:
         l4 = _l4(b, nxt, off + 40, dend)
         if l4 is None:
             return None
-        return (ETH_IPV6, off, nxt, l4, dend, vlans, None)
+        return (ETH_IPV6, off, nxt, l4, dend, vlans, None, off + 40 + plen)
     if etype == ETH_ARP:
         if e - off < 8:
             return None
         need = 8 + 2 * b[off + 4] + 2 * b[off + 5]
         if e - off < need:
             return None
-        return (ETH_ARP, off, -1, -1, e, vlans, None)
+        return (ETH_ARP, off, -1, -1, e, vlans, None, e)
     return None
 
 
-__all__ = ["ethernet_layers", "Layers", "ETH_IPV4", "ETH_IPV6", "ETH_ARP"]
+def fragment_layers(b: bytes, s: int, lay: Layers, session: Session, number: int,
+                    rebuild: bool) -> tuple[bytes, Layers] | None:
+    """An IPv4 fragment, recorded in the reassembly table exactly as dissectors/ip.py
+    records it: (b, its layers: IP, then data) when it does not complete its datagram;
+    for the one that does, a buffer holding the frame's headers followed by the whole
+    datagram's payload, and layers into it (frame-level bytes are not in it: the caller
+    must not read them), if `rebuild`. None when full dissection must decide (then the
+    table is left as it was, for that dissection to update)."""
+    off, dend = lay[1], lay[4]
+    hlen = (b[off] & 0x0F) * 4
+    frag = _U16(b, off + 6)[0]
+    key = (bytes(b[off + 12: off + 16]), bytes(b[off + 16: off + 20]), _U16(b, off + 4)[0],
+           lay[2])
+    entry = (number, (frag & 0x1FFF) * 8, bytes(b[off + hlen: dend]), bool(frag & 0x2000))
+    table = session.state("ip.fragments", FragmentTable)
+    whole = reassemble([*table.pending.get(key, ()), entry])
+    if whole is None:
+        table.add(key, entry)
+        return b, (ETH_IPV4, off, -1, -1, dend, lay[5], None, lay[7])
+    proto = lay[2]
+    if not rebuild or proto in _IP_UNSURE:
+        return None
+    buf = bytes(b[s: off + hlen]) + whole
+    l3 = off - s
+    l4 = _l4(buf, proto, l3 + hlen, len(buf))
+    if l4 is None:
+        return None
+    table.add(key, entry)
+    return buf, (ETH_IPV4, l3, proto, l4, len(buf), tuple(v - s for v in lay[5]), None,
+                 len(buf))
+
+
+__all__ = ["ethernet_layers", "fragment_layers", "Layers", "ETH_IPV4", "ETH_IPV6", "ETH_ARP",
+           "FRAGMENT"]

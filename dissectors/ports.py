@@ -23,7 +23,8 @@ class Conversations:
         self.wild: dict[tuple, str] = {}
         # Pairs whose packets matched no conversation: Wireshark gives each its own exact
         # conversation (no dissector), which TFTP's lookup then finds before a wildcard.
-        self.plain: set[tuple] = set()
+        # One packed key per pair (`_pair`): a busy capture has hundreds of thousands.
+        self.plain: set[bytes] = set()
 
     def bind(self, a: bytes, pa: int, b: bytes, pb: int | None, proto: str) -> None:
         if pb is None:
@@ -41,11 +42,16 @@ class Conversations:
         return p
 
     def note_plain(self, src: bytes, sp: int, dst: bytes, dp: int) -> None:
-        self.plain.add((src, sp, dst, dp))
-        self.plain.add((dst, dp, src, sp))
+        self.plain.add(_pair(src, sp, dst, dp))
 
     def is_plain(self, src: bytes, sp: int, dst: bytes, dp: int) -> bool:
-        return (src, sp, dst, dp) in self.plain
+        return _pair(src, sp, dst, dp) in self.plain
+
+
+def _pair(a: bytes, pa: int, b: bytes, pb: int) -> bytes:
+    """Both directions of an address/port pair as one bytes key."""
+    x, y = a + pa.to_bytes(2, "big"), b + pb.to_bytes(2, "big")
+    return x + y if x <= y else y + x
 
 
 def candidates(kind: str, table: DissectorTable, heur: HeuristicList, session: Session,

@@ -77,7 +77,7 @@ def add_fragments_tree(pkt: Packet, session: Session, proto: str, parent: Item,
 
     The first pass also remembers, for every earlier fragment, where it was completed.
     """
-    if session.pass_no == 1:
+    if session.pass_no == 1 and session.two_pass:
         marks = session.state(f"pass1:{proto}.reassembled_in", dict)
         for number, _o, _d, _m in frags:
             if number != pkt.frame.number:

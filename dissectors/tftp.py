@@ -139,7 +139,16 @@ EI_SORCERER = TFTP.field("tftp.labshark.sorcerers_apprentice",
                          blurb="labshark: a duplicate ACK answered with a second DATA (RFC 1123)")
 
 
-@dataclass(eq=False)
+@dataclass
+class TftpSeen:
+    """Our analysis of one transfer: DATA blocks and ACKs seen, blocks ACKed twice."""
+
+    data: set[int] = field(default_factory=set)
+    acks: set[int] = field(default_factory=set)
+    dup_acks: set[int] = field(default_factory=set)
+
+
+@dataclass(eq=False, slots=True)
 class TftpConversation:
     """What one transfer remembers (Wireshark's tftp_conv_info_t, plus our analysis)."""
 
@@ -157,10 +166,14 @@ class TftpConversation:
     prev_opcode: int = NO_OPCODE
     next_block: int = 1
     last_seen: bool = False
-    # Our analysis: DATA blocks and ACKs seen, blocks ACKed more than once.
-    data_seen: set[int] = field(default_factory=set)
-    acks_seen: set[int] = field(default_factory=set)
-    dup_acks: set[int] = field(default_factory=set)
+    # Our analysis, made on the first DATA/ACK: many requests never get one (and a
+    # capture can hold tens of thousands of transfers).
+    analysis: TftpSeen | None = None
+
+    def seen(self) -> TftpSeen:
+        if self.analysis is None:
+            self.analysis = TftpSeen()
+        return self.analysis
 
 
 class TftpTransfers:
@@ -419,8 +432,9 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
 
 def _data_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) -> None:
     """Our notes on DATA: retransmission, gap, Sorcerer's Apprentice (RFC 1123 4.2.3.1)."""
-    if block in conv.data_seen:
-        if block - 1 in conv.dup_acks:
+    seen = conv.seen()
+    if block in seen.data:
+        if block - 1 in seen.dup_acks:
             _expert(pkt, item, "warning", "sequence",
                            f"Sorcerer's Apprentice: DATA block {block} sent again in answer "
                            f"to a duplicate ACK {block - 1}", "tftp", ours=True,
@@ -433,15 +447,19 @@ def _data_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) 
         _expert(pkt, item, "warning", "sequence",
                        f"Out-of-order DATA block {block} (expected {conv.next_block})",
                        "tftp", ours=True, field=EI_OUT_OF_ORDER)
-    conv.data_seen.add(block)
+    seen.data.add(block)
 
 
 def _ack_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) -> None:
-    if block in conv.acks_seen:
+    seen = conv.seen()
+    if block in seen.acks:
         _expert(pkt, item, "note", "sequence", f"Duplicate ACK for block {block}", "tftp",
                        ours=True, field=EI_DUP_ACK)
-        conv.dup_acks.add(block)
-    conv.acks_seen.add(block)
+        seen.dup_acks.add(block)
+    seen.acks.add(block)
+
+
+_NAME_BYTES = bytes([0, *range(0x20, 0x7F)])
 
 
 def _valid_request_body(payload: bytes) -> bool:
@@ -449,12 +467,9 @@ def _valid_request_body(payload: bytes) -> bool:
     if len(payload) < 2:
         return False
     body = bytes(payload[2:])
-    zeros = 0
-    for c in body:
-        if c == 0:
-            zeros += 1
-        elif not 0x20 <= c <= 0x7E:
-            return False
+    if body.translate(None, _NAME_BYTES):  # anything but printable ASCII and NUL
+        return False
+    zeros = body.count(0)
     if zeros == 0 or zeros % 2:
         return False
     parts = body.split(b"\0")

@@ -259,13 +259,16 @@ class FastFilter:
     """A filter compiled for raw records: `match(rec)`; `needs_app` when the caller must
     classify UDP payloads (`classify_udp`) before matching."""
 
-    __slots__ = ("match", "needs_app", "needs_layers", "names")
+    __slots__ = ("match", "needs_app", "needs_layers", "reads_frame", "names")
 
     def __init__(self, match: Test, needs_app: bool, names: set[str]) -> None:
         self.match = match
         self.needs_app = needs_app
         # Only frame-level fields: no layering pass at all (its `layers` is None).
         self.needs_layers = any(n != "frame" and not n.startswith("frame.") for n in names)
+        # The frame's own bytes (`frame contains ...`): a reassembled datagram's buffer
+        # does not hold them, so such a filter leaves completing fragments to full.
+        self.reads_frame = "frame" in names
         self.names = names
 
 
@@ -290,30 +293,28 @@ _UNSURE = object()
 
 
 def classify_udp(session: Session, b: Any, lay: Layers) -> Any:
-    """(protocol, parsed, payload offset) of a UDP payload, None when it is `data` or
-    empty, or `UNSURE` when only full dissection can tell (a dissector without a claim,
-    an inconsistent length). Updates conversation state like full dissection."""
-    l4, dend = lay[3], lay[4]
+    """(protocol, parsed, payload offset) of a packet's UDP payload (the quoted one in an
+    ICMP error), None when no dissector takes it, or `UNSURE` when only full dissection
+    can tell (a dissector without a claim, a payload too short to judge). Mirrors
+    dissectors/udp.py's lengths and updates conversation state like it."""
+    quoted = lay[6]
+    if quoted is None:
+        l3, l4, ip_end = lay[1], lay[3], lay[7]
+    else:
+        l3, l4, ip_end = quoted[0], quoted[2], quoted[3]
     ulen = _VLAN_U16(b, l4 + 4)[0]
     if ulen < 8:
-        return _UNSURE
-    if l4 + ulen > dend:
-        # Beyond the captured bytes is fine (the payload is cut); beyond the IP
-        # datagram the full dissector clamps and warns: leave that to it.
-        ip_end = (lay[1] + _VLAN_U16(b, lay[1] + 2)[0]) if lay[0] == ETH_IPV4 else \
-            (lay[1] + 40 + _VLAN_U16(b, lay[1] + 4)[0])
-        if l4 + ulen > ip_end:
-            return _UNSURE
-    pend = min(dend, l4 + ulen)
-    poff = l4 + 8
-    if pend <= poff:
+        return None  # udp.py stops at a bad length: no payload dissector runs
+    ulen = min(ulen, ip_end - l4)
+    if ulen <= 8:
         return None
+    poff = l4 + 8
+    payload = bytes(b[poff: min(lay[4], l4 + ulen)])
     if lay[0] == ETH_IPV4:
-        src, dst = bytes(b[lay[1] + 12: lay[1] + 16]), bytes(b[lay[1] + 16: lay[1] + 20])
+        src, dst = bytes(b[l3 + 12: l3 + 16]), bytes(b[l3 + 16: l3 + 20])
     else:
-        src, dst = bytes(b[lay[1] + 8: lay[1] + 24]), bytes(b[lay[1] + 24: lay[1] + 40])
+        src, dst = bytes(b[l3 + 8: l3 + 24]), bytes(b[l3 + 24: l3 + 40])
     sp, dp = _VLAN_U16(b, l4)[0], _VLAN_U16(b, l4 + 2)[0]
-    payload = bytes(b[poff: pend])
     for fn in candidates("udp", UDP_PORT, UDP_HEUR, session, src, sp, dst, dp):
         entry = CLAIMS.get(fn)
         if entry is None or len(payload) < 4:

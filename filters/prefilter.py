@@ -16,8 +16,9 @@ import ipaddress
 from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node
 
 # Kept whatever the filter says: what the cheap outer-header test cannot see into.
-ALWAYS_KEEP = (
-    "not (ip or ip6 or arp)"
+# `{other}` is the test for "neither IPv4, IPv6 nor ARP" (a tag is judged apart).
+_KEEP = (
+    "{other}"
     " or (ip and (ip[6:2] & 0x3fff != 0 or ip[0] & 0xf0 != 0x40 or ip[0] & 0x0f < 5"
     " or ip[9] == 4 or ip[9] == 41 or ip[9] == 47 or ip[9] == 58))"
     " or (icmp and (icmp[0] == 3 or icmp[0] == 4 or icmp[0] == 5 or icmp[0] == 11"
@@ -25,6 +26,9 @@ ALWAYS_KEEP = (
     " or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)"
     " or (icmp6 and (ip6[40] < 5 or ip6[40] == 137))"
 )
+ALWAYS_KEEP = _KEEP.format(other="not (ip or ip6 or arp)")
+_ALWAYS_UNTAGGED = _KEEP.format(
+    other="not (ip or ip6 or arp or ether proto 0x8100 or ether proto 0x9100)")
 
 _PRESENCE = {"ip": "ip", "ipv6": "ip6", "arp": "arp", "udp": "udp", "tcp": "tcp",
              "icmp": "icmp", "icmpv6": "icmp6", "tftp": "udp"}
@@ -98,7 +102,9 @@ def superset_bpf(tree: Node, decode_as: bool = False) -> str | None:
     core = _term(tree)
     if core is None:
         return None
-    return f"({core}) or {ALWAYS_KEEP}"
+    # libpcap's `vlan` moves every later offset by the tag, so it comes last; tagged
+    # frames are judged after their first tag (a second tag is kept as "not IP").
+    return f"({core}) or {_ALWAYS_UNTAGGED} or (vlan and (({core}) or {ALWAYS_KEEP}))"
 
 
 __all__ = ["superset_bpf", "ALWAYS_KEEP"]
