@@ -1,7 +1,8 @@
-"""The fast path of `analyze`: filter a pcap file's records without dissecting them.
+"""The fast path of `analyze`: filter a capture file's records without dissecting them.
 
 Taken when the question is only "which frames match" (`-T fields -e frame.number`,
-or `-q`), the file is a plain Ethernet pcap, and the filter names only fields the
+or `-q`), the file is an uncompressed Ethernet pcap or pcapng (captures/records.py;
+other records hand over to the full reader), and the filter names only fields the
 fast path reads exactly (filters/fastpath.py). Otherwise `run_fast` returns None and
 the full pipeline runs. Exactness is kept per packet: a record the cheap layering
 pass is unsure of is dissected fully (same Session, so conversations and reassembly
@@ -10,22 +11,23 @@ stay whole), and libpcap's BPF pre-selects in C only a superset of the matches.
 
 from __future__ import annotations
 
+import heapq
 import mmap
 import os
 import struct
+from array import array
 from typing import Any, TextIO
 
-from captures.frame import Frame
-from captures.pcap import MAGICS, MAX_PACKET
+from captures.records import PcapngRecords, PcapRecords, Record, record_walker
 from dissectors import Session, dissect
-from dissectors.layers import FRAGMENT, ethernet_layers, fragment_layers
+from dissectors.layers import FRAGMENT, ethernet_layers, fragment_layers, pair_hash
 from filters.fastpath import UNSURE, FastFilter, NotFast, classify_udp, compile_fast
 
 _PRINTABLE = ("frame.number",)
-_LINKTYPE_ETHERNET = 1
-_FCS_PRESENT = 0x04000000
 _PORTS = struct.Struct(">HH").unpack_from
 _DROP_EVERY = 32 << 20
+#: Files smaller than this are filtered in one process (forking costs more).
+_PARALLEL_FROM = 16 << 20
 
 
 def eligible(opts: Any, fields: list[str] | None) -> bool:
@@ -36,18 +38,6 @@ def eligible(opts: Any, fields: list[str] | None) -> bool:
     if opts.output == "fields":
         return bool(fields) and all(f in _PRINTABLE for f in fields) and not opts.field_opts
     return bool(opts.quiet) and opts.output == "text"
-
-
-def _pcap_header(mm: mmap.mmap) -> tuple[str, int] | None:
-    """(endianness, ts multiplier) of a plain Ethernet pcap without FCS, else None."""
-    if len(mm) < 24 or mm[:4] not in MAGICS:
-        return None
-    endian, nano = MAGICS[mm[:4]]
-    major, = struct.unpack_from(endian + "H", mm, 4)
-    network, = struct.unpack_from(endian + "I", mm, 20)
-    if major != 2 or network & _FCS_PRESENT or network & 0x0FFFFFFF != _LINKTYPE_ETHERNET:
-        return None
-    return endian, (1 if nano else 1000)
 
 
 def _prefilter(path: str, tree: Any) -> Any:
@@ -89,58 +79,55 @@ def run_fast(opts: Any, path: str, tree: Any, full_match: Any, fields: list[str]
     finally:
         os.close(fd)
     try:
-        head = _pcap_header(mm)
-        if head is None:
+        records = record_walker(mm)
+        if records is None:
             return None
         ends = _prefilter(path, tree) if tree is not None else None
         quiet = opts.output != "fields"
-        return _walk(mm, head, flt, full_match, ends, out, quiet)
+        return _walk_parts(records, flt, full_match, ends, out, quiet)
     finally:
         mm.close()
 
 
-def _walk(mm: mmap.mmap, head: tuple[str, int], flt: FastFilter | None, full_match: Any,
-          ends: Any, out: TextIO, quiet: bool) -> int:
-    """Decide every record (or those in `ends`) in file order, printing matches."""
-    endian, mult = head
-    rec_hdr = struct.Struct(endian + "IIII").unpack_from
-    caplen_at = struct.Struct(endian + "I").unpack_from
+def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_match: Any,
+          ends: Any, found: array, part: int, parts: int) -> int:
+    """Decide every record (or those in `ends`) in file order, appending the numbers of
+    matches to `found`. With `parts` > 1 only this part's share: packets split by
+    address pair, so the conversations and fragments a decision needs stay together
+    (frame-level filters, which need no state, split by frame number).
+    Returns 0, or the number of the first record the walk could not take."""
+    mm = records.mm
     session = Session()
     layers = ethernet_layers
     match = flt.match if flt is not None else None
     needs_app = flt.needs_app if flt is not None else False
     needs_layers = flt.needs_layers if flt is not None else False
-    # A completing fragment's datagram is rebuilt for header fields; the frame's own
-    # bytes and payload claims (which may need full dissection) take the full path.
-    rebuild = flt is not None and not flt.reads_frame and not flt.needs_app
-    size = len(mm)
-    off = 24
+    # A completing fragment's datagram is rebuilt for its headers and payload; a filter
+    # on the frame's own bytes leaves it to full dissection.
+    rebuild = flt is not None and not flt.reads_frame
     number = 0
-    lines: list[str] = []
-    emit = lines.append
-    digits = 6 if mult == 1000 else 9
+    add = found.append
 
-    def full(number: int, start: int, caplen: int, origlen: int, ts_ns: int) -> bool:
-        frame = Frame(number, ts_ns, digits, caplen, origlen, _LINKTYPE_ETHERNET, 0,
-                      memoryview(mm)[start: start + caplen], start - 16)
-        return bool(full_match(dissect(frame, session)))
-
-    def decide(number: int, o: int) -> bool:
+    def decide(number: int, rec: Record) -> bool:
         if match is None:
             return True
-        sec, frac, caplen, origlen = rec_hdr(mm, o)
-        s = o + 16
+        s, caplen, origlen, _end = rec
         e = s + caplen
         if not needs_layers:
+            if parts > 1 and number % parts != part:
+                return False
             return match((mm, s, e, None, number, origlen, None))
+        if parts > 1 and pair_hash(mm, s, e) % parts != part:
+            return False
         buf: Any = mm
+        commit = None
         lay = layers(mm, s, e, s + origlen)
         if lay is not None and lay[3] == FRAGMENT:
             got = fragment_layers(mm, s, lay, session, number, rebuild)
             if got is None:
                 lay = None
             else:
-                buf, lay = got
+                buf, lay, commit = got
                 if buf is not mm:
                     s, e = 0, caplen
         app = None
@@ -152,56 +139,84 @@ def _walk(mm: mmap.mmap, head: tuple[str, int], flt: FastFilter | None, full_mat
             elif lay[2] == 6 and lay[3] >= 0 and 2425 in _PORTS(buf, lay[3]):
                 lay = None  # IPMSG over TCP: segments need the full TCP dissection
         if lay is None:
-            return full(number, o + 16, caplen, origlen,
-                        sec * 1_000_000_000 + frac * mult)
+            return bool(full_match(dissect(records.frame(number, rec), session)))
+        if commit is not None:
+            commit()  # decided here: record the completing fragment as ip.py would
         return match((buf, s, e, lay, number, origlen, app))
 
     # Mapped file pages count as our resident memory: drop those already walked.
     drop_at = _DROP_EVERY
-
-    def drop(upto: int) -> None:
-        nonlocal drop_at
-        if hasattr(mm, "madvise"):
-            mm.madvise(mmap.MADV_DONTNEED, 0, upto - upto % mmap.PAGESIZE)
-        drop_at = upto + _DROP_EVERY
-
+    can_drop = hasattr(mm, "madvise")
     if ends is None:
-        while off + 16 <= size:
-            if off >= drop_at:
-                drop(off)
-            caplen = caplen_at(mm, off + 8)[0]
-            if caplen > MAX_PACKET or off + 16 + caplen > size:
-                break
+        for rec in records:
             number += 1
-            if decide(number, off) and not quiet:
-                emit(f"{number}\n")
-                if len(lines) >= 4096:
-                    out.write("".join(lines))
-                    lines.clear()
-            off += 16 + caplen
+            if decide(number, rec):
+                add(number)
+            if rec[3] >= drop_at and can_drop:
+                mm.madvise(mmap.MADV_DONTNEED, 0, rec[3] - rec[3] % mmap.PAGESIZE)
+                drop_at = rec[3] + _DROP_EVERY
     else:
         it = iter(ends)
         nxt = next(it, -1)
-        while off + 16 <= size:
-            if off >= drop_at:
-                drop(off)
-            caplen = caplen_at(mm, off + 8)[0]
-            end = off + 16 + caplen
-            if caplen > MAX_PACKET or end > size:
-                break
+        for rec in records:
             number += 1
-            if end == nxt:
+            if rec[3] == nxt:
                 nxt = next(it, -1)
-                if decide(number, off) and not quiet:
-                    emit(f"{number}\n")
-                    if len(lines) >= 4096:
-                        out.write("".join(lines))
-                        lines.clear()
-            off = end
-    out.write("".join(lines))
-    if off < size:
-        return number + 1  # a record the walk could not take: the full reader reports it
-    return 0
+                if decide(number, rec):
+                    add(number)
+            if rec[3] >= drop_at and can_drop:
+                mm.madvise(mmap.MADV_DONTNEED, 0, rec[3] - rec[3] % mmap.PAGESIZE)
+                drop_at = rec[3] + _DROP_EVERY
+    return number + 1 if records.stopped else 0
+
+
+def _walk_parts(records: PcapRecords | PcapngRecords, flt: FastFilter | None,
+                full_match: Any, ends: Any, out: TextIO, quiet: bool) -> int:
+    """Run the walk on both cores when it pays (a forked child takes half the packets),
+    then print the matches in frame order."""
+    parts = 2 if flt is not None and (os.cpu_count() or 1) > 1 and len(records.mm) >= _PARALLEL_FROM \
+        and hasattr(os, "fork") else 1
+    mine = array("I")
+    if parts == 1:
+        stop = _walk(records, flt, full_match, ends, mine, 0, 1)
+        theirs = array("I")
+    else:
+        out.flush()
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: part 1, its matches (then its stop) through the pipe
+            code = 0
+            try:
+                os.close(rfd)
+                got = array("I")
+                stop = _walk(records, flt, full_match, ends, got, 1, 2)
+                got.append(stop)
+                with os.fdopen(wfd, "wb") as w:
+                    w.write(got.tobytes())
+            except BaseException:  # noqa: BLE001 - the parent notices and redoes the work
+                code = 1
+            os._exit(code)
+        os.close(wfd)
+        stop = _walk(records, flt, full_match, ends, mine, 0, 2)
+        with os.fdopen(rfd, "rb") as r:
+            data = r.read()
+        _pid, status = os.waitpid(pid, 0)
+        theirs = array("I")
+        theirs.frombytes(data[: len(data) - len(data) % 4])
+        if status != 0 or not theirs or theirs.pop() != stop:
+            # The child failed: decide its share here (same walk, part 1).
+            theirs = array("I")
+            _walk(records, flt, full_match, ends, theirs, 1, 2)
+    if not quiet:
+        nums = heapq.merge(mine, theirs) if theirs else mine
+        chunk: list[str] = []
+        for n in nums:
+            chunk.append(f"{n}\n")
+            if len(chunk) >= 8192:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk))
+    return stop
 
 
 __all__ = ["run_fast", "eligible"]

@@ -11,6 +11,7 @@ headers) returns None: "unsure", and the caller dissects that packet fully.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from dissectors.reassembly import FragmentTable, reassemble
 from dissectors.session import Session
@@ -133,14 +134,47 @@ def ethernet_layers(b: bytes, s: int, e: int, wire_end: int) -> Layers | None:
     return None
 
 
+_U32 = struct.Struct(">I").unpack_from
+_U32X4 = struct.Struct(">4I").unpack_from
+
+
+def pair_hash(b: bytes, s: int, e: int) -> int:
+    """A hash of the packet's unordered network address pair (the quoted pair for an
+    ICMP error), 0 for anything else: packets that share conversation, stream or
+    reassembly state share this value, so a capture can be split on it."""
+    if e - s < 14:
+        return 0
+    etype = _U16(b, s + 12)[0]
+    off = s + 14
+    while etype in _VLAN_TPIDS and e - off >= 4:
+        etype = _U16(b, off + 2)[0]
+        off += 4
+    if etype == ETH_IPV4 and e - off >= 20:
+        hlen = (b[off] & 0x0F) * 4
+        if b[off + 9] == 1 and e - off >= hlen + 28 and b[off + hlen] in _ICMP_QUOTING \
+                and not _U16(b, off + 6)[0] & 0x3FFF:  # (fragments go by their own pair)
+            off += hlen + 8
+        x = _U32(b, off + 12)[0] ^ _U32(b, off + 16)[0]
+    elif etype == ETH_IPV6 and e - off >= 40:
+        if b[off + 6] == 58 and e - off >= 88 and b[off + 40] in _ICMP6_QUOTING:
+            off += 48
+        a, c, d, f = _U32X4(b, off + 8)
+        g, h, i, j = _U32X4(b, off + 24)
+        x = a ^ c ^ d ^ f ^ g ^ h ^ i ^ j
+    else:
+        return 0
+    return (x * 2654435761 & 0xFFFFFFFF) >> 16
+
+
 def fragment_layers(b: bytes, s: int, lay: Layers, session: Session, number: int,
-                    rebuild: bool) -> tuple[bytes, Layers] | None:
+                    rebuild: bool) -> tuple[bytes, Layers, Callable[[], object] | None] | None:
     """An IPv4 fragment, recorded in the reassembly table exactly as dissectors/ip.py
     records it: (b, its layers: IP, then data) when it does not complete its datagram;
     for the one that does, a buffer holding the frame's headers followed by the whole
     datagram's payload, and layers into it (frame-level bytes are not in it: the caller
-    must not read them), if `rebuild`. None when full dissection must decide (then the
-    table is left as it was, for that dissection to update)."""
+    must not read them), if `rebuild`, with the call that records the fragment: make it
+    once the packet is decided without full dissection. None when full dissection must
+    decide (the table is left as it was, for that dissection to update)."""
     off, dend = lay[1], lay[4]
     hlen = (b[off] & 0x0F) * 4
     frag = _U16(b, off + 6)[0]
@@ -151,7 +185,7 @@ def fragment_layers(b: bytes, s: int, lay: Layers, session: Session, number: int
     whole = reassemble([*table.pending.get(key, ()), entry])
     if whole is None:
         table.add(key, entry)
-        return b, (ETH_IPV4, off, -1, -1, dend, lay[5], None, lay[7])
+        return b, (ETH_IPV4, off, -1, -1, dend, lay[5], None, lay[7]), None
     proto = lay[2]
     if not rebuild or proto in _IP_UNSURE:
         return None
@@ -160,10 +194,9 @@ def fragment_layers(b: bytes, s: int, lay: Layers, session: Session, number: int
     l4 = _l4(buf, proto, l3 + hlen, len(buf))
     if l4 is None:
         return None
-    table.add(key, entry)
     return buf, (ETH_IPV4, l3, proto, l4, len(buf), tuple(v - s for v in lay[5]), None,
-                 len(buf))
+                 len(buf)), lambda: table.add(key, entry)
 
 
-__all__ = ["ethernet_layers", "fragment_layers", "Layers", "ETH_IPV4", "ETH_IPV6", "ETH_ARP",
+__all__ = ["ethernet_layers", "fragment_layers", "pair_hash", "Layers", "ETH_IPV4", "ETH_IPV6", "ETH_ARP",
            "FRAGMENT"]

@@ -1,0 +1,169 @@
+"""Record walkers for the fast path: where each packet's bytes sit in a mapped file.
+
+Unlike the readers (pcap.py, pcapng.py) they make no Frame: they yield
+(data start, captured length, original length, offset just past the record) and can
+make the Frame later for the few packets that need full dissection. They take only
+what they are sure of: plain Ethernet records. At anything else (another link type,
+a second section, a damaged block) they stop, and `stopped` tells the caller to let
+the full reader carry on from that record, reporting whatever is wrong as usual.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+from captures.frame import Frame
+from captures.pcap import MAGICS, MAX_PACKET
+from captures.pcapng import (
+    BOM,
+    BOM_SWAPPED,
+    BT_EPB,
+    BT_IDB,
+    BT_SHB,
+    IF_FCSLEN,
+    IF_TSOFFSET,
+    IF_TSRESOL,
+    MAX_BLOCK,
+    _comment,
+    _options,
+    ts_scale,
+)
+
+LINKTYPE_ETHERNET = 1
+_FCS_PRESENT = 0x04000000
+# Blocks that hold no packet and change nothing we need (ISB, NRB, DSB, custom ...).
+_PACKET_OR_SECTION = frozenset((BT_SHB, BT_IDB, 2, 3, BT_EPB))
+
+Record = tuple[int, int, int, int]  # (data start, caplen, origlen, end of the record)
+
+
+class PcapRecords:
+    """Records of a classic pcap file with Ethernet link type."""
+
+    def __init__(self, mm: Any) -> None:
+        self.mm = mm
+        self.endian, nano = MAGICS[bytes(mm[:4])]
+        self.mult = 1 if nano else 1000
+        self.digits = 9 if nano else 6
+        self.stopped = False
+        self._hdr = struct.Struct(self.endian + "IIII").unpack_from
+
+    @staticmethod
+    def accepts(mm: Any) -> bool:
+        if len(mm) < 24 or bytes(mm[:4]) not in MAGICS:
+            return False
+        endian = MAGICS[bytes(mm[:4])][0]
+        major, = struct.unpack_from(endian + "H", mm, 4)
+        network, = struct.unpack_from(endian + "I", mm, 20)
+        return major == 2 and not network & _FCS_PRESENT and \
+            network & 0x0FFFFFFF == LINKTYPE_ETHERNET
+
+    def __iter__(self) -> Iterator[Record]:
+        mm = self.mm
+        lengths = struct.Struct(self.endian + "II").unpack_from
+        size = len(mm)
+        off = 24
+        while off + 16 <= size:
+            caplen, origlen = lengths(mm, off + 8)
+            end = off + 16 + caplen
+            if caplen > MAX_PACKET or end > size:
+                break
+            yield off + 16, caplen, origlen, end
+            off = end
+        self.stopped = off < size
+
+    def frame(self, number: int, rec: Record) -> Frame:
+        start, caplen, origlen, _end = rec
+        sec, frac, _c, _o = self._hdr(self.mm, start - 16)
+        return Frame(number, sec * 1_000_000_000 + frac * self.mult, self.digits, caplen,
+                     origlen, LINKTYPE_ETHERNET, 0, memoryview(self.mm)[start: start + caplen],
+                     start - 16)
+
+
+class PcapngRecords:
+    """Enhanced packet blocks of a one-section pcapng file whose interfaces are all
+    Ethernet without FCS."""
+
+    def __init__(self, mm: Any) -> None:
+        self.mm = mm
+        self.endian = "<" if struct.unpack_from("<I", mm, 8)[0] == BOM else ">"
+        self.stopped = False
+        self.ifaces: list[tuple[int, int, int, int]] = []  # (mult, div, offset ns, digits)
+
+    @staticmethod
+    def accepts(mm: Any) -> bool:
+        if len(mm) < 28 or struct.unpack_from("<I", mm, 0)[0] != BT_SHB:
+            return False
+        return struct.unpack_from("<I", mm, 8)[0] in (BOM, BOM_SWAPPED)
+
+    def _interface(self, off: int, end: int) -> bool:
+        e = self.endian
+        linktype, = struct.unpack_from(e + "H", self.mm, off + 8)
+        tsresol, tsoffset = 6, 0
+        for code, value in _options(self.mm, off + 16, end - 4, e):
+            if code == IF_TSRESOL and value:
+                tsresol = value[0]
+            elif code == IF_TSOFFSET and len(value) == 8:
+                tsoffset = struct.unpack(e + "q", value)[0]
+            elif code == IF_FCSLEN and value:
+                return False
+        if linktype != LINKTYPE_ETHERNET:
+            return False
+        mult, div, digits = ts_scale(tsresol)
+        self.ifaces.append((mult, div, tsoffset * 1_000_000_000, digits))
+        return True
+
+    def __iter__(self) -> Iterator[Record]:
+        mm = self.mm
+        e = self.endian
+        head = struct.Struct(e + "II").unpack_from
+        epb = struct.Struct(e + "IIIII").unpack_from
+        u32 = struct.Struct(e + "I").unpack_from
+        size = len(mm)
+        off = struct.unpack_from(e + "I", mm, 4)[0]  # past the SHB
+        nif = 0
+        while off + 12 <= size:
+            btype, blen = head(mm, off)
+            end = off + blen
+            if blen < 12 or blen & 3 or blen > MAX_BLOCK or end > size or u32(mm, end - 4)[0] != blen:
+                break
+            if btype == BT_EPB:
+                if blen < 32:
+                    break
+                ifid, _hi, _lo, caplen, origlen = epb(mm, off + 8)
+                if ifid >= nif or caplen > MAX_PACKET or off + 28 + ((caplen + 3) & ~3) > end - 4:
+                    break
+                yield off + 28, caplen, origlen, end
+            elif btype == BT_IDB:
+                if blen < 20 or not self._interface(off, end):
+                    break
+                nif += 1
+            elif btype in _PACKET_OR_SECTION:
+                break  # a simple/obsolete packet block, or a new section: the reader's job
+            off = end
+        self.stopped = off < size
+
+    def frame(self, number: int, rec: Record) -> Frame:
+        start, caplen, origlen, end = rec
+        e = self.endian
+        ifid, hi, lo = struct.unpack_from(e + "III", self.mm, start - 20)
+        mult, div, tsoff, digits = self.ifaces[ifid]
+        opts = start + ((caplen + 3) & ~3)
+        comment = _comment(self.mm, opts, end - 4, e) if opts < end - 4 else None
+        return Frame(number, ((hi << 32) | lo) * mult // div + tsoff, digits, caplen, origlen,
+                     LINKTYPE_ETHERNET, ifid, memoryview(self.mm)[start: start + caplen],
+                     start - 28, comment)
+
+
+def record_walker(mm: Any) -> PcapRecords | PcapngRecords | None:
+    """The walker for a mapped capture file, None when neither fits it."""
+    if PcapRecords.accepts(mm):
+        return PcapRecords(mm)
+    if PcapngRecords.accepts(mm):
+        return PcapngRecords(mm)
+    return None
+
+
+__all__ = ["PcapRecords", "PcapngRecords", "record_walker", "Record"]
