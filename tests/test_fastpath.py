@@ -148,6 +148,18 @@ def _records(path: Path) -> list[bytes]:
     return [bytes(f.data) for f in open_capture(str(path))]
 
 
+_REAL_FORK = fast_run.os.fork
+
+
+def _counting_fork(forks: list[int]):  # noqa: ANN202
+    def fork() -> int:
+        pid = _REAL_FORK()
+        if pid:
+            forks.append(pid)
+        return pid
+    return fork
+
+
 @pytest.mark.parametrize("flt", ["udp.port == 69", "tftp", "ipmsg.mode == 0x20", "udp",
                                  'frame contains "GET"', "ip.addr == 10.1.0.53 or arp",
                                  "icmp", "not tcp"])
@@ -161,15 +173,7 @@ def test_two_parts_equal_one(flt: str, mixed_pcap: Path, monkeypatch: pytest.Mon
         one = _numbers(args, True, monkeypatch)
         monkeypatch.setattr(fast_run, "_PARALLEL_FROM", 0)
         forks: list[int] = []
-        real_fork = fast_run.os.fork
-
-        def fork() -> int:
-            pid = real_fork()
-            if pid:
-                forks.append(pid)
-            return pid
-
-        monkeypatch.setattr(fast_run.os, "fork", fork)
+        monkeypatch.setattr(fast_run.os, "fork", _counting_fork(forks))
         two = _numbers(args, True, monkeypatch)
         monkeypatch.undo()
         assert forks, "the walk did not split"
