@@ -115,6 +115,12 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # noqa: BLE001 - a bug of ours: one line, not a traceback
+        if os.environ.get("LABSHARK_DEBUG"):
+            raise
+        err.write(f"analyze: internal error ({type(e).__name__}: {e}); "
+                  "run with LABSHARK_DEBUG=1 for the traceback and please report it\n")
+        return 2
 
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:

@@ -25,7 +25,7 @@ from filters.fastpath import UNSURE, FastFilter, NotFast, classify_udp, compile_
 
 _PRINTABLE = ("frame.number",)
 _PORTS = struct.Struct(">HH").unpack_from
-_DROP_EVERY = 32 << 20
+_DROP_EVERY = 4 << 20
 #: Files smaller than this are filtered in one process (forking costs more).
 _PARALLEL_FROM = 16 << 20
 

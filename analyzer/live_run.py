@@ -129,7 +129,8 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     if ring and opts.write == "-":
         raise UsageError("the ring buffer (-b) can't write to the standard output")
     fields_printer = build_fields_printer(opts)
-    match = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
+    flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
+    match = flt.match if flt is not None else None
     decode_as = _decode_as(opts.decode_as)
     try:
         return _capture(opts, match, fields_printer, decode_as, stop_at, ring, out, err)
@@ -140,8 +141,10 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
 
 def _kernel_filter(opts: Any, name: str, out: TextIO) -> Any:
     """The BPF program for -f, or a pre-filter derived from -Y when that is safe."""
-    from captures.bpf import BpfError, compile_bpf, display_to_bpf
+    from captures.bpf import LINKTYPE_ETHERNET, BpfError, compile_bpf
     from captures.live import ARPHRD_LINKTYPE, _arphrd
+    from filters import compile_filter
+    from filters.prefilter import superset_bpf
 
     linktype = ARPHRD_LINKTYPE.get(_arphrd(name) or -1, 1)
     snaplen = opts.snaplen or 262144
@@ -149,7 +152,9 @@ def _kernel_filter(opts: Any, name: str, out: TextIO) -> Any:
         prog = compile_bpf(opts.capture_filter, linktype, snaplen)  # BpfError: exit 2
         source = "capture filter (-f)"
     else:
-        text = display_to_bpf(opts.filter, linktype) if opts.filter else None
+        text = None
+        if opts.filter and linktype == LINKTYPE_ETHERNET:
+            text = superset_bpf(compile_filter(opts.filter).tree, bool(opts.decode_as))
         prog = None
         if text is not None:
             try:

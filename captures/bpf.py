@@ -2,17 +2,16 @@
 
 We do not reimplement libpcap's compiler: `pcap_open_dead` + `pcap_compile` give the
 exact program tcpdump/dumpcap would use, which the kernel then runs on the socket
-(SO_ATTACH_FILTER). `display_to_bpf` turns the simplest display filters into a
-capture pre-filter that keeps a superset of what the display filter can match.
+(SO_ATTACH_FILTER), or that libpcap runs over a capture file's records
+(`offline_matches`). The pre-filter derived from a display filter is made in
+filters/prefilter.py.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import ipaddress
 import os
-import re
 import struct
 from array import array
 from dataclasses import dataclass
@@ -162,73 +161,5 @@ def offline_matches(path: str, text: str) -> array:
     return out
 
 
-# --- display filter -> capture pre-filter -------------------------------------------
-
-# Packets a display filter on an upper layer may still match although the outer
-# headers do not say so: non-first IPv4 fragments (reassembled, no ports of their
-# own), ICMP/ICMPv6 errors quoting the offending header, IPv6 extension headers
-# (hop-by-hop, routing, fragment, destination options) and IP-in-IP/GRE tunnels.
-_ALSO_KEEP = ("(ip[6:2] & 0x1fff != 0) or icmp or icmp6"
-              " or (ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or ip6[6] == 60))"
-              " or ip proto 4 or ip proto 41 or ip proto 47"
-              " or (ip6 and (ip6[6] == 4 or ip6[6] == 41 or ip6[6] == 47))")
-
-_PORT = re.compile(r"^(udp|tcp)\.port\s*(?:==|\beq\b)\s*(\d+)$")
-_ADDR = re.compile(r"^ip\.addr\s*(?:==|\beq\b)\s*([0-9.]+)$")
-_JOIN = re.compile(r"\s+(or|and)\s+|\s*(\|\||&&)\s*")
-
-
-def _term(term: str) -> str | None:
-    """The tcpdump expression for one simple display-filter term, None if unsure."""
-    t = term.strip()
-    if t in ("udp", "tcp"):
-        return f"{t} or {_ALSO_KEEP}"
-    if t == "arp":
-        return "arp"
-    if t == "icmp":
-        return f"icmp or {_ALSO_KEEP}"
-    m = _PORT.match(t)
-    if m and int(m.group(2)) <= 0xFFFF:
-        return f"{m.group(1)} port {int(m.group(2))} or {_ALSO_KEEP}"
-    m = _ADDR.match(t)
-    if m:
-        try:
-            addr = ipaddress.IPv4Address(m.group(1))
-        except ValueError:
-            return None
-        return f"host {addr} or {_ALSO_KEEP}"
-    return None
-
-
-def display_to_bpf(filter_text: str, linktype: int = LINKTYPE_ETHERNET) -> str | None:
-    """A capture filter keeping every packet `filter_text` could match, None if unsure.
-
-    Handles only `udp`, `tcp`, `arp`, `icmp`, `udp.port == N`, `tcp.port == N`,
-    `ip.addr == A` and chains of them joined by one kind of and/or; anything else
-    (negation, parentheses, strings, other fields) gets no pre-filter.
-    """
-    text = filter_text.strip()
-    if not text or any(c in text for c in '()!"\'[]~') or re.search(r"\bnot\b", text):
-        return None
-    parts = _JOIN.split(text)
-    terms = parts[0::3]
-    ops = {(a or b).replace("||", "or").replace("&&", "and")
-           for a, b in zip(parts[1::3], parts[2::3], strict=True)}
-    if len(ops) > 1:
-        return None
-    exprs = [_term(t) for t in terms]
-    if any(e is None for e in exprs):
-        return None
-    # Any single term of an `and` is already a superset; an `or` needs all of them.
-    core = exprs[0] if ops == {"and"} else " or ".join(f"({e})" for e in exprs)
-    if len(exprs) == 1:
-        core = exprs[0]
-    assert core is not None
-    if linktype == LINKTYPE_ETHERNET:
-        # `vlan` shifts the offsets of everything after it, so it must come last.
-        return f"{core} or (vlan and ({core}))"
-    return core
-
-
-__all__ = ["BpfError", "BpfProgram", "compile_bpf", "display_to_bpf", "offline_matches",
-           "DEFAULT_SNAPLEN"]
+__all__ = ["BpfError", "BpfProgram", "compile_bpf", "offline_matches", "DEFAULT_SNAPLEN",
+           "LINKTYPE_ETHERNET"]

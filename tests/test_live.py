@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from captures.bpf import BpfError, compile_bpf, display_to_bpf
+from captures.bpf import BpfError, compile_bpf
+from filters import compile_filter
+from filters.prefilter import superset_bpf
 
 ROOT = Path(__file__).resolve().parent.parent
 ANALYZE = [sys.executable, "-m", "analyzer"]
@@ -99,24 +101,30 @@ def test_unknown_interface_cli() -> None:
     assert len(lines) == 1 and "nosuchif0" in lines[0], r.stderr
 
 
+def display_to_bpf(display: str) -> str | None:
+    return superset_bpf(compile_filter(display).tree)
+
+
 @pytest.mark.parametrize(("display", "expected"), [
-    ("udp.port == 69", "udp port 69 or "),
-    ("tcp.port==80", "tcp port 80 or "),
-    ("ip.addr == 10.1.2.3", "host 10.1.2.3 or "),
-    ("arp", "arp or (vlan and (arp))"),
-    ("udp.port == 69 or arp", "(udp port 69 or "),
+    ("udp.port == 69", "(udp port 69) or "),
+    ("tcp.port==80", "(tcp port 80) or "),
+    ("ip.addr == 10.1.2.3", "(net 10.1.2.3/32) or "),
+    ("ip.addr == 10.0.0.0/8", "(net 10.0.0.0/8) or "),
+    ("arp", "(arp) or "),
+    ("tftp", "(udp) or "),
+    ("udp.port == 69 or arp", "((udp port 69) or (arp)) or "),
+    ("udp.port == 69 and frame.len > 3", "(udp port 69) or "),
 ])
 def test_display_to_bpf_supported(display: str, expected: str) -> None:
     text = display_to_bpf(display)
     assert text is not None and text.startswith(expected)
-    if display != "arp":
-        assert "ip[6:2] & 0x1fff != 0" in text and "icmp" in text and "vlan and" in text
+    assert "ip[6:2] & 0x3fff != 0" in text and "icmp[0] == 3" in text and "vlan and" in text
     assert compile_bpf(text).insns
 
 
 @pytest.mark.parametrize("display", [
-    "not udp", "!tcp", "udp.port != 69", "udp.port > 69", "tftp", "ip.addr == 10.0.0.0/8",
-    "udp.port == 69 and tcp or arp", 'frame contains "x"', "(udp)", "udp.port == 70000",
+    "not udp", "!tcp", "udp.port != 69", "udp.port > 69", "frame.len > 3",
+    "udp.port == 69 or frame.len > 3", 'frame contains "x"', "tcp.stream == 1",
 ])
 def test_display_to_bpf_unsure_is_none(display: str) -> None:
     assert display_to_bpf(display) is None
