@@ -43,9 +43,11 @@ class HeuristicList:
     def __init__(self, name: str) -> None:
         self.name = name
         self.entries: list[tuple[str, Dissector]] = []
+        self.fns: list[Dissector] = []  # the same dissectors, for the hot path
 
     def register(self, proto: str, fn: Dissector) -> None:
         self.entries.append((proto, fn))
+        self.fns.append(fn)
 
 
 TABLES: dict[str, DissectorTable] = {}

@@ -135,6 +135,8 @@ def ethernet_layers(b: bytes, s: int, e: int, wire_end: int) -> Layers | None:
 
 
 _U32 = struct.Struct(">I").unpack_from
+# From the ethertype on: type, IPv4 version/length, protocol, flags+offset, addresses.
+_ETH_IP4 = struct.Struct(">HB5xHxB2xII").unpack_from
 _U32X4 = struct.Struct(">4I").unpack_from
 
 
@@ -142,9 +144,12 @@ def pair_hash(b: bytes, s: int, e: int) -> int:
     """A hash of the packet's unordered network address pair (the quoted pair for an
     ICMP error), 0 for anything else: packets that share conversation, stream or
     reassembly state share this value, so a capture can be split on it."""
-    if e - s < 14:
+    if e - s < 34:
         return 0
-    etype = _U16(b, s + 12)[0]
+    etype, vhl, proto, frag, src, dst = _ETH_IP4(b, s + 12)
+    if etype == ETH_IPV4 and vhl == 0x45 and (proto != 1 or frag & 0x3FFF):
+        # The common case in one read: untagged IPv4, no options, not an ICMP error.
+        return ((src ^ dst) * 2654435761 & 0xFFFFFFFF) >> 16
     off = s + 14
     while etype in _VLAN_TPIDS and e - off >= 4:
         etype = _U16(b, off + 2)[0]

@@ -6,8 +6,6 @@ higher port's, heuristics, then `data`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from dissectors.dispatch import BY_NAME, Dissector, DissectorTable, HeuristicList
 from dissectors.packet import Packet
 from dissectors.session import Session
@@ -55,29 +53,30 @@ def _pair(a: bytes, pa: int, b: bytes, pb: int) -> bytes:
 
 
 def candidates(kind: str, table: DissectorTable, heur: HeuristicList, session: Session,
-               src: bytes, sport: int, dst: bytes, dport: int) -> Iterator[Dissector]:
+               src: bytes, sport: int, dst: bytes, dport: int) -> list[Dissector]:
     """The dissectors to try on a payload, in Wireshark's order (`data` not included).
 
     Shared by the full dissection and the fast path's claims, so both pick the same one.
     """
     convs = session.state(f"{kind}.conversations", Conversations)
+    out: list[Dissector] = []
     conv = convs.find(src, sport, dst, dport)
     if conv is None:
         convs.note_plain(src, sport, dst, dport)
     else:
         fn = BY_NAME.get(conv)
         if fn is not None:
-            yield fn
-    low, high = (dport, sport) if sport > dport else (sport, dport)
-    for port in (low, high):
+            out.append(fn)
+    decode_as = session.decode_as
+    for port in ((dport, sport) if sport > dport else (sport, dport)):
         if port == 0:
             continue
-        name = session.decode_as.get((table.name, port))
-        fn = BY_NAME.get(name) if name else table.get(port)
+        name = decode_as.get((table.name, port)) if decode_as else None
+        fn = BY_NAME.get(name) if name else table.entries.get(port)
         if fn is not None:
-            yield fn
-    for _proto, fn in heur.entries:
-        yield fn
+            out.append(fn)
+    out += heur.fns
+    return out
 
 
 def dispatch_ports(kind: str, table: DissectorTable, heur: HeuristicList, tvb: Tvb,

@@ -150,6 +150,7 @@ def _pair_values(a: Field, b: Field) -> Values:
 
 
 _VLAN_U16 = struct.Struct(">H").unpack_from
+_UDP_HEAD = struct.Struct(">HHH").unpack_from
 
 
 def _vlan_values(name: str) -> Values:
@@ -302,22 +303,23 @@ def classify_udp(session: Session, b: Any, lay: Layers) -> Any:
         l3, l4, ip_end = lay[1], lay[3], lay[7]
     else:
         l3, l4, ip_end = quoted[0], quoted[2], quoted[3]
-    ulen = _VLAN_U16(b, l4 + 4)[0]
+    sp, dp, ulen = _UDP_HEAD(b, l4)
     if ulen < 8:
         return None  # udp.py stops at a bad length: no payload dissector runs
     ulen = min(ulen, ip_end - l4)
     if ulen <= 8:
         return None
     poff = l4 + 8
-    payload = bytes(b[poff: min(lay[4], l4 + ulen)])
+    # (slices of the mapped file or of a rebuilt datagram are bytes already)
+    payload = b[poff: min(lay[4], l4 + ulen)]
     if lay[0] == ETH_IPV4:
-        src, dst = bytes(b[l3 + 12: l3 + 16]), bytes(b[l3 + 16: l3 + 20])
+        src, dst = b[l3 + 12: l3 + 16], b[l3 + 16: l3 + 20]
     else:
-        src, dst = bytes(b[l3 + 8: l3 + 24]), bytes(b[l3 + 24: l3 + 40])
-    sp, dp = _VLAN_U16(b, l4)[0], _VLAN_U16(b, l4 + 2)[0]
+        src, dst = b[l3 + 8: l3 + 24], b[l3 + 24: l3 + 40]
+    short = len(payload) < 4
     for fn in candidates("udp", UDP_PORT, UDP_HEUR, session, src, sp, dst, dp):
         entry = CLAIMS.get(fn)
-        if entry is None or len(payload) < 4:
+        if entry is None or short:
             return _UNSURE
         got = entry[1](session, payload, src, sp, dst, dp)
         if got is not None:
