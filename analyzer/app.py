@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from analyzer.columns import packet_line
 from analyzer.fields_output import FieldsPrinter
 from analyzer.options import UsageError, build_parser, check_stats_args, parse_field_opts
+from analyzer.taps import feed, report
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
 from dissectors.frame import TIME_DELTA_DISP
@@ -145,11 +146,11 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     fields_printer = build_fields_printer(opts)
     decode_as = _decode_as(opts.decode_as)
     check_stats_args(opts.stats)
-    from analyzer.expert_stats import ExpertArgError, build_taps
+    from analyzer.taps import TapArgError, build_taps
 
     try:
         taps = build_taps(opts.stats)
-    except ExpertArgError as e:
+    except TapArgError as e:
         out.write(f"{e}\n")  # tshark prints a tap's error on stdout
         return EXIT_USAGE
     if opts.export_objects:
@@ -204,8 +205,8 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
                 if n < resume:
                     continue
                 pkt = dissect(frame, session)
-                for tap in taps or ():  # like tshark, taps see packets -Y hides
-                    tap.packet(pkt)
+                if taps:  # like tshark, taps see packets -Y hides
+                    feed(taps, pkt)
                 if match is not None and not match(pkt):
                     if opts.count and n >= opts.count:
                         break
@@ -232,8 +233,6 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
     finally:
         reader.close()
     if taps:
-        from analyzer.expert_stats import report
-
         out.write(report(taps))
     if opts.export_objects:
         from analyzer.export_objects import ExportError, export_objects

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from analyzer.taps import TapArgError, register
 from dissectors.frame import GROUP_CODES, GROUP_NAMES
 from dissectors.packet import Packet
 from dissectors.registry import REGISTRY
@@ -27,7 +28,7 @@ _LEVEL_ARGS = ((",error", 4), (",warn", 3), (",note", 2), (",chat", 1), (",comme
 OUR_TITLE = "labshark's own expert notes (Wireshark raises none of these)"
 
 
-class ExpertArgError(Exception):
+class ExpertArgError(TapArgError):
     """The tap's filter does not compile: tshark's `Expert tap error (...)!`, exit 1."""
 
 
@@ -158,3 +159,6 @@ def report(taps: list[ExpertTap]) -> str:
     our own notes' sections in the same order."""
     order = taps[::-1]
     return "".join(t.theirs.text() for t in order) + "".join(t.ours_text() for t in order)
+
+
+register("expert", build_taps, report)

@@ -100,11 +100,11 @@ def parse_field_opts(opts: list[str]) -> dict[str, str]:
 
 
 #: The `-z` statistics labshark implements (tshark matches a value by this prefix).
-STATS = ("expert",)
-
-
 def check_stats_args(values: list[str]) -> None:
     """Reject a `-z` value no statistic takes, with tshark's message."""
+    from analyzer.taps import KIND_MODULES
+
+    STATS = tuple(KIND_MODULES)  # noqa: N806
     for v in values:
         if not any(v.startswith(name) for name in STATS):
             raise UsageError(f'Invalid -z argument "{v}"; it must be one of:\n'

@@ -1,0 +1,84 @@
+"""`-z` statistics: every kind registers here, `analyze` builds and reports them.
+
+A tap sees every dissected packet (as tshark's taps do, whatever `-Y` keeps; a tap's
+own filter selects) and prints its text after the packet list. A kind is a module
+that calls `register(prefix, build, report)`:
+  build(args) -> taps   for all `-z` values starting with `prefix` (in given order);
+  report(taps) -> text  the text of those taps, as tshark prints them.
+Kinds are imported lazily by `KIND_MODULES`, so `analyze` starts no slower.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from dissectors.packet import Packet
+
+
+class Tap(Protocol):
+    def packet(self, pkt: Packet) -> None: ...
+
+
+class TapArgError(Exception):
+    """A `-z` value its kind rejects: the message is printed on stdout, exit 1 (tshark)."""
+
+
+@dataclass(frozen=True)
+class TapKind:
+    prefix: str
+    build: Callable[[list[str]], list[Any]]
+    report: Callable[[list[Any]], str]
+
+
+#: `-z` prefix -> the module that registers it (imported on first use).
+KIND_MODULES = {"expert": "analyzer.expert_stats"}
+_KINDS: dict[str, TapKind] = {}
+
+
+def register(prefix: str, build: Callable[[list[str]], list[Any]],
+             report: Callable[[list[Any]], str]) -> None:
+    _KINDS[prefix] = TapKind(prefix, build, report)
+
+
+def kind_of(arg: str) -> str | None:
+    """The registered prefix a `-z` value belongs to (longest match), or None."""
+    hits = [p for p in KIND_MODULES if arg.startswith(p)]
+    return max(hits, key=len) if hits else None
+
+
+def _kind(prefix: str) -> TapKind:
+    if prefix not in _KINDS:
+        importlib.import_module(KIND_MODULES[prefix])
+    return _KINDS[prefix]
+
+
+def build_taps(args: list[str]) -> list[tuple[TapKind, list[Any]]]:
+    """The taps for all `-z` values, grouped by kind in order of first appearance."""
+    groups: dict[str, list[str]] = {}
+    for a in args:
+        prefix = kind_of(a)
+        if prefix is not None:
+            groups.setdefault(prefix, []).append(a)
+    out = []
+    for prefix, values in groups.items():
+        kind = _kind(prefix)
+        out.append((kind, kind.build(values)))
+    return out
+
+
+def feed(taps: list[tuple[TapKind, list[Any]]], pkt: Packet) -> None:
+    for _, group in taps:
+        for tap in group:
+            tap.packet(pkt)
+
+
+def report(taps: list[tuple[TapKind, list[Any]]]) -> str:
+    """Every kind's text; tshark draws the last registered statistic first."""
+    return "".join(kind.report(group) for kind, group in reversed(taps))
+
+
+__all__ = ["register", "build_taps", "feed", "report", "kind_of", "KIND_MODULES",
+           "TapArgError", "Tap"]
