@@ -221,7 +221,7 @@ def _conv_key(pkt: Packet) -> tuple:
 
 def _text(raw: bytes) -> str:
     """Bytes as Wireshark's ASCII strings: anything above 0x7f becomes U+FFFD."""
-    return "".join(chr(b) if b < 0x80 else "\ufffd" for b in raw)
+    return bytes(raw).decode("ascii", errors="replace")  # one U+FFFD per high byte
 
 
 def _lconv(pkt: Packet, session: Session) -> HttpConversation:

@@ -629,13 +629,20 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
             _decode_ports(tvb.sub(data_off), pkt, session, conv, sport, dport)
 
 
+_FLAG_TEXT: dict[tuple[str, int], str] = {}
+
+
 def _flag(pkt: Packet, parent: Item, f, flags: int, off: int) -> Item:  # noqa: ANN001
     """A flag bit with Wireshark's 12-bit pattern (`.... ...1 .... = Acknowledgment: Set`)."""
-    bits = "".join(("1" if flags & (1 << i) else "0") if f.bitmask & (1 << i) else "."
-                   for i in range(11, -1, -1))
-    pattern = " ".join(bits[i: i + 4] for i in range(0, 12, 4))
-    val = bool(flags & f.bitmask)
-    return pkt.add(parent, f, val, off + 12, 2, f"{pattern} = {f.name}: {_SET[0 if val else 1]}")
+    bits_set = flags & f.bitmask
+    val = bool(bits_set)
+    text = _FLAG_TEXT.get((f.abbrev, bits_set))
+    if text is None:  # a handful of labels per flag: made once
+        bits = "".join(("1" if flags & (1 << i) else "0") if f.bitmask & (1 << i) else "."
+                       for i in range(11, -1, -1))
+        pattern = " ".join(bits[i: i + 4] for i in range(0, 12, 4))
+        text = _FLAG_TEXT[(f.abbrev, bits_set)] = f"{pattern} = {f.name}: {_SET[0 if val else 1]}"
+    return pkt.add(parent, f, val, off + 12, 2, text)
 
 
 def _find_conversation(session: Session, pkt: Packet, sport: int, dport: int, seq: int,
