@@ -34,7 +34,9 @@ class TapKind:
 
 
 #: `-z` prefix -> the module that registers it (imported on first use).
-KIND_MODULES = {"expert": "analyzer.expert_stats"}
+KIND_MODULES = {"expert": "analyzer.expert_stats", "io,phs": "analyzer.stats_phs",
+                "conv,": "analyzer.stats_conv", "endpoints,": "analyzer.stats_conv",
+                "io,stat,": "analyzer.stats_io", "follow,": "analyzer.follow"}
 _KINDS: dict[str, TapKind] = {}
 
 
