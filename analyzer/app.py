@@ -11,7 +11,7 @@ import sys
 from typing import Any, TextIO
 
 from analyzer.columns import packet_line
-from analyzer.fields_output import FieldsPrinter
+from analyzer.fields_output import FieldsPrinter, valid_field
 from analyzer.options import UsageError, build_parser, check_stats_args, parse_field_opts
 from analyzer.taps import feed, report
 from captures import CaptureError, open_capture, open_writer
@@ -70,16 +70,22 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
 def build_fields_printer(opts: Any) -> FieldsPrinter | None:
     """The `-T fields` printer, after tshark's checks of -T/-e/-E (file and live alike)."""
     fopts = parse_field_opts(opts.field_opts)
+    if getattr(opts, "no_duplicate_keys", False) and opts.output != "json":
+        raise UsageError('--no-duplicate-keys can only be used with "-T json" and "-T jsonraw"')
+    if opts.output in ("ek", "json") and opts.fields:  # -e limits them to those fields
+        if bad := [f for f in opts.fields if not valid_field(f)]:
+            raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
+        return FieldsPrinter(opts.fields, dict(fopts, header="n", bom="n"), opts.time_format)
     if opts.output != "fields":
         if opts.fields:
             raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
         return None
     if not opts.fields:
         raise UsageError('-T fields was specified, but no fields were specified with "-e"')
-    bad = [f for f in opts.fields if f not in REGISTRY]
+    bad = [f for f in opts.fields if not valid_field(f)]
     if bad:
         raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-    return FieldsPrinter(opts.fields, fopts)
+    return FieldsPrinter(opts.fields, fopts, opts.time_format)
 
 
 def _glossary(kind: str, out: TextIO) -> None:
@@ -126,6 +132,14 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     opts = build_parser().parse_args(argv)
+    if opts.golden:
+        from analyzer.golden import run_golden
+
+        return run_golden(opts, lambda o: _run_opts(opts, o, err), out)
+    return _run_opts(opts, out, err)
+
+
+def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
     if opts.glossary:
         _glossary(opts.glossary, out)
         return EXIT_OK

@@ -1,62 +1,279 @@
-"""`-T json`: tshark's JSON layout (`_source.layers`, values as display strings)."""
+"""`-T json` and `-T ek`: tshark 4.0's layouts, written by hand to be byte-equal.
+
+tshark's JSON repeats a key for each occurrence (`"tcp.port"` twice), which no dict
+can hold, so a node here is a list of (key, value) pairs and the writer is our own.
+`--no-duplicate-keys` groups a node's repeated keys into one array, as tshark does.
+"""
 
 from __future__ import annotations
 
-import json
+import time
 from typing import Any
 
 from dissectors.format import field_text
 from dissectors.packet import Item, Packet
+from dissectors.registry import FT
+
+#: A node: (key, value) pairs; a value is a string, None (JSON null), a node, or
+#: an _Array of values (from grouping repeated keys).
+Node = list[tuple[str, Any]]
 
 
-def _add(obj: dict[str, Any], key: str, value: Any) -> None:
-    """Repeated keys become lists, as tshark does for several occurrences."""
-    if key in obj:
-        old = obj[key]
-        if isinstance(old, list) and getattr(old, "_multi", False):
-            old.append(value)
+class _Array(list):
+    """A JSON array (a plain list is a node)."""
+
+
+class _Raw(str):
+    """Already written JSON (a nested ek object)."""
+
+
+_CNTRL = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}
+
+
+def _str(s: str, dots: bool = False) -> str:
+    """A JSON string escaped as tshark's json_dumper does (`</` as `<\\/`)."""
+    out = ['"']
+    prev = ""
+    for ch in s:
+        o = ord(ch)
+        if o < 0x20:
+            out.append(_CNTRL.get(o, f"\\u{o:04x}"))
+        elif ch == "/" and prev == "<":
+            out.append("\\/")
+        elif ch in '\\"':
+            out.append("\\" + ch)
+        elif dots and ch == ".":
+            out.append("_")
         else:
-            lst = _Multi([old, value])
-            obj[key] = lst
-    else:
-        obj[key] = value
+            out.append(ch)
+        prev = ch
+    out.append('"')
+    return "".join(out)
 
 
-class _Multi(list):
-    _multi = True
+def _label(it: Item) -> str:
+    """A text-only item's key: its label without the brackets of a generated item."""
+    t = it.text or ""
+    return t[1:-1] if t.startswith("[") and t.endswith("]") else t
 
 
-def _node(items: list[Item]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _hex(b: bytes | memoryview) -> str:
+    return ":".join(f"{x:02x}" for x in bytes(b))
+
+
+def _value(it: Item) -> str:
+    """tshark's JSON value: -T fields text, but bytes colon-separated."""
+    f = it.field
+    assert f is not None
+    if f.type is FT.NONE or f.type is FT.PROTOCOL:
+        return ""
+    if f.type is FT.BYTES and isinstance(it.value, (bytes, bytearray, memoryview)):
+        return _hex(it.value)
+    if f.type.is_string and isinstance(it.value, str):
+        return it.value  # raw: JSON escapes it, -T fields' \\r\\n escaping does not apply
+    return field_text(f, it.value)
+
+
+def _proto_bytes(pkt: Packet, it: Item) -> str:
+    """A nested sub-protocol's (`tcp.options.mss`) value in tshark's JSON: the bytes it
+    covers; a dissector's own protocol (`data`) is an object, as tshark writes it."""
+    if it.length <= 0 or "." not in it.field.abbrev or it.source >= len(pkt.sources):
+        return ""
+    return _hex(pkt.sources[it.source][1][it.offset:it.offset + it.length])
+
+
+def _node(pkt: Packet, items: list[Item]) -> Node:
+    out: Node = []
     for it in items:
-        if it.hidden:
-            continue
         if it.field is None:
-            key = it.text or ""
-            _add(out, key, _node(it.children or []))
+            out.append((_label(it), _node(pkt, it.children) if it.children else ""))
             continue
         key = it.field.abbrev
-        val = field_text(it.field, it.value) if it.field.type.value != "FT_PROTOCOL" else None
+        t = it.field.type
+        val = _proto_bytes(pkt, it) if t is FT.PROTOCOL else _value(it)
         if it.children:
-            if val is not None and val != "":
-                _add(out, key, val)
-                _add(out, key + "_tree", _node(it.children))
+            if val == "" and t in (FT.PROTOCOL, FT.NONE):
+                out.append((key, _node(pkt, it.children)))
             else:
-                _add(out, key, _node(it.children))
+                out.append((key, val))
+                out.append((key + "_tree", _node(pkt, it.children)))
         else:
-            _add(out, key, val if val is not None else "")
+            out.append((key, val))
     return out
 
 
-def packet_json(pkt: Packet) -> dict[str, Any]:
-    layers: dict[str, Any] = {}
-    for top in pkt.tree:
-        if top.field is None:
+def _group(node: Node) -> Node:
+    """`--no-duplicate-keys`: a key's values in one array, at its first place."""
+    order: dict[str, list[Any]] = {}
+    for k, v in node:
+        order.setdefault(k, []).append(
+            _group(v) if isinstance(v, list) and not isinstance(v, _Array) else v)
+    return [(k, vs[0] if len(vs) == 1 else _Array(vs)) for k, vs in order.items()]
+
+
+def _index_date(pkt: Packet) -> str:
+    """`packets-YYYY-MM-DD` of the frame's local date, tshark's `_index`."""
+    tm = time.localtime(pkt.frame.ts_ns // 1_000_000_000)
+    return f"packets-{tm.tm_year}-{tm.tm_mon:02d}-{tm.tm_mday:02d}"
+
+
+def _field_values(pkt: Packet, name: str, column: Any) -> list[str]:
+    """The `-e` values of one field (or `_ws.col.*` column) in a packet."""
+    if column is not None and name.startswith("_ws.col."):
+        val = column(pkt, name)
+        return [val] if val is not None else []
+    return [field_text(i.field, i.value) for i in pkt.index.get(name, ())]
+
+
+def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
+                column: Any = None) -> Node:
+    """One packet's `-T json` object; with `-e`, only those fields, each an array."""
+    if fields:
+        layers: Node = []
+        for name in dict.fromkeys(fields):
+            if vals := _field_values(pkt, name, column):
+                layers.append((name, _Array(vals)))
+    else:
+        layers = [(top.field.abbrev, _node(pkt, top.children or []))
+                  for top in pkt.tree if top.field is not None]
+    if no_dup:
+        layers = _group(layers)
+    src: Node = [("layers", layers)]
+    return [("_index", _index_date(pkt)), ("_type", "doc"), ("_score", None),
+            ("_source", src)]
+
+
+def _write(v: Any, ind: str, out: list[str]) -> None:
+    if v is None:
+        out.append("null")
+    elif isinstance(v, str):
+        out.append(_str(v))
+    elif isinstance(v, _Array):
+        out.append("[")
+        inner = ind + "  "
+        for i, x in enumerate(v):
+            out.append(("\n" if i == 0 else ",\n") + inner)
+            _write(x, inner, out)
+        out.append("\n" + ind + "]")
+    else:
+        if not v:
+            out.append("{}")
+            return
+        out.append("{")
+        inner = ind + "  "
+        for i, (k, x) in enumerate(v):
+            out.append(("\n" if i == 0 else ",\n") + inner + _str(k) + ": ")
+            _write(x, inner, out)
+        out.append("\n" + ind + "}")
+
+
+def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
+          column: Any = None) -> str:
+    """One packet's object for `-T json`, at indent 0 (the renderer indents it)."""
+    out: list[str] = []
+    _write(packet_node(pkt, no_dup, fields, column), "", out)
+    return "".join(out)
+
+
+# ---- -T ek ----------------------------------------------------------------------
+
+def _ek_value(pkt: Packet, it: Item) -> Any:
+    f = it.field
+    assert f is not None
+    if f.type is FT.NONE:
+        return None
+    if f.type is FT.BOOLEAN:
+        return bool(it.value)
+    if f.type is FT.ABSOLUTE_TIME and isinstance(it.value, int):
+        secs, frac = divmod(it.value, 1_000_000_000)
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{frac:09d}Z"
+    if f.type is FT.PROTOCOL:
+        return _proto_bytes(pkt, it)
+    return _value(it)
+
+
+def _ek_key(it: Item) -> str:
+    """`tcp_tcp_port`: the field's own protocol, then its name (a protocol: its name)."""
+    f = it.field
+    if f is None:
+        return "text"
+    if f.type is FT.PROTOCOL:
+        return f.abbrev
+    proto = f.protocol.abbrev if f.protocol is not None else f.abbrev.split(".")[0]
+    return f"{proto}_{f.abbrev}"
+
+
+def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]]) -> None:
+    """A protocol's subtree flattened into `proto_field_name` keys, as tshark's ek
+    writer does: repeated siblings become one array, each subtree follows its key,
+    a text item is a `text` key, and a protocol without bytes keeps its own object."""
+    groups: dict[str, list[Item]] = {}
+    for it in items:
+        key = _ek_key(it)
+        if it.field is not None and it.field.type is FT.PROTOCOL and \
+                not _proto_bytes(pkt, it):
+            key = f"\0{id(it)}"
+        groups.setdefault(key, []).append(it)
+    for key, its in groups.items():
+        first = its[0]
+        if key.startswith("\0"):
+            sub: list[tuple[str, Any]] = []
+            _ek_flat(pkt, first.children or [], sub)
+            out.append((first.field.abbrev, _Raw(_ek_obj(sub))))  # type: ignore[union-attr]
             continue
-        _add(layers, top.field.abbrev, _node(top.children or []))
-    return {"_index": "packets", "_type": "doc", "_score": None,
-            "_source": {"layers": layers}}
+        vals = [_label(it) if it.field is None else _ek_value(pkt, it) for it in its]
+        out.append((key, vals[0] if len(vals) == 1 else _Array(vals)))
+        kids = [c for it in its for c in (it.children or ())]
+        if kids:  # the group's subtrees flattened together, as tshark does
+            _ek_flat(pkt, kids, out)
 
 
-def dumps(pkt: Packet) -> str:
-    return json.dumps(packet_json(pkt), indent=2, ensure_ascii=False)
+def _ek_obj(pairs: list[tuple[str, Any]]) -> str:
+    return "{" + ",".join(_str(k, dots=True) + ":" + (
+        "[" + ",".join(map(_ek_scalar, v)) + "]" if isinstance(v, _Array) else _ek_scalar(v))
+        for k, v in pairs) + "}"
+
+
+def _ek_scalar(v: Any) -> str:
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, _Raw):
+        return v
+    return _str(v)
+
+
+def ek_lines(pkt: Packet, fields: list[str] | None = None,
+             column: Any = None) -> str:
+    """The two lines of one packet in `-T ek`: the index line and the document.
+
+    With `-e`, only those fields, each an array of strings (absent ones left out);
+    `column(pkt, name)` gives a `_ws.col.*` value."""
+    head = '{"index":{"_index":"' + _index_date(pkt) + '","_type":"doc"}}\n'
+    ts = str(pkt.frame.ts_ns // 1_000_000)
+    if fields:
+        parts = []
+        for name in dict.fromkeys(fields):
+            if vals := _field_values(pkt, name, column):
+                parts.append(_str(name, dots=True) + ":[" + ",".join(map(_str, vals)) + "]")
+        layers = "{" + ",".join(parts) + "}"
+    else:
+        # Protocols are objects (a repeated one, e.g. two VLAN tags, an array); any
+        # other top-level item (tcp.segments) is flattened into `layers` itself.
+        tops: dict[str, list[Any]] = {}
+        for top in pkt.tree:
+            if top.field is None:
+                continue
+            sub: list[tuple[str, Any]] = []
+            if top.field.type is FT.PROTOCOL:
+                _ek_flat(pkt, top.children or [], sub)
+                tops.setdefault(top.field.abbrev, []).append(_Raw(_ek_obj(sub)))
+                continue
+            _ek_flat(pkt, [top], sub)
+            for k, v in sub:
+                tops.setdefault(k, []).append(v)
+        layers = _ek_obj([(k, v[0] if len(v) == 1 else _Array(v)) for k, v in tops.items()])
+    return head + '{"timestamp":"' + ts + '","layers":' + layers + "}\n"

@@ -31,8 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after N packets (matching ones when a filter is given)")
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
     p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
-    p.add_argument("-T", dest="output", choices=("text", "fields", "json"), default="text",
-                   help="output format")
+    p.add_argument("-T", dest="output", choices=("text", "fields", "json", "ek"),
+                   default="text", help="output format (ek: newline-delimited JSON for "
+                   "Elasticsearch, -e limits it to those fields)")
+    p.add_argument("--no-duplicate-keys", dest="no_duplicate_keys", action="store_true",
+                   help="-T json: merge a node's repeated keys into one array, like tshark")
     p.add_argument("-e", dest="fields", action="append", default=[], metavar="FIELD",
                    help="field to print with -T fields (repeatable)")
     p.add_argument("-E", dest="field_opts", action="append", default=[], metavar="OPT=VAL",
@@ -69,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true",
                    help="with --check-filter or -Y: print the parsed filter")
     # Live capture (analyzer/live_run.py).
+    p.add_argument("--golden", metavar="EXPECTED",
+                   help="compare the output with file EXPECTED: a unified diff and exit 1 "
+                        "when they differ")
+    p.add_argument("--update-golden", action="store_true",
+                   help="with --golden: (re)write EXPECTED from this output")
+    p.add_argument("--explain-addresses", action="store_true",
+                   help="under each packet: address classes and kinds, port ranges and the "
+                        "encapsulation (a learner's view)")
+    p.add_argument("--netmask", metavar="MASK",
+                   help="the lab network's mask (/24 or 255.255.255.0), to name directed "
+                        "broadcasts in --explain-addresses")
     p.add_argument("-i", "--interface", dest="interface", metavar="IFACE",
                    help="capture live on IFACE (a name or a number from -D)")
     p.add_argument("-D", "--list-interfaces", dest="list_interfaces", action="store_true",
@@ -84,18 +98,53 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+_E_HELP = ("""TShark: The available options for field output "E" are:
+bom=y|n    Prepend output with the UTF-8 BOM (def: N: no)
+header=y|n    Print field abbreviations as first line of output (def: N: no)
+separator=/t|/s|<character>   Set the separator to use;
+     "/t" = tab, "/s" = space (def: /t: tab)
+occurrence=f|l|a  Select the occurrence of a field to use;
+     "f" = first, "l" = last, "a" = all (def: a: all)
+aggregator=,|/s|<character>   Set the aggregator to use;
+     "," = comma, "/s" = space (def: ,: comma)
+quote=d|s|n   Print either d: double-quotes, s: single quotes or"""
+           " \n     n: no quotes around field values (def: n: none)")
+
+
+def _field_opt(name: str, value: str) -> str | None:
+    """One `-E` value as tshark 4.0 reads it (only its first character counts), or None."""
+    c = value[0]
+    if name in ("header", "bom"):
+        return c if c in "yn" else None
+    if name == "occurrence":
+        return c if c in "fla" else None
+    if name == "quote":
+        return c if c in "dsn" else None
+    if name in ("separator", "aggregator"):
+        if c != "/":
+            return c
+        nxt = value[1:2]
+        if nxt == "s":
+            return " "
+        return "\t" if nxt == "t" and name == "separator" else "\\"
+    return None
+
+
 def parse_field_opts(opts: list[str]) -> dict[str, str]:
-    """`-E header=y -E separator=,` into a dict with tshark's defaults filled in."""
-    out = {"header": "n", "separator": "\t", "occurrence": "a", "aggregator": ",", "quote": "n"}
+    """`-E header=y -E separator=,` into a dict with tshark's defaults filled in.
+
+    Separator and aggregator are one character, like tshark 4.0's: `separator=ab` is
+    `a`, `/t` is a tab (aggregator: a backslash), any other `/x` a backslash.
+    """
+    out = {"header": "n", "separator": "\t", "occurrence": "a", "aggregator": ",",
+           "quote": "n", "bom": "n"}
     for o in opts:
-        if "=" not in o:
-            raise UsageError(f'Invalid -E parameter "{o}"')
-        k, v = o.split("=", 1)
-        if k not in out:
-            raise UsageError(f'Invalid -E parameter "{o}"')
-        if k in ("separator", "aggregator"):
-            v = {"/t": "\t", "/s": " "}.get(v, v)
-        out[k] = v
+        name, _, value = o.partition("=")
+        got = _field_opt(name, value) if value else None
+        if got is None:
+            raise UsageError(f'"{name}" is not a valid field output option=value pair.\n'
+                             + _E_HELP)
+        out[name] = got
     return out
 
 

@@ -34,6 +34,15 @@ class Renderer:
         self.out = out
         self.first = True
         self.console = None
+        self.netmask: int | None = None
+        if getattr(opts, "netmask", None):
+            from analyzer.learner import parse_netmask
+            from analyzer.options import UsageError
+
+            try:
+                self.netmask = parse_netmask(opts.netmask)
+            except ValueError as e:
+                raise UsageError(f"--netmask {opts.netmask}: {e}") from None
         if opts.output == "text" and use_color(opts.color, out):
             from rich.console import Console
 
@@ -52,9 +61,17 @@ class Renderer:
         if o.output == "json":
             from analyzer.json_output import dumps
 
-            body = "\n".join("  " + ln for ln in dumps(pkt).splitlines())
+            no_dup = getattr(o, "no_duplicate_keys", False)
+            col = self.fields.column if self.fields else None
+            text = dumps(pkt, no_dup, o.fields, col)
+            body = "\n".join("  " + ln for ln in text.splitlines())
             w(("[\n" if self.first else ",\n") + body)
             self.first = False
+            return
+        if o.output == "ek":
+            from analyzer.json_output import ek_lines
+
+            w(ek_lines(pkt, o.fields, self.fields.column if self.fields else None))
             return
         # tshark prints the summary line alone, or with -P; -V/-x replace it otherwise.
         if getattr(o, "print_summary", False) or not (o.verbose or o.hex):
@@ -62,6 +79,10 @@ class Renderer:
                 self._color_line(pkt)
             else:
                 w(packet_line(pkt, o.time_format) + "\n")
+            if getattr(o, "explain_addresses", False):
+                from analyzer.learner import explain
+
+                w(explain(pkt, self.netmask))
             if o.hex and not o.verbose:
                 w("\n")
         if o.verbose:
@@ -88,4 +109,4 @@ class Renderer:
 
     def close(self) -> None:
         if self.opts.output == "json":
-            self.out.write("\n]\n" if not self.first else "[\n]\n")
+            self.out.write("\n]\n" if not self.first else "[]\n")

@@ -1,0 +1,180 @@
+"""`-T fields` (-E options, `_ws.col.*`), `-T ek` and `-T json` against `tshark -n`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analyzer.app import run
+from analyzer.options import UsageError, parse_field_opts
+
+ROOT = Path(__file__).resolve().parent.parent
+LAB = ROOT / "captures" / "samples" / "lab.pcap"
+COLS = ["-e", "_ws.col.No.", "-e", "_ws.col.Time", "-e", "_ws.col.Source",
+        "-e", "_ws.col.Destination", "-e", "_ws.col.Protocol", "-e", "_ws.col.Length",
+        "-e", "_ws.col.Info"]
+MULTI = ["-e", "frame.number", "-e", "ip.addr", "-e", "tcp.port", "-e", "udp.port",
+         "-e", "dns.qry.name", "-e", "eth.src", "-e", "ip.ttl", "-e", "dns.a"]
+
+
+def _tshark(path: Path, args: list[str]) -> tuple[int, str]:
+    p = subprocess.run(["tshark", "-n", "-r", str(path), *args], capture_output=True,
+                       text=True, timeout=120)
+    return p.returncode, p.stdout
+
+
+def _ours(path: Path, args: list[str]) -> tuple[int, str]:
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["-r", str(path), *args], out, err)
+    return code, out.getvalue()
+
+
+def _lines_without_ipmsg(text: str) -> list[str]:
+    """lab.pcap's FeiQ packets (udp 2425) are IPMSG to us and plain UDP to tshark."""
+    return [ln for ln in text.splitlines() if "2425" not in ln]
+
+
+FIELD_CASES = [
+    [],
+    ["-E", "quote=d"],
+    ["-E", "quote=s", "-E", "occurrence=f"],
+    ["-E", "occurrence=l", "-E", "aggregator=/s", "-E", "separator=,"],
+    ["-E", "header=y", "-E", "quote=d", "-E", "aggregator=;"],
+    ["-E", "separator=/s", "-E", "aggregator=/t"],
+    ["-E", "separator=ab", "-E", "header=yes", "-E", "bom=y"],
+    ["-t", "ad"], ["-t", "e"], ["-t", "dd", "-Y", "tcp || dns"], ["-t", "u"],
+]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("extra", FIELD_CASES, ids=lambda a: " ".join(a) or "default")
+def test_fields_options_equal_tshark(mixed_pcap: Path, extra: list[str]) -> None:
+    args = ["-T", "fields", *MULTI, *COLS, "-e", "_ws.col.Nope", *extra]
+    t_code, t_out = _tshark(mixed_pcap, args)
+    code, out = _ours(mixed_pcap, args)
+    assert (code, t_code) == (0, 0)
+    assert out == t_out
+    assert len(out.splitlines()) > 100
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("extra", [["-t", "ad", "-E", "quote=s"], ["-E", "occurrence=f"]])
+def test_fields_lab_equal_tshark(extra: list[str]) -> None:
+    args = ["-T", "fields", "-e", "frame.number", "-e", "ip.addr", "-e", "udp.port",
+            *COLS, *extra]
+    t_out = _tshark(LAB, args)[1]
+    out = _ours(LAB, args)[1]
+    assert _lines_without_ipmsg(out) == _lines_without_ipmsg(t_out)
+    assert len(_lines_without_ipmsg(out)) >= 20
+
+
+@pytest.mark.tshark
+def test_repeated_field_prints_only_at_its_last_place(mixed_pcap: Path) -> None:
+    args = ["-T", "fields", "-e", "frame.number", "-e", "_ws.col.Info", "-e", "frame.number"]
+    assert _ours(mixed_pcap, args)[1] == _tshark(mixed_pcap, args)[1]
+    assert _ours(mixed_pcap, args)[1].startswith("\t")
+
+
+@pytest.mark.parametrize("opt", ["quote=x", "occurrence=2", "header", "header=", "escape=y",
+                                 "bom=x"])
+def test_bad_field_option_is_rejected_like_tshark(opt: str) -> None:
+    with pytest.raises(UsageError, match="is not a valid field output option=value pair"):
+        parse_field_opts([opt])
+
+
+def test_field_option_first_character_counts() -> None:
+    got = parse_field_opts(["separator=/x", "aggregator=/t", "quote=double", "header=yes"])
+    assert (got["separator"], got["aggregator"], got["quote"], got["header"]) == \
+        ("\\", "\\", "d", "y")
+
+
+@pytest.mark.tshark
+def test_column_fields_are_not_filter_fields(mixed_pcap: Path) -> None:
+    t_code, _ = _tshark(mixed_pcap, ["-Y", '_ws.col.Protocol == "UDP"'])
+    code, out = _ours(mixed_pcap, ["-Y", '_ws.col.Protocol == "UDP"'])
+    assert t_code != 0 and code != 0 and out == ""
+    assert _ours(mixed_pcap, ["-T", "fields", "-e", "_ws.col"])[0] == 1
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("extra", [[], ["-t", "ad"], ["-Y", "dns"]])
+def test_ek_with_fields_equal_tshark(mixed_pcap: Path, extra: list[str]) -> None:
+    args = ["-T", "ek", *MULTI, "-e", "_ws.col.Info", "-e", "_ws.col.Time", *extra]
+    t_out = _tshark(mixed_pcap, args)[1]
+    out = _ours(mixed_pcap, args)[1]
+    assert out == t_out and out.count('{"index":') > 10
+
+
+def _layers(text: str) -> list[dict[str, object]]:
+    """Each packet's layers; inside a layer the (key, value) pairs keep duplicates."""
+    pkts = json.loads(text, object_pairs_hook=lambda pairs: pairs)
+    return [dict(dict(dict(p)["_source"])["layers"]) for p in pkts]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("no_dup", [False, True])
+def test_json_network_layers_equal_tshark(mixed_pcap: Path, no_dup: bool) -> None:
+    """The IP, ARP, TCP and DHCP layers, duplicate keys included, equal tshark's."""
+    args = ["-T", "json"] + (["--no-duplicate-keys"] if no_dup else [])
+    theirs = _layers(_tshark(mixed_pcap, args)[1])
+    ours = _layers(_ours(mixed_pcap, args)[1])
+    assert len(ours) == len(theirs) > 1000
+    compared = 0
+    for t, o in zip(theirs, ours, strict=True):
+        for proto in ("ip", "arp", "tcp", "dhcp"):
+            if proto in t:
+                assert o.get(proto) == t[proto], proto
+                compared += 1
+    assert compared > 1000
+
+
+@pytest.mark.tshark
+def test_empty_json_is_tshark_empty_array(mixed_pcap: Path) -> None:
+    args = ["-T", "json", "-Y", "frame.number == 0"]
+    assert _ours(mixed_pcap, args)[1] == _tshark(mixed_pcap, args)[1] == "[]\n"
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("extra", [[], ["--no-duplicate-keys", "-t", "ad"]])
+def test_json_with_fields_equal_tshark(mixed_pcap: Path, extra: list[str]) -> None:
+    args = ["-T", "json", *MULTI, "-e", "_ws.col.Info", "-e", "_ws.col.Time", *extra]
+    t_out = _tshark(mixed_pcap, args)[1]
+    out = _ours(mixed_pcap, args)[1]
+    assert out == t_out and out.count('"_index"') > 1000
+
+
+def test_no_duplicate_keys_needs_json(mixed_pcap: Path) -> None:
+    import io
+
+    err = io.StringIO()
+    assert run(["-r", str(mixed_pcap), "-T", "ek", "--no-duplicate-keys"], io.StringIO(), err) == 1
+    assert '--no-duplicate-keys can only be used with "-T json"' in err.getvalue()
+
+
+def _ek_docs(text: str) -> list[dict[str, object]]:
+    lines = text.splitlines()
+    assert all(ln.startswith('{"index":{"_index":"packets-') for ln in lines[0::2])
+    return [json.loads(ln) for ln in lines[1::2]]
+
+
+@pytest.mark.tshark
+def test_ek_layers_equal_tshark(mixed_pcap: Path) -> None:
+    """Index lines equal; the document's timestamp and IP/ARP/TCP/UDP/DNS/ICMP objects
+    (flattened `proto_field` keys, arrays, booleans, nested `_ws_expert`) equal."""
+    t_out, out = _tshark(mixed_pcap, ["-T", "ek"])[1], _ours(mixed_pcap, ["-T", "ek"])[1]
+    assert out.splitlines()[0::2] == t_out.splitlines()[0::2]
+    theirs, ours = _ek_docs(t_out), _ek_docs(out)
+    assert len(ours) == len(theirs) > 1000
+    compared = 0
+    for t, o in zip(theirs, ours, strict=True):
+        assert o["timestamp"] == t["timestamp"]
+        for proto in ("ip", "arp", "tcp", "dhcp", "icmpv6"):
+            if proto in t["layers"]:  # type: ignore[operator]
+                assert o["layers"].get(proto) == t["layers"][proto], proto  # type: ignore[union-attr,index]
+                compared += 1
+    assert compared > 1500
