@@ -88,7 +88,8 @@ def dissect(frame: Frame, session: Session) -> Packet:
     enc_name, wtap_encap = _ENCAP_NAMES.get(frame.linktype, ("Unknown", -1))
     top = pkt.add_proto(
         FRAME, 0, frame.caplen,
-        f"Frame {frame.number}: {_bits(frame.origlen)} on wire, {_bits(frame.caplen)} captured",
+        f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
+        f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)",
         in_stack=False)
     pkt.add(top, INTERFACE_ID, frame.interface_id, 0, 0)
     pkt.add(top, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")

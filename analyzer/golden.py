@@ -1,0 +1,59 @@
+"""`--golden EXPECTED`: pcap regression testing against a stored rendering.
+
+The output is made deterministic first (UTC for every date, plain text, the file's own
+name as given), then compared with EXPECTED; a mismatch prints a unified diff and
+exits 1, `--update-golden` rewrites EXPECTED instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+EXIT_DIFFERS = 1
+
+
+def deterministic() -> None:
+    """No local time zone in dates (tshark's `-t a`/`-t ad`, JSON's frame.time)."""
+    os.environ["TZ"] = "UTC"
+    if hasattr(time, "tzset"):
+        time.tzset()
+
+
+def run_golden(opts: Any, produce: Callable[[TextIO], int], out: TextIO) -> int:
+    """Run the job into a buffer, then compare it with (or write it to) opts.golden."""
+    expected_path = Path(opts.golden)
+    opts.golden = None
+    opts.color = "never"
+    deterministic()
+    buf = io.StringIO()
+    code = produce(buf)
+    if code != 0:
+        out.write(buf.getvalue())
+        return code
+    got = buf.getvalue()
+    if opts.update_golden:
+        expected_path.write_text(got, encoding="utf-8")
+        out.write(f"golden file {expected_path} written ({got.count(chr(10))} lines)\n")
+        return 0
+    try:
+        want = expected_path.read_text(encoding="utf-8")
+    except OSError as e:
+        from analyzer.app import AnalyzeError
+
+        raise AnalyzeError(f"cannot read golden file {expected_path}: {e.strerror}") from None
+    if got == want:
+        return 0
+    diff = difflib.unified_diff(want.splitlines(keepends=True), got.splitlines(keepends=True),
+                                fromfile=str(expected_path), tofile="analyze output")
+    for line in diff:
+        out.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return EXIT_DIFFERS
+
+
+__all__ = ["run_golden", "deterministic"]
