@@ -156,17 +156,13 @@ def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_mat
                 mm.madvise(mmap.MADV_DONTNEED, 0, rec[3] - rec[3] % mmap.PAGESIZE)
                 drop_at = rec[3] + _DROP_EVERY
     else:
-        it = iter(ends)
-        nxt = next(it, -1)
-        for rec in records:
-            number += 1
-            if rec[3] == nxt:
-                nxt = next(it, -1)
-                if decide(number, rec):
-                    add(number)
+        for number, rec in records.locate(ends):
+            if decide(number, rec):
+                add(number)
             if rec[3] >= drop_at and can_drop:
                 mm.madvise(mmap.MADV_DONTNEED, 0, rec[3] - rec[3] % mmap.PAGESIZE)
                 drop_at = rec[3] + _DROP_EVERY
+        number = records.count
     return number + 1 if records.stopped else 0
 
 

@@ -74,6 +74,40 @@ class PcapRecords:
             off = end
         self.stopped = off < size
 
+    def locate(self, ends: Any) -> Iterator[tuple[int, Record]]:
+        """(frame number, record) of each record ending at one of `ends` (ascending):
+        a tight walk of the record headers that builds nothing for the others."""
+        mm = self.mm
+        caplen_at = struct.Struct(self.endian + "I").unpack_from
+        lengths = struct.Struct(self.endian + "II").unpack_from
+        size = len(mm)
+        off = 24
+        number = 0
+        for nxt in ends:
+            while off + 16 <= size:
+                caplen = caplen_at(mm, off + 8)[0]
+                end = off + 16 + caplen
+                if caplen > MAX_PACKET or end > size:
+                    self.stopped = True
+                    self.count = number
+                    return
+                number += 1
+                start, off = off + 16, end
+                if end == nxt:
+                    yield number, (start, caplen, lengths(mm, start - 8)[1], end)
+                    break
+                if end > nxt:
+                    break  # (an offset libpcap gave that is no record end: skip it)
+        while off + 16 <= size:  # the rest, for the count and a broken tail
+            caplen = caplen_at(mm, off + 8)[0]
+            end = off + 16 + caplen
+            if caplen > MAX_PACKET or end > size:
+                break
+            number += 1
+            off = end
+        self.stopped = off < size
+        self.count = number
+
     def frame(self, number: int, rec: Record) -> Frame:
         start, caplen, origlen, _end = rec
         sec, frac, _c, _o = self._hdr(self.mm, start - 16)
@@ -144,6 +178,20 @@ class PcapngRecords:
                 break  # a simple/obsolete packet block, or a new section: the reader's job
             off = end
         self.stopped = off < size
+
+    def locate(self, ends: Any) -> Iterator[tuple[int, Record]]:
+        """(frame number, record) of each record ending at one of `ends` (ascending)."""
+        it = iter(ends)
+        nxt = next(it, -1)
+        number = 0
+        for rec in self:
+            number += 1
+            while -1 < nxt < rec[3]:
+                nxt = next(it, -1)
+            if rec[3] == nxt:
+                nxt = next(it, -1)
+                yield number, rec
+        self.count = number
 
     def frame(self, number: int, rec: Record) -> Frame:
         start, caplen, origlen, end = rec
