@@ -29,7 +29,14 @@ def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, I
 
 
 def detail_text(pkt: Packet, offsets: bool = False) -> str:
-    return "\n".join("    " * d + t for d, t, _ in tree_lines(pkt, offsets))
+    lines = []
+    for d, t, item in tree_lines(pkt, offsets):
+        lines.append("    " * d + t)
+        if item.field is not None and item.field.abbrev == "data" and item.length:
+            # tshark's -V prints the bytes of each `data` node, unindented, under it.
+            src = pkt.sources[item.source][1] if item.source < len(pkt.sources) else b""
+            lines.append("\n" + hex_dump(src[item.offset: item.offset + item.length]))
+    return "\n".join(lines)
 
 
 def hex_dump(data: bytes | memoryview) -> str:

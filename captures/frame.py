@@ -23,3 +23,6 @@ class Frame:
     data: memoryview | bytes
     file_offset: int = 0  # byte offset of the record header in the (decompressed) file
     comment: str | None = None
+    # The file names the interface (pcapng, live): tshark shows frame.interface_id then,
+    # and leaves it out for classic pcap.
+    interface_known: bool = False

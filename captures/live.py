@@ -224,7 +224,8 @@ class LiveCapture:
         ts, origlen, data = item
         ts -= ts % 1000  # µs, as written to the file and shown by tshark
         return Frame(number=number, ts_ns=ts, ts_digits=LIVE_TS_DIGITS, caplen=len(data),
-                     origlen=origlen, linktype=self.linktype, interface_id=0, data=data)
+                     origlen=origlen, linktype=self.linktype, interface_id=0, data=data,
+                     interface_known=True)
 
     def halt(self) -> None:
         """Stop reading the socket; what is queued can still be taken with get()."""

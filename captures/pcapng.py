@@ -298,6 +298,7 @@ class PcapngParser:
                         view[start : start + caplen],
                         base + pos,
                         _comment(buf, opts, tail, endian) if opts < tail else None,
+                        True,
                     )
                 elif btype == BT_SPB:
                     if not section:
@@ -322,6 +323,8 @@ class PcapngParser:
                         gid,
                         view[pos + 12 : pos + 12 + caplen],
                         base + pos,
+                        None,
+                        True,
                     )
                 elif btype == BT_IDB:
                     section.append(self._add_interface(buf, pos, tail, endian))

@@ -202,7 +202,7 @@ class PcapngRecords:
         comment = _comment(self.mm, opts, end - 4, e) if opts < end - 4 else None
         return Frame(number, ((hi << 32) | lo) * mult // div + tsoff, digits, caplen, origlen,
                      LINKTYPE_ETHERNET, ifid, memoryview(self.mm)[start: start + caplen],
-                     start - 28, comment)
+                     start - 28, comment, True)
 
 
 def record_walker(mm: Any) -> PcapRecords | PcapngRecords | None:

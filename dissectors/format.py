@@ -107,6 +107,9 @@ def field_text(field: Field, value: Any) -> str:
     return str(value)
 
 
+_LABEL_BYTES = 36
+
+
 def display_value(field: Field, value: Any) -> str:
     """The value as the detail tree shows it, with its value name where one exists."""
     t = field.type
@@ -130,6 +133,10 @@ def display_value(field: Field, value: Any) -> str:
     if t is FT.RELATIVE_TIME:
         return rel_time_str(value) + " seconds"
     if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE):
+        if t is FT.BYTES and not field.bytes_sep and isinstance(
+                value, (bytes, bytearray, memoryview)) and len(value) > _LABEL_BYTES:
+            # tshark's labels show at most 36 bytes (-T fields prints them all).
+            return bytes(value[:_LABEL_BYTES]).hex() + "\u2026"
         return field_text(field, value)
     return field_text(field, value) + field.unit
 

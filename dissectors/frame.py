@@ -91,7 +91,8 @@ def dissect(frame: Frame, session: Session) -> Packet:
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
         f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)",
         in_stack=False)
-    pkt.add(top, INTERFACE_ID, frame.interface_id, 0, 0)
+    if frame.interface_known:
+        pkt.add(top, INTERFACE_ID, frame.interface_id, 0, 0)
     pkt.add(top, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
     pkt.add(top, TIME, ts, 0, 0)
     pkt.add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
