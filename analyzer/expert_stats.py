@@ -122,6 +122,8 @@ class ExpertTap:
         if not pkt.expert or (self.match is not None and not self.match(pkt)):
             return
         for e in pkt.expert:
+            if e.quoted:
+                continue
             level = _LEVEL.get(e.severity, 0)
             if level < self.lowest:
                 continue

@@ -46,6 +46,9 @@ class Expert:
     text: str
     protocol: str
     ours: bool = False  # raised by labshark only, not by Wireshark
+    # Raised inside a header an ICMP error quotes: in the tree, but (as in Wireshark)
+    # not counted by the expert statistics.
+    quoted: bool = False
 
 
 _SEVERITY_ORDER = {"comment": 0, "chat": 1, "note": 2, "warning": 3, "error": 4}
@@ -189,7 +192,8 @@ class Packet:
         `-e _ws.expert.message` match tshark's. Our own notes (`ours`) get only their own
         field (`tftp.labshark.*`, `ipmsg.*`): `_ws.expert` stays exactly tshark's set.
         """
-        self.expert.append(Expert(severity, group, text, protocol, ours))
+        self.expert.append(Expert(severity, group, text, protocol, ours,
+                                  bool(self.ref.get("in_error_pkt"))))
         if ours:
             if field is not None:
                 self.add(item, field, None, 0, 0, text, generated=True)

@@ -32,6 +32,8 @@ TIME_DELTA = UDP.field("udp.time_delta", "Time since previous frame", FT.RELATIV
 PAYLOAD = UDP.field("udp.payload", "Payload", FT.BYTES)
 LENGTH_BAD = UDP.field("udp.length.bad", "Bad length value", FT.NONE)
 LENGTH_BAD_ZERO = UDP.field("udp.length.bad_zero", "Length is zero", FT.NONE)
+POSSIBLE_TRACEROUTE = UDP.field("udp.possible_traceroute", "Possible traceroute", FT.NONE)
+_TRACEROUTE_BASE = 32768 + 666
 
 
 class UdpStreams:
@@ -66,8 +68,14 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.proto_col = "UDP"
     tree = pkt.add_proto(UDP, off, 8,
                          f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}")
-    pkt.add(tree, SRCPORT, sport, off, 2)
-    pkt.add(tree, DSTPORT, dport, off + 2, 2)
+    for f, port, at in ((SRCPORT, sport, off), (DSTPORT, dport, off + 2)):
+        item = pkt.add(tree, f, port, at, 2)
+        # LBL traceroute's ports, 3 probes per hop (Wireshark's udp.possible_traceroute).
+        if _TRACEROUTE_BASE < port <= _TRACEROUTE_BASE + 30:
+            hop, attempt = divmod(port - _TRACEROUTE_BASE - 1, 3)
+            pkt.add_expert(item, "chat", "sequence",
+                           f"Possible traceroute: hop #{hop + 1}, attempt #{attempt + 1}", "udp",
+                           field=POSSIBLE_TRACEROUTE)
     pkt.add(tree, PORT, sport, off, 2, hidden=True)
     pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
     reported = tvb.reported_length
