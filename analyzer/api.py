@@ -98,6 +98,7 @@ class Capture:
     def __iter__(self) -> Iterator[CapturedPacket]:
         from analyzer.app import _decode_as
         from analyzer.columns import packet_line
+        from analyzer.pipeline import second_pass_reader
         from captures import open_capture as open_frames
         from dissectors import Session, dissect
 
@@ -105,12 +106,7 @@ class Capture:
         reader = open_frames(self.path)
         try:
             if self.two_pass:
-                for frame in reader:
-                    dissect(frame, session)
-                session.start_second_pass()
-                again = reader.reopen()
-                reader.close()
-                reader = again
+                reader = second_pass_reader(reader, session)
             for frame in reader:
                 pkt = dissect(frame, session)
                 if self._match is not None and not self._match(pkt):

@@ -13,10 +13,10 @@ from typing import Any, TextIO
 from analyzer.columns import packet_line
 from analyzer.fields_output import FieldsPrinter, valid_field
 from analyzer.options import UsageError, build_parser, check_stats_args, parse_field_opts
-from analyzer.taps import feed, report
+from analyzer.pipeline import mark_displayed, second_pass_reader
+from analyzer.taps import feed
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
-from dissectors.frame import TIME_DELTA_DISP
 from filters import CompiledFilter
 
 EXIT_OK = 0
@@ -146,6 +146,15 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
     if opts.check_filter is not None:
         _compile_filter(opts.check_filter, opts.explain, out)
         return EXIT_OK
+    if getattr(opts, "cross_check", None):
+        from analyzer.crosscheck import run_cross_check
+
+        if opts.filter:
+            _compile_filter(opts.filter, False, out)
+        try:
+            return run_cross_check(opts, out, err, _decode_as(opts.decode_as))
+        except CaptureError as e:
+            raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
     if getattr(opts, "interface", None) or getattr(opts, "list_interfaces", False):
         from analyzer.live_run import run_live
 
@@ -157,6 +166,13 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
         raise UsageError("no capture file given (analyze FILE or analyze -r FILE)")
     flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
     match = flt.match if flt is not None else None
+    if getattr(opts, "export", None):  # -e names its columns, with or without -T fields
+        from analyzer.export_table import run_export
+
+        try:
+            return run_export(opts, path, match, _decode_as(opts.decode_as))
+        except CaptureError as e:
+            raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
     fields_printer = build_fields_printer(opts)
     decode_as = _decode_as(opts.decode_as)
     check_stats_args(opts.stats)
@@ -167,6 +183,11 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
     except TapArgError as e:
         out.write(f"{e}\n")  # tshark prints a tap's error on stdout
         return EXIT_USAGE
+    io_plot = None
+    if getattr(opts, "plot", None):
+        from analyzer.stats_io import plot_tap
+
+        io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
     if opts.export_objects:
         from analyzer.export_objects import ExportError, parse_spec
 
@@ -183,7 +204,15 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
             if done == 0:
                 return EXIT_OK
             resume = done or 1
-        return _process(opts, path, match, fields_printer, decode_as, out, taps, resume)
+        code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume)
+        if io_plot is not None and code == EXIT_OK:
+            from analyzer.stats_io import PlotError, plot_io
+
+            try:
+                plot_io(io_plot, opts.plot)
+            except PlotError as e:
+                raise AnalyzeError(str(e), EXIT_USAGE) from None
+        return code
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
@@ -198,14 +227,7 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
     try:
         session = Session(two_pass=opts.two_pass, decode_as=decode_as)
         if opts.two_pass:
-            for n, frame in enumerate(reader, 1):
-                dissect(frame, session)
-                if opts.count and n >= opts.count:
-                    break
-            session.start_second_pass()
-            reader2 = reader.reopen()
-            reader.close()
-            reader = reader2
+            reader = second_pass_reader(reader, session, opts.count)
         writer = None
         if opts.write:
             writer = open_writer(opts.write, opts.write_format,
@@ -214,8 +236,13 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
         if fields_printer and fields_printer.header:
             out.write(fields_printer.header_line() + "\n")
         prev_disp: int | None = None
+        from analyzer.progress import start_progress
+
+        bar = start_progress(opts, path, reader, out)  # stderr, terminal only
         try:
             for n, frame in enumerate(reader, 1):
+                if bar is not None:
+                    bar.tick(n)
                 if n < resume:
                     continue
                 pkt = dissect(frame, session)
@@ -225,11 +252,7 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
                     if opts.count and n >= opts.count:
                         break
                     continue
-                ts = frame.ts_ns
-                pkt.delta_disp_ns = 0 if prev_disp is None else ts - prev_disp
-                prev_disp = ts
-                for item in pkt.index.get(TIME_DELTA_DISP.abbrev, ()):
-                    item.value = pkt.delta_disp_ns
+                prev_disp = mark_displayed(pkt, prev_disp)
                 if writer is not None:
                     writer.write(frame)
                 # Like tshark: writing a file prints nothing unless -P asks for it.
@@ -238,6 +261,8 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
                 if opts.count and n >= opts.count:
                     break
         finally:
+            if bar is not None:
+                bar.close()
             renderer.close()
             if writer is not None:
                 writer.close()
@@ -246,8 +271,10 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
         export_src = reader.reopen() if opts.export_objects and path == "-" else path
     finally:
         reader.close()
-    if taps:
-        out.write(report(taps))
+    if taps:  # rich tables on a terminal, tshark's text otherwise
+        from analyzer.stats_rich import write_report
+
+        write_report(taps, opts, out)
     if opts.export_objects:
         from analyzer.export_objects import ExportError, export_objects
 

@@ -14,11 +14,11 @@ from types import FrameType
 from typing import Any, TextIO
 
 from analyzer.options import UsageError
+from analyzer.pipeline import mark_displayed
 from captures import CaptureError, Frame, Interface
 from captures.pcap import PcapWriter
 from captures.pcapng import PcapngWriter
 from dissectors import Session, dissect
-from dissectors.frame import TIME_DELTA_DISP
 
 
 def _plural(n: int, word: str) -> str:
@@ -225,10 +225,7 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
             frame = cap.frame(captured, item)
             pkt = dissect(frame, session)
             if match is None or match(pkt):
-                pkt.delta_disp_ns = 0 if prev_disp is None else frame.ts_ns - prev_disp
-                prev_disp = frame.ts_ns
-                for field in pkt.index.get(TIME_DELTA_DISP.abbrev, ()):
-                    field.value = pkt.delta_disp_ns
+                prev_disp = mark_displayed(pkt, prev_disp)
                 if writer is not None:
                     writer.write(frame)
                 if not opts.quiet and (writer is None or opts.print_summary):

@@ -67,10 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the files transferred by PROTOCOL (tftp) into DIR")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the output (auto: only on a terminal, and not with NO_COLOR)")
+    p.add_argument("--color-rules", dest="color_rules", metavar="FILE",
+                   help="colouring rules in Wireshark's colorfilters format (default: "
+                        "~/.config/labshark/colorfilters, else Wireshark's defaults)")
     p.add_argument("--check-filter", metavar="FILTER",
                    help="only check FILTER (exit 0 if valid, 2 if not)")
     p.add_argument("--explain", action="store_true",
                    help="with --check-filter or -Y: print the parsed filter")
+    p.add_argument("--cross-check", dest="cross_check", metavar="FILE",
+                   help="read FILE with labshark and with tshark (via pyshark) and list the "
+                        "packets whose -Y match, columns or main fields differ (exit 1)")
+    p.add_argument("--plot", dest="plot", metavar="OUT.png|OUT.svg",
+                   help="draw the -z io,stat table (default: frames per second) into an "
+                        "image")
+    p.add_argument("--export", dest="export", nargs=2, metavar=("FORMAT", "OUT"),
+                   help="write one row per packet shown, the -e fields (or a default set) "
+                        "as columns; FORMAT: parquet")
     # Live capture (analyzer/live_run.py).
     p.add_argument("--golden", metavar="EXPECTED",
                    help="compare the output with file EXPECTED: a unified diff and exit 1 "

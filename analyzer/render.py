@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any, TextIO
 
-from analyzer.columns import column_parts, packet_line
+from analyzer.columns import packet_line
 from analyzer.tree_output import detail_text, hex_text
 from dissectors.packet import Packet
 
@@ -22,11 +22,6 @@ def use_color(mode: str, out: TextIO) -> bool:
     return hasattr(out, "isatty") and out.isatty()
 
 
-_PROTO_STYLE = {"TCP": "magenta", "UDP": "cyan", "DNS": "blue", "HTTP": "green",
-                "ARP": "yellow", "ICMP": "bright_magenta", "ICMPv6": "bright_magenta",
-                "TFTP": "bright_cyan", "IPMSG": "bright_green", "DHCP": "bright_blue"}
-
-
 class Renderer:
     def __init__(self, opts: Any, fields_printer: Any, out: TextIO) -> None:
         self.opts = opts
@@ -34,6 +29,7 @@ class Renderer:
         self.out = out
         self.first = True
         self.console = None
+        self.color_rules: list = []
         self.netmask: int | None = None
         if getattr(opts, "netmask", None):
             from analyzer.learner import parse_netmask
@@ -51,6 +47,13 @@ class Renderer:
             self.console = Console(file=out, highlight=False, soft_wrap=True,
                                    force_terminal=True if forced else None,
                                    no_color=False if forced else None)
+            from analyzer.colorrules import load_rules
+            from analyzer.options import UsageError
+
+            try:  # Wireshark's colouring rules (analyzer/colorrules.py)
+                self.color_rules = load_rules(getattr(opts, "color_rules", None))
+            except OSError as e:
+                raise UsageError(f"--color-rules {opts.color_rules}: {e.strerror}") from None
 
     def packet(self, pkt: Packet) -> None:
         o = self.opts
@@ -97,14 +100,11 @@ class Renderer:
     def _color_line(self, pkt: Packet) -> None:
         from rich.text import Text
 
-        num, t, src, dst, proto, length, info = column_parts(pkt, self.opts.time_format)
-        style = "bold red" if pkt.malformed else _PROTO_STYLE.get(proto, "")
-        line = Text(f"{num:>5} {t:>10} ")
-        line.append(f"{src:>12}", "bold")
-        line.append(" \u2192 ")
-        line.append(f"{dst:<12}", "bold")
-        line.append(f" {proto}", style)
-        line.append(f" {length} {info}")
+        from analyzer.colorrules import pick
+
+        # The plain line, in the first matching rule's colours (Wireshark's packet list).
+        rule = pick(self.color_rules, pkt)
+        line = Text(packet_line(pkt, self.opts.time_format), rule.style if rule else "")
         self.console.print(line)  # type: ignore[union-attr]
 
     def close(self) -> None:

@@ -105,7 +105,8 @@ class IoStatTap:
             b[0] += 1
             b[1] += pkt.frame.origlen
 
-    def text(self) -> str:  # noqa: C901 - one table, drawn as tshark draws it
+    def _geometry(self) -> tuple[int, ...]:
+        """The table's duration, interval and rounding, as tshark computes them."""
         el = self.elapsed_ns
         duration = (el // 1_000_000_000) * 1_000_000 + ((el % 1_000_000_000) + 500) // 1000
         whole = self.interval is None or self.interval > duration
@@ -141,6 +142,27 @@ class IoStatTap:
         else:
             num_rows = 1
         num_rows = max(num_rows, 1)
+        return (duration, interval, num_rows, invl_prec, dv, dur_mag, dur_secs, dur_secs_orig,
+                dur_usecs_orig, borderlen, invl_col_w)
+
+    def rows(self) -> tuple[list[tuple[float, float]], list[list[int]]]:
+        """The table's intervals (start, end in seconds) and each column's frames per row.
+
+        The numbers text() prints, for --plot.
+        """
+        duration, interval, num_rows = self._geometry()[:3]
+        spans = []
+        for i in range(num_rows):
+            start = i * interval
+            end = duration if i == num_rows - 1 else start + interval
+            spans.append((start / 1e6, end / 1e6))
+        frames = [[buckets.get(i, (0, 0))[0] for i in range(num_rows)]
+                  for buckets in self.buckets]
+        return spans, frames
+
+    def text(self) -> str:  # noqa: C901 - one table, drawn as tshark draws it
+        (duration, interval, num_rows, invl_prec, dv, dur_mag, dur_secs, dur_secs_orig,
+         dur_usecs_orig, borderlen, invl_col_w) = self._geometry()
         cols = []
         tabrow_w = invl_col_w
         for buckets in self.buckets:
@@ -230,3 +252,64 @@ def report(taps: list[IoStatTap]) -> str:
 
 
 register("io,stat,", build_taps, report)
+
+
+class PlotError(Exception):
+    """The image could not be drawn or written: one line for the user."""
+
+
+PLOT_SIZE_IN = (8.0, 4.5)
+PLOT_DPI = 100
+
+
+def plot_tap(taps: list, out_path: str) -> IoStatTap:
+    """The io,stat tap --plot draws: the first -z io,stat one, else a hidden `io,stat,1`.
+
+    `taps` is analyzer.taps.build_taps's list, extended in place with the hidden tap.
+    """
+    from analyzer.options import UsageError
+    from analyzer.taps import TapKind
+
+    if not out_path.lower().endswith((".png", ".svg")):
+        raise UsageError(f'--plot "{out_path}": the file name must end in .png or .svg')
+    for _, group in taps:
+        for tap in group:
+            if isinstance(tap, IoStatTap):
+                return tap
+    tap = IoStatTap("io,stat,1")
+    taps.append((TapKind("io,stat,", build_taps, lambda _g: ""), [tap]))
+    return tap
+
+
+def plot_io(tap: IoStatTap, out_path: str) -> None:
+    """Frames per interval, one line per column, into a PNG or SVG (matplotlib, Agg)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise PlotError("--plot needs matplotlib (pip install matplotlib)") from None
+    spans, frames = tap.rows()
+    starts = [a for a, _ in spans]
+    fig, ax = plt.subplots(figsize=PLOT_SIZE_IN, dpi=PLOT_DPI)
+    try:
+        for j, (flt, col) in enumerate(zip(tap.filters, frames, strict=True)):
+            label = f"Col {j + 1}: {flt or 'all frames'}"
+            # the last interval's step is drawn up to its end
+            ax.plot([*starts, spans[-1][1]], [*col, col[-1]], marker="o", markersize=3,
+                    markevery=list(range(len(col))), drawstyle="steps-post", label=label)
+        step = (spans[0][1] - spans[0][0]) if spans else 0
+        ax.set_title(f"I/O graph: frames per {step:g} s" if step else "I/O graph: frames")
+        ax.set_xlabel("Time since first frame (s)")
+        ax.set_ylabel("Frames")
+        ax.set_ylim(bottom=0)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="best", fontsize="small")
+        fig.tight_layout()
+        fmt = "svg" if out_path.lower().endswith(".svg") else "png"
+        fig.savefig(out_path, format=fmt, dpi=PLOT_DPI)
+    except OSError as e:
+        raise PlotError(f'--plot "{out_path}": {e.strerror or e}') from None
+    finally:
+        plt.close(fig)

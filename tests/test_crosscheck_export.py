@@ -1,0 +1,261 @@
+"""--cross-check (against tshark via pyshark), --plot of the io,stat table, --export parquet."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from analyzer import crosscheck
+from analyzer.app import run
+from analyzer.stats_io import PLOT_DPI, PLOT_SIZE_IN
+
+SAMPLES = Path(__file__).resolve().parent.parent / "captures" / "samples"
+HAVE_TSHARK = shutil.which("tshark") is not None
+needs_tshark = pytest.mark.skipif(not HAVE_TSHARK, reason="tshark not installed")
+
+
+def analyze(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def tshark_frames(path: Path, flt: str) -> set[int]:
+    res = subprocess.run(["tshark", "-n", "-r", str(path), "-Y", flt, "-T", "fields",
+                          "-e", "frame.number"], capture_output=True, text=True, timeout=60,
+                         check=True)
+    return {int(x) for x in res.stdout.split()}
+
+
+@pytest.fixture
+def mixed_pcap(tmp_path: Path) -> Path:
+    """UDP, TCP and ICMP spread over ~3 seconds."""
+    from scapy.all import ICMP, IP, TCP, UDP, Ether, Raw, wrpcap
+
+    base = 1_700_000_000.0
+    pkts = []
+    for i in range(12):
+        if i % 3 == 0:
+            p = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=4000 + i, dport=53) \
+                / Raw(b"x" * i)
+        elif i % 3 == 1:
+            p = Ether() / IP(src="10.0.0.2", dst="10.0.0.1") / TCP(sport=80, dport=5000,
+                                                                  flags="PA", seq=i)
+        else:
+            p = Ether() / IP(src="10.0.0.1", dst="10.0.0.3") / ICMP()
+        p.time = base + i * 0.27
+        pkts.append(p)
+    out = tmp_path / "mixed.pcap"
+    wrpcap(str(out), pkts)
+    return out
+
+
+# --- cross-check --------------------------------------------------------------------
+
+@pytest.mark.tshark
+@needs_tshark
+def test_cross_check_agrees_on_tftp_rrq() -> None:
+    code, out, err = analyze("--cross-check", str(SAMPLES / "tftp_rrq.pcap"))
+    n = len(tshark_frames(SAMPLES / "tftp_rrq.pcap", "frame"))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [f"{n} packets, 0 differ"]
+
+
+@pytest.mark.tshark
+@needs_tshark
+def test_cross_check_lab_ipmsg_expected() -> None:
+    path = SAMPLES / "lab.pcap"
+    code, out, err = analyze("--cross-check", str(path))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    total = len(tshark_frames(path, "frame"))
+    assert re.fullmatch(rf"{total} packets, 0 differ, \d+ expected differences", lines[0])
+    expected = [ln for ln in lines[1:] if ln.endswith("(expected: labshark decodes IPMSG)")]
+    assert expected and len(expected) == len(lines) - 1
+    frames = {int(re.match(r"frame (\d+):", ln).group(1)) for ln in expected}  # type: ignore
+    assert frames == tshark_frames(path, "udp.port == 2425")
+    assert any("_ws.col.Protocol: labshark=FeiQ tshark=UDP" in ln for ln in expected)
+
+
+@pytest.mark.tshark
+@needs_tshark
+def test_cross_check_with_display_filter_agrees() -> None:
+    code, out, _ = analyze("--cross-check", str(SAMPLES / "lab.pcap"), "-Y",
+                           "tcp.flags.syn == 1 || dns")
+    assert code == 0
+    assert "match:" not in out
+
+
+@pytest.mark.tshark
+@needs_tshark
+def test_cross_check_finds_a_difference(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = crosscheck.our_table
+
+    def wrong_ttl(*args, **kw):  # noqa: ANN002, ANN003 - pass-through
+        rows, matched, ipmsg = real(*args, **kw)
+        names = args[1]
+        rows[3][names.index("ip.ttl")] = "1"
+        rows[5][names.index("_ws.col.Info")] = "bogus"
+        return rows, matched, ipmsg
+
+    monkeypatch.setattr(crosscheck, "our_table", wrong_ttl)
+    path = SAMPLES / "tftp_rrq.pcap"
+    ttl = subprocess.run(["tshark", "-n", "-r", str(path), "-Y", "frame.number == 3",
+                          "-T", "fields", "-e", "ip.ttl"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.strip()
+    code, out, _ = analyze("--cross-check", str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].endswith(" packets, 2 differ")
+    assert f"frame 3: ip.ttl: labshark=1 tshark={ttl}" in lines
+    assert any(ln.startswith("frame 5: _ws.col.Info: labshark=bogus tshark=") for ln in lines)
+
+
+def test_compare_reports_match_and_missing_frames() -> None:
+    names = ["ip.ttl"]
+    ours = {1: ["64"], 2: ["64"], 3: ["64"]}
+    theirs = {1: ["64"], 2: ["64"]}
+    diffs, expected, differ = crosscheck.compare(ours, theirs, names, {1, 2}, {1}, set())
+    assert diffs == ["frame 2: match: labshark=yes tshark=no",
+                     "frame 3: frame: labshark=present tshark=missing"]
+    assert (expected, differ) == ([], {2, 3})
+    # on an IPMSG frame a match/column difference is expected, a field difference is not
+    diffs, expected, differ = crosscheck.compare({1: ["1"]}, {1: ["2"]}, names, {1}, set(), {1})
+    assert diffs == ["frame 1: ip.ttl: labshark=1 tshark=2"]
+    assert expected == ["frame 1: match: labshark=yes tshark=no "
+                        "(expected: labshark decodes IPMSG)"]
+
+
+def test_cross_check_without_pyshark(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyshark.tshark.tshark", None)
+    code, out, err = analyze("--cross-check", str(SAMPLES / "tftp_rrq.pcap"))
+    assert (code, out) == (2, "")
+    assert err == "analyze: --cross-check needs pyshark (pip install pyshark)\n"
+
+
+def test_cross_check_without_tshark(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyshark")
+    from pyshark.tshark import tshark as pt
+
+    def missing(*_a, **_k):  # noqa: ANN002, ANN003
+        raise pt.TSharkNotFoundException("not found")
+
+    monkeypatch.setattr(pt, "get_process_path", missing)
+    code, out, err = analyze("--cross-check", str(SAMPLES / "tftp_rrq.pcap"))
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and "needs tshark" in err
+
+
+# --- plot ---------------------------------------------------------------------------
+
+def table_rows(text: str, ncols: int) -> list[list[int]]:
+    """Frames per row and column, read from the printed io,stat table."""
+    out = []
+    for ln in text.splitlines():
+        if "<>" in ln:
+            nums = [int(x) for x in re.findall(r"\|\s*(\d+)\s", ln.split("<>", 1)[1])]
+            out.append(nums[0::2][:ncols])
+    return out
+
+
+def test_plot_png_size_and_numbers(mixed_pcap: Path, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer import stats_io
+
+    seen = {}
+    real = stats_io.IoStatTap.rows
+
+    def spy(self):  # noqa: ANN001, ANN202
+        seen["rows"] = real(self)
+        return seen["rows"]
+
+    monkeypatch.setattr(stats_io.IoStatTap, "rows", spy)
+    png = tmp_path / "io.png"
+    code, out, err = analyze(str(mixed_pcap), "-q", "-z", "io,stat,0.5,udp,tcp", "--plot",
+                             str(png))
+    assert (code, err) == (0, "")
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (round(PLOT_SIZE_IN[0] * PLOT_DPI),
+                               round(PLOT_SIZE_IN[1] * PLOT_DPI))
+    spans, frames = seen["rows"]
+    assert [list(r) for r in zip(*frames, strict=True)] == table_rows(out, 2)
+    assert sum(frames[0]) == 4 and sum(frames[1]) == 4  # the udp and the tcp packets
+    assert spans[0] == (0.0, 0.5)
+
+
+def test_plot_svg_without_io_stat(mixed_pcap: Path, tmp_path: Path) -> None:
+    svg = tmp_path / "io.svg"
+    code, out, err = analyze(str(mixed_pcap), "-q", "--plot", str(svg))
+    assert (code, out, err) == (0, "", "")  # the hidden io,stat,1 prints no table
+    root = ET.parse(svg).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "frames per 1 s" in svg.read_text()
+
+
+def test_plot_bad_extension(mixed_pcap: Path, tmp_path: Path) -> None:
+    code, out, err = analyze(str(mixed_pcap), "--plot", str(tmp_path / "io.gif"))
+    assert (code, out) == (1, "")
+    assert "must end in .png or .svg" in err
+    assert not (tmp_path / "io.gif").exists()
+
+
+# --- parquet ------------------------------------------------------------------------
+
+def fields_output(path: Path, names: list[str], *extra: str) -> list[list[str]]:
+    code, out, _ = analyze(str(path), "-T", "fields", *(a for n in names for a in ("-e", n)),
+                           *extra)
+    assert code == 0
+    return [ln.split("\t") for ln in out.splitlines()]
+
+
+@pytest.mark.parametrize("extra", [(), ("-Y", "udp || icmp")])
+def test_export_parquet_default_fields(mixed_pcap: Path, tmp_path: Path,
+                                       extra: tuple[str, ...]) -> None:
+    import pyarrow.parquet as pq
+
+    from analyzer.export_table import DEFAULT_FIELDS
+
+    out_file = tmp_path / "p.parquet"
+    code, out, err = analyze(str(mixed_pcap), *extra, "--export", "parquet", str(out_file))
+    assert (code, out, err) == (0, "", "")
+    table = pq.read_table(out_file)
+    assert table.column_names == list(DEFAULT_FIELDS)
+    rows = [[r[n] for n in DEFAULT_FIELDS] for r in table.to_pylist()]
+    assert rows == fields_output(mixed_pcap, list(DEFAULT_FIELDS), *extra)
+    assert len(rows) == (12 if not extra else 8)
+
+
+@pytest.mark.tshark
+@needs_tshark
+def test_export_parquet_chosen_fields_equal_tshark(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path = SAMPLES / "lab.pcap"
+    names = ["frame.number", "ip.src", "udp.length", "tcp.flags", "dns.qry.name",
+             "_ws.col.Protocol"]
+    out_file = tmp_path / "p.parquet"
+    args = ("-Y", "dns || tcp")
+    code, _, _ = analyze(str(path), *args, *(a for n in names for a in ("-e", n)),
+                         "--export", "parquet", str(out_file))
+    assert code == 0
+    rows = [[r[n] for n in names] for r in pq.read_table(out_file).to_pylist()]
+    assert rows == fields_output(path, names, *args)
+    res = subprocess.run(["tshark", "-n", "-r", str(path), *args, "-T", "fields",
+                          *(a for n in names for a in ("-e", n))], capture_output=True,
+                         text=True, timeout=60, check=True)
+    assert rows == [ln.split("\t") for ln in res.stdout.splitlines()]
+
+
+def test_export_unknown_format(mixed_pcap: Path, tmp_path: Path) -> None:
+    code, _, err = analyze(str(mixed_pcap), "--export", "csv", str(tmp_path / "x"))
+    assert code == 1 and "unknown format" in err
