@@ -91,6 +91,8 @@ def _node(pkt: Packet, items: list[Item]) -> Node:
         key = it.field.abbrev
         t = it.field.type
         val = _proto_bytes(pkt, it) if t is FT.PROTOCOL else _value(it)
+        if t is FT.PROTOCOL and it.hidden and not it.length and it.text:
+            val = it.text  # a hidden zero-length marker (_ws.malformed): its text
         if it.children:
             if val == "" and t in (FT.PROTOCOL, FT.NONE):
                 out.append((key, _node(pkt, it.children)))

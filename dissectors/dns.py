@@ -492,10 +492,10 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
         summary = f", addr {ipv6_str(v6)}"
     elif rtype in (2, 5, 12):
         target, tused = get_name(tvb, d, msg)
-        fld, word = {2: (NS, "ns"), 5: (CNAME, "cname"), 12: (PTR, "domain name")}[rtype]
+        fld, word = {2: (NS, "ns "), 5: (CNAME, "cname "), 12: (PTR, "")}[rtype]
         add(rr, fld, target, d, tused)
         info += f" {target}"
-        summary = f", {word} {target}"
+        summary = f", {word}{target}"  # tshark 4.0: no word before a PTR's name
     elif rtype == 15:
         pref = tvb.u16(d)
         exch, eused = get_name(tvb, d + 2, msg)

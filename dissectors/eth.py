@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
 from dissectors.format import ether_str
+from dissectors.manuf import oui_name
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -27,14 +28,17 @@ ETH = protocol("eth", "Ethernet", "Ethernet")
 DST = ETH.field("eth.dst", "Destination", FT.ETHER, offset=0, width=6)
 DST_RESOLVED = ETH.field("eth.dst_resolved", "Destination (resolved)", FT.STRING)
 DST_OUI = ETH.field("eth.dst.oui", "Destination OUI", FT.UINT24, Base.OUI)
+DST_OUI_RESOLVED = ETH.field("eth.dst.oui_resolved", "Destination OUI (resolved)", FT.STRING)
 SRC = ETH.field("eth.src", "Source", FT.ETHER, offset=6, width=6)
 SRC_RESOLVED = ETH.field("eth.src_resolved", "Source (resolved)", FT.STRING)
 SRC_OUI = ETH.field("eth.src.oui", "Source OUI", FT.UINT24, Base.OUI)
+SRC_OUI_RESOLVED = ETH.field("eth.src.oui_resolved", "Source OUI (resolved)", FT.STRING)
 LEN = ETH.field("eth.len", "Length", FT.UINT16, Base.DEC, offset=12)
 TYPE = ETH.field("eth.type", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES, offset=12)
 ADDR = ETH.field("eth.addr", "Address", FT.ETHER)
 ADDR_RESOLVED = ETH.field("eth.addr_resolved", "Address (resolved)", FT.STRING)
 ADDR_OUI = ETH.field("eth.addr.oui", "Address OUI", FT.UINT24, Base.OUI)
+ADDR_OUI_RESOLVED = ETH.field("eth.addr.oui_resolved", "Address OUI (resolved)", FT.STRING)
 PADDING = ETH.field("eth.padding", "Padding", FT.BYTES)
 TRAILER = ETH.field("eth.trailer", "Trailer", FT.BYTES)
 _LG = ("Locally administered address (this is NOT the factory default)",
@@ -52,14 +56,22 @@ ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
 
 def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> None:
     text = ether_str(mac)
-    f, res, oui, lg, ig = ((DST, DST_RESOLVED, DST_OUI, DST_LG, DST_IG) if is_dst
-                           else (SRC, SRC_RESOLVED, SRC_OUI, SRC_LG, SRC_IG))
+    f, res, oui, oui_res, lg, ig = (
+        (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG) if is_dst
+        else (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG))
     item = pkt.add(tree, f, mac, off, 6)
-    pkt.add(item, ADDR, mac, off, 6, f"Address: {text}")
+    code = int.from_bytes(mac[:3], "big")
+    vendor = oui_name(code)
+    # (tshark's order, visible in -T json: the hidden resolved/OUI items come first)
     pkt.add(item, res, text, off, 6, hidden=True)
-    pkt.add(item, oui, int.from_bytes(mac[:3], "big"), off, 3, hidden=True)
+    pkt.add(item, oui, code, off, 3, hidden=True)
+    if vendor is not None:
+        pkt.add(item, oui_res, vendor, off, 3, hidden=True)
+    pkt.add(item, ADDR, mac, off, 6, f"Address: {text}")
     pkt.add(item, ADDR_RESOLVED, text, off, 6, hidden=True)
-    pkt.add(item, ADDR_OUI, int.from_bytes(mac[:3], "big"), off, 3, hidden=True)
+    pkt.add(item, ADDR_OUI, code, off, 3, hidden=True)
+    if vendor is not None:
+        pkt.add(item, ADDR_OUI_RESOLVED, vendor, off, 3, hidden=True)
     lg_bit = bool(mac[0] & 2)
     ig_bit = bool(mac[0] & 1)
     pkt.add(item, lg, lg_bit, off, 3)

@@ -444,8 +444,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
 
     fl_text = _text(first)
     fl = pkt.add_text(top, fl_text + "\\r\\n", off, nxt - off, source=src)
-    add(fl, CHAT, None, off, line_end - off, fl_text + "\\r\\n")
-    pkt.add_expert(fl, "chat", "sequence", fl_text + "\\r\\n", "http")
+    pkt.add_expert(fl, "chat", "sequence", fl_text + "\\r\\n", "http", field=CHAT)
     uri = ""
     if is_request:
         method, _, rest = fl_text.partition(" ")
@@ -641,8 +640,13 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None) -> None:
     if mtype in TEXT_MEDIA:
         raw = bytes(btvb.buf[btvb.start:btvb.end])
         lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-        pkt.add_proto(TEXT_LINES, btvb.start, n,
-                      f"Line-based text data: {mtype} ({lines} lines)", source=src)
+        top = pkt.add_proto(TEXT_LINES, btvb.start, n,
+                            f"Line-based text data: {mtype} ({lines} lines)", source=src)
+        o = btvb.start
+        for line in raw.splitlines(keepends=True):  # one label per line, as tshark
+            text = _text(line).replace("\r", "\\r").replace("\n", "\\n")
+            pkt.add_text(top, text, o, len(line), source=src)
+            o += len(line)
         pkt.append_info(f" ({mtype})")
     elif mtype == "application/x-www-form-urlencoded":
         top = pkt.add_proto(URLENCODED, btvb.start, n, "HTML Form URL Encoded: " + mtype,

@@ -27,6 +27,7 @@ from dissectors.dispatch import (
 )
 from dissectors.format import ipv6_str
 from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT, IP_PROTO_NAMES
+from dissectors.ip import VERSION as IP_VERSION
 from dissectors.packet import Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
@@ -219,6 +220,7 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     tvb.need(off, 1)
     version = b[off] >> 4
     pkt.add(tree, VERSION, version, off, 1, f"{version:04b} .... = Version: {version}")
+    pkt.add(tree, IP_VERSION, version, off, 1, hidden=True)  # tshark: `ip.version == 6` too
     if version != 6:
         pkt.set_info(f"Bogus IP version ({version})")
         return None

@@ -205,7 +205,8 @@ class Packet:
         summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
         top = self.add(item, ws.proto, summary, 0, 0, summary, generated=True)
         if group == "malformed":
-            self.add(item, ws.malformed, "_ws.malformed", 0, 0, hidden=True)
+            # (-T fields prints the value, -T json the text: tshark's two faces of it)
+            self.add(item, ws.malformed, "_ws.malformed", 0, 0, "Malformed Packet", hidden=True)
         if field is not None:
             self.add(top, field, None, 0, 0, text, generated=True)
             self.add(top, ws.message, text, 0, 0, hidden=True)

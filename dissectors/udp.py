@@ -109,9 +109,10 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     ts = pkt.frame.ts_ns
     stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
     pkt.add(tree, STREAM, stream, 0, 0, generated=True)
-    times = pkt.add_text(tree, "[Timestamps]", 0, 0)
-    pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
-    pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)
+    if not pkt.ref.get("in_error_pkt"):  # tshark shows no timestamps for a quoted header
+        times = pkt.add_text(tree, "[Timestamps]", 0, 0)
+        pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
+        pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)
     plen = ulen - 8
     pkt.set_info(f"{info} Len={claimed - 8}")
     if plen > 0:

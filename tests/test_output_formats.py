@@ -178,3 +178,21 @@ def test_ek_layers_equal_tshark(mixed_pcap: Path) -> None:
                 assert o["layers"].get(proto) == t["layers"][proto], proto  # type: ignore[union-attr,index]
                 compared += 1
     assert compared > 1500
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("extra", [[], ["--no-duplicate-keys"]])
+def test_whole_json_equals_tshark(mixed_pcap: Path, extra: list[str]) -> None:
+    """-T json of every packet of the mixed capture, byte for byte (hidden items, expert
+    objects, OUI vendors from Wireshark's manuf file, duplicate keys)."""
+    import shutil
+    import subprocess
+
+    if not Path("/usr/share/wireshark/manuf").exists() or shutil.which("tshark") is None:
+        pytest.fail("tshark (and its manuf file) must be installed for this test")
+    ours = subprocess.run([str(ROOT / ".venv" / "bin" / "analyze"), "-r", str(mixed_pcap),
+                           "-T", "json", *extra], capture_output=True, timeout=600).stdout
+    theirs = subprocess.run(["tshark", "-n", "-r", str(mixed_pcap), "-T", "json", *extra],
+                            capture_output=True, timeout=600).stdout
+    assert ours.count(b'"_index"') == 2645
+    assert ours == theirs
