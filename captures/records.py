@@ -47,7 +47,8 @@ class PcapRecords:
         self.endian, nano = MAGICS[bytes(mm[:4])]
         self.mult = 1 if nano else 1000
         self.digits = 9 if nano else 6
-        self.stopped = False
+        self.stopped = False  # the walk ended at a record it could not take
+        self.count = 0  # records walked, once a walk is done
         self._hdr = struct.Struct(self.endian + "IIII").unpack_from
 
     @staticmethod
@@ -124,6 +125,7 @@ class PcapngRecords:
         self.mm = mm
         self.endian = "<" if struct.unpack_from("<I", mm, 8)[0] == BOM else ">"
         self.stopped = False
+        self.count = 0
         self.ifaces: list[tuple[int, int, int, int]] = []  # (mult, div, offset ns, digits)
 
     @staticmethod
@@ -158,6 +160,7 @@ class PcapngRecords:
         size = len(mm)
         off = struct.unpack_from(e + "I", mm, 4)[0]  # past the SHB
         nif = 0
+        self.ifaces = []  # (made again by each walk)
         while off + 12 <= size:
             btype, blen = head(mm, off)
             end = off + blen

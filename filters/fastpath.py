@@ -149,16 +149,16 @@ def _pair_values(a: Field, b: Field) -> Values:
     return get
 
 
-_VLAN_U16 = struct.Struct(">H").unpack_from
+_U16 = struct.Struct(">H").unpack_from
 _UDP_HEAD = struct.Struct(">HHH").unpack_from
 
 
 def _vlan_values(name: str) -> Values:
     if name == "vlan.id":
-        return lambda r: [_VLAN_U16(r[0], v)[0] & 0x0FFF for v in r[3][5]]
+        return lambda r: [_U16(r[0], v)[0] & 0x0FFF for v in r[3][5]]
     if name == "vlan.priority":
-        return lambda r: [_VLAN_U16(r[0], v)[0] >> 13 for v in r[3][5]]
-    return lambda r: [_VLAN_U16(r[0], v + 2)[0] for v in r[3][5]]
+        return lambda r: [_U16(r[0], v)[0] >> 13 for v in r[3][5]]
+    return lambda r: [_U16(r[0], v + 2)[0] for v in r[3][5]]
 
 
 def _ipmsg_values(name: str) -> Values:
