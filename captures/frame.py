@@ -26,3 +26,6 @@ class Frame:
     # The file names the interface (pcapng, live): tshark shows frame.interface_id then,
     # and leaves it out for classic pcap.
     interface_known: bool = False
+    section: int = 0  # pcapng section number (1-based), 0 when the format has none
+    interface_name: str | None = None
+    interface_description: str | None = None

@@ -225,7 +225,7 @@ class LiveCapture:
         ts -= ts % 1000  # µs, as written to the file and shown by tshark
         return Frame(number=number, ts_ns=ts, ts_digits=LIVE_TS_DIGITS, caplen=len(data),
                      origlen=origlen, linktype=self.linktype, interface_id=0, data=data,
-                     interface_known=True)
+                     interface_known=True, interface_name=self.name)
 
     def halt(self) -> None:
         """Stop reading the socket; what is queued can still be taken with get()."""

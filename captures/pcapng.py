@@ -208,6 +208,8 @@ class PcapngParser:
         path = self.path
         frame = Frame
         section: list[_IfaceTuple] = []
+        section_no = 0
+        ifaces = self.interfaces
         endian = "<"
         block_hdr = _BLOCK_HDR[endian].unpack_from
         u32 = _U32[endian].unpack_from
@@ -299,6 +301,9 @@ class PcapngParser:
                         base + pos,
                         _comment(buf, opts, tail, endian) if opts < tail else None,
                         True,
+                        section_no,
+                        ifaces[gid].name,
+                        ifaces[gid].description,
                     )
                 elif btype == BT_SPB:
                     if not section:
@@ -325,6 +330,9 @@ class PcapngParser:
                         base + pos,
                         None,
                         True,
+                        section_no,
+                        ifaces[gid].name,
+                        ifaces[gid].description,
                     )
                 elif btype == BT_IDB:
                     section.append(self._add_interface(buf, pos, tail, endian))
@@ -337,6 +345,7 @@ class PcapngParser:
                             f"pcapng: unknown SHB version {major}.{minor}",
                         )
                     section = []
+                    section_no += 1
                 # every other block type (ISB, NRB, DSB, custom, unknown) is skipped
                 pos = stop
             more = read(max(CHUNK, need))

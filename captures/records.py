@@ -22,12 +22,15 @@ from captures.pcapng import (
     BT_EPB,
     BT_IDB,
     BT_SHB,
+    IF_DESCRIPTION,
     IF_FCSLEN,
+    IF_NAME,
     IF_TSOFFSET,
     IF_TSRESOL,
     MAX_BLOCK,
     _comment,
     _options,
+    _text,
     ts_scale,
 )
 
@@ -126,7 +129,8 @@ class PcapngRecords:
         self.endian = "<" if struct.unpack_from("<I", mm, 8)[0] == BOM else ">"
         self.stopped = False
         self.count = 0
-        self.ifaces: list[tuple[int, int, int, int]] = []  # (mult, div, offset ns, digits)
+        # (mult, div, offset ns, digits, name, description) per interface
+        self.ifaces: list[tuple[int, int, int, int, str | None, str | None]] = []
 
     @staticmethod
     def accepts(mm: Any) -> bool:
@@ -138,8 +142,13 @@ class PcapngRecords:
         e = self.endian
         linktype, = struct.unpack_from(e + "H", self.mm, off + 8)
         tsresol, tsoffset = 6, 0
+        name = description = None
         for code, value in _options(self.mm, off + 16, end - 4, e):
-            if code == IF_TSRESOL and value:
+            if code == IF_NAME:
+                name = _text(value)
+            elif code == IF_DESCRIPTION:
+                description = _text(value)
+            elif code == IF_TSRESOL and value:
                 tsresol = value[0]
             elif code == IF_TSOFFSET and len(value) == 8:
                 tsoffset = struct.unpack(e + "q", value)[0]
@@ -148,7 +157,7 @@ class PcapngRecords:
         if linktype != LINKTYPE_ETHERNET:
             return False
         mult, div, digits = ts_scale(tsresol)
-        self.ifaces.append((mult, div, tsoffset * 1_000_000_000, digits))
+        self.ifaces.append((mult, div, tsoffset * 1_000_000_000, digits, name, description))
         return True
 
     def __iter__(self) -> Iterator[Record]:
@@ -200,12 +209,12 @@ class PcapngRecords:
         start, caplen, origlen, end = rec
         e = self.endian
         ifid, hi, lo = struct.unpack_from(e + "III", self.mm, start - 20)
-        mult, div, tsoff, digits = self.ifaces[ifid]
+        mult, div, tsoff, digits, name, description = self.ifaces[ifid]
         opts = start + ((caplen + 3) & ~3)
         comment = _comment(self.mm, opts, end - 4, e) if opts < end - 4 else None
         return Frame(number, ((hi << 32) | lo) * mult // div + tsoff, digits, caplen, origlen,
                      LINKTYPE_ETHERNET, ifid, memoryview(self.mm)[start: start + caplen],
-                     start - 28, comment, True)
+                     start - 28, comment, True, 1, name, description)
 
 
 def record_walker(mm: Any) -> PcapRecords | PcapngRecords | None:

@@ -32,6 +32,12 @@ MARKED = FRAME.field("frame.marked", "Frame is marked", FT.BOOLEAN)
 IGNORED = FRAME.field("frame.ignored", "Frame is ignored", FT.BOOLEAN)
 PROTOCOLS = FRAME.field("frame.protocols", "Protocols in frame", FT.STRING)
 INTERFACE_ID = FRAME.field("frame.interface_id", "Interface id", FT.UINT32, Base.DEC)
+SECTION_NUMBER = FRAME.field("frame.section_number", "Section number", FT.UINT32, Base.DEC,
+                            blurb="The number of the file section this frame is in")
+INTERFACE_NAME = FRAME.field("frame.interface_name", "Interface name", FT.STRING,
+                             blurb="The friendly name for this interface")
+INTERFACE_DESCRIPTION = FRAME.field("frame.interface_description", "Interface description",
+                                    FT.STRING, blurb="The description for this interface")
 COMMENT = FRAME.field("frame.comment", "Comment", FT.STRING)
 
 MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
@@ -89,10 +95,19 @@ def dissect(frame: Frame, session: Session) -> Packet:
     top = pkt.add_proto(
         FRAME, 0, frame.caplen,
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
-        f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)",
+        f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)"
+        + (f" on interface {frame.interface_name or 'unknown'}, id {frame.interface_id}"
+           if frame.interface_known else ""),
         in_stack=False)
     if frame.interface_known:
-        pkt.add(top, INTERFACE_ID, frame.interface_id, 0, 0)
+        if frame.section:
+            pkt.add(top, SECTION_NUMBER, frame.section, 0, 0)
+        name = frame.interface_name or "unknown"
+        iid = pkt.add(top, INTERFACE_ID, frame.interface_id, 0, 0,
+                      f"Interface id: {frame.interface_id} ({name})")
+        pkt.add(iid, INTERFACE_NAME, name, 0, 0)
+        if frame.interface_description:
+            pkt.add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
     pkt.add(top, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
     pkt.add(top, TIME, ts, 0, 0)
     pkt.add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
