@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from captures.records import PcapngRecords, PcapRecords, Record, record_walker
 from dissectors import Session, dissect
+from dissectors.ipmsg import IPMSG_PORT
 from dissectors.layers import FRAGMENT, ethernet_layers, fragment_layers, pair_hash
 from filters.fastpath import UNSURE, FastFilter, NotFast, classify_udp, compile_fast
 
@@ -136,7 +137,7 @@ def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_mat
                 app = classify_udp(session, buf, lay)
                 if app is UNSURE:
                     lay = None
-            elif lay[2] == 6 and lay[3] >= 0 and 2425 in _PORTS(buf, lay[3]):
+            elif lay[2] == 6 and lay[3] >= 0 and IPMSG_PORT in _PORTS(buf, lay[3]):
                 lay = None  # IPMSG over TCP: segments need the full TCP dissection
         if lay is None:
             return bool(full_match(dissect(records.frame(number, rec), session)))

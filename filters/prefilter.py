@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from dissectors.ipmsg import IPMSG_PORT
 from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node
 
 # Kept whatever the filter says: what the cheap outer-header test cannot see into.
@@ -37,7 +38,8 @@ _PORTS = {"udp.port": "udp port", "udp.srcport": "udp src port", "udp.dstport": 
 _NETS = {"ip.addr": "net", "ip.src": "src net", "ip.dst": "dst net"}
 _TCP_FLAGS = {"tcp.flags.fin": 0x01, "tcp.flags.syn": 0x02, "tcp.flags.reset": 0x04,
               "tcp.flags.push": 0x08, "tcp.flags.ack": 0x10, "tcp.flags.urg": 0x20}
-_IPMSG_PORT = 2425
+# IPMSG runs on its own port, over UDP and TCP (dissectors/ipmsg.py registers both).
+_IPMSG_BPF = f"udp port {IPMSG_PORT} or tcp port {IPMSG_PORT}"
 
 
 def _compare(node: Compare) -> str | None:
@@ -61,7 +63,7 @@ def _compare(node: Compare) -> str | None:
     if name == "ip.proto" and isinstance(value, int):
         return f"ip proto {value}"
     if name.startswith("ipmsg."):
-        return f"udp port {_IPMSG_PORT} or tcp port {_IPMSG_PORT}"
+        return _IPMSG_BPF
     return None
 
 
@@ -84,7 +86,7 @@ def _term(node: Node) -> str | None:
         if name in _PRESENCE:
             return _PRESENCE[name]
         if name == "ipmsg" or name.startswith("ipmsg."):
-            return f"udp port {_IPMSG_PORT} or tcp port {_IPMSG_PORT}"
+            return _IPMSG_BPF
         return None
     if isinstance(node, Compare):
         return _compare(node)
