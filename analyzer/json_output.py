@@ -77,7 +77,9 @@ def _value(it: Item) -> str:
 def _proto_bytes(pkt: Packet, it: Item) -> str:
     """A nested sub-protocol's (`tcp.options.mss`) value in tshark's JSON: the bytes it
     covers; a dissector's own protocol (`data`) is an object, as tshark writes it."""
-    if it.length <= 0 or "." not in it.field.abbrev or it.source >= len(pkt.sources):
+    f = it.field
+    if it.length <= 0 or "." not in f.abbrev or it.source >= len(pkt.sources) or \
+            (f.protocol is not None and f.protocol.valueless):
         return ""
     return _hex(pkt.sources[it.source][1][it.offset:it.offset + it.length])
 

@@ -27,7 +27,7 @@ from dissectors.dispatch import (
 )
 from dissectors.format import ipv6_str
 from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT, IP_PROTO_NAMES
-from dissectors.ip import VERSION as IP_VERSION
+from dissectors.ip import VERSION as IP_VERSION_IN_IP
 from dissectors.packet import Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
@@ -50,6 +50,7 @@ RA_VALUES = {0: "MLD", 1: "RSVP", 2: "Active Networks"}
 
 IPV6 = protocol("ipv6", "Internet Protocol Version 6", "IPv6")
 VERSION = IPV6.field("ipv6.version", "Version", FT.UINT8, Base.DEC)
+IP_VERSION = IPV6.twin(IP_VERSION_IN_IP)  # Wireshark's ipv6 registers ip.version too
 TCLASS = IPV6.field("ipv6.tclass", "Traffic Class", FT.UINT32, Base.HEX, bitmask=0x0FF00000,
                     offset=0)
 TCLASS_DSCP = IPV6.field("ipv6.tclass.dscp", "Differentiated Services Codepoint", FT.UINT32,
@@ -90,6 +91,13 @@ SRC_TC = IPV6.field("ipv6.src_tc_ipv4", "Source Teredo Client IPv4", FT.IPv4)
 DST_TC = IPV6.field("ipv6.dst_tc_ipv4", "Destination Teredo Client IPv4", FT.IPv4)
 TC = IPV6.field("ipv6.tc_ipv4", "Teredo Client IPv4", FT.IPv4)
 
+OPT = IPV6.field("ipv6.opt", "IPv6 Option", FT.NONE, blurb="Option")
+OPT_HEADER_MISMATCH = IPV6.field("ipv6.opt.header_mismatch",
+                                 "Wrong options extension header for type", FT.NONE)
+OPT_JUMBO_PROHIBITED = IPV6.field(
+    "ipv6.opt.jumbo.prohibited",
+    "When IPv6 payload length does not equal 0 a Jumbo Payload option must not be present",
+    FT.NONE)
 OPT_TYPE = IPV6.field("ipv6.opt.type", "Type", FT.UINT8, Base.HEX, strings=OPT_NAMES)
 OPT_ACTION = IPV6.field("ipv6.opt.type.action", "Action", FT.UINT8, Base.DEC, bitmask=0xC0,
                         strings=ACTIONS)
@@ -123,6 +131,9 @@ HOPOPTS_NXT = HOPOPTS.field("ipv6.hopopts.nxt", "Next Header", FT.UINT8, Base.DE
                             strings=NXT_NAMES)
 HOPOPTS_LEN = HOPOPTS.field("ipv6.hopopts.len", "Length", FT.UINT8, Base.DEC)
 HOPOPTS_LEN_OCT = HOPOPTS.field("ipv6.hopopts.len_oct", "Length", FT.UINT16, Base.DEC)
+HOPOPTS_NOT_FIRST = HOPOPTS.field(
+    "ipv6.hopopts.not_first",
+    "IPv6 Hop-by-Hop extension header must appear immediately after IPv6 header", FT.NONE)
 DSTOPTS = protocol("ipv6.dstopts", "Destination Options for IPv6", "IPv6 Destination Options")
 DSTOPTS_NXT = DSTOPTS.field("ipv6.dstopts.nxt", "Next Header", FT.UINT8, Base.DEC,
                             strings=NXT_NAMES)
@@ -144,6 +155,8 @@ ROUTING_MIPV6_HOME = ROUTING.field("ipv6.routing.mipv6.home_address", "Home Addr
 ROUTING_DEPRECATED = ROUTING.field("ipv6.routing.deprecated", "Routing header type is deprecated",
                                    FT.NONE)
 FRAGHDR = protocol("ipv6.fraghdr", "Fragment Header for IPv6", "IPv6 Fragment")
+for _ext in (HOPOPTS, DSTOPTS, ROUTING, FRAGHDR):
+    _ext.valueless = True
 FRAG_NXT = FRAGHDR.field("ipv6.fraghdr.nxt", "Next header", FT.UINT8, Base.DEC,
                          strings=NXT_NAMES)
 FRAG_RESERVED_OCTET = FRAGHDR.field("ipv6.fraghdr.reserved_octet", "Reserved octet", FT.UINT8,
@@ -220,7 +233,7 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     tvb.need(off, 1)
     version = b[off] >> 4
     pkt.add(tree, VERSION, version, off, 1, f"{version:04b} .... = Version: {version}")
-    pkt.add(tree, IP_VERSION, version, off, 1, hidden=True)  # tshark: `ip.version == 6` too
+    pkt.add(tree, IP_VERSION, version, off, 1, hidden=True)
     if version != 6:
         pkt.set_info(f"Bogus IP version ({version})")
         return None
@@ -274,7 +287,7 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     while nxt in EXT_HEADERS:
         if nxt == 44:
             return _fragment(tvb, pkt, session, tree, pos, end, src, dst, used)
-        nxt, pos = _ext_header(tvb, pkt, session, nxt, pos, first)
+        nxt, pos = _ext_header(tvb, pkt, session, nxt, pos, first, plen)
         _nest_last(pkt, tree)
         first = False
     if nxt == 59:
@@ -305,7 +318,7 @@ def _dispatch(nxt: int, sub: Tvb, pkt: Packet, session: Session) -> None:
 
 
 def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
-                first: bool) -> tuple[int, int]:
+                first: bool, plen: int) -> tuple[int, int]:
     """One hop-by-hop, routing or destination options header; returns (next, end)."""
     b = tvb.buf
     proto, nxt_f, len_f, len_oct_f = {
@@ -322,6 +335,11 @@ def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
         rtype = b[pos + 2]
         title = f"{proto.name} ({ROUTING_TYPES.get(rtype, 'Unknown')})"
     top = pkt.add_proto(proto, pos, size, title)
+    if kind != 43:
+        top.value = proto.abbrev  # what tshark's -e prints for these two
+    if kind == 0 and not first:
+        pkt.add_expert(top, "error", "protocol", HOPOPTS_NOT_FIRST.name, "ipv6.hopopts",
+                       field=HOPOPTS_NOT_FIRST)
     pkt.add(top, nxt_f, nxt, pos, 1)
     pkt.add(top, len_f, hlen, pos + 1, 1)
     pkt.add(top, len_oct_f, size, pos + 1, 1, f"Length: {size} bytes", generated=True)
@@ -329,7 +347,7 @@ def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
     if kind == 43:
         _routing(pkt, top, tvb, pos, size)
     else:
-        _options(pkt, top, tvb, pos + 2, pos + size)
+        _options(pkt, top, tvb, pos + 2, pos + size, kind == 0, plen)
     session.current_proto = "ipv6"
     return nxt, pos + size
 
@@ -347,35 +365,38 @@ def _routing(pkt: Packet, top: Item, tvb: Tvb, pos: int, size: int) -> None:
         for i, a in enumerate(addrs):
             pkt.add(top, ROUTING_SRC_ADDR, a, pos + 8 + 16 * i, 16,
                     f"Address[{i + 1}]: {ipv6_str(a)}")
-        if segleft and addrs:
+        if segleft and addrs:  # the conversation is with the final destination
+            pkt.net_dst = addrs[-1]
             pkt.dst = ipv6_str(addrs[-1])
     elif rtype == 2 and size >= 24:
         pkt.add(top, ROUTING_MIPV6_RESERVED, bytes(b[pos + 4: pos + 8]), pos + 4, 4)
         home = bytes(b[pos + 8: pos + 24])
-        pkt.add(top, ROUTING_MIPV6_HOME, home, pos + 8, 16)
+        pkt.add(top, ROUTING_MIPV6_HOME, home, pos + 8, 16, f"Address[1]: {ipv6_str(home)}")
         if segleft:
+            pkt.net_dst = home
             pkt.dst = ipv6_str(home)
     elif size > 4:
         pkt.add(top, ROUTING_UNKNOWN, bytes(b[pos + 4: pos + size]), pos + 4, size - 4)
 
 
-def _options(pkt: Packet, top: Item, tvb: Tvb, pos: int, end: int) -> None:
-    """TLV options of a hop-by-hop or destination options header."""
+def _options(pkt: Packet, top: Item, tvb: Tvb, pos: int, end: int, hop: bool,
+             plen: int) -> None:
+    """TLV options of a hop-by-hop (`hop`) or destination options header."""
     b = tvb.buf
     while pos < end:
         t = b[pos]
         name = OPT_NAMES.get(t, f"Unknown IPv6 Option (0x{t:02x})")
         if t == 0:
-            o = pkt.add_text(top, name, pos, 1)
-            _opt_type(pkt, o, t, pos, name)
+            o = pkt.add(top, OPT, None, pos, 1, name)
+            _opt_type(pkt, o, t, pos, name, hop)
             pkt.add(o, OPT_PAD1, None, pos, 1, "Pad1")
             pos += 1
             continue
         if pos + 2 > end:
             break
         olen = b[pos + 1]
-        o = pkt.add_text(top, name, pos, 2 + olen)
-        _opt_type(pkt, o, t, pos, name)
+        o = pkt.add(top, OPT, None, pos, 2 + olen, name)
+        _opt_type(pkt, o, t, pos, name, hop)
         pkt.add(o, OPT_LENGTH, olen, pos + 1, 1)
         data = bytes(b[pos + 2: min(pos + 2 + olen, end)])
         d = pos + 2
@@ -387,13 +408,25 @@ def _options(pkt: Packet, top: Item, tvb: Tvb, pos: int, end: int) -> None:
             pkt.add(o, OPT_TEL, data[0], d, 1)
         elif t == 0xC2 and olen == 4:
             pkt.add(o, OPT_JUMBO, int.from_bytes(data, "big"), d, 4)
+            if plen:
+                pkt.add_expert(o, "warning", "protocol", OPT_JUMBO_PROHIBITED.name, "ipv6",
+                               field=OPT_JUMBO_PROHIBITED)
         elif olen:
             pkt.add(o, OPT_UNKNOWN, data, d, olen)
         pos += 2 + olen
 
 
-def _opt_type(pkt: Packet, item: Item, t: int, pos: int, name: str) -> None:
+_HOP_ONLY = (5, 0xC2)  # Router Alert and Jumbo Payload belong in hop-by-hop options
+
+
+def _opt_type(pkt: Packet, item: Item, t: int, pos: int, name: str, hop: bool) -> None:
     ti = pkt.add(item, OPT_TYPE, t, pos, 1, f"Type: {name} (0x{t:02x})")
+    if t in _HOP_ONLY and not hop:
+        pkt.add_expert(ti, "warning", "protocol",
+                       f"{name} must use a hop-by-hop options header", "ipv6",
+                       field=OPT_HEADER_MISMATCH)
+    if t == 0:
+        return  # Pad1's type has no bit fields in Wireshark's tree
     pkt.add(ti, OPT_ACTION, t >> 6, pos, 1)
     pkt.add(ti, OPT_CHANGE, bool(t & 0x20), pos, 1)
     pkt.add(ti, OPT_REST, t & 0x1F, pos, 1)
@@ -409,6 +442,7 @@ def _fragment(tvb: Tvb, pkt: Packet, session: Session, ipv6_tree: Item, pos: int
     ident = tvb.u32(pos + 4)
     frag_off, more = (offm >> 3) * 8, bool(offm & 1)
     top = pkt.add_proto(FRAGHDR, pos, 8, FRAGHDR.name)
+    top.value = FRAGHDR.abbrev  # what tshark's -e prints
     _nest_last(pkt, ipv6_tree)
     pkt.add(top, FRAG_NXT, nxt, pos, 1)
     pkt.add(top, FRAG_RESERVED_OCTET, rsv, pos + 1, 1)

@@ -61,9 +61,9 @@ U_CMD = LLC.field("llc.control.u_modifier_cmd", "Command", FT.UINT8, Base.HEX, b
                   strings={k: v[1] for k, v in U_MODIFIERS.items()})
 U_RESP = LLC.field("llc.control.u_modifier_resp", "Response", FT.UINT8, Base.HEX,
                    bitmask=0xEC, strings={k: v[1] for k, v in U_MODIFIERS.items()})
-# Wireshark has a second, 8-bit llc.control.ftype for U/S frames; one declaration here.
 FTYPE = LLC.field("llc.control.ftype", "Frame type", FT.UINT16, Base.HEX, bitmask=0x0001,
                   strings=FTYPES)
+FTYPE_8 = LLC.twin(FTYPE, type=FT.UINT8, bitmask=0x03)  # Wireshark's one for U/S frames
 TYPE = LLC.field("llc.type", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES)
 OUI = LLC.field("llc.oui", "Organization Code", FT.UINT24, Base.OUI, strings=OUI_NAMES)
 PID = LLC.field("llc.pid", "Protocol ID", FT.UINT16, Base.HEX)
@@ -108,7 +108,7 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
         mf = U_CMD if is_cmd else U_RESP
         pkt.add(ci, mf, mod, off + 2, 1,
                 f"{_bits8(ctrl, 0xEC)} = {mf.name}: {long} (0x{mod:02x})")
-        pkt.add(ci, FTYPE, 3, off + 2, 1, f"{_bits8(ctrl, 0x03)} = Frame type: Unnumbered frame (0x3)")
+        pkt.add(ci, FTYPE_8, 3, off + 2, 1, f"{_bits8(ctrl, 0x03)} = Frame type: Unnumbered frame (0x3)")
     elif ctrl & 1 == 0:
         nr, ns = ctrl >> 9, (ctrl >> 1) & 0x7F
         summary = f"I, N(R)={nr}, N(S)={ns}"
@@ -122,7 +122,7 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
         ci = pkt.add(tree, CONTROL, ctrl, off + 2, 2, f"Control field: {summary} (0x{ctrl:04x})")
         pkt.add(ci, S_FTYPE, st << 2, off + 2, 2)
         pkt.add(ci, N_R, nr, off + 2, 2)
-        pkt.add(ci, FTYPE, 1, off + 2, 1, f"{_bits8(ctrl, 0x03)} = Frame type: Supervisory frame (0x1)")
+        pkt.add(ci, FTYPE_8, 1, off + 2, 1, f"{_bits8(ctrl, 0x03)} = Frame type: Supervisory frame (0x1)")
     pkt.set_info(summary)
     payload = off + hlen
     if dsap == 0xAA and ssap & 0xFE == 0xAA and clen == 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -140,6 +140,9 @@ class Protocol:
     short: str  # column name, "UDP"
     fields: list[Field] = field(default_factory=list)
     proto_field: Field | None = None
+    # Wireshark adds some nested protocols without bytes behind them (IPv6 extension
+    # headers): -T json/ek then write only their subtree, never a value.
+    valueless: bool = False
 
     def field(
         self,
@@ -165,6 +168,16 @@ class Protocol:
         REGISTRY.add_field(f)
         self.fields.append(f)
         return f
+
+    def twin(self, other: Field, **changes: Any) -> Field:
+        """`other` registered a second time under this protocol, as Wireshark does
+        (ip.version again in IPv6, an 8-bit llc.control.ftype beside the 16-bit one):
+        the same filter name, so filters see both, but outputs that show the owning
+        protocol or the width (`-T ek`'s `ipv6_ip_version`, `0x03`) see this one."""
+        twin = replace(other, protocol=self, **changes)
+        if twin.bitmask:
+            twin.shift = (twin.bitmask & -twin.bitmask).bit_length() - 1
+        return twin
 
 
 _STRUCT_FMT = {1: "B", 2: ">H", 4: ">I", 8: ">Q"}
