@@ -1,33 +1,34 @@
 """`analyze --cross-check FILE [-Y EXPR]`: the same capture through tshark, packet by packet.
 
-A student (or the lead) wants to know where labshark and Wireshark disagree. pyshark
-locates tshark (its usual search: PATH, the configured path, the standard install
-places); the capture is read once by `tshark -T fields`, so tshark's values are
-formatted exactly as ours (`analyzer.fields_output.FieldsPrinter`) and can be compared
-as strings. Where labshark decodes more (IPMSG on udp 2425, which tshark shows as
-UDP/data) the column differences are listed as expected, not as disagreement.
+A student (or the lead) wants to know where labshark and Wireshark disagree, on any
+field, not on a list somebody chose. tshark's side comes through pyshark: its
+`FileCapture(use_json=True)` packets (tshark's `-T json --no-duplicate-keys`) give every
+field tshark shows, nested subtrees included; ours is the same layout from our own
+`-T json` writer, so values compare as strings. A field is compared when both tools
+know its name (our registry and `tshark -G fields`); a field only one side knows (NFS,
+NTP, which we leave as data; IPMSG, which tshark leaves as data) is counted, not compared.
+The Protocol and Info columns and the `-Y` matches come from `tshark -T fields`, because
+pyshark 0.6's summary (PSML) reader returns one packet of a tshark 4.0 capture.
+Where labshark decodes more (IPMSG on udp 2425) the differences that follow from it are
+listed as expected, not as disagreement.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 from typing import Any, TextIO
 
-#: Fields compared on every packet (each side prints "" when it has none).
-FIELDS = ("frame.len", "eth.src", "eth.dst", "ip.src", "ip.dst", "ip.proto", "ip.ttl",
-          "ipv6.src", "ipv6.dst", "udp.srcport", "udp.dstport", "udp.length",
-          "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq", "tcp.ack", "tcp.stream",
-          "dns.qry.name", "dns.id", "tftp.opcode", "tftp.block", "tftp.source_file",
-          "http.request.method", "icmp.type")
 COLUMNS = ("_ws.col.Protocol", "_ws.col.Info")
-#: Differences on these, on a packet labshark decodes as IPMSG, are expected.
-_IPMSG_EXPECTED = {"_ws.col.Protocol", "_ws.col.Info", "match"}
 MAX_LINES = 20
 EXIT_AGREE, EXIT_DIFFER, EXIT_UNAVAILABLE = 0, 1, 2
 
+#: One packet: field name -> its values in tree order ("" for a valueless item).
+Row = dict[str, list[str]]
+
 
 class CrossCheckUnavailable(Exception):
-    """tshark or pyshark is missing: one line for the user, exit 2."""
+    """tshark or pyshark is missing or fails: one line for the user, exit 2."""
 
 
 def find_tshark() -> str:
@@ -44,10 +45,9 @@ def find_tshark() -> str:
                                     "tshark, e.g. apt-get install tshark)") from None
 
 
-def _tshark_lines(tshark: str, path: str, args: list[str]) -> list[list[str]]:
-    cmd = [tshark, "-n", "-r", path, *args]
+def _tshark_text(tshark: str, args: list[str]) -> str:
     try:
-        res = subprocess.run(cmd, capture_output=True, timeout=300, check=False)
+        res = subprocess.run([tshark, *args], capture_output=True, timeout=300, check=False)
     except (OSError, subprocess.TimeoutExpired) as e:
         raise CrossCheckUnavailable(f"--cross-check: running tshark failed ({e})") from None
     if res.returncode != 0:
@@ -55,35 +55,105 @@ def _tshark_lines(tshark: str, path: str, args: list[str]) -> list[list[str]]:
                     if ln.strip() and "Running as user" not in ln), "")
         raise CrossCheckUnavailable(f"--cross-check: tshark failed (exit {res.returncode}): "
                                     f"{msg}".rstrip(": "))
-    text = res.stdout.decode("utf-8", errors="replace")
-    return [ln.split("\t") for ln in text.split("\n") if ln]
+    return res.stdout.decode("utf-8", errors="replace")
 
 
-def tshark_table(tshark: str, path: str, names: list[str], display_filter: str | None
-                 ) -> tuple[dict[int, list[str]], set[int] | None]:
-    """Per frame number, tshark's `-T fields` values of `names`; the -Y matches (or None)."""
-    rows = {int(r[0]): r[1:] for r in
-            _tshark_lines(tshark, path, ["-T", "fields", "-e", "frame.number",
-                                         *(a for n in names for a in ("-e", n))])}
+def tshark_names(tshark: str) -> set[str]:
+    """Every protocol and field name tshark knows (`tshark -G fields`)."""
+    names = set()
+    for line in _tshark_text(tshark, ["-G", "fields"]).splitlines():
+        parts = line.split("\t")
+        if len(parts) > 2 and parts[0] in ("F", "P"):
+            names.add(parts[2])
+    return names
+
+
+def _decode_args(specs: list[str]) -> list[str]:
+    return [a for s in specs for a in ("-d", s)]
+
+
+def tshark_columns(tshark: str, path: str, display_filter: str | None, specs: list[str]
+                   ) -> tuple[dict[int, Row], set[int] | None]:
+    """Per frame, tshark's Protocol and Info columns; the -Y matches (or None)."""
+    base = ["-n", "-r", path, *_decode_args(specs)]
+    rows: dict[int, Row] = {}
+    cols = [a for c in COLUMNS for a in ("-e", c)]
+    for line in _tshark_text(tshark, [*base, "-T", "fields", "-e", "frame.number", *cols]
+                             ).split("\n"):
+        if line:
+            n, *vals = line.split("\t")
+            rows[int(n)] = {c: [v] for c, v in zip(COLUMNS, vals, strict=False)}
     matched = None
     if display_filter:
-        matched = {int(r[0]) for r in _tshark_lines(
-            tshark, path, ["-Y", display_filter, "-T", "fields", "-e", "frame.number"])}
+        text = _tshark_text(tshark, [*base, "-Y", display_filter, "-T", "fields",
+                                     "-e", "frame.number"])
+        matched = {int(x) for x in text.split()}
     return rows, matched
 
 
-def our_table(path: str, names: list[str], display_filter: str | None, decode_as: Any = None
-              ) -> tuple[dict[int, list[str]], set[int] | None, set[int]]:
-    """Ours, the same shape as tshark_table, plus the frames we decode as IPMSG."""
-    from analyzer.fields_output import FieldsPrinter
-    from analyzer.options import parse_field_opts
+def flatten(layers: dict[str, Any], row: Row) -> None:
+    """tshark's JSON layers (either tool's) into `row`: subtrees (`x_tree`) opened,
+    arrays (--no-duplicate-keys) spread, an object-valued item kept as ""."""
+    for key, val in layers.items():
+        for v in val if isinstance(val, list) else [val]:
+            if isinstance(v, dict):
+                if not key.endswith("_tree"):
+                    row.setdefault(key, []).append("")
+                flatten(v, row)
+            else:
+                row.setdefault(key.removesuffix("_tree"), []).append(
+                    "" if v is None else str(v))
+
+
+def tshark_fields(tshark: str, path: str, specs: list[str]) -> dict[int, Row]:
+    """Per frame, every field tshark shows, read through pyshark's JSON packets."""
+    import pyshark
+
+    rows: dict[int, Row] = {}
+    cap = pyshark.FileCapture(path, use_json=True, keep_packets=False, tshark_path=tshark,
+                              custom_parameters=_decode_args(specs))
+    try:
+        for pkt in cap:
+            layers: dict[str, Any] = {"frame": _layer_dict(pkt.frame_info)}
+            for layer in pkt.layers:
+                for one in (layer, *layer.duplicate_layers):
+                    layers.setdefault(one.layer_name, []).append(_layer_dict(one))
+            row: Row = {}
+            flatten(layers, row)
+            rows[int(pkt.number)] = row
+    except CrossCheckUnavailable:
+        raise
+    except Exception as e:  # pyshark wraps tshark's failures in many exception types
+        raise CrossCheckUnavailable(f"--cross-check: pyshark could not read {path} "
+                                    f"({type(e).__name__}: {e})") from None
+    finally:
+        cap.close()
+    return rows
+
+
+def _layer_dict(layer: Any) -> Any:
+    """A pyshark JsonLayer's own dict (its `_all_fields`: tshark's JSON object as parsed);
+    a layer whose JSON value is not an object keeps that value."""
+    fields = getattr(layer, "_all_fields", None)
+    if fields is None:
+        raise CrossCheckUnavailable("--cross-check: this pyshark version keeps no JSON "
+                                    "fields (tested with pyshark 0.6)")
+    return fields if fields else getattr(layer, "value", {})
+
+
+def our_table(path: str, display_filter: str | None, decode_as: Any = None
+              ) -> tuple[dict[int, Row], set[int] | None, set[int]]:
+    """Ours, the same shape as tshark's: every field of our -T json and the two
+    columns; the -Y matches; the frames we decode as IPMSG."""
+    from analyzer.columns import column_parts
+    from analyzer.fields_output import COLUMN_FIELDS
+    from analyzer.json_output import dumps
     from captures import open_capture
     from dissectors import Session, dissect
     from filters import compile_filter
 
     match = compile_filter(display_filter).match if display_filter else None
-    printer = FieldsPrinter(list(names), parse_field_opts([]))
-    rows: dict[int, list[str]] = {}
+    rows: dict[int, Row] = {}
     matched: set[int] | None = set() if match is not None else None
     ipmsg: set[int] = set()
     reader = open_capture(path)
@@ -91,7 +161,10 @@ def our_table(path: str, names: list[str], display_filter: str | None, decode_as
         session = Session(decode_as=decode_as or {})
         for n, frame in enumerate(reader, 1):
             pkt = dissect(frame, session)
-            rows[n] = printer.line(pkt).split("\t")
+            parts = column_parts(pkt)
+            row: Row = {c: [parts[COLUMN_FIELDS.index(c)]] for c in COLUMNS}
+            flatten(json.loads(dumps(pkt, no_dup=True))["_source"]["layers"], row)
+            rows[n] = row
             if "ipmsg" in pkt.protocols:
                 ipmsg.add(n)
             if match is not None and matched is not None and match(pkt):
@@ -101,17 +174,24 @@ def our_table(path: str, names: list[str], display_filter: str | None, decode_as
     return rows, matched, ipmsg
 
 
-def compare(ours: dict[int, list[str]], theirs: dict[int, list[str]], names: list[str],
+def _ipmsg_expected(name: str) -> bool:
+    """What follows from decoding udp 2425 as IPMSG where tshark sees data."""
+    return name in ("match", "frame.protocols", *COLUMNS) or name == "data" \
+        or name.startswith("data.")
+
+
+def compare(ours: dict[int, Row], theirs: dict[int, Row], shared: set[str],
             our_match: set[int] | None, their_match: set[int] | None, ipmsg: set[int]
             ) -> tuple[list[str], list[str], set[int]]:
-    """(difference lines, expected-difference lines, frames that really differ)."""
+    """(difference lines, expected-difference lines, frames that really differ); only
+    names in `shared` (and the columns) are compared."""
     diffs: list[str] = []
     expected: list[str] = []
     differ: set[int] = set()
 
     def note(n: int, what: str, a: str, b: str) -> None:
-        line = f"frame {n}: {what}: labshark={a} tshark={b}"
-        if n in ipmsg and what in _IPMSG_EXPECTED:
+        line = f"frame {n}: {what}: labshark={_short(a)} tshark={_short(b)}"
+        if n in ipmsg and _ipmsg_expected(what):
             expected.append(line + " (expected: labshark decodes IPMSG)")
         else:
             diffs.append(line)
@@ -127,28 +207,52 @@ def compare(ours: dict[int, list[str]], theirs: dict[int, list[str]], names: lis
                 and (n in our_match) != (n in their_match):
             note(n, "match", "yes" if n in our_match else "no",
                  "yes" if n in their_match else "no")
-        b = b + [""] * (len(names) - len(b))
-        for name, x, y in zip(names, a, b, strict=False):
+        for name in sorted((a.keys() | b.keys()) & shared):
+            x, y = a.get(name), b.get(name)
             if x != y:
-                note(n, name, x, y)
+                note(n, name, "(absent)" if x is None else ",".join(x),
+                     "(absent)" if y is None else ",".join(y))
     return diffs, expected, differ
+
+
+def _short(value: str, width: int = 60) -> str:
+    return value if len(value) <= width else value[:width - 3] + "..."
+
+
+def _names_seen(rows: dict[int, Row]) -> set[str]:
+    return {k for r in rows.values() for k in r}
 
 
 def run_cross_check(opts: Any, out: TextIO, err: TextIO, decode_as: Any = None) -> int:
     """Print the summary and the differences; 0 agree, 1 differ, 2 cannot check."""
+    from dissectors.registry import REGISTRY
+
     path = opts.cross_check
+    specs = list(getattr(opts, "decode_as", None) or [])
     try:
         tshark = find_tshark()
-        names = [*COLUMNS, *FIELDS]
-        theirs, their_match = tshark_table(tshark, path, names, opts.filter)
+        known = tshark_names(tshark)
+        columns, their_match = tshark_columns(tshark, path, opts.filter, specs)
+        fields = tshark_fields(tshark, path, specs)
     except CrossCheckUnavailable as e:
         err.write(f"analyze: {e}\n")
         return EXIT_UNAVAILABLE
-    ours, our_match, ipmsg = our_table(path, names, opts.filter, decode_as)
-    diffs, expected, differ = compare(ours, theirs, names, our_match, their_match, ipmsg)
+    theirs = {n: {**columns.get(n, {}), **fields.get(n, {})} for n in columns.keys() | fields}
+    ours, our_match, ipmsg = our_table(path, opts.filter, decode_as)
+    shared = {n for n in REGISTRY.fields if n in known} | set(COLUMNS)
+    diffs, expected, differ = compare(ours, theirs, shared, our_match, their_match, ipmsg)
+    seen_ours, seen_theirs = _names_seen(ours), _names_seen(theirs)
+    compared = len((seen_ours | seen_theirs) & shared) - len(COLUMNS)
+    only_t = sorted(n for n in seen_theirs - shared if n in known)
+    only_o = sorted(n for n in seen_ours - shared if n in REGISTRY.fields)
     total = len(set(ours) | set(theirs))
     out.write(f"{total} packets, {len(differ)} differ"
               + (f", {len(expected)} expected differences" if expected else "") + "\n")
+    out.write(f"compared: the Protocol and Info columns and {compared} fields both decode"
+              + (f"; not compared: {len(only_t)} only tshark decodes ({_some(only_t)})"
+                 if only_t else "")
+              + (f"; {len(only_o)} only labshark decodes ({_some(only_o)})" if only_o else "")
+              + "\n")
     for line in diffs[:MAX_LINES]:
         out.write(line + "\n")
     if len(diffs) > MAX_LINES:
@@ -158,3 +262,7 @@ def run_cross_check(opts: Any, out: TextIO, err: TextIO, decode_as: Any = None) 
     if len(expected) > MAX_LINES:
         out.write(f"... and {len(expected) - MAX_LINES} more expected differences\n")
     return EXIT_DIFFER if differ else EXIT_AGREE
+
+
+def _some(names: list[str], n: int = 4) -> str:
+    return ", ".join(names[:n]) + (", ..." if len(names) > n else "")

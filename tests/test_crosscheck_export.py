@@ -60,13 +60,48 @@ def mixed_pcap(tmp_path: Path) -> Path:
 
 # --- cross-check --------------------------------------------------------------------
 
+_COMPARED = re.compile(r"compared: the Protocol and Info columns and (\d+) fields both decode")
+
+
 @pytest.mark.tshark
 @needs_tshark
 def test_cross_check_agrees_on_tftp_rrq() -> None:
     code, out, err = analyze("--cross-check", str(SAMPLES / "tftp_rrq.pcap"))
     n = len(tshark_frames(SAMPLES / "tftp_rrq.pcap", "frame"))
     assert (code, err) == (0, "")
-    assert out.splitlines() == [f"{n} packets, 0 differ"]
+    first, second = out.splitlines()
+    assert first == f"{n} packets, 0 differ"
+    m = _COMPARED.fullmatch(second)
+    assert m and int(m.group(1)) > 60  # frame, eth, ip, udp, tftp: every field, not a list
+
+
+@pytest.mark.tshark
+@needs_tshark
+def test_cross_check_every_field_of_the_mixed_capture(tmp_path: Path) -> None:
+    """2645 packets of Ethernet/VLAN/ARP/IPv4/IPv6/ICMP/TCP/UDP/DNS/DHCP/HTTP/TFTP: every
+    field both tools decode agrees, hidden and generated ones included."""
+    from gen_mixed import write_mixed
+
+    path = write_mixed(tmp_path / "mixed.pcap")
+    code, out, err = analyze("--cross-check", str(path))
+    assert (code, err) == (0, "")
+    first, second = out.splitlines()
+    assert first == "2645 packets, 0 differ"
+    m = _COMPARED.fullmatch(second)
+    assert m and int(m.group(1)) > 250
+
+
+@pytest.mark.tshark
+@needs_tshark
+def test_cross_check_reports_what_only_tshark_decodes() -> None:
+    """NFS is decoded by tshark and left as data by us: a real difference, exit 1, and
+    the NFS fields are named as not compared."""
+    path = Path(__file__).resolve().parent / "data" / "wireshark" / "nfs.pcap"
+    code, out, _ = analyze("--cross-check", str(path))
+    lines = out.splitlines()
+    assert code == 1 and lines[0] == "2 packets, 2 differ"
+    assert re.search(r"; not compared: \d+ only tshark decodes \(nfs, ", lines[1])
+    assert "frame 1: _ws.col.Protocol: labshark=UDP tshark=NFS" in lines
 
 
 @pytest.mark.tshark
@@ -78,10 +113,13 @@ def test_cross_check_lab_ipmsg_expected() -> None:
     lines = out.splitlines()
     total = len(tshark_frames(path, "frame"))
     assert re.fullmatch(rf"{total} packets, 0 differ, \d+ expected differences", lines[0])
-    expected = [ln for ln in lines[1:] if ln.endswith("(expected: labshark decodes IPMSG)")]
-    assert expected and len(expected) == len(lines) - 1
+    assert "only labshark decodes (feiq, ipmsg, " in lines[1]
+    expected = [ln for ln in lines[2:] if ln.endswith("(expected: labshark decodes IPMSG)")]
+    more = int(lines[0].split(", ")[2].split()[0]) - crosscheck.MAX_LINES
+    assert len(expected) == crosscheck.MAX_LINES and more > 0
+    assert lines[2:] == [*expected, f"... and {more} more expected differences"]
     frames = {int(re.match(r"frame (\d+):", ln).group(1)) for ln in expected}  # type: ignore
-    assert frames == tshark_frames(path, "udp.port == 2425")
+    assert frames <= tshark_frames(path, "udp.port == 2425")
     assert any("_ws.col.Protocol: labshark=FeiQ tshark=UDP" in ln for ln in expected)
 
 
@@ -99,14 +137,14 @@ def test_cross_check_with_display_filter_agrees() -> None:
 def test_cross_check_finds_a_difference(monkeypatch: pytest.MonkeyPatch) -> None:
     real = crosscheck.our_table
 
-    def wrong_ttl(*args, **kw):  # noqa: ANN002, ANN003 - pass-through
+    def wrong(*args, **kw):  # noqa: ANN002, ANN003 - pass-through
         rows, matched, ipmsg = real(*args, **kw)
-        names = args[1]
-        rows[3][names.index("ip.ttl")] = "1"
-        rows[5][names.index("_ws.col.Info")] = "bogus"
+        rows[3]["ip.ttl"] = ["1"]
+        rows[5]["_ws.col.Info"] = ["bogus"]
+        del rows[6]["udp.checksum.status"]
         return rows, matched, ipmsg
 
-    monkeypatch.setattr(crosscheck, "our_table", wrong_ttl)
+    monkeypatch.setattr(crosscheck, "our_table", wrong)
     path = SAMPLES / "tftp_rrq.pcap"
     ttl = subprocess.run(["tshark", "-n", "-r", str(path), "-Y", "frame.number == 3",
                           "-T", "fields", "-e", "ip.ttl"], capture_output=True, text=True,
@@ -114,24 +152,39 @@ def test_cross_check_finds_a_difference(monkeypatch: pytest.MonkeyPatch) -> None
     code, out, _ = analyze("--cross-check", str(path))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].endswith(" packets, 2 differ")
+    assert lines[0].endswith(" packets, 3 differ")
     assert f"frame 3: ip.ttl: labshark=1 tshark={ttl}" in lines
     assert any(ln.startswith("frame 5: _ws.col.Info: labshark=bogus tshark=") for ln in lines)
+    assert any(re.fullmatch(r"frame 6: udp.checksum.status: labshark=\(absent\) tshark=\d",
+                            ln) for ln in lines)
 
 
 def test_compare_reports_match_and_missing_frames() -> None:
-    names = ["ip.ttl"]
-    ours = {1: ["64"], 2: ["64"], 3: ["64"]}
-    theirs = {1: ["64"], 2: ["64"]}
-    diffs, expected, differ = crosscheck.compare(ours, theirs, names, {1, 2}, {1}, set())
+    shared = {"ip.ttl"}
+    ours = {1: {"ip.ttl": ["64"]}, 2: {"ip.ttl": ["64"]}, 3: {"ip.ttl": ["64"]}}
+    theirs = {1: {"ip.ttl": ["64"]}, 2: {"ip.ttl": ["64"]}}
+    diffs, expected, differ = crosscheck.compare(ours, theirs, shared, {1, 2}, {1}, set())
     assert diffs == ["frame 2: match: labshark=yes tshark=no",
                      "frame 3: frame: labshark=present tshark=missing"]
     assert (expected, differ) == ([], {2, 3})
     # on an IPMSG frame a match/column difference is expected, a field difference is not
-    diffs, expected, differ = crosscheck.compare({1: ["1"]}, {1: ["2"]}, names, {1}, set(), {1})
-    assert diffs == ["frame 1: ip.ttl: labshark=1 tshark=2"]
+    diffs, expected, differ = crosscheck.compare(
+        {1: {"ip.ttl": ["1"], "nfs.x": ["a"]}}, {1: {"ip.ttl": ["2", "3"]}}, shared,
+        {1}, set(), {1})
+    assert diffs == ["frame 1: ip.ttl: labshark=1 tshark=2,3"]
     assert expected == ["frame 1: match: labshark=yes tshark=no "
                         "(expected: labshark decodes IPMSG)"]
+
+
+def test_flatten_opens_subtrees_and_arrays() -> None:
+    row: crosscheck.Row = {}
+    crosscheck.flatten({"ip": {"ip.flags": "0x02", "ip.flags_tree": {"ip.flags.df": "1"},
+                               "ip.addr": ["1.1.1.1", "2.2.2.2"]},
+                        "_ws.expert": {"_ws.expert.message": "x"}, "icmp": [{"a": None}, {}]},
+                       row)
+    assert row == {"ip": [""], "ip.flags": ["0x02"], "ip.flags.df": ["1"],
+                   "ip.addr": ["1.1.1.1", "2.2.2.2"], "_ws.expert": [""],
+                   "_ws.expert.message": ["x"], "icmp": ["", ""], "a": [""]}
 
 
 def test_cross_check_without_pyshark(monkeypatch: pytest.MonkeyPatch) -> None:
