@@ -1,8 +1,11 @@
 """`--export parquet OUT`: one row per packet shown, so DuckDB or pandas can query a capture.
 
-The columns are the `-e` fields (or DEFAULT_FIELDS), each value the string `-T fields`
-prints (all occurrences joined by ","), "" when the packet has none: a query gives
-what `analyze -T fields` would have shown. pyarrow is imported only here.
+The columns are the `-e` fields (or DEFAULT_FIELDS), typed by the field's type so a
+query compares numbers as numbers: integers int64 (uint64 for 64-bit), booleans bool,
+relative times durations (ns), frame.time_epoch a UTC timestamp (ns), floats float64;
+addresses, strings, bytes and the `_ws.col.*` columns are the strings `-T fields`
+prints. A packet without the field has null; a field that occurs more than once in
+some packet (ip.addr, tcp.port) is a list column. pyarrow is imported only here.
 """
 
 from __future__ import annotations
@@ -39,19 +42,76 @@ def run_export(opts: Any, path: str, match: Callable[[Any], bool] | None,
         import pyarrow.parquet as pq
     except ImportError:
         raise UsageError("--export parquet needs pyarrow (pip install pyarrow)") from None
-    columns: list[list[str]] = [[] for _ in names]
+    columns: list[list[list[Any]]] = [[] for _ in names]
     for pkt in _shown(opts, path, match, decode_as):
-        values = printer.line(pkt).split("\t")
-        values += [""] * (len(names) - len(values))
-        for col, v in zip(columns, values, strict=False):
-            col.append(v)
+        for name, col in zip(names, columns, strict=True):
+            col.append(_values(pkt, name, printer))
     # Duplicate -e names cannot be two parquet columns: the last one wins, as in tshark.
-    table = {n: pa.array(c, type=pa.string()) for n, c in zip(names, columns, strict=True)}
+    table = {n: _arrow_column(pa, n, c) for n, c in zip(names, columns, strict=True)}
     try:
         pq.write_table(pa.table(table), out_path)
     except OSError as e:
         raise UsageError(f'--export "{out_path}": {e}') from None
     return 0
+
+
+def _numbers() -> tuple[Any, ...]:
+    from dissectors.registry import FT
+
+    return (FT.FLOAT, FT.DOUBLE, FT.RELATIVE_TIME, FT.ABSOLUTE_TIME)
+
+
+def _arrow_type(pa: Any, name: str) -> Any:
+    """The Arrow type of one value of field `name` (see the module docstring)."""
+    from dissectors.registry import FT, REGISTRY
+
+    f = REGISTRY.get(name)
+    t = f.type if f is not None else None
+    if t is FT.BOOLEAN:
+        return pa.bool_()
+    if t is FT.UINT64:
+        return pa.uint64()
+    if t is not None and t.is_integer:
+        return pa.int64()
+    if t in (FT.FLOAT, FT.DOUBLE):
+        return pa.float64()
+    # FT_RELATIVE_TIME/FT_ABSOLUTE_TIME values are integer nanoseconds
+    if t is FT.RELATIVE_TIME:
+        return pa.timestamp("ns", tz="UTC") if name.endswith(".time_epoch") else \
+            pa.duration("ns")
+    if t is FT.ABSOLUTE_TIME:
+        return pa.timestamp("ns", tz="UTC")
+    return pa.string()
+
+
+def _values(pkt: Any, name: str, printer: Any) -> list[Any]:
+    """One packet's values of `name`: raw numbers/booleans/ns for typed fields, the
+    `-T fields` text for the rest (and for the `_ws.col.*` columns)."""
+    from dissectors.format import field_text
+    from dissectors.registry import FT, REGISTRY
+
+    f = REGISTRY.get(name)
+    if f is None:
+        col = printer.column(pkt, name)
+        return [] if col is None else [col]
+    out: list[Any] = []
+    for it in pkt.index.get(name, ()):
+        v = it.value
+        if f.type is FT.BOOLEAN:
+            out.append(bool(v))
+        elif f.type.is_integer or f.type in _numbers():
+            out.append(v if isinstance(v, (int, float)) else None)
+        else:
+            out.append(field_text(f, v))
+    return out
+
+
+def _arrow_column(pa: Any, name: str, rows: list[list[Any]]) -> Any:
+    """A scalar column, or a list column when some packet has the field twice."""
+    typ = _arrow_type(pa, name)
+    if any(len(r) > 1 for r in rows):
+        return pa.array([r or None for r in rows], type=pa.list_(typ))
+    return pa.array([r[0] if r else None for r in rows], type=typ)
 
 
 def _shown(opts: Any, path: str, match: Callable[[Any], bool] | None, decode_as: dict | None):

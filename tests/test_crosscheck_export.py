@@ -271,38 +271,93 @@ def fields_output(path: Path, names: list[str], *extra: str) -> list[list[str]]:
     return [ln.split("\t") for ln in out.splitlines()]
 
 
+def parquet_as_fields_text(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The parquet file's rows written back as `-T fields` text (ns read exactly)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dissectors.format import field_text
+    from dissectors.registry import REGISTRY
+
+    table = pq.read_table(path)
+    cols = []
+    for name in table.column_names:
+        col = table.column(name)
+        t = col.type.value_type if pa.types.is_list(col.type) else col.type
+        if pa.types.is_timestamp(t) or pa.types.is_duration(t):
+            col = col.cast(pa.list_(pa.int64()) if pa.types.is_list(col.type) else pa.int64())
+        f = REGISTRY.get(name)
+
+        def text(v: object, f: object = f) -> str:
+            if v is None:
+                return ""
+            if isinstance(v, list):
+                return ",".join(text(x) for x in v)
+            return v if f is None or isinstance(v, str) else field_text(f, v)  # type: ignore[arg-type]
+
+        cols.append([text(v) for v in col.to_pylist()])
+    return table.column_names, [list(r) for r in zip(*cols, strict=True)]
+
+
 @pytest.mark.parametrize("extra", [(), ("-Y", "udp || icmp")])
 def test_export_parquet_default_fields(mixed_pcap: Path, tmp_path: Path,
                                        extra: tuple[str, ...]) -> None:
-    import pyarrow.parquet as pq
-
     from analyzer.export_table import DEFAULT_FIELDS
 
     out_file = tmp_path / "p.parquet"
     code, out, err = analyze(str(mixed_pcap), *extra, "--export", "parquet", str(out_file))
     assert (code, out, err) == (0, "", "")
-    table = pq.read_table(out_file)
-    assert table.column_names == list(DEFAULT_FIELDS)
-    rows = [[r[n] for n in DEFAULT_FIELDS] for r in table.to_pylist()]
+    names, rows = parquet_as_fields_text(out_file)
+    assert names == list(DEFAULT_FIELDS)
     assert rows == fields_output(mixed_pcap, list(DEFAULT_FIELDS), *extra)
     assert len(rows) == (12 if not extra else 8)
+
+
+def test_export_parquet_typed_columns(tmp_path: Path) -> None:
+    """Numbers are numbers (a query compares them as such), times are ns timestamps and
+    durations, a field seen twice in a packet is a list, a missing one null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    path = SAMPLES / "lab.pcap"
+    out_file = tmp_path / "t.parquet"
+    names = ["frame.number", "frame.len", "frame.time_epoch", "frame.time_relative",
+             "ip.addr", "ip.ttl", "tcp.flags.syn", "tcp.flags", "eth.src", "dns.qry.name"]
+    code, _, _ = analyze(str(path), *(a for n in names for a in ("-e", n)),
+                         "--export", "parquet", str(out_file))
+    assert code == 0
+    table = pq.read_table(out_file)
+    assert [str(t) for t in table.schema.types] == [
+        "int64", "int64", "timestamp[ns, tz=UTC]", "duration[ns]", "list<element: string>",
+        "int64", "bool", "int64", "string", "string"]
+    big = pc.sum(pc.greater(table.column("frame.len"), 100)).as_py()
+    code, out, _ = analyze(str(path), "-Y", "frame.len > 100", "-T", "fields",
+                           "-e", "frame.number")
+    assert big == len(out.split()) > 0
+    syn = table.filter(pc.fill_null(table.column("tcp.flags.syn"), False))
+    code, out, _ = analyze(str(path), "-Y", "tcp.flags.syn == 1", "-T", "fields",
+                           "-e", "frame.number")
+    assert syn.column("frame.number").to_pylist() == [int(x) for x in out.split()] != []
+    epoch = table.column("frame.time_epoch").cast(pa.int64()).to_pylist()
+    rel = table.column("frame.time_relative").cast(pa.int64()).to_pylist()
+    assert [e - epoch[0] for e in epoch] == rel
+    first = table.to_pylist()[0]
+    assert first["ip.addr"] is None and first["dns.qry.name"] is None
 
 
 @pytest.mark.tshark
 @needs_tshark
 def test_export_parquet_chosen_fields_equal_tshark(tmp_path: Path) -> None:
-    import pyarrow.parquet as pq
-
     path = SAMPLES / "lab.pcap"
     names = ["frame.number", "ip.src", "udp.length", "tcp.flags", "dns.qry.name",
-             "_ws.col.Protocol"]
+             "frame.time_relative", "ip.addr", "_ws.col.Protocol"]
     out_file = tmp_path / "p.parquet"
     args = ("-Y", "dns || tcp")
     code, _, _ = analyze(str(path), *args, *(a for n in names for a in ("-e", n)),
                          "--export", "parquet", str(out_file))
     assert code == 0
-    rows = [[r[n] for n in names] for r in pq.read_table(out_file).to_pylist()]
-    assert rows == fields_output(path, names, *args)
+    _, rows = parquet_as_fields_text(out_file)
     res = subprocess.run(["tshark", "-n", "-r", str(path), *args, "-T", "fields",
                           *(a for n in names for a in ("-e", n))], capture_output=True,
                          text=True, timeout=60, check=True)
