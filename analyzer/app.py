@@ -233,8 +233,8 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
             writer = open_writer(opts.write, opts.write_format,
                                  interfaces=getattr(reader, "interfaces", None))
         renderer = Renderer(opts, fields_printer, out)
-        if fields_printer and fields_printer.header:
-            out.write(fields_printer.header_line() + "\n")
+        if fields_printer:
+            out.write(fields_printer.preamble())
         prev_disp: int | None = None
         from analyzer.progress import start_progress
 

@@ -57,6 +57,11 @@ class FieldsPrinter:
         bom, self.bom = self.bom, ""
         return bom
 
+    def preamble(self) -> str:
+        """What comes before the first packet: the names line with `-E header=y`, and
+        the BOM of `-E bom=y` even when no packet follows (as tshark writes it)."""
+        return self.header_line() + "\n" if self.header else self._take_bom()
+
     def header_line(self) -> str:
         """The names line of `-E header=y` (never quoted, like tshark's)."""
         return self._take_bom() + self.sep.join(self.names)

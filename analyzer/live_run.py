@@ -191,8 +191,8 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
             writer = open_writer(opts.write, opts.write_format, interfaces=[cap.interface])
     session = Session(two_pass=False, decode_as=decode_as)
     renderer = Renderer(opts, fields_printer, out)
-    if fields_printer and fields_printer.header:
-        out.write(fields_printer.header_line() + "\n")
+    if fields_printer:
+        out.write(fields_printer.preamble())
     stopping = False
 
     def on_term(_sig: int, _frm: FrameType | None) -> None:

@@ -47,6 +47,7 @@ FIELD_CASES = [
     ["-E", "header=y", "-E", "quote=d", "-E", "aggregator=;"],
     ["-E", "separator=/s", "-E", "aggregator=/t"],
     ["-E", "separator=ab", "-E", "header=yes", "-E", "bom=y"],
+    ["-E", "bom=y"],
     ["-t", "ad"], ["-t", "e"], ["-t", "dd", "-Y", "tcp || dns"], ["-t", "u"],
 ]
 
