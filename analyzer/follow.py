@@ -24,8 +24,26 @@ from analyzer.taps import register
 from dissectors.packet import Item, Packet
 
 SEPARATOR = "=" * 67 + "\n"
-_MODES = ("hex", "ascii", "raw", "yaml")
-_PROTOS = ("tcp", "udp", "tftp", "ipmsg")
+_MODES = ("hex", "ascii", "ebcdic", "raw", "yaml")
+# Longest first: "http" must not swallow "http2".
+_PROTOS = ("ipmsg", "http", "tftp", "tcp", "udp", "tls")
+_UNSUPPORTED = ("http2", "quic", "sip", "dccp")
+_SUPPORTED_TEXT = "tcp, udp, http, tls, tftp, ipmsg"
+# What tshark 4.0 prints for each byte in ebcdic mode, measured over all 256 values
+# (tests/test_follow_more.py). It is neither cp037 nor cp500 (102 bytes differ):
+# letters come out as dots and 0x20-0x3f mostly as themselves (as if the table were
+# applied twice); only LF and CR survive as control characters.
+_EBCDIC_SHOWN = (
+    '..........\n..\r..................'
+    ' !"#$%&\'()*+,-./..23456789:;<=.?'
+    ' ...........<(+|&.........!$*);^'
+    "-/........|,%_>?..........:#@'=."
+    '................................'
+    '................................'
+    '................................'
+    '................................'
+)
+assert len(_EBCDIC_SHOWN) == 256
 _M32 = 0xFFFFFFFF
 
 
@@ -101,6 +119,9 @@ def _host_port(s: str, pos: int) -> tuple[bytes, int, int] | None:
 def parse_follow_arg(arg: str) -> _Args:
     """Parse as tshark 4.0's follow_stream_cb: type, mode, stream or peers, range."""
     rest = arg[len("follow,"):]
+    name = rest.split(",", 1)[0]
+    if name in _UNSUPPORTED:
+        raise _fail(f"{name} is not supported by labshark (supported: {_SUPPORTED_TEXT}).")
     proto = next((p for p in _PROTOS if rest.startswith(p)), None)
     if proto is None:
         raise UsageError(f'Invalid -z argument "{arg}"')
@@ -204,6 +225,10 @@ class FollowTap:
             for layer in pkt.index.get("tcp", ()):
                 if id(layer) in top:
                     self._tcp(pkt, layer)
+        elif proto == "http":
+            self._http(pkt, top)
+        elif proto == "tls":
+            return  # labshark decrypts no TLS: tshark without keys shows an empty stream
         elif proto in ("udp", "tftp"):
             for layer in pkt.index.get("udp", ()):
                 if id(layer) in top:
@@ -272,6 +297,31 @@ class FollowTap:
         for m in msgs:
             text = str(m.value).encode("utf-8", "replace")
             self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns, text))
+
+    # -- HTTP (packet-http.c's http_follow tap) -------------------------------------
+
+    def _http(self, pkt: Packet, top: set[int]) -> None:
+        """Per HTTP message two records: its first line and headers, then its body.
+
+        The body is what HTTP hands on (de-chunked, uncompressed); a message without
+        a body (HEAD, 204, 304) gives no body record. Data that starts no message
+        (a continuation) gives an empty header record and the data.
+        """
+        layers = pkt.index.get("http", ())
+        tcps = [t for t in pkt.index.get("tcp", ()) if id(t) in top]
+        if not layers or not tcps:
+            return
+        kids = _children(tcps[0])
+        if "tcp.stream" not in kids or not self._layer_selected(pkt, kids, "tcp"):
+            return
+        sport, dport = kids["tcp.srcport"].value, kids["tcp.dstport"].value
+        for layer in layers:
+            head, body = _http_parts(pkt, layer)
+            for data in (head, body):
+                if data is not None:
+                    server = self._is_server(pkt, sport, dport)
+                    self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns,
+                                                data))
 
     # -- TCP (packet-tcp.c follow_tcp_tap_listener) -------------------------------
 
@@ -362,7 +412,7 @@ class FollowTap:
 
     def _filter_text(self) -> str:
         a = self.args
-        proto = "udp" if a.proto in ("udp", "tftp", "ipmsg") else "tcp"
+        proto = "udp" if a.proto in ("udp", "tftp", "ipmsg") else "tcp"  # http, tls: tcp
         if a.stream is not None:
             text = f"{proto}.stream eq {a.stream}"
         else:
@@ -405,6 +455,9 @@ class FollowTap:
                 text = "".join(chr(c) if 0x20 <= c < 0x7F or c in (10, 13) else "."
                                for c in rec.data)
                 out.append(f"{tab}{len(rec.data)}\n{text}\n")
+            elif a.mode == "ebcdic":
+                text = "".join(_EBCDIC_SHOWN[c] for c in rec.data)
+                out.append(f"{tab}{len(rec.data)}\n{text}\n")
             else:
                 out.append(f"{tab}{rec.data.hex()}\n")
         out.append(SEPARATOR)
@@ -426,6 +479,33 @@ class FollowTap:
             for i in range(0, len(rec.data), 57):
                 out.append(f"      {base64.b64encode(rec.data[i:i + 57]).decode()}\n")
         return "".join(out)
+
+
+def _http_parts(pkt: Packet, layer: Item) -> tuple[bytes, bytes | None]:
+    """(start line and headers, body or None) of one HTTP layer, from its tree."""
+    src = pkt.sources[layer.source][1]
+    msg = bytes(src[layer.offset: layer.offset + layer.length])
+    kids = layer.children or []
+    body_item = next((k for k in kids if k.field is not None
+                      and k.field.abbrev == "http.file_data"), None)
+    if not any(k.field is not None and k.field.abbrev in ("http.request", "http.response")
+               for k in kids):
+        return b"", msg  # a continuation: no headers, all of it body
+    pos = 0
+    while True:  # up to and with the empty line ending the headers
+        lf = msg.find(b"\n", pos)
+        if lf < 0:
+            pos = len(msg)
+            break
+        line = msg[pos:lf]
+        pos = lf + 1
+        if line in (b"", b"\r"):
+            break
+    body = None
+    if body_item is not None:
+        bsrc = pkt.sources[body_item.source][1]
+        body = bytes(bsrc[body_item.offset: body_item.offset + body_item.length])
+    return msg[:pos], body
 
 
 def _hexdump(prefix: str, offset: int, data: bytes) -> str:
