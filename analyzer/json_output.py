@@ -8,6 +8,7 @@ can hold, so a node here is a list of (key, value) pairs and the writer is our o
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from dissectors.format import field_text
@@ -17,6 +18,29 @@ from dissectors.registry import FT
 #: A node: (key, value) pairs; a value is a string, None (JSON null), a node, or
 #: an _Array of values (from grouping repeated keys).
 Node = list[tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class LayerFilter:
+    """tshark's `-j`/`-J`: only the listed protocols are written; the others as
+    `{"filtered": name}`. With `-j` (not `expand`) a subtree is opened only when it is
+    listed too (`ip ip.flags`); -T ek applies that to every item, -T json to items with
+    children. With `-J` a listed top-level protocol is written whole."""
+
+    names: frozenset[str]
+    expand: bool
+
+    @classmethod
+    def from_options(cls, given: list[tuple[str, str]] | None) -> LayerFilter | None:
+        """From the (flag, text) of each -j/-J in order: as in tshark, the last list
+        counts, and one -J anywhere makes it expand."""
+        if not given:
+            return None
+        return cls(frozenset(given[-1][1].split()), any(f == "J" for f, _ in given))
+
+
+def _filtered(name: str) -> Node:
+    return [("filtered", name)]
 
 
 class _Array(list):
@@ -84,11 +108,16 @@ def _proto_bytes(pkt: Packet, it: Item) -> str:
     return _hex(pkt.sources[it.source][1][it.offset:it.offset + it.length])
 
 
-def _node(pkt: Packet, items: list[Item]) -> Node:
+def _node(pkt: Packet, items: list[Item], lf: LayerFilter | None = None) -> Node:
+    """Items as tshark's JSON pairs; `lf` (-j) closes the subtrees it does not list."""
     out: Node = []
     for it in items:
         if it.field is None:
-            out.append((_label(it), _node(pkt, it.children) if it.children else ""))
+            label = _label(it)
+            if it.children and lf is not None and label not in lf.names:
+                out.append((label, _filtered(label)))
+            else:
+                out.append((label, _node(pkt, it.children, lf) if it.children else ""))
             continue
         key = it.field.abbrev
         t = it.field.type
@@ -96,11 +125,13 @@ def _node(pkt: Packet, items: list[Item]) -> Node:
         if t is FT.PROTOCOL and it.hidden and not it.length and it.text:
             val = it.text  # a hidden zero-length marker (_ws.malformed): its text
         if it.children:
+            sub = _filtered(key) if lf is not None and key not in lf.names else \
+                _node(pkt, it.children, lf)
             if val == "" and t in (FT.PROTOCOL, FT.NONE):
-                out.append((key, _node(pkt, it.children)))
+                out.append((key, sub))
             else:
                 out.append((key, val))
-                out.append((key + "_tree", _node(pkt, it.children)))
+                out.append((key + "_tree", sub))
         else:
             out.append((key, val))
     return out
@@ -130,16 +161,25 @@ def _field_values(pkt: Packet, name: str, column: Any) -> list[str]:
 
 
 def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
-                column: Any = None) -> Node:
-    """One packet's `-T json` object; with `-e`, only those fields, each an array."""
+                column: Any = None, lf: LayerFilter | None = None) -> Node:
+    """One packet's `-T json` object; with `-e`, only those fields, each an array;
+    with `lf` (-j/-J), the protocols it does not list as `{"filtered": name}`."""
     if fields:
         layers: Node = []
         for name in dict.fromkeys(fields):
             if vals := _field_values(pkt, name, column):
                 layers.append((name, _Array(vals)))
     else:
-        layers = [(top.field.abbrev, _node(pkt, top.children or []))
-                  for top in pkt.tree if top.field is not None]
+        layers = []
+        for top in pkt.tree:
+            if top.field is None:
+                continue
+            name = top.field.abbrev
+            if lf is not None and name not in lf.names:
+                layers.append((name, _filtered(name)))
+            else:
+                inner = None if lf is None or lf.expand else lf
+                layers.append((name, _node(pkt, top.children or [], inner)))
     if no_dup:
         layers = _group(layers)
     src: Node = [("layers", layers)]
@@ -172,10 +212,10 @@ def _write(v: Any, ind: str, out: list[str]) -> None:
 
 
 def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
-          column: Any = None) -> str:
+          column: Any = None, lf: LayerFilter | None = None) -> str:
     """One packet's object for `-T json`, at indent 0 (the renderer indents it)."""
     out: list[str] = []
-    _write(packet_node(pkt, no_dup, fields, column), "", out)
+    _write(packet_node(pkt, no_dup, fields, column, lf), "", out)
     return "".join(out)
 
 
@@ -207,10 +247,16 @@ def _ek_key(it: Item) -> str:
     return f"{proto}_{f.abbrev}"
 
 
-def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]]) -> None:
+def _ek_filtered(name: str) -> _Raw:
+    return _Raw('{"filtered":' + _str(name) + "}")
+
+
+def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
+             lf: LayerFilter | None = None) -> None:
     """A protocol's subtree flattened into `proto_field_name` keys, as tshark's ek
     writer does: repeated siblings become one array, each subtree follows its key,
-    a text item is a `text` key, and a protocol without bytes keeps its own object."""
+    a text item is a `text` key, and a protocol without bytes keeps its own object.
+    With `lf` (-j) an item it does not list is `{"filtered": name}`, unopened."""
     groups: dict[str, list[Item]] = {}
     for it in items:
         key = _ek_key(it)
@@ -220,16 +266,22 @@ def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]]) -> None
         groups.setdefault(key, []).append(it)
     for key, its in groups.items():
         first = its[0]
+        name = "text" if first.field is None else first.field.abbrev
+        if lf is not None and name not in lf.names:
+            vals = [_ek_filtered(name) for _ in its]
+            out.append((name if key.startswith("\0") else key,
+                        vals[0] if len(vals) == 1 else _Array(vals)))
+            continue
         if key.startswith("\0"):
             sub: list[tuple[str, Any]] = []
-            _ek_flat(pkt, first.children or [], sub)
-            out.append((first.field.abbrev, _Raw(_ek_obj(sub))))  # type: ignore[union-attr]
+            _ek_flat(pkt, first.children or [], sub, lf)
+            out.append((name, _Raw(_ek_obj(sub))))
             continue
         vals = [_label(it) if it.field is None else _ek_value(pkt, it) for it in its]
         out.append((key, vals[0] if len(vals) == 1 else _Array(vals)))
         kids = [c for it in its for c in (it.children or ())]
         if kids:  # the group's subtrees flattened together, as tshark does
-            _ek_flat(pkt, kids, out)
+            _ek_flat(pkt, kids, out, lf)
 
 
 def _ek_obj(pairs: list[tuple[str, Any]]) -> str:
@@ -251,11 +303,11 @@ def _ek_scalar(v: Any) -> str:
 
 
 def ek_lines(pkt: Packet, fields: list[str] | None = None,
-             column: Any = None) -> str:
+             column: Any = None, lf: LayerFilter | None = None) -> str:
     """The two lines of one packet in `-T ek`: the index line and the document.
 
     With `-e`, only those fields, each an array of strings (absent ones left out);
-    `column(pkt, name)` gives a `_ws.col.*` value."""
+    `column(pkt, name)` gives a `_ws.col.*` value; `lf` is -j/-J."""
     head = '{"index":{"_index":"' + _index_date(pkt) + '","_type":"doc"}}\n'
     ts = str(pkt.frame.ts_ns // 1_000_000)
     if fields:
@@ -268,15 +320,20 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
         # Protocols are objects (a repeated one, e.g. two VLAN tags, an array); any
         # other top-level item (tcp.segments) is flattened into `layers` itself.
         tops: dict[str, list[Any]] = {}
+        inner = None if lf is None or lf.expand else lf
         for top in pkt.tree:
             if top.field is None:
                 continue
             sub: list[tuple[str, Any]] = []
             if top.field.type is FT.PROTOCOL:
-                _ek_flat(pkt, top.children or [], sub)
+                if lf is not None and top.field.abbrev not in lf.names:
+                    tops.setdefault(top.field.abbrev, []).append(
+                        _ek_filtered(top.field.abbrev))
+                    continue
+                _ek_flat(pkt, top.children or [], sub, inner)
                 tops.setdefault(top.field.abbrev, []).append(_Raw(_ek_obj(sub)))
                 continue
-            _ek_flat(pkt, [top], sub)
+            _ek_flat(pkt, [top], sub, lf)
             for k, v in sub:
                 tops.setdefault(k, []).append(v)
         layers = _ek_obj([(k, v[0] if len(v) == 1 else _Array(v)) for k, v in tops.items()])

@@ -29,6 +29,9 @@ class Renderer:
         self.out = out
         self.first = True
         self.console = None
+        from analyzer.json_output import LayerFilter
+
+        self.layer_filter = LayerFilter.from_options(getattr(opts, "layer_filter", None))
         self.color_rules: list = []
         self.netmask: int | None = None
         if getattr(opts, "netmask", None):
@@ -66,7 +69,7 @@ class Renderer:
 
             no_dup = getattr(o, "no_duplicate_keys", False)
             col = self.fields.column if self.fields else None
-            text = dumps(pkt, no_dup, o.fields, col)
+            text = dumps(pkt, no_dup, o.fields, col, self.layer_filter)
             body = "\n".join("  " + ln for ln in text.splitlines())
             w(("[\n" if self.first else ",\n") + body)
             self.first = False
@@ -74,7 +77,8 @@ class Renderer:
         if o.output == "ek":
             from analyzer.json_output import ek_lines
 
-            w(ek_lines(pkt, o.fields, self.fields.column if self.fields else None))
+            w(ek_lines(pkt, o.fields, self.fields.column if self.fields else None,
+                       self.layer_filter))
             return
         # tshark prints the summary line alone, or with -P; -V/-x replace it otherwise.
         if getattr(o, "print_summary", False) or not (o.verbose or o.hex):

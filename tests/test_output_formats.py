@@ -272,3 +272,25 @@ def test_whole_json_equals_tshark(mixed_pcap: Path, extra: list[str]) -> None:
                             capture_output=True, timeout=600).stdout
     assert ours.count(b'"_index"') == 2645
     assert ours == theirs
+
+
+LAYER_FILTERS = [
+    ["-j", "ip ip.flags udp text Timestamps"], ["-j", "udp.srcport"], ["-J", "udp dns"],
+    ["-j", ""], ["-J", "tcp", "-j", "ip _ws.expert tcp tcp.flags"], ["-j", "tcp", "-J", "ip"],
+    ["-j", "eth ipv6 icmpv6 arp dhcp dhcp.option.type"],
+    ["-j", "ip ip.flags tcp", "--no-duplicate-keys"],
+]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize(("fmt", "extra"), [
+    (fmt, extra) for fmt in ("json", "ek") for extra in LAYER_FILTERS
+    if fmt == "json" or "--no-duplicate-keys" not in extra],  # that one is json only
+    ids=lambda a: a if isinstance(a, str) else " ".join(a))
+def test_layer_filters_equal_tshark(mixed_pcap: Path, fmt: str, extra: list[str]) -> None:
+    """-j/-J: unlisted protocols (and, with -j, unlisted subtrees; in ek every unlisted
+    item) as {"filtered": name}; the last list counts and any -J expands, as in tshark."""
+    args = ["-T", fmt, *extra]
+    ours = _analyze_bytes(mixed_pcap, args)
+    assert ours.count(b'"filtered"') >= 2645
+    assert ours == _tshark_bytes(mixed_pcap, args)
