@@ -175,19 +175,10 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
             raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
     fields_printer = build_fields_printer(opts)
     decode_as = _decode_as(opts.decode_as)
-    check_stats_args(opts.stats)
-    from analyzer.taps import TapArgError, build_taps
-
-    try:
-        taps = build_taps(opts.stats)
-    except TapArgError as e:
-        out.write(f"{e}\n")  # tshark prints a tap's error on stdout
-        return EXIT_USAGE
-    io_plot = None
-    if getattr(opts, "plot", None):
-        from analyzer.stats_io import plot_tap
-
-        io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
+    prepared = prepare_taps(opts, out)
+    if isinstance(prepared, int):
+        return prepared
+    taps, io_plot = prepared
     if opts.export_objects:
         from analyzer.export_objects import ExportError, parse_spec
 
@@ -205,17 +196,51 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
                 return EXIT_OK
             resume = done or 1
         code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume)
-        if io_plot is not None and code == EXIT_OK:
-            from analyzer.stats_io import PlotError, plot_io
-
-            try:
-                plot_io(io_plot, opts.plot)
-            except PlotError as e:
-                raise AnalyzeError(str(e), EXIT_USAGE) from None
+        if code == EXIT_OK:
+            write_plot(io_plot, opts)
         return code
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
+
+
+def prepare_taps(opts: Any, out: TextIO) -> tuple[list, Any] | int:
+    """The -z taps and the --plot tap (file and live alike), or an exit status after
+    tshark's error for a bad -z argument (printed on stdout, as tshark does)."""
+    check_stats_args(opts.stats)
+    from analyzer.taps import TapArgError, build_taps
+
+    try:
+        taps = build_taps(opts.stats)
+    except TapArgError as e:
+        out.write(f"{e}\n")
+        return EXIT_USAGE
+    io_plot = None
+    if getattr(opts, "plot", None):
+        from analyzer.stats_io import plot_tap
+
+        io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
+    return taps, io_plot
+
+
+def report_taps(taps: list | None, opts: Any, out: TextIO) -> None:
+    """The -z reports after the packets: rich tables on a terminal, tshark's text else."""
+    if taps:
+        from analyzer.stats_rich import write_report
+
+        write_report(taps, opts, out)
+
+
+def write_plot(io_plot: Any, opts: Any) -> None:
+    """--plot's image, drawn from the io,stat numbers the taps gathered."""
+    if io_plot is None:
+        return
+    from analyzer.stats_io import PlotError, plot_io
+
+    try:
+        plot_io(io_plot, opts.plot)
+    except PlotError as e:
+        raise AnalyzeError(str(e), EXIT_USAGE) from None
 
 
 def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
@@ -271,10 +296,7 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
         export_src = reader.reopen() if opts.export_objects and path == "-" else path
     finally:
         reader.close()
-    if taps:  # rich tables on a terminal, tshark's text otherwise
-        from analyzer.stats_rich import write_report
-
-        write_report(taps, opts, out)
+    report_taps(taps, opts, out)
     if opts.export_objects:
         from analyzer.export_objects import ExportError, export_objects
 

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from analyzer.options import UsageError
 from analyzer.pipeline import mark_displayed
+from analyzer.taps import feed
 from captures import CaptureError, Frame, Interface
 from captures.pcap import PcapWriter
 from captures.pcapng import PcapngWriter
@@ -114,7 +115,15 @@ def _list(out: TextIO) -> int:
 
 def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     """Entry from analyzer.app: -D lists, -i captures until -c/-a/Ctrl-C/SIGTERM."""
-    from analyzer.app import AnalyzeError, _compile_filter, _decode_as, build_fields_printer
+    from analyzer.app import (
+        AnalyzeError,
+        _compile_filter,
+        _decode_as,
+        build_fields_printer,
+        prepare_taps,
+        report_taps,
+        write_plot,
+    )
 
     if opts.list_interfaces:
         return _list(out)
@@ -132,11 +141,18 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
     match = flt.match if flt is not None else None
     decode_as = _decode_as(opts.decode_as)
+    prepared = prepare_taps(opts, out)
+    if isinstance(prepared, int):
+        return prepared
+    taps, io_plot = prepared
     try:
-        return _capture(opts, match, fields_printer, decode_as, stop_at, ring, out, err)
+        code = _capture(opts, match, fields_printer, decode_as, stop_at, ring, out, err, taps)
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), 2) from None
+    report_taps(taps, opts, out)
+    write_plot(io_plot, opts)
+    return code
 
 
 def _kernel_filter(opts: Any, name: str, out: TextIO) -> Any:
@@ -172,7 +188,7 @@ def _kernel_filter(opts: Any, name: str, out: TextIO) -> Any:
 
 def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
              stop_at: dict[str, float], ring: dict[str, float], out: TextIO,
-             err: TextIO) -> int:
+             err: TextIO, taps: list) -> int:
     from analyzer.render import Renderer
     from captures import open_writer
     from captures.live import LiveCapture, resolve_interface
@@ -224,6 +240,8 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
             captured += 1
             frame = cap.frame(captured, item)
             pkt = dissect(frame, session)
+            if taps:  # like tshark, taps see packets -Y hides
+                feed(taps, pkt)
             if match is None or match(pkt):
                 prev_disp = mark_displayed(pkt, prev_disp)
                 if writer is not None:

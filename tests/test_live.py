@@ -407,3 +407,33 @@ def test_snaplen_keeps_wire_length(tmp_path: Path) -> None:
                          "-e", "frame.cap_len", "-e", "udp.length"],
                         capture_output=True, text=True, timeout=60)
     assert ts.stdout == "242\t60\t208\n"
+
+
+@needs_root
+@pytest.mark.tshark
+def test_live_statistics_and_plot(tmp_path: Path) -> None:
+    """-z taps and --plot work live: the reports after a capture are those of the file
+    it wrote, read back by analyze and by tshark, and the plot is a PNG."""
+    rx = _free_udp()
+    port = rx.getsockname()[1]
+    out_file, png = tmp_path / "live.pcap", tmp_path / "io.png"
+    stats = ["-z", "conv,udp", "-z", "io,phs", "-z", "io,stat,1"]
+    try:
+        live = Live("-a", "duration:3", "-f", f"udp port {port}", "-q", *stats,
+                    "-w", str(out_file), "-F", "pcap", "--plot", str(png))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            for i in range(6):
+                tx.sendto(b"z" * (i + 1), ("127.0.0.1", port))
+        out, err, code = live.finish()
+    finally:
+        rx.close()
+    assert code == 0, err
+    assert _captured(err) == 6
+    assert f"127.0.0.1:{port}" in out and "      6 " in out
+    again = subprocess.run([*ANALYZE, "-r", str(out_file), "-q", *stats], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    theirs = subprocess.run(["tshark", "-n", "-r", str(out_file), "-q", *stats],
+                            capture_output=True, text=True, timeout=60)
+    assert out == again.stdout == theirs.stdout
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"
