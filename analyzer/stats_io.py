@@ -2,62 +2,58 @@
 
 The layout is tshark's `ui/cli/tap-iostat.c` reproduced from its output, quirks included
 (the whole-second duration printed as "4. 21658", the last row ending in "Dur"). Times
-are microseconds, as tshark's. Only plain filter columns are done: the calculated
-columns (COUNT/SUM/MIN/MAX/AVG/LOAD of a field) are not. Like tshark's taps, this sees
-every dissected packet whatever `-Y` keeps.
+are microseconds, as tshark's. Columns are plain filters or calculated ones
+(FRAMES/BYTES/COUNT/SUM/MIN/MAX/AVG/LOAD of a field, analyzer/stats_io_calc.py). Like
+tshark's taps, this sees every dissected packet whatever `-Y` keeps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from typing import TYPE_CHECKING
 
-from analyzer.taps import TapArgError, register
+from analyzer.stats_io_calc import (
+    FRAMES_AND_BYTES,
+    WHOLE,
+    CalcError,
+    Column,
+    field_refs,
+    magnitude,
+    parse_column,
+)
+from analyzer.taps import register
 from dissectors.packet import Packet
 
-_CALCS = ("FRAMES", "BYTES", "COUNT", "SUM", "MIN", "MAX", "AVG", "LOAD")
+if TYPE_CHECKING:
+    from filters import CompiledFilter
 
+_magnitude = magnitude
 
-def _magnitude(val: int, max_w: int) -> int:
-    mag = 0
-    for _ in range(max_w):
-        mag += 1
-        val //= 10
-        if val == 0:
-            break
-    return mag
-
-
-def _printcenter(label: str, lenval: int, numpad: int = 1) -> str:
-    spaces = "      "
-    lenlab = len(label)
-    n = len(spaces) - (((lenval - lenlab) // 2) + numpad)
-    if 0 < n < 6:
-        sp = spaces[n:]
-        if (lenval - lenlab) % 2 == 0:
-            return f"{sp}{label}{sp}|"
-        return f"{spaces[n - 1:]}{label}{sp}|"
-    if 0 < n <= 15:
-        return f"{label}|"
-    return ""
+#: What C's sscanf("%lf") takes as a number (the common forms).
+_C_DOUBLE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_BAD_ARG = 'invalid "-z io,stat,<interval>[,<filter>][,<filter>]..." argument'
 
 
 class IoStatTap:
-    """Frames and bytes per interval, one column per filter."""
+    """One row per interval, one column per filter or calculation (Column)."""
 
     def __init__(self, arg: str) -> None:
         rest = arg[len("io,stat,"):]
-        invl_s, _, flts = rest.partition(",")
-        try:
-            value = float(invl_s)
-        except ValueError:
-            raise TapArgError('tshark: invalid "-z io,stat,<interval>[,<filter>]" argument'
-                              ) from None
-        if value < 0:
-            raise TapArgError('tshark: "-z" interval must be >=0 seconds(0).')
-        interval = int(value * 1_000_000)
-        if value > 0 and interval == 0:
-            raise TapArgError('tshark: "-z" interval must be >=0.000001 seconds or "0" for '
-                              "the entire capture duration.")
+        m = _C_DOUBLE.match(rest)
+        if arg.endswith(",") or m is None or rest[m.end():m.end() + 1] not in ("", ","):
+            raise _arg_error(_BAD_ARG, 1)
+        invl_s, flts = m.group(), rest[m.end() + 1:]
+        value = float(invl_s)
+        # tshark: (guint64)(value * 1e6 + 0.5); a negative double converts to a huge
+        # number on x86-64 (the whole capture), one in (-1, 1) to 0 (refused)
+        scaled = value * 1_000_000.0 + 0.5
+        if value == 0 or scaled <= -1:
+            interval = 0
+        elif scaled < 1:
+            raise _arg_error('"-z" interval must be >=0.000001 seconds or "0" for the entire '
+                              "capture duration.")
+        else:
+            interval = int(scaled)
         self.interval = interval if interval else None  # None: the whole capture
         prec = 6
         if interval:
@@ -67,43 +63,54 @@ class IoStatTap:
                     break
                 prec -= 1
                 i *= 10
+            if prec == 0 and "." in invl_s:  # "1.00": as many decimals as written
+                decimals = len(invl_s) - invl_s.index(".") - 1
+                prec = min(decimals, 6) if decimals else 0
         self.prec = prec
         self.filters: list[str | None] = [f or None for f in flts.split(",")] if flts \
             else [None]
-        self.matches: list[Callable[[Packet], bool] | None] = []
+        self.columns: list[Column] = []
+        self.refs: set[str] = set()  # fields this tap's filters name
         for f in self.filters:
-            if f and f.split("(")[0] in _CALCS:
-                raise TapArgError(f'labshark: "{f}": calculated io,stat columns are not '
-                                  "supported")
-            self.matches.append(self._compile(f))
-        self.buckets: list[dict[int, list[int]]] = [{} for _ in self.filters]
+            try:
+                calc, field, flt = parse_column(f)
+            except CalcError as e:
+                raise _arg_error(str(e)) from None
+            compiled = self._compile(flt)
+            if compiled is not None:
+                self.refs |= field_refs(compiled.tree)
+            self.columns.append(Column(f, compiled.match if compiled else None, calc, field))
         self.elapsed_ns = 0
 
+    def prime(self, refs: set[str]) -> None:
+        """Fields named by the run's filters: the only ones whose values tshark sees."""
+        for col in self.columns:
+            col.primed = col.abbrev in refs
+
     @staticmethod
-    def _compile(flt: str | None) -> Callable[[Packet], bool] | None:
+    def _compile(flt: str | None) -> CompiledFilter | None:
         if not flt:
             return None
         from filters import FilterError, compile_filter
 
         try:
-            return compile_filter(flt).match
+            return compile_filter(flt)
         except FilterError as e:
-            raise TapArgError(f"tshark: Couldn't register io,stat tap: {e.message}") from None
+            raise _arg_error(f"Couldn't register io,stat tap: {e.message}", 1) from None
 
     def packet(self, pkt: Packet) -> None:
         rel = pkt.rel_ns
         if rel > self.elapsed_ns:
             self.elapsed_ns = rel
         us = (rel // 1_000_000_000) * 1_000_000 + ((rel % 1_000_000_000) + 500) // 1000
-        for match, buckets in zip(self.matches, self.buckets, strict=True):
-            if match is not None and not match(pkt):
+        interval = self.interval or WHOLE
+        for col in self.columns:
+            if col.match is not None and not col.match(pkt):
                 continue
-            key = us // self.interval if self.interval else 0
-            b = buckets.get(key)
-            if b is None:
-                b = buckets[key] = [0, 0]
-            b[0] += 1
-            b[1] += pkt.frame.origlen
+            try:
+                col.packet(pkt, us, interval)
+            except CalcError as e:
+                raise _arg_error(str(e)) from None
 
     def _geometry(self) -> tuple[int, ...]:
         """The table's duration, interval and rounding, as tshark computes them."""
@@ -137,16 +144,16 @@ class IoStatTap:
         invl_col_w = max(invl_col_w, 12)
         borderlen = max(borderlen, invl_col_w)
 
-        if interval:
+        if interval and duration:
             num_rows = duration // interval + (1 if duration % interval else 0)
         else:
-            num_rows = 1
-        num_rows = max(num_rows, 1)
+            num_rows = 0  # tshark: no row for a capture of no duration
         return (duration, interval, num_rows, invl_prec, dv, dur_mag, dur_secs, dur_secs_orig,
                 dur_usecs_orig, borderlen, invl_col_w)
 
     def rows(self) -> tuple[list[tuple[float, float]], list[list[int]]]:
-        """The table's intervals (start, end in seconds) and each column's frames per row.
+        """The table's intervals (start, end in seconds) and each column's frames per row
+        (for a calculated column: the frames its filter kept, not the computed value).
 
         The numbers text() prints, for --plot.
         """
@@ -156,20 +163,15 @@ class IoStatTap:
             start = i * interval
             end = duration if i == num_rows - 1 else start + interval
             spans.append((start / 1e6, end / 1e6))
-        frames = [[buckets.get(i, (0, 0))[0] for i in range(num_rows)]
-                  for buckets in self.buckets]
-        return spans, frames
+        return spans, [col.frames_per_row(num_rows) for col in self.columns]
 
     def text(self) -> str:  # noqa: C901 - one table, drawn as tshark draws it
         (duration, interval, num_rows, invl_prec, dv, dur_mag, dur_secs, dur_secs_orig,
          dur_usecs_orig, borderlen, invl_col_w) = self._geometry()
-        cols = []
         tabrow_w = invl_col_w
-        for buckets in self.buckets:
-            fr = max(6, _magnitude(max((b[0] for b in buckets.values()), default=0), 15))
-            val = max(5, _magnitude(max((b[1] for b in buckets.values()), default=0), 15))
-            cols.append((fr, val))
-            tabrow_w += fr + 3 + val + 3
+        for col in self.columns:
+            col.layout(interval)
+            tabrow_w += col.width
         borderlen = max(borderlen, tabrow_w)
         maxfltr_w = max((len(f) + 11) if f else 26 for f in self.filters)
         if maxfltr_w > borderlen and borderlen < 102:
@@ -211,39 +213,52 @@ class IoStatTap:
         out.append("|-" + "-" * (borderlen - 3) + "|\n")
         filler = "" if tabrow_w >= borderlen else " " * (borderlen - tabrow_w - 1) + "|"
         row = "|" + " " * (invl_col_w - 2) + "|"
-        for j, (fr, val) in enumerate(cols):
-            row += f"{j + 1:<2d}" + " " * (fr + val + 3) + "|"
+        for j, col in enumerate(self.columns):
+            row += col.number_head(j)
         out.append(row + filler + "\n")
         row = "| Interval" + " " * (invl_col_w - 11) + "|"
-        for fr, val in cols:
-            row += _printcenter("Frames", fr) + _printcenter("Bytes", val)
+        for col in self.columns:
+            row += col.label_head()
         out.append(row + filler + "\n")
         out.append("|-" + "-" * (tabrow_w - 3) + "|" + filler + "\n")
         t = 0
+        fpu = [0.0]
         for i in range(num_rows):
             last = i == num_rows - 1
             end = duration if last else t + interval
             if invl_prec == 0:
                 lead = "|  " if dur_mag == 1 else "| "
                 if last:
+                    fpu[0] = 0.0  # printf's "%s" (strlen) clears the float register
                     maxw = dur_mag + 1 if dur_mag >= 3 else 3
                     row = f"{lead}{t // 1_000_000:{dur_mag}d} <> {'Dur':<{maxw}s}|"
                 else:
-                    row = f"{lead}{t // 1_000_000:{dur_mag}d} <> {end // 1_000_000:{dur_mag}d}  |"
+                    row = (f"{lead}{t // 1_000_000:{dur_mag}d} <> {end // 1_000_000:{dur_mag}d}"
+                           f"{lead[1:]}|")
             else:
                 row = (f"| {t // 1_000_000:{dur_mag}d}.{(t % 1_000_000) // dv:0{invl_prec}d} <> "
                        f"{end // 1_000_000:{dur_mag}d}.{(end % 1_000_000) // dv:0{invl_prec}d} |")
-            for (fr, val), buckets in zip(cols, self.buckets, strict=True):
-                frames, size = buckets.get(i, (0, 0))
-                row += f" {frames:{fr}d} | {size:{val}d} |"
+            for col in self.columns:
+                row += col.cell(i, interval, end - t, last, fpu)
             out.append(row + filler + "\n")
             t += interval
         out.append("=" * borderlen + "\n")
         return "".join(out)
 
 
+def _arg_error(message: str, code: int = 10) -> Exception:
+    """tshark's refusal of an io,stat argument: its words, on stderr, its exit status."""
+    from analyzer.app import AnalyzeError
+
+    return AnalyzeError(message, code)
+
+
 def build_taps(args: list[str]) -> list[IoStatTap]:
-    return [IoStatTap(a) for a in args]
+    taps = [IoStatTap(a) for a in args]
+    refs = set().union(*(t.refs for t in taps))  # tshark primes every filter's fields
+    for t in taps:
+        t.prime(refs)
+    return taps
 
 
 def report(taps: list[IoStatTap]) -> str:
@@ -295,7 +310,11 @@ def plot_io(tap: IoStatTap, out_path: str) -> None:
     fig, ax = plt.subplots(figsize=PLOT_SIZE_IN, dpi=PLOT_DPI)
     try:
         for j, (flt, col) in enumerate(zip(tap.filters, frames, strict=True)):
+            if not col:
+                break  # no rows: a capture of no duration
             label = f"Col {j + 1}: {flt or 'all frames'}"
+            if tap.columns[j].calc != FRAMES_AND_BYTES:
+                label += " (frames)"
             # the last interval's step is drawn up to its end
             ax.plot([*starts, spans[-1][1]], [*col, col[-1]], marker="o", markersize=3,
                     markevery=list(range(len(col))), drawstyle="steps-post", label=label)
@@ -305,7 +324,8 @@ def plot_io(tap: IoStatTap, out_path: str) -> None:
         ax.set_ylabel("Frames")
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize="small")
+        if spans:
+            ax.legend(loc="best", fontsize="small")
         fig.tight_layout()
         fmt = "svg" if out_path.lower().endswith(".svg") else "png"
         fig.savefig(out_path, format=fmt, dpi=PLOT_DPI)
