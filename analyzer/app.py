@@ -175,7 +175,7 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
             raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
     fields_printer = build_fields_printer(opts)
     decode_as = _decode_as(opts.decode_as)
-    prepared = prepare_taps(opts, out)
+    prepared = prepare_taps(opts, out, flt)
     if isinstance(prepared, int):
         return prepared
     taps, io_plot = prepared
@@ -204,7 +204,8 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
         raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
 
 
-def prepare_taps(opts: Any, out: TextIO) -> tuple[list, Any] | int:
+def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
+                 ) -> tuple[list, Any] | int:
     """The -z taps and the --plot tap (file and live alike), or an exit status after
     tshark's error for a bad -z argument (printed on stdout, as tshark does)."""
     check_stats_args(opts.stats)
@@ -215,6 +216,15 @@ def prepare_taps(opts: Any, out: TextIO) -> tuple[list, Any] | int:
     except TapArgError as e:
         out.write(f"{e}\n")
         return EXIT_USAGE
+    if flt is not None:  # tshark's -Y primes fields for io,stat's calculated columns too
+        from analyzer.stats_io_calc import field_refs
+
+        refs = field_refs(flt.tree).union(
+            *(t.refs for _, ts in taps for t in ts if hasattr(t, "prime")))
+        for _, ts in taps:
+            for t in ts:
+                if hasattr(t, "prime"):
+                    t.prime(refs)
     io_plot = None
     if getattr(opts, "plot", None):
         from analyzer.stats_io import plot_tap

@@ -141,7 +141,7 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
     match = flt.match if flt is not None else None
     decode_as = _decode_as(opts.decode_as)
-    prepared = prepare_taps(opts, out)
+    prepared = prepare_taps(opts, out, flt)
     if isinstance(prepared, int):
         return prepared
     taps, io_plot = prepared

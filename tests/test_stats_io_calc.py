@@ -91,6 +91,17 @@ def test_filters_of_other_taps_prime_fields(mixed_pcap: Path) -> None:
 
 
 @pytest.mark.tshark
+@pytest.mark.parametrize("flt", ["frame.len", "udp.length > 0 || tcp"])
+def test_display_filter_primes_fields(flt: str) -> None:
+    """-Y's fields are primed too: SUM(frame.len) alone sums once -Y names frame.len."""
+    args = ["-q", "-r", str(LAB), "-Y", flt, "-z",
+            "io,stat,1,SUM(frame.len),MAX(udp.length),COUNT(tcp.len)"]
+    same(args)
+    rc, out, _ = run_analyze(args)
+    assert rc == 0 and ("| 3554 |" in out) == (flt == "frame.len")
+
+
+@pytest.mark.tshark
 @pytest.mark.parametrize("z", ["io,stat,1.00,SUM(frame.len)frame.len",
                                "io,stat,-1,MAX(frame.len)frame.len",
                                "io,stat,0.3,COUNT(udp)udp"])
