@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from dissectors.dispatch import UDP_PORT, register_claim, register_dissector, takes_all
-from dissectors.format import ether_str, ipv4_str
+from dissectors.format import ether_str, ipv4_str, time_secs_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -122,21 +122,15 @@ TFTP_SERVER = _opt(66, "dhcp.option.tftp_server_name", "TFTP Server Name", "str"
 BOOTFILE = _opt(67, "dhcp.option.bootfile_name", "Bootfile name", "str")
 
 MAGIC_COOKIE = 0x63825363
+# Wireshark's ipv4_list options: their option line shows no address, even a single one.
+_IP_LIST_OPTS = frozenset((3, 4, 5, 6, 7, 42, 44))
 
 
 def _duration(secs: int) -> str:
     """`(3150s) 52 minutes, 30 seconds`, as Wireshark's unsigned_time_secs_to_str."""
     if secs == 0xFFFFFFFF:
         return "(4294967295s) infinity"
-    parts = []
-    rest = secs
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        n, rest = divmod(rest, size)
-        if n:
-            parts.append(f"{n} {unit}{'' if n == 1 else 's'}")
-    if rest or not parts:
-        parts.append(f"{rest} second{'' if rest == 1 else 's'}")
-    return f"({secs}s) " + ", ".join(parts)
+    return f"({secs}s) " + time_secs_str(secs)
 
 
 def _cstr(raw: bytes) -> str:
@@ -289,11 +283,10 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
                 for i in range(0, ln - ln % 4, 4):
                     a = int.from_bytes(raw[i:i + 4], "big")
                     add(oi, f, a, v + i, 4)
-                if ln == 4:
+                if ln == 4 and code not in _IP_LIST_OPTS:
                     oi.text += f" ({ipv4_str(int.from_bytes(raw, 'big'))})"
             elif kind == "str":
-                add(oi, f, _cstr(raw), v, ln)
-                oi.text += f" ({_cstr(raw)})"
+                add(oi, f, _cstr(raw), v, ln)  # tshark's option line shows no string
             elif kind in ("u32", "time") and ln == 4:
                 n = int.from_bytes(raw, "big")
                 add(oi, f, n, v, 4, f"{f.name}: {_duration(n)}" if kind == "time" else None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
-from dissectors.format import ipv4_str, ipv6_str
+from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -82,7 +82,7 @@ F_RA = DNS.field("dns.flags.recavail", "Recursion available", FT.BOOLEAN, bitmas
                  strings=("Server can do recursive queries",
                           "Server can't do recursive queries"))
 F_Z = DNS.field("dns.flags.z", "Z", FT.BOOLEAN, bitmask=0x0040,
-                strings=("reserved (1)", "reserved (0)"))
+                strings=("reserved - incorrect!", "reserved (0)"))
 F_AD = DNS.field("dns.flags.authenticated", "Answer authenticated", FT.BOOLEAN,
                  bitmask=0x0020,
                  strings=("Answer/authority portion was authenticated by the server",
@@ -373,7 +373,11 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         if f in _RESPONSE_ONLY_FLAGS and not response:
             continue
         v = (flags & f.bitmask) >> f.shift
-        add(fitem, f, bool(v) if f.type is FT.BOOLEAN else v, start + 2, 2)
+        if f.type is FT.BOOLEAN:
+            # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
+            add(fitem, f, bool(v), start + 2, 2, masked_label(f, bool(v), 16))
+        else:
+            add(fitem, f, v, start + 2, 2)
     counts = []
     update = opcode == 5
     count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else
@@ -476,7 +480,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
     else:
         add(rr, RESP_CLASS, rclass, p + 2, 2)
         add(rr, RESP_TTL, ttl, p + 4, 4,
-            f"Time to live: {ttl} ({ttl} second{'' if ttl == 1 else 's'})")
+            f"Time to live: {ttl} ({time_secs_str(ttl)})")
     add(rr, RESP_LEN, rdlen, p + 8, 2)
     info = ""
     summary = ""

@@ -141,9 +141,13 @@ def display_value(field: Field, value: Any) -> str:
     return field_text(field, value) + field.unit
 
 
-def bit_pattern(field: Field, value: Any) -> str:
-    """`.1.. ....` — the bits of a masked field, Wireshark style."""
-    bits = FT_BITS.get(field.type, 8) if field.type is not FT.BOOLEAN else _bool_bits(field)
+def bit_pattern(field: Field, value: Any, bits: int | None = None) -> str:
+    """`.1.. ....` — the bits of a masked field, Wireshark style.
+
+    `bits` overrides the width: a Wireshark FT_BOOLEAN declares its own (`16` for
+    dns.flags.z), which our registry derives from the bitmask unless told."""
+    if bits is None:
+        bits = FT_BITS.get(field.type, 8) if field.type is not FT.BOOLEAN else _bool_bits(field)
     mask = field.bitmask
     raw = (int(value) << field.shift) & mask
     chars = []
@@ -157,6 +161,31 @@ def bit_pattern(field: Field, value: Any) -> str:
 
 def _bool_bits(field: Field) -> int:
     return max(8, ((field.bitmask.bit_length() + 7) // 8) * 8)
+
+
+def masked_label(field: Field, value: Any, bits: int) -> str:
+    """A masked field's tree line drawn `bits` wide (`.... .... .0.. .... = Z: ...`)."""
+    return f"{bit_pattern(field, value, bits)} = {field.name}: {display_value(field, value)}"
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def time_secs_str(secs: int) -> str:
+    """Wireshark's (unsigned_)time_secs_to_str: `1 hour, 2 minutes, 1 second`.
+
+    Used where a dissector appends a duration to a count of seconds (DNS TTLs)."""
+    if secs == 0:
+        return "0 seconds"
+    sign = "-" if secs < 0 else ""
+    secs = abs(secs)
+    days, rest = divmod(secs, 86400)
+    hours, rest = divmod(rest, 3600)
+    mins, s = divmod(rest, 60)
+    parts = [_plural(n, unit) for n, unit in
+             ((days, "day"), (hours, "hour"), (mins, "minute"), (s, "second")) if n]
+    return sign + ", ".join(parts)  # the sign once, before the first part
 
 
 def label(item: Item) -> str:

@@ -80,8 +80,8 @@ URI_QUERY_PARAM = HTTP.field("http.request.uri.query.parameter",
 REQ_VERSION = HTTP.field("http.request.version", "Request Version", FT.STRING)
 RESP_VERSION = HTTP.field("http.response.version", "Response Version", FT.STRING)
 FULL_URI = HTTP.field("http.request.full_uri", "Full request URI", FT.STRING)
-CODE = HTTP.field("http.response.code", "Status Code", FT.UINT16, Base.DEC,
-                  strings=STATUS_CODES)
+# No value strings: tshark names the code in http.response.code.desc instead.
+CODE = HTTP.field("http.response.code", "Status Code", FT.UINT16, Base.DEC)
 CODE_DESC = HTTP.field("http.response.code.desc", "Status Code Description", FT.STRING)
 RESPONSE_FOR_URI = HTTP.field("http.response_for.uri", "Request URI", FT.STRING)
 PHRASE = HTTP.field("http.response.phrase", "Response Phrase", FT.STRING)
@@ -486,7 +486,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             hi = add(top, hf, value, hs, hn - hs, label)
             if hf.abbrev == "http.content_length_header":
                 try:
-                    add(hi, CONTENT_LENGTH, int(value), hs, he - hs)
+                    add(hi, CONTENT_LENGTH, int(value), hs, he - hs, generated=True)
                 except ValueError:
                     pass
             elif hf.abbrev == "http.cookie":
@@ -529,7 +529,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         pkt.add(top, FILE_DATA, _text(body), btvb.start, len(body),
                 f"File Data: {len(body)} bytes", source=btvb.source)
     if body:
-        _media(btvb, pkt, session, values.get("content-type"))
+        _media(btvb, pkt, session, values.get("content-type"), top)
     return body_end - off if body_end > off else body_len
 
 
@@ -564,6 +564,9 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
         add(top, RESPONSE, True, off, 0, hidden=True)
     if session.pass_no > 1 and num in state.frames:
         rr, for_uri, _m, _u = state.frames[num]
+        # conv_data->req_res_num: in a second pass, the conversation's final count.
+        conv = state.convs.get(_conv_key(pkt))
+        total = conv.count if conv is not None else rr.number
     else:
         conv = state.convs.get(_conv_key(pkt))
         if conv is None:
@@ -574,9 +577,11 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
             rr = conv.push_res(num)
         for_uri = lconv.full_uri or lconv.uri
         state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
+        total = conv.count
     prev, nxt = rr.prev, rr.next
     if is_request:
-        add(top, REQUEST_NUMBER, rr.number, off, 0, generated=True)
+        add(top, REQUEST_NUMBER, rr.number, off, 0, f"HTTP request {rr.number}/{total}",
+            generated=True)
         if prev is not None and prev.req_frame:
             add(top, PREV_REQUEST_IN, prev.req_frame, off, 0, generated=True)
         if rr.res_frame:
@@ -584,7 +589,8 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
         if nxt is not None and nxt.req_frame:
             add(top, NEXT_REQUEST_IN, nxt.req_frame, off, 0, generated=True)
         return
-    add(top, RESPONSE_NUMBER, rr.number, off, 0, generated=True)
+    add(top, RESPONSE_NUMBER, rr.number, off, 0, f"HTTP response {rr.number}/{total}",
+        generated=True)
     if rr.req_frame:
         add(top, TIME, pkt.frame.ts_ns - rr.req_ts, off, 0, generated=True)
     if prev is not None and prev.req_frame:
@@ -629,11 +635,18 @@ def _chunks(tvb: Tvb, pkt: Packet, top: Item, add, chunks: list[tuple[int, int, 
     return bytes(body)
 
 
-def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None) -> None:
+def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
+           top: Item) -> None:
     """Hand the body on by its media type, as HTTP's media_type table does."""
     n = btvb.end - btvb.start
     if ctype is None:
+        # Wireshark calls the data dissector on http_tree: `data` nests under HTTP.
+        first = len(pkt.tree)
         BY_NAME["data"](btvb, pkt, session)
+        moved = pkt.tree[first:]
+        if moved:
+            del pkt.tree[first:]
+            top.children = (top.children or []) + moved
         return
     mtype = _media_type(ctype)
     src = btvb.source

@@ -83,16 +83,20 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     info = f"{sport} \u2192 {dport}"
     claimed = ulen
     if ulen > reported:
-        pkt.add_expert(litem, "error", "malformed",
-                       f"Bad length value {ulen} > IP payload length", "udp", field=LENGTH_BAD)
-        info += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
+        if not pkt.ref.get("in_error_pkt"):  # a header quoted by ICMP is cut: no complaint
+            litem.text = f"Length: {ulen} (bogus, payload length {reported})"
+            pkt.add_expert(litem, "error", "malformed",
+                           f"Bad length value {ulen} > IP payload length", "udp",
+                           field=LENGTH_BAD)
+            info += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
         ulen = reported
     elif ulen < 8:
         # Wireshark stops here: no Len=, no payload.
-        if ulen == 0:
+        if ulen == 0 and len(pkt.net_src) == 16:  # IPv6 (jumbogram rules): as before
             pkt.add_expert(litem, "error", "malformed", "Length is zero", "udp",
                            field=LENGTH_BAD_ZERO)
         else:
+            litem.text = f"Length: {ulen} (bogus, must be >= 8)"
             pkt.add_expert(litem, "error", "malformed", f"Bad length value {ulen} < 8", "udp",
                            field=LENGTH_BAD)
         pkt.set_info(f"{info} [BAD UDP LENGTH {ulen} < 8]")
@@ -118,8 +122,10 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if plen > 0:
         payload = tvb.sub(off + 8, max(plen, 0))
         if payload.end > payload.start:
-            pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8,
-                    payload.end - payload.start, f"UDP payload ({plen} bytes)")
+            # tshark counts the captured payload bytes, not the claimed length.
+            n = payload.end - payload.start
+            pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8, n,
+                    f"UDP payload ({n} byte{'' if n == 1 else 's'})")
         if plen > 0:
             dispatch_ports("udp", UDP_PORT, UDP_HEUR, payload, pkt, session, sport, dport)
 

@@ -22,10 +22,11 @@ from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-PRIORITY_NAMES = {0: "Best Effort (default)", 1: "Background", 2: "Spare",
-                  3: "Excellent Effort", 4: "Controlled Load",
-                  5: "Voice, < 10ms latency and jitter",
-                  6: "Video, < 100ms latency and jitter", 7: "Network Control"}
+# Wireshark's default PCP names (IEEE 802.1Q-2005, `tshark -G values` vlan.priority).
+PRIORITY_NAMES = {0: "Best Effort (default)", 1: "Background", 2: "Excellent Effort",
+                  3: "Critical Applications", 4: "Video, < 100ms latency and jitter",
+                  5: "Voice, < 10ms latency and jitter", 6: "Internetwork Control",
+                  7: "Network Control"}
 
 _MIN_FRAME = 60  # Ethernet minimum frame length without FCS
 # Ethertype names Wireshark shows as Info when no dissector takes the type.
