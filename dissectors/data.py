@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dissectors.dispatch import register_dissector
+from dissectors.format import plural
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -24,7 +25,7 @@ def dissect_data(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if n <= 0 and tvb.reported_length <= 0:
         return
     data = bytes(tvb.buf[tvb.start: tvb.end])
-    tree = pkt.add_proto(DATA, tvb.start, n, f"Data ({n} bytes)", source=tvb.source)
+    tree = pkt.add_proto(DATA, tvb.start, n, f"Data ({plural(n, 'byte')})", source=tvb.source)
     tree.value = data
     add_data_fields(pkt, tree, data, tvb.start, tvb.source)
     # A payload cut short by the snapshot length is shown as captured: Wireshark's data

@@ -168,7 +168,8 @@ def masked_label(field: Field, value: Any, bits: int) -> str:
     return f"{bit_pattern(field, value, bits)} = {field.name}: {display_value(field, value)}"
 
 
-def _plural(n: int, unit: str) -> str:
+def plural(n: int, unit: str) -> str:
+    """Wireshark's plurality(): `1 byte`, `2 bytes`."""
     return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
@@ -183,7 +184,7 @@ def time_secs_str(secs: int) -> str:
     days, rest = divmod(secs, 86400)
     hours, rest = divmod(rest, 3600)
     mins, s = divmod(rest, 60)
-    parts = [_plural(n, unit) for n, unit in
+    parts = [plural(n, unit) for n, unit in
              ((days, "day"), (hours, "hour"), (mins, "minute"), (s, "second")) if n]
     return sign + ", ".join(parts)  # the sign once, before the first part
 

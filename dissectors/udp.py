@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
+from dissectors.format import plural
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.packet import Packet
 from dissectors.ports import dispatch_ports
@@ -125,7 +126,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
             # tshark counts the captured payload bytes, not the claimed length.
             n = payload.end - payload.start
             pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8, n,
-                    f"UDP payload ({n} byte{'' if n == 1 else 's'})")
+                    f"UDP payload ({plural(n, 'byte')})")
         if plen > 0:
             dispatch_ports("udp", UDP_PORT, UDP_HEUR, payload, pkt, session, sport, dport)
 

@@ -144,7 +144,8 @@ def test_detail_tree_equals_tshark_on_bundled_capture(capture: Path) -> None:
 
 
 def _edge_frames() -> list:
-    """Labels the mixed capture may not reach: every PCP, TTL durations, UDP lengths."""
+    """Labels the mixed capture may not reach: every PCP, TTL durations, UDP lengths,
+    a one-byte payload."""
     from scapy.all import DNS, DNSQR, DNSRR, IP, UDP, Dot1Q, Ether, Raw
 
     eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
@@ -159,6 +160,7 @@ def _edge_frames() -> list:
                                                                qd=DNSQR(qname="b.example")))
     for ulen in (0, 4, 200):  # bogus: below the header, zero, past the IP payload
         frames.append(eth / ip / UDP(sport=5000, dport=5001, len=ulen) / Raw(b"x" * 12))
+    frames.append(eth / ip / UDP(sport=5000, dport=5001) / Raw(b"1"))  # "Data (1 byte)"
     return frames + _pipelined_http(eth)
 
 
