@@ -160,7 +160,7 @@ def _edge_frames() -> list:
                                                                qd=DNSQR(qname="b.example")))
     for ulen in (0, 4, 200):  # bogus: below the header, zero, past the IP payload
         frames.append(eth / ip / UDP(sport=5000, dport=5001, len=ulen) / Raw(b"x" * 12))
-    frames.append(eth / ip / UDP(sport=4000, dport=4001) / Raw(b"1"))  # "Data (1 byte)"
+    frames.append(eth / ip / UDP(sport=40000, dport=40001) / Raw(b"1"))  # "Data (1 byte)"
     return frames + _pipelined_http(eth)
 
 
