@@ -104,6 +104,11 @@ class IoStatTap:
             self.elapsed_ns = rel
         us = (rel // 1_000_000_000) * 1_000_000 + ((rel % 1_000_000_000) + 500) // 1000
         interval = self.interval or WHOLE
+        if us // interval >= MAX_ROWS:  # tshark allocates them all and dies; we say why
+            raise _arg_error(
+                f"io,stat: frame {pkt.frame.number} is {us // 1_000_000} s after the first "
+                f"frame: more than {MAX_ROWS} intervals of {interval / 1e6:g} s; use a "
+                "longer interval (0: the whole capture)", 2)
         for col in self.columns:
             if col.match is not None and not col.match(pkt):
                 continue
@@ -244,6 +249,10 @@ class IoStatTap:
             t += interval
         out.append("=" * borderlen + "\n")
         return "".join(out)
+
+
+#: More rows than anybody reads: a damaged timestamp years away must not hang the run.
+MAX_ROWS = 1_000_000
 
 
 def _arg_error(message: str, code: int = 10) -> Exception:

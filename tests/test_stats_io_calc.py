@@ -204,3 +204,25 @@ def test_bad_filter_part_and_tiny_interval(mixed_pcap: Path) -> None:
     message = '"-z" interval must be >=0.000001 seconds or "0" for the entire capture duration.'
     assert run_tshark_full(args).returncode == 10
     assert run_analyze(args) == (10, "", f"analyze: {message}\n")
+
+
+@pytest.mark.tshark
+def test_damaged_timestamp_is_refused_not_hung(tmp_path: Path) -> None:
+    """A timestamp years after the first frame would need millions of rows (tshark
+    allocates them and dies): one line naming the frame, exit 2; a longer interval or
+    the whole capture still works."""
+    from scapy.all import IP, UDP, Ether, wrpcap
+
+    pkts = [Ether() / IP() / UDP(), Ether() / IP() / UDP()]
+    pkts[0].time, pkts[1].time = 1_700_000_000, 1_700_000_000 + 10**7
+    path = tmp_path / "far.pcap"
+    wrpcap(str(path), pkts)
+    rc, out, err = run_analyze(["-q", "-r", str(path), "-z", "io,stat,1"])
+    assert rc == 2 and out == ""
+    assert err == ("analyze: io,stat: frame 2 is 10000000 s after the first frame: more "
+                   "than 1000000 intervals of 1 s; use a longer interval (0: the whole "
+                   "capture)\n")
+    for z in ("io,stat,0", "io,stat,100000"):
+        args = ["-q", "-r", str(path), "-z", z]
+        rc, out, _ = run_analyze(args)
+        assert rc == 0 and out == run_tshark(args) and "|      1 |" in out
