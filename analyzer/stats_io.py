@@ -187,16 +187,23 @@ class IoStatTap:
         def line(content: str) -> str:
             return content + " " * (borderlen - len(content) - 1) + "|\n"
 
+        def wide(content: str, secs: int) -> str:
+            """tshark pads these as if `secs` had dur_mag digits: more digits overflow."""
+            return line(content)[:-2] + " " * max(0, len(str(secs)) - dur_mag) + "|\n"
+
         out = ["\n", "=" * borderlen, "\n", line("| IO Statistics"), line("|")]
         if invl_prec == 0:
-            out.append(line(f"| Duration: {dur_secs_orig:{dur_mag}d}.{dur_usecs_orig:6d} secs"))
-            out.append(line(f"| Interval: {interval // 1_000_000:{dur_mag}d} secs"))
+            out.append(wide(f"| Duration: {dur_secs_orig:{dur_mag}d}.{dur_usecs_orig:6d} secs",
+                            dur_secs_orig))
+            out.append(wide(f"| Interval: {interval // 1_000_000:{dur_mag}d} secs",
+                            interval // 1_000_000))
         else:
             w = dur_mag
-            out.append(line(f"| Duration: {dur_secs:{w}d}.{(duration % 1_000_000) // dv:0{invl_prec}d}"
-                            " secs"))
-            out.append(line(f"| Interval: {interval // 1_000_000:{w}d}."
-                            f"{(interval % 1_000_000) // dv:0{invl_prec}d} secs"))
+            out.append(wide(f"| Duration: {dur_secs:{w}d}.{(duration % 1_000_000) // dv:0{invl_prec}d}"
+                            " secs", dur_secs))
+            out.append(wide(f"| Interval: {interval // 1_000_000:{w}d}."
+                            f"{(interval % 1_000_000) // dv:0{invl_prec}d} secs",
+                            interval // 1_000_000))
         out.append(line("|"))
         for j, f in enumerate(self.filters):
             head = f"| Col{j + 1:2d}: " if j == 0 else f"|    {j + 1:2d}: "
