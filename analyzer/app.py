@@ -216,21 +216,35 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
     except TapArgError as e:
         out.write(f"{e}\n")
         return EXIT_USAGE
-    if flt is not None:  # tshark's -Y primes fields for io,stat's calculated columns too
-        from analyzer.stats_io_calc import field_refs
-
-        refs = field_refs(flt.tree).union(
-            *(t.refs for _, ts in taps for t in ts if hasattr(t, "prime")))
-        for _, ts in taps:
-            for t in ts:
-                if hasattr(t, "prime"):
-                    t.prime(refs)
+    _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):
         from analyzer.stats_io import plot_tap
 
         io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
     return taps, io_plot
+
+
+def _prime(taps: list, flt: CompiledFilter | None) -> None:
+    """Taps that depend on which fields any filter of the run names (tshark builds only
+    those): io,stat's calculated columns, io,phs's `frame` root. The names come from -Y,
+    every io,stat filter and the other taps' filters (conv, phs, expert, ...)."""
+    primable = [t for _, ts in taps for t in ts if hasattr(t, "prime")]
+    if not primable:
+        return
+    from analyzer.stats_io_calc import field_refs
+    from filters import compile_filter
+
+    refs = set().union(*(getattr(t, "refs", ()) for t in primable))
+    if flt is not None:
+        refs |= field_refs(flt.tree)
+    for _, ts in taps:
+        for t in ts:
+            text = getattr(t, "filter", None)
+            if isinstance(text, str) and text:
+                refs |= field_refs(compile_filter(text).tree)  # compiled once already
+    for t in primable:
+        t.prime(refs)
 
 
 def report_taps(taps: list | None, opts: Any, out: TextIO) -> None:

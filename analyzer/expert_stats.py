@@ -106,6 +106,7 @@ class ExpertTap:
     def __init__(self, arg: str, lowest: int = 0) -> None:
         _level, flt = parse_expert_arg(arg)
         self.lowest = lowest
+        self.filter = flt
         self.match: Callable[[Packet], bool] | None = None
         if flt is not None:
             from filters import FilterError, compile_filter

@@ -1,7 +1,7 @@
 """`-z io,phs[,FILTER]`: tshark 4.0's protocol hierarchy statistics.
 
 Byte for byte tshark's `ui/cli/tap-protohierstat.c`: the top-level items of each packet's
-tree (after `frame`) nest one under the other, siblings in order of first sighting, every
+tree (after `frame`, unless a filter of the run names frame) nest one under the other, siblings in order of first sighting, every
 level counting the frame and its wire length. Like tshark, the tap sees every dissected
 packet whatever `-Y` keeps; only its own filter selects.
 
@@ -52,13 +52,19 @@ class PhsTap:
             except FilterError as e:
                 raise TapArgError(f"tshark: Couldn't register io,phs tap: {e.message}") from None
         self.root = _Node("")
+        self.with_frame = False
+
+    def prime(self, refs: set[str]) -> None:
+        """tshark shows `frame` as the root only when a filter of the run names it or
+        one of its fields (otherwise its tree item is never built)."""
+        self.with_frame = any(r == "frame" or r.startswith("frame.") for r in refs)
 
     def packet(self, pkt: Packet) -> None:
         if self.match is not None and not self.match(pkt):
             return
         size = pkt.frame.origlen
         node = self.root
-        items = pkt.tree[1:]  # the first item is `frame`, which tshark does not show
+        items = pkt.tree if self.with_frame else pkt.tree[1:]  # the first one is `frame`
         if any(i.field is not None and i.field.abbrev in _LAST for i in items):
             items = sorted(items, key=lambda i: i.field is not None and i.field.abbrev in _LAST)
         for item in items:

@@ -116,3 +116,18 @@ def test_several_kinds_last_first(mixed_pcap: Path) -> None:
 def test_bad_conv_type_is_an_error(mixed_pcap: Path) -> None:
     rc, out, _ = run_analyze(["-q", "-z", "conv,nope", "-r", str(mixed_pcap)])
     assert rc != 0 and "conv" in out
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("args", [
+    ["-z", "io,phs,frame"], ["-z", "io,phs,frame.len > 100"], ["-Y", "frame.len", "-z", "io,phs"],
+    ["-z", "io,phs", "-z", "conv,ip,frame.number < 50"], ["-z", "io,phs,eth.src"],
+    ["-z", "io,phs", "-z", "io,stat,1,frame.len>0"],
+], ids=lambda a: " ".join(a))
+def test_phs_frame_root_when_a_filter_names_frame(mixed_pcap: Path, args: list[str]) -> None:
+    """tshark roots the hierarchy at `frame` when any filter of the run names frame or
+    a frame.* field (its item is only built then); not otherwise."""
+    run = ["-q", "-r", str(mixed_pcap), *args]
+    same(run)
+    named = any("frame" in a for a in args[1:])
+    assert ("\nframe " in ours(run)) == named

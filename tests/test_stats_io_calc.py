@@ -241,3 +241,15 @@ def test_long_durations_layout(tmp_path: Path, exp: int, z: str) -> None:
     path = tmp_path / "long.pcap"
     wrpcap(str(path), pkts)
     same(["-q", "-r", str(path), "-z", z])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("other", ["conv,ip,frame.len", "io,phs,frame.len", "expert,frame.len",
+                                   "endpoints,udp,frame.len", "follow,udp,ascii,0"])
+def test_other_taps_filters_prime_fields(other: str) -> None:
+    """conv/phs/expert/endpoints filters prime fields for SUM(frame.len); follow's does
+    not (it names no field)."""
+    args = ["-q", "-r", str(LAB), "-z", other, "-z", "io,stat,0,SUM(frame.len)"]
+    same(args)
+    rc, out, _ = run_analyze(args)
+    assert rc == 0 and ("| 3785 |" in out) == (not other.startswith("follow"))
