@@ -307,9 +307,13 @@ class FollowTap:
         a body (HEAD, 204, 304) gives no body record. Data that starts no message
         (a continuation) gives an empty header record and the data.
         """
-        layers = pkt.index.get("http", ())
+        # http.py notes what tshark's tap sees apart from the tree: bytes tapped with no
+        # HTTP layer (data before any request), layers not tapped (binary continuation).
+        untapped = pkt.ref.get("http.untapped", ())
+        layers = [lay for lay in pkt.index.get("http", ()) if id(lay) not in untapped]
+        tapped = pkt.ref.get("http.tapped", ())
         tcps = [t for t in pkt.index.get("tcp", ()) if id(t) in top]
-        if not layers or not tcps:
+        if not (layers or tapped) or not tcps:
             return
         kids = _children(tcps[0])
         if "tcp.stream" not in kids or not self._layer_selected(pkt, kids, "tcp"):
@@ -322,6 +326,9 @@ class FollowTap:
                     server = self._is_server(pkt, sport, dport)
                     self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns,
                                                 data))
+        for data in tapped:
+            server = self._is_server(pkt, sport, dport)
+            self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns, data))
 
     # -- TCP (packet-tcp.c follow_tcp_tap_listener) -------------------------------
 

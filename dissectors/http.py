@@ -63,6 +63,8 @@ TEXT_MEDIA = frozenset({
     "text/x-component", "application/vnd.oma.drm.message", "text/x-vcard", "text/csv",
     "text/x-html", "text/x-markdown", "text/markdown", "text/x-python", "text/x-c",
 })
+NO_BODY_2XX_METHODS = frozenset({"CONNECT", "SSTP_DUPLEX_POST"})  # a 2xx answer has no body
+DESEGMENT_UNTIL_FIN = -2  # TCP's `more` for "every byte up to the FIN" (see tcp.py)
 HTTP_TCP_PORTS = (80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371)
 
 HTTP = protocol("http", "Hypertext Transfer Protocol", "HTTP")
@@ -173,7 +175,7 @@ class HttpConversation:
 
     tail: ReqRes | None = None
     count: int = 0
-    seen: bool = False  # HTTP was dissected here before (Wireshark's have_seen_http)
+    seen: bool = False  # a request was seen here (have_seen_http: conv_data->request_uri)
     method: str = ""
     uri: str = ""
     full_uri: str = ""
@@ -224,6 +226,11 @@ def _text(raw: bytes) -> str:
     return bytes(raw).decode("ascii", errors="replace")  # one U+FFFD per high byte
 
 
+def _file_text(body: bytes) -> str:
+    """http.file_data's value: an FT_STRING, so it ends at the first NUL as tshark's."""
+    return _text(body.split(b"\0", 1)[0])
+
+
 def _lconv(pkt: Packet, session: Session) -> HttpConversation:
     """This pass's per-conversation state (request method and URI, have_seen_http)."""
     conv_state = session.state("http.conversations", dict)
@@ -231,6 +238,15 @@ def _lconv(pkt: Packet, session: Session) -> HttpConversation:
     lconv = conv_state.get(ckey)
     if lconv is None:
         lconv = conv_state[ckey] = HttpConversation()
+        # Wireshark's conv_data is file-scoped: a second pass starts from what the first
+        # one ended with (the last request's method and URI, have_seen_http).
+        final = session.state("pass1:http.lconv", dict)
+        if session.pass_no == 1:
+            final[ckey] = lconv
+        elif ckey in final:
+            old = final[ckey]
+            lconv.seen, lconv.method, lconv.uri, lconv.full_uri = (
+                old.seen, old.method, old.uri, old.full_uri)
     return lconv
 
 
@@ -289,6 +305,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     """One message at `off`; its length, or None when TCP must bring more bytes."""
     src = tvb.source
     truncated = tvb.end < tvb.rend  # cut by the snapshot length
+    if off < tvb.end and not 0x20 <= tvb.buf[off] <= 0x7E:
+        return _binary(tvb, off, pkt, session, first_in_call)
     line_end, nxt = _find_line(tvb, off)
     partial_first = False
     if line_end < 0:
@@ -314,7 +332,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         pkt.set_info(_text(first) + " ")
     elif seen_before:
         pkt.set_info("Continuation")
-    _lconv(pkt, session).seen = True
+    if kind == "request":
+        _lconv(pkt, session).seen = True
     # Header lines up to the empty line.
     headers: list[tuple[int, int, int]] = []  # (line start, line end, next line)
     p = nxt
@@ -366,8 +385,18 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         except ValueError:
             clen = None
     chunked = "chunked" in values.get("transfer-encoding", "").lower()
-    no_body = not is_request and (code < 200 or code in (204, 304) or (
-        lconv.method == "HEAD" and clen is None and not chunked))
+    # RFC 9110 6.3: 1xx, 204 and 304 responses, answers to HEAD and 2xx answers to
+    # CONNECT have no body, so tshark never waits for one; nor after the FIN. A
+    # Content-Length still bounds what follows the headers in this segment.
+    fin = bool(pkt.ref.get("tcp_fin"))
+    bodiless_code = not is_request and (code // 100 == 1 or code in (204, 304))
+    deseg_body = not fin and not bodiless_code and not (not is_request and (
+        lconv.method == "HEAD" or (code // 100 == 2 and lconv.method in NO_BODY_2XX_METHODS)))
+    no_body = bodiless_code and (chunked or clen is None)
+
+    def want(more: int) -> bool:
+        return deseg_body and _want_more(pkt, off, more, tvb)
+
     body_start = hdr_end
     chunks: list[tuple[int, int, int, int]] = []  # (size line start, size, data, next)
     trailer: tuple[int, int] | None = None
@@ -378,7 +407,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         while True:
             le, ln = _find_line(tvb, q)
             if le < 0:
-                if _want_more(pkt, off, -1, tvb):
+                if want(-1):
                     return None
                 body_end = tvb.end
                 cut = cut or truncated
@@ -395,7 +424,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 while True:
                     te, tn = _find_line(tvb, t)
                     if te < 0:
-                        if _want_more(pkt, off, -1, tvb):
+                        if want(-1):
                             return None
                         tn = tvb.end
                         cut = cut or truncated
@@ -408,7 +437,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 body_end = tn
                 break
             if ln + size + 2 > tvb.end:
-                if _want_more(pkt, off, -1, tvb):
+                if want(-1):
                     return None
                 if truncated:
                     cut = True  # tshark gives up on a chunked body cut by the snaplen
@@ -420,14 +449,15 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             q = ln + size + 2
     elif clen is not None:
         have = tvb.end - body_start
-        if have < clen and _want_more(pkt, off, clen - have, tvb):
+        if have < clen and want(clen - have):
             return None
         body_end = body_start + min(clen, max(have, 0))
     elif is_request:
         body_end = body_start
     else:
-        # No length: the body runs to the end of the connection.
-        if _want_more(pkt, off, -1, tvb):
+        # No length: the body runs to the end of the connection, so TCP collects the
+        # rest of this direction and hands it over at the FIN.
+        if deseg_body and _want_more(pkt, off, DESEGMENT_UNTIL_FIN, tvb):
             return None
         body_end = tvb.end
 
@@ -525,8 +555,9 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         body = plain
         usrc = pkt.add_source("Uncompressed entity body", plain)
         btvb = Tvb(plain, 0, len(plain), len(plain), usrc)
-    if body or (clen is not None and not no_body):
-        pkt.add(top, FILE_DATA, _text(body), btvb.start, len(body),
+    # An empty body shows no File Data, unless its bytes were cut by the snapshot length.
+    if body or (clen is not None and not no_body and min(clen, tvb.rend - body_start) > 0):
+        pkt.add(top, FILE_DATA, _file_text(body), btvb.start, len(body),
                 f"File Data: {len(body)} bytes", source=btvb.source)
     if body:
         _media(btvb, pkt, session, values.get("content-type"), top)
@@ -556,14 +587,16 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
         full = ""
         if host is not None and uri:
             full = uri if "://" in uri else f"http://{host}{uri}"
-        lconv.method, lconv.uri, lconv.full_uri = method, uri, full
-        if full:
+        lconv.method, lconv.uri = method, uri
+        if full:  # conv_data->full_uri keeps the last one a request had
+            lconv.full_uri = full
             add(top, FULL_URI, full, off, 0, generated=True)
         add(top, REQUEST, True, off, 0, hidden=True)
     else:
         add(top, RESPONSE, True, off, 0, hidden=True)
     if session.pass_no > 1 and num in state.frames:
-        rr, for_uri, _m, _u = state.frames[num]
+        rr, _for_uri, _m, _u = state.frames[num]
+        for_uri = lconv.full_uri or lconv.uri  # conv_data as this pass has it now
         # conv_data->req_res_num: in a second pass, the conversation's final count.
         conv = state.convs.get(_conv_key(pkt))
         total = conv.count if conv is not None else rr.number
@@ -687,20 +720,47 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
                   in_stack: bool = True) -> int:
     """Bytes that do not start an HTTP message: Wireshark's "Continuation"."""
     src = tvb.source
-    lconv = _lconv(pkt, session)
-    if lconv.seen:
-        pkt.proto_col = "HTTP"
-        pkt.set_info("Continuation")
-    lconv.seen = True
+    if not _lconv(pkt, session).seen:
+        # Before any request tshark shows no HTTP tree, yet the bytes are consumed, and
+        # its follow tap still gets them (an empty header part, then the data).
+        pkt.ref.setdefault("http.tapped", []).extend((b"", bytes(tvb.buf[off:tvb.end])))
+        return max(tvb.rend - off, 1)
+    pkt.proto_col = "HTTP"
+    pkt.set_info("Continuation")
     end = tvb.end
     top = pkt.add_proto(HTTP, off, end - off, "Hypertext Transfer Protocol", source=src,
                         in_stack=in_stack)
     body = bytes(tvb.buf[off:end])
-    pkt.add(top, FILE_DATA, _text(body), off, len(body), f"File Data: {len(body)} bytes",
+    pkt.add(top, FILE_DATA, _file_text(body), off, len(body), f"File Data: {len(body)} bytes",
             source=src)
-    BY_NAME["data"](Tvb(tvb.buf, off, end, tvb.rend, src), pkt, session)
+    _nested_data(Tvb(tvb.buf, off, end, tvb.rend, src), pkt, session, top)
     if end < tvb.rend:
         tvb.need(end, 1)  # tshark reads the whole reported payload: "Packet size limited"
+    return max(tvb.rend - off, 1)
+
+
+def _nested_data(tvb: Tvb, pkt: Packet, session: Session, top: Item) -> None:
+    """call_data_dissector(..., http_tree): the data layer nests under HTTP."""
+    first = len(pkt.tree)
+    BY_NAME["data"](tvb, pkt, session)
+    moved = pkt.tree[first:]
+    if moved:
+        del pkt.tree[first:]
+        top.children = (top.children or []) + moved
+
+
+def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = True) -> int:
+    """A message cannot start with a byte that is not printable ASCII: tshark skips the
+    line parsing (and so never asks TCP for more), showing the bytes as data under a
+    Continuation once a request was seen, or nothing at all before."""
+    if _lconv(pkt, session).seen:
+        src = tvb.source
+        pkt.proto_col = "HTTP"
+        pkt.set_info("Continuation")
+        top = pkt.add_proto(HTTP, off, tvb.end - off, "Hypertext Transfer Protocol",
+                            source=src, in_stack=in_stack)
+        pkt.ref.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
+        _nested_data(Tvb(tvb.buf, off, tvb.end, tvb.rend, src), pkt, session, top)
     return max(tvb.rend - off, 1)
 
 

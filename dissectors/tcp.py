@@ -22,7 +22,10 @@ dissector that needs more bytes sets `pkt.ref["desegment"] = (pdu_start, more)` 
 `pdu_start` an absolute offset in the tvb it got, `more` the extra bytes needed or -1
 for "at least one more segment" — and returns normally. TCP keeps the bytes and calls
 the same port dispatch again on a Tvb over the reassembled data (a new data source)
-in the frame that completes it.
+in the frame that completes it. `more` = DESEGMENT_UNTIL_FIN (-2) collects every later
+byte of that direction until its FIN (Wireshark's DESEGMENT_UNTIL_FIN); the FIN's frame
+then hands the whole PDU over with `pkt.ref["tcp_fin"]` true, which TCP always sets
+so a dissector knows no more bytes follow (Wireshark's end_of_stream).
 """
 
 from __future__ import annotations
@@ -253,6 +256,8 @@ A_KEEPALIVE_ACK, A_OUT_OF_ORDER, A_FAST_RETRANSMISSION, A_WINDOW_UPDATE = (
 A_WINDOW_FULL, A_REUSED_PORTS, A_SPURIOUS_RETRANSMISSION = 0x1000, 0x2000, 0x4000
 MAX_UNACKED = 10000
 _M = 0xFFFFFFFF
+DESEGMENT_UNTIL_FIN = -2  # `more` asking for every byte up to the flow's FIN
+UNTIL_FIN_SPAN = 0x40000000  # how far such a PDU reaches until its FIN arrives
 
 
 def _gt(a: int, b: int) -> bool:
@@ -293,6 +298,7 @@ class Msp:
     first_frame: int
     last_frame: int
     entire_segment: bool = False
+    until_fin: bool = False  # DESEGMENT_UNTIL_FIN: completed by the flow's FIN
     starts_payload: bool = False  # the PDU starts where its first segment's payload starts
     parts: dict[int, tuple[int, bytes]] = field(default_factory=dict)  # offset -> (frame, data)
     reassembled_in: int = 0
@@ -611,6 +617,10 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         _verify_window_scaling(conv, bool(th_flags & TH_ACK))
 
     data_off = off + hlen
+    pkt.ref["tcp_fin"] = bool(th_flags & TH_FIN)
+    if th_flags & TH_FIN and full and not in_error and not th_flags & TH_RST and \
+            _until_fin(tvb, pkt, session, tree, conv, data_off, seq, sport, dport):
+        return
     if tvb.end - data_off > 0:
         if th_flags & TH_RST:
             text = bytes(b[data_off: tvb.end]).decode("ascii", "replace")
@@ -1161,11 +1171,17 @@ def _desegment(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Conver
             deseg_off = off + req_off
             deseg_seq = (seq + req_off) & _M
             if ((nxtseq - deseg_seq) & _M) <= 1024 * 1024:
-                new = Msp(deseg_seq, (nxtseq + (1 if more < 0 else more)) & _M, num, num,
-                          entire_segment=more < 0,
+                until_fin = more == DESEGMENT_UNTIL_FIN
+                grow = UNTIL_FIN_SPAN if until_fin else 1 if more < 0 else more
+                new = Msp(deseg_seq, (nxtseq + grow) & _M, num, num,
+                          entire_segment=more < 0 and not until_fin, until_fin=until_fin,
                           starts_payload=first_pdu and deseg_off == payload_off)
                 new.add(num, 0, bytes(tvb.buf[deseg_off: tvb.end]))
                 _store_msp(fwd, new)
+                if new.starts_payload and session.pass_no == 1 and session.two_pass:
+                    # tshark's second pass finds this segment inside an MSP and calls
+                    # no subdissector, even when the PDU never completes (0: nowhere).
+                    later.setdefault(key, 0)
             _not_dissected(pkt, tree, tvb, marks, key, deseg_off, first_pdu,
                            tvb.rend - deseg_off, req_off == 0)
             return
@@ -1210,7 +1226,10 @@ def _desegment(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Conver
                     _fragment_tree(pkt, tree, msp, done[:req_off], src)
                     old, msp = msp, _split(fwd, msp, req_off)
                     old.parts = {}
-                if more < 0:
+                if more == DESEGMENT_UNTIL_FIN:
+                    msp.nxtpdu = (seq + length + UNTIL_FIN_SPAN) & _M
+                    msp.until_fin = True
+                elif more < 0:
                     msp.nxtpdu = (max(seq + tvb.rend - off, msp.nxtpdu) + 1) & _M
                     msp.entire_segment = True
                 else:
@@ -1226,6 +1245,40 @@ def _desegment(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Conver
         first_pdu = False
         off += another
         seq = (seq + another) & _M
+
+
+def _until_fin(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Conversation,
+               off: int, seq: int, sport: int, dport: int) -> bool:
+    """A FIN completes the PDU its dissector wanted up to the end of the stream.
+
+    As tshark 4.0: the FIN segment's bytes (maybe none) end the PDU, which is dissected
+    in this frame, and the frame shows no payload items of its own. False when no such
+    PDU is pending here.
+    """
+    msp = _lookup_le(conv.fwd, (seq - 1) & _M)
+    if msp is None or not msp.until_fin or not (_le(msp.seq, seq) and _gt(msp.nxtpdu, seq)):
+        return False
+    ta = conv.ta
+    if ta is not None and ta.flags & (A_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION):
+        return False
+    num = pkt.frame.number
+    n = tvb.end - off
+    msp.add(num, (seq - msp.seq) & _M, bytes(tvb.buf[off: tvb.end]))
+    total = (seq - msp.seq + n) & _M
+    done = msp.whole(total)
+    if done is None:
+        return False
+    msp.last_frame = num
+    msp.nxtpdu = (seq + n) & _M
+    msp.until_fin = False
+    src = pkt.add_source(f"Reassembled TCP ({total} bytes)", done)
+    _call_sub(Tvb(done, 0, total, total, src), pkt, session, conv, sport, dport)
+    marks = session.state("pass1:tcp.reassembled_in", dict)
+    later = session.state("pass1:tcp.later_pdu", dict)
+    _remember(session, conv, msp, num, marks, later)
+    _fragment_tree(pkt, tree, msp, done, src)
+    msp.parts = {}
+    return True
 
 
 def _remember(session: Session, conv: Conversation, msp: Msp, num: int, marks: dict,
@@ -1287,15 +1340,16 @@ def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> 
     parts = sorted(msp.parts.items())
     frames = []
     for o, (frame, d) in parts:
-        if o >= n:
+        if o > n or (o == n and d):
             continue
-        frames.append((frame, o, min(len(d), n - o)))
+        frames.append((frame, o, min(len(d), n - o)))  # a FIN without data: 0 bytes
     desc = ", ".join(f"#{f}({ln})" for f, _o, ln in frames)
     st = pkt.add(None, SEGMENTS, None, 0, n,
                  f"[{len(frames)} Reassembled TCP Segments ({n} bytes): {desc}]", source=src)
     for f, o, ln in frames:
-        pkt.add(st, SEGMENT, f, o, ln, f"[Frame: {f}, payload: {o}-{o + ln - 1} ({ln} bytes)]",
-                source=src)
+        text = f"[Frame: {f}, payload: {o}-{o + ln - 1} ({ln} bytes)]" if ln else \
+            f"[Frame: {f} (no data)]"
+        pkt.add(st, SEGMENT, f, o, ln, text, source=src)
     pkt.add(st, SEGMENT_COUNT, len(frames), 0, 0, generated=True, source=src)
     pkt.add(st, REASSEMBLED_LENGTH, n, 0, 0, generated=True, source=src)
     shown = data[:36].hex() + ("\u2026" if n > 36 else "")
