@@ -128,7 +128,24 @@ def tshark_fields(tshark: str, path: str, specs: list[str]) -> dict[int, Row]:
                                     f"({type(e).__name__}: {e})") from None
     finally:
         cap.close()
+        _release_child_watcher()
     return rows
+
+
+def _release_child_watcher() -> None:
+    """pyshark attaches asyncio's SafeChildWatcher (a SIGCHLD handler writing to the
+    loop's wake-up pipe) and leaves it: every later child exit in this process would
+    write to a pipe nobody reads. Detach it once tshark is done."""
+    import asyncio
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the watcher API, 3.12+
+        try:
+            asyncio.get_child_watcher().close()
+            asyncio.set_child_watcher(None)
+        except (NotImplementedError, RuntimeError, AttributeError):
+            pass
 
 
 def _layer_dict(layer: Any) -> Any:
