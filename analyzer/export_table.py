@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from analyzer.options import UsageError
+from dissectors.format import field_text
+from dissectors.registry import FT, REGISTRY
 
 DEFAULT_FIELDS = ("frame.number", "frame.time_epoch", "frame.time_relative", "frame.len",
                   "eth.src", "eth.dst", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
@@ -55,16 +57,12 @@ def run_export(opts: Any, path: str, match: Callable[[Any], bool] | None,
     return 0
 
 
-def _numbers() -> tuple[Any, ...]:
-    from dissectors.registry import FT
-
-    return (FT.FLOAT, FT.DOUBLE, FT.RELATIVE_TIME, FT.ABSOLUTE_TIME)
+#: Non-integer types whose values are numbers (times: integer nanoseconds).
+_NUMBERS = (FT.FLOAT, FT.DOUBLE, FT.RELATIVE_TIME, FT.ABSOLUTE_TIME)
 
 
 def _arrow_type(pa: Any, name: str) -> Any:
     """The Arrow type of one value of field `name` (see the module docstring)."""
-    from dissectors.registry import FT, REGISTRY
-
     f = REGISTRY.get(name)
     t = f.type if f is not None else None
     if t is FT.BOOLEAN:
@@ -75,7 +73,6 @@ def _arrow_type(pa: Any, name: str) -> Any:
         return pa.int64()
     if t in (FT.FLOAT, FT.DOUBLE):
         return pa.float64()
-    # FT_RELATIVE_TIME/FT_ABSOLUTE_TIME values are integer nanoseconds
     if t is FT.RELATIVE_TIME:
         return pa.timestamp("ns", tz="UTC") if name.endswith(".time_epoch") else \
             pa.duration("ns")
@@ -87,9 +84,6 @@ def _arrow_type(pa: Any, name: str) -> Any:
 def _values(pkt: Any, name: str, printer: Any) -> list[Any]:
     """One packet's values of `name`: raw numbers/booleans/ns for typed fields, the
     `-T fields` text for the rest (and for the `_ws.col.*` columns)."""
-    from dissectors.format import field_text
-    from dissectors.registry import FT, REGISTRY
-
     f = REGISTRY.get(name)
     if f is None:
         col = printer.column(pkt, name)
@@ -99,7 +93,7 @@ def _values(pkt: Any, name: str, printer: Any) -> list[Any]:
         v = it.value
         if f.type is FT.BOOLEAN:
             out.append(bool(v))
-        elif f.type.is_integer or f.type in _numbers():
+        elif f.type.is_integer or f.type in _NUMBERS:
             out.append(v if isinstance(v, (int, float)) else None)
         else:
             out.append(field_text(f, v))
