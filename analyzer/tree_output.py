@@ -29,14 +29,38 @@ def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, I
 
 
 def detail_text(pkt: Packet, offsets: bool = False) -> str:
-    lines = []
-    for d, t, item in tree_lines(pkt, offsets):
-        lines.append("    " * d + t)
-        if item.field is not None and item.field.abbrev == "data" and item.length:
-            # tshark's -V prints the bytes of each `data` node, unindented, under it.
-            src = pkt.sources[item.source][1] if item.source < len(pkt.sources) else b""
-            lines.append("\n" + hex_dump(src[item.offset: item.offset + item.length]))
+    lines: list[str] = []
+    if offsets:
+        for d, t, item in tree_lines(pkt, offsets):
+            lines.append("    " * d + t)
+            _data_dump(pkt, item, lines)
+    else:  # the common -V case, walked directly: no generator and tuple per line
+        _detail_lines(pkt, pkt.tree, "", lines)
     return "\n".join(lines)
+
+
+def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str]) -> None:
+    """The same lines as tree_lines() (without offsets), appended to `lines`."""
+    deeper = indent + "    "
+    for item in items:
+        if item.hidden:
+            continue
+        lines.append(indent + label(item))
+        if item.length:
+            _data_dump(pkt, item, lines)
+        if item.children:
+            _detail_lines(pkt, item.children, deeper, lines)
+
+
+def _data_dump(pkt: Packet, item: Item, lines: list[str]) -> None:
+    if item.field is not None and item.field.abbrev == "data" and item.length:
+        # tshark's -V prints the bytes of each `data` node, unindented, under it.
+        src = pkt.sources[item.source][1] if item.source < len(pkt.sources) else b""
+        lines.append("\n" + hex_dump(src[item.offset: item.offset + item.length]))
+
+
+# Byte -> itself when printable ASCII, else ".": the ASCII column in one translate().
+_PRINTABLE = bytes(c if 32 <= c < 127 else 0x2E for c in range(256))
 
 
 def hex_dump(data: bytes | memoryview) -> str:
@@ -45,8 +69,8 @@ def hex_dump(data: bytes | memoryview) -> str:
     b = bytes(data)
     for off in range(0, len(b), 16):
         chunk = b[off: off + 16]
-        hexpart = " ".join(f"{c:02x}" for c in chunk)  # tshark 4.0: no gap after 8 bytes
-        asc = "".join(chr(c) if 32 <= c < 127 else "." for c in chunk)
+        hexpart = chunk.hex(" ")  # tshark 4.0: no gap after 8 bytes
+        asc = chunk.translate(_PRINTABLE).decode("ascii")
         lines.append(f"{off:04x}  {hexpart:<47}   {asc}")
     return "\n".join(lines)
 

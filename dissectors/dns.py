@@ -337,6 +337,17 @@ def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         off += mlen + 2
 
 
+_FLAG_LABELS: dict[tuple[Field, bool], str] = {}
+
+
+def _flag_label(f: Field, v: bool) -> str:
+    """A boolean flag's 16-bit-wide label: two per flag, made once."""
+    text = _FLAG_LABELS.get((f, v))
+    if text is None:
+        text = _FLAG_LABELS[(f, v)] = masked_label(f, v, 16)
+    return text
+
+
 def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: str,
                     tcp_len: int | None, in_stack: bool = True) -> None:
     """One DNS message starting at `start` (after the TCP length prefix, if any)."""
@@ -354,8 +365,9 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     top.value = None
 
     def add(parent: Item, field: Field, value: object, off: int, length: int,
-            text: str | None = None, **kw: bool) -> Item:
-        return pkt.add(parent, field, value, off, length, text, source=src, **kw)
+            text: str | None = None, *, generated: bool = False) -> Item:
+        return pkt.add(parent, field, value, off, length, text, generated=generated,
+                       source=src)
 
     info = (f"{OPCODES.get(opcode, f'Unknown operation ({opcode})')}"
             f"{' response' if response else ''} 0x{tid:04x}")
@@ -375,7 +387,7 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         v = (flags & f.bitmask) >> f.shift
         if f.type is FT.BOOLEAN:
             # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
-            add(fitem, f, bool(v), start + 2, 2, masked_label(f, bool(v), 16))
+            add(fitem, f, bool(v), start + 2, 2, _flag_label(f, bool(v)))
         else:
             add(fitem, f, v, start + 2, 2)
     counts = []

@@ -54,30 +54,46 @@ IG = ETH.field("eth.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
 ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
 
 
+_DST_FIELDS = (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG)
+_SRC_FIELDS = (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG)
+# MAC -> (text, OUI, "Address: text"): a capture repeats a handful of addresses, so
+# each is formatted once. Bounded so a capture of random MACs cannot grow it forever.
+_MAC_TEXT: dict[bytes, tuple[str, int, str]] = {}
+_MAC_TEXT_MAX = 4096
+
+
+def _mac_text(mac: bytes) -> tuple[str, int, str]:
+    info = _MAC_TEXT.get(mac)
+    if info is None:
+        if len(_MAC_TEXT) >= _MAC_TEXT_MAX:
+            _MAC_TEXT.clear()
+        text = ether_str(mac)
+        info = _MAC_TEXT[mac] = (text, int.from_bytes(mac[:3], "big"), f"Address: {text}")
+    return info
+
+
 def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> None:
-    text = ether_str(mac)
-    f, res, oui, oui_res, lg, ig = (
-        (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG) if is_dst
-        else (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG))
-    item = pkt.add(tree, f, mac, off, 6)
-    code = int.from_bytes(mac[:3], "big")
+    text, code, addr_label = _mac_text(mac)
+    f, res, oui, oui_res, lg, ig = _DST_FIELDS if is_dst else _SRC_FIELDS
+    add = pkt.add
+    item = add(tree, f, mac, off, 6)
     vendor = oui_name(code)
     # (tshark's order, visible in -T json: the hidden resolved/OUI items come first)
-    pkt.add(item, res, text, off, 6, hidden=True)
-    pkt.add(item, oui, code, off, 3, hidden=True)
+    add(item, res, text, off, 6, hidden=True)
+    add(item, oui, code, off, 3, hidden=True)
     if vendor is not None:
-        pkt.add(item, oui_res, vendor, off, 3, hidden=True)
-    pkt.add(item, ADDR, mac, off, 6, f"Address: {text}")
-    pkt.add(item, ADDR_RESOLVED, text, off, 6, hidden=True)
-    pkt.add(item, ADDR_OUI, code, off, 3, hidden=True)
+        add(item, oui_res, vendor, off, 3, hidden=True)
+    add(item, ADDR, mac, off, 6, addr_label)
+    add(item, ADDR_RESOLVED, text, off, 6, hidden=True)
+    add(item, ADDR_OUI, code, off, 3, hidden=True)
     if vendor is not None:
-        pkt.add(item, ADDR_OUI_RESOLVED, vendor, off, 3, hidden=True)
+        add(item, ADDR_OUI_RESOLVED, vendor, off, 3, hidden=True)
     lg_bit = bool(mac[0] & 2)
     ig_bit = bool(mac[0] & 1)
-    pkt.add(item, lg, lg_bit, off, 3)
-    pkt.add(item, LG, lg_bit, off, 3, hidden=True)
-    pkt.add(item, ig, ig_bit, off, 3)
-    pkt.add(item, IG, ig_bit, off, 3, hidden=True)
+    add(item, lg, lg_bit, off, 3)
+    add(item, LG, lg_bit, off, 3, hidden=True)
+    add(item, ig, ig_bit, off, 3)
+    add(item, IG, ig_bit, off, 3, hidden=True)
 
 
 def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -89,8 +105,8 @@ def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
     src = bytes(buf[off + 6: off + 12])
     etype = (buf[off + 12] << 8) | buf[off + 13]
     pkt.proto_col = "Ethernet"
-    pkt.src = ether_str(src)
-    pkt.dst = ether_str(dst)
+    pkt.src = _mac_text(src)[0]
+    pkt.dst = _mac_text(dst)[0]
     if etype <= 1500:
         tree = pkt.add_proto(ETH, off, 14,
                              f"IEEE 802.3 Ethernet, Src: {pkt.src}, Dst: {pkt.dst}")

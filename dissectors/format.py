@@ -12,6 +12,10 @@ from typing import Any
 from dissectors.packet import Item
 from dissectors.registry import FT, FT_BITS, Base, Field
 
+# FT members hash in Python code (enum's __hash__), so FT.is_integer costs a call per
+# value; these sets of the members' ids answer the same question in C.
+_INTEGER_IDS = frozenset(id(t) for t in FT if t.is_integer)
+_STRING_IDS = frozenset(id(t) for t in FT if t.is_string)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -24,6 +28,8 @@ def ipv6_str(v: bytes) -> str:
 
 
 def ether_str(v: bytes) -> str:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return v.hex(":")  # the same text as the join below, done in C
     return ":".join(f"{b:02x}" for b in v)
 
 
@@ -66,15 +72,36 @@ def escape_string(s: str) -> str:
     return "".join(out)
 
 
+# Integer values repeat (ports, flags, lengths): their texts and labels are cached per
+# (field, value). Fields compare by identity and never change after declaration. The
+# caches hold plain ints only (a bool prints differently from an int of equal hash),
+# and are emptied when full, so a capture of all-distinct values costs one clear.
+_CACHE_MAX = 50_000
+_TEXT_CACHE: dict[tuple[Field, int], str] = {}
+_LABEL_CACHE: dict[tuple[Field, Any, bool], str] = {}
+
+
 def field_text(field: Field, value: Any) -> str:
     """The value as `tshark -T fields -e` prints it."""
+    if type(value) is int:
+        key = (field, value)
+        text = _TEXT_CACHE.get(key)
+        if text is None:
+            if len(_TEXT_CACHE) >= _CACHE_MAX:
+                _TEXT_CACHE.clear()
+            text = _TEXT_CACHE[key] = _field_text(field, value)
+        return text
+    return _field_text(field, value)
+
+
+def _field_text(field: Field, value: Any) -> str:
     t = field.type
     if value is None:
         # tshark prints a present valueless item (expert fields, FT_NONE) as "1".
         return "1" if t is FT.NONE else ""
     if t is FT.BOOLEAN:
         return "1" if value else "0"
-    if t.is_integer:
+    if id(t) in _INTEGER_IDS:
         if field.base in (Base.HEX, Base.HEX_DEC):
             return f"0x{value:0{hex_digits(field)}x}"
         if field.base is Base.OCT:
@@ -86,7 +113,7 @@ def field_text(field: Field, value: Any) -> str:
         return ether_str(value)
     if t is FT.IPv6:
         return ipv6_str(value)
-    if t.is_string:
+    if id(t) in _STRING_IDS:
         return escape_string(value)
     if t is FT.PROTOCOL and isinstance(value, str):
         return value  # tshark prints a protocol's summary line
@@ -117,7 +144,7 @@ def display_value(field: Field, value: Any) -> str:
         if isinstance(field.strings, tuple):
             return field.strings[0] if value else field.strings[1]
         return "True" if value else "False"
-    if t.is_integer:
+    if id(t) in _INTEGER_IDS:
         name = field.value_name(value)
         if field.base is Base.HEX:
             num = f"0x{value:0{hex_digits(field)}x}"
@@ -191,18 +218,33 @@ def time_secs_str(secs: int) -> str:
 
 def label(item: Item) -> str:
     """The text of one line of the detail tree."""
-    if item.text is not None:
-        text = item.text
-    else:
+    text = item.text
+    if text is None:
         f = item.field
-        if f.type is FT.PROTOCOL:
-            text = f.name
-        elif f.type is FT.NONE:
-            text = f.name
+        value = item.value
+        vt = type(value)
+        if vt is int or vt is bool:
+            key = (f, value, vt is bool)
+            text = _LABEL_CACHE.get(key)
+            if text is None:
+                if len(_LABEL_CACHE) >= _CACHE_MAX:
+                    _LABEL_CACHE.clear()
+                text = _LABEL_CACHE[key] = _field_label(f, value)
         else:
-            text = f"{f.name}: {display_value(f, item.value)}"
-        if f.bitmask and f.type is not FT.PROTOCOL:
-            text = f"{bit_pattern(f, item.value)} = {text}"
+            text = _field_label(f, value)
     if item.generated:
         return f"[{text}]"
+    return text
+
+
+def _field_label(f: Field, value: Any) -> str:
+    """A field's own label (no explicit text): name, value and any bit pattern."""
+    if f.type is FT.PROTOCOL:
+        text = f.name
+    elif f.type is FT.NONE:
+        text = f.name
+    else:
+        text = f"{f.name}: {display_value(f, value)}"
+    if f.bitmask and f.type is not FT.PROTOCOL:
+        text = f"{bit_pattern(f, value)} = {text}"
     return text

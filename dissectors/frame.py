@@ -99,30 +99,31 @@ def dissect(frame: Frame, session: Session) -> Packet:
         + (f" on interface {frame.interface_name or 'unknown'}, id {frame.interface_id}"
            if frame.interface_known else ""),
         in_stack=False)
+    add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
     if frame.interface_known:
         if frame.section:
-            pkt.add(top, SECTION_NUMBER, frame.section, 0, 0)
+            add(top, SECTION_NUMBER, frame.section, 0, 0)
         name = frame.interface_name or "unknown"
-        iid = pkt.add(top, INTERFACE_ID, frame.interface_id, 0, 0,
-                      f"Interface id: {frame.interface_id} ({name})")
-        pkt.add(iid, INTERFACE_NAME, name, 0, 0)
+        iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
+                  f"Interface id: {frame.interface_id} ({name})")
+        add(iid, INTERFACE_NAME, name, 0, 0)
         if frame.interface_description:
-            pkt.add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
-    pkt.add(top, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
-    pkt.add(top, TIME, ts, 0, 0)
-    pkt.add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
-    pkt.add(top, TIME_EPOCH, ts, 0, 0)
-    pkt.add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
-    pkt.add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
-    pkt.add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
-    pkt.add(top, NUMBER, frame.number, 0, 0)
-    pkt.add(top, LEN, frame.origlen, 0, 0, f"Frame Length: {_bits(frame.origlen)}")
-    pkt.add(top, CAP_LEN, frame.caplen, 0, 0, f"Capture Length: {_bits(frame.caplen)}")
-    pkt.add(top, MARKED, False, 0, 0, generated=True)
-    pkt.add(top, IGNORED, False, 0, 0, generated=True)
+            add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
+    add(top, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
+    add(top, TIME, ts, 0, 0)
+    add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
+    add(top, TIME_EPOCH, ts, 0, 0)
+    add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
+    add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
+    add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
+    add(top, NUMBER, frame.number, 0, 0)
+    add(top, LEN, frame.origlen, 0, 0, f"Frame Length: {_bits(frame.origlen)}")
+    add(top, CAP_LEN, frame.caplen, 0, 0, f"Capture Length: {_bits(frame.caplen)}")
+    add(top, MARKED, False, 0, 0, generated=True)
+    add(top, IGNORED, False, 0, 0, generated=True)
     if frame.comment:
-        pkt.add(top, COMMENT, frame.comment, 0, 0)
-    protos_item = pkt.add(top, PROTOCOLS, "", 0, 0, generated=True)
+        add(top, COMMENT, frame.comment, 0, 0)
+    protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True)
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
     fn = LINKTYPE.get(frame.linktype)

@@ -17,6 +17,7 @@ datagram carries the upper layers, the others show `Fragmented IP protocol`.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from dissectors.dispatch import (
     BY_NAME,
@@ -125,6 +126,43 @@ def _checksum(hdr: bytes) -> int:
     return (~s) & 0xFFFF
 
 
+# Header labels that depend on one small field only, made once per value (each table
+# is bounded by the field's width: 16 header lengths, 256 TOS bytes, 8 flag sets, 8192
+# fragment offsets).
+_HDR_LEN_LABELS: dict[int, str] = {}
+_DS_LABELS: dict[int, str] = {}
+_FLAGS_LABELS: dict[int, str] = {}
+_FRAG_LABELS: dict[int, str] = {}
+
+
+def _labels(table: dict[int, str], value: int, make: Callable[[int], str]) -> str:
+    text = table.get(value)
+    if text is None:
+        text = table[value] = make(value)
+    return text
+
+
+def _hdr_len_label(ihl: int) -> str:
+    return f".... {ihl:04b} = Header Length: {ihl * 4} bytes ({ihl})"
+
+
+def _ds_label(tos: int) -> str:
+    return (f"Differentiated Services Field: 0x{tos:02x} (DSCP: "
+            f"{_DSCP_SHORT.get(tos >> 2, 'Unknown')}, ECN: {_ECN_SHORT[tos & 3]})")
+
+
+def _flags_label(flags: int) -> str:
+    names = [n for bit, n in ((2, "Don't fragment"), (4, "Reserved bit"), (1, "More fragments"))
+             if flags & bit]
+    ftext = f"Flags: 0x{flags:x}" + (", " + ", ".join(names) if names else "")
+    return f"{flags:03b}. .... = {ftext}"
+
+
+def _frag_label(frag_off: int) -> str:
+    bits = f"{frag_off:013b}"
+    return f"...{bits[0]} {bits[1:5]} {bits[5:9]} {bits[9:13]} = Fragment Offset: {frag_off * 8}"
+
+
 def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     session.current_proto = "ip"
     off = tvb.start
@@ -156,17 +194,15 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     pkt.src, pkt.dst = src_s, dst_s
     pkt.net_src, pkt.net_dst = src, dst
     tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}")
-    pkt.add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
-    pkt.add(tree, HDR_LEN, hlen, off, 1,
-            f".... {vhl & 0x0F:04b} = Header Length: {hlen} bytes ({vhl & 0xF})")
+    add = pkt.add
+    add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
+    add(tree, HDR_LEN, hlen, off, 1, _labels(_HDR_LEN_LABELS, vhl & 0x0F, _hdr_len_label))
     dscp, ecn = tos >> 2, tos & 3
-    ds = pkt.add(tree, DSFIELD, tos, off + 1, 1,
-                 f"Differentiated Services Field: 0x{tos:02x} (DSCP: "
-                 f"{_DSCP_SHORT.get(dscp, 'Unknown')}, ECN: {_ECN_SHORT[ecn]})")
-    pkt.add(ds, DSCP, dscp, off + 1, 1)
-    pkt.add(ds, ECN, ecn, off + 1, 1)
+    ds = add(tree, DSFIELD, tos, off + 1, 1, _labels(_DS_LABELS, tos, _ds_label))
+    add(ds, DSCP, dscp, off + 1, 1)
+    add(ds, ECN, ecn, off + 1, 1)
     reported = tvb.reported_length
-    pkt.add(tree, LEN, total, off + 2, 2)
+    add(tree, LEN, total, off + 2, 2)
     if total < hlen:
         pkt.add_expert(tree, "error", "protocol",
                        f"Bogus IP length ({total}, less than header length {hlen})", "ip",
@@ -178,31 +214,30 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
                        field=BOGUS_LEN)
         total = reported
-    pkt.add(tree, ID, ident, off + 4, 2)
+    add(tree, ID, ident, off + 4, 2)
     flags = frag >> 13
-    names = [n for bit, n in ((2, "Don't fragment"), (4, "Reserved bit"), (1, "More fragments"))
-             if flags & bit]
-    ftext = f"Flags: 0x{flags:x}" + (", " + ", ".join(names) if names else "")
-    fl = pkt.add(tree, FLAGS, flags, off + 6, 1, f"{flags:03b}. .... = {ftext}")
-    pkt.add(fl, FLAGS_RB, bool(flags & 4), off + 6, 1)
-    pkt.add(fl, FLAGS_DF, bool(flags & 2), off + 6, 1)
-    pkt.add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
+    fl = add(tree, FLAGS, flags, off + 6, 1, _labels(_FLAGS_LABELS, flags, _flags_label))
+    add(fl, FLAGS_RB, bool(flags & 4), off + 6, 1)
+    add(fl, FLAGS_DF, bool(flags & 2), off + 6, 1)
+    add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
     frag_off = frag & 0x1FFF
-    bits = f"{frag & 0x1FFF:013b}"
-    pkt.add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
-            f"...{bits[0]} {bits[1:5]} {bits[5:9]} {bits[9:13]} = Fragment Offset: {frag_off * 8}")
-    pkt.add(tree, TTL, ttl, off + 8, 1)
-    pkt.add(tree, PROTO, proto, off + 9, 1)
-    pkt.add(tree, CHECKSUM, csum, off + 10, 2, f"Header Checksum: 0x{csum:04x} [validation disabled]")
-    pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
-            generated=True)
-    for f, val, o in ((SRC, src, off + 12), (DST, dst, off + 16)):
-        v = int.from_bytes(val, "big")
-        text = ipv4_str(v)
-        pkt.add(tree, f, v, o, 4)
-        pkt.add(tree, ADDR, v, o, 4, hidden=True)
-        pkt.add(tree, SRC_HOST if f is SRC else DST_HOST, text, o, 4, hidden=True)
-        pkt.add(tree, HOST, text, o, 4, hidden=True)
+    add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
+        _labels(_FRAG_LABELS, frag_off, _frag_label))
+    add(tree, TTL, ttl, off + 8, 1)
+    add(tree, PROTO, proto, off + 9, 1)
+    add(tree, CHECKSUM, csum, off + 10, 2, f"Header Checksum: 0x{csum:04x} [validation disabled]")
+    add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
+        generated=True)
+    v = int.from_bytes(src, "big")
+    add(tree, SRC, v, off + 12, 4)
+    add(tree, ADDR, v, off + 12, 4, hidden=True)
+    add(tree, SRC_HOST, src_s, off + 12, 4, hidden=True)
+    add(tree, HOST, src_s, off + 12, 4, hidden=True)
+    v = int.from_bytes(dst, "big")
+    add(tree, DST, v, off + 16, 4)
+    add(tree, ADDR, v, off + 16, 4, hidden=True)
+    add(tree, DST_HOST, dst_s, off + 16, 4, hidden=True)
+    add(tree, HOST, dst_s, off + 16, 4, hidden=True)
     if hlen > 20:
         tvb.need(off, hlen)
         _options(pkt, tree, tvb, off + 20, off + hlen)

@@ -38,7 +38,7 @@ from dissectors.dispatch import IP_PROTO, TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.packet import BoundsError, Item, Packet, ReportedBoundsError
 from dissectors.ports import dispatch_ports
-from dissectors.registry import FT, Base, Protocol, protocol
+from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
@@ -534,11 +534,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
             f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})")
     fstr = flags_text(th_flags)
     fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2, f"Flags: 0x{th_flags:03x} ({fstr})")
-    for f in (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH):
-        _flag(pkt, fi, f, th_flags, off)
-    rst_i = _flag(pkt, fi, FLAGS_RESET, th_flags, off)
-    syn_i = _flag(pkt, fi, FLAGS_SYN, th_flags, off)
-    fin_i = _flag(pkt, fi, FLAGS_FIN, th_flags, off)
+    rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
     str_i = pkt.add(fi, FLAGS_STR, flags_letters(th_flags), off + 12, 2, generated=True)
     pkt.add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
     pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
@@ -642,17 +638,33 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
 _FLAG_TEXT: dict[tuple[str, int], str] = {}
 
 
-def _flag(pkt: Packet, parent: Item, f, flags: int, off: int) -> Item:  # noqa: ANN001
+_FLAG_FIELDS = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
+                FLAGS_RESET, FLAGS_SYN, FLAGS_FIN)
+# 12-bit flags value -> the ten (field, value, label) rows of its flags subtree.
+_FLAG_ROWS: dict[int, tuple[tuple[Field, bool, str], ...]] = {}
+
+
+def _flags_tree(pkt: Packet, parent: Item, flags: int, off: int) -> list[Item]:
+    """The ten flag bits under `parent`, as _flag adds them; rows made once per value."""
+    rows = _FLAG_ROWS.get(flags)
+    if rows is None:
+        rows = _FLAG_ROWS[flags] = tuple(
+            (f, bool(flags & f.bitmask), _flag_text(f, flags)) for f in _FLAG_FIELDS)
+    add = pkt.add
+    return [add(parent, f, val, off + 12, 2, text) for f, val, text in rows]
+
+
+def _flag_text(f: Field, flags: int) -> str:
     """A flag bit with Wireshark's 12-bit pattern (`.... ...1 .... = Acknowledgment: Set`)."""
     bits_set = flags & f.bitmask
-    val = bool(bits_set)
     text = _FLAG_TEXT.get((f.abbrev, bits_set))
     if text is None:  # a handful of labels per flag: made once
         bits = "".join(("1" if flags & (1 << i) else "0") if f.bitmask & (1 << i) else "."
                        for i in range(11, -1, -1))
         pattern = " ".join(bits[i: i + 4] for i in range(0, 12, 4))
-        text = _FLAG_TEXT[(f.abbrev, bits_set)] = f"{pattern} = {f.name}: {_SET[0 if val else 1]}"
-    return pkt.add(parent, f, val, off + 12, 2, text)
+        text = _FLAG_TEXT[(f.abbrev, bits_set)] = (
+            f"{pattern} = {f.name}: {_SET[0 if bits_set else 1]}")
+    return text
 
 
 def _find_conversation(session: Session, pkt: Packet, sport: int, dport: int, seq: int,

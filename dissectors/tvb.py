@@ -59,28 +59,34 @@ class Tvb:
         return max(0, self.end - off)
 
     def u8(self, off: int) -> int:
-        self.need(off, 1)
+        if off < self.start or off + 1 > self.end:  # (need() inlined: hot)
+            self.need(off, 1)
         return self.buf[off]
 
     def u16(self, off: int) -> int:
-        self.need(off, 2)
+        if off < self.start or off + 2 > self.end:  # (need() inlined: hot)
+            self.need(off, 2)
         return _U16.unpack_from(self.buf, off)[0]
 
     def u24(self, off: int) -> int:
-        self.need(off, 3)
+        if off < self.start or off + 3 > self.end:  # (need() inlined: hot)
+            self.need(off, 3)
         b = self.buf
         return (b[off] << 16) | (b[off + 1] << 8) | b[off + 2]
 
     def u32(self, off: int) -> int:
-        self.need(off, 4)
+        if off < self.start or off + 4 > self.end:  # (need() inlined: hot)
+            self.need(off, 4)
         return _U32.unpack_from(self.buf, off)[0]
 
     def u16le(self, off: int) -> int:
-        self.need(off, 2)
+        if off < self.start or off + 2 > self.end:  # (need() inlined: hot)
+            self.need(off, 2)
         return _U16LE.unpack_from(self.buf, off)[0]
 
     def u32le(self, off: int) -> int:
-        self.need(off, 4)
+        if off < self.start or off + 4 > self.end:  # (need() inlined: hot)
+            self.need(off, 4)
         return _U32LE.unpack_from(self.buf, off)[0]
 
     def bytes(self, off: int, n: int = -1) -> bytes:
