@@ -7,6 +7,7 @@ can hold, so a node here is a list of (key, value) pairs and the writer is our o
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -54,8 +55,13 @@ class _Raw(str):
 _CNTRL = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}
 
 
+_PLAIN = re.compile(r'[^\x00-\x1f"\\]*').fullmatch  # nothing to escape but maybe `</`
+
+
 def _str(s: str, dots: bool = False) -> str:
     """A JSON string escaped as tshark's json_dumper does (`</` as `<\\/`)."""
+    if _PLAIN(s) and "</" not in s and not (dots and "." in s):
+        return '"' + s + '"'  # the usual case, without the per-character loop
     out = ['"']
     prev = ""
     for ch in s:
@@ -82,18 +88,20 @@ def _label(it: Item) -> str:
 
 
 def _hex(b: bytes | memoryview) -> str:
-    return ":".join(f"{x:02x}" for x in bytes(b))
+    return bytes(b).hex(":")
 
 
 def _value(it: Item) -> str:
     """tshark's JSON value: -T fields text, but bytes colon-separated."""
     f = it.field
     assert f is not None
-    if f.type is FT.NONE or f.type is FT.PROTOCOL:
+    t = f.type  # identity tests: an Enum's hash runs in Python, this runs per item
+    if t is FT.NONE or t is FT.PROTOCOL:
         return ""
-    if f.type is FT.BYTES and isinstance(it.value, (bytes, bytearray, memoryview)):
+    if t is FT.BYTES and isinstance(it.value, (bytes, bytearray, memoryview)):
         return _hex(it.value)
-    if f.type.is_string and isinstance(it.value, str):
+    if (t is FT.STRING or t is FT.STRINGZ or t is FT.UINT_STRING) and \
+            isinstance(it.value, str):
         return it.value  # raw: JSON escapes it, -T fields' \\r\\n escaping does not apply
     return field_text(f, it.value)
 
