@@ -128,19 +128,10 @@ def _check_type(calc: str, field: Field) -> None:
 
 def field_refs(tree: object) -> set[str]:
     """Every field or protocol a checked filter tree names (what tshark primes)."""
-    from filters.syntax import FieldRef, Node
+    from filters.syntax import field_refs as refs
 
-    out: set[str] = set()
-    todo: list[Any] = [tree]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, FieldRef):
-            out.add(node.field.abbrev if node.field is not None else node.name)
-        if isinstance(node, Node) and dataclasses.is_dataclass(node):
-            todo.extend(getattr(node, f.name) for f in dataclasses.fields(node))
-        elif isinstance(node, (list, tuple)):
-            todo.extend(node)
-    return out
+    return {r.field.abbrev if r.field is not None else r.name
+            for r in refs(tree)}  # type: ignore[arg-type]
 
 
 class Column:

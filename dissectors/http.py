@@ -673,13 +673,7 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
     """Hand the body on by its media type, as HTTP's media_type table does."""
     n = btvb.end - btvb.start
     if ctype is None:
-        # Wireshark calls the data dissector on http_tree: `data` nests under HTTP.
-        first = len(pkt.tree)
-        BY_NAME["data"](btvb, pkt, session)
-        moved = pkt.tree[first:]
-        if moved:
-            del pkt.tree[first:]
-            top.children = (top.children or []) + moved
+        _nested_data(btvb, pkt, session, top)
         return
     mtype = _media_type(ctype)
     src = btvb.source

@@ -27,17 +27,9 @@ from dissectors.session import Session
 from filters.compiler import FieldSource, Test, Values
 from filters.compiler import test as compile_test
 from filters.syntax import (
-    Arith,
-    Compare,
-    Const,
-    Exists,
     FieldRef,
-    Func,
-    InSet,
-    Logic,
     Node,
-    SetRange,
-    Slice,
+    field_refs,
 )
 
 # (buf, start, end, layers, number, origlen, app); app = (proto, parsed, payload offset)
@@ -230,30 +222,7 @@ FAST_FIELD_SOURCE = FastFields()
 
 def _names(node: Node) -> set[str]:
     """Every field/protocol name a checked tree mentions."""
-    out: set[str] = set()
-    stack: list[Any] = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, FieldRef):
-            out.add(n.name)
-        elif isinstance(n, (Logic, Compare)):
-            stack += [n.left, n.right]
-        elif isinstance(n, (Exists,)):
-            stack.append(n.expr)
-        elif isinstance(n, Slice):
-            stack.append(n.expr)
-        elif isinstance(n, (Func,)):
-            stack += n.args
-        elif isinstance(n, Arith):
-            stack += [n.left, n.right]
-        elif isinstance(n, InSet):
-            stack.append(n.expr)
-            stack += n.items
-        elif isinstance(n, SetRange):
-            stack += [n.low, n.high]
-        elif n is None or isinstance(n, Const):
-            continue
-    return out
+    return {r.name for r in field_refs(node)}
 
 
 class FastFilter:

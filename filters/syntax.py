@@ -7,6 +7,7 @@ compiler (closures today, raw-byte readers later) needs nothing but this tree.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,3 +209,19 @@ class Logic(Node):
 
 
 VALUE_NODES = (Word, Literal, FieldRef, Const, Slice, Func, Arith)
+
+
+def field_refs(tree: Node | None) -> list[FieldRef]:
+    """Every field or protocol reference in a tree (the fast path's field check, the
+    fields a filter primes for io,stat): one walk over every node type."""
+    out: list[FieldRef] = []
+    todo: list[Any] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, FieldRef):
+            out.append(node)
+        if isinstance(node, Node) and dataclasses.is_dataclass(node):
+            todo.extend(getattr(node, f.name) for f in dataclasses.fields(node))
+        elif isinstance(node, (list, tuple)):
+            todo.extend(node)
+    return out

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from diffutil import run_analyze, run_tshark_full
 from scapy.all import IP, TCP, Ether, Raw, wrpcap
+from test_follow import _ours, _theirs
 
 from analyzer.follow import parse_follow_arg
 
@@ -82,18 +83,6 @@ def bytes_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("follow_more") / "bytes.pcap"
     wrpcap(str(path), pkts)
     return path
-
-
-def _ours(args: list[str]) -> bytes:
-    rc, out, err = run_analyze(args)
-    assert rc == 0, err
-    return out.encode()
-
-
-def _theirs(args: list[str]) -> bytes:
-    cp = run_tshark_full(args, text=False)
-    assert cp.returncode == 0, cp.stderr
-    return cp.stdout
 
 
 def _tcp_streams(path: Path) -> list[int]:
