@@ -92,13 +92,14 @@ def _streams(path: Path, proto: str) -> list[int]:
     return sorted({int(x) for x in cp.stdout.split() if x.isdigit()})
 
 
-def _same(path: Path, zs: list[str]) -> None:
+def _same(path: Path, zs: list[str]) -> bytes:
     args = ["-q", "-r", str(path)]
     for z in zs:
         args += ["-z", z]
     theirs = _theirs(args)
     assert theirs.count(b"Follow:") + theirs.count(b"peers:") == len(zs)  # really followed
     assert _ours(args) == theirs
+    return theirs
 
 
 @pytest.mark.tshark

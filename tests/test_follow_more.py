@@ -7,9 +7,9 @@ import gzip
 from pathlib import Path
 
 import pytest
-from diffutil import run_analyze, run_tshark_full
+from diffutil import run_analyze
 from scapy.all import IP, TCP, Ether, Raw, wrpcap
-from test_follow import _ours, _theirs
+from test_follow import _ours, _same, _streams
 
 from analyzer.follow import parse_follow_arg
 
@@ -86,18 +86,7 @@ def bytes_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _tcp_streams(path: Path) -> list[int]:
-    cp = run_tshark_full(["-r", str(path), "-T", "fields", "-e", "tcp.stream"])
-    return sorted({int(x) for x in cp.stdout.split() if x.isdigit()})
-
-
-def _same(path: Path, zs: list[str]) -> bytes:
-    args = ["-q", "-r", str(path)]
-    for z in zs:
-        args += ["-z", z]
-    theirs = _theirs(args)
-    assert theirs.count(b"Follow:") + theirs.count(b"peers:") == len(zs)  # really followed
-    assert _ours(args) == theirs
-    return theirs
+    return _streams(path, "tcp")
 
 
 def _all_streams(path: Path, proto: str, mode: str, extra: int = 1) -> bytes:
