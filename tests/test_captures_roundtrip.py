@@ -65,7 +65,8 @@ def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> in
     return request.param
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(written=frames())
 def test_pcapng_round_trip(tmp_path: Path, chunk: int, written: list[Frame]) -> None:
     path = tmp_path / "rt.pcapng"
@@ -82,7 +83,8 @@ def test_pcapng_round_trip(tmp_path: Path, chunk: int, written: list[Frame]) -> 
         assert frame.ts_digits >= orig.ts_digits
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(written=frames(one_linktype=True), nanosecond=st.booleans())
 def test_pcap_round_trip(
     tmp_path: Path, chunk: int, written: list[Frame], nanosecond: bool
@@ -104,7 +106,8 @@ def test_pcap_round_trip(
     ]
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(written=frames(), cut=st.integers(0, 10_000))
 def test_truncated_files_yield_a_prefix_then_fail(
     tmp_path: Path, chunk: int, written: list[Frame], cut: int
