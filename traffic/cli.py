@@ -109,7 +109,8 @@ def cmd_tcp(args: argparse.Namespace) -> int:
 
     if args.action == "server":
         try:
-            srv = tcp.TcpServer(args.host, args.port, mode=args.mode, max_clients=args.max_clients)
+            srv = tcp.TcpServer(args.host, args.port, mode=args.mode, max_clients=args.max_clients,
+                                idle_timeout=args.idle_timeout)
         except OSError as e:
             raise _bind_error(e, "tcp server", args.host, args.port) from None
         _out(f"tcp server ({args.mode}): listening on {args.host}:{srv.port}")
@@ -347,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--port", type=int, default=9000)
     a.add_argument("--mode", choices=["echo", "sink"], default="echo")
     a.add_argument("--max-clients", type=int, default=256)
+    a.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="close a connection that moved no byte this long (default 60)")
     a.add_argument("--duration", type=float, help="stop after this many seconds")
     a = t.add_parser("client")
     a.add_argument("target", metavar="HOST:PORT")
