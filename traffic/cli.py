@@ -170,6 +170,7 @@ def cmd_tftp(args: argparse.Namespace) -> int:
         try:
             srv = TftpServer(args.root, args.host, args.port, allow_overwrite=args.allow_overwrite,
                              create=args.create, max_transfers=args.max_transfers,
+                             idle_timeout=args.idle_timeout,
                              log=(lambda m: print(f"tftp: {escape(m)}", file=sys.stderr))
                              if args.verbose else None)
             srv.bind()
@@ -382,6 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--allow-overwrite", action="store_true")
     a.add_argument("--create", action="store_true", help="allow WRQ to create new files")
     a.add_argument("--max-transfers", type=int, default=32)
+    a.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="end a transfer whose peer is silent this long (default 30); "
+                        "timeout options above half of it (max 10) are declined")
     a.add_argument("--duration", type=float, help="stop after this many seconds")
     a.add_argument("-v", "--verbose", action="store_true")
     for name in ("get", "put"):
