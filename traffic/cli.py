@@ -306,7 +306,8 @@ def cmd_feiq(args: argparse.Namespace) -> int:
             _out(f"feiq send: message {pno} sent to {host}:{port}")
             return 0
         if not acked:
-            raise CliError(f"feiq send: no RECVMSG from {host}:{port} after {args.retries + 1} tries")
+            raise CliError(f"feiq send: no RECVMSG from {host}:{port} after "
+                           f"{plural(args.retries + 1, 'try', 'tries')}")
         served = f", attachment fetched {peer.files_served}x" if files else ""
         _out(f"feiq send: message {pno} delivered to {host}:{port} (RECVMSG received){served}")
         return 0

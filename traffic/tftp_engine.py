@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from traffic import tftp_proto as tp
+from traffic.terminal import plural
 
 
 class Stopped(Exception):
@@ -172,7 +173,7 @@ def send_blocks(ch: Channel, src: BinaryIO, blksize: int, windowsize: int, rto: 
                 st.timeouts += 1
                 tries += 1
                 if tries > retries:
-                    raise tp.TftpTimeout(f"no ACK after {retries} retransmissions")
+                    raise tp.TftpTimeout(f"no ACK after {plural(retries, 'retransmission')}")
                 rto.backoff()
                 resend = True
                 break
@@ -221,7 +222,7 @@ def recv_blocks(ch: Channel, sink: BinaryIO | tp.NetasciiWriter, blksize: int, w
             st.timeouts += 1
             tries += 1
             if tries > retries:
-                raise tp.TftpTimeout(f"no DATA after {retries} retransmissions")
+                raise tp.TftpTimeout(f"no DATA after {plural(retries, 'retransmission')}")
             ch.send(resend)
             st.retransmits += 1
             continue
