@@ -691,3 +691,37 @@ def test_cli_counts_one_byte_one_block(server: TftpServer, root: Path, tmp_path:
     r = _traffic("tftp", "get", f"{LO}:{server.port}", "one", "-o", str(tmp_path / "o"))
     assert r.returncode == 0, r.stderr
     assert ": 1 byte, 1 block in " in r.stdout and "0 retransmits" in r.stdout
+
+
+def test_cli_server_log_escapes_peer_text(root: Path) -> None:
+    """`tftp serve -v` logs names, modes and ERROR texts a peer chose: escaped, and clipped."""
+    (root / "f").write_bytes(b"x" * 2000)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((LO, 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = subprocess.Popen([sys.executable, "-m", "traffic", "tftp", "serve", "--root", str(root),
+                             "--port", str(port), "--duration", "4", "-v"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    c = RawClient(port)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith(b"tftp serve:")
+        c.send(_raw_rrq(b"f", b"\x1b[2J" + b"m" * 5000), c.server)
+        assert c.recv() is not None  # refused: unsupported mode
+        c.send(_raw_rrq(b"no\x1b]0;x\x07such"), c.server)
+        assert c.recv() is not None  # File not found
+        c.tid = None
+        c.send(tp.encode_rrq("f"), c.server)
+        assert c.recv() is not None  # DATA 1
+        c.send(tp.encode_error(0, "bye\r\x1b[31m"))
+        _out, err = proc.communicate(timeout=20)
+    finally:
+        c.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    log = err.decode()
+    assert "Unsupported mode '\\033[2jmmm" in log and "m" * 100 not in log  # lower-cased, clipped
+    assert "no\\033]0;x\\asuch" in log
+    assert "bye\\r\\033[31m" in log
+    assert "\x1b" not in log and "\r" not in log and "\x07" not in log

@@ -169,7 +169,7 @@ class TftpServer:
             self.stats.requests += 1
             busy = len(self._active) >= self.max_transfers
         if pkt.mode not in tp.MODES:
-            self._refuse(sock, addr, tp.EBADOP, f"Unsupported mode {_clip(pkt.mode)!r}")
+            self._refuse(sock, addr, tp.EBADOP, f"Unsupported mode '{_clip(pkt.mode)}'")
             return
         if busy:
             self._refuse(sock, addr, tp.EUNDEF, "Server busy, too many transfers")
