@@ -6,6 +6,7 @@ so a capture shows the textbook connection life cycle.
 
 from __future__ import annotations
 
+import select
 import selectors
 import socket
 import threading
@@ -183,6 +184,33 @@ class ClientResult:
     reply: bytes = b""
 
 
+def _send_reading(s: socket.socket, payload: bytes, got: bytearray, timeout: float) -> None:
+    """Send all of `payload`, reading what comes back meanwhile into `got`.
+
+    An echo server holds only so much per client; sending a large message without reading
+    its echo would block both ends. TimeoutError after `timeout` seconds without progress.
+    """
+    view = memoryview(payload)
+    sent = 0
+    while sent < len(view):
+        r, w, _ = select.select([s], [s], [], timeout)
+        if not r and not w:
+            raise TimeoutError("no progress")
+        if r:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("server closed the connection")
+            got += chunk
+        if w:
+            s.setblocking(False)
+            try:
+                sent += s.send(view[sent:sent + 262144])
+            except BlockingIOError:
+                pass
+            finally:
+                s.settimeout(timeout)
+
+
 def tcp_client(host: str, port: int, message: bytes | str = b"", *, count: int = 1,
                size: int | None = None, rate: float | None = None, expect_echo: bool = True,
                timeout: float = 5.0, encoding: str = "utf-8") -> ClientResult:
@@ -199,7 +227,7 @@ def tcp_client(host: str, port: int, message: bytes | str = b"", *, count: int =
         for i in range(count):
             if gap and i:
                 time.sleep(gap)
-            s.sendall(payload)
+            _send_reading(s, payload, got, timeout)
             res.sent += len(payload)
             res.messages += 1
             if expect_echo:
