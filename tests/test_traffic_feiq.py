@@ -213,3 +213,11 @@ def test_cli_listen_escapes_peer_text() -> None:
     assert "ev\\033[8mil: a\\033]0;pwned\\ab\\r中文" in text
     assert b"\x1b" not in out and b"\r" not in out and b"\x07" not in out
     assert "feiq listen: 1 message, 0 peers" in text
+
+
+def test_sent_messages_leave_no_ack_events_behind(pair) -> None:
+    a, b = pair
+    for i in range(5):
+        assert a.send_message((LO, b.port), f"m{i}", timeout=2)[1]
+    a.send_message((LO, b.port), "unchecked", sendcheck=False)
+    assert a.acks == {}

@@ -315,16 +315,19 @@ class FeiqPeer:
         _, pkt = self.build(cmd, extra, pno)
         ev = threading.Event()
         self.acks[pno] = ev
-        for attempt in range(retries + 1):
-            self.sendto(pkt, addr)
-            if not sendcheck:
-                return pno, False
-            if ev.wait(timeout):
-                return pno, True
-            if attempt == 0:
-                cmd |= RETRYOPT
-                _, pkt = self.build(cmd, extra, pno)
-        return pno, False
+        try:
+            for attempt in range(retries + 1):
+                self.sendto(pkt, addr)
+                if not sendcheck:
+                    return pno, False
+                if ev.wait(timeout):
+                    return pno, True
+                if attempt == 0:
+                    cmd |= RETRYOPT
+                    _, pkt = self.build(cmd, extra, pno)
+            return pno, False
+        finally:
+            self.acks.pop(pno, None)  # a long-lived peer keeps no event per message sent
 
     def get_file(self, addr: tuple[str, int], packet_no: int, entry: FileEntry, dest: str,
                  timeout: float = 5.0) -> int:
