@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,73 @@ def test_cli_send_to_listener(tmp_path: Path) -> None:
                         "lost", "--port", "0", "--no-broadcast", "--retries", "1",
                         "--ack-timeout", "0.2"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "no RECVMSG" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_send_next_to_a_listener_names_the_fix() -> None:
+    """A listener holds 127.0.0.1:PORT; `feiq send` there says how to run beside it."""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    holder.bind((LO, 0))
+    port = holder.getsockname()[1]
+    try:
+        r = subprocess.run([sys.executable, "-m", "traffic", "feiq", "send", f"{LO}:{port}", "hi",
+                            "--port", str(port), "--no-broadcast"], capture_output=True,
+                           text=True, timeout=30)
+    finally:
+        holder.close()
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in r.stderr
+    assert "already in use" in lines[0] and "--bind 127.77.0.1" in lines[0]
+
+
+def test_many_messages_bounded_memory_and_resends_still_deduplicated() -> None:
+    """30,000 messages: the newest KEEP_MESSAGES are kept, all are counted, a resend is not."""
+    p = feiq.FeiqPeer(port=0, broadcast=None, serve_files=False)
+    try:
+        for i in range(30_000):
+            p.handle(feiq.encode_packet("1", i, "u", "h", feiq.SENDMSG, f"m{i}\0"), (LO, 5000))
+        p.handle(feiq.encode_packet("1", 29_999, "u", "h", feiq.SENDMSG | feiq.RETRYOPT,
+                                    "m29999\0"), (LO, 5000))
+        p.handle(feiq.encode_packet("1", 29_999, "u", "h", feiq.SENDMSG, "other\0"), (LO, 5001))
+    finally:
+        p.close()
+    assert p.message_count == 30_001  # the same number from another sender is a new message
+    assert len(p.messages) == feiq.KEEP_MESSAGES
+    assert [m.text for m in list(p.messages)[-2:]] == ["m29999", "other"]
+
+
+def test_cli_listen_escapes_peer_text() -> None:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.77.0.5", 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = subprocess.Popen([sys.executable, "-m", "traffic", "feiq", "listen", "--bind",
+                             "127.77.0.5", "--port", str(port), "--no-broadcast", "--count", "1",
+                             "--timeout", "15"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    pkt = feiq.encode_packet("1", 7, "ev\x1b[8mil", "h\r", feiq.SENDMSG,
+                             "a\x1b]0;pwned\x07b\r中文\0".encode("gbk"))
+    try:
+        end = time.monotonic() + 10  # resend (same packet number) until the listener is up
+        while proc.poll() is None and time.monotonic() < end:
+            tx.sendto(pkt, ("127.77.0.5", port))
+            time.sleep(0.3)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        tx.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, err
+    text = out.decode()
+    assert "ev\\033[8mil: a\\033]0;pwned\\ab\\r中文" in text
+    assert b"\x1b" not in out and b"\r" not in out and b"\x07" not in out
+    assert "feiq listen: 1 message, 0 peers" in text
+
+
+def test_sent_messages_leave_no_ack_events_behind(pair) -> None:
+    a, b = pair
+    for i in range(5):
+        assert a.send_message((LO, b.port), f"m{i}", timeout=2)[1]
+    a.send_message((LO, b.port), "unchecked", sendcheck=False)
+    assert a.acks == {}

@@ -102,3 +102,15 @@ def test_cli_client_and_errors() -> None:
                              capture_output=True, text=True, timeout=30)
     assert refused.returncode == 1
     assert "refused" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_client_sends_a_message_larger_than_the_servers_buffer() -> None:
+    """The server holds at most MAX_BUFFER of echo per client; our client reads while it sends."""
+    srv = tcp.TcpServer(LO, 0, mode="echo").start()
+    try:
+        size = 40 * tcp.MAX_BUFFER + 123  # about 10 MB: more than both ends' socket buffers
+        r = tcp.tcp_client(LO, srv.port, b"0123456789", size=size, count=2, timeout=10)
+    finally:
+        srv.stop()
+    assert r.sent == r.received == 2 * size
+    assert r.reply == ((b"0123456789" * (size // 10 + 1))[:size]) * 2

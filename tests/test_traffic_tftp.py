@@ -603,3 +603,125 @@ def test_our_client_against_tftpd_hpa(hpa_server, tmp_path: Path, kw: dict) -> N
     with pytest.raises(tp.TftpError) as e:
         tftp_get(LO, port, "missing", tmp_path / "x")
     assert e.value.code == tp.ENOTFOUND
+
+
+# --- issue 12: names as bytes, streamed netascii, escaped peer text ---------------------------
+
+def _raw_rrq(name: bytes, mode: bytes = b"octet") -> bytes:
+    return b"\x00\x01" + name + b"\x00" + mode + b"\x00"
+
+
+def test_file_names_match_the_bytes_sent(server: TftpServer, root: Path, tmp_path: Path) -> None:
+    """A UTF-8 request finds the UTF-8 name; the Latin-1 byte 0xE9 finds only a file named so."""
+    (root / "café.txt").write_bytes(b"utf-8 name")
+    (root / os.fsdecode(b"x\xe9")).write_bytes(b"latin-1 name")
+    c = RawClient(server.port)
+    try:
+        for name, want in ((b"caf\xc3\xa9.txt", b"utf-8 name"), (b"x\xe9", b"latin-1 name")):
+            c.tid = None
+            c.send(_raw_rrq(name), c.server)
+            pkt, _ = c.recv()  # type: ignore[misc]
+            assert (pkt.opcode, pkt.data) == (tp.DATA, want), name
+            c.send(tp.encode_ack(1))
+        assert _err(server.port, _raw_rrq(b"caf\xe9.txt")).code == tp.ENOTFOUND
+        assert _err(server.port, _raw_rrq(b"x\xc3\xa9")).code == tp.ENOTFOUND
+    finally:
+        c.close()
+    tftp_get(LO, server.port, "café.txt", tmp_path / "o")  # our client sends the UTF-8 bytes
+    assert (tmp_path / "o").read_bytes() == b"utf-8 name"
+
+
+@pytest.mark.parametrize("windowsize", [None, 4])
+def test_netascii_cr_at_block_boundaries(server: TftpServer, root: Path, tmp_path: Path,
+                                         windowsize: int | None) -> None:
+    """blksize 8: every 'abcdefg\\n' puts the CR of its CR LF last in a block."""
+    text = b"abcdefg\n" * 300 + b"bare\rCR\r\n\rend\r"
+    (root / "t.txt").write_bytes(text)
+    tftp_get(LO, server.port, "t.txt", tmp_path / "t", mode="netascii", blksize=8,
+             windowsize=windowsize)
+    assert (tmp_path / "t").read_bytes() == text
+    tftp_put(LO, server.port, tmp_path / "t", "t2.txt", mode="netascii", blksize=8,
+             windowsize=windowsize)
+    assert (root / "t2.txt").read_bytes() == text
+
+
+def test_netascii_reader_seeks_back_only_to_unreleased_bytes(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"a\nb\rc" * 1000)
+    src, size = tp.open_source(tmp_path / "f", "netascii")
+    with src:
+        assert size == 7000
+        assert src.read(4) == b"a\r\nb"
+        src.seek(1)
+        assert src.read(3) == b"\r\nb"
+        src.release(2)
+        with pytest.raises(ValueError):
+            src.seek(1)
+        src.seek(2)
+        rest = src.read(10_000)
+    assert rest == (b"a\r\nb\r\0c" * 1000)[2:]
+
+
+def test_cli_prints_a_peer_error_message_escaped(tmp_path: Path) -> None:
+    fake = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fake.bind((LO, 0))
+    fake.settimeout(10)
+
+    def answer() -> None:
+        try:
+            _, addr = fake.recvfrom(2000)
+            fake.sendto(tp.encode_error(1, "no\x1b[31m such\rfile\x7f"), addr)
+        except OSError:
+            pass
+
+    t = threading.Thread(target=answer)
+    t.start()
+    try:
+        r = _traffic("tftp", "get", f"{LO}:{fake.getsockname()[1]}", "f", "-o",
+                     str(tmp_path / "o"))
+    finally:
+        t.join(10)
+        fake.close()
+    assert r.returncode == 1
+    assert r.stderr.strip().endswith("said: no\\033[31m such\\rfile\\177 (code 1)"), r.stderr
+    assert "\x1b" not in r.stderr and "\r" not in r.stderr
+
+
+def test_cli_counts_one_byte_one_block(server: TftpServer, root: Path, tmp_path: Path) -> None:
+    (root / "one").write_bytes(b"1")
+    r = _traffic("tftp", "get", f"{LO}:{server.port}", "one", "-o", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    assert ": 1 byte, 1 block in " in r.stdout and "0 retransmits" in r.stdout
+
+
+def test_cli_server_log_escapes_peer_text(root: Path) -> None:
+    """`tftp serve -v` logs names, modes and ERROR texts a peer chose: escaped, and clipped."""
+    (root / "f").write_bytes(b"x" * 2000)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((LO, 0))
+    port = s.getsockname()[1]
+    s.close()
+    proc = subprocess.Popen([sys.executable, "-m", "traffic", "tftp", "serve", "--root", str(root),
+                             "--port", str(port), "--duration", "4", "-v"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    c = RawClient(port)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith(b"tftp serve:")
+        c.send(_raw_rrq(b"f", b"\x1b[2J" + b"m" * 5000), c.server)
+        assert c.recv() is not None  # refused: unsupported mode
+        c.send(_raw_rrq(b"no\x1b]0;x\x07such"), c.server)
+        assert c.recv() is not None  # File not found
+        c.tid = None
+        c.send(tp.encode_rrq("f"), c.server)
+        assert c.recv() is not None  # DATA 1
+        c.send(tp.encode_error(0, "bye\r\x1b[31m"))
+        _out, err = proc.communicate(timeout=20)
+    finally:
+        c.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    log = err.decode()
+    assert "Unsupported mode '\\033[2jmmm" in log and "m" * 100 not in log  # lower-cased, clipped
+    assert "no\\033]0;x\\asuch" in log
+    assert "bye\\r\\033[31m" in log
+    assert "\x1b" not in log and "\r" not in log and "\x07" not in log

@@ -124,3 +124,64 @@ def test_cli_send_recv_and_busy_port() -> None:
     assert busy.returncode == 1
     assert "already in use" in busy.stderr and "Traceback" not in busy.stderr
     assert len(busy.stderr.strip().splitlines()) == 1
+
+
+def test_cli_send_joins_words_into_one_message() -> None:
+    """`udp send HOST:PORT hello world --count 3` sends "hello world" three times, not six words."""
+    rx = udp.udp_socket(LO, 0)
+    port = rx.getsockname()[1]
+    try:
+        r = _traffic("udp", "send", f"{LO}:{port}", "hello", "world", "--count", "3")
+        got = udp.udp_recv(sock=rx, count=10, timeout=1)
+    finally:
+        rx.close()
+    assert r.returncode == 0, r.stderr
+    assert [m.data for m in got.messages] == [b"hello world"] * 3
+    assert "udp send: 3 datagrams, 33 bytes to" in r.stdout
+
+
+def test_cli_counts_are_singular_for_one() -> None:
+    rx = udp.udp_socket(LO, 0)
+    port = rx.getsockname()[1]
+    try:
+        r = _traffic("udp", "send", f"{LO}:{port}", "x")
+    finally:
+        rx.close()
+    assert r.stdout.startswith(f"udp send: 1 datagram, 1 byte to {LO}:{port}"), r.stdout
+
+
+def test_format_received_escapes_control_characters() -> None:
+    r = udp.Received("a\x1b[2J\r\x7f\\b 你好\u202e".encode(), (LO, 9), 0.0)
+    line = udp.format_received(r)
+    assert line.endswith("a\\033[2J\\r\\177\\\\b 你好\\u202e")
+    assert "\x1b" not in line and "\r" not in line
+
+
+def test_cli_recv_escapes_what_a_peer_sent() -> None:
+    """What `udp recv` prints cannot drive the terminal; GBK Chinese still reads as Chinese."""
+    port = udp.udp_socket(LO, 0)
+    p = port.getsockname()[1]
+    port.close()
+    proc = subprocess.Popen([sys.executable, "-m", "traffic", "udp", "recv", "--port", str(p),
+                             "--count", "2", "--timeout", "15", "--encoding", "gbk"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tx = udp.udp_socket(LO, 0)
+    try:
+        time.sleep(0.5)
+        end = time.monotonic() + 10  # resend until the receiver is up (it stops at 2)
+        while proc.poll() is None and time.monotonic() < end:
+            tx.sendto(b"hi\x1b]0;owned\x07\r\x7f", (LO, p))
+            tx.sendto("你好".encode("gbk"), (LO, p))
+            time.sleep(0.3)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        tx.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0, err
+    text = out.decode()
+    assert "hi\\033]0;owned\\a\\r\\177" in text
+    assert "你好" in text
+    assert b"\x1b" not in out and b"\r" not in out and b"\x07" not in out
+    assert "udp recv: 2 datagrams" in text

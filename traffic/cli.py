@@ -13,6 +13,7 @@ import sys
 import time
 
 from traffic import tftp_proto as tp
+from traffic.terminal import escape, plural
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
@@ -46,8 +47,9 @@ def _bind_error(e: OSError, what: str, host: str, port: int) -> CliError:
 
 
 def _read_messages(args: argparse.Namespace) -> list[str]:
+    """The message is the arguments joined by a space (like echo); without any, stdin lines."""
     if args.message:
-        return [" ".join(args.message)] if getattr(args, "join", False) else list(args.message)
+        return [" ".join(args.message)]
     if sys.stdin is None or sys.stdin.isatty():
         return ["hello from labshark"]
     return [line.rstrip("\n") for line in sys.stdin]
@@ -61,17 +63,19 @@ def cmd_udp(args: argparse.Namespace) -> int:
         host, port = _hostport(args.target, 9999)
         msgs = _read_messages(args)
         s = udp.udp_send(host, port, msgs, count=args.count, rate=args.rate, encoding=args.encoding)
-        _out(f"udp send: {s.sent} datagrams, {s.bytes_sent} bytes to {host}:{port}")
+        _out(f"udp send: {plural(s.sent, 'datagram')}, {plural(s.bytes_sent, 'byte')} "
+             f"to {host}:{port}")
         return 0
     if args.action == "recv":
         try:
             sock = udp.udp_socket(args.host, args.port)
         except OSError as e:
             raise _bind_error(e, "udp recv", args.host, args.port) from None
-        s = udp.udp_recv(sock=sock, count=args.count, timeout=args.timeout,
+        s = udp.udp_recv(sock=sock, count=args.count, timeout=args.timeout, keep=0,
                          on_message=lambda r: _out(udp.format_received(r, args.encoding)))
         sock.close()
-        _out(f"udp recv: {s.received} datagrams, {s.bytes_received} bytes on {args.host}:{args.port}")
+        _out(f"udp recv: {plural(s.received, 'datagram')}, {plural(s.bytes_received, 'byte')} "
+             f"on {args.host}:{args.port}")
         return 0
     if args.action == "echo":
         try:
@@ -83,7 +87,8 @@ def cmd_udp(args: argparse.Namespace) -> int:
             s = srv.serve(duration=args.duration, idle_timeout=args.timeout)
         finally:
             srv.sock.close()
-        _out(f"udp echo: echoed {s.echoed} of {s.received} datagrams, {s.bytes_sent} bytes")
+        _out(f"udp echo: echoed {s.echoed} of {plural(s.received, 'datagram')}, "
+             f"{plural(s.bytes_sent, 'byte')}")
         return 0
     # chat
     host, port = _hostport(args.peer, 9999)
@@ -104,7 +109,8 @@ def cmd_tcp(args: argparse.Namespace) -> int:
 
     if args.action == "server":
         try:
-            srv = tcp.TcpServer(args.host, args.port, mode=args.mode, max_clients=args.max_clients)
+            srv = tcp.TcpServer(args.host, args.port, mode=args.mode, max_clients=args.max_clients,
+                                idle_timeout=args.idle_timeout)
         except OSError as e:
             raise _bind_error(e, "tcp server", args.host, args.port) from None
         _out(f"tcp server ({args.mode}): listening on {args.host}:{srv.port}")
@@ -113,8 +119,8 @@ def cmd_tcp(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             s = srv.summary
         srv.stop()
-        _out(f"tcp server: {s.connections} connections, {s.bytes_received} bytes in, "
-             f"{s.bytes_sent} bytes out")
+        _out(f"tcp server: {plural(s.connections, 'connection')}, "
+             f"{plural(s.bytes_received, 'byte')} in, {plural(s.bytes_sent, 'byte')} out")
         return 0
     host, port = _hostport(args.target, 9000)
     msg = " ".join(args.message) if args.message else "hello from labshark\n"
@@ -125,8 +131,8 @@ def cmd_tcp(args: argparse.Namespace) -> int:
         raise CliError(f"tcp client: connection to {host}:{port} refused (no server listening)") from None
     except TimeoutError:
         raise CliError(f"tcp client: {host}:{port} did not answer within {args.timeout}s") from None
-    _out(f"tcp client: sent {r.sent} bytes in {r.messages} messages, received {r.received} bytes "
-         f"in {r.elapsed:.3f}s")
+    _out(f"tcp client: sent {plural(r.sent, 'byte')} in {plural(r.messages, 'message')}, "
+         f"received {plural(r.received, 'byte')} in {r.elapsed:.3f}s")
     return 0
 
 
@@ -142,16 +148,16 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
         except PermissionError:
             raise CliError(f"broadcast send: permission denied sending to {args.target} "
                            "(is it a broadcast address of an interface?)") from None
-        _out(f"broadcast send: {s.sent} datagrams to {args.target}:{args.port}")
+        _out(f"broadcast send: {plural(s.sent, 'datagram')} to {args.target}:{args.port}")
         return 0
     try:
         sock = broadcast.listener_socket(args.port, args.bind)
     except OSError as e:
         raise _bind_error(e, "broadcast listen", args.bind, args.port) from None
-    s = udp.udp_recv(sock=sock, count=args.count, timeout=args.timeout,
+    s = udp.udp_recv(sock=sock, count=args.count, timeout=args.timeout, keep=0,
                      on_message=lambda r: _out(udp.format_received(r)))
     sock.close()
-    _out(f"broadcast listen: {s.received} datagrams on {args.bind}:{args.port}")
+    _out(f"broadcast listen: {plural(s.received, 'datagram')} on {args.bind}:{args.port}")
     return 0
 
 
@@ -164,7 +170,9 @@ def cmd_tftp(args: argparse.Namespace) -> int:
         try:
             srv = TftpServer(args.root, args.host, args.port, allow_overwrite=args.allow_overwrite,
                              create=args.create, max_transfers=args.max_transfers,
-                             log=(lambda m: print(f"tftp: {m}", file=sys.stderr)) if args.verbose else None)
+                             idle_timeout=args.idle_timeout,
+                             log=(lambda m: print(f"tftp: {escape(m)}", file=sys.stderr))
+                             if args.verbose else None)
             srv.bind()
         except NotADirectoryError as e:
             raise CliError(str(e)) from None
@@ -180,9 +188,9 @@ def cmd_tftp(args: argparse.Namespace) -> int:
             pass
         srv.stop()
         st = srv.stats
-        _out(f"tftp serve: {st.requests} requests, {st.completed} completed, {st.failed} failed, "
-             f"{st.refused} refused, {st.malformed} malformed, {st.bytes_sent} bytes sent, "
-             f"{st.bytes_received} bytes received")
+        _out(f"tftp serve: {plural(st.requests, 'request')}, {st.completed} completed, "
+             f"{st.failed} failed, {st.refused} refused, {st.malformed} malformed, "
+             f"{plural(st.bytes_sent, 'byte')} sent, {plural(st.bytes_received, 'byte')} received")
         return 0
     host, port = _hostport(args.server, tp.DEFAULT_PORT)
     common = dict(blksize=args.blksize, windowsize=args.windowsize, timeout=args.timeout_opt,
@@ -199,15 +207,17 @@ def cmd_tftp(args: argparse.Namespace) -> int:
             st = tftp_put(host, port, args.local, remote, **common)  # type: ignore[arg-type]
             what = f"put {args.local} -> {remote}"
     except tp.TftpError as e:
-        raise CliError(f"tftp {args.action}: server {host}:{port} said: {e.message} (code {e.code})") from None
+        raise CliError(f"tftp {args.action}: server {host}:{port} said: {escape(e.message)} "
+                       f"(code {e.code})") from None
     except tp.TftpTimeout:
         raise CliError(f"tftp {args.action}: no answer from {host}:{port} (server down or unreachable?)") from None
     except ValueError as e:
         raise CliError(f"tftp {args.action}: {e}") from None
     rate = st.bytes / st.elapsed / 1024 if st.elapsed > 0 else 0.0
     opts = ",".join(f"{k}={v}" for k, v in st.options.items()) or "none"
-    _out(f"tftp {what}: {st.bytes} bytes, {st.blocks} blocks in {st.elapsed:.3f}s "
-         f"({rate:.1f} KiB/s), options {opts}, {st.retransmits} retransmits")
+    _out(f"tftp {escape(what)}: {plural(st.bytes, 'byte')}, {plural(st.blocks, 'block')} in "
+         f"{st.elapsed:.3f}s ({rate:.1f} KiB/s), options {escape(opts)}, "
+         f"{plural(st.retransmits, 'retransmit')}")
     return 0
 
 
@@ -224,24 +234,35 @@ def _feiq_peer(args: argparse.Namespace, on_event=None):
                              feiq=not args.ipmsg, serve_files=args.action in ("send", "listen"),
                              on_event=on_event)
     except OSError as e:
-        raise _bind_error(e, f"feiq {args.action}", args.bind, args.port) from None
+        err = _bind_error(e, f"feiq {args.action}", args.bind, args.port)
+        if e.errno == errno.EADDRINUSE:
+            # Two peers on one machine: the listener holds the address, so this one needs its own.
+            alt = "127.77.0.1" if args.bind != "127.77.0.1" else "127.77.0.2"
+            err = CliError(f"feiq {args.action}: {args.bind}:{args.port} is already in use "
+                           f"(another FeiQ peer listening?); give this one its own address "
+                           f"with --bind {alt}")
+        raise err from None
 
 
 def cmd_feiq(args: argparse.Namespace) -> int:
     from traffic import feiq
 
+    def who(p: feiq.Peer) -> str:
+        return (f"{p.addr[0]}:{p.addr[1]} {escape(p.user)}@{escape(p.host)} "
+                f"nick='{escape(p.nickname)}'")
+
     def show(kind: str, obj: object) -> None:
-        if kind in ("BR_ENTRY", "ANSENTRY", "BR_ABSENCE"):
-            p = obj  # type: ignore[assignment]
-            _out(f"{kind} from {p.addr[0]}:{p.addr[1]} {p.user}@{p.host} nick={p.nickname!r}")  # type: ignore[attr-defined]
-        elif kind == "SENDMSG":
-            m = obj  # type: ignore[assignment]
-            files = f" [{len(m.files)} file(s): {', '.join(f.name for f in m.files)}]" if m.files else ""  # type: ignore[attr-defined]
-            _out(f"message from {m.addr[0]}:{m.addr[1]} {m.user}: {m.text}{files}")  # type: ignore[attr-defined]
+        if kind in ("BR_ENTRY", "ANSENTRY", "BR_ABSENCE") and isinstance(obj, feiq.Peer):
+            _out(f"{kind} from {who(obj)}")
+        elif kind == "SENDMSG" and isinstance(obj, feiq.Message):
+            m = obj
+            names = ", ".join(escape(f.name) for f in m.files)
+            files = f" [{plural(len(m.files), 'file')}: {names}]" if m.files else ""
+            _out(f"message from {m.addr[0]}:{m.addr[1]} {escape(m.user)}: {escape(m.text)}{files}")
         elif kind == "BR_EXIT":
-            _out(f"BR_EXIT from {obj}")
+            _out(f"BR_EXIT from {who(obj) if isinstance(obj, feiq.Peer) else escape(str(obj))}")
         elif kind == "bad-packet" and args.verbose:
-            _out(f"ignored non-IPMSG packet from {obj}")
+            _out(f"ignored non-IPMSG packet from {escape(str(obj))}")
 
     peer = _feiq_peer(args, show)
     peer.start()
@@ -250,9 +271,8 @@ def cmd_feiq(args: argparse.Namespace) -> int:
             peer.entry()
             peer.wait_for(lambda: False, args.timeout)
             for p in peer.peers.values():
-                _out(f"peer {p.addr[0]}:{p.addr[1]} {p.user}@{p.host} nick={p.nickname!r} "
-                     f"group={p.group!r} version={p.version}")
-            _out(f"feiq entry: {len(peer.peers)} peer(s) answered")
+                _out(f"peer {who(p)} group='{escape(p.group)}' version={escape(p.version)}")
+            _out(f"feiq entry: {plural(len(peer.peers), 'peer')} answered")
             return 0
         if args.action == "exit":
             peer.exit()
@@ -261,15 +281,17 @@ def cmd_feiq(args: argparse.Namespace) -> int:
         if args.action == "listen":
             if args.entry:
                 peer.entry()
-            peer.wait_for(lambda: args.count is not None and len(peer.messages) >= args.count,
+            peer.wait_for(lambda: args.count is not None and peer.message_count >= args.count,
                           args.timeout)
             if args.download:
                 for m in peer.messages:
                     for fe in m.files:
                         dest = os.path.join(args.download, os.path.basename(fe.name))
                         n = peer.get_file((m.addr[0], m.addr[1]), m.packet_no, fe, dest)
-                        _out(f"downloaded {fe.name}: {n} of {fe.size} bytes -> {dest}")
-            _out(f"feiq listen: {len(peer.messages)} message(s), {len(peer.peers)} peer(s)")
+                        _out(f"downloaded {escape(fe.name)}: {n} of {plural(fe.size, 'byte')} "
+                             f"-> {escape(dest)}")
+            _out(f"feiq listen: {plural(peer.message_count, 'message')}, "
+                 f"{plural(len(peer.peers), 'peer')}")
             return 0
         # send
         host, port = _hostport(args.target, feiq.IPMSG_PORT)
@@ -284,7 +306,8 @@ def cmd_feiq(args: argparse.Namespace) -> int:
             _out(f"feiq send: message {pno} sent to {host}:{port}")
             return 0
         if not acked:
-            raise CliError(f"feiq send: no RECVMSG from {host}:{port} after {args.retries + 1} tries")
+            raise CliError(f"feiq send: no RECVMSG from {host}:{port} after "
+                           f"{plural(args.retries + 1, 'try', 'tries')}")
         served = f", attachment fetched {peer.files_served}x" if files else ""
         _out(f"feiq send: message {pno} delivered to {host}:{port} (RECVMSG received){served}")
         return 0
@@ -327,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--port", type=int, default=9000)
     a.add_argument("--mode", choices=["echo", "sink"], default="echo")
     a.add_argument("--max-clients", type=int, default=256)
+    a.add_argument("--idle-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="close a connection that moved no byte this long (default 60)")
     a.add_argument("--duration", type=float, help="stop after this many seconds")
     a = t.add_parser("client")
     a.add_argument("target", metavar="HOST:PORT")
@@ -359,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--allow-overwrite", action="store_true")
     a.add_argument("--create", action="store_true", help="allow WRQ to create new files")
     a.add_argument("--max-transfers", type=int, default=32)
+    a.add_argument("--idle-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="end a transfer whose peer is silent this long (default 30); "
+                        "timeout options above half of it (max 10) are declined")
     a.add_argument("--duration", type=float, help="stop after this many seconds")
     a.add_argument("-v", "--verbose", action="store_true")
     for name in ("get", "put"):

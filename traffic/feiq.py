@@ -12,11 +12,19 @@ import socket
 import threading
 import time
 import uuid
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 IPMSG_PORT = 2425
 DEFAULT_BROADCAST = "127.255.255.255"
+# What a long-running peer remembers, so memory and per-packet work stay bounded: the newest
+# messages, the (sender, packet number) keys that recognise a resent message, known peers,
+# and file transfers served at once.
+KEEP_MESSAGES = 1000
+KEEP_SEEN = 8192
+MAX_PEERS = 4096
+MAX_FILE_CLIENTS = 16
 
 # Commands (low byte) and option flags (IPMSG protocol document).
 NOOPERATION, BR_ENTRY, BR_EXIT, ANSENTRY, BR_ABSENCE = 0x00, 0x01, 0x02, 0x03, 0x04
@@ -177,8 +185,11 @@ class FeiqPeer:
         self.utf8, self.encoding = utf8, encoding
         self.version = feiq_version(mac) if feiq else "1"
         self.on_event = on_event
-        self.peers: dict[tuple[str, int], Peer] = {}
-        self.messages: list[Message] = []
+        self.peers: OrderedDict[tuple[str, int], Peer] = OrderedDict()
+        self.messages: deque[Message] = deque(maxlen=KEEP_MESSAGES)  # the newest ones
+        self.message_count = 0  # every distinct message received
+        self._seen: OrderedDict[tuple[str, int, int], None] = OrderedDict()
+        self._file_slots = threading.BoundedSemaphore(MAX_FILE_CLIENTS)
         self.acks: dict[int, threading.Event] = {}
         self.counts: dict[str, int] = {}
         self.files: dict[tuple[int, int], FileEntry] = {}
@@ -304,16 +315,19 @@ class FeiqPeer:
         _, pkt = self.build(cmd, extra, pno)
         ev = threading.Event()
         self.acks[pno] = ev
-        for attempt in range(retries + 1):
-            self.sendto(pkt, addr)
-            if not sendcheck:
-                return pno, False
-            if ev.wait(timeout):
-                return pno, True
-            if attempt == 0:
-                cmd |= RETRYOPT
-                _, pkt = self.build(cmd, extra, pno)
-        return pno, False
+        try:
+            for attempt in range(retries + 1):
+                self.sendto(pkt, addr)
+                if not sendcheck:
+                    return pno, False
+                if ev.wait(timeout):
+                    return pno, True
+                if attempt == 0:
+                    cmd |= RETRYOPT
+                    _, pkt = self.build(cmd, extra, pno)
+            return pno, False
+        finally:
+            self.acks.pop(pno, None)  # a long-lived peer keeps no event per message sent
 
     def get_file(self, addr: tuple[str, int], packet_no: int, entry: FileEntry, dest: str,
                  timeout: float = 5.0) -> int:
@@ -365,7 +379,10 @@ class FeiqPeer:
                         parts[1].decode(enc, "replace") if len(parts) > 1 else "",
                         pkt.version, time.time())
             with self._lock:
+                self.peers.pop(addr, None)
                 self.peers[addr] = peer
+                if len(self.peers) > MAX_PEERS:
+                    self.peers.popitem(last=False)
             self._emit(COMMAND_NAMES[mode], peer)
             if mode == BR_ENTRY:
                 _, ans = self.build(ANSENTRY | CAPUTF8OPT | self._flags(), self._entry_extra())
@@ -379,13 +396,19 @@ class FeiqPeer:
             if pkt.command & FILEATTACHOPT:
                 files = FileEntry.parse_list(pkt.after_nul(self.encoding))
             msg = Message(addr, pkt.packet_no, pkt.user, pkt.text(self.encoding), pkt.command, files)
-            dup = any(m.addr == addr and m.packet_no == pkt.packet_no for m in self.messages)
+            key = (addr[0], addr[1], pkt.packet_no)
+            with self._lock:  # a resend (RETRYOPT) of a message seen lately: one dict lookup
+                dup = key in self._seen
+                if not dup:
+                    self._seen[key] = None
+                    if len(self._seen) > KEEP_SEEN:
+                        self._seen.popitem(last=False)
+                    self.messages.append(msg)
+                    self.message_count += 1
             if pkt.command & SENDCHECKOPT and not pkt.command & (BROADCASTOPT | AUTORETOPT):
                 _, ack = self.build(RECVMSG | self._flags(), str(pkt.packet_no))
                 self.sendto(ack, addr)
             if not dup:
-                with self._lock:
-                    self.messages.append(msg)
                 self._emit("SENDMSG", msg)
         elif mode == RECVMSG:
             try:
@@ -409,10 +432,19 @@ class FeiqPeer:
                 continue
             except OSError:
                 return
+            if not self._file_slots.acquire(blocking=False):
+                conn.close()  # enough transfers at once: a flood of connections costs no threads
+                continue
             threading.Thread(target=self._serve_file, args=(conn, addr), daemon=True).start()
 
     def _serve_file(self, conn: socket.socket, addr: tuple[str, int]) -> None:
         """Answer one GETFILEDATA: `packetNo:fileId:offset:` in hex, then raw bytes."""
+        try:
+            self._serve_file_on(conn, addr)
+        finally:
+            self._file_slots.release()
+
+    def _serve_file_on(self, conn: socket.socket, addr: tuple[str, int]) -> None:
         with conn:
             conn.settimeout(5)
             try:

@@ -6,6 +6,7 @@ so a capture shows the textbook connection life cycle.
 
 from __future__ import annotations
 
+import select
 import selectors
 import socket
 import threading
@@ -35,21 +36,42 @@ def tcp_listen(host: str = "127.0.0.1", port: int = 0, backlog: int = 128) -> so
     return s
 
 
+MAX_BUFFER = 256 * 1024  # echo bytes held per connection before we stop reading from it
+IDLE_TIMEOUT = 60.0  # seconds a connection may move no byte either way before it is closed
+
+
+@dataclass
+class _Conn:
+    """One client: what is still to echo, when it last moved a byte, whether it sent FIN."""
+
+    out: bytearray
+    last: float
+    fin: bool = False
+
+
 class TcpServer:
-    """Single-threaded selector server; mode 'echo' returns data, 'sink' discards it."""
+    """Single-threaded selector server; mode 'echo' returns data, 'sink' discards it.
+
+    Bounded per client and fair: at most MAX_BUFFER bytes wait per connection (a client that
+    does not read its echo is not read from until it does), a FIN is finished without
+    blocking the loop, and a connection idle for `idle_timeout` seconds is closed, so idle
+    clients cannot hold every slot.
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 9000, *, mode: str = "echo",
-                 max_clients: int = 256) -> None:
+                 max_clients: int = 256, idle_timeout: float = IDLE_TIMEOUT,
+                 max_buffer: int = MAX_BUFFER) -> None:
         if mode not in ("echo", "sink"):
             raise ValueError("mode must be echo or sink")
         self.listener = tcp_listen(host, port)
         self.listener.setblocking(False)
         self.port = self.listener.getsockname()[1]
         self.mode, self.max_clients = mode, max_clients
+        self.idle_timeout, self.max_buffer = idle_timeout, max_buffer
         self.summary = TcpSummary()
         self.sel = selectors.DefaultSelector()
         self.sel.register(self.listener, selectors.EVENT_READ, None)
-        self._out: dict[socket.socket, bytearray] = {}
+        self._conns: dict[socket.socket, _Conn] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -58,23 +80,34 @@ class TcpServer:
             conn, _addr = self.listener.accept()
         except (BlockingIOError, OSError):
             return
-        if len(self._out) >= self.max_clients:
+        if len(self._conns) >= self.max_clients:
+            self._reap(time.monotonic())
+        if len(self._conns) >= self.max_clients:
             conn.close()
             return
         conn.setblocking(False)
-        self._out[conn] = bytearray()
+        self._conns[conn] = _Conn(bytearray(), time.monotonic())
         self.sel.register(conn, selectors.EVENT_READ, "c")
         self.summary.connections += 1
-        self.summary.active = len(self._out)
+        self.summary.active = len(self._conns)
 
     def _close(self, conn: socket.socket) -> None:
         self.sel.unregister(conn)
-        self._out.pop(conn, None)
+        self._conns.pop(conn, None)
         conn.close()
-        self.summary.active = len(self._out)
+        self.summary.active = len(self._conns)
+
+    def _reap(self, now: float) -> None:
+        """Close connections that moved no byte for idle_timeout seconds."""
+        for conn, st in list(self._conns.items()):
+            if now - st.last >= self.idle_timeout:
+                self._close(conn)
 
     def _service(self, conn: socket.socket, mask: int) -> None:
-        if mask & selectors.EVENT_READ:
+        st = self._conns.get(conn)
+        if st is None:
+            return
+        if mask & selectors.EVENT_READ and not st.fin and len(st.out) < self.max_buffer:
             try:
                 data = conn.recv(65536)
             except (BlockingIOError, InterruptedError):
@@ -83,46 +116,46 @@ class TcpServer:
                 self._close(conn)
                 return
             if data == b"":
-                # peer sent FIN: flush what is left, then close our side
-                buf = self._out.get(conn)
-                if buf:
-                    try:
-                        conn.setblocking(True)
-                        conn.settimeout(2)
-                        conn.sendall(buf)
-                        self.summary.bytes_sent += len(buf)
-                    except OSError:
-                        pass
-                self._close(conn)
-                return
-            if data:
+                st.fin = True  # peer sent FIN: flush what is left (without blocking), then close
+            elif data:
+                st.last = time.monotonic()
                 self.summary.bytes_received += len(data)
                 self.summary.messages += 1
                 if self.mode == "echo":
-                    self._out[conn] += data
-        buf = self._out.get(conn)
-        if buf:
+                    st.out += data
+        if st.out:
             try:
-                n = conn.send(buf)
+                n = conn.send(st.out)
                 self.summary.bytes_sent += n
-                del buf[:n]
+                del st.out[:n]
+                if n:
+                    st.last = time.monotonic()
             except (BlockingIOError, InterruptedError):
                 pass
             except OSError:
                 self._close(conn)
                 return
-        if conn in self._out:
-            want = selectors.EVENT_READ | (selectors.EVENT_WRITE if self._out[conn] else 0)
-            self.sel.modify(conn, want, "c")
+        if st.fin and not st.out:
+            self._close(conn)
+            return
+        want = selectors.EVENT_WRITE if st.out else 0
+        if not st.fin and len(st.out) < self.max_buffer:
+            want |= selectors.EVENT_READ
+        self.sel.modify(conn, want, "c")
 
     def serve(self, duration: float | None = None) -> TcpSummary:
         end = None if duration is None else time.monotonic() + duration
+        next_reap = time.monotonic() + 0.5
         while not self._stop.is_set() and (end is None or time.monotonic() < end):
             for key, mask in self.sel.select(timeout=0.2):
                 if key.data is None:
                     self._accept()
                 else:
                     self._service(key.fileobj, mask)  # type: ignore[arg-type]
+            now = time.monotonic()
+            if now >= next_reap:
+                self._reap(now)
+                next_reap = now + 0.5
         return self.summary
 
     def start(self) -> TcpServer:
@@ -134,7 +167,7 @@ class TcpServer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
-        for conn in list(self._out):
+        for conn in list(self._conns):
             self._close(conn)
         self.sel.unregister(self.listener)
         self.listener.close()
@@ -149,6 +182,33 @@ class ClientResult:
     messages: int = 0
     elapsed: float = 0.0
     reply: bytes = b""
+
+
+def _send_reading(s: socket.socket, payload: bytes, got: bytearray, timeout: float) -> None:
+    """Send all of `payload`, reading what comes back meanwhile into `got`.
+
+    An echo server holds only so much per client; sending a large message without reading
+    its echo would block both ends. TimeoutError after `timeout` seconds without progress.
+    """
+    view = memoryview(payload)
+    sent = 0
+    while sent < len(view):
+        r, w, _ = select.select([s], [s], [], timeout)
+        if not r and not w:
+            raise TimeoutError("no progress")
+        if r:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("server closed the connection")
+            got += chunk
+        if w:
+            s.setblocking(False)
+            try:
+                sent += s.send(view[sent:sent + 262144])
+            except BlockingIOError:
+                pass
+            finally:
+                s.settimeout(timeout)
 
 
 def tcp_client(host: str, port: int, message: bytes | str = b"", *, count: int = 1,
@@ -167,7 +227,7 @@ def tcp_client(host: str, port: int, message: bytes | str = b"", *, count: int =
         for i in range(count):
             if gap and i:
                 time.sleep(gap)
-            s.sendall(payload)
+            _send_reading(s, payload, got, timeout)
             res.sent += len(payload)
             res.messages += 1
             if expect_echo:

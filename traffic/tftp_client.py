@@ -81,7 +81,7 @@ def tftp_get(host: str, port: int, remote: str,
     try:
         ch = Channel(sock, None, stats=stats)
         ch.lock_host = socket.getaddrinfo(host, port, sock.family, socket.SOCK_DGRAM)[0][4][0]
-        request = tp.encode_rrq(remote, mode, asked)
+        request = tp.encode_rrq(tp.wire_name(remote), mode, asked)
         first, bs, win, rto = _start(ch, request, (host, port), asked,
                                      Rto(initial=timeout or initial_rto), retries)
         last_sent = request
@@ -92,12 +92,12 @@ def tftp_get(host: str, port: int, remote: str,
         elif first.opcode != tp.DATA:
             ch.send(tp.encode_error(tp.EBADOP))
             raise tp.TftpError(tp.EBADOP, f"unexpected {tp.OPCODE_NAMES.get(first.opcode)} reply")
-        sink: BinaryIO = io.BytesIO() if mode == "netascii" else out
+        sink = tp.NetasciiWriter(out) if mode == "netascii" else out
         recv_blocks(ch, sink, bs, win, max(rto.current(), 0.5) if rto.fixed is None else
                     rto.current(), retries, last_sent=last_sent, first=first,
                     dally=min(1.0, max(0.05, 3 * rto.current())))
-        if mode == "netascii":
-            out.write(tp.netascii_decode(sink.getvalue()))  # type: ignore[attr-defined]
+        if isinstance(sink, tp.NetasciiWriter):
+            sink.finish()
     except BaseException:
         if close_out:
             out.close()
@@ -177,7 +177,7 @@ def tftp_put(host: str, port: int, local: str | os.PathLike[str] | BinaryIO,
         with src:
             ch = Channel(sock, None, stats=stats)
             ch.lock_host = socket.getaddrinfo(host, port, sock.family, socket.SOCK_DGRAM)[0][4][0]
-            request = tp.encode_wrq(remote, mode, asked)
+            request = tp.encode_wrq(tp.wire_name(remote), mode, asked)
             first, bs, win, rto = _start(ch, request, (host, port), asked,
                                          Rto(initial=timeout or initial_rto), retries)
             if first.opcode != tp.OACK and not (first.opcode == tp.ACK and first.block == 0):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from traffic import tftp_proto as tp
+from traffic.terminal import plural
 
 
 class Stopped(Exception):
@@ -69,16 +70,23 @@ class TransferStats:
 
 
 class Channel:
-    """A UDP socket talking to one peer TID; strays get ERROR 5, malformed packets are dropped."""
+    """A UDP socket talking to one peer TID; strays get ERROR 5, malformed packets are dropped.
+
+    `max_silence` bounds how long the peer may say nothing at all, whatever the timeout
+    option and retry count: then recv raises TftpTimeout and the transfer ends.
+    """
 
     def __init__(self, sock: socket.socket, peer: tuple[str, int] | None,
-                 stop: threading.Event | None = None, stats: TransferStats | None = None) -> None:
+                 stop: threading.Event | None = None, stats: TransferStats | None = None,
+                 max_silence: float | None = None) -> None:
         self.sock = sock
         self.peer = peer
         self.lock_host: str | None = None
         self.stop = stop
         self.stats = stats or TransferStats()
         self.malformed = 0
+        self.max_silence = max_silence
+        self.last_heard = time.monotonic()
 
     def send(self, data: bytes, addr: tuple[str, int] | None = None) -> None:
         try:
@@ -92,7 +100,12 @@ class Channel:
         while True:
             if self.stop is not None and self.stop.is_set():
                 raise Stopped()
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            if self.max_silence is not None and now - self.last_heard >= self.max_silence:
+                raise tp.TftpTimeout(f"peer silent for {self.max_silence:g}s")
+            left = deadline - now
+            if self.max_silence is not None:
+                left = min(left, self.last_heard + self.max_silence - now + 0.001)
             if left <= 0:
                 return None
             self.sock.settimeout(min(left, 0.25) if self.stop is not None else left)
@@ -116,6 +129,7 @@ class Channel:
             except tp.TftpProtoError:
                 self.malformed += 1
                 continue
+            self.last_heard = time.monotonic()
             if pkt.opcode == tp.ERROR:
                 raise tp.TftpError(pkt.code, pkt.message)
             return pkt
@@ -126,28 +140,32 @@ def send_blocks(ch: Channel, src: BinaryIO, blksize: int, windowsize: int, rto: 
     """Send src in windows of DATA, advancing only on an ACK that acknowledges new blocks.
 
     A duplicate or stale ACK never triggers new data (no Sorcerer's Apprentice); only the
-    retransmission timer resends, from the first unacknowledged block.
+    retransmission timer resends, from the first unacknowledged block: the whole window the
+    first time (RFC 7440), then that block alone, so a silent peer costs at most two windows
+    and a few blocks. A source with `release` is told which bytes will not be read again.
     """
     st = ch.stats
+    release = getattr(src, "release", None)
     base = 0
     last: int | None = None
     tries = 0
     resend = False
+    lens: list[int] = []  # sizes of the blocks sent and not yet acknowledged, from base on
     while True:
         t0 = time.monotonic()
-        n = 0
-        lens: list[int] = []
-        for i in range(base, base + windowsize):
+        span = windowsize if tries <= 1 else 1
+        for i in range(base, base + span):
             src.seek(i * blksize)
             chunk = src.read(blksize)
             ch.send(tp.encode_data(tp.block_number(i), chunk))
-            lens.append(len(chunk))
-            n += 1
+            if i - base >= len(lens):
+                lens.append(len(chunk))
             if resend:
                 st.retransmits += 1
             if len(chunk) < blksize:
                 last = i
                 break
+        n = len(lens)
         deadline = t0 + rto.current()
         while True:
             pkt = ch.recv(deadline - time.monotonic())
@@ -155,7 +173,7 @@ def send_blocks(ch: Channel, src: BinaryIO, blksize: int, windowsize: int, rto: 
                 st.timeouts += 1
                 tries += 1
                 if tries > retries:
-                    raise tp.TftpTimeout(f"no ACK after {retries} retransmissions")
+                    raise tp.TftpTimeout(f"no ACK after {plural(retries, 'retransmission')}")
                 rto.backoff()
                 resend = True
                 break
@@ -171,7 +189,10 @@ def send_blocks(ch: Channel, src: BinaryIO, blksize: int, windowsize: int, rto: 
                 rto.sample(time.monotonic() - t0)
             st.bytes += sum(lens[: k + 1])
             st.blocks += k + 1
+            del lens[: k + 1]
             base += k + 1
+            if release is not None:
+                release(base * blksize)
             tries = 0
             resend = False
             if last is not None and base > last:
@@ -179,7 +200,7 @@ def send_blocks(ch: Channel, src: BinaryIO, blksize: int, windowsize: int, rto: 
             break
 
 
-def recv_blocks(ch: Channel, sink: BinaryIO, blksize: int, windowsize: int, timeout: float,
+def recv_blocks(ch: Channel, sink: BinaryIO | tp.NetasciiWriter, blksize: int, windowsize: int, timeout: float,
                 retries: int = 6, last_sent: bytes | None = None, first: tp.Packet | None = None,
                 dally: float = 0.2, on_complete: Callable[[], None] | None = None) -> None:
     """Receive DATA in order, ACK every `windowsize` blocks, re-ACK on duplicates or gaps.
@@ -201,7 +222,7 @@ def recv_blocks(ch: Channel, sink: BinaryIO, blksize: int, windowsize: int, time
             st.timeouts += 1
             tries += 1
             if tries > retries:
-                raise tp.TftpTimeout(f"no DATA after {retries} retransmissions")
+                raise tp.TftpTimeout(f"no DATA after {plural(retries, 'retransmission')}")
             ch.send(resend)
             st.retransmits += 1
             continue
@@ -244,7 +265,7 @@ def linger(ch: Channel, final_ack: bytes, last_index: int, dally: float) -> None
             return
         try:
             pkt = ch.recv(left)
-        except (tp.TftpError, Stopped):
+        except (tp.TftpError, tp.TftpTimeout, Stopped):
             return
         if pkt is None:
             return
@@ -253,8 +274,13 @@ def linger(ch: Channel, final_ack: bytes, last_index: int, dally: float) -> None
 
 
 def negotiate(requested: dict[str, str], max_blksize: int = tp.MAX_BLKSIZE,
-              max_windowsize: int = 64, tsize: int | None = None) -> dict[str, str]:
-    """Server side: the options we accept and their values (unknown/invalid ones dropped)."""
+              max_windowsize: int = 64, tsize: int | None = None,
+              max_timeout: int = 255) -> dict[str, str]:
+    """Server side: the options we accept and their values (unknown/invalid ones dropped).
+
+    A timeout/utimeout above `max_timeout` seconds is declined: RFC 2349 lets the client
+    propose one, and the server answer without it rather than wait that long per retry.
+    """
     out: dict[str, str] = {}
     for name, value in requested.items():
         try:
@@ -265,9 +291,9 @@ def negotiate(requested: dict[str, str], max_blksize: int = tp.MAX_BLKSIZE,
             out[name] = str(min(v, tp.MAX_BLKSIZE, max_blksize))
         elif name == "windowsize" and 1 <= v <= tp.MAX_WINDOWSIZE:
             out[name] = str(min(v, max_windowsize))
-        elif name == "timeout" and 1 <= v <= 255:
+        elif name == "timeout" and 1 <= v <= min(255, max_timeout):
             out[name] = str(v)
-        elif name == "utimeout" and 10_000 <= v <= 255_000_000:
+        elif name == "utimeout" and 10_000 <= v <= min(255, max_timeout) * 1_000_000:
             out[name] = str(v)
         elif name == "tsize" and v >= 0:
             if tsize is not None:

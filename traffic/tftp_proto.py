@@ -9,6 +9,7 @@ import io
 import os
 import struct
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 RRQ, WRQ, DATA, ACK, ERROR, OACK = 1, 2, 3, 4, 5, 6
 OPCODE_NAMES = {RRQ: "RRQ", WRQ: "WRQ", DATA: "DATA", ACK: "ACK", ERROR: "ERROR", OACK: "OACK"}
@@ -181,14 +182,116 @@ def netascii_decode(data: bytes) -> bytes:
     return bytes(out)
 
 
-def open_source(path: str | os.PathLike[str], mode: str) -> tuple[io.BufferedIOBase, int]:
-    """A seekable byte source for sending and its size on the wire (netascii converted in memory)."""
-    if mode == "netascii":
-        with open(path, "rb") as f:
-            data = netascii_encode(f.read())
-        return io.BytesIO(data), len(data)
+_CHUNK = 1 << 16
+
+
+class NetasciiReader(io.RawIOBase):
+    """A file read as netascii, converted as it is read, never whole in memory.
+
+    The sender seeks back only to blocks the peer has not acknowledged; `release(pos)` says
+    nothing before wire offset `pos` is needed again, so at most a window stays buffered.
+    """
+
+    def __init__(self, f: io.BufferedIOBase) -> None:
+        self._f = f
+        self._buf = bytearray()
+        self._start = 0  # wire offset of _buf[0]
+        self._pos = 0
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if whence != 0 or pos < self._start:
+            raise ValueError("netascii stream: cannot seek before the released offset")
+        self._pos = pos
+        return pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, n: int = -1) -> bytes:
+        want = self._pos + (n if n >= 0 else 1 << 62)
+        while not self._eof and self._start + len(self._buf) < want:
+            chunk = self._f.read(_CHUNK)
+            if not chunk:
+                self._eof = True
+                break
+            self._buf += netascii_encode(chunk)
+        off = self._pos - self._start
+        out = bytes(self._buf[off:off + n] if n >= 0 else self._buf[off:])
+        self._pos += len(out)
+        return out
+
+    def release(self, pos: int) -> None:
+        drop = min(pos, self._pos) - self._start
+        if drop > 0:
+            del self._buf[:drop]
+            self._start += drop
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+class NetasciiWriter:
+    """A sink that decodes netascii into `f` as blocks arrive (a CR at a block end waits)."""
+
+    def __init__(self, f: io.BufferedIOBase | BinaryIO) -> None:
+        self._f = f
+        self._cr = False
+
+    def write(self, data: bytes) -> int:
+        n = len(data)
+        if self._cr:
+            data = b"\r" + data
+            self._cr = False
+        if data.endswith(b"\r"):
+            data = data[:-1]
+            self._cr = True
+        self._f.write(netascii_decode(data))
+        return n
+
+    def finish(self) -> None:
+        """Write a CR the stream ended with (kept, like a lone CR)."""
+        if self._cr:
+            self._f.write(b"\r")
+            self._cr = False
+
+
+def netascii_size(path: str | os.PathLike[str]) -> int:
+    """Bytes `path` takes as netascii (counted in chunks, not loaded)."""
+    n = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            n += len(chunk) + chunk.count(b"\r") + chunk.count(b"\n")
+    return n
+
+
+def open_source(path: str | os.PathLike[str], mode: str,
+                measure: bool = True) -> tuple[io.IOBase, int]:
+    """A byte source for sending and its size on the wire (-1 when not `measure`d).
+
+    netascii is converted while it is sent, so a large file costs a window, not its size.
+    """
     f = open(path, "rb")  # noqa: SIM115 - caller closes
+    if mode == "netascii":
+        return NetasciiReader(f), netascii_size(path) if measure else -1
     return f, os.fstat(f.fileno()).st_size
+
+
+def wire_name(name: str) -> str:
+    """A local file name as a request carries it: its bytes (UTF-8 here), one char per byte."""
+    return os.fsencode(name).decode("latin-1")
+
+
+def local_name(wire: str) -> str:
+    """A requested name as a local path: the bytes as sent, not re-encoded (see wire_name)."""
+    return os.fsdecode(wire.encode("latin-1"))
 
 
 def block_number(index: int) -> int:

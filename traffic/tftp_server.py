@@ -6,12 +6,12 @@ requests, so a malformed datagram costs one error reply and nothing else.
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import tempfile
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -28,10 +28,18 @@ from traffic.tftp_engine import (
     timeout_from,
 )
 
+KEEP_ERRORS = 64  # the newest error replies kept in ServerStats.errors
+MAX_TIMEOUT_OPTION = 10  # seconds: larger `timeout` options are declined (left out of the OACK)
+
+
+def _clip(text: str, n: int = 40) -> str:
+    """Peer text quoted in our replies and logs, cut so its size is ours, not the peer's."""
+    return text if len(text) <= n else text[:n] + "..."
+
 
 @dataclass
 class ServerStats:
-    """Counters the CLI summary and tests read."""
+    """Counters the CLI summary and tests read (errors: only the newest KEEP_ERRORS)."""
 
     requests: int = 0
     completed: int = 0
@@ -40,7 +48,7 @@ class ServerStats:
     malformed: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=KEEP_ERRORS))
 
 
 class TftpServer:
@@ -50,7 +58,7 @@ class TftpServer:
                  allow_overwrite: bool = False, create: bool = False, max_transfers: int = 32,
                  max_blksize: int = tp.MAX_BLKSIZE, max_windowsize: int = 64,
                  retries: int = 6, timeout: float = 1.0, dally: float = 0.5,
-                 log=None) -> None:
+                 idle_timeout: float = 30.0, log=None) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise NotADirectoryError(f"TFTP root {root} is not a directory")
@@ -59,6 +67,10 @@ class TftpServer:
         self.max_transfers = max_transfers
         self.max_blksize, self.max_windowsize = max_blksize, max_windowsize
         self.retries, self.timeout, self.dally = retries, timeout, dally
+        # A silent peer holds a slot at most idle_timeout seconds; a timeout option may not
+        # exceed half of it (nor MAX_TIMEOUT_OPTION), so there is room for a retransmission.
+        self.idle_timeout = idle_timeout
+        self.max_timeout_option = max(1, min(MAX_TIMEOUT_OPTION, int(idle_timeout / 2)))
         self.log = log
         self.stats = ServerStats()
         self._lock = threading.Lock()
@@ -134,7 +146,7 @@ class TftpServer:
     def _reply_error(self, sock: socket.socket, addr: tuple[str, int], code: int,
                      msg: str | None = None) -> None:
         with self._lock:
-            self.stats.errors.append((code, msg or tp.ERROR_MESSAGES[code]))
+            self.stats.errors.append((code, _clip(msg or tp.ERROR_MESSAGES[code], 200)))
         try:
             sock.sendto(tp.encode_error(code, msg), addr)
         except OSError:
@@ -157,7 +169,7 @@ class TftpServer:
             self.stats.requests += 1
             busy = len(self._active) >= self.max_transfers
         if pkt.mode not in tp.MODES:
-            self._refuse(sock, addr, tp.EBADOP, f"Unsupported mode {pkt.mode!r}")
+            self._refuse(sock, addr, tp.EBADOP, f"Unsupported mode '{_clip(pkt.mode)}'")
             return
         if busy:
             self._refuse(sock, addr, tp.EUNDEF, "Server busy, too many transfers")
@@ -176,7 +188,12 @@ class TftpServer:
 
     # --- path policy -------------------------------------------------------------------------
     def resolve(self, name: str) -> Path:
-        """Map a request filename into the root; raise TftpError(EACCESS) for any escape."""
+        """Map a request filename into the root; raise TftpError(EACCESS) for any escape.
+
+        The name is matched byte for byte as sent (`name` holds one char per wire byte): no
+        character set is assumed, so a UTF-8 request finds a UTF-8 name and nothing else.
+        '/' and '\\' both separate directories.
+        """
         if not name or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
             raise tp.TftpError(tp.EACCESS, "Access violation: absolute path")
         parts = name.replace("\\", "/").split("/")
@@ -184,7 +201,7 @@ class TftpServer:
             raise tp.TftpError(tp.EACCESS, "Access violation: '..' in path")
         if any(len(p.encode("utf-8", "surrogateescape")) > 255 for p in parts) or len(name) > 4000:
             raise tp.TftpError(tp.ENOTFOUND, "File not found: name too long")
-        path = self.root.joinpath(*[p for p in parts if p not in ("", ".")])
+        path = self.root.joinpath(*[tp.local_name(p) for p in parts if p not in ("", ".")])
         real = Path(os.path.realpath(path))
         if real != self.root and self.root not in real.parents:
             raise tp.TftpError(tp.EACCESS, "Access violation: path leaves the root")
@@ -195,6 +212,7 @@ class TftpServer:
         fam = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(fam, socket.SOCK_DGRAM)
         stats = TransferStats(peer=client)
+        who = f"{client[0]}:{client[1]} {_clip(tp.local_name(req.filename), 200)}"
         ok = False
         try:
             sock.bind((self.host, 0))
@@ -202,7 +220,7 @@ class TftpServer:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
             except OSError:
                 pass
-            ch = Channel(sock, client, self._stop, stats)
+            ch = Channel(sock, client, self._stop, stats, max_silence=self.idle_timeout)
             try:
                 if req.opcode == tp.RRQ:
                     self._serve_read(ch, req)
@@ -210,12 +228,12 @@ class TftpServer:
                     self._serve_write(ch, req)
                 ok = True
             except tp.TftpError as e:
-                self._note(f"{client[0]}:{client[1]} {req.filename}: {e}")
+                self._note(f"{who}: {_clip(str(e), 200)}")
             except (tp.TftpTimeout, Stopped) as e:
-                self._note(f"{client[0]}:{client[1]} {req.filename}: {e or 'stopped'}")
+                self._note(f"{who}: {e or 'stopped'}")
             except OSError as e:
                 ch.send(tp.encode_error(tp.EUNDEF, e.strerror or str(e)))
-                self._note(f"{client[0]}:{client[1]} {req.filename}: {e}")
+                self._note(f"{who}: {e.strerror or e}")
         finally:
             sock.close()
             with self._lock:
@@ -229,12 +247,13 @@ class TftpServer:
 
     def _fail(self, ch: Channel, code: int, msg: str | None = None) -> None:
         with self._lock:
-            self.stats.errors.append((code, msg or tp.ERROR_MESSAGES[code]))
+            self.stats.errors.append((code, _clip(msg or tp.ERROR_MESSAGES[code], 200)))
         ch.send(tp.encode_error(code, msg))
         raise tp.TftpError(code, msg or "")
 
     def _options(self, req: tp.Packet, tsize: int | None) -> tuple[dict[str, str], int, int, Rto]:
-        opts = negotiate(req.options, self.max_blksize, self.max_windowsize, tsize)
+        opts = negotiate(req.options, self.max_blksize, self.max_windowsize, tsize,
+                         self.max_timeout_option)
         blksize = int(opts.get("blksize", tp.DEFAULT_BLKSIZE))
         window = int(opts.get("windowsize", 1))
         fixed = timeout_from(opts)
@@ -250,7 +269,7 @@ class TftpServer:
         if not path.is_file():
             self._fail(ch, tp.EACCESS, "Access violation: not a regular file")
         try:
-            src, size = tp.open_source(path, req.mode)
+            src, size = tp.open_source(path, req.mode, measure=req.mode == "octet")
         except PermissionError:
             self._fail(ch, tp.EACCESS)
         with src:
@@ -299,11 +318,11 @@ class TftpServer:
             self._fail(ch, tp.EACCESS)
         first = tp.encode_oack(opts) if opts else tp.encode_ack(0)
         f = os.fdopen(fd, "wb")
-        sink: BinaryIO = f if req.mode == "octet" else io.BytesIO()
+        sink: BinaryIO | tp.NetasciiWriter = f if req.mode == "octet" else tp.NetasciiWriter(f)
 
         def commit() -> None:
-            if req.mode == "netascii":
-                f.write(tp.netascii_decode(sink.getvalue()))  # type: ignore[attr-defined]
+            if isinstance(sink, tp.NetasciiWriter):
+                sink.finish()
             f.close()
             if self.allow_overwrite:
                 os.replace(tmp, path)

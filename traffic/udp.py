@@ -9,9 +9,15 @@ import socket
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from traffic.terminal import escape
+
+# Received datagrams a receiver keeps for its caller (the newest ones); the counters count all.
+KEEP_DEFAULT = 1000
 
 
 @dataclass
@@ -33,7 +39,7 @@ class UdpSummary:
     bytes_sent: int = 0
     bytes_received: int = 0
     echoed: int = 0
-    messages: list[Received] = field(default_factory=list)
+    messages: deque[Received] = field(default_factory=lambda: deque(maxlen=KEEP_DEFAULT))
 
 
 def udp_socket(host: str = "127.0.0.1", port: int = 0, *, broadcast: bool = False,
@@ -55,7 +61,7 @@ def udp_socket(host: str = "127.0.0.1", port: int = 0, *, broadcast: bool = Fals
 
 def format_received(r: Received, encoding: str = "utf-8") -> str:
     ts = datetime.fromtimestamp(r.time).strftime("%H:%M:%S.%f")[:-3]
-    return f"[{ts}] {r.addr[0]}:{r.addr[1]} ({len(r.data)} B): {r.text(encoding)}"
+    return f"[{ts}] {r.addr[0]}:{r.addr[1]} ({len(r.data)} B): {escape(r.text(encoding))}"
 
 
 def udp_send(host: str, port: int, messages: Iterable[str | bytes], *, count: int = 1,
@@ -88,14 +94,17 @@ def udp_send(host: str, port: int, messages: Iterable[str | bytes], *, count: in
 def udp_recv(host: str = "127.0.0.1", port: int = 9999, *, count: int | None = None,
              timeout: float = 10.0, sock: socket.socket | None = None,
              on_message: Callable[[Received], None] | None = None,
-             ready: threading.Event | None = None) -> UdpSummary:
-    """Receive until `count` datagrams arrived or `timeout` seconds passed without any."""
+             ready: threading.Event | None = None, keep: int = KEEP_DEFAULT) -> UdpSummary:
+    """Receive until `count` datagrams arrived or `timeout` seconds passed without any.
+
+    Only the newest `keep` datagrams stay in `messages` (0: none), so a long run is bounded.
+    """
     own = sock is None
     if sock is None:
         sock = udp_socket(host, port)
     if ready is not None:
         ready.set()
-    summary = UdpSummary()
+    summary = UdpSummary(messages=deque(maxlen=max(0, keep)))
     try:
         sock.settimeout(timeout)
         while count is None or summary.received < count:
