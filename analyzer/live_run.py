@@ -271,9 +271,10 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
                 writer.close()
             for sig, handler in old.items():
                 signal.signal(sig, handler)
-        # tshark's lines: the drops (when there are any), then the count.
+        # tshark's lines: the drops (when there are any; the interface by its bare
+        # name there), then the count.
         if dropped:
-            err.write(f"{_plural(dropped, 'packet')} dropped from {cap.display_name}\n")
+            err.write(f"{_plural(dropped, 'packet')} dropped from {cap.name}\n")
         err.write(f"{_plural(captured, 'packet')} captured\n")
         err.flush()
     return 0

@@ -35,7 +35,7 @@ class LiveInterface:
 
     @property
     def display_name(self) -> str:
-        """dumpcap's name for it in "Capturing on '...'" and the drop count line."""
+        """dumpcap's name for it, as in "Capturing on 'Loopback: lo'"."""
         friendly = self.friendly_name
         return f"{friendly}: {self.name}" if friendly else self.name
 

@@ -8,6 +8,7 @@ test owns, and every subprocess is bounded by -a duration and a communicate time
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import select
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -648,3 +650,44 @@ def test_hangup_and_interrupt_stop_cleanly(tmp_path: Path, sig: signal.Signals) 
 
     with open_capture(out_file) as cap:
         assert sum(1 for _ in cap) == 4
+
+
+@needs_root
+def test_drops_are_reported_in_tsharks_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A queue of 2 packets behind a slow -V: the ones it could not hold are reported as
+    tshark reports drops ("N packets dropped from lo", before the count), and captured
+    plus dropped is every packet sent."""
+    from analyzer.app import run
+    from captures import live
+
+    real_init = live.LiveCapture.__init__
+
+    def tiny_queue(self: live.LiveCapture, *args: object, **kw: object) -> None:
+        real_init(self, *args, **{**kw, "queue_size": 2})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(live.LiveCapture, "__init__", tiny_queue)
+    rx = _free_udp()
+    port = rx.getsockname()[1]
+    sent = 300
+    out, err = io.StringIO(), io.StringIO()
+
+    def burst() -> None:
+        time.sleep(0.5)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            for i in range(sent):
+                tx.sendto(b"d%03d" % i, ("127.0.0.1", port))
+
+    sender = threading.Thread(target=burst)
+    sender.start()
+    try:
+        code = run(["-i", "lo", "-f", f"udp port {port}", "-a", "duration:3", "-V"], out, err)
+    finally:
+        sender.join(timeout=10)
+        rx.close()
+    assert code == 0, err.getvalue()
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "Capturing on 'Loopback: lo'"
+    assert re.fullmatch(r"\d+ packets? dropped from lo", lines[1]), lines
+    assert re.fullmatch(r"\d+ packets? captured", lines[2]) and len(lines) == 3, lines
+    assert _captured(err.getvalue()) + _dropped(err.getvalue()) == sent
+    assert _dropped(err.getvalue()) > 0
