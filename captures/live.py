@@ -124,9 +124,11 @@ class LiveCapture:
         dev = resolve_interface(name)
         linktype = linktype_of(dev)
         if linktype is None:
-            raise LiveCaptureError(f'Capturing on "{dev.name}" is not supported: link-layer '
-                                   f'type {arphrd(dev.name)} (only Ethernet, loopback, raw IP '
-                                   f'and "any").')
+            kind = arphrd(dev.name)
+            what = ("it is not a network interface" if kind is None
+                    else f"link-layer type {kind}")
+            raise LiveCaptureError(f'Capturing on "{dev.name}" is not supported: {what} '
+                                   f'(only Ethernet, loopback, raw IP and "any").')
         self.name = dev.name
         self.display_name = dev.display_name
         self.linktype = linktype

@@ -691,3 +691,22 @@ def test_drops_are_reported_in_tsharks_words(monkeypatch: pytest.MonkeyPatch) ->
     assert re.fullmatch(r"\d+ packets? captured", lines[2]) and len(lines) == 3, lines
     assert _captured(err.getvalue()) + _dropped(err.getvalue()) == sent
     assert _dropped(err.getvalue()) > 0
+
+
+def test_listed_device_we_cannot_capture_on() -> None:
+    """-D lists what tshark lists (nflog, dbus-system, ...); capturing on one of those
+    that is not a network interface is one clear line, exit 2."""
+    listed = subprocess.run([*ANALYZE, "-D"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=30).stdout.splitlines()
+    others = [ln.split(". ", 1) for ln in listed]
+    others = [(n, name.split(" ")[0]) for n, name in others
+              if name.split(" ")[0] != "any"
+              and not os.path.exists(f"/sys/class/net/{name.split(' ')[0]}")]
+    if not others:
+        pytest.skip("every listed device is a network interface here")
+    number, name = others[0]
+    r = subprocess.run([*ANALYZE, "-i", number, "-a", "duration:1"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2
+    assert r.stderr == (f'analyze: Capturing on "{name}" is not supported: it is not a '
+                        f'network interface (only Ethernet, loopback, raw IP and "any").\n')
