@@ -103,6 +103,15 @@ def permission_message() -> str:
             "(setcap cap_net_raw+ep on the python binary).")
 
 
+def got_ts(got: tuple) -> int:
+    """The kernel's receive time (ns) of a recvmsg() result, or now."""
+    for level, kind, data in got[1]:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+            sec, nsec = _TIMESPEC.unpack_from(data)
+            return sec * 1_000_000_000 + nsec
+    return time.time_ns()
+
+
 def _skip_lo_outgoing(lo_index: int | None) -> list[tuple[int, int, int, int]]:
     """BPF that rejects lo's outgoing copy of a packet (on "any": by lo's ifindex) and
     falls through to the next instruction for everything else."""
@@ -110,6 +119,15 @@ def _skip_lo_outgoing(lo_index: int | None) -> list[tuple[int, int, int, int]]:
         return [(_LD_ANC, 0, 0, _SKF_AD_PKTTYPE), (_JEQ, 0, 1, PACKET_OUTGOING), (_RET, 0, 0, 0)]
     return [(_LD_ANC, 0, 0, _SKF_AD_PKTTYPE), (_JEQ, 0, 3, PACKET_OUTGOING),
             (_LD_ANC, 0, 0, _SKF_AD_IFINDEX), (_JEQ, 0, 1, lo_index), (_RET, 0, 0, 0)]
+
+
+def _attach(sock: socket.socket, insns: list[tuple[int, int, int, int]]) -> None:
+    """SO_ATTACH_FILTER: the kernel runs `insns` on every packet (replacing any filter)."""
+    code = b"".join(struct.pack("HBBI", *i) for i in insns)
+    buf = ctypes.create_string_buffer(code, len(code))
+    # struct sock_fprog {unsigned short len; struct sock_filter *filter;}
+    fprog = struct.pack("HL", len(insns), ctypes.addressof(buf))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
 
 
 class LiveCapture:
@@ -169,8 +187,9 @@ class LiveCapture:
     def _open(self, bpf: BpfProgram | None) -> socket.socket:
         try:
             if self.cooked:
-                # Unbound, it hears every interface from the start: the packets that
-                # come before the filter is attached are read and thrown away below.
+                # Unbound, it hears every interface from the start: a filter that
+                # takes nothing goes on first, what came before it is thrown away,
+                # then the real filter replaces it.
                 sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM,
                                      socket.htons(ETH_P_ALL))
             else:
@@ -181,12 +200,14 @@ class LiveCapture:
         except OSError as e:
             raise LiveCaptureError(f"Cannot open a packet socket: {e.strerror}.") from None
         try:
-            insns = self._kernel_program(bpf)
-            code = b"".join(struct.pack("HBBI", *i) for i in insns)
-            buf = ctypes.create_string_buffer(code, len(code))
-            # struct sock_fprog {unsigned short len; struct sock_filter *filter;}
-            fprog = struct.pack("HL", len(insns), ctypes.addressof(buf))
-            sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+            if self.cooked:
+                _attach(sock, [(_RET, 0, 0, 0)])
+                for _ in range(100_000):  # bounded; nothing new passes that filter
+                    try:
+                        sock.recv(1, socket.MSG_DONTWAIT)
+                    except BlockingIOError:
+                        break
+            _attach(sock, self._kernel_program(bpf))
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
             # The wire length once a filter has trimmed the packet, and the VLAN tag
             # the NIC stripped off (libpcap puts it back; so do we).
@@ -198,13 +219,7 @@ class LiveCapture:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
                 except OSError:
                     pass
-            if self.cooked:
-                while True:
-                    try:
-                        sock.recv(1, socket.MSG_DONTWAIT)
-                    except BlockingIOError:
-                        break
-            else:
+            if not self.cooked:
                 sock.bind((self.name, ETH_P_ALL))
             sock.settimeout(0.2)
             _ = self._read_stats(sock)  # reading resets the kernel counters
@@ -246,44 +261,39 @@ class LiveCapture:
                 except (TimeoutError, InterruptedError):
                     continue
                 self._take(got, view)
-            # Stopped: what the socket holds from before the stop was handed over too.
+            # Stopped: what the socket holds from before the stop was handed over too;
+            # the first packet stamped after the stop (queued all the same) ends it.
+            sock.settimeout(0)
             give_up = time.monotonic() + _FINAL_READ_SECS
             while time.monotonic() < give_up:
                 if self.limit is not None and self.queued >= self.limit:
                     return
                 try:
-                    got = sock.recvmsg_into([view], anc, socket.MSG_TRUNC | socket.MSG_DONTWAIT)
+                    got = sock.recvmsg_into([view], anc, socket.MSG_TRUNC)
                 except (BlockingIOError, InterruptedError):
                     return
-                if self._take(got, view, before=self._stop_ns) is False:
+                if self._take(got, view) and got_ts(got) > self._stop_ns:
                     return
         except OSError as e:
             if not self._stop.is_set():
                 self.error = f'Error while capturing packets on "{self.name}": {e.strerror}.'
 
-    def _take(self, got: tuple, view: memoryview, before: int = 0) -> bool | None:
-        """Queue one received packet. False: it came after `before` (ns), so it stays
-        unread; None: skipped (lo's outgoing copy, or the filter on "any" says no)."""
+    def _take(self, got: tuple, view: memoryview) -> bool:
+        """Queue (or count as dropped) one received packet; False if it is skipped
+        (lo's outgoing copy, or the filter on "any" says no)."""
         nbytes, ancdata, _flags, addr = got
-        ts = 0
+        ts = got_ts(got)
         origlen = nbytes
         tag = b""
         for level, kind, data in ancdata:
-            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                sec, nsec = _TIMESPEC.unpack_from(data)
-                ts = sec * 1_000_000_000 + nsec
-            elif level == SOL_PACKET and kind == PACKET_AUXDATA:
+            if level == SOL_PACKET and kind == PACKET_AUXDATA:
                 status, origlen, _snap, _mac, _net, tci, tpid = _AUXDATA.unpack_from(data)
                 if status & TP_STATUS_VLAN_VALID and (self.cooked or not self.loopback):
                     if not status & TP_STATUS_VLAN_TPID_VALID:
                         tpid = 0x8100
                     tag = struct.pack(">HH", tpid, tci)
-        if not ts:
-            ts = time.time_ns()
-        if before and ts > before:
-            return False  # arrived after the stop
         if addr[2] == PACKET_OUTGOING and (self.loopback or (self.cooked and addr[0] == "lo")):
-            return None  # lo delivers each packet twice; keep the incoming copy
+            return False  # lo delivers each packet twice; keep the incoming copy
         caplen = min(nbytes, len(view))
         if self.cooked:
             _name, proto, pkttype, hatype, haddr = addr[:5]
@@ -300,7 +310,7 @@ class LiveCapture:
             data = (data[:at] + tag + data[at:])[:self.snaplen]
             origlen += 4
         if self._user_filter is not None and not self._user_filter(data, origlen):
-            return None
+            return False
         try:
             self.queue.put_nowait((ts, origlen, data))
             self.queued += 1

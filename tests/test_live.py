@@ -382,7 +382,9 @@ def test_tcp_handshake_and_fin() -> None:
     assert flags[2] == ack  # ACK
     assert sum(1 for f in flags if f & fin) == 2  # both sides close
     assert len(set(out.splitlines())) == len(flags)  # lo's outgoing copies are skipped
-    assert _captured(err) == len(flags)
+    # -Y's kernel pre-filter is a superset (fragments, ICMP errors): other tests'
+    # traffic on lo may be captured too, and is counted as tshark counts it
+    assert _captured(err) >= len(flags)
 
 
 @needs_root
