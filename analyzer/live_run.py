@@ -227,6 +227,9 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
     err.flush()
     captured = 0
     prev_disp: int | None = None
+    printing = not opts.quiet and (writer is None or opts.print_summary)
+    # Only writing a file (like dumpcap): no dissection, so the queue keeps up.
+    write_only = writer is not None and match is None and not taps and not printing
     try:
         cap.start()
         draining = False  # time is up: show what was captured before, then stop
@@ -246,6 +249,11 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
                 continue
             captured += 1
             frame = cap.frame(captured, item)
+            if write_only:
+                writer.write(frame)
+                if limit is not None and captured >= limit:
+                    break
+                continue
             pkt = dissect(frame, session)
             if taps:  # like tshark, taps see packets -Y hides
                 feed(taps, pkt)
@@ -253,7 +261,7 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
                 prev_disp = mark_displayed(pkt, prev_disp)
                 if writer is not None:
                     writer.write(frame)
-                if not opts.quiet and (writer is None or opts.print_summary):
+                if printing:
                     renderer.packet(pkt)
                     if cap.queue.empty():
                         out.flush()  # caught up: let a pipe see it now
