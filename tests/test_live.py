@@ -712,3 +712,28 @@ def test_listed_device_we_cannot_capture_on() -> None:
     assert r.returncode == 2
     assert r.stderr == (f'analyze: Capturing on "{name}" is not supported: it is not a '
                         f'network interface (only Ethernet, loopback, raw IP and "any").\n')
+
+
+@needs_root
+def test_second_ctrl_c_gives_up_and_counts_the_rest() -> None:
+    """A second Ctrl-C ends the drain of a -V backlog at once: what was not shown is
+    counted as dropped, so captured + dropped is still every packet sent."""
+    rx = _free_udp()
+    port = rx.getsockname()[1]
+    sent = 5000  # -V of 5000 packets takes seconds: the second Ctrl-C cuts it
+    try:
+        live = Live("-a", "duration:60", "-f", f"udp port {port}", "-V")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            for i in range(sent):
+                tx.sendto(b"g%05d" % i, ("127.0.0.1", port))
+        time.sleep(0.2)
+        live.proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        live.proc.send_signal(signal.SIGINT)
+        out, err, code = live.finish(timeout=60)
+    finally:
+        rx.close()
+    assert code == 0 and "Traceback" not in err, err
+    shown = sum(1 for ln in out.splitlines() if ln.startswith("Frame "))
+    assert shown == _captured(err) < sent
+    assert _captured(err) + _dropped(err) == sent, err
