@@ -63,7 +63,7 @@ def test_any_interface_is_linux_cooked_like_tshark(tmp_path: Path) -> None:
         [*ANALYZE, "-D"], cwd=ROOT, capture_output=True, text=True, timeout=30
     ).stdout.splitlines() if ln.endswith(". any"))
     bpf = f"udp port {port}"
-    ours = Live("-f", bpf, "-w", str(ours_file), "-F", "pcap", "-a", "duration:30",
+    ours = Live("-f", bpf, "-w", str(ours_file), "-F", "pcap", "-P", "-a", "duration:30",
                 iface=number, shown="any")
     theirs = Live("-f", bpf, "-w", str(theirs_file), "-a", "duration:30", iface="any",
                   cmd=["tshark", "-n"], ready="Capture started")
@@ -74,7 +74,7 @@ def test_any_interface_is_linux_cooked_like_tshark(tmp_path: Path) -> None:
         time.sleep(1)
         for live in (ours, theirs):
             live.proc.send_signal(signal.SIGINT)
-        _o, our_err, our_code = ours.finish()
+        our_list, our_err, our_code = ours.finish()
         _t, their_err, _code = theirs.finish()
     finally:
         rx.close()
@@ -94,6 +94,10 @@ def test_any_interface_is_linux_cooked_like_tshark(tmp_path: Path) -> None:
     assert ts.returncode == 0, ts.stderr
     assert ts.stdout.splitlines() == [f"0\t772\t0x0800\t127.0.0.1\t{port}\t"
                                       f"{(b'any%03d' % i).hex()}" for i in range(200)]
+    # -P: the packet list printed live is tshark's reading of the file
+    listed = subprocess.run(["tshark", "-n", "-r", str(ours_file)], capture_output=True,
+                            text=True, timeout=60)
+    assert our_list == listed.stdout and len(our_list.splitlines()) == 200
 
 
 def test_listed_device_we_cannot_capture_on() -> None:
