@@ -133,6 +133,10 @@ def _write_new(path: Path, data: bytes) -> str:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
     except OSError as e:
+        try:
+            os.unlink(path)  # ours (O_EXCL made it), and incomplete
+        except OSError:
+            pass
         return f"could not be written ({e.strerror})"
     return ""
 
