@@ -103,7 +103,7 @@ class Capture:
         from dissectors import Session, dissect
 
         session = Session(two_pass=self.two_pass, decode_as=_decode_as(self.decode_as))
-        reader = open_frames(self.path)
+        reader = open_frames(self.path, second_pass=self.two_pass)
         try:
             if self.two_pass:
                 reader = second_pass_reader(reader, session)

@@ -272,7 +272,8 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
     """The full pipeline; frames before `resume` were already done by the fast path."""
     from analyzer.render import Renderer
 
-    reader = open_capture(path)
+    # stdin is spooled only when it must be read twice (-2, --export-objects)
+    reader = open_capture(path, second_pass=bool(opts.two_pass or opts.export_objects))
     try:
         session = Session(two_pass=opts.two_pass, decode_as=decode_as)
         if opts.two_pass:

@@ -6,12 +6,17 @@ written and dropped as soon as its last block is seen. File names come from the
 request but are reduced to a bare name inside DIR, so a hostile name such as
 `../../etc/passwd` can never write outside it. Transfers that end early (error,
 missing blocks, capture ends) are written with a `.partial` suffix and reported.
+Files are created with O_EXCL|O_NOFOLLOW: an existing regular file gets a `(1)`
+suffix, while a symbolic link (dangling or not), a directory or anything else already
+in DIR under an object's name makes us skip that one object, with a line saying why.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -53,6 +58,7 @@ class ExportedFile:
     filename: str
     complete: bool
     note: str = ""
+    skipped: str = ""  # why the file was not written ("" when it was)
 
 
 def parse_spec(spec: str) -> tuple[str, Path]:
@@ -79,18 +85,60 @@ def safe_name(raw: str, fallback: str) -> str:
     return base[:_MAX_NAME]
 
 
-def _unique(dest: Path, name: str, taken: set[str]) -> str:
-    """`name`, or `stem(1).ext`, `stem(2).ext`, ... when it is already used."""
-    if name not in taken and not (dest / name).exists():
-        return name
+def _blocker(path: Path) -> str:
+    """Why `path` can't be used for a new file ("" if nothing is there, "file" if a
+    regular file is, which a suffixed name avoids)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return ""
+    except OSError as e:
+        return f"cannot be checked ({e.strerror})"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    if stat.S_ISLNK(st.st_mode):
+        return "is a symbolic link"
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory"
+    return "is not a regular file"
+
+
+def _unique(dest: Path, name: str, taken: set[str]) -> tuple[str, str]:
+    """(`name` or `stem(N).ext` when a regular file holds it, "") or (name, why not)."""
+    why = "" if name in taken else _blocker(dest / name)
+    if why not in ("", "file"):
+        return name, why
+    if not why and name not in taken:
+        return name, ""
     stem, dot, ext = name.rpartition(".")
     if not stem:
         stem, dot, ext = name, "", ""
     for i in range(1, 10_000):
         cand = f"{stem}({i}){dot}{ext}"
-        if cand not in taken and not (dest / cand).exists():
-            return cand
-    raise ExportError(f"too many files named {name} in {dest}")
+        if cand not in taken and not _blocker(dest / cand):
+            return cand, ""
+    return name, "has too many namesakes in the directory"
+
+
+def _write_new(path: Path, data: bytes) -> str:
+    """Create `path` (never through a symlink, never over anything); "" or why not."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as e:
+        if e.errno == errno.EEXIST:
+            return _blocker(path) or "appeared while writing"
+        return f"could not be created ({e.strerror})"
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError as e:
+        try:
+            os.unlink(path)  # ours (O_EXCL made it), and incomplete
+        except OSError:
+            pass
+        return f"could not be written ({e.strerror})"
+    return ""
 
 
 def _addr(raw: bytes) -> str:
@@ -165,16 +213,15 @@ class TftpExporter:
         name = safe_name(t.name, f"tftp-object-{t.last_frame}")
         if why:
             name += ".partial"
-        name = _unique(self.dest, name, self._taken)
-        self._taken.add(name)
-        path = self.dest / name
-        if path.resolve().parent != self.dest.resolve():
-            raise ExportError(f"refusing to write {name!r} outside {self.dest}")
-        with open(path, "wb") as fh:
-            fh.write(data)
+        name, skipped = _unique(self.dest, name, self._taken)
+        if not skipped:
+            if "/" in name or name in (".", ".."):  # safe_name makes bare names only
+                raise ExportError(f"refusing to write {name!r} outside {self.dest}")
+            self._taken.add(name)
+            skipped = _write_new(self.dest / name, data)
         ctype = "netascii" if t.mode == "netascii" else "application/octet-stream"
         self.files.append(ExportedFile(t.last_frame, t.host, ctype, len(data), name, not why,
-                                       why))
+                                       why, skipped))
 
 
 def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
@@ -207,13 +254,18 @@ def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
 
 def write_table(files: list[ExportedFile], dest: Path, out: TextIO) -> None:
     """The summary: one row per file written, like Wireshark's Export Objects list."""
-    n_bad = sum(1 for f in files if not f.complete)
-    out.write(f"TFTP export objects: {len(files)} file(s) written to {os.fspath(dest)}"
-              f"{f', {n_bad} incomplete' if n_bad else ''}\n")
+    written = [f for f in files if not f.skipped]
+    n_bad = sum(1 for f in written if not f.complete)
+    n_skip = len(files) - len(written)
+    out.write(f"TFTP export objects: {len(written)} file(s) written to {os.fspath(dest)}"
+              f"{f', {n_bad} incomplete' if n_bad else ''}"
+              f"{f', {n_skip} skipped' if n_skip else ''}\n")
     if not files:
         return
     out.write(f"{'Packet':>7}  {'Hostname':<39}  {'Content Type':<24}  {'Size':>10}  Filename\n")
     for f in files:
         status = f"  [incomplete: {f.note}]" if not f.complete else ""
+        if f.skipped:
+            status = f"  [not written: {os.path.join(dest, f.filename)} {f.skipped}]"
         out.write(f"{f.frame:>7}  {f.host:<39}  {f.content_type:<24}  {f.size:>10}  "
                   f"{f.filename}{status}\n")

@@ -114,7 +114,7 @@ def _shown(opts: Any, path: str, match: Callable[[Any], bool] | None, decode_as:
     from captures import open_capture
     from dissectors import Session, dissect
 
-    reader = open_capture(path)
+    reader = open_capture(path, second_pass=bool(opts.two_pass))
     try:
         session = Session(two_pass=opts.two_pass, decode_as=decode_as or {})
         if opts.two_pass:

@@ -106,10 +106,12 @@ class RingWriter:
 
 
 def _list(out: TextIO) -> int:
-    from captures.live import list_interfaces
+    """`-D`: tshark's list and numbers (its extcap tools aside)."""
+    from captures.devices import list_interfaces
 
     for iface in list_interfaces():
-        out.write(f"{iface.number}. {iface.name}{' (Loopback)' if iface.loopback else ''}\n")
+        friendly = iface.friendly_name
+        out.write(f"{iface.number}. {iface.name}{f' ({friendly})' if friendly else ''}\n")
     return 0
 
 
@@ -155,14 +157,14 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     return code
 
 
-def _kernel_filter(opts: Any, name: str, out: TextIO) -> Any:
+def _kernel_filter(opts: Any, dev: Any, out: TextIO) -> Any:
     """The BPF program for -f, or a pre-filter derived from -Y when that is safe."""
     from captures.bpf import LINKTYPE_ETHERNET, BpfError, compile_bpf
-    from captures.live import ARPHRD_LINKTYPE, _arphrd
+    from captures.live import linktype_of
     from filters import compile_filter
     from filters.prefilter import superset_bpf
 
-    linktype = ARPHRD_LINKTYPE.get(_arphrd(name) or -1, 1)
+    linktype = linktype_of(dev) or LINKTYPE_ETHERNET
     snaplen = opts.snaplen or 262144
     if opts.capture_filter:
         prog = compile_bpf(opts.capture_filter, linktype, snaplen)  # BpfError: exit 2
@@ -193,11 +195,11 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
     from captures import open_writer
     from captures.live import LiveCapture, resolve_interface
 
-    name = resolve_interface(opts.interface)
-    prog = _kernel_filter(opts, name, out)
+    dev = resolve_interface(opts.interface)
+    prog = _kernel_filter(opts, dev, out)
     snaplen = opts.snaplen or 262144
-    cap = LiveCapture(name, prog, snaplen=snaplen)
     limit = opts.count or int(stop_at.get("packets", 0)) or None
+    cap = LiveCapture(dev.name, prog, snaplen=snaplen, limit=limit)
     deadline = time.monotonic() + stop_at["duration"] if "duration" in stop_at else None
     writer: Any = None
     if opts.write:
@@ -209,24 +211,32 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
     renderer = Renderer(opts, fields_printer, out)
     if fields_printer:
         out.write(fields_printer.preamble())
-    stopping = False
+    stopping = abandon = False
 
-    def on_term(_sig: int, _frm: FrameType | None) -> None:
-        nonlocal stopping
+    def on_signal(sig: int, _frm: FrameType | None) -> None:
+        """Ctrl-C, SIGTERM, SIGHUP: stop capturing, then show what was captured
+        before; a second Ctrl-C gives up on that (the rest counts as dropped)."""
+        nonlocal stopping, abandon
+        if stopping and sig == signal.SIGINT:
+            abandon = True
         stopping = True
 
-    old_term = signal.signal(signal.SIGTERM, on_term)
-    err.write(f"Capturing on '{name}'\n")
+    old = {sig: signal.signal(sig, on_signal)
+           for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    err.write(f"Capturing on '{cap.display_name}'\n")
     err.flush()
     captured = 0
     prev_disp: int | None = None
+    printing = not opts.quiet and (writer is None or opts.print_summary)
+    # Only writing a file (like dumpcap): no dissection, so the queue keeps up.
+    write_only = writer is not None and match is None and not taps and not printing
     try:
         cap.start()
         draining = False  # time is up: show what was captured before, then stop
-        while True:
+        while not abandon:
             if not draining and (stopping or (deadline is not None
                                               and time.monotonic() >= deadline)):
-                cap.halt()
+                cap.halt()  # reads what the socket held from before the stop
                 draining = True
             if cap.error is not None:
                 raise CaptureError(cap.error)
@@ -239,6 +249,11 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
                 continue
             captured += 1
             frame = cap.frame(captured, item)
+            if write_only:
+                writer.write(frame)
+                if limit is not None and captured >= limit:
+                    break
+                continue
             pkt = dissect(frame, session)
             if taps:  # like tshark, taps see packets -Y hides
                 feed(taps, pkt)
@@ -246,26 +261,29 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
                 prev_disp = mark_displayed(pkt, prev_disp)
                 if writer is not None:
                     writer.write(frame)
-                if not opts.quiet and (writer is None or opts.print_summary):
+                if printing:
                     renderer.packet(pkt)
                     if cap.queue.empty():
                         out.flush()  # caught up: let a pipe see it now
             if limit is not None and captured >= limit:
                 break
-    except KeyboardInterrupt:
-        pass  # Ctrl-C ends a capture normally, like tshark
     finally:
-        signal.signal(signal.SIGTERM, old_term)
         _received, kernel_drops = cap.stop()
+        # Handed over but never shown: a second Ctrl-C, or an error, cut the drain.
+        dropped = kernel_drops + cap.queue_drops + cap.queue.qsize()
         try:
             renderer.close()
             out.flush()
         finally:
             if writer is not None:
                 writer.close()
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
+        # tshark's lines: the drops (when there are any; the interface by its bare
+        # name there), then the count.
+        if dropped:
+            err.write(f"{_plural(dropped, 'packet')} dropped from {cap.name}\n")
         err.write(f"{_plural(captured, 'packet')} captured\n")
-        err.write(f"{_plural(kernel_drops, 'packet')} dropped by the kernel, "
-                  f"{cap.queue_drops} dropped by analyze (queue full)\n")
         err.flush()
     return 0
 

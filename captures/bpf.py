@@ -14,6 +14,7 @@ import ctypes.util
 import os
 import struct
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import CaptureError
@@ -51,6 +52,20 @@ class BpfProgram:
         """The instructions as the kernel's `struct sock_filter` array."""
         return b"".join(struct.pack("HBBI", *i) for i in self.insns)
 
+    def matcher(self) -> Callable[[bytes, int], bool]:
+        """`match(data, wire_len)`: libpcap's bpf_filter() run on one packet in C."""
+        lib = _libpcap()
+        run = lib.bpf_filter
+        run.restype = ctypes.c_uint
+        run.argtypes = [ctypes.POINTER(_BpfInsn), ctypes.c_char_p, ctypes.c_uint,
+                        ctypes.c_uint]
+        code = (_BpfInsn * len(self.insns))(*(_BpfInsn(*i) for i in self.insns))
+
+        def match(data: bytes, wire_len: int) -> bool:
+            return run(code, data, wire_len, len(data)) != 0
+
+        return match
+
 
 _LIB: ctypes.CDLL | None = None
 
@@ -85,6 +100,38 @@ def _libpcap() -> ctypes.CDLL:
         return lib
     raise BpfError("Capture filters need libpcap, which could not be loaded "
                    "(install libpcap0.8 / libpcap-dev).")
+
+
+#: The cooked header's fields a kernel filter reads through ancillary loads instead
+#: (SKF_AD_OFF + SKF_AD_PKTTYPE / SKF_AD_HATYPE / SKF_AD_PROTOCOL), by offset.
+_SLL_ANCILLARY = {0: 0xFFFFF000 + 4, 2: 0xFFFFF000 + 28, 14: 0xFFFFF000 + 0}
+_SLL_LEN = 16
+
+
+def cooked_for_kernel(insns: tuple[tuple[int, int, int, int], ...]
+                      ) -> list[tuple[int, int, int, int]] | None:
+    """A program compiled for LINKTYPE_LINUX_SLL, rewritten for a SOCK_DGRAM socket.
+
+    There the kernel runs the filter on the packet from its network header, without
+    the 16-byte cooked header: packet offsets move down by 16, and the header fields
+    the kernel knows (packet type, ARPHRD type, protocol) become ancillary loads.
+    None when the program reads something else of the header (the link address) or
+    the packet length (16 bytes less here): then it must run in user space.
+    """
+    out = []
+    for code, jt, jf, k in insns:
+        cls, mode = code & 0x07, code & 0xE0
+        if cls in (0x00, 0x01) and mode == 0x80:  # ld/ldx len
+            return None
+        if (cls == 0x00 and mode in (0x20, 0x40)) or (cls == 0x01 and mode == 0xA0):
+            if k >= _SLL_LEN:  # abs, ind or msh load beyond the cooked header
+                k -= _SLL_LEN
+            elif cls == 0x00 and mode == 0x20 and code & 0x18 == 0x08 and k in _SLL_ANCILLARY:
+                k = _SLL_ANCILLARY[k]  # ldh of a header field the kernel knows
+            else:
+                return None
+        out.append((code, jt, jf, k))
+    return out
 
 
 def compile_bpf(text: str, linktype: int = LINKTYPE_ETHERNET,

@@ -24,7 +24,7 @@ from .interface import Interface
 from .pcap import MAGICS as PCAP_MAGICS
 from .pcap import PcapParser
 from .pcapng import SHB_MAGIC, PcapngParser
-from .spool import Prepend, Read, Spool
+from .spool import Prepend, Read, Spool, SpoolReader
 
 if TYPE_CHECKING:
     from typing import Self  # 3.11+, needed only by type checkers
@@ -81,25 +81,30 @@ def _open_file(path: str | os.PathLike[str]) -> BinaryIO:
 class CaptureReader:
     """An open capture file: metadata attributes, and one pass of Frames by iteration.
 
-    Iterate once; call `reopen()` for another pass. stdin and gzip input are copied
-    to a temporary file while read, so `reopen()` reads that file (removed on close).
+    Iterate once; call `reopen()` for another pass. Files (gzipped or not) are simply
+    opened again; gzip input is decompressed as a stream, never copied to disk. The
+    standard input is copied to an unnamed temp file only when the caller asked for a
+    second pass up front (`second_pass=True`): the spool `reopen()` reads.
     """
 
     def __init__(
         self,
         path: str | os.PathLike[str],
-        raw: BinaryIO | None,
+        raw: BinaryIO | SpoolReader | None,
         *,
         owns_raw: bool,
         spool: Spool | None = None,
-        compressed: bool = False,
+        second_pass: bool = False,
     ) -> None:
         self.path = path
         self._raw = raw
         self._owns_raw = owns_raw
+        #: where reopen() reads stdin again; the first reader holds one reference
         self._spool = spool
+        self._holds_spool = False
+        self._second_pass = second_pass
         self._gzip: gzip.GzipFile | None = None
-        self.compressed = compressed
+        self.compressed = False
         self._closed = False
         try:
             self._parser = self._detect()
@@ -110,19 +115,17 @@ class CaptureReader:
 
     def _detect(self) -> PcapParser | PcapngParser | _EmptyParser:
         assert self._raw is not None
-        raw_read: Read = self._raw.read
-        head = raw_read(4)
-        read: Read = raw_read
-        if head[:2] == GZIP_MAGIC and self._spool is None:
-            self.compressed = True
-            self._gzip = gzip.GzipFile(fileobj=Prepend(head, raw_read), mode="rb")  # type: ignore[arg-type]
-            read = _GzipRead(self._gzip, self.path)
-            self._spool = Spool(read)
+        read: Read = self._raw.read
+        head = read(4)
+        if self._second_pass and self._spool is None and os.fspath(self.path) == "-":
+            self._spool = Spool(Prepend(head, read).read)
+            self._holds_spool = True
             read = self._spool.read
             head = read(4)
-        elif os.fspath(self.path) == "-" and self._spool is None:
-            self._spool = Spool(Prepend(head, raw_read).read)
-            read = self._spool.read
+        if head[:2] == GZIP_MAGIC:
+            self.compressed = True
+            self._gzip = gzip.GzipFile(fileobj=Prepend(head, read), mode="rb")  # type: ignore[arg-type]
+            read = _GzipRead(self._gzip, self.path)
             head = read(4)
         if not head:
             return _EmptyParser()
@@ -152,19 +155,16 @@ class CaptureReader:
 
     def reopen(self) -> CaptureReader:
         """A fresh reader over the same bytes, for a second pass."""
-        if self._spool is None:
-            return open_capture(self.path)
-        name = self._spool.finish()
-        spool = self._spool.acquire()
-        try:
-            raw = open(name, "rb")  # owned (and closed) by the new reader
-        except BaseException:
-            spool.release()
-            raise
-        return CaptureReader(self.path, raw, owns_raw=True, spool=spool, compressed=self.compressed)
+        if self._spool is not None:
+            raw = self._spool.reader()  # owned (and closed) by the new reader
+            return CaptureReader(self.path, raw, owns_raw=True, spool=self._spool)
+        if os.fspath(self.path) == "-":
+            raise CaptureError("The standard input can be read only once (open it with "
+                               "second_pass=True to read it again).", path=self.path)
+        return open_capture(self.path)
 
     def close(self) -> None:
-        """Release the file, the gzip stream and (on its last user) the temp file."""
+        """Release the file, the gzip stream and (on its last user) the spool."""
         if self._closed:
             return
         self._closed = True
@@ -172,7 +172,7 @@ class CaptureReader:
             self._gzip.close()
         if self._owns_raw and self._raw is not None:
             self._raw.close()
-        if self._spool is not None:
+        if self._holds_spool and self._spool is not None:
             self._spool.release()
 
     def __enter__(self) -> Self:
@@ -185,8 +185,12 @@ class CaptureReader:
         return f"<CaptureReader {os.fspath(self.path)!r} {getattr(self, 'format', '?')}>"
 
 
-def open_capture(path: str | os.PathLike[str]) -> CaptureReader:
-    """Open a pcap or pcapng file (maybe gzipped; "-" is stdin), detected by magic."""
+def open_capture(path: str | os.PathLike[str], *, second_pass: bool = False) -> CaptureReader:
+    """Open a pcap or pcapng file (maybe gzipped; "-" is stdin), detected by magic.
+
+    `second_pass`: the caller will call `reopen()`; only stdin needs to know this
+    beforehand (it is then spooled as it is read).
+    """
     if isinstance(path, str) and path == "-":
-        return CaptureReader(path, sys.stdin.buffer, owns_raw=False)
+        return CaptureReader(path, sys.stdin.buffer, owns_raw=False, second_pass=second_pass)
     return CaptureReader(path, _open_file(path), owns_raw=True)

@@ -60,7 +60,7 @@ class Capture:
             self.proc.communicate()
             pytest.fail("analyze did not start capturing within 15 s")
         first = self.proc.stderr.readline().decode()
-        assert first.startswith("Capturing on 'lo'"), first
+        assert first.startswith("Capturing on 'Loopback: lo'"), first
 
     def stop(self, settle: float = 0.3) -> int:
         """Let the last packets reach the file, stop with SIGINT; returns packets captured."""

@@ -42,16 +42,29 @@ def _free_udp() -> socket.socket:
 
 
 class Live:
-    """An `analyze -i lo ...` subprocess that we started, waited for until it captures."""
+    """An `analyze -i lo ...` (or tshark's) subprocess that we started, waited for until
+    it captures."""
 
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([*ANALYZE, "-i", "lo", *args], cwd=ROOT,
+    def __init__(self, *args: str, iface: str = "lo", cmd: list[str] = ANALYZE,
+                 ready: str = "Capturing on", shown: str | None = None) -> None:
+        self.proc = subprocess.Popen([*cmd, "-i", iface, *args], cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert self.proc.stderr is not None
-        ready, _, _ = select.select([self.proc.stderr], [], [], 15)
-        assert ready, "analyze did not start capturing within 15 s"
-        first = self.proc.stderr.readline().decode()
-        assert first.startswith("Capturing on 'lo'"), first
+        shown = shown or ("Loopback: lo" if iface == "lo" else iface)
+        deadline = time.monotonic() + 15
+        lines: list[str] = []
+        while not lines or ready not in lines[-1]:  # tshark says more, around it
+            got, _, _ = select.select([self.proc.stderr], [], [],
+                                      max(0.0, deadline - time.monotonic()))
+            if not got:
+                self.proc.kill()  # only the PID we started
+                self.proc.communicate()
+                pytest.fail(f"{cmd[0]} did not start capturing within 15 s: {lines}")
+            lines.append(self.proc.stderr.readline().decode())
+            assert lines[-1], f"the capture ended before it started: {lines}"
+        first = next(ln for ln in lines if ln.startswith("Capturing on"))
+        assert first.startswith(f"Capturing on '{shown}'"), first
+        self.first = first.rstrip("\n")
 
     def finish(self, timeout: float = 20) -> tuple[str, str, int]:
         try:
@@ -67,6 +80,12 @@ def _captured(err: str) -> int:
     m = re.search(r"^(\d+) packets? captured$", err, re.M)
     assert m, err
     return int(m.group(1))
+
+
+def _dropped(err: str) -> int:
+    """tshark's "N packets dropped from IFACE" (printed only when N > 0)."""
+    m = re.search(r"^(\d+) packets? dropped from .+$", err, re.M)
+    return int(m.group(1)) if m else 0
 
 
 # --- capture filter compilation ------------------------------------------------------
@@ -210,7 +229,7 @@ def test_udp_on_lo_no_duplicates() -> None:
     assert code == 0, err
     assert out.splitlines() == [f"{port}\t{(b'live%d' % i).hex()}" for i in range(5)]
     assert _captured(err) == 5
-    assert "dropped by the kernel" in err
+    assert "dropped" not in err  # tshark says nothing of drops when there are none
 
 
 @needs_root
@@ -240,7 +259,9 @@ def test_tcp_handshake_and_fin() -> None:
     assert flags[2] == ack  # ACK
     assert sum(1 for f in flags if f & fin) == 2  # both sides close
     assert len(set(out.splitlines())) == len(flags)  # lo's outgoing copies are skipped
-    assert _captured(err) == len(flags)
+    # -Y's kernel pre-filter is a superset (fragments, ICMP errors): other tests'
+    # traffic on lo may be captured too, and is counted as tshark counts it
+    assert _captured(err) >= len(flags)
 
 
 @needs_root

@@ -5,6 +5,7 @@ sequence notes and `--export-objects tftp,DIR`."""
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
@@ -370,6 +371,41 @@ def test_export_sanitises_names(tmp_path: Path) -> None:
     assert (out_dir / "passwd").read_bytes() == b"A" * 10
     for n in written:
         assert n in out
+
+
+@pytest.mark.parametrize("blocker", ["dangling", "symlink", "directory"])
+def test_export_skips_symlink_or_directory_in_the_way(tmp_path: Path, blocker: str) -> None:
+    """Something other than a regular file already named like the first object: that
+    object is skipped with a line saying why, nothing is written through the link, and
+    the second object is still exported."""
+    cap = Cap()
+    read_transfer(cap, C4, 6000, S4, 54000, b"first.bin", b"1" * 700)
+    read_transfer(cap, C4, 6001, S4, 54001, b"second.bin", b"2" * 300)
+    path = cap.write(tmp_path / "two.pcap")
+    out_dir = tmp_path / "export"
+    out_dir.mkdir()
+    target = tmp_path / "outside.txt"
+    if blocker == "dangling":
+        (out_dir / "first.bin").symlink_to(target)
+    elif blocker == "symlink":
+        target.write_bytes(b"keep")
+        (out_dir / "first.bin").symlink_to(target)
+    else:
+        (out_dir / "first.bin").mkdir()
+    rc, out, err = run_analyze(["-q", "-r", str(path), "--export-objects", f"tftp,{out_dir}"])
+    assert rc == 0, err
+    assert (out_dir / "second.bin").read_bytes() == b"2" * 300
+    if blocker == "dangling":
+        assert not target.exists() and not os.path.exists(out_dir / "first.bin")
+    elif blocker == "symlink":
+        assert target.read_bytes() == b"keep"
+    else:
+        assert list((out_dir / "first.bin").iterdir()) == []
+    assert sorted(p.name for p in out_dir.iterdir()) == ["first.bin", "second.bin"]
+    why = "is a directory" if blocker == "directory" else "is a symbolic link"
+    skipped = [ln for ln in out.splitlines() if "first.bin" in ln]
+    assert len(skipped) == 1 and f"[not written: {out_dir / 'first.bin'} {why}]" in skipped[0]
+    assert "1 file(s) written" in out and "1 skipped" in out
 
 
 def test_mutated_packets_never_raise(captures: dict[str, Path], tmp_path: Path) -> None:
