@@ -541,4 +541,4 @@ def report(taps: list[FollowTap]) -> str:
     return "".join(t.text() for t in reversed(taps))
 
 
-register("follow,", build, report)
+register("follow,", build, report, tuple(f"follow,{p}" for p in _PROTOS))

@@ -13,7 +13,7 @@ import time
 from types import FrameType
 from typing import Any, TextIO
 
-from analyzer.options import UsageError
+from analyzer.options import UsageError, parse_ring
 from analyzer.pipeline import mark_displayed
 from analyzer.taps import feed
 from captures import CaptureError, Frame, Interface
@@ -132,7 +132,7 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     if opts.two_pass or opts.export_objects:
         raise UsageError("-2 and --export-objects need a capture file, not live capture")
     stop_at = _conditions(opts.autostop, "-a", ("duration", "packets"))
-    ring = _conditions(opts.ring, "-b", ("filesize", "files", "duration"))
+    ring = parse_ring(opts.ring)
     if ring and not opts.write:
         raise UsageError("the ring buffer (-b) needs an output file (-w FILE)")
     if ring and opts.write == "-":

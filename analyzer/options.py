@@ -15,6 +15,21 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
 
+    def format_help(self) -> str:
+        """argparse's help, then every `-z` statistic (the list `-z help` prints)."""
+        from analyzer.taps import statistic_names
+
+        names = statistic_names()
+        lines, line = [], " "
+        for n in names:
+            if len(line) + len(n) + 1 > 78:
+                lines.append(line)
+                line = " "
+            line += " " + n
+        lines.append(line)
+        return (super().format_help() + "\nstatistics for -z (each takes ,FILTER or more; "
+                "see README):\n" + "\n".join(lines) + "\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
@@ -28,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-Y", "--display-filter", "--filter", dest="filter", metavar="FILTER",
                    help="Wireshark display filter: show only matching packets")
     p.add_argument("-c", dest="count", type=int, metavar="N",
-                   help="stop after N packets (matching ones when a filter is given)")
+                   help="stop after reading N packets (counted before -Y filters them, "
+                        "as tshark counts)")
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
     p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
     p.add_argument("-T", dest="output", choices=("text", "fields", "json", "ek"),
@@ -68,8 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-d", dest="decode_as", action="append", default=[],
                    metavar="LAYER==VALUE,PROTO", help="Decode-As, e.g. udp.port==6969,tftp")
     p.add_argument("-z", dest="stats", action="append", default=[], metavar="STATISTICS",
-                   help="statistics: expert[,error|warn|note|chat|comment][,FILTER] "
-                        "(repeatable; printed after the packets)")
+                   help="a statistic, printed after the packets (repeatable; `-z help` "
+                        "and the end of this help list them)")
     p.add_argument("--export-objects", dest="export_objects", metavar="PROTOCOL,DIR",
                    help="write the files transferred by PROTOCOL (tftp) into DIR")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -111,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-a", dest="autostop", action="append", default=[], metavar="COND",
                    help="stop live capture after duration:SECONDS or packets:N")
     p.add_argument("-b", dest="ring", action="append", default=[], metavar="OPT",
-                   help="ring buffer for -w: filesize:KB, files:N, duration:SECONDS")
+                   help="ring buffer for -w, one KEY:VALUE per -b: filesize:KB, files:N, "
+                        "duration:SECONDS (e.g. -b filesize:1000 -b files:5)")
     p.add_argument("-s", dest="snaplen", type=int, metavar="SNAPLEN",
                    help="bytes to keep of each live packet (default 262144)")
     return p
@@ -167,13 +184,51 @@ def parse_field_opts(opts: list[str]) -> dict[str, str]:
     return out
 
 
-#: The `-z` statistics labshark implements (tshark matches a value by this prefix).
-def check_stats_args(values: list[str]) -> None:
-    """Reject a `-z` value no statistic takes, with tshark's message."""
-    from analyzer.taps import KIND_MODULES
+_RING_COUNTS = {"filesize": "ring buffer filesize", "files": "number of ring buffer files"}
+_RING_UNSUPPORTED = ("packets", "interval", "printname", "nametimenum")
 
-    STATS = tuple(KIND_MODULES)  # noqa: N806
+
+def parse_ring(specs: list[str]) -> dict[str, float]:
+    """`-b filesize:KB -b files:N -b duration:S` (one KEY:VALUE per -b, as tshark 4.0
+    takes them) -> {"filesize": KB, ...}, with tshark's refusals: `filesize:10,files:3`
+    is not a number; a key tshark does not know is ignored; `files` alone limits nothing."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        key, sep, value = spec.partition(":")
+        if not sep or not value:
+            raise UsageError(f'Invalid or unknown -b arg "{spec}"')
+        if key in _RING_COUNTS:
+            what = _RING_COUNTS[key]
+            if not (value.isascii() and value.isdigit()):
+                raise UsageError(f'The specified {what} "{value}" isn\'t a decimal number')
+            if int(value) == 0:
+                raise UsageError(f"The specified {what} is zero")
+            out[key] = float(int(value))
+        elif key == "duration":
+            try:
+                secs = float(value)
+            except ValueError:
+                raise UsageError(f'The specified ring buffer duration "{value}" isn\'t a '
+                                 "number") from None
+            if secs < 0:
+                raise UsageError(f'The specified ring buffer duration "{value}" is a '
+                                 "negative number")
+            if secs > 0:
+                out[key] = secs
+        elif key in _RING_UNSUPPORTED:
+            raise UsageError(f"-b {key}: not supported by labshark (it takes filesize, files "
+                             "and duration)")
+    if specs and "filesize" not in out and "duration" not in out:
+        raise UsageError("Multiple capture files requested, but no maximum capture file "
+                         "size, duration, interval or packets were specified.")
+    return out
+
+
+def check_stats_args(values: list[str]) -> None:
+    """Reject a `-z` value no statistic takes, with tshark's message and list."""
+    from analyzer.taps import kind_of, statistic_names
+
     for v in values:
-        if not any(v.startswith(name) for name in STATS):
+        if kind_of(v) is None:
             raise UsageError(f'Invalid -z argument "{v}"; it must be one of:\n'
-                             + "\n".join(f"     {name}" for name in STATS))
+                             + "\n".join(f"     {name}" for name in statistic_names()))
