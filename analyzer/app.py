@@ -216,6 +216,14 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
     check_stats_args(opts.stats)
     from analyzer.taps import TapArgError, build_taps
 
+    encoding = getattr(opts, "encoding", None)
+    if encoding:
+        from analyzer.follow import check_encoding
+
+        try:
+            encoding = check_encoding(encoding)
+        except ValueError as e:
+            raise UsageError(f"--encoding: {e}") from None
     try:
         taps = build_taps(opts.stats)
     except TapArgError as e:
@@ -223,6 +231,10 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
             raise AnalyzeError(str(e), EXIT_USAGE) from None
         out.write(f"{e}\n")
         return EXIT_USAGE
+    for _, group in taps:  # --encoding: the follow taps decode their text from it
+        for t in group:
+            if hasattr(t, "encoding"):
+                t.encoding = encoding
     _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):

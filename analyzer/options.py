@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-z", dest="stats", action="append", default=[], metavar="STATISTICS",
                    help="a statistic, printed after the packets (repeatable; `-z help` "
                         "and the end of this help list them)")
+    p.add_argument("--encoding", metavar="ENC",
+                   help="-z follow,...,ascii: decode the stream's text from ENC (e.g. gbk, "
+                        "utf-8) instead of a dot per non-ASCII byte (labshark's own)")
     p.add_argument("--export-objects", dest="export_objects", metavar="PROTOCOL,DIR",
                    help="write the files transferred by PROTOCOL (tftp) into DIR")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
