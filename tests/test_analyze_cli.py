@@ -392,6 +392,40 @@ def test_readme_ring_example_is_accepted() -> None:
     assert parse_ring(build_parser().parse_args(argv).ring) == {"filesize": 100, "files": 3}
 
 
+# --- README: how to start, where the architecture is --------------------------------------
+
+
+def test_readme_links_stay_inside_the_repository() -> None:
+    """Every relative link of the README names a file of this repository (a clone has
+    nothing outside it), the architecture document among them."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#]+)\)", text) + re.findall(r"`(\.\./[^`]+)`", text)
+    assert "docs/ARCHITECTURE.md" in links
+    for link in links:
+        if "://" in link:
+            continue
+        target = (ROOT / link).resolve()
+        assert target.is_relative_to(ROOT) and target.exists(), link
+    arch = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    for part in ("captures/", "dissectors/", "filters/", "analyzer/", "traffic/",
+                 "registry", "fast path", "A new protocol", "A new `-z` statistic",
+                 "A new output format"):
+        assert part in arch, part
+
+
+def test_readme_says_how_to_run_analyze_after_setup() -> None:
+    """After `sh .ci/setup`, `analyze` lives in .venv/bin: the README says to run it
+    from there or to activate the environment, before its first bare `analyze`."""
+    text = (ROOT / "README.md").read_text()
+    first_bare = text.index("\n    analyze ")
+    assert text.index(". .venv/bin/activate") < first_bare
+    assert ".venv/bin/analyze" in text[:first_bare]
+    assert (Path(sys.prefix) / "bin" / "activate").is_file()  # what .ci/setup makes
+    assert (Path(sys.prefix) / "bin" / "analyze").is_file()
+
+
 # --- entry points and colour -------------------------------------------------------------
 
 
