@@ -27,8 +27,8 @@ class _Parser(argparse.ArgumentParser):
                 line = " "
             line += " " + n
         lines.append(line)
-        return (super().format_help() + "\nstatistics for -z (each takes ,FILTER or more; "
-                "see README):\n" + "\n".join(lines) + "\n")
+        return (super().format_help() + "\nstatistics for -z (their arguments: README, "
+                "\"Using analyze\"):\n" + "\n".join(lines) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="under each packet: address classes and kinds, port ranges and the "
                         "encapsulation (a learner's view)")
     p.add_argument("--netmask", metavar="MASK",
-                   help="the lab network's mask (/24 or 255.255.255.0), to name directed "
-                        "broadcasts in --explain-addresses")
+                   help="the lab network's mask (/24 or 255.255.255.0): --explain-addresses "
+                        "splits addresses by it and names directed broadcasts (default: "
+                        "the class's mask)")
     p.add_argument("-i", "--interface", dest="interface", metavar="IFACE",
                    help="capture live on IFACE (a name or a number from -D)")
     p.add_argument("-D", "--list-interfaces", dest="list_interfaces", action="store_true",
