@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop live capture after duration:SECONDS or packets:N")
     p.add_argument("-b", dest="ring", action="append", default=[], metavar="OPT",
                    help="ring buffer for -w, one KEY:VALUE per -b: filesize:KB, files:N, "
-                        "duration:SECONDS (e.g. -b filesize:1000 -b files:5)")
+                        "duration:SECONDS, packets:N, interval:SECONDS (e.g. -b "
+                        "filesize:1000 -b files:5)")
     p.add_argument("-s", dest="snaplen", type=int, metavar="SNAPLEN",
                    help="bytes to keep of each live packet (default 262144)")
     return p
@@ -188,14 +189,17 @@ def parse_field_opts(opts: list[str]) -> dict[str, str]:
     return out
 
 
-_RING_COUNTS = {"filesize": "ring buffer filesize", "files": "number of ring buffer files"}
-_RING_UNSUPPORTED = ("packets", "interval", "printname", "nametimenum")
+_RING_COUNTS = {"filesize": "ring buffer filesize", "files": "number of ring buffer files",
+                "packets": "ring buffer packet count", "interval": "ring buffer interval"}
+_RING_LIMITS = ("filesize", "duration", "packets", "interval")
+_RING_UNSUPPORTED = ("printname", "nametimenum")
 
 
 def parse_ring(specs: list[str]) -> dict[str, float]:
-    """`-b filesize:KB -b files:N -b duration:S` (one KEY:VALUE per -b, as tshark 4.0
-    takes them) -> {"filesize": KB, ...}, with tshark's refusals: `filesize:10,files:3`
-    is not a number; a key tshark does not know is ignored; `files` alone limits nothing."""
+    """`-b filesize:KB -b files:N -b duration:S -b packets:N -b interval:S` (one
+    KEY:VALUE per -b, as tshark 4.0 takes them) -> {"filesize": KB, ...}, with tshark's
+    refusals: `filesize:10,files:3` is not a number; a key tshark does not know is
+    ignored; `files` alone limits nothing."""
     out: dict[str, float] = {}
     for spec in specs:
         key, sep, value = spec.partition(":")
@@ -203,6 +207,9 @@ def parse_ring(specs: list[str]) -> dict[str, float]:
             raise UsageError(f'Invalid or unknown -b arg "{spec}"')
         if key in _RING_COUNTS:
             what = _RING_COUNTS[key]
+            negative = value[:1] == "-" and value[1:].isascii() and value[1:].isdigit()
+            if negative and key in ("packets", "interval"):
+                raise UsageError(f'The specified {what} "{value}" is a negative number')
             if not (value.isascii() and value.isdigit()):
                 raise UsageError(f'The specified {what} "{value}" isn\'t a decimal number')
             if int(value) == 0:
@@ -219,12 +226,14 @@ def parse_ring(specs: list[str]) -> dict[str, float]:
                                  "negative number")
             if secs > 0:
                 out[key] = secs
-        elif key in _RING_UNSUPPORTED:
-            raise UsageError(f"-b {key}: not supported by labshark (it takes filesize, files "
-                             "and duration)")
-    if specs and "filesize" not in out and "duration" not in out:
+    if specs and not any(k in out for k in _RING_LIMITS):
         raise UsageError("Multiple capture files requested, but no maximum capture file "
                          "size, duration, interval or packets were specified.")
+    for spec in specs:
+        key = spec.partition(":")[0]
+        if key in _RING_UNSUPPORTED:
+            raise UsageError(f"-b {key}: not supported by labshark (it takes filesize, files, "
+                             "duration, packets and interval)")
     return out
 
 

@@ -364,6 +364,18 @@ RING_CASES = [
                   "duration, interval or packets were specified."),
     (["bogus:3"], "Multiple capture files requested, but no maximum capture file size, "
                   "duration, interval or packets were specified."),
+    (["printname:stdout"], "Multiple capture files requested, but no maximum capture file "
+                           "size, duration, interval or packets were specified."),
+    (["packets:5"], None),
+    (["interval:2", "files:3"], None),
+    (["packets:0"], "The specified ring buffer packet count is zero"),
+    (["packets:abc"], 'The specified ring buffer packet count "abc" isn\'t a decimal number'),
+    (["packets:-1"], 'The specified ring buffer packet count "-1" is a negative number'),
+    (["interval:0"], "The specified ring buffer interval is zero"),
+    (["interval:1.5"], 'The specified ring buffer interval "1.5" isn\'t a decimal number'),
+    (["interval:-1"], 'The specified ring buffer interval "-1" is a negative number'),
+    (["files:-1", "filesize:10"], 'The specified number of ring buffer files "-1" isn\'t a '
+                                  "decimal number"),
 ]
 
 
