@@ -136,34 +136,61 @@ def describe_port(port: int, proto: str) -> str:
 def layers(pkt: Packet) -> list[tuple[str, int, str]]:
     """(layer name, bytes it adds, TCP/IP layer) from the outermost header in.
 
-    A protocol's tree item spans what it carries too (HTTP its body, IPMSG the FeiQ
-    part): each layer counts only its bytes before the next layer starts, and bytes
-    no layer claims (Ethernet padding, a trailer) close the list, so the sizes add up
-    to the captured frame. Layers of reassembled data are not in this frame's bytes.
+    A protocol's tree item may span what it carries (HTTP its body, ICMP the packet
+    it quotes): each byte of the frame belongs to the innermost layer spanning it, so
+    HTTP counts its headers and the body its own box. A layer that starts where the
+    one before it starts and lies inside it (FeiQ's part of an IPMSG header) shares
+    its box. Bytes no layer spans (Ethernet padding, a trailer) get a box, so the
+    sizes add up to the captured frame. Layers of reassembled data are not counted.
     """
-    spans = []
+    size = len(pkt.frame.data)
+    spans: list[list[Any]] = []  # [names, start, end]
     for item in pkt.tree:
         f = item.field
         if f is None or f.type.value != "FT_PROTOCOL" or f.abbrev in ("frame",) or \
-                f.abbrev.startswith("_ws.") or item.source != 0:
+                f.abbrev.startswith("_ws.") or item.source != 0 or item.length <= 0:
             continue
-        spans.append((f.abbrev, item.offset, item.offset + item.length))
+        a, b = max(0, item.offset), min(size, item.offset + item.length)
+        if spans and a == spans[-1][1] and b <= spans[-1][2]:
+            spans[-1][0].append(f.abbrev)  # e.g. IPMSG/FEIQ
+        elif a < b:
+            spans.append([[f.abbrev], a, b])
+    cuts = sorted({0, size} | {x for _, a, b in spans for x in (a, b)})
+    runs: list[tuple[int, int]] = []  # (index in spans or -1, bytes)
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        owner = next((i for i in range(len(spans) - 1, -1, -1)
+                      if spans[i][1] <= a and b <= spans[i][2]), -1)
+        if runs and runs[-1][0] == owner:
+            runs[-1] = (owner, runs[-1][1] + b - a)
+        else:
+            runs.append((owner, b - a))
     out = []
-    covered = 0
-    for i, (name, start, end) in enumerate(spans):
-        start = max(start, covered)
-        nxt = spans[i + 1][1] if i + 1 < len(spans) else end
-        stop = min(end, max(nxt, start))
-        if stop <= start:
+    at = 0
+    for owner, n in runs:
+        at += n
+        if owner < 0:
+            out.append(_unclaimed(pkt, at - n, at))
             continue
-        out.append((_LAYER_NAMES.get(name, name.upper()), stop - start,
-                    _TCPIP_LAYER.get(name, "application")))
-        covered = stop
-    rest = len(pkt.frame.data) - covered
-    if rest > 0 and out:
-        padding = "eth.padding" in pkt.index
-        out.append(("padding" if padding else "trailer", rest, "link"))
-    return out
+        names = spans[owner][0]
+        out.append(("/".join(_LAYER_NAMES.get(x, x.upper()) for x in names), n,
+                    _TCPIP_LAYER.get(names[0], "application")))
+    return out if spans else []
+
+
+#: Fields that name bytes no protocol layer spans: (box name, TCP/IP layer).
+_UNCLAIMED = (("tcp.segment_data", "TCP segment data", "application"),
+              ("tcp.payload", "TCP payload", "application"),
+              ("eth.padding", "padding", "link"), ("eth.trailer", "trailer", "link"))
+
+
+def _unclaimed(pkt: Packet, a: int, b: int) -> tuple[str, int, str]:
+    """The box of frame bytes [a, b) that no layer spans, named by the field holding them
+    (a TCP segment that is reassembled elsewhere, Ethernet padding or trailer)."""
+    for abbrev, name, layer in _UNCLAIMED:
+        for item in pkt.index.get(abbrev, ()):
+            if item.source == 0 and item.offset <= a and b <= item.offset + item.length:
+                return name, b - a, layer
+    return "undecoded", b - a, "-"
 
 
 def diagram(parts: list[tuple[str, int, str]]) -> list[str]:

@@ -135,6 +135,8 @@ def test_boxes_add_up_to_the_frame(tmp_path: Path) -> None:
     http = dict(zip(boxes[0][0], boxes[0][1], strict=True))
     assert http["HTTP"] == "64 B" and http["DATA-TEXT-LINES"] == "16 B"
     assert boxes[2][0] == ["Ethernet", "ARP", "padding"] and boxes[2][1][2] == "18 B"
+    # FeiQ's part starts the IPMSG header: one box, not FeiQ's bytes then a "trailer"
+    assert boxes[1][0] == ["Ethernet", "IPv4", "UDP", "IPMSG/FEIQ"]
 
 
 def test_boxes_name_the_tcpip_layers(tmp_path: Path) -> None:
