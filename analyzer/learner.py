@@ -141,15 +141,19 @@ def layers(pkt: Packet) -> list[tuple[str, int, str]]:
     HTTP counts its headers and the body its own box. A layer that starts where the
     one before it starts and lies inside it (FeiQ's part of an IPMSG header) shares
     its box. Bytes no layer spans (Ethernet padding, a trailer) get a box, so the
-    sizes add up to the captured frame. Layers of reassembled data are not counted.
+    sizes add up to the captured frame. Layers of reassembled data are not counted: a
+    layer on another data source, or (some dissectors do not note the source) one that
+    starts before the layer it follows, and every layer after it.
     """
     size = len(pkt.frame.data)
     spans: list[list[Any]] = []  # [names, start, end]
     for item in pkt.tree:
         f = item.field
         if f is None or f.type.value != "FT_PROTOCOL" or f.abbrev in ("frame",) or \
-                f.abbrev.startswith("_ws.") or item.source != 0 or item.length <= 0:
+                f.abbrev.startswith("_ws.") or item.length <= 0:
             continue
+        if item.source != 0 or (spans and item.offset < spans[-1][1]):
+            break
         a, b = max(0, item.offset), min(size, item.offset + item.length)
         if spans and a == spans[-1][1] and b <= spans[-1][2]:
             spans[-1][0].append(f.abbrev)  # e.g. IPMSG/FEIQ
@@ -181,6 +185,8 @@ def layers(pkt: Packet) -> list[tuple[str, int, str]]:
 _UNCLAIMED = (("tcp.segment_data", "TCP segment data", "application"),
               ("tcp.payload", "TCP payload", "application"),
               ("eth.padding", "padding", "link"), ("eth.trailer", "trailer", "link"))
+#: Present when the packet's payload was put together from IP fragments.
+_REASSEMBLED = ("ip.fragments", "ipv6.fragments")
 
 
 def _unclaimed(pkt: Packet, a: int, b: int) -> tuple[str, int, str]:
@@ -190,6 +196,8 @@ def _unclaimed(pkt: Packet, a: int, b: int) -> tuple[str, int, str]:
         for item in pkt.index.get(abbrev, ()):
             if item.source == 0 and item.offset <= a and b <= item.offset + item.length:
                 return name, b - a, layer
+    if any(f in pkt.index for f in _REASSEMBLED):  # the last fragment's share
+        return "fragment data", b - a, "network"
     return "undecoded", b - a, "-"
 
 

@@ -205,3 +205,21 @@ def test_network_and_host_parts_under_each_address(tmp_path: Path) -> None:
     at = lines.index("    From 192.168.56.10: class C, private (RFC 1918)")
     assert lines[at + 1] == \
         "         network 192.168.56.0/24 + host 0.0.0.10 (--netmask /24)"
+
+
+def test_boxes_add_up_on_the_mixed_capture(mixed_pcap: Path) -> None:
+    """Every frame of the test suite's mixed capture (VLAN, IPv6, fragments, ICMP errors,
+    TCP segments reassembled later, DNS, HTTP, TFTP, IPMSG): the boxes sum to its length
+    and every byte is named."""
+    from analyzer.learner import layers
+    from captures import open_capture
+    from dissectors import Session, dissect
+
+    session = Session()
+    names: set[str] = set()
+    with open_capture(str(mixed_pcap)) as reader:
+        for frame in reader:
+            parts = layers(dissect(frame, session))
+            assert sum(n for _, n, _ in parts) == frame.caplen, (frame.number, parts)
+            names |= {name for name, _, _ in parts}
+    assert "undecoded" not in names and "TCP segment data" in names
