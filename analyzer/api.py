@@ -3,10 +3,11 @@
     from analyzer import open_capture
 
     cap = open_capture("captures/samples/tftp_rrq.pcap")
-    cap.filter("tftp.opcode == 3").count()             # -> 2
+    cap.filter("tftp.opcode == 3").count()             # -> 3
     for p in cap.filter("tftp"):
         print(p.number, p.protocol, p.info, p.fields["tftp.block"])
-    cap.fields("frame.number", "ip.src", filter="udp")  # [("1", "10.0.0.1"), ...]
+    open_capture("captures/samples/lab.pcap", filter="udp").fields("frame.number", "ip.src")
+    # -> [("9", "192.168.56.10"), ("10", "192.168.56.1"), ...]
 
 A Capture is a recipe (file, filter, Decode-As, two passes), not a loaded list: every
 iteration reads the file again, so memory stays flat whatever its size. Field values
@@ -195,10 +196,14 @@ class AnalyzeFailed(Exception):
     """`analyze` reported an error (bad file, bad option): its one-line message."""
 
 
-def open_capture(path: Any, display_filter: str | None = None, *,
+def open_capture(path: Any, display_filter: str | None = None, *, filter: str | None = None,
                  decode_as: list[str] | None = None, two_pass: bool = False) -> Capture:
-    """A Capture of the pcap/pcapng file at `path` (optionally already filtered)."""
-    return Capture(str(path), display_filter, decode_as, two_pass)
+    """A Capture of the pcap/pcapng file at `path`, optionally already filtered:
+    `filter=` (as `analyze --filter`) and `display_filter=` (as `-Y`) are the same."""
+    if filter is not None and display_filter is not None:
+        raise TypeError("open_capture() takes filter= or display_filter=, not both")
+    return Capture(str(path), display_filter if filter is None else filter, decode_as,
+                   two_pass)
 
 
 __all__ = ["open_capture", "Capture", "CapturedPacket", "AnalyzeFailed"]

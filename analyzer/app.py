@@ -143,6 +143,11 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
     if opts.glossary:
         _glossary(opts.glossary, out)
         return EXIT_OK
+    if "help" in opts.stats:  # tshark prints the list on stderr and exits 0
+        from analyzer.taps import help_text
+
+        err.write(f"analyze: {help_text()}")
+        return EXIT_OK
     if opts.check_filter is not None:
         _compile_filter(opts.check_filter, opts.explain, out)
         return EXIT_OK
@@ -207,15 +212,29 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
 def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
                  ) -> tuple[list, Any] | int:
     """The -z taps and the --plot tap (file and live alike), or an exit status after
-    tshark's error for a bad -z argument (printed on stdout, as tshark does)."""
+    the error for a bad -z argument (stdout only where tshark prints it there)."""
     check_stats_args(opts.stats)
     from analyzer.taps import TapArgError, build_taps
 
+    encoding = getattr(opts, "encoding", None)
+    if encoding:
+        from analyzer.follow import check_encoding
+
+        try:
+            encoding = check_encoding(encoding)
+        except ValueError as e:
+            raise UsageError(f"--encoding: {e}") from None
     try:
         taps = build_taps(opts.stats)
     except TapArgError as e:
+        if not e.on_stdout:
+            raise AnalyzeError(str(e), EXIT_USAGE) from None
         out.write(f"{e}\n")
         return EXIT_USAGE
+    for _, group in taps:  # --encoding: the follow taps decode their text from it
+        for t in group:
+            if hasattr(t, "encoding"):
+                t.encoding = encoding
     _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):

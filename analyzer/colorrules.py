@@ -3,8 +3,9 @@
 Wireshark 4.0's default `colorfilters` are built in (in their order and colours), with
 our own TFTP and FeiQ rules placed before UDP. A rule naming a field we do not decode
 is skipped silently, as Wireshark disables a rule it cannot compile. A user file in
-Wireshark's format (`@name@filter@[r,g,b][r,g,b]`, 16-bit colours, foreground first;
-lines starting with `#` are comments, with `!@` disabled) replaces the whole list:
+Wireshark's format (`@name@filter@[r,g,b][r,g,b]`, 16-bit colours, background first
+then foreground, as Wireshark writes them; lines starting with `#` are comments, with
+`!@` disabled) replaces the whole list:
 `--color-rules FILE`, else ~/.config/labshark/colorfilters when it exists.
 Only the terminal rendering uses these; piped output stays plain.
 """
@@ -43,10 +44,11 @@ WIRESHARK_DEFAULTS = r"""
 @System Event@systemd_journal || sysdig@[59110,59110,59110][11565,28527,39578]
 """
 
-#: Ours, inserted before Wireshark's UDP rule (a light teal and a light green).
+#: Ours, inserted before Wireshark's UDP rule: dark text (Wireshark's) on a light teal
+#: and on a light green background.
 OWN_RULES = r"""
-@TFTP@tftp@[4718,10030,11796][45232,59110,59110]
-@FeiQ@ipmsg@[4718,10030,11796][53456,65535,45232]
+@TFTP@tftp@[45232,59110,59110][4718,10030,11796]
+@FeiQ@ipmsg@[53456,65535,45232][4718,10030,11796]
 """
 
 USER_FILE = Path("~/.config/labshark/colorfilters")
@@ -76,13 +78,13 @@ def parse_rules(text: str) -> list[ColorRule]:
         m = _LINE.match(raw.strip())
         if m is None:  # comments, `!@` disabled rules, junk
             continue
-        vals = [int(v) >> 8 for v in m.groups()[2:]]
+        vals = [int(v) >> 8 for v in m.groups()[2:]]  # background, then foreground
         try:
             flt = compile_filter(m.group(2))
         except (FilterError, RecursionError, ValueError):
             continue
-        rules.append(ColorRule(m.group(1), m.group(2), (vals[0], vals[1], vals[2]),
-                               (vals[3], vals[4], vals[5]), flt.match))
+        rules.append(ColorRule(m.group(1), m.group(2), fg=(vals[3], vals[4], vals[5]),
+                               bg=(vals[0], vals[1], vals[2]), match=flt.match))
     return rules
 
 

@@ -29,7 +29,10 @@ OUR_TITLE = "labshark's own expert notes (Wireshark raises none of these)"
 
 
 class ExpertArgError(TapArgError):
-    """The tap's filter does not compile: tshark's `Expert tap error (...)!`, exit 1."""
+    """The tap's filter does not compile: tshark's `Expert tap error (...)!` on stdout,
+    exit 1."""
+
+    on_stdout = True
 
 
 def is_expert_arg(arg: str) -> bool:
@@ -164,4 +167,4 @@ def report(taps: list[ExpertTap]) -> str:
     return "".join(t.theirs.text() for t in order) + "".join(t.ours_text() for t in order)
 
 
-register("expert", build_taps, report)
+register("expert", build_taps, report, ("expert",))

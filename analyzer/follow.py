@@ -10,13 +10,19 @@ tftp and ipmsg are labshark's own (tshark has neither): the same layout, one blo
 per TFTP DATA block (each block once, in block order) or per IPMSG message text.
 
 Like every tap, follow sees all packets whatever `-Y` keeps (tshark does the same).
+
+`--encoding ENC` (labshark's own) shows the ascii mode's text decoded from ENC (the
+course's chat programs send GBK) instead of a dot per non-ASCII byte; control
+characters and bytes that do not decode stay dots, as in tshark's ascii mode.
 """
 
 from __future__ import annotations
 
 import base64
+import codecs
 import re
 import socket
+import unicodedata
 from dataclasses import dataclass, field
 
 from analyzer.options import UsageError
@@ -191,6 +197,7 @@ class FollowTap:
     frags: list[list[_Record]] = field(default_factory=lambda: [[], []])
     tftp_blocks: set[int] = field(default_factory=set)
     tftp_requests: set[int] = field(default_factory=set)
+    encoding: str | None = None  # --encoding: ascii mode decodes the data from it
 
     def __post_init__(self) -> None:
         self.args = parse_follow_arg(self.arg)
@@ -295,7 +302,10 @@ class FollowTap:
         sport, dport = kids["udp.srcport"].value, kids["udp.dstport"].value
         server = self._is_server(pkt, sport, dport)
         for m in msgs:
-            text = str(m.value).encode("utf-8", "replace")
+            if self.encoding:  # the bytes as sent, for --encoding to decode
+                text = bytes(pkt.sources[m.source][1][m.offset: m.offset + m.length])
+            else:
+                text = str(m.value).encode("utf-8", "replace")
             self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns, text))
 
     # -- HTTP (packet-http.c's http_follow tap) -------------------------------------
@@ -449,15 +459,25 @@ class FollowTap:
                f"Filter: {self._filter_text()}\n",
                self._node(0, self.client), self._node(1, self.server)]
         pos = [0, 0]
+        # A character split between two segments of a TCP stream decodes whole:
+        # one decoder per direction; datagrams are decoded each on its own.
+        decoders = [_decoder(self.encoding), _decoder(self.encoding)] if (
+            self.encoding and a.mode == "ascii") else None
+        whole = a.proto not in ("tcp", "http")
         for chunk, rec in enumerate(self.records, 1):
             s = int(rec.is_server)
             if chunk < a.chunk_min or chunk > a.chunk_max:
                 pos[s] += len(rec.data)
+                if decoders is not None:
+                    decoders[s].decode(rec.data, whole)
                 continue
             tab = "\t" if rec.is_server else ""
             if a.mode == "hex":
                 out.append(_hexdump(tab, pos[s], rec.data))
                 pos[s] += len(rec.data)
+            elif decoders is not None:
+                text = _shown(decoders[s].decode(rec.data, whole))
+                out.append(f"{tab}{len(rec.data)}\n{text}\n")
             elif a.mode == "ascii":
                 text = "".join(chr(c) if 0x20 <= c < 0x7F or c in (10, 13) else "."
                                for c in rec.data)
@@ -515,6 +535,38 @@ def _http_parts(pkt: Packet, layer: Item) -> tuple[bytes, bytes | None]:
     return msg[:pos], body
 
 
+def _dots(err: UnicodeError) -> tuple[str, int]:
+    """Bytes that do not decode show as dots, one per byte (tshark's ascii mode)."""
+    assert isinstance(err, UnicodeDecodeError)
+    return "." * (err.end - err.start), err.end
+
+
+codecs.register_error("labshark.follow-dots", _dots)
+
+
+def check_encoding(name: str) -> str:
+    """The codec's name for `--encoding NAME`; ValueError when Python has no such codec
+    or it does not decode bytes to text (e.g. base64)."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"unknown encoding {name!r}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError(f"{name!r} is not a text encoding")
+    return info.name
+
+
+def _decoder(name: str | None) -> codecs.IncrementalDecoder:
+    return codecs.getincrementaldecoder(name or "ascii")(errors="labshark.follow-dots")
+
+
+def _shown(text: str) -> str:
+    """Decoded text as the ascii mode shows it: LF and CR kept, every other control or
+    format character (and any unassigned one) a dot, so no escape reaches a terminal."""
+    return "".join(c if c in "\n\r" or unicodedata.category(c)[0] != "C" else "."
+                   for c in text)
+
+
 def _hexdump(prefix: str, offset: int, data: bytes) -> str:
     """follow_print_hex: 16 bytes a line, offsets per direction, ASCII column."""
     lines = []
@@ -541,4 +593,4 @@ def report(taps: list[FollowTap]) -> str:
     return "".join(t.text() for t in reversed(taps))
 
 
-register("follow,", build, report)
+register("follow,", build, report, tuple(f"follow,{p}" for p in _PROTOS))

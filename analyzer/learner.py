@@ -1,20 +1,24 @@
 """`--explain-addresses`: the learner's view of a packet, as the course teaches it.
 
-For each IPv4 address: its class (A-E) and what it is (private RFC 1918, loopback,
+For each IPv4 address: its class (A-E), what it is (private RFC 1918, loopback,
 link-local, multicast, limited or directed broadcast, "this network", reserved,
-public); for each port: well-known (0-1023, with its service), registered
-(1024-49151) or dynamic (49152-65535); and the packet's encapsulation drawn as boxes,
-one per layer with its size. A directed broadcast can only be told with the network's
-mask: `--netmask /24` (or 255.255.255.0) gives it; without it, only the limited
-broadcast 255.255.255.255 is named.
+public) and its network and host parts (by `--netmask`, else the class's default
+mask); for each port: well-known (0-1023, with its service) or dynamic (1024-65535),
+the course's split, with IANA's finer one (registered 1024-49151, dynamic/private
+49152-65535) as a note; and the packet's encapsulation drawn as boxes, one per layer
+with the bytes it adds and its TCP/IP layer, adding up to the frame. A directed
+broadcast is named by `--netmask /24` (or 255.255.255.0), or by the frame's
+destination MAC ff:ff:ff:ff:ff:ff. Headers an ICMP error quotes are shown as quoted,
+not as the packet's own.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import Any
 
-from dissectors.packet import Packet
+from dissectors.packet import Item, Packet
 
 _PRIVATE = [ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
 _LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
@@ -31,6 +35,11 @@ _SERVICES = {20: "ftp-data", 21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 53:
              137: "netbios-ns", 138: "netbios-dgm", 139: "netbios-ssn", 143: "imap2",
              161: "snmp", 162: "snmp-trap", 389: "ldap", 443: "https", 445: "microsoft-ds",
              514: "syslog", 520: "router", 587: "submission", 993: "imaps", 995: "pop3s"}
+#: The TCP/IP model's layer of each protocol (anything else is application).
+_TCPIP_LAYER = {"eth": "link", "vlan": "link", "sll": "link", "null": "link", "tr": "link",
+                "fddi": "link", "llc": "link", "arp": "link", "ip": "network",
+                "ipv6": "network", "icmp": "network", "icmpv6": "network",
+                "udp": "transport", "tcp": "transport"}
 _LAYER_NAMES = {"eth": "Ethernet", "vlan": "802.1Q", "ip": "IPv4", "ipv6": "IPv6",
                 "arp": "ARP", "udp": "UDP", "tcp": "TCP", "icmp": "ICMP", "icmpv6": "ICMPv6",
                 "tftp": "TFTP", "ipmsg": "IPMSG", "dns": "DNS", "dhcp": "DHCP", "http": "HTTP",
@@ -48,6 +57,25 @@ def ipv4_class(addr: ipaddress.IPv4Address) -> str:
     if first < 240:
         return "D"
     return "E"
+
+
+_CLASS_MASK = {"A": 8, "B": 16, "C": 24}
+
+
+def split_ipv4(text: str, netmask: int | None = None) -> str | None:
+    """`network 10.98.0.0/24 + host 0.0.0.255 (--netmask)`: the two parts of an address,
+    by the given mask, else by its class's default mask (none for classes D and E)."""
+    addr = ipaddress.IPv4Address(text)
+    if netmask is None:
+        cls = ipv4_class(addr)
+        if cls not in _CLASS_MASK:
+            return None
+        netmask, why = _CLASS_MASK[cls], f"class {cls} default mask /{_CLASS_MASK[cls]}"
+    else:
+        why = f"--netmask /{netmask}"
+    net = ipaddress.IPv4Network((int(addr), netmask), strict=False)
+    host = ipaddress.IPv4Address(int(addr) & ~int(net.netmask) & 0xFFFFFFFF)
+    return f"network {net} + host {host} ({why})"
 
 
 def describe_ipv4(text: str, netmask: int | None = None) -> str:
@@ -96,62 +124,148 @@ def service_name(port: int, proto: str) -> str | None:
 
 
 def describe_port(port: int, proto: str) -> str:
+    """The course's split, well-known 0-1023 / dynamic 1024-65535, with IANA's as a note."""
     if port <= 1023:
         name = service_name(port, proto)
         return f"{port}: well-known" + (f" ({name})" if name else "")
     if port <= 49151:
-        return f"{port}: registered"
-    return f"{port}: dynamic/private"
+        return f"{port}: dynamic (IANA: registered 1024-49151)"
+    return f"{port}: dynamic (IANA: dynamic/private 49152-65535)"
 
 
-def layers(pkt: Packet) -> list[tuple[str, int]]:
-    """(layer name, header bytes) from the outermost header in, as the frame carries them."""
-    out = []
-    seen: set[str] = set()
+def layers(pkt: Packet) -> list[tuple[str, int, str]]:
+    """(layer name, bytes it adds, TCP/IP layer) from the outermost header in.
+
+    A protocol's tree item may span what it carries (HTTP its body, ICMP the packet
+    it quotes): each byte of the frame belongs to the innermost layer spanning it, so
+    HTTP counts its headers and the body its own box. A layer that starts where the
+    one before it starts and lies inside it (FeiQ's part of an IPMSG header) shares
+    its box. Bytes no layer spans (Ethernet padding, a trailer) get a box, so the
+    sizes add up to the captured frame. Layers of reassembled data are not counted: a
+    layer on another data source, or (some dissectors do not note the source) one that
+    starts before the layer it follows, and every layer after it.
+    """
+    size = len(pkt.frame.data)
+    spans: list[list[Any]] = []  # [names, start, end]
     for item in pkt.tree:
         f = item.field
         if f is None or f.type.value != "FT_PROTOCOL" or f.abbrev in ("frame",) or \
-                f.abbrev.startswith("_ws."):
+                f.abbrev.startswith("_ws.") or item.length <= 0:
             continue
-        name = f.abbrev
-        if name in seen and name not in ("ip", "ipv6", "vlan"):
+        if item.source != 0 or (spans and item.offset < spans[-1][1]):
+            break
+        a, b = max(0, item.offset), min(size, item.offset + item.length)
+        if spans and a == spans[-1][1] and b <= spans[-1][2]:
+            spans[-1][0].append(f.abbrev)  # e.g. IPMSG/FEIQ
+        elif a < b:
+            spans.append([[f.abbrev], a, b])
+    cuts = sorted({0, size} | {x for _, a, b in spans for x in (a, b)})
+    runs: list[tuple[int, int]] = []  # (index in spans or -1, bytes)
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        owner = next((i for i in range(len(spans) - 1, -1, -1)
+                      if spans[i][1] <= a and b <= spans[i][2]), -1)
+        if runs and runs[-1][0] == owner:
+            runs[-1] = (owner, runs[-1][1] + b - a)
+        else:
+            runs.append((owner, b - a))
+    out = []
+    at = 0
+    for owner, n in runs:
+        at += n
+        if owner < 0:
+            out.append(_unclaimed(pkt, at - n, at))
             continue
-        seen.add(name)
-        out.append((_LAYER_NAMES.get(name, name.upper()), item.length))
-    return out
+        names = spans[owner][0]
+        out.append(("/".join(_LAYER_NAMES.get(x, x.upper()) for x in names), n,
+                    _TCPIP_LAYER.get(names[0], "application")))
+    return out if spans else []
 
 
-def diagram(parts: list[tuple[str, int]]) -> list[str]:
-    """Boxes side by side: name over size."""
-    cells = [(name, f"{size} B") for name, size in parts]
-    widths = [max(len(a), len(b)) + 2 for a, b in cells]
+#: Fields that name bytes no protocol layer spans: (box name, TCP/IP layer).
+_UNCLAIMED = (("tcp.segment_data", "TCP segment data", "application"),
+              ("tcp.payload", "TCP payload", "application"),
+              ("eth.padding", "padding", "link"), ("eth.trailer", "trailer", "link"))
+#: Present when the packet's payload was put together from IP fragments.
+_REASSEMBLED = ("ip.fragments", "ipv6.fragments")
+
+
+def _unclaimed(pkt: Packet, a: int, b: int) -> tuple[str, int, str]:
+    """The box of frame bytes [a, b) that no layer spans, named by the field holding them
+    (a TCP segment that is reassembled elsewhere, Ethernet padding or trailer)."""
+    for abbrev, name, layer in _UNCLAIMED:
+        for item in pkt.index.get(abbrev, ()):
+            if item.source == 0 and item.offset <= a and b <= item.offset + item.length:
+                return name, b - a, layer
+    if any(f in pkt.index for f in _REASSEMBLED):  # the last fragment's share
+        return "fragment data", b - a, "network"
+    return "undecoded", b - a, "-"
+
+
+def diagram(parts: list[tuple[str, int, str]]) -> list[str]:
+    """Boxes side by side: name over size over TCP/IP layer."""
+    cells = [(name, f"{size} B", layer) for name, size, layer in parts]
+    widths = [max(map(len, c)) + 2 for c in cells]
     rule = "+" + "+".join("-" * w for w in widths) + "+"
-    top = "|" + "|".join(f" {a:<{w - 1}}" for (a, _), w in zip(cells, widths, strict=True)) + "|"
-    bottom = "|" + "|".join(f" {b:<{w - 1}}" for (_, b), w in zip(cells, widths, strict=True)) \
-        + "|"
-    return [rule, top, bottom, rule]
+    rows = ["|" + "|".join(f" {c[k]:<{w - 1}}" for c, w in zip(cells, widths, strict=True))
+            + "|" for k in range(3)]
+    return [rule, *rows, rule]
+
+
+def _kids(layer: Item, src: str, dst: str) -> tuple[Any, Any] | None:
+    """The values of fields `src` and `dst` directly under `layer`, or None."""
+    got = {k.field.abbrev: k.value for k in layer.children or () if k.field is not None}
+    if src in got and dst in got:
+        return got[src], got[dst]
+    return None
+
+
+def _addresses(pkt: Packet, top: set[int]) -> list[tuple[str, Any, Any]]:
+    """("ip" | "quoted" | "arp", source, destination) of each IPv4 header and of ARP."""
+    out = []
+    for layer in pkt.index.get("ip", ()):
+        pair = _kids(layer, "ip.src", "ip.dst")
+        if pair:
+            out.append(("ip" if id(layer) in top else "quoted", *pair))
+    s, d = pkt.index.get("arp.src.proto_ipv4"), pkt.index.get("arp.dst.proto_ipv4")
+    if s and d:
+        out.append(("arp", s[0].value, d[0].value))
+    return out
 
 
 def explain(pkt: Packet, netmask: int | None = None) -> str:
     """The learner's block printed under a packet's line."""
     lines = []
+    top = {id(item) for item in pkt.tree}
     es, ed = pkt.index.get("eth.src"), pkt.index.get("eth.dst")
+    mac_bcast = bool(ed) and bytes(ed[0].value) == b"\xff" * 6
     if es and ed:
         lines.append(f"    MAC  {describe_mac(bytes(es[0].value))} -> "
                      f"{describe_mac(bytes(ed[0].value))}")
-    for src_f, dst_f in (("ip.src", "ip.dst"), ("arp.src.proto_ipv4", "arp.dst.proto_ipv4")):
-        s, d = pkt.index.get(src_f), pkt.index.get(dst_f)
-        if s and d:
-            lines.append("    From " + describe_ipv4(str(ipaddress.IPv4Address(s[0].value)),
-                                                     netmask))
-            lines.append("    To   " + describe_ipv4(str(ipaddress.IPv4Address(d[0].value)),
-                                                     netmask))
+    for kind, s, d in _addresses(pkt, top):
+        if kind == "quoted":  # the header of the packet an ICMP error reports on
+            lines.append(f"    Quoted by the ICMP error: IPv4 {ipaddress.IPv4Address(s)} -> "
+                         f"{ipaddress.IPv4Address(d)} (the packet that caused it)")
+            continue
+        for word, addr in (("From", s), ("To  ", d)):
+            text = describe_ipv4(str(ipaddress.IPv4Address(addr)), netmask)
+            # A datagram sent to the broadcast MAC is a broadcast, mask or no mask.
+            if word == "To  " and kind == "ip" and mac_bcast and "broadcast" not in text:
+                text += ", broadcast (sent to the broadcast MAC ff:ff:ff:ff:ff:ff)"
+            lines.append(f"    {word} {text}")
+            parts = split_ipv4(str(ipaddress.IPv4Address(addr)), netmask)
+            if parts:
+                lines.append(f"         {parts}")
+    if any(f"{p}.srcport" in pkt.index for p in ("udp", "tcp")):
+        lines.append("    Ports: well-known 0-1023, dynamic 1024-65535")
     for proto in ("udp", "tcp"):
-        sp, dp = pkt.index.get(f"{proto}.srcport"), pkt.index.get(f"{proto}.dstport")
-        if sp and dp:
-            lines.append(f"    {proto.upper()} source port {describe_port(sp[0].value, proto)}"
-                         f"; destination port {describe_port(dp[0].value, proto)}")
-            break
+        for layer in pkt.index.get(proto, ()):
+            pair = _kids(layer, f"{proto}.srcport", f"{proto}.dstport")
+            if pair is None:
+                continue
+            head = f"    {proto.upper()} " if id(layer) in top else \
+                f"    Quoted by the ICMP error: {proto.upper()} "
+            lines.append(f"{head}source port {describe_port(pair[0], proto)}"
+                         f"; destination port {describe_port(pair[1], proto)}")
     parts = layers(pkt)
     if parts:
         lines.append("    Encapsulation:")
@@ -172,5 +286,5 @@ def parse_netmask(text: str | None) -> int | None:
     return ipaddress.IPv4Network(f"0.0.0.0/{t}").prefixlen
 
 
-__all__ = ["explain", "describe_ipv4", "describe_mac", "describe_port", "ipv4_class", "layers", "diagram",
-           "parse_netmask"]
+__all__ = ["explain", "describe_ipv4", "describe_mac", "describe_port", "ipv4_class", "layers",
+           "diagram", "parse_netmask", "split_ipv4"]

@@ -13,7 +13,7 @@ import time
 from types import FrameType
 from typing import Any, TextIO
 
-from analyzer.options import UsageError
+from analyzer.options import UsageError, parse_ring
 from analyzer.pipeline import mark_displayed
 from analyzer.taps import feed
 from captures import CaptureError, Frame, Interface
@@ -45,7 +45,9 @@ def _conditions(specs: list[str], flag: str, known: tuple[str, ...]) -> dict[str
 class RingWriter:
     """`-w base.pcapng -b filesize:KB -b files:N`: tshark's rotating output files.
 
-    Files are named base_NNNNN_YYYYmmddHHMMSS.ext; only the newest N are kept.
+    Files are named base_NNNNN_YYYYmmddHHMMSS.ext; only the newest N are kept. A file
+    ends at filesize KB, after `packets` packets, `duration` seconds after it opened, or
+    when the clock passes a multiple of `interval` seconds.
     """
 
     def __init__(self, path: str, fmt: str, iface: Interface, ring: dict[str, float]) -> None:
@@ -56,6 +58,9 @@ class RingWriter:
         self.max_bytes = int(ring["filesize"] * 1000) if "filesize" in ring else None
         self.max_files = int(ring["files"]) if "files" in ring else None
         self.max_secs = ring.get("duration")
+        self.max_packets = int(ring["packets"]) if "packets" in ring else None
+        self.interval = ring.get("interval")
+        self.in_file = 0
         self.number = 0
         self.paths: list[str] = []
         self._f: Any = None
@@ -78,6 +83,9 @@ class RingWriter:
             self._w = PcapWriter(self._f, self.iface.linktype, self.iface.snaplen, False)
         self.paths.append(path)
         self._opened = time.monotonic()
+        self.in_file = 0
+        if self.interval is not None:  # the next multiple of the interval, wall clock
+            self._ends = (time.time() // self.interval + 1) * self.interval
         if self.max_files is not None:
             while len(self.paths) > self.max_files:
                 try:
@@ -93,11 +101,14 @@ class RingWriter:
 
     def write(self, frame: Frame) -> None:
         assert self._w is not None
-        if self.max_secs is not None and time.monotonic() - self._opened >= self.max_secs:
+        if (self.max_secs is not None and time.monotonic() - self._opened >= self.max_secs) \
+                or (self.interval is not None and time.time() >= self._ends):
             self._close()
             self._open()
         self._w.write(frame)
-        if self.max_bytes is not None and self._f.tell() >= self.max_bytes:
+        self.in_file += 1
+        if (self.max_bytes is not None and self._f.tell() >= self.max_bytes) or \
+                (self.max_packets is not None and self.in_file >= self.max_packets):
             self._close()
             self._open()
 
@@ -134,7 +145,7 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     if opts.two_pass or opts.export_objects:
         raise UsageError("-2 and --export-objects need a capture file, not live capture")
     stop_at = _conditions(opts.autostop, "-a", ("duration", "packets"))
-    ring = _conditions(opts.ring, "-b", ("filesize", "files", "duration"))
+    ring = parse_ring(opts.ring)
     if ring and not opts.write:
         raise UsageError("the ring buffer (-b) needs an output file (-w FILE)")
     if ring and opts.write == "-":

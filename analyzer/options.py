@@ -15,6 +15,21 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
 
+    def format_help(self) -> str:
+        """argparse's help, then every `-z` statistic (the list `-z help` prints)."""
+        from analyzer.taps import statistic_names
+
+        names = statistic_names()
+        lines, line = [], " "
+        for n in names:
+            if len(line) + len(n) + 1 > 78:
+                lines.append(line)
+                line = " "
+            line += " " + n
+        lines.append(line)
+        return (super().format_help() + "\nstatistics for -z (their arguments: README, "
+                "\"Using analyze\"):\n" + "\n".join(lines) + "\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
@@ -28,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-Y", "--display-filter", "--filter", dest="filter", metavar="FILTER",
                    help="Wireshark display filter: show only matching packets")
     p.add_argument("-c", dest="count", type=int, metavar="N",
-                   help="stop after N packets (matching ones when a filter is given)")
+                   help="stop after reading N packets (counted before -Y filters them, "
+                        "as tshark counts)")
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
     p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
     p.add_argument("-T", dest="output", choices=("text", "fields", "json", "ek"),
@@ -68,8 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-d", dest="decode_as", action="append", default=[],
                    metavar="LAYER==VALUE,PROTO", help="Decode-As, e.g. udp.port==6969,tftp")
     p.add_argument("-z", dest="stats", action="append", default=[], metavar="STATISTICS",
-                   help="statistics: expert[,error|warn|note|chat|comment][,FILTER] "
-                        "(repeatable; printed after the packets)")
+                   help="a statistic, printed after the packets (repeatable; `-z help` "
+                        "and the end of this help list them)")
+    p.add_argument("--encoding", metavar="ENC",
+                   help="-z follow,...,ascii: decode the stream's text from ENC (e.g. gbk, "
+                        "utf-8) instead of a dot per non-ASCII byte (labshark's own)")
     p.add_argument("--export-objects", dest="export_objects", metavar="PROTOCOL,DIR",
                    help="write the files transferred by PROTOCOL (tftp) into DIR")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -100,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="under each packet: address classes and kinds, port ranges and the "
                         "encapsulation (a learner's view)")
     p.add_argument("--netmask", metavar="MASK",
-                   help="the lab network's mask (/24 or 255.255.255.0), to name directed "
-                        "broadcasts in --explain-addresses")
+                   help="the lab network's mask (/24 or 255.255.255.0): --explain-addresses "
+                        "splits addresses by it and names directed broadcasts (default: "
+                        "the class's mask)")
     p.add_argument("-i", "--interface", dest="interface", metavar="IFACE",
                    help="capture live on IFACE (a name or a number from -D)")
     p.add_argument("-D", "--list-interfaces", dest="list_interfaces", action="store_true",
@@ -111,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-a", dest="autostop", action="append", default=[], metavar="COND",
                    help="stop live capture after duration:SECONDS or packets:N")
     p.add_argument("-b", dest="ring", action="append", default=[], metavar="OPT",
-                   help="ring buffer for -w: filesize:KB, files:N, duration:SECONDS")
+                   help="ring buffer for -w, one KEY:VALUE per -b: filesize:KB, files:N, "
+                        "duration:SECONDS, packets:N, interval:SECONDS (e.g. -b "
+                        "filesize:1000 -b files:5)")
     p.add_argument("-s", dest="snaplen", type=int, metavar="SNAPLEN",
                    help="bytes to keep of each live packet (default 262144)")
     return p
@@ -167,13 +189,59 @@ def parse_field_opts(opts: list[str]) -> dict[str, str]:
     return out
 
 
-#: The `-z` statistics labshark implements (tshark matches a value by this prefix).
-def check_stats_args(values: list[str]) -> None:
-    """Reject a `-z` value no statistic takes, with tshark's message."""
-    from analyzer.taps import KIND_MODULES
+_RING_COUNTS = {"filesize": "ring buffer filesize", "files": "number of ring buffer files",
+                "packets": "ring buffer packet count", "interval": "ring buffer interval"}
+_RING_LIMITS = ("filesize", "duration", "packets", "interval")
+_RING_UNSUPPORTED = ("printname", "nametimenum")
 
-    STATS = tuple(KIND_MODULES)  # noqa: N806
+
+def parse_ring(specs: list[str]) -> dict[str, float]:
+    """`-b filesize:KB -b files:N -b duration:S -b packets:N -b interval:S` (one
+    KEY:VALUE per -b, as tshark 4.0 takes them) -> {"filesize": KB, ...}, with tshark's
+    refusals: `filesize:10,files:3` is not a number; a key tshark does not know is
+    ignored; `files` alone limits nothing."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        key, sep, value = spec.partition(":")
+        if not sep or not value:
+            raise UsageError(f'Invalid or unknown -b arg "{spec}"')
+        if key in _RING_COUNTS:
+            what = _RING_COUNTS[key]
+            negative = value[:1] == "-" and value[1:].isascii() and value[1:].isdigit()
+            if negative and key in ("packets", "interval"):
+                raise UsageError(f'The specified {what} "{value}" is a negative number')
+            if not (value.isascii() and value.isdigit()):
+                raise UsageError(f'The specified {what} "{value}" isn\'t a decimal number')
+            if int(value) == 0:
+                raise UsageError(f"The specified {what} is zero")
+            out[key] = float(int(value))
+        elif key == "duration":
+            try:
+                secs = float(value)
+            except ValueError:
+                raise UsageError(f'The specified ring buffer duration "{value}" isn\'t a '
+                                 "number") from None
+            if secs < 0:
+                raise UsageError(f'The specified ring buffer duration "{value}" is a '
+                                 "negative number")
+            if secs > 0:
+                out[key] = secs
+    if specs and not any(k in out for k in _RING_LIMITS):
+        raise UsageError("Multiple capture files requested, but no maximum capture file "
+                         "size, duration, interval or packets were specified.")
+    for spec in specs:
+        key = spec.partition(":")[0]
+        if key in _RING_UNSUPPORTED:
+            raise UsageError(f"-b {key}: not supported by labshark (it takes filesize, files, "
+                             "duration, packets and interval)")
+    return out
+
+
+def check_stats_args(values: list[str]) -> None:
+    """Reject a `-z` value no statistic takes, with tshark's message and list."""
+    from analyzer.taps import kind_of, statistic_names
+
     for v in values:
-        if not any(v.startswith(name) for name in STATS):
+        if kind_of(v) is None:
             raise UsageError(f'Invalid -z argument "{v}"; it must be one of:\n'
-                             + "\n".join(f"     {name}" for name in STATS))
+                             + "\n".join(f"     {name}" for name in statistic_names()))

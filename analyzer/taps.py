@@ -2,9 +2,10 @@
 
 A tap sees every dissected packet (as tshark's taps do, whatever `-Y` keeps; a tap's
 own filter selects) and prints its text after the packet list. A kind is a module
-that calls `register(prefix, build, report)`:
+that calls `register(prefix, build, report, names)`:
   build(args) -> taps   for all `-z` values starting with `prefix` (in given order);
-  report(taps) -> text  the text of those taps, as tshark prints them.
+  report(taps) -> text  the text of those taps, as tshark prints them;
+  names                 the statistics it offers, as `-z help` lists them (`conv,tcp`).
 Kinds are imported lazily by `KIND_MODULES`, so `analyze` starts no slower.
 """
 
@@ -23,7 +24,10 @@ class Tap(Protocol):
 
 
 class TapArgError(Exception):
-    """A `-z` value its kind rejects: the message is printed on stdout, exit 1 (tshark)."""
+    """A `-z` value its kind rejects: `analyze: MESSAGE` on stderr, exit 1 (tshark's
+    status); `on_stdout` kinds print it plain on stdout, where tshark prints theirs."""
+
+    on_stdout = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class TapKind:
     prefix: str
     build: Callable[[list[str]], list[Any]]
     report: Callable[[list[Any]], str]
+    names: tuple[str, ...] = ()
 
 
 #: `-z` prefix -> the module that registers it (imported on first use).
@@ -41,13 +46,25 @@ _KINDS: dict[str, TapKind] = {}
 
 
 def register(prefix: str, build: Callable[[list[str]], list[Any]],
-             report: Callable[[list[Any]], str]) -> None:
-    _KINDS[prefix] = TapKind(prefix, build, report)
+             report: Callable[[list[Any]], str], names: tuple[str, ...] = ()) -> None:
+    _KINDS[prefix] = TapKind(prefix, build, report, tuple(names))
+
+
+def statistic_names() -> list[str]:
+    """Every statistic `-z` offers, sorted as `tshark -z help` sorts its list."""
+    return sorted(n for prefix in KIND_MODULES for n in _kind(prefix).names)
+
+
+def help_text() -> str:
+    """`-z help`: tshark's heading, then one statistic a line."""
+    return ('The available statistics for the "-z" option are:\n'
+            + "".join(f"     {n}\n" for n in statistic_names()))
 
 
 def kind_of(arg: str) -> str | None:
-    """The registered prefix a `-z` value belongs to (longest match), or None."""
-    hits = [p for p in KIND_MODULES if arg.startswith(p)]
+    """The registered prefix a `-z` value belongs to (longest match), or None; a bare
+    name (`io,stat`, `conv`) belongs to its kind, which tells what it lacks."""
+    hits = [p for p in KIND_MODULES if arg.startswith(p) or arg == p.rstrip(",")]
     return max(hits, key=len) if hits else None
 
 
@@ -83,4 +100,4 @@ def report(taps: list[tuple[TapKind, list[Any]]]) -> str:
 
 
 __all__ = ["register", "build_taps", "feed", "report", "kind_of", "KIND_MODULES",
-           "TapArgError", "Tap"]
+           "TapArgError", "Tap", "statistic_names", "help_text"]

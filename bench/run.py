@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import shutil
@@ -70,6 +71,27 @@ FILTERS = [
 ALL_TOOLS = ["analyze", "analyze-list", "tshark", "tshark-list", "scapy", "dpkt", "pyshark",
              "limits"]
 QUICK_TOOLS = ["analyze", "analyze-list", "tshark", "dpkt", "scapy", "limits"]
+#: What a peer needs: Python modules (the `bench` extra) and programs on PATH.
+PEER_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "dpkt": (("dpkt",), ()), "scapy": (("scapy",), ()), "pyshark": (("pyshark",), ("tshark",)),
+    "tshark": ((), ("tshark",)), "tshark-list": ((), ("tshark",)),
+}
+
+
+def installed_peers(tools: list[str]) -> tuple[list[str], list[str]]:
+    """(the tools that can run, a note for each peer skipped because what it needs is
+    missing): a missing peer is left out, never counted as a disagreement."""
+    kept, notes = [], []
+    for tool in tools:
+        modules, programs = PEER_NEEDS.get(tool, ((), ()))
+        lacking = [m for m in modules if importlib.util.find_spec(m) is None]
+        lacking += [p for p in programs if shutil.which(p) is None]
+        if lacking:
+            how = " (pip install -e '.[bench]')" if any(m in lacking for m in modules) else ""
+            notes.append(f"{tool} skipped: {', '.join(lacking)} not installed{how}")
+        else:
+            kept.append(tool)
+    return kept, notes
 
 
 # ------------------------------------------------------------------ predicates
@@ -484,6 +506,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.a = args
         self.results: list[Result] = []
+        self.skipped: list[str] = []
         bindir = Path(sys.executable).parent
         self.analyze = str(bindir / "analyze") if (bindir / "analyze").exists() else (
             shutil.which("analyze") or "analyze")
@@ -551,12 +574,9 @@ class Bench:
         a = self.a
         self.filters = pick_filters(a.filters)
         tools = a.tools.split(",") if a.tools else (QUICK_TOOLS if a.quick else ALL_TOOLS)
-        if "pyshark" in tools:
-            try:
-                import pyshark  # noqa: F401
-            except ImportError:
-                print("pyshark is not importable: its rows are skipped")
-                tools.remove("pyshark")
+        tools, self.skipped = installed_peers(tools)
+        for note in self.skipped:
+            print(note)
         cache = Path(a.cache)
         big = capture(cache, a.packets, "pcap")
         main_tools = [t for t in tools if t not in ("scapy", "pyshark", "analyze-list",
@@ -657,7 +677,10 @@ class Bench:
                   "are not compared: tcpdump's BPF misses UDP headers quoted by ICMP errors, "
                   "tshark/pyshark have no IPMSG dissector (their row is `udp.port == 2425`), "
                   "`cat` and the struct loop (udp dst port 69 at fixed offsets, untagged "
-                  "IPv4 only) are the floors.", "", "## Machine", ""]
+                  "IPv4 only) are the floors."]
+        if self.skipped:
+            lines += ["", "Not measured: " + "; ".join(self.skipped) + "."]
+        lines += ["", "## Machine", ""]
         lines += [f"- {k}: {v}" for k, v in machine_facts()]
         return "\n".join(lines) + "\n"
 

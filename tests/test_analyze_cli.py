@@ -283,6 +283,161 @@ def test_fields_without_e(udp_pcap: Path) -> None:
     assert cp.returncode == 1
 
 
+# --- -z arguments and help ---------------------------------------------------------------
+
+#: What labshark offers for -z; each must also be a statistic tshark lists.
+OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,tcp", "conv,udp", "endpoints,eth",
+             "endpoints,ip", "endpoints,ipv6", "endpoints,tcp", "endpoints,udp", "expert",
+             "follow,http", "follow,ipmsg", "follow,tcp", "follow,tftp", "follow,tls",
+             "follow,udp", "io,phs", "io,stat"]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("z", ["conv,tcp,bad((", "endpoints,udp,bad((", "io,phs,bad((",
+                               "io,stat,1,bad((", "conv,nosuch", "io,stat"])
+def test_bad_z_argument_on_stderr_with_tsharks_words(udp_pcap: Path, z: str) -> None:
+    """`analyze: MESSAGE` on stderr, nothing on stdout, tshark's exit status; where
+    tshark names the problem the same way, its words after the prefix."""
+    args = ["-q", "-r", str(udp_pcap), "-z", z]
+    rc, out, err = run_analyze(args)
+    assert out == ""
+    assert err.startswith("analyze: ") and err.count("\n") == 1 and "tshark" not in err
+    theirs = run_tshark_full(args)
+    assert rc == theirs.returncode == 1
+    if z.endswith("bad(("):
+        assert theirs.stderr.strip() == "tshark: " + err.removeprefix("analyze: ").strip()
+
+
+@pytest.mark.tshark
+def test_z_help_lists_every_statistic() -> None:
+    rc, out, err = run_analyze(["-z", "help"])
+    theirs = run_tshark_full(["-z", "help"])
+    assert rc == theirs.returncode == 0 and out == theirs.stdout == ""
+    head = 'The available statistics for the "-z" option are:'
+    assert theirs.stderr.splitlines()[0] == f"tshark: {head}"
+    assert err.splitlines() == [f"analyze: {head}"] + [f"     {n}" for n in OUR_STATS]
+    tsharks = {ln.strip() for ln in theirs.stderr.splitlines()[1:]}
+    assert set(OUR_STATS) - tsharks == {"follow,ipmsg", "follow,tftp"}  # ours
+    for name in OUR_STATS:  # each listed statistic is one analyze takes
+        assert run_analyze(["-z", name, "-q", "-r", "/nonexistent"])[2].count(
+            "Invalid -z argument") == 0
+
+
+def test_help_lists_statistics_and_c_counts_packets_read(udp_pcap: Path) -> None:
+    cp = run_analyze_subprocess(["--help"])
+    text = cp.stdout.decode()
+    assert cp.returncode == 0
+    tail = text[text.index("statistics for -z"):]
+    assert tail.split()[-len(OUR_STATS):] == OUR_STATS
+    c_help = " ".join(text[text.index("  -c N"):text.index("  -V ")].split())
+    assert "matching" not in c_help and "reading N packets" in c_help
+    # -c counts the packets read, not the ones -Y shows (tshark's meaning)
+    shown = ok(["-r", str(udp_pcap), "-c", "4", "-Y", "ip.src == 10.0.0.1"])
+    assert len(shown.splitlines()) == 2  # frames 1 and 4 of the first four
+
+
+def test_bad_z_argument_lists_statistics(udp_pcap: Path) -> None:
+    rc, out, err = run_analyze(["-q", "-r", str(udp_pcap), "-z", "nosuch"])
+    assert (rc, out) == (1, "")
+    assert err.splitlines() == ['analyze: Invalid -z argument "nosuch"; it must be one of:'] \
+        + [f"     {n}" for n in OUR_STATS]
+
+
+# --- -b, the ring buffer: tshark 4.0's syntax (one KEY:VALUE per -b) ------------------------
+
+# (-b values, tshark 4.0's message without its "tshark: " prefix, or None: accepted)
+RING_CASES = [
+    (["filesize:10", "files:3"], None),
+    (["duration:1.5"], None),
+    (["filesize:10,files:3"], 'The specified ring buffer filesize "10,files:3" isn\'t a '
+                              "decimal number"),
+    (["filesize:1.5"], 'The specified ring buffer filesize "1.5" isn\'t a decimal number'),
+    (["filesize:-5"], 'The specified ring buffer filesize "-5" isn\'t a decimal number'),
+    (["filesize:0"], "The specified ring buffer filesize is zero"),
+    (["files:0"], "The specified number of ring buffer files is zero"),
+    (["files:3.5", "filesize:10"], 'The specified number of ring buffer files "3.5" isn\'t a '
+                                   "decimal number"),
+    (["filesize"], 'Invalid or unknown -b arg "filesize"'),
+    (["filesize:"], 'Invalid or unknown -b arg "filesize:"'),
+    (["duration:-1"], 'The specified ring buffer duration "-1" is a negative number'),
+    (["files:3"], "Multiple capture files requested, but no maximum capture file size, "
+                  "duration, interval or packets were specified."),
+    (["bogus:3"], "Multiple capture files requested, but no maximum capture file size, "
+                  "duration, interval or packets were specified."),
+    (["printname:stdout"], "Multiple capture files requested, but no maximum capture file "
+                           "size, duration, interval or packets were specified."),
+    (["packets:5"], None),
+    (["interval:2", "files:3"], None),
+    (["packets:0"], "The specified ring buffer packet count is zero"),
+    (["packets:abc"], 'The specified ring buffer packet count "abc" isn\'t a decimal number'),
+    (["packets:-1"], 'The specified ring buffer packet count "-1" is a negative number'),
+    (["interval:0"], "The specified ring buffer interval is zero"),
+    (["interval:1.5"], 'The specified ring buffer interval "1.5" isn\'t a decimal number'),
+    (["interval:-1"], 'The specified ring buffer interval "-1" is a negative number'),
+    (["files:-1", "filesize:10"], 'The specified number of ring buffer files "-1" isn\'t a '
+                                  "decimal number"),
+]
+
+
+@pytest.mark.parametrize(("specs", "message"), RING_CASES)
+def test_ring_arguments_as_tshark(specs: list[str], message: str | None) -> None:
+    """What tshark 4.0 accepts or refuses for -b (its messages measured live on lo)."""
+    from analyzer.options import UsageError, parse_ring
+
+    if message is None:
+        assert parse_ring(specs)
+        return
+    with pytest.raises(UsageError) as e:
+        parse_ring(specs)
+    assert str(e.value) == message
+
+
+def test_readme_ring_example_is_accepted() -> None:
+    """The README's -b example parses, each -b one KEY:VALUE."""
+    from analyzer.options import build_parser, parse_ring
+
+    text = (ROOT / "README.md").read_text()
+    line = next(ln for ln in text.splitlines() if "-b filesize:" in ln)
+    words = line[line.index("-b filesize:"):].split()
+    argv = [w.replace("KB", "100").replace("N", "3") for w in words[:4]]
+    assert argv == ["-b", "filesize:100", "-b", "files:3"]
+    assert parse_ring(build_parser().parse_args(argv).ring) == {"filesize": 100, "files": 3}
+
+
+# --- README: how to start, where the architecture is --------------------------------------
+
+
+def test_readme_links_stay_inside_the_repository() -> None:
+    """Every relative link of the README names a file of this repository (a clone has
+    nothing outside it), the architecture document among them."""
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\(([^)#]+)\)", text) + re.findall(r"`(\.\./[^`]+)`", text)
+    assert "docs/ARCHITECTURE.md" in links
+    for link in links:
+        if "://" in link:
+            continue
+        target = (ROOT / link).resolve()
+        assert target.is_relative_to(ROOT) and target.exists(), link
+    arch = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    for part in ("captures/", "dissectors/", "filters/", "analyzer/", "traffic/",
+                 "registry", "fast path", "A new protocol", "A new `-z` statistic",
+                 "A new output format"):
+        assert part in arch, part
+
+
+def test_readme_says_how_to_run_analyze_after_setup() -> None:
+    """After `sh .ci/setup`, `analyze` lives in .venv/bin: the README says to run it
+    from there or to activate the environment, before its first bare `analyze`."""
+    text = (ROOT / "README.md").read_text()
+    first_bare = text.index("\n    analyze ")
+    assert text.index(". .venv/bin/activate") < first_bare
+    assert ".venv/bin/analyze" in text[:first_bare]
+    assert (Path(sys.prefix) / "bin" / "activate").is_file()  # what .ci/setup makes
+    assert (Path(sys.prefix) / "bin" / "analyze").is_file()
+
+
 # --- entry points and colour -------------------------------------------------------------
 
 

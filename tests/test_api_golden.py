@@ -120,6 +120,47 @@ def test_golden_output_has_no_local_time_zone(tmp_path: Path) -> None:
     assert files[0] == files[1]
 
 
+def test_api_filter_keyword_as_documented() -> None:
+    """README: `open_capture(path, filter=...)`; `display_filter=` and the positional
+    form are the same capture, both at once is an error."""
+    path = ROOT / "captures" / "samples" / "lab.pcap"
+    by_kw = open_capture(path, filter="udp")
+    assert by_kw.count() == open_capture(path, display_filter="udp").count() \
+        == open_capture(path, "udp").count() == 16
+    assert [p.number for p in by_kw][:2] == [9, 10]
+    with pytest.raises(TypeError):
+        open_capture(path, "udp", filter="tcp")
+
+
+def _readme_example() -> str:
+    """The README's `# test_my_lab.py` code block, unindented."""
+    import textwrap
+
+    text = (ROOT / "README.md").read_text()
+    start = text.index("    # test_my_lab.py")
+    block = []
+    for line in text[start:].splitlines():
+        if line and not line.startswith("    "):
+            break
+        block.append(line)
+    return textwrap.dedent("\n".join(block))
+
+
+def test_readme_api_example_runs(pytester: pytest.Pytester) -> None:
+    """The README's Python example, copied as it says, passes from the repository root
+    (its paths are relative to it)."""
+    code = _readme_example()
+    assert 'filter="udp"' in code and "def test_whole_capture" in code
+    (pytester.path / "captures").symlink_to(ROOT / "captures")
+    golden = pytester.path / "tests" / "golden" / "samples"
+    golden.mkdir(parents=True)
+    (golden / "lab.pcap.list.txt").write_bytes(
+        (GOLDEN / "lab.pcap.list.txt").read_bytes())
+    (pytester.path / "test_my_lab.py").write_text(code)
+    result = pytester.runpytest("test_my_lab.py")
+    result.assert_outcomes(passed=code.count("\ndef test_"))
+
+
 # --- the pytest plugin --------------------------------------------------------------
 
 def test_plugin_fixtures(pytester: pytest.Pytester) -> None:

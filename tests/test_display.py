@@ -50,7 +50,8 @@ def test_default_rules_order_and_ours_before_udp() -> None:
         assert names.index(a) < names.index(b)
     assert "SMB" not in names and "System Event" not in names
     bad = next(r for r in default_rules() if r.name == "Bad TCP")
-    assert bad.fg == (18, 39, 46) and bad.bg == (247, 135, 135)  # 16-bit >> 8
+    # Wireshark's file is background first: red text on a dark background.
+    assert bad.bg == (18, 39, 46) and bad.fg == (247, 135, 135)  # 16-bit >> 8
 
 
 def test_parse_rules_skips_junk_disabled_and_unknown() -> None:
@@ -58,7 +59,7 @@ def test_parse_rules_skips_junk_disabled_and_unknown() -> None:
             "garbage\n@Mine@udp@[65535,0,0][0,0,65535]\n")
     rules = parse_rules(text)
     assert [r.name for r in rules] == ["Mine"]
-    assert rules[0].style == "rgb(255,0,0) on rgb(0,0,255)"
+    assert rules[0].style == "rgb(0,0,255) on rgb(255,0,0)"  # [background][foreground]
 
 
 def test_mixed_capture_rules(mixed_pcap: Path) -> None:
@@ -106,6 +107,57 @@ def test_rules_match_tshark(name: str, mixed_pcap: Path) -> None:
         assert mine == t, (pkt.frame.number, mine, t)
         compared += 1
     assert compared >= 10
+
+
+WIRESHARK_COLORFILTERS = Path("/usr/share/wireshark/colorfilters")
+
+
+def _wireshark_colors() -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """name -> (background, foreground) in 8-bit RGB, read from Wireshark's own file
+    (`@name@filter@[background][foreground]`, 16-bit values)."""
+    out = {}
+    for line in WIRESHARK_COLORFILTERS.read_text().splitlines():
+        m = re.match(r"^@([^@]*)@.*@\[([\d,]+)\]\[([\d,]+)\]$", line)
+        if m:
+            bg, fg = (tuple(int(v) >> 8 for v in g.split(",")) for g in m.group(2, 3))
+            out[m.group(1)] = (bg, fg)
+    return out
+
+
+@pytest.mark.tshark
+def test_list_colours_are_wiresharks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The packet list paints each rule's row in the background and foreground of
+    Wireshark's installed default file: UDP is dark text on light blue, not inverted."""
+    monkeypatch.setenv("COLORTERM", "truecolor")  # rich writes the exact 24-bit colours
+    from scapy.layers.inet import ICMP, IP, TCP, UDP
+    from scapy.layers.l2 import ARP, Ether
+    from scapy.utils import wrpcap
+
+    if not WIRESHARK_COLORFILTERS.is_file():
+        pytest.fail(f"{WIRESHARK_COLORFILTERS} missing: tshark is installed without it")
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    ip = IP(src="10.0.0.1", dst="10.0.0.2")
+    rows = {"UDP": eth / ip / UDP(sport=5000, dport=5001) / b"hi",
+            "TCP SYN/FIN": eth / ip / TCP(sport=40000, dport=8888, flags="S", seq=1),
+            "ICMP errors": eth / IP(src="10.0.0.2", dst="10.0.0.1") / ICMP(type=3, code=3)
+            / ip / UDP(sport=5000, dport=5001) / b"hi",
+            "ARP": Ether(src="02:00:00:00:00:01", dst="ff:ff:ff:ff:ff:ff")
+            / ARP(psrc="10.0.0.1", pdst="10.0.0.2")}
+    path = tmp_path / "rows.pcap"
+    wrpcap(str(path), list(rows.values()))
+    code, out, err = _run(["--color", "always", str(path)])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == len(rows)
+    theirs = _wireshark_colors()
+    for (name, _), line in zip(rows.items(), lines, strict=True):
+        bg, fg = theirs[name]
+        codes = ANSI.findall(line)[0]
+        assert f"38;2;{fg[0]};{fg[1]};{fg[2]}" in codes, (name, codes)
+        assert f"48;2;{bg[0]};{bg[1]};{bg[2]}" in codes, (name, codes)
+    udp = next(r for r in default_rules() if r.name == "UDP")
+    assert udp.bg == theirs["UDP"][0] == (218, 238, 255)  # light blue behind dark text
+    assert udp.fg == theirs["UDP"][1] == (18, 39, 46)
 
 
 def test_color_always_never_and_pipe(mixed_pcap: Path) -> None:

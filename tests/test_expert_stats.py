@@ -92,8 +92,9 @@ def test_several_taps_as_tshark(caps: dict[str, Path], zs: tuple[str, ...]) -> N
 def test_bad_z_arguments(caps: dict[str, Path]) -> None:
     rc, out, err = run_analyze(["-q", "-z", "nosuch,stat", "-r", str(caps["basic"])])
     assert rc == 1 and out == ""
-    assert err.splitlines()[:2] == ['analyze: Invalid -z argument "nosuch,stat"; it must be '
-                                    'one of:', "     expert"]
+    assert err.splitlines()[0] == ('analyze: Invalid -z argument "nosuch,stat"; it must be '
+                                   'one of:')
+    assert "     expert" in err.splitlines()  # the list is sorted, as tshark's
     cp = run_tshark_full(["-q", "-z", "nosuch,stat", "-r", str(caps["basic"])])
     assert cp.returncode == 1 and 'tshark: Invalid -z argument "nosuch,stat"; it must be one ' \
         "of:\n" in cp.stderr and "\n     expert\n" in cp.stderr

@@ -336,6 +336,52 @@ def test_ring_buffer(tmp_path: Path) -> None:
     assert numbers[1] == numbers[0] + 1 and numbers[0] > 1  # the oldest were removed
 
 
+def test_ring_buffer_interval_follows_the_clock(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """-b interval:S ends a file when the wall clock passes a multiple of S seconds."""
+    from analyzer.live_run import RingWriter
+    from captures import Frame, Interface
+
+    clock = [1000.5]
+    monkeypatch.setattr("analyzer.live_run.time.time", lambda: clock[0])
+    ring = RingWriter(str(tmp_path / "r.pcap"), "pcap", Interface(1, 65535), {"interval": 2})
+    frame = Frame(1, 0, 6, 60, 60, 1, 0, bytes(60))
+    for t in (1000.5, 1001.9, 1002.0, 1003.9, 1004.1, 1004.2):
+        clock[0] = t
+        ring.write(frame)
+    ring.close()
+    sizes = [os.path.getsize(p) for p in ring.paths]
+    assert len(sizes) == 3  # [1000, 1002), [1002, 1004), [1004, ...
+    assert sizes[0] == sizes[1] == sizes[2] == 24 + 2 * (16 + 60)
+
+
+@needs_root
+def test_ring_buffer_by_packets(tmp_path: Path) -> None:
+    """-b packets:N (tshark's): a file ends after N packets, the newest files kept."""
+    from captures import open_capture
+
+    rx = _free_udp()
+    port = rx.getsockname()[1]
+    try:
+        live = Live("-a", "duration:3", "-f", f"udp port {port}", "-w",
+                    str(tmp_path / "ring.pcapng"), "-b", "packets:10", "-b", "files:3")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            for _ in range(25):
+                tx.sendto(b"p" * 50, ("127.0.0.1", port))
+        _out, err, code = live.finish()
+    finally:
+        rx.close()
+    assert code == 0, err
+    assert _captured(err) == 25
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert [int(n.split("_")[1]) for n in names] == [1, 2, 3], names
+    counts = []
+    for name in names:
+        with open_capture(str(tmp_path / name)) as reader:
+            counts.append(sum(1 for _ in reader))
+    assert counts == [10, 10, 5]
+
+
 @needs_root
 def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
     live = Live("-f", "udp port 9", "-w", str(tmp_path / "t.pcapng"))

@@ -1,0 +1,71 @@
+"""bench/run.py without its optional peers: a peer that is not installed is skipped with
+a note, never reported as a MISMATCH (the README's `--quick` run on a fresh set-up)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _without(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Make `names` look uninstalled, whether or not they are."""
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name in names else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_missing_peer_is_skipped_with_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    bench = _bench()
+    _without(monkeypatch, "dpkt")
+    code = bench.main(["--quick", "--packets", "300", "--tools", "analyze,dpkt",
+                       "--filters", "udp69", "--out", str(tmp_path / "out"),
+                       "--cache", str(tmp_path / "cache")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "MISMATCH" not in out and "FAILED" not in out
+    assert "dpkt skipped: dpkt not installed (pip install -e '.[bench]')" in out
+    report = next((tmp_path / "out").glob("*.md")).read_text()
+    assert "| analyze |" in report and "| dpkt |" not in report
+    assert "Not measured: dpkt skipped" in report
+
+
+def test_installed_peers(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _bench()
+    _without(monkeypatch, "dpkt", "pyshark")
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None if name == "tshark" else name)
+    kept, notes = bench.installed_peers(["analyze", "tshark", "dpkt", "pyshark", "limits"])
+    assert kept == ["analyze", "limits"]
+    assert notes == ["tshark skipped: tshark not installed",
+                     "dpkt skipped: dpkt not installed (pip install -e '.[bench]')",
+                     "pyshark skipped: pyshark, tshark not installed (pip install -e "
+                     "'.[bench]')"]
+
+
+def test_readme_benchmark_installs_the_bench_extra() -> None:
+    """The README's benchmark commands first install what the peers need."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## Benchmark"):]
+    first = next(ln.strip() for ln in section.splitlines() if ln.startswith("    "))
+    assert first.startswith(".venv/bin/python -m pip install -e '.[bench]'")
+    bench = next(ln for ln in (ROOT / "pyproject.toml").read_text().splitlines()
+                 if ln.startswith("bench = "))
+    assert all(f'"{peer}>=' in bench for peer in ("dpkt", "scapy", "pyshark"))
