@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 
 from dissectors.dispatch import IP_PROTO, TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
-from dissectors.packet import BoundsError, Item, Packet, ReportedBoundsError
+from dissectors.packet import Item, Packet
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 _SET = ("Set", "Not set")
 _OPTION_KINDS = {

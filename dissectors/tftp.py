@@ -32,11 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
-from dissectors.packet import Item, Packet, ReportedBoundsError
+from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 TFTP_PORT = 69
 

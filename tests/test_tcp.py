@@ -92,7 +92,7 @@ def our_experts(path: Path) -> list[list[tuple[str, int, int]]]:
     """Per frame, our expert notes as (message, severity code, group code), sorted."""
     from captures import open_capture
     from dissectors import Session, dissect
-    from dissectors.frame import GROUP_CODES, SEVERITY_CODES
+    from dissectors.expert import GROUP_CODES, SEVERITY_CODES
 
     session = Session()
     reader = open_capture(str(path))
