@@ -37,7 +37,8 @@ class Packet:
 
     __slots__ = ("frame", "tree", "index", "protocols", "src", "dst", "proto_col", "info",
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
-                 "malformed", "net_src", "net_dst", "ref")
+                 "malformed", "net_src", "net_dst", "in_error_pkt", "srcport", "dstport",
+                 "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -59,7 +60,25 @@ class Packet:
         self.delta_ns = 0
         self.delta_disp_ns = 0
         self.malformed = False
-        self.ref: dict[str, Any] = {}  # per-packet scratch shared between layers
+        # What one layer tells another about this packet (Wireshark's pinfo fields):
+        # dissecting a packet an ICMP error quotes (no complaints, no analysis) ...
+        self.in_error_pkt = False
+        # ... the transport ports of the packet's conversation (DNS's transaction key) ...
+        self.srcport = 0
+        self.dstport = 0
+        # ... TCP's desegmentation interface (tcp_reassembly.py): None = not a TCP
+        # payload; False = TCP cannot keep these bytes (cut short or quoted) ...
+        self.can_desegment: bool | None = None
+        # ... an upper layer's answer: (PDU start, bytes more or -1 or -2 until FIN) ...
+        self.desegment: tuple[int, int] | None = None
+        # ... the segment ends its direction (Wireshark's end_of_stream) ...
+        self.tcp_fin = False
+        # ... and the TCP tree, for `tcp.pdu.size` under it.
+        self.tcp_tree: Item | None = None
+        # Data one protocol keeps about this packet for itself (Wireshark's
+        # p_add_proto_data), keyed "proto.what"; others read it only through that
+        # protocol module's accessors.
+        self.proto_data: dict[str, Any] = {}
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -156,8 +175,7 @@ class Packet:
         notes (`ours`) get only their own field (`tftp.labshark.*`, `ipmsg.*`):
         `_ws.expert` stays exactly tshark's set.
         """
-        self.expert.append(Expert(severity, group, text, protocol, ours,
-                                  bool(self.ref.get("in_error_pkt"))))
+        self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
         if ours:
             if field is not None:
                 self.add(item, field, None, 0, 0, text, generated=True)

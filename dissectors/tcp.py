@@ -17,14 +17,14 @@ new stream ("port numbers reused"). Sequence analysis follows Wireshark's
 tcp_analyze_sequence_number, run once per frame in capture order.
 
 Desegmentation interface for application dissectors: TCP sets
-`pkt.ref["desegment"] = None` and `pkt.ref["can_desegment"]` before dispatch. A
-dissector that needs more bytes sets `pkt.ref["desegment"] = (pdu_start, more)` —
+`pkt.desegment = None` and `pkt.can_desegment` before dispatch. A
+dissector that needs more bytes sets `pkt.desegment = (pdu_start, more)` —
 `pdu_start` an absolute offset in the tvb it got, `more` the extra bytes needed or -1
 for "at least one more segment" — and returns normally. TCP keeps the bytes and calls
 the same port dispatch again on a Tvb over the reassembled data (a new data source)
 in the frame that completes it. `more` = DESEGMENT_UNTIL_FIN (-2) collects every later
 byte of that direction until its FIN (Wireshark's DESEGMENT_UNTIL_FIN); the FIN's frame
-then hands the whole PDU over with `pkt.ref["tcp_fin"]` true, which TCP always sets
+then hands the whole PDU over with `pkt.tcp_fin` true, which TCP always sets
 so a dissector knows no more bytes follow (Wireshark's end_of_stream).
 """
 
@@ -414,7 +414,7 @@ def _expert(pkt: Packet, item: Item | None, sev: str, text: str, fld) -> None:  
 
 
 def dissect_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
-    in_error = bool(pkt.ref.get("in_error_pkt"))
+    in_error = pkt.in_error_pkt
     if not in_error:
         _dissect_tcp(tvb, pkt, session, False)
         return
@@ -454,8 +454,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
 
     conv, is_new = _find_conversation(session, pkt, sport, dport, raw_seq, th_flags, ts)
     conv.fwd.sack = []
-    pkt.ref["tcp.stream"] = conv.stream
-    pkt.ref["tcp.tree"] = tree
+    pkt.tcp_tree = tree
     pkt.add(tree, STREAM, conv.stream, off, 0, generated=True)
     # tshark's second pass shows what the first pass ended with for the stream.
     final = session.state("pass1:tcp.final", dict)
@@ -613,7 +612,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         _verify_window_scaling(conv, bool(th_flags & TH_ACK))
 
     data_off = off + hlen
-    pkt.ref["tcp_fin"] = bool(th_flags & TH_FIN)
+    pkt.tcp_fin = bool(th_flags & TH_FIN)
     if th_flags & TH_FIN and full and not in_error and not th_flags & TH_RST and \
             _until_fin(tvb, pkt, session, tree, conv, data_off, seq, sport, dport):
         return
@@ -630,8 +629,8 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         if full and not in_error:
             _desegment(tvb, pkt, session, tree, conv, data_off, s, nx, sport, dport)
         else:
-            pkt.ref["can_desegment"] = False
-            pkt.ref["desegment"] = None
+            pkt.can_desegment = False
+            pkt.desegment = None
             _decode_ports(tvb.sub(data_off), pkt, session, conv, sport, dport)
 
 
@@ -1133,13 +1132,16 @@ def _call_sub(tvb: Tvb, pkt: Packet, session: Session, conv: Conversation, sport
         target = Packet(pkt.frame)
         target.net_src, target.net_dst = pkt.net_src, pkt.net_dst
         target.sources = list(pkt.sources)
-        target.ref = dict(pkt.ref)
-    target.ref["desegment"] = None
-    target.ref["can_desegment"] = True
+        target.in_error_pkt = pkt.in_error_pkt
+        target.srcport, target.dstport = pkt.srcport, pkt.dstport
+        target.tcp_fin, target.tcp_tree = pkt.tcp_fin, pkt.tcp_tree
+        target.proto_data = dict(pkt.proto_data)
+    target.desegment = None
+    target.can_desegment = True
     _decode_ports(tvb, target, session, conv, sport, dport)
     session.current_proto = "tcp"
-    req = target.ref.get("desegment")
-    pkt.ref["desegment"] = None
+    req = target.desegment
+    pkt.desegment = None
     if req is None:
         return None
     start, more = req
@@ -1379,32 +1381,32 @@ def tcp_dissect_pdus(tvb: Tvb, pkt: Packet, session: Session, fixed_len: int,
     """Wireshark's tcp_dissect_pdus for length-prefixed protocols over TCP.
 
     `get_pdu_len(tvb, pkt, off)` returns the whole PDU's length from its fixed part
-    (0 = unknown yet). Asks TCP for more bytes through `pkt.ref["desegment"]` when a
+    (0 = unknown yet). Asks TCP for more bytes through `pkt.desegment` when a
     PDU runs past the segment, adds `tcp.pdu.size`, and calls `dissect_pdu` once per
     PDU on a Tvb bounded to it; a malformed PDU is marked and the next one still runs.
     """
     from dissectors.frame import mark_malformed, mark_short
 
-    can = desegment and bool(pkt.ref.get("can_desegment"))
+    can = desegment and bool(pkt.can_desegment)
     off = tvb.start
     while off < tvb.rend:
         tvb.need(off, 1)
         remaining = tvb.end - off
         if can and remaining < fixed_len:
-            pkt.ref["desegment"] = (off, -1)
+            pkt.desegment = (off, -1)
             return
         plen = get_pdu_len(tvb, pkt, off)
         if plen == 0:
             if not can:
                 raise BoundsError()
-            pkt.ref["desegment"] = (off, -1)
+            pkt.desegment = (off, -1)
             return
         if plen < fixed_len:
             raise ReportedBoundsError()
         if can and remaining < plen:
-            pkt.ref["desegment"] = (off, plen - remaining)
+            pkt.desegment = (off, plen - remaining)
             return
-        tcp_tree = pkt.ref.get("tcp.tree")
+        tcp_tree = pkt.tcp_tree
         if tcp_tree is not None:
             pkt.add(tcp_tree, PDU_SIZE, plen, off, plen, generated=True, source=tvb.source)
         sub = Tvb(tvb.buf, off, min(tvb.end, off + plen), off + plen, tvb.source)

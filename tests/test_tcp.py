@@ -351,11 +351,11 @@ def _length_prefixed(tvb, pkt, session):  # noqa: ANN001, ANN202
     off = tvb.start
     while off < tvb.end:
         if tvb.end - off < 2:
-            pkt.ref["desegment"] = (off, -1)
+            pkt.desegment = (off, -1)
             return None
         n = (tvb.buf[off] << 8) | tvb.buf[off + 1]
         if tvb.end - off - 2 < n:
-            pkt.ref["desegment"] = (off, n - (tvb.end - off - 2))
+            pkt.desegment = (off, n - (tvb.end - off - 2))
             return None
         pkt.proto_col = "LP"
         pkt.set_info(f"LP message ({n} bytes)")
