@@ -422,7 +422,7 @@ def test_desegmentation_interface(tmp_path: Path, lp_port: int) -> None:
 def _lp_pdus(tvb, pkt, session):  # noqa: ANN001, ANN202
     """The same test protocol written with tcp_dissect_pdus."""
     from dissectors.data import DATA
-    from dissectors.tcp import tcp_dissect_pdus
+    from dissectors.tcp_reassembly import tcp_dissect_pdus
 
     def pdu_len(t, _pkt, off):  # noqa: ANN001, ANN202
         return 2 + t.u16(off)
