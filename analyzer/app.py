@@ -11,81 +11,25 @@ import sys
 from typing import Any, TextIO
 
 from analyzer.columns import packet_line
-from analyzer.fields_output import FieldsPrinter, valid_field
-from analyzer.options import UsageError, build_parser, check_stats_args, parse_field_opts
+from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError
+from analyzer.options import build_parser
 from analyzer.pipeline import mark_displayed, second_pass_reader
+from analyzer.setup import (
+    _compile_filter,
+    _decode_as,
+    build_fields_printer,
+    prepare_taps,
+    report_taps,
+    write_plot,
+)
 from analyzer.taps import feed
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
-from filters import CompiledFilter
 
-EXIT_OK = 0
-EXIT_USAGE = 1
-EXIT_BAD_FILTER = 2
-
-
-class AnalyzeError(Exception):
-    """A failure reported to the user as `analyze: <message>`."""
-
-    def __init__(self, message: str, code: int = 2, detail: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.detail = detail
-
-
-def _decode_as(specs: list[str]) -> dict[tuple[str, int], str]:
-    """`udp.port==6969,tftp` -> {("udp.port", 6969): "tftp"}."""
-    from dissectors.dispatch import BY_NAME, TABLES
-
-    out: dict[tuple[str, int], str] = {}
-    for spec in specs:
-        try:
-            sel, proto = spec.split(",", 1)
-            table, value = sel.split("==", 1)
-            port = int(value, 0)
-        except ValueError:
-            raise AnalyzeError(f'Invalid -d argument "{spec}": expected LAYER==VALUE,PROTOCOL',
-                               EXIT_USAGE) from None
-        if table not in TABLES:
-            raise AnalyzeError(f'Bad -d table name "{table}" in "{spec}"', EXIT_USAGE)
-        if proto not in BY_NAME:
-            raise AnalyzeError(f'Unknown protocol "{proto}" in -d "{spec}"', EXIT_USAGE)
-        out[(table, port)] = proto
-    return out
-
-
-def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
-    from filters import FilterError, compile_filter
-
-    try:
-        flt = compile_filter(text)
-    except FilterError as e:
-        raise AnalyzeError(e.message, EXIT_BAD_FILTER, e.caret_lines()) from None
-    if explain:
-        out.write(flt.explain() + "\n")
-    return flt
-
-
-def build_fields_printer(opts: Any) -> FieldsPrinter | None:
-    """The `-T fields` printer, after tshark's checks of -T/-e/-E (file and live alike)."""
-    fopts = parse_field_opts(opts.field_opts)
-    if getattr(opts, "no_duplicate_keys", False) and opts.output != "json":
-        raise UsageError('--no-duplicate-keys can only be used with "-T json" and "-T jsonraw"')
-    if opts.output in ("ek", "json") and opts.fields:  # -e limits them to those fields
-        if bad := [f for f in opts.fields if not valid_field(f)]:
-            raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-        return FieldsPrinter(opts.fields, dict(fopts, header="n", bom="n"), opts.time_format)
-    if opts.output != "fields":
-        if opts.fields:
-            raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
-        return None
-    if not opts.fields:
-        raise UsageError('-T fields was specified, but no fields were specified with "-e"')
-    bad = [f for f in opts.fields if not valid_field(f)]
-    if bad:
-        raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-    return FieldsPrinter(opts.fields, fopts, opts.time_format)
+# (re-exported: callers and tests import these from analyzer.app)
+__all__ = ["EXIT_BAD_FILTER", "EXIT_OK", "EXIT_USAGE", "AnalyzeError", "UsageError",
+           "_compile_filter", "_decode_as", "build_fields_printer", "prepare_taps",
+           "report_taps", "write_plot", "run", "main"]
 
 
 def _glossary(kind: str, out: TextIO) -> None:
@@ -207,83 +151,6 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
-
-
-def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
-                 ) -> tuple[list, Any] | int:
-    """The -z taps and the --plot tap (file and live alike), or an exit status after
-    the error for a bad -z argument (stdout only where tshark prints it there)."""
-    check_stats_args(opts.stats)
-    from analyzer.taps import TapArgError, build_taps
-
-    encoding = getattr(opts, "encoding", None)
-    if encoding:
-        from analyzer.follow import check_encoding
-
-        try:
-            encoding = check_encoding(encoding)
-        except ValueError as e:
-            raise UsageError(f"--encoding: {e}") from None
-    try:
-        taps = build_taps(opts.stats)
-    except TapArgError as e:
-        if not e.on_stdout:
-            raise AnalyzeError(str(e), EXIT_USAGE) from None
-        out.write(f"{e}\n")
-        return EXIT_USAGE
-    for _, group in taps:  # --encoding: the follow taps decode their text from it
-        for t in group:
-            if hasattr(t, "encoding"):
-                t.encoding = encoding
-    _prime(taps, flt)
-    io_plot = None
-    if getattr(opts, "plot", None):
-        from analyzer.stats_io import plot_tap
-
-        io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
-    return taps, io_plot
-
-
-def _prime(taps: list, flt: CompiledFilter | None) -> None:
-    """Taps that depend on which fields any filter of the run names (tshark builds only
-    those): io,stat's calculated columns, io,phs's `frame` root. The names come from -Y,
-    every io,stat filter and the other taps' filters (conv, phs, expert, ...)."""
-    primable = [t for _, ts in taps for t in ts if hasattr(t, "prime")]
-    if not primable:
-        return
-    from analyzer.stats_io_calc import field_refs
-    from filters import compile_filter
-
-    refs = set().union(*(getattr(t, "refs", ()) for t in primable))
-    if flt is not None:
-        refs |= field_refs(flt.tree)
-    for _, ts in taps:
-        for t in ts:
-            text = getattr(t, "filter", None)
-            if isinstance(text, str) and text:
-                refs |= field_refs(compile_filter(text).tree)  # compiled once already
-    for t in primable:
-        t.prime(refs)
-
-
-def report_taps(taps: list | None, opts: Any, out: TextIO) -> None:
-    """The -z reports after the packets: rich tables on a terminal, tshark's text else."""
-    if taps:
-        from analyzer.stats_rich import write_report
-
-        write_report(taps, opts, out)
-
-
-def write_plot(io_plot: Any, opts: Any) -> None:
-    """--plot's image, drawn from the io,stat numbers the taps gathered."""
-    if io_plot is None:
-        return
-    from analyzer.stats_io import PlotError, plot_io
-
-    try:
-        plot_io(io_plot, opts.plot)
-    except PlotError as e:
-        raise AnalyzeError(str(e), EXIT_USAGE) from None
 
 
 def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analyzer.taps import TapArgError, register
-from dissectors.frame import GROUP_CODES, GROUP_NAMES
+from dissectors.expert import GROUP_CODES, GROUP_NAMES
 from dissectors.packet import Packet
 from dissectors.registry import REGISTRY
 

@@ -25,6 +25,7 @@ from captures import open_capture
 from captures.open import CaptureReader
 from dissectors import Session, dissect
 from dissectors.format import ipv4_str, ipv6_str
+from dissectors.tftp import tftp_transfer
 
 SUPPORTED = ("tftp",)
 _MAX_NAME = 200
@@ -159,10 +160,9 @@ class TftpExporter:
         self._taken: set[str] = set()
 
     def packet(self, pkt) -> None:  # noqa: ANN001 - dissectors.packet.Packet
-        conv = pkt.ref.get("tftp.conv")
+        conv, op, got = tftp_transfer(pkt)
         if conv is None:
             return
-        op = pkt.ref.get("tftp.opcode")
         frame = pkt.frame.number
         t = self.transfers.get(conv)
         if op in (1, 2):
@@ -180,7 +180,6 @@ class TftpExporter:
                 self._finish(t, "ended by an ERROR packet")
             del self.transfers[conv]
             return
-        got = pkt.ref.get("tftp.data")
         if op != 3 or got is None or t.broken:
             return
         block, payload, is_last = got

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from analyzer.options import UsageError
 from analyzer.taps import register
+from dissectors.http import http_follow_extras
 from dissectors.packet import Item, Packet
 
 SEPARATOR = "=" * 67 + "\n"
@@ -319,9 +320,8 @@ class FollowTap:
         """
         # http.py notes what tshark's tap sees apart from the tree: bytes tapped with no
         # HTTP layer (data before any request), layers not tapped (binary continuation).
-        untapped = pkt.ref.get("http.untapped", ())
+        tapped, untapped = http_follow_extras(pkt)
         layers = [lay for lay in pkt.index.get("http", ()) if id(lay) not in untapped]
-        tapped = pkt.ref.get("http.tapped", ())
         tcps = [t for t in pkt.index.get("tcp", ()) if id(t) in top]
         if not (layers or tapped) or not tcps:
             return

@@ -44,7 +44,7 @@ def run_golden(opts: Any, produce: Callable[[TextIO], int], out: TextIO) -> int:
     try:
         want = expected_path.read_text(encoding="utf-8")
     except OSError as e:
-        from analyzer.app import AnalyzeError
+        from analyzer.errors import AnalyzeError
 
         raise AnalyzeError(f"cannot read golden file {expected_path}: {e.strerror}") from None
     if got == want:

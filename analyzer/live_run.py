@@ -128,8 +128,8 @@ def _list(out: TextIO) -> int:
 
 def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
     """Entry from analyzer.app: -D lists, -i captures until -c/-a/Ctrl-C/SIGTERM."""
-    from analyzer.app import (
-        AnalyzeError,
+    from analyzer.errors import AnalyzeError
+    from analyzer.setup import (
         _compile_filter,
         _decode_as,
         build_fields_printer,

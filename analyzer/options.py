@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analyzer.columns import TIME_FORMATS
-
-
-class UsageError(Exception):
-    """A bad command line: reported as one line, exit status 1 like tshark."""
+from analyzer.errors import UsageError
 
 
 class _Parser(argparse.ArgumentParser):

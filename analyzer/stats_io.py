@@ -265,7 +265,7 @@ MAX_ROWS = 1_000_000
 
 def _arg_error(message: str, code: int = 10) -> Exception:
     """tshark's refusal of an io,stat argument: its words, on stderr, its exit status."""
-    from analyzer.app import AnalyzeError
+    from analyzer.errors import AnalyzeError
 
     return AnalyzeError(message, code)
 

@@ -265,7 +265,7 @@ class DnsTracker:
 
 
 def _conv_key(pkt: Packet, kind: str) -> tuple:
-    sp, dp = pkt.ref.get("srcport", 0), pkt.ref.get("dstport", 0)
+    sp, dp = pkt.srcport, pkt.dstport
     a, b = (pkt.net_src, sp), (pkt.net_dst, dp)
     return (kind,) + ((a, b) if a <= b else (b, a))
 
@@ -302,7 +302,7 @@ def _ports(pkt: Packet) -> None:
         sp = pkt.index.get(f"{name}.srcport")
         dp = pkt.index.get(f"{name}.dstport")
         if sp and dp:
-            pkt.ref["srcport"], pkt.ref["dstport"] = sp[-1].value, dp[-1].value
+            pkt.srcport, pkt.dstport = sp[-1].value, dp[-1].value
             return
 
 
@@ -317,17 +317,17 @@ def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "dns"
     _ports(pkt)
     off = tvb.start
-    can_desegment = "desegment" in pkt.ref
+    can_desegment = pkt.can_desegment is not None
     first = True
     while off < tvb.rend:
         avail = tvb.end - off
         if can_desegment and avail < 2:
-            pkt.ref["desegment"] = (off, -1)
+            pkt.desegment = (off, -1)
             return
         if can_desegment and avail >= 2:
             mlen = tvb.u16(off)
             if avail < mlen + 2:
-                pkt.ref["desegment"] = (off, mlen + 2 - avail)
+                pkt.desegment = (off, mlen + 2 - avail)
                 return
         mlen = tvb.u16(off)
         sub = tvb.sub(off, min(mlen + 2, tvb.rend - off))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE
-from dissectors.packet import BoundsError, Packet, ReportedBoundsError
+from dissectors.expert import MALFORMED
+from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 FRAME = protocol("frame", "Frame", "FRAME")
 ENCAP = FRAME.field("frame.encap_type", "Encapsulation type", FT.INT16, Base.DEC)
@@ -40,23 +41,7 @@ INTERFACE_DESCRIPTION = FRAME.field("frame.interface_description", "Interface de
                                     FT.STRING, blurb="The description for this interface")
 COMMENT = FRAME.field("frame.comment", "Comment", FT.STRING)
 
-MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
 SHORT = protocol("_ws.short", "Short Frame", "Short")
-# Wireshark's expert_severity_vals / expert_group_vals: `_ws.expert.severity == "Warning"`.
-SEVERITY_NAMES = {0x100000: "Comment", 0x200000: "Chat", 0x400000: "Note", 0x600000: "Warning",
-                  0x800000: "Error"}
-GROUP_NAMES = {0x1000000: "Checksum", 0x2000000: "Sequence", 0x3000000: "Response",
-               0x4000000: "Request", 0x5000000: "Undecoded", 0x6000000: "Reassemble",
-               0x7000000: "Malformed", 0x8000000: "Debug", 0x9000000: "Protocol",
-               0xa000000: "Security", 0xb000000: "Comment", 0xc000000: "Decryption",
-               0xd000000: "Assumption", 0xe000000: "Deprecated"}
-EXPERT = protocol("_ws.expert", "Expert Info", "Expert")
-EXPERT_MSG = EXPERT.field("_ws.expert.message", "Message", FT.STRING,
-                          blurb="Wireshark expert information")
-EXPERT_SEVERITY = EXPERT.field("_ws.expert.severity", "Severity level", FT.UINT32, Base.NONE,
-                               strings=SEVERITY_NAMES, blurb="Wireshark expert severity level")
-EXPERT_GROUP = EXPERT.field("_ws.expert.group", "Group", FT.UINT32, Base.NONE,
-                            strings=GROUP_NAMES, blurb="Wireshark expert group")
 
 _ENCAP_NAMES = {
     0: ("Null/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
@@ -66,13 +51,6 @@ _ENCAP_NAMES = {
     6: ("Token Ring", 2),
     10: ("FDDI with bit-swapped MAC addresses", 6),
 }
-SEVERITY_CODES = {"comment": 0x100000, "chat": 0x200000, "note": 0x400000,
-                  "warning": 0x600000, "error": 0x800000}
-GROUP_CODES = {"checksum": 0x1000000, "sequence": 0x2000000, "response_code": 0x3000000,
-               "request_code": 0x4000000, "undecoded": 0x5000000, "reassemble": 0x6000000,
-               "malformed": 0x7000000, "debug": 0x8000000, "protocol": 0x9000000,
-               "security": 0xa000000, "comment": 0xb000000, "decryption": 0xc000000,
-               "assumption": 0xd000000, "deprecated": 0xe000000}
 
 
 def _bits(n: int) -> str:

@@ -7,7 +7,7 @@
     [ message-body ]   (Content-Length bytes, or chunked, or up to the end)
 
 Messages that span TCP segments are reassembled through TCP's desegment interface
-(`pkt.ref["desegment"]`); several messages in one segment are dissected in a loop.
+(`pkt.desegment`); several messages in one segment are dissected in a loop.
 Requests and responses are paired per TCP conversation the way Wireshark's
 `push_req`/`push_res` do it: a response fills the last record that has none yet.
 """
@@ -292,11 +292,11 @@ def dissect_http(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 def _want_more(pkt: Packet, off: int, more: int, tvb: Tvb | None = None) -> bool:
     """Ask TCP for more bytes when it can reassemble; False when it cannot."""
-    if "desegment" not in pkt.ref or pkt.ref.get("can_desegment") is False:
+    if not pkt.can_desegment:
         return False
     if tvb is not None and tvb.end < tvb.rend:
         return False  # bytes cut by the snapshot length can never be reassembled
-    pkt.ref["desegment"] = (off, more)
+    pkt.desegment = (off, more)
     return True
 
 
@@ -388,7 +388,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     # RFC 9110 6.3: 1xx, 204 and 304 responses, answers to HEAD and 2xx answers to
     # CONNECT have no body, so tshark never waits for one; nor after the FIN. A
     # Content-Length still bounds what follows the headers in this segment.
-    fin = bool(pkt.ref.get("tcp_fin"))
+    fin = pkt.tcp_fin
     bodiless_code = not is_request and (code // 100 == 1 or code in (204, 304))
     deseg_body = not fin and not bodiless_code and not (not is_request and (
         lconv.method == "HEAD" or (code // 100 == 2 and lconv.method in NO_BODY_2XX_METHODS)))
@@ -717,7 +717,7 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
     if not _lconv(pkt, session).seen:
         # Before any request tshark shows no HTTP tree, yet the bytes are consumed, and
         # its follow tap still gets them (an empty header part, then the data).
-        pkt.ref.setdefault("http.tapped", []).extend((b"", bytes(tvb.buf[off:tvb.end])))
+        pkt.proto_data.setdefault("http.tapped", []).extend((b"", bytes(tvb.buf[off:tvb.end])))
         return max(tvb.rend - off, 1)
     pkt.proto_col = "HTTP"
     pkt.set_info("Continuation")
@@ -753,7 +753,7 @@ def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = 
         pkt.set_info("Continuation")
         top = pkt.add_proto(HTTP, off, tvb.end - off, "Hypertext Transfer Protocol",
                             source=src, in_stack=in_stack)
-        pkt.ref.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
+        pkt.proto_data.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
         _nested_data(Tvb(tvb.buf, off, tvb.end, tvb.rend, src), pkt, session, top)
     return max(tvb.rend - off, 1)
 
@@ -778,3 +778,10 @@ for _port in HTTP_TCP_PORTS:
     TCP_PORT.register(_port, dissect_http, "http")
 TCP_HEUR.register("http", heur_http)
 register_dissector("http", dissect_http)
+
+
+def http_follow_extras(pkt: Packet) -> tuple[list[bytes], set[int]]:
+    """What HTTP's follow tap saw beside the tree: bytes it tapped with no HTTP layer
+    (data before any request), and the ids of HTTP layers it never tapped."""
+    data = pkt.proto_data
+    return data.get("http.tapped", []), data.get("http.untapped", set())

@@ -81,8 +81,6 @@ RECV_TS = ICMP.field("icmp.receive_timestamp", "Receive Timestamp", FT.UINT32, B
 TRANS_TS = ICMP.field("icmp.transmit_timestamp", "Transmit Timestamp", FT.UINT32, Base.DEC)
 ADDRESS_MASK = ICMP.field("icmp.address_mask", "Address Mask", FT.IPv4)
 
-# pkt.ref key set while a quoted packet inside an ICMP/ICMPv6 error is dissected.
-IN_ERROR = "in_error_pkt"
 _COLUMN_SLOTS = ("src", "dst", "net_src", "net_dst", "proto_col", "info", "info_fence")
 
 
@@ -144,12 +142,12 @@ def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  #
     (a payload of the quoted transport stays at the top level, as in Wireshark)."""
     saved = save_columns(pkt)
     n_top = len(pkt.tree)
-    was = pkt.ref.get(IN_ERROR)
-    pkt.ref[IN_ERROR] = True
+    was = pkt.in_error_pkt
+    pkt.in_error_pkt = True
     try:
         fn(tvb, pkt, session)
     finally:
-        pkt.ref[IN_ERROR] = was
+        pkt.in_error_pkt = was
         restore_columns(pkt, saved)
         # The quoted headers sit inside the ICMP item; their payload stays top level.
         moved = [i for i in pkt.tree[n_top:] if nest_data or i.field.abbrev != "data"]
@@ -164,7 +162,7 @@ def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "icmp"
     off = tvb.start
     b = tvb.buf
-    in_error = bool(pkt.ref.get(IN_ERROR))
+    in_error = pkt.in_error_pkt
     pkt.proto_col = "ICMP"
     # In frame.protocols from the start, but Wireshark reads the RFC 4884 length
     # (byte 5) before it adds its tree item.

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.format import ether_str, ipv6_str
 from dissectors.icmp import (
-    IN_ERROR,
     EchoTracker,
     add_checksum,
     dissect_quoted,
@@ -182,7 +181,7 @@ def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "icmpv6"
     off = tvb.start
     b = tvb.buf
-    in_error = bool(pkt.ref.get(IN_ERROR))
+    in_error = pkt.in_error_pkt
     tvb.need(off, 2)
     itype, code = b[off], b[off + 1]
     type_str = TYPE_NAMES.get(itype, f"Unknown ({itype})")

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from captures.frame import Frame
+from dissectors.expert import SEVERITY_ORDER, Expert, add_expert_items
 from dissectors.registry import Field, Protocol
-
-
-class BoundsError(Exception):
-    """Read past the captured bytes that the wire still had (snaplen cut)."""
-
-
-class ReportedBoundsError(Exception):
-    """Read past the packet's own reported length: the packet is malformed."""
 
 
 class Item:
@@ -40,56 +32,13 @@ class Item:
 _new_item = object.__new__
 
 
-@dataclass(slots=True)
-class Expert:
-    """An expert note (Wireshark's expert info)."""
-
-    severity: str  # "chat" | "note" | "warning" | "error"
-    group: str  # "sequence" | "malformed" | "protocol" | ...
-    text: str
-    protocol: str
-    ours: bool = False  # raised by labshark only, not by Wireshark
-    # Raised inside a header an ICMP error quotes: in the tree, but (as in Wireshark)
-    # not counted by the expert statistics.
-    quoted: bool = False
-
-
-_SEVERITY_ORDER = {"comment": 0, "chat": 1, "note": 2, "warning": 3, "error": 4}
-
-
-@dataclass(slots=True)
-class _WsExpertFields:
-    proto: Field
-    message: Field
-    severity: Field
-    group: Field
-    malformed: Field
-    sev_codes: dict[str, int]
-    grp_codes: dict[str, int]
-
-
-_WS: list[_WsExpertFields] = []
-
-
-def _ws_fields() -> _WsExpertFields:
-    """The `_ws.expert` fields, declared once in frame.py (imported late: it imports us)."""
-    if not _WS:
-        from dissectors import frame
-
-        assert frame.EXPERT.proto_field is not None and frame.MALFORMED.proto_field is not None
-        _WS.append(_WsExpertFields(frame.EXPERT.proto_field, frame.EXPERT_MSG,
-                                   frame.EXPERT_SEVERITY, frame.EXPERT_GROUP,
-                                   frame.MALFORMED.proto_field, frame.SEVERITY_CODES,
-                                   frame.GROUP_CODES))
-    return _WS[0]
-
-
 class Packet:
     """A dissected frame: tree, flat field index, columns and notes."""
 
     __slots__ = ("frame", "tree", "index", "protocols", "src", "dst", "proto_col", "info",
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
-                 "malformed", "net_src", "net_dst", "ref")
+                 "malformed", "net_src", "net_dst", "in_error_pkt", "srcport", "dstport",
+                 "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -111,7 +60,25 @@ class Packet:
         self.delta_ns = 0
         self.delta_disp_ns = 0
         self.malformed = False
-        self.ref: dict[str, Any] = {}  # per-packet scratch shared between layers
+        # What one layer tells another about this packet (Wireshark's pinfo fields):
+        # dissecting a packet an ICMP error quotes (no complaints, no analysis) ...
+        self.in_error_pkt = False
+        # ... the transport ports of the packet's conversation (DNS's transaction key) ...
+        self.srcport = 0
+        self.dstport = 0
+        # ... TCP's desegmentation interface (tcp_reassembly.py): None = not a TCP
+        # payload; False = TCP cannot keep these bytes (cut short or quoted) ...
+        self.can_desegment: bool | None = None
+        # ... an upper layer's answer: (PDU start, bytes more or -1 or -2 until FIN) ...
+        self.desegment: tuple[int, int] | None = None
+        # ... the segment ends its direction (Wireshark's end_of_stream) ...
+        self.tcp_fin = False
+        # ... and the TCP tree, for `tcp.pdu.size` under it.
+        self.tcp_tree: Item | None = None
+        # Data one protocol keeps about this packet for itself (Wireshark's
+        # p_add_proto_data), keyed "proto.what"; others read it only through that
+        # protocol module's accessors.
+        self.proto_data: dict[str, Any] = {}
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -204,36 +171,18 @@ class Packet:
                    protocol: str, ours: bool = False, field: Field | None = None) -> None:
         """Record an expert note; `field` adds the expert's own filterable item.
 
-        A Wireshark note also gets Wireshark's `_ws.expert` subtree (message, severity,
-        group; a hidden `_ws.malformed` for the malformed group), so `-Y _ws.expert` and
-        `-e _ws.expert.message` match tshark's. Our own notes (`ours`) get only their own
-        field (`tftp.labshark.*`, `ipmsg.*`): `_ws.expert` stays exactly tshark's set.
+        A Wireshark note also gets Wireshark's `_ws.expert` subtree (expert.py). Our own
+        notes (`ours`) get only their own field (`tftp.labshark.*`, `ipmsg.*`):
+        `_ws.expert` stays exactly tshark's set.
         """
-        self.expert.append(Expert(severity, group, text, protocol, ours,
-                                  bool(self.ref.get("in_error_pkt"))))
+        self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
         if ours:
             if field is not None:
                 self.add(item, field, None, 0, 0, text, generated=True)
             return
-        ws = _ws_fields()
-        sev_code, grp_code = ws.sev_codes[severity], ws.grp_codes[group]
-        sev_name = ws.severity.strings[sev_code]  # type: ignore[index]
-        grp_name = ws.group.strings[grp_code]  # type: ignore[index]
-        summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
-        top = self.add(item, ws.proto, summary, 0, 0, summary, generated=True)
-        if group == "malformed":
-            # (-T fields prints the value, -T json the text: tshark's two faces of it)
-            self.add(item, ws.malformed, "_ws.malformed", 0, 0, "Malformed Packet", hidden=True)
-        if field is not None:
-            self.add(top, field, None, 0, 0, text, generated=True)
-            self.add(top, ws.message, text, 0, 0, hidden=True)
-        else:  # tshark always has the note's own field: show the message as it would
-            self.add(top, ws.message, text, 0, 0, text, generated=True)
-        self.add(top, ws.severity, sev_code, 0, 0, f"Severity level: {sev_name}",
-                 generated=True)
-        self.add(top, ws.group, grp_code, 0, 0, f"Group: {grp_name}", generated=True)
+        add_expert_items(self.add, item, severity, group, text, field)
 
     def max_severity(self) -> str | None:
         if not self.expert:
             return None
-        return max(self.expert, key=lambda e: _SEVERITY_ORDER[e.severity]).severity
+        return max(self.expert, key=lambda e: SEVERITY_ORDER[e.severity]).severity

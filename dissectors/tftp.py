@@ -32,11 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
-from dissectors.packet import Item, Packet, ReportedBoundsError
+from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 TFTP_PORT = 69
 
@@ -347,8 +347,8 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
         kind = "Read Request" if conv.source_file is not None else "Write Request"
         pkt.add(top, REQUEST_FRAME, conv.request_frame, 0, 0,
                 f"{kind} in frame {conv.request_frame}", generated=True, source=src)
-    pkt.ref["tftp.conv"] = conv
-    pkt.ref["tftp.opcode"] = opcode
+    pkt.proto_data["tftp.conv"] = conv
+    pkt.proto_data["tftp.opcode"] = opcode
 
     if opcode in (RRQ, WRQ):
         name, name_txt, n = _string(tvb, off)
@@ -386,7 +386,7 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
             conv.next_block += 1
         pkt.append_info(f", Block: {block}{' (last)' if is_last else ''}")
         payload = tvb.sub(off)
-        pkt.ref["tftp.data"] = (block, bytes(tvb.buf[off: tvb.end]), is_last)
+        pkt.proto_data["tftp.data"] = (block, bytes(tvb.buf[off: tvb.end]), is_last)
         if payload.reported_length > 0:
             BY_NAME["data"](payload, pkt, session)
             session.current_proto = "tftp"
@@ -567,3 +567,11 @@ UDP_HEUR.register("tftp", heur_tftp)
 register_dissector("tftp", dissect_tftp)
 register_claim(dissect_tftp, "tftp", transfer_for)
 register_claim(heur_tftp, "tftp", heur_claim)
+
+
+def tftp_transfer(pkt: Packet) -> tuple[TftpConversation | None, int | None,
+                                        tuple[int, bytes, bool] | None]:
+    """What this packet did in its TFTP transfer, for export objects: the transfer's
+    conversation, the opcode, and for DATA (block, payload, is last)."""
+    data = pkt.proto_data
+    return data.get("tftp.conv"), data.get("tftp.opcode"), data.get("tftp.data")

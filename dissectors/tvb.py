@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import struct
 
-from dissectors.packet import BoundsError, ReportedBoundsError
+
+class BoundsError(Exception):
+    """Read past the captured bytes that the wire still had (snaplen cut)."""
+
+
+class ReportedBoundsError(Exception):
+    """Read past the packet's own reported length: the packet is malformed."""
+
 
 _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")

@@ -84,7 +84,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     info = f"{sport} \u2192 {dport}"
     claimed = ulen
     if ulen > reported:
-        if not pkt.ref.get("in_error_pkt"):  # a header quoted by ICMP is cut: no complaint
+        if not pkt.in_error_pkt:  # a header quoted by ICMP is cut: no complaint
             litem.text = f"Length: {ulen} (bogus, payload length {reported})"
             pkt.add_expert(litem, "error", "malformed",
                            f"Bad length value {ulen} > IP payload length", "udp",
@@ -114,7 +114,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     ts = pkt.frame.ts_ns
     stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
     pkt.add(tree, STREAM, stream, 0, 0, generated=True)
-    if not pkt.ref.get("in_error_pkt"):  # tshark shows no timestamps for a quoted header
+    if not pkt.in_error_pkt:  # tshark shows no timestamps for a quoted header
         times = pkt.add_text(tree, "[Timestamps]", 0, 0)
         pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
         pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)

@@ -58,7 +58,7 @@ def _proto_bytes(pkt: Packet, it: Item) -> bytes:
 
 def _layer_map(pkt: Packet) -> dict[int, int]:
     """Item id -> its protocol's layer number (1-based), for `field#N`."""
-    cached = pkt.ref.get(_LAYER_KEY)
+    cached = pkt.proto_data.get(_LAYER_KEY)
     if cached is not None:
         return cached
     out: dict[int, int] = {}
@@ -76,7 +76,7 @@ def _layer_map(pkt: Packet) -> dict[int, int]:
                 walk(it.children)
 
     walk(pkt.tree)
-    pkt.ref[_LAYER_KEY] = out
+    pkt.proto_data[_LAYER_KEY] = out
     return out
 
 

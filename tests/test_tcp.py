@@ -92,7 +92,7 @@ def our_experts(path: Path) -> list[list[tuple[str, int, int]]]:
     """Per frame, our expert notes as (message, severity code, group code), sorted."""
     from captures import open_capture
     from dissectors import Session, dissect
-    from dissectors.frame import GROUP_CODES, SEVERITY_CODES
+    from dissectors.expert import GROUP_CODES, SEVERITY_CODES
 
     session = Session()
     reader = open_capture(str(path))
@@ -351,11 +351,11 @@ def _length_prefixed(tvb, pkt, session):  # noqa: ANN001, ANN202
     off = tvb.start
     while off < tvb.end:
         if tvb.end - off < 2:
-            pkt.ref["desegment"] = (off, -1)
+            pkt.desegment = (off, -1)
             return None
         n = (tvb.buf[off] << 8) | tvb.buf[off + 1]
         if tvb.end - off - 2 < n:
-            pkt.ref["desegment"] = (off, n - (tvb.end - off - 2))
+            pkt.desegment = (off, n - (tvb.end - off - 2))
             return None
         pkt.proto_col = "LP"
         pkt.set_info(f"LP message ({n} bytes)")
@@ -422,7 +422,7 @@ def test_desegmentation_interface(tmp_path: Path, lp_port: int) -> None:
 def _lp_pdus(tvb, pkt, session):  # noqa: ANN001, ANN202
     """The same test protocol written with tcp_dissect_pdus."""
     from dissectors.data import DATA
-    from dissectors.tcp import tcp_dissect_pdus
+    from dissectors.tcp_reassembly import tcp_dissect_pdus
 
     def pdu_len(t, _pkt, off):  # noqa: ANN001, ANN202
         return 2 + t.u16(off)

@@ -1,0 +1,85 @@
+"""Expert info (Wireshark's expert.c): notes, their severities and groups, and the
+`_ws.expert` items every Wireshark note adds to the tree.
+
+One module owns all of it, so `Packet.add_expert`, the `-z expert` statistics and the
+`_ws.expert.*` filter fields agree on the names and codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from dissectors.registry import FT, Base, Field, protocol
+
+MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
+# Wireshark's expert_severity_vals / expert_group_vals: `_ws.expert.severity == "Warning"`.
+SEVERITY_NAMES = {0x100000: "Comment", 0x200000: "Chat", 0x400000: "Note", 0x600000: "Warning",
+                  0x800000: "Error"}
+GROUP_NAMES = {0x1000000: "Checksum", 0x2000000: "Sequence", 0x3000000: "Response",
+               0x4000000: "Request", 0x5000000: "Undecoded", 0x6000000: "Reassemble",
+               0x7000000: "Malformed", 0x8000000: "Debug", 0x9000000: "Protocol",
+               0xa000000: "Security", 0xb000000: "Comment", 0xc000000: "Decryption",
+               0xd000000: "Assumption", 0xe000000: "Deprecated"}
+EXPERT = protocol("_ws.expert", "Expert Info", "Expert")
+EXPERT_MSG = EXPERT.field("_ws.expert.message", "Message", FT.STRING,
+                          blurb="Wireshark expert information")
+EXPERT_SEVERITY = EXPERT.field("_ws.expert.severity", "Severity level", FT.UINT32, Base.NONE,
+                               strings=SEVERITY_NAMES, blurb="Wireshark expert severity level")
+EXPERT_GROUP = EXPERT.field("_ws.expert.group", "Group", FT.UINT32, Base.NONE,
+                            strings=GROUP_NAMES, blurb="Wireshark expert group")
+
+SEVERITY_CODES = {"comment": 0x100000, "chat": 0x200000, "note": 0x400000,
+                  "warning": 0x600000, "error": 0x800000}
+GROUP_CODES = {"checksum": 0x1000000, "sequence": 0x2000000, "response_code": 0x3000000,
+               "request_code": 0x4000000, "undecoded": 0x5000000, "reassemble": 0x6000000,
+               "malformed": 0x7000000, "debug": 0x8000000, "protocol": 0x9000000,
+               "security": 0xa000000, "comment": 0xb000000, "decryption": 0xc000000,
+               "assumption": 0xd000000, "deprecated": 0xe000000}
+SEVERITY_ORDER = {"comment": 0, "chat": 1, "note": 2, "warning": 3, "error": 4}
+
+
+@dataclass(slots=True)
+class Expert:
+    """An expert note (Wireshark's expert info)."""
+
+    severity: str  # "chat" | "note" | "warning" | "error"
+    group: str  # "sequence" | "malformed" | "protocol" | ...
+    text: str
+    protocol: str
+    ours: bool = False  # raised by labshark only, not by Wireshark
+    # Raised inside a header an ICMP error quotes: in the tree, but (as in Wireshark)
+    # not counted by the expert statistics.
+    quoted: bool = False
+
+
+class AddItem(Protocol):
+    """`Packet.add`: the tree builder the expert items go through."""
+
+    def __call__(self, parent: Any, field: Field, value: Any, offset: int, length: int,
+                 text: str | None = None, *, hidden: bool = False,
+                 generated: bool = False) -> Any: ...
+
+
+def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: str,
+                     field: Field | None) -> None:
+    """The `_ws.expert` subtree of a Wireshark note (message, severity, group; a hidden
+    `_ws.malformed` for the malformed group), so `-Y _ws.expert` and
+    `-e _ws.expert.message` match tshark's."""
+    assert EXPERT.proto_field is not None and MALFORMED.proto_field is not None
+    sev_code, grp_code = SEVERITY_CODES[severity], GROUP_CODES[group]
+    sev_name = SEVERITY_NAMES[sev_code]
+    grp_name = GROUP_NAMES[grp_code]
+    summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
+    top = add(item, EXPERT.proto_field, summary, 0, 0, summary, generated=True)
+    if group == "malformed":
+        # (-T fields prints the value, -T json the text: tshark's two faces of it)
+        add(item, MALFORMED.proto_field, "_ws.malformed", 0, 0, "Malformed Packet",
+            hidden=True)
+    if field is not None:
+        add(top, field, None, 0, 0, text, generated=True)
+        add(top, EXPERT_MSG, text, 0, 0, hidden=True)
+    else:  # tshark always has the note's own field: show the message as it would
+        add(top, EXPERT_MSG, text, 0, 0, text, generated=True)
+    add(top, EXPERT_SEVERITY, sev_code, 0, 0, f"Severity level: {sev_name}", generated=True)
+    add(top, EXPERT_GROUP, grp_code, 0, 0, f"Group: {grp_name}", generated=True)

@@ -1,0 +1,242 @@
+"""TCP options (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413): tcp_dissect_options.
+
+Each option is a name-only protocol item (`tcp.options.mss`) with its fields, and adds
+its part of the Info column (`MSS=1460 WS=128 SACK_PERM`).
+"""
+
+from __future__ import annotations
+
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, Protocol, protocol
+from dissectors.tcp_stream import (
+    SEQ_MASK,
+    TCP,
+    TH_ACK,
+    TH_SYN,
+    Conversation,
+    seq_le,
+    seq_lt,
+    sequence_note,
+)
+from dissectors.tvb import Tvb
+
+_OPTION_KINDS = {
+    0: "End of Option List", 1: "No-Operation", 2: "Maximum Segment Size", 3: "Window Scale",
+    4: "SACK Permitted", 5: "SACK", 6: "Echo", 7: "Echo Reply", 8: "Time Stamp Option",
+    9: "Partial Order Connection Permitted", 10: "Partial Order Service Profile",
+    11: "CC", 12: "CC.NEW", 13: "CC.ECHO", 14: "TCP Alternate Checksum Request",
+    15: "TCP Alternate Checksum Data", 16: "Skeeter", 17: "Bubba", 18: "Trailer Checksum Option",
+    19: "MD5 Signature Option", 20: "SCPS Capabilities", 21: "Selective Negative Acknowledgements",
+    22: "Record Boundaries", 23: "Corruption experienced", 24: "SNAP", 25: "Unassigned",
+    26: "TCP Compression Filter", 27: "Quick-Start Response", 28: "User Timeout Option",
+    29: "TCP Authentication Option", 30: "Multipath TCP", 34: "TCP Fast Open Cookie",
+    69: "Encryption Negotiation", 253: "RFC3692-style Experiment 1",
+    254: "RFC3692-style Experiment 2",
+}
+OPTIONS = TCP.field("tcp.options", "TCP Options", FT.BYTES)
+OPTION_KIND = TCP.field("tcp.option_kind", "Kind", FT.UINT8, Base.DEC, strings=_OPTION_KINDS)
+OPTION_LEN = TCP.field("tcp.option_len", "Length", FT.UINT8, Base.DEC)
+MSS_VAL = TCP.field("tcp.options.mss_val", "MSS Value", FT.UINT16, Base.DEC)
+WSCALE_SHIFT = TCP.field("tcp.options.wscale.shift", "Shift count", FT.UINT8, Base.DEC)
+WSCALE_MULT = TCP.field("tcp.options.wscale.multiplier", "Multiplier", FT.UINT16, Base.DEC)
+SACK_LE = TCP.field("tcp.options.sack_le", "TCP SACK Left Edge", FT.UINT32, Base.DEC)
+SACK_RE = TCP.field("tcp.options.sack_re", "TCP SACK Right Edge", FT.UINT32, Base.DEC)
+SACK_COUNT = TCP.field("tcp.options.sack.count", "TCP SACK Count", FT.UINT8, Base.DEC)
+DSACK_LE = TCP.field("tcp.options.sack.dsack_le", "TCP D-SACK Left Edge", FT.UINT32, Base.DEC)
+DSACK_RE = TCP.field("tcp.options.sack.dsack_re", "TCP D-SACK Right Edge", FT.UINT32, Base.DEC)
+DSACK = TCP.field("tcp.options.sack.dsack", "D-SACK Sequence", FT.NONE)
+TSVAL = TCP.field("tcp.options.timestamp.tsval", "Timestamp value", FT.UINT32, Base.DEC)
+TSECR = TCP.field("tcp.options.timestamp.tsecr", "Timestamp echo reply", FT.UINT32, Base.DEC)
+UNKNOWN_PAYLOAD = TCP.field("tcp.options.unknown.payload", "Payload", FT.BYTES)
+OPT_LEN_INVALID = TCP.field("tcp.option.len.invalid", "Invalid length for option", FT.NONE)
+WSCALE_INVALID = TCP.field("tcp.options.wscale.shift.invalid", "Window scale shift exceeds 14",
+                           FT.NONE)
+MSS_ABSENT = TCP.field("tcp.options.mss.absent", "The SYN packet does not contain a MSS option",
+                       FT.NONE)
+USER_TO_GRAN = TCP.field("tcp.options.user_to_granularity", "Granularity", FT.BOOLEAN,
+                         bitmask=0x8000, strings=("Minutes", "Seconds"))
+USER_TO_VAL = TCP.field("tcp.options.user_to_val", "User Timeout", FT.UINT16, Base.DEC,
+                        bitmask=0x7FFF)
+TFO_REQUEST = TCP.field("tcp.options.tfo.request", "Fast Open Cookie Request", FT.NONE)
+TFO_COOKIE = TCP.field("tcp.options.tfo.cookie", "Fast Open Cookie", FT.BYTES)
+MSS_PRESENT = TCP.field("tcp.options.mss.present",
+                        "The non-SYN packet does contain a MSS option", FT.NONE)
+NOP4 = TCP.field("tcp.nop", "4 NOP in a row - a router may have removed some options", FT.NONE)
+A_TFO_SYN = TCP.field("tcp.analysis.tfo_syn", "TCP SYN with TFO Cookie", FT.NONE)
+
+
+def _option_proto(abbrev: str, name: str) -> Protocol:
+    """Wireshark registers each option as a name-only protocol (`tcp.options.mss`)."""
+    return protocol(abbrev, name, name)
+
+
+OPT_EOL = _option_proto("tcp.options.eol", "TCP Option - End of Option List (EOL)")
+OPT_NOP = _option_proto("tcp.options.nop", "TCP Option - No-Operation (NOP)")
+OPT_MSS = _option_proto("tcp.options.mss", "TCP Option - Maximum segment size")
+OPT_WSCALE = _option_proto("tcp.options.wscale", "TCP Option - Window scale")
+OPT_SACK_PERM = _option_proto("tcp.options.sack_perm", "TCP Option - SACK permitted")
+OPT_SACK = _option_proto("tcp.options.sack", "TCP Option - SACK")
+OPT_TIMESTAMP = _option_proto("tcp.options.timestamp", "TCP Option - Timestamps")
+OPT_USER_TO = _option_proto("tcp.options.user_to", "TCP Option - User Timeout")
+OPT_TFO = _option_proto("tcp.options.tfo", "TCP Option - TCP Fast Open")
+OPT_UNKNOWN = _option_proto("tcp.options.unknown", "TCP Option - Unknown")
+_OPT_PROTOS = {0: OPT_EOL, 1: OPT_NOP, 2: OPT_MSS, 3: OPT_WSCALE, 4: OPT_SACK_PERM, 5: OPT_SACK,
+               8: OPT_TIMESTAMP, 28: OPT_USER_TO, 34: OPT_TFO}
+
+
+def _opt_name(kind: int) -> str:
+    """The option's short name, as tshark uses it in labels and expert texts."""
+    return _OPT_PROTOS.get(kind, OPT_UNKNOWN).name.removeprefix("TCP Option - ")
+
+
+def _opt_item(pkt: Packet, parent: Item, proto: Protocol, data: bytes, off: int,
+              text: str) -> Item:
+    assert proto.proto_field is not None
+    return pkt.add(parent, proto.proto_field, data, off, len(data), text)
+
+
+def dissect_options(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off: int,
+                    optlen: int, th_flags: int, raw_ack: int) -> None:
+    """tcp_dissect_options: one name-only protocol item per option; info as tshark."""
+    b = tvb.buf
+    end = off + optlen
+    nops = 0
+    saw_mss = False
+    while off < end:
+        kind = tvb.u8(off)
+        name = _opt_name(kind)
+        if kind in (0, 1):
+            proto = OPT_EOL if kind == 0 else OPT_NOP
+            it = _opt_item(pkt, parent, proto, bytes(b[off: off + 1]), off, proto.name)
+            parent.text += f", {name}"
+            pkt.add(it, OPTION_KIND, kind, off, 1)
+            nops = nops + 1 if kind == 1 else 0
+            if nops == 4:
+                pkt.add_expert(it, "warning", "protocol",
+                               "4 NOP in a row - a router may have removed some options",
+                               "tcp", field=NOP4)
+            off += 1
+            continue
+        nops = 0
+        if off + 1 >= end:
+            _bad_option(pkt, parent, f"{name} (length byte past end of options)")
+            return
+        olen = tvb.u8(off + 1)
+        if olen < 2:
+            _bad_option(pkt, parent, f"{name} (with too-short option length = {olen} "
+                        f"byte{'' if olen == 1 else 's'})")
+            return
+        if off + olen > end:
+            _bad_option(pkt, parent, f"{name} (option length = {olen} byte"
+                        f"{'' if olen == 1 else 's'} says option goes past end of options)")
+            return
+        tvb.need(off, olen)
+        parent.text += f", {name}"
+        saw_mss |= kind == 2
+        _one_option(pkt, parent, conv, kind, olen, bytes(b[off: off + olen]), off, th_flags,
+                    raw_ack)
+        off += olen
+    if th_flags & TH_SYN and not saw_mss:
+        pkt.add_expert(parent, "note", "protocol", "The SYN packet does not contain a MSS option",
+                       "tcp", field=MSS_ABSENT)
+
+
+def _bad_option(pkt: Packet, parent: Item, text: str) -> None:
+    pkt.add_expert(parent, "note", "sequence", text, "tcp", field=OPT_LEN_INVALID)
+
+
+_FIXED_LEN = {2: 4, 3: 3, 4: 2, 8: 10}
+
+
+def _one_option(pkt: Packet, parent: Item, conv: Conversation, kind: int, olen: int,
+                data: bytes, off: int, th_flags: int, raw_ack: int) -> None:
+    proto = _OPT_PROTOS.get(kind, OPT_UNKNOWN)
+    it = _opt_item(pkt, parent, proto, data, off, proto.name)
+    pkt.add(it, OPTION_KIND, kind, off, 1)
+    li = pkt.add(it, OPTION_LEN, olen, off + 1, 1)
+    want = _FIXED_LEN.get(kind)
+    if want is not None and olen != want:
+        if kind == 4:
+            pkt.append_info(" SACK_PERM")
+        pkt.add_expert(li, "note", "sequence", f"option length should be {want}", "tcp",
+                       field=OPT_LEN_INVALID)
+        return
+    if kind == 2:
+        mss = (data[2] << 8) | data[3]
+        if not th_flags & TH_SYN:
+            pkt.add_expert(it, "warning", "protocol",
+                           "The non-SYN packet does contain a MSS option", "tcp",
+                           field=MSS_PRESENT)
+        pkt.add(it, MSS_VAL, mss, off + 2, 2)
+        it.text = f"{proto.name}: {mss} bytes"
+        pkt.append_info(f" MSS={mss}")
+    elif kind == 3:
+        shift = data[2]
+        si = pkt.add(it, WSCALE_SHIFT, shift, off + 2, 1)
+        if shift > 14:
+            shift = 14
+            pkt.add_expert(si, "warning", "protocol", "Window scale shift exceeds 14", "tcp",
+                           field=WSCALE_INVALID)
+        pkt.add(it, WSCALE_MULT, 1 << shift, off + 2, 1, generated=True)
+        it.text = f"{proto.name}: {data[2]} (multiply by {1 << shift})"
+        pkt.append_info(f" WS={1 << shift}")
+        conv.fwd.win_scale = shift
+    elif kind == 4:
+        pkt.append_info(" SACK_PERM")
+    elif kind == 5:
+        _sack(pkt, it, conv, data, off, raw_ack)
+    elif kind == 8:
+        tsval = int.from_bytes(data[2:6], "big")
+        tsecr = int.from_bytes(data[6:10], "big")
+        pkt.add(it, TSVAL, tsval, off + 2, 4)
+        pkt.add(it, TSECR, tsecr, off + 6, 4)
+        it.text = f"{proto.name}: TSval {tsval}, TSecr {tsecr}"
+        pkt.append_info(f" TSval={tsval} TSecr={tsecr}")
+    elif kind == 28 and olen == 4:
+        v = (data[2] << 8) | data[3]
+        pkt.add(it, USER_TO_GRAN, bool(v & 0x8000), off + 2, 2)
+        pkt.add(it, USER_TO_VAL, v & 0x7FFF, off + 2, 2)
+        pkt.append_info(f" USER_TO={v & 0x7FFF}")
+    elif kind == 34:
+        if olen == 2:
+            pkt.add(it, TFO_REQUEST, None, off, 2, "Fast Open Cookie Request")
+            pkt.append_info(" TFO=R")
+        else:
+            ci = pkt.add(it, TFO_COOKIE, data[2:], off + 2, olen - 2)
+            pkt.append_info(" TFO=C")
+            if th_flags & (TH_SYN | TH_ACK) == TH_SYN:
+                sequence_note(pkt, ci, "note", "TCP SYN with TFO Cookie", A_TFO_SYN)
+                if conv.seglen:
+                    conv.tfo_syn_data = True
+    elif olen > 2 and proto is OPT_UNKNOWN:
+        pkt.add(it, UNKNOWN_PAYLOAD, data[2:], off + 2, olen - 2)
+
+
+def _sack(pkt: Packet, it: Item, conv: Conversation, data: bytes, off: int,
+          raw_ack: int) -> None:
+    base = conv.rev.base_seq
+    conv.fwd.sack = []
+    edges: list[tuple[int, int]] = []
+    p = 2
+    n = len(data)
+    while n - p > 0:
+        if n - p < 8:
+            pkt.add_expert(it, "warning", "malformed", "Malformed suboption", "tcp")
+            break
+        le = (int.from_bytes(data[p: p + 4], "big") - base) & SEQ_MASK
+        re = (int.from_bytes(data[p + 4: p + 8], "big") - base) & SEQ_MASK
+        pkt.add(it, SACK_LE, le, off + p, 4, f"left edge = {le} (relative)")
+        pkt.add(it, SACK_RE, re, off + p + 4, 4, f"right edge = {re} (relative)")
+        pkt.append_info(f" SLE={le} SRE={re}")
+        edges.append((le, re))
+        it.text += f" {le}-{re}"
+        p += 8
+    conv.fwd.sack = [(le, re) for le, re in edges[:3]]
+    pkt.add(it, SACK_COUNT, len(edges), 0, 0, generated=True)
+    ack_rel = (raw_ack - base) & SEQ_MASK
+    if edges and (seq_le(edges[0][1], ack_rel) or (
+            len(edges) > 1 and seq_lt(edges[1][0], edges[0][1])
+            and not seq_lt(edges[1][1], edges[0][1]))):
+        pkt.add(it, DSACK_LE, edges[0][0], off + 2, 4, generated=True)
+        pkt.add(it, DSACK_RE, edges[0][1], off + 6, 4, generated=True)
+        pkt.add_expert(it, "warning", "sequence", "D-SACK Sequence", "tcp", field=DSACK)

@@ -1,0 +1,198 @@
+"""TCP streams: the protocol, its conversations (both flows' state), the flag bits, and
+32-bit sequence-number arithmetic, shared by the header, analysis and reassembly modules.
+
+Streams are keyed by address/port pair; a SYN with a new ISN on a known pair starts a
+new stream ("port numbers reused").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dissectors.packet import Item, Packet
+from dissectors.registry import Field, protocol
+from dissectors.session import Session
+
+TCP = protocol("tcp", "Transmission Control Protocol", "TCP")
+
+# Flags (TH_*) and analysis flags (TCP_A_*), as in packet-tcp.c.
+TH_FIN, TH_SYN, TH_RST, TH_PUSH, TH_ACK, TH_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+TH_RES = 0xE00
+A_RETRANSMISSION, A_LOST_PACKET, A_ACK_LOST_PACKET, A_KEEPALIVE = 0x1, 0x2, 0x4, 0x8
+A_DUPLICATE_ACK, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE, A_ZERO_WINDOW_PROBE_ACK = (
+    0x10, 0x20, 0x40, 0x80)
+A_KEEPALIVE_ACK, A_OUT_OF_ORDER, A_FAST_RETRANSMISSION, A_WINDOW_UPDATE = (
+    0x100, 0x200, 0x400, 0x800)
+A_WINDOW_FULL, A_REUSED_PORTS, A_SPURIOUS_RETRANSMISSION = 0x1000, 0x2000, 0x4000
+SEQ_MASK = 0xFFFFFFFF
+
+
+def seq_gt(a: int, b: int) -> bool:
+    """GT_SEQ: a after b in 32-bit sequence space."""
+    d = (a - b) & SEQ_MASK
+    return d != 0 and d < 0x80000000
+
+
+def seq_lt(a: int, b: int) -> bool:
+    return seq_gt(b, a)
+
+
+def seq_le(a: int, b: int) -> bool:
+    return not seq_gt(a, b)
+
+
+@dataclass(slots=True)
+class Ta:
+    """What the analysis learnt about one frame (Wireshark's tcp_acked)."""
+
+    flags: int = 0
+    frame_acked: int = 0
+    ts: int = 0
+    dupack_num: int = 0
+    dupack_frame: int = 0
+    bytes_in_flight: int = 0
+    push_bytes_sent: int = 0
+    rto_ts: int = 0
+    rto_frame: int = 0
+
+
+@dataclass(slots=True)
+class Flow:
+    """One direction of a TCP conversation (Wireshark's tcp_flow_t)."""
+
+    base_seq: int = 0
+    base_set: bool = False
+    win_scale: int = -1
+    window: int = 0xFFFFFFFF
+    is_first_ack: bool = False
+    closing_initiator: bool = False
+    valid_bif: bool = True
+    push_bytes_sent: int = 0
+    push_set_last: bool = False
+    lastsegmentflags: int = 0
+    nextseq: int = 0
+    nextseqframe: int = 0
+    nextseqtime: int = 0
+    lastack: int = 0
+    lastacktime: int = 0
+    lastnondupack: int = 0
+    dupacknum: int = 0
+    maxseqtobeacked: int = 0
+    # unacked segments, newest first: [frame, seq, nextseq, ts]
+    segments: list[list[int]] = field(default_factory=list)
+    sack: list[tuple[int, int]] = field(default_factory=list)
+
+
+class Conversation:
+    """One TCP stream: both flows, timestamps and per-frame analysis."""
+
+    def __init__(self, stream: int, ts: int) -> None:
+        self.stream = stream
+        self.flow1 = Flow()
+        self.flow2 = Flow()
+        self.fwd = self.flow1
+        self.rev = self.flow2
+        self.ts_first = ts
+        self.ts_prev = ts
+        self.ts_mru_syn = 0
+        self.ts_first_rtt = 0
+        self.completeness = 0
+        self.tfo_syn_data = False
+        self.seglen = 0  # of the segment being dissected, for options that need it
+        self.ta: Ta | None = None
+
+    def get_ta(self) -> Ta:
+        if self.ta is None:
+            self.ta = Ta()
+        return self.ta
+
+
+class TcpStreams:
+    """Current conversation per address/port pair, and the stream counter."""
+
+    def __init__(self) -> None:
+        self.convs: dict[tuple, Conversation] = {}
+        self.count = 0
+
+    def new(self, key: tuple, ts: int) -> Conversation:
+        conv = Conversation(self.count, ts)
+        self.count += 1
+        self.convs[key] = conv
+        return conv
+
+
+def _conv_key(src: bytes, sp: int, dst: bytes, dp: int) -> tuple:
+    a, b = (src, sp), (dst, dp)
+    return (a, b) if a <= b else (b, a)
+
+
+def sequence_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field) -> None:
+    """An expert note of TCP's sequence group (analysis, options, connection flags)."""
+    pkt.add_expert(item, sev, "sequence", text, "tcp", field=fld)
+
+
+def find_conversation(session: Session, pkt: Packet, sport: int, dport: int, seq: int,
+                       flags: int, ts: int) -> tuple[Conversation, bool]:
+    """The stream of this segment; a SYN with a new ISN on a known pair starts a new one."""
+    streams = session.state("tcp.streams", TcpStreams)
+    key = _conv_key(pkt.net_src, sport, pkt.net_dst, dport)
+    conv = streams.convs.get(key)
+    is_new = conv is None
+    if conv is None:
+        conv = streams.new(key, ts)
+    direction = (pkt.net_src > pkt.net_dst) - (pkt.net_src < pkt.net_dst)
+    if direction == 0:
+        direction = 1 if sport > dport else -1
+    _set_direction(conv, direction)
+    # A SYN with a new ISN on a known pair starts a new stream; one with the same ISN
+    # (a retransmission) stays, and gets an analysis entry even without flags.
+    if (flags & (TH_SYN | TH_ACK)) == TH_SYN and conv.fwd.base_set:
+        if seq != conv.fwd.base_seq:
+            conv = streams.new(key, ts)
+            _set_direction(conv, direction)
+            conv.get_ta().flags |= A_REUSED_PORTS
+            conv.completeness = 1
+        else:
+            conv.fwd.nextseq = conv.fwd.maxseqtobeacked
+            conv.get_ta()
+    if ((flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) and conv.fwd.base_set
+            and seq != conv.fwd.base_seq):
+        conv.fwd.base_seq = seq
+        conv.get_ta().flags |= A_REUSED_PORTS
+    return conv, is_new
+
+
+def _set_direction(conv: Conversation, direction: int) -> None:
+    conv.ta = None
+    if direction >= 0:
+        conv.fwd, conv.rev = conv.flow1, conv.flow2
+    else:
+        conv.fwd, conv.rev = conv.flow2, conv.flow1
+
+
+def update_completeness(conv: Conversation, is_new: bool, flags: int, seglen: int) -> None:
+    c = 0
+    if is_new:
+        if (flags & (TH_SYN | TH_ACK)) == TH_SYN:
+            c |= 1
+            if seglen > 0:
+                c |= 8
+    else:
+        c = conv.completeness
+        if (flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK):
+            c |= 2
+        if (flags & (TH_SYN | TH_ACK)) == TH_ACK:
+            c |= 8 if seglen > 0 else 4
+        if (flags & (TH_FIN | TH_ACK)) == (TH_FIN | TH_ACK):
+            c |= 16
+        if flags & TH_RST:
+            c |= 32
+    conv.completeness = c
+
+
+def verify_window_scaling(conv: Conversation, is_synack: bool) -> None:
+    if conv.fwd.win_scale == -1:
+        conv.fwd.win_scale = -2
+        conv.rev.win_scale = -2
+    elif is_synack and conv.rev.win_scale == -2:
+        conv.fwd.win_scale = -2
