@@ -67,9 +67,11 @@ def format_text(text: str | bytes | bytearray | memoryview) -> str:
         return _format_lenient(raw)
 
 
-# Lead byte -> (continuation bytes, payload mask); 5- and 6-byte forms are the old ones.
-_LEADS = ((0xE0, 0xC0, 1, 0x1F), (0xF0, 0xE0, 2, 0x0F), (0xF8, 0xF0, 3, 0x07),
-          (0xFC, 0xF8, 4, 0x03), (0xFE, 0xFC, 5, 0x01))
+# Lead byte -> (continuation bytes that follow, its payload bits); 5- and 6-byte forms
+# are the old ones. Stray continuation bytes, 0xFE and 0xFF are no lead.
+_LEADS = {c: (more, c & bits) for more, (lo, hi, bits) in enumerate(
+    ((0xC0, 0xE0, 0x1F), (0xE0, 0xF0, 0x0F), (0xF0, 0xF8, 0x07), (0xF8, 0xFC, 0x03),
+     (0xFC, 0xFE, 0x01)), start=1) for c in range(lo, hi)}
 
 
 def _format_lenient(raw: bytes) -> str:
@@ -86,13 +88,11 @@ def _format_lenient(raw: bytes) -> str:
         if c < 0x80:
             out.append(_ASCII[c])
             continue
-        for mask, lead, more, bits in _LEADS:
-            if c & mask == lead:
-                break
-        else:  # a stray continuation byte, 0xFE or 0xFF
+        lead = _LEADS.get(c)
+        if lead is None:
             out.append("\ufffd")
             continue
-        cp = c & bits
+        more, cp = lead
         for _ in range(more):
             if i >= n or raw[i] & 0xC0 != 0x80:
                 cp = 0xFFFD
