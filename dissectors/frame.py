@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE
+from dissectors.escape import format_str
 from dissectors.packet import BoundsError, Packet, ReportedBoundsError
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -39,6 +40,8 @@ INTERFACE_NAME = FRAME.field("frame.interface_name", "Interface name", FT.STRING
 INTERFACE_DESCRIPTION = FRAME.field("frame.interface_description", "Interface description",
                                     FT.STRING, blurb="The description for this interface")
 COMMENT = FRAME.field("frame.comment", "Comment", FT.STRING)
+COMMENT_EXPERT = FRAME.field("frame.comment.expert", "Formatted comment", FT.NONE)
+PKT_COMMENT = protocol("pkt_comment", "Packet comments", "Pkt_Comment")
 
 MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
 SHORT = protocol("_ws.short", "Short Frame", "Short")
@@ -92,6 +95,13 @@ def dissect(frame: Frame, session: Session) -> Packet:
     pkt.delta_disp_ns = pkt.delta_ns
 
     enc_name, wtap_encap = _ENCAP_NAMES.get(frame.linktype, ("Unknown", -1))
+    if frame.comment:
+        # tshark's "Packet comments" tree comes first: the comment (its label escaped,
+        # as every packet text), and a Comment expert note carrying it.
+        pc = pkt.add_proto(PKT_COMMENT, 0, 0, "Packet comments", in_stack=False)
+        ci = pkt.add(pc, COMMENT, frame.comment, 0, 0, format_str(frame.comment))
+        # ("Frame": Wireshark's current_proto there, not the FRAME short name)
+        pkt.add_expert(ci, "comment", "comment", frame.comment, "Frame", field=COMMENT_EXPERT)
     top = pkt.add_proto(
         FRAME, 0, frame.caplen,
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
@@ -121,8 +131,6 @@ def dissect(frame: Frame, session: Session) -> Packet:
     add(top, CAP_LEN, frame.caplen, 0, 0, f"Capture Length: {_bits(frame.caplen)}")
     add(top, MARKED, False, 0, 0, generated=True)
     add(top, IGNORED, False, 0, 0, generated=True)
-    if frame.comment:
-        add(top, COMMENT, frame.comment, 0, 0)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True)
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))

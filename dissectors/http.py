@@ -541,17 +541,18 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         label = format_text(bytes(tvb.buf[hs:hn]))
         hf = HEADERS.get(name.strip().lower()) if sep else None
         if hf is None:
-            pkt.add_text(top, label, hs, hn - hs, source=src)
-        else:
-            hi = add(top, hf, value, hs, hn - hs, label)
-            if hf.abbrev == "http.content_length_header":
-                try:
-                    add(hi, CONTENT_LENGTH, int(value), hs, he - hs, generated=True)
-                except ValueError:
-                    pass
-            elif hf.abbrev == "http.cookie":
-                for pair in value.split(";"):
-                    add(hi, COOKIE_PAIR, pair.strip(), hs, he - hs)
+            # A header tshark does not know is its http.request/response.line, shown.
+            add(top, line_field, line + crlf, hs, hn - hs, label)
+            continue
+        hi = add(top, hf, value, hs, hn - hs, label)
+        if hf.abbrev == "http.content_length_header":
+            try:
+                add(hi, CONTENT_LENGTH, int(value), hs, he - hs, generated=True)
+            except ValueError:
+                pass
+        elif hf.abbrev == "http.cookie":
+            for pair in value.split(";"):
+                add(hi, COOKIE_PAIR, pair.strip(), hs, he - hs)
         add(top, line_field, line + crlf, hs, hn - hs, hidden=True)
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here

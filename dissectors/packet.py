@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from captures.frame import Frame
+from dissectors.escape import format_str
 from dissectors.registry import Field, Protocol
 
 
@@ -220,15 +221,16 @@ class Packet:
         sev_name = ws.severity.strings[sev_code]  # type: ignore[index]
         grp_name = ws.group.strings[grp_code]  # type: ignore[index]
         summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
-        top = self.add(item, ws.proto, summary, 0, 0, summary, generated=True)
+        shown = format_str(text)  # labels escape it; the message's value stays as it is
+        top = self.add(item, ws.proto, summary, 0, 0, format_str(summary), generated=True)
         if group == "malformed":
             # (-T fields prints the value, -T json the text: tshark's two faces of it)
             self.add(item, ws.malformed, "_ws.malformed", 0, 0, "Malformed Packet", hidden=True)
         if field is not None:
-            self.add(top, field, None, 0, 0, text, generated=True)
+            self.add(top, field, None, 0, 0, shown, generated=True)
             self.add(top, ws.message, text, 0, 0, hidden=True)
         else:  # tshark always has the note's own field: show the message as it would
-            self.add(top, ws.message, text, 0, 0, text, generated=True)
+            self.add(top, ws.message, text, 0, 0, shown, generated=True)
         self.add(top, ws.severity, sev_code, 0, 0, f"Severity level: {sev_name}",
                  generated=True)
         self.add(top, ws.group, grp_code, 0, 0, f"Group: {grp_name}", generated=True)
