@@ -1,9 +1,14 @@
-"""The one-line packet list, laid out as tshark lays out its default columns."""
+"""The one-line packet list, laid out as tshark lays out its default columns.
+
+Dissectors escape the packet text they put in Info (format_text, as Wireshark's do);
+format_str here is the safety net that keeps any raw control out of a terminal (it
+leaves escaped text unchanged)."""
 
 from __future__ import annotations
 
 import time
 
+from dissectors.escape import format_str
 from dissectors.packet import Packet
 
 TIME_FORMATS = ("r", "a", "ad", "adoy", "d", "dd", "e", "u", "ud", "udoy")
@@ -38,10 +43,10 @@ def packet_line(pkt: Packet, time_fmt: str = "r") -> str:
     """`    1   0.000000     10.0.0.1 → 10.0.0.2     UDP 51 5000 → 6000 Len=9`."""
     t = time_column(pkt, time_fmt)
     return (f"{pkt.frame.number:>5} {t:>10} {pkt.src:>12} \u2192 {pkt.dst:<12} "
-            f"{pkt.proto_col} {pkt.frame.origlen} {pkt.info}")
+            f"{pkt.proto_col} {pkt.frame.origlen} {format_str(pkt.info)}")
 
 
 def column_parts(pkt: Packet, time_fmt: str = "r") -> tuple[str, ...]:
     """The seven default columns, unpadded (for colour rendering)."""
     return (str(pkt.frame.number), time_column(pkt, time_fmt), pkt.src, pkt.dst,
-            pkt.proto_col, str(pkt.frame.origlen), pkt.info)
+            pkt.proto_col, str(pkt.frame.origlen), format_str(pkt.info))

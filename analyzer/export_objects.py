@@ -19,6 +19,7 @@ from typing import TextIO
 from captures import open_capture
 from captures.open import CaptureReader
 from dissectors import Session, dissect
+from dissectors.escape import format_str
 from dissectors.format import ipv4_str, ipv6_str
 
 SUPPORTED = ("tftp",)
@@ -215,5 +216,6 @@ def write_table(files: list[ExportedFile], dest: Path, out: TextIO) -> None:
     out.write(f"{'Packet':>7}  {'Hostname':<39}  {'Content Type':<24}  {'Size':>10}  Filename\n")
     for f in files:
         status = f"  [incomplete: {f.note}]" if not f.complete else ""
-        out.write(f"{f.frame:>7}  {f.host:<39}  {f.content_type:<24}  {f.size:>10}  "
+        host, ctype = format_str(f.host), format_str(f.content_type)  # packet text
+        out.write(f"{f.frame:>7}  {host:<39}  {ctype:<24}  {f.size:>10}  "
                   f"{f.filename}{status}\n")

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from dissectors.escape import format_str
+
 EXIT_DIFFERS = 1
 
 
@@ -52,8 +54,15 @@ def run_golden(opts: Any, produce: Callable[[TextIO], int], out: TextIO) -> int:
     diff = difflib.unified_diff(want.splitlines(keepends=True), got.splitlines(keepends=True),
                                 fromfile=str(expected_path), tofile="analyze output")
     for line in diff:
-        out.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        end = "\n" if line.endswith("\n") else "\n\\ No newline at end of file\n"
+        out.write(_shown(line.rstrip("\n")) + end)
     return EXIT_DIFFERS
+
+
+def _shown(line: str) -> str:
+    """A diff line, its packet text escaped (raw -T fields values may hold controls);
+    the tabs that separate -T fields columns stay tabs."""
+    return "\t".join(format_str(part) for part in line.split("\t"))
 
 
 __all__ = ["run_golden", "deterministic"]

@@ -30,8 +30,13 @@ class _Unparsed(Exception):
 def _table(title: str | None, columns: list[str] | tuple[str, ...], rows: list[list[str]],
            caption: str | None = None) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    t = Table(title=title, caption=caption, header_style="bold", title_style="bold")
+    # Cells hold packet text (expert summaries): Text objects, so `[...]` is never taken
+    # for rich markup; the text itself comes escaped (dissectors/escape.py).
+    t = Table(title=None if title is None else Text(title),
+              caption=None if caption is None else Text(caption), header_style="bold",
+              title_style="bold")
     for i, c in enumerate(columns):
         cells = [r[i] for r in rows if i < len(r)]
         numeric = bool(cells) and all(_NUMERIC.match(v or "0") for v in cells)
@@ -42,7 +47,7 @@ def _table(title: str | None, columns: list[str] | tuple[str, ...], rows: list[l
     for r in rows:
         if len(r) != len(columns):
             raise _Unparsed(r)
-        t.add_row(*r)
+        t.add_row(*(Text(v) for v in r))
     return t
 
 
