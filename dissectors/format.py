@@ -251,7 +251,7 @@ def fit_label(text: str, name_pos: int) -> str:
 
     A label of 240 bytes or more gets " [truncated]" at `name_pos` (after the field
     name, or first for a label with no name), then is cut before the character that
-    holds byte 239."""
+    holds byte 238."""
     raw = text.encode("utf-8", "surrogatepass")
     if len(raw) < ITEM_LABEL_LENGTH:
         return text
@@ -259,7 +259,7 @@ def fit_label(text: str, name_pos: int) -> str:
     if pos >= ITEM_LABEL_LENGTH - len(_TRUNC):
         return text  # never the case for our names; Wireshark appends the marker there
     raw = (raw[:pos] + _TRUNC.encode() + raw[pos:])[:ITEM_LABEL_LENGTH]
-    cut = ITEM_LABEL_LENGTH - 1
+    cut = ITEM_LABEL_LENGTH - 2  # (tshark 4.0 keeps at most 238 bytes, checked)
     while raw[cut] & 0xC0 == 0x80:  # back to the first byte of that character
         cut -= 1
     return raw[:cut].decode("utf-8", "surrogatepass")

@@ -44,6 +44,10 @@ COMMENT_EXPERT = FRAME.field("frame.comment.expert", "Formatted comment", FT.NON
 PKT_COMMENT = protocol("pkt_comment", "Packet comments", "Pkt_Comment")
 
 MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
+STRING_ERRORS = protocol("_ws.string", "String Errors", "String errors")
+# A string item whose bytes go on after its NUL (proto.c's detect_trailing_stray_characters).
+TRAILING_STRAY = STRING_ERRORS.field("_ws.string.trailing_stray_characters",
+                                     "Trailing stray characters", FT.NONE)
 SHORT = protocol("_ws.short", "Short Frame", "Short")
 # Wireshark's expert_severity_vals / expert_group_vals: `_ws.expert.severity == "Warning"`.
 SEVERITY_NAMES = {0x100000: "Comment", 0x200000: "Chat", 0x400000: "Note", 0x600000: "Warning",

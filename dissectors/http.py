@@ -390,11 +390,15 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             hdr_end, stray = hs, True
             break
     values: dict[str, str] = {}
+    host = None  # the full URI takes the Host header's own bytes (UTF-8), not ASCII's
     for hs, he, _hn in headers:
         line = _text(bytes(tvb.buf[hs:he]))
         name, sep, value = line.partition(":")
         if sep:
             values.setdefault(name.strip().lower(), value.strip())
+            if host is None and name.strip().lower() == "host":
+                host = bytes(tvb.buf[hs:he]).partition(b":")[2].strip().split(b"\0")[
+                    0].decode("utf-8", errors="replace")  # a C string: up to a NUL
     is_request = kind == "request"
     lconv = _lconv(pkt, session)
     code = 0
@@ -553,7 +557,12 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.strip(), hs, he - hs)
-        add(top, line_field, line + crlf, hs, hn - hs, hidden=True)
+        li = add(top, line_field, line + crlf, hs, hn - hs, hidden=True)
+        if "\0" in line and line.partition("\0")[2].strip("\0"):
+            from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
+
+            pkt.add_expert(li, "warning", "undecoded", "Trailing stray characters", "http",
+                           field=TRAILING_STRAY, tapped=False)
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
     if stray:
@@ -564,7 +573,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     elif hdr_end <= tvb.end and hdr_end - 2 >= off:
         pkt.add_text(top, "\\r\\n", hdr_end - 2, 2, source=src)
 
-    _pairing(pkt, session, top, add, lconv, is_request, uri, values, off)
+    _pairing(pkt, session, top, add, lconv, is_request, uri, host, off)
     if cut:
         tvb.need(tvb.end, 1)  # the rest of the headers was not captured
 
@@ -613,12 +622,11 @@ def _uncompress(data: bytes) -> bytes | None:
 
 
 def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversation,  # noqa: ANN001
-             is_request: bool, uri: str, values: dict[str, str], off: int) -> None:
+             is_request: bool, uri: str, host: str | None, off: int) -> None:
     """Request/response records, and the generated items that show them."""
     state = session.state("pass1:http", HttpState)
     num = pkt.frame.number
     if is_request:
-        host = values.get("host")
         method = pkt.index["http.request.method"][-1].value
         full = ""
         if host is not None and uri:
