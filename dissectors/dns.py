@@ -532,7 +532,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
         while q < end:
             tl = tvb.u8(q)
             add(rr, TXT_LEN, tl, q, 1)
-            add(rr, TXT, tvb.bytes(q + 1, tl).decode("latin-1"), q + 1, tl)
+            add(rr, TXT, tvb.bytes(q + 1, tl).decode("ascii", errors="replace"), q + 1, tl)
             q += 1 + tl
     elif rtype == 33:
         prio, weight, port = tvb.u16(d), tvb.u16(d + 2), tvb.u16(d + 4)

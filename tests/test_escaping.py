@@ -62,6 +62,16 @@ def _packets() -> list[Ether]:
     query = bytes(DNS(id=0x1234, rd=1, qdcount=1))[:12] + _dns_name(
         CTRL, HIGH[:63], HIGH[63:126], HIGH[126:], UTF8, ANSI, b"a.b\\c") + b"\x00\x01\x00\x01"
     pkts.append(_udp(A, B, 5354, 53, query))
+    txt = b"t\x01\x1b[2J\r\n\x7f" + HIGH[:10] + UTF8 + ANSI
+    answer = (b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00"
+              + _dns_name(b"x", b"example") + b"\x00\x10\x00\x01"  # TXT x.example
+              + b"\xc0\x0c\x00\x10\x00\x01\x00\x00\x00\x3c"
+              + (len(txt) + 1).to_bytes(2, "big") + bytes([len(txt)]) + txt)
+    pkts.append(_udp(B, A, 53, 5355, answer))
+    pkts.append(Ether() / IP(src=B, dst=A) / TCP(sport=80, dport=40010, flags="PA", seq=1,
+                                                  ack=1000) / Raw(
+        b"HTTP/1.1 200 O\x1bK\x80\r\nServer: \x1b]0;pwn\x07" + UTF8 + b"\r\n"
+        b"Content-Type: text/html\r\nContent-Length: 9\r\n\r\n<b>\x01\x1b[5m</b>"[:-3]))
     pkts.append(_udp(A, B, 50001, 69, b"\x00\x01f\x01\x1b[2J\r\n\t\x7f" + HIGH[:10] + UTF8
                      + b"\\x\0oct\x1bet\0"))
     pkts.append(_udp(B, A, 69, 50001, b"\x00\x05\x00\x01err\x01\x1b[2J\r\n\x7f" + UTF8 + BAD
