@@ -236,3 +236,15 @@ def test_ipmsg_text_escaped_as_format_text(caps: dict[str, Path]) -> None:
     tree = _ours("-r", str(caps["ipmsg"]), "-V").decode()
     assert "    Sender name: us\\033]0;t\\aer\n" in tree
     assert "    Message: m\\033[31msg\\aé中😀\\u200B\\u202E" in tree
+
+
+def test_long_info_cut_at_4095_bytes_as_tshark(tmp_path: Path) -> None:
+    pcap = tmp_path / "long.pcap"
+    uris = (b"/" + b"a" * 5000, b"/" + b"\x01" * 1500, b"/" + "é".encode() * 2100)
+    wrpcap(str(pcap), _stamp([_tcp(41000 + i, b"GET " + u + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+                              for i, u in enumerate(uris)]))
+    _same("-r", str(pcap))
+    _same("-r", str(pcap), "-T", "fields", "-e", "_ws.col.Info")
+    info = _ours("-r", str(pcap), "-T", "fields", "-e", "_ws.col.Info").split(b"\n")
+    assert [len(x) for x in info[:3]] == [4095] * 3
+    assert info[1].endswith(b"\\001\\0")  # cut inside an escape, as tshark cuts it
