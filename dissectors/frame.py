@@ -110,7 +110,9 @@ def dissect(frame: Frame, session: Session) -> Packet:
         FRAME, 0, frame.caplen,
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
         f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)"
-        + (f" on interface {frame.interface_name or 'unknown'}, id {frame.interface_id}"
+        # (a file's interface name is escaped in labels, where tshark prints it raw)
+        + (f" on interface {format_str(frame.interface_name or 'unknown')}, "
+           f"id {frame.interface_id}"
            if frame.interface_known else ""),
         in_stack=False)
     add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
@@ -119,7 +121,7 @@ def dissect(frame: Frame, session: Session) -> Packet:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
         name = frame.interface_name or "unknown"
         iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
-                  f"Interface id: {frame.interface_id} ({name})")
+                  f"Interface id: {frame.interface_id} ({format_str(name)})")
         add(iid, INTERFACE_NAME, name, 0, 0)
         if frame.interface_description:
             add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)

@@ -9,6 +9,7 @@ names, IPMSG user names and messages, and pcapng frame comments.
 from __future__ import annotations
 
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,31 @@ def test_long_info_cut_at_4095_bytes_as_tshark(tmp_path: Path) -> None:
     info = _ours("-r", str(pcap), "-T", "fields", "-e", "_ws.col.Info").split(b"\n")
     assert [len(x) for x in info[:3]] == [4095] * 3
     assert info[1].endswith(b"\\001\\0")  # cut inside an escape, as tshark cuts it
+
+
+def _pcapng_block(btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def _pcapng_opt(code: int, value: bytes) -> bytes:
+    return struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
+
+
+def test_interface_name_escaped_in_labels(tmp_path: Path) -> None:
+    """pcapng if_name / if_description: -T fields as tshark; labels escaped (tshark: raw)."""
+    frame = bytes(_udp(A, B, 7777, 7778, b"hi"))
+    idb = struct.pack("<HHI", 1, 0, 65535) + _pcapng_opt(2, b"et\x1b[2Jh\x01\xc3\xa9") \
+        + _pcapng_opt(3, b"de\x1b]0;x\x07sc") + _pcapng_opt(0, b"")
+    epb = struct.pack("<IIIII", 0, 0, 0, len(frame), len(frame)) + frame
+    pcap = tmp_path / "ifname.pcapng"
+    pcap.write_bytes(_pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+                     + _pcapng_block(1, idb) + _pcapng_block(6, epb))
+    _same("-r", str(pcap), "-T", "fields", "-e", "frame.interface_name",
+          "-e", "frame.interface_description")
+    tree = _ours("-r", str(pcap), "-V").decode().split("\n")
+    assert tree[0].endswith(" on interface et\\033[2Jh\\001é, id 0")
+    assert tree[2:5] == ["    Interface id: 0 (et\\033[2Jh\\001é)",
+                         "        Interface name: et\\033[2Jh\\001é",
+                         "        Interface description: de\\033]0;x\\asc"]
