@@ -252,6 +252,8 @@ def fit_label(text: str, name_pos: int) -> str:
     A label of 240 bytes or more gets " [truncated]" at `name_pos` (after the field
     name, or first for a label with no name), then is cut before the character that
     holds byte 238."""
+    if text.isascii() and len(text) < ITEM_LABEL_LENGTH:
+        return text  # the usual long label (a Frame line): no encoding needed
     raw = text.encode("utf-8", "surrogatepass")
     if len(raw) < ITEM_LABEL_LENGTH:
         return text
