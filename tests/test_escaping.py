@@ -277,3 +277,15 @@ def test_interface_name_escaped_in_labels(tmp_path: Path) -> None:
     assert tree[2:5] == ["    Interface id: 0 (et\\033[2Jh\\001é)",
                          "        Interface name: et\\033[2Jh\\001é",
                          "        Interface description: de\\033]0;x\\asc"]
+
+
+def test_golden_diff_shows_packet_text_escaped(caps: dict[str, Path], tmp_path: Path) -> None:
+    """-T fields keeps controls (as tshark); a --golden diff of it must not print them."""
+    want = tmp_path / "want.txt"
+    want.write_text("nothing\tlike it\n", encoding="utf-8")
+    cp = run_analyze_subprocess(["-r", str(caps["main"]), "--golden", str(want), "-T",
+                                 "fields", "-e", "frame.number", "-e", "http.user_agent"])
+    assert cp.returncode == 1
+    # (\\b \\t \\f were escaped by -T fields already; a backslash stays as it is)
+    assert b"+1\t\\001\\002\\003\\004\\005\\006\\a\\b\\t\\v\\f\\016" in cp.stdout
+    assert not _RAW.search(cp.stdout)
