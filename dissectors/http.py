@@ -395,7 +395,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         line = _text(bytes(tvb.buf[hs:he]))
         name, sep, value = line.partition(":")
         if sep:
-            values.setdefault(name.strip().lower(), value.strip())
+            values.setdefault(name.strip().lower(), value.lstrip())
             if host is None and name.strip().lower() == "host":
                 host = bytes(tvb.buf[hs:he]).partition(b":")[2].strip().split(b"\0")[
                     0].decode("utf-8", errors="replace")  # a C string: up to a NUL
@@ -540,7 +540,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     for hs, he, hn in headers:
         line = _text(bytes(tvb.buf[hs:he]))
         name, sep, value = line.partition(":")
-        value = value.strip()
+        value = value.lstrip()  # tshark keeps a value's trailing blanks
         crlf = _text(bytes(tvb.buf[he:hn]))  # a line cut by the snapshot length has none
         label = format_text(bytes(tvb.buf[hs:hn]))
         hf = HEADERS.get(name.strip().lower()) if sep else None
@@ -556,7 +556,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 pass
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
-                add(hi, COOKIE_PAIR, pair.strip(), hs, he - hs)
+                add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
         li = add(top, line_field, line + crlf, hs, hn - hs, hidden=True)
         if "\0" in line and line.partition("\0")[2].strip("\0"):
             from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
@@ -749,9 +749,13 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
         pkt.append_info(f"JavaScript Object Notation ({mtype})", ", ")
     else:
         top = pkt.add_proto(MEDIA, btvb.start, n, "Media Type", source=src)
+        # The label adds the parameters (`; charset=x`). Both texts are escaped, where
+        # tshark 4.0 prints a header's control bytes raw here.
+        params = ctype.partition(";")[2].lstrip()
         pkt.add(top, MEDIA_TYPE, bytes(btvb.buf[btvb.start:btvb.end]), btvb.start, n,
-                f"Media type: {mtype} ({n} bytes)", source=src)
-        pkt.append_info(f" ({mtype})")
+                format_str(f"Media type: {mtype}{'; ' + params if params else ''} "
+                           f"({n} bytes)"), source=src)
+        pkt.append_info(f" ({format_str(mtype)})")
 
 
 def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,

@@ -55,7 +55,12 @@ HTTP_REQUESTS = (
     % (len(CTRL + HIGH + ANSI)) + CTRL + HIGH + ANSI,
     b"GET /" + UTF8 + ANSI + BAD + b" HTTP/1.1\r\nHost: z\r\nBAD LINE\r\nX: y\r\n\r\n",
     b'GET /q"u\\o HTTP/1.1\r\nHost: a"b\\c\x0bd\x07e\x00f\r\n\r\n',
+    b"POST /m HTTP/1.1\r\nHost: m\r\nContent-Type: Application/X;   a=B ; c=d  \r\n"
+    b"Content-Length: 3\r\n\r\nabc",  # the media label shows the parameters
 )
+# Header text tshark 4.0 itself prints raw in Info and in the Media type label.
+RAW_IN_TSHARK = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/\x1b[31mplain; c=\x01\r\n" \
+    b"Content-Length: 3\r\n\r\nabc"
 
 
 def _packets() -> list[Ether]:
@@ -104,7 +109,9 @@ def _stamp(pkts: list[Ether]) -> list[Ether]:
 @pytest.fixture(scope="module")
 def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("escaping")
-    out = {"main": d / "main.pcap", "ipmsg": d / "ipmsg.pcap", "comments": d / "c.pcapng"}
+    out = {"main": d / "main.pcap", "ipmsg": d / "ipmsg.pcap", "comments": d / "c.pcapng",
+           "media": d / "media.pcap"}
+    wrpcap(str(out["media"]), _stamp([_tcp(42000, RAW_IN_TSHARK)]))
     wrpcap(str(out["main"]), _stamp(_packets()))
     wrpcap(str(out["ipmsg"]), _stamp(_ipmsg_packets()))
     commented = _stamp([_udp(A, B, 7777, 7778, b"a"), _udp(A, B, 7777, 7778, b"b")])
@@ -213,7 +220,7 @@ _RAW = re.compile(rb"[\x00-\x08\x0b-\x1f]")  # controls other than tab and newli
     ("-q", "-z", "follow,udp,hex,0"), ("-q", "-z", "follow,tcp,ascii,2"),
     ("--color", "always"), ("-q", "-z", "expert", "--color", "always"),
 ], ids=lambda a: " ".join(a) or "list")
-@pytest.mark.parametrize("cap", ["main", "ipmsg", "comments"])
+@pytest.mark.parametrize("cap", ["main", "ipmsg", "comments", "media"])
 def test_no_raw_control_bytes(caps: dict[str, Path], cap: str, args: tuple[str, ...]) -> None:
     out = _ours("-r", str(caps[cap]), *args)
     if "--color" in args:  # rich's own colour sequences are the only ESC there
@@ -289,3 +296,10 @@ def test_golden_diff_shows_packet_text_escaped(caps: dict[str, Path], tmp_path: 
     # (\\b \\t \\f were escaped by -T fields already; a backslash stays as it is)
     assert b"+1\t\\001\\002\\003\\004\\005\\006\\a\\b\\t\\v\\f\\016" in cp.stdout
     assert not _RAW.search(cp.stdout)
+
+
+def test_media_type_escaped_where_tshark_prints_it_raw(caps: dict[str, Path]) -> None:
+    line = _ours("-r", str(caps["media"])).decode()
+    assert line.endswith("POST / HTTP/1.1  (text/\\033[31mplain)\n")
+    tree = _ours("-r", str(caps["media"]), "-V").decode()
+    assert "    Media type: text/\\033[31mplain; c=\\001 (3 bytes)\n" in tree
