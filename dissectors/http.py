@@ -546,7 +546,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         hf = HEADERS.get(name.strip().lower()) if sep else None
         if hf is None:
             # A header tshark does not know is its http.request/response.line, shown.
-            add(top, line_field, line + crlf, hs, hn - hs, label)
+            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label))
             continue
         hi = add(top, hf, value, hs, hn - hs, label)
         if hf.abbrev == "http.content_length_header":
@@ -557,12 +557,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
-        li = add(top, line_field, line + crlf, hs, hn - hs, hidden=True)
-        if "\0" in line and line.partition("\0")[2].strip("\0"):
-            from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
-
-            pkt.add_expert(li, "warning", "undecoded", "Trailing stray characters", "http",
-                           field=TRAILING_STRAY, tapped=False)
+        _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True))
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
     if stray:
@@ -619,6 +614,16 @@ def _uncompress(data: bytes) -> bytes | None:
         if out:
             return out
     return None
+
+
+def _stray_nul(pkt: Packet, item: Item) -> None:
+    """proto.c's check of a string item: bytes after its NUL get a note (no -z expert)."""
+    text = item.value
+    if "\0" in text and text.partition("\0")[2].strip("\0"):
+        from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
+
+        pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "http",
+                       field=TRAILING_STRAY, tapped=False)
 
 
 def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversation,  # noqa: ANN001

@@ -54,7 +54,7 @@ HTTP_REQUESTS = (
     b"POST /p HTTP/1.1\r\nHost: y\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
     % (len(CTRL + HIGH + ANSI)) + CTRL + HIGH + ANSI,
     b"GET /" + UTF8 + ANSI + BAD + b" HTTP/1.1\r\nHost: z\r\nBAD LINE\r\nX: y\r\n\r\n",
-    b'GET /q"u\\o HTTP/1.1\r\nHost: a"b\\c\x0bd\x07e\x00f\r\n\r\n',
+    b'GET /q"u\\o HTTP/1.1\r\nHost: a"b\\c\x0bd\x07e\x00f\r\nX-Nul: a\x00b  \r\n\r\n',
     b"POST /m HTTP/1.1\r\nHost: m\r\nContent-Type: Application/X;   a=B ; c=d  \r\n"
     b"Content-Length: 3\r\n\r\nabc",  # the media label shows the parameters
 )
