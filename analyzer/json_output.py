@@ -278,7 +278,7 @@ def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
         key = _ek_key(it)
         if it.field is not None and it.field.type is FT.PROTOCOL and \
                 not _proto_bytes(pkt, it):
-            key = f"\0{id(it)}"
+            key = "\0" + it.field.abbrev  # an object each; repeated ones one array
         groups.setdefault(key, []).append(it)
     for key, its in groups.items():
         first = its[0]
@@ -289,9 +289,12 @@ def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
                         vals[0] if len(vals) == 1 else _Array(vals)))
             continue
         if key.startswith("\0"):
-            sub: list[tuple[str, Any]] = []
-            _ek_flat(pkt, first.children or [], sub, lf)
-            out.append((name, _Raw(_ek_obj(sub))))
+            objs = []
+            for it in its:
+                sub: list[tuple[str, Any]] = []
+                _ek_flat(pkt, it.children or [], sub, lf)
+                objs.append(_Raw(_ek_obj(sub)))
+            out.append((name, objs[0] if len(objs) == 1 else _Array(objs)))
             continue
         vals = [_label(it) if it.field is None else _ek_value(pkt, it) for it in its]
         out.append((key, vals[0] if len(vals) == 1 else _Array(vals)))
