@@ -303,3 +303,10 @@ def test_media_type_escaped_where_tshark_prints_it_raw(caps: dict[str, Path]) ->
     assert line.endswith("POST / HTTP/1.1  (text/\\033[31mplain)\n")
     tree = _ours("-r", str(caps["media"]), "-V").decode()
     assert "    Media type: text/\\033[31mplain; c=\\001 (3 bytes)\n" in tree
+
+
+def test_cross_check_report_escapes_values(caps: dict[str, Path]) -> None:
+    cp = run_analyze_subprocess(["--cross-check", str(caps["ipmsg"])])  # (pyshark: test extra)
+    assert cp.returncode == 0, cp.stderr.decode(errors="replace")
+    assert b"labshark=SENDMSG (sendcheck) from us\\033[2Jer\\001@ho\\rst" in cp.stdout
+    assert not _RAW.search(cp.stdout)
