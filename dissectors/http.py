@@ -368,8 +368,12 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 # has a colon, and gives up right away when it has none.
                 if not bytes(tvb.buf[p:tvb.end]).strip(b"\r"):
                     cut = True  # only the empty line was cut: the headers are complete
+                    if tvb.end > p:
+                        blank = p  # its captured `\r` still shows
                 elif b":" in bytes(tvb.buf[p:tvb.end]):
-                    headers.append((p, tvb.end, tvb.end))
+                    # (a CR just before the cut ends the line's text: its value has none)
+                    cr = tvb.end - 1 if tvb.buf[tvb.end - 1] == 0x0D else tvb.end
+                    headers.append((p, cr, tvb.end))
                     cut = True
                 else:
                     cut_early = True
@@ -504,9 +508,9 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         return pkt.add(parent, f, value, o, n, text, source=src, **kw)
 
     fl_text = _text(first)
-    # The line's label shows its own terminator (`\\r\\n`, or `\\r` for a bare CR).
-    fl_label = format_text(first) + "\\r\\n" if partial_first else \
-        format_text(bytes(tvb.buf[off:nxt]))
+    # The line's label shows its own terminator (`\\r\\n`, `\\r` for a bare CR, none when
+    # the snapshot length cut it).
+    fl_label = format_text(bytes(tvb.buf[off:nxt]))
     fl = pkt.add_text(top, fl_label, off, nxt - off, source=src)
     pkt.add_expert(fl, "chat", "sequence", fl_label, "http", field=CHAT)
     uri = ""
@@ -565,8 +569,6 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     elif blank >= 0:
         pkt.add_text(top, format_text(bytes(tvb.buf[blank:hdr_end])), blank, hdr_end - blank,
                      source=src)
-    elif hdr_end <= tvb.end and hdr_end - 2 >= off:
-        pkt.add_text(top, "\\r\\n", hdr_end - 2, 2, source=src)
 
     _pairing(pkt, session, top, add, lconv, is_request, uri, host, off)
     if cut:
