@@ -310,3 +310,12 @@ def test_cross_check_report_escapes_values(caps: dict[str, Path]) -> None:
     assert cp.returncode == 0, cp.stderr.decode(errors="replace")
     assert b"labshark=SENDMSG (sendcheck) from us\\033[2Jer\\001@ho\\rst" in cp.stdout
     assert not _RAW.search(cp.stdout)
+
+
+@pytest.mark.parametrize("snaplen", [70, 90, 110, 130])
+def test_http_lines_cut_by_snaplen_show_as_tshark(tmp_path: Path, snaplen: int) -> None:
+    """A cut line's label has no terminator, a CR before the cut is kept in the label
+    only, and a cut empty line shows what was captured of it (`\\r`)."""
+    from test_app_protocols import build_http, cut_snaplen
+
+    _same("-r", str(cut_snaplen(build_http(tmp_path), snaplen)), "-V")
