@@ -19,6 +19,8 @@ import json
 import subprocess
 from typing import Any, TextIO
 
+from dissectors.escape import format_str
+
 COLUMNS = ("_ws.col.Protocol", "_ws.col.Info")
 MAX_LINES = 20
 EXIT_AGREE, EXIT_DIFFER, EXIT_UNAVAILABLE = 0, 1, 2
@@ -233,6 +235,8 @@ def compare(ours: dict[int, Row], theirs: dict[int, Row], shared: set[str],
 
 
 def _short(value: str, width: int = 60) -> str:
+    """A value for the report: escaped (tshark's -T fields keeps controls), then cut."""
+    value = format_str(value)
     return value if len(value) <= width else value[:width - 3] + "..."
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analyzer.taps import TapArgError, register
+from dissectors.escape import format_str
 from dissectors.expert import GROUP_CODES, GROUP_NAMES
 from dissectors.packet import Packet
 from dissectors.registry import REGISTRY
@@ -90,7 +91,10 @@ class _Table:
             out.append("   Frequency      Group           Protocol  Summary\n")
             for e in items:
                 group = GROUP_NAMES.get(e.group, f"Unknown ({e.group})")
-                out.append(f"{e.frequency:12d} {group:>10s} {e.protocol:>18s}  {e.summary}\n")
+                # format_str: a comment's raw text (tshark prints it raw) never reaches
+                # the terminal unescaped; other summaries are escaped already.
+                out.append(f"{e.frequency:12d} {group:>10s} {e.protocol:>18s}  "
+                           f"{format_str(e.summary)}\n")
         return "".join(out)
 
     def __bool__(self) -> bool:

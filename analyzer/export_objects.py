@@ -24,6 +24,7 @@ from typing import TextIO
 from captures import open_capture
 from captures.open import CaptureReader
 from dissectors import Session, dissect
+from dissectors.escape import format_str
 from dissectors.format import ipv4_str, ipv6_str
 from dissectors.tftp import tftp_transfer
 
@@ -266,5 +267,6 @@ def write_table(files: list[ExportedFile], dest: Path, out: TextIO) -> None:
         status = f"  [incomplete: {f.note}]" if not f.complete else ""
         if f.skipped:
             status = f"  [not written: {os.path.join(dest, f.filename)} {f.skipped}]"
-        out.write(f"{f.frame:>7}  {f.host:<39}  {f.content_type:<24}  {f.size:>10}  "
+        host, ctype = format_str(f.host), format_str(f.content_type)  # packet text
+        out.write(f"{f.frame:>7}  {host:<39}  {ctype:<24}  {f.size:>10}  "
                   f"{f.filename}{status}\n")

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from dissectors.escape import format_str
+
 EXIT_DIFFERS = 1
 
 
@@ -49,11 +51,25 @@ def run_golden(opts: Any, produce: Callable[[TextIO], int], out: TextIO) -> int:
         raise AnalyzeError(f"cannot read golden file {expected_path}: {e.strerror}") from None
     if got == want:
         return 0
-    diff = difflib.unified_diff(want.splitlines(keepends=True), got.splitlines(keepends=True),
-                                fromfile=str(expected_path), tofile="analyze output")
+    diff = difflib.unified_diff(_lines(want), _lines(got), fromfile=str(expected_path),
+                                tofile="analyze output")
     for line in diff:
-        out.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        end = "\n" if line.endswith("\n") else "\n\\ No newline at end of file\n"
+        out.write(_shown(line.rstrip("\n")) + end)
     return EXIT_DIFFERS
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ended by newlines only (str.splitlines also splits at \\v, \\f, \\x1c-\\x1e,
+    U+2028: characters a -T fields value may hold)."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+def _shown(line: str) -> str:
+    """A diff line, its packet text escaped (raw -T fields values may hold controls);
+    the tabs that separate -T fields columns stay tabs."""
+    return "\t".join(format_str(part) for part in line.split("\t"))
 
 
 __all__ = ["run_golden", "deterministic"]

@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from dissectors.format import field_text
+from dissectors.escape import cstr
+from dissectors.format import field_text, fit_label
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT
+from dissectors.registry import FT, Field
 
 #: A node: (key, value) pairs; a value is a string, None (JSON null), a node, or
 #: an _Array of values (from grouping repeated keys).
@@ -84,7 +85,8 @@ def _str(s: str, dots: bool = False) -> str:
 def _label(it: Item) -> str:
     """A text-only item's key: its label without the brackets of a generated item."""
     t = it.text or ""
-    return t[1:-1] if t.startswith("[") and t.endswith("]") else t
+    t = t[1:-1] if t.startswith("[") and t.endswith("]") else t
+    return fit_label(t, 0)  # as the tree shows it: at most 239 bytes
 
 
 def _hex(b: bytes | memoryview) -> str:
@@ -100,10 +102,16 @@ def _value(it: Item) -> str:
         return ""
     if t is FT.BYTES and isinstance(it.value, (bytes, bytearray, memoryview)):
         return _hex(it.value)
-    if (t is FT.STRING or t is FT.STRINGZ or t is FT.UINT_STRING) and \
-            isinstance(it.value, str):
-        return it.value  # raw: JSON escapes it, -T fields' \\r\\n escaping does not apply
-    return field_text(f, it.value)
+    return _text(f, it.value)
+
+
+def _text(f: Field, value: Any) -> str:
+    """A value as tshark's JSON holds it: a string raw up to its NUL (JSON escapes it,
+    -T fields' \\r\\n escaping does not apply), anything else as -T fields prints it."""
+    t = f.type
+    if (t is FT.STRING or t is FT.STRINGZ or t is FT.UINT_STRING) and isinstance(value, str):
+        return cstr(value)
+    return field_text(f, value)
 
 
 def _proto_bytes(pkt: Packet, it: Item) -> str:
@@ -165,7 +173,7 @@ def _field_values(pkt: Packet, name: str, column: Any) -> list[str]:
     if column is not None and name.startswith("_ws.col."):
         val = column(pkt, name)
         return [val] if val is not None else []
-    return [field_text(i.field, i.value) for i in pkt.index.get(name, ())]
+    return [_text(i.field, i.value) for i in pkt.index.get(name, ())]
 
 
 def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
@@ -270,7 +278,7 @@ def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
         key = _ek_key(it)
         if it.field is not None and it.field.type is FT.PROTOCOL and \
                 not _proto_bytes(pkt, it):
-            key = f"\0{id(it)}"
+            key = "\0" + it.field.abbrev  # an object each; repeated ones one array
         groups.setdefault(key, []).append(it)
     for key, its in groups.items():
         first = its[0]
@@ -281,9 +289,12 @@ def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
                         vals[0] if len(vals) == 1 else _Array(vals)))
             continue
         if key.startswith("\0"):
-            sub: list[tuple[str, Any]] = []
-            _ek_flat(pkt, first.children or [], sub, lf)
-            out.append((name, _Raw(_ek_obj(sub))))
+            objs = []
+            for it in its:
+                sub: list[tuple[str, Any]] = []
+                _ek_flat(pkt, it.children or [], sub, lf)
+                objs.append(_Raw(_ek_obj(sub)))
+            out.append((name, objs[0] if len(objs) == 1 else _Array(objs)))
             continue
         vals = [_label(it) if it.field is None else _ek_value(pkt, it) for it in its]
         out.append((key, vals[0] if len(vals) == 1 else _Array(vals)))

@@ -70,7 +70,7 @@ class Renderer:
             no_dup = getattr(o, "no_duplicate_keys", False)
             col = self.fields.column if self.fields else None
             text = dumps(pkt, no_dup, o.fields, col, self.layer_filter)
-            body = "\n".join("  " + ln for ln in text.splitlines())
+            body = "\n".join("  " + ln for ln in text.split("\n"))  # not at U+2028
             w(("[\n" if self.first else ",\n") + body)
             self.first = False
             return

@@ -30,8 +30,13 @@ class _Unparsed(Exception):
 def _table(title: str | None, columns: list[str] | tuple[str, ...], rows: list[list[str]],
            caption: str | None = None) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    t = Table(title=title, caption=caption, header_style="bold", title_style="bold")
+    # Cells hold packet text (expert summaries): Text objects, so `[...]` is never taken
+    # for rich markup; the text itself comes escaped (dissectors/escape.py).
+    t = Table(title=None if title is None else Text(title),
+              caption=None if caption is None else Text(caption), header_style="bold",
+              title_style="bold")
     for i, c in enumerate(columns):
         cells = [r[i] for r in rows if i < len(r)]
         numeric = bool(cells) and all(_NUMERIC.match(v or "0") for v in cells)
@@ -42,7 +47,7 @@ def _table(title: str | None, columns: list[str] | tuple[str, ...], rows: list[l
     for r in rows:
         if len(r) != len(columns):
             raise _Unparsed(r)
-        t.add_row(*r)
+        t.add_row(*(Text(v) for v in r))
     return t
 
 
@@ -50,7 +55,7 @@ def _conv_endpoints(text: str) -> list[Any]:
     """Sections of `=====`, a title, `Filter:`, one or two `|` header lines, then rows."""
     out: list[Any] = []
     for block in re.split(r"^=+\n", text, flags=re.M):
-        lines = [ln for ln in block.splitlines() if ln.strip()]
+        lines = [ln for ln in block.split("\n") if ln.strip()]
         if not lines:
             continue
         if len(lines) < 3 or not lines[1].startswith("Filter:"):
@@ -74,7 +79,7 @@ def _conv_endpoints(text: str) -> list[Any]:
 
 def _io_stat(text: str) -> list[Any]:
     """The `|`-bordered table: header notes, a column-group row, a header row, rows."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     inner = [ln for ln in lines if ln.startswith("|")]
     seps = [i for i, ln in enumerate(inner) if set(ln) <= {"|", "-"}]
     if len(seps) < 2:
@@ -116,7 +121,7 @@ def _expert(text: str) -> list[Any]:
             out.append(_table(title, ("Frequency", "Group", "Protocol", "Summary"), rows))
         rows = []
 
-    for ln in text.splitlines():
+    for ln in text.split("\n"):  # not at U+2028 (printable packet text)
         if not ln.strip() or _BAR.match(ln) or ln.startswith("   Frequency"):
             continue
         m = _EXPERT_TITLE.match(ln)

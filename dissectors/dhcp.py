@@ -134,7 +134,8 @@ def _duration(secs: int) -> str:
 
 
 def _cstr(raw: bytes) -> str:
-    return raw.split(b"\0", 1)[0].decode("latin-1")
+    """An ENC_ASCII string up to its NUL: each byte above 0x7f is U+FFFD, as tshark's."""
+    return raw.split(b"\0", 1)[0].decode("ascii", errors="replace")
 
 
 def dissect_dhcp(tvb: Tvb, pkt: Packet, session: Session) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
+from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
@@ -185,8 +186,16 @@ def _class_name(c: int) -> str:
 # -- names ------------------------------------------------------------------------------
 
 def get_name(tvb: Tvb, off: int, msg_start: int) -> tuple[str, int]:
-    """(name, bytes used at `off`), following compression pointers, loop-safe."""
-    labels: list[str] = []
+    """(name, bytes used at `off`), following compression pointers, loop-safe.
+
+    The name as tshark 4.0 shows it: the raw labels joined by dots, then format_text."""
+    raw, used = get_raw_name(tvb, off, msg_start)
+    return (raw if isinstance(raw, str) else format_text(raw)), used
+
+
+def get_raw_name(tvb: Tvb, off: int, msg_start: int) -> tuple[bytes | str, int]:
+    """(the labels' bytes joined by dots, or <Root> / the loop text; bytes used)."""
+    labels: list[bytes] = []
     used = -1
     cur = off
     processed = 0
@@ -207,41 +216,29 @@ def get_name(tvb: Tvb, off: int, msg_start: int) -> tuple[str, int]:
             # Extended (0x40) or reserved (0x80) label types: not decoded further.
             if used < 0:
                 used = cur + 1 - off
-            labels.append("<Unknown extended label>")
+            labels.append(b"<Unknown extended label>")
             break
         cur += 1
         processed += 1
         if ln == 0:
             break
         raw = tvb.bytes(cur, ln)
-        labels.append(_label_text(raw))
+        labels.append(raw)
         cur += ln
         processed += ln
         if processed >= limit:
             return LOOP_NAME, (used if used >= 0 else cur - off)
     if used < 0:
         used = cur - off
-    name = ".".join(labels)
+    name = b".".join(labels)
     return (name or ROOT_NAME), used
 
 
-def _label_text(raw: bytes) -> str:
-    """Label bytes as Wireshark prints them: dots escaped, non-printables as \\DDD."""
-    out = []
-    for b in raw:
-        if b == 0x2E:
-            out.append("\\.")
-        elif 0x20 < b < 0x7F:
-            out.append(chr(b))
-        else:
-            out.append(f"\\{b:03d}")
-    return "".join(out)
-
-
-def _label_count(name: str) -> int:
-    if name == ROOT_NAME:
+def _label_count(raw: bytes | str) -> int:
+    """tshark 4.0 counts the dots of the joined name (a dot inside a label counts too)."""
+    if raw == ROOT_NAME:
         return 1
-    return name.replace("\\.", "").count(".") + 1
+    return raw.count(b"." if isinstance(raw, bytes) else ".") + 1
 
 
 # -- request/response tracking -------------------------------------------------------------
@@ -438,14 +435,15 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
 
 
 def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int:  # noqa: ANN001
-    name, used = get_name(tvb, off, msg)
+    raw, used = get_raw_name(tvb, off, msg)
+    name = raw if isinstance(raw, str) else format_text(raw)
     qtype = tvb.u16(off + used)
     qclass = tvb.u16(off + used + 2)
     q = pkt.add_text(tree, f"{name}: type {type_name(qtype)}, class {_class_name(qclass)}",
                      off, used + 4, source=tvb.source)
     add(q, QRY_NAME, name, off, used)
-    add(q, QRY_NAME_LEN, len(name), off, used, generated=True)
-    add(q, COUNT_LABELS, _label_count(name), off, used, generated=True)
+    add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
+    add(q, COUNT_LABELS, _label_count(raw), off, used, generated=True)
     add(q, QRY_TYPE, qtype, off + used, 2, f"Type: {_type_label(qtype)}")
     add(q, QRY_CLASS, qclass, off + used + 2, 2)
     pkt.append_info(f" {type_name(qtype)} {name}")
@@ -534,7 +532,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
         while q < end:
             tl = tvb.u8(q)
             add(rr, TXT_LEN, tl, q, 1)
-            add(rr, TXT, tvb.bytes(q + 1, tl).decode("latin-1"), q + 1, tl)
+            add(rr, TXT, tvb.bytes(q + 1, tl).decode("ascii", errors="replace"), q + 1, tl)
             q += 1 + tl
     elif rtype == 33:
         prio, weight, port = tvb.u16(d), tvb.u16(d + 2), tvb.u16(d + 4)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from dissectors.escape import format_str
 from dissectors.registry import FT, Base, Field, protocol
 
 MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
@@ -71,15 +72,16 @@ def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: s
     sev_name = SEVERITY_NAMES[sev_code]
     grp_name = GROUP_NAMES[grp_code]
     summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
-    top = add(item, EXPERT.proto_field, summary, 0, 0, summary, generated=True)
+    shown = format_str(text)  # labels escape it; the message's value stays as it is
+    top = add(item, EXPERT.proto_field, summary, 0, 0, format_str(summary), generated=True)
     if group == "malformed":
         # (-T fields prints the value, -T json the text: tshark's two faces of it)
         add(item, MALFORMED.proto_field, "_ws.malformed", 0, 0, "Malformed Packet",
             hidden=True)
     if field is not None:
-        add(top, field, None, 0, 0, text, generated=True)
+        add(top, field, None, 0, 0, shown, generated=True)
         add(top, EXPERT_MSG, text, 0, 0, hidden=True)
     else:  # tshark always has the note's own field: show the message as it would
-        add(top, EXPERT_MSG, text, 0, 0, text, generated=True)
+        add(top, EXPERT_MSG, text, 0, 0, shown, generated=True)
     add(top, EXPERT_SEVERITY, sev_code, 0, 0, f"Severity level: {sev_name}", generated=True)
     add(top, EXPERT_GROUP, grp_code, 0, 0, f"Group: {grp_name}", generated=True)

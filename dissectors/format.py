@@ -9,6 +9,7 @@ import ipaddress
 import time
 from typing import Any
 
+from dissectors.escape import cstr, fields_text, format_str
 from dissectors.packet import Item
 from dissectors.registry import FT, FT_BITS, Base, Field
 
@@ -53,25 +54,6 @@ def hex_digits(field: Field) -> int:
     return FT_BITS.get(field.type, 32) // 4
 
 
-def escape_string(s: str) -> str:
-    """Non-printable characters as Wireshark shows them (\\r, \\n, \\xHH)."""
-    if s.isprintable():
-        return s
-    out = []
-    for ch in s:
-        if ch.isprintable():
-            out.append(ch)
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        else:
-            out.append(f"\\x{ord(ch):02x}")
-    return "".join(out)
-
-
 # Integer values repeat (ports, flags, lengths): their texts and labels are cached per
 # (field, value). Fields compare by identity and never change after declaration. The
 # caches hold plain ints only (a bool prints differently from an int of equal hash),
@@ -114,7 +96,7 @@ def _field_text(field: Field, value: Any) -> str:
     if t is FT.IPv6:
         return ipv6_str(value)
     if id(t) in _STRING_IDS:
-        return escape_string(value)
+        return fields_text(value)
     if t is FT.PROTOCOL and isinstance(value, str):
         return value  # tshark prints a protocol's summary line
     if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE, FT.PROTOCOL):
@@ -159,6 +141,8 @@ def display_value(field: Field, value: Any) -> str:
         return num + field.unit
     if t is FT.RELATIVE_TIME:
         return rel_time_str(value) + " seconds"
+    if id(t) in _STRING_IDS and isinstance(value, str):
+        return format_str(cstr(value)) + field.unit
     if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE):
         if t is FT.BYTES and not field.bytes_sep and isinstance(
                 value, (bytes, bytearray, memoryview)) and len(value) > _LABEL_BYTES:
@@ -232,6 +216,8 @@ def label(item: Item) -> str:
                 text = _LABEL_CACHE[key] = _field_label(f, value)
         else:
             text = _field_label(f, value)
+    elif len(text) >= _SHORTEST_LONG:
+        text = fit_label(text, 0)
     if item.generated:
         return f"[{text}]"
     return text
@@ -247,4 +233,35 @@ def _field_label(f: Field, value: Any) -> str:
         text = f"{f.name}: {display_value(f, value)}"
     if f.bitmask and f.type is not FT.PROTOCOL:
         text = f"{bit_pattern(f, value)} = {text}"
+    if len(text) >= _SHORTEST_LONG:
+        # " [truncated]" goes after the name (and bit pattern) when there is a value.
+        name_end = len(text) - len(text.partition(": ")[2]) - 2 if ": " in text else 0
+        text = fit_label(text, max(name_end, 0))
     return text
+
+
+# Wireshark's ITEM_LABEL_LENGTH: a label holds at most 239 bytes of UTF-8.
+ITEM_LABEL_LENGTH = 240
+_SHORTEST_LONG = ITEM_LABEL_LENGTH // 4  # fewer characters can never fill the buffer
+_TRUNC = " [truncated]"
+
+
+def fit_label(text: str, name_pos: int) -> str:
+    """A label as Wireshark's fixed label buffer holds it (label_mark_truncated).
+
+    A label of 240 bytes or more gets " [truncated]" at `name_pos` (after the field
+    name, or first for a label with no name), then is cut before the character that
+    holds byte 238."""
+    if text.isascii() and len(text) < ITEM_LABEL_LENGTH:
+        return text  # the usual long label (a Frame line): no encoding needed
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) < ITEM_LABEL_LENGTH:
+        return text
+    pos = len(text[:name_pos].encode("utf-8", "surrogatepass"))
+    if pos >= ITEM_LABEL_LENGTH - len(_TRUNC):
+        return text  # never the case for our names; Wireshark appends the marker there
+    raw = (raw[:pos] + _TRUNC.encode() + raw[pos:])[:ITEM_LABEL_LENGTH]
+    cut = ITEM_LABEL_LENGTH - 2  # (tshark 4.0 keeps at most 238 bytes, checked)
+    while raw[cut] & 0xC0 == 0x80:  # back to the first byte of that character
+        cut -= 1
+    return raw[:cut].decode("utf-8", "surrogatepass")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE
+from dissectors.escape import format_str
 from dissectors.expert import MALFORMED
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
@@ -40,7 +41,13 @@ INTERFACE_NAME = FRAME.field("frame.interface_name", "Interface name", FT.STRING
 INTERFACE_DESCRIPTION = FRAME.field("frame.interface_description", "Interface description",
                                     FT.STRING, blurb="The description for this interface")
 COMMENT = FRAME.field("frame.comment", "Comment", FT.STRING)
+COMMENT_EXPERT = FRAME.field("frame.comment.expert", "Formatted comment", FT.NONE)
+PKT_COMMENT = protocol("pkt_comment", "Packet comments", "Pkt_Comment")
 
+STRING_ERRORS = protocol("_ws.string", "String Errors", "String errors")
+# A string item whose bytes go on after its NUL (proto.c's detect_trailing_stray_characters).
+TRAILING_STRAY = STRING_ERRORS.field("_ws.string.trailing_stray_characters",
+                                     "Trailing stray characters", FT.NONE)
 SHORT = protocol("_ws.short", "Short Frame", "Short")
 
 _ENCAP_NAMES = {
@@ -70,11 +77,20 @@ def dissect(frame: Frame, session: Session) -> Packet:
     pkt.delta_disp_ns = pkt.delta_ns
 
     enc_name, wtap_encap = _ENCAP_NAMES.get(frame.linktype, ("Unknown", -1))
+    if frame.comment:
+        # tshark's "Packet comments" tree comes first: the comment (its label escaped,
+        # as every packet text), and a Comment expert note carrying it.
+        pc = pkt.add_proto(PKT_COMMENT, 0, 0, "Packet comments", in_stack=False)
+        ci = pkt.add(pc, COMMENT, frame.comment, 0, 0, format_str(frame.comment))
+        # ("Frame": Wireshark's current_proto there, not the FRAME short name)
+        pkt.add_expert(ci, "comment", "comment", frame.comment, "Frame", field=COMMENT_EXPERT)
     top = pkt.add_proto(
         FRAME, 0, frame.caplen,
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
         f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)"
-        + (f" on interface {frame.interface_name or 'unknown'}, id {frame.interface_id}"
+        # (a file's interface name is escaped in labels, where tshark prints it raw)
+        + (f" on interface {format_str(frame.interface_name or 'unknown')}, "
+           f"id {frame.interface_id}"
            if frame.interface_known else ""),
         in_stack=False)
     add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
@@ -83,7 +99,7 @@ def dissect(frame: Frame, session: Session) -> Packet:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
         name = frame.interface_name or "unknown"
         iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
-                  f"Interface id: {frame.interface_id} ({name})")
+                  f"Interface id: {frame.interface_id} ({format_str(name)})")
         add(iid, INTERFACE_NAME, name, 0, 0)
         if frame.interface_description:
             add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
@@ -99,8 +115,6 @@ def dissect(frame: Frame, session: Session) -> Packet:
     add(top, CAP_LEN, frame.caplen, 0, 0, f"Capture Length: {_bits(frame.caplen)}")
     add(top, MARKED, False, 0, 0, generated=True)
     add(top, IGNORED, False, 0, 0, generated=True)
-    if frame.comment:
-        add(top, COMMENT, frame.comment, 0, 0)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True)
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))

@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, register_dissector
+from dissectors.escape import format_str, format_text
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -262,12 +263,31 @@ def _first_line_kind(line: bytes) -> str | None:
 
 
 def _find_line(tvb: Tvb, off: int) -> tuple[int, int]:
-    """(end of line text, start of next line) or (-1, -1) when no LF is captured."""
+    """(end of line text, start of next line), as tvb_find_line_end: a line ends at LF,
+    CR LF or a bare CR. (-1, -1) when no end is captured, or when a CR is the last
+    captured byte (its LF may come in the next segment)."""
     lf = tvb.find(b"\n", off)
-    if lf < 0:
+    cr = tvb.find(b"\r", off, lf if lf >= 0 else None)
+    if cr < 0:
+        return (-1, -1) if lf < 0 else (lf, lf + 1)
+    if cr + 1 >= tvb.end:
         return -1, -1
-    end = lf - 1 if lf > off and tvb.buf[lf - 1] == 0x0D else lf
-    return end, lf + 1
+    return cr, cr + (2 if tvb.buf[cr + 1] == 0x0A else 1)
+
+
+# Separators (RFC 9110 tchar's complement): none may come before a header line's colon.
+_SEPARATORS = frozenset(b'()<>@,;\\"/[]?={} ')
+
+
+def _is_header_line(line: bytes) -> bool:
+    """Whether a line after the first one is a header: a token, then a colon. tshark ends
+    the message at the first line that is not (its rest is dissected anew)."""
+    for c in line:
+        if c == 0x3A:
+            return True
+        if not 0x20 <= c < 0x7F or c in _SEPARATORS:
+            return False
+    return False
 
 
 def _media_type(ctype: str) -> str:
@@ -329,7 +349,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     first = bytes(tvb.buf[off:line_end])
     seen_before = _lconv(pkt, session).seen
     if not partial_first:
-        pkt.set_info(_text(first) + " ")
+        pkt.set_info(format_text(first) + " ")
     elif seen_before:
         pkt.set_info("Continuation")
     if kind == "request":
@@ -338,6 +358,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     headers: list[tuple[int, int, int]] = []  # (line start, line end, next line)
     p = nxt
     hdr_end = -1
+    blank = -1  # where the empty line starts
     cut = cut_early = False
     while True:
         le, ln = _find_line(tvb, p)
@@ -347,14 +368,18 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 # has a colon, and gives up right away when it has none.
                 if not bytes(tvb.buf[p:tvb.end]).strip(b"\r"):
                     cut = True  # only the empty line was cut: the headers are complete
+                    if tvb.end > p:
+                        blank = p  # its captured `\r` still shows
                 elif b":" in bytes(tvb.buf[p:tvb.end]):
-                    headers.append((p, tvb.end, tvb.end))
+                    # (a CR just before the cut ends the line's text: its value has none)
+                    cr = tvb.end - 1 if tvb.buf[tvb.end - 1] == 0x0D else tvb.end
+                    headers.append((p, cr, tvb.end))
                     cut = True
                 else:
                     cut_early = True
             break
         if le == p:
-            hdr_end = ln
+            hdr_end, blank = ln, p
             break
         headers.append((p, le, ln))
         p = ln
@@ -362,12 +387,22 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         if _want_more(pkt, off, -1, tvb):
             return None
         hdr_end = tvb.end
+    stray = False  # a line that is no header ends the message before it (tshark)
+    for i, (hs, he, hn) in enumerate(headers):
+        if hn < tvb.rend and not _is_header_line(bytes(tvb.buf[hs:he])):
+            del headers[i:]
+            hdr_end, stray = hs, True
+            break
     values: dict[str, str] = {}
+    host = None  # the full URI takes the Host header's own bytes (UTF-8), not ASCII's
     for hs, he, _hn in headers:
         line = _text(bytes(tvb.buf[hs:he]))
         name, sep, value = line.partition(":")
         if sep:
-            values.setdefault(name.strip().lower(), value.strip())
+            values.setdefault(name.strip().lower(), value.lstrip())
+            if host is None and name.strip().lower() == "host":
+                host = bytes(tvb.buf[hs:he]).partition(b":")[2].strip().split(b"\0")[
+                    0].decode("utf-8", errors="replace")  # a C string: up to a NUL
     is_request = kind == "request"
     lconv = _lconv(pkt, session)
     code = 0
@@ -392,7 +427,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     bodiless_code = not is_request and (code // 100 == 1 or code in (204, 304))
     deseg_body = not fin and not bodiless_code and not (not is_request and (
         lconv.method == "HEAD" or (code // 100 == 2 and lconv.method in NO_BODY_2XX_METHODS)))
-    no_body = bodiless_code and (chunked or clen is None)
+    no_body = stray or (bodiless_code and (chunked or clen is None))
 
     def want(more: int) -> bool:
         return deseg_body and _want_more(pkt, off, more, tvb)
@@ -473,8 +508,11 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         return pkt.add(parent, f, value, o, n, text, source=src, **kw)
 
     fl_text = _text(first)
-    fl = pkt.add_text(top, fl_text + "\\r\\n", off, nxt - off, source=src)
-    pkt.add_expert(fl, "chat", "sequence", fl_text + "\\r\\n", "http", field=CHAT)
+    # The line's label shows its own terminator (`\\r\\n`, `\\r` for a bare CR, none when
+    # the snapshot length cut it).
+    fl_label = format_text(bytes(tvb.buf[off:nxt]))
+    fl = pkt.add_text(top, fl_label, off, nxt - off, source=src)
+    pkt.add_expert(fl, "chat", "sequence", fl_label, "http", field=CHAT)
     uri = ""
     if is_request:
         method, _, rest = fl_text.partition(" ")
@@ -506,29 +544,33 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     for hs, he, hn in headers:
         line = _text(bytes(tvb.buf[hs:he]))
         name, sep, value = line.partition(":")
-        value = value.strip()
-        crlf = "\r\n" if hn > he else ""  # a line cut by the snapshot length has none
-        label = line + ("\\r\\n" if crlf else "")
+        value = value.lstrip()  # tshark keeps a value's trailing blanks
+        crlf = _text(bytes(tvb.buf[he:hn]))  # a line cut by the snapshot length has none
+        label = format_text(bytes(tvb.buf[hs:hn]))
         hf = HEADERS.get(name.strip().lower()) if sep else None
         if hf is None:
-            pkt.add_text(top, label, hs, hn - hs, source=src)
-        else:
-            hi = add(top, hf, value, hs, hn - hs, label)
-            if hf.abbrev == "http.content_length_header":
-                try:
-                    add(hi, CONTENT_LENGTH, int(value), hs, he - hs, generated=True)
-                except ValueError:
-                    pass
-            elif hf.abbrev == "http.cookie":
-                for pair in value.split(";"):
-                    add(hi, COOKIE_PAIR, pair.strip(), hs, he - hs)
-        add(top, line_field, line + crlf, hs, hn - hs, hidden=True)
+            # A header tshark does not know is its http.request/response.line, shown.
+            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label))
+            continue
+        hi = add(top, hf, value, hs, hn - hs, label)
+        if hf.abbrev == "http.content_length_header":
+            try:
+                add(hi, CONTENT_LENGTH, int(value), hs, he - hs, generated=True)
+            except ValueError:
+                pass
+        elif hf.abbrev == "http.cookie":
+            for pair in value.split(";"):
+                add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
+        _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True))
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
-    if hdr_end <= tvb.end and hdr_end - 2 >= off:
-        pkt.add_text(top, "\\r\\n", hdr_end - 2, 2, source=src)
+    if stray:
+        pass
+    elif blank >= 0:
+        pkt.add_text(top, format_text(bytes(tvb.buf[blank:hdr_end])), blank, hdr_end - blank,
+                     source=src)
 
-    _pairing(pkt, session, top, add, lconv, is_request, uri, values, off)
+    _pairing(pkt, session, top, add, lconv, is_request, uri, host, off)
     if cut:
         tvb.need(tvb.end, 1)  # the rest of the headers was not captured
 
@@ -576,13 +618,22 @@ def _uncompress(data: bytes) -> bytes | None:
     return None
 
 
+def _stray_nul(pkt: Packet, item: Item) -> None:
+    """proto.c's check of a string item: bytes after its NUL get a note (no -z expert)."""
+    text = item.value
+    if "\0" in text and text.partition("\0")[2].strip("\0"):
+        from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
+
+        pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "http",
+                       field=TRAILING_STRAY, tapped=False)
+
+
 def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversation,  # noqa: ANN001
-             is_request: bool, uri: str, values: dict[str, str], off: int) -> None:
+             is_request: bool, uri: str, host: str | None, off: int) -> None:
     """Request/response records, and the generated items that show them."""
     state = session.state("pass1:http", HttpState)
     num = pkt.frame.number
     if is_request:
-        host = values.get("host")
         method = pkt.index["http.request.method"][-1].value
         full = ""
         if host is not None and uri:
@@ -679,13 +730,12 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
     src = btvb.source
     if mtype in TEXT_MEDIA:
         raw = bytes(btvb.buf[btvb.start:btvb.end])
-        lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+        lines = len(raw.splitlines()) or 1  # bytes split at LF, CR LF and a bare CR
         top = pkt.add_proto(TEXT_LINES, btvb.start, n,
                             f"Line-based text data: {mtype} ({lines} lines)", source=src)
         o = btvb.start
         for line in raw.splitlines(keepends=True):  # one label per line, as tshark
-            text = _text(line).replace("\r", "\\r").replace("\n", "\\n")
-            pkt.add_text(top, text, o, len(line), source=src)
+            pkt.add_text(top, format_text(line), o, len(line), source=src)
             o += len(line)
         pkt.append_info(f" ({mtype})")
     elif mtype == "application/x-www-form-urlencoded":
@@ -695,7 +745,8 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
         o = btvb.start
         for item in _text(bytes(btvb.buf[btvb.start:btvb.end])).split("&"):
             key, _, value = item.partition("=")
-            it = pkt.add_text(top, f'Form item: "{key}" = "{value}"', o, len(item), source=src)
+            it = pkt.add_text(top, format_str(f'Form item: "{key}" = "{value}"'), o, len(item),
+                              source=src)
             pkt.add(it, FORM_KEY, key, o, len(key), source=src)
             pkt.add(it, FORM_VALUE, value, o + len(key) + 1, len(value), source=src)
             o += len(item) + 1
@@ -705,9 +756,13 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
         pkt.append_info(f"JavaScript Object Notation ({mtype})", ", ")
     else:
         top = pkt.add_proto(MEDIA, btvb.start, n, "Media Type", source=src)
+        # The label adds the parameters (`; charset=x`). Both texts are escaped, where
+        # tshark 4.0 prints a header's control bytes raw here.
+        params = ctype.partition(";")[2].lstrip()
         pkt.add(top, MEDIA_TYPE, bytes(btvb.buf[btvb.start:btvb.end]), btvb.start, n,
-                f"Media type: {mtype} ({n} bytes)", source=src)
-        pkt.append_info(f" ({mtype})")
+                format_str(f"Media type: {mtype}{'; ' + params if params else ''} "
+                           f"({n} bytes)"), source=src)
+        pkt.append_info(f" ({format_str(mtype)})")
 
 
 def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,

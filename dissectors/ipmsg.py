@@ -18,7 +18,8 @@ display filter `feiq` selects them.
 
 Text is UTF-8 when UTF8OPT is set, otherwise TEXT_ENCODING (GBK, what FeiQ and
 Chinese IP Messenger builds send; set it to "cp932" for Japanese IP Messenger);
-undecodable bytes are shown as \\xNN escapes. Payloads on port 2425 that are not
+undecodable bytes become U+FFFD, and text is escaped as Wireshark's format_text
+does (dissectors/escape.py). Payloads on port 2425 that are not
 IPMSG are refused (return False) so they show as data.
 """
 
@@ -28,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector
+from dissectors.escape import format_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -147,8 +149,9 @@ _FEIQ_VERSION = re.compile(r"\d+_[A-Za-z]+[^#]*#")
 
 
 def decode_text(raw: bytes, utf8: bool) -> str:
-    """Message text; bytes that do not decode are kept visible as \\xNN."""
-    return raw.decode("utf-8" if utf8 else TEXT_ENCODING, errors="backslashreplace")
+    """Message text (a field value); bytes that do not decode become U+FFFD, as in
+    Wireshark's string fields. Labels and Info show it through format_text."""
+    return raw.decode("utf-8" if utf8 else TEXT_ENCODING, errors="replace")
 
 
 @dataclass(frozen=True)
@@ -260,8 +263,8 @@ def _attachments(pkt: Packet, top: Item, raw: bytes, off: int, utf8: bool, src: 
             _expert(pkt, item, "warning", "malformed", "Malformed attachment entry",
                     EI_BAD_ATTACH)
             continue
-        sub = pkt.add_text(top, f"Attachment {fid}: {name} ({size} bytes)", eoff, len(entry),
-                           src)
+        sub = pkt.add_text(top, format_str(f"Attachment {fid}: {name} ({size} bytes)"), eoff,
+                           len(entry), src)
         pkt.add(sub, FILE_ID, fid, eoff, len(fields[0]), source=src)
         pkt.add(sub, FILE_NAME, name, eoff, len(entry), source=src)
         pkt.add(sub, FILE_SIZE, size & 0xFFFFFFFFFFFFFFFF, eoff, len(entry), source=src)
@@ -361,7 +364,7 @@ def dissect_ipmsg(tvb: Tvb, pkt: Packet, session: Session) -> bool:
             n = _attachments(pkt, top, after, eoff + len(text) + 1, utf8, src)
             if n:
                 info += f" [{n} file{'s' if n > 1 else ''}]"
-    pkt.set_info(info.replace("\n", "\\n").replace("\r", "\\r"))
+    pkt.set_info(format_str(info))
     if feiq:
         pkt.proto_col = "FeiQ"
     return True

@@ -168,14 +168,16 @@ class Packet:
         self.info = self.info[: self.info_fence]
 
     def add_expert(self, item: Item | None, severity: str, group: str, text: str,
-                   protocol: str, ours: bool = False, field: Field | None = None) -> None:
+                   protocol: str, ours: bool = False, field: Field | None = None,
+                   tapped: bool = True) -> None:
         """Record an expert note; `field` adds the expert's own filterable item.
 
         A Wireshark note also gets Wireshark's `_ws.expert` subtree (expert.py). Our own
         notes (`ours`) get only their own field (`tftp.labshark.*`, `ipmsg.*`):
         `_ws.expert` stays exactly tshark's set.
         """
-        self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
+        if tapped:  # (a note added without pinfo, as proto.c's, reaches no -z expert)
+            self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
         if ours:
             if field is not None:
                 self.add(item, field, None, 0, 0, text, generated=True)

@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
+from dissectors.escape import format_text
 from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
@@ -213,28 +214,11 @@ def _ascii(raw: bytes) -> str:
     return "".join(chr(c) if c < 0x80 else "\ufffd" for c in raw)
 
 
-def _format_text(raw: bytes) -> str:
-    """tvb_format_text / format_text: C escapes for non-printables (Info column)."""
-    out = []
-    # tshark 4.0 leaves a backslash as it is (a DOS path such as C:\DIR stays readable).
-    esc = {7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v"}
-    s = raw.decode("utf-8", errors="replace")
-    for ch in s:
-        c = ord(ch)
-        if c in esc:
-            out.append(esc[c])
-        elif c < 0x20 or c == 0x7F:
-            out.append(f"\\{c:03o}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def _string(tvb: Tvb, off: int) -> tuple[str, str, int]:
     """(field value, Info text, size incl. NUL) of the NUL-terminated string at `off`."""
     n = _strsize(tvb, off)
     raw = tvb.bytes(off, n - 1)
-    return _ascii(raw), _format_text(raw), n
+    return _ascii(raw), format_text(raw), n
 
 
 def _s16(v: int) -> int:

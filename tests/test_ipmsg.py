@@ -150,7 +150,7 @@ def test_decoding_and_options(session_pcap: Path) -> None:
     assert rows[2][4:] == ["1", "", "0"]  # 0x100 means SENDCHECKOPT on a message...
     assert rows[0][4:] == ["", "0", ""]  # ...and ABSENCEOPT on an entry packet
     assert rows[4][1] == "こんにちは 👋\\nsecond line" and rows[4][6] == "1"
-    assert rows[19][1] == "bad \\xff\\xfe bytes"
+    assert rows[19][1] == "bad \ufffd\ufffd bytes"  # undecodable: U+FFFD, as Wireshark
 
 
 def test_pairing_and_unanswered(session_pcap: Path) -> None:
