@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from dissectors.format import field_text
+from dissectors.format import field_text, truncate_label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT
 
@@ -84,7 +84,8 @@ def _str(s: str, dots: bool = False) -> str:
 def _label(it: Item) -> str:
     """A text-only item's key: its label without the brackets of a generated item."""
     t = it.text or ""
-    return t[1:-1] if t.startswith("[") and t.endswith("]") else t
+    t = t[1:-1] if t.startswith("[") and t.endswith("]") else t
+    return truncate_label(t, 0)  # as long a label as -V shows
 
 
 def _hex(b: bytes | memoryview) -> str:

@@ -232,9 +232,34 @@ def label(item: Item) -> str:
                 text = _LABEL_CACHE[key] = _field_label(f, value)
         else:
             text = _field_label(f, value)
+        if len(text) >= _LABEL_MIN_CHARS:
+            colon = text.find(": ")
+            text = truncate_label(text, colon if colon >= 0 else len(text))
+    elif len(text) >= _LABEL_MIN_CHARS:
+        text = truncate_label(text, 0)
     if item.generated:
         return f"[{text}]"
     return text
+
+
+#: Wireshark's ITEM_LABEL_LENGTH: a label of this many UTF-8 bytes or more is cut.
+ITEM_LABEL_LENGTH = 240
+_LABEL_MIN_CHARS = ITEM_LABEL_LENGTH // 4  # fewer characters can never be that long
+
+
+def truncate_label(text: str, name_pos: int) -> str:
+    """A label too long for Wireshark's buffer: ` [truncated]` after the field's name
+    (at the start of a text-only item), then cut before the character holding byte
+    238, as tshark prints it."""
+    raw = text.encode("utf-8")
+    if len(raw) < ITEM_LABEL_LENGTH:
+        return text
+    pos = len(text[:name_pos].encode("utf-8"))
+    raw = (raw[:pos] + b" [truncated]" + raw[pos:])[:ITEM_LABEL_LENGTH - 1]
+    cut = ITEM_LABEL_LENGTH - 2
+    while cut > 0 and raw[cut] & 0xC0 == 0x80:  # back to the start of that character
+        cut -= 1
+    return raw[:cut].decode("utf-8", "replace")
 
 
 def _field_label(f: Field, value: Any) -> str:

@@ -36,6 +36,7 @@ from dissectors.packet import Item, Packet, ReportedBoundsError
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.textnum import strtol, wrap
 from dissectors.tvb import Tvb
 
 TFTP_PORT = 69
@@ -250,19 +251,9 @@ def full_blocknum(block: int, conv: TftpConversation) -> int:
     return (conv.next_block - delta) & 0xFFFFFFFF
 
 
-def _int_prefix(s: str) -> int:
-    """strtol(s, NULL, 10): leading blanks, sign, digits; 0 when none."""
-    s = s.lstrip(" \t\n\r\f\v")
-    sign = 1
-    if s[:1] in "+-" and s:
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    digits = ""
-    for ch in s:
-        if not ch.isdigit() or not ch.isascii():
-            break
-        digits += ch
-    return sign * int(digits) if digits else 0
+def _int_option(s: str) -> int:
+    """tshark's `(gint)strtol(value, NULL, 10)`: saturated at 64 bits, cut to 32."""
+    return wrap(strtol(s), 32, True)
 
 
 def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
@@ -284,7 +275,7 @@ def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
                     _expert(pkt, sub, "warning", "response_code",
                                    "Unrecognized msftwindow option", "tftp", field=EI_MSFTWINDOW)
             elif lname == "windowsize":
-                ws = _int_prefix(value_txt)
+                ws = _int_option(value_txt)
                 if ws < 1 or ws > 65535:
                     _expert(pkt, sub, "warning", "response_code",
                                    "TFTP windowsize out of range", "tftp",
@@ -293,7 +284,7 @@ def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
                 conv.tsize_requested = True
         elif opcode == OACK:
             if lname == "blksize":
-                bs = _int_prefix(value_txt)
+                bs = _int_option(value_txt)
                 if bs < 8 or bs > 65464:
                     _expert(pkt, sub, "warning", "response_code",
                                    "TFTP blocksize out of range", "tftp",
@@ -301,7 +292,7 @@ def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
                 else:
                     conv.blocksize = bs
             elif lname == "windowsize":
-                ws = _int_prefix(value_txt)
+                ws = _int_option(value_txt)
                 if ws < 1 or ws > 65535:
                     _expert(pkt, sub, "warning", "response_code",
                                    "TFTP windowsize out of range", "tftp",

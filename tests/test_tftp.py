@@ -249,14 +249,40 @@ def _have_ipv6() -> bool:
     return "ipv6.src" in REGISTRY
 
 
+BIG = b"9" * 4301  # one digit more than Python's int() takes
+
+
+def build_numbers(tmp: Path) -> Path:
+    """Option values tshark reads with (gint)strtol: 4,301 digits (saturated, then -1),
+    values that wrap to 32 bits (2^32 + 8 is a block size of 8), blanks, signs, junk;
+    then an ordinary transfer that must still be dissected."""
+    cap = Cap()
+    names = (b"blksize", b"windowsize", b"timeout", b"tsize", b"msftwindow")
+    cap.add(C4, 2000, S4, 69, rrq(b"big", opts={k: BIG for k in names}))
+    cap.add(S4, 50000, C4, 2000, oack({k: BIG for k in names[:4]}))
+    cap.add(C4, 2000, S4, 50000, ack(0))
+    cap.add(S4, 50000, C4, 2000, data(1, b"x" * 10))
+    cap.add(C4, 2001, S4, 69, rrq(b"wrap", opts={b"windowsize": b"4294967297"}))
+    cap.add(S4, 50001, C4, 2001, oack({b"blksize": b"4294967304",
+                                      b"windowsize": b" +4294967297x"}))
+    cap.add(C4, 2001, S4, 50001, ack(0))
+    cap.add(S4, 50001, C4, 2001, data(1, b"x" * 10))  # 10 >= 8: not the last block
+    cap.add(C4, 2001, S4, 50001, ack(1))
+    cap.add(C4, 2002, S4, 69, rrq(b"neg", opts={b"blksize": b"-4294967288"}))
+    cap.add(S4, 50002, C4, 2002, oack({b"blksize": b"-4294967288", b"windowsize": b"0x10"}))
+    read_transfer(cap, C4, 2003, S4, 50003, b"after.bin", FILE_A)
+    return cap.write(tmp / "numbers.pcap")
+
+
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("tftp")
     return {"basic": build_basic(tmp), "lossy": build_lossy(tmp), "wrap": build_wrap(tmp),
-            "odd": build_odd(tmp), "v6": build_v6(tmp), "conv": build_conv(tmp)}
+            "odd": build_odd(tmp), "v6": build_v6(tmp), "conv": build_conv(tmp),
+            "numbers": build_numbers(tmp)}
 
 
-CASES = [("basic", ()), ("lossy", ()), ("wrap", ()), ("odd", ()), ("conv", ()),
+CASES = [("basic", ()), ("lossy", ()), ("wrap", ()), ("odd", ()), ("conv", ()), ("numbers", ()),
          ("odd", ("-d", "udp.port==6969,tftp")),
          pytest.param("v6", (), marks=pytest.mark.skipif(not _have_ipv6(),
                                                          reason="IPv6 dissector not there yet"))]
@@ -276,6 +302,23 @@ def test_packet_list_matches_tshark(captures: dict[str, Path], name: str, extra:
     assert len(ours) == len(theirs)
     diffs = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
     assert not diffs, "\n".join(f"ours:   {a}\ntshark: {b}" for a, b in diffs[:10])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("args", [["-V"], ["-T", "json"], ["-V", "-x"]],
+                         ids=["V", "json", "V-x"])
+def test_long_numbers_in_options_equal_tshark(captures: dict[str, Path], args: list[str]) -> None:
+    """No "internal error": the values are shown (long labels cut and marked as tshark
+    cuts them), the range notes follow (gint)strtol, and the transfer after is dissected."""
+    from diffutil import run_tshark
+
+    rc, ours, err = run_analyze(["-r", str(captures["numbers"]), *args])
+    assert rc == 0 and "internal error" not in err, err
+    theirs = run_tshark(["-r", str(captures["numbers"]), *args])
+    a, b = ours.splitlines(), theirs.splitlines()
+    bad = [(i + 1, x[:120], y[:120]) for i, (x, y) in enumerate(zip(a, b, strict=False))
+           if x != y]
+    assert not bad and len(a) == len(b), bad[:3] or (len(a), len(b))
 
 
 def _fields(path: Path, *fields: str, extra: tuple = ()) -> list[list[str]]:
