@@ -89,7 +89,7 @@ class Packet:
 
     __slots__ = ("frame", "tree", "index", "protocols", "src", "dst", "proto_col", "info",
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
-                 "malformed", "net_src", "net_dst", "ref")
+                 "malformed", "net_src", "net_dst", "ref", "show_ours")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -112,6 +112,7 @@ class Packet:
         self.delta_disp_ns = 0
         self.malformed = False
         self.ref: dict[str, Any] = {}  # per-packet scratch shared between layers
+        self.show_ours = True  # see add_ours
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -144,6 +145,16 @@ class Packet:
             self.index[abbrev] = [item]
         else:
             lst.append(item)
+        return item
+
+    def add_ours(self, parent: Item | None, field: Field, value: Any, text: str) -> Item:
+        """A generated item tshark does not have (`*.labshark.*`): always filterable and
+        printable with -e; in the tree (-V, JSON) only when `show_ours`, so the tree
+        can be diffed with tshark's (--only-tshark-items)."""
+        if self.show_ours:
+            return self.add(parent, field, value, 0, 0, text, generated=True)
+        item = self.add(None, field, value, 0, 0, text, generated=True)
+        self.tree.remove(item)  # indexed, but in no tree
         return item
 
     def add_text(self, parent: Item | None, text: str, offset: int, length: int,
@@ -213,7 +224,7 @@ class Packet:
                                   bool(self.ref.get("in_error_pkt"))))
         if ours:
             if field is not None:
-                self.add(item, field, None, 0, 0, text, generated=True)
+                self.add_ours(item, field, None, text)
             return
         ws = _ws_fields()
         sev_code, grp_code = ws.sev_codes[severity], ws.grp_codes[group]

@@ -30,7 +30,7 @@ def _ours(path: Path, args: list[str]) -> tuple[int, str]:
     import io
 
     out, err = io.StringIO(), io.StringIO()
-    code = run(["-r", str(path), *args], out, err)
+    code = run(["--only-tshark-items", "-r", str(path), *args], out, err)
     return code, out.getvalue()
 
 

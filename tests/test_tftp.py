@@ -455,3 +455,60 @@ def test_bad_export_argument_fails_before_output(captures: dict[str, Path]) -> N
     for spec in ("http,/tmp/x", "tftp", "tftp,"):
         rc, out, err = run_analyze(["-r", str(captures["basic"]), "--export-objects", spec])
         assert rc == 1 and out == "" and "export" in err.lower()
+
+
+def _sorcerer_then_timeout(tmp: Path) -> Path:
+    """DATA 1 sent twice (timeout), both copies ACKed; DATA 2 answers each ACK (the
+    second answer is the Sorcerer's Apprentice); then DATA 2 once more on a timeout."""
+    cap = Cap()
+    cap.add(C4, 2000, S4, 69, rrq(b"s.bin"))                 # 1
+    cap.add(S4, 50000, C4, 2000, data(1, b"1" * 512))        # 2
+    cap.add(S4, 50000, C4, 2000, data(1, b"1" * 512))        # 3 timeout
+    cap.add(C4, 2000, S4, 50000, ack(1))                     # 4
+    cap.add(C4, 2000, S4, 50000, ack(1))                     # 5 duplicate
+    cap.add(S4, 50000, C4, 2000, data(2, b"2" * 512))        # 6 answers 4
+    cap.add(S4, 50000, C4, 2000, data(2, b"2" * 512))        # 7 answers 5: SA
+    cap.add(S4, 50000, C4, 2000, data(2, b"2" * 512))        # 8 answers nothing: timeout
+    cap.add(C4, 2000, S4, 50000, ack(2))                     # 9
+    cap.add(S4, 50000, C4, 2000, data(3, b"3"))              # 10
+    cap.add(C4, 2000, S4, 50000, ack(3))                     # 11
+    return cap.write(tmp / "sorcerer.pcap")
+
+
+def test_timeout_retransmission_is_not_sorcerers_apprentice(tmp_path: Path) -> None:
+    rows = _fields(_sorcerer_then_timeout(tmp_path), "frame.number",
+                   "tftp.labshark.retransmission", "tftp.labshark.sorcerers_apprentice",
+                   "tftp.labshark.duplicate_ack")
+    notes = {int(r[0]): [bool(x) for x in r[1:]] for r in rows}
+    assert notes[3] == [True, False, False]
+    assert notes[5] == [False, False, True]
+    assert notes[7] == [False, True, False]
+    assert notes[8] == [True, False, False]  # a timeout, although an ACK 1 was duplicated
+    assert not any(any(v) for k, v in notes.items() if k not in (3, 5, 7, 8))
+
+
+def test_ack_and_data_link_each_other(tmp_path: Path) -> None:
+    """One pass: each ACK names the DATA it acknowledges (the latest copy of its block);
+    -2 adds each DATA's first ACK. Both filterable, both `[...]` lines in -V."""
+    cap = _sorcerer_then_timeout(tmp_path)
+    one = _fields(cap, "frame.number", "tftp.labshark.data_in", "tftp.labshark.ack_in")
+    assert [r for r in one if r[1]] == [["4", "3", ""], ["5", "3", ""], ["9", "8", ""],
+                                        ["11", "10", ""]]
+    assert not any(r[2] for r in one)  # the forward link needs the second pass
+    two = _fields(cap, "frame.number", "tftp.labshark.data_in", "tftp.labshark.ack_in",
+                  extra=("-2",))
+    assert [r for r in two if r[2]] == [["3", "", "4"], ["8", "", "9"], ["10", "", "11"]]
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "-Y", "tftp.labshark.ack_in == 9",
+                                "-T", "fields", "-e", "frame.number"], ours=True)
+    assert (rc, out) == (0, "8\n"), err
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "-V", "-Y", "frame.number >= 8 and frame.number <= 9"],
+                               ours=True)
+    assert "    [Acknowledged in frame: 9]\n" in out
+    assert "    [Acknowledges DATA in frame: 8]\n" in out
+    # Diffing with tshark: out of the tree, still there for -e.
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "-V", "--only-tshark-items"], ours=True)
+    assert "Acknowledged in frame" not in out and "Acknowledges DATA" not in out
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "--only-tshark-items", "-T", "fields",
+                                "-e", "tftp.labshark.ack_in", "-Y", "frame.number == 8"],
+                               ours=True)
+    assert out == "9\n"
