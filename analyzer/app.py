@@ -162,6 +162,7 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
     reader = open_capture(path, second_pass=bool(opts.two_pass or opts.export_objects))
     try:
         session = Session(two_pass=opts.two_pass, decode_as=decode_as)
+        session.show_ours = not getattr(opts, "only_tshark", False)
         if opts.two_pass:
             reader = second_pass_reader(reader, session, opts.count)
         writer = None

@@ -6,37 +6,39 @@ leaves escaped text unchanged)."""
 
 from __future__ import annotations
 
-import time
-
 from dissectors.escape import format_str
+from dissectors.format import NS, local_tm, rel_time_str, utc_tm
 from dissectors.packet import Packet
 
 TIME_FORMATS = ("r", "a", "ad", "adoy", "d", "dd", "e", "u", "ud", "udoy")
 
 
-def _frac(ns: int, digits: int) -> str:
-    return f"{ns // 10 ** (9 - digits):0{digits}d}"
-
-
 def time_column(pkt: Packet, fmt: str) -> str:
-    """The Time column in tshark's `-t` format, at the file's own precision."""
+    """The Time column in tshark's `-t` format, at the file's own precision: blank
+    where the date cannot be had (tshark's gmtime/localtime failing)."""
     digits = pkt.frame.ts_digits
     if fmt in ("r", "d", "dd"):
         ns = pkt.rel_ns if fmt == "r" else pkt.delta_ns if fmt == "d" else pkt.delta_disp_ns
-        sign = "-" if ns < 0 else ""
-        ns = abs(ns)
-        return f"{sign}{ns // 1_000_000_000}.{_frac(ns % 1_000_000_000, digits)}"
-    ts = pkt.frame.ts_ns
-    secs, frac = divmod(ts, 1_000_000_000)
+        return rel_time_str(ns, digits)
+    secs, frac = divmod(pkt.frame.ts_ns, NS)
+    frac_txt = f".{frac // 10 ** (9 - digits):0{digits}d}" if digits else ""
     if fmt == "e":
-        return f"{secs}.{_frac(frac, digits)}"
-    tm = time.gmtime(secs) if fmt.startswith("u") else time.localtime(secs)
-    clock = f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}.{_frac(frac, digits)}"
+        # tshark prints the seconds through a double (difftime): "%.0f".
+        return f"{float(secs):.0f}{frac_txt}"
+    if fmt.startswith("u"):
+        tm = utc_tm(secs)
+    else:
+        got = local_tm(secs)
+        tm = got[0] if got is not None else None
+    if tm is None:
+        return ""
+    year, month, day, hour, minute, sec, yday = tm
+    clock = f"{hour:02d}:{minute:02d}:{sec:02d}{frac_txt}"
     if fmt in ("a", "u"):
         return clock
     if fmt in ("adoy", "udoy"):
-        return f"{tm.tm_year}/{tm.tm_yday:03d} {clock}"
-    return f"{tm.tm_year}-{tm.tm_mon:02d}-{tm.tm_mday:02d} {clock}"
+        return f"{year:04d}/{yday:03d} {clock}"
+    return f"{year:04d}-{month:02d}-{day:02d} {clock}"
 
 
 # Wireshark's COL_MAX_INFO_LEN: the Info column holds at most 4095 bytes of UTF-8.

@@ -178,6 +178,7 @@ def our_table(path: str, display_filter: str | None, decode_as: Any = None
     reader = open_capture(path)
     try:
         session = Session(decode_as=decode_as or {})
+        session.show_ours = False  # labshark's own items (*.labshark.*): nothing to compare
         for n, frame in enumerate(reader, 1):
             pkt = dissect(frame, session)
             parts = column_parts(pkt)

@@ -8,12 +8,11 @@ can hold, so a node here is a list of (key, value) pairs and the writer is our o
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from dissectors.escape import cstr
-from dissectors.format import field_text, fit_label
+from dissectors.format import NOT_REPRESENTABLE, NS, field_text, fit_label, local_tm, utc_tm
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
 
@@ -164,8 +163,11 @@ def _group(node: Node) -> Node:
 
 def _index_date(pkt: Packet) -> str:
     """`packets-YYYY-MM-DD` of the frame's local date, tshark's `_index`."""
-    tm = time.localtime(pkt.frame.ts_ns // 1_000_000_000)
-    return f"packets-{tm.tm_year}-{tm.tm_mon:02d}-{tm.tm_mday:02d}"
+    got = local_tm(pkt.frame.ts_ns // NS)
+    if got is None:
+        return "packets-XXXX-XX-XX"  # tshark's, when localtime fails
+    year, month, day = got[0][:3]
+    return f"packets-{year}-{month:02d}-{day:02d}"
 
 
 def _field_values(pkt: Packet, name: str, column: Any) -> list[str]:
@@ -245,8 +247,14 @@ def _ek_value(pkt: Packet, it: Item) -> Any:
     if f.type is FT.BOOLEAN:
         return bool(it.value)
     if f.type is FT.ABSOLUTE_TIME and isinstance(it.value, int):
-        secs, frac = divmod(it.value, 1_000_000_000)
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{frac:09d}Z"
+        secs, frac = divmod(it.value, NS)
+        tm = utc_tm(secs)
+        if tm is None:
+            return NOT_REPRESENTABLE
+        # tshark 4.0 formats this in a 20-byte buffer: past the year 9999 the seconds
+        # it prints are whatever the buffer held; we print the date whole.
+        y, mo, d, h, mi, sec, _ = tm
+        return f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{sec:02d}.{frac:09d}Z"
     if f.type is FT.PROTOCOL:
         return _proto_bytes(pkt, it)
     return _value(it)
@@ -328,7 +336,9 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
     With `-e`, only those fields, each an array of strings (absent ones left out);
     `column(pkt, name)` gives a `_ws.col.*` value; `lf` is -j/-J."""
     head = '{"index":{"_index":"' + _index_date(pkt) + '","_type":"doc"}}\n'
-    ts = str(pkt.frame.ts_ns // 1_000_000)
+    # tshark writes the seconds as an unsigned 64-bit number, then 3 digits of ms.
+    secs, frac = divmod(pkt.frame.ts_ns, NS)
+    ts = f"{secs % (1 << 64)}{frac // 1_000_000:03d}"
     if fields:
         parts = []
         for name in dict.fromkeys(fields):

@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=("fields", "protocols"), help="list the fields or protocols")
     p.add_argument("-2", dest="two_pass", action="store_true",
                    help="two passes: fills in what needs later packets (e.g. ICMP reply in N)")
+    p.add_argument("--only-tshark-items", dest="only_tshark", action="store_true",
+                   help="leave labshark's own items (*.labshark.*, e.g. TFTP's ACK/DATA "
+                        "links) out of -V and -T json/ek, to diff with tshark; they stay "
+                        "filterable and printable with -e")
     p.add_argument("-d", dest="decode_as", action="append", default=[],
                    metavar="LAYER==VALUE,PROTO", help="Decode-As, e.g. udp.port==6969,tftp")
     p.add_argument("-z", dest="stats", action="append", default=[], metavar="STATISTICS",

@@ -93,7 +93,7 @@ class Renderer:
             if o.hex and not o.verbose:
                 w("\n")
         if o.verbose:
-            w(detail_text(pkt) + "\n")
+            w(detail_text(pkt, data_dumps=not o.hex) + "\n")
             if o.hex:
                 w("\n" + hex_text(pkt) + "\n")
             w("\n")

@@ -28,28 +28,32 @@ def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, I
             stack.append((depth + 1, item.children, 0))
 
 
-def detail_text(pkt: Packet, offsets: bool = False) -> str:
+def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True) -> str:
+    """The -V tree. tshark's -V prints the bytes of each `data` node under it, but not
+    with -x (the whole packet's dump follows the tree then): `data_dumps=False`."""
     lines: list[str] = []
     if offsets:
         for d, t, item in tree_lines(pkt, offsets):
             lines.append("    " * d + t)
-            _data_dump(pkt, item, lines)
+            if data_dumps:
+                _data_dump(pkt, item, lines)
     else:  # the common -V case, walked directly: no generator and tuple per line
-        _detail_lines(pkt, pkt.tree, "", lines)
+        _detail_lines(pkt, pkt.tree, "", lines, data_dumps)
     return "\n".join(lines)
 
 
-def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str]) -> None:
+def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
+                  data_dumps: bool) -> None:
     """The same lines as tree_lines() (without offsets), appended to `lines`."""
     deeper = indent + "    "
     for item in items:
         if item.hidden:
             continue
         lines.append(indent + label(item))
-        if item.length:
+        if data_dumps and item.length:
             _data_dump(pkt, item, lines)
         if item.children:
-            _detail_lines(pkt, item.children, deeper, lines)
+            _detail_lines(pkt, item.children, deeper, lines, data_dumps)
 
 
 def _data_dump(pkt: Packet, item: Item, lines: list[str]) -> None:
@@ -81,6 +85,8 @@ def hex_text(pkt: Packet) -> str:
         return hex_dump(pkt.sources[0][1])
     parts = []
     for name, data in pkt.sources:
-        title = f"Frame ({len(data)} bytes):" if name == "Frame" else f"{name}:"
+        # tshark titles every source with its size; ours may carry it in the name.
+        title = name if name.endswith(" bytes)") else f"{name} ({len(data)} bytes)"
+        title += ":"
         parts.append(title + "\n" + hex_dump(data))
     return "\n".join(parts)

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+_TIME_T = 1 << 64
+
+
+def wrap_secs(secs: int) -> int:
+    """Seconds as wiretap's 64-bit time_t holds them (wrapping like C arithmetic)."""
+    if -(1 << 63) <= secs < (1 << 63):
+        return secs
+    secs %= _TIME_T
+    return secs - _TIME_T if secs >> 63 else secs
+
 
 @dataclass(slots=True)
 class Frame:

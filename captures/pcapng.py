@@ -20,7 +20,7 @@ from .errors import (
     NotACaptureFile,
     UnsupportedCapture,
 )
-from .frame import Frame
+from .frame import Frame, wrap_secs
 from .interface import Interface
 from .pcap import CHUNK, MAX_PACKET
 
@@ -87,6 +87,17 @@ def _comment(buf: bytes, start: int, end: int, endian: str) -> str | None:
     """opt_comment of a packet block; several comments are joined by newlines."""
     texts = [_text(v) for code, v in _options(buf, start, end, endian) if code == OPT_COMMENT]
     return "\n".join(texts) if texts else None
+
+
+#: Timestamps whose seconds fit in wiretap's 64-bit time_t (in ns).
+_TS_MIN, _TS_MAX = -(1 << 63) * 1_000_000_000, (1 << 63) * 1_000_000_000
+
+
+def _wrap_ts(ts_ns: int) -> int:
+    """Seconds past a 64-bit time_t wrap, as wiretap's (time_t)(ts / units) + if_tsoffset
+    does (if_tsresol 0 with 2^64-1 is -1 s; if_tsoffset 2^63-1 wraps to the far past)."""
+    secs, frac = divmod(ts_ns, 1_000_000_000)
+    return wrap_secs(secs) * 1_000_000_000 + frac
 
 
 def ts_scale(tsresol: int) -> tuple[int, int, int]:
@@ -289,9 +300,12 @@ class PcapngParser:
                             f"{caplen} bytes of packet data",
                         )
                     number += 1
+                    ts = ((ts_hi << 32) | ts_lo) * mult // div + off
+                    if not _TS_MIN <= ts < _TS_MAX:
+                        ts = _wrap_ts(ts)
                     yield frame(
                         number,
-                        ((ts_hi << 32) | ts_lo) * mult // div + off,
+                        ts,
                         digits,
                         caplen,
                         origlen,

@@ -9,6 +9,7 @@ import ipaddress
 import time
 from typing import Any
 
+from captures.frame import wrap_secs
 from dissectors.escape import cstr, fields_text, format_str
 from dissectors.packet import Item
 from dissectors.registry import FT, FT_BITS, Base, Field
@@ -34,20 +35,107 @@ def ether_str(v: bytes) -> str:
     return ":".join(f"{b:02x}" for b in v)
 
 
-def rel_time_str(ns: int) -> str:
+# ---- times --------------------------------------------------------------------
+# Wireshark keeps a time as (seconds in a 64-bit time_t, nanoseconds); we keep one
+# integer of nanoseconds. Seconds past 64 bits wrap as tshark's do, and dates come from
+# our own calendar arithmetic, which goes as far as glibc's gmtime (a year that fits
+# in an int), beyond what Python's datetime holds.
+
+NS = 1_000_000_000
+NOT_REPRESENTABLE = "Not representable"  # tshark's text for a date gmtime cannot give
+#: glibc's gmtime/localtime fail when tm_year (year - 1900) does not fit in an int.
+_YEAR_MIN, _YEAR_MAX = -(1 << 31) + 1900, (1 << 31) - 1 + 1900
+
+
+def signed_time_str(secs: int, nsecs: int, digits: int = 9) -> str:
+    """Wireshark's display_signed_time: the seconds, then the fraction's magnitude;
+    a '-' in front when only the fraction is negative."""
+    sign = "-" if nsecs < 0 and secs >= 0 else ""
+    if digits == 0:
+        return f"{sign}{secs}"
+    return f"{sign}{secs}.{abs(nsecs) // 10 ** (9 - digits):0{digits}d}"
+
+
+def rel_parts(ns: int) -> tuple[int, int]:
+    """(seconds, nanoseconds) of a time difference: both of its sign (nstime_delta),
+    the seconds wrapped to 64 bits."""
+    neg = ns < 0
+    secs, frac = divmod(-ns if neg else ns, NS)
+    return (wrap_secs(-secs), -frac) if neg else (wrap_secs(secs), frac)
+
+
+def rel_time_str(ns: int, digits: int = 9) -> str:
     """FT_RELATIVE_TIME as tshark prints it: seconds with 9 decimals."""
-    sign = "-" if ns < 0 else ""
-    ns = abs(ns)
-    return f"{sign}{ns // 1_000_000_000}.{ns % 1_000_000_000:09d}"
+    if 0 <= ns < (1 << 63) * NS:  # the common case: no sign or wrap to think about
+        return f"{ns // NS}.{ns % NS // 10 ** (9 - digits):0{digits}d}" if digits else \
+            str(ns // NS)
+    return signed_time_str(*rel_parts(ns), digits)
+
+
+def epoch_str(ns: int) -> str:
+    """A point in time as seconds since 1970 (frame.time_epoch): wiretap's seconds
+    and a fraction that is never negative, so -1.5 s prints as `-2.500000000`."""
+    secs, frac = divmod(ns, NS)
+    return signed_time_str(secs, frac)
+
+
+def civil_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of the proleptic Gregorian calendar, `days` after 1970-01-01.
+
+    Counted in 400-year eras (146,097 days each) from 0000-03-01, so that the leap day
+    ends a year; then years of the era, day of that March-based year, month and day."""
+    days += 719_468  # days from 0000-03-01 to 1970-01-01
+    era, doe = divmod(days, 146_097)
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153  # March = 0
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return era * 400 + yoe + (month <= 2), month, day
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+_YDAY = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def utc_tm(secs: int) -> tuple[int, int, int, int, int, int, int] | None:
+    """(year, month, day, hour, minute, second, day of year) in UTC, or None where
+    glibc's gmtime fails (tshark then prints "Not representable" or nothing)."""
+    days, rest = divmod(secs, 86_400)
+    year, month, day = civil_from_days(days)
+    if not _YEAR_MIN <= year <= _YEAR_MAX:
+        return None
+    hour, rest = divmod(rest, 3600)
+    yday = _YDAY[month - 1] + day + (month > 2 and _is_leap(year))
+    return year, month, day, hour, rest // 60, rest % 60, yday
+
+
+def local_tm(secs: int) -> tuple[tuple[int, int, int, int, int, int, int], str] | None:
+    """utc_tm's tuple in local time, with the zone's name; None where localtime fails."""
+    try:
+        tm = time.localtime(secs)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return ((tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             tm.tm_yday), tm.tm_zone or "")
 
 
 def abs_time_str(ns: int, utc: bool = False) -> str:
     """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
-    secs, frac = divmod(ns, 1_000_000_000)
-    tm = time.gmtime(secs) if utc else time.localtime(secs)
-    zone = "UTC" if utc else time.strftime("%Z", tm)
-    return (f"{_MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d}, {tm.tm_year} "
-            f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}.{frac:09d} {zone}")
+    secs, frac = divmod(ns, NS)
+    if utc:
+        tm, zone = utc_tm(secs), "UTC"
+    else:
+        got = local_tm(secs)
+        tm, zone = (got[0], got[1]) if got is not None else (None, "")
+    if tm is None:
+        return NOT_REPRESENTABLE
+    year, month, day, hour, minute, sec, _ = tm
+    return (f"{_MONTHS[month - 1]} {day:2d}, {year} "
+            f"{hour:02d}:{minute:02d}:{sec:02d}.{frac:09d} {zone}")
 
 
 def hex_digits(field: Field) -> int:
@@ -106,7 +194,7 @@ def _field_text(field: Field, value: Any) -> str:
                     ) or ("<none>" if t is FT.BYTES else "")
         return ""
     if t is FT.RELATIVE_TIME:
-        return rel_time_str(value)
+        return epoch_str(value) if field.time_point else rel_time_str(value)
     if t is FT.ABSOLUTE_TIME:
         return abs_time_str(value)
     if t is FT.DOUBLE:
@@ -140,7 +228,7 @@ def display_value(field: Field, value: Any) -> str:
             return f"{name} ({num})"
         return num + field.unit
     if t is FT.RELATIVE_TIME:
-        return rel_time_str(value) + " seconds"
+        return field_text(field, value) + " seconds"
     if id(t) in _STRING_IDS and isinstance(value, str):
         return format_str(cstr(value)) + field.unit
     if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE):

@@ -20,7 +20,7 @@ FRAME = protocol("frame", "Frame", "FRAME")
 ENCAP = FRAME.field("frame.encap_type", "Encapsulation type", FT.INT16, Base.DEC)
 TIME = FRAME.field("frame.time", "Arrival Time", FT.ABSOLUTE_TIME)
 OFFSET_SHIFT = FRAME.field("frame.offset_shift", "Time shift for this packet", FT.RELATIVE_TIME)
-TIME_EPOCH = FRAME.field("frame.time_epoch", "Epoch Time", FT.RELATIVE_TIME)
+TIME_EPOCH = FRAME.field("frame.time_epoch", "Epoch Time", FT.RELATIVE_TIME, time_point=True)
 TIME_DELTA = FRAME.field("frame.time_delta", "Time delta from previous captured frame",
                          FT.RELATIVE_TIME)
 TIME_DELTA_DISP = FRAME.field("frame.time_delta_displayed",
@@ -67,6 +67,7 @@ def _bits(n: int) -> str:
 def dissect(frame: Frame, session: Session) -> Packet:
     """Fully dissect one frame; never raises for bad packet bytes."""
     pkt = Packet(frame)
+    pkt.show_ours = session.show_ours
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts

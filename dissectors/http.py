@@ -22,7 +22,8 @@ from dissectors.escape import format_str, format_text
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.textnum import strtol, whole_int64, wrap
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 STATUS_CODES = {
     100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
@@ -66,6 +67,7 @@ TEXT_MEDIA = frozenset({
 })
 NO_BODY_2XX_METHODS = frozenset({"CONNECT", "SSTP_DUPLEX_POST"})  # a 2xx answer has no body
 DESEGMENT_UNTIL_FIN = -2  # TCP's `more` for "every byte up to the FIN" (see tcp.py)
+CHUNK_WAIT_MAX = 1 << 31  # a longer chunk is "unreasonable": tshark stops reassembling
 HTTP_TCP_PORTS = (80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371)
 
 HTTP = protocol("http", "Hypertext Transfer Protocol", "HTTP")
@@ -413,12 +415,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             code = 0
 
     # Body extent.
-    clen: int | None = None
-    if "content-length" in values:
-        try:
-            clen = int(values["content-length"])
-        except ValueError:
-            clen = None
+    clen = _content_length(values["content-length"]) if "content-length" in values else None
     chunked = "chunked" in values.get("transfer-encoding", "").lower()
     # RFC 9110 6.3: 1xx, 204 and 304 responses, answers to HEAD and 2xx answers to
     # CONNECT have no body, so tshark never waits for one; nor after the FIN. A
@@ -434,6 +431,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
 
     body_start = hdr_end
     chunks: list[tuple[int, int, int, int]] = []  # (size line start, size, data, next)
+    overrun = False
     trailer: tuple[int, int] | None = None
     if no_body:
         body_end = body_start
@@ -447,12 +445,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 body_end = tvb.end
                 cut = cut or truncated
                 break
-            size_txt = _text(bytes(tvb.buf[q:le])).split(";", 1)[0].strip()
-            try:
-                size = int(size_txt, 16)
-            except ValueError:
-                body_end = q
-                break
+            # tshark: (guint32)strtol(line, NULL, 16): no digits is 0, the rest wraps.
+            size = wrap(strtol(_text(bytes(tvb.buf[q:le])), 16), 32, False)
             if size == 0:
                 # Trailer lines up to the empty line.
                 t = ln
@@ -472,12 +466,13 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 body_end = tn
                 break
             if ln + size + 2 > tvb.end:
-                if want(-1):
+                # tshark waits for the rest of a chunk up to 2^31 bytes long.
+                if size <= CHUNK_WAIT_MAX and want(-1):
                     return None
                 if truncated:
                     cut = True  # tshark gives up on a chunked body cut by the snaplen
                 else:
-                    chunks.append((q, size, ln, tvb.end))
+                    overrun = True  # the chunk runs past the data: malformed
                 body_end = tvb.end
                 break
             chunks.append((q, size, ln, ln + size + 2))
@@ -554,10 +549,9 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             continue
         hi = add(top, hf, value, hs, hn - hs, label)
         if hf.abbrev == "http.content_length_header":
-            try:
-                add(hi, CONTENT_LENGTH, int(value), hs, he - hs, generated=True)
-            except ValueError:
-                pass
+            n = _content_length(value)
+            if n is not None:
+                add(hi, CONTENT_LENGTH, n, hs, he - hs, generated=True)
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
@@ -576,6 +570,15 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
 
     # Body.
     body_len = body_end - body_start
+    if overrun:
+        # tshark reads a chunk past the end of the data: an exception after the chunks
+        # before it (or the chunk tree's title alone).
+        if chunks:
+            _chunks(tvb, pkt, top, add, chunks, None)
+        else:
+            pkt.add_text(top, "HTTP chunked response", body_start, tvb.end - body_start,
+                         source=src)
+        raise ReportedBoundsError()
     if chunks:
         body = _chunks(tvb, pkt, top, add, chunks, trailer)
         bsrc = pkt.add_source("De-chunked entity body", body) if body else src
@@ -597,13 +600,22 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         body = plain
         usrc = pkt.add_source("Uncompressed entity body", plain)
         btvb = Tvb(plain, 0, len(plain), len(plain), usrc)
-    # An empty body shows no File Data, unless its bytes were cut by the snapshot length.
-    if body or (clen is not None and not no_body and min(clen, tvb.rend - body_start) > 0):
+    # An empty body shows no File Data, unless its bytes were cut by the snapshot length
+    # or it is chunked (tshark's de-chunked entity body, even when empty).
+    if body or chunks or (clen is not None and not no_body
+                          and min(clen, tvb.rend - body_start) > 0):
         pkt.add(top, FILE_DATA, _file_text(body), btvb.start, len(body),
                 f"File Data: {len(body)} bytes", source=btvb.source)
     if body:
         _media(btvb, pkt, session, values.get("content-type"), top)
     return body_end - off if body_end > off else body_len
+
+
+def _content_length(text: str) -> int | None:
+    """A Content-Length value as tshark takes it: a whole decimal number >= 0 that fits
+    in 64 bits (ws_strtoi64), else none at all."""
+    n = whole_int64(text)
+    return n if n is not None and n >= 0 else None
 
 
 def _uncompress(data: bytes) -> bytes | None:

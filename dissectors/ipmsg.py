@@ -252,11 +252,11 @@ def _attachments(pkt: Packet, top: Item, raw: bytes, off: int, utf8: bool, src: 
         fields = entry.replace(b"::", b"\x01").split(b":")
         fields = [f.replace(b"\x01", b":") for f in fields]
         try:
-            fid = int(fields[0])
+            fid = _num(fields[0], 10)
             name = decode_text(fields[1], utf8)
-            size = int(fields[2], 16)
-            mtime = int(fields[3], 16)
-            attr = int(fields[4], 16)
+            size = _num(fields[2], 16)
+            mtime = _num(fields[3], 16)
+            attr = _num(fields[4], 16)
         except (IndexError, ValueError):
             item = pkt.add_text(top, f"Attachment (malformed): {entry!r}", eoff, len(entry),
                                 src)
@@ -272,6 +272,18 @@ def _attachments(pkt: Packet, top: Item, raw: bytes, off: int, utf8: bool, src: 
         pkt.add(sub, FILE_ATTR, attr & 0xFFFFFFFF, eoff, len(entry), source=src)
         n += 1
     return n
+
+
+#: Longest number text taken from an attachment or file request (a 64-bit value with
+#: room for padding); a longer one makes the entry malformed, never a huge int.
+_MAX_NUM_CHARS = 32
+
+
+def _num(raw: bytes, base: int) -> int:
+    """int(raw, base) of a number field; ValueError when it is not one or too long."""
+    if len(raw) > _MAX_NUM_CHARS:
+        raise ValueError("number too long")
+    return int(raw, base)
 
 
 def _expert(pkt: Packet, item: Item | None, severity: str, group: str, text: str,
@@ -341,12 +353,12 @@ def dissect_ipmsg(tvb: Tvb, pkt: Packet, session: Session) -> bool:
         info += f" from {who}"
         nums = text.split(b":")
         try:
-            pid, fid = int(nums[0], 16), int(nums[1], 16)
+            pid, fid = _num(nums[0], 16), _num(nums[1], 16)
             pkt.add(top, GET_PACKET_ID, pid & 0xFFFFFFFF, eoff, len(nums[0]), source=src)
             pkt.add(top, GET_FILE_ID, fid & 0xFFFFFFFF, eoff, len(nums[1]), source=src)
             info += f": packet 0x{pid:x}, file {fid}"
             if mode == GETFILEDATA and len(nums) > 2 and nums[2]:
-                offset = int(nums[2], 16) & 0xFFFFFFFFFFFFFFFF
+                offset = _num(nums[2], 16) & 0xFFFFFFFFFFFFFFFF
                 pkt.add(top, GET_OFFSET, offset, eoff, len(nums[2]), source=src)
                 info += f", offset {offset}"
         except (IndexError, ValueError):

@@ -38,7 +38,8 @@ class Packet:
     __slots__ = ("frame", "tree", "index", "protocols", "src", "dst", "proto_col", "info",
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
                  "malformed", "net_src", "net_dst", "in_error_pkt", "srcport", "dstport",
-                 "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data")
+                 "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data",
+                 "show_ours")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -79,6 +80,7 @@ class Packet:
         # p_add_proto_data), keyed "proto.what"; others read it only through that
         # protocol module's accessors.
         self.proto_data: dict[str, Any] = {}
+        self.show_ours = True  # see add_ours
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -111,6 +113,16 @@ class Packet:
             self.index[abbrev] = [item]
         else:
             lst.append(item)
+        return item
+
+    def add_ours(self, parent: Item | None, field: Field, value: Any, text: str) -> Item:
+        """A generated item tshark does not have (`*.labshark.*`): always filterable and
+        printable with -e; in the tree (-V, JSON) only when `show_ours`, so the tree
+        can be diffed with tshark's (--only-tshark-items)."""
+        if self.show_ours:
+            return self.add(parent, field, value, 0, 0, text, generated=True)
+        item = self.add(None, field, value, 0, 0, text, generated=True)
+        self.tree.remove(item)  # indexed, but in no tree
         return item
 
     def add_text(self, parent: Item | None, text: str, offset: int, length: int,
@@ -180,7 +192,7 @@ class Packet:
             self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
         if ours:
             if field is not None:
-                self.add(item, field, None, 0, 0, text, generated=True)
+                self.add_ours(item, field, None, text)
             return
         add_expert_items(self.add, item, severity, group, text, field)
 

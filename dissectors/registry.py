@@ -109,6 +109,9 @@ class Field:
     protocol: Protocol | None = None
     # FT_BYTES shown with a separator between bytes (Wireshark's SEP_COLON etc.).
     bytes_sep: str = ""
+    # An FT_RELATIVE_TIME holding a point in time (frame.time_epoch): shown with
+    # wiretap's non-negative fraction, not a difference's signed one.
+    time_point: bool = False
     # Filled in by the registry:
     id: int = -1
     shift: int = 0
@@ -158,13 +161,14 @@ class Protocol:
         offset: int | None = None,
         width: int | None = None,
         bytes_sep: str = "",
+        time_point: bool = False,
     ) -> Field:
         """Declare a field of this protocol; `abbrev` may omit the protocol prefix."""
         full = abbrev if abbrev.startswith(self.abbrev + ".") or abbrev == self.abbrev else (
             f"{self.abbrev}.{abbrev}"
         )
         f = Field(full, name, type, base, bitmask, strings, blurb, unit, offset, width, self,
-                  bytes_sep=bytes_sep)
+                  bytes_sep=bytes_sep, time_point=time_point)
         REGISTRY.add_field(f)
         self.fields.append(f)
         return f

@@ -26,6 +26,8 @@ class Session:
         self.prev_disp_ts: int | None = None
         self._state: dict[str, Any] = {}
         self.current_proto = "frame"
+        # Show labshark's own items (*.labshark.*) in the tree; off to diff with tshark.
+        self.show_ours = True
 
     def state(self, name: str, factory: Callable[[], T]) -> T:
         """The state object of protocol `name`, created on first use."""

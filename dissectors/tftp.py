@@ -23,8 +23,9 @@ binds the client's (address, port) and the server's address with any port to TFT
 (block size from the OACK, next expected block, request frame) lives in the session,
 keyed by that conversation, never in module globals.
 
-Fields `tftp.labshark.*` are ours (tshark has no such expert items): retransmitted
-DATA/ACK, out-of-order blocks and the Sorcerer's Apprentice syndrome.
+Fields `tftp.labshark.*` are ours (tshark has no such items): retransmitted DATA,
+duplicate ACKs, out-of-order blocks, the Sorcerer's Apprentice syndrome, and the links
+between each ACK and the DATA it acknowledges (`data_in`; `ack_in` with -2).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.textnum import strtol, wrap
 from dissectors.tvb import ReportedBoundsError, Tvb
 
 TFTP_PORT = 69
@@ -138,15 +140,29 @@ EI_OUT_OF_ORDER = TFTP.field("tftp.labshark.out_of_order", "Out-of-order DATA bl
 EI_SORCERER = TFTP.field("tftp.labshark.sorcerers_apprentice",
                          "Sorcerer's Apprentice syndrome", FT.NONE,
                          blurb="labshark: a duplicate ACK answered with a second DATA (RFC 1123)")
+# Ours: the lock-step, both ways. An ACK names the DATA it acknowledges (the latest copy
+# of its block before it; one pass); a DATA names its first ACK (-2, as response_in).
+DATA_IN = TFTP.field("tftp.labshark.data_in", "Acknowledges DATA in frame", FT.FRAMENUM,
+                     blurb="labshark: the DATA this ACK acknowledges")
+ACK_IN = TFTP.field("tftp.labshark.ack_in", "Acknowledged in frame", FT.FRAMENUM,
+                    blurb="labshark: the first ACK of this DATA (needs -2)")
 
 
 @dataclass
 class TftpSeen:
-    """Our analysis of one transfer: DATA blocks and ACKs seen, blocks ACKed twice."""
+    """Our analysis of one transfer: DATA blocks seen (block -> frame of the latest
+    copy), ACKs per block, and how many ACKs of a block a DATA has answered."""
 
-    data: set[int] = field(default_factory=set)
-    acks: set[int] = field(default_factory=set)
-    dup_acks: set[int] = field(default_factory=set)
+    data: dict[int, int] = field(default_factory=dict)
+    acks: dict[int, int] = field(default_factory=dict)
+    answered: dict[int, int] = field(default_factory=dict)
+
+
+class TftpLinks:
+    """What the first pass learnt for the second: DATA frame -> its first ACK's frame."""
+
+    def __init__(self) -> None:
+        self.ack_in: dict[int, int] = {}
 
 
 @dataclass(eq=False, slots=True)
@@ -234,19 +250,9 @@ def full_blocknum(block: int, conv: TftpConversation) -> int:
     return (conv.next_block - delta) & 0xFFFFFFFF
 
 
-def _int_prefix(s: str) -> int:
-    """strtol(s, NULL, 10): leading blanks, sign, digits; 0 when none."""
-    s = s.lstrip(" \t\n\r\f\v")
-    sign = 1
-    if s[:1] in "+-" and s:
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    digits = ""
-    for ch in s:
-        if not ch.isdigit() or not ch.isascii():
-            break
-        digits += ch
-    return sign * int(digits) if digits else 0
+def _int_option(s: str) -> int:
+    """tshark's `(gint)strtol(value, NULL, 10)`: saturated at 64 bits, cut to 32."""
+    return wrap(strtol(s), 32, True)
 
 
 def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
@@ -268,7 +274,7 @@ def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
                     _expert(pkt, sub, "warning", "response_code",
                                    "Unrecognized msftwindow option", "tftp", field=EI_MSFTWINDOW)
             elif lname == "windowsize":
-                ws = _int_prefix(value_txt)
+                ws = _int_option(value_txt)
                 if ws < 1 or ws > 65535:
                     _expert(pkt, sub, "warning", "response_code",
                                    "TFTP windowsize out of range", "tftp",
@@ -277,7 +283,7 @@ def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
                 conv.tsize_requested = True
         elif opcode == OACK:
             if lname == "blksize":
-                bs = _int_prefix(value_txt)
+                bs = _int_option(value_txt)
                 if bs < 8 or bs > 65464:
                     _expert(pkt, sub, "warning", "response_code",
                                    "TFTP blocksize out of range", "tftp",
@@ -285,7 +291,7 @@ def _options(tvb: Tvb, pkt: Packet, off: int, tree: Item, opcode: int,
                 else:
                     conv.blocksize = bs
             elif lname == "windowsize":
-                ws = _int_prefix(value_txt)
+                ws = _int_option(value_txt)
                 if ws < 1 or ws > 65535:
                     _expert(pkt, sub, "warning", "response_code",
                                    "TFTP windowsize out of range", "tftp",
@@ -363,6 +369,10 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
         nbytes = (tvb.rend - off) & 0xFFFF  # tshark keeps it in a guint16
         is_last = nbytes < conv.blocksize
         _data_analysis(conv, pkt, bitem, block)
+        if session.pass_no == 2:
+            acked = session.state("pass1:tftp.links", TftpLinks).ack_in.get(pkt.frame.number)
+            if acked is not None:
+                pkt.add_ours(top, ACK_IN, acked, f"Acknowledged in frame: {acked}")
         conv.last_seen |= is_last
         if block > conv.next_block:
             conv.next_block = block + 1
@@ -385,6 +395,12 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
         pkt.append_info(f", Block: {block}")
         off += 2
         _ack_analysis(conv, pkt, bitem, block)
+        acked = conv.seen().data.get(block)
+        if acked is not None:
+            pkt.add_ours(top, DATA_IN, acked, f"Acknowledges DATA in frame: {acked}")
+            if session.pass_no == 1:
+                session.state("pass1:tftp.links", TftpLinks).ack_in.setdefault(
+                    acked, pkt.frame.number)
         if conv.dynamic_windowing and off < tvb.end:
             ws = tvb.u8(off)
             ti = pkt.add(top, NEXTWINDOWSIZE, ws, off, 1, source=src)
@@ -415,32 +431,39 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
 
 
 def _data_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) -> None:
-    """Our notes on DATA: retransmission, gap, Sorcerer's Apprentice (RFC 1123 4.2.3.1)."""
+    """Our notes on DATA: retransmission, gap, Sorcerer's Apprentice (RFC 1123 4.2.3.1).
+
+    A DATA block N answers an ACK N-1 not yet answered by another DATA N, if there is
+    one. A copy of a block seen before is the Sorcerer's Apprentice when the ACK it
+    answers is itself a second ACK N-1 (a duplicate); otherwise (nothing to answer, or
+    the first ACK) it was sent again on a timeout: a plain retransmission."""
     seen = conv.seen()
+    acks, answered = seen.acks.get(block - 1, 0), seen.answered.get(block - 1, 0)
+    answers_ack = answered < acks
+    if answers_ack:
+        seen.answered[block - 1] = answered + 1
     if block in seen.data:
-        if block - 1 in seen.dup_acks:
+        if answers_ack and answered >= 1:
             _expert(pkt, item, "warning", "sequence",
-                           f"Sorcerer's Apprentice: DATA block {block} sent again in answer "
-                           f"to a duplicate ACK {block - 1}", "tftp", ours=True,
-                           field=EI_SORCERER)
+                    f"Sorcerer's Apprentice: DATA block {block} sent again in answer "
+                    f"to a duplicate ACK {block - 1}", "tftp", ours=True, field=EI_SORCERER)
         else:
-            _expert(pkt, item, "note", "sequence",
-                           f"Retransmitted DATA block {block}", "tftp", ours=True,
-                           field=EI_RETRANS_DATA)
+            _expert(pkt, item, "note", "sequence", f"Retransmitted DATA block {block}",
+                    "tftp", ours=True, field=EI_RETRANS_DATA)
     elif block > conv.next_block:
         _expert(pkt, item, "warning", "sequence",
-                       f"Out-of-order DATA block {block} (expected {conv.next_block})",
-                       "tftp", ours=True, field=EI_OUT_OF_ORDER)
-    seen.data.add(block)
+                f"Out-of-order DATA block {block} (expected {conv.next_block})",
+                "tftp", ours=True, field=EI_OUT_OF_ORDER)
+    seen.data[block] = pkt.frame.number
 
 
 def _ack_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) -> None:
     seen = conv.seen()
-    if block in seen.acks:
+    n = seen.acks.get(block, 0)
+    if n:
         _expert(pkt, item, "note", "sequence", f"Duplicate ACK for block {block}", "tftp",
-                       ours=True, field=EI_DUP_ACK)
-        seen.dup_acks.add(block)
-    seen.acks.add(block)
+                ours=True, field=EI_DUP_ACK)
+    seen.acks[block] = n + 1
 
 
 _NAME_BYTES = bytes([0, *range(0x20, 0x7F)])

@@ -103,8 +103,9 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.set_info(f"{info} [BAD UDP LENGTH {ulen} < 8]")
         return
     if csum == 0:
-        pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
-        pkt.add(tree, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
+        # tshark hangs the status under a zero checksum (-V indent, JSON `_tree`).
+        ci = pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
+        pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
                 generated=True)
     else:
         pkt.add(tree, CHECKSUM, csum, off + 6, 2, f"Checksum: 0x{csum:04x} [unverified]")

@@ -100,9 +100,15 @@ def run_tshark(args: Sequence[str]) -> str:
     return cp.stdout
 
 
-def run_analyze(args: Sequence[str]) -> tuple[int, str, str]:
-    """Run `analyze ARGS` in-process (fast): (exit code, stdout, stderr)."""
+def run_analyze(args: Sequence[str], *, ours: bool = False) -> tuple[int, str, str]:
+    """Run `analyze ARGS` in-process (fast): (exit code, stdout, stderr).
+
+    The tree leaves out labshark's own items (--only-tshark-items) unless `ours`: they
+    are what tshark lacks, so every comparison with tshark is without them."""
     from analyzer.app import run
+
+    if not ours:
+        args = ["--only-tshark-items", *args]
 
     out, err = io.StringIO(), io.StringIO()
     old_tz = os.environ.get("TZ")

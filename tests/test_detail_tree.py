@@ -87,10 +87,10 @@ def _common_layers(frame: str, n: int) -> list[str]:
     return secs
 
 
-def _compare(capture: Path) -> tuple[int, int, list[str]]:
+def _compare(capture: Path, extra: tuple[str, ...] = ()) -> tuple[int, int, list[str]]:
     """(frames compared whole, frames expected to differ, failure messages)."""
-    theirs = _frames(run_tshark(["-r", str(capture), "-V"]))
-    code, out, err = run_analyze(["-r", str(capture), "-V"])
+    theirs = _frames(run_tshark(["-r", str(capture), "-V", *extra]))
+    code, out, err = run_analyze(["-r", str(capture), "-V", *extra])
     assert code == 0, err
     ours = _frames(out)
     assert len(ours) == len(theirs), (len(ours), len(theirs))
@@ -198,5 +198,53 @@ def test_detail_tree_equals_tshark_on_label_edge_cases(tmp_path: Path) -> None:
         p.time = 1_700_000_000 + i / 100
     wrpcap(str(cap), frames)
     whole, differ, failures = _compare(cap)
+    assert (whole, differ) == (len(frames), 0)
+    assert not failures, "\n".join(failures)
+
+
+def _data_frames() -> list:
+    """Payloads that end in a `data` node: UDP with a zero checksum, a de-chunked HTTP
+    body (a second data source), TFTP DATA."""
+    from scapy.all import IP, TCP, UDP, Ether, Raw
+
+    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    ip = IP(src="10.0.0.1", dst="10.0.0.2")
+    back = IP(src="10.0.0.2", dst="10.0.0.1")
+    req = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+    resp = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+    return [
+        eth / ip / UDP(sport=40000, dport=40001, chksum=0) / Raw(b"zero checksum"),
+        eth / ip / UDP(sport=40000, dport=40001) / Raw(bytes(range(40))),
+        eth / ip / TCP(sport=40002, dport=80, seq=1, ack=1, flags="PA") / Raw(req),
+        eth / back / TCP(sport=80, dport=40002, seq=1, ack=1 + len(req), flags="PA") / Raw(resp),
+        eth / ip / UDP(sport=3000, dport=69) / Raw(b"\x00\x01f\x00octet\x00"),
+        eth / back / UDP(sport=4000, dport=3000) / Raw(b"\x00\x03\x00\x01" + b"x" * 10),
+    ]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("capture", [SAMPLES / "lab.pcap", SAMPLES / "live_tftp.pcapng",
+                                     SAMPLES / "tftp_oack.pcap", PUBLIC / "http.pcap"],
+                         ids=lambda p: p.name)
+def test_detail_tree_with_hex_equals_tshark_on_bundled_capture(capture: Path) -> None:
+    """-V -x: no hex dump inside `data` nodes (tshark prints one only with -V alone)."""
+    total, expected_differ = BUNDLED[capture]
+    whole, differ, failures = _compare(capture, ("-x",))
+    assert (whole, differ) == (total - expected_differ, expected_differ)
+    assert not failures, f"{len(failures)} frames differ:\n" + "\n".join(failures[:10])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("extra", [(), ("-x",)], ids=["V", "V-x"])
+def test_data_payloads_equal_tshark_with_and_without_hex(tmp_path: Path,
+                                                         extra: tuple[str, ...]) -> None:
+    from scapy.all import wrpcap
+
+    cap = tmp_path / "data.pcap"
+    frames = _data_frames()
+    for i, p in enumerate(frames):
+        p.time = 1_700_000_000 + i / 100
+    wrpcap(str(cap), frames)
+    whole, differ, failures = _compare(cap, extra)
     assert (whole, differ) == (len(frames), 0)
     assert not failures, "\n".join(failures)

@@ -22,6 +22,12 @@ GET = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 HEAD = b"HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
 OK2 = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 Msg = tuple  # (from_client, data) or (from_client, data, "F"): FIN with the data
+CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def _clen(value: bytes) -> bytes:
+    """A response with this Content-Length and a body of 2 bytes."""
+    return b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\nok"
 
 
 def _conv(out: list, cport: int, msgs: list[Msg], fin: bool = True) -> None:
@@ -123,6 +129,23 @@ CASES: dict[str, list[Msg]] = {
     "junk_then_req": [(True, b"hello not http\r\n"), (False, b"\x00\x01bin"), (True, GET),
                       (False, OK2)],
     "head_then_get": [(True, HEAD), (False, b"HTTP/1.1 200 OK\r\n\r\n"), (True, GET), (False, OK2)],
+    # 5. Numbers read from text: chunk sizes as (guint32)strtol(line, 16) (thousands of
+    # digits, no digits, negative, wrapping to 0, past the data), Content-Length as a
+    # whole 64-bit decimal number (thousands of digits, leading zeros, signs, junk).
+    "chunk_huge": [(True, GET), (False, CHUNKED + b"1" * 5000 + b"\r\nabc\r\n0\r\n\r\n"),
+                   (True, GET), (False, OK2)],
+    "chunk_zeros": [(True, GET), (False, CHUNKED + b"0" * 5000 + b"3\r\nabc\r\n0\r\n\r\n")],
+    "chunk_odd": [(True, GET), (False, CHUNKED + b"z12\r\nabc\r\n0\r\n\r\n"),
+                  (True, GET), (False, CHUNKED + b"100000000\r\nabc\r\n0\r\n\r\n"),
+                  (True, GET), (False, CHUNKED + b"3 ext\r\nabc\r\n0\r\n\r\n")],
+    "chunk_negative": [(True, GET), (False, CHUNKED + b"-3\r\nabc\r\n0\r\n\r\n")],
+    "chunk_overrun_fin": [(True, GET), (False, CHUNKED + b"3\r\nabc\r\nff\r\nxyz\r\n", "F")],
+    "chunk_past_2g": [(True, GET), (False, CHUNKED + b"80000001\r\nabc\r\n0\r\n\r\n")],
+    "clen_numbers": [(True, GET), (False, _clen(b"9" * 5000)), (True, GET),
+                     (False, _clen(b"0" * 5000 + b"2")), (True, GET), (False, _clen(b"1_0")),
+                     (True, GET), (False, _clen(b"-1")), (True, GET), (False, _clen(b"+2")),
+                     (True, GET), (False, _clen(b"2x")), (True, GET),
+                     (False, _clen(b"99999999999999999999"))],
 }
 # Connections whose FIN never comes before the capture ends (they go last in the file).
 NO_FIN: dict[str, list[Msg]] = {

@@ -212,3 +212,21 @@ def test_mutated_packets_never_raise(tmp_path: Path, session_pcap: Path) -> None
     finally:
         reader.close()
     assert n == 400
+
+
+def test_long_numbers_in_attachments_are_malformed_entries(tmp_path: Path) -> None:
+    """Numbers of thousands of digits (past Python's int/str limit) make the entry
+    malformed; the good entry and the packets after it are still dissected."""
+    big = b"1" * 5000
+    entries = (b"0:ok.txt:10:5f5e1000:1:\a" + b"1:big.txt:" + big + b":1:1:\a"
+               + big + b":f.txt:10:1:1:\a")
+    pkts = [Ether() / IP(src=ALICE, dst=BOB) / UDP(sport=2425, dport=2425) / Raw(p) for p in (
+        msg(b"1", 300, b"alice", b"alice-pc", 0x200120, b"files\0" + entries + b"\0"),
+        msg(b"1", 301, b"alice", b"alice-pc", 0x60, b"1f:" + big + b":" + big + b"\0"),
+        msg(b"1", 302, b"alice", b"alice-pc", 0x20, b"after\0"))]
+    wrpcap(str(tmp_path / "big.pcap"), pkts)
+    rows = _table(tmp_path / "big.pcap", "ipmsg.file.name", "ipmsg.labshark.bad_attachment",
+                  "ipmsg.msg")
+    assert rows[0][:2] == ["ok.txt", "1,1"]
+    assert rows[2] == ["", "", "after"]
+    _run("-r", str(tmp_path / "big.pcap"), "-V")

@@ -30,7 +30,7 @@ def _ours(path: Path, args: list[str]) -> tuple[int, str]:
     import io
 
     out, err = io.StringIO(), io.StringIO()
-    code = run(["-r", str(path), *args], out, err)
+    code = run(["--only-tshark-items", "-r", str(path), *args], out, err)
     return code, out.getvalue()
 
 
@@ -164,7 +164,8 @@ def _ek_docs(text: str) -> list[dict[str, object]]:
 
 
 def _analyze_bytes(path: Path, args: list[str]) -> bytes:
-    return subprocess.run([str(ROOT / ".venv" / "bin" / "analyze"), "-r", str(path), *args],
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "analyze"), "--only-tshark-items",
+                           "-r", str(path), *args],
                           capture_output=True, timeout=600).stdout
 
 

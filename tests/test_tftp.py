@@ -250,14 +250,40 @@ def _have_ipv6() -> bool:
     return "ipv6.src" in REGISTRY
 
 
+BIG = b"9" * 4301  # one digit more than Python's int() takes
+
+
+def build_numbers(tmp: Path) -> Path:
+    """Option values tshark reads with (gint)strtol: 4,301 digits (saturated, then -1),
+    values that wrap to 32 bits (2^32 + 8 is a block size of 8), blanks, signs, junk;
+    then an ordinary transfer that must still be dissected."""
+    cap = Cap()
+    names = (b"blksize", b"windowsize", b"timeout", b"tsize", b"msftwindow")
+    cap.add(C4, 2000, S4, 69, rrq(b"big", opts={k: BIG for k in names}))
+    cap.add(S4, 50000, C4, 2000, oack({k: BIG for k in names[:4]}))
+    cap.add(C4, 2000, S4, 50000, ack(0))
+    cap.add(S4, 50000, C4, 2000, data(1, b"x" * 10))
+    cap.add(C4, 2001, S4, 69, rrq(b"wrap", opts={b"windowsize": b"4294967297"}))
+    cap.add(S4, 50001, C4, 2001, oack({b"blksize": b"4294967304",
+                                      b"windowsize": b" +4294967297x"}))
+    cap.add(C4, 2001, S4, 50001, ack(0))
+    cap.add(S4, 50001, C4, 2001, data(1, b"x" * 10))  # 10 >= 8: not the last block
+    cap.add(C4, 2001, S4, 50001, ack(1))
+    cap.add(C4, 2002, S4, 69, rrq(b"neg", opts={b"blksize": b"-4294967288"}))
+    cap.add(S4, 50002, C4, 2002, oack({b"blksize": b"-4294967288", b"windowsize": b"0x10"}))
+    read_transfer(cap, C4, 2003, S4, 50003, b"after.bin", FILE_A)
+    return cap.write(tmp / "numbers.pcap")
+
+
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("tftp")
     return {"basic": build_basic(tmp), "lossy": build_lossy(tmp), "wrap": build_wrap(tmp),
-            "odd": build_odd(tmp), "v6": build_v6(tmp), "conv": build_conv(tmp)}
+            "odd": build_odd(tmp), "v6": build_v6(tmp), "conv": build_conv(tmp),
+            "numbers": build_numbers(tmp)}
 
 
-CASES = [("basic", ()), ("lossy", ()), ("wrap", ()), ("odd", ()), ("conv", ()),
+CASES = [("basic", ()), ("lossy", ()), ("wrap", ()), ("odd", ()), ("conv", ()), ("numbers", ()),
          ("odd", ("-d", "udp.port==6969,tftp")),
          pytest.param("v6", (), marks=pytest.mark.skipif(not _have_ipv6(),
                                                          reason="IPv6 dissector not there yet"))]
@@ -277,6 +303,23 @@ def test_packet_list_matches_tshark(captures: dict[str, Path], name: str, extra:
     assert len(ours) == len(theirs)
     diffs = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
     assert not diffs, "\n".join(f"ours:   {a}\ntshark: {b}" for a, b in diffs[:10])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("args", [["-V"], ["-T", "json"], ["-V", "-x"]],
+                         ids=["V", "json", "V-x"])
+def test_long_numbers_in_options_equal_tshark(captures: dict[str, Path], args: list[str]) -> None:
+    """No "internal error": the values are shown (long labels cut and marked as tshark
+    cuts them), the range notes follow (gint)strtol, and the transfer after is dissected."""
+    from diffutil import run_tshark
+
+    rc, ours, err = run_analyze(["-r", str(captures["numbers"]), *args])
+    assert rc == 0 and "internal error" not in err, err
+    theirs = run_tshark(["-r", str(captures["numbers"]), *args])
+    a, b = ours.splitlines(), theirs.splitlines()
+    bad = [(i + 1, x[:120], y[:120]) for i, (x, y) in enumerate(zip(a, b, strict=False))
+           if x != y]
+    assert not bad and len(a) == len(b), bad[:3] or (len(a), len(b))
 
 
 def _fields(path: Path, *fields: str, extra: tuple = ()) -> list[list[str]]:
@@ -448,3 +491,60 @@ def test_bad_export_argument_fails_before_output(captures: dict[str, Path]) -> N
     for spec in ("http,/tmp/x", "tftp", "tftp,"):
         rc, out, err = run_analyze(["-r", str(captures["basic"]), "--export-objects", spec])
         assert rc == 1 and out == "" and "export" in err.lower()
+
+
+def _sorcerer_then_timeout(tmp: Path) -> Path:
+    """DATA 1 sent twice (timeout), both copies ACKed; DATA 2 answers each ACK (the
+    second answer is the Sorcerer's Apprentice); then DATA 2 once more on a timeout."""
+    cap = Cap()
+    cap.add(C4, 2000, S4, 69, rrq(b"s.bin"))                 # 1
+    cap.add(S4, 50000, C4, 2000, data(1, b"1" * 512))        # 2
+    cap.add(S4, 50000, C4, 2000, data(1, b"1" * 512))        # 3 timeout
+    cap.add(C4, 2000, S4, 50000, ack(1))                     # 4
+    cap.add(C4, 2000, S4, 50000, ack(1))                     # 5 duplicate
+    cap.add(S4, 50000, C4, 2000, data(2, b"2" * 512))        # 6 answers 4
+    cap.add(S4, 50000, C4, 2000, data(2, b"2" * 512))        # 7 answers 5: SA
+    cap.add(S4, 50000, C4, 2000, data(2, b"2" * 512))        # 8 answers nothing: timeout
+    cap.add(C4, 2000, S4, 50000, ack(2))                     # 9
+    cap.add(S4, 50000, C4, 2000, data(3, b"3"))              # 10
+    cap.add(C4, 2000, S4, 50000, ack(3))                     # 11
+    return cap.write(tmp / "sorcerer.pcap")
+
+
+def test_timeout_retransmission_is_not_sorcerers_apprentice(tmp_path: Path) -> None:
+    rows = _fields(_sorcerer_then_timeout(tmp_path), "frame.number",
+                   "tftp.labshark.retransmission", "tftp.labshark.sorcerers_apprentice",
+                   "tftp.labshark.duplicate_ack")
+    notes = {int(r[0]): [bool(x) for x in r[1:]] for r in rows}
+    assert notes[3] == [True, False, False]
+    assert notes[5] == [False, False, True]
+    assert notes[7] == [False, True, False]
+    assert notes[8] == [True, False, False]  # a timeout, although an ACK 1 was duplicated
+    assert not any(any(v) for k, v in notes.items() if k not in (3, 5, 7, 8))
+
+
+def test_ack_and_data_link_each_other(tmp_path: Path) -> None:
+    """One pass: each ACK names the DATA it acknowledges (the latest copy of its block);
+    -2 adds each DATA's first ACK. Both filterable, both `[...]` lines in -V."""
+    cap = _sorcerer_then_timeout(tmp_path)
+    one = _fields(cap, "frame.number", "tftp.labshark.data_in", "tftp.labshark.ack_in")
+    assert [r for r in one if r[1]] == [["4", "3", ""], ["5", "3", ""], ["9", "8", ""],
+                                        ["11", "10", ""]]
+    assert not any(r[2] for r in one)  # the forward link needs the second pass
+    two = _fields(cap, "frame.number", "tftp.labshark.data_in", "tftp.labshark.ack_in",
+                  extra=("-2",))
+    assert [r for r in two if r[2]] == [["3", "", "4"], ["8", "", "9"], ["10", "", "11"]]
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "-Y", "tftp.labshark.ack_in == 9",
+                                "-T", "fields", "-e", "frame.number"], ours=True)
+    assert (rc, out) == (0, "8\n"), err
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "-V", "-Y", "frame.number >= 8 and frame.number <= 9"],
+                               ours=True)
+    assert "    [Acknowledged in frame: 9]\n" in out
+    assert "    [Acknowledges DATA in frame: 8]\n" in out
+    # Diffing with tshark: out of the tree, still there for -e.
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "-V", "--only-tshark-items"], ours=True)
+    assert "Acknowledged in frame" not in out and "Acknowledges DATA" not in out
+    rc, out, err = run_analyze(["-r", str(cap), "-2", "--only-tshark-items", "-T", "fields",
+                                "-e", "tftp.labshark.ack_in", "-Y", "frame.number == 8"],
+                               ours=True)
+    assert out == "9\n"
