@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 
 from dissectors.ipmsg import IPMSG_PORT
-from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node
+from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node, operands
 
 # Kept whatever the filter says: what the cheap outer-header test cannot see into.
 # `{other}` is the test for "neither IPv4, IPv6 nor ARP" (a tag is judged apart).
@@ -70,16 +70,19 @@ def _compare(node: Compare) -> str | None:
 def _term(node: Node) -> str | None:
     """BPF text for a superset of `node`'s matches at the outer headers; None = all."""
     if isinstance(node, Logic):
-        if node.op == "and":
-            a, b = _term(node.left), _term(node.right)  # type: ignore[arg-type]
-            if a is None or b is None:
-                return a or b
-            return f"({a}) and ({b})"
+        if node.op == "and":  # a term that keeps all drops out of a conjunction
+            kept = [t for t in map(_term, operands(node)) if t is not None]
+            if len(kept) < 2:
+                return kept[0] if kept else None
+            return " and ".join(f"({t})" for t in kept)
         if node.op == "or":
-            a, b = _term(node.left), _term(node.right)  # type: ignore[arg-type]
-            if a is None or b is None:
-                return None
-            return f"({a}) or ({b})"
+            terms = []
+            for x in operands(node):
+                t = _term(x)
+                if t is None:
+                    return None
+                terms.append(t)
+            return " or ".join(f"({t})" for t in terms)
         return None
     if isinstance(node, Exists) and isinstance(node.expr, FieldRef) and not node.expr.layers:
         name = node.expr.name

@@ -410,11 +410,19 @@ class Checker:
 
     # -- tests -----------------------------------------------------------------------
     def test(self, node: Node) -> Node:
-        if isinstance(node, Logic):
-            node.left = self.test(node.left)
-            if node.right is not None:
-                node.right = self.test(node.right)
-            return node
+        """Check every test under `node`, left to right (so the first error reported is
+        the leftmost); and/or/not nodes are walked with a stack, not recursion."""
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, Logic):
+                todo += [n.right, n.left] if n.right is not None else [n.left]
+            else:
+                self.leaf_test(n)
+        return node
+
+    def leaf_test(self, node: Node) -> Node:
+        """Check one test that is not and/or/not (it is typed in place)."""
         if isinstance(node, Exists):
             return self.exists(node)
         if isinstance(node, Compare):

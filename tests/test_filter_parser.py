@@ -355,3 +355,69 @@ def test_check_filter_cli(capsys: pytest.CaptureFixture[str]) -> None:
     out, errs = io.StringIO(), io.StringIO()
     assert run(["-Y", "tcp.port ==", "/nonexistent.pcap"], out, errs) == 2
     assert "Unexpected end of filter expression." in errs.getvalue()
+
+
+# ---- long chains and deep nesting (issue 12) -------------------------------------------
+def _shallow_stack_limit() -> int:
+    """A recursion limit only 150 frames above the caller: a predicate that recursed per
+    term of a long chain would fail under it."""
+    import inspect
+
+    return len(inspect.stack(0)) + 150
+
+
+@pytest.mark.parametrize("op,n", [("or", 1000), ("or", 10000), ("and", 1000), ("and", 10000),
+                                  ("xor", 1001), ("||", 1000), ("&&", 1000)])
+def test_long_flat_chain_compiles_and_matches(op: str, n: int) -> None:
+    import sys
+
+    from test_filter_semantics import PACKETS
+
+    test_op = "!=" if op in ("and", "&&") else "=="
+    text = f" {op} ".join(f"udp.port {test_op} {i}" for i in range(n))
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(_shallow_stack_limit())
+    try:
+        flt = compile_filter(text)
+        got = [flt.match(p) for p in PACKETS]
+        lines = flt.explain().splitlines()
+    finally:
+        sys.setrecursionlimit(old)
+    ports = [{1234, 7777}, {1234, 7777}, {5000}]
+    if op in ("and", "&&"):
+        want = [not any(p < n for p in ps) for ps in ports]
+    elif op == "xor":  # an odd number of true terms: one per port below n
+        want = [sum(1 for p in ps if p < n) % 2 == 1 for ps in ports]
+    else:
+        want = [any(p < n for p in ps) for ps in ports]
+    assert got == want
+    assert len(lines) == 4 + (n - 1) + 3 * n  # heading, one node per operator, 3 per term
+
+
+def test_long_not_chain() -> None:
+    from test_filter_semantics import PACKETS
+
+    assert [compile_filter("not " * 1000 + "tcp").match(p) for p in PACKETS] == [False] * 3
+    assert [compile_filter("not " * 1001 + "tcp").match(p) for p in PACKETS] == [True] * 3
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 101 + "udp" + ")" * 101, "(" * 10000 + "udp" + ")" * 10000,
+    "(" * 10000 + "udp", "frame.len == " + "{" * 5000 + "1" + "}" * 5000,
+    "frame.len == " + "+".join(["1"] * 10000), "frame.len == " + "-" * 10000 + "1",
+    "frame" + "[0:10]" * 10000 + " == 00", "len(" * 5000 + "frame" + ")" * 5000 + " == 1",
+    "udp.port in {" + "{" * 3000 + "1" + "}" * 3000 + "}",
+])
+def test_deep_nesting_is_a_clean_error(text: str) -> None:
+    e = err(text)
+    assert e.message == "Filter expression is nested too deeply (more than 100 levels)."
+    assert 0 <= e.column < len(text)
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    from test_filter_semantics import PACKETS
+
+    flt = compile_filter("(" * 100 + "udp.port == 1234" + ")" * 100)
+    assert [flt.match(p) for p in PACKETS] == [True, True, False]
+    flt = compile_filter("(not " * 51 + "(udp and " * 49 + "tcp" + ")" * 100)
+    assert [flt.match(p) for p in PACKETS] == [True] * 3  # an odd number of `not`s

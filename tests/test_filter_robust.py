@@ -11,7 +11,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from diffutil import run_analyze, run_tshark_full
+from diffutil import run_analyze, run_analyze_subprocess, run_tshark_full
 
 
 def _udp(payload: bytes, sport: int = 40000) -> bytes:
@@ -61,3 +61,25 @@ _HUGE = "frame.time_delta > 1e400"
 ])
 def test_out_of_range_number_refused_like_tshark(small_pcap: Path, args: list[str]) -> None:
     _same_as_tshark(["-r", str(small_pcap), *args])
+
+
+# ---- 4. long chains, deep nesting ------------------------------------------------------
+@pytest.mark.tshark
+@pytest.mark.parametrize("sep,n", [(" or ", 1000), ("||", 10000), ("&&", 10000)])
+def test_long_flat_chain_like_tshark(small_pcap: Path, sep: str, n: int) -> None:
+    """tshark takes 10,000 terms; so must we, in a real process (stack as the CLI has)."""
+    op = "!=" if sep == "&&" else "=="
+    text = sep.join(f"ip.len{op}{34 + i % 60}" for i in range(n))  # < 128 KiB of argv
+    cp = run_analyze_subprocess(["-r", str(small_pcap), "-Y", text])
+    theirs = run_tshark_full(["-r", str(small_pcap), "-Y", text])
+    assert (cp.returncode, cp.stderr.decode()) == (0, "")
+    assert cp.stdout.decode() == theirs.stdout and theirs.stdout.count("\n") == 2
+
+
+def test_deep_parentheses_clean_error(small_pcap: Path) -> None:
+    text = "(" * 5000 + "udp" + ")" * 5000
+    cp = run_analyze_subprocess(["-r", str(small_pcap), "-Y", text])
+    err = cp.stderr.decode()
+    assert cp.returncode == 2 and cp.stdout == b""
+    assert err.startswith("analyze: Filter expression is nested too deeply (more than 100 "
+                          "levels).\n") and "internal error" not in err
