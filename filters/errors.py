@@ -14,8 +14,15 @@ class FilterError(Exception):
         self.text = text
 
     def caret_lines(self) -> str:
-        """The filter text and a caret line under the culprit, as tshark prints them."""
-        return f"    {self.text}\n    {' ' * self.column}^{'~' * (self.length - 1)}"
+        """The filter text and a caret line under the culprit, as tshark prints them:
+        tshark counts bytes of UTF-8, so a column after `é` is one further."""
+        def width(s: str) -> int:
+            return len(s.encode("utf-8", "surrogateescape"))
+
+        start = width(self.text[:self.column])
+        length = width(self.text[self.column:self.column + self.length]) if self.length > 1 \
+            else 1
+        return f"    {self.text}\n    {' ' * start}^{'~' * (length - 1)}"
 
     def __str__(self) -> str:
         return self.message

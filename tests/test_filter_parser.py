@@ -46,6 +46,32 @@ def test_string_escapes(text: str, value: bytes | None) -> None:
     assert tokenize(text)[0].value == (value, False)
 
 
+def test_argv_bytes_that_are_not_utf8_stand_for_themselves() -> None:
+    """Python hands a non-UTF-8 argv byte over as a surrogate (PEP 383): it is that byte."""
+    assert tokenize('"a\udcffb"')[0].value == (b"a\xffb", False)
+    assert tokenize('r"\\\udcff"')[0].value == (b"\\\xff", True)
+
+
+@pytest.mark.parametrize("text,message,column,length,caret", [
+    ("frame[0] == '\udcff'", "Non-printable value '0xffffffffffffffff' in character constant.",
+     12, 3, " " * 12 + "^~~"),
+    ("frame[0] == '\u00ff'", "Non-printable value '0xffffffffffffffc3' in character constant.",
+     12, 3, " " * 12 + "^~~~"),
+    ("frame[0] == '\x01'", "Non-printable value '0x01' in character constant.", 12, 3,
+     " " * 12 + "^~~"),
+    ("frame contains \udcff", "Non-printable ASCII characters may only appear inside "
+     "double-quotes.", 15, 1, " " * 15 + "^"),
+    ('frame contains "\u00e9\\q"', "\\q is not a valid character escape sequence", 17, 2,
+     " " * 18 + "^~"),
+])
+def test_non_printable_bytes(text: str, message: str, column: int, length: int,
+                             caret: str) -> None:
+    """tshark's words; its caret counts bytes of UTF-8."""
+    e = err(text)
+    assert (e.message, e.column, e.length) == (message, column, length)
+    assert e.caret_lines().splitlines()[1] == "    " + caret
+
+
 def test_raw_string_keeps_backslashes() -> None:
     assert tokenize(r'r"a\x41\"b"')[0].value == (b'a\\x41\\"b', True)
 

@@ -83,3 +83,29 @@ def test_deep_parentheses_clean_error(small_pcap: Path) -> None:
     assert cp.returncode == 2 and cp.stdout == b""
     assert err.startswith("analyze: Filter expression is nested too deeply (more than 100 "
                           "levels).\n") and "internal error" not in err
+
+
+# ---- 2. bytes that are not UTF-8 in the filter text -------------------------------------
+def _tshark_bytes(args: list[bytes]) -> tuple[int, bytes, bytes]:
+    cp = run_tshark_full(args, text=False)  # type: ignore[arg-type]
+    err = b"".join(ln for ln in cp.stderr.splitlines(keepends=True)
+                   if b"Running as user" not in ln and ln.strip())
+    return cp.returncode, cp.stdout, err
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("flt", [
+    b'frame contains "\xff"', b'udp contains "c\xffd"', b'frame matches "\xff"',
+    b'frame matches "c\xff+d"', b'udp contains r"\xff"', b'data.data contains "\xff"',
+    b"frame[42] == '\xff'", b"frame[42] == '\xc3\xbf'", b"frame[42] == '\x01'",
+    b"frame contains \xff", b'udp contains "\xc3\xbf\\q"', b'ip.src == "\xff"',
+])
+def test_raw_argv_bytes_like_tshark(small_pcap: Path, flt: bytes) -> None:
+    """The raw byte 0xFF in argv (a GBK terminal's) matches that byte in a string, and
+    is refused in a character constant, with tshark's words and bytes."""
+    args = [b"-r", str(small_pcap).encode(), b"-Y", flt]
+    cp = run_analyze_subprocess(args)  # type: ignore[arg-type]
+    rc, out, err = _tshark_bytes(args)
+    assert b"internal error" not in cp.stderr and b"Traceback" not in cp.stderr
+    assert (cp.returncode, cp.stdout) == (rc, out)
+    assert cp.stderr.replace(b"analyze: ", b"tshark: ") == err
