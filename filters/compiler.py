@@ -298,7 +298,7 @@ def _base_op(node: Compare) -> Callable[[Any, Any], bool]:
     if op == "matches":
         rx = node.regex
         return lambda a, b: rx.search(a if isinstance(a, bytes) else
-                                      a.encode("utf-8", "surrogateescape")) is not None
+                                      a.encode("utf-8", "surrogateescape"))
     fn = _ORDER_OPS[op]
     if node.left.kind in ("bytes", "proto", "ether", "ipv6"):  # type: ignore[attr-defined]
         return lambda a, b: fn((len(a), a), (len(b), b))
@@ -328,7 +328,7 @@ def _compare(node: Compare, fs: FieldSource) -> Test:
         elif op == "matches":
             rx = node.regex
             pred = lambda v: rx.search(v if isinstance(v, bytes) else  # noqa: E731
-                                       v.encode("utf-8", "surrogateescape")) is not None
+                                       v.encode("utf-8", "surrogateescape"))
         elif op == "contains":
             if lkind == "string" and isinstance(c, str):
                 pred = lambda v: c in v  # noqa: E731

@@ -6,12 +6,14 @@ from __future__ import annotations
 class FilterError(Exception):
     """A rejected display filter: message plus where (0-based column, length) in the text."""
 
-    def __init__(self, message: str, column: int = 0, length: int = 1, text: str = "") -> None:
+    def __init__(self, message: str, column: int = 0, length: int = 1, text: str = "",
+                 caret: bool = True) -> None:
         super().__init__(message)
         self.message = message
         self.column = column
         self.length = max(1, length)
         self.text = text
+        self.caret = caret  # False where tshark prints no caret line (regex errors)
 
     def caret_lines(self) -> str:
         """The filter text and a caret line under the culprit, as tshark prints them:

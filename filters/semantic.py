@@ -13,6 +13,7 @@ import re
 from dissectors.registry import FT, FT_BITS, REGISTRY, Field
 from filters.errors import FilterError
 from filters.literals import parse_abstime, parse_bytes, parse_double, parse_int, parse_reltime
+from filters.regex import Regex, RegexError
 from filters.syntax import (
     Arith,
     Compare,
@@ -245,16 +246,21 @@ class Checker:
         if isinstance(node, (Word, Literal)):
             return self.const(node, kind, fld)
         if isinstance(node, Arith) and not node.kind:
+            if node.op == "&":
+                self.bitand_operands(node, kind, fld)
             left = self.typed(node.left, kind, fld)
             right = self.typed(node.right, kind, fld) if node.right is not None else None
             if kind not in _NUMERIC and node.op != "&":
                 raise self.err(f'Constant arithmetic is not valid for {_KIND_DESC[kind]}.', node)
-            assert isinstance(left, Const)
+            if not isinstance(left, Const) or (right is not None and
+                                               not isinstance(right, Const)):
+                # A part divides by zero: the whole has no value at run time either.
+                node.left, node.right, node.kind = left, right, kind
+                return node
             a = left.value
             if right is None:
                 val = -a
             else:
-                assert isinstance(right, Const)
                 b = right.value
                 try:
                     val = arith_op(node.op, a, b, kind)
@@ -267,6 +273,16 @@ class Checker:
             return Const(node.col, node.length, val, kind, self.text[node.col:node.col +
                                                                       node.length])
         return node
+
+    def bitand_operands(self, node: Arith, kind: str, fld: Field | None) -> None:
+        """tshark's refusals of a constant `a & b` (integers, addresses and bytes only)."""
+        for side in (node.left, node.right):
+            if isinstance(side, Literal) and side.kind == "string":
+                raise self.err(f"{self.text[side.col:side.col + side.length]} is not a valid "
+                               "arithmetic operand.", side)
+        if kind not in ("int", "ipv4", "ipv6") and kind not in _BYTES_LIKE:
+            ftname = fld.type.value if fld is not None else _KIND_DESC.get(kind, kind)
+            raise self.err(f"{ftname} cannot &.", node.left)
 
     # -- literals --------------------------------------------------------------------
     def const(self, node: Node, kind: str, fld: Field | None) -> Const:
@@ -599,26 +615,14 @@ def value_from_name(fld: Field, name: str) -> int | None:
     return None
 
 
-_POSIX = {"digit": r"0-9", "alpha": r"a-zA-Z", "alnum": r"a-zA-Z0-9", "upper": r"A-Z",
-          "lower": r"a-z", "space": r"\s", "xdigit": r"0-9A-Fa-f", "word": r"\w",
-          "punct": r"!-/:-@\[-`{-~", "blank": r" \t", "cntrl": r"\x00-\x1f\x7f",
-          "print": r"\x20-\x7e", "graph": r"\x21-\x7e"}
-_POSIX_CLASS = re.compile(r"\[:(" + "|".join(_POSIX) + r"):\]")
-
-
-def compile_regex(pattern: str, checker: Checker, node: Node) -> re.Pattern[bytes]:
-    """PCRE2 caseless by default (Wireshark); `(?-i)` at the start turns that off."""
-    flags = re.IGNORECASE
-    pat = _POSIX_CLASS.sub(lambda m: _POSIX[m.group(1)], pattern)
-    while pat.startswith("(?-i)") or pat.startswith("(?i)"):
-        flags = 0 if pat.startswith("(?-i)") else re.IGNORECASE
-        pat = pat[5:] if pat.startswith("(?-i)") else pat[4:]
+def compile_regex(pattern: str, checker: Checker, node: Node) -> Regex:
+    """PCRE2 with Wireshark's options (caseless; `(?-i)` turns that off)."""
     try:
-        return re.compile(pat.encode("utf-8", "surrogateescape"), flags)
-    except re.error as e:
-        raise checker.err(f"Regex compilation error: {e.msg}.", node) from None
-    except (OverflowError, RecursionError, ValueError) as e:
-        raise checker.err(f"Regex compilation error: {e}.", node) from None
+        return Regex(pattern.encode("utf-8", "surrogateescape"))
+    except RegexError as e:
+        err = checker.err(f"Regex compilation error: {e}.", node)
+        err.caret = False  # tshark 4.0 gives this error no place in the filter
+        raise err from None
 
 
 def arith_op(op: str, a, b, kind: str):  # noqa: ANN001, ANN201
@@ -630,6 +634,8 @@ def arith_op(op: str, a, b, kind: str):  # noqa: ANN001, ANN201
     if op == "*":
         return a * b
     if op == "&":
+        if isinstance(a, (bytes, bytearray)):  # byte by byte, as long as the shorter
+            return bytes(x & y for x, y in zip(a, b, strict=False))
         return int(a) & int(b)
     if kind == "float":
         return a / b if op == "/" else a % b

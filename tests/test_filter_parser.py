@@ -281,7 +281,11 @@ ERRORS = [
     ('frame contains "\\q"', "\\q is not a valid character escape sequence", 16, 2),
     ('frame contains "abc', "The final quote was missing from a quoted string.", 19, 1),
     ('frame contains "\\u0068"', "\\u0068 is not a valid universal character name", 16, 6),
-    ('frame matches "("', "Regex compilation error: missing ), unterminated subpattern.", 14, 3),
+    ('frame matches "("', "Regex compilation error: missing closing parenthesis.", 14, 3),
+    ('frame matches "(*UTF)x"', "Regex compilation error: using UTF is disabled by the "
+     "application.", 14, 9),
+    ('frame matches "\\\\u0041"', "Regex compilation error: PCRE2 does not support \\F, \\L, "
+     "\\l, \\N{name}, \\U, or \\u.", 14, 9),
     ("1 == 1", 'Left side of "==" expression must be a field or function, not 1.', 0, 1),
     ("foo(udp.port)", "Function 'foo' does not exist", 0, 3),
     ("len(udp.port)", "You cannot test whether a function is present.", 0, 3),
@@ -338,7 +342,27 @@ ERRORS = [
     ("ip.ttl#2147483648 == 1", '"2147483648" causes an integer overflow.', 7, 10),
     ("ip.ttl#[1-99999999999999999999] == 1", '"1-99999999999999999999" is not a valid range.',
      8, 22),
+    # Found by fuzzing (issue 12): a constant `&` of a type that has none.
+    ("dns.qry.name == 1 & 2", "FT_STRING cannot &.", 16, 1),
+    ("tcp.flags.syn == 1 & 1", "FT_BOOLEAN cannot &.", 17, 1),
+    ('frame.protocols == "a" & "b"', '"a" is not a valid arithmetic operand.', 19, 3),
+    ('frame.time == "2020-01-01 00:00:00" & 1', '"2020-01-01 00:00:00" is not a valid '
+     "arithmetic operand.", 14, 21),
 ]
+
+
+@pytest.mark.parametrize("text", ["frame.len == 1/0 + 1", "frame.len == -{1/0}",
+                                  "frame.len == {1/0} * 2 - 1"])
+def test_division_by_zero_inside_constant_arithmetic(text: str) -> None:
+    """Accepted as tshark does; the expression has no value, so nothing matches."""
+    from test_filter_semantics import PACKETS
+
+    assert [compile_filter(text).match(p) for p in PACKETS] == [False] * 3
+
+
+def test_constant_bitand_of_bytes_and_addresses() -> None:
+    assert compile_filter("frame[0:2] == 02:ff & ff:00").tree.right.value == b"\x02\x00"
+    assert compile_filter("ip.src == 10.0.0.1 & 255.0.0.255").tree.right.value == 0x0A000001
 
 
 @pytest.mark.parametrize("text,value", [

@@ -109,3 +109,24 @@ def test_raw_argv_bytes_like_tshark(small_pcap: Path, flt: bytes) -> None:
     assert b"internal error" not in cp.stderr and b"Traceback" not in cp.stderr
     assert (cp.returncode, cp.stdout) == (rc, out)
     assert cp.stderr.replace(b"analyze: ", b"tshark: ") == err
+
+
+# ---- 3. regular expressions: bounded work, Wireshark's PCRE2 ----------------------------
+@pytest.fixture(scope="module")
+def aaa_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """30 `a`s then `!` (catastrophic backtracking for `(a+)+$`), and 30 `a`s alone."""
+    frames = [_udp(b"a" * 30 + b"!"), _udp(b"a" * 30), _udp(b"xyz")]
+    return write_pcap(tmp_path_factory.mktemp("robust") / "aaa.pcap", frames)
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("flt", ['frame matches "(a+)+$"', 'udp matches "(a+)+$"',
+                                 'data.data matches "^(a|aa)+$"', 'frame matches "(a+)+b"'])
+def test_catastrophic_regex_is_bounded_like_tshark(aaa_pcap: Path, flt: str) -> None:
+    """PCRE2's match limit stops the first packet (it does not match, as in tshark)
+    instead of backtracking for minutes; the others are decided as usual."""
+    cp = run_analyze_subprocess(["-r", str(aaa_pcap), "-Y", flt], timeout=60)
+    theirs = run_tshark_full(["-r", str(aaa_pcap), "-Y", flt])
+    assert (cp.returncode, cp.stdout.decode()) == (theirs.returncode, theirs.stdout)
+    notes = cp.stderr.decode().splitlines()
+    assert len(notes) <= 1 and all(n.startswith("analyze: note: ") for n in notes)
