@@ -63,6 +63,13 @@ def test_out_of_range_number_refused_like_tshark(small_pcap: Path, args: list[st
     _same_as_tshark(["-r", str(small_pcap), *args])
 
 
+@pytest.mark.tshark
+@pytest.mark.parametrize("interval", ["1e400", "99999999999999999999999999", "18446744073710"])
+def test_huge_io_stat_interval_like_tshark(small_pcap: Path, interval: str) -> None:
+    """Not a filter, but the same OverflowError: tshark refuses such an interval."""
+    _same_as_tshark(["-r", str(small_pcap), "-q", "-z", f"io,stat,{interval}"])
+
+
 # ---- 4. long chains, deep nesting ------------------------------------------------------
 @pytest.mark.tshark
 @pytest.mark.parametrize("sep,n", [(" or ", 1000), ("||", 10000), ("&&", 10000)])
