@@ -26,12 +26,12 @@ from filters.syntax import (
 )
 
 _LOGIC_PREC = {"OR": 1, "XOR": 2, "AND": 3}
+_ARITH_PREC = {"BITAND": 1, "PLUS": 2, "MINUS": 2, "STAR": 3, "SLASH": 3, "PERCENT": 3}
 # How deep parentheses, braces, function calls and value expressions may nest (tshark's
 # parser stack takes about 97 parentheses). Chains of and/or/xor/not are not nesting:
 # every stage walks them with a loop, so `a or b or ...` may have any length.
 MAX_NESTING = 100
 NESTED_TOO_DEEPLY = f"Filter expression is nested too deeply (more than {MAX_NESTING} levels)."
-_ARITH_PREC = {"BITAND": 1, "PLUS": 2, "MINUS": 2, "STAR": 3, "SLASH": 3, "PERCENT": 3}
 
 
 class Parser:

@@ -137,3 +137,16 @@ def test_catastrophic_regex_is_bounded_like_tshark(aaa_pcap: Path, flt: str) -> 
     assert (cp.returncode, cp.stdout.decode()) == (theirs.returncode, theirs.stdout)
     notes = cp.stderr.decode().splitlines()
     assert len(notes) <= 1 and all(n.startswith("analyze: note: ") for n in notes)
+
+
+def test_long_chain_gets_no_bpf_prefilter() -> None:
+    """libpcap would take minutes to optimise 10,000 terms: no pre-filter then (the
+    display filter still decides every packet); a short chain keeps its flat one."""
+    from filters import compile_filter
+    from filters.prefilter import superset_bpf
+
+    long_chain = " or ".join(f"udp.port == {i}" for i in range(10000))
+    assert superset_bpf(compile_filter(long_chain).tree) is None
+    short = superset_bpf(compile_filter("udp.port == 1 or udp.port == 2 or udp.port == 3").tree)
+    assert short is not None and short.startswith(
+        "((udp port 1) or (udp port 2) or (udp port 3)) or ")
