@@ -220,6 +220,14 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
 
 
 def main() -> None:
+    # A command-line byte that is not UTF-8 (a filter typed on a GBK terminal) reaches
+    # us as a surrogate (PEP 383); echoed in a message or report it goes out as the
+    # same byte, as tshark echoes it. Packet text never holds surrogates.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
     code = run(sys.argv[1:], sys.stdout, sys.stderr)
     try:
         sys.stdout.flush()

@@ -42,7 +42,8 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
     try:
         flt = compile_filter(text)
     except FilterError as e:
-        raise AnalyzeError(e.message, EXIT_BAD_FILTER, e.caret_lines()) from None
+        raise AnalyzeError(e.message, EXIT_BAD_FILTER,
+                           e.caret_lines() if e.caret else "") from None
     if explain:
         out.write(flt.explain() + "\n")
     return flt

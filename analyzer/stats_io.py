@@ -45,11 +45,12 @@ class IoStatTap:
         invl_s, flts = m.group(), rest[m.end() + 1:]
         value = float(invl_s)
         # tshark: (guint64)(value * 1e6 + 0.5); a negative double converts to a huge
-        # number on x86-64 (the whole capture), one in (-1, 1) to 0 (refused)
+        # number on x86-64 (the whole capture), one in (-1, 1) to 0 (refused), and so
+        # does one past 2**64 (1e400 is infinite: refused, not an OverflowError)
         scaled = value * 1_000_000.0 + 0.5
         if value == 0 or scaled <= -1:
             interval = 0
-        elif scaled < 1:
+        elif scaled < 1 or scaled >= 2.0**64:
             raise _arg_error('"-z" interval must be >=0.000001 seconds or "0" for the entire '
                               "capture duration.")
         else:

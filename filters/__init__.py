@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dissectors.packet import Packet
 from filters.compiler import test as _compile_test
 from filters.errors import FilterError
-from filters.parser import parse
+from filters.parser import NESTED_TOO_DEEPLY, parse
 from filters.semantic import check
 from filters.syntax import Node
 
@@ -57,7 +57,7 @@ def compile_filter(text: str) -> CompiledFilter:
         e.text = text
         raise
     except RecursionError:
-        raise FilterError("Filter expression is nested too deeply.", 0, len(text), text) from None
+        raise FilterError(NESTED_TOO_DEEPLY, 0, len(text), text) from None
     return CompiledFilter(text, tree)
 
 

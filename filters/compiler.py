@@ -28,6 +28,8 @@ from filters.syntax import (
     Node,
     SetRange,
     Slice,
+    operands,
+    strip_not,
 )
 
 Values = Callable[[Packet], list[Any]]
@@ -191,8 +193,8 @@ def _to_string(v: Any, kind: str) -> str:
 
 
 def values(node: Node, fs: FieldSource | None = None) -> Values:
-    fs = fs or PACKET_FIELDS
     """Compile a checked value node into `fn(pkt) -> list of values`."""
+    fs = fs or PACKET_FIELDS
     if isinstance(node, FieldRef):
         return fs.values(node, False)
     if isinstance(node, Const):
@@ -296,7 +298,7 @@ def _base_op(node: Compare) -> Callable[[Any, Any], bool]:
     if op == "matches":
         rx = node.regex
         return lambda a, b: rx.search(a if isinstance(a, bytes) else
-                                      a.encode("utf-8", "surrogateescape")) is not None
+                                      a.encode("utf-8", "surrogateescape"))
     fn = _ORDER_OPS[op]
     if node.left.kind in ("bytes", "proto", "ether", "ipv6"):  # type: ignore[attr-defined]
         return lambda a, b: fn((len(a), a), (len(b), b))
@@ -326,7 +328,7 @@ def _compare(node: Compare, fs: FieldSource) -> Test:
         elif op == "matches":
             rx = node.regex
             pred = lambda v: rx.search(v if isinstance(v, bytes) else  # noqa: E731
-                                       v.encode("utf-8", "surrogateescape")) is not None
+                                       v.encode("utf-8", "surrogateescape"))
         elif op == "contains":
             if lkind == "string" and isinstance(c, str):
                 pred = lambda v: c in v  # noqa: E731
@@ -447,19 +449,34 @@ def _inset(node: InSet, fs: FieldSource) -> Test:
     return member
 
 
-def test(node: Node, fs: FieldSource | None = None) -> Test:
-    fs = fs or PACKET_FIELDS
-    """Compile a checked test node into `fn(pkt) -> bool`."""
-    if isinstance(node, Logic):
-        a = test(node.left, fs)
-        if node.op == "not":
-            return lambda pkt: not a(pkt)
-        b = test(node.right, fs)  # type: ignore[arg-type]
+def _logic(node: Logic, fs: FieldSource) -> Test:
+    """and/or/xor over all the terms of a chain at once, `not not x` as x: a long flat
+    chain is one loop at match time, not one nested call per term. Recursion is left
+    only where parentheses nest, which the parser bounds."""
+    if node.op == "not":
+        inner, count = strip_not(node)
+        a = test(inner, fs)
+        return (lambda pkt: not a(pkt)) if count % 2 else a
+    fns = [test(t, fs) for t in operands(node)]
+    if len(fns) == 2:
+        a, b = fns
         if node.op == "and":
             return lambda pkt: a(pkt) and b(pkt)
         if node.op == "or":
             return lambda pkt: a(pkt) or b(pkt)
-        return lambda pkt: a(pkt) != b(pkt)
+        return lambda pkt: bool(a(pkt)) != bool(b(pkt))
+    if node.op == "and":
+        return lambda pkt: all(f(pkt) for f in fns)
+    if node.op == "or":
+        return lambda pkt: any(f(pkt) for f in fns)
+    return lambda pkt: sum(1 for f in fns if f(pkt)) % 2 == 1  # xor: odd parity
+
+
+def test(node: Node, fs: FieldSource | None = None) -> Test:
+    """Compile a checked test node into `fn(pkt) -> bool`."""
+    fs = fs or PACKET_FIELDS
+    if isinstance(node, Logic):
+        return _logic(node, fs)
     if isinstance(node, Exists):
         e = node.expr
         if isinstance(e, FieldRef) and not e.layers:

@@ -6,16 +6,25 @@ from __future__ import annotations
 class FilterError(Exception):
     """A rejected display filter: message plus where (0-based column, length) in the text."""
 
-    def __init__(self, message: str, column: int = 0, length: int = 1, text: str = "") -> None:
+    def __init__(self, message: str, column: int = 0, length: int = 1, text: str = "",
+                 caret: bool = True) -> None:
         super().__init__(message)
         self.message = message
         self.column = column
         self.length = max(1, length)
         self.text = text
+        self.caret = caret  # False where tshark prints no caret line (regex errors)
 
     def caret_lines(self) -> str:
-        """The filter text and a caret line under the culprit, as tshark prints them."""
-        return f"    {self.text}\n    {' ' * self.column}^{'~' * (self.length - 1)}"
+        """The filter text and a caret line under the culprit, as tshark prints them:
+        tshark counts bytes of UTF-8, so a column after `é` is one further."""
+        def width(s: str) -> int:
+            return len(s.encode("utf-8", "surrogateescape"))
+
+        start = width(self.text[:self.column])
+        length = width(self.text[self.column:self.column + self.length]) if self.length > 1 \
+            else 1
+        return f"    {self.text}\n    {' ' * start}^{'~' * (length - 1)}"
 
     def __str__(self) -> str:
         return self.message

@@ -132,9 +132,22 @@ def tokenize(text: str) -> list[Token]:
                 i += len(sym)
                 break
         else:
+            if not _printable(c):
+                raise FilterError("Non-printable ASCII characters may only appear inside "
+                                  "double-quotes.", i, 1, text)
             raise FilterError(f'"{c}" was unexpected in this context.', i, 1, text)
     toks.append(Token("EOF", None, n, 1, ""))
     return toks
+
+
+def _utf8(s: str) -> bytes:
+    """The bytes of filter text. A byte of the command line that is not UTF-8 (a GBK
+    terminal's, say) reaches us as a surrogate (PEP 383) and stands for itself."""
+    return s.encode("utf-8", "surrogateescape")
+
+
+def _printable(c: str) -> bool:
+    return " " <= c <= "~"
 
 
 def _escape(text: str, i: int, out: bytearray) -> int:
@@ -189,12 +202,12 @@ def _string(text: str, i: int, raw: bool, start: int) -> tuple[bytes, int]:
             return bytes(out), i + 1
         if c == "\\":
             if raw:
-                out += text[i:i + 2].encode("utf-8")
+                out += _utf8(text[i:i + 2])
                 i += 2
                 continue
             i = _escape(text, i, out)
             continue
-        out += c.encode("utf-8")
+        out += _utf8(c)
         i += 1
     raise FilterError("The final quote was missing from a quoted string.", n, 1, text)
 
@@ -207,7 +220,15 @@ def _charconst(text: str, i: int) -> tuple[int, int]:
     if j < n and text[j] == "\\":
         j = _escape(text, j, out)
     elif j < n and text[j] != "'":
-        out += text[j].encode("utf-8")
+        first = _utf8(text[j])[0]
+        if not 0x20 <= first < 0x7F:
+            end = text.find("'", j + 1)
+            length = (end - i + 1) if end > 0 else n - i
+            # tshark shows the byte as a sign-extended C char.
+            shown = first if first < 0x80 else first | 0xFFFF_FFFF_FFFF_FF00
+            raise FilterError(f"Non-printable value '0x{shown:02x}' in character constant.",
+                              i, length, text)
+        out += _utf8(text[j])
         j += 1
     if j < n and text[j] == "'" and not out:
         raise FilterError("Empty character constant.", i, 2, text)

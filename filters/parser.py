@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from filters.errors import FilterError
 from filters.lexer import Token, tokenize
+from filters.literals import INT32_MAX, INT32_MIN
 from filters.syntax import (
     Arith,
     Compare,
@@ -26,6 +27,11 @@ from filters.syntax import (
 
 _LOGIC_PREC = {"OR": 1, "XOR": 2, "AND": 3}
 _ARITH_PREC = {"BITAND": 1, "PLUS": 2, "MINUS": 2, "STAR": 3, "SLASH": 3, "PERCENT": 3}
+# How deep parentheses, braces, function calls and value expressions may nest (tshark's
+# parser stack takes about 97 parentheses). Chains of and/or/xor/not are not nesting:
+# every stage walks them with a loop, so `a or b or ...` may have any length.
+MAX_NESTING = 100
+NESTED_TOO_DEEPLY = f"Filter expression is nested too deeply (more than {MAX_NESTING} levels)."
 
 
 class Parser:
@@ -33,6 +39,7 @@ class Parser:
         self.text = text
         self.toks = tokenize(text)
         self.pos = 0
+        self.nesting = 0
 
     # -- helpers ---------------------------------------------------------------------
     @property
@@ -51,6 +58,12 @@ class Parser:
         return FilterError(f'"{t.text}" was unexpected in this context.', t.col, t.length,
                            self.text)
 
+    def enter(self, t: Token) -> None:
+        """One more level of nesting at `t` (left as it is when the parse fails)."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise FilterError(NESTED_TOO_DEEPLY, t.col, t.length, self.text)
+
     def expect(self, kind: str) -> Token:
         if self.tok.kind != kind:
             raise self.unexpected()
@@ -63,6 +76,7 @@ class Parser:
         node = self.logic(0)
         if self.tok.kind != "EOF":
             raise self.unexpected()
+        _check_depth(node, self.text)
         return node
 
     def logic(self, min_prec: int) -> Node:
@@ -75,17 +89,21 @@ class Parser:
         return left
 
     def unary_test(self) -> Node:
+        nots = []
+        while self.tok.kind == "NOT":  # a loop: `not not ... x` has any length
+            nots.append(self.next())
         t = self.tok
-        if t.kind == "NOT":
-            self.next()
-            inner = self.unary_test()
-            return Logic(t.col, inner.col + inner.length - t.col, "not", inner)
         if t.kind == "LPAREN":
             self.next()
+            self.enter(t)
             inner = self.logic(0)
             self.expect("RPAREN")
-            return inner
-        return self.test()
+            self.nesting -= 1
+        else:
+            inner = self.test()
+        for n in reversed(nots):
+            inner = Logic(n.col, inner.col + inner.length - n.col, "not", inner)
+        return inner
 
     def test(self) -> Node:
         quant = None
@@ -149,21 +167,21 @@ class Parser:
         return left
 
     def unary_value(self) -> Node:
-        t = self.tok
-        if t.kind in ("MINUS", "PLUS"):
-            self.next()
-            inner = self.unary_value()
-            if t.kind == "PLUS":
-                return inner
-            return Arith(t.col, inner.col + inner.length - t.col, "neg", inner, None)
-        return self.postfix(self.primary())
+        signs = []
+        while self.tok.kind in ("MINUS", "PLUS"):
+            signs.append(self.next())
+        inner = self.postfix(self.primary())
+        for t in reversed(signs):
+            if t.kind == "MINUS":
+                inner = Arith(t.col, inner.col + inner.length - t.col, "neg", inner, None)
+        return inner
 
     def primary(self) -> Node:
         t = self.tok
         if t.kind == "WORD":
             self.next()
             if self.tok.kind == "LPAREN":
-                self.next()
+                self.enter(self.next())
                 args: list[Node] = []
                 if self.tok.kind != "RPAREN":
                     while True:
@@ -172,6 +190,7 @@ class Parser:
                             break
                         self.next()
                 end = self.expect("RPAREN")
+                self.nesting -= 1
                 return Func(t.col, end.col + 1 - t.col, t.value, args)
             node: Node = Word(t.col, t.length, t.value)
             if self.tok.kind == "LAYER":
@@ -188,8 +207,10 @@ class Parser:
             return Literal(t.col, t.length, "char", t.value)
         if t.kind == "LBRACE":
             self.next()
+            self.enter(t)
             inner = self.value()
             end = self.expect("RBRACE")
+            self.nesting -= 1
             inner_span = Arith(t.col, end.col + 1 - t.col, "group", inner, None)
             return inner_span
         raise self.unexpected()
@@ -200,6 +221,20 @@ class Parser:
             node = Slice(node.col, st.col + st.length + 1 - node.col, node, st.value,
                          _ranges(st, self.text))
         return node
+
+
+def _check_depth(tree: Node, text: str) -> None:
+    """Refuse a tree whose value expressions (arithmetic, slices, functions) nest deeper
+    than MAX_NESTING: checking and matching them recurses. and/or/not nodes do not
+    count (they are walked with loops)."""
+    todo: list[tuple[Node, int]] = [(tree, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if not isinstance(node, Logic):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise FilterError(NESTED_TOO_DEEPLY, node.col, node.length, text)
+        todo.extend((c, depth) for c, _ in node.children())
 
 
 def _int(s: str, t: Token, text: str, col: int) -> int:
@@ -214,7 +249,7 @@ def _ranges(t: Token, text: str) -> list[tuple[int, int | None, str]]:
     out: list[tuple[int, int | None, str]] = []
     pos = t.col
     for part in t.value.split(","):  # type: ignore[union-attr]
-        raw = part
+        raw, raw_col = part, pos
         p = part.strip()
         col = pos + (len(part) - len(part.lstrip()))
         pos += len(raw) + 1
@@ -227,16 +262,22 @@ def _ranges(t: Token, text: str) -> list[tuple[int, int | None, str]]:
             start = _int(a, t, text, col) if a else 0
             if b:
                 length = _int(b, t, text, col + len(a) + 1)
-                out.append((start, length, ":"))
+                item: tuple[int, int | None, str] = (start, length, ":")
             else:
-                out.append((start, None, ":"))
+                item = (start, None, ":")
         elif "-" in p[1:]:
             k = p.index("-", 1)
             a, b = p[:k], p[k + 1:]
             start, end = _int(a, t, text, col), _int(b, t, text, col + k + 1)
-            out.append((start, end, "-"))
+            item = (start, end, "-")
         else:
-            out.append((_int(p, t, text, col), 1, ":"))
+            item = (_int(p, t, text, col), 1, ":")
+        # Wireshark keeps offsets and lengths in C ints (drange).
+        if not INT32_MIN <= item[0] <= INT32_MAX:
+            raise FilterError(f'"{raw}" causes an integer overflow.', raw_col, len(raw), text)
+        if item[1] is not None and not INT32_MIN <= item[1] <= INT32_MAX:
+            raise FilterError(f'"{raw}" is not a valid range.', raw_col, len(raw), text)
+        out.append(item)
     return out
 
 

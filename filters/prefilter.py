@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 
 from dissectors.ipmsg import IPMSG_PORT
-from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node
+from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node, operands
 
 # Kept whatever the filter says: what the cheap outer-header test cannot see into.
 # `{other}` is the test for "neither IPv4, IPv6 nor ARP" (a tag is judged apart).
@@ -38,6 +38,9 @@ _PORTS = {"udp.port": "udp port", "udp.srcport": "udp src port", "udp.dstport": 
 _NETS = {"ip.addr": "net", "ip.src": "src net", "ip.dst": "dst net"}
 _TCP_FLAGS = {"tcp.flags.fin": 0x01, "tcp.flags.syn": 0x02, "tcp.flags.reset": 0x04,
               "tcp.flags.push": 0x08, "tcp.flags.ack": 0x10, "tcp.flags.urg": 0x20}
+# libpcap's optimiser takes time that grows faster than the expression (0.2 s for 60
+# port terms, minutes for 8,000): a longer pre-filter would cost more than it saves.
+MAX_CORE_CHARS = 1200
 # IPMSG runs on its own port, over UDP and TCP (dissectors/ipmsg.py registers both).
 _IPMSG_BPF = f"udp port {IPMSG_PORT} or tcp port {IPMSG_PORT}"
 
@@ -70,16 +73,19 @@ def _compare(node: Compare) -> str | None:
 def _term(node: Node) -> str | None:
     """BPF text for a superset of `node`'s matches at the outer headers; None = all."""
     if isinstance(node, Logic):
-        if node.op == "and":
-            a, b = _term(node.left), _term(node.right)  # type: ignore[arg-type]
-            if a is None or b is None:
-                return a or b
-            return f"({a}) and ({b})"
+        if node.op == "and":  # a term that keeps all drops out of a conjunction
+            kept = [t for t in map(_term, operands(node)) if t is not None]
+            if len(kept) < 2:
+                return kept[0] if kept else None
+            return " and ".join(f"({t})" for t in kept)
         if node.op == "or":
-            a, b = _term(node.left), _term(node.right)  # type: ignore[arg-type]
-            if a is None or b is None:
-                return None
-            return f"({a}) or ({b})"
+            terms = []
+            for x in operands(node):
+                t = _term(x)
+                if t is None:
+                    return None
+                terms.append(t)
+            return " or ".join(f"({t})" for t in terms)
         return None
     if isinstance(node, Exists) and isinstance(node.expr, FieldRef) and not node.expr.layers:
         name = node.expr.name
@@ -102,7 +108,7 @@ def superset_bpf(tree: Node, decode_as: bool = False) -> str | None:
     if decode_as:
         return None
     core = _term(tree)
-    if core is None:
+    if core is None or len(core) > MAX_CORE_CHARS:
         return None
     # libpcap's `vlan` moves every later offset by the tag, so it comes last; tagged
     # frames are judged after their first tag (a second tag is kept as "not IP").

@@ -7,13 +7,13 @@ Wireshark's semcheck. Error texts follow tshark's where it has one.
 
 from __future__ import annotations
 
-import calendar
 import ipaddress
 import re
-import time
 
 from dissectors.registry import FT, FT_BITS, REGISTRY, Field
 from filters.errors import FilterError
+from filters.literals import parse_abstime, parse_bytes, parse_double, parse_int, parse_reltime
+from filters.regex import Regex, RegexError
 from filters.syntax import (
     Arith,
     Compare,
@@ -246,16 +246,21 @@ class Checker:
         if isinstance(node, (Word, Literal)):
             return self.const(node, kind, fld)
         if isinstance(node, Arith) and not node.kind:
+            if node.op == "&":
+                self.bitand_operands(node, kind, fld)
             left = self.typed(node.left, kind, fld)
             right = self.typed(node.right, kind, fld) if node.right is not None else None
             if kind not in _NUMERIC and node.op != "&":
                 raise self.err(f'Constant arithmetic is not valid for {_KIND_DESC[kind]}.', node)
-            assert isinstance(left, Const)
+            if not isinstance(left, Const) or (right is not None and
+                                               not isinstance(right, Const)):
+                # A part divides by zero: the whole has no value at run time either.
+                node.left, node.right, node.kind = left, right, kind
+                return node
             a = left.value
             if right is None:
                 val = -a
             else:
-                assert isinstance(right, Const)
                 b = right.value
                 try:
                     val = arith_op(node.op, a, b, kind)
@@ -268,6 +273,16 @@ class Checker:
             return Const(node.col, node.length, val, kind, self.text[node.col:node.col +
                                                                       node.length])
         return node
+
+    def bitand_operands(self, node: Arith, kind: str, fld: Field | None) -> None:
+        """tshark's refusals of a constant `a & b` (integers, addresses and bytes only)."""
+        for side in (node.left, node.right):
+            if isinstance(side, Literal) and side.kind == "string":
+                raise self.err(f"{self.text[side.col:side.col + side.length]} is not a valid "
+                               "arithmetic operand.", side)
+        if kind not in ("int", "ipv4", "ipv6") and kind not in _BYTES_LIKE:
+            ftname = fld.type.value if fld is not None else _KIND_DESC.get(kind, kind)
+            raise self.err(f"{ftname} cannot &.", node.left)
 
     # -- literals --------------------------------------------------------------------
     def const(self, node: Node, kind: str, fld: Field | None) -> Const:
@@ -304,9 +319,16 @@ class Checker:
                 raise self.err(f'"{s}" cannot be found among the possible values for '
                                f"{fld.abbrev}.", node)
         if kind == "abstime":
-            return Const(node.col, node.length, parse_abstime(s, self, node), kind, s)
+            return Const(node.col, node.length, self.abstime(s, node), kind, s)
         desc = type_desc(fld.type) if fld is not None else _KIND_DESC[kind]
         raise self.err(f'{desc} cannot be converted from a string ("{s}").', node)
+
+    def abstime(self, s: str, node: Node) -> int:
+        ns = parse_abstime(s)
+        if ns is None:
+            raise self.err(f'"{s.strip()}" is not a valid absolute time. Example: "Nov 12, 1999 '
+                           '08:55:44.123" or "2011-07-04 12:34:56"', node)
+        return ns
 
     def const_word(self, node: Word, kind: str, fld: Field | None) -> Const:
         w = node.text
@@ -326,6 +348,8 @@ class Checker:
                 bits = FT_BITS[fld.type]
                 signed = fld.type.value.startswith("FT_INT")
                 hi = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+                if v > ((1 << 63) - 1 if signed else (1 << 64) - 1):  # strtoll / strtoull
+                    raise bad(f'"{w}" causes an integer overflow.')
                 if v > hi:
                     raise bad(f'"{w}" too big for this field, maximum {hi}.')
             return Const(node.col, node.length, v, kind, w)
@@ -344,13 +368,15 @@ class Checker:
                     return Const(node.col, node.length, nv, kind, w)
                 raise bad(f'"{w}" cannot be found among the possible values for {fld.abbrev}.')
             raise bad(f'"{w}" is not a valid boolean.')
-        if kind == "float" or kind == "reltime":
-            try:
-                f = float(w)
-            except ValueError:
-                raise bad(f'"{w}" is not a valid number.') from None
-            if kind == "reltime":
-                return Const(node.col, node.length, round(f * 1e9), kind, w)
+        if kind == "reltime":
+            ns = parse_reltime(w)
+            if ns is None:
+                raise bad(f'"{w}" is not a valid time.')
+            return Const(node.col, node.length, ns, kind, w)
+        if kind == "float":
+            f = parse_double(w)
+            if isinstance(f, str):
+                raise bad(f)
             return Const(node.col, node.length, f, kind, w)
         if kind == "ipv4":
             addr, _, pfx = w.partition("/")
@@ -395,16 +421,24 @@ class Checker:
         if kind == "string":
             return Const(node.col, node.length, w, kind, w)
         if kind == "abstime":
-            return Const(node.col, node.length, parse_abstime(w, self, node), kind, w)
+            return Const(node.col, node.length, self.abstime(w, node), kind, w)
         raise bad(f'"{w}" cannot be compared with a {_KIND_DESC.get(kind, kind)}.')
 
     # -- tests -----------------------------------------------------------------------
     def test(self, node: Node) -> Node:
-        if isinstance(node, Logic):
-            node.left = self.test(node.left)
-            if node.right is not None:
-                node.right = self.test(node.right)
-            return node
+        """Check every test under `node`, left to right (so the first error reported is
+        the leftmost); and/or/not nodes are walked with a stack, not recursion."""
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, Logic):
+                todo += [n.right, n.left] if n.right is not None else [n.left]
+            else:
+                self.leaf_test(n)
+        return node
+
+    def leaf_test(self, node: Node) -> Node:
+        """Check one test that is not and/or/not (it is typed in place)."""
         if isinstance(node, Exists):
             return self.exists(node)
         if isinstance(node, Compare):
@@ -564,44 +598,6 @@ def _desc_of(node: Node) -> str:
     return _KIND_DESC.get(getattr(node, "kind", ""), "value")
 
 
-def parse_int(w: str) -> int | None:
-    """Decimal, 0x hex, 0b binary or leading-0 octal, as strtoul with base 0 (+ 0b)."""
-    try:
-        if re.fullmatch(r"0[xX][0-9a-fA-F]+", w):
-            return int(w, 16)
-        if re.fullmatch(r"0[bB][01]+", w):
-            return int(w[2:], 2)
-        if re.fullmatch(r"0[0-7]+", w):
-            return int(w, 8)
-        if re.fullmatch(r"[0-9]+", w):
-            if len(w) > 1 and w[0] == "0":
-                return None
-            return int(w, 10)
-    except ValueError:
-        return None
-    return None
-
-
-def parse_bytes(w: str) -> bytes | None:
-    """`aa:bb:cc`, `aa-bb`, `aabb.ccdd`, `:aa`, a single `aa`: Wireshark byte strings."""
-    s = w[1:] if w.startswith(":") else w
-    if not s:
-        return None
-    if re.fullmatch(r"[0-9A-Fa-f]{1,2}", s):
-        return bytes([int(s, 16)])
-    if re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", s):
-        return bytes.fromhex(s)
-    for sep in (":", "-", "."):
-        if sep in s:
-            parts = s.split(sep)
-            if all(re.fullmatch(r"[0-9A-Fa-f]{2}", p) for p in parts):
-                return bytes(int(p, 16) for p in parts)
-            if sep == "." and all(re.fullmatch(r"[0-9A-Fa-f]{4}", p) for p in parts):
-                return bytes.fromhex("".join(parts))
-            return None
-    return None
-
-
 def value_from_name(fld: Field, name: str) -> int | None:
     """Look a value name up (case-insensitive): `"Read Request"` -> 1, `"Set"` -> 1."""
     strings = fld.strings
@@ -619,53 +615,14 @@ def value_from_name(fld: Field, name: str) -> int | None:
     return None
 
 
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
-
-
-def parse_abstime(s: str, checker: Checker, node: Node) -> int:
-    """Absolute times in local time, as tshark reads them; returns epoch nanoseconds."""
-    s = s.strip()
-    frac_ns = 0
-    m = re.fullmatch(r"(.*?)(\.\d+)?", s)
-    body, frac = (m.group(1), m.group(2)) if m else (s, None)
-    if frac and not re.fullmatch(r"\d+", body):
-        frac_ns = int((frac[1:] + "000000000")[:9])
-    else:
-        body = s
-    tm = None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                "%b %d, %Y %H:%M:%S", "%b %d, %Y %H:%M", "%b %d, %Y"):
-        try:
-            tm = time.strptime(body, fmt)
-            break
-        except ValueError:
-            continue
-    if tm is None:
-        raise checker.err(f'"{s}" is not a valid absolute time. Example: "Nov 12, 1999 '
-                          '08:55:44.123" or "2011-07-04 12:34:56"', node)
-    return int(time.mktime(tm)) * 1_000_000_000 + frac_ns
-
-
-_POSIX = {"digit": r"0-9", "alpha": r"a-zA-Z", "alnum": r"a-zA-Z0-9", "upper": r"A-Z",
-          "lower": r"a-z", "space": r"\s", "xdigit": r"0-9A-Fa-f", "word": r"\w",
-          "punct": r"!-/:-@\[-`{-~", "blank": r" \t", "cntrl": r"\x00-\x1f\x7f",
-          "print": r"\x20-\x7e", "graph": r"\x21-\x7e"}
-_POSIX_CLASS = re.compile(r"\[:(" + "|".join(_POSIX) + r"):\]")
-
-
-def compile_regex(pattern: str, checker: Checker, node: Node) -> re.Pattern[bytes]:
-    """PCRE2 caseless by default (Wireshark); `(?-i)` at the start turns that off."""
-    flags = re.IGNORECASE
-    pat = _POSIX_CLASS.sub(lambda m: _POSIX[m.group(1)], pattern)
-    while pat.startswith("(?-i)") or pat.startswith("(?i)"):
-        flags = 0 if pat.startswith("(?-i)") else re.IGNORECASE
-        pat = pat[5:] if pat.startswith("(?-i)") else pat[4:]
+def compile_regex(pattern: str, checker: Checker, node: Node) -> Regex:
+    """PCRE2 with Wireshark's options (caseless; `(?-i)` turns that off)."""
     try:
-        return re.compile(pat.encode("utf-8", "surrogateescape"), flags)
-    except re.error as e:
-        raise checker.err(f"Regex compilation error: {e.msg}.", node) from None
-    except (OverflowError, RecursionError, ValueError) as e:
-        raise checker.err(f"Regex compilation error: {e}.", node) from None
+        return Regex(pattern.encode("utf-8", "surrogateescape"))
+    except RegexError as e:
+        err = checker.err(f"Regex compilation error: {e}.", node)
+        err.caret = False  # tshark 4.0 gives this error no place in the filter
+        raise err from None
 
 
 def arith_op(op: str, a, b, kind: str):  # noqa: ANN001, ANN201
@@ -677,6 +634,8 @@ def arith_op(op: str, a, b, kind: str):  # noqa: ANN001, ANN201
     if op == "*":
         return a * b
     if op == "&":
+        if isinstance(a, (bytes, bytearray)):  # byte by byte, as long as the shorter
+            return bytes(x & y for x, y in zip(a, b, strict=False))
         return int(a) & int(b)
     if kind == "float":
         return a / b if op == "/" else a % b

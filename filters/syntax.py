@@ -19,8 +19,20 @@ class Node:
     col: int
     length: int
 
+    def children(self) -> list[tuple[Node, int]]:
+        """Sub-nodes to show under this one, each with its extra indentation."""
+        return []
+
     def dump(self, depth: int = 0) -> list[str]:
-        return ["  " * depth + repr(self)]
+        """One line per node, children indented; a loop, so a 10,000-term chain
+        cannot exhaust Python's recursion limit."""
+        out: list[str] = []
+        todo: list[tuple[Node, int]] = [(self, depth)]
+        while todo:
+            node, d = todo.pop()
+            out.append("  " * d + repr(node))
+            todo.extend((c, d + k) for c, k in reversed(node.children()))
+        return out
 
 
 # ---- value expressions -------------------------------------------------------------
@@ -87,8 +99,8 @@ class Slice(Node):
     def __repr__(self) -> str:
         return f"SLICE[{self.spec}]"
 
-    def dump(self, depth: int = 0) -> list[str]:
-        return super().dump(depth) + self.expr.dump(depth + 1)
+    def children(self) -> list[tuple[Node, int]]:
+        return [(self.expr, 1)]
 
 
 @dataclass(eq=False)
@@ -100,11 +112,8 @@ class Func(Node):
     def __repr__(self) -> str:
         return f"FUNCTION({self.name}) <{self.kind}>" if self.kind else f"FUNCTION({self.name})"
 
-    def dump(self, depth: int = 0) -> list[str]:
-        out = super().dump(depth)
-        for a in self.args:
-            out += a.dump(depth + 1)
-        return out
+    def children(self) -> list[tuple[Node, int]]:
+        return [(a, 1) for a in self.args]
 
 
 @dataclass(eq=False)
@@ -119,11 +128,8 @@ class Arith(Node):
     def __repr__(self) -> str:
         return f"ARITH({self.op})" + (f" <{self.kind}>" if self.kind else "")
 
-    def dump(self, depth: int = 0) -> list[str]:
-        out = super().dump(depth) + self.left.dump(depth + 1)
-        if self.right is not None:
-            out += self.right.dump(depth + 1)
-        return out
+    def children(self) -> list[tuple[Node, int]]:
+        return [(self.left, 1)] + ([(self.right, 1)] if self.right is not None else [])
 
 
 @dataclass(eq=False)
@@ -134,8 +140,8 @@ class SetRange(Node):
     def __repr__(self) -> str:
         return "RANGE"
 
-    def dump(self, depth: int = 0) -> list[str]:
-        return super().dump(depth) + self.low.dump(depth + 1) + self.high.dump(depth + 1)
+    def children(self) -> list[tuple[Node, int]]:
+        return [(self.low, 1), (self.high, 1)]
 
 
 # ---- tests -------------------------------------------------------------------------
@@ -148,8 +154,8 @@ class Exists(Node):
     def __repr__(self) -> str:
         return "TEST_EXISTS" if not isinstance(self.expr, Arith) else "TEST_NONZERO"
 
-    def dump(self, depth: int = 0) -> list[str]:
-        return super().dump(depth) + self.expr.dump(depth + 1)
+    def children(self) -> list[tuple[Node, int]]:
+        return [(self.expr, 1)]
 
 
 @dataclass(eq=False)
@@ -168,8 +174,8 @@ class Compare(Node):
         q = f"{self.quant.upper()} " if self.quant else ""
         return f"TEST_{q}{self.op.upper()}"
 
-    def dump(self, depth: int = 0) -> list[str]:
-        return super().dump(depth) + self.left.dump(depth + 1) + self.right.dump(depth + 1)
+    def children(self) -> list[tuple[Node, int]]:
+        return [(self.left, 1), (self.right, 1)]
 
 
 @dataclass(eq=False)
@@ -183,11 +189,8 @@ class InSet(Node):
         q = f"{self.quant.upper()} " if self.quant else ""
         return f"TEST_{q}{'NOT_IN' if self.negated else 'IN'}"
 
-    def dump(self, depth: int = 0) -> list[str]:
-        out = super().dump(depth) + self.expr.dump(depth + 1)
-        for it in self.items:
-            out += it.dump(depth + 2)
-        return out
+    def children(self) -> list[tuple[Node, int]]:
+        return [(self.expr, 1)] + [(it, 2) for it in self.items]
 
 
 @dataclass(eq=False)
@@ -201,11 +204,8 @@ class Logic(Node):
     def __repr__(self) -> str:
         return f"TEST_{self.op.upper()}"
 
-    def dump(self, depth: int = 0) -> list[str]:
-        out = super().dump(depth) + self.left.dump(depth + 1)
-        if self.right is not None:
-            out += self.right.dump(depth + 1)
-        return out
+    def children(self) -> list[tuple[Node, int]]:
+        return [(self.left, 1)] + ([(self.right, 1)] if self.right is not None else [])
 
 
 VALUE_NODES = (Word, Literal, FieldRef, Const, Slice, Func, Arith)
@@ -225,3 +225,28 @@ def field_refs(tree: Node | None) -> list[FieldRef]:
         elif isinstance(node, (list, tuple)):
             todo.extend(node)
     return out
+
+
+def operands(node: Logic) -> list[Node]:
+    """The terms of a run of one binary operator: `a or b or c` (however it nests,
+    `a or (b or c)` too) -> [a, b, c]. Walked with a stack, so checking, compiling
+    and matching a 10,000-term chain never recurses per term."""
+    out: list[Node] = []
+    todo: list[Node] = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, Logic) and n.op == node.op and n.right is not None:
+            todo += (n.right, n.left)
+        else:
+            out.append(n)
+    return out
+
+
+def strip_not(node: Logic) -> tuple[Node, int]:
+    """`not not ... x` -> (x, how many `not`s)."""
+    count = 0
+    inner: Node = node
+    while isinstance(inner, Logic) and inner.op == "not":
+        inner = inner.left
+        count += 1
+    return inner, count

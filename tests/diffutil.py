@@ -126,9 +126,10 @@ def run_analyze(args: Sequence[str], *, ours: bool = False) -> tuple[int, str, s
 
 
 def run_analyze_subprocess(args: Sequence[str], *, env: dict[str, str] | None = None,
-                           module: bool = False,
-                           input: bytes | None = None) -> subprocess.CompletedProcess:
-    """Run `analyze ARGS` (or `python -m analyzer ARGS`) as a real process: exit codes."""
+                           module: bool = False, input: bytes | None = None,
+                           timeout: float = TSHARK_TIMEOUT) -> subprocess.CompletedProcess:
+    """Run `analyze ARGS` (or `python -m analyzer ARGS`) as a real process: exit codes
+    (TimeoutExpired after `timeout` seconds, so a test fails instead of hanging)."""
     e = _env()
     if env:
         e.update(env)
@@ -137,7 +138,7 @@ def run_analyze_subprocess(args: Sequence[str], *, env: dict[str, str] | None = 
     else:
         exe = Path(sys.executable).parent / "analyze"
         cmd = [str(exe) if exe.exists() else "analyze", *args]
-    return subprocess.run(cmd, capture_output=True, env=e, cwd=ROOT, timeout=TSHARK_TIMEOUT,
+    return subprocess.run(cmd, capture_output=True, env=e, cwd=ROOT, timeout=timeout,
                           input=input, check=False)
 
 

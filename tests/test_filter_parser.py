@@ -46,6 +46,32 @@ def test_string_escapes(text: str, value: bytes | None) -> None:
     assert tokenize(text)[0].value == (value, False)
 
 
+def test_argv_bytes_that_are_not_utf8_stand_for_themselves() -> None:
+    """Python hands a non-UTF-8 argv byte over as a surrogate (PEP 383): it is that byte."""
+    assert tokenize('"a\udcffb"')[0].value == (b"a\xffb", False)
+    assert tokenize('r"\\\udcff"')[0].value == (b"\\\xff", True)
+
+
+@pytest.mark.parametrize("text,message,column,length,caret", [
+    ("frame[0] == '\udcff'", "Non-printable value '0xffffffffffffffff' in character constant.",
+     12, 3, " " * 12 + "^~~"),
+    ("frame[0] == '\u00ff'", "Non-printable value '0xffffffffffffffc3' in character constant.",
+     12, 3, " " * 12 + "^~~~"),
+    ("frame[0] == '\x01'", "Non-printable value '0x01' in character constant.", 12, 3,
+     " " * 12 + "^~~"),
+    ("frame contains \udcff", "Non-printable ASCII characters may only appear inside "
+     "double-quotes.", 15, 1, " " * 15 + "^"),
+    ('frame contains "\u00e9\\q"', "\\q is not a valid character escape sequence", 17, 2,
+     " " * 18 + "^~"),
+])
+def test_non_printable_bytes(text: str, message: str, column: int, length: int,
+                             caret: str) -> None:
+    """tshark's words; its caret counts bytes of UTF-8."""
+    e = err(text)
+    assert (e.message, e.column, e.length) == (message, column, length)
+    assert e.caret_lines().splitlines()[1] == "    " + caret
+
+
 def test_raw_string_keeps_backslashes() -> None:
     assert tokenize(r'r"a\x41\"b"')[0].value == (b'a\\x41\\"b', True)
 
@@ -255,7 +281,11 @@ ERRORS = [
     ('frame contains "\\q"', "\\q is not a valid character escape sequence", 16, 2),
     ('frame contains "abc', "The final quote was missing from a quoted string.", 19, 1),
     ('frame contains "\\u0068"', "\\u0068 is not a valid universal character name", 16, 6),
-    ('frame matches "("', "Regex compilation error: missing ), unterminated subpattern.", 14, 3),
+    ('frame matches "("', "Regex compilation error: missing closing parenthesis.", 14, 3),
+    ('frame matches "(*UTF)x"', "Regex compilation error: using UTF is disabled by the "
+     "application.", 14, 9),
+    ('frame matches "\\\\u0041"', "Regex compilation error: PCRE2 does not support \\F, \\L, "
+     "\\l, \\N{name}, \\U, or \\u.", 14, 9),
     ("1 == 1", 'Left side of "==" expression must be a field or function, not 1.', 0, 1),
     ("foo(udp.port)", "Function 'foo' does not exist", 0, 3),
     ("len(udp.port)", "You cannot test whether a function is present.", 0, 3),
@@ -291,7 +321,60 @@ ERRORS = [
     ("ip.src + 1 == 1", "FT_IPv4 cannot +.", 0, 6),
     ("tcp.flags.urg == ip.proto", "tcp.flags.urg and ip.proto are not of compatible types.",
      17, 8),
+    # Out-of-range numbers (issue 12): tshark's words, never an OverflowError.
+    ("frame.time_delta > 1e400", '"1e400" is not a valid time.', 19, 5),
+    ("frame.time_delta > -1e400", '"1e400" is not a valid time.', 20, 5),
+    ("frame.time_delta in {1 .. 1e400}", '"1e400" is not a valid time.', 26, 5),
+    ("frame.time_delta > inf", '"inf" is not a valid time.', 19, 3),
+    ("frame.time_delta > 1.0000000001", '"1.0000000001" is not a valid time.', 19, 12),
+    ("icmp.resptime > 1e400", '"1e400" causes floating-point overflow.', 16, 5),
+    ("icmp.resptime > 0x1p2000", '"0x1p2000" causes floating-point overflow.', 16, 8),
+    ("icmp.resptime > -1e-400", '"1e-400" causes floating-point underflow.', 17, 6),
+    ("icmp.resptime > 1e-310", '"1e-310" is not a valid floating-point number.', 16, 6),
+    ("icmp.resptime > 1_0", '"1_0" is not a valid floating-point number.', 16, 3),
+    ("frame.len > 18446744073709551616", '"18446744073709551616" causes an integer overflow.',
+     12, 20),
+    ("data.len > 9223372036854775808", '"9223372036854775808" causes an integer overflow.',
+     11, 19),
+    ("frame[2147483648] == 1", '"2147483648" causes an integer overflow.', 6, 10),
+    ("frame[ 2147483648:1 , 0] == 1", '" 2147483648:1 " causes an integer overflow.', 6, 14),
+    ("frame[0:2147483648] == 1", '"0:2147483648" is not a valid range.', 6, 12),
+    ("ip.ttl#2147483648 == 1", '"2147483648" causes an integer overflow.', 7, 10),
+    ("ip.ttl#[1-99999999999999999999] == 1", '"1-99999999999999999999" is not a valid range.',
+     8, 22),
+    # Found by fuzzing (issue 12): a constant `&` of a type that has none.
+    ("dns.qry.name == 1 & 2", "FT_STRING cannot &.", 16, 1),
+    ("tcp.flags.syn == 1 & 1", "FT_BOOLEAN cannot &.", 17, 1),
+    ('frame.protocols == "a" & "b"', '"a" is not a valid arithmetic operand.', 19, 3),
+    ('frame.time == "2020-01-01 00:00:00" & 1', '"2020-01-01 00:00:00" is not a valid '
+     "arithmetic operand.", 14, 21),
 ]
+
+
+@pytest.mark.parametrize("text", ["frame.len == 1/0 + 1", "frame.len == -{1/0}",
+                                  "frame.len == {1/0} * 2 - 1"])
+def test_division_by_zero_inside_constant_arithmetic(text: str) -> None:
+    """Accepted as tshark does; the expression has no value, so nothing matches."""
+    from test_filter_semantics import PACKETS
+
+    assert [compile_filter(text).match(p) for p in PACKETS] == [False] * 3
+
+
+def test_constant_bitand_of_bytes_and_addresses() -> None:
+    assert compile_filter("frame[0:2] == 02:ff & ff:00").tree.right.value == b"\x02\x00"
+    assert compile_filter("ip.src == 10.0.0.1 & 255.0.0.255").tree.right.value == 0x0A000001
+
+
+@pytest.mark.parametrize("text,value", [
+    ("frame.time_delta == 1.5", 1_500_000_000), ("frame.time_delta == -2", -2_000_000_000),
+    ("frame.time_delta == 1.10000000000", 1_100_000_000),
+    ("frame.time_delta == 99999999999999999999999", 99999999999999999999999 * 10**9),
+    ("icmp.resptime == 1e308", 1e308), ("icmp.resptime == 0x1p3", 8.0),
+    ("icmp.resptime == inf", float("inf")), ("icmp.resptime == 1e308 * 10", float("inf")),
+])
+def test_time_and_double_literals(text: str, value: object) -> None:
+    """Times are exact nanosecond integers, doubles what strtod gives (issue 12)."""
+    assert compile_filter(text).tree.right.value == value
 
 
 @pytest.mark.parametrize("text,message,column,length", ERRORS)
@@ -322,3 +405,69 @@ def test_check_filter_cli(capsys: pytest.CaptureFixture[str]) -> None:
     out, errs = io.StringIO(), io.StringIO()
     assert run(["-Y", "tcp.port ==", "/nonexistent.pcap"], out, errs) == 2
     assert "Unexpected end of filter expression." in errs.getvalue()
+
+
+# ---- long chains and deep nesting (issue 12) -------------------------------------------
+def _shallow_stack_limit() -> int:
+    """A recursion limit only 150 frames above the caller: a predicate that recursed per
+    term of a long chain would fail under it."""
+    import inspect
+
+    return len(inspect.stack(0)) + 150
+
+
+@pytest.mark.parametrize("op,n", [("or", 1000), ("or", 10000), ("and", 1000), ("and", 10000),
+                                  ("xor", 1001), ("||", 1000), ("&&", 1000)])
+def test_long_flat_chain_compiles_and_matches(op: str, n: int) -> None:
+    import sys
+
+    from test_filter_semantics import PACKETS
+
+    test_op = "!=" if op in ("and", "&&") else "=="
+    text = f" {op} ".join(f"udp.port {test_op} {i}" for i in range(n))
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(_shallow_stack_limit())
+    try:
+        flt = compile_filter(text)
+        got = [flt.match(p) for p in PACKETS]
+        lines = flt.explain().splitlines()
+    finally:
+        sys.setrecursionlimit(old)
+    ports = [{1234, 7777}, {1234, 7777}, {5000}]
+    if op in ("and", "&&"):
+        want = [not any(p < n for p in ps) for ps in ports]
+    elif op == "xor":  # an odd number of true terms: one per port below n
+        want = [sum(1 for p in ps if p < n) % 2 == 1 for ps in ports]
+    else:
+        want = [any(p < n for p in ps) for ps in ports]
+    assert got == want
+    assert len(lines) == 4 + (n - 1) + 3 * n  # heading, one node per operator, 3 per term
+
+
+def test_long_not_chain() -> None:
+    from test_filter_semantics import PACKETS
+
+    assert [compile_filter("not " * 1000 + "tcp").match(p) for p in PACKETS] == [False] * 3
+    assert [compile_filter("not " * 1001 + "tcp").match(p) for p in PACKETS] == [True] * 3
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 101 + "udp" + ")" * 101, "(" * 10000 + "udp" + ")" * 10000,
+    "(" * 10000 + "udp", "frame.len == " + "{" * 5000 + "1" + "}" * 5000,
+    "frame.len == " + "+".join(["1"] * 10000), "frame.len == " + "-" * 10000 + "1",
+    "frame" + "[0:10]" * 10000 + " == 00", "len(" * 5000 + "frame" + ")" * 5000 + " == 1",
+    "udp.port in {" + "{" * 3000 + "1" + "}" * 3000 + "}",
+])
+def test_deep_nesting_is_a_clean_error(text: str) -> None:
+    e = err(text)
+    assert e.message == "Filter expression is nested too deeply (more than 100 levels)."
+    assert 0 <= e.column < len(text)
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    from test_filter_semantics import PACKETS
+
+    flt = compile_filter("(" * 100 + "udp.port == 1234" + ")" * 100)
+    assert [flt.match(p) for p in PACKETS] == [True, True, False]
+    flt = compile_filter("(not " * 51 + "(udp and " * 49 + "tcp" + ")" * 100)
+    assert [flt.match(p) for p in PACKETS] == [True] * 3  # an odd number of `not`s
