@@ -207,13 +207,15 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
 def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
                  ) -> tuple[list, Any] | int:
     """The -z taps and the --plot tap (file and live alike), or an exit status after
-    tshark's error for a bad -z argument (printed on stdout, as tshark does)."""
+    tshark's error for a bad -z argument (on the stream where tshark prints it)."""
     check_stats_args(opts.stats)
     from analyzer.taps import TapArgError, build_taps
 
     try:
         taps = build_taps(opts.stats)
     except TapArgError as e:
+        if not e.to_stdout:
+            raise AnalyzeError(str(e), EXIT_USAGE) from None
         out.write(f"{e}\n")
         return EXIT_USAGE
     _prime(taps, flt)

@@ -31,6 +31,8 @@ OUR_TITLE = "labshark's own expert notes (Wireshark raises none of these)"
 class ExpertArgError(TapArgError):
     """The tap's filter does not compile: tshark's `Expert tap error (...)!`, exit 1."""
 
+    to_stdout = True
+
 
 def is_expert_arg(arg: str) -> bool:
     """tshark picks the `expert` tap for any -z value that starts with "expert"."""

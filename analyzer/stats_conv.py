@@ -88,7 +88,7 @@ def _parse(arg: str, word: str) -> tuple[str, str | None]:
     rest = arg[len(word) + 1:]
     kind, sep, flt = rest.partition(",")
     if kind not in _TYPES:
-        raise TapArgError(f'tshark: invalid "-z {word},<type>[,<filter>]" argument')
+        raise TapArgError(f'invalid "-z {word},<type>[,<filter>]" argument')
     return kind, (flt if sep else None)
 
 
@@ -100,7 +100,8 @@ def _compile(flt: str | None, what: str) -> Callable[[Packet], bool] | None:
     try:
         return compile_filter(flt).match
     except FilterError as e:
-        raise TapArgError(f"tshark: Couldn't register {what} tap: {e.message}") from None
+        raise TapArgError(f"Couldn't register {what} tap: Filter \"{flt}\" is invalid - "
+                          f"{e.message}") from None
 
 
 def _secs(ns: int) -> float:

@@ -96,7 +96,8 @@ class IoStatTap:
         try:
             return compile_filter(flt)
         except FilterError as e:
-            raise _arg_error(f"Couldn't register io,stat tap: {e.message}", 1) from None
+            raise _arg_error(f"Couldn't register io,stat tap: Filter \"{flt}\" is invalid - "
+                             f"{e.message}", 1) from None
 
     def packet(self, pkt: Packet) -> None:
         rel = pkt.rel_ns

@@ -41,7 +41,7 @@ class PhsTap:
         elif arg.startswith("io,phs,"):
             flt = arg[len("io,phs,"):]
         else:
-            raise TapArgError('tshark: invalid "-z io,phs[,<filter>]" argument')
+            raise TapArgError('invalid "-z io,phs[,<filter>]" argument')
         self.filter = flt
         self.match: Callable[[Packet], bool] | None = None
         if flt:
@@ -50,7 +50,8 @@ class PhsTap:
             try:
                 self.match = compile_filter(flt).match
             except FilterError as e:
-                raise TapArgError(f"tshark: Couldn't register io,phs tap: {e.message}") from None
+                raise TapArgError(f"Couldn't register io,phs tap: Filter \"{flt}\" is "
+                                  f"invalid - {e.message}") from None
         self.root = _Node("")
         self.with_frame = False
 

@@ -23,7 +23,10 @@ class Tap(Protocol):
 
 
 class TapArgError(Exception):
-    """A `-z` value its kind rejects: the message is printed on stdout, exit 1 (tshark)."""
+    """A `-z` value its kind rejects, exit 1 (tshark): the message goes to stderr after
+    "analyze: ", or as it is to stdout where tshark prints it there (`to_stdout`)."""
+
+    to_stdout = False
 
 
 @dataclass(frozen=True)

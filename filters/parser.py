@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from filters.errors import FilterError
 from filters.lexer import Token, tokenize
+from filters.literals import INT32_MAX, INT32_MIN
 from filters.syntax import (
     Arith,
     Compare,
@@ -214,7 +215,7 @@ def _ranges(t: Token, text: str) -> list[tuple[int, int | None, str]]:
     out: list[tuple[int, int | None, str]] = []
     pos = t.col
     for part in t.value.split(","):  # type: ignore[union-attr]
-        raw = part
+        raw, raw_col = part, pos
         p = part.strip()
         col = pos + (len(part) - len(part.lstrip()))
         pos += len(raw) + 1
@@ -227,16 +228,22 @@ def _ranges(t: Token, text: str) -> list[tuple[int, int | None, str]]:
             start = _int(a, t, text, col) if a else 0
             if b:
                 length = _int(b, t, text, col + len(a) + 1)
-                out.append((start, length, ":"))
+                item: tuple[int, int | None, str] = (start, length, ":")
             else:
-                out.append((start, None, ":"))
+                item = (start, None, ":")
         elif "-" in p[1:]:
             k = p.index("-", 1)
             a, b = p[:k], p[k + 1:]
             start, end = _int(a, t, text, col), _int(b, t, text, col + k + 1)
-            out.append((start, end, "-"))
+            item = (start, end, "-")
         else:
-            out.append((_int(p, t, text, col), 1, ":"))
+            item = (_int(p, t, text, col), 1, ":")
+        # Wireshark keeps offsets and lengths in C ints (drange).
+        if not INT32_MIN <= item[0] <= INT32_MAX:
+            raise FilterError(f'"{raw}" causes an integer overflow.', raw_col, len(raw), text)
+        if item[1] is not None and not INT32_MIN <= item[1] <= INT32_MAX:
+            raise FilterError(f'"{raw}" is not a valid range.', raw_col, len(raw), text)
+        out.append(item)
     return out
 
 

@@ -7,13 +7,12 @@ Wireshark's semcheck. Error texts follow tshark's where it has one.
 
 from __future__ import annotations
 
-import calendar
 import ipaddress
 import re
-import time
 
 from dissectors.registry import FT, FT_BITS, REGISTRY, Field
 from filters.errors import FilterError
+from filters.literals import parse_abstime, parse_bytes, parse_double, parse_int, parse_reltime
 from filters.syntax import (
     Arith,
     Compare,
@@ -304,9 +303,16 @@ class Checker:
                 raise self.err(f'"{s}" cannot be found among the possible values for '
                                f"{fld.abbrev}.", node)
         if kind == "abstime":
-            return Const(node.col, node.length, parse_abstime(s, self, node), kind, s)
+            return Const(node.col, node.length, self.abstime(s, node), kind, s)
         desc = type_desc(fld.type) if fld is not None else _KIND_DESC[kind]
         raise self.err(f'{desc} cannot be converted from a string ("{s}").', node)
+
+    def abstime(self, s: str, node: Node) -> int:
+        ns = parse_abstime(s)
+        if ns is None:
+            raise self.err(f'"{s.strip()}" is not a valid absolute time. Example: "Nov 12, 1999 '
+                           '08:55:44.123" or "2011-07-04 12:34:56"', node)
+        return ns
 
     def const_word(self, node: Word, kind: str, fld: Field | None) -> Const:
         w = node.text
@@ -326,6 +332,8 @@ class Checker:
                 bits = FT_BITS[fld.type]
                 signed = fld.type.value.startswith("FT_INT")
                 hi = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+                if v > ((1 << 63) - 1 if signed else (1 << 64) - 1):  # strtoll / strtoull
+                    raise bad(f'"{w}" causes an integer overflow.')
                 if v > hi:
                     raise bad(f'"{w}" too big for this field, maximum {hi}.')
             return Const(node.col, node.length, v, kind, w)
@@ -344,13 +352,15 @@ class Checker:
                     return Const(node.col, node.length, nv, kind, w)
                 raise bad(f'"{w}" cannot be found among the possible values for {fld.abbrev}.')
             raise bad(f'"{w}" is not a valid boolean.')
-        if kind == "float" or kind == "reltime":
-            try:
-                f = float(w)
-            except ValueError:
-                raise bad(f'"{w}" is not a valid number.') from None
-            if kind == "reltime":
-                return Const(node.col, node.length, round(f * 1e9), kind, w)
+        if kind == "reltime":
+            ns = parse_reltime(w)
+            if ns is None:
+                raise bad(f'"{w}" is not a valid time.')
+            return Const(node.col, node.length, ns, kind, w)
+        if kind == "float":
+            f = parse_double(w)
+            if isinstance(f, str):
+                raise bad(f)
             return Const(node.col, node.length, f, kind, w)
         if kind == "ipv4":
             addr, _, pfx = w.partition("/")
@@ -395,7 +405,7 @@ class Checker:
         if kind == "string":
             return Const(node.col, node.length, w, kind, w)
         if kind == "abstime":
-            return Const(node.col, node.length, parse_abstime(w, self, node), kind, w)
+            return Const(node.col, node.length, self.abstime(w, node), kind, w)
         raise bad(f'"{w}" cannot be compared with a {_KIND_DESC.get(kind, kind)}.')
 
     # -- tests -----------------------------------------------------------------------
@@ -564,44 +574,6 @@ def _desc_of(node: Node) -> str:
     return _KIND_DESC.get(getattr(node, "kind", ""), "value")
 
 
-def parse_int(w: str) -> int | None:
-    """Decimal, 0x hex, 0b binary or leading-0 octal, as strtoul with base 0 (+ 0b)."""
-    try:
-        if re.fullmatch(r"0[xX][0-9a-fA-F]+", w):
-            return int(w, 16)
-        if re.fullmatch(r"0[bB][01]+", w):
-            return int(w[2:], 2)
-        if re.fullmatch(r"0[0-7]+", w):
-            return int(w, 8)
-        if re.fullmatch(r"[0-9]+", w):
-            if len(w) > 1 and w[0] == "0":
-                return None
-            return int(w, 10)
-    except ValueError:
-        return None
-    return None
-
-
-def parse_bytes(w: str) -> bytes | None:
-    """`aa:bb:cc`, `aa-bb`, `aabb.ccdd`, `:aa`, a single `aa`: Wireshark byte strings."""
-    s = w[1:] if w.startswith(":") else w
-    if not s:
-        return None
-    if re.fullmatch(r"[0-9A-Fa-f]{1,2}", s):
-        return bytes([int(s, 16)])
-    if re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", s):
-        return bytes.fromhex(s)
-    for sep in (":", "-", "."):
-        if sep in s:
-            parts = s.split(sep)
-            if all(re.fullmatch(r"[0-9A-Fa-f]{2}", p) for p in parts):
-                return bytes(int(p, 16) for p in parts)
-            if sep == "." and all(re.fullmatch(r"[0-9A-Fa-f]{4}", p) for p in parts):
-                return bytes.fromhex("".join(parts))
-            return None
-    return None
-
-
 def value_from_name(fld: Field, name: str) -> int | None:
     """Look a value name up (case-insensitive): `"Read Request"` -> 1, `"Set"` -> 1."""
     strings = fld.strings
@@ -617,33 +589,6 @@ def value_from_name(fld: Field, name: str) -> int | None:
             if s.lower() == low:
                 return v
     return None
-
-
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
-
-
-def parse_abstime(s: str, checker: Checker, node: Node) -> int:
-    """Absolute times in local time, as tshark reads them; returns epoch nanoseconds."""
-    s = s.strip()
-    frac_ns = 0
-    m = re.fullmatch(r"(.*?)(\.\d+)?", s)
-    body, frac = (m.group(1), m.group(2)) if m else (s, None)
-    if frac and not re.fullmatch(r"\d+", body):
-        frac_ns = int((frac[1:] + "000000000")[:9])
-    else:
-        body = s
-    tm = None
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                "%b %d, %Y %H:%M:%S", "%b %d, %Y %H:%M", "%b %d, %Y"):
-        try:
-            tm = time.strptime(body, fmt)
-            break
-        except ValueError:
-            continue
-    if tm is None:
-        raise checker.err(f'"{s}" is not a valid absolute time. Example: "Nov 12, 1999 '
-                          '08:55:44.123" or "2011-07-04 12:34:56"', node)
-    return int(time.mktime(tm)) * 1_000_000_000 + frac_ns
 
 
 _POSIX = {"digit": r"0-9", "alpha": r"a-zA-Z", "alnum": r"a-zA-Z0-9", "upper": r"A-Z",

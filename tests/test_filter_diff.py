@@ -297,6 +297,9 @@ HANDWRITTEN = [
     # keyword spelling
     "frame.protocols contains \"tftp\"", "frame.protocols == \"eth:ethertype:arp\"",
     "frame.protocols matches \"vlan\"",
+    # numbers at the edge of their ranges (issue 12)
+    "frame.time_delta >= 1.000000000000", "frame.time_relative > -1",
+    "frame[2147483647] == 1", "frame[-2147483648:1] == 1", "frame[0:2147483647] == 00",
 ]
 
 # Filters tshark 4.0 rejects: we must reject them too (message checked in the parser tests).
@@ -324,6 +327,13 @@ ERRORS = [
     "string(ip.flags.df) == \"1\"", "ip.src + 1 == 1", "len(frame[0:2]) == 2",
     "tcp.flags.urg == ip.proto", "max(tcp.stream, eth.src.oui) > 0", "all ip.addr contains 0a",
     "ip.ttl > ip.src",
+    # out-of-range numbers (issue 12)
+    "frame.time_delta > 1e400", "frame.time_delta > -1e400", "frame.time_relative > 1e10",
+    "frame.time_delta in {1 .. 1e400}", "frame.time_delta > inf", "frame.len > 0x10000000000000000",
+    "frame.len > 18446744073709551616", "data.len > 9223372036854775808",
+    "frame[2147483648] == 1", "frame[0:2147483648] == 1", "frame[-2147483649] == 1",
+    "frame[99999999999999999999-1] == 1", "ip.ttl#2147483648 == 1",
+    "ip.ttl#[1:99999999999999999999] == 1", "frame.time_delta > 1.0000000001",
 ]
 
 # Where our caret deliberately differs from tshark 4.0's (newer messages).

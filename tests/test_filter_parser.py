@@ -291,7 +291,40 @@ ERRORS = [
     ("ip.src + 1 == 1", "FT_IPv4 cannot +.", 0, 6),
     ("tcp.flags.urg == ip.proto", "tcp.flags.urg and ip.proto are not of compatible types.",
      17, 8),
+    # Out-of-range numbers (issue 12): tshark's words, never an OverflowError.
+    ("frame.time_delta > 1e400", '"1e400" is not a valid time.', 19, 5),
+    ("frame.time_delta > -1e400", '"1e400" is not a valid time.', 20, 5),
+    ("frame.time_delta in {1 .. 1e400}", '"1e400" is not a valid time.', 26, 5),
+    ("frame.time_delta > inf", '"inf" is not a valid time.', 19, 3),
+    ("frame.time_delta > 1.0000000001", '"1.0000000001" is not a valid time.', 19, 12),
+    ("icmp.resptime > 1e400", '"1e400" causes floating-point overflow.', 16, 5),
+    ("icmp.resptime > 0x1p2000", '"0x1p2000" causes floating-point overflow.', 16, 8),
+    ("icmp.resptime > -1e-400", '"1e-400" causes floating-point underflow.', 17, 6),
+    ("icmp.resptime > 1e-310", '"1e-310" is not a valid floating-point number.', 16, 6),
+    ("icmp.resptime > 1_0", '"1_0" is not a valid floating-point number.', 16, 3),
+    ("frame.len > 18446744073709551616", '"18446744073709551616" causes an integer overflow.',
+     12, 20),
+    ("data.len > 9223372036854775808", '"9223372036854775808" causes an integer overflow.',
+     11, 19),
+    ("frame[2147483648] == 1", '"2147483648" causes an integer overflow.', 6, 10),
+    ("frame[ 2147483648:1 , 0] == 1", '" 2147483648:1 " causes an integer overflow.', 6, 14),
+    ("frame[0:2147483648] == 1", '"0:2147483648" is not a valid range.', 6, 12),
+    ("ip.ttl#2147483648 == 1", '"2147483648" causes an integer overflow.', 7, 10),
+    ("ip.ttl#[1-99999999999999999999] == 1", '"1-99999999999999999999" is not a valid range.',
+     8, 22),
 ]
+
+
+@pytest.mark.parametrize("text,value", [
+    ("frame.time_delta == 1.5", 1_500_000_000), ("frame.time_delta == -2", -2_000_000_000),
+    ("frame.time_delta == 1.10000000000", 1_100_000_000),
+    ("frame.time_delta == 99999999999999999999999", 99999999999999999999999 * 10**9),
+    ("icmp.resptime == 1e308", 1e308), ("icmp.resptime == 0x1p3", 8.0),
+    ("icmp.resptime == inf", float("inf")), ("icmp.resptime == 1e308 * 10", float("inf")),
+])
+def test_time_and_double_literals(text: str, value: object) -> None:
+    """Times are exact nanosecond integers, doubles what strtod gives (issue 12)."""
+    assert compile_filter(text).tree.right.value == value
 
 
 @pytest.mark.parametrize("text,message,column,length", ERRORS)
