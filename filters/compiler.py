@@ -80,8 +80,15 @@ def _layer_map(pkt: Packet) -> dict[int, int]:
     return out
 
 
-def _in_layers(n: int, layers: list[tuple[int, int | None]]) -> bool:
-    return any(a <= n and (b is None or n <= b) for a, b in layers)
+def _in_layers(n: int, layers: list[tuple[int, int | None]], top: int = 0) -> bool:
+    """Is layer `n` in the ranges? A negative bound counts from `top`, the highest layer
+    the field occurs in (`#[-1]` is its last layer), as in newest Wireshark."""
+    for a, b in layers:
+        lo = a + top + 1 if a < 0 else a
+        hi = b + top + 1 if b is not None and b < 0 else b
+        if lo <= n and (hi is None or n <= hi):
+            return True
+    return False
 
 
 # ---- values ------------------------------------------------------------------------
@@ -93,12 +100,16 @@ def _items(node: FieldRef) -> Callable[[Packet], list[Item]]:
             return pkt.index.get(abbrev) or []
         return items
 
+    negative = any(a < 0 or (b is not None and b < 0) for a, b in layers)
+
     def layered(pkt: Packet) -> list[Item]:
         lst = pkt.index.get(abbrev)
         if not lst:
             return []
         lm = _layer_map(pkt)
-        return [it for it in lst if _in_layers(lm.get(id(it), 1), layers)]
+        nums = [lm.get(id(it), 1) for it in lst]
+        top = max(nums) if negative else 0
+        return [it for it, n in zip(lst, nums, strict=True) if _in_layers(n, layers, top)]
     return layered
 
 
