@@ -113,7 +113,8 @@ def tokenize(text: str) -> list[Token]:
                 raise FilterError('"." was unexpected in this context.', i - 1, 1, text)
             # CIDR suffix: only after an address-looking word, so `69/1` stays a division.
             if (i + 1 < n and text[i] == "/" and text[i + 1].isdigit()
-                    and (word.count(".") == 3 or ":" in word) and word[0].isalnum()
+                    and (word.count(".") == 3 or ":" in word)
+                    and (word[0].isalnum() or word.startswith("::"))
                     and not any(ch.isalpha() and ch not in "abcdefABCDEF" for ch in word)):
                 i += 1
                 while i < n and text[i].isdigit():

@@ -11,8 +11,9 @@ import ipaddress
 import re
 
 from dissectors.registry import FT, FT_BITS, REGISTRY, Field
+from filters.abstime import parse_abstime
 from filters.errors import FilterError
-from filters.literals import parse_abstime, parse_bytes, parse_double, parse_int, parse_reltime
+from filters.literals import parse_bytes, parse_double, parse_int, parse_reltime
 from filters.syntax import (
     Arith,
     Compare,
@@ -309,9 +310,8 @@ class Checker:
 
     def abstime(self, s: str, node: Node) -> int:
         ns = parse_abstime(s)
-        if ns is None:
-            raise self.err(f'"{s.strip()}" is not a valid absolute time. Example: "Nov 12, 1999 '
-                           '08:55:44.123" or "2011-07-04 12:34:56"', node)
+        if isinstance(ns, str):
+            raise self.err(ns, node)
         return ns
 
     def const_word(self, node: Word, kind: str, fld: Field | None) -> Const:
@@ -399,6 +399,8 @@ class Checker:
             return Const(node.col, node.length, b, kind, w)
         if kind in ("bytes", "proto"):
             b = parse_bytes(w)
+            if b is None:
+                b = loose_bytes(w)
             if b is None:
                 raise bad(f'"{w}" is not a valid byte string.')
             return Const(node.col, node.length, b, "bytes", w)
@@ -542,6 +544,20 @@ class Checker:
                 raise self.err("Set elements must have the type of the tested value.", it)
             return it
         return self.typed(it, kind, fld)
+
+
+def loose_bytes(w: str) -> bytes | None:
+    """Byte strings tshark 4.0 reads beyond the usual `aa:bb` forms: an odd run of hex
+    digits (`153` is 15:03), or failing that an integer up to 255 as one byte (`0x33`);
+    and, as the newest Wireshark, one trailing colon (`99:`)."""
+    if re.fullmatch(r"[0-9A-Fa-f]{3,}", w):
+        return bytes.fromhex(w[:-1]) + bytes([int(w[-1], 16)])
+    v = parse_int(w)
+    if v is not None:
+        return bytes([v]) if v <= 0xFF else None
+    if w.endswith(":") and not w.endswith("::"):
+        return parse_bytes(w[:-1])
+    return None
 
 
 def _ft_name(node: Node) -> str:

@@ -319,7 +319,7 @@ ERRORS = [
     "\"abc\"", "udp.port == 1 ==", "frame contains \"\\u0068\"", "ip.ttl > \"x\"",
     "eth.src > 1.2.3.4", "tcp.flags.syn == 2x", "frame[0:2] == 0g", "count(frame[0:2]) == 1",
     "udp.port == 'ab'", "frame contains \"\\x\"", "udp.srcport-1 == 1233",
-    "frame matches hello", "frame.time == 1600000000", "eth.src == 00:00:83:11:22:33:",
+    "frame matches hello", "eth.src == 00:00:83:11:22:33:",
     "frame contains a:b:c", "udp.payload in {00..ff}", "abs(ip.src) == 1",
     "min(ip.src, eth.src) == 1", "max(udp.port, \"x\") == 1", "ip.ttl == ''", "udp.port in {}",
     "udp.port in {1,}", "frame.len in {1.5..2}", "tcp.flags.syn & 1",
@@ -356,6 +356,12 @@ NEWER_SYNTAX = [
     ("1 < udp.port < 100", "udp.port > 1 and udp.port < 100"),
     ("60 <= frame.len <= 70", "frame.len >= 60 and frame.len <= 70"),
     ("ip.flags.df == true", "ip.flags.df == 1"), ("ip.flags.df == false", "ip.flags.df == 0"),
+    # absolute times: Unix time, strptime's %z zones (issue 16)
+    ("frame.time == 1600000000", 'frame.time == "2020-09-13 12:26:40"'),
+    ("frame.time >= 1600000000.5", 'frame.time >= "2020-09-13 12:26:40.5"'),
+    ('frame.time < "2020-09-13 14:26:45 +02:00"', 'frame.time < "2020-09-13 12:26:45"'),
+    ('frame.time < "2020-09-13 07:26:45 EST"', 'frame.time < "2020-09-13 12:26:45"'),
+    ('frame.time < "2020-09-13 18:26:45F"', 'frame.time < "2020-09-13 12:26:45"'),
 ]
 
 

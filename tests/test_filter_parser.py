@@ -278,8 +278,11 @@ ERRORS = [
     ("min(ip.src, eth.src) == 1", "Arguments to 'min' must have the same type (expected "
      "FT_IPv4, got FT_ETHER)", 12, 7),
     ('max(udp.port, "x") == 1', "Argument '\"x\"' is not valid for max()", 14, 3),
-    ("frame.time == 1600000000", '"1600000000" is not a valid absolute time. Example: "Nov 12, '
-     '1999 08:55:44.123" or "2011-07-04 12:34:56"', 14, 10),
+    ("frame.time == 16000x", '"16000x" is not a valid absolute time. Example: "Nov 12, '
+     '1999 08:55:44.123" or "2011-07-04 12:34:56"', 14, 6),
+    ('frame.time == "2020-09-13 12:26:40 FOO"', "Unexpected data after time value.", 14, 25),
+    ('frame.time == "2020-09-13 12:26.5"', "Subsecond precision requires a seconds field.",
+     14, 20),
     ("", "Empty filter expression.", 0, 1),
     ("udp &", "Unexpected end of filter expression.", 5, 1),
     ("frame @", '"@" was unexpected in this context.', 6, 1),
