@@ -477,7 +477,9 @@ def test(node: Node, fs: FieldSource | None = None) -> Test:
             return fs.exists(e)
         get = values(e, fs)
         if isinstance(e, Arith):
-            return lambda pkt: any(v != 0 for v in get(pkt))
+            # Non-zero: a number, or a byte string with some bit set (`eth[0] & 1`).
+            return lambda pkt: any(any(v) if isinstance(v, bytes) else v != 0
+                                   for v in get(pkt))
         return lambda pkt: bool(get(pkt))
     if isinstance(node, Compare):
         return _compare(node, fs)

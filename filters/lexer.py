@@ -19,6 +19,7 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "all_ne": ("CMP", "all_ne"), "all_eq": ("CMP", "all_eq"), "any_ne": ("CMP", "any_ne"),
     "gt": ("CMP", "gt"), "lt": ("CMP", "lt"), "ge": ("CMP", "ge"), "le": ("CMP", "le"),
     "contains": ("CMP", "contains"), "matches": ("CMP", "matches"),
+    "bitwise_and": ("BITAND", "&"), "bitand": ("BITAND", "&"),  # bitand: newest only
 }
 
 # Punctuation, longest first.

@@ -146,7 +146,8 @@ class Parser:
         while self.tok.kind in _ARITH_PREC and _ARITH_PREC[self.tok.kind] > min_prec:
             op = self.next()
             right = self.value(_ARITH_PREC[op.kind])
-            left = Arith(left.col, right.col + right.length - left.col, op.text, left, right)
+            sym = "&" if op.kind == "BITAND" else op.text  # `bitand`, `bitwise_and`
+            left = Arith(left.col, right.col + right.length - left.col, sym, left, right)
         return left
 
     def unary_value(self) -> Node:

@@ -222,7 +222,7 @@ class Checker:
         kind = typed[0].kind  # type: ignore[attr-defined]
         fld = typed[0].field if isinstance(typed[0], FieldRef) else None
         op = "-" if node.op == "neg" else node.op
-        ok = {"&": ("int",), "+": _NUMERIC, "-": _NUMERIC}.get(op, ("int", "float"))
+        ok = {"&": ("int", "bytes", "ether"), "+": _NUMERIC, "-": _NUMERIC}.get(op, ("int", "float"))
         if kind not in ok:
             ftname = fld.type.value if fld is not None else _KIND_DESC.get(kind, kind)
             raise self.err(f"{ftname} cannot {op}.", typed[0])
@@ -638,6 +638,8 @@ def arith_op(op: str, a, b, kind: str):  # noqa: ANN001, ANN201
     if op == "*":
         return a * b
     if op == "&":
+        if isinstance(a, bytes):  # byte strings: bytewise, as long as the shorter one
+            return bytes(x & y for x, y in zip(a, b, strict=False))
         return int(a) & int(b)
     if kind == "float":
         return a / b if op == "/" else a % b
