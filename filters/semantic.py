@@ -102,7 +102,9 @@ class Checker:
 
     def field_ref(self, node: Word | FieldRef) -> FieldRef:
         name = node.text if isinstance(node, Word) else node.name
-        f = REGISTRY.get(name)
+        if isinstance(node, Word) and _is_dotted_field(name):
+            name = name[1:]  # `.udp.dstport`: the leading dot says "a field, not a value"
+        f = REGISTRY.get(name) or _absent_protocol(name)
         if f is None:
             raise self.unknown(name, node)
         ref = node if isinstance(node, FieldRef) else FieldRef(node.col, node.length, name)
@@ -111,13 +113,13 @@ class Checker:
         return ref
 
     def is_field(self, node: Node) -> bool:
-        return isinstance(node, Word) and node.text in REGISTRY
+        return isinstance(node, Word) and _names_field(node.text)
 
     # -- value expressions -----------------------------------------------------------
     def value(self, node: Node) -> Node:
         """Resolve a value expression; literals (Word/Literal) stay untyped here."""
         if isinstance(node, Word):
-            return self.field_ref(node) if node.text in REGISTRY else node
+            return self.field_ref(node) if _names_field(node.text) else node
         if isinstance(node, FieldRef):
             return self.field_ref(node)
         if isinstance(node, Slice):
@@ -558,6 +560,34 @@ def loose_bytes(w: str) -> bytes | None:
     if w.endswith(":") and not w.endswith("::"):
         return parse_bytes(w[:-1])
     return None
+
+
+# Wireshark protocols whose names also read as byte strings (tshark 4.0's `-G protocols`).
+# tshark reads such a word as the protocol (`frame[37] == fc` compares with Fibre Channel);
+# labshark dissects none of them, so they are fields present in no packet.
+_HEXLIKE_PROTOCOLS = frozenset({
+    "aaf", "acf", "a11", "a21", "a615a", "adb", "bfd", "c1222", "c15", "dcc", "dc", "e100",
+    "e164", "e212", "fc", "fc00", "fefd", "ff"})
+_ABSENT: dict[str, Field] = {}
+
+
+def _absent_protocol(name: str) -> Field | None:
+    if name not in _HEXLIKE_PROTOCOLS:
+        return None
+    if name not in _ABSENT:
+        _ABSENT[name] = Field(name, name, FT.PROTOCOL)
+    return _ABSENT[name]
+
+
+def _is_dotted_field(text: str) -> bool:
+    return len(text) > 1 and text[0] == "." and (text[1].isalpha() or text[1] == "_")
+
+
+def _names_field(text: str) -> bool:
+    """Does an unquoted word name a field (rather than being a literal)?"""
+    if _is_dotted_field(text):
+        return True
+    return text in REGISTRY or text in _HEXLIKE_PROTOCOLS
 
 
 def _ft_name(node: Node) -> str:
