@@ -11,9 +11,39 @@ class UsageError(Exception):
     """A bad command line: reported as one line, exit status 1 like tshark."""
 
 
+# Options whose value is always the next word, even one starting with "-": a display
+# filter may (`-Y "-2 == tcp.dstport"`), and argparse would take it for an option (-2).
+_TAKES_NEXT_WORD = {"-Y": "-Y", "--display-filter": "--display-filter=",
+                    "--filter": "--filter="}
+
+
+def glue_option_values(argv: list[str]) -> list[str]:
+    """`-Y VALUE` -> `-YVALUE`, `--filter VALUE` -> `--filter=VALUE` (before any `--`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            out += argv[i:]
+            break
+        if a in _TAKES_NEXT_WORD and i + 1 < len(argv):
+            out.append(_TAKES_NEXT_WORD[a] + argv[i + 1])
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def] # noqa: ANN001, ANN201
+        import sys
+
+        argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(glue_option_values(argv), namespace)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -476,9 +476,10 @@ def test(node: Node, fs: FieldSource | None = None) -> Test:
         if isinstance(e, FieldRef) and not e.layers:
             return fs.exists(e)
         get = values(e, fs)
-        if isinstance(e, Arith):
-            # Non-zero: a number, or a byte string with some bit set (`eth[0] & 1`).
-            return lambda pkt: any(any(v) if isinstance(v, bytes) else v != 0
+        if isinstance(e, (Arith, Func)):
+            # Non-zero: a number, a byte string with some bit set (`eth[0] & 1`), a
+            # non-empty string (`upper(http.host)`).
+            return lambda pkt: any(any(v) if isinstance(v, bytes) else bool(v)
                                    for v in get(pkt))
         return lambda pkt: bool(get(pkt))
     if isinstance(node, Compare):

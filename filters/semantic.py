@@ -157,7 +157,16 @@ class Checker:
                            node)
         if name in ("min", "max") and not args:
             raise self.err(f"Function {name}() needs at least one argument.", node)
-        typed = [a for a in args if not isinstance(a, (Word, Literal))]
+        typed = [a for a in args if _is_typed(a)]
+        if not typed and name in ("abs", "min", "max"):
+            # Constant arguments (newest Wireshark): typed, and computed, by the other side.
+            for a in args:
+                if isinstance(a, Word) and _FIELD_NAME_RE.match(a.text) and \
+                        parse_int(a.text) is None and parse_double(a.text) is not None:
+                    raise self.unknown(a.text, a)
+            node.args = args
+            node.kind = ""
+            return node
         if not typed:
             bad = args[0]
             if isinstance(bad, Word) and _FIELD_NAME_RE.match(bad.text):
@@ -170,7 +179,8 @@ class Checker:
                 raise self.err("Only fields can be used as parameter for count()", first)
             node.kind = "int"
         elif name == "len":
-            if not isinstance(first, FieldRef):
+            # Fields, and (newest Wireshark) any byte or string value: slices, functions.
+            if not isinstance(first, FieldRef) and kind not in ("bytes", "string"):
                 raise self.err("Only fields can be used as parameter for len()", first)
             node.kind = "int"
         elif name in ("upper", "lower"):
@@ -179,15 +189,17 @@ class Checker:
                                first)
             node.kind = "string"
         elif name == "string":
+            if not isinstance(first, FieldRef):
+                raise self.err("Only fields can be used as parameter for string()", first)
             if kind not in ("int", "ipv4", "ipv6", "float", "ether") or (
                     isinstance(first, FieldRef) and first.field is not None
                     and first.field.type is FT.CHAR):
-                raise self.err(f'String conversion for field "{_describe(first)}" is not '
+                raise self.err(f'String conversion for field "{self.describe(first)}" is not '
                                "supported", first)
             node.kind = "string"
         elif name == "abs":
             if kind not in _NUMERIC:
-                raise self.err(f"'{_describe(first)}' is not a valid argument to 'abs'()", first)
+                raise self.err(f"'{self.describe(first)}' is not a valid argument to 'abs'()", first)
             node.kind = kind
         else:  # min / max
             if kind not in _ORDERED or kind in ("proto",):
@@ -226,7 +238,8 @@ class Checker:
         op = "-" if node.op == "neg" else node.op
         ok = {"&": ("int", "bytes", "ether"), "+": _NUMERIC, "-": _NUMERIC}.get(op, ("int", "float"))
         if kind not in ok:
-            ftname = fld.type.value if fld is not None else _KIND_DESC.get(kind, kind)
+            ftname = fld.type.value if fld is not None else {
+                "bytes": "FT_BYTES", "string": "FT_STRING"}.get(kind, _KIND_DESC.get(kind, kind))
             raise self.err(f"{ftname} cannot {op}.", typed[0])
         if isinstance(node.left, (Word, Literal, Arith)) and not getattr(node.left, "kind", ""):
             node.left = self.typed(node.left, kind, fld)
@@ -238,7 +251,7 @@ class Checker:
                 continue
             sk = getattr(s, "kind", kind)
             if not compatible(sk, kind):
-                raise self.err(f"{_describe(typed[0])} and {_describe(s)} are not of compatible "
+                raise self.err(f"{self.describe(typed[0])} and {self.describe(s)} are not of compatible "
                                "types.", s)
         node.kind = kind
         return node
@@ -247,6 +260,17 @@ class Checker:
         """Give an untyped value (literal or constant arithmetic) the type `kind`."""
         if isinstance(node, (Word, Literal)):
             return self.const(node, kind, fld)
+        if isinstance(node, Func) and not node.kind:
+            if kind not in _NUMERIC and node.name == "abs":
+                raise self.err(f"'{self.src(node)}' is not a valid argument to 'abs'()", node)
+            vals = [self.typed(a, kind, fld) for a in node.args]
+            if not all(isinstance(v, Const) for v in vals):
+                node.args, node.kind = vals, kind
+                return node
+            got = [v.value for v in vals]  # type: ignore[attr-defined]
+            val = abs(got[0]) if node.name == "abs" else min(got) if node.name == "min" \
+                else max(got)
+            return Const(node.col, node.length, val, kind, self.src(node))
         if isinstance(node, Arith) and not node.kind:
             left = self.typed(node.left, kind, fld)
             right = self.typed(node.right, kind, fld) if node.right is not None else None
@@ -270,6 +294,15 @@ class Checker:
             return Const(node.col, node.length, val, kind, self.text[node.col:node.col +
                                                                       node.length])
         return node
+
+    def src(self, node: Node) -> str:
+        """The filter text a node was written as (messages never show internal names)."""
+        return self.text[node.col:node.col + node.length]
+
+    def describe(self, node: Node) -> str:
+        if isinstance(node, (FieldRef, Func, Const)):
+            return _describe(node)
+        return self.src(node)
 
     # -- literals --------------------------------------------------------------------
     def const(self, node: Node, kind: str, fld: Field | None) -> Const:
@@ -435,16 +468,11 @@ class Checker:
         if isinstance(e, Literal):
             raise self.err(f'"{self.text[e.col:e.col + e.length]}" is neither a field nor a '
                            "protocol name.", e)
-        if isinstance(e, Func):
-            self.func(e)
-            raise FilterError("You cannot test whether a function is present.", e.col,
-                              len(e.name), self.text)
         x = node.expr = self.value(e)
         if isinstance(x, Word):
             raise self.unknown(x.text, x)
-        if isinstance(x, Func):
-            raise FilterError("You cannot test whether a function is present.", x.col,
-                              len(x.name), self.text)
+        if isinstance(x, Func) and x.kind:
+            return node  # newest Wireshark: true when the function gives a non-zero value
         if isinstance(x, Arith) and x.op != "&":
             raise self.err("You cannot test whether an arithmetic expression is present.", x)
         if not _is_typed(x):
@@ -478,10 +506,10 @@ class Checker:
         fld = left.field if isinstance(left, FieldRef) else None
         opname = self.text[node.op_col:node.op_col + node.op_len]
         if kind == "none":
-            raise self.err(f'{_describe(left)} is a Label and cannot be compared.', left)
+            raise self.err(f'{self.describe(left)} is a Label and cannot be compared.', left)
         if node.op == "matches":
             if kind not in ("string", "bytes", "proto", "ether"):
-                raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+                raise self.err(f'{self.describe(left)} (type={_desc_of(left)}) cannot participate in '
                                f"{opname} comparison.", left)
             r = node.right
             if not (isinstance(r, Literal) and r.kind == "string"):
@@ -492,17 +520,17 @@ class Checker:
             return node
         if node.op == "contains":
             if kind not in ("string", "bytes", "proto", "ether", "ipv6"):
-                raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+                raise self.err(f'{self.describe(left)} (type={_desc_of(left)}) cannot participate in '
                                f"{opname} comparison.", left)
             if not _is_typed(node.right):
                 node.right = self.typed(node.right, "string" if kind == "string" else "bytes",
                                         fld)
             elif node.right.kind not in _BYTES_LIKE | {"string", "ipv6"}:  # type: ignore
-                raise self.err(f"{_describe(left)} and {_describe(node.right)} are not of "
+                raise self.err(f"{self.describe(left)} and {self.describe(node.right)} are not of "
                                "compatible types.", node.right)
             return node
         if node.op in ("gt", "lt", "ge", "le") and kind not in _ORDERED:
-            raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+            raise self.err(f'{self.describe(left)} (type={_desc_of(left)}) cannot participate in '
                            f"{opname} comparison.", left)
         if not _is_typed(node.right):
             node.right = self.typed(node.right, kind, fld)
@@ -511,7 +539,7 @@ class Checker:
         else:
             rk = node.right.kind  # type: ignore[attr-defined]
             if not compatible(kind, rk):
-                raise self.err(f"{_describe(left)} and {_describe(node.right)} are not of "
+                raise self.err(f"{self.describe(left)} and {self.describe(node.right)} are not of "
                                "compatible types.", node.right)
         return node
 

@@ -310,7 +310,7 @@ ERRORS = [
     "udp)", "udp.port in {69", "udp.port in {69 70}", "udp.port ==", "== 69", "udp and",
     "frame contains \"\\q\"", "frame contains \"abc", "frame matches \"(\"",
     "frame matches \"[a\"", "ip.src == \"10.0.0.1\"", "udp.port == foo", "ip.ttl == 08",
-    "ip.ttl == 0x", "ip.src == 10.0.0", "foo(udp.port)", "len(udp.port)",
+    "ip.ttl == 0x", "ip.src == 10.0.0", "foo(udp.port)",
     "upper(udp.port) == \"X\"", "ip.src == eth.src", "ip.proto == udp", "frame.len > 1.5",
     "UDP", "x", "ip.src == ::1", "ipv6.src == 10.0.0.1", "frame[0", "frame[a]",
     "frame[1:2:3]", "ip.src#a", "udp contains", "udp contains hello", "udp.port == 69.",
@@ -324,7 +324,7 @@ ERRORS = [
     "min(ip.src, eth.src) == 1", "max(udp.port, \"x\") == 1", "ip.ttl == ''", "udp.port in {}",
     "udp.port in {1,}", "frame.len in {1.5..2}", "tcp.flags.syn & 1",
     "frame.time_delta * 2 > 1", "frame[12:2] in {08:00, 86:dd}", "len(string(frame.number)) == 2",
-    "string(ip.flags.df) == \"1\"", "ip.src + 1 == 1", "len(frame[0:2]) == 2",
+    "string(ip.flags.df) == \"1\"", "ip.src + 1 == 1",
     "tcp.flags.urg == ip.proto", "max(tcp.stream, eth.src.oui) > 0", "all ip.addr contains 0a",
     "ip.ttl > ip.src",
     # out-of-range numbers (issue 12)
@@ -356,6 +356,12 @@ NEWER_SYNTAX = [
     ("1 < udp.port < 100", "udp.port > 1 and udp.port < 100"),
     ("60 <= frame.len <= 70", "frame.len >= 60 and frame.len <= 70"),
     ("ip.flags.df == true", "ip.flags.df == 1"), ("ip.flags.df == false", "ip.flags.df == 0"),
+    # functions (issue 16): as tests, of slices, of constants
+    ("len(udp.port)", "udp.port"), ("!len(udp.payload)", "!udp.payload"),
+    ("len(frame[0:2]) == 2", "frame.cap_len >= 2"),
+    ("max(60, 70) == frame.len", "frame.len == 70"), ("udp.srcport == abs(-69)",
+                                                       "udp.srcport == 69"),
+    ("-69 == udp.srcport", "udp.srcport == -69"),
     # absolute times: Unix time, strptime's %z zones (issue 16)
     ("frame.time == 1600000000", 'frame.time == "2020-09-13 12:26:40"'),
     ("frame.time >= 1600000000.5", 'frame.time >= "2020-09-13 12:26:40.5"'),
