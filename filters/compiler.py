@@ -331,7 +331,12 @@ def _compare(node: Compare, fs: FieldSource) -> Test:
         if op == "contains" and lkind in ("ether", "ipv6") and isinstance(c, bytes):
             pass
         pred: Callable[[Any], bool]
-        if right.prefix is not None and op in ("any_eq", "all_eq", "all_ne", "any_ne"):
+        if isinstance(c, float) and c != c:
+            # NaN: Wireshark orders doubles by `<` then `>`, else "equal"; so every value
+            # equals nan (==, >=, <= hold) and none is ordered against it.
+            nan_true = op in ("any_eq", "all_eq", "ge", "le")
+            pred = lambda v: nan_true  # noqa: E731
+        elif right.prefix is not None and op in ("any_eq", "all_eq", "all_ne", "any_ne"):
             inside = _prefix_pred(right)
             pred = inside if op in ("any_eq", "all_eq") else (lambda v: not inside(v))
         elif op == "matches":

@@ -145,7 +145,7 @@ class Checker:
         return node
 
     def func(self, node: Func) -> Node:
-        name = node.name.lower()
+        name = node.name  # case-sensitive, as in tshark: uPPer() does not exist
         if name not in FUNCTIONS:
             raise FilterError(f"Function '{node.name}' does not exist", node.col,
                               len(node.name), self.text)
@@ -263,7 +263,8 @@ class Checker:
         if isinstance(node, Func) and not node.kind:
             if kind not in _NUMERIC and node.name == "abs":
                 raise self.err(f"'{self.src(node)}' is not a valid argument to 'abs'()", node)
-            vals = [self.typed(a, kind, fld) for a in node.args]
+            # Typed without the field: no unsigned wrap-around before abs() sees -67.
+            vals = [self.typed(a, kind, None) for a in node.args]
             if not all(isinstance(v, Const) for v in vals):
                 node.args, node.kind = vals, kind
                 return node
