@@ -207,7 +207,14 @@ def _charconst(text: str, i: int) -> tuple[int, int]:
     j = i + 1
     out = bytearray()
     if j < n and text[j] == "\\":
-        j = _escape(text, j, out)
+        try:
+            j = _escape(text, j, out)
+        except FilterError as e:
+            end = text.find("'", j + 1)
+            bad = text[i:end + 1] if end > 0 else text[i:]
+            why = "is too large to be" if "octal" in e.message else "isn't"
+            raise FilterError(f"{bad} {why} a valid character constant.", i, len(bad),
+                              text) from None
     elif j < n and text[j] != "'":
         out += text[j].encode("utf-8")
         j += 1

@@ -97,6 +97,9 @@ class Parser:
         if self.tok.kind == "CMP":
             tests: list[Node] = []
             while self.tok.kind == "CMP":
+                if tests and (self.tok.value in ("contains", "matches") or
+                              tests[-1].op in ("contains", "matches")):  # type: ignore[attr-defined]
+                    raise self.unexpected()  # no chains through contains / matches
                 op = self.next()
                 right = self.value()
                 end = right.col + right.length

@@ -93,8 +93,11 @@ class Checker:
         return FilterError(msg, node.col, length, self.text)
 
     # -- names ---------------------------------------------------------------------
-    def unknown(self, name: str, node: Node) -> FilterError:
+    def unknown(self, name: str, node: Node, bare: bool = False) -> FilterError:
         hint = REGISTRY.similar(name) or REGISTRY.similar(name.lower())
+        if bare:  # the name alone as a test: tshark 4.0's words
+            msg = f"{name} is neither a field nor a protocol name."
+            return self.err(msg + (f' Did you mean "{hint}"?' if hint else ""), node)
         msg = f'"{name}" is not a valid protocol or protocol field'
         if hint:
             msg += f' (did you mean "{hint}"?)'
@@ -126,9 +129,7 @@ class Checker:
             node.expr = self.value(node.expr)
             inner = node.expr
             if isinstance(inner, (Word, Literal)):
-                if isinstance(inner, Word) and _FIELD_NAME_RE.match(inner.text):
-                    raise self.unknown(inner.text, inner)
-                raise self.err("Only fields, functions and slices can be sliced.", inner)
+                raise self.err(f"Range is not supported for entity {self.src(inner)}", inner)
             kind = getattr(inner, "kind", "")
             if kind not in _SLICEABLE:
                 name = inner.name if isinstance(inner, FieldRef) else repr(inner)
@@ -464,6 +465,8 @@ class Checker:
     def exists(self, node: Exists) -> Node:
         e = node.expr
         if isinstance(e, Word):
+            if not _names_field(e.text):
+                raise self.unknown(e.text, e, bare=True)
             node.expr = self.field_ref(e)
             return node
         if isinstance(e, Literal):
@@ -474,11 +477,19 @@ class Checker:
             raise self.unknown(x.text, x)
         if isinstance(x, Func) and x.kind:
             return node  # newest Wireshark: true when the function gives a non-zero value
+        if isinstance(x, Arith) and not _is_typed(x):
+            raise self.const_lhs(x)
         if isinstance(x, Arith) and x.op != "&":
             raise self.err("You cannot test whether an arithmetic expression is present.", x)
         if not _is_typed(x):
             raise self.err("Constant expression is invalid.", x)
         return node
+
+    def const_lhs(self, node: Node) -> FilterError:
+        """tshark 4.0 points at the first operand of a constant expression."""
+        while isinstance(node, Arith):
+            node = node.left
+        return self.err("Constant arithmetic expression on the LHS is invalid.", node)
 
     def side_error(self, node: Compare) -> FilterError:
         for s in (node.left, node.right):
@@ -496,6 +507,8 @@ class Checker:
         lt = _is_typed(node.left)
         rt = _is_typed(node.right)
         if not lt and not rt:
+            if isinstance(node.left, Arith):
+                raise self.const_lhs(node.left)
             raise self.side_error(node)
         if not lt:
             if node.op in ("contains", "matches"):
@@ -548,9 +561,10 @@ class Checker:
         node.expr = self.value(node.expr)
         if not _is_typed(node.expr):
             e = node.expr
-            if isinstance(e, Word) and _FIELD_NAME_RE.match(e.text):
+            if isinstance(e, Word) and _FIELD_NAME_RE.match(e.text) and \
+                    parse_int(e.text) is None:
                 raise self.unknown(e.text, e)
-            raise self.err("Left side of \"in\" must be a field or function.", e)
+            raise self.err("Only a field may be tested for membership in a set.", e)
         if not isinstance(node.expr, FieldRef):
             raise self.err("Only a field may be tested for membership in a set.", node.expr)
         kind = node.expr.kind  # type: ignore[attr-defined]
@@ -609,7 +623,8 @@ def _absent_protocol(name: str) -> Field | None:
 
 
 def _is_dotted_field(text: str) -> bool:
-    return len(text) > 1 and text[0] == "." and (text[1].isalpha() or text[1] == "_")
+    """`.udp.dstport`, `.fc`, and as in tshark 4.0 also `.5`: a leading dot names a field."""
+    return len(text) > 1 and text[0] == "." and text[1] != "."
 
 
 def _names_field(text: str) -> bool:
