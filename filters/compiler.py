@@ -124,6 +124,8 @@ def _field_values(node: FieldRef, whole_tvb: bool = False) -> Values:
     kind = node.kind
     get_items = _items(node)
     abbrev = node.name
+    if node.raw:
+        return lambda pkt: [_item_bytes(pkt, it) for it in get_items(pkt)]
     if kind == "proto":
         get = _proto_bytes if whole_tvb else _item_bytes
         return lambda pkt: [get(pkt, it) for it in get_items(pkt)]
@@ -205,6 +207,8 @@ def values(node: Node, fs: FieldSource | None = None) -> Values:
     fs = fs or PACKET_FIELDS
     """Compile a checked value node into `fn(pkt) -> list of values`."""
     if isinstance(node, FieldRef):
+        if node.ref:  # `${field}`: the selected packet's values, set by select()
+            return lambda pkt: node.selected
         return fs.values(node, False)
     if isinstance(node, Const):
         const = [node.value]
@@ -478,7 +482,7 @@ def test(node: Node, fs: FieldSource | None = None) -> Test:
         return lambda pkt: a(pkt) != b(pkt)
     if isinstance(node, Exists):
         e = node.expr
-        if isinstance(e, FieldRef) and not e.layers:
+        if isinstance(e, FieldRef) and not e.layers and not e.ref:
             return fs.exists(e)
         get = values(e, fs)
         if isinstance(e, (Arith, Func)):

@@ -184,6 +184,17 @@ class Parser:
                 node = FieldRef(t.col, lt.col + lt.length - t.col + (1 if "[" in lt.text else 0),
                                 t.value, _layers(lt, self.text))
             return node
+        if t.kind == "RAW":
+            self.next()
+            node = FieldRef(t.col, t.length, t.value, None, raw=True)  # type: ignore[arg-type]
+            if self.tok.kind == "LAYER":
+                lt = self.next()
+                node.layers = _layers(lt, self.text)
+                node.length = lt.col + lt.length - t.col + (1 if "[" in lt.text else 0)
+            return node
+        if t.kind == "REF":
+            self.next()
+            return _reference(t, self.text)
         if t.kind == "STRING":
             self.next()
             val, raw = t.value
@@ -262,6 +273,19 @@ def _layers(t: Token, text: str) -> list[tuple[int, int | None]]:
         else:
             out.append((a, a + b - 1))
     return out
+
+
+def _reference(t: Token, text: str) -> FieldRef:
+    """`${@ip.src#4}` -> FieldRef(ip.src, layers [4], raw, ref)."""
+    inner = str(t.value)
+    raw = inner.startswith("@")
+    name, _, layer = inner.lstrip("@").partition("#")
+    layers = None
+    if layer:
+        lt = Token("LAYER", layer[1:-1] if layer.startswith("[") else layer, t.col, t.length,
+                   "#" + layer)
+        layers = _layers(lt, text)
+    return FieldRef(t.col, t.length, name.strip(), layers, raw=raw, ref=True)
 
 
 def parse(text: str) -> Node:

@@ -112,7 +112,7 @@ class Checker:
             raise self.unknown(name, node)
         ref = node if isinstance(node, FieldRef) else FieldRef(node.col, node.length, name)
         ref.field = f
-        ref.kind = KIND_OF_FT[f.type]
+        ref.kind = "bytes" if ref.raw else KIND_OF_FT[f.type]
         return ref
 
     def is_field(self, node: Node) -> bool:

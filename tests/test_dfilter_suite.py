@@ -116,10 +116,10 @@ def test_labshark(row: dict, utc: None) -> None:  # noqa: ARG001 - fixture sets 
                     f"{'to compile' if expect == 'accept' else f'{expect} frame(s)'}")
     if expect == "accept":
         return
-    if row["selected_frame"]:
-        pytest.skip("compiles; labshark has no way to give a filter its selected frame "
-                    "(field references ${...})")
-    n = sum(1 for p in _packets(row["capture"]) if got.match(p))
+    packets = _packets(row["capture"])
+    # Field references (${...}) read the selected frame, as tshark's --selected-frame.
+    got.select(packets[row["selected_frame"] - 1] if row["selected_frame"] else None)
+    n = sum(1 for p in packets if got.match(p))
     assert n == expect, f"{row['filter']!r} on {row['capture']}: {n} frame(s), expected {expect}"
 
 
