@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read packets from FILE (pcap, pcapng, gzip-compressed; - = stdin)")
     p.add_argument("-Y", "--display-filter", "--filter", dest="filter", metavar="FILTER",
                    help="Wireshark display filter: show only matching packets")
+    p.add_argument("--macros", dest="macros", metavar="FILE", action="append", default=[],
+                   help="display-filter macros (Wireshark's dfilter_macros format) besides "
+                   "the shipped ones and ~/.config/wireshark/dfilter_macros")
+    p.add_argument("--selected-frame", dest="selected_frame", type=int, metavar="N",
+                   help="the packet filter field references (${ip.src}) read, as tshark's")
     p.add_argument("-c", dest="count", type=int, metavar="N",
                    help="stop after N packets (matching ones when a filter is given)")
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
