@@ -319,14 +319,17 @@ def _base_op(node: Compare) -> Callable[[Any, Any], bool]:
 
 
 def _compare(node: Compare, fs: FieldSource) -> Test:
-    if node.op in ("contains", "matches") and isinstance(node.left, FieldRef):
+    if node.labels is not None:  # `tcp.checksum.status matches "good"`: value names
+        numbers, labels = values(node.left, fs), node.labels
+        left = lambda pkt: [labels.get(v, "") for v in numbers(pkt)]  # noqa: E731
+    elif node.op in ("contains", "matches") and isinstance(node.left, FieldRef):
         left = fs.values(node.left, True)
     else:
         left = values(node.left, fs)
     right = node.right
     op = node.op
     quant = node.quant or ("all" if op in ("all_ne", "all_eq") else "any")
-    lkind = getattr(node.left, "kind", "")
+    lkind = "string" if node.labels is not None else getattr(node.left, "kind", "")
     # Constant right side: one-argument predicate, precomputed.
     if isinstance(right, Const):
         c = right.value

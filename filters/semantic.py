@@ -107,6 +107,7 @@ class Checker:
         name = node.text if isinstance(node, Word) else node.name
         if isinstance(node, Word) and _is_dotted_field(name):
             name = name[1:]  # `.udp.dstport`: the leading dot says "a field, not a value"
+        name = _deprecated(name)
         f = REGISTRY.get(name) or _absent_protocol(name)
         if f is None:
             raise self.unknown(name, node)
@@ -521,6 +522,11 @@ class Checker:
         opname = self.text[node.op_col:node.op_col + node.op_len]
         if kind == "none":
             raise self.err(f'{self.describe(left)} is a Label and cannot be compared.', left)
+        if node.op in ("matches", "contains") and kind in ("int", "bool") and fld is not None \
+                and isinstance(fld.strings, dict):
+            # Newest Wireshark: a string test on a value-string field reads its names.
+            node.labels = fld.strings
+            kind = "string"
         if node.op == "matches":
             if kind not in ("string", "bytes", "proto", "ether"):
                 raise self.err(f'{self.describe(left)} (type={_desc_of(left)}) cannot participate in '
@@ -631,7 +637,16 @@ def _names_field(text: str) -> bool:
     """Does an unquoted word name a field (rather than being a literal)?"""
     if _is_dotted_field(text):
         return True
-    return text in REGISTRY or text in _HEXLIKE_PROTOCOLS
+    return _deprecated(text) in REGISTRY or text in _HEXLIKE_PROTOCOLS
+
+
+# Protocol names Wireshark renamed and still accepts (proto_register_alias).
+_ALIASES = {"bootp": "dhcp", "ssl": "tls"}
+
+
+def _deprecated(name: str) -> str:
+    head, dot, rest = name.partition(".")
+    return _ALIASES[head] + dot + rest if head in _ALIASES else name
 
 
 def _ft_name(node: Node) -> str:

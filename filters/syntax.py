@@ -168,6 +168,7 @@ class Compare(Node):
     op_col: int = 0
     op_len: int = 1
     regex: Any = None  # compiled pattern for `matches`
+    labels: dict[int, str] | None = None  # value names a string test reads instead
 
     def __repr__(self) -> str:
         q = f"{self.quant.upper()} " if self.quant else ""
