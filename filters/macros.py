@@ -25,7 +25,8 @@ SHIPPED: dict[str, str] = {
 
 _LINE = re.compile(r'\s*"((?:[^"\\]|\\.)*)"\s*,\s*"((?:[^"\\]|\\.)*)"\s*')
 _NAME = re.compile(r"[A-Za-z0-9_]+")
-_MAX_EXPANSIONS = 100  # a macro that names itself must not loop for ever
+_MAX_EXPANSIONS = 100  # a macro that names itself must not loop for ever,
+_MAX_LENGTH = 1 << 16  # nor one that names itself twice grow without bound
 
 _user: dict[str, str] | None = None
 _extra: dict[str, str] = {}
@@ -89,16 +90,22 @@ def _is_ref(inner: str) -> bool:
 
 def expand(text: str) -> str:
     """The filter with every macro replaced by its text; field references kept."""
+    source = text
     for _ in range(_MAX_EXPANSIONS):
-        new = _expand_once(text)
-        if new == text:
+        new, count = _expand_once(text)
+        if not count:
             return text
+        if len(new) > _MAX_LENGTH:
+            break
         text = new
-    raise FilterError("Macro expansion is nested too deeply.", 0, len(text), text)
+    raise FilterError("Macro expansion is nested too deeply or too long.", 0, len(source),
+                      source)
 
 
-def _expand_once(text: str) -> str:
+def _expand_once(text: str) -> tuple[str, int]:
+    """One pass over the text: (new text, how many macros it expanded)."""
     out: list[str] = []
+    count = 0
     i, n = 0, len(text)
     in_string = False
     while i < n:
@@ -128,6 +135,7 @@ def _expand_once(text: str) -> str:
                 raise FilterError(f"macro '{name}' does not exist", i, end + 1 - i, text)
             args = rest[1:].split(";") if rest else []
             out.append(_substitute(name, body, args, text, i))
+            count += 1
             i = end + 1
             continue
         m = re.compile(r"\$([A-Za-z0-9_]+)\(").match(text, i)
@@ -143,8 +151,9 @@ def _expand_once(text: str) -> str:
             if body is None:
                 raise FilterError(f"macro '{m.group(1)}' does not exist", i, end + 1 - i, text)
             out.append(_substitute(m.group(1), body, args, text, i))
+            count += 1
             i = end + 1
             continue
         out.append(c)
         i += 1
-    return "".join(out)
+    return "".join(out), count

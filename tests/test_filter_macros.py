@@ -88,3 +88,14 @@ def test_raw_field_matches(cap: Path) -> None:
     rc, out, err = run_analyze(["-r", str(cap), "-Y", "@udp.srcport[1] == 0xeb"])  # 1003
     assert rc == 0, err
     assert numbers(out) == [3]
+
+
+def test_recursive_macros_are_bounded(tmp_path: Path) -> None:
+    from filters import FilterError, compile_filter
+    from filters.macros import add_macros
+
+    add_macros({"loop": "${loop:$1}", "twice": "${twice:$1} or ${twice:$1}"})
+    for f in ("${loop:ip}", "${twice:ip}"):
+        with pytest.raises(FilterError) as ei:
+            compile_filter(f)
+        assert "Macro expansion is nested too deeply or too long." == ei.value.message
