@@ -29,6 +29,13 @@ from filters.syntax import (
     Slice,
     Word,
 )
+from filters.words import (
+    absent_protocol,
+    deprecated,
+    is_dotted_field,
+    loose_bytes,
+    names_field,
+)
 
 KIND_OF_FT: dict[FT, str] = {
     FT.NONE: "none", FT.PROTOCOL: "proto", FT.BOOLEAN: "bool", FT.CHAR: "int",
@@ -105,10 +112,10 @@ class Checker:
 
     def field_ref(self, node: Word | FieldRef) -> FieldRef:
         name = node.text if isinstance(node, Word) else node.name
-        if isinstance(node, Word) and _is_dotted_field(name):
+        if isinstance(node, Word) and is_dotted_field(name):
             name = name[1:]  # `.udp.dstport`: the leading dot says "a field, not a value"
-        name = _deprecated(name)
-        f = REGISTRY.get(name) or _absent_protocol(name)
+        name = deprecated(name)
+        f = REGISTRY.get(name) or absent_protocol(name)
         if f is None:
             raise self.unknown(name, node)
         ref = node if isinstance(node, FieldRef) else FieldRef(node.col, node.length, name)
@@ -117,13 +124,13 @@ class Checker:
         return ref
 
     def is_field(self, node: Node) -> bool:
-        return isinstance(node, Word) and _names_field(node.text)
+        return isinstance(node, Word) and names_field(node.text)
 
     # -- value expressions -----------------------------------------------------------
     def value(self, node: Node) -> Node:
         """Resolve a value expression; literals (Word/Literal) stay untyped here."""
         if isinstance(node, Word):
-            return self.field_ref(node) if _names_field(node.text) else node
+            return self.field_ref(node) if names_field(node.text) else node
         if isinstance(node, FieldRef):
             return self.field_ref(node)
         if isinstance(node, Slice):
@@ -466,7 +473,7 @@ class Checker:
     def exists(self, node: Exists) -> Node:
         e = node.expr
         if isinstance(e, Word):
-            if not _names_field(e.text):
+            if not names_field(e.text):
                 raise self.unknown(e.text, e, bare=True)
             node.expr = self.field_ref(e)
             return node
@@ -595,58 +602,6 @@ class Checker:
                 raise self.err("Set elements must have the type of the tested value.", it)
             return it
         return self.typed(it, kind, fld)
-
-
-def loose_bytes(w: str) -> bytes | None:
-    """Byte strings tshark 4.0 reads beyond the usual `aa:bb` forms: an odd run of hex
-    digits (`153` is 15:03), or failing that an integer up to 255 as one byte (`0x33`);
-    and, as the newest Wireshark, one trailing colon (`99:`)."""
-    if re.fullmatch(r"[0-9A-Fa-f]{3,}", w):
-        return bytes.fromhex(w[:-1]) + bytes([int(w[-1], 16)])
-    v = parse_int(w)
-    if v is not None:
-        return bytes([v]) if v <= 0xFF else None
-    if w.endswith(":") and not w.endswith("::"):
-        return parse_bytes(w[:-1])
-    return None
-
-
-# Wireshark protocols whose names also read as byte strings (tshark 4.0's `-G protocols`).
-# tshark reads such a word as the protocol (`frame[37] == fc` compares with Fibre Channel);
-# labshark dissects none of them, so they are fields present in no packet.
-_HEXLIKE_PROTOCOLS = frozenset({
-    "aaf", "acf", "a11", "a21", "a615a", "adb", "bfd", "c1222", "c15", "dcc", "dc", "e100",
-    "e164", "e212", "fc", "fc00", "fefd", "ff"})
-_ABSENT: dict[str, Field] = {}
-
-
-def _absent_protocol(name: str) -> Field | None:
-    if name not in _HEXLIKE_PROTOCOLS:
-        return None
-    if name not in _ABSENT:
-        _ABSENT[name] = Field(name, name, FT.PROTOCOL)
-    return _ABSENT[name]
-
-
-def _is_dotted_field(text: str) -> bool:
-    """`.udp.dstport`, `.fc`, and as in tshark 4.0 also `.5`: a leading dot names a field."""
-    return len(text) > 1 and text[0] == "." and text[1] != "."
-
-
-def _names_field(text: str) -> bool:
-    """Does an unquoted word name a field (rather than being a literal)?"""
-    if _is_dotted_field(text):
-        return True
-    return _deprecated(text) in REGISTRY or text in _HEXLIKE_PROTOCOLS
-
-
-# Protocol names Wireshark renamed and still accepts (proto_register_alias).
-_ALIASES = {"bootp": "dhcp", "ssl": "tls"}
-
-
-def _deprecated(name: str) -> str:
-    head, dot, rest = name.partition(".")
-    return _ALIASES[head] + dot + rest if head in _ALIASES else name
 
 
 def _ft_name(node: Node) -> str:
