@@ -25,6 +25,7 @@ from analyzer.setup import (
 from analyzer.taps import feed
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
+from filters import CompiledFilter
 
 # (re-exported: callers and tests import these from analyzer.app)
 __all__ = ["EXIT_BAD_FILTER", "EXIT_OK", "EXIT_USAGE", "AnalyzeError", "UsageError",
@@ -83,7 +84,37 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     return _run_opts(opts, out, err)
 
 
+def _load_macros(files: list[str]) -> None:
+    from filters.macros import add_macros, read_macros
+
+    for f in files:
+        try:
+            add_macros(read_macros(f))
+        except OSError as e:
+            raise AnalyzeError(f"Can't read macros file \"{f}\": {e.strerror}.",
+                               EXIT_USAGE) from None
+        except ValueError as e:
+            raise AnalyzeError(str(e), EXIT_USAGE) from None
+
+
+def _select_frame(flt: CompiledFilter, path: str, number: int | None, decode_as) -> None:  # noqa: ANN001
+    """Dissect up to frame `number` so the filter's field references read its values."""
+    if not flt.references or not number or number < 1:
+        return
+    reader = open_capture(path)
+    try:
+        session = Session(decode_as=decode_as)
+        for n, frame in enumerate(reader, 1):
+            pkt = dissect(frame, session)
+            if n == number:
+                flt.select(pkt)
+                return
+    finally:
+        reader.close()
+
+
 def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
+    _load_macros(getattr(opts, "macros", None) or [])
     if opts.glossary:
         _glossary(opts.glossary, out)
         return EXIT_OK
@@ -114,6 +145,12 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
     if not path:
         raise UsageError("no capture file given (analyze FILE or analyze -r FILE)")
     flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
+    if flt is not None:
+        try:
+            _select_frame(flt, path, getattr(opts, "selected_frame", None),
+                          _decode_as(opts.decode_as))
+        except CaptureError as e:
+            raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
     match = flt.match if flt is not None else None
     if getattr(opts, "export", None):  # -e names its columns, with or without -T fields
         from analyzer.export_table import run_export

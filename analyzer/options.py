@@ -7,6 +7,29 @@ import argparse
 from analyzer.columns import TIME_FORMATS
 from analyzer.errors import UsageError
 
+# Options whose value is always the next word, even one starting with "-": a display
+# filter may (`-Y "-2 == tcp.dstport"`), and argparse would take it for an option (-2).
+_TAKES_NEXT_WORD = {"-Y": "-Y", "--display-filter": "--display-filter=",
+                    "--filter": "--filter="}
+
+
+def glue_option_values(argv: list[str]) -> list[str]:
+    """`-Y VALUE` -> `-YVALUE`, `--filter VALUE` -> `--filter=VALUE` (before any `--`)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            out += argv[i:]
+            break
+        if a in _TAKES_NEXT_WORD and i + 1 < len(argv):
+            out.append(_TAKES_NEXT_WORD[a] + argv[i + 1])
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -27,6 +50,12 @@ class _Parser(argparse.ArgumentParser):
         return (super().format_help() + "\nstatistics for -z (their arguments: README, "
                 "\"Using analyze\"):\n" + "\n".join(lines) + "\n")
 
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def] # noqa: ANN001, ANN201
+        import sys
+
+        argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(glue_option_values(argv), namespace)
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
@@ -39,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read packets from FILE (pcap, pcapng, gzip-compressed; - = stdin)")
     p.add_argument("-Y", "--display-filter", "--filter", dest="filter", metavar="FILTER",
                    help="Wireshark display filter: show only matching packets")
+    p.add_argument("--macros", dest="macros", metavar="FILE", action="append", default=[],
+                   help="display-filter macros (Wireshark's dfilter_macros format) besides "
+                   "the shipped ones and ~/.config/wireshark/dfilter_macros")
+    p.add_argument("--selected-frame", dest="selected_frame", type=int, metavar="N",
+                   help="the packet filter field references (${ip.src}) read, as tshark's")
     p.add_argument("-c", dest="count", type=int, metavar="N",
                    help="stop after reading N packets (counted before -Y filters them, "
                         "as tshark counts)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
 from dissectors.format import ether_str
+from dissectors.ip import CHECKSUM_STATUS
 from dissectors.manuf import oui_name
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
@@ -41,6 +42,10 @@ ADDR_OUI = ETH.field("eth.addr.oui", "Address OUI", FT.UINT24, Base.OUI)
 ADDR_OUI_RESOLVED = ETH.field("eth.addr.oui_resolved", "Address OUI (resolved)", FT.STRING)
 PADDING = ETH.field("eth.padding", "Padding", FT.BYTES)
 TRAILER = ETH.field("eth.trailer", "Trailer", FT.BYTES)
+# Registered for filters only: like tshark by default, labshark assumes no FCS is captured.
+FCS = ETH.field("eth.fcs", "Frame check sequence", FT.UINT32, Base.HEX)
+FCS_STATUS = ETH.field("eth.fcs.status", "FCS Status", FT.UINT8, Base.NONE,
+                       strings=CHECKSUM_STATUS)
 _LG = ("Locally administered address (this is NOT the factory default)",
        "Globally unique address (factory default)")
 _IG = ("Group address (multicast/broadcast)", "Individual address (unicast)")

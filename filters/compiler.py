@@ -82,8 +82,15 @@ def _layer_map(pkt: Packet) -> dict[int, int]:
     return out
 
 
-def _in_layers(n: int, layers: list[tuple[int, int | None]]) -> bool:
-    return any(a <= n and (b is None or n <= b) for a, b in layers)
+def _in_layers(n: int, layers: list[tuple[int, int | None]], top: int = 0) -> bool:
+    """Is layer `n` in the ranges? A negative bound counts from `top`, the highest layer
+    the field occurs in (`#[-1]` is its last layer), as in newest Wireshark."""
+    for a, b in layers:
+        lo = a + top + 1 if a < 0 else a
+        hi = b + top + 1 if b is not None and b < 0 else b
+        if lo <= n and (hi is None or n <= hi):
+            return True
+    return False
 
 
 # ---- values ------------------------------------------------------------------------
@@ -95,12 +102,16 @@ def _items(node: FieldRef) -> Callable[[Packet], list[Item]]:
             return pkt.index.get(abbrev) or []
         return items
 
+    negative = any(a < 0 or (b is not None and b < 0) for a, b in layers)
+
     def layered(pkt: Packet) -> list[Item]:
         lst = pkt.index.get(abbrev)
         if not lst:
             return []
         lm = _layer_map(pkt)
-        return [it for it in lst if _in_layers(lm.get(id(it), 1), layers)]
+        nums = [lm.get(id(it), 1) for it in lst]
+        top = max(nums) if negative else 0
+        return [it for it, n in zip(lst, nums, strict=True) if _in_layers(n, layers, top)]
     return layered
 
 
@@ -115,6 +126,8 @@ def _field_values(node: FieldRef, whole_tvb: bool = False) -> Values:
     kind = node.kind
     get_items = _items(node)
     abbrev = node.name
+    if node.raw:
+        return lambda pkt: [_item_bytes(pkt, it) for it in get_items(pkt)]
     if kind == "proto":
         get = _proto_bytes if whole_tvb else _item_bytes
         return lambda pkt: [get(pkt, it) for it in get_items(pkt)]
@@ -196,6 +209,8 @@ def values(node: Node, fs: FieldSource | None = None) -> Values:
     """Compile a checked value node into `fn(pkt) -> list of values`."""
     fs = fs or PACKET_FIELDS
     if isinstance(node, FieldRef):
+        if node.ref:  # `${field}`: the selected packet's values, set by select()
+            return lambda pkt: node.selected
         return fs.values(node, False)
     if isinstance(node, Const):
         const = [node.value]
@@ -306,14 +321,17 @@ def _base_op(node: Compare) -> Callable[[Any, Any], bool]:
 
 
 def _compare(node: Compare, fs: FieldSource) -> Test:
-    if node.op in ("contains", "matches") and isinstance(node.left, FieldRef):
+    if node.labels is not None:  # `tcp.checksum.status matches "good"`: value names
+        numbers, labels = values(node.left, fs), node.labels
+        left = lambda pkt: [labels.get(v, "") for v in numbers(pkt)]  # noqa: E731
+    elif node.op in ("contains", "matches") and isinstance(node.left, FieldRef):
         left = fs.values(node.left, True)
     else:
         left = values(node.left, fs)
     right = node.right
     op = node.op
     quant = node.quant or ("all" if op in ("all_ne", "all_eq") else "any")
-    lkind = getattr(node.left, "kind", "")
+    lkind = "string" if node.labels is not None else getattr(node.left, "kind", "")
     # Constant right side: one-argument predicate, precomputed.
     if isinstance(right, Const):
         c = right.value
@@ -322,7 +340,12 @@ def _compare(node: Compare, fs: FieldSource) -> Test:
         if op == "contains" and lkind in ("ether", "ipv6") and isinstance(c, bytes):
             pass
         pred: Callable[[Any], bool]
-        if right.prefix is not None and op in ("any_eq", "all_eq", "all_ne", "any_ne"):
+        if isinstance(c, float) and c != c:
+            # NaN: Wireshark orders doubles by `<` then `>`, else "equal"; so every value
+            # equals nan (==, >=, <= hold) and none is ordered against it.
+            nan_true = op in ("any_eq", "all_eq", "ge", "le")
+            pred = lambda v: nan_true  # noqa: E731
+        elif right.prefix is not None and op in ("any_eq", "all_eq", "all_ne", "any_ne"):
             inside = _prefix_pred(right)
             pred = inside if op in ("any_eq", "all_eq") else (lambda v: not inside(v))
         elif op == "matches":
@@ -479,11 +502,14 @@ def test(node: Node, fs: FieldSource | None = None) -> Test:
         return _logic(node, fs)
     if isinstance(node, Exists):
         e = node.expr
-        if isinstance(e, FieldRef) and not e.layers:
+        if isinstance(e, FieldRef) and not e.layers and not e.ref:
             return fs.exists(e)
         get = values(e, fs)
-        if isinstance(e, Arith):
-            return lambda pkt: any(v != 0 for v in get(pkt))
+        if isinstance(e, (Arith, Func)):
+            # Non-zero: a number, a byte string with some bit set (`eth[0] & 1`), a
+            # non-empty string (`upper(http.host)`).
+            return lambda pkt: any(any(v) if isinstance(v, bytes) else bool(v)
+                                   for v in get(pkt))
         return lambda pkt: bool(get(pkt))
     if isinstance(node, Compare):
         return _compare(node, fs)

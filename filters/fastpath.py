@@ -183,7 +183,7 @@ class FastFields(FieldSource):
 
     def values(self, node: FieldRef, whole_tvb: bool) -> Values:
         name = node.name
-        if node.layers or name not in FAST_FIELDS:
+        if node.layers or node.raw or node.ref or name not in FAST_FIELDS:
             raise NotFast(name)
         if name == "frame":
             return lambda r: [bytes(r[0][r[1]: r[2]])]
@@ -209,7 +209,7 @@ class FastFields(FieldSource):
 
     def exists(self, node: FieldRef) -> Test:
         name = node.name
-        if node.layers or name not in FAST_FIELDS:
+        if node.layers or node.raw or node.ref or name not in FAST_FIELDS:
             raise NotFast(name)
         if name in _PROTOCOLS:
             return _presence(name)

@@ -19,6 +19,7 @@ KEYWORDS: dict[str, tuple[str, str]] = {
     "all_ne": ("CMP", "all_ne"), "all_eq": ("CMP", "all_eq"), "any_ne": ("CMP", "any_ne"),
     "gt": ("CMP", "gt"), "lt": ("CMP", "lt"), "ge": ("CMP", "ge"), "le": ("CMP", "le"),
     "contains": ("CMP", "contains"), "matches": ("CMP", "matches"),
+    "bitwise_and": ("BITAND", "&"), "bitand": ("BITAND", "&"),  # bitand: newest only
 }
 
 # Punctuation, longest first.
@@ -101,6 +102,10 @@ def tokenize(text: str) -> list[Token]:
                 what = text[i] if i < n else "end of filter"
                 raise FilterError(f'Expected digit or "[", not "{what}"', min(i, n), 1, text)
             continue
+        if c == "$" or (c == "@" and i + 1 < n and (text[i + 1].isalpha() or text[i + 1] == "_")):
+            tok, i = _reference_or_raw(text, i)
+            toks.append(tok)
+            continue
         if c in _WORD_CHARS and not (c == "-") and not (c == "." and text[i:i + 2] == ".."):
             start = i
             while i < n and text[i] in _WORD_CHARS:
@@ -113,7 +118,8 @@ def tokenize(text: str) -> list[Token]:
                 raise FilterError('"." was unexpected in this context.', i - 1, 1, text)
             # CIDR suffix: only after an address-looking word, so `69/1` stays a division.
             if (i + 1 < n and text[i] == "/" and text[i + 1].isdigit()
-                    and (word.count(".") == 3 or ":" in word) and word[0].isalnum()
+                    and (word.count(".") == 3 or ":" in word)
+                    and (word[0].isalnum() or word.startswith("::"))
                     and not any(ch.isalpha() and ch not in "abcdefABCDEF" for ch in word)):
                 i += 1
                 while i < n and text[i].isdigit():
@@ -148,6 +154,50 @@ def _utf8(s: str) -> bytes:
 
 def _printable(c: str) -> bool:
     return " " <= c <= "~"
+
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _reference_or_raw(text: str, i: int) -> tuple[Token, int]:
+    """`@field` (raw bytes, newest), `${field}` / `${field#2}` (a field of the selected
+    packet; macros are already expanded) or `$field` (newest). A REF token's value is
+    the text inside the braces; RAW's the field name."""
+    n = len(text)
+    if text[i] == "@":
+        j = i + 1
+        while j < n and text[j] in _NAME_CHARS:
+            j += 1
+        return Token("RAW", text[i + 1:j], i, j - i, text[i:j]), j
+    if text.startswith("${", i):
+        end = text.find("}", i + 2)
+        if end < 0:
+            raise FilterError("missing end of macro", i, n - i, text)
+        return Token("REF", text[i + 2:end], i, end + 1 - i, text[i:end + 1]), end + 1
+    j = i + 1
+    if j < n and text[j] == "@":
+        j += 1
+    k = j
+    while k < n and text[k] in _NAME_CHARS:
+        k += 1
+    word = text[j:k]
+    if "." not in word:
+        # tshark 4.0: `$aaaa` leaves the word unexpected (no field has no dot but protocols).
+        what = word or text[i]
+        raise FilterError(f'"{what}" was unexpected in this context.', j if word else i,
+                          max(1, len(word)), text)
+    while k < n and text[k] == "#":  # `$ip.src#4`: the layer belongs to the reference
+        m = k + 1
+        if m < n and text[m] == "[":
+            m = text.find("]", m)
+            if m < 0:
+                break
+            m += 1
+        else:
+            while m < n and text[m].isdigit():
+                m += 1
+        k = m
+    return Token("REF", text[i + 1:k], i, k - i, text[i:k]), k
 
 
 def _escape(text: str, i: int, out: bytearray) -> int:
@@ -218,7 +268,14 @@ def _charconst(text: str, i: int) -> tuple[int, int]:
     j = i + 1
     out = bytearray()
     if j < n and text[j] == "\\":
-        j = _escape(text, j, out)
+        try:
+            j = _escape(text, j, out)
+        except FilterError as e:
+            end = text.find("'", j + 1)
+            bad = text[i:end + 1] if end > 0 else text[i:]
+            why = "is too large to be" if "octal" in e.message else "isn't"
+            raise FilterError(f"{bad} {why} a valid character constant.", i, len(bad),
+                              text) from None
     elif j < n and text[j] != "'":
         first = _utf8(text[j])[0]
         if not 0x20 <= first < 0x7F:

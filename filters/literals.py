@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 import sys
-import time
 
 _DIGITS = re.compile(r"[0-9]+")
 _RELTIME = re.compile(r"(-?)([0-9]*)(?:\.([0-9]*))?")
@@ -104,26 +103,3 @@ def parse_double(w: str) -> float | str:
     if 0.0 < abs(v) < sys.float_info.min:
         return bad  # strtod flags a subnormal result as a range error too
     return v
-
-
-def parse_abstime(s: str) -> int | None:
-    """Absolute times in local time, as tshark reads them; epoch nanoseconds or None."""
-    s = s.strip()
-    frac_ns = 0
-    m = re.fullmatch(r"(.*?)(\.[0-9]+)?", s)
-    body, frac = (m.group(1), m.group(2)) if m else (s, None)
-    if frac and not _DIGITS.fullmatch(body):
-        frac_ns = int((frac[1:] + "000000000")[:9])
-    else:
-        body = s
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-                "%b %d, %Y %H:%M:%S", "%b %d, %Y %H:%M", "%b %d, %Y"):
-        try:
-            tm = time.strptime(body, fmt)
-        except ValueError:
-            continue
-        try:
-            return int(time.mktime(tm)) * 1_000_000_000 + frac_ns
-        except (OverflowError, ValueError):
-            return None
-    return None

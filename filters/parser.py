@@ -114,6 +114,9 @@ class Parser:
         if self.tok.kind == "CMP":
             tests: list[Node] = []
             while self.tok.kind == "CMP":
+                if tests and (self.tok.value in ("contains", "matches") or
+                              tests[-1].op in ("contains", "matches")):  # type: ignore[attr-defined]
+                    raise self.unexpected()  # no chains through contains / matches
                 op = self.next()
                 right = self.value()
                 end = right.col + right.length
@@ -163,7 +166,8 @@ class Parser:
         while self.tok.kind in _ARITH_PREC and _ARITH_PREC[self.tok.kind] > min_prec:
             op = self.next()
             right = self.value(_ARITH_PREC[op.kind])
-            left = Arith(left.col, right.col + right.length - left.col, op.text, left, right)
+            sym = "&" if op.kind == "BITAND" else op.text  # `bitand`, `bitwise_and`
+            left = Arith(left.col, right.col + right.length - left.col, sym, left, right)
         return left
 
     def unary_value(self) -> Node:
@@ -198,6 +202,17 @@ class Parser:
                 node = FieldRef(t.col, lt.col + lt.length - t.col + (1 if "[" in lt.text else 0),
                                 t.value, _layers(lt, self.text))
             return node
+        if t.kind == "RAW":
+            self.next()
+            node = FieldRef(t.col, t.length, t.value, None, raw=True)  # type: ignore[arg-type]
+            if self.tok.kind == "LAYER":
+                lt = self.next()
+                node.layers = _layers(lt, self.text)
+                node.length = lt.col + lt.length - t.col + (1 if "[" in lt.text else 0)
+            return node
+        if t.kind == "REF":
+            self.next()
+            return _reference(t, self.text)
         if t.kind == "STRING":
             self.next()
             val, raw = t.value
@@ -292,6 +307,19 @@ def _layers(t: Token, text: str) -> list[tuple[int, int | None]]:
         else:
             out.append((a, a + b - 1))
     return out
+
+
+def _reference(t: Token, text: str) -> FieldRef:
+    """`${@ip.src#4}` -> FieldRef(ip.src, layers [4], raw, ref)."""
+    inner = str(t.value)
+    raw = inner.startswith("@")
+    name, _, layer = inner.lstrip("@").partition("#")
+    layers = None
+    if layer:
+        lt = Token("LAYER", layer[1:-1] if layer.startswith("[") else layer, t.col, t.length,
+                   "#" + layer)
+        layers = _layers(lt, text)
+    return FieldRef(t.col, t.length, name.strip(), layers, raw=raw, ref=True)
 
 
 def parse(text: str) -> Node:

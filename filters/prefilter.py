@@ -47,7 +47,8 @@ _IPMSG_BPF = f"udp port {IPMSG_PORT} or tcp port {IPMSG_PORT}"
 
 def _compare(node: Compare) -> str | None:
     left, right = node.left, node.right
-    if not isinstance(left, FieldRef) or left.layers or not isinstance(right, Const):
+    if not isinstance(left, FieldRef) or left.layers or left.raw or left.ref or \
+            not isinstance(right, Const):
         return None
     if node.op not in ("any_eq", "all_eq"):  # "all equal" implies "some equal"
         return None

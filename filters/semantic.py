@@ -11,8 +11,9 @@ import ipaddress
 import re
 
 from dissectors.registry import FT, FT_BITS, REGISTRY, Field
+from filters.abstime import parse_abstime
 from filters.errors import FilterError
-from filters.literals import parse_abstime, parse_bytes, parse_double, parse_int, parse_reltime
+from filters.literals import parse_bytes, parse_double, parse_int, parse_reltime
 from filters.regex import Regex, RegexError
 from filters.syntax import (
     Arith,
@@ -28,6 +29,13 @@ from filters.syntax import (
     SetRange,
     Slice,
     Word,
+)
+from filters.words import (
+    absent_protocol,
+    deprecated,
+    is_dotted_field,
+    loose_bytes,
+    names_field,
 )
 
 KIND_OF_FT: dict[FT, str] = {
@@ -93,8 +101,11 @@ class Checker:
         return FilterError(msg, node.col, length, self.text)
 
     # -- names ---------------------------------------------------------------------
-    def unknown(self, name: str, node: Node) -> FilterError:
+    def unknown(self, name: str, node: Node, bare: bool = False) -> FilterError:
         hint = REGISTRY.similar(name) or REGISTRY.similar(name.lower())
+        if bare:  # the name alone as a test: tshark 4.0's words
+            msg = f"{name} is neither a field nor a protocol name."
+            return self.err(msg + (f' Did you mean "{hint}"?' if hint else ""), node)
         msg = f'"{name}" is not a valid protocol or protocol field'
         if hint:
             msg += f' (did you mean "{hint}"?)'
@@ -102,31 +113,32 @@ class Checker:
 
     def field_ref(self, node: Word | FieldRef) -> FieldRef:
         name = node.text if isinstance(node, Word) else node.name
-        f = REGISTRY.get(name)
+        if isinstance(node, Word) and is_dotted_field(name):
+            name = name[1:]  # `.udp.dstport`: the leading dot says "a field, not a value"
+        name = deprecated(name)
+        f = REGISTRY.get(name) or absent_protocol(name)
         if f is None:
             raise self.unknown(name, node)
         ref = node if isinstance(node, FieldRef) else FieldRef(node.col, node.length, name)
         ref.field = f
-        ref.kind = KIND_OF_FT[f.type]
+        ref.kind = "bytes" if ref.raw else KIND_OF_FT[f.type]
         return ref
 
     def is_field(self, node: Node) -> bool:
-        return isinstance(node, Word) and node.text in REGISTRY
+        return isinstance(node, Word) and names_field(node.text)
 
     # -- value expressions -----------------------------------------------------------
     def value(self, node: Node) -> Node:
         """Resolve a value expression; literals (Word/Literal) stay untyped here."""
         if isinstance(node, Word):
-            return self.field_ref(node) if node.text in REGISTRY else node
+            return self.field_ref(node) if names_field(node.text) else node
         if isinstance(node, FieldRef):
             return self.field_ref(node)
         if isinstance(node, Slice):
             node.expr = self.value(node.expr)
             inner = node.expr
             if isinstance(inner, (Word, Literal)):
-                if isinstance(inner, Word) and _FIELD_NAME_RE.match(inner.text):
-                    raise self.unknown(inner.text, inner)
-                raise self.err("Only fields, functions and slices can be sliced.", inner)
+                raise self.err(f"Range is not supported for entity {self.src(inner)}", inner)
             kind = getattr(inner, "kind", "")
             if kind not in _SLICEABLE:
                 name = inner.name if isinstance(inner, FieldRef) else repr(inner)
@@ -143,7 +155,7 @@ class Checker:
         return node
 
     def func(self, node: Func) -> Node:
-        name = node.name.lower()
+        name = node.name  # case-sensitive, as in tshark: uPPer() does not exist
         if name not in FUNCTIONS:
             raise FilterError(f"Function '{node.name}' does not exist", node.col,
                               len(node.name), self.text)
@@ -155,7 +167,16 @@ class Checker:
                            node)
         if name in ("min", "max") and not args:
             raise self.err(f"Function {name}() needs at least one argument.", node)
-        typed = [a for a in args if not isinstance(a, (Word, Literal))]
+        typed = [a for a in args if _is_typed(a)]
+        if not typed and name in ("abs", "min", "max"):
+            # Constant arguments (newest Wireshark): typed, and computed, by the other side.
+            for a in args:
+                if isinstance(a, Word) and _FIELD_NAME_RE.match(a.text) and \
+                        parse_int(a.text) is None and parse_double(a.text) is not None:
+                    raise self.unknown(a.text, a)
+            node.args = args
+            node.kind = ""
+            return node
         if not typed:
             bad = args[0]
             if isinstance(bad, Word) and _FIELD_NAME_RE.match(bad.text):
@@ -168,7 +189,8 @@ class Checker:
                 raise self.err("Only fields can be used as parameter for count()", first)
             node.kind = "int"
         elif name == "len":
-            if not isinstance(first, FieldRef):
+            # Fields, and (newest Wireshark) any byte or string value: slices, functions.
+            if not isinstance(first, FieldRef) and kind not in ("bytes", "string"):
                 raise self.err("Only fields can be used as parameter for len()", first)
             node.kind = "int"
         elif name in ("upper", "lower"):
@@ -177,15 +199,17 @@ class Checker:
                                first)
             node.kind = "string"
         elif name == "string":
+            if not isinstance(first, FieldRef):
+                raise self.err("Only fields can be used as parameter for string()", first)
             if kind not in ("int", "ipv4", "ipv6", "float", "ether") or (
                     isinstance(first, FieldRef) and first.field is not None
                     and first.field.type is FT.CHAR):
-                raise self.err(f'String conversion for field "{_describe(first)}" is not '
+                raise self.err(f'String conversion for field "{self.describe(first)}" is not '
                                "supported", first)
             node.kind = "string"
         elif name == "abs":
             if kind not in _NUMERIC:
-                raise self.err(f"'{_describe(first)}' is not a valid argument to 'abs'()", first)
+                raise self.err(f"'{self.describe(first)}' is not a valid argument to 'abs'()", first)
             node.kind = kind
         else:  # min / max
             if kind not in _ORDERED or kind in ("proto",):
@@ -222,9 +246,10 @@ class Checker:
         kind = typed[0].kind  # type: ignore[attr-defined]
         fld = typed[0].field if isinstance(typed[0], FieldRef) else None
         op = "-" if node.op == "neg" else node.op
-        ok = {"&": ("int",), "+": _NUMERIC, "-": _NUMERIC}.get(op, ("int", "float"))
+        ok = {"&": ("int", "bytes", "ether"), "+": _NUMERIC, "-": _NUMERIC}.get(op, ("int", "float"))
         if kind not in ok:
-            ftname = fld.type.value if fld is not None else _KIND_DESC.get(kind, kind)
+            ftname = fld.type.value if fld is not None else {
+                "bytes": "FT_BYTES", "string": "FT_STRING"}.get(kind, _KIND_DESC.get(kind, kind))
             raise self.err(f"{ftname} cannot {op}.", typed[0])
         if isinstance(node.left, (Word, Literal, Arith)) and not getattr(node.left, "kind", ""):
             node.left = self.typed(node.left, kind, fld)
@@ -236,7 +261,7 @@ class Checker:
                 continue
             sk = getattr(s, "kind", kind)
             if not compatible(sk, kind):
-                raise self.err(f"{_describe(typed[0])} and {_describe(s)} are not of compatible "
+                raise self.err(f"{self.describe(typed[0])} and {self.describe(s)} are not of compatible "
                                "types.", s)
         node.kind = kind
         return node
@@ -245,6 +270,18 @@ class Checker:
         """Give an untyped value (literal or constant arithmetic) the type `kind`."""
         if isinstance(node, (Word, Literal)):
             return self.const(node, kind, fld)
+        if isinstance(node, Func) and not node.kind:
+            if kind not in _NUMERIC and node.name == "abs":
+                raise self.err(f"'{self.src(node)}' is not a valid argument to 'abs'()", node)
+            # Typed without the field: no unsigned wrap-around before abs() sees -67.
+            vals = [self.typed(a, kind, None) for a in node.args]
+            if not all(isinstance(v, Const) for v in vals):
+                node.args, node.kind = vals, kind
+                return node
+            got = [v.value for v in vals]  # type: ignore[attr-defined]
+            val = abs(got[0]) if node.name == "abs" else min(got) if node.name == "min" \
+                else max(got)
+            return Const(node.col, node.length, val, kind, self.src(node))
         if isinstance(node, Arith) and not node.kind:
             if node.op == "&":
                 self.bitand_operands(node, kind, fld)
@@ -283,6 +320,15 @@ class Checker:
         if kind not in ("int", "ipv4", "ipv6") and kind not in _BYTES_LIKE:
             ftname = fld.type.value if fld is not None else _KIND_DESC.get(kind, kind)
             raise self.err(f"{ftname} cannot &.", node.left)
+
+    def src(self, node: Node) -> str:
+        """The filter text a node was written as (messages never show internal names)."""
+        return self.text[node.col:node.col + node.length]
+
+    def describe(self, node: Node) -> str:
+        if isinstance(node, (FieldRef, Func, Const)):
+            return _describe(node)
+        return self.src(node)
 
     # -- literals --------------------------------------------------------------------
     def const(self, node: Node, kind: str, fld: Field | None) -> Const:
@@ -325,9 +371,8 @@ class Checker:
 
     def abstime(self, s: str, node: Node) -> int:
         ns = parse_abstime(s)
-        if ns is None:
-            raise self.err(f'"{s.strip()}" is not a valid absolute time. Example: "Nov 12, 1999 '
-                           '08:55:44.123" or "2011-07-04 12:34:56"', node)
+        if isinstance(ns, str):
+            raise self.err(ns, node)
         return ns
 
     def const_word(self, node: Word, kind: str, fld: Field | None) -> Const:
@@ -416,6 +461,8 @@ class Checker:
         if kind in ("bytes", "proto"):
             b = parse_bytes(w)
             if b is None:
+                b = loose_bytes(w)
+            if b is None:
                 raise bad(f'"{w}" is not a valid byte string.')
             return Const(node.col, node.length, b, "bytes", w)
         if kind == "string":
@@ -450,26 +497,31 @@ class Checker:
     def exists(self, node: Exists) -> Node:
         e = node.expr
         if isinstance(e, Word):
+            if not names_field(e.text):
+                raise self.unknown(e.text, e, bare=True)
             node.expr = self.field_ref(e)
             return node
         if isinstance(e, Literal):
             raise self.err(f'"{self.text[e.col:e.col + e.length]}" is neither a field nor a '
                            "protocol name.", e)
-        if isinstance(e, Func):
-            self.func(e)
-            raise FilterError("You cannot test whether a function is present.", e.col,
-                              len(e.name), self.text)
         x = node.expr = self.value(e)
         if isinstance(x, Word):
             raise self.unknown(x.text, x)
-        if isinstance(x, Func):
-            raise FilterError("You cannot test whether a function is present.", x.col,
-                              len(x.name), self.text)
+        if isinstance(x, Func) and x.kind:
+            return node  # newest Wireshark: true when the function gives a non-zero value
+        if isinstance(x, Arith) and not _is_typed(x):
+            raise self.const_lhs(x)
         if isinstance(x, Arith) and x.op != "&":
             raise self.err("You cannot test whether an arithmetic expression is present.", x)
         if not _is_typed(x):
             raise self.err("Constant expression is invalid.", x)
         return node
+
+    def const_lhs(self, node: Node) -> FilterError:
+        """tshark 4.0 points at the first operand of a constant expression."""
+        while isinstance(node, Arith):
+            node = node.left
+        return self.err("Constant arithmetic expression on the LHS is invalid.", node)
 
     def side_error(self, node: Compare) -> FilterError:
         for s in (node.left, node.right):
@@ -487,6 +539,8 @@ class Checker:
         lt = _is_typed(node.left)
         rt = _is_typed(node.right)
         if not lt and not rt:
+            if isinstance(node.left, Arith):
+                raise self.const_lhs(node.left)
             raise self.side_error(node)
         if not lt:
             if node.op in ("contains", "matches"):
@@ -498,10 +552,15 @@ class Checker:
         fld = left.field if isinstance(left, FieldRef) else None
         opname = self.text[node.op_col:node.op_col + node.op_len]
         if kind == "none":
-            raise self.err(f'{_describe(left)} is a Label and cannot be compared.', left)
+            raise self.err(f'{self.describe(left)} is a Label and cannot be compared.', left)
+        if node.op in ("matches", "contains") and kind in ("int", "bool") and fld is not None \
+                and isinstance(fld.strings, dict):
+            # Newest Wireshark: a string test on a value-string field reads its names.
+            node.labels = fld.strings
+            kind = "string"
         if node.op == "matches":
             if kind not in ("string", "bytes", "proto", "ether"):
-                raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+                raise self.err(f'{self.describe(left)} (type={_desc_of(left)}) cannot participate in '
                                f"{opname} comparison.", left)
             r = node.right
             if not (isinstance(r, Literal) and r.kind == "string"):
@@ -512,17 +571,17 @@ class Checker:
             return node
         if node.op == "contains":
             if kind not in ("string", "bytes", "proto", "ether", "ipv6"):
-                raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+                raise self.err(f'{self.describe(left)} (type={_desc_of(left)}) cannot participate in '
                                f"{opname} comparison.", left)
             if not _is_typed(node.right):
                 node.right = self.typed(node.right, "string" if kind == "string" else "bytes",
                                         fld)
             elif node.right.kind not in _BYTES_LIKE | {"string", "ipv6"}:  # type: ignore
-                raise self.err(f"{_describe(left)} and {_describe(node.right)} are not of "
+                raise self.err(f"{self.describe(left)} and {self.describe(node.right)} are not of "
                                "compatible types.", node.right)
             return node
         if node.op in ("gt", "lt", "ge", "le") and kind not in _ORDERED:
-            raise self.err(f'{_describe(left)} (type={_desc_of(left)}) cannot participate in '
+            raise self.err(f'{self.describe(left)} (type={_desc_of(left)}) cannot participate in '
                            f"{opname} comparison.", left)
         if not _is_typed(node.right):
             node.right = self.typed(node.right, kind, fld)
@@ -531,7 +590,7 @@ class Checker:
         else:
             rk = node.right.kind  # type: ignore[attr-defined]
             if not compatible(kind, rk):
-                raise self.err(f"{_describe(left)} and {_describe(node.right)} are not of "
+                raise self.err(f"{self.describe(left)} and {self.describe(node.right)} are not of "
                                "compatible types.", node.right)
         return node
 
@@ -539,9 +598,10 @@ class Checker:
         node.expr = self.value(node.expr)
         if not _is_typed(node.expr):
             e = node.expr
-            if isinstance(e, Word) and _FIELD_NAME_RE.match(e.text):
+            if isinstance(e, Word) and _FIELD_NAME_RE.match(e.text) and \
+                    parse_int(e.text) is None:
                 raise self.unknown(e.text, e)
-            raise self.err("Left side of \"in\" must be a field or function.", e)
+            raise self.err("Only a field may be tested for membership in a set.", e)
         if not isinstance(node.expr, FieldRef):
             raise self.err("Only a field may be tested for membership in a set.", node.expr)
         kind = node.expr.kind  # type: ignore[attr-defined]

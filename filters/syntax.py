@@ -66,9 +66,14 @@ class FieldRef(Node):
     layers: list[tuple[int, int | None]] | None = None  # (first, last) 1-based, inclusive
     field: Field | None = None  # set by the semantic check
     kind: str = ""
+    raw: bool = False  # `@field`: its bytes as in the packet, whatever its type
+    ref: bool = False  # `${field}`: its values in the selected packet
+    selected: list[Any] = dataclasses.field(default_factory=list)  # set by select()
 
     def __repr__(self) -> str:
         lay = f"#{self.layers}" if self.layers else ""
+        if self.ref:
+            return f"REFERENCE({'@' if self.raw else ''}{self.name}{lay})"
         ft = f" <{self.field.type.value}>" if self.field is not None else ""
         return f"FIELD({self.name}{lay}{ft})"
 
@@ -169,6 +174,7 @@ class Compare(Node):
     op_col: int = 0
     op_len: int = 1
     regex: Any = None  # compiled pattern for `matches`
+    labels: dict[int, str] | None = None  # value names a string test reads instead
 
     def __repr__(self) -> str:
         q = f"{self.quant.upper()} " if self.quant else ""

@@ -497,3 +497,14 @@ def test_tshark_gate_is_real() -> None:
     """The `tshark` marker skips only outside CI (see conftest): never silently in CI."""
     if os.environ.get("CI"):
         assert tshark_available(), "tshark must be installed in CI"
+
+
+@pytest.mark.parametrize("flag", ["-Y", "--filter", "--display-filter"])
+def test_filter_value_starting_with_minus(udp_pcap: Path, flag: str) -> None:
+    """`-Y -40003 == -udp.srcport`: the value is the filter, not option -4 (nor -2)."""
+    cp = run_analyze_subprocess(["-r", str(udp_pcap), flag, "-40003 == -udp.srcport"])
+    assert cp.returncode == 0, cp.stderr
+    lines = cp.stdout.decode().splitlines()
+    assert len(lines) == 1 and lines[0].split()[0] == "4", lines
+    cp = run_analyze_subprocess(["-r", str(udp_pcap), "-2", flag, "-2 == udp.srcport"])
+    assert cp.returncode == 0 and cp.stdout == b"", cp.stderr

@@ -280,7 +280,7 @@ HANDWRITTEN = [
     "ip.src eq 10.0.0.1 and not ip.dst eq 10.0.0.2", "ip#2 contains 0a:00:00:01",
     "udp.port#[1-2] == 7", "eth.src[-7] == 00", "udp.srcport / -2 == -617",
     "abs(frame.time_delta) >= 1", "max(udp.srcport, 10000) == 10000",
-    "upper(dns.qry.name)[0:3] == \"EXA\"", "len(string(frame.number)) == 2",
+    "upper(dns.qry.name)[0:3] == \"EXA\"",
     "string(eth.src) == \"02:00:00:00:00:01\"", "string(ip.flags.df) == \"1\"",
     "string(frame.time_relative) contains \"1\"", "ip.ttl in {64, ip.ttl}",
     "frame.number in {2..4, 6, 19..}", "icmp.type in {0, 8} and ip.ttl > 100",
@@ -297,6 +297,13 @@ HANDWRITTEN = [
     # keyword spelling
     "frame.protocols contains \"tftp\"", "frame.protocols == \"eth:ethertype:arp\"",
     "frame.protocols matches \"vlan\"",
+    # issue 16: Wireshark's own filter suite's forms
+    "udp.srcport == abs(-69)", "eth[0] & 1", "eth[0] & 1 == 0", "eth.dst[0] & 2",
+    "frame[0:2] & ff:ff == 00:02", "udp.srcport bitwise_and 0x0F == 5", "frame[0] == 0x02",
+    "frame[12:2] == 800", "frame[0:3] == 200", "frame[0] == fc", "frame contains ff",
+    "udp.srcport == .udp.dstport", "frame.time == \"2020-09-13 12:26:40 UTC\"",
+    "frame.time < \"2020-09-13T12:26:45Z\"", "frame.time > \"Sep 13, 2020 12:26:40UTC\"",
+    "ip.dst#[-1] == 10.0.0.2",
     # numbers at the edge of their ranges (issue 12)
     "frame.time_delta >= 1.000000000000", "frame.time_relative > -1",
     "frame[2147483647] == 1", "frame[-2147483648:1] == 1", "frame[0:2147483647] == 00",
@@ -318,7 +325,7 @@ ERRORS = [
     "udp)", "udp.port in {69", "udp.port in {69 70}", "udp.port ==", "== 69", "udp and",
     "frame contains \"\\q\"", "frame contains \"abc", "frame matches \"(\"",
     "frame matches \"[a\"", "ip.src == \"10.0.0.1\"", "udp.port == foo", "ip.ttl == 08",
-    "ip.ttl == 0x", "ip.src == 10.0.0", "foo(udp.port)", "len(udp.port)",
+    "ip.ttl == 0x", "ip.src == 10.0.0", "foo(udp.port)",
     "upper(udp.port) == \"X\"", "ip.src == eth.src", "ip.proto == udp", "frame.len > 1.5",
     "UDP", "x", "ip.src == ::1", "ipv6.src == 10.0.0.1", "frame[0", "frame[a]",
     "frame[1:2:3]", "ip.src#a", "udp contains", "udp contains hello", "udp.port == 69.",
@@ -327,14 +334,18 @@ ERRORS = [
     "\"abc\"", "udp.port == 1 ==", "frame contains \"\\u0068\"", "ip.ttl > \"x\"",
     "eth.src > 1.2.3.4", "tcp.flags.syn == 2x", "frame[0:2] == 0g", "count(frame[0:2]) == 1",
     "udp.port == 'ab'", "frame contains \"\\x\"", "udp.srcport-1 == 1233",
-    "frame matches hello", "frame.time == 1600000000", "eth.src == 00:00:83:11:22:33:",
+    "frame matches hello", "eth.src == 00:00:83:11:22:33:",
     "frame contains a:b:c", "udp.payload in {00..ff}", "abs(ip.src) == 1",
     "min(ip.src, eth.src) == 1", "max(udp.port, \"x\") == 1", "ip.ttl == ''", "udp.port in {}",
     "udp.port in {1,}", "frame.len in {1.5..2}", "tcp.flags.syn & 1",
-    "frame.time_delta * 2 > 1", "frame[12:2] in {08:00, 86:dd}", "len(string(frame.number)) == 2",
-    "string(ip.flags.df) == \"1\"", "ip.src + 1 == 1", "len(frame[0:2]) == 2",
+    "frame.time_delta * 2 > 1", "frame[12:2] in {08:00, 86:dd}",
+    "string(ip.flags.df) == \"1\"", "ip.src + 1 == 1",
     "tcp.flags.urg == ip.proto", "max(tcp.stream, eth.src.oui) > 0", "all ip.addr contains 0a",
     "ip.ttl > ip.src",
+    # issue 16
+    "frame.time_delta > .5", "frame.time_delta in {0.1...7}", "udp.srcport == .7a",
+    "frame.time == \"2020-09-13 12:26:40 FOO\"", "frame.time == \"2020-09-13 12:26.4\"",
+    "frame.time == \"2020-09-13 12:26:40 utc\"", "frame[0] == 0x133", "uPPer(ip.src) == 1",
     # out-of-range numbers (issue 12)
     "frame.time_delta > 1e400", "frame.time_delta > -1e400", "frame.time_relative > 1e10",
     "frame.time_delta in {1 .. 1e400}", "frame.time_delta > inf", "frame.len > 0x10000000000000000",
@@ -366,6 +377,18 @@ NEWER_SYNTAX = [
     ("1 < udp.port < 100", "udp.port > 1 and udp.port < 100"),
     ("60 <= frame.len <= 70", "frame.len >= 60 and frame.len <= 70"),
     ("ip.flags.df == true", "ip.flags.df == 1"), ("ip.flags.df == false", "ip.flags.df == 0"),
+    # functions (issue 16): as tests, of slices, of constants
+    ("len(udp.port)", "udp.port"), ("!len(udp.payload)", "!udp.payload"),
+    ("len(frame[0:2]) == 2", "frame.cap_len >= 2"),
+    ("max(60, 70) == frame.len", "frame.len == 70"),
+    ("len(string(frame.number)) == 2", "frame.number >= 10 and frame.number <= 99"),
+    ("-69 == udp.srcport", "udp.srcport == -69"),
+    # absolute times: Unix time, strptime's %z zones (issue 16)
+    ("frame.time == 1600000000", 'frame.time == "2020-09-13 12:26:40"'),
+    ("frame.time >= 1600000000.5", 'frame.time >= "2020-09-13 12:26:40.5"'),
+    ('frame.time < "2020-09-13 14:26:45 +02:00"', 'frame.time < "2020-09-13 12:26:45"'),
+    ('frame.time < "2020-09-13 07:26:45 EST"', 'frame.time < "2020-09-13 12:26:45"'),
+    ('frame.time < "2020-09-13 18:26:45F"', 'frame.time < "2020-09-13 12:26:45"'),
 ]
 
 
