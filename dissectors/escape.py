@@ -1,16 +1,17 @@
 """How packet text is made safe to print: the one place each escaping rule lives.
 
-Text from a packet never reaches a terminal raw. Wireshark has two rules, and so do we:
+No packet text reaches a human view (packet list, tree, reports) raw. Wireshark has two
+rules, and so do we:
 
 * `format_text` — Wireshark's format_text(): what the packet list, the `-V` tree
   labels and every label-derived text show. Printable characters stay; ASCII
   controls become C escapes (`\\r`, `\\n`, `\\t`, `\\a`, `\\b`, `\\f`, `\\v`) or three
   octal digits (`\\033`); other non-printable characters become `\\uXXXX` /
   `\\UXXXXXXXX`; bytes that are not UTF-8 become U+FFFD. A backslash stays as it is
-  (tshark 4.0), so the result is printable and format_text(format_text(x)) == x's.
+  (tshark 4.0), so the result is printable and escaping it again changes nothing.
 * `fields_text` — what `tshark -T fields` does to a string value: only `\\b \\t \\n
   \\f \\r` become C escapes; every other byte is written as it is (byte-equal with
-  tshark, which is what scripts parsing -T fields expect).
+  tshark: that output is for scripts, which expect exactly tshark's text).
 
 Strings are C strings in Wireshark, so a string value ends at its first NUL in every
 output (`cstr`). JSON output escapes with JSON's own rules (analyzer/json_output.py).
