@@ -41,7 +41,10 @@ class TapKind:
 #: `-z` prefix -> the module that registers it (imported on first use).
 KIND_MODULES = {"expert": "analyzer.expert_stats", "io,phs": "analyzer.stats_phs",
                 "conv,": "analyzer.stats_conv", "endpoints,": "analyzer.stats_conv",
-                "io,stat,": "analyzer.stats_io", "follow,": "analyzer.follow"}
+                "io,stat,": "analyzer.stats_io", "follow,": "analyzer.follow",
+                **{f"{a},tree": "analyzer.stats_tree_ip" for a in (
+                    "plen", "ptype", "ip_hosts", "ip_srcdst", "dests", "ipv6_hosts",
+                    "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")}}
 _KINDS: dict[str, TapKind] = {}
 
 

@@ -1,0 +1,63 @@
+"""tshark 4.0's stats_tree statistics (`-z plen,tree`, `-z ptype,tree`, the ip_/ipv6_
+address trees, ...) against tshark, byte for byte, with and without a tap filter, on
+the mixed capture and the sample captures (each kind on a few, to keep runs short)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from diffutil import run_analyze, run_tshark
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "captures" / "samples"
+WS = ROOT / "tests" / "data" / "wireshark"
+IP_TREES = ["ptype,tree", "ip_hosts,tree", "ip_srcdst,tree", "dests,tree",
+            "ipv6_hosts,tree", "ipv6_srcdst,tree", "ipv6_dests,tree", "ipv6_ptype,tree"]
+
+
+def same(args: list[str]) -> None:
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
+    assert out == run_tshark(args)
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("z", ["plen,tree", "plen,tree,udp", "plen,tree,frame.number>99999",
+                               *IP_TREES, "ptype,tree,tcp.port==80",
+                               "ip_hosts,tree,ip.src==10.1.0.80", "dests,tree,icmp",
+                               "ipv6_srcdst,tree,tcp", "ipv6_dests,tree,udp"])
+def test_mixed_equals_tshark(mixed_pcap: Path, z: str) -> None:
+    """The mixed capture has IPv4 and IPv6, ICMP errors quoting UDP (their port type
+    and port are the quoted UDP's), tunnels and fragments."""
+    same(["-q", "-z", z, "-r", str(mixed_pcap)])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("cap", [SAMPLES / "lab.pcap", WS / "dns+icmp.pcapng.gz",
+                                 WS / "ipv6.pcap"], ids=lambda p: p.name)
+@pytest.mark.parametrize("z", ["plen,tree", *IP_TREES])
+def test_samples_equal_tshark(cap: Path, z: str) -> None:
+    same(["-q", "-z", z, "-r", str(cap)])
+
+
+@pytest.mark.tshark
+def test_several_trees_last_first_and_list(mixed_pcap: Path) -> None:
+    """Without -q the trees follow the packet list; -Y does not limit the taps; the
+    last registered tree is drawn first."""
+    same(["-Y", "dns", "-z", "plen,tree", "-z", "plen,tree,dns", "-z", "ipv6_ptype,tree",
+          "-r", str(mixed_pcap)])
+
+
+def test_bad_filter_names_the_tree(mixed_pcap: Path) -> None:
+    rc, out, err = run_analyze(["-q", "-z", "plen,tree,foo==", "-r", str(mixed_pcap)])
+    assert rc == 1 and out == ""
+    assert err == ('analyze: stats_tree for: Packet Lengths failed to attach to the tap: '
+                   'Filter "foo==" is invalid - Unexpected end of filter expression.\n')
+
+
+def test_help_lists_the_trees() -> None:
+    rc, _, err = run_analyze(["-z", "help"])
+    assert rc == 0  # tshark lists them on stderr too
+    for z in ["plen,tree", *IP_TREES]:
+        assert f"     {z}\n" in err
