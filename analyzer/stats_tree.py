@@ -118,11 +118,15 @@ class Tree:
         """An averaged value (avg_stat_node_add_value): counts it unless `tick` is off."""
         if tick:
             self.tick(node)
-        node.total += value
+        node.is_float = isinstance(value, float)
+        if node.is_float:  # a C float all along
+            value = _f32(value)
+            node.total = _f32(node.total + value)
+        else:
+            node.total += value
         node.vmin = value if node.vmin is None else min(node.vmin, value)
         node.vmax = value if node.vmax is None else max(node.vmax, value)
         node.averaged = True
-        node.is_float = isinstance(value, float)
 
     def ranges(self, parent: Node, ranges: Iterable[tuple[str, int, int]]) -> Node:
         for name, lo, hi in ranges:
@@ -151,7 +155,7 @@ def values(tree: Tree, node: Node) -> list[str]:
     out = [node.name, str(node.counter)]
     if node.averaged or node.rng is not None:
         if node.counter:
-            avg = node.total / node.counter if node.is_float else \
+            avg = _f32(node.total / node.counter) if node.is_float else \
                 _f32(_f32(node.total) / _f32(node.counter))
             out += [f"{avg:.2f}", _num(node.vmin or 0, node.is_float),
                     _num(node.vmax or 0, node.is_float)]

@@ -44,7 +44,8 @@ KIND_MODULES = {"expert": "analyzer.expert_stats", "io,phs": "analyzer.stats_phs
                 "io,stat,": "analyzer.stats_io", "follow,": "analyzer.follow",
                 **{f"{a},tree": "analyzer.stats_tree_ip" for a in (
                     "plen", "ptype", "ip_hosts", "ip_srcdst", "dests", "ipv6_hosts",
-                    "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")}}
+                    "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")},
+                **{f"{a},tree": "analyzer.stats_tree_app" for a in ("dns",)}}
 _KINDS: dict[str, TapKind] = {}
 
 

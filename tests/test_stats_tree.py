@@ -59,5 +59,22 @@ def test_bad_filter_names_the_tree(mixed_pcap: Path) -> None:
 def test_help_lists_the_trees() -> None:
     rc, _, err = run_analyze(["-z", "help"])
     assert rc == 0  # tshark lists them on stderr too
-    for z in ["plen,tree", *IP_TREES]:
+    for z in ["plen,tree", *IP_TREES, "dns,tree"]:
         assert f"     {z}\n" in err
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("z", ["dns,tree", "dns,tree,dns.flags.response==0",
+                               "dns,tree,dns.flags.response==1", "dns,tree,ipv6"])
+def test_dns_tree_mixed_equals_tshark(mixed_pcap: Path, z: str) -> None:
+    """Queries and responses (answered, over IPv4 and IPv6), counted from the DNS
+    dissector's fields; a query has no rcode field and counts as "No error"."""
+    same(["-q", "-z", z, "-r", str(mixed_pcap)])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("cap", [SAMPLES / "lab.pcap", WS / "dns+icmp.pcapng.gz",
+                                 WS / "http.pcap"], ids=lambda p: p.name)
+def test_dns_tree_samples_equal_tshark(cap: Path) -> None:
+    """http.pcap has no DNS: the tree's fixed nodes, all 0."""
+    same(["-q", "-z", "dns,tree", "-r", str(cap)])
