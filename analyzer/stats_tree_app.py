@@ -1,7 +1,8 @@
-"""`-z dns,tree` (and later the HTTP trees) as declarations on analyzer/stats_tree.py.
+"""`-z dns,tree`, `-z http,tree`, `-z http_req,tree` and `-z http_srv,tree` as
+declarations on analyzer/stats_tree.py.
 
-Each counts once per message its tap sees (a DNS message: the `dns` layers of the
-packet), from the dissector's own fields and their value names (Wireshark's names:
+Each counts once per message its tap sees (the `dns` or `http` layers of the packet;
+not an HTTP layer the dissector marks as returning before tshark's tap), from the dissector's own fields and their value names (Wireshark's names:
 dns.flags.rcode, dns.qry.type, ...); nothing is parsed again here.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from analyzer.stats_conv import _addr
 from analyzer.stats_tree import Kind, Tree, declare, register_kinds
 from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY
@@ -23,8 +25,9 @@ _LEVELS = {1: "1st Level", 2: "2nd Level", 3: "3rd Level"}
 class _Fields:
     """The fields under one protocol item: first value and its value name."""
 
-    def __init__(self, item: Item) -> None:
+    def __init__(self, item: Item, pkt: Packet) -> None:
         self.items: dict[str, Item] = {}
+        self.src, self.dst = _addr(pkt.net_src), _addr(pkt.net_dst)
         stack = list(reversed(item.children or ()))
         while stack:
             c = stack.pop()
@@ -51,9 +54,11 @@ class _Fields:
 
 def _messages(proto: str) -> Any:
     def taps(pkt: Packet) -> Iterator[_Fields]:
+        untapped = pkt.ref.get(f"{proto}.untapped", ())
         for item in pkt.tree:
-            if item.field is not None and item.field.abbrev == proto:
-                yield _Fields(item)
+            if item.field is not None and item.field.abbrev == proto \
+                    and id(item) not in untapped:
+                yield _Fields(item, pkt)
     return taps
 
 
@@ -112,5 +117,74 @@ def _dns(tree: Tree, m: _Fields) -> None:
                        ns // 1_000_000_000 * 1000.0 + (ns % 1_000_000_000) / 1e6)
 
 
+_HTTP_TOP = "Total HTTP Packets"
+_HTTP_GROUPS = ("???: broken", "1xx: Informational", "2xx: Success", "3xx: Redirection",
+                "4xx: Client Error", "5xx: Server Error")
+
+
+def _http_init(tree: Tree) -> None:
+    top = tree.top(_HTTP_TOP)
+    resp = top.child("HTTP Response Packets")
+    for g in _HTTP_GROUPS:
+        resp.child(g)
+    top.child("HTTP Request Packets")
+    top.child("Other HTTP Packets")
+
+
+def _http(tree: Tree, m: _Fields) -> None:
+    top = tree.tick(tree.top(_HTTP_TOP))
+    method = m.value("http.request.method", None)
+    code = m.value("http.response.code", None)
+    if method is not None:
+        tree.tick_name(tree.tick(top.child("HTTP Request Packets")), str(method))
+    elif code is not None:
+        code = int(code)
+        resp = tree.tick(top.child("HTTP Response Packets"))
+        group = _HTTP_GROUPS[code // 100] if 100 <= code < 600 else _HTTP_GROUPS[0]
+        desc = m.value("http.response.code.desc", "Unknown")
+        tree.tick_name(tree.tick(resp.child(group)), f"{code} {desc}")
+    else:
+        tree.tick(top.child("Other HTTP Packets"))
+
+
+def _http_req(tree: Tree, m: _Fields) -> None:
+    host, uri = m.value("http.host", None), m.value("http.request.uri", None)
+    if m.value("http.request.method", None) is None or host is None or uri is None:
+        return
+    top = tree.tick(tree.top("HTTP Requests by HTTP Host"))
+    tree.tick_name(tree.tick_name(top, str(host)), str(uri))
+
+
+def _http_srv_init(tree: Tree) -> None:
+    reqs = tree.top("HTTP Requests by Server")
+    reqs.child("HTTP Requests by Server Address")
+    reqs.child("HTTP Requests by HTTP Host")
+    tree.top("HTTP Responses by Server Address")
+
+
+def _http_srv(tree: Tree, m: _Fields) -> None:
+    host = m.value("http.host", None)
+    code = m.value("http.response.code", None)
+    if m.value("http.request.method", None) is not None:
+        reqs = tree.tick(tree.top("HTTP Requests by Server"))
+        by_addr = tree.tick(reqs.child("HTTP Requests by Server Address"))
+        by_host = tree.tick(reqs.child("HTTP Requests by HTTP Host"))
+        addr = tree.tick_name(by_addr, m.dst)
+        if host is not None:
+            tree.tick_name(tree.tick_name(by_host, str(host)), m.dst)
+            tree.tick_name(addr, str(host))
+        else:
+            tree.tick_name(addr, "unknown")
+    elif code is not None and int(code) != 0:
+        resps = tree.tick(tree.top("HTTP Responses by Server Address"))
+        addr = tree.tick_name(resps, m.src)
+        tree.tick_name(addr, "OK" if int(code) // 100 in (2, 3) else "KO")
+
+
 declare(Kind("dns", "DNS", _messages("dns"), _dns, _dns_init))
-register_kinds(["dns"])
+declare(Kind("http", "HTTP/Packet Counter", _messages("http"), _http, _http_init))
+declare(Kind("http_req", "HTTP/Requests", _messages("http"), _http_req,
+             lambda tree: tree.top("HTTP Requests by HTTP Host") and None))
+declare(Kind("http_srv", "HTTP/Load Distribution", _messages("http"), _http_srv,
+             _http_srv_init))
+register_kinds(["dns", "http", "http_req", "http_srv"])

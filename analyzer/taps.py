@@ -45,7 +45,8 @@ KIND_MODULES = {"expert": "analyzer.expert_stats", "io,phs": "analyzer.stats_phs
                 **{f"{a},tree": "analyzer.stats_tree_ip" for a in (
                     "plen", "ptype", "ip_hosts", "ip_srcdst", "dests", "ipv6_hosts",
                     "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")},
-                **{f"{a},tree": "analyzer.stats_tree_app" for a in ("dns",)}}
+                **{f"{a},tree": "analyzer.stats_tree_app" for a in (
+                    "dns", "http", "http_req", "http_srv")}}
 _KINDS: dict[str, TapKind] = {}
 
 

@@ -59,7 +59,8 @@ def test_bad_filter_names_the_tree(mixed_pcap: Path) -> None:
 def test_help_lists_the_trees() -> None:
     rc, _, err = run_analyze(["-z", "help"])
     assert rc == 0  # tshark lists them on stderr too
-    for z in ["plen,tree", *IP_TREES, "dns,tree"]:
+    for z in ["plen,tree", *IP_TREES, "dns,tree", "http,tree", "http_req,tree",
+              "http_srv,tree"]:
         assert f"     {z}\n" in err
 
 
@@ -78,3 +79,21 @@ def test_dns_tree_mixed_equals_tshark(mixed_pcap: Path, z: str) -> None:
 def test_dns_tree_samples_equal_tshark(cap: Path) -> None:
     """http.pcap has no DNS: the tree's fixed nodes, all 0."""
     same(["-q", "-z", "dns,tree", "-r", str(cap)])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("z", ["http,tree", "http_req,tree", "http_srv,tree",
+                               "http,tree,http.request", "http_srv,tree,http.response.code==404",
+                               "http_req,tree,ipv6"])
+def test_http_trees_mixed_equal_tshark(mixed_pcap: Path, z: str) -> None:
+    """Requests and 2xx/3xx/4xx responses, from the HTTP dissector's fields."""
+    same(["-q", "-z", z, "-r", str(mixed_pcap)])
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("cap", [SAMPLES / "lab.pcap", WS / "http.pcap"], ids=lambda p: p.name)
+def test_http_trees_samples_equal_tshark(cap: Path) -> None:
+    """http.pcap: a reassembled response, a request without response; the last
+    registered tree first."""
+    same(["-q", "-z", "http,tree", "-z", "http_req,tree", "-z", "http_srv,tree",
+          "-r", str(cap)])
