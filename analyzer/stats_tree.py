@@ -296,7 +296,7 @@ def register_kinds(abbrs: Iterable[str]) -> None:
     """Register `-z ABBR,tree` for each declared kind (called by the declaring module)."""
     for abbr in abbrs:
         register(f"{abbr},tree", lambda args: [StatsTreeTap(a) for a in args], _report,
-                 (f"{abbr},tree",))
+                 (f"{abbr},tree",), per_tap=True)
 
 
 __all__ = ["Kind", "Node", "Tree", "declare", "register_kinds", "rows", "text", "values",
