@@ -22,7 +22,7 @@ from typing import Any
 from analyzer.taps import TapArgError, register
 from dissectors.packet import Packet
 
-_COLUMNS = ("Count", "Average", "Min Val", "Max Val", "Rate (ms)", "Percent", "Burst Rate",
+COLUMNS = ("Count", "Average", "Min Val", "Max Val", "Rate (ms)", "Percent", "Burst Rate",
             "Burst Start")
 _COL = 13  # each value column: " %-13s"
 _INDENT_MAX = 32
@@ -211,9 +211,9 @@ def _namelen(node: Node, indent: int) -> int:
 
 def text(title: str, tree: Tree, min_width: int = 0) -> str:
     width = max(_namelen(tree.root, 0), min_width)
-    sep = width + len(_COLUMNS) * (_COL + 1)
+    sep = width + len(COLUMNS) * (_COL + 1)
     out = ["\n", "=" * sep, f"\n{title}:\n", f"{'Topic / Item':<{width}s}"]
-    out += [f" {c:<{_COL}s}" for c in _COLUMNS]
+    out += [f" {c:<{_COL}s}" for c in COLUMNS]
     out.append("\n" + "-" * sep + "\n")
     for depth, cells in rows(tree):
         out.append(" " * depth + f"{cells[0]:<{width - depth}s}")
@@ -299,5 +299,5 @@ def register_kinds(abbrs: Iterable[str]) -> None:
                  (f"{abbr},tree",), per_tap=True)
 
 
-__all__ = ["Kind", "Node", "Tree", "declare", "register_kinds", "rows", "text", "values",
+__all__ = ["COLUMNS", "Kind", "Node", "Tree", "declare", "register_kinds", "rows", "text", "values",
            "StatsTreeTap", "KINDS"]
