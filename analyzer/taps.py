@@ -48,7 +48,8 @@ KIND_MODULES = {"expert": "analyzer.expert_stats", "io,phs": "analyzer.stats_phs
                     "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")},
                 **{f"{a},tree": "analyzer.stats_tree_app" for a in (
                     "dns", "http", "http_req", "http_srv")},
-                "icmp,srt": "analyzer.stats_icmp", "icmpv6,srt": "analyzer.stats_icmp"}
+                "icmp,srt": "analyzer.stats_icmp", "icmpv6,srt": "analyzer.stats_icmp",
+                "hosts": "analyzer.stats_hosts"}
 _KINDS: dict[str, TapKind] = {}
 
 

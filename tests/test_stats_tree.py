@@ -60,7 +60,7 @@ def test_help_lists_the_trees() -> None:
     rc, _, err = run_analyze(["-z", "help"])
     assert rc == 0  # tshark lists them on stderr too
     for z in ["plen,tree", *IP_TREES, "dns,tree", "http,tree", "http_req,tree",
-              "http_srv,tree", "icmp,srt", "icmpv6,srt"]:
+              "http_srv,tree", "icmp,srt", "icmpv6,srt", "hosts"]:
         assert f"     {z}\n" in err
 
 
@@ -123,3 +123,52 @@ def test_trees_and_srt_interleaved_in_tshark_order(mixed_pcap: Path) -> None:
     same(["-q", "-z", "plen,tree", "-z", "conv,ip", "-z", "ptype,tree", "-z", "plen,tree,udp",
           "-z", "icmp,srt", "-z", "icmpv6,srt", "-z", "icmp,srt,frame.number<1000",
           "-r", str(mixed_pcap)])
+
+
+def _nrb_pcapng(path: Path) -> Path:
+    """A pcapng file: SHB, IDB, an NRB (one IPv4, one IPv6 name, a repeat), one packet."""
+    import ipaddress
+    import struct
+
+    def block(btype: int, body: bytes) -> bytes:
+        body += b"\0" * (-len(body) % 4)
+        n = len(body) + 12
+        return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+    def rec(rtype: int, value: bytes) -> bytes:
+        return struct.pack("<HH", rtype, len(value)) + value + b"\0" * (-len(value) % 4)
+
+    nrb = (rec(1, ipaddress.IPv4Address("192.0.2.7").packed + b"lab-host.example\0")
+           + rec(2, ipaddress.IPv6Address("2001:db8::7").packed + b"six.example\0")
+           + rec(1, ipaddress.IPv4Address("192.0.2.7").packed + b"lab-host.example\0")
+           + struct.pack("<HH", 0, 0))
+    pkt = bytes(6) + bytes(6) + b"\x08\x06" + bytes(28)
+    epb = struct.pack("<IIIII", 0, 0, 1, len(pkt), len(pkt)) + pkt
+    path.write_bytes(block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+                     + block(1, struct.pack("<HHI", 1, 0, 65535))
+                     + block(4, nrb) + block(6, epb))
+    return path
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("z", ["hosts", "hosts,ipv4", "hosts,ipv6", "hosts,ip"])
+def test_hosts_from_name_resolution_block(tmp_path: Path, z: str) -> None:
+    """With -n tshark's names are the file's own (pcapng NRB): each address once."""
+    cap = _nrb_pcapng(tmp_path / "nrb.pcapng")
+    same(["-q", "-z", z, "-r", str(cap)])
+    rc, out, _ = run_analyze(["-q", "-z", z, "-r", str(cap)])
+    assert ("192.0.2.7\tlab-host.example\n" in out) == (z != "hosts,ipv6")
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("cap", [SAMPLES / "lab.pcap", WS / "dns+icmp.pcapng.gz"],
+                         ids=lambda p: p.name)
+def test_hosts_samples_same_lines(cap: Path) -> None:
+    """tshark lists the names in its hash tables' order (it changes between runs):
+    the same header, the same lines."""
+    args = ["-q", "-z", "hosts", "-r", str(cap)]
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
+    theirs = run_tshark(args)
+    assert out.splitlines()[:4] == theirs.splitlines()[:4]
+    assert sorted(out.splitlines()) == sorted(theirs.splitlines())
