@@ -140,13 +140,16 @@ def _expert(text: str) -> list[Any]:
 
 def _stats_trees(group: list[Any]) -> list[Any]:
     """stats_tree kinds: a table each, from the same rows as their plain text."""
+    from rich.markup import escape
+
     from analyzer.stats_tree import COLUMNS, StatsTreeTap, rows
 
     if not all(isinstance(t, StatsTreeTap) for t in group):
         raise _Unparsed(group)
     out = []
     for tap in reversed(group):
-        body = [[" " * depth + cells[0], *cells[1:]] for depth, cells in rows(tap.tree)]
+        body = [[escape(" " * depth + cells[0]), *cells[1:]]  # names are packet text
+                for depth, cells in rows(tap.tree)]
         out.append(_table(tap.kind.title, ("Topic / Item", *COLUMNS), body,
                           f"Filter: {tap.filter}" if tap.filter else None))
     return out

@@ -150,9 +150,17 @@ def _num(v: float, is_float: bool) -> str:
     return f"{v:f}" if is_float else f"{int(v)}"
 
 
+def _printable(name: str) -> str:
+    """A name from a packet (a host, a URI) never puts control characters on a
+    terminal: they show as \\xNN (tshark prints them raw)."""
+    if all(" " <= ch != "\x7f" for ch in name):
+        return name
+    return "".join(ch if " " <= ch != "\x7f" else f"\\x{ord(ch):02x}" for ch in name)
+
+
 def values(tree: Tree, node: Node) -> list[str]:
     """The nine cells of a node's row, as tshark's stats_tree formats them."""
-    out = [node.name, str(node.counter)]
+    out = [_printable(node.name), str(node.counter)]
     if node.averaged or node.rng is not None:
         if node.counter:
             avg = _f32(node.total / node.counter) if node.is_float else \
@@ -206,7 +214,7 @@ def rows(tree: Tree) -> list[tuple[int, list[str]]]:
 def _namelen(node: Node, indent: int) -> int:
     indent = min(indent, _INDENT_MAX)
     best = max((_namelen(c, indent + 1) for c in node.children.values()), default=0)
-    return max(best, len(node.name) + indent)
+    return max(best, len(_printable(node.name)) + indent)
 
 
 def text(title: str, tree: Tree, min_width: int = 0) -> str:

@@ -172,3 +172,21 @@ def test_hosts_samples_same_lines(cap: Path) -> None:
     theirs = run_tshark(args)
     assert out.splitlines()[:4] == theirs.splitlines()[:4]
     assert sorted(out.splitlines()) == sorted(theirs.splitlines())
+
+
+def test_packet_text_escaped_in_trees(tmp_path: Path) -> None:
+    """A URI with an escape sequence never reaches the terminal raw (plain or table),
+    and `[bold]` in it is text, not table markup."""
+    from scapy.all import IP, TCP, Ether, Raw, wrpcap
+
+    req = b"GET /a\x1b[31mb[bold]c HTTP/1.1\r\nHost: h.example\r\n\r\n"
+    cap = tmp_path / "esc.pcap"
+    wrpcap(str(cap), [Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
+                      / TCP(sport=40000, dport=80, flags="PA", seq=1) / Raw(req)])
+    rc, out, err = run_analyze(["-q", "-z", "http_req,tree", "-r", str(cap)])
+    assert rc == 0, err
+    assert "\x1b" not in out and "/a\\x1b[31mb[bold]c" in out
+    rc, out, err = run_analyze(["--color", "always", "-q", "-z", "http_req,tree",
+                                "-r", str(cap)])
+    assert rc == 0, err
+    assert "[bold]c" in out and "\x1b[31m" not in out
