@@ -30,6 +30,7 @@ class HostsTap:
         out = ["# TShark hosts output\n", "#\n",
                f"# Host data gathered from {self.source_path or '-'}\n", "\n"]
         if self.source_path:
+            from analyzer.stats_tree import printable
             from captures.names import name_records
 
             seen: set[str] = set()
@@ -40,7 +41,7 @@ class HostsTap:
                 for fam, addr, name in records:
                     if fam == family and addr not in seen:
                         seen.add(addr)
-                        out.append(f"{addr}\t{name}\n")
+                        out.append(f"{addr}\t{printable(name)}\n")
         return "".join(out)
 
 

@@ -150,7 +150,7 @@ def _num(v: float, is_float: bool) -> str:
     return f"{v:f}" if is_float else f"{int(v)}"
 
 
-def _printable(name: str) -> str:
+def printable(name: str) -> str:
     """A name from a packet (a host, a URI) never puts control characters on a
     terminal: they show as \\xNN (tshark prints them raw)."""
     if all(" " <= ch != "\x7f" for ch in name):
@@ -160,7 +160,7 @@ def _printable(name: str) -> str:
 
 def values(tree: Tree, node: Node) -> list[str]:
     """The nine cells of a node's row, as tshark's stats_tree formats them."""
-    out = [_printable(node.name), str(node.counter)]
+    out = [printable(node.name), str(node.counter)]
     if node.averaged or node.rng is not None:
         if node.counter:
             avg = _f32(node.total / node.counter) if node.is_float else \
@@ -214,7 +214,7 @@ def rows(tree: Tree) -> list[tuple[int, list[str]]]:
 def _namelen(node: Node, indent: int) -> int:
     indent = min(indent, _INDENT_MAX)
     best = max((_namelen(c, indent + 1) for c in node.children.values()), default=0)
-    return max(best, len(_printable(node.name)) + indent)
+    return max(best, len(printable(node.name)) + indent)
 
 
 def text(title: str, tree: Tree, min_width: int = 0) -> str:
@@ -307,5 +307,5 @@ def register_kinds(abbrs: Iterable[str]) -> None:
                  (f"{abbr},tree",), per_tap=True)
 
 
-__all__ = ["COLUMNS", "Kind", "Node", "Tree", "declare", "register_kinds", "rows", "text", "values",
+__all__ = ["COLUMNS", "Kind", "printable", "Node", "Tree", "declare", "register_kinds", "rows", "text", "values",
            "StatsTreeTap", "KINDS"]
