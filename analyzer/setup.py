@@ -96,6 +96,8 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
         for t in group:
             if hasattr(t, "encoding"):
                 t.encoding = encoding
+            if hasattr(t, "source_path"):  # -z hosts names the file it read
+                t.source_path = getattr(opts, "read_file", None) or getattr(opts, "file", None)
     _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):

@@ -1,7 +1,8 @@
 """`-z` statistics as rich tables on a terminal; tshark's exact plain text otherwise.
 
 Each kind keeps one source of truth, its plain report (analyzer/taps.py): the tables
-here are parsed from that text, so a table shows exactly the plain numbers. Kinds
+here are parsed from that text, so a table shows exactly the plain numbers (the
+stats_tree kinds give their table from the very rows their text is made of). Kinds
 without a table (io,phs, follow) and any text that does not parse as expected are
 printed plain. Tables only when stdout is a terminal (or `--color always`), never
 with `--color never` or NO_COLOR, so pipes, golden files and scripts get tshark's text.
@@ -142,6 +143,23 @@ def _expert(text: str) -> list[Any]:
     return out
 
 
+def _stats_trees(group: list[Any]) -> list[Any]:
+    """stats_tree kinds: a table each, from the same rows as their plain text."""
+    from rich.markup import escape
+
+    from analyzer.stats_tree import COLUMNS, StatsTreeTap, rows
+
+    if not all(isinstance(t, StatsTreeTap) for t in group):
+        raise _Unparsed(group)
+    out = []
+    for tap in reversed(group):
+        body = [[escape(" " * depth + cells[0]), *cells[1:]]  # names are packet text
+                for depth, cells in rows(tap.tree)]
+        out.append(_table(tap.kind.title, ("Topic / Item", *COLUMNS), body,
+                          f"Filter: {tap.filter}" if tap.filter else None))
+    return out
+
+
 _PARSERS = {"conv,": _conv_endpoints, "endpoints,": _conv_endpoints, "io,stat,": _io_stat,
             "expert": _expert}
 
@@ -157,6 +175,9 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
             continue  # e.g. a hidden tap (--plot) prints nothing
         parse = _PARSERS.get(kind.prefix)
         try:
+            if kind.prefix.endswith(",tree"):
+                out.extend(_stats_trees(group))
+                continue
             if parse is None:
                 raise _Unparsed(kind.prefix)
             out.extend(parse(text))

@@ -36,18 +36,27 @@ class TapKind:
     build: Callable[[list[str]], list[Any]]
     report: Callable[[list[Any]], str]
     names: tuple[str, ...] = ()
+    per_tap: bool = False  # each -z value its own group: drawn in tshark's order among all
 
 
 #: `-z` prefix -> the module that registers it (imported on first use).
 KIND_MODULES = {"expert": "analyzer.expert_stats", "io,phs": "analyzer.stats_phs",
                 "conv,": "analyzer.stats_conv", "endpoints,": "analyzer.stats_conv",
-                "io,stat,": "analyzer.stats_io", "follow,": "analyzer.follow"}
+                "io,stat,": "analyzer.stats_io", "follow,": "analyzer.follow",
+                **{f"{a},tree": "analyzer.stats_tree_ip" for a in (
+                    "plen", "ptype", "ip_hosts", "ip_srcdst", "dests", "ipv6_hosts",
+                    "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")},
+                **{f"{a},tree": "analyzer.stats_tree_app" for a in (
+                    "dns", "http", "http_req", "http_srv")},
+                "icmp,srt": "analyzer.stats_icmp", "icmpv6,srt": "analyzer.stats_icmp",
+                "hosts": "analyzer.stats_hosts"}
 _KINDS: dict[str, TapKind] = {}
 
 
 def register(prefix: str, build: Callable[[list[str]], list[Any]],
-             report: Callable[[list[Any]], str], names: tuple[str, ...] = ()) -> None:
-    _KINDS[prefix] = TapKind(prefix, build, report, tuple(names))
+             report: Callable[[list[Any]], str], names: tuple[str, ...] = (),
+             per_tap: bool = False) -> None:
+    _KINDS[prefix] = TapKind(prefix, build, report, tuple(names), per_tap)
 
 
 def statistic_names() -> list[str]:
@@ -76,13 +85,21 @@ def _kind(prefix: str) -> TapKind:
 
 def build_taps(args: list[str]) -> list[tuple[TapKind, list[Any]]]:
     """The taps for all `-z` values, grouped by kind in order of first appearance."""
-    groups: dict[str, list[str]] = {}
+    groups: list[tuple[str, list[str]]] = []
+    shared: dict[str, list[str]] = {}
     for a in args:
         prefix = kind_of(a)
-        if prefix is not None:
-            groups.setdefault(prefix, []).append(a)
+        if prefix is None:
+            continue
+        if _kind(prefix).per_tap:
+            groups.append((prefix, [a]))
+        elif prefix in shared:
+            shared[prefix].append(a)
+        else:
+            shared[prefix] = [a]
+            groups.append((prefix, shared[prefix]))
     out = []
-    for prefix, values in groups.items():
+    for prefix, values in groups:
         kind = _kind(prefix)
         out.append((kind, kind.build(values)))
     return out

@@ -286,10 +286,13 @@ def test_fields_without_e(udp_pcap: Path) -> None:
 # --- -z arguments and help ---------------------------------------------------------------
 
 #: What labshark offers for -z; each must also be a statistic tshark lists.
-OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,tcp", "conv,udp", "endpoints,eth",
-             "endpoints,ip", "endpoints,ipv6", "endpoints,tcp", "endpoints,udp", "expert",
-             "follow,http", "follow,ipmsg", "follow,tcp", "follow,tftp", "follow,tls",
-             "follow,udp", "io,phs", "io,stat"]
+OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,tcp", "conv,udp", "dests,tree",
+             "dns,tree", "endpoints,eth", "endpoints,ip", "endpoints,ipv6", "endpoints,tcp",
+             "endpoints,udp", "expert", "follow,http", "follow,ipmsg", "follow,tcp",
+             "follow,tftp", "follow,tls", "follow,udp", "hosts", "http,tree", "http_req,tree",
+             "http_srv,tree", "icmp,srt", "icmpv6,srt", "io,phs", "io,stat", "ip_hosts,tree",
+             "ip_srcdst,tree", "ipv6_dests,tree", "ipv6_hosts,tree", "ipv6_ptype,tree",
+             "ipv6_srcdst,tree", "plen,tree", "ptype,tree"]
 
 
 @pytest.mark.tshark

@@ -260,3 +260,19 @@ def test_rich_expert_and_never(mixed_pcap: Path) -> None:
     for title in re.findall(r"^\S.* \(\d+\)$", plain, flags=re.M):
         assert title in rich
     assert "Bad length value 200 > IP payload length" in rich
+
+
+@pytest.mark.parametrize("stat", ["plen,tree", "dns,tree", "dests,tree,udp"])
+def test_rich_stats_tree_same_rows(stat: str, mixed_pcap: Path) -> None:
+    """A stats tree's table holds the rows of its plain text, cell for cell."""
+    _, plain, _ = _run(["-q", "-z", stat, str(mixed_pcap)])
+    _, rich, _ = _run(["--color", "always", "-q", "-z", stat, str(mixed_pcap)])
+    rich = ANSI.sub("", rich)
+    assert "\u2502" in rich and rich != plain
+    lines = plain.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("---")) + 1
+    plain_rows = [ln.split() for ln in lines[start:] if ln.strip() and not ln.startswith("---")]
+    rich_rows = [ln.replace("\u2502", " ").split() for ln in rich.splitlines()
+                 if ln.startswith("\u2502")]
+    assert len(plain_rows) == len(rich_rows) > 3
+    assert plain_rows == rich_rows

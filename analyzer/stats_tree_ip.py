@@ -1,0 +1,129 @@
+"""`-z plen,tree` and the IPv4/IPv6 stats_tree statistics (ip_hosts, ip_srcdst, dests,
+ptype and their ipv6_ twins) as declarations on analyzer/stats_tree.py.
+
+The IP ones count once per IP header the `ip`/`ipv6` tap sees (the top-level layers of
+the packet). Their "protocol type" is tshark's port type of the packet (the last TCP,
+UDP, SCTP or DCCP layer it carries, else NONE) and their port that layer's destination
+port (0 without one), as tshark reads them after the whole packet is dissected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from analyzer.stats_conv import _addr
+from analyzer.stats_tree import Kind, Tree, declare, register_kinds
+from dissectors.packet import Item, Packet
+
+_PLEN = "Packet Lengths"
+_PLEN_RANGES = [("0-19", 0, 19), ("20-39", 20, 39), ("40-79", 40, 79), ("80-159", 80, 159),
+                ("160-319", 160, 319), ("320-639", 320, 639), ("640-1279", 640, 1279),
+                ("1280-2559", 1280, 2559), ("2560-5119", 2560, 5119),
+                ("5120 and greater", 5120, 2**31 - 1)]
+# transport protocol item -> (tshark's port type name, its destination port field)
+_PORT_TYPES = {"tcp": ("TCP", "tcp.dstport"), "udp": ("UDP", "udp.dstport"),
+               "sctp": ("SCTP", "sctp.dstport"), "dccp": ("DCCP", "dccp.dstport")}
+
+
+def _plen_init(tree: Tree) -> None:
+    tree.ranges(tree.top(_PLEN), _PLEN_RANGES)
+
+
+def _plen(tree: Tree, size: int) -> None:
+    top = tree.top(_PLEN)
+    tree.tick(top)
+    tree.add_value(top, size, tick=False)
+    tree.tick_range(top, size)
+
+
+def _frame(pkt: Packet) -> Iterator[int]:
+    yield pkt.frame.origlen
+
+
+def _child(item: Item, abbrev: str) -> Any:
+    for c in item.children or ():
+        if c.field is not None and c.field.abbrev == abbrev:
+            return c.value
+    return None
+
+
+def _port_type(pkt: Packet) -> tuple[str, int]:
+    """The packet's last transport layer, also one an ICMP error quotes:
+    (port type name, destination port)."""
+    found = ("NONE", 0)
+    stack = list(reversed(pkt.tree))
+    while stack:
+        item = stack.pop()
+        f = item.field
+        if f is not None and f.abbrev in _PORT_TYPES:
+            name, dport = _PORT_TYPES[f.abbrev]
+            port = _child(item, dport)
+            found = (name, port if isinstance(port, int) else 0)
+        if item.children:
+            stack.extend(reversed(item.children))
+    return found
+
+
+def _ip_taps(proto: str) -> Any:
+    def taps(pkt: Packet) -> Iterator[tuple[str, str, str, int]]:
+        ptype: tuple[str, int] | None = None
+        for item in pkt.tree:
+            if item.field is None or item.field.abbrev != proto:
+                continue
+            s, d = _child(item, proto + ".src"), _child(item, proto + ".dst")
+            if s is None or d is None:
+                continue
+            if ptype is None:
+                ptype = _port_type(pkt)
+            yield _addr(s), _addr(d), ptype[0], ptype[1]
+    return taps
+
+
+def _tops(*names: str) -> Callable[[Tree], None]:
+    """An init that makes the top-level nodes (shown with 0 when no packet ticks them)."""
+    def init(tree: Tree) -> None:
+        for n in names:
+            tree.top(n)
+    return init
+
+
+def _declare_ip(prefix: str, proto: str, family: str) -> list[str]:
+    top_hosts, top_ptype, top_dests = "All Addresses", "IP Protocol Types", \
+        "Destinations and Ports"
+    src_top, dst_top = f"Source {family} Addresses", f"Destination {family} Addresses"
+    taps = _ip_taps(proto)
+
+    def hosts(tree: Tree, d: tuple[str, str, str, int]) -> None:
+        top = tree.tick(tree.top(top_hosts))
+        tree.tick_name(top, d[0])
+        tree.tick_name(top, d[1])
+
+    def srcdst(tree: Tree, d: tuple[str, str, str, int]) -> None:
+        tree.tick_name(tree.tick(tree.top(src_top)), d[0])
+        tree.tick_name(tree.tick(tree.top(dst_top)), d[1])
+
+    def dests(tree: Tree, d: tuple[str, str, str, int]) -> None:
+        node = tree.tick_name(tree.tick(tree.top(top_dests)), d[1])
+        tree.tick_name(tree.tick_name(node, d[2]), str(d[3]))
+
+    def ptype(tree: Tree, d: tuple[str, str, str, int]) -> None:
+        tree.tick_name(tree.tick(tree.top(top_ptype)), d[2])
+
+    stats = f"{family} Statistics/"
+    kinds = [Kind(f"{prefix}hosts", stats + top_hosts, taps, hosts,
+                  _tops(top_hosts)),
+             Kind(f"{prefix}srcdst", stats + "Source and Destination Addresses", taps,
+                  srcdst, _tops(src_top, dst_top), min_width=32),  # seen with tshark 4.0,
+             Kind("dests" if prefix == "ip_" else f"{prefix}dests", stats + top_dests, taps,
+                  dests, _tops(top_dests)),
+             Kind("ptype" if prefix == "ip_" else f"{prefix}ptype", stats + top_ptype, taps,
+                  ptype, _tops(top_ptype))]
+    for k in kinds:
+        declare(k)
+    return [k.abbr for k in kinds]
+
+
+ABBRS = ["plen", *_declare_ip("ip_", "ip", "IPv4"), *_declare_ip("ipv6_", "ipv6", "IPv6")]
+declare(Kind("plen", _PLEN, _frame, _plen, _plen_init))
+register_kinds(ABBRS)
