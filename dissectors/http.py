@@ -9,18 +9,19 @@
 Messages that span TCP segments are reassembled through TCP's desegment interface
 (`pkt.desegment`); several messages in one segment are dissected in a loop.
 Requests and responses are paired per TCP conversation the way Wireshark's
-`push_req`/`push_res` do it: a response fills the last record that has none yet.
+`push_req`/`push_res` do it (dissectors/http_pairing.py); bodies are de-chunked,
+uncompressed and handed on by media type in dissectors/http_body.py.
 """
 
 from __future__ import annotations
 
-import zlib
-from dataclasses import dataclass, field
-
 from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, register_dissector
-from dissectors.escape import format_str, format_text
+from dissectors.escape import format_text
+from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
+from dissectors.http_pairing import _lconv, _pairing
+from dissectors.http_proto import HTTP, _text
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Base, Field, protocol
+from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
 from dissectors.tvb import ReportedBoundsError, Tvb
@@ -57,23 +58,12 @@ METHODS = frozenset({
     "UPDATEREDIRECTREF", "POLL", "BMOVE", "BCOPY", "BDELETE", "BPROPFIND", "BPROPPATCH",
     "X-MS-ENUMATTS", "RPC_IN_DATA", "RPC_OUT_DATA", "PURGE", "SSTP_DUPLEX_POST",
 })
-# Content types handed to "Line-based text data" (packet-text-media.c).
-TEXT_MEDIA = frozenset({
-    "text/html", "text/plain", "text/richtext", "text/css", "text/javascript",
-    "application/x-javascript", "application/javascript", "application/x-tia",
-    "text/vnd.sun.j2me.app-descriptor", "application/x-ns-proxy-autoconfig", "text/vcard",
-    "text/x-component", "application/vnd.oma.drm.message", "text/x-vcard", "text/csv",
-    "text/x-html", "text/x-markdown", "text/markdown", "text/x-python", "text/x-c",
-})
 NO_BODY_2XX_METHODS = frozenset({"CONNECT", "SSTP_DUPLEX_POST"})  # a 2xx answer has no body
 DESEGMENT_UNTIL_FIN = -2  # TCP's `more` for "every byte up to the FIN" (see tcp.py)
 CHUNK_WAIT_MAX = 1 << 31  # a longer chunk is "unreasonable": tshark stops reassembling
 HTTP_TCP_PORTS = (80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371)
 
-HTTP = protocol("http", "Hypertext Transfer Protocol", "HTTP")
 NOTIFICATION = HTTP.field("http.notification", "Notification", FT.BOOLEAN)
-RESPONSE = HTTP.field("http.response", "Response", FT.BOOLEAN)
-REQUEST = HTTP.field("http.request", "Request", FT.BOOLEAN)
 RESPONSE_LINE = HTTP.field("http.response.line", "Response line", FT.STRING)
 REQUEST_LINE = HTTP.field("http.request.line", "Request line", FT.STRING)
 METHOD = HTTP.field("http.request.method", "Request Method", FT.STRING)
@@ -84,26 +74,11 @@ URI_QUERY_PARAM = HTTP.field("http.request.uri.query.parameter",
                              "Request URI Query Parameter", FT.STRING)
 REQ_VERSION = HTTP.field("http.request.version", "Request Version", FT.STRING)
 RESP_VERSION = HTTP.field("http.response.version", "Response Version", FT.STRING)
-FULL_URI = HTTP.field("http.request.full_uri", "Full request URI", FT.STRING)
 # No value strings: tshark names the code in http.response.code.desc instead.
 CODE = HTTP.field("http.response.code", "Status Code", FT.UINT16, Base.DEC)
 CODE_DESC = HTTP.field("http.response.code.desc", "Status Code Description", FT.STRING)
-RESPONSE_FOR_URI = HTTP.field("http.response_for.uri", "Request URI", FT.STRING)
 PHRASE = HTTP.field("http.response.phrase", "Response Phrase", FT.STRING)
 CONTENT_LENGTH = HTTP.field("http.content_length", "Content length", FT.UINT64, Base.DEC)
-REQUEST_IN = HTTP.field("http.request_in", "Request in frame", FT.FRAMENUM)
-RESPONSE_IN = HTTP.field("http.response_in", "Response in frame", FT.FRAMENUM)
-NEXT_REQUEST_IN = HTTP.field("http.next_request_in", "Next request in frame", FT.FRAMENUM)
-NEXT_RESPONSE_IN = HTTP.field("http.next_response_in", "Next response in frame", FT.FRAMENUM)
-PREV_REQUEST_IN = HTTP.field("http.prev_request_in", "Prev request in frame", FT.FRAMENUM)
-PREV_RESPONSE_IN = HTTP.field("http.prev_response_in", "Prev response in frame", FT.FRAMENUM)
-TIME = HTTP.field("http.time", "Time since request", FT.RELATIVE_TIME)
-REQUEST_NUMBER = HTTP.field("http.request_number", "Request number", FT.UINT32, Base.DEC)
-RESPONSE_NUMBER = HTTP.field("http.response_number", "Response number", FT.UINT32, Base.DEC)
-CHUNK_SIZE = HTTP.field("http.chunk_size", "Chunk size", FT.UINT32, Base.DEC)
-CHUNK_DATA = HTTP.field("http.chunk_data", "Chunk data", FT.BYTES)
-CHUNK_BOUNDARY = HTTP.field("http.chunk_boundary", "Chunk boundary", FT.BYTES)
-CHUNKED_TRAILER = HTTP.field("http.chunked_trailer_part", "trailer-part", FT.STRING)
 FILE_DATA = HTTP.field("http.file_data", "File Data", FT.STRING)
 UNKNOWN_HEADER = HTTP.field("http.unknown_header", "Unknown header", FT.STRING)
 CHAT = HTTP.field("http.chat", "Formatted text", FT.NONE)
@@ -148,110 +123,8 @@ HEADERS: dict[str, Field] = {
     "x-forwarded-for": _hdr("http.x_forwarded_for", "X-Forwarded-For"),
 }
 
-# The media-type dissectors HTTP hands a body to; only their columns are reproduced.
-TEXT_LINES = protocol("data-text-lines", "Line-based text data", "Line-based text data")
-URLENCODED = protocol("urlencoded-form", "HTML Form URL Encoded", "URL Encoded Form Data")
-FORM_KEY = URLENCODED.field("urlencoded-form.key", "Key", FT.STRINGZ)
-FORM_VALUE = URLENCODED.field("urlencoded-form.value", "Value", FT.STRINGZ)
-MEDIA = protocol("media", "Media Type", "Media")
-MEDIA_TYPE = MEDIA.field("media.type", "Media type", FT.BYTES)
-JSON = protocol("json", "JavaScript Object Notation", "JSON")
-
-
-# -- request/response pairing -----------------------------------------------------------
-
-@dataclass(eq=False, slots=True)
-class ReqRes:
-    """One request/response pair (Wireshark's http_req_res_t)."""
-
-    number: int
-    req_frame: int = 0
-    res_frame: int = 0
-    req_ts: int = 0
-    prev: ReqRes | None = None
-    next: ReqRes | None = None
-
-
-@dataclass(slots=True)
-class HttpConversation:
-    """Per TCP conversation: the pair list and what the last request asked for."""
-
-    tail: ReqRes | None = None
-    count: int = 0
-    seen: bool = False  # a request was seen here (have_seen_http: conv_data->request_uri)
-    method: str = ""
-    uri: str = ""
-    full_uri: str = ""
-
-    def _push(self) -> ReqRes:
-        self.count += 1
-        rr = ReqRes(self.count, prev=self.tail)
-        if self.tail is not None:
-            self.tail.next = rr
-        self.tail = rr
-        return rr
-
-    def push_req(self, frame: int, ts: int) -> ReqRes:
-        """A request always starts a new record."""
-        rr = self._push()
-        rr.req_frame, rr.req_ts = frame, ts
-        return rr
-
-    def push_res(self, frame: int) -> ReqRes:
-        """A response fills the last record, unless that one already has a response."""
-        rr = self.tail
-        if rr is None or rr.res_frame > 0:
-            rr = self._push()
-        rr.res_frame = frame
-        return rr
-
-
-@dataclass(slots=True)
-class HttpState:
-    """First-pass knowledge: conversations, and per frame the record it last used."""
-
-    convs: dict[tuple, HttpConversation] = field(default_factory=dict)
-    frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
-
-
-def _conv_key(pkt: Packet) -> tuple:
-    sp = pkt.index.get("tcp.srcport")
-    dp = pkt.index.get("tcp.dstport")
-    a = (pkt.net_src, sp[-1].value if sp else 0)
-    b = (pkt.net_dst, dp[-1].value if dp else 0)
-    return (a, b) if a <= b else (b, a)
-
 
 # -- helpers ------------------------------------------------------------------------------
-
-def _text(raw: bytes) -> str:
-    """Bytes as Wireshark's ASCII strings: anything above 0x7f becomes U+FFFD."""
-    return bytes(raw).decode("ascii", errors="replace")  # one U+FFFD per high byte
-
-
-def _file_text(body: bytes) -> str:
-    """http.file_data's value: an FT_STRING, so it ends at the first NUL as tshark's."""
-    return _text(body.split(b"\0", 1)[0])
-
-
-def _lconv(pkt: Packet, session: Session) -> HttpConversation:
-    """This pass's per-conversation state (request method and URI, have_seen_http)."""
-    conv_state = session.state("http.conversations", dict)
-    ckey = _conv_key(pkt)
-    lconv = conv_state.get(ckey)
-    if lconv is None:
-        lconv = conv_state[ckey] = HttpConversation()
-        # Wireshark's conv_data is file-scoped: a second pass starts from what the first
-        # one ended with (the last request's method and URI, have_seen_http).
-        final = session.state("pass1:http.lconv", dict)
-        if session.pass_no == 1:
-            final[ckey] = lconv
-        elif ckey in final:
-            old = final[ckey]
-            lconv.seen, lconv.method, lconv.uri, lconv.full_uri = (
-                old.seen, old.method, old.uri, old.full_uri)
-    return lconv
-
 
 def _first_line_kind(line: bytes) -> str | None:
     """"request", "response" or None, like is_http_request_or_reply()."""
@@ -290,10 +163,6 @@ def _is_header_line(line: bytes) -> bool:
         if not 0x20 <= c < 0x7F or c in _SEPARATORS:
             return False
     return False
-
-
-def _media_type(ctype: str) -> str:
-    return ctype.split(";", 1)[0].strip().lower()
 
 
 # -- the dissector --------------------------------------------------------------------------
@@ -618,18 +487,6 @@ def _content_length(text: str) -> int | None:
     return n if n is not None and n >= 0 else None
 
 
-def _uncompress(data: bytes) -> bytes | None:
-    """gzip, zlib or raw deflate, as tvb_uncompress accepts them; None when it fails."""
-    for wbits in (47, -15):
-        try:
-            out = zlib.decompressobj(wbits).decompress(data)
-        except zlib.error:
-            continue
-        if out:
-            return out
-    return None
-
-
 def _stray_nul(pkt: Packet, item: Item) -> None:
     """proto.c's check of a string item: bytes after its NUL get a note (no -z expert)."""
     text = item.value
@@ -638,143 +495,6 @@ def _stray_nul(pkt: Packet, item: Item) -> None:
 
         pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "http",
                        field=TRAILING_STRAY, tapped=False)
-
-
-def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversation,  # noqa: ANN001
-             is_request: bool, uri: str, host: str | None, off: int) -> None:
-    """Request/response records, and the generated items that show them."""
-    state = session.state("pass1:http", HttpState)
-    num = pkt.frame.number
-    if is_request:
-        method = pkt.index["http.request.method"][-1].value
-        full = ""
-        if host is not None and uri:
-            full = uri if "://" in uri else f"http://{host}{uri}"
-        lconv.method, lconv.uri = method, uri
-        if full:  # conv_data->full_uri keeps the last one a request had
-            lconv.full_uri = full
-            add(top, FULL_URI, full, off, 0, generated=True)
-        add(top, REQUEST, True, off, 0, hidden=True)
-    else:
-        add(top, RESPONSE, True, off, 0, hidden=True)
-    if session.pass_no > 1 and num in state.frames:
-        rr, _for_uri, _m, _u = state.frames[num]
-        for_uri = lconv.full_uri or lconv.uri  # conv_data as this pass has it now
-        # conv_data->req_res_num: in a second pass, the conversation's final count.
-        conv = state.convs.get(_conv_key(pkt))
-        total = conv.count if conv is not None else rr.number
-    else:
-        conv = state.convs.get(_conv_key(pkt))
-        if conv is None:
-            conv = state.convs[_conv_key(pkt)] = HttpConversation()
-        if is_request:
-            rr = conv.push_req(num, pkt.frame.ts_ns)
-        else:
-            rr = conv.push_res(num)
-        for_uri = lconv.full_uri or lconv.uri
-        state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
-        total = conv.count
-    prev, nxt = rr.prev, rr.next
-    if is_request:
-        add(top, REQUEST_NUMBER, rr.number, off, 0, f"HTTP request {rr.number}/{total}",
-            generated=True)
-        if prev is not None and prev.req_frame:
-            add(top, PREV_REQUEST_IN, prev.req_frame, off, 0, generated=True)
-        if rr.res_frame:
-            add(top, RESPONSE_IN, rr.res_frame, off, 0, generated=True)
-        if nxt is not None and nxt.req_frame:
-            add(top, NEXT_REQUEST_IN, nxt.req_frame, off, 0, generated=True)
-        return
-    add(top, RESPONSE_NUMBER, rr.number, off, 0, f"HTTP response {rr.number}/{total}",
-        generated=True)
-    if rr.req_frame:
-        add(top, TIME, pkt.frame.ts_ns - rr.req_ts, off, 0, generated=True)
-    if prev is not None and prev.req_frame:
-        add(top, PREV_REQUEST_IN, prev.req_frame, off, 0, generated=True)
-    if prev is not None and prev.res_frame:
-        add(top, PREV_RESPONSE_IN, prev.res_frame, off, 0, generated=True)
-    if rr.req_frame:
-        add(top, REQUEST_IN, rr.req_frame, off, 0, generated=True)
-    if nxt is not None and nxt.req_frame:
-        add(top, NEXT_REQUEST_IN, nxt.req_frame, off, 0, generated=True)
-    if nxt is not None and nxt.res_frame:
-        add(top, NEXT_RESPONSE_IN, nxt.res_frame, off, 0, generated=True)
-    if for_uri:
-        add(top, RESPONSE_FOR_URI, for_uri, off, 0, generated=True)
-
-
-def _chunks(tvb: Tvb, pkt: Packet, top: Item, add, chunks: list[tuple[int, int, int, int]],  # noqa: ANN001
-            trailer: tuple[int, int] | None) -> bytes:
-    """The chunk tree; returns the de-chunked body."""
-    start = chunks[0][0]
-    end = trailer[1] if trailer else chunks[-1][3]
-    ct = pkt.add_text(top, f"HTTP chunked {'response'}", start, end - start,
-                      source=tvb.source)
-    body = bytearray()
-    for q, size, data, nxt in chunks:
-        if size == 0:
-            ci = pkt.add_text(ct, "End of chunked encoding", q, data - q, source=tvb.source)
-            add(ci, CHUNK_SIZE, 0, q, data - q, "Chunk size: 0 octets")
-            continue
-        ci = pkt.add_text(ct, f"Data chunk ({size} octets)", q, nxt - q, source=tvb.source)
-        add(ci, CHUNK_SIZE, size, q, data - q, f"Chunk size: {size} octets")
-        piece = bytes(tvb.buf[data:min(data + size, tvb.end)])
-        body += piece
-        add(ci, CHUNK_DATA, piece, data, len(piece))
-        if data + size + 2 <= tvb.end:
-            add(ci, CHUNK_BOUNDARY, bytes(tvb.buf[data + size:data + size + 2]), data + size, 2)
-    if trailer is not None:
-        ts, te = trailer
-        if te - ts > 2:
-            add(ct, CHUNKED_TRAILER, _text(bytes(tvb.buf[ts:te - 2])), ts, te - ts - 2)
-        pkt.add_text(ct, "\\r\\n", te - 2, 2, source=tvb.source)
-    return bytes(body)
-
-
-def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
-           top: Item) -> None:
-    """Hand the body on by its media type, as HTTP's media_type table does."""
-    n = btvb.end - btvb.start
-    if ctype is None:
-        _nested_data(btvb, pkt, session, top)
-        return
-    mtype = _media_type(ctype)
-    src = btvb.source
-    if mtype in TEXT_MEDIA:
-        raw = bytes(btvb.buf[btvb.start:btvb.end])
-        lines = len(raw.splitlines()) or 1  # bytes split at LF, CR LF and a bare CR
-        top = pkt.add_proto(TEXT_LINES, btvb.start, n,
-                            f"Line-based text data: {mtype} ({lines} lines)", source=src)
-        o = btvb.start
-        for line in raw.splitlines(keepends=True):  # one label per line, as tshark
-            pkt.add_text(top, format_text(line), o, len(line), source=src)
-            o += len(line)
-        pkt.append_info(f" ({mtype})")
-    elif mtype == "application/x-www-form-urlencoded":
-        top = pkt.add_proto(URLENCODED, btvb.start, n, "HTML Form URL Encoded: " + mtype,
-                            source=src)
-        pkt.append_info(f" ({mtype})")
-        o = btvb.start
-        for item in _text(bytes(btvb.buf[btvb.start:btvb.end])).split("&"):
-            key, _, value = item.partition("=")
-            it = pkt.add_text(top, format_str(f'Form item: "{key}" = "{value}"'), o, len(item),
-                              source=src)
-            pkt.add(it, FORM_KEY, key, o, len(key), source=src)
-            pkt.add(it, FORM_VALUE, value, o + len(key) + 1, len(value), source=src)
-            o += len(item) + 1
-    elif mtype == "application/json":
-        pkt.add_proto(JSON, btvb.start, n, "JavaScript Object Notation: " + mtype, source=src)
-        pkt.proto_col = "HTTP/JSON"
-        pkt.append_info(f"JavaScript Object Notation ({mtype})", ", ")
-    else:
-        top = pkt.add_proto(MEDIA, btvb.start, n, "Media Type", source=src)
-        # The label adds the parameters (`; charset=x`). Both texts are escaped, where
-        # tshark 4.0 prints a header's control bytes raw here.
-        params = ctype.partition(";")[2].lstrip()
-        pkt.add(top, MEDIA_TYPE, bytes(btvb.buf[btvb.start:btvb.end]), btvb.start, n,
-                format_str(f"Media type: {mtype}{'; ' + params if params else ''} "
-                           f"({n} bytes)"), source=src)
-        pkt.append_info(f" ({format_str(mtype)})")
 
 
 def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
@@ -798,16 +518,6 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
     if end < tvb.rend:
         tvb.need(end, 1)  # tshark reads the whole reported payload: "Packet size limited"
     return max(tvb.rend - off, 1)
-
-
-def _nested_data(tvb: Tvb, pkt: Packet, session: Session, top: Item) -> None:
-    """call_data_dissector(..., http_tree): the data layer nests under HTTP."""
-    first = len(pkt.tree)
-    BY_NAME["data"](tvb, pkt, session)
-    moved = pkt.tree[first:]
-    if moved:
-        del pkt.tree[first:]
-        top.children = (top.children or []) + moved
 
 
 def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = True) -> int:

@@ -1,0 +1,143 @@
+"""What HTTP does with a message body: de-chunking, decompression, and handing the
+entity to the media-type dissectors (only their columns and top items are reproduced).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from dissectors.dispatch import BY_NAME
+from dissectors.escape import format_str, format_text
+from dissectors.http_proto import HTTP, _text
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+# Content types handed to "Line-based text data" (packet-text-media.c).
+TEXT_MEDIA = frozenset({
+    "text/html", "text/plain", "text/richtext", "text/css", "text/javascript",
+    "application/x-javascript", "application/javascript", "application/x-tia",
+    "text/vnd.sun.j2me.app-descriptor", "application/x-ns-proxy-autoconfig", "text/vcard",
+    "text/x-component", "application/vnd.oma.drm.message", "text/x-vcard", "text/csv",
+    "text/x-html", "text/x-markdown", "text/markdown", "text/x-python", "text/x-c",
+})
+
+CHUNK_SIZE = HTTP.field("http.chunk_size", "Chunk size", FT.UINT32, Base.DEC)
+CHUNK_DATA = HTTP.field("http.chunk_data", "Chunk data", FT.BYTES)
+CHUNK_BOUNDARY = HTTP.field("http.chunk_boundary", "Chunk boundary", FT.BYTES)
+CHUNKED_TRAILER = HTTP.field("http.chunked_trailer_part", "trailer-part", FT.STRING)
+
+# The media-type dissectors HTTP hands a body to; only their columns are reproduced.
+TEXT_LINES = protocol("data-text-lines", "Line-based text data", "Line-based text data")
+URLENCODED = protocol("urlencoded-form", "HTML Form URL Encoded", "URL Encoded Form Data")
+FORM_KEY = URLENCODED.field("urlencoded-form.key", "Key", FT.STRINGZ)
+FORM_VALUE = URLENCODED.field("urlencoded-form.value", "Value", FT.STRINGZ)
+MEDIA = protocol("media", "Media Type", "Media")
+MEDIA_TYPE = MEDIA.field("media.type", "Media type", FT.BYTES)
+JSON = protocol("json", "JavaScript Object Notation", "JSON")
+
+
+def _file_text(body: bytes) -> str:
+    """http.file_data's value: an FT_STRING, so it ends at the first NUL as tshark's."""
+    return _text(body.split(b"\0", 1)[0])
+
+
+def _media_type(ctype: str) -> str:
+    return ctype.split(";", 1)[0].strip().lower()
+
+
+def _uncompress(data: bytes) -> bytes | None:
+    """gzip, zlib or raw deflate, as tvb_uncompress accepts them; None when it fails."""
+    for wbits in (47, -15):
+        try:
+            out = zlib.decompressobj(wbits).decompress(data)
+        except zlib.error:
+            continue
+        if out:
+            return out
+    return None
+
+
+def _chunks(tvb: Tvb, pkt: Packet, top: Item, add, chunks: list[tuple[int, int, int, int]],  # noqa: ANN001
+            trailer: tuple[int, int] | None) -> bytes:
+    """The chunk tree; returns the de-chunked body."""
+    start = chunks[0][0]
+    end = trailer[1] if trailer else chunks[-1][3]
+    ct = pkt.add_text(top, f"HTTP chunked {'response'}", start, end - start,
+                      source=tvb.source)
+    body = bytearray()
+    for q, size, data, nxt in chunks:
+        if size == 0:
+            ci = pkt.add_text(ct, "End of chunked encoding", q, data - q, source=tvb.source)
+            add(ci, CHUNK_SIZE, 0, q, data - q, "Chunk size: 0 octets")
+            continue
+        ci = pkt.add_text(ct, f"Data chunk ({size} octets)", q, nxt - q, source=tvb.source)
+        add(ci, CHUNK_SIZE, size, q, data - q, f"Chunk size: {size} octets")
+        piece = bytes(tvb.buf[data:min(data + size, tvb.end)])
+        body += piece
+        add(ci, CHUNK_DATA, piece, data, len(piece))
+        if data + size + 2 <= tvb.end:
+            add(ci, CHUNK_BOUNDARY, bytes(tvb.buf[data + size:data + size + 2]), data + size, 2)
+    if trailer is not None:
+        ts, te = trailer
+        if te - ts > 2:
+            add(ct, CHUNKED_TRAILER, _text(bytes(tvb.buf[ts:te - 2])), ts, te - ts - 2)
+        pkt.add_text(ct, "\\r\\n", te - 2, 2, source=tvb.source)
+    return bytes(body)
+
+
+def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
+           top: Item) -> None:
+    """Hand the body on by its media type, as HTTP's media_type table does."""
+    n = btvb.end - btvb.start
+    if ctype is None:
+        _nested_data(btvb, pkt, session, top)
+        return
+    mtype = _media_type(ctype)
+    src = btvb.source
+    if mtype in TEXT_MEDIA:
+        raw = bytes(btvb.buf[btvb.start:btvb.end])
+        lines = len(raw.splitlines()) or 1  # bytes split at LF, CR LF and a bare CR
+        top = pkt.add_proto(TEXT_LINES, btvb.start, n,
+                            f"Line-based text data: {mtype} ({lines} lines)", source=src)
+        o = btvb.start
+        for line in raw.splitlines(keepends=True):  # one label per line, as tshark
+            pkt.add_text(top, format_text(line), o, len(line), source=src)
+            o += len(line)
+        pkt.append_info(f" ({mtype})")
+    elif mtype == "application/x-www-form-urlencoded":
+        top = pkt.add_proto(URLENCODED, btvb.start, n, "HTML Form URL Encoded: " + mtype,
+                            source=src)
+        pkt.append_info(f" ({mtype})")
+        o = btvb.start
+        for item in _text(bytes(btvb.buf[btvb.start:btvb.end])).split("&"):
+            key, _, value = item.partition("=")
+            it = pkt.add_text(top, format_str(f'Form item: "{key}" = "{value}"'), o, len(item),
+                              source=src)
+            pkt.add(it, FORM_KEY, key, o, len(key), source=src)
+            pkt.add(it, FORM_VALUE, value, o + len(key) + 1, len(value), source=src)
+            o += len(item) + 1
+    elif mtype == "application/json":
+        pkt.add_proto(JSON, btvb.start, n, "JavaScript Object Notation: " + mtype, source=src)
+        pkt.proto_col = "HTTP/JSON"
+        pkt.append_info(f"JavaScript Object Notation ({mtype})", ", ")
+    else:
+        top = pkt.add_proto(MEDIA, btvb.start, n, "Media Type", source=src)
+        # The label adds the parameters (`; charset=x`). Both texts are escaped, where
+        # tshark 4.0 prints a header's control bytes raw here.
+        params = ctype.partition(";")[2].lstrip()
+        pkt.add(top, MEDIA_TYPE, bytes(btvb.buf[btvb.start:btvb.end]), btvb.start, n,
+                format_str(f"Media type: {mtype}{'; ' + params if params else ''} "
+                           f"({n} bytes)"), source=src)
+        pkt.append_info(f" ({format_str(mtype)})")
+
+
+def _nested_data(tvb: Tvb, pkt: Packet, session: Session, top: Item) -> None:
+    """call_data_dissector(..., http_tree): the data layer nests under HTTP."""
+    first = len(pkt.tree)
+    BY_NAME["data"](tvb, pkt, session)
+    moved = pkt.tree[first:]
+    if moved:
+        del pkt.tree[first:]
+        top.children = (top.children or []) + moved

@@ -1,0 +1,172 @@
+"""HTTP request/response pairing, as Wireshark's `push_req`/`push_res` do it.
+
+A response fills the last record of its TCP conversation that has none yet; the
+records give the generated request_in/response_in/time items of both messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dissectors.http_proto import HTTP
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base
+from dissectors.session import Session
+
+RESPONSE = HTTP.field("http.response", "Response", FT.BOOLEAN)
+REQUEST = HTTP.field("http.request", "Request", FT.BOOLEAN)
+FULL_URI = HTTP.field("http.request.full_uri", "Full request URI", FT.STRING)
+RESPONSE_FOR_URI = HTTP.field("http.response_for.uri", "Request URI", FT.STRING)
+REQUEST_IN = HTTP.field("http.request_in", "Request in frame", FT.FRAMENUM)
+RESPONSE_IN = HTTP.field("http.response_in", "Response in frame", FT.FRAMENUM)
+NEXT_REQUEST_IN = HTTP.field("http.next_request_in", "Next request in frame", FT.FRAMENUM)
+NEXT_RESPONSE_IN = HTTP.field("http.next_response_in", "Next response in frame", FT.FRAMENUM)
+PREV_REQUEST_IN = HTTP.field("http.prev_request_in", "Prev request in frame", FT.FRAMENUM)
+PREV_RESPONSE_IN = HTTP.field("http.prev_response_in", "Prev response in frame", FT.FRAMENUM)
+TIME = HTTP.field("http.time", "Time since request", FT.RELATIVE_TIME)
+REQUEST_NUMBER = HTTP.field("http.request_number", "Request number", FT.UINT32, Base.DEC)
+RESPONSE_NUMBER = HTTP.field("http.response_number", "Response number", FT.UINT32, Base.DEC)
+
+
+@dataclass(eq=False, slots=True)
+class ReqRes:
+    """One request/response pair (Wireshark's http_req_res_t)."""
+
+    number: int
+    req_frame: int = 0
+    res_frame: int = 0
+    req_ts: int = 0
+    prev: ReqRes | None = None
+    next: ReqRes | None = None
+
+
+@dataclass(slots=True)
+class HttpConversation:
+    """Per TCP conversation: the pair list and what the last request asked for."""
+
+    tail: ReqRes | None = None
+    count: int = 0
+    seen: bool = False  # a request was seen here (have_seen_http: conv_data->request_uri)
+    method: str = ""
+    uri: str = ""
+    full_uri: str = ""
+
+    def _push(self) -> ReqRes:
+        self.count += 1
+        rr = ReqRes(self.count, prev=self.tail)
+        if self.tail is not None:
+            self.tail.next = rr
+        self.tail = rr
+        return rr
+
+    def push_req(self, frame: int, ts: int) -> ReqRes:
+        """A request always starts a new record."""
+        rr = self._push()
+        rr.req_frame, rr.req_ts = frame, ts
+        return rr
+
+    def push_res(self, frame: int) -> ReqRes:
+        """A response fills the last record, unless that one already has a response."""
+        rr = self.tail
+        if rr is None or rr.res_frame > 0:
+            rr = self._push()
+        rr.res_frame = frame
+        return rr
+
+
+@dataclass(slots=True)
+class HttpState:
+    """First-pass knowledge: conversations, and per frame the record it last used."""
+
+    convs: dict[tuple, HttpConversation] = field(default_factory=dict)
+    frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
+
+
+def _conv_key(pkt: Packet) -> tuple:
+    sp = pkt.index.get("tcp.srcport")
+    dp = pkt.index.get("tcp.dstport")
+    a = (pkt.net_src, sp[-1].value if sp else 0)
+    b = (pkt.net_dst, dp[-1].value if dp else 0)
+    return (a, b) if a <= b else (b, a)
+
+
+def _lconv(pkt: Packet, session: Session) -> HttpConversation:
+    """This pass's per-conversation state (request method and URI, have_seen_http)."""
+    conv_state = session.state("http.conversations", dict)
+    ckey = _conv_key(pkt)
+    lconv = conv_state.get(ckey)
+    if lconv is None:
+        lconv = conv_state[ckey] = HttpConversation()
+        # Wireshark's conv_data is file-scoped: a second pass starts from what the first
+        # one ended with (the last request's method and URI, have_seen_http).
+        final = session.state("pass1:http.lconv", dict)
+        if session.pass_no == 1:
+            final[ckey] = lconv
+        elif ckey in final:
+            old = final[ckey]
+            lconv.seen, lconv.method, lconv.uri, lconv.full_uri = (
+                old.seen, old.method, old.uri, old.full_uri)
+    return lconv
+
+
+def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversation,  # noqa: ANN001
+             is_request: bool, uri: str, host: str | None, off: int) -> None:
+    """Request/response records, and the generated items that show them."""
+    state = session.state("pass1:http", HttpState)
+    num = pkt.frame.number
+    if is_request:
+        method = pkt.index["http.request.method"][-1].value
+        full = ""
+        if host is not None and uri:
+            full = uri if "://" in uri else f"http://{host}{uri}"
+        lconv.method, lconv.uri = method, uri
+        if full:  # conv_data->full_uri keeps the last one a request had
+            lconv.full_uri = full
+            add(top, FULL_URI, full, off, 0, generated=True)
+        add(top, REQUEST, True, off, 0, hidden=True)
+    else:
+        add(top, RESPONSE, True, off, 0, hidden=True)
+    if session.pass_no > 1 and num in state.frames:
+        rr, _for_uri, _m, _u = state.frames[num]
+        for_uri = lconv.full_uri or lconv.uri  # conv_data as this pass has it now
+        # conv_data->req_res_num: in a second pass, the conversation's final count.
+        conv = state.convs.get(_conv_key(pkt))
+        total = conv.count if conv is not None else rr.number
+    else:
+        conv = state.convs.get(_conv_key(pkt))
+        if conv is None:
+            conv = state.convs[_conv_key(pkt)] = HttpConversation()
+        if is_request:
+            rr = conv.push_req(num, pkt.frame.ts_ns)
+        else:
+            rr = conv.push_res(num)
+        for_uri = lconv.full_uri or lconv.uri
+        state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
+        total = conv.count
+    prev, nxt = rr.prev, rr.next
+    if is_request:
+        add(top, REQUEST_NUMBER, rr.number, off, 0, f"HTTP request {rr.number}/{total}",
+            generated=True)
+        if prev is not None and prev.req_frame:
+            add(top, PREV_REQUEST_IN, prev.req_frame, off, 0, generated=True)
+        if rr.res_frame:
+            add(top, RESPONSE_IN, rr.res_frame, off, 0, generated=True)
+        if nxt is not None and nxt.req_frame:
+            add(top, NEXT_REQUEST_IN, nxt.req_frame, off, 0, generated=True)
+        return
+    add(top, RESPONSE_NUMBER, rr.number, off, 0, f"HTTP response {rr.number}/{total}",
+        generated=True)
+    if rr.req_frame:
+        add(top, TIME, pkt.frame.ts_ns - rr.req_ts, off, 0, generated=True)
+    if prev is not None and prev.req_frame:
+        add(top, PREV_REQUEST_IN, prev.req_frame, off, 0, generated=True)
+    if prev is not None and prev.res_frame:
+        add(top, PREV_RESPONSE_IN, prev.res_frame, off, 0, generated=True)
+    if rr.req_frame:
+        add(top, REQUEST_IN, rr.req_frame, off, 0, generated=True)
+    if nxt is not None and nxt.req_frame:
+        add(top, NEXT_REQUEST_IN, nxt.req_frame, off, 0, generated=True)
+    if nxt is not None and nxt.res_frame:
+        add(top, NEXT_RESPONSE_IN, nxt.res_frame, off, 0, generated=True)
+    if for_uri:
+        add(top, RESPONSE_FOR_URI, for_uri, off, 0, generated=True)
