@@ -20,6 +20,7 @@ from functools import cmp_to_key
 from typing import Any
 
 from analyzer.taps import TapArgError, register
+from dissectors.escape import format_str
 from dissectors.packet import Packet
 
 COLUMNS = ("Count", "Average", "Min Val", "Max Val", "Rate (ms)", "Percent", "Burst Rate",
@@ -152,10 +153,9 @@ def _num(v: float, is_float: bool) -> str:
 
 def printable(name: str) -> str:
     """A name from a packet (a host, a URI) never puts control characters on a
-    terminal: they show as \\xNN (tshark prints them raw)."""
-    if all(" " <= ch != "\x7f" for ch in name):
-        return name
-    return "".join(ch if " " <= ch != "\x7f" else f"\\x{ord(ch):02x}" for ch in name)
+    terminal: escaped as every packet text is (Wireshark's format_text; tshark prints
+    them raw here)."""
+    return format_str(name)
 
 
 def values(tree: Tree, node: Node) -> list[str]:

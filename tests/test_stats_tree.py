@@ -185,7 +185,7 @@ def test_packet_text_escaped_in_trees(tmp_path: Path) -> None:
                       / TCP(sport=40000, dport=80, flags="PA", seq=1) / Raw(req)])
     rc, out, err = run_analyze(["-q", "-z", "http_req,tree", "-r", str(cap)])
     assert rc == 0, err
-    assert "\x1b" not in out and "/a\\x1b[31mb[bold]c" in out
+    assert "\x1b" not in out and "/a\\033[31mb[bold]c" in out  # format_text escapes
     rc, out, err = run_analyze(["--color", "always", "-q", "-z", "http_req,tree",
                                 "-r", str(cap)])
     assert rc == 0, err
