@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import operator
+import struct
 from collections.abc import Callable
 from itertools import product
 from typing import Any
@@ -205,6 +206,27 @@ def _to_string(v: Any, kind: str) -> str:
     return str(v)
 
 
+_SINGLE = struct.Struct("<f")
+
+
+def _as_double(kind: str) -> Callable[[Any], float]:
+    """A value as Wireshark's val_to_double gives it: times in seconds."""
+    if kind in ("reltime", "abstime"):
+        return lambda v: v / 1e9
+    return float
+
+
+def _base_repr(name: str, arg: Node, f0: Values) -> Values:
+    """dec()/hex(): an unsigned integer as the filter language writes it (ftype-integer's
+    repr: hex zero-padded to the field's width, 0x first)."""
+    if name == "dec":
+        return lambda pkt: [str(int(v)) for v in f0(pkt)]
+    ft = arg.field.type if isinstance(arg, FieldRef) and arg.field is not None else None
+    bits = FT_BITS.get(ft, 32) if ft is not None else 32
+    digits = {8: 2, 16: 4, 24: 6, 32: 8}.get(bits, 16)
+    return lambda pkt: [f"0x{int(v):0{digits}x}" for v in f0(pkt)]
+
+
 def values(node: Node, fs: FieldSource | None = None) -> Values:
     """Compile a checked value node into `fn(pkt) -> list of values`."""
     fs = fs or PACKET_FIELDS
@@ -281,6 +303,13 @@ def _func(node: Func, fs: FieldSource) -> Values:
         return lambda pkt: [_to_string(v, kind0) for v in f0(pkt)]
     if name == "abs":
         return lambda pkt: [abs(v) for v in f0(pkt)]
+    if name in ("float", "double"):
+        to_float = _as_double(kind0)
+        if name == "float":  # through a C float (single precision) and back
+            return lambda pkt: [_SINGLE.unpack(_SINGLE.pack(to_float(v)))[0] for v in f0(pkt)]
+        return lambda pkt: [to_float(v) for v in f0(pkt)]
+    if name in ("dec", "hex"):
+        return _base_repr(name, arg0, f0)
     pick = min if name == "min" else max
 
     def minmax(pkt: Packet) -> list[Any]:

@@ -51,7 +51,11 @@ from filters.words import (
 )
 
 _MIRROR = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge"}
-FUNCTIONS = {"len", "count", "upper", "lower", "string", "min", "max", "abs"}
+# The newest Wireshark's functions; float/double/dec/hex are newer than tshark 4.0.
+FUNCTIONS = {"len", "count", "upper", "lower", "string", "min", "max", "abs", "float", "double",
+             "dec", "hex"}
+# float()/double() take what Wireshark converts to a double (ftype_can_val_to_double).
+_TO_DOUBLE = frozenset({"int", "bool", "float", "reltime", "abstime"})
 _FIELD_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*\Z")
 
 
@@ -119,7 +123,8 @@ class Checker(ConstTyper):
                               len(node.name), self.text)
         node.name = name
         args = [self.value(a) for a in node.args]
-        want = {"len": 1, "count": 1, "upper": 1, "lower": 1, "string": 1, "abs": 1}
+        want = {"len": 1, "count": 1, "upper": 1, "lower": 1, "string": 1, "abs": 1, "float": 1,
+                "double": 1, "dec": 1, "hex": 1}
         if name in want and len(args) != 1:
             raise self.err(f"Function {name}() needs exactly one argument, {len(args)} given.",
                            node)
@@ -164,6 +169,18 @@ class Checker(ConstTyper):
                     and first.field.type is FT.CHAR):
                 raise self.err(f'String conversion for field "{self.describe(first)}" is not '
                                "supported", first)
+            node.kind = "string"
+        elif name in ("float", "double"):
+            if kind not in _TO_DOUBLE:
+                raise self.err(f"Argument '{self.describe(first)}' cannot be converted to a "
+                               f"floating point number by {name}()", first)
+            node.kind = "float"
+        elif name in ("dec", "hex"):
+            # Unsigned integer fields only (dfunctions.c's ul_semcheck_base).
+            if not isinstance(first, FieldRef) or first.field is None or \
+                    not first.field.type.value.startswith(("FT_UINT", "FT_CHAR", "FT_FRAMENUM")):
+                raise self.err(f"Only unsigned integer fields can be used as parameter for "
+                               f"{name}()", first)
             node.kind = "string"
         elif name == "abs":
             if kind not in _NUMERIC:
