@@ -122,7 +122,7 @@ class Packet:
         if self.show_ours:
             return self.add(parent, field, value, 0, 0, text, generated=True)
         item = self.add(None, field, value, 0, 0, text, generated=True)
-        self.tree.remove(item)  # indexed, but in no tree
+        self.tree.pop()  # (the item just appended) indexed, but in no tree
         return item
 
     def add_text(self, parent: Item | None, text: str, offset: int, length: int,
