@@ -13,6 +13,7 @@ from typing import Any
 
 from analyzer.stats_conv import _addr
 from analyzer.stats_tree import Kind, Tree, declare, register_kinds
+from dissectors.http import http_untapped
 from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY
 
@@ -53,8 +54,11 @@ class _Fields:
 
 
 def _messages(proto: str) -> Any:
+    """The messages of `proto` its taps saw (HTTP leaves some layers untapped)."""
+    untapped_of = http_untapped if proto == "http" else (lambda pkt: ())
+
     def taps(pkt: Packet) -> Iterator[_Fields]:
-        untapped = pkt.ref.get(f"{proto}.untapped", ())
+        untapped = untapped_of(pkt)
         for item in pkt.tree:
             if item.field is not None and item.field.abbrev == proto \
                     and id(item) not in untapped:

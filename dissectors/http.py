@@ -562,3 +562,9 @@ def http_follow_extras(pkt: Packet) -> tuple[list[bytes], set[int]]:
     (data before any request), and the ids of HTTP layers it never tapped."""
     data = pkt.proto_data
     return data.get("http.tapped", []), data.get("http.untapped", set())
+
+
+def http_untapped(pkt: Packet) -> set[int]:
+    """Ids of the HTTP layers whose message never reached HTTP's taps (their dissection
+    returned early, as Wireshark's does before tap_queue_packet)."""
+    return pkt.proto_data.get("http.untapped", set())
