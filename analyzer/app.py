@@ -22,7 +22,7 @@ from analyzer.setup import (
     report_taps,
     write_plot,
 )
-from analyzer.taps import feed
+from analyzer.stats.taps import feed
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
 from filters import CompiledFilter
@@ -119,7 +119,7 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
         _glossary(opts.glossary, out)
         return EXIT_OK
     if "help" in opts.stats:  # tshark prints the list on stderr and exits 0
-        from analyzer.taps import help_text
+        from analyzer.stats.taps import help_text
 
         err.write(f"analyze: {help_text()}")
         return EXIT_OK

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from analyzer.options import UsageError, parse_ring
 from analyzer.pipeline import mark_displayed
-from analyzer.taps import feed
+from analyzer.stats.taps import feed
 from captures import CaptureError, Frame, Interface
 from captures.pcap import PcapWriter
 from captures.pcapng import PcapngWriter

@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
     def format_help(self) -> str:
         """argparse's help, then every `-z` statistic (the list `-z help` prints)."""
-        from analyzer.taps import statistic_names
+        from analyzer.stats.taps import statistic_names
 
         names = statistic_names()
         lines, line = [], " "
@@ -274,7 +274,7 @@ def parse_ring(specs: list[str]) -> dict[str, float]:
 
 def check_stats_args(values: list[str]) -> None:
     """Reject a `-z` value no statistic takes, with tshark's message and list."""
-    from analyzer.taps import kind_of, statistic_names
+    from analyzer.stats.taps import kind_of, statistic_names
 
     for v in values:
         if kind_of(v) is None:

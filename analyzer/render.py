@@ -35,8 +35,8 @@ class Renderer:
         self.color_rules: list = []
         self.netmask: int | None = None
         if getattr(opts, "netmask", None):
+            from analyzer.errors import UsageError
             from analyzer.learner import parse_netmask
-            from analyzer.options import UsageError
 
             try:
                 self.netmask = parse_netmask(opts.netmask)
@@ -51,7 +51,7 @@ class Renderer:
                                    force_terminal=True if forced else None,
                                    no_color=False if forced else None)
             from analyzer.colorrules import load_rules
-            from analyzer.options import UsageError
+            from analyzer.errors import UsageError
 
             try:  # Wireshark's colouring rules (analyzer/colorrules.py)
                 self.color_rules = load_rules(getattr(opts, "color_rules", None))
