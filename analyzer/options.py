@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from analyzer.columns import TIME_FORMATS
 from analyzer.errors import UsageError
+from analyzer.output.formats import FORMATS
+from analyzer.output.packet_list import TIME_FORMATS
 
 # Options whose value is always the next word, even one starting with "-": a display
 # filter may (`-Y "-2 == tcp.dstport"`), and argparse would take it for an option (-2).
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "as tshark counts)")
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
     p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
-    p.add_argument("-T", dest="output", choices=("text", "fields", "json", "ek"),
+    p.add_argument("-T", dest="output", choices=tuple(FORMATS),
                    default="text", help="output format (ek: newline-delimited JSON for "
                    "Elasticsearch, -e limits it to those fields)")
     p.add_argument("--no-duplicate-keys", dest="no_duplicate_keys", action="store_true",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_USAGE, AnalyzeError, UsageError
-from analyzer.fields_output import FieldsPrinter, valid_field
 from analyzer.options import check_stats_args, parse_field_opts
+from analyzer.output.fields import FieldsPrinter, valid_field
 from filters import CompiledFilter
 
 

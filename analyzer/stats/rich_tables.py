@@ -188,7 +188,7 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
 
 def write_report(taps: list[tuple[Any, list[Any]]], opts: Any, out: TextIO) -> None:
     """Tables on a terminal (or with --color always), tshark's plain text otherwise."""
-    from analyzer.render import use_color
+    from analyzer.output.text import use_color
 
     if getattr(opts, "output", "text") != "text" or not use_color(opts.color, out):
         out.write(report(taps))
