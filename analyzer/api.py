@@ -97,7 +97,7 @@ class Capture:
         return Capture(self.path, combined, self.decode_as, self.two_pass)
 
     def __iter__(self) -> Iterator[CapturedPacket]:
-        from analyzer.columns import packet_line
+        from analyzer.output.packet_list import packet_line
         from analyzer.pipeline import second_pass_reader
         from analyzer.setup import _decode_as
         from captures import open_capture as open_frames

@@ -10,9 +10,9 @@ import os
 import sys
 from typing import Any, TextIO
 
-from analyzer.columns import packet_line
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError
 from analyzer.options import build_parser
+from analyzer.output.packet_list import packet_line
 from analyzer.pipeline import mark_displayed, second_pass_reader
 from analyzer.setup import (
     _compile_filter,
@@ -22,7 +22,7 @@ from analyzer.setup import (
     report_taps,
     write_plot,
 )
-from analyzer.taps import feed
+from analyzer.stats.taps import feed
 from captures import CaptureError, open_capture, open_writer
 from dissectors import REGISTRY, Session, dissect
 from filters import CompiledFilter
@@ -119,7 +119,7 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
         _glossary(opts.glossary, out)
         return EXIT_OK
     if "help" in opts.stats:  # tshark prints the list on stderr and exits 0
-        from analyzer.taps import help_text
+        from analyzer.stats.taps import help_text
 
         err.write(f"analyze: {help_text()}")
         return EXIT_OK
@@ -193,7 +193,7 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
 def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
              taps: list | None = None, resume: int = 1) -> int:
     """The full pipeline; frames before `resume` were already done by the fast path."""
-    from analyzer.render import Renderer
+    from analyzer.output.formats import open_output
 
     # stdin is spooled only when it must be read twice (-2, --export-objects)
     reader = open_capture(path, second_pass=bool(opts.two_pass or opts.export_objects))
@@ -206,11 +206,11 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
         if opts.write:
             writer = open_writer(opts.write, opts.write_format,
                                  interfaces=getattr(reader, "interfaces", None))
-        renderer = Renderer(opts, fields_printer, out)
+        renderer = open_output(opts, fields_printer, out)
         if fields_printer:
             out.write(fields_printer.preamble())
         prev_disp: int | None = None
-        from analyzer.progress import start_progress
+        from analyzer.output.progress import start_progress
 
         bar = start_progress(opts, path, reader, out)  # stderr, terminal only
         try:

@@ -164,9 +164,9 @@ def our_table(path: str, display_filter: str | None, decode_as: Any = None
               ) -> tuple[dict[int, Row], set[int] | None, set[int]]:
     """Ours, the same shape as tshark's: every field of our -T json and the two
     columns; the -Y matches; the frames we decode as IPMSG."""
-    from analyzer.columns import column_parts
-    from analyzer.fields_output import COLUMN_FIELDS
-    from analyzer.json_output import dumps
+    from analyzer.output.fields import COLUMN_FIELDS
+    from analyzer.output.json_ek import dumps
+    from analyzer.output.packet_list import column_parts
     from captures import open_capture
     from dissectors import Session, dissect
     from filters import compile_filter

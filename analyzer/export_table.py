@@ -30,8 +30,8 @@ def run_export(opts: Any, path: str, match: Callable[[Any], bool] | None,
     fmt, out_path = opts.export
     if fmt not in FORMATS:
         raise UsageError(f'--export "{fmt}": unknown format (known: {", ".join(FORMATS)})')
-    from analyzer.fields_output import FieldsPrinter, valid_field
     from analyzer.options import parse_field_opts
+    from analyzer.output.fields import FieldsPrinter, valid_field
 
     names = list(opts.fields) or list(DEFAULT_FIELDS)
     if bad := [f for f in names if not valid_field(f)]:

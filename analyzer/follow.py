@@ -25,8 +25,8 @@ import socket
 import unicodedata
 from dataclasses import dataclass, field
 
-from analyzer.options import UsageError
-from analyzer.taps import register
+from analyzer.errors import UsageError
+from analyzer.stats.taps import register
 from dissectors.http import http_follow_extras
 from dissectors.packet import Item, Packet
 

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from analyzer.options import UsageError, parse_ring
 from analyzer.pipeline import mark_displayed
-from analyzer.taps import feed
+from analyzer.stats.taps import feed
 from captures import CaptureError, Frame, Interface
 from captures.pcap import PcapWriter
 from captures.pcapng import PcapngWriter
@@ -202,7 +202,7 @@ def _kernel_filter(opts: Any, dev: Any, out: TextIO) -> Any:
 def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
              stop_at: dict[str, float], ring: dict[str, float], out: TextIO,
              err: TextIO, taps: list) -> int:
-    from analyzer.render import Renderer
+    from analyzer.output.formats import open_output
     from captures import open_writer
     from captures.live import LiveCapture, resolve_interface
 
@@ -219,7 +219,7 @@ def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
         else:
             writer = open_writer(opts.write, opts.write_format, interfaces=[cap.interface])
     session = Session(two_pass=False, decode_as=decode_as)
-    renderer = Renderer(opts, fields_printer, out)
+    renderer = open_output(opts, fields_printer, out)
     if fields_printer:
         out.write(fields_printer.preamble())
     stopping = abandon = False

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from analyzer.columns import TIME_FORMATS
 from analyzer.errors import UsageError
+from analyzer.output.formats import FORMATS
+from analyzer.output.packet_list import TIME_FORMATS
 
 # Options whose value is always the next word, even one starting with "-": a display
 # filter may (`-Y "-2 == tcp.dstport"`), and argparse would take it for an option (-2).
@@ -37,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
 
     def format_help(self) -> str:
         """argparse's help, then every `-z` statistic (the list `-z help` prints)."""
-        from analyzer.taps import statistic_names
+        from analyzer.stats.taps import statistic_names
 
         names = statistic_names()
         lines, line = [], " "
@@ -78,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "as tshark counts)")
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
     p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
-    p.add_argument("-T", dest="output", choices=("text", "fields", "json", "ek"),
+    p.add_argument("-T", dest="output", choices=tuple(FORMATS),
                    default="text", help="output format (ek: newline-delimited JSON for "
                    "Elasticsearch, -e limits it to those fields)")
     p.add_argument("--no-duplicate-keys", dest="no_duplicate_keys", action="store_true",
@@ -274,7 +275,7 @@ def parse_ring(specs: list[str]) -> dict[str, float]:
 
 def check_stats_args(values: list[str]) -> None:
     """Reject a `-z` value no statistic takes, with tshark's message and list."""
-    from analyzer.taps import kind_of, statistic_names
+    from analyzer.stats.taps import kind_of, statistic_names
 
     for v in values:
         if kind_of(v) is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_USAGE, AnalyzeError, UsageError
-from analyzer.fields_output import FieldsPrinter, valid_field
 from analyzer.options import check_stats_args, parse_field_opts
+from analyzer.output.fields import FieldsPrinter, valid_field
 from filters import CompiledFilter
 
 
@@ -75,7 +75,7 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
     """The -z taps and the --plot tap (file and live alike), or an exit status after
     the error for a bad -z argument (stdout only where tshark prints it there)."""
     check_stats_args(opts.stats)
-    from analyzer.taps import TapArgError, build_taps
+    from analyzer.stats.taps import TapArgError, build_taps
 
     encoding = getattr(opts, "encoding", None)
     if encoding:
@@ -101,7 +101,7 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
     _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):
-        from analyzer.stats_io import plot_tap
+        from analyzer.stats.io_stat import plot_tap
 
         io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
     return taps, io_plot
@@ -114,7 +114,7 @@ def _prime(taps: list, flt: CompiledFilter | None) -> None:
     primable = [t for _, ts in taps for t in ts if hasattr(t, "prime")]
     if not primable:
         return
-    from analyzer.stats_io_calc import field_refs
+    from analyzer.stats.io_calc import field_refs
     from filters import compile_filter
 
     refs = set().union(*(getattr(t, "refs", ()) for t in primable))
@@ -132,7 +132,7 @@ def _prime(taps: list, flt: CompiledFilter | None) -> None:
 def report_taps(taps: list | None, opts: Any, out: TextIO) -> None:
     """The -z reports after the packets: rich tables on a terminal, tshark's text else."""
     if taps:
-        from analyzer.stats_rich import write_report
+        from analyzer.stats.rich_tables import write_report
 
         write_report(taps, opts, out)
 
@@ -141,7 +141,7 @@ def write_plot(io_plot: Any, opts: Any) -> None:
     """--plot's image, drawn from the io,stat numbers the taps gathered."""
     if io_plot is None:
         return
-    from analyzer.stats_io import PlotError, plot_io
+    from analyzer.stats.io_stat import PlotError, plot_io
 
     try:
         plot_io(io_plot, opts.plot)

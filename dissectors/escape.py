@@ -14,7 +14,7 @@ rules, and so do we:
   tshark: that output is for scripts, which expect exactly tshark's text).
 
 Strings are C strings in Wireshark, so a string value ends at its first NUL in every
-output (`cstr`). JSON output escapes with JSON's own rules (analyzer/json_output.py).
+output (`cstr`). JSON output escapes with JSON's own rules (analyzer/output/json_ek.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pytest
 
 from analyzer import crosscheck
 from analyzer.app import run
-from analyzer.stats_io import PLOT_DPI, PLOT_SIZE_IN
+from analyzer.stats.io_stat import PLOT_DPI, PLOT_SIZE_IN
 
 SAMPLES = Path(__file__).resolve().parent.parent / "captures" / "samples"
 HAVE_TSHARK = shutil.which("tshark") is not None
@@ -221,16 +221,16 @@ def table_rows(text: str, ncols: int) -> list[list[int]]:
 
 def test_plot_png_size_and_numbers(mixed_pcap: Path, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer import stats_io
+    from analyzer.stats import io_stat
 
     seen = {}
-    real = stats_io.IoStatTap.rows
+    real = io_stat.IoStatTap.rows
 
     def spy(self):  # noqa: ANN001, ANN202
         seen["rows"] = real(self)
         return seen["rows"]
 
-    monkeypatch.setattr(stats_io.IoStatTap, "rows", spy)
+    monkeypatch.setattr(io_stat.IoStatTap, "rows", spy)
     png = tmp_path / "io.png"
     code, out, err = analyze(str(mixed_pcap), "-q", "-z", "io,stat,0.5,udp,tcp", "--plot",
                              str(png))

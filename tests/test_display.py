@@ -15,7 +15,7 @@ import diffutil
 import pytest
 
 from analyzer.app import run
-from analyzer.colorrules import default_rules, load_rules, parse_rules, pick
+from analyzer.output.color_rules import default_rules, load_rules, parse_rules, pick
 from captures import open_capture
 from dissectors import Session, dissect
 
@@ -213,7 +213,7 @@ def test_progress_never_for_stdin_or_pipes(mixed_pcap: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from argparse import Namespace
 
-    from analyzer.progress import wanted
+    from analyzer.output.progress import wanted
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -221,7 +221,7 @@ def test_progress_never_for_stdin_or_pipes(mixed_pcap: Path,
 
     opts = Namespace(quiet=True, write=None, print_summary=False)
     monkeypatch.delenv("LABSHARK_PROGRESS", raising=False)
-    monkeypatch.setattr("analyzer.progress.MIN_SIZE", 1)
+    monkeypatch.setattr("analyzer.output.progress.MIN_SIZE", 1)
     assert wanted(opts, str(mixed_pcap), Tty(), Tty())
     assert not wanted(opts, str(mixed_pcap), io.StringIO(), Tty())  # stdout piped
     assert not wanted(opts, "-", Tty(), Tty())  # stdin

@@ -21,7 +21,7 @@ from test_tftp import (
     rrq,
 )
 
-from analyzer.expert_stats import OUR_TITLE, parse_expert_arg
+from analyzer.stats.expert import OUR_TITLE, parse_expert_arg
 
 WS_FIELDS = ["frame.number", "_ws.expert.message", "_ws.expert.severity", "_ws.expert.group",
              "_ws.expert", "_ws.malformed"]

@@ -153,7 +153,7 @@ def test_bad_argument(mixed_pcap: Path, z: str) -> None:
 def test_load_wraps_to_the_last_interval() -> None:
     """LOAD puts a time's whole intervals on the items before the frame's; from the first
     item tshark's `prev` is the last one, so the spread wraps around."""
-    from analyzer.stats_io_calc import LOAD, Column, Item
+    from analyzer.stats.io_calc import LOAD, Column, Item
     from dissectors.registry import REGISTRY
 
     col = Column("LOAD(tcp.time_delta)", None, LOAD, REGISTRY.get("tcp.time_delta"))
@@ -174,7 +174,7 @@ def test_plot_with_calculated_columns(mixed_pcap: Path, tmp_path: Path) -> None:
     assert (rc, err) == (0, "")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    from analyzer.stats_io import build_taps
+    from analyzer.stats.io_stat import build_taps
     from captures import open_capture
     from dissectors import Session, dissect
 

@@ -1,9 +1,10 @@
-"""`-V` detail tree and `-x` hex dump, in tshark's plain-text layout."""
+"""`-V`: the detail tree, in tshark's plain-text layout."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from analyzer.output.hex_dump import hex_dump
 from dissectors.format import label
 from dissectors.packet import Item, Packet
 
@@ -61,32 +62,3 @@ def _data_dump(pkt: Packet, item: Item, lines: list[str]) -> None:
         # tshark's -V prints the bytes of each `data` node, unindented, under it.
         src = pkt.sources[item.source][1] if item.source < len(pkt.sources) else b""
         lines.append("\n" + hex_dump(src[item.offset: item.offset + item.length]))
-
-
-# Byte -> itself when printable ASCII, else ".": the ASCII column in one translate().
-_PRINTABLE = bytes(c if 32 <= c < 127 else 0x2E for c in range(256))
-
-
-def hex_dump(data: bytes | memoryview) -> str:
-    """tshark's `-x` layout: offset, 16 hex bytes in two groups of 8, ASCII."""
-    lines = []
-    b = bytes(data)
-    for off in range(0, len(b), 16):
-        chunk = b[off: off + 16]
-        hexpart = chunk.hex(" ")  # tshark 4.0: no gap after 8 bytes
-        asc = chunk.translate(_PRINTABLE).decode("ascii")
-        lines.append(f"{off:04x}  {hexpart:<47}   {asc}")
-    return "\n".join(lines)
-
-
-def hex_text(pkt: Packet) -> str:
-    """The frame's bytes, then each extra data source (reassembled data) titled."""
-    if len(pkt.sources) == 1:
-        return hex_dump(pkt.sources[0][1])
-    parts = []
-    for name, data in pkt.sources:
-        # tshark titles every source with its size; ours may carry it in the name.
-        title = name if name.endswith(" bytes)") else f"{name} ({len(data)} bytes)"
-        title += ":"
-        parts.append(title + "\n" + hex_dump(data))
-    return "\n".join(parts)

@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from analyzer.taps import TapArgError, register
+from analyzer.stats.taps import TapArgError, register
 from dissectors.packet import Item, Packet
 
 # -z word -> (tshark's table title, protocol item, address fields)

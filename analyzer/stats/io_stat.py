@@ -3,7 +3,7 @@
 The layout is tshark's `ui/cli/tap-iostat.c` reproduced from its output, quirks included
 (the whole-second duration printed as "4. 21658", the last row ending in "Dur"). Times
 are microseconds, as tshark's. Columns are plain filters or calculated ones
-(FRAMES/BYTES/COUNT/SUM/MIN/MAX/AVG/LOAD of a field, analyzer/stats_io_calc.py). Like
+(FRAMES/BYTES/COUNT/SUM/MIN/MAX/AVG/LOAD of a field, analyzer/stats/io_calc.py). Like
 tshark's taps, this sees every dissected packet whatever `-Y` keeps.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from analyzer.stats_io_calc import (
+from analyzer.stats.io_calc import (
     FRAMES_AND_BYTES,
     WHOLE,
     CalcError,
@@ -21,7 +21,7 @@ from analyzer.stats_io_calc import (
     magnitude,
     parse_column,
 )
-from analyzer.taps import register
+from analyzer.stats.taps import register
 from dissectors.packet import Packet
 
 if TYPE_CHECKING:
@@ -298,10 +298,10 @@ PLOT_DPI = 100
 def plot_tap(taps: list, out_path: str) -> IoStatTap:
     """The io,stat tap --plot draws: the first -z io,stat one, else a hidden `io,stat,1`.
 
-    `taps` is analyzer.taps.build_taps's list, extended in place with the hidden tap.
+    `taps` is analyzer.stats.taps.build_taps's list, extended in place with the hidden tap.
     """
-    from analyzer.options import UsageError
-    from analyzer.taps import TapKind
+    from analyzer.errors import UsageError
+    from analyzer.stats.taps import TapKind
 
     if not out_path.lower().endswith((".png", ".svg")):
         raise UsageError(f'--plot "{out_path}": the file name must end in .png or .svg')

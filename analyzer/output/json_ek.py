@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
+from analyzer.output.formats import Output
 from dissectors.escape import cstr
 from dissectors.format import NOT_REPRESENTABLE, NS, field_text, fit_label, local_tm, utc_tm
 from dissectors.packet import Item, Packet
@@ -367,3 +368,37 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
                 tops.setdefault(k, []).append(v)
         layers = _ek_obj([(k, v[0] if len(v) == 1 else _Array(v)) for k, v in tops.items()])
     return head + '{"timestamp":"' + ts + '","layers":' + layers + "}\n"
+
+
+class JsonOutput(Output):
+    """`-T json`: one array, a packet an element (tshark's indentation)."""
+
+    def __init__(self, opts: Any, fields_printer: Any, out: TextIO) -> None:
+        super().__init__(opts, fields_printer, out)
+        self.first = True
+        self.layer_filter = LayerFilter.from_options(getattr(opts, "layer_filter", None))
+
+    def packet(self, pkt: Packet) -> None:
+        o = self.opts
+        no_dup = getattr(o, "no_duplicate_keys", False)
+        col = self.fields.column if self.fields else None
+        text = dumps(pkt, no_dup, o.fields, col, self.layer_filter)
+        body = "\n".join("  " + ln for ln in text.split("\n"))  # not at U+2028
+        self.out.write(("[\n" if self.first else ",\n") + body)
+        self.first = False
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if not self.first else "[]\n")
+
+
+class EkOutput(Output):
+    """`-T ek`: two lines a packet (index, then the document), for Elasticsearch."""
+
+    def __init__(self, opts: Any, fields_printer: Any, out: TextIO) -> None:
+        super().__init__(opts, fields_printer, out)
+        self.layer_filter = LayerFilter.from_options(getattr(opts, "layer_filter", None))
+
+    def packet(self, pkt: Packet) -> None:
+        self.out.write(ek_lines(pkt, self.opts.fields,
+                                self.fields.column if self.fields else None,
+                                self.layer_filter))

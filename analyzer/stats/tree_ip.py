@@ -1,5 +1,5 @@
 """`-z plen,tree` and the IPv4/IPv6 stats_tree statistics (ip_hosts, ip_srcdst, dests,
-ptype and their ipv6_ twins) as declarations on analyzer/stats_tree.py.
+ptype and their ipv6_ twins) as declarations on analyzer/stats/tree.py.
 
 The IP ones count once per IP header the `ip`/`ipv6` tap sees (the top-level layers of
 the packet). Their "protocol type" is tshark's port type of the packet (the last TCP,
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from analyzer.stats_conv import _addr
-from analyzer.stats_tree import Kind, Tree, declare, register_kinds
+from analyzer.stats.conv import _addr
+from analyzer.stats.tree import Kind, Tree, declare, register_kinds
 from dissectors.packet import Item, Packet
 
 _PLEN = "Packet Lengths"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from analyzer.taps import TapArgError, register
+from analyzer.stats.taps import TapArgError, register
 from dissectors.packet import Packet
 
 _RULE = "=" * 74 + "\n"

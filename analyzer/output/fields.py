@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analyzer.columns import column_parts
+from analyzer.output.formats import Output
+from analyzer.output.packet_list import column_parts
 from dissectors.format import field_text
 from dissectors.packet import Packet
 from dissectors.registry import REGISTRY, Field
 
 #: tshark's column pseudo-fields (`-e _ws.col.Info`): the default column titles,
-#: in the order analyzer.columns.column_parts returns them.
+#: in the order analyzer.output.packet_list.column_parts returns them.
 COLUMN_FIELDS = ("_ws.col.No.", "_ws.col.Time", "_ws.col.Source", "_ws.col.Destination",
                  "_ws.col.Protocol", "_ws.col.Length", "_ws.col.Info")
 _COL_PREFIX = "_ws.col."
@@ -88,3 +89,10 @@ class FieldsPrinter:
             text = self.agg.join(vals)
             out.append(f"{q}{text}{q}" if q else text)
         return self._take_bom() + self.sep.join(out)
+
+
+class FieldsOutput(Output):
+    """`-T fields`: the `-e` values of each packet, one line a packet."""
+
+    def packet(self, pkt: Packet) -> None:
+        self.out.write(self.fields.line(pkt) + "\n")

@@ -1,5 +1,5 @@
 """`-z dns,tree`, `-z http,tree`, `-z http_req,tree` and `-z http_srv,tree` as
-declarations on analyzer/stats_tree.py.
+declarations on analyzer/stats/tree.py.
 
 Each counts once per message its tap sees (the `dns` or `http` layers of the packet;
 not an HTTP layer the dissector marks as returning before tshark's tap), from the dissector's own fields and their value names (Wireshark's names:
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from analyzer.stats_conv import _addr
-from analyzer.stats_tree import Kind, Tree, declare, register_kinds
+from analyzer.stats.conv import _addr
+from analyzer.stats.tree import Kind, Tree, declare, register_kinds
 from dissectors.http import http_untapped
 from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY

@@ -40,16 +40,16 @@ class TapKind:
 
 
 #: `-z` prefix -> the module that registers it (imported on first use).
-KIND_MODULES = {"expert": "analyzer.expert_stats", "io,phs": "analyzer.stats_phs",
-                "conv,": "analyzer.stats_conv", "endpoints,": "analyzer.stats_conv",
-                "io,stat,": "analyzer.stats_io", "follow,": "analyzer.follow",
-                **{f"{a},tree": "analyzer.stats_tree_ip" for a in (
+KIND_MODULES = {"expert": "analyzer.stats.expert", "io,phs": "analyzer.stats.phs",
+                "conv,": "analyzer.stats.conv", "endpoints,": "analyzer.stats.conv",
+                "io,stat,": "analyzer.stats.io_stat", "follow,": "analyzer.follow",
+                **{f"{a},tree": "analyzer.stats.tree_ip" for a in (
                     "plen", "ptype", "ip_hosts", "ip_srcdst", "dests", "ipv6_hosts",
                     "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")},
-                **{f"{a},tree": "analyzer.stats_tree_app" for a in (
+                **{f"{a},tree": "analyzer.stats.tree_app" for a in (
                     "dns", "http", "http_req", "http_srv")},
-                "icmp,srt": "analyzer.stats_icmp", "icmpv6,srt": "analyzer.stats_icmp",
-                "hosts": "analyzer.stats_hosts"}
+                "icmp,srt": "analyzer.stats.icmp_srt", "icmpv6,srt": "analyzer.stats.icmp_srt",
+                "hosts": "analyzer.stats.hosts"}
 _KINDS: dict[str, TapKind] = {}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analyzer.taps import TapArgError, register
+from analyzer.stats.taps import TapArgError, register
 from dissectors.packet import Packet
 
 _RULE = "=" * 67 + "\n"

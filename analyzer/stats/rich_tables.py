@@ -1,6 +1,6 @@
 """`-z` statistics as rich tables on a terminal; tshark's exact plain text otherwise.
 
-Each kind keeps one source of truth, its plain report (analyzer/taps.py): the tables
+Each kind keeps one source of truth, its plain report (analyzer/stats/taps.py): the tables
 here are parsed from that text, so a table shows exactly the plain numbers (the
 stats_tree kinds give their table from the very rows their text is made of). Kinds
 without a table (io,phs, follow) and any text that does not parse as expected are
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-from analyzer.taps import report
+from analyzer.stats.taps import report
 
 _BAR = re.compile(r"^=+$")
 _CONV_ROW = re.compile(r"^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\S+ \S+)\s+(\d+)\s+(\S+ \S+)\s+"
@@ -109,7 +109,7 @@ def _expert(text: str) -> list[Any]:
     """Per severity: `Label (N)`, `=====`, the header, then fixed-layout rows."""
     from rich.text import Text
 
-    from analyzer.expert_stats import GROUP_NAMES
+    from analyzer.stats.expert import GROUP_NAMES
 
     groups = sorted(GROUP_NAMES.values(), key=len, reverse=True)
     out: list[Any] = []
@@ -147,7 +147,7 @@ def _stats_trees(group: list[Any]) -> list[Any]:
     """stats_tree kinds: a table each, from the same rows as their plain text."""
     from rich.markup import escape
 
-    from analyzer.stats_tree import COLUMNS, StatsTreeTap, rows
+    from analyzer.stats.tree import COLUMNS, StatsTreeTap, rows
 
     if not all(isinstance(t, StatsTreeTap) for t in group):
         raise _Unparsed(group)
@@ -188,7 +188,7 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
 
 def write_report(taps: list[tuple[Any, list[Any]]], opts: Any, out: TextIO) -> None:
     """Tables on a terminal (or with --color always), tshark's plain text otherwise."""
-    from analyzer.render import use_color
+    from analyzer.output.text import use_color
 
     if getattr(opts, "output", "text") != "text" or not use_color(opts.color, out):
         out.write(report(taps))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import Any
 
-from analyzer.taps import TapArgError, register
+from analyzer.stats.taps import TapArgError, register
 from dissectors.escape import format_str
 from dissectors.packet import Packet
 

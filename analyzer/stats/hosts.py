@@ -8,7 +8,7 @@ run to run; here they come in file order.
 
 from __future__ import annotations
 
-from analyzer.taps import TapArgError, register
+from analyzer.stats.taps import TapArgError, register
 from dissectors.packet import Packet
 
 
@@ -30,7 +30,7 @@ class HostsTap:
         out = ["# TShark hosts output\n", "#\n",
                f"# Host data gathered from {self.source_path or '-'}\n", "\n"]
         if self.source_path:
-            from analyzer.stats_tree import printable
+            from analyzer.stats.tree import printable
             from captures.names import name_records
 
             seen: set[str] = set()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from analyzer.taps import TapArgError, register
+from analyzer.stats.taps import TapArgError, register
 from dissectors.escape import format_str
 from dissectors.expert import GROUP_CODES, GROUP_NAMES
 from dissectors.packet import Packet

@@ -1,0 +1,2 @@
+"""What `analyze` writes for the packets it shows: one module per output (the packet
+list, the detail tree, the hex dump, fields, JSON and EK), `formats.py` the `-T` names."""
