@@ -1,13 +1,11 @@
 """`-z follow,PROTO,MODE,STREAM[,RANGE]`: tshark 4.0's follow stream, byte for byte.
 
-tcp and udp reproduce tshark's taps (epan/dissectors/packet-tcp.c, packet-udp.c) and
-its printer (ui/cli/tap-follow.c): the TCP tap puts segments in sequence order,
-drops what was already seen (retransmissions), holds out-of-order segments until the
-gap fills and, when the peer acknowledges bytes the capture lacks, writes tshark's
-`[N bytes missing in capture file]` marker (with its trailing NUL, as tshark does).
-
-tftp and ipmsg are labshark's own (tshark has neither): the same layout, one block
-per TFTP DATA block (each block once, in block order) or per IPMSG message text.
+The generic driver and tshark's printer (ui/cli/tap-follow.c): which stream the
+argument names, who is Node 0 and Node 1, the chunk range and the output modes.
+What a protocol's stream holds is the protocol's (its follower, registered with
+`dissectors.offers.register_follow`: tcp.py's follow_tcp_tap_listener in
+tcp_follow.py, udp.py's, http_follow.py, tftp_follow.py, ipmsg.py's); tftp and ipmsg
+are labshark's own (tshark has neither), in the same layout.
 
 Like every tap, follow sees all packets whatever `-Y` keeps (tshark does the same).
 
@@ -27,15 +25,18 @@ from dataclasses import dataclass, field
 
 from analyzer.errors import UsageError
 from analyzer.stats.taps import register
-from dissectors.http import http_follow_extras
+from dissectors.offers import FOLLOW, FollowSpec
 from dissectors.packet import Item, Packet
 
 SEPARATOR = "=" * 67 + "\n"
 _MODES = ("hex", "ascii", "ebcdic", "raw", "yaml")
-# Longest first: "http" must not swallow "http2".
-_PROTOS = ("ipmsg", "http", "tftp", "tcp", "udp", "tls")
+# Longest first: a name must not swallow a longer one it starts ("http" of "http2").
+_PROTOS = tuple(sorted(FOLLOW, key=len, reverse=True))
 _UNSUPPORTED = ("http2", "quic", "sip", "dccp")
-_SUPPORTED_TEXT = "tcp, udp, http, tls, tftp, ipmsg"
+# The transports, then the protocols over each (those whose stream shows data first),
+# in registration order: "tcp, udp, http, tls, tftp, ipmsg".
+_SUPPORTED_TEXT = ", ".join(sorted(FOLLOW, key=lambda n: (
+    FOLLOW[n].transport != n, FOLLOW[n].transport, FOLLOW[n].follower is None)))
 # What tshark 4.0 prints for each byte in ebcdic mode, measured over all 256 values
 # (tests/test_follow_more.py). It is neither cp037 nor cp500 (102 bytes differ):
 # letters come out as dots and 0x20-0x3f mostly as themselves (as if the table were
@@ -59,15 +60,6 @@ def _fail(msg: str) -> UsageError:
     return UsageError(f"follow - {msg}")
 
 
-def _lt(a: int, b: int) -> bool:
-    """LT_SEQ: sequence comparison modulo 2**32."""
-    d = (a - b) & _M32
-    return d != 0 and d >= 0x80000000
-
-
-def _gt(a: int, b: int) -> bool:
-    return _lt(b, a)
-
 
 def _addr_str(addr: bytes) -> str:
     if len(addr) == 4:
@@ -83,7 +75,6 @@ class _Record:
     number: int
     ts_ns: int
     data: bytes
-    seq: int = 0
 
 
 @dataclass
@@ -172,264 +163,60 @@ def parse_follow_arg(arg: str) -> _Args:
     return out
 
 
-def _children(item: Item) -> dict[str, Item]:
-    """A layer's fields by abbrev (first occurrence), one level and their subtrees."""
-    out: dict[str, Item] = {}
-    stack = list(reversed(item.children or []))
-    while stack:
-        it = stack.pop()
-        if it.field is not None:  # text-only items carry no field
-            out.setdefault(it.field.abbrev, it)
-        if it.children:
-            stack.extend(reversed(it.children))
-    return out
-
-
 @dataclass
 class FollowTap:
-    """One `-z follow,...`: collects the records, `text()` prints them as tshark does."""
+    """One `-z follow,...`: the protocol's follower emits the chunks into `records`,
+    `text()` prints them as tshark does (this is the follower's FollowStream)."""
 
     arg: str
     args: _Args = field(init=False)
+    spec: FollowSpec = field(init=False)
     records: list[_Record] = field(default_factory=list)
     client: tuple[bytes, int] | None = None
     server: tuple[bytes, int] | None = None
-    seq: list[int] = field(default_factory=lambda: [0, 0])
-    frags: list[list[_Record]] = field(default_factory=lambda: [[], []])
-    tftp_blocks: set[int] = field(default_factory=set)
-    tftp_requests: set[int] = field(default_factory=set)
     encoding: str | None = None  # --encoding: ascii mode decodes the data from it
 
     def __post_init__(self) -> None:
         self.args = parse_follow_arg(self.arg)
+        self.spec = FOLLOW[self.args.proto]
+        self.follower = self.spec.follower(self) if self.spec.follower else None
 
-    # -- selecting packets -------------------------------------------------------
+    # -- the FollowStream a follower sees ---------------------------------------------
 
-    def _peers_match(self, pkt: Packet, sport: int, dport: int) -> bool:
+    def selected(self, pkt: Packet, fields: dict[str, Item]) -> bool:
+        """By the stream index, or by both ends' address and port, either way round."""
+        proto = self.spec.transport
+        if self.args.stream is not None:
+            st = fields.get(f"{proto}.stream")
+            return st is not None and st.value == self.args.stream
+        sp, dp = fields.get(f"{proto}.srcport"), fields.get(f"{proto}.dstport")
+        if sp is None or dp is None:
+            return False
         assert self.args.addrs is not None
         (a0, p0), (a1, p1) = self.args.addrs
-        here = ((pkt.net_src, sport), (pkt.net_dst, dport))
+        here = ((pkt.net_src, sp.value), (pkt.net_dst, dp.value))
         return here in (((a0, p0), (a1, p1)), ((a1, p1), (a0, p0)))
 
-    def _layer_selected(self, pkt: Packet, kids: dict[str, Item], proto: str) -> bool:
-        if self.args.stream is not None:
-            st = kids.get(f"{proto}.stream")
-            return st is not None and st.value == self.args.stream
-        sp, dp = kids.get(f"{proto}.srcport"), kids.get(f"{proto}.dstport")
-        return sp is not None and dp is not None and self._peers_match(pkt, sp.value, dp.value)
-
-    def _is_server(self, pkt: Packet, sport: int, dport: int) -> bool:
+    def is_server(self, pkt: Packet, sport: int, dport: int) -> bool:
         if self.client is None:
             self.client = (pkt.net_src, sport)
             self.server = (pkt.net_dst, dport)
         return self.client != (pkt.net_src, sport)
 
+    def emit(self, is_server: bool, number: int, ts_ns: int, data: bytes) -> None:
+        self.records.append(_Record(is_server, number, ts_ns, data))
+
     def packet(self, pkt: Packet) -> None:
-        proto = self.args.proto
-        # A layer quoted inside an ICMP error hangs below ICMP's tree: tshark taps
-        # nothing for it (pinfo->flags.in_error_pkt).
-        top = {id(item) for item in pkt.tree}
-        if proto == "tcp":
-            for layer in pkt.index.get("tcp", ()):
-                if id(layer) in top:
-                    self._tcp(pkt, layer)
-        elif proto == "http":
-            self._http(pkt, top)
-        elif proto == "tls":
-            return  # labshark decrypts no TLS: tshark without keys shows an empty stream
-        elif proto in ("udp", "tftp"):
-            for layer in pkt.index.get("udp", ()):
-                if id(layer) in top:
-                    self._udp(pkt, layer)
-        else:
-            self._ipmsg(pkt)
-
-    # -- UDP, TFTP, IPMSG --------------------------------------------------------
-
-    def _udp(self, pkt: Packet, layer: Item) -> None:
-        kids = _children(layer)
-        if "udp.stream" not in kids:
-            return
-        selected = self._layer_selected(pkt, kids, "udp")
-        if self.args.proto == "tftp":
-            self._tftp(pkt, kids, selected)
-            return
-        if not selected:
-            return
-        sport, dport = kids["udp.srcport"].value, kids["udp.dstport"].value
-        pl = kids.get("udp.payload")
-        if pl is None:
-            return  # tshark taps no empty datagram (it does not even pick Node 0 from it)
-        data = bytes(pl.value)
-        server = self._is_server(pkt, sport, dport)
-        self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns, data))
-
-    def _tftp(self, pkt: Packet, kids: dict[str, Item], selected: bool) -> None:
-        """DATA blocks of the transfer, each block once (a retransmission adds nothing).
-
-        The transfer is the DATA packets' UDP stream, or the one answering a read or
-        write request on the given stream (the request goes to port 69, the data not).
-        """
-        ops = pkt.index.get("tftp.opcode", ())
-        if not ops:
-            return
-        if ops[0].value in (1, 2):
-            if selected:
-                self.tftp_requests.add(pkt.frame.number)
-            return
-        req = pkt.index.get("tftp.request_frame", ())
-        if ops[0].value != 3 or not (
-                selected or (req and req[0].value in self.tftp_requests)):
-            return
-        blocks = pkt.index.get("tftp.block.full") or pkt.index.get("tftp.block") or ()
-        block = blocks[0].value if blocks else -1
-        server = self._is_server(pkt, kids["udp.srcport"].value, kids["udp.dstport"].value)
-        if block in self.tftp_blocks:
-            return
-        self.tftp_blocks.add(block)
-        pl = kids.get("udp.payload")
-        data = bytes(pl.value)[4:] if pl is not None else b""  # after opcode and block
-        self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns, data))
-
-    def _ipmsg(self, pkt: Packet) -> None:
-        """One record per message text sent between the two peers."""
-        msgs = pkt.index.get("ipmsg.msg", ())
-        udps = pkt.index.get("udp", ())
-        if not msgs or not udps:
-            return
-        kids = _children(udps[0])
-        if "udp.stream" not in kids or not self._layer_selected(pkt, kids, "udp"):
-            return
-        sport, dport = kids["udp.srcport"].value, kids["udp.dstport"].value
-        server = self._is_server(pkt, sport, dport)
-        for m in msgs:
-            if self.encoding:  # the bytes as sent, for --encoding to decode
-                text = bytes(pkt.sources[m.source][1][m.offset: m.offset + m.length])
-            else:
-                text = str(m.value).encode("utf-8", "replace")
-            self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns, text))
-
-    # -- HTTP (packet-http.c's http_follow tap) -------------------------------------
-
-    def _http(self, pkt: Packet, top: set[int]) -> None:
-        """Per HTTP message two records: its first line and headers, then its body.
-
-        The body is what HTTP hands on (de-chunked, uncompressed); a message without
-        a body (HEAD, 204, 304) gives no body record. Data that starts no message
-        (a continuation) gives an empty header record and the data.
-        """
-        # http.py notes what tshark's tap sees apart from the tree: bytes tapped with no
-        # HTTP layer (data before any request), layers not tapped (binary continuation).
-        tapped, untapped = http_follow_extras(pkt)
-        layers = [lay for lay in pkt.index.get("http", ()) if id(lay) not in untapped]
-        tcps = [t for t in pkt.index.get("tcp", ()) if id(t) in top]
-        if not (layers or tapped) or not tcps:
-            return
-        kids = _children(tcps[0])
-        if "tcp.stream" not in kids or not self._layer_selected(pkt, kids, "tcp"):
-            return
-        sport, dport = kids["tcp.srcport"].value, kids["tcp.dstport"].value
-        for layer in layers:
-            head, body = _http_parts(pkt, layer)
-            for data in (head, body):
-                if data is not None:
-                    server = self._is_server(pkt, sport, dport)
-                    self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns,
-                                                data))
-        for data in tapped:
-            server = self._is_server(pkt, sport, dport)
-            self.records.append(_Record(server, pkt.frame.number, pkt.frame.ts_ns, data))
-
-    # -- TCP (packet-tcp.c follow_tcp_tap_listener) -------------------------------
-
-    def _tcp(self, pkt: Packet, layer: Item) -> None:
-        kids = _children(layer)
-        need = ("tcp.len", "tcp.seq", "tcp.hdr_len", "tcp.flags", "tcp.stream")
-        if any(k not in kids for k in need) or kids["tcp.hdr_len"].value < 20:
-            return  # no segment length (quoted by ICMP, bogus header): tshark taps nothing
-        if not self._layer_selected(pkt, kids, "tcp"):
-            return
-        seglen = kids["tcp.len"].value
-        start = layer.offset + kids["tcp.hdr_len"].value
-        src = pkt.sources[layer.source][1]
-        payload = bytes(src[start: start + seglen])
-        flags = kids["tcp.flags"].value
-        ack = kids["tcp.ack"].value if "tcp.ack" in kids else 0
-        sport, dport = kids["tcp.srcport"].value, kids["tcp.dstport"].value
-        self._tcp_segment(pkt, sport, dport, kids["tcp.seq"].value, seglen, flags, ack,
-                          payload)
-
-    def _tcp_segment(self, pkt: Packet, sport: int, dport: int, sequence: int, length: int,
-                     flags: int, ack: int, data: bytes) -> None:
-        if flags & 0x02:
-            sequence = (sequence + 1) & _M32
-        server = self._is_server(pkt, sport, dport)
-        s = int(server)
-        num = pkt.frame.number
-        if self.frags[1 - s]:
-            while self._check_frags(1 - s, ack, num, pkt.frame.ts_ns, True):
-                pass
-        if self.seq[s] == 0:
-            self.seq[s] = sequence
-        offset = 0
-        if _lt(sequence, self.seq[s]):
-            nextseq = (sequence + length) & _M32
-            if _gt(nextseq, self.seq[s]):
-                offset = (self.seq[s] - sequence) & _M32
-                data = data[offset:] if len(data) > offset else b""
-                sequence = self.seq[s]
-                length = (nextseq - self.seq[s]) & _M32
-        if not data or _lt(sequence, self.seq[s]):
-            return
-        rec = _Record(server, num, pkt.frame.ts_ns, data, sequence)
-        if sequence == self.seq[s]:
-            self.seq[s] = (self.seq[s] + length) & _M32
-            self.records.append(rec)
-            while self._check_frags(s, 0, num, pkt.frame.ts_ns, False):
-                pass
-        else:
-            self.frags[s].append(rec)
-
-    def _check_frags(self, s: int, acked: int, num: int, ts_ns: int, use_ack: bool) -> bool:
-        """packet-tcp.c check_follow_fragments: one step of filling the gap."""
-        frags = self.frags[s]
-        if not frags:
-            return False
-        lowest = frags[0].seq
-        for i, frag in enumerate(frags):
-            if _gt(lowest, frag.seq):
-                lowest = frag.seq
-            if _lt(frag.seq, self.seq[s]):
-                newseq = (frag.seq + len(frag.data)) & _M32
-                if _gt(newseq, self.seq[s]):
-                    new_pos = (self.seq[s] - frag.seq) & _M32
-                    if len(frag.data) > new_pos:
-                        self.records.append(_Record(frag.is_server, frag.number, frag.ts_ns,
-                                                    frag.data[new_pos:]))
-                    self.seq[s] = (self.seq[s] + len(frag.data) - new_pos) & _M32
-                del frags[i]
-                return True
-            if frag.seq == self.seq[s]:
-                if frag.data:
-                    self.records.append(frag)
-                self.seq[s] = (self.seq[s] + len(frag.data)) & _M32
-                del frags[i]
-                return True
-        if use_ack and _gt(acked, lowest):
-            missing = (lowest - self.seq[s]) & _M32
-            if missing >= 0x80000000:
-                missing -= 1 << 32
-            dummy = f"[{missing} bytes missing in capture file]".encode() + b"\0"
-            self.records.append(_Record(bool(s), num, 0, dummy, lowest))  # tshark: no time
-            self.seq[s] = lowest
-            return True
-        return False
+        if self.follower is not None:
+            # A layer quoted inside an ICMP error hangs below ICMP's tree: tshark taps
+            # nothing for it (pinfo->flags.in_error_pkt).
+            self.follower.packet(pkt, {id(item) for item in pkt.tree})
 
     # -- printing (ui/cli/tap-follow.c follow_draw) -------------------------------
 
     def _filter_text(self) -> str:
         a = self.args
-        proto = "udp" if a.proto in ("udp", "tftp", "ipmsg") else "tcp"  # http, tls: tcp
+        proto = self.spec.transport
         if a.stream is not None:
             text = f"{proto}.stream eq {a.stream}"
         else:
@@ -441,7 +228,7 @@ class FollowTap:
                     f"(ip{v}.dst eq {s1} and {proto}.dstport eq {p1})) or "
                     f"((ip{v}.src eq {s1} and {proto}.srcport eq {p1}) and "
                     f"(ip{v}.dst eq {s0} and {proto}.dstport eq {p0}))")
-        if a.proto in ("tftp", "ipmsg"):
+        if self.spec.filter_prefix:
             text = f"{a.proto} and ({text})"
         return text
 
@@ -463,7 +250,7 @@ class FollowTap:
         # one decoder per direction; datagrams are decoded each on its own.
         decoders = [_decoder(self.encoding), _decoder(self.encoding)] if (
             self.encoding and a.mode == "ascii") else None
-        whole = a.proto not in ("tcp", "http")
+        whole = not self.spec.byte_stream
         for chunk, rec in enumerate(self.records, 1):
             s = int(rec.is_server)
             if chunk < a.chunk_min or chunk > a.chunk_max:
@@ -507,32 +294,6 @@ class FollowTap:
                 out.append(f"      {base64.b64encode(rec.data[i:i + 57]).decode()}\n")
         return "".join(out)
 
-
-def _http_parts(pkt: Packet, layer: Item) -> tuple[bytes, bytes | None]:
-    """(start line and headers, body or None) of one HTTP layer, from its tree."""
-    src = pkt.sources[layer.source][1]
-    msg = bytes(src[layer.offset: layer.offset + layer.length])
-    kids = layer.children or []
-    body_item = next((k for k in kids if k.field is not None
-                      and k.field.abbrev == "http.file_data"), None)
-    if not any(k.field is not None and k.field.abbrev in ("http.request", "http.response")
-               for k in kids):
-        return b"", msg  # a continuation: no headers, all of it body
-    pos = 0
-    while True:  # up to and with the empty line ending the headers
-        lf = msg.find(b"\n", pos)
-        if lf < 0:
-            pos = len(msg)
-            break
-        line = msg[pos:lf]
-        pos = lf + 1
-        if line in (b"", b"\r"):
-            break
-    body = None
-    if body_item is not None:
-        bsrc = pkt.sources[body_item.source][1]
-        body = bytes(bsrc[body_item.offset: body_item.offset + body_item.length])
-    return msg[:pos], body
 
 
 def _dots(err: UnicodeError) -> tuple[str, int]:

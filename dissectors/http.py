@@ -18,8 +18,10 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.escape import format_text
 from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
+from dissectors.http_follow import HttpFollower
 from dissectors.http_pairing import _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
+from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
@@ -557,14 +559,12 @@ TCP_HEUR.register("http", heur_http)
 register_dissector("http", dissect_http)
 
 
-def http_follow_extras(pkt: Packet) -> tuple[list[bytes], set[int]]:
-    """What HTTP's follow tap saw beside the tree: bytes it tapped with no HTTP layer
-    (data before any request), and the ids of HTTP layers it never tapped."""
-    data = pkt.proto_data
-    return data.get("http.tapped", []), data.get("http.untapped", set())
-
-
 def http_untapped(pkt: Packet) -> set[int]:
     """Ids of the HTTP layers whose message never reached HTTP's taps (their dissection
     returned early, as Wireshark's does before tap_queue_packet)."""
     return pkt.proto_data.get("http.untapped", set())
+
+
+register_follow(FollowSpec("http", "tcp", HttpFollower, byte_stream=True))
+register_untapped("http", http_untapped)
+register_learner_layer("http", "HTTP")

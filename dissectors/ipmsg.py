@@ -30,6 +30,13 @@ from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector
 from dissectors.escape import format_str
+from dissectors.offers import (
+    FollowSpec,
+    FollowStream,
+    layer_fields,
+    register_follow,
+    register_learner_layer,
+)
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -426,8 +433,35 @@ def claim_ipmsg(session: Session, payload: bytes, src: bytes, sport: int, dst: b
         return None
 
 
+class IpmsgFollower:
+    """`-z follow,ipmsg` (labshark's own): one chunk per message text (`ipmsg.msg`, as
+    UTF-8, or the bytes as sent under `--encoding`) sent on the followed UDP stream."""
+
+    def __init__(self, stream: FollowStream) -> None:
+        self.stream = stream
+
+    def packet(self, pkt: Packet, top: set[int]) -> None:
+        msgs = pkt.index.get("ipmsg.msg", ())
+        udps = pkt.index.get("udp", ())
+        if not msgs or not udps:
+            return
+        kids = layer_fields(udps[0])
+        if "udp.stream" not in kids or not self.stream.selected(pkt, kids):
+            return
+        sport, dport = kids["udp.srcport"].value, kids["udp.dstport"].value
+        server = self.stream.is_server(pkt, sport, dport)
+        for m in msgs:
+            if self.stream.encoding:  # the bytes as sent, for --encoding to decode
+                text = bytes(pkt.sources[m.source][1][m.offset: m.offset + m.length])
+            else:
+                text = str(m.value).encode("utf-8", "replace")
+            self.stream.emit(server, pkt.frame.number, pkt.frame.ts_ns, text)
+
+
 UDP_PORT.register(IPMSG_PORT, dissect_ipmsg_safe, "ipmsg")
 register_claim(dissect_ipmsg_safe, "ipmsg", claim_ipmsg)
 TCP_PORT.register(IPMSG_PORT, dissect_ipmsg_safe, "ipmsg")
 register_dissector("ipmsg", dissect_ipmsg_safe)
 register_dissector("feiq", dissect_ipmsg_safe)
+register_follow(FollowSpec("ipmsg", "udp", IpmsgFollower, filter_prefix=True))
+register_learner_layer("ipmsg", "IPMSG")

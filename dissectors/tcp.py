@@ -21,10 +21,19 @@ from __future__ import annotations
 
 from dissectors.dispatch import IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
+from dissectors.offers import (
+    ConversationSpec,
+    FollowSpec,
+    register_conversation,
+    register_follow,
+    register_learner_layer,
+    register_learner_unclaimed,
+)
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
+from dissectors.tcp_follow import TcpFollower
 from dissectors.tcp_options import OPTIONS, dissect_options
 from dissectors.tcp_reassembly import complete_until_fin, decode_ports, desegment_tcp
 from dissectors.tcp_stream import (
@@ -393,3 +402,12 @@ def _flag_text(f: Field, flags: int) -> str:
 
 IP_PROTO.register(6, dissect_tcp, "tcp")
 register_dissector("tcp", dissect_tcp)
+register_follow(FollowSpec("tcp", "tcp", TcpFollower, byte_stream=True))
+# labshark decrypts no TLS: like tshark without keys, the stream shows no data (a TLS
+# dissector module would hold this line).
+register_follow(FollowSpec("tls", "tcp", None, byte_stream=True))
+register_conversation(ConversationSpec("tcp", "TCP", "tcp", "tcp.srcport", "tcp.dstport",
+                                       over=("ip", "ipv6"), stream="tcp.stream"))
+register_learner_layer("tcp", "TCP", "transport")
+register_learner_unclaimed("tcp.segment_data", "TCP segment data", "application")
+register_learner_unclaimed("tcp.payload", "TCP payload", "application")

@@ -41,6 +41,17 @@ def seq_le(a: int, b: int) -> bool:
     return not seq_gt(a, b)
 
 
+def lt_seq(a: int, b: int) -> bool:
+    """packet-tcp.c's LT_SEQ exactly, `(gint32)(a - b) < 0`: unlike seq_lt (the sequence
+    analysis's), true at a distance of exactly 2**31. The follow tap compares so."""
+    return (a - b) & SEQ_MASK >= 0x80000000
+
+
+def gt_seq(a: int, b: int) -> bool:
+    """packet-tcp.c's GT_SEQ exactly, `(gint32)(b - a) < 0`."""
+    return lt_seq(b, a)
+
+
 @dataclass(slots=True)
 class Ta:
     """What the analysis learnt about one frame (Wireshark's tcp_acked)."""

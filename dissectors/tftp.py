@@ -34,11 +34,20 @@ from dataclasses import dataclass, field
 
 from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
 from dissectors.escape import format_text
+from dissectors.offers import (
+    ExportSpec,
+    FollowSpec,
+    register_export_object,
+    register_follow,
+    register_learner_layer,
+)
 from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.textnum import strtol, wrap
+from dissectors.tftp_export import TftpExporter
+from dissectors.tftp_follow import TftpFollower
 from dissectors.tvb import ReportedBoundsError, Tvb
 
 TFTP_PORT = 69
@@ -574,11 +583,6 @@ UDP_HEUR.register("tftp", heur_tftp)
 register_dissector("tftp", dissect_tftp)
 register_claim(dissect_tftp, "tftp", transfer_for)
 register_claim(heur_tftp, "tftp", heur_claim)
-
-
-def tftp_transfer(pkt: Packet) -> tuple[TftpConversation | None, int | None,
-                                        tuple[int, bytes, bool] | None]:
-    """What this packet did in its TFTP transfer, for export objects: the transfer's
-    conversation, the opcode, and for DATA (block, payload, is last)."""
-    data = pkt.proto_data
-    return data.get("tftp.conv"), data.get("tftp.opcode"), data.get("tftp.data")
+register_follow(FollowSpec("tftp", "udp", TftpFollower, filter_prefix=True))
+register_export_object(ExportSpec("tftp", "TFTP", TftpExporter))
+register_learner_layer("tftp", "TFTP")

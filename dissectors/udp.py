@@ -13,6 +13,15 @@ from __future__ import annotations
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
 from dissectors.format import plural
 from dissectors.ip import CHECKSUM_STATUS
+from dissectors.offers import (
+    ConversationSpec,
+    FollowSpec,
+    FollowStream,
+    layer_fields,
+    register_conversation,
+    register_follow,
+    register_learner_layer,
+)
 from dissectors.packet import Packet
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
@@ -132,5 +141,30 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
             dispatch_ports("udp", UDP_PORT, UDP_HEUR, payload, pkt, session, sport, dport)
 
 
+class UdpFollower:
+    """`-z follow,udp` (packet-udp.c's follow tap): each datagram's payload."""
+
+    def __init__(self, stream: FollowStream) -> None:
+        self.stream = stream
+
+    def packet(self, pkt: Packet, top: set[int]) -> None:
+        for layer in pkt.index.get("udp", ()):
+            if id(layer) not in top:
+                continue
+            kids = layer_fields(layer)
+            if "udp.stream" not in kids or not self.stream.selected(pkt, kids):
+                continue
+            pl = kids.get("udp.payload")
+            if pl is None:
+                continue  # tshark taps no empty datagram (it does not even pick Node 0 from it)
+            server = self.stream.is_server(pkt, kids["udp.srcport"].value,
+                                           kids["udp.dstport"].value)
+            self.stream.emit(server, pkt.frame.number, pkt.frame.ts_ns, bytes(pl.value))
+
+
 IP_PROTO.register(17, dissect_udp, "udp")
 register_dissector("udp", dissect_udp)
+register_follow(FollowSpec("udp", "udp", UdpFollower))
+register_conversation(ConversationSpec("udp", "UDP", "udp", "udp.srcport", "udp.dstport",
+                                       over=("ip", "ipv6")))
+register_learner_layer("udp", "UDP", "transport")
