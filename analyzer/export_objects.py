@@ -1,12 +1,13 @@
-"""`--export-objects tftp,DIR`: write the files carried by TFTP transfers into DIR.
+"""`--export-objects PROTOCOL,DIR`: write the files a protocol carried into DIR.
 
-Runs its own pass over the capture (after the packets are printed) so the main loop
-stays untouched; only the transfers in progress keep a buffer, and each buffer is
-written and dropped as soon as its last block is seen. File names come from the
-request but are reduced to a bare name inside DIR, so a hostile name such as
-`../../etc/passwd` can never write outside it. Transfers that end early (error,
-missing blocks, capture ends) are written with a `.partial` suffix and reported.
-Files are created with O_EXCL|O_NOFOLLOW: an existing regular file gets a `(1)`
+What a protocol's objects are is the protocol's: its exporter (registered with
+`dissectors.offers.register_export_object`, e.g. dissectors/tftp_export.py) takes the
+packets one by one and hands each finished object to `ObjectWriter`, which writes it
+at once. Runs its own pass over the capture (after the packets are printed) so the
+main loop stays untouched. File names come from the packets but are reduced to a
+bare name inside DIR, so a hostile name such as `../../etc/passwd` can never write
+outside it. Objects that end early (error, missing blocks, capture ends) are written
+with a `.partial` suffix and reported. Files are created with O_EXCL|O_NOFOLLOW: an existing regular file gets a `(1)`
 suffix, while a symbolic link (dangling or not), a directory or anything else already
 in DIR under an object's name makes us skip that one object, with a line saying why.
 """
@@ -17,7 +18,7 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -25,28 +26,16 @@ from captures import open_capture
 from captures.open import CaptureReader
 from dissectors import Session, dissect
 from dissectors.escape import format_str
-from dissectors.format import ipv4_str, ipv6_str
-from dissectors.tftp import tftp_transfer
+from dissectors.offers import EXPORTERS, ExportObject
+from dissectors.packet import Packet
 
-SUPPORTED = ("tftp",)
+SUPPORTED = tuple(EXPORTERS)
 _MAX_NAME = 200
-_NETASCII = re.compile(rb"\r(\n|\0)")
 
 
 class ExportError(Exception):
     """A bad --export-objects argument or an unwritable directory."""
 
-
-@dataclass(eq=False)
-class _Transfer:
-    name: str
-    mode: str
-    host: str
-    next_block: int = 1
-    buf: bytearray = field(default_factory=bytearray)
-    last_frame: int = 0
-    got_data: bool = False
-    broken: str = ""  # why the transfer is incomplete, "" while it looks fine
 
 
 @dataclass
@@ -143,85 +132,43 @@ def _write_new(path: Path, data: bytes) -> str:
     return ""
 
 
-def _addr(raw: bytes) -> str:
-    if len(raw) == 4:
-        return ipv4_str(int.from_bytes(raw, "big"))
-    if len(raw) == 16:
-        return ipv6_str(raw)
-    return raw.hex()
-
-
-class TftpExporter:
-    """Follows TFTP transfers through dissected packets and writes their files."""
+class ObjectWriter:
+    """Writes each object an exporter hands on into `dest`, and notes its summary row."""
 
     def __init__(self, dest: Path) -> None:
         self.dest = dest
-        self.transfers: dict[object, _Transfer] = {}
         self.files: list[ExportedFile] = []
         self._taken: set[str] = set()
 
-    def packet(self, pkt) -> None:  # noqa: ANN001 - dissectors.packet.Packet
-        conv, op, got = tftp_transfer(pkt)
-        if conv is None:
-            return
-        frame = pkt.frame.number
-        t = self.transfers.get(conv)
-        if op in (1, 2):
-            if t is not None and t.got_data:
-                self._finish(t, "new request on the same ports")
-            name = conv.source_file if conv.source_file is not None else conv.destination_file
-            self.transfers[conv] = _Transfer(name or "", conv.mode.lower(),
-                                             _addr(conv.server_addr), last_frame=frame)
-            return
-        if t is None:
-            return
-        if op == 5:
-            t.last_frame = frame
-            if t.got_data:
-                self._finish(t, "ended by an ERROR packet")
-            del self.transfers[conv]
-            return
-        if op != 3 or got is None or t.broken:
-            return
-        block, payload, is_last = got
-        if block < t.next_block:
-            return  # a retransmission
-        t.got_data = True
-        t.last_frame = frame
-        if block > t.next_block:
-            t.broken = f"blocks {t.next_block}-{block - 1} missing"
-            return
-        t.buf += payload
-        t.next_block += 1
-        if is_last:
-            self._finish(t, "")
-            del self.transfers[conv]
-
-    def close(self) -> None:
-        """Write what the transfers still open at the end of the capture received."""
-        for t in self.transfers.values():
-            if t.got_data:
-                self._finish(t, t.broken or "capture ended before the last block")
-        self.transfers.clear()
-
-    def _finish(self, t: _Transfer, why: str) -> None:
-        why = t.broken or why
-        data = bytes(t.buf)
-        t.buf = bytearray()
-        if t.mode == "netascii":
-            data = _NETASCII.sub(lambda m: b"\n" if m.group(1) == b"\n" else b"\r", data)
-        name = safe_name(t.name, f"tftp-object-{t.last_frame}")
-        if why:
+    def __call__(self, obj: ExportObject) -> None:
+        name = safe_name(obj.filename, obj.fallback)
+        if obj.note:
             name += ".partial"
         name, skipped = _unique(self.dest, name, self._taken)
         if not skipped:
             if "/" in name or name in (".", ".."):  # safe_name makes bare names only
                 raise ExportError(f"refusing to write {name!r} outside {self.dest}")
             self._taken.add(name)
-            skipped = _write_new(self.dest / name, data)
-        ctype = "netascii" if t.mode == "netascii" else "application/octet-stream"
-        self.files.append(ExportedFile(t.last_frame, t.host, ctype, len(data), name, not why,
-                                       why, skipped))
+            skipped = _write_new(self.dest / name, obj.data)
+        self.files.append(ExportedFile(obj.frame, obj.host, obj.content_type, len(obj.data),
+                                       name, not obj.note, obj.note, skipped))
+
+
+class ObjectExport:
+    """One `--export-objects PROTOCOL,DIR`: the protocol's exporter feeding a writer.
+    Takes packets one by one (`packet`), `close()` at the end; `files` the summary."""
+
+    def __init__(self, proto: str, dest: Path) -> None:
+        self.spec = EXPORTERS[proto]
+        self.writer = ObjectWriter(dest)
+        self.exporter = self.spec.exporter(self.writer)
+        self.files = self.writer.files
+
+    def packet(self, pkt: Packet) -> None:
+        self.exporter.packet(pkt)
+
+    def close(self) -> None:
+        self.exporter.close()
 
 
 def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
@@ -233,12 +180,12 @@ def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
     """
     reader = path if isinstance(path, CaptureReader) else None
     try:
-        _proto, dest = parse_spec(spec)
+        proto, dest = parse_spec(spec)
         try:
             dest.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise ExportError(f"cannot create {dest}: {e.strerror}") from None
-        exporter = TftpExporter(dest)
+        exporter = ObjectExport(proto, dest)
         if reader is None:
             reader = open_capture(path)  # type: ignore[arg-type]
         session = Session(decode_as=decode_as)
@@ -248,16 +195,16 @@ def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
         if reader is not None:
             reader.close()
     exporter.close()
-    write_table(exporter.files, dest, out)
+    write_table(exporter.files, dest, out, exporter.spec.title)
     return exporter.files
 
 
-def write_table(files: list[ExportedFile], dest: Path, out: TextIO) -> None:
+def write_table(files: list[ExportedFile], dest: Path, out: TextIO, title: str) -> None:
     """The summary: one row per file written, like Wireshark's Export Objects list."""
     written = [f for f in files if not f.skipped]
     n_bad = sum(1 for f in written if not f.complete)
     n_skip = len(files) - len(written)
-    out.write(f"TFTP export objects: {len(written)} file(s) written to {os.fspath(dest)}"
+    out.write(f"{title} export objects: {len(written)} file(s) written to {os.fspath(dest)}"
               f"{f', {n_bad} incomplete' if n_bad else ''}"
               f"{f', {n_skip} skipped' if n_skip else ''}\n")
     if not files:
