@@ -18,6 +18,12 @@ import ipaddress
 import socket
 from typing import Any
 
+from dissectors.offers import (
+    LEARNER_LAYERS,
+    LEARNER_REASSEMBLED,
+    LEARNER_UNCLAIMED,
+    LearnerLayer,
+)
 from dissectors.packet import Item, Packet
 
 _PRIVATE = [ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
@@ -35,15 +41,6 @@ _SERVICES = {20: "ftp-data", 21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 53:
              137: "netbios-ns", 138: "netbios-dgm", 139: "netbios-ssn", 143: "imap2",
              161: "snmp", 162: "snmp-trap", 389: "ldap", 443: "https", 445: "microsoft-ds",
              514: "syslog", 520: "router", 587: "submission", 993: "imaps", 995: "pop3s"}
-#: The TCP/IP model's layer of each protocol (anything else is application).
-_TCPIP_LAYER = {"eth": "link", "vlan": "link", "sll": "link", "null": "link", "tr": "link",
-                "fddi": "link", "llc": "link", "arp": "link", "ip": "network",
-                "ipv6": "network", "icmp": "network", "icmpv6": "network",
-                "udp": "transport", "tcp": "transport"}
-_LAYER_NAMES = {"eth": "Ethernet", "vlan": "802.1Q", "ip": "IPv4", "ipv6": "IPv6",
-                "arp": "ARP", "udp": "UDP", "tcp": "TCP", "icmp": "ICMP", "icmpv6": "ICMPv6",
-                "tftp": "TFTP", "ipmsg": "IPMSG", "dns": "DNS", "dhcp": "DHCP", "http": "HTTP",
-                "data": "data", "sll": "SLL", "null": "Null"}
 
 
 def ipv4_class(addr: ipaddress.IPv4Address) -> str:
@@ -176,27 +173,25 @@ def layers(pkt: Packet) -> list[tuple[str, int, str]]:
             out.append(_unclaimed(pkt, at - n, at))
             continue
         names = spans[owner][0]
-        out.append(("/".join(_LAYER_NAMES.get(x, x.upper()) for x in names), n,
-                    _TCPIP_LAYER.get(names[0], "application")))
+        out.append(("/".join(_layer(x).name for x in names), n, _layer(names[0]).tcpip))
     return out if spans else []
 
 
-#: Fields that name bytes no protocol layer spans: (box name, TCP/IP layer).
-_UNCLAIMED = (("tcp.segment_data", "TCP segment data", "application"),
-              ("tcp.payload", "TCP payload", "application"),
-              ("eth.padding", "padding", "link"), ("eth.trailer", "trailer", "link"))
-#: Present when the packet's payload was put together from IP fragments.
-_REASSEMBLED = ("ip.fragments", "ipv6.fragments")
+def _layer(proto: str) -> LearnerLayer:
+    """How the diagram names a protocol's box: as its module registered
+    (`dissectors.offers.register_learner_layer`), else its name in capitals."""
+    return LEARNER_LAYERS.get(proto) or LearnerLayer(proto.upper())
 
 
 def _unclaimed(pkt: Packet, a: int, b: int) -> tuple[str, int, str]:
     """The box of frame bytes [a, b) that no layer spans, named by the field holding them
-    (a TCP segment that is reassembled elsewhere, Ethernet padding or trailer)."""
-    for abbrev, name, layer in _UNCLAIMED:
+    (a TCP segment that is reassembled elsewhere, Ethernet padding or trailer), as the
+    protocols registered them (`dissectors.offers.register_learner_unclaimed`)."""
+    for abbrev, (name, layer) in LEARNER_UNCLAIMED.items():
         for item in pkt.index.get(abbrev, ()):
             if item.source == 0 and item.offset <= a and b <= item.offset + item.length:
                 return name, b - a, layer
-    if any(f in pkt.index for f in _REASSEMBLED):  # the last fragment's share
+    if any(f in pkt.index for f in LEARNER_REASSEMBLED):  # the last fragment's share
         return "fragment data", b - a, "network"
     return "undecoded", b - a, "-"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dissectors.dispatch import ETHERTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES
 from dissectors.format import ether_str, ipv4_str
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -187,3 +188,4 @@ def _duplicate(pkt: Packet, table: AddressTable, ip: int, mac: bytes, ip_text: s
 ETHERTYPE.register(0x0806, dissect_arp, "arp")
 ETHERTYPE.register(0x8035, dissect_arp, "arp")
 register_dissector("arp", dissect_arp)
+register_learner_layer("arp", "ARP", "link")

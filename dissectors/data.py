@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import register_dissector
 from dissectors.format import plural
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -33,3 +34,4 @@ def dissect_data(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 
 register_dissector("data", dissect_data)
+register_learner_layer("data", "data")

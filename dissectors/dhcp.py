@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.format import ether_str, ipv4_str, time_secs_str
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -320,3 +321,4 @@ UDP_PORT.register(4011, dissect_pxe, "dhcp")
 register_claim(dissect_dhcp, "dhcp", takes_all)
 register_claim(dissect_pxe, "dhcp", claim_pxe)
 register_dissector("dhcp", dissect_dhcp)
+register_learner_layer("dhcp", "DHCP")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -564,3 +565,4 @@ register_claim(dissect_dns_udp, "dns", takes_all)
 TCP_PORT.register(53, dissect_dns_tcp, "dns")
 TCP_PORT.register(5353, dissect_dns_tcp, "dns")  # tshark: TCP 5353 is DNS, UDP 5353 mDNS
 register_dissector("dns", dissect_dns_udp)
+register_learner_layer("dns", "DNS")

@@ -13,6 +13,12 @@ from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
 from dissectors.format import ether_str
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.manuf import oui_name
+from dissectors.offers import (
+    ConversationSpec,
+    register_conversation,
+    register_learner_layer,
+    register_learner_unclaimed,
+)
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -157,3 +163,7 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int) -> None:
 
 LINKTYPE.register(1, dissect_eth, "eth")
 register_dissector("eth", dissect_eth)
+register_conversation(ConversationSpec("eth", "Ethernet", "eth", "eth.src", "eth.dst"))
+register_learner_layer("eth", "Ethernet", "link")
+register_learner_unclaimed("eth.padding", "padding", "link")
+register_learner_unclaimed("eth.trailer", "trailer", "link")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, LINKTYPE, register_dissector
 from dissectors.format import bit_pattern, ether_str
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -116,3 +117,4 @@ def dissect_fddi(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 LINKTYPE.register(10, dissect_fddi, "fddi")
 register_dissector("fddi", dissect_fddi)
+register_learner_layer("fddi", "FDDI", "link")

@@ -19,6 +19,7 @@ from typing import Any
 
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -310,3 +311,4 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
 
 IP_PROTO.register(1, dissect_icmp, "icmp")
 register_dissector("icmp", dissect_icmp)
+register_learner_layer("icmp", "ICMP", "network")

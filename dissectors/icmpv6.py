@@ -22,6 +22,7 @@ from dissectors.icmp import (
     ones_sum,
 )
 from dissectors.ip import CHECKSUM_STATUS
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -434,3 +435,4 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
 
 IP_PROTO.register(58, dissect_icmpv6, "icmpv6")
 register_dissector("icmpv6", dissect_icmpv6)
+register_learner_layer("icmpv6", "ICMPv6", "network")

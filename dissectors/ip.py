@@ -28,6 +28,12 @@ from dissectors.dispatch import (
     register_dissector,
 )
 from dissectors.format import ipv4_str
+from dissectors.offers import (
+    ConversationSpec,
+    register_conversation,
+    register_learner_layer,
+    register_learner_reassembled,
+)
 from dissectors.packet import Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
@@ -336,3 +342,6 @@ IP_PROTO.register(4, dissect_ip, "ip")
 LINKTYPE.register(228, dissect_ip, "ip")
 NULL_FAMILY.register(2, dissect_ip, "ip")
 register_dissector("ip", dissect_ip)
+register_conversation(ConversationSpec("ip", "IPv4", "ip", "ip.src", "ip.dst"))
+register_learner_layer("ip", "IPv4", "network")
+register_learner_reassembled("ip.fragments")

@@ -28,6 +28,12 @@ from dissectors.dispatch import (
 from dissectors.format import ipv6_str
 from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT, IP_PROTO_NAMES
 from dissectors.ip import VERSION as IP_VERSION_IN_IP
+from dissectors.offers import (
+    ConversationSpec,
+    register_conversation,
+    register_learner_layer,
+    register_learner_reassembled,
+)
 from dissectors.packet import Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
@@ -483,3 +489,6 @@ LINKTYPE.register(229, dissect_ipv6, "ipv6")
 for _family in (24, 28, 30):
     NULL_FAMILY.register(_family, dissect_ipv6, "ipv6")
 register_dissector("ipv6", dissect_ipv6)
+register_conversation(ConversationSpec("ipv6", "IPv6", "ipv6", "ipv6.src", "ipv6.dst"))
+register_learner_layer("ipv6", "IPv6", "network")
+register_learner_reassembled("ipv6.fragments")

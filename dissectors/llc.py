@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -155,3 +156,4 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 ETHERTYPE.register(0x8870, dissect_llc, "llc")
 register_dissector("llc", dissect_llc)
+register_learner_layer("llc", "LLC", "link")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, NULL_FAMILY, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -63,3 +64,4 @@ def dissect_loop(tvb: Tvb, pkt: Packet, session: Session) -> None:
 LINKTYPE.register(0, dissect_null, "null")
 LINKTYPE.register(108, dissect_loop, "null")
 register_dissector("null", dissect_null)
+register_learner_layer("null", "Null", "link")

@@ -11,8 +11,9 @@ protocol. Tables are filled when `dissectors` is imported (PROTOCOL_MODULES).
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from dissectors.packet import Item, Packet
 
@@ -154,10 +155,13 @@ def register_untapped(proto: str, fn: Callable[[Packet], set[int]]) -> None:
     UNTAPPED[proto] = fn
 
 
-def untapped(proto: str, pkt: Packet) -> set[int] | Any:
+_NONE: frozenset[int] = frozenset()
+
+
+def untapped(proto: str, pkt: Packet) -> AbstractSet[int]:
     """Ids of `proto`'s layers in `pkt` that never reached its taps (usually none)."""
     fn = UNTAPPED.get(proto)
-    return fn(pkt) if fn is not None else ()
+    return fn(pkt) if fn is not None else _NONE
 
 
 # -- the learner (`--explain-addresses`) ------------------------------------------------
@@ -180,5 +184,15 @@ def register_learner_layer(proto: str, name: str, tcpip: str = "application") ->
     LEARNER_LAYERS[proto] = LearnerLayer(name, tcpip)
 
 
+#: fields present when a packet's payload was put together from fragments.
+LEARNER_REASSEMBLED: list[str] = []
+
+
 def register_learner_unclaimed(field: str, name: str, tcpip: str) -> None:
     LEARNER_UNCLAIMED[field] = (name, tcpip)
+
+
+def register_learner_reassembled(field: str) -> None:
+    """A field naming the fragments a payload came from: the frame bytes of the last
+    fragment that no layer spans are its share ("fragment data")."""
+    LEARNER_REASSEMBLED.append(field)

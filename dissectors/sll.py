@@ -12,6 +12,7 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_PROTO
 from dissectors.format import ether_str, ipv4_str
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -153,3 +154,4 @@ def dissect_sll2(tvb: Tvb, pkt: Packet, session: Session) -> None:
 LINKTYPE.register(113, dissect_sll, "sll")
 LINKTYPE.register(276, dissect_sll2, "sll")
 register_dissector("sll", dissect_sll)
+register_learner_layer("sll", "SLL", "link")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, LINKTYPE, register_dissector
 from dissectors.format import bit_pattern, ether_str
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -168,3 +169,4 @@ def dissect_tr(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 LINKTYPE.register(6, dissect_tr, "tr")
 register_dissector("tr", dissect_tr)
+register_learner_layer("tr", "TR", "link")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES, ETHERTYPE_PROTO, PADDING
+from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -149,3 +150,4 @@ ETHERTYPE.register(0x9100, dissect_vlan, "vlan")
 ETHERTYPE.register(0x88A8, dissect_qinq, "ieee8021ad")
 register_dissector("vlan", dissect_vlan)
 register_dissector("ieee8021ad", dissect_qinq)
+register_learner_layer("vlan", "802.1Q", "link")

@@ -1,4 +1,5 @@
-"""`-z conv,TYPE[,FILTER]` and `-z endpoints,TYPE[,FILTER]` for eth, ip, ipv6, tcp, udp.
+"""`-z conv,TYPE[,FILTER]` and `-z endpoints,TYPE[,FILTER]` for the conversation types the
+protocols register (`dissectors.offers.register_conversation`: eth, ip, ipv6, tcp, udp).
 
 Byte for byte tshark 4.0's `ui/cli/tap-iousers.c` and `tap-endpoints.c`: a conversation is
 keyed by its two (address, port) ends (and the TCP stream), its first packet's source is
@@ -15,16 +16,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzer.stats.taps import TapArgError, register
+from dissectors.offers import CONVERSATIONS
 from dissectors.packet import Item, Packet
 
-# -z word -> (tshark's table title, protocol item, address fields)
-_TYPES = {
-    "eth": ("Ethernet", "eth", "eth.src", "eth.dst"),
-    "ip": ("IPv4", "ip", "ip.src", "ip.dst"),
-    "ipv6": ("IPv6", "ipv6", "ipv6.src", "ipv6.dst"),
-    "tcp": ("TCP", "tcp", "tcp.srcport", "tcp.dstport"),
-    "udp": ("UDP", "udp", "udp.srcport", "udp.dstport"),
-}
 _RULE = "=" * 80 + "\n"
 
 
@@ -58,36 +52,38 @@ def _child(item: Item, abbrev: str) -> Any:
 
 
 def _ends(pkt: Packet, kind: str) -> Iterator[tuple[str, str, int | None]]:
-    """(src, dst, tcp stream) for each top-level `kind` layer of the packet; the ports
-    of tcp/udp come with the address of the IP layer above them."""
-    _, proto, fsrc, fdst = _TYPES[kind]
+    """(src, dst, stream) for each top-level `kind` layer of the packet; the ports of a
+    transport come with the address of the layer above them (IP) that gives addresses."""
+    spec = CONVERSATIONS[kind]
+    over = {c.proto: c for c in (CONVERSATIONS[o] for o in spec.over)}
     net: tuple[str, str] | None = None
     for item in pkt.tree:
         f = item.field
         if f is None:
             continue
         name = f.abbrev
-        if kind in ("tcp", "udp") and name in ("ip", "ipv6"):
-            s, d = _child(item, name + ".src"), _child(item, name + ".dst")
+        above = over.get(name)
+        if above is not None:
+            s, d = _child(item, above.src), _child(item, above.dst)
             net = (_addr(s), _addr(d)) if s is not None and d is not None else None
-        if name != proto:
+        if name != spec.proto:
             continue
-        s, d = _child(item, fsrc), _child(item, fdst)
+        s, d = _child(item, spec.src), _child(item, spec.dst)
         if s is None or d is None:
             continue
-        if kind in ("tcp", "udp"):
+        stream = _child(item, spec.stream) if spec.stream else None
+        if spec.over:
             if net is None:
                 continue
-            stream = _child(item, "tcp.stream") if kind == "tcp" else None
             yield f"{net[0]}:{s}", f"{net[1]}:{d}", stream
         else:
-            yield _addr(s), _addr(d), None
+            yield _addr(s), _addr(d), stream
 
 
 def _parse(arg: str, word: str) -> tuple[str, str | None]:
     rest = arg[len(word) + 1:]
     kind, sep, flt = rest.partition(",")
-    if kind not in _TYPES:
+    if kind not in CONVERSATIONS:
         raise TapArgError(f'invalid "-z {word},<type>[,<filter>]" argument')
     return kind, (flt if sep else None)
 
@@ -147,8 +143,8 @@ class ConvTap:
                 c.rx_b += size
 
     def text(self) -> str:
-        title = _TYPES[self.kind][0]
-        w = 26 if self.kind in ("tcp", "udp") else 20
+        title = CONVERSATIONS[self.kind].title
+        w = 26 if CONVERSATIONS[self.kind].over else 20
         pad = " " * (2 * w + 7)
         out = [_RULE, f"{title} Conversations\n", f"Filter:{self.filter or '<No Filter>'}\n",
                f"{pad}|       <-      | |       ->      | |     Total     |"
@@ -193,8 +189,8 @@ class EndpointsTap:
             e[3] += size
 
     def text(self) -> str:
-        title = _TYPES[self.kind][0]
-        ports = self.kind in ("tcp", "udp")
+        title = CONVERSATIONS[self.kind].title
+        ports = bool(CONVERSATIONS[self.kind].over)
         out = [_RULE, f"{title} Endpoints\n", f"Filter:{self.filter or '<No Filter>'}\n",
                f"                       |  {'Port  ||  ' if ports else ''}Packets  | |  Bytes  |"
                " | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |\n"]
@@ -217,6 +213,6 @@ def _report(taps: list[Any]) -> str:
 
 
 register("conv,", lambda args: [ConvTap(a) for a in args], _report,
-         tuple(f"conv,{t}" for t in _TYPES))
+         tuple(f"conv,{t}" for t in CONVERSATIONS))
 register("endpoints,", lambda args: [EndpointsTap(a) for a in args], _report,
-         tuple(f"endpoints,{t}" for t in _TYPES))
+         tuple(f"endpoints,{t}" for t in CONVERSATIONS))

@@ -13,7 +13,7 @@ from typing import Any
 
 from analyzer.stats.conv import _addr
 from analyzer.stats.tree import Kind, Tree, declare, register_kinds
-from dissectors.http import http_untapped
+from dissectors.offers import untapped
 from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY
 
@@ -54,14 +54,14 @@ class _Fields:
 
 
 def _messages(proto: str) -> Any:
-    """The messages of `proto` its taps saw (HTTP leaves some layers untapped)."""
-    untapped_of = http_untapped if proto == "http" else (lambda pkt: ())
+    """The messages of `proto` its taps saw (a protocol may leave some layers untapped:
+    `dissectors.offers.register_untapped`, as HTTP does)."""
 
     def taps(pkt: Packet) -> Iterator[_Fields]:
-        untapped = untapped_of(pkt)
+        skip = untapped(proto, pkt)
         for item in pkt.tree:
             if item.field is not None and item.field.abbrev == proto \
-                    and id(item) not in untapped:
+                    and id(item) not in skip:
                 yield _Fields(item, pkt)
     return taps
 

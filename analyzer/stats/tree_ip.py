@@ -14,6 +14,7 @@ from typing import Any
 
 from analyzer.stats.conv import _addr
 from analyzer.stats.tree import Kind, Tree, declare, register_kinds
+from dissectors.offers import CONVERSATIONS
 from dissectors.packet import Item, Packet
 
 _PLEN = "Packet Lengths"
@@ -21,9 +22,9 @@ _PLEN_RANGES = [("0-19", 0, 19), ("20-39", 20, 39), ("40-79", 40, 79), ("80-159"
                 ("160-319", 160, 319), ("320-639", 320, 639), ("640-1279", 640, 1279),
                 ("1280-2559", 1280, 2559), ("2560-5119", 2560, 5119),
                 ("5120 and greater", 5120, 2**31 - 1)]
-# transport protocol item -> (tshark's port type name, its destination port field)
-_PORT_TYPES = {"tcp": ("TCP", "tcp.dstport"), "udp": ("UDP", "udp.dstport"),
-               "sctp": ("SCTP", "sctp.dstport"), "dccp": ("DCCP", "dccp.dstport")}
+# transport protocol item -> (tshark's port type name, its destination port field): the
+# conversation types with ports that the protocols register (tcp.py, udp.py)
+_PORT_TYPES = {c.proto: (c.title, c.dst) for c in CONVERSATIONS.values() if c.over}
 
 
 def _plen_init(tree: Tree) -> None:
