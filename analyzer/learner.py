@@ -19,6 +19,7 @@ import socket
 from typing import Any
 
 from dissectors.offers import (
+    CONVERSATIONS,
     LEARNER_LAYERS,
     LEARNER_REASSEMBLED,
     LEARNER_UNCLAIMED,
@@ -250,11 +251,14 @@ def explain(pkt: Packet, netmask: int | None = None) -> str:
             parts = split_ipv4(str(ipaddress.IPv4Address(addr)), netmask)
             if parts:
                 lines.append(f"         {parts}")
-    if any(f"{p}.srcport" in pkt.index for p in ("udp", "tcp")):
+    # The transports: the conversation types with ports (udp.py, tcp.py register them).
+    transports = [c for c in CONVERSATIONS.values() if c.over]
+    if any(c.src in pkt.index for c in transports):
         lines.append("    Ports: well-known 0-1023, dynamic 1024-65535")
-    for proto in ("udp", "tcp"):
+    for conv in transports:
+        proto = conv.proto
         for layer in pkt.index.get(proto, ()):
-            pair = _kids(layer, f"{proto}.srcport", f"{proto}.dstport")
+            pair = _kids(layer, conv.src, conv.dst)
             if pair is None:
                 continue
             head = f"    {proto.upper()} " if id(layer) in top else \

@@ -20,6 +20,10 @@ from dissectors.offers import CONVERSATIONS
 from dissectors.packet import Item, Packet
 
 _RULE = "=" * 80 + "\n"
+#: The cells of a row, as the rich table heads them (the plain text has its own header).
+CONV_COLUMNS = ("Address A", "Address B", "<- Frames", "<- Bytes", "-> Frames", "-> Bytes",
+                "Frames", "Bytes", "Rel Start", "Duration")
+_ENDPOINT_COUNTS = ("Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes")
 
 
 def _addr(value: Any) -> str:
@@ -142,22 +146,39 @@ class ConvTap:
                 c.rx_f += 1
                 c.rx_b += size
 
+    @property
+    def title(self) -> str:
+        return f"{CONVERSATIONS[self.kind].title} Conversations"
+
+    @property
+    def caption(self) -> str:
+        return f"Filter:{self.filter or '<No Filter>'}"
+
+    columns = CONV_COLUMNS
+
+    def rows(self) -> list[list[str]]:
+        """One row of cells (CONV_COLUMNS) per conversation, most frames first: the plain
+        text and the rich table are two views of these."""
+        out = []
+        for c in sorted(self.convs.values(), key=lambda c: -(c.tx_f + c.rx_f)):
+            start = _secs(c.start)
+            out.append([c.a, c.b, str(c.rx_f), format_size(c.rx_b), str(c.tx_f),
+                        format_size(c.tx_b), str(c.tx_f + c.rx_f),
+                        format_size(c.tx_b + c.rx_b), f"{start:.9f}",
+                        f"{_secs(c.stop) - start:.4f}"])
+        return out
+
     def text(self) -> str:
-        title = CONVERSATIONS[self.kind].title
         w = 26 if CONVERSATIONS[self.kind].over else 20
         pad = " " * (2 * w + 7)
-        out = [_RULE, f"{title} Conversations\n", f"Filter:{self.filter or '<No Filter>'}\n",
+        out = [_RULE, f"{self.title}\n", f"{self.caption}\n",
                f"{pad}|       <-      | |       ->      | |     Total     |"
                "    Relative    |   Duration   |\n",
                f"{pad}| Frames  Bytes | | Frames  Bytes | | Frames  Bytes |"
                "      Start     |              |\n"]
-        rows = sorted(self.convs.values(), key=lambda c: -(c.tx_f + c.rx_f))
-        for c in rows:
-            out.append(
-                f"{c.a:<{w}s} <-> {c.b:<{w}s}  {c.rx_f:6d} {format_size(c.rx_b):<9s}"
-                f"  {c.tx_f:6d} {format_size(c.tx_b):<9s}"
-                f"  {c.tx_f + c.rx_f:6d} {format_size(c.tx_b + c.rx_b):<9s}  "
-                f"{_secs(c.start):14.9f}   {_secs(c.stop) - _secs(c.start):12.4f}\n")
+        for a, b, rxf, rxb, txf, txb, f, by, start, dur in self.rows():
+            out.append(f"{a:<{w}s} <-> {b:<{w}s}  {rxf:>6s} {rxb:<9s}  {txf:>6s} {txb:<9s}"
+                       f"  {f:>6s} {by:<9s}  {start:>14s}   {dur:>12s}\n")
         out.append(_RULE)
         return "".join(out)
 
@@ -188,21 +209,46 @@ class EndpointsTap:
             e[2] += 1
             e[3] += size
 
-    def text(self) -> str:
-        title = CONVERSATIONS[self.kind].title
+    @property
+    def title(self) -> str:
+        return f"{CONVERSATIONS[self.kind].title} Endpoints"
+
+    @property
+    def caption(self) -> str:
+        return f"Filter:{self.filter or '<No Filter>'}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        ports = ("Port",) if CONVERSATIONS[self.kind].over else ()
+        return ("Address", *ports, *_ENDPOINT_COUNTS)
+
+    def rows(self) -> list[list[str]]:
+        """One row of cells (`columns`) per endpoint, most packets first: the plain text
+        and the rich table are two views of these."""
         ports = bool(CONVERSATIONS[self.kind].over)
-        out = [_RULE, f"{title} Endpoints\n", f"Filter:{self.filter or '<No Filter>'}\n",
+        out = []
+        for name, (txf, txb, rxf, rxb) in sorted(self.ends.items(),
+                                                  key=lambda kv: -(kv[1][0] + kv[1][2])):
+            addr, _, port = name.rpartition(":") if ports else (name, "", "")
+            out.append([addr, *((port,) if ports else ()),
+                        *(str(n) for n in (txf + rxf, txb + rxb, txf, txb, rxf, rxb))])
+        return out
+
+    def text(self) -> str:
+        ports = bool(CONVERSATIONS[self.kind].over)
+        out = [_RULE, f"{self.title}\n", f"{self.caption}\n",
                f"                       |  {'Port  ||  ' if ports else ''}Packets  | |  Bytes  |"
                " | Tx Packets | | Tx Bytes | | Rx Packets | | Rx Bytes |\n"]
-        rows = sorted(self.ends.items(), key=lambda kv: -(kv[1][0] + kv[1][2]))
-        for name, (txf, txb, rxf, rxb) in rows:
+        for row in self.rows():
             if ports:
-                addr, _, port = name.rpartition(":")
+                addr, port, *counts = row
                 head = f"{addr:<20s}      {port:>5s}     "
             else:
-                head = f"{name:<20s}      "
-            out.append(f"{head}{txf + rxf:6d}     {txb + rxb:9d}     {txf:6d}       {txb:9d}"
-                       f"      {rxf:6d}       {rxb:9d}   \n")
+                addr, *counts = row
+                head = f"{addr:<20s}      "
+            f, by, txf, txb, rxf, rxb = counts
+            out.append(f"{head}{f:>6s}     {by:>9s}     {txf:>6s}       {txb:>9s}"
+                       f"      {rxf:>6s}       {rxb:>9s}   \n")
         out.append(_RULE)
         return "".join(out)
 

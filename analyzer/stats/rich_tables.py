@@ -1,8 +1,9 @@
 """`-z` statistics as rich tables on a terminal; tshark's exact plain text otherwise.
 
-Each kind keeps one source of truth, its plain report (analyzer/stats/taps.py): the tables
-here are parsed from that text, so a table shows exactly the plain numbers (the
-stats_tree kinds give their table from the very rows their text is made of). Kinds
+Each kind keeps one source of truth. The stats_tree kinds, conv and endpoints give
+their table from the very rows their plain text is made of (`rows()`); the tables of
+the older kinds (io,stat, expert) are still parsed from their plain report
+(analyzer/stats/taps.py), so a table shows exactly the plain numbers. Kinds
 without a table (io,phs, follow) and any text that does not parse as expected are
 printed plain. Tables only when stdout is a terminal (or `--color always`), never
 with `--color never` or NO_COLOR, so pipes, golden files and scripts get tshark's text.
@@ -16,10 +17,6 @@ from typing import Any, TextIO
 from analyzer.stats.taps import report
 
 _BAR = re.compile(r"^=+$")
-_CONV_ROW = re.compile(r"^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\S+ \S+)\s+(\d+)\s+(\S+ \S+)\s+"
-                       r"(\d+)\s+(\S+ \S+)\s+(\S+)\s+(\S+)\s*$")
-_CONV_COLS = ("Address A", "Address B", "<- Frames", "<- Bytes", "-> Frames", "-> Bytes",
-              "Frames", "Bytes", "Rel Start", "Duration")
 _EXPERT_TITLE = re.compile(r"^(\S.*) \((\d+)\)$")
 _NUMERIC = re.compile(r"^[\d,]+(\.\d+)?( (bytes|kB|MB|GB))?$")
 
@@ -52,30 +49,13 @@ def _table(title: str | None, columns: list[str] | tuple[str, ...], rows: list[l
     return t
 
 
-def _conv_endpoints(text: str) -> list[Any]:
-    """Sections of `=====`, a title, `Filter:`, one or two `|` header lines, then rows."""
-    out: list[Any] = []
-    for block in re.split(r"^=+\n", text, flags=re.M):
-        lines = [ln for ln in block.split("\n") if ln.strip()]
-        if not lines:
-            continue
-        if len(lines) < 3 or not lines[1].startswith("Filter:"):
-            raise _Unparsed(block)
-        title, caption = lines[0], lines[1]
-        heads = [ln for ln in lines[2:4] if ln.lstrip().startswith("|")]
-        body = lines[2 + len(heads):]
-        if "Conversations" in title:
-            rows = []
-            for ln in body:
-                m = _CONV_ROW.match(ln)
-                if m is None:
-                    raise _Unparsed(ln)
-                rows.append(list(m.groups()))
-            out.append(_table(title, _CONV_COLS, rows, caption))
-        else:
-            names = ["Address"] + [c.strip() for c in heads[0].split("|") if c.strip()]
-            out.append(_table(title, names, [ln.split() for ln in body], caption))
-    return out
+def _conv_endpoints(group: list[Any]) -> list[Any]:
+    """conv and endpoints: a table each, from the same rows as their plain text."""
+    from analyzer.stats.conv import ConvTap, EndpointsTap
+
+    if not all(isinstance(t, (ConvTap, EndpointsTap)) for t in group):
+        raise _Unparsed(group)
+    return [_table(tap.title, tap.columns, tap.rows(), tap.caption) for tap in reversed(group)]
 
 
 def _io_stat(text: str) -> list[Any]:
@@ -160,8 +140,9 @@ def _stats_trees(group: list[Any]) -> list[Any]:
     return out
 
 
-_PARSERS = {"conv,": _conv_endpoints, "endpoints,": _conv_endpoints, "io,stat,": _io_stat,
-            "expert": _expert}
+_PARSERS = {"io,stat,": _io_stat, "expert": _expert}
+#: Kinds whose taps give their rows: the table is made from them, never parsed.
+_FROM_ROWS = {"conv,": _conv_endpoints, "endpoints,": _conv_endpoints}
 
 
 def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
@@ -177,6 +158,9 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
         try:
             if kind.prefix.endswith(",tree"):
                 out.extend(_stats_trees(group))
+                continue
+            if kind.prefix in _FROM_ROWS:
+                out.extend(_FROM_ROWS[kind.prefix](group))
                 continue
             if parse is None:
                 raise _Unparsed(kind.prefix)
