@@ -27,6 +27,8 @@ _LABELS = ((4, "Errors"), (3, "Warns"), (2, "Notes"), (1, "Chats"), (0, "Comment
 # The level words tshark recognises after "expert", matched as case-insensitive prefixes.
 _LEVEL_ARGS = ((",error", 4), (",warn", 3), (",note", 2), (",chat", 1), (",comment", 0))
 OUR_TITLE = "labshark's own expert notes (Wireshark raises none of these)"
+#: The cells of a row (the plain text's header line names the same).
+COLUMNS = ("Frequency", "Group", "Protocol", "Summary")
 
 
 class ExpertArgError(TapArgError):
@@ -80,21 +82,28 @@ class _Table:
         self.where[level][key] = e
         self.levels[level].append(e)
 
-    def text(self) -> str:
+    def sections(self) -> list[tuple[str, list[list[str]]]]:
+        """(title, rows of COLUMNS cells) per severity, errors first: the plain text
+        and the rich tables are two views of these."""
         out = []
         for level, label in _LABELS:
             items = self.levels[level]
             if not items:
                 continue
-            out.append(f"\n{label} ({sum(e.frequency for e in items)})\n")
-            out.append("=============\n")
+            # format_str: a comment's raw text (tshark prints it raw) never reaches
+            # the terminal unescaped; other summaries are escaped already.
+            out.append((f"{label} ({sum(e.frequency for e in items)})",
+                        [[str(e.frequency), GROUP_NAMES.get(e.group, f"Unknown ({e.group})"),
+                          e.protocol, format_str(e.summary)] for e in items]))
+        return out
+
+    def text(self) -> str:
+        out = []
+        for title, rows in self.sections():
+            out.append(f"\n{title}\n=============\n")
             out.append("   Frequency      Group           Protocol  Summary\n")
-            for e in items:
-                group = GROUP_NAMES.get(e.group, f"Unknown ({e.group})")
-                # format_str: a comment's raw text (tshark prints it raw) never reaches
-                # the terminal unescaped; other summaries are escaped already.
-                out.append(f"{e.frequency:12d} {group:>10s} {e.protocol:>18s}  "
-                           f"{format_str(e.summary)}\n")
+            for freq, group, proto, summary in rows:
+                out.append(f"{freq:>12s} {group:>10s} {proto:>18s}  {summary}\n")
         return "".join(out)
 
     def __bool__(self) -> bool:

@@ -1,8 +1,8 @@
 """`-z` statistics as rich tables on a terminal; tshark's exact plain text otherwise.
 
-Each kind keeps one source of truth. The stats_tree kinds, conv and endpoints give
-their table from the very rows their plain text is made of (`rows()`); the tables of
-the older kinds (io,stat, expert) are still parsed from their plain report
+Each kind keeps one source of truth. The stats_tree kinds, conv, endpoints and
+expert give their table from the very rows their plain text is made of (`rows()`,
+`sections()`); io,stat's table is still parsed from its plain report
 (analyzer/stats/taps.py), so a table shows exactly the plain numbers. Kinds
 without a table (io,phs, follow) and any text that does not parse as expected are
 printed plain. Tables only when stdout is a terminal (or `--color always`), never
@@ -16,8 +16,6 @@ from typing import Any, TextIO
 
 from analyzer.stats.taps import report
 
-_BAR = re.compile(r"^=+$")
-_EXPERT_TITLE = re.compile(r"^(\S.*) \((\d+)\)$")
 _NUMERIC = re.compile(r"^[\d,]+(\.\d+)?( (bytes|kB|MB|GB))?$")
 
 
@@ -85,41 +83,23 @@ def _io_stat(text: str) -> list[Any]:
     return [_table(title, names, rows, caption)]
 
 
-def _expert(text: str) -> list[Any]:
-    """Per severity: `Label (N)`, `=====`, the header, then fixed-layout rows."""
+def _expert(group: list[Any]) -> list[Any]:
+    """Per severity a table, from the same rows as the plain text (tshark's sections of
+    every tap, last tap first, then our own notes' under their bold title)."""
     from rich.text import Text
 
-    from analyzer.stats.expert import GROUP_NAMES
+    from analyzer.stats.expert import COLUMNS, OUR_TITLE, ExpertTap
 
-    groups = sorted(GROUP_NAMES.values(), key=len, reverse=True)
+    if not all(isinstance(t, ExpertTap) for t in group):
+        raise _Unparsed(group)
     out: list[Any] = []
-    title: str | None = None
-    rows: list[list[str]] = []
-
-    def flush() -> None:
-        nonlocal rows
-        if title is not None:
-            out.append(_table(title, ("Frequency", "Group", "Protocol", "Summary"), rows))
-        rows = []
-
-    for ln in text.split("\n"):  # not at U+2028 (printable packet text)
-        if not ln.strip() or _BAR.match(ln) or ln.startswith("   Frequency"):
-            continue
-        m = _EXPERT_TITLE.match(ln)
-        if m is not None:
-            flush()
-            title = ln
-            continue
-        head, rest = ln[:12], ln[13:].lstrip()
-        group = next((g for g in groups if rest.startswith(g + " ")), None)
-        if not head.strip().isdigit() or group is None or title is None:
-            flush()  # another section's heading (our own notes' title): print as is
-            title = None
-            out.append(Text(ln, style="bold"))
-            continue
-        proto, _, summary = rest[len(group):].lstrip().partition("  ")
-        rows.append([head.strip(), group, proto, summary])
-    flush()
+    order = group[::-1]
+    for tap in order:
+        out.extend(_table(title, COLUMNS, rows) for title, rows in tap.theirs.sections())
+    for tap in order:
+        if tap.ours:
+            out.append(Text(OUR_TITLE, style="bold"))
+            out.extend(_table(title, COLUMNS, rows) for title, rows in tap.ours.sections())
     return out
 
 
@@ -140,9 +120,9 @@ def _stats_trees(group: list[Any]) -> list[Any]:
     return out
 
 
-_PARSERS = {"io,stat,": _io_stat, "expert": _expert}
+_PARSERS = {"io,stat,": _io_stat}
 #: Kinds whose taps give their rows: the table is made from them, never parsed.
-_FROM_ROWS = {"conv,": _conv_endpoints, "endpoints,": _conv_endpoints}
+_FROM_ROWS = {"conv,": _conv_endpoints, "endpoints,": _conv_endpoints, "expert": _expert}
 
 
 def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
