@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from analyzer.errors import UsageError
 from analyzer.stats.taps import register
-from dissectors.offers import FOLLOW, FollowSpec
+from dissectors.offers import FOLLOW, Follower, FollowSpec
 from dissectors.packet import Item, Packet
 
 SEPARATOR = "=" * 67 + "\n"
@@ -175,6 +175,7 @@ class FollowTap:
     client: tuple[bytes, int] | None = None
     server: tuple[bytes, int] | None = None
     encoding: str | None = None  # --encoding: ascii mode decodes the data from it
+    follower: Follower | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.args = parse_follow_arg(self.arg)
