@@ -30,13 +30,14 @@ from dissectors.packet import Item, Packet
 
 SEPARATOR = "=" * 67 + "\n"
 _MODES = ("hex", "ascii", "ebcdic", "raw", "yaml")
-# Longest first: a name must not swallow a longer one it starts ("http" of "http2").
-_PROTOS = tuple(sorted(FOLLOW, key=len, reverse=True))
 _UNSUPPORTED = ("http2", "quic", "sip", "dccp")
-# The transports, then the protocols over each (those whose stream shows data first),
-# in registration order: "tcp, udp, http, tls, tftp, ipmsg".
-_SUPPORTED_TEXT = ", ".join(sorted(FOLLOW, key=lambda n: (
-    FOLLOW[n].transport != n, FOLLOW[n].transport, FOLLOW[n].follower is None)))
+
+
+def _supported_text() -> str:
+    """The transports, then the protocols over each (those whose stream shows data
+    first), in registration order: "tcp, udp, http, tls, tftp, ipmsg"."""
+    return ", ".join(sorted(FOLLOW, key=lambda n: (
+        FOLLOW[n].transport != n, FOLLOW[n].transport, FOLLOW[n].follower is None)))
 # What tshark 4.0 prints for each byte in ebcdic mode, measured over all 256 values
 # (tests/test_follow_more.py). It is neither cp037 nor cp500 (102 bytes differ):
 # letters come out as dots and 0x20-0x3f mostly as themselves (as if the table were
@@ -119,8 +120,10 @@ def parse_follow_arg(arg: str) -> _Args:
     rest = arg[len("follow,"):]
     name = rest.split(",", 1)[0]
     if name in _UNSUPPORTED:
-        raise _fail(f"{name} is not supported by labshark (supported: {_SUPPORTED_TEXT}).")
-    proto = next((p for p in _PROTOS if rest.startswith(p)), None)
+        raise _fail(f"{name} is not supported by labshark (supported: {_supported_text()}).")
+    # Longest first: a name must not swallow a longer one it starts ("http" of "http2").
+    proto = next((p for p in sorted(FOLLOW, key=len, reverse=True) if rest.startswith(p)),
+                 None)
     if proto is None:
         raise UsageError(f'Invalid -z argument "{arg}"')
     s = rest[len(proto):]
@@ -355,4 +358,4 @@ def report(taps: list[FollowTap]) -> str:
     return "".join(t.text() for t in reversed(taps))
 
 
-register("follow,", build, report, tuple(f"follow,{p}" for p in _PROTOS))
+register("follow,", build, report, tuple(f"follow,{p}" for p in FOLLOW))
