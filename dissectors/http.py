@@ -20,7 +20,7 @@ from dissectors.escape import format_text
 from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
 from dissectors.http_pairing import _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
@@ -414,7 +414,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         hf = HEADERS.get(name.strip().lower()) if sep else None
         if hf is None:
             # A header tshark does not know is its http.request/response.line, shown.
-            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label))
+            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label), line + crlf)
             continue
         hi = add(top, hf, value, hs, hn - hs, label)
         if hf.abbrev == "http.content_length_header":
@@ -424,7 +424,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
-        _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True))
+        _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True),
+                   line + crlf)
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
     if stray:
@@ -487,9 +488,9 @@ def _content_length(text: str) -> int | None:
     return n if n is not None and n >= 0 else None
 
 
-def _stray_nul(pkt: Packet, item: Item) -> None:
-    """proto.c's check of a string item: bytes after its NUL get a note (no -z expert)."""
-    text = item.value
+def _stray_nul(pkt: Packet, item: Item, text: str) -> None:
+    """proto.c's check of a string item (`text` its value): bytes after its NUL get a
+    note (no -z expert)."""
     if "\0" in text and text.partition("\0")[2].strip("\0"):
         from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
 
@@ -533,6 +534,11 @@ def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = 
         pkt.proto_data.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
         _nested_data(Tvb(tvb.buf, off, tvb.end, tvb.rend, src), pkt, session, top)
     return max(tvb.rend - off, 1)
+
+
+# Binding the conversation reads the TCP ports: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("tcp.srcport", "tcp.dstport")
 
 
 def heur_http(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:

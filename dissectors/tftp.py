@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
 from dissectors.escape import format_text
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -488,6 +488,11 @@ def _new_conversation(session: Session, src: bytes, sport: int, dst: bytes) -> T
     conv = session.state("tftp.transfers", TftpTransfers).new(src, sport, dst)
     session.state("udp.conversations", Conversations).bind(src, sport, dst, None, "tftp")
     return conv
+
+
+# A transfer is keyed by the UDP ports: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("udp.srcport", "udp.dstport")
 
 
 def _ports(tvb: Tvb, pkt: Packet) -> tuple[int, int]:

@@ -26,6 +26,10 @@ _TYPES = {
     "udp": ("UDP", "udp", "udp.srcport", "udp.dstport"),
 }
 _RULE = "=" * 80 + "\n"
+#: The items _ends reads (the children of the top-level layers): what a tree-less
+#: dissection makes for these taps.
+_READS = frozenset({f for _n, _p, *ends in _TYPES.values() for f in ends} | {
+    "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.stream"})
 
 
 def _addr(value: Any) -> str:
@@ -121,6 +125,8 @@ class _Conv:
 class ConvTap:
     """One `-z conv,TYPE[,FILTER]` table."""
 
+    reads = _READS
+
     def __init__(self, arg: str) -> None:
         self.kind, self.filter = _parse(arg, "conv")
         self.match = _compile(self.filter, "conversations")
@@ -168,6 +174,8 @@ class ConvTap:
 
 class EndpointsTap:
     """One `-z endpoints,TYPE[,FILTER]` table."""
+
+    reads = _READS
 
     def __init__(self, arg: str) -> None:
         self.kind, self.filter = _parse(arg, "endpoints")
