@@ -159,6 +159,12 @@ class Packet:
             lst.append(item)
         return item
 
+    def wants(self, abbrevs: frozenset[str]) -> bool:
+        """Would any of these fields be made? (Wireshark's `if (tree)` around a block of
+        items: a tree-less dissection skips a block nobody reads, and its labels.)"""
+        wanted = self.wanted
+        return wanted is None or not wanted.isdisjoint(abbrevs)
+
     def add_ours(self, parent: Item | None, field: Field, value: Any, text: str) -> Item:
         """A generated item tshark does not have (`*.labshark.*`): always filterable and
         printable with -e; in the tree (-V, JSON) only when `show_ours`, so the tree

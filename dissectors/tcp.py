@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
@@ -262,10 +262,13 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
             f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
             if tree_on else None)
-    fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
-                 f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
-    rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
-    str_i = pkt.add(fi, FLAGS_STR, flags_letters(th_flags), off + 12, 2, generated=True)
+    if pkt.wants(_FLAG_BLOCK):
+        fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
+                     f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
+        rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
+        str_i = pkt.add(fi, FLAGS_STR, flags_letters(th_flags), off + 12, 2, generated=True)
+    else:  # (the notes below still go to pkt.expert, and their own items if wanted)
+        rst_i = syn_i = fin_i = str_i = NULL_ITEM
     pkt.add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
     pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
     if not th_flags & TH_SYN:
@@ -369,6 +372,8 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
 _FLAG_TEXT: dict[tuple[str, int], str] = {}
 _FLAG_FIELDS = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
                 FLAGS_RESET, FLAGS_SYN, FLAGS_FIN)
+#: The flags item and everything under it (skipped together when none is wanted).
+_FLAG_BLOCK = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, *_FLAG_FIELDS))
 # 12-bit flags value -> the ten (field, value, label) rows of its flags subtree.
 _FLAG_ROWS: dict[int, tuple[tuple[Field, bool, str], ...]] = {}
 
