@@ -63,6 +63,12 @@ _ENCAP_NAMES = {
 }
 
 
+#: The frame items every packet has (one check skips them all when none is wanted).
+_FRAME_BLOCK = frozenset(f.abbrev for f in (
+    ENCAP, TIME, OFFSET_SHIFT, TIME_EPOCH, TIME_DELTA, TIME_DELTA_DISP, TIME_REL, NUMBER, LEN,
+    CAP_LEN, MARKED, IGNORED))
+
+
 def _bits(n: int) -> str:
     return f"{n} bytes ({n * 8} bits)"
 
@@ -137,20 +143,22 @@ def dissect(frame: Frame, session: Session,
         add(iid, INTERFACE_NAME, name, 0, 0)
         if frame.interface_description:
             add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
-    add(top, ENCAP, wtap_encap, 0, 0,
-        f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
-    add(top, TIME, ts, 0, 0)
-    add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
-    add(top, TIME_EPOCH, ts, 0, 0)
-    add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
-    add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
-    add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
-    add(top, NUMBER, frame.number, 0, 0)
-    add(top, LEN, frame.origlen, 0, 0, f"Frame Length: {_bits(frame.origlen)}" if tree_on else None)
-    add(top, CAP_LEN, frame.caplen, 0, 0,
-        f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
-    add(top, MARKED, False, 0, 0, generated=True)
-    add(top, IGNORED, False, 0, 0, generated=True)
+    if pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
+        add(top, ENCAP, wtap_encap, 0, 0,
+            f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
+        add(top, TIME, ts, 0, 0)
+        add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
+        add(top, TIME_EPOCH, ts, 0, 0)
+        add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
+        add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
+        add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
+        add(top, NUMBER, frame.number, 0, 0)
+        add(top, LEN, frame.origlen, 0, 0,
+            f"Frame Length: {_bits(frame.origlen)}" if tree_on else None)
+        add(top, CAP_LEN, frame.caplen, 0, 0,
+            f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
+        add(top, MARKED, False, 0, 0, generated=True)
+        add(top, IGNORED, False, 0, 0, generated=True)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True)
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
