@@ -410,7 +410,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         name, sep, value = line.partition(":")
         value = value.lstrip()  # tshark keeps a value's trailing blanks
         crlf = _text(bytes(tvb.buf[he:hn]))  # a line cut by the snapshot length has none
-        label = format_text(bytes(tvb.buf[hs:hn]))
+        label = format_text(bytes(tvb.buf[hs:hn])) if pkt.tree_on else None
         hf = HEADERS.get(name.strip().lower()) if sep else None
         if hf is None:
             # A header tshark does not know is its http.request/response.line, shown.
