@@ -20,6 +20,7 @@ from analyzer.setup import (
     build_fields_printer,
     prepare_taps,
     report_taps,
+    wanted_fields,
     write_plot,
 )
 from analyzer.stats.taps import feed
@@ -181,7 +182,10 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
             if done == 0:
                 return EXIT_OK
             resume = done or 1
-        code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume)
+        # tree-less (only the fields this run reads) unless the tree is printed or walked
+        wanted = wanted_fields(opts, flt, fields_printer, taps, out)
+        code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume,
+                        wanted)
         if code == EXIT_OK:
             write_plot(io_plot, opts)
         return code
@@ -191,8 +195,10 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
 
 
 def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
-             taps: list | None = None, resume: int = 1) -> int:
-    """The full pipeline; frames before `resume` were already done by the fast path."""
+             taps: list | None = None, resume: int = 1,
+             wanted: frozenset[str] | None = None) -> int:
+    """The full pipeline; frames before `resume` were already done by the fast path;
+    `wanted` makes the dissection tree-less (setup.wanted_fields)."""
     from analyzer.output.formats import open_output
 
     # stdin is spooled only when it must be read twice (-2, --export-objects)
@@ -219,7 +225,7 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
                     bar.tick(n)
                 if n < resume:
                     continue
-                pkt = dissect(frame, session)
+                pkt = dissect(frame, session, wanted)
                 if taps:  # like tshark, taps see packets -Y hides
                     feed(taps, pkt)
                 if match is not None and not match(pkt):

@@ -129,6 +129,41 @@ def _prime(taps: list, flt: CompiledFilter | None) -> None:
         t.prime(refs)
 
 
+def wanted_fields(opts: Any, flt: CompiledFilter | None, fields_printer: Any,
+                  taps: list | None, out: TextIO) -> frozenset[str] | None:
+    """The fields a tree-less dissection must make for this run (Wireshark's
+    "interesting fields": the display filter's, the `-e` ones, the taps' and their
+    filters'); None where the run prints or walks the whole tree (-V, -x, JSON, --golden,
+    colouring, --explain-addresses, a tap that reads the tree, a `field#N` filter)."""
+    from analyzer.output.text import use_color
+    from filters import compile_filter
+
+    if (opts.verbose or opts.hex or opts.output not in ("text", "fields")
+            or getattr(opts, "golden", None) or getattr(opts, "explain_addresses", False)
+            or (opts.output == "text" and use_color(opts.color, out))):
+        return None
+    wanted: set[str] = set()
+    if flt is not None:
+        if flt.fields is None:
+            return None
+        wanted |= flt.fields
+    if fields_printer is not None:
+        wanted.update(fields_printer.names)
+    for _, group in taps or ():
+        for t in group:
+            reads = getattr(t, "reads", None)  # what it reads from items; None: the tree
+            if reads is None:
+                return None
+            wanted |= reads
+            text = getattr(t, "filter", None)
+            if isinstance(text, str) and text:
+                fields = compile_filter(text).fields
+                if fields is None:
+                    return None
+                wanted |= fields
+    return frozenset(wanted)
+
+
 def report_taps(taps: list | None, opts: Any, out: TextIO) -> None:
     """The -z reports after the packets: rich tables on a terminal, tshark's text else."""
     if taps:

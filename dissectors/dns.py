@@ -23,7 +23,7 @@ from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dis
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -293,6 +293,11 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
 
 
 # -- the dissector --------------------------------------------------------------------------
+
+# The transaction key reads the transport ports: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("udp.srcport", "udp.dstport", "tcp.srcport", "tcp.dstport")
+
 
 def _ports(pkt: Packet) -> None:
     """Remember the transport ports for the conversation key."""

@@ -67,6 +67,10 @@ ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
 
 _DST_FIELDS = (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG)
 _SRC_FIELDS = (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG)
+_SHARED = (ADDR, ADDR_RESOLVED, ADDR_OUI, ADDR_OUI_RESOLVED, LG, IG)
+#: Every item under an address (_address skips them all when none is wanted).
+_ADDR_BLOCK = {is_dst: frozenset(f.abbrev for f in (*fields, *_SHARED))
+               for is_dst, fields in ((True, _DST_FIELDS), (False, _SRC_FIELDS))}
 # MAC -> (text, OUI, "Address: text"): a capture repeats a handful of addresses, so
 # each is formatted once. Bounded so a capture of random MACs cannot grow it forever.
 _MAC_TEXT: dict[bytes, tuple[str, int, str]] = {}
@@ -84,6 +88,8 @@ def _mac_text(mac: bytes) -> tuple[str, int, str]:
 
 
 def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> None:
+    if not pkt.wants(_ADDR_BLOCK[is_dst]):
+        return
     text, code, addr_label = _mac_text(mac)
     f, res, oui, oui_res, lg, ig = _DST_FIELDS if is_dst else _SRC_FIELDS
     add = pkt.add

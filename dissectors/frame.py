@@ -7,11 +7,14 @@ damaged packet never stops the capture.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Collection
+
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE
 from dissectors.escape import format_str
 from dissectors.expert import MALFORMED
-from dissectors.packet import Packet
+from dissectors.packet import KEEP, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
@@ -60,14 +63,46 @@ _ENCAP_NAMES = {
 }
 
 
+#: The frame items every packet has (one check skips them all when none is wanted).
+_FRAME_BLOCK = frozenset(f.abbrev for f in (
+    ENCAP, TIME, OFFSET_SHIFT, TIME_EPOCH, TIME_DELTA, TIME_DELTA_DISP, TIME_REL, NUMBER, LEN,
+    CAP_LEN, MARKED, IGNORED))
+
+
 def _bits(n: int) -> str:
     return f"{n} bytes ({n * 8} bits)"
 
 
-def dissect(frame: Frame, session: Session) -> Packet:
-    """Fully dissect one frame; never raises for bad packet bytes."""
+#: Set (to anything) to build the full tree even where a caller asks for a tree-less
+#: dissection: the tests compare both ways on every capture.
+FULL_TREE_ENV = "LABSHARK_FULL_TREE"
+_primed: tuple[Collection[str] | None, frozenset[str] | None] = (None, None)
+
+
+def interesting(wanted: Collection[str] | None) -> frozenset[str] | None:
+    """The fields a tree-less dissection makes: the caller's plus those dissectors read
+    from each other (packet.KEEP); None (the full tree) when the environment forces it."""
+    global _primed
+    if wanted is None:
+        return None
+    if _primed[0] is not wanted:  # (one set a run: computed once)
+        _primed = (wanted, None if os.environ.get(FULL_TREE_ENV) else frozenset(wanted) | KEEP)
+    return _primed[1]
+
+
+def dissect(frame: Frame, session: Session,
+            wanted: Collection[str] | None = None) -> Packet:
+    """Dissect one frame; never raises for bad packet bytes.
+
+    `wanted` None builds the full labelled tree (-V, JSON, the API); a set of field
+    names builds it tree-less: columns, conversation state and expert notes as always,
+    but items only for those fields (and the top-level protocol items), no labels.
+    """
     pkt = Packet(frame)
     pkt.show_ours = session.show_ours
+    if wanted is not None:
+        pkt.wanted = interesting(wanted)
+        pkt.tree_on = pkt.wanted is None
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts
@@ -85,6 +120,8 @@ def dissect(frame: Frame, session: Session) -> Packet:
         ci = pkt.add(pc, COMMENT, frame.comment, 0, 0, format_str(frame.comment))
         # ("Frame": Wireshark's current_proto there, not the FRAME short name)
         pkt.add_expert(ci, "comment", "comment", frame.comment, "Frame", field=COMMENT_EXPERT)
+    tree_on = pkt.tree_on
+    # (a protocol item's value is its label: made whenever the protocol is asked for)
     top = pkt.add_proto(
         FRAME, 0, frame.caplen,
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
@@ -92,7 +129,8 @@ def dissect(frame: Frame, session: Session) -> Packet:
         # (a file's interface name is escaped in labels, where tshark prints it raw)
         + (f" on interface {format_str(frame.interface_name or 'unknown')}, "
            f"id {frame.interface_id}"
-           if frame.interface_known else ""),
+           if frame.interface_known else "")
+        if tree_on or "frame" in pkt.wanted else None,  # type: ignore[operator]
         in_stack=False)
     add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
     if frame.interface_known:
@@ -100,22 +138,27 @@ def dissect(frame: Frame, session: Session) -> Packet:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
         name = frame.interface_name or "unknown"
         iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
-                  f"Interface id: {frame.interface_id} ({format_str(name)})")
+                  f"Interface id: {frame.interface_id} ({format_str(name)})"
+                  if tree_on else None)
         add(iid, INTERFACE_NAME, name, 0, 0)
         if frame.interface_description:
             add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
-    add(top, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
-    add(top, TIME, ts, 0, 0)
-    add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
-    add(top, TIME_EPOCH, ts, 0, 0)
-    add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
-    add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
-    add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
-    add(top, NUMBER, frame.number, 0, 0)
-    add(top, LEN, frame.origlen, 0, 0, f"Frame Length: {_bits(frame.origlen)}")
-    add(top, CAP_LEN, frame.caplen, 0, 0, f"Capture Length: {_bits(frame.caplen)}")
-    add(top, MARKED, False, 0, 0, generated=True)
-    add(top, IGNORED, False, 0, 0, generated=True)
+    if pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
+        add(top, ENCAP, wtap_encap, 0, 0,
+            f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
+        add(top, TIME, ts, 0, 0)
+        add(top, OFFSET_SHIFT, 0, 0, 0, generated=True)
+        add(top, TIME_EPOCH, ts, 0, 0)
+        add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
+        add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
+        add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
+        add(top, NUMBER, frame.number, 0, 0)
+        add(top, LEN, frame.origlen, 0, 0,
+            f"Frame Length: {_bits(frame.origlen)}" if tree_on else None)
+        add(top, CAP_LEN, frame.caplen, 0, 0,
+            f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
+        add(top, MARKED, False, 0, 0, generated=True)
+        add(top, IGNORED, False, 0, 0, generated=True)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True)
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))

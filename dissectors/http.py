@@ -22,7 +22,7 @@ from dissectors.http_follow import HttpFollower
 from dissectors.http_pairing import _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
@@ -412,11 +412,11 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         name, sep, value = line.partition(":")
         value = value.lstrip()  # tshark keeps a value's trailing blanks
         crlf = _text(bytes(tvb.buf[he:hn]))  # a line cut by the snapshot length has none
-        label = format_text(bytes(tvb.buf[hs:hn]))
+        label = format_text(bytes(tvb.buf[hs:hn])) if pkt.tree_on else None
         hf = HEADERS.get(name.strip().lower()) if sep else None
         if hf is None:
             # A header tshark does not know is its http.request/response.line, shown.
-            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label))
+            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label), line + crlf)
             continue
         hi = add(top, hf, value, hs, hn - hs, label)
         if hf.abbrev == "http.content_length_header":
@@ -426,7 +426,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
-        _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True))
+        _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True),
+                   line + crlf)
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
     if stray:
@@ -489,9 +490,9 @@ def _content_length(text: str) -> int | None:
     return n if n is not None and n >= 0 else None
 
 
-def _stray_nul(pkt: Packet, item: Item) -> None:
-    """proto.c's check of a string item: bytes after its NUL get a note (no -z expert)."""
-    text = item.value
+def _stray_nul(pkt: Packet, item: Item, text: str) -> None:
+    """proto.c's check of a string item (`text` its value): bytes after its NUL get a
+    note (no -z expert)."""
     if "\0" in text and text.partition("\0")[2].strip("\0"):
         from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
 
@@ -535,6 +536,11 @@ def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = 
         pkt.proto_data.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
         _nested_data(Tvb(tvb.buf, off, tvb.end, tvb.rend, src), pkt, session, top)
     return max(tvb.rend - off, 1)
+
+
+# Binding the conversation reads the TCP ports: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("tcp.srcport", "tcp.dstport")
 
 
 def heur_http(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:

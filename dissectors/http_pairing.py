@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dissectors.http_proto import HTTP
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base
 from dissectors.session import Session
 
@@ -80,6 +80,11 @@ class HttpState:
 
     convs: dict[tuple, HttpConversation] = field(default_factory=dict)
     frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
+
+
+# The pairing key reads the TCP ports, a request its method: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("tcp.srcport", "tcp.dstport", "http.request.method")
 
 
 def _conv_key(pkt: Packet) -> tuple:

@@ -20,7 +20,7 @@ from typing import Any
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -157,6 +157,11 @@ def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  #
             if parent.children is None:
                 parent.children = []
             parent.children.extend(moved)
+
+
+# The echo Info shows the IP TTL: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("ip.ttl")
 
 
 def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:

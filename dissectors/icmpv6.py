@@ -23,7 +23,7 @@ from dissectors.icmp import (
 )
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -176,6 +176,11 @@ MLDR_TYPES = {1: "Include", 2: "Exclude", 3: "Changed to include", 4: "Changed t
 
 def _flag_names(v: int, names: tuple[tuple[int, str], ...]) -> str:
     return ", ".join(n for bit, n in names if v & bit)
+
+
+# The echo Info shows the hop limit: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("ipv6.hlim")
 
 
 def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:

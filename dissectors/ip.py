@@ -169,6 +169,13 @@ def _frag_label(frag_off: int) -> str:
     return f"...{bits[0]} {bits[1:5]} {bits[5:9]} {bits[9:13]} = Fragment Offset: {frag_off * 8}"
 
 
+#: The fixed header's items but the TTL (which ICMP's Info reads) and the addresses.
+_HDR_BLOCK = frozenset(f.abbrev for f in (
+    VERSION, HDR_LEN, DSFIELD, DSCP, ECN, LEN, ID, FLAGS, FLAGS_RB, FLAGS_DF, FLAGS_MF,
+    FRAG_OFFSET, PROTO, CHECKSUM, CHECKSUM_STATUS_F))
+_ADDR_BLOCK = frozenset(f.abbrev for f in (SRC, DST, ADDR, SRC_HOST, DST_HOST, HOST))
+
+
 def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     session.current_proto = "ip"
     off = tvb.start
@@ -201,14 +208,15 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     pkt.net_src, pkt.net_dst = src, dst
     tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}")
     add = pkt.add
-    add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
-    add(tree, HDR_LEN, hlen, off, 1, _labels(_HDR_LEN_LABELS, vhl & 0x0F, _hdr_len_label))
-    dscp, ecn = tos >> 2, tos & 3
-    ds = add(tree, DSFIELD, tos, off + 1, 1, _labels(_DS_LABELS, tos, _ds_label))
-    add(ds, DSCP, dscp, off + 1, 1)
-    add(ds, ECN, ecn, off + 1, 1)
+    hdr = pkt.wants(_HDR_BLOCK)  # (a tree-less dissection mostly skips the header items)
+    if hdr:
+        add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
+        add(tree, HDR_LEN, hlen, off, 1, _labels(_HDR_LEN_LABELS, vhl & 0x0F, _hdr_len_label))
+        ds = add(tree, DSFIELD, tos, off + 1, 1, _labels(_DS_LABELS, tos, _ds_label))
+        add(ds, DSCP, tos >> 2, off + 1, 1)
+        add(ds, ECN, tos & 3, off + 1, 1)
+        add(tree, LEN, total, off + 2, 2)
     reported = tvb.reported_length
-    add(tree, LEN, total, off + 2, 2)
     if total < hlen:
         pkt.add_expert(tree, "error", "protocol",
                        f"Bogus IP length ({total}, less than header length {hlen})", "ip",
@@ -220,30 +228,34 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
                        field=BOGUS_LEN)
         total = reported
-    add(tree, ID, ident, off + 4, 2)
     flags = frag >> 13
-    fl = add(tree, FLAGS, flags, off + 6, 1, _labels(_FLAGS_LABELS, flags, _flags_label))
-    add(fl, FLAGS_RB, bool(flags & 4), off + 6, 1)
-    add(fl, FLAGS_DF, bool(flags & 2), off + 6, 1)
-    add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
     frag_off = frag & 0x1FFF
-    add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
-        _labels(_FRAG_LABELS, frag_off, _frag_label))
+    if hdr:
+        add(tree, ID, ident, off + 4, 2)
+        fl = add(tree, FLAGS, flags, off + 6, 1, _labels(_FLAGS_LABELS, flags, _flags_label))
+        add(fl, FLAGS_RB, bool(flags & 4), off + 6, 1)
+        add(fl, FLAGS_DF, bool(flags & 2), off + 6, 1)
+        add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
+        add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
+            _labels(_FRAG_LABELS, frag_off, _frag_label))
     add(tree, TTL, ttl, off + 8, 1)
-    add(tree, PROTO, proto, off + 9, 1)
-    add(tree, CHECKSUM, csum, off + 10, 2, f"Header Checksum: 0x{csum:04x} [validation disabled]")
-    add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
-        generated=True)
-    v = int.from_bytes(src, "big")
-    add(tree, SRC, v, off + 12, 4)
-    add(tree, ADDR, v, off + 12, 4, hidden=True)
-    add(tree, SRC_HOST, src_s, off + 12, 4, hidden=True)
-    add(tree, HOST, src_s, off + 12, 4, hidden=True)
-    v = int.from_bytes(dst, "big")
-    add(tree, DST, v, off + 16, 4)
-    add(tree, ADDR, v, off + 16, 4, hidden=True)
-    add(tree, DST_HOST, dst_s, off + 16, 4, hidden=True)
-    add(tree, HOST, dst_s, off + 16, 4, hidden=True)
+    if hdr:
+        add(tree, PROTO, proto, off + 9, 1)
+        add(tree, CHECKSUM, csum, off + 10, 2,
+            f"Header Checksum: 0x{csum:04x} [validation disabled]" if pkt.tree_on else None)
+        add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
+            generated=True)
+    if pkt.wants(_ADDR_BLOCK):
+        v = int.from_bytes(src, "big")
+        add(tree, SRC, v, off + 12, 4)
+        add(tree, ADDR, v, off + 12, 4, hidden=True)
+        add(tree, SRC_HOST, src_s, off + 12, 4, hidden=True)
+        add(tree, HOST, src_s, off + 12, 4, hidden=True)
+        v = int.from_bytes(dst, "big")
+        add(tree, DST, v, off + 16, 4)
+        add(tree, ADDR, v, off + 16, 4, hidden=True)
+        add(tree, DST_HOST, dst_s, off + 16, 4, hidden=True)
+        add(tree, HOST, dst_s, off + 16, 4, hidden=True)
     if hlen > 20:
         tvb.need(off, hlen)
         _options(pkt, tree, tvb, off + 20, off + hlen)

@@ -246,23 +246,26 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     w0 = tvb.u32(off)
     tc = (w0 >> 20) & 0xFF
     dscp, ecn = tc >> 2, tc & 3
-    bits = _bits(w0, 0x0FF00000, 32)
-    dscp_short = "EF PHB" if dscp == 46 else _DSCP_SHORT.get(dscp, "Unknown")
-    tci = pkt.add(tree, TCLASS, tc, off, 4,
-                  f"{bits} = Traffic Class: 0x{tc:02x} (DSCP: {dscp_short}, "
-                  f"ECN: {_ECN_SHORT[ecn]})")
-    pkt.add(tci, TCLASS_DSCP, dscp, off, 4,
-            f"{_bits(w0, 0x0FC00000, 32)} = Differentiated Services Codepoint: "
-            f"{_DSCP.get(dscp, 'Unknown')} ({dscp})")
-    pkt.add(tci, TCLASS_ECN, ecn, off, 4,
-            f"{_bits(w0, 0x00300000, 32)} = Explicit Congestion Notification: {_ECN[ecn]} ({ecn})")
     flow = w0 & 0xFFFFF
-    pkt.add(tree, FLOW, flow, off + 1, 3,
-            f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}")
+    labels: tuple[str | None, ...] = (None, None, None, None)
+    if pkt.tree_on:  # (bit-pattern labels: only for a tree someone reads)
+        dscp_short = "EF PHB" if dscp == 46 else _DSCP_SHORT.get(dscp, "Unknown")
+        labels = (f"{_bits(w0, 0x0FF00000, 32)} = Traffic Class: 0x{tc:02x} "
+                  f"(DSCP: {dscp_short}, ECN: {_ECN_SHORT[ecn]})",
+                  f"{_bits(w0, 0x0FC00000, 32)} = Differentiated Services Codepoint: "
+                  f"{_DSCP.get(dscp, 'Unknown')} ({dscp})",
+                  f"{_bits(w0, 0x00300000, 32)} = Explicit Congestion Notification: "
+                  f"{_ECN[ecn]} ({ecn})",
+                  f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}")
+    tci = pkt.add(tree, TCLASS, tc, off, 4, labels[0])
+    pkt.add(tci, TCLASS_DSCP, dscp, off, 4, labels[1])
+    pkt.add(tci, TCLASS_ECN, ecn, off, 4, labels[2])
+    pkt.add(tree, FLOW, flow, off + 1, 3, labels[3])
     plen = tvb.u16(off + 4)
     plen_item = pkt.add(tree, PLEN, plen, off + 4, 2)
     nxt = tvb.u8(off + 6)
-    pkt.add(tree, NXT, nxt, off + 6, 1, f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})")
+    pkt.add(tree, NXT, nxt, off + 6, 1,
+            f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})" if pkt.tree_on else None)
     pkt.add(tree, HLIM, tvb.u8(off + 7), off + 7, 1)
     tvb.need(off + 8, 16)
     src = bytes(b[off + 8: off + 24])

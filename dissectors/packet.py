@@ -32,6 +32,42 @@ class Item:
 _new_item = object.__new__
 
 
+class _NullItem:
+    """What `Packet.add` returns for a field nobody asked for in a tree-less dissection
+    (Wireshark's NULL tree): it absorbs attribute writes and children, reads as empty."""
+
+    __slots__ = ()
+    field = None
+    value = None
+    offset = 0
+    length = 0
+    text = ""  # (a dissector may append to a label: `item.text += ...`)
+    hidden = True
+    generated = False
+    source = 0
+
+    @property
+    def children(self) -> list[Item]:
+        return []  # a throwaway list: children appended to it go nowhere
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        pass
+
+
+#: The shared absorbing item (typed as an Item: dissectors treat it as one).
+NULL_ITEM: Item = _NullItem()  # type: ignore[assignment]
+
+#: Fields some code reads back from `pkt.index` during the dissection itself (one
+#: dissector reading another's items): kept in every tree-less dissection. The reading
+#: module declares them with `keep()`.
+KEEP: set[str] = set()
+
+
+def keep(*abbrevs: str) -> None:
+    """Declare fields this module reads from other layers' items (see KEEP)."""
+    KEEP.update(abbrevs)
+
+
 class Packet:
     """A dissected frame: tree, flat field index, columns and notes."""
 
@@ -39,7 +75,7 @@ class Packet:
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
                  "malformed", "net_src", "net_dst", "in_error_pkt", "srcport", "dstport",
                  "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data",
-                 "show_ours")
+                 "show_ours", "wanted", "tree_on")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -81,6 +117,11 @@ class Packet:
         # protocol module's accessors.
         self.proto_data: dict[str, Any] = {}
         self.show_ours = True  # see add_ours
+        # Tree-less dissection (Wireshark's NULL tree with "interesting fields"): with
+        # `wanted` set, only top-level items and the named fields are made, and labels
+        # need not be formatted (`tree_on` False); None = the full labelled tree.
+        self.wanted: frozenset[str] | None = None
+        self.tree_on = True
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -89,6 +130,9 @@ class Packet:
         """Add a field occurrence under `parent` (None = top level) and index it."""
         # The hottest call of a dissection (~90 items a packet): the Item is filled in
         # here rather than through Item.__init__, which saves a call frame per item.
+        wanted = self.wanted
+        if wanted is not None and parent is not None and field.abbrev not in wanted:
+            return NULL_ITEM
         item = _new_item(Item)
         item.field = field
         item.value = value
@@ -115,6 +159,12 @@ class Packet:
             lst.append(item)
         return item
 
+    def wants(self, abbrevs: frozenset[str]) -> bool:
+        """Would any of these fields be made? (Wireshark's `if (tree)` around a block of
+        items: a tree-less dissection skips a block nobody reads, and its labels.)"""
+        wanted = self.wanted
+        return wanted is None or not wanted.isdisjoint(abbrevs)
+
     def add_ours(self, parent: Item | None, field: Field, value: Any, text: str) -> Item:
         """A generated item tshark does not have (`*.labshark.*`): always filterable and
         printable with -e; in the tree (-V, JSON) only when `show_ours`, so the tree
@@ -128,6 +178,8 @@ class Packet:
     def add_text(self, parent: Item | None, text: str, offset: int, length: int,
                  source: int = 0) -> Item:
         """A label-only subtree node (Wireshark's proto_tree_add_subtree): not a field."""
+        if parent is not None and self.wanted is not None:
+            return NULL_ITEM
         item = Item(None, None, offset, length, text, source=source)  # type: ignore[arg-type]
         if parent is None:
             self.tree.append(item)

@@ -29,7 +29,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_unclaimed,
 )
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
@@ -169,6 +169,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     dport = (b[off + 2] << 8) | b[off + 3]
     pkt.proto_col = "TCP"
     pkt.set_info(f"{sport} \u2192 {dport}")
+    tree_on = pkt.tree_on  # labels only for a tree someone reads
     tree = pkt.add_proto(TCP, off, 0,
                          f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}")
     pkt.add(tree, SRCPORT, sport, off, 2)
@@ -197,8 +198,8 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     later = final.get(conv.stream) if session.pass_no == 2 else None
     comp = later[0] if later is not None else conv.completeness
     pkt.add(tree, COMPLETENESS, comp, 0, 0,
-            f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})",
-            generated=True)
+            f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
+            if tree_on else None, generated=True)
     ts_delta = ts - conv.ts_prev
     conv.ts_prev = ts
 
@@ -229,10 +230,11 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if th_flags & TH_ACK:
         pkt.append_info(f" Ack={ack}")
     pkt.append_info(f" Win={win}")
-    tree.text += f", Seq: {seq}"
+    if tree_on:
+        tree.text += f", Seq: {seq}"
     if not icmp_ip:
         pkt.add(tree, SEQ, seq, off + 4, 4,
-                f"Sequence Number: {seq}    (relative sequence number)")
+                f"Sequence Number: {seq}    (relative sequence number)" if tree_on else None)
         pkt.add(tree, SEQ_RAW, raw_seq, off + 4, 4)
     if hlen < 20:
         pkt.append_info(f", bogus TCP header length ({hlen}, must be at least 20)")
@@ -244,18 +246,19 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         tree.length = 12
         return
     update_completeness(conv, is_new, th_flags, seglen)
-    if th_flags & TH_ACK:
+    if tree_on and th_flags & TH_ACK:
         tree.text += f", Ack: {ack}"
-    if have_seglen:
+    if tree_on and have_seglen:
         tree.text += f", Len: {seglen}"
     tree.length = hlen
     if have_seglen:
         nv = (nxtseq + 1) & SEQ_MASK if th_flags & (TH_SYN | TH_FIN) else nxtseq
         pkt.add(tree, NXTSEQ, nv, off, 0, f"Next Sequence Number: {nv}    (relative sequence "
-                "number)", generated=True)
+                "number)" if tree_on else None, generated=True)
     ack_item = pkt.add(tree, ACK, ack, off + 8, 4,
                        f"Acknowledgment Number: {ack}" +
-                       ("    (relative ack number)" if th_flags & TH_ACK else ""))
+                       ("    (relative ack number)" if th_flags & TH_ACK else "")
+                       if tree_on else None)
     pkt.add(tree, ACK_RAW, raw_ack, off + 8, 4)
     if th_flags & TH_ACK and th_flags & TH_SYN:
         if ack > 1:
@@ -266,11 +269,15 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add_expert(ack_item, "note", "protocol", "The acknowledgment number field is "
                        "nonzero while the ACK flag is not set", "tcp", field=ACK_NONZERO)
     pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
-            f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})")
-    fstr = flags_text(th_flags)
-    fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2, f"Flags: 0x{th_flags:03x} ({fstr})")
-    rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
-    str_i = pkt.add(fi, FLAGS_STR, flags_letters(th_flags), off + 12, 2, generated=True)
+            f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
+            if tree_on else None)
+    if pkt.wants(_FLAG_BLOCK):
+        fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
+                     f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
+        rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
+        str_i = pkt.add(fi, FLAGS_STR, flags_letters(th_flags), off + 12, 2, generated=True)
+    else:  # (the notes below still go to pkt.expert, and their own items if wanted)
+        rst_i = syn_i = fin_i = str_i = NULL_ITEM
     pkt.add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
     pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
     if not th_flags & TH_SYN:
@@ -311,7 +318,8 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         conv.fwd.is_first_ack = False
 
     csum = tvb.u16(off + 16)
-    pkt.add(tree, CHECKSUM, csum, off + 16, 2, f"Checksum: 0x{csum:04x} [unverified]")
+    pkt.add(tree, CHECKSUM, csum, off + 16, 2,
+            f"Checksum: 0x{csum:04x} [unverified]" if tree_on else None)
     pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 16, 0, "Checksum Status: Unverified",
             generated=True)
     full = tvb.end >= tvb.rend
@@ -373,6 +381,8 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
 _FLAG_TEXT: dict[tuple[str, int], str] = {}
 _FLAG_FIELDS = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
                 FLAGS_RESET, FLAGS_SYN, FLAGS_FIN)
+#: The flags item and everything under it (skipped together when none is wanted).
+_FLAG_BLOCK = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, *_FLAG_FIELDS))
 # 12-bit flags value -> the ten (field, value, label) rows of its flags subtree.
 _FLAG_ROWS: dict[int, tuple[tuple[Field, bool, str], ...]] = {}
 

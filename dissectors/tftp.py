@@ -41,7 +41,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, keep
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -497,6 +497,11 @@ def _new_conversation(session: Session, src: bytes, sport: int, dst: bytes) -> T
     conv = session.state("tftp.transfers", TftpTransfers).new(src, sport, dst)
     session.state("udp.conversations", Conversations).bind(src, sport, dst, None, "tftp")
     return conv
+
+
+# A transfer is keyed by the UDP ports: items of other layers
+# read here (a tree-less dissection makes them all the same).
+keep("udp.srcport", "udp.dstport")
 
 
 def _ports(tvb: Tvb, pkt: Packet) -> tuple[int, int]:

@@ -66,6 +66,9 @@ def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> tuple:
     return (a, b) if a <= b else (b, a)
 
 
+_PAYLOAD = frozenset({PAYLOAD.abbrev})  # (its bytes are copied only when wanted)
+
+
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "udp"
     off = tvb.start
@@ -117,7 +120,8 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
                 generated=True)
     else:
-        pkt.add(tree, CHECKSUM, csum, off + 6, 2, f"Checksum: 0x{csum:04x} [unverified]")
+        pkt.add(tree, CHECKSUM, csum, off + 6, 2,
+                f"Checksum: 0x{csum:04x} [unverified]" if pkt.tree_on else None)
         pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 6, 0, "Checksum Status: Unverified",
                 generated=True)
     streams = session.state("udp.streams", UdpStreams)
@@ -132,7 +136,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.set_info(f"{info} Len={claimed - 8}")
     if plen > 0:
         payload = tvb.sub(off + 8, max(plen, 0))
-        if payload.end > payload.start:
+        if payload.end > payload.start and pkt.wants(_PAYLOAD):
             # tshark counts the captured payload bytes, not the claimed length.
             n = payload.end - payload.start
             pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8, n,

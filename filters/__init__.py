@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dissectors.packet import Packet
+from filters.compiler import TRAILERS
 from filters.compiler import test as _compile_test
 from filters.compiler import values as _values
 from filters.errors import FilterError
@@ -33,13 +34,20 @@ def _guarded(fn: Callable[[Packet], bool]) -> Callable[[Packet], bool]:
 class CompiledFilter:
     """A checked, compiled filter: `match(pkt)` is the whole run-time cost."""
 
-    __slots__ = ("text", "tree", "match", "references")
+    __slots__ = ("text", "tree", "match", "references", "fields")
 
     def __init__(self, text: str, tree: Node) -> None:
         self.text = text
         self.tree = tree  # the checked, typed tree (fields resolved to registry Fields)
-        self.references = [r for r in field_refs(tree) if r.ref]
+        refs = field_refs(tree)
+        self.references = [r for r in refs if r.ref]
         self.match = _guarded(_compile_test(tree))
+        # The fields `match` reads (what a tree-less dissection must make: Wireshark's
+        # interesting fields), with the link trailers a protocol's bytes end at; None
+        # when it needs the whole tree (`field#N` counts layers by walking it).
+        names = (r.field.abbrev if r.field is not None else r.name for r in refs)
+        self.fields: frozenset[str] | None = None if any(r.layers for r in refs) else \
+            frozenset(names).union(TRAILERS)
 
     def select(self, pkt: Packet | None) -> None:
         """Give the field references (`${ip.src}`) the values of the selected packet

@@ -40,7 +40,9 @@ _ORDER_OPS = {"gt": operator.gt, "lt": operator.lt, "ge": operator.ge, "le": ope
 _LAYER_KEY = "filters.layers"
 
 
-_TRAILERS = ("eth.padding", "eth.trailer", "vlan.padding", "vlan.trailer")
+#: Link trailers: where a protocol's bytes end (what a tree-less dissection keeps for
+#: a filter).
+TRAILERS = ("eth.padding", "eth.trailer", "vlan.padding", "vlan.trailer")
 
 
 def _proto_bytes(pkt: Packet, it: Item) -> bytes:
@@ -50,7 +52,7 @@ def _proto_bytes(pkt: Packet, it: Item) -> bytes:
     end = len(src)
     if it.source == 0 and it.offset > 0:
         own = it.field.abbrev
-        for name in _TRAILERS:
+        for name in TRAILERS:
             for t in pkt.index.get(name, ()):
                 if t.source == 0 and it.offset < t.offset < end and \
                         not name.startswith(own + "."):

@@ -26,6 +26,13 @@ CONV_COLUMNS = ("Address A", "Address B", "<- Frames", "<- Bytes", "-> Frames", 
 _ENDPOINT_COUNTS = ("Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", "Rx Bytes")
 
 
+def _reads() -> frozenset[str]:
+    """The items _ends reads (the registered address fields): what a tree-less
+    dissection makes for these taps."""
+    return frozenset({f for c in CONVERSATIONS.values() for f in (c.src, c.dst, c.stream) if f}
+                     | {"ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.stream"})
+
+
 def _addr(value: Any) -> str:
     """An address as tshark prints it with -n."""
     if isinstance(value, int):
@@ -121,6 +128,10 @@ class _Conv:
 class ConvTap:
     """One `-z conv,TYPE[,FILTER]` table."""
 
+    @property
+    def reads(self) -> frozenset[str]:
+        return _reads()
+
     def __init__(self, arg: str) -> None:
         self.kind, self.filter = _parse(arg, "conv")
         self.match = _compile(self.filter, "conversations")
@@ -185,6 +196,10 @@ class ConvTap:
 
 class EndpointsTap:
     """One `-z endpoints,TYPE[,FILTER]` table."""
+
+    @property
+    def reads(self) -> frozenset[str]:
+        return _reads()
 
     def __init__(self, arg: str) -> None:
         self.kind, self.filter = _parse(arg, "endpoints")

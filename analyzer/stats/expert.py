@@ -119,6 +119,8 @@ def _short_name(proto: str) -> str:
 class ExpertTap:
     """Counts the expert notes of the packets it is given; `text()` is the report."""
 
+    reads: frozenset[str] = frozenset()  # (pkt.expert, kept in every dissection)
+
     def __init__(self, arg: str, lowest: int = 0) -> None:
         _level, flt = parse_expert_arg(arg)
         self.lowest = lowest

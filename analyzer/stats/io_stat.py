@@ -72,6 +72,8 @@ class IoStatTap:
             else [None]
         self.columns: list[Column] = []
         self.refs: set[str] = set()  # fields this tap's filters name
+        # what a tree-less dissection must make for it (None: its filters walk the tree)
+        self.reads: frozenset[str] | None = frozenset()
         for f in self.filters:
             try:
                 calc, field, flt = parse_column(f)
@@ -80,6 +82,10 @@ class IoStatTap:
             compiled = self._compile(flt)
             if compiled is not None:
                 self.refs |= field_refs(compiled.tree)
+                self.reads = None if self.reads is None or compiled.fields is None \
+                    else self.reads | compiled.fields
+            if field is not None and self.reads is not None:
+                self.reads |= {field.abbrev}
             self.columns.append(Column(f, compiled.match if compiled else None, calc, field))
         self.elapsed_ns = 0
 

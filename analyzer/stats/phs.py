@@ -35,6 +35,8 @@ class _Node:
 class PhsTap:
     """Counts each packet's top-level protocol chain into a tree."""
 
+    reads: frozenset[str] = frozenset()  # (only top-level items: in every dissection)
+
     def __init__(self, arg: str) -> None:
         if arg == "io,phs":
             flt = None
