@@ -181,7 +181,10 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
             if done == 0:
                 return EXIT_OK
             resume = done or 1
-        code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume)
+        from analyzer.closure import plan_for
+
+        plan = plan_for(opts, path, flt, taps) if resume == 1 else None
+        code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume, plan)
         if code == EXIT_OK:
             write_plot(io_plot, opts)
         return code
@@ -191,9 +194,11 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
 
 
 def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
-             taps: list | None = None, resume: int = 1) -> int:
-    """The full pipeline; frames before `resume` were already done by the fast path."""
+             taps: list | None = None, resume: int = 1, plan=None) -> int:  # noqa: ANN001
+    """The full pipeline; frames before `resume` were already done by the fast path;
+    frames not in `plan` (analyzer/closure.py) are passed over, not dissected."""
     from analyzer.output.formats import open_output
+    from dissectors.skipping import skip
 
     # stdin is spooled only when it must be read twice (-2, --export-objects)
     reader = open_capture(path, second_pass=bool(opts.two_pass or opts.export_objects))
@@ -218,6 +223,9 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
                 if bar is not None:
                     bar.tick(n)
                 if n < resume:
+                    continue
+                if plan is not None and n not in plan:
+                    skip(frame, session)
                     continue
                 pkt = dissect(frame, session)
                 if taps:  # like tshark, taps see packets -Y hides

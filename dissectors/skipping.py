@@ -1,0 +1,181 @@
+"""Passing over a frame without dissecting it, keeping the capture-wide numbers exact.
+
+When only some frames are shown (analyzer/closure.py plans which ones need a full
+dissection), the others still move what tshark numbers across the whole capture:
+the first and previous frame times (frame.time_relative, frame.time_delta), the TCP
+stream index (with its port-reuse rule, which reads each flow's base sequence number)
+and the UDP stream index. `skip` updates exactly those, through the same functions the
+dissectors use, for the plainly layered frames of dissectors/layers.py; any other frame
+(fragments, ICMP errors, tunnels, IPMSG, other link types) is dissected fully, as the
+fast path does with a frame it is unsure of.
+
+`state_key` says through what a frame's dissection shares state with other frames, so
+that a plan can dissect a shown frame's whole history and nothing else.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from captures.frame import Frame
+from dissectors.dispatch import ETHERTYPE
+from dissectors.frame import dissect
+from dissectors.ipmsg import IPMSG_PORT
+from dissectors.layers import ETH_IPV4, ethernet_layers
+from dissectors.session import Session
+from dissectors.tcp_stream import TcpStreams, lookup_stream, set_base_seqs
+from dissectors.udp import UdpStreams, stream_key
+
+_LINKTYPE_ETHERNET = 1
+_TCP_HEAD = struct.Struct(">HHIIH").unpack_from
+_UDP_HEAD = struct.Struct(">HHH").unpack_from
+
+
+def skip(frame: Frame, session: Session) -> None:
+    """Account for `frame` as a full dissection would, in the global state only (its
+    own conversation's analysis state is not kept: nothing shown depends on it)."""
+    if frame.linktype != _LINKTYPE_ETHERNET:
+        dissect(frame, session)
+        return
+    b = frame.data
+    lay = ethernet_layers(b, 0, frame.caplen, frame.origlen)
+    if lay is None or lay[3] < -1 or lay[6] is not None:
+        dissect(frame, session)  # unsure, a fragment, or an ICMP error
+        return
+    proto, l4 = lay[2], lay[3]
+    if proto == 17 or proto == 6:
+        sp, dp = _TCP_HEAD(b, l4)[:2] if proto == 6 else _UDP_HEAD(b, l4)[:2]
+        if sp == IPMSG_PORT or dp == IPMSG_PORT:
+            dissect(frame, session)  # IPMSG pairs messages across addresses
+            return
+    ts = frame.ts_ns
+    if session.first_ts is None:
+        session.first_ts = ts
+    session.prev_ts = ts
+    if proto != 6 and proto != 17:
+        return
+    l3 = lay[1]
+    if lay[0] == ETH_IPV4:
+        src, dst = bytes(b[l3 + 12: l3 + 16]), bytes(b[l3 + 16: l3 + 20])
+    else:
+        src, dst = bytes(b[l3 + 8: l3 + 24]), bytes(b[l3 + 24: l3 + 40])
+    if proto == 17:
+        sp, dp, ulen = _UDP_HEAD(b, l4)
+        if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)
+            session.state("udp.streams", UdpStreams).lookup(stream_key(src, sp, dst, dp), ts)
+        return
+    sp, dp, seq, ack, offflags = _TCP_HEAD(b, l4)
+    flags = offflags & 0x0FFF
+    conv, _new = lookup_stream(session.state("tcp.streams", TcpStreams), src, dst, sp, dp,
+                               seq, flags, ts)
+    if lay[7] - l4 >= (offflags >> 12) * 4:  # tcp.py analyses a whole header only
+        set_base_seqs(conv, seq, ack, flags)
+
+
+# -- what a frame shares state through ---------------------------------------------------
+
+#: `state_key` of a frame whose dissection may read or write any state (a tunnel, an
+#: IPv6 routing header, a fragmented ICMP message, LLC/SNAP, anything malformed).
+ANY = None
+#: A frame that touches no per-capture state except the frame times.
+NONE = 0
+#: The group every ARP frame is in (the duplicate-address table spans all of them).
+ARP = 1
+#: The group every IPMSG frame is joined to (its pairs are keyed by one address).
+IPMSG = 2
+_U16 = struct.Struct(">H").unpack_from
+_ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
+_ICMP6_QUOTING = frozenset((1, 2, 3, 4, 137))
+_TUNNELS = frozenset((4, 41, 47))
+# IPv6 extension headers walked over (hop-by-hop, destination options); any other
+# (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.
+_IP6_OPTIONS = frozenset((0, 60))
+_IP6_ANY = frozenset((43, 44, 50, 51, 135, 139, 140)) | _TUNNELS
+
+
+def _ports_key(b: bytes, l4: int, e: int, pair: object) -> object:
+    """The pair's key, or (pair, IPMSG) when either port is IPMSG's."""
+    if e - l4 >= 4:
+        sp, dp = _U16(b, l4)[0], _U16(b, l4 + 2)[0]
+        if sp == IPMSG_PORT or dp == IPMSG_PORT:
+            return (pair, IPMSG)
+    return pair
+
+
+def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
+    if e - off < 20:
+        return ANY
+    vhl = b[off]
+    hlen = (vhl & 0x0F) * 4
+    if vhl >> 4 != 4 or hlen < 20:
+        return ANY
+    s, d = b[off + 12: off + 16], b[off + 16: off + 20]
+    pair = (bytes(s), bytes(d)) if s <= d else (bytes(d), bytes(s))
+    proto = b[off + 9]
+    if proto in _TUNNELS:
+        return ANY
+    l4 = off + hlen
+    if _U16(b, off + 6)[0] & 0x3FFF and not quoted:
+        # A fragment: the datagram is keyed by its own pair; whether an ICMP one quotes
+        # another pair, or a UDP/TCP one is IPMSG's, only its reassembly tells.
+        if proto == 1:
+            return ANY
+        return (pair, IPMSG) if proto in (6, 17) else pair
+    if proto in (6, 17):
+        return _ports_key(b, l4, e, pair)
+    if proto == 1 and not quoted and e - l4 >= 1 and b[l4] in _ICMP_QUOTING:
+        return _ip4_key(b, l4 + 8, e, True)  # an error shares the quoted pair's state
+    return pair
+
+
+def _ip6_key(b: bytes, off: int, e: int) -> object:
+    if e - off < 40 or b[off] >> 4 != 6:
+        return ANY
+    s, d = b[off + 8: off + 24], b[off + 24: off + 40]
+    pair = (bytes(s), bytes(d)) if s <= d else (bytes(d), bytes(s))
+    nxt = b[off + 6]
+    l4 = off + 40
+    for _ in range(8):
+        if nxt not in _IP6_OPTIONS:
+            break
+        if e - l4 < 2:
+            return ANY
+        nxt, l4 = b[l4], l4 + (b[l4 + 1] + 1) * 8
+    else:
+        return ANY
+    if nxt in _IP6_ANY or nxt in _IP6_OPTIONS:
+        return ANY
+    if nxt in (6, 17):
+        return _ports_key(b, l4, e, pair)
+    if nxt == 58 and (e - l4 < 1 or b[l4] in _ICMP6_QUOTING):
+        return ANY
+    return pair
+
+
+def state_key(b: bytes, s: int, e: int) -> object:
+    """What the dissection of the Ethernet frame b[s:e] shares state through: an
+    address pair (bytes, bytes) (every TCP/UDP stream, conversation, fragment table and
+    request/response pairing is keyed within one), ARP, (pair, IPMSG) for a frame that
+    also joins the IPMSG group, NONE, or ANY. Conservative: a frame is never given a
+    narrower key than what its dissection touches."""
+    if e - s < 14:
+        return NONE
+    etype = _U16(b, s + 12)[0]
+    off = s + 14
+    while etype == 0x8100 or etype == 0x9100:
+        if e - off < 4:
+            return NONE
+        etype = _U16(b, off + 2)[0]
+        off += 4
+    if etype == 0x0800:
+        return _ip4_key(b, off, e)
+    if etype == 0x86DD:
+        return _ip6_key(b, off, e)
+    if etype == 0x0806 or etype == 0x8035:
+        return ARP
+    if etype <= 1500:  # 802.3 length: LLC, which dispatches only SNAP payloads
+        return ANY if e - off >= 2 and b[off] == 0xAA and b[off + 1] == 0xAA else NONE
+    return ANY if ETHERTYPE.get(etype) is not None else NONE
+
+
+__all__ = ["skip", "state_key", "ANY", "NONE", "ARP", "IPMSG"]
