@@ -101,27 +101,27 @@ def _plan(records: Any, shown: Any) -> Plan:
     add = gids.append
     for n, (s, caplen, _orig, _end) in enumerate(records, 1):
         key: Any = state_key(mm, s, s + caplen)
-        if key is ANY:
+        t = type(key)
+        if t is int or t is bytes:  # an address pair
+            g = intern(key, len(parent))
+            if g == len(parent):
+                parent.append(g)
+            add(g)
+        elif key is ANY:
             add(-1)
             any_frames.append(n)
-            continue
-        if key == NONE:
+        elif key is NONE:
             add(-1)
-            continue
-        if key == ARP:
+        elif key is ARP:
             add(0)
-            continue
-        joined = key[1] is IPMSG  # (pair, IPMSG): the pair's group joins IPMSG's
-        if joined:
-            key = key[0]
-        g = intern(key, len(parent))
-        if g == len(parent):
-            parent.append(g)
-        if joined:
+        else:  # (pair, IPMSG): the pair's group joins IPMSG's
+            g = intern(key[0], len(parent))
+            if g == len(parent):
+                parent.append(g)
             a, c = root(g), root(1)
             if a != c:
                 parent[a] = c
-        add(g)
+            add(g)
     count = len(gids) - 1
     needed = bytearray(count + 1)
     last = [0] * len(parent)
@@ -138,9 +138,10 @@ def _plan(records: Any, shown: Any) -> Plan:
                 last[r] = n
     floor = max((n for n in any_frames if n <= top), default=0)
     needed[1: floor + 1] = b"\1" * floor
+    upto = [last[root(g)] for g in range(len(parent))]  # per group: its last shown frame
     for n in range(floor + 1, top + 1):
         g = gids[n]
-        if g >= 0 and n <= last[root(g)]:
+        if g >= 0 and n <= upto[g]:
             needed[n] = 1
     return Plan(needed)
 

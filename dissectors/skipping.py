@@ -6,8 +6,10 @@ the first and previous frame times (frame.time_relative, frame.time_delta), the 
 stream index (with its port-reuse rule, which reads each flow's base sequence number)
 and the UDP stream index. `skip` updates exactly those, through the same functions the
 dissectors use, for the plainly layered frames of dissectors/layers.py; any other frame
-(fragments, ICMP errors, tunnels, IPMSG, other link types) is dissected fully, as the
-fast path does with a frame it is unsure of.
+(fragments, ICMP errors quoting a header, tunnels, other link types), whose stream
+lookups only its dissection can tell, is dissected fully, as the fast path does with a
+frame it is unsure of. Nothing else a skipped frame would have done can matter: the
+plan dissects every frame a shown one shares state with.
 
 `state_key` says through what a frame's dissection shares state with other frames, so
 that a plan can dissect a shown frame's whole history and nothing else.
@@ -16,12 +18,13 @@ that a plan can dissect a shown frame's whole history and nothing else.
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 from captures.frame import Frame
 from dissectors.dispatch import ETHERTYPE
 from dissectors.frame import dissect
 from dissectors.ipmsg import IPMSG_PORT
-from dissectors.layers import ETH_IPV4, ethernet_layers
+from dissectors.layers import ETH_IPV4, FRAGMENT, ethernet_layers, fragment_layers
 from dissectors.session import Session
 from dissectors.tcp_stream import TcpStreams, lookup_stream, set_base_seqs
 from dissectors.udp import UdpStreams, stream_key
@@ -37,21 +40,34 @@ def skip(frame: Frame, session: Session) -> None:
     if frame.linktype != _LINKTYPE_ETHERNET:
         dissect(frame, session)
         return
-    b = frame.data
+    b: Any = frame.data
     lay = ethernet_layers(b, 0, frame.caplen, frame.origlen)
-    if lay is None or lay[3] < -1 or lay[6] is not None:
-        dissect(frame, session)  # unsure, a fragment, or an ICMP error
+    commit = None
+    if lay is not None and lay[3] == FRAGMENT:
+        # Recorded in the reassembly table as ip.py records it; the completing one is
+        # rebuilt, its datagram's header looked up like any other.
+        got = fragment_layers(b, 0, lay, session, frame.number, True)
+        lay = None if got is None else got[1]
+        if got is not None:
+            b, lay, commit = got
+    if lay is None:
+        dissect(frame, session)  # unsure: only the dissection can tell
         return
-    proto, l4 = lay[2], lay[3]
-    if proto == 17 or proto == 6:
-        sp, dp = _TCP_HEAD(b, l4)[:2] if proto == 6 else _UDP_HEAD(b, l4)[:2]
-        if sp == IPMSG_PORT or dp == IPMSG_PORT:
-            dissect(frame, session)  # IPMSG pairs messages across addresses
-            return
+    if commit is not None:
+        commit()
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts
     session.prev_ts = ts
+    quoted = lay[6]
+    if quoted is not None:  # an ICMP error quoting an IPv4/UDP header: udp.py looks it up
+        l3, l4 = quoted[0], quoted[2]
+        sp, dp, ulen = _UDP_HEAD(b, l4)
+        if ulen >= 8 or ulen > quoted[3] - l4:
+            session.state("udp.streams", UdpStreams).lookup(
+                stream_key(bytes(b[l3 + 12: l3 + 16]), sp, bytes(b[l3 + 16: l3 + 20]), dp), ts)
+        return
+    proto, l4 = lay[2], lay[3]
     if proto != 6 and proto != 17:
         return
     l3 = lay[1]
@@ -78,12 +94,16 @@ def skip(frame: Frame, session: Session) -> None:
 #: IPv6 routing header, a fragmented ICMP message, LLC/SNAP, anything malformed).
 ANY = None
 #: A frame that touches no per-capture state except the frame times.
-NONE = 0
+NONE = "none"
 #: The group every ARP frame is in (the duplicate-address table spans all of them).
-ARP = 1
+ARP = "arp"
 #: The group every IPMSG frame is joined to (its pairs are keyed by one address).
-IPMSG = 2
+IPMSG = "ipmsg"
 _U16 = struct.Struct(">H").unpack_from
+_ADDRS4 = struct.Struct(">II").unpack_from
+# From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses,
+# the two ports of a TCP/UDP header right after a 20-byte IPv4 header.
+_ETH_IP4_PORTS = struct.Struct(">HB5xHxB2xIIHH").unpack_from
 _ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
 _ICMP6_QUOTING = frozenset((1, 2, 3, 4, 137))
 _TUNNELS = frozenset((4, 41, 47))
@@ -109,8 +129,8 @@ def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
     hlen = (vhl & 0x0F) * 4
     if vhl >> 4 != 4 or hlen < 20:
         return ANY
-    s, d = b[off + 12: off + 16], b[off + 16: off + 20]
-    pair = (bytes(s), bytes(d)) if s <= d else (bytes(d), bytes(s))
+    s, d = _ADDRS4(b, off + 12)
+    pair = (s << 32 | d) if s <= d else (d << 32 | s)
     proto = b[off + 9]
     if proto in _TUNNELS:
         return ANY
@@ -131,8 +151,8 @@ def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
 def _ip6_key(b: bytes, off: int, e: int) -> object:
     if e - off < 40 or b[off] >> 4 != 6:
         return ANY
-    s, d = b[off + 8: off + 24], b[off + 24: off + 40]
-    pair = (bytes(s), bytes(d)) if s <= d else (bytes(d), bytes(s))
+    s, d = bytes(b[off + 8: off + 24]), bytes(b[off + 24: off + 40])
+    pair = s + d if s <= d else d + s
     nxt = b[off + 6]
     l4 = off + 40
     for _ in range(8):
@@ -154,11 +174,16 @@ def _ip6_key(b: bytes, off: int, e: int) -> object:
 
 def state_key(b: bytes, s: int, e: int) -> object:
     """What the dissection of the Ethernet frame b[s:e] shares state through: an
-    address pair (bytes, bytes) (every TCP/UDP stream, conversation, fragment table and
+    unordered address pair (an int for IPv4, bytes for IPv6) (every TCP/UDP stream, conversation, fragment table and
     request/response pairing is keyed within one), ARP, (pair, IPMSG) for a frame that
     also joins the IPMSG group, NONE, or ANY. Conservative: a frame is never given a
     narrower key than what its dissection touches."""
-    if e - s < 14:
+    if e - s >= 38:  # the common case in one read: untagged IPv4/TCP or UDP, no options
+        etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4_PORTS(b, s + 12)
+        if etype == 0x0800 and vhl == 0x45 and (proto == 6 or proto == 17) \
+                and not frag & 0x3FFF and sp != IPMSG_PORT and dp != IPMSG_PORT:
+            return (a << 32 | c) if a <= c else (c << 32 | a)
+    elif e - s < 14:
         return NONE
     etype = _U16(b, s + 12)[0]
     off = s + 14
