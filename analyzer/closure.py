@@ -95,6 +95,14 @@ def _plan(records: Any, shown: Any) -> Plan:
             g = parent[g]
         return g
 
+    def union(a: int, b: int) -> None:
+        a, b = root(a), root(b)
+        if a != b:
+            parent[a] = b
+
+    conns: dict[object, list[int]] = {}  # pair -> its TCP connections' groups
+    tcp_all: set[object] = set()  # pairs with a frame touching any of its connections
+
     gids = array("i", [-1])  # index = frame number; -1: no group (NONE, ANY)
     any_frames = array("I")
     intern = ids.setdefault
@@ -114,14 +122,24 @@ def _plan(records: Any, shown: Any) -> Plan:
             add(-1)
         elif key is ARP:
             add(0)
-        else:  # (pair, IPMSG): the pair's group joins IPMSG's
+        elif type(key[1]) is int:  # a TCP connection
+            g = intern(key, len(parent))
+            if g == len(parent):
+                parent.append(g)
+                conns.setdefault(key[0], []).append(g)
+            add(g)
+        else:  # (pair, IPMSG[, TCP_ALL]): the pair's group joins IPMSG's (and its TCP's)
             g = intern(key[0], len(parent))
             if g == len(parent):
                 parent.append(g)
-            a, c = root(g), root(1)
-            if a != c:
-                parent[a] = c
+            union(g, 1)
+            if len(key) > 2:
+                tcp_all.add(key[0])
             add(g)
+    for pair in tcp_all:  # (at the end: connections seen before and after alike)
+        g = ids[pair]
+        for c in conns.get(pair, ()):
+            union(c, g)
     count = len(gids) - 1
     needed = bytearray(count + 1)
     last = [0] * len(parent)

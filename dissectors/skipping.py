@@ -99,6 +99,9 @@ NONE = "none"
 ARP = "arp"
 #: The group every IPMSG frame is joined to (its pairs are keyed by one address).
 IPMSG = "ipmsg"
+#: A frame that touches the TCP state of some connection of its pair, which one only
+#: its dissection tells (a fragment of a TCP datagram, an ICMP error quoting TCP).
+TCP_ALL = "tcp"
 _U16 = struct.Struct(">H").unpack_from
 _ADDRS4 = struct.Struct(">II").unpack_from
 # From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses,
@@ -113,13 +116,21 @@ _IP6_OPTIONS = frozenset((0, 60))
 _IP6_ANY = frozenset((43, 44, 50, 51, 135, 139, 140)) | _TUNNELS
 
 
-def _ports_key(b: bytes, l4: int, e: int, pair: object) -> object:
-    """The pair's key, or (pair, IPMSG) when either port is IPMSG's."""
-    if e - l4 >= 4:
-        sp, dp = _U16(b, l4)[0], _U16(b, l4 + 2)[0]
-        if sp == IPMSG_PORT or dp == IPMSG_PORT:
-            return (pair, IPMSG)
-    return pair
+def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int) -> object:
+    """The pair's key, (pair, IPMSG) when either port is IPMSG's; for TCP the connection's
+    key (pair, ports): TCP's state (streams, analysis, reassembly, what rides on it) is
+    kept per connection. `lo_first`: 1 when the source is the pair's lower address, -1
+    when the destination is, 0 when both are the same."""
+    if e - l4 < 4:
+        return pair  # (no ports: UDP and TCP stop before any state)
+    sp, dp = _U16(b, l4)[0], _U16(b, l4 + 2)[0]
+    if sp == IPMSG_PORT or dp == IPMSG_PORT:
+        return (pair, IPMSG)
+    if not tcp:
+        return pair
+    if lo_first < 0 or lo_first == 0 and sp > dp:
+        sp, dp = dp, sp
+    return (pair, sp << 16 | dp)
 
 
 def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
@@ -140,9 +151,12 @@ def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
         # another pair, or a UDP/TCP one is IPMSG's, only its reassembly tells.
         if proto == 1:
             return ANY
-        return (pair, IPMSG) if proto in (6, 17) else pair
+        return (pair, IPMSG, TCP_ALL) if proto == 6 else (pair, IPMSG) if proto == 17 \
+            else pair
+    if proto == 6 and quoted:
+        return (pair, IPMSG, TCP_ALL)
     if proto in (6, 17):
-        return _ports_key(b, l4, e, pair)
+        return _ports_key(b, l4, e, pair, proto == 6, 1 if s < d else -1 if s > d else 0)
     if proto == 1 and not quoted and e - l4 >= 1 and b[l4] in _ICMP_QUOTING:
         return _ip4_key(b, l4 + 8, e, True)  # an error shares the quoted pair's state
     return pair
@@ -166,7 +180,7 @@ def _ip6_key(b: bytes, off: int, e: int) -> object:
     if nxt in _IP6_ANY or nxt in _IP6_OPTIONS:
         return ANY
     if nxt in (6, 17):
-        return _ports_key(b, l4, e, pair)
+        return _ports_key(b, l4, e, pair, nxt == 6, 1 if s < d else -1 if s > d else 0)
     if nxt == 58 and (e - l4 < 1 or b[l4] in _ICMP6_QUOTING):
         return ANY
     return pair
@@ -174,15 +188,22 @@ def _ip6_key(b: bytes, off: int, e: int) -> object:
 
 def state_key(b: bytes, s: int, e: int) -> object:
     """What the dissection of the Ethernet frame b[s:e] shares state through: an
-    unordered address pair (an int for IPv4, bytes for IPv6) (every TCP/UDP stream, conversation, fragment table and
-    request/response pairing is keyed within one), ARP, (pair, IPMSG) for a frame that
-    also joins the IPMSG group, NONE, or ANY. Conservative: a frame is never given a
-    narrower key than what its dissection touches."""
+    unordered address pair (an int for IPv4, bytes for IPv6), within which every UDP
+    stream, conversation, fragment table and request/response pairing is keyed; for TCP
+    the connection (pair, ports); ARP; (pair, IPMSG[, TCP_ALL]) for a frame that also
+    joins the IPMSG group (and any TCP connection of its pair); NONE; or ANY.
+    Conservative: a frame is never given a narrower key than what its dissection
+    touches."""
     if e - s >= 38:  # the common case in one read: untagged IPv4/TCP or UDP, no options
         etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4_PORTS(b, s + 12)
-        if etype == 0x0800 and vhl == 0x45 and (proto == 6 or proto == 17) \
-                and not frag & 0x3FFF and sp != IPMSG_PORT and dp != IPMSG_PORT:
-            return (a << 32 | c) if a <= c else (c << 32 | a)
+        if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF and sp != IPMSG_PORT \
+                and dp != IPMSG_PORT:
+            if proto == 17:
+                return (a << 32 | c) if a <= c else (c << 32 | a)
+            if proto == 6:
+                if a < c or a == c and sp <= dp:
+                    return (a << 32 | c, sp << 16 | dp)
+                return (c << 32 | a, dp << 16 | sp)
     elif e - s < 14:
         return NONE
     etype = _U16(b, s + 12)[0]
@@ -203,4 +224,4 @@ def state_key(b: bytes, s: int, e: int) -> object:
     return ANY if ETHERTYPE.get(etype) is not None else NONE
 
 
-__all__ = ["skip", "state_key", "ANY", "NONE", "ARP", "IPMSG"]
+__all__ = ["skip", "state_key", "ANY", "NONE", "ARP", "IPMSG", "TCP_ALL"]

@@ -157,11 +157,21 @@ def test_state_key_groups() -> None:
         b = bytes(p)
         return skipping.state_key(b, 0, len(b))
 
-    a = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=1, dport=2))
+    a = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2))
     b = key(Ether() / IP(src="10.0.0.2", dst="10.0.0.1") / UDP(sport=9, dport=8))
     assert a == b and a is not skipping.ANY
-    assert key(Ether() / IP(src="10.0.0.3", dst="10.0.0.1") / TCP()) != a
+    assert key(Ether() / IP(src="10.0.0.3", dst="10.0.0.1") / UDP()) != a
+    # TCP: per connection, both directions alike, within the pair
+    t = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=1, dport=2))
+    assert t == key(Ether() / IP(src="10.0.0.2", dst="10.0.0.1") / TCP(sport=2, dport=1))
+    assert t != key(Ether() / IP(src="10.0.0.2", dst="10.0.0.1") / TCP(sport=1, dport=2))
+    assert t[0] == a
+    # (the general path, with IP options, agrees with the one-read common case)
+    assert t == key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2", options=b"\x01\x01\x01\x00")
+                    / TCP(sport=1, dport=2))
     assert key(Ether() / ARP(psrc="10.0.0.1")) is skipping.ARP
     assert key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=2425, dport=2425)) \
         == (a, skipping.IPMSG)
+    frag = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2", flags="MF") / TCP())
+    assert frag == (a, skipping.IPMSG, skipping.TCP_ALL)
     assert key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / IP() / TCP()) is skipping.ANY
