@@ -554,6 +554,10 @@ class Bench:
             if "tshark" in tools and f.tshark is not None:
                 self.run(f, "tshark", path, packets, self.tshark_argv(f, path, True), "lines",
                          f.tshark_exact)
+            if "analyze-list-full" in tools:  # opt-in: the list with every frame dissected
+                self.run(f, "analyze-list-full", path, packets,
+                         ["env", "LABSHARK_DISSECT_ALL=1", *self.analyze_argv(f, path, False)],
+                         "lines")
             if "tshark-list" in tools and f.tshark is not None:
                 self.run(f, "tshark-list", path, packets, self.tshark_argv(f, path, False),
                          "lines", f.tshark_exact)
@@ -596,7 +600,8 @@ class Bench:
         cache = Path(a.cache)
         big = capture(cache, a.packets, "pcap")
         main_tools = [t for t in tools if t not in ("scapy", "pyshark", "analyze-list",
-                                                    "tshark-list", *DETAIL_TOOLS)]
+                                                    "analyze-list-full", "tshark-list",
+                                                    *DETAIL_TOOLS)]
         print(f"== {big.name}", flush=True)
         self.file_group(big, a.packets, main_tools, "limits" in tools)
         if a.pcapng:
@@ -608,7 +613,8 @@ class Bench:
         # cuts; analyze runs there too, for the counts.
         analyzed = {big} if "analyze" in tools else set()
         groups = {"scapy": ("scapy",), "pyshark": ("pyshark",),
-                  "list": ("analyze-list", "tshark-list"), "detail": tuple(DETAIL_TOOLS)}
+                  "list": ("analyze-list", "analyze-list-full", "tshark-list"),
+                  "detail": tuple(DETAIL_TOOLS)}
         for group, size in (("scapy", a.scapy_packets), ("pyshark", a.pyshark_packets),
                             ("list", a.list_packets), ("detail", a.detail_packets)):
             picked = [t for t in tools if t in groups[group]]
@@ -715,7 +721,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="packets in the generated capture (default 1000000; --quick 100000)")
     ap.add_argument("--filters", nargs="+", help="filter keys (" + ", ".join(
         f.key for f in FILTERS) + ") or expressions")
-    ap.add_argument("--tools", help="comma list of " + ",".join(ALL_TOOLS))
+    ap.add_argument("--tools", help="comma list of " + ",".join(ALL_TOOLS) + " (and, not "
+                    "in the default set, analyze-list-full: the list with LABSHARK_DISSECT_ALL=1, "
+                    "every frame dissected, to see what planning gains)")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--cache", default=str(HERE / "data"), help="where captures are cached")
     ap.add_argument("--quick", action="store_true", help="100k packets, fewer tools")
