@@ -688,7 +688,7 @@ class Bench:
                  "| filter | tool | file | packets | matches | wall s | packets/s | "
                  "peak RSS MB | analyze ratio | agree |",
                  "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
-        exprs = {f.key: f for f in self.filters}
+        exprs = {f.key: f for f in [*FILTERS, *self.filters]}  # (detail rows: "all")
         for r in self.results:
             f = exprs[r.filt]
             shown = f.expr or "(none)"
