@@ -184,7 +184,15 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
         from analyzer.closure import plan_for
 
         plan = plan_for(opts, path, flt, taps) if resume == 1 else None
-        code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume, plan)
+        code = None
+        from analyzer.split_run import can_split, run_split
+
+        if can_split(opts, plan, out):  # both cores: the plan's groups in two processes
+            code = run_split(plan, lambda half, o: _process(
+                opts, path, match, fields_printer, decode_as, o, taps, resume, half), out)
+        if code is None:
+            code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume,
+                            plan)
         if code == EXIT_OK:
             write_plot(io_plot, opts)
         return code

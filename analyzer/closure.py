@@ -27,12 +27,19 @@ from filters.fastpath import NotFast, compile_fast
 
 
 class Plan:
-    """The frames to dissect fully: `n in plan`."""
+    """The frames to dissect fully: `n in plan`; for splitting it between processes
+    (analyzer/split_run.py): the shown frames, each frame's group, and whether every
+    frame was walked and no frame may touch any state (`floor` 0)."""
 
-    __slots__ = ("needed",)
+    __slots__ = ("needed", "shown", "groups", "floor", "whole")
 
-    def __init__(self, needed: bytearray) -> None:
+    def __init__(self, needed: bytearray, shown: Any = (), groups: Any = (), floor: int = 0,
+                 whole: bool = False) -> None:
         self.needed = needed
+        self.shown = shown
+        self.groups = groups  # frame number -> group root, -1 for none
+        self.floor = floor
+        self.whole = whole
 
     def __contains__(self, n: int) -> bool:
         # (past the walked records: a tail the walk could not read, dissect it)
@@ -76,8 +83,10 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None) -> Plan | None:
             return None
         from analyzer.fast_run import decide
 
-        shown, _stop = decide(records, fast, flt.match, path, flt.tree)
-        return _plan(records, shown)
+        shown, stop = decide(records, fast, flt.match, path, flt.tree)
+        plan = _plan(records, array("I", shown))
+        plan.whole = stop == 0
+        return plan
     finally:
         mm.close()
 
@@ -161,7 +170,12 @@ def _plan(records: Any, shown: Any) -> Plan:
         g = gids[n]
         if g >= 0 and n <= upto[g]:
             needed[n] = 1
-    return Plan(needed)
+    roots = [root(g) for g in range(len(parent))]
+    for n in range(1, count + 1):
+        g = gids[n]
+        if g >= 0:
+            gids[n] = roots[g]
+    return Plan(needed, shown, gids, floor)
 
 
 __all__ = ["Plan", "plan_for", "eligible"]

@@ -10,6 +10,7 @@ come from capture-wide state (stream indices, frame times, TCP analysis).
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -175,3 +176,46 @@ def test_state_key_groups() -> None:
     frag = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2", flags="MF") / TCP())
     assert frag == (a, skipping.IPMSG, skipping.TCP_ALL)
     assert key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / IP() / TCP()) is skipping.ANY
+
+
+@pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1", "ip.addr == 10.0.0.0/8",
+                                 "arp or icmp", "frame.number > 100"])
+def test_two_processes_equal_one(flt: str, mixed_pcap: Path, bench_cut: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The packet list with the plan's groups split between two processes
+    (analyzer/split_run.py) is the one-process list, line for line."""
+    import analyzer.split_run as split_run
+
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    for cap in (mixed_pcap, bench_cut):
+        args = ["-r", str(cap), "-Y", flt]
+        monkeypatch.setattr(split_run, "SPLIT_FROM", 10**9)
+        one = _run(args, True, monkeypatch)
+        monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
+        monkeypatch.setattr(os, "fork", fork)
+        forks.clear()
+        two = _run(args, True, monkeypatch)
+        monkeypatch.setattr(os, "fork", real_fork)
+        assert two == one, f"{flt} on {cap.name}"
+        plan = _plan(cap, flt)
+        if plan is not None and plan.floor == 0 and len(plan) > 0:
+            assert forks, f"not split: {flt} on {cap.name}"
+
+
+def test_split_not_for_detail_or_displayed_delta(mixed_pcap: Path) -> None:
+    from analyzer.split_run import can_split
+
+    plan = _plan(mixed_pcap, "tcp.flags.syn == 1")
+    assert plan is not None
+    for opts in (["-V"], ["-x"], ["-t", "dd"], ["-T", "fields", "-e", "frame.number"],
+                 ["--color", "always"]):
+        o = build_parser().parse_args(["-r", str(mixed_pcap), *opts])
+        assert not can_split(o, plan, io.StringIO()), opts
