@@ -195,6 +195,7 @@ def test_two_processes_equal_one(flt: str, mixed_pcap: Path, bench_cut: Path,
             forks.append(pid)
         return pid
 
+    monkeypatch.setenv("LABSHARK_SPLIT", "1")
     for cap in (mixed_pcap, bench_cut):
         args = ["-r", str(cap), "-Y", flt]
         monkeypatch.setattr(split_run, "SPLIT_FROM", 10**9)
@@ -215,6 +216,15 @@ def test_split_not_for_detail_or_displayed_delta(mixed_pcap: Path) -> None:
 
     plan = _plan(mixed_pcap, "tcp.flags.syn == 1")
     assert plan is not None
+    o = build_parser().parse_args(["-r", str(mixed_pcap)])
+    assert not can_split(o, plan, io.StringIO())  # opt-in
+    os.environ["LABSHARK_SPLIT"] = "1"
+    try:
+        import analyzer.split_run as split_run
+
+        assert split_run.SPLIT_FROM > len(plan) or can_split(o, plan, io.StringIO())
+    finally:
+        del os.environ["LABSHARK_SPLIT"]
     for opts in (["-V"], ["-x"], ["-t", "dd"], ["-T", "fields", "-e", "frame.number"],
                  ["--color", "always"]):
         o = build_parser().parse_args(["-r", str(mixed_pcap), *opts])
