@@ -184,8 +184,19 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
             resume = done or 1
         # tree-less (only the fields this run reads) unless the tree is printed or walked
         wanted = wanted_fields(opts, flt, fields_printer, taps, out)
-        code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume,
-                        wanted)
+        from analyzer.closure import plan_for
+
+        plan = plan_for(opts, path, flt, taps) if resume == 1 else None
+        code = None
+        from analyzer.split_run import can_split, run_split
+
+        if can_split(opts, plan, out):  # both cores: the plan's groups in two processes
+            code = run_split(plan, lambda half, o: _process(
+                opts, path, match, fields_printer, decode_as, o, taps, resume, wanted, half),
+                out)
+        if code is None:
+            code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume,
+                            wanted, plan)
         if code == EXIT_OK:
             write_plot(io_plot, opts)
         return code
@@ -196,10 +207,12 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
 
 def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
              taps: list | None = None, resume: int = 1,
-             wanted: frozenset[str] | None = None) -> int:
+             wanted: frozenset[str] | None = None, plan=None) -> int:  # noqa: ANN001
     """The full pipeline; frames before `resume` were already done by the fast path;
-    `wanted` makes the dissection tree-less (setup.wanted_fields)."""
+    `wanted` makes the dissection tree-less (setup.wanted_fields); frames not in `plan`
+    (analyzer/closure.py) are passed over, not dissected."""
     from analyzer.output.formats import open_output
+    from dissectors.skipping import skip
 
     # stdin is spooled only when it must be read twice (-2, --export-objects)
     reader = open_capture(path, second_pass=bool(opts.two_pass or opts.export_objects))
@@ -224,6 +237,9 @@ def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # 
                 if bar is not None:
                     bar.tick(n)
                 if n < resume:
+                    continue
+                if plan is not None and n not in plan:
+                    skip(frame, session)
                     continue
                 pkt = dissect(frame, session, wanted)
                 if taps:  # like tshark, taps see packets -Y hides

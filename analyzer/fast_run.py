@@ -167,10 +167,32 @@ def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_mat
     return number + 1 if records.stopped else 0
 
 
+def decide(records: PcapRecords | PcapngRecords, flt: FastFilter, full_match: Any,
+           path: str, tree: Any) -> tuple[Any, int]:
+    """The numbers of the frames `flt` matches, ascending, and the walk's stop (see
+    `run_fast`): for analyzer/closure.py, which plans the full dissection around them."""
+    return _decide(records, flt, full_match, _prefilter(path, tree))
+
+
 def _walk_parts(records: PcapRecords | PcapngRecords, flt: FastFilter | None,
                 full_match: Any, ends: Any, out: TextIO, quiet: bool) -> int:
-    """Run the walk on both cores when it pays (a forked child takes half the packets),
-    then print the matches in frame order."""
+    """Decide the frames, then print the matches in frame order."""
+    nums, stop = _decide(records, flt, full_match, ends, out)
+    if not quiet:
+        chunk: list[str] = []
+        for n in nums:
+            chunk.append(f"{n}\n")
+            if len(chunk) >= 8192:
+                out.write("".join(chunk))
+                chunk.clear()
+        out.write("".join(chunk))
+    return stop
+
+
+def _decide(records: PcapRecords | PcapngRecords, flt: FastFilter | None,
+            full_match: Any, ends: Any, out: TextIO | None = None) -> tuple[Any, int]:
+    """Run the walk on both cores when it pays (a forked child takes half the packets):
+    (the matches in frame order, the stop)."""
     parts = 2 if flt is not None and (os.cpu_count() or 1) > 1 and len(records.mm) >= _PARALLEL_FROM \
         and hasattr(os, "fork") else 1
     mine = array("I")
@@ -178,7 +200,8 @@ def _walk_parts(records: PcapRecords | PcapngRecords, flt: FastFilter | None,
         stop = _walk(records, flt, full_match, ends, mine, 0, 1)
         theirs = array("I")
     else:
-        out.flush()
+        if out is not None:
+            out.flush()
         rfd, wfd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: part 1, its matches (then its stop) through the pipe
@@ -204,16 +227,7 @@ def _walk_parts(records: PcapRecords | PcapngRecords, flt: FastFilter | None,
             # The child failed: decide its share here (same walk, part 1).
             theirs = array("I")
             _walk(records, flt, full_match, ends, theirs, 1, 2)
-    if not quiet:
-        nums = heapq.merge(mine, theirs) if theirs else mine
-        chunk: list[str] = []
-        for n in nums:
-            chunk.append(f"{n}\n")
-            if len(chunk) >= 8192:
-                out.write("".join(chunk))
-                chunk.clear()
-        out.write("".join(chunk))
-    return stop
+    return (heapq.merge(mine, theirs) if theirs else mine), stop
 
 
-__all__ = ["run_fast", "eligible"]
+__all__ = ["run_fast", "eligible", "decide"]

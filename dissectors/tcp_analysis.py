@@ -35,6 +35,7 @@ from dissectors.tcp_stream import (
     seq_le,
     seq_lt,
     sequence_note,
+    set_base_seqs,
 )
 
 ANALYSIS = TCP.field("tcp.analysis", "SEQ/ACK analysis", FT.NONE,
@@ -86,13 +87,8 @@ MAX_UNACKED = 10000
 def analyze_sequence(conv: Conversation, num: int, ts: int, seq: int, ack: int,
                      seglen: int, flags: int, window: int) -> None:
     """Wireshark's tcp_analyze_sequence_number on absolute seq/ack numbers."""
+    set_base_seqs(conv, seq, ack, flags)
     fwd, rev = conv.fwd, conv.rev
-    if not fwd.base_set:
-        fwd.base_seq = seq if flags & TH_SYN else (seq - 1) & SEQ_MASK
-        fwd.base_set = True
-    if not rev.base_set and flags & TH_ACK:
-        rev.base_seq = (ack - 1) & SEQ_MASK
-        rev.base_set = True
     if flags & TH_ACK:
         rev.valid_bif = True
     no_sfr = not flags & (TH_SYN | TH_FIN | TH_RST)

@@ -145,13 +145,20 @@ def sequence_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Fiel
 def find_conversation(session: Session, pkt: Packet, sport: int, dport: int, seq: int,
                        flags: int, ts: int) -> tuple[Conversation, bool]:
     """The stream of this segment; a SYN with a new ISN on a known pair starts a new one."""
-    streams = session.state("tcp.streams", TcpStreams)
-    key = _conv_key(pkt.net_src, sport, pkt.net_dst, dport)
+    return lookup_stream(session.state("tcp.streams", TcpStreams), pkt.net_src, pkt.net_dst,
+                         sport, dport, seq, flags, ts)
+
+
+def lookup_stream(streams: TcpStreams, src: bytes, dst: bytes, sport: int, dport: int,
+                  seq: int, flags: int, ts: int) -> tuple[Conversation, bool]:
+    """`find_conversation` on plain values: also what dissectors/skipping.py runs for a
+    frame it does not dissect, so stream indices stay tshark's."""
+    key = _conv_key(src, sport, dst, dport)
     conv = streams.convs.get(key)
     is_new = conv is None
     if conv is None:
         conv = streams.new(key, ts)
-    direction = (pkt.net_src > pkt.net_dst) - (pkt.net_src < pkt.net_dst)
+    direction = (src > dst) - (src < dst)
     if direction == 0:
         direction = 1 if sport > dport else -1
     _set_direction(conv, direction)
@@ -171,6 +178,18 @@ def find_conversation(session: Session, pkt: Packet, sport: int, dport: int, seq
         conv.fwd.base_seq = seq
         conv.get_ta().flags |= A_REUSED_PORTS
     return conv, is_new
+
+
+def set_base_seqs(conv: Conversation, seq: int, ack: int, flags: int) -> None:
+    """The first segment of each flow sets its base sequence number (relative numbers,
+    and the SYN test of `lookup_stream` that starts a new stream on a reused pair)."""
+    fwd, rev = conv.fwd, conv.rev
+    if not fwd.base_set:
+        fwd.base_seq = seq if flags & TH_SYN else (seq - 1) & SEQ_MASK
+        fwd.base_set = True
+    if not rev.base_set and flags & TH_ACK:
+        rev.base_seq = (ack - 1) & SEQ_MASK
+        rev.base_set = True
 
 
 def _set_direction(conv: Conversation, direction: int) -> None:

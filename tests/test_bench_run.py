@@ -69,3 +69,27 @@ def test_readme_benchmark_installs_the_bench_extra() -> None:
     bench = next(ln for ln in (ROOT / "pyproject.toml").read_text().splitlines()
                  if ln.startswith("bench = "))
     assert all(f'"{peer}>=' in bench for peer in ("dpkt", "scapy", "pyshark"))
+
+
+@pytest.mark.tshark
+def test_detail_rows_run_unfiltered_with_ratios(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """-V and JSON rows: on their cut, the whole capture (no filter), analyze's row is
+    the reference of tshark's ratio."""
+    import shutil
+
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark not installed")
+    bench = _bench()
+    code = bench.main(["--packets", "300", "--tools", "analyze-V,tshark-V,analyze-json",
+                       "--filters", "udp69", "--detail-packets", "200", "--out",
+                       str(tmp_path / "out"), "--cache", str(tmp_path / "cache")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    report = next((tmp_path / "out").glob("*.md")).read_text()
+    rows = [ln for ln in report.splitlines() if "-cut200" in ln]
+    tools = [ln.split("|")[2].strip() for ln in rows]
+    assert tools == ["analyze", "analyze-V", "tshark-V", "analyze-json"], rows
+    assert all(ln.startswith("| `(none)` |") for ln in rows)
+    ratio = rows[2].split("|")[9].strip()
+    assert ratio.endswith("x") and float(ratio[:-1]) > 0, rows[2]

@@ -1,0 +1,227 @@
+"""Passing over a frame without dissecting it, keeping the capture-wide numbers exact.
+
+When only some frames are shown (analyzer/closure.py plans which ones need a full
+dissection), the others still move what tshark numbers across the whole capture:
+the first and previous frame times (frame.time_relative, frame.time_delta), the TCP
+stream index (with its port-reuse rule, which reads each flow's base sequence number)
+and the UDP stream index. `skip` updates exactly those, through the same functions the
+dissectors use, for the plainly layered frames of dissectors/layers.py; any other frame
+(fragments, ICMP errors quoting a header, tunnels, other link types), whose stream
+lookups only its dissection can tell, is dissected fully, as the fast path does with a
+frame it is unsure of. Nothing else a skipped frame would have done can matter: the
+plan dissects every frame a shown one shares state with.
+
+`state_key` says through what a frame's dissection shares state with other frames, so
+that a plan can dissect a shown frame's whole history and nothing else.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from captures.frame import Frame
+from dissectors.dispatch import ETHERTYPE
+from dissectors.frame import dissect
+from dissectors.ipmsg import IPMSG_PORT
+from dissectors.layers import ETH_IPV4, FRAGMENT, ethernet_layers, fragment_layers
+from dissectors.session import Session
+from dissectors.tcp_stream import TcpStreams, lookup_stream, set_base_seqs
+from dissectors.udp import UdpStreams, stream_key
+
+_LINKTYPE_ETHERNET = 1
+_TCP_HEAD = struct.Struct(">HHIIH").unpack_from
+_UDP_HEAD = struct.Struct(">HHH").unpack_from
+
+
+def skip(frame: Frame, session: Session) -> None:
+    """Account for `frame` as a full dissection would, in the global state only (its
+    own conversation's analysis state is not kept: nothing shown depends on it)."""
+    if frame.linktype != _LINKTYPE_ETHERNET:
+        dissect(frame, session)
+        return
+    b: Any = frame.data
+    lay = ethernet_layers(b, 0, frame.caplen, frame.origlen)
+    commit = None
+    if lay is not None and lay[3] == FRAGMENT:
+        # Recorded in the reassembly table as ip.py records it; the completing one is
+        # rebuilt, its datagram's header looked up like any other.
+        got = fragment_layers(b, 0, lay, session, frame.number, True)
+        lay = None if got is None else got[1]
+        if got is not None:
+            b, lay, commit = got
+    if lay is None:
+        dissect(frame, session)  # unsure: only the dissection can tell
+        return
+    if commit is not None:
+        commit()
+    ts = frame.ts_ns
+    if session.first_ts is None:
+        session.first_ts = ts
+    session.prev_ts = ts
+    quoted = lay[6]
+    if quoted is not None:  # an ICMP error quoting an IPv4/UDP header: udp.py looks it up
+        l3, l4 = quoted[0], quoted[2]
+        sp, dp, ulen = _UDP_HEAD(b, l4)
+        if ulen >= 8 or ulen > quoted[3] - l4:
+            session.state("udp.streams", UdpStreams).lookup(
+                stream_key(bytes(b[l3 + 12: l3 + 16]), sp, bytes(b[l3 + 16: l3 + 20]), dp), ts)
+        return
+    proto, l4 = lay[2], lay[3]
+    if proto != 6 and proto != 17:
+        return
+    l3 = lay[1]
+    if lay[0] == ETH_IPV4:
+        src, dst = bytes(b[l3 + 12: l3 + 16]), bytes(b[l3 + 16: l3 + 20])
+    else:
+        src, dst = bytes(b[l3 + 8: l3 + 24]), bytes(b[l3 + 24: l3 + 40])
+    if proto == 17:
+        sp, dp, ulen = _UDP_HEAD(b, l4)
+        if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)
+            session.state("udp.streams", UdpStreams).lookup(stream_key(src, sp, dst, dp), ts)
+        return
+    sp, dp, seq, ack, offflags = _TCP_HEAD(b, l4)
+    flags = offflags & 0x0FFF
+    conv, _new = lookup_stream(session.state("tcp.streams", TcpStreams), src, dst, sp, dp,
+                               seq, flags, ts)
+    if lay[7] - l4 >= (offflags >> 12) * 4:  # tcp.py analyses a whole header only
+        set_base_seqs(conv, seq, ack, flags)
+
+
+# -- what a frame shares state through ---------------------------------------------------
+
+#: `state_key` of a frame whose dissection may read or write any state (a tunnel, an
+#: IPv6 routing header, a fragmented ICMP message, LLC/SNAP, anything malformed).
+ANY = None
+#: A frame that touches no per-capture state except the frame times.
+NONE = "none"
+#: The group every ARP frame is in (the duplicate-address table spans all of them).
+ARP = "arp"
+#: The group every IPMSG frame is joined to (its pairs are keyed by one address).
+IPMSG = "ipmsg"
+#: A frame that touches the TCP state of some connection of its pair, which one only
+#: its dissection tells (a fragment of a TCP datagram, an ICMP error quoting TCP).
+TCP_ALL = "tcp"
+_U16 = struct.Struct(">H").unpack_from
+_ADDRS4 = struct.Struct(">II").unpack_from
+# From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses,
+# the two ports of a TCP/UDP header right after a 20-byte IPv4 header.
+_ETH_IP4_PORTS = struct.Struct(">HB5xHxB2xIIHH").unpack_from
+_ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
+_ICMP6_QUOTING = frozenset((1, 2, 3, 4, 137))
+_TUNNELS = frozenset((4, 41, 47))
+# IPv6 extension headers walked over (hop-by-hop, destination options); any other
+# (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.
+_IP6_OPTIONS = frozenset((0, 60))
+_IP6_ANY = frozenset((43, 44, 50, 51, 135, 139, 140)) | _TUNNELS
+
+
+def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int) -> object:
+    """The pair's key, (pair, IPMSG) when either port is IPMSG's; for TCP the connection's
+    key (pair, ports): TCP's state (streams, analysis, reassembly, what rides on it) is
+    kept per connection. `lo_first`: 1 when the source is the pair's lower address, -1
+    when the destination is, 0 when both are the same."""
+    if e - l4 < 4:
+        return pair  # (no ports: UDP and TCP stop before any state)
+    sp, dp = _U16(b, l4)[0], _U16(b, l4 + 2)[0]
+    if sp == IPMSG_PORT or dp == IPMSG_PORT:
+        return (pair, IPMSG)
+    if not tcp:
+        return pair
+    if lo_first < 0 or lo_first == 0 and sp > dp:
+        sp, dp = dp, sp
+    return (pair, sp << 16 | dp)
+
+
+def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
+    if e - off < 20:
+        return ANY
+    vhl = b[off]
+    hlen = (vhl & 0x0F) * 4
+    if vhl >> 4 != 4 or hlen < 20:
+        return ANY
+    s, d = _ADDRS4(b, off + 12)
+    pair = (s << 32 | d) if s <= d else (d << 32 | s)
+    proto = b[off + 9]
+    if proto in _TUNNELS:
+        return ANY
+    l4 = off + hlen
+    if _U16(b, off + 6)[0] & 0x3FFF and not quoted:
+        # A fragment: the datagram is keyed by its own pair; whether an ICMP one quotes
+        # another pair, or a UDP/TCP one is IPMSG's, only its reassembly tells.
+        if proto == 1:
+            return ANY
+        return (pair, IPMSG, TCP_ALL) if proto == 6 else (pair, IPMSG) if proto == 17 \
+            else pair
+    if proto == 6 and quoted:
+        return (pair, IPMSG, TCP_ALL)
+    if proto in (6, 17):
+        return _ports_key(b, l4, e, pair, proto == 6, 1 if s < d else -1 if s > d else 0)
+    if proto == 1 and not quoted and e - l4 >= 1 and b[l4] in _ICMP_QUOTING:
+        return _ip4_key(b, l4 + 8, e, True)  # an error shares the quoted pair's state
+    return pair
+
+
+def _ip6_key(b: bytes, off: int, e: int) -> object:
+    if e - off < 40 or b[off] >> 4 != 6:
+        return ANY
+    s, d = bytes(b[off + 8: off + 24]), bytes(b[off + 24: off + 40])
+    pair = s + d if s <= d else d + s
+    nxt = b[off + 6]
+    l4 = off + 40
+    for _ in range(8):
+        if nxt not in _IP6_OPTIONS:
+            break
+        if e - l4 < 2:
+            return ANY
+        nxt, l4 = b[l4], l4 + (b[l4 + 1] + 1) * 8
+    else:
+        return ANY
+    if nxt in _IP6_ANY or nxt in _IP6_OPTIONS:
+        return ANY
+    if nxt in (6, 17):
+        return _ports_key(b, l4, e, pair, nxt == 6, 1 if s < d else -1 if s > d else 0)
+    if nxt == 58 and (e - l4 < 1 or b[l4] in _ICMP6_QUOTING):
+        return ANY
+    return pair
+
+
+def state_key(b: bytes, s: int, e: int) -> object:
+    """What the dissection of the Ethernet frame b[s:e] shares state through: an
+    unordered address pair (an int for IPv4, bytes for IPv6), within which every UDP
+    stream, conversation, fragment table and request/response pairing is keyed; for TCP
+    the connection (pair, ports); ARP; (pair, IPMSG[, TCP_ALL]) for a frame that also
+    joins the IPMSG group (and any TCP connection of its pair); NONE; or ANY.
+    Conservative: a frame is never given a narrower key than what its dissection
+    touches."""
+    if e - s >= 38:  # the common case in one read: untagged IPv4/TCP or UDP, no options
+        etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4_PORTS(b, s + 12)
+        if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF and sp != IPMSG_PORT \
+                and dp != IPMSG_PORT:
+            if proto == 17:
+                return (a << 32 | c) if a <= c else (c << 32 | a)
+            if proto == 6:
+                if a < c or a == c and sp <= dp:
+                    return (a << 32 | c, sp << 16 | dp)
+                return (c << 32 | a, dp << 16 | sp)
+    elif e - s < 14:
+        return NONE
+    etype = _U16(b, s + 12)[0]
+    off = s + 14
+    while etype == 0x8100 or etype == 0x9100:
+        if e - off < 4:
+            return NONE
+        etype = _U16(b, off + 2)[0]
+        off += 4
+    if etype == 0x0800:
+        return _ip4_key(b, off, e)
+    if etype == 0x86DD:
+        return _ip6_key(b, off, e)
+    if etype == 0x0806 or etype == 0x8035:
+        return ARP
+    if etype <= 1500:  # 802.3 length: LLC, which dispatches only SNAP payloads
+        return ANY if e - off >= 2 and b[off] == 0xAA and b[off + 1] == 0xAA else NONE
+    return ANY if ETHERTYPE.get(etype) is not None else NONE
+
+
+__all__ = ["skip", "state_key", "ANY", "NONE", "ARP", "IPMSG", "TCP_ALL"]

@@ -1,0 +1,231 @@
+"""Dissecting only what shown packets depend on (analyzer/closure.py, dissectors/skipping.py)
+prints exactly what dissecting every frame prints.
+
+Each case runs `analyze` in-process twice on the same capture: as is (planned, asserted
+to leave frames out where it should), and with LABSHARK_DISSECT_ALL=1 (every frame
+dissected). The outputs must be byte-identical: the packet list, and fields whose values
+come from capture-wide state (stream indices, frame times, TCP analysis).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dissectors.skipping as skipping
+from analyzer.app import run
+from analyzer.closure import plan_for
+from analyzer.options import build_parser
+from filters import compile_filter
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = sorted((ROOT / "captures" / "samples").glob("*.pcap*")) + \
+    sorted((ROOT / "tests" / "data" / "wireshark").glob("*.pcap*"))
+
+#: Filters the fast path decides: planned.
+PLANNED = [
+    "udp.port == 69", "tcp.flags.syn == 1", "ip.addr == 10.0.0.0/8", "tftp", "arp", "icmp",
+    "frame.number > 100", "udp.port == 53", "tcp.port == 80", "ipmsg", "icmpv6",
+    "ip.src == 10.1.0.53", 'frame contains "GET"', "ip.flags.mf == 1 or ip.frag_offset > 0",
+    "vlan", "eth.addr == ff:ff:ff:ff:ff:ff",
+]
+#: Filters it does not: every frame is dissected (no plan).
+UNPLANNED = ["dns", "tcp.stream == 3", "udp.stream == 2", "http", "tcp.analysis.flags"]
+
+FIELDS = ["-T", "fields", "-E", "occurrence=a"] + [
+    x for f in ("frame.number", "frame.time_relative", "frame.time_delta",
+                "frame.time_delta_displayed", "tcp.stream", "udp.stream", "tcp.seq", "tcp.ack",
+                "tcp.len", "tcp.analysis.flags", "tcp.completeness", "tcp.time_relative",
+                "udp.time_delta", "ip.reassembled_in", "tftp.opcode", "dns.response_in",
+                "icmp.resp_in", "_ws.col.Info") for x in ("-e", f)]
+
+
+def _run(args: list[str], planned: bool, monkeypatch: pytest.MonkeyPatch) -> str:
+    if planned:
+        monkeypatch.delenv("LABSHARK_DISSECT_ALL", raising=False)
+    else:
+        monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")
+    out, err = io.StringIO(), io.StringIO()
+    code = run(args, out, err)
+    assert code == 0, err.getvalue()
+    return out.getvalue()
+
+
+def _same(cap: Path, flt: str, extra: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["-r", str(cap), "-Y", flt, *extra]
+    assert _run(args, True, monkeypatch) == _run(args, False, monkeypatch), \
+        f"{flt} {' '.join(extra[:2])} on {cap.name}"
+
+
+def _plan(cap: Path, flt: str):  # noqa: ANN202
+    opts = build_parser().parse_args(["-r", str(cap), "-Y", flt])
+    return plan_for(opts, str(cap), compile_filter(flt))
+
+
+@pytest.fixture(scope="module")
+def bench_cut(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "bench5000.pcap"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_capture.py"), str(out),
+                    "--packets", "5000"], check=True, capture_output=True, timeout=300)
+    return out
+
+
+@pytest.mark.parametrize("flt", PLANNED)
+def test_planned_list_and_fields_equal_full(flt: str, mixed_pcap: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    for extra in ([], FIELDS):
+        _same(mixed_pcap, flt, extra, monkeypatch)
+
+
+@pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1", "arp", "icmp"])
+def test_planned_pcapng_equal_full(flt: str, mixed_pcapng: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(mixed_pcapng, flt, FIELDS, monkeypatch)
+
+
+@pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1", "icmp",
+                                 "ip.addr == 10.1.0.80"])
+def test_planned_detail_and_json_equal_full(flt: str, mixed_pcap: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    for extra in (["-V"], ["-T", "json"]):
+        _same(mixed_pcap, flt, extra, monkeypatch)
+
+
+@pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1", "tftp", "ipmsg",
+                                 "ip.addr == 10.0.0.0/8"])
+def test_planned_bench_capture_equal_full(flt: str, bench_cut: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    for extra in ([], FIELDS):
+        _same(bench_cut, flt, extra, monkeypatch)
+
+
+def test_planned_small_captures_equal_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cap in SMALL:
+        for flt in PLANNED:
+            _same(cap, flt, FIELDS, monkeypatch)
+
+
+def test_plans_leave_frames_out(mixed_pcap: Path, bench_cut: Path) -> None:
+    """The comparisons above are not vacuous: plans skip frames, and the skip runs."""
+    for cap, flt in ((mixed_pcap, "arp"), (mixed_pcap, "tcp.flags.syn == 1"),
+                     (bench_cut, "udp.port == 69"), (bench_cut, "tcp.flags.syn == 1")):
+        plan = _plan(cap, flt)
+        assert plan is not None
+        total = len(plan.needed) - 1
+        assert 0 < len(plan) < total / 2, (cap.name, flt, len(plan), total)
+
+
+def test_skip_is_used(mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = skipping.skip
+
+    def spy(frame, session) -> None:  # noqa: ANN001
+        calls.append(frame.number)
+        real(frame, session)
+
+    monkeypatch.setattr(skipping, "skip", spy)
+    _run(["-r", str(mixed_pcap), "-Y", "arp"], True, monkeypatch)
+    assert len(calls) > 1000
+    calls.clear()
+    _run(["-r", str(mixed_pcap), "-Y", "arp"], False, monkeypatch)
+    assert calls == []
+
+
+@pytest.mark.parametrize("flt", UNPLANNED)
+def test_slow_filters_are_not_planned(flt: str, mixed_pcap: Path) -> None:
+    assert _plan(mixed_pcap, flt) is None
+
+
+@pytest.mark.parametrize("opts", [["-c", "50"], ["-2"], ["-z", "conv,ip"]])
+def test_no_plan_for_counts_two_passes_taps(opts: list[str], mixed_pcap: Path) -> None:
+    o = build_parser().parse_args(["-r", str(mixed_pcap), "-Y", "arp", *opts])
+    assert plan_for(o, str(mixed_pcap), compile_filter("arp"), taps=["tap"] if "-z" in opts
+                    else None) is None
+
+
+def test_state_key_groups() -> None:
+    """Conversations of one address pair share a key whatever the direction; ARP frames
+    share one; IPMSG ports join the pair to IPMSG's group; a tunnel may touch anything."""
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.l2 import ARP, Ether
+
+    def key(p) -> object:  # noqa: ANN001
+        b = bytes(p)
+        return skipping.state_key(b, 0, len(b))
+
+    a = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2))
+    b = key(Ether() / IP(src="10.0.0.2", dst="10.0.0.1") / UDP(sport=9, dport=8))
+    assert a == b and a is not skipping.ANY
+    assert key(Ether() / IP(src="10.0.0.3", dst="10.0.0.1") / UDP()) != a
+    # TCP: per connection, both directions alike, within the pair
+    t = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / TCP(sport=1, dport=2))
+    assert t == key(Ether() / IP(src="10.0.0.2", dst="10.0.0.1") / TCP(sport=2, dport=1))
+    assert t != key(Ether() / IP(src="10.0.0.2", dst="10.0.0.1") / TCP(sport=1, dport=2))
+    assert t[0] == a
+    # (the general path, with IP options, agrees with the one-read common case)
+    assert t == key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2", options=b"\x01\x01\x01\x00")
+                    / TCP(sport=1, dport=2))
+    assert key(Ether() / ARP(psrc="10.0.0.1")) is skipping.ARP
+    assert key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=2425, dport=2425)) \
+        == (a, skipping.IPMSG)
+    frag = key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2", flags="MF") / TCP())
+    assert frag == (a, skipping.IPMSG, skipping.TCP_ALL)
+    assert key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / IP() / TCP()) is skipping.ANY
+
+
+@pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1", "ip.addr == 10.0.0.0/8",
+                                 "arp or icmp", "frame.number > 100"])
+def test_two_processes_equal_one(flt: str, mixed_pcap: Path, bench_cut: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The packet list with the plan's groups split between two processes
+    (analyzer/split_run.py) is the one-process list, line for line."""
+    import analyzer.split_run as split_run
+
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setenv("LABSHARK_SPLIT", "1")
+    for cap in (mixed_pcap, bench_cut):
+        args = ["-r", str(cap), "-Y", flt]
+        monkeypatch.setattr(split_run, "SPLIT_FROM", 10**9)
+        one = _run(args, True, monkeypatch)
+        monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
+        monkeypatch.setattr(os, "fork", fork)
+        forks.clear()
+        two = _run(args, True, monkeypatch)
+        monkeypatch.setattr(os, "fork", real_fork)
+        assert two == one, f"{flt} on {cap.name}"
+        plan = _plan(cap, flt)
+        if plan is not None and plan.floor == 0 and len(plan) > 0:
+            assert forks, f"not split: {flt} on {cap.name}"
+
+
+def test_split_not_for_detail_or_displayed_delta(mixed_pcap: Path) -> None:
+    from analyzer.split_run import can_split
+
+    plan = _plan(mixed_pcap, "tcp.flags.syn == 1")
+    assert plan is not None
+    o = build_parser().parse_args(["-r", str(mixed_pcap)])
+    assert not can_split(o, plan, io.StringIO())  # opt-in
+    os.environ["LABSHARK_SPLIT"] = "1"
+    try:
+        import analyzer.split_run as split_run
+
+        assert split_run.SPLIT_FROM > len(plan) or can_split(o, plan, io.StringIO())
+    finally:
+        del os.environ["LABSHARK_SPLIT"]
+    for opts in (["-V"], ["-x"], ["-t", "dd"], ["-T", "fields", "-e", "frame.number"],
+                 ["--color", "always"]):
+        o = build_parser().parse_args(["-r", str(mixed_pcap), *opts])
+        assert not can_split(o, plan, io.StringIO()), opts
