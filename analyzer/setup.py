@@ -98,6 +98,8 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
                 t.encoding = encoding
             if hasattr(t, "source_path"):  # -z hosts names the file it read
                 t.source_path = getattr(opts, "read_file", None) or getattr(opts, "file", None)
+            if hasattr(t, "time_format"):  # -z flow prints times as -t does
+                t.time_format = getattr(opts, "time_format", "r")
     _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):
