@@ -1,4 +1,4 @@
-"""`-z conv,TYPE[,FILTER]` and `-z endpoints,TYPE[,FILTER]` for eth, ip, ipv6, tcp, udp.
+"""`-z conv,TYPE[,FILTER]` and `-z endpoints,TYPE[,FILTER]` for eth, ip, ipv6, tcp, udp, sll.
 
 Byte for byte tshark 4.0's `ui/cli/tap-iousers.c` and `tap-endpoints.c`: a conversation is
 keyed by its two (address, port) ends (and the TCP stream), its first packet's source is
@@ -24,6 +24,9 @@ _TYPES = {
     "ipv6": ("IPv6", "ipv6", "ipv6.src", "ipv6.dst"),
     "tcp": ("TCP", "tcp", "tcp.srcport", "tcp.dstport"),
     "udp": ("UDP", "udp", "udp.srcport", "udp.dstport"),
+    # Linux cooked capture (the live `any` interface): only a source address, an
+    # Ethernet or IPv4 one by its length; tshark's other ends are "NONE" (AT_NONE).
+    "sll": ("SLL", "sll", "sll.src", ""),
 }
 _RULE = "=" * 80 + "\n"
 
@@ -71,6 +74,11 @@ def _ends(pkt: Packet, kind: str) -> Iterator[tuple[str, str, int | None]]:
             s, d = _child(item, name + ".src"), _child(item, name + ".dst")
             net = (_addr(s), _addr(d)) if s is not None and d is not None else None
         if name != proto:
+            continue
+        if kind == "sll":
+            s = _child(item, "sll.src.eth")
+            s = _child(item, "sll.src.ipv4") if s is None else s
+            yield "NONE" if s is None else _addr(s), "NONE", None
             continue
         s, d = _child(item, fsrc), _child(item, fdst)
         if s is None or d is None:
@@ -188,6 +196,8 @@ class EndpointsTap:
             e = self._get(src)
             e[0] += 1
             e[1] += size
+            if self.kind == "sll":  # tshark counts only the source end
+                continue
             e = self._get(dst)
             e[2] += 1
             e[3] += size

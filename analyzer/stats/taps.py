@@ -50,7 +50,9 @@ KIND_MODULES = {"expert": "analyzer.stats.expert", "io,phs": "analyzer.stats.phs
                     "dns", "http", "http_req", "http_srv")},
                 "icmp,srt": "analyzer.stats.icmp_srt", "icmpv6,srt": "analyzer.stats.icmp_srt",
                 "hosts": "analyzer.stats.hosts",
-                **{f"flow,{a}": "analyzer.stats.flow" for a in ("any", "tcp", "icmp", "icmpv6")}}
+                **{f"flow,{a}": "analyzer.stats.flow" for a in ("any", "tcp", "icmp", "icmpv6")},
+                "dhcp,stat": "analyzer.stats.dhcp_stat",
+                "credentials": "analyzer.stats.credentials"}
 _KINDS: dict[str, TapKind] = {}
 
 
