@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", dest="plot", metavar="OUT.png|OUT.svg",
                    help="draw the -z io,stat table (default: frames per second) into an "
                         "image")
+    p.add_argument("--info", dest="info", nargs="+", metavar="FILE",
+                   help="summarize each capture FILE as capinfos does (type, encapsulation, "
+                        "packets, sizes, times, rates, hashes, interfaces)")
     p.add_argument("--export", dest="export", nargs=2, metavar=("FORMAT", "OUT"),
                    help="write one row per packet shown, the -e fields (or a default set) "
                         "as columns; FORMAT: parquet")
