@@ -52,7 +52,8 @@ KIND_MODULES = {"expert": "analyzer.stats.expert", "io,phs": "analyzer.stats.phs
                 "hosts": "analyzer.stats.hosts",
                 **{f"flow,{a}": "analyzer.stats.flow" for a in ("any", "tcp", "icmp", "icmpv6")},
                 "dhcp,stat": "analyzer.stats.dhcp_stat",
-                "credentials": "analyzer.stats.credentials"}
+                "credentials": "analyzer.stats.credentials",
+                "tcp,rtt": "analyzer.stats.tcp_rtt"}
 _KINDS: dict[str, TapKind] = {}
 
 
