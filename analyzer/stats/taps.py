@@ -53,7 +53,7 @@ KIND_MODULES = {"expert": "analyzer.stats.expert", "io,phs": "analyzer.stats.phs
                 **{f"flow,{a}": "analyzer.stats.flow" for a in ("any", "tcp", "icmp", "icmpv6")},
                 "dhcp,stat": "analyzer.stats.dhcp_stat",
                 "credentials": "analyzer.stats.credentials",
-                "tcp,rtt": "analyzer.stats.tcp_rtt"}
+                "tcp,rtt": "analyzer.stats.tcp_rtt", "tcp,graph,": "analyzer.stats.tcp_graph"}
 _KINDS: dict[str, TapKind] = {}
 
 

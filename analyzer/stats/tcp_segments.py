@@ -28,6 +28,7 @@ class Segment:
     fin: bool
     ack_rtt: float | None  # tshark's tcp.analysis.ack_rtt on this (ACK) segment
     acks_frame: int | None
+    bytes_in_flight: int | None  # tcp.analysis.bytes_in_flight
 
 
 def _fields(item: Item) -> dict[str, object]:
@@ -56,6 +57,7 @@ def segments_of(pkt: Packet) -> list[tuple[int, Segment]]:
         rtt = f.get("tcp.analysis.ack_rtt")
         acks = f.get("tcp.analysis.acks_frame")
         win = f.get("tcp.window_size")
+        bif = f.get("tcp.analysis.bytes_in_flight")
         out.append((int(f.get("tcp.stream", 0) or 0), Segment(  # type: ignore[call-overload]
             pkt.frame.number, pkt.rel_ns / 1e9,
             f"{src}:{f.get('tcp.srcport')}", f"{dst}:{f.get('tcp.dstport')}",
@@ -63,8 +65,9 @@ def segments_of(pkt: Packet) -> list[tuple[int, Segment]]:
             int(f["tcp.ack"]) if flags & 0x10 and "tcp.ack" in f else None,  # type: ignore[call-overload]
             length, None if win is None else int(win),  # type: ignore[call-overload]
             flags, bool(flags & 0x02), bool(flags & 0x01),
-            None if rtt is None else float(rtt),  # type: ignore[arg-type]
-            None if acks is None else int(acks))))  # type: ignore[call-overload]
+            None if rtt is None else int(rtt) / 1e9,  # type: ignore[call-overload]  # (ns)
+            None if acks is None else int(acks),  # type: ignore[call-overload]
+            None if bif is None else int(bif))))  # type: ignore[call-overload]
     return out
 
 
