@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", dest="plot", metavar="OUT.png|OUT.svg",
                    help="draw the -z io,stat table (default: frames per second) into an "
                         "image")
+    p.add_argument("--flow-notes", dest="flow_notes", action="store_true",
+                   help="-z flow: add the course's notes beside the arrows (TCP handshake "
+                        "and close steps, TFTP blocks, FeiQ SENDMSG/RECVMSG)")
     p.add_argument("--info", dest="info", nargs="+", metavar="FILE",
                    help="summarize each capture FILE as capinfos does (type, encapsulation, "
                         "packets, sizes, times, rates, hashes, interfaces)")

@@ -100,6 +100,8 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
                 t.source_path = getattr(opts, "read_file", None) or getattr(opts, "file", None)
             if hasattr(t, "time_format"):  # -z flow prints times as -t does
                 t.time_format = getattr(opts, "time_format", "r")
+            if hasattr(t, "notes"):  # --flow-notes: the course's notes beside -z flow
+                t.notes = bool(getattr(opts, "flow_notes", False))
     _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):

@@ -44,6 +44,7 @@ class FlowItem:
     label: str
     comment: str
     conv: int = 0
+    note: str = ""  # --flow-notes (flow_notes.py)
 
 
 def _walk(items: list[Item]):  # noqa: ANN202 - a generator of Items
@@ -82,6 +83,7 @@ class FlowTap:
     """One `-z flow,...` diagram: its rows, gathered packet by packet."""
 
     time_format = "r"  # set by analyze from -t
+    notes = False  # set by analyze from --flow-notes
 
     def __init__(self, arg: str) -> None:
         rest = arg[len("flow,"):]
@@ -105,6 +107,7 @@ class FlowTap:
             except FilterError:
                 raise TapArgError("flow - Error registering tap listener.") from None
         self.items: list[FlowItem] = []
+        self._annotator = None  # type: ignore[var-annotated]
 
     def _addresses(self, pkt: Packet) -> tuple[str, str] | None:
         if self.any_addr:
@@ -138,8 +141,15 @@ class FlowTap:
         addrs = self._addresses(pkt)
         if addrs is None:
             return
+        note = ""
+        if self.notes:
+            if self._annotator is None:
+                from analyzer.stats.flow_notes import Annotator
+
+                self._annotator = Annotator()
+            note = self._annotator.note(pkt)
         self.items.append(FlowItem(pkt.frame.number, self._time(pkt), addrs[0], addrs[1],
-                                   sport, dport, label, comment, conv))
+                                   sport, dport, label, comment, conv, note))
 
     def _info_label(self, pkt: Packet) -> tuple[str, str]:
         from analyzer.output.packet_list import info_text
@@ -182,6 +192,12 @@ class FlowTap:
     def text(self) -> str:
         return ladder(self.items)
 
+    def draw(self, out_path: str) -> None:
+        """--plot: the diagram as an image (flow_plot.py)."""
+        from analyzer.stats.flow_plot import draw_flow
+
+        draw_flow(self, out_path)
+
 
 def nodes_of(items: list[FlowItem]) -> tuple[list[str], list[tuple[int, int]]]:
     """The node addresses (at most 40) and each item's (source, destination) column."""
@@ -222,7 +238,8 @@ def _overwrite(line: bytearray, text: str, p1: int, p2: int) -> None:
 
 
 def ladder(items: list[FlowItem]) -> str:
-    """tshark's text diagram of `items` (empty when there are none)."""
+    """tshark's text diagram of `items` (empty when there are none); an item's note
+    (--flow-notes) follows its arrow."""
     if not items:
         return ""
     first_conv = items[0].conv
@@ -277,7 +294,8 @@ def ladder(items: list[FlowItem]) -> str:
         else:
             _overwrite(line, sp, start + 1, start + 9)
             _overwrite(line, dp, end - 9, end + 1)
-        out.append(line.decode("utf-8", "replace") + "\n")
+        note = f"  {it.note}" if it.note else ""
+        out.append(line.decode("utf-8", "replace") + note + "\n")
     return "".join(out)
 
 
