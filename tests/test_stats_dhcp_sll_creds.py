@@ -166,3 +166,16 @@ def test_help_lists_them() -> None:
     assert rc == 0
     for z in ("dhcp,stat", "conv,sll", "endpoints,sll", "credentials"):
         assert f"     {z}\n" in err
+
+
+def test_terminal_tables_from_the_same_rows(auth_pcap: Path) -> None:
+    """On a terminal (--color always) the kinds are tables of the rows the text shows."""
+    rc, out, _ = run_analyze(["-q", "--color", "always", "-z", "dhcp,stat", "-z",
+                              "credentials", "-r", str(WS / "dhcp.pcap")])
+    assert rc == 0 and "DHCP Message Type" in out and "┃" in out
+    rc, out, _ = run_analyze(["-q", "--color", "always", "-z", "credentials", "-r",
+                              str(auth_pcap)])
+    assert rc == 0 and "│ HTTP basic auth  │ alice" in out
+    rc, out, _ = run_analyze(["-q", "--color", "never", "-z", "credentials", "-r",
+                              str(auth_pcap)])
+    assert out.startswith("=" * 67 + "\nPacket     Protocol")

@@ -80,6 +80,11 @@ class CredentialsTap:
                 if got is not None:
                     self.rows.append((pkt.frame.number, got[0], got[1], ""))
 
+    def rich_rows(self) -> list[tuple]:
+        """(title, columns, rows, caption) of the terminal table (rich_tables.py)."""
+        return [("Credentials", ("Packet", "Protocol", "Username", "Info"),
+                 [[str(n), p, format_str(u), i] for n, p, u, i in self.rows], None)]
+
     def text(self) -> str:
         out = [_RULE, f"{'Packet':<10s} {'Protocol':<16s} {'Username':<16s} {'Info':<16s}\n",
                "------     --------         --------         --------\n"]

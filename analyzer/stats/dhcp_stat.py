@@ -55,6 +55,12 @@ class DhcpStatTap:
     def rows(self) -> list[tuple[str, int]]:
         return [(MSG_TYPES[k], n) for k, n in self.counts.items()]
 
+    def rich_rows(self) -> list[tuple]:
+        """(title, columns, rows, caption) of the terminal table (rich_tables.py)."""
+        return [("DHCP (BOOTP) Statistics", ("DHCP Message Type", "Packets"),
+                 [[name, str(n)] for name, n in self.rows()],
+                 f"Filter: {self.filter}" if self.filter else None)]
+
     def text(self) -> str:
         out = ["\n", _RULE, "DHCP (BOOTP) Statistics:\n",
                f"Filter for statistics: {self.filter or ''}\n",

@@ -113,6 +113,13 @@ class GraphTap(StreamCollector):
                  "wscale": "Window scaling"}
         return f"TCP {names[self.kind]}: stream {self.stream} ({src} -> {dst})"
 
+    def rich_rows(self) -> list[tuple]:
+        """(title, columns, rows, caption) of the terminal table (rich_tables.py)."""
+        if not self.segments():
+            raise ValueError("no stream: the plain text says so")
+        return [(self.title(), _HEADS[self.kind],
+                 [[_cell(v) for v in r] for r in self.rows()], None)]
+
     def text(self) -> str:
         head = _HEADS[self.kind]
         if not self.segments():

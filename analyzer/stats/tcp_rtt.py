@@ -103,6 +103,13 @@ class RttTap(StreamCollector):
     def tables(self) -> list[tuple[int, list[RttRow]]]:
         return [(n, rtt_rows(segs)) for n, segs in sorted(self.streams.items())]
 
+    def rich_rows(self) -> list[tuple]:
+        """(title, columns, rows, caption) of the terminal tables (rich_tables.py)."""
+        if not self.streams:
+            raise ValueError("no stream: the plain text says so")
+        return [(f"TCP round-trip times: stream {n}", _HEAD, [cells(r) for r in rows],
+                 f"RFC 6298, alpha {ALPHA}, beta {BETA}; seconds") for n, rows in self.tables()]
+
     def text(self) -> str:
         out = []
         for n, rows in self.tables():
