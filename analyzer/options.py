@@ -140,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read FILE with labshark and with tshark (via pyshark) and list the "
                         "packets whose -Y match, columns or main fields differ (exit 1)")
     p.add_argument("--plot", dest="plot", metavar="OUT.png|OUT.svg",
-                   help="draw the -z io,stat table (default: frames per second) into an "
-                        "image")
+                   help="draw the -z io,stat table (default: frames per second), or a -z "
+                        "tcp,graph,... or -z flow,... diagram, into an image")
     p.add_argument("--flow-notes", dest="flow_notes", action="store_true",
                    help="-z flow: add the course's notes beside the arrows (TCP handshake "
                         "and close steps, TFTP blocks, FeiQ SENDMSG/RECVMSG)")
