@@ -196,7 +196,7 @@ class FlowTap:
         """--plot: the diagram as an image (flow_plot.py)."""
         from analyzer.stats.flow_plot import draw_flow
 
-        draw_flow(self, out_path)
+        draw_flow(self, *nodes_of(self.items), out_path)
 
 
 def nodes_of(items: list[FlowItem]) -> tuple[list[str], list[tuple[int, int]]]:

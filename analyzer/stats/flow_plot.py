@@ -19,9 +19,8 @@ def size_in(rows: int) -> tuple[float, float]:
     return WIDTH_IN, max(4.5, MARGIN_IN + ROW_IN * rows)
 
 
-def draw_flow(tap: Any, out_path: str) -> None:
-    from analyzer.stats.flow import nodes_of
-
+def draw_flow(tap: Any, nodes: list[str], cols: list[tuple[int, int]], out_path: str) -> None:
+    """`tap.items` drawn, each item between its (source, destination) node columns."""
     try:
         import matplotlib
 
@@ -30,7 +29,6 @@ def draw_flow(tap: Any, out_path: str) -> None:
     except ImportError:
         raise PlotError("--plot needs matplotlib (pip install matplotlib)") from None
     items = tap.items
-    nodes, cols = nodes_of(items)
     n = max(len(nodes), 1)
     fig = plt.figure(figsize=size_in(len(items)), dpi=PLOT_DPI)
     ax = fig.add_axes((0.02, 0.02, 0.96, 0.96))
