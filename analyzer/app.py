@@ -116,6 +116,10 @@ def _select_frame(flt: CompiledFilter, path: str, number: int | None, decode_as)
 
 def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
     _load_macros(getattr(opts, "macros", None) or [])
+    if getattr(opts, "info", None):  # capinfos's summary of each file
+        from analyzer.capinfo import run_info
+
+        return run_info(opts.info, out, err)
     if opts.glossary:
         _glossary(opts.glossary, out)
         return EXIT_OK

@@ -140,8 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read FILE with labshark and with tshark (via pyshark) and list the "
                         "packets whose -Y match, columns or main fields differ (exit 1)")
     p.add_argument("--plot", dest="plot", metavar="OUT.png|OUT.svg",
-                   help="draw the -z io,stat table (default: frames per second) into an "
-                        "image")
+                   help="draw the -z io,stat table (default: frames per second), or a -z "
+                        "tcp,graph,... or -z flow,... diagram, into an image")
+    p.add_argument("--flow-notes", dest="flow_notes", action="store_true",
+                   help="-z flow: add the course's notes beside the arrows (TCP handshake "
+                        "and close steps, TFTP blocks, FeiQ SENDMSG/RECVMSG)")
+    p.add_argument("--info", dest="info", nargs="+", metavar="FILE",
+                   help="summarize each capture FILE as capinfos does (type, encapsulation, "
+                        "packets, sizes, times, rates, hashes, interfaces)")
     p.add_argument("--export", dest="export", nargs=2, metavar=("FORMAT", "OUT"),
                    help="write one row per packet shown, the -e fields (or a default set) "
                         "as columns; FORMAT: parquet")

@@ -98,12 +98,21 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
                 t.encoding = encoding
             if hasattr(t, "source_path"):  # -z hosts names the file it read
                 t.source_path = getattr(opts, "read_file", None) or getattr(opts, "file", None)
+            if hasattr(t, "time_format"):  # -z flow prints times as -t does
+                t.time_format = getattr(opts, "time_format", "r")
+            if hasattr(t, "notes"):  # --flow-notes: the course's notes beside -z flow
+                t.notes = bool(getattr(opts, "flow_notes", False))
     _prime(taps, flt)
     io_plot = None
     if getattr(opts, "plot", None):
         from analyzer.stats.io_stat import plot_tap
 
-        io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
+        graph = next((t for _, ts in taps for t in ts if hasattr(t, "draw")), None)
+        if graph is not None:  # -z tcp,graph,... draws itself
+            plot_tap([], opts.plot)  # (only checks the file name)
+            io_plot = graph
+        else:
+            io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
     return taps, io_plot
 
 
@@ -179,7 +188,10 @@ def write_plot(io_plot: Any, opts: Any) -> None:
     from analyzer.stats.io_stat import PlotError, plot_io
 
     try:
-        plot_io(io_plot, opts.plot)
+        if hasattr(io_plot, "draw"):
+            io_plot.draw(opts.plot)
+        else:
+            plot_io(io_plot, opts.plot)
     except PlotError as e:
         raise AnalyzeError(str(e), EXIT_USAGE) from None
 

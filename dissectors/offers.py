@@ -132,8 +132,8 @@ class ConversationSpec:
     name: str  # the -z word
     title: str  # tshark's table title, "IPv4"
     proto: str  # the layer's protocol abbrev
-    src: str
-    dst: str
+    src: str  # the field, or alternatives "a|b" (the first present is taken)
+    dst: str  # "" = a one-ended table (its other end printed "NONE", as AT_NONE)
     over: tuple[str, ...] = ()  # for ports: the conversation tables giving the addresses
     stream: str | None = None  # a field telling conversations on the same ends apart
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_PROTO
 from dissectors.format import ether_str, ipv4_str
-from dissectors.offers import register_learner_layer
+from dissectors.offers import ConversationSpec, register_conversation, register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -155,3 +155,6 @@ LINKTYPE.register(113, dissect_sll, "sll")
 LINKTYPE.register(276, dissect_sll2, "sll")
 register_dissector("sll", dissect_sll)
 register_learner_layer("sll", "SLL", "link")
+# Only a source address, an Ethernet or an IPv4 one by its length (tshark's other end
+# is AT_NONE, printed "NONE").
+register_conversation(ConversationSpec("sll", "SLL", "sll", "sll.src.eth|sll.src.ipv4", ""))

@@ -285,14 +285,20 @@ def test_fields_without_e(udp_pcap: Path) -> None:
 
 # --- -z arguments and help ---------------------------------------------------------------
 
-#: What labshark offers for -z; each must also be a statistic tshark lists.
-OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,tcp", "conv,udp", "dests,tree",
-             "dns,tree", "endpoints,eth", "endpoints,ip", "endpoints,ipv6", "endpoints,tcp",
-             "endpoints,udp", "expert", "follow,http", "follow,ipmsg", "follow,tcp",
-             "follow,tftp", "follow,tls", "follow,udp", "hosts", "http,tree", "http_req,tree",
-             "http_srv,tree", "icmp,srt", "icmpv6,srt", "io,phs", "io,stat", "ip_hosts,tree",
-             "ip_srcdst,tree", "ipv6_dests,tree", "ipv6_hosts,tree", "ipv6_ptype,tree",
-             "ipv6_srcdst,tree", "plen,tree", "ptype,tree"]
+#: What labshark offers for -z; each must also be a statistic tshark lists, but ours.
+OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,sll", "conv,tcp", "conv,udp",
+             "credentials", "dests,tree", "dhcp,stat", "dns,tree", "endpoints,eth",
+             "endpoints,ip", "endpoints,ipv6", "endpoints,sll", "endpoints,tcp", "endpoints,udp",
+             "expert", "flow,any", "flow,icmp", "flow,icmpv6", "flow,tcp", "follow,http",
+             "follow,ipmsg", "follow,tcp", "follow,tftp", "follow,tls", "follow,udp", "hosts",
+             "http,tree", "http_req,tree", "http_srv,tree", "icmp,srt", "icmpv6,srt", "io,phs",
+             "io,stat", "ip_hosts,tree", "ip_srcdst,tree", "ipv6_dests,tree", "ipv6_hosts,tree",
+             "ipv6_ptype,tree", "ipv6_srcdst,tree", "plen,tree", "ptype,tree", "tcp,graph,rtt",
+             "tcp,graph,stevens", "tcp,graph,tcptrace", "tcp,graph,throughput",
+             "tcp,graph,wscale", "tcp,rtt"]
+#: labshark's own statistics (tshark has none of these names).
+OURS_ONLY = {"follow,ipmsg", "follow,tftp", "tcp,rtt", "tcp,graph,rtt", "tcp,graph,stevens",
+             "tcp,graph,tcptrace", "tcp,graph,throughput", "tcp,graph,wscale"}
 
 
 @pytest.mark.tshark
@@ -320,7 +326,7 @@ def test_z_help_lists_every_statistic() -> None:
     assert theirs.stderr.splitlines()[0] == f"tshark: {head}"
     assert err.splitlines() == [f"analyze: {head}"] + [f"     {n}" for n in OUR_STATS]
     tsharks = {ln.strip() for ln in theirs.stderr.splitlines()[1:]}
-    assert set(OUR_STATS) - tsharks == {"follow,ipmsg", "follow,tftp"}  # ours
+    assert set(OUR_STATS) - tsharks == OURS_ONLY
     for name in OUR_STATS:  # each listed statistic is one analyze takes
         assert run_analyze(["-z", name, "-q", "-r", "/nonexistent"])[2].count(
             "Invalid -z argument") == 0

@@ -1,5 +1,6 @@
 """`-z conv,TYPE[,FILTER]` and `-z endpoints,TYPE[,FILTER]` for the conversation types the
-protocols register (`dissectors.offers.register_conversation`: eth, ip, ipv6, tcp, udp).
+protocols register (`dissectors.offers.register_conversation`: eth, ip, ipv6, tcp, udp,
+sll).
 
 Byte for byte tshark 4.0's `ui/cli/tap-iousers.c` and `tap-endpoints.c`: a conversation is
 keyed by its two (address, port) ends (and the TCP stream), its first packet's source is
@@ -29,7 +30,8 @@ _ENDPOINT_COUNTS = ("Packets", "Bytes", "Tx Packets", "Tx Bytes", "Rx Packets", 
 def _reads() -> frozenset[str]:
     """The items _ends reads (the registered address fields): what a tree-less
     dissection makes for these taps."""
-    return frozenset({f for c in CONVERSATIONS.values() for f in (c.src, c.dst, c.stream) if f}
+    return frozenset({f for c in CONVERSATIONS.values()
+                      for f in (*c.src.split("|"), c.dst, c.stream) if f}
                      | {"ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.stream"})
 
 
@@ -62,6 +64,15 @@ def _child(item: Item, abbrev: str) -> Any:
     return None
 
 
+def _first(item: Item, names: str) -> Any:
+    """The first child of `item` among the alternatives `names` ("a|b")."""
+    for name in names.split("|"):
+        found = _child(item, name)
+        if found is not None:
+            return found
+    return None
+
+
 def _ends(pkt: Packet, kind: str) -> Iterator[tuple[str, str, int | None]]:
     """(src, dst, stream) for each top-level `kind` layer of the packet; the ports of a
     transport come with the address of the layer above them (IP) that gives addresses."""
@@ -79,7 +90,11 @@ def _ends(pkt: Packet, kind: str) -> Iterator[tuple[str, str, int | None]]:
             net = (_addr(s), _addr(d)) if s is not None and d is not None else None
         if name != spec.proto:
             continue
-        s, d = _child(item, spec.src), _child(item, spec.dst)
+        s = _first(item, spec.src)
+        if not spec.dst:  # one-ended (SLL: a source only; tshark's other end is AT_NONE)
+            yield "NONE" if s is None else _addr(s), "NONE", None
+            continue
+        d = _child(item, spec.dst)
         if s is None or d is None:
             continue
         stream = _child(item, spec.stream) if spec.stream else None
@@ -220,6 +235,8 @@ class EndpointsTap:
             e = self._get(src)
             e[0] += 1
             e[1] += size
+            if not CONVERSATIONS[self.kind].dst:  # one-ended: tshark counts the source
+                continue
             e = self._get(dst)
             e[2] += 1
             e[3] += size

@@ -2,7 +2,8 @@
 
 Each kind keeps one source of truth. The stats_tree kinds, conv, endpoints and
 expert give their table from the very rows their plain text is made of (`rows()`,
-`sections()`); io,stat's table is still parsed from its plain report
+`sections()`), as do the kinds with a `rich_rows()` method (dhcp,stat, credentials,
+tcp,rtt, tcp,graph); io,stat's table is still parsed from its plain report
 (analyzer/stats/taps.py), so a table shows exactly the plain numbers. Kinds
 without a table (io,phs, follow) and any text that does not parse as expected are
 printed plain. Tables only when stdout is a terminal (or `--color always`), never
@@ -136,6 +137,11 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
             continue  # e.g. a hidden tap (--plot) prints nothing
         parse = _PARSERS.get(kind.prefix)
         try:
+            if group and all(hasattr(t, "rich_rows") for t in group):
+                # kinds that keep rows: the table is drawn from the rows their text is
+                for t in reversed(group):
+                    out.extend(_table(*spec) for spec in t.rich_rows())
+                continue
             if kind.prefix.endswith(",tree"):
                 out.extend(_stats_trees(group))
                 continue

@@ -49,7 +49,11 @@ KIND_MODULES = {"expert": "analyzer.stats.expert", "io,phs": "analyzer.stats.phs
                 **{f"{a},tree": "analyzer.stats.tree_app" for a in (
                     "dns", "http", "http_req", "http_srv")},
                 "icmp,srt": "analyzer.stats.icmp_srt", "icmpv6,srt": "analyzer.stats.icmp_srt",
-                "hosts": "analyzer.stats.hosts"}
+                "hosts": "analyzer.stats.hosts",
+                **{f"flow,{a}": "analyzer.stats.flow" for a in ("any", "tcp", "icmp", "icmpv6")},
+                "dhcp,stat": "analyzer.stats.dhcp_stat",
+                "credentials": "analyzer.stats.credentials",
+                "tcp,rtt": "analyzer.stats.tcp_rtt", "tcp,graph,": "analyzer.stats.tcp_graph"}
 _KINDS: dict[str, TapKind] = {}
 
 

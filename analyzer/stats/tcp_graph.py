@@ -1,0 +1,145 @@
+"""`-z tcp,graph,KIND[,STREAM]`: Wireshark's TCP Stream Graphs as data rows (text here,
+an image with `--plot OUT.png|OUT.svg`), labshark's own statistic.
+
+The graph follows the stream's data sender: of the stream's two directions, the one
+that sent more payload bytes (Wireshark graphs the direction of the selected packet).
+KIND is one of
+  stevens     time, sequence number of each data segment (tcp.seq);
+  tcptrace    each data segment as a bar seq..nxtseq, and each ACK from the receiver
+              with the edge of its window (ack + tcp.window_size);
+  throughput  each data segment's bytes and the throughput over the segments of the
+              last second up to it (bits/s; Wireshark's moving-average line);
+  rtt         each ACK's round-trip time to the segment it acknowledges, by that
+              segment's sequence number (tshark's tcp.analysis.ack_rtt);
+  wscale      the receiver's advertised window (tcp.window_size, scaled) and the
+              sender's bytes in flight, over time.
+"""
+
+from __future__ import annotations
+
+from analyzer.stats.taps import TapArgError, register
+from analyzer.stats.tcp_segments import Segment, StreamCollector
+
+KINDS = ("stevens", "tcptrace", "throughput", "rtt", "wscale")
+_HEADS = {"stevens": ("Frame", "Time", "Seq"),
+          "tcptrace": ("Frame", "Time", "Kind", "Seq/Ack", "NxtSeq/Window edge"),
+          "throughput": ("Frame", "Time", "Bytes", "Throughput (bits/s)"),
+          "rtt": ("Frame", "Time", "Seq", "RTT (s)"),
+          "wscale": ("Frame", "Time", "Kind", "Bytes")}
+_RULE = "=" * 80 + "\n"
+MA_WINDOW = 1.0  # seconds of segments averaged by the throughput line
+
+
+def sender(segs: list[Segment]) -> str | None:
+    """The direction ("addr:port") that sent the most payload bytes."""
+    sent: dict[str, int] = {}
+    for s in segs:
+        sent[s.src] = sent.get(s.src, 0) + s.length
+    return max(sent, key=lambda k: sent[k]) if sent else None
+
+
+def graph_rows(kind: str, segs: list[Segment]) -> list[tuple[object, ...]]:
+    """The rows of one graph of one stream (see the module docstring)."""
+    src = sender(segs)
+    data = [s for s in segs if s.src == src and s.length > 0]
+    back = [s for s in segs if s.src != src]
+    if kind == "stevens":
+        return [(s.frame, s.time, s.seq) for s in data]
+    if kind == "tcptrace":
+        rows: list[tuple[object, ...]] = []
+        for s in segs:
+            if s.src == src and s.length > 0:
+                rows.append((s.frame, s.time, "data", s.seq, s.nxtseq))
+            elif s.src != src and s.ack is not None:
+                edge = s.ack + (s.window or 0)
+                rows.append((s.frame, s.time, "ack", s.ack, edge))
+        return rows
+    if kind == "throughput":
+        rows = []
+        for i, s in enumerate(data):
+            j = i
+            while j > 0 and s.time - data[j - 1].time <= MA_WINDOW:
+                j -= 1
+            span = s.time - data[j].time
+            total = sum(d.length for d in data[j:i + 1])
+            rows.append((s.frame, s.time, s.length,
+                         round(total * 8 / span) if span > 0 else None))
+        return rows
+    if kind == "rtt":
+        by_frame = {s.frame: s for s in data}
+        return [(a.frame, a.time, by_frame[a.acks_frame].seq, a.ack_rtt) for a in back
+                if a.ack_rtt is not None and a.acks_frame in by_frame]
+    rows = []  # wscale
+    for s in segs:
+        if s.src != src and s.window is not None:
+            rows.append((s.frame, s.time, "window", s.window))
+        elif s.src == src and s.length > 0 and s.bytes_in_flight is not None:
+            rows.append((s.frame, s.time, "in flight", s.bytes_in_flight))
+    return rows
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.6f}"
+    return str(v)
+
+
+class GraphTap(StreamCollector):
+    """One `-z tcp,graph,KIND[,STREAM]` (stream 0 when none is given)."""
+
+    def __init__(self, arg: str) -> None:
+        parts = arg.split(",")
+        if (len(parts) not in (3, 4) or parts[2] not in KINDS
+                or (len(parts) == 4 and not parts[3].isdigit())):
+            raise TapArgError('invalid "-z tcp,graph,<stevens|tcptrace|throughput|rtt|'
+                              'wscale>[,<stream>]" argument')
+        self.kind = parts[2]
+        super().__init__(int(parts[3]) if len(parts) == 4 else 0)
+
+    def segments(self) -> list[Segment]:
+        return self.streams.get(self.stream or 0, [])
+
+    def rows(self) -> list[tuple[object, ...]]:
+        return graph_rows(self.kind, self.segments())
+
+    def title(self) -> str:
+        segs = self.segments()
+        src = sender(segs)
+        dst = next((s.dst for s in segs if s.src == src), "?")
+        names = {"stevens": "Stevens (sequence numbers)", "tcptrace": "tcptrace",
+                 "throughput": "Throughput", "rtt": "Round trip time",
+                 "wscale": "Window scaling"}
+        return f"TCP {names[self.kind]}: stream {self.stream} ({src} -> {dst})"
+
+    def rich_rows(self) -> list[tuple]:
+        """(title, columns, rows, caption) of the terminal table (rich_tables.py)."""
+        if not self.segments():
+            raise ValueError("no stream: the plain text says so")
+        return [(self.title(), _HEADS[self.kind],
+                 [[_cell(v) for v in r] for r in self.rows()], None)]
+
+    def text(self) -> str:
+        head = _HEADS[self.kind]
+        if not self.segments():
+            return f"{_RULE}TCP graph: no TCP stream {self.stream}\n{_RULE}"
+        table = [list(head)] + [[_cell(v) for v in r] for r in self.rows()]
+        widths = [max(len(r[j]) for r in table) for j in range(len(head))]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + "\n"
+                 for r in table]
+        return _RULE + self.title() + "\n" + "".join(lines) + _RULE
+
+    def draw(self, out_path: str) -> None:
+        """The graph as a PNG or SVG (matplotlib, Agg), the size --plot states."""
+        from analyzer.stats.tcp_graph_plot import draw_graph
+
+        draw_graph(self, out_path)
+
+
+def _report(taps: list[GraphTap]) -> str:
+    return "".join(t.text() for t in reversed(taps))
+
+
+register("tcp,graph,", lambda args: [GraphTap(a) for a in args], _report,
+         tuple(f"tcp,graph,{k}" for k in KINDS), per_tap=True)
