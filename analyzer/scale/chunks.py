@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from captures.errors import CorruptCapture
+from captures.frame import Frame
 from captures.pcap import MAGICS as PCAP_MAGICS
 from captures.pcap import MAX_PACKET
-from captures.frame import Frame
 from captures.pcapng import SHB_MAGIC
 
 #: Headers that must chain after a candidate boundary (or reach the end of the file).

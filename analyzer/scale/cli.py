@@ -1,0 +1,230 @@
+"""`analyze --dask local[:N]|SCHEDULER -r PATH_OR_GLOB ...`: the run on a Dask cluster.
+
+Many files: one task per file (analyzer/scale/tasks.py); per-file outputs are printed
+in the order of the files as soon as the files before them are done; the `-z` taps are
+merged exactly (analyzer/scale/merge.py) as if the files were one capture read in that
+order. One file with --dask-split: record-aligned chunks (analyzer/scale/chunks.py),
+a survey task per chunk to number frames globally, then a task per chunk; only the
+outputs analyzer/scale/split_policy.py calls stateless are allowed. A damaged input is
+reported with its name and byte position after the others are finished (exit 2). Dask
+re-runs the tasks of a lost worker; a task's files are replaced atomically, so a
+re-run leaves neither duplicates nor halves.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+from dataclasses import replace
+from typing import Any, TextIO
+
+from analyzer.errors import EXIT_OK, UsageError
+from analyzer.scale.merge import MERGEABLE, MergeError, merge_into, mergeable
+from analyzer.scale.tasks import Result, RunSpec, file_task
+
+#: Options that name inputs and outputs: each task gets its own (value count).
+_PER_TASK = {"--dask": 1, "--dask-split": 1, "-r": 1, "--read-file": 1, "-w": 1,
+             "--export": 2, "-z": 1}
+
+
+def _inputs(pattern: str) -> list[str]:
+    if any(c in pattern for c in "*?["):
+        files = sorted(glob.glob(pattern))
+        if not files:
+            raise UsageError(f'--dask: no file matches "{pattern}"')
+        return files
+    return [pattern]
+
+
+def _shared_argv(argv: list[str], opts: Any) -> tuple[str, ...]:
+    """analyze's options minus the per-task ones (and the positional file)."""
+    out: list[str] = []
+    skip = 0
+    positional = opts.file
+    for tok in argv:
+        if skip:
+            skip -= 1
+            continue
+        name = tok.split("=", 1)[0]
+        if name in _PER_TASK:
+            skip = 0 if "=" in tok else _PER_TASK[name]
+            continue
+        if tok.startswith("-z") and len(tok) > 2:
+            continue
+        if positional is not None and tok == positional:
+            positional = None
+            continue
+        out.append(tok)
+    return tuple(out)
+
+
+def _check(opts: Any) -> None:
+    """Refuse up front what --dask cannot do exactly."""
+    from analyzer.stats.taps import build_taps, kind_of
+
+    if opts.count or opts.two_pass:
+        raise UsageError("--dask: -c and -2 need one pass over one capture; run without "
+                         "--dask")
+    if opts.export_objects or getattr(opts, "interface", None) or opts.golden:
+        raise UsageError("--dask: --export-objects, -i and --golden are not run on Dask")
+    if getattr(opts, "export", None) and opts.export[0] != "parquet":
+        raise UsageError(f'--export "{opts.export[0]}": unknown format (known: parquet)')
+    if getattr(opts, "plot", None):
+        raise UsageError("--dask: --plot is not run on Dask")
+    for z in opts.stats:
+        prefix = kind_of(z)
+        if prefix not in MERGEABLE:
+            raise UsageError(f'--dask: "-z {z}" cannot be merged across files or chunks '
+                             f"(mergeable: io,phs conv,* endpoints,* expert io,stat)")
+    for kind, group in build_taps(list(opts.stats)):
+        for tap in group:
+            if not mergeable(kind.prefix, tap):
+                raise UsageError("--dask: io,stat merges frames, bytes and COUNT() columns "
+                                 "only")
+
+
+def _client(spec: str) -> Any:
+    from dask.distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    if spec == "local" or spec.startswith("local:"):
+        n = int(spec.partition(":")[2] or os.cpu_count() or 1)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        return Client(cluster)
+    return Client(spec)
+
+
+def _first_ts(files: list[str]) -> int | None:
+    """The first record's timestamp of the first file that has one."""
+    from captures import CaptureError, open_capture
+
+    for f in files:
+        try:
+            reader = open_capture(f)
+            try:
+                for frame in reader:
+                    return frame.ts_ns
+            finally:
+                reader.close()
+        except CaptureError:
+            continue
+    return None
+
+
+def run(opts: Any, argv: list[str], out: TextIO, err: TextIO) -> int:
+    """The --dask run (see the module docstring); analyze's exit status."""
+    path = opts.read_file or opts.file
+    if not path:
+        raise UsageError("no capture file given (analyze --dask SPEC -r FILE_OR_GLOB)")
+    _check(opts)
+    if opts.output == "fields" or opts.fields:
+        from analyzer.setup import build_fields_printer
+
+        build_fields_printer(opts)  # tshark's -T/-e checks, before any task starts
+    if opts.filter:
+        from analyzer.setup import _compile_filter
+
+        _compile_filter(opts.filter, False, out)
+    files = _inputs(path)
+    for d in (opts.write, opts.export[1] if opts.export else None):
+        if d:
+            os.makedirs(d, exist_ok=True)
+    spec = RunSpec(_shared_argv(argv, opts), tuple(opts.stats), not opts.quiet,
+                   opts.write, opts.export[1] if opts.export else None, tuple(opts.fields))
+    if opts.dask_split and len(files) == 1:
+        from analyzer.scale.split_policy import refusals
+
+        if bad := refusals(opts):
+            raise UsageError("--dask-split reads chunks without the packets before them; "
+                             "these need the whole capture's state: " + ", ".join(bad))
+    client = _client(opts.dask)
+    try:
+        if opts.dask_split and len(files) == 1:
+            from analyzer.scale.split_run import run_split
+
+            results = run_split(client, files[0], int(opts.dask_split * 1e6), spec, out, err)
+            if results is None:  # not splittable: one task reads it whole
+                results = _run_files(client, files, spec, out, err)
+        else:
+            results = _run_files(client, files, spec, out, err)
+    finally:
+        cluster = getattr(client, "cluster", None)
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return _finish(opts, results, out, err, split=bool(opts.dask_split and len(files) == 1))
+
+
+def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,
+               err: TextIO) -> list[Result]:
+    if spec.stats:
+        spec = replace(spec, first_ts=_first_ts(files))
+    futures = [client.submit(file_task, i, f, spec, pure=False, retries=2,
+                             key=f"analyze-file-{i}-{os.getpid()}") for i, f in enumerate(files)]
+    return collect(futures, "files", out, err)
+
+
+def collect(futures: list[Any], what: str, out: TextIO, err: TextIO) -> list[Result]:
+    """Results in order; each one's text printed as soon as those before it are; a
+    progress line on stderr per batch of finished tasks."""
+    from dask.distributed import as_completed
+
+    done: dict[int, Result] = {}
+    order = {f.key: i for i, f in enumerate(futures)}
+    printed = 0
+    total = len(futures)
+    for batch in as_completed(futures, with_results=False).batches():
+        for fut in batch:
+            done[order[fut.key]] = fut.result()
+        while printed < total and printed in done:
+            res = done[printed]
+            out.write(res.out)
+            if res.err:
+                err.write(res.err)
+            printed += 1
+        out.flush()
+        err.write(f"analyze: --dask: {len(done)}/{total} {what} done\n")
+        err.flush()
+    return [done[i] for i in range(total)]
+
+
+def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
+            split: bool = False) -> int:
+    """The merged -z reports, then one line per damaged input; the exit status."""
+    code = EXIT_OK
+    if opts.stats:
+        from analyzer.setup import prepare_taps, report_taps
+
+        prepared = prepare_taps(opts, out)
+        if isinstance(prepared, int):
+            return prepared
+        taps = prepared[0]
+        acc = [(kind.prefix, group) for kind, group in taps]
+        try:
+            for n, res in enumerate(results):
+                if res.taps is not None:
+                    merge_into(acc, res.taps, n)
+        except MergeError as e:
+            err.write(f"analyze: {e}\n")
+            return 2
+        from analyzer.scale.split_policy import phs_problem
+
+        notes = set().union(*(r.notes for r in results))
+        problem = phs_problem(notes) if split and any(z.startswith("io,phs") for z in opts.stats) \
+            else None
+        if problem:
+            err.write(f"analyze: --dask-split: -z io,phs is not exact here: {problem} "
+                      "need the packets before each chunk; run without --dask-split\n")
+            return 2
+        report_taps(taps, opts, out)
+    for res in results:
+        if res.error:
+            err.write(f"analyze: {res.error}\n")
+        if res.code and code == EXIT_OK:
+            code = res.code
+    return code
+
+
+__all__ = ["run", "collect"]
