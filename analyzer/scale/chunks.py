@@ -160,12 +160,83 @@ def find_boundary(lay: Layout, target: int) -> int:
     return lay.size
 
 
+def _fragment(lay: Layout, buf: bytes, pos: int, linktype: int) -> tuple[tuple, int, bool] | None:
+    """(datagram key, fragment offset, more fragments) of an IPv4 fragment over
+    Ethernet (802.1Q tags skipped) in the record at buf[pos], else None."""
+    if lay.fmt == "pcap":
+        caplen = struct.unpack_from(lay.endian + "I", buf, pos + 8)[0]
+        data = pos + 16
+    else:
+        btype = struct.unpack_from(lay.endian + "I", buf, pos)[0]
+        if btype != 6:
+            return None
+        caplen = struct.unpack_from(lay.endian + "I", buf, pos + 20)[0]
+        data = pos + 28
+    if linktype != 1 or caplen < 34:
+        return None
+    off = data + 12
+    etype = int.from_bytes(buf[off:off + 2], "big")
+    while etype in (0x8100, 0x88A8) and off + 6 <= data + caplen:
+        off += 4
+        etype = int.from_bytes(buf[off:off + 2], "big")
+    ip = off + 2
+    if etype != 0x0800 or ip + 20 > data + caplen:
+        return None
+    flags = int.from_bytes(buf[ip + 6:ip + 8], "big")
+    more, frag = bool(flags & 0x2000), flags & 0x1FFF
+    if not more and not frag:
+        return None
+    return (buf[ip + 12:ip + 20], buf[ip + 4:ip + 6], buf[ip + 9]), frag, more
+
+
+def settle(lay: Layout, cut: int, linktype: int) -> int:
+    """Move a record boundary forward past the IPv4 fragments of datagrams open there,
+    so no chunk starts inside a fragmented datagram (reassembly stays in one chunk).
+    Looks a window of records ahead; what lies beyond it the chunk tasks notice."""
+    with open(lay.path, "rb") as f:
+        f.seek(cut)
+        buf = f.read(CHAIN * 64 * 1024)
+    hdr = 16 if lay.fmt == "pcap" else 12
+    recs: list[tuple[int, tuple[tuple, int, bool] | None]] = []
+    pos = 0
+    while pos + hdr <= len(buf):
+        step = (16 + struct.unpack_from(lay.endian + "I", buf, pos + 8)[0]) \
+            if lay.fmt == "pcap" else struct.unpack_from(lay.endian + "I", buf, pos + 4)[0]
+        if step < 12 or pos + step > len(buf):
+            break
+        recs.append((pos, _fragment(lay, buf, pos, linktype)))
+        pos += step
+    firsts: set[tuple] = set()
+    start = 0
+    for i, (_pos, frag) in enumerate(recs):
+        if frag is not None:
+            if frag[1] == 0:
+                firsts.add(frag[0])
+            elif frag[0] not in firsts:
+                start = i + 1  # a datagram begun before the cut ends here
+    opened: set[tuple] = set()
+    for i, (pos, frag) in enumerate(recs):
+        if i >= start and not opened:
+            return cut + pos
+        if frag is not None:
+            key, offset, more = frag
+            if offset == 0 and more and i >= start:
+                opened.add(key)
+            if not more:
+                opened.discard(key)
+    return cut
+
+
 def plan(lay: Layout, chunk_bytes: int) -> list[Chunk]:
-    """Chunks of about `chunk_bytes`, each starting on a record boundary."""
+    """Chunks of about `chunk_bytes`, each starting on a record boundary outside any
+    fragmented datagram."""
     cuts = [lay.data_start]
     t = lay.data_start + chunk_bytes
+    linktype = _linktype(lay)
     while t < lay.size:
         b = find_boundary(lay, t)
+        if b < lay.size:
+            b = settle(lay, b, linktype)
         if b >= lay.size:
             break
         if b > cuts[-1]:
@@ -173,6 +244,15 @@ def plan(lay: Layout, chunk_bytes: int) -> list[Chunk]:
         t = max(t, b) + chunk_bytes
     cuts.append(lay.size)
     return [Chunk(i, a, b) for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))]
+
+
+def _linktype(lay: Layout) -> int:
+    if lay.fmt == "pcap":
+        return struct.unpack_from(lay.endian + "I", lay.head, 20)[0] & 0x0FFFFFFF
+    pos = struct.unpack_from(lay.endian + "I", lay.head, 4)[0]  # the IDB after the SHB
+    if pos + 10 <= len(lay.head):
+        return struct.unpack_from(lay.endian + "H", lay.head, pos + 8)[0]
+    return -1
 
 
 def survey(lay: Layout, chunk: Chunk) -> Chunk:

@@ -194,6 +194,15 @@ def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
             split: bool = False) -> int:
     """The merged -z reports, then one line per damaged input; the exit status."""
     code = EXIT_OK
+    if split:
+        from analyzer.scale.split_policy import orphan_problem
+
+        orphans = orphan_problem(set().union(*(r.notes for r in results)))
+        if orphans:
+            err.write(f"analyze: --dask-split: frames {orphans} are IP fragments of "
+                      "datagrams begun in the chunk before, whose reassembly needs both; "
+                      "the output above is not exact: run without --dask-split\n")
+            return 2
     if opts.stats:
         from analyzer.setup import prepare_taps, report_taps
 

@@ -47,14 +47,33 @@ def stateless_field(name: str) -> bool:
     return not any(w in name for w in _STATEFUL_WORDS)
 
 
-def note_state(notes: set[str], pkt: Any) -> None:
-    """Note what in `pkt` needed (or may have needed) earlier packets."""
+def note_state(notes: set[str], pkt: Any, firsts: set[tuple]) -> None:
+    """Note what in `pkt` needed (or may have needed) earlier packets: protocols
+    outside PHS_SAFE, and a fragment whose datagram began before the chunk (`firsts`:
+    the datagrams whose first fragment the chunk has seen)."""
     for proto in pkt.protocols:
         if proto not in PHS_SAFE:
             notes.add(proto)
-    for name in ("ip.flags.mf", "ip.frag_offset", "ipv6.fraghdr.offset"):
-        if any(i.value for i in pkt.index.get(name, ())):
-            notes.add("IP fragments")
+    for v in ("ip", "ipv6"):
+        offsets = pkt.index.get(v + (".frag_offset" if v == "ip" else ".fraghdr.offset"))
+        if not offsets:
+            continue
+        key = tuple(_first(pkt, f"{v}.{n}") for n in ("src", "dst", "id"))
+        if offsets[0].value:
+            if key not in firsts:
+                notes.add(f"{ORPHAN}{pkt.frame.number}")
+        elif any(i.value for i in pkt.index.get(v + ".flags.mf", ())) or \
+                any(i.value for i in pkt.index.get("ipv6.fraghdr.more", ())):
+            firsts.add(key)
+
+
+#: The note of a fragment whose datagram began in an earlier chunk.
+ORPHAN = "frame "
+
+
+def _first(pkt: Any, name: str) -> Any:
+    items = pkt.index.get(name)
+    return items[0].value if items else None
 
 
 def refusals(opts: Any) -> list[str]:
@@ -85,9 +104,15 @@ def refusals(opts: Any) -> list[str]:
 
 def phs_problem(notes: set[str]) -> str | None:
     """Why the split run's io,phs would not be exact (None: it is)."""
-    if not notes:
-        return None
-    return ", ".join(sorted(notes))
+    protos = sorted(n for n in notes if not n.startswith(ORPHAN))
+    return ", ".join(protos) or None
 
 
-__all__ = ["stateless_field", "note_state", "refusals", "phs_problem", "PHS_SAFE"]
+def orphan_problem(notes: set[str]) -> str | None:
+    """The frames that are IP fragments of datagrams begun in another chunk, if any."""
+    frames = sorted(int(n[len(ORPHAN):]) for n in notes if n.startswith(ORPHAN))
+    return ", ".join(map(str, frames[:5])) if frames else None
+
+
+__all__ = ["stateless_field", "note_state", "refusals", "phs_problem", "orphan_problem", "PHS_SAFE",
+           "ORPHAN"]

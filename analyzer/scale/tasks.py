@@ -112,6 +112,7 @@ class _Pass:
 
             self.table = RowTable(opts, source)
         self.notes: set[str] = set()
+        self.firsts: set[tuple] = set()
 
     def run(self, frames_in: Iterable[Frame], session: Session) -> int:
         from analyzer.pipeline import mark_displayed
@@ -122,7 +123,7 @@ class _Pass:
         for frame in frames_in:
             n += 1
             pkt = dissect(frame, session)
-            note_state(self.notes, pkt)
+            note_state(self.notes, pkt, self.firsts)
             if self.taps:
                 feed(self.taps, pkt)
             if self.table is not None and (self.match is None or self.match(pkt)):
@@ -248,7 +249,7 @@ def _render_pass(p: _Pass, src: Iterable[Frame], session: Session, renderer: Any
         for frame in src:
             res.records += 1
             pkt = dissect(frame, session)
-            note_state(p.notes, pkt)
+            note_state(p.notes, pkt, p.firsts)
             if p.taps:
                 feed(p.taps, pkt)
             if p.match is not None and not p.match(pkt):
