@@ -119,7 +119,7 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO) -> int:
     if not path:
         raise UsageError("no capture file given (analyze --dask SPEC -r FILE_OR_GLOB)")
     _check(opts)
-    if opts.output == "fields" or opts.fields:
+    if not opts.export and (opts.output == "fields" or opts.fields):
         from analyzer.setup import build_fields_printer
 
         build_fields_printer(opts)  # tshark's -T/-e checks, before any task starts
@@ -131,8 +131,9 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO) -> int:
     for d in (opts.write, opts.export[1] if opts.export else None):
         if d:
             os.makedirs(d, exist_ok=True)
-    spec = RunSpec(_shared_argv(argv, opts), tuple(opts.stats), not opts.quiet,
-                   opts.write, opts.export[1] if opts.export else None, tuple(opts.fields))
+    # like analyze: --export writes the table and prints no packets
+    spec = RunSpec(_shared_argv(argv, opts), tuple(opts.stats),
+                   not opts.quiet and not opts.export, None if opts.export else opts.write, opts.export[1] if opts.export else None, tuple(opts.fields))
     if opts.dask_split and len(files) == 1:
         from analyzer.scale.split_policy import refusals
 

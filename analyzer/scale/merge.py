@@ -33,14 +33,17 @@ def mergeable(prefix: str | None, tap: Any = None) -> bool:
 
 
 def detach(taps: list[tuple[Any, list[Any]]]) -> list[tuple[str, list[Any]]]:
-    """The taps without their compiled filters (closures do not travel between
-    processes), keyed by kind prefix; the reports need only the counts."""
+    """The taps without their compiled filters and field definitions (they do not
+    pickle), keyed by kind prefix: merging into the client's own taps needs only the
+    counts."""
     out = []
     for kind, group in taps:
         for tap in group:
             for obj in (tap, *getattr(tap, "columns", ())):
                 if hasattr(obj, "match"):
                     obj.match = None
+                if hasattr(obj, "field"):
+                    obj.field = None
         out.append((kind.prefix, group))
     return out
 
