@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from analyzer.errors import EXIT_OK, UsageError
+from analyzer.scale.collect import collect
 from analyzer.scale.merge import MERGEABLE, MergeError, merge_into, mergeable
 from analyzer.scale.tasks import Result, RunSpec, file_task
 
@@ -50,8 +51,8 @@ def _shared_argv(argv: list[str], opts: Any) -> tuple[str, ...]:
         if name in _PER_TASK:
             skip = 0 if "=" in tok else _PER_TASK[name]
             continue
-        if tok.startswith("-z") and len(tok) > 2:
-            continue
+        if tok[:2] in ("-z", "-r", "-w") and len(tok) > 2 and not tok.startswith("--"):
+            continue  # the joined form: -zio,phs
         if positional is not None and tok == positional:
             positional = None
             continue
@@ -167,30 +168,6 @@ def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,
     return collect(futures, "files", out, err)
 
 
-def collect(futures: list[Any], what: str, out: TextIO, err: TextIO) -> list[Result]:
-    """Results in order; each one's text printed as soon as those before it are; a
-    progress line on stderr per batch of finished tasks."""
-    from dask.distributed import as_completed
-
-    done: dict[int, Result] = {}
-    order = {f.key: i for i, f in enumerate(futures)}
-    printed = 0
-    total = len(futures)
-    for batch in as_completed(futures, with_results=False).batches():
-        for fut in batch:
-            done[order[fut.key]] = fut.result()
-        while printed < total and printed in done:
-            res = done[printed]
-            out.write(res.out)
-            if res.err:
-                err.write(res.err)
-            printed += 1
-        out.flush()
-        err.write(f"analyze: --dask: {len(done)}/{total} {what} done\n")
-        err.flush()
-    return [done[i] for i in range(total)]
-
-
 def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
             split: bool = False) -> int:
     """The merged -z reports, then one line per damaged input; the exit status."""
@@ -237,4 +214,4 @@ def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
     return code
 
 
-__all__ = ["run", "collect"]
+__all__ = ["run"]

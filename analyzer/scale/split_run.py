@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from analyzer.scale.chunks import layout, plan
+from analyzer.scale.collect import collect
 from analyzer.scale.tasks import Result, RunSpec, chunk_task, survey_task
 from captures import CaptureError
 
@@ -15,8 +16,6 @@ def run_split(client: Any, path: str, chunk_size: int, spec: RunSpec, out: TextI
               err: TextIO) -> list[Result] | None:
     """The chunk results in file order; None when the file is not split (compressed,
     several pcapng sections or interfaces defined mid-file, a damaged record)."""
-    from analyzer.scale.cli import collect
-
     lay = layout(path)
     if lay is None:
         return None

@@ -150,12 +150,12 @@ def file_task(index: int, path: str, spec: RunSpec) -> Result:
         res.out, res.err = out.getvalue(), err.getvalue()
         if tmp and dest and os.path.exists(tmp):
             os.replace(tmp, dest)  # a retried task overwrites; no half file is left
-    if res.code == 0 and (spec.stats or spec.export_dir):
-        _file_pass(res, path, spec)
     if res.code and res.error is None:
         e = _first_error(path)
-        if e is not None:
+        if e is not None:  # one line naming the file and the byte, printed at the end
             res.error, res.err = _damage(e), ""
+    if spec.stats or spec.export_dir:  # the taps count the records before a damage
+        _file_pass(res, path, spec)
     return res
 
 
