@@ -288,3 +288,31 @@ def test_read_dataframe_equals_the_api(scheduler: str, inputs: Path) -> None:
     assert str(got["frame.number"].dtype).startswith("int64")
     with pytest.raises(ValueError, match="Some fields aren't valid"):
         read_dataframe(files, fields=["no.such.field"])
+
+
+def test_split_truncated_file_is_read_whole_and_reported(scheduler: str,
+                                                         generated: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(generated["pcap"].read_bytes()[:300_001])
+    args = ["-T", "fields", "-e", "frame.number", "-e", "ip.src", "-e", "udp.srcport"]
+    code, out, err = analyze("--dask", scheduler, "--dask-split", "0.04", "-r", str(cut),
+                             *args)
+    single = analyze("-r", str(cut), *args)
+    assert (code, out) == (2, single[1]) and single[0] == 2
+    assert [ln for ln in err.splitlines() if "files done" not in ln] == [
+        f'analyze: The file "{cut}" appears to have been cut short in the middle of a '
+        f"packet. (at byte {single[1].count(chr(10)) and _last_offset(cut)})"]
+
+
+def _last_offset(path: Path) -> int:
+    """The file offset of the record the reader could not complete."""
+    from captures import CaptureError
+
+    try:
+        r = open_capture(path)
+        for _ in r:
+            pass
+    except CaptureError as e:
+        return e.offset
+    raise AssertionError("not damaged")

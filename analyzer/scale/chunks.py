@@ -66,6 +66,7 @@ class Chunk:
     last_ts: int | None = None
     context: list[bytes] = field(default_factory=list)  # pcapng IDBs met in the chunk
     new_section: bool = False  # a second SHB: the file is read whole instead
+    damaged: bool = False  # a bad record: the whole-file task says where
 
 
 def layout(path: str) -> Layout | None:

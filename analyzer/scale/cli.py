@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import warnings
 from dataclasses import replace
 from typing import Any, TextIO
 
@@ -88,11 +89,13 @@ def _check(opts: Any) -> None:
 def _client(spec: str) -> Any:
     from dask.distributed import Client, LocalCluster
 
-    logging.getLogger("distributed").setLevel(logging.ERROR)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    # several local clusters on one machine: each says its dashboard took another port
+    warnings.filterwarnings("ignore", message="Port .* is already in use")
     if spec == "local" or spec.startswith("local:"):
         n = int(spec.partition(":")[2] or os.cpu_count() or 1)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
         return Client(cluster)
     return Client(spec)
 
@@ -133,8 +136,10 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO) -> int:
         if d:
             os.makedirs(d, exist_ok=True)
     # like analyze: --export writes the table and prints no packets
+    export_dir = opts.export[1] if opts.export else None
     spec = RunSpec(_shared_argv(argv, opts), tuple(opts.stats),
-                   not opts.quiet and not opts.export, None if opts.export else opts.write, opts.export[1] if opts.export else None, tuple(opts.fields))
+                   not opts.quiet and not opts.export, None if opts.export else opts.write,
+                   export_dir, tuple(opts.fields))
     if opts.dask_split and len(files) == 1:
         from analyzer.scale.split_policy import refusals
 

@@ -9,7 +9,6 @@ from typing import Any, TextIO
 from analyzer.scale.chunks import layout, plan
 from analyzer.scale.collect import collect
 from analyzer.scale.tasks import Result, RunSpec, chunk_task, survey_task
-from captures import CaptureError
 
 
 def run_split(client: Any, path: str, chunk_size: int, spec: RunSpec, out: TextIO,
@@ -21,12 +20,9 @@ def run_split(client: Any, path: str, chunk_size: int, spec: RunSpec, out: TextI
         return None
     chunks = plan(lay, max(chunk_size, 1))
     futures = [client.submit(survey_task, lay, c, pure=False, retries=2) for c in chunks]
-    try:
-        chunks = client.gather(futures)
-    except CaptureError:
-        return None  # the whole-file task reports the damage with its position
-    if any(c.new_section or c.context for c in chunks):
-        return None
+    chunks = client.gather(futures)
+    if any(c.new_section or c.context or c.damaged for c in chunks):
+        return None  # one task reads it whole (and reports a damage with its position)
     first_ts = next((c.first_ts for c in chunks if c.first_ts is not None), None)
     spec = replace(spec, first_ts=first_ts)
     base, prev_ts = 0, None

@@ -266,7 +266,11 @@ def survey_task(lay: Layout, chunk: Chunk) -> Chunk:
     """The cheap first stage of a split file: count the chunk's records."""
     from analyzer.scale.chunks import survey
 
-    return survey(lay, chunk)
+    try:
+        return survey(lay, chunk)
+    except CaptureError:
+        chunk.damaged = True
+        return chunk
 
 
 __all__ = ["RunSpec", "Result", "file_task", "chunk_task", "survey_task", "KILL_ONCE_ENV"]
