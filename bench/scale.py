@@ -100,8 +100,10 @@ def _dask(workers: int, args: list[str]) -> tuple[float, float, str, list[int]]:
     client = Client(cluster)
     t1 = time.perf_counter()
     out, err = io.StringIO(), io.StringIO()
-    run(["--dask", cluster.scheduler_address, *args], out, err)
+    code = run(["--dask", cluster.scheduler_address, *args], out, err)
     t2 = time.perf_counter()
+    if code:
+        print(f"--dask {workers}: exit {code}: {err.getvalue()[-500:]}", file=sys.stderr)
     rss = sorted(client.run(_maxrss).values())
     client.close()
     cluster.close()
@@ -137,6 +139,8 @@ def main() -> int:
         for w in (int(x) for x in a.workers.split(",")):
             start, wall, got, wrss = _dask(w, dask_args)
             same = "ok" if got == ref else "MISMATCH"
+            if got != ref:
+                print(f"{label}, {w} workers: got {got[:300]!r}", file=sys.stderr)
             bad |= same != "ok"
             rows.append((label, f"--dask local:{w}", f"{start:.1f}", wall, packets, size,
                          "/".join(map(str, wrss)), same))

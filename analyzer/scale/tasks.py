@@ -114,7 +114,10 @@ class _Pass:
         self.notes: set[str] = set()
         self.firsts: set[tuple] = set()
 
-    def run(self, frames_in: Iterable[Frame], session: Session) -> int:
+    def run(self, frames_in: Iterable[Frame], session: Session,
+            renderer: Any = None) -> int:
+        """Dissect, feed the taps, and hand each shown packet to the -T writer and the
+        table (as app.py's loop); the number of records read."""
         from analyzer.pipeline import mark_displayed
         from analyzer.stats.taps import feed
 
@@ -126,8 +129,14 @@ class _Pass:
             note_state(self.notes, pkt, self.firsts)
             if self.taps:
                 feed(self.taps, pkt)
-            if self.table is not None and (self.match is None or self.match(pkt)):
-                prev = mark_displayed(pkt, prev)
+            if self.match is not None and not self.match(pkt):
+                continue
+            if renderer is None and self.table is None:
+                continue
+            prev = mark_displayed(pkt, prev)
+            if renderer is not None:
+                renderer.packet(pkt)
+            if self.table is not None:
                 self.table.add(pkt)
         return n
 
@@ -218,13 +227,10 @@ def chunk_task(lay: Layout, chunk: Chunk, number_base: int, prev_ts: int | None,
     if printer is not None and chunk.index == 0:
         out.write(printer.preamble())
 
-    if renderer is not None:
-        _render_pass(p, frames(lay, chunk, head, body, number_base), session, renderer, res)
-    else:
-        try:
-            res.records = p.run(frames(lay, chunk, head, body, number_base), session)
-        except CaptureError as e:
-            res.error, res.code = _damage(e), 2
+    try:
+        res.records = p.run(frames(lay, chunk, head, body, number_base), session, renderer)
+    except CaptureError as e:
+        res.error, res.code = _damage(e), 2
     if renderer is not None:
         renderer.close()
     res.out = out.getvalue()
@@ -236,30 +242,6 @@ def chunk_task(lay: Layout, chunk: Chunk, number_base: int, prev_ts: int | None,
 
         res.rows = p.table.write(part_name(spec.export_dir or "", chunk.index, lay.path))
     return res
-
-
-def _render_pass(p: _Pass, src: Iterable[Frame], session: Session, renderer: Any,
-                 res: Result) -> None:
-    """The chunk's packets through the taps and the -T fields printer (as app.py's loop)."""
-    from analyzer.pipeline import mark_displayed
-    from analyzer.stats.taps import feed
-
-    prev: int | None = None
-    try:
-        for frame in src:
-            res.records += 1
-            pkt = dissect(frame, session)
-            note_state(p.notes, pkt, p.firsts)
-            if p.taps:
-                feed(p.taps, pkt)
-            if p.match is not None and not p.match(pkt):
-                continue
-            prev = mark_displayed(pkt, prev)
-            renderer.packet(pkt)
-            if p.table is not None:
-                p.table.add(pkt)
-    except CaptureError as e:
-        res.error, res.code = _damage(e), 2
 
 
 def survey_task(lay: Layout, chunk: Chunk) -> Chunk:
