@@ -93,7 +93,10 @@ def _client(spec: str) -> Any:
     # several local clusters on one machine: each says its dashboard took another port
     warnings.filterwarnings("ignore", message="Port .* is already in use")
     if spec == "local" or spec.startswith("local:"):
-        n = int(spec.partition(":")[2] or os.cpu_count() or 1)
+        count = spec.partition(":")[2]
+        if count and (not count.isdigit() or int(count) < 1):
+            raise UsageError(f'--dask "{spec}": N of local:N must be a number of workers')
+        n = int(count or os.cpu_count() or 1)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.CRITICAL)
         return Client(cluster)
@@ -168,8 +171,8 @@ def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,
                err: TextIO) -> list[Result]:
     if spec.stats:
         spec = replace(spec, first_ts=_first_ts(files))
-    futures = [client.submit(file_task, i, f, spec, pure=False, retries=2,
-                             key=f"analyze-file-{i}-{os.getpid()}") for i, f in enumerate(files)]
+    futures = [client.submit(file_task, i, f, spec, pure=False, retries=2)
+               for i, f in enumerate(files)]
     return collect(futures, "files", out, err)
 
 
