@@ -316,3 +316,31 @@ def _last_offset(path: Path) -> int:
     except CaptureError as e:
         return e.offset
     raise AssertionError("not damaged")
+
+
+def test_what_cannot_be_merged_is_refused_before_any_task(tmp_path: Path) -> None:
+    # refused before a cluster is even asked for: the address below does not exist
+    for args, words in (
+            (["-z", "follow,udp,ascii,0"], '"-z follow,udp,ascii,0" cannot be merged'),
+            (["-z", "io,stat,1,MAX(frame.len)frame.len"], "frames, bytes and COUNT()"),
+            (["-c", "3"], "-c and -2"),
+            (["--dask-split", "1", "-T", "fields", "-e", "_ws.col.Info"], "-e _ws.col.Info")):
+        code, out, err = analyze("--dask", "tcp://127.0.0.1:9", "-r",
+                                 str(SAMPLES / "lab.pcap"), *args)
+        assert (code, out) == (1, "")
+        assert err.startswith("analyze: ") and words in err and err.count("\n") == 1
+
+
+def test_io_stat_of_files_out_of_time_order_is_refused(scheduler: str,
+                                                       generated: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    shutil.copy(generated["parts"] / "part2.pcap", tmp_path / "a.pcap")
+    shutil.copy(generated["parts"] / "part0.pcap", tmp_path / "b.pcap")
+    code, out, err = analyze("--dask", scheduler, "-r", str(tmp_path / "*.pcap"), "-q",
+                             "-z", "io,stat,0.01")
+    assert (code, out) == (2, "")
+    assert "start before the last interval" in err
+    # the tables that do not depend on the order are merged whatever it is
+    code, out, _ = analyze("--dask", scheduler, "-r", str(tmp_path / "*.pcap"), "-q",
+                           "-z", "endpoints,ip")
+    assert code == 0 and "IPv4 Endpoints" in out
