@@ -344,3 +344,21 @@ def test_io_stat_of_files_out_of_time_order_is_refused(scheduler: str,
     code, out, _ = analyze("--dask", scheduler, "-r", str(tmp_path / "*.pcap"), "-q",
                            "-z", "endpoints,ip")
     assert code == 0 and "IPv4 Endpoints" in out
+
+
+def test_fsspec_urls_are_read_and_named(scheduler: str, inputs: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    url = f"file://{inputs}/tftp_*.pcap"
+    files = sorted(inputs.glob("tftp_*.pcap"))
+    code, out, _ = analyze("--dask", scheduler, "-r", url, *FIELDS, "-z", "endpoints,udp")
+    assert code == 0
+    local = analyze("--dask", scheduler, "-r", str(inputs / "tftp_*.pcap"), *FIELDS,
+                    "-z", "endpoints,udp")[1]
+    assert out == local
+    assert out.startswith("".join(analyze("-r", str(f), *FIELDS)[1] for f in files))
+    analyze("--dask", scheduler, "-r", url, "--export", "parquet", str(tmp_path / "ds"),
+            "-e", "udp.srcport")
+    parts = sorted((tmp_path / "ds").glob("*.parquet"))
+    assert [set(pq.read_table(p).column("source_file").to_pylist()) for p in parts] == [
+        {f"file://{f}"} for f in files]

@@ -31,6 +31,17 @@ _PER_TASK = {"--dask": 1, "--dask-split": 1, "-r": 1, "--read-file": 1, "-w": 1,
 
 
 def _inputs(pattern: str) -> list[str]:
+    """The files a path, glob or fsspec URL (s3://bucket/week/*.pcap) names, in order."""
+    if "://" in pattern:
+        try:
+            import fsspec
+
+            fs, _token, paths = fsspec.get_fs_token_paths(pattern)
+        except (ImportError, ValueError) as e:
+            raise UsageError(f'--dask: cannot read "{pattern}": {e}') from None
+        if not paths:
+            raise UsageError(f'--dask: no file matches "{pattern}"')
+        return [fs.unstrip_protocol(p) for p in sorted(paths)]
     if any(c in pattern for c in "*?["):
         files = sorted(glob.glob(pattern))
         if not files:
@@ -104,19 +115,30 @@ def _client(spec: str) -> Any:
 
 
 def _first_ts(files: list[str]) -> int | None:
-    """The first record's timestamp of the first file that has one."""
+    """The first record's timestamp of the first file that has one (of a URL, read
+    from its first megabyte)."""
+    import tempfile
+
     from captures import CaptureError, open_capture
 
     for f in files:
-        try:
-            reader = open_capture(f)
+        with tempfile.TemporaryDirectory(prefix="labshark-") as d:
+            local = f
+            if "://" in f:
+                import fsspec
+
+                local = os.path.join(d, "head")
+                with fsspec.open(f, "rb") as src, open(local, "wb") as dst:
+                    dst.write(src.read(1 << 20))
             try:
-                for frame in reader:
-                    return frame.ts_ns
-            finally:
-                reader.close()
-        except CaptureError:
-            continue
+                reader = open_capture(local)
+                try:
+                    for frame in reader:
+                        return frame.ts_ns
+                finally:
+                    reader.close()
+            except CaptureError:
+                continue
     return None
 
 

@@ -142,8 +142,30 @@ class _Pass:
 
 
 def file_task(index: int, path: str, spec: RunSpec) -> Result:
-    """Everything the run asks of one capture file."""
+    """Everything the run asks of one capture file (an fsspec URL is fetched to a
+    local temporary file first, and named by its URL in every output)."""
     _maybe_die()
+    if "://" not in path:
+        return _local_file_task(index, path, spec)
+    import tempfile
+
+    import fsspec
+
+    with tempfile.TemporaryDirectory(prefix="labshark-") as d:
+        local = os.path.join(d, os.path.basename(path.rstrip("/")) or "capture")
+        with fsspec.open(path, "rb") as src, open(local, "wb") as dst:
+            while block := src.read(1 << 20):
+                dst.write(block)
+        res = _local_file_task(index, local, spec, source=path)
+    res.source = path
+    res.out, res.err = res.out.replace(local, path), res.err.replace(local, path)
+    if res.error:
+        res.error = res.error.replace(local, path)
+    return res
+
+
+def _local_file_task(index: int, path: str, spec: RunSpec, source: str | None = None
+                     ) -> Result:
     from analyzer.app import run
 
     res = Result(index, path)
@@ -164,26 +186,26 @@ def file_task(index: int, path: str, spec: RunSpec) -> Result:
         if e is not None:  # one line naming the file and the byte, printed at the end
             res.error, res.err = _damage(e), ""
     if spec.stats or spec.export_dir:  # the taps count the records before a damage
-        _file_pass(res, path, spec)
+        _file_pass(res, path, spec, source or path)
     return res
 
 
-def _file_pass(res: Result, path: str, spec: RunSpec) -> None:
+def _file_pass(res: Result, path: str, spec: RunSpec, source: str) -> None:
     """The taps (time reference: the run's first record) and the parquet rows (the
     file's own, as `analyze --export` gives them): one pass each."""
     opts = _opts(spec, path)
     decode_as = _decode(opts)
     if spec.stats:
-        p = _Pass(replace(spec, export_dir=None), opts, path)
+        p = _Pass(replace(spec, export_dir=None), opts, source)
         _read(res, p, path, decode_as, spec.first_ts)
         res.taps = detach(p.taps)
     if spec.export_dir and res.error is None:
-        p = _Pass(replace(spec, stats=()), opts, path)
+        p = _Pass(replace(spec, stats=()), opts, source)
         _read(res, p, path, decode_as, None)
         if p.table is not None:
             from analyzer.scale.dataset import part_name
 
-            res.rows = p.table.write(part_name(spec.export_dir, res.index, path))
+            res.rows = p.table.write(part_name(spec.export_dir, res.index, source))
 
 
 def _read(res: Result, p: _Pass, path: str, decode_as: dict, first_ts: int | None) -> None:
