@@ -78,6 +78,8 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     opts = build_parser().parse_args(argv)
+    if opts.dask:  # scale-out (analyzer/scale/, imported only here and only then)
+        return __import__("analyzer.scale.cli", fromlist=["run"]).run(opts, argv, out, err)
     if opts.golden:
         from analyzer.golden import run_golden
 

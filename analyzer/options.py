@@ -151,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--export", dest="export", nargs=2, metavar=("FORMAT", "OUT"),
                    help="write one row per packet shown, the -e fields (or a default set) "
                         "as columns; FORMAT: parquet")
+    # Scale-out on a Dask cluster (analyzer/scale/).
+    p.add_argument("--dask", metavar="local[:N]|SCHEDULER",
+                   help="run on Dask: a local cluster of N worker processes or a scheduler "
+                        "address; -r takes a glob (one task per file)")
+    p.add_argument("--dask-split", dest="dask_split", type=float, metavar="MB",
+                   help="with --dask and one file: read it in record-aligned chunks of MB "
+                        "megabytes (stateless outputs only)")
     # Live capture (analyzer/live_run.py).
     p.add_argument("--golden", metavar="EXPECTED",
                    help="compare the output with file EXPECTED: a unified diff and exit 1 "

@@ -1,0 +1,165 @@
+"""Scale benchmark: `analyze --dask` with 1 and 2 local workers against one process.
+
+    python bench/scale.py [--files 1000] [--file-packets 50] [--big-packets 1000000]
+                          [--workers 1,2] [--split-mb 8] [--out FILE.md]
+
+Two workloads, both made by bench/gen_capture.py (cached in bench/data/):
+  many files  N small captures (consecutive cuts of one generated capture), run as
+              `analyze --dask local:W -r 'DIR/*.pcap' -q -z io,stat,1 -z conv,ip
+              -z endpoints,eth`; the single-process peer reads the same records as one
+              file (their concatenation), since a process per file would mostly
+              measure interpreter start-up;
+  one file    one larger capture, `--dask-split MB -q -z io,stat,1 -z conv,ip
+              -z endpoints,ip` against `analyze -q` with the same -z.
+Every run's merged report must equal the single-process one (else MISMATCH, exit 1).
+Wall times include the cluster's start-up (a fresh LocalCluster per run, its start
+reported apart). Peak RSS per worker is each worker process's ru_maxrss at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from analyzer.app import run  # noqa: E402
+from captures import open_capture, open_writer  # noqa: E402
+
+# Tables that cutting a capture into files does not change (io,phs would: TCP
+# reassembly and TFTP transfers do not continue across files).
+MANY_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,eth"]
+BIG_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,ip"]
+
+
+def _generate(packets: int, data: Path) -> Path:
+    out = data / f"scale-{packets}.pcap"
+    if not out.exists():
+        subprocess.run([sys.executable, str(HERE / "gen_capture.py"), str(out), "--packets",
+                        str(packets), "-F", "pcap"], check=True)
+    return out
+
+
+def _cut(src: Path, files: int, per_file: int, data: Path) -> tuple[Path, Path]:
+    """`files` consecutive cuts of `src` in a directory, and their concatenation."""
+    d = data / f"scale-many-{files}x{per_file}"
+    cat = data / f"scale-many-{files}x{per_file}.pcap"
+    if d.exists() and cat.exists():
+        return d, cat
+    d.mkdir(parents=True, exist_ok=True)
+    reader = open_capture(src)
+    whole = open_writer(cat, "pcap", interfaces=reader.interfaces)
+    it = iter(reader)
+    for i in range(files):
+        w = open_writer(d / f"c{i:05d}.pcap", "pcap", interfaces=reader.interfaces)
+        for _ in range(per_file):
+            frame = next(it)
+            w.write(frame)
+            whole.write(frame)
+        w.close()
+    whole.close()
+    reader.close()
+    return d, cat
+
+
+def _single(args: list[str]) -> tuple[float, str, int]:
+    """One fresh `analyze` process: wall seconds, stdout, peak RSS (MB)."""
+    t = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "analyzer", *args], stdout=subprocess.PIPE,
+                         text=True)
+    assert p.stdout is not None
+    out = p.stdout.read()
+    _pid, _status, usage = os.wait4(p.pid, 0)
+    p.returncode = 0
+    wall = time.perf_counter() - t
+    return wall, out, usage.ru_maxrss // 1024
+
+
+def _maxrss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def _dask(workers: int, args: list[str]) -> tuple[float, float, str, list[int]]:
+    """A fresh LocalCluster: (start-up s, run s, stdout, peak RSS MB per worker)."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    client = Client(cluster)
+    t1 = time.perf_counter()
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["--dask", cluster.scheduler_address, *args], out, err)
+    t2 = time.perf_counter()
+    if code:
+        print(f"--dask {workers}: exit {code}: {err.getvalue()[-500:]}", file=sys.stderr)
+    rss = sorted(client.run(_maxrss).values())
+    client.close()
+    cluster.close()
+    return t1 - t0, t2 - t1, out.getvalue(), rss
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--file-packets", type=int, default=50)
+    ap.add_argument("--big-packets", type=int, default=1_000_000)
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--split-mb", type=float, default=8.0)
+    ap.add_argument("--out", type=Path)
+    a = ap.parse_args()
+    data = HERE / "data"
+    data.mkdir(exist_ok=True)
+    src = _generate(max(a.big_packets, a.files * a.file_packets), data)
+    many, cat = _cut(src, a.files, a.file_packets, data)
+    big = src if a.big_packets >= a.files * a.file_packets else _generate(a.big_packets, data)
+    rows = []
+    bad = False
+    for label, single_args, dask_args, packets, size in (
+            (f"{a.files} files x {a.file_packets} packets", ["-r", str(cat), *MANY_Z],
+             ["-r", str(many / "*.pcap"), *MANY_Z], a.files * a.file_packets,
+             cat.stat().st_size),
+            (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}",
+             ["-r", str(big), *BIG_Z],
+             ["--dask-split", str(a.split_mb), "-r", str(big), *BIG_Z], a.big_packets,
+             big.stat().st_size)):
+        wall, ref, rss = _single(single_args)
+        rows.append((label, "analyze (1 process)", "-", wall, packets, size, f"{rss}", "ok"))
+        for w in (int(x) for x in a.workers.split(",")):
+            start, wall, got, wrss = _dask(w, dask_args)
+            same = "ok" if got == ref else "MISMATCH"
+            if got != ref:
+                print(f"{label}, {w} workers: got {got[:300]!r}", file=sys.stderr)
+            bad |= same != "ok"
+            rows.append((label, f"--dask local:{w}", f"{start:.1f}", wall, packets, size,
+                         "/".join(map(str, wrss)), same))
+    lines = [f"# labshark scale benchmark, {time.strftime('%Y-%m-%d %H:%M:%S')}", "",
+             f"Command: `python bench/scale.py {' '.join(sys.argv[1:])}`", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+             f"Python {platform.python_version()}, {platform.platform()}", "",
+             "| workload | run | cluster start s | run s | packets/s | MB/s | "
+             "peak RSS MB (per worker) | same output |",
+             "|---|---|---:|---:|---:|---:|---|---|"]
+    for label, who, start, wall, packets, size, rss, same in rows:
+        lines.append(f"| {label} | {who} | {start} | {wall:.2f} | {packets / wall:,.0f} | "
+                     f"{size / 1e6 / wall:.2f} | {rss} | {same} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if a.out:
+        a.out.write_text(text)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
