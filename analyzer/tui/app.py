@@ -1,0 +1,343 @@
+"""The interactive view's application: three panes with synced cursors, filter bar,
+status line, and the keys that open the other views (views.py, reports.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static, Tree
+
+from analyzer.tui.packet_list import PacketList, header_text
+from analyzer.tui.panes import DetailTree, FilterBar, HexView, check_filter
+from analyzer.tui.reports import Reports
+from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter, scan
+from analyzer.tui.views import HelpScreen, PromptScreen, TextScreen
+from dissectors import REGISTRY, Session
+from dissectors.escape import format_str
+
+
+def field_names() -> list[str]:
+    names = []
+    for p in REGISTRY.protocols.values():
+        names.append(p.abbrev)
+        names += [f.abbrev for f in p.fields]
+    return names
+
+
+class Source:
+    """Where frames come from: a file (readable again for each filter pass) or live."""
+
+    def __init__(self, path: str, decode_as: dict, two_pass: bool = False) -> None:
+        self.path = path
+        self.decode_as = decode_as
+        self.two_pass = two_pass
+        self.title = path
+
+    def session(self) -> Session:
+        return Session(decode_as=self.decode_as)
+
+    def frames(self) -> Any:
+        """A fresh reader of the whole capture."""
+        from captures import open_capture
+
+        return open_capture(self.path)
+
+
+class LabsharkApp(App[int]):
+    """`analyze --tui`: list, detail tree, bytes; a filter bar and a status line."""
+
+    TITLE = "labshark"
+    CSS = """
+    Screen { layout: vertical; }
+    #header { height: 1; background: $primary 40%; text-style: bold; }
+    PacketList { height: 1fr; min-height: 3; }
+    DetailTree { height: 1fr; min-height: 3; border-top: solid $primary; }
+    #hex-scroll { height: 1fr; min-height: 3; border-top: solid $primary; }
+    #status { height: 1; background: $primary 30%; }
+    """
+    BINDINGS = [
+        Binding("q", "quit_app", "Quit"),
+        Binding("ctrl+c", "quit_app", "Quit", priority=True),
+        Binding("slash", "edit_filter", "Filter"),
+        Binding("escape", "to_list", "List", show=False),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+g", "goto", "Go to"),
+        Binding("ctrl+f", "find", "Find"),
+        Binding("m", "mark", "Mark"),
+        Binding("ctrl+e", "export", "Export"),
+        Binding("a", "apply_item(True)", "Apply as filter", show=False),
+        Binding("p", "apply_item(False)", "Prepare filter", show=False),
+        Binding("F", "follow", "Follow"),
+        Binding("C", "stats('conv')", "Conversations"),
+        Binding("E", "stats('endpoints')", "Endpoints"),
+        Binding("H", "stats('phs')", "Hierarchy"),
+        Binding("X", "stats('expert')", "Expert"),
+        Binding("L", "learner", "Learner"),
+    ]
+
+    def __init__(self, source: Source, *, display_filter: str = "", color: bool = True,
+                 rules: list | None = None, time_fmt: str = "r", live: Any = None) -> None:
+        super().__init__()
+        self.source = source
+        self.color = color
+        self.store = PacketStore(rules if color else None, time_fmt)
+        self.initial_filter = display_filter
+        self.stop = threading.Event()
+        self.filter_stop = threading.Event()
+        self.filter_started = 0.0
+        self.filter_time: float | None = None
+        self.filter_text = ""
+        self.filter_done = True
+        self.message = ""
+        self.detail: Detail | None = None
+        self.live = live
+        self.reports = Reports(self)
+        if not color:
+            self.theme = "textual-ansi"
+
+    # -- layout ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        yield FilterBar(field_names(), id="filter", value=self.initial_filter)
+        yield Static("", id="header")
+        yield PacketList(self.store, color=self.color, id="list")
+        yield DetailTree(id="tree")
+        with VerticalScroll(id="hex-scroll"):
+            yield HexView(color=self.color, id="hex")
+        yield Static("", id="status", markup=False)
+
+    def on_mount(self) -> None:
+        self.plist = self.query_one(PacketList)
+        self.dtree = self.query_one(DetailTree)
+        self.hex = self.query_one(HexView)
+        self.fbar = self.query_one(FilterBar)
+        self.status = self.query_one("#status", Static)
+        self.plist.focus()
+        match = None
+        if self.initial_filter:
+            from filters import compile_filter
+
+            match = compile_filter(self.initial_filter).match  # checked by the CLI
+            self.filter_text = self.initial_filter
+            self.fbar.remember(self.initial_filter)
+        self.started = time.monotonic()
+        threading.Thread(target=self._scan, args=(match,), daemon=True,
+                         name="labshark-scan").start()
+        self.set_interval(0.1, self._tick)
+        self.on_resize()
+
+    def on_resize(self, event: object = None) -> None:
+        self.query_one("#header", Static).update(header_text(self.size.width))
+
+    def _scan(self, match: Any) -> None:
+        from captures import CaptureError
+
+        try:
+            if self.live is not None:
+                self.live.run(self.store, match, self.stop)
+            else:
+                session = self.source.session()
+                frames = self.source.frames()
+                try:
+                    scan(frames, session, self.store, match, self.stop)
+                finally:
+                    frames.close()
+        except CaptureError as e:  # the good frames stay; the message says where
+            self.store.error = str(e)
+        except Exception as e:  # noqa: BLE001 - never a traceback over the screen
+            self.store.error = f"internal error ({type(e).__name__}: {e})"
+        self.store.done = True
+
+    def _tick(self) -> None:
+        self.plist.sync()
+        if self.plist.selected == 0 and self.store.shown_count():
+            self.plist.cursor = self.plist.cursor  # select the first row once it exists
+        self._show_status()
+
+    def _show_status(self) -> None:
+        total = len(self.store)
+        parts = [f"{format_str(self.source.title)}"]
+        if self.live is not None:
+            parts.append(self.live.status())
+        if not self.store.done:
+            parts.append(f"reading… {total}")
+        shown = self.store.shown_count()
+        parts.append(f"Packets: {total}  Displayed: {shown}"
+                     + (f" ({shown * 100 / total:.1f}%)" if total and shown != total else ""))
+        if self.store.marked:
+            parts.append(f"Marked: {len(self.store.marked)}")
+        if not self.filter_done:
+            parts.append(f"filtering… {time.monotonic() - self.filter_started:.1f} s")
+        elif self.filter_time is not None:
+            parts.append(f"filter took {self.filter_time:.3f} s")
+        if self.store.error:
+            parts.append(format_str(self.store.error))
+        if self.message:
+            parts.append(self.message)
+        self.status.update(" | ".join(parts))
+
+    # -- synced cursors ----------------------------------------------------------
+    def on_packet_list_selected(self, event: PacketList.Selected) -> None:
+        if not event.number or event.number > len(self.store):
+            self.detail = None
+            self.dtree.show(None)
+            self.hex.show(None)
+            return
+        self.detail = self.store.detail(event.number)
+        self.dtree.show(self.detail)
+        self.hex.show(self.detail)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[TreeRow]) -> None:
+        row = event.node.data
+        if row is None or self.detail is None:
+            return
+        it = row.item
+        self.hex.show(self.detail, it.source, it.offset, it.length)
+        self.message = f"{row.abbrev}" + (f" == {row.value}" if row.value else "")
+
+    def on_hex_view_byte_clicked(self, event: HexView.ByteClicked) -> None:
+        self.dtree.select_offset(event.source, event.offset)
+
+    # -- filter bar --------------------------------------------------------------
+    def on_input_changed(self, event: FilterBar.Changed) -> None:
+        if event.input is not self.fbar:
+            return
+        ok, msg = check_filter(event.value)
+        self.fbar.set_class(bool(event.value.strip()) and ok, "-valid")
+        self.fbar.set_class(not ok, "-invalid")
+        self.message = msg
+        self._show_status()
+
+    def on_input_submitted(self, event: FilterBar.Submitted) -> None:
+        if event.input is not self.fbar:
+            return
+        self.apply_filter(event.value)
+
+    def apply_filter(self, text: str) -> None:
+        from filters import FilterError, compile_filter
+
+        text = text.strip()
+        try:
+            flt = compile_filter(text) if text else None
+        except (FilterError, RecursionError, ValueError) as e:
+            self.message = f"{getattr(e, 'message', e)} (not applied)"
+            self.bell()
+            return
+        self.fbar.remember(text)
+        self.filter_stop.set()
+        self.filter_text = text
+        self.message = ""
+        if flt is None:
+            self.store.displayed = None
+            self.filter_time = None
+            self.plist.reset()
+            self.plist.focus()
+            return
+        self.filter_stop = stop = threading.Event()
+        out: array = array("I")
+        self.store.displayed = out
+        self.filter_started = time.monotonic()
+        self.filter_done = False
+        self.plist.reset()
+        self.plist.focus()
+
+        def work() -> None:
+            try:
+                if self.live is not None:
+                    self.live.refilter(self.store, flt.match, out, stop)
+                else:
+                    frames = self.source.frames()
+                    try:
+                        refilter(frames, self.source.session(), flt.match, out, stop)
+                    finally:
+                        frames.close()
+            except Exception as e:  # noqa: BLE001 - a capture error ends the pass only
+                self.store.error = str(e)
+            if not stop.is_set():
+                self.filter_time = time.monotonic() - self.filter_started
+                self.filter_done = True
+
+        threading.Thread(target=work, daemon=True, name="labshark-filter").start()
+
+    def action_edit_filter(self) -> None:
+        self.fbar.focus()
+
+    def action_to_list(self) -> None:
+        self.plist.focus()
+
+    def action_apply_item(self, apply: bool) -> None:
+        node = self.dtree.cursor_node
+        if node is None or node.data is None or not node.data.abbrev:
+            self.message = "select a field in the detail tree first"
+            return
+        row = node.data
+        text = f"{row.abbrev} == {row.value}" if row.value else row.abbrev
+        self.fbar.value = text
+        if apply:
+            self.apply_filter(text)
+        else:
+            self.fbar.focus()
+
+    # -- other keys --------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_quit_app(self) -> None:
+        self.stop.set()
+        self.filter_stop.set()
+        self.exit(0)
+
+    def action_mark(self) -> None:
+        n = self.plist.selected
+        if n:
+            self.store.marked.symmetric_difference_update({n})
+            self.plist.refresh()
+
+    def goto(self, number: int) -> None:
+        if number and not self.plist.select_number(number):
+            self.message = f"packet {number} is not displayed"
+
+    def action_goto(self) -> None:
+        def done(value: str | None) -> None:
+            try:
+                self.goto(int((value or "").strip()))
+            except ValueError:
+                if value:
+                    self.message = f"not a packet number: {value}"
+
+        self.push_screen(PromptScreen("Go to packet:"), done)
+
+    def action_find(self) -> None:
+        self.push_screen(PromptScreen("Find (display filter, or text in the list):"),
+                         lambda v: self.reports.find(v or ""))
+
+    def action_export(self) -> None:
+        self.push_screen(PromptScreen("Export displayed packets to (.pcap or .pcapng):"),
+                         lambda v: self.reports.export(v or ""))
+
+    def action_follow(self) -> None:
+        self.reports.follow()
+
+    def action_stats(self, kind: str) -> None:
+        self.reports.stats(kind)
+
+    def action_learner(self) -> None:
+        if self.detail is None:
+            return
+        from analyzer.learner import explain
+
+        text = explain(self.detail.packet) or "(no addresses or ports in this packet)"
+        self.push_screen(TextScreen(f"Learner's panel: packet {self.detail.number}", text))
+
+    def on_unmount(self) -> None:
+        self.stop.set()
+        self.filter_stop.set()
+
+
+__all__ = ["LabsharkApp", "Source", "field_names"]
