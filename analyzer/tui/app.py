@@ -97,8 +97,6 @@ class LabsharkApp(App[int]):
         self.detail: Detail | None = None
         self.live = live
         self.reports = Reports(self)
-        if not color:
-            self.theme = "textual-ansi"
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -209,8 +207,8 @@ class LabsharkApp(App[int]):
         if event.input is not self.fbar:
             return
         ok, msg = check_filter(event.value)
-        self.fbar.set_class(bool(event.value.strip()) and ok, "-valid")
-        self.fbar.set_class(not ok, "-invalid")
+        self.fbar.set_class(bool(event.value.strip()) and ok, "-ok")
+        self.fbar.set_class(not ok, "-bad")
         self.message = msg
         self._show_status()
 
@@ -226,7 +224,8 @@ class LabsharkApp(App[int]):
         try:
             flt = compile_filter(text) if text else None
         except (FilterError, RecursionError, ValueError) as e:
-            self.message = f"{getattr(e, 'message', e)} (not applied)"
+            col = f" (column {e.column + 1})" if isinstance(e, FilterError) else ""
+            self.message = f"{getattr(e, 'message', e)}{col} — not applied"
             self.bell()
             return
         self.fbar.remember(text)

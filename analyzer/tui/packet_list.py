@@ -64,7 +64,7 @@ class PacketList(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    PacketList { height: 1fr; }
+    PacketList { height: 1fr; overflow-x: hidden; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -82,13 +82,14 @@ class PacketList(ScrollView, can_focus=True):
         self.color = color
         self._count = 0
         self._selected = 0
+        self._styles: dict[str, Style] = {}
 
     def sync(self) -> None:
         """Follow the store: more rows read, or a new display filter applied."""
         count = self.store.shown_count()
         if count != self._count:
             self._count = count
-            self.virtual_size = Size(self.size.width, count)
+            self.virtual_size = Size(0, count)
             self.refresh()
         if count and not self._selected:
             self.cursor = min(self.cursor, count - 1)
@@ -158,7 +159,8 @@ class PacketList(ScrollView, can_focus=True):
         style = Style()
         rule = self.store.rule(number) if self.color else None
         if rule is not None:
-            style = Style.parse(rule.style)
+            style = self._styles.get(rule.name) or self._styles.setdefault(
+                rule.name, Style.parse(rule.style))
         if number in self.store.marked:
             style = Style(color="white", bgcolor="black", bold=True)
         if index == self.cursor:

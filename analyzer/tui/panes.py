@@ -175,8 +175,8 @@ class FilterBar(Input):
 
     DEFAULT_CSS = """
     FilterBar { border: none; height: 1; padding: 0 1; }
-    FilterBar.-valid { background: $success 40%; }
-    FilterBar.-invalid { background: $error 40%; }
+    FilterBar.-ok { background: $success 40%; }
+    FilterBar.-bad { background: $error 40%; }
     """
 
     def __init__(self, names: list[str], **kw: object) -> None:
