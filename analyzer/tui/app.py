@@ -159,15 +159,15 @@ class LabsharkApp(App[int]):
         self._show_status()
 
     def _show_status(self) -> None:
+        """Counts first (they must fit 80 columns), then timings, messages, the source."""
         total = len(self.store)
-        parts = [f"{format_str(self.source.title)}"]
+        shown = self.store.shown_count()
+        parts = [f"Packets: {total} Displayed: {shown}"
+                 + (f" ({shown * 100 / total:.1f}%)" if total and shown != total else "")]
+        if not self.store.done:
+            parts.append("reading…")
         if self.live is not None:
             parts.append(self.live.status())
-        if not self.store.done:
-            parts.append(f"reading… {total}")
-        shown = self.store.shown_count()
-        parts.append(f"Packets: {total}  Displayed: {shown}"
-                     + (f" ({shown * 100 / total:.1f}%)" if total and shown != total else ""))
         if self.store.marked:
             parts.append(f"Marked: {len(self.store.marked)}")
         if not self.filter_done:
@@ -178,6 +178,7 @@ class LabsharkApp(App[int]):
             parts.append(format_str(self.store.error))
         if self.message:
             parts.append(self.message)
+        parts.append(format_str(self.source.title))
         self.status.update(" | ".join(parts))
 
     # -- synced cursors ----------------------------------------------------------

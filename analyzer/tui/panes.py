@@ -174,7 +174,7 @@ class FilterBar(Input):
     ]
 
     DEFAULT_CSS = """
-    FilterBar { border: none; height: 1; padding: 0 1; }
+    FilterBar, FilterBar:focus { border: none; height: 1; padding: 0 1; }
     FilterBar.-ok { background: $success 40%; }
     FilterBar.-bad { background: $error 40%; }
     """
