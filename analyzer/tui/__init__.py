@@ -49,7 +49,7 @@ def run_tui(opts: Any, err: TextIO) -> int:
         if path == "-":
             raise UsageError("--tui reads a capture file, not standard input")
         _check_readable(path)
-        source = Source(path, decode_as, opts.two_pass)
+        source = Source(path, decode_as, opts.two_pass, opts.color_rules)
     app = LabsharkApp(source, display_filter=opts.filter or "", color=color, rules=rules,
                       time_fmt=opts.time_format, live=live)
     try:

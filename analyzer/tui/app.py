@@ -15,9 +15,10 @@ from textual.widgets import Static, Tree
 from analyzer.tui.packet_list import PacketList, header_text
 from analyzer.tui.panes import DetailTree, FilterBar, HexView, check_filter
 from analyzer.tui.reports import Reports
-from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter, scan
+from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter
 from analyzer.tui.views import HelpScreen, PromptScreen, TextScreen
-from dissectors import REGISTRY, Session
+from analyzer.tui.worker import Pass
+from dissectors import REGISTRY
 from dissectors.escape import format_str
 
 
@@ -29,20 +30,29 @@ def field_names() -> list[str]:
     return names
 
 
-class Source:
-    """Where frames come from: a file (readable again for each filter pass) or live."""
+# A capture this small (and read to its end) is filtered on a thread of the view: a
+# worker process takes longer to start than the pass takes.
+SMALL = 5000
 
-    def __init__(self, path: str, decode_as: dict, two_pass: bool = False) -> None:
+
+class Source:
+    """A capture file: each pass (first read, filter, report) reads it again in a worker
+    process (worker.py), in frame order with a fresh Session."""
+
+    def __init__(self, path: str, decode_as: dict, two_pass: bool = False,
+                 color_rules: str | None = None) -> None:
         self.path = path
         self.decode_as = decode_as
         self.two_pass = two_pass
+        self.color_rules = color_rules
         self.title = path
 
-    def session(self) -> Session:
-        return Session(decode_as=self.decode_as)
+    def job(self, kind: str, **kw: Any) -> dict[str, Any]:
+        return {"kind": kind, "path": self.path, "decode_as": self.decode_as,
+                "two_pass": self.two_pass, "color_rules": self.color_rules, **kw}
 
     def frames(self) -> Any:
-        """A fresh reader of the whole capture."""
+        """A fresh reader of the whole capture (export reads it in this process)."""
         from captures import open_capture
 
         return open_capture(self.path)
@@ -125,31 +135,40 @@ class LabsharkApp(App[int]):
             self.filter_text = self.initial_filter
             self.fbar.remember(self.initial_filter)
         self.started = time.monotonic()
-        threading.Thread(target=self._scan, args=(match,), daemon=True,
-                         name="labshark-scan").start()
+        self.passes: list[Pass] = []
+        if self.live is not None:
+            threading.Thread(target=self._live_scan, args=(match,), daemon=True,
+                             name="labshark-live").start()
+        else:
+            self._scan_shown = self.store.displayed = array("I") if match else None
+            self.passes.append(Pass(
+                self.source.job("scan", filter=self.initial_filter, color=self.color,
+                                time_fmt=self.store.time_fmt), self._rows, self._scan_end))
         self.set_interval(0.1, self._tick)
         self.on_resize()
 
     def on_resize(self, event: object = None) -> None:
         self.query_one("#header", Static).update(header_text(self.size.width))
 
-    def _scan(self, match: Any) -> None:
-        from captures import CaptureError
+    def _rows(self, batch: list[Any]) -> None:
+        """A batch of the first pass (reader thread): rows in frame order."""
+        store = self.store
+        shown_list = self._scan_shown
+        for row, color, blob, shown in batch:
+            store.append(row, color, blob)
+            if shown and shown_list is not None:
+                shown_list.append(len(store))
 
+    def _scan_end(self, kind: str, payload: Any) -> None:
+        if kind == "error":
+            self.store.error = payload
+        self.store.done = True
+
+    def _live_scan(self, match: Any) -> None:
         try:
-            if self.live is not None:
-                self.live.run(self.store, match, self.stop)
-            else:
-                session = self.source.session()
-                frames = self.source.frames()
-                try:
-                    scan(frames, session, self.store, match, self.stop)
-                finally:
-                    frames.close()
-        except CaptureError as e:  # the good frames stay; the message says where
-            self.store.error = str(e)
+            self.live.run(self.store, match, self.stop)
         except Exception as e:  # noqa: BLE001 - never a traceback over the screen
-            self.store.error = f"internal error ({type(e).__name__}: {e})"
+            self.store.error = str(e)
         self.store.done = True
 
     def _tick(self) -> None:
@@ -231,6 +250,10 @@ class LabsharkApp(App[int]):
             return
         self.fbar.remember(text)
         self.filter_stop.set()
+        for p in self.passes:
+            if p.name == "labshark-filter":
+                p.cancel()
+        self.passes = [p for p in self.passes if not p.cancelled]
         self.filter_text = text
         self.message = ""
         if flt is None:
@@ -247,23 +270,42 @@ class LabsharkApp(App[int]):
         self.plist.reset()
         self.plist.focus()
 
-        def work() -> None:
-            try:
-                if self.live is not None:
-                    self.live.refilter(self.store, flt.match, out, stop)
-                else:
-                    frames = self.source.frames()
-                    try:
-                        refilter(frames, self.source.session(), flt.match, out, stop)
-                    finally:
-                        frames.close()
-            except Exception as e:  # noqa: BLE001 - a capture error ends the pass only
-                self.store.error = str(e)
+        def end(kind: str, payload: Any) -> None:
+            if kind == "error":
+                self.store.error = payload
             if not stop.is_set():
                 self.filter_time = time.monotonic() - self.filter_started
                 self.filter_done = True
 
+        if self.live is None and not (self.store.done and len(self.store) <= SMALL):
+            self.passes.append(Pass(self.source.job("filter", filter=text), out.extend, end))
+            return
+
+        def work() -> None:  # small or live: in this process, no worker to start
+            try:
+                if self.live is not None:
+                    self.live.refilter(self.store, flt.match, out, stop)
+                else:
+                    self._refilter_here(flt.match, out, stop)
+            except Exception as e:  # noqa: BLE001 - a capture error ends the pass only
+                end("error", str(e))
+            end("done", None)
+
         threading.Thread(target=work, daemon=True, name="labshark-filter").start()
+
+    def _refilter_here(self, match: Any, out: array, stop: threading.Event) -> None:
+        from dissectors import Session
+
+        frames = self.source.frames()
+        try:
+            session = Session(two_pass=self.source.two_pass, decode_as=self.source.decode_as)
+            if self.source.two_pass:
+                from analyzer.pipeline import second_pass_reader
+
+                frames = second_pass_reader(frames, session)
+            refilter(frames, session, match, out, stop)
+        finally:
+            frames.close()
 
     def action_edit_filter(self) -> None:
         self.fbar.focus()
@@ -289,9 +331,14 @@ class LabsharkApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_quit_app(self) -> None:
+        self.end_passes()
+        self.exit(0)
+
+    def end_passes(self) -> None:
         self.stop.set()
         self.filter_stop.set()
-        self.exit(0)
+        for p in self.passes:
+            p.cancel()
 
     def action_mark(self) -> None:
         n = self.plist.selected
@@ -336,8 +383,7 @@ class LabsharkApp(App[int]):
         self.push_screen(TextScreen(f"Learner's panel: packet {self.detail.number}", text))
 
     def on_unmount(self) -> None:
-        self.stop.set()
-        self.filter_stop.set()
+        self.end_passes()
 
 
 __all__ = ["LabsharkApp", "Source", "field_names"]

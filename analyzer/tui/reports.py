@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from analyzer.tui.views import TextScreen
+from analyzer.tui.worker import Pass
 
 #: key -> (title, -z arguments)
 STATS = {
@@ -39,32 +40,32 @@ class Reports:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def _pass(self, title: str, each: Any, finish: Any) -> None:
-        """Run `each(pkt)` over every frame on a thread, then `finish()` -> text."""
+    def _pass(self, title: str, args: list[str]) -> None:
+        """The -z report `args` over the capture in a worker, then shown."""
         app = self.app
         app.message = f"{title}: reading…"
 
-        def work() -> None:
-            from dissectors import dissect
+        def end(kind: str, payload: Any) -> None:
+            text = payload if kind == "done" else f"{title} failed: {payload}"
+            app.call_from_thread(self._show, title, text or "")
 
+        if app.live is not None:
+            self._live_pass(title, args, end)
+            return
+        app.passes.append(Pass(app.source.job("report", taps=args), lambda rows: None, end))
+
+    def _live_pass(self, title: str, args: list[str], end: Any) -> None:
+        """Live capture: the frames read so far, rebuilt from the store's spill."""
+        from analyzer.tui.worker import build_report
+
+        def work() -> None:
             try:
-                if app.live is not None:
-                    for pkt in app.live.packets(app.store):
-                        each(pkt)
-                else:
-                    frames = app.source.frames()
-                    session = app.source.session()
-                    try:
-                        for frame in frames:
-                            if app.stop.is_set():
-                                return
-                            each(dissect(frame, session))
-                    finally:
-                        frames.close()
-                text = finish()
-            except Exception as e:  # noqa: BLE001 - a report error is a message, not a crash
-                text = f"{title} failed: {e}"
-            app.call_from_thread(self._show, title, text)
+                feed, text = build_report(args)
+                for n in range(1, len(self.app.store) + 1):
+                    feed(self.app.store.detail(n).packet)
+                end("done", text())
+            except Exception as e:  # noqa: BLE001 - a report error is a message
+                end("error", str(e))
 
         threading.Thread(target=work, daemon=True, name="labshark-report").start()
 
@@ -77,11 +78,8 @@ class Reports:
             self.app.goto(number)
 
     def stats(self, kind: str) -> None:
-        from analyzer.stats.taps import build_taps, feed, report
-
         title, args = STATS[kind]
-        taps = build_taps(args)
-        self._pass(title, lambda pkt: feed(taps, pkt), lambda: report(taps))
+        self._pass(title, args)
 
     def follow(self) -> None:
         detail = self.app.detail
@@ -89,11 +87,7 @@ class Reports:
         if arg is None:
             self.app.message = "no TCP/UDP stream in the selected packet"
             return
-        from analyzer.follow import build, report
-
-        taps = build([arg])
-        self._pass(f"Follow: {arg[len('follow,'):]}", lambda pkt: taps[0].packet(pkt),
-                   lambda: report(taps))
+        self._pass(f"Follow: {arg[len('follow,'):]}", [arg])
 
     def find(self, text: str) -> None:
         """The next displayed frame after the selected one that matches `text`: a display
@@ -117,38 +111,21 @@ class Reports:
                     return
             app.message = f"not found: {text}"
             return
-        after = app.store.shown_number(start - 1) if app.store.shown_count() else 0
+        after = app.plist.selected
         found: list[int] = []
 
-        def each(pkt: Any) -> None:
-            n = pkt.frame.number
-            if not found and n > after and app.store.index_of(n) is not None and \
-                    flt.match(pkt):
-                found.append(n)
+        def rows(numbers: list[int]) -> None:
+            for n in numbers:
+                if not found and n > after and app.store.index_of(n) is not None:
+                    found.append(n)
+                    app.call_from_thread(app.goto, n)
 
-        def finish() -> str:
-            app.call_from_thread(app.goto, found[0]) if found else None
-            return ""
+        def end(kind: str, payload: Any) -> None:
+            if not found:
+                app.message = f"not found: {text}"
 
-        self._find_pass(each, finish, text)
-
-    def _find_pass(self, each: Any, finish: Any, text: str) -> None:
-        app = self.app
-
-        def work() -> None:
-            from dissectors import dissect
-
-            frames = app.source.frames()
-            session = app.source.session()
-            try:
-                for frame in frames:
-                    each(dissect(frame, session))
-            finally:
-                frames.close()
-            finish()
-            app.message = "" if app.plist.selected else f"not found: {text}"
-
-        threading.Thread(target=work, daemon=True, name="labshark-find").start()
+        if app.live is None:
+            app.passes.append(Pass(app.source.job("filter", filter=text), rows, end))
 
     def export(self, path: str) -> None:
         """Write the displayed frames to `path` (pcapng unless it ends in .pcap)."""

@@ -98,34 +98,49 @@ def tree_rows(pkt: Packet) -> list[TreeRow]:
 
 
 class _Fields:
-    """Field objects <-> small ints for the spill (one process: ids stay valid)."""
+    """Field objects <-> small ints for the spill, the same in every process: the
+    registry's declaration order (a worker process encodes, the view decodes)."""
 
     def __init__(self) -> None:
-        self.ids: dict[int, int] = {}
+        from dissectors import REGISTRY
+
         self.fields: list[Any] = [None]
-
-    def code(self, field: Any) -> int:
-        if field is None:
-            return 0
-        c = self.ids.get(id(field))
-        if c is None:
-            c = self.ids[id(field)] = len(self.fields)
-            self.fields.append(field)
-        return c
+        self.ids: dict[int, int] = {}
+        for p in REGISTRY.protocols.values():
+            for f in ([p.proto_field] if p.proto_field is not None else []) + p.fields:
+                if id(f) not in self.ids:
+                    self.ids[id(f)] = len(self.fields)
+                    self.fields.append(f)
 
 
-def _encode(pkt: Packet, fields: _Fields) -> bytes:
+_FIELDS: _Fields | None = None
+
+
+def _fields() -> _Fields:
+    global _FIELDS
+    if _FIELDS is None:
+        _FIELDS = _Fields()
+    return _FIELDS
+
+
+def encode(pkt: Packet) -> bytes:
     """The packet's tree (every Item, hidden ones too) and bytes, marshalled compactly."""
     flat: list[tuple] = []
-    code = fields.code
+    ids = _fields().ids
 
     def walk(items: list[Item], depth: int) -> None:
         for it in items:
             v = it.value
             if type(v) is memoryview:
                 v = bytes(v)
-            flat.append((depth, code(it.field), v, it.offset, it.length, it.text,
-                         it.hidden | (it.generated << 1), it.source))
+            f = it.field
+            code = 0 if f is None else ids.get(id(f), -1)
+            if code < 0:  # a field outside the registry: keep its label only
+                flat.append((depth, 0, None, it.offset, it.length, label(it), it.hidden,
+                             it.source))
+            else:
+                flat.append((depth, code, v, it.offset, it.length, it.text,
+                             it.hidden | (it.generated << 1), it.source))
             if it.children:
                 walk(it.children, depth + 1)
 
@@ -143,7 +158,15 @@ def _encode(pkt: Packet, fields: _Fields) -> bytes:
     return zlib.compress(raw, 1)
 
 
-def _decode(blob: bytes, fields: _Fields) -> Packet:
+def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str) -> tuple[str, int, bytes]:
+    """What the store keeps of a frame: list row, colour rule (index + 1), spilled detail."""
+    rule = pick(rules, pkt) if rules else None
+    color = rules.index(rule) + 1 if rule is not None else 0
+    return SEP.join(column_parts(pkt, time_fmt)), color, encode(pkt)
+
+
+def decode(blob: bytes) -> Packet:
+    fields = _fields()
     raw = zlib.decompress(blob)
     head, flat, sources = marshal.loads(raw[1:]) if raw[:1] == b"m" else pickle.loads(raw[1:])
     (number, ts_ns, digits, caplen, origlen, linktype, iface, known, section, iname, idesc,
@@ -190,7 +213,6 @@ class PacketStore:
         self._fd = self._spill.fileno()
         self._end = 0
         self._lock = threading.Lock()
-        self._fields = _Fields()
         self.displayed: array | None = None  # frame numbers shown; None = all
         self.marked: set[int] = set()
         self.error: str | None = None  # a capture error after the good frames
@@ -204,16 +226,17 @@ class PacketStore:
 
     def add(self, pkt: Packet) -> None:
         """Keep the list row and spill the detail of one dissected frame (in order)."""
-        cols = column_parts(pkt, self.time_fmt)
-        rule = pick(self.rules, pkt) if self.rules else None
-        blob = _encode(pkt, self._fields)
+        self.append(*encode_row(pkt, self.rules, self.time_fmt))
+
+    def append(self, row: str, color: int, blob: bytes) -> None:
+        """Add the next frame's encoded row (from encode_row, here or in a worker)."""
         with self._lock:
             os.pwrite(self._fd, blob, self._end)
             self._at.append(self._end)
             self._len.append(len(blob))
             self._end += len(blob)
-        self.colors.append(self.rules.index(rule) + 1 if rule is not None else 0)
-        self.rows.append(SEP.join(cols))  # last: readers take len(rows) as complete
+        self.colors.append(color)
+        self.rows.append(row)  # last: readers take len(rows) as complete
 
     def row(self, number: int) -> list[str]:
         return self.rows[number - 1].split(SEP)
@@ -225,7 +248,7 @@ class PacketStore:
     def detail(self, number: int) -> Detail:
         with self._lock:
             blob = os.pread(self._fd, self._len[number - 1], self._at[number - 1])
-        pkt = _decode(blob, self._fields)
+        pkt = decode(blob)
         return Detail(number, pkt, tree_rows(pkt))
 
     # -- what the list shows ------------------------------------------------------------
@@ -290,4 +313,4 @@ def _safe(match: Callable[[Packet], bool], pkt: Packet) -> bool:
 
 
 __all__ = ["PacketStore", "Detail", "TreeRow", "SEP", "scan", "refilter", "tree_rows",
-           "filter_value"]
+           "filter_value", "encode", "decode", "encode_row"]
