@@ -25,7 +25,9 @@ def run_tui(opts: Any, err: TextIO) -> int:
                          "(or sh .ci/setup --test)") from None
     from analyzer.output.color_rules import load_rules
     from analyzer.setup import _compile_filter, _decode_as
-    from analyzer.tui.app import LabsharkApp, Source
+    from analyzer.tui.source import Source
+    from analyzer.tui.store import PacketStore
+    from analyzer.tui.worker import start_scan
 
     decode_as = _decode_as(opts.decode_as)
     if opts.filter:
@@ -50,11 +52,19 @@ def run_tui(opts: Any, err: TextIO) -> int:
             raise UsageError("--tui reads a capture file, not standard input")
         _check_readable(path)
         source = Source(path, decode_as, opts.two_pass, opts.color_rules)
+    store = PacketStore(rules, opts.time_format)
+    scan = None
+    if live is None:  # started first: the worker's start-up overlaps textual's
+        scan = start_scan(source.job("scan", filter=opts.filter or "", color=color,
+                                     time_fmt=opts.time_format), store)
+    from analyzer.tui.app import LabsharkApp
+
     app = LabsharkApp(source, display_filter=opts.filter or "", color=color, rules=rules,
-                      time_fmt=opts.time_format, live=live)
+                      time_fmt=opts.time_format, live=live, store=store, scan=scan)
     try:
         app.run()
     finally:
+        app.end_passes()
         if live is not None:
             live.close()
         app.store.close()

@@ -15,9 +15,10 @@ from textual.widgets import Static, Tree
 from analyzer.tui.packet_list import PacketList, header_text
 from analyzer.tui.panes import DetailTree, FilterBar, HexView, check_filter
 from analyzer.tui.reports import Reports
+from analyzer.tui.source import SMALL, Source
 from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter
 from analyzer.tui.views import HelpScreen, PromptScreen, TextScreen
-from analyzer.tui.worker import Pass
+from analyzer.tui.worker import Pass, start_scan
 from dissectors import REGISTRY
 from dissectors.escape import format_str
 
@@ -28,34 +29,6 @@ def field_names() -> list[str]:
         names.append(p.abbrev)
         names += [f.abbrev for f in p.fields]
     return names
-
-
-# A capture this small (and read to its end) is filtered on a thread of the view: a
-# worker process takes longer to start than the pass takes.
-SMALL = 5000
-
-
-class Source:
-    """A capture file: each pass (first read, filter, report) reads it again in a worker
-    process (worker.py), in frame order with a fresh Session."""
-
-    def __init__(self, path: str, decode_as: dict, two_pass: bool = False,
-                 color_rules: str | None = None) -> None:
-        self.path = path
-        self.decode_as = decode_as
-        self.two_pass = two_pass
-        self.color_rules = color_rules
-        self.title = path
-
-    def job(self, kind: str, **kw: Any) -> dict[str, Any]:
-        return {"kind": kind, "path": self.path, "decode_as": self.decode_as,
-                "two_pass": self.two_pass, "color_rules": self.color_rules, **kw}
-
-    def frames(self) -> Any:
-        """A fresh reader of the whole capture (export reads it in this process)."""
-        from captures import open_capture
-
-        return open_capture(self.path)
 
 
 class LabsharkApp(App[int]):
@@ -91,11 +64,15 @@ class LabsharkApp(App[int]):
     ]
 
     def __init__(self, source: Source, *, display_filter: str = "", color: bool = True,
-                 rules: list | None = None, time_fmt: str = "r", live: Any = None) -> None:
+                 rules: list | None = None, time_fmt: str = "r", live: Any = None,
+                 store: PacketStore | None = None, scan: Pass | None = None) -> None:
         super().__init__()
         self.source = source
         self.color = color
-        self.store = PacketStore(rules if color else None, time_fmt)
+        self.store = store if store is not None else PacketStore(rules if color else None,
+                                                                 time_fmt)
+        self.scan = scan  # the first pass, when run_tui started it already
+        self.passes: list[Pass] = []
         self.initial_filter = display_filter
         self.stop = threading.Event()
         self.filter_stop = threading.Event()
@@ -135,34 +112,20 @@ class LabsharkApp(App[int]):
             self.filter_text = self.initial_filter
             self.fbar.remember(self.initial_filter)
         self.started = time.monotonic()
-        self.passes: list[Pass] = []
         if self.live is not None:
             threading.Thread(target=self._live_scan, args=(match,), daemon=True,
                              name="labshark-live").start()
-        else:
-            self._scan_shown = self.store.displayed = array("I") if match else None
-            self.passes.append(Pass(
-                self.source.job("scan", filter=self.initial_filter, color=self.color,
-                                time_fmt=self.store.time_fmt), self._rows, self._scan_end))
+        elif self.scan is None:
+            self.scan = start_scan(self.source.job(
+                "scan", filter=self.initial_filter, color=self.color,
+                time_fmt=self.store.time_fmt), self.store)
+        if self.scan is not None:
+            self.passes.append(self.scan)
         self.set_interval(0.1, self._tick)
         self.on_resize()
 
     def on_resize(self, event: object = None) -> None:
         self.query_one("#header", Static).update(header_text(self.size.width))
-
-    def _rows(self, batch: list[Any]) -> None:
-        """A batch of the first pass (reader thread): rows in frame order."""
-        store = self.store
-        shown_list = self._scan_shown
-        for row, color, blob, shown in batch:
-            store.append(row, color, blob)
-            if shown and shown_list is not None:
-                shown_list.append(len(store))
-
-    def _scan_end(self, kind: str, payload: Any) -> None:
-        if kind == "error":
-            self.store.error = payload
-        self.store.done = True
 
     def _live_scan(self, match: Any) -> None:
         try:
@@ -337,7 +300,7 @@ class LabsharkApp(App[int]):
     def end_passes(self) -> None:
         self.stop.set()
         self.filter_stop.set()
-        for p in self.passes:
+        for p in [*self.passes, *([self.scan] if self.scan is not None else [])]:
             p.cancel()
 
     def action_mark(self) -> None:

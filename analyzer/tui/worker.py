@@ -184,4 +184,26 @@ class Pass:
             self.proc.wait()
 
 
-__all__ = ["Pass", "build_report"]
+def start_scan(job: dict[str, Any], store: Any) -> Pass:
+    """The first pass into `store` (a PacketStore): rows in frame order, and the frames
+    the initial display filter shows. Started before the view is built, so the worker's
+    start overlaps the view's."""
+    from array import array
+
+    shown_list = store.displayed = array("I") if job.get("filter") else None
+
+    def rows(batch: list[Any]) -> None:
+        for row, color, blob, shown in batch:
+            store.append(row, color, blob)
+            if shown and shown_list is not None:
+                shown_list.append(len(store))
+
+    def end(kind: str, payload: Any) -> None:
+        if kind == "error":
+            store.error = payload
+        store.done = True
+
+    return Pass(job, rows, end)
+
+
+__all__ = ["Pass", "build_report", "start_scan"]
