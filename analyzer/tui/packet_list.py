@@ -20,7 +20,7 @@ from analyzer.tui.store import PacketStore
 
 # (title, width, right-aligned); Info takes the rest of the line.
 COLUMNS = (("No.", 7, True), ("Time", 11, True), ("Source", 17, False),
-           ("Destination", 17, False), ("Protocol", 9, False), ("Length", 6, True),
+           ("Destination", 17, False), ("Protocol", 9, False), ("Length", 7, True),
            ("Info", 0, False))
 NARROW = 100  # below this width, Time and Length are dropped (80x24 still fits)
 
@@ -31,13 +31,13 @@ def _fit(text: str, width: int, right: bool) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def layout_row(cols: list[str], width: int) -> str:
-    """The row's text laid out in columns for a pane `width` cells wide."""
-    narrow = width < NARROW
+def layout_row(cols: list[str], width: int, narrow: bool) -> str:
+    """The row's text laid out in columns for a pane `width` cells wide; a `narrow`
+    screen (under NARROW columns) leaves out Time and Length."""
     parts = []
     used = 0
     for (_, w, right), text in zip(COLUMNS, cols, strict=False):
-        if narrow and w in (11, 6):
+        if narrow and w in (11, 7):
             continue
         if w == 0:
             parts.append(text)
@@ -48,7 +48,7 @@ def layout_row(cols: list[str], width: int) -> str:
 
 
 def header_text(width: int) -> str:
-    return layout_row([c[0] for c in COLUMNS], width)
+    return layout_row([c[0] for c in COLUMNS], width, width < NARROW)
 
 
 class PacketList(ScrollView, can_focus=True):
@@ -155,7 +155,7 @@ class PacketList(ScrollView, can_focus=True):
         number = self.store.shown_number(index)
         if number > len(self.store):
             return Strip([Segment("\u2026".ljust(width))])
-        text = layout_row(self.store.row(number), width)
+        text = layout_row(self.store.row(number), width, self.app.size.width < NARROW)
         style = Style()
         rule = self.store.rule(number) if self.color else None
         if rule is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 # A capture this small (and read to its end) is filtered on a thread of the view: a
@@ -19,7 +20,7 @@ class Source:
         self.decode_as = decode_as
         self.two_pass = two_pass
         self.color_rules = color_rules
-        self.title = path
+        self.title = os.path.basename(path)  # as Wireshark titles its window
 
     def job(self, kind: str, **kw: Any) -> dict[str, Any]:
         return {"kind": kind, "path": self.path, "decode_as": self.decode_as,
