@@ -210,3 +210,11 @@ def test_small_terminal_and_no_color_screenshot(tmp_path: Path) -> None:
         assert app.store.rule(1) is None  # no colour rules applied
 
     drive(t, size=(80, 24), color=False)
+
+
+def test_readme_lists_every_key() -> None:
+    from analyzer.tui.views import KEYS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for key, what in KEYS:
+        assert f"| `{key}` | {what} |" in readme, key

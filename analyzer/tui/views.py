@@ -12,7 +12,8 @@ from dissectors.escape import format_str
 
 #: (key, what it does): the help screen and the README's key list.
 KEYS = (
-    ("/", "edit the display filter (Tab completes, Up/Down history, Enter applies)"),
+    ("/", "edit the display filter (Right accepts the completion, Up/Down history, "
+          "Enter applies)"),
     ("Esc", "back to the packet list / close a view"),
     ("Tab / Shift+Tab", "next / previous pane (list, tree, bytes)"),
     ("Up Down PgUp PgDn Home End", "move in the list"),
@@ -20,11 +21,11 @@ KEYS = (
     ("e / c", "in the tree: expand all / collapse all"),
     ("a / p", "apply the selected tree item as filter / prepare it in the filter bar"),
     ("Ctrl+G", "go to packet number"),
-    ("Ctrl+F", "find the next packet matching a display filter"),
+    ("Ctrl+F", "find the next packet matching a display filter, or text in its row"),
     ("m", "mark / unmark the packet"),
     ("Ctrl+E", "export displayed packets (pcap or pcapng by file name)"),
     ("F", "follow the selected packet's TCP/UDP/HTTP/TFTP/FeiQ stream"),
-    ("C / E", "conversations (IPv4, TCP, UDP) / endpoints"),
+    ("C / E", "conversations / endpoints (Ethernet, IPv4, IPv6, TCP, UDP)"),
     ("H", "protocol hierarchy"),
     ("X", "expert information"),
     ("L", "learner's panel: explain the packet's addresses, ports and layers"),
@@ -54,7 +55,7 @@ class TextScreen(ModalScreen[int]):
     For a report on frames, `g` asks the frame to jump back to."""
 
     BINDINGS = [Binding("escape,q", "close", "Close"),
-                Binding("g", "goto", "Go to packet")]
+                Binding("g", "goto", "Go to packet")]  # from a report: back to a frame
     DEFAULT_CSS = """
     TextScreen { align: center middle; }
     TextScreen > Vertical { width: 96%; height: 94%; border: round $accent;
