@@ -61,6 +61,7 @@ class LabsharkApp(App[int]):
         Binding("H", "stats('phs')", "Hierarchy"),
         Binding("X", "stats('expert')", "Expert"),
         Binding("L", "learner", "Learner"),
+        Binding("S", "stop_capture", "Stop capture"),
     ]
 
     def __init__(self, source: Source, *, display_filter: str = "", color: bool = True,
@@ -336,6 +337,10 @@ class LabsharkApp(App[int]):
 
     def action_stats(self, kind: str) -> None:
         self.reports.stats(kind)
+
+    def action_stop_capture(self) -> None:
+        if self.live is not None:
+            self.live.stop_capture()
 
     def action_learner(self) -> None:
         if self.detail is None:

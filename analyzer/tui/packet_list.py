@@ -36,8 +36,8 @@ def layout_row(cols: list[str], width: int, narrow: bool) -> str:
     screen (under NARROW columns) leaves out Time and Length."""
     parts = []
     used = 0
-    for (_, w, right), text in zip(COLUMNS, cols, strict=False):
-        if narrow and w in (11, 7):
+    for i, ((_, w, right), text) in enumerate(zip(COLUMNS, cols, strict=False)):
+        if narrow and i in (1, 5):  # Time, Length
             continue
         if w == 0:
             parts.append(text)

@@ -133,7 +133,17 @@ class Reports:
 
         app = self.app
         path = path.strip()
-        if not path or app.live is not None and not hasattr(app.source, "path"):
+        if not path:
+            return
+        if app.live is not None:  # (nothing to read again: the frames from the spill)
+            store = app.store
+            try:
+                n = app.live.save(store, path, (store.shown_number(i)
+                                                for i in range(store.shown_count())))
+            except (CaptureError, OSError) as e:
+                app.message = f"export failed: {e}"
+                return
+            app.message = f"exported {n} packets to {path}"
             return
         fmt = "pcap" if path.endswith(".pcap") else "pcapng"
         written = 0

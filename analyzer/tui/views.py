@@ -29,6 +29,7 @@ KEYS = (
     ("H", "protocol hierarchy"),
     ("X", "expert information"),
     ("L", "learner's panel: explain the packet's addresses, ports and layers"),
+    ("S", "live capture: stop capturing (the list keeps what was captured)"),
     ("?", "this help"),
     ("q / Ctrl+C", "quit"),
 )
