@@ -129,6 +129,7 @@ class PacketList(ScrollView, can_focus=True):
         return self._selected
 
     def select_number(self, number: int) -> bool:
+        self.sync()  # (rows read since the last tick: the scroll range must know them)
         idx = self.store.index_of(number)
         if idx is None:
             return False
@@ -142,6 +143,7 @@ class PacketList(ScrollView, can_focus=True):
         self.cursor = self.cursor + sign * max(1, self.scrollable_content_region.height - 1)
 
     def action_jump(self, where: int) -> None:
+        self.sync()
         self.cursor = 0 if where == 0 else max(0, self.store.shown_count() - 1)
 
     def on_click(self, event: events.Click) -> None:
