@@ -163,6 +163,9 @@ def test_follow_and_conversations_views() -> None:
         await pilot.press("escape", "H")  # type: ignore[attr-defined]
         await until(pilot, lambda: isinstance(app.screen, TextScreen))
         assert app.screen.body == report_of(["-z", "io,phs"])
+        await pilot.press("escape", "X")  # type: ignore[attr-defined]
+        await until(pilot, lambda: isinstance(app.screen, TextScreen))
+        assert app.screen.body == report_of(["-z", "expert"])
         await pilot.press("escape", "question_mark")  # type: ignore[attr-defined]
         await pilot.pause()  # type: ignore[attr-defined]
         assert "quit" in str(app.screen.query_one("#help-text").render())
@@ -218,3 +221,37 @@ def test_readme_lists_every_key() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for key, what in KEYS:
         assert f"| `{key}` | {what} |" in readme, key
+
+
+@pytest.mark.tshark
+def test_cli_errors_before_the_screen(tmp_path: Path) -> None:
+    """A missing file or a bad -Y is the command line's one line and exit code."""
+    from diffutil import run_tshark_full
+
+    missing = str(tmp_path / "nope.pcap")
+    rc, out, err = run_analyze(["--tui", missing])
+    want = run_tshark_full(["-r", missing])
+    assert rc == want.returncode and out == ""
+    assert err.splitlines()[0].removeprefix("analyze: ") == \
+        want.stderr.splitlines()[0].removeprefix("tshark: ")
+    rc, _, err = run_analyze(["--tui", "-Y", "ip.src ==", str(LAB)])
+    assert rc == run_tshark_full(["-r", str(LAB), "-Y", "ip.src =="]).returncode
+    assert "Unexpected end of filter expression" in err
+
+
+def test_damaged_capture_shows_good_packets_and_message(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.pcap"
+    data = LAB.read_bytes()
+    cut.write_bytes(data[: len(data) - 30])  # the last record cut short
+    _, _, err = run_analyze(["-r", str(cut)])
+    good = len(run_analyze(["-r", str(cut)])[1].splitlines())
+
+    async def t(app: LabsharkApp, pilot: object) -> None:
+        await until(pilot, lambda: app.store.error is not None)
+        assert len(app.store) == good
+        assert app.store.error == err.strip().removeprefix("analyze: ")
+        await until(pilot, lambda: app.store.error in status(app))
+        await pilot.press("down")  # type: ignore[attr-defined]
+        assert app.plist.selected == 2
+
+    drive(t, path=cut)

@@ -75,3 +75,10 @@ def test_tui_in_tmux(term: Tmux) -> None:
     assert "TFTP" in screen.splitlines()[2]
     term.keys("q")
     term.wait_for(lambda s: "EXITED 0" in s)
+
+
+def test_tui_ctrl_c_quits_and_restores_the_terminal(term: Tmux) -> None:
+    term.wait_for(lambda s: "Packets: 34" in s)
+    term.keys("C-c")
+    screen = term.wait_for(lambda s: "EXITED 0" in s)
+    assert "Apply a display filter" not in screen  # the alternate screen is gone
