@@ -255,3 +255,16 @@ def test_damaged_capture_shows_good_packets_and_message(tmp_path: Path) -> None:
         assert app.plist.selected == 2
 
     drive(t, path=cut)
+
+
+@pytest.mark.tshark
+def test_initial_filter_from_dash_y() -> None:
+    want = run_tshark(["-r", str(LAB), "-Y", "tftp", "-T", "fields", "-e", "frame.number"])
+
+    async def t(app: LabsharkApp, pilot: object) -> None:
+        shown = [app.store.shown_number(i) for i in range(app.store.shown_count())]
+        assert shown == [int(n) for n in want.split()]
+        assert app.plist.selected == shown[0]
+        assert app.fbar.value == "tftp"
+
+    drive(t, flt="tftp")

@@ -238,6 +238,26 @@ class PacketStore:
         self.colors.append(color)
         self.rows.append(row)  # last: readers take len(rows) as complete
 
+    def append_batch(self, batch: list[tuple[str, int, bytes, bool]]) -> list[int]:
+        """Add a worker's batch of (row, colour, blob, shown) in one write; returns the
+        frame numbers of the shown ones."""
+        blobs = [b[2] for b in batch]
+        with self._lock:
+            os.pwrite(self._fd, b"".join(blobs), self._end)
+            at = self._end
+            for blob in blobs:
+                self._at.append(at)
+                self._len.append(len(blob))
+                at += len(blob)
+            self._end = at
+        shown = []
+        for row, color, _blob, is_shown in batch:
+            self.colors.append(color)
+            self.rows.append(row)
+            if is_shown:
+                shown.append(len(self.rows))
+        return shown
+
     def row(self, number: int) -> list[str]:
         return self.rows[number - 1].split(SEP)
 

@@ -193,10 +193,9 @@ def start_scan(job: dict[str, Any], store: Any) -> Pass:
     shown_list = store.displayed = array("I") if job.get("filter") else None
 
     def rows(batch: list[Any]) -> None:
-        for row, color, blob, shown in batch:
-            store.append(row, color, blob)
-            if shown and shown_list is not None:
-                shown_list.append(len(store))
+        shown = store.append_batch(batch)
+        if shown_list is not None:
+            shown_list.extend(shown)
 
     def end(kind: str, payload: Any) -> None:
         if kind == "error":
