@@ -268,3 +268,22 @@ def test_initial_filter_from_dash_y() -> None:
         assert app.fbar.value == "tftp"
 
     drive(t, flt="tftp")
+
+
+@pytest.mark.parametrize("sample", ["lab.pcap", "feiq.pcap", "live_tftp.pcapng"])
+def test_filters_on_rebuilt_packets_equal_dissection(sample: str) -> None:
+    """Live capture refilters the spilled packets: they must match as dissected ones."""
+    path = str(ROOT / "captures" / "samples" / sample)
+    store = PacketStore(None)
+    scan(open_capture(path), Session(), store, None, threading.Event())
+    session = Session()
+    pkts = [dissect(f, session) for f in open_capture(path)]
+    for flt in ("udp", "tcp.analysis.flags", "http", "tftp", "ip.ttl < 64", "frame.len > 100",
+                "tcp.stream == 1", "ipmsg", "icmp", "_ws.expert", "tcp.len > 0",
+                "tcp.analysis.ack_rtt", "udp.stream == 2", "eth.dst == ff:ff:ff:ff:ff:ff"):
+        from filters import compile_filter
+
+        m = compile_filter(flt).match
+        want = [p.frame.number for p in pkts if m(p)]
+        assert [n for n in range(1, len(store) + 1) if m(store.detail(n).packet)] == want, flt
+    store.close()
