@@ -287,3 +287,21 @@ def test_filters_on_rebuilt_packets_equal_dissection(sample: str) -> None:
         want = [p.frame.number for p in pkts if m(p)]
         assert [n for n in range(1, len(store) + 1) if m(store.detail(n).packet)] == want, flt
     store.close()
+
+
+@pytest.mark.tshark
+def test_apply_tree_item_as_filter() -> None:
+    async def t(app: LabsharkApp, pilot: object) -> None:
+        app.goto(24)  # TFTP read request
+        await pilot.pause()  # type: ignore[attr-defined]
+        app.dtree.select_offset(0, 36)  # udp.dstport's bytes
+        await pilot.pause()  # type: ignore[attr-defined]
+        assert app.dtree.cursor_node.data.abbrev == "udp.dstport"
+        await pilot.press("a")  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.filter_done)
+        assert app.fbar.value == "udp.dstport == 69"
+        want = run_tshark(["-r", str(LAB), "-Y", "udp.dstport == 69"]).splitlines()
+        assert app.store.shown_count() == len(want)
+        assert app.plist.selected == 24  # the selected packet stays selected
+
+    drive(t)

@@ -78,7 +78,8 @@ class DetailTree(Tree[TreeRow]):
             while parent is not None:
                 parent.expand()
                 parent = parent.parent
-            self.move_cursor(node)
+            # (the tree's lines are rebuilt on the next refresh: move after it)
+            self.call_after_refresh(self.move_cursor, node)
 
 
 class HexView(Static, can_focus=True):
