@@ -63,9 +63,9 @@ def term() -> Tmux:
 
 @pytest.mark.tshark
 def test_tui_in_tmux(term: Tmux) -> None:
-    screen = term.wait_for(lambda s: "Packets: 34" in s)
+    # the file read, the first packet selected and its tree shown
+    screen = term.wait_for(lambda s: "Packets: 34" in s and "Frame 1:" in s)
     assert "No." in screen and "Protocol" in screen
-    assert "Frame 1:" in screen  # the first packet is selected, its tree shown
     assert "0000  ff ff ff ff ff ff" in screen  # and its bytes
     want = len(run_tshark(["-r", str(LAB), "-Y", "tftp"]).splitlines())
     term.keys("/")
