@@ -29,11 +29,17 @@ async def _ready(pilot, number: int = 24, item: int = 4) -> None:  # noqa: ANN00
             break
         await pilot.pause(0.05)
     app.goto(number)
+    for _ in range(100):  # the packet's tree is built before the keys move in it
+        if app.detail is not None and app.detail.number == number:
+            break
+        await pilot.pause(0.05)
     await pilot.pause()
     app.dtree.focus()
     for _ in range(item + 1):
         await pilot.press("down")
     await pilot.press("enter")
+    assert app.dtree.cursor_node.data.abbrev == "tftp"
+    await pilot.pause(0.3)
     app._show_status()
     await pilot.pause()
 
