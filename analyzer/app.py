@@ -142,6 +142,10 @@ def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
             return run_cross_check(opts, out, err, _decode_as(opts.decode_as))
         except CaptureError as e:
             raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
+    if getattr(opts, "tui", False):  # the interactive view (analyzer/tui, textual)
+        from analyzer.tui import run_tui
+
+        return run_tui(opts, err)
     if getattr(opts, "interface", None) or getattr(opts, "list_interfaces", False):
         from analyzer.live_run import run_live
 

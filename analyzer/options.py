@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--color-rules", dest="color_rules", metavar="FILE",
                    help="colouring rules in Wireshark's colorfilters format (default: "
                         "~/.config/labshark/colorfilters, else Wireshark's defaults)")
+    p.add_argument("--tui", action="store_true",
+                   help="the interactive view: packet list, detail tree and bytes, with a "
+                        "filter bar (needs the [tui] extra: pip install 'labshark[tui]')")
     p.add_argument("--check-filter", metavar="FILTER",
                    help="only check FILTER (exit 0 if valid, 2 if not)")
     p.add_argument("--explain", action="store_true",

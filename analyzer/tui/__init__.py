@@ -1,0 +1,84 @@
+"""`analyze --tui`: the interactive three-pane view (packet list, detail tree, bytes).
+
+Built on textual, an optional extra (`pip install 'labshark[tui]'`); nothing else in
+labshark imports this package, so the command line never pays for it. Modules:
+`store.py` (the packet store and the in-order dissection pass), `packet_list.py` (the
+virtualised list), `panes.py` (tree, bytes, filter bar), `views.py` (help and report
+screens), `reports.py` (follow, statistics, find, export), `live.py` (live capture),
+`app.py` (the application that ties them together).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, TextIO
+
+from analyzer.errors import EXIT_OK, AnalyzeError, UsageError
+
+
+def run_tui(opts: Any, err: TextIO) -> int:
+    """Check the options as the command line does, then run the view until quit."""
+    try:
+        import textual  # noqa: F401
+    except ImportError:
+        raise UsageError("--tui needs textual: pip install 'labshark[tui]' "
+                         "(or sh .ci/setup --test)") from None
+    from analyzer.output.color_rules import load_rules
+    from analyzer.setup import _compile_filter, _decode_as
+    from analyzer.tui.source import Source
+    from analyzer.tui.store import PacketStore
+    from analyzer.tui.worker import start_scan
+
+    decode_as = _decode_as(opts.decode_as)
+    if opts.filter:
+        _compile_filter(opts.filter, False, err)  # a bad -Y fails before the screen
+    color = opts.color != "never" and (opts.color == "always" or not os.environ.get("NO_COLOR"))
+    try:
+        rules = load_rules(opts.color_rules) if color else None
+    except OSError as e:
+        raise AnalyzeError(f'Can\'t read colour rules "{opts.color_rules}": {e.strerror}.',
+                           2) from None
+    live = None
+    if getattr(opts, "interface", None):
+        from analyzer.tui.live import LiveSource
+
+        live = LiveSource.open(opts, decode_as)
+        source: Any = live
+    else:
+        path = opts.read_file or opts.file
+        if not path:
+            raise UsageError("no capture file given (analyze --tui FILE or -i IFACE)")
+        if path == "-":
+            raise UsageError("--tui reads a capture file, not standard input")
+        _check_readable(path)
+        source = Source(path, decode_as, opts.two_pass, opts.color_rules)
+    store = PacketStore(rules, opts.time_format)
+    scan = None
+    if live is None:  # started first: the worker's start-up overlaps textual's
+        scan = start_scan(source.job("scan", filter=opts.filter or "", color=color,
+                                     time_fmt=opts.time_format), store)
+    from analyzer.tui.app import LabsharkApp
+
+    app = LabsharkApp(source, display_filter=opts.filter or "", color=color, rules=rules,
+                      time_fmt=opts.time_format, live=live, store=store, scan=scan)
+    try:
+        app.run()
+    finally:
+        app.end_passes()
+        if live is not None:
+            live.close()
+        app.store.close()
+    return EXIT_OK if app.return_code in (None, 0) else app.return_code
+
+
+def _check_readable(path: str) -> None:
+    """A file that cannot be opened is the command line's one-line error, not a screen."""
+    from captures import CaptureError, open_capture
+
+    try:
+        open_capture(path).close()
+    except CaptureError as e:
+        raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
+
+
+__all__ = ["run_tui"]

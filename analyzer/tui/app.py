@@ -1,0 +1,357 @@
+"""The interactive view's application: three panes with synced cursors, filter bar,
+status line, and the keys that open the other views (views.py, reports.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from array import array
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static, Tree
+
+from analyzer.tui.packet_list import PacketList, header_text
+from analyzer.tui.panes import DetailTree, FilterBar, HexView, check_filter
+from analyzer.tui.reports import Reports
+from analyzer.tui.source import SMALL, Source
+from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter
+from analyzer.tui.views import HelpScreen, PromptScreen, TextScreen
+from analyzer.tui.worker import Pass, start_scan
+from dissectors import REGISTRY
+from dissectors.escape import format_str
+
+
+def field_names() -> list[str]:
+    names = []
+    for p in REGISTRY.protocols.values():
+        names.append(p.abbrev)
+        names += [f.abbrev for f in p.fields]
+    return names
+
+
+class LabsharkApp(App[int]):
+    """`analyze --tui`: list, detail tree, bytes; a filter bar and a status line."""
+
+    TITLE = "labshark"
+    CSS = """
+    Screen { layout: vertical; }
+    #header { height: 1; background: $primary 40%; text-style: bold; }
+    PacketList { height: 1fr; min-height: 3; }
+    DetailTree { height: 1fr; min-height: 3; border-top: solid $primary; }
+    #hex-scroll { height: 1fr; min-height: 3; border-top: solid $primary; }
+    #status { height: 1; background: $primary 30%; }
+    """
+    BINDINGS = [
+        Binding("q", "quit_app", "Quit"),
+        Binding("ctrl+c", "quit_app", "Quit", priority=True),
+        Binding("slash", "edit_filter", "Filter"),
+        Binding("escape", "to_list", "List", show=False),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+g", "goto", "Go to"),
+        Binding("ctrl+f", "find", "Find"),
+        Binding("m", "mark", "Mark"),
+        Binding("ctrl+e", "export", "Export"),
+        Binding("a", "apply_item(True)", "Apply as filter", show=False),
+        Binding("p", "apply_item(False)", "Prepare filter", show=False),
+        Binding("F", "follow", "Follow"),
+        Binding("C", "stats('conv')", "Conversations"),
+        Binding("E", "stats('endpoints')", "Endpoints"),
+        Binding("H", "stats('phs')", "Hierarchy"),
+        Binding("X", "stats('expert')", "Expert"),
+        Binding("L", "learner", "Learner"),
+        Binding("S", "stop_capture", "Stop capture"),
+    ]
+
+    def __init__(self, source: Source, *, display_filter: str = "", color: bool = True,
+                 rules: list | None = None, time_fmt: str = "r", live: Any = None,
+                 store: PacketStore | None = None, scan: Pass | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.color = color
+        self.store = store if store is not None else PacketStore(rules if color else None,
+                                                                 time_fmt)
+        self.scan = scan  # the first pass, when run_tui started it already
+        self.passes: list[Pass] = []
+        self.initial_filter = display_filter
+        self.stop = threading.Event()
+        self.filter_stop = threading.Event()
+        self.filter_started = 0.0
+        self.filter_time: float | None = None
+        self.filter_text = ""
+        self.filter_done = True
+        self.message = ""
+        self.detail: Detail | None = None
+        self.live = live
+        self.reports = Reports(self)
+
+    # -- layout ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        yield FilterBar(field_names(), id="filter", value=self.initial_filter)
+        yield Static("", id="header")
+        yield PacketList(self.store, color=self.color, id="list")
+        yield DetailTree(id="tree")
+        with VerticalScroll(id="hex-scroll"):
+            yield HexView(color=self.color, id="hex")
+        yield Static("", id="status", markup=False)
+
+    def on_mount(self) -> None:
+        self.plist = self.query_one(PacketList)
+        self.dtree = self.query_one(DetailTree)
+        self.hex = self.query_one(HexView)
+        self.fbar = self.query_one(FilterBar)
+        self.status = self.query_one("#status", Static)
+        self.plist.focus()
+        match = None
+        if self.initial_filter:
+            from filters import compile_filter
+
+            match = compile_filter(self.initial_filter).match  # checked by the CLI
+            self.filter_text = self.initial_filter
+            self.fbar.remember(self.initial_filter)
+        self.started = time.monotonic()
+        if self.live is not None:
+            threading.Thread(target=self._live_scan, args=(match,), daemon=True,
+                             name="labshark-live").start()
+        elif self.scan is None:
+            self.scan = start_scan(self.source.job(
+                "scan", filter=self.initial_filter, color=self.color,
+                time_fmt=self.store.time_fmt), self.store)
+        if self.scan is not None:
+            self.passes.append(self.scan)
+        self.set_interval(0.1, self._tick)
+        self.on_resize()
+
+    def on_resize(self, event: object = None) -> None:
+        self.query_one("#header", Static).update(header_text(self.size.width))
+
+    def _live_scan(self, match: Any) -> None:
+        try:
+            self.live.run(self.store, match, self.stop)
+        except Exception as e:  # noqa: BLE001 - never a traceback over the screen
+            self.store.error = str(e)
+        self.store.done = True
+
+    def _tick(self) -> None:
+        self.plist.sync()
+        if self.plist.selected == 0 and self.store.shown_count():
+            self.plist.cursor = self.plist.cursor  # select the first row once it exists
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """Counts first (they must fit 80 columns), then timings, messages, the source."""
+        total = len(self.store)
+        shown = self.store.shown_count()
+        parts = [f"Packets: {total} Displayed: {shown}"
+                 + (f" ({shown * 100 / total:.1f}%)" if total and shown != total else "")]
+        if not self.store.done:
+            parts.append("reading…")
+        if self.live is not None:
+            parts.append(self.live.status())
+        if self.store.marked:
+            parts.append(f"Marked: {len(self.store.marked)}")
+        if not self.filter_done:
+            parts.append(f"filtering… {time.monotonic() - self.filter_started:.1f} s")
+        elif self.filter_time is not None:
+            parts.append(f"filter took {self.filter_time:.3f} s")
+        if self.store.error:
+            parts.append(format_str(self.store.error))
+        if self.message:
+            parts.append(self.message)
+        parts.append(format_str(self.source.title))
+        self.status.update(" | ".join(parts))
+
+    # -- synced cursors ----------------------------------------------------------
+    def on_packet_list_selected(self, event: PacketList.Selected) -> None:
+        if not event.number or event.number > len(self.store):
+            self.detail = None
+            self.dtree.show(None)
+            self.hex.show(None)
+            return
+        self.detail = self.store.detail(event.number)
+        self.dtree.show(self.detail)
+        self.hex.show(self.detail)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[TreeRow]) -> None:
+        row = event.node.data
+        if row is None or self.detail is None:
+            return
+        it = row.item
+        self.hex.show(self.detail, it.source, it.offset, it.length)
+        self.message = f"{row.abbrev}" + (f" == {row.value}" if row.value else "")
+
+    def on_hex_view_byte_clicked(self, event: HexView.ByteClicked) -> None:
+        self.dtree.select_offset(event.source, event.offset)
+
+    # -- filter bar --------------------------------------------------------------
+    def on_input_changed(self, event: FilterBar.Changed) -> None:
+        if event.input is not self.fbar:
+            return
+        ok, msg = check_filter(event.value)
+        self.fbar.set_class(bool(event.value.strip()) and ok, "-ok")
+        self.fbar.set_class(not ok, "-bad")
+        self.message = msg
+        self._show_status()
+
+    def on_input_submitted(self, event: FilterBar.Submitted) -> None:
+        if event.input is not self.fbar:
+            return
+        self.apply_filter(event.value)
+
+    def apply_filter(self, text: str) -> None:
+        from filters import FilterError, compile_filter
+
+        text = text.strip()
+        try:
+            flt = compile_filter(text) if text else None
+        except (FilterError, RecursionError, ValueError) as e:
+            col = f" (column {e.column + 1})" if isinstance(e, FilterError) else ""
+            self.message = f"{getattr(e, 'message', e)}{col} — not applied"
+            self.bell()
+            return
+        self.fbar.remember(text)
+        self.filter_stop.set()
+        for p in self.passes:
+            if p.name == "labshark-filter":
+                p.cancel()
+        self.passes = [p for p in self.passes if not p.cancelled]
+        self.filter_text = text
+        self.message = ""
+        if flt is None:
+            self.store.displayed = None
+            self.filter_time = None
+            self.plist.reset()
+            self.plist.focus()
+            return
+        self.filter_stop = stop = threading.Event()
+        out: array = array("I")
+        self.store.displayed = out
+        self.filter_started = time.monotonic()
+        self.filter_done = False
+        self.plist.reset()
+        self.plist.focus()
+
+        def end(kind: str, payload: Any) -> None:
+            if kind == "error":
+                self.store.error = payload
+            if not stop.is_set():
+                self.filter_time = time.monotonic() - self.filter_started
+                self.filter_done = True
+
+        if self.live is None and not (self.store.done and len(self.store) <= SMALL):
+            self.passes.append(Pass(self.source.job("filter", filter=text), out.extend, end))
+            return
+
+        def work() -> None:  # small or live: in this process, no worker to start
+            try:
+                if self.live is not None:
+                    self.live.refilter(self.store, flt.match, out, stop)
+                else:
+                    self._refilter_here(flt.match, out, stop)
+            except Exception as e:  # noqa: BLE001 - a capture error ends the pass only
+                end("error", str(e))
+            end("done", None)
+
+        threading.Thread(target=work, daemon=True, name="labshark-filter").start()
+
+    def _refilter_here(self, match: Any, out: array, stop: threading.Event) -> None:
+        from dissectors import Session
+
+        frames = self.source.frames()
+        try:
+            session = Session(two_pass=self.source.two_pass, decode_as=self.source.decode_as)
+            if self.source.two_pass:
+                from analyzer.pipeline import second_pass_reader
+
+                frames = second_pass_reader(frames, session)
+            refilter(frames, session, match, out, stop)
+        finally:
+            frames.close()
+
+    def action_edit_filter(self) -> None:
+        self.fbar.focus()
+
+    def action_to_list(self) -> None:
+        self.plist.focus()
+
+    def action_apply_item(self, apply: bool) -> None:
+        node = self.dtree.cursor_node
+        if node is None or node.data is None or not node.data.abbrev:
+            self.message = "select a field in the detail tree first"
+            return
+        row = node.data
+        text = f"{row.abbrev} == {row.value}" if row.value else row.abbrev
+        self.fbar.value = text
+        if apply:
+            self.apply_filter(text)
+        else:
+            self.fbar.focus()
+
+    # -- other keys --------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_quit_app(self) -> None:
+        self.end_passes()
+        self.exit(0)
+
+    def end_passes(self) -> None:
+        self.stop.set()
+        self.filter_stop.set()
+        for p in [*self.passes, *([self.scan] if self.scan is not None else [])]:
+            p.cancel()
+
+    def action_mark(self) -> None:
+        n = self.plist.selected
+        if n:
+            self.store.marked.symmetric_difference_update({n})
+            self.plist.refresh()
+
+    def goto(self, number: int) -> None:
+        if number and not self.plist.select_number(number):
+            self.message = f"packet {number} is not displayed"
+
+    def action_goto(self) -> None:
+        def done(value: str | None) -> None:
+            try:
+                self.goto(int((value or "").strip()))
+            except ValueError:
+                if value:
+                    self.message = f"not a packet number: {value}"
+
+        self.push_screen(PromptScreen("Go to packet:"), done)
+
+    def action_find(self) -> None:
+        self.push_screen(PromptScreen("Find (display filter, or text in the list):"),
+                         lambda v: self.reports.find(v or ""))
+
+    def action_export(self) -> None:
+        self.push_screen(PromptScreen("Export displayed packets to (.pcap or .pcapng):"),
+                         lambda v: self.reports.export(v or ""))
+
+    def action_follow(self) -> None:
+        self.reports.follow()
+
+    def action_stats(self, kind: str) -> None:
+        self.reports.stats(kind)
+
+    def action_stop_capture(self) -> None:
+        if self.live is not None:
+            self.live.stop_capture()
+
+    def action_learner(self) -> None:
+        if self.detail is None:
+            return
+        from analyzer.learner import explain
+
+        text = explain(self.detail.packet) or "(no addresses or ports in this packet)"
+        self.push_screen(TextScreen(f"Learner's panel: packet {self.detail.number}", text))
+
+    def on_unmount(self) -> None:
+        self.end_passes()
+
+
+__all__ = ["LabsharkApp", "Source", "field_names"]

@@ -1,0 +1,336 @@
+"""The interactive view's packet store: compact list rows, and each frame's detail spilled.
+
+One in-order pass dissects the capture (state flows forward, as in `analyze`). Of each
+Packet it keeps only what the list shows — one string of the seven columns, a colour
+rule index — and writes the detail (tree rows with offsets, the data sources) compressed
+to a temporary spill file, keeping 12 bytes of offset and length per frame in memory.
+
+Why spill rather than re-dissect the selected frame: a frame's tree depends on the
+state every earlier frame left in the Session (TCP analysis, reassembly, TFTP
+transfers), so re-dissecting frame N alone is not exact, and re-running from frame 1
+is slow for late frames. The spilled tree is the one the in-order pass built, so what
+the detail pane shows is exactly `analyze -V`'s tree of that frame.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+import tempfile
+import threading
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer.output.color_rules import ColorRule, pick
+from analyzer.output.packet_list import column_parts
+from captures.frame import Frame
+from dissectors.format import field_text, label
+from dissectors.packet import Item, Packet
+
+SEP = "\x1f"  # between a row's columns (never in escaped packet text)
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One visible node of a frame's detail tree, with its Item (label, value, bytes)."""
+
+    depth: int
+    item: Item
+    has_children: bool
+
+    @property
+    def label(self) -> str:
+        return label(self.item)
+
+    @property
+    def abbrev(self) -> str:
+        return self.item.field.abbrev if self.item.field is not None else ""
+
+    @property
+    def value(self) -> str:
+        return filter_value(self.item)
+
+
+@dataclass
+class Detail:
+    """A frame's saved dissection: the Packet rebuilt from the spill, and its tree rows."""
+
+    number: int
+    packet: Packet
+    rows: list[TreeRow]
+
+
+def filter_value(item: Item) -> str:
+    """The item's value as a filter would write it (`"text"` quoted), "" when none."""
+    f = item.field
+    if f is None or item.value is None or f.type.value in ("FT_PROTOCOL", "FT_NONE"):
+        return ""
+    try:
+        text = field_text(f, item.value)
+    except Exception:  # noqa: BLE001 - an odd value only loses "apply as filter"
+        return ""
+    if f.type.value in ("FT_STRING", "FT_STRINGZ", "FT_UINT_STRING", "FT_STRINGZPAD",
+                        "FT_STRINGZTRUNC", "FT_ABSOLUTE_TIME"):
+        text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def tree_rows(pkt: Packet) -> list[TreeRow]:
+    """The visible nodes, depth-first, as the -V tree lists them."""
+    out: list[TreeRow] = []
+
+    def walk(items: list[Item], depth: int) -> None:
+        for item in items:
+            if item.hidden:
+                continue
+            kids = item.children
+            shown = bool(kids) and any(not c.hidden for c in kids)  # type: ignore[union-attr]
+            out.append(TreeRow(depth, item, shown))
+            if shown:
+                walk(kids or [], depth + 1)
+
+    walk(pkt.tree, 0)
+    return out
+
+
+class _Fields:
+    """Field objects <-> small ints for the spill, the same in every process: the
+    registry's declaration order (a worker process encodes, the view decodes)."""
+
+    def __init__(self) -> None:
+        from dissectors import REGISTRY
+
+        self.fields: list[Any] = [None]
+        self.ids: dict[int, int] = {}
+        for p in REGISTRY.protocols.values():
+            for f in ([p.proto_field] if p.proto_field is not None else []) + p.fields:
+                if id(f) not in self.ids:
+                    self.ids[id(f)] = len(self.fields)
+                    self.fields.append(f)
+
+
+_FIELDS: _Fields | None = None
+
+
+def _fields() -> _Fields:
+    global _FIELDS
+    if _FIELDS is None:
+        _FIELDS = _Fields()
+    return _FIELDS
+
+
+def encode(pkt: Packet) -> bytes:
+    """The packet's tree (every Item, hidden ones too) and bytes, marshalled compactly."""
+    flat: list[tuple] = []
+    ids = _fields().ids
+
+    def walk(items: list[Item], depth: int) -> None:
+        for it in items:
+            v = it.value
+            if type(v) is memoryview:
+                v = bytes(v)
+            f = it.field
+            code = 0 if f is None else ids.get(id(f), -1)
+            if code < 0:  # a field outside the registry: keep its label only
+                flat.append((depth, 0, None, it.offset, it.length, label(it), it.hidden,
+                             it.source))
+            else:
+                flat.append((depth, code, v, it.offset, it.length, it.text,
+                             it.hidden | (it.generated << 1), it.source))
+            if it.children:
+                walk(it.children, depth + 1)
+
+    walk(pkt.tree, 0)
+    fr = pkt.frame
+    head = (fr.number, fr.ts_ns, fr.ts_digits, fr.caplen, fr.origlen, fr.linktype,
+            fr.interface_id, fr.interface_known, fr.section, fr.interface_name,
+            fr.interface_description, fr.comment, pkt.rel_ns, pkt.delta_ns, pkt.delta_disp_ns,
+            pkt.src, pkt.dst, pkt.proto_col, pkt.info, list(pkt.protocols))
+    sources = [(name, bytes(data)) for name, data in pkt.sources]
+    try:
+        raw = b"m" + marshal.dumps((head, flat, sources))
+    except ValueError:  # a value marshal cannot hold (an object): pickle this one
+        raw = b"p" + pickle.dumps((head, flat, sources), 5)
+    return zlib.compress(raw, 1)
+
+
+def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str) -> tuple[str, int, bytes]:
+    """What the store keeps of a frame: list row, colour rule (index + 1), spilled detail."""
+    rule = pick(rules, pkt) if rules else None
+    color = rules.index(rule) + 1 if rule is not None else 0
+    return SEP.join(column_parts(pkt, time_fmt)), color, encode(pkt)
+
+
+def decode(blob: bytes) -> Packet:
+    fields = _fields()
+    raw = zlib.decompress(blob)
+    head, flat, sources = marshal.loads(raw[1:]) if raw[:1] == b"m" else pickle.loads(raw[1:])
+    (number, ts_ns, digits, caplen, origlen, linktype, iface, known, section, iname, idesc,
+     comment, rel_ns, delta_ns, disp_ns, src, dst, proto_col, info, protocols) = head
+    frame = Frame(number, ts_ns, digits, caplen, origlen, linktype, iface, sources[0][1],
+                  comment=comment, interface_known=known, section=section,
+                  interface_name=iname, interface_description=idesc)
+    pkt = Packet(frame)
+    pkt.sources = sources
+    pkt.rel_ns, pkt.delta_ns, pkt.delta_disp_ns = rel_ns, delta_ns, disp_ns
+    pkt.src, pkt.dst, pkt.proto_col, pkt.info = src, dst, proto_col, info
+    pkt.protocols = protocols
+    parents: list[Item] = []
+    for depth, fcode, value, offset, length, text, flags, source in flat:
+        field = fields.fields[fcode]
+        item = Item(field, value, offset, length, text, bool(flags & 1), bool(flags & 2),
+                    source)
+        del parents[depth:]
+        if depth == 0:
+            pkt.tree.append(item)
+        else:
+            parent = parents[-1]
+            if parent.children is None:
+                parent.children = [item]
+            else:
+                parent.children.append(item)
+        parents.append(item)
+        if field is not None:
+            pkt.index.setdefault(field.abbrev, []).append(item)
+    return pkt
+
+
+class PacketStore:
+    """Rows of every frame read so far, and which of them the display filter shows."""
+
+    def __init__(self, rules: list[ColorRule] | None, time_fmt: str = "r") -> None:
+        self.rules = rules or []
+        self.time_fmt = time_fmt
+        self.rows: list[str] = []
+        self.colors = bytearray()  # rule index + 1; 0 = no rule matched
+        self._at = array("Q")
+        self._len = array("I")
+        self._spill = tempfile.TemporaryFile(prefix="labshark-tui-")
+        self._fd = self._spill.fileno()
+        self._end = 0
+        self._lock = threading.Lock()
+        self.displayed: array | None = None  # frame numbers shown; None = all
+        self.marked: set[int] = set()
+        self.error: str | None = None  # a capture error after the good frames
+        self.done = False
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def close(self) -> None:
+        self._spill.close()
+
+    def add(self, pkt: Packet) -> None:
+        """Keep the list row and spill the detail of one dissected frame (in order)."""
+        self.append(*encode_row(pkt, self.rules, self.time_fmt))
+
+    def append(self, row: str, color: int, blob: bytes) -> None:
+        """Add the next frame's encoded row (from encode_row, here or in a worker)."""
+        with self._lock:
+            os.pwrite(self._fd, blob, self._end)
+            self._at.append(self._end)
+            self._len.append(len(blob))
+            self._end += len(blob)
+        self.colors.append(color)
+        self.rows.append(row)  # last: readers take len(rows) as complete
+
+    def append_batch(self, batch: list[tuple[str, int, bytes, bool]]) -> list[int]:
+        """Add a worker's batch of (row, colour, blob, shown) in one write; returns the
+        frame numbers of the shown ones."""
+        blobs = [b[2] for b in batch]
+        with self._lock:
+            os.pwrite(self._fd, b"".join(blobs), self._end)
+            at = self._end
+            for blob in blobs:
+                self._at.append(at)
+                self._len.append(len(blob))
+                at += len(blob)
+            self._end = at
+        shown = []
+        for row, color, _blob, is_shown in batch:
+            self.colors.append(color)
+            self.rows.append(row)
+            if is_shown:
+                shown.append(len(self.rows))
+        return shown
+
+    def row(self, number: int) -> list[str]:
+        return self.rows[number - 1].split(SEP)
+
+    def rule(self, number: int) -> ColorRule | None:
+        c = self.colors[number - 1]
+        return self.rules[c - 1] if c else None
+
+    def detail(self, number: int) -> Detail:
+        with self._lock:
+            blob = os.pread(self._fd, self._len[number - 1], self._at[number - 1])
+        pkt = decode(blob)
+        return Detail(number, pkt, tree_rows(pkt))
+
+    # -- what the list shows ------------------------------------------------------------
+    def shown_count(self) -> int:
+        return len(self.rows) if self.displayed is None else len(self.displayed)
+
+    def shown_number(self, index: int) -> int:
+        """Frame number of the `index`th displayed row (0-based)."""
+        return index + 1 if self.displayed is None else self.displayed[index]
+
+    def index_of(self, number: int) -> int | None:
+        """Row index where frame `number` is displayed, else None."""
+        if self.displayed is None:
+            return number - 1 if 1 <= number <= len(self.rows) else None
+        import bisect
+
+        i = bisect.bisect_left(self.displayed, number)
+        return i if i < len(self.displayed) and self.displayed[i] == number else None
+
+
+def scan(frames: Iterable[Any], session: Any, store: PacketStore,
+         match: Callable[[Packet], bool] | None, stop: threading.Event,
+         on_packet: Callable[[Packet], None] | None = None) -> None:
+    """The in-order pass: dissect each frame into the store (and the initial filter)."""
+    from analyzer.pipeline import mark_displayed
+    from dissectors import dissect
+
+    if match is not None:
+        store.displayed = array("I")
+    prev_disp: int | None = None
+    for frame in frames:
+        if stop.is_set():
+            return
+        pkt = dissect(frame, session)
+        shown = match is None or _safe(match, pkt)
+        if shown:
+            prev_disp = mark_displayed(pkt, prev_disp)
+        store.add(pkt)
+        if shown and store.displayed is not None:
+            store.displayed.append(frame.number)
+        if on_packet is not None:
+            on_packet(pkt)
+
+
+def refilter(frames: Iterable[Any], session: Any, match: Callable[[Packet], bool],
+             out: array, stop: threading.Event) -> None:
+    """A filter pass over the capture (as Wireshark re-dissects on a new filter)."""
+    from dissectors import dissect
+
+    for frame in frames:
+        if stop.is_set():
+            return
+        if _safe(match, dissect(frame, session)):
+            out.append(frame.number)
+
+
+def _safe(match: Callable[[Packet], bool], pkt: Packet) -> bool:
+    try:
+        return bool(match(pkt))
+    except Exception:  # noqa: BLE001 - one odd packet must not end the view
+        return False
+
+
+__all__ = ["PacketStore", "Detail", "TreeRow", "SEP", "scan", "refilter", "tree_rows",
+           "filter_value", "encode", "decode", "encode_row"]
