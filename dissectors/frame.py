@@ -10,7 +10,7 @@ from __future__ import annotations
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE
 from dissectors.escape import format_str
-from dissectors.expert import MALFORMED
+from dissectors.expert import MALFORMED, MALFORMED_EXPERT
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -151,7 +151,8 @@ def mark_malformed(pkt: Packet, proto: str) -> None:
     item = pkt.add_proto(MALFORMED, 0, 0, f"[Malformed Packet: {name}]", in_stack=False)
     item.value = f"[Malformed Packet: {name}]"
     pkt.malformed = True
-    pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto)
+    pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto,
+                   field=MALFORMED_EXPERT)
     pkt.append_info("[Malformed Packet]")
 
 

@@ -1,0 +1,51 @@
+"""Details of IPv4/IPv6 and the malformed note that public captures showed differing from
+tshark 4.0: the DSCP codepoint's names, `_ws.malformed.expert` in JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from diffutil import run_analyze, run_tshark
+from scapy.all import DNS, DNSQR, IP, UDP, Ether, IPv6, Raw, wrpcap
+
+pytestmark = pytest.mark.tshark
+
+
+@pytest.fixture(scope="module")
+def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("ipdetails")
+    e = Ether(src="00:11:22:33:44:55", dst="00:11:22:33:44:66")
+    packets = {
+        # every codepoint, each with another ECN value
+        "dscp4": [e / IP(src="10.0.0.1", dst="10.0.0.2", tos=(c << 2) | (c & 3))
+                  / UDP(sport=1000, dport=9) / Raw(b"x") for c in range(64)],
+        "dscp6": [e / IPv6(src="fe80::1", dst="fe80::2", tc=(c << 2) | (c & 3))
+                  / UDP(sport=1000, dport=9) / Raw(b"x") for c in range(64)],
+        # a DNS message cut short: [Malformed Packet: DNS]
+        "malformed": [e / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=53)
+                      / Raw(bytes(DNS(id=7, qd=[DNSQR(qname="cut", qtype="A")]))[:15])],
+    }
+    out = {}
+    for name, pk in packets.items():
+        out[name] = d / f"{name}.pcap"
+        wrpcap(str(out[name]), pk)
+    return out
+
+
+@pytest.mark.parametrize("name", ["dscp4", "dscp6", "malformed"])
+@pytest.mark.parametrize("args", [["-V"], ["-T", "json"], ["-T", "ek"],
+                                  ["-T", "fields", "-e", "ip.dsfield.dscp",
+                                   "-e", "ipv6.tclass.dscp", "-e", "_ws.expert.message"]])
+def test_equals_tshark(caps, name, args):
+    rc, ours, err = run_analyze(["-r", str(caps[name]), *args])
+    assert rc == 0, err
+    assert ours == run_tshark(["-r", str(caps[name]), *args])
+
+
+def test_dscp_filters(caps):
+    for flt in ("ip.dsfield.dscp == 46", "ip.dsfield.dscp == 1", "ip.dsfield.dscp == 8 or ip.dsfield.dscp == 56"):
+        rc, ours, err = run_analyze(["-r", str(caps["dscp4"]), "-Y", flt])
+        assert rc == 0, err
+        theirs = run_tshark(["-r", str(caps["dscp4"]), "-Y", flt])
+        assert ours == theirs and theirs
