@@ -51,7 +51,7 @@ TRAILING_STRAY = STRING_ERRORS.field("_ws.string.trailing_stray_characters",
 SHORT = protocol("_ws.short", "Short Frame", "Short")
 
 _ENCAP_NAMES = {
-    0: ("Null/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
+    0: ("NULL/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
     14: ("Raw IP", 7), 228: ("Raw IPv4", 129), 229: ("Raw IPv6", 130),
     113: ("Linux cooked-mode capture v1", 25), 276: ("Linux cooked-mode capture v2", 210),
     108: ("OpenBSD loopback", 54),

@@ -1,5 +1,6 @@
-"""Details of IPv4/IPv6 and the malformed note that public captures showed differing from
-tshark 4.0: the DSCP codepoint's names, `_ws.malformed.expert` in JSON."""
+"""Details the public corpus (tests/data/corpus/) showed differing from tshark 4.0, each
+on a capture built here: the DSCP codepoint's names (IPv4, IPv6), `_ws.malformed.expert`
+in JSON, the NULL/Loopback encapsulation name."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from diffutil import run_analyze, run_tshark
-from scapy.all import DNS, DNSQR, IP, UDP, Ether, IPv6, Raw, wrpcap
+from scapy.all import DNS, DNSQR, IP, UDP, Ether, IPv6, Loopback, Raw, wrpcap
 
 pytestmark = pytest.mark.tshark
 
@@ -25,6 +26,8 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         # a DNS message cut short: [Malformed Packet: DNS]
         "malformed": [e / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=53)
                       / Raw(bytes(DNS(id=7, qd=[DNSQR(qname="cut", qtype="A")]))[:15])],
+        "null": [Loopback(type=2) / IP(src="127.0.0.1", dst="127.0.0.1")
+                 / UDP(sport=1000, dport=9) / Raw(b"x")],
     }
     out = {}
     for name, pk in packets.items():
@@ -33,7 +36,7 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("name", ["dscp4", "dscp6", "malformed"])
+@pytest.mark.parametrize("name", ["dscp4", "dscp6", "malformed", "null"])
 @pytest.mark.parametrize("args", [["-V"], ["-T", "json"], ["-T", "ek"],
                                   ["-T", "fields", "-e", "ip.dsfield.dscp",
                                    "-e", "ipv6.tclass.dscp", "-e", "_ws.expert.message"]])
