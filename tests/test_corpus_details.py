@@ -1,6 +1,7 @@
 """Details the public corpus (tests/data/corpus/) showed differing from tshark 4.0, each
 on a capture built here: the DSCP codepoint's names (IPv4, IPv6), `_ws.malformed.expert`
-in JSON, the NULL/Loopback encapsulation name."""
+in JSON, the NULL/Loopback encapsulation name, Ethernet's padding / trailer / FCS split
+(tshark's FCS heuristic: 64 bytes or more with a trailer of 4 or more)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,19 @@ pytestmark = pytest.mark.tshark
 def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("ipdetails")
     e = Ether(src="00:11:22:33:44:55", dst="00:11:22:33:44:66")
+    short = bytes(e / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=9)
+                  / Raw(b"xy"))  # 44 bytes: 16 to pad to 60
     packets = {
+        "trailers": [Ether(short + b) for b in (
+            bytes(16) + b"\x01\x02\x03\x04",  # padding + FCS
+            b"\xaa" * 20,                     # no zeros where padding goes: a note
+            bytes(16), b"\xaa" * 16,           # 60 bytes: no FCS
+            bytes(20),                         # an FCS of zeros
+            bytes(16) + b"\xaa" * 6,           # padding, trailer, FCS
+            b"\xaa" * 3,                       # a short frame's trailer
+            bytes(16) + b"\xaa" * 40,          # a long trailer
+        )] + [Ether(bytes(e / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=9)
+                             / Raw(b"y" * 60)) + b"\xbb" * 8)],  # no padding, trailer+FCS
         # every codepoint, each with another ECN value
         "dscp4": [e / IP(src="10.0.0.1", dst="10.0.0.2", tos=(c << 2) | (c & 3))
                   / UDP(sport=1000, dport=9) / Raw(b"x") for c in range(64)],
@@ -36,7 +49,7 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("name", ["dscp4", "dscp6", "malformed", "null"])
+@pytest.mark.parametrize("name", ["dscp4", "dscp6", "malformed", "null", "trailers"])
 @pytest.mark.parametrize("args", [["-V"], ["-T", "json"], ["-T", "ek"],
                                   ["-T", "fields", "-e", "ip.dsfield.dscp",
                                    "-e", "ipv6.tclass.dscp", "-e", "_ws.expert.message"]])
