@@ -60,6 +60,11 @@ _ENCAP_NAMES = {
 }
 
 
+def _iface_name(frame: Frame) -> str:
+    """An interface's if_name, even empty (tshark prints it so); "unknown" without one."""
+    return "unknown" if frame.interface_name is None else frame.interface_name
+
+
 def _bits(n: int) -> str:
     return f"{n} bytes ({n * 8} bits)"
 
@@ -90,7 +95,7 @@ def dissect(frame: Frame, session: Session) -> Packet:
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
         f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)"
         # (a file's interface name is escaped in labels, where tshark prints it raw)
-        + (f" on interface {format_str(frame.interface_name or 'unknown')}, "
+        + (f" on interface {format_str(_iface_name(frame))}, "
            f"id {frame.interface_id}"
            if frame.interface_known else ""),
         in_stack=False)
@@ -98,7 +103,7 @@ def dissect(frame: Frame, session: Session) -> Packet:
     if frame.interface_known:
         if frame.section:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
-        name = frame.interface_name or "unknown"
+        name = _iface_name(frame)
         iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
                   f"Interface id: {frame.interface_id} ({format_str(name)})")
         add(iid, INTERFACE_NAME, name, 0, 0)

@@ -1,10 +1,11 @@
 """Details the public corpus (tests/data/corpus/) showed differing from tshark 4.0, each
 on a capture built here: the DSCP codepoint's names (IPv4, IPv6), `_ws.malformed.expert`
-in JSON, the NULL/Loopback encapsulation name, Ethernet's padding / trailer / FCS split
+in JSON, the NULL/Loopback encapsulation name, a pcapng interface's empty name, Ethernet's padding / trailer / FCS split
 (tshark's FCS heuristic: 64 bytes or more with a trailer of 4 or more)."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,20 @@ from diffutil import run_analyze, run_tshark
 from scapy.all import DNS, DNSQR, IP, UDP, Ether, IPv6, Loopback, Raw, wrpcap
 
 pytestmark = pytest.mark.tshark
+
+
+def _block(btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
+
+
+def _pcapng_empty_ifname(frame: bytes) -> bytes:
+    """A pcapng file whose interface has an if_name option of length 0."""
+    shb = _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    idb = _block(1, struct.pack("<HHI", 1, 0, 0) + struct.pack("<HH", 2, 0)
+                 + struct.pack("<HH", 0, 0))
+    epb = _block(6, struct.pack("<IIIII", 0, 0, 1_000_000, len(frame), len(frame)) + frame)
+    return shb + idb + epb
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +57,16 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "null": [Loopback(type=2) / IP(src="127.0.0.1", dst="127.0.0.1")
                  / UDP(sport=1000, dport=9) / Raw(b"x")],
     }
-    out = {}
+    out = {"ifname": d / "ifname.pcapng"}
+    out["ifname"].write_bytes(_pcapng_empty_ifname(short))
     for name, pk in packets.items():
         out[name] = d / f"{name}.pcap"
         wrpcap(str(out[name]), pk)
     return out
 
 
-@pytest.mark.parametrize("name", ["dscp4", "dscp6", "malformed", "null", "trailers"])
+@pytest.mark.parametrize("name", ["dscp4", "dscp6", "malformed", "null", "trailers",
+                                  "ifname"])
 @pytest.mark.parametrize("args", [["-V"], ["-T", "json"], ["-T", "ek"],
                                   ["-T", "fields", "-e", "ip.dsfield.dscp",
                                    "-e", "ipv6.tclass.dscp", "-e", "_ws.expert.message"]])
