@@ -102,7 +102,7 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
                 t.time_format = getattr(opts, "time_format", "r")
             if hasattr(t, "notes"):  # --flow-notes: the course's notes beside -z flow
                 t.notes = bool(getattr(opts, "flow_notes", False))
-    _prime(taps, flt)
+    _prime(taps, flt, _builds_tree(opts))
     io_plot = None
     if getattr(opts, "plot", None):
         from analyzer.stats.io_stat import plot_tap
@@ -116,7 +116,13 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
     return taps, io_plot
 
 
-def _prime(taps: list, flt: CompiledFilter | None) -> None:
+def _builds_tree(opts: Any) -> bool:
+    """tshark builds every packet's tree (its `frame` item included) for -V, -O and the
+    tree formats (-T fields/json/ek/pdml); io,phs then starts at `frame`."""
+    return bool(getattr(opts, "verbose", False) or getattr(opts, "output", "text") != "text")
+
+
+def _prime(taps: list, flt: CompiledFilter | None, tree: bool = False) -> None:
     """Taps that depend on which fields any filter of the run names (tshark builds only
     those): io,stat's calculated columns, io,phs's `frame` root. The names come from -Y,
     every io,stat filter and the other taps' filters (conv, phs, expert, ...)."""
@@ -136,6 +142,8 @@ def _prime(taps: list, flt: CompiledFilter | None) -> None:
                 refs |= field_refs(compile_filter(text).tree)  # compiled once already
     for t in primable:
         t.prime(refs)
+        if tree and hasattr(t, "with_frame"):
+            t.with_frame = True
 
 
 def wanted_fields(opts: Any, flt: CompiledFilter | None, fields_printer: Any,

@@ -17,14 +17,14 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet, keep
-from dissectors.registry import FT, Base, Field, protocol
+from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
@@ -163,6 +163,21 @@ RETRANS_RESP = DNS.field("dns.retransmit_response", "DNS response retransmission
 
 _FLAG_FIELDS = (F_RESPONSE, F_OPCODE, F_AUTH, F_TRUNC, F_RD, F_RA, F_Z, F_AD, F_CD, F_RCODE)
 _RESPONSE_ONLY_FLAGS = (F_AUTH, F_RA, F_AD, F_RCODE)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A protocol on DNS's message format (Wireshark's dissect_dns_common callers): mDNS
+    and LLMNR declare theirs in their own modules."""
+
+    proto: Protocol
+    query_flags: tuple[Field, ...] = tuple(f for f in _FLAG_FIELDS if f not in _RESPONSE_ONLY_FLAGS)
+    response_flags: tuple[Field, ...] = _FLAG_FIELDS
+    # mDNS: the class's top bit is a flag ("QU" question / cache flush), the class
+    # items are 15 bits wide (twins of dns.qry.class / dns.resp.class with a mask).
+    class_bit: tuple[Field, Field, Field, Field] | None = field(default=None)
+
+
 ROOT_NAME = "<Root>"
 LOOP_NAME = "<Name contains a pointer that loops>"
 RETRANSMISSION_TIMER_NS = 5_000_000_000  # Wireshark's dns.retransmission_timer (5 s)
@@ -315,6 +330,13 @@ def dissect_dns_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     dissect_message(tvb, tvb.start, pkt, session, "udp", None)
 
 
+def dissect_variant_udp(variant: Variant, tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """mDNS or LLMNR over UDP: one message, DNS's machinery, the variant's items."""
+    session.current_proto = variant.proto.abbrev
+    _ports(pkt)
+    dissect_message(tvb, tvb.start, pkt, session, "udp", None, variant=variant)
+
+
 def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """A TCP payload holds one or more length-prefixed messages."""
     session.current_proto = "dns"
@@ -352,18 +374,20 @@ def _flag_label(f: Field, v: bool) -> str:
 
 
 def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: str,
-                    tcp_len: int | None, in_stack: bool = True) -> None:
+                    tcp_len: int | None, in_stack: bool = True,
+                    variant: Variant | None = None) -> None:
     """One DNS message starting at `start` (after the TCP length prefix, if any)."""
     src = tvb.source
-    pkt.proto_col = "DNS"
+    v = variant or _DNS
+    pkt.proto_col = v.proto.short
     tid = tvb.u16(start)
     flags = tvb.u16(start + 2)
     response = bool(flags & 0x8000)
     opcode = (flags >> 11) & 0xF
     rcode = flags & 0xF
     head = tvb.start
-    top = pkt.add_proto(DNS, head, tvb.end - head,
-                        f"Domain Name System ({'response' if response else 'query'})",
+    top = pkt.add_proto(v.proto, head, tvb.end - head,
+                        f"{v.proto.name} ({'response' if response else 'query'})",
                         source=src, in_stack=in_stack)
     top.value = None
 
@@ -384,15 +408,13 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     if response:
         ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
     fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
-    for f in _FLAG_FIELDS:
-        if f in _RESPONSE_ONLY_FLAGS and not response:
-            continue
-        v = (flags & f.bitmask) >> f.shift
+    for f in v.response_flags if response else v.query_flags:
+        fv = (flags & f.bitmask) >> f.shift
         if f.type is FT.BOOLEAN:
             # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
-            add(fitem, f, bool(v), start + 2, 2, _flag_label(f, bool(v)))
+            add(fitem, f, bool(fv), start + 2, 2, _flag_label(f, bool(fv)))
         else:
-            add(fitem, f, v, start + 2, 2)
+            add(fitem, f, fv, start + 2, 2)
     counts = []
     update = opcode == 5
     count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else
@@ -408,14 +430,14 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     if qd:
         qtree = pkt.add_text(top, "Zone" if update else "Queries", off, 0, source=src)
         for _ in range(qd):
-            off = _question(tvb, off, start, pkt, qtree, add)
+            off = _question(tvb, off, start, pkt, qtree, add, v.class_bit)
     for count, title in ((an, "Prerequisites" if update else "Answers"),
                          (ns, "Updates" if update else "Authoritative nameservers"),
                          (ar, "Additional records")):
         if count:
             rtree = pkt.add_text(top, title, off, 0, source=src)
             for _ in range(count):
-                off = _record(tvb, off, start, pkt, rtree, add)
+                off = _record(tvb, off, start, pkt, rtree, add, v.class_bit)
 
     if not response:
         if retrans and trans is not None and trans.req_frame:
@@ -440,23 +462,39 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         add(top, UNSOLICITED, True, head, 0, generated=True)
 
 
-def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int:  # noqa: ANN001
+def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa: ANN001
+              class_bit: tuple[Field, ...] | None) -> int:
     raw, used = get_raw_name(tvb, off, msg)
     name = raw if isinstance(raw, str) else format_text(raw)
     qtype = tvb.u16(off + used)
     qclass = tvb.u16(off + used + 2)
-    q = pkt.add_text(tree, f"{name}: type {type_name(qtype)}, class {_class_name(qclass)}",
+    qu = ""
+    if class_bit is not None:
+        qu = ', "QU" question' if qclass & 0x8000 else ', "QM" question'
+    cls = qclass & 0x7FFF if class_bit else qclass
+    q = pkt.add_text(tree, f"{name}: type {type_name(qtype)}, class {_class_name(cls)}{qu}",
                      off, used + 4, source=tvb.source)
     add(q, QRY_NAME, name, off, used)
     add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
     add(q, COUNT_LABELS, _label_count(raw), off, used, generated=True)
     add(q, QRY_TYPE, qtype, off + used, 2, f"Type: {_type_label(qtype)}")
-    add(q, QRY_CLASS, qclass, off + used + 2, 2)
-    pkt.append_info(f" {type_name(qtype)} {name}")
+    if class_bit is None:
+        add(q, QRY_CLASS, qclass, off + used + 2, 2)
+    else:
+        _add_class_bit(q, class_bit[0], class_bit[1], qclass, off + used + 2, add)
+    pkt.append_info(f" {type_name(qtype)} {name}{qu}")
     return off + used + 4
 
 
-def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int:  # noqa: ANN001, C901
+def _add_class_bit(parent: Item, cls: Field, bit: Field, value: int, off: int,
+                   add) -> None:  # noqa: ANN001
+    """mDNS's 15-bit class and its flag bit, each drawn 16 bits wide."""
+    add(parent, cls, value & 0x7FFF, off, 2, masked_label(cls, value & 0x7FFF, 16))
+    add(parent, bit, bool(value & 0x8000), off, 2, masked_label(bit, bool(value & 0x8000), 16))
+
+
+def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa: ANN001, C901
+            class_bit: tuple[Field, ...] | None) -> int:
     # tshark reads the fixed part, names the type in Info, checks that the rdata was
     # captured, and only then adds the items: a cut record shows no items at all.
     name, used = get_name(tvb, off, msg)
@@ -466,7 +504,10 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
     ttl = tvb.u32(p + 4)
     rdlen = tvb.u16(p + 8)
     tname = type_name(rtype)
-    pkt.append_info(f" {tname}")
+    flush = ""
+    if class_bit is not None and rtype != 41 and rclass & 0x8000:
+        flush = ", cache flush"
+    pkt.append_info(f" {tname}{flush}")
     d = p + 10
     end = d + rdlen
     if rdlen:
@@ -474,8 +515,9 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
     if rtype == 41:
         rr = pkt.add_text(tree, f"{name}: type {tname}", off, 0, source=tvb.source)
     else:
-        rr = pkt.add_text(tree, f"{name}: type {tname}, class {_class_name(rclass)}", off, 0,
-                          source=tvb.source)
+        cls = rclass & 0x7FFF if class_bit else rclass
+        rr = pkt.add_text(tree, f"{name}: type {tname}, class {_class_name(cls)}{flush}", off,
+                          0, source=tvb.source)
     labels = name.split(".")
     if rtype == 33 and len(labels) >= 3:
         # SRV owner names are shown as _service._proto.name.
@@ -494,7 +536,10 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
         add(zi, RESP_Z_DO, bool(z & 0x8000), p + 6, 2)
         add(zi, RESP_Z_RESERVED, z & 0x7FFF, p + 6, 2)
     else:
-        add(rr, RESP_CLASS, rclass, p + 2, 2)
+        if class_bit is None:
+            add(rr, RESP_CLASS, rclass, p + 2, 2)
+        else:
+            _add_class_bit(rr, class_bit[2], class_bit[3], rclass, p + 2, add)
         add(rr, RESP_TTL, ttl, p + 4, 4,
             f"Time to live: {ttl} ({time_secs_str(ttl)})")
     add(rr, RESP_LEN, rdlen, p + 8, 2)
@@ -564,6 +609,8 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add) -> int: 
     pkt.append_info(info)
     return end
 
+
+_DNS = Variant(DNS)
 
 UDP_PORT.register(53, dissect_dns_udp, "dns")
 register_claim(dissect_dns_udp, "dns", takes_all)

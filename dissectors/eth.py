@@ -48,10 +48,14 @@ ADDR_OUI = ETH.field("eth.addr.oui", "Address OUI", FT.UINT24, Base.OUI)
 ADDR_OUI_RESOLVED = ETH.field("eth.addr.oui_resolved", "Address OUI (resolved)", FT.STRING)
 PADDING = ETH.field("eth.padding", "Padding", FT.BYTES)
 TRAILER = ETH.field("eth.trailer", "Trailer", FT.BYTES)
-# Registered for filters only: like tshark by default, labshark assumes no FCS is captured.
+# tshark's heuristic: a frame of 64 bytes or more with a trailer of 4 or more ends in an FCS.
 FCS = ETH.field("eth.fcs", "Frame check sequence", FT.UINT32, Base.HEX)
 FCS_STATUS = ETH.field("eth.fcs.status", "FCS Status", FT.UINT8, Base.NONE,
                        strings=CHECKSUM_STATUS)
+PADDING_BAD = ETH.field("eth.padding_bad",
+                        "Padding identification may be inaccurate and impact trailer dissector",
+                        FT.NONE)
+_MIN_FRAME = 60  # the shortest Ethernet frame without its FCS: shorter payloads are padded
 _LG = ("Locally administered address (this is NOT the factory default)",
        "Globally unique address (factory default)")
 _IG = ("Group address (multicast/broadcast)", "Individual address (unicast)")
@@ -132,7 +136,7 @@ def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(tree, LEN, etype, off + 12, 2)
         payload = tvb.sub(off + 14, min(etype, tvb.rend - off - 14))
         BY_NAME["llc"](payload, pkt, session)
-        _trailer(pkt, tree, tvb, off + 14 + etype)
+        _trailer(pkt, tree, tvb, off + 14 + etype, off)
         return
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
     _address(pkt, tree, dst, off, True)
@@ -153,18 +157,41 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         return
     used = fn(tvb, pkt, session)
     if isinstance(used, int) and not isinstance(used, bool) and tree is not None:
-        _trailer(pkt, tree, tvb, tvb.start + used)
+        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14)
 
 
-def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int) -> None:
-    """Bytes after the payload's own length: padding (zeros) or a trailer."""
-    if end >= tvb.end:
+def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int) -> None:
+    """Bytes after the payload's own length, as tshark's add_ethernet_trailer splits them:
+    padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS."""
+    if end >= tvb.rend:
         return
-    extra = bytes(tvb.buf[end: tvb.end])
-    if not any(extra):
-        pkt.add(tree, PADDING, extra, end, len(extra))
-    else:
-        pkt.add(tree, TRAILER, extra, end, len(extra))
+    frame_len = tvb.rend - frame_start  # the Ethernet frame's reported length
+    cap_len = tvb.end - end
+    rep_len = tvb.rend - end
+    has_fcs = frame_len >= 64 and rep_len >= 4
+    if has_fcs:
+        rep_len -= 4
+        cap_len = min(cap_len, rep_len)
+    pad_len = 0
+    bad_padding = False
+    if end - frame_start < _MIN_FRAME <= frame_len:
+        pad_len = min(_MIN_FRAME - (end - frame_start), cap_len)
+        if any(tvb.buf[end: end + pad_len]):
+            pad_len, bad_padding = 0, True
+        elif pad_len:
+            pkt.add(tree, PADDING, bytes(tvb.buf[end: end + pad_len]), end, pad_len)
+    t_off, t_len = end + pad_len, cap_len - pad_len
+    if t_len > 0:
+        item = pkt.add(tree, TRAILER, bytes(tvb.buf[t_off: t_off + t_len]), t_off, t_len)
+        if bad_padding:
+            pkt.add_expert(item, "note", "protocol",
+                           "Didn't find padding of zeros, and an undecoded trailer exists. "
+                           "There may be padding of non-zeros.", "eth", field=PADDING_BAD)
+    if has_fcs and tvb.end - end >= rep_len + 4:
+        f_off = end + rep_len
+        fcs = int.from_bytes(tvb.buf[f_off: f_off + 4], "big")
+        pkt.add(tree, FCS, fcs, f_off, 4, f"Frame check sequence: 0x{fcs:08x} [unverified]")
+        pkt.add(tree, FCS_STATUS, 2, f_off, 0, "FCS Status: Unverified", generated=True)
 
 
 LINKTYPE.register(1, dissect_eth, "eth")

@@ -14,6 +14,10 @@ from dissectors.escape import format_str
 from dissectors.registry import FT, Base, Field, protocol
 
 MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
+# The expert field of an exception's note (Wireshark's ei_malformed_dissector_bug's
+# sibling `_ws.malformed.expert`): -T json shows it, the message is then hidden.
+MALFORMED_EXPERT = MALFORMED.field("_ws.malformed.expert", "Malformed Packet (Exception occurred)",
+                                   FT.NONE)
 # Wireshark's expert_severity_vals / expert_group_vals: `_ws.expert.severity == "Warning"`.
 SEVERITY_NAMES = {0x100000: "Comment", 0x200000: "Chat", 0x400000: "Note", 0x600000: "Warning",
                   0x800000: "Error"}

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE
 from dissectors.escape import format_str
-from dissectors.expert import MALFORMED
+from dissectors.expert import MALFORMED, MALFORMED_EXPERT
 from dissectors.packet import KEEP, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -54,7 +54,7 @@ TRAILING_STRAY = STRING_ERRORS.field("_ws.string.trailing_stray_characters",
 SHORT = protocol("_ws.short", "Short Frame", "Short")
 
 _ENCAP_NAMES = {
-    0: ("Null/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
+    0: ("NULL/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
     14: ("Raw IP", 7), 228: ("Raw IPv4", 129), 229: ("Raw IPv6", 130),
     113: ("Linux cooked-mode capture v1", 25), 276: ("Linux cooked-mode capture v2", 210),
     108: ("OpenBSD loopback", 54),
@@ -67,6 +67,11 @@ _ENCAP_NAMES = {
 _FRAME_BLOCK = frozenset(f.abbrev for f in (
     ENCAP, TIME, OFFSET_SHIFT, TIME_EPOCH, TIME_DELTA, TIME_DELTA_DISP, TIME_REL, NUMBER, LEN,
     CAP_LEN, MARKED, IGNORED))
+
+
+def _iface_name(frame: Frame) -> str:
+    """An interface's if_name, even empty (tshark prints it so); "unknown" without one."""
+    return "unknown" if frame.interface_name is None else frame.interface_name
 
 
 def _bits(n: int) -> str:
@@ -127,7 +132,7 @@ def dissect(frame: Frame, session: Session,
         f"Frame {frame.number}: {frame.origlen} bytes on wire ({frame.origlen * 8} bits), "
         f"{frame.caplen} bytes captured ({frame.caplen * 8} bits)"
         # (a file's interface name is escaped in labels, where tshark prints it raw)
-        + (f" on interface {format_str(frame.interface_name or 'unknown')}, "
+        + (f" on interface {format_str(_iface_name(frame))}, "
            f"id {frame.interface_id}"
            if frame.interface_known else "")
         if tree_on or "frame" in pkt.wanted else None,  # type: ignore[operator]
@@ -136,7 +141,7 @@ def dissect(frame: Frame, session: Session,
     if frame.interface_known:
         if frame.section:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
-        name = frame.interface_name or "unknown"
+        name = _iface_name(frame)
         iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
                   f"Interface id: {frame.interface_id} ({format_str(name)})"
                   if tree_on else None)
@@ -194,7 +199,8 @@ def mark_malformed(pkt: Packet, proto: str) -> None:
     item = pkt.add_proto(MALFORMED, 0, 0, f"[Malformed Packet: {name}]", in_stack=False)
     item.value = f"[Malformed Packet: {name}]"
     pkt.malformed = True
-    pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto)
+    pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto,
+                   field=MALFORMED_EXPERT)
     pkt.append_info("[Malformed Packet]")
 
 

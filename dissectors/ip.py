@@ -47,14 +47,17 @@ IP_PROTO_NAMES = {
     103: "PIM", 112: "VRRP", 132: "SCTP", 136: "UDPLite",
 }
 
-_DSCP = {0: "Default", 8: "CS1", 10: "AF11", 12: "AF12", 14: "AF13", 16: "CS2", 18: "AF21",
-         20: "AF22", 22: "AF23", 24: "CS3", 26: "AF31", 28: "AF32", 30: "AF33", 32: "CS4",
-         34: "AF41", 36: "AF42", 38: "AF43", 40: "CS5", 44: "Voice-Admit", 46: "Expedited Forwarding",
-         48: "CS6", 56: "CS7"}
-_DSCP_SHORT = {0: "CS0", 8: "CS1", 10: "AF11", 12: "AF12", 14: "AF13", 16: "CS2", 18: "AF21",
-               20: "AF22", 22: "AF23", 24: "CS3", 26: "AF31", 28: "AF32", 30: "AF33", 32: "CS4",
-               34: "AF41", 36: "AF42", 38: "AF43", 40: "CS5", 44: "VOICE-ADMIT", 46: "EF",
-               48: "CS6", 56: "CS7"}
+# The codepoint line names them in full ("Class Selector 7", "Unknown (4)": tshark's
+# dscp_vals); the summary line keeps the short names.
+_DSCP = {c: "Unknown" for c in range(64)} | {
+    0: "Default", 1: "Lower Effort", 44: "Voice Admit", 46: "Expedited Forwarding",
+    **{8 * n: f"Class Selector {n}" for n in range(1, 8)},
+    **{8 * n + 2 * d: f"Assured Forwarding {n}{d}" for n in range(1, 5) for d in range(1, 4)},
+}
+_DSCP_SHORT = {0: "CS0", 1: "LE", 8: "CS1", 10: "AF11", 12: "AF12", 14: "AF13", 16: "CS2",
+               18: "AF21", 20: "AF22", 22: "AF23", 24: "CS3", 26: "AF31", 28: "AF32",
+               30: "AF33", 32: "CS4", 34: "AF41", 36: "AF42", 38: "AF43", 40: "CS5",
+               44: "VOICE-ADMIT", 46: "EF PHB", 48: "CS6", 56: "CS7"}
 _ECN = {0: "Not ECN-Capable Transport", 1: "ECN-Capable Transport codepoint '01'",
         2: "ECN-Capable Transport codepoint '10'", 3: "Congestion Experienced"}
 _ECN_SHORT = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
@@ -121,6 +124,12 @@ _FRAGMENT_FIELDS = FragmentFields("IPv4", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, R
                                   REASSEMBLED_LENGTH, REASSEMBLED_DATA)
 BOGUS_LEN = IP.field("ip.bogus_ip_length", "Bogus IP length", FT.NONE)
 BOGUS_HEADER_LEN = IP.field("ip.bogus_header_length", "Bogus IP header length", FT.NONE)
+TTL_LNCB = IP.field("ip.ttl.lncb", "Time To Live", FT.NONE)
+TTL_TOO_SMALL = IP.field("ip.ttl.too_small", "Time To Live", FT.NONE)
+# Local Network Control Block groups whose protocols send with TTL 255 (VRRP, HSRPv2,
+# mDNS); tshark expects 1 elsewhere in 224.0.0.0/24 and leaves LLMNR's .252 alone.
+_LNCB_TTL_255 = frozenset({18, 102, 251})
+_LNCB_ANY_TTL = 252
 
 _HDR = struct.Struct(">BBHHHBBH4s4s")
 
@@ -174,6 +183,19 @@ _HDR_BLOCK = frozenset(f.abbrev for f in (
     VERSION, HDR_LEN, DSFIELD, DSCP, ECN, LEN, ID, FLAGS, FLAGS_RB, FLAGS_DF, FLAGS_MF,
     FRAG_OFFSET, PROTO, CHECKSUM, CHECKSUM_STATUS_F))
 _ADDR_BLOCK = frozenset(f.abbrev for f in (SRC, DST, ADDR, SRC_HOST, DST_HOST, HOST))
+
+
+def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> None:
+    """tshark's TTL notes: RFC 3171's rule for 224.0.0.0/24, a small unicast TTL."""
+    if dst[:3] == b"\xe0\x00\x00":
+        want = 255 if dst[3] in _LNCB_TTL_255 else 1
+        if ttl != want and dst[3] != _LNCB_ANY_TTL:
+            pkt.add_expert(item, "note", "sequence",
+                           f'"Time To Live" != {want} for a packet sent to the Local Network '
+                           "Control Block (see RFC 3171)", "ip", field=TTL_LNCB)
+    elif dst[0] & 0xF0 != 0xE0 and ttl < 5 and proto not in (89, 103):  # not OSPF, PIM
+        pkt.add_expert(item, "note", "sequence", f'"Time To Live" only {ttl}', "ip",
+                       field=TTL_TOO_SMALL)
 
 
 def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
@@ -238,7 +260,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
         add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
             _labels(_FRAG_LABELS, frag_off, _frag_label))
-    add(tree, TTL, ttl, off + 8, 1)
+    ttl_item = add(tree, TTL, ttl, off + 8, 1)
+    _check_ttl(pkt, ttl_item, ttl, dst, proto)
     if hdr:
         add(tree, PROTO, proto, off + 9, 1)
         add(tree, CHECKSUM, csum, off + 10, 2,

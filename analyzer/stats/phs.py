@@ -1,7 +1,8 @@
 """`-z io,phs[,FILTER]`: tshark 4.0's protocol hierarchy statistics.
 
 Byte for byte tshark's `ui/cli/tap-protohierstat.c`: the top-level items of each packet's
-tree (after `frame`, unless a filter of the run names frame) nest one under the other, siblings in order of first sighting, every
+tree (after `frame`, unless the run builds trees (-V, -T fields/json/ek) or a filter of it
+names frame) nest one under the other, siblings in order of first sighting, every
 level counting the frame and its wire length. Like tshark, the tap sees every dissected
 packet whatever `-Y` keeps; only its own filter selects.
 
