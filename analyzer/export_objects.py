@@ -1,8 +1,9 @@
 """`--export-objects tftp,DIR`: write the files carried by TFTP transfers into DIR.
 
-Runs its own pass over the capture (after the packets are printed) so the main loop
-stays untouched; only the transfers in progress keep a buffer, and each buffer is
-written and dropped as soon as its last block is seen. File names come from the
+Fed by the main pass (analyzer/pipeline.py: the exporter sees every dissected packet,
+-Y hidden ones too, like a tap); the summary table follows the packets and the -z
+reports. Only the transfers in progress keep a buffer, and each buffer is written and
+dropped as soon as its last block is seen. File names come from the
 request but are reduced to a bare name inside DIR, so a hostile name such as
 `../../etc/passwd` can never write outside it. Transfers that end early (error,
 missing blocks, capture ends) are written with a `.partial` suffix and reported.
@@ -21,9 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from captures import open_capture
-from captures.open import CaptureReader
-from dissectors import Session, dissect
 from dissectors.escape import format_str
 from dissectors.format import ipv4_str, ipv6_str
 from dissectors.tftp import tftp_transfer
@@ -224,32 +222,36 @@ class TftpExporter:
                                        why, skipped))
 
 
-def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
-                   out: TextIO) -> list[ExportedFile]:
-    """Dissect `path` again and export the objects of the protocol `spec` names.
+class ObjectsExport:
+    """The --export-objects sink of analyzer.pipeline: every dissected packet of the
+    main pass goes to the protocol's exporter (no second read of the capture); `close`
+    writes what is still open and prints the summary table after the packets.
 
-    `path` may be a reader already opened for this pass (stdin replayed from its
-    spool by `CaptureReader.reopen()`); it is closed here either way.
-    """
-    reader = path if isinstance(path, CaptureReader) else None
-    try:
-        _proto, dest = parse_spec(spec)
+    A directory that cannot be created is reported at `close` too, after the packets,
+    as when the export was a pass of its own."""
+
+    def __init__(self, spec: str, out: TextIO) -> None:
+        _proto, self.dest = parse_spec(spec)
+        self.out = out
+        self.error: ExportError | None = None
+        self.exporter: TftpExporter | None = None
         try:
-            dest.mkdir(parents=True, exist_ok=True)
+            self.dest.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise ExportError(f"cannot create {dest}: {e.strerror}") from None
-        exporter = TftpExporter(dest)
-        if reader is None:
-            reader = open_capture(path)  # type: ignore[arg-type]
-        session = Session(decode_as=decode_as)
-        for frame in reader:
-            exporter.packet(dissect(frame, session))
-    finally:
-        if reader is not None:
-            reader.close()
-    exporter.close()
-    write_table(exporter.files, dest, out)
-    return exporter.files
+            self.error = ExportError(f"cannot create {self.dest}: {e.strerror}")
+            return
+        self.exporter = TftpExporter(self.dest)
+
+    def packet(self, pkt) -> None:  # noqa: ANN001 - dissectors.packet.Packet
+        if self.exporter is not None:
+            self.exporter.packet(pkt)
+
+    def close(self) -> list[ExportedFile]:
+        if self.error is not None or self.exporter is None:
+            raise self.error or ExportError("nothing to export")
+        self.exporter.close()
+        write_table(self.exporter.files, self.dest, self.out)
+        return self.exporter.files
 
 
 def write_table(files: list[ExportedFile], dest: Path, out: TextIO) -> None:

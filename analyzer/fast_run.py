@@ -16,13 +16,16 @@ import mmap
 import os
 import struct
 from array import array
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from captures.records import PcapngRecords, PcapRecords, Record, record_walker
 from dissectors import Session, dissect
 from dissectors.ipmsg import IPMSG_PORT
 from dissectors.layers import FRAGMENT, ethernet_layers, fragment_layers, pair_hash
 from filters.fastpath import UNSURE, FastFilter, NotFast, classify_udp, compile_fast
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 _PRINTABLE = ("frame.number",)
 _PORTS = struct.Struct(">HH").unpack_from
@@ -56,14 +59,18 @@ def _prefilter(path: str, tree: Any) -> Any:
         return None
 
 
-def run_fast(opts: Any, path: str, tree: Any, full_match: Any, fields: list[str] | None,
-             out: TextIO) -> int | None:
-    """Print matching frame numbers; None when this path does not apply (nothing printed).
+def run_fast(job: Job, out: TextIO) -> int | None:
+    """Print `job`'s matching frame numbers; None when this path does not apply
+    (nothing printed).
 
     Returns the number of the first record it could not walk (a broken record) + 0,
     i.e. 0 when the whole file was done; the caller lets the full reader report it.
     """
-    if not eligible(opts, fields):
+    path = job.path or ""
+    flt_all = job.display_filter
+    tree = flt_all.tree if flt_all is not None else None
+    full_match = flt_all.match if flt_all is not None else None
+    if not eligible(job, job.fields):
         return None
     try:
         flt = compile_fast(tree) if tree is not None else None
@@ -84,7 +91,7 @@ def run_fast(opts: Any, path: str, tree: Any, full_match: Any, fields: list[str]
         if records is None:
             return None
         ends = _prefilter(path, tree) if tree is not None else None
-        quiet = opts.output != "fields"
+        quiet = job.output != "fields"
         return _walk_parts(records, flt, full_match, ends, out, quiet)
     finally:
         mm.close()
