@@ -34,14 +34,14 @@ _DROP_EVERY = 4 << 20
 _PARALLEL_FROM = 16 << 20
 
 
-def eligible(opts: Any, fields: list[str] | None) -> bool:
-    """Whether the options ask only for matching frame numbers (or nothing) from a file."""
-    if opts.two_pass or opts.verbose or opts.hex or opts.count or opts.write or \
-            opts.export_objects or opts.decode_as or getattr(opts, "stats", None):
+def eligible(job: Job, fields: list[str] | None) -> bool:
+    """Whether the job asks only for matching frame numbers (or nothing) from a file."""
+    if job.two_pass or job.verbose or job.hex or job.count or job.write or \
+            job.export_objects or job.decode_as or getattr(job, "stats", None):
         return False
-    if opts.output == "fields":
-        return bool(fields) and all(f in _PRINTABLE for f in fields) and not opts.field_opts
-    return bool(opts.quiet) and opts.output == "text"
+    if job.output == "fields":
+        return bool(fields) and all(f in _PRINTABLE for f in fields) and not job.field_opts
+    return bool(job.quiet) and job.output == "text"
 
 
 def _prefilter(path: str, tree: Any) -> Any:

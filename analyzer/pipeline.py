@@ -187,7 +187,8 @@ class Sinks:
 
     `every`: each dissected packet (taps, export objects, cross-check); `shown`: the
     packets the display filter shows (the renderer when it prints, the parquet table);
-    `writer`: their frames. `closing` is closed after the pass however it ends, in
+    `writer`: their frames; `whole`: sinks that read on past -c (export objects,
+    which cover the whole capture). `closing` is closed after the pass however it ends, in
     order (the renderer even when it printed nothing: `-T json -q` still writes its
     `[]`); `reports` run after a pass that read to the end (taps, then export objects).
     """
@@ -195,6 +196,7 @@ class Sinks:
     every: list[Any] = field(default_factory=list)
     shown: list[Any] = field(default_factory=list)
     writer: WriterSink | None = None
+    whole: list[Any] = field(default_factory=list)
     closing: list[Any] = field(default_factory=list)
     reports: list[Any] = field(default_factory=list)
 
@@ -241,19 +243,23 @@ def command_sinks(job: Job, out: TextIO, taps: list | None = None,
 
         objects = ObjectsExport(job.export_objects, out)
         sinks.every.append(objects)
+        sinks.whole.append(objects)
         sinks.reports.append(objects.close)
     return sinks
 
 
 def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
-                  every: list[Any] | None = None, resume: int = 1) -> Iterator[Packet]:
+                  every: list[Any] | None = None, resume: int = 1,
+                  whole: list[Any] | None = None) -> Iterator[Packet]:
     """The loop: dissect each frame, give it to `every`, yield those the display filter
-    shows (their displayed delta filled in); stop after -c frames. Frames before
+    shows (their displayed delta filled in); stop after -c frames, except that the
+    `whole` sinks (export objects: the whole capture) see the rest too. Frames before
     `resume` were already decided by the fast path."""
     match = job.match
     count = job.count
     prev_disp: int | None = None
-    for n, frame in enumerate(frames, 1):
+    it = iter(frames)
+    for n, frame in enumerate(it, 1):
         if n < resume:
             continue
         pkt = dissect(frame, session)
@@ -268,6 +274,11 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
         yield pkt
         if count and n >= count:
             break
+    if whole:
+        for frame in it:
+            pkt = dissect(frame, session)
+            for sink in whole:
+                sink.packet(pkt)
 
 
 def _write_only(frames: Iterable[Frame], writer: WriterSink, count: int | None) -> None:
@@ -303,7 +314,8 @@ def run_job(job: Job, source: Source, sinks: Sinks, out: TextIO | None = None,
             else:
                 shown = sinks.shown
                 writer = sinks.writer
-                for pkt in shown_packets(job, source, session, sinks.every, resume):
+                for pkt in shown_packets(job, source, session, sinks.every, resume,
+                                         sinks.whole):
                     if writer is not None:
                         writer.write(pkt.frame)
                     for sink in shown:

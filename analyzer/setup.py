@@ -7,12 +7,15 @@ the other for them.
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_USAGE, AnalyzeError, UsageError
 from analyzer.options import check_stats_args, parse_field_opts
 from analyzer.output.fields import FieldsPrinter, valid_field
 from filters import CompiledFilter
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 
 def _decode_as(specs: list[str]) -> dict[tuple[str, int], str]:
@@ -49,35 +52,35 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
     return flt
 
 
-def build_fields_printer(opts: Any) -> FieldsPrinter | None:
+def build_fields_printer(job: Job) -> FieldsPrinter | None:
     """The `-T fields` printer, after tshark's checks of -T/-e/-E (file and live alike)."""
-    fopts = parse_field_opts(opts.field_opts)
-    if getattr(opts, "no_duplicate_keys", False) and opts.output != "json":
+    fopts = parse_field_opts(job.field_opts)
+    if getattr(job, "no_duplicate_keys", False) and job.output != "json":
         raise UsageError('--no-duplicate-keys can only be used with "-T json" and "-T jsonraw"')
-    if opts.output in ("ek", "json") and opts.fields:  # -e limits them to those fields
-        if bad := [f for f in opts.fields if not valid_field(f)]:
+    if job.output in ("ek", "json") and job.fields:  # -e limits them to those fields
+        if bad := [f for f in job.fields if not valid_field(f)]:
             raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-        return FieldsPrinter(opts.fields, dict(fopts, header="n", bom="n"), opts.time_format)
-    if opts.output != "fields":
-        if opts.fields:
+        return FieldsPrinter(job.fields, dict(fopts, header="n", bom="n"), job.time_format)
+    if job.output != "fields":
+        if job.fields:
             raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
         return None
-    if not opts.fields:
+    if not job.fields:
         raise UsageError('-T fields was specified, but no fields were specified with "-e"')
-    bad = [f for f in opts.fields if not valid_field(f)]
+    bad = [f for f in job.fields if not valid_field(f)]
     if bad:
         raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-    return FieldsPrinter(opts.fields, fopts, opts.time_format)
+    return FieldsPrinter(job.fields, fopts, job.time_format)
 
 
-def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
+def prepare_taps(job: Job, out: TextIO, flt: CompiledFilter | None = None
                  ) -> tuple[list, Any] | int:
     """The -z taps and the --plot tap (file and live alike), or an exit status after
     the error for a bad -z argument (stdout only where tshark prints it there)."""
-    check_stats_args(opts.stats)
+    check_stats_args(job.stats)
     from analyzer.stats.taps import TapArgError, build_taps
 
-    encoding = getattr(opts, "encoding", None)
+    encoding = getattr(job, "encoding", None)
     if encoding:
         from analyzer.follow import check_encoding
 
@@ -86,7 +89,7 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
         except ValueError as e:
             raise UsageError(f"--encoding: {e}") from None
     try:
-        taps = build_taps(opts.stats)
+        taps = build_taps(job.stats)
     except TapArgError as e:
         if not e.on_stdout:
             raise AnalyzeError(str(e), EXIT_USAGE) from None
@@ -97,13 +100,13 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
             if hasattr(t, "encoding"):
                 t.encoding = encoding
             if hasattr(t, "source_path"):  # -z hosts names the file it read
-                t.source_path = getattr(opts, "read_file", None) or getattr(opts, "file", None)
+                t.source_path = getattr(job, "read_file", None) or getattr(job, "file", None)
     _prime(taps, flt)
     io_plot = None
-    if getattr(opts, "plot", None):
+    if getattr(job, "plot", None):
         from analyzer.stats.io_stat import plot_tap
 
-        io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
+        io_plot = plot_tap(taps, job.plot)  # a hidden io,stat,1 when -z gives none
     return taps, io_plot
 
 
@@ -129,22 +132,22 @@ def _prime(taps: list, flt: CompiledFilter | None) -> None:
         t.prime(refs)
 
 
-def report_taps(taps: list | None, opts: Any, out: TextIO) -> None:
+def report_taps(taps: list | None, job: Job, out: TextIO) -> None:
     """The -z reports after the packets: rich tables on a terminal, tshark's text else."""
     if taps:
         from analyzer.stats.rich_tables import write_report
 
-        write_report(taps, opts, out)
+        write_report(taps, job, out)
 
 
-def write_plot(io_plot: Any, opts: Any) -> None:
+def write_plot(io_plot: Any, job: Job) -> None:
     """--plot's image, drawn from the io,stat numbers the taps gathered."""
     if io_plot is None:
         return
     from analyzer.stats.io_stat import PlotError, plot_io
 
     try:
-        plot_io(io_plot, opts.plot)
+        plot_io(io_plot, job.plot or "")
     except PlotError as e:
         raise AnalyzeError(str(e), EXIT_USAGE) from None
 

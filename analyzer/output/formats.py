@@ -1,7 +1,8 @@
 """The `-T` output formats by name, and the shape they share.
 
 A format is a class with `packet(pkt)` (write one shown packet) and `close()` (write
-what ends the output), built as `Cls(opts, fields_printer, out)`. A new `-T` format is
+what ends the output), built as `Cls(job, fields_printer, out)` (job: analyzer/job.py's
+Job, the run's options as typed values). A new `-T` format is
 one module here with such a class and one line in FORMATS; options.py offers FORMATS'
 names as -T's choices. Modules are imported on first use, so `analyze` starts no slower.
 """
