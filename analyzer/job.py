@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from analyzer.output.fields import FieldsPrinter
     from dissectors import Session
     from filters import CompiledFilter
 
@@ -51,7 +50,8 @@ class Job:
     time_format: str = "r"
     fields: list[str] = field(default_factory=list)  # -e
     field_opts: list[str] = field(default_factory=list)  # -E
-    fields_printer: FieldsPrinter | None = None  # -e/-E checked (setup.build_fields_printer)
+    # -e/-E checked: analyzer.output.fields.FieldsPrinter (setup.build_fields_printer)
+    fields_printer: Any = None
     layer_filter: list[tuple[str, str]] | None = None  # -j/-J
     no_duplicate_keys: bool = False
     color: str = "auto"
