@@ -298,6 +298,7 @@ def _capture(job: Job, stop_at: dict[str, float], ring: dict[str, float], out: T
             ready = open_writer(job.write, job.write_format, interfaces=[cap.interface])
         writer = WriterSink(job.write, job.write_format, ready)
     sinks = command_sinks(job, out, taps, writer)
+    sinks.open([cap.interface])  # the output's complaints before "Capturing on"
     source = LiveSource(cap, stop_at, limit, out, err, flush=job.printing)
     run_job(job, source, sinks, out)
 

@@ -145,18 +145,30 @@ class WriterSink:
 
 
 class RendererSink:
-    """The `-T` output: built (and its `-T fields` header written) when the sinks are."""
+    """The `-T` output, built (and its `-T fields` header written) when the pass opens
+    its sinks: after -2's first pass and the -w file, as tshark complains."""
 
     def __init__(self, job: Job, out: TextIO) -> None:
+        self.job, self.out = job, out
+        self.output: Any = None
+
+    def open(self) -> None:
+        if self.output is not None:
+            return
         from analyzer.output.formats import open_output
 
-        self.output = open_output(job, job.fields_printer, out)
+        job = self.job
+        self.output = open_output(job, job.fields_printer, self.out)
         if job.fields_printer:
-            out.write(job.fields_printer.preamble())
-        self.packet = self.output.packet
+            self.out.write(job.fields_printer.preamble())
+        self.packet = self.output.packet  # the format's own method: no extra call
+
+    def packet(self, pkt: Packet) -> None:
+        raise RuntimeError("RendererSink.packet before open()")
 
     def close(self) -> None:
-        self.output.close()
+        if self.output is not None:
+            self.output.close()
 
 
 class TapsSink:
@@ -207,6 +219,14 @@ class Sinks:
         finally:
             if out is not None:
                 out.flush()
+
+    def open(self, interfaces: list | None) -> None:
+        """The -w file (for the source's interfaces), then the outputs; twice is once."""
+        if self.writer is not None:
+            self.writer.open(interfaces)
+        for s in self.closing:
+            if s is not self.writer and hasattr(s, "open"):
+                s.open()
 
     def report(self) -> None:
         for r in self.reports:
@@ -305,8 +325,7 @@ def run_job(job: Job, source: Source, sinks: Sinks, out: TextIO | None = None,
     session = job.new_session()
     try:
         source.start(session, job.count)
-        if sinks.writer is not None:
-            sinks.writer.open(source.interfaces)
+        sinks.open(source.interfaces)
         try:
             if sinks.writer is not None and not sinks.every and not sinks.shown \
                     and job.display_filter is None and resume == 1:
