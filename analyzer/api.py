@@ -19,9 +19,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dissectors.packet import Packet
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 
 @dataclass(frozen=True)
@@ -96,27 +99,27 @@ class Capture:
         combined = f"({self.display_filter}) and ({expr})" if self.display_filter else expr
         return Capture(self.path, combined, self.decode_as, self.two_pass)
 
+    def job(self) -> Job:
+        """This recipe as a Job of analyzer.pipeline (what `analyze` would run)."""
+        from analyzer.job import Job
+        from analyzer.setup import _decode_as
+        from filters import compile_filter
+
+        flt = compile_filter(self.display_filter) if self.display_filter else None
+        return Job(read_file=self.path, two_pass=self.two_pass, filter=self.display_filter,
+                   display_filter=flt, decode_as=list(self.decode_as),
+                   decode_table=_decode_as(self.decode_as))
+
     def __iter__(self) -> Iterator[CapturedPacket]:
         from analyzer.output.packet_list import packet_line
-        from analyzer.pipeline import second_pass_reader
-        from analyzer.setup import _decode_as
-        from captures import open_capture as open_frames
-        from dissectors import Session, dissect
+        from analyzer.pipeline import FileSource, packets
 
-        session = Session(two_pass=self.two_pass, decode_as=_decode_as(self.decode_as))
-        reader = open_frames(self.path, second_pass=self.two_pass)
-        try:
-            if self.two_pass:
-                reader = second_pass_reader(reader, session)
-            for frame in reader:
-                pkt = dissect(frame, session)
-                if self._match is not None and not self._match(pkt):
-                    continue
-                yield CapturedPacket(frame.number, pkt.rel_ns / 1e9, pkt.src, pkt.dst,
-                                     pkt.proto_col, frame.origlen, pkt.info,
-                                     tuple(pkt.protocols), packet_line(pkt), pkt)
-        finally:
-            reader.close()
+        job = self.job()
+        for pkt in packets(job, FileSource(self.path, self.two_pass)):
+            frame = pkt.frame
+            yield CapturedPacket(frame.number, pkt.rel_ns / 1e9, pkt.src, pkt.dst,
+                                 pkt.proto_col, frame.origlen, pkt.info,
+                                 tuple(pkt.protocols), packet_line(pkt), pkt)
 
     @property
     def packets(self) -> list[CapturedPacket]:
@@ -149,27 +152,22 @@ class Capture:
 
     def stats(self, *specs: str) -> str:
         """The text of `-z SPEC` statistics (e.g. "expert"), as `analyze -q -z` prints it."""
-        args = ["-r", self.path, "-q"]
-        if self.display_filter:
-            args += ["-Y", self.display_filter]
-        for d in self.decode_as:
-            args += ["-d", d]
-        if self.two_pass:
-            args.append("-2")
-        for s in specs:
-            args += ["-z", s]
-        return _run_text(args)
+        from analyzer.job import Job
+
+        job = Job(read_file=self.path, quiet=True, filter=self.display_filter,
+                  decode_as=list(self.decode_as), two_pass=self.two_pass, stats=list(specs))
+        return _run_text(job)
 
     def __repr__(self) -> str:
         flt = f", filter={self.display_filter!r}" if self.display_filter else ""
         return f"Capture({self.path!r}{flt})"
 
 
-def _run_text(args: list[str]) -> str:
-    from analyzer.app import run
+def _run_text(job: Job) -> str:
+    from analyzer.app import run_job_text
 
     out, err = io.StringIO(), io.StringIO()
-    code = run(args, out, err)
+    code = run_job_text(job, out, err)
     if code != 0:
         raise AnalyzeFailed(err.getvalue().strip() or f"analyze exited {code}")
     return out.getvalue()
@@ -177,16 +175,15 @@ def _run_text(args: list[str]) -> str:
 
 def _fast_count(path: str, display_filter: str | None) -> int | None:
     """The match count from the fast path, None when it does not apply."""
-    from analyzer.fast_run import run_fast
-    from analyzer.options import build_parser
+    from analyzer.job import Job
+    from analyzer.pipeline import try_fast_path
     from filters import compile_filter
 
-    argv = ["-r", path, "-T", "fields", "-e", "frame.number"]
-    opts = build_parser().parse_args(argv)
     flt = compile_filter(display_filter) if display_filter else None
+    job = Job(read_file=path, output="fields", fields=["frame.number"], filter=display_filter,
+              display_filter=flt)
     out = io.StringIO()
-    done = run_fast(opts, path, flt.tree if flt else None, flt.match if flt else None,
-                    opts.fields, out)
+    done = try_fast_path(job, out)
     if done != 0:  # not taken (None) or handed over part-way: count the full way
         return None
     return len(out.getvalue().split())

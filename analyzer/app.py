@@ -1,4 +1,5 @@
-"""`analyze`: read, dissect, filter, print, write — with tshark's exit codes.
+"""`analyze`: the command line parsed into a Job, run through analyzer/pipeline.py,
+with tshark's exit codes.
 
 Every user-facing failure is one line on stderr and a non-zero exit; packets before
 a broken record are still printed first.
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, TextIO
+from collections.abc import Callable
+from contextlib import closing
+from typing import TextIO
 
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError
+from analyzer.job import Job
 from analyzer.options import build_parser
 from analyzer.output.packet_list import packet_line
-from analyzer.pipeline import mark_displayed, second_pass_reader
+from analyzer.pipeline import FileSource, command_sinks, packets, run_job, try_fast_path
 from analyzer.setup import (
     _compile_filter,
     _decode_as,
@@ -23,15 +27,13 @@ from analyzer.setup import (
     wanted_fields,
     write_plot,
 )
-from analyzer.stats.taps import feed
-from captures import CaptureError, open_capture, open_writer
-from dissectors import REGISTRY, Session, dissect
-from filters import CompiledFilter
+from captures import CaptureError
+from dissectors import REGISTRY
 
 # (re-exported: callers and tests import these from analyzer.app)
 __all__ = ["EXIT_BAD_FILTER", "EXIT_OK", "EXIT_USAGE", "AnalyzeError", "UsageError",
            "_compile_filter", "_decode_as", "build_fields_printer", "prepare_taps",
-           "report_taps", "write_plot", "run", "main"]
+           "report_taps", "write_plot", "run", "run_job_text", "main"]
 
 
 def _glossary(kind: str, out: TextIO) -> None:
@@ -50,8 +52,19 @@ def _glossary(kind: str, out: TextIO) -> None:
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
+    """`analyze ARGV...`: the exit status; output on `out`, messages on `err`."""
+    return _guarded(lambda: _run(argv, out, err), err)
+
+
+def run_job_text(job: Job, out: TextIO, err: TextIO) -> int:
+    """Run a Job built without a command line (the Python API), with run()'s messages
+    and exit statuses."""
+    return _guarded(lambda: _run_job(job, out, err), err)
+
+
+def _guarded(body: Callable[[], int], err: TextIO) -> int:
     try:
-        return _run(argv, out, err)
+        return body()
     except UsageError as e:
         err.write(f"analyze: {e}\n")
         return EXIT_USAGE
@@ -80,11 +93,21 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     opts = build_parser().parse_args(argv)
     if opts.dask:  # scale-out (analyzer/scale/, imported only here and only then)
         return __import__("analyzer.scale.cli", fromlist=["run"]).run(opts, argv, out, err)
-    if opts.golden:
+    job = Job.from_options(opts)
+    if job.info:  # capinfos's summary of each file
+        from analyzer.capinfo import run_info
+
+        return run_info(job.info, out, err)
+    if job.tui:  # the interactive view (analyzer/tui, textual)
+        _load_macros(job.macros)
+        from analyzer.tui import run_tui
+
+        return run_tui(opts, err)
+    if job.golden:
         from analyzer.golden import run_golden
 
-        return run_golden(opts, lambda o: _run_opts(opts, o, err), out)
-    return _run_opts(opts, out, err)
+        return run_golden(job, lambda o: _run_job(job, o, err), out)
+    return _run_job(job, out, err)
 
 
 def _load_macros(files: list[str]) -> None:
@@ -100,191 +123,133 @@ def _load_macros(files: list[str]) -> None:
             raise AnalyzeError(str(e), EXIT_USAGE) from None
 
 
-def _select_frame(flt: CompiledFilter, path: str, number: int | None, decode_as) -> None:  # noqa: ANN001
-    """Dissect up to frame `number` so the filter's field references read its values."""
-    if not flt.references or not number or number < 1:
+def _select_frame(job: Job) -> None:
+    """Dissect up to frame `--selected-frame` so the filter's field references read
+    its values."""
+    flt, number, path = job.display_filter, job.selected_frame, job.path
+    if flt is None or not flt.references or not number or number < 1 or not path:
         return
-    reader = open_capture(path)
-    try:
-        session = Session(decode_as=decode_as)
-        for n, frame in enumerate(reader, 1):
-            pkt = dissect(frame, session)
+    every = Job(read_file=path, decode_table=_decode_as(job.decode_as))
+    with closing(packets(every, FileSource(path))) as pkts:
+        for n, pkt in enumerate(pkts, 1):
             if n == number:
                 flt.select(pkt)
                 return
-    finally:
-        reader.close()
 
 
-def _run_opts(opts: Any, out: TextIO, err: TextIO) -> int:
-    _load_macros(getattr(opts, "macros", None) or [])
-    if getattr(opts, "info", None):  # capinfos's summary of each file
-        from analyzer.capinfo import run_info
-
-        return run_info(opts.info, out, err)
-    if opts.glossary:
-        _glossary(opts.glossary, out)
+def _run_job(job: Job, out: TextIO, err: TextIO) -> int:
+    """A parsed command line: the glossary, a filter check, cross-check, live capture,
+    or a capture file through analyzer.pipeline."""
+    _load_macros(job.macros)
+    if job.glossary:
+        _glossary(job.glossary, out)
         return EXIT_OK
-    if "help" in opts.stats:  # tshark prints the list on stderr and exits 0
+    if "help" in job.stats:  # tshark prints the list on stderr and exits 0
         from analyzer.stats.taps import help_text
 
         err.write(f"analyze: {help_text()}")
         return EXIT_OK
-    if opts.check_filter is not None:
-        _compile_filter(opts.check_filter, opts.explain, out)
+    if job.check_filter is not None:
+        _compile_filter(job.check_filter, job.explain, out)
         return EXIT_OK
-    if getattr(opts, "cross_check", None):
+    if job.cross_check:
         from analyzer.crosscheck import run_cross_check
 
-        if opts.filter:
-            _compile_filter(opts.filter, False, out)
+        if job.filter:
+            _compile_filter(job.filter, False, out)
         try:
-            return run_cross_check(opts, out, err, _decode_as(opts.decode_as))
+            return run_cross_check(job, out, err, _decode_as(job.decode_as))
         except CaptureError as e:
             raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
-    if getattr(opts, "tui", False):  # the interactive view (analyzer/tui, textual)
-        from analyzer.tui import run_tui
-
-        return run_tui(opts, err)
-    if getattr(opts, "interface", None) or getattr(opts, "list_interfaces", False):
+    if job.interface or job.list_interfaces:
         from analyzer.live_run import run_live
 
-        return run_live(opts, out, err)
-    path = opts.read_file or opts.file
-    if opts.read_file and opts.file:
+        return run_live(job, out, err)
+    path = job.path
+    if job.read_file and job.file:
         raise UsageError("give the capture file once: either -r FILE or FILE")
     if not path:
         raise UsageError("no capture file given (analyze FILE or analyze -r FILE)")
-    flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
-    if flt is not None:
+    if job.filter:
+        job.display_filter = _compile_filter(job.filter, job.explain, out)
         try:
-            _select_frame(flt, path, getattr(opts, "selected_frame", None),
-                          _decode_as(opts.decode_as))
+            _select_frame(job)
         except CaptureError as e:
             raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
-    match = flt.match if flt is not None else None
-    if getattr(opts, "export", None):  # -e names its columns, with or without -T fields
-        from analyzer.export_table import run_export
-
+    if job.export is not None:  # -e names its columns, with or without -T fields
+        job.decode_table = _decode_as(job.decode_as)
         try:
-            return run_export(opts, path, match, _decode_as(opts.decode_as))
+            sinks = command_sinks(job, out)  # checks the format and fields first
+            run_job(job, FileSource(path, job.two_pass), sinks, out)
+            return EXIT_OK
         except CaptureError as e:
             raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
-    fields_printer = build_fields_printer(opts)
-    decode_as = _decode_as(opts.decode_as)
-    prepared = prepare_taps(opts, out, flt)
+    job.fields_printer = build_fields_printer(job)
+    job.decode_table = _decode_as(job.decode_as)
+    prepared = prepare_taps(job, out, job.display_filter)
     if isinstance(prepared, int):
         return prepared
     taps, io_plot = prepared
-    if opts.export_objects:
+    if job.export_objects:
         from analyzer.export_objects import ExportError, parse_spec
 
         try:
-            parse_spec(opts.export_objects)  # a bad argument fails before any output
+            parse_spec(job.export_objects)  # a bad argument fails before any output
         except ExportError as e:
             raise AnalyzeError(str(e), EXIT_USAGE) from None
     try:
-        resume = 1
-        if not taps:
-            from analyzer.fast_run import run_fast
-
-            done = run_fast(opts, path, flt.tree if flt else None, match, opts.fields, out)
-            if done == 0:
-                return EXIT_OK
-            resume = done or 1
-        # tree-less (only the fields this run reads) unless the tree is printed or walked
-        wanted = wanted_fields(opts, flt, fields_printer, taps, out)
-        from analyzer.closure import plan_for
-
-        plan = plan_for(opts, path, flt, taps) if resume == 1 else None
-        code = None
-        from analyzer.split_run import can_split, run_split
-
-        if can_split(opts, plan, out):  # both cores: the plan's groups in two processes
-            code = run_split(plan, lambda half, o: _process(
-                opts, path, match, fields_printer, decode_as, o, taps, resume, wanted, half),
-                out)
-        if code is None:
-            code = _process(opts, path, match, fields_printer, decode_as, out, taps, resume,
-                            wanted, plan)
-        if code == EXIT_OK:
-            write_plot(io_plot, opts)
-        return code
+        _run_file(job, path, out, taps)
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
+    write_plot(io_plot, job)
+    return EXIT_OK
 
 
-def _process(opts, path: str, match, fields_printer, decode_as, out: TextIO,  # noqa: ANN001
-             taps: list | None = None, resume: int = 1,
-             wanted: frozenset[str] | None = None, plan=None) -> int:  # noqa: ANN001
-    """The full pipeline; frames before `resume` were already done by the fast path;
-    `wanted` makes the dissection tree-less (setup.wanted_fields); frames not in `plan`
-    (analyzer/closure.py) are passed over, not dissected."""
-    from analyzer.output.formats import open_output
-    from dissectors.skipping import skip
+def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
+    """The fast path when it applies (and it can only without taps), then the full
+    loop from where it stopped: tree-less (only the fields this run reads) unless the
+    tree is printed or walked, over only the frames the shown ones depend on when the
+    filter is decided cheaply (analyzer/closure.py)."""
+    resume = 1
+    if not taps:
+        done = try_fast_path(job, out)
+        if done == 0:
+            return
+        resume = done or 1
+    job.wanted = wanted_fields(job, job.display_filter, job.fields_printer, taps, out)
+    from analyzer.closure import plan_for
 
-    # stdin is spooled only when it must be read twice (-2, --export-objects)
-    reader = open_capture(path, second_pass=bool(opts.two_pass or opts.export_objects))
+    plan = plan_for(job, path, job.display_filter, taps) if resume == 1 else None
+    from analyzer.split_run import can_split, run_split
+
+    if can_split(job, plan, out):  # both cores: the plan's groups in two processes
+        if run_split(plan, lambda half, o: _run_pass(job, path, o, taps, resume, half),
+                     out) is not None:
+            return
+    _run_pass(job, path, out, taps, resume, plan)
+
+
+def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
+              plan: object) -> int:
+    """One pass of the full loop over the file, dissecting only the frames of `plan`
+    (None: all)."""
+    job.plan = plan
+    source = FileSource(path, job.two_pass)
     try:
-        session = Session(two_pass=opts.two_pass, decode_as=decode_as)
-        session.show_ours = not getattr(opts, "only_tshark", False)
-        if opts.two_pass:
-            reader = second_pass_reader(reader, session, opts.count)
-        writer = None
-        if opts.write:
-            writer = open_writer(opts.write, opts.write_format,
-                                 interfaces=getattr(reader, "interfaces", None))
-        renderer = open_output(opts, fields_printer, out)
-        if fields_printer:
-            out.write(fields_printer.preamble())
-        prev_disp: int | None = None
-        from analyzer.output.progress import start_progress
+        sinks = command_sinks(job, out, taps)
+    except BaseException:
+        source.close()
+        raise
+    source.progress(job, out)
+    try:
+        run_job(job, source, sinks, out, resume)
+    except Exception as e:
+        from analyzer.export_objects import ExportError
 
-        bar = start_progress(opts, path, reader, out)  # stderr, terminal only
-        try:
-            for n, frame in enumerate(reader, 1):
-                if bar is not None:
-                    bar.tick(n)
-                if n < resume:
-                    continue
-                if plan is not None and n not in plan:
-                    skip(frame, session)
-                    continue
-                pkt = dissect(frame, session, wanted)
-                if taps:  # like tshark, taps see packets -Y hides
-                    feed(taps, pkt)
-                if match is not None and not match(pkt):
-                    if opts.count and n >= opts.count:
-                        break
-                    continue
-                prev_disp = mark_displayed(pkt, prev_disp)
-                if writer is not None:
-                    writer.write(frame)
-                # Like tshark: writing a file prints nothing unless -P asks for it.
-                if not opts.quiet and (writer is None or opts.print_summary):
-                    renderer.packet(pkt)
-                if opts.count and n >= opts.count:
-                    break
-        finally:
-            if bar is not None:
-                bar.close()
-            renderer.close()
-            if writer is not None:
-                writer.close()
-            out.flush()
-        # stdin cannot be read twice: the export pass replays the reader's spool
-        export_src = reader.reopen() if opts.export_objects and path == "-" else path
-    finally:
-        reader.close()
-    report_taps(taps, opts, out)
-    if opts.export_objects:
-        from analyzer.export_objects import ExportError, export_objects
-
-        try:
-            export_objects(opts.export_objects, export_src, decode_as, out)
-        except ExportError as e:
+        if isinstance(e, ExportError):
             raise AnalyzeError(str(e), EXIT_USAGE) from None
+        raise
     return EXIT_OK
 
 
@@ -305,4 +270,4 @@ def main() -> None:
     raise SystemExit(code)
 
 
-__all__ = ["run", "main", "packet_line"]
+__all__ = ["run", "run_job_text", "main", "packet_line"]

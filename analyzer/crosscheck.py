@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dissectors.escape import format_str
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 COLUMNS = ("_ws.col.Protocol", "_ws.col.Info")
 MAX_LINES = 20
@@ -160,38 +163,50 @@ def _layer_dict(layer: Any) -> Any:
     return fields if fields else getattr(layer, "value", {})
 
 
+class OurRows:
+    """The cross-check's sink of analyzer.pipeline: every packet as the same shape as
+    tshark's side (our -T json fields and the two columns); which -Y matches; which
+    frames we decode as IPMSG."""
+
+    def __init__(self, display_filter: str | None) -> None:
+        from filters import compile_filter
+
+        self.match = compile_filter(display_filter).match if display_filter else None
+        self.rows: dict[int, Row] = {}
+        self.matched: set[int] | None = set() if self.match is not None else None
+        self.ipmsg: set[int] = set()
+
+    def packet(self, pkt: Any) -> None:
+        from analyzer.output.fields import COLUMN_FIELDS
+        from analyzer.output.json_ek import dumps
+        from analyzer.output.packet_list import column_parts
+
+        n = len(self.rows) + 1
+        parts = column_parts(pkt)
+        row: Row = {c: [parts[COLUMN_FIELDS.index(c)]] for c in COLUMNS}
+        flatten(json.loads(dumps(pkt, no_dup=True))["_source"]["layers"], row)
+        self.rows[n] = row
+        if "ipmsg" in pkt.protocols:
+            self.ipmsg.add(n)
+        if self.match is not None and self.matched is not None and self.match(pkt):
+            self.matched.add(n)
+
+    def close(self) -> None:
+        """Nothing to write: run_cross_check reads the rows."""
+
+
 def our_table(path: str, display_filter: str | None, decode_as: Any = None
               ) -> tuple[dict[int, Row], set[int] | None, set[int]]:
     """Ours, the same shape as tshark's: every field of our -T json and the two
     columns; the -Y matches; the frames we decode as IPMSG."""
-    from analyzer.output.fields import COLUMN_FIELDS
-    from analyzer.output.json_ek import dumps
-    from analyzer.output.packet_list import column_parts
-    from captures import open_capture
-    from dissectors import Session, dissect
-    from filters import compile_filter
+    from analyzer.job import Job
+    from analyzer.pipeline import FileSource, Sinks, run_job
 
-    match = compile_filter(display_filter).match if display_filter else None
-    rows: dict[int, Row] = {}
-    matched: set[int] | None = set() if match is not None else None
-    ipmsg: set[int] = set()
-    reader = open_capture(path)
-    try:
-        session = Session(decode_as=decode_as or {})
-        session.show_ours = False  # labshark's own items (*.labshark.*): nothing to compare
-        for n, frame in enumerate(reader, 1):
-            pkt = dissect(frame, session)
-            parts = column_parts(pkt)
-            row: Row = {c: [parts[COLUMN_FIELDS.index(c)]] for c in COLUMNS}
-            flatten(json.loads(dumps(pkt, no_dup=True))["_source"]["layers"], row)
-            rows[n] = row
-            if "ipmsg" in pkt.protocols:
-                ipmsg.add(n)
-            if match is not None and matched is not None and match(pkt):
-                matched.add(n)
-    finally:
-        reader.close()
-    return rows, matched, ipmsg
+    ours = OurRows(display_filter)
+    # labshark's own items (*.labshark.*): nothing to compare, so left out
+    job = Job(read_file=path, decode_table=decode_as or {}, only_tshark=True)
+    run_job(job, FileSource(path), Sinks(every=[ours]))
+    return ours.rows, ours.matched, ours.ipmsg
 
 
 def _ipmsg_expected(name: str) -> bool:
@@ -245,22 +260,22 @@ def _names_seen(rows: dict[int, Row]) -> set[str]:
     return {k for r in rows.values() for k in r}
 
 
-def run_cross_check(opts: Any, out: TextIO, err: TextIO, decode_as: Any = None) -> int:
+def run_cross_check(job: Job, out: TextIO, err: TextIO, decode_as: Any = None) -> int:
     """Print the summary and the differences; 0 agree, 1 differ, 2 cannot check."""
     from dissectors.registry import REGISTRY
 
-    path = opts.cross_check
-    specs = list(getattr(opts, "decode_as", None) or [])
+    path = job.cross_check or ""
+    specs = list(job.decode_as)
     try:
         tshark = find_tshark()
         known = tshark_names(tshark)
-        columns, their_match = tshark_columns(tshark, path, opts.filter, specs)
+        columns, their_match = tshark_columns(tshark, path, job.filter, specs)
         fields = tshark_fields(tshark, path, specs)
     except CrossCheckUnavailable as e:
         err.write(f"analyze: {e}\n")
         return EXIT_UNAVAILABLE
     theirs = {n: {**columns.get(n, {}), **fields.get(n, {})} for n in columns.keys() | fields}
-    ours, our_match, ipmsg = our_table(path, opts.filter, decode_as)
+    ours, our_match, ipmsg = our_table(path, job.filter, decode_as)
     shared = {n for n in REGISTRY.fields if n in known} | set(COLUMNS)
     diffs, expected, differ = compare(ours, theirs, shared, our_match, their_match, ipmsg)
     seen_ours, seen_theirs = _names_seen(ours), _names_seen(theirs)

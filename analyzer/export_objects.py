@@ -3,11 +3,13 @@
 What a protocol's objects are is the protocol's: its exporter (registered with
 `dissectors.offers.register_export_object`, e.g. dissectors/tftp_export.py) takes the
 packets one by one and hands each finished object to `ObjectWriter`, which writes it
-at once. Runs its own pass over the capture (after the packets are printed) so the
-main loop stays untouched. File names come from the packets but are reduced to a
-bare name inside DIR, so a hostile name such as `../../etc/passwd` can never write
-outside it. Objects that end early (error, missing blocks, capture ends) are written
-with a `.partial` suffix and reported. Files are created with O_EXCL|O_NOFOLLOW: an existing regular file gets a `(1)`
+at once. Fed by the main pass (analyzer/pipeline.py: the exporter sees every dissected
+packet, -Y hidden ones too, like a tap); the summary table follows the packets and the
+-z reports. Only the objects in progress keep a buffer. File names come from the
+packets but are reduced to a bare name inside DIR, so a hostile name such as
+`../../etc/passwd` can never write outside it. Objects that end early (error, missing
+blocks, capture ends) are written with a `.partial` suffix and reported.
+Files are created with O_EXCL|O_NOFOLLOW: an existing regular file gets a `(1)`
 suffix, while a symbolic link (dangling or not), a directory or anything else already
 in DIR under an object's name makes us skip that one object, with a line saying why.
 """
@@ -22,9 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from captures import open_capture
-from captures.open import CaptureReader
-from dissectors import Session, dissect
 from dissectors.escape import format_str
 from dissectors.offers import EXPORTERS, ExportObject
 from dissectors.packet import Packet
@@ -171,32 +170,36 @@ class ObjectExport:
         self.exporter.close()
 
 
-def export_objects(spec: str, path: str | CaptureReader, decode_as: dict,
-                   out: TextIO) -> list[ExportedFile]:
-    """Dissect `path` again and export the objects of the protocol `spec` names.
+class ObjectsExport:
+    """The --export-objects sink of analyzer.pipeline: every dissected packet of the
+    main pass goes to the protocol's exporter (no second read of the capture); `close`
+    writes what is still open and prints the summary table after the packets.
 
-    `path` may be a reader already opened for this pass (stdin replayed from its
-    spool by `CaptureReader.reopen()`); it is closed here either way.
-    """
-    reader = path if isinstance(path, CaptureReader) else None
-    try:
-        proto, dest = parse_spec(spec)
+    A directory that cannot be created is reported at `close` too, after the packets,
+    as when the export was a pass of its own."""
+
+    def __init__(self, spec: str, out: TextIO) -> None:
+        proto, self.dest = parse_spec(spec)
+        self.out = out
+        self.error: ExportError | None = None
+        self.exporter: ObjectExport | None = None
         try:
-            dest.mkdir(parents=True, exist_ok=True)
+            self.dest.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise ExportError(f"cannot create {dest}: {e.strerror}") from None
-        exporter = ObjectExport(proto, dest)
-        if reader is None:
-            reader = open_capture(path)  # type: ignore[arg-type]
-        session = Session(decode_as=decode_as)
-        for frame in reader:
-            exporter.packet(dissect(frame, session))
-    finally:
-        if reader is not None:
-            reader.close()
-    exporter.close()
-    write_table(exporter.files, dest, out, exporter.spec.title)
-    return exporter.files
+            self.error = ExportError(f"cannot create {self.dest}: {e.strerror}")
+            return
+        self.exporter = ObjectExport(proto, self.dest)
+
+    def packet(self, pkt: Packet) -> None:
+        if self.exporter is not None:
+            self.exporter.packet(pkt)
+
+    def close(self) -> list[ExportedFile]:
+        if self.error is not None or self.exporter is None:
+            raise self.error or ExportError("nothing to export")
+        self.exporter.close()
+        write_table(self.exporter.files, self.dest, self.out, self.exporter.spec.title)
+        return self.exporter.files
 
 
 def write_table(files: list[ExportedFile], dest: Path, out: TextIO, title: str) -> None:

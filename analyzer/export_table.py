@@ -10,12 +10,14 @@ some packet (ip.addr, tcp.port) is a list column. pyarrow is imported only here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.options import UsageError
 from dissectors.format import field_text
 from dissectors.registry import FT, REGISTRY
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 DEFAULT_FIELDS = ("frame.number", "frame.time_epoch", "frame.time_relative", "frame.len",
                   "eth.src", "eth.dst", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
@@ -24,37 +26,46 @@ DEFAULT_FIELDS = ("frame.number", "frame.time_epoch", "frame.time_relative", "fr
 FORMATS = ("parquet",)
 
 
-def run_export(opts: Any, path: str, match: Callable[[Any], bool] | None,
-               decode_as: dict | None = None) -> int:
-    """Dissect `path`, keep what `match` shows (and -c), write the table; exit status."""
-    fmt, out_path = opts.export
-    if fmt not in FORMATS:
-        raise UsageError(f'--export "{fmt}": unknown format (known: {", ".join(FORMATS)})')
-    from analyzer.options import parse_field_opts
-    from analyzer.output.fields import FieldsPrinter, valid_field
+class TableSink:
+    """The --export sink of analyzer.pipeline: each shown packet is a row; `close`
+    writes the table. Format, fields and pyarrow are checked when it is built, before
+    the capture is read."""
 
-    names = list(opts.fields) or list(DEFAULT_FIELDS)
-    if bad := [f for f in names if not valid_field(f)]:
-        raise UsageError("Some fields aren't valid: " + ", ".join(bad))
-    fopts = parse_field_opts(opts.field_opts)
-    fopts.update(separator="\t", quote="n", header="n", bom="n")
-    printer = FieldsPrinter(names, fopts, opts.time_format)
-    try:
+    def __init__(self, job: Job) -> None:
+        fmt, self.out_path = job.export or ("", "")
+        if fmt not in FORMATS:
+            raise UsageError(f'--export "{fmt}": unknown format (known: {", ".join(FORMATS)})')
+        from analyzer.options import parse_field_opts
+        from analyzer.output.fields import FieldsPrinter, valid_field
+
+        self.names = list(job.fields) or list(DEFAULT_FIELDS)
+        if bad := [f for f in self.names if not valid_field(f)]:
+            raise UsageError("Some fields aren't valid: " + ", ".join(bad))
+        fopts = parse_field_opts(job.field_opts)
+        fopts.update(separator="\t", quote="n", header="n", bom="n")
+        self.printer = FieldsPrinter(self.names, fopts, job.time_format)
+        try:
+            import pyarrow  # noqa: F401 - only checked here
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            raise UsageError("--export parquet needs pyarrow (pip install pyarrow)") from None
+        self.columns: list[list[list[Any]]] = [[] for _ in self.names]
+
+    def packet(self, pkt: Any) -> None:
+        for name, col in zip(self.names, self.columns, strict=True):
+            col.append(_values(pkt, name, self.printer))
+
+    def close(self) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
-    except ImportError:
-        raise UsageError("--export parquet needs pyarrow (pip install pyarrow)") from None
-    columns: list[list[list[Any]]] = [[] for _ in names]
-    for pkt in _shown(opts, path, match, decode_as):
-        for name, col in zip(names, columns, strict=True):
-            col.append(_values(pkt, name, printer))
-    # Duplicate -e names cannot be two parquet columns: the last one wins, as in tshark.
-    table = {n: _arrow_column(pa, n, c) for n, c in zip(names, columns, strict=True)}
-    try:
-        pq.write_table(pa.table(table), out_path)
-    except OSError as e:
-        raise UsageError(f'--export "{out_path}": {e}') from None
-    return 0
+
+        # Duplicate -e names cannot be two parquet columns: the last one wins, as in tshark.
+        names, columns = self.names, self.columns
+        table = {n: _arrow_column(pa, n, c) for n, c in zip(names, columns, strict=True)}
+        try:
+            pq.write_table(pa.table(table), self.out_path)
+        except OSError as e:
+            raise UsageError(f'--export "{self.out_path}": {e}') from None
 
 
 #: Non-integer types whose values are numbers (times: integer nanoseconds).
@@ -106,26 +117,3 @@ def _arrow_column(pa: Any, name: str, rows: list[list[Any]]) -> Any:
     if any(len(r) > 1 for r in rows):
         return pa.array([r or None for r in rows], type=pa.list_(typ))
     return pa.array([r[0] if r else None for r in rows], type=typ)
-
-
-def _shown(opts: Any, path: str, match: Callable[[Any], bool] | None, decode_as: dict | None):
-    """The packets `analyze` would print, with the displayed-delta times filled in."""
-    from analyzer.pipeline import mark_displayed, second_pass_reader
-    from captures import open_capture
-    from dissectors import Session, dissect
-
-    reader = open_capture(path, second_pass=bool(opts.two_pass))
-    try:
-        session = Session(two_pass=opts.two_pass, decode_as=decode_as or {})
-        if opts.two_pass:
-            reader = second_pass_reader(reader, session, opts.count)
-        prev: int | None = None
-        for n, frame in enumerate(reader, 1):
-            pkt = dissect(frame, session)
-            if match is None or match(pkt):
-                prev = mark_displayed(pkt, prev)
-                yield pkt
-            if opts.count and n >= opts.count:
-                break
-    finally:
-        reader.close()

@@ -16,13 +16,16 @@ import mmap
 import os
 import struct
 from array import array
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from captures.records import PcapngRecords, PcapRecords, Record, record_walker
 from dissectors import Session, dissect
 from dissectors.ipmsg import IPMSG_PORT
 from dissectors.layers import FRAGMENT, ethernet_layers, fragment_layers, pair_hash
 from filters.fastpath import UNSURE, FastFilter, NotFast, classify_udp, compile_fast
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 _PRINTABLE = ("frame.number",)
 _PORTS = struct.Struct(">HH").unpack_from
@@ -31,14 +34,14 @@ _DROP_EVERY = 4 << 20
 _PARALLEL_FROM = 16 << 20
 
 
-def eligible(opts: Any, fields: list[str] | None) -> bool:
-    """Whether the options ask only for matching frame numbers (or nothing) from a file."""
-    if opts.two_pass or opts.verbose or opts.hex or opts.count or opts.write or \
-            opts.export_objects or opts.decode_as or getattr(opts, "stats", None):
+def eligible(job: Job, fields: list[str] | None) -> bool:
+    """Whether the job asks only for matching frame numbers (or nothing) from a file."""
+    if job.two_pass or job.verbose or job.hex or job.count or job.write or \
+            job.export_objects or job.decode_as or getattr(job, "stats", None):
         return False
-    if opts.output == "fields":
-        return bool(fields) and all(f in _PRINTABLE for f in fields) and not opts.field_opts
-    return bool(opts.quiet) and opts.output == "text"
+    if job.output == "fields":
+        return bool(fields) and all(f in _PRINTABLE for f in fields) and not job.field_opts
+    return bool(job.quiet) and job.output == "text"
 
 
 def _prefilter(path: str, tree: Any) -> Any:
@@ -56,14 +59,18 @@ def _prefilter(path: str, tree: Any) -> Any:
         return None
 
 
-def run_fast(opts: Any, path: str, tree: Any, full_match: Any, fields: list[str] | None,
-             out: TextIO) -> int | None:
-    """Print matching frame numbers; None when this path does not apply (nothing printed).
+def run_fast(job: Job, out: TextIO) -> int | None:
+    """Print `job`'s matching frame numbers; None when this path does not apply
+    (nothing printed).
 
     Returns the number of the first record it could not walk (a broken record) + 0,
     i.e. 0 when the whole file was done; the caller lets the full reader report it.
     """
-    if not eligible(opts, fields):
+    path = job.path or ""
+    flt_all = job.display_filter
+    tree = flt_all.tree if flt_all is not None else None
+    full_match = flt_all.match if flt_all is not None else None
+    if not eligible(job, job.fields):
         return None
     try:
         flt = compile_fast(tree) if tree is not None else None
@@ -84,7 +91,7 @@ def run_fast(opts: Any, path: str, tree: Any, full_match: Any, fields: list[str]
         if records is None:
             return None
         ends = _prefilter(path, tree) if tree is not None else None
-        quiet = opts.output != "fields"
+        quiet = job.output != "fields"
         return _walk_parts(records, flt, full_match, ends, out, quiet)
     finally:
         mm.close()

@@ -13,9 +13,12 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dissectors.escape import format_str
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 EXIT_DIFFERS = 1
 
@@ -27,11 +30,11 @@ def deterministic() -> None:
         time.tzset()
 
 
-def run_golden(opts: Any, produce: Callable[[TextIO], int], out: TextIO) -> int:
-    """Run the job into a buffer, then compare it with (or write it to) opts.golden."""
-    expected_path = Path(opts.golden)
-    opts.golden = None
-    opts.color = "never"
+def run_golden(job: Job, produce: Callable[[TextIO], int], out: TextIO) -> int:
+    """Run the job into a buffer, then compare it with (or write it to) job.golden."""
+    expected_path = Path(job.golden or "")
+    job.golden = None
+    job.color = "never"
     deterministic()
     buf = io.StringIO()
     code = produce(buf)
@@ -39,7 +42,7 @@ def run_golden(opts: Any, produce: Callable[[TextIO], int], out: TextIO) -> int:
         out.write(buf.getvalue())
         return code
     got = buf.getvalue()
-    if opts.update_golden:
+    if job.update_golden:
         expected_path.write_text(got, encoding="utf-8")
         out.write(f"golden file {expected_path} written ({got.count(chr(10))} lines)\n")
         return 0

@@ -1,8 +1,9 @@
 """`analyze -i IFACE` and `analyze -D`: live capture through the same pipeline as files.
 
-The capture thread (captures.live) only queues packets; this main loop dissects,
-filters, prints and writes them exactly as `analyze FILE` does, flushing whenever
-it has caught up so a pipe sees packets as they arrive.
+The capture thread (captures.live) only queues packets; LiveSource hands them to
+analyzer.pipeline, which dissects, filters, prints and writes them exactly as for
+`analyze FILE`, flushing whenever it has caught up so a pipe sees packets as they
+arrive.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.options import UsageError, parse_ring
-from analyzer.pipeline import mark_displayed
-from analyzer.stats.taps import feed
 from captures import CaptureError, Frame, Interface
 from captures.pcap import PcapWriter
 from captures.pcapng import PcapngWriter
-from dissectors import Session, dissect
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 
 def _plural(n: int, word: str) -> str:
@@ -126,7 +128,7 @@ def _list(out: TextIO) -> int:
     return 0
 
 
-def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
+def run_live(job: Job, out: TextIO, err: TextIO) -> int:
     """Entry from analyzer.app: -D lists, -i captures until -c/-a/Ctrl-C/SIGTERM."""
     from analyzer.errors import AnalyzeError
     from analyzer.setup import (
@@ -134,56 +136,53 @@ def run_live(opts: Any, out: TextIO, err: TextIO) -> int:
         _decode_as,
         build_fields_printer,
         prepare_taps,
-        report_taps,
         write_plot,
     )
 
-    if opts.list_interfaces:
+    if job.list_interfaces:
         return _list(out)
-    if opts.read_file or opts.file:
+    if job.read_file or job.file:
         raise UsageError("give either a capture file or -i INTERFACE, not both")
-    if opts.two_pass or opts.export_objects:
+    if job.two_pass or job.export_objects:
         raise UsageError("-2 and --export-objects need a capture file, not live capture")
-    stop_at = _conditions(opts.autostop, "-a", ("duration", "packets"))
-    ring = parse_ring(opts.ring)
-    if ring and not opts.write:
+    stop_at = _conditions(job.autostop, "-a", ("duration", "packets"))
+    ring = parse_ring(job.ring)
+    if ring and not job.write:
         raise UsageError("the ring buffer (-b) needs an output file (-w FILE)")
-    if ring and opts.write == "-":
+    if ring and job.write == "-":
         raise UsageError("the ring buffer (-b) can't write to the standard output")
-    fields_printer = build_fields_printer(opts)
-    flt = _compile_filter(opts.filter, opts.explain, out) if opts.filter else None
-    match = flt.match if flt is not None else None
-    decode_as = _decode_as(opts.decode_as)
-    prepared = prepare_taps(opts, out, flt)
+    job.fields_printer = build_fields_printer(job)
+    if job.filter:
+        job.display_filter = _compile_filter(job.filter, job.explain, out)
+    job.decode_table = _decode_as(job.decode_as)
+    prepared = prepare_taps(job, out, job.display_filter)
     if isinstance(prepared, int):
         return prepared
     taps, io_plot = prepared
     try:
-        code = _capture(opts, match, fields_printer, decode_as, stop_at, ring, out, err, taps)
+        _capture(job, stop_at, ring, out, err, taps)
     except CaptureError as e:
         out.flush()
         raise AnalyzeError(str(e), 2) from None
-    report_taps(taps, opts, out)
-    write_plot(io_plot, opts)
-    return code
+    write_plot(io_plot, job)
+    return 0
 
 
-def _kernel_filter(opts: Any, dev: Any, out: TextIO) -> Any:
+def _kernel_filter(job: Job, dev: Any, out: TextIO) -> Any:
     """The BPF program for -f, or a pre-filter derived from -Y when that is safe."""
     from captures.bpf import LINKTYPE_ETHERNET, BpfError, compile_bpf
     from captures.live import linktype_of
-    from filters import compile_filter
     from filters.prefilter import superset_bpf
 
     linktype = linktype_of(dev) or LINKTYPE_ETHERNET
-    snaplen = opts.snaplen or 262144
-    if opts.capture_filter:
-        prog = compile_bpf(opts.capture_filter, linktype, snaplen)  # BpfError: exit 2
+    snaplen = job.snaplen or 262144
+    if job.capture_filter:
+        prog = compile_bpf(job.capture_filter, linktype, snaplen)  # BpfError: exit 2
         source = "capture filter (-f)"
     else:
         text = None
-        if opts.filter and linktype == LINKTYPE_ETHERNET:
-            text = superset_bpf(compile_filter(opts.filter).tree, bool(opts.decode_as))
+        if job.display_filter is not None and linktype == LINKTYPE_ETHERNET:
+            text = superset_bpf(job.display_filter.tree, bool(job.decode_as))
         prog = None
         if text is not None:
             try:
@@ -191,7 +190,7 @@ def _kernel_filter(opts: Any, dev: Any, out: TextIO) -> Any:
             except BpfError:
                 prog = None  # only an optimisation: the display filter still decides
         source = "pre-filter derived from the display filter (-Y)"
-    if opts.explain:
+    if job.explain:
         if prog is None:
             out.write("Kernel BPF filter: none (every packet reaches the display filter)\n")
         else:
@@ -199,104 +198,109 @@ def _kernel_filter(opts: Any, dev: Any, out: TextIO) -> Any:
     return prog
 
 
-def _capture(opts: Any, match: Any, fields_printer: Any, decode_as: Any,
-             stop_at: dict[str, float], ring: dict[str, float], out: TextIO,
-             err: TextIO, taps: list) -> int:
-    from analyzer.output.formats import open_output
-    from captures import open_writer
-    from captures.live import LiveCapture, resolve_interface
+class LiveSource:
+    """The frames a LiveCapture queues, for analyzer.pipeline, until -c/-a packets,
+    -a duration, Ctrl-C, SIGTERM or SIGHUP; tshark's lines on stderr around them.
 
-    dev = resolve_interface(opts.interface)
-    prog = _kernel_filter(opts, dev, out)
-    snaplen = opts.snaplen or 262144
-    limit = opts.count or int(stop_at.get("packets", 0)) or None
-    cap = LiveCapture(dev.name, prog, snaplen=snaplen, limit=limit)
-    deadline = time.monotonic() + stop_at["duration"] if "duration" in stop_at else None
-    writer: Any = None
-    if opts.write:
-        if ring:
-            writer = RingWriter(opts.write, opts.write_format, cap.interface, ring)
-        else:
-            writer = open_writer(opts.write, opts.write_format, interfaces=[cap.interface])
-    session = Session(two_pass=False, decode_as=decode_as)
-    renderer = open_output(opts, fields_printer, out)
-    if fields_printer:
-        out.write(fields_printer.preamble())
-    stopping = abandon = False
+    After each frame the pipeline took, the output is flushed when the queue is empty
+    (caught up: a pipe sees packets as they arrive)."""
 
-    def on_signal(sig: int, _frm: FrameType | None) -> None:
+    def __init__(self, cap: Any, stop_at: dict[str, float], limit: int | None,
+                 out: TextIO, err: TextIO, flush: bool) -> None:
+        self.cap = cap
+        self.interfaces = [cap.interface]
+        self.deadline = time.monotonic() + stop_at["duration"] if "duration" in stop_at \
+            else None
+        self.limit = limit
+        self.out, self.err = out, err
+        self.flush = flush
+        self.captured = 0
+        self.dropped = 0
+        self.stopping = self.abandon = False
+        self._old: dict[int, Any] = {}
+        self._stopped = False
+
+    def _on_signal(self, sig: int, _frm: FrameType | None) -> None:
         """Ctrl-C, SIGTERM, SIGHUP: stop capturing, then show what was captured
         before; a second Ctrl-C gives up on that (the rest counts as dropped)."""
-        nonlocal stopping, abandon
-        if stopping and sig == signal.SIGINT:
-            abandon = True
-        stopping = True
+        if self.stopping and sig == signal.SIGINT:
+            self.abandon = True
+        self.stopping = True
 
-    old = {sig: signal.signal(sig, on_signal)
-           for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    err.write(f"Capturing on '{cap.display_name}'\n")
-    err.flush()
-    captured = 0
-    prev_disp: int | None = None
-    printing = not opts.quiet and (writer is None or opts.print_summary)
-    # Only writing a file (like dumpcap): no dissection, so the queue keeps up.
-    write_only = writer is not None and match is None and not taps and not printing
-    try:
+    def start(self, session: Any, count: int | None) -> None:
+        self._old = {sig: signal.signal(sig, self._on_signal)
+                     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        self.err.write(f"Capturing on '{self.cap.display_name}'\n")
+        self.err.flush()
+
+    def __iter__(self) -> Iterator[Frame]:
+        cap, out, limit = self.cap, self.out, self.limit
         cap.start()
         draining = False  # time is up: show what was captured before, then stop
-        while not abandon:
-            if not draining and (stopping or (deadline is not None
-                                              and time.monotonic() >= deadline)):
+        while not self.abandon:
+            if not draining and (self.stopping or (self.deadline is not None
+                                                   and time.monotonic() >= self.deadline)):
                 cap.halt()  # reads what the socket held from before the stop
                 draining = True
             if cap.error is not None:
                 raise CaptureError(cap.error)
-            wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))
+            wait = 0.1 if self.deadline is None else \
+                max(0.0, min(0.1, self.deadline - time.monotonic()))
             item = cap.get(0 if draining else wait)
             if item is None:
                 if draining:
                     break
                 out.flush()
                 continue
-            captured += 1
-            frame = cap.frame(captured, item)
-            if write_only:
-                writer.write(frame)
-                if limit is not None and captured >= limit:
-                    break
-                continue
-            pkt = dissect(frame, session)
-            if taps:  # like tshark, taps see packets -Y hides
-                feed(taps, pkt)
-            if match is None or match(pkt):
-                prev_disp = mark_displayed(pkt, prev_disp)
-                if writer is not None:
-                    writer.write(frame)
-                if printing:
-                    renderer.packet(pkt)
-                    if cap.queue.empty():
-                        out.flush()  # caught up: let a pipe see it now
-            if limit is not None and captured >= limit:
+            self.captured += 1
+            yield cap.frame(self.captured, item)
+            if self.flush and cap.queue.empty():
+                out.flush()  # caught up: let a pipe see it now
+            if limit is not None and self.captured >= limit:
                 break
-    finally:
-        _received, kernel_drops = cap.stop()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        _received, kernel_drops = self.cap.stop()
         # Handed over but never shown: a second Ctrl-C, or an error, cut the drain.
-        dropped = kernel_drops + cap.queue_drops + cap.queue.qsize()
-        try:
-            renderer.close()
-            out.flush()
-        finally:
-            if writer is not None:
-                writer.close()
-            for sig, handler in old.items():
-                signal.signal(sig, handler)
-        # tshark's lines: the drops (when there are any; the interface by its bare
-        # name there), then the count.
-        if dropped:
-            err.write(f"{_plural(dropped, 'packet')} dropped from {cap.name}\n")
-        err.write(f"{_plural(captured, 'packet')} captured\n")
-        err.flush()
-    return 0
+        self.dropped = kernel_drops + self.cap.queue_drops + self.cap.queue.qsize()
+
+    def close(self) -> None:
+        """After the sinks closed: the signals back, then tshark's lines: the drops
+        (when there are any; the interface by its bare name there), then the count."""
+        self.stop()
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+        if self.dropped:
+            self.err.write(f"{_plural(self.dropped, 'packet')} dropped from {self.cap.name}\n")
+        self.err.write(f"{_plural(self.captured, 'packet')} captured\n")
+        self.err.flush()
 
 
-__all__ = ["run_live", "RingWriter"]
+def _capture(job: Job, stop_at: dict[str, float], ring: dict[str, float], out: TextIO,
+             err: TextIO, taps: list) -> None:
+    from analyzer.pipeline import WriterSink, command_sinks, run_job
+    from captures import open_writer
+    from captures.live import LiveCapture, resolve_interface
+
+    dev = resolve_interface(job.interface)
+    prog = _kernel_filter(job, dev, out)
+    snaplen = job.snaplen or 262144
+    limit = job.count or int(stop_at.get("packets", 0)) or None
+    cap = LiveCapture(dev.name, prog, snaplen=snaplen, limit=limit)
+    writer: WriterSink | None = None
+    if job.write:
+        if ring:
+            ready: Any = RingWriter(job.write, job.write_format, cap.interface, ring)
+        else:
+            ready = open_writer(job.write, job.write_format, interfaces=[cap.interface])
+        writer = WriterSink(job.write, job.write_format, ready)
+    sinks = command_sinks(job, out, taps, writer)
+    sinks.open([cap.interface])  # the output's complaints before "Capturing on"
+    source = LiveSource(cap, stop_at, limit, out, err, flush=job.printing)
+    run_job(job, source, sinks, out)
+
+
+__all__ = ["run_live", "RingWriter", "LiveSource"]

@@ -7,12 +7,15 @@ the other for them.
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_USAGE, AnalyzeError, UsageError
 from analyzer.options import check_stats_args, parse_field_opts
 from analyzer.output.fields import FieldsPrinter, valid_field
 from filters import CompiledFilter
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 
 def _decode_as(specs: list[str]) -> dict[tuple[str, int], str]:
@@ -49,35 +52,35 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
     return flt
 
 
-def build_fields_printer(opts: Any) -> FieldsPrinter | None:
+def build_fields_printer(job: Job) -> FieldsPrinter | None:
     """The `-T fields` printer, after tshark's checks of -T/-e/-E (file and live alike)."""
-    fopts = parse_field_opts(opts.field_opts)
-    if getattr(opts, "no_duplicate_keys", False) and opts.output != "json":
+    fopts = parse_field_opts(job.field_opts)
+    if getattr(job, "no_duplicate_keys", False) and job.output != "json":
         raise UsageError('--no-duplicate-keys can only be used with "-T json" and "-T jsonraw"')
-    if opts.output in ("ek", "json") and opts.fields:  # -e limits them to those fields
-        if bad := [f for f in opts.fields if not valid_field(f)]:
+    if job.output in ("ek", "json") and job.fields:  # -e limits them to those fields
+        if bad := [f for f in job.fields if not valid_field(f)]:
             raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-        return FieldsPrinter(opts.fields, dict(fopts, header="n", bom="n"), opts.time_format)
-    if opts.output != "fields":
-        if opts.fields:
+        return FieldsPrinter(job.fields, dict(fopts, header="n", bom="n"), job.time_format)
+    if job.output != "fields":
+        if job.fields:
             raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
         return None
-    if not opts.fields:
+    if not job.fields:
         raise UsageError('-T fields was specified, but no fields were specified with "-e"')
-    bad = [f for f in opts.fields if not valid_field(f)]
+    bad = [f for f in job.fields if not valid_field(f)]
     if bad:
         raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
-    return FieldsPrinter(opts.fields, fopts, opts.time_format)
+    return FieldsPrinter(job.fields, fopts, job.time_format)
 
 
-def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
+def prepare_taps(job: Job, out: TextIO, flt: CompiledFilter | None = None
                  ) -> tuple[list, Any] | int:
     """The -z taps and the --plot tap (file and live alike), or an exit status after
     the error for a bad -z argument (stdout only where tshark prints it there)."""
-    check_stats_args(opts.stats)
+    check_stats_args(job.stats)
     from analyzer.stats.taps import TapArgError, build_taps
 
-    encoding = getattr(opts, "encoding", None)
+    encoding = getattr(job, "encoding", None)
     if encoding:
         from analyzer.follow import check_encoding
 
@@ -86,7 +89,7 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
         except ValueError as e:
             raise UsageError(f"--encoding: {e}") from None
     try:
-        taps = build_taps(opts.stats)
+        taps = build_taps(job.stats)
     except TapArgError as e:
         if not e.on_stdout:
             raise AnalyzeError(str(e), EXIT_USAGE) from None
@@ -97,22 +100,22 @@ def prepare_taps(opts: Any, out: TextIO, flt: CompiledFilter | None = None
             if hasattr(t, "encoding"):
                 t.encoding = encoding
             if hasattr(t, "source_path"):  # -z hosts names the file it read
-                t.source_path = getattr(opts, "read_file", None) or getattr(opts, "file", None)
+                t.source_path = getattr(job, "read_file", None) or getattr(job, "file", None)
             if hasattr(t, "time_format"):  # -z flow prints times as -t does
-                t.time_format = getattr(opts, "time_format", "r")
+                t.time_format = getattr(job, "time_format", "r")
             if hasattr(t, "notes"):  # --flow-notes: the course's notes beside -z flow
-                t.notes = bool(getattr(opts, "flow_notes", False))
-    _prime(taps, flt, _builds_tree(opts))
+                t.notes = bool(getattr(job, "flow_notes", False))
+    _prime(taps, flt, _builds_tree(job))
     io_plot = None
-    if getattr(opts, "plot", None):
+    if getattr(job, "plot", None):
         from analyzer.stats.io_stat import plot_tap
 
         graph = next((t for _, ts in taps for t in ts if hasattr(t, "draw")), None)
         if graph is not None:  # -z tcp,graph,... draws itself
-            plot_tap([], opts.plot)  # (only checks the file name)
+            plot_tap([], job.plot)  # (only checks the file name)
             io_plot = graph
         else:
-            io_plot = plot_tap(taps, opts.plot)  # a hidden io,stat,1 when -z gives none
+            io_plot = plot_tap(taps, job.plot)  # a hidden io,stat,1 when -z gives none
     return taps, io_plot
 
 
@@ -146,18 +149,19 @@ def _prime(taps: list, flt: CompiledFilter | None, tree: bool = False) -> None:
             t.with_frame = True
 
 
-def wanted_fields(opts: Any, flt: CompiledFilter | None, fields_printer: Any,
+def wanted_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,
                   taps: list | None, out: TextIO) -> frozenset[str] | None:
     """The fields a tree-less dissection must make for this run (Wireshark's
     "interesting fields": the display filter's, the `-e` ones, the taps' and their
     filters'); None where the run prints or walks the whole tree (-V, -x, JSON, --golden,
-    colouring, --explain-addresses, a tap that reads the tree, a `field#N` filter)."""
+    colouring, --explain-addresses, export objects/tables, a tap that reads the tree, a
+    `field#N` filter)."""
     from analyzer.output.text import use_color
     from filters import compile_filter
 
-    if (opts.verbose or opts.hex or opts.output not in ("text", "fields")
-            or getattr(opts, "golden", None) or getattr(opts, "explain_addresses", False)
-            or (opts.output == "text" and use_color(opts.color, out))):
+    if (job.verbose or job.hex or job.output not in ("text", "fields") or job.golden
+            or job.explain_addresses or job.export_objects or job.export is not None
+            or job.cross_check or (job.output == "text" and use_color(job.color, out))):
         return None
     wanted: set[str] = set()
     if flt is not None:
@@ -181,15 +185,15 @@ def wanted_fields(opts: Any, flt: CompiledFilter | None, fields_printer: Any,
     return frozenset(wanted)
 
 
-def report_taps(taps: list | None, opts: Any, out: TextIO) -> None:
+def report_taps(taps: list | None, job: Job, out: TextIO) -> None:
     """The -z reports after the packets: rich tables on a terminal, tshark's text else."""
     if taps:
         from analyzer.stats.rich_tables import write_report
 
-        write_report(taps, opts, out)
+        write_report(taps, job, out)
 
 
-def write_plot(io_plot: Any, opts: Any) -> None:
+def write_plot(io_plot: Any, job: Job) -> None:
     """--plot's image, drawn from the io,stat numbers the taps gathered."""
     if io_plot is None:
         return
@@ -197,9 +201,9 @@ def write_plot(io_plot: Any, opts: Any) -> None:
 
     try:
         if hasattr(io_plot, "draw"):
-            io_plot.draw(opts.plot)
+            io_plot.draw(job.plot or "")
         else:
-            plot_io(io_plot, opts.plot)
+            plot_io(io_plot, job.plot or "")
     except PlotError as e:
         raise AnalyzeError(str(e), EXIT_USAGE) from None
 

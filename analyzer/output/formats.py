@@ -1,7 +1,8 @@
 """The `-T` output formats by name, and the shape they share.
 
 A format is a class with `packet(pkt)` (write one shown packet) and `close()` (write
-what ends the output), built as `Cls(opts, fields_printer, out)`. A new `-T` format is
+what ends the output), built as `Cls(job, fields_printer, out)` (job: analyzer/job.py's
+Job, the run's options as typed values). A new `-T` format is
 one module here with such a class and one line in FORMATS; options.py offers FORMATS'
 names as -T's choices. Modules are imported on first use, so `analyze` starts no slower.
 """
@@ -9,9 +10,12 @@ names as -T's choices. Modules are imported on first use, so `analyze` starts no
 from __future__ import annotations
 
 import importlib
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dissectors.packet import Packet
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 #: `-T` name -> "module:class" that writes it, in the order `-T` lists its choices.
 FORMATS = {"text": "analyzer.output.text:TextOutput",
@@ -24,7 +28,7 @@ class Output:
     """What every format shares: its options, the `-e` printer, the stream; and
     `--netmask` checked whatever the format (only the text list uses it)."""
 
-    def __init__(self, opts: Any, fields_printer: Any, out: TextIO) -> None:
+    def __init__(self, opts: Job, fields_printer: Any, out: TextIO) -> None:
         self.opts = opts
         self.fields = fields_printer
         self.out = out
@@ -45,7 +49,7 @@ class Output:
         """Nothing to end the output with, unless the format says otherwise."""
 
 
-def open_output(opts: Any, fields_printer: Any, out: TextIO) -> Output:
+def open_output(opts: Job, fields_printer: Any, out: TextIO) -> Output:
     """The writer of `opts.output` (the -T name)."""
     module, _, cls = FORMATS[opts.output].partition(":")
     return getattr(importlib.import_module(module), cls)(opts, fields_printer, out)

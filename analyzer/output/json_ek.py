@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.output.formats import Output
 from dissectors.escape import cstr
 from dissectors.format import NOT_REPRESENTABLE, NS, field_text, fit_label, local_tm, utc_tm
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 #: A node: (key, value) pairs; a value is a string, None (JSON null), a node, or
 #: an _Array of values (from grouping repeated keys).
@@ -373,7 +376,7 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
 class JsonOutput(Output):
     """`-T json`: one array, a packet an element (tshark's indentation)."""
 
-    def __init__(self, opts: Any, fields_printer: Any, out: TextIO) -> None:
+    def __init__(self, opts: Job, fields_printer: Any, out: TextIO) -> None:
         super().__init__(opts, fields_printer, out)
         self.first = True
         self.layer_filter = LayerFilter.from_options(getattr(opts, "layer_filter", None))
@@ -394,7 +397,7 @@ class JsonOutput(Output):
 class EkOutput(Output):
     """`-T ek`: two lines a packet (index, then the document), for Elasticsearch."""
 
-    def __init__(self, opts: Any, fields_printer: Any, out: TextIO) -> None:
+    def __init__(self, opts: Job, fields_printer: Any, out: TextIO) -> None:
         super().__init__(opts, fields_printer, out)
         self.layer_filter = LayerFilter.from_options(getattr(opts, "layer_filter", None))
 

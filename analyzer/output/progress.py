@@ -17,7 +17,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 MIN_SIZE = 16 * 1024 * 1024
 _EVERY = 64  # frames between clock reads
@@ -31,7 +34,7 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def wanted(opts: Any, path: str, out: TextIO, err: TextIO) -> bool:
+def wanted(opts: Job, path: str, out: TextIO, err: TextIO) -> bool:
     """Whether to draw a bar for this run (see the module docstring)."""
     env = os.environ.get("LABSHARK_PROGRESS", "")
     if env == "0" or path == "-":
@@ -94,7 +97,7 @@ class FileProgress:
         self._bar.stop()
 
 
-def start_progress(opts: Any, path: str, reader: Any, out: TextIO,
+def start_progress(opts: Job, path: str, reader: Any, out: TextIO,
                    err: TextIO | None = None) -> FileProgress | None:
     """A started bar, or None when this run should have none."""
     err = err if err is not None else sys.stderr

@@ -7,13 +7,16 @@ rich colour only on a terminal.
 from __future__ import annotations
 
 import os
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.output.detail_tree import detail_text
 from analyzer.output.formats import Output
 from analyzer.output.hex_dump import hex_text
 from analyzer.output.packet_list import packet_line
 from dissectors.packet import Packet
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 
 def use_color(mode: str, out: TextIO) -> bool:
@@ -25,7 +28,7 @@ def use_color(mode: str, out: TextIO) -> bool:
 
 
 class TextOutput(Output):
-    def __init__(self, opts: Any, fields_printer: Any, out: TextIO) -> None:
+    def __init__(self, opts: Job, fields_printer: Any, out: TextIO) -> None:
         super().__init__(opts, fields_printer, out)
         self.console = None
         self.color_rules: list = []

@@ -13,9 +13,12 @@ with `--color never` or NO_COLOR, so pipes, golden files and scripts get tshark'
 from __future__ import annotations
 
 import re
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.stats.taps import report
+
+if TYPE_CHECKING:
+    from analyzer.job import Job
 
 _NUMERIC = re.compile(r"^[\d,]+(\.\d+)?( (bytes|kB|MB|GB))?$")
 
@@ -156,7 +159,7 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
     return out
 
 
-def write_report(taps: list[tuple[Any, list[Any]]], opts: Any, out: TextIO) -> None:
+def write_report(taps: list[tuple[Any, list[Any]]], opts: Job, out: TextIO) -> None:
     """Tables on a terminal (or with --color always), tshark's plain text otherwise."""
     from analyzer.output.text import use_color
 
