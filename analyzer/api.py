@@ -164,7 +164,7 @@ class Capture:
 
 
 def _run_text(job: Job) -> str:
-    from analyzer.app import run_job_text
+    from analyzer.command import run_job_text
 
     out, err = io.StringIO(), io.StringIO()
     code = run_job_text(job, out, err)

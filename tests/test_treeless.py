@@ -110,7 +110,7 @@ def test_filters_equal(capture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_runs_are_treeless(monkeypatch: pytest.MonkeyPatch, mixed_pcap: Path) -> None:
     """The comparison above is not vacuous: these runs really dissect tree-less, and
     the outputs that print the tree do not."""
-    import analyzer.app as app
+    import analyzer.pipeline as pipeline
     from dissectors import frame
 
     seen: list[object] = []
@@ -121,7 +121,7 @@ def test_runs_are_treeless(monkeypatch: pytest.MonkeyPatch, mixed_pcap: Path) ->
         seen.append(pkt.tree_on)
         return pkt
 
-    monkeypatch.setattr(app, "dissect", spy)
+    monkeypatch.setattr(pipeline, "dissect", spy)
     monkeypatch.delenv(FULL_TREE_ENV, raising=False)
     for args in RUNS:
         seen.clear()

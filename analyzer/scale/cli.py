@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from analyzer.errors import EXIT_OK, UsageError
 from analyzer.scale.collect import collect
 from analyzer.scale.merge import MERGEABLE, MergeError, merge_into, mergeable
-from analyzer.scale.tasks import Result, RunSpec, file_task
+from analyzer.scale.tasks import Command, Result, RunSpec, file_task
 
 #: Options that name inputs and outputs: each task gets its own (value count).
 _PER_TASK = {"--dask": 1, "--dask-split": 1, "-r": 1, "--read-file": 1, "-w": 1,
@@ -142,8 +142,10 @@ def _first_ts(files: list[str]) -> int | None:
     return None
 
 
-def run(opts: Any, argv: list[str], out: TextIO, err: TextIO) -> int:
-    """The --dask run (see the module docstring); analyze's exit status."""
+def run(opts: Any, argv: list[str], out: TextIO, err: TextIO, command: Command) -> int:
+    """The --dask run (see the module docstring); analyze's exit status. `command` is
+    `analyze` itself (analyzer.app.run, given by the caller so that this package never
+    imports the command line), what a worker runs on each file."""
     path = opts.read_file or opts.file
     if not path:
         raise UsageError("no capture file given (analyze --dask SPEC -r FILE_OR_GLOB)")
@@ -164,7 +166,7 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO) -> int:
     export_dir = opts.export[1] if opts.export else None
     spec = RunSpec(_shared_argv(argv, opts), tuple(opts.stats),
                    not opts.quiet and not opts.export, None if opts.export else opts.write,
-                   export_dir, tuple(opts.fields))
+                   export_dir, tuple(opts.fields), command=command)
     if opts.dask_split and len(files) == 1:
         from analyzer.scale.split_policy import refusals
 

@@ -23,6 +23,9 @@ from analyzer.scale.split_policy import note_state
 from captures import CaptureError, Frame
 from dissectors import Session, dissect
 
+#: `analyze ARGV` with its output and message streams, returning the exit status.
+Command = Callable[[list[str], Any, Any], int]
+
 #: Fault injection for the retry test: a task that finds this variable set and its
 #: marker file missing creates the file and kills its own worker process (once).
 KILL_ONCE_ENV = "LABSHARK_SCALE_KILL_ONCE"
@@ -39,6 +42,9 @@ class RunSpec:
     export_dir: str | None = None
     fields: tuple[str, ...] = ()  # -e (the parquet columns; DEFAULT_FIELDS if empty)
     first_ts: int | None = None  # the run's first timestamp: the taps' time reference
+    # `analyze` itself (analyzer.app.run, pickled by name): what a file task runs for
+    # per-file outputs; given by the command line, never imported from here
+    command: Command | None = None
 
 
 @dataclass
@@ -166,8 +172,7 @@ def file_task(index: int, path: str, spec: RunSpec) -> Result:
 
 def _local_file_task(index: int, path: str, spec: RunSpec, source: str | None = None
                      ) -> Result:
-    from analyzer.app import run
-
+    run = spec.command
     res = Result(index, path)
     if spec.packets or spec.write_dir:
         argv = [*spec.argv, "-r", path]
@@ -177,6 +182,7 @@ def _local_file_task(index: int, path: str, spec: RunSpec, source: str | None = 
             tmp = dest + ".part"
             argv += ["-w", tmp]
         out, err = io.StringIO(), io.StringIO()
+        assert run is not None, "RunSpec.command is needed for per-file outputs"
         res.code = run(argv, out, err)
         res.out, res.err = out.getvalue(), err.getvalue()
         if tmp and dest and os.path.exists(tmp):
