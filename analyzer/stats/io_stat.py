@@ -178,6 +178,69 @@ class IoStatTap:
             spans.append((start / 1e6, end / 1e6))
         return spans, [col.frames_per_row(num_rows) for col in self.columns]
 
+    @staticmethod
+    def _times(duration: int, interval: int, invl_prec: int, dv: int, dur_mag: int,
+               dur_secs: int, dur_secs_orig: int, dur_usecs_orig: int
+               ) -> list[tuple[str, int]]:
+        """The Duration and Interval notes, each with the seconds tshark pads it for."""
+        if invl_prec == 0:
+            return [(f"| Duration: {dur_secs_orig:{dur_mag}d}.{dur_usecs_orig:6d} secs",
+                     dur_secs_orig),
+                    (f"| Interval: {interval // 1_000_000:{dur_mag}d} secs",
+                     interval // 1_000_000)]
+        w = dur_mag
+        return [(f"| Duration: {dur_secs:{w}d}.{(duration % 1_000_000) // dv:0{invl_prec}d}"
+                 " secs", dur_secs),
+                (f"| Interval: {interval // 1_000_000:{w}d}."
+                 f"{(interval % 1_000_000) // dv:0{invl_prec}d} secs", interval // 1_000_000)]
+
+    def _grid(self, duration: int, interval: int, num_rows: int, invl_prec: int, dv: int,
+              dur_mag: int) -> list[tuple[str, list[str]]]:
+        """Each row as drawn: its interval cell and its columns' cells (the columns laid
+        out first); the plain table and the terminal table are both made of these."""
+        rows: list[tuple[str, list[str]]] = []
+        t = 0
+        fpu = [0.0]
+        for i in range(num_rows):
+            last = i == num_rows - 1
+            end = duration if last else t + interval
+            if invl_prec == 0:
+                lead = "|  " if dur_mag == 1 else "| "
+                if last:
+                    fpu[0] = 0.0  # printf's "%s" (strlen) clears the float register
+                    maxw = dur_mag + 1 if dur_mag >= 3 else 3
+                    row = f"{lead}{t // 1_000_000:{dur_mag}d} <> {'Dur':<{maxw}s}|"
+                else:
+                    row = (f"{lead}{t // 1_000_000:{dur_mag}d} <> {end // 1_000_000:{dur_mag}d}"
+                           f"{lead[1:]}|")
+            else:
+                row = (f"| {t // 1_000_000:{dur_mag}d}.{(t % 1_000_000) // dv:0{invl_prec}d} <> "
+                       f"{end // 1_000_000:{dur_mag}d}.{(end % 1_000_000) // dv:0{invl_prec}d} |")
+            rows.append((row, [col.cell(i, interval, end - t, last, fpu)
+                               for col in self.columns]))
+            t += interval
+        return rows
+
+    def rich_rows(self) -> list[tuple]:
+        """(title, columns, rows, caption) of the terminal table (rich_tables.py), from
+        the same notes, heads and cells as text()."""
+        (duration, interval, num_rows, invl_prec, dv, dur_mag, dur_secs, dur_secs_orig,
+         dur_usecs_orig) = self._geometry()[:9]
+        for col in self.columns:
+            col.layout(interval)
+        names = ["Interval"]
+        for j, col in enumerate(self.columns):
+            names += [f"{j + 1} {h.strip()}" for h in col.label_head().split("|")[:-1]]
+        rows = [[lead.strip("|").strip(), *(c.strip() for cell in cells
+                                             for c in cell.split("|")[:-1])]
+                for lead, cells in self._grid(duration, interval, num_rows, invl_prec, dv,
+                                              dur_mag)]
+        notes = [c.lstrip("| ") for c, _ in self._times(
+            duration, interval, invl_prec, dv, dur_mag, dur_secs, dur_secs_orig,
+            dur_usecs_orig)]
+        notes += [f"Col {j + 1}: {f or 'Frames and bytes'}" for j, f in enumerate(self.filters)]
+        return [("IO Statistics", names, rows, "\n".join(notes))]
+
     def text(self) -> str:  # noqa: C901 - one table, drawn as tshark draws it
         (duration, interval, num_rows, invl_prec, dv, dur_mag, dur_secs, dur_secs_orig,
          dur_usecs_orig, borderlen, invl_col_w) = self._geometry()
@@ -200,18 +263,9 @@ class IoStatTap:
             return line(content)[:-2] + " " * max(0, len(str(secs)) - dur_mag) + "|\n"
 
         out = ["\n", "=" * borderlen, "\n", line("| IO Statistics"), line("|")]
-        if invl_prec == 0:
-            out.append(wide(f"| Duration: {dur_secs_orig:{dur_mag}d}.{dur_usecs_orig:6d} secs",
-                            dur_secs_orig))
-            out.append(wide(f"| Interval: {interval // 1_000_000:{dur_mag}d} secs",
-                            interval // 1_000_000))
-        else:
-            w = dur_mag
-            out.append(wide(f"| Duration: {dur_secs:{w}d}.{(duration % 1_000_000) // dv:0{invl_prec}d}"
-                            " secs", dur_secs))
-            out.append(wide(f"| Interval: {interval // 1_000_000:{w}d}."
-                            f"{(interval % 1_000_000) // dv:0{invl_prec}d} secs",
-                            interval // 1_000_000))
+        for content, secs in self._times(duration, interval, invl_prec, dv, dur_mag, dur_secs,
+                                         dur_secs_orig, dur_usecs_orig):
+            out.append(wide(content, secs))
         out.append(line("|"))
         for j, f in enumerate(self.filters):
             head = f"| Col{j + 1:2d}: " if j == 0 else f"|    {j + 1:2d}: "
@@ -241,27 +295,8 @@ class IoStatTap:
             row += col.label_head()
         out.append(row + filler + "\n")
         out.append("|-" + "-" * (tabrow_w - 3) + "|" + filler + "\n")
-        t = 0
-        fpu = [0.0]
-        for i in range(num_rows):
-            last = i == num_rows - 1
-            end = duration if last else t + interval
-            if invl_prec == 0:
-                lead = "|  " if dur_mag == 1 else "| "
-                if last:
-                    fpu[0] = 0.0  # printf's "%s" (strlen) clears the float register
-                    maxw = dur_mag + 1 if dur_mag >= 3 else 3
-                    row = f"{lead}{t // 1_000_000:{dur_mag}d} <> {'Dur':<{maxw}s}|"
-                else:
-                    row = (f"{lead}{t // 1_000_000:{dur_mag}d} <> {end // 1_000_000:{dur_mag}d}"
-                           f"{lead[1:]}|")
-            else:
-                row = (f"| {t // 1_000_000:{dur_mag}d}.{(t % 1_000_000) // dv:0{invl_prec}d} <> "
-                       f"{end // 1_000_000:{dur_mag}d}.{(end % 1_000_000) // dv:0{invl_prec}d} |")
-            for col in self.columns:
-                row += col.cell(i, interval, end - t, last, fpu)
-            out.append(row + filler + "\n")
-            t += interval
+        for lead, cells in self._grid(duration, interval, num_rows, invl_prec, dv, dur_mag):
+            out.append(lead + "".join(cells) + filler + "\n")
         out.append("=" * borderlen + "\n")
         return "".join(out)
 

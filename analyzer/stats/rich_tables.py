@@ -1,12 +1,10 @@
 """`-z` statistics as rich tables on a terminal; tshark's exact plain text otherwise.
 
-Each kind keeps one source of truth. The stats_tree kinds, conv, endpoints and
+Each kind keeps one source of truth: the stats_tree kinds, conv, endpoints and
 expert give their table from the very rows their plain text is made of (`rows()`,
-`sections()`), as do the kinds with a `rich_rows()` method (dhcp,stat, credentials,
-tcp,rtt, tcp,graph); io,stat's table is still parsed from its plain report
-(analyzer/stats/taps.py), so a table shows exactly the plain numbers. Kinds
-without a table (io,phs, follow) and any text that does not parse as expected are
-printed plain. Tables only when stdout is a terminal (or `--color always`), never
+`sections()`), as do the kinds with a `rich_rows()` method (io,stat, dhcp,stat,
+credentials, tcp,rtt, tcp,graph), so a table shows exactly the plain numbers and no
+text is parsed back. Kinds without a table (io,phs, follow) are printed plain. Tables only when stdout is a terminal (or `--color always`), never
 with `--color never` or NO_COLOR, so pipes, golden files and scripts get tshark's text.
 """
 
@@ -60,33 +58,6 @@ def _conv_endpoints(group: list[Any]) -> list[Any]:
     return [_table(tap.title, tap.columns, tap.rows(), tap.caption) for tap in reversed(group)]
 
 
-def _io_stat(text: str) -> list[Any]:
-    """The `|`-bordered table: header notes, a column-group row, a header row, rows."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    inner = [ln for ln in lines if ln.startswith("|")]
-    seps = [i for i, ln in enumerate(inner) if set(ln) <= {"|", "-"}]
-    if len(seps) < 2:
-        raise _Unparsed(text)
-    notes = [ln.strip("|").strip() for ln in inner[:seps[0]]]
-    title = notes[0] if notes else "IO Statistics"
-    caption = "\n".join(n for n in notes[1:] if n)
-    groups_row, head_row = inner[seps[0] + 1], inner[seps[0] + 2]
-    heads = [c.strip() for c in head_row.strip("|").split("|")]
-    groups = [c.strip() for c in groups_row.strip("|").split("|")]
-    # The group row spans several header cells each: label each header by its group.
-    names, gi, left, label = [], 0, 0, ""
-    spans = [len(c) for c in groups_row.strip("|").split("|")]
-    widths = [len(c) for c in head_row.strip("|").split("|")]
-    for h, w in zip(heads, widths, strict=False):
-        if left <= 0 and gi < len(spans):
-            left, label = spans[gi], groups[gi]
-            gi += 1
-        names.append(f"{label} {h}".strip() if label else h)
-        left -= w + 1
-    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in inner[seps[1] + 1:]]
-    return [_table(title, names, rows, caption)]
-
-
 def _expert(group: list[Any]) -> list[Any]:
     """Per severity a table, from the same rows as the plain text (tshark's sections of
     every tap, last tap first, then our own notes' under their bold title)."""
@@ -124,7 +95,6 @@ def _stats_trees(group: list[Any]) -> list[Any]:
     return out
 
 
-_PARSERS = {"io,stat,": _io_stat}
 #: Kinds whose taps give their rows: the table is made from them, never parsed.
 _FROM_ROWS = {"conv,": _conv_endpoints, "endpoints,": _conv_endpoints, "expert": _expert}
 
@@ -138,7 +108,6 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
         text = kind.report(group)
         if not text.strip():
             continue  # e.g. a hidden tap (--plot) prints nothing
-        parse = _PARSERS.get(kind.prefix)
         try:
             if group and all(hasattr(t, "rich_rows") for t in group):
                 # kinds that keep rows: the table is drawn from the rows their text is
@@ -151,9 +120,7 @@ def rich_report(taps: list[tuple[Any, list[Any]]]) -> list[Any]:
             if kind.prefix in _FROM_ROWS:
                 out.extend(_FROM_ROWS[kind.prefix](group))
                 continue
-            if parse is None:
-                raise _Unparsed(kind.prefix)
-            out.extend(parse(text))
+            raise _Unparsed(kind.prefix)
         except (_Unparsed, IndexError, ValueError):
             out.append(Text(text.rstrip("\n")))
     return out
