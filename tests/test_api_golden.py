@@ -8,6 +8,7 @@ shows as UDP): tests/test_diff_samples.py checks the same captures field by fiel
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -144,6 +145,16 @@ def _readme_example() -> str:
             break
         block.append(line)
     return textwrap.dedent("\n".join(block))
+
+
+@pytest.fixture(autouse=True)
+def _outer_session_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-process pytester run is a whole pytest session: a plugin that keeps its
+    state in os.environ (pytest-textual-snapshot's temporary directory, made at
+    configure and removed at session end) must find the outer session's again."""
+    for name in ("TEXTUAL_SNAPSHOT_TEMPDIR",):
+        if name in os.environ:
+            monkeypatch.setenv(name, os.environ[name])  # restored after the test
 
 
 def test_readme_api_example_runs(pytester: pytest.Pytester) -> None:

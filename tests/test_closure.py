@@ -128,7 +128,9 @@ def test_skip_is_used(mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch) -> None
         calls.append(frame.number)
         real(frame, session)
 
-    monkeypatch.setattr(skipping, "skip", spy)
+    import analyzer.pipeline
+
+    monkeypatch.setattr(analyzer.pipeline, "skip", spy)  # the loop's name for it
     _run(["-r", str(mixed_pcap), "-Y", "arp"], True, monkeypatch)
     assert len(calls) > 1000
     calls.clear()
