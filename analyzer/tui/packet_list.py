@@ -141,6 +141,11 @@ class PacketList(ScrollView, can_focus=True):
             self.post_message(self.Selected(number))
         self.refresh()
 
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # a scroll forced before the scrollbar existed did not move its thumb
+        if shown:
+            self.vertical_scrollbar.position = self.scroll_y
+
     @property
     def selected(self) -> int:
         return self._selected
