@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from analyzer.output.color_rules import default_rules  # noqa: E402
 from analyzer.output.detail_tree import detail_text  # noqa: E402
 from analyzer.tui.app import LabsharkApp, Source  # noqa: E402
 from analyzer.tui.store import PacketStore, scan  # noqa: E402
-from analyzer.tui.views import TextScreen  # noqa: E402
+from analyzer.tui.views import HelpScreen, TextScreen  # noqa: E402
 from captures import open_capture  # noqa: E402
 from dissectors import Session, dissect  # noqa: E402
 
@@ -35,7 +36,7 @@ def drive(test: Callable[[LabsharkApp, object], Awaitable[None]], *, path: Path 
 
     async def main() -> None:
         async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: app.store.done and app.plist.selected > 0)
+            await until(pilot, lambda: settled(app))
             await test(app, pilot)
 
     asyncio.run(main())
@@ -43,17 +44,35 @@ def drive(test: Callable[[LabsharkApp, object], Awaitable[None]], *, path: Path 
     return app
 
 
-async def until(pilot: object, cond: Callable[[], bool], secs: float = 20) -> None:
-    for _ in range(int(secs / 0.05)):
+async def until(pilot: object, cond: Callable[[], bool], secs: float = 60) -> None:
+    """Wait for `cond` (a state of the view), bounded: a slow machine only waits longer."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        await pilot.pause()  # type: ignore[attr-defined]  # pending messages handled
         if cond():
-            await pilot.pause()  # type: ignore[attr-defined]
             return
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
     raise AssertionError("timed out waiting for the view")
 
 
 def status(app: LabsharkApp) -> str:
     return str(app.status.render())
+
+
+def shows(app: LabsharkApp, number: int) -> bool:
+    """Frame `number` is selected and its detail tree is built."""
+    return (app.plist.selected == number and app.detail is not None
+            and app.detail.number == number and app.dtree.detail is app.detail)
+
+
+def settled(app: LabsharkApp) -> bool:
+    """The first pass and any filter pass ended, the list and the status line show
+    their results, and the selected packet's detail is built."""
+    total = len(app.store)
+    return (app.store.done and app.filter_done and not app.plist.placing
+            and app.plist.selected > 0 and shows(app, app.plist.selected)
+            and f"Packets: {total} " in status(app) and "reading" not in status(app)
+            and app.plist._count == app.store.shown_count())
 
 
 @pytest.mark.tshark
@@ -84,7 +103,7 @@ def test_select_packet_shows_tree_and_highlighted_bytes() -> None:
 
     async def t(app: LabsharkApp, pilot: object) -> None:
         await pilot.press("down", "down")  # type: ignore[attr-defined]
-        await until(pilot, lambda: app.plist.selected == 3)
+        await until(pilot, lambda: shows(app, 3))
         shown = [str(n.label) for n in app.dtree.root.children]
         assert shown == top_labels
         await pilot.press("tab", "down", "down")  # type: ignore[attr-defined]  # Ethernet
@@ -100,8 +119,9 @@ def test_select_packet_shows_tree_and_highlighted_bytes() -> None:
         await pilot.press("e")  # type: ignore[attr-defined]  # expand all
         assert all(n.is_expanded for n in app.dtree.root.children if n.children)
         # a click on a byte of the IP header selects the deepest item there (ip.ttl)
+        node = app.dtree.cursor_node
         app.dtree.select_offset(0, 22)
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.dtree.cursor_node is not node)  # moved after a refresh
         assert app.dtree.cursor_node.data.abbrev == "ip.ttl"
 
     drive(t)
@@ -110,13 +130,13 @@ def test_select_packet_shows_tree_and_highlighted_bytes() -> None:
 def test_bad_filter_shows_error_and_screen_stays_usable() -> None:
     async def t(app: LabsharkApp, pilot: object) -> None:
         await pilot.press("slash", *"ip.src ==", "enter")  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: "not applied" in status(app))
         assert app.fbar.has_class("-bad")
         assert "column" in status(app)
         assert app.store.shown_count() == len(app.store)  # nothing applied
         app.fbar.value = ""
         await pilot.press(*"icmp", "enter")  # type: ignore[attr-defined]
-        await until(pilot, lambda: app.filter_done)
+        await until(pilot, lambda: settled(app))
         want = len(run_analyze(["-r", str(LAB), "-Y", "icmp"])[1].splitlines())
         assert app.store.shown_count() == want > 0
         await pilot.press("down")  # type: ignore[attr-defined]
@@ -149,7 +169,7 @@ def test_follow_and_conversations_views() -> None:
     async def t(app: LabsharkApp, pilot: object) -> None:
         udp = next(n for n in range(1, len(app.store) + 1) if "TFTP" in app.store.row(n)[4])
         app.goto(udp)
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: shows(app, udp))
         await pilot.press("F")  # type: ignore[attr-defined]
         await until(pilot, lambda: isinstance(app.screen, TextScreen))
         stream = app.detail.packet.index["udp.stream"][0].value
@@ -167,7 +187,7 @@ def test_follow_and_conversations_views() -> None:
         await until(pilot, lambda: isinstance(app.screen, TextScreen))
         assert app.screen.body == report_of(["-z", "expert"])
         await pilot.press("escape", "question_mark")  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         assert "quit" in str(app.screen.query_one("#help-text").render())
 
     drive(t)
@@ -178,12 +198,12 @@ def test_goto_mark_export(tmp_path: Path) -> None:
 
     async def t(app: LabsharkApp, pilot: object) -> None:
         await pilot.press("ctrl+g", *"7", "enter")  # type: ignore[attr-defined]
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.plist.selected != 1)
         assert app.plist.selected == 7
         await pilot.press("m")  # type: ignore[attr-defined]
         assert app.store.marked == {7}
         await pilot.press("slash", *"arp", "enter")  # type: ignore[attr-defined]
-        await until(pilot, lambda: app.filter_done)
+        await until(pilot, lambda: settled(app))
         app.reports.export(str(out))
         assert "exported" in app.message
 
@@ -293,12 +313,13 @@ def test_filters_on_rebuilt_packets_equal_dissection(sample: str) -> None:
 def test_apply_tree_item_as_filter() -> None:
     async def t(app: LabsharkApp, pilot: object) -> None:
         app.goto(24)  # TFTP read request
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: shows(app, 24))
+        node = app.dtree.cursor_node
         app.dtree.select_offset(0, 36)  # udp.dstport's bytes
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: app.dtree.cursor_node is not node)  # moved after a refresh
         assert app.dtree.cursor_node.data.abbrev == "udp.dstport"
         await pilot.press("a")  # type: ignore[attr-defined]
-        await until(pilot, lambda: app.filter_done)
+        await until(pilot, lambda: settled(app))
         assert app.fbar.value == "udp.dstport == 69"
         want = run_tshark(["-r", str(LAB), "-Y", "udp.dstport == 69"]).splitlines()
         assert app.store.shown_count() == len(want)

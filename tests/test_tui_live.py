@@ -16,6 +16,7 @@ pytest.importorskip("textual", reason="the [tui] extra (sh .ci/setup --test inst
 
 from analyzer.tui.app import LabsharkApp  # noqa: E402
 from analyzer.tui.live import LiveSource  # noqa: E402
+from analyzer.tui.views import TextScreen  # noqa: E402
 from captures import open_capture  # noqa: E402
 
 needs_root = pytest.mark.skipif(
@@ -25,17 +26,32 @@ needs_root = pytest.mark.skipif(
 COUNT = 12
 
 
-def _send(port: int, stop: threading.Event) -> None:
-    """COUNT datagrams to 127.0.0.1:port, 50 ms apart, at most ~5 s in all."""
+def _send(port: int, stop: threading.Event, store: object, seen: list[int]) -> None:
+    """COUNT datagrams to 127.0.0.1:port, each once the view's store holds the one
+    before (waiting at most 10 s each); `seen` gets the store's size at each send."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         for i in range(COUNT):
-            if stop.is_set():
-                return
+            deadline = time.monotonic() + 10
+            while len(store) < i and time.monotonic() < deadline:  # type: ignore[arg-type]
+                if stop.is_set():
+                    return
+                time.sleep(0.01)
+            seen.append(len(store))  # type: ignore[arg-type]
             s.sendto(f"labshark tui {i}".encode(), ("127.0.0.1", port))
-            time.sleep(0.05)
     finally:
         s.close()
+
+
+async def _until(pilot, cond, secs: float = 60) -> None:  # noqa: ANN001
+    """Wait for a state of the view, bounded (a slow machine only waits longer)."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        await pilot.pause()
+        if cond():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("timed out waiting for the view")
 
 
 @needs_root
@@ -52,29 +68,26 @@ def test_live_capture_grows_and_saves(tmp_path: Path) -> None:
 
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
-            sender = threading.Thread(target=_send, args=(port, stop), daemon=True)
-            await pilot.pause(0.3)  # the socket is open before the first datagram
+            # (the capture socket is open since LiveSource.open: nothing sent is lost)
+            seen: list[int] = []
+            sender = threading.Thread(target=_send, args=(port, stop, app.store, seen),
+                                      daemon=True)
             sender.start()
-            seen = []
-            for _ in range(200):
-                seen.append(len(app.store))
-                if app.store.done:
-                    break
-                await pilot.pause(0.05)
-            assert app.store.done and len(app.store) == COUNT
-            assert len(set(seen)) > 2  # the list grew while capturing
-            await pilot.pause(0.2)
+            await _until(pilot, lambda: app.store.done)
+            assert len(app.store) == COUNT
+            assert seen == list(range(COUNT))  # the list grew packet by packet while capturing
+            await _until(pilot, lambda: "reading" not in str(app.status.render()))
             assert f"{COUNT} received" in str(app.status.render())
             assert all(app.store.row(n)[4] == "UDP" for n in range(1, COUNT + 1))
             await pilot.press("slash", *"udp contains \"tui 1\"", "enter")
-            for _ in range(100):
-                if app.filter_done:
-                    break
-                await pilot.pause(0.05)
+            await _until(pilot, lambda: app.filter_done)
             assert app.store.shown_count() == 3  # "tui 1", "tui 10", "tui 11"
             app.reports.export(str(out))
+            # the learner explains the selected packet: its detail is built first
+            await _until(pilot, lambda: app.plist.selected and app.detail is not None
+                         and app.detail.number == app.plist.selected)
             await pilot.press("L")
-            await pilot.pause(0.2)
+            await _until(pilot, lambda: isinstance(app.screen, TextScreen))
             assert "loopback" in app.screen.body
             stop.set()
 

@@ -6,6 +6,8 @@ look at the new ones and accept them with `pytest tests/test_tui_snapshot.py
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from diffutil import ROOT
 
@@ -22,25 +24,37 @@ def _app() -> LabsharkApp:
     return LabsharkApp(Source(str(LAB), {}), rules=default_rules())
 
 
+async def _until(pilot, cond, secs: float = 60) -> None:  # noqa: ANN001
+    """Wait for a state of the view, bounded (a slow machine only waits longer)."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        await pilot.pause()
+        if cond():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("timed out waiting for the view")
+
+
 async def _ready(pilot, number: int = 24, item: int = 4) -> None:  # noqa: ANN001
     app = pilot.app
-    for _ in range(400):
-        if app.store.done and app.plist.selected:
-            break
-        await pilot.pause(0.05)
+    await _until(pilot, lambda: app.store.done and app.plist.selected)
     app.goto(number)
-    for _ in range(100):  # the packet's tree is built before the keys move in it
-        if app.detail is not None and app.detail.number == number:
-            break
-        await pilot.pause(0.05)
-    await pilot.pause()
+    # the packet's tree is built before the keys move in it
+    await _until(pilot, lambda: app.detail is not None and app.detail.number == number
+                 and app.dtree.detail is app.detail)
     app.dtree.focus()
     for _ in range(item + 1):
         await pilot.press("down")
     await pilot.press("enter")
     assert app.dtree.cursor_node.data.abbrev == "tftp"
-    await pilot.pause(0.3)
+    row = app.dtree.cursor_node.data.item
+    span = (row.offset, row.offset + row.length)
+    # the bytes lit, the status line says all was read and names the item
+    await _until(pilot, lambda: app.hex.span == span and app.plist._count == len(app.store))
     app._show_status()
+    await _until(pilot, lambda: "tftp" in str(app.status.render())
+                 and "reading" not in str(app.status.render()))
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 

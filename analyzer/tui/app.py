@@ -136,8 +136,8 @@ class LabsharkApp(App[int]):
         self.store.done = True
 
     def _tick(self) -> None:
-        self.plist.sync()
-        if self.plist.selected == 0 and self.store.shown_count():
+        self.plist.sync(complete=self.filter_done)
+        if self.plist.selected == 0 and not self.plist.placing and self.store.shown_count():
             self.plist.cursor = self.plist.cursor  # select the first row once it exists
         self._show_status()
 
@@ -231,7 +231,7 @@ class LabsharkApp(App[int]):
         self.store.displayed = out
         self.filter_started = time.monotonic()
         self.filter_done = False
-        self.plist.reset()
+        self.plist.reset(complete=False)
         self.plist.focus()
 
         def end(kind: str, payload: Any) -> None:

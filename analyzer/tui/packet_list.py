@@ -82,25 +82,39 @@ class PacketList(ScrollView, can_focus=True):
         self.color = color
         self._count = 0
         self._selected = 0
+        self._keep = 0  # the frame selected before a new filter, until it is placed
         self._styles: dict[str, Style] = {}
 
-    def sync(self) -> None:
-        """Follow the store: more rows read, or a new display filter applied."""
+    def sync(self, complete: bool = True) -> None:
+        """Follow the store: more rows read, or a new display filter applied.
+        `complete` is False while the display filter's pass still adds rows."""
         count = self.store.shown_count()
         if count != self._count:
             self._count = count
             self.virtual_size = Size(0, count)
             self.refresh()
+        if self._keep:
+            idx = self.store.index_of(self._keep)
+            if idx is not None:
+                self._keep = 0
+                self.cursor = idx
+                return
+            # the filtered list is in frame order: past the frame, it is not shown
+            if not complete and not (count and self.store.shown_number(count - 1) > self._keep):
+                return
+            self._keep = 0
         if count and not self._selected:
             self.cursor = min(self.cursor, count - 1)
 
-    def reset(self) -> None:
-        """The display filter changed: keep the selected frame if it is still shown."""
-        self._count = -1
-        self.sync()
-        idx = self.store.index_of(self._selected) if self._selected else None
+    def reset(self, complete: bool = True) -> None:
+        """The display filter changed: keep the selected frame if it is (or, while the
+        filter runs, becomes) shown; else select the first row."""
+        self._keep = self._selected
         self._selected = 0
-        self.cursor = idx if idx is not None else 0
+        self._count = -1
+        if not self._keep:
+            self.cursor = 0
+        self.sync(complete)
         if not self.store.shown_count():
             self.post_message(self.Selected(0))
 
@@ -112,21 +126,34 @@ class PacketList(ScrollView, can_focus=True):
         if value != self.cursor:
             self.cursor = value
             return
+        # force: right after rows arrive the scrollbar is not laid out yet, and
+        # an unforced scroll would be dropped (the cursor off screen)
         height = max(1, self.scrollable_content_region.height)
         top = int(self.scroll_offset.y)
         if value < top:
-            self.scroll_to(y=value, animate=False)
+            self.scroll_to(y=value, animate=False, force=True)
         elif value >= top + height:
-            self.scroll_to(y=value - height + 1, animate=False)
+            self.scroll_to(y=value - height + 1, animate=False, force=True)
         number = self.store.shown_number(value)
         if number != self._selected:
+            self._keep = 0  # (a row chosen: no earlier frame to go back to)
             self._selected = number
             self.post_message(self.Selected(number))
         self.refresh()
 
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # a scroll forced before the scrollbar existed did not move its thumb
+        if shown:
+            self.vertical_scrollbar.position = self.scroll_y
+
     @property
     def selected(self) -> int:
         return self._selected
+
+    @property
+    def placing(self) -> bool:
+        """A frame selected before a new filter is still waiting for its row."""
+        return bool(self._keep)
 
     def select_number(self, number: int) -> bool:
         self.sync()  # (rows read since the last tick: the scroll range must know them)
