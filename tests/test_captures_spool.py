@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import resource
 import signal
 import struct
 import subprocess
@@ -89,25 +88,34 @@ def test_gzip_bomb_bounded_memory_and_disk(tmp_path: Path) -> None:
     temp = tmp_path / "temp"
     temp.mkdir()
 
-    def limits() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (32 << 20, 32 << 20))
-
+    # A small Python process starts analyze and reads its peak RSS: a child forked
+    # straight from this (large, late in a suite) pytest process would count this
+    # process's pages in its ru_maxrss before its exec.
+    rss_file = tmp_path / "rss"
+    wrapper = (
+        "import os, resource, subprocess, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (32 << 20, 32 << 20))\n"
+        "p = subprocess.Popen(sys.argv[2:])\n"
+        "_pid, status, usage = os.wait4(p.pid, 0)\n"
+        "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+        "sys.exit(os.waitstatus_to_exitcode(status))\n")
     out_file, err_file = tmp_path / "out", tmp_path / "err"
     with open(out_file, "wb") as out, open(err_file, "wb") as err:
-        proc = subprocess.Popen([*ANALYZE, "-q", "-r", str(bomb), "-z", "io,phs"], cwd=ROOT,
-                                env={**os.environ, "TMPDIR": str(temp)}, preexec_fn=limits,
+        proc = subprocess.Popen([sys.executable, "-c", wrapper, str(rss_file), *ANALYZE,
+                                 "-q", "-r", str(bomb), "-z", "io,phs"], cwd=ROOT,
+                                env={**os.environ, "TMPDIR": str(temp)},
                                 stdout=out, stderr=err)
     timer = threading.Timer(120, proc.kill)  # only the PID we started
     timer.start()
     try:
-        _pid, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+        proc.wait()
     finally:
         timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
     assert proc.returncode == 0, err_file.read_text()
     assert "frames:1200 " in out_file.read_text(), out_file.read_text()
     assert os.listdir(temp) == []
-    assert usage.ru_maxrss < 200 * 1024, f"max RSS {usage.ru_maxrss} KiB"
+    max_rss = int(rss_file.read_text())
+    assert max_rss < 200 * 1024, f"max RSS {max_rss} KiB"
 
 
 def _fake_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
