@@ -16,7 +16,6 @@ leaves out frames nothing shown can depend on. LABSHARK_DISSECT_ALL=1 turns plan
 
 from __future__ import annotations
 
-import mmap
 import os
 from array import array
 from typing import Any
@@ -67,16 +66,11 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None) -> Plan | None:
         fast = compile_fast(flt.tree)
     except NotFast:
         return None
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+    from analyzer.fast_run import map_file
+
+    mm = map_file(path)
+    if mm is None:
         return None
-    try:
-        if not os.path.isfile(path) or os.fstat(fd).st_size < 24:
-            return None
-        mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    finally:
-        os.close(fd)
     try:
         records = record_walker(mm)
         if records is None:

@@ -59,6 +59,21 @@ def _prefilter(path: str, tree: Any) -> Any:
         return None
 
 
+def map_file(path: str) -> mmap.mmap | None:
+    """The capture file mapped read-only, or None (not a regular file, too short to
+    hold a pcap header, unreadable): then the full reader runs and reports."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        if not os.path.isfile(path) or os.fstat(fd).st_size < 24:
+            return None
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+
+
 def run_fast(job: Job, out: TextIO) -> int | None:
     """Print `job`'s matching frame numbers; None when this path does not apply
     (nothing printed).
@@ -76,16 +91,9 @@ def run_fast(job: Job, out: TextIO) -> int | None:
         flt = compile_fast(tree) if tree is not None else None
     except NotFast:
         return None
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+    mm = map_file(path)
+    if mm is None:
         return None
-    try:
-        if not os.path.isfile(path) or os.fstat(fd).st_size < 24:
-            return None
-        mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    finally:
-        os.close(fd)
     try:
         records = record_walker(mm)
         if records is None:

@@ -14,22 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analyzer.stats.tcp_segments import layer_fields
 from dissectors.escape import format_str
-from dissectors.packet import Item, Packet
+from dissectors.packet import Packet
 
 _SYN, _FIN, _RST, _ACK = 0x02, 0x01, 0x04, 0x10
-
-
-def _fields(item: Item) -> dict[str, object]:
-    out: dict[str, object] = {}
-    stack = list(item.children or ())
-    while stack:
-        it = stack.pop()
-        if it.field is not None and it.field.abbrev not in out:
-            out[it.field.abbrev] = it.value
-        if it.children:
-            stack.extend(it.children)
-    return out
 
 
 @dataclass
@@ -58,11 +47,11 @@ class Annotator:
             if f is None:
                 continue
             if f.abbrev == "tcp":
-                parts.append(self._tcp(pkt, _fields(item)))
+                parts.append(self._tcp(pkt, layer_fields(item)))
             elif f.abbrev == "tftp":
-                parts.append(self._tftp(_fields(item)))
+                parts.append(self._tftp(layer_fields(item)))
             elif f.abbrev == "ipmsg":
-                parts.append(self._ipmsg(_fields(item)))
+                parts.append(self._ipmsg(layer_fields(item)))
         return format_str("; ".join(p for p in parts if p))
 
     def _tcp(self, pkt: Packet, f: dict[str, object]) -> str:

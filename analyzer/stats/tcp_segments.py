@@ -31,7 +31,9 @@ class Segment:
     bytes_in_flight: int | None  # tcp.analysis.bytes_in_flight
 
 
-def _fields(item: Item) -> dict[str, object]:
+def layer_fields(item: Item) -> dict[str, object]:
+    """The first value of each field under a protocol layer (the flow notes read these
+    too)."""
     out: dict[str, object] = {}
     stack = list(item.children or ())
     while stack:
@@ -50,7 +52,7 @@ def segments_of(pkt: Packet) -> list[tuple[int, Segment]]:
     for item in pkt.tree:
         if item.field is None or item.field.abbrev != "tcp":
             continue
-        f = _fields(item)
+        f = layer_fields(item)
         flags = int(f.get("tcp.flags", 0) or 0)  # type: ignore[call-overload]
         seq = int(f.get("tcp.seq", 0) or 0)  # type: ignore[call-overload]
         length = int(f.get("tcp.len", 0) or 0)  # type: ignore[call-overload]
