@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.stats.io_stat import PLOT_DPI, PlotError
+from analyzer.stats.io_stat import PLOT_DPI, PlotError, save_figure
 
 WIDTH_IN = 10.0
 ROW_IN = 0.4
@@ -52,9 +52,6 @@ def draw_flow(tap: Any, nodes: list[str], cols: list[tuple[int, int]], out_path:
             if it.note:
                 ax.text(n - 0.4, y, it.note, ha="left", va="center", fontsize=6,
                         color="tab:blue")
-        fmt = "svg" if out_path.lower().endswith(".svg") else "png"
-        fig.savefig(out_path, format=fmt, dpi=PLOT_DPI)
-    except OSError as e:
-        raise PlotError(f'--plot "{out_path}": {e.strerror or e}') from None
+        save_figure(fig, out_path)
     finally:
         plt.close(fig)

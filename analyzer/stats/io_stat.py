@@ -10,7 +10,7 @@ tshark's taps, this sees every dissected packet whatever `-Y` keeps.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from analyzer.stats.io_calc import (
     FRAMES_AND_BYTES,
@@ -355,6 +355,16 @@ def plot_tap(taps: list, out_path: str) -> IoStatTap:
     return tap
 
 
+def save_figure(fig: Any, out_path: str) -> None:
+    """Write a matplotlib figure as SVG or PNG (by the name's suffix) at PLOT_DPI; a
+    file that cannot be written is one --plot error line."""
+    fmt = "svg" if out_path.lower().endswith(".svg") else "png"
+    try:
+        fig.savefig(out_path, format=fmt, dpi=PLOT_DPI)
+    except OSError as e:
+        raise PlotError(f'--plot "{out_path}": {e.strerror or e}') from None
+
+
 def plot_io(tap: IoStatTap, out_path: str) -> None:
     """Frames per interval, one line per column, into a PNG or SVG (matplotlib, Agg)."""
     try:
@@ -386,9 +396,6 @@ def plot_io(tap: IoStatTap, out_path: str) -> None:
         if spans:
             ax.legend(loc="best", fontsize="small")
         fig.tight_layout()
-        fmt = "svg" if out_path.lower().endswith(".svg") else "png"
-        fig.savefig(out_path, format=fmt, dpi=PLOT_DPI)
-    except OSError as e:
-        raise PlotError(f'--plot "{out_path}": {e.strerror or e}') from None
+        save_figure(fig, out_path)
     finally:
         plt.close(fig)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.stats.io_stat import PLOT_DPI, PLOT_SIZE_IN, PlotError
+from analyzer.stats.io_stat import PLOT_DPI, PLOT_SIZE_IN, PlotError, save_figure
 
 
 def draw_graph(tap: Any, out_path: str) -> None:
@@ -61,9 +61,6 @@ def draw_graph(tap: Any, out_path: str) -> None:
         if rows:
             ax.legend(loc="best", fontsize="small")
         fig.tight_layout()
-        fmt = "svg" if out_path.lower().endswith(".svg") else "png"
-        fig.savefig(out_path, format=fmt, dpi=PLOT_DPI)
-    except OSError as e:
-        raise PlotError(f'--plot "{out_path}": {e.strerror or e}') from None
+        save_figure(fig, out_path)
     finally:
         plt.close(fig)
