@@ -23,7 +23,7 @@ from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dis
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -309,38 +309,20 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
 
 # -- the dissector --------------------------------------------------------------------------
 
-# The transaction key reads the transport ports: items of other layers
-# read here (a tree-less dissection makes them all the same).
-keep("udp.srcport", "udp.dstport", "tcp.srcport", "tcp.dstport")
-
-
-def _ports(pkt: Packet) -> None:
-    """Remember the transport ports for the conversation key."""
-    for name in ("udp", "tcp"):
-        sp = pkt.index.get(f"{name}.srcport")
-        dp = pkt.index.get(f"{name}.dstport")
-        if sp and dp:
-            pkt.srcport, pkt.dstport = sp[-1].value, dp[-1].value
-            return
-
-
 def dissect_dns_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "dns"
-    _ports(pkt)
     dissect_message(tvb, tvb.start, pkt, session, "udp", None)
 
 
 def dissect_variant_udp(variant: Variant, tvb: Tvb, pkt: Packet, session: Session) -> None:
     """mDNS or LLMNR over UDP: one message, DNS's machinery, the variant's items."""
     session.current_proto = variant.proto.abbrev
-    _ports(pkt)
     dissect_message(tvb, tvb.start, pkt, session, "udp", None, variant=variant)
 
 
 def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """A TCP payload holds one or more length-prefixed messages."""
     session.current_proto = "dns"
-    _ports(pkt)
     off = tvb.start
     can_desegment = pkt.can_desegment is not None
     first = True
@@ -391,8 +373,13 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
                         source=src, in_stack=in_stack)
     top.value = None
 
+    # (a tree-less dissection nobody reads DNS's items from makes none of them)
+    items = pkt.wants_layer("dns")
+
     def add(parent: Item, field: Field, value: object, off: int, length: int,
             text: str | None = None, *, generated: bool = False) -> Item:
+        if not items:
+            return NULL_ITEM
         return pkt.add(parent, field, value, off, length, text, generated=generated,
                        source=src)
 
@@ -401,20 +388,22 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     if response and rcode:
         info += " " + RCODES.get(rcode, f"Unknown error ({rcode})")
     pkt.set_info(info)
-    if tcp_len is not None:
-        add(top, LENGTH, tcp_len, start - 2, 2)
-    add(top, ID, tid, start, 2)
-    ftext = OPCODES.get(opcode, f"Unknown operation ({opcode})")
-    if response:
-        ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
-    fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
-    for f in v.response_flags if response else v.query_flags:
-        fv = (flags & f.bitmask) >> f.shift
-        if f.type is FT.BOOLEAN:
-            # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
-            add(fitem, f, bool(fv), start + 2, 2, _flag_label(f, bool(fv)))
-        else:
-            add(fitem, f, fv, start + 2, 2)
+    fitem = NULL_ITEM
+    if items:
+        if tcp_len is not None:
+            add(top, LENGTH, tcp_len, start - 2, 2)
+        add(top, ID, tid, start, 2)
+        ftext = OPCODES.get(opcode, f"Unknown operation ({opcode})")
+        if response:
+            ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
+        fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
+        for f in v.response_flags if response else v.query_flags:
+            fv = (flags & f.bitmask) >> f.shift
+            if f.type is FT.BOOLEAN:
+                # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
+                add(fitem, f, bool(fv), start + 2, 2, _flag_label(f, bool(fv)))
+            else:
+                add(fitem, f, fv, start + 2, 2)
     counts = []
     update = opcode == 5
     count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else
@@ -422,7 +411,8 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     for i, f in enumerate(count_fields):
         c = tvb.u16(start + 4 + 2 * i)
         counts.append(c)
-        add(top, f, c, start + 4 + 2 * i, 2)
+        if items:
+            add(top, f, c, start + 4 + 2 * i, 2)
     trans, retrans = _track(pkt, session, tid, response, kind)
 
     off = start + 12
@@ -473,11 +463,12 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
         qu = ', "QU" question' if qclass & 0x8000 else ', "QM" question'
     cls = qclass & 0x7FFF if class_bit else qclass
     q = pkt.add_text(tree, f"{name}: type {type_name(qtype)}, class {_class_name(cls)}{qu}",
-                     off, used + 4, source=tvb.source)
+                     off, used + 4, source=tvb.source) if pkt.tree_on else NULL_ITEM
     add(q, QRY_NAME, name, off, used)
     add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
     add(q, COUNT_LABELS, _label_count(raw), off, used, generated=True)
-    add(q, QRY_TYPE, qtype, off + used, 2, f"Type: {_type_label(qtype)}")
+    add(q, QRY_TYPE, qtype, off + used, 2,
+        f"Type: {_type_label(qtype)}" if pkt.tree_on else None)
     if class_bit is None:
         add(q, QRY_CLASS, qclass, off + used + 2, 2)
     else:
@@ -512,7 +503,10 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
     end = d + rdlen
     if rdlen:
         tvb.need(d, rdlen)
-    if rtype == 41:
+    tree_on = pkt.tree_on  # (labels only for a tree someone reads)
+    if not tree_on:
+        rr = NULL_ITEM
+    elif rtype == 41:
         rr = pkt.add_text(tree, f"{name}: type {tname}", off, 0, source=tvb.source)
     else:
         cls = rclass & 0x7FFF if class_bit else rclass
@@ -526,7 +520,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(rr, SRV_NAME, ".".join(labels[2:]), off, used)
     else:
         add(rr, RESP_NAME, name, off, used)
-    add(rr, RESP_TYPE, rtype, p, 2, f"Type: {_type_label(rtype)}")
+    add(rr, RESP_TYPE, rtype, p, 2, f"Type: {_type_label(rtype)}" if tree_on else None)
     if rtype == 41:
         add(rr, UDP_PAYLOAD_SIZE, rclass, p + 2, 2)
         add(rr, EXT_RCODE, ttl >> 24, p + 4, 1)
@@ -541,7 +535,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         else:
             _add_class_bit(rr, class_bit[2], class_bit[3], rclass, p + 2, add)
         add(rr, RESP_TTL, ttl, p + 4, 4,
-            f"Time to live: {ttl} ({time_secs_str(ttl)})")
+            f"Time to live: {ttl} ({time_secs_str(ttl)})" if tree_on else None)
     add(rr, RESP_LEN, rdlen, p + 8, 2)
     info = ""
     summary = ""

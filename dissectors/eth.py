@@ -141,7 +141,8 @@ def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
     _address(pkt, tree, dst, off, True)
     _address(pkt, tree, src, off + 6, False)
-    pkt.add(tree, TYPE, etype, off + 12, 2)
+    if pkt.wants_layer("eth"):
+        pkt.add(tree, TYPE, etype, off + 12, 2)
     dissect_ethertype(etype, tvb.sub(off + 14), pkt, session, tree)
 
 

@@ -21,12 +21,30 @@ _STRING_IDS = frozenset(id(t) for t in FT if t.is_string)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# Address -> text: a capture repeats a few addresses in every packet's columns, so
+# each is formatted once. Bounded: a capture of random addresses cannot grow them.
+_V4_TEXT: dict[int, str] = {}
+_V6_TEXT: dict[bytes, str] = {}
+_TEXT_MAX = 8192
+
+
 def ipv4_str(v: int) -> str:
-    return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+    text = _V4_TEXT.get(v)
+    if text is None:
+        if len(_V4_TEXT) >= _TEXT_MAX:
+            _V4_TEXT.clear()
+        text = _V4_TEXT[v] = f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+    return text
 
 
 def ipv6_str(v: bytes) -> str:
-    return str(ipaddress.IPv6Address(bytes(v)))
+    key = bytes(v)
+    text = _V6_TEXT.get(key)
+    if text is None:
+        if len(_V6_TEXT) >= _TEXT_MAX:
+            _V6_TEXT.clear()
+        text = _V6_TEXT[key] = str(ipaddress.IPv6Address(key))
+    return text
 
 
 def ether_str(v: bytes) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
+from typing import Any
 
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE
@@ -81,18 +82,43 @@ def _bits(n: int) -> str:
 #: Set (to anything) to build the full tree even where a caller asks for a tree-less
 #: dissection: the tests compare both ways on every capture.
 FULL_TREE_ENV = "LABSHARK_FULL_TREE"
-_primed: tuple[Collection[str] | None, frozenset[str] | None] = (None, None)
+_primed: tuple[Collection[str] | None, frozenset[str] | None, frozenset[str] | None] = (
+    None, None, None)
 
 
 def interesting(wanted: Collection[str] | None) -> frozenset[str] | None:
     """The fields a tree-less dissection makes: the caller's plus those dissectors read
     from each other (packet.KEEP); None (the full tree) when the environment forces it."""
+    return _prime(wanted)[1]
+
+
+def _prime(wanted: Collection[str] | None) -> tuple[Any, frozenset[str] | None,
+                                                     frozenset[str] | None]:
+    """(wanted, the interesting fields, the protocols they belong to), once a run."""
     global _primed
     if wanted is None:
-        return None
+        return (None, None, None)
     if _primed[0] is not wanted:  # (one set a run: computed once)
-        _primed = (wanted, None if os.environ.get(FULL_TREE_ENV) else frozenset(wanted) | KEEP)
-    return _primed[1]
+        if os.environ.get(FULL_TREE_ENV):
+            _primed = (wanted, None, None)
+        else:
+            fields = frozenset(wanted) | KEEP
+            _primed = (wanted, fields, _layers_of(fields))
+    return _primed
+
+
+def _layers_of(fields: frozenset[str]) -> frozenset[str]:
+    """The protocols whose own fields are among `fields` (a name no field has counts by
+    its prefix, so an unknown name never hides a layer's items)."""
+    from dissectors.registry import REGISTRY
+
+    out: set[str] = set()
+    for name in fields:
+        f = REGISTRY.fields.get(name)
+        proto = f.protocol if f is not None else None
+        out.add(proto.abbrev if proto is not None else name.split(".", 1)[0])
+        out.add(name.split(".", 1)[0])
+    return frozenset(out)
 
 
 def dissect(frame: Frame, session: Session,
@@ -106,7 +132,7 @@ def dissect(frame: Frame, session: Session,
     pkt = Packet(frame)
     pkt.show_ours = session.show_ours
     if wanted is not None:
-        pkt.wanted = interesting(wanted)
+        _w, pkt.wanted, pkt.layers = _prime(wanted)
         pkt.tree_on = pkt.wanted is None
     ts = frame.ts_ns
     if session.first_ts is None:
@@ -138,7 +164,8 @@ def dissect(frame: Frame, session: Session,
         if tree_on or "frame" in pkt.wanted else None,  # type: ignore[operator]
         in_stack=False)
     add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
-    if frame.interface_known:
+    items = pkt.wants_layer("frame")
+    if items and frame.interface_known:
         if frame.section:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
         name = _iface_name(frame)
@@ -148,7 +175,7 @@ def dissect(frame: Frame, session: Session,
         add(iid, INTERFACE_NAME, name, 0, 0)
         if frame.interface_description:
             add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
-    if pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
+    if items and pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
         add(top, ENCAP, wtap_encap, 0, 0,
             f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
         add(top, TIME, ts, 0, 0)
@@ -164,7 +191,7 @@ def dissect(frame: Frame, session: Session,
             f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
         add(top, MARKED, False, 0, 0, generated=True)
         add(top, IGNORED, False, 0, 0, generated=True)
-    protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True)
+    protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True) if items else None
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
     fn = LINKTYPE.get(frame.linktype)
@@ -177,7 +204,8 @@ def dissect(frame: Frame, session: Session,
         BY_NAME["data"](tvb, pkt, session)
     else:
         call_protected(fn, tvb, pkt, session)
-    protos_item.value = ":".join(pkt.protocols)
+    if protos_item is not None:
+        protos_item.value = ":".join(pkt.protocols)
     return pkt
 
 

@@ -22,7 +22,7 @@ from dissectors.http_follow import HttpFollower
 from dissectors.http_pairing import _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
@@ -385,6 +385,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         uri, _, version = rest.rpartition(" ")
         if not uri:
             uri, version = version, ""
+        pkt.proto_data["http.method"] = method  # (the pairing records it)
         add(fl, METHOD, method, off, len(method))
         ui = add(fl, URI, uri, off + len(method) + 1, len(uri))
         if "?" in uri:
@@ -538,10 +539,6 @@ def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = 
     return max(tvb.rend - off, 1)
 
 
-# Binding the conversation reads the TCP ports: items of other layers
-# read here (a tree-less dissection makes them all the same).
-keep("tcp.srcport", "tcp.dstport")
-
 
 def heur_http(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     """Wireshark's http_tcp heuristic: a first line that looks like HTTP."""
@@ -550,11 +547,8 @@ def heur_http(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         return False
     from dissectors.ports import Conversations
 
-    sp = pkt.index.get("tcp.srcport")
-    dp = pkt.index.get("tcp.dstport")
-    if sp and dp:
-        session.state("tcp.conversations", Conversations).bind(
-            pkt.net_src, sp[-1].value, pkt.net_dst, dp[-1].value, "http")
+    session.state("tcp.conversations", Conversations).bind(
+        pkt.net_src, pkt.srcport, pkt.net_dst, pkt.dstport, "http")
     dissect_http(tvb, pkt, session)
     return None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dissectors.http_proto import HTTP
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.session import Session
 
@@ -82,16 +82,10 @@ class HttpState:
     frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
 
 
-# The pairing key reads the TCP ports, a request its method: items of other layers
-# read here (a tree-less dissection makes them all the same).
-keep("tcp.srcport", "tcp.dstport", "http.request.method")
-
-
 def _conv_key(pkt: Packet) -> tuple:
-    sp = pkt.index.get("tcp.srcport")
-    dp = pkt.index.get("tcp.dstport")
-    a = (pkt.net_src, sp[-1].value if sp else 0)
-    b = (pkt.net_dst, dp[-1].value if dp else 0)
+    """The TCP conversation (the ports as TCP set them)."""
+    a = (pkt.net_src, pkt.srcport)
+    b = (pkt.net_dst, pkt.dstport)
     return (a, b) if a <= b else (b, a)
 
 
@@ -120,7 +114,7 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
     state = session.state("pass1:http", HttpState)
     num = pkt.frame.number
     if is_request:
-        method = pkt.index["http.request.method"][-1].value
+        method = pkt.proto_data["http.method"]
         full = ""
         if host is not None and uri:
             full = uri if "://" in uri else f"http://{host}{uri}"

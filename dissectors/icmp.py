@@ -18,9 +18,9 @@ import struct
 from typing import Any
 
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip import CHECKSUM_STATUS, ip_ttl
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -52,6 +52,9 @@ PHOTURIS_CODES = {0: "Bad SPI", 1: "Authentication Failed", 2: "Decompression Fa
 CODE_NAMES = {3: UNREACH_CODES, 5: REDIRECT_CODES, 11: TIMEX_CODES, 12: PARAM_CODES,
               40: PHOTURIS_CODES}
 ERROR_TYPES = (3, 4, 5, 11, 12)
+#: The types whose body quotes an IP header (the cheap layering, the plan and the fast
+#: path read this, so a quoted header is never taken for the packet's own).
+QUOTING_TYPES = frozenset(ERROR_TYPES)
 ID_SEQ_TYPES = (0, 8, 13, 14, 15, 16, 17, 18)
 
 ICMP = protocol("icmp", "Internet Control Message Protocol", "ICMP")
@@ -159,9 +162,6 @@ def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  #
             parent.children.extend(moved)
 
 
-# The echo Info shows the IP TTL: items of other layers
-# read here (a tree-less dissection makes them all the same).
-keep("ip.ttl")
 
 
 def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -198,9 +198,9 @@ def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(top, SEQ, seq, off + 6, 2)
         pkt.add(top, SEQ_LE, seq_le, off + 6, 2)
         pkt.append_info(f" id=0x{ident:04x}, seq={seq}/{seq_le}")
-        ttls = pkt.values("ip.ttl")
-        if ttls:
-            pkt.append_info(f", ttl={ttls[-1]}")
+        ttl = ip_ttl(pkt)
+        if ttl is not None:
+            pkt.append_info(f", ttl={ttl}")
         if itype in (0, 8) and not in_error:
             _track(tvb, pkt, session, top, itype, ident, seq)
         if itype in (0, 8):

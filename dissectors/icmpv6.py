@@ -22,8 +22,9 @@ from dissectors.icmp import (
     ones_sum,
 )
 from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ipv6 import ipv6_hlim
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -61,6 +62,10 @@ OPT_NAMES = {1: "Source link-layer address", 2: "Target link-layer address",
              24: "Route Information", 25: "Recursive DNS Server", 31: "DNS Search List"}
 PRF_NAMES = {0: "Medium", 1: "High", 2: "Reserved", 3: "Low"}
 _SET = ("Set", "Not set")
+
+#: The types whose body quotes an IPv6 header: the errors, and Redirect (its Redirected
+#: Header option); the cheap layering, the plan and the fast path read this.
+QUOTING_TYPES = frozenset((1, 2, 3, 4, 137))
 
 ICMPV6 = protocol("icmpv6", "Internet Control Message Protocol v6", "ICMPv6")
 TYPE = ICMPV6.field("icmpv6.type", "Type", FT.UINT8, Base.DEC, strings=TYPE_NAMES, offset=0)
@@ -178,9 +183,6 @@ def _flag_names(v: int, names: tuple[tuple[int, str], ...]) -> str:
     return ", ".join(n for bit, n in names if v & bit)
 
 
-# The echo Info shows the hop limit: items of other layers
-# read here (a tree-less dissection makes them all the same).
-keep("ipv6.hlim")
 
 
 def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -214,9 +216,9 @@ def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(top, ECHO_ID, ident, body, 2)
         pkt.add(top, ECHO_SEQ, seq, body + 2, 2)
         pkt.append_info(f" id=0x{ident:04x}, seq={seq}")
-        hlims = pkt.values("ipv6.hlim")
-        if hlims:
-            pkt.append_info(f", hop limit={hlims[-1]}")
+        hlim = ipv6_hlim(pkt)
+        if hlim is not None:
+            pkt.append_info(f", hop limit={hlim}")
         if not in_error:
             _track(tvb, pkt, session, top, itype, ident, seq)
         if tvb.rend > body + 4:

@@ -34,7 +34,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_reassembled,
 )
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -198,6 +198,11 @@ def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> Non
                        field=TTL_TOO_SMALL)
 
 
+def ip_ttl(pkt: Packet) -> int | None:
+    """The TTL of the packet's last IPv4 header so far (ICMP's Info shows it)."""
+    return pkt.proto_data.get("ip.ttl")
+
+
 def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     session.current_proto = "ip"
     off = tvb.start
@@ -260,7 +265,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
         add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
             _labels(_FRAG_LABELS, frag_off, _frag_label))
-    ttl_item = add(tree, TTL, ttl, off + 8, 1)
+    pkt.proto_data["ip.ttl"] = ttl  # (ICMP's Info shows the last one: ip_ttl)
+    ttl_item = add(tree, TTL, ttl, off + 8, 1) if hdr or pkt.wants_layer("ip") else NULL_ITEM
     _check_ttl(pkt, ttl_item, ttl, dst, proto)
     if hdr:
         add(tree, PROTO, proto, off + 9, 1)

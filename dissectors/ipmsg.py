@@ -37,7 +37,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -318,16 +318,21 @@ def dissect_ipmsg(tvb: Tvb, pkt: Packet, session: Session) -> bool:
     mode_name = MODE_NAMES.get(mode, f"Unknown (0x{mode:02x})")
     top = pkt.add_proto(IPMSG, base, len(raw), f"IP Messenger, {mode_name}", source=src)
     (v_off, v_len), (p_off, p_len), (u_off, u_len), (h_off, h_len), (c_off, c_len) = hdr.spans
-    pkt.add(top, VERSION, hdr.version, base + v_off, v_len, source=src)
+    # (a tree-less dissection nobody reads IPMSG's header items from skips them)
+    items = pkt.wants_layer("ipmsg")
+    if items:
+        pkt.add(top, VERSION, hdr.version, base + v_off, v_len, source=src)
     feiq = _feiq(pkt, top, hdr.version, base + v_off, src)
-    pkt.add(top, PACKET_NO, hdr.packet_no, base + p_off, p_len, source=src)
     user, host = decode_text(hdr.user, utf8), decode_text(hdr.host, utf8)
-    pkt.add(top, USER, user, base + u_off, u_len, source=src)
-    pkt.add(top, HOST, host, base + h_off, h_len, source=src)
-    citem = pkt.add(top, COMMAND, hdr.command, base + c_off, c_len, source=src)
-    pkt.add(citem, MODE, mode, base + c_off, c_len, source=src)
-    for f in _opts_for(mode):
-        pkt.add(citem, f, bool(hdr.command & f.bitmask), base + c_off, c_len, source=src)
+    citem = NULL_ITEM
+    if items:
+        pkt.add(top, PACKET_NO, hdr.packet_no, base + p_off, p_len, source=src)
+        pkt.add(top, USER, user, base + u_off, u_len, source=src)
+        pkt.add(top, HOST, host, base + h_off, h_len, source=src)
+        citem = pkt.add(top, COMMAND, hdr.command, base + c_off, c_len, source=src)
+        pkt.add(citem, MODE, mode, base + c_off, c_len, source=src)
+        for f in _opts_for(mode):
+            pkt.add(citem, f, bool(hdr.command & f.bitmask), base + c_off, c_len, source=src)
 
     extra = raw[hdr.extra_off:]
     eoff = base + hdr.extra_off

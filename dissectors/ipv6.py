@@ -34,7 +34,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_reassembled,
 )
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -229,6 +229,11 @@ def _address_details(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: boo
         pkt.add(tree, ISATAP, v4, off + 12, 4, hidden=True, generated=True)
 
 
+def ipv6_hlim(pkt: Packet) -> int | None:
+    """The hop limit of the packet's last IPv6 header so far (ICMPv6's Info shows it)."""
+    return pkt.proto_data.get("ipv6.hlim")
+
+
 def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     session.current_proto = "ipv6"
     off = tvb.start
@@ -248,6 +253,8 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     dscp, ecn = tc >> 2, tc & 3
     flow = w0 & 0xFFFFF
     labels: tuple[str | None, ...] = (None, None, None, None)
+    # (a tree-less dissection nobody reads IPv6's items from skips making them)
+    items = pkt.wants_layer("ipv6")
     if pkt.tree_on:  # (bit-pattern labels: only for a tree someone reads)
         dscp_short = "EF PHB" if dscp == 46 else _DSCP_SHORT.get(dscp, "Unknown")
         labels = (f"{_bits(w0, 0x0FF00000, 32)} = Traffic Class: 0x{tc:02x} "
@@ -257,26 +264,35 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                   f"{_bits(w0, 0x00300000, 32)} = Explicit Congestion Notification: "
                   f"{_ECN[ecn]} ({ecn})",
                   f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}")
-    tci = pkt.add(tree, TCLASS, tc, off, 4, labels[0])
-    pkt.add(tci, TCLASS_DSCP, dscp, off, 4, labels[1])
-    pkt.add(tci, TCLASS_ECN, ecn, off, 4, labels[2])
-    pkt.add(tree, FLOW, flow, off + 1, 3, labels[3])
-    plen = tvb.u16(off + 4)
-    plen_item = pkt.add(tree, PLEN, plen, off + 4, 2)
-    nxt = tvb.u8(off + 6)
-    pkt.add(tree, NXT, nxt, off + 6, 1,
-            f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})" if pkt.tree_on else None)
-    pkt.add(tree, HLIM, tvb.u8(off + 7), off + 7, 1)
+    plen_item = NULL_ITEM
+    if not items:
+        plen = tvb.u16(off + 4)
+        nxt = tvb.u8(off + 6)
+    else:  # (in the order they are read: a cut header shows what it holds)
+        tci = pkt.add(tree, TCLASS, tc, off, 4, labels[0])
+        pkt.add(tci, TCLASS_DSCP, dscp, off, 4, labels[1])
+        pkt.add(tci, TCLASS_ECN, ecn, off, 4, labels[2])
+        pkt.add(tree, FLOW, flow, off + 1, 3, labels[3])
+        plen = tvb.u16(off + 4)
+        plen_item = pkt.add(tree, PLEN, plen, off + 4, 2)
+        nxt = tvb.u8(off + 6)
+        pkt.add(tree, NXT, nxt, off + 6, 1,
+                f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})" if pkt.tree_on else None)
+    pkt.proto_data["ipv6.hlim"] = tvb.u8(off + 7)  # (ICMPv6's Info shows the last one)
+    if items:
+        pkt.add(tree, HLIM, tvb.u8(off + 7), off + 7, 1)
     tvb.need(off + 8, 16)
     src = bytes(b[off + 8: off + 24])
     pkt.src, pkt.net_src = ipv6_str(src), src
-    _address(pkt, tree, src, off + 8, True)
+    if items:
+        _address(pkt, tree, src, off + 8, True)
     tvb.need(off + 24, 16)
     dst = bytes(b[off + 24: off + 40])
     pkt.dst, pkt.net_dst = ipv6_str(dst), dst
-    _address(pkt, tree, dst, off + 24, False)
-    _address_details(pkt, tree, src, off + 8, True)
-    _address_details(pkt, tree, dst, off + 24, False)
+    if items:
+        _address(pkt, tree, dst, off + 24, False)
+        _address_details(pkt, tree, src, off + 8, True)
+        _address_details(pkt, tree, dst, off + 24, False)
     tree.text = tree.value = f"Internet Protocol Version 6, Src: {pkt.src}, Dst: {pkt.dst}"
     reported = tvb.reported_length - 40
     if plen == 0 and nxt not in (0, 59):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
+from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
+from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.reassembly import FragmentTable, reassemble
 from dissectors.session import Session
 
@@ -30,8 +32,8 @@ FRAGMENT = -2
 _VLAN_TPIDS = (0x8100, 0x9100)
 _U16 = struct.Struct(">H").unpack_from
 # ICMP types whose body quotes the offending IP header (full dissection decodes it).
-_ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
-_ICMP6_QUOTING = frozenset((1, 2, 3, 4, 137))
+_ICMP_QUOTING = ICMP_QUOTING
+_ICMP6_QUOTING = ICMP6_QUOTING
 # IP protocols that carry another IP header or need more than one header to decode.
 _IP_UNSURE = frozenset((4, 41, 47, 58))
 _IP6_UNSURE = frozenset((0, 43, 44, 50, 51, 60, 135, 139, 140, 4, 41, 47, 1))

@@ -75,7 +75,7 @@ class Packet:
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
                  "malformed", "net_src", "net_dst", "in_error_pkt", "srcport", "dstport",
                  "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data",
-                 "show_ours", "wanted", "tree_on")
+                 "show_ours", "wanted", "tree_on", "layers")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -122,6 +122,9 @@ class Packet:
         # need not be formatted (`tree_on` False); None = the full labelled tree.
         self.wanted: frozenset[str] | None = None
         self.tree_on = True
+        # ... and the protocols any of whose own fields are wanted (None: all): a layer
+        # none of whose items anyone reads skips making them (`wants_layer`).
+        self.layers: frozenset[str] | None = None
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -165,6 +168,13 @@ class Packet:
         wanted = self.wanted
         return wanted is None or not wanted.isdisjoint(abbrevs)
 
+    def wants_layer(self, proto: str) -> bool:
+        """Would any field of protocol `proto` (its own fields, `proto.*`) be made? A
+        dissector asks once and skips the items of a layer nobody reads; what the layer
+        does besides items (columns, state, expert notes) it does either way."""
+        layers = self.layers
+        return layers is None or proto in layers
+
     def add_ours(self, parent: Item | None, field: Field, value: Any, text: str) -> Item:
         """A generated item tshark does not have (`*.labshark.*`): always filterable and
         printable with -e; in the tree (-V, JSON) only when `show_ours`, so the tree
@@ -192,8 +202,23 @@ class Packet:
     def add_proto(self, proto: Protocol, offset: int, length: int, text: str | None = None,
                   source: int = 0, *, in_stack: bool = True) -> Item:
         """Add a protocol layer; `in_stack` puts it into frame.protocols."""
-        assert proto.proto_field is not None
-        item = self.add(None, proto.proto_field, text, offset, length, text, source=source)
+        field = proto.proto_field
+        assert field is not None
+        # (Packet.add's top-level case, inlined: a handful of layers a packet)
+        item = _new_item(Item)
+        item.field = field
+        item.value = item.text = text
+        item.offset = offset
+        item.length = length
+        item.children = None
+        item.hidden = item.generated = False
+        item.source = source
+        self.tree.append(item)
+        lst = self.index.get(field.abbrev)
+        if lst is None:
+            self.index[field.abbrev] = [item]
+        else:
+            lst.append(item)
         if in_stack:
             self.protocols.append(proto.abbrev)
         return item
@@ -246,6 +271,10 @@ class Packet:
             if field is not None:
                 self.add_ours(item, field, None, text)
             return
+        layers = self.layers
+        if layers is not None and "_ws" not in layers and (
+                field is None or field.abbrev not in self.wanted):  # type: ignore[operator]
+            return  # (a tree-less dissection nobody reads the note's items from)
         add_expert_items(self.add, item, severity, group, text, field)
 
     def max_severity(self) -> str | None:

@@ -52,13 +52,16 @@ def _pair(a: bytes, pa: int, b: bytes, pb: int) -> bytes:
     return x + y if x <= y else y + x
 
 
+_CONVERSATIONS = {"udp": "udp.conversations", "tcp": "tcp.conversations"}
+
+
 def candidates(kind: str, table: DissectorTable, heur: HeuristicList, session: Session,
                src: bytes, sport: int, dst: bytes, dport: int) -> list[Dissector]:
     """The dissectors to try on a payload, in Wireshark's order (`data` not included).
 
     Shared by the full dissection and the fast path's claims, so both pick the same one.
     """
-    convs = session.state(f"{kind}.conversations", Conversations)
+    convs = session.state(_CONVERSATIONS.get(kind) or f"{kind}.conversations", Conversations)
     out: list[Dissector] = []
     conv = convs.find(src, sport, dst, dport)
     if conv is None:

@@ -23,6 +23,8 @@ from typing import Any
 from captures.frame import Frame
 from dissectors.dispatch import ETHERTYPE
 from dissectors.frame import dissect
+from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
+from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.ipmsg import IPMSG_PORT
 from dissectors.layers import ETH_IPV4, FRAGMENT, ethernet_layers, fragment_layers
 from dissectors.session import Session
@@ -107,8 +109,8 @@ _ADDRS4 = struct.Struct(">II").unpack_from
 # From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses,
 # the two ports of a TCP/UDP header right after a 20-byte IPv4 header.
 _ETH_IP4_PORTS = struct.Struct(">HB5xHxB2xIIHH").unpack_from
-_ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
-_ICMP6_QUOTING = frozenset((1, 2, 3, 4, 137))
+_ICMP_QUOTING = ICMP_QUOTING
+_ICMP6_QUOTING = ICMP6_QUOTING
 _TUNNELS = frozenset((4, 41, 47))
 # IPv6 extension headers walked over (hop-by-hop, destination options); any other
 # (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.

@@ -137,11 +137,19 @@ _FLAG_LETTERS = "RRRACEUAPRSF"
 
 
 def flags_text(flags: int) -> str:
-    """`SYN, ACK` as in the Info column."""
-    names = [n for bit, n in _FLAG_NAMES if flags & bit]
-    if flags & TH_RES:
-        names.append("Reserved")
-    return ", ".join(names) if names else "<None>"
+    """`SYN, ACK` as in the Info column (made once per 12-bit value)."""
+    text = _FLAGS_TEXT.get(flags)
+    if text is None:
+        names = [n for bit, n in _FLAG_NAMES if flags & bit]
+        if flags & TH_RES:
+            names.append("Reserved")
+        text = ", ".join(names) if names else "<None>"
+        if 0 <= flags <= 0xFFF:  # (bounded: 4096 values at most)
+            _FLAGS_TEXT[flags] = text
+    return text
+
+
+_FLAGS_TEXT: dict[int, str] = {}
 
 
 def flags_letters(flags: int) -> str:
@@ -172,14 +180,18 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     tree_on = pkt.tree_on  # labels only for a tree someone reads
     tree = pkt.add_proto(TCP, off, 0,
                          f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}")
-    pkt.add(tree, SRCPORT, sport, off, 2)
-    pkt.add(tree, DSTPORT, dport, off + 2, 2)
-    pkt.add(tree, PORT, sport, off, 2, hidden=True)
-    pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
+    pkt.srcport, pkt.dstport = sport, dport  # (Wireshark's pinfo ports, for the layers above)
+    # (a tree-less dissection nobody reads TCP's items from skips making them)
+    items = pkt.wants_layer("tcp")
+    if items:
+        pkt.add(tree, SRCPORT, sport, off, 2)
+        pkt.add(tree, DSTPORT, dport, off + 2, 2)
+        pkt.add(tree, PORT, sport, off, 2, hidden=True)
+        pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
     # Inside an ICMPv4 error the raw sequence number goes in first (it may be all
     # that was quoted) and is not repeated later.
     icmp_ip = in_error and len(pkt.net_src) == 4
-    if icmp_ip:
+    if icmp_ip and items:
         pkt.add(tree, SEQ, tvb.u32(off + 4), off + 4, 4)
     raw_seq = tvb.u32(off + 4)
     raw_ack = tvb.u32(off + 8)
@@ -192,14 +204,16 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     conv, is_new = find_conversation(session, pkt, sport, dport, raw_seq, th_flags, ts)
     conv.fwd.sack = []
     pkt.tcp_tree = tree
-    pkt.add(tree, STREAM, conv.stream, off, 0, generated=True)
+    if items:
+        pkt.add(tree, STREAM, conv.stream, off, 0, generated=True)
     # tshark's second pass shows what the first pass ended with for the stream.
     final = session.state("pass1:tcp.final", dict)
     later = final.get(conv.stream) if session.pass_no == 2 else None
     comp = later[0] if later is not None else conv.completeness
-    pkt.add(tree, COMPLETENESS, comp, 0, 0,
-            f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
-            if tree_on else None, generated=True)
+    if items:
+        pkt.add(tree, COMPLETENESS, comp, 0, 0,
+                f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
+                if tree_on else None, generated=True)
     ts_delta = ts - conv.ts_prev
     conv.ts_prev = ts
 
@@ -218,7 +232,8 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     else:
         have_seglen = True
         seglen = reported - hlen
-        pkt.add(tree, LEN, seglen, off + 12, 1, generated=True)
+        if items:
+            pkt.add(tree, LEN, seglen, off + 12, 1, generated=True)
         analyze_sequence(conv, num, ts, raw_seq, raw_ack, seglen, th_flags, raw_win)
         seq = (raw_seq - conv.fwd.base_seq) & SEQ_MASK
         if th_flags & TH_ACK:
@@ -232,7 +247,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     pkt.append_info(f" Win={win}")
     if tree_on:
         tree.text += f", Seq: {seq}"
-    if not icmp_ip:
+    if not icmp_ip and items:
         pkt.add(tree, SEQ, seq, off + 4, 4,
                 f"Sequence Number: {seq}    (relative sequence number)" if tree_on else None)
         pkt.add(tree, SEQ_RAW, raw_seq, off + 4, 4)
@@ -251,15 +266,18 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if tree_on and have_seglen:
         tree.text += f", Len: {seglen}"
     tree.length = hlen
-    if have_seglen:
+    if have_seglen and items:
         nv = (nxtseq + 1) & SEQ_MASK if th_flags & (TH_SYN | TH_FIN) else nxtseq
         pkt.add(tree, NXTSEQ, nv, off, 0, f"Next Sequence Number: {nv}    (relative sequence "
                 "number)" if tree_on else None, generated=True)
-    ack_item = pkt.add(tree, ACK, ack, off + 8, 4,
-                       f"Acknowledgment Number: {ack}" +
-                       ("    (relative ack number)" if th_flags & TH_ACK else "")
-                       if tree_on else None)
-    pkt.add(tree, ACK_RAW, raw_ack, off + 8, 4)
+    if items:
+        ack_item = pkt.add(tree, ACK, ack, off + 8, 4,
+                           f"Acknowledgment Number: {ack}" +
+                           ("    (relative ack number)" if th_flags & TH_ACK else "")
+                           if tree_on else None)
+        pkt.add(tree, ACK_RAW, raw_ack, off + 8, 4)
+    else:
+        ack_item = NULL_ITEM
     if th_flags & TH_ACK and th_flags & TH_SYN:
         if ack > 1:
             sequence_note(pkt, ack_item, "note", "TCP SYN-ACK accepting TFO data", A_TFO_ACK)
@@ -268,19 +286,21 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if not th_flags & TH_ACK and raw_ack:
         pkt.add_expert(ack_item, "note", "protocol", "The acknowledgment number field is "
                        "nonzero while the ACK flag is not set", "tcp", field=ACK_NONZERO)
-    pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
-            f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
-            if tree_on else None)
-    if pkt.wants(_FLAG_BLOCK):
+    if items:
+        pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
+                f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
+                if tree_on else None)
+    if items and pkt.wants(_FLAG_BLOCK):
         fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
                      f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
         rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
         str_i = pkt.add(fi, FLAGS_STR, flags_letters(th_flags), off + 12, 2, generated=True)
     else:  # (the notes below still go to pkt.expert, and their own items if wanted)
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
-    pkt.add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
-    pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
-    if not th_flags & TH_SYN:
+    if items:
+        pkt.add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
+        pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
+    if items and not th_flags & TH_SYN:
         ws = conv.fwd.win_scale
         if ws == -1:
             text = "Window size scaling factor: -1 (unknown)"
@@ -318,13 +338,17 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         conv.fwd.is_first_ack = False
 
     csum = tvb.u16(off + 16)
-    pkt.add(tree, CHECKSUM, csum, off + 16, 2,
-            f"Checksum: 0x{csum:04x} [unverified]" if tree_on else None)
-    pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 16, 0, "Checksum Status: Unverified",
-            generated=True)
     full = tvb.end >= tvb.rend
-    urp = tvb.u16(off + 18)
-    ui = pkt.add(tree, URGENT_POINTER, urp, off + 18, 2)
+    if items:  # (in the order they are read: a cut header shows what it holds)
+        pkt.add(tree, CHECKSUM, csum, off + 16, 2,
+                f"Checksum: 0x{csum:04x} [unverified]" if tree_on else None)
+        pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 16, 0, "Checksum Status: Unverified",
+                generated=True)
+        urp = tvb.u16(off + 18)
+        ui = pkt.add(tree, URGENT_POINTER, urp, off + 18, 2)
+    else:
+        urp = tvb.u16(off + 18)
+        ui = NULL_ITEM
     if th_flags & TH_URG:
         pkt.append_info(f" Urg={urp}")
     elif urp:
@@ -338,9 +362,10 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         bc = max(0, min(optlen, tvb.end - (off + 20)))
         opt_item = pkt.add(tree, OPTIONS, bytes(b[off + 20: off + 20 + bc]), off + 20, bc,
                            f"Options: ({optlen} bytes)")
-    times = pkt.add_text(tree, "[Timestamps]", 0, 0)
-    pkt.add(times, TIME_RELATIVE, ts - conv.ts_first, 0, 0, generated=True)
-    pkt.add(times, TIME_DELTA, ts_delta, 0, 0, generated=True)
+    if items:
+        times = pkt.add_text(tree, "[Timestamps]", 0, 0)
+        pkt.add(times, TIME_RELATIVE, ts - conv.ts_first, 0, 0, generated=True)
+        pkt.add(times, TIME_DELTA, ts_delta, 0, 0, generated=True)
     conv.seglen = seglen if have_seglen else 0
     if opt_item is not None:
         dissect_options(tvb, pkt, opt_item, conv, off + 20, optlen, th_flags, raw_ack)
@@ -365,9 +390,10 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
             text = bytes(b[data_off: tvb.end]).decode("ascii", "replace")
             pkt.add(tree, RESET_CAUSE, text, data_off, tvb.end - data_off)
             return
-        n = tvb.rend - data_off
-        pkt.add(tree, PAYLOAD, bytes(b[data_off: tvb.end]), data_off, tvb.end - data_off,
-                f"TCP payload ({n} byte{'' if n == 1 else 's'})")
+        if items:
+            n = tvb.rend - data_off
+            pkt.add(tree, PAYLOAD, bytes(b[data_off: tvb.end]), data_off, tvb.end - data_off,
+                    f"TCP payload ({n} byte{'' if n == 1 else 's'})")
         s = (seq + 1) & SEQ_MASK if th_flags & TH_SYN else seq
         nx = (nxtseq + 1) & SEQ_MASK if th_flags & TH_SYN else nxtseq
         if full and not in_error:

@@ -5,7 +5,7 @@ flight), run once per frame in capture order, and its `tcp.analysis` tree.
 
 from __future__ import annotations
 
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.tcp_stream import (
     A_ACK_LOST_PACKET,
@@ -267,33 +267,44 @@ def print_analysis(pkt: Packet, tree: Item, conv: Conversation) -> None:
     ta = conv.ta
     if ta is None:
         return
-    at = pkt.add(tree, ANALYSIS, None, 0, 0, "SEQ/ACK analysis", generated=True)
-    if ta.frame_acked:
-        pkt.add(at, A_ACKS_FRAME, ta.frame_acked, 0, 0, generated=True)
-        if ta.ts:
-            pkt.add(at, A_ACK_RTT, ta.ts, 0, 0, generated=True)
-    if conv.ts_first_rtt:
-        pkt.add(at, A_INITIAL_RTT, conv.ts_first_rtt, 0, 0, generated=True)
-    if ta.bytes_in_flight:
-        pkt.add(at, A_BIF, ta.bytes_in_flight, 0, 0, generated=True)
-        pkt.add(at, A_PUSH_BYTES, ta.push_bytes_sent, 0, 0, generated=True)
+    # (the notes and Info prefixes are made either way; the items only when read)
+    items = pkt.wants_layer("tcp")
+    if items:
+        at = pkt.add(tree, ANALYSIS, None, 0, 0, "SEQ/ACK analysis", generated=True)
+        if ta.frame_acked:
+            pkt.add(at, A_ACKS_FRAME, ta.frame_acked, 0, 0, generated=True)
+            if ta.ts:
+                pkt.add(at, A_ACK_RTT, ta.ts, 0, 0, generated=True)
+        if conv.ts_first_rtt:
+            pkt.add(at, A_INITIAL_RTT, conv.ts_first_rtt, 0, 0, generated=True)
+        if ta.bytes_in_flight:
+            pkt.add(at, A_BIF, ta.bytes_in_flight, 0, 0, generated=True)
+            pkt.add(at, A_PUSH_BYTES, ta.push_bytes_sent, 0, 0, generated=True)
+    else:
+        at = NULL_ITEM
     if not ta.flags:
         return
-    fi = pkt.add(at, A_FLAGS, None, 0, 0, "TCP Analysis Flags", generated=True)
+    fi = pkt.add(at, A_FLAGS, None, 0, 0, "TCP Analysis Flags", generated=True) if items \
+        else NULL_ITEM
     for flag, prefix, notes in _ANALYSIS_NOTES:
         if ta.flags & flag:
             for sev, fld in notes:
                 sequence_note(pkt, fi, sev, fld.name, fld)
             _prepend_info(pkt, prefix)
-            if flag == A_RETRANSMISSION and ta.rto_ts:
+            if flag == A_RETRANSMISSION and ta.rto_ts and items:
                 pkt.add(fi, A_RTO, ta.rto_ts, 0, 0, generated=True)
                 pkt.add(fi, A_RTO_FRAME, ta.rto_frame, 0, 0, generated=True)
     if ta.dupack_num:
         if ta.flags & A_DUPLICATE_ACK:
-            pkt.add(fi, A_DUP_ACK, None, 0, 0, "This is a TCP duplicate ack", generated=True)
+            if items:
+                pkt.add(fi, A_DUP_ACK, None, 0, 0, "This is a TCP duplicate ack",
+                        generated=True)
             _prepend_info(pkt, f"[TCP Dup ACK {ta.dupack_frame}#{ta.dupack_num}] ")
-        pkt.add(at, A_DUP_ACK_NUM, ta.dupack_num, 0, 0, generated=True)
-        di = pkt.add(at, A_DUP_ACK_FRAME, ta.dupack_frame, 0, 0, generated=True)
+        if items:
+            pkt.add(at, A_DUP_ACK_NUM, ta.dupack_num, 0, 0, generated=True)
+            di = pkt.add(at, A_DUP_ACK_FRAME, ta.dupack_frame, 0, 0, generated=True)
+        else:
+            di = NULL_ITEM
         sequence_note(pkt, di, "note", f"Duplicate ACK (#{ta.dupack_num})", A_DUP_ACK)
     for flag, prefix, notes in _ZW_NOTES:
         if ta.flags & flag:

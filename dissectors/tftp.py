@@ -41,7 +41,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -499,15 +499,9 @@ def _new_conversation(session: Session, src: bytes, sport: int, dst: bytes) -> T
     return conv
 
 
-# A transfer is keyed by the UDP ports: items of other layers
-# read here (a tree-less dissection makes them all the same).
-keep("udp.srcport", "udp.dstport")
-
-
 def _ports(tvb: Tvb, pkt: Packet) -> tuple[int, int]:
-    sp = pkt.values("udp.srcport")
-    dp = pkt.values("udp.dstport")
-    return (sp[-1] if sp else 0), (dp[-1] if dp else 0)
+    """A transfer is keyed by the UDP ports (the packet's, as UDP set them)."""
+    return pkt.srcport, pkt.dstport
 
 
 def _valid_request(payload: bytes) -> bool:

@@ -23,6 +23,9 @@ _U16LE = struct.Struct("<H")
 _U32LE = struct.Struct("<I")
 
 
+_new_tvb = object.__new__
+
+
 class Tvb:
     """Bytes `buf[start:end]` of data source `source`; `rend` is the reported end."""
 
@@ -38,15 +41,24 @@ class Tvb:
 
     def sub(self, off: int, length: int = -1) -> Tvb:
         """A sub-view from absolute offset `off`; length -1 means to the end."""
-        if off > self.end:
+        end = self.end
+        if off > end:
             self.need(off, 0)
+        t = _new_tvb(Tvb)  # (filled in here: a sub-view per layer, no __init__ call)
+        t.buf = self.buf
+        t.start = off
+        t.source = self.source
         if length < 0:
-            return Tvb(self.buf, off, self.end, self.rend, self.source)
+            t.end = end
+            t.rend = self.rend
+            return t
         rend = off + length
         if rend > self.rend:
             # A length field claims more than the packet has.
             raise ReportedBoundsError()
-        return Tvb(self.buf, off, min(rend, self.end), rend, self.source)
+        t.end = rend if rend < end else end
+        t.rend = rend
+        return t
 
     def need(self, off: int, n: int) -> None:
         if off + n > self.end or off < self.start:

@@ -22,7 +22,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import Packet
+from dissectors.packet import NULL_ITEM, Packet
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -81,18 +81,24 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.proto_col = "UDP"
     tree = pkt.add_proto(UDP, off, 8,
                          f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}")
+    pkt.srcport, pkt.dstport = sport, dport  # (Wireshark's pinfo ports, for the layers above)
+    # (a tree-less dissection nobody reads UDP's items from skips making them)
+    items = pkt.wants_layer("udp")
     for f, port, at in ((SRCPORT, sport, off), (DSTPORT, dport, off + 2)):
-        item = pkt.add(tree, f, port, at, 2)
+        item = pkt.add(tree, f, port, at, 2) if items else NULL_ITEM
         # LBL traceroute's ports, 3 probes per hop (Wireshark's udp.possible_traceroute).
         if _TRACEROUTE_BASE < port <= _TRACEROUTE_BASE + 30:
             hop, attempt = divmod(port - _TRACEROUTE_BASE - 1, 3)
             pkt.add_expert(item, "chat", "sequence",
                            f"Possible traceroute: hop #{hop + 1}, attempt #{attempt + 1}", "udp",
                            field=POSSIBLE_TRACEROUTE)
-    pkt.add(tree, PORT, sport, off, 2, hidden=True)
-    pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
     reported = tvb.reported_length
-    litem = pkt.add(tree, LENGTH, ulen, off + 4, 2)
+    if items:
+        pkt.add(tree, PORT, sport, off, 2, hidden=True)
+        pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
+        litem = pkt.add(tree, LENGTH, ulen, off + 4, 2)
+    else:
+        litem = NULL_ITEM
     info = f"{sport} \u2192 {dport}"
     claimed = ulen
     if ulen > reported:
@@ -114,7 +120,9 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
                            field=LENGTH_BAD)
         pkt.set_info(f"{info} [BAD UDP LENGTH {ulen} < 8]")
         return
-    if csum == 0:
+    if not items:
+        pass
+    elif csum == 0:
         # tshark hangs the status under a zero checksum (-V indent, JSON `_tree`).
         ci = pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
         pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
@@ -127,8 +135,9 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     streams = session.state("udp.streams", UdpStreams)
     ts = pkt.frame.ts_ns
     stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
-    pkt.add(tree, STREAM, stream, 0, 0, generated=True)
-    if not pkt.in_error_pkt:  # tshark shows no timestamps for a quoted header
+    if items:
+        pkt.add(tree, STREAM, stream, 0, 0, generated=True)
+    if items and not pkt.in_error_pkt:  # tshark shows no timestamps for a quoted header
         times = pkt.add_text(tree, "[Timestamps]", 0, 0)
         pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
         pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)
@@ -136,7 +145,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.set_info(f"{info} Len={claimed - 8}")
     if plen > 0:
         payload = tvb.sub(off + 8, max(plen, 0))
-        if payload.end > payload.start and pkt.wants(_PAYLOAD):
+        if items and payload.end > payload.start and pkt.wants(_PAYLOAD):
             # tshark counts the captured payload bytes, not the claimed length.
             n = payload.end - payload.start
             pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8, n,

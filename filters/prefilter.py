@@ -13,20 +13,23 @@ from __future__ import annotations
 
 import ipaddress
 
+from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
+from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.ipmsg import IPMSG_PORT
 from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node, operands
 
 # Kept whatever the filter says: what the cheap outer-header test cannot see into.
-# `{other}` is the test for "neither IPv4, IPv6 nor ARP" (a tag is judged apart).
+# `{other}` is the test for "neither IPv4, IPv6 nor ARP" (a tag is judged apart); the
+# ICMP types that quote a header are the ICMP modules' own lists.
 _KEEP = (
-    "{other}"
+    "{{other}}"
     " or (ip and (ip[6:2] & 0x3fff != 0 or ip[0] & 0xf0 != 0x40 or ip[0] & 0x0f < 5"
     " or ip[9] == 4 or ip[9] == 41 or ip[9] == 47 or ip[9] == 58))"
-    " or (icmp and (icmp[0] == 3 or icmp[0] == 4 or icmp[0] == 5 or icmp[0] == 11"
-    " or icmp[0] == 12))"
+    " or (icmp and ({icmp}))"
     " or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)"
-    " or (icmp6 and (ip6[40] < 5 or ip6[40] == 137))"
-)
+    " or (icmp6 and ({icmp6}))"
+).format(icmp=" or ".join(f"icmp[0] == {t}" for t in sorted(ICMP_QUOTING)),
+         icmp6=" or ".join(f"ip6[40] == {t}" for t in sorted(ICMP6_QUOTING)))
 ALWAYS_KEEP = _KEEP.format(other="not (ip or ip6 or arp)")
 _ALWAYS_UNTAGGED = _KEEP.format(
     other="not (ip or ip6 or arp or ether proto 0x8100 or ether proto 0x9100)")
