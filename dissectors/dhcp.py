@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from dissectors.dhcp_names import OPTION_NAMES
 from dissectors.dispatch import UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.format import ether_str, ipv4_str, time_secs_str
 from dissectors.offers import register_learner_layer
@@ -29,24 +30,9 @@ MSG_TYPES = {1: "Discover", 2: "Offer", 3: "Request", 4: "Decline", 5: "ACK", 6:
              11: "Lease Unassigned", 12: "Lease Unknown", 13: "Lease Active",
              14: "Bulk Lease Query", 15: "Lease Query Done", 16: "Active LeaseQuery",
              17: "Lease Query Status", 18: "TLS"}
-OPTION_NAMES = {
-    0: "Padding", 1: "Subnet Mask", 2: "Time Offset", 3: "Router", 4: "Time Server",
-    5: "Name Server", 6: "Domain Name Server", 7: "Log Server", 12: "Host Name",
-    15: "Domain Name", 19: "IP Forwarding", 26: "Interface MTU", 28: "Broadcast Address",
-    31: "Perform Router Discover", 42: "Network Time Protocol Servers",
-    43: "Vendor-Specific Information", 44: "NetBIOS over TCP/IP Name Server",
-    46: "NetBIOS over TCP/IP Node Type", 47: "NetBIOS over TCP/IP Scope",
-    50: "Requested IP Address", 51: "IP Address Lease Time", 52: "Option Overload",
-    53: "DHCP Message Type", 54: "DHCP Server Identifier", 55: "Parameter Request List",
-    56: "Message", 57: "Maximum DHCP Message Size", 58: "Renewal Time Value",
-    59: "Rebinding Time Value", 60: "Vendor class identifier", 61: "Client identifier",
-    66: "TFTP Server Name", 67: "Bootfile name", 81: "Client Fully Qualified Domain Name",
-    119: "Domain Search", 121: "Classless Static Route", 252: "Private/Proxy autodiscovery",
-    255: "End",
-}
 HW_TYPES = {1: "Ethernet", 6: "IEEE 802 Networks", 32: "InfiniBand"}
 
-DHCP = protocol("dhcp", "Dynamic Host Configuration Protocol", "DHCP")
+DHCP = protocol("dhcp", "Dynamic Host Configuration Protocol", "DHCP/BOOTP")
 TYPE = DHCP.field("dhcp.type", "Message type", FT.UINT8, Base.DEC,
                   strings={1: "Boot Request", 2: "Boot Reply"}, offset=0)
 HW_TYPE = DHCP.field("dhcp.hw.type", "Hardware type", FT.UINT8, Base.HEX, strings=HW_TYPES,
@@ -72,6 +58,8 @@ HW_MAC_ADDR = DHCP.field("dhcp.hw.mac_addr", "Client MAC address", FT.ETHER)
 SERVER = DHCP.field("dhcp.server", "Server host name", FT.STRING)
 FILE = DHCP.field("dhcp.file", "Boot file name", FT.STRING)
 COOKIE = DHCP.field("dhcp.cookie", "Magic cookie", FT.IPv4)
+VENDOR_OPTIONS = DHCP.field("dhcp.vendor_specific_options", "Bootp vendor specific options",
+                            FT.BYTES)
 OPT_TYPE = DHCP.field("dhcp.option.type", "Option", FT.UINT8, Base.DEC)
 OPT_LENGTH = DHCP.field("dhcp.option.length", "Length", FT.UINT8, Base.DEC)
 OPT_VALUE = DHCP.field("dhcp.option.value", "Value", FT.BYTES)
@@ -108,6 +96,8 @@ HOSTNAME = _opt(12, "dhcp.option.hostname", "Host Name", "str")
 DOMAIN_NAME = _opt(15, "dhcp.option.domain_name", "Domain Name", "str")
 MTU = _opt(26, "dhcp.option.interface_mtu", "Interface MTU", "u16")
 BROADCAST = _opt(28, "dhcp.option.broadcast_address", "Broadcast Address", "ip")
+NIS_DOMAIN = _opt(40, "dhcp.option.nis_domain", "Network Information Service Domain", "str")
+NIS_SERVER = _opt(41, "dhcp.option.nis_server", "Network Information Service Server", "ip")
 NTP_SERVER = _opt(42, "dhcp.option.ntp_server", "Network Time Protocol Server", "ip")
 NBNS = _opt(44, "dhcp.option.netbios_over_tcpip_name_server",
             "NetBIOS over TCP/IP Name Server", "ip")
@@ -118,13 +108,16 @@ MESSAGE = _opt(56, "dhcp.option.message", "Message", "str")
 MAX_MSG = _opt(57, "dhcp.option.dhcp_max_message_size", "Maximum DHCP Message Size", "u16")
 RENEWAL = _opt(58, "dhcp.option.renewal_time_value", "Renewal Time Value", "time")
 REBINDING = _opt(59, "dhcp.option.rebinding_time_value", "Rebinding Time Value", "time")
+LAST_TRANSACTION = _opt(91, "dhcp.option.client_last_transaction_time",
+                        "Client last transaction time", "time")
+ASSOCIATED_IP = _opt(92, "dhcp.option.associated_ip_option", "Associated IP option", "ip")
 VENDOR_CLASS = _opt(60, "dhcp.option.vendor_class_id", "Vendor class identifier", "str")
 TFTP_SERVER = _opt(66, "dhcp.option.tftp_server_name", "TFTP Server Name", "str")
 BOOTFILE = _opt(67, "dhcp.option.bootfile_name", "Bootfile name", "str")
 
 MAGIC_COOKIE = 0x63825363
 # Wireshark's ipv4_list options: their option line shows no address, even a single one.
-_IP_LIST_OPTS = frozenset((3, 4, 5, 6, 7, 42, 44))
+_IP_LIST_OPTS = frozenset((3, 4, 5, 6, 7, 41, 42, 44, 92))
 
 
 def _duration(secs: int) -> str:
@@ -206,6 +199,11 @@ def dissect_dhcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if tvb.end - p >= 4 and tvb.u32(p) == MAGIC_COOKIE:
         add(top, COOKIE, MAGIC_COOKIE, p, 4, "Magic cookie: DHCP")
         _options(tvb, p + 4, pkt, top, add)
+    else:
+        # Plain BOOTP (RFC 951): a 64-byte vendor area, then whatever follows read as
+        # options; a shorter packet is malformed, as tshark reads it.
+        add(top, VENDOR_OPTIONS, tvb.bytes(p, 64), p, 64)
+        _options(tvb, p + 64, pkt, top, add)
 
 
 
@@ -235,11 +233,13 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
     while p < tvb.rend:
         code = tvb.u8(p)
         if code == 0:
-            # Wireshark shows a run of pad bytes as one Padding item.
+            # Wireshark shows a run of pad bytes as one Padding option (a 1-byte
+            # option item) holding the whole run.
             q = p
             while q < end and tvb.buf[q] == 0:
                 q += 1
-            add(top, OPT_PADDING, tvb.bytes(p, q - p), p, q - p)
+            oi = add(top, OPT_TYPE, 0, p, 1, "Option: (0) Padding")
+            add(oi, OPT_PADDING, tvb.bytes(p, q - p), p, q - p)
             p = q
             continue
         if code == 255:

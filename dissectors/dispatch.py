@@ -61,6 +61,10 @@ def table(name: str, ui_name: str) -> DissectorTable:
 
 LINKTYPE = table("wtap_encap", "Link type")
 ETHERTYPE = table("ethertype", "Ethertype")
+#: pkt.proto_data key: the length a network layer claims for the link layer's payload
+#: (Wireshark's set_actual_length on the ethertype's tvb), set by the outermost one, so
+#: the link layer shows its trailer even when the payload's dissection fails.
+PAYLOAD_LENGTH = "ethertype.payload_length"
 IP_PROTO = table("ip.proto", "IP protocol")
 UDP_PORT = table("udp.port", "UDP port")
 TCP_PORT = table("tcp.port", "TCP port")

@@ -9,7 +9,7 @@ A type below 0x0600 is an 802.3 length and an LLC header follows.
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
+from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, PAYLOAD_LENGTH, register_dissector
 from dissectors.format import ether_str
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.manuf import oui_name
@@ -22,7 +22,7 @@ from dissectors.offers import (
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 ETHERTYPE_NAMES = {
     0x0800: "IPv4", 0x0806: "ARP", 0x8100: "802.1Q Virtual LAN", 0x86DD: "IPv6",
@@ -156,7 +156,15 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         pkt.set_info("Ethernet II")
         BY_NAME["data"](tvb, pkt, session)
         return
-    used = fn(tvb, pkt, session)
+    try:
+        used = fn(tvb, pkt, session)
+    except (BoundsError, ReportedBoundsError):
+        # packet-ethertype.c shows the exception, then the trailer after what the
+        # network layer claimed: the trailer items first, the exception on the way up.
+        claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
+        if claimed is not None and tree is not None:
+            _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14)
+        raise
     if isinstance(used, int) and not isinstance(used, bool) and tree is not None:
         _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14)
 

@@ -25,6 +25,7 @@ from dissectors.dispatch import (
     IP_PROTO,
     LINKTYPE,
     NULL_FAMILY,
+    PAYLOAD_LENGTH,
     register_dissector,
 )
 from dissectors.format import ipv4_str
@@ -255,6 +256,9 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
                        field=BOGUS_LEN)
         total = reported
+    # (Wireshark's set_actual_length: the link layer's trailer starts after this, even
+    # when the payload's dissection then fails)
+    pkt.proto_data.setdefault(PAYLOAD_LENGTH, total)
     flags = frag >> 13
     frag_off = frag & 0x1FFF
     if hdr:

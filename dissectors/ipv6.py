@@ -23,6 +23,7 @@ from dissectors.dispatch import (
     IP_PROTO,
     LINKTYPE,
     NULL_FAMILY,
+    PAYLOAD_LENGTH,
     register_dissector,
 )
 from dissectors.format import ipv6_str
@@ -306,6 +307,7 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        field=PLEN_EXCEEDS)
         plen = reported
     used = 40 + plen
+    pkt.proto_data.setdefault(PAYLOAD_LENGTH, used)  # (see ip.py)
     end = off + used
     pos = off + 40
     first = True

@@ -15,13 +15,13 @@ is done here rather than with eth.dissect_ethertype, which would file them as
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, ETHERTYPE, register_dissector
+from dissectors.dispatch import BY_NAME, ETHERTYPE, PAYLOAD_LENGTH, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES, ETHERTYPE_PROTO, PADDING
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 # Wireshark's default PCP names (IEEE 802.1Q-2005, `tshark -G values` vlan.priority).
 PRIORITY_NAMES = {0: "Best Effort (default)", 1: "Background", 2: "Excellent Effort",
@@ -126,7 +126,13 @@ def _inner(tvb: Tvb, pkt: Packet, session: Session, tree: Item, etype_f: Field,
             pkt.set_info(name)
         BY_NAME["data"](sub, pkt, session)
         return
-    used = fn(sub, pkt, session)
+    try:
+        used = fn(sub, pkt, session)
+    except (BoundsError, ReportedBoundsError):  # (the trailer still shows: see eth.py)
+        claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
+        if claimed is not None:
+            _trailer(pkt, tree, tvb, payload_off + claimed, trailer_f)
+        raise
     if isinstance(used, int) and not isinstance(used, bool):
         _trailer(pkt, tree, tvb, payload_off + used, trailer_f)
 
