@@ -167,28 +167,48 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO, command: Command) 
     spec = RunSpec(_shared_argv(argv, opts), tuple(opts.stats),
                    not opts.quiet and not opts.export, None if opts.export else opts.write,
                    export_dir, tuple(opts.fields), command=command)
+    mode = "files"
     if opts.dask_split and len(files) == 1:
-        from analyzer.scale.split_policy import refusals
+        from analyzer.scale.split_policy import needs_partitions, partition_refusals
 
-        if bad := refusals(opts):
-            raise UsageError("--dask-split reads chunks without the packets before them; "
-                             "these need the whole capture's state: " + ", ".join(bad))
+        mode = "parts" if needs_partitions(opts) else "split"
+        if mode == "parts" and (bad := partition_refusals(opts)):
+            raise UsageError("--dask-split runs the per-packet outputs of -T fields (or -q) "
+                             "and the mergeable -z; not: " + ", ".join(bad))
     client = _client(opts.dask)
     try:
-        if opts.dask_split and len(files) == 1:
+        results: list[Any] | None = None
+        if mode == "split":
             from analyzer.scale.split_run import run_split
 
             results = run_split(client, files[0], int(opts.dask_split * 1e6), spec, out, err)
-            if results is None:  # not splittable: one task reads it whole
-                results = _run_files(client, files, spec, out, err)
-        else:
+        elif mode == "parts":
+            results = _run_parts(client, files[0], opts, spec, out, err)
+        if results is None:  # not splittable: one task reads it whole
+            mode = "files"
             results = _run_files(client, files, spec, out, err)
     finally:
         cluster = getattr(client, "cluster", None)
         client.close()
         if cluster is not None:
             cluster.close()
-    return _finish(opts, results, out, err, split=bool(opts.dask_split and len(files) == 1))
+    return _finish(opts, results, out, err, mode)
+
+
+def _run_parts(client: Any, path: str, opts: Any, spec: RunSpec, out: TextIO,
+               err: TextIO) -> list[Any] | None:
+    from analyzer.scale.chunks import layout
+    from analyzer.scale.partition_run import run_partitioned
+
+    lay = layout(path)
+    if lay is None:
+        return None
+    preamble = ""
+    if spec.packets:
+        from analyzer.setup import build_fields_printer
+
+        preamble = build_fields_printer(opts).preamble()
+    return run_partitioned(client, lay, int(opts.dask_split * 1e6), spec, preamble, out, err)
 
 
 def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,
@@ -201,9 +221,12 @@ def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,
 
 
 def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
-            split: bool = False) -> int:
-    """The merged -z reports, then one line per damaged input; the exit status."""
+            mode: str = "files") -> int:
+    """The merged -z reports, then one line per damaged input; the exit status.
+    `mode`: "files" (in order), "split" (stateless chunks in order), "parts"
+    (partitions by conversation, interleaved in frame order)."""
     code = EXIT_OK
+    split = mode == "split"
     if split:
         from analyzer.scale.split_policy import orphan_problem
 
@@ -222,9 +245,14 @@ def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
         taps = prepared[0]
         acc = [(kind.prefix, group) for kind, group in taps]
         try:
-            for n, res in enumerate(results):
-                if res.taps is not None:
-                    merge_into(acc, res.taps, n)
+            if mode == "parts":
+                from analyzer.scale.ordered_merge import merge_ordered
+
+                merge_ordered(acc, [r.taps for r in results if r.taps is not None])
+            else:
+                for n, res in enumerate(results):
+                    if res.taps is not None:
+                        merge_into(acc, res.taps, n)
         except MergeError as e:
             err.write(f"analyze: {e}\n")
             return 2

@@ -102,6 +102,30 @@ def refusals(opts: Any) -> list[str]:
     return bad
 
 
+def needs_partitions(opts: Any) -> bool:
+    """Does this split run need the partitions by conversation (stateful outputs)?"""
+    return bool(refusals(opts)) or any(z.startswith(("io,phs", "expert")) for z in opts.stats)
+
+
+def partition_refusals(opts: Any) -> list[str]:
+    """What a run partitioned by conversation cannot answer exactly (empty: all can):
+    outputs other than -T fields, and what reads the previous *shown* frame, which may
+    be in another partition."""
+    from analyzer.stats.io_calc import field_refs
+    from filters import compile_filter
+
+    bad: list[str] = []
+    if opts.output != "fields" and not opts.quiet and not getattr(opts, "export", None):
+        bad.append(f"-T {opts.output} (use -T fields or -q)")
+    if opts.write:
+        bad.append("-w")
+    names = list(opts.fields)
+    if opts.filter:
+        names += sorted(field_refs(compile_filter(opts.filter).tree))
+    bad += [f"-e {n}" for n in names if "displayed" in n]
+    return bad
+
+
 def phs_problem(notes: set[str]) -> str | None:
     """Why the split run's io,phs would not be exact (None: it is)."""
     protos = sorted(n for n in notes if not n.startswith(ORPHAN))
@@ -114,5 +138,5 @@ def orphan_problem(notes: set[str]) -> str | None:
     return ", ".join(map(str, frames[:5])) if frames else None
 
 
-__all__ = ["stateless_field", "note_state", "refusals", "phs_problem", "orphan_problem", "PHS_SAFE",
+__all__ = ["stateless_field", "note_state", "refusals", "needs_partitions", "partition_refusals", "phs_problem", "orphan_problem", "PHS_SAFE",
            "ORPHAN"]
