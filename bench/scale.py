@@ -10,7 +10,9 @@ Two workloads, both made by bench/gen_capture.py (cached in bench/data/):
               file (their concatenation), since a process per file would mostly
               measure interpreter start-up;
   one file    one larger capture, `--dask-split MB -q -z io,stat,1 -z conv,ip
-              -z endpoints,ip` against `analyze -q` with the same -z.
+              -z endpoints,ip` against `analyze -q` with the same -z;
+  stateful    the same file, `--dask-split MB -q -z conv,tcp -z io,phs -z expert`
+              (the records partitioned by conversation: analyzer/scale/partition*.py).
 Every run's merged report must equal the single-process one (else MISMATCH, exit 1).
 Wall times include the cluster's start-up (a fresh LocalCluster per run, its start
 reported apart). Peak RSS per worker is each worker process's ru_maxrss at the end.
@@ -39,6 +41,7 @@ from captures import open_capture, open_writer  # noqa: E402
 # reassembly and TFTP transfers do not continue across files).
 MANY_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,eth"]
 BIG_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,ip"]
+STATEFUL_Z = ["-q", "-z", "conv,tcp", "-z", "io,phs", "-z", "expert"]
 
 
 def _generate(packets: int, data: Path) -> Path:
@@ -117,6 +120,7 @@ def main() -> int:
     ap.add_argument("--big-packets", type=int, default=1_000_000)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--split-mb", type=float, default=8.0)
+    ap.add_argument("--workloads", default="many,split,stateful")
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     data = HERE / "data"
@@ -126,14 +130,21 @@ def main() -> int:
     big = src if a.big_packets >= a.files * a.file_packets else _generate(a.big_packets, data)
     rows = []
     bad = False
-    for label, single_args, dask_args, packets, size in (
-            (f"{a.files} files x {a.file_packets} packets", ["-r", str(cat), *MANY_Z],
-             ["-r", str(many / "*.pcap"), *MANY_Z], a.files * a.file_packets,
-             cat.stat().st_size),
-            (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}",
-             ["-r", str(big), *BIG_Z],
-             ["--dask-split", str(a.split_mb), "-r", str(big), *BIG_Z], a.big_packets,
-             big.stat().st_size)):
+    loads = {
+        "many": (f"{a.files} files x {a.file_packets} packets", ["-r", str(cat), *MANY_Z],
+                 ["-r", str(many / "*.pcap"), *MANY_Z], a.files * a.file_packets,
+                 cat.stat().st_size),
+        "split": (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}",
+                  ["-r", str(big), *BIG_Z],
+                  ["--dask-split", str(a.split_mb), "-r", str(big), *BIG_Z], a.big_packets,
+                  big.stat().st_size),
+        "stateful": (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}, "
+                     "conv,tcp io,phs expert (partitions by conversation)",
+                     ["-r", str(big), *STATEFUL_Z],
+                     ["--dask-split", str(a.split_mb), "-r", str(big), *STATEFUL_Z],
+                     a.big_packets, big.stat().st_size)}
+    for label, single_args, dask_args, packets, size in (loads[w] for w in
+                                                          a.workloads.split(",")):
         wall, ref, rss = _single(single_args)
         rows.append((label, "analyze (1 process)", "-", wall, packets, size, f"{rss}", "ok"))
         for w in (int(x) for x in a.workers.split(",")):

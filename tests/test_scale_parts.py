@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,42 @@ def test_what_partitions_cannot_answer_is_refused() -> None:
                                  str(SAMPLES / "lab.pcap"), *args)
         assert (code, out) == (1, ""), args
         assert err.startswith("analyze: ") and words in err and err.count("\n") == 1
+
+
+@pytest.fixture(scope="module")
+def session_files(captures: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+                  ) -> tuple[Path, Path]:
+    """The capture dealt into three files that overlap in time (runs of 7 records in
+    turn: TCP streams and TFTP transfers cross files), and mergecap's merge of them."""
+    d = tmp_path_factory.mktemp("session")
+    reader = open_capture(captures["pcap"])
+    parts = [open_writer(d / f"s{i}.pcap", "pcap", interfaces=reader.interfaces)
+             for i in range(3)]
+    for frame in reader:
+        parts[(frame.number // 7) % 3].write(frame)
+    reader.close()
+    for w in parts:
+        w.close()
+    merged = tmp_path_factory.mktemp("merged") / "m.pcap"
+    subprocess.run(["mergecap", "-F", "pcap", "-w", str(merged),
+                    *(str(d / f"s{i}.pcap") for i in range(3))], check=True)
+    return d, merged
+
+
+@pytest.mark.skipif(not shutil.which("mergecap"), reason="needs mergecap (wireshark)")
+def test_merge_equals_mergecap_then_analyze(scheduler: str,
+                                            session_files: tuple[Path, Path]) -> None:
+    d, merged = session_files
+    for args in (TCP_FIELDS, STATS,
+                 ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e",
+                  "frame.time_relative", "-Y", "tcp.analysis.flags or tftp.opcode == 3"]):
+        code, out, err = analyze("--dask", scheduler, "--merge", "-r", str(d / "s*.pcap"),
+                                 *args)
+        single = analyze("-r", str(merged), *args)
+        assert single[0] == 0
+        assert (code, out) == (0, single[1]), err
+    # and chunked as well as merged
+    code, out, err = analyze("--dask", scheduler, "--merge", "--dask-split", "0.03", "-r",
+                             str(d / "s*.pcap"), *STATS)
+    assert (code, out) == (0, analyze("-r", str(merged), *STATS)[1]), err
+    assert "partitions by conversation" in err

@@ -26,7 +26,7 @@ from analyzer.scale.merge import MERGEABLE, MergeError, merge_into, mergeable
 from analyzer.scale.tasks import Command, Result, RunSpec, file_task
 
 #: Options that name inputs and outputs: each task gets its own (value count).
-_PER_TASK = {"--dask": 1, "--dask-split": 1, "-r": 1, "--read-file": 1, "-w": 1,
+_PER_TASK = {"--dask": 1, "--dask-split": 1, "--merge": 0, "-r": 1, "--read-file": 1, "-w": 1,
              "--export": 2, "-z": 1}
 
 
@@ -168,10 +168,11 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO, command: Command) 
                    not opts.quiet and not opts.export, None if opts.export else opts.write,
                    export_dir, tuple(opts.fields), command=command)
     mode = "files"
-    if opts.dask_split and len(files) == 1:
+    merge = bool(getattr(opts, "dask_merge", False))
+    if merge or (opts.dask_split and len(files) == 1):
         from analyzer.scale.split_policy import needs_partitions, partition_refusals
 
-        mode = "parts" if needs_partitions(opts) else "split"
+        mode = "parts" if merge or needs_partitions(opts) else "split"
         if mode == "parts" and (bad := partition_refusals(opts)):
             raise UsageError("--dask-split runs the per-packet outputs of -T fields (or -q) "
                              "and the mergeable -z; not: " + ", ".join(bad))
@@ -183,7 +184,7 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO, command: Command) 
 
             results = run_split(client, files[0], int(opts.dask_split * 1e6), spec, out, err)
         elif mode == "parts":
-            results = _run_parts(client, files[0], opts, spec, out, err)
+            results = _run_parts(client, files, opts, spec, out, err, merge)
         if results is None:  # not splittable: one task reads it whole
             mode = "files"
             results = _run_files(client, files, spec, out, err)
@@ -195,20 +196,25 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO, command: Command) 
     return _finish(opts, results, out, err, mode)
 
 
-def _run_parts(client: Any, path: str, opts: Any, spec: RunSpec, out: TextIO,
-               err: TextIO) -> list[Any] | None:
+def _run_parts(client: Any, files: list[str], opts: Any, spec: RunSpec, out: TextIO,
+               err: TextIO, merge: bool) -> list[Any] | None:
     from analyzer.scale.chunks import layout
     from analyzer.scale.partition_run import run_partitioned
 
-    lay = layout(path)
-    if lay is None:
+    lays = [layout(f) for f in files]
+    if any(lay is None for lay in lays):
+        if merge:
+            bad = next(f for f, lay in zip(files, lays, strict=True) if lay is None)
+            raise UsageError(f'--merge: "{bad}" is not a local, uncompressed pcap or pcapng')
         return None
     preamble = ""
     if spec.packets:
         from analyzer.setup import build_fields_printer
 
         preamble = build_fields_printer(opts).preamble()
-    return run_partitioned(client, lay, int(opts.dask_split * 1e6), spec, preamble, out, err)
+    size = int(opts.dask_split * 1e6) if opts.dask_split else 1 << 62
+    return run_partitioned(client, [lay for lay in lays if lay is not None], size, spec,
+                           preamble, out, err, merge)
 
 
 def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,

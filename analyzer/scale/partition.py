@@ -21,6 +21,7 @@ single pass's for those frames.
 from __future__ import annotations
 
 import io
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,8 +36,10 @@ from dissectors.udp import UdpStreams
 
 _LINKTYPE_ETHERNET = 1
 _SLOTS = Frame.__slots__
-#: A record on its way to its partition: (prev_ts, the Frame's slot values).
+#: A record on its way to its partition: (prev_ts, input index, the Frame's slot values).
 Rec = tuple
+#: "No previous frame" in an array of previous timestamps.
+NO_TS = -(1 << 63)
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Keys:
     ipmsg: set = field(default_factory=set)  # pairs with a frame joining the IPMSG group
     tcp_all: set = field(default_factory=set)  # pairs with a frame touching any connection
     any_frames: int = 0  # frames that may touch any state (the run keeps one partition)
+    times: array | None = None  # each record's timestamp (for a merge in time order)
 
 
 def frame_key(frame: Frame) -> object:
@@ -65,8 +69,9 @@ def route_key(key: object) -> object:
     return key
 
 
-def keys_task(lay: Layout, chunk: Chunk) -> Keys:
-    """Step 1: count the chunk's records (as the survey does) and their keys."""
+def keys_task(lay: Layout, chunk: Chunk, want_times: bool = False) -> Keys:
+    """Step 1: count the chunk's records (as the survey does) and their keys; with
+    `want_times`, note each record's timestamp too."""
     from analyzer.scale.tasks import survey_task
 
     chunk = survey_task(lay, chunk)
@@ -75,7 +80,10 @@ def keys_task(lay: Layout, chunk: Chunk) -> Keys:
         return got
     head, body = chunk_bytes(lay, chunk)
     counts = got.counts
+    times = got.times = array("q") if want_times else None
     for frame in frames(lay, chunk, head, body):
+        if times is not None:
+            times.append(frame.ts_ns)
         key = frame_key(frame)
         if key is ANY:
             got.any_frames += 1
@@ -87,35 +95,45 @@ def keys_task(lay: Layout, chunk: Chunk) -> Keys:
     return got
 
 
-def route_task(lay: Layout, chunk: Chunk, number_base: int, prev_ts: int | None,
-               where: dict, parts: int) -> list[list[Rec]]:
+def route_task(lay: Layout, chunk: Chunk, src: int, number_base: int, prev_ts: int | None,
+               where: dict, parts: int, numbers: array | None = None,
+               prevs: array | None = None) -> list[list[Rec]]:
     """Step 2: the chunk's records, per partition (`where`: route key -> partition;
-    frames of no group are spread by number)."""
+    frames of no group are spread by number). Numbered after `number_base` in file
+    order, or (files merged in time order) by `numbers`, with `prevs` the timestamps of
+    the frames merged before them."""
     _maybe_die()
     out: list[list[Rec]] = [[] for _ in range(parts)]
     head, body = chunk_bytes(lay, chunk)
-    for frame in frames(lay, chunk, head, body, number_base):
+    for i, frame in enumerate(frames(lay, chunk, head, body, number_base)):
+        if numbers is not None and prevs is not None:
+            frame.number = numbers[i]
+            prev_ts = None if prevs[i] == NO_TS else prevs[i]
         key = route_key(frame_key(frame))
         p = where.get(key)
         if p is None:
             p = frame.number % parts
         frame.data = bytes(frame.data)
-        out[p].append((prev_ts, *(getattr(frame, s) for s in _SLOTS)))
+        out[p].append((prev_ts, src, *(getattr(frame, s) for s in _SLOTS)))
         prev_ts = frame.ts_ns
     return out
 
 
 def _records(pieces: tuple[list[Rec], ...]) -> list[Rec]:
     recs = [r for piece in pieces for r in piece]
-    recs.sort(key=lambda r: r[1])  # (frame number)
+    recs.sort(key=lambda r: r[2])  # (frame number)
     return recs
 
 
-def _frames(recs: list[Rec], session: Session, marks: list[Any]) -> Any:
-    """The partition's frames in order, each dissected after its predecessor's time."""
+def _frames(recs: list[Rec], session: Session, marks: list[Any],
+            source: list[int] | None = None) -> Any:
+    """The partition's frames in order, each dissected after its predecessor's time
+    (`source[0]`: the input of the frame last given)."""
     for rec in recs:
-        frame = Frame(*rec[1:])
+        frame = Frame(*rec[2:])
         session.prev_ts = rec[0]
+        if source is not None:
+            source[0] = rec[1]
         for m in marks:
             m.frame_no = frame.number
         yield frame
@@ -187,18 +205,24 @@ class PartResult(Result):
     mismatch: bool = False  # the dissection opened streams at other frames than step 3
 
 
-def part_task(index: int, spec: RunSpec, path: str, numbers: tuple[list[int], list[int]],
-              firsts: tuple[list[int], list[int]], *pieces: list[Rec]) -> PartResult:
-    """Step 4: dissect the partition (see the module docstring)."""
+def part_task(index: int, spec: RunSpec, paths: list[str],
+              numbers: tuple[list[int], list[int]], firsts: tuple[list[int], list[int]],
+              *pieces: list[Rec]) -> PartResult:
+    """Step 4: dissect the partition (see the module docstring); `paths`: the inputs
+    (one, or the files merged), named in the parquet rows."""
     _maybe_die()
     from analyzer.output.formats import open_output
     from analyzer.setup import build_fields_printer
 
+    path = paths[0]
     res = PartResult(index, path)
     opts = _opts(spec, path)
     tcp, udp = _Tcp(numbers[0]), _Udp(numbers[1])
     session = _session(spec, opts, tcp, udp)
     p = _Pass(spec, opts, path)
+    source = [0]
+    if p.table is not None and len(paths) > 1:
+        p.table.source_of = lambda: paths[source[0]]
     out = io.StringIO()
     renderer = open_output(opts, build_fields_printer(opts), out) if spec.packets else None
     lines = res.lines
@@ -214,8 +238,8 @@ def part_task(index: int, spec: RunSpec, path: str, numbers: tuple[list[int], li
             out.truncate()
 
     try:
-        res.records = p.run(_frames(_records(pieces), session, [tcp, udp]), session,
-                            _Tagged() if renderer is not None else None)
+        res.records = p.run(_frames(_records(pieces), session, [tcp, udp], source),
+                            session, _Tagged() if renderer is not None else None)
     except CaptureError as e:  # pragma: no cover - the records were read once already
         res.error, res.code = str(e), 2
     res.mismatch = (tcp.firsts, udp.firsts) != tuple(firsts)
@@ -226,9 +250,10 @@ def part_task(index: int, spec: RunSpec, path: str, numbers: tuple[list[int], li
     if p.table is not None:
         from analyzer.scale.dataset import part_name
 
-        res.rows = p.table.write(part_name(spec.export_dir or "", index, path))
+        name = path if len(paths) == 1 else "merged"
+        res.rows = p.table.write(part_name(spec.export_dir or "", index, name))
     return res
 
 
-__all__ = ["Keys", "keys_task", "route_task", "streams_task", "part_task", "PartResult",
+__all__ = ["NO_TS", "Keys", "keys_task", "route_task", "streams_task", "part_task", "PartResult",
            "frame_key", "route_key", "ARP", "IPMSG", "NONE", "ANY"]
