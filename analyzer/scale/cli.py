@@ -4,8 +4,10 @@ Many files: one task per file (analyzer/scale/tasks.py); per-file outputs are pr
 in the order of the files as soon as the files before them are done; the `-z` taps are
 merged exactly (analyzer/scale/merge.py) as if the files were one capture read in that
 order. One file with --dask-split: record-aligned chunks (analyzer/scale/chunks.py),
-a survey task per chunk to number frames globally, then a task per chunk; only the
-outputs analyzer/scale/split_policy.py calls stateless are allowed. A damaged input is
+a survey task per chunk to number frames globally, then a task per chunk when the
+outputs are stateless (analyzer/scale/split_policy.py), else the records partitioned by
+conversation (analyzer/scale/partition_run.py), as also for `--merge` (several files
+of one session merged in time order). A damaged input is
 reported with its name and byte position after the others are finished (exit 2). Dask
 re-runs the tasks of a lost worker; a task's files are replaced atomically, so a
 re-run leaves neither duplicates nor halves.

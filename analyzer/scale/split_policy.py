@@ -8,9 +8,9 @@ the layers without streams, and `-z io,phs` as long as no packet needed earlier 
 to find its protocols (TCP and its reassembled payloads, TFTP transfers recognised from
 their request, IP fragments, UDP payloads left as `data` that a conversation might have
 claimed). Those are checked per packet by `note_state` and refused at the end; the rest
-is refused before the run starts. TCP stream numbering, sequence analysis and
-reassembly across chunks are not done here: run such captures without --dask, or
-split them into files by flow first.
+is refused before the run starts. A run that needs any of those (`needs_partitions`)
+is partitioned by conversation instead (analyzer/scale/partition_run.py), which is
+exact for them and refuses only what `partition_refusals` names.
 """
 
 from __future__ import annotations
