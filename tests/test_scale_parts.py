@@ -193,11 +193,32 @@ def test_killed_worker_mid_partitioned_run(scheduler: str, captures: dict[str, P
     path = str(captures["pcap"])
     args = [*TCP_FIELDS[:8], "-z", "conv,tcp", "-z", "expert"]
     single = analyze("-r", path, *args)
+    before = _worker_pids(scheduler)
     kill_marker.unlink()  # the next route/streams/part task kills its own worker, once
     code, out, err = analyze("--dask", scheduler, "--dask-split", CHUNK, "-r", path, *args)
-    assert kill_marker.exists()  # a worker died
+    assert kill_marker.exists()  # a task found the marker missing ...
+    after = _worker_pids(scheduler)
+    assert len(before) == 2 and len(before & after) == 1  # ... and its worker was replaced
     assert (code, out) == (0, single[1]), err
     assert out.count("\n") > 2500
+
+
+def _worker_pids(scheduler: str) -> set[int]:
+    """The worker processes' ids (waiting, bounded, until both workers are up)."""
+    import time
+
+    from dask.distributed import Client
+
+    with Client(scheduler) as client:
+        client.wait_for_workers(2, timeout=60)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                return set(client.run(os.getpid).values())
+            except OSError:  # a worker still restarting
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
 
 def test_what_partitions_cannot_answer_is_refused() -> None:

@@ -219,12 +219,13 @@ def part_task(index: int, spec: RunSpec, paths: list[str],
     opts = _opts(spec, path)
     tcp, udp = _Tcp(numbers[0]), _Udp(numbers[1])
     session = _session(spec, opts, tcp, udp)
-    p = _Pass(spec, opts, path)
+    printer = build_fields_printer(opts) if spec.packets else None
+    p = _Pass(spec, opts, path, printer)
     source = [0]
     if p.table is not None and len(paths) > 1:
         p.table.source_of = lambda: paths[source[0]]
     out = io.StringIO()
-    renderer = open_output(opts, build_fields_printer(opts), out) if spec.packets else None
+    renderer = open_output(opts, printer, out) if spec.packets else None
     lines = res.lines
 
     class _Tagged:

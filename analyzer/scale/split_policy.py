@@ -47,6 +47,12 @@ def stateless_field(name: str) -> bool:
     return not any(w in name for w in _STATEFUL_WORDS)
 
 
+#: The fields `note_state` reads (a tree-less dissection must make them).
+NOTE_FIELDS = frozenset({"ip.frag_offset", "ip.flags.mf", "ip.src", "ip.dst", "ip.id",
+                         "ipv6.fraghdr.offset", "ipv6.fraghdr.more", "ipv6.src", "ipv6.dst",
+                         "ipv6.id"})
+
+
 def note_state(notes: set[str], pkt: Any, firsts: set[tuple]) -> None:
     """Note what in `pkt` needed (or may have needed) earlier packets: protocols
     outside PHS_SAFE, and a fragment whose datagram began before the chunk (`firsts`:
@@ -138,5 +144,5 @@ def orphan_problem(notes: set[str]) -> str | None:
     return ", ".join(map(str, frames[:5])) if frames else None
 
 
-__all__ = ["stateless_field", "note_state", "refusals", "needs_partitions", "partition_refusals", "phs_problem", "orphan_problem", "PHS_SAFE",
+__all__ = ["NOTE_FIELDS", "stateless_field", "note_state", "refusals", "needs_partitions", "partition_refusals", "phs_problem", "orphan_problem", "PHS_SAFE",
            "ORPHAN"]
