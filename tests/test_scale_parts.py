@@ -269,3 +269,19 @@ def test_merge_equals_mergecap_then_analyze(scheduler: str,
                              str(d / "s*.pcap"), *STATS)
     assert (code, out) == (0, analyze("-r", str(merged), *STATS)[1]), err
     assert "partitions by conversation" in err
+
+
+def test_truncated_file_with_stateful_outputs_is_read_whole(scheduler: str,
+                                                            captures: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(captures["pcap"].read_bytes()[:300_001])
+    args = ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-z", "conv,tcp"]
+    code, out, err = analyze("--dask", scheduler, "--dask-split", CHUNK, "-r", str(cut),
+                             *args)
+    single = analyze("-r", str(cut), *args)
+    # the records before the damage, then (unlike analyze, which stops) the table of
+    # them, as --dask does for any damaged input (README)
+    assert single[0] == 2 and code == 2 and out.startswith(single[1])
+    assert out[len(single[1]):].lstrip("=\n").startswith("TCP Conversations")
+    assert "partitions" not in err and f'The file "{cut}" appears to have been cut short' in err
