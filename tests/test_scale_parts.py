@@ -230,6 +230,8 @@ def test_what_partitions_cannot_answer_is_refused() -> None:
                                  str(SAMPLES / "lab.pcap"), *args)
         assert (code, out) == (1, ""), args
         assert err.startswith("analyze: ") and words in err and err.count("\n") == 1
+    code, out, err = analyze("--merge", "-r", str(SAMPLES / "lab.pcap"))
+    assert (code, out) == (1, "") and "--merge merges several files on Dask" in err
 
 
 @pytest.fixture(scope="module")
