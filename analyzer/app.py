@@ -38,6 +38,9 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     opts = build_parser().parse_args(argv)
+    if opts.dask_merge and not opts.dask:
+        raise UsageError("--merge merges several files on Dask: give --dask local[:N] or a "
+                         "scheduler (one machine: mergecap, then analyze)")
     if opts.dask:  # scale-out (analyzer/scale/, imported only here and only then);
         from analyzer.scale.cli import run as run_dask  # its workers run `run` per file
 

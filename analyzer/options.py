@@ -160,7 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "address; -r takes a glob (one task per file)")
     p.add_argument("--dask-split", dest="dask_split", type=float, metavar="MB",
                    help="with --dask and one file: read it in record-aligned chunks of MB "
-                        "megabytes (stateless outputs only)")
+                        "megabytes, partitioned by conversation when an output needs state")
+    p.add_argument("--merge", dest="dask_merge", action="store_true",
+                   help="with --dask: the files are one capture session, merged in time "
+                        "order as mergecap merges them (frame numbers, streams, tables)")
     # Live capture (analyzer/live_run.py).
     p.add_argument("--golden", metavar="EXPECTED",
                    help="compare the output with file EXPECTED: a unified diff and exit 1 "

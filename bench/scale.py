@@ -10,10 +10,13 @@ Two workloads, both made by bench/gen_capture.py (cached in bench/data/):
               file (their concatenation), since a process per file would mostly
               measure interpreter start-up;
   one file    one larger capture, `--dask-split MB -q -z io,stat,1 -z conv,ip
-              -z endpoints,ip` against `analyze -q` with the same -z.
+              -z endpoints,ip` against `analyze -q` with the same -z;
+  stateful    the same file, `--dask-split MB -q -z conv,tcp -z io,phs -z expert`
+              (the records partitioned by conversation: analyzer/scale/partition*.py).
 Every run's merged report must equal the single-process one (else MISMATCH, exit 1).
-Wall times include the cluster's start-up (a fresh LocalCluster per run, its start
-reported apart). Peak RSS per worker is each worker process's ru_maxrss at the end.
+"run s" is wall time after the cluster's start-up (a fresh LocalCluster per run, its
+start reported apart); "CPU s" is the CPU time the run used (the analyze process; for
+Dask the workers' and the client's), which a loaded machine distorts less. Peak RSS per worker is each worker process's ru_maxrss at the end.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from captures import open_capture, open_writer  # noqa: E402
 # reassembly and TFTP transfers do not continue across files).
 MANY_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,eth"]
 BIG_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,ip"]
+STATEFUL_Z = ["-q", "-z", "conv,tcp", "-z", "io,phs", "-z", "expert"]
 
 
 def _generate(packets: int, data: Path) -> Path:
@@ -71,8 +75,8 @@ def _cut(src: Path, files: int, per_file: int, data: Path) -> tuple[Path, Path]:
     return d, cat
 
 
-def _single(args: list[str]) -> tuple[float, str, int]:
-    """One fresh `analyze` process: wall seconds, stdout, peak RSS (MB)."""
+def _single(args: list[str]) -> tuple[float, str, int, float]:
+    """One fresh `analyze` process: wall seconds, stdout, peak RSS (MB), CPU seconds."""
     t = time.perf_counter()
     p = subprocess.Popen([sys.executable, "-m", "analyzer", *args], stdout=subprocess.PIPE,
                          text=True)
@@ -81,15 +85,21 @@ def _single(args: list[str]) -> tuple[float, str, int]:
     _pid, _status, usage = os.wait4(p.pid, 0)
     p.returncode = 0
     wall = time.perf_counter() - t
-    return wall, out, usage.ru_maxrss // 1024
+    return wall, out, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
 def _maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def _dask(workers: int, args: list[str]) -> tuple[float, float, str, list[int]]:
-    """A fresh LocalCluster: (start-up s, run s, stdout, peak RSS MB per worker)."""
+def _cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+def _dask(workers: int, args: list[str]) -> tuple[float, float, str, list[int], float]:
+    """A fresh LocalCluster: (start-up s, run s, stdout, peak RSS MB per worker, CPU s of
+    the workers and the client during the run)."""
     import logging
 
     from dask.distributed import Client, LocalCluster
@@ -98,16 +108,18 @@ def _dask(workers: int, args: list[str]) -> tuple[float, float, str, list[int]]:
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster)
+    cpu0 = sum(client.run(_cpu).values()) + _cpu()
     t1 = time.perf_counter()
     out, err = io.StringIO(), io.StringIO()
     code = run(["--dask", cluster.scheduler_address, *args], out, err)
     t2 = time.perf_counter()
+    cpu = sum(client.run(_cpu).values()) + _cpu() - cpu0
     if code:
         print(f"--dask {workers}: exit {code}: {err.getvalue()[-500:]}", file=sys.stderr)
     rss = sorted(client.run(_maxrss).values())
     client.close()
     cluster.close()
-    return t1 - t0, t2 - t1, out.getvalue(), rss
+    return t1 - t0, t2 - t1, out.getvalue(), rss, cpu
 
 
 def main() -> int:
@@ -117,6 +129,7 @@ def main() -> int:
     ap.add_argument("--big-packets", type=int, default=1_000_000)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--split-mb", type=float, default=8.0)
+    ap.add_argument("--workloads", default="many,split,stateful")
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     data = HERE / "data"
@@ -126,34 +139,43 @@ def main() -> int:
     big = src if a.big_packets >= a.files * a.file_packets else _generate(a.big_packets, data)
     rows = []
     bad = False
-    for label, single_args, dask_args, packets, size in (
-            (f"{a.files} files x {a.file_packets} packets", ["-r", str(cat), *MANY_Z],
-             ["-r", str(many / "*.pcap"), *MANY_Z], a.files * a.file_packets,
-             cat.stat().st_size),
-            (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}",
-             ["-r", str(big), *BIG_Z],
-             ["--dask-split", str(a.split_mb), "-r", str(big), *BIG_Z], a.big_packets,
-             big.stat().st_size)):
-        wall, ref, rss = _single(single_args)
-        rows.append((label, "analyze (1 process)", "-", wall, packets, size, f"{rss}", "ok"))
+    loads = {
+        "many": (f"{a.files} files x {a.file_packets} packets", ["-r", str(cat), *MANY_Z],
+                 ["-r", str(many / "*.pcap"), *MANY_Z], a.files * a.file_packets,
+                 cat.stat().st_size),
+        "split": (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}",
+                  ["-r", str(big), *BIG_Z],
+                  ["--dask-split", str(a.split_mb), "-r", str(big), *BIG_Z], a.big_packets,
+                  big.stat().st_size),
+        "stateful": (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}, "
+                     "conv,tcp io,phs expert (partitions by conversation)",
+                     ["-r", str(big), *STATEFUL_Z],
+                     ["--dask-split", str(a.split_mb), "-r", str(big), *STATEFUL_Z],
+                     a.big_packets, big.stat().st_size)}
+    for label, single_args, dask_args, packets, size in (loads[w] for w in
+                                                          a.workloads.split(",")):
+        wall, ref, rss, cpu = _single(single_args)
+        rows.append((label, "analyze (1 process)", "-", wall, cpu, packets, size, f"{rss}",
+                     "ok"))
         for w in (int(x) for x in a.workers.split(",")):
-            start, wall, got, wrss = _dask(w, dask_args)
+            start, wall, got, wrss, cpu = _dask(w, dask_args)
             same = "ok" if got == ref else "MISMATCH"
             if got != ref:
                 print(f"{label}, {w} workers: got {got[:300]!r}", file=sys.stderr)
             bad |= same != "ok"
-            rows.append((label, f"--dask local:{w}", f"{start:.1f}", wall, packets, size,
+            rows.append((label, f"--dask local:{w}", f"{start:.1f}", wall, cpu, packets, size,
                          "/".join(map(str, wrss)), same))
     lines = [f"# labshark scale benchmark, {time.strftime('%Y-%m-%d %H:%M:%S')}", "",
              f"Command: `python bench/scale.py {' '.join(sys.argv[1:])}`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
              f"Python {platform.python_version()}, {platform.platform()}", "",
-             "| workload | run | cluster start s | run s | packets/s | MB/s | "
+             f"Load average at the end: {os.getloadavg()[0]:.1f} (1 min)", "",
+             "| workload | run | cluster start s | run s | CPU s | packets/s | MB/s | "
              "peak RSS MB (per worker) | same output |",
-             "|---|---|---:|---:|---:|---:|---|---|"]
-    for label, who, start, wall, packets, size, rss, same in rows:
-        lines.append(f"| {label} | {who} | {start} | {wall:.2f} | {packets / wall:,.0f} | "
-                     f"{size / 1e6 / wall:.2f} | {rss} | {same} |")
+             "|---|---|---:|---:|---:|---:|---:|---|---|"]
+    for label, who, start, wall, cpu, packets, size, rss, same in rows:
+        lines.append(f"| {label} | {who} | {start} | {wall:.2f} | {cpu:.2f} | "
+                     f"{packets / wall:,.0f} | {size / 1e6 / wall:.2f} | {rss} | {same} |")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.out:

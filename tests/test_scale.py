@@ -213,18 +213,16 @@ def test_split_file_stateless_outputs_exact(scheduler: str, generated: dict[str,
     assert out == analyze("-r", str(generated[fmt]), *args)[1]
 
 
-def test_split_file_refuses_stateful_outputs(scheduler: str,
-                                             generated: dict[str, Path]) -> None:
+def test_split_file_stateful_outputs_go_by_conversation(scheduler: str,
+                                                       generated: dict[str, Path]) -> None:
+    # tcp.stream, conv,tcp and io,phs need earlier packets: the run partitions the
+    # records by conversation (tests/test_scale_parts.py checks those outputs in depth)
+    args = ["-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-z", "conv,tcp",
+            "-z", "io,phs"]
     code, out, err = analyze("--dask", scheduler, "--dask-split", "0.04", "-r",
-                             str(generated["pcap"]), "-T", "fields", "-e", "tcp.stream",
-                             "-z", "conv,tcp")
-    assert code == 1 and out == ""
-    assert "-e tcp.stream" in err and "-z conv,tcp" in err
-    # io,phs is exact only when no protocol needed earlier packets: TCP here
-    code, out, err = analyze("--dask", scheduler, "--dask-split", "0.04", "-r",
-                             str(generated["pcap"]), "-q", "-z", "io,phs")
-    assert code == 2 and out == ""
-    assert "io,phs is not exact here" in err and "tcp" in err
+                             str(generated["pcap"]), *args)
+    assert code == 0 and "partitions by conversation" in err
+    assert out == analyze("-r", str(generated["pcap"]), *args)[1]
 
 
 def test_split_chunks_start_on_record_boundaries(generated: dict[str, Path]) -> None:
@@ -324,7 +322,8 @@ def test_what_cannot_be_merged_is_refused_before_any_task(tmp_path: Path) -> Non
             (["-z", "follow,udp,ascii,0"], '"-z follow,udp,ascii,0" cannot be merged'),
             (["-z", "io,stat,1,MAX(frame.len)frame.len"], "frames, bytes and COUNT()"),
             (["-c", "3"], "-c and -2"),
-            (["--dask-split", "1", "-T", "fields", "-e", "_ws.col.Info"], "-e _ws.col.Info")):
+            (["--dask-split", "1", "-T", "fields", "-e", "frame.time_delta_displayed"],
+             "-e frame.time_delta_displayed")):
         code, out, err = analyze("--dask", "tcp://127.0.0.1:9", "-r",
                                  str(SAMPLES / "lab.pcap"), *args)
         assert (code, out) == (1, "")

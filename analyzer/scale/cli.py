@@ -4,8 +4,10 @@ Many files: one task per file (analyzer/scale/tasks.py); per-file outputs are pr
 in the order of the files as soon as the files before them are done; the `-z` taps are
 merged exactly (analyzer/scale/merge.py) as if the files were one capture read in that
 order. One file with --dask-split: record-aligned chunks (analyzer/scale/chunks.py),
-a survey task per chunk to number frames globally, then a task per chunk; only the
-outputs analyzer/scale/split_policy.py calls stateless are allowed. A damaged input is
+a survey task per chunk to number frames globally, then a task per chunk when the
+outputs are stateless (analyzer/scale/split_policy.py), else the records partitioned by
+conversation (analyzer/scale/partition_run.py), as also for `--merge` (several files
+of one session merged in time order). A damaged input is
 reported with its name and byte position after the others are finished (exit 2). Dask
 re-runs the tasks of a lost worker; a task's files are replaced atomically, so a
 re-run leaves neither duplicates nor halves.
@@ -26,7 +28,7 @@ from analyzer.scale.merge import MERGEABLE, MergeError, merge_into, mergeable
 from analyzer.scale.tasks import Command, Result, RunSpec, file_task
 
 #: Options that name inputs and outputs: each task gets its own (value count).
-_PER_TASK = {"--dask": 1, "--dask-split": 1, "-r": 1, "--read-file": 1, "-w": 1,
+_PER_TASK = {"--dask": 1, "--dask-split": 1, "--merge": 0, "-r": 1, "--read-file": 1, "-w": 1,
              "--export": 2, "-z": 1}
 
 
@@ -167,28 +169,54 @@ def run(opts: Any, argv: list[str], out: TextIO, err: TextIO, command: Command) 
     spec = RunSpec(_shared_argv(argv, opts), tuple(opts.stats),
                    not opts.quiet and not opts.export, None if opts.export else opts.write,
                    export_dir, tuple(opts.fields), command=command)
-    if opts.dask_split and len(files) == 1:
-        from analyzer.scale.split_policy import refusals
+    mode = "files"
+    merge = bool(getattr(opts, "dask_merge", False))
+    if merge or (opts.dask_split and len(files) == 1):
+        from analyzer.scale.split_policy import needs_partitions, partition_refusals
 
-        if bad := refusals(opts):
-            raise UsageError("--dask-split reads chunks without the packets before them; "
-                             "these need the whole capture's state: " + ", ".join(bad))
+        mode = "parts" if merge or needs_partitions(opts) else "split"
+        if mode == "parts" and (bad := partition_refusals(opts)):
+            raise UsageError("--dask-split runs the per-packet outputs of -T fields (or -q) "
+                             "and the mergeable -z; not: " + ", ".join(bad))
     client = _client(opts.dask)
     try:
-        if opts.dask_split and len(files) == 1:
+        results: list[Any] | None = None
+        if mode == "split":
             from analyzer.scale.split_run import run_split
 
             results = run_split(client, files[0], int(opts.dask_split * 1e6), spec, out, err)
-            if results is None:  # not splittable: one task reads it whole
-                results = _run_files(client, files, spec, out, err)
-        else:
+        elif mode == "parts":
+            results = _run_parts(client, files, opts, spec, out, err, merge)
+        if results is None:  # not splittable: one task reads it whole
+            mode = "files"
             results = _run_files(client, files, spec, out, err)
     finally:
         cluster = getattr(client, "cluster", None)
         client.close()
         if cluster is not None:
             cluster.close()
-    return _finish(opts, results, out, err, split=bool(opts.dask_split and len(files) == 1))
+    return _finish(opts, results, out, err, mode)
+
+
+def _run_parts(client: Any, files: list[str], opts: Any, spec: RunSpec, out: TextIO,
+               err: TextIO, merge: bool) -> list[Any] | None:
+    from analyzer.scale.chunks import layout
+    from analyzer.scale.partition_run import run_partitioned
+
+    lays = [layout(f) for f in files]
+    if any(lay is None for lay in lays):
+        if merge:
+            bad = next(f for f, lay in zip(files, lays, strict=True) if lay is None)
+            raise UsageError(f'--merge: "{bad}" is not a local, uncompressed pcap or pcapng')
+        return None
+    preamble = ""
+    if spec.packets:
+        from analyzer.setup import build_fields_printer
+
+        preamble = build_fields_printer(opts).preamble()
+    size = int(opts.dask_split * 1e6) if opts.dask_split else 1 << 62
+    return run_partitioned(client, [lay for lay in lays if lay is not None], size, spec,
+                           preamble, out, err, merge)
 
 
 def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,
@@ -201,9 +229,12 @@ def _run_files(client: Any, files: list[str], spec: RunSpec, out: TextIO,
 
 
 def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
-            split: bool = False) -> int:
-    """The merged -z reports, then one line per damaged input; the exit status."""
+            mode: str = "files") -> int:
+    """The merged -z reports, then one line per damaged input; the exit status.
+    `mode`: "files" (in order), "split" (stateless chunks in order), "parts"
+    (partitions by conversation, interleaved in frame order)."""
     code = EXIT_OK
+    split = mode == "split"
     if split:
         from analyzer.scale.split_policy import orphan_problem
 
@@ -222,9 +253,14 @@ def _finish(opts: Any, results: list[Result], out: TextIO, err: TextIO,
         taps = prepared[0]
         acc = [(kind.prefix, group) for kind, group in taps]
         try:
-            for n, res in enumerate(results):
-                if res.taps is not None:
-                    merge_into(acc, res.taps, n)
+            if mode == "parts":
+                from analyzer.scale.ordered_merge import merge_ordered
+
+                merge_ordered(acc, [r.taps for r in results if r.taps is not None])
+            else:
+                for n, res in enumerate(results):
+                    if res.taps is not None:
+                        merge_into(acc, res.taps, n)
         except MergeError as e:
             err.write(f"analyze: {e}\n")
             return 2

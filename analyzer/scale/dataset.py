@@ -9,6 +9,7 @@ Each row is a packet shown (after -Y): `source_file`, `frame.number`, `community
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from analyzer.export_table import DEFAULT_FIELDS, _arrow_column, _values
@@ -39,9 +40,14 @@ class RowTable:
         self.printer = FieldsPrinter(self.names, fopts, getattr(opts, "time_format", "r"))
         self.numbers: list[int] = []
         self.flows: list[str | None] = []
+        # the input of the packet being added, when a part holds several (files merged)
+        self.source_of: Callable[[], str] | None = None
+        self.sources: list[str] = []
         self.columns: list[list[list[Any]]] = [[] for _ in self.names]
 
     def add(self, pkt: Any) -> None:
+        if self.source_of is not None:
+            self.sources.append(self.source_of())
         self.numbers.append(pkt.frame.number)
         self.flows.append(community_id(pkt))
         for name, col in zip(self.names, self.columns, strict=True):
@@ -50,7 +56,9 @@ class RowTable:
     def arrow(self) -> Any:
         import pyarrow as pa
 
-        table = {"source_file": pa.array([self.source] * len(self.numbers), pa.string()),
+        sources = self.sources if self.source_of is not None else \
+            [self.source] * len(self.numbers)
+        table = {"source_file": pa.array(sources, pa.string()),
                  "frame.number": pa.array(self.numbers, pa.int64()),
                  "community_id": pa.array(self.flows, pa.string())}
         for n, c in zip(self.names, self.columns, strict=True):

@@ -8,9 +8,9 @@ the layers without streams, and `-z io,phs` as long as no packet needed earlier 
 to find its protocols (TCP and its reassembled payloads, TFTP transfers recognised from
 their request, IP fragments, UDP payloads left as `data` that a conversation might have
 claimed). Those are checked per packet by `note_state` and refused at the end; the rest
-is refused before the run starts. TCP stream numbering, sequence analysis and
-reassembly across chunks are not done here: run such captures without --dask, or
-split them into files by flow first.
+is refused before the run starts. A run that needs any of those (`needs_partitions`)
+is partitioned by conversation instead (analyzer/scale/partition_run.py), which is
+exact for them and refuses only what `partition_refusals` names.
 """
 
 from __future__ import annotations
@@ -45,6 +45,12 @@ def stateless_field(name: str) -> bool:
     if not name.startswith(_FIELD_PROTOCOLS):
         return False
     return not any(w in name for w in _STATEFUL_WORDS)
+
+
+#: The fields `note_state` reads (a tree-less dissection must make them).
+NOTE_FIELDS = frozenset({"ip.frag_offset", "ip.flags.mf", "ip.src", "ip.dst", "ip.id",
+                         "ipv6.fraghdr.offset", "ipv6.fraghdr.more", "ipv6.src", "ipv6.dst",
+                         "ipv6.id"})
 
 
 def note_state(notes: set[str], pkt: Any, firsts: set[tuple]) -> None:
@@ -102,6 +108,30 @@ def refusals(opts: Any) -> list[str]:
     return bad
 
 
+def needs_partitions(opts: Any) -> bool:
+    """Does this split run need the partitions by conversation (stateful outputs)?"""
+    return bool(refusals(opts)) or any(z.startswith(("io,phs", "expert")) for z in opts.stats)
+
+
+def partition_refusals(opts: Any) -> list[str]:
+    """What a run partitioned by conversation cannot answer exactly (empty: all can):
+    outputs other than -T fields, and what reads the previous *shown* frame, which may
+    be in another partition."""
+    from analyzer.stats.io_calc import field_refs
+    from filters import compile_filter
+
+    bad: list[str] = []
+    if opts.output != "fields" and not opts.quiet and not getattr(opts, "export", None):
+        bad.append(f"-T {opts.output} (use -T fields or -q)")
+    if opts.write:
+        bad.append("-w")
+    names = list(opts.fields)
+    if opts.filter:
+        names += sorted(field_refs(compile_filter(opts.filter).tree))
+    bad += [f"-e {n}" for n in names if "displayed" in n]
+    return bad
+
+
 def phs_problem(notes: set[str]) -> str | None:
     """Why the split run's io,phs would not be exact (None: it is)."""
     protos = sorted(n for n in notes if not n.startswith(ORPHAN))
@@ -114,5 +144,5 @@ def orphan_problem(notes: set[str]) -> str | None:
     return ", ".join(map(str, frames[:5])) if frames else None
 
 
-__all__ = ["stateless_field", "note_state", "refusals", "phs_problem", "orphan_problem", "PHS_SAFE",
+__all__ = ["NOTE_FIELDS", "stateless_field", "note_state", "refusals", "needs_partitions", "partition_refusals", "phs_problem", "orphan_problem", "PHS_SAFE",
            "ORPHAN"]

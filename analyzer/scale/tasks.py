@@ -102,7 +102,7 @@ def _first_error(path: str) -> CaptureError | None:
 class _Pass:
     """One pass of dissection feeding the taps and collecting parquet rows."""
 
-    def __init__(self, spec: RunSpec, opts: Any, source: str) -> None:
+    def __init__(self, spec: RunSpec, opts: Any, source: str, printer: Any = None) -> None:
         from analyzer.setup import _compile_filter, prepare_taps
 
         self.source = source
@@ -119,6 +119,18 @@ class _Pass:
             self.table = RowTable(opts, source)
         self.notes: set[str] = set()
         self.firsts: set[tuple] = set()
+        # the tree-less dissection analyze itself runs (only the fields this run reads)
+        self.wanted: frozenset[str] | None = None
+        if self.table is None and (printer is not None or not spec.packets):
+            from analyzer.job import Job
+            from analyzer.setup import wanted_fields
+
+            self.wanted = wanted_fields(Job.from_options(opts), flt, printer, self.taps,
+                                        io.StringIO())
+            if self.wanted is not None:
+                from analyzer.scale.split_policy import NOTE_FIELDS
+
+                self.wanted |= NOTE_FIELDS
 
     def run(self, frames_in: Iterable[Frame], session: Session,
             renderer: Any = None) -> int:
@@ -131,7 +143,7 @@ class _Pass:
         prev: int | None = None
         for frame in frames_in:
             n += 1
-            pkt = dissect(frame, session)
+            pkt = dissect(frame, session, self.wanted)
             note_state(self.notes, pkt, self.firsts)
             if self.taps:
                 feed(self.taps, pkt)
@@ -202,7 +214,7 @@ def _file_pass(res: Result, path: str, spec: RunSpec, source: str) -> None:
     opts = _opts(spec, path)
     decode_as = _decode(opts)
     if spec.stats:
-        p = _Pass(replace(spec, export_dir=None), opts, source)
+        p = _Pass(replace(spec, export_dir=None, packets=False), opts, source)
         _read(res, p, path, decode_as, spec.first_ts)
         res.taps = detach(p.taps)
     if spec.export_dir and res.error is None:
@@ -247,10 +259,10 @@ def chunk_task(lay: Layout, chunk: Chunk, number_base: int, prev_ts: int | None,
     opts = _opts(spec, lay.path)
     session = Session(decode_as=_decode(opts))
     session.first_ts, session.prev_ts = spec.first_ts, prev_ts
-    p = _Pass(spec, opts, lay.path)
+    printer = build_fields_printer(opts) if spec.packets else None
+    p = _Pass(spec, opts, lay.path, printer)
     head, body = chunk_bytes(lay, chunk)
     out = io.StringIO()
-    printer = build_fields_printer(opts) if spec.packets else None
     renderer = open_output(opts, printer, out) if spec.packets else None
     if printer is not None and chunk.index == 0:
         out.write(printer.preamble())

@@ -132,10 +132,11 @@ def _secs(ns: int) -> float:
 
 
 class _Conv:
-    __slots__ = ("a", "b", "tx_f", "tx_b", "rx_f", "rx_b", "start", "stop")
+    __slots__ = ("a", "b", "tx_f", "tx_b", "rx_f", "rx_b", "start", "stop", "first")
 
-    def __init__(self, a: str, b: str, ts: int) -> None:
+    def __init__(self, a: str, b: str, ts: int, first: int = 0) -> None:
         self.a, self.b = a, b
+        self.first = first  # the frame that made it (a merge of parts restores the order)
         self.tx_f = self.tx_b = self.rx_f = self.rx_b = 0
         self.start = self.stop = ts
 
@@ -160,7 +161,7 @@ class ConvTap:
             key = (min(src, dst), max(src, dst), stream)
             c = self.convs.get(key)
             if c is None:
-                c = self.convs[key] = _Conv(src, dst, ts)
+                c = self.convs[key] = _Conv(src, dst, ts, pkt.frame.number)
             elif ts > c.stop:
                 c.stop = ts
             elif ts < c.start:
@@ -220,24 +221,27 @@ class EndpointsTap:
         self.kind, self.filter = _parse(arg, "endpoints")
         self.match = _compile(self.filter, "endpoint")
         self.ends: dict[str, list[int]] = {}  # name -> [tx frames, tx bytes, rx f, rx b]
+        self.first: dict[str, int] = {}  # name -> the frame that made it (for merges)
 
-    def _get(self, name: str) -> list[int]:
+    def _get(self, name: str, frame: int = 0) -> list[int]:
         e = self.ends.get(name)
         if e is None:
             e = self.ends[name] = [0, 0, 0, 0]
+            self.first[name] = frame
         return e
 
     def packet(self, pkt: Packet) -> None:
         if self.match is not None and not self.match(pkt):
             return
         size = pkt.frame.origlen
+        n = pkt.frame.number
         for src, dst, _ in _ends(pkt, self.kind):
-            e = self._get(src)
+            e = self._get(src, n)
             e[0] += 1
             e[1] += size
             if not CONVERSATIONS[self.kind].dst:  # one-ended: tshark counts the source
                 continue
-            e = self._get(dst)
+            e = self._get(dst, n)
             e[2] += 1
             e[3] += size
 

@@ -62,6 +62,7 @@ class _Entry:
     protocol: str
     summary: str
     frequency: int = 1
+    first: int = 0  # the frame that made it (a merge of parts restores the order)
 
 
 @dataclass(slots=True)
@@ -72,13 +73,13 @@ class _Table:
     where: list[dict[tuple[str, str], _Entry]] = field(
         default_factory=lambda: [{} for _ in range(5)])
 
-    def add(self, level: int, group: int, protocol: str, summary: str) -> None:
+    def add(self, level: int, group: int, protocol: str, summary: str, first: int = 0) -> None:
         key = (protocol, summary)  # tshark matches on protocol and summary, not group
         e = self.where[level].get(key)
         if e is not None:
             e.frequency += 1
             return
-        e = _Entry(group, protocol, summary)
+        e = _Entry(group, protocol, summary, 1, first)
         self.where[level][key] = e
         self.levels[level].append(e)
 
@@ -147,7 +148,8 @@ class ExpertTap:
             if level < self.lowest:
                 continue
             table = self.ours if e.ours else self.theirs
-            table.add(level, GROUP_CODES.get(e.group, 0), _short_name(e.protocol), e.text)
+            table.add(level, GROUP_CODES.get(e.group, 0), _short_name(e.protocol), e.text,
+                      pkt.frame.number)
 
     def ours_text(self) -> str:
         """Our own notes under their own title ("" when there are none)."""

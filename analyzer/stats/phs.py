@@ -24,10 +24,11 @@ _LAST = frozenset({"tcp.segments"})
 
 
 class _Node:
-    __slots__ = ("name", "frames", "bytes", "children")
+    __slots__ = ("name", "frames", "bytes", "children", "first")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, first: int = 0) -> None:
         self.name = name
+        self.first = first  # the frame that made it (a merge of parts restores the order)
         self.frames = 0
         self.bytes = 0
         self.children: dict[str, _Node] = {}  # insertion order = first sighting
@@ -75,7 +76,7 @@ class PhsTap:
             name = item.field.abbrev if item.field is not None else "text"
             child = node.children.get(name)
             if child is None:
-                child = node.children[name] = _Node(name)
+                child = node.children[name] = _Node(name, pkt.frame.number)
             child.frames += 1
             child.bytes += size
             node = child
