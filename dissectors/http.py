@@ -23,7 +23,7 @@ from dissectors.http_pairing import _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
 from dissectors.packet import Item, Packet, keep
-from dissectors.registry import FT, Base, Field
+from dissectors.registry import FT, Base, Field, Protocol
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
 from dissectors.tvb import ReportedBoundsError, Tvb
@@ -169,13 +169,14 @@ def _is_header_line(line: bytes) -> bool:
 
 # -- the dissector --------------------------------------------------------------------------
 
-def dissect_http(tvb: Tvb, pkt: Packet, session: Session) -> None:
-    """Every HTTP message in this (possibly reassembled) TCP payload."""
-    session.current_proto = "http"
+def dissect_http(tvb: Tvb, pkt: Packet, session: Session, proto: Protocol = HTTP) -> None:
+    """Every HTTP message in this (possibly reassembled) TCP payload; `proto` is the
+    protocol item of a protocol on HTTP's messages (SSDP over UDP, ssdp.py)."""
+    session.current_proto = proto.abbrev
     off = tvb.start
     first = True
     while off < tvb.rend:
-        used = _message(tvb, off, pkt, session, first)
+        used = _message(tvb, off, pkt, session, first, proto)
         first = False
         if used is None:
             return
@@ -194,7 +195,7 @@ def _want_more(pkt: Packet, off: int, more: int, tvb: Tvb | None = None) -> bool
 
 
 def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
-             first_in_call: bool = True) -> int | None:
+             first_in_call: bool = True, proto: Protocol = HTTP) -> int | None:
     """One message at `off`; its length, or None when TCP must bring more bytes."""
     src = tvb.source
     truncated = tvb.end < tvb.rend  # cut by the snapshot length
@@ -364,9 +365,9 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
 
     # The message is complete: build the tree.
     if seen_before or not partial_first:
-        pkt.proto_col = "HTTP"
+        pkt.proto_col = proto.short
     # Later messages of the same segment are one layer with the first in frame.protocols.
-    top = pkt.add_proto(HTTP, off, body_end - off, "Hypertext Transfer Protocol", source=src,
+    top = pkt.add_proto(proto, off, body_end - off, proto.name, source=src,
                         in_stack=first_in_call)
 
     def add(parent: Item | None, f: Field, value: object, o: int, n: int,
@@ -378,7 +379,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     # the snapshot length cut it).
     fl_label = format_text(bytes(tvb.buf[off:nxt]))
     fl = pkt.add_text(top, fl_label, off, nxt - off, source=src)
-    pkt.add_expert(fl, "chat", "sequence", fl_label, "http", field=CHAT)
+    pkt.add_expert(fl, "chat", "sequence", fl_label, proto.abbrev, field=CHAT)
     uri = ""
     if is_request:
         method, _, rest = fl_text.partition(" ")

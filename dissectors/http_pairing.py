@@ -84,12 +84,12 @@ class HttpState:
 
 # The pairing key reads the TCP ports, a request its method: items of other layers
 # read here (a tree-less dissection makes them all the same).
-keep("tcp.srcport", "tcp.dstport", "http.request.method")
+keep("tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport", "http.request.method")
 
 
 def _conv_key(pkt: Packet) -> tuple:
-    sp = pkt.index.get("tcp.srcport")
-    dp = pkt.index.get("tcp.dstport")
+    sp = pkt.index.get("tcp.srcport") or pkt.index.get("udp.srcport")  # (UDP: SSDP)
+    dp = pkt.index.get("tcp.dstport") or pkt.index.get("udp.dstport")
     a = (pkt.net_src, sp[-1].value if sp else 0)
     b = (pkt.net_dst, dp[-1].value if dp else 0)
     return (a, b) if a <= b else (b, a)
