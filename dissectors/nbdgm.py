@@ -64,7 +64,8 @@ def dissect_nbdgm(tvb: Tvb, pkt: Packet, session: Session) -> None:
     top = pkt.add_proto(NBDGM, off, tvb.end - off, "NetBIOS Datagram Service", source=src)
     top.value = None
     msg_type = tvb.u8(off)
-    pkt.add(top, TYPE, msg_type, off, 1, source=src)
+    pkt.add(top, TYPE, msg_type, off, 1,
+            None if msg_type in MSG_TYPES else f"Message Type: Unknown ({msg_type})", source=src)
     pkt.set_info(MSG_TYPES.get(msg_type, f"Unknown message type (0x{msg_type:02X})"))
     flags = tvb.u8(off + 1)
     fi = pkt.add(top, FLAGS, flags, off + 1, 1,

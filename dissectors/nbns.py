@@ -23,7 +23,7 @@ from dissectors.netbios_names import (
     type_descr,
 )
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import KEEP, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -132,6 +132,17 @@ def _class_name(c: int) -> str:
     return CLASSES.get(c, "Unknown")
 
 
+def _tshark_tree(pkt: Packet) -> bool:
+    """Whether tshark would build a tree here: for -V/JSON, and for a display filter or
+    -e fields (ours is then tree-less with fields beyond what dissectors keep); not for
+    a plain packet list or -z expert."""
+    return pkt.wanted is None or not pkt.wanted <= KEEP
+
+
+def _type_text(t: int) -> str | None:
+    return None if t in TYPES else f"Type: Unknown ({t})"
+
+
 class _Ctx:
     """One NBNS message being dissected: the packet, its bytes and where it starts."""
 
@@ -160,6 +171,7 @@ class _Ctx:
         item = self.pkt.add_text(parent, "incomplete entry", off, length, source=self.src)
         self.pkt.add_expert(item, "error", "malformed", "incomplete entry", "nbns",
                             field=INCOMPLETE)
+        self.tvb.need(off, length)  # (the length left may run past the packet: malformed)
 
 
 def dissect_nbns(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -213,7 +225,7 @@ def _query(c: _Ctx, tree: Item, off: int, info: bool) -> int:
     q = c.pkt.add_text(tree, f"{name}: type {tname}, class {_class_name(qclass)}", off,
                        used + 4, source=c.src)
     c.add(q, NAME, name, off, used, f"Name: {name_with_type(name, name_type)}")
-    c.add(q, TYPE, qtype, off + used, 2)
+    c.add(q, TYPE, qtype, off + used, 2, _type_text(qtype))
     c.add(q, CLASS, qclass, off + used + 2, 2)
     return off + used + 4
 
@@ -233,11 +245,14 @@ def _answer(c: _Ctx, tree: Item, off: int, info: bool) -> int:  # noqa: C901
         pkt.append_info(f" {tname} {ipv4_str(tvb.u32(cur + 2))}")
     elif rtype != T_NB and info:
         pkt.append_info(f" {tname}")
+    if _tshark_tree(pkt):
+        # tshark checks the record's extent only when it makes its tree item.
+        tvb.need(off, cur - off + dlen)
     rr = pkt.add_text(tree, title, off, cur - off + dlen, source=c.src)
     # An NB record's name value carries its type's description; an NBSTAT's does not.
     shown = f"{name} ({type_descr(name_type)})" if rtype == T_NB else name
     c.add(rr, NAME, shown, off + 1, used - 1)
-    c.add(rr, TYPE, rtype, p, 2)
+    c.add(rr, TYPE, rtype, p, 2, _type_text(rtype))
     c.add(rr, CLASS, rclass, p + 2, 2)
     signed = ttl - (1 << 32) if ttl >= 1 << 31 else ttl
     c.add(rr, TTL, ttl, p + 4, 4, f"Time to live: {time_secs_str(signed)}")
@@ -248,7 +263,9 @@ def _answer(c: _Ctx, tree: Item, off: int, info: bool) -> int:  # noqa: C901
                 c.incomplete(rr, cur, dlen)
                 break
             if c.opcode == OPCODE_WACK:
-                c.bitmask(rr, FLAGS, _WACK_FLAGS, cur)
+                # The flags of the request being acknowledged: a query's have fewer.
+                c.bitmask(rr, FLAGS, _WACK_FLAGS if tvb.u16(cur) & 0x8000 else _QUERY_FLAGS,
+                          cur)
                 cur += 2
                 dlen -= 2
                 continue
@@ -266,7 +283,8 @@ def _answer(c: _Ctx, tree: Item, off: int, info: bool) -> int:  # noqa: C901
         return cur
     if rtype == T_NBSTAT:
         return _nbstat(c, rr, cur, dlen)
-    c.add(rr, DATA, tvb.bytes(cur, dlen), cur, dlen)
+    if _tshark_tree(pkt):  # (tshark reads the bytes only for its tree)
+        c.add(rr, DATA, tvb.bytes(cur, dlen), cur, dlen)
     return cur + dlen
 
 

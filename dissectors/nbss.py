@@ -117,17 +117,19 @@ def dissect_nbss(tvb: Tvb, pkt: Packet, session: Session) -> None:
         if can and remaining < plen:
             pkt.desegment = (off, plen - remaining)
             return
-        _message(tvb.sub(off, plen), pkt, session, cifs)
+        _message(tvb.sub(off, plen), pkt, session, cifs, off == tvb.start)
         session.current_proto = "nbss"
         off += plen
 
 
-def _message(tvb: Tvb, pkt: Packet, session: Session, cifs: bool) -> None:
-    """One NBSS message (Wireshark's dissect_nbss_packet)."""
+def _message(tvb: Tvb, pkt: Packet, session: Session, cifs: bool, first: bool) -> None:
+    """One NBSS message (Wireshark's dissect_nbss_packet); the later messages of a
+    segment are one layer with the first in frame.protocols."""
     src = tvb.source
     off = tvb.start
     msg_type = tvb.u8(off)
-    top = pkt.add_proto(NBSS, off, tvb.end - off, "NetBIOS Session Service", source=src)
+    top = pkt.add_proto(NBSS, off, tvb.end - off, "NetBIOS Session Service", source=src,
+                        in_stack=first)
     top.value = None
     pkt.add(top, TYPE, msg_type, off, 1, source=src)
     if cifs:
