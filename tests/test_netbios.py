@@ -264,3 +264,32 @@ def test_filters_know_the_fields(caps):
         theirs = run_tshark(args)
         assert ours == theirs, flt
         assert len(theirs.splitlines()) == n, flt
+
+
+@pytest.mark.parametrize("name", ["nbns", "nbss", "ndpi-netbios.pcap"])
+def test_colouring_rule_equals_tshark(caps, name):
+    """Wireshark's SMB rule colours NBNS and NBSS (its subset rule here, same name)."""
+    import subprocess
+
+    import diffutil
+
+    from analyzer.output.color_rules import default_rules, pick
+    from captures import open_capture
+    from dissectors import Session, dissect
+
+    theirs = subprocess.run(["tshark", "-n", "--color", "-r", str(caps[name]), "-T", "fields",
+                             "-e", "frame.coloring_rule.name"], capture_output=True, text=True,
+                            check=True, timeout=diffutil.TSHARK_TIMEOUT).stdout.splitlines()
+    rules, session, ours = default_rules(), Session(), []
+    with open_capture(caps[name]) as reader:
+        for frame in reader:
+            pkt = dissect(frame, session)
+            rule = pick(rules, pkt)
+            ours.append((pkt, rule.name if rule else ""))
+    assert len(ours) == len(theirs)
+    smb = 0
+    for (pkt, mine), t in zip(ours, theirs, strict=True):
+        if pkt.first("nbns.id") is not None or pkt.first("nbss.type") is not None:
+            assert mine == t == "SMB", pkt.frame.number
+            smb += 1
+    assert smb >= 5
