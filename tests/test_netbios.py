@@ -199,10 +199,12 @@ def test_synthetic_equals_tshark(caps, name, args):
     assert ours == run_tshark(["-r", str(caps[name]), *args])
 
 
-# The corpus captures hold SMB and the browser protocol too (not decoded here): the list
-# lines and -V packets of our protocols' frames are compared.
+# The corpus captures hold other protocols too (EAPOL, IGMP, SMB over NBSS): the list
+# lines and -V packets of our protocols' frames are compared (the browser datagrams:
+# NBDS, SMB's header and Trans request, the mailslot write and the browser protocol).
 @pytest.mark.parametrize("name,flt", [
-    ("ndpi-netbios.pcap", "nbns || nbss"), ("tcpdump-eapon1.pcap", "nbns || ssdp"),
+    ("ndpi-netbios.pcap", "nbns || nbss || nbdgm"),
+    ("tcpdump-eapon1.pcap", "nbns || ssdp || nbdgm"),
     ("tcpdump-nbns-valgrind.pcap", "nbns"), ("ndpi-ssdp-m-search-ua.pcap", "ssdp")])
 @pytest.mark.parametrize("args", [[], ["-V"], ["-T", "json"]])
 def test_corpus_frames_equal_tshark(caps, name, flt, args):
@@ -236,6 +238,17 @@ NBSS_FIELDS = [
     "nbss.retarget_ip_address", "nbss.retarget_port", "nbss.continuation_data",
     "nbss.called_name", "nbss.calling_name", "tcp.reassembled_in", "_ws.col.Info",
 ]
+BROWSER_FIELDS = [
+    "smb.cmd", "smb.flags", "smb.flags2", "smb.tid", "smb.mid", "smb.tdc", "smb.timeout",
+    "smb.dc", "smb.data_offset", "smb.bcc", "smb.trans_name", "mailslot.opcode",
+    "mailslot.priority", "mailslot.class", "mailslot.size", "mailslot.name",
+    "browser.command", "browser.update_count", "browser.period", "browser.server",
+    "browser.windows_version", "browser.os_major", "browser.server_type",
+    "browser.server_type.workstation", "browser.server_type.domainenum", "browser.sig",
+    "browser.comment", "browser.response_computer_name", "browser.mb_server",
+    "browser.election.criteria", "browser.election.desire", "browser.election.os.ntw",
+    "browser.uptime", "frame.protocols", "_ws.col.Protocol", "_ws.col.Info",
+]
 SSDP_FIELDS = ["http.request.method", "http.request.uri", "http.response.code",
                "http.request.full_uri", "http.request_in", "http.response_in", "http.host",
                "http.server", "http.location", "frame.protocols", "_ws.col.Info"]
@@ -244,11 +257,14 @@ SSDP_FIELDS = ["http.request.method", "http.request.uri", "http.response.code",
 @pytest.mark.parametrize("name,fields", [
     ("nbns", NBNS_FIELDS), ("nbdgm", NBDGM_FIELDS), ("nbss", NBSS_FIELDS),
     ("ssdp", SSDP_FIELDS),
-    # (the corpus frames carry the browser protocol: its Info and layers are not ours)
+    # (the corpus captures hold other protocols: their Info and layers are not ours)
     ("ndpi-netbios.pcap", NBNS_FIELDS[:-2] + NBDGM_FIELDS[:-2]),
-    ("tcpdump-eapon1.pcap", NBNS_FIELDS[:-2] + SSDP_FIELDS[:-2])])
+    ("tcpdump-eapon1.pcap", NBNS_FIELDS[:-2] + SSDP_FIELDS[:-2]),
+    ("ndpi-netbios.pcap", BROWSER_FIELDS), ("tcpdump-eapon1.pcap", BROWSER_FIELDS)])
 def test_fields_equal_tshark(caps, name, fields):
-    assert compare_fields(caps[name], fields) == []
+    # (on the corpus, the frames of these protocols: the others' columns are not ours)
+    flt = ["-Y", "nbns || nbdgm || ssdp || nbss"] if name.endswith(".pcap") else []
+    assert compare_fields(caps[name], fields, flt) == []
 
 
 def test_filters_know_the_fields(caps):
@@ -257,7 +273,9 @@ def test_filters_know_the_fields(caps):
                          ("nbns", "nbns.addr == 10.0.0.8", 1),
                          ("nbdgm", "nbdgm.type == 0x13", 1), ("nbss", "nbss", 9),
                          ("nbss", "nbss.type == 0x85", 1), ("ssdp", "ssdp && http.request", 2),
-                         ("ssdp", "http.notification", 1)):
+                         ("ssdp", "http.notification", 1),
+                         ("tcpdump-eapon1.pcap", "browser.command == 0x08", 4),
+                         ("tcpdump-eapon1.pcap", "mailslot && smb.cmd == 0x25", 17)):
         args = ["-r", str(caps[name]), "-Y", flt]
         rc, ours, err = run_analyze(args)
         assert rc == 0, err
