@@ -49,8 +49,8 @@ def test_default_rules_order_and_ours_before_udp() -> None:
                  ("TCP", "TFTP"), ("TFTP", "FeiQ"), ("FeiQ", "UDP")]:
         assert names.index(a) < names.index(b)
     assert "System Event" not in names
-    # Wireshark's SMB rule (smb, netbios undecoded) stands as its subset nbss || nbns.
-    assert [r.filter for r in default_rules() if r.name == "SMB"] == ["nbss || nbns"]
+    # Wireshark's SMB rule (netbios undecoded) stands as its subset smb || nbss || nbns.
+    assert [r.filter for r in default_rules() if r.name == "SMB"] == ["smb || nbss || nbns"]
     assert names.index("TCP RST") < names.index("SMB") < names.index("TCP SYN/FIN")
     bad = next(r for r in default_rules() if r.name == "Bad TCP")
     # Wireshark's file is background first: red text on a dark background.

@@ -286,7 +286,7 @@ def test_filters_know_the_fields(caps):
 
 @pytest.mark.parametrize("name", ["nbns", "nbss", "ndpi-netbios.pcap"])
 def test_colouring_rule_equals_tshark(caps, name):
-    """Wireshark's SMB rule colours NBNS and NBSS (its subset rule here, same name)."""
+    """Wireshark's SMB rule colours NBNS, NBSS and SMB (its subset rule here, same name)."""
     import subprocess
 
     import diffutil
@@ -307,7 +307,7 @@ def test_colouring_rule_equals_tshark(caps, name):
     assert len(ours) == len(theirs)
     smb = 0
     for (pkt, mine), t in zip(ours, theirs, strict=True):
-        if pkt.first("nbns.id") is not None or pkt.first("nbss.type") is not None:
+        if any(pkt.first(f) is not None for f in ("nbns.id", "nbss.type", "smb.cmd")):
             assert mine == t == "SMB", pkt.frame.number
             smb += 1
     assert smb >= 5

@@ -51,10 +51,10 @@ OWN_RULES = r"""
 @FeiQ@ipmsg@[53456,65535,45232][4718,10030,11796]
 """
 
-#: Wireshark's SMB rule names smb and netbios, which we do not decode, so it cannot
-#: compile: this one, its colours on the NetBIOS protocols we decode, stands after it
-#: (in its place until SMB is decoded too).
-SMB_SUBSET_RULE = "@SMB@nbss || nbns@[65278,65535,53456][4718,10030,11796]"
+#: Wireshark's SMB rule names netbios, which we do not decode, so it cannot
+#: compile: this one, its colours on the protocols of it we decode, stands after it
+#: (in its place until netbios is decoded too).
+SMB_SUBSET_RULE = "@SMB@smb || nbss || nbns@[65278,65535,53456][4718,10030,11796]"
 
 USER_FILE = Path("~/.config/labshark/colorfilters")
 _LINE = re.compile(r"^@([^@]*)@(.*)@\[(\d+),(\d+),(\d+)\]\[(\d+),(\d+),(\d+)\]\s*$")
