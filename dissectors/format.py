@@ -306,6 +306,23 @@ def time_secs_str(secs: int) -> str:
     return sign + ", ".join(parts)  # the sign once, before the first part
 
 
+def msecs_str(ms: int) -> str:
+    """Wireshark's time_msecs_to_str: `4 days, 2 hours, 20 minutes, 5.337 seconds`."""
+    if ms == 0:
+        return "0 seconds"
+    secs, frac = divmod(ms, 1000)
+    days, rest = divmod(secs, 86400)
+    hours, rest = divmod(rest, 3600)
+    mins, s = divmod(rest, 60)
+    parts = [plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (mins, "minute"))
+             if n]
+    if frac:
+        parts.append(f"{s}.{frac:03d} seconds")
+    elif s:
+        parts.append(plural(s, "second"))
+    return ", ".join(parts)
+
+
 def label(item: Item) -> str:
     """The text of one line of the detail tree."""
     text = item.text

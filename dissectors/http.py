@@ -19,11 +19,11 @@ from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.escape import format_text
 from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
 from dissectors.http_follow import HttpFollower
-from dissectors.http_pairing import _lconv, _pairing
+from dissectors.http_pairing import FULL_URI, _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Base, Field
+from dissectors.registry import FT, Base, Field, Protocol
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
 from dissectors.tvb import ReportedBoundsError, Tvb
@@ -60,6 +60,7 @@ METHODS = frozenset({
     "UPDATEREDIRECTREF", "POLL", "BMOVE", "BCOPY", "BDELETE", "BPROPFIND", "BPROPPATCH",
     "X-MS-ENUMATTS", "RPC_IN_DATA", "RPC_OUT_DATA", "PURGE", "SSTP_DUPLEX_POST",
 })
+NOTIFY_METHODS = frozenset({"NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE"})
 NO_BODY_2XX_METHODS = frozenset({"CONNECT", "SSTP_DUPLEX_POST"})  # a 2xx answer has no body
 DESEGMENT_UNTIL_FIN = -2  # TCP's `more` for "every byte up to the FIN" (see tcp.py)
 CHUNK_WAIT_MAX = 1 << 31  # a longer chunk is "unreasonable": tshark stops reassembling
@@ -169,13 +170,14 @@ def _is_header_line(line: bytes) -> bool:
 
 # -- the dissector --------------------------------------------------------------------------
 
-def dissect_http(tvb: Tvb, pkt: Packet, session: Session) -> None:
-    """Every HTTP message in this (possibly reassembled) TCP payload."""
-    session.current_proto = "http"
+def dissect_http(tvb: Tvb, pkt: Packet, session: Session, proto: Protocol = HTTP) -> None:
+    """Every HTTP message in this (possibly reassembled) TCP payload; `proto` is the
+    protocol item of a protocol on HTTP's messages (SSDP over UDP, ssdp.py)."""
+    session.current_proto = proto.abbrev
     off = tvb.start
     first = True
     while off < tvb.rend:
-        used = _message(tvb, off, pkt, session, first)
+        used = _message(tvb, off, pkt, session, first, proto)
         first = False
         if used is None:
             return
@@ -194,7 +196,7 @@ def _want_more(pkt: Packet, off: int, more: int, tvb: Tvb | None = None) -> bool
 
 
 def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
-             first_in_call: bool = True) -> int | None:
+             first_in_call: bool = True, proto: Protocol = HTTP) -> int | None:
     """One message at `off`; its length, or None when TCP must bring more bytes."""
     src = tvb.source
     truncated = tvb.end < tvb.rend  # cut by the snapshot length
@@ -364,9 +366,9 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
 
     # The message is complete: build the tree.
     if seen_before or not partial_first:
-        pkt.proto_col = "HTTP"
+        pkt.proto_col = proto.short
     # Later messages of the same segment are one layer with the first in frame.protocols.
-    top = pkt.add_proto(HTTP, off, body_end - off, "Hypertext Transfer Protocol", source=src,
+    top = pkt.add_proto(proto, off, body_end - off, proto.name, source=src,
                         in_stack=first_in_call)
 
     def add(parent: Item | None, f: Field, value: object, o: int, n: int,
@@ -378,7 +380,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     # the snapshot length cut it).
     fl_label = format_text(bytes(tvb.buf[off:nxt]))
     fl = pkt.add_text(top, fl_label, off, nxt - off, source=src)
-    pkt.add_expert(fl, "chat", "sequence", fl_label, "http", field=CHAT)
+    pkt.add_expert(fl, "chat", "sequence", fl_label, proto.abbrev, field=CHAT)
     uri = ""
     if is_request:
         method, _, rest = fl_text.partition(" ")
@@ -407,7 +409,10 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             generated=True)
         add(fl, PHRASE, phrase, off + len(version) + 5, len(phrase))
 
-    line_field = REQUEST_LINE if is_request else RESPONSE_LINE
+    # GENA's notifications (NOTIFY, [UN]SUBSCRIBE) are neither request nor response
+    # for tshark: unknown headers are http.unknown_header, no line items, no pairing.
+    notify = is_request and fl_text.partition(" ")[0] in NOTIFY_METHODS
+    line_field = UNKNOWN_HEADER if notify else REQUEST_LINE if is_request else RESPONSE_LINE
     for hs, he, hn in headers:
         line = _text(bytes(tvb.buf[hs:he]))
         name, sep, value = line.partition(":")
@@ -417,7 +422,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         hf = HEADERS.get(name.strip().lower()) if sep else None
         if hf is None:
             # A header tshark does not know is its http.request/response.line, shown.
-            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label), line + crlf)
+            raw = format_text(line + crlf) if notify else line + crlf  # (its value escaped)
+            _stray_nul(pkt, add(top, line_field, raw, hs, hn - hs, label), line + crlf)
             continue
         hi = add(top, hf, value, hs, hn - hs, label)
         if hf.abbrev == "http.content_length_header":
@@ -427,8 +433,9 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
-        _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True),
-                   line + crlf)
+        if not notify:
+            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True),
+                       line + crlf)
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
     if stray:
@@ -437,7 +444,13 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         pkt.add_text(top, format_text(bytes(tvb.buf[blank:hdr_end])), blank, hdr_end - blank,
                      source=src)
 
-    _pairing(pkt, session, top, add, lconv, is_request, uri, host, off)
+    if not notify:
+        _pairing(pkt, session, top, add, lconv, is_request, uri, host, off)
+    else:
+        if host is not None and uri:
+            add(top, FULL_URI, uri if "://" in uri else f"http://{host}{uri}", off, 0,
+                generated=True)
+        add(top, NOTIFICATION, True, off, 0, hidden=True)
     if cut:
         tvb.need(tvb.end, 1)  # the rest of the headers was not captured
 

@@ -48,7 +48,10 @@ def test_default_rules_order_and_ours_before_udp() -> None:
                  ("ICMP", "TCP RST"), ("TCP RST", "TCP SYN/FIN"), ("TCP SYN/FIN", "TCP"),
                  ("TCP", "TFTP"), ("TFTP", "FeiQ"), ("FeiQ", "UDP")]:
         assert names.index(a) < names.index(b)
-    assert "SMB" not in names and "System Event" not in names
+    assert "System Event" not in names
+    # Wireshark's SMB rule (netbios undecoded) stands as its subset smb || nbss || nbns.
+    assert [r.filter for r in default_rules() if r.name == "SMB"] == ["smb || nbss || nbns"]
+    assert names.index("TCP RST") < names.index("SMB") < names.index("TCP SYN/FIN")
     bad = next(r for r in default_rules() if r.name == "Bad TCP")
     # Wireshark's file is background first: red text on a dark background.
     assert bad.bg == (18, 39, 46) and bad.fg == (247, 135, 135)  # 16-bit >> 8

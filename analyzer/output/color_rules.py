@@ -51,6 +51,11 @@ OWN_RULES = r"""
 @FeiQ@ipmsg@[53456,65535,45232][4718,10030,11796]
 """
 
+#: Wireshark's SMB rule names netbios, which we do not decode, so it cannot
+#: compile: this one, its colours on the protocols of it we decode, stands after it
+#: (in its place until netbios is decoded too).
+SMB_SUBSET_RULE = "@SMB@smb || nbss || nbns@[65278,65535,53456][4718,10030,11796]"
+
 USER_FILE = Path("~/.config/labshark/colorfilters")
 _LINE = re.compile(r"^@([^@]*)@(.*)@\[(\d+),(\d+),(\d+)\]\[(\d+),(\d+),(\d+)\]\s*$")
 
@@ -91,6 +96,8 @@ def parse_rules(text: str) -> list[ColorRule]:
 def default_rules() -> list[ColorRule]:
     """Wireshark's defaults with ours placed before UDP."""
     lines = WIRESHARK_DEFAULTS.strip().splitlines()
+    smb = next(i for i, ln in enumerate(lines) if ln.startswith("@SMB@"))
+    lines.insert(smb + 1, SMB_SUBSET_RULE)
     at = next(i for i, ln in enumerate(lines) if ln.startswith("@UDP@"))
     return parse_rules("\n".join(lines[:at] + OWN_RULES.strip().splitlines() + lines[at:]))
 
