@@ -258,6 +258,7 @@ class PacketStore:
         self.refs: list[int] = []  # time reference frames, in order
         self.error: str | None = None  # a capture error after the good frames
         self.done = False
+        self.read_bytes = 0  # the first pass's progress in the file
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -300,9 +301,11 @@ class PacketStore:
         self._end += len(block)
 
     def append_block(self, entries: list[tuple[str, int, int, int, bool]],
-                     block: bytes) -> list[int]:
+                     block: bytes, pos: int = 0) -> list[int]:
         """Add a worker's batch: (row, colour, ts, raw length, shown) per frame and their
-        details compressed as one block; returns the frame numbers of the shown ones."""
+        details compressed as one block (`pos`: about how far in the file the pass is);
+        returns the frame numbers of the shown ones."""
+        self.read_bytes = pos
         with self._lock:
             self._flush()
             b = len(self._blocks_at)

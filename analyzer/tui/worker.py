@@ -57,11 +57,12 @@ def _child(job: dict[str, Any], conn: Any) -> None:
 
     batch: list[Any] = []
     raws: list[bytes] = []
+    pos = [24]  # about where in the file the pass is (records' headers and bytes)
 
     def send(rows: list[Any]) -> None:
         """A batch: frame numbers, or rows with their details as one compressed block."""
         if raws:
-            conn.send(("rows", (rows, zlib.compress(b"".join(raws), 1))))
+            conn.send(("rows", (rows, zlib.compress(b"".join(raws), 1), pos[0])))
             raws.clear()
         else:
             conn.send(("rows", rows))
@@ -95,6 +96,7 @@ def _child(job: dict[str, Any], conn: Any) -> None:
                 row, color, raw, ts = encode_row(pkt, rules, job["time_fmt"])
                 batch.append((row, color, ts, len(raw), shown))
                 raws.append(raw)
+                pos[0] += 16 + frame.caplen
             elif kind == "filter":
                 if _safe(match, pkt):  # type: ignore[arg-type]
                     batch.append(frame.number)
