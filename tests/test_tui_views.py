@@ -358,5 +358,6 @@ def test_first_pass_forked_fills_the_store() -> None:
     want = run_analyze(["-r", str(LAB)])[1].splitlines()
     assert [store.row(n)[0] for n in range(1, 35)] == [ln.split()[0] for ln in want]
     assert store.spilled < 34 * 2000
+    assert store.read_bytes == LAB.stat().st_size  # (the status line's progress: all read)
     store.close()
 

@@ -3,9 +3,12 @@
 Built on textual, an optional extra (`pip install 'labshark[tui]'`); nothing else in
 labshark imports this package, so the command line never pays for it. Modules:
 `store.py` (the packet store and the in-order dissection pass), `packet_list.py` (the
-virtualised list), `panes.py` (tree, bytes, filter bar), `views.py` (help and report
-screens), `reports.py` (follow, statistics, find, export), `live.py` (live capture),
-`app.py` (the application that ties them together).
+virtualised list), `panes.py` (tree, bytes, filter bar), `views.py` (help, report,
+follow and prompt screens), `reports.py` (the passes behind follow, statistics, flow,
+I/O graph, find, export), `tables.py` (sortable conversations and endpoints),
+`graphs.py` (flow diagram, I/O graph), `find.py` (find by filter, string, hex, regex),
+`worker.py` (the passes' worker processes), `live.py` (live capture), `app.py` (the
+application that ties them together).
 """
 
 from __future__ import annotations

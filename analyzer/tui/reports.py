@@ -137,9 +137,13 @@ class Reports:
         flt = self.app.filter_text
         arg = "flow,any,standard" + (f",{flt}" if flt else "")
         title = "Flow" + (f": {flt}" if flt else ": all packets")
-        self._pass(title, [arg], "flow",
-                   lambda items: self.app.push_screen(FlowScreen(title, items or []),
-                                                      self._back))
+        def show(result: tuple[list[Any], int]) -> None:
+            items, total = result
+            more = f" (the first {len(items)} of {total} arrows)" if total > len(items) else ""
+            self.app.message = ""
+            self.app.push_screen(FlowScreen(title + more, items), self._back)
+
+        self._pass(title, [arg], "flow", show)
 
     def io_graph(self, interval: float = 0.0) -> None:
         """Packets/s of the displayed packets per interval (-z io,stat,INTERVAL,FILTER)."""

@@ -22,6 +22,7 @@ from typing import Any
 FIRST_BATCH = 48  # rows in the first batch: a screenful of the list pane
 BATCH = 1000
 BATCH_SECS = 0.1
+FLOW_ARROWS = 5000  # a flow diagram longer than this shows its beginning
 
 
 class _Conn:
@@ -182,8 +183,9 @@ def build_report(args: list[str], form: str = "text"
     if form == "tables":
         result = lambda: [(t.kind, t.title, list(t.columns), t.rows())  # noqa: E731
                           for _k, group in taps for t in group]
-    elif form == "flow":
-        result = lambda: [t.items for _k, group in taps for t in group][0]  # noqa: E731
+    elif form == "flow":  # (the first FLOW_ARROWS arrows, and how many there are)
+        result = lambda: next((t.items[:FLOW_ARROWS], len(t.items))  # noqa: E731
+                              for _k, group in taps for t in group)
     elif form == "io":
         result = lambda: [t.rows() for _k, group in taps for t in group][0]  # noqa: E731
     return (lambda pkt: feed(taps, pkt)), result
