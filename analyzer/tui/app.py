@@ -156,6 +156,8 @@ class LabsharkApp(App[int]):
         if self.scan is not None:
             self.passes.append(self.scan)
         self.set_interval(0.1, self._tick)
+        # until the first rows arrive, look more often: the first screen shows sooner
+        self._first = self.set_interval(0.02, self._first_tick)
         self.on_resize()
 
     def on_resize(self, event: object = None) -> None:
@@ -172,6 +174,11 @@ class LabsharkApp(App[int]):
         except Exception as e:  # noqa: BLE001 - never a traceback over the screen
             self.store.error = str(e)
         self.store.done = True
+
+    def _first_tick(self) -> None:
+        if len(self.store) or self.store.done:
+            self._first.stop()
+            self._tick()
 
     def _tick(self) -> None:
         self.plist.sync(complete=self.filter_done)
