@@ -21,6 +21,7 @@ from analyzer.output.color_rules import default_rules  # noqa: E402
 from analyzer.output.detail_tree import detail_text  # noqa: E402
 from analyzer.tui.app import LabsharkApp, Source  # noqa: E402
 from analyzer.tui.store import PacketStore, scan  # noqa: E402
+from analyzer.tui.tables import TablesScreen  # noqa: E402
 from analyzer.tui.views import HelpScreen, TextScreen  # noqa: E402
 from captures import open_capture  # noqa: E402
 from dissectors import Session, dissect  # noqa: E402
@@ -176,10 +177,14 @@ def test_follow_and_conversations_views() -> None:
         assert app.screen.body == report_of(["-z", f"follow,tftp,ascii,{stream}"])
         await pilot.press("escape")  # type: ignore[attr-defined]
         await pilot.press("C")  # type: ignore[attr-defined]
-        await until(pilot, lambda: isinstance(app.screen, TextScreen))
-        assert app.screen.body == report_of(
-            ["-z", "conv,eth", "-z", "conv,ip", "-z", "conv,ipv6", "-z", "conv,tcp",
-             "-z", "conv,udp"])
+        await until(pilot, lambda: isinstance(app.screen, TablesScreen))
+        # the tables hold the -z conv reports' rows, one tab a type
+        text = report_of(["-z", "conv,eth", "-z", "conv,ip", "-z", "conv,ipv6", "-z",
+                          "conv,tcp", "-z", "conv,udp"])
+        lines = [ln.split() for ln in text.splitlines() if "<->" in ln]
+        rows = [[r[0], "<->", r[1], r[2], *r[3].split(), r[4], *r[5].split(), r[6],
+                 *r[7].split(), r[8], r[9]] for t in app.screen.tables for r in t[3]]
+        assert sorted(rows) == sorted(lines) and rows
         await pilot.press("escape", "H")  # type: ignore[attr-defined]
         await until(pilot, lambda: isinstance(app.screen, TextScreen))
         assert app.screen.body == report_of(["-z", "io,phs"])

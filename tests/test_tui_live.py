@@ -89,6 +89,19 @@ def test_live_capture_grows_and_saves(tmp_path: Path) -> None:
             await pilot.press("L")
             await _until(pilot, lambda: isinstance(app.screen, TextScreen))
             assert "loopback" in app.screen.body
+            # R: a new capture (same interface, BPF and -c), the list starts again
+            old = app.store
+            await pilot.press("escape", "R")
+            await _until(pilot, lambda: "capture restarted" in str(app.status.render()))
+            assert app.plist.store is app.store is not old and len(app.store) == 0
+            again: list[int] = []
+            threading.Thread(target=_send, args=(port, stop, app.store, again),
+                             daemon=True).start()
+            await _until(pilot, lambda: app.store.done)
+            assert len(app.store) == COUNT and again == list(range(COUNT))
+            assert app.live.captured == COUNT
+            # the display filter applies to the new capture
+            assert app.store.shown_count() == 3
             stop.set()
 
     try:

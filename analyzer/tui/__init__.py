@@ -3,9 +3,12 @@
 Built on textual, an optional extra (`pip install 'labshark[tui]'`); nothing else in
 labshark imports this package, so the command line never pays for it. Modules:
 `store.py` (the packet store and the in-order dissection pass), `packet_list.py` (the
-virtualised list), `panes.py` (tree, bytes, filter bar), `views.py` (help and report
-screens), `reports.py` (follow, statistics, find, export), `live.py` (live capture),
-`app.py` (the application that ties them together).
+virtualised list), `panes.py` (tree, bytes, filter bar), `views.py` (help, report,
+follow and prompt screens), `reports.py` (the passes behind follow, statistics, flow,
+I/O graph, find, export), `tables.py` (sortable conversations and endpoints),
+`graphs.py` (flow diagram, I/O graph), `find.py` (find by filter, string, hex, regex),
+`worker.py` (the passes' worker processes), `live.py` (live capture), `app.py` (the
+application that ties them together).
 """
 
 from __future__ import annotations
@@ -30,15 +33,9 @@ def run_tui(opts: Any, err: TextIO) -> int:
     from analyzer.tui.worker import start_scan
 
     decode_as = _decode_as(opts.decode_as)
-    if opts.filter:
-        _compile_filter(opts.filter, False, err)  # a bad -Y fails before the screen
     color = opts.color != "never" and (opts.color == "always" or not os.environ.get("NO_COLOR"))
-    try:
-        rules = load_rules(opts.color_rules) if color else None
-    except OSError as e:
-        raise AnalyzeError(f'Can\'t read colour rules "{opts.color_rules}": {e.strerror}.',
-                           2) from None
     live = None
+    scan = None
     if getattr(opts, "interface", None):
         from analyzer.tui.live import LiveSource
 
@@ -52,11 +49,29 @@ def run_tui(opts: Any, err: TextIO) -> int:
             raise UsageError("--tui reads a capture file, not standard input")
         _check_readable(path)
         source = Source(path, decode_as, opts.two_pass, opts.color_rules)
-    store = PacketStore(rules, opts.time_format)
-    scan = None
-    if live is None:  # started first: the worker's start-up overlaps textual's
+        # First of all (the first screen waits for it): the first pass, forked from this
+        # process with the dissectors already imported, overlapping the view's start.
+        store = PacketStore(None, opts.time_format)
         scan = start_scan(source.job("scan", filter=opts.filter or "", color=color,
-                                     time_fmt=opts.time_format), store)
+                                     time_fmt=opts.time_format), store, fork=True)
+    try:
+        if opts.filter:
+            _compile_filter(opts.filter, False, err)  # a bad -Y fails before the screen
+        try:
+            rules = load_rules(opts.color_rules) if color else None
+        except OSError as e:
+            raise AnalyzeError(f'Can\'t read colour rules "{opts.color_rules}": '
+                               f"{e.strerror}.", 2) from None
+    except BaseException:
+        if scan is not None:
+            scan.cancel()
+        if live is not None:
+            live.close()
+        raise
+    if scan is None:
+        store = PacketStore(rules, opts.time_format)
+    else:
+        store.rules = rules or []
     from analyzer.tui.app import LabsharkApp
 
     app = LabsharkApp(source, display_filter=opts.filter or "", color=color, rules=rules,

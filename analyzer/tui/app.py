@@ -31,6 +31,32 @@ def field_names() -> list[str]:
     return names
 
 
+#: The command palette's entries: (title, help, action).
+COMMANDS = (
+    ("Filter: edit the display filter", "/", "edit_filter"),
+    ("Go to packet", "Ctrl+G", "goto"),
+    ("Find packet", "Ctrl+F: display filter, string, hex, regex", "find"),
+    ("Mark / unmark packet", "m", "mark"),
+    ("Time reference: set / unset", "Ctrl+T", "time_ref"),
+    ("Copy field value", "y", "copy(False)"),
+    ("Copy field as filter", "Y", "copy(True)"),
+    ("Apply selected field as filter", "a", "apply_item(True)"),
+    ("Prepare selected field as filter", "p", "apply_item(False)"),
+    ("Export displayed packets", "Ctrl+E", "export"),
+    ("Follow stream", "F", "follow"),
+    ("Conversations", "C", "stats('conv')"),
+    ("Endpoints", "E", "stats('endpoints')"),
+    ("Flow (sequence) diagram", "D", "flow"),
+    ("I/O graph", "I", "io_graph"),
+    ("Protocol hierarchy", "H", "stats('phs')"),
+    ("Expert information", "X", "stats('expert')"),
+    ("Learner's panel", "L", "learner"),
+    ("Live capture: stop", "S", "stop_capture"),
+    ("Live capture: restart", "R", "restart_capture"),
+    ("Help: every key", "?", "help"),
+)
+
+
 class LabsharkApp(App[int]):
     """`analyze --tui`: list, detail tree, bytes; a filter bar and a status line."""
 
@@ -62,6 +88,12 @@ class LabsharkApp(App[int]):
         Binding("X", "stats('expert')", "Expert"),
         Binding("L", "learner", "Learner"),
         Binding("S", "stop_capture", "Stop capture"),
+        Binding("R", "restart_capture", "Restart capture", show=False),
+        Binding("D", "flow", "Flow"),
+        Binding("I", "io_graph", "I/O graph"),
+        Binding("ctrl+t", "time_ref", "Time reference", show=False),
+        Binding("y", "copy(False)", "Copy value", show=False),
+        Binding("Y", "copy(True)", "Copy as filter", show=False),
     ]
 
     def __init__(self, source: Source, *, display_filter: str = "", color: bool = True,
@@ -84,7 +116,9 @@ class LabsharkApp(App[int]):
         self.message = ""
         self.detail: Detail | None = None
         self.live = live
+        self._live_thread: threading.Thread | None = None
         self.reports = Reports(self)
+        self.find_how = ("filter", "list", "")
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -114,8 +148,7 @@ class LabsharkApp(App[int]):
             self.fbar.remember(self.initial_filter)
         self.started = time.monotonic()
         if self.live is not None:
-            threading.Thread(target=self._live_scan, args=(match,), daemon=True,
-                             name="labshark-live").start()
+            self._start_live(match)
         elif self.scan is None:
             self.scan = start_scan(self.source.job(
                 "scan", filter=self.initial_filter, color=self.color,
@@ -123,10 +156,17 @@ class LabsharkApp(App[int]):
         if self.scan is not None:
             self.passes.append(self.scan)
         self.set_interval(0.1, self._tick)
+        # until the first rows arrive, look more often: the first screen shows sooner
+        self._first = self.set_interval(0.02, self._first_tick)
         self.on_resize()
 
     def on_resize(self, event: object = None) -> None:
         self.query_one("#header", Static).update(header_text(self.size.width))
+
+    def _start_live(self, match: Any) -> None:
+        self._live_thread = threading.Thread(target=self._live_scan, args=(match,),
+                                             daemon=True, name="labshark-live")
+        self._live_thread.start()
 
     def _live_scan(self, match: Any) -> None:
         try:
@@ -134,6 +174,11 @@ class LabsharkApp(App[int]):
         except Exception as e:  # noqa: BLE001 - never a traceback over the screen
             self.store.error = str(e)
         self.store.done = True
+
+    def _first_tick(self) -> None:
+        if len(self.store) or self.store.done:
+            self._first.stop()
+            self._tick()
 
     def _tick(self) -> None:
         self.plist.sync(complete=self.filter_done)
@@ -148,7 +193,9 @@ class LabsharkApp(App[int]):
         parts = [f"Packets: {total} Displayed: {shown}"
                  + (f" ({shown * 100 / total:.1f}%)" if total and shown != total else "")]
         if not self.store.done:
-            parts.append("reading…")
+            size = getattr(self.source, "size", 0)
+            parts.append(f"reading… {min(99, self.store.read_bytes * 100 // size)}%"
+                         if size and self.store.read_bytes else "reading…")
         if self.live is not None:
             parts.append(self.live.status())
         if self.store.marked:
@@ -325,8 +372,76 @@ class LabsharkApp(App[int]):
         self.push_screen(PromptScreen("Go to packet:"), done)
 
     def action_find(self) -> None:
-        self.push_screen(PromptScreen("Find (display filter, or text in the list):"),
-                         lambda v: self.reports.find(v or ""))
+        from analyzer.tui.find import FindScreen
+
+        def done(how: tuple[str, str, str] | None) -> None:
+            if how is not None:
+                self.find_how = how
+                mode, where, text = how
+                self.reports.find(text, mode, where)
+
+        self.push_screen(FindScreen(*self.find_how), done)
+
+    def action_flow(self) -> None:
+        self.reports.flow()
+
+    def action_io_graph(self) -> None:
+        self.reports.io_graph()
+
+    def action_time_ref(self) -> None:
+        """Wireshark's Ctrl+T: the packet becomes (or stops being) a time reference."""
+        n = self.plist.selected
+        if n:
+            self.store.toggle_ref(n)
+            self.message = (f"packet {n} is a time reference" if n in self.store.refs
+                            else f"packet {n} is no longer a time reference")
+            self.plist.refresh()
+
+    def action_copy(self, as_filter: bool) -> None:
+        """Copy the selected tree item's value, or a filter for it, to the clipboard."""
+        node = self.dtree.cursor_node
+        row = node.data if node is not None else None
+        if row is None or not (row.value or (as_filter and row.abbrev)):
+            self.message = "select a field with a value in the detail tree first"
+            return
+        text = (f"{row.abbrev} == {row.value}" if row.value else row.abbrev) if as_filter \
+            else row.value
+        self.copy_to_clipboard(text)
+        self.message = f"copied: {format_str(text)}"
+
+    def action_restart_capture(self) -> None:
+        """Live capture: stop, forget what was captured, and capture anew."""
+        if self.live is None:
+            return
+        self.stop.set()
+        self.live.stop_capture()
+        if self._live_thread is not None:
+            self._live_thread.join(5)
+        self.live.restart()
+        self.stop = threading.Event()
+        self.store.close()
+        self.store = PacketStore(self.store.rules, self.store.time_fmt)
+        self.plist.store = self.store
+        self.detail = None
+        self.plist.reset()
+        self.message = "capture restarted"
+        match = None
+        if self.filter_text:
+            from filters import compile_filter
+
+            match = compile_filter(self.filter_text).match
+        self._start_live(match)
+
+    def get_system_commands(self, screen: Any) -> Any:
+        """The command palette (Ctrl+P): every view and action by name."""
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in COMMANDS:
+            if action in ("stop_capture", "restart_capture") and self.live is None:
+                continue
+            yield SystemCommand(title, help_text,
+                                lambda a=action: self.call_later(self.run_action, a))
 
     def action_export(self) -> None:
         self.push_screen(PromptScreen("Export displayed packets to (.pcap or .pcapng):"),

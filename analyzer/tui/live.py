@@ -28,6 +28,7 @@ class LiveSource:
         self.captured = 0
         self.stopped = False
         self.drops = 0
+        self.args: tuple[Any, ...] = (cap.name, None, 262144, None)  # to restart
 
     @classmethod
     def open(cls, opts: Any, decode_as: dict) -> LiveSource:
@@ -43,10 +44,24 @@ class LiveSource:
             if opts.capture_filter:
                 prog = compile_bpf(opts.capture_filter, linktype_of(dev) or LINKTYPE_ETHERNET,
                                    snaplen)
+            args = (dev.name, prog, snaplen, opts.count or None)
             cap = LiveCapture(dev.name, prog, snaplen=snaplen, limit=opts.count or None)
         except CaptureError as e:
             raise AnalyzeError(str(e), getattr(e, "exit_code", 2)) from None
-        return cls(cap, decode_as)
+        live = cls(cap, decode_as)
+        live.args = args
+        return live
+
+    def restart(self) -> None:
+        """A new capture on the same interface and filter (the old one stopped)."""
+        from captures.live import LiveCapture
+
+        self.stop_capture()
+        name, prog, snaplen, limit = self.args
+        self.cap = LiveCapture(name, prog, snaplen=snaplen, limit=limit)
+        self.captured = 0
+        self.drops = 0
+        self.stopped = False
 
     def frames(self, stop: threading.Event) -> Iterator[Any]:
         """Frames as they arrive, until `stop`, the -c limit, or a lost interface."""

@@ -184,7 +184,10 @@ class PacketList(ScrollView, can_focus=True):
         number = self.store.shown_number(index)
         if number > len(self.store):
             return Strip([Segment("\u2026".ljust(width))])
-        text = layout_row(self.store.row(number), width, self.app.size.width < NARROW)
+        cols = self.store.row(number)
+        if self.store.refs:
+            cols[1] = self.store.time_text(number, cols[1])
+        text = layout_row(cols, width, self.app.size.width < NARROW)
         style = Style()
         rule = self.store.rule(number) if self.color else None
         if rule is not None:

@@ -1,8 +1,9 @@
-"""Views that need a pass over the capture: follow, statistics, find, export.
+"""Views that need a pass over the capture: follow, statistics, flow, I/O graph, find,
+export.
 
-Each runs on a thread over a fresh reader and Session (frames in order, as `analyze`
-runs them) and hands its text to a TextScreen; the statistics are the `-z` taps'
-own reports (analyzer/stats), the stream is analyzer/follow.py's.
+Each runs in a worker over a fresh reader and Session (frames in order, as `analyze`
+runs them) and hands its result to a screen: the statistics are the `-z` taps' own
+reports or rows (analyzer/stats), the stream is analyzer/follow.py's.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from analyzer.tui.views import TextScreen
+from analyzer.tui.views import FollowScreen, TextScreen
 from analyzer.tui.worker import Pass
+
+#: follow encodings: key in the follow view -> (name, -z follow mode or "carray")
+FOLLOW_MODES = {"a": ("ASCII", "ascii"), "x": ("hex dump", "hex"),
+                "c": ("C arrays", "carray"), "r": ("raw", "raw")}
 
 #: key -> (title, -z arguments)
 STATS = {
@@ -23,14 +28,14 @@ STATS = {
 }
 
 
-def follow_arg(pkt: Any) -> str | None:
+def follow_arg(pkt: Any, mode: str = "ascii") -> str | None:
     """The `-z follow,...` argument for the stream of a packet, as Wireshark picks it."""
     idx = pkt.index
     for proto, stream in (("http", "tcp.stream"), ("tcp", "tcp.stream"),
                           ("tftp", "udp.stream"), ("ipmsg", "udp.stream"),
                           ("udp", "udp.stream")):
         if proto in idx and stream in idx:
-            return f"follow,{proto},ascii,{idx[stream][0].value}"
+            return f"follow,{proto},{mode},{idx[stream][0].value}"
     return None
 
 
@@ -40,30 +45,36 @@ class Reports:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def _pass(self, title: str, args: list[str]) -> None:
-        """The -z report `args` over the capture in a worker, then shown."""
+    def _pass(self, title: str, args: list[str], form: str = "text",
+              show: Any = None) -> None:
+        """The -z report `args` over the capture in a worker, then `show(result)` (by
+        default a text screen)."""
         app = self.app
         app.message = f"{title}: reading…"
+        show = show or (lambda text: self._show(title, text or ""))
 
         def end(kind: str, payload: Any) -> None:
-            text = payload if kind == "done" else f"{title} failed: {payload}"
-            app.call_from_thread(self._show, title, text or "")
+            if kind == "done":
+                app.call_from_thread(show, payload)
+            else:
+                app.call_from_thread(self._show, title, f"{title} failed: {payload}")
 
         if app.live is not None:
-            self._live_pass(title, args, end)
+            self._live_pass(args, form, end)
             return
-        app.passes.append(Pass(app.source.job("report", taps=args), lambda rows: None, end))
+        app.passes.append(Pass(app.source.job("report", taps=args, form=form),
+                               lambda rows: None, end))
 
-    def _live_pass(self, title: str, args: list[str], end: Any) -> None:
+    def _live_pass(self, args: list[str], form: str, end: Any) -> None:
         """Live capture: the frames read so far, rebuilt from the store's spill."""
         from analyzer.tui.worker import build_report
 
         def work() -> None:
             try:
-                feed, text = build_report(args)
+                feed, result = build_report(args, form)
                 for n in range(1, len(self.app.store) + 1):
                     feed(self.app.store.detail(n).packet)
-                end("done", text())
+                end("done", result())
             except Exception as e:  # noqa: BLE001 - a report error is a message
                 end("error", str(e))
 
@@ -79,19 +90,86 @@ class Reports:
 
     def stats(self, kind: str) -> None:
         title, args = STATS[kind]
+        if kind in ("conv", "endpoints"):
+            self._pass(title, args, "tables", lambda tables: self._tables(title, tables))
+            return
         self._pass(title, args)
 
-    def follow(self) -> None:
+    def _tables(self, title: str, tables: list[Any]) -> None:
+        from analyzer.tui.tables import TablesScreen
+
+        self.app.message = ""
+
+        def chosen(flt: str | None) -> None:
+            if flt:
+                self.app.fbar.value = flt
+                self.app.apply_filter(flt)
+
+        self.app.push_screen(TablesScreen(title, tables), chosen)
+
+    def follow(self, mode: str = "ascii") -> None:
         detail = self.app.detail
-        arg = follow_arg(detail.packet) if detail is not None else None
+        arg = follow_arg(detail.packet, "raw" if mode == "carray" else mode) \
+            if detail is not None else None
         if arg is None:
             self.app.message = "no TCP/UDP stream in the selected packet"
             return
-        self._pass(f"Follow: {arg[len('follow,'):]}", [arg])
+        name = next(n for n, m in FOLLOW_MODES.values() if m == mode)
+        title = f"Follow: {arg[len('follow,'):]}" + (" (C arrays)" if mode == "carray" else "")
 
-    def find(self, text: str) -> None:
-        """The next displayed frame after the selected one that matches `text`: a display
-        filter when it compiles, else a string in the list's columns."""
+        def show(text: str) -> None:
+            self.app.message = ""
+            self.app.push_screen(FollowScreen(title, text or "", name), self._followed)
+
+        self._pass(title, [arg], "carray" if mode == "carray" else "text", show)
+
+    def _followed(self, result: int | str | None) -> None:
+        """Back from a follow view: a frame to go to, or another encoding to show."""
+        if isinstance(result, str):
+            self.follow(result)
+        elif result:
+            self.app.goto(result)
+
+    def flow(self) -> None:
+        """The flow diagram of the displayed packets (-z flow,any,standard,FILTER)."""
+        from analyzer.tui.graphs import FlowScreen
+
+        flt = self.app.filter_text
+        arg = "flow,any,standard" + (f",{flt}" if flt else "")
+        title = "Flow" + (f": {flt}" if flt else ": all packets")
+        def show(result: tuple[list[Any], int]) -> None:
+            items, total = result
+            more = f" (the first {len(items)} of {total} arrows)" if total > len(items) else ""
+            self.app.message = ""
+            self.app.push_screen(FlowScreen(title + more, items), self._back)
+
+        self._pass(title, [arg], "flow", show)
+
+    def io_graph(self, interval: float = 0.0) -> None:
+        """Packets/s of the displayed packets per interval (-z io,stat,INTERVAL,FILTER)."""
+        from analyzer.tui.graphs import IoGraphScreen, nice_interval
+
+        store = self.app.store
+        if interval <= 0:
+            span = (store.ts[-1] - store.ts[0]) / 1e9 if len(store.ts) else 0.0
+            interval = nice_interval(span)
+        flt = self.app.filter_text
+        arg = f"io,stat,{interval:g}" + (f",{flt}" if flt else "")
+        title = f"I/O graph: {flt or 'all packets'}"
+
+        def show(rows: Any) -> None:
+            spans, cols = rows
+            self.app.message = ""
+            self.app.push_screen(IoGraphScreen(title, interval, spans, cols[0]),
+                                 lambda again: self.io_graph(again) if again else None)
+
+        self._pass(title, [arg], "io", show)
+
+    def find(self, text: str, mode: str = "", where: str = "list") -> None:
+        """The next displayed frame after the selected one that matches `text`: as a
+        display filter, string, hex bytes or regex (`mode`; "" = a display filter when
+        it compiles, else a string), in the list, details or bytes (`where`)."""
+        from analyzer.tui.find import FindError, matcher, search
         from filters import FilterError, compile_filter
 
         app = self.app
@@ -99,17 +177,29 @@ class Reports:
         if not text:
             return
         start = app.plist.cursor + 1
-        try:
-            flt = compile_filter(text)
-        except (FilterError, RecursionError, ValueError):
-            flt = None
-        if flt is None:
-            store = app.store
-            for i in range(start, store.shown_count()):
-                if text in store.rows[store.shown_number(i) - 1]:
-                    app.plist.cursor = i
+        if mode in ("", "filter"):
+            try:
+                compile_filter(text)
+                mode = "filter"
+            except (FilterError, RecursionError, ValueError) as e:
+                if mode == "filter":
+                    app.message = f"not a display filter: {getattr(e, 'message', e)}"
                     return
-            app.message = f"not found: {text}"
+                mode = "string"
+        if mode != "filter":
+            try:
+                test = matcher(mode, where, text)
+            except FindError as e:
+                app.message = str(e)
+                return
+            stop = app.filter_stop
+            app.message = f"finding {text}…"
+
+            def work() -> None:
+                found = search(app.store, test, where, start, stop)
+                app.call_from_thread(self._found, found, text)
+
+            threading.Thread(target=work, daemon=True, name="labshark-find").start()
             return
         after = app.plist.selected
         found: list[int] = []
@@ -126,6 +216,13 @@ class Reports:
 
         if app.live is None:
             app.passes.append(Pass(app.source.job("filter", filter=text), rows, end))
+
+    def _found(self, number: int | None, text: str) -> None:
+        if number is None:
+            self.app.message = f"not found: {text}"
+            return
+        self.app.message = f"found {text} in packet {number}"
+        self.app.goto(number)
 
     def export(self, path: str) -> None:
         """Write the displayed frames to `path` (pcapng unless it ends in .pcap)."""
@@ -166,4 +263,4 @@ class Reports:
         app.message = f"exported {written} packets to {path}"
 
 
-__all__ = ["Reports", "follow_arg", "STATS"]
+__all__ = ["Reports", "follow_arg", "STATS", "FOLLOW_MODES"]

@@ -21,6 +21,10 @@ class Source:
         self.two_pass = two_pass
         self.color_rules = color_rules
         self.title = os.path.basename(path)  # as Wireshark titles its window
+        try:
+            self.size = os.path.getsize(path)  # (the status line's reading progress)
+        except OSError:
+            self.size = 0
 
     def job(self, kind: str, **kw: Any) -> dict[str, Any]:
         return {"kind": kind, "path": self.path, "decode_as": self.decode_as,

@@ -16,21 +16,33 @@ KEYS = (
           "Enter applies)"),
     ("Esc", "back to the packet list / close a view"),
     ("Tab / Shift+Tab", "next / previous pane (list, tree, bytes)"),
-    ("Up Down PgUp PgDn Home End", "move in the list"),
+    ("Up Down PgUp PgDn Home End / k j g G", "move in the list (k j: up, down; g G: "
+                                             "first, last)"),
     ("Enter / Space", "in the tree: open or close a node"),
     ("e / c", "in the tree: expand all / collapse all"),
     ("a / p", "apply the selected tree item as filter / prepare it in the filter bar"),
+    ("y / Y", "copy the selected tree item's value / it as a filter (clipboard and "
+              "status line)"),
     ("Ctrl+G", "go to packet number"),
-    ("Ctrl+F", "find the next packet matching a display filter, or text in its row"),
+    ("Ctrl+F", "find: display filter, string, hex bytes or regex, in the list, details "
+               "or bytes"),
     ("m", "mark / unmark the packet"),
+    ("Ctrl+T", "set / unset the packet as time reference (*REF*; later times relative "
+               "to it)"),
     ("Ctrl+E", "export displayed packets (pcap or pcapng by file name)"),
-    ("F", "follow the selected packet's TCP/UDP/HTTP/TFTP/FeiQ stream"),
-    ("C / E", "conversations / endpoints (Ethernet, IPv4, IPv6, TCP, UDP)"),
+    ("F", "follow the selected packet's TCP/UDP/HTTP/TFTP/FeiQ stream; in it a / x / c / r: "
+          "ASCII / hex dump / C arrays / raw, g: go to a packet"),
+    ("C / E", "conversations / endpoints: sortable tables (column number, s or a click "
+              "sorts; Enter filters on the row)"),
+    ("D", "flow (sequence) diagram of the displayed packets; Enter goes to the packet"),
+    ("I", "I/O graph: displayed packets/s per interval (+ / - change the interval)"),
     ("H", "protocol hierarchy"),
     ("X", "expert information"),
     ("L", "learner's panel: explain the packet's addresses, ports and layers"),
-    ("S", "live capture: stop capturing (the list keeps what was captured)"),
-    ("?", "this help"),
+    ("S / R", "live capture: stop capturing (the list keeps what was captured) / "
+              "restart (a new capture)"),
+    ("Ctrl+P", "command palette: every view and action by name"),
+    ("? / F1", "this help"),
     ("q / Ctrl+C", "quit"),
 )
 
@@ -94,6 +106,22 @@ class TextScreen(ModalScreen[int]):
             self.dismiss(0)
 
 
+class FollowScreen(TextScreen):
+    """A followed stream; a / x / c / r show it again in another encoding."""
+
+    BINDINGS = [Binding("a", "mode('ascii')", "ASCII"),
+                Binding("x", "mode('hex')", "Hex dump"),
+                Binding("c", "mode('carray')", "C arrays"),
+                Binding("r", "mode('raw')", "Raw")]
+
+    def __init__(self, title: str, text: str, encoding: str) -> None:
+        super().__init__(f"{title} [{encoding}] — a: ASCII, x: hex dump, c: C arrays, "
+                         "r: raw, g: go to packet", text)
+
+    def action_mode(self, mode: str) -> None:
+        self.dismiss(mode)  # type: ignore[arg-type]  # (the caller runs the pass again)
+
+
 class PromptScreen(ModalScreen[str]):
     """One line of input (go to, find, export name); Esc gives ""."""
 
@@ -121,4 +149,4 @@ class PromptScreen(ModalScreen[str]):
         self.dismiss("")
 
 
-__all__ = ["HelpScreen", "TextScreen", "PromptScreen", "KEYS"]
+__all__ = ["HelpScreen", "TextScreen", "FollowScreen", "PromptScreen", "KEYS"]

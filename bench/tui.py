@@ -1,0 +1,182 @@
+"""Benchmark of the interactive view (`analyze --tui`) on the benchmark capture.
+
+    python bench/tui.py [--capture PATH | --packets 1000000] [--filter EXPR]
+                        [--size 100x30] [--timeout 600] [--no-tshark]
+
+Runs `analyze --tui FILE` in a terminal (tmux), as a user would, and reads its screen: time to first screen (from the start to a status line counting packets, which
+the view draws with the first rows), time to apply a filter (from Enter to the status
+line's "filter took"), and the peak memory of the view and its worker processes (PSS
+summed over the process tree, sampled at 20 Hz: a forked worker's shared pages count
+once). Beside it, termshark's way (it drives tshark): `tshark -r F -c 1` (the least a
+first screen costs it) and `tshark -r F -Y EXPR` over the whole file (what applying a
+filter costs it). The capture is bench/run.py's, cached in bench/data/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import run as bench_run  # noqa: E402
+
+ANALYZE = str(Path(sys.executable).with_name("analyze"))
+
+
+def tree_pss_kb(pid: int) -> int:
+    """PSS summed over `pid` and its descendants (shared pages split between them)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        break
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid` and its descendants: what a
+    first screen costs whatever the machine's load (on an idle machine with two cores
+    the wall time is at most this)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total / tick
+
+
+class Screen:
+    """`analyze --tui` in a private tmux server (a real terminal emulator, as the e2e
+    test uses): keys sent with send-keys, the screen read back with capture-pane."""
+
+    def __init__(self, argv: list[str], cols: int, rows: int) -> None:
+        self.sock = f"labshark-bench-{os.getpid()}"
+        self.tmux("new-session", "-d", "-s", "b", "-x", str(cols), "-y", str(rows),
+                  "env -u NO_COLOR TERM=xterm-256color " + " ".join(map(shlex.quote, argv)))
+        self.pid = int(self.tmux("display", "-p", "-t", "b", "#{pane_pid}").strip())
+        self.peak_kb = 0
+        self.done = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True,
+                              text=True, timeout=20).stdout
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.05):
+            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "b")
+
+    def wait_for(self, pattern: str, timeout: float) -> float:
+        """The time `pattern` appeared on the screen; raises on timeout."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if rx.search(text):
+                return time.monotonic()
+            time.sleep(0.01)
+        raise TimeoutError(f"{pattern} did not show; the screen: {text[-600:]}")
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "b", *keys)
+
+    def close(self) -> None:
+        self.done.set()
+        self.send("q")
+        time.sleep(0.5)
+        self.tmux("kill-server")
+
+
+def measure_tui(path: Path, flt: str, cols: int, rows: int, timeout: float) -> dict:
+    t0 = time.monotonic()
+    scr = Screen([ANALYZE, "--tui", str(path)], cols, rows)
+    try:
+        t_first = scr.wait_for(r"Packets: [1-9]", timeout)
+        cpu_first = tree_cpu_s(scr.pid)
+        time.sleep(0.5)  # (a person types slower than send-keys: let the bar take focus)
+        scr.send("/")
+        time.sleep(0.5)  # (the bar takes the focus: the keys then go to it)
+        scr.send("-l", flt)
+        time.sleep(0.3)
+        t_enter = time.monotonic()
+        scr.send("Enter")
+        try:
+            filter_s: float | None = scr.wait_for(r"filter took", timeout) - t_enter
+        except TimeoutError:
+            filter_s = None
+        shown = re.findall(r"Displayed: (\d+)", scr.screen())
+        return {"first": t_first - t0, "filter": filter_s, "cpu": cpu_first,
+                "displayed": int(shown[-1]) if shown else None,
+                "peak_mb": scr.peak_kb / 1024}
+    finally:
+        scr.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--capture", help="capture file (default: bench/run.py's, generated)")
+    ap.add_argument("--packets", type=int, default=1_000_000)
+    ap.add_argument("--filter", default="udp.port == 69")
+    ap.add_argument("--size", default="100x30")
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--no-tshark", action="store_true")
+    a = ap.parse_args(argv)
+    cols, rows = (int(x) for x in a.size.split("x"))
+    path = Path(a.capture) if a.capture else bench_run.capture(HERE / "data", a.packets,
+                                                               "pcap")
+    r = measure_tui(path, a.filter, cols, rows, a.timeout)
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} CPUs")
+    print("| tool | file | measure | s | peak MB | note |\n|---|---|---|---:|---:|---|")
+    print(f"| analyze --tui | {path.name} | first screen | {r['first']:.2f} | "
+          f"{r['peak_mb']:.0f} | {cols}x{rows} tmux; {r['cpu']:.2f} CPU s by then |")
+    took = f"{r['filter']:.2f}" if r["filter"] is not None else f"> {a.timeout:.0f}"
+    print(f"| analyze --tui | {path.name} | apply `{a.filter}` | {took} | | "
+          f"{r['displayed']} displayed |")
+    if not a.no_tshark and shutil.which("tshark"):
+        n, wall, rss, note = bench_run.measure(["tshark", "-n", "-r", str(path), "-c", "1"],
+                                               "lines", a.timeout)
+        print(f"| tshark -c 1 (termshark's first screen) | {path.name} | first packet | "
+              f"{wall:.2f} | {rss:.0f} | {note or f'{n} line'} |")
+        n, wall, rss, note = bench_run.measure(
+            ["tshark", "-n", "-r", str(path), "-Y", a.filter, "-T", "fields", "-e",
+             "frame.number"], "lines", a.timeout)
+        print(f"| tshark -Y (termshark's filter) | {path.name} | apply `{a.filter}` | "
+              f"{wall:.2f} | {rss:.0f} | {note or f'{n} matches'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
