@@ -1,11 +1,12 @@
 """`-z credentials`: tshark 4.0's list of credentials seen in clear (tap-credentials.c).
 
-What labshark decodes of them: HTTP's Authorization and Proxy-Authorization headers.
+What labshark decodes of them: HTTP's Authorization and Proxy-Authorization headers, and
+FTP's PASS after a USER (the user name, "Username in packet: N").
 `Basic` (case as written) gives "HTTP basic auth" and the user name before the first
 `:` of the decoded value (none when it has no `:`); NTLM, Negotiate, Kerberos, Digest
 and CitrixAGBasic are schemes HTTP decodes otherwise (no row); any other scheme gives
-"HTTP header auth" with tshark's "n.a.". FTP's USER/PASS (and POP, IMAP, SMTP) are not
-listed: labshark does not dissect those protocols yet. tshark takes no filter here (a
+"HTTP header auth" with tshark's "n.a.". tshark 4.0 lists no POP, IMAP or SMTP logins
+here. tshark takes no filter here (a
 suffix is ignored), and all `-z credentials` share one list, as in tshark.
 """
 
@@ -15,6 +16,7 @@ import string
 
 from analyzer.stats.taps import register
 from dissectors.escape import format_str
+from dissectors.ftp import ftp_credential
 from dissectors.packet import Item, Packet
 
 _RULE = "=" * 67 + "\n"
@@ -72,6 +74,9 @@ class CredentialsTap:
         self.rows = rows
 
     def packet(self, pkt: Packet) -> None:
+        ftp = ftp_credential(pkt)
+        if ftp is not None:
+            self.rows.append((pkt.frame.number, *ftp))
         if "http" not in pkt.index:
             return
         for it in _walk(pkt.tree):

@@ -1,0 +1,85 @@
+"""FTP and FTP-DATA against tshark 4.0: packet list, -V (one and two passes), JSON,
+`-T fields` of every FTP field, `-z credentials`, io,phs, expert, conv and follow, on a
+session built in tests/textproto_caps.py and on the corpus' FTP capture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import textproto_caps
+from diffutil import compare_fields, run_analyze, run_tshark_full
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "corpus"
+
+FTP_FIELDS = [
+    "frame.protocols", "ftp.request", "ftp.response", "ftp.request.command",
+    "ftp.request.arg", "ftp.response.code", "ftp.response.arg", "ftp.passive.ip",
+    "ftp.passive.port", "ftp.passive.nat", "ftp.active.cip", "ftp.active.port",
+    "ftp.active.nat", "ftp.eprt.af", "ftp.eprt.ip", "ftp.eprt.port", "ftp.epsv.ip",
+    "ftp.epsv.port", "ftp.current-working-directory", "ftp.eprt.args_invalid",
+    "ftp-data.setup-frame", "ftp-data.setup-method", "ftp-data.command",
+    "ftp-data.command-frame", "ftp-data.current-working-directory", "tcp.stream",
+    "tcp.completeness", "_ws.col.Info", "_ws.col.Protocol",
+]
+
+
+@pytest.fixture(scope="module")
+def ftp_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return textproto_caps.ftp(tmp_path_factory.mktemp("ftp") / "ftp.pcap")
+
+
+def _same(args: list[str]) -> None:
+    """Byte for byte (bytes, so a CR in a followed stream counts)."""
+    rc, ours, err = run_analyze(args)
+    assert rc == 0, err
+    cp = run_tshark_full(args, text=False)
+    assert cp.returncode == 0, cp.stderr
+    assert ours.encode() == cp.stdout
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("opts", [[], ["-V"], ["-2", "-V"], ["-T", "json"], ["-T", "ek"],
+                                  ["-q", "-z", "credentials"], ["-q", "-z", "io,phs"],
+                                  ["-q", "-z", "expert"], ["-q", "-z", "conv,tcp"],
+                                  ["-q", "-z", "follow,tcp,ascii,0"],
+                                  ["-q", "-z", "follow,tcp,hex,1"],
+                                  ["-Y", "ftp-data"], ["-Y", "ftp.request.command == \"PASS\""]],
+                         ids=lambda o: " ".join(o) or "list")
+def test_ftp_session_equals_tshark(ftp_pcap: Path, opts: list[str]) -> None:
+    _same(["-r", str(ftp_pcap), *opts])
+
+
+@pytest.mark.tshark
+def test_ftp_fields_equal_tshark(ftp_pcap: Path) -> None:
+    assert compare_fields(ftp_pcap, FTP_FIELDS) == []
+
+
+@pytest.mark.tshark
+def test_ftp_data_is_recognised(ftp_pcap: Path) -> None:
+    """Guards the comparisons above against both sides missing FTP-DATA: the PASV, PORT
+    and EPSV connections carry their setup method and command."""
+    rc, out, _ = run_analyze(["-r", str(ftp_pcap), "-Y", "ftp-data", "-T", "fields",
+                              "-e", "_ws.col.Info"])
+    assert rc == 0
+    assert out.splitlines() == [
+        "FTP Data: 63 bytes (PASV) (LIST)", "FTP Data: 6 bytes (PORT) (RETR a.bin)",
+        "FTP Data: 9 bytes (PORT) (RETR a.bin)", "FTP Data: 12 bytes (EPASV) (STOR up.txt)",
+        "FTP Data: 14 bytes"]
+    rc, out, _ = run_analyze(["-r", str(ftp_pcap), "-q", "-z", "credentials"])
+    assert "anonymous        Username in packet: 5" in out
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("opts", [[], ["-V"]], ids=["list", "V"])
+def test_ftp_corpus_capture_equals_tshark(opts: list[str]) -> None:
+    _same(["-r", str(CORPUS / "ndpi-ftp_failed.pcap"), *opts])
+
+
+@pytest.mark.tshark
+def test_planned_run_dissects_the_control_connection(ftp_pcap: Path) -> None:
+    """A fast filter on the data connection's port still shows FTP-DATA: the control
+    connection's frames that set it up are dissected (skipping.state_key)."""
+    _same(["-r", str(ftp_pcap), "-Y", "tcp.port == 50000"])
