@@ -425,7 +425,8 @@ def dissect_ftp(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
         next_token = linelen if sp < 0 else sp + 1
     elif linelen >= 3 and line[:3].isdigit():
         code = int(line[:3])
-        code_item = pkt.add(rr, RESP_CODE, code, off, 3, source=src)
+        code_item = pkt.add(rr, RESP_CODE, code, off, 3, None if code in RESPONSES else
+                            f"Response code: Unknown ({code})", source=src)
         is_pasv, is_epsv = code == 227, code == 229
         last = conv.last_command
         if code == 250 and last is not None:

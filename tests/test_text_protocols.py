@@ -83,3 +83,41 @@ def test_planned_run_dissects_the_control_connection(ftp_pcap: Path) -> None:
     """A fast filter on the data connection's port still shows FTP-DATA: the control
     connection's frames that set it up are dissected (skipping.state_key)."""
     _same(["-r", str(ftp_pcap), "-Y", "tcp.port == 50000"])
+
+
+# -- Telnet -----------------------------------------------------------------------------------
+
+TELNET_FIELDS = ["frame.protocols", "telnet.cmd", "telnet.subcmd", "telnet.data",
+                 "telnet.option_data", "telnet.string_subopt.value",
+                 "telnet.naws_subopt.width", "telnet.naws_subopt.height",
+                 "telnet.rfc_subopt.cmd", "telnet.suboption_length.invalid", "_ws.col.Info"]
+
+
+@pytest.fixture(scope="module")
+def telnet_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return textproto_caps.telnet(tmp_path_factory.mktemp("telnet") / "telnet.pcap")
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("opts", [[], ["-V"], ["-T", "json"], ["-T", "ek"],
+                                  ["-q", "-z", "io,phs"], ["-q", "-z", "expert"],
+                                  ["-q", "-z", "follow,tcp,raw,0"],
+                                  ["-Y", "telnet.cmd == 253"]],
+                         ids=lambda o: " ".join(o) or "list")
+def test_telnet_session_equals_tshark(telnet_pcap: Path, opts: list[str]) -> None:
+    _same(["-r", str(telnet_pcap), *opts])
+
+
+@pytest.mark.tshark
+def test_telnet_fields_equal_tshark(telnet_pcap: Path) -> None:
+    assert compare_fields(telnet_pcap, TELNET_FIELDS) == []
+    rc, out, _ = run_analyze(["-r", str(telnet_pcap), "-Y", "telnet.naws_subopt.width",
+                              "-T", "fields", "-e", "telnet.naws_subopt.width"])
+    assert (rc, out) == (0, "80\n")  # (the comparison above sees a decoded window size)
+
+
+@pytest.mark.tshark
+def test_telnet_corpus_capture_list_equals_tshark() -> None:
+    """The corpus' Telnet session (its -V differs only in IPv4 expert placement)."""
+    _same(["-r", str(CORPUS / "ndpi-telnet.pcap")])
+    assert compare_fields(CORPUS / "ndpi-telnet.pcap", TELNET_FIELDS) == []

@@ -114,7 +114,34 @@ def ftp(path: Path) -> Path:
             (False, b"5x1 bad\r\n"), (True, b"CWD ../y/./z\r\n"), (False, b"250 ok\r\n"),
             (True, b"CDUP\r\n"), (False, b"250 ok\r\n"), (True, b"EPSV\r\n"),
             (False, b"229 no port here\r\n"), (True, b"PWD\r\n"), (False, b"257 bad\r\n"),
-            (True, b"USER\r\n"), (True, b"QUIT\r\n"), (False, b"221 Goodbye.\r\n")):
+            (True, b"USER\r\n"), (True, b"NOOP\r\n"), (False, b"299 odd code\r\n"),
+            (True, b"QUIT\r\n"), (False, b"221 Goodbye.\r\n")):
         c.send(frm, line)
     c.close(False)
+    return write(path, pkts)
+
+
+def telnet(path: Path) -> Path:
+    """Option negotiation, suboptions (strings, window size, flow control, raw data),
+    data lines ending in CR LF, CR NUL, a bare CR, one-byte commands, IAC IAC, an
+    unknown option, and a segment cut after an IAC (tshark: malformed)."""
+    pkts: list = []
+    c = Conn(pkts, CLIENT, 40010, SERVER, 23).open()
+    iac = b"\xff"
+    c.send(False, iac + b"\xfd\x18" + iac + b"\xfd\x20" + iac + b"\xfb\x01" + iac + b"\xfe\xc8")
+    c.send(True, iac + b"\xfb\x18" + iac + b"\xfc\x20" + iac + b"\xfa\x1f\x00\x50\x00\x18"
+           + iac + b"\xf0")
+    c.send(False, iac + b"\xfa\x18\x01" + iac + b"\xf0" + iac + b"\xfa\x21\x02" + iac + b"\xf0"
+           + iac + b"\xfa\x21\x07" + iac + b"\xf0")
+    c.send(True, iac + b"\xfa\x18\x00xterm-256color" + iac + b"\xf0" + iac
+           + b"\xfa\x22\x01\x0b\x02" + iac + b"\xf0" + iac + b"\xfa\x23\x00host:0.0" + iac
+           + b"\xf0")
+    c.send(False, b"Ubuntu 22.04 LTS\r\nlogin: ")
+    c.send(True, b"student\r\x00")
+    c.send(False, b"Password: \r\r\nok\rmore\n\xe9t\xe9\r\n$ ")
+    c.send(True, b"ls" + iac + b"\xf4" + iac + b"\xfd\x06" + iac + b"\xf1" + iac + b"\xf9")
+    c.send(False, b"a" + iac + iac + b"b\r\n" + iac + b"\xea")
+    c.send(True, b"x" + iac)
+    c.send(True, iac + b"\xfa\x1f\x00\x50" + iac + b"\xf0")
+    c.close(True)
     return write(path, pkts)
