@@ -8,6 +8,7 @@ from __future__ import annotations
 from dissectors.escape import format_text
 from dissectors.http_body import TEXT_LINES
 from dissectors.packet import Item, Packet
+from dissectors.registry import Field
 from dissectors.tvb import Tvb
 
 
@@ -56,3 +57,34 @@ def add_text_lines(pkt: Packet, tvb: Tvb, off: int, end: int, parent: Item | Non
     for start, _eol, nxt in found:
         add_line(pkt, top, tvb, start, nxt)
     return top
+
+
+class DataFragments:
+    """The "DATA fragments" tree SMTP and POP show on the frame that completes a
+    message (process_reassembled_data): none when one frame holds all of it."""
+
+    def __init__(self, fragments: Field, fragment: Field, count: Field,
+                 length: Field) -> None:
+        self.fragments, self.fragment, self.count, self.length = (
+            fragments, fragment, count, length)
+
+    def show(self, pkt: Packet, parent: Item, frags: list[tuple[int, bytes]]) -> Tvb:
+        """The reassembled bytes as a new data source (the tree when several frames)."""
+        whole = b"".join(d for _n, d in frags)
+        if len(frags) == 1 and frags[0][0] == pkt.frame.number:
+            src = pkt.add_source("Reassembled DATA", whole)
+            return Tvb(whole, source=src)
+        src = pkt.add_source(f"Reassembled DATA ({len(whole)} bytes)", whole)
+        parts = ", ".join(f"#{n}({len(d)})" for n, d in frags)
+        ft = pkt.add(parent, self.fragments, None, 0, len(whole),
+                     f"{len(frags)} DATA fragments ({len(whole)} bytes): {parts}",
+                     source=src, generated=True)
+        o = 0
+        for n, d in frags:
+            pkt.add(ft, self.fragment, n, o, len(d),
+                    f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} bytes)",
+                    source=src, generated=True)
+            o += len(d)
+        pkt.add(ft, self.count, len(frags), 0, 0, generated=True, source=src)
+        pkt.add(ft, self.length, len(whole), 0, 0, generated=True, source=src)
+        return Tvb(whole, source=src)

@@ -1,4 +1,4 @@
-"""FTP and FTP-DATA against tshark 4.0: packet list, -V (one and two passes), JSON,
+"""FTP and FTP-DATA, Telnet, POP, IMAP (and IMF) against tshark 4.0: packet list, -V (one and two passes), JSON,
 `-T fields` of every FTP field, `-z credentials`, io,phs, expert, conv and follow, on a
 session built in tests/textproto_caps.py and on the corpus' FTP capture.
 """
@@ -121,3 +121,45 @@ def test_telnet_corpus_capture_list_equals_tshark() -> None:
     """The corpus' Telnet session (its -V differs only in IPv4 expert placement)."""
     _same(["-r", str(CORPUS / "ndpi-telnet.pcap")])
     assert compare_fields(CORPUS / "ndpi-telnet.pcap", TELNET_FIELDS) == []
+
+
+# -- POP, IMAP, IMF ---------------------------------------------------------------------------
+
+MAIL_FIELDS = ["frame.protocols", "pop.request.command", "pop.request.parameter",
+               "pop.response.indicator", "pop.response.description", "pop.response",
+               "imap.request.command", "imap.request_tag", "imap.response.status",
+               "imap.response.command", "imap.request.username", "imap.request.password",
+               "imap.request.folder", "imap.response_to", "imap.time", "imap.command",
+               "imf.from", "imf.to", "imf.subject", "imf.address", "imf.display_name",
+               "imf.message_id", "_ws.col.Info", "_ws.col.Protocol"]
+
+
+@pytest.fixture(scope="module", params=["pop", "imap", "imap_edges"])
+def mail_pcap(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Path:
+    build = getattr(textproto_caps, request.param)
+    return build(tmp_path_factory.mktemp(request.param) / f"{request.param}.pcap")
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("opts", [[], ["-V"], ["-T", "json"], ["-q", "-z", "credentials"],
+                                  ["-q", "-z", "io,phs"], ["-q", "-z", "expert"]],
+                         ids=lambda o: " ".join(o) or "list")
+def test_mail_session_equals_tshark(mail_pcap: Path, opts: list[str]) -> None:
+    _same(["-r", str(mail_pcap), *opts])
+
+
+@pytest.mark.tshark
+def test_mail_fields_equal_tshark(mail_pcap: Path) -> None:
+    assert compare_fields(mail_pcap, MAIL_FIELDS) == []
+
+
+@pytest.mark.tshark
+def test_pop_and_imap_logins_are_credentials(tmp_path: Path) -> None:
+    """Guards the comparisons: both sides list the logins (tshark 4.0 has POP3 and IMAP)."""
+    rc, out, _ = run_analyze(["-q", "-z", "credentials",
+                              "-r", str(textproto_caps.pop(tmp_path / "p.pcap"))])
+    assert "POP3             bob              Username in packet 5" in out
+    rc, out, _ = run_analyze(["-q", "-z", "credentials",
+                              "-r", str(textproto_caps.imap(tmp_path / "i.pcap"))])
+    assert "7          IMAP             bob" in out

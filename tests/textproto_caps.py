@@ -145,3 +145,71 @@ def telnet(path: Path) -> Path:
     c.send(True, iac + b"\xfa\x1f\x00\x50" + iac + b"\xf0")
     c.close(True)
     return write(path, pkts)
+
+
+def _session(path: Path, port: int, lines: list[tuple[bool, bytes]], cport: int = 40020) -> Path:
+    """One connection carrying the given (from client?, bytes) segments."""
+    pkts: list = []
+    c = Conn(pkts, CLIENT, cport, SERVER, port).open()
+    for frm, data in lines:
+        c.send(frm, data)
+    c.close(True)
+    return write(path, pkts)
+
+
+MESSAGE = (b"From: Alice <alice@example.com>\r\nTo: bob@example.com\r\n"
+           b"Subject: Lab 3 results\r\nDate: Mon, 4 Dec 2026 10:00:00 +0000\r\n"
+           b"Message-ID: <123@example.com>\r\n\r\nHello Bob,\r\nthe results are in.\r\n")
+
+
+def pop(path: Path) -> Path:
+    """A POP3 session: greeting, USER/PASS, STAT, LIST (multi-line), RETR, QUIT."""
+    return _session(path, 110, [
+        (False, b"+OK POP3 server ready\r\n"), (True, b"USER bob\r\n"),
+        (False, b"+OK\r\n"), (True, b"PASS hunter2\r\n"), (False, b"+OK logged in\r\n"),
+        (True, b"STAT\r\n"), (False, b"+OK 1 230\r\n"), (True, b"LIST\r\n"),
+        (False, b"+OK 1 messages\r\n1 230\r\n.\r\n"), (True, b"RETR 1\r\n"),
+        (False, b"+OK %d octets\r\n" % len(MESSAGE)), (False, MESSAGE + b".\r\n"),
+        (True, b"DELE 1\r\n"), (False, b"-ERR no such message\r\n"), (True, b"QUIT\r\n"),
+        (False, b"+OK bye\r\n")])
+
+
+def imap(path: Path) -> Path:
+    """An IMAP session: tagged commands, untagged data, LOGIN, SELECT, FETCH, LOGOUT."""
+    return _session(path, 143, [
+        (False, b"* OK IMAP4rev1 Service Ready\r\n"), (True, b"a001 CAPABILITY\r\n"),
+        (False, b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na001 OK CAPABILITY completed\r\n"),
+        (True, b"a002 LOGIN bob hunter2\r\n"), (False, b"a002 OK LOGIN completed\r\n"),
+        (True, b"a003 SELECT INBOX\r\n"),
+        (False, b"* 1 EXISTS\r\n* 0 RECENT\r\na003 OK [READ-WRITE] SELECT completed\r\n"),
+        (True, b"a004 UID FETCH 1 (FLAGS)\r\n"),
+        (False, b"* 1 FETCH (UID 1 FLAGS (\\Seen))\r\na004 OK FETCH completed\r\n"),
+        (True, b"a005 NOOP\r\n"), (False, b"a005 BAD unknown\r\n"),
+        (True, b"a006 LOGOUT\r\n"),
+        (False, b"* BYE IMAP4rev1 Server logging out\r\na006 OK LOGOUT completed\r\n")])
+
+
+def smtp(path: Path) -> Path:
+    """An SMTP session: EHLO (multi-line reply), MAIL, RCPT, DATA over two segments, QUIT."""
+    return _session(path, 25, [
+        (False, b"220 mail.example.com ESMTP Postfix\r\n"), (True, b"EHLO client.example\r\n"),
+        (False, b"250-mail.example.com\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+        (True, b"MAIL FROM:<alice@example.com>\r\n"), (False, b"250 2.1.0 Ok\r\n"),
+        (True, b"RCPT TO:<bob@example.com>\r\n"), (False, b"250 2.1.5 Ok\r\n"),
+        (True, b"DATA\r\n"), (False, b"354 End data with <CR><LF>.<CR><LF>\r\n"),
+        (True, MESSAGE[:60]), (True, MESSAGE[60:] + b".\r\n"),
+        (False, b"250 2.0.0 Ok: queued as 12345\r\n"), (True, b"QUIT\r\n"),
+        (False, b"221 2.0.0 Bye\r\n")])
+
+
+def imap_edges(path: Path) -> Path:
+    """IMAP corner cases tshark 4.0 shows its own way: quoted LOGIN (the password loses
+    its first and last character), LOGIN without a password (malformed), COPY, UID
+    alone, a tag alone, an empty line, untagged-only replies, tags in other case."""
+    return _session(path, 143, [
+        (True, b'a1 LOGIN "bob" "hunter2"\r\n'), (False, b"a1 NO bad\r\n"),
+        (True, b"a2 LOGIN bob\r\n"), (True, b"a3 LOGIN\r\n"),
+        (True, b'a4 login alice "pw x"\r\n'), (True, b"a5 COPY 1:2 Archive\r\n"),
+        (True, b"a6 UID\r\n"), (True, b"a7\r\n"), (True, b"\r\n"),
+        (False, b"* a\r\n* b c\r\n"), (True, b'A8 Select "Sent Items"\r\n'),
+        (False, b"a8 OK done\r\n"), (True, b"a9  NOOP\r\n"), (False, b"a1 OK late\r\n")])

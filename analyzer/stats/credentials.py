@@ -1,12 +1,12 @@
 """`-z credentials`: tshark 4.0's list of credentials seen in clear (tap-credentials.c).
 
 What labshark decodes of them: HTTP's Authorization and Proxy-Authorization headers, and
-FTP's PASS after a USER (the user name, "Username in packet: N").
+FTP's PASS after a USER (the user name, "Username in packet: N"), POP's likewise
+("POP3", "Username in packet N") and IMAP's LOGIN (no info).
 `Basic` (case as written) gives "HTTP basic auth" and the user name before the first
 `:` of the decoded value (none when it has no `:`); NTLM, Negotiate, Kerberos, Digest
 and CitrixAGBasic are schemes HTTP decodes otherwise (no row); any other scheme gives
-"HTTP header auth" with tshark's "n.a.". tshark 4.0 lists no POP, IMAP or SMTP logins
-here. tshark takes no filter here (a
+"HTTP header auth" with tshark's "n.a.". SMTP's AUTH is not listed (not decoded). tshark takes no filter here (a
 suffix is ignored), and all `-z credentials` share one list, as in tshark.
 """
 
@@ -17,7 +17,9 @@ import string
 from analyzer.stats.taps import register
 from dissectors.escape import format_str
 from dissectors.ftp import ftp_credential
+from dissectors.imap import imap_credential
 from dissectors.packet import Item, Packet
+from dissectors.pop import pop_credential
 
 _RULE = "=" * 67 + "\n"
 _HEADERS = ("http.authorization", "http.proxy_authorization")
@@ -74,9 +76,9 @@ class CredentialsTap:
         self.rows = rows
 
     def packet(self, pkt: Packet) -> None:
-        ftp = ftp_credential(pkt)
-        if ftp is not None:
-            self.rows.append((pkt.frame.number, *ftp))
+        for got in (ftp_credential(pkt), pop_credential(pkt), imap_credential(pkt)):
+            if got is not None:
+                self.rows.append((pkt.frame.number, *got))
         if "http" not in pkt.index:
             return
         for it in _walk(pkt.tree):
