@@ -10,6 +10,7 @@ text; multipart and other media are shown as message text: not decoded here).
 from __future__ import annotations
 
 from dissectors.escape import format_str
+from dissectors.format import ITEM_LABEL_LENGTH, fit_label
 from dissectors.http_body import TEXT_LINES, TEXT_MEDIA
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field, protocol
@@ -132,6 +133,17 @@ def _mailbox(pkt: Packet, item: Item, tvb: Tvb, off: int, n: int) -> None:
         pkt.add(item, ADDRESS, _ascii(raw[lt + 1:gt]), off + lt + 1, gt - lt - 1, source=src)
 
 
+def _append(label: str, more: str) -> str:
+    """proto_item_append_text: what fits of `more` in the 240-byte label buffer."""
+    raw = (label + more).encode("utf-8", "surrogatepass")
+    if len(raw) < ITEM_LABEL_LENGTH:
+        return label + more
+    cut = ITEM_LABEL_LENGTH - 1
+    while raw[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return raw[:cut].decode("utf-8", "surrogatepass")
+
+
 def _list(pkt: Packet, item: Item, tvb: Tvb, off: int, n: int, item_field: Field) -> None:
     """Comma-separated items, each a mailbox; the header's label counts them."""
     raw = bytes(tvb.buf[off:off + n])
@@ -148,7 +160,7 @@ def _list(pkt: Packet, item: Item, tvb: Tvb, off: int, n: int, item_field: Field
             break
         start = comma + 1
     if pkt.tree_on and item.text is not None:
-        item.text += f", {count} item{'' if count == 1 else 's'}"
+        item.text = _append(item.text, f", {count} item{'' if count == 1 else 's'}")
 
 
 def dissect_imf(tvb: Tvb, pkt: Packet) -> None:
@@ -193,8 +205,8 @@ def dissect_imf(tvb: Tvb, pkt: Packet) -> None:
         else:
             _abbrev, label, fmt, in_info = spec
             item = pkt.add(top, FIELDS[key], value, v, vlen,
-                           f"{label}: {format_str(value)}" if pkt.tree_on else None,
-                           source=src)
+                           fit_label(f"{label}: {format_str(value)}", len(label))
+                           if pkt.tree_on else None, source=src)
             if in_info:
                 info += f"{key}: {format_str(value)}, "
             if key == "content-type":

@@ -52,8 +52,14 @@ def add_text_lines(pkt: Packet, tvb: Tvb, off: int, end: int, parent: Item | Non
                    label: str = "Line-based text data") -> Item:
     """The data-text-lines protocol over buf[off:end]: one label per line."""
     found = lines(tvb.buf, off, end)
-    top = pkt.add_proto(TEXT_LINES, off, end - off, f"{label} ({len(found)} lines)",
-                        source=tvb.source)
+    text = f"{label} ({len(found)} lines)"
+    if parent is None:
+        top = pkt.add_proto(TEXT_LINES, off, end - off, text, source=tvb.source)
+    else:  # (inside the caller's tree, as SMTP shows a DATA fragment)
+        assert TEXT_LINES.proto_field is not None
+        top = pkt.add(parent, TEXT_LINES.proto_field, text, off, end - off, text,
+                      source=tvb.source)
+        pkt.protocols.append(TEXT_LINES.abbrev)
     for start, _eol, nxt in found:
         add_line(pkt, top, tvb, start, nxt)
     return top
@@ -88,3 +94,18 @@ class DataFragments:
         pkt.add(ft, self.count, len(frags), 0, 0, generated=True, source=src)
         pkt.add(ft, self.length, len(whole), 0, 0, generated=True, source=src)
         return Tvb(whole, source=src)
+
+
+def wait_for_line(tvb: Tvb, pkt: Packet) -> bool:
+    """tvb_find_line_end with desegmentation: when the first line has no end yet (or
+    ends in a CR that an LF may follow) and TCP can reassemble, ask it for one more
+    segment (the caller then returns without a tree)."""
+    b, off, end = tvb.buf, tvb.start, tvb.end
+    for i in range(off, end):
+        c = b[i]
+        if c == 0x0A or (c == 0x0D and i + 1 < end):
+            return False
+    if not pkt.can_desegment or tvb.end < tvb.rend:
+        return False
+    pkt.desegment = (off, -1)
+    return True

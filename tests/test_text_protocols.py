@@ -1,4 +1,4 @@
-"""FTP and FTP-DATA, Telnet, POP, IMAP (and IMF) against tshark 4.0: packet list, -V (one and two passes), JSON,
+"""FTP and FTP-DATA, Telnet, POP, IMAP, SMTP (and IMF) against tshark 4.0: packet list, -V (one and two passes), JSON,
 `-T fields` of every FTP field, `-z credentials`, io,phs, expert, conv and follow, on a
 session built in tests/textproto_caps.py and on the corpus' FTP capture.
 """
@@ -131,10 +131,12 @@ MAIL_FIELDS = ["frame.protocols", "pop.request.command", "pop.request.parameter"
                "imap.response.command", "imap.request.username", "imap.request.password",
                "imap.request.folder", "imap.response_to", "imap.time", "imap.command",
                "imf.from", "imf.to", "imf.subject", "imf.address", "imf.display_name",
-               "imf.message_id", "_ws.col.Info", "_ws.col.Protocol"]
+               "imf.message_id", "smtp.req.command", "smtp.req.parameter", "smtp.response.code",
+               "smtp.rsp.parameter", "smtp.data.fragment", "smtp.data.fragment.count",
+               "_ws.col.Info", "_ws.col.Protocol"]
 
 
-@pytest.fixture(scope="module", params=["pop", "imap", "imap_edges"])
+@pytest.fixture(scope="module", params=["pop", "imap", "imap_edges", "smtp"])
 def mail_pcap(request: pytest.FixtureRequest,
               tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = getattr(textproto_caps, request.param)
@@ -163,3 +165,24 @@ def test_pop_and_imap_logins_are_credentials(tmp_path: Path) -> None:
     rc, out, _ = run_analyze(["-q", "-z", "credentials",
                               "-r", str(textproto_caps.imap(tmp_path / "i.pcap"))])
     assert "7          IMAP             bob" in out
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("name", ["ndpi-smtp.pcap", "wireshark-communityid.pcap.gz"])
+def test_smtp_corpus_capture_equals_tshark(name: str) -> None:
+    """The corpus' SMTP sessions: a message over 11 DATA fragments reassembled into IMF
+    (long address lists with truncated labels), commands typed a byte a segment."""
+    path = CORPUS / name
+    fields = ["_ws.col.Info", "smtp.req.command", "smtp.response.code", "imf.to",
+              "imf.address", "smtp.data.fragment"]
+    rc, ours, err = run_analyze(["-r", str(path), "-Y", "smtp", "-T", "fields",
+                                 *[a for f in fields for a in ("-e", f)]])
+    cp = run_tshark_full(["-r", str(path), "-Y", "smtp", "-T", "fields",
+                          *[a for f in fields for a in ("-e", f)]])
+    assert rc == 0, err
+    assert ours == cp.stdout and ours.count("\n") > 2
+
+
+@pytest.mark.tshark
+def test_smtp_corpus_capture_tree_equals_tshark() -> None:
+    _same(["-r", str(CORPUS / "ndpi-smtp.pcap"), "-V", "-Y", "smtp || imf"])

@@ -1,0 +1,202 @@
+"""SMTP (RFC 5321) on TCP ports 25 and 587, as tshark 4.0 shows it in one pass.
+
+Client segments are commands (command, parameter) until DATA; then message data
+("DATA fragment", its lines as text) collected until the line "." that ends it (the
+EOM), where the message is reassembled and dissected as IMF. Server segments are
+replies: the first line's code, every line's parameter ("|"-joined in the Info column).
+Not done: AUTH decoding (user name, password), BDAT chunks, STARTTLS's switch to TLS,
+and reassembly of a command or reply line split over segments.
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import TCP_PORT, register_dissector
+from dissectors.escape import format_str
+from dissectors.ftp import tcp_ports
+from dissectors.imf import dissect_imf
+from dissectors.packet import Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.textlines import DataFragments, add_text_lines, line_end, wait_for_line
+from dissectors.tvb import Tvb
+
+SMTP = protocol("smtp", "Simple Mail Transfer Protocol", "SMTP")
+SMTP_PORTS = (25, 587)
+
+RESPONSE_CODES = {
+    211: "System status, or system help reply", 214: "Help message",
+    220: "<domain> Service ready", 221: "<domain> Service closing transmission channel",
+    235: "Authentication successful", 250: "Requested mail action okay, completed",
+    251: "User not local; will forward to <forward-path>",
+    252: "Cannot VRFY user, but will accept message and attempt delivery",
+    334: "AUTH input", 354: "Start mail input; end with <CRLF>.<CRLF>",
+    421: "<domain> Service not available, closing transmission channel",
+    432: "A password transition is needed",
+    450: "Requested mail action not taken: mailbox unavailable",
+    451: "Requested action aborted: local error in processing",
+    452: "Requested action not taken: insufficient system storage",
+    454: "Temporary authentication failed", 500: "Syntax error, command unrecognized",
+    501: "Syntax error in parameters or arguments", 502: "Command not implemented",
+    503: "Bad sequence of commands", 504: "Command parameter not implemented",
+    530: "Authentication required", 534: "Authentication mechanism is too weak",
+    535: "Authentication credentials invalid",
+    538: "Encryption required for requested authentication mechanism",
+    550: "Requested action not taken: mailbox unavailable",
+    551: "User not local; please try <forward-path>",
+    552: "Requested mail action aborted: exceeded storage allocation",
+    553: "Requested action not taken: mailbox name not allowed",
+    554: "Transaction failed",
+}
+#: What counts as a command line (line_is_smtp_command).
+COMMANDS = frozenset((
+    "STARTTLS", "AUTH", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "VRFY",
+    "EXPN", "HELP", "NOOP", "QUIT", "SEND", "SOML", "SAML", "TURN", "ATRN", "ETRN",
+    "X-EXPS", "XEXCH50", "X-LINK2STATE", "X-ANONYMOUSTLS",
+))
+
+REQ = SMTP.field("smtp.req", "Request", FT.BOOLEAN)
+RSP = SMTP.field("smtp.rsp", "Response", FT.BOOLEAN)
+COMMAND_LINE = SMTP.field("smtp.command_line", "Command Line", FT.STRING)
+REQ_COMMAND = SMTP.field("smtp.req.command", "Command", FT.STRING)
+REQ_PARAMETER = SMTP.field("smtp.req.parameter", "Request parameter", FT.STRING)
+RESPONSE = SMTP.field("smtp.response", "Response", FT.STRING)
+RESPONSE_CODE = SMTP.field("smtp.response.code", "Response code", FT.UINT32, Base.DEC,
+                           strings=RESPONSE_CODES)
+RSP_PARAMETER = SMTP.field("smtp.rsp.parameter", "Response parameter", FT.STRING)
+EOM = SMTP.field("smtp.eom", "EOM", FT.NONE)
+FRAGMENTS = DataFragments(
+    SMTP.field("smtp.data.fragments", "DATA fragments", FT.NONE),
+    SMTP.field("smtp.data.fragment", "DATA fragment", FT.FRAMENUM),
+    SMTP.field("smtp.data.fragment.count", "DATA fragment count", FT.UINT32, Base.DEC),
+    SMTP.field("smtp.data.reassembled.length", "Reassembled DATA length", FT.UINT32,
+               Base.DEC))
+
+CMD, MESSAGE, END = "cmd", "message", "eom"
+
+
+class SmtpConv:
+    """One connection's state (smtp_session_state), first pass."""
+
+    __slots__ = ("reading_data", "crlf_seen", "data_seen", "frags")
+
+    def __init__(self) -> None:
+        self.reading_data = False
+        self.crlf_seen = False
+        self.data_seen = False
+        self.frags: list[tuple[int, bytes]] = []
+
+
+def _ascii(raw: bytes | memoryview) -> str:
+    return bytes(raw).split(b"\0", 1)[0].decode("ascii", "replace")
+
+
+def _classify(conv: SmtpConv, b: bytes, off: int, end: int) -> tuple[str, int]:
+    """What a client segment is (command, message data, end of message) and, for the
+    end, where its "." line starts; moves the connection's state as tshark does."""
+    kind = CMD
+    lo = off
+    while lo < end:
+        _eol, nxt = line_end(b, lo, end)
+        if conv.reading_data:
+            eom = (conv.crlf_seen and b.startswith(b".\r\n", lo)) or \
+                b.startswith(b"\r\n.\r\n", lo)
+            conv.crlf_seen = b.endswith(b"\r\n")
+            if eom:
+                conv.reading_data = False
+                return END, lo
+            kind = MESSAGE
+        else:
+            sp = b.find(b" ", lo, _eol)
+            word = _ascii(b[lo:_eol if sp < 0 else sp]).upper()
+            if word in COMMANDS:
+                kind = CMD
+                if word == "DATA":
+                    conv.reading_data = True
+                    conv.data_seen = True
+            else:
+                kind = MESSAGE if conv.data_seen else CMD
+        lo = nxt
+    return kind, lo
+
+
+def dissect_smtp(tvb: Tvb, pkt: Packet, session: Session) -> int:
+    session.current_proto = "smtp"
+    b, off, end, src = bytes(tvb.buf[:tvb.end]), tvb.start, tvb.end, tvb.source
+    sport, dport = tcp_ports(pkt)
+    is_request = dport in SMTP_PORTS if (sport in SMTP_PORTS) != (dport in SMTP_PORTS) \
+        else dport <= sport
+    a, z = (pkt.net_src, sport), (pkt.net_dst, dport)
+    key = (a, z) if a <= z else (z, a)
+    convs = session.state("smtp.convs", dict)
+    conv = convs.get(key)
+    if conv is None:
+        conv = convs[key] = SmtpConv()
+    if wait_for_line(tvb, pkt):
+        return end - off
+    pkt.proto_col = "SMTP"
+    pkt.clear_info()
+    top = pkt.add_proto(SMTP, off, tvb.rend - off, "Simple Mail Transfer Protocol", source=src)
+    if not is_request:
+        _reply(pkt, top, tvb, b, off, end)
+        return end - off
+    kind, eom_at = _classify(conv, b, off, end)
+    if kind == MESSAGE:
+        n = end - off
+        pkt.set_info(f"C: DATA fragment, {n} byte{'' if n == 1 else 's'}")
+        conv.frags.append((pkt.frame.number, b[off:end]))
+        add_text_lines(pkt, tvb, off, end, top)
+        return end - off
+    if kind == END:
+        pkt.set_info("C: .")
+        eol, _n = line_end(b, eom_at, end)
+        pkt.add(top, EOM, None, eom_at, eol - eom_at, "C: .", source=src)
+        if eom_at > off:
+            conv.frags.append((pkt.frame.number, b[off:eom_at]))
+        frags, conv.frags = conv.frags, []
+        if frags:
+            dissect_imf(FRAGMENTS.show(pkt, top, frags), pkt)
+        return end - off
+    lo = off
+    while lo < end:
+        eol, nxt = line_end(b, lo, end)
+        pkt.info += "C: " if lo == off else " | "
+        pkt.add(top, REQ, True, off, 0, hidden=True, source=src)
+        line = _ascii(b[lo:eol])
+        pkt.info += format_str(line)
+        ci = pkt.add(top, COMMAND_LINE, _ascii(b[lo:nxt]), lo, nxt - lo, source=src)
+        sp = line.find(" ")
+        cmdlen = len(line) if sp < 0 else sp
+        pkt.add(ci, REQ_COMMAND, line[:cmdlen], lo, cmdlen, source=src)
+        if eol - lo > cmdlen + 1:
+            pkt.add(ci, REQ_PARAMETER, line[cmdlen + 1:], lo + cmdlen + 1,
+                    eol - lo - cmdlen - 1, source=src)
+        lo = nxt
+    return end - off
+
+
+def _reply(pkt: Packet, top, tvb: Tvb, b: bytes, off: int, end: int) -> None:  # noqa: ANN001
+    """A server reply: one item for the first line, every line's parameter under it."""
+    src = tvb.source
+    pkt.add(top, RSP, True, off, 0, hidden=True, source=src)
+    lo = off
+    ri = None
+    while lo < end:
+        eol, nxt = line_end(b, lo, end)
+        line = _ascii(b[lo:eol])
+        if lo == off:
+            pkt.info = "S: " + format_str(line)
+            ri = pkt.add(top, RESPONSE, _ascii(b[lo:nxt]), lo, nxt - lo, source=src)
+            if len(line) >= 3 and line[:3].isdigit():
+                code = int(line[:3])
+                pkt.add(ri, RESPONSE_CODE, code, lo, 3, None if code in RESPONSE_CODES else
+                        f"Response code: Unknown ({code})", source=src)
+        else:
+            pkt.info += " | " + format_str(line[4:])
+        if eol - lo > 4 and ri is not None:
+            pkt.add(ri, RSP_PARAMETER, line[4:], lo + 4, eol - lo - 4, source=src)
+        lo = nxt
+
+
+for _port in SMTP_PORTS:
+    TCP_PORT.register(_port, dissect_smtp, "smtp")
+register_dissector("smtp", dissect_smtp)
