@@ -172,13 +172,19 @@ def raise_bounds() -> None:
 def _match(pkt: Packet, session: Session, rr: Item, key: tuple, is_request: bool) -> None:
     """imap_match_request in one pass: a response shows the latest request of its tag."""
     reqs = session.state("imap.requests", _Requests).by_tag
+    answered = session.state("pass1:imap.response_in", dict)  # request -> last response
     num, ts = pkt.frame.number, pkt.frame.ts_ns
     if is_request:
         reqs.setdefault(key, []).append((num, ts))
+        rep = answered.get(num) if session.pass_no == 2 else None
+        if rep:
+            pkt.add(rr, RESPONSE_IN, rep, 0, 0, generated=True)
         return
     got = reqs.get(key)
     if got:
         req, req_ts = got[-1]
+        if session.pass_no == 1 and session.two_pass:
+            answered[req] = num
         pkt.add(rr, RESPONSE_TO, req, 0, 0, generated=True)
         pkt.add(rr, TIME, ts - req_ts, 0, 0, generated=True)
 

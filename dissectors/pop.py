@@ -35,7 +35,8 @@ FRAGMENTS = DataFragments(
     POP.field("pop.data.fragments", "DATA fragments", FT.NONE),
     POP.field("pop.data.fragment", "DATA fragment", FT.FRAMENUM),
     POP.field("pop.data.fragment.count", "DATA fragment count", FT.UINT32, Base.DEC),
-    POP.field("pop.data.reassembled.length", "Reassembled DATA length", FT.UINT32, Base.DEC))
+    POP.field("pop.data.reassembled.length", "Reassembled DATA length", FT.UINT32, Base.DEC),
+    POP.field("pop.data.reassembled.in", "Reassembled DATA in frame", FT.FRAMENUM))
 TOT_LEN_INVALID = POP.field("pop.response.tot_len.invalid",
                             "Length must be a string containing an integer", FT.NONE)
 _FIRST_NUMBER = re.compile(rb"\S+\s+(\d+)(?:\s+\S|$)")
@@ -101,9 +102,12 @@ def dissect_pop(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
         conv.frags.append((pkt.frame.number, bytes(b[off:end])))
         if not more:
             frags, conv.frags = conv.frags, []
+            FRAGMENTS.mark(session, "pop", frags, pkt.frame.number)
             whole = FRAGMENTS.show(pkt, top, frags)
             dissect_imf(whole, pkt)
             conv.read_len = conv.tot_len = 0
+        else:
+            FRAGMENTS.show_in(pkt, session, "pop", top)
         return end - off
     # (the line is the label; the value is empty, as proto_tree_add_string_format's "")
     ri = pkt.add(top, REQUEST if is_request else RESPONSE, "", off, nxt - off,

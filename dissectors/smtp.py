@@ -69,7 +69,8 @@ FRAGMENTS = DataFragments(
     SMTP.field("smtp.data.fragment", "DATA fragment", FT.FRAMENUM),
     SMTP.field("smtp.data.fragment.count", "DATA fragment count", FT.UINT32, Base.DEC),
     SMTP.field("smtp.data.reassembled.length", "Reassembled DATA length", FT.UINT32,
-               Base.DEC))
+               Base.DEC),
+    SMTP.field("smtp.data.reassembled.in", "Reassembled DATA in frame", FT.FRAMENUM))
 
 CMD, MESSAGE, END = "cmd", "message", "eom"
 
@@ -145,6 +146,7 @@ def dissect_smtp(tvb: Tvb, pkt: Packet, session: Session) -> int:
         pkt.set_info(f"C: DATA fragment, {n} byte{'' if n == 1 else 's'}")
         conv.frags.append((pkt.frame.number, b[off:end]))
         add_text_lines(pkt, tvb, off, end, top)
+        FRAGMENTS.show_in(pkt, session, "smtp", top)
         return end - off
     if kind == END:
         pkt.set_info("C: .")
@@ -153,6 +155,7 @@ def dissect_smtp(tvb: Tvb, pkt: Packet, session: Session) -> int:
         if eom_at > off:
             conv.frags.append((pkt.frame.number, b[off:eom_at]))
         frags, conv.frags = conv.frags, []
+        FRAGMENTS.mark(session, "smtp", frags, pkt.frame.number)
         if frags:
             dissect_imf(FRAGMENTS.show(pkt, top, frags), pkt)
         return end - off

@@ -9,6 +9,7 @@ from dissectors.escape import format_text
 from dissectors.http_body import TEXT_LINES
 from dissectors.packet import Item, Packet
 from dissectors.registry import Field
+from dissectors.session import Session
 from dissectors.tvb import Tvb
 
 
@@ -70,9 +71,26 @@ class DataFragments:
     message (process_reassembled_data): none when one frame holds all of it."""
 
     def __init__(self, fragments: Field, fragment: Field, count: Field,
-                 length: Field) -> None:
+                 length: Field, reassembled_in: Field) -> None:
         self.fragments, self.fragment, self.count, self.length = (
             fragments, fragment, count, length)
+        self.reassembled_in = reassembled_in
+
+    def mark(self, session: Session, proto: str, frags: list[tuple[int, bytes]],
+             frame: int) -> None:
+        """First pass of -2: remember where each earlier fragment was reassembled."""
+        if session.pass_no == 1 and session.two_pass:
+            where = session.state(f"pass1:{proto}.reassembled_in", dict)
+            for n, _d in frags:
+                if n != frame:
+                    where[n] = frame
+
+    def show_in(self, pkt: Packet, session: Session, proto: str, parent: Item) -> None:
+        """Second pass of -2: a fragment's "Reassembled DATA in frame"."""
+        if session.pass_no == 2:
+            n = session.state(f"pass1:{proto}.reassembled_in", dict).get(pkt.frame.number)
+            if n:
+                pkt.add(parent, self.reassembled_in, n, 0, 0, generated=True)
 
     def show(self, pkt: Packet, parent: Item, frags: list[tuple[int, bytes]]) -> Tvb:
         """The reassembled bytes as a new data source (the tree when several frames)."""

@@ -144,8 +144,9 @@ def mail_pcap(request: pytest.FixtureRequest,
 
 
 @pytest.mark.tshark
-@pytest.mark.parametrize("opts", [[], ["-V"], ["-T", "json"], ["-q", "-z", "credentials"],
-                                  ["-q", "-z", "io,phs"], ["-q", "-z", "expert"]],
+@pytest.mark.parametrize("opts", [[], ["-V"], ["-2", "-V"], ["-T", "json"],
+                                  ["-q", "-z", "credentials"], ["-q", "-z", "io,phs"],
+                                  ["-q", "-z", "expert"]],
                          ids=lambda o: " ".join(o) or "list")
 def test_mail_session_equals_tshark(mail_pcap: Path, opts: list[str]) -> None:
     _same(["-r", str(mail_pcap), *opts])
@@ -186,3 +187,4 @@ def test_smtp_corpus_capture_equals_tshark(name: str) -> None:
 @pytest.mark.tshark
 def test_smtp_corpus_capture_tree_equals_tshark() -> None:
     _same(["-r", str(CORPUS / "ndpi-smtp.pcap"), "-V", "-Y", "smtp || imf"])
+    _same(["-r", str(CORPUS / "ndpi-smtp.pcap"), "-2", "-V", "-Y", "smtp || imf"])
