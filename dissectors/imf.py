@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dissectors.escape import format_str
 from dissectors.format import ITEM_LABEL_LENGTH, fit_label
-from dissectors.http_body import TEXT_LINES, TEXT_MEDIA
+from dissectors.http_body import TEXT_MEDIA
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field, protocol
-from dissectors.textlines import line_end
+from dissectors.textlines import add_text_lines, line_end
 from dissectors.tvb import Tvb
 
 IMF = protocol("imf", "Internet Message Format", "IMF")
@@ -83,14 +83,14 @@ def _ascii(raw: bytes | memoryview) -> str:
     return bytes(raw).decode("ascii", "replace")
 
 
-def _field_end(b: bytes | memoryview, off: int, end: int) -> tuple[int, bool]:
+def _field_end(b: bytes, off: int, end: int) -> tuple[int, bool]:
     """imf_find_field_end: after the CRLF that ends a header (continuation lines
     included); True when a blank line follows (the last header). -1 when none."""
     while off < end:
-        cr = bytes(b[off:end]).find(b"\r")
+        cr = b.find(b"\r", off, end)
         if cr < 0:
             return off, False
-        off += cr + 1
+        off = cr + 1
         if off >= end:
             return -1, False
         if b[off] != 0x0A:
@@ -114,10 +114,20 @@ def _wsp(raw: bytes | memoryview) -> str:
     return format_str(_ascii(raw).split("\0", 1)[0].translate(_SPACES))
 
 
-def _mailbox(pkt: Packet, item: Item, tvb: Tvb, off: int, n: int) -> None:
+def _mailbox(pkt: Packet, item: Item, tvb: Tvb, off: int, n: int, group: bool = False) -> None:
     """Display name before '<', address inside '<...>'; else all of it the address."""
     b, src = tvb.buf, tvb.source
     raw = bytes(b[off:off + n])
+    colon = raw.find(b":") if group else -1
+    if colon >= 0:  # a group: its name, then its mailboxes up to ';'
+        pkt.add(item, DISPLAY_NAME, _ascii(raw[:max(0, colon - 1)]), off, max(0, colon - 1),
+                source=src)
+        at = colon + 1
+        while at < n and raw[at] in b" \t\r\n\x0b\x0c":
+            at += 1
+        if at < n and raw[at] != 0x3B:
+            _list(pkt, item, tvb, off + at, n - at, MAILBOX_ITEM)
+        return
     lt = raw.find(b"<")
     if lt < 0:
         pkt.add(item, ADDRESS, _ascii(raw), off, n, source=src)
@@ -155,7 +165,7 @@ def _list(pkt: Packet, item: Item, tvb: Tvb, off: int, n: int, item_field: Field
         count += 1
         it = pkt.add(item, item_field, _ascii(raw[start:stop]), off + start, stop - start,
                      source=tvb.source)
-        _mailbox(pkt, it, tvb, off + start, stop - start)
+        _mailbox(pkt, it, tvb, off + start, stop - start, item_field is ADDRESS_ITEM)
         if comma < 0:
             break
         start = comma + 1
@@ -165,7 +175,7 @@ def _list(pkt: Packet, item: Item, tvb: Tvb, off: int, n: int, item_field: Field
 
 def dissect_imf(tvb: Tvb, pkt: Packet) -> None:
     """A whole message (reassembled by SMTP or POP)."""
-    b, src = tvb.buf, tvb.source
+    b, src = bytes(tvb.buf), tvb.source
     start, end = tvb.start, tvb.end
     pkt.proto_col += "/IMF" if pkt.proto_col else "IMF"
     pkt.clear_info()
@@ -176,10 +186,9 @@ def dissect_imf(tvb: Tvb, pkt: Packet) -> None:
     ctype: str | None = None
     info = ""
     while not last:
-        colon = bytes(b[off:end]).find(b":")
+        colon = b.find(b":", off, end)
         if colon < 0:
             break
-        colon += off
         key = _ascii(b[off:colon]).lower()
         fend, last = _field_end(b, colon + 1, end)
         if fend < 0:
@@ -199,9 +208,7 @@ def dissect_imf(tvb: Tvb, pkt: Packet) -> None:
                             "(Contact Wireshark developers if you want this supported.)")
                            if pkt.tree_on else None, source=src)
             pkt.add(item, EXTENSION_TYPE, _ascii(b[off:colon]), off, colon - off, source=src)
-            vn = max(0, fend - colon - 1 - 2)
-            pkt.add(item, EXTENSION_VALUE, _ascii(b[colon + 1:colon + 1 + vn]), colon + 1, vn,
-                    source=src)
+            pkt.add(item, EXTENSION_VALUE, value, v, vlen, source=src)
         else:
             _abbrev, label, fmt, in_info = spec
             item = pkt.add(top, FIELDS[key], value, v, vlen,
@@ -210,12 +217,11 @@ def dissect_imf(tvb: Tvb, pkt: Packet) -> None:
             if in_info:
                 info += f"{key}: {format_str(value)}, "
             if key == "content-type":
-                semi = bytes(b[colon + 1:fend]).find(b";")
+                semi = b.find(b";", v, fend)
                 ctype = value.split(";", 1)[0].strip().lower()
                 if semi >= 0:
-                    semi += colon + 1
-                    pkt.add(item, CONTENT_TYPE_TYPE, _ascii(b[colon + 1:semi]), colon + 1,
-                            semi - colon - 1, source=src)
+                    pkt.add(item, CONTENT_TYPE_TYPE, _ascii(b[v:semi]), v, semi - v,
+                            source=src)
                     pend, _n = line_end(b, semi + 1, fend)
                     pkt.add(item, CONTENT_TYPE_PARAMS, _ascii(b[semi + 1:pend]), semi + 1,
                             pend - semi - 1, source=src)
@@ -230,13 +236,8 @@ def dissect_imf(tvb: Tvb, pkt: Packet) -> None:
             body = fend + (2 if fend + 1 < end and b[fend + 1] == 0x0A else 1)
     pkt.set_info(info)
     if ctype is not None and ctype in TEXT_MEDIA:
-        lines = bytes(b[body:end]).splitlines(keepends=True)
-        tl = pkt.add_proto(TEXT_LINES, body, end - body,
-                           f"Line-based text data: {ctype} ({len(lines)} lines)", source=src)
-        o = body
-        for ln in lines:
-            pkt.add_text(tl, format_str(_ascii(ln)), o, len(ln), source=src)
-            o += len(ln)
+        add_text_lines(pkt, tvb, body, end, top, f"Line-based text data: {ctype}")
+        pkt.append_info(f" ({ctype})")
         return
     text = pkt.add(top, MESSAGE_TEXT, None, body, tvb.rend - body, source=src)
     o = body

@@ -157,7 +157,7 @@ def dissect_smtp(tvb: Tvb, pkt: Packet, session: Session) -> int:
         frags, conv.frags = conv.frags, []
         FRAGMENTS.mark(session, "smtp", frags, pkt.frame.number)
         if frags:
-            dissect_imf(FRAGMENTS.show(pkt, top, frags), pkt)
+            dissect_imf(FRAGMENTS.show(pkt, top, frags, always=True), pkt)
         return end - off
     lo = off
     while lo < end:
@@ -178,25 +178,30 @@ def dissect_smtp(tvb: Tvb, pkt: Packet, session: Session) -> int:
 
 
 def _reply(pkt: Packet, top, tvb: Tvb, b: bytes, off: int, end: int) -> None:  # noqa: ANN001
-    """A server reply: one item for the first line, every line's parameter under it."""
+    """Server replies: an item per reply (a multi-line one's parameters all under it);
+    lines that do not start with a 3-digit code are left out, as tshark does."""
     src = tvb.source
     pkt.add(top, RSP, True, off, 0, hidden=True, source=src)
+    pkt.info = "S: "
     lo = off
     ri = None
+    first, cont = True, False
     while lo < end:
         eol, nxt = line_end(b, lo, end)
         line = _ascii(b[lo:eol])
-        if lo == off:
-            pkt.info = "S: " + format_str(line)
-            ri = pkt.add(top, RESPONSE, _ascii(b[lo:nxt]), lo, nxt - lo, source=src)
-            if len(line) >= 3 and line[:3].isdigit():
+        if len(line) >= 3 and line[:3].isdigit():
+            if not cont:
+                pkt.info += ("" if first else " | ") + format_str(line)
+                ri = pkt.add(top, RESPONSE, _ascii(b[lo:nxt]), lo, nxt - lo, source=src)
                 code = int(line[:3])
                 pkt.add(ri, RESPONSE_CODE, code, lo, 3, None if code in RESPONSE_CODES else
                         f"Response code: Unknown ({code})", source=src)
-        else:
-            pkt.info += " | " + format_str(line[4:])
-        if eol - lo > 4 and ri is not None:
-            pkt.add(ri, RSP_PARAMETER, line[4:], lo + 4, eol - lo - 4, source=src)
+            else:
+                pkt.info += " | " + format_str(line[4:])
+            first = False
+            if eol - lo > 4 and ri is not None:
+                pkt.add(ri, RSP_PARAMETER, line[4:], lo + 4, eol - lo - 4, source=src)
+            cont = len(line) >= 4 and line[3] == "-"
         lo = nxt
 
 

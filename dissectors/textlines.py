@@ -17,6 +17,12 @@ def line_end(buf: bytes | memoryview, off: int, end: int) -> tuple[int, int]:
     """(end of the line's text, start of the next line) in buf[off:end], as
     tvb_find_line_end without desegmentation: a line ends at LF, CR LF or a bare CR; a
     last line without an end runs to `end`."""
+    if isinstance(buf, bytes):  # (reassembled data can be large: no byte loop)
+        lf = buf.find(b"\n", off, end)
+        cr = buf.find(b"\r", off, end if lf < 0 else lf)
+        if cr >= 0:
+            return cr, cr + (2 if cr + 1 < end and buf[cr + 1] == 0x0A else 1)
+        return (end, end) if lf < 0 else (lf, lf + 1)
     for i in range(off, end):
         c = buf[i]
         if c == 0x0A:
@@ -92,16 +98,19 @@ class DataFragments:
             if n:
                 pkt.add(parent, self.reassembled_in, n, 0, 0, generated=True)
 
-    def show(self, pkt: Packet, parent: Item, frags: list[tuple[int, bytes]]) -> Tvb:
-        """The reassembled bytes as a new data source (the tree when several frames)."""
+    def show(self, pkt: Packet, parent: Item, frags: list[tuple[int, bytes]],
+             always: bool = False) -> Tvb:
+        """The reassembled bytes as a new data source; the tree unless one fragment of
+        this frame is all of it (SMTP, ending with fragment_end_seq_next: `always`)."""
         whole = b"".join(d for _n, d in frags)
-        if len(frags) == 1 and frags[0][0] == pkt.frame.number:
+        if not always and len(frags) == 1 and frags[0][0] == pkt.frame.number:
             src = pkt.add_source("Reassembled DATA", whole)
             return Tvb(whole, source=src)
         src = pkt.add_source(f"Reassembled DATA ({len(whole)} bytes)", whole)
         parts = ", ".join(f"#{n}({len(d)})" for n, d in frags)
         ft = pkt.add(parent, self.fragments, None, 0, len(whole),
-                     f"{len(frags)} DATA fragments ({len(whole)} bytes): {parts}",
+                     f"{len(frags)} DATA fragment{'' if len(frags) == 1 else 's'} "
+                     f"({len(whole)} bytes): {parts}",
                      source=src, generated=True)
         o = 0
         for n, d in frags:

@@ -136,7 +136,7 @@ MAIL_FIELDS = ["frame.protocols", "pop.request.command", "pop.request.parameter"
                "_ws.col.Info", "_ws.col.Protocol"]
 
 
-@pytest.fixture(scope="module", params=["pop", "imap", "imap_edges", "smtp"])
+@pytest.fixture(scope="module", params=["pop", "imap", "imap_edges", "smtp", "smtp_edges"])
 def mail_pcap(request: pytest.FixtureRequest,
               tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = getattr(textproto_caps, request.param)

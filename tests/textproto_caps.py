@@ -213,3 +213,23 @@ def imap_edges(path: Path) -> Path:
         (True, b"a6 UID\r\n"), (True, b"a7\r\n"), (True, b"\r\n"),
         (False, b"* a\r\n* b c\r\n"), (True, b'A8 Select "Sent Items"\r\n'),
         (False, b"a8 OK done\r\n"), (True, b"a9  NOOP\r\n"), (False, b"a1 OK late\r\n")])
+
+
+def smtp_edges(path: Path) -> Path:
+    """SMTP on 587: a message in one segment with its EOM (a one-fragment tree), groups,
+    folded and unknown headers, text/plain content; replies without a code, several
+    replies in one segment, an unknown command, pipelined commands."""
+    msg = (b"Received: from a\r\n\tby b; Mon\r\n"
+           b"From: \"Alice A.\" <alice@example.com>, bob@x.org\r\n"
+           b"To: undisclosed-recipients:;\r\n"
+           b"Cc: Carol <carol@example.com>, <dave@example.com>,\r\n eve@example.com\r\n"
+           b"X-Foo: bar baz\r\nX-Mailer: mutt\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n"
+           b"Content-Type: text/plain; charset=us-ascii\r\nMIME-Version: 1.0\r\nEmpty:\r\n"
+           b"\r\nline one\r\n\tline\x01two\r\n..dot\r\n")
+    return _session(path, 587, [
+        (False, b"220 hi\r\n"), (True, b"HELO x\r\n"), (False, b"250 ok\r\n"),
+        (True, b"NOOP\r\n"), (False, b"250-a\r\n250 b\r\n"), (True, b"DATA\r\n"),
+        (False, b"354 go\r\n"), (True, msg + b".\r\n"), (False, b"250 queued\r\n"),
+        (True, b"XYZZY\r\n"), (False, b"502 5.5.2 what\r\n"), (True, b"VRFY bob\r\n"),
+        (False, b"2 short\r\n"), (True, b"RSET"), (True, b"\r\n"), (False, b"999 odd\r\n"),
+        (True, b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"), (False, b"250 ok\r\n250 ok\r\n")])
