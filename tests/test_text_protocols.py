@@ -58,6 +58,14 @@ def test_ftp_fields_equal_tshark(ftp_pcap: Path) -> None:
 
 
 @pytest.mark.tshark
+@pytest.mark.parametrize("opts", [[], ["-V"], ["-T", "json"]], ids=["list", "V", "json"])
+def test_ftp_over_ipv6_equals_tshark(tmp_path: Path, opts: list[str]) -> None:
+    path = textproto_caps.ftp6(tmp_path / "ftp6.pcap")
+    _same(["-r", str(path), *opts])
+    assert compare_fields(path, [*FTP_FIELDS, "ftp.eprt.ipv6", "ftp.epsv.ipv6"]) == []
+
+
+@pytest.mark.tshark
 def test_ftp_data_is_recognised(ftp_pcap: Path) -> None:
     """Guards the comparisons above against both sides missing FTP-DATA: the PASV, PORT
     and EPSV connections carry their setup method and command."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scapy.all import IP, TCP, Ether, Raw, wrpcap
+from scapy.all import IP, TCP, Ether, IPv6, Raw, wrpcap
 
 CLIENT, SERVER = "10.0.0.1", "10.0.0.2"
 
@@ -21,12 +21,13 @@ class Conn:
         self.cseq, self.sseq = 1000, 5000
 
     def _seg(self, from_client: bool, flags: str, data: bytes) -> None:
+        net = IPv6 if ":" in self.cip else IP
         if from_client:
-            ip = IP(src=self.cip, dst=self.sip) / TCP(
+            ip = net(src=self.cip, dst=self.sip) / TCP(
                 sport=self.cport, dport=self.sport, flags=flags, seq=self.cseq,
                 ack=self.sseq if "A" in flags else 0)
         else:
-            ip = IP(src=self.sip, dst=self.cip) / TCP(
+            ip = net(src=self.sip, dst=self.cip) / TCP(
                 sport=self.sport, dport=self.cport, flags=flags, seq=self.sseq, ack=self.cseq)
         p = Ether(src="00:00:00:00:00:01", dst="00:00:00:00:00:02") / ip
         self.pkts.append(p / Raw(data) if data else p)
@@ -233,3 +234,30 @@ def smtp_edges(path: Path) -> Path:
         (True, b"XYZZY\r\n"), (False, b"502 5.5.2 what\r\n"), (True, b"VRFY bob\r\n"),
         (False, b"2 short\r\n"), (True, b"RSET"), (True, b"\r\n"), (False, b"999 odd\r\n"),
         (True, b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"), (False, b"250 ok\r\n250 ok\r\n")])
+
+
+def ftp6(path: Path) -> Path:
+    """FTP over IPv6: EPSV and EPRT |2| data connections, bad EPRT families and
+    addresses, a short PORT, a PASV reply naming another (NAT) address."""
+    pkts: list = []
+    c6, s6 = "fd00::1", "fd00::2"
+    c = Conn(pkts, c6, 40000, s6, 21).open()
+    c.send(False, b"220 hi\r\n")
+    c.send(True, b"EPSV\r\n")
+    c.send(False, b"229 Entering Extended Passive Mode (|||40100|)\r\n")
+    c.send(True, b"LIST\r\n")
+    d = Conn(pkts, c6, 40001, s6, 40100).open()
+    d.send(False, b"x\r\n")
+    d.close(False)
+    c.send(True, b"EPRT |2|fd00::1|40300|\r\n")
+    c.send(False, b"200 ok\r\n")
+    c.send(True, b"RETR f\r\n")
+    e = Conn(pkts, s6, 20, c6, 40300).open()
+    e.send(True, b"data\r\n")
+    e.close(True)
+    for line in (b"EPRT |2|nonsense|1|\r\n", b"EPRT |3|1.2.3.4|1|\r\n", b"PORT 1,2,3\r\n",
+                 b"PASV\r\n"):
+        c.send(True, line)
+    c.send(False, b"227 Entering Passive Mode (192,168,1,1,4,1)\r\n")
+    c.close(True)
+    return write(path, pkts)
