@@ -4,8 +4,9 @@ Client segments are commands (command, parameter) until DATA; then message data
 ("DATA fragment", its lines as text) collected until the line "." that ends it (the
 EOM), where the message is reassembled and dissected as IMF. Server segments are
 replies: the first line's code, every line's parameter ("|"-joined in the Info column).
-Not done: AUTH decoding (user name, password), BDAT chunks, STARTTLS's switch to TLS,
-and reassembly of a command or reply line split over segments.
+AUTH LOGIN's user name and password and AUTH PLAIN's credentials are shown base64, as
+tshark's default (the password is a `-z credentials` row). Not done: BDAT chunks, NTLM,
+STARTTLS's switch to TLS, and reassembly of a reply split over segments.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.escape import format_str
 from dissectors.ftp import tcp_ports
 from dissectors.imf import dissect_imf
-from dissectors.packet import Packet
+from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.textlines import DataFragments, add_text_lines, line_end, wait_for_line
@@ -64,6 +65,11 @@ RESPONSE_CODE = SMTP.field("smtp.response.code", "Response code", FT.UINT32, Bas
                            strings=RESPONSE_CODES)
 RSP_PARAMETER = SMTP.field("smtp.rsp.parameter", "Response parameter", FT.STRING)
 EOM = SMTP.field("smtp.eom", "EOM", FT.NONE)
+USERNAME = SMTP.field("smtp.auth.username", "Username", FT.STRING)
+PASSWORD = SMTP.field("smtp.auth.password", "Password", FT.STRING)
+USER_PASS = SMTP.field("smtp.auth.username_password", "Username/Password", FT.STRING)
+BASE64 = SMTP.field("smtp.base64_decode",
+                    "base64 decode failed or is not enabled (check SMTP preferences)", FT.NONE)
 FRAGMENTS = DataFragments(
     SMTP.field("smtp.data.fragments", "DATA fragments", FT.NONE),
     SMTP.field("smtp.data.fragment", "DATA fragment", FT.FRAMENUM),
@@ -75,23 +81,40 @@ FRAGMENTS = DataFragments(
 CMD, MESSAGE, END = "cmd", "message", "eom"
 
 
+# AUTH LOGIN / AUTH PLAIN states (smtp_auth_state_t), as far as labshark follows them.
+(NONE, START, USERNAME_REQ, USERNAME_RSP, PASSWORD_REQ, PASSWORD_RSP, PLAIN_START_REQ,
+ PLAIN_CRED_REQ, PLAIN_REQ, PLAIN_RSP, SUCCESS, FAILED) = range(12)
+
+
 class SmtpConv:
     """One connection's state (smtp_session_state), first pass."""
 
-    __slots__ = ("reading_data", "crlf_seen", "data_seen", "frags")
+    __slots__ = ("reading_data", "crlf_seen", "data_seen", "frags", "auth", "username",
+                 "username_frame", "password_frame", "username_cmd_frame",
+                 "user_pass_cmd_frame", "user_pass_frame")
 
     def __init__(self) -> None:
         self.reading_data = False
         self.crlf_seen = False
         self.data_seen = False
         self.frags: list[tuple[int, bytes]] = []
+        self.auth = NONE
+        self.username: str | None = None
+        self.username_frame = self.password_frame = self.username_cmd_frame = 0
+        self.user_pass_cmd_frame = self.user_pass_frame = 0
+
+
+def smtp_credential(pkt: Packet) -> tuple[str, str, str] | None:
+    """(protocol, user name, info) of an AUTH LOGIN password this packet carried."""
+    return pkt.proto_data.get("smtp.credential")
 
 
 def _ascii(raw: bytes | memoryview) -> str:
     return bytes(raw).split(b"\0", 1)[0].decode("ascii", "replace")
 
 
-def _classify(conv: SmtpConv, b: bytes, off: int, end: int) -> tuple[str, int]:
+def _classify(conv: SmtpConv, b: bytes, off: int, end: int,  # noqa: C901
+              num: int) -> tuple[str, int]:
     """What a client segment is (command, message data, end of message) and, for the
     end, where its "." line starts; moves the connection's state as tshark does."""
     kind = CMD
@@ -109,11 +132,28 @@ def _classify(conv: SmtpConv, b: bytes, off: int, end: int) -> tuple[str, int]:
         else:
             sp = b.find(b" ", lo, _eol)
             word = _ascii(b[lo:_eol if sp < 0 else sp]).upper()
+            head = b[lo:lo + 10].upper()
             if word in COMMANDS:
                 kind = CMD
                 if word == "DATA":
                     conv.reading_data = True
                     conv.data_seen = True
+                elif head == b"AUTH LOGIN":
+                    if _eol - lo <= 11:
+                        conv.auth = START
+                    else:
+                        conv.auth, conv.username_cmd_frame = USERNAME_RSP, num
+                elif head == b"AUTH PLAIN":
+                    if _eol - lo <= 11:
+                        conv.auth = PLAIN_START_REQ
+                    else:
+                        conv.auth, conv.user_pass_cmd_frame = PLAIN_CRED_REQ, num
+            elif conv.auth == USERNAME_REQ:
+                conv.auth, conv.username_frame = USERNAME_RSP, num
+            elif conv.auth == PASSWORD_REQ:
+                conv.auth, conv.password_frame = PASSWORD_RSP, num
+            elif conv.auth == PLAIN_REQ:
+                conv.auth, conv.user_pass_frame = PLAIN_RSP, num
             else:
                 kind = MESSAGE if conv.data_seen else CMD
         lo = nxt
@@ -138,9 +178,9 @@ def dissect_smtp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     pkt.clear_info()
     top = pkt.add_proto(SMTP, off, tvb.rend - off, "Simple Mail Transfer Protocol", source=src)
     if not is_request:
-        _reply(pkt, top, tvb, b, off, end)
+        _reply(pkt, top, conv, tvb, b, off, end)
         return end - off
-    kind, eom_at = _classify(conv, b, off, end)
+    kind, eom_at = _classify(conv, b, off, end, pkt.frame.number)
     if kind == MESSAGE:
         n = end - off
         pkt.set_info(f"C: DATA fragment, {n} byte{'' if n == 1 else 's'}")
@@ -164,20 +204,59 @@ def dissect_smtp(tvb: Tvb, pkt: Packet, session: Session) -> int:
         eol, nxt = line_end(b, lo, end)
         pkt.info += "C: " if lo == off else " | "
         pkt.add(top, REQ, True, off, 0, hidden=True, source=src)
-        line = _ascii(b[lo:eol])
-        pkt.info += format_str(line)
-        ci = pkt.add(top, COMMAND_LINE, _ascii(b[lo:nxt]), lo, nxt - lo, source=src)
-        sp = line.find(" ")
-        cmdlen = len(line) if sp < 0 else sp
-        pkt.add(ci, REQ_COMMAND, line[:cmdlen], lo, cmdlen, source=src)
-        if eol - lo > cmdlen + 1:
-            pkt.add(ci, REQ_PARAMETER, line[cmdlen + 1:], lo + cmdlen + 1,
-                    eol - lo - cmdlen - 1, source=src)
+        _command(pkt, top, conv, b, lo, eol, nxt, src)
         lo = nxt
     return end - off
 
 
-def _reply(pkt: Packet, top, tvb: Tvb, b: bytes, off: int, end: int) -> None:  # noqa: ANN001
+def _command(pkt: Packet, top: Item, conv: SmtpConv, b: bytes, lo: int, eol: int,  # noqa: C901
+             nxt: int, src: int) -> None:
+    """One client line: a command (4 characters, then its parameter), or the user name,
+    password or PLAIN credentials an AUTH exchange expects (shown base64 as tshark's
+    default, which does not decode them)."""
+    num = pkt.frame.number
+    line = _ascii(b[lo:eol])
+    n = eol - lo
+    if conv.username_frame == num:
+        if conv.username is None:
+            conv.username = line
+        pkt.add(top, USERNAME, line, lo, n, source=src)
+        pkt.info += "User: " + format_str(line)
+        return
+    if conv.password_frame == num:
+        pkt.add(top, PASSWORD, line, lo, n, source=src)
+        pkt.info += "Pass: " + format_str(line)
+        pkt.proto_data["smtp.credential"] = (
+            "SMTP", conv.username or "", f"Username in packet {conv.username_frame}")
+        return
+    if conv.user_pass_frame == num:
+        _plain(pkt, top, line, lo, n, src)
+        return
+    ci = pkt.add(top, COMMAND_LINE, _ascii(b[lo:nxt]), lo, nxt - lo, source=src)
+    cmdlen = min(4, n)
+    pkt.add(ci, REQ_COMMAND, line[:cmdlen], lo, cmdlen, source=src)
+    if n > 5:
+        pkt.add(ci, REQ_PARAMETER, line[5:], lo + 5, n - 5, source=src)
+    if n > 5 and conv.username_cmd_frame == num:
+        if n >= 11:
+            pkt.add(ci, USERNAME, line[11:], lo + 11, n - 11, source=src)
+            pkt.info += format_str(line[:11]) + "User: " + format_str(line[11:])
+    elif n > 5 and conv.user_pass_cmd_frame == num:
+        pkt.info += format_str(line[:11])
+        _plain(pkt, ci, line[11:], lo + 11, n - 11, src)
+    else:
+        pkt.info += format_str(line)
+
+
+def _plain(pkt: Packet, parent: Item, text: str, at: int, n: int, src: int) -> None:
+    """AUTH PLAIN's credentials, left base64 (tshark's default: not decoded)."""
+    item = pkt.add(parent, USER_PASS, text, at, max(n, 0), source=src)
+    pkt.info += format_str(text)
+    pkt.add_expert(item, "warning", "protocol", BASE64.name, "smtp", field=BASE64)
+
+
+def _reply(pkt: Packet, top: Item, conv: SmtpConv, tvb: Tvb, b: bytes, off: int,
+           end: int) -> None:
     """Server replies: an item per reply (a multi-line one's parameters all under it);
     lines that do not start with a 3-digit code are left out, as tshark does."""
     src = tvb.source
@@ -202,7 +281,17 @@ def _reply(pkt: Packet, top, tvb: Tvb, b: bytes, off: int, end: int) -> None:  #
             if eol - lo > 4 and ri is not None:
                 pkt.add(ri, RSP_PARAMETER, line[4:], lo + 4, eol - lo - 4, source=src)
             cont = len(line) >= 4 and line[3] == "-"
+            _auth_reply(conv, int(line[:3]))
         lo = nxt
+
+
+def _auth_reply(conv: SmtpConv, code: int) -> None:
+    """A reply moves the AUTH exchange on: 334 asks for the next credential, 235 ends."""
+    if code == 334:
+        conv.auth = {START: USERNAME_REQ, USERNAME_RSP: PASSWORD_REQ,
+                     PLAIN_START_REQ: PLAIN_REQ, PLAIN_REQ: PLAIN_RSP}.get(conv.auth, conv.auth)
+    elif conv.auth in (PASSWORD_RSP, PLAIN_RSP, PLAIN_CRED_REQ):
+        conv.auth = SUCCESS if code == 235 else FAILED
 
 
 for _port in SMTP_PORTS:

@@ -141,10 +141,12 @@ MAIL_FIELDS = ["frame.protocols", "pop.request.command", "pop.request.parameter"
                "imf.from", "imf.to", "imf.subject", "imf.address", "imf.display_name",
                "imf.message_id", "smtp.req.command", "smtp.req.parameter", "smtp.response.code",
                "smtp.rsp.parameter", "smtp.data.fragment", "smtp.data.fragment.count",
+               "smtp.auth.username", "smtp.auth.password", "smtp.auth.username_password",
                "_ws.col.Info", "_ws.col.Protocol"]
 
 
-@pytest.fixture(scope="module", params=["pop", "imap", "imap_edges", "smtp", "smtp_edges"])
+@pytest.fixture(scope="module",
+                params=["pop", "imap", "imap_edges", "smtp", "smtp_edges", "smtp_auth"])
 def mail_pcap(request: pytest.FixtureRequest,
               tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = getattr(textproto_caps, request.param)
@@ -174,6 +176,9 @@ def test_pop_and_imap_logins_are_credentials(tmp_path: Path) -> None:
     rc, out, _ = run_analyze(["-q", "-z", "credentials",
                               "-r", str(textproto_caps.imap(tmp_path / "i.pcap"))])
     assert "7          IMAP             bob" in out
+    rc, out, _ = run_analyze(["-q", "-z", "credentials",
+                              "-r", str(textproto_caps.smtp_auth(tmp_path / "s.pcap"))])
+    assert "11         SMTP             YWxpY2U=         Username in packet 9" in out
 
 
 @pytest.mark.tshark

@@ -261,3 +261,15 @@ def ftp6(path: Path) -> Path:
     c.send(False, b"227 Entering Passive Mode (192,168,1,1,4,1)\r\n")
     c.close(True)
     return write(path, pkts)
+
+
+def smtp_auth(path: Path) -> Path:
+    """The lab's SMTP login: EHLO (multi-line reply), AUTH LOGIN, base64 user name and
+    password, then AUTH PLAIN with its credentials on the command line."""
+    return _session(path, 25, [
+        (False, b"220 hi\r\n"), (True, b"EHLO x\r\n"),
+        (False, b"250-hi\r\n250 AUTH LOGIN PLAIN\r\n"), (True, b"AUTH LOGIN\r\n"),
+        (False, b"334 VXNlcm5hbWU6\r\n"), (True, b"YWxpY2U=\r\n"),
+        (False, b"334 UGFzc3dvcmQ6\r\n"), (True, b"czNjcmV0\r\n"), (False, b"235 2.7.0 ok\r\n"),
+        (True, b"AUTH PLAIN AGJvYgBwdw==\r\n"), (False, b"235 ok\r\n"),
+        (True, b"STARTTLS\r\n"), (False, b"454 no tls\r\n"), (True, b"QUIT\r\n")])
