@@ -11,17 +11,15 @@ then PASS is a credential (`-z credentials`).
 
 from __future__ import annotations
 
-import re
-import socket
-
 from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.escape import format_text
-from dissectors.packet import Packet, keep
+from dissectors.ftp_parse import Cwd, cwd_join, parse_eprt, parse_epsv, parse_port_pasv, pwd
+from dissectors.packet import Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tcp_stream import conversation_of
-from dissectors.textlines import add_line, add_text_lines, line_end, utf8
+from dissectors.textlines import add_line, add_text_lines, line_end, tcp_ports, utf8
 from dissectors.tvb import Tvb
 
 FTP = protocol("ftp", "File Transfer Protocol (FTP)", "FTP")
@@ -135,17 +133,6 @@ DATA_CWD = _data_field("ftp-data.current-working-directory", "Current working di
 
 #: Commands whose answer comes over the data connection (cmd_resp_is_data).
 _DATA_COMMANDS = ("RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD")
-_SIX_NUMBERS = re.compile(rb"([-+]?\d+),([-+]?\d+),([-+]?\d+),([-+]?\d+),([-+]?\d+),([-+]?\d+)")
-
-
-class Cwd:
-    """A working directory buffer: data connections keep the one current at their setup
-    (Wireshark shares the buffer, so an append to an empty one shows there too)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str = "") -> None:
-        self.text = text
 
 
 class DataConv:
@@ -202,15 +189,6 @@ class FtpState:
         return None
 
 
-keep("tcp.srcport", "tcp.dstport")
-
-
-def tcp_ports(pkt: Packet) -> tuple[int, int]:
-    """The ports of the TCP segment carrying this payload (the innermost one)."""
-    sp, dp = pkt.index.get("tcp.srcport"), pkt.index.get("tcp.dstport")
-    return (sp[-1].value, dp[-1].value) if sp and dp else (0, 0)
-
-
 def _pair(pkt: Packet, sport: int, dport: int) -> tuple:
     a, b = (pkt.net_src, sport), (pkt.net_dst, dport)
     return (a, b) if a <= b else (b, a)
@@ -230,88 +208,6 @@ def _is_abbrev(token: bytes, word: bytes) -> bool:
     return 0 < len(token) <= len(word) and word.startswith(token)
 
 
-def _digits_len(n: int) -> int:
-    return 1 if n < 10 else 2 if n < 100 else 3
-
-
-def _parse_port_pasv(args: bytes) -> tuple[int, int, int, int, int] | None:
-    """(ip, port, offset of the numbers, ip text length, port text length) of the first
-    six comma-separated numbers, as parse_port_pasv's sscanf loop finds them."""
-    args = args.split(b"\0", 1)[0]
-    i = 0
-    while i < len(args):
-        while i < len(args) and not 0x30 <= args[i] <= 0x39:
-            i += 1
-        if i >= len(args):
-            return None
-        m = _SIX_NUMBERS.match(args, i)
-        if m is not None:
-            n = [int(x) for x in m.groups()]
-            ip = ((n[0] << 24) | (n[1] << 16) | (n[2] << 8) | n[3]) & 0xFFFFFFFF
-            port = ((n[4] & 0xFF) << 8) | (n[5] & 0xFF)
-            ip_len = sum(_digits_len(x) for x in n[:4]) + 3
-            port_len = _digits_len(n[4]) + 1 + _digits_len(n[5])
-            return ip, port, i, ip_len, port_len
-        while i < len(args) and 0x30 <= args[i] <= 0x39:
-            i += 1
-    return None
-
-
-def _valid_delimiter(c: int) -> bool:
-    return 0x21 <= c <= 0x7E and chr(c).lower() not in "0123456789abcdef.:"
-
-
-def _parse_eprt(args: bytes) -> tuple[int, bytes, int, int, int] | None:
-    """(family, address bytes, port, address text length, port text length) of
-    `|af|addr|port|`, or None as parse_eprt_request refuses it."""
-    args = args.split(b"\0", 1)[0]
-    if len(args) < 4 or not _valid_delimiter(args[0]) or args.count(args[0:1]) != 4:
-        return None
-    parts = args.split(args[0:1])
-    af_s, addr_s, port_s = parts[1], parts[2], parts[3]
-    if not af_s or not addr_s or not port_s or not af_s.isdigit():
-        return None
-    af = int(af_s)
-    try:
-        if af == 1:
-            addr = socket.inet_pton(socket.AF_INET, addr_s.decode("ascii"))
-        elif af == 2:
-            addr = socket.inet_pton(socket.AF_INET6, addr_s.decode("ascii"))
-        else:
-            return None
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not port_s.isdigit() or int(port_s) > 0xFFFF:
-        return None
-    return af, addr, int(port_s), len(addr_s), len(port_s)
-
-
-def _parse_epsv(args: bytes) -> tuple[int, int, int] | None:
-    """(port, offset of its digits, port length as Wireshark counts it) of `(|||port|)`."""
-    args = args.split(b"\0", 1)[0]
-    p = args.find(b"(")
-    if p < 0:
-        return None
-    p += 1
-    delim = 0
-    for _ in range(3):
-        if p >= len(args):
-            break
-        c = args[p]
-        if delim == 0 and _valid_delimiter(c):
-            delim = c
-        if c != delim:
-            break
-        p += 1
-    m = re.match(rb"\d+", args[p:])
-    if m is None or int(m.group()) > 0xFFFF:
-        return None
-    close = args.find(b")", p)
-    if close < 0:
-        return None
-    return int(m.group()), p, close - 1 - p
-
-
 def _new_data_conv(session: Session, conv: FtpConv, frame: int, a: bytes, pa: int,
                    b: bytes, pb: int | None, method: str) -> None:
     """create_and_link_data_conversation: (a, pa) with b on any port gets FTP-DATA."""
@@ -320,53 +216,6 @@ def _new_data_conv(session: Session, conv: FtpConv, frame: int, a: bytes, pa: in
     session.state("ftp.state", FtpState).wild[(a, pa, b)] = data
     conv.data = data
     conv.data_frame = frame
-
-
-def _cwd_join(cwd: Cwd, new: str) -> Cwd:
-    """add_directory_to_conv: the path appended, then normalised ('..' and '.')."""
-    if not cwd.text:
-        cwd.text += new  # (in place, as Wireshark appends to the shared buffer)
-        return cwd
-    joined = cwd.text + new if cwd.text.endswith("/") else cwd.text + "/" + new
-    absolute = cwd.text.startswith("/")
-    out = "/" if absolute else ""
-    for part in joined[1 if absolute else 0:].split("/"):
-        if not part or part == ".":
-            continue
-        if part == "..":
-            while out and not out.endswith("/"):
-                out = out[:-1]
-            if len(out) > 1 and out.endswith("/"):
-                out = out[:-1]
-            continue
-        if out and not out.endswith("/"):
-            out += "/"
-        out += part
-    return Cwd(out)
-
-
-def _pwd(arg: bytes) -> str | None:
-    """The directory a 257 reply quotes ("" doubled inside), or None when malformed."""
-    if len(arg) < 2 or arg[0:1] != b'"':
-        return None
-    out = bytearray()
-    i, started = 0, False
-    while i < len(arg) and arg[i] not in b"\r\n":
-        c = arg[i]
-        if c == 0x22:
-            if i + 1 < len(arg) and arg[i + 1] == 0x22:
-                out.append(0x22)
-                i += 2
-                continue
-            if started:
-                break
-            started = True
-        else:
-            out.append(c)
-        i += 1
-    if i >= len(arg) or arg[i] != 0x22:
-        return None
-    return utf8(bytes(out))
 
 
 # -- the dissectors -------------------------------------------------------------------------
@@ -432,13 +281,13 @@ def dissect_ftp(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
         if code == 250 and last is not None:
             if last.startswith("CWD "):
                 new = last[4:]
-                conv.cwd = Cwd(new) if new.startswith("/") else _cwd_join(conv.cwd, new)
+                conv.cwd = Cwd(new) if new.startswith("/") else cwd_join(conv.cwd, new)
                 cwd_text = conv.cwd.text
             elif last.startswith("CDUP"):
-                conv.cwd = _cwd_join(conv.cwd, "..")
+                conv.cwd = cwd_join(conv.cwd, "..")
                 cwd_text = conv.cwd.text
         if code == 257 and linelen >= 4:
-            got = _pwd(line[4:])
+            got = pwd(line[4:])
             if got is None:
                 if session.pass_no == 1:  # (the second pass does not look again)
                     pkt.add_expert(code_item, "error", "malformed", "Invalid PWD response",
@@ -454,7 +303,7 @@ def dissect_ftp(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
     if arg:
         pkt.add(rr, REQ_ARG if is_request else RESP_ARG, utf8(arg), aoff, len(arg), source=src)
     if is_port:
-        got = _parse_port_pasv(arg)
+        got = parse_port_pasv(arg)
         if got is not None:
             ip, port, at, ip_len, port_len = got
             ipb = ip.to_bytes(4, "big")
@@ -466,7 +315,7 @@ def dissect_ftp(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
             _new_data_conv(session, conv, pkt.frame.number, pkt.net_dst, FTP_DATA_PORT, ipb,
                            port, "PORT")
     if is_pasv and arg:
-        got = _parse_port_pasv(arg)
+        got = parse_port_pasv(arg)
         if got is not None:
             ip, port, at, ip_len, port_len = got
             ipb = ip.to_bytes(4, "big")
@@ -477,7 +326,7 @@ def dissect_ftp(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
             _new_data_conv(session, conv, pkt.frame.number, ipb, port, pkt.net_dst, None,
                            "PASV")
     if is_eprt:
-        got = _parse_eprt(arg)
+        got = parse_eprt(arg)
         if got is not None:
             af, addr, port, addr_len, port_len = got
             at = off + tokenlen + 2
@@ -495,7 +344,7 @@ def dissect_ftp(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
             pkt.add_expert(bad, "warning", "malformed", EPRT_INVALID.name, "ftp",
                            field=EPRT_INVALID)
     if is_epsv and arg:
-        got = _parse_epsv(arg)
+        got = parse_epsv(arg)
         if got is not None:
             port, at, port_len = got
             src_addr = pkt.net_src

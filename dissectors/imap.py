@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.escape import format_str
-from dissectors.ftp import tcp_ports
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, protocol
 from dissectors.session import Session
-from dissectors.textlines import line_end
+from dissectors.textlines import line_end, tcp_ports
 from dissectors.tvb import ReportedBoundsError, Tvb
 
 IMAP = protocol("imap", "Internet Message Access Protocol", "IMAP")

@@ -12,12 +12,11 @@ import re
 
 from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.escape import format_str
-from dissectors.ftp import tcp_ports
 from dissectors.imf import dissect_imf
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.textlines import DataFragments, line_end
+from dissectors.textlines import DataFragments, line_end, tcp_ports
 from dissectors.tvb import Tvb
 
 POP = protocol("pop", "Post Office Protocol", "POP")

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.escape import format_str
-from dissectors.ftp import tcp_ports
 from dissectors.imf import dissect_imf
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.textlines import DataFragments, add_text_lines, line_end, wait_for_line
+from dissectors.textlines import DataFragments, add_text_lines, line_end, tcp_ports, wait_for_line
 from dissectors.tvb import Tvb
 
 SMTP = protocol("smtp", "Simple Mail Transfer Protocol", "SMTP")
