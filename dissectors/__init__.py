@@ -7,7 +7,8 @@ import importlib
 # Order matters only for heuristic lists (tried in registration order).
 PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",
-    "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "nbns", "nbdgm", "nbss", "smb", "dhcp", "http", "ssdp", "tftp", "ipmsg",
+    "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "nbns", "nbdgm", "nbss", "smb", "dhcp", "http",
+    "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
 )
 
 for _name in PROTOCOL_MODULES:

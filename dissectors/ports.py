@@ -31,12 +31,22 @@ class Conversations:
             self.exact[(a, pa, b, pb)] = proto
             self.exact[(b, pb, a, pa)] = proto
 
-    def find(self, src: bytes, sp: int, dst: bytes, dp: int) -> str | None:
+    def find(self, src: bytes, sp: int, dst: bytes, dp: int, bind: bool = False) -> str | None:
+        """The protocol bound to this pair; `bind` (TCP) turns a matching wildcard into
+        an exact binding to this pair, as Wireshark's find_conversation sets port2 for
+        a connection-oriented conversation (a later connection no longer matches)."""
         p = self.exact.get((src, sp, dst, dp))
         if p is not None:
             return p
         # A wildcard binding: the client's (addr, port) talking to any port of the server.
-        p = self.wild.get((src, sp, dst)) or self.wild.get((dst, dp, src))
+        key, other = (src, sp, dst), dp
+        p = self.wild.get(key)
+        if p is None:
+            key, other = (dst, dp, src), sp
+            p = self.wild.get(key)
+        if p is not None and bind:
+            del self.wild[key]
+            self.bind(key[0], key[1], key[2], other, p)
         return p
 
     def note_plain(self, src: bytes, sp: int, dst: bytes, dp: int) -> None:
@@ -63,7 +73,7 @@ def candidates(kind: str, table: DissectorTable, heur: HeuristicList, session: S
     """
     convs = session.state(_CONVERSATIONS.get(kind) or f"{kind}.conversations", Conversations)
     out: list[Dissector] = []
-    conv = convs.find(src, sport, dst, dport)
+    conv = convs.find(src, sport, dst, dport, kind == "tcp")
     if conv is None:
         convs.note_plain(src, sport, dst, dport)
     else:

@@ -28,7 +28,7 @@ from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.ipmsg import IPMSG_PORT
 from dissectors.layers import ETH_IPV4, FRAGMENT, ethernet_layers, fragment_layers
 from dissectors.session import Session
-from dissectors.tcp_stream import TcpStreams, lookup_stream, set_base_seqs
+from dissectors.tcp_stream import TcpStreams, bound_earlier, lookup_stream, set_base_seqs
 from dissectors.udp import UdpStreams, stream_key
 
 _LINKTYPE_ETHERNET = 1
@@ -84,8 +84,12 @@ def skip(frame: Frame, session: Session) -> None:
         return
     sp, dp, seq, ack, offflags = _TCP_HEAD(b, l4)
     flags = offflags & 0x0FFF
-    conv, _new = lookup_stream(session.state("tcp.streams", TcpStreams), src, dst, sp, dp,
-                               seq, flags, ts)
+    conv, new = lookup_stream(session.state("tcp.streams", TcpStreams), src, dst, sp, dp,
+                              seq, flags, ts)
+    if not conv.first_frame:
+        conv.first_frame = frame.number
+    if new:
+        bound_earlier(session, src, sp, dst, dp)
     if lay[7] - l4 >= (offflags >> 12) * 4:  # tcp.py analyses a whole header only
         set_base_seqs(conv, seq, ack, flags)
 
@@ -109,6 +113,8 @@ _ADDRS4 = struct.Struct(">II").unpack_from
 # From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses,
 # the two ports of a TCP/UDP header right after a 20-byte IPv4 header.
 _ETH_IP4_PORTS = struct.Struct(">HB5xHxB2xIIHH").unpack_from
+#: FTP's control port: its frames set up other connections' dissectors (FTP-DATA).
+FTP_PORT = 21
 _ICMP_QUOTING = ICMP_QUOTING
 _ICMP6_QUOTING = ICMP6_QUOTING
 _TUNNELS = frozenset((4, 41, 47))
@@ -130,6 +136,8 @@ def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int
         return (pair, IPMSG)
     if not tcp:
         return pair
+    if sp == FTP_PORT or dp == FTP_PORT:
+        return ANY
     if lo_first < 0 or lo_first == 0 and sp > dp:
         sp, dp = dp, sp
     return (pair, sp << 16 | dp)
@@ -203,6 +211,8 @@ def state_key(b: bytes, s: int, e: int) -> object:
             if proto == 17:
                 return (a << 32 | c) if a <= c else (c << 32 | a)
             if proto == 6:
+                if sp == FTP_PORT or dp == FTP_PORT:
+                    return ANY  # FTP's control connection sets up data connections
                 if a < c or a == c and sp <= dp:
                     return (a << 32 | c, sp << 16 | dp)
                 return (c << 32 | a, dp << 16 | sp)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dissectors.packet import Item, Packet
+from dissectors.ports import Conversations
 from dissectors.registry import Field, protocol
 from dissectors.session import Session
 
@@ -111,6 +112,7 @@ class Conversation:
         self.tfo_syn_data = False
         self.seglen = 0  # of the segment being dissected, for options that need it
         self.ta: Ta | None = None
+        self.first_frame = 0  # (Wireshark's conversation setup frame: FTP-DATA shows it)
 
     def get_ta(self) -> Ta:
         if self.ta is None:
@@ -145,8 +147,27 @@ def sequence_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Fiel
 def find_conversation(session: Session, pkt: Packet, sport: int, dport: int, seq: int,
                        flags: int, ts: int) -> tuple[Conversation, bool]:
     """The stream of this segment; a SYN with a new ISN on a known pair starts a new one."""
-    return lookup_stream(session.state("tcp.streams", TcpStreams), pkt.net_src, pkt.net_dst,
-                         sport, dport, seq, flags, ts)
+    conv, is_new = lookup_stream(session.state("tcp.streams", TcpStreams), pkt.net_src,
+                                 pkt.net_dst, sport, dport, seq, flags, ts)
+    if not conv.first_frame:
+        conv.first_frame = pkt.frame.number
+    if is_new and bound_earlier(session, pkt.net_src, sport, pkt.net_dst, dport):
+        is_new = False
+    return conv, is_new
+
+
+def bound_earlier(session: Session, src: bytes, sport: int, dst: bytes, dport: int) -> bool:
+    """Whether an earlier packet set up this pair's conversation (FTP's data connection):
+    Wireshark's TCP then finds it instead of making a new one (no SYN_SENT bit), and a
+    wildcard it matches binds to this pair."""
+    convs = session.state("tcp.conversations", Conversations)
+    return bool(convs.exact or convs.wild) and convs.find(src, sport, dst, dport, True) is not None
+
+
+def conversation_of(session: Session, src: bytes, sport: int, dst: bytes,
+                    dport: int) -> Conversation | None:
+    """The current TCP conversation of an address/port pair (None before any segment)."""
+    return session.state("tcp.streams", TcpStreams).convs.get(_conv_key(src, sport, dst, dport))
 
 
 def lookup_stream(streams: TcpStreams, src: bytes, dst: bytes, sport: int, dport: int,

@@ -197,7 +197,12 @@ def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = No
             if top.field is None:
                 continue
             name = top.field.abbrev
-            if lf is not None and name not in lf.names:
+            if not top.children and (top.field.type is not FT.PROTOCOL or top.text):
+                # a top-level field (ftp's cwd): its value; a protocol with nothing
+                # under it (ftp-data): its label
+                layers += _node(pkt, [top]) if top.field.type is not FT.PROTOCOL else \
+                    [(name, _label(top))]
+            elif lf is not None and name not in lf.names:
                 layers.append((name, _filtered(name)))
             else:
                 inner = None if lf is None or lf.expand else lf

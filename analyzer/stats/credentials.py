@@ -1,11 +1,13 @@
 """`-z credentials`: tshark 4.0's list of credentials seen in clear (tap-credentials.c).
 
-What labshark decodes of them: HTTP's Authorization and Proxy-Authorization headers.
+What labshark decodes of them: HTTP's Authorization and Proxy-Authorization headers, and
+FTP's PASS after a USER (the user name, "Username in packet: N"), POP's likewise
+("POP3", "Username in packet N") and IMAP's LOGIN (no info).
 `Basic` (case as written) gives "HTTP basic auth" and the user name before the first
 `:` of the decoded value (none when it has no `:`); NTLM, Negotiate, Kerberos, Digest
 and CitrixAGBasic are schemes HTTP decodes otherwise (no row); any other scheme gives
-"HTTP header auth" with tshark's "n.a.". FTP's USER/PASS (and POP, IMAP, SMTP) are not
-listed: labshark does not dissect those protocols yet. tshark takes no filter here (a
+"HTTP header auth" with tshark's "n.a."; SMTP's AUTH LOGIN password ("SMTP", the
+base64 user name, "Username in packet N"). tshark takes no filter here (a
 suffix is ignored), and all `-z credentials` share one list, as in tshark.
 """
 
@@ -15,7 +17,11 @@ import string
 
 from analyzer.stats.taps import register
 from dissectors.escape import format_str
+from dissectors.ftp import ftp_credential
+from dissectors.imap import imap_credential
 from dissectors.packet import Item, Packet
+from dissectors.pop import pop_credential
+from dissectors.smtp import smtp_credential
 
 _RULE = "=" * 67 + "\n"
 _HEADERS = ("http.authorization", "http.proxy_authorization")
@@ -72,6 +78,10 @@ class CredentialsTap:
         self.rows = rows
 
     def packet(self, pkt: Packet) -> None:
+        for got in (ftp_credential(pkt), pop_credential(pkt), imap_credential(pkt),
+                    smtp_credential(pkt)):
+            if got is not None:
+                self.rows.append((pkt.frame.number, *got))
         if "http" not in pkt.index:
             return
         for it in _walk(pkt.tree):
