@@ -519,3 +519,11 @@ CERT_TYPES = _table("""
 42 ECDSA Fixed ECDH
 50 IBC Params
 """)
+
+
+#: tls.compress_certificate.algorithm
+COMP_CERT_ALGS = _table("""
+0001 zlib
+0002 brotli
+0003 zstd
+""")
