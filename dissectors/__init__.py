@@ -7,7 +7,7 @@ import importlib
 # Order matters only for heuristic lists (tried in registration order).
 PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",
-    "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "dhcp", "http", "tls", "tftp", "ipmsg",
+    "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "dhcp", "http", "tls", "ssh", "tftp", "ipmsg",
 )
 
 for _name in PROTOCOL_MODULES:
