@@ -21,7 +21,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, Tvb
 
 SSH = protocol("ssh", "SSH Protocol", "SSH")
 
@@ -112,9 +112,9 @@ ECDH_NAMES = {30: "Elliptic Curve Diffie-Hellman Key Exchange Init",
 GEX_NAMES = {30: "Diffie-Hellman Group Exchange Request (Old)",
              31: "Diffie-Hellman Group Exchange Group", 32: "Diffie-Hellman Group Exchange Init",
              33: "Diffie-Hellman Group Exchange Reply", 34: "Diffie-Hellman Group Exchange Request"}
-#: Ciphers tshark 4.0 sets a decryption cipher up for (then shows nothing without keys).
-DECRYPTABLE = frozenset({"chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com",
-                         "aes256-gcm@openssh.com"})
+#: AES-GCM leaves the packet length in clear (tshark 4.0 reads it, then the packet).
+GCM = frozenset({"aes128-gcm@openssh.com", "aes256-gcm@openssh.com"})
+GCM_TAG = 16
 MAX_KEY_LEN = 1024  # longer DH e / f: "Invalid key length"
 SSH_PORTS = (22, 29418)
 
@@ -137,7 +137,7 @@ class Peer:
     enc: str | None = None
     mac: str | None = None
     comp: str | None = None
-    decrypting: bool = False
+    new_keys: bool = False  # after NEWKEYS tshark 4.0 tries to decrypt: nothing shown
 
 
 @dataclass(slots=True)
@@ -157,6 +157,11 @@ def _flow(pkt: Packet, session: Session, sport: int, dport: int) -> Flow:
     if key not in flows:
         flows[key] = Flow()
     return flows[key]
+
+
+def _info(pkt: Packet, text: str) -> None:
+    """col_append_sep_str: ", " when the column (fenced part too) holds text."""
+    pkt.info += (", " if pkt.info else "") + text
 
 
 def _port(pkt: Packet, name: str) -> int:
@@ -223,7 +228,7 @@ def _protocol(tvb: Tvb, pkt: Packet, top: Item, off: int, flow: Flow, is_respons
     from dissectors.escape import format_text
 
     raw = tvb.bytes(off, protolen)
-    pkt.append_info(f"Protocol ({format_text(raw)})", ", ")
+    _info(pkt, f"Protocol ({format_text(raw)})")
     pkt.add(top, PROTOCOL, raw.decode("ascii", "replace"), off, protolen, source=tvb.source)
     return off + linelen
 
@@ -231,7 +236,7 @@ def _protocol(tvb: Tvb, pkt: Packet, top: Item, off: int, flow: Flow, is_respons
 def _encrypted(tvb: Tvb, pkt: Packet, tree: Item, off: int, peer: Peer) -> int:
     """ssh_dissect_encrypted_packet: the rest of the payload, length bytes and all."""
     n = tvb.rend - off
-    pkt.append_info(f"Encrypted packet (len={n})", ", ")
+    _info(pkt, f"Encrypted packet (len={n})")
     enc_len = n
     if n > 4:
         pkt.add(tree, PACKET_LENGTH_ENC, tvb.bytes(off, 4), off, 4, source=tvb.source)
@@ -254,16 +259,15 @@ def _ssh2(tvb: Tvb, pkt: Packet, top: Item, off: int, flow: Flow, is_response: b
     num = pkt.frame.number
     while tvb.end - off > 0:
         last = off
-        tree = pkt.add_text(top, "SSH Version 2", off, tvb.rend - off, tvb.source)
+        tree = pkt.add_text(top, _title(peer), off, tvb.rend - off, tvb.source)
         if not peer.key_start or peer.key_start <= num and (
                 not peer.key_end or num < peer.key_end or
                 num == peer.key_end and off < peer.key_end_offset):
             off = _key_exchange(tvb, pkt, tree, off, flow, is_response, can)
             if off < 0:
-                tree.text = _title(peer)  # (tshark leaves the subtree it began)
-                return -1
-        elif peer.decrypting:
-            off = tvb.rend  # tshark tries to decrypt: without keys, nothing is shown
+                return -1  # (tshark leaves the subtree it began)
+        elif peer.new_keys:
+            off = _undecrypted(tvb, off, peer)
         else:
             off = _encrypted(tvb, pkt, tree, off, peer)
         tree.text = _title(peer)
@@ -313,7 +317,7 @@ def _key_exchange(tvb: Tvb, pkt: Packet, tree: Item, off: int, flow: Flow, is_re
         pkt.add(kex_tree, MSG_CODE, code, off, 1,
                 f"Message Code: {name or 'Unknown'} ({code})", source=src)
         off += 1
-        pkt.append_info(name or f"Unknown ({code})", ", ")
+        _info(pkt, name or f"Unknown ({code})")
         num = pkt.frame.number
         if code == 20:
             off = _key_init(tvb, pkt, kex_tree, off, flow, is_response)
@@ -338,12 +342,23 @@ def _new_keys(flow: Flow, peer: Peer, is_response: bool) -> None:
     """NEWKEYS: the side's cipher, MAC and compression as both KEXINITs agree."""
     client, server = flow.peers
     peer.enc = _choose(client.proposals["enc"][is_response], server.proposals["enc"][is_response])
-    if peer.enc not in DECRYPTABLE:
+    if peer.enc and peer.enc.endswith("-ctr"):  # (tshark 4.0 names the MAC for CTR only)
         peer.mac = _choose(client.proposals["mac"][is_response],
                            server.proposals["mac"][is_response])
     peer.comp = _choose(client.proposals["comp"][is_response],
                         server.proposals["comp"][is_response])
-    peer.decrypting = peer.enc in DECRYPTABLE
+    peer.new_keys = True
+
+
+def _undecrypted(tvb: Tvb, off: int, peer: Peer) -> int:
+    """A packet after NEWKEYS: tshark 4.0 tries to decrypt it and, with no keys, shows
+    nothing; with AES-GCM it first reads the clear length (past the end: cut short)."""
+    if peer.enc in GCM:
+        plen = tvb.u32(off)
+        if off + 4 + plen + GCM_TAG > tvb.end:
+            raise BoundsError()  # (tshark: "Packet size limited during capture")
+        return off + 4 + plen + GCM_TAG
+    return tvb.rend
 
 
 def _key_init(tvb: Tvb, pkt: Packet, tree: Item, off: int, flow: Flow, is_response: bool) -> int:
@@ -415,7 +430,7 @@ def _kex_specific(tvb: Tvb, pkt: Packet, tree: Item, off: int, code: int, flow: 
     name = names.get(code)
     pkt.add(tree, MSG_CODE, code, off, 1, f"Message Code: {name or 'Unknown'} ({code})",
             source=tvb.source)
-    pkt.append_info(name or f"Unknown ({code})", ", ")
+    _info(pkt, name or f"Unknown ({code})")
     off += 1
     if kind == "ecdh":
         seq, peer.seq = peer.seq, peer.seq + 1

@@ -19,7 +19,7 @@ from dissectors.ports import Conversations
 from dissectors.registry import FT, Base
 from dissectors.session import Session
 from dissectors.tls_handshake import dissect_handshake
-from dissectors.tls_proto import TLS, TLS13, TlsConn, short_name
+from dissectors.tls_proto import TLS, TLS13, TlsConn, add_info, short_name
 from dissectors.tls_tables import ALERT_DESCS, ALERT_LEVELS, CONTENT_TYPES, VERSIONS
 from dissectors.tvb import Tvb
 
@@ -108,7 +108,7 @@ def dissect_tls(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
                 return None
             break
         if conn.version not in PLAIN_VERSIONS and not _looks_like_v3(tvb, off):
-            pkt.append_info("Continuation Data", ", ")
+            add_info(pkt, "Continuation Data")
             break
         off = _record(tvb, pkt, top, off, conn, from_server, can, sport, dport)
         if off < 0:
@@ -142,11 +142,11 @@ def _record(tvb: Tvb, pkt: Packet, top: Item, off: int, conn: TlsConn, from_serv
     src = tvb.source
     if conn.version in (0x0301, 0x0302, 0x0303) and tvb.u8(off) not in VALID_TYPES:
         pkt.add_expert(top, "note", "protocol", "Ignored Unknown Record", "tls", field=IGNORED)
-        pkt.append_info("Ignored Unknown Record", ", ")
+        add_info(pkt, "Ignored Unknown Record")
         return tvb.rend
     ctype, rver, rlen = tvb.u8(off), tvb.u16(off + 1), tvb.u16(off + 3)
     if ctype not in VALID_TYPES:
-        pkt.append_info("Continuation Data", ", ")
+        add_info(pkt, "Continuation Data")
         return off + 5 + rlen
     if avail < rlen + 5:
         if can:
@@ -167,7 +167,7 @@ def _record(tvb: Tvb, pkt: Packet, top: Item, off: int, conn: TlsConn, from_serv
     else:
         version = conn.version
     if ctype == CCS_TYPE:
-        pkt.append_info("Change Cipher Spec", ", ")
+        add_info(pkt, "Change Cipher Spec")
         item = pkt.add(rec, CCS, None, body, 1, source=src)
         rec.text = f"{short_name(conn.version, 'SSL')} Record Layer: Change Cipher Spec " \
                    "Protocol: Change Cipher Spec"
@@ -187,7 +187,7 @@ def _record(tvb: Tvb, pkt: Packet, top: Item, off: int, conn: TlsConn, from_serv
     elif ctype == HANDSHAKE_TYPE:
         dissect_handshake(tvb, pkt, rec, body, body + rlen, conn, from_server, version)
     elif ctype == APP_DATA_TYPE:
-        pkt.append_info("Application Data", ", ")
+        add_info(pkt, "Application Data")
         app = conn.app or APP_PORTS.get(sport) or APP_PORTS.get(dport)
         rec.text = f"{short_name(version, 'SSL')} Record Layer: Application Data Protocol: " \
                    f"{app or 'Application Data'}"
@@ -195,7 +195,7 @@ def _record(tvb: Tvb, pkt: Packet, top: Item, off: int, conn: TlsConn, from_serv
         if app:
             pkt.add(rec, APP_PROTO, app, 0, 0, generated=True, source=src)
     elif ctype == HEARTBEAT_TYPE:
-        pkt.append_info("Encrypted Heartbeat", ", ")
+        add_info(pkt, "Encrypted Heartbeat")
     return body + rlen
 
 
@@ -204,13 +204,13 @@ def _alert(tvb: Tvb, pkt: Packet, rec: Item, off: int, rlen: int, conn: TlsConn)
     vname = short_name(conn.version, "TLS")
     item = pkt.add(rec, ALERT, None, off, rlen, source=tvb.source)
     if rlen != 2:
-        pkt.append_info("Encrypted Alert", ", ")
+        add_info(pkt, "Encrypted Alert")
         rec.text = f"{vname} Record Layer: Encrypted Alert"
         item.text = "Alert Message: Encrypted Alert"
         return
     level, desc = tvb.u8(off), tvb.u8(off + 1)
     lname, dname = ALERT_LEVELS.get(level, "Unknown"), ALERT_DESCS.get(desc, "Unknown")
-    pkt.append_info(f"Alert (Level: {lname}, Description: {dname})", ", ")
+    add_info(pkt, f"Alert (Level: {lname}, Description: {dname})")
     rec.text = f"{vname} Record Layer: Alert (Level: {lname}, Description: {dname})"
     pkt.add(item, ALERT_LEVEL, level, off, 1, source=tvb.source)
     pkt.add(item, ALERT_DESC, desc, off + 1, 1, source=tvb.source)

@@ -12,7 +12,7 @@ from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.tls_ciphers import CIPHER_SUITES
 from dissectors.tls_extensions import _blob, _grease, _num, _sig_alg, dissect_extensions
-from dissectors.tls_proto import KNOWN_VERSIONS, TLS, TLS13, TlsConn, short_name
+from dissectors.tls_proto import KNOWN_VERSIONS, TLS, TLS13, TlsConn, add_info, short_name
 from dissectors.tls_tables import COMP_METHODS, CURVE_TYPES, GROUPS, HANDSHAKE_TYPES, VERSIONS
 from dissectors.tvb import Tvb
 
@@ -122,9 +122,9 @@ def _details(tvb: Tvb, pkt: Packet, rec: Item, vname: str, msg: str, first: bool
     """tls_show_handshake_details: the Info text, the record's label, the message item."""
     encrypted = msg == ENCRYPTED
     if complete:
-        pkt.append_info(msg, ", ")
+        add_info(pkt, msg)
     elif first:
-        pkt.append_info(f"[{msg} Fragment]", ", ")
+        add_info(pkt, f"[{msg} Fragment]")
     frag = "" if complete or encrypted else " (fragment)"
     rec.text = f"{vname} Record Layer: Handshake Protocol: " + (
         msg + frag if first else "Multiple Handshake Messages")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dissectors.packet import Packet
 from dissectors.registry import Field, protocol
 
 TLS = protocol("tls", "Transport Layer Security", "TLS")
@@ -48,3 +49,9 @@ def vs_text(field: Field, value: int, fmt: str = "{}") -> str:
     """A value-string label, with Wireshark's "Unknown" for a value it has no name for."""
     name = field.value_name(value)
     return f"{field.name}: {name if name is not None else 'Unknown'} ({fmt.format(value)})"
+
+
+def add_info(pkt: Packet, text: str) -> None:
+    """col_append_sep_str: ", " when the column (its fenced part too) holds text, as
+    when a record reassembled in this frame came before."""
+    pkt.info += (", " if pkt.info else "") + text
