@@ -107,14 +107,42 @@ def dissect_tls(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
                 pkt.desegment = (off, -1)
                 return None
             break
-        if conn.version not in PLAIN_VERSIONS and not _looks_like_v3(tvb, off):
+        if conn.version not in PLAIN_VERSIONS and _looks_like_v2(tvb, off):
+            off = _ssl2_record(tvb, pkt, top, off, can)
+        elif conn.version not in PLAIN_VERSIONS and not _looks_like_v3(tvb, off):
             add_info(pkt, "Continuation Data")
             break
-        off = _record(tvb, pkt, top, off, conn, from_server, can, sport, dport)
+        else:
+            off = _record(tvb, pkt, top, off, conn, from_server, can, sport, dport)
         if off < 0:
             return None
     pkt.fence_info()
     return None
+
+
+def _looks_like_v2(tvb: Tvb, off: int) -> bool:
+    """ssl_looks_like_sslv2: a two-byte header (high bit set) and an SSL 2.0 / PCT
+    handshake type in the third byte."""
+    return tvb.u8(off) >= 0x80 and tvb.u8(off + 2) in (0, 1, 2, 3, 4, 5)
+
+
+def _ssl2_record(tvb: Tvb, pkt: Packet, top: Item, off: int, can: bool) -> int:
+    """dissect_ssl2_record, for what tshark shows of a record it cannot read: "Encrypted
+    Data" (labshark does not decode SSL 2.0 handshakes); -1 when TCP must bring more."""
+    b0 = tvb.u8(off)
+    hdr = 2 if b0 & 0x80 else 3
+    rlen = ((b0 & 0x7F) << 8 | tvb.u8(off + 1)) if hdr == 2 else ((b0 & 0x3F) << 8 |
+                                                                   tvb.u8(off + 1))
+    avail = tvb.rend - off
+    if can and avail < rlen + hdr:
+        pkt.desegment = (off, rlen + hdr - avail)
+        return -1
+    pkt.proto_col = "SSLv2"
+    rec = pkt.add(top, RECORD, None, off, hdr + rlen, "SSLv2 Record Layer: Encrypted Data",
+                  source=tvb.source)
+    pkt.add(rec, REC_VERSION, 0x0002, off, 0, generated=True, source=tvb.source)
+    add_info(pkt, "Encrypted Data")
+    return off + hdr + rlen
 
 
 def _looks_like_v3(tvb: Tvb, off: int) -> bool:
