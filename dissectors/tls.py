@@ -200,7 +200,9 @@ def _record(tvb: Tvb, pkt: Packet, top: Item, off: int, conn: TlsConn, from_serv
         rec.text = f"{short_name(conn.version, 'SSL')} Record Layer: Change Cipher Spec " \
                    "Protocol: Change Cipher Spec"
         frame = pkt.frame.number
-        if from_server and not conn.server_ccs_frame:
+        if conn.version == TLS13:
+            pass  # a compatibility dummy: handshake records after it stay in clear
+        elif from_server and not conn.server_ccs_frame:
             conn.server_ccs_frame = frame
         elif not from_server and not conn.client_ccs_frame:
             conn.client_ccs_frame = frame

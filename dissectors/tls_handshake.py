@@ -196,6 +196,8 @@ def _message(tvb: Tvb, pkt: Packet, rec: Item, off: int, conn: TlsConn, from_ser
 def _hello_common(tvb: Tvb, pkt: Packet, item: Item, off: int, show_time: bool) -> int:
     _num(pkt, item, HS_VERSION, tvb, off, 2)
     rnd = pkt.add(item, RANDOM, tvb.bytes(off + 2, 32), off + 2, 32, source=tvb.source)
+    if tvb.bytes(off + 2, 32) == HRR_RANDOM:
+        rnd.text = f"Random: {HRR_RANDOM.hex()} (HelloRetryRequest magic)"
     if show_time:
         secs = tvb.u32(off + 2)
         pkt.add(rnd, RANDOM_TIME, secs * 1_000_000_000, off + 2, 4,
@@ -214,7 +216,7 @@ def _client_hello(tvb: Tvb, pkt: Packet, item: Item, off: int, end: int, conn: T
     version = tvb.u16(off)
     sid_at = off + 34
     conn.client_session_id = tvb.bytes(sid_at + 1, tvb.u8(sid_at))
-    off = _hello_common(tvb, pkt, item, off, True)
+    off = _hello_common(tvb, pkt, item, off, conn.version != TLS13)
     cs_len = tvb.u16(off)
     pkt.add(item, CS_LEN, cs_len, off, 2, source=tvb.source)
     n = cs_len // 2
