@@ -154,9 +154,15 @@ def _flow(pkt: Packet, session: Session, sport: int, dport: int) -> Flow:
     a, b = (pkt.net_src, sport), (pkt.net_dst, dport)
     flows = session.state("ssh.flows", dict)
     key = (stream, min(a, b), max(a, b))
-    if key not in flows:
-        flows[key] = Flow()
-    return flows[key]
+    versions = session.state("pass1:ssh.versions", dict)
+    flow = flows.get(key)
+    if flow is None:
+        # tshark's second pass (-2) starts with the connection's version known
+        first = versions.get(key) if session.pass_no == 2 else None
+        flow = flows[key] = Flow(version=first.version if first is not None else 0)
+    if session.two_pass and session.pass_no == 1:
+        versions[key] = flow
+    return flow
 
 
 def _info(pkt: Packet, text: str) -> None:

@@ -80,7 +80,10 @@ def _conn(pkt: Packet, session: Session) -> tuple[TlsConn, int, int]:
     key = (stream, min(a, b), max(a, b))
     conn = conns.get(key)
     if conn is None:
-        conn = conns[key] = TlsConn()
+        # tshark's second pass (-2) starts with the connection's version known
+        finals = session.state("pass1:tls.versions", dict)
+        conn = conns[key] = TlsConn(version=finals.get(key) if session.pass_no == 2 else None)
+        conn.key = key
     return conn, sport, dport
 
 
@@ -117,6 +120,8 @@ def dissect_tls(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         if off < 0:
             return None
     pkt.fence_info()
+    if session.two_pass and session.pass_no == 1 and conn.version is not None:
+        session.state("pass1:tls.versions", dict)[conn.key] = conn.version
     return None
 
 

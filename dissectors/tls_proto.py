@@ -37,6 +37,7 @@ class TlsConn:
     resumed: bool = False
     cipher: int = -1
     app: str = ""  # the application protocol the server's ALPN chose (long name)
+    key: tuple = ()  # the connection's key in the session's table
 
     def from_server(self, src: bytes, sport: int, server_ports: frozenset[int]) -> bool:
         """ssl_packet_from_server: the ClientHello's peer, else the port tables."""
