@@ -37,7 +37,8 @@ SSH_FIELDS = [
 ]
 #: Corpus captures whose TLS or SSH packets labshark shows as tshark does.
 CORPUS_SAME = ["scapy-ssh_ed25519.pcap", "wireshark-dhe1.pcapng.gz", "ndpi-smtps.pcapng",
-               "ndpi-tls_unidirectional.pcap", "ndpi-netease_games.pcapng"]
+               "ndpi-tls_unidirectional.pcap", "ndpi-netease_games.pcapng",
+               "ndpi-mongodb.pcap", "tcpdump-nfs-write-verf-cookie.pcapng"]
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +163,16 @@ def test_corpus_ssh_list_equals_tshark():
     cap = CORPUS / "ndpi-ssh_unidirectional.pcap"
     assert compare_fields(cap, SSH_FIELDS) == []
     assert run_tshark(["-r", str(cap), "-Y", "ssh.encrypted_packet"]).count("Encrypted") == 1
+
+
+@pytest.mark.parametrize("name", ["tls12", "tls13", "ssh_ctr"])
+def test_two_pass_list_equals_tshark(caps, name):
+    """-2: the second pass knows each connection's version from the first (tshark's
+    ClientHello and client version line show it)."""
+    args = ["-2", "-r", str(caps[name])]
+    rc, ours, err = run_analyze(args)
+    assert rc == 0, err
+    assert ours == run_tshark(args)
 
 
 def test_follow_tls_stays_empty(caps):
