@@ -174,7 +174,9 @@ def _record(tvb: Tvb, pkt: Packet, top: Item, off: int, conn: TlsConn, from_serv
     avail = tvb.rend - off
     src = tvb.source
     if conn.version in (0x0301, 0x0302, 0x0303) and tvb.u8(off) not in VALID_TYPES:
-        pkt.add_expert(top, "note", "protocol", "Ignored Unknown Record", "tls", field=IGNORED)
+        item = pkt.add(top, IGNORED, None, off, avail, "Ignored Unknown Record", source=src)
+        pkt.add_expert(item, "warning", "protocol", "Ignored Unknown Record", "tls",
+                       field=IGNORED)
         add_info(pkt, "Ignored Unknown Record")
         return tvb.rend
     ctype, rver, rlen = tvb.u8(off), tvb.u16(off + 1), tvb.u16(off + 3)
