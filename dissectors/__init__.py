@@ -8,7 +8,7 @@ import importlib
 PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",
     "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "nbns", "nbdgm", "nbss", "smb", "dhcp", "http",
-    "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
+    "tls", "ssh", "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
 )
 
 for _name in PROTOCOL_MODULES:

@@ -439,9 +439,6 @@ def _flag_text(f: Field, flags: int) -> str:
 IP_PROTO.register(6, dissect_tcp, "tcp")
 register_dissector("tcp", dissect_tcp)
 register_follow(FollowSpec("tcp", "tcp", TcpFollower, byte_stream=True))
-# labshark decrypts no TLS: like tshark without keys, the stream shows no data (a TLS
-# dissector module would hold this line).
-register_follow(FollowSpec("tls", "tcp", None, byte_stream=True))
 register_conversation(ConversationSpec("tcp", "TCP", "tcp", "tcp.srcport", "tcp.dstport",
                                        over=("ip", "ipv6"), stream="tcp.stream"))
 register_learner_layer("tcp", "TCP", "transport")

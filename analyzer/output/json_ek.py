@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.output.formats import Output
 from dissectors.escape import cstr
-from dissectors.format import NOT_REPRESENTABLE, NS, field_text, fit_label, local_tm, utc_tm
+from dissectors.format import (
+    NOT_REPRESENTABLE,
+    NS,
+    field_text,
+    fit_label,
+    label,
+    local_tm,
+    utc_tm,
+)
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
 
@@ -206,7 +214,10 @@ def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = No
                 layers.append((name, _filtered(name)))
             else:
                 inner = None if lf is None or lf.expand else lf
-                layers.append((name, _node(pkt, top.children or [], inner)))
+                # a layer with nothing under it (TLS before a record it must reassemble)
+                # is its label, as tshark writes it
+                layers.append((name, _node(pkt, top.children, inner) if top.children else
+                               label(top)))
     if no_dup:
         layers = _group(layers)
     src: Node = [("layers", layers)]

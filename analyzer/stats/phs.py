@@ -23,6 +23,21 @@ _RULE = "=" * 67 + "\n"
 _LAST = frozenset({"tcp.segments"})
 
 
+def _walk_order(items: list) -> list:
+    """The order tshark's tap sees: a reassembly item right after the layers dissected
+    from its reassembled bytes (same data source), before the layers dissected later
+    from the rest of the segment (TLS records after a reassembled one)."""
+    moved = [i for i in items if i.field is not None and i.field.abbrev in _LAST]
+    out = [i for i in items if i not in moved]
+    for seg in moved:
+        at = len(out)
+        for k, it in enumerate(out):
+            if it.source == seg.source and it is not seg:
+                at = k + 1
+        out.insert(at, seg)
+    return out
+
+
 class _Node:
     __slots__ = ("name", "frames", "bytes", "children", "first")
 
@@ -71,7 +86,7 @@ class PhsTap:
         node = self.root
         items = pkt.tree if self.with_frame else pkt.tree[1:]  # the first one is `frame`
         if any(i.field is not None and i.field.abbrev in _LAST for i in items):
-            items = sorted(items, key=lambda i: i.field is not None and i.field.abbrev in _LAST)
+            items = _walk_order(items)
         for item in items:
             name = item.field.abbrev if item.field is not None else "text"
             child = node.children.get(name)
