@@ -29,6 +29,8 @@ ETHERTYPE_NAMES = {
     0x88A8: "802.1ad Provider Bridge (Q-in-Q)", 0x8035: "RARP", 0x88CC: "802.1 Link Layer Discovery Protocol (LLDP)",
     0x8847: "MPLS label switched packet", 0x8863: "PPPoE Discovery", 0x8864: "PPPoE Session",
     0x9100: "VLAN-tagged frame (Q-in-Q)", 0x88E5: "802.1AE (MACsec)",
+    0x6558: "Transparent Ethernet bridging", 0x88BE: "ERSPAN", 0x22EB: "ERSPAN Type III",
+    0x9000: "Loopback", 0x2000: "CDP",
 }
 
 ETH = protocol("eth", "Ethernet", "Ethernet")
@@ -118,6 +120,15 @@ def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> Non
 
 
 def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    _dissect_eth(tvb, pkt, session, True)
+
+
+def dissect_eth_nofcs(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """Wireshark's eth_withoutfcs: a frame inside a tunnel never ends in a guessed FCS."""
+    _dissect_eth(tvb, pkt, session, False)
+
+
+def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     session.current_proto = "eth"
     off = tvb.start
     tvb.need(off, 14)
@@ -136,17 +147,17 @@ def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(tree, LEN, etype, off + 12, 2)
         payload = tvb.sub(off + 14, min(etype, tvb.rend - off - 14))
         BY_NAME["llc"](payload, pkt, session)
-        _trailer(pkt, tree, tvb, off + 14 + etype, off)
+        _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs)
         return
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
     _address(pkt, tree, dst, off, True)
     _address(pkt, tree, src, off + 6, False)
     pkt.add(tree, TYPE, etype, off + 12, 2)
-    dissect_ethertype(etype, tvb.sub(off + 14), pkt, session, tree)
+    dissect_ethertype(etype, tvb.sub(off + 14), pkt, session, tree, fcs)
 
 
 def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
-                      tree: Item | None) -> None:
+                      tree: Item | None, fcs: bool = True) -> None:
     """Hand the payload to the dissector for `etype`, then show any trailer."""
     pkt.protocols.append(ETHERTYPE_PROTO.abbrev)
     fn = ETHERTYPE.get(etype)
@@ -157,10 +168,11 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         return
     used = fn(tvb, pkt, session)
     if isinstance(used, int) and not isinstance(used, bool) and tree is not None:
-        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14)
+        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14, fcs)
 
 
-def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int) -> None:
+def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
+             fcs: bool = True) -> None:
     """Bytes after the payload's own length, as tshark's add_ethernet_trailer splits them:
     padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS."""
     if end >= tvb.rend:
@@ -168,7 +180,7 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int) -> N
     frame_len = tvb.rend - frame_start  # the Ethernet frame's reported length
     cap_len = tvb.end - end
     rep_len = tvb.rend - end
-    has_fcs = frame_len >= 64 and rep_len >= 4
+    has_fcs = fcs and frame_len >= 64 and rep_len >= 4
     if has_fcs:
         rep_len -= 4
         cap_len = min(cap_len, rep_len)
@@ -196,6 +208,8 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int) -> N
 
 LINKTYPE.register(1, dissect_eth, "eth")
 register_dissector("eth", dissect_eth)
+register_dissector("eth_withoutfcs", dissect_eth_nofcs)
+ETHERTYPE.register(0x6558, dissect_eth_nofcs, "eth")
 register_conversation(ConversationSpec("eth", "Ethernet", "eth", "eth.src", "eth.dst"))
 register_learner_layer("eth", "Ethernet", "link")
 register_learner_unclaimed("eth.padding", "padding", "link")
