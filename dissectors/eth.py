@@ -186,7 +186,8 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
         cap_len = min(cap_len, rep_len)
     pad_len = 0
     bad_padding = False
-    if end - frame_start < _MIN_FRAME <= frame_len:
+    # (a frame inside a tunnel: tshark 4.0 finds no padding there, all is trailer)
+    if fcs and end - frame_start < _MIN_FRAME <= frame_len:
         pad_len = min(_MIN_FRAME - (end - frame_start), cap_len)
         if any(tvb.buf[end: end + pad_len]):
             pad_len, bad_padding = 0, True
