@@ -45,7 +45,7 @@ DIRECTION = ERSPAN.field("erspan.direction", "Direction", FT.BOOLEAN, bitmask=0x
 GRA = ERSPAN.field("erspan.gra", "Timestamp granularity", FT.UINT16, Base.DEC, bitmask=0x0006,
                    strings={0: "100 microseconds", 1: "100 nanoseconds", 2: "IEEE 1588",
                             3: "Custom granularity"})
-O = ERSPAN.field("erspan.o", "Optional Sub headers", FT.UINT16, Base.DEC, bitmask=0x0001)
+OPT_SUB = ERSPAN.field("erspan.o", "Optional Sub headers", FT.UINT16, Base.DEC, bitmask=0x0001)
 _NAME = "Encapsulated Remote Switch Packet ANalysis"
 
 
@@ -89,7 +89,7 @@ def _type3(tvb: Tvb, pkt: Packet, session: Session) -> None:
     _u16s(pkt, top, tvb.u16(off + 2), off + 2, (COS, BSO, TRUNCATED, SPANID))
     pkt.add(top, TIMESTAMP, int.from_bytes(b[off + 4: off + 8], "big"), off + 4, 4)
     pkt.add(top, SGT, tvb.u16(off + 8), off + 8, 2)
-    _u16s(pkt, top, w5, off + 10, (P, FT_F, HW, DIRECTION, GRA, O))
+    _u16s(pkt, top, w5, off + 10, (P, FT_F, HW, DIRECTION, GRA, OPT_SUB))
     sub = tvb.sub(off + hlen)
     if (w5 >> 10) & 0x1F == 2:
         fn = ETHERTYPE.get(0x0800)
