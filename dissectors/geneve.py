@@ -79,7 +79,7 @@ def dissect_geneve(tvb: Tvb, pkt: Packet, session: Session) -> None:
                         f"Generic Network Virtualization Encapsulation, VNI: 0x{vni:06x}")
     vi = pkt.add(top, VERSION, ver, off, 1)
     if ver != 0:
-        pkt.add_expert(vi, "warn", "protocol", f"Unknown version {ver}", "geneve",
+        pkt.add_expert(vi, "warning", "protocol", f"Unknown version {ver}", "geneve",
                        field=VERSION_UNKNOWN)
         pkt.set_info(f"Unknown version {ver}")
         BY_NAME["data"](tvb.sub(off + 1), pkt, session)

@@ -44,6 +44,7 @@ class FT(enum.Enum):
     IPv4 = "FT_IPv4"
     IPv6 = "FT_IPv6"
     FRAMENUM = "FT_FRAMENUM"
+    OID = "FT_OID"  # an ASN.1 object identifier: BER bytes, shown dotted
 
     @property
     def is_integer(self) -> bool:
@@ -56,7 +57,8 @@ class FT(enum.Enum):
     @property
     def is_bytes_like(self) -> bool:
         """Types whose value is a byte sequence (sliceable, `contains` on bytes)."""
-        return self in (FT.BYTES, FT.UINT_BYTES, FT.ETHER, FT.IPv6, FT.PROTOCOL, FT.NONE)
+        return self in (FT.BYTES, FT.UINT_BYTES, FT.ETHER, FT.IPv6, FT.PROTOCOL, FT.NONE,
+                        FT.OID)
 
 
 _INTEGER_TYPES = frozenset(
