@@ -84,7 +84,8 @@ def dissect_dtp(tvb: Tvb, pkt: Packet, session: Session) -> None:
             raw = bytes(b[v: v + vlen]).split(b"\0", 1)[0]
             text = format_text(raw)
             pkt.add(tree, DOMAIN, raw.decode("ascii", "replace"), v, vlen, f"Domain: {text}")
-            summary.append(f": {text}")
+            # (the protocol line shows the value but its last byte, NULs escaped)
+            summary.append(f": {format_text(bytes(b[v: v + vlen - 1]))}")
         elif ttype in (2, 3) and vlen == 1:
             hi, lo = (TOS, TAS) if ttype == 2 else (TOT, TAT)
             summary.append(f" (Operating/Administrative): {_pair(pkt, tree, b[v], v, hi, lo)}")

@@ -9,6 +9,7 @@ The mirrored frame follows (Ethernet without FCS; Type III frame type 2: IP).
 from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, register_dissector
+from dissectors.format import masked_label
 from dissectors.gre import GRE_PROTO, gre_has_sequence
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
@@ -52,7 +53,10 @@ _NAME = "Encapsulated Remote Switch Packet ANalysis"
 def _u16s(pkt: Packet, top: object, word: int, at: int, fields: tuple) -> None:
     for f in fields:
         v = (word & f.bitmask) >> f.shift
-        pkt.add(top, f, bool(v) if f.type is FT.BOOLEAN else v, at, 2)  # type: ignore[arg-type]
+        if f.type is FT.BOOLEAN:  # (Wireshark draws its booleans 16 bits wide)
+            pkt.add(top, f, bool(v), at, 2, masked_label(f, bool(v), 16))  # type: ignore[arg-type]
+        else:
+            pkt.add(top, f, v, at, 2)  # type: ignore[arg-type]
 
 
 def dissect_erspan(tvb: Tvb, pkt: Packet, session: Session) -> None:

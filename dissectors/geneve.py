@@ -76,7 +76,8 @@ def dissect_geneve(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.clear_info()
     hlen = 8 + opts_len
     top = pkt.add_proto(GENEVE, off, hlen,
-                        f"Generic Network Virtualization Encapsulation, VNI: 0x{vni:06x}")
+                        f"Generic Network Virtualization Encapsulation, VNI: 0x{vni:06x}"
+                        + (", OAM" if flags & 0x80 else ""))
     vi = pkt.add(top, VERSION, ver, off, 1)
     if ver != 0:
         pkt.add_expert(vi, "warning", "protocol", f"Unknown version {ver}", "geneve",
@@ -115,7 +116,7 @@ def _options(tvb: Tvb, pkt: Packet, top: object, off: int, total: int) -> None:
     while off < end:
         cls, typ, olen = tvb.u16(off), b[off + 2], (b[off + 3] & 0x1F) * 4 + 4
         olen = min(olen, end - off)
-        crit = " (Critical)" if typ & 0x80 else ""
+        crit = " (Critical)" if typ & 0x80 else " (Non-critical)"
         name = f"{_class_name(cls)} (0x{cls:04x})"
         it = pkt.add(oi, OPTION, bytes(b[off: off + olen]), off, olen,
                      f"Unknown, Class: {name} Type: 0x{typ:02x}{crit}")
@@ -125,9 +126,9 @@ def _options(tvb: Tvb, pkt: Packet, top: object, off: int, total: int) -> None:
         fl = pkt.add(it, OPT_FLAGS, b[off + 3] >> 5, off + 3, 1, hidden=True)
         pkt.add(fl, OPT_FLAGS_RSVD, bool(b[off + 3] & 0xE0), off + 3, 1, hidden=True)
         pkt.add(it, OPT_LEN, olen, off + 3, 1)
-        if olen > 4:
-            pkt.add(it, UNKNOWN_DATA, bytes(b[off + 4: off + olen]), off + 4, olen - 4,
-                    f"Unknown Option Data: {bytes(b[off + 4: off + olen]).hex()}")
+        data = bytes(b[off + 4: off + olen])
+        pkt.add(it, UNKNOWN_DATA, data, off + 4, olen - 4,
+                f"Unknown Option Data: {data.hex() or '<MISSING>'}")
         off += olen
 
 

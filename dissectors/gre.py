@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, IP_PROTO, register_dissector, table
 from dissectors.eth import ETHERTYPE_NAMES
+from dissectors.format import masked_label
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
@@ -116,6 +117,8 @@ def dissect_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
             text = f"{_bits16(fv, f.bitmask)} = {f.name}: " + (
                 f"{f.strings[v]} ({v})" if isinstance(f.strings, dict) and v in f.strings
                 else str(v))
+        if f.type is FT.BOOLEAN:
+            text = masked_label(f, bool(v), 16) if pkt.tree_on else None
         pkt.add(fi, f, bool(v) if f.type is FT.BOOLEAN else v, off, 2, text)
     pkt.add(top, PROTO, ptype, off + 2, 2,
             f"Protocol Type: {name or 'Unknown'} (0x{ptype:04x})")
@@ -174,7 +177,8 @@ def _checksum(pkt: Packet, top: Item, tvb: Tvb, at: int, off: int) -> None:
     item = pkt.add(top, CHECKSUM, csum, at, 2,
                    f"Checksum: 0x{csum:04x} incorrect, should be 0x{want:04x}")
     pkt.add(top, CHECKSUM_STATUS_F, 0, at, 0, "Checksum Status: Bad", generated=True)
-    pkt.add_expert(item, "error", "checksum", "Bad checksum", "gre", field=CHECKSUM_BAD)
+    pkt.add_expert(item, "warning", "protocol",
+                   f"Incorrect GRE Checksum [should be 0x{want:04x}]", "gre", field=CHECKSUM_BAD)
 
 
 CMD = protocol("cmd", "Cisco MetaData", "CMD")

@@ -373,8 +373,8 @@ def _org(pkt: Packet, tvb: Tvb, top: Item, word: int, off: int, body: int, tlen:
     oui = int.from_bytes(b[body: body + 3], "big")
     sub = b[body + 3]
     names = SUBTYPES_8021 if oui == OUI_802_1 else SUBTYPES_8023 if oui == OUI_802_3 else {}
-    oui_label = _OUI_LABELS.get(oui, f"{oui >> 16:02x}:{oui >> 8 & 255:02x}:{oui & 255:02x}")
-    sub_name = names.get(sub, f"Unknown subtype (0x{sub:02x})")
+    oui_label = _OUI_LABELS.get(oui, "Unknown")
+    sub_name = names.get(sub, f"Unknown ({sub})")
     tree = pkt.add_text(top, f"{oui_label} - {sub_name}", off, 2 + tlen)
     _header(pkt, tree, word, off)
     pkt.add(tree, ORG_OUI, oui, body, 3,

@@ -40,12 +40,14 @@ def dissect_loop(tvb: Tvb, pkt: Packet, session: Session) -> None:
     skip = _le16(tvb, off)
     pkt.add(top, SKIPCOUNT, skip, off, 2)
     at = off + 2
+    relevant = None
     for _ in range(_MAX_FUNCTIONS):
         func = _le16(tvb, at)
         if at == off + 2 + skip:
+            relevant = func
             pkt.add(top, RELEVANT, func, at, 2)
-            pkt.set_info(FUNCTIONS.get(func, f"Unknown function ({func})"))
-        pkt.add(top, FUNCTION, func, at, 2)
+        pkt.add(top, FUNCTION, func, at, 2,
+                None if func in FUNCTIONS else f"Function: Unknown ({func})")
         at += 2
         if func == 2:
             tvb.need(at, 6)
@@ -56,6 +58,7 @@ def dissect_loop(tvb: Tvb, pkt: Packet, session: Session) -> None:
             pkt.add(top, RECEIPT, _le16(tvb, at), at, 2)
             at += 2
         break
+    pkt.set_info(FUNCTIONS[relevant] if relevant in FUNCTIONS else "No valid function found")
     top.length = at - off
     if at < tvb.end:
         BY_NAME["data"](tvb.sub(at), pkt, session)
