@@ -63,6 +63,7 @@ def dissect_erspan(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "erspan"
     off = tvb.start
     pkt.proto_col = "ERSPAN"
+    pkt.set_info("ERSPAN:")  # (what a frame cut short inside the header shows)
     if not gre_has_sequence(pkt):
         pkt.add_proto(ERSPAN, off, 0, f"{_NAME} Type I")
         BY_NAME["eth_withoutfcs"](tvb.sub(off), pkt, session)

@@ -131,8 +131,14 @@ def dissect_eth_nofcs(tvb: Tvb, pkt: Packet, session: Session) -> None:
 def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     session.current_proto = "eth"
     off = tvb.start
-    tvb.need(off, 14)
     buf = tvb.buf
+    if tvb.end - off < 14:  # (cut short: the columns say what was read, as tshark's)
+        pkt.proto_col = "Ethernet"
+        if tvb.end - off >= 6:
+            pkt.dst = _mac_text(bytes(buf[off: off + 6]))[0]
+        if tvb.end - off >= 12:
+            pkt.src = _mac_text(bytes(buf[off + 6: off + 12]))[0]
+    tvb.need(off, 14)
     dst = bytes(buf[off: off + 6])
     src = bytes(buf[off + 6: off + 12])
     etype = (buf[off + 12] << 8) | buf[off + 13]

@@ -145,8 +145,8 @@ def dissect_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(top, ACK, int.from_bytes(b[at: at + 4], "big"), at, 4)
         at += 4
     pkt.proto_data["gre.has_seq"] = bool(fv & 0x1000)
-    if at >= tvb.end and ptype == 0:
-        return  # a keepalive: no payload
+    if at >= tvb.rend:
+        return  # nothing after the header (a keepalive): no payload dissector is called
     sub = tvb.sub(at)
     fn = GRE_PROTO.get(ptype)
     if fn is None and ptype in _VIA_ETHERTYPE:

@@ -202,6 +202,10 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     session.current_proto = "ip"
     off = tvb.start
     buf = tvb.buf
+    # (as packet-ip.c: the columns are IPv4's from the start, so a header cut short
+    # inside a tunnel shows IPv4, with the source address if it was read)
+    pkt.proto_col = "IPv4"
+    pkt.clear_info()
     tvb.need(off, 1)
     vhl = buf[off]
     hlen = (vhl & 0x0F) * 4
@@ -222,6 +226,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        f"Bogus IP header length ({hlen}, must be at least 20)", "ip",
                        field=BOGUS_HEADER_LEN)
         return None
+    if tvb.end - off < 20 and tvb.end - off >= 16:
+        pkt.src = ipv4_str(int.from_bytes(buf[off + 12: off + 16], "big"))
     tvb.need(off, 20)
     (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
     src_s, dst_s = ipv4_str(int.from_bytes(src, "big")), ipv4_str(int.from_bytes(dst, "big"))

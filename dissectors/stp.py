@@ -143,9 +143,10 @@ def dissect_stp(tvb: Tvb, pkt: Packet, session: Session, pvst: bool = False) -> 
     session.current_proto = "stp"
     off = tvb.start
     b = tvb.buf
+    pkt.proto_col = "STP"
+    pkt.clear_info()
     tvb.need(off, 4)
     version, btype = b[off + 2], b[off + 3]
-    pkt.proto_col = "STP"
     if btype == 0x80:
         pkt.set_info("Topology Change Notification")
         top = pkt.add_proto(STP, off, 4, "Spanning Tree Protocol")
