@@ -259,7 +259,9 @@ def _prefixes(pkt: Packet, tvb: Tvb, top: Item, ttype: int, tlen: int, at: int) 
     _head(pkt, tree, ttype, tlen, at)
     for p in range(v, v + vlen - 4, 5):
         ip = int.from_bytes(b[p: p + 4], "big")
-        pkt.add(tree, IP_PREFIX, ip, p, 5, f"IP Prefix: {ipv4_str(ip)}/{b[p + 4]}")
+        # (tshark 4.0 stores the prefix byte-swapped: -T fields prints it reversed)
+        pkt.add(tree, IP_PREFIX, int.from_bytes(b[p: p + 4], "little"), p, 5,
+                f"IP Prefix: {ipv4_str(ip)}/{b[p + 4]}")
 
 
 def _cluster(pkt: Packet, tvb: Tvb, top: Item, ttype: int, tlen: int, at: int) -> None:

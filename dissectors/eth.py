@@ -10,6 +10,7 @@ A type below 0x0600 is an 802.3 length and an LLC header follows.
 from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
+from dissectors.etypes import ETHERTYPE_ALL
 from dissectors.format import ether_str
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.manuf import oui_name
@@ -158,7 +159,11 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
     _address(pkt, tree, dst, off, True)
     _address(pkt, tree, src, off + 6, False)
-    pkt.add(tree, TYPE, etype, off + 12, 2)
+    if etype in ETHERTYPE_NAMES:
+        pkt.add(tree, TYPE, etype, off + 12, 2)
+    else:  # (named from tshark's whole table, or Unknown)
+        pkt.add(tree, TYPE, etype, off + 12, 2,
+                f"Type: {ETHERTYPE_ALL.get(etype, 'Unknown')} (0x{etype:04x})")
     dissect_ethertype(etype, tvb.sub(off + 14), pkt, session, tree, fcs)
 
 

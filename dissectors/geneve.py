@@ -33,8 +33,8 @@ PROTO_TYPE = GENEVE.field("geneve.proto_type", "Protocol Type", FT.UINT16, Base.
 VNI = GENEVE.field("geneve.vni", "Virtual Network Identifier (VNI)", FT.UINT24, Base.HEX_DEC,
                    offset=4, width=3)
 RESERVED = GENEVE.field("geneve.reserved", "Reserved", FT.UINT8, Base.HEX, offset=7)
-OPTIONS = GENEVE.field("geneve.options", "Geneve Options", FT.BYTES, bytes_sep=":")
-OPTION = GENEVE.field("geneve.option", "Option", FT.BYTES, bytes_sep=":")
+OPTIONS = GENEVE.field("geneve.options", "Geneve Options", FT.BYTES)
+OPTION = GENEVE.field("geneve.option", "Option", FT.BYTES)
 OPT_CLASS = GENEVE.field("geneve.option.class", "Class", FT.UINT16, Base.HEX)
 OPT_TYPE = GENEVE.field("geneve.option.type", "Type", FT.UINT8, Base.HEX)
 OPT_CRIT = GENEVE.field("geneve.option.type.critical", "Critical Option", FT.BOOLEAN,
@@ -42,8 +42,7 @@ OPT_CRIT = GENEVE.field("geneve.option.type.critical", "Critical Option", FT.BOO
 OPT_FLAGS = GENEVE.field("geneve.option.flags", "Flags", FT.UINT8, Base.HEX)
 OPT_FLAGS_RSVD = GENEVE.field("geneve.option.flags.reserved", "Reserved", FT.BOOLEAN,
                               bitmask=0xE0)
-UNKNOWN_DATA = GENEVE.field("geneve.option.unknown.data", "Unknown Option Data", FT.BYTES,
-                            bytes_sep=":")
+UNKNOWN_DATA = GENEVE.field("geneve.option.unknown.data", "Unknown Option Data", FT.BYTES)
 VERSION_UNKNOWN = GENEVE.field("geneve.version.unknown", "Unknown version", FT.NONE)
 LEN_INVALID = GENEVE.field("geneve.option.length.invalid", "Invalid length for option",
                            FT.NONE)

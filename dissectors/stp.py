@@ -86,7 +86,7 @@ CFG_SEL = _mstp("mstp.config_format_selector", "MST Config ID format selector", 
                 Base.DEC)
 CFG_NAME = _mstp("mstp.config_name", "MST Config name", FT.STRINGZ)
 CFG_REV = _mstp("mstp.config_revision_level", "MST Config revision", FT.UINT16, Base.DEC)
-CFG_DIGEST = _mstp("mstp.config_digest", "MST Config digest", FT.BYTES, bytes_sep=":")
+CFG_DIGEST = _mstp("mstp.config_digest", "MST Config digest", FT.BYTES)
 CIST_COST = _mstp("mstp.cist_internal_root_path_cost", "CIST Internal Root Path Cost",
                   FT.UINT32, Base.DEC)
 CIST_PRIO = _mstp("mstp.cist_bridge.prio", "CIST Bridge Priority", FT.UINT16, Base.DEC)
