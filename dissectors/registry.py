@@ -37,6 +37,7 @@ class FT(enum.Enum):
     RELATIVE_TIME = "FT_RELATIVE_TIME"
     STRING = "FT_STRING"
     STRINGZ = "FT_STRINGZ"
+    STRINGZPAD = "FT_STRINGZPAD"  # a string in a fixed field, NUL-padded
     UINT_STRING = "FT_UINT_STRING"
     BYTES = "FT_BYTES"
     UINT_BYTES = "FT_UINT_BYTES"
@@ -52,7 +53,7 @@ class FT(enum.Enum):
 
     @property
     def is_string(self) -> bool:
-        return self in (FT.STRING, FT.STRINGZ, FT.UINT_STRING)
+        return self in (FT.STRING, FT.STRINGZ, FT.UINT_STRING, FT.STRINGZPAD)
 
     @property
     def is_bytes_like(self) -> bool:

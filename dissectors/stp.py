@@ -84,7 +84,7 @@ def _mstp(abbrev: str, name: str, type: FT, base: Base = Base.NONE, bitmask: int
 V3_LEN = _mstp("mstp.version_3_length", "Version 3 Length", FT.UINT16, Base.DEC)
 CFG_SEL = _mstp("mstp.config_format_selector", "MST Config ID format selector", FT.UINT8,
                 Base.DEC)
-CFG_NAME = _mstp("mstp.config_name", "MST Config name", FT.STRINGZ)
+CFG_NAME = _mstp("mstp.config_name", "MST Config name", FT.STRINGZPAD)
 CFG_REV = _mstp("mstp.config_revision_level", "MST Config revision", FT.UINT16, Base.DEC)
 CFG_DIGEST = _mstp("mstp.config_digest", "MST Config digest", FT.BYTES)
 CIST_COST = _mstp("mstp.cist_internal_root_path_cost", "CIST Internal Root Path Cost",
