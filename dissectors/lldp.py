@@ -10,6 +10,7 @@ The Info column lists chassis and port ids, TTL, system name and description.
 
 from __future__ import annotations
 
+from dissectors import lldp_dcb
 from dissectors.dispatch import ETHERTYPE, register_dissector
 from dissectors.escape import format_text
 from dissectors.format import ether_str, ipv4_str, ipv6_str, masked_label, oid_str
@@ -186,6 +187,7 @@ MAX_FRAME = LLDP.field("lldp.ieee.802_3.max_frame_size", "Maximum Frame Size", F
 UNKNOWN_SUBTYPE = LLDP.field("lldp.unknown_subtype", "Unknown Subtype", FT.UINT8, Base.DEC)
 UNKNOWN_CONTENT = LLDP.field("lldp.unknown_subtype.content", "Unknown Subtype Content",
                              FT.BYTES)
+DCB_SUBTYPES = lldp_dcb.declare(LLDP)
 DEPRECATED = LLDP.field("lldp.tlv_deprecated", "TLV has been deprecated", FT.NONE)
 _MAX_TLVS = 512  # (a TLV is at least 2 bytes: a frame holds fewer)
 
@@ -413,6 +415,8 @@ def _ieee_8021(pkt: Packet, tvb: Tvb, tree: Item, sub: int, at: int, end: int) -
         n = b[at]
         pkt.add(tree, PROTO_ID_LEN, n, at, 1)
         pkt.add(tree, PROTO_ID, bytes(b[at + 1: at + 1 + n]), at + 1, n)
+    elif sub in DCB_SUBTYPES:
+        DCB_SUBTYPES[sub](pkt, tvb, tree, at, end)
 
 
 def _ieee_8023(pkt: Packet, tvb: Tvb, tree: Item, sub_item: Item, sub: int, at: int,

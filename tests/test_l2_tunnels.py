@@ -23,6 +23,8 @@ WHOLE = ["tcpdump-vxlan.pcap", "tcpdump-gso-ipv4-vxlan-ipv6.pcap",
 #: tunnel): every frame without it must be tshark's.
 PARTS = [("tcpdump-various_gre.pcap", "pim"), ("tcpdump-erspan-type-ii-3.pcap", "ndp"),
          ("tcpdump-erspan-type-i-4.pcap", "ospf"), ("tcpdump-geneve.pcap", "ssh")]
+#: Captures whose LLDP packets (DCB TLVs) are compared alone (their DHCP is not ours here).
+LLDP_ONLY = ["tcpdump-dcb_ets.pcap", "tcpdump-dcb_qcn.pcap"]
 
 FIELDS = [
     "frame.protocols", "_ws.col.Protocol", "_ws.col.Info", "ip.src", "ip.dst",
@@ -43,7 +45,9 @@ FIELDS = [
     "lldp.mgn.addr.ip6", "lldp.mgn.obj.id", "lldp.orgtlv.oui", "lldp.ieee.802_1.subtype",
     "lldp.ieee.802_1.port_vlan.id", "lldp.ieee.802_1.vlan.name",
     "lldp.ieee.802_3.pmd_mau_type", "lldp.ieee.802_3.max_frame_size",
-    "lldp.unknown_subtype.content", "cdp.version", "cdp.ttl", "cdp.checksum",
+    "lldp.unknown_subtype.content", "lldp.dcbx.ieee.willing", "lldp.dcbx.ieee.ets.maxtcs",
+    "lldp.dcbx.feature.pg.pgid_prio0", "lldp.dcbx.feature.pg.per1", "lldp.dcbx.ieee.ets.tsa1",
+    "lldp.ieee.802_1qau.cnpv.prio5", "lldp.ieee.802_3.mdi_pse_allocated", "cdp.version", "cdp.ttl", "cdp.checksum",
     "cdp.checksum.status", "cdp.deviceid", "cdp.portid", "cdp.platform",
     "cdp.software_version", "cdp.capabilities", "cdp.nrgyz.ip_address", "cdp.native_vlan",
     "cdp.duplex", "cdp.ip_prefix", "dtp.domain", "dtp.tos", "dtp.tas", "dtp.tot", "dtp.tat",
@@ -200,6 +204,14 @@ def _frames_without(path: Path, proto: str) -> str:
 def test_corpus_frames_we_decode(name: str, undecoded: str, mode: list[str]) -> None:
     path = CORPUS / name
     _same(["-r", str(path), "-Y", _frames_without(path, undecoded), *mode])
+
+
+@pytest.mark.parametrize("mode", [[], ["-V"], ["-T", "json"]], ids=["list", "V", "json"])
+@pytest.mark.parametrize("name", LLDP_ONLY)
+def test_corpus_lldp_dcb(name: str, mode: list[str]) -> None:
+    path = CORPUS / name
+    _same(["-r", str(path), "-Y", "lldp", *mode])
+    assert compare_fields(path, FIELDS, ["-Y", "lldp"]) == []
 
 
 @pytest.mark.parametrize("mode", [[], ["-V"], ["-T", "json"]], ids=["list", "V", "json"])
