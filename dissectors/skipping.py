@@ -24,7 +24,13 @@ from captures.frame import Frame
 from dissectors.dispatch import ETHERTYPE
 from dissectors.frame import dissect
 from dissectors.ipmsg import IPMSG_PORT
-from dissectors.layers import ETH_IPV4, FRAGMENT, ethernet_layers, fragment_layers
+from dissectors.layers import (
+    ETH_IPV4,
+    FRAGMENT,
+    UDP_TUNNEL_PORTS,
+    ethernet_layers,
+    fragment_layers,
+)
 from dissectors.session import Session
 from dissectors.tcp_stream import TcpStreams, lookup_stream, set_base_seqs
 from dissectors.udp import UdpStreams, stream_key
@@ -110,6 +116,8 @@ _ETH_IP4_PORTS = struct.Struct(">HB5xHxB2xIIHH").unpack_from
 _ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
 _ICMP6_QUOTING = frozenset((1, 2, 3, 4, 137))
 _TUNNELS = frozenset((4, 41, 47))
+#: UDP ports of tunnels (VXLAN, Geneve): the inner packet may touch any state.
+_UDP_TUNNEL_PORTS = UDP_TUNNEL_PORTS
 # IPv6 extension headers walked over (hop-by-hop, destination options); any other
 # (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.
 _IP6_OPTIONS = frozenset((0, 60))
@@ -127,7 +135,7 @@ def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int
     if sp == IPMSG_PORT or dp == IPMSG_PORT:
         return (pair, IPMSG)
     if not tcp:
-        return pair
+        return ANY if sp in _UDP_TUNNEL_PORTS or dp in _UDP_TUNNEL_PORTS else pair
     if lo_first < 0 or lo_first == 0 and sp > dp:
         sp, dp = dp, sp
     return (pair, sp << 16 | dp)
@@ -199,6 +207,8 @@ def state_key(b: bytes, s: int, e: int) -> object:
         if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF and sp != IPMSG_PORT \
                 and dp != IPMSG_PORT:
             if proto == 17:
+                if sp in _UDP_TUNNEL_PORTS or dp in _UDP_TUNNEL_PORTS:
+                    return ANY
                 return (a << 32 | c) if a <= c else (c << 32 | a)
             if proto == 6:
                 if a < c or a == c and sp <= dp:

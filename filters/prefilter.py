@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 
 from dissectors.ipmsg import IPMSG_PORT
+from dissectors.layers import UDP_TUNNEL_PORTS
 from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node, operands
 
 # Kept whatever the filter says: what the cheap outer-header test cannot see into.
@@ -26,6 +27,7 @@ _KEEP = (
     " or icmp[0] == 12))"
     " or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)"
     " or (icmp6 and (ip6[40] < 5 or ip6[40] == 137))"
+    + "".join(f" or udp port {p}" for p in sorted(UDP_TUNNEL_PORTS))
 )
 ALWAYS_KEEP = _KEEP.format(other="not (ip or ip6 or arp)")
 _ALWAYS_UNTAGGED = _KEEP.format(

@@ -250,6 +250,16 @@ def test_filters(synthetic_pcap: Path, filt: str) -> None:
     _same(["-r", str(synthetic_pcap), "-Y", filt, "-T", "fields", "-e", "frame.number"])
 
 
+@pytest.mark.parametrize(("name", "filt"), [
+    ("tcpdump-vxlan.pcap", "icmp"), ("tcpdump-vxlan.pcap", "ip.src == 192.168.203.3"),
+    ("tcpdump-geneve.pcap", "tcp.port == 22"), ("tcpdump-geneve.pcap", "ip.dst == 30.0.0.2"),
+    ("tcpdump-various_gre.pcap", "icmp.type == 0")])
+def test_fast_filters_see_the_inner_packet(name: str, filt: str) -> None:
+    """Filters the fast path decides from outer headers (and its BPF pre-filter) keep a
+    tunnelled packet for full dissection: the inner layers match as in tshark."""
+    _same(["-r", str(CORPUS / name), "-Y", filt, "-T", "fields", "-e", "frame.number"])
+
+
 def test_conversations_take_inner_addresses(synthetic_pcap: Path) -> None:
     _same(["-r", str(synthetic_pcap), "-q", "-z", "conv,ip"])
 
