@@ -272,3 +272,19 @@ def test_cut_short_frames_do_not_fail(synthetic_pcap: Path, tmp_path: Path) -> N
     rc, out, err = run_analyze(["-r", str(path), "-V"])
     assert rc == 0 and not err
     assert out.count("\nFrame ") + out.startswith("Frame ") == len(cut)
+
+
+def test_topology_change_colour(synthetic_pcap: Path) -> None:
+    """Wireshark's default "Spanning Tree Topology  Change" rule (stp.type == 0x80) now
+    compiles and colours the TCN BPDU, not the Configuration BPDU before it."""
+    from analyzer.output.color_rules import default_rules, pick
+    from captures import open_capture
+    from dissectors import Session, dissect
+
+    rules, session, names = default_rules(), Session(), []
+    with open_capture(synthetic_pcap) as reader:
+        for frame in reader:
+            rule = pick(rules, dissect(frame, session))
+            names.append(rule.name if rule else "")
+    assert names[11] == "Spanning Tree Topology  Change"
+    assert names[10] != names[11]
