@@ -9,6 +9,7 @@ PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",
     "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "nbns", "nbdgm", "nbss", "smb", "dhcp", "http",
     "tls", "ssh", "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
+    "vxlan", "geneve", "stp", "gre", "erspan", "loop", "lldp", "cdp", "dtp",
 )
 
 for _name in PROTOCOL_MODULES:

@@ -10,6 +10,7 @@ A type below 0x0600 is an 802.3 length and an LLC header follows.
 from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, PAYLOAD_LENGTH, register_dissector
+from dissectors.etypes import ETHERTYPE_ALL
 from dissectors.format import ether_str
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.manuf import oui_name
@@ -29,6 +30,8 @@ ETHERTYPE_NAMES = {
     0x88A8: "802.1ad Provider Bridge (Q-in-Q)", 0x8035: "RARP", 0x88CC: "802.1 Link Layer Discovery Protocol (LLDP)",
     0x8847: "MPLS label switched packet", 0x8863: "PPPoE Discovery", 0x8864: "PPPoE Session",
     0x9100: "VLAN-tagged frame (Q-in-Q)", 0x88E5: "802.1AE (MACsec)",
+    0x6558: "Transparent Ethernet bridging", 0x88BE: "ERSPAN", 0x22EB: "ERSPAN Type III",
+    0x9000: "Loopback", 0x2000: "CDP",
 }
 
 ETH = protocol("eth", "Ethernet", "Ethernet")
@@ -118,10 +121,25 @@ def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> Non
 
 
 def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    _dissect_eth(tvb, pkt, session, True)
+
+
+def dissect_eth_nofcs(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """Wireshark's eth_withoutfcs: a frame inside a tunnel never ends in a guessed FCS."""
+    _dissect_eth(tvb, pkt, session, False)
+
+
+def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     session.current_proto = "eth"
     off = tvb.start
-    tvb.need(off, 14)
     buf = tvb.buf
+    if tvb.end - off < 14:  # (cut short: the columns say what was read, as tshark's)
+        pkt.proto_col = "Ethernet"
+        if tvb.end - off >= 6:
+            pkt.dst = _mac_text(bytes(buf[off: off + 6]))[0]
+        if tvb.end - off >= 12:
+            pkt.src = _mac_text(bytes(buf[off + 6: off + 12]))[0]
+    tvb.need(off, 14)
     dst = bytes(buf[off: off + 6])
     src = bytes(buf[off + 6: off + 12])
     etype = (buf[off + 12] << 8) | buf[off + 13]
@@ -130,24 +148,29 @@ def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.dst = _mac_text(dst)[0]
     if etype <= 1500:
         tree = pkt.add_proto(ETH, off, 14,
-                             f"IEEE 802.3 Ethernet, Src: {pkt.src}, Dst: {pkt.dst}")
+                             "IEEE 802.3 Ethernet ")  # (tshark 4.0 appends no addresses)
         _address(pkt, tree, dst, off, True)
         _address(pkt, tree, src, off + 6, False)
         pkt.add(tree, LEN, etype, off + 12, 2)
         payload = tvb.sub(off + 14, min(etype, tvb.rend - off - 14))
         BY_NAME["llc"](payload, pkt, session)
-        _trailer(pkt, tree, tvb, off + 14 + etype, off)
+        _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs)
         return
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
     _address(pkt, tree, dst, off, True)
     _address(pkt, tree, src, off + 6, False)
-    if pkt.wants_layer("eth"):
+    if not pkt.wants_layer("eth"):
+        pass
+    elif etype in ETHERTYPE_NAMES:
         pkt.add(tree, TYPE, etype, off + 12, 2)
-    dissect_ethertype(etype, tvb.sub(off + 14), pkt, session, tree)
+    else:  # (named from tshark's whole table, or Unknown)
+        pkt.add(tree, TYPE, etype, off + 12, 2,
+                f"Type: {ETHERTYPE_ALL.get(etype, 'Unknown')} (0x{etype:04x})")
+    dissect_ethertype(etype, tvb.sub(off + 14), pkt, session, tree, fcs)
 
 
 def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
-                      tree: Item | None) -> None:
+                      tree: Item | None, fcs: bool = True) -> None:
     """Hand the payload to the dissector for `etype`, then show any trailer."""
     pkt.protocols.append(ETHERTYPE_PROTO.abbrev)
     fn = ETHERTYPE.get(etype)
@@ -156,6 +179,7 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         pkt.set_info("Ethernet II")
         BY_NAME["data"](tvb, pkt, session)
         return
+    pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (the network layer below this one sets it)
     try:
         used = fn(tvb, pkt, session)
     except (BoundsError, ReportedBoundsError):
@@ -163,13 +187,14 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         # network layer claimed: the trailer items first, the exception on the way up.
         claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
         if claimed is not None and tree is not None:
-            _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14)
+            _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14, fcs)
         raise
     if isinstance(used, int) and not isinstance(used, bool) and tree is not None:
-        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14)
+        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14, fcs)
 
 
-def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int) -> None:
+def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
+             fcs: bool = True) -> None:
     """Bytes after the payload's own length, as tshark's add_ethernet_trailer splits them:
     padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS."""
     if end >= tvb.rend:
@@ -177,13 +202,14 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int) -> N
     frame_len = tvb.rend - frame_start  # the Ethernet frame's reported length
     cap_len = tvb.end - end
     rep_len = tvb.rend - end
-    has_fcs = frame_len >= 64 and rep_len >= 4
+    has_fcs = fcs and frame_len >= 64 and rep_len >= 4
     if has_fcs:
         rep_len -= 4
         cap_len = min(cap_len, rep_len)
     pad_len = 0
     bad_padding = False
-    if end - frame_start < _MIN_FRAME <= frame_len:
+    # (a frame inside a tunnel: tshark 4.0 finds no padding there, all is trailer)
+    if fcs and end - frame_start < _MIN_FRAME <= frame_len:
         pad_len = min(_MIN_FRAME - (end - frame_start), cap_len)
         if any(tvb.buf[end: end + pad_len]):
             pad_len, bad_padding = 0, True
@@ -205,6 +231,8 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int) -> N
 
 LINKTYPE.register(1, dissect_eth, "eth")
 register_dissector("eth", dissect_eth)
+register_dissector("eth_withoutfcs", dissect_eth_nofcs)
+ETHERTYPE.register(0x6558, dissect_eth_nofcs, "eth")
 register_conversation(ConversationSpec("eth", "Ethernet", "eth", "eth.src", "eth.dst"))
 register_learner_layer("eth", "Ethernet", "link")
 register_learner_unclaimed("eth.padding", "padding", "link")

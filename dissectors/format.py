@@ -211,6 +211,8 @@ def _field_text(field: Field, value: Any) -> str:
             return (bytes(value).hex(field.bytes_sep) if field.bytes_sep else bytes(value).hex()
                     ) or ("<none>" if t is FT.BYTES else "")
         return ""
+    if t is FT.OID:
+        return oid_str(value)
     if t is FT.RELATIVE_TIME:
         return epoch_str(value) if field.time_point else rel_time_str(value)
     if t is FT.ABSOLUTE_TIME:
@@ -283,6 +285,22 @@ def _bool_bits(field: Field) -> int:
 def masked_label(field: Field, value: Any, bits: int) -> str:
     """A masked field's tree line drawn `bits` wide (`.... .... .0.. .... = Z: ...`)."""
     return f"{bit_pattern(field, value, bits)} = {field.name}: {display_value(field, value)}"
+
+
+def oid_str(raw: bytes) -> str:
+    """A BER-encoded object identifier, dotted (`1.3.6.1`)."""
+    arcs: list[int] = []
+    v = 0
+    for byte in bytes(raw):
+        v = (v << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            if not arcs:
+                first = min(v // 40, 2)
+                arcs += [first, v - 40 * first]
+            else:
+                arcs.append(v)
+            v = 0
+    return ".".join(map(str, arcs))
 
 
 def plural(n: int, unit: str) -> str:

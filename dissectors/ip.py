@@ -43,7 +43,7 @@ from dissectors.tvb import Tvb
 
 IP_PROTO_NAMES = {
     0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP",
-    41: "IPv6", 43: "IPv6 Routing", 44: "IPv6 Fragment", 47: "GRE", 50: "ESP", 51: "AH",
+    41: "IPv6", 43: "IPv6 Routing", 44: "IPv6 Fragment", 47: "Generic Routing Encapsulation", 50: "ESP", 51: "AH",
     58: "ICMPv6", 59: "IPv6 No Next Header", 60: "IPv6 Destination Options", 89: "OSPF IGP",
     103: "PIM", 112: "VRRP", 132: "SCTP", 136: "UDPLite",
 }
@@ -208,6 +208,10 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     session.current_proto = "ip"
     off = tvb.start
     buf = tvb.buf
+    # (as packet-ip.c: the columns are IPv4's from the start, so a header cut short
+    # inside a tunnel shows IPv4, with the source address if it was read)
+    pkt.proto_col = "IPv4"
+    pkt.clear_info()
     tvb.need(off, 1)
     vhl = buf[off]
     hlen = (vhl & 0x0F) * 4
@@ -228,6 +232,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        f"Bogus IP header length ({hlen}, must be at least 20)", "ip",
                        field=BOGUS_HEADER_LEN)
         return None
+    if tvb.end - off < 20 and tvb.end - off >= 16:
+        pkt.src = ipv4_str(int.from_bytes(buf[off + 12: off + 16], "big"))
     tvb.need(off, 20)
     (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
     src_s, dst_s = ipv4_str(int.from_bytes(src, "big")), ipv4_str(int.from_bytes(dst, "big"))

@@ -36,6 +36,8 @@ _ICMP_QUOTING = ICMP_QUOTING
 _ICMP6_QUOTING = ICMP6_QUOTING
 # IP protocols that carry another IP header or need more than one header to decode.
 _IP_UNSURE = frozenset((4, 41, 47, 58))
+#: UDP ports of tunnels (VXLAN, Geneve) whose inner packet full dissection decodes.
+UDP_TUNNEL_PORTS = frozenset((4789, 6081))
 _IP6_UNSURE = frozenset((0, 43, 44, 50, 51, 60, 135, 139, 140, 4, 41, 47, 1))
 
 
@@ -43,7 +45,10 @@ def _l4(b: bytes, proto: int, l4: int, dend: int) -> int | None:
     """The L4 offset when the header there decodes plainly, -1 for no L4, None unsure."""
     room = dend - l4
     if proto == 17:
-        return l4 if room >= 8 else None
+        if room < 8 or _U16(b, l4)[0] in UDP_TUNNEL_PORTS or _U16(b, l4 + 2)[0] in \
+                UDP_TUNNEL_PORTS:
+            return None  # (a tunnel's inner packet has layers of its own)
+        return l4
     if proto == 6:
         if room < 20:
             return None

@@ -9,7 +9,7 @@ Only SNAP payloads are dispatched; other SAPs' payloads are shown as data.
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, ETHERTYPE, register_dissector
+from dissectors.dispatch import BY_NAME, ETHERTYPE, register_dissector, table
 from dissectors.eth import ETHERTYPE_NAMES
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
@@ -41,7 +41,7 @@ _OUI_LABELS = {0x000000: "Officially Xerox, but"}
 FTYPES = {0: "Information frame", 1: "Supervisory frame", 3: "Unnumbered frame"}
 S_FUNCS = {0: "RR", 1: "RNR", 2: "REJ"}
 OUI_NAMES = {0x000000: "Officially Xerox, but 0:0:0:0:0:0 is more common",
-             0x00000C: "Cisco", 0x0080C2: "IEEE 802.1", 0x00E02B: "Extreme Networks",
+             0x00000C: "Cisco Systems, Inc", 0x0080C2: "IEEE 802.1", 0x00E02B: "Extreme Networks",
              0x080007: "Apple"}
 
 LLC = protocol("llc", "Logical-Link Control", "LLC")
@@ -68,6 +68,14 @@ FTYPE_8 = LLC.twin(FTYPE, type=FT.UINT8, bitmask=0x03)  # Wireshark's one for U/
 TYPE = LLC.field("llc.type", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES)
 OUI = LLC.field("llc.oui", "Organization Code", FT.UINT24, Base.OUI, strings=OUI_NAMES)
 PID = LLC.field("llc.pid", "Protocol ID", FT.UINT16, Base.HEX)
+CISCO_PIDS = {0x0102: "DRIP", 0x0104: "PAgP", 0x0105: "MLS Hello", 0x0108: "RLQ BPDUs (request)",
+              0x0109: "RLQ BPDUs (response)", 0x010B: "PVSTP+", 0x010C: "VLAN Bridge",
+              0x0111: "UDLD", 0x0139: "MCP", 0x2000: "CDP", 0x2001: "CGMP", 0x2003: "VTP",
+              0x2004: "DTP", 0x200A: "STP Uplink Fast"}
+CISCO_PID = LLC.field("llc.cisco_pid", "PID", FT.UINT16, Base.HEX, strings=CISCO_PIDS)
+#: Payloads by SAP (DSAP 0x42: BPDUs) and by Cisco's SNAP protocol ID (CDP, PVST+, DTP).
+LLC_DSAP = table("llc.dsap", "LLC SAP")
+LLC_CISCO_PID = table("llc.cisco_pid", "LLC SNAP PID (Cisco)")
 
 
 def _sap_text(sap: int) -> str:
@@ -144,6 +152,13 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
             if fn is not None:
                 fn(sub, pkt, session)
                 return
+        elif oui == 0x00000C:
+            pkt.append_info(f"; SNAP, OUI 0x{oui:06x} ({oui_name}), PID 0x{pid:04x}")
+            pkt.add(tree, CISCO_PID, pid, payload + 3, 2)
+            fn = LLC_CISCO_PID.get(pid)
+            if fn is not None:
+                fn(sub, pkt, session)
+                return
         else:
             pkt.append_info(f"; SNAP, OUI 0x{oui:06x} ({oui_name}), PID 0x{pid:04x}")
             pkt.add(tree, PID, pid, payload + 3, 2)
@@ -151,7 +166,8 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
         return
     pkt.append_info(f"; DSAP {_sap_text(dsap)} {'Group' if dsap & 1 else 'Individual'}, "
                     f"SSAP {_sap_text(ssap)} {'Command' if is_cmd else 'Response'}")
-    BY_NAME["data"](tvb.sub(payload), pkt, session)
+    fn = LLC_DSAP.get(dsap & 0xFE) if clen == 1 else None
+    (fn or BY_NAME["data"])(tvb.sub(payload), pkt, session)
 
 
 ETHERTYPE.register(0x8870, dissect_llc, "llc")

@@ -37,6 +37,7 @@ class FT(enum.Enum):
     RELATIVE_TIME = "FT_RELATIVE_TIME"
     STRING = "FT_STRING"
     STRINGZ = "FT_STRINGZ"
+    STRINGZPAD = "FT_STRINGZPAD"  # a string in a fixed field, NUL-padded
     UINT_STRING = "FT_UINT_STRING"
     BYTES = "FT_BYTES"
     UINT_BYTES = "FT_UINT_BYTES"
@@ -44,6 +45,7 @@ class FT(enum.Enum):
     IPv4 = "FT_IPv4"
     IPv6 = "FT_IPv6"
     FRAMENUM = "FT_FRAMENUM"
+    OID = "FT_OID"  # an ASN.1 object identifier: BER bytes, shown dotted
 
     @property
     def is_integer(self) -> bool:
@@ -51,12 +53,13 @@ class FT(enum.Enum):
 
     @property
     def is_string(self) -> bool:
-        return self in (FT.STRING, FT.STRINGZ, FT.UINT_STRING)
+        return self in (FT.STRING, FT.STRINGZ, FT.UINT_STRING, FT.STRINGZPAD)
 
     @property
     def is_bytes_like(self) -> bool:
         """Types whose value is a byte sequence (sliceable, `contains` on bytes)."""
-        return self in (FT.BYTES, FT.UINT_BYTES, FT.ETHER, FT.IPv6, FT.PROTOCOL, FT.NONE)
+        return self in (FT.BYTES, FT.UINT_BYTES, FT.ETHER, FT.IPv6, FT.PROTOCOL, FT.NONE,
+                        FT.OID)
 
 
 _INTEGER_TYPES = frozenset(

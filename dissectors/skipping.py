@@ -26,7 +26,13 @@ from dissectors.frame import dissect
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.ipmsg import IPMSG_PORT
-from dissectors.layers import ETH_IPV4, FRAGMENT, ethernet_layers, fragment_layers
+from dissectors.layers import (
+    ETH_IPV4,
+    FRAGMENT,
+    UDP_TUNNEL_PORTS,
+    ethernet_layers,
+    fragment_layers,
+)
 from dissectors.session import Session
 from dissectors.tcp_stream import TcpStreams, bound_earlier, lookup_stream, set_base_seqs
 from dissectors.udp import UdpStreams, stream_key
@@ -118,6 +124,8 @@ FTP_PORT = 21
 _ICMP_QUOTING = ICMP_QUOTING
 _ICMP6_QUOTING = ICMP6_QUOTING
 _TUNNELS = frozenset((4, 41, 47))
+#: UDP ports of tunnels (VXLAN, Geneve): the inner packet may touch any state.
+_UDP_TUNNEL_PORTS = UDP_TUNNEL_PORTS
 # IPv6 extension headers walked over (hop-by-hop, destination options); any other
 # (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.
 _IP6_OPTIONS = frozenset((0, 60))
@@ -135,7 +143,7 @@ def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int
     if sp == IPMSG_PORT or dp == IPMSG_PORT:
         return (pair, IPMSG)
     if not tcp:
-        return pair
+        return ANY if sp in _UDP_TUNNEL_PORTS or dp in _UDP_TUNNEL_PORTS else pair
     if sp == FTP_PORT or dp == FTP_PORT:
         return ANY
     if lo_first < 0 or lo_first == 0 and sp > dp:
@@ -209,6 +217,8 @@ def state_key(b: bytes, s: int, e: int) -> object:
         if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF and sp != IPMSG_PORT \
                 and dp != IPMSG_PORT:
             if proto == 17:
+                if sp in _UDP_TUNNEL_PORTS or dp in _UDP_TUNNEL_PORTS:
+                    return ANY
                 return (a << 32 | c) if a <= c else (c << 32 | a)
             if proto == 6:
                 if sp == FTP_PORT or dp == FTP_PORT:

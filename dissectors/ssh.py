@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.tcp_stream import stream_of
 from dissectors.tvb import BoundsError, Tvb
 
 SSH = protocol("ssh", "SSH Protocol", "SSH")
@@ -118,9 +119,6 @@ GCM_TAG = 16
 MAX_KEY_LEN = 1024  # longer DH e / f: "Invalid key length"
 SSH_PORTS = (22, 29418)
 
-keep("tcp.srcport", "tcp.dstport", "tcp.stream")
-
-
 @dataclass(slots=True)
 class Peer:
     """One side's state (Wireshark's ssh_peer_data)."""
@@ -150,7 +148,7 @@ class Flow:
 
 
 def _flow(pkt: Packet, session: Session, sport: int, dport: int) -> Flow:
-    stream = pkt.index["tcp.stream"][-1].value if "tcp.stream" in pkt.index else None
+    stream = stream_of(pkt)
     a, b = (pkt.net_src, sport), (pkt.net_dst, dport)
     flows = session.state("ssh.flows", dict)
     key = (stream, min(a, b), max(a, b))
@@ -170,15 +168,10 @@ def _info(pkt: Packet, text: str) -> None:
     pkt.info += (", " if pkt.info else "") + text
 
 
-def _port(pkt: Packet, name: str) -> int:
-    items = pkt.index.get(name)
-    return items[-1].value if items else 0
-
-
 def dissect_ssh(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """dissect_ssh: the version lines and binary packets of this TCP payload."""
     session.current_proto = "ssh"
-    sport, dport = _port(pkt, "tcp.srcport"), _port(pkt, "tcp.dstport")
+    sport, dport = pkt.srcport, pkt.dstport
     match = next((p for p in sorted((sport, dport)) if p in SSH_PORTS), dport)
     is_response = dport != match
     flow = _flow(pkt, session, sport, dport)

@@ -38,6 +38,7 @@ from dissectors.tcp_options import OPTIONS, dissect_options
 from dissectors.tcp_reassembly import complete_until_fin, decode_ports, desegment_tcp
 from dissectors.tcp_stream import (
     SEQ_MASK,
+    STREAM_KEY,
     TCP,
     TH_ACK,
     TH_FIN,
@@ -204,6 +205,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     conv, is_new = find_conversation(session, pkt, sport, dport, raw_seq, th_flags, ts)
     conv.fwd.sack = []
     pkt.tcp_tree = tree
+    pkt.proto_data[STREAM_KEY] = conv.stream  # (the layers above: tcp_stream.stream_of)
     if items:
         pkt.add(tree, STREAM, conv.stream, off, 0, generated=True)
     # tshark's second pass shows what the first pass ended with for the stream.

@@ -28,6 +28,16 @@ A_WINDOW_FULL, A_REUSED_PORTS, A_SPURIOUS_RETRANSMISSION = 0x1000, 0x2000, 0x400
 SEQ_MASK = 0xFFFFFFFF
 
 
+#: pkt.proto_data key: the stream index of the TCP segment carrying the payload.
+STREAM_KEY = "tcp.stream"
+
+
+def stream_of(pkt: Packet) -> int | None:
+    """The tcp.stream of the (innermost) TCP segment carrying this payload, for the
+    protocols above that keep per-connection state (TLS, SSH)."""
+    return pkt.proto_data.get(STREAM_KEY)
+
+
 def seq_gt(a: int, b: int) -> bool:
     """GT_SEQ: a after b in 32-bit sequence space."""
     d = (a - b) & SEQ_MASK

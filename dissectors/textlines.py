@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from dissectors.escape import format_text
 from dissectors.http_body import TEXT_LINES
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.registry import Field
 from dissectors.session import Session
 from dissectors.tvb import Tvb
-
-keep("tcp.srcport", "tcp.dstport")
 
 
 def tcp_ports(pkt: Packet) -> tuple[int, int]:
     """The ports of the TCP segment carrying this payload (the innermost one): which
     side is the client (Wireshark's match_uint == destport)."""
-    sp, dp = pkt.index.get("tcp.srcport"), pkt.index.get("tcp.dstport")
-    return (sp[-1].value, dp[-1].value) if sp and dp else (0, 0)
+    return pkt.srcport, pkt.dstport  # (as TCP set them)
 
 
 def line_end(buf: bytes | memoryview, off: int, end: int) -> tuple[int, int]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dissectors.dispatch import TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer
-from dissectors.packet import Item, Packet, keep
+from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import FT, Base
 from dissectors.session import Session
+from dissectors.tcp_stream import stream_of
 from dissectors.tls_handshake import dissect_handshake
 from dissectors.tls_proto import TLS, TLS13, TlsConn, add_info, short_name
 from dissectors.tls_tables import ALERT_DESCS, ALERT_LEVELS, CONTENT_TYPES, VERSIONS
@@ -67,14 +68,10 @@ TLS_TCP_PORTS = (324, 443, 465, 636, 802, 853, 993, 995, 1300, 2221, 2443, 3249,
                  3252, 3496, 5061, 5671, 5684, 5868, 8883, 11207, 19999, 27017)
 SERVER_PORTS = frozenset(APP_PORTS)
 
-keep("tcp.srcport", "tcp.dstport", "tcp.stream")
-
-
 def _conn(pkt: Packet, session: Session) -> tuple[TlsConn, int, int]:
     """The TLS state of this packet's TCP connection, and its ports."""
-    sport = pkt.index["tcp.srcport"][-1].value if "tcp.srcport" in pkt.index else 0
-    dport = pkt.index["tcp.dstport"][-1].value if "tcp.dstport" in pkt.index else 0
-    stream = pkt.index["tcp.stream"][-1].value if "tcp.stream" in pkt.index else None
+    sport, dport = pkt.srcport, pkt.dstport  # (as TCP set them)
+    stream = stream_of(pkt)
     conns = session.state("tls.conns", dict)
     a, b = (pkt.net_src, sport), (pkt.net_dst, dport)
     key = (stream, min(a, b), max(a, b))
@@ -264,10 +261,8 @@ def heur_tls(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     if ctype not in (HANDSHAKE_TYPE, APP_DATA_TYPE) or ver not in PLAIN_VERSIONS or \
             not 0 < rlen < 16384 + 2048:
         return False
-    sport = pkt.index["tcp.srcport"][-1].value if "tcp.srcport" in pkt.index else 0
-    dport = pkt.index["tcp.dstport"][-1].value if "tcp.dstport" in pkt.index else 0
     convs = session.state("tcp.conversations", Conversations)
-    convs.bind(pkt.net_src, sport, pkt.net_dst, dport, "tls")
+    convs.bind(pkt.net_src, pkt.srcport, pkt.net_dst, pkt.dstport, "tls")
     return dissect_tls(tvb, pkt, session)
 
 

@@ -126,6 +126,7 @@ def _inner(tvb: Tvb, pkt: Packet, session: Session, tree: Item, etype_f: Field,
             pkt.set_info(name)
         BY_NAME["data"](sub, pkt, session)
         return
+    pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (the network layer below this one sets it)
     try:
         used = fn(sub, pkt, session)
     except (BoundsError, ReportedBoundsError):  # (the trailer still shows: see eth.py)

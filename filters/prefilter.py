@@ -16,6 +16,7 @@ import ipaddress
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.ipmsg import IPMSG_PORT
+from dissectors.layers import UDP_TUNNEL_PORTS
 from filters.syntax import Compare, Const, Exists, FieldRef, Logic, Node, operands
 
 # Kept whatever the filter says: what the cheap outer-header test cannot see into.
@@ -28,6 +29,7 @@ _KEEP = (
     " or (icmp and ({icmp}))"
     " or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)"
     " or (icmp6 and ({icmp6}))"
+    + "".join(f" or udp port {p}" for p in sorted(UDP_TUNNEL_PORTS))
 ).format(icmp=" or ".join(f"icmp[0] == {t}" for t in sorted(ICMP_QUOTING)),
          icmp6=" or ".join(f"ip6[40] == {t}" for t in sorted(ICMP6_QUOTING)))
 ALWAYS_KEEP = _KEEP.format(other="not (ip or ip6 or arp)")

@@ -120,7 +120,7 @@ def _text(f: Field, value: Any) -> str:
     """A value as tshark's JSON holds it: a string raw up to its NUL (JSON escapes it,
     -T fields' \\r\\n escaping does not apply), anything else as -T fields prints it."""
     t = f.type
-    if (t is FT.STRING or t is FT.STRINGZ or t is FT.UINT_STRING) and isinstance(value, str):
+    if t.is_string and isinstance(value, str):
         return cstr(value)
     return field_text(f, value)
 
