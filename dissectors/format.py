@@ -196,7 +196,9 @@ def _field_text(field: Field, value: Any) -> str:
     if t is FT.RELATIVE_TIME:
         return epoch_str(value) if field.time_point else rel_time_str(value)
     if t is FT.ABSOLUTE_TIME:
-        return abs_time_str(value)
+        if field.base is Base.NTP_UTC and value == 0:
+            return "NULL"  # Wireshark's ABSOLUTE_TIME_NTP_UTC: the NTP time 0
+        return abs_time_str(value, utc=field.base in (Base.UTC, Base.NTP_UTC))
     if t is FT.DOUBLE:
         return f"{value:.15g}"  # tshark: "%.<DBL_DIG>g"
     if t in (FT.FLOAT, FT.DOUBLE):

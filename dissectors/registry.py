@@ -86,6 +86,9 @@ class Base(enum.Enum):
     PT_UDP = "BASE_PT_UDP"
     PT_TCP = "BASE_PT_TCP"
     CUSTOM = "BASE_CUSTOM"
+    # Absolute times: shown in UTC, not local time (NTP_UTC also shows time 0 as "NULL").
+    UTC = "ABSOLUTE_TIME_UTC"
+    NTP_UTC = "ABSOLUTE_TIME_NTP_UTC"
     # Booleans carry their bit width here in Wireshark; we derive it from the bitmask.
 
 
