@@ -44,6 +44,7 @@ class FT(enum.Enum):
     IPv4 = "FT_IPv4"
     IPv6 = "FT_IPv6"
     FRAMENUM = "FT_FRAMENUM"
+    OID = "FT_OID"  # value: the dotted text ("1.3.6.1.2.1.1.5.0")
 
     @property
     def is_integer(self) -> bool:

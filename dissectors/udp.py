@@ -51,14 +51,21 @@ class UdpStreams:
 
     def __init__(self) -> None:
         self.index: dict[tuple, list[int]] = {}  # key -> [stream, first_ts, last_ts]
+        self.count = 0
 
     def lookup(self, key: tuple, ts: int) -> tuple[int, int, int]:
         s = self.index.get(key)
         if s is None:
-            s = self.index[key] = [len(self.index), ts, ts]
+            s = self.index[key] = [self.count, ts, ts]
+            self.count += 1
         stream, first, last = s
         s[2] = ts
         return stream, first, last
+
+    def renew(self, key: tuple) -> None:
+        """The pair's next packet starts a new stream: a protocol made a new conversation
+        that Wireshark's UDP then finds for it (SNMP's request to port 161)."""
+        self.index.pop(key, None)
 
 
 def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> tuple:
