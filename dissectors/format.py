@@ -142,6 +142,14 @@ def hex_digits(field: Field) -> int:
     return FT_BITS.get(field.type, 32) // 4
 
 
+def label_hex_digits(field: Field) -> int:
+    """Wireshark's hfinfo_hex_digits in a label: a bitmask field's digits cover its
+    mask's width (-T fields and JSON keep the container's)."""
+    if field.bitmask:
+        return ((field.bitmask >> field.shift).bit_length() + 3) // 4
+    return FT_BITS.get(field.type, 32) // 4
+
+
 # Integer values repeat (ports, flags, lengths): their texts and labels are cached per
 # (field, value). Fields compare by identity and never change after declaration. The
 # caches hold plain ints only (a bool prints differently from an int of equal hash),
@@ -219,7 +227,7 @@ def display_value(field: Field, value: Any) -> str:
     if id(t) in _INTEGER_IDS:
         name = field.value_name(value)
         if field.base is Base.HEX:
-            num = f"0x{value:0{hex_digits(field)}x}"
+            num = f"0x{value:0{label_hex_digits(field)}x}"
         elif field.base is Base.HEX_DEC:
             num = f"0x{value:0{hex_digits(field)}x} ({value})"
         elif field.base is Base.DEC_HEX:

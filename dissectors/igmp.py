@@ -105,7 +105,7 @@ def dissect_igmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     top = pkt.add_proto(IGMP, off, tvb.end - off, "Internet Group Management Protocol",
                         source=tvb.source)
     if not version:
-        pkt.add(top, TYPE, itype, off, 1)
+        pkt.add(top, TYPE, itype, off, 1, f"Type: {TYPES.get(itype, 'Unknown')} (0x{itype:02x})")
         if tvb.end > off + 1:
             pkt.add(top, DATA, tvb.bytes(off + 1, tvb.end - off - 1), off + 1,
                     tvb.end - off - 1)

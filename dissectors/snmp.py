@@ -28,7 +28,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet, keep
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import BoundsError, Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 from dissectors.udp import UdpStreams, stream_key
 
 VERSIONS = {0: "version-1", 1: "v2c", 2: "v2u", 3: "snmpv3"}
@@ -123,22 +123,22 @@ class _Reader:
         try:
             t = read_tlv(self.buf, off, end)
         except BerError as e:
-            raise BoundsError(str(e)) from None
+            raise ReportedBoundsError(str(e)) from None
         if ident is not None and t.ident != ident:
-            raise BoundsError(f"unexpected BER identifier 0x{t.ident:02x}")
+            raise ReportedBoundsError(f"unexpected BER identifier 0x{t.ident:02x}")
         return t
 
     def int(self, t: Tlv, signed: bool = True) -> int:
         try:
             return read_int(self.buf, t, signed)
         except BerError as e:
-            raise BoundsError(str(e)) from None
+            raise ReportedBoundsError(str(e)) from None
 
     def oid(self, t: Tlv) -> str:
         try:
             return read_oid(self.buf, t)
         except BerError as e:
-            raise BoundsError(str(e)) from None
+            raise ReportedBoundsError(str(e)) from None
 
 
 def _message_fits(tvb: Tvb) -> bool:
@@ -179,14 +179,14 @@ def _pdu(r: _Reader, pkt: Packet, session: Session, top: Item, off: int, end: in
          src: int) -> None:
     pt = r.tlv(off, end)
     if pt.cls != CONTEXT or not pt.constructed or pt.tag not in PDU_NAMES:
-        raise BoundsError("unknown PDU")
+        raise ReportedBoundsError("unknown PDU")
     kind = pt.tag
     name = PDU_NAMES[kind]
-    pkt.set_info(name)
+    info: list[str] = [name]  # (Info is written once the PDU is read whole)
     di = pkt.add(top, DATA, kind, pt.start, pt.end - pt.start, source=src)
     el = pkt.add(di, ELEMENTS[kind], None, pt.start, pt.end - pt.start, name, source=src)
     if kind == 4:
-        at = _trap_v1(r, pkt, el, pt, src)
+        at = _trap_v1(r, pkt, el, pt, src, info)
         request_id = None
     else:
         it = r.tlv(pt.off, pt.end, 0x02)
@@ -198,20 +198,21 @@ def _pdu(r: _Reader, pkt: Packet, session: Session, top: Item, off: int, end: in
             t = r.tlv(at, pt.end, 0x02)
             pkt.add(el, f, r.int(t), t.start, t.end - t.start, source=src)
             at = t.end
-    _varbinds(r, pkt, el, at, pt.end, src)
+    _varbinds(r, pkt, el, at, pt.end, src, info)
+    pkt.set_info(" ".join(info))
     if request_id is not None:
         _track(pkt, session, top, kind, request_id)
 
 
-def _trap_v1(r: _Reader, pkt: Packet, el: Item, pt: Tlv, src: int) -> int:
+def _trap_v1(r: _Reader, pkt: Packet, el: Item, pt: Tlv, src: int, info: list[str]) -> int:
     et = r.tlv(pt.off, pt.end, 0x06)
     ent = r.oid(et)
     pkt.add(el, ENTERPRISE, ent, et.start, et.end - et.start,
             f"enterprise: {ent} ({resolved_oid(ent)})", source=src)
-    pkt.append_info(f" {resolved_oid(ent)}")
+    info.append(resolved_oid(ent))
     at = r.tlv(et.end, pt.end, 0x40)
     if at.length != 4:
-        raise BoundsError("agent-addr is not 4 bytes")
+        raise ReportedBoundsError("agent-addr is not 4 bytes")
     pkt.add(el, AGENT_ADDR, int.from_bytes(bytes(r.buf[at.off:at.end]), "big"), at.start,
             at.end - at.start, source=src)
     off = at.end
@@ -223,7 +224,8 @@ def _trap_v1(r: _Reader, pkt: Packet, el: Item, pt: Tlv, src: int) -> int:
     return off
 
 
-def _varbinds(r: _Reader, pkt: Packet, el: Item, off: int, end: int, src: int) -> None:
+def _varbinds(r: _Reader, pkt: Packet, el: Item, off: int, end: int, src: int,
+              info: list[str]) -> None:
     lt = r.tlv(off, end, 0x30)
     count = 0
     p = lt.off
@@ -236,23 +238,23 @@ def _varbinds(r: _Reader, pkt: Packet, el: Item, off: int, end: int, src: int) -
     p = lt.off
     while p < lt.end:
         vb = r.tlv(p, lt.end, 0x30)
-        _varbind(r, pkt, li, vb, src)
+        info.append(_varbind(r, pkt, li, vb, src))
         p = vb.end
 
 
-def _varbind(r: _Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> None:
+def _varbind(r: _Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> str:
+    """One binding's subtree; returns its OID (for Info)."""
+    sub = pkt.add_text(parent, "VarBind", vb.start, vb.end - vb.start, source=src)
     nt = r.tlv(vb.off, vb.end, 0x06)
     oid = r.oid(nt)
-    pkt.append_info(f" {oid}")
     vt = r.tlv(nt.end, vb.end)
-    sub = pkt.add_text(parent, "", vb.start, vb.end - vb.start, source=src)
     pkt.add(sub, NAME, oid, nt.start, nt.end - nt.start,
             f"Object Name: {oid} ({resolved_oid(oid)})", source=src)
     raw = bytes(r.buf[vt.off:vt.end])
     at, n = vt.start, vt.end - vt.start
     shown: str
     if vt.constructed:
-        raise BoundsError("value not in primitive encoding")
+        raise ReportedBoundsError("value not in primitive encoding")
     if vt.cls == UNIVERSAL and vt.tag == 2:
         v = r.int(vt)
         shown = str(v)
@@ -294,6 +296,7 @@ def _varbind(r: _Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> None:
         shown = raw.hex()
         pkt.add(sub, VALUE_UNK, raw, at, n, f"Value (Unknown): {shown}", source=src)
     sub.text = f"{oid}: {shown}"
+    return oid
 
 
 def _ports(pkt: Packet) -> tuple[int, int]:
