@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dissectors.tvb import ReportedBoundsError
+
 MAX_DEPTH = 32  # nesting levels `walk` follows
 MAX_TAG_BYTES = 4  # a multi-byte tag number longer than this is refused
 MAX_LENGTH_BYTES = 4  # long-form length octets (a length up to 4 GB - 1)
@@ -139,3 +141,35 @@ def walk(buf: bytes | memoryview, off: int, end: int) -> list[tuple[int, Tlv]]:
                 raise BerError("nested too deep")
             stack.append((t.off, t.end))
     return out
+
+
+class Reader:
+    """Reads the elements of one message for a dissector: a BER error is a malformed
+    packet (ReportedBoundsError), as an exception in Wireshark's BER helpers is."""
+
+    def __init__(self, buf: bytes | memoryview) -> None:
+        self.buf = buf
+
+    def tlv(self, off: int, end: int, ident: int | None = None) -> Tlv:
+        try:
+            t = read_tlv(self.buf, off, end)
+        except BerError as e:
+            raise ReportedBoundsError(str(e)) from None
+        if ident is not None and t.ident != ident:
+            raise ReportedBoundsError(f"unexpected BER identifier 0x{t.ident:02x}")
+        return t
+
+    def int(self, t: Tlv, signed: bool = True) -> int:
+        try:
+            return read_int(self.buf, t, signed)
+        except BerError as e:
+            raise ReportedBoundsError(str(e)) from None
+
+    def oid(self, t: Tlv) -> str:
+        try:
+            return read_oid(self.buf, t)
+        except BerError as e:
+            raise ReportedBoundsError(str(e)) from None
+
+    def raw(self, t: Tlv) -> bytes:
+        return bytes(self.buf[t.off:t.end])

@@ -77,7 +77,8 @@ def skip(frame: Frame, session: Session) -> None:
         src, dst = bytes(b[l3 + 8: l3 + 24]), bytes(b[l3 + 24: l3 + 40])
     if proto == 17:
         sp, dp, ulen = _UDP_HEAD(b, l4)
-        if dp == 161:  # SNMP may start a new UDP stream (snmp.py): only it can tell
+        if 161 <= dp <= 162 or 161 <= sp <= 162:  # SNMP may start a new UDP stream
+            # (snmp.py): only its dissection can tell
             dissect(frame, session)
             return
         if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)

@@ -1,11 +1,10 @@
-"""SNMP v1/v2c (RFC 1157, 3416) on UDP ports 161 and 162, as tshark 4.0 shows it.
+"""SNMP v1/v2c (RFC 1157, 3416) and v3 (snmp_v3.py) on UDP ports 161 and 162, as tshark 4.0 shows it.
 
     Message ::= SEQUENCE { version INTEGER, community OCTET STRING, data PDUs }
     PDU     ::= [n] SEQUENCE { request-id, error-status, error-index,
                                variable-bindings SEQUENCE OF SEQUENCE { name OID, value } }
 BER is read by `ber.py` (bounded). A message longer than the datagram is not SNMP (tshark
-leaves it to data); a malformed element inside marks the packet malformed. SNMPv3
-messages are not decoded yet.
+leaves it to data); a malformed element inside marks the packet malformed.
 """
 
 from __future__ import annotations
@@ -15,9 +14,8 @@ from dissectors.ber import (
     CONTEXT,
     UNIVERSAL,
     BerError,
+    Reader,
     Tlv,
-    read_int,
-    read_oid,
     read_tlv,
     resolved_oid,
 )
@@ -26,12 +24,13 @@ from dissectors.escape import format_text
 from dissectors.format import ipv4_str, plural
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet, keep
-from dissectors.registry import FT, Base, Field, protocol
+from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
+from dissectors.snmp_proto import SNMP, VERSIONS
+from dissectors.snmp_v3 import dissect_v3
 from dissectors.tvb import ReportedBoundsError, Tvb
 from dissectors.udp import UdpStreams, stream_key
 
-VERSIONS = {0: "version-1", 1: "v2c", 2: "v2u", 3: "snmpv3"}
 PDU_NAMES = {0: "get-request", 1: "get-next-request", 2: "get-response", 3: "set-request",
              4: "trap", 5: "getBulkRequest", 6: "informRequest", 7: "snmpV2-trap",
              8: "report"}
@@ -43,7 +42,6 @@ ERRORS = {0: "noError", 1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnl
 GENERIC_TRAPS = {0: "coldStart", 1: "warmStart", 2: "linkDown", 3: "linkUp",
                  4: "authenticationFailure", 5: "egpNeighborLoss", 6: "enterpriseSpecific"}
 
-SNMP = protocol("snmp", "Simple Network Management Protocol", "SNMP")
 VERSION = SNMP.field("snmp.version", "version", FT.INT32, Base.DEC, strings=VERSIONS)
 COMMUNITY = SNMP.field("snmp.community", "community", FT.STRING)
 DATA = SNMP.field("snmp.data", "data", FT.UINT32, Base.DEC, strings=PDU_NAMES)
@@ -109,36 +107,13 @@ class _Tracker:
         self.response_in: dict[int, int] = {}  # request frame -> response frame
 
 
+def _hex(raw: bytes) -> str:
+    """Bytes as a label shows them: at most 36, then an ellipsis."""
+    return raw[:36].hex() + "\u2026" if len(raw) > 36 else raw.hex()
+
+
 def _printable(raw: bytes) -> bool:
     return all(0x20 <= c < 0x7F for c in raw)
-
-
-class _Reader:
-    """Reads elements of one message, turning BER errors into bounds errors (malformed)."""
-
-    def __init__(self, tvb: Tvb) -> None:
-        self.buf = tvb.buf
-
-    def tlv(self, off: int, end: int, ident: int | None = None) -> Tlv:
-        try:
-            t = read_tlv(self.buf, off, end)
-        except BerError as e:
-            raise ReportedBoundsError(str(e)) from None
-        if ident is not None and t.ident != ident:
-            raise ReportedBoundsError(f"unexpected BER identifier 0x{t.ident:02x}")
-        return t
-
-    def int(self, t: Tlv, signed: bool = True) -> int:
-        try:
-            return read_int(self.buf, t, signed)
-        except BerError as e:
-            raise ReportedBoundsError(str(e)) from None
-
-    def oid(self, t: Tlv) -> str:
-        try:
-            return read_oid(self.buf, t)
-        except BerError as e:
-            raise ReportedBoundsError(str(e)) from None
 
 
 def _message_fits(tvb: Tvb) -> bool:
@@ -154,7 +129,7 @@ def dissect_snmp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     if not _message_fits(tvb):
         return False
     session.current_proto = "snmp"
-    r = _Reader(tvb)
+    r = Reader(tvb.buf)
     b = tvb.buf
     src = tvb.source
     msg = r.tlv(tvb.start, tvb.end, 0x30)
@@ -165,9 +140,14 @@ def dissect_snmp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
                         "Simple Network Management Protocol", source=src)
     vt = r.tlv(msg.off, msg.end, 0x02)
     version = r.int(vt)
+    if version == 3:
+        def read_pdu(r: Reader, parent: Item, off: int, end: int) -> None:
+            _pdu(r, pkt, session, parent, off, end, src)
+        dissect_v3(r, pkt, top, msg, vt, version, src, read_pdu)
+        return None
     pkt.add(top, VERSION, version, vt.start, vt.end - vt.start, source=src)
     if version not in (0, 1):
-        return None  # SNMPv3 and v2u: not decoded yet
+        return None  # v2u: not decoded
     ct = r.tlv(vt.end, msg.end, 0x04)
     community = bytes(b[ct.off:ct.end]).decode("ascii", errors="replace")
     pkt.add(top, COMMUNITY, community, ct.start, ct.end - ct.start, source=src)
@@ -175,15 +155,16 @@ def dissect_snmp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     return None
 
 
-def _pdu(r: _Reader, pkt: Packet, session: Session, top: Item, off: int, end: int,
+def _pdu(r: Reader, pkt: Packet, session: Session, parent: Item, off: int, end: int,
          src: int) -> None:
+    """The PDU at `off` under `parent` (the message, or v3's plaintext), with its pairing."""
     pt = r.tlv(off, end)
     if pt.cls != CONTEXT or not pt.constructed or pt.tag not in PDU_NAMES:
         raise ReportedBoundsError("unknown PDU")
     kind = pt.tag
     name = PDU_NAMES[kind]
     info: list[str] = [name]  # (Info is written once the PDU is read whole)
-    di = pkt.add(top, DATA, kind, pt.start, pt.end - pt.start, source=src)
+    di = pkt.add(parent, DATA, kind, pt.start, pt.end - pt.start, source=src)
     el = pkt.add(di, ELEMENTS[kind], None, pt.start, pt.end - pt.start, name, source=src)
     if kind == 4:
         at = _trap_v1(r, pkt, el, pt, src, info)
@@ -196,15 +177,18 @@ def _pdu(r: _Reader, pkt: Packet, session: Session, top: Item, off: int, end: in
         at = it.end
         for f in second:
             t = r.tlv(at, pt.end, 0x02)
-            pkt.add(el, f, r.int(t), t.start, t.end - t.start, source=src)
+            v = r.int(t)
+            pkt.add(el, f, v, t.start, t.end - t.start,
+                    f"{f.name}: Unknown ({v})" if f.strings and v not in f.strings else None,
+                    source=src)
             at = t.end
     _varbinds(r, pkt, el, at, pt.end, src, info)
     pkt.set_info(" ".join(info))
     if request_id is not None:
-        _track(pkt, session, top, kind, request_id)
+        _track(pkt, session, parent, kind, request_id)
 
 
-def _trap_v1(r: _Reader, pkt: Packet, el: Item, pt: Tlv, src: int, info: list[str]) -> int:
+def _trap_v1(r: Reader, pkt: Packet, el: Item, pt: Tlv, src: int, info: list[str]) -> int:
     et = r.tlv(pt.off, pt.end, 0x06)
     ent = r.oid(et)
     pkt.add(el, ENTERPRISE, ent, et.start, et.end - et.start,
@@ -224,7 +208,7 @@ def _trap_v1(r: _Reader, pkt: Packet, el: Item, pt: Tlv, src: int, info: list[st
     return off
 
 
-def _varbinds(r: _Reader, pkt: Packet, el: Item, off: int, end: int, src: int,
+def _varbinds(r: Reader, pkt: Packet, el: Item, off: int, end: int, src: int,
               info: list[str]) -> None:
     lt = r.tlv(off, end, 0x30)
     count = 0
@@ -242,7 +226,7 @@ def _varbinds(r: _Reader, pkt: Packet, el: Item, off: int, end: int, src: int,
         p = vb.end
 
 
-def _varbind(r: _Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> str:
+def _varbind(r: Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> str:
     """One binding's subtree; returns its OID (for Info)."""
     sub = pkt.add_text(parent, "VarBind", vb.start, vb.end - vb.start, source=src)
     nt = r.tlv(vb.off, vb.end, 0x06)
@@ -260,7 +244,7 @@ def _varbind(r: _Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> str:
         shown = str(v)
         pkt.add(sub, VALUE_INT, v, at, n, source=src)
     elif vt.cls == UNIVERSAL and vt.tag == 4:
-        shown = f'"{format_text(raw)}"' if _printable(raw) else raw.hex()
+        shown = f'"{format_text(raw)}"' if _printable(raw) else _hex(raw)
         vi = pkt.add(sub, VALUE_OCTETS, raw, at, n, f"Value (OctetString): {shown}",
                      source=src)
         if oid in _STRING_OIDS:
@@ -281,7 +265,7 @@ def _varbind(r: _Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> str:
             shown = ipv4_str(a)
             pkt.add(sub, VALUE_IPV4, a, at, n, source=src)
         elif vt.tag in (0, 4):
-            shown = raw.hex()
+            shown = _hex(raw)
             pkt.add(sub, VALUE_ADDR if vt.tag == 0 else f, raw, at, n,
                     f"Value ({label}): {shown}", source=src)
         else:
@@ -293,7 +277,7 @@ def _varbind(r: _Reader, pkt: Packet, parent: Item, vb: Tlv, src: int) -> str:
         shown = f.name
         pkt.add(sub, f, None, at, n, source=src)
     else:
-        shown = raw.hex()
+        shown = _hex(raw)
         pkt.add(sub, VALUE_UNK, raw, at, n, f"Value (Unknown): {shown}", source=src)
     sub.text = f"{oid}: {shown}"
     return oid
@@ -305,18 +289,22 @@ def _ports(pkt: Packet) -> tuple[int, int]:
 
 
 def _conversation(pkt: Packet, session: Session) -> None:
-    """A message to port 161 makes Wireshark's SNMP set up a conversation from the
-    client's address and port to any port of the agent, once; UDP then finds that one
-    for the pair's later packets, under a new stream index."""
+    """Wireshark's SNMP sets up a conversation to any port of the agent, which UDP then
+    finds for the pair's later packets under a new stream index: once per pair on port
+    161 (either way), for every message on the trap port 162 (measured on tshark 4.0)."""
     sp, dp = _ports(pkt)
-    if dp != 161:
+    if 162 in (sp, dp):
+        once = False
+    elif 161 in (sp, dp):
+        once = True
+    else:
         return
+    key = stream_key(pkt.net_src, sp, pkt.net_dst, dp)
     made = session.state("snmp.conversations", set)
-    key = (pkt.net_src, sp, pkt.net_dst)
-    if key not in made:
-        made.add(key)
-        session.state("udp.streams", UdpStreams).renew(stream_key(pkt.net_src, sp,
-                                                                   pkt.net_dst, dp))
+    if once and key in made:
+        return
+    made.add(key)
+    session.state("udp.streams", UdpStreams).renew(key)
 
 
 def _track(pkt: Packet, session: Session, top: Item, kind: int, request_id: int) -> None:
