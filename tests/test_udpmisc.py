@@ -225,7 +225,7 @@ def test_igmp_with_router_alert_list_equals_tshark(caps):
 def test_public_capture_list_equals_tshark(capture):
     if not capture.exists():
         pytest.skip(f"{capture} not here")
-    args = ["-r", str(capture), "-Y", "snmp.version < 3 or ntp"]
+    args = ["-r", str(capture), "-Y", "snmp or ntp"]
     rc, ours, err = run_analyze(args)
     assert rc == 0, err
     theirs = run_tshark(args)
