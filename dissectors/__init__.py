@@ -8,7 +8,7 @@ import importlib
 PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",
     "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "dhcp", "http", "tftp", "ipmsg",
-    "ntp", "igmp", "snmp",
+    "ntp", "igmp", "snmp", "dhcpv6",
 )
 
 for _name in PROTOCOL_MODULES:
