@@ -300,11 +300,12 @@ def test_output_equals_tshark(caps, name, args):
     assert ours == run_tshark(["-r", str(caps[name]), *args])
 
 
-def test_igmp_with_router_alert_list_equals_tshark(caps):
-    """The IGMP layer itself; (labshark's IP Router Alert option item differs in -V)."""
-    args = ["-r", str(caps["igmp_ra"])]
+@pytest.mark.parametrize("args", [[], ["-V"], ["-T", "json"]])
+def test_igmp_with_router_alert_equals_tshark(caps, args):
+    """IGMP as hosts send it, behind IPv4's Router Alert option (its protocol item)."""
+    args = ["-r", str(caps["igmp_ra"]), *args]
     assert run_analyze(args)[1] == run_tshark(args)
-    assert compare_fields(caps["igmp_ra"], IGMP_FIELDS) == []
+    assert compare_fields(caps["igmp_ra"], IGMP_FIELDS + ["ip.opt.ra", "ip.opt.type"]) == []
 
 
 @pytest.mark.parametrize("capture", [CORPUS / "ndpi-snmp.pcap", SHARED_NTP,
