@@ -25,11 +25,7 @@ MSG_TYPES = {1: "Solicit", 2: "Advertise", 3: "Request", 4: "Confirm", 5: "Renew
              6: "Rebind", 7: "Reply", 8: "Release", 9: "Decline", 10: "Reconfigure",
              11: "Information-request", 12: "Relay-forw", 13: "Relay-reply",
              14: "Leasequery", 15: "Leasequery-reply", 16: "Leasequery-done",
-             17: "Leasequery-data", 18: "Reconfigure-request", 19: "Reconfigure-reply",
-             20: "DHCPv4-query", 21: "DHCPv4-response", 22: "Activeleasequery",
-             23: "Starttls", 24: "Bndupd", 25: "Bndreply", 26: "Poolreq", 27: "Poolresp",
-             28: "Updreq", 29: "Updreqall", 30: "Upddone", 31: "Connect", 32: "Connectreply",
-             33: "Disconnect", 34: "State", 35: "Contact"}
+             17: "Leasequery-data", 18: "Reconfigure-request", 19: "Reconfigure-reply"}
 DUID_TYPES = {1: "link-layer address plus time",
               2: "assigned by vendor based on Enterprise number", 3: "link-layer address",
               4: "Universally Unique IDentifier (UUID)"}
@@ -139,8 +135,9 @@ def dissect_dhcpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
 def _message(c: _Ctx, top: Item, off: int, end: int, depth: int) -> None:
     tvb, pkt = c.tvb, c.pkt
     mtype = tvb.u8(off)
-    name = MSG_TYPES.get(mtype, "Unknown")
-    c.add(top, MSGTYPE, mtype, off, 1)
+    name = MSG_TYPES.get(mtype, f"Message Type {mtype}")
+    c.add(top, MSGTYPE, mtype, off, 1,
+          None if mtype in MSG_TYPES else f"Message type: Unknown ({mtype})")
     if mtype in _RELAYS:
         hops = tvb.u8(off + 1)
         hi = c.add(top, HOPCOUNT, hops, off + 1, 1)
@@ -148,15 +145,17 @@ def _message(c: _Ctx, top: Item, off: int, end: int, depth: int) -> None:
             pkt.add_expert(hi, "warning", "protocol",
                            f"Hopcount of most inner message has to equal 0 instead of {hops}",
                            "dhcpv6", field=ERROR_HOPCOUNT)
+        pkt.append_info(f"{name} ")
         link = tvb.bytes(off + 2, 16)
         c.add(top, LINKADDR, link, off + 2, 16)
         c.add(top, PEERADDR, tvb.bytes(off + 18, 16), off + 18, 16)
-        pkt.append_info(f"{name} L: {ipv6_str(link)} ")
+        pkt.append_info(f"L: {ipv6_str(link)} ")
         _options(c, top, off + 34, end, depth)
         return
+    pkt.append_info(f"{name} ")
     xid = tvb.u24(off + 1)
     c.add(top, XID, xid, off + 1, 3)
-    pkt.append_info(f"{name} XID: 0x{xid:06x} ")
+    pkt.append_info(f"XID: 0x{xid:06x} ")
     _options(c, top, off + 4, end, depth)
 
 
@@ -173,7 +172,7 @@ def _innermost_relay(tvb: Tvb, off: int, end: int) -> bool:
 
 def _options(c: _Ctx, parent: Item, off: int, end: int, depth: int) -> None:
     tvb = c.tvb
-    while off < end:
+    while off + 4 <= end:  # (a stray shorter tail is left, as tshark leaves it)
         code = tvb.u16(off)
         n = tvb.u16(off + 2)
         if off + 4 + n > end:

@@ -20,7 +20,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 TYPES = {0x01: "Create Group Request", 0x02: "Create Group Reply",
          0x03: "Join Group Request", 0x04: "Join Group Reply", 0x05: "Leave Group Request",
@@ -28,9 +28,7 @@ TYPES = {0x01: "Create Group Request", 0x02: "Create Group Reply",
          0x08: "Confirm Group Reply", 0x11: "Membership Query", 0x12: "Membership Report",
          0x13: "DVMRP", 0x14: "PIM v1", 0x15: "Cisco Trace Messages",
          0x16: "Membership Report", 0x17: "Leave Group", 0x1e: "Traceroute Response",
-         0x1f: "Traceroute Query or Request", 0x22: "Membership Report",
-         0x30: "Multicast Router Advertisement", 0x31: "Multicast Router Solicitation",
-         0x32: "Multicast Router Termination"}
+         0x1f: "Traceroute Query or Request", 0x22: "Membership Report"}
 RECORD_TYPES = {1: "Mode Is Include", 2: "Mode Is Exclude", 3: "Change To Include Mode",
                 4: "Change To Exclude Mode", 5: "Allow New Sources", 6: "Block Old Sources"}
 
@@ -106,9 +104,9 @@ def dissect_igmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
                         source=tvb.source)
     if not version:
         pkt.add(top, TYPE, itype, off, 1, f"Type: {TYPES.get(itype, 'Unknown')} (0x{itype:02x})")
-        if tvb.end > off + 1:
-            pkt.add(top, DATA, tvb.bytes(off + 1, tvb.end - off - 1), off + 1,
-                    tvb.end - off - 1)
+        if tvb.rend <= off + 1:
+            raise ReportedBoundsError("no data after the type")  # (tshark: malformed)
+        pkt.add(top, DATA, tvb.bytes(off + 1, tvb.end - off - 1), off + 1, tvb.end - off - 1)
         return
     pkt.add(top, VERSION, version, off, 0, generated=True)
     pkt.add(top, TYPE, itype, off, 1)

@@ -142,7 +142,7 @@ def dissect_ntp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         at = off + 16 + 8 * i
         pkt.add(top, f, ntp_time_ns(tvb.u32(at), tvb.u32(at + 4)), at, 8, source=src)
     rest = tvb.end - (off + 48)
-    if rest in (4, 20, 24):
+    if rest >= 4:
         pkt.add(top, KEYID, tvb.bytes(off + 48, 4), off + 48, 4, source=src)
         if rest > 4:
             pkt.add(top, MAC, tvb.bytes(off + 52, rest - 4), off + 52, rest - 4, source=src)

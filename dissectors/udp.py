@@ -135,7 +135,8 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     ts = pkt.frame.ts_ns
     stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
     pkt.add(tree, STREAM, stream, 0, 0, generated=True)
-    if not pkt.in_error_pkt:  # tshark shows no timestamps for a quoted header
+    # tshark shows no timestamps for a quoted header, nor for an empty payload
+    if not pkt.in_error_pkt and ulen > 8:
         times = pkt.add_text(tree, "[Timestamps]", 0, 0)
         pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
         pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)

@@ -465,3 +465,27 @@ def test_snmp_streams_with_planned_runs(flt):
     assert rc == 0, err
     theirs = run_tshark(args)
     assert theirs and ours == theirs
+
+
+def test_random_payloads_never_break(tmp_path):
+    """Random and cut payloads on the new protocols' ports: the list and -V are written
+    whole (a malformed packet is one marked line), never an internal error."""
+    import random
+
+    rnd = random.Random(18)
+    pk = []
+    for i in range(240):
+        data = bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 80)))
+        if i % 5 == 0:
+            data = b"\x30" + data  # a BER sequence start
+        port = (123, 161, 162, 546, 547)[i % 5]
+        pk.append(_udp("10.0.0.1", "10.0.0.2", 40000 + i, port, Raw(data)) if i % 6
+                  else Ether() / IP(src="10.0.0.1", dst="224.0.0.1", proto=2) / Raw(data))
+    cap = tmp_path / "random.pcap"
+    wrpcap(str(cap), pk)
+    for args in ([], ["-V"]):
+        rc, out, err = run_analyze(["-r", str(cap), *args])
+        assert rc == 0 and "internal error" not in err, err
+        frames = sum(ln.startswith("Frame ") for ln in out.splitlines())
+        assert frames == (len(pk) if args else 0)
+        assert args or len(out.splitlines()) == len(pk)
