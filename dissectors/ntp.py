@@ -15,6 +15,7 @@ Control (mode 6) and private (mode 7) messages are left to data.
 from __future__ import annotations
 
 from dissectors.dispatch import UDP_PORT, register_dissector
+from dissectors.escape import format_text
 from dissectors.format import ipv4_str
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
@@ -95,8 +96,8 @@ def _refid_text(refid: bytes, stratum: int) -> str:
         name = PRIMARY_SOURCES.get(refid)
         if name is not None:
             return name
-        # (tshark prints these bytes as they are, up to a NUL: "%.4s")
-        shown = refid.split(b"\0", 1)[0].decode("ascii", errors="replace")
+        # (tshark prints these bytes raw, up to a NUL; escaped here, as all packet text)
+        shown = format_text(refid.split(b"\0", 1)[0])
         return f"Unidentified reference source '{shown}'"
     return ipv4_str(int.from_bytes(refid, "big"))
 

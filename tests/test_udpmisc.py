@@ -163,7 +163,7 @@ def _ntps() -> list:
         _udp("10.0.0.3", "10.0.0.2", 123, 123,
              _ntp(0, 2, 0, 0, 0, 0, 5, 6, b"XYZW", (1, 2, 3, 4))[:30]),  # malformed
         _udp("10.0.0.3", "10.0.0.2", 123, 123,
-             _ntp(0, 4, 3, 1, 0, 0, 5, 6, b"abc\x01", (1, 2, 3, 4))),
+             _ntp(0, 4, 3, 1, 0, 0, 5, 6, b"ab\0c", (1, 2, 3, 4))),
     ]
 
 
@@ -497,3 +497,15 @@ def test_random_payloads_never_break(tmp_path):
     assert len(odd) < 5
     assert [o for i, o in enumerate(ours) if i not in odd] == \
         [t for i, t in enumerate(theirs) if i not in odd]
+
+
+def test_ntp_reference_id_is_escaped(tmp_path):
+    """An unknown primary reference ID is packet text: tshark prints its bytes raw, we
+    escape them (an ESC must not reach a terminal)."""
+    cap = tmp_path / "refid.pcap"
+    wrpcap(str(cap), [_udp("10.0.0.3", "10.0.0.2", 123, 123,
+                           _ntp(0, 4, 4, 1, 6, -20, 0, 0, b"\x1b[2J", (1, 2, 3, 4)))])
+    rc, out, err = run_analyze(["-r", str(cap), "-V"])
+    assert rc == 0, err
+    assert "\x1b" not in out
+    assert "Reference ID: Unidentified reference source '\\033[2J'" in out
