@@ -160,6 +160,14 @@ def hex_digits(field: Field) -> int:
     return FT_BITS.get(field.type, 32) // 4
 
 
+def label_hex_digits(field: Field) -> int:
+    """Wireshark's hfinfo_hex_digits in a label: a bitmask field's digits cover its
+    mask's width (-T fields and JSON keep the container's)."""
+    if field.bitmask:
+        return ((field.bitmask >> field.shift).bit_length() + 3) // 4
+    return FT_BITS.get(field.type, 32) // 4
+
+
 # Integer values repeat (ports, flags, lengths): their texts and labels are cached per
 # (field, value). Fields compare by identity and never change after declaration. The
 # caches hold plain ints only (a bool prints differently from an int of equal hash),
@@ -211,12 +219,14 @@ def _field_text(field: Field, value: Any) -> str:
             return (bytes(value).hex(field.bytes_sep) if field.bytes_sep else bytes(value).hex()
                     ) or ("<none>" if t is FT.BYTES else "")
         return ""
-    if t is FT.OID:
-        return oid_str(value)
+    if t is FT.OID:  # (the value is the dotted text; BER bytes are decoded)
+        return value if isinstance(value, str) else oid_str(value)
     if t is FT.RELATIVE_TIME:
         return epoch_str(value) if field.time_point else rel_time_str(value)
     if t is FT.ABSOLUTE_TIME:
-        return abs_time_str(value)
+        if field.base is Base.NTP_UTC and value == 0:
+            return "NULL"  # Wireshark's ABSOLUTE_TIME_NTP_UTC: the NTP time 0
+        return abs_time_str(value, utc=field.base in (Base.UTC, Base.NTP_UTC))
     if t is FT.DOUBLE:
         return f"{value:.15g}"  # tshark: "%.<DBL_DIG>g"
     if t in (FT.FLOAT, FT.DOUBLE):
@@ -237,7 +247,7 @@ def display_value(field: Field, value: Any) -> str:
     if id(t) in _INTEGER_IDS:
         name = field.value_name(value)
         if field.base is Base.HEX:
-            num = f"0x{value:0{hex_digits(field)}x}"
+            num = f"0x{value:0{label_hex_digits(field)}x}"
         elif field.base is Base.HEX_DEC:
             num = f"0x{value:0{hex_digits(field)}x} ({value})"
         elif field.base is Base.DEC_HEX:

@@ -64,7 +64,7 @@ _ECN = {0: "Not ECN-Capable Transport", 1: "ECN-Capable Transport codepoint '01'
 _ECN_SHORT = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
 CHECKSUM_STATUS = {0: "Bad", 1: "Good", 2: "Unverified", 3: "Not present", 4: "Illegal"}
 _SET = ("Set", "Not set")
-OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No Operation (NOP)", 7: "Record Route",
+OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No-Operation (NOP)", 7: "Record Route",
                 68: "Time Stamp", 130: "Security", 131: "Loose Source Route",
                 137: "Strict Source Route", 136: "Stream ID", 148: "Router Alert",
                 25: "Quick-Start", 133: "Extended Security", 134: "Commercial IP Security Option"}
@@ -101,17 +101,19 @@ ADDR = IP.field("ip.addr", "Source or Destination Address", FT.IPv4)
 SRC_HOST = IP.field("ip.src_host", "Source Host", FT.STRING)
 DST_HOST = IP.field("ip.dst_host", "Destination Host", FT.STRING)
 HOST = IP.field("ip.host", "Source or Destination Host", FT.STRING)
-OPT_TYPE = IP.field("ip.opt.type", "Type", FT.UINT8, Base.DEC, strings=OPTION_NAMES)
+OPT_TYPE = IP.field("ip.opt.type", "Type", FT.UINT8, Base.DEC)
 OPT_TYPE_COPY = IP.field("ip.opt.type.copy", "Copy on fragmentation", FT.BOOLEAN,
                          bitmask=0x80, strings=("Yes", "No"))
 OPT_TYPE_CLASS = IP.field("ip.opt.type.class", "Class", FT.UINT8, Base.DEC, bitmask=0x60,
                           strings={0: "Control", 2: "Debugging and measurement"})
-OPT_TYPE_NUMBER = IP.field("ip.opt.type.number", "Number", FT.UINT8, Base.DEC, bitmask=0x1F)
+OPT_TYPE_NUMBER = IP.field("ip.opt.type.number", "Number", FT.UINT8, Base.DEC, bitmask=0x1F,
+                           strings={0: "End of Option List (EOL)", 1: "No-Operation (NOP)",
+                                    7: "Record route", 20: "Router Alert"})
 OPT_LEN = IP.field("ip.opt.len", "Length", FT.UINT8, Base.DEC)
 OPT_PTR = IP.field("ip.opt.ptr", "Pointer", FT.UINT8, Base.DEC)
 OPT_PADDING = IP.field("ip.opt.padding", "Padding", FT.BYTES)
 OPT_RA = IP.field("ip.opt.ra", "Router Alert", FT.UINT16, Base.DEC,
-                  strings={0: "Router shall examine packet (0)"})
+                  strings={0: "Router shall examine packet"})
 REC_RT = IP.field("ip.rec_rt", "Recorded Route", FT.IPv4)
 EMPTY_RT = IP.field("ip.empty_rt", "Empty Route", FT.IPv4)
 FRAGMENT = IP.field("ip.fragment", "IPv4 Fragment", FT.FRAMENUM)
@@ -343,6 +345,20 @@ def _dispatch(proto: int, sub: Tvb, pkt: Packet, session: Session, tree: Item) -
         return
     fn(sub, pkt, session)
 
+# Wireshark registers each IP option as a name-only protocol (its item holds the bytes).
+_OPT_PROTOS = {t: protocol(f"ip.options.{abbrev}", f"IP Option - {OPTION_NAMES[t]}",
+                           f"IP Option - {OPTION_NAMES[t]}")
+               for t, abbrev in ((0, "eol"), (1, "nop"), (7, "record_route"),
+                                 (148, "routeralert"))}
+
+
+def _opt_item(pkt: Packet, parent: Item, t: int, buf: bytes | memoryview, off: int, n: int,
+              text: str) -> Item:
+    proto = _OPT_PROTOS.get(t)
+    if proto is None or proto.proto_field is None:
+        return pkt.add_text(parent, text, off, n)
+    return pkt.add(parent, proto.proto_field, bytes(buf[off:off + n]), off, n, text)
+
 
 def _options(pkt: Packet, tree: Item, tvb: Tvb, off: int, end: int) -> None:
     opts = pkt.add_text(tree, f"Options: ({end - off} bytes)", off, end - off)
@@ -351,7 +367,7 @@ def _options(pkt: Packet, tree: Item, tvb: Tvb, off: int, end: int) -> None:
         t = buf[off]
         name = OPTION_NAMES.get(t, "Unknown")
         if t in (0, 1):
-            o = pkt.add_text(opts, f"IP Option - {name}", off, 1)
+            o = _opt_item(pkt, opts, t, buf, off, 1, f"IP Option - {name}")
             _opt_type(pkt, o, t, off)
             off += 1
             if t == 0:
@@ -364,7 +380,12 @@ def _options(pkt: Packet, tree: Item, tvb: Tvb, off: int, end: int) -> None:
         olen = buf[off + 1]
         if olen < 2 or off + olen > end:
             break
-        o = pkt.add_text(opts, f"IP Option - {name} ({olen} bytes)", off, olen)
+        label = f"IP Option - {name} ({olen} bytes)"
+        if t == 148 and olen == 4:
+            ra = int.from_bytes(buf[off + 2: off + 4], "big")
+            label += f": {'Router shall examine packet' if ra == 0 else 'Reserved'} ({ra})"
+        o = _opt_item(pkt, opts, t, buf, off, olen, label)
+        opts.text += f", {name}"
         _opt_type(pkt, o, t, off)
         pkt.add(o, OPT_LEN, olen, off + 1, 1)
         if t == 7 and olen >= 3:  # Record Route

@@ -366,7 +366,7 @@ def _mgmt(pkt: Packet, tvb: Tvb, top: Item, word: int, off: int, body: int, tlen
         first = dotted.split(".", 1)
         root = {"0": "itu-t", "1": "iso", "2": "joint-iso-itu-t"}.get(first[0], first[0])
         resolved = ".".join([root, *first[1:]])
-        pkt.add(tree, MGN_OID, raw, at + 6, olen, f"Object Identifier: {dotted} ({resolved})")
+        pkt.add(tree, MGN_OID, dotted, at + 6, olen, f"Object Identifier: {dotted} ({resolved})")
 
 
 def _org(pkt: Packet, tvb: Tvb, top: Item, word: int, off: int, body: int, tlen: int) -> None:

@@ -45,7 +45,7 @@ class FT(enum.Enum):
     IPv4 = "FT_IPv4"
     IPv6 = "FT_IPv6"
     FRAMENUM = "FT_FRAMENUM"
-    OID = "FT_OID"  # an ASN.1 object identifier: BER bytes, shown dotted
+    OID = "FT_OID"  # value: the dotted text ("1.3.6.1.2.1.1.5.0")
 
     @property
     def is_integer(self) -> bool:
@@ -89,6 +89,9 @@ class Base(enum.Enum):
     PT_UDP = "BASE_PT_UDP"
     PT_TCP = "BASE_PT_TCP"
     CUSTOM = "BASE_CUSTOM"
+    # Absolute times: shown in UTC, not local time (NTP_UTC also shows time 0 as "NULL").
+    UTC = "ABSOLUTE_TIME_UTC"
+    NTP_UTC = "ABSOLUTE_TIME_NTP_UTC"
     # Booleans carry their bit width here in Wireshark; we derive it from the bitmask.
 
 

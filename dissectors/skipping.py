@@ -85,6 +85,10 @@ def skip(frame: Frame, session: Session) -> None:
         src, dst = bytes(b[l3 + 8: l3 + 24]), bytes(b[l3 + 24: l3 + 40])
     if proto == 17:
         sp, dp, ulen = _UDP_HEAD(b, l4)
+        if 161 <= dp <= 162 or 161 <= sp <= 162:  # SNMP may start a new UDP stream
+            # (snmp.py): only its dissection can tell
+            dissect(frame, session)
+            return
         if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)
             session.state("udp.streams", UdpStreams).lookup(stream_key(src, sp, dst, dp), ts)
         return

@@ -51,14 +51,21 @@ class UdpStreams:
 
     def __init__(self) -> None:
         self.index: dict[tuple, list[int]] = {}  # key -> [stream, first_ts, last_ts]
+        self.count = 0
 
     def lookup(self, key: tuple, ts: int) -> tuple[int, int, int]:
         s = self.index.get(key)
         if s is None:
-            s = self.index[key] = [len(self.index), ts, ts]
+            s = self.index[key] = [self.count, ts, ts]
+            self.count += 1
         stream, first, last = s
         s[2] = ts
         return stream, first, last
+
+    def renew(self, key: tuple) -> None:
+        """The pair's next packet starts a new stream: a protocol made a new conversation
+        that Wireshark's UDP then finds for it (SNMP's request to port 161)."""
+        self.index.pop(key, None)
 
 
 def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> tuple:
@@ -137,7 +144,8 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
     if items:
         pkt.add(tree, STREAM, stream, 0, 0, generated=True)
-    if items and not pkt.in_error_pkt:  # tshark shows no timestamps for a quoted header
+    # tshark shows no timestamps for a quoted header, nor for an empty payload
+    if items and not pkt.in_error_pkt and ulen > 8:
         times = pkt.add_text(tree, "[Timestamps]", 0, 0)
         pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
         pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)

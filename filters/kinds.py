@@ -15,7 +15,7 @@ KIND_OF_FT: dict[FT, str] = {
     FT.RELATIVE_TIME: "reltime", FT.STRING: "string", FT.STRINGZ: "string",
     FT.STRINGZPAD: "string",
     FT.UINT_STRING: "string", FT.BYTES: "bytes", FT.UINT_BYTES: "bytes", FT.ETHER: "ether",
-    FT.IPv4: "ipv4", FT.IPv6: "ipv6", FT.OID: "bytes",
+    FT.IPv4: "ipv4", FT.IPv6: "ipv6", FT.OID: "string",
 }
 
 _INT_DESC = {8: "1 byte", 16: "2 bytes", 24: "3 bytes", 32: "4 bytes", 48: "6 bytes",
