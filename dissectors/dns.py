@@ -272,15 +272,18 @@ class DnsTracker:
     """Latest transaction per (conversation, id), filled in on the first pass."""
 
     def __init__(self) -> None:
-        self.latest: dict[tuple, DnsTransaction] = {}
+        # (one packed key per transaction: a capture keeps every one it saw)
+        self.latest: dict[bytes, DnsTransaction] = {}
         # frame -> (transaction or None, retransmission), for the second pass of -2
         self.per_frame: dict[int, tuple[DnsTransaction | None, bool]] = {}
 
 
-def _conv_key(pkt: Packet, kind: str) -> tuple:
-    sp, dp = pkt.srcport, pkt.dstport
-    a, b = (pkt.net_src, sp), (pkt.net_dst, dp)
-    return (kind,) + ((a, b) if a <= b else (b, a))
+def _trans_key(pkt: Packet, kind: str, tid: int) -> bytes:
+    """The transport, both directions of the address/port pair and the id, packed."""
+    x = bytes(pkt.net_src) + (pkt.srcport & 0xFFFF).to_bytes(2, "big")
+    y = bytes(pkt.net_dst) + (pkt.dstport & 0xFFFF).to_bytes(2, "big")
+    pair = x + y if x <= y else y + x
+    return b"%s:%d:%d:%s" % (kind.encode(), len(x), tid, pair)
 
 
 def _track(pkt: Packet, session: Session, tid: int, response: bool,
@@ -289,7 +292,7 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
     num = pkt.frame.number
     if session.pass_no > 1 and num in tracker.per_frame:
         return tracker.per_frame[num]
-    key = (_conv_key(pkt, kind), tid)
+    key = _trans_key(pkt, kind, tid)
     ts = pkt.frame.ts_ns
     trans = tracker.latest.get(key)
     retrans = False
@@ -303,7 +306,8 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
             trans.rep_frame = num
         elif trans.rep_frame != num:
             retrans = True
-    tracker.per_frame[num] = (trans, retrans)
+    if session.recording:
+        tracker.per_frame[num] = (trans, retrans)
     return trans, retrans
 
 

@@ -51,25 +51,28 @@ class HttpConversation:
     uri: str = ""
     full_uri: str = ""
 
-    def _push(self) -> ReqRes:
+    def _push(self, keep: bool) -> ReqRes:
         self.count += 1
-        rr = ReqRes(self.count, prev=self.tail)
-        if self.tail is not None:
-            self.tail.next = rr
+        prev = self.tail
+        rr = ReqRes(self.count, prev=prev)
+        if prev is not None:
+            prev.next = rr
+            if not keep:  # one pass: only the new record and the one before are read
+                prev.prev = None
         self.tail = rr
         return rr
 
-    def push_req(self, frame: int, ts: int) -> ReqRes:
-        """A request always starts a new record."""
-        rr = self._push()
+    def push_req(self, frame: int, ts: int, keep: bool = True) -> ReqRes:
+        """A request always starts a new record (`keep`: the whole list, for -2)."""
+        rr = self._push(keep)
         rr.req_frame, rr.req_ts = frame, ts
         return rr
 
-    def push_res(self, frame: int) -> ReqRes:
+    def push_res(self, frame: int, keep: bool = True) -> ReqRes:
         """A response fills the last record, unless that one already has a response."""
         rr = self.tail
         if rr is None or rr.res_frame > 0:
-            rr = self._push()
+            rr = self._push(keep)
         rr.res_frame = frame
         return rr
 
@@ -78,7 +81,7 @@ class HttpConversation:
 class HttpState:
     """First-pass knowledge: conversations, and per frame the record it last used."""
 
-    convs: dict[tuple, HttpConversation] = field(default_factory=dict)
+    convs: dict[bytes, HttpConversation] = field(default_factory=dict)
     frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
 
 
@@ -87,12 +90,13 @@ class HttpState:
 keep("tcp.srcport", "tcp.dstport", "http.request.method")
 
 
-def _conv_key(pkt: Packet) -> tuple:
+def _conv_key(pkt: Packet) -> bytes:
+    """Both directions of the TCP address/port pair, packed (a small key per stream)."""
     sp = pkt.index.get("tcp.srcport")
     dp = pkt.index.get("tcp.dstport")
-    a = (pkt.net_src, sp[-1].value if sp else 0)
-    b = (pkt.net_dst, dp[-1].value if dp else 0)
-    return (a, b) if a <= b else (b, a)
+    x = bytes(pkt.net_src) + (sp[-1].value if sp else 0).to_bytes(2, "big")
+    y = bytes(pkt.net_dst) + (dp[-1].value if dp else 0).to_bytes(2, "big")
+    return x + y if x <= y else y + x
 
 
 def _lconv(pkt: Packet, session: Session) -> HttpConversation:
@@ -105,7 +109,7 @@ def _lconv(pkt: Packet, session: Session) -> HttpConversation:
         # Wireshark's conv_data is file-scoped: a second pass starts from what the first
         # one ended with (the last request's method and URI, have_seen_http).
         final = session.state("pass1:http.lconv", dict)
-        if session.pass_no == 1:
+        if session.recording:
             final[ckey] = lconv
         elif ckey in final:
             old = final[ckey]
@@ -141,12 +145,14 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
         conv = state.convs.get(_conv_key(pkt))
         if conv is None:
             conv = state.convs[_conv_key(pkt)] = HttpConversation()
+        keep = session.revisit
         if is_request:
-            rr = conv.push_req(num, pkt.frame.ts_ns)
+            rr = conv.push_req(num, pkt.frame.ts_ns, keep)
         else:
-            rr = conv.push_res(num)
+            rr = conv.push_res(num, keep)
         for_uri = lconv.full_uri or lconv.uri
-        state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
+        if session.recording:
+            state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
         total = conv.count
     prev, nxt = rr.prev, rr.next
     if is_request:

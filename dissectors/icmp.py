@@ -306,7 +306,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     if req is None:
         return
     req_num, req_ts = req
-    if session.pass_no == 1:
+    if session.recording:
         pairs[("req", req_num)] = num
     pkt.add(top, RESP_TO, req_num, 0, 0, f"Request frame: {req_num}", generated=True)
     ms = (pkt.frame.ts_ns - req_ts) / 1_000_000

@@ -190,7 +190,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     num = pkt.frame.number
 
     conv, is_new = find_conversation(session, pkt, sport, dport, raw_seq, th_flags, ts)
-    conv.fwd.sack = []
+    conv.fwd.sack = ()
     pkt.tcp_tree = tree
     pkt.add(tree, STREAM, conv.stream, off, 0, generated=True)
     # tshark's second pass shows what the first pass ended with for the stream.
