@@ -17,6 +17,7 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
@@ -268,12 +269,16 @@ class DnsTransaction:
     rep_frame: int = 0
 
 
+_ANSWERED = struct.Struct("<QqQ")  # an answered transaction, packed (24 bytes)
+_I64 = 1 << 63
+
+
 class DnsTracker:
     """Latest transaction per (conversation, id), filled in on the first pass."""
 
     def __init__(self) -> None:
         # (one packed key per transaction: a capture keeps every one it saw)
-        self.latest: dict[bytes, DnsTransaction] = {}
+        self.latest: dict[bytes, DnsTransaction | bytes] = {}
         # frame -> (transaction or None, retransmission), for the second pass of -2
         self.per_frame: dict[int, tuple[DnsTransaction | None, bool]] = {}
 
@@ -295,6 +300,8 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
     key = _trans_key(pkt, kind, tid)
     ts = pkt.frame.ts_ns
     trans = tracker.latest.get(key)
+    if type(trans) is bytes:
+        trans = DnsTransaction(*_ANSWERED.unpack(trans))
     retrans = False
     if not response:
         if trans is None or trans.rep_frame > 0 or ts - trans.req_time >= RETRANSMISSION_TIMER_NS:
@@ -304,6 +311,9 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
     elif trans is not None:
         if trans.rep_frame == 0:
             trans.rep_frame = num
+            if -_I64 <= trans.req_time < _I64:  # answered: it never changes again
+                tracker.latest[key] = _ANSWERED.pack(trans.req_frame,
+                                                     trans.req_time, num)
         elif trans.rep_frame != num:
             retrans = True
     if session.recording:

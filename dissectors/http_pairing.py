@@ -6,6 +6,7 @@ records give the generated request_in/response_in/time items of both messages.
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 
 from dissectors.http_proto import HTTP
@@ -77,11 +78,54 @@ class HttpConversation:
         return rr
 
 
+_SWEEP_EVERY = 4096  # new conversations between two packings of a table (one pass only)
+
+
+def _sweep(table: dict) -> None:
+    """One pass only: pack every conversation of `table` into bytes (lossless; `_get`
+    unpacks the few a later packet needs). In revisit mode the objects stay, since the
+    per-frame links of -2 point into them."""
+    for key, c in table.items():
+        if type(c) is HttpConversation:
+            table[key] = _pack(c)
+
+
+def _pack(c: HttpConversation) -> bytes:
+    tail = c.tail
+    prev = tail.prev if tail is not None else None  # (all that one pass reads back)
+    return marshal.dumps((c.count, c.seen, c.method, c.uri, c.full_uri, _rr(tail), _rr(prev)))
+
+
+def _rr(r: ReqRes | None) -> tuple | None:
+    return None if r is None else (r.number, r.req_frame, r.res_frame, r.req_ts)
+
+
+def _get(table: dict, key: bytes) -> HttpConversation | None:
+    """The conversation of `key` in `table` (unpacked if packed), or None."""
+    c = table.get(key)
+    if type(c) is bytes:
+        count, seen, method, uri, full_uri, t, p = marshal.loads(c)
+        prev = ReqRes(*p) if p is not None else None
+        tail = ReqRes(*t, prev=prev) if t is not None else None
+        if prev is not None:
+            prev.next = tail
+        c = table[key] = HttpConversation(tail, count, seen, method, uri, full_uri)
+    return c
+
+
+def _add(table: dict, key: bytes, session: Session) -> HttpConversation:
+    """A new conversation in `table` (after packing the others now and then)."""
+    if not session.revisit and len(table) % _SWEEP_EVERY == _SWEEP_EVERY - 1:
+        _sweep(table)
+    c = table[key] = HttpConversation()
+    return c
+
+
 @dataclass(slots=True)
 class HttpState:
     """First-pass knowledge: conversations, and per frame the record it last used."""
 
-    convs: dict[bytes, HttpConversation] = field(default_factory=dict)
+    convs: dict[bytes, HttpConversation | bytes] = field(default_factory=dict)
     frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
 
 
@@ -103,9 +147,9 @@ def _lconv(pkt: Packet, session: Session) -> HttpConversation:
     """This pass's per-conversation state (request method and URI, have_seen_http)."""
     conv_state = session.state("http.conversations", dict)
     ckey = _conv_key(pkt)
-    lconv = conv_state.get(ckey)
+    lconv = _get(conv_state, ckey)
     if lconv is None:
-        lconv = conv_state[ckey] = HttpConversation()
+        lconv = _add(conv_state, ckey, session)
         # Wireshark's conv_data is file-scoped: a second pass starts from what the first
         # one ended with (the last request's method and URI, have_seen_http).
         final = session.state("pass1:http.lconv", dict)
@@ -139,12 +183,13 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
         rr, _for_uri, _m, _u = state.frames[num]
         for_uri = lconv.full_uri or lconv.uri  # conv_data as this pass has it now
         # conv_data->req_res_num: in a second pass, the conversation's final count.
-        conv = state.convs.get(_conv_key(pkt))
+        conv = _get(state.convs, _conv_key(pkt))
         total = conv.count if conv is not None else rr.number
     else:
-        conv = state.convs.get(_conv_key(pkt))
+        ckey = _conv_key(pkt)
+        conv = _get(state.convs, ckey)
         if conv is None:
-            conv = state.convs[_conv_key(pkt)] = HttpConversation()
+            conv = _add(state.convs, ckey, session)
         keep = session.revisit
         if is_request:
             rr = conv.push_req(num, pkt.frame.ts_ns, keep)

@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.job import Job
 from captures import open_capture
-from dissectors import Session, dissect, tcp_stream
+from dissectors import Session, dissect, http_pairing, tcp_stream
 from dissectors.tcp_stream import Conversation, Flow
 
 SAMPLES = Path(__file__).resolve().parent.parent / "captures" / "samples"
@@ -45,6 +45,7 @@ def test_job_mode() -> None:
 def test_one_pass_equals_revisit(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     keep = _rows(path, Session(revisit=True), 10000)
     monkeypatch.setattr(tcp_stream, "_SWEEP_EVERY", 1)  # pack closed streams at once
+    monkeypatch.setattr(http_pairing, "_SWEEP_EVERY", 1)  # and HTTP conversations
     one = Session(revisit=False)
     assert _rows(path, one, 10000) == keep
     for name in ("pass1:dns.tracker", "pass1:http"):
