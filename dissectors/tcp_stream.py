@@ -145,7 +145,6 @@ class Conversation:
 
 
 _FLOW_FIELDS = Flow.__slots__
-_CLOSED = 16 | 32  # completeness bits: a FIN+ACK or a RST was seen
 _SWEEP_EVERY = 4096  # new streams between two sweeps of the table
 
 
@@ -153,8 +152,8 @@ class TcpStreams:
     """Current conversation per address/port pair, and the stream counter.
 
     Every stream of the capture stays (a late segment, or a SYN reusing the ports, reads
-    it), but a closed one is kept packed (`Conversation.pack`, a few hundred bytes) and
-    unpacked by the lookup that needs it: memory grows by bytes, not objects, per stream.
+    it), but each `sweep` packs them (`Conversation.pack`, a few hundred bytes) and the
+    lookup that needs one unpacks it: memory grows by bytes, not objects, per stream.
     """
 
     def __init__(self) -> None:
@@ -176,13 +175,14 @@ class TcpStreams:
         return conv  # type: ignore[return-value]
 
     def sweep(self, now: int) -> None:
-        """Pack the closed streams (lossless: `get` unpacks one a late segment needs),
-        except those of the frame being dissected (their `ts_prev` is its time): an
-        outer segment's stream stays an object while a tunnelled one is looked up."""
+        """Pack the streams (lossless: `get` unpacks one a later segment needs; an open
+        one costs one unpack per sweep), except those of the frame being dissected (their
+        `ts_prev` is its time): an outer segment's stream stays an object while a
+        tunnelled one is looked up. Streams only passed over by dissectors/skipping.py
+        never close, so every stream is packed, not only the closed ones."""
         convs = self.convs
         for key, conv in convs.items():
-            if (type(conv) is Conversation and conv.completeness & _CLOSED
-                    and conv.ts_prev != now):
+            if type(conv) is Conversation and conv.ts_prev != now:
                 convs[key] = conv.pack()
 
 

@@ -44,7 +44,7 @@ def test_job_mode() -> None:
 @pytest.mark.parametrize("path", _captures(), ids=lambda p: p.name)
 def test_one_pass_equals_revisit(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     keep = _rows(path, Session(revisit=True), 10000)
-    monkeypatch.setattr(tcp_stream, "_SWEEP_EVERY", 1)  # pack closed streams at once
+    monkeypatch.setattr(tcp_stream, "_SWEEP_EVERY", 1)  # pack the streams at once
     monkeypatch.setattr(http_pairing, "_SWEEP_EVERY", 1)  # and HTTP conversations
     one = Session(revisit=False)
     assert _rows(path, one, 10000) == keep
