@@ -113,7 +113,7 @@ def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_mat
     (frame-level filters, which need no state, split by frame number).
     Returns 0, or the number of the first record the walk could not take."""
     mm = records.mm
-    session = Session()
+    session = Session(revisit=False)  # each record once, in order: no revisit
     layers = ethernet_layers
     match = flt.match if flt is not None else None
     needs_app = flt.needs_app if flt is not None else False

@@ -115,7 +115,9 @@ class Job:
         """The dissection session of this job (-2, Decode-As, our own items)."""
         from dissectors import Session
 
-        session = Session(two_pass=self.two_pass, decode_as=self.decode_table)
+        # One pass over the frames in order (no frame is dissected twice) unless -2.
+        session = Session(two_pass=self.two_pass, decode_as=self.decode_table,
+                          revisit=self.two_pass)
         session.show_ours = not self.only_tshark
         return session
 

@@ -10,6 +10,7 @@ the full reader carry on from that record, reporting whatever is wrong as usual.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -41,6 +42,19 @@ _PACKET_OR_SECTION = frozenset((BT_SHB, BT_IDB, 2, 3, BT_EPB))
 
 Record = tuple[int, int, int, int]  # (data start, caplen, origlen, end of the record)
 
+RELEASE_EVERY = 16 << 20  # bytes walked between two releases of the pages behind
+
+
+def release_behind(mm: Any, upto: int) -> int:
+    """Drop the mapped pages before `upto` from this process's resident set (they stay in
+    the page cache; a later read faults them back in), so a walk over a large file does
+    not hold it all resident. Returns the offset of the next release."""
+    if type(mm) is mmap.mmap and hasattr(mm, "madvise"):
+        start = upto - upto % mmap.PAGESIZE
+        if start:
+            mm.madvise(mmap.MADV_DONTNEED, 0, start)
+    return upto + RELEASE_EVERY
+
 
 class PcapRecords:
     """Records of a classic pcap file with Ethernet link type."""
@@ -69,6 +83,7 @@ class PcapRecords:
         lengths = struct.Struct(self.endian + "II").unpack_from
         size = len(mm)
         off = 24
+        mark = RELEASE_EVERY
         while off + 16 <= size:
             caplen, origlen = lengths(mm, off + 8)
             end = off + 16 + caplen
@@ -76,6 +91,8 @@ class PcapRecords:
                 break
             yield off + 16, caplen, origlen, end
             off = end
+            if off > mark:
+                mark = release_behind(mm, off - RELEASE_EVERY // 2)
         self.stopped = off < size
 
     def locate(self, ends: Any) -> Iterator[tuple[int, Record]]:
@@ -87,6 +104,7 @@ class PcapRecords:
         size = len(mm)
         off = 24
         number = 0
+        mark = RELEASE_EVERY
         for nxt in ends:
             while off + 16 <= size:
                 caplen = caplen_at(mm, off + 8)[0]
@@ -97,6 +115,8 @@ class PcapRecords:
                     return
                 number += 1
                 start, off = off + 16, end
+                if off > mark:
+                    mark = release_behind(mm, off - RELEASE_EVERY // 2)
                 if end == nxt:
                     yield number, (start, caplen, lengths(mm, start - 8)[1], end)
                     break
@@ -109,6 +129,8 @@ class PcapRecords:
                 break
             number += 1
             off = end
+            if off > mark:
+                mark = release_behind(mm, off - RELEASE_EVERY // 2)
         self.stopped = off < size
         self.count = number
 
@@ -169,6 +191,7 @@ class PcapngRecords:
         size = len(mm)
         off = struct.unpack_from(e + "I", mm, 4)[0]  # past the SHB
         nif = 0
+        mark = RELEASE_EVERY
         self.ifaces = []  # (made again by each walk)
         while off + 12 <= size:
             btype, blen = head(mm, off)
@@ -182,6 +205,8 @@ class PcapngRecords:
                 if ifid >= nif or caplen > MAX_PACKET or off + 28 + ((caplen + 3) & ~3) > end - 4:
                     break
                 yield off + 28, caplen, origlen, end
+                if end > mark:
+                    mark = release_behind(mm, end - RELEASE_EVERY // 2)
             elif btype == BT_IDB:
                 if blen < 20 or not self._interface(off, end):
                     break

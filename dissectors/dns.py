@@ -17,6 +17,7 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
@@ -268,19 +269,26 @@ class DnsTransaction:
     rep_frame: int = 0
 
 
+_ANSWERED = struct.Struct("<QqQ")  # an answered transaction, packed (24 bytes)
+_I64 = 1 << 63
+
+
 class DnsTracker:
     """Latest transaction per (conversation, id), filled in on the first pass."""
 
     def __init__(self) -> None:
-        self.latest: dict[tuple, DnsTransaction] = {}
+        # (one packed key per transaction: a capture keeps every one it saw)
+        self.latest: dict[bytes, DnsTransaction | bytes] = {}
         # frame -> (transaction or None, retransmission), for the second pass of -2
         self.per_frame: dict[int, tuple[DnsTransaction | None, bool]] = {}
 
 
-def _conv_key(pkt: Packet, kind: str) -> tuple:
-    sp, dp = pkt.srcport, pkt.dstport
-    a, b = (pkt.net_src, sp), (pkt.net_dst, dp)
-    return (kind,) + ((a, b) if a <= b else (b, a))
+def _trans_key(pkt: Packet, kind: str, tid: int) -> bytes:
+    """The transport, both directions of the address/port pair and the id, packed."""
+    x = bytes(pkt.net_src) + (pkt.srcport & 0xFFFF).to_bytes(2, "big")
+    y = bytes(pkt.net_dst) + (pkt.dstport & 0xFFFF).to_bytes(2, "big")
+    pair = x + y if x <= y else y + x
+    return b"%s:%d:%d:%s" % (kind.encode(), len(x), tid, pair)
 
 
 def _track(pkt: Packet, session: Session, tid: int, response: bool,
@@ -289,9 +297,11 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
     num = pkt.frame.number
     if session.pass_no > 1 and num in tracker.per_frame:
         return tracker.per_frame[num]
-    key = (_conv_key(pkt, kind), tid)
+    key = _trans_key(pkt, kind, tid)
     ts = pkt.frame.ts_ns
     trans = tracker.latest.get(key)
+    if type(trans) is bytes:
+        trans = DnsTransaction(*_ANSWERED.unpack(trans))
     retrans = False
     if not response:
         if trans is None or trans.rep_frame > 0 or ts - trans.req_time >= RETRANSMISSION_TIMER_NS:
@@ -301,9 +311,13 @@ def _track(pkt: Packet, session: Session, tid: int, response: bool,
     elif trans is not None:
         if trans.rep_frame == 0:
             trans.rep_frame = num
+            if -_I64 <= trans.req_time < _I64:  # answered: it never changes again
+                tracker.latest[key] = _ANSWERED.pack(trans.req_frame,
+                                                     trans.req_time, num)
         elif trans.rep_frame != num:
             retrans = True
-    tracker.per_frame[num] = (trans, retrans)
+    if session.recording:
+        tracker.per_frame[num] = (trans, retrans)
     return trans, retrans
 
 

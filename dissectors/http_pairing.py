@@ -6,6 +6,7 @@ records give the generated request_in/response_in/time items of both messages.
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 
 from dissectors.http_proto import HTTP
@@ -51,55 +52,102 @@ class HttpConversation:
     uri: str = ""
     full_uri: str = ""
 
-    def _push(self) -> ReqRes:
+    def _push(self, keep: bool) -> ReqRes:
         self.count += 1
-        rr = ReqRes(self.count, prev=self.tail)
-        if self.tail is not None:
-            self.tail.next = rr
+        prev = self.tail
+        rr = ReqRes(self.count, prev=prev)
+        if prev is not None:
+            prev.next = rr
+            if not keep:  # one pass: only the new record and the one before are read
+                prev.prev = None
         self.tail = rr
         return rr
 
-    def push_req(self, frame: int, ts: int) -> ReqRes:
-        """A request always starts a new record."""
-        rr = self._push()
+    def push_req(self, frame: int, ts: int, keep: bool = True) -> ReqRes:
+        """A request always starts a new record (`keep`: the whole list, for -2)."""
+        rr = self._push(keep)
         rr.req_frame, rr.req_ts = frame, ts
         return rr
 
-    def push_res(self, frame: int) -> ReqRes:
+    def push_res(self, frame: int, keep: bool = True) -> ReqRes:
         """A response fills the last record, unless that one already has a response."""
         rr = self.tail
         if rr is None or rr.res_frame > 0:
-            rr = self._push()
+            rr = self._push(keep)
         rr.res_frame = frame
         return rr
+
+
+_SWEEP_EVERY = 4096  # new conversations between two packings of a table (one pass only)
+
+
+def _sweep(table: dict) -> None:
+    """One pass only: pack every conversation of `table` into bytes (lossless; `_get`
+    unpacks the few a later packet needs). In revisit mode the objects stay, since the
+    per-frame links of -2 point into them."""
+    for key, c in table.items():
+        if type(c) is HttpConversation:
+            table[key] = _pack(c)
+
+
+def _pack(c: HttpConversation) -> bytes:
+    tail = c.tail
+    prev = tail.prev if tail is not None else None  # (all that one pass reads back)
+    return marshal.dumps((c.count, c.seen, c.method, c.uri, c.full_uri, _rr(tail), _rr(prev)))
+
+
+def _rr(r: ReqRes | None) -> tuple | None:
+    return None if r is None else (r.number, r.req_frame, r.res_frame, r.req_ts)
+
+
+def _get(table: dict, key: bytes) -> HttpConversation | None:
+    """The conversation of `key` in `table` (unpacked if packed), or None."""
+    c = table.get(key)
+    if type(c) is bytes:
+        count, seen, method, uri, full_uri, t, p = marshal.loads(c)
+        prev = ReqRes(*p) if p is not None else None
+        tail = ReqRes(*t, prev=prev) if t is not None else None
+        if prev is not None:
+            prev.next = tail
+        c = table[key] = HttpConversation(tail, count, seen, method, uri, full_uri)
+    return c
+
+
+def _add(table: dict, key: bytes, session: Session) -> HttpConversation:
+    """A new conversation in `table` (after packing the others now and then)."""
+    if not session.revisit and len(table) % _SWEEP_EVERY == _SWEEP_EVERY - 1:
+        _sweep(table)
+    c = table[key] = HttpConversation()
+    return c
 
 
 @dataclass(slots=True)
 class HttpState:
     """First-pass knowledge: conversations, and per frame the record it last used."""
 
-    convs: dict[tuple, HttpConversation] = field(default_factory=dict)
+    convs: dict[bytes, HttpConversation | bytes] = field(default_factory=dict)
     frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
 
 
-def _conv_key(pkt: Packet) -> tuple:
-    """The TCP conversation (the ports as TCP set them)."""
-    a = (pkt.net_src, pkt.srcport)
-    b = (pkt.net_dst, pkt.dstport)
-    return (a, b) if a <= b else (b, a)
+def _conv_key(pkt: Packet) -> bytes:
+    """Both directions of the address/port pair, packed (a small key per stream); the
+    ports as TCP (or UDP, for SSDP) set them."""
+    x = bytes(pkt.net_src) + pkt.srcport.to_bytes(2, "big")
+    y = bytes(pkt.net_dst) + pkt.dstport.to_bytes(2, "big")
+    return x + y if x <= y else y + x
 
 
 def _lconv(pkt: Packet, session: Session) -> HttpConversation:
     """This pass's per-conversation state (request method and URI, have_seen_http)."""
     conv_state = session.state("http.conversations", dict)
     ckey = _conv_key(pkt)
-    lconv = conv_state.get(ckey)
+    lconv = _get(conv_state, ckey)
     if lconv is None:
-        lconv = conv_state[ckey] = HttpConversation()
+        lconv = _add(conv_state, ckey, session)
         # Wireshark's conv_data is file-scoped: a second pass starts from what the first
         # one ended with (the last request's method and URI, have_seen_http).
         final = session.state("pass1:http.lconv", dict)
-        if session.pass_no == 1:
+        if session.recording:
             final[ckey] = lconv
         elif ckey in final:
             old = final[ckey]
@@ -129,18 +177,21 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
         rr, _for_uri, _m, _u = state.frames[num]
         for_uri = lconv.full_uri or lconv.uri  # conv_data as this pass has it now
         # conv_data->req_res_num: in a second pass, the conversation's final count.
-        conv = state.convs.get(_conv_key(pkt))
+        conv = _get(state.convs, _conv_key(pkt))
         total = conv.count if conv is not None else rr.number
     else:
-        conv = state.convs.get(_conv_key(pkt))
+        ckey = _conv_key(pkt)
+        conv = _get(state.convs, ckey)
         if conv is None:
-            conv = state.convs[_conv_key(pkt)] = HttpConversation()
+            conv = _add(state.convs, ckey, session)
+        keep = session.revisit
         if is_request:
-            rr = conv.push_req(num, pkt.frame.ts_ns)
+            rr = conv.push_req(num, pkt.frame.ts_ns, keep)
         else:
-            rr = conv.push_res(num)
+            rr = conv.push_res(num, keep)
         for_uri = lconv.full_uri or lconv.uri
-        state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
+        if session.recording:
+            state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
         total = conv.count
     prev, nxt = rr.prev, rr.next
     if is_request:

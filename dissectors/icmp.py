@@ -92,7 +92,13 @@ class EchoTracker:
     """Echo requests waiting for replies; (conversation, id, seq, payload) -> frames."""
 
     def __init__(self) -> None:
-        self.requests: dict[tuple, tuple[int, int]] = {}  # key -> (frame, ts_ns)
+        self.requests: dict[bytes, tuple[int, int]] = {}  # echo_key -> (frame, ts_ns)
+
+
+def echo_key(addrs: bytes, ident: int, seq: int, payload: bytes) -> bytes:
+    """(request's source and destination, id, seq, payload) as one bytes key: every
+    request of the capture is kept, so one object each rather than four."""
+    return b"%d:%d:%d:%s%s" % (len(addrs), ident, seq, addrs, payload)
 
 
 def ones_sum(data: bytes | memoryview, start: int = 0) -> int:
@@ -284,8 +290,8 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
            seq: int) -> None:
     """Pair echo requests and replies, as Wireshark's ICMP transaction tracking does."""
     payload = bytes(tvb.buf[tvb.start + 8: tvb.end])
-    fwd = (pkt.net_src, pkt.net_dst) if itype == 8 else (pkt.net_dst, pkt.net_src)
-    key = (fwd, ident, seq, payload)
+    fwd = pkt.net_src + pkt.net_dst if itype == 8 else pkt.net_dst + pkt.net_src
+    key = echo_key(fwd, ident, seq, payload)
     tracker = session.state("icmp.echo", EchoTracker)
     pairs = session.state("pass1:icmp.pairs", dict)  # request frame <-> reply frame
     num = pkt.frame.number
@@ -306,7 +312,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     if req is None:
         return
     req_num, req_ts = req
-    if session.pass_no == 1:
+    if session.recording:
         pairs[("req", req_num)] = num
     pkt.add(top, RESP_TO, req_num, 0, 0, f"Request frame: {req_num}", generated=True)
     ms = (pkt.frame.ts_ns - req_ts) / 1_000_000

@@ -18,6 +18,7 @@ from dissectors.icmp import (
     EchoTracker,
     add_checksum,
     dissect_quoted,
+    echo_key,
     nest_data,
     ones_sum,
 )
@@ -409,8 +410,8 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
            seq: int) -> None:
     """Echo request/reply pairing (Wireshark's ICMPv6 transaction tracking)."""
     payload = bytes(tvb.buf[tvb.start + 8: tvb.end])
-    fwd = (pkt.net_src, pkt.net_dst) if itype == 128 else (pkt.net_dst, pkt.net_src)
-    key = (fwd, ident, seq, payload)
+    fwd = pkt.net_src + pkt.net_dst if itype == 128 else pkt.net_dst + pkt.net_src
+    key = echo_key(fwd, ident, seq, payload)
     tracker = session.state("icmpv6.echo", EchoTracker)
     pairs = session.state("pass1:icmpv6.pairs", dict)
     num = pkt.frame.number
@@ -432,7 +433,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     if req is None:
         return
     req_num, req_ts = req
-    if session.pass_no == 1:
+    if session.recording:
         pairs[req_num] = num
     pkt.add(top, RESP_TO, req_num, 0, 0, f"Response To: {req_num}", generated=True)
     ms = (pkt.frame.ts_ns - req_ts) / 1_000_000

@@ -416,7 +416,7 @@ def _pair_recv(pkt: Packet, top: Item, session: Session, ack: int) -> None:
         return
     pkt.add(top, RESPONSE_TO, sent, 0, 0, f"[Acknowledges the message in frame: {sent}]",
             generated=True)
-    if session.pass_no == 1:
+    if session.recording:
         session.state("pass1:ipmsg.answers", IpmsgAnswers).answered.setdefault(
             sent, pkt.frame.number)
 

@@ -17,8 +17,14 @@ class Session:
     """State for one pass over one capture."""
 
     def __init__(self, *, two_pass: bool = False,
-                 decode_as: dict[tuple[str, int], str] | None = None) -> None:
+                 decode_as: dict[tuple[str, int], str] | None = None,
+                 revisit: bool = True) -> None:
         self.two_pass = two_pass
+        # Revisit mode keeps what the first pass learnt per frame (request/response
+        # links, reassembly marks) for a frame dissected again (-2's second pass); a
+        # one-pass run (revisit=False, set by the Job) drops it once the frame is done,
+        # so memory stays bounded by conversations, not frames.
+        self.revisit = revisit or two_pass
         self.pass_no = 1
         self.decode_as = dict(decode_as or {})
         self.first_ts: int | None = None
@@ -28,6 +34,11 @@ class Session:
         self.current_proto = "frame"
         # Show labshark's own items (*.labshark.*) in the tree; off to diff with tshark.
         self.show_ours = True
+
+    @property
+    def recording(self) -> bool:
+        """Whether per-frame links are kept for a later revisit of the same frame."""
+        return self.revisit and self.pass_no == 1
 
     def state(self, name: str, factory: Callable[[], T]) -> T:
         """The state object of protocol `name`, created on first use."""

@@ -203,7 +203,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     num = pkt.frame.number
 
     conv, is_new = find_conversation(session, pkt, sport, dport, raw_seq, th_flags, ts)
-    conv.fwd.sack = []
+    conv.fwd.sack = ()
     pkt.tcp_tree = tree
     pkt.proto_data[STREAM_KEY] = conv.stream  # (the layers above: tcp_stream.stream_of)
     if items:

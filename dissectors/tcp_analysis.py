@@ -146,7 +146,10 @@ def analyze_sequence(conv: Conversation, num: int, ts: int, seq: int, ack: int,
     if (seglen or flags & (TH_SYN | TH_FIN)) and len(fwd.segments) < MAX_UNACKED:
         if flags & (TH_SYN | TH_FIN):
             nextseq = (nextseq + 1) & SEQ_MASK
-        fwd.segments.insert(0, [num, seq, nextseq, ts])
+        if fwd.segments:
+            fwd.segments.insert(0, [num, seq, nextseq, ts])
+        else:
+            fwd.segments = [[num, seq, nextseq, ts]]
     zwp = conv.ta is not None and conv.ta.flags & A_ZERO_WINDOW_PROBE
     if (seq_gt(nextseq, fwd.nextseq) or not fwd.nextseq) and not zwp:
         fwd.nextseq = nextseq
@@ -209,6 +212,8 @@ def _remove_acked(conv: Conversation, ack: int, ts: int) -> None:
             i += 1
             continue
         del segs[i]
+    if not segs:
+        conv.rev.segments = ()
 
 
 def _bytes_in_flight(conv: Conversation, seglen: int, flags: int) -> None:

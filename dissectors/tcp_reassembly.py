@@ -90,12 +90,18 @@ class PduTable:
         self.msp_starts: list[int] = []  # sorted keys of msps
 
 
-def _pdus(session: Session, conv: Conversation) -> PduTable:
-    """The PDU table of the segment's direction (conv.fwd) in this pass."""
+_NO_PDUS = PduTable()  # shared and never stored into: a direction that has had no PDU
+
+
+def _pdus(session: Session, conv: Conversation, create: bool = False) -> PduTable:
+    """The PDU table of the segment's direction (conv.fwd) in this pass; made when a
+    PDU is first stored (`create`), so a stream without one costs nothing here."""
     tables = session.state("tcp.pdus", dict)
     key = (conv.stream, conv.fwd is conv.flow1)
     table = tables.get(key)
     if table is None:
+        if not create:
+            return _NO_PDUS
         table = tables[key] = PduTable()
     return table
 
@@ -181,6 +187,8 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
                           entire_segment=more < 0 and not until_fin, until_fin=until_fin,
                           starts_payload=first_pdu and deseg_off == payload_off)
                 new.add(num, 0, bytes(tvb.buf[deseg_off: tvb.end]))
+                if pdus is _NO_PDUS:
+                    pdus = _pdus(session, conv, create=True)
                 _store_msp(pdus, new)
                 if new.starts_payload and session.pass_no == 1 and session.two_pass:
                     # tshark's second pass finds this segment inside an MSP and calls

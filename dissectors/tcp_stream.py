@@ -7,7 +7,8 @@ new stream ("port numbers reused").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import marshal
+from dataclasses import dataclass
 
 from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
@@ -101,12 +102,17 @@ class Flow:
     dupacknum: int = 0
     maxseqtobeacked: int = 0
     # unacked segments, newest first: [frame, seq, nextseq, ts]
-    segments: list[list[int]] = field(default_factory=list)
-    sack: list[tuple[int, int]] = field(default_factory=list)
+    # (() until the first one, and again once all are acked: most streams end so)
+    segments: list[list[int]] | tuple = ()
+    sack: list[tuple[int, int]] | tuple = ()
 
 
 class Conversation:
     """One TCP stream: both flows, timestamps and per-frame analysis."""
+
+    __slots__ = ("stream", "flow1", "flow2", "fwd", "rev", "ts_first", "ts_prev",
+                 "ts_mru_syn", "ts_first_rtt", "completeness", "tfo_syn_data", "seglen",
+                 "ta")
 
     def __init__(self, stream: int, ts: int) -> None:
         self.stream = stream
@@ -129,24 +135,74 @@ class Conversation:
             self.ta = Ta()
         return self.ta
 
+    def pack(self) -> bytes:
+        """Everything a later segment of this stream reads, as one bytes object (the
+        direction and `ta` are set afresh by every lookup)."""
+        return marshal.dumps((
+            self.stream, self.ts_first, self.ts_prev, self.ts_mru_syn, self.ts_first_rtt,
+            self.completeness, self.tfo_syn_data, self.seglen,
+            tuple(getattr(self.flow1, n) for n in _FLOW_FIELDS),
+            tuple(getattr(self.flow2, n) for n in _FLOW_FIELDS)))
 
-class TcpStreams:
-    """Current conversation per address/port pair, and the stream counter."""
-
-    def __init__(self) -> None:
-        self.convs: dict[tuple, Conversation] = {}
-        self.count = 0
-
-    def new(self, key: tuple, ts: int) -> Conversation:
-        conv = Conversation(self.count, ts)
-        self.count += 1
-        self.convs[key] = conv
+    @classmethod
+    def unpack(cls, blob: bytes) -> Conversation:
+        (stream, ts_first, ts_prev, mru_syn, first_rtt, completeness, tfo, seglen, f1,
+         f2) = marshal.loads(blob)
+        conv = cls(stream, ts_first)
+        conv.ts_prev, conv.ts_mru_syn, conv.ts_first_rtt = ts_prev, mru_syn, first_rtt
+        conv.completeness, conv.tfo_syn_data, conv.seglen = completeness, tfo, seglen
+        conv.flow1, conv.flow2 = Flow(*f1), Flow(*f2)
+        conv.fwd, conv.rev = conv.flow1, conv.flow2
         return conv
 
 
-def _conv_key(src: bytes, sp: int, dst: bytes, dp: int) -> tuple:
-    a, b = (src, sp), (dst, dp)
-    return (a, b) if a <= b else (b, a)
+_FLOW_FIELDS = Flow.__slots__
+_SWEEP_EVERY = 4096  # new streams between two sweeps of the table
+
+
+class TcpStreams:
+    """Current conversation per address/port pair, and the stream counter.
+
+    Every stream of the capture stays (a late segment, or a SYN reusing the ports, reads
+    it), but each `sweep` packs them (`Conversation.pack`, a few hundred bytes) and the
+    lookup that needs one unpacks it: memory grows by bytes, not objects, per stream.
+    """
+
+    def __init__(self) -> None:
+        self.convs: dict[bytes, Conversation | bytes] = {}
+        self.count = 0
+
+    def new(self, key: bytes, ts: int) -> Conversation:
+        conv = Conversation(self.count, ts)
+        self.count += 1
+        self.convs[key] = conv
+        if self.count % _SWEEP_EVERY == 0:
+            self.sweep(ts)
+        return conv
+
+    def get(self, key: bytes) -> Conversation | None:
+        conv = self.convs.get(key)
+        if type(conv) is bytes:
+            conv = self.convs[key] = Conversation.unpack(conv)
+        return conv  # type: ignore[return-value]
+
+    def sweep(self, now: int) -> None:
+        """Pack the streams (lossless: `get` unpacks one a later segment needs; an open
+        one costs one unpack per sweep), except those of the frame being dissected (their
+        `ts_prev` is its time): an outer segment's stream stays an object while a
+        tunnelled one is looked up. Streams only passed over by dissectors/skipping.py
+        never close, so every stream is packed, not only the closed ones."""
+        convs = self.convs
+        for key, conv in convs.items():
+            if type(conv) is Conversation and conv.ts_prev != now:
+                convs[key] = conv.pack()
+
+
+def _conv_key(src: bytes, sp: int, dst: bytes, dp: int) -> bytes:
+    """Both directions of an address/port pair as one packed key (one small object per
+    stream: the table keeps every stream of the capture)."""
+    x, y = src + sp.to_bytes(2, "big"), dst + dp.to_bytes(2, "big")
+    return x + y if x <= y else y + x
 
 
 def sequence_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field) -> None:
@@ -185,7 +241,7 @@ def lookup_stream(streams: TcpStreams, src: bytes, dst: bytes, sport: int, dport
     """`find_conversation` on plain values: also what dissectors/skipping.py runs for a
     frame it does not dissect, so stream indices stay tshark's."""
     key = _conv_key(src, sport, dst, dport)
-    conv = streams.convs.get(key)
+    conv = streams.get(key)
     is_new = conv is None
     if conv is None:
         conv = streams.new(key, ts)

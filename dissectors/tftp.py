@@ -30,6 +30,7 @@ between each ACK and the DATA it acknowledges (`data_in`; `ack_in` with -2).
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
@@ -195,11 +196,26 @@ class TftpConversation:
     # Our analysis, made on the first DATA/ACK: many requests never get one (and a
     # capture can hold tens of thousands of transfers).
     analysis: TftpSeen | None = None
+    # A finished transfer's analysis, packed (`pack`) until a late packet reads it.
+    packed: bytes | None = None
 
     def seen(self) -> TftpSeen:
         if self.analysis is None:
-            self.analysis = TftpSeen()
+            if self.packed is not None:
+                self.analysis = TftpSeen(*marshal.loads(self.packed))
+                self.packed = None
+            else:
+                self.analysis = TftpSeen()
         return self.analysis
+
+    def pack(self) -> None:
+        """Keep the per-block tables of a transfer whose last block is acked as one bytes
+        object (a few bytes per block instead of dict entries): lossless, `seen` unpacks
+        them if a duplicate comes later."""
+        a = self.analysis
+        if a is not None:
+            self.packed = marshal.dumps((a.data, a.acks, a.answered))
+            self.analysis = None
 
 
 class TftpTransfers:
@@ -407,9 +423,11 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
         acked = conv.seen().data.get(block)
         if acked is not None:
             pkt.add_ours(top, DATA_IN, acked, f"Acknowledges DATA in frame: {acked}")
-            if session.pass_no == 1:
+            if session.recording:
                 session.state("pass1:tftp.links", TftpLinks).ack_in.setdefault(
                     acked, pkt.frame.number)
+        if conv.last_seen and block + 1 >= conv.next_block:
+            conv.pack()  # the last block's ACK: the transfer is done
         if conv.dynamic_windowing and off < tvb.end:
             ws = tvb.u8(off)
             ti = pkt.add(top, NEXTWINDOWSIZE, ws, off, 1, source=src)

@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+from array import array
+from typing import Any
+
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
 from dissectors.format import plural
 from dissectors.ip import CHECKSUM_STATUS
@@ -44,33 +47,46 @@ LENGTH_BAD = UDP.field("udp.length.bad", "Bad length value", FT.NONE)
 LENGTH_BAD_ZERO = UDP.field("udp.length.bad_zero", "Length is zero", FT.NONE)
 POSSIBLE_TRACEROUTE = UDP.field("udp.possible_traceroute", "Possible traceroute", FT.NONE)
 _TRACEROUTE_BASE = 32768 + 666
+_I64 = 1 << 63
 
 
 class UdpStreams:
-    """Stream index per address/port pair, and per-stream first/last times."""
+    """Stream index per address/port pair, and per-stream first/last times.
+
+    Kept for every pair of the capture (a later datagram may reuse any), so compactly:
+    one packed bytes key and one int per pair, the times in arrays by stream.
+    """
+
+    __slots__ = ("index", "first", "last")
 
     def __init__(self) -> None:
-        self.index: dict[tuple, list[int]] = {}  # key -> [stream, first_ts, last_ts]
-        self.count = 0
+        self.index: dict[bytes, int] = {}  # stream_key -> stream
+        self.first: Any = array("q")  # by stream (a list once a time overflows int64)
+        self.last: Any = array("q")
 
-    def lookup(self, key: tuple, ts: int) -> tuple[int, int, int]:
-        s = self.index.get(key)
-        if s is None:
-            s = self.index[key] = [self.count, ts, ts]
-            self.count += 1
-        stream, first, last = s
-        s[2] = ts
+    def lookup(self, key: bytes, ts: int) -> tuple[int, int, int]:
+        if not -_I64 <= ts < _I64 and type(self.first) is array:
+            self.first, self.last = list(self.first), list(self.last)  # beyond int64
+        stream = self.index.get(key)
+        if stream is None:
+            stream = self.index[key] = len(self.first)
+            self.first.append(ts)
+            self.last.append(ts)
+            return stream, ts, ts
+        first, last = self.first[stream], self.last[stream]
+        self.last[stream] = ts
         return stream, first, last
 
-    def renew(self, key: tuple) -> None:
+    def renew(self, key: bytes) -> None:
         """The pair's next packet starts a new stream: a protocol made a new conversation
         that Wireshark's UDP then finds for it (SNMP's request to port 161)."""
         self.index.pop(key, None)
 
 
-def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> tuple:
-    a, b = (src, sp), (dst, dp)
-    return (a, b) if a <= b else (b, a)
+def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> bytes:
+    """Both directions of an address/port pair as one packed key."""
+    x, y = src + sp.to_bytes(2, "big"), dst + dp.to_bytes(2, "big")
+    return x + y if x <= y else y + x
 
 
 _PAYLOAD = frozenset({PAYLOAD.abbrev})  # (its bytes are copied only when wanted)

@@ -163,14 +163,15 @@ class _Udp(UdpStreams):
 
     def __init__(self, numbers: list[int] | None = None) -> None:
         super().__init__()
+        self.index: dict = {}  # key -> [stream, first, last] (its own layout)
         self.numbers = numbers
         self.firsts: list[int] = []
         self.frame_no = 0
 
-    def lookup(self, key: tuple, ts: int) -> tuple[int, int, int]:
+    def lookup(self, key: bytes, ts: int) -> tuple[int, int, int]:
         s = self.index.get(key)
         if s is None:
-            k = len(self.index)
+            k = len(self.firsts)  # (streams made so far: `renew` drops keys, not streams)
             self.firsts.append(self.frame_no)
             s = self.index[key] = [self.numbers[k] if self.numbers is not None else k,
                                    ts, ts]
