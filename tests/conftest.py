@@ -50,3 +50,28 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     if os.environ.get("LABSHARK_DIFF_REPORT") == "1":
         (TESTS / "diff_report.txt").write_text(text, encoding="utf-8")
         terminalreporter.write_line(f"full report: {TESTS / 'diff_report.txt'}")
+
+
+# -- the --dask tests' cluster (tests/test_scale*.py): one LocalCluster per module, two
+# worker processes, whose tasks may kill their worker once a test removes the marker.
+@pytest.fixture(scope="module")
+def kill_marker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    marker = tmp_path_factory.mktemp("kill") / "killed"
+    marker.write_text("")  # present: no task kills its worker until a test removes it
+    return marker
+
+
+@pytest.fixture(scope="module")
+def scheduler(kill_marker: Path):  # noqa: ANN201 - a generator fixture
+    from dask.distributed import LocalCluster
+
+    from analyzer.scale.tasks import KILL_ONCE_ENV
+
+    os.environ[KILL_ONCE_ENV] = str(kill_marker)  # the workers inherit it at start
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+        os.environ.pop(KILL_ONCE_ENV, None)

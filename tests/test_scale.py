@@ -8,8 +8,6 @@ One cluster serves the module; each test talks to it by its scheduler address (t
 
 from __future__ import annotations
 
-import io
-import os
 import shutil
 import subprocess
 import sys
@@ -19,8 +17,8 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-from analyzer.app import run  # noqa: E402
-from analyzer.scale.tasks import KILL_ONCE_ENV  # noqa: E402
+from scaleutil import analyze  # noqa: E402
+
 from captures import open_capture, open_writer  # noqa: E402
 from captures.interface import Interface  # noqa: E402
 
@@ -28,33 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "captures" / "samples"
 GOOD = ["feiq.pcap", "lab.pcap", "tftp_oack.pcap", "tftp_rrq.pcap", "tftp_wrq.pcap",
         "lab.pcapng", "live_tftp.pcapng"]
-
-
-def analyze(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(list(args), out, err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def kill_marker(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    marker = tmp_path_factory.mktemp("kill") / "killed"
-    marker.write_text("")  # present: no task kills its worker until a test removes it
-    return marker
-
-
-@pytest.fixture(scope="module")
-def scheduler(kill_marker: Path):  # noqa: ANN201 - a generator fixture
-    from dask.distributed import LocalCluster
-
-    os.environ[KILL_ONCE_ENV] = str(kill_marker)  # the workers inherit it at start
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
-        os.environ.pop(KILL_ONCE_ENV, None)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ chunk boundaries; also when a worker is killed mid-run.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
@@ -18,8 +17,8 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-from analyzer.app import run  # noqa: E402
-from analyzer.scale.tasks import KILL_ONCE_ENV  # noqa: E402
+from scaleutil import analyze  # noqa: E402
+
 from captures import open_capture, open_writer  # noqa: E402
 from captures.interface import Interface  # noqa: E402
 
@@ -37,33 +36,6 @@ TCP_FIELDS = ["-T", "fields", "-e", "frame.number", "-e", "frame.time_delta", "-
 STATS = ["-q", "-z", "conv,tcp", "-z", "io,phs", "-z", "expert", "-z", "conv,udp", "-z",
          "conv,ip", "-z", "endpoints,tcp", "-z", "endpoints,udp", "-z", "io,stat,0.1",
          "-z", "io,phs,tftp"]
-
-
-def analyze(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(list(args), out, err)
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def kill_marker(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    marker = tmp_path_factory.mktemp("kill") / "killed"
-    marker.write_text("")  # present: no task kills its worker until a test removes it
-    return marker
-
-
-@pytest.fixture(scope="module")
-def scheduler(kill_marker: Path):  # noqa: ANN201 - a generator fixture
-    from dask.distributed import LocalCluster
-
-    os.environ[KILL_ONCE_ENV] = str(kill_marker)  # the workers inherit it at start
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
-        os.environ.pop(KILL_ONCE_ENV, None)
 
 
 @pytest.fixture(scope="module")
