@@ -10,6 +10,9 @@ The Info column lists chassis and port ids, TTL, system name and description.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from dissectors import lldp_dcb
 from dissectors.dispatch import ETHERTYPE, register_dissector
 from dissectors.escape import format_text
@@ -242,6 +245,30 @@ def dissect_lldp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     return max(off - start - 3, 0)
 
 
+def _address_id(pkt: Packet, tree: Item, data: Any, body: int, tlen: int, sub: int,
+                forms: tuple[int, int, Field, Field, Field],
+                other: Callable[[bytes, int], str]) -> str | None:
+    """The two forms both ID TLVs share, a MAC address and a network address (`forms`:
+    their subtypes and the MAC, IPv4 and IPv6 fields; `other` adds an address of another
+    family); the ID's text, or None for any other form."""
+    mac_sub, net_sub, mac_f, ip4_f, ip6_f = forms
+    if sub == mac_sub and tlen == 7:
+        pkt.add(tree, mac_f, bytes(data), body + 1, 6)
+        return ether_str(bytes(data))
+    if sub != net_sub or tlen < 2:
+        return None
+    fam = data[0]
+    pkt.add(tree, NET_FAMILY, fam, body + 1, 1)
+    addr = bytes(data[1:])
+    if fam == 1 and len(addr) == 4:
+        pkt.add(tree, ip4_f, int.from_bytes(addr, "big"), body + 2, 4)
+        return ipv4_str(int.from_bytes(addr, "big"))
+    if fam == 2 and len(addr) == 16:
+        pkt.add(tree, ip6_f, addr, body + 2, 16)
+        return ipv6_str(addr)
+    return other(addr, body + 2)
+
+
 def _chassis(pkt: Packet, tvb: Tvb, top: Item, word: int, off: int, body: int,
              tlen: int) -> None:
     b = tvb.buf
@@ -251,26 +278,17 @@ def _chassis(pkt: Packet, tvb: Tvb, top: Item, word: int, off: int, body: int,
     tree = pkt.add_text(top, "", off, 2 + tlen)
     _header(pkt, tree, word, off)
     pkt.add(tree, CHASSIS_SUBTYPE, sub, body, 1)
-    if sub == 4 and tlen == 7:
-        text = ether_str(bytes(data))
-        pkt.add(tree, CHASSIS_MAC, bytes(data), body + 1, 6)
-    elif sub == 5 and tlen >= 2:
-        fam = data[0]
-        pkt.add(tree, NET_FAMILY, fam, body + 1, 1)
-        addr = bytes(data[1:])
-        if fam == 1 and len(addr) == 4:
-            text = ipv4_str(int.from_bytes(addr, "big"))
-            pkt.add(tree, CHASSIS_IP4, int.from_bytes(addr, "big"), body + 2, 4)
-        elif fam == 2 and len(addr) == 16:
-            text = ipv6_str(addr)
-            pkt.add(tree, CHASSIS_IP6, addr, body + 2, 16)
-        else:
-            text = addr.hex()
-            pkt.add(tree, CHASSIS_ID, addr, body + 2, len(addr))
-    elif sub in (2, 6, 7):
+
+    def hex_id(addr: bytes, at: int) -> str:
+        pkt.add(tree, CHASSIS_ID, addr, at, len(addr))
+        return addr.hex()
+
+    text = _address_id(pkt, tree, data, body, tlen, sub,
+                       (4, 5, CHASSIS_MAC, CHASSIS_IP4, CHASSIS_IP6), hex_id)
+    if text is None and sub in (2, 6, 7):
         text = _text(data)[1]
         pkt.add(tree, CHASSIS_ID, bytes(data), body + 1, tlen - 1, f"Chassis Id: {text}")
-    else:
+    elif text is None:
         text = bytes(data).hex()
         pkt.add(tree, CHASSIS_ID, bytes(data), body + 1, tlen - 1)
     tree.text = f"Chassis Subtype = {name}, Id: {text}"
@@ -285,23 +303,15 @@ def _port(pkt: Packet, tvb: Tvb, top: Item, word: int, off: int, body: int, tlen
     tree = pkt.add_text(top, "", off, 2 + tlen)
     _header(pkt, tree, word, off)
     pkt.add(tree, PORT_SUBTYPE, sub, body, 1)
-    if sub == 3 and tlen == 7:
-        text = ether_str(bytes(data))
-        pkt.add(tree, PORT_MAC, bytes(data), body + 1, 6)
-    elif sub == 4 and tlen >= 2:
-        fam = data[0]
-        pkt.add(tree, NET_FAMILY, fam, body + 1, 1)
-        addr = bytes(data[1:])
-        if fam == 1 and len(addr) == 4:
-            text = ipv4_str(int.from_bytes(addr, "big"))
-            pkt.add(tree, PORT_IP4, int.from_bytes(addr, "big"), body + 2, 4)
-        elif fam == 2 and len(addr) == 16:
-            text = ipv6_str(addr)
-            pkt.add(tree, PORT_IP6, addr, body + 2, 16)
-        else:
-            value, text = _text(addr)
-            pkt.add(tree, PORT_ID, value, body + 2, len(addr), f"Port Id: {text}")
-    else:
+
+    def text_id(addr: bytes, at: int) -> str:
+        value, text = _text(addr)
+        pkt.add(tree, PORT_ID, value, at, len(addr), f"Port Id: {text}")
+        return text
+
+    text = _address_id(pkt, tree, data, body, tlen, sub, (3, 4, PORT_MAC, PORT_IP4, PORT_IP6),
+                       text_id)
+    if text is None:
         value, text = _text(data)
         pkt.add(tree, PORT_ID, value, body + 1, tlen - 1, f"Port Id: {text}")
     tree.text = f"Port Subtype = {name}, Id: {text}"
