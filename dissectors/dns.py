@@ -17,10 +17,10 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
+from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer
@@ -181,7 +181,6 @@ class Variant:
 
 ROOT_NAME = "<Root>"
 LOOP_NAME = "<Name contains a pointer that loops>"
-RETRANSMISSION_TIMER_NS = 5_000_000_000  # Wireshark's dns.retransmission_timer (5 s)
 
 
 def type_name(t: int) -> str:
@@ -256,69 +255,6 @@ def _label_count(raw: bytes | str) -> int:
     if raw == ROOT_NAME:
         return 1
     return raw.count(b"." if isinstance(raw, bytes) else ".") + 1
-
-
-# -- request/response tracking -------------------------------------------------------------
-
-@dataclass(slots=True)
-class DnsTransaction:
-    """One query and its response, as Wireshark's dns_transaction_t."""
-
-    req_frame: int
-    req_time: int
-    rep_frame: int = 0
-
-
-_ANSWERED = struct.Struct("<QqQ")  # an answered transaction, packed (24 bytes)
-_I64 = 1 << 63
-
-
-class DnsTracker:
-    """Latest transaction per (conversation, id), filled in on the first pass."""
-
-    def __init__(self) -> None:
-        # (one packed key per transaction: a capture keeps every one it saw)
-        self.latest: dict[bytes, DnsTransaction | bytes] = {}
-        # frame -> (transaction or None, retransmission), for the second pass of -2
-        self.per_frame: dict[int, tuple[DnsTransaction | None, bool]] = {}
-
-
-def _trans_key(pkt: Packet, kind: str, tid: int) -> bytes:
-    """The transport, both directions of the address/port pair and the id, packed."""
-    x = bytes(pkt.net_src) + (pkt.srcport & 0xFFFF).to_bytes(2, "big")
-    y = bytes(pkt.net_dst) + (pkt.dstport & 0xFFFF).to_bytes(2, "big")
-    pair = x + y if x <= y else y + x
-    return b"%s:%d:%d:%s" % (kind.encode(), len(x), tid, pair)
-
-
-def _track(pkt: Packet, session: Session, tid: int, response: bool,
-           kind: str) -> tuple[DnsTransaction | None, bool]:
-    tracker = session.state("pass1:dns.tracker", DnsTracker)
-    num = pkt.frame.number
-    if session.pass_no > 1 and num in tracker.per_frame:
-        return tracker.per_frame[num]
-    key = _trans_key(pkt, kind, tid)
-    ts = pkt.frame.ts_ns
-    trans = tracker.latest.get(key)
-    if type(trans) is bytes:
-        trans = DnsTransaction(*_ANSWERED.unpack(trans))
-    retrans = False
-    if not response:
-        if trans is None or trans.rep_frame > 0 or ts - trans.req_time >= RETRANSMISSION_TIMER_NS:
-            trans = tracker.latest[key] = DnsTransaction(num, ts)
-        else:
-            retrans = True
-    elif trans is not None:
-        if trans.rep_frame == 0:
-            trans.rep_frame = num
-            if -_I64 <= trans.req_time < _I64:  # answered: it never changes again
-                tracker.latest[key] = _ANSWERED.pack(trans.req_frame,
-                                                     trans.req_time, num)
-        elif trans.rep_frame != num:
-            retrans = True
-    if session.recording:
-        tracker.per_frame[num] = (trans, retrans)
-    return trans, retrans
 
 
 # -- the dissector --------------------------------------------------------------------------
@@ -427,7 +363,7 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         counts.append(c)
         if items:
             add(top, f, c, start + 4 + 2 * i, 2)
-    trans, retrans = _track(pkt, session, tid, response, kind)
+    trans, retrans = track(pkt, session, tid, response, kind)
 
     off = start + 12
     qd, an, ns, ar = counts
