@@ -151,6 +151,13 @@ def test_stdin_gzip_spool_keeps_compressed_bytes(tmp_path: Path,
     assert fds_under("self", tmp_path) == []
 
 
+def _default_disposition(sig: signal.Signals):  # noqa: ANN202 - a preexec_fn
+    """The child takes `sig` as a terminal would deliver it: a suite started in the
+    background by a non-interactive shell inherits SIGINT ignored, and so would analyze
+    (a program keeps an ignored SIGINT, as `nohup` relies on)."""
+    return lambda: signal.signal(sig, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_leaves_no_spool(tmp_path: Path, sig: signal.Signals) -> None:
     """analyze -2 on stdin, stopped by a signal while it reads: no spool stays."""
@@ -159,7 +166,8 @@ def test_signal_leaves_no_spool(tmp_path: Path, sig: signal.Signals) -> None:
     data = gzip.compress(pcap(60_000), compresslevel=1)
     proc = subprocess.Popen([*ANALYZE, "-2", "-q", "-r", "-"], cwd=ROOT,
                             env={**os.environ, "TMPDIR": str(temp)}, stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_default_disposition(sig))
     assert proc.stdin is not None
     try:
         proc.stdin.write(data[: len(data) // 2])  # the rest never comes: still reading
