@@ -79,18 +79,24 @@ def _conv(a: Any, b: Any, part_no: int) -> None:
         if mine is None:
             a.convs[key] = c
             continue
-        if c.a == mine.a and c.b == mine.b:
-            mine.tx_f += c.tx_f
-            mine.tx_b += c.tx_b
-            mine.rx_f += c.rx_f
-            mine.rx_b += c.rx_b
-        else:
-            mine.tx_f += c.rx_f
-            mine.tx_b += c.rx_b
-            mine.rx_f += c.tx_f
-            mine.rx_b += c.tx_b
-        mine.start = min(mine.start, c.start)
-        mine.stop = max(mine.stop, c.stop)
+        add_conversation(mine, c)
+
+
+def add_conversation(into: Any, other: Any) -> None:
+    """Add conversation row `other` to `into`, turned round when its ends are the other
+    way about (the tx side of one is the rx side of the other)."""
+    if other.a == into.a and other.b == into.b:
+        into.tx_f += other.tx_f
+        into.tx_b += other.tx_b
+        into.rx_f += other.rx_f
+        into.rx_b += other.rx_b
+    else:
+        into.tx_f += other.rx_f
+        into.tx_b += other.rx_b
+        into.rx_f += other.tx_f
+        into.rx_b += other.tx_b
+    into.start = min(into.start, other.start)
+    into.stop = max(into.stop, other.stop)
 
 
 def _endpoints(a: Any, b: Any, _n: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.scale.merge import MergeError
+from analyzer.scale.merge import MergeError, add_conversation
 from analyzer.stats.io_calc import Item
 
 
@@ -56,18 +56,7 @@ def _conv(a: Any, parts: list[Any]) -> None:
                 a.convs[key] = c
                 continue
             first, later = (mine, c) if mine.first <= c.first else (c, mine)
-            if later.a == first.a and later.b == first.b:
-                first.tx_f += later.tx_f
-                first.tx_b += later.tx_b
-                first.rx_f += later.rx_f
-                first.rx_b += later.rx_b
-            else:
-                first.tx_f += later.rx_f
-                first.tx_b += later.rx_b
-                first.rx_f += later.tx_f
-                first.rx_b += later.tx_b
-            first.start = min(first.start, later.start)
-            first.stop = max(first.stop, later.stop)
+            add_conversation(first, later)
             a.convs[key] = first
     a.convs = dict(sorted(a.convs.items(), key=lambda kv: kv[1].first))
 
