@@ -21,16 +21,18 @@ from array import array
 from typing import Any
 
 from captures.records import record_walker
-from dissectors.skipping import ANY, ARP, IPMSG, NONE, state_key
+from dissectors.skipping import ANY, ARP, IPMSG, NONE, NUMBERED, state_key
 from filters.fastpath import NotFast, compile_fast
 
 
 class Plan:
     """The frames to dissect fully: `n in plan`; for splitting it between processes
     (analyzer/split_run.py): the shown frames, each frame's group, and whether every
-    frame was walked and no frame may touch any state (`floor` 0)."""
+    frame was walked and no frame may touch any state (`floor` 0); `light`: the run reads
+    no capture-wide number (skipping.NUMBERED), so an unplanned frame counts by its time
+    alone and the reader need not even make it."""
 
-    __slots__ = ("needed", "shown", "groups", "floor", "whole")
+    __slots__ = ("needed", "shown", "groups", "floor", "whole", "light")
 
     def __init__(self, needed: bytearray, shown: Any = (), groups: Any = (), floor: int = 0,
                  whole: bool = False) -> None:
@@ -39,6 +41,7 @@ class Plan:
         self.groups = groups  # frame number -> group root, -1 for none
         self.floor = floor
         self.whole = whole
+        self.light = False
 
     def __contains__(self, n: int) -> bool:
         # (past the walked records: a tail the walk could not read, dissect it)
@@ -58,8 +61,10 @@ def eligible(opts: Any, flt: Any, taps: Any) -> bool:
     return not getattr(opts, "stats", None)
 
 
-def plan_for(opts: Any, path: str, flt: Any, taps: Any = None) -> Plan | None:
-    """The plan for showing the packets `flt` matches in `path`, or None (dissect all)."""
+def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
+             wanted: frozenset[str] | None = None) -> Plan | None:
+    """The plan for showing the packets `flt` matches in `path`, or None (dissect all);
+    light when the tree-less run's `wanted` fields hold no capture-wide number."""
     if not eligible(opts, flt, taps) or path == "-":
         return None
     try:
@@ -80,73 +85,114 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None) -> Plan | None:
         shown, stop = decide(records, fast, flt.match, path, flt.tree)
         plan = _plan(records, array("I", shown))
         plan.whole = stop == 0
+        plan.light = wanted is not None and not wanted & NUMBERED
         return plan
     finally:
         mm.close()
+
+
+class Groups:
+    """Frames' state keys interned as groups (an address pair, a TCP connection, ARP,
+    IPMSG), joined where one frame's state spans two (union-find)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[object, int] = {ARP: 0, IPMSG: 1}
+        self.parent = [0, 1]
+        self.conns: dict[object, list[int]] = {}  # pair -> its TCP connections' groups
+        self.tcp_all: set[object] = set()  # pairs with a frame touching any connection
+        self.any_frames = array("I")  # frames that may touch any state
+
+    def root(self, g: int) -> int:
+        parent = self.parent
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    def union(self, a: int, b: int) -> None:
+        a, b = self.root(a), self.root(b)
+        if a != b:
+            self.parent[a] = b
+
+    def intern(self, key: object) -> int:
+        g = self.ids.setdefault(key, len(self.parent))
+        if g == len(self.parent):
+            self.parent.append(g)
+        return g
+
+    def add(self, n: int, key: Any) -> int:
+        """Frame `n`'s group for its `state_key`, -1 for none (NONE, ANY)."""
+        t = type(key)
+        if t is int or t is bytes:  # an address pair
+            return self.intern(key)
+        if key is ANY:
+            self.any_frames.append(n)
+            return -1
+        if key is NONE:
+            return -1
+        if key is ARP:
+            return 0
+        if type(key[1]) is int:  # a TCP connection
+            new = key not in self.ids
+            g = self.intern(key)
+            if new:
+                self.conns.setdefault(key[0], []).append(g)
+            return g
+        # (pair, IPMSG[, TCP_ALL]): the pair's group joins IPMSG's (and its TCP's)
+        g = self.intern(key[0])
+        self.union(g, 1)
+        if len(key) > 2:
+            self.tcp_all.add(key[0])
+        return g
+
+    def join_connections(self) -> None:
+        """(at the end: connections seen before and after a TCP_ALL frame alike)"""
+        for pair in self.tcp_all:
+            g = self.ids[pair]
+            for c in self.conns.get(pair, ()):
+                self.union(c, g)
+
+    def roots(self) -> list[int]:
+        return [self.root(g) for g in range(len(self.parent))]
+
+
+#: Records from which the plan's keys are computed in bulk (numpy: analyzer/closure_bulk.py);
+#: below, importing numpy costs more than it saves.
+BULK_FROM = 50_000
 
 
 def _plan(records: Any, shown: Any) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
     precedes a shown one, every frame."""
     mm = records.mm
-    ids: dict[object, int] = {ARP: 0, IPMSG: 1}
-    parent = [0, 1]
+    if len(mm) >= BULK_FROM * 60:  # (60 bytes: the least a record of a keyed frame takes)
+        starts, caplens = array("q"), array("q")
+        add_s, add_c = starts.append, caplens.append
+        for s, caplen, _orig, _end in records:
+            add_s(s)
+            add_c(caplen)
+        if len(starts) >= BULK_FROM:
+            from analyzer.closure_bulk import bulk_plan
 
-    def root(g: int) -> int:
-        while parent[g] != g:
-            parent[g] = parent[parent[g]]
-            g = parent[g]
-        return g
+            needed, gids, floor = bulk_plan(mm, starts, caplens, shown, Groups())
+            return Plan(needed, shown, gids, floor)
+        return _scalar_plan(mm, zip(starts, caplens, strict=True), shown)
+    return _scalar_plan(mm, ((s, c) for s, c, _o, _e in records), shown)
 
-    def union(a: int, b: int) -> None:
-        a, b = root(a), root(b)
-        if a != b:
-            parent[a] = b
 
-    conns: dict[object, list[int]] = {}  # pair -> its TCP connections' groups
-    tcp_all: set[object] = set()  # pairs with a frame touching any of its connections
-
+def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:
+    groups = Groups()
     gids = array("i", [-1])  # index = frame number; -1: no group (NONE, ANY)
-    any_frames = array("I")
-    intern = ids.setdefault
     add = gids.append
-    for n, (s, caplen, _orig, _end) in enumerate(records, 1):
-        key: Any = state_key(mm, s, s + caplen)
-        t = type(key)
-        if t is int or t is bytes:  # an address pair
-            g = intern(key, len(parent))
-            if g == len(parent):
-                parent.append(g)
-            add(g)
-        elif key is ANY:
-            add(-1)
-            any_frames.append(n)
-        elif key is NONE:
-            add(-1)
-        elif key is ARP:
-            add(0)
-        elif type(key[1]) is int:  # a TCP connection
-            g = intern(key, len(parent))
-            if g == len(parent):
-                parent.append(g)
-                conns.setdefault(key[0], []).append(g)
-            add(g)
-        else:  # (pair, IPMSG[, TCP_ALL]): the pair's group joins IPMSG's (and its TCP's)
-            g = intern(key[0], len(parent))
-            if g == len(parent):
-                parent.append(g)
-            union(g, 1)
-            if len(key) > 2:
-                tcp_all.add(key[0])
-            add(g)
-    for pair in tcp_all:  # (at the end: connections seen before and after alike)
-        g = ids[pair]
-        for c in conns.get(pair, ()):
-            union(c, g)
+    group_of = groups.add
+    for n, (s, caplen) in enumerate(records, 1):
+        add(group_of(n, state_key(mm, s, s + caplen)))
+    groups.join_connections()
     count = len(gids) - 1
     needed = bytearray(count + 1)
-    last = [0] * len(parent)
+    last = [0] * len(groups.parent)
     top = 0
+    root = groups.root
     for n in shown:
         if n > count:
             continue
@@ -157,14 +203,14 @@ def _plan(records: Any, shown: Any) -> Plan:
             r = root(g)
             if n > last[r]:
                 last[r] = n
-    floor = max((n for n in any_frames if n <= top), default=0)
+    floor = max((n for n in groups.any_frames if n <= top), default=0)
     needed[1: floor + 1] = b"\1" * floor
-    upto = [last[root(g)] for g in range(len(parent))]  # per group: its last shown frame
+    roots = groups.roots()
+    upto = [last[r] for r in roots]  # per group: its last shown frame
     for n in range(floor + 1, top + 1):
         g = gids[n]
         if g >= 0 and n <= upto[g]:
             needed[n] = 1
-    roots = [root(g) for g in range(len(parent))]
     for n in range(1, count + 1):
         g = gids[n]
         if g >= 0:
@@ -172,4 +218,4 @@ def _plan(records: Any, shown: Any) -> Plan:
     return Plan(needed, shown, gids, floor)
 
 
-__all__ = ["Plan", "plan_for", "eligible"]
+__all__ = ["Plan", "Groups", "plan_for", "eligible", "BULK_FROM"]

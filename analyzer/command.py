@@ -185,7 +185,8 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     job.wanted = wanted_fields(job, job.display_filter, job.fields_printer, taps, out)
     from analyzer.closure import plan_for
 
-    plan = plan_for(job, path, job.display_filter, taps) if resume == 1 else None
+    plan = plan_for(job, path, job.display_filter, taps, job.wanted) if resume == 1 \
+        else None
     from analyzer.split_run import can_split, run_split
 
     if can_split(job, plan, out):  # both cores: the plan's groups in two processes
@@ -201,6 +202,8 @@ def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
     (None: all)."""
     job.plan = plan
     source = FileSource(path, job.two_pass)
+    if plan is not None and getattr(plan, "light", False):
+        source.select(plan.needed)
     try:
         sinks = command_sinks(job, out, taps)
     except BaseException:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from dissectors import Session, dissect
 from dissectors.frame import TIME_DELTA_DISP
 from dissectors.packet import Packet
-from dissectors.skipping import skip
+from dissectors.skipping import pass_over, skip
 
 if TYPE_CHECKING:
     from analyzer.job import Job
@@ -80,6 +80,13 @@ class FileSource:
         """Ask for a bar on stderr (a terminal only, and only for runs that print no
         list), started with the pass."""
         self._progress = (job, out)
+
+    def select(self, needed: bytearray) -> None:
+        """Make Frames only of the frames marked in `needed` (by number; those past its
+        end too): the reader gives the others as their times (int), when it can."""
+        only = getattr(self.reader, "only", None)
+        if only is not None:
+            only(needed)
 
     def __iter__(self) -> Iterator[Frame]:
         if self.bar is None:
@@ -279,13 +286,21 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
     match = job.match
     count = job.count
     wanted, plan = job.wanted, job.plan
+    light = plan is not None and plan.light
     prev_disp: int | None = None
     it = iter(frames)
     for n, frame in enumerate(it, 1):
         if n < resume:
             continue
-        if plan is not None and n not in plan:  # no shown frame depends on it
-            skip(frame, session)
+        if plan is not None and (type(frame) is int or n not in plan):
+            # no shown frame depends on it (a reader told to make only the planned
+            # frames gives the others' times: FileSource.select)
+            if type(frame) is int:
+                pass_over(frame, session)
+            elif light:
+                pass_over(frame.ts_ns, session)
+            else:
+                skip(frame, session)
             continue
         pkt = dissect(frame, session, wanted)
         if every:

@@ -153,6 +153,13 @@ class CaptureReader:
     def __iter__(self) -> Iterator[Frame]:
         return iter(self._parser)
 
+    def only(self, needed: bytearray) -> None:
+        """Make Frames only of the frames marked in `needed` (PcapParser.only); a format
+        whose parser cannot makes them all."""
+        only = getattr(self._parser, "only", None)
+        if only is not None:
+            only(needed)
+
     def reopen(self) -> CaptureReader:
         """A fresh reader over the same bytes, for a second pass."""
         if self._spool is not None:

@@ -76,9 +76,16 @@ class PcapParser:
             )
         ]
         self._rest = head[_W_FILE_HDR.size :]
+        self._only: bytearray | None = None
 
     def __iter__(self) -> Iterator[Frame]:
         return self._frames()
+
+    def only(self, needed: bytearray) -> None:
+        """Make a Frame only of each record whose number is marked in `needed` (or lies
+        past its end); give the others as their time in ns (analyzer/closure.py plans
+        which frames a shown one depends on). Set before iterating."""
+        self._only = needed
 
     def _frames(self) -> Iterator[Frame]:
         """The hot loop: one unpack_from, one bounds check, one Frame per record."""
@@ -89,6 +96,8 @@ class PcapParser:
         digits = 9 if self.nanosecond else 6
         linktype = self.interfaces[0].linktype
         frame = Frame
+        only = self._only
+        n_only = len(only) if only is not None else 0
         buf = self._rest
         self._rest = b""
         base = _W_FILE_HDR.size  # file offset of buf[0]
@@ -110,6 +119,10 @@ class PcapParser:
                 if stop > end:
                     break
                 number += 1
+                if number < n_only and not only[number]:  # type: ignore[index]
+                    yield sec * 1_000_000_000 + frac * mult  # type: ignore[misc]
+                    pos = stop
+                    continue
                 yield frame(
                     number,
                     sec * 1_000_000_000 + frac * mult,

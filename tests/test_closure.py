@@ -121,21 +121,114 @@ def test_plans_leave_frames_out(mixed_pcap: Path, bench_cut: Path) -> None:
 
 
 def test_skip_is_used(mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    real = skipping.skip
-
-    def spy(frame, session) -> None:  # noqa: ANN001
-        calls.append(frame.number)
-        real(frame, session)
-
+    """A run that reads capture-wide numbers (tcp.stream) passes over unplanned frames
+    with `skip`; the packet list, which reads none, by their time alone (`pass_over`,
+    the reader making no Frame of them); a full run does neither."""
     import analyzer.pipeline
 
-    monkeypatch.setattr(analyzer.pipeline, "skip", spy)  # the loop's name for it
-    _run(["-r", str(mixed_pcap), "-Y", "arp"], True, monkeypatch)
-    assert len(calls) > 1000
-    calls.clear()
-    _run(["-r", str(mixed_pcap), "-Y", "arp"], False, monkeypatch)
-    assert calls == []
+    calls: dict[str, list[object]] = {"skip": [], "pass_over": []}
+    for name in calls:
+        real = getattr(skipping, name)
+
+        def spy(x, session, real=real, name=name) -> None:  # noqa: ANN001
+            calls[name].append(x)
+            real(x, session)
+
+        monkeypatch.setattr(analyzer.pipeline, name, spy)  # the loop's names for them
+    args = ["-r", str(mixed_pcap), "-Y", "arp"]
+    _run(args + ["-T", "fields", "-e", "tcp.stream"], True, monkeypatch)
+    assert len(calls["skip"]) > 1000 and not calls["pass_over"]
+    calls["skip"].clear()
+    _run(args, True, monkeypatch)
+    assert not calls["skip"] and len(calls["pass_over"]) > 1000
+    assert all(type(t) is int for t in calls["pass_over"])  # times, not Frames
+    calls["pass_over"].clear()
+    _run(args, False, monkeypatch)
+    assert calls == {"skip": [], "pass_over": []}
+
+
+def test_light_only_without_numbered_fields(mixed_pcap: Path) -> None:
+    def light(*extra: str) -> bool:
+        opts = build_parser().parse_args(["-r", str(mixed_pcap), "-Y", "arp", *extra])
+        flt = compile_filter("arp")
+        from analyzer.setup import wanted_fields
+
+        job = __import__("analyzer.job", fromlist=["Job"]).Job.from_options(opts)
+        wanted = wanted_fields(job, flt, None, None, io.StringIO())
+        return plan_for(opts, str(mixed_pcap), flt, None, wanted).light
+
+    assert light()
+    assert not light("-V")  # the tree shows the stream indices
+
+
+def test_reader_makes_only_selected_frames(mixed_pcap: Path) -> None:
+    from captures import open_capture
+
+    reader = open_capture(str(mixed_pcap))
+    everything = [f.ts_ns for f in reader]
+    reader.close()
+    reader = open_capture(str(mixed_pcap))
+    needed = bytearray(11)
+    needed[3] = needed[7] = 1  # frames 3 and 7, and every frame past 10
+    got = list(reader)
+    reader.close()
+    reader = open_capture(str(mixed_pcap))
+    reader.only(needed)
+    sel = list(reader)
+    reader.close()
+    assert len(sel) == len(got) == len(everything)
+    for n, (a, b) in enumerate(zip(got, sel, strict=True), 1):
+        if n < 11 and not needed[n]:
+            assert b == a.ts_ns and type(b) is int
+        else:
+            assert b.number == n and bytes(b.data) == bytes(a.data)
+
+
+def _canon(groups) -> list[int]:  # noqa: ANN001
+    ids: dict[int, int] = {}
+    return [-1 if g < 0 else ids.setdefault(g, len(ids)) for g in groups]
+
+
+def test_bulk_plan_equals_scalar(mixed_pcap: Path, bench_cut: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numpy plan (closure_bulk.py, for big captures) plans exactly the scalar one's
+    frames, with the same groups, on every capture and planned filter."""
+    import analyzer.closure as closure
+
+    checked = 0
+    for cap in [mixed_pcap, bench_cut, *SMALL]:
+        for flt in PLANNED:
+            monkeypatch.setattr(closure, "BULK_FROM", 10 ** 12)
+            a = _plan(cap, flt)
+            monkeypatch.setattr(closure, "BULK_FROM", 0)
+            b = _plan(cap, flt)
+            if a is None:
+                assert b is None
+                continue
+            assert (a.needed, a.floor) == (b.needed, b.floor), (cap.name, flt)
+            assert _canon(a.groups) == _canon(b.groups), (cap.name, flt)
+            checked += 1
+    assert checked > 100
+
+
+def test_common_keys_agree_with_state_key(mixed_pcap: Path, bench_cut: Path) -> None:
+    import numpy as np
+
+    from captures.records import record_walker
+
+    decided = 0
+    for cap in (mixed_pcap, bench_cut):
+        data = cap.read_bytes()
+        records = list(record_walker(data))
+        starts = np.array([r[0] for r in records], dtype=np.int64)
+        lens = np.array([r[1] for r in records], dtype=np.int64)
+        ok, pair, ports = skipping.common_keys(np.frombuffer(data, np.uint8), starts, lens)
+        for i, (s, caplen, _o, _e) in enumerate(records):
+            if ok[i]:
+                want = int(pair[i]) if ports[i] < 0 else (int(pair[i]), int(ports[i]))
+                assert skipping.state_key(data, s, s + caplen) == want
+                decided += 1
+    assert decided > 1000
 
 
 @pytest.mark.parametrize("flt", UNPLANNED)
