@@ -219,6 +219,8 @@ def _field_text(field: Field, value: Any) -> str:
             return (bytes(value).hex(field.bytes_sep) if field.bytes_sep else bytes(value).hex()
                     ) or ("<none>" if t is FT.BYTES else "")
         return ""
+    if t is FT.GUID:  # (the value is the text)
+        return value
     if t is FT.OID:  # (the value is the dotted text; BER bytes are decoded)
         return value if isinstance(value, str) else oid_str(value)
     if t is FT.RELATIVE_TIME:

@@ -46,6 +46,7 @@ class FT(enum.Enum):
     IPv6 = "FT_IPv6"
     FRAMENUM = "FT_FRAMENUM"
     OID = "FT_OID"  # value: the dotted text ("1.3.6.1.2.1.1.5.0")
+    GUID = "FT_GUID"  # value: the text ("00000412-000a-0000-6500-00000a000000")
 
     @property
     def is_integer(self) -> bool:
