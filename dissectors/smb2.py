@@ -79,14 +79,15 @@ def heur_smb2(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     return None
 
 
-def dissect_smb2(tvb: Tvb, pkt: Packet, session: Session, first: bool) -> None:
-    """The messages of one NBSS payload: a transform, or a chain of SMB2 messages."""
+def dissect_smb2(tvb: Tvb, pkt: Packet, session: Session, first: bool,
+                 chained: bool = False) -> None:
+    """The messages of one NBSS payload (or of a decompressed transform, `chained`: its
+    first message's Info follows a ";"): a transform, or a chain of SMB2 messages."""
     off = tvb.start
     if tvb.buf[off] != 0xFE:
         dissect_transform(tvb, pkt, session, dissect_smb2)
         return
     conn = conn_of(pkt, session)
-    chained = False
     for _ in range(512):  # bounded: each chain offset moves forward
         if tvb.end - off < 4 or bytes(tvb.buf[off:off + 4]) != b"\xfeSMB":
             break
@@ -155,7 +156,7 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: object, s: int, first: b
             request = None
     else:
         request = conn.requests[msg_id] = Request(num, ts)  # type: ignore[attr-defined]
-    pdu = Pdu(tvb, s, end, cmd, response, status, msg_id, conn, request, src)  # type: ignore[arg-type]
+    pdu = Pdu(tvb, s, end, cmd, response, status, msg_id, conn, request, session, src)  # type: ignore[arg-type]
     body = s + 64
     name = COMMANDS.get(cmd, f"Unknown (0x{cmd:02x})") if cmd in COMMANDS else None
     if cmd == 18 and tvb.end - body >= 2:

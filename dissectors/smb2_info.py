@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dissectors.dispatch import BY_NAME
 from dissectors.netbios_names import bit_label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
@@ -216,14 +217,24 @@ def read_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) ->
     buffer_code(pkt, parent, tvb, off, src)
     o = tvb.u8(off + 2)
     n = tvb.u32le(off + 4)
-    pkt.add(parent, OLB_O, o, off + 2, 1, f"Blob Offset: 0x{o:08x}", source=src)
-    pkt.add(parent, OLB_L, n, off + 4, 4, source=src)
     pkt.add(parent, READ_REMAINING, tvb.u32le(off + 8), off + 8, 4, source=src)
     pkt.add(parent, RESERVED, tvb.bytes(off + 12, 4), off + 12, 4, source=src)
-    if n:
-        at = pdu.start + o
-        avail = max(0, min(n, tvb.end - at))
-        pkt.add(parent, READ_BLOB, tvb.bytes(at, avail), at, avail, source=src)
+    pkt.add(parent, OLB_O, o, off + 2, 1, f"Blob Offset: 0x{o:08x}", source=src)
+    pkt.add(parent, RESERVED, tvb.bytes(off + 3, 1), off + 3, 1, source=src)
+    pkt.add(parent, OLB_L, n, off + 4, 4, source=src)
+    _payload(pkt, parent, pdu, pdu.start + o, n, READ_BLOB)
+
+
+def _payload(pkt: Packet, parent: Item | None, pdu: Pdu, at: int, n: int,
+             blob: Field | None) -> None:
+    """Read or written file data: its blob item, then the data dissector on it."""
+    if n == 0:
+        return
+    tvb = pdu.tvb
+    tvb.need(at, n)
+    if blob is not None:
+        pkt.add(parent, blob, tvb.bytes(at, n), at, n, source=pdu.src)
+    BY_NAME["data"](tvb.sub(at, n), pkt, pdu.session)
 
 
 def write_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
@@ -237,8 +248,14 @@ def write_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) ->
     fid(pkt, parent, pdu, off + 16)
     pkt.add(parent, CHANNEL, tvb.u32le(off + 32), off + 32, 4, source=src)
     pkt.add(parent, REMAINING_BYTES, tvb.u32le(off + 36), off + 36, 4, source=src)
-    olb(pkt, parent, tvb, off + 40, src, width=2)
     flag_word(pkt, parent, WRITE_FLAGS, WRITE_FLAG_BITS, tvb.u32le(off + 44), off + 44, 4, src)
+    co, cn = tvb.u16le(off + 40), tvb.u16le(off + 42)
+    pkt.add(parent, OLB_O, co, off + 40, 2, f"Blob Offset: 0x{co:08x}", source=src)
+    pkt.add(parent, OLB_L, cn, off + 42, 2, source=src)
+    if cn == 0:
+        pkt.add(parent, CHANNEL_INFO_BLOB, None, off + 48, 0, "Channel Info Blob: NO DATA",
+                source=src)
+    _payload(pkt, parent, pdu, pdu.start + o, length, None)
 
 
 from dissectors.smb2_proto import OLB_LENGTH as OLB_L  # noqa: E402

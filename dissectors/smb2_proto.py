@@ -110,6 +110,7 @@ class Pdu:
     msg_id: int
     conn: Smb2Conn
     request: Request | None  # this message's request (a response's own, or a request's new)
+    session: Session
     src: int = 0
 
 
