@@ -14,7 +14,7 @@ from dissectors.registry import FT, Base
 from dissectors.session import Session
 from dissectors.smb2_cmds import BODIES, LEASE_NAMES
 from dissectors.smb2_names import COMMANDS
-from dissectors.smb2_proto import SMB2, Pdu, Request, conn_of
+from dissectors.smb2_proto import SMB2, Pdu, Request, Smb2Conn, conn_of
 from dissectors.smb2_status import NT_STATUS
 from dissectors.smb2_transform import dissect_transform
 from dissectors.tvb import Tvb
@@ -52,11 +52,13 @@ AID = SMB2.field("smb2.aid", "Async Id", FT.UINT64, Base.HEX)
 SESID = SMB2.field("smb2.sesid", "Session Id", FT.UINT64, Base.HEX)
 SIGNATURE = SMB2.field("smb2.signature", "Signature", FT.BYTES)
 RESPONSE_TO = SMB2.field("smb2.response_to", "Response to", FT.FRAMENUM)
+RESPONSE_IN = SMB2.field("smb2.response_in", "Response in", FT.FRAMENUM)
 TIME = SMB2.field("smb2.time", "Time from request", FT.RELATIVE_TIME)
 from dissectors.smb2_proto import RESERVED as RESERVED_HDR  # noqa: E402
 
 _HEADER_ABBREVS = frozenset()  # (the header's items are made whenever the layer is wanted)
 _UNSOLICITED = 0xFFFFFFFFFFFFFFFF
+_PENDING = 0x103
 #: Errors that still carry the command's own body (Wireshark's exceptions to the error
 #: response): more processing for a session setup, buffer overflow for read/ioctl/getinfo.
 _NOT_ERRORS = {(1, 0xC0000016), (8, 0x80000005), (11, 0x80000005), (16, 0x80000005)}
@@ -101,7 +103,7 @@ def dissect_smb2(tvb: Tvb, pkt: Packet, session: Session, first: bool,
             break
 
 
-def _one(tvb: Tvb, pkt: Packet, session: Session, conn: object, s: int, first: bool,
+def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first: bool,
          chained: bool) -> int:
     """One SMB2 message at `s`; returns its chain offset (0: the last)."""
     src = tvb.source
@@ -131,10 +133,10 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: object, s: int, first: b
             s + 14, 2, source=src)
     fi = pkt.add(hdr, FLAGS, flags, s + 16, 4,
                  bitmask_header(f"Flags: 0x{flags:08x}", flags, FLAG_BITS[:4]), source=src)
-    if pkt.tree_on:
-        for f in FLAG_BITS:
-            pkt.add(fi, f, bool(flags & f.bitmask), s + 16, 4, bit_label(f, flags, 32),
-                    source=src)
+    tree = pkt.tree_on
+    for f in FLAG_BITS:
+        pkt.add(fi, f, bool(flags & f.bitmask), s + 16, 4,
+                bit_label(f, flags, 32) if tree else None, source=src)
     pkt.add(hdr, CHAIN_OFFSET, next_off, s + 20, 4, source=src)
     pkt.add(hdr, MSG_ID, msg_id, s + 24, 8, "Message ID: unsolicited response "
             f"({msg_id})" if msg_id == _UNSOLICITED else None, source=src)
@@ -147,16 +149,24 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: object, s: int, first: b
     pkt.add(hdr, SIGNATURE, tvb.bytes(s + 48, 16), s + 48, 16, source=src)
     num, ts = pkt.frame.number, pkt.frame.ts_ns
     request: Request | None
+    answers = session.state("pass1:smb2.answers", dict)
     if response:
-        request = conn.requests.get(msg_id) if msg_id != _UNSOLICITED else None  # type: ignore[attr-defined]
+        request = conn.requests.get(msg_id) if msg_id != _UNSOLICITED else None
         if request is not None and request.frame < num:
             pkt.add(hdr, RESPONSE_TO, request.frame, s, 0, generated=True, source=src)
             pkt.add(hdr, TIME, ts - request.ts_ns, s, 0, generated=True, source=src)
-        elif request is not None and request.frame > num:
+            if status != _PENDING:  # (an interim answer leaves the request open)
+                del conn.requests[msg_id]
+                if session.recording:
+                    answers[(request.frame, msg_id)] = num
+        else:
             request = None
     else:
-        request = conn.requests[msg_id] = Request(num, ts)  # type: ignore[attr-defined]
-    pdu = Pdu(tvb, s, end, cmd, response, status, msg_id, conn, request, session, src)  # type: ignore[arg-type]
+        request = conn.requests[msg_id] = Request(num, ts)
+        answered = answers.get((num, msg_id))
+        if answered is not None:
+            pkt.add(hdr, RESPONSE_IN, answered, s, 0, generated=True, source=src)
+    pdu = Pdu(tvb, s, end, cmd, response, status, msg_id, conn, request, session, src)
     body = s + 64
     name = COMMANDS.get(cmd, f"Unknown (0x{cmd:02x})") if cmd in COMMANDS else None
     if cmd == 18 and tvb.end - body >= 2:
@@ -169,9 +179,9 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: object, s: int, first: b
     if chained:
         pkt.append_info(";")
     pkt.append_info(label)
-    error = response and status != 0 and (cmd, status) not in _NOT_ERRORS
-    if error:
+    if response and status != 0:
         pkt.append_info(f", Error: {status_name(status)}")
+    error = response and status != 0 and (cmd, status) not in _NOT_ERRORS
     item_label = f"{label} (0x{cmd:02x})"
     sub = pkt.add_text(top, item_label, body, end - body, source=src)
     fn = BODIES.get((cmd, response))

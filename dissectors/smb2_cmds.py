@@ -117,10 +117,10 @@ def _bits(pkt: Packet, parent: Item, header: object, bits: tuple, value: int, of
     text = bitmask_header(f"{label or header.name}: 0x{value:0{2 * width}x}",  # type: ignore[attr-defined]
                           value, bits)
     item = pkt.add(parent, header, value, off, width, text, source=src)  # type: ignore[arg-type]
-    if pkt.tree_on:
-        for f in bits:
-            pkt.add(item, f, bool(value & f.bitmask), off, width, bit_label(f, value, 8 * width),
-                    source=src)
+    tree = pkt.tree_on
+    for f in bits:
+        pkt.add(item, f, bool(value & f.bitmask), off, width,
+                bit_label(f, value, 8 * width) if tree else None, source=src)
 
 
 def _name_blob(pkt: Packet, parent: Item, pdu: Pdu, f: object, olb_at: int, base: int,
@@ -323,8 +323,9 @@ def find_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) ->
     level = req.get("level")
     if isinstance(level, int):
         pkt.add(parent, FIND_INFOLEVEL, level, off, 0, generated=True, source=src)
-        lname = FIND_LEVELS.get(level, f"Class 0x{level:02x}")
-        pkt.append_info(f" {lname} Pattern: {req.get('pattern', '')}")
+        if pdu.session.pass_no == 1:  # (Wireshark frees the pattern once shown)
+            lname = FIND_LEVELS.get(level, f"Class 0x{level:02x}")
+            pkt.append_info(f" {lname} Pattern: {req.get('pattern', '')}")
     if error:
         error_response(pkt, parent, pdu, off)
         return

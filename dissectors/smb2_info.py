@@ -203,7 +203,9 @@ def read_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> 
     pkt.add(parent, MIN_COUNT, tvb.u32le(off + 32), off + 32, 4, source=src)
     pkt.add(parent, CHANNEL, tvb.u32le(off + 36), off + 36, 4, source=src)
     pkt.add(parent, REMAINING_BYTES, tvb.u32le(off + 40), off + 40, 4, source=src)
-    o, n = olb(pkt, parent, tvb, off + 44, src, width=2)
+    co, n = tvb.u16le(off + 44), tvb.u16le(off + 46)
+    pkt.add(parent, OLB_O, co, off + 44, 2, f"Blob Offset: 0x{co:08x}", source=src)
+    pkt.add(parent, OLB_L, n, off + 46, 2, source=src)
     if n == 0:
         pkt.add(parent, CHANNEL_INFO_BLOB, None, off + 48, 0, "Channel Info Blob: NO DATA",
                 source=src)

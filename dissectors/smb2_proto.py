@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dissectors.netbios_names import bit_label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
@@ -82,19 +83,38 @@ class Request:
 
 @dataclass(slots=True)
 class Handle:
-    """A file id seen: the frames that opened and closed it, the name it was opened by."""
+    """One life of a file id (Wireshark's policy-handle entry): the frames it spans
+    (`last` 0 while open), that opened and closed it, the name it was opened by."""
 
+    first: int
+    last: int = 0
     open_frame: int = 0
     close_frame: int = 0
     name: str | None = None
 
 
 class Smb2Conn:
-    """Per-TCP-connection SMB2 state: requests by message id, handles by file id."""
+    """Per-TCP-connection SMB2 state: open requests by message id, and the lives of
+    each file id (kept for -2's second pass, which sees a handle closed later)."""
 
-    def __init__(self) -> None:
+    def __init__(self, handles: dict[bytes, list[Handle]]) -> None:
         self.requests: dict[int, Request] = {}
-        self.handles: dict[bytes, Handle] = {}
+        self.handles = handles
+
+    def handle_at(self, raw: bytes, num: int) -> Handle | None:
+        for h in self.handles.get(raw, ()):
+            if h.first <= num and (h.last == 0 or num <= h.last):
+                return h
+        return None
+
+    def new_handle(self, raw: bytes, h: Handle, keep: bool) -> Handle:
+        """A new life of `raw`; the earlier ones are kept only for a revisit."""
+        lives = self.handles.get(raw)
+        if lives is None or not keep:
+            self.handles[raw] = [h]
+        else:
+            lives.append(h)
+        return h
 
 
 @dataclass(slots=True)
@@ -119,7 +139,8 @@ def conn_of(pkt: Packet, session: Session) -> Smb2Conn:
     key = stream_of(pkt)
     c = table.get(key)
     if c is None:
-        c = table[key] = Smb2Conn()
+        handles = session.state("pass1:smb2.handles", dict).setdefault(key, {})
+        c = table[key] = Smb2Conn(handles)
     return c
 
 
@@ -142,12 +163,11 @@ def buffer_code(pkt: Packet, parent: Item | None, tvb: Tvb, off: int, src: int) 
     """StructureSize and its two parts; returns the value."""
     bc = tvb.u16le(off)
     item = pkt.add(parent, BUFFER_CODE, bc, off, 2, source=src)
-    if pkt.tree_on:
-        from dissectors.netbios_names import bit_label
-        pkt.add(item, BUFFER_CODE_LENGTH, bc >> 1, off, 2, bit_label(BUFFER_CODE_LENGTH, bc, 16),
-                source=src)
-        pkt.add(item, BUFFER_CODE_DYNAMIC, bool(bc & 1), off, 2,
-                bit_label(BUFFER_CODE_DYNAMIC, bc, 16), source=src)
+    tree = pkt.tree_on
+    pkt.add(item, BUFFER_CODE_LENGTH, bc >> 1, off, 2,
+            bit_label(BUFFER_CODE_LENGTH, bc, 16) if tree else None, source=src)
+    pkt.add(item, BUFFER_CODE_DYNAMIC, bool(bc & 1), off, 2,
+            bit_label(BUFFER_CODE_DYNAMIC, bc, 16) if tree else None, source=src)
     return bc
 
 
@@ -181,15 +201,15 @@ def fid(pkt: Packet, parent: Item | None, pdu: Pdu, off: int, mode: int = FID_US
     tvb, src = pdu.tvb, pdu.src
     raw = tvb.bytes(off, 16)
     num = pkt.frame.number
-    h = pdu.conn.handles.get(raw)
+    conn, keep = pdu.conn, pdu.session.revisit
+    h = conn.handle_at(raw, num)
     if mode == FID_OPEN:
-        h = pdu.conn.handles[raw] = Handle(open_frame=num, name=name)
+        if h is None or h.first != num:
+            h = conn.new_handle(raw, Handle(num, open_frame=num, name=name), keep)
     elif mode == FID_CLOSE:
-        if h is None or h.close_frame:
-            h = pdu.conn.handles[raw] = Handle()
-        h.close_frame = num
-    elif h is not None and h.close_frame:
-        h = None  # a handle closed before: not the one used now
+        if h is None:
+            h = conn.new_handle(raw, Handle(num), keep)
+        h.close_frame = h.last = num
     fname = h.name if h is not None else None
     if fname is not None:
         pkt.append_info(f" File: {fname}")

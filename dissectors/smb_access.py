@@ -154,8 +154,8 @@ def flag_word(pkt: Packet, parent: Item | None, header: Field, bits: tuple[Field
     if names:
         text = bitmask_header(text, value, bits)
     item = pkt.add(parent, header, value, off, width, text, source=src)
-    if pkt.tree_on:
-        for f in bits:
-            pkt.add(item, f, bool(value & f.bitmask), off, width,
-                    bit_label(f, value, 8 * width), source=src)
+    tree = pkt.tree_on
+    for f in bits:
+        pkt.add(item, f, bool(value & f.bitmask), off, width,
+                bit_label(f, value, 8 * width) if tree else None, source=src)
     return item
