@@ -14,12 +14,20 @@ from dissectors.registry import FT, Base
 from dissectors.session import Session
 from dissectors.smb2_cmds import BODIES, LEASE_NAMES
 from dissectors.smb2_names import COMMANDS
-from dissectors.smb2_proto import SMB2, Pdu, Request, Smb2Conn, conn_of
+from dissectors.smb2_proto import (
+    PROTOCOL_ID,
+    RESERVED,
+    SMB2,
+    Pdu,
+    Request,
+    Smb2Conn,
+    conn_of,
+    error_response,
+)
 from dissectors.smb2_status import NT_STATUS
 from dissectors.smb2_transform import dissect_transform
 from dissectors.tvb import Tvb
 
-PROTOCOL_ID = SMB2.field("smb2.protocol_id", "ProtocolId", FT.UINT32, Base.HEX)
 HEADER_LEN = SMB2.field("smb2.header_len", "Header Length", FT.UINT16, Base.DEC)
 CREDIT_CHARGE = SMB2.field("smb2.credit.charge", "Credit Charge", FT.UINT16, Base.DEC)
 CHANNEL_SEQUENCE = SMB2.field("smb2.channel_sequence", "Channel Sequence", FT.UINT16, Base.DEC)
@@ -54,9 +62,6 @@ SIGNATURE = SMB2.field("smb2.signature", "Signature", FT.BYTES)
 RESPONSE_TO = SMB2.field("smb2.response_to", "Response to", FT.FRAMENUM)
 RESPONSE_IN = SMB2.field("smb2.response_in", "Response in", FT.FRAMENUM)
 TIME = SMB2.field("smb2.time", "Time from request", FT.RELATIVE_TIME)
-from dissectors.smb2_proto import RESERVED as RESERVED_HDR  # noqa: E402
-
-_HEADER_ABBREVS = frozenset()  # (the header's items are made whenever the layer is wanted)
 _UNSOLICITED = 0xFFFFFFFFFFFFFFFF
 _PENDING = 0x103
 #: Errors that still carry the command's own body (Wireshark's exceptions to the error
@@ -127,7 +132,7 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
         pkt.add(hdr, NT_STATUS_F, status, s + 8, 4, source=src)
     else:
         pkt.add(hdr, CHANNEL_SEQUENCE, tvb.u16le(s + 8), s + 8, 2, source=src)
-        pkt.add(hdr, RESERVED_HDR, tvb.bytes(s + 10, 2), s + 10, 2, source=src)
+        pkt.add(hdr, RESERVED, tvb.bytes(s + 10, 2), s + 10, 2, source=src)
     pkt.add(hdr, CMD, cmd, s + 12, 2, source=src)
     pkt.add(hdr, CREDITS_GRANTED if response else CREDITS_REQUESTED, tvb.u16le(s + 14),
             s + 14, 2, source=src)
@@ -188,7 +193,6 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
     if fn is not None:
         fn(pkt, sub, pdu, body, error)
     elif error:
-        from dissectors.smb2_proto import error_response
         error_response(pkt, sub, pdu, body)
     return next_off
 

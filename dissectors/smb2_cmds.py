@@ -11,17 +11,46 @@ from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.smb2_info import INFO_BODIES
-from dissectors.smb2_names import (CREATE_ACTIONS, DISPOSITIONS, FIND_LEVELS, IMPERSONATION,
-                                   NOTIFY_ACTIONS, OPLOCKS)
+from dissectors.smb2_names import (
+    CREATE_ACTIONS,
+    DISPOSITIONS,
+    FIND_LEVELS,
+    IMPERSONATION,
+    NOTIFY_ACTIONS,
+    OPLOCKS,
+)
+from dissectors.smb2_proto import (
+    ALLOCATION_SIZE,
+    EOF_FIELD,
+    FID_CLOSE,
+    FID_OPEN,
+    RESERVED,
+    SMB2,
+    TIMES,
+    Pdu,
+    buffer_code,
+    error_response,
+    fid,
+    file_attributes,
+    guid_str,
+    nt_time,
+    olb,
+    utf16,
+)
 from dissectors.smb2_proto import OLB_LENGTH as OLB_L
 from dissectors.smb2_proto import OLB_OFFSET as OLB_O
-from dissectors.smb2_proto import (ALLOCATION_SIZE, EOF_FIELD, FID_CLOSE, FID_OPEN, RESERVED,
-                                   SMB2, TIMES, Pdu, buffer_code, error_response, fid,
-                                   file_attributes, guid_str, nt_time, olb, utf16)
 from dissectors.smb2_status import NT_STATUS
-from dissectors.smb_access import (ACCESS_BITS, ACCESS_MASK, COMPLETION_FILTER,
-                                   CREATE_OPTION_BITS, CREATE_OPTIONS, NOTIFY_BITS, SHARE_ACCESS,
-                                   SHARE_BITS, flag_word)
+from dissectors.smb_access import (
+    ACCESS_BITS,
+    ACCESS_MASK,
+    COMPLETION_FILTER,
+    CREATE_OPTION_BITS,
+    CREATE_OPTIONS,
+    NOTIFY_BITS,
+    SHARE_ACCESS,
+    SHARE_BITS,
+    flag_word,
+)
 
 U8, U16, U32, U64, HEX, DEC = FT.UINT8, FT.UINT16, FT.UINT32, FT.UINT64, Base.HEX, Base.DEC
 CREATE_OPLOCK = SMB2.field("smb2.create.oplock", "Oplock", U8, HEX, strings=OPLOCKS)

@@ -11,11 +11,20 @@ from dissectors.netbios_names import bit_label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.smb2_names import CHANNELS, CLASSES, FILE_LEVELS, FS_LEVELS, SEC_LEVELS
-from dissectors.smb2_proto import (RESERVED, SMB2, Pdu, buffer_code, error_response, fid, olb,
-                                   utf16)
-from dissectors.smb_access import (ALLOC_SIZE64, BYTES_PER_SECTOR, FREE_UNITS64,
-                                   NEXT_ENTRY_OFFSET, SECTORS_PER_UNIT, STREAM_NAME,
-                                   STREAM_NAME_LEN, STREAM_SIZE, flag_word)
+from dissectors.smb2_proto import OLB_LENGTH as OLB_L
+from dissectors.smb2_proto import OLB_OFFSET as OLB_O
+from dissectors.smb2_proto import RESERVED, SMB2, Pdu, buffer_code, error_response, fid, olb, utf16
+from dissectors.smb_access import (
+    ALLOC_SIZE64,
+    BYTES_PER_SECTOR,
+    FREE_UNITS64,
+    NEXT_ENTRY_OFFSET,
+    SECTORS_PER_UNIT,
+    STREAM_NAME,
+    STREAM_NAME_LEN,
+    STREAM_SIZE,
+    flag_word,
+)
 
 U8, U16, U32, U64, HEX, DEC = FT.UINT8, FT.UINT16, FT.UINT32, FT.UINT64, Base.HEX, Base.DEC
 CLASS = SMB2.field("smb2.class", "Class", U8, HEX, strings=CLASSES)
@@ -259,9 +268,6 @@ def write_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) ->
                 source=src)
     _payload(pkt, parent, pdu, pdu.start + o, length, None)
 
-
-from dissectors.smb2_proto import OLB_LENGTH as OLB_L  # noqa: E402
-from dissectors.smb2_proto import OLB_OFFSET as OLB_O  # noqa: E402
 
 INFO_BODIES: dict[tuple[int, bool], Body] = {
     (16, False): getinfo_request, (16, True): getinfo_response,

@@ -21,6 +21,7 @@ DCERPC = protocol("dcerpc", "Distributed Computing Environment / Remote Procedur
 OPEN_FRAME = DCERPC.field("dcerpc.nt.open_frame", "Frame handle opened", FT.FRAMENUM)
 CLOSE_FRAME = DCERPC.field("dcerpc.nt.close_frame", "Frame handle closed", FT.FRAMENUM)
 
+PROTOCOL_ID = SMB2.field("smb2.protocol_id", "ProtocolId", FT.UINT32, Base.HEX)
 BUFFER_CODE = SMB2.field("smb2.buffer_code", "StructureSize", FT.UINT16, Base.HEX)
 BUFFER_CODE_LENGTH = SMB2.field("smb2.buffer_code.length", "Fixed Part Length", FT.UINT16,
                                 Base.DEC, bitmask=0xfffe)

@@ -11,7 +11,7 @@ from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.session import Session
 from dissectors.smb2_names import COMP_ALGS, COMP_FLAGS
-from dissectors.smb2_proto import SMB2
+from dissectors.smb2_proto import PROTOCOL_ID, SMB2
 from dissectors.smb2_xca import DECOMPRESSORS
 from dissectors.tvb import Tvb
 
@@ -91,7 +91,6 @@ def _chained(pkt: Packet, hdr: Item, tvb: Tvb, size: int, src: int) -> bytes | N
 def dissect_transform(tvb: Tvb, pkt: Packet, session: Session, inner: Inner) -> None:
     """One transform message; its decompressed payload goes to `inner` (smb2.py)."""
     s, src = tvb.start, tvb.source
-    from dissectors.smb2 import PROTOCOL_ID  # (the header's field: smb2.py imports us)
     top = pkt.add_proto(SMB2, s, tvb.end - s, SMB2.name, source=src)
     top.value = None
     if tvb.buf[s] == 0xFD:
