@@ -24,6 +24,7 @@ from dissectors.smb2_proto import (
     conn_of,
     error_response,
 )
+from dissectors.smb2_session import unknown_body
 from dissectors.smb2_status import NT_STATUS
 from dissectors.smb2_transform import dissect_transform
 from dissectors.tvb import Tvb
@@ -32,7 +33,9 @@ HEADER_LEN = SMB2.field("smb2.header_len", "Header Length", FT.UINT16, Base.DEC)
 CREDIT_CHARGE = SMB2.field("smb2.credit.charge", "Credit Charge", FT.UINT16, Base.DEC)
 CHANNEL_SEQUENCE = SMB2.field("smb2.channel_sequence", "Channel Sequence", FT.UINT16, Base.DEC)
 NT_STATUS_F = SMB2.field("smb2.nt_status", "NT Status", FT.UINT32, Base.HEX, strings=NT_STATUS)
-CMD = SMB2.field("smb2.cmd", "Command", FT.UINT16, Base.DEC, strings=COMMANDS)
+#: tshark names the commands it does not know up to 255 "unknown-0xNN".
+CMD_NAMES = {**{i: f"unknown-0x{i:02X}" for i in range(256)}, **COMMANDS}
+CMD = SMB2.field("smb2.cmd", "Command", FT.UINT16, Base.DEC, strings=CMD_NAMES)
 CREDITS_REQUESTED = SMB2.field("smb2.credits.requested", "Credits requested", FT.UINT16,
                                Base.DEC)
 CREDITS_GRANTED = SMB2.field("smb2.credits.granted", "Credits granted", FT.UINT16, Base.DEC)
@@ -58,6 +61,7 @@ PID = SMB2.field("smb2.pid", "Process Id", FT.UINT32, Base.HEX)
 TID = SMB2.field("smb2.tid", "Tree Id", FT.UINT32, Base.HEX)
 AID = SMB2.field("smb2.aid", "Async Id", FT.UINT64, Base.HEX)
 SESID = SMB2.field("smb2.sesid", "Session Id", FT.UINT64, Base.HEX)
+AUTH_FRAME = SMB2.field("smb2.auth_frame", "Authenticated in Frame", FT.UINT32, Base.DEC)
 SIGNATURE = SMB2.field("smb2.signature", "Signature", FT.BYTES)
 RESPONSE_TO = SMB2.field("smb2.response_to", "Response to", FT.FRAMENUM)
 RESPONSE_IN = SMB2.field("smb2.response_in", "Response in", FT.FRAMENUM)
@@ -112,14 +116,12 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
          chained: bool) -> int:
     """One SMB2 message at `s`; returns its chain offset (0: the last)."""
     src = tvb.source
-    tvb.need(s, 64)
     flags = tvb.u32le(s + 16)
     response = bool(flags & 1)
     is_async = bool(flags & 2)
     cmd = tvb.u16le(s + 12)
     status = tvb.u32le(s + 8) if response else 0
     next_off = tvb.u32le(s + 20)
-    msg_id = tvb.u64le(s + 24)
     end = s + next_off if next_off else tvb.end
     top = pkt.add_proto(SMB2, s, (next_off if next_off else tvb.end - s), SMB2.name,
                         source=src, in_stack=first)
@@ -143,6 +145,7 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
         pkt.add(fi, f, bool(flags & f.bitmask), s + 16, 4,
                 bit_label(f, flags, 32) if tree else None, source=src)
     pkt.add(hdr, CHAIN_OFFSET, next_off, s + 20, 4, source=src)
+    msg_id = tvb.u64le(s + 24)
     pkt.add(hdr, MSG_ID, msg_id, s + 24, 8, "Message ID: unsolicited response "
             f"({msg_id})" if msg_id == _UNSOLICITED else None, source=src)
     if is_async:
@@ -150,7 +153,12 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
     else:
         pkt.add(hdr, PID, tvb.u32le(s + 32), s + 32, 4, source=src)
         pkt.add(hdr, TID, tvb.u32le(s + 36), s + 36, 4, source=src)
-    pkt.add(hdr, SESID, tvb.u64le(s + 40), s + 40, 8, source=src)
+    sesid = tvb.u64le(s + 40)
+    si = pkt.add(hdr, SESID, sesid, s + 40, 8, source=src)
+    auth = conn.auth_frames.get(sesid)
+    if auth is not None and auth < pkt.frame.number:
+        pkt.add(si, AUTH_FRAME, auth, s + 40, 8, f"Authenticated in Frame: {auth}",
+                generated=True, source=src)
     pkt.add(hdr, SIGNATURE, tvb.bytes(s + 48, 16), s + 48, 16, source=src)
     num, ts = pkt.frame.number, pkt.frame.ts_ns
     request: Request | None
@@ -173,14 +181,11 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
             pkt.add(hdr, RESPONSE_IN, answered, s, 0, generated=True, source=src)
     pdu = Pdu(tvb, s, end, cmd, response, status, msg_id, conn, request, session, src)
     body = s + 64
-    name = COMMANDS.get(cmd, f"Unknown (0x{cmd:02x})") if cmd in COMMANDS else None
+    name = CMD_NAMES.get(cmd, f"Unknown ({cmd})")
     if cmd == 18 and tvb.end - body >= 2:
-        name = LEASE_NAMES.get((tvb.u16le(body), response))
-    if name is None:
-        name = f"unknown-0x{cmd:02x}"
-    label = f"{name} {'Response' if response else 'Request'}"
-    if cmd == 18 and name.startswith("Lease"):
-        label = name
+        name = LEASE_NAMES.get((tvb.u16le(body), response), name)
+    label = name if name.startswith("Lease") else (
+        f"{name} {'Response' if response else 'Request'}")
     if chained:
         pkt.append_info(";")
     pkt.append_info(label)
@@ -189,7 +194,7 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
     error = response and status != 0 and (cmd, status) not in _NOT_ERRORS
     item_label = f"{label} (0x{cmd:02x})"
     sub = pkt.add_text(top, item_label, body, end - body, source=src)
-    fn = BODIES.get((cmd, response))
+    fn = BODIES.get((cmd, response)) if cmd in COMMANDS else unknown_body
     if fn is not None:
         fn(pkt, sub, pdu, body, error)
     elif error:

@@ -39,6 +39,7 @@ from dissectors.smb2_proto import (
 )
 from dissectors.smb2_proto import OLB_LENGTH as OLB_L
 from dissectors.smb2_proto import OLB_OFFSET as OLB_O
+from dissectors.smb2_session import SESSION_BODIES
 from dissectors.smb2_status import NT_STATUS
 from dissectors.smb_access import (
     ACCESS_BITS,
@@ -435,5 +436,5 @@ BODIES: dict[tuple[int, bool], Body] = {
     (14, False): find_request, (14, True): find_response,
     (15, False): notify_request, (15, True): notify_response,
     (18, False): break_body, (18, True): break_body,
-    **INFO_BODIES,
+    **INFO_BODIES, **SESSION_BODIES,
 }

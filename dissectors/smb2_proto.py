@@ -98,9 +98,12 @@ class Smb2Conn:
     """Per-TCP-connection SMB2 state: open requests by message id, and the lives of
     each file id (kept for -2's second pass, which sees a handle closed later)."""
 
-    def __init__(self, handles: dict[bytes, list[Handle]]) -> None:
+    def __init__(self, handles: dict[bytes, list[Handle]], auth_frames: dict[int, int]) -> None:
         self.requests: dict[int, Request] = {}
         self.handles = handles
+        self.auth_frames = auth_frames  # session id -> its successful session setup's frame
+        self.preauth = bytes(64)  # the pre-authentication hash after the negotiate
+        self.ss_preauth: bytes | None = None  # ... of the session setup under way
 
     def handle_at(self, raw: bytes, num: int) -> Handle | None:
         for h in self.handles.get(raw, ()):
@@ -141,7 +144,8 @@ def conn_of(pkt: Packet, session: Session) -> Smb2Conn:
     c = table.get(key)
     if c is None:
         handles = session.state("pass1:smb2.handles", dict).setdefault(key, {})
-        c = table[key] = Smb2Conn(handles)
+        auth = session.state("pass1:smb2.auth", dict).setdefault(key, {})
+        c = table[key] = Smb2Conn(handles, auth)
     return c
 
 
@@ -179,6 +183,14 @@ def olb(pkt: Packet, parent: Item | None, tvb: Tvb, off: int, src: int,
     n = tvb.u32le(off + width)
     pkt.add(parent, OLB_OFFSET, o, off, width, f"Blob Offset: 0x{o:08x}", source=src)
     pkt.add(parent, OLB_LENGTH, n, off + width, 4, source=src)
+    return o, n
+
+
+def olb16(pkt: Packet, parent: Item | None, tvb: Tvb, off: int, src: int) -> tuple[int, int]:
+    """A 16-bit offset and a 16-bit length of a blob."""
+    o, n = tvb.u16le(off), tvb.u16le(off + 2)
+    pkt.add(parent, OLB_OFFSET, o, off, 2, f"Blob Offset: 0x{o:08x}", source=src)
+    pkt.add(parent, OLB_LENGTH, n, off + 2, 2, source=src)
     return o, n
 
 
