@@ -119,6 +119,8 @@ class Field:
     # An FT_RELATIVE_TIME holding a point in time (frame.time_epoch): shown with
     # wiretap's non-negative fraction, not a difference's signed one.
     time_point: bool = False
+    # An FT_BYTES without Wireshark's BASE_ALLOW_ZERO: empty, it reads "<MISSING>".
+    missing: bool = False
     # Filled in by the registry:
     id: int = -1
     shift: int = 0

@@ -24,7 +24,7 @@ from dissectors.smb2_proto import (
     conn_of,
     error_response,
 )
-from dissectors.smb2_session import unknown_body
+from dissectors.smb2_session import SHARE_TYPE, TREE, unknown_body
 from dissectors.smb2_status import NT_STATUS
 from dissectors.smb2_transform import dissect_transform
 from dissectors.tvb import Tvb
@@ -61,6 +61,7 @@ PID = SMB2.field("smb2.pid", "Process Id", FT.UINT32, Base.HEX)
 TID = SMB2.field("smb2.tid", "Tree Id", FT.UINT32, Base.HEX)
 AID = SMB2.field("smb2.aid", "Async Id", FT.UINT64, Base.HEX)
 SESID = SMB2.field("smb2.sesid", "Session Id", FT.UINT64, Base.HEX)
+TCON_FRAME = SMB2.field("smb2.tcon_frame", "Connected in Frame", FT.UINT32, Base.DEC)
 AUTH_FRAME = SMB2.field("smb2.auth_frame", "Authenticated in Frame", FT.UINT32, Base.DEC)
 SIGNATURE = SMB2.field("smb2.signature", "Signature", FT.BYTES)
 RESPONSE_TO = SMB2.field("smb2.response_to", "Response to", FT.FRAMENUM)
@@ -152,11 +153,21 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
         pkt.add(hdr, AID, tvb.u64le(s + 32), s + 32, 8, source=src)
     else:
         pkt.add(hdr, PID, tvb.u32le(s + 32), s + 32, 4, source=src)
-        pkt.add(hdr, TID, tvb.u32le(s + 36), s + 36, 4, source=src)
+        tid = tvb.u32le(s + 36)
+        ti = pkt.add(hdr, TID, tid, s + 36, 4, source=src)
+        tree = conn.trees.get(tid)
+        if tree is not None and (tree[2] < pkt.frame.number or session.pass_no == 2):
+            path, share_type, frame = tree
+            if pkt.tree_on:
+                ti.text = f"Tree Id: 0x{tid:08x}  {path}"
+            pkt.add(ti, TREE, path, s + 36, 4, generated=True, source=src)
+            pkt.add(ti, SHARE_TYPE, share_type, s + 36, 4, generated=True, source=src)
+            pkt.add(ti, TCON_FRAME, frame, s + 36, 4, f"Connected in Frame: {frame}",
+                    generated=True, source=src)
     sesid = tvb.u64le(s + 40)
     si = pkt.add(hdr, SESID, sesid, s + 40, 8, source=src)
     auth = conn.auth_frames.get(sesid)
-    if auth is not None and auth < pkt.frame.number:
+    if auth is not None and (auth < pkt.frame.number or session.pass_no == 2):
         pkt.add(si, AUTH_FRAME, auth, s + 40, 8, f"Authenticated in Frame: {auth}",
                 generated=True, source=src)
     pkt.add(hdr, SIGNATURE, tvb.bytes(s + 48, 16), s + 48, 16, source=src)
@@ -164,14 +175,18 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
     request: Request | None
     answers = session.state("pass1:smb2.answers", dict)
     if response:
-        request = conn.requests.get(msg_id) if msg_id != _UNSOLICITED else None
+        request = None
+        if msg_id != _UNSOLICITED:
+            request = (conn.requests.get(msg_id) if session.pass_no == 1 else
+                       conn.matched.get(msg_id))
         if request is not None and request.frame < num:
             pkt.add(hdr, RESPONSE_TO, request.frame, s, 0, generated=True, source=src)
             pkt.add(hdr, TIME, ts - request.ts_ns, s, 0, generated=True, source=src)
-            if status != _PENDING:  # (an interim answer leaves the request open)
-                del conn.requests[msg_id]
+            if status != _PENDING and session.pass_no == 1:
+                del conn.requests[msg_id]  # (an interim answer leaves the request open)
                 if session.recording:
                     answers[(request.frame, msg_id)] = num
+                    conn.matched[msg_id] = request
         else:
             request = None
     else:

@@ -35,6 +35,7 @@ ERROR_CONTEXT_COUNT = SMB2.field("smb2.error.context_count", "Error Context Coun
 ERROR_RESERVED = SMB2.field("smb2.error.reserved", "Reserved", FT.UINT8, Base.HEX)
 ERROR_BYTE_COUNT = SMB2.field("smb2.error.byte_count", "Byte Count", FT.UINT32, Base.DEC)
 ERROR_DATA = SMB2.field("smb2.error.data", "Error Data", FT.BYTES)
+ERROR_DATA.missing = True
 RESERVED = SMB2.field("smb2.reserved", "Reserved", FT.BYTES)
 CREATE_TIME = SMB2.field("smb2.create.time", "Create", FT.ABSOLUTE_TIME, Base.UTC)
 LAST_ACCESS_TIME = SMB2.field("smb2.last_access.time", "Last Access", FT.ABSOLUTE_TIME, Base.UTC)
@@ -98,8 +99,11 @@ class Smb2Conn:
     """Per-TCP-connection SMB2 state: open requests by message id, and the lives of
     each file id (kept for -2's second pass, which sees a handle closed later)."""
 
-    def __init__(self, handles: dict[bytes, list[Handle]], auth_frames: dict[int, int]) -> None:
+    def __init__(self, handles: dict[bytes, list[Handle]], auth_frames: dict[int, int],
+                 matched: dict[int, Request], trees: dict[int, tuple[str, int, int]]) -> None:
         self.requests: dict[int, Request] = {}
+        self.matched = matched  # (revisit only) message id -> the request answered
+        self.trees = trees  # tree id -> (share path, share type, frame of the connect)
         self.handles = handles
         self.auth_frames = auth_frames  # session id -> its successful session setup's frame
         self.preauth = bytes(64)  # the pre-authentication hash after the negotiate
@@ -145,7 +149,9 @@ def conn_of(pkt: Packet, session: Session) -> Smb2Conn:
     if c is None:
         handles = session.state("pass1:smb2.handles", dict).setdefault(key, {})
         auth = session.state("pass1:smb2.auth", dict).setdefault(key, {})
-        c = table[key] = Smb2Conn(handles, auth)
+        matched = session.state("pass1:smb2.matched", dict).setdefault(key, {})
+        trees = session.state("pass1:smb2.trees", dict).setdefault(key, {})
+        c = table[key] = Smb2Conn(handles, auth, matched, trees)
     return c
 
 

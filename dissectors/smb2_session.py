@@ -59,6 +59,7 @@ MAX_WRITE_SIZE = SMB2.field("smb2.max_write_size", "Max Write Size", U32, DEC)
 CURRENT_TIME = SMB2.field("smb2.current_time", "Current Time", FT.ABSOLUTE_TIME, Base.UTC)
 BOOT_TIME = SMB2.field("smb2.boot_time", "Boot Time", FT.ABSOLUTE_TIME, Base.UTC)
 SECURITY_BLOB = SMB2.field("smb2.security_blob", "Security Blob", FT.BYTES)
+SECURITY_BLOB.missing = True
 SES_REQ_FLAGS = SMB2.field("smb2.ses_req_flags", "Flags", U8, DEC)
 SES_BINDING = SMB2.field("smb2.ses_req_flags.session_binding", "Session Binding Request", BOOL,
                          bitmask=0x1)
@@ -110,10 +111,25 @@ Body = Callable[[Packet, Item, Pdu, int, bool], None]
 _MORE_PROCESSING = 0xC0000016
 
 
-def _preauth(pkt: Packet, parent: Item, pdu: Pdu, base: bytes) -> bytes:
-    """SHA-512(previous hash + this message), shown first in the body."""
-    h = hashlib.sha512(base + bytes(pdu.tvb.buf[pdu.start:pdu.end])).digest()
-    pkt.add(parent, PREAUTH_HASH, h, pdu.start, 0, generated=True, source=pdu.src)
+def _preauth(pkt: Packet, parent: Item, pdu: Pdu, base: bytes | None,
+             show: bool = True) -> bytes | None:
+    """SHA-512(previous hash + this message), shown first in the body. The first pass
+    keeps each frame's value for -2's second pass, which shows it (and on a successful
+    session setup response, which the first pass does not hash, the session's last)."""
+    kept = pdu.session.state("pass1:smb2.preauth", dict)
+    key = (pkt.frame.number, pdu.start)
+    if pdu.session.pass_no == 2:
+        h = kept.get(key)
+        if h is not None:
+            pkt.add(parent, PREAUTH_HASH, h, pdu.start, 0, generated=True, source=pdu.src)
+        return h
+    if base is None:
+        return None
+    h = hashlib.sha512(base + bytes(pdu.tvb.buf[pdu.start:pdu.end])).digest() if show else base
+    if pdu.session.recording:
+        kept[key] = h
+    if show:
+        pkt.add(parent, PREAUTH_HASH, h, pdu.start, 0, generated=True, source=pdu.src)
     return h
 
 
@@ -152,7 +168,7 @@ def _named_bits(pkt: Packet, parent: Item, header: object, bits: tuple, value: i
 
 def negotiate_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
     tvb, src = pdu.tvb, pdu.src
-    pdu.conn.preauth = _preauth(pkt, parent, pdu, bytes(64))
+    pdu.conn.preauth = _preauth(pkt, parent, pdu, bytes(64)) or bytes(64)
     buffer_code(pkt, parent, tvb, off, src)
     count = tvb.u16le(off + 2)
     pkt.add(parent, DIALECT_COUNT, count, off + 2, 2, source=src)
@@ -170,7 +186,7 @@ def negotiate_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool
 
 def negotiate_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
     tvb, src = pdu.tvb, pdu.src
-    pdu.conn.preauth = _preauth(pkt, parent, pdu, pdu.conn.preauth)
+    pdu.conn.preauth = _preauth(pkt, parent, pdu, pdu.conn.preauth) or pdu.conn.preauth
     buffer_code(pkt, parent, tvb, off, src)
     _named_bits(pkt, parent, SEC_MODE, SEC_MODE_BITS, tvb.u8(off + 2), off + 2, 1, src)
     pkt.add(parent, DIALECT, tvb.u16le(off + 4), off + 4, 2, source=src)
@@ -203,9 +219,10 @@ def session_setup_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: 
 
 def session_setup_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
     tvb, src = pdu.tvb, pdu.src
-    if pdu.status == _MORE_PROCESSING and pdu.conn.ss_preauth is not None:
+    if pdu.status == _MORE_PROCESSING:
         pdu.conn.ss_preauth = _preauth(pkt, parent, pdu, pdu.conn.ss_preauth)
     elif pdu.status == 0:
+        _preauth(pkt, parent, pdu, pdu.conn.ss_preauth, show=False)
         pdu.conn.ss_preauth = None
         pdu.conn.auth_frames.setdefault(tvb.u64le(pdu.start + 40), pkt.frame.number)
     if error:
@@ -241,12 +258,19 @@ def tree_connect_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: b
     item = pkt.add(parent, TREE, path, pdu.start + o, n, source=src)
     olb16(pkt, item, tvb, off + 4, src)
     pkt.append_info(f" Tree: {path}")
+    if pdu.request is not None:
+        pdu.request.extra["tree"] = path
 
 
 def tree_connect_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
     tvb, src = pdu.tvb, pdu.src
     buffer_code(pkt, parent, tvb, off, src)
-    pkt.add(parent, SHARE_TYPE, tvb.u8(off + 2), off + 2, 1, source=src)
+    share_type = tvb.u8(off + 2)
+    path = pdu.request.extra.get("tree") if pdu.request is not None else None
+    if isinstance(path, str):
+        pdu.conn.trees.setdefault(tvb.u32le(pdu.start + 36), (path, share_type,
+                                                              pkt.frame.number))
+    pkt.add(parent, SHARE_TYPE, share_type, off + 2, 1, source=src)
     pkt.add(parent, RESERVED, tvb.bytes(off + 3, 1), off + 3, 1, source=src)
     flags = tvb.u32le(off + 4)
     fi = pkt.add(parent, SHARE_FLAGS, flags, off + 4, 4, None, source=src)
