@@ -91,7 +91,7 @@ SHARE_FLAG_BITS = tuple(SMB2.field(f"smb2.share_flags.{a}", name, BOOL, bitmask=
                             ("encrypt_data", "Encrypted data required", 0x8000),
                             ("identity_remoting", "Identity Remoting", 0x40000),
                             ("compress_data", "Compressed IO", 0x100000)))
-SHARE_CACHING = SMB2.field("smb2.share.caching", "Caching policy", U32, HEX, bitmask=0x30,
+SHARE_CACHING = SMB2.field("smb2.share.caching", "Caching policy", U32, HEX,
                            strings={0: "Manual caching", 0x10: "Auto caching",
                                     0x20: "VDO caching", 0x30: "No caching"})
 SHARE_CAPS = SMB2.field("smb2.share_caps", "Share Capabilities", U32, HEX)
