@@ -12,7 +12,7 @@ from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base
 from dissectors.session import Session
-from dissectors.smb2_cmds import BODIES, LEASE_NAMES
+from dissectors.smb2_cmds import BODIES, break_name
 from dissectors.smb2_names import COMMANDS
 from dissectors.smb2_proto import (
     PROTOCOL_ID,
@@ -197,10 +197,9 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
     pdu = Pdu(tvb, s, end, cmd, response, status, msg_id, conn, request, session, src)
     body = s + 64
     name = CMD_NAMES.get(cmd, f"Unknown ({cmd})")
-    if cmd == 18 and tvb.end - body >= 2:
-        name = LEASE_NAMES.get((tvb.u16le(body), response), name)
-    label = name if name.startswith("Lease") else (
-        f"{name} {'Response' if response else 'Request'}")
+    brk = break_name(tvb.u16le(body), response, msg_id == _UNSOLICITED) if (
+        cmd == 18 and tvb.end - body >= 2) else None
+    label = brk or f"{name} {'Response' if response else 'Request'}"
     if chained:
         pkt.append_info(";")
     pkt.append_info(label)

@@ -127,9 +127,19 @@ LEASE_BREAK_REASON = SMB2.field("smb2.lease.lease_break_reason", "Lease Break Re
 ACCESS_MASK_HINT = SMB2.field("smb2.lease.access_mask_hint", "Access Mask Hint", U32, HEX)
 SHARE_MASK_HINT = SMB2.field("smb2.lease.share_mask_hint", "Share Mask Hint", U32, HEX)
 
-#: Break's StructureSize and direction -> the name Wireshark gives a lease break.
-LEASE_NAMES = {(0x2C, True): "Lease Break Notification", (0x24, False):
-               "Lease Break Acknowledgment", (0x24, True): "Lease Break Response"}
+#: Break's StructureSize -> which break it is (Wireshark's names).
+BREAK_KINDS = {0x18: "Oplock Break", 0x24: "Lease Break", 0x2C: "Lease Break"}
+
+
+def break_name(structure_size: int, response: bool, unsolicited: bool) -> str | None:
+    """`Lease Break Notification`, `Oplock Break Acknowledgment`, ... or None."""
+    kind = BREAK_KINDS.get(structure_size)
+    if kind is None:
+        return None
+    if not response:
+        return f"{kind} Acknowledgment"
+    return f"{kind} {'Notification' if unsolicited or structure_size == 0x2C else 'Response'}"
+
 #: Create context tags (MS-SMB2 2.2.13.2) by the names Wireshark shows.
 CONTEXT_NAMES = {
     "ExtA": "SMB2_CREATE_EA_BUFFER", "SecD": "SMB2_CREATE_SD_BUFFER",
@@ -406,12 +416,24 @@ def notify_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) 
         at += nxt
 
 
+def oplock_break(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
+    """An oplock break notification, acknowledgment or response (StructureSize 24)."""
+    tvb, src = pdu.tvb, pdu.src
+    buffer_code(pkt, parent, tvb, off, src)
+    pkt.add(parent, CREATE_OPLOCK, tvb.u8(off + 2), off + 2, 1, source=src)
+    pkt.add(parent, RESERVED, tvb.bytes(off + 3, 1), off + 3, 1, source=src)
+    pkt.add(parent, RESERVED, tvb.bytes(off + 4, 4), off + 4, 4, source=src)
+    fid(pkt, parent, pdu, off + 8)
+
+
 def break_body(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
     if error:
         error_response(pkt, parent, pdu, off)
         return
     tvb, src = pdu.tvb, pdu.src
-    bc = buffer_code(pkt, parent, tvb, off, src)
+    bc = tvb.u16le(off)
+    if bc != 0x18:
+        buffer_code(pkt, parent, tvb, off, src)
     if bc == 0x2C:  # lease break notification
         pkt.add(parent, LEASE_EPOCH, tvb.u16le(off + 2), off + 2, 2, source=src)
         _bits(pkt, parent, LEASE_FLAGS, LEASE_FLAG_BITS, tvb.u32le(off + 4), off + 4, 4, src)
@@ -422,6 +444,8 @@ def break_body(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> No
               "New Lease State")
         for i, f in enumerate((LEASE_BREAK_REASON, ACCESS_MASK_HINT, SHARE_MASK_HINT)):
             pkt.add(parent, f, tvb.u32le(off + 32 + 4 * i), off + 32 + 4 * i, 4, source=src)
+    elif bc == 0x18:
+        oplock_break(pkt, parent, pdu, off, error)
     elif bc == 0x24:  # lease break acknowledgment / response
         pkt.add(parent, RESERVED, tvb.bytes(off + 2, 2), off + 2, 2, source=src)
         _bits(pkt, parent, LEASE_FLAGS, LEASE_FLAG_BITS, tvb.u32le(off + 4), off + 4, 4, src)

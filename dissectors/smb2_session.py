@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dissectors.dispatch import BY_NAME
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
-from dissectors.smb2_info import CHANNEL
+from dissectors.smb2_info import CHANNEL, FILE_OFFSET
 from dissectors.smb2_names import DIALECTS, SHARE_TYPES
 from dissectors.smb2_proto import (
     RESERVED,
@@ -107,6 +107,15 @@ WRITE_COUNT = SMB2.field("smb2.write.count", "Write Count", U32, DEC)
 WRITE_REMAINING = SMB2.field("smb2.write.remaining", "Write Remaining", U32, DEC)
 CHANNEL_INFO_OFFSET = SMB2.field("smb2.channel_info_offset", "Channel Info Offset", U16, DEC)
 CHANNEL_INFO_LENGTH = SMB2.field("smb2.channel_info_length", "Channel Info Length", U16, DEC)
+LOCK_COUNT = SMB2.field("smb2.lock_count", "Lock Count", U16, DEC)
+LOCK_INFO = SMB2.field("smb2.lock_info", "Lock Info", FT.NONE)
+LOCK_LENGTH = SMB2.field("smb2.lock_length", "Length", U64, DEC)
+LOCK_FLAGS = SMB2.field("smb2.lock_flags", "Flags", U32, HEX)
+LOCK_FLAG_BITS = tuple(SMB2.field(f"smb2.lock_flags.{a}", name, BOOL, bitmask=mask)
+                       for a, name, mask in (("shared", "Shared", 0x1),
+                                             ("exclusive", "Exclusive", 0x2),
+                                             ("unlock", "Unlock", 0x4),
+                                             ("fail_immediately", "Fail Immediately", 0x10)))
 Body = Callable[[Packet, Item, Pdu, int, bool], None]
 _MORE_PROCESSING = 0xC0000016
 
@@ -320,6 +329,24 @@ def write_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -
     pkt.add(parent, CHANNEL_INFO_LENGTH, tvb.u16le(off + 14), off + 14, 2, source=src)
 
 
+def lock_request(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
+    """Lock: the lock elements (Wireshark shows each one's offset after its subtree)."""
+    tvb, src = pdu.tvb, pdu.src
+    buffer_code(pkt, parent, tvb, off, src)
+    count = tvb.u16le(off + 2)
+    pkt.add(parent, LOCK_COUNT, count, off + 2, 2, source=src)
+    pkt.add(parent, RESERVED, tvb.bytes(off + 4, 4), off + 4, 4, source=src)
+    fid(pkt, parent, pdu, off + 8)
+    at = off + 24
+    for _ in range(min(count, 4096)):
+        sub = pkt.add(parent, LOCK_INFO, None, at, 24, source=src)
+        pkt.add(sub, LOCK_LENGTH, tvb.u64le(at + 8), at + 8, 8, source=src)
+        _named_bits(pkt, sub, LOCK_FLAGS, LOCK_FLAG_BITS, tvb.u32le(at + 16), at + 16, 4, src)
+        pkt.add(sub, RESERVED, tvb.bytes(at + 20, 4), at + 20, 4, source=src)
+        pkt.add(parent, FILE_OFFSET, tvb.u64le(at), at, 8, source=src)
+        at += 24
+
+
 def unknown_body(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: bool) -> None:
     """A command Wireshark does not know: its bytes (even for an error response)."""
     n = max(0, pdu.end - off)
@@ -346,6 +373,7 @@ _PLAIN: dict[tuple[int, bool], Body] = {
     (7, False): flush_request, (7, True): _unknown2,
     (9, True): write_response,
     (12, False): _unknown2, (13, False): _unknown2, (13, True): _unknown2,
+    (10, False): lock_request, (10, True): _unknown2,
 }
 SESSION_BODIES: dict[tuple[int, bool], Body] = {
     k: (fn if k == (1, True) else _or_error(fn)) for k, fn in _PLAIN.items()}

@@ -106,7 +106,7 @@ def _messages() -> list[tuple[bool, bytes]]:
     """(to the server, SMB2 message): negotiate, session setup (an NTLMSSP blob: frames
     2-4), tree connect (a share and an error), echo, flush, write, read, cancel, tree
     disconnect, logoff, an unknown signed command and its error, an async pending answer,
-    a header cut short."""
+    lock, an oplock break (notification, acknowledgment, response), a header cut short."""
     sec = b"NTLMSSP\x00" + struct.pack("<I", 1) + bytes(24)
     fid = bytes(range(16))
     data = b"hello world\n"
@@ -143,6 +143,13 @@ def _messages() -> list[tuple[bool, bytes]]:
         (True, _hdr(0x30, 11, flags=8) + empty),
         (False, _hdr(0x30, 11, True, status=0xC0000010) + err),
         (False, _hdr(15, 12, True, status=0x103, aid=0x55) + err),
+        (True, _hdr(10, 20) + struct.pack("<HHI", 48, 2, 7) + fid
+         + struct.pack("<QQII", 0, 100, 2, 0) + struct.pack("<QQII", 200, 50, 0x10, 0)),
+        (False, _hdr(10, 20, True) + empty),
+        (False, _hdr(18, 0xFFFFFFFFFFFFFFFF, True, tid=0, sid=0)
+         + struct.pack("<HBBI", 24, 1, 0, 0) + fid),
+        (True, _hdr(18, 21) + struct.pack("<HBBI", 24, 1, 0, 0) + fid),
+        (False, _hdr(18, 21, True) + struct.pack("<HBBI", 24, 1, 0, 0) + fid),
         (True, b"\xfeSMB" + bytes(20)),
     ]
 
@@ -186,7 +193,8 @@ SESSION_FIELDS = [
     "smb2.cmd", "smb2.nt_status", "smb2.dialect", "smb2.capabilities", "smb2.sec_mode",
     "smb2.security_blob", "smb2.preauth_hash", "smb2.tree", "smb2.share_type",
     "smb2.share_flags", "smb2.share.caching", "smb2.auth_frame", "smb2.write.count",
-    "smb2.unknown", "smb2.aid", "smb2.response_to", "smb2.error.data", "data.data",
+    "smb2.unknown", "smb2.aid", "smb2.lock_count", "smb2.lock_length", "smb2.lock_flags",
+    "smb2.create.oplock", "smb2.response_to", "smb2.error.data", "data.data",
     "_ws.col.Protocol",
 ]
 
