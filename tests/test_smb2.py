@@ -26,7 +26,7 @@ CAPTURES = [DELETE, LZ77, CHAINED]
 # (-2 -V on the delete-file capture differs in one line: tshark's second pass marks the
 # handle opened in frame 45 "closed: 50" though no message closes it; not modelled.)
 @pytest.mark.parametrize("cap,args", [
-    *((c, a) for c in CAPTURES for a in ([], ["-V"], ["-q", "-z", "expert"])),
+    *((c, a) for c in CAPTURES for a in ([], ["-V"], ["-T", "json"], ["-q", "-z", "expert"])),
     (DELETE, ["-2"]), (LZ77, ["-2", "-V"]), (CHAINED, ["-2", "-V"])],
     ids=lambda v: v.name if isinstance(v, Path) else " ".join(v))
 def test_corpus_equals_tshark(cap, args):
