@@ -77,6 +77,7 @@ def test_fields_equal_tshark(cap, fields):
     (DELETE, 'smb2.filename contains "Downloads"', 24),
     (DELETE, "smb2.find.infolevel == 37", 16), (DELETE, "smb2.tag == \"RqLs\"", 2),
     (DELETE, "dcerpc.nt.open_frame == 45", 2), (DELETE, "smb2.response_to == 34", 1),
+    (DELETE, "smb2.fid == 0000041b-000a-0000-7d00-30000a000000", 2),
     (DELETE, "smb2.msg_id == 18446744073709551615", 1), (DELETE, "smb2.aid", 2),
     (LZ77, "smb2.header.comp_transform.comp_alg == 3", 1),
     (CHAINED, "smb2.pattern_v1.repetitions == 256", 2), (CHAINED, "smb2.cmd == 9", 1),
