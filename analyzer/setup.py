@@ -147,6 +147,7 @@ def _prime(taps: list, flt: CompiledFilter | None, tree: bool = False) -> None:
         t.prime(refs)
         if tree and hasattr(t, "with_frame"):
             t.with_frame = True
+            t.tree_built = True
 
 
 def wanted_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,

@@ -46,6 +46,7 @@ class FT(enum.Enum):
     IPv6 = "FT_IPv6"
     FRAMENUM = "FT_FRAMENUM"
     OID = "FT_OID"  # value: the dotted text ("1.3.6.1.2.1.1.5.0")
+    GUID = "FT_GUID"  # value: the text ("00000412-000a-0000-6500-00000a000000")
 
     @property
     def is_integer(self) -> bool:
@@ -118,6 +119,8 @@ class Field:
     # An FT_RELATIVE_TIME holding a point in time (frame.time_epoch): shown with
     # wiretap's non-negative fraction, not a difference's signed one.
     time_point: bool = False
+    # An FT_BYTES without Wireshark's BASE_ALLOW_ZERO: empty, it reads "<MISSING>".
+    missing: bool = False
     # Filled in by the registry:
     id: int = -1
     shift: int = 0

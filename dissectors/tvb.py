@@ -108,6 +108,10 @@ class Tvb:
             self.need(off, 4)
         return _U32LE.unpack_from(self.buf, off)[0]
 
+    def u64le(self, off: int) -> int:
+        self.need(off, 8)
+        return int.from_bytes(self.buf[off:off + 8], "little")
+
     def bytes(self, off: int, n: int = -1) -> bytes:
         if n < 0:
             n = self.end - off

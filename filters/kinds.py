@@ -15,7 +15,7 @@ KIND_OF_FT: dict[FT, str] = {
     FT.RELATIVE_TIME: "reltime", FT.STRING: "string", FT.STRINGZ: "string",
     FT.STRINGZPAD: "string",
     FT.UINT_STRING: "string", FT.BYTES: "bytes", FT.UINT_BYTES: "bytes", FT.ETHER: "ether",
-    FT.IPv4: "ipv4", FT.IPv6: "ipv6", FT.OID: "string",
+    FT.IPv4: "ipv4", FT.IPv6: "ipv6", FT.OID: "string", FT.GUID: "string",
 }
 
 _INT_DESC = {8: "1 byte", 16: "2 bytes", 24: "3 bytes", 32: "4 bytes", 48: "6 bytes",
@@ -38,6 +38,7 @@ def type_desc(ft: FT) -> str:
         FT.UINT_STRING: "Character string", FT.FLOAT: "Floating point (single-precision)",
         FT.DOUBLE: "Floating point (double-precision)", FT.ABSOLUTE_TIME: "Date and time",
         FT.RELATIVE_TIME: "Time offset", FT.OID: "ASN.1 object identifier",
+        FT.GUID: "Globally Unique Identifier",
     }.get(ft, ft.value)
 
 

@@ -18,8 +18,9 @@ from analyzer.stats.taps import TapArgError, register
 from dissectors.packet import Packet
 
 _RULE = "=" * 67 + "\n"
-# tshark's tap walks the reassembly item after the protocols dissected from it (its
-# tree shows it before them): seen with tshark 4.0 on reassembled HTTP.
+# Tree-less, tshark's tap walks the reassembly item after the protocols dissected from
+# it (its tree shows it before them): seen with tshark 4.0 on reassembled HTTP; with a
+# tree (-V) it walks the tree's order (tcp.segments first), seen on HTTP and NBSS.
 _LAST = frozenset({"tcp.segments"})
 
 
@@ -73,6 +74,7 @@ class PhsTap:
                                   f"is invalid - {e.message}") from None
         self.root = _Node("")
         self.with_frame = False
+        self.tree_built = False  # (set by analyzer/setup.py when tshark builds trees)
 
     def prime(self, refs: set[str]) -> None:
         """tshark shows `frame` as the root only when a filter of the run names it or
@@ -85,8 +87,9 @@ class PhsTap:
         size = pkt.frame.origlen
         node = self.root
         items = pkt.tree if self.with_frame else pkt.tree[1:]  # the first one is `frame`
-        if any(i.field is not None and i.field.abbrev in _LAST for i in items):
-            items = _walk_order(items)
+        if not self.tree_built and any(i.field is not None and i.field.abbrev in _LAST
+                                       for i in items):
+            items = _walk_order(items)  # (with a tree, tshark walks it in its order)
         for item in items:
             name = item.field.abbrev if item.field is not None else "text"
             child = node.children.get(name)
