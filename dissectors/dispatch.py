@@ -69,6 +69,7 @@ IP_PROTO = table("ip.proto", "IP protocol")
 UDP_PORT = table("udp.port", "UDP port")
 TCP_PORT = table("tcp.port", "TCP port")
 NULL_FAMILY = table("null.family", "BSD AF")
+MEDIA_TYPE = table("media_type", "Internet media type")  # HTTP bodies by Content-Type
 
 UDP_HEUR = HeuristicList("udp")
 TCP_HEUR = HeuristicList("tcp")
