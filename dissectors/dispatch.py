@@ -78,6 +78,20 @@ TCP_HEUR = HeuristicList("tcp")
 BY_NAME: dict[str, Dissector] = {}
 
 
+def call_under(parent: object, fn: Dissector, tvb: Tvb, pkt: Packet, session: Session,
+               ) -> bool | None:
+    """Call a dissector whose layer nests under `parent` (an item of the caller's tree,
+    as Wireshark's call_dissector with a subtree): the top-level items it adds move there."""
+    first = len(pkt.tree)
+    try:
+        return fn(tvb, pkt, session)
+    finally:
+        moved = pkt.tree[first:]
+        if moved:
+            del pkt.tree[first:]
+            parent.children = (parent.children or []) + moved  # type: ignore[attr-defined]
+
+
 def register_dissector(proto: str, fn: Dissector) -> Dissector:
     BY_NAME[proto] = fn
     return fn
