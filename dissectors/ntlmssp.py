@@ -55,6 +55,7 @@ UNICODE = 0x1
 NEG_DOMAIN = _f("ntlmssp.negotiate.domain", "Calling workstation domain", FT.STRING)
 NEG_WORKSTATION = _f("ntlmssp.negotiate.callingworkstation", "Calling workstation name",
                      FT.STRING)
+CLIENT_CHALLENGE = _f("ntlmssp.ntlmclientchallenge", "LMv2 Client Challenge", FT.BYTES)
 SERVER_CHALLENGE = _f("ntlmssp.ntlmserverchallenge", "NTLM Server Challenge", FT.BYTES)
 RESERVED = _f("ntlmssp.reserved", "Reserved", FT.BYTES)
 TARGET_NAME = _f("ntlmssp.challenge.target_name", "Target Name", FT.STRING)
@@ -251,7 +252,9 @@ def dissect_ntlmssp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     elif typ == 3:
         flags = tvb.u32le(s + 60)
         uni = bool(flags & UNICODE)
-        m.blob(s + 12, LM_RESPONSE)
+        _lm_item, lm_rel, lm_n = m.blob(s + 12, LM_RESPONSE)
+        if lm_n >= 24 and tvb.bytes(s + lm_rel + 8, 16) == bytes(16):
+            m.add(top, CLIENT_CHALLENGE, tvb.bytes(s + lm_rel, 8), s + lm_rel, 8)
         nt_item, rel, n = m.blob(s + 20, NT_RESPONSE)
         if n > 24:
             _ntlmv2(m, nt_item, s + rel, n)

@@ -312,9 +312,10 @@ def heur_smb(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         body(ctx)
     finally:
         mapped = state.trees.get((conv, tid))
-        if mapped is not None and pkt.tree_on:
+        if mapped is not None:
             path, frame = mapped
-            tid_item.text = f"Tree ID: {tid}  ({format_str(path)})"
+            if pkt.tree_on:
+                tid_item.text = f"Tree ID: {tid}  ({format_str(path)})"
             pkt.add(tid_item, PATH, path, s + 24, 0, generated=True, source=src)
             pkt.add(tid_item, MAPPED_IN, frame, s + 24, 0, generated=True, source=src)
         if response and status:

@@ -115,8 +115,8 @@ def trans2(c: Ctx) -> None:
         return
     sub = c.req.extra.get("trans2") if c.req is not None else None
     if sub is None:
-        c.pkt.add_text(c.tree, "Subcommand: <UNKNOWN> since request packet wasn't seen",
-                       p - 1, 0, source=t.source)
+        c.add(c.tree, SUBCMD, 0xFFFF, p - 1, 0,
+              "Subcommand: <UNKNOWN> since request packet wasn't seen")
         # (packet-smb.c puts it before the word count)
         if c.pkt.tree_on and c.tree.children:
             c.tree.children.insert(0, c.tree.children.pop())
