@@ -157,7 +157,7 @@ def dissect_xml(tvb: Tvb, pkt: Packet, session: Session) -> int:
             stack.pop()
         else:
             it = add(None, None, off, n, what.name)
-            pkt.add_expert(it, "warning", "protocol", what.name, "xml", field=what)
+            pkt.add_expert(it, "error", "malformed", what.name, "xml", field=what)
 
     def label(a: int, b: int) -> str:
         return format_text(buf[a:b]) if pkt.tree_on else ""
