@@ -189,6 +189,7 @@ NT_STATUS_NAMES = {
 NT_STATUS = SMB.field("smb.nt_status", "NT Status", FT.UINT32, Base.HEX,
                       strings=NT_STATUS_NAMES)
 RESPONSE_TO = SMB.field("smb.response_to", "Response to", FT.FRAMENUM)
+RESPONSE_IN = SMB.field("smb.response_in", "Response in", FT.FRAMENUM)
 TIME = SMB.field("smb.time", "Time from request", FT.RELATIVE_TIME)
 MAPPED_IN = SMB.field("smb.fid.mapped_in", "Mapped in", FT.FRAMENUM)
 PATH = SMB.field("smb.path", "Path", FT.STRING)
@@ -272,12 +273,20 @@ def heur_smb(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         req = state.requests.get(key)
         if req is not None and req.cmd != cmd:
             req = None
+        if req is not None and session.recording:
+            # what a second pass (-2) shows on the request: "[Response in: N]"
+            session.state("pass1:smb.response_in", dict).setdefault(
+                (conv, req.frame), pkt.frame.number)
     else:
         own = state.requests[key] = Request(pkt.frame.number, pkt.frame.ts_ns, cmd, {})
     top = pkt.add_proto(SMB, s, tvb.end - s, SMB.name, source=src)
     top.value = None
     hdr = pkt.add_text(top, "SMB Header", s, 32, source=src)
     pkt.add(hdr, SERVER_COMPONENT, tvb.u32le(s), s, 4, "Server Component: SMB", source=src)
+    answer = None if response or session.pass_no == 1 else session.state(
+        "pass1:smb.response_in", dict).get((conv, pkt.frame.number))
+    if answer is not None:
+        pkt.add(hdr, RESPONSE_IN, answer, s, 0, generated=True, source=src)
     if req is not None:
         pkt.add(hdr, RESPONSE_TO, req.frame, s, 0, generated=True, source=src)
         pkt.add(hdr, TIME, pkt.frame.ts_ns - req.ts_ns, s, 0, generated=True, source=src)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.tshark
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 CAPTURES = ["ndpi-webdav.pcap", "ndpi-smb_frags.pcap", "ndpi-smbv1.pcap",
             "tcpdump-smb_data_print-segv.pcap"]
-ARGS = [[], ["-V"], ["-q", "-z", "expert"]]
+ARGS = [[], ["-V"], ["-2", "-V"], ["-q", "-z", "expert"]]
 FIELDS = ["ntlmssp.messagetype", "ntlmssp.negotiateflags", "ntlmssp.auth.username",
           "ntlmssp.auth.domain", "ntlmssp.auth.hostname", "ntlmssp.ntlmserverchallenge",
           "ntlmssp.challenge.target_name", "ntlmssp.ntlmv2_response.ntproofstr",
