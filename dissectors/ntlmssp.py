@@ -147,7 +147,7 @@ class _Msg:
     def string(self, off: int, f: Field, unicode: bool) -> str:
         n, mx, rel = self.header(off, "string")
         if n == 0:
-            self.add(self.top, f, "", off, 8, f"{f.name}: NULL")
+            self.add(self.top, f, "NULL", off, 8, f"{f.name}: NULL")
             return ""
         raw = self.tvb.bytes(self.s + rel, n)
         text = raw.decode("utf-16-le", "replace") if unicode else \
@@ -159,7 +159,8 @@ class _Msg:
     def blob(self, off: int, f: Field) -> tuple[Item, int, int]:
         n, mx, rel = self.header(off, "blob")
         if n == 0:
-            return self.add(self.top, f, b"", off, 8, f"{f.name}: Empty"), rel, 0
+            return self.add(self.top, f, self.tvb.bytes(off, 8), off, 8,
+                            f"{f.name}: Empty"), rel, 0
         raw = self.tvb.bytes(self.s + rel, n)
         it = self.add(self.top, f, raw, self.s + rel, n)
         self.hdr_items(it, off, "blob", n, mx, rel)

@@ -78,7 +78,8 @@ def test_corpus_fields_equal_tshark(name):
     assert compare_fields(CORPUS / name, FIELDS) == []
 
 
-@pytest.mark.parametrize("args", [[], ["-V"], ["-q", "-z", "expert"], ["-q", "-z", "io,phs"]])
+@pytest.mark.parametrize("args", [[], ["-V"], ["-T", "json"], ["-q", "-z", "expert"],
+                                  ["-q", "-z", "io,phs"]])
 def test_built_xml_equals_tshark(built, args):
     rc, ours, err = run_analyze(["-r", str(built), *args])
     assert rc == 0, err
