@@ -1,5 +1,6 @@
 """GSS-API tokens and the SPNEGO negotiation inside them, as tshark 4.0 shows them
-(packet-gssapi.c, packet-spnego.c): the initial-context token's OID, negTokenInit
+(packet-gssapi.c, packet-spnego.c): the initial-context token's OID (remembered per
+connection for the continuation tokens that lack it), negTokenInit
 (mechTypes, mechToken, negHints) and negTokenTarg (negResult, supportedMech,
 responseToken); a Kerberos token becomes SPNEGO's krb5_blob (kerberos.py), an NTLMSSP
 one goes to ntlmssp.py. Registered by name as "gssapi", the entry point SMB's and
@@ -15,13 +16,17 @@ from dissectors.ber import Reader, Tlv
 from dissectors.dispatch import BY_NAME, call_under, register_dissector
 from dissectors.escape import format_str
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Base, protocol
+from dissectors.registry import FT, REGISTRY, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
 GSSAPI = protocol("gss-api", "GSS-API Generic Security Service Application Program Interface",
                   "GSS-API")
 GSS_OID = GSSAPI.field("gss-api.OID", "OID", FT.STRING)
+# (Wireshark files this one as `gssapi.*` under `gss-api`, as stp.py's `mstp.*`.)
+UNKNOWN_HEADER = Field("gssapi.unknown_header", "Unknown header", FT.NONE, protocol=GSSAPI)
+REGISTRY.add_field(UNKNOWN_HEADER)
+GSSAPI.fields.append(UNKNOWN_HEADER)
 SPNEGO = protocol("spnego", "Simple Protected Negotiation", "SPNEGO")
 _f = SPNEGO.field
 NEG_INIT = _f("spnego.negTokenInit_element", "negTokenInit", FT.NONE)
@@ -96,18 +101,26 @@ def dissect_gssapi(tvb: Tvb, pkt: Packet, session: Session) -> int:
             call_under(top, fn, tok.sub(s, end), pkt, session)
         return end - s
     first = tvb.u8(s)
+    convs = session.state("gssapi.convs", dict)  # the OID each connection's tokens use
+    a, b = (pkt.net_src, pkt.srcport), (pkt.net_dst, pkt.dstport)
+    conv = (a, b) if a <= b else (b, a)
     if first == 0x60:
         app = tok.r.tlv(s, end, 0x60)
         o = tok.r.tlv(app.off, app.end, 0x06)
         oid = tok.r.oid(o)
+        convs[conv] = oid
         tok.add(top, GSS_OID, oid, o.off, o.length, oid_label("OID", oid))
         if oid == OID_SPNEGO:
             _spnego(tok, top, o.end, app.end)
         elif oid == OID_NTLMSSP and "ntlmssp" in BY_NAME:
             call_under(top, BY_NAME["ntlmssp"], tok.sub(o.end, app.end), pkt, session)
         return end - s
-    if first in (0xA0, 0xA1):
+    if convs.get(conv) == OID_SPNEGO:
         _spnego(tok, top, s, end)
+    else:  # a continuation token, but no initial token was seen on this connection
+        text = f"Unknown header (class={first >> 6}, pc={(first >> 5) & 1}, tag={first & 0x1F})"
+        it = pkt.add_text(top, text, s, 0, source=tvb.source)
+        pkt.add_expert(it, "warning", "protocol", text, "gss-api", field=UNKNOWN_HEADER)
     return end - s
 
 

@@ -149,6 +149,77 @@ def test_built_ntlmssp_fields_equal_tshark(built):
                                            "ntlmssp.authenticate.mic"]) == []
 
 
+# -- SPNEGO with NTLMSSP inside, in SMB session setups and HTTP Negotiate headers ----------
+def _der(tag: int, body: bytes) -> bytes:
+    n = len(body)
+    size = bytes([n]) if n < 0x80 else b"\x81" + bytes([n]) if n < 0x100 else \
+        b"\x82" + struct.pack(">H", n)
+    return bytes([tag]) + size + body
+
+
+def _oid(dotted: str) -> bytes:
+    arcs = [int(x) for x in dotted.split(".")]
+    out = bytes([arcs[0] * 40 + arcs[1]])
+    for v in arcs[2:]:
+        enc = [v & 0x7F]
+        v >>= 7
+        while v:
+            enc.append(0x80 | (v & 0x7F))
+            v >>= 7
+        out += bytes(reversed(enc))
+    return _der(0x06, out)
+
+
+def _session_setup(blob: bytes, response: bool, uid: int) -> bytes:
+    status = struct.pack("<I", 0xC0000016 if response else 0)
+    hdr = (b"\xffSMBs" + status + bytes([0x98 if response else 0x18])
+           + struct.pack("<H", 0xC807) + bytes(12) + struct.pack("<HHHH", 0, 0xFEFF, uid, 7))
+    if response:
+        wct, words = 4, bytes([0xFF, 0]) + struct.pack("<HHH", 0, 0, len(blob))
+    else:
+        wct, words = 12, bytes([0xFF, 0]) + struct.pack("<HHHHIHII", 0, 4356, 10, 0, 0,
+                                                         len(blob), 0, 0x800000D4)
+    tail = "Unix".encode("utf-16-le") + b"\0\0" + "Samba".encode("utf-16-le") + b"\0\0"
+    pad = b"\0" if (35 + 2 * wct + len(blob)) % 2 else b""
+    data = blob + pad + tail
+    msg = hdr + bytes([wct]) + words + struct.pack("<H", len(data)) + data
+    return struct.pack(">I", len(msg)) + msg
+
+
+@pytest.fixture(scope="module")
+def spnego(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ntlm = "1.3.6.1.4.1.311.2.2.10"
+    init = _der(0x60, _oid("1.3.6.1.5.5.2") + _der(0xA0, _der(0x30, _der(
+        0xA0, _der(0x30, _oid(ntlm))) + _der(0xA2, _der(0x04, _negotiate(True))))))
+    targ = _der(0xA1, _der(0x30, _der(0xA0, _der(0x0A, b"\x01")) + _der(0xA1, _oid(ntlm))
+                           + _der(0xA2, _der(0x04, _challenge()))))
+    auth = _der(0xA1, _der(0x30, _der(0xA2, _der(0x04, _auth(True)))))
+    e = Ether(src="00:11:22:33:44:55", dst="66:77:88:99:aa:bb")
+    pk, seq = [], {False: 1000, True: 5000}
+    for blob, response in ((init, False), (targ, True), (auth, False)):
+        p = _session_setup(blob, response, 100 if blob is not init else 0)
+        a, b = ("10.0.0.2", "10.0.0.1") if response else ("10.0.0.1", "10.0.0.2")
+        sp, dp = (445, 50000) if response else (50000, 445)
+        pk.append(e / IP(src=a, dst=b) / TCP(sport=sp, dport=dp, flags="PA", seq=seq[response],
+                                             ack=seq[not response]) / Raw(p))
+        seq[response] += len(p)
+    for i, tok in enumerate((init, targ)):  # the second, on a new connection: no OID known
+        text = (f"GET /n{i} HTTP/1.1\r\nHost: h\r\nAuthorization: Negotiate "
+                f"{base64.b64encode(tok).decode()}\r\n\r\n")
+        pk.append(e / IP(src="10.0.0.1", dst="10.0.0.3")
+                  / TCP(sport=41000 + i, dport=80, flags="PA") / Raw(text.encode()))
+    cap = tmp_path_factory.mktemp("spnego") / "spnego.pcap"
+    wrpcap(str(cap), pk)
+    return cap
+
+
+@pytest.mark.parametrize("args", [[], ["-V"], ["-T", "json"], ["-q", "-z", "expert"]])
+def test_built_spnego_equals_tshark(spnego, args):
+    rc, ours, err = run_analyze(["-r", str(spnego), *args])
+    assert rc == 0, err
+    assert ours == run_tshark(["-r", str(spnego), *args])
+
+
 def test_hostile_tokens_never_break(tmp_path):
     """Random, cut and lying NTLMSSP/GSS-API tokens in HTTP headers and random SMB
     messages over NetBIOS: every packet is listed, none is an internal error."""
