@@ -39,6 +39,7 @@ DIALECT = _f("smb.dialect", "Dialect", FT.STRING)
 DIALECT_NAME = _f("smb.dialect.name", "Name", FT.STRING)
 DIALECT_INDEX = _f("smb.dialect.index", "Selected Index", FT.UINT16, Base.DEC)
 SM = _f("smb.sm", "Security Mode", FT.UINT16, Base.HEX)
+SM_8 = SMB.twin(SM, type=FT.UINT8)  # Wireshark's one-byte one (NT LM 0.12's: `0x03`)
 SM_BITS = _bools("smb.sm", (
     ("mode", "Mode", 0x1, "USER security mode", "SHARE security mode"),
     ("password", "Password", 0x2, "ENCRYPTED password. Use challenge/response",
@@ -273,7 +274,7 @@ def negotiate(c: Ctx) -> None:
     if c.wct != 17:
         _bcc(c)
         return
-    flag_word(c, c.tree, SM, SM_BITS, p + 2, 1)
+    flag_word(c, c.tree, SM_8, SM_BITS, p + 2, 1)
     c.add(c.tree, MAX_MPX, t.u16le(p + 3), p + 3, 2)
     c.add(c.tree, MAX_VCS, t.u16le(p + 5), p + 5, 2)
     c.add(c.tree, MAX_BUFSIZE, t.u32le(p + 7), p + 7, 4)
