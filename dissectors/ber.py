@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dissectors.registry import FT, Base, protocol
 from dissectors.tvb import ReportedBoundsError
+
+BER = protocol("ber", "Basic Encoding Rules (ASN.1 X.690)", "BER")
+BITSTRING_PADDING = BER.field("ber.bitstring.padding", "Padding", FT.UINT8, Base.DEC)
 
 MAX_DEPTH = 32  # nesting levels `walk` follows
 MAX_TAG_BYTES = 4  # a multi-byte tag number longer than this is refused

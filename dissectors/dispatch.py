@@ -69,12 +69,27 @@ IP_PROTO = table("ip.proto", "IP protocol")
 UDP_PORT = table("udp.port", "UDP port")
 TCP_PORT = table("tcp.port", "TCP port")
 NULL_FAMILY = table("null.family", "BSD AF")
+MEDIA_TYPE = table("media_type", "Internet media type")  # HTTP bodies by Content-Type
 
 UDP_HEUR = HeuristicList("udp")
 TCP_HEUR = HeuristicList("tcp")
 
 # Protocol dissectors by name, for protocols called directly (data, Decode-As).
 BY_NAME: dict[str, Dissector] = {}
+
+
+def call_under(parent: object, fn: Dissector, tvb: Tvb, pkt: Packet, session: Session,
+               ) -> bool | None:
+    """Call a dissector whose layer nests under `parent` (an item of the caller's tree,
+    as Wireshark's call_dissector with a subtree): the top-level items it adds move there."""
+    first = len(pkt.tree)
+    try:
+        return fn(tvb, pkt, session)
+    finally:
+        moved = pkt.tree[first:]
+        if moved:
+            del pkt.tree[first:]
+            parent.children = (parent.children or []) + moved  # type: ignore[attr-defined]
 
 
 def register_dissector(proto: str, fn: Dissector) -> Dissector:

@@ -18,7 +18,7 @@ from dissectors.expert import MALFORMED, MALFORMED_EXPERT
 from dissectors.packet import KEEP, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb, UnreassembledError
 
 FRAME = protocol("frame", "Frame", "FRAME")
 ENCAP = FRAME.field("frame.encap_type", "Encapsulation type", FT.INT16, Base.DEC)
@@ -53,6 +53,11 @@ STRING_ERRORS = protocol("_ws.string", "String Errors", "String errors")
 TRAILING_STRAY = STRING_ERRORS.field("_ws.string.trailing_stray_characters",
                                      "Trailing stray characters", FT.NONE)
 SHORT = protocol("_ws.short", "Short Frame", "Short")
+UNREASSEMBLED = protocol("_ws.unreassembled", "Unreassembled Fragmented Packet",
+                         "Unreassembled fragmented packet")
+UNREASSEMBLED_EXPERT = UNREASSEMBLED.field(
+    "_ws.unreassembled.expert", "Unreassembled fragment (change preferences to enable "
+    "reassembly)", FT.NONE)
 
 _ENCAP_NAMES = {
     0: ("NULL/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
@@ -213,6 +218,8 @@ def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa
     """Run a dissector, marking (not raising) a malformed or cut-short packet."""
     try:
         fn(tvb, pkt, session)
+    except UnreassembledError:
+        mark_unreassembled(pkt, session.current_proto)
     except ReportedBoundsError:
         mark_malformed(pkt, session.current_proto)
     except BoundsError:
@@ -230,6 +237,19 @@ def mark_malformed(pkt: Packet, proto: str) -> None:
     pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto,
                    field=MALFORMED_EXPERT)
     pkt.append_info("[Malformed Packet]")
+
+
+def mark_unreassembled(pkt: Packet, proto: str) -> None:
+    from dissectors.registry import REGISTRY
+
+    p = REGISTRY.protocols.get(proto)
+    name = p.short if p else proto
+    text = f"[BoundError Unreassembled Packet: {name}]"
+    item = pkt.add_proto(UNREASSEMBLED, 0, 0, text, in_stack=False)
+    item.value = text
+    pkt.add_expert(item, "note", "reassemble", UNREASSEMBLED_EXPERT.name, proto,
+                   field=UNREASSEMBLED_EXPERT)
+    pkt.append_info("[BoundErrorUnreassembled Packet]")
 
 
 def mark_short(pkt: Packet, proto: str) -> None:

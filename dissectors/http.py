@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.escape import format_text
+from dissectors.http_auth import AUTH_HEADERS, http_auth
 from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
 from dissectors.http_follow import HttpFollower
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
@@ -430,6 +431,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             n = _content_length(value)
             if n is not None:
                 add(hi, CONTENT_LENGTH, n, hs, he - hs, generated=True)
+        elif hf.abbrev in AUTH_HEADERS:
+            http_auth(pkt, session, hi, value)
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import zlib
 
 from dissectors.dispatch import BY_NAME
+from dissectors.dispatch import MEDIA_TYPE as MEDIA_TABLE
 from dissectors.escape import format_str, format_text
 from dissectors.http_proto import HTTP, _text
 from dissectors.packet import Item, Packet
@@ -96,7 +97,14 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
         return
     mtype = _media_type(ctype)
     src = btvb.source
-    if mtype in TEXT_MEDIA:
+    sub = MEDIA_TABLE.get(mtype)
+    if sub is not None:
+        sub(btvb, pkt, session)
+    elif mtype in TEXT_MEDIA and n > 38 and bytes(btvb.buf[btvb.start:btvb.start + 5]).lower() \
+            == b"<?xml" and "xml" in BY_NAME:  # packet-text-media.c hands XML on
+        pkt.protocols.append(TEXT_LINES.abbrev)
+        BY_NAME["xml"](btvb, pkt, session)
+    elif mtype in TEXT_MEDIA:
         raw = bytes(btvb.buf[btvb.start:btvb.end])
         lines = len(raw.splitlines()) or 1  # bytes split at LF, CR LF and a bare CR
         top = pkt.add_proto(TEXT_LINES, btvb.start, n,

@@ -94,6 +94,9 @@ def name_with_type(name: str, name_type: int) -> str:
     return f"{name} ({type_descr(name_type)})" if name_type != -1 else name
 
 
+LABEL_MAX = 239  # proto_item_append_text's room in Wireshark's 240-byte label buffer
+
+
 def bitmask_header(label: str, value: int, fields: tuple[Field, ...]) -> str:
     """proto_tree_add_bitmask's header line: `Flags: 0x0110, Opcode: Name query, Broadcast`
     — each set boolean's name, each named integer's `name: value name` ("Unknown" when
@@ -106,7 +109,10 @@ def bitmask_header(label: str, value: int, fields: tuple[Field, ...]) -> str:
                 parts.append(f.name)
         elif f.strings is not None:
             parts.append(f"{f.name}: {f.value_name(v) or 'Unknown'}")
-    return ", ".join(parts)
+    text = ", ".join(parts)
+    if len(text) > LABEL_MAX:  # (appended to the label: cut silently, no "[truncated]")
+        text = text.encode("utf-8")[:LABEL_MAX].decode("utf-8", "ignore")
+    return text
 
 
 def bit_label(f: Field, value: int, bits: int) -> str:

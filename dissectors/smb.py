@@ -6,18 +6,24 @@ Any other SMB message is refused (left as data), so SMB is not claimed decoded t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from dissectors.browser import dissect_mailslot
+from dissectors.escape import format_str
 from dissectors.format import msecs_str
 from dissectors.nbdgm import NETBIOS_HEUR
 from dissectors.netbios_names import bit_label, bitmask_header
-from dissectors.packet import Packet
+from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
 SMB = protocol("smb", "SMB (Server Message Block Protocol)", "SMB")
 SERVER_COMPONENT = SMB.field("smb.server_component", "Server Component", FT.UINT32, Base.HEX)
-CMD = SMB.field("smb.cmd", "SMB Command", FT.UINT8, Base.HEX, strings={0x25: "Trans"})
+CMD_NAMES = {0x25: "Trans", 0x32: "Trans2", 0x72: "Negotiate Protocol",
+             0x73: "Session Setup AndX", 0x75: "Tree Connect AndX", 0xff: "No further commands"}
+CMD = SMB.field("smb.cmd", "SMB Command", FT.UINT8, Base.HEX, strings=CMD_NAMES)
 ERROR_CLASS = SMB.field("smb.error_class", "Error Class", FT.UINT8, Base.HEX,
                         strings={0: "Success"})
 RESERVED = SMB.field("smb.reserved", "Reserved", FT.BYTES)
@@ -168,4 +174,162 @@ def heur_smb_mailslot(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     return None
 
 
-NETBIOS_HEUR.register("smb", heur_smb_mailslot)
+NT_STATUS_NAMES = {
+    0x00000000: "STATUS_SUCCESS", 0x00000103: "STATUS_PENDING",
+    0x80000005: "STATUS_BUFFER_OVERFLOW", 0x80000006: "STATUS_NO_MORE_FILES",
+    0xc0000001: "STATUS_UNSUCCESSFUL", 0xc0000002: "STATUS_NOT_IMPLEMENTED",
+    0xc000000d: "STATUS_INVALID_PARAMETER", 0xc000000f: "STATUS_NO_SUCH_FILE",
+    0xc0000010: "STATUS_INVALID_DEVICE_REQUEST", 0xc0000011: "STATUS_END_OF_FILE",
+    0xc0000016: "STATUS_MORE_PROCESSING_REQUIRED", 0xc0000022: "STATUS_ACCESS_DENIED",
+    0xc0000034: "STATUS_OBJECT_NAME_NOT_FOUND", 0xc0000035: "STATUS_OBJECT_NAME_COLLISION",
+    0xc000003a: "STATUS_OBJECT_PATH_NOT_FOUND", 0xc0000043: "STATUS_SHARING_VIOLATION",
+    0xc000006d: "STATUS_LOGON_FAILURE", 0xc00000bb: "STATUS_NOT_SUPPORTED",
+    0xc00000cc: "STATUS_BAD_NETWORK_NAME", 0xc0000120: "STATUS_CANCELLED",
+}
+NT_STATUS = SMB.field("smb.nt_status", "NT Status", FT.UINT32, Base.HEX,
+                      strings=NT_STATUS_NAMES)
+RESPONSE_TO = SMB.field("smb.response_to", "Response to", FT.FRAMENUM)
+RESPONSE_IN = SMB.field("smb.response_in", "Response in", FT.FRAMENUM)
+TIME = SMB.field("smb.time", "Time from request", FT.RELATIVE_TIME)
+MAPPED_IN = SMB.field("smb.fid.mapped_in", "Mapped in", FT.FRAMENUM)
+PATH = SMB.field("smb.path", "Path", FT.STRING)
+
+
+@dataclass(slots=True)
+class Request:
+    """What a request left for its response (Wireshark's smb_saved_info_t)."""
+
+    frame: int
+    ts_ns: int
+    cmd: int
+    extra: dict[str, object]
+
+
+@dataclass(slots=True)
+class SmbState:
+    """Per capture: open requests by (connection, MID, PID), mapped trees by TID."""
+
+    requests: dict[tuple, Request]
+    trees: dict[tuple, tuple[str, int]]
+
+
+@dataclass(slots=True)
+class Ctx:
+    """One SMB message for a command's body: where things are and what it answers."""
+
+    tvb: Tvb
+    pkt: Packet
+    session: Session
+    s: int  # the SMB header's start (offsets in the message count from it)
+    p: int  # the first parameter word
+    wct: int
+    cmd: int
+    response: bool
+    unicode: bool
+    tree: Item  # the command's subtree
+    req: Request | None  # the request a response answers
+    state: SmbState
+    conv: tuple
+    tid: int
+    own: Request | None  # the record a request leaves for its response
+
+    def add(self, parent: Item, f: Field, v: object, off: int, n: int,
+            text: str | None = None) -> Item:
+        return self.pkt.add(parent, f, v, off, n, text, source=self.tvb.source)
+
+
+#: The commands decoded, by number: body(ctx) -> bytes used from ctx.s (smb_cmds.py).
+COMMANDS: dict[int, Callable[[Ctx], None]] = {}
+
+
+def _conv_key(pkt: Packet) -> tuple:
+    a, b = (pkt.net_src, pkt.srcport), (pkt.net_dst, pkt.dstport)
+    return (a, b) if a <= b else (b, a)
+
+
+def heur_smb(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
+    """An SMB message whose command is decoded (mailslots: heur_smb_mailslot); any
+    other is refused, so that SMB is not claimed decoded where it is not."""
+    s = tvb.start
+    if tvb.end - s < 33 or bytes(tvb.buf[s:s + 4]) != b"\xffSMB":
+        return False
+    cmd = tvb.buf[s + 4]
+    if cmd == 0x25:
+        return heur_smb_mailslot(tvb, pkt, session)
+    body = COMMANDS.get(cmd)
+    if body is None:
+        return False
+    session.current_proto = "smb"
+    pkt.proto_col = "SMB"
+    src = tvb.source
+    state = session.state("smb.state", lambda: SmbState({}, {}))
+    conv = _conv_key(pkt)
+    flags, flags2 = tvb.u8(s + 9), tvb.u16le(s + 10)
+    response = bool(flags & 0x80)
+    tid, pid, uid, mid = (tvb.u16le(s + 24 + 2 * i) for i in range(4))
+    key = (conv, mid, pid)
+    req = own = None
+    if response:
+        req = state.requests.get(key)
+        if req is not None and req.cmd != cmd:
+            req = None
+        if req is not None and session.recording:
+            # what a second pass (-2) shows on the request: "[Response in: N]"
+            session.state("pass1:smb.response_in", dict).setdefault(
+                (conv, req.frame), pkt.frame.number)
+    else:
+        own = state.requests[key] = Request(pkt.frame.number, pkt.frame.ts_ns, cmd, {})
+    top = pkt.add_proto(SMB, s, tvb.end - s, SMB.name, source=src)
+    top.value = None
+    hdr = pkt.add_text(top, "SMB Header", s, 32, source=src)
+    pkt.add(hdr, SERVER_COMPONENT, tvb.u32le(s), s, 4, "Server Component: SMB", source=src)
+    answer = None if response or session.pass_no == 1 else session.state(
+        "pass1:smb.response_in", dict).get((conv, pkt.frame.number))
+    if answer is not None:
+        pkt.add(hdr, RESPONSE_IN, answer, s, 0, generated=True, source=src)
+    if req is not None:
+        pkt.add(hdr, RESPONSE_TO, req.frame, s, 0, generated=True, source=src)
+        pkt.add(hdr, TIME, pkt.frame.ts_ns - req.ts_ns, s, 0, generated=True, source=src)
+    pkt.add(hdr, CMD, cmd, s + 4, 1, source=src)
+    status = 0
+    if flags2 & 0x4000:
+        status = tvb.u32le(s + 5)
+        pkt.add(hdr, NT_STATUS, status, s + 5, 4, None if status in NT_STATUS_NAMES else
+                f"NT Status: Unknown (0x{status:08x})", source=src)
+    else:
+        pkt.add(hdr, ERROR_CLASS, tvb.u8(s + 5), s + 5, 1, source=src)
+        pkt.add(hdr, RESERVED, tvb.bytes(s + 6, 1), s + 6, 1, source=src)
+        code = tvb.u16le(s + 7)
+        pkt.add(hdr, ERROR_CODE, code, s + 7, 2, "Error Code: No Error" if code == 0 else None,
+                source=src)
+    _flag_word(pkt, hdr, FLAGS, FLAG_BITS, flags, s + 9, 1, src)
+    _flag_word(pkt, hdr, FLAGS2, FLAG2_BITS, flags2, s + 10, 2, src)
+    pkt.add(hdr, PID_HIGH, tvb.u16le(s + 12), s + 12, 2, source=src)
+    pkt.add(hdr, SIGNATURE, tvb.bytes(s + 14, 8), s + 14, 8, source=src)
+    pkt.add(hdr, RESERVED, tvb.bytes(s + 22, 2), s + 22, 2, source=src)
+    tid_item = pkt.add(hdr, TID, tid, s + 24, 2, source=src)
+    for i, f in enumerate((PID, UID, MID)):
+        pkt.add(hdr, f, (pid, uid, mid)[i], s + 26 + 2 * i, 2, source=src)
+    name = f"{CMD_NAMES[cmd]} {'Response' if response else 'Request'}"
+    pkt.set_info(name)
+    wct = tvb.u8(s + 32)
+    tree = pkt.add_text(top, f"{name} (0x{cmd:02x})", s + 32, tvb.end - s - 32, source=src)
+    pkt.add(tree, WCT, wct, s + 32, 1, source=src)
+    ctx = Ctx(tvb, pkt, session, s, s + 33, wct, cmd, response, bool(flags2 & 0x8000), tree,
+              req, state, conv, tid, own)
+    try:
+        body(ctx)
+    finally:
+        mapped = state.trees.get((conv, tid))
+        if mapped is not None:
+            path, frame = mapped
+            if pkt.tree_on:
+                tid_item.text = f"Tree ID: {tid}  ({format_str(path)})"
+            pkt.add(tid_item, PATH, path, s + 24, 0, generated=True, source=src)
+            pkt.add(tid_item, MAPPED_IN, frame, s + 24, 0, generated=True, source=src)
+        if response and status:
+            pkt.append_info(f", Error: {NT_STATUS_NAMES.get(status, f'Unknown (0x{status:08x})')}")
+    return None
+
+
+NETBIOS_HEUR.register("smb", heur_smb)

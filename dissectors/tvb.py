@@ -17,6 +17,11 @@ class ReportedBoundsError(Exception):
     """Read past the packet's own reported length: the packet is malformed."""
 
 
+class UnreassembledError(ReportedBoundsError):
+    """A bounds error in a fragment Wireshark does not reassemble (pinfo->fragmented):
+    shown as "[BoundError Unreassembled Packet: X]", not as malformed."""
+
+
 _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")
 _U16LE = struct.Struct("<H")

@@ -29,13 +29,17 @@ def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, I
             stack.append((depth + 1, item.children, 0))
 
 
+#: print.c's MAX_INDENT: tshark -V indents no deeper than 160 spaces (40 levels).
+MAX_INDENT = 160
+
+
 def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True) -> str:
     """The -V tree. tshark's -V prints the bytes of each `data` node under it, but not
     with -x (the whole packet's dump follows the tree then): `data_dumps=False`."""
     lines: list[str] = []
     if offsets:
         for d, t, item in tree_lines(pkt, offsets):
-            lines.append("    " * d + t)
+            lines.append("    " * min(d, MAX_INDENT // 4) + t)
             if data_dumps:
                 _data_dump(pkt, item, lines)
     else:  # the common -V case, walked directly: no generator and tuple per line
@@ -46,7 +50,7 @@ def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True) -> 
 def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
                   data_dumps: bool) -> None:
     """The same lines as tree_lines() (without offsets), appended to `lines`."""
-    deeper = indent + "    "
+    deeper = indent + "    " if len(indent) < MAX_INDENT else indent
     for item in items:
         if item.hidden:
             continue
