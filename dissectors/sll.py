@@ -12,21 +12,17 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_PROTO
 from dissectors.format import ether_str, ipv4_str
+from dissectors.gre import PROTO_NAMES as GRE_NAMES
 from dissectors.offers import ConversationSpec, register_conversation, register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
+from dissectors.sll_names import HATYPES, LTYPES
 from dissectors.tvb import Tvb
 from dissectors.vlan import ETYPE_NAMES
 
 PKTTYPES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host",
             4: "Sent by us"}
-HATYPES = {1: "Ethernet", 24: "IEEE 1394", 512: "PPP", 768: "IPIP", 772: "Loopback",
-           776: "IPv6-in-IPv4", 778: "GRE over IP", 801: "IEEE 802.11", 803: "IEEE 802.11 + radiotap",
-           824: "Netlink", 65534: "None", 65535: "Void"}
-LTYPES = {1: "Raw 802.3", 2: "AX.25", 4: "802.2 LLC", 12: "CAN", 13: "CAN FD",
-          16: "Netlink"}
-_IPV4_HATYPES = (768, 776, 778)
 
 SLL = protocol("sll", "Linux cooked-mode capture", "SLL")
 PKTTYPE = SLL.field("sll.pkttype", "Packet type", FT.UINT16, Base.DEC, strings=PKTTYPES)
@@ -38,7 +34,6 @@ SRC_IPV4 = SLL.field("sll.src.ipv4", "Source", FT.IPv4)
 SRC_OTHER = SLL.field("sll.src.other", "Source", FT.BYTES)
 UNUSED = SLL.field("sll.unused", "Unused", FT.BYTES)
 LTYPE = SLL.field("sll.ltype", "Protocol", FT.UINT16, Base.HEX, strings=LTYPES)
-GRE_NAMES = {0x0800: "IP", 0x86DD: "IPv6", 0x0806: "ARP", 0x6558: "Transparent Ethernet bridging"}
 GRETYPE = SLL.field("sll.gretype", "Protocol", FT.UINT16, Base.HEX, strings=GRE_NAMES)
 ETYPE = SLL.field("sll.etype", "Protocol", FT.UINT16, Base.HEX, strings=ETYPE_NAMES)
 TRAILER = SLL.field("sll.trailer", "Trailer", FT.BYTES)
@@ -49,17 +44,19 @@ def _pkttype_text(v: int) -> str:
     return PKTTYPES.get(v, f"Unknown ({v})")
 
 
-def _address(tvb: Tvb, pkt: Packet, tree: Item, hatype: int, halen: int, off: int) -> None:
-    """The 8-byte address field: the used part as Ethernet/IPv4/bytes, the rest unused."""
+def _address(tvb: Tvb, pkt: Packet, tree: Item, halen: int, off: int) -> None:
+    """The 8-byte address field: the used part, the rest unused. As in tshark 4.0 the
+    address length alone decides its type, whatever the hardware type: 4 bytes are an
+    IPv4 address, 6 an Ethernet one (both the Source column), any other length bytes."""
     b = tvb.buf
     n = min(halen, 8)
     if halen:
         tvb.need(off, n)
         addr = bytes(b[off: off + n])
-        if halen == 6 and hatype not in _IPV4_HATYPES:
+        if halen == 6:
             pkt.add(tree, SRC_ETH, addr, off, 6)
             pkt.src = ether_str(addr)
-        elif halen == 4 and hatype in _IPV4_HATYPES:
+        elif halen == 4:
             pkt.add(tree, SRC_IPV4, int.from_bytes(addr, "big"), off, 4)
             pkt.src = ipv4_str(int.from_bytes(addr, "big"))
         else:
@@ -74,16 +71,32 @@ def _proto_field(proto: int, hatype: int, v1: bool):  # noqa: ANN202
     return LTYPE if v1 and proto <= 1500 else ETYPE
 
 
+def _add_hatype(pkt: Packet, tree: Item, hatype: int, off: int) -> None:
+    text = None
+    if hatype not in HATYPES and pkt.tree_on:
+        text = f"Link-layer address type: Unknown ({hatype})"
+    pkt.add(tree, HATYPE, hatype, off, 2, text)
+
+
+def _add_proto(pkt: Packet, tree: Item, proto: int, hatype: int, v1: bool, off: int) -> None:
+    """The protocol field; a GRE type without a name is tshark's "Unknown (0x....)"."""
+    field = _proto_field(proto, hatype, v1)
+    text = None
+    if field is GRETYPE and proto not in GRE_NAMES and pkt.tree_on:
+        text = f"Protocol: Unknown (0x{proto:04x})"
+    pkt.add(tree, field, proto, off, 2, text)
+
+
 def _payload(proto: int, hatype: int, tvb: Tvb, pkt: Packet, session: Session, tree: Item,
              off: int, proto_off: int, v1: bool) -> None:
     sub = tvb.sub(off)
     if v1:
-        pkt.add(tree, _proto_field(proto, hatype, v1), proto, proto_off, 2)
+        _add_proto(pkt, tree, proto, hatype, v1, proto_off)
     if hatype == 778:
-        # GRE tunnel: a GRE protocol type, dispatched without the ethertype step.
+        # GRE tunnel: a GRE protocol type, dispatched without the ethertype step; one
+        # nobody takes is left undissected (tshark's dissector_try_uint, no data).
         fn = ETHERTYPE.get(proto)
         if fn is None:
-            BY_NAME["data"](sub, pkt, session)
             return
         pkt.clear_info()
         fn(sub, pkt, session)
@@ -119,10 +132,10 @@ def dissect_sll(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.set_info(_pkttype_text(pkttype))
     pkt.add(tree, PKTTYPE, pkttype, off, 2)
     hatype = tvb.u16(off + 2)
-    pkt.add(tree, HATYPE, hatype, off + 2, 2)
+    _add_hatype(pkt, tree, hatype, off + 2)
     halen = tvb.u16(off + 4)
     pkt.add(tree, HALEN, halen, off + 4, 2)
-    _address(tvb, pkt, tree, hatype, halen, off + 6)
+    _address(tvb, pkt, tree, halen, off + 6)
     proto = tvb.u16(off + 14)
     _payload(proto, hatype, tvb, pkt, session, tree, off + 16, off + 14, True)
 
@@ -131,23 +144,23 @@ def dissect_sll2(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """Version 2: 20-byte header, protocol first, with the interface index."""
     session.current_proto = "sll"
     off = tvb.start
-    b = tvb.buf
     pkt.proto_col = "SLL"
     tree = pkt.add_proto(SLL, off, 20, "Linux cooked capture v2")
     tvb.need(off, 2)
     proto = tvb.u16(off)
     if off + 12 <= tvb.end:
-        # Wireshark 4.0 takes the Info text from the byte after the packet type.
-        pkt.set_info(_pkttype_text(b[off + 11]))
+        # Wireshark 4.0 reads the packet type for Info as 16 bits: the packet type
+        # and the address length after it.
+        pkt.set_info(_pkttype_text(tvb.u16(off + 10)))
     hatype = tvb.u16(off + 8) if off + 10 <= tvb.end else 0
-    pkt.add(tree, _proto_field(proto, hatype, False), proto, off, 2)
+    _add_proto(pkt, tree, proto, hatype, False, off)
     pkt.add(tree, IFINDEX, tvb.u32(off + 4), off + 4, 4)
     hatype = tvb.u16(off + 8)
-    pkt.add(tree, HATYPE, hatype, off + 8, 2)
+    _add_hatype(pkt, tree, hatype, off + 8)
     pkt.add(tree, PKTTYPE, tvb.u8(off + 10), off + 10, 1)
     halen = tvb.u8(off + 11)
     pkt.add(tree, HALEN, halen, off + 11, 1)
-    _address(tvb, pkt, tree, hatype, halen, off + 12)
+    _address(tvb, pkt, tree, halen, off + 12)
     _payload(proto, hatype, tvb, pkt, session, tree, off + 20, off, False)
 
 

@@ -291,7 +291,7 @@ OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,sll", "conv,tcp", "conv,u
              "endpoints,ip", "endpoints,ipv6", "endpoints,sll", "endpoints,tcp", "endpoints,udp",
              "expert", "flow,any", "flow,icmp", "flow,icmpv6", "flow,tcp", "follow,http",
              "follow,ipmsg", "follow,tcp", "follow,tftp", "follow,tls", "follow,udp", "hosts",
-             "http,tree", "http_req,tree", "http_srv,tree", "icmp,srt", "icmpv6,srt", "io,phs",
+             "http,tree", "http_req,tree", "http_seq,tree", "http_srv,tree", "icmp,srt", "icmpv6,srt", "io,phs",
              "io,stat", "ip_hosts,tree", "ip_srcdst,tree", "ipv6_dests,tree", "ipv6_hosts,tree",
              "ipv6_ptype,tree", "ipv6_srcdst,tree", "plen,tree", "ptype,tree", "tcp,graph,rtt",
              "tcp,graph,stevens", "tcp,graph,tcptrace", "tcp,graph,throughput",

@@ -80,3 +80,46 @@ def test_help_lists_flows() -> None:
     assert rc == 0
     for z in ("flow,any", "flow,tcp", "flow,icmp", "flow,icmpv6"):
         assert f"     {z}\n" in err
+
+
+@pytest.fixture(scope="module")
+def tunnel_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Pings and a TCP exchange inside VXLAN and Geneve, beside a plain ping: the flow
+    taps take pinfo's ports, the last transport layer's (the tunnel's outer UDP for the
+    ICMP inside), and ICMP's type*256+code only where no layer set a port type."""
+    from scapy.contrib.geneve import GENEVE
+    from scapy.layers.inet import ICMP, IP, TCP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.layers.vxlan import VXLAN
+    from scapy.utils import wrpcap
+
+    def outer(sport: int, dport: int, a: str = "192.0.2.1", b: str = "192.0.2.2"):  # noqa: ANN202
+        return Ether() / IP(src=a, dst=b) / UDP(sport=sport, dport=dport)
+
+    inner_a, inner_b = IP(src="10.1.0.1", dst="10.1.0.2"), IP(src="10.1.0.2", dst="10.1.0.1")
+    pkts = [
+        Ether() / IP(src="10.9.0.1", dst="10.9.0.2") / ICMP(type=8, id=1, seq=1),
+        Ether() / IP(src="10.9.0.2", dst="10.9.0.1") / ICMP(type=0, id=1, seq=1),
+        outer(45149, 4789) / VXLAN(vni=7) / Ether() / inner_a / ICMP(type=8, id=2, seq=1),
+        outer(32894, 4789, "192.0.2.2", "192.0.2.1") / VXLAN(vni=7) / Ether() / inner_b
+        / ICMP(type=0, id=2, seq=1),
+        outer(12618, 6081) / GENEVE(proto=0x6558) / Ether() / inner_a / ICMP(type=8, id=3),
+        outer(45150, 4789) / VXLAN(vni=7) / Ether() / inner_a / TCP(sport=5000, dport=80,
+                                                                  flags="S"),
+        outer(45151, 4789) / VXLAN(vni=7) / Ether() / inner_b / TCP(sport=80, dport=5000,
+                                                                  flags="SA", ack=1),
+    ]
+    for i, p in enumerate(pkts):
+        p.time = 1_700_000_000 + i * 0.5
+    path = tmp_path_factory.mktemp("flowtun") / "tunnels.pcap"
+    wrpcap(str(path), pkts)
+    return path
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("z", MODES)
+def test_tunnelled_ports_equal_tshark(tunnel_pcap: Path, z: str) -> None:
+    same(["-q", "-z", f"flow,{z}", "-r", str(tunnel_pcap)])
+    if z == "icmp,network":  # not vacuous: the outer ports and the type/code ones
+        out = run_analyze(["-q", "-z", f"flow,{z}", "-r", str(tunnel_pcap)])[1]
+        assert "(45149)" in out and "(4789)" in out and "(2048)" in out

@@ -1,8 +1,10 @@
-"""`-z tcp,graph,KIND[,STREAM]` (labshark's TCP stream graphs): the data rows equal
-tshark's per-segment fields (tcp.seq, tcp.nxtseq, tcp.ack, tcp.window_size,
+"""`-z tcp,graph,KIND[,STREAM[,DIRECTION]]` (labshark's TCP stream graphs): the data rows
+equal tshark's per-segment fields (tcp.seq, tcp.nxtseq, tcp.ack, tcp.window_size,
 tcp.analysis.ack_rtt / acks_frame) on the timed capture of test_stats_tcp_rtt.py and
-on streams of the mixed capture; throughput is checked by hand; `--plot` writes valid
-PNG/SVG images of the stated size (800x450 px; 8x4.5 in = 576x324 pt)."""
+on streams of the mixed capture; the direction is Wireshark 4.0's (the reverse of the
+stream's first segment, as tshark numbers the stream), `switch` and ADDR:PORT choose the
+other; throughput is checked by hand; `--plot` writes valid PNG/SVG images of the
+stated size (800x450 px; 8x4.5 in = 576x324 pt)."""
 
 from __future__ import annotations
 
@@ -25,8 +27,9 @@ def rtt_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def graph(cap: Path, kind: str, stream: int) -> tuple[str, list[list[str]]]:
-    rc, out, err = run_analyze(["-q", "-z", f"tcp,graph,{kind},{stream}", "-r", str(cap)])
+def graph(cap: Path, kind: str, stream: int, direction: str = "") -> tuple[str, list[list[str]]]:
+    z = f"tcp,graph,{kind},{stream}" + (f",{direction}" if direction else "")
+    rc, out, err = run_analyze(["-q", "-z", z, "-r", str(cap)])
     assert rc == 0, err
     lines = out.splitlines()
     return lines[1], [ln.split() for ln in lines[3:-1]]
@@ -47,14 +50,16 @@ def sender_port(title: str) -> str:
 @pytest.mark.parametrize("which", ["timed", "mixed0", "mixed1", "mixed95"])
 def test_rows_equal_tshark_fields(which: str, rtt_pcap: Path, mixed_pcap: Path) -> None:
     cap, stream = (rtt_pcap, 0) if which == "timed" else (mixed_pcap, int(which[5:]))
+    # The timed capture's client sends the data: the other way from Wireshark's default.
+    way = "switch" if which == "timed" else ""
     ts = tshark_rows(cap, stream)
-    title, stevens = graph(cap, "stevens", stream)
+    title, stevens = graph(cap, "stevens", stream, way)
     port = sender_port(title)
     data = [r for r in ts if r["tcp.srcport"] == port and int(r["tcp.len"]) > 0]
     back = [r for r in ts if r["tcp.srcport"] != port]
     assert data, "the stream has data"
     assert [(r[0], r[2]) for r in stevens] == [(d["frame.number"], d["tcp.seq"]) for d in data]
-    _, trace = graph(cap, "tcptrace", stream)
+    _, trace = graph(cap, "tcptrace", stream, way)
     want = []
     for r in ts:
         if r["tcp.srcport"] == port and int(r["tcp.len"]) > 0:
@@ -63,21 +68,65 @@ def test_rows_equal_tshark_fields(which: str, rtt_pcap: Path, mixed_pcap: Path) 
             want.append([r["frame.number"], "ack", r["tcp.ack"],
                          str(int(r["tcp.ack"]) + int(r["tcp.window_size"]))])
     assert [[r[0], r[2], r[3], r[4]] for r in trace] == want
-    _, rtt = graph(cap, "rtt", stream)
+    _, rtt = graph(cap, "rtt", stream, way)
     want_rtt = [(r["frame.number"], float(r["tcp.analysis.ack_rtt"])) for r in back
                 if r["tcp.analysis.ack_rtt"]
                 and any(d["frame.number"] == r["tcp.analysis.acks_frame"] for d in data)]
     assert [(r[0], round(float(r[3]), 6)) for r in rtt] == \
         [(n, round(v, 6)) for n, v in want_rtt]
-    _, ws = graph(cap, "wscale", stream)
+    _, ws = graph(cap, "wscale", stream, way)
     assert [(r[0], r[-1]) for r in ws if r[2] == "window"] == \
         [(r["frame.number"], r["tcp.window_size"]) for r in back]
+
+
+ENDS = ["frame.number", "ip.src", "tcp.srcport", "ip.dst", "tcp.dstport", "ipv6.src",
+        "ipv6.dst"]
+
+
+def _ends(cap: Path, stream: int) -> tuple[str, str]:
+    """tshark's first segment of the stream: (its source, its destination) ADDR:PORT."""
+    out = run_tshark(["-r", str(cap), "-Y", f"tcp.stream=={stream}", "-c", "100000",
+                      "-T", "fields", *[a for f in ENDS for a in ("-e", f)]])
+    r = dict(zip(ENDS, out.splitlines()[0].split("\t"), strict=True))
+    return (f"{r['ip.src'] or r['ipv6.src']}:{r['tcp.srcport']}",
+            f"{r['ip.dst'] or r['ipv6.dst']}:{r['tcp.dstport']}")
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("stream", [0, 1, 7, 95])
+def test_direction_is_wiresharks(stream: int, mixed_pcap: Path) -> None:
+    """Default: from the first segment's destination to its source (Wireshark's "the
+    server response is more interesting"); `switch` and ADDR:PORT give the other way."""
+    first_src, first_dst = _ends(mixed_pcap, stream)
+    title, _ = graph(mixed_pcap, "stevens", stream)
+    assert title.endswith(f"({first_dst} -> {first_src})")
+    title, _ = graph(mixed_pcap, "tcptrace", stream, "switch")
+    assert title.endswith(f"({first_src} -> {first_dst})")
+    endpoint = first_src if ":" not in first_src.rpartition(":")[0] else \
+        "[{}]:{}".format(*first_src.rsplit(":", 1))
+    assert graph(mixed_pcap, "tcptrace", stream, endpoint) == \
+        graph(mixed_pcap, "tcptrace", stream, "switch")
+
+
+def test_direction_on_the_timed_stream(rtt_pcap: Path) -> None:
+    """The client (10.0.0.1:40000) opens and sends every byte: Wireshark's default graphs
+    the server's empty direction (its ACKs are the client's, so stevens has no row and
+    tcptrace only the client's ACK of the SYN-ACK); the client's own is `switch`."""
+    title, rows = graph(rtt_pcap, "stevens", 0)
+    assert title.endswith("(10.0.0.2:80 -> 10.0.0.1:40000)") and rows == []
+    _, trace = graph(rtt_pcap, "tcptrace", 0)
+    assert {r[2] for r in trace} == {"ack"}
+    title, rows = graph(rtt_pcap, "stevens", 0, "switch")
+    assert title.endswith("(10.0.0.1:40000 -> 10.0.0.2:80)") and len(rows) == 8
+    assert graph(rtt_pcap, "stevens", 0, "10.0.0.1:40000") == (title, rows)
+    rc, out, _ = run_analyze(["-q", "-z", "tcp,graph,stevens,0,10.9.9.9:1", "-r", str(rtt_pcap)])
+    assert rc == 0 and "TCP stream 0 has no endpoint 10.9.9.9:1" in out
 
 
 def test_throughput_by_hand(rtt_pcap: Path) -> None:
     """100-byte segments at 0.010, 0.200, 0.400, 0.600, 0.610, 0.900 s (+T0 - first
     frame at 0): over the segments of the last second, bits / their time span."""
-    _, rows = graph(rtt_pcap, "throughput", 0)
+    _, rows = graph(rtt_pcap, "throughput", 0, "switch")
     got = [(r[1], r[2], r[3]) for r in rows]
     assert got[:4] == [("0.010000", "100", "-"),
                        ("0.200000", "100", str(round(1600 / 0.19))),
@@ -97,7 +146,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_plot_images(kind: str, rtt_pcap: Path, tmp_path: Path) -> None:
     png, svg = tmp_path / f"{kind}.png", tmp_path / f"{kind}.svg"
     for out in (png, svg):
-        rc, _, err = run_analyze(["-q", "-z", f"tcp,graph,{kind}", "-r", str(rtt_pcap),
+        rc, _, err = run_analyze(["-q", "-z", f"tcp,graph,{kind},0,switch", "-r", str(rtt_pcap),
                                   "--plot", str(out)])
         assert rc == 0, err
     assert _png_size(png) == (800, 450)
@@ -114,6 +163,10 @@ def test_bad_arguments(rtt_pcap: Path) -> None:
     assert err.startswith('analyze: invalid "-z tcp,graph,<stevens|')
     rc, out, _ = run_analyze(["-q", "-z", "tcp,graph,stevens,9", "-r", str(rtt_pcap)])
     assert rc == 0 and "no TCP stream 9" in out
+    for bad in ("tcp,graph,stevens,0,left", "tcp,graph,stevens,0,10.0.0.1", "tcp,graph,stevens,x"):
+        rc, out, err = run_analyze(["-q", "-z", bad, "-r", str(rtt_pcap)])
+        assert (rc, out) == (1, ""), bad
+        assert "[,<stream>[,switch|<addr>:<port>]]" in err
 
 
 def test_help_lists_graphs() -> None:

@@ -27,6 +27,7 @@ RUNS: list[list[str]] = [
     ["-q", "-z", "expert"],
     ["-q", "-z", "io,stat,0,COUNT(tcp.analysis.flags)tcp.analysis.flags,ip.len"],
     ["-q", "-z", "io,phs,udp", "-Y", "ip"],
+    ["-q", "-z", "flow,any,network", "-z", "flow,tcp,standard", "-z", "flow,icmp,network"],
     ["-t", "ad", "-Y", "!tcp"],
 ]
 

@@ -29,6 +29,8 @@ WIDTH = 20  # NODE_CHARS_WIDTH
 MAX_NODES = 40
 OVERFLOW = MAX_NODES + 1
 KINDS = ("any", "tcp", "icmp", "icmpv6")
+_READS = frozenset({"tcp.flags", "tcp.len", "tcp.seq", "tcp.ack", "tcp.stream", "icmp.type",
+                    "icmp.code", "icmpv6.type", "icmpv6.code"})
 
 
 @dataclass
@@ -47,26 +49,15 @@ class FlowItem:
     note: str = ""  # --flow-notes (flow_notes.py)
 
 
-def _walk(items: list[Item]):  # noqa: ANN202 - a generator of Items
-    for it in items:
-        yield it
-        if it.children:
-            yield from _walk(it.children)
+#: Layers that set pinfo's port type (and so its ports): tshark's ICMP diagram keeps
+#: their ports, and numbers the arrow by type and code only without one (PT_NONE).
+_PORT_LAYERS = frozenset({"udp", "tcp", "sctp", "dccp", "udplite"})
 
 
 def _ports(pkt: Packet) -> tuple[int, int]:
-    """pinfo->srcport/destport after the dissection: the last transport layer's."""
-    sp = dp = 0
-    for it in _walk(pkt.tree):
-        f = it.field
-        if f is None:
-            continue
-        a = f.abbrev
-        if a in ("tcp.srcport", "udp.srcport"):
-            sp = it.value
-        elif a in ("tcp.dstport", "udp.dstport"):
-            dp = it.value
-    return sp, dp
+    """pinfo->srcport/destport when the taps run: the last transport layer's, as the
+    layers set them (`Packet.srcport`/`dstport`), whatever tunnel follows."""
+    return pkt.srcport, pkt.dstport
 
 
 def _net_text(raw: bytes) -> str:
@@ -108,6 +99,12 @@ class FlowTap:
                 raise TapArgError("flow - Error registering tap listener.") from None
         self.items: list[FlowItem] = []
         self._annotator = None  # type: ignore[var-annotated]
+
+    @property
+    def reads(self) -> frozenset[str] | None:
+        """The fields the diagram reads from items: tshark's flow taps need no tree, so
+        the packets are dissected tree-less (--flow-notes reads the tree)."""
+        return None if self.notes else _READS
 
     def _addresses(self, pkt: Packet) -> tuple[str, str] | None:
         if self.any_addr:
@@ -172,8 +169,8 @@ class FlowTap:
         seq = f.get("tcp.seq", 0)
         comment = (f"Seq = {seq} Ack = {f.get('tcp.ack', 0)}" if flags & 0x10
                    else f"Seq = {seq}")
-        self._add(pkt, int(f.get("tcp.srcport", 0)), int(f.get("tcp.dstport", 0)),  # type: ignore[call-overload]
-                  label, comment, int(f.get("tcp.stream", 0)))  # type: ignore[call-overload]
+        sp, dp = _ports(pkt)  # pinfo's: the last transport layer's, not this header's
+        self._add(pkt, sp, dp, label, comment, int(f.get("tcp.stream", 0)))  # type: ignore[call-overload]
 
     def _icmp(self, pkt: Packet) -> None:
         proto = self.kind
@@ -187,7 +184,11 @@ class FlowTap:
                 continue
             code = int(f.get(f"{proto}.code", 0) or 0)  # type: ignore[call-overload]
             label, comment = self._info_label(pkt)
-            self._add(pkt, 0, int(kind) * 256 + code, label, comment)  # type: ignore[call-overload]
+            if _PORT_LAYERS.intersection(pkt.protocols):  # ICMP inside a UDP tunnel
+                sp, dp = _ports(pkt)
+            else:
+                sp, dp = 0, int(kind) * 256 + code  # type: ignore[call-overload]
+            self._add(pkt, sp, dp, label, comment)
 
     def text(self) -> str:
         return ladder(self.items)

@@ -48,6 +48,7 @@ KIND_MODULES = {"expert": "analyzer.stats.expert", "io,phs": "analyzer.stats.phs
                     "ipv6_srcdst", "ipv6_dests", "ipv6_ptype")},
                 **{f"{a},tree": "analyzer.stats.tree_app" for a in (
                     "dns", "http", "http_req", "http_srv")},
+                "http_seq,tree": "analyzer.stats.tree_http_seq",
                 "icmp,srt": "analyzer.stats.icmp_srt", "icmpv6,srt": "analyzer.stats.icmp_srt",
                 "hosts": "analyzer.stats.hosts",
                 **{f"flow,{a}": "analyzer.stats.flow" for a in ("any", "tcp", "icmp", "icmpv6")},

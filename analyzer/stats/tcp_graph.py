@@ -1,8 +1,11 @@
 """`-z tcp,graph,KIND[,STREAM]`: Wireshark's TCP Stream Graphs as data rows (text here,
 an image with `--plot OUT.png|OUT.svg`), labshark's own statistic.
 
-The graph follows the stream's data sender: of the stream's two directions, the one
-that sent more payload bytes (Wireshark graphs the direction of the selected packet).
+`-z tcp,graph,KIND[,STREAM[,DIRECTION]]`. The direction graphed is Wireshark 4.0's
+(ui/tap-tcp-stream.c): the reverse of the stream's first segment, "the server response
+is more interesting" (its sender is the first segment's destination), whichever packet
+was selected. DIRECTION `switch` graphs the other one (the dialog's Switch Direction),
+`ADDR:PORT` (IPv6 also `[ADDR]:PORT`) the segments that endpoint sent.
 KIND is one of
   stevens     time, sequence number of each data segment (tcp.seq);
   tcptrace    each data segment as a bar seq..nxtseq, and each ACK from the receiver
@@ -30,17 +33,23 @@ _RULE = "=" * 80 + "\n"
 MA_WINDOW = 1.0  # seconds of segments averaged by the throughput line
 
 
-def sender(segs: list[Segment]) -> str | None:
-    """The direction ("addr:port") that sent the most payload bytes."""
-    sent: dict[str, int] = {}
-    for s in segs:
-        sent[s.src] = sent.get(s.src, 0) + s.length
-    return max(sent, key=lambda k: sent[k]) if sent else None
+def sender(segs: list[Segment], direction: str = "") -> str | None:
+    """The graphed direction's sender ("addr:port"): Wireshark's (the first segment's
+    destination), the first segment's source with `switch`, or the endpoint named; None
+    when the stream has no segment or no such endpoint."""
+    if not segs:
+        return None
+    if not direction:
+        return segs[0].dst
+    if direction == "switch":
+        return segs[0].src
+    want = direction.replace("[", "").replace("]", "")
+    return want if any(want in (s.src, s.dst) for s in segs) else None
 
 
-def graph_rows(kind: str, segs: list[Segment]) -> list[tuple[object, ...]]:
+def graph_rows(kind: str, segs: list[Segment], direction: str = "") -> list[tuple[object, ...]]:
     """The rows of one graph of one stream (see the module docstring)."""
-    src = sender(segs)
+    src = sender(segs, direction)
     data = [s for s in segs if s.src == src and s.length > 0]
     back = [s for s in segs if s.src != src]
     if kind == "stevens":
@@ -78,6 +87,14 @@ def graph_rows(kind: str, segs: list[Segment]) -> list[tuple[object, ...]]:
     return rows
 
 
+def _direction_ok(text: str) -> bool:
+    """`switch`, or ADDR:PORT with a port number."""
+    if text == "switch":
+        return True
+    addr, _, port = text.rpartition(":")
+    return bool(addr) and port.isdigit()
+
+
 def _cell(v: object) -> str:
     if v is None:
         return "-"
@@ -91,39 +108,52 @@ class GraphTap(StreamCollector):
 
     def __init__(self, arg: str) -> None:
         parts = arg.split(",")
-        if (len(parts) not in (3, 4) or parts[2] not in KINDS
-                or (len(parts) == 4 and not parts[3].isdigit())):
+        if (len(parts) not in (3, 4, 5) or parts[2] not in KINDS
+                or (len(parts) >= 4 and not parts[3].isdigit())
+                or (len(parts) == 5 and not _direction_ok(parts[4]))):
             raise TapArgError('invalid "-z tcp,graph,<stevens|tcptrace|throughput|rtt|'
-                              'wscale>[,<stream>]" argument')
+                              'wscale>[,<stream>[,switch|<addr>:<port>]]" argument')
         self.kind = parts[2]
-        super().__init__(int(parts[3]) if len(parts) == 4 else 0)
+        self.direction = parts[4] if len(parts) == 5 else ""
+        super().__init__(int(parts[3]) if len(parts) >= 4 else 0)
 
     def segments(self) -> list[Segment]:
         return self.streams.get(self.stream or 0, [])
 
     def rows(self) -> list[tuple[object, ...]]:
-        return graph_rows(self.kind, self.segments())
+        return graph_rows(self.kind, self.segments(), self.direction)
 
     def title(self) -> str:
         segs = self.segments()
-        src = sender(segs)
-        dst = next((s.dst for s in segs if s.src == src), "?")
+        src = sender(segs, self.direction)
+        dst = next((s.src if s.dst == src else s.dst for s in segs
+                    if src in (s.src, s.dst)), "?")
         names = {"stevens": "Stevens (sequence numbers)", "tcptrace": "tcptrace",
                  "throughput": "Throughput", "rtt": "Round trip time",
                  "wscale": "Window scaling"}
         return f"TCP {names[self.kind]}: stream {self.stream} ({src} -> {dst})"
 
+    def missing(self) -> str | None:
+        """Why there is no graph (no such stream or endpoint), or None."""
+        segs = self.segments()
+        if not segs:
+            return f"no TCP stream {self.stream}"
+        if sender(segs, self.direction) is None:
+            return f"TCP stream {self.stream} has no endpoint {self.direction}"
+        return None
+
     def rich_rows(self) -> list[tuple]:
         """(title, columns, rows, caption) of the terminal table (rich_tables.py)."""
-        if not self.segments():
-            raise ValueError("no stream: the plain text says so")
+        if self.missing():
+            raise ValueError("no graph: the plain text says why")
         return [(self.title(), _HEADS[self.kind],
                  [[_cell(v) for v in r] for r in self.rows()], None)]
 
     def text(self) -> str:
         head = _HEADS[self.kind]
-        if not self.segments():
-            return f"{_RULE}TCP graph: no TCP stream {self.stream}\n{_RULE}"
+        why = self.missing()
+        if why:
+            return f"{_RULE}TCP graph: {why}\n{_RULE}"
         table = [list(head)] + [[_cell(v) for v in r] for r in self.rows()]
         widths = [max(len(r[j]) for r in table) for j in range(len(head))]
         lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) + "\n"

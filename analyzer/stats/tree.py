@@ -103,6 +103,7 @@ class Tree:
         self.start: float | None = None
         self.now = 0.0
         self.elapsed = 0.0
+        self.state: object = None  # a kind's own bookkeeping beside the counters
 
     def top(self, name: str) -> Node:
         return self.root.child(name)

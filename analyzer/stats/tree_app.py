@@ -37,6 +37,7 @@ class _Fields:
             if c.children:
                 stack.extend(reversed(c.children))
         self.length = item.length
+        self.offset = item.offset
 
     def value(self, abbrev: str, default: Any = 0) -> Any:
         item = self.items.get(abbrev)
