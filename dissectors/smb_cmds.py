@@ -12,6 +12,7 @@ from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.packet import Item
 from dissectors.registry import FT, Base, Field
 from dissectors.smb import BCC, CMD, COMMANDS, PATH, RESERVED, SMB, Ctx
+from dissectors.smb_access import ACCESS_BITS, ACCESS_MASK
 from dissectors.tvb import Tvb
 
 _f = SMB.field
@@ -126,44 +127,6 @@ SUPPORT_BITS = (
         ("extendedsig", "Extended Signatures", 0x20, "Extended signature",
          "NOT extended signature"))),
 )
-ACCESS_MASK = _f("smb.access_mask", "Access Mask", FT.UINT32, Base.HEX)
-ACCESS_BITS = _bools("smb.access", (
-    ("read", "Read", 0x1, "READ access", "NO read access"),
-    ("write", "Write", 0x2, "WRITE access", "NO write access"),
-    ("append", "Append", 0x4, "APPEND access", "NO append access"),
-    ("read_ea", "Read EA", 0x8, "READ EXTENDED ATTRIBUTES access",
-     "NO read extended attributes access"),
-    ("write_ea", "Write EA", 0x10, "WRITE EXTENDED ATTRIBUTES access",
-     "NO write extended attributes access"),
-    ("execute", "Execute", 0x20, "EXECUTE access", "NO execute access"),
-    ("delete_child", "Delete Child", 0x40, "DELETE CHILD access", "NO delete child access"),
-    ("read_attributes", "Read Attributes", 0x80, "READ ATTRIBUTES access",
-     "NO read attributes"),
-    ("write_attributes", "Write Attributes", 0x100, "WRITE ATTRIBUTES access",
-     "NO write attributes access"),
-    ("delete", "Delete", 0x10000, "DELETE access", "NO delete access"),
-    ("read_control", "Read Control", 0x20000, "READ ACCESS to owner, group and ACL of the SID",
-     "read access is NOT granted to owner, group and ACL of the SID"),
-    ("write_dac", "Write DAC", 0x40000, "OWNER may WRITE the DAC",
-     "Owner may NOT write to the DAC"),
-    ("write_owner", "Write Owner", 0x80000, "Can WRITE OWNER (take ownership)",
-     "Can NOT write owner (take ownership)"),
-    ("synchronize", "Synchronize", 0x100000,
-     "Can wait on handle to SYNCHRONIZE on completion of I/O",
-     "Can NOT wait on handle to synchronize on completion of I/O"),
-    ("system_security", "System Security", 0x1000000, "System security is set",
-     "System security is NOT set"),
-    ("maximum_allowed", "Maximum Allowed", 0x2000000, "Maximum allowed is set",
-     "Maximum allowed is NOT set"),
-    ("generic_all", "Generic All", 0x10000000, "Generic all is set",
-     "Generic all is NOT set"),
-    ("generic_execute", "Generic Execute", 0x20000000, "Generic execute is set",
-     "Generic execute is NOT set"),
-    ("generic_write", "Generic Write", 0x40000000, "Generic write is set",
-     "Generic write is NOT set"),
-    ("generic_read", "Generic Read", 0x80000000, "Generic read is set",
-     "Generic read is NOT set"),
-))
 FILETIME_EPOCH = 116444736000000000
 
 
