@@ -98,7 +98,8 @@ PDU_TYPE = GTP.field("gtp.ext_hdr.pdu_ses_con.pdu_type", "PDU Type", FT.UINT8, B
                                             1: "UL PDU SESSION INFORMATION"})
 QFI = GTP.field("gtp.ext_hdr.pdu_ses_con.qos_flow_id", "QoS Flow Identifier (QFI)",
                 FT.UINT8, Base.DEC, bitmask=0x3F)
-SPARE_BITS = GTP.field("gtp.ext_hdr.spare_bits", "Spare", FT.UINT8, Base.HEX)
+SPARE_H1 = GTP.field("gtp.spare.h1", "Spare", FT.UINT8, Base.HEX, bitmask=0x0F)
+SPARE_B7B6 = GTP.field("gtp.spare.b7b6", "Spare", FT.UINT8, Base.HEX, bitmask=0xC0)
 PDCP_SN = GTP.field("gtp.ext_hdr.pdcp_sn", "PDCP Sequence Number", FT.UINT16, Base.DEC)
 UDP_PORT_F = GTP.field("gtp.ext_hdr.udp_port", "UDP Port", FT.UINT16, Base.DEC)
 
@@ -199,9 +200,8 @@ def _pdu_session(tvb: Tvb, pkt: Packet, ext: Item, at: int) -> None:
     pkt.add(sub, PDU_TYPE, b0 >> 4, at, 1)
     if b0 >> 4 != 1:
         return  # (downlink containers carry more flags, not shown here)
-    pkt.add(sub, SPARE_BITS, b0 & 0x0F, at, 1, f".... {b0 & 0x0F:04b} = Spare: 0x{b0 & 0x0F:x}")
-    spare2 = b1 >> 6
-    pkt.add(sub, SPARE_BITS, spare2, at + 1, 1, f"{spare2:02b}.. .... = Spare: 0x{spare2:x}")
+    pkt.add(sub, SPARE_H1, b0 & 0x0F, at, 1)
+    pkt.add(sub, SPARE_B7B6, b1 >> 6, at + 1, 1)
     pkt.add(sub, QFI, b1 & 0x3F, at + 1, 1)
 
 

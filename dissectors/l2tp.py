@@ -92,6 +92,7 @@ ASSIGNED_TUNNEL = L2TP.field("l2tp.avp.assigned_tunnel_id", "Assigned Tunnel ID"
 WINDOW = L2TP.field("l2tp.avp.receive_window_size", "Receive Window Size", FT.UINT16, Base.DEC)
 ASSIGNED_SESSION = L2TP.field("l2tp.avp.assigned_session_id", "Assigned Session ID",
                               FT.UINT16, Base.DEC)
+ZLB = L2TP.field("l2tp.zero_length_body_message", "Zero Length Body message", FT.NONE)
 _FLAG_NAMES = ((0x4000, "Length Bit"), (0x0800, "Sequence Bit"), (0x0200, "Offset bit"),
                (0x0100, "Priority"))
 #: AVPs holding one 16-bit number, by type.
@@ -152,7 +153,7 @@ def dissect_l2tp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     top.length = min(end, tvb.end) - off
     if at >= end:
         pkt.set_info(f"Control Message - ZLB      (tunnel id={tunnel}, session id={sess})")
-        pkt.add_text(top, "Zero Length Body message", at, 0)
+        pkt.add(top, ZLB, None, at, 0)
         return None
     mtype = tvb.u16(at + 6) if tvb.end - at >= 8 and tvb.u16(at + 4) == 0 else 0
     short = SHORT_TYPES[mtype] if mtype < len(SHORT_TYPES) else "Unknown Message Type"

@@ -14,6 +14,7 @@ from dissectors.format import masked_label
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.ppp import CODE, IDENTIFIER, LENGTH, PPP_PROTO
+from dissectors.ppp import DATA as PPP_DATA
 from dissectors.ppp_names import PPP_PROTOCOLS
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -54,6 +55,12 @@ _ACCM_NAMES = ("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT
 ACCM_BITS = [LCP.field(f"lcp.opt.asyncmap.{n.split()[0].lower()}", n, FT.BOOLEAN,
                        bitmask=1 << i) for i, n in enumerate(_ACCM_NAMES)]
 _MAX_OPTIONS = 64  # (bounded work per packet)
+# Wireshark registers each LCP option as a name-only protocol (its item holds the bytes).
+_OPT_PROTOS = {t: protocol(f"lcp.opt.{abbrev}", OPTIONS[t], OPTIONS[t])
+               for t, abbrev in ((1, "mtu_bytes"), (2, "asyncmap_bytes"),
+                                 (3, "auth_protocol_bytes"), (4, "quality_protocol_bytes"),
+                                 (5, "magic_number_bytes"), (7, "field_compress"),
+                                 (8, "addr_field_compress"))}
 
 
 def dissect_lcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -93,11 +100,13 @@ def dissect_lcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     elif code in (5, 6):
         if end > at:
             tvb.need(at, end - at)
-            pkt.add(top, DATA, tvb.bytes(at, end - at), at, end - at)
+            pkt.add(top, PPP_DATA, tvb.bytes(at, end - at), at, end - at)
     elif code == 7 and end > at:
         tvb.need(at, end - at)
-        pkt.add_text(top, f"Rejected Packet ({end - at} byte{'s' if end - at != 1 else ''}): "
-                     f"{tvb.bytes(at, end - at).hex()}", at, end - at)
+        raw = tvb.bytes(at, end - at)
+        pkt.add(top, PPP_DATA, raw, at, end - at,
+                f"Rejected Packet ({end - at} byte{'s' if end - at != 1 else ''}): {raw.hex()}"
+                if pkt.tree_on else None)
     elif code == 8:
         proto = tvb.u16(at)
         pkt.add(top, REJ_PROTO, proto, at, 2,
@@ -130,37 +139,49 @@ def _option(tvb: Tvb, pkt: Packet, tree: Item, at: int, otype: int, olen: int) -
     n = olen - 2
     if otype == 1 and n == 2:
         mru = tvb.u16(v)
-        item = pkt.add_text(tree, f"{name}: {mru}", at, olen)
+        item = _opt_item(tvb, pkt, tree, at, otype, olen, f"{name}: {mru}")
         _opt_head(pkt, item, at, otype, olen)
         pkt.add(item, OPT_MRU, mru, v, 2)
     elif otype == 2 and n == 4:
         accm = tvb.u32(v)
-        chars = ", ".join(c for i, c in enumerate(_ACCM_NAMES) if accm >> i & 1) or "None"
-        text = f"{name}: 0x{accm:08x} ({chars})"
-        item = pkt.add_text(tree, text, at, olen)
+        # (tshark 4.0's labels, to the letter: the characters from the highest bit down,
+        # the option's line without the opening parenthesis)
+        chars = "".join(f", {c}" for i, c in reversed(list(enumerate(_ACCM_NAMES)))
+                        if accm >> i & 1)
+        hexed = f"{name}: 0x{accm:08x}"
+        item = _opt_item(tvb, pkt, tree, at, otype, olen,
+                         f"{hexed}{chars[2:]})" if chars else f"{hexed} (None)")
         _opt_head(pkt, item, at, otype, olen)
-        ai = pkt.add(item, OPT_ACCM, accm, v, 4, text)
+        ai = pkt.add(item, OPT_ACCM, accm, v, 4, hexed + chars if chars else f"{hexed} (None)")
         for f in reversed(ACCM_BITS):
             bit = bool(accm & f.bitmask)
             pkt.add(ai, f, bit, v, 4, masked_label(f, bit, 32) if pkt.tree_on else None)
     elif otype in (3, 4) and n >= 2:
         proto = tvb.u16(v)
         label = f"{name}: {PPP_PROTOCOLS.get(proto, 'Unknown')} (0x{proto:04x})"
-        item = pkt.add_text(tree, label, at, olen)
+        item = _opt_item(tvb, pkt, tree, at, otype, olen, label)
         _opt_head(pkt, item, at, otype, olen)
         pkt.add(item, OPT_AUTH if otype == 3 else OPT_QUALITY, proto, v, 2, label)
         if n > 2:
             pkt.add(item, OPT_DATA, tvb.bytes(v + 2, n - 2), v + 2, n - 2)
     elif otype == 5 and n == 4:
         magic = tvb.u32(v)
-        item = pkt.add_text(tree, f"{name}: 0x{magic:08x}", at, olen)
+        item = _opt_item(tvb, pkt, tree, at, otype, olen, f"{name}: 0x{magic:08x}")
         _opt_head(pkt, item, at, otype, olen)
         pkt.add(item, OPT_MAGIC, magic, v, 4)
     else:
-        item = pkt.add_text(tree, name, at, olen)
+        item = _opt_item(tvb, pkt, tree, at, otype, olen, name)
         _opt_head(pkt, item, at, otype, olen)
         if n > 0:
             pkt.add(item, OPT_DATA, tvb.bytes(v, n), v, n)
+
+
+def _opt_item(tvb: Tvb, pkt: Packet, tree: Item, at: int, otype: int, olen: int,
+              text: str) -> Item:
+    proto = _OPT_PROTOS.get(otype)
+    if proto is None or proto.proto_field is None:
+        return pkt.add_text(tree, text, at, olen)
+    return pkt.add(tree, proto.proto_field, tvb.bytes(at, olen), at, olen, text)
 
 
 def _opt_head(pkt: Packet, item: Item, at: int, otype: int, olen: int) -> None:

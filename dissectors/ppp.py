@@ -27,6 +27,7 @@ PROTOCOL = PPP.field("ppp.protocol", "Protocol", FT.UINT16, Base.HEX, strings=PP
 CODE = PPP.field("ppp.code", "Code", FT.UINT8, Base.DEC)
 IDENTIFIER = PPP.field("ppp.identifier", "Identifier", FT.UINT8, Base.DEC_HEX)
 LENGTH = PPP.field("ppp.length", "Length", FT.UINT16, Base.DEC)
+DATA = PPP.field("ppp.data", "Data", FT.BYTES)
 
 #: What a PPP frame carries, by its protocol number (Wireshark's "ppp.protocol" table).
 PPP_PROTO = table("ppp.protocol", "PPP protocol")
