@@ -80,6 +80,13 @@ IDENTITY_LEN = EAP.field("eap.identity.actual_len", "Identity Actual Length", FT
                          Base.DEC)
 NOTIFICATION = EAP.field("eap.notification", "Notification", FT.STRING)
 DATA = EAP.field("eap.data", "EAP Data", FT.BYTES)
+DESIRED = EAP.field("eap.desired_type", "Desired Auth Type", FT.UINT8, Base.DEC, strings=TYPES)
+MD5_SIZE = EAP.field("eap.md5.value_size", "EAP-MD5 Value-Size", FT.UINT8, Base.DEC)
+MD5_VALUE = EAP.field("eap.md5.value", "EAP-MD5 Value", FT.BYTES)
+MD5_EXTRA = EAP.field("eap.md5.extra_data", "EAP-MD5 Extra Data", FT.BYTES)
+MD5_OVERFLOW = EAP.field("eap.md5.value_size.overflow", "Overflow", FT.NONE)
+MITM = EAP.field("eap.mitm_attacks", "Vulnerable to MITM attacks. If possible, change EAP "
+                 "type.", FT.NONE)
 SIM_SUBTYPE = EAP.field("eap.sim.subtype", "EAP-SIM Subtype", FT.UINT8, Base.DEC,
                         strings=SIM_SUBTYPES)
 SIM_RESERVED = EAP.field("eap.sim.reserved", "EAP-SIM Reserved", FT.UINT16, Base.HEX)
@@ -117,7 +124,7 @@ def dissect_eap(tvb: Tvb, pkt: Packet, session: Session) -> int:
         return max(length, 4)
     etype = tvb.u8(off + 4)
     pkt.append_info(f", {TYPES.get(etype, 'Unknown')}")
-    pkt.add(top, TYPE, etype, off + 4, 1)
+    type_item = pkt.add(top, TYPE, etype, off + 4, 1)
     at, end = off + 5, off + length
     if end <= at:
         return length
@@ -129,11 +136,28 @@ def dissect_eap(tvb: Tvb, pkt: Packet, session: Session) -> int:
     elif etype == 2:
         pkt.add(top, NOTIFICATION, _text(raw), at, end - at,
                 f"Notification: {format_text(raw)}" if pkt.tree_on else None)
+    elif etype == 3:
+        pkt.add(top, DESIRED, raw[0], at, 1)
+    elif etype == 4:
+        _md5(pkt, top, type_item, raw, at)
     elif etype == _EAP_SIM and end - at >= 3:
         _sim(tvb, pkt, top, at, end)
     else:
         pkt.add(top, DATA, raw, at, end - at)
     return length
+
+
+def _md5(pkt: Packet, top: Item, type_item: Item, raw: bytes, at: int) -> None:
+    """EAP-MD5: value size, value, extra data; tshark warns of the method itself."""
+    pkt.add_expert(type_item, "warning", "security", MITM.name, "eap", field=MITM)
+    size = raw[0]
+    item = pkt.add(top, MD5_SIZE, size, at, 1)
+    if size > len(raw) - 1:
+        pkt.add_expert(item, "warning", "protocol", "Overflow", "eap", field=MD5_OVERFLOW)
+        size = len(raw) - 1
+    pkt.add(top, MD5_VALUE, raw[1: 1 + size], at + 1, size)
+    if len(raw) - 1 - size > 0:
+        pkt.add(top, MD5_EXTRA, raw[1 + size:], at + 1 + size, len(raw) - 1 - size)
 
 
 def _sim(tvb: Tvb, pkt: Packet, top: Item, at: int, end: int) -> None:
