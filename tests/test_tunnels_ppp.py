@@ -1,4 +1,4 @@
-"""GTP (GTPv1-U with its inner IP), PPPoE (discovery and session), PPP, LCP and L2TPv2
+"""GTP (GTPv1-U with its inner IP), PPPoE (discovery and session), PPP, LCP, IPCP, L2TPv2
 against tshark 4.0: packet list, -V, -T json, fields, filters and io,phs, on the public
 corpus captures that hold them and on packets built here (synthetic but valid; tshark is
 the check, live)."""
@@ -38,7 +38,9 @@ FIELDS = [
     "l2tp.tunnel", "l2tp.session", "l2tp.Ns", "l2tp.Nr", "l2tp.offset", "l2tp.avp.mandatory",
     "l2tp.avp.hidden", "l2tp.avp.length", "l2tp.avp.type", "l2tp.avp.message_type",
     "l2tp.avp.host_name", "l2tp.avp.assigned_tunnel_id", "l2tp.avp.receive_window_size",
-    "l2tp.avp.assigned_session_id", "l2tp.avp.protocol_version",
+    "l2tp.avp.assigned_session_id", "l2tp.avp.protocol_version", "ipcp.opt.type",
+    "ipcp.opt.ip_address", "ipcp.opt.pri_dns_address", "ipcp.opt.sec_nbns_address",
+    "ipcp.opt.compress_proto", "ipcp.opt.max_slot_id", "ppp.data",
 ]
 
 A, B = "00:11:22:33:44:55", "00:66:77:88:99:aa"
@@ -118,6 +120,14 @@ def synthetic() -> list[bytes]:
         _lcp(10, 7, bytes.fromhex("0102030405060708")),
         _lcp(11, 9, bytes.fromhex("00000005")),
         _lcp(7, 10, bytes.fromhex("99010004")),
+        # IPCP: options (address, DNS/NBNS servers, VJ compression), Nak, terminate,
+        # code reject; LCP's protocol reject with the rejected IPCP packet inside
+        _pppoe(0x8864, 0, 0x1234, b"\x80\x21" + _cp(1, 1, bytes.fromhex(
+            "03060a000001 81060a000002 83060a000003 0206002d0f01 82060a000004 84060a000005"))),
+        _pppoe(0x8864, 0, 0x1234, b"\x80\x21" + _cp(3, 1, bytes.fromhex("030600000000"))),
+        _pppoe(0x8864, 0, 0x1234, b"\x80\x21" + _cp(5, 2, b"")),
+        _pppoe(0x8864, 0, 0x1234, b"\x80\x21" + _cp(7, 2, b"\x99\x00\x00\x04")),
+        _lcp(8, 3, b"\x80\x21" + _cp(1, 1, bytes.fromhex("03060a000001"))),
         # PPP over PPPoE: IPv6, IPv4, an unknown protocol; a session cut short
         _pppoe(0x8864, 0, 0x1234, b"\x00\x57" + INNER6),
         _pppoe(0x8864, 0, 0x1234, b"\x00\x21" + INNER),
@@ -196,10 +206,20 @@ def test_inner_conversations(name: str, z: str) -> None:
     (PPP_CAP, "l2tp.avp.message_type == 6"), (PPP_CAP, "lcp.magic_number"),
     ("synthetic", "pppoed.tags.ac_name == \"myac\""), ("synthetic", "gtp.seq_number == 0x1234"),
     ("synthetic", "lcp.opt.mru == 1492"), ("synthetic", "l2tp.avp.host_name == \"host1\""),
-    ("synthetic", "pppoed"), ("synthetic", "gtp.flags.e")])
+    ("synthetic", "pppoed"), ("synthetic", "gtp.flags.e"),
+    ("synthetic", "ipcp.opt.pri_dns_address == 10.0.0.2"), ("synthetic", "ipcp && lcp")])
 def test_filters(name: str, filt: str, synthetic_pcap: Path) -> None:
     _same(["-r", str(_path(name, synthetic_pcap)), "-Y", filt, "-T", "fields",
            "-e", "frame.number"])
+
+
+@pytest.mark.parametrize(("name", "filt"), [
+    (GTP_CAP, "tcp.stream == 1"), (GTP_CAP, "udp.stream == 3"), (PPP_CAP, "tcp.stream == 2"),
+    (PPP_CAP, "ipv6"), (PPP_CAP, "udp.port == 1701")])
+def test_filtered_trees(name: str, filt: str) -> None:
+    """A filter on an inner layer's state (stream indices) shows tshark's trees: the
+    frames it skips still move the streams the tunnels carry."""
+    _same(["-r", str(CORPUS / name), "-Y", filt, "-V"])
 
 
 def test_cut_short_frames_do_not_fail(tmp_path: Path) -> None:
