@@ -103,7 +103,14 @@ SPARE_B7B6 = GTP.field("gtp.spare.b7b6", "Spare", FT.UINT8, Base.HEX, bitmask=0x
 PDCP_SN = GTP.field("gtp.ext_hdr.pdcp_sn", "PDCP Sequence Number", FT.UINT16, Base.DEC)
 UDP_PORT_F = GTP.field("gtp.ext_hdr.udp_port", "UDP Port", FT.UINT16, Base.DEC)
 
+RECOVERY = GTP.field("gtp.recovery", "Recovery", FT.UINT8, Base.DEC)
+RESPONSE_IN = GTP.field("gtp.response_in", "Response In", FT.FRAMENUM)
+RESPONSE_TO = GTP.field("gtp.response_to", "Response To", FT.FRAMENUM)
+TIME = GTP.field("gtp.time", "Time", FT.RELATIVE_TIME)
+
 _T_PDU = 0xFF
+_ECHO_REQUEST, _ECHO_RESPONSE = 1, 2
+_IE_RECOVERY = 14
 #: Bounded work: extension headers followed per packet.
 _MAX_EXT = 16
 
@@ -140,6 +147,10 @@ def dissect_gtp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
             pkt.add(top, NEXT, nxt, at + 3, 1)
         at = _extensions(tvb, pkt, top, at + 4, nxt if flags & 0x04 else 0)
     top.length = at - off
+    if mtype in (_ECHO_REQUEST, _ECHO_RESPONSE):
+        _echo(tvb, pkt, session, top, at, off + 8 + length, mtype,
+              tvb.u16(off + 8) if flags & 0x02 else None)
+        return None
     if mtype != _T_PDU or at >= tvb.rend:
         return None
     # The T-PDU: IPv4 (a header length 5-14) or IPv6 by its first byte, as tshark guesses.
@@ -151,6 +162,58 @@ def dissect_gtp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     fn(tvb.sub(at), pkt, session)
     pkt.proto_col = f"GTP <{pkt.proto_col}>"
     return None
+
+
+class _Echo:
+    """One echo request and its response (packet-gtp.c's request/response matching)."""
+
+    __slots__ = ("req_frame", "req_time", "rep_frame")
+
+    def __init__(self, req_frame: int, req_time: int) -> None:
+        self.req_frame, self.req_time, self.rep_frame = req_frame, req_time, 0
+
+
+class _EchoTracker:
+    def __init__(self) -> None:
+        self.latest: dict[tuple, _Echo] = {}
+        self.per_frame: dict[int, _Echo | None] = {}  # for the second pass of -2
+
+
+def _echo(tvb: Tvb, pkt: Packet, session: Session, top: Item, at: int, end: int,
+          mtype: int, seq: int | None) -> None:
+    """Echo request / response: the Recovery IE, then the request/response links, keyed
+    by the address/port pair and the sequence number."""
+    end = min(end, tvb.rend)
+    if mtype == _ECHO_RESPONSE and at + 2 <= end and tvb.u8(at) == _IE_RECOVERY:
+        pkt.add(top, RECOVERY, tvb.u8(at + 1), at, 2)
+    if seq is None:
+        return
+    tracker = session.state("pass1:gtp.echo", _EchoTracker)
+    num, ts = pkt.frame.number, pkt.frame.ts_ns
+    if session.pass_no > 1 and num in tracker.per_frame:
+        echo = tracker.per_frame[num]
+    else:
+        a = (bytes(pkt.net_src), pkt.srcport)
+        b = (bytes(pkt.net_dst), pkt.dstport)
+        key = (min(a, b), max(a, b), seq)
+        echo = tracker.latest.get(key)
+        if mtype == _ECHO_REQUEST:
+            if echo is None or echo.req_frame != num:
+                echo = tracker.latest[key] = _Echo(num, ts)
+        elif echo is not None and echo.rep_frame in (0, num):
+            echo.rep_frame = num
+        else:
+            echo = None
+        if session.recording:
+            tracker.per_frame[num] = echo
+    if echo is None or pkt.in_error_pkt:
+        return
+    if mtype == _ECHO_REQUEST:
+        if echo.rep_frame:
+            pkt.add(top, RESPONSE_IN, echo.rep_frame, 0, 0, generated=True)
+    else:
+        pkt.add(top, RESPONSE_TO, echo.req_frame, 0, 0, generated=True)
+        pkt.add(top, TIME, ts - echo.req_time, 0, 0, generated=True)
 
 
 def _flags(pkt: Packet, top: Item, flags: int, off: int) -> None:

@@ -26,7 +26,7 @@ FIELDS = [
     "tcp.stream", "udp.stream", "tcp.srcport", "udp.dstport",
     "gtp.flags", "gtp.flags.version", "gtp.flags.payload", "gtp.flags.reserved", "gtp.flags.e",
     "gtp.flags.s", "gtp.flags.pn", "gtp.message", "gtp.length", "gtp.teid", "gtp.seq_number",
-    "gtp.npdu_number", "gtp.ext_hdr.next", "gtp.ext_hdr.length",
+    "gtp.npdu_number", "gtp.recovery", "gtp.response_to", "gtp.time", "gtp.ext_hdr.next", "gtp.ext_hdr.length",
     "gtp.ext_hdr.pdu_ses_con.pdu_type", "gtp.ext_hdr.pdu_ses_con.qos_flow_id",
     "pppoe.version", "pppoe.type", "pppoe.code", "pppoe.session_id", "pppoe.payload_length",
     "pppoed.tag", "pppoed.tags.ac_name", "pppoed.tags.service_name", "pppoed.tags.host_uniq",
@@ -98,7 +98,9 @@ def synthetic() -> list[bytes]:
         _gtp(0x31, 0xFF, 6, INNER, struct.pack(">HBB", 0, 0x55, 0)),
         _gtp(0x30, 0xFE, 5, b""),
         _gtp(0x30, 0xFF, 7, b"\x00\x21" + INNER),
+        # echo request and response (Recovery IE; the response is linked to the request)
         _gtp(0x32, 0x01, 0, b"", struct.pack(">HBB", 7, 0, 0)),
+        _gtp(0x32, 0x02, 0, b"\x0e\x05", struct.pack(">HBB", 7, 0, 0)),
         # PPPoE discovery: PADI, PADO (AC-Name in Info), PADS, PADT
         _pppoe(0x8863, 0x09, 0, _tag(0x0101, b"") + _tag(0x0103, b"\x01\x02\x03\x04"),
                "ff:ff:ff:ff:ff:ff"),
@@ -171,6 +173,11 @@ def _path(name: str, synthetic_pcap: Path) -> Path:
 def test_capture(name: str, filt: str, mode: list[str], synthetic_pcap: Path) -> None:
     """The whole capture (the PPP capture: but for one frame of another protocol)."""
     _same(["-r", str(_path(name, synthetic_pcap)), *(["-Y", filt] if filt else []), *mode])
+
+
+def test_two_pass_links_requests_to_responses(synthetic_pcap: Path) -> None:
+    """With -2 the echo request shows the frame of its response too."""
+    _same(["-2", "-r", str(synthetic_pcap), "-Y", "gtp", "-V"])
 
 
 @pytest.mark.parametrize("name", [GTP_CAP, PPP_CAP, "synthetic"])
