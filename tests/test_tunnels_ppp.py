@@ -1,7 +1,7 @@
-"""GTP (GTPv1-U with its inner IP), PPPoE (discovery and session), PPP, LCP, IPCP, L2TPv2
-against tshark 4.0: packet list, -V, -T json, fields, filters and io,phs, on the public
-corpus captures that hold them and on packets built here (synthetic but valid; tshark is
-the check, live)."""
+"""GTP (GTPv1-U with its inner IP), PPPoE (discovery and session), PPP, LCP, IPCP, PAP,
+CHAP and L2TPv2 against tshark 4.0: packet list, -V, -T json, fields, filters and io,phs,
+on the public corpus captures that hold them and on packets built here (synthetic but
+valid; tshark is the check, live)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ FIELDS = [
     "l2tp.avp.host_name", "l2tp.avp.assigned_tunnel_id", "l2tp.avp.receive_window_size",
     "l2tp.avp.assigned_session_id", "l2tp.avp.protocol_version", "ipcp.opt.type",
     "ipcp.opt.ip_address", "ipcp.opt.pri_dns_address", "ipcp.opt.sec_nbns_address",
-    "ipcp.opt.compress_proto", "ipcp.opt.max_slot_id", "ppp.data",
+    "ipcp.opt.compress_proto", "ipcp.opt.max_slot_id", "ppp.data", "pap.code", "pap.peer_id",
+    "pap.password", "pap.message", "chap.code", "chap.value", "chap.name", "chap.message",
 ]
 
 A, B = "00:11:22:33:44:55", "00:66:77:88:99:aa"
@@ -130,6 +131,13 @@ def synthetic() -> list[bytes]:
         _pppoe(0x8864, 0, 0x1234, b"\x80\x21" + _cp(5, 2, b"")),
         _pppoe(0x8864, 0, 0x1234, b"\x80\x21" + _cp(7, 2, b"\x99\x00\x00\x04")),
         _lcp(8, 3, b"\x80\x21" + _cp(1, 1, bytes.fromhex("03060a000001"))),
+        # PAP and CHAP: requests, challenges, responses, acks / naks, success / failure
+        *(_pppoe(0x8864, 0, 0x1234, b"\xc0\x23" + p) for p in (
+            _cp(1, 1, b"\x04user\x06secret"), _cp(2, 1, b"\x07Welcome"), _cp(3, 2, b"\x00"))),
+        *(_pppoe(0x8864, 0, 0x1234, b"\xc2\x23" + p) for p in (
+            _cp(1, 1, b"\x10" + bytes(range(16)) + b"server"),
+            _cp(2, 1, b"\x10" + bytes(range(16, 32)) + b"user"), _cp(3, 1, b"Welcome"),
+            _cp(4, 1, b""))),
         # PPP over PPPoE: IPv6, IPv4, an unknown protocol; a session cut short
         _pppoe(0x8864, 0, 0x1234, b"\x00\x57" + INNER6),
         _pppoe(0x8864, 0, 0x1234, b"\x00\x21" + INNER),
@@ -214,7 +222,8 @@ def test_inner_conversations(name: str, z: str) -> None:
     ("synthetic", "pppoed.tags.ac_name == \"myac\""), ("synthetic", "gtp.seq_number == 0x1234"),
     ("synthetic", "lcp.opt.mru == 1492"), ("synthetic", "l2tp.avp.host_name == \"host1\""),
     ("synthetic", "pppoed"), ("synthetic", "gtp.flags.e"),
-    ("synthetic", "ipcp.opt.pri_dns_address == 10.0.0.2"), ("synthetic", "ipcp && lcp")])
+    ("synthetic", "ipcp.opt.pri_dns_address == 10.0.0.2"), ("synthetic", "ipcp && lcp"),
+    ("synthetic", "pap.peer_id == \"user\""), ("synthetic", "chap.code == 3")])
 def test_filters(name: str, filt: str, synthetic_pcap: Path) -> None:
     _same(["-r", str(_path(name, synthetic_pcap)), "-Y", filt, "-T", "fields",
            "-e", "frame.number"])
