@@ -12,6 +12,7 @@ The control-protocol header (Code, Identifier, Length) is declared here, as tsha
 from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, register_dissector, table
+from dissectors.gre import GRE_PROTO
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.ppp_names import PPP_PROTOCOLS
@@ -76,6 +77,7 @@ def _dissect(tvb: Tvb, pkt: Packet, session: Session, hdlc: bool) -> None:
 
 PPP_PROTO.register(0x0021, BY_NAME["ip"], "ip")
 PPP_PROTO.register(0x0057, BY_NAME["ipv6"], "ipv6")
+GRE_PROTO.register(0x880B, dissect_ppp_hdlc, "ppp")  # (PPTP's enhanced GRE)
 register_dissector("ppp", dissect_ppp)
 register_dissector("ppp_hdlc", dissect_ppp_hdlc)
 register_learner_layer("ppp", "PPP", "link")

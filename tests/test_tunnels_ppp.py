@@ -143,6 +143,10 @@ def synthetic() -> list[bytes]:
         _pppoe(0x8864, 0, 0x1234, b"\x00\x21" + INNER),
         _pppoe(0x8864, 0, 0x1234, b"\x12\x34abc"),
         _pppoe(0x8864, 0, 0x1234, b"\x00"),
+        # PPTP's enhanced GRE carrying PPP (address and control bytes) and IPv4
+        bytes(Ether(src=A, dst=B) / IP(src="1.1.1.1", dst="2.2.2.2", proto=47) / Raw(
+            struct.pack(">HHHHII", 0x3081, 0x880B, 4 + len(INNER), 77, 106, 140)
+            + b"\xff\x03\x00\x21" + INNER)),
         # L2TP: SCCRQ with AVPs, SCCRP, ICRQ, StopCCN, CDN, a ZLB; data messages with PPP
         _l2tp_control(0, 0, 0, sccrq),
         _l2tp_control(5, 0, 1, _avp(0, b"\x00\x02")),
