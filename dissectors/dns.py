@@ -519,7 +519,9 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(rr, SOA_MNAME, mname, d, mused)
         add(rr, SOA_RNAME, rname, d + mused, rused)
         for i, f in enumerate((SOA_SERIAL, SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, SOA_MIN)):
-            add(rr, f, tvb.u32(q + 4 * i), q + 4 * i, 4)
+            v = tvb.u32(q + 4 * i)  # (the intervals as times, like the TTL)
+            add(rr, f, v, q + 4 * i, 4,
+                f"{f.name}: {v} ({time_secs_str(v)})" if i and tree_on else None)
         info += f" {mname}"
         summary = f", mname {mname}"
     elif rtype == 16:

@@ -187,14 +187,14 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         # network layer claimed: the trailer items first, the exception on the way up.
         claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
         if claimed is not None and tree is not None:
-            _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14, fcs)
+            _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14, fcs, "ethertype")
         raise
     if isinstance(used, int) and not isinstance(used, bool) and tree is not None:
-        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14, fcs)
+        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14, fcs, "ethertype")
 
 
 def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
-             fcs: bool = True) -> None:
+             fcs: bool = True, proto: str = "eth") -> None:
     """Bytes after the payload's own length, as tshark's add_ethernet_trailer splits them:
     padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS."""
     if end >= tvb.rend:
@@ -221,7 +221,7 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
         if bad_padding:
             pkt.add_expert(item, "note", "protocol",
                            "Didn't find padding of zeros, and an undecoded trailer exists. "
-                           "There may be padding of non-zeros.", "eth", field=PADDING_BAD)
+                           "There may be padding of non-zeros.", proto, field=PADDING_BAD)
     if has_fcs and tvb.end - end >= rep_len + 4:
         f_off = end + rep_len
         fcs = int.from_bytes(tvb.buf[f_off: f_off + 4], "big")

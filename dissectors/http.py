@@ -86,6 +86,10 @@ CONTENT_LENGTH = HTTP.field("http.content_length", "Content length", FT.UINT64, 
 FILE_DATA = HTTP.field("http.file_data", "File Data", FT.STRING)
 UNKNOWN_HEADER = HTTP.field("http.unknown_header", "Unknown header", FT.STRING)
 CHAT = HTTP.field("http.chat", "Formatted text", FT.NONE)
+TLS_PORT = HTTP.field("http.tls_port", "Unencrypted HTTP protocol detected over encrypted "
+                      "port, could indicate a dangerous misconfiguration.", FT.NONE)
+#: packet-http.c's TLS port range: plain HTTP there gets a security warning.
+_TLS_PORTS = frozenset({443})
 COOKIE_PAIR = HTTP.field("http.cookie_pair", "Cookie pair", FT.STRING)
 
 
@@ -376,6 +380,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             text: str | None = None, **kw: bool) -> Item:
         return pkt.add(parent, f, value, o, n, text, source=src, **kw)
 
+    if proto is HTTP and (pkt.srcport in _TLS_PORTS or pkt.dstport in _TLS_PORTS):
+        pkt.add_expert(top, "warning", "security", TLS_PORT.name, "http", field=TLS_PORT)
     fl_text = _text(first)
     # The line's label shows its own terminator (`\\r\\n`, `\\r` for a bare CR, none when
     # the snapshot length cut it).
