@@ -126,17 +126,24 @@ def _fields() -> _Fields:
     return _FIELDS
 
 
-def encode(pkt: Packet) -> bytes:
+def encode(pkt: Packet, frame_bytes: bool = True) -> bytes:
     """The packet's tree (every Item, hidden ones too) and bytes, marshalled (the store
-    compresses a block of them together)."""
+    compresses a block of them together). Without `frame_bytes` the frame's own bytes
+    are left out (the store reads them again from the capture file by the record's
+    offset); a bytes value equal to the bytes it covers is written as `...` either way
+    (decode takes it from the data source: payloads, addresses, data.data)."""
     flat: list[tuple] = []
     ids = _fields().ids
+    datas = [bytes(data) for _name, data in pkt.sources]
 
     def walk(items: list[Item], depth: int) -> None:
         for it in items:
             v = it.value
             if type(v) is memoryview:
                 v = bytes(v)
+            if type(v) is bytes and v and len(v) == it.length and 0 <= it.source < len(
+                    datas) and datas[it.source][it.offset:it.offset + it.length] == v:
+                v = ...  # (marshal holds Ellipsis: decode slices the source)
             f = it.field
             code = 0 if f is None else ids.get(id(f), -1)
             if code < 0:  # a field outside the registry: keep its label only
@@ -154,27 +161,36 @@ def encode(pkt: Packet) -> bytes:
             fr.interface_id, fr.interface_known, fr.section, fr.interface_name,
             fr.interface_description, fr.comment, pkt.rel_ns, pkt.delta_ns, pkt.delta_disp_ns,
             pkt.src, pkt.dst, pkt.proto_col, pkt.info, list(pkt.protocols))
-    sources = [(name, bytes(data)) for name, data in pkt.sources]
+    sources = [(name, data) for (name, _d), data in zip(pkt.sources, datas, strict=True)]
+    if not frame_bytes and sources:
+        sources[0] = (sources[0][0], None)
     try:
         return b"m" + marshal.dumps((head, flat, sources))
     except ValueError:  # a value marshal cannot hold (an object): pickle this one
         return b"p" + pickle.dumps((head, flat, sources), 5)
 
 
-def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str
+def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str, frame_bytes: bool = True
                ) -> tuple[str, int, bytes, int]:
     """What the store keeps of a frame: list row, colour rule (index + 1), detail to
     spill, timestamp."""
     rule = pick(rules, pkt) if rules else None
     color = rules.index(rule) + 1 if rule is not None else 0
-    return SEP.join(column_parts(pkt, time_fmt)), color, encode(pkt), pkt.frame.ts_ns
+    return (SEP.join(column_parts(pkt, time_fmt)), color, encode(pkt, frame_bytes),
+            pkt.frame.ts_ns)
 
 
-def decode(raw: bytes) -> Packet:
+def decode(raw: bytes, fetch: Callable[[int], bytes] | None = None) -> Packet:
+    """The Packet `encode` wrote; `fetch(caplen)` gives the frame's bytes when they
+    were left out."""
     fields = _fields()
     head, flat, sources = marshal.loads(raw[1:]) if raw[:1] == b"m" else pickle.loads(raw[1:])
     (number, ts_ns, digits, caplen, origlen, linktype, iface, known, section, iname, idesc,
      comment, rel_ns, delta_ns, disp_ns, src, dst, proto_col, info, protocols) = head
+    if sources[0][1] is None:
+        if fetch is None:
+            raise ValueError("the frame's bytes were left out and nothing reads them")
+        sources[0] = (sources[0][0], fetch(caplen))
     frame = Frame(number, ts_ns, digits, caplen, origlen, linktype, iface, sources[0][1],
                   comment=comment, interface_known=known, section=section,
                   interface_name=iname, interface_description=idesc)
@@ -186,6 +202,8 @@ def decode(raw: bytes) -> Packet:
     parents: list[Item] = []
     for depth, fcode, value, offset, length, text, flags, source in flat:
         field = fields.fields[fcode]
+        if value is ...:
+            value = sources[source][1][offset:offset + length]
         item = Item(field, value, offset, length, text, bool(flags & 1), bool(flags & 2),
                     source)
         del parents[depth:]
@@ -253,6 +271,11 @@ class PacketStore:
         self._fd = self._spill.fileno()
         self._end = 0
         self._lock = threading.Lock()
+        # A file the worker can seek in (pcap, pcapng): each frame's record offset, its
+        # bytes read again from there instead of spilled; None: the bytes are spilled.
+        self._foff: array | None = None
+        self._capture: tuple[str, str] | None = None  # (path, format)
+        self._cap_fd = -1
         self.displayed: array | None = None  # frame numbers shown; None = all
         self.marked: set[int] = set()
         self.refs: list[int] = []  # time reference frames, in order
@@ -270,6 +293,9 @@ class PacketStore:
 
     def close(self) -> None:
         self._spill.close()
+        if self._cap_fd >= 0:
+            os.close(self._cap_fd)
+            self._cap_fd = -1
 
     def add(self, pkt: Packet) -> None:
         """Keep the list row and spill the detail of one dissected frame (in order)."""
@@ -301,11 +327,20 @@ class PacketStore:
         self._end += len(block)
 
     def append_block(self, entries: list[tuple[str, int, int, int, bool]],
-                     block: bytes, pos: int = 0) -> list[int]:
+                     block: bytes, pos: int = 0,
+                     where: tuple[str, str, array] | None = None) -> list[int]:
         """Add a worker's batch: (row, colour, ts, raw length, shown) per frame and their
-        details compressed as one block (`pos`: about how far in the file the pass is);
-        returns the frame numbers of the shown ones."""
+        details compressed as one block (`pos`: about how far in the file the pass is;
+        `where`: the capture's path, format and the frames' record offsets when their
+        bytes were left out of the details); returns the frame numbers of the shown ones."""
         self.read_bytes = pos
+        if where is not None:
+            if self._foff is None:
+                self._foff = array("q", [-1]) * len(self.rows)
+                self._capture = (where[0], where[1])
+            self._foff.extend(where[2])
+        elif self._foff is not None:
+            self._foff.extend([-1] * len(entries))
         with self._lock:
             self._flush()
             b = len(self._blocks_at)
@@ -343,8 +378,20 @@ class PacketStore:
             return self._cache[1][off:off + n]
 
     def detail(self, number: int) -> Detail:
-        pkt = decode(self.raw(number))
+        """Frame `number`'s saved tree (OSError when the capture file changed since)."""
+        pkt = decode(self.raw(number), lambda caplen: self.frame_bytes(number, caplen))
         return Detail(number, pkt, tree_rows(pkt))
+
+    def frame_bytes(self, number: int, caplen: int) -> bytes:
+        """Frame `number`'s bytes, read again from its record in the capture file."""
+        if self._foff is None or self._capture is None or self._foff[number - 1] < 0:
+            raise ValueError(f"frame {number}'s bytes were neither spilled nor located")
+        path, fmt = self._capture
+        with self._lock:
+            if self._cap_fd < 0:
+                self._cap_fd = os.open(path, os.O_RDONLY)
+            fd = self._cap_fd
+        return read_record(fd, fmt, self._foff[number - 1], caplen, number)
 
     # -- time references ----------------------------------------------------------------
     def toggle_ref(self, number: int) -> None:
@@ -392,6 +439,31 @@ class PacketStore:
         return i if i < len(self.displayed) and self.displayed[i] == number else None
 
 
+def read_record(fd: int, fmt: str, offset: int, caplen: int, number: int) -> bytes:
+    """The `caplen` packet bytes of the pcap record or pcapng block at `offset`, its
+    header checked (a file rewritten since the first pass is an error, not wrong bytes)."""
+    head = os.pread(fd, 28, offset)
+    start, got = -1, -1
+    if fmt == "pcap" and len(head) >= 16:
+        start = offset + 16
+        got = caplen if caplen in (int.from_bytes(head[8:12], "little"),
+                                   int.from_bytes(head[8:12], "big")) else -1
+    elif fmt == "pcapng" and len(head) >= 12:
+        for order in ("little", "big"):
+            btype = int.from_bytes(head[:4], order)  # type: ignore[arg-type]
+            if btype in (2, 6) and len(head) == 28:  # OPB, EPB: caplen at +20
+                start, got = offset + 28, int.from_bytes(head[20:24], order)  # type: ignore
+                break
+            if btype == 3:  # SPB: the bytes after the original length
+                start, got = offset + 12, caplen
+                break
+    data = os.pread(fd, caplen, start) if start >= 0 and got == caplen else b""
+    if len(data) != caplen:
+        raise OSError(f"frame {number} is no longer where it was: the capture file "
+                      "changed after it was read")
+    return data
+
+
 def scan(frames: Iterable[Any], session: Any, store: PacketStore,
          match: Callable[[Packet], bool] | None, stop: threading.Event,
          on_packet: Callable[[Packet], None] | None = None) -> None:
@@ -436,4 +508,4 @@ def _safe(match: Callable[[Packet], bool], pkt: Packet) -> bool:
 
 
 __all__ = ["PacketStore", "Detail", "TreeRow", "SEP", "scan", "refilter", "tree_rows",
-           "filter_value", "encode", "decode", "encode_row", "PackedRows"]
+           "filter_value", "encode", "decode", "encode_row", "PackedRows", "read_record"]
