@@ -116,9 +116,8 @@ def test_seekable_file_spills_trees_only_and_rereads_bytes(sample: str) -> None:
     session = Session()
     for f in open_capture(str(path)):
         spilled_with_bytes.add(dissect(f, session))
-    spilled_with_bytes._flush()
-    total = sum(f.caplen for f in frames)
-    assert store.spilled < spilled_with_bytes.spilled or total < 2000
+    # (uncompressed: how the worker's batches compress depends on the machine's load)
+    assert sum(spilled_with_bytes._len) - sum(store._len) >= sum(f.caplen for f in frames)
     store.close()
     spilled_with_bytes.close()
 
@@ -184,3 +183,31 @@ def test_bytes_values_are_sliced_back_from_their_source(tmp_path: Path) -> None:
         assert {k: [it.value for it in v] for k, v in back.index.items()} == \
             {k: [bytes(it.value) if isinstance(it.value, memoryview) else it.value
                  for it in v] for k, v in pkt.index.items()}
+
+
+def test_blocks_and_pending_frames_read_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames added one by one (live capture) go to blocks of BLOCK frames; each is found
+    by its block's first frame, the last ones while still pending."""
+    import analyzer.tui.store as store_mod
+
+    monkeypatch.setattr(store_mod, "BLOCK", 5)
+    store = PacketStore(default_rules())
+    session = Session()
+    for f in open_capture(str(SAMPLES / "lab.pcap")):
+        store.add(dissect(f, session))
+    assert len(store._first) == 6 and len(store._pending) == 4
+    want = in_order_trees(SAMPLES / "lab.pcap")
+    assert [detail_text(store.detail(n).packet) for n in (34, 1, 7, 30, 31, 5, 6)] == \
+        [want[n - 1] for n in (34, 1, 7, 30, 31, 5, 6)]
+    store.close()
+
+
+def test_offsets_widen_past_4_gib() -> None:
+    from array import array
+
+    from analyzer.tui.store import extended
+
+    a = extended(array("I", [0, 5]), [7])
+    assert a.typecode == "I" and list(a) == [0, 5, 7]
+    b = extended(a, [1 << 32, 9])
+    assert b.typecode == "q" and list(b) == [0, 5, 7, 1 << 32, 9]

@@ -224,13 +224,22 @@ def decode(raw: bytes, fetch: Callable[[int], bytes] | None = None) -> Packet:
 BLOCK = 256  # frames a spilled block holds when the store compresses them itself
 
 
+def extended(arr: array, values: list[int]) -> array:
+    """`arr` with `values` appended: 4-byte items while they fit (offsets into a file or
+    buffer under 4 GiB), else a copy with 8-byte items (the caller stores the result)."""
+    if arr.typecode == "I" and values and max(values) >= 1 << 32:
+        arr = array("q", arr)
+    arr.extend(values)
+    return arr
+
+
 class PackedRows:
     """The list rows as one UTF-8 buffer and their end offsets: ~100 bytes a row instead
     of a str object each (a million rows: 100 MB less)."""
 
     def __init__(self) -> None:
         self.data = bytearray()
-        self.ends = array("Q", [0])
+        self.ends = array("I", [0])
 
     def __len__(self) -> int:
         return len(self.ends) - 1
@@ -248,7 +257,7 @@ class PackedRows:
             self.data += b
             end += len(b)
             ends.append(end)
-        self.ends.extend(ends)  # last: readers take len() as complete
+        self.ends = extended(self.ends, ends)  # last: readers take len() as complete
 
 
 class PacketStore:
@@ -260,9 +269,8 @@ class PacketStore:
         self.rows = PackedRows()
         self.colors = bytearray()  # rule index + 1; 0 = no rule matched
         self.ts = array("q")  # each frame's time stamp (ns), for time references
-        self._blk = array("I")  # per frame: its block, offset and length in the block
-        self._off = array("I")
-        self._len = array("I")
+        self._len = array("I")  # per frame: its detail's length (its block: by _first)
+        self._first = array("I")  # per block: its first frame's index
         self._blocks_at = array("Q")  # per block: where it is in the spill, its size
         self._blocks_len = array("I")
         self._pending: list[bytes] = []  # frames added one by one, not yet in a block
@@ -304,8 +312,6 @@ class PacketStore:
     def append(self, row: str, color: int, raw: bytes, ts_ns: int = 0) -> None:
         """Add the next frame (from encode_row); its detail waits for a block to fill."""
         with self._lock:
-            self._blk.append(len(self._blocks_at))
-            self._off.append(sum(len(b) for b in self._pending) if self._pending else 0)
             self._len.append(len(raw))
             self._pending.append(raw)
             if len(self._pending) >= BLOCK:
@@ -317,11 +323,14 @@ class PacketStore:
     def _flush(self) -> None:
         """Write the pending frames as one block (the lock held)."""
         if self._pending:
-            self._write_block(zlib.compress(b"".join(self._pending), 1))
+            self._write_block(zlib.compress(b"".join(self._pending), 1),
+                              len(self._len) - len(self._pending))
             self._pending = []
 
-    def _write_block(self, block: bytes) -> None:
+    def _write_block(self, block: bytes, first: int) -> None:
+        """Append a block holding frames from index `first` on (the lock held)."""
         os.pwrite(self._fd, block, self._end)
+        self._first.append(first)
         self._blocks_at.append(self._end)
         self._blocks_len.append(len(block))
         self._end += len(block)
@@ -335,22 +344,17 @@ class PacketStore:
         bytes were left out of the details); returns the frame numbers of the shown ones."""
         self.read_bytes = pos
         if where is not None:
-            if self._foff is None:
-                self._foff = array("q", [-1]) * len(self.rows)
+            if self._foff is None:  # (0: not located; a record is never at offset 0)
+                self._foff = array("I", [0]) * len(self.rows)
                 self._capture = (where[0], where[1])
-            self._foff.extend(where[2])
+            self._foff = extended(self._foff, list(where[2]))
         elif self._foff is not None:
-            self._foff.extend([-1] * len(entries))
+            self._foff.extend([0] * len(entries))
         with self._lock:
             self._flush()
-            b = len(self._blocks_at)
-            off = 0
-            for e in entries:
-                self._blk.append(b)
-                self._off.append(off)
-                self._len.append(e[3])
-                off += e[3]
-            self._write_block(block)
+            first = len(self._len)
+            self._len.extend(e[3] for e in entries)
+            self._write_block(block, first)
         first = len(self.rows) + 1
         self.ts.extend(e[2] for e in entries)
         self.colors.extend(e[1] for e in entries)
@@ -366,11 +370,15 @@ class PacketStore:
 
     def raw(self, number: int) -> bytes:
         """Frame `number`'s spilled detail, uncompressed."""
+        import bisect
+
         i = number - 1
         with self._lock:
-            b, off, n = self._blk[i], self._off[i], self._len[i]
-            if b == len(self._blocks_at):  # still pending
-                return self._pending[len(self._pending) - (len(self._blk) - i)]
+            pending_from = len(self._len) - len(self._pending)
+            if i >= pending_from:  # not in a block yet
+                return self._pending[i - pending_from]
+            b = bisect.bisect_right(self._first, i) - 1
+            off, n = sum(self._len[self._first[b]:i]), self._len[i]
             if self._cache[0] != b:
                 data = zlib.decompress(os.pread(self._fd, self._blocks_len[b],
                                                 self._blocks_at[b]))
@@ -384,7 +392,7 @@ class PacketStore:
 
     def frame_bytes(self, number: int, caplen: int) -> bytes:
         """Frame `number`'s bytes, read again from its record in the capture file."""
-        if self._foff is None or self._capture is None or self._foff[number - 1] < 0:
+        if self._foff is None or self._capture is None or self._foff[number - 1] <= 0:
             raise ValueError(f"frame {number}'s bytes were neither spilled nor located")
         path, fmt = self._capture
         with self._lock:
@@ -508,4 +516,5 @@ def _safe(match: Callable[[Packet], bool], pkt: Packet) -> bool:
 
 
 __all__ = ["PacketStore", "Detail", "TreeRow", "SEP", "scan", "refilter", "tree_rows",
-           "filter_value", "encode", "decode", "encode_row", "PackedRows", "read_record"]
+           "filter_value", "encode", "decode", "encode_row", "PackedRows", "read_record",
+           "extended"]
