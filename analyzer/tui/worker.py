@@ -2,7 +2,7 @@
 
 A pass reads the file in frame order with a fresh Session (state flows forward, as in
 `analyze`), and sends its results back in batches through a pipe: the list rows and
-details of the first pass (`scan`, one compressed block a batch), the frame numbers a display filter matches
+details of the first pass (`scan`, one block a batch, which the view compresses), the frame numbers a display filter matches
 (`filter`), or a -z report's text (`report`). The first batch is small so the first
 screen shows as soon as its packets are dissected. A pass is cancelled by ending its
 process.
@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from array import array
 from collections.abc import Callable
 from typing import Any
@@ -67,7 +66,8 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         """A batch: frame numbers, or rows with their details as one compressed block."""
         if raws:
             at = (*where[0], offsets[:]) if where[0] else None
-            conn.send(("rows", (rows, zlib.compress(b"".join(raws), 1), pos[0], at)))
+            # (uncompressed: the view's reader thread compresses it on the other core)
+            conn.send(("rows", (rows, b"".join(raws), pos[0], at)))
             raws.clear()
             del offsets[:]
         else:
