@@ -42,12 +42,12 @@ def tree_kb(pid: int, kind: str = "rss", descend: bool = True) -> int:
     return total
 
 
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system, with reaped children's) used so far by `pid` and its
-    descendants: what a step costs whatever the machine's load."""
+def tree_cpu_s(pid: int, descend: bool = True) -> float:
+    """CPU seconds (user + system, with reaped children's) used so far by `pid` and, with
+    `descend`, its descendants: what a step costs whatever the machine's load."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
-    for p in pids(pid):
+    for p in pids(pid) if descend else (pid,):
         try:
             with open(f"/proc/{p}/stat", "rb") as f:
                 fields = f.read().rsplit(b")", 1)[1].split()

@@ -92,6 +92,7 @@ def measure_tui(path: Path, flt: str, cols: int, rows: int, timeout: float,
     try:
         t_first = scr.wait_for(r"Packets: [1-9]", timeout)
         cpu_first = tree_cpu_s(scr.pid)
+        cpu_view = tree_cpu_s(scr.pid, descend=False)  # (the worker runs on meanwhile)
         end: dict = {}
         if whole:  # the first pass's end: the status line stops saying "reading"
             t_end = scr.wait_for(r"Packets: \d+ Displayed: \d+ \|(?!.*reading)", timeout)
@@ -114,6 +115,7 @@ def measure_tui(path: Path, flt: str, cols: int, rows: int, timeout: float,
             filter_s = None
         shown = re.findall(r"Displayed: (\d+)", scr.screen())
         return {"first": t_first - t0, "filter": filter_s, "cpu": cpu_first,
+                "cpu_view": cpu_view,
                 "displayed": int(shown[-1]) if shown else None,
                 "peak_mb": scr.peak_kb / 1024, **end}
     finally:
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs")
     print("| tool | file | measure | s | peak MB | note |\n|---|---|---|---:|---:|---|")
     print(f"| analyze --tui | {path.name} | first screen | {r['first']:.2f} | "
-          f"{r['peak_mb']:.0f} | {cols}x{rows} tmux; {r['cpu']:.2f} CPU s by then |")
+          f"{r['peak_mb']:.0f} | {cols}x{rows} tmux; {r['cpu']:.2f} CPU s by then, "
+          f"{r['cpu_view']:.2f} of them the view's |")
     if "end" in r:
         print(f"| analyze --tui | {path.name} | first pass read | {r['end']:.2f} | "
               f"{r['pass_peak_mb']:.0f} | {r['end_cpu']:.1f} CPU s; then: RSS "

@@ -96,15 +96,21 @@ def test_first_screen_shows_rows_before_the_first_pass_ends(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("sample", ["lab.pcap", "lab.pcapng", "live_tftp.pcapng",
                                     "feiq.pcap"])
-def test_seekable_file_spills_trees_only_and_rereads_bytes(sample: str) -> None:
+def test_seekable_file_spills_trees_only_and_rereads_bytes(
+        sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """pcap/pcapng files: the worker leaves each frame's bytes out of the spill, and the
-    detail read back (tree, bytes) is the in-order dissection's, frame by frame."""
+    detail read back (tree, bytes) is the in-order dissection's, frame by frame (from
+    the spill's blocks: a batch past 7 frames is one, the rest written at the end)."""
+    import analyzer.tui.store as store_mod
+
+    monkeypatch.setattr(store_mod, "BLOCK", 7)
     path = SAMPLES / sample
     store = PacketStore(default_rules())
     p = start_scan(Source(str(path), {}).job("scan", filter="", color=True, time_fmt="r"),
                    store)
     p.thread.join(120)
     assert store.done and store.error is None
+    assert store._npend == 0 and len(store._first) >= 1  # (all in blocks at the end)
     want = in_order_trees(path)
     frames = list(open_capture(str(path)))
     assert len(store) == len(want) == len(frames)
@@ -195,7 +201,7 @@ def test_blocks_and_pending_frames_read_back(monkeypatch: pytest.MonkeyPatch) ->
     session = Session()
     for f in open_capture(str(SAMPLES / "lab.pcap")):
         store.add(dissect(f, session))
-    assert len(store._first) == 6 and len(store._pending) == 4
+    assert len(store._first) == 6 and store._npend == 4
     want = in_order_trees(SAMPLES / "lab.pcap")
     assert [detail_text(store.detail(n).packet) for n in (34, 1, 7, 30, 31, 5, 6)] == \
         [want[n - 1] for n in (34, 1, 7, 30, 31, 5, 6)]

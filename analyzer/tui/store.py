@@ -41,7 +41,7 @@ SEP = "\x1f"  # between a row's columns (never in escaped packet text)
 
 # The spill's blocks: LZMA2 at its fastest preset, raw (no container). Its window spans
 # many frames' trees, which repeat each other's labels: ~4 times smaller than zlib's
-# (~250 bytes a frame on the benchmark capture), ~25 ms to open a block of 1000 frames.
+# (~250 bytes a frame on the benchmark capture), ~20 ms to open a block of 4 MB.
 # (lzma releases the GIL: the view's reader thread compresses beside the UI thread.)
 _LZMA = {"format": lzma.FORMAT_RAW, "filters": [{"id": lzma.FILTER_LZMA2, "preset": 0}]}
 
@@ -238,7 +238,8 @@ def decode(raw: bytes, fetch: Callable[[int], bytes] | None = None) -> Packet:
     return pkt
 
 
-BLOCK = 256  # frames a spilled block holds when the store compresses them itself
+BLOCK = 4096  # frames a spilled block holds at most,
+BLOCK_BYTES = 4 << 20  # and details: ~700 frames' trees (~20 ms to open the block)
 
 
 def extended(arr: array, values: list[int]) -> array:
@@ -290,7 +291,8 @@ class PacketStore:
         self._first = array("I")  # per block: its first frame's index
         self._blocks_at = array("Q")  # per block: where it is in the spill, its size
         self._blocks_len = array("I")
-        self._pending: list[bytes] = []  # frames added one by one, not yet in a block
+        self._pbuf = bytearray()  # the last frames' details, not yet in a block
+        self._npend = 0  # (how many frames)
         self._cache: tuple[int, bytes] = (-1, b"")  # the last block decompressed
         self._spill = tempfile.TemporaryFile(prefix="labshark-tui-")
         self._fd = self._spill.fileno()
@@ -330,19 +332,29 @@ class PacketStore:
         """Add the next frame (from encode_row); its detail waits for a block to fill."""
         with self._lock:
             self._len.append(len(raw))
-            self._pending.append(raw)
-            if len(self._pending) >= BLOCK:
-                self._flush()
+            self._pbuf += raw
+            self._npend += 1
         self.ts.append(ts_ns)
         self.colors.append(color)
         self.rows.extend((row,))  # last: readers take len(rows) as complete
+        if self._npend >= BLOCK or len(self._pbuf) >= BLOCK_BYTES:
+            self.flush()
 
-    def _flush(self) -> None:
-        """Write the pending frames as one block (the lock held)."""
-        if self._pending:
-            self._write_block(pack(b"".join(self._pending)),
-                              len(self._len) - len(self._pending))
-            self._pending = []
+    def flush(self) -> None:
+        """Compress the pending details into a block and spill it. Called by the one
+        thread that adds frames; the frames stay readable as pending until the block
+        is written, and the lock is not held while compressing."""
+        with self._lock:
+            n = self._npend
+            data = bytes(self._pbuf)
+            first = len(self._len) - n
+        if not n:
+            return
+        block = pack(data)
+        with self._lock:
+            self._write_block(block, first)
+            del self._pbuf[:len(data)]
+            self._npend -= n
 
     def _write_block(self, block: bytes, first: int) -> None:
         """Append a block holding frames from index `first` on (the lock held)."""
@@ -356,11 +368,10 @@ class PacketStore:
                      block: bytes, pos: int = 0,
                      where: tuple[str, str, array] | None = None) -> list[int]:
         """Add a worker's batch: (row, colour, ts, raw length, shown) per frame and their
-        details as one block, compressed here (`pos`: about how far in the file the pass is;
+        details, which go to the spill in blocks of about BLOCK_BYTES (`pos`: about how far in the file the pass is;
         `where`: the capture's path, format and the frames' record offsets when their
         bytes were left out of the details); returns the frame numbers of the shown ones."""
         self.read_bytes = pos
-        block = pack(block)  # (outside the lock: the view reads details meanwhile)
         if where is not None:
             if self._foff is None:  # (0: not located; a record is never at offset 0)
                 self._foff = array("I", [0]) * len(self.rows)
@@ -368,15 +379,16 @@ class PacketStore:
             self._foff = extended(self._foff, list(where[2]))
         elif self._foff is not None:
             self._foff.extend([0] * len(entries))
-        with self._lock:
-            self._flush()
-            first = len(self._len)
+        with self._lock:  # (pending, like frames added one by one, till a block fills)
             self._len.extend(e[3] for e in entries)
-            self._write_block(block, first)
+            self._pbuf += block
+            self._npend += len(entries)
         first = len(self.rows) + 1
         self.ts.extend(e[2] for e in entries)
         self.colors.extend(e[1] for e in entries)
         self.rows.extend(e[0] for e in entries)
+        if self._npend >= BLOCK or len(self._pbuf) >= BLOCK_BYTES:
+            self.flush()
         return [first + i for i, e in enumerate(entries) if e[4]]
 
     def row(self, number: int) -> list[str]:
@@ -392,9 +404,10 @@ class PacketStore:
 
         i = number - 1
         with self._lock:
-            pending_from = len(self._len) - len(self._pending)
+            pending_from = len(self._len) - self._npend
             if i >= pending_from:  # not in a block yet
-                return self._pending[i - pending_from]
+                off = sum(self._len[pending_from:i])
+                return bytes(self._pbuf[off:off + self._len[i]])
             b = bisect.bisect_right(self._first, i) - 1
             off, n = sum(self._len[self._first[b]:i]), self._len[i]
             if self._cache[0] != b:

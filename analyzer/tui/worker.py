@@ -386,6 +386,7 @@ def start_scan(job: dict[str, Any], store: Any, fork: bool = False) -> Pass:
             shown_list.extend(shown)
 
     def end(kind: str, payload: Any) -> None:
+        store.flush()  # (the last details into the spill)
         if kind == "error":
             store.error = payload
         store.done = True
