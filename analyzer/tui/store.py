@@ -346,14 +346,15 @@ class PacketStore:
         is written, and the lock is not held while compressing."""
         with self._lock:
             n = self._npend
-            data = bytes(self._pbuf)
+            size = len(self._pbuf)
             first = len(self._len) - n
         if not n:
             return
-        block = pack(data)
+        with memoryview(self._pbuf) as view:  # (no copy: only this thread resizes it)
+            block = pack(view)
         with self._lock:
             self._write_block(block, first)
-            del self._pbuf[:len(data)]
+            del self._pbuf[:size]
             self._npend -= n
 
     def _write_block(self, block: bytes, first: int) -> None:
