@@ -354,7 +354,8 @@ class PacketStore:
             block = pack(view)
         with self._lock:
             self._write_block(block, first)
-            del self._pbuf[:size]
+            # (a new buffer, not `del`: a bytearray keeps its allocation when cut)
+            self._pbuf = self._pbuf[size:]
             self._npend -= n
 
     def _write_block(self, block: bytes, first: int) -> None:
