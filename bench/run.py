@@ -39,6 +39,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import gen_capture  # noqa: E402
+from proctree import tree_kb  # noqa: E402
 
 TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
@@ -334,27 +335,6 @@ class Result:
         return self.packets / self.wall if self.wall > 0 else 0.0
 
 
-def _tree_rss_kb(pid: int, descend: bool = True) -> int:
-    """RSS summed over pid and its descendants, from /proc."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        if not descend and p != pid:
-            continue
-        try:
-            with open(f"/proc/{p}/status", "rb") as f:
-                for line in f:
-                    if line.startswith(b"VmRSS:"):
-                        total += int(line.split()[1])
-                        break
-            for t in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{t}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
-
-
 def measure(argv: list[str], count: str, timeout: float) -> tuple[int | None, float, float, str]:
     """Run argv; (count, wall s, peak RSS MB, note). count: 'lines', 'int' or 'tcpdump'."""
     # A forked child inherits the parent's peak RSS until exec, so a small launcher
@@ -373,7 +353,7 @@ def measure(argv: list[str], count: str, timeout: float) -> tuple[int | None, fl
 
     def sample() -> None:
         while not done.wait(0.05):
-            rss = _tree_rss_kb(p.pid) - (_tree_rss_kb(p.pid, False) if timefile else 0)
+            rss = tree_kb(p.pid) - (tree_kb(p.pid, descend=False) if timefile else 0)
             peak[0] = max(peak[0], rss)
 
     def killer() -> None:

@@ -1,15 +1,18 @@
 """Benchmark of the interactive view (`analyze --tui`) on the benchmark capture.
 
     python bench/tui.py [--capture PATH | --packets 1000000] [--filter EXPR]
-                        [--size 100x30] [--timeout 600] [--no-tshark]
+                        [--size 100x30] [--timeout 600] [--no-tshark] [--whole]
 
-Runs `analyze --tui FILE` in a terminal (tmux), as a user would, and reads its screen: time to first screen (from the start to a status line counting packets, which
-the view draws with the first rows), time to apply a filter (from Enter to the status
-line's "filter took"), and the peak memory of the view and its worker processes (PSS
-summed over the process tree, sampled at 20 Hz: a forked worker's shared pages count
-once). Beside it, termshark's way (it drives tshark): `tshark -r F -c 1` (the least a
-first screen costs it) and `tshark -r F -Y EXPR` over the whole file (what applying a
-filter costs it). The capture is bench/run.py's, cached in bench/data/.
+Runs `analyze --tui FILE` in a terminal (tmux), as a user would, and reads its screen:
+time to first screen (from the start to a status line counting packets, which the view
+draws with the first rows) and the CPU seconds spent by then; with --whole, the end of
+the first pass (its CPU seconds, then the view's RSS and PSS and the bytes it spilled to
+temp disk); time to apply a filter (from Enter to the status line's "filter took"); and
+the peak memory of the view and its worker processes (PSS summed over the process tree,
+sampled at 20 Hz: a forked worker's shared pages count once). Beside it, termshark's
+way (it drives tshark): `tshark -r F -c 1` (the least a first screen costs it) and
+`tshark -r F -Y EXPR` over the whole file (what applying a filter costs it). The
+capture is bench/run.py's, cached in bench/data/.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,47 +34,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import run as bench_run  # noqa: E402
+from proctree import deleted_temp_bytes, tree_cpu_s, tree_kb  # noqa: E402
 
 ANALYZE = str(Path(sys.executable).with_name("analyze"))
-
-
-def tree_pss_kb(pid: int) -> int:
-    """PSS summed over `pid` and its descendants (shared pages split between them)."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/smaps_rollup", "rb") as f:
-                for line in f:
-                    if line.startswith(b"Pss:"):
-                        total += int(line.split()[1])
-                        break
-            for t in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{t}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) used so far by `pid` and its descendants: what a
-    first screen costs whatever the machine's load (on an idle machine with two cores
-    the wall time is at most this)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-            for t in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{t}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return total / tick
 
 
 class Screen:
@@ -92,7 +58,7 @@ class Screen:
 
     def _sample(self) -> None:
         while not self.done.wait(0.05):
-            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
+            self.peak_kb = max(self.peak_kb, tree_kb(self.pid, "pss"))
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "b")
@@ -119,12 +85,23 @@ class Screen:
         self.tmux("kill-server")
 
 
-def measure_tui(path: Path, flt: str, cols: int, rows: int, timeout: float) -> dict:
+def measure_tui(path: Path, flt: str, cols: int, rows: int, timeout: float,
+                whole: bool = False) -> dict:
     t0 = time.monotonic()
     scr = Screen([ANALYZE, "--tui", str(path)], cols, rows)
     try:
         t_first = scr.wait_for(r"Packets: [1-9]", timeout)
         cpu_first = tree_cpu_s(scr.pid)
+        cpu_view = tree_cpu_s(scr.pid, descend=False)  # (the worker runs on meanwhile)
+        end: dict = {}
+        if whole:  # the first pass's end: the status line stops saying "reading"
+            t_end = scr.wait_for(r"Packets: \d+ Displayed: \d+ \|(?!.*reading)", timeout)
+            time.sleep(0.3)  # (the worker process exits after its last batch)
+            end = {"end": t_end - t0, "end_cpu": tree_cpu_s(scr.pid),
+                   "end_rss_mb": tree_kb(scr.pid) / 1024,
+                   "end_pss_mb": tree_kb(scr.pid, "pss") / 1024,
+                   "spill_mb": deleted_temp_bytes(scr.pid, tempfile.gettempdir()) / 1e6,
+                   "pass_peak_mb": scr.peak_kb / 1024}
         time.sleep(0.5)  # (a person types slower than send-keys: let the bar take focus)
         scr.send("/")
         time.sleep(0.5)  # (the bar takes the focus: the keys then go to it)
@@ -138,8 +115,9 @@ def measure_tui(path: Path, flt: str, cols: int, rows: int, timeout: float) -> d
             filter_s = None
         shown = re.findall(r"Displayed: (\d+)", scr.screen())
         return {"first": t_first - t0, "filter": filter_s, "cpu": cpu_first,
+                "cpu_view": cpu_view,
                 "displayed": int(shown[-1]) if shown else None,
-                "peak_mb": scr.peak_kb / 1024}
+                "peak_mb": scr.peak_kb / 1024, **end}
     finally:
         scr.close()
 
@@ -152,16 +130,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="100x30")
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--no-tshark", action="store_true")
+    ap.add_argument("--whole", action="store_true",
+                    help="also wait for the first pass's end: its time, the memory and "
+                         "temp-disk spill then")
     a = ap.parse_args(argv)
     cols, rows = (int(x) for x in a.size.split("x"))
     path = Path(a.capture) if a.capture else bench_run.capture(HERE / "data", a.packets,
                                                                "pcap")
-    r = measure_tui(path, a.filter, cols, rows, a.timeout)
+    r = measure_tui(path, a.filter, cols, rows, a.timeout, a.whole)
     load = os.getloadavg()[0]
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs")
     print("| tool | file | measure | s | peak MB | note |\n|---|---|---|---:|---:|---|")
     print(f"| analyze --tui | {path.name} | first screen | {r['first']:.2f} | "
-          f"{r['peak_mb']:.0f} | {cols}x{rows} tmux; {r['cpu']:.2f} CPU s by then |")
+          f"{r['peak_mb']:.0f} | {cols}x{rows} tmux; {r['cpu']:.2f} CPU s by then, "
+          f"{r['cpu_view']:.2f} of them the view's |")
+    if "end" in r:
+        print(f"| analyze --tui | {path.name} | first pass read | {r['end']:.2f} | "
+              f"{r['pass_peak_mb']:.0f} | {r['end_cpu']:.1f} CPU s; then: RSS "
+              f"{r['end_rss_mb']:.0f} MB, PSS {r['end_pss_mb']:.0f} MB, temp disk "
+              f"{r['spill_mb']:.0f} MB |")
     took = f"{r['filter']:.2f}" if r["filter"] is not None else f"> {a.timeout:.0f}"
     print(f"| analyze --tui | {path.name} | apply `{a.filter}` | {took} | | "
           f"{r['displayed']} displayed |")

@@ -21,12 +21,12 @@ from analyzer.errors import EXIT_OK, AnalyzeError, UsageError
 
 def run_tui(opts: Any, err: TextIO) -> int:
     """Check the options as the command line does, then run the view until quit."""
-    try:
-        import textual  # noqa: F401
-    except ImportError:
+    from importlib.util import find_spec
+
+    # (found, not imported: textual loads after the first pass is forked, beside it)
+    if find_spec("textual") is None:
         raise UsageError("--tui needs textual: pip install 'labshark[tui]' "
-                         "(or sh .ci/setup --test)") from None
-    from analyzer.output.color_rules import load_rules
+                         "(or sh .ci/setup --test)")
     from analyzer.setup import _compile_filter, _decode_as
     from analyzer.tui.source import Source
     from analyzer.tui.store import PacketStore
@@ -49,19 +49,24 @@ def run_tui(opts: Any, err: TextIO) -> int:
             raise UsageError("--tui reads a capture file, not standard input")
         _check_readable(path)
         source = Source(path, decode_as, opts.two_pass, opts.color_rules)
+    # The colour rules before the fork: the forked pass colours its rows with these
+    # instead of compiling them again.
+    try:
+        rules = _load_rules(opts.color_rules) if color else None
+    except BaseException:
+        if live is not None:
+            live.close()
+        raise
+    if live is None:
         # First of all (the first screen waits for it): the first pass, forked from this
         # process with the dissectors already imported, overlapping the view's start.
         store = PacketStore(None, opts.time_format)
         scan = start_scan(source.job("scan", filter=opts.filter or "", color=color,
-                                     time_fmt=opts.time_format), store, fork=True)
+                                     time_fmt=opts.time_format, rules=rules or []),
+                          store, fork=True)
     try:
         if opts.filter:
             _compile_filter(opts.filter, False, err)  # a bad -Y fails before the screen
-        try:
-            rules = load_rules(opts.color_rules) if color else None
-        except OSError as e:
-            raise AnalyzeError(f'Can\'t read colour rules "{opts.color_rules}": '
-                               f"{e.strerror}.", 2) from None
     except BaseException:
         if scan is not None:
             scan.cancel()
@@ -84,6 +89,15 @@ def run_tui(opts: Any, err: TextIO) -> int:
             live.close()
         app.store.close()
     return EXIT_OK if app.return_code in (None, 0) else app.return_code
+
+
+def _load_rules(path: str | None) -> list[Any]:
+    from analyzer.output.color_rules import load_rules
+
+    try:
+        return load_rules(path)
+    except OSError as e:
+        raise AnalyzeError(f'Can\'t read colour rules "{path}": {e.strerror}.', 2) from None
 
 
 def _check_readable(path: str) -> None:

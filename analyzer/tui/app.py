@@ -14,10 +14,8 @@ from textual.widgets import Static, Tree
 
 from analyzer.tui.packet_list import PacketList, header_text
 from analyzer.tui.panes import DetailTree, FilterBar, HexView, check_filter
-from analyzer.tui.reports import Reports
 from analyzer.tui.source import SMALL, Source
 from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter
-from analyzer.tui.views import HelpScreen, PromptScreen, TextScreen
 from analyzer.tui.worker import Pass, start_scan
 from dissectors import REGISTRY
 from dissectors.escape import format_str
@@ -117,8 +115,18 @@ class LabsharkApp(App[int]):
         self.detail: Detail | None = None
         self.live = live
         self._live_thread: threading.Thread | None = None
-        self.reports = Reports(self)
+        self._reports: Any = None
         self.find_how = ("filter", "list", "")
+
+    @property
+    def reports(self) -> Any:
+        """The passes behind the views (reports.py, views.py: imported at first use, not
+        before the first screen)."""
+        if self._reports is None:
+            from analyzer.tui.reports import Reports
+
+            self._reports = Reports(self)
+        return self._reports
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -218,7 +226,11 @@ class LabsharkApp(App[int]):
             self.dtree.show(None)
             self.hex.show(None)
             return
-        self.detail = self.store.detail(event.number)
+        try:
+            self.detail = self.store.detail(event.number)
+        except OSError as e:  # the capture file changed (its bytes are read again)
+            self.message = str(e)
+            self.detail = None
         self.dtree.show(self.detail)
         self.hex.show(self.detail)
 
@@ -339,6 +351,8 @@ class LabsharkApp(App[int]):
 
     # -- other keys --------------------------------------------------------------
     def action_help(self) -> None:
+        from analyzer.tui.views import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_quit_app(self) -> None:
@@ -362,6 +376,8 @@ class LabsharkApp(App[int]):
             self.message = f"packet {number} is not displayed"
 
     def action_goto(self) -> None:
+        from analyzer.tui.views import PromptScreen
+
         def done(value: str | None) -> None:
             try:
                 self.goto(int((value or "").strip()))
@@ -444,6 +460,8 @@ class LabsharkApp(App[int]):
                                 lambda a=action: self.call_later(self.run_action, a))
 
     def action_export(self) -> None:
+        from analyzer.tui.views import PromptScreen
+
         self.push_screen(PromptScreen("Export displayed packets to (.pcap or .pcapng):"),
                          lambda v: self.reports.export(v or ""))
 
@@ -458,6 +476,8 @@ class LabsharkApp(App[int]):
             self.live.stop_capture()
 
     def action_learner(self) -> None:
+        from analyzer.tui.views import TextScreen
+
         if self.detail is None:
             return
         from analyzer.learner import explain

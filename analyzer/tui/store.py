@@ -5,8 +5,11 @@ Packet it keeps only what the list shows — the seven columns packed into one s
 buffer, a colour rule index, the timestamp (for time references) — and writes the
 detail (tree rows with offsets, the data sources) to a temporary spill file, compressed
 a block of frames at a time (neighbouring frames share most labels, so a block packs
-many times smaller than frames compressed one by one), keeping 12 bytes of block,
-offset and length per frame in memory.
+many times smaller than frames compressed one by one), keeping each frame's detail
+length in memory (4 bytes; its block is found by the blocks' first frames). What can be
+read again is not spilled: the frame's bytes come back from the capture file at the
+record's offset (4 bytes a frame) when the file can seek, and a bytes value equal to
+the bytes it covers (payloads, addresses) is sliced back from its data source.
 
 Why spill rather than re-dissect the selected frame: a frame's tree depends on the
 state every earlier frame left in the Session (TCP analysis, reassembly, TFTP
@@ -17,12 +20,12 @@ the detail pane shows is exactly `analyze -V`'s tree of that frame.
 
 from __future__ import annotations
 
+import lzma
 import marshal
 import os
 import pickle
 import tempfile
 import threading
-import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,6 +38,20 @@ from dissectors.format import field_text, label
 from dissectors.packet import Item, Packet
 
 SEP = "\x1f"  # between a row's columns (never in escaped packet text)
+
+# The spill's blocks: LZMA2 at its fastest preset, raw (no container). Its window spans
+# many frames' trees, which repeat each other's labels: ~4 times smaller than zlib's
+# (~250 bytes a frame on the benchmark capture), ~20 ms to open a block of 4 MB.
+# (lzma releases the GIL: the view's reader thread compresses beside the UI thread.)
+_LZMA = {"format": lzma.FORMAT_RAW, "filters": [{"id": lzma.FILTER_LZMA2, "preset": 0}]}
+
+
+def pack(data: bytes) -> bytes:
+    return lzma.compress(data, **_LZMA)  # type: ignore[arg-type]
+
+
+def unpack(data: bytes) -> bytes:
+    return lzma.decompress(data, **_LZMA)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -126,17 +143,24 @@ def _fields() -> _Fields:
     return _FIELDS
 
 
-def encode(pkt: Packet) -> bytes:
+def encode(pkt: Packet, frame_bytes: bool = True) -> bytes:
     """The packet's tree (every Item, hidden ones too) and bytes, marshalled (the store
-    compresses a block of them together)."""
+    compresses a block of them together). Without `frame_bytes` the frame's own bytes
+    are left out (the store reads them again from the capture file by the record's
+    offset); a bytes value equal to the bytes it covers is written as `...` either way
+    (decode takes it from the data source: payloads, addresses, data.data)."""
     flat: list[tuple] = []
     ids = _fields().ids
+    datas = [bytes(data) for _name, data in pkt.sources]
 
     def walk(items: list[Item], depth: int) -> None:
         for it in items:
             v = it.value
             if type(v) is memoryview:
                 v = bytes(v)
+            if type(v) is bytes and v and len(v) == it.length and 0 <= it.source < len(
+                    datas) and datas[it.source][it.offset:it.offset + it.length] == v:
+                v = ...  # (marshal holds Ellipsis: decode slices the source)
             f = it.field
             code = 0 if f is None else ids.get(id(f), -1)
             if code < 0:  # a field outside the registry: keep its label only
@@ -154,27 +178,36 @@ def encode(pkt: Packet) -> bytes:
             fr.interface_id, fr.interface_known, fr.section, fr.interface_name,
             fr.interface_description, fr.comment, pkt.rel_ns, pkt.delta_ns, pkt.delta_disp_ns,
             pkt.src, pkt.dst, pkt.proto_col, pkt.info, list(pkt.protocols))
-    sources = [(name, bytes(data)) for name, data in pkt.sources]
+    sources = [(name, data) for (name, _d), data in zip(pkt.sources, datas, strict=True)]
+    if not frame_bytes and sources:
+        sources[0] = (sources[0][0], None)
     try:
         return b"m" + marshal.dumps((head, flat, sources))
     except ValueError:  # a value marshal cannot hold (an object): pickle this one
         return b"p" + pickle.dumps((head, flat, sources), 5)
 
 
-def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str
+def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str, frame_bytes: bool = True
                ) -> tuple[str, int, bytes, int]:
     """What the store keeps of a frame: list row, colour rule (index + 1), detail to
     spill, timestamp."""
     rule = pick(rules, pkt) if rules else None
     color = rules.index(rule) + 1 if rule is not None else 0
-    return SEP.join(column_parts(pkt, time_fmt)), color, encode(pkt), pkt.frame.ts_ns
+    return (SEP.join(column_parts(pkt, time_fmt)), color, encode(pkt, frame_bytes),
+            pkt.frame.ts_ns)
 
 
-def decode(raw: bytes) -> Packet:
+def decode(raw: bytes, fetch: Callable[[int], bytes] | None = None) -> Packet:
+    """The Packet `encode` wrote; `fetch(caplen)` gives the frame's bytes when they
+    were left out."""
     fields = _fields()
     head, flat, sources = marshal.loads(raw[1:]) if raw[:1] == b"m" else pickle.loads(raw[1:])
     (number, ts_ns, digits, caplen, origlen, linktype, iface, known, section, iname, idesc,
      comment, rel_ns, delta_ns, disp_ns, src, dst, proto_col, info, protocols) = head
+    if sources[0][1] is None:
+        if fetch is None:
+            raise ValueError("the frame's bytes were left out and nothing reads them")
+        sources[0] = (sources[0][0], fetch(caplen))
     frame = Frame(number, ts_ns, digits, caplen, origlen, linktype, iface, sources[0][1],
                   comment=comment, interface_known=known, section=section,
                   interface_name=iname, interface_description=idesc)
@@ -186,6 +219,8 @@ def decode(raw: bytes) -> Packet:
     parents: list[Item] = []
     for depth, fcode, value, offset, length, text, flags, source in flat:
         field = fields.fields[fcode]
+        if value is ...:
+            value = sources[source][1][offset:offset + length]
         item = Item(field, value, offset, length, text, bool(flags & 1), bool(flags & 2),
                     source)
         del parents[depth:]
@@ -203,7 +238,17 @@ def decode(raw: bytes) -> Packet:
     return pkt
 
 
-BLOCK = 256  # frames a spilled block holds when the store compresses them itself
+BLOCK = 4096  # frames a spilled block holds at most,
+BLOCK_BYTES = 4 << 20  # and details: ~700 frames' trees (~20 ms to open the block)
+
+
+def extended(arr: array, values: list[int]) -> array:
+    """`arr` with `values` appended: 4-byte items while they fit (offsets into a file or
+    buffer under 4 GiB), else a copy with 8-byte items (the caller stores the result)."""
+    if arr.typecode == "I" and values and max(values) >= 1 << 32:
+        arr = array("q", arr)
+    arr.extend(values)
+    return arr
 
 
 class PackedRows:
@@ -212,7 +257,7 @@ class PackedRows:
 
     def __init__(self) -> None:
         self.data = bytearray()
-        self.ends = array("Q", [0])
+        self.ends = array("I", [0])
 
     def __len__(self) -> int:
         return len(self.ends) - 1
@@ -230,7 +275,7 @@ class PackedRows:
             self.data += b
             end += len(b)
             ends.append(end)
-        self.ends.extend(ends)  # last: readers take len() as complete
+        self.ends = extended(self.ends, ends)  # last: readers take len() as complete
 
 
 class PacketStore:
@@ -242,17 +287,22 @@ class PacketStore:
         self.rows = PackedRows()
         self.colors = bytearray()  # rule index + 1; 0 = no rule matched
         self.ts = array("q")  # each frame's time stamp (ns), for time references
-        self._blk = array("I")  # per frame: its block, offset and length in the block
-        self._off = array("I")
-        self._len = array("I")
+        self._len = array("I")  # per frame: its detail's length (its block: by _first)
+        self._first = array("I")  # per block: its first frame's index
         self._blocks_at = array("Q")  # per block: where it is in the spill, its size
         self._blocks_len = array("I")
-        self._pending: list[bytes] = []  # frames added one by one, not yet in a block
+        self._pbuf = bytearray()  # the last frames' details, not yet in a block
+        self._npend = 0  # (how many frames)
         self._cache: tuple[int, bytes] = (-1, b"")  # the last block decompressed
         self._spill = tempfile.TemporaryFile(prefix="labshark-tui-")
         self._fd = self._spill.fileno()
         self._end = 0
         self._lock = threading.Lock()
+        # A file the worker can seek in (pcap, pcapng): each frame's record offset, its
+        # bytes read again from there instead of spilled; None: the bytes are spilled.
+        self._foff: array | None = None
+        self._capture: tuple[str, str] | None = None  # (path, format)
+        self._cap_fd = -1
         self.displayed: array | None = None  # frame numbers shown; None = all
         self.marked: set[int] = set()
         self.refs: list[int] = []  # time reference frames, in order
@@ -270,6 +320,9 @@ class PacketStore:
 
     def close(self) -> None:
         self._spill.close()
+        if self._cap_fd >= 0:
+            os.close(self._cap_fd)
+            self._cap_fd = -1
 
     def add(self, pkt: Packet) -> None:
         """Keep the list row and spill the detail of one dissected frame (in order)."""
@@ -278,48 +331,66 @@ class PacketStore:
     def append(self, row: str, color: int, raw: bytes, ts_ns: int = 0) -> None:
         """Add the next frame (from encode_row); its detail waits for a block to fill."""
         with self._lock:
-            self._blk.append(len(self._blocks_at))
-            self._off.append(sum(len(b) for b in self._pending) if self._pending else 0)
             self._len.append(len(raw))
-            self._pending.append(raw)
-            if len(self._pending) >= BLOCK:
-                self._flush()
+            self._pbuf += raw
+            self._npend += 1
         self.ts.append(ts_ns)
         self.colors.append(color)
         self.rows.extend((row,))  # last: readers take len(rows) as complete
+        if self._npend >= BLOCK or len(self._pbuf) >= BLOCK_BYTES:
+            self.flush()
 
-    def _flush(self) -> None:
-        """Write the pending frames as one block (the lock held)."""
-        if self._pending:
-            self._write_block(zlib.compress(b"".join(self._pending), 1))
-            self._pending = []
+    def flush(self) -> None:
+        """Compress the pending details into a block and spill it. Called by the one
+        thread that adds frames; the frames stay readable as pending until the block
+        is written, and the lock is not held while compressing."""
+        with self._lock:
+            n = self._npend
+            size = len(self._pbuf)
+            first = len(self._len) - n
+        if not n:
+            return
+        with memoryview(self._pbuf) as view:  # (no copy: only this thread resizes it)
+            block = pack(view)
+        with self._lock:
+            self._write_block(block, first)
+            # (a new buffer, not `del`: a bytearray keeps its allocation when cut)
+            self._pbuf = self._pbuf[size:]
+            self._npend -= n
 
-    def _write_block(self, block: bytes) -> None:
+    def _write_block(self, block: bytes, first: int) -> None:
+        """Append a block holding frames from index `first` on (the lock held)."""
         os.pwrite(self._fd, block, self._end)
+        self._first.append(first)
         self._blocks_at.append(self._end)
         self._blocks_len.append(len(block))
         self._end += len(block)
 
     def append_block(self, entries: list[tuple[str, int, int, int, bool]],
-                     block: bytes, pos: int = 0) -> list[int]:
+                     block: bytes, pos: int = 0,
+                     where: tuple[str, str, array] | None = None) -> list[int]:
         """Add a worker's batch: (row, colour, ts, raw length, shown) per frame and their
-        details compressed as one block (`pos`: about how far in the file the pass is);
-        returns the frame numbers of the shown ones."""
+        details, which go to the spill in blocks of about BLOCK_BYTES (`pos`: about how far in the file the pass is;
+        `where`: the capture's path, format and the frames' record offsets when their
+        bytes were left out of the details); returns the frame numbers of the shown ones."""
         self.read_bytes = pos
-        with self._lock:
-            self._flush()
-            b = len(self._blocks_at)
-            off = 0
-            for e in entries:
-                self._blk.append(b)
-                self._off.append(off)
-                self._len.append(e[3])
-                off += e[3]
-            self._write_block(block)
+        if where is not None:
+            if self._foff is None:  # (0: not located; a record is never at offset 0)
+                self._foff = array("I", [0]) * len(self.rows)
+                self._capture = (where[0], where[1])
+            self._foff = extended(self._foff, list(where[2]))
+        elif self._foff is not None:
+            self._foff.extend([0] * len(entries))
+        with self._lock:  # (pending, like frames added one by one, till a block fills)
+            self._len.extend(e[3] for e in entries)
+            self._pbuf += block
+            self._npend += len(entries)
         first = len(self.rows) + 1
         self.ts.extend(e[2] for e in entries)
         self.colors.extend(e[1] for e in entries)
         self.rows.extend(e[0] for e in entries)
+        if self._npend >= BLOCK or len(self._pbuf) >= BLOCK_BYTES:
+            self.flush()
         return [first + i for i, e in enumerate(entries) if e[4]]
 
     def row(self, number: int) -> list[str]:
@@ -331,20 +402,37 @@ class PacketStore:
 
     def raw(self, number: int) -> bytes:
         """Frame `number`'s spilled detail, uncompressed."""
+        import bisect
+
         i = number - 1
         with self._lock:
-            b, off, n = self._blk[i], self._off[i], self._len[i]
-            if b == len(self._blocks_at):  # still pending
-                return self._pending[len(self._pending) - (len(self._blk) - i)]
+            pending_from = len(self._len) - self._npend
+            if i >= pending_from:  # not in a block yet
+                off = sum(self._len[pending_from:i])
+                return bytes(self._pbuf[off:off + self._len[i]])
+            b = bisect.bisect_right(self._first, i) - 1
+            off, n = sum(self._len[self._first[b]:i]), self._len[i]
             if self._cache[0] != b:
-                data = zlib.decompress(os.pread(self._fd, self._blocks_len[b],
+                data = unpack(os.pread(self._fd, self._blocks_len[b],
                                                 self._blocks_at[b]))
                 self._cache = (b, data)
             return self._cache[1][off:off + n]
 
     def detail(self, number: int) -> Detail:
-        pkt = decode(self.raw(number))
+        """Frame `number`'s saved tree (OSError when the capture file changed since)."""
+        pkt = decode(self.raw(number), lambda caplen: self.frame_bytes(number, caplen))
         return Detail(number, pkt, tree_rows(pkt))
+
+    def frame_bytes(self, number: int, caplen: int) -> bytes:
+        """Frame `number`'s bytes, read again from its record in the capture file."""
+        if self._foff is None or self._capture is None or self._foff[number - 1] <= 0:
+            raise ValueError(f"frame {number}'s bytes were neither spilled nor located")
+        path, fmt = self._capture
+        with self._lock:
+            if self._cap_fd < 0:
+                self._cap_fd = os.open(path, os.O_RDONLY)
+            fd = self._cap_fd
+        return read_record(fd, fmt, self._foff[number - 1], caplen, number)
 
     # -- time references ----------------------------------------------------------------
     def toggle_ref(self, number: int) -> None:
@@ -392,6 +480,31 @@ class PacketStore:
         return i if i < len(self.displayed) and self.displayed[i] == number else None
 
 
+def read_record(fd: int, fmt: str, offset: int, caplen: int, number: int) -> bytes:
+    """The `caplen` packet bytes of the pcap record or pcapng block at `offset`, its
+    header checked (a file rewritten since the first pass is an error, not wrong bytes)."""
+    head = os.pread(fd, 28, offset)
+    start, got = -1, -1
+    if fmt == "pcap" and len(head) >= 16:
+        start = offset + 16
+        got = caplen if caplen in (int.from_bytes(head[8:12], "little"),
+                                   int.from_bytes(head[8:12], "big")) else -1
+    elif fmt == "pcapng" and len(head) >= 12:
+        for order in ("little", "big"):
+            btype = int.from_bytes(head[:4], order)  # type: ignore[arg-type]
+            if btype in (2, 6) and len(head) == 28:  # OPB, EPB: caplen at +20
+                start, got = offset + 28, int.from_bytes(head[20:24], order)  # type: ignore
+                break
+            if btype == 3:  # SPB: the bytes after the original length
+                start, got = offset + 12, caplen
+                break
+    data = os.pread(fd, caplen, start) if start >= 0 and got == caplen else b""
+    if len(data) != caplen:
+        raise OSError(f"frame {number} is no longer where it was: the capture file "
+                      "changed after it was read")
+    return data
+
+
 def scan(frames: Iterable[Any], session: Any, store: PacketStore,
          match: Callable[[Packet], bool] | None, stop: threading.Event,
          on_packet: Callable[[Packet], None] | None = None) -> None:
@@ -436,4 +549,5 @@ def _safe(match: Callable[[Packet], bool], pkt: Packet) -> bool:
 
 
 __all__ = ["PacketStore", "Detail", "TreeRow", "SEP", "scan", "refilter", "tree_rows",
-           "filter_value", "encode", "decode", "encode_row", "PackedRows"]
+           "filter_value", "encode", "decode", "encode_row", "PackedRows", "read_record",
+           "extended"]

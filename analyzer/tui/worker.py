@@ -2,7 +2,7 @@
 
 A pass reads the file in frame order with a fresh Session (state flows forward, as in
 `analyze`), and sends its results back in batches through a pipe: the list rows and
-details of the first pass (`scan`, one compressed block a batch), the frame numbers a display filter matches
+details of the first pass (`scan`, one block a batch, which the view compresses), the frame numbers a display filter matches
 (`filter`), or a -z report's text (`report`). The first batch is small so the first
 screen shows as soon as its packets are dissected. A pass is cancelled by ending its
 process.
@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
+from array import array
 from collections.abc import Callable
 from typing import Any
 
@@ -58,13 +58,18 @@ def _child(job: dict[str, Any], conn: Any) -> None:
 
     batch: list[Any] = []
     raws: list[bytes] = []
+    offsets = array("q")  # the batch's record offsets, when the file can be read again
+    where: list[Any] = [None]  # (path, format) of such a file
     pos = [24]  # about where in the file the pass is (records' headers and bytes)
 
     def send(rows: list[Any]) -> None:
         """A batch: frame numbers, or rows with their details as one compressed block."""
         if raws:
-            conn.send(("rows", (rows, zlib.compress(b"".join(raws), 1), pos[0])))
+            at = (*where[0], offsets[:]) if where[0] else None
+            # (uncompressed: the view's reader thread compresses it on the other core)
+            conn.send(("rows", (rows, b"".join(raws), pos[0], at)))
             raws.clear()
+            del offsets[:]
         else:
             conn.send(("rows", rows))
 
@@ -76,7 +81,8 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         if kind == "scan" and job.get("color"):
             from analyzer.output.color_rules import load_rules
 
-            rules = load_rules(job.get("color_rules"))
+            # (a forked pass has the rules its parent compiled before forking)
+            rules = job["rules"] if "rules" in job else load_rules(job.get("color_rules"))
         elif kind == "report":
             taps = build_report(job["taps"], job.get("form", "text"))
         if kind == "filter" and match is not None and _fast_filter(job, conn):
@@ -85,6 +91,8 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         session = Session(two_pass=job.get("two_pass", False), decode_as=job["decode_as"])
         if job.get("two_pass"):
             reader = second_pass_reader(reader, session)
+        if kind == "scan" and seekable(reader, job["path"]):
+            where[0] = (job["path"], reader.format)  # frames' bytes: read again later
         sent = 0
         last = time.monotonic()
         prev_disp: int | None = None
@@ -94,9 +102,11 @@ def _child(job: dict[str, Any], conn: Any) -> None:
                 shown = match is None or _safe(match, pkt)
                 if shown:
                     prev_disp = mark_displayed(pkt, prev_disp)
-                row, color, raw, ts = encode_row(pkt, rules, job["time_fmt"])
+                row, color, raw, ts = encode_row(pkt, rules, job["time_fmt"],
+                                                 frame_bytes=where[0] is None)
                 batch.append((row, color, ts, len(raw), shown))
                 raws.append(raw)
+                offsets.append(frame.file_offset)
                 pos[0] += 16 + frame.caplen
             elif kind == "filter":
                 if _safe(match, pkt):  # type: ignore[arg-type]
@@ -122,6 +132,21 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         conn.send(("error", f"internal error ({type(e).__name__}: {e})"))
     finally:
         conn.close()
+
+
+def seekable(reader: Any, path: str) -> bool:
+    """A frame's bytes can be read again at its record's offset: an uncompressed pcap or
+    pcapng regular file (not gzip, a pipe or a device, whose reading cannot seek)."""
+    import os
+    import stat
+
+    if getattr(reader, "compressed", True) or getattr(reader, "format", "") not in (
+            "pcap", "pcapng"):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _fast_filter(job: dict[str, Any], conn: Any) -> bool:
@@ -232,7 +257,8 @@ class Pass:
                 [sys.executable, "-c", "from analyzer.tui.worker import main; main()"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             assert self.proc.stdin is not None and self.proc.stdout is not None
-            pickle.dump(job, self.proc.stdin, protocol=5)
+            pickle.dump({k: v for k, v in job.items() if k != "rules"}, self.proc.stdin,
+                        protocol=5)
             self.proc.stdin.close()
             self._conn = self.proc.stdout
         self.cancelled = False
@@ -360,6 +386,7 @@ def start_scan(job: dict[str, Any], store: Any, fork: bool = False) -> Pass:
             shown_list.extend(shown)
 
     def end(kind: str, payload: Any) -> None:
+        store.flush()  # (the last details into the spill)
         if kind == "error":
             store.error = payload
         store.done = True
