@@ -67,6 +67,11 @@ ETHERTYPE = table("ethertype", "Ethertype")
 PAYLOAD_LENGTH = "ethertype.payload_length"
 IP_PROTO = table("ip.proto", "IP protocol")
 UDP_PORT = table("udp.port", "UDP port")
+#: UDP ports whose payload carries another packet with layers of its own (VXLAN, Geneve,
+#: GTP-U, L2TP): the cheap layering (layers.py), the plan's state keys (skipping.py) and
+#: the BPF pre-filter leave such frames to the full dissection. Each tunnel's module
+#: adds its port where it registers it.
+TUNNEL_UDP_PORTS: set[int] = set()
 TCP_PORT = table("tcp.port", "TCP port")
 NULL_FAMILY = table("null.family", "BSD AF")
 MEDIA_TYPE = table("media_type", "Internet media type")  # HTTP bodies by Content-Type

@@ -11,7 +11,7 @@ words (1), data. The payload goes through the ethertype table (0x6558 = Ethernet
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, ETHERTYPE, UDP_PORT, register_dissector
+from dissectors.dispatch import BY_NAME, ETHERTYPE, TUNNEL_UDP_PORTS, UDP_PORT, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
@@ -132,5 +132,6 @@ def _options(tvb: Tvb, pkt: Packet, top: object, off: int, total: int) -> None:
 
 
 UDP_PORT.register(6081, dissect_geneve, "geneve")
+TUNNEL_UDP_PORTS.add(6081)  # (an inner packet: layers of its own)
 register_dissector("geneve", dissect_geneve)
 register_learner_layer("geneve", "Geneve", "link")

@@ -15,7 +15,7 @@ Control-plane information elements (GTPv1-C) and GTPv2 are not decoded here.
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, UDP_PORT, register_dissector
+from dissectors.dispatch import BY_NAME, TUNNEL_UDP_PORTS, UDP_PORT, register_dissector
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -269,5 +269,6 @@ def _pdu_session(tvb: Tvb, pkt: Packet, ext: Item, at: int) -> None:
 
 
 UDP_PORT.register(2152, dissect_gtp, "gtp")
+TUNNEL_UDP_PORTS.add(2152)  # (an inner packet: layers of its own)
 UDP_PORT.register(2123, dissect_gtp, "gtp")
 register_dissector("gtp", dissect_gtp)

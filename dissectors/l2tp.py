@@ -10,7 +10,7 @@ A control message without AVPs is a ZLB (zero-length body) acknowledgement.
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, UDP_PORT, register_dissector
+from dissectors.dispatch import BY_NAME, TUNNEL_UDP_PORTS, UDP_PORT, register_dissector
 from dissectors.escape import format_text
 from dissectors.format import masked_label
 from dissectors.offers import register_learner_layer
@@ -220,5 +220,6 @@ def _avp_value(tvb: Tvb, pkt: Packet, item: Item, atype: int, v: int, n: int) ->
 
 
 UDP_PORT.register(1701, dissect_l2tp, "l2tp")
+TUNNEL_UDP_PORTS.add(1701)  # (an inner packet: layers of its own)
 register_dissector("l2tp", dissect_l2tp)
 register_learner_layer("l2tp", "L2TP", "link")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
+from dissectors.dispatch import TUNNEL_UDP_PORTS
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.reassembly import FragmentTable, reassemble
@@ -36,8 +37,9 @@ _ICMP_QUOTING = ICMP_QUOTING
 _ICMP6_QUOTING = ICMP6_QUOTING
 # IP protocols that carry another IP header or need more than one header to decode.
 _IP_UNSURE = frozenset((4, 41, 47, 58))
-#: UDP ports of tunnels (VXLAN, Geneve) whose inner packet full dissection decodes.
-UDP_TUNNEL_PORTS = frozenset((4789, 6081))
+#: UDP ports of tunnels whose inner packet full dissection decodes (filled in by the
+#: tunnels' modules: dispatch.TUNNEL_UDP_PORTS).
+UDP_TUNNEL_PORTS = TUNNEL_UDP_PORTS
 _IP6_UNSURE = frozenset((0, 43, 44, 50, 51, 60, 135, 139, 140, 4, 41, 47, 1))
 
 

@@ -11,7 +11,7 @@ The inner frame is dissected as Ethernet without FCS; its layers take the column
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, UDP_PORT, register_dissector
+from dissectors.dispatch import BY_NAME, TUNNEL_UDP_PORTS, UDP_PORT, register_dissector
 from dissectors.format import masked_label
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
@@ -60,5 +60,6 @@ def dissect_vxlan(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 
 UDP_PORT.register(4789, dissect_vxlan, "vxlan")
+TUNNEL_UDP_PORTS.add(4789)  # (an inner packet: layers of its own)
 register_dissector("vxlan", dissect_vxlan)
 register_learner_layer("vxlan", "VXLAN", "link")

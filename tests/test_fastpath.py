@@ -81,6 +81,33 @@ def test_fast_equals_full(flt: str, mixed_pcap: Path, mixed_pcapng: Path,
         assert fast == full, f"{flt} on {cap.name}"
 
 
+#: Captures whose packets carry other packets (GTP-U, L2TP/PPP, PPPoE, VXLAN, Geneve, GRE)
+#: and the inner addresses only the full dissection reaches.
+TUNNELLED = {
+    "ndpi-false_positives.pcapng": ["ip.addr == 10.140.231.26", "tcp.flags.syn == 1", "tcp"],
+    "dpkt-nb6-http.pcap": ["ip.src == 95.136.242.99", "ipv6", "tcp.port == 80", "udp"],
+    "tcpdump-vxlan.pcap": ["ip.addr == 30.0.0.1", "icmp", "udp"],
+    "tcpdump-geneve.pcap": ["ip", "tcp", "udp", "icmp"],
+    "tcpdump-various_gre.pcap": ["ip", "icmp", "udp"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(TUNNELLED))
+def test_fast_equals_full_through_tunnels(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tunnel's frame is the full dissection's to decide (dispatch.TUNNEL_UDP_PORTS): the
+    fast path answers what full dissection answers, and both what tshark answers."""
+    cap = ROOT / "tests" / "data" / "corpus" / name
+    for flt in TUNNELLED[name]:
+        args = ["-r", str(cap), "-Y", flt]
+        fast = _numbers(args, True, monkeypatch, expect_fast=not name.endswith(".gz"))
+        assert fast == _numbers(args, False, monkeypatch), f"{flt} on {name}"
+        if shutil.which("tshark"):
+            theirs = subprocess.run(["tshark", "-n", "-r", str(cap), "-Y", flt, "-T", "fields",
+                                     "-e", "frame.number"], capture_output=True, text=True,
+                                    timeout=120).stdout.split()
+            assert fast == theirs, f"{flt} on {name}"
+
+
 def test_no_filter_lists_every_frame(mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nums = _numbers(["-r", str(mixed_pcap)], True, monkeypatch)
     assert nums == [str(i) for i in range(1, len(nums) + 1)]
