@@ -146,6 +146,7 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     pkt.proto_col = "Ethernet"
     pkt.src = _mac_text(src)[0]
     pkt.dst = _mac_text(dst)[0]
+    pkt.dl_dst = dst
     if etype <= 1500:
         tree = pkt.add_proto(ETH, off, 14,
                              "IEEE 802.3 Ethernet ")  # (tshark 4.0 appends no addresses)
