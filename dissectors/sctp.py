@@ -1,0 +1,318 @@
+"""SCTP (RFC 9260) on IP protocol 132: the common header and its chunks, as tshark 4.0
+shows them with its default preferences (checksum not verified, no association index).
+
+     0                   1                   2                   3
+    +-------------------------------+-------------------------------+
+    |     Source Port Number        |     Destination Port Number   |
+    |                      Verification Tag                         |
+    |                          Checksum                             |
+    +---------------+---------------+-------------------------------+
+    |  Chunk Type   |  Chunk Flags  |        Chunk Length           |   (repeated,
+    |                     Chunk Value ...                           |   4-byte padded)
+DATA chunks hand their payload on (to data: no upper protocol is decoded here) and,
+as in Wireshark, the chunks after one are shown under a new SCTP item. TSNs are shown
+relative to the Initial TSN an INIT / INIT ACK announced for that direction (else to
+the first TSN seen). INIT / INIT ACK parameters are decoded; other chunks show their
+header and value bytes.
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
+from dissectors.format import plural
+from dissectors.ip import CHECKSUM_STATUS
+from dissectors.offers import ConversationSpec, register_conversation, register_learner_layer
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, protocol
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+CHUNK_TYPES = {
+    0: "DATA", 1: "INIT", 2: "INIT_ACK", 3: "SACK", 4: "HEARTBEAT", 5: "HEARTBEAT_ACK",
+    6: "ABORT", 7: "SHUTDOWN", 8: "SHUTDOWN_ACK", 9: "ERROR", 10: "COOKIE_ECHO",
+    11: "COOKIE_ACK", 12: "ECNE", 13: "CWR", 14: "SHUTDOWN_COMPLETE", 15: "AUTH",
+    16: "NR_SACK", 64: "I_DATA", 128: "ASCONF_ACK", 129: "PKTDROP", 130: "RE_CONFIG",
+    132: "PAD", 192: "FORWARD_TSN", 193: "ASCONF", 194: "I_FORWARD_TSN",
+    255: "IETF_EXTENSION",
+}
+PARAM_TYPES = {
+    0x1: "Heartbeat info", 0x5: "IPv4 address", 0x6: "IPv6 address", 0x7: "State cookie",
+    0x8: "Unrecognized parameter", 0x9: "Cookie preservative", 0xB: "Hostname address",
+    0xC: "Supported address types", 0xD: "Outgoing SSN reset request",
+    0xE: "Incoming SSN reset request", 0xF: "SSN/TSN reset request",
+    0x10: "Re-configuration response", 0x11: "Add outgoing streams request",
+    0x12: "Add incoming streams request", 0x8000: "ECN", 0x8002: "Random",
+    0x8003: "Authenticated Chunk list", 0x8004: "Requested HMAC Algorithm",
+    0x8008: "Supported Extensions", 0xC000: "Forward TSN supported", 0xC001: "Add IP address",
+    0xC002: "Delete IP address", 0xC003: "Error cause indication",
+    0xC004: "Set primary address", 0xC005: "Success report",
+    0xC006: "Adaptation Layer Indication",
+}
+ADDRESS_TYPES = {5: "IPv4 address", 6: "IPv6 address", 11: "Hostname address"}
+_ADDRESS_SHORT = {5: "IPv4", 6: "IPv6", 11: "hostname"}
+PPIDS = {0: "not specified", 1: "IUA", 2: "M2UA", 3: "M3UA", 4: "SUA", 5: "M2PA", 6: "V5UA",
+         7: "H.248/MEGACO", 8: "BICC/Q.2150.3", 9: "TALI", 10: "DUA", 11: "ASAP", 12: "ENRP",
+         13: "H.323", 14: "Q.IPC/Q.2150.3", 15: "SIMCO", 18: "S1 Application Protocol (S1AP)",
+         46: "Diameter", 47: "Diameter (DTLS)", 51: "WebRTC String", 53: "WebRTC Binary",
+         60: "NGAP"}
+
+SCTP = protocol("sctp", "Stream Control Transmission Protocol", "SCTP")
+SRCPORT = SCTP.field("sctp.srcport", "Source port", FT.UINT16, Base.PT_SCTP, offset=0)
+DSTPORT = SCTP.field("sctp.dstport", "Destination port", FT.UINT16, Base.PT_SCTP, offset=2)
+PORT = SCTP.field("sctp.port", "Port", FT.UINT16, Base.PT_SCTP)
+VTAG = SCTP.field("sctp.verification_tag", "Verification tag", FT.UINT32, Base.HEX, offset=4)
+ASSOC_INDEX = SCTP.field("sctp.assoc_index", "Association index", FT.UINT16, Base.DEC)
+CHECKSUM = SCTP.field("sctp.checksum", "Checksum", FT.UINT32, Base.HEX, offset=8)
+CHECKSUM_STATUS_F = SCTP.field("sctp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
+                               strings=CHECKSUM_STATUS)
+CHUNK_TYPE = SCTP.field("sctp.chunk_type", "Chunk type", FT.UINT8, Base.DEC,
+                        strings=CHUNK_TYPES)
+CHUNK_BIT_1 = SCTP.field("sctp.chunk_bit_1", "Bit", FT.BOOLEAN, bitmask=0x80, strings=(
+    "Skip chunk and continue processing of the packet", "Stop processing of the packet"))
+CHUNK_BIT_2 = SCTP.field("sctp.chunk_bit_2", "Bit", FT.BOOLEAN, bitmask=0x40,
+                         strings=("Do report", "Do not report"))
+CHUNK_FLAGS = SCTP.field("sctp.chunk_flags", "Chunk flags", FT.UINT8, Base.HEX)
+CHUNK_LENGTH = SCTP.field("sctp.chunk_length", "Chunk length", FT.UINT16, Base.DEC)
+CHUNK_PADDING = SCTP.field("sctp.chunk_padding", "Chunk padding", FT.BYTES)
+CHUNK_VALUE = SCTP.field("sctp.chunk_value", "Chunk value", FT.BYTES)
+CHUNK_LENGTH_BAD = SCTP.field("sctp.chunk_length.bad", "Chunk length bad", FT.NONE)
+COOKIE = SCTP.field("sctp.cookie", "Cookie", FT.BYTES)
+DATA_E = SCTP.field("sctp.data_e_bit", "E-Bit", FT.BOOLEAN, bitmask=0x01,
+                    strings=("Last segment", "Not the last segment"))
+DATA_B = SCTP.field("sctp.data_b_bit", "B-Bit", FT.BOOLEAN, bitmask=0x02,
+                    strings=("First segment", "Subsequent segment"))
+DATA_U = SCTP.field("sctp.data_u_bit", "U-Bit", FT.BOOLEAN, bitmask=0x04,
+                    strings=("Unordered delivery", "Ordered delivery"))
+DATA_I = SCTP.field("sctp.data_i_bit", "I-Bit", FT.BOOLEAN, bitmask=0x08,
+                    strings=("Send SACK immediately", "Possibly delay SACK"))
+DATA_TSN = SCTP.field("sctp.data_tsn", "Transmission sequence number (relative)", FT.UINT32,
+                      Base.DEC)
+DATA_TSN_RAW = SCTP.field("sctp.data_tsn_raw", "Transmission sequence number (absolute)",
+                          FT.UINT32, Base.DEC)
+DATA_SID = SCTP.field("sctp.data_sid", "Stream identifier", FT.UINT16, Base.HEX)
+DATA_SSN = SCTP.field("sctp.data_ssn", "Stream sequence number", FT.UINT16, Base.DEC)
+DATA_PPID = SCTP.field("sctp.data_payload_proto_id", "Payload protocol identifier", FT.UINT32,
+                       Base.DEC, strings=PPIDS)
+#: INIT and INIT ACK fields: (initiate tag, a_rwnd, outbound, inbound, initial TSN).
+_INIT_NAMES = (("initiate_tag", "Initiate tag", FT.UINT32, Base.HEX),
+               ("credit", "Advertised receiver window credit (a_rwnd)", FT.UINT32, Base.DEC),
+               ("nr_out_streams", "Number of outbound streams", FT.UINT16, Base.DEC),
+               ("nr_in_streams", "Number of inbound streams", FT.UINT16, Base.DEC),
+               ("initial_tsn", "Initial TSN", FT.UINT32, Base.DEC))
+INIT_FIELDS = {kind: tuple(SCTP.field(f"sctp.{kind}_{n}", name, t, base)
+                           for n, name, t, base in _INIT_NAMES) for kind in ("init", "initack")}
+PARAM_TYPE = SCTP.field("sctp.parameter_type", "Parameter type", FT.UINT16, Base.HEX,
+                        strings=PARAM_TYPES)
+PARAM_BIT_1 = SCTP.field("sctp.parameter_bit_1", "Bit", FT.BOOLEAN, bitmask=0x8000, strings=(
+    "Skip parameter and continue processing of the chunk", "Stop processing of chunk"))
+PARAM_BIT_2 = SCTP.field("sctp.parameter_bit_2", "Bit", FT.BOOLEAN, bitmask=0x4000,
+                         strings=("Do report", "Do not report"))
+PARAM_LENGTH = SCTP.field("sctp.parameter_length", "Parameter length", FT.UINT16, Base.DEC)
+PARAM_VALUE = SCTP.field("sctp.parameter_value", "Parameter value", FT.BYTES)
+PARAM_PADDING = SCTP.field("sctp.parameter_padding", "Parameter padding", FT.BYTES)
+PARAM_PADDING_EXPERT = SCTP.field(
+    "sctp.parameter_padding.expert",
+    "The padding of this final parameter should be the padding of the chunk.", FT.NONE)
+PARAM_IPV4 = SCTP.field("sctp.parameter_ipv4_address", "IP Version 4 address", FT.IPv4)
+PARAM_IPV6 = SCTP.field("sctp.parameter_ipv6_address", "IP Version 6 address", FT.IPv6)
+PARAM_COOKIE = SCTP.field("sctp.parameter_state_cookie", "State cookie", FT.BYTES)
+PARAM_COOKIE_INCR = SCTP.field("sctp.parameter_cookie_preservative_incr",
+                               "Suggested Cookie life-span increment (msec)", FT.UINT32,
+                               Base.DEC)
+PARAM_ADDR_TYPE = SCTP.field("sctp.parameter_supported_address_type",
+                             "Supported address type", FT.UINT16, Base.DEC,
+                             strings=ADDRESS_TYPES)
+
+_NO_ASSOC = 65535  # the association index Wireshark shows when the preference is off
+
+
+class TsnBases:
+    """Per direction (packed addresses and ports): the TSN relative TSNs count from."""
+
+    def __init__(self) -> None:
+        self.base: dict[bytes, int] = {}
+
+
+def _direction(pkt: Packet, sport: int, dport: int, reverse: bool = False) -> bytes:
+    a, b = (pkt.net_dst, pkt.net_src) if reverse else (pkt.net_src, pkt.net_dst)
+    pa, pb = (dport, sport) if reverse else (sport, dport)
+    return b"%s%s%d:%d" % (a, b, pa, pb)
+
+
+def dissect_sctp(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    session.current_proto = "sctp"
+    off = tvb.start
+    pkt.proto_col = "SCTP"
+    tvb.need(off, 12)
+    sport, dport = tvb.u16(off), tvb.u16(off + 2)
+    pkt.srcport, pkt.dstport = sport, dport
+    pkt.set_info("")
+    top = pkt.add_proto(SCTP, off, tvb.length,
+                        f"{SCTP.name}, Src Port: {sport} ({sport}), Dst Port: {dport} ({dport})")
+    if pkt.wants_layer("sctp"):
+        pkt.add(top, SRCPORT, sport, off, 2)
+        pkt.add(top, DSTPORT, dport, off + 2, 2)
+        pkt.add(top, VTAG, tvb.u32(off + 4), off + 4, 4)
+        pkt.add(top, ASSOC_INDEX, _NO_ASSOC, off, 0,
+                "Association index: disabled (enable in preferences)", generated=True)
+        pkt.add(top, PORT, sport, off, 2, hidden=True)
+        pkt.add(top, PORT, dport, off + 2, 2, hidden=True)
+        csum = tvb.u32(off + 8)
+        pkt.add(top, CHECKSUM, csum, off + 8, 4, f"Checksum: 0x{csum:08x} [unverified]")
+        pkt.add(top, CHECKSUM_STATUS_F, 2, off + 8, 0, "Checksum Status: Unverified",
+                generated=True)
+    _chunks(tvb, pkt, session, top, off + 12, sport, dport)
+
+
+def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport: int,
+            dport: int) -> None:
+    end = tvb.rend
+    while pos < end:
+        tvb.need(pos, 4)
+        ctype, length = tvb.u8(pos), tvb.u16(pos + 2)
+        name = CHUNK_TYPES.get(ctype, "UNKNOWN")
+        pkt.append_info(f"{name} ")
+        if length < 4:
+            ci = pkt.add_text(top, f"{name} chunk", pos, 4, source=tvb.source)
+            _chunk_header(tvb, pkt, ci, pos, ctype, length)
+            pkt.add_expert(ci, "warning", "malformed", "Chunk length bad", "sctp",
+                           field=CHUNK_LENGTH_BAD)
+            return
+        padded = min(length + (-length & 3), end - pos)
+        ci = pkt.add_text(top, f"{name} chunk", pos, padded, source=tvb.source)
+        _chunk_header(tvb, pkt, ci, pos, ctype, length)
+        body, body_end = pos + 4, pos + length
+        if ctype == 0:
+            _data(tvb, pkt, session, ci, pos, length, sport, dport)
+            top.length = pos + 16 - top.offset
+            pos += padded
+            if pos < end:  # (Wireshark: the chunks after a DATA chunk's payload)
+                top = pkt.add_proto(SCTP, pos, end - pos, SCTP.name, source=tvb.source,
+                                    in_stack=False)
+            continue
+        if ctype in (1, 2):
+            _init(tvb, pkt, session, ci, ctype, body, body_end, sport, dport)
+        elif ctype == 10:
+            n = length - 4
+            ci.text = f"COOKIE_ECHO chunk (Cookie length: {plural(n, 'byte')})"
+            pkt.add(ci, COOKIE, tvb.bytes(body, n), body, n)
+        elif length > 4:
+            pkt.add(ci, CHUNK_VALUE, tvb.bytes(body, length - 4), body, length - 4)
+        if padded > length:
+            pkt.add(ci, CHUNK_PADDING, tvb.bytes(body_end, padded - length), body_end,
+                    padded - length)
+        pos += padded
+
+
+def _chunk_header(tvb: Tvb, pkt: Packet, ci: Item, pos: int, ctype: int, length: int) -> None:
+    ti = pkt.add(ci, CHUNK_TYPE, ctype, pos, 1,
+                 None if ctype in CHUNK_TYPES else f"Chunk type: UNKNOWN ({ctype})")
+    pkt.add(ti, CHUNK_BIT_1, bool(ctype & 0x80), pos, 1)
+    pkt.add(ti, CHUNK_BIT_2, bool(ctype & 0x40), pos, 1)
+    flags = tvb.u8(pos + 1)
+    fi = pkt.add(ci, CHUNK_FLAGS, flags, pos + 1, 1)
+    if ctype == 0:
+        for f in (DATA_I, DATA_U, DATA_B, DATA_E):
+            pkt.add(fi, f, bool(flags & f.bitmask), pos + 1, 1)
+    pkt.add(ci, CHUNK_LENGTH, length, pos + 2, 2)
+
+
+def _data(tvb: Tvb, pkt: Packet, session: Session, ci: Item, pos: int, length: int,
+          sport: int, dport: int) -> None:
+    tvb.need(pos, 16)
+    flags = tvb.u8(pos + 1)
+    tsn, sid, ssn, ppid = tvb.u32(pos + 4), tvb.u16(pos + 8), tvb.u16(pos + 10), tvb.u32(
+        pos + 12)
+    bases = session.state("sctp.tsn", TsnBases).base
+    key = _direction(pkt, sport, dport)
+    base = bases.setdefault(key, tsn)
+    rel = (tsn - base) & 0xFFFFFFFF
+    pkt.append_info(f"(TSN={rel}) ")
+    n = max(length - 16, 0)
+    if pkt.tree_on:
+        segment = {3: "complete segment", 2: "first segment", 1: "last segment"}.get(
+            flags & 3, "middle segment")
+        ci.text = (f"DATA chunk ({'unordered' if flags & 4 else 'ordered'}, {segment}, "
+                   f"TSN: {rel}, SID: {sid}, SSN: {ssn}, PPID: {ppid}, "
+                   f"payload length: {plural(n, 'byte')})")
+    ci.length = 16
+    pkt.add(ci, DATA_TSN, rel, pos + 4, 4)
+    pkt.add(ci, DATA_TSN_RAW, tsn, pos + 4, 4)
+    pkt.add(ci, DATA_SID, sid, pos + 8, 2)
+    pkt.add(ci, DATA_SSN, ssn, pos + 10, 2)
+    pkt.add(ci, DATA_PPID, ppid, pos + 12, 4)
+    if n:
+        BY_NAME["data"](tvb.sub(pos + 16, n), pkt, session)
+
+
+def _init(tvb: Tvb, pkt: Packet, session: Session, ci: Item, ctype: int, body: int,
+          body_end: int, sport: int, dport: int) -> None:
+    fields = INIT_FIELDS["init" if ctype == 1 else "initack"]
+    tvb.need(body, 16)
+    at = body
+    values = []
+    for f in fields:
+        width = 4 if f.type is FT.UINT32 else 2
+        v = tvb.u32(at) if width == 4 else tvb.u16(at)
+        values.append(v)
+        pkt.add(ci, f, v, at, width)
+        at += width
+    # The sender's DATA will count from its Initial TSN.
+    session.state("sctp.tsn", TsnBases).base[_direction(pkt, sport, dport)] = values[4]
+    ci.text = (f"{CHUNK_TYPES[ctype]} chunk (Outbound streams: {values[2]}, "
+               f"inbound streams: {values[3]})")
+    _parameters(tvb, pkt, ci, at, body_end)
+
+
+def _parameters(tvb: Tvb, pkt: Packet, ci: Item, pos: int, end: int) -> None:
+    while pos + 4 <= end:
+        ptype, plen = tvb.u16(pos), tvb.u16(pos + 2)
+        if plen < 4:
+            return
+        padded = plen + (-plen & 3)
+        name = PARAM_TYPES.get(ptype, "Unknown")
+        pi = pkt.add_text(ci, f"{name} parameter", pos, min(padded, end - pos),
+                          source=tvb.source)
+        if pos + padded >= end and padded > plen:
+            pkt.add_expert(pi, "note", "malformed",
+                           "The padding of this final parameter should be the padding of the "
+                           "chunk.", "sctp", field=PARAM_PADDING_EXPERT)
+        ti = pkt.add(pi, PARAM_TYPE, ptype, pos, 2,
+                     f"Parameter type: {name} (0x{ptype:04x})")
+        pkt.add(ti, PARAM_BIT_1, bool(ptype & 0x8000), pos, 2)
+        pkt.add(ti, PARAM_BIT_2, bool(ptype & 0x4000), pos, 2)
+        pkt.add(pi, PARAM_LENGTH, plen, pos + 2, 2)
+        v, n = pos + 4, plen - 4
+        if ptype == 0x7:
+            pi.text = f"State cookie parameter (Cookie length: {plural(n, 'byte')})"
+            pkt.add(pi, PARAM_COOKIE, tvb.bytes(v, n), v, n)
+        elif ptype == 0xC:
+            types = [tvb.u16(v + i) for i in range(0, n - 1, 2)]
+            pi.text = ("Supported address types parameter (Supported types: "
+                       + ", ".join(_ADDRESS_SHORT.get(t, "unknown") for t in types) + ")")
+            for i, t in enumerate(types):
+                pkt.add(pi, PARAM_ADDR_TYPE, t, v + 2 * i, 2)
+        elif ptype == 0x5:
+            pkt.add(pi, PARAM_IPV4, tvb.u32(v), v, 4)
+            pi.text = f"IPv4 address parameter (Address: {_v4(tvb.u32(v))})"
+        elif ptype == 0x6:
+            pkt.add(pi, PARAM_IPV6, tvb.bytes(v, 16), v, 16)
+        elif ptype == 0x9:
+            pkt.add(pi, PARAM_COOKIE_INCR, tvb.u32(v), v, 4)
+        elif n > 0:
+            pkt.add(pi, PARAM_VALUE, tvb.bytes(v, n), v, n)
+        if padded > plen and pos + plen < end:
+            pad = min(padded, end - pos) - plen
+            pkt.add(pi, PARAM_PADDING, tvb.bytes(pos + plen, pad), pos + plen, pad)
+        pos += padded
+
+
+def _v4(v: int) -> str:
+    return f"{v >> 24}.{v >> 16 & 255}.{v >> 8 & 255}.{v & 255}"
+
+
+IP_PROTO.register(132, dissect_sctp, "sctp")
+register_dissector("sctp", dissect_sctp)
+register_conversation(ConversationSpec("sctp", "SCTP", "sctp", "sctp.srcport", "sctp.dstport",
+                                       over=("ip", "ipv6")))
+register_learner_layer("sctp", "SCTP", "transport")
