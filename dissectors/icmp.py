@@ -124,6 +124,11 @@ INT_IDENT_IPV4 = ICMP.field("icmp.int_ident.ipv4", "Address", FT.IPv4)
 INT_IDENT_IPV6 = ICMP.field("icmp.int_ident.ipv6", "Address", FT.IPv6)
 INT_IDENT_ADDRESS = ICMP.field("icmp.int_ident.address", "Address", FT.BYTES)
 
+#: The layers of a quoted packet shown inside the ICMP item: its network and transport
+#: headers (what the transport hands on, data or DNS, stays at the top level).
+QUOTED_HEADERS = frozenset(("ip", "ipv6", "ipv6.hopopts", "ipv6.dstopts", "ipv6.routing",
+                            "ipv6.fraghdr", "udp", "tcp", "icmp", "icmpv6", "sctp", "gre",
+                            "igmp", "udplite", "_ws.malformed", "_ws.short"))
 _COLUMN_SLOTS = ("src", "dst", "net_src", "net_dst", "proto_col", "info", "info_fence")
 
 
@@ -187,8 +192,8 @@ def restore_columns(pkt: Packet, saved: tuple[Any, ...]) -> None:
 
 def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  # noqa: ANN001
                    nest_data: bool = False) -> None:
-    """Dissect a quoted packet without touching the columns; nest it under `parent`
-    (a payload of the quoted transport stays at the top level, as in Wireshark)."""
+    """Dissect a quoted packet without touching the columns; nest its headers under
+    `parent` (a payload of the quoted transport stays at the top level, as in Wireshark)."""
     saved = save_columns(pkt)
     n_top = len(pkt.tree)
     was = pkt.in_error_pkt
@@ -199,7 +204,8 @@ def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  #
         pkt.in_error_pkt = was
         restore_columns(pkt, saved)
         # The quoted headers sit inside the ICMP item; their payload stays top level.
-        moved = [i for i in pkt.tree[n_top:] if nest_data or i.field.abbrev != "data"]
+        moved = [i for i in pkt.tree[n_top:]
+                 if nest_data or i.field.abbrev in QUOTED_HEADERS]
         if moved:
             pkt.tree[n_top:] = [i for i in pkt.tree[n_top:] if i not in moved]
             if parent.children is None:
