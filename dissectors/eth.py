@@ -155,7 +155,7 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
         pkt.add(tree, LEN, etype, off + 12, 2)
         payload = tvb.sub(off + 14, min(etype, tvb.rend - off - 14))
         BY_NAME["llc"](payload, pkt, session)
-        _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs)
+        _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs, "eth")
         return
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
     _address(pkt, tree, dst, off, True)
@@ -195,9 +195,10 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
 
 
 def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
-             fcs: bool = True) -> None:
+             fcs: bool = True, proto: str = "ethertype") -> None:
     """Bytes after the payload's own length, as tshark's add_ethernet_trailer splits them:
-    padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS."""
+    padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS. Its note is
+    the Ethertype dissector's after an ethertype (802.3 frames: Ethernet's)."""
     if end >= tvb.rend:
         return
     frame_len = tvb.rend - frame_start  # the Ethernet frame's reported length
@@ -222,7 +223,7 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
         if bad_padding:
             pkt.add_expert(item, "note", "protocol",
                            "Didn't find padding of zeros, and an undecoded trailer exists. "
-                           "There may be padding of non-zeros.", "eth", field=PADDING_BAD)
+                           "There may be padding of non-zeros.", proto, field=PADDING_BAD)
     if has_fcs and tvb.end - end >= rep_len + 4:
         f_off = end + rep_len
         fcs = int.from_bytes(tvb.buf[f_off: f_off + 4], "big")

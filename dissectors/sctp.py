@@ -101,6 +101,7 @@ _INIT_NAMES = (("initiate_tag", "Initiate tag", FT.UINT32, Base.HEX),
                ("initial_tsn", "Initial TSN", FT.UINT32, Base.DEC))
 INIT_FIELDS = {kind: tuple(SCTP.field(f"sctp.{kind}_{n}", name, t, base)
                            for n, name, t, base in _INIT_NAMES) for kind in ("init", "initack")}
+INITIATE_TAG = SCTP.field("sctp.initiate_tag", "Initiate tag", FT.UINT32, Base.HEX)
 PARAM_TYPE = SCTP.field("sctp.parameter_type", "Parameter type", FT.UINT16, Base.HEX,
                         strings=PARAM_TYPES)
 PARAM_BIT_1 = SCTP.field("sctp.parameter_bit_1", "Bit", FT.BOOLEAN, bitmask=0x8000, strings=(
@@ -256,6 +257,8 @@ def _init(tvb: Tvb, pkt: Packet, session: Session, ci: Item, ctype: int, body: i
         v = tvb.u32(at) if width == 4 else tvb.u16(at)
         values.append(v)
         pkt.add(ci, f, v, at, width)
+        if f is fields[0]:
+            pkt.add(ci, INITIATE_TAG, v, at, 4, hidden=True)
         at += width
     # The sender's DATA will count from its Initial TSN.
     session.state("sctp.tsn", TsnBases).base[_direction(pkt, sport, dport)] = values[4]
