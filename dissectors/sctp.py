@@ -50,11 +50,25 @@ PARAM_TYPES = {
 }
 ADDRESS_TYPES = {5: "IPv4 address", 6: "IPv6 address", 11: "Hostname address"}
 _ADDRESS_SHORT = {5: "IPv4", 6: "IPv6", 11: "hostname"}
-PPIDS = {0: "not specified", 1: "IUA", 2: "M2UA", 3: "M3UA", 4: "SUA", 5: "M2PA", 6: "V5UA",
-         7: "H.248/MEGACO", 8: "BICC/Q.2150.3", 9: "TALI", 10: "DUA", 11: "ASAP", 12: "ENRP",
-         13: "H.323", 14: "Q.IPC/Q.2150.3", 15: "SIMCO", 18: "S1 Application Protocol (S1AP)",
-         46: "Diameter", 47: "Diameter (DTLS)", 51: "WebRTC String", 53: "WebRTC Binary",
-         60: "NGAP"}
+#: Payload protocol identifiers (tshark -G values, sctp.data_payload_proto_id).
+PPIDS = {
+    0: "not specified", 1: "IUA", 2: "M2UA", 3: "M3UA", 4: "SUA", 5: "M2PA", 6: "V5UA",
+    7: "H.248/MEGACO", 8: "BICC/Q.2150.3", 9: "TALI", 10: "DUA", 11: "ASAP", 12: "ENRP",
+    13: "H.323", 14: "Q.IPC/Q.2150.3", 15: "SIMCO", 16: "DDP Segment Chunk",
+    17: "DDP Stream Session Control", 18: "S1 Application Protocol (S1AP)", 19: "RUA",
+    20: "HNBAP", 21: "ForCES-HP", 22: "ForCES-MP", 23: "ForCES-LP", 24: "SBc-AP", 25: "NBAP",
+    26: "Unassigned", 27: "X2AP", 28: "IRCP", 29: "LCS-AP", 30: "MPICH2", 31: "SABP",
+    32: "Fractal Generator Protocol", 33: "Ping Pong Protocol", 34: "CalcApp Protocol",
+    35: "Scripting Service Protocol", 36: "NetPerfMeter Control", 37: "NetPerfMeter Data",
+    38: "Echo", 39: "Discard", 40: "Daytime", 41: "Character Generator", 42: "3GPP RNA",
+    43: "3GPP M2AP", 44: "3GPP M3AP", 45: "SSH", 46: "DIAMETER", 47: "DIAMETER over DTLS",
+    48: "R14P", 49: "Generic Data Transfer Protocol (GDT)", 50: "WebRTC Control",
+    51: "WebRTC String", 52: "WebRTC Binary Partial (Deprecated)", 53: "WebRTC Binary",
+    54: "WebRTC String Partial (Deprecated)", 55: "3GPP PUA", 56: "WebRTC String Empty",
+    57: "WebRTC Binary Empty", 58: "XwAP", 59: "Xw - Control Plane", 60: "NGAP", 61: "XnAP",
+    62: "F1 AP", 65: "ELE2 Lawful Interception", 66: "NGAP over DTLS", 67: "XnAP over DTLS",
+    68: "F1AP over DTLS", 69: "E1AP over DTLS", 70: "E2-CP", 71: "E2-UP", 72: "E2-DU", 73: "W1AP",
+}
 
 SCTP = protocol("sctp", "Stream Control Transmission Protocol", "SCTP")
 SRCPORT = SCTP.field("sctp.srcport", "Source port", FT.UINT16, Base.PT_SCTP, offset=0)
@@ -75,7 +89,6 @@ CHUNK_FLAGS = SCTP.field("sctp.chunk_flags", "Chunk flags", FT.UINT8, Base.HEX)
 CHUNK_LENGTH = SCTP.field("sctp.chunk_length", "Chunk length", FT.UINT16, Base.DEC)
 CHUNK_PADDING = SCTP.field("sctp.chunk_padding", "Chunk padding", FT.BYTES)
 CHUNK_VALUE = SCTP.field("sctp.chunk_value", "Chunk value", FT.BYTES)
-CHUNK_LENGTH_BAD = SCTP.field("sctp.chunk_length.bad", "Chunk length bad", FT.NONE)
 COOKIE = SCTP.field("sctp.cookie", "Cookie", FT.BYTES)
 DATA_E = SCTP.field("sctp.data_e_bit", "E-Bit", FT.BOOLEAN, bitmask=0x01,
                     strings=("Last segment", "Not the last segment"))
@@ -116,6 +129,8 @@ PARAM_PADDING_EXPERT = SCTP.field(
     "The padding of this final parameter should be the padding of the chunk.", FT.NONE)
 PARAM_IPV4 = SCTP.field("sctp.parameter_ipv4_address", "IP Version 4 address", FT.IPv4)
 PARAM_IPV6 = SCTP.field("sctp.parameter_ipv6_address", "IP Version 6 address", FT.IPv6)
+PARAM_HEARTBEAT = SCTP.field("sctp.parameter_heartbeat_information", "Heartbeat information",
+                             FT.BYTES)
 PARAM_COOKIE = SCTP.field("sctp.parameter_state_cookie", "State cookie", FT.BYTES)
 PARAM_COOKIE_INCR = SCTP.field("sctp.parameter_cookie_preservative_incr",
                                "Suggested Cookie life-span increment (msec)", FT.UINT32,
@@ -124,6 +139,27 @@ PARAM_ADDR_TYPE = SCTP.field("sctp.parameter_supported_address_type",
                              "Supported address type", FT.UINT16, Base.DEC,
                              strings=ADDRESS_TYPES)
 
+SACK_NOUNCE = SCTP.field("sctp.sack_nounce_sum", "Nounce sum", FT.UINT8, Base.DEC, bitmask=0x01)
+SACK_FIELDS = (
+    SCTP.field("sctp.sack_cumulative_tsn_ack", "Cumulative TSN ACK (relative)", FT.UINT32,
+               Base.DEC),
+    SCTP.field("sctp.sack_cumulative_tsn_ack_raw", "Cumulative TSN ACK (absolute)", FT.UINT32,
+               Base.DEC),
+    SCTP.field("sctp.sack_a_rwnd", "Advertised receiver window credit (a_rwnd)", FT.UINT32,
+               Base.DEC),
+    SCTP.field("sctp.sack_number_of_gap_blocks", "Number of gap acknowledgement blocks",
+               FT.UINT16, Base.DEC),
+    SCTP.field("sctp.sack_number_of_duplicated_tsns", "Number of duplicated TSNs", FT.UINT16,
+               Base.DEC))
+SHUTDOWN_ACK = SCTP.field("sctp.shutdown_cumulative_tsn_ack", "Cumulative TSN Ack", FT.UINT32,
+                          Base.DEC)
+_T_BIT = ("Tag reflected", "Tag not reflected")
+ABORT_T = SCTP.field("sctp.abort_t_bit", "T-Bit", FT.BOOLEAN, bitmask=0x01, strings=_T_BIT)
+SHUTDOWN_COMPLETE_T = SCTP.field("sctp.shutdown_complete_t_bit", "T-Bit", FT.BOOLEAN,
+                                 bitmask=0x01, strings=_T_BIT)
+#: The flag bits each chunk type shows under its flags.
+_FLAG_BITS = {0: (DATA_I, DATA_U, DATA_B, DATA_E), 3: (SACK_NOUNCE,), 6: (ABORT_T,),
+              14: (SHUTDOWN_COMPLETE_T,)}
 _NO_ASSOC = 65535  # the association index Wireshark shows when the preference is off
 
 
@@ -154,8 +190,6 @@ def dissect_sctp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(top, SRCPORT, sport, off, 2)
         pkt.add(top, DSTPORT, dport, off + 2, 2)
         pkt.add(top, VTAG, tvb.u32(off + 4), off + 4, 4)
-        pkt.add(top, ASSOC_INDEX, _NO_ASSOC, off, 0,
-                "Association index: disabled (enable in preferences)", generated=True)
         pkt.add(top, PORT, sport, off, 2, hidden=True)
         pkt.add(top, PORT, dport, off + 2, 2, hidden=True)
         csum = tvb.u32(off + 8)
@@ -163,6 +197,13 @@ def dissect_sctp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(top, CHECKSUM_STATUS_F, 2, off + 8, 0, "Checksum Status: Unverified",
                 generated=True)
     _chunks(tvb, pkt, session, top, off + 12, sport, dport)
+    # Wireshark adds the association index once the chunks are read (none when they
+    # throw), and moves it after the verification tag.
+    ai = pkt.add(top, ASSOC_INDEX, _NO_ASSOC, off, 0,
+                 "Association index: disabled (enable in preferences)", generated=True)
+    kids = top.children
+    if kids is not None and len(kids) > 3 and kids[-1] is ai:
+        kids.insert(3, kids.pop())
 
 
 def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport: int,
@@ -174,10 +215,9 @@ def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport:
         name = CHUNK_TYPES.get(ctype, "UNKNOWN")
         pkt.append_info(f"{name} ")
         if length < 4:
-            ci = pkt.add_text(top, f"{name} chunk", pos, 4, source=tvb.source)
-            _chunk_header(tvb, pkt, ci, pos, ctype, length)
-            pkt.add_expert(ci, "warning", "malformed", "Chunk length bad", "sctp",
-                           field=CHUNK_LENGTH_BAD)
+            ci = pkt.add_text(top, f"{name} chunk, bogus chunk length {length} < 4)", pos, 4,
+                              source=tvb.source)
+            _chunk_header(tvb, pkt, ci, pos, ctype, length, bad=True)
             return
         padded = min(length + (-length & 3), end - pos)
         ci = pkt.add_text(top, f"{name} chunk", pos, padded, source=tvb.source)
@@ -186,6 +226,9 @@ def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport:
         if ctype == 0:
             _data(tvb, pkt, session, ci, pos, length, sport, dport)
             top.length = pos + 16 - top.offset
+            if padded > length:
+                pkt.add(ci, CHUNK_PADDING, tvb.bytes(body_end, padded - length), body_end,
+                        padded - length)
             pos += padded
             if pos < end:  # (Wireshark: the chunks after a DATA chunk's payload)
                 top = pkt.add_proto(SCTP, pos, end - pos, SCTP.name, source=tvb.source,
@@ -193,6 +236,16 @@ def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport:
             continue
         if ctype in (1, 2):
             _init(tvb, pkt, session, ci, ctype, body, body_end, sport, dport)
+        elif ctype == 3 and length >= 16:
+            _sack(tvb, pkt, session, ci, body, sport, dport)
+        elif ctype == 7 and length >= 8:
+            ack = tvb.u32(body)
+            ci.text = f"SHUTDOWN chunk (Cumulative TSN ack: {ack})"
+            pkt.add(ci, SHUTDOWN_ACK, ack, body, 4)
+        elif ctype in (4, 5):
+            ci.text = f"{name} chunk (Information: {plural(length - 4, 'byte')})"
+            tvb.need(body, 4)  # (the Heartbeat info parameter's header must be there)
+            _parameters(tvb, pkt, ci, body, body_end)
         elif ctype == 10:
             n = length - 4
             ci.text = f"COOKIE_ECHO chunk (Cookie length: {plural(n, 'byte')})"
@@ -205,16 +258,21 @@ def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport:
         pos += padded
 
 
-def _chunk_header(tvb: Tvb, pkt: Packet, ci: Item, pos: int, ctype: int, length: int) -> None:
+def _chunk_header(tvb: Tvb, pkt: Packet, ci: Item, pos: int, ctype: int, length: int,
+                  bad: bool = False) -> None:
     ti = pkt.add(ci, CHUNK_TYPE, ctype, pos, 1,
                  None if ctype in CHUNK_TYPES else f"Chunk type: UNKNOWN ({ctype})")
     pkt.add(ti, CHUNK_BIT_1, bool(ctype & 0x80), pos, 1)
     pkt.add(ti, CHUNK_BIT_2, bool(ctype & 0x40), pos, 1)
     flags = tvb.u8(pos + 1)
     fi = pkt.add(ci, CHUNK_FLAGS, flags, pos + 1, 1)
-    if ctype == 0:
-        for f in (DATA_I, DATA_U, DATA_B, DATA_E):
-            pkt.add(fi, f, bool(flags & f.bitmask), pos + 1, 1)
+    if bad:
+        pkt.add(ci, CHUNK_LENGTH, length, pos + 2, 2,
+                f"Chunk length: {length} (invalid, should be >= 4)")
+        return
+    for f in _FLAG_BITS.get(ctype, ()):
+        pkt.add(fi, f, (flags & f.bitmask) if f.type is FT.UINT8 else bool(flags & f.bitmask),
+                pos + 1, 1)
     pkt.add(ci, CHUNK_LENGTH, length, pos + 2, 2)
 
 
@@ -242,8 +300,27 @@ def _data(tvb: Tvb, pkt: Packet, session: Session, ci: Item, pos: int, length: i
     pkt.add(ci, DATA_SID, sid, pos + 8, 2)
     pkt.add(ci, DATA_SSN, ssn, pos + 10, 2)
     pkt.add(ci, DATA_PPID, ppid, pos + 12, 4)
-    if n:
+    if flags & 3 != 3:
+        # (a fragment of a user message: tshark 4.0 does not reassemble them by default)
+        pkt.append_info("(Message Fragment) ")
+    elif n:
         BY_NAME["data"](tvb.sub(pos + 16, n), pkt, session)
+
+
+def _sack(tvb: Tvb, pkt: Packet, session: Session, ci: Item, body: int, sport: int,
+          dport: int) -> None:
+    """SACK: the cumulative TSN relative to the acknowledged (reverse) direction's base."""
+    ack, rwnd, gaps, dups = tvb.u32(body), tvb.u32(body + 4), tvb.u16(body + 8), tvb.u16(
+        body + 10)
+    bases = session.state("sctp.tsn", TsnBases).base
+    rel = (ack - bases.setdefault(_direction(pkt, sport, dport, reverse=True), ack)) \
+        & 0xFFFFFFFF
+    pkt.append_info(f"(Ack={rel}, Arwnd={rwnd}) ")
+    ci.text = (f"SACK chunk (Cumulative TSN: {ack}, a_rwnd: {rwnd}, gaps: {gaps}, "
+               f"duplicate TSNs: {dups})")
+    for i, (f, v) in enumerate(zip(SACK_FIELDS, (rel, ack, rwnd, gaps, dups), strict=True)):
+        at = body + (0, 0, 4, 8, 10)[i]
+        pkt.add(ci, f, v, at, 4 if i < 3 else 2)
 
 
 def _init(tvb: Tvb, pkt: Packet, session: Session, ci: Item, ctype: int, body: int,
@@ -276,7 +353,7 @@ def _parameters(tvb: Tvb, pkt: Packet, ci: Item, pos: int, end: int) -> None:
         name = PARAM_TYPES.get(ptype, "Unknown")
         pi = pkt.add_text(ci, f"{name} parameter", pos, min(padded, end - pos),
                           source=tvb.source)
-        if pos + padded >= end and padded > plen:
+        if pos + padded == end and padded > plen:  # (the chunk's length holds it)
             pkt.add_expert(pi, "note", "malformed",
                            "The padding of this final parameter should be the padding of the "
                            "chunk.", "sctp", field=PARAM_PADDING_EXPERT)
@@ -286,7 +363,10 @@ def _parameters(tvb: Tvb, pkt: Packet, ci: Item, pos: int, end: int) -> None:
         pkt.add(ti, PARAM_BIT_2, bool(ptype & 0x4000), pos, 2)
         pkt.add(pi, PARAM_LENGTH, plen, pos + 2, 2)
         v, n = pos + 4, plen - 4
-        if ptype == 0x7:
+        if ptype == 0x1:
+            pi.text = f"Heartbeat info parameter (Information: {plural(n, 'byte')})"
+            pkt.add(pi, PARAM_HEARTBEAT, tvb.bytes(v, n), v, n)
+        elif ptype == 0x7:
             pi.text = f"State cookie parameter (Cookie length: {plural(n, 'byte')})"
             pkt.add(pi, PARAM_COOKIE, tvb.bytes(v, n), v, n)
         elif ptype == 0xC:
@@ -301,7 +381,9 @@ def _parameters(tvb: Tvb, pkt: Packet, ci: Item, pos: int, end: int) -> None:
         elif ptype == 0x6:
             pkt.add(pi, PARAM_IPV6, tvb.bytes(v, 16), v, 16)
         elif ptype == 0x9:
-            pkt.add(pi, PARAM_COOKIE_INCR, tvb.u32(v), v, 4)
+            incr = tvb.u32(v)
+            pkt.add(pi, PARAM_COOKIE_INCR, incr, v, 4)
+            pi.text = f"Cookie preservative parameter (Increment :{incr} msec)"
         elif n > 0:
             pkt.add(pi, PARAM_VALUE, tvb.bytes(v, n), v, n)
         if padded > plen and pos + plen < end:
