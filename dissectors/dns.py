@@ -406,7 +406,9 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
 
     off = start + 12
     qd, an, ns, ar = counts
+    # (Wireshark makes each section's subtree "to the end": past it, that throws)
     if qd:
+        tvb.need(off, 1)
         qtree = pkt.add_text(top, "Zone" if update else "Queries", off, 0, source=src)
         for _ in range(qd):
             off = _question(tvb, off, start, pkt, qtree, add, v.class_bit)
@@ -414,6 +416,7 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
                          (ns, "Updates" if update else "Authoritative nameservers"),
                          (ar, "Additional records")):
         if count:
+            tvb.need(off, 1)
             rtree = pkt.add_text(top, title, off, 0, source=src)
             for _ in range(count):
                 off = _record(tvb, off, start, pkt, rtree, add, v.class_bit)

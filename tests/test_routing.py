@@ -115,7 +115,7 @@ def _udp_dns_probes() -> list:
                 hdr(0x8180, 0, 1, 0, 0) + b"\x47" + struct.pack(">HHIH", 1, 1, 60, 4)
                 + bytes(24),
                 hdr(0x8180, 0, 1, 0, 0) + b"\x01a\x47" + struct.pack(">HHIH", 1, 1, 60, 4)
-                + bytes(24)]
+                + bytes(4)]
     return [Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
             / UDP(sport=40000 + i, dport=41000 + i) / Raw(p) for i, p in enumerate(payloads)]
 
