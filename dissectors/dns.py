@@ -19,14 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dissectors.dispatch import (
-    TCP_PORT,
-    UDP_HEUR,
-    UDP_PORT,
-    register_claim,
-    register_dissector,
-    takes_all,
-)
+from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
@@ -284,23 +277,6 @@ def _label_count(raw: bytes | str) -> int:
 def dissect_dns_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "dns"
     dissect_message(tvb, tvb.start, pkt, session, "udp", None)
-
-
-def heur_dns_udp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
-    """tshark 4.0's "dns_udp" heuristic (DNS on any UDP port), its bounds found by probing
-    tshark: more than a header, opcode 0, at most one question and 10 authority and 10
-    additional records; a query has one question and no answers or authorities, a
-    response at most 100 answers."""
-    off = tvb.start
-    if tvb.reported_length <= 12 or tvb.end - off < 12:
-        return False
-    flags, quest, ans, auth, add = (tvb.u16(off + i) for i in range(2, 12, 2))
-    if flags & 0x7800 or quest > 1 or auth > 10 or add > 10:
-        return False
-    if (ans > 100) if flags & 0x8000 else (quest != 1 or ans or auth):
-        return False
-    dissect_dns_udp(tvb, pkt, session)
-    return None
 
 
 def dissect_variant_udp(variant: Variant, tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -606,7 +582,6 @@ _DNS = Variant(DNS)
 UDP_PORT.register(53, dissect_dns_udp, "dns")
 register_claim(dissect_dns_udp, "dns", takes_all)
 TCP_PORT.register(53, dissect_dns_tcp, "dns")
-UDP_HEUR.register("dns", heur_dns_udp)
 TCP_PORT.register(5353, dissect_dns_tcp, "dns")  # tshark: TCP 5353 is DNS, UDP 5353 mDNS
 register_dissector("dns", dissect_dns_udp)
 register_learner_layer("dns", "DNS")
