@@ -20,7 +20,7 @@ from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.icmp import ones_sum
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Base, protocol
+from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
@@ -166,11 +166,12 @@ def _auth(tvb: Tvb, pkt: Packet, hdr: Item, at: int, auth: int) -> None:
         pkt.add(hdr, AUTH_UNKNOWN, tvb.bytes(at, 8), at, 8)
 
 
-def _bits(pkt: Packet, parent: Item, field: object, bits: tuple, v: int, at: int) -> None:
+def _bits(pkt: Packet, parent: Item, field: Field, bits: tuple[tuple[Field, str], ...],
+          v: int, at: int) -> None:
     """A flags byte: "Name: 0x12, (L) ..., (E) ..." and one item per bit, high to low."""
     names = ", ".join(name for f, name in bits if v & f.bitmask)
-    label = f"{field.name}: 0x{v:02x}" + (f", {names}" if names else "")  # type: ignore[attr-defined]
-    fi = pkt.add(parent, field, v, at, 1, label if pkt.tree_on else None)  # type: ignore[arg-type]
+    label = f"{field.name}: 0x{v:02x}" + (f", {names}" if names else "")
+    fi = pkt.add(parent, field, v, at, 1, label if pkt.tree_on else None)
     for f, _name in bits:
         pkt.add(fi, f, bool(v & f.bitmask), at, 1)
 
