@@ -22,7 +22,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 MSG_TYPES = {1: "Hello Packet", 2: "DB Description", 3: "LS Request", 4: "LS Update",
              5: "LS Acknowledge"}
@@ -127,6 +127,8 @@ def dissect_ospf(tvb: Tvb, pkt: Packet, session: Session) -> None:
     _auth(tvb, pkt, hdr, off + 16, auth)
     body = off + _HEADER_LEN
     if mtype in (1, 2):
+        if end > tvb.rend:  # (Wireshark's subtree spans the packet length)
+            raise ReportedBoundsError()
         (_hello if mtype == 1 else _db_description)(tvb, pkt, top, body, end)
         options = tvb.u8(body + (6 if mtype == 1 else 2))
         if options & _LLS_BIT and tvb.rend <= end:
@@ -140,11 +142,11 @@ def dissect_ospf(tvb: Tvb, pkt: Packet, session: Session) -> None:
 def _checksum_label(tvb: Tvb, off: int, length: int, csum: int, auth: int) -> str:
     if auth == 2:
         return f"Checksum: 0x{csum:04x} (None)"
-    if length < _HEADER_LEN or tvb.end < off + length or tvb.rend < off + length:
-        return f"Checksum: 0x{csum:04x}"
+    # (over the bytes there are, up to the packet length, as Wireshark does)
     b = tvb.buf
-    data = bytes(b[off: off + 12]) + b"\x00\x00" + bytes(b[off + 14: off + 16]) + bytes(
-        b[off + _HEADER_LEN: off + length])
+    stop = min(off + length, tvb.end)
+    data = bytes(b[off: min(off + 12, stop)]) + b"\x00\x00" + bytes(
+        b[off + 14: min(off + 16, stop)]) + bytes(b[off + _HEADER_LEN: stop])
     should = ~ones_sum(data) & 0xFFFF
     if should == csum:
         return f"Checksum: 0x{csum:04x} [correct]"
