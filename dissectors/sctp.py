@@ -11,8 +11,7 @@ shows them with its default preferences (checksum not verified, no association i
     |                     Chunk Value ...                           |   4-byte padded)
 DATA chunks hand their payload on (to data: no upper protocol is decoded here) and,
 as in Wireshark, the chunks after one are shown under a new SCTP item. TSNs are shown
-relative to the Initial TSN an INIT / INIT ACK announced for that direction (else to
-the first TSN seen). INIT / INIT ACK parameters are decoded; other chunks show their
+relative to the first TSN seen in that direction (a SACK's to its reverse's). INIT / INIT ACK parameters are decoded; other chunks show their
 header and value bytes.
 """
 
@@ -212,7 +211,7 @@ def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport:
     while pos < end:
         tvb.need(pos, 4)
         ctype, length = tvb.u8(pos), tvb.u16(pos + 2)
-        name = CHUNK_TYPES.get(ctype, "UNKNOWN")
+        name = CHUNK_TYPES.get(ctype, "RESERVED")
         pkt.append_info(f"{name} ")
         if length < 4:
             ci = pkt.add_text(top, f"{name} chunk, bogus chunk length {length} < 4)", pos, 4,
@@ -250,8 +249,12 @@ def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport:
             n = length - 4
             ci.text = f"COOKIE_ECHO chunk (Cookie length: {plural(n, 'byte')})"
             pkt.add(ci, COOKIE, tvb.bytes(body, n), body, n)
-        elif length > 4:
-            pkt.add(ci, CHUNK_VALUE, tvb.bytes(body, length - 4), body, length - 4)
+        elif length > 4 or ctype not in CHUNK_TYPES:
+            if ctype not in CHUNK_TYPES:
+                ci.text = (f"RESERVED chunk (Type: {ctype}, value length: "
+                           f"{plural(length - 4, 'byte')})")
+            if length > 4:
+                pkt.add(ci, CHUNK_VALUE, tvb.bytes(body, length - 4), body, length - 4)
         if padded > length:
             pkt.add(ci, CHUNK_PADDING, tvb.bytes(body_end, padded - length), body_end,
                     padded - length)
@@ -261,7 +264,7 @@ def _chunks(tvb: Tvb, pkt: Packet, session: Session, top: Item, pos: int, sport:
 def _chunk_header(tvb: Tvb, pkt: Packet, ci: Item, pos: int, ctype: int, length: int,
                   bad: bool = False) -> None:
     ti = pkt.add(ci, CHUNK_TYPE, ctype, pos, 1,
-                 None if ctype in CHUNK_TYPES else f"Chunk type: UNKNOWN ({ctype})")
+                 None if ctype in CHUNK_TYPES else f"Chunk type: Unknown ({ctype})")
     pkt.add(ti, CHUNK_BIT_1, bool(ctype & 0x80), pos, 1)
     pkt.add(ti, CHUNK_BIT_2, bool(ctype & 0x40), pos, 1)
     flags = tvb.u8(pos + 1)
@@ -337,8 +340,6 @@ def _init(tvb: Tvb, pkt: Packet, session: Session, ci: Item, ctype: int, body: i
         if f is fields[0]:
             pkt.add(ci, INITIATE_TAG, v, at, 4, hidden=True)
         at += width
-    # The sender's DATA will count from its Initial TSN.
-    session.state("sctp.tsn", TsnBases).base[_direction(pkt, sport, dport)] = values[4]
     ci.text = (f"{CHUNK_TYPES[ctype]} chunk (Outbound streams: {values[2]}, "
                f"inbound streams: {values[3]})")
     _parameters(tvb, pkt, ci, at, body_end)
