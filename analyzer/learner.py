@@ -139,7 +139,9 @@ def layers(pkt: Packet) -> list[tuple[str, int, str]]:
     HTTP counts its headers and the body its own box. A layer that starts where the
     one before it starts and lies inside it (FeiQ's part of an IPMSG header) shares
     its box. Bytes no layer spans (Ethernet padding, a trailer) get a box, so the
-    sizes add up to the captured frame. Layers of reassembled data are not counted: a
+    sizes add up to the captured frame. A layer inside a network layer's span (the
+    payload an ICMP error quotes, shown at the top level as tshark does) is part of that
+    box. Layers of reassembled data are not counted: a
     layer on another data source, or (some dissectors do not note the source) one that
     starts before the layer it follows, and every layer after it.
     """
@@ -153,6 +155,9 @@ def layers(pkt: Packet) -> list[tuple[str, int, str]]:
         if item.source != 0 or (spans and item.offset < spans[-1][1]):
             break
         a, b = max(0, item.offset), min(size, item.offset + item.length)
+        if spans and spans[-1][1] < a and b <= spans[-1][2] and \
+                _layer(spans[-1][0][0]).tcpip == "network":
+            continue  # inside a network layer's span: what an ICMP error quotes
         if spans and a == spans[-1][1] and b <= spans[-1][2]:
             spans[-1][0].append(f.abbrev)  # e.g. IPMSG/FEIQ
         elif a < b:

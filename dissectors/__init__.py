@@ -7,12 +7,13 @@ import importlib
 # Order matters only for heuristic lists (tried in registration order).
 PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",
-    "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "nbns", "nbdgm", "nbss", "smb", "smb_access",
-    "smb2", "dhcp", "http",
+    "icmpv6", "udp", "tcp", "dns", "dns_heur", "mdns", "llmnr", "nbns", "nbdgm", "nbss", "smb",
+    "smb_access", "smb2", "dhcp", "http",
     "tls", "ssh", "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
     "vxlan", "geneve", "stp", "gre", "erspan", "loop", "lldp", "cdp", "dtp",
     "ntp", "igmp", "snmp", "dhcpv6", "xml", "ntlmssp", "smb_cmds", "smb_trans2", "gssapi",
     "kerberos", "gtp", "ppp", "lcp", "ipcp", "pap", "chap", "pppoe", "l2tp", "eap", "eapol",
+    "ospf", "ndp", "sctp", "rsvp", "pim",
 )
 
 for _name in PROTOCOL_MODULES:

@@ -27,7 +27,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request",
            4: "Zone change notification", 5: "Dynamic update",
@@ -63,7 +63,7 @@ RR_TYPES: dict[int, tuple[str, str]] = {
     255: ("*", "A request for all records the server/cache has available"),
     256: ("URI", "URI"), 257: ("CAA", "Certification Authority Restriction"),
 }
-CLASSES = {1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
+CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
 _TYPE_VALS = {k: f"{s} ({d})" for k, (s, d) in RR_TYPES.items()}
 
 DNS = protocol("dns", "Domain Name System", "DNS")
@@ -161,6 +161,8 @@ RETRANS_RESP_IN = DNS.field("dns.retransmit_response_in",
                             "Retransmitted response. Original response in", FT.FRAMENUM)
 RETRANS_REQ = DNS.field("dns.retransmit_request", "DNS query retransmission", FT.NONE)
 RETRANS_RESP = DNS.field("dns.retransmit_response", "DNS response retransmission", FT.NONE)
+UNDECODED_TYPE = DNS.field("dns.undecoded.type", "Undecoded option", FT.NONE)
+RR_DATA = DNS.field("dns.data", "Data", FT.BYTES)
 
 _FLAG_FIELDS = (F_RESPONSE, F_OPCODE, F_AUTH, F_TRUNC, F_RD, F_RA, F_Z, F_AD, F_CD, F_RCODE)
 _RESPONSE_ONLY_FLAGS = (F_AUTH, F_RA, F_AD, F_RCODE)
@@ -186,17 +188,26 @@ LOOP_NAME = "<Name contains a pointer that loops>"
 def type_name(t: int) -> str:
     if t == 255:
         return "ANY"  # the Info column and summaries say ANY, the Type line says *
+    if t == 0:
+        return "Unused"
     entry = RR_TYPES.get(t)
     return entry[0] if entry else f"Unknown ({t})"
 
 
 def _type_label(t: int) -> str:
+    if t == 0:
+        return "Unused (0)"
     entry = RR_TYPES.get(t)
     return f"{entry[0]} ({entry[1]}) ({t})" if entry else f"Unknown ({t})"
 
 
 def _class_name(c: int) -> str:
-    return CLASSES.get(c, f"Unknown (0x{c:04x})" if c > 0xFF else f"0x{c:04x}")
+    return CLASSES.get(c, "Unknown")
+
+
+def _class_label(c: int) -> str | None:
+    """The Class line of a class outside the table (as any value string's "Unknown")."""
+    return None if c in CLASSES else f"Class: Unknown (0x{c:04x})"
 
 
 # -- names ------------------------------------------------------------------------------
@@ -229,10 +240,14 @@ def get_raw_name(tvb: Tvb, off: int, msg_start: int) -> tuple[bytes | str, int]:
             cur = msg_start + ptr
             continue
         if kind != 0:
-            # Extended (0x40) or reserved (0x80) label types: not decoded further.
+            # Extended (0x40) or reserved (0x80) label types: not decoded further. The
+            # name becomes just this text; as the name's very first byte Wireshark 4.0
+            # gives up (a name shorter than its 2-byte minimum).
             if used < 0:
                 used = cur + 1 - off
-            labels.append(b"<Unknown extended label>")
+                if used < 2:
+                    raise ReportedBoundsError()
+            labels = [b"<Unknown extended label>"]
             break
         cur += 1
         processed += 1
@@ -367,7 +382,9 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
 
     off = start + 12
     qd, an, ns, ar = counts
+    # (Wireshark makes each section's subtree "to the end": past it, that throws)
     if qd:
+        tvb.need(off, 1)
         qtree = pkt.add_text(top, "Zone" if update else "Queries", off, 0, source=src)
         for _ in range(qd):
             off = _question(tvb, off, start, pkt, qtree, add, v.class_bit)
@@ -375,6 +392,7 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
                          (ns, "Updates" if update else "Authoritative nameservers"),
                          (ar, "Additional records")):
         if count:
+            tvb.need(off, 1)
             rtree = pkt.add_text(top, title, off, 0, source=src)
             for _ in range(count):
                 off = _record(tvb, off, start, pkt, rtree, add, v.class_bit)
@@ -420,7 +438,7 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
     add(q, QRY_TYPE, qtype, off + used, 2,
         f"Type: {_type_label(qtype)}" if pkt.tree_on else None)
     if class_bit is None:
-        add(q, QRY_CLASS, qclass, off + used + 2, 2)
+        add(q, QRY_CLASS, qclass, off + used + 2, 2, _class_label(qclass))
     else:
         _add_class_bit(q, class_bit[0], class_bit[1], qclass, off + used + 2, add)
     pkt.append_info(f" {type_name(qtype)} {name}{qu}")
@@ -481,7 +499,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(zi, RESP_Z_RESERVED, z & 0x7FFF, p + 6, 2)
     else:
         if class_bit is None:
-            add(rr, RESP_CLASS, rclass, p + 2, 2)
+            add(rr, RESP_CLASS, rclass, p + 2, 2, _class_label(rclass))
         else:
             _add_class_bit(rr, class_bit[2], class_bit[3], rclass, p + 2, add)
         add(rr, RESP_TTL, ttl, p + 4, 4,
@@ -550,6 +568,11 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
             if olen:
                 add(oi, OPT_DATA, tvb.bytes(q + 4, olen), q + 4, olen)
             q += 4 + olen
+    if rdlen and rtype not in RR_TYPES and rtype != 255:
+        pkt.add_expert(rr, "note", "undecoded", f"Dissector for DNS Type ({rtype}) code not "
+                       "implemented, Contact Wireshark developers if you want this supported",
+                       "dns", field=UNDECODED_TYPE)
+        add(rr, RR_DATA, tvb.bytes(d, rdlen), d, rdlen)
     rr.text = rr.text + summary if rr.text else rr.text
     rr.length = end - off
     pkt.append_info(info)

@@ -146,6 +146,7 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     pkt.proto_col = "Ethernet"
     pkt.src = _mac_text(src)[0]
     pkt.dst = _mac_text(dst)[0]
+    pkt.dl_dst = dst
     if etype <= 1500:
         tree = pkt.add_proto(ETH, off, 14,
                              "IEEE 802.3 Ethernet ")  # (tshark 4.0 appends no addresses)
@@ -154,7 +155,7 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
         pkt.add(tree, LEN, etype, off + 12, 2)
         payload = tvb.sub(off + 14, min(etype, tvb.rend - off - 14))
         BY_NAME["llc"](payload, pkt, session)
-        _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs)
+        _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs, "eth")
         return
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
     _address(pkt, tree, dst, off, True)
@@ -196,7 +197,8 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
 def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
              fcs: bool = True, proto: str = "eth") -> None:
     """Bytes after the payload's own length, as tshark's add_ethernet_trailer splits them:
-    padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS."""
+    padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS. Its note is
+    the Ethertype dissector's after an ethertype (802.3 frames: Ethernet's)."""
     if end >= tvb.rend:
         return
     frame_len = tvb.rend - frame_start  # the Ethernet frame's reported length

@@ -15,7 +15,7 @@ are paired on (addresses, identifier, sequence, payload); `-2` adds "reply in".
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS, ip_ttl
@@ -25,13 +25,16 @@ from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
+if TYPE_CHECKING:
+    from dissectors.registry import Protocol
+
 TYPE_NAMES = {
     0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)",
     5: "Redirect", 8: "Echo (ping) request", 9: "Router advertisement",
     10: "Router solicitation", 11: "Time-to-live exceeded", 12: "Parameter problem",
     13: "Timestamp request", 14: "Timestamp reply", 15: "Information request",
     16: "Information reply", 17: "Address mask request", 18: "Address mask reply",
-    40: "Photuris",
+    40: "Photuris", 42: "Extended Echo request", 43: "Extended Echo reply",
 }
 UNREACH_CODES = {
     0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable",
@@ -49,8 +52,22 @@ PARAM_CODES = {0: "Pointer indicates the error", 1: "Required option missing",
                2: "Bad length"}
 PHOTURIS_CODES = {0: "Bad SPI", 1: "Authentication Failed", 2: "Decompression Failed",
                   3: "Decryption Failed", 4: "Need Authentication", 5: "Need Authorization"}
+#: Extended Echo (RFC 8335) codes; ICMPv6 uses them too.
+EXT_ECHO_REQ_CODES = {0: "No error"}
+EXT_ECHO_RSP_CODES = {0: "No error", 1: "Malformed Query", 2: "No Such Interface",
+                      3: "No Such Table Entry", 4: "Multiple Interfaces Satisfy Query"}
 CODE_NAMES = {3: UNREACH_CODES, 5: REDIRECT_CODES, 11: TIMEX_CODES, 12: PARAM_CODES,
-              40: PHOTURIS_CODES}
+              40: PHOTURIS_CODES, 42: EXT_ECHO_REQ_CODES, 43: EXT_ECHO_RSP_CODES}
+_SET = ("Set", "Not set")
+EXT_ECHO_STATES = {0: "Reserved", 1: "Incomplete", 2: "Reachable", 3: "Stale", 4: "Delay",
+                   5: "Probe", 6: "Failed"}
+EXT_CLASSES = {1: "MPLS Label Stack Class", 2: "Interface Information Object",
+               3: "Interface Identification Object"}
+_DECODED_CLASSES = (3,)
+INT_IDENT_CTYPES = {1: "Identifies Interface By Name", 2: "Identifies Interface By Index",
+                    3: "Identifies Interface By Address"}
+AFI_NAMES = {0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 6: "802 (includes all 802 media "
+             "plus Ethernet)", 16389: "48-bit MAC Address", 65535: "Reserved"}
 ERROR_TYPES = (3, 4, 5, 11, 12)
 #: The types whose body quotes an IP header (the cheap layering, the plan and the fast
 #: path read this, so a quoted header is never taken for the packet's own).
@@ -84,7 +101,34 @@ ORIG_TS = ICMP.field("icmp.originate_timestamp", "Originate Timestamp", FT.UINT3
 RECV_TS = ICMP.field("icmp.receive_timestamp", "Receive Timestamp", FT.UINT32, Base.DEC)
 TRANS_TS = ICMP.field("icmp.transmit_timestamp", "Transmit Timestamp", FT.UINT32, Base.DEC)
 ADDRESS_MASK = ICMP.field("icmp.address_mask", "Address Mask", FT.IPv4)
+EXT_SEQ = ICMP.field("icmp.ext.echo.seq", "Sequence Number", FT.UINT8, Base.DEC_HEX)
+EXT = ICMP.field("icmp.ext", "ICMP Extensions", FT.NONE)
+EXT_VERSION = ICMP.field("icmp.ext.version", "Version", FT.UINT8, Base.DEC)
+EXT_RES = ICMP.field("icmp.ext.res", "Reserved", FT.UINT16, Base.HEX, bitmask=0xFFF)
+EXT_CHECKSUM = ICMP.field("icmp.ext.checksum", "Checksum", FT.UINT16, Base.HEX)
+EXT_CHECKSUM_STATUS = ICMP.field("icmp.ext.checksum.status", "Checksum Status", FT.UINT8,
+                                 Base.NONE, strings=CHECKSUM_STATUS)
+EXT_CHECKSUM_BAD = ICMP.field("icmp.ext.checksum_bad", "Bad checksum", FT.NONE)
+EXT_LENGTH = ICMP.field("icmp.ext.length", "Length", FT.UINT16, Base.DEC)
+EXT_CLASS = ICMP.field("icmp.ext.class", "Class", FT.UINT8, Base.DEC, strings=EXT_CLASSES)
+EXT_CTYPE = ICMP.field("icmp.ext.ctype", "C-Type", FT.UINT8, Base.DEC)
+EXT_DATA = ICMP.field("icmp.ext.data", "Data", FT.BYTES)
+INT_IDENT_NAME = ICMP.field("icmp.int_ident.name", "Name", FT.STRING)
+INT_IDENT_INDEX = ICMP.field("icmp.int_ident.index", "Interface Index", FT.UINT32, Base.DEC)
+INT_IDENT_AFI = ICMP.field("icmp.int_ident.afi", "Address Family Identifier", FT.UINT16,
+                           Base.DEC, strings=AFI_NAMES)
+INT_IDENT_ADDR_LEN = ICMP.field("icmp.int_ident.addr_length", "Address Length", FT.UINT8,
+                                Base.DEC)
+INT_IDENT_RESERVED = ICMP.field("icmp.int_ident.reserved", "Reserved", FT.BYTES)
+INT_IDENT_IPV4 = ICMP.field("icmp.int_ident.ipv4", "Address", FT.IPv4)
+INT_IDENT_IPV6 = ICMP.field("icmp.int_ident.ipv6", "Address", FT.IPv6)
+INT_IDENT_ADDRESS = ICMP.field("icmp.int_ident.address", "Address", FT.BYTES)
 
+#: The layers of a quoted packet shown inside the ICMP item: its network and transport
+#: headers (what the transport hands on, data or DNS, stays at the top level).
+QUOTED_HEADERS = frozenset(("ip", "ipv6", "ipv6.hopopts", "ipv6.dstopts", "ipv6.routing",
+                            "ipv6.fraghdr", "udp", "tcp", "icmp", "icmpv6", "sctp", "gre",
+                            "igmp", "udplite", "_ws.malformed", "_ws.short"))
 _COLUMN_SLOTS = ("src", "dst", "net_src", "net_dst", "proto_col", "info", "info_fence")
 
 
@@ -148,8 +192,8 @@ def restore_columns(pkt: Packet, saved: tuple[Any, ...]) -> None:
 
 def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  # noqa: ANN001
                    nest_data: bool = False) -> None:
-    """Dissect a quoted packet without touching the columns; nest it under `parent`
-    (a payload of the quoted transport stays at the top level, as in Wireshark)."""
+    """Dissect a quoted packet without touching the columns; nest its headers under
+    `parent` (a payload of the quoted transport stays at the top level, as in Wireshark)."""
     saved = save_columns(pkt)
     n_top = len(pkt.tree)
     was = pkt.in_error_pkt
@@ -160,7 +204,8 @@ def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  #
         pkt.in_error_pkt = was
         restore_columns(pkt, saved)
         # The quoted headers sit inside the ICMP item; their payload stays top level.
-        moved = [i for i in pkt.tree[n_top:] if nest_data or i.field.abbrev != "data"]
+        moved = [i for i in pkt.tree[n_top:]
+                 if nest_data or i.field.abbrev in QUOTED_HEADERS]
         if moved:
             pkt.tree[n_top:] = [i for i in pkt.tree[n_top:] if i not in moved]
             if parent.children is None:
@@ -217,6 +262,15 @@ def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
                 pkt.add(top, f, v, off + 8 + 4 * i, 4, f"{f.name}: {v} ({_after_midnight(v)})")
         elif itype in (17, 18):
             pkt.add(top, ADDRESS_MASK, tvb.u32(off + 8), off + 8, 4)
+        return
+    if itype in (42, 43):
+        ident = tvb.u16(off + 4)
+        pkt.add(top, IDENT, ident, off + 4, 2)
+        pkt.add(top, IDENT_LE, ((ident & 0xFF) << 8) | (ident >> 8), off + 4, 2)
+        pkt.add(top, EXT_SEQ, tvb.u8(off + 6), off + 6, 1)
+        ext_echo_flags(tvb, pkt, top, off + 7, itype == 42, ICMP_EXT_ECHO)
+        if itype == 42 and tvb.rend > off + 8:
+            dissect_extensions(tvb, pkt, top, off + 8)
         return
     if itype in ERROR_TYPES:
         if itype == 5:
@@ -319,6 +373,106 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     pkt.add(top, RESPTIME, ms, 0, 0, f"Response time: {ms:.3f} ms", generated=True)
     pkt.append_info(f" (request in {req_num})")
 
+
+class ExtEchoFields(NamedTuple):
+    """The RFC 8335 flag-byte fields, declared by ICMP and ICMPv6 alike (`P.ext.echo.*`)."""
+
+    req_res: Field
+    req_local: Field
+    rsp_state: Field
+    rsp_res: Field
+    rsp_active: Field
+    rsp_ipv4: Field
+    rsp_ipv6: Field
+
+
+def ext_echo_fields(proto: Protocol) -> ExtEchoFields:
+    p = proto.abbrev
+    return ExtEchoFields(
+        proto.field(f"{p}.ext.echo.req.res", "Reserved", FT.UINT8, Base.HEX, bitmask=0xFE),
+        proto.field(f"{p}.ext.echo.req.local", "Local bit", FT.BOOLEAN, bitmask=0x01,
+                    strings=_SET),
+        proto.field(f"{p}.ext.echo.rsp.state", "State", FT.UINT8, Base.DEC, bitmask=0xE0,
+                    strings=EXT_ECHO_STATES),
+        proto.field(f"{p}.ext.echo.rsp.res", "Reserved", FT.UINT8, Base.HEX, bitmask=0x18),
+        proto.field(f"{p}.ext.echo.rsp.active", "Active bit", FT.BOOLEAN, bitmask=0x04,
+                    strings=_SET),
+        proto.field(f"{p}.ext.echo.rsp.ipv4", "IPv4 bit", FT.BOOLEAN, bitmask=0x02,
+                    strings=_SET),
+        proto.field(f"{p}.ext.echo.rsp.ipv6", "IPv6 bit", FT.BOOLEAN, bitmask=0x01,
+                    strings=_SET))
+
+
+def ext_echo_flags(tvb: Tvb, pkt: Packet, top: Item, at: int, request: bool,
+                   f: ExtEchoFields) -> None:
+    """The Extended Echo flag byte: L in a request; State, A, 4, 6 in a reply."""
+    v = tvb.u8(at)
+    fields = (f.req_res, f.req_local) if request else (
+        f.rsp_state, f.rsp_res, f.rsp_active, f.rsp_ipv4, f.rsp_ipv6)
+    for fld in fields:
+        x = (v & fld.bitmask) >> fld.shift
+        pkt.add(top, fld, bool(x) if fld.type is FT.BOOLEAN else x, at, 1)
+
+
+def dissect_extensions(tvb: Tvb, pkt: Packet, top: Item, off: int) -> None:
+    """ICMP Multi-Part Extensions (RFC 4884): a header (version, checksum over all the
+    extension bytes) and objects (length, class, C-Type); RFC 8335's Interface
+    Identification Object decoded, any other object as data."""
+    b = tvb.buf
+    end = tvb.end
+    tvb.need(off, 4)
+    ext = pkt.add(top, EXT, None, off, tvb.rend - off, "ICMP Multi-Part Extensions")
+    pkt.add(ext, EXT_VERSION, b[off] >> 4, off, 1)
+    pkt.add(ext, EXT_RES, tvb.u16(off) & 0xFFF, off, 2)
+    whole = bytes(b[off:end]) if end >= tvb.rend else None
+    add_checksum(pkt, ext, (EXT_CHECKSUM, EXT_CHECKSUM_STATUS, EXT_CHECKSUM_BAD), off + 2,
+                 tvb.u16(off + 2), whole, 0, pkt.in_error_pkt, "warning", "icmp")
+    pos = off + 4
+    while pos + 4 <= end:
+        obj_len, cls, ctype = tvb.u16(pos), b[pos + 2], b[pos + 3]
+        avail = min(obj_len, end - pos)
+        label = (EXT_CLASSES[cls] if cls in _DECODED_CLASSES
+                 else f"Unknown object ({cls}/{ctype})")
+        if obj_len > end - pos:
+            label += " (truncated)"
+        obj = pkt.add_text(ext, label, pos, max(avail, 4), source=tvb.source)
+        pkt.add(obj, EXT_LENGTH, obj_len, pos, 2)
+        pkt.add(obj, EXT_CLASS, cls, pos + 2, 1,
+                f"Class: {EXT_CLASSES.get(cls, 'Unknown')} ({cls})")
+        names = INT_IDENT_CTYPES if cls == 3 else None
+        pkt.add(obj, EXT_CTYPE, ctype, pos + 3, 1,
+                f"C-Type: {ctype} ({names[ctype]})" if names and ctype in names else None)
+        body, body_len = pos + 4, max(avail - 4, 0)
+        if cls == 3 and ctype in INT_IDENT_CTYPES:
+            _interface_ident(tvb, pkt, obj, ctype, body, body_len)
+        elif body_len:
+            pkt.add(obj, EXT_DATA, tvb.bytes(body, body_len), body, body_len)
+        if obj_len < 4:
+            break  # (a length that cannot hold its own header: nothing further to read)
+        pos += obj_len
+
+
+def _interface_ident(tvb: Tvb, pkt: Packet, obj: Item, ctype: int, at: int, n: int) -> None:
+    if ctype == 1:
+        raw = tvb.bytes(at, n)
+        pkt.add(obj, INT_IDENT_NAME, raw.split(b"\0", 1)[0].decode("ascii", "replace"), at, n)
+    elif ctype == 2:
+        pkt.add(obj, INT_IDENT_INDEX, tvb.u32(at), at, 4)
+    else:
+        afi = tvb.u16(at)
+        alen = tvb.u8(at + 2)
+        pkt.add(obj, INT_IDENT_AFI, afi, at, 2)
+        pkt.add(obj, INT_IDENT_ADDR_LEN, alen, at + 2, 1)
+        pkt.add(obj, INT_IDENT_RESERVED, tvb.bytes(at + 3, 1), at + 3, 1)
+        if afi == 1 and alen == 4:
+            pkt.add(obj, INT_IDENT_IPV4, tvb.u32(at + 4), at + 4, 4)
+        elif afi == 2 and alen == 16:
+            pkt.add(obj, INT_IDENT_IPV6, tvb.bytes(at + 4, 16), at + 4, 16)
+        elif alen:
+            pkt.add(obj, INT_IDENT_ADDRESS, tvb.bytes(at + 4, alen), at + 4, alen)
+
+
+ICMP_EXT_ECHO = ext_echo_fields(ICMP)
 
 IP_PROTO.register(1, dissect_icmp, "icmp")
 register_dissector("icmp", dissect_icmp)

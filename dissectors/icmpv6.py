@@ -15,10 +15,15 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.format import ether_str, ipv6_str
 from dissectors.icmp import (
+    EXT_ECHO_REQ_CODES,
+    EXT_ECHO_RSP_CODES,
     EchoTracker,
     add_checksum,
+    dissect_extensions,
     dissect_quoted,
     echo_key,
+    ext_echo_fields,
+    ext_echo_flags,
     nest_data,
     ones_sum,
 )
@@ -44,6 +49,7 @@ TYPE_NAMES = {
     147: "Mobile Prefix Advertisement", 148: "Certification Path Solicitation",
     149: "Certification Path Advertisement", 151: "Multicast Router Advertisement",
     152: "Multicast Router Solicitation", 153: "Multicast Router Termination",
+    160: "Extended Echo request", 161: "Extended Echo reply",
     200: "Private experimentation", 201: "Private experimentation",
     255: "Reserved for expansion of ICMPv6 informational messages",
 }
@@ -57,6 +63,7 @@ CODE_NAMES = {
     4: {0: "erroneous header field encountered", 1: "unrecognized Next Header type encountered",
         2: "unrecognized IPv6 option encountered",
         3: "IPv6 First Fragment has incomplete IPv6 Header Chain"},
+    160: EXT_ECHO_REQ_CODES, 161: EXT_ECHO_RSP_CODES,
 }
 OPT_NAMES = {1: "Source link-layer address", 2: "Target link-layer address",
              3: "Prefix information", 4: "Redirected header", 5: "MTU",
@@ -81,6 +88,8 @@ MTU = ICMPV6.field("icmpv6.mtu", "MTU", FT.UINT32, Base.DEC)
 POINTER = ICMPV6.field("icmpv6.pointer", "Pointer", FT.UINT32, Base.DEC)
 ECHO_ID = ICMPV6.field("icmpv6.echo.identifier", "Identifier", FT.UINT16, Base.HEX)
 ECHO_SEQ = ICMPV6.field("icmpv6.echo.sequence_number", "Sequence", FT.UINT16, Base.DEC)
+EXT_SEQ = ICMPV6.field("icmpv6.ext.echo.seq", "Sequence number", FT.UINT8, Base.DEC_HEX)
+EXT_ECHO = ext_echo_fields(ICMPV6)
 RA_HOP = ICMPV6.field("icmpv6.nd.ra.cur_hop_limit", "Cur hop limit", FT.UINT8, Base.DEC)
 RA_FLAG = ICMPV6.field("icmpv6.nd.ra.flag", "Flags", FT.UINT8, Base.HEX)
 RA_FLAG_M = ICMPV6.field("icmpv6.nd.ra.flag.m", "Managed address configuration", FT.BOOLEAN,
@@ -224,6 +233,13 @@ def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
             _track(tvb, pkt, session, top, itype, ident, seq)
         if tvb.rend > body + 4:
             nest_data(pkt, top, BY_NAME["data"], tvb.sub(body + 4), session)
+    elif itype in (160, 161):
+        pkt.add(top, ECHO_ID, tvb.u16(body), body, 2)
+        pkt.add(top, EXT_SEQ, tvb.u8(body + 2), body + 2, 1)
+        ext_echo_flags(tvb, pkt, top, body + 3, itype == 160, EXT_ECHO)
+        if itype == 160 and tvb.rend > body + 4:
+            pkt.protocols.append("icmp")  # (ICMP's extension dissector, called by handle)
+            dissect_extensions(tvb, pkt, top, body + 4)
     elif itype in (1, 2, 3, 4):
         if itype == 2:
             pkt.add(top, MTU, tvb.u32(body), body, 4)

@@ -43,7 +43,8 @@ from dissectors.tvb import Tvb
 
 IP_PROTO_NAMES = {
     0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP",
-    41: "IPv6", 43: "IPv6 Routing", 44: "IPv6 Fragment", 47: "Generic Routing Encapsulation", 50: "ESP", 51: "AH",
+    41: "IPv6", 43: "IPv6 Routing", 44: "IPv6 Fragment", 46: "Reservation Protocol",
+    47: "Generic Routing Encapsulation", 50: "ESP", 51: "AH",
     58: "ICMPv6", 59: "IPv6 No Next Header", 60: "IPv6 Destination Options", 89: "OSPF IGP",
     103: "PIM", 112: "VRRP", 132: "SCTP", 136: "UDPLite",
 }

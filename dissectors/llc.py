@@ -42,6 +42,7 @@ FTYPES = {0: "Information frame", 1: "Supervisory frame", 3: "Unnumbered frame"}
 S_FUNCS = {0: "RR", 1: "RNR", 2: "REJ"}
 OUI_NAMES = {0x000000: "Officially Xerox, but 0:0:0:0:0:0 is more common",
              0x00000C: "Cisco Systems, Inc", 0x0080C2: "IEEE 802.1", 0x00E02B: "Extreme Networks",
+             0x000081: "Bay Networks",
              0x080007: "Apple"}
 
 LLC = protocol("llc", "Logical-Link Control", "LLC")
@@ -73,9 +74,15 @@ CISCO_PIDS = {0x0102: "DRIP", 0x0104: "PAgP", 0x0105: "MLS Hello", 0x0108: "RLQ 
               0x0111: "UDLD", 0x0139: "MCP", 0x2000: "CDP", 0x2001: "CGMP", 0x2003: "VTP",
               0x2004: "DTP", 0x200A: "STP Uplink Fast"}
 CISCO_PID = LLC.field("llc.cisco_pid", "PID", FT.UINT16, Base.HEX, strings=CISCO_PIDS)
+NORTEL_PIDS = {0x01A1: "NDP flatnet hello", 0x01A2: "NDP segment hello",
+               0x01A3: "NDP bridge hello"}
+NORTEL_PID = LLC.field("llc.nortel_pid", "PID", FT.UINT16, Base.HEX, strings=NORTEL_PIDS)
 #: Payloads by SAP (DSAP 0x42: BPDUs) and by Cisco's SNAP protocol ID (CDP, PVST+, DTP).
 LLC_DSAP = table("llc.dsap", "LLC SAP")
 LLC_CISCO_PID = table("llc.cisco_pid", "LLC SNAP PID (Cisco)")
+LLC_NORTEL_PID = table("llc.nortel_pid", "LLC Nortel OUI PID")
+#: SNAP OUIs with a PID table of their own: OUI -> (PID field, table).
+_OUI_TABLES = {0x00000C: (CISCO_PID, LLC_CISCO_PID), 0x000081: (NORTEL_PID, LLC_NORTEL_PID)}
 
 
 def _sap_text(sap: int) -> str:
@@ -152,10 +159,11 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
             if fn is not None:
                 fn(sub, pkt, session)
                 return
-        elif oui == 0x00000C:
+        elif oui in _OUI_TABLES:
+            pid_field, pid_table = _OUI_TABLES[oui]
             pkt.append_info(f"; SNAP, OUI 0x{oui:06x} ({oui_name}), PID 0x{pid:04x}")
-            pkt.add(tree, CISCO_PID, pid, payload + 3, 2)
-            fn = LLC_CISCO_PID.get(pid)
+            pkt.add(tree, pid_field, pid, payload + 3, 2)
+            fn = pid_table.get(pid)
             if fn is not None:
                 fn(sub, pkt, session)
                 return

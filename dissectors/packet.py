@@ -73,7 +73,7 @@ class Packet:
 
     __slots__ = ("frame", "tree", "index", "protocols", "src", "dst", "proto_col", "info",
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
-                 "malformed", "net_src", "net_dst", "in_error_pkt", "srcport", "dstport",
+                 "malformed", "net_src", "net_dst", "dl_dst", "in_error_pkt", "srcport", "dstport",
                  "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data",
                  "show_ours", "wanted", "tree_on", "layers")
 
@@ -100,6 +100,8 @@ class Packet:
         # What one layer tells another about this packet (Wireshark's pinfo fields):
         # dissecting a packet an ICMP error quotes (no complaints, no analysis) ...
         self.in_error_pkt = False
+        # ... the last Ethernet destination address (pinfo->dl_dst: NDP's hello kind) ...
+        self.dl_dst: bytes = b""
         # ... the transport ports of the packet's conversation (DNS's transaction key) ...
         self.srcport = 0
         self.dstport = 0

@@ -92,7 +92,7 @@ def add_fragments_tree(pkt: Packet, session: Session, proto: str, parent: Item,
                  source=source, generated=True)
     for n, o, d, _m in frags:
         pkt.add(ft, fields.fragment, n, 0, 0,
-                f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} bytes)",
+                f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} byte{'' if len(d) == 1 else 's'})",
                 source=source, generated=True)
     pkt.add(ft, fields.count, len(frags), 0, 0, generated=True)
     pkt.add(ft, fields.reassembled_length, len(whole), 0, 0, generated=True)

@@ -89,6 +89,7 @@ class Base(enum.Enum):
     OUI = "BASE_OUI"
     PT_UDP = "BASE_PT_UDP"
     PT_TCP = "BASE_PT_TCP"
+    PT_SCTP = "BASE_PT_SCTP"
     CUSTOM = "BASE_CUSTOM"
     # Absolute times: shown in UTC, not local time (NTP_UTC also shows time 0 as "NULL").
     UTC = "ABSOLUTE_TIME_UTC"

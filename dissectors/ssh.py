@@ -80,6 +80,7 @@ SIG_LEN = _f("ssh.host_sig.length", "Host signature length", U32, DEC)
 SIG_TYPE_LEN = _f("ssh.host_sig.type_length", "Host signature type length", U32, DEC)
 SIG_TYPE = _f("ssh.host_sig.type", "Host signature type", STR)
 SIG_DATA = _f("ssh.host_sig.data", "Host signature data", BYTES)
+SIG_RSA = _f("ssh.host_sig.rsa", "RSA signature", BYTES)
 DH_E = _f("ssh.dh.e", "DH client e", BYTES)
 DH_F = _f("ssh.dh.f", "DH server f", BYTES)
 GEX_MIN = _f("ssh.dh_gex.min", "DH GEX Min", U32, DEC)
@@ -338,12 +339,18 @@ def _key_exchange(tvb: Tvb, pkt: Packet, tree: Item, off: int, flow: Flow, is_re
 
 
 def _new_keys(flow: Flow, peer: Peer, is_response: bool) -> None:
-    """NEWKEYS: the side's cipher, MAC and compression as both KEXINITs agree."""
+    """NEWKEYS: the side's cipher, MAC and compression as both KEXINITs agree.
+
+    tshark 4.0 sets up decryption (and so names them) only after a key exchange it can
+    derive keys for: after DH group exchange it shows the packets as encrypted ones."""
+    if flow.kex and flow.kex.startswith("diffie-hellman-group-exchange"):
+        return
     client, server = flow.peers
     peer.enc = _choose(client.proposals["enc"][is_response], server.proposals["enc"][is_response])
-    if peer.enc and peer.enc.endswith("-ctr"):  # (tshark 4.0 names the MAC for CTR only)
-        peer.mac = _choose(client.proposals["mac"][is_response],
-                           server.proposals["mac"][is_response])
+    if peer.enc and peer.enc.endswith("-ctr"):  # (tshark 4.0 names the MAC for CTR only,
+        mac = _choose(client.proposals["mac"][is_response],  # and only hmac-sha2-256)
+                      server.proposals["mac"][is_response])
+        peer.mac = mac if mac == "hmac-sha2-256" else None
     peer.comp = _choose(client.proposals["comp"][is_response],
                         server.proposals["comp"][is_response])
     peer.new_keys = True
@@ -509,7 +516,9 @@ def _host_sig(tvb: Tvb, pkt: Packet, parent: Item, off: int) -> int:
     pkt.add(tree, SIG_TYPE_LEN, type_len, off + 4, 4, source=src)
     pkt.add(tree, SIG_TYPE, stype, off + 8, type_len, source=src)
     decoded = 8 + type_len
-    if stype in ("ssh-rsa", "rsa-sha2-256", "rsa-sha2-512", "ssh-dss"):
+    if stype == "ssh-rsa":  # (tshark 4.0 reads this one's signature as an mpint)
+        decoded = _mpint(tvb, pkt, tree, off + decoded, SIG_RSA) - off - 4
+    elif stype in ("rsa-sha2-256", "rsa-sha2-512", "ssh-dss"):
         rest = sig_len + 4 - decoded
         pkt.add(tree, SIG_DATA, tvb.bytes(off + decoded, rest), off + decoded, rest, source=src)
     if decoded != sig_len:

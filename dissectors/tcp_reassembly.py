@@ -360,7 +360,7 @@ def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> 
     st = pkt.add(None, SEGMENTS, None, 0, n,
                  f"[{len(frames)} Reassembled TCP Segments ({n} bytes): {desc}]", source=src)
     for f, o, ln in frames:
-        text = f"[Frame: {f}, payload: {o}-{o + ln - 1} ({ln} bytes)]" if ln else \
+        text = f"[Frame: {f}, payload: {o}-{o + ln - 1} ({ln} byte{'' if ln == 1 else 's'})]" if ln else \
             f"[Frame: {f} (no data)]"
         pkt.add(st, SEGMENT, f, o, ln, text, source=src)
     pkt.add(st, SEGMENT_COUNT, len(frames), 0, 0, generated=True, source=src)

@@ -121,7 +121,7 @@ class DataFragments:
         o = 0
         for n, d in frags:
             pkt.add(ft, self.fragment, n, o, len(d),
-                    f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} bytes)",
+                    f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} byte{'' if len(d) == 1 else 's'})",
                     source=src, generated=True)
             o += len(d)
         pkt.add(ft, self.count, len(frags), 0, 0, generated=True, source=src)

@@ -286,9 +286,10 @@ def test_fields_without_e(udp_pcap: Path) -> None:
 # --- -z arguments and help ---------------------------------------------------------------
 
 #: What labshark offers for -z; each must also be a statistic tshark lists, but ours.
-OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,sll", "conv,tcp", "conv,udp",
+OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,sctp", "conv,sll", "conv,tcp", "conv,udp",
              "credentials", "dests,tree", "dhcp,stat", "dns,tree", "endpoints,eth",
-             "endpoints,ip", "endpoints,ipv6", "endpoints,sll", "endpoints,tcp", "endpoints,udp",
+             "endpoints,ip", "endpoints,ipv6", "endpoints,sctp", "endpoints,sll", "endpoints,tcp",
+             "endpoints,udp",
              "expert", "flow,any", "flow,icmp", "flow,icmpv6", "flow,tcp", "follow,http",
              "follow,ipmsg", "follow,tcp", "follow,tftp", "follow,tls", "follow,udp", "hosts",
              "http,tree", "http_req,tree", "http_seq,tree", "http_srv,tree", "icmp,srt", "icmpv6,srt", "io,phs",
