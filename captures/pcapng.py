@@ -172,6 +172,7 @@ class PcapngParser:
         self._buf = head
         self._gen = self._blocks()
         self._pending: Frame | None = None
+        self._only: bytearray | None = None
         self._error: CaptureError | None = None
         try:
             self._pending = next(self._gen)
@@ -190,6 +191,11 @@ class PcapngParser:
             first, self._pending = self._pending, None
             yield first
             yield from self._gen
+
+    def only(self, needed: bytearray) -> None:
+        """Make a Frame only of each packet whose number is marked in `needed` (or lies past
+        its end); give the others as their time in ns (pcap.PcapParser.only)."""
+        self._only = needed
 
     def _add_interface(self, buf: bytes, pos: int, tail: int, endian: str) -> _IfaceTuple:
         linktype, _reserved, snaplen = _IDB[endian].unpack_from(buf, pos + 8)
@@ -303,22 +309,26 @@ class PcapngParser:
                     ts = ((ts_hi << 32) | ts_lo) * mult // div + off
                     if not _TS_MIN <= ts < _TS_MAX:
                         ts = _wrap_ts(ts)
-                    yield frame(
-                        number,
-                        ts,
-                        digits,
-                        caplen,
-                        origlen,
-                        linktype,
-                        gid,
-                        view[start : start + caplen],
-                        base + pos,
-                        _comment(buf, opts, tail, endian) if opts < tail else None,
-                        True,
-                        section_no,
-                        ifaces[gid].name,
-                        ifaces[gid].description,
-                    )
+                    only = self._only  # (set after the first frame was read: looked up here)
+                    if only is not None and number < len(only) and not only[number]:
+                        yield ts  # type: ignore[misc]  # (not planned: its time only)
+                    else:
+                        yield frame(
+                            number,
+                            ts,
+                            digits,
+                            caplen,
+                            origlen,
+                            linktype,
+                            gid,
+                            view[start : start + caplen],
+                            base + pos,
+                            _comment(buf, opts, tail, endian) if opts < tail else None,
+                            True,
+                            section_no,
+                            ifaces[gid].name,
+                            ifaces[gid].description,
+                        )
                 elif btype == BT_SPB:
                     if not section:
                         raise CorruptCapture(
