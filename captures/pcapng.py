@@ -33,6 +33,7 @@ BT_IDB = 1
 BT_OPB = 2  # obsolete Packet Block
 BT_SPB = 3
 BT_EPB = 6
+BT_DSB = 0x0000000A  # Decryption Secrets Block: secrets type, length, data
 BOM = 0x1A2B3C4D
 BOM_SWAPPED = 0x4D3C2B1A
 #: wiretap 4.0's MAX_BLOCK_SIZE: a longer block length can only be garbage.
@@ -49,6 +50,7 @@ IF_TSOFFSET = 14
 
 _U32 = {e: struct.Struct(e + "I") for e in "<>"}
 _BLOCK_HDR = {e: struct.Struct(e + "II") for e in "<>"}
+_DSB_HEAD = _BLOCK_HDR  # secrets type, secrets length
 _SHB = {e: struct.Struct(e + "IHHq") for e in "<>"}
 _IDB = {e: struct.Struct(e + "HHI") for e in "<>"}
 #: Block type and length plus the EPB fields that follow (ignored for other blocks).
@@ -231,6 +233,7 @@ class PcapngParser:
         pos = 0
         number = 0
         need = 0
+        secrets: list[tuple[int, bytes]] = []  # DSBs not yet handed on with a frame
         while True:
             end = len(buf)
             view = memoryview(buf)
@@ -303,7 +306,7 @@ class PcapngParser:
                     ts = ((ts_hi << 32) | ts_lo) * mult // div + off
                     if not _TS_MIN <= ts < _TS_MAX:
                         ts = _wrap_ts(ts)
-                    yield frame(
+                    got = frame(
                         number,
                         ts,
                         digits,
@@ -319,6 +322,10 @@ class PcapngParser:
                         ifaces[gid].name,
                         ifaces[gid].description,
                     )
+                    if secrets:
+                        got.secrets = tuple(secrets)
+                        secrets = []
+                    yield got
                 elif btype == BT_SPB:
                     if not section:
                         raise CorruptCapture(
@@ -360,7 +367,12 @@ class PcapngParser:
                         )
                     section = []
                     section_no += 1
-                # every other block type (ISB, NRB, DSB, custom, unknown) is skipped
+                elif btype == BT_DSB:
+                    # (the next packet carries them to the dissectors, as wiretap hands
+                    # a DSB's secrets on before the packets after it)
+                    stype, slen = _DSB_HEAD[endian].unpack_from(buf, pos + 8)
+                    secrets.append((stype, bytes(buf[pos + 16 : min(pos + 16 + slen, tail)])))
+                # every other block type (ISB, NRB, custom, unknown) is skipped
                 pos = stop
             more = read(max(CHUNK, need))
             need = 0

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from typing import Any
 
 from captures.frame import Frame
-from dissectors.dispatch import BY_NAME, LINKTYPE
+from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
 from dissectors.escape import format_str
 from dissectors.expert import MALFORMED, MALFORMED_EXPERT
 from dissectors.packet import KEEP, Packet
@@ -131,6 +131,8 @@ def dissect(frame: Frame, session: Session,
     """
     pkt = Packet(frame)
     pkt.show_ours = session.show_ours
+    if frame.secrets:
+        take_secrets(frame.secrets, session)
     if wanted is not None:
         _w, pkt.wanted, pkt.layers = _prime(wanted)
         pkt.tree_on = pkt.wanted is None

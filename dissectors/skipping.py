@@ -45,7 +45,7 @@ _UDP_HEAD = struct.Struct(">HHH").unpack_from
 def skip(frame: Frame, session: Session) -> None:
     """Account for `frame` as a full dissection would, in the global state only (its
     own conversation's analysis state is not kept: nothing shown depends on it)."""
-    if frame.linktype != _LINKTYPE_ETHERNET:
+    if frame.linktype != _LINKTYPE_ETHERNET or frame.secrets:
         dissect(frame, session)
         return
     b: Any = frame.data
