@@ -63,6 +63,14 @@ NULL_ITEM: Item = _NullItem()  # type: ignore[assignment]
 KEEP: set[str] = set()
 
 
+def tshark_has_tree(pkt: Packet) -> bool:
+    """Whether tshark would build a tree for this packet: for -V/JSON, a display filter
+    or -e fields (ours is then tree-less, with fields beyond what dissectors keep); not
+    for a plain packet list or -z expert. For the few columns Wireshark writes only
+    inside `if (tree)` (SOCKS 5's Info)."""
+    return pkt.wanted is None or not pkt.wanted <= KEEP
+
+
 def keep(*abbrevs: str) -> None:
     """Declare fields this module reads from other layers' items (see KEEP)."""
     KEEP.update(abbrevs)
