@@ -79,7 +79,7 @@ class SocksConn:
     state: int = NONE
     command: int = 0
     port: int = 0
-    dst: bytes = b"\0\0\0\0"
+    dst: bytes | None = b"\0\0\0\0"
 
 
 def _no_info(text: str) -> None:
@@ -161,6 +161,21 @@ def _v4(tvb: Tvb, t: _Tree, row: int, conn: SocksConn) -> None:
 
 def _v5(tvb: Tvb, pkt: Packet, t: _Tree, row: int | None) -> None:
     off = tvb.start
+    if row in (USER_AUTH_ROW, AUTH_VERSION):
+        # (RFC 1929's messages: the version shown is the connection's)
+        t.add(VERSION, 5, off, 0, generated=True)
+        t.add(SUBNEG_VERSION, tvb.u8(off), off, 1)
+        off += 1
+        if row == AUTH_VERSION:
+            v = tvb.u8(off)
+            t.add(AUTH_STATUS, v, off, 1, f"Status: {v} ({'success' if v == 0 else 'failure'})")
+            return
+        for field in (USERNAME, PASSWORD):
+            n = tvb.u8(off)
+            text = tvb.bytes(off + 1, n).decode("ascii", "replace")
+            t.add(field, text, off + 1, n, f"{field.name}: {format_str(text)}")
+            off += 1 + n
+        return
     t.add(VERSION, tvb.u8(off), off, 1)
     off += 1
     if row == CONNECT:
@@ -243,6 +258,7 @@ def _advance_v5(tvb: Tvb, pkt: Packet, conn: SocksConn) -> int | None:
         at = off + 3
         atype = tvb.u8(at)
         at += 1
+        conn.dst = None
         if atype == 1:
             conn.dst = tvb.bytes(at, 4)
             at += 4
@@ -282,7 +298,8 @@ def _hand_on(tvb: Tvb, pkt: Packet, session: Session, conn: SocksConn, top: Item
     off = tvb.start
     t.add(VERSION, conn.version, off, 0, generated=True)
     t.add(COMMAND, conn.command, off, 0, generated=True)
-    t.add(DST, int.from_bytes(conn.dst, "big"), off, 0, generated=True)
+    if conn.dst is not None:  # (an IPv4 address only)
+        t.add(DST, int.from_bytes(conn.dst, "big"), off, 0, generated=True)
     t.add(DSTPORT, conn.port, off, 0, generated=True)
     sport, dport = pkt.srcport, pkt.dstport
     if sport == PORT_SOCKS:
@@ -316,14 +333,16 @@ def dissect_socks(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     conns = session.state("socks.conns", dict)
     conn = conns.get(stream)
     if conn is None:
-        if tvb.end - off < 1 or tvb.u8(off) not in (4, 5):
-            return False
         conn = conns[stream] = SocksConn(tvb.u8(off))
     session.current_proto = "socks"
     pkt.proto_col = "Socks"
     pkt.set_info("")
     src = tvb.source
     items = bool(pkt.wants_layer("socks"))
+    if conn.version not in (4, 5):
+        pkt.append_info("Unknown")  # (tshark 4.0 takes any first byte on its port)
+        pkt.add_proto(SOCKS, off, tvb.end - off, source=src)
+        return None
     if conn.state == DONE:
         top = pkt.add_proto(SOCKS, off, tvb.end - off, source=src)
         _hand_on(tvb, pkt, session, conn, top, _Tree(pkt, top, items, src))
@@ -331,12 +350,14 @@ def dissect_socks(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     pkt.append_info(f"Version: {conn.version}")
     top = pkt.add_proto(SOCKS, off, tvb.end - off, source=src)
     t = _Tree(pkt, top, items, src)
-    if conn.version == 4:
-        row = _advance_v4(tvb, pkt, conn)
-        _v4(tvb, t, row if row is not None else -1, conn)
-    else:
-        row = _advance_v5(tvb, pkt, conn)
-        _v5(tvb, pkt, t, row)
+    row = _advance_v4(tvb, pkt, conn) if conn.version == 4 else _advance_v5(tvb, pkt, conn)
+    # (without a tree tshark reads none of these bytes: a short message is malformed
+    # only in a tree)
+    if tshark_has_tree(pkt):
+        if conn.version == 4:
+            _v4(tvb, t, row if row is not None else -1, conn)
+        else:
+            _v5(tvb, pkt, t, row)
     return None
 
 
