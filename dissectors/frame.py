@@ -136,6 +136,7 @@ def dissect(frame: Frame, session: Session,
     if wanted is not None:
         _w, pkt.wanted, pkt.layers = _prime(wanted)
         pkt.tree_on = pkt.wanted is None
+        pkt.tshark_tree = not KEEP.issuperset(wanted)
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts
