@@ -224,7 +224,7 @@ def _data(tvb: Tvb, pkt: Packet, session: Session, st: WgState, t: _Tree, off: i
     plain = st.decrypt(key, counter, tvb.bytes(off + 16, length))
     if plain is None:
         bad = t.add(DECRYPTION_ERROR, None, off + 16, length)
-        pkt.add_expert(bad, "warn", "decryption", "Packet data decryption failed", "wg",
+        pkt.add_expert(bad, "warning", "decryption", "Packet data decryption failed", "wg",
                        field=DECRYPTION_ERROR)
         return
     if plain:
