@@ -55,6 +55,13 @@ LENGTH = QUIC.field("quic.length", "Length", FT.UINT64, Base.DEC)
 REMAINING = QUIC.field("quic.remaining_payload", "Remaining Payload", FT.BYTES)
 DECRYPTION_FAILED = QUIC.field("quic.decryption_failed", "Failed to decrypt handshake",
                                FT.NONE)
+CONNECTION_UNKNOWN = QUIC.field(
+    "quic.connection.unknown",
+    "Unknown QUIC connection. Missing Initial Packet or migrated connection?", FT.NONE)
+RETRY_TOKEN = QUIC.field("quic.retry_token", "Retry Token", FT.BYTES)
+RETRY_TAG = QUIC.field("quic.retry_integrity_tag", "Retry Integrity Tag", FT.BYTES)
+BAD_RETRY = QUIC.field("quic.bad_retry", "Retry Integrity Tag verification failure", FT.NONE)
+_NO_PN = "Failed to decrypt packet number"
 _NO_SECRETS = "Failed to create decryption context: Secrets are not available"
 
 
@@ -77,23 +84,26 @@ def _varint(tvb: Tvb, off: int) -> tuple[int, int]:
 
 
 class _Connections:
-    """Connection numbers, one per UDP address/port pair (both directions)."""
+    """Connection numbers, one per UDP address/port pair (both directions), made by an
+    Initial packet (as Wireshark's, which finds later packets by their connection IDs)."""
 
     def __init__(self) -> None:
         self.numbers: dict[bytes, int] = {}
 
-    def number(self, pkt: Packet) -> int:
+    def number(self, pkt: Packet, initial: bool) -> int | None:
         a = pkt.net_src + pkt.srcport.to_bytes(2, "big")
         b = pkt.net_dst + pkt.dstport.to_bytes(2, "big")
         key = a + b if a <= b else b + a
         n = self.numbers.get(key)
-        if n is None:
+        if n is None and initial:
             n = self.numbers[key] = len(self.numbers)
         return n
 
 
-def _long_packet(tvb: Tvb, pkt: Packet, off: int, conn: int, items: bool) -> tuple[int, str]:
-    """One long-header packet at `off`: its tree; returns (its end, its Info text)."""
+def _long_packet(tvb: Tvb, pkt: Packet, off: int, conn: int | None, first_in: bool,
+                 items: bool) -> tuple[int, str]:
+    """One long-header packet at `off`: its tree (the first of a datagram with the
+    connection's information); returns (its end, its Info text)."""
     src = tvb.source
     first = tvb.u8(off)
     ptype = (first >> 4) & 3
@@ -117,13 +127,20 @@ def _long_packet(tvb: Tvb, pkt: Packet, off: int, conn: int, items: bool) -> tup
         info += f", DCID={dcid.hex()}"
     if scil:
         info += f", SCID={scid.hex()}"
-    top = pkt.add_proto(QUIC, off, end - off, source=src)
+    top = pkt.add_proto(QUIC, off, end - off, source=src, in_stack=first_in)
+    if first_in:
+        ci = pkt.add_text(top, "QUIC Connection information", off, 0, source=src) \
+            if items else top
+        if conn is not None:
+            pkt.add(ci, CONNECTION_NUMBER, conn, off, 0, generated=True, source=src)
+        else:
+            pkt.add_expert(ci, "note", "protocol", CONNECTION_UNKNOWN.name, "quic",
+                           field=CONNECTION_UNKNOWN)
     if items:
-        ci = pkt.add_text(top, "QUIC Connection information", off, 0, source=src)
-        pkt.add(ci, CONNECTION_NUMBER, conn, off, 0, generated=True, source=src)
         pkt.add(top, PACKET_LENGTH, end - off, off, 0, generated=True, source=src)
         pkt.add(top, HEADER_FORM, 1, off, 1, source=src)
-        pkt.add(top, FIXED_BIT, bool(first & 0x40), off, 1, source=src)
+        if ptype != 3:
+            pkt.add(top, FIXED_BIT, bool(first & 0x40), off, 1, source=src)
         pkt.add(top, PACKET_TYPE, ptype, off, 1, source=src)
         pkt.add(top, VERSION, version, off + 1, 4,
                 f"Version: {version_name(version)} (0x{version:08x})", source=src)
@@ -141,8 +158,17 @@ def _long_packet(tvb: Tvb, pkt: Packet, off: int, conn: int, items: bool) -> tup
         if ptype != 3:
             pkt.add(top, LENGTH, length, length_at, length_size, source=src)
     if ptype == 3:
+        tag_at = max(at, end - 16)
+        if items:
+            pkt.add(top, RETRY_TOKEN, tvb.bytes(at, tag_at - at), at, tag_at - at, source=src)
+        tag = pkt.add(top, RETRY_TAG, tvb.bytes(tag_at, end - tag_at), tag_at, end - tag_at,
+                      source=src)
+        pkt.add_expert(tag, "warning", "protocol",
+                       "Cannot verify Retry Packet due to unknown ODCID", "quic",
+                       field=BAD_RETRY)
         return end, info
-    pkt.add_expert(top, "warning", "decryption", _NO_SECRETS, "quic", field=DECRYPTION_FAILED)
+    pkt.add_expert(top, "warning", "decryption", _NO_SECRETS if conn is not None else _NO_PN,
+                   "quic", field=DECRYPTION_FAILED)
     if items and end > rest:
         pkt.add(top, REMAINING, tvb.bytes(rest, end - rest), rest, end - rest, source=src)
     return end, info
@@ -154,18 +180,17 @@ def dissect_quic(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         return False  # (a short header: its DCID length is not known here)
     session.current_proto = "quic"
     pkt.proto_col = "QUIC"
-    conn = session.state("quic.connections", _Connections).number(pkt)
+    initial = (tvb.u8(off) >> 4) & 3 == 0
+    conn = session.state("quic.connections", _Connections).number(pkt, initial)
     items = bool(pkt.wants_layer("quic"))
-    infos = []
     count = 0
     while off < tvb.end and tvb.end - off >= 7 and tvb.u8(off) & 0x80 and count < 16:
-        end, info = _long_packet(tvb, pkt, off, conn, items)
-        infos.append(info)
+        end, info = _long_packet(tvb, pkt, off, conn, count == 0, items)
+        pkt.set_info(info)  # (each coalesced packet sets the column anew)
         count += 1
         if end <= off:
             break
         off = end
-    pkt.set_info(", ".join(infos))
     return None
 
 

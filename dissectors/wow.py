@@ -33,7 +33,8 @@ def dissect_wow(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     cmd = tvb.u8(off)
     pkt.set_info(COMMANDS.get(cmd, "Unrecognized packet type"))
     top = pkt.add_proto(WOW, off, tvb.end - off, source=tvb.source)
-    pkt.add(top, CMD, cmd, off, 1, source=tvb.source)
+    pkt.add(top, CMD, cmd, off, 1,
+            None if cmd in COMMANDS else f"Command: Unknown (0x{cmd:02x})", source=tvb.source)
     return None
 
 
