@@ -229,7 +229,11 @@ def _data(tvb: Tvb, pkt: Packet, session: Session, st: WgState, t: _Tree, off: i
         return
     if plain:
         src = pkt.add_source("Decrypted Packet", plain)
-        BY_NAME["ip"](Tvb(plain, 0, len(plain), source=src), pkt, session)
+        claimed = BY_NAME["ip"](Tvb(plain, 0, len(plain), source=src), pkt, session)
+        if type(claimed) is int and 0 < claimed < len(plain):
+            # (IP's set_actual_length shrinks the decrypted tvb to the datagram: the
+            # padding to 16 bytes is not shown with -x)
+            pkt.sources[src] = ("Decrypted Packet", plain[:claimed])
 
 
 def _valid_length(mtype: int, length: int) -> bool:

@@ -30,7 +30,7 @@ def _same(args: list[str]) -> None:
 
 
 @pytest.mark.parametrize("capture", [WG, SOCKS])
-@pytest.mark.parametrize("args", [[], ["-V"], ["-2", "-V"], ["-q", "-z", "io,phs"],
+@pytest.mark.parametrize("args", [[], ["-V"], ["-2", "-V"], ["-x"], ["-q", "-z", "io,phs"],
                                   ["-q", "-z", "expert"]])
 def test_corpus_equals_tshark(capture, args):
     _same(["-r", str(capture), *args])
