@@ -10,7 +10,7 @@ PROTOCOL_MODULES = (
     "icmpv6", "udp", "tcp", "dns", "mdns", "llmnr", "nbns", "nbdgm", "nbss", "smb", "dhcp", "http",
     "tls", "ssh", "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
     "vxlan", "geneve", "stp", "gre", "erspan", "loop", "lldp", "cdp", "dtp",
-    "ntp", "igmp", "snmp", "dhcpv6", "wg", "socks", "wow", "xmpp", "json", "db_lsp", "quic",
+    "ntp", "igmp", "snmp", "dhcpv6", "wg", "socks", "wow", "xmpp", "json", "db_lsp", "quic", "steam_ihs",
 )
 
 for _name in PROTOCOL_MODULES:

@@ -39,7 +39,7 @@ def test_corpus_equals_tshark(capture, args):
 # Whole captures now equal to tshark's list and -V (ndpi-wow's D-SACK labels are TCP's,
 # ndpi-google_meet's Initial packets are decrypted by tshark only: compared in part).
 @pytest.mark.parametrize("name", ["ndpi-xiaomi.pcap", "ndpi-nats.pcap", "ndpi-jsonrpc.pcap",
-                                  "ndpi-telnet.pcap"])
+                                  "ndpi-telnet.pcap", "ndpi-steam.pcapng"])
 @pytest.mark.parametrize("args", [[], ["-V"]])
 def test_other_corpus_equals_tshark(name, args):
     _same(["-r", str(CORPUS / name), *args])
@@ -52,7 +52,9 @@ def test_other_corpus_equals_tshark(name, args):
     ("ndpi-jsonrpc.pcap", "json.member == \"method\""), ("ndpi-jsonrpc.pcap", "json"),
     ("ndpi-google_meet.pcapng", "quic.long.packet_type == 2"),
     ("ndpi-google_meet.pcapng", "quic.long.packet_type == 2 && quic.scid"),
-    ("ndpi-xiaomi.pcap", "tcp.port == 5222")])
+    ("ndpi-xiaomi.pcap", "tcp.port == 5222"), ("ndpi-steam.pcapng", "steam_ihs_discovery"),
+    ("ndpi-steam.pcapng", "steam_ihs_discovery.body_status_user_steamid"),
+    ("ndpi-steam.pcapng", "steam_ihs_discovery.header_msg_type == 0")])
 def test_other_corpus_filters_equal_tshark(name, flt):
     _same(["-r", str(CORPUS / name), "-Y", flt])
     _same(["-r", str(CORPUS / name), "-Y", flt, "-V"])
@@ -241,6 +243,13 @@ def test_hostile_payloads_never_break(tmp_path):
         data = bytes([1 + i % 4, 0, 0, 0]) + bytes(rnd.randrange(256) for _ in range(n))
         pk.append(E / IP(src="10.2.0.1", dst="10.2.0.2") / UDP(sport=3000 + i, dport=51820)
                   / Raw(data[:n]))
+    for _ in range(40):  # Steam discovery: a valid frame around random protobuf bytes
+        hdr = bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 12)))
+        body = bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 24)))
+        data = (b"\xff\xff\xff\xff\x21\x4c\x5f\xa0" + len(hdr).to_bytes(4, "little") + hdr
+                + len(body).to_bytes(4, "little") + body)
+        pk.append(E / IP(src="10.2.0.3", dst="10.2.0.4") / UDP(sport=27036, dport=27036)
+                  / Raw(data))
     for i in range(40):
         first = rnd.choice((b"\x04", b"\x05"))
         talk = [(j % 2 == 0, first + bytes(rnd.randrange(256)
@@ -259,13 +268,14 @@ def test_hostile_payloads_never_break(tmp_path):
     assert rc == 0 and "internal error" not in err, err
     ours, theirs = out.splitlines(), run_tshark(["-r", str(cap)]).splitlines()
     assert len(ours) == len(theirs) == len(pk)
-    known = {"WireGuard", "Socks", "TCP", "UDP", "HTTP"}
+    known = {"WireGuard", "Socks", "TCP", "UDP", "HTTP", "STEAMDISCOVER"}
     odd = {i for i, t in enumerate(theirs) if t.split()[5] not in known}
     assert len(odd) < len(pk) // 20
     assert [o.split()[5] for i, o in enumerate(ours) if i not in odd] == \
         [t.split()[5] for i, t in enumerate(theirs) if i not in odd]
-    wg = [i for i, t in enumerate(theirs) if t.split()[5] == "WireGuard"]
-    assert len(wg) > 60 and all(ours[i] == theirs[i] for i in wg)
+    for proto, least in (("WireGuard", 60), ("STEAMDISCOVER", 30)):
+        same = [i for i, t in enumerate(theirs) if t.split()[5] == proto]
+        assert len(same) > least and all(ours[i] == theirs[i] for i in same), proto
 
 
 def test_keylog_lines_as_wireshark_reads_them():
