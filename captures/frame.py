@@ -41,3 +41,4 @@ class Frame:
     interface_description: str | None = None
     # Decryption Secrets Blocks read just before this frame: (secrets type, data) each.
     secrets: tuple[tuple[int, bytes], ...] | None = None
+    flags: int | None = None  # pcapng epb_flags (direction, reception type, errors)

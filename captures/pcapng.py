@@ -41,6 +41,7 @@ MAX_BLOCK = 134_348_832
 
 OPT_ENDOFOPT = 0
 OPT_COMMENT = 1
+OPT_EPB_FLAGS = 2
 SHB_USERAPPL = 4
 IF_NAME = 2
 IF_DESCRIPTION = 3
@@ -83,6 +84,14 @@ def _options(buf: bytes, start: int, end: int, endian: str) -> Iterator[tuple[in
 
 def _text(value: bytes) -> str:
     return value.rstrip(b"\0").decode("utf-8", "replace")
+
+
+def _epb_flags(buf: bytes, start: int, end: int, endian: str) -> int | None:
+    """epb_flags (option 2), a 32-bit word; None when absent."""
+    for code, v in _options(buf, start, end, endian):
+        if code == OPT_EPB_FLAGS and len(v) == 4:
+            return _U32[endian].unpack(v)[0]
+    return None
 
 
 def _comment(buf: bytes, start: int, end: int, endian: str) -> str | None:
@@ -325,6 +334,8 @@ class PcapngParser:
                     if secrets:
                         got.secrets = tuple(secrets)
                         secrets = []
+                    if opts < tail and btype == BT_EPB:
+                        got.flags = _epb_flags(buf, opts, tail, endian)
                     yield got
                 elif btype == BT_SPB:
                     if not section:

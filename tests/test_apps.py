@@ -39,7 +39,7 @@ def test_corpus_equals_tshark(capture, args):
 # Whole captures now equal to tshark's list and -V (ndpi-wow's D-SACK labels are TCP's,
 # ndpi-google_meet's Initial packets are decrypted by tshark only: compared in part).
 @pytest.mark.parametrize("name", ["ndpi-xiaomi.pcap", "ndpi-nats.pcap", "ndpi-jsonrpc.pcap",
-                                  "ndpi-telnet.pcap", "ndpi-steam.pcapng"])
+                                  "ndpi-telnet.pcap", "ndpi-steam.pcapng", "ndpi-mpeg.pcap"])
 @pytest.mark.parametrize("args", [[], ["-V"]])
 def test_other_corpus_equals_tshark(name, args):
     _same(["-r", str(CORPUS / name), *args])
@@ -54,7 +54,9 @@ def test_other_corpus_equals_tshark(name, args):
     ("ndpi-google_meet.pcapng", "quic.long.packet_type == 2 && quic.scid"),
     ("ndpi-xiaomi.pcap", "tcp.port == 5222"), ("ndpi-steam.pcapng", "steam_ihs_discovery"),
     ("ndpi-steam.pcapng", "steam_ihs_discovery.body_status_user_steamid"),
-    ("ndpi-steam.pcapng", "steam_ihs_discovery.header_msg_type == 0")])
+    ("ndpi-steam.pcapng", "steam_ihs_discovery.header_msg_type == 0"),
+    ("ndpi-mpeg.pcap", "frame.p2p_dir == 1"),
+    ("ndpi-mpeg.pcap", "frame.packet_flags_direction == 2")])
 def test_other_corpus_filters_equal_tshark(name, flt):
     _same(["-r", str(CORPUS / name), "-Y", flt])
     _same(["-r", str(CORPUS / name), "-Y", flt, "-V"])
