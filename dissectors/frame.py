@@ -230,9 +230,9 @@ def dissect(frame: Frame, session: Session,
             f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
         add(top, MARKED, False, 0, 0, generated=True)
         add(top, IGNORED, False, 0, 0, generated=True)
-        direction = (frame.flags or 0) & 3
-        if direction:
-            add(top, P2P_DIR, 0 if direction == 2 else 1, 0, 0)
+    direction = (frame.flags or 0) & 3
+    if items and direction:
+        add(top, P2P_DIR, 0 if direction == 2 else 1, 0, 0)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True) if items else None
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
