@@ -27,7 +27,7 @@ _SIGNATURE = b"\xff\xff\xff\xff\x21\x4c\x5f\xa0"
 _WIRE_NAMES = ("VarInt", "64-bit", "Length-delimited", "Start group", "End group", "32-bit")
 
 P = protocol("steam_ihs_discovery", "Steam In-Home Streaming Discovery Protocol",
-             "STEAMDISCOVER")
+             "Steam IHS Discovery")  # (its Protocol column says STEAMDISCOVER)
 _A = "steam_ihs_discovery."
 SIGNATURE = P.field(_A + "signature", "Signature", FT.UINT64, Base.HEX)
 HEADER_LENGTH = P.field(_A + "header_length", "Header Length", FT.UINT32, Base.DEC)
