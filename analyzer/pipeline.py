@@ -297,7 +297,7 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
             # frames gives the others' times: FileSource.select)
             if type(frame) is int:
                 pass_over(frame, session)
-            elif light:
+            elif light and not frame.secrets:  # (keys: dissected, see skip)
                 pass_over(frame.ts_ns, session)
             else:
                 skip(frame, session)

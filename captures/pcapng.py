@@ -33,6 +33,7 @@ BT_IDB = 1
 BT_OPB = 2  # obsolete Packet Block
 BT_SPB = 3
 BT_EPB = 6
+BT_DSB = 0x0000000A  # Decryption Secrets Block: secrets type, length, data
 BOM = 0x1A2B3C4D
 BOM_SWAPPED = 0x4D3C2B1A
 #: wiretap 4.0's MAX_BLOCK_SIZE: a longer block length can only be garbage.
@@ -40,6 +41,7 @@ MAX_BLOCK = 134_348_832
 
 OPT_ENDOFOPT = 0
 OPT_COMMENT = 1
+OPT_EPB_FLAGS = 2
 SHB_USERAPPL = 4
 IF_NAME = 2
 IF_DESCRIPTION = 3
@@ -49,6 +51,7 @@ IF_TSOFFSET = 14
 
 _U32 = {e: struct.Struct(e + "I") for e in "<>"}
 _BLOCK_HDR = {e: struct.Struct(e + "II") for e in "<>"}
+_DSB_HEAD = _BLOCK_HDR  # secrets type, secrets length
 _SHB = {e: struct.Struct(e + "IHHq") for e in "<>"}
 _IDB = {e: struct.Struct(e + "HHI") for e in "<>"}
 #: Block type and length plus the EPB fields that follow (ignored for other blocks).
@@ -81,6 +84,14 @@ def _options(buf: bytes, start: int, end: int, endian: str) -> Iterator[tuple[in
 
 def _text(value: bytes) -> str:
     return value.rstrip(b"\0").decode("utf-8", "replace")
+
+
+def _epb_flags(buf: bytes, start: int, end: int, endian: str) -> int | None:
+    """epb_flags (option 2), a 32-bit word; None when absent."""
+    for code, v in _options(buf, start, end, endian):
+        if code == OPT_EPB_FLAGS and len(v) == 4:
+            return _U32[endian].unpack(v)[0]
+    return None
 
 
 def _comment(buf: bytes, start: int, end: int, endian: str) -> str | None:
@@ -237,6 +248,7 @@ class PcapngParser:
         pos = 0
         number = 0
         need = 0
+        secrets: list[tuple[int, bytes]] = []  # DSBs not yet handed on with a frame
         while True:
             end = len(buf)
             view = memoryview(buf)
@@ -310,10 +322,11 @@ class PcapngParser:
                     if not _TS_MIN <= ts < _TS_MAX:
                         ts = _wrap_ts(ts)
                     only = self._only  # (set after the first frame was read: looked up here)
-                    if only is not None and number < len(only) and not only[number]:
+                    if only is not None and number < len(only) and not only[number] \
+                            and not secrets:  # (keys go with the next Frame made)
                         yield ts  # type: ignore[misc]  # (not planned: its time only)
                     else:
-                        yield frame(
+                        got = frame(
                             number,
                             ts,
                             digits,
@@ -329,6 +342,12 @@ class PcapngParser:
                             ifaces[gid].name,
                             ifaces[gid].description,
                         )
+                        if secrets:
+                            got.secrets = tuple(secrets)
+                            secrets = []
+                        if opts < tail and btype == BT_EPB:
+                            got.flags = _epb_flags(buf, opts, tail, endian)
+                        yield got
                 elif btype == BT_SPB:
                     if not section:
                         raise CorruptCapture(
@@ -370,7 +389,12 @@ class PcapngParser:
                         )
                     section = []
                     section_no += 1
-                # every other block type (ISB, NRB, DSB, custom, unknown) is skipped
+                elif btype == BT_DSB:
+                    # (the next packet carries them to the dissectors, as wiretap hands
+                    # a DSB's secrets on before the packets after it)
+                    stype, slen = _DSB_HEAD[endian].unpack_from(buf, pos + 8)
+                    secrets.append((stype, bytes(buf[pos + 16 : min(pos + 16 + slen, tail)])))
+                # every other block type (ISB, NRB, custom, unknown) is skipped
                 pos = stop
             more = read(max(CHUNK, need))
             need = 0

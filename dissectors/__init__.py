@@ -13,7 +13,8 @@ PROTOCOL_MODULES = (
     "vxlan", "geneve", "stp", "gre", "erspan", "loop", "lldp", "cdp", "dtp",
     "ntp", "igmp", "snmp", "dhcpv6", "xml", "ntlmssp", "smb_cmds", "smb_trans2", "gssapi",
     "kerberos", "gtp", "ppp", "lcp", "ipcp", "pap", "chap", "pppoe", "l2tp", "eap", "eapol",
-    "ospf", "ndp", "sctp", "rsvp", "pim",
+    "ospf", "ndp", "sctp", "rsvp", "pim", "wg", "socks", "wow", "xmpp", "json", "db_lsp",
+    "quic", "steam_ihs",
 )
 
 for _name in PROTOCOL_MODULES:

@@ -102,6 +102,25 @@ def register_dissector(proto: str, fn: Dissector) -> Dissector:
     return fn
 
 
+# Secrets a capture file carries (pcapng Decryption Secrets Blocks), by secrets type:
+# fn(session, data) keeps them in the session for the protocol that decrypts with them,
+# as Wireshark's secrets_register_type callbacks.
+SecretsHandler = Callable[["Session", bytes], None]
+SECRETS: dict[int, SecretsHandler] = {}
+
+
+def register_secrets(secrets_type: int, fn: SecretsHandler) -> None:
+    SECRETS[secrets_type] = fn
+
+
+def take_secrets(secrets: tuple[tuple[int, bytes], ...], session: Session) -> None:
+    """Hand a frame's DSB secrets to the protocols registered for their types."""
+    for stype, data in secrets:
+        fn = SECRETS.get(stype)
+        if fn is not None:
+            fn(session, data)
+
+
 # A claim answers, without building a tree, whether a payload dissector would take a
 # UDP/TCP payload, and makes the same conversation-state changes the dissector makes:
 # claim(session, payload, src, sport, dst, dport) -> None (refused) or what it parsed.

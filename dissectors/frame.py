@@ -12,7 +12,7 @@ from collections.abc import Collection
 from typing import Any
 
 from captures.frame import Frame
-from dissectors.dispatch import BY_NAME, LINKTYPE
+from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
 from dissectors.escape import format_str
 from dissectors.expert import MALFORMED, MALFORMED_EXPERT
 from dissectors.packet import KEEP, Packet
@@ -36,6 +36,36 @@ LEN = FRAME.field("frame.len", "Frame Length", FT.UINT32, Base.DEC, unit=" bytes
 CAP_LEN = FRAME.field("frame.cap_len", "Capture Length", FT.UINT32, Base.DEC, unit=" bytes")
 MARKED = FRAME.field("frame.marked", "Frame is marked", FT.BOOLEAN)
 IGNORED = FRAME.field("frame.ignored", "Frame is ignored", FT.BOOLEAN)
+P2P_DIR = FRAME.field("frame.p2p_dir", "Point-to-Point Direction", FT.INT8, Base.DEC,
+                      strings={0: "Sent", 1: "Received"})
+_SET = ("Set", "Not set")
+PACKET_FLAGS = FRAME.field("frame.packet_flags", "Packet flags", FT.UINT32, Base.HEX)
+_FLAG_BITS = (
+    FRAME.field("frame.packet_flags_direction", "Direction", FT.UINT32, Base.HEX,
+                bitmask=0x3, strings={0: "Unknown", 1: "Inbound", 2: "Outbound"}),
+    FRAME.field("frame.packet_flags_reception_type", "Reception type", FT.UINT32, Base.DEC,
+                bitmask=0x1C, strings={0: "Not specified", 1: "Unicast", 2: "Multicast",
+                                       3: "Broadcast", 4: "Promiscuous"}),
+    FRAME.field("frame.packet_flags_fcs_length", "FCS length", FT.UINT32, Base.DEC,
+                bitmask=0x1E0),
+    FRAME.field("frame.packet_flags_reserved", "Reserved", FT.UINT32, Base.DEC,
+                bitmask=0xFE00),
+    FRAME.field("frame.packet_flags_crc_error", "CRC error", FT.BOOLEAN, bitmask=0x1000000, strings=_SET),
+    FRAME.field("frame.packet_flags_packet_too_error", "Packet too long error", FT.BOOLEAN,
+                bitmask=0x2000000, strings=_SET),
+    FRAME.field("frame.packet_flags_packet_too_short_error", "Packet too short error",
+                FT.BOOLEAN, bitmask=0x4000000, strings=_SET),
+    FRAME.field("frame.packet_flags_wrong_inter_frame_gap_error",
+                "Wrong interframe gap error", FT.BOOLEAN, bitmask=0x8000000, strings=_SET),
+    FRAME.field("frame.packet_flags_unaligned_frame_error", "Unaligned frame error",
+                FT.BOOLEAN, bitmask=0x10000000, strings=_SET),
+    FRAME.field("frame.packet_flags_start_frame_delimiter_error",
+                "Start frame delimiter error", FT.BOOLEAN, bitmask=0x20000000, strings=_SET),
+    FRAME.field("frame.packet_flags_preamble_error", "Preamble error", FT.BOOLEAN,
+                bitmask=0x40000000, strings=_SET),
+    FRAME.field("frame.packet_flags_symbol_error", "Symbol error", FT.BOOLEAN,
+                bitmask=0x80000000, strings=_SET),
+)
 PROTOCOLS = FRAME.field("frame.protocols", "Protocols in frame", FT.STRING)
 INTERFACE_ID = FRAME.field("frame.interface_id", "Interface id", FT.UINT32, Base.DEC)
 SECTION_NUMBER = FRAME.field("frame.section_number", "Section number", FT.UINT32, Base.DEC,
@@ -136,9 +166,12 @@ def dissect(frame: Frame, session: Session,
     """
     pkt = Packet(frame)
     pkt.show_ours = session.show_ours
+    if frame.secrets:
+        take_secrets(frame.secrets, session)
     if wanted is not None:
         _w, pkt.wanted, pkt.layers = _prime(wanted)
         pkt.tree_on = pkt.wanted is None
+        pkt.tshark_tree = not KEEP.issuperset(wanted)
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts
@@ -166,6 +199,7 @@ def dissect(frame: Frame, session: Session,
         + (f" on interface {format_str(_iface_name(frame))}, "
            f"id {frame.interface_id}"
            if frame.interface_known else "")
+        + _DIRECTION_TEXT.get((frame.flags or 0) & 3, "")
         if tree_on or "frame" in pkt.wanted else None,  # type: ignore[operator]
         in_stack=False)
     add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
@@ -180,6 +214,11 @@ def dissect(frame: Frame, session: Session,
         add(iid, INTERFACE_NAME, name, 0, 0)
         if frame.interface_description:
             add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
+    if items and frame.flags is not None:
+        pf = add(top, PACKET_FLAGS, frame.flags, 0, 0)
+        for f in _FLAG_BITS:
+            add(pf, f, bool(frame.flags & f.bitmask) if f.type is FT.BOOLEAN
+                else (frame.flags & f.bitmask) >> f.shift, 0, 0)
     if items and pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
         add(top, ENCAP, wtap_encap, 0, 0,
             f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
@@ -196,6 +235,9 @@ def dissect(frame: Frame, session: Session,
             f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
         add(top, MARKED, False, 0, 0, generated=True)
         add(top, IGNORED, False, 0, 0, generated=True)
+    direction = (frame.flags or 0) & 3
+    if items and direction:
+        add(top, P2P_DIR, 0 if direction == 2 else 1, 0, 0)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True) if items else None
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
@@ -212,6 +254,9 @@ def dissect(frame: Frame, session: Session,
     if protos_item is not None:
         protos_item.value = ":".join(pkt.protocols)
     return pkt
+
+
+_DIRECTION_TEXT = {1: " (inbound)", 2: " (outbound)"}
 
 
 def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa: ANN001

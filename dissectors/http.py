@@ -562,10 +562,17 @@ def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = 
 
 
 
+_HEUR_VERSIONS = (b"HTTP/1.1", b"HTTP/1.0")
+
+
 def heur_http(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     """Wireshark's http_tcp heuristic: a first line that looks like HTTP."""
     end, _nxt = _find_line(tvb, tvb.start)
-    if end < 0 or _first_line_kind(bytes(tvb.buf[tvb.start:end])) is None:
+    line = bytes(tvb.buf[tvb.start:end]) if end >= 0 else b""
+    # (tshark 4.0 also wants the version token at the line's end or start: "GET /" or
+    # NATS's "CONNECT {...}" is not HTTP)
+    if end < 0 or len(line) == 8 or _first_line_kind(line) is None or not (
+            line[-8:].upper() in _HEUR_VERSIONS or line[:8].upper() in _HEUR_VERSIONS):
         return False
     from dissectors.ports import Conversations
 

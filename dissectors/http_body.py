@@ -10,6 +10,7 @@ from dissectors.dispatch import BY_NAME
 from dissectors.dispatch import MEDIA_TYPE as MEDIA_TABLE
 from dissectors.escape import format_str, format_text
 from dissectors.http_proto import HTTP, _text
+from dissectors.json import JSON_MEDIA, dissect_json_media
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -36,7 +37,6 @@ FORM_KEY = URLENCODED.field("urlencoded-form.key", "Key", FT.STRINGZ)
 FORM_VALUE = URLENCODED.field("urlencoded-form.value", "Value", FT.STRINGZ)
 MEDIA = protocol("media", "Media Type", "Media")
 MEDIA_TYPE = MEDIA.field("media.type", "Media type", FT.BYTES)
-JSON = protocol("json", "JavaScript Object Notation", "JSON")
 
 
 def _file_text(body: bytes) -> str:
@@ -126,10 +126,8 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
             pkt.add(it, FORM_KEY, key, o, len(key), source=src)
             pkt.add(it, FORM_VALUE, value, o + len(key) + 1, len(value), source=src)
             o += len(item) + 1
-    elif mtype == "application/json":
-        pkt.add_proto(JSON, btvb.start, n, "JavaScript Object Notation: " + mtype, source=src)
-        pkt.proto_col = "HTTP/JSON"
-        pkt.append_info(f"JavaScript Object Notation ({mtype})", ", ")
+    elif mtype in JSON_MEDIA and dissect_json_media(btvb, pkt, session, mtype):
+        pass
     else:
         top = pkt.add_proto(MEDIA, btvb.start, n, "Media Type", source=src)
         # The label adds the parameters (`; charset=x`). Both texts are escaped, where

@@ -252,7 +252,9 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         ds = add(tree, DSFIELD, tos, off + 1, 1, _labels(_DS_LABELS, tos, _ds_label))
         add(ds, DSCP, tos >> 2, off + 1, 1)
         add(ds, ECN, tos & 3, off + 1, 1)
-        add(tree, LEN, total, off + 2, 2)
+        len_item = add(tree, LEN, total, off + 2, 2)
+    else:
+        len_item = tree
     reported = tvb.reported_length
     if total < hlen:
         pkt.add_expert(tree, "error", "protocol",
@@ -261,7 +263,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         pkt.set_info(f"Bogus IP length ({total}, less than header length {hlen})")
         return None
     if total > reported:
-        pkt.add_expert(tree, "error", "protocol",
+        pkt.add_expert(len_item, "error", "protocol",
                        f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
                        field=BOGUS_LEN)
         total = reported

@@ -63,6 +63,14 @@ NULL_ITEM: Item = _NullItem()  # type: ignore[assignment]
 KEEP: set[str] = set()
 
 
+def tshark_has_tree(pkt: Packet) -> bool:
+    """Whether tshark would build a tree for this packet: for -V/JSON, a display filter
+    or -e fields (ours is then tree-less, with fields beyond what dissectors keep); not
+    for a plain packet list or -z expert, even when LABSHARK_FULL_TREE builds ours. For
+    the few columns Wireshark writes only inside `if (tree)` (SOCKS 5's Info)."""
+    return pkt.tshark_tree
+
+
 def keep(*abbrevs: str) -> None:
     """Declare fields this module reads from other layers' items (see KEEP)."""
     KEEP.update(abbrevs)
@@ -75,7 +83,7 @@ class Packet:
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
                  "malformed", "net_src", "net_dst", "dl_dst", "in_error_pkt", "srcport", "dstport",
                  "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data",
-                 "show_ours", "wanted", "tree_on", "layers")
+                 "show_ours", "wanted", "tree_on", "layers", "tshark_tree")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -127,6 +135,7 @@ class Packet:
         # ... and the protocols any of whose own fields are wanted (None: all): a layer
         # none of whose items anyone reads skips making them (`wants_layer`).
         self.layers: frozenset[str] | None = None
+        self.tshark_tree = True  # see tshark_has_tree
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,

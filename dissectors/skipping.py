@@ -45,7 +45,7 @@ _UDP_HEAD = struct.Struct(">HHH").unpack_from
 def skip(frame: Frame, session: Session) -> None:
     """Account for `frame` as a full dissection would, in the global state only (its
     own conversation's analysis state is not kept: nothing shown depends on it)."""
-    if frame.linktype != _LINKTYPE_ETHERNET:
+    if frame.linktype != _LINKTYPE_ETHERNET or frame.secrets:
         dissect(frame, session)
         return
     b: Any = frame.data
@@ -93,6 +93,9 @@ def skip(frame: Frame, session: Session) -> None:
             session.state("udp.streams", UdpStreams).lookup(stream_key(src, sp, dst, dp), ts)
         return
     sp, dp, seq, ack, offflags = _TCP_HEAD(b, l4)
+    if sp == SOCKS_PORT or dp == SOCKS_PORT:
+        dissect(frame, session)
+        return
     flags = offflags & 0x0FFF
     conv, new = lookup_stream(session.state("tcp.streams", TcpStreams), src, dst, sp, dp,
                               seq, flags, ts)
@@ -141,6 +144,11 @@ _ADDRS4 = struct.Struct(">II").unpack_from
 _ETH_IP4_PORTS = struct.Struct(">HB5xHxB2xIIHH").unpack_from
 #: FTP's control port: its frames set up other connections' dissectors (FTP-DATA).
 FTP_PORT = 21
+#: SOCKS's port: once connected it makes a TCP conversation (and stream index) of the
+#: remote port for its payload (socks.py), which only its dissection does.
+SOCKS_PORT = 1080
+#: TCP ports whose frames may touch other connections' state.
+_TCP_ANY_PORTS = frozenset((FTP_PORT, SOCKS_PORT))
 _ICMP_QUOTING = ICMP_QUOTING
 _ICMP6_QUOTING = ICMP6_QUOTING
 _TUNNELS = frozenset((4, 41, 47))
@@ -164,7 +172,7 @@ def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int
         return (pair, IPMSG)
     if not tcp:
         return ANY if sp in _UDP_TUNNEL_PORTS or dp in _UDP_TUNNEL_PORTS else pair
-    if sp == FTP_PORT or dp == FTP_PORT:
+    if sp in _TCP_ANY_PORTS or dp in _TCP_ANY_PORTS:
         return ANY
     if lo_first < 0 or lo_first == 0 and sp > dp:
         sp, dp = dp, sp
@@ -241,7 +249,7 @@ def state_key(b: bytes, s: int, e: int) -> object:
                     return ANY
                 return (a << 32 | c) if a <= c else (c << 32 | a)
             if proto == 6:
-                if sp == FTP_PORT or dp == FTP_PORT:
+                if sp in _TCP_ANY_PORTS or dp in _TCP_ANY_PORTS:
                     return ANY  # FTP's control connection sets up data connections
                 if a < c or a == c and sp <= dp:
                     return (a << 32 | c, sp << 16 | dp)

@@ -35,7 +35,12 @@ from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
 from dissectors.tcp_follow import TcpFollower
 from dissectors.tcp_options import OPTIONS, dissect_options
-from dissectors.tcp_reassembly import complete_until_fin, decode_ports, desegment_tcp
+from dissectors.tcp_reassembly import (
+    SEGMENT_KEY,
+    complete_until_fin,
+    decode_ports,
+    desegment_tcp,
+)
 from dissectors.tcp_stream import (
     SEQ_MASK,
     STREAM_KEY,
@@ -399,6 +404,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         s = (seq + 1) & SEQ_MASK if th_flags & TH_SYN else seq
         nx = (nxtseq + 1) & SEQ_MASK if th_flags & TH_SYN else nxtseq
         if full and not in_error:
+            pkt.proto_data[SEGMENT_KEY] = (conv, data_off, s, nx)
             desegment_tcp(tvb, pkt, session, tree, conv, data_off, s, nx, sport, dport)
         else:
             pkt.can_desegment = False

@@ -106,6 +106,17 @@ def _pdus(session: Session, conv: Conversation, create: bool = False) -> PduTabl
     return table
 
 
+#: pkt.proto_data key: (conversation, payload offset, seq, nxtseq) of the segment whose
+#: payload is being dissected (Wireshark's struct tcpinfo), read through segment_of.
+SEGMENT_KEY = "tcp.segment"
+
+
+def segment_of(pkt: Packet) -> tuple[Conversation, int, int, int] | None:
+    """The TCP segment under a payload (Wireshark's tcpinfo), for a protocol that hands
+    its own payload on through TCP's desegmentation (SOCKS)."""
+    return pkt.proto_data.get(SEGMENT_KEY)
+
+
 def decode_ports(tvb: Tvb, pkt: Packet, session: Session, conv: Conversation, sport: int,
                  dport: int) -> None:
     """decode_tcp_ports: retransmitted / out-of-order data goes to no subdissector."""

@@ -237,6 +237,20 @@ def conversation_of(session: Session, src: bytes, sport: int, dst: bytes,
     return session.state("tcp.streams", TcpStreams).convs.get(_conv_key(src, sport, dst, dport))
 
 
+def conversation_for(session: Session, src: bytes, sport: int, dst: bytes, dport: int,
+                     ts: int) -> Conversation:
+    """The TCP conversation of an address/port pair, made (with the next stream index)
+    if none: Wireshark's get_tcp_conversation_data from a protocol that hands its payload
+    on under other ports (SOCKS). Its direction is set as that function sets it."""
+    streams = session.state("tcp.streams", TcpStreams)
+    key = _conv_key(src, sport, dst, dport)
+    conv = streams.get(key) or streams.new(key, ts)
+    forward = src > dst or (src == dst and sport > dport)
+    conv.fwd, conv.rev = (conv.flow1, conv.flow2) if forward else (conv.flow2, conv.flow1)
+    conv.ta = None
+    return conv
+
+
 def lookup_stream(streams: TcpStreams, src: bytes, dst: bytes, sport: int, dport: int,
                   seq: int, flags: int, ts: int) -> tuple[Conversation, bool]:
     """`find_conversation` on plain values: also what dissectors/skipping.py runs for a
