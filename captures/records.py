@@ -20,6 +20,7 @@ from captures.pcap import MAGICS, MAX_PACKET
 from captures.pcapng import (
     BOM,
     BOM_SWAPPED,
+    BT_DSB,
     BT_EPB,
     BT_IDB,
     BT_SHB,
@@ -37,8 +38,10 @@ from captures.pcapng import (
 
 LINKTYPE_ETHERNET = 1
 _FCS_PRESENT = 0x04000000
-# Blocks that hold no packet and change nothing we need (ISB, NRB, DSB, custom ...).
-_PACKET_OR_SECTION = frozenset((BT_SHB, BT_IDB, 2, 3, BT_EPB))
+# Blocks the walk cannot pass over: packets other than EPBs, a new section, and a
+# Decryption Secrets Block (its keys let WireGuard, TLS... reveal inner packets only the
+# full dissection sees). The others (ISB, NRB, custom ...) change nothing we need.
+_PACKET_OR_SECTION = frozenset((BT_SHB, BT_IDB, 2, 3, BT_EPB, BT_DSB))
 
 Record = tuple[int, int, int, int]  # (data start, caplen, origlen, end of the record)
 
@@ -212,7 +215,7 @@ class PcapngRecords:
                     break
                 nif += 1
             elif btype in _PACKET_OR_SECTION:
-                break  # a simple/obsolete packet block, or a new section: the reader's job
+                break  # a simple/obsolete packet block, a new section, keys: the reader's job
             off = end
         self.stopped = off < size
 

@@ -89,6 +89,8 @@ TUNNELLED = {
     "tcpdump-vxlan.pcap": ["ip.addr == 30.0.0.1", "icmp", "udp"],
     "tcpdump-geneve.pcap": ["ip", "tcp", "udp", "icmp"],
     "tcpdump-various_gre.pcap": ["ip", "icmp", "udp"],
+    # (keys in a Decryption Secrets Block: WireGuard's inner packets)
+    "wireshark-wireguard-ping-tcp-dsb.pcapng": ["icmp", "tcp", "ip.addr == 10.0.0.0/8"],
 }
 
 
