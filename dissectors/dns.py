@@ -17,9 +17,18 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
+from dissectors.dispatch import (
+    TCP_PORT,
+    UDP_HEUR,
+    UDP_PORT,
+    register_claim,
+    register_dissector,
+    takes_all,
+)
+from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS
 from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
@@ -27,44 +36,13 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
+from dissectors.tcp_reassembly import tcp_dissect_pdus
 from dissectors.tvb import Tvb
 
-OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request",
-           4: "Zone change notification", 5: "Dynamic update",
-           6: "DNS Stateful operations (DSO)"}
-RCODES = {0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name",
-          4: "Not implemented", 5: "Refused", 6: "Name exists", 7: "RRset exists",
-          8: "RRset does not exist", 9: "Not authoritative", 10: "Name out of zone",
-          11: "DSO-Type not implemented"}
-# type -> (short name, long description)
-RR_TYPES: dict[int, tuple[str, str]] = {
-    1: ("A", "Host Address"), 2: ("NS", "authoritative Name Server"),
-    3: ("MD", "Mail Destination"), 4: ("MF", "Mail Forwarder"),
-    5: ("CNAME", "Canonical NAME for an alias"), 6: ("SOA", "Start Of a zone of Authority"),
-    7: ("MB", "MailBox domain name"), 8: ("MG", "Mail Group member"),
-    9: ("MR", "Mail Rename domain name"), 10: ("NULL", "RR"),
-    11: ("WKS", "Well Known Service"), 12: ("PTR", "domain name PoinTeR"),
-    13: ("HINFO", "host information"), 14: ("MINFO", "Mailbox or mail list information"),
-    15: ("MX", "Mail eXchange"), 16: ("TXT", "Text strings"),
-    17: ("RP", "Responsible Person"), 18: ("AFSDB", "AFS Data Base location"),
-    24: ("SIG", "security signature"), 25: ("KEY", "security key"),
-    28: ("AAAA", "IPv6 Address"), 29: ("LOC", "Location Information"),
-    33: ("SRV", "Server Selection"), 35: ("NAPTR", "Naming Authority PoinTeR"),
-    39: ("DNAME", "Delegation Name"), 41: ("OPT", "OPT"), 43: ("DS", "Delegation Signer"),
-    44: ("SSHFP", "SSH Key Fingerprint"), 46: ("RRSIG", "Resource Record Signature"),
-    47: ("NSEC", "Next Secured"), 48: ("DNSKEY", "DNS Public Key"),
-    50: ("NSEC3", "Next Secured 3"), 51: ("NSEC3PARAM", "NSEC3 Parameters"),
-    52: ("TLSA", "TLSA"), 59: ("CDS", "Child DS"), 60: ("CDNSKEY", "DNSKEY(s) the Child wants reflected in DS"),
-    64: ("SVCB", "General Purpose Service Endpoints"), 65: ("HTTPS", "HTTPS Specific Service Endpoints"),
-    99: ("SPF", "Sender Policy Framework"), 249: ("TKEY", "Transaction Key"),
-    250: ("TSIG", "Transaction Signature"), 251: ("IXFR", "incremental transfer"),
-    252: ("AXFR", "transfer of an entire zone"), 253: ("MAILB", "mailbox-related RRs"),
-    254: ("MAILA", "mail agent RRs"),
-    255: ("*", "A request for all records the server/cache has available"),
-    256: ("URI", "URI"), 257: ("CAA", "Certification Authority Restriction"),
-}
-CLASSES = {1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
-_TYPE_VALS = {k: f"{s} ({d})" for k, (s, d) in RR_TYPES.items()}
+# (value names: dns_names.py, generated from tshark's)
+#: type -> its short name, as the Info column and summaries say it (dns_types_vals)
+RR_TYPES: dict[int, str] = {t: d.split(" ", 1)[0] for t, d in TYPE_VALS.items()}
+_TYPE_VALS = TYPE_VALS
 
 DNS = protocol("dns", "Domain Name System", "DNS")
 LENGTH = DNS.field("dns.length", "Length", FT.UINT16, Base.DEC)
@@ -146,10 +124,6 @@ RESP_Z_DO = DNS.field("dns.resp.z.do", "DO bit", FT.BOOLEAN, bitmask=0x8000,
                                "Cannot handle DNSSEC security RRs"))
 RESP_Z_RESERVED = DNS.field("dns.resp.z.reserved", "Reserved", FT.UINT16, Base.HEX,
                             bitmask=0x7FFF)
-OPT = DNS.field("dns.opt", "Option", FT.NONE)
-OPT_CODE = DNS.field("dns.opt.code", "Option Code", FT.UINT16, Base.DEC)
-OPT_LEN = DNS.field("dns.opt.len", "Option Length", FT.UINT16, Base.DEC)
-OPT_DATA = DNS.field("dns.opt.data", "Option Data", FT.BYTES)
 RESPONSE_IN = DNS.field("dns.response_in", "Response In", FT.FRAMENUM)
 RESPONSE_TO = DNS.field("dns.response_to", "Request In", FT.FRAMENUM)
 TIME = DNS.field("dns.time", "Time", FT.RELATIVE_TIME)
@@ -186,13 +160,18 @@ LOOP_NAME = "<Name contains a pointer that loops>"
 def type_name(t: int) -> str:
     if t == 255:
         return "ANY"  # the Info column and summaries say ANY, the Type line says *
-    entry = RR_TYPES.get(t)
-    return entry[0] if entry else f"Unknown ({t})"
+    return RR_TYPES.get(t) or f"Unknown ({t})"
 
 
-def _type_label(t: int) -> str:
-    entry = RR_TYPES.get(t)
-    return f"{entry[0]} ({entry[1]}) ({t})" if entry else f"Unknown ({t})"
+def type_label(t: int) -> str:
+    """A Type line's value: `A (Host Address) (1)`, `OPT (41)`."""
+    desc = TYPE_VALS.get(t)
+    return f"{desc} ({t})" if desc else f"Unknown ({t})"
+
+
+#: Record data dissectors by type beyond the everyday ones (dns_rr.py registers them):
+#: fn(tvb, rdata start, rdata end, message start, pkt, record item, add).
+RDATA: dict[int, Callable[..., None]] = {}
 
 
 def _class_name(c: int) -> str:
@@ -270,28 +249,21 @@ def dissect_variant_udp(variant: Variant, tvb: Tvb, pkt: Packet, session: Sessio
     dissect_message(tvb, tvb.start, pkt, session, "udp", None, variant=variant)
 
 
+def _pdu_len(tvb: Tvb, pkt: Packet, off: int) -> int:
+    return tvb.u16(off) + 2  # (the length prefix does not count itself)
+
+
 def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
-    """A TCP payload holds one or more length-prefixed messages."""
+    """A TCP payload holds one or more length-prefixed messages (tcp_dissect_pdus)."""
     session.current_proto = "dns"
-    off = tvb.start
-    can_desegment = pkt.can_desegment is not None
-    first = True
-    while off < tvb.rend:
-        avail = tvb.end - off
-        if can_desegment and avail < 2:
-            pkt.desegment = (off, -1)
-            return
-        if can_desegment and avail >= 2:
-            mlen = tvb.u16(off)
-            if avail < mlen + 2:
-                pkt.desegment = (off, mlen + 2 - avail)
-                return
-        mlen = tvb.u16(off)
-        sub = tvb.sub(off, min(mlen + 2, tvb.rend - off))
+    first = [True]
+
+    def pdu(sub: Tvb, pkt: Packet, session: Session) -> None:
         # tshark: each message replaces the Info of the one before; one "dns" layer.
-        dissect_message(sub, off + 2, pkt, session, "tcp", mlen, first)
-        first = False
-        off += mlen + 2
+        dissect_message(sub, sub.start + 2, pkt, session, "tcp", sub.u16(sub.start), first[0])
+        first[0] = False
+
+    tcp_dissect_pdus(tvb, pkt, session, 2, _pdu_len, pdu)
 
 
 _FLAG_LABELS: dict[tuple[Field, bool], str] = {}
@@ -348,6 +320,9 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
             ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
         fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
         for f in v.response_flags if response else v.query_flags:
+            if f is F_CD and not response and flags & 0x20:
+                # packet-dns.c names the AD bit of a query apart.
+                add(fitem, F_AD, True, start + 2, 2, ".... .... ..1. .... = AD bit: Set")
             fv = (flags & f.bitmask) >> f.shift
             if f.type is FT.BOOLEAN:
                 # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
@@ -418,7 +393,7 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
     add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
     add(q, COUNT_LABELS, _label_count(raw), off, used, generated=True)
     add(q, QRY_TYPE, qtype, off + used, 2,
-        f"Type: {_type_label(qtype)}" if pkt.tree_on else None)
+        f"Type: {type_label(qtype)}" if pkt.tree_on else None)
     if class_bit is None:
         add(q, QRY_CLASS, qclass, off + used + 2, 2)
     else:
@@ -470,7 +445,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(rr, SRV_NAME, ".".join(labels[2:]), off, used)
     else:
         add(rr, RESP_NAME, name, off, used)
-    add(rr, RESP_TYPE, rtype, p, 2, f"Type: {_type_label(rtype)}" if tree_on else None)
+    add(rr, RESP_TYPE, rtype, p, 2, f"Type: {type_label(rtype)}" if tree_on else None)
     if rtype == 41:
         add(rr, UDP_PAYLOAD_SIZE, rclass, p + 2, 2)
         add(rr, EXT_RCODE, ttl >> 24, p + 4, 1)
@@ -518,8 +493,11 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         q = d + mused + rused
         add(rr, SOA_MNAME, mname, d, mused)
         add(rr, SOA_RNAME, rname, d + mused, rused)
-        for i, f in enumerate((SOA_SERIAL, SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, SOA_MIN)):
-            add(rr, f, tvb.u32(q + 4 * i), q + 4 * i, 4)
+        add(rr, SOA_SERIAL, tvb.u32(q), q, 4)
+        for i, f in enumerate((SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, SOA_MIN), 1):
+            secs = tvb.u32(q + 4 * i)
+            add(rr, f, secs, q + 4 * i, 4,
+                f"{f.name}: {secs} ({time_secs_str(secs)})" if tree_on else None)
         info += f" {mname}"
         summary = f", mname {mname}"
     elif rtype == 16:
@@ -538,26 +516,56 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(rr, SRV_TARGET, target, d + 6, tused)
         info += f" {prio} {weight} {port} {target}"
         summary = f", priority {prio}, weight {weight}, port {port}, target {target}"
-    elif rtype == 41:
-        q = d
-        while q + 4 <= end:
-            code, olen = tvb.u16(q), tvb.u16(q + 2)
-            oi = add(rr, OPT, None, q, 4 + olen, f"Option: {code}")
-            add(oi, OPT_CODE, code, q, 2)
-            add(oi, OPT_LEN, olen, q + 2, 2)
-            if olen:
-                add(oi, OPT_DATA, tvb.bytes(q + 4, olen), q + 4, olen)
-            q += 4 + olen
+    else:
+        fn = RDATA.get(rtype)
+        if fn is not None:
+            fn(tvb, d, end, msg, pkt, rr, add)
     rr.text = rr.text + summary if rr.text else rr.text
     rr.length = end - off
     pkt.append_info(info)
     return end
 
 
+def _looks_like_dns(head: bytes, length: int) -> bool:
+    """packet-dns.c's UDP heuristic on a message's 12-byte header: a standard query with
+    one question and no answers, or a response with few records, room for them all."""
+    flags = int.from_bytes(head[2:4], "big")
+    if flags & 0x7800:
+        return False
+    quest, ans, auth, add = (int.from_bytes(head[i:i + 2], "big") for i in (4, 6, 8, 10))
+    if not flags & 0x8000:
+        if quest != 1 or ans or auth:
+            return False
+    elif quest > 1 or ans > 100 or auth > 10:
+        return False
+    if add > 10 or quest + ans == 0:
+        return False
+    return quest * 6 + (ans + auth + add) * 11 <= length - 12
+
+
+def heur_claim(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+               dport: int) -> bool | None:
+    """The fast path's view of the heuristic (None: refused)."""
+    if len(payload) <= 12 or not _looks_like_dns(payload[:12], len(payload)):
+        return None
+    return True
+
+
+def heur_dns(tvb: Tvb, pkt: Packet, session: Session) -> bool:
+    """tshark 4.0's DNS heuristic on UDP (on by default): DNS on any port."""
+    length = tvb.rend - tvb.start
+    if length <= 12 or not _looks_like_dns(tvb.bytes(tvb.start, 12), length):
+        return False
+    dissect_dns_udp(tvb, pkt, session)
+    return True
+
+
 _DNS = Variant(DNS)
 
 UDP_PORT.register(53, dissect_dns_udp, "dns")
 register_claim(dissect_dns_udp, "dns", takes_all)
+UDP_HEUR.register("dns", heur_dns)
+register_claim(heur_dns, "dns", heur_claim)
 TCP_PORT.register(53, dissect_dns_tcp, "dns")
 TCP_PORT.register(5353, dissect_dns_tcp, "dns")  # tshark: TCP 5353 is DNS, UDP 5353 mDNS
 register_dissector("dns", dissect_dns_udp)
