@@ -170,8 +170,9 @@ def type_label(t: int) -> str:
 
 
 #: Record data dissectors by type beyond the everyday ones (dns_rr.py registers them):
-#: fn(tvb, rdata start, rdata end, message start, pkt, record item, add).
-RDATA: dict[int, Callable[..., None]] = {}
+#: fn(tvb, rdata start, rdata end, message start, pkt, record item, add) -> None, or
+#: (text for the Info column, text for the record's summary line).
+RDATA: dict[int, Callable[..., tuple[str, str] | None]] = {}
 
 
 def _class_name(c: int) -> str:
@@ -519,7 +520,9 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
     else:
         fn = RDATA.get(rtype)
         if fn is not None:
-            fn(tvb, d, end, msg, pkt, rr, add)
+            got = fn(tvb, d, end, msg, pkt, rr, add)
+            if got is not None:
+                info, summary = got
     rr.text = rr.text + summary if rr.text else rr.text
     rr.length = end - off
     pkt.append_info(info)

@@ -21,6 +21,7 @@ from dissectors.dns_names import (
     OPT_CODES,
     TYPE_VALS,
 )
+from dissectors.escape import format_text
 from dissectors.format import masked_label, time_secs_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
@@ -120,6 +121,23 @@ OPT_KEEPALIVE = DNS.field("dns.opt.edns_tcp_keepalive.timeout", "Timeout", FT.UI
                           Base.DEC, blurb="an idle timeout value for the TCP connection, "
                           "specified in units of 100 milliseconds")
 
+#: RFC 8914's info codes
+_EXT_ERRORS = {
+    0: "Other Error", 1: "Unsupported DNSKEY Algorithm", 2: "Unsupported DS Digest Type",
+    3: "Stale Answer", 4: "Forged Answer", 5: "DNSSEC Indeterminate", 6: "DNSSEC Bogus",
+    7: "Signature Expired", 8: "Signature Not Yet Valid", 9: "DNSKEY Missing",
+    10: "RRSIGs Missing", 11: "No Zone Key Bit Set", 12: "NSEC Missing", 13: "Cached Error",
+    14: "Not Ready", 15: "Blocked", 16: "Censored", 17: "Filtered", 18: "Prohibited",
+    19: "Stale NXDomain Answer", 20: "Not Authoritative", 21: "Not Supported",
+    22: "No Reachable Authority", 23: "Network Error", 24: "Invalid Data",
+    25: "Signature Expired before Valid", 26: "Too Early",
+    27: "Unsupported NSEC3 Iterations Value", 28: "Unable to conform to policy",
+    29: "Synthesized",
+}
+OPT_EXT_CODE = DNS.field("dns.opt.ext_error.info_code", "Info Code", FT.UINT16, Base.DEC,
+                         strings=_EXT_ERRORS)
+OPT_EXT_TEXT = DNS.field("dns.opt.ext_error.extra_text", "Extra Text", FT.STRING)
+
 
 def key_tag(rdata: bytes) -> int:
     """RFC 4034 appendix B: the key tag of a DNSKEY's rdata (not for algorithm 1)."""
@@ -160,8 +178,10 @@ def _dnskey(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Ad
     add(rr, KEY_PROTOCOL, tvb.u8(d + 2), d + 2, 1)
     alg = tvb.u8(d + 3)
     add(rr, KEY_ALG, alg, d + 3, 1)
-    if alg != 1:  # (RSA/MD5 keys take their tag from the key's last bytes)
-        add(rr, KEY_ID, key_tag(tvb.bytes(d, end - d)), d, 0, generated=True)
+    rdata = tvb.bytes(d, end - d)
+    # (RSA/MD5 keys take their tag from the key's last bytes but one)
+    tag = key_tag(rdata) if alg != 1 else (rdata[-3] << 8) | rdata[-2]
+    add(rr, KEY_ID, tag, d, 0, generated=True)
     if end > d + 4:
         add(rr, KEY_PUBLIC, tvb.bytes(d + 4, end - d - 4), d + 4, end - d - 4)
 
@@ -190,10 +210,12 @@ def _type_bitmap(tvb: Tvb, p: int, end: int, pkt: Packet, rr: Item, add: Add) ->
         p += blen
 
 
-def _nsec(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) -> None:
+def _nsec(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item,
+          add: Add) -> tuple[str, str]:
     nxt, used = get_name(tvb, d, msg)
     add(rr, NSEC_NEXT, nxt, d, used)
     _type_bitmap(tvb, d + used, end, pkt, rr, add)
+    return f" {nxt}", f", next domain name {nxt}"
 
 
 def _nsec3(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) -> None:
@@ -215,13 +237,18 @@ def _nsec3(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add
     _type_bitmap(tvb, p + hlen, end, pkt, rr, add)
 
 
-def _hinfo(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) -> None:
+def _hinfo(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item,
+           add: Add) -> tuple[str, str]:
     p = d
+    texts = []
     for flen, fstr in ((HINFO_CPU_LEN, HINFO_CPU), (HINFO_OS_LEN, HINFO_OS)):
         n = tvb.u8(p)
+        raw = tvb.bytes(p + 1, n)
         add(rr, flen, n, p, 1)
-        add(rr, fstr, tvb.bytes(p + 1, n).decode("ascii", errors="replace"), p + 1, n)
+        add(rr, fstr, raw.decode("ascii", errors="replace"), p + 1, n)
+        texts.append(format_text(raw))
         p += 1 + n
+    return f" {texts[0]} {texts[1]}", f", CPU {texts[0]}, OS {texts[1]}"
 
 
 def _opt(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) -> None:
@@ -232,11 +259,12 @@ def _opt(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) 
         code, olen = tvb.u16(q), tvb.u16(q + 2)
         name = OPT_CODES.get(code, f"Unknown ({code})")
         oi = add(rr, OPT, None, q, 4 + olen, f"Option: {name}" if tree_on else None)
-        add(oi, OPT_CODE, code, q, 2)
+        add(oi, OPT_CODE, code, q, 2,
+            f"Option Code: Unknown ({code})" if tree_on and code not in OPT_CODES else None)
         add(oi, OPT_LEN, olen, q + 2, 2)
         v = q + 4
-        if olen:
-            add(oi, OPT_DATA, tvb.bytes(v, olen), v, olen)
+        add(oi, OPT_DATA, tvb.bytes(v, olen), v, olen,
+            "Option Data: <MISSING>" if tree_on and not olen else None)
         if code in (8, 20730) and olen >= 4:  # CSUBNET
             family = tvb.u16(v)
             add(oi, OPT_FAMILY, family, v, 2)
@@ -257,6 +285,14 @@ def _opt(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) 
                 "Server Cookie: <MISSING>" if tree_on and not server else None)
         elif code == 11 and olen == 2:  # EDNS TCP Keepalive
             add(oi, OPT_KEEPALIVE, tvb.u16(v), v, 2)
+        elif code == 15 and olen >= 2:  # Extended DNS Error
+            ic = tvb.u16(v)
+            add(oi, OPT_EXT_CODE, ic, v, 2,
+                f"Info Code: {'Unassigned' if ic < 49152 else 'Reserved for Private Use'} "
+                f"({ic})" if tree_on and ic not in _EXT_ERRORS else None)
+            if olen > 2:
+                add(oi, OPT_EXT_TEXT, tvb.bytes(v + 2, olen - 2).decode("utf-8", "replace"),
+                    v + 2, olen - 2)
         elif code == 12 and olen:  # PADDING
             add(oi, OPT_PADDING, tvb.bytes(v, olen), v, olen)
         q = v + olen

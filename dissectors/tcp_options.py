@@ -73,6 +73,8 @@ EXP_EXID = TCP.field("tcp.options.experimental.exid", "Experiment Identifier", F
                          0xF989: "Fast Open", 0xF990: "Low Latency"})
 EXP_DATA = TCP.field("tcp.options.experimental.data", "Data", FT.BYTES)
 TARR_RATE = TCP.field("tcp.options.tarr.rate", "TARR Rate", FT.UINT8, Base.DEC, bitmask=0xFE)
+TARR_RESERVED = TCP.field("tcp.options.tar.reserved", "TARR Reserved", FT.UINT8, Base.DEC,
+                          bitmask=0x01)
 _ACC_COUNTERS = {
     "EE0B": TCP.field("tcp.options.acc_ecn.ee0b", "Accurate ECN Echo ECT(0) Byte Counter",
                       FT.UINT24, Base.DEC),
@@ -267,18 +269,23 @@ def _experimental(pkt: Packet, it: Item, li: Item, conv: Conversation, data: byt
     olen = len(data)
     exid = (data[2] << 8) | data[3]
     ename = EXP_EXID.strings.get(exid) if isinstance(EXP_EXID.strings, dict) else None
-    if ename is not None:
-        it.text = f"{it.text}: {ename}"
+    it.text = f"{it.text}: {ename or 'Unknown'}"
     if exid == 0x00AC and olen not in (4, 5):  # TCP ACK Rate Request
         pkt.add_expert(li, "note", "sequence",
                        f"option length should be 4 or 5 instead of {olen}", "tcp",
                        field=OPT_LEN_INVALID)
-    pkt.add(it, EXP_EXID, exid, off + 2, 2)
+    pkt.add(it, EXP_EXID, exid, off + 2, 2,
+            f"Experiment Identifier: Unknown (0x{exid:04x})" if ename is None else None)
     if exid == 0xF989:
         _tfo(pkt, it, conv, data, off, 4, th_flags)
     elif exid == 0x00AC:
         if olen == 5:
             pkt.add(it, TARR_RATE, data[4] >> 1, off + 4, 1)
+            pkt.add(it, TARR_RESERVED, data[4] & 1, off + 4, 1)
+            it.text += f" {data[4] >> 1}"
+            pkt.append_info(f" TARR={data[4] >> 1}")
+        elif olen == 4:
+            pkt.append_info(" TARR")
     elif exid in (0xACC0, 0xACC1):
         order = ("EE0B", "ECEB", "EE1B") if exid == 0xACC0 else ("EE1B", "ECEB", "EE0B")
         parts = []
@@ -286,9 +293,12 @@ def _experimental(pkt: Packet, it: Item, li: Item, conv: Conversation, data: byt
             v = int.from_bytes(data[4 + 3 * i: 7 + 3 * i], "big")
             pkt.add(it, _ACC_COUNTERS[key], v, off + 4 + 3 * i, 3)
             parts.append(f"{key} {v}")
+            pkt.append_info(f" {key}={v}")
         it.text += f": Accurate ECN (Order {exid & 1}): " + ", ".join(parts)
-    elif olen > 4:
-        pkt.add(it, EXP_DATA, data[4:], off + 4, olen - 4)
+    else:
+        pkt.append_info(f" ExID={exid:x}")
+        if olen > 4:
+            pkt.add(it, EXP_DATA, data[4:], off + 4, olen - 4)
 
 
 def _sack(pkt: Packet, it: Item, conv: Conversation, data: bytes, off: int,
