@@ -272,7 +272,9 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         name = OPTION_NAMES.get(code, "Unknown")
         oi = add(top, OPT_TYPE, code, p, 2 + ln, f"Option: ({code}) {name}")
         add(oi, OPT_LENGTH, ln, p + 1, 1)
-        add(oi, OPT_VALUE, raw, v, ln, hidden=code not in _UNDECODED)
+        shown = code in _UNDECODED
+        add(oi, OPT_VALUE, raw, v, ln, "Value: <MISSING>" if shown and not ln else None,
+            hidden=not shown)
         spec = _OPT_FIELDS.get(code)
         if code == 53 and ln >= 1:
             t = raw[0]
@@ -306,13 +308,13 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
                 if ln == 4 and code not in _IP_LIST_OPTS:
                     oi.text += f" ({ipv4_str(int.from_bytes(raw, 'big'))})"
             elif kind == "str":
-                si = add(oi, f, _cstr(raw), v, ln)  # tshark's option line shows no string
-                _stray(pkt, si, raw)
+                add(oi, f, _cstr(raw), v, ln)  # tshark's option line shows no string
             elif kind in ("u32", "time") and ln == 4:
                 n = int.from_bytes(raw, "big")
                 add(oi, f, n, v, 4, f"{f.name}: {_duration(n)}" if kind == "time" else None)
             elif kind == "i32" and ln == 4:
-                add(oi, f, int.from_bytes(raw, "big", signed=True), v, 4)
+                n = int.from_bytes(raw, "big", signed=True)
+                add(oi, f, n, v, 4, f"{f.name}: ({n}s) {time_secs_str(n)}" if code == 2 else None)
             elif kind == "u16" and ln == 2:
                 add(oi, f, int.from_bytes(raw, "big"), v, 2)
             elif kind == "u8" and ln == 1:

@@ -1,7 +1,8 @@
 """Details the public corpus showed differing from tshark 4.0 (issue 18): pcapng packet
 flags (epb_flags), DNS record data (DNSSEC, HINFO, EDNS options, SOA durations, a query's
-AD bit, TCP's PDU Size, the UDP heuristic) and TCP options (NOPs per 32-bit word, the
-Options label at the label buffer, RFC 6994 experiments, D-SACK). Each compared live with
+AD bit, TCP's PDU Size, the UDP heuristic), TCP options (NOPs per 32-bit word, the
+Options label at the label buffer, RFC 6994 experiments, D-SACK), DHCP options tshark does
+not decode and string options with stray bytes, and IPv6 SLAAC MACs. Each compared live with
 tshark, on the corpus captures and on captures built here."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from diffutil import run_analyze, run_tshark
-from scapy.all import IP, TCP, UDP, Ether, Raw, wrpcap
+from scapy.all import BOOTP, IP, TCP, UDP, Ether, IPv6, Raw, wrpcap
 
 pytestmark = pytest.mark.tshark
 
@@ -21,7 +22,7 @@ CORPUS_CAPTURES = [
     "ndpi-snmp.pcap", "ndpi-dns_fragmented.pcap", "gopacket-test_dns.pcap",
     "wireshark-dns_port.pcap", "ndpi-mullvad_dns.pcap", "ndpi-tk.pcap",
     "ndpi-custom_risk_mask.pcapng", "ndpi-punycode-idn.pcap", "tcpdump-ssh.pcap",
-    "wireshark-tcp-exp-option-tarr.pcap.gz",
+    "wireshark-tcp-exp-option-tarr.pcap.gz", "tcpdump-dhcpv4v6-rfc5970-rfc8572.pcap",
 ]
 
 
@@ -126,10 +127,23 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         e / ip / TCP(options=[(254, b"\x00\x12"), (254, b"\x03\x48\x01\x02"),
                               (254, b"\xac\xc0" + bytes(range(9)))], **syn),
     ]
+    boot = e / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67)
+    dhcp = [boot / BOOTP(chaddr=b"\x00\x11\x22\x33\x44\x55", options=b"\x63\x82\x53\x63")
+            / Raw(bytes([53, 1, 1, *opt, 255])) for opt in (
+                [143, 4, 1, 2, 3, 4], [62, 2, 0x41, 0x42], [220, 1, 7],
+                [61, 6, 0, 0, 0x44, 1, 0, 0], [61, 4, 0, 0x41, 0, 0], [12, 5, 0x68, 0, 0x78, 0, 0],
+                [12, 4, 0x68, 0x69, 0, 0], [2, 4, 0, 0, 0x0e, 0x10], [2, 4, 0xff, 0xff, 0xff, 0])]
+    # (a zero-length option's Value: tshark's -T fields says <MISSING>, labshark <none>)
+    dhcp0 = [boot / BOOTP(chaddr=b"\x00\x11\x22\x33\x44\x55", options=b"\x63\x82\x53\x63")
+             / Raw(bytes([53, 1, 1, 250, 0, 255]))]
+    slaac = [e / IPv6(src=a, dst="fe80::200:1ff:fe01:0") / UDP(sport=1000, dport=9) / Raw(b"x")
+             for a in ("fe80::cc0d:b4ff:fe8a:3384", "fe80::ce0d:b4ff:fe8a:3384",
+                       "2001:db8::211:22ff:fe33:4455", "2001:db8::11:22ff:fe33:4455")]
     out = {"flags": d / "flags.pcapng"}
     out["flags"].write_bytes(_pcapng_flags(frame, [0, 1, 2, 3, 6, 0x0A, 0x1C, 0xFF00FE00,
                                                    None, 0x01000011]))
-    for name, pk in (("dns", dns), ("tcp", tcp)):
+    for name, pk in (("dns", dns), ("tcp", tcp), ("dhcp", dhcp), ("dhcp0", dhcp0),
+                     ("slaac", slaac)):
         out[name] = d / f"{name}.pcap"
         wrpcap(str(out[name]), pk)
     return out
@@ -144,18 +158,26 @@ def test_corpus_equals_tshark(name: str, args: list[str]) -> None:
     assert ours == run_tshark(["-r", cap, *args])
 
 
-@pytest.mark.parametrize("name", ["flags", "dns", "tcp"])
+@pytest.mark.parametrize("name", ["flags", "dns", "tcp", "dhcp", "slaac"])
 @pytest.mark.parametrize("args", [
     ["-V"], ["-P"], ["-T", "json"],
     ["-T", "fields", "-e", "frame.packet_flags", "-e", "frame.packet_flags_direction",
      "-e", "frame.p2p_dir", "-e", "dns.rrsig.signature_expiration", "-e", "dns.dnskey.key_id",
      "-e", "dns.nsec3.hash_value", "-e", "dns.opt.code", "-e", "tcp.options.experimental.exid",
-     "-e", "tcp.options.tfo.cookie", "-e", "_ws.expert.message"],
+     "-e", "tcp.options.tfo.cookie", "-e", "dhcp.option.value", "-e", "ipv6.src_slaac_mac",
+     "-e", "_ws.expert.message"],
 ])
 def test_built_equals_tshark(caps: dict[str, Path], name: str, args: list[str]) -> None:
     rc, ours, err = run_analyze(["-r", str(caps[name]), *args])
     assert rc == 0, err
     assert ours == run_tshark(["-r", str(caps[name]), *args])
+
+
+@pytest.mark.parametrize("args", [["-V"], ["-P"]])
+def test_empty_dhcp_option_equals_tshark(caps: dict[str, Path], args: list[str]) -> None:
+    rc, ours, err = run_analyze(["-r", str(caps["dhcp0"]), *args])
+    assert rc == 0, err
+    assert ours == run_tshark(["-r", str(caps["dhcp0"]), *args])
 
 
 @pytest.mark.parametrize("flt", ["frame.p2p_dir == 1", "frame.packet_flags_crc_error",
