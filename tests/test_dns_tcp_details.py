@@ -1,7 +1,8 @@
 """Details the public corpus showed differing from tshark 4.0 (issue 18): pcapng packet
 flags (epb_flags), DNS record data (DNSSEC, HINFO, EDNS options, SOA durations, a query's
 AD bit, TCP's PDU Size, the UDP heuristic), TCP options (NOPs per 32-bit word, the
-Options label at the label buffer, RFC 6994 experiments, D-SACK), DHCP options tshark does
+Options label at the label buffer, RFC 6994 experiments, D-SACK, Accurate ECN's ACE
+counter), DHCP options tshark does
 not decode and string options with stray bytes, and IPv6 SLAAC MACs. Each compared live with
 tshark, on the corpus captures and on captures built here."""
 
@@ -23,6 +24,7 @@ CORPUS_CAPTURES = [
     "wireshark-dns_port.pcap", "ndpi-mullvad_dns.pcap", "ndpi-tk.pcap",
     "ndpi-custom_risk_mask.pcapng", "ndpi-punycode-idn.pcap", "tcpdump-ssh.pcap",
     "wireshark-tcp-exp-option-tarr.pcap.gz", "tcpdump-dhcpv4v6-rfc5970-rfc8572.pcap",
+    "tcpdump-accecn_handshake.pcap",
 ]
 
 
@@ -139,11 +141,21 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     slaac = [e / IPv6(src=a, dst="fe80::200:1ff:fe01:0") / UDP(sport=1000, dport=9) / Raw(b"x")
              for a in ("fe80::cc0d:b4ff:fe8a:3384", "fe80::ce0d:b4ff:fe8a:3384",
                        "2001:db8::211:22ff:fe33:4455", "2001:db8::11:22ff:fe33:4455")]
+    acc = []  # Accurate ECN: which SYN-ACKs agree, then the ACE counter (0-7)
+    for sport, syn_flags, synack_flags, later in (
+            (1001, 0x1C2, 0x092, [0x010, 0x050, 0x110, 0x1D0, 0x018]),
+            (1002, 0x1C2, 0x052, [0x010, 0x050]), (1003, 0x0C2, 0x052, [0x090, 0x050]),
+            (1004, 0x1C2, 0x112, [0x010, 0x011]), (1005, 0x1C2, 0x012, [0x050]),
+            (1006, 0x1C2, 0x1D2, [0x050, 0x004]), (1007, 0x1C2, 0x152, [0x0D0, 0x014]),
+            (1008, 0x1C2, 0x0D2, [0x150, 0x014]), (1009, 0x1C2, 0x192, [0x0D0, 0x010])):
+        acc += [e / ip / TCP(sport=sport, dport=80, flags=syn_flags, seq=100),
+                e / back / TCP(sport=80, dport=sport, flags=synack_flags, seq=500, ack=101)]
+        acc += [e / ip / TCP(sport=sport, dport=80, flags=f, seq=101, ack=501) for f in later]
     out = {"flags": d / "flags.pcapng"}
     out["flags"].write_bytes(_pcapng_flags(frame, [0, 1, 2, 3, 6, 0x0A, 0x1C, 0xFF00FE00,
                                                    None, 0x01000011]))
     for name, pk in (("dns", dns), ("tcp", tcp), ("dhcp", dhcp), ("dhcp0", dhcp0),
-                     ("slaac", slaac)):
+                     ("slaac", slaac), ("accecn", acc)):
         out[name] = d / f"{name}.pcap"
         wrpcap(str(out[name]), pk)
     return out
@@ -158,13 +170,14 @@ def test_corpus_equals_tshark(name: str, args: list[str]) -> None:
     assert ours == run_tshark(["-r", cap, *args])
 
 
-@pytest.mark.parametrize("name", ["flags", "dns", "tcp", "dhcp", "slaac"])
+@pytest.mark.parametrize("name", ["flags", "dns", "tcp", "dhcp", "slaac", "accecn"])
 @pytest.mark.parametrize("args", [
     ["-V"], ["-P"], ["-T", "json"],
     ["-T", "fields", "-e", "frame.packet_flags", "-e", "frame.packet_flags_direction",
      "-e", "frame.p2p_dir", "-e", "dns.rrsig.signature_expiration", "-e", "dns.dnskey.key_id",
      "-e", "dns.nsec3.hash_value", "-e", "dns.opt.code", "-e", "tcp.options.experimental.exid",
      "-e", "tcp.options.tfo.cookie", "-e", "dhcp.option.value", "-e", "ipv6.src_slaac_mac",
+     "-e", "tcp.flags.ace", "-e", "tcp.flags.str",
      "-e", "_ws.expert.message"],
 ])
 def test_built_equals_tshark(caps: dict[str, Path], name: str, args: list[str]) -> None:
@@ -181,10 +194,11 @@ def test_empty_dhcp_option_equals_tshark(caps: dict[str, Path], args: list[str])
 
 
 @pytest.mark.parametrize("flt", ["frame.p2p_dir == 1", "frame.packet_flags_crc_error",
+                                 "tcp.flags.ace == 5", "tcp.flags.ae == 1",
                                  "dns.flags.authenticated", "tcp.nop",
                                  "tcp.options.experimental.exid == 0xf989"])
 def test_filters_equal_tshark(caps: dict[str, Path], flt: str) -> None:
-    for name in ("flags", "dns", "tcp"):
+    for name in ("flags", "dns", "tcp", "accecn"):
         rc, ours, err = run_analyze(["-r", str(caps[name]), "-Y", flt])
         assert rc == 0, err
         assert ours == run_tshark(["-r", str(caps[name]), "-Y", flt])
