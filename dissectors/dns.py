@@ -17,6 +17,7 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -529,13 +530,16 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
     return end
 
 
-def _looks_like_dns(head: bytes, length: int) -> bool:
-    """packet-dns.c's UDP heuristic on a message's 12-byte header: a standard query with
-    one question and no answers, or a response with few records, room for them all."""
-    flags = int.from_bytes(head[2:4], "big")
+_HEADER = struct.Struct(">2xHHHHH")  # flags and the four counts
+
+
+def _looks_like_dns(buf: bytes | memoryview, at: int, length: int) -> bool:
+    """packet-dns.c's UDP heuristic on a message's 12-byte header at `at` (present): a
+    standard query with one question and no answers, or a response with few records,
+    room for them all."""
+    flags, quest, ans, auth, add = _HEADER.unpack_from(buf, at)
     if flags & 0x7800:
         return False
-    quest, ans, auth, add = (int.from_bytes(head[i:i + 2], "big") for i in (4, 6, 8, 10))
     if not flags & 0x8000:
         if quest != 1 or ans or auth:
             return False
@@ -549,7 +553,7 @@ def _looks_like_dns(head: bytes, length: int) -> bool:
 def heur_claim(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
                dport: int) -> bool | None:
     """The fast path's view of the heuristic (None: refused)."""
-    if len(payload) <= 12 or not _looks_like_dns(payload[:12], len(payload)):
+    if len(payload) <= 12 or not _looks_like_dns(payload, 0, len(payload)):
         return None
     return True
 
@@ -557,7 +561,10 @@ def heur_claim(session: Session, payload: bytes, src: bytes, sport: int, dst: by
 def heur_dns(tvb: Tvb, pkt: Packet, session: Session) -> bool:
     """tshark 4.0's DNS heuristic on UDP (on by default): DNS on any port."""
     length = tvb.rend - tvb.start
-    if length <= 12 or not _looks_like_dns(tvb.bytes(tvb.start, 12), length):
+    if length <= 12:
+        return False
+    tvb.need(tvb.start, 12)  # (a header cut short by the snapshot length: as Wireshark)
+    if not _looks_like_dns(tvb.buf, tvb.start, length):
         return False
     dissect_dns_udp(tvb, pkt, session)
     return True
