@@ -38,7 +38,7 @@ from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
-from dissectors.tvb import Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 # (value names: dns_names.py, generated from tshark's)
 #: type -> its short name, as the Info column and summaries say it (dns_types_vals)
@@ -152,6 +152,7 @@ class Variant:
     # mDNS: the class's top bit is a flag ("QU" question / cache flush), the class
     # items are 15 bits wide (twins of dns.qry.class / dns.resp.class with a mask).
     class_bit: tuple[Field, Field, Field, Field] | None = field(default=None)
+    column: str = ""  # the Protocol column when it is not the short name (mDNS: MDNS)
 
 
 ROOT_NAME = "<Root>"
@@ -210,11 +211,15 @@ def get_raw_name(tvb: Tvb, off: int, msg_start: int) -> tuple[bytes | str, int]:
             cur = msg_start + ptr
             continue
         if kind != 0:
-            # Extended (0x40) or reserved (0x80) label types: not decoded further.
+            # tshark 4.0 (probed): a reserved (0x80) or bit-string (0x41) label is a
+            # malformed packet; another extended label (0x40) stands for the whole name.
+            if kind == 0x80 or ln == 0x41:
+                raise ReportedBoundsError()
             if used < 0:
                 used = cur + 1 - off
-            labels.append(b"<Unknown extended label>")
-            break
+            if used < 2:  # (packet-dns.c: shorter than the shortest name, malformed)
+                raise ReportedBoundsError()
+            return b"<Unknown extended label>", used
         cur += 1
         processed += 1
         if ln == 0:
@@ -285,7 +290,7 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     """One DNS message starting at `start` (after the TCP length prefix, if any)."""
     src = tvb.source
     v = variant or _DNS
-    pkt.proto_col = v.proto.short
+    pkt.proto_col = v.column or v.proto.short
     tid = tvb.u16(start)
     flags = tvb.u16(start + 2)
     response = bool(flags & 0x8000)
@@ -317,7 +322,7 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         if tcp_len is not None:
             add(top, LENGTH, tcp_len, start - 2, 2)
         add(top, ID, tid, start, 2)
-        ftext = OPCODES.get(opcode, f"Unknown operation ({opcode})")
+        ftext = OPCODES.get(opcode, "Unknown operation")  # (no number here, unlike Info)
         if response:
             ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
         fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
@@ -329,6 +334,9 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
             if f.type is FT.BOOLEAN:
                 # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
                 add(fitem, f, bool(fv), start + 2, 2, _flag_label(f, bool(fv)))
+            elif f is F_OPCODE and fv not in OPCODES:
+                add(fitem, f, fv, start + 2, 2,
+                    f"{masked_label(f, fv, 16).rpartition(' = ')[0]} = Opcode: Unknown ({fv})")
             else:
                 add(fitem, f, fv, start + 2, 2)
     counts = []
