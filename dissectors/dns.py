@@ -29,6 +29,7 @@ from dissectors.dispatch import (
     register_dissector,
     takes_all,
 )
+from dissectors.dns_labels import get_name, get_raw_name, label_count
 from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS
 from dissectors.dns_track import track
 from dissectors.escape import format_text
@@ -38,7 +39,7 @@ from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
-from dissectors.tvb import ReportedBoundsError, Tvb
+from dissectors.tvb import Tvb
 
 # (value names: dns_names.py, generated from tshark's)
 #: type -> its short name, as the Info column and summaries say it (dns_types_vals)
@@ -134,6 +135,9 @@ RETRANS_REQ_IN = DNS.field("dns.retransmit_request_in",
                            "Retransmitted request. Original request in", FT.FRAMENUM)
 RETRANS_RESP_IN = DNS.field("dns.retransmit_response_in",
                             "Retransmitted response. Original response in", FT.FRAMENUM)
+EXTRANEOUS = DNS.field("dns.extraneous", "Extraneous data", FT.NONE)
+EXTRA_DATA = DNS.field("dns.extraneous.data", "Extraneous Data Bytes", FT.BYTES)
+EXTRA_LEN = DNS.field("dns.extraneous.length", "Extraneous Data Length", FT.INT32, Base.DEC)
 RETRANS_REQ = DNS.field("dns.retransmit_request", "DNS query retransmission", FT.NONE)
 RETRANS_RESP = DNS.field("dns.retransmit_response", "DNS response retransmission", FT.NONE)
 
@@ -155,8 +159,6 @@ class Variant:
     column: str = ""  # the Protocol column when it is not the short name (mDNS: MDNS)
 
 
-ROOT_NAME = "<Root>"
-LOOP_NAME = "<Name contains a pointer that loops>"
 
 
 def type_name(t: int) -> str:
@@ -178,69 +180,13 @@ RDATA: dict[int, Callable[..., tuple[str, str] | None]] = {}
 
 
 def _class_name(c: int) -> str:
-    return CLASSES.get(c, f"Unknown (0x{c:04x})" if c > 0xFF else f"0x{c:04x}")
+    return CLASSES.get(c, "Unknown")
 
 
-# -- names ------------------------------------------------------------------------------
-
-def get_name(tvb: Tvb, off: int, msg_start: int) -> tuple[str, int]:
-    """(name, bytes used at `off`), following compression pointers, loop-safe.
-
-    The name as tshark 4.0 shows it: the raw labels joined by dots, then format_text."""
-    raw, used = get_raw_name(tvb, off, msg_start)
-    return (raw if isinstance(raw, str) else format_text(raw)), used
-
-
-def get_raw_name(tvb: Tvb, off: int, msg_start: int) -> tuple[bytes | str, int]:
-    """(the labels' bytes joined by dots, or <Root> / the loop text; bytes used)."""
-    labels: list[bytes] = []
-    used = -1
-    cur = off
-    processed = 0
-    limit = tvb.rend - msg_start  # more pointer hops than message bytes = a loop
-    while True:
-        ln = tvb.u8(cur)
-        kind = ln & 0xC0
-        if kind == 0xC0:
-            ptr = ((ln & 0x3F) << 8) | tvb.u8(cur + 1)
-            if used < 0:
-                used = cur + 2 - off
-            processed += 2
-            if processed >= limit:
-                return LOOP_NAME, used
-            cur = msg_start + ptr
-            continue
-        if kind != 0:
-            # tshark 4.0 (probed): a reserved (0x80) or bit-string (0x41) label is a
-            # malformed packet; another extended label (0x40) stands for the whole name.
-            if kind == 0x80 or ln == 0x41:
-                raise ReportedBoundsError()
-            if used < 0:
-                used = cur + 1 - off
-            if used < 2:  # (packet-dns.c: shorter than the shortest name, malformed)
-                raise ReportedBoundsError()
-            return b"<Unknown extended label>", used
-        cur += 1
-        processed += 1
-        if ln == 0:
-            break
-        raw = tvb.bytes(cur, ln)
-        labels.append(raw)
-        cur += ln
-        processed += ln
-        if processed >= limit:
-            return LOOP_NAME, (used if used >= 0 else cur - off)
-    if used < 0:
-        used = cur - off
-    name = b".".join(labels)
-    return (name or ROOT_NAME), used
-
-
-def _label_count(raw: bytes | str) -> int:
-    """tshark 4.0 counts the dots of the joined name (a dot inside a label counts too)."""
-    if raw == ROOT_NAME:
-        return 1
-    return raw.count(b"." if isinstance(raw, bytes) else ".") + 1
+def _class_label(f: Field, c: int) -> str | None:
+    """A Class line for a class with no name (`Class: Unknown (0x0005)`); None: the
+    field's own label."""
+    return None if c in CLASSES else f"{f.name}: Unknown (0x{c:04x})"
 
 
 # -- the dissector --------------------------------------------------------------------------
@@ -317,11 +263,11 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     if response and rcode:
         info += " " + RCODES.get(rcode, f"Unknown error ({rcode})")
     pkt.set_info(info)
-    fitem = NULL_ITEM
+    fitem = iditem = NULL_ITEM
     if items:
         if tcp_len is not None:
             add(top, LENGTH, tcp_len, start - 2, 2)
-        add(top, ID, tid, start, 2)
+        iditem = add(top, ID, tid, start, 2)
         ftext = OPCODES.get(opcode, "Unknown operation")  # (no number here, unlike Info)
         if response:
             ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
@@ -368,23 +314,37 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         if retrans and trans is not None and trans.req_frame:
             add(top, RETRANS_REQ_IN, trans.req_frame, head, 0, generated=True)
             add(top, RETRANSMISSION, True, head, 0, generated=True)
-            pkt.add_expert(fitem, "warning", "protocol",
+            pkt.add_expert(iditem, "warning", "protocol",
                            f"DNS query retransmission. Original request in frame "
-                           f"{trans.req_frame}", "dns")
+                           f"{trans.req_frame}", "dns", field=RETRANS_REQ)
         elif trans is not None and trans.rep_frame:
             add(top, RESPONSE_IN, trans.rep_frame, head, 0, generated=True)
     elif trans is not None and trans.req_frame:
         if retrans and trans.rep_frame:
             add(top, RETRANS_RESP_IN, trans.rep_frame, head, 0, generated=True)
             add(top, RETRANSMISSION, True, head, 0, generated=True)
-            pkt.add_expert(fitem, "warning", "protocol",
+            pkt.add_expert(iditem, "warning", "protocol",
                            f"DNS response retransmission. Original response in frame "
-                           f"{trans.rep_frame}", "dns")
+                           f"{trans.rep_frame}", "dns", field=RETRANS_RESP)
         else:
             add(top, RESPONSE_TO, trans.req_frame, head, 0, generated=True)
             add(top, TIME, pkt.frame.ts_ns - trans.req_time, head, 0, generated=True)
     else:
         add(top, UNSOLICITED, True, head, 0, generated=True)
+    if off < tvb.rend:
+        _extraneous(tvb, off, pkt, top, add)
+
+
+def _extraneous(tvb: Tvb, off: int, pkt: Packet, top: Item, add) -> None:  # noqa: ANN001
+    """Bytes after the message's last record (packet-dns.c: a note, its item hidden)."""
+    rest = tvb.rend - off
+    ext = pkt.add_text(top, f"Extraneous Data ({rest} bytes)", off, rest, source=tvb.source)
+    add(ext, EXTRA_DATA, tvb.bytes(off, min(rest, tvb.end - off)), off, rest)
+    add(ext, EXTRA_LEN, rest, off, 0, generated=True)
+    # (proto_tree_add_expert: a text item holding the note, then proto_item_set_hidden)
+    note = pkt.add_text(ext, "Extraneous data", off, rest, source=tvb.source)
+    note.hidden = True
+    pkt.add_expert(note, "note", "undecoded", "Extraneous data", "dns", field=EXTRANEOUS)
 
 
 def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa: ANN001
@@ -401,11 +361,12 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
                      off, used + 4, source=tvb.source) if pkt.tree_on else NULL_ITEM
     add(q, QRY_NAME, name, off, used)
     add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
-    add(q, COUNT_LABELS, _label_count(raw), off, used, generated=True)
+    add(q, COUNT_LABELS, label_count(raw), off, used, generated=True)
     add(q, QRY_TYPE, qtype, off + used, 2,
         f"Type: {type_label(qtype)}" if pkt.tree_on else None)
     if class_bit is None:
-        add(q, QRY_CLASS, qclass, off + used + 2, 2)
+        add(q, QRY_CLASS, qclass, off + used + 2, 2,
+            _class_label(QRY_CLASS, qclass) if pkt.tree_on else None)
     else:
         _add_class_bit(q, class_bit[0], class_bit[1], qclass, off + used + 2, add)
     pkt.append_info(f" {type_name(qtype)} {name}{qu}")
@@ -415,7 +376,11 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
 def _add_class_bit(parent: Item, cls: Field, bit: Field, value: int, off: int,
                    add) -> None:  # noqa: ANN001
     """mDNS's 15-bit class and its flag bit, each drawn 16 bits wide."""
-    add(parent, cls, value & 0x7FFF, off, 2, masked_label(cls, value & 0x7FFF, 16))
+    c = value & 0x7FFF
+    text = masked_label(cls, c, 16)
+    if c not in CLASSES:
+        text = f"{text.rpartition(' = ')[0]} = {cls.name}: Unknown (0x{c:04x})"
+    add(parent, cls, c, off, 2, text)
     add(parent, bit, bool(value & 0x8000), off, 2, masked_label(bit, bool(value & 0x8000), 16))
 
 
@@ -466,7 +431,8 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(zi, RESP_Z_RESERVED, z & 0x7FFF, p + 6, 2)
     else:
         if class_bit is None:
-            add(rr, RESP_CLASS, rclass, p + 2, 2)
+            add(rr, RESP_CLASS, rclass, p + 2, 2,
+                _class_label(RESP_CLASS, rclass) if tree_on else None)
         else:
             _add_class_bit(rr, class_bit[2], class_bit[3], rclass, p + 2, add)
         add(rr, RESP_TTL, ttl, p + 4, 4,

@@ -1,6 +1,7 @@
 """Details the public corpus showed differing from tshark 4.0 (issue 18): pcapng packet
 flags (epb_flags), DNS record data (DNSSEC, HINFO, EDNS options, SOA durations, a query's
-AD bit, TCP's PDU Size, the UDP heuristic), TCP options (NOPs per 32-bit word, the
+AD bit, TCP's PDU Size, the UDP heuristic, extended labels, classes without a name,
+extraneous bytes), TCP options (NOPs per 32-bit word, the
 Options label at the label buffer, RFC 6994 experiments, D-SACK, Accurate ECN's ACE
 counter), DHCP options tshark does
 not decode and string options with stray bytes, and IPv6 SLAAC MACs. Each compared live with
@@ -24,7 +25,7 @@ CORPUS_CAPTURES = [
     "wireshark-dns_port.pcap", "ndpi-mullvad_dns.pcap", "ndpi-tk.pcap",
     "ndpi-custom_risk_mask.pcapng", "ndpi-punycode-idn.pcap", "tcpdump-ssh.pcap",
     "wireshark-tcp-exp-option-tarr.pcap.gz", "tcpdump-dhcpv4v6-rfc5970-rfc8572.pcap",
-    "tcpdump-accecn_handshake.pcap",
+    "tcpdump-accecn_handshake.pcap", "ndpi-dnscrypt-v2.pcap",
 ]
 
 
@@ -115,6 +116,22 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             5, 0x8180, "auth.example", 1,
             ns=[_rr("auth.example", 2, _name("ns.auth.example"))] * 11)),
     ]
+    # names with label types other than plain labels and pointers (malformed or not), an
+    # unknown opcode, classes without a name, bytes after the message, a retransmission
+    head = struct.pack(">HHHHHH", 9, 0x0100, 1, 0, 0, 0)
+    for name in (b"\x41\x08\xff\x00", b"\x03abc\x42\x00", b"\x03abc\x80\x00", b"\x42\x00",
+                 b"\x7f\x00\x00", b"\x01a\x01b\x55\x00"):
+        dns.append(e / ip / UDP(sport=5002, dport=53) / Raw(head + name + b"\x00\x01\x00\x01"))
+    dns.append(e / ip / UDP(sport=5003, dport=53) / Raw(_msg(10, 0x6900, "opcode.example", 1)))
+    for i, cls in enumerate((0, 2, 5, 0xFE, 0x100, 0x1313, 0x8001)):
+        q = _msg(11 + i, 0x0100, "cls.example", 1)
+        dns.append(e / ip / UDP(sport=5004, dport=53) / Raw(q[:-2] + struct.pack(">H", cls)))
+        mq = _msg(11 + i, 0, "cls.example", 1)
+        dns.append(e / ip / UDP(sport=5353, dport=5353)
+                   / Raw(mq[:-2] + struct.pack(">H", cls) + b"\x01\x02"))  # + extraneous
+        dns.append(e / back / UDP(sport=5353, dport=5353) / Raw(_msg(
+            11 + i, 0x8400, "cls.example", 1,
+            an=[_rr("cls.example", 1, b"\x01\x02\x03\x04", rclass=cls)])))
     syn = dict(sport=4000, dport=80, flags="S", seq=1000)
     tcp = [
         e / ip / TCP(options=[("NOP", None)] * 12, **syn),  # one note: the first word
