@@ -39,6 +39,6 @@ class Frame:
     section: int = 0  # pcapng section number (1-based), 0 when the format has none
     interface_name: str | None = None
     interface_description: str | None = None
+    flags: int | None = None  # pcapng epb_flags (direction, reception type, link errors)
     # Decryption Secrets Blocks read just before this frame: (secrets type, data) each.
     secrets: tuple[tuple[int, bytes], ...] | None = None
-    flags: int | None = None  # pcapng epb_flags (direction, reception type, errors)

@@ -41,7 +41,7 @@ MAX_BLOCK = 134_348_832
 
 OPT_ENDOFOPT = 0
 OPT_COMMENT = 1
-OPT_EPB_FLAGS = 2
+EPB_FLAGS = 2  # epb_flags (and the obsolete Packet Block's pack_flags)
 SHB_USERAPPL = 4
 IF_NAME = 2
 IF_DESCRIPTION = 3
@@ -86,18 +86,18 @@ def _text(value: bytes) -> str:
     return value.rstrip(b"\0").decode("utf-8", "replace")
 
 
-def _epb_flags(buf: bytes, start: int, end: int, endian: str) -> int | None:
-    """epb_flags (option 2), a 32-bit word; None when absent."""
+def _packet_options(buf: bytes, start: int, end: int,
+                    endian: str) -> tuple[str | None, int | None]:
+    """(opt_comment, epb_flags) of a packet block: comments joined by newlines, the flags
+    word when the block has one of 4 bytes (read only for a block with options)."""
+    texts: list[str] = []
+    flags = None
     for code, v in _options(buf, start, end, endian):
-        if code == OPT_EPB_FLAGS and len(v) == 4:
-            return _U32[endian].unpack(v)[0]
-    return None
-
-
-def _comment(buf: bytes, start: int, end: int, endian: str) -> str | None:
-    """opt_comment of a packet block; several comments are joined by newlines."""
-    texts = [_text(v) for code, v in _options(buf, start, end, endian) if code == OPT_COMMENT]
-    return "\n".join(texts) if texts else None
+        if code == OPT_COMMENT:
+            texts.append(_text(v))
+        elif code == EPB_FLAGS and len(v) == 4:
+            flags = _U32[endian].unpack(v)[0]
+    return ("\n".join(texts) if texts else None), flags
 
 
 #: Timestamps whose seconds fit in wiretap's 64-bit time_t (in ns).
@@ -318,6 +318,9 @@ class PcapngParser:
                             f"{caplen} bytes of packet data",
                         )
                     number += 1
+                    comment = flags = None
+                    if opts < tail:
+                        comment, flags = _packet_options(buf, opts, tail, endian)
                     ts = ((ts_hi << 32) | ts_lo) * mult // div + off
                     if not _TS_MIN <= ts < _TS_MAX:
                         ts = _wrap_ts(ts)
@@ -336,17 +339,16 @@ class PcapngParser:
                             gid,
                             view[start : start + caplen],
                             base + pos,
-                            _comment(buf, opts, tail, endian) if opts < tail else None,
+                            comment,
                             True,
                             section_no,
                             ifaces[gid].name,
                             ifaces[gid].description,
+                            flags,
                         )
                         if secrets:
                             got.secrets = tuple(secrets)
                             secrets = []
-                        if opts < tail and btype == BT_EPB:
-                            got.flags = _epb_flags(buf, opts, tail, endian)
                         yield got
                 elif btype == BT_SPB:
                     if not section:
@@ -485,7 +487,8 @@ class PcapngWriter:
         return idx
 
     def write(self, frame: Frame) -> None:
-        """Append one frame as an EPB (with its comment as opt_comment)."""
+        """Append one frame as an EPB (with its comment as opt_comment, its flags as
+        epb_flags)."""
         idx = self._ids.get((frame.interface_id, frame.linktype, frame.ts_digits))
         if idx is None:
             idx = self._interface_for(frame)
@@ -495,9 +498,11 @@ class PcapngWriter:
         pad = _PAD[caplen & 3]
         options = b""
         if frame.comment is not None:
-            options = _option(OPT_COMMENT, frame.comment.encode("utf-8", "replace")) + _option(
-                OPT_ENDOFOPT, b""
-            )
+            options = _option(OPT_COMMENT, frame.comment.encode("utf-8", "replace"))
+        if frame.flags is not None:
+            options += _option(EPB_FLAGS, _W_U32.pack(frame.flags))
+        if options:
+            options += _option(OPT_ENDOFOPT, b"")
         total = 32 + caplen + len(pad) + len(options)
         try:
             header = _W_EPB.pack(

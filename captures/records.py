@@ -30,8 +30,8 @@ from captures.pcapng import (
     IF_TSOFFSET,
     IF_TSRESOL,
     MAX_BLOCK,
-    _comment,
     _options,
+    _packet_options,
     _text,
     ts_scale,
 )
@@ -239,10 +239,12 @@ class PcapngRecords:
         ifid, hi, lo = struct.unpack_from(e + "III", self.mm, start - 20)
         mult, div, tsoff, digits, name, description = self.ifaces[ifid]
         opts = start + ((caplen + 3) & ~3)
-        comment = _comment(self.mm, opts, end - 4, e) if opts < end - 4 else None
+        comment = flags = None
+        if opts < end - 4:
+            comment, flags = _packet_options(self.mm, opts, end - 4, e)
         return Frame(number, ((hi << 32) | lo) * mult // div + tsoff, digits, caplen, origlen,
                      LINKTYPE_ETHERNET, ifid, memoryview(self.mm)[start: start + caplen],
-                     start - 28, comment, True, 1, name, description)
+                     start - 28, comment, True, 1, name, description, flags)
 
 
 def record_walker(mm: Any) -> PcapRecords | PcapngRecords | None:

@@ -76,6 +76,23 @@ CLIENT_ID_UNDEF = DHCP.field("dhcp.client_id.undef", "Client Identifier", FT.STR
 _OPT_FIELDS: dict[int, tuple[Field, str]] = {}
 
 
+
+#: Options tshark 4.0 has no decoder for (probed, option 43 aside, which depends on the
+#: vendor class): it shows their Value, where a decoded option's stays hidden.
+_UNDECODED = frozenset({62, 79, 80, 84, 88, 89, 95, 96, 98, *range(102, 112), 115,
+                        *range(126, 136), 139, 140, 141, 143, 144, 147, 148, 149,
+                        *range(162, 209), 211, *range(213, 242), *range(243, 249), 250,
+                        251, 253, 254})
+
+def _stray(pkt: Packet, item: Item, raw: bytes) -> None:
+    """proto.c's check of a string item: bytes other than NUL after its first NUL get
+    a note (no -z expert)."""
+    if b"\0" in raw and raw.partition(b"\0")[2].strip(b"\0"):
+        from dissectors.frame import TRAILING_STRAY  # (frame imports the dissectors)
+
+        pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "dhcp",
+                       field=TRAILING_STRAY, tapped=False)
+
 def _opt(code: int, abbrev: str, name: str, kind: str) -> Field:
     ft = {"ip": FT.IPv4, "u32": FT.UINT32, "time": FT.UINT32, "u16": FT.UINT16,
           "u8": FT.UINT8, "i32": FT.INT32, "str": FT.STRINGZ, "bool": FT.BOOLEAN}[kind]
@@ -255,7 +272,9 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         name = OPTION_NAMES.get(code, "Unknown")
         oi = add(top, OPT_TYPE, code, p, 2 + ln, f"Option: ({code}) {name}")
         add(oi, OPT_LENGTH, ln, p + 1, 1)
-        add(oi, OPT_VALUE, raw, v, ln, hidden=True)
+        shown = code in _UNDECODED
+        add(oi, OPT_VALUE, raw, v, ln, "Value: <MISSING>" if shown and not ln else None,
+            hidden=not shown)
         spec = _OPT_FIELDS.get(code)
         if code == 53 and ln >= 1:
             t = raw[0]
@@ -274,7 +293,8 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
                 add(oi, HW_MAC_ADDR, raw[1:7], v + 1, 6)
             elif htype == 0:
                 add(oi, CLIENT_ID_TYPE, htype, v, 1)
-                add(oi, CLIENT_ID_UNDEF, raw[1:].decode("latin-1"), v + 1, ln - 1)
+                ci = add(oi, CLIENT_ID_UNDEF, raw[1:].decode("latin-1"), v + 1, ln - 1)
+                _stray(pkt, ci, raw[1:])
             elif htype != 255:
                 add(oi, CLIENT_ID_TYPE, htype, v, 1)
                 if ln > 1:
@@ -293,7 +313,8 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
                 n = int.from_bytes(raw, "big")
                 add(oi, f, n, v, 4, f"{f.name}: {_duration(n)}" if kind == "time" else None)
             elif kind == "i32" and ln == 4:
-                add(oi, f, int.from_bytes(raw, "big", signed=True), v, 4)
+                n = int.from_bytes(raw, "big", signed=True)
+                add(oi, f, n, v, 4, f"{f.name}: ({n}s) {time_secs_str(n)}" if code == 2 else None)
             elif kind == "u16" and ln == 2:
                 add(oi, f, int.from_bytes(raw, "big"), v, 2)
             elif kind == "u8" and ln == 1:

@@ -46,8 +46,11 @@ class HeuristicList:
         self.fns: list[Dissector] = []  # the same dissectors, for the hot path
 
     def register(self, proto: str, fn: Dissector) -> None:
+        # Wireshark tries a list's heuristics in reverse order of protocol name (its
+        # handoffs run alphabetically and each prepends): tftp before dns.
         self.entries.append((proto, fn))
-        self.fns.append(fn)
+        self.entries.sort(key=lambda e: e[0], reverse=True)
+        self.fns[:] = [f for _p, f in self.entries]
 
 
 TABLES: dict[str, DissectorTable] = {}

@@ -17,9 +17,20 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector, takes_all
+from dissectors.dispatch import (
+    TCP_PORT,
+    UDP_HEUR,
+    UDP_PORT,
+    register_claim,
+    register_dissector,
+    takes_all,
+)
+from dissectors.dns_labels import get_name, get_raw_name, label_count
+from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS
 from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
@@ -27,44 +38,13 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
-from dissectors.tvb import ReportedBoundsError, Tvb
+from dissectors.tcp_reassembly import tcp_dissect_pdus
+from dissectors.tvb import Tvb
 
-OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request",
-           4: "Zone change notification", 5: "Dynamic update",
-           6: "DNS Stateful operations (DSO)"}
-RCODES = {0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name",
-          4: "Not implemented", 5: "Refused", 6: "Name exists", 7: "RRset exists",
-          8: "RRset does not exist", 9: "Not authoritative", 10: "Name out of zone",
-          11: "DSO-Type not implemented"}
-# type -> (short name, long description)
-RR_TYPES: dict[int, tuple[str, str]] = {
-    1: ("A", "Host Address"), 2: ("NS", "authoritative Name Server"),
-    3: ("MD", "Mail Destination"), 4: ("MF", "Mail Forwarder"),
-    5: ("CNAME", "Canonical NAME for an alias"), 6: ("SOA", "Start Of a zone of Authority"),
-    7: ("MB", "MailBox domain name"), 8: ("MG", "Mail Group member"),
-    9: ("MR", "Mail Rename domain name"), 10: ("NULL", "RR"),
-    11: ("WKS", "Well Known Service"), 12: ("PTR", "domain name PoinTeR"),
-    13: ("HINFO", "host information"), 14: ("MINFO", "Mailbox or mail list information"),
-    15: ("MX", "Mail eXchange"), 16: ("TXT", "Text strings"),
-    17: ("RP", "Responsible Person"), 18: ("AFSDB", "AFS Data Base location"),
-    24: ("SIG", "security signature"), 25: ("KEY", "security key"),
-    28: ("AAAA", "IPv6 Address"), 29: ("LOC", "Location Information"),
-    33: ("SRV", "Server Selection"), 35: ("NAPTR", "Naming Authority PoinTeR"),
-    39: ("DNAME", "Delegation Name"), 41: ("OPT", "OPT"), 43: ("DS", "Delegation Signer"),
-    44: ("SSHFP", "SSH Key Fingerprint"), 46: ("RRSIG", "Resource Record Signature"),
-    47: ("NSEC", "Next Secured"), 48: ("DNSKEY", "DNS Public Key"),
-    50: ("NSEC3", "Next Secured 3"), 51: ("NSEC3PARAM", "NSEC3 Parameters"),
-    52: ("TLSA", "TLSA"), 59: ("CDS", "Child DS"), 60: ("CDNSKEY", "DNSKEY(s) the Child wants reflected in DS"),
-    64: ("SVCB", "General Purpose Service Endpoints"), 65: ("HTTPS", "HTTPS Specific Service Endpoints"),
-    99: ("SPF", "Sender Policy Framework"), 249: ("TKEY", "Transaction Key"),
-    250: ("TSIG", "Transaction Signature"), 251: ("IXFR", "incremental transfer"),
-    252: ("AXFR", "transfer of an entire zone"), 253: ("MAILB", "mailbox-related RRs"),
-    254: ("MAILA", "mail agent RRs"),
-    255: ("*", "A request for all records the server/cache has available"),
-    256: ("URI", "URI"), 257: ("CAA", "Certification Authority Restriction"),
-}
-CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
-_TYPE_VALS = {k: f"{s} ({d})" for k, (s, d) in RR_TYPES.items()}
+# (value names: dns_names.py, generated from tshark's)
+#: type -> its short name, as the Info column and summaries say it (dns_types_vals)
+RR_TYPES: dict[int, str] = {t: d.split(" ", 1)[0] for t, d in TYPE_VALS.items()}
+_TYPE_VALS = TYPE_VALS
 
 DNS = protocol("dns", "Domain Name System", "DNS")
 LENGTH = DNS.field("dns.length", "Length", FT.UINT16, Base.DEC)
@@ -146,10 +126,6 @@ RESP_Z_DO = DNS.field("dns.resp.z.do", "DO bit", FT.BOOLEAN, bitmask=0x8000,
                                "Cannot handle DNSSEC security RRs"))
 RESP_Z_RESERVED = DNS.field("dns.resp.z.reserved", "Reserved", FT.UINT16, Base.HEX,
                             bitmask=0x7FFF)
-OPT = DNS.field("dns.opt", "Option", FT.NONE)
-OPT_CODE = DNS.field("dns.opt.code", "Option Code", FT.UINT16, Base.DEC)
-OPT_LEN = DNS.field("dns.opt.len", "Option Length", FT.UINT16, Base.DEC)
-OPT_DATA = DNS.field("dns.opt.data", "Option Data", FT.BYTES)
 RESPONSE_IN = DNS.field("dns.response_in", "Response In", FT.FRAMENUM)
 RESPONSE_TO = DNS.field("dns.response_to", "Request In", FT.FRAMENUM)
 TIME = DNS.field("dns.time", "Time", FT.RELATIVE_TIME)
@@ -159,6 +135,9 @@ RETRANS_REQ_IN = DNS.field("dns.retransmit_request_in",
                            "Retransmitted request. Original request in", FT.FRAMENUM)
 RETRANS_RESP_IN = DNS.field("dns.retransmit_response_in",
                             "Retransmitted response. Original response in", FT.FRAMENUM)
+EXTRANEOUS = DNS.field("dns.extraneous", "Extraneous data", FT.NONE)
+EXTRA_DATA = DNS.field("dns.extraneous.data", "Extraneous Data Bytes", FT.BYTES)
+EXTRA_LEN = DNS.field("dns.extraneous.length", "Extraneous Data Length", FT.INT32, Base.DEC)
 RETRANS_REQ = DNS.field("dns.retransmit_request", "DNS query retransmission", FT.NONE)
 RETRANS_RESP = DNS.field("dns.retransmit_response", "DNS response retransmission", FT.NONE)
 UNDECODED_TYPE = DNS.field("dns.undecoded.type", "Undecoded option", FT.NONE)
@@ -179,97 +158,37 @@ class Variant:
     # mDNS: the class's top bit is a flag ("QU" question / cache flush), the class
     # items are 15 bits wide (twins of dns.qry.class / dns.resp.class with a mask).
     class_bit: tuple[Field, Field, Field, Field] | None = field(default=None)
+    column: str = ""  # the Protocol column when it is not the short name (mDNS: MDNS)
 
 
-ROOT_NAME = "<Root>"
-LOOP_NAME = "<Name contains a pointer that loops>"
 
 
 def type_name(t: int) -> str:
     if t == 255:
         return "ANY"  # the Info column and summaries say ANY, the Type line says *
-    if t == 0:
-        return "Unused"
-    entry = RR_TYPES.get(t)
-    return entry[0] if entry else f"Unknown ({t})"
+    return RR_TYPES.get(t) or f"Unknown ({t})"
 
 
-def _type_label(t: int) -> str:
-    if t == 0:
-        return "Unused (0)"
-    entry = RR_TYPES.get(t)
-    return f"{entry[0]} ({entry[1]}) ({t})" if entry else f"Unknown ({t})"
+def type_label(t: int) -> str:
+    """A Type line's value: `A (Host Address) (1)`, `OPT (41)`."""
+    desc = TYPE_VALS.get(t)
+    return f"{desc} ({t})" if desc else f"Unknown ({t})"
+
+
+#: Record data dissectors by type beyond the everyday ones (dns_rr.py registers them):
+#: fn(tvb, rdata start, rdata end, message start, pkt, record item, add) -> None, or
+#: (text for the Info column, text for the record's summary line).
+RDATA: dict[int, Callable[..., tuple[str, str] | None]] = {}
 
 
 def _class_name(c: int) -> str:
     return CLASSES.get(c, "Unknown")
 
 
-def _class_label(c: int) -> str | None:
-    """The Class line of a class outside the table (as any value string's "Unknown")."""
-    return None if c in CLASSES else f"Class: Unknown (0x{c:04x})"
-
-
-# -- names ------------------------------------------------------------------------------
-
-def get_name(tvb: Tvb, off: int, msg_start: int) -> tuple[str, int]:
-    """(name, bytes used at `off`), following compression pointers, loop-safe.
-
-    The name as tshark 4.0 shows it: the raw labels joined by dots, then format_text."""
-    raw, used = get_raw_name(tvb, off, msg_start)
-    return (raw if isinstance(raw, str) else format_text(raw)), used
-
-
-def get_raw_name(tvb: Tvb, off: int, msg_start: int) -> tuple[bytes | str, int]:
-    """(the labels' bytes joined by dots, or <Root> / the loop text; bytes used)."""
-    labels: list[bytes] = []
-    used = -1
-    cur = off
-    processed = 0
-    limit = tvb.rend - msg_start  # more pointer hops than message bytes = a loop
-    while True:
-        ln = tvb.u8(cur)
-        kind = ln & 0xC0
-        if kind == 0xC0:
-            ptr = ((ln & 0x3F) << 8) | tvb.u8(cur + 1)
-            if used < 0:
-                used = cur + 2 - off
-            processed += 2
-            if processed >= limit:
-                return LOOP_NAME, used
-            cur = msg_start + ptr
-            continue
-        if kind != 0:
-            # Extended (0x40) or reserved (0x80) label types: not decoded further. The
-            # name becomes just this text; as the name's very first byte Wireshark 4.0
-            # gives up (a name shorter than its 2-byte minimum).
-            if used < 0:
-                used = cur + 1 - off
-                if used < 2:
-                    raise ReportedBoundsError()
-            labels = [b"<Unknown extended label>"]
-            break
-        cur += 1
-        processed += 1
-        if ln == 0:
-            break
-        raw = tvb.bytes(cur, ln)
-        labels.append(raw)
-        cur += ln
-        processed += ln
-        if processed >= limit:
-            return LOOP_NAME, (used if used >= 0 else cur - off)
-    if used < 0:
-        used = cur - off
-    name = b".".join(labels)
-    return (name or ROOT_NAME), used
-
-
-def _label_count(raw: bytes | str) -> int:
-    """tshark 4.0 counts the dots of the joined name (a dot inside a label counts too)."""
-    if raw == ROOT_NAME:
-        return 1
-    return raw.count(b"." if isinstance(raw, bytes) else ".") + 1
+def _class_label(f: Field, c: int) -> str | None:
+    """A Class line for a class with no name (`Class: Unknown (0x0005)`); None: the
+    field's own label."""
+    return None if c in CLASSES else f"{f.name}: Unknown (0x{c:04x})"
 
 
 # -- the dissector --------------------------------------------------------------------------
@@ -285,28 +204,21 @@ def dissect_variant_udp(variant: Variant, tvb: Tvb, pkt: Packet, session: Sessio
     dissect_message(tvb, tvb.start, pkt, session, "udp", None, variant=variant)
 
 
+def _pdu_len(tvb: Tvb, pkt: Packet, off: int) -> int:
+    return tvb.u16(off) + 2  # (the length prefix does not count itself)
+
+
 def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
-    """A TCP payload holds one or more length-prefixed messages."""
+    """A TCP payload holds one or more length-prefixed messages (tcp_dissect_pdus)."""
     session.current_proto = "dns"
-    off = tvb.start
-    can_desegment = pkt.can_desegment is not None
-    first = True
-    while off < tvb.rend:
-        avail = tvb.end - off
-        if can_desegment and avail < 2:
-            pkt.desegment = (off, -1)
-            return
-        if can_desegment and avail >= 2:
-            mlen = tvb.u16(off)
-            if avail < mlen + 2:
-                pkt.desegment = (off, mlen + 2 - avail)
-                return
-        mlen = tvb.u16(off)
-        sub = tvb.sub(off, min(mlen + 2, tvb.rend - off))
+    first = [True]
+
+    def pdu(sub: Tvb, pkt: Packet, session: Session) -> None:
         # tshark: each message replaces the Info of the one before; one "dns" layer.
-        dissect_message(sub, off + 2, pkt, session, "tcp", mlen, first)
-        first = False
-        off += mlen + 2
+        dissect_message(sub, sub.start + 2, pkt, session, "tcp", sub.u16(sub.start), first[0])
+        first[0] = False
+
+    tcp_dissect_pdus(tvb, pkt, session, 2, _pdu_len, pdu)
 
 
 _FLAG_LABELS: dict[tuple[Field, bool], str] = {}
@@ -326,7 +238,7 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     """One DNS message starting at `start` (after the TCP length prefix, if any)."""
     src = tvb.source
     v = variant or _DNS
-    pkt.proto_col = v.proto.short
+    pkt.proto_col = v.column or v.proto.short
     tid = tvb.u16(start)
     flags = tvb.u16(start + 2)
     response = bool(flags & 0x8000)
@@ -353,20 +265,26 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     if response and rcode:
         info += " " + RCODES.get(rcode, f"Unknown error ({rcode})")
     pkt.set_info(info)
-    fitem = NULL_ITEM
+    fitem = iditem = NULL_ITEM
     if items:
         if tcp_len is not None:
             add(top, LENGTH, tcp_len, start - 2, 2)
-        add(top, ID, tid, start, 2)
-        ftext = OPCODES.get(opcode, f"Unknown operation ({opcode})")
+        iditem = add(top, ID, tid, start, 2)
+        ftext = OPCODES.get(opcode, "Unknown operation")  # (no number here, unlike Info)
         if response:
             ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
         fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
         for f in v.response_flags if response else v.query_flags:
+            if f is F_CD and not response and flags & 0x20:
+                # packet-dns.c names the AD bit of a query apart.
+                add(fitem, F_AD, True, start + 2, 2, ".... .... ..1. .... = AD bit: Set")
             fv = (flags & f.bitmask) >> f.shift
             if f.type is FT.BOOLEAN:
                 # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
                 add(fitem, f, bool(fv), start + 2, 2, _flag_label(f, bool(fv)))
+            elif f is F_OPCODE and fv not in OPCODES:
+                add(fitem, f, fv, start + 2, 2,
+                    f"{masked_label(f, fv, 16).rpartition(' = ')[0]} = Opcode: Unknown ({fv})")
             else:
                 add(fitem, f, fv, start + 2, 2)
     counts = []
@@ -382,9 +300,9 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
 
     off = start + 12
     qd, an, ns, ar = counts
-    # (Wireshark makes each section's subtree "to the end": past it, that throws)
     if qd:
-        tvb.need(off, 1)
+        tvb.need(off, 1)  # (Wireshark makes each section's subtree "to the end": past it,
+        # that throws)
         qtree = pkt.add_text(top, "Zone" if update else "Queries", off, 0, source=src)
         for _ in range(qd):
             off = _question(tvb, off, start, pkt, qtree, add, v.class_bit)
@@ -401,23 +319,37 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         if retrans and trans is not None and trans.req_frame:
             add(top, RETRANS_REQ_IN, trans.req_frame, head, 0, generated=True)
             add(top, RETRANSMISSION, True, head, 0, generated=True)
-            pkt.add_expert(fitem, "warning", "protocol",
+            pkt.add_expert(iditem, "warning", "protocol",
                            f"DNS query retransmission. Original request in frame "
-                           f"{trans.req_frame}", "dns")
+                           f"{trans.req_frame}", "dns", field=RETRANS_REQ)
         elif trans is not None and trans.rep_frame:
             add(top, RESPONSE_IN, trans.rep_frame, head, 0, generated=True)
     elif trans is not None and trans.req_frame:
         if retrans and trans.rep_frame:
             add(top, RETRANS_RESP_IN, trans.rep_frame, head, 0, generated=True)
             add(top, RETRANSMISSION, True, head, 0, generated=True)
-            pkt.add_expert(fitem, "warning", "protocol",
+            pkt.add_expert(iditem, "warning", "protocol",
                            f"DNS response retransmission. Original response in frame "
-                           f"{trans.rep_frame}", "dns")
+                           f"{trans.rep_frame}", "dns", field=RETRANS_RESP)
         else:
             add(top, RESPONSE_TO, trans.req_frame, head, 0, generated=True)
             add(top, TIME, pkt.frame.ts_ns - trans.req_time, head, 0, generated=True)
     else:
         add(top, UNSOLICITED, True, head, 0, generated=True)
+    if off < tvb.rend:
+        _extraneous(tvb, off, pkt, top, add)
+
+
+def _extraneous(tvb: Tvb, off: int, pkt: Packet, top: Item, add) -> None:  # noqa: ANN001
+    """Bytes after the message's last record (packet-dns.c: a note, its item hidden)."""
+    rest = tvb.rend - off
+    ext = pkt.add_text(top, f"Extraneous Data ({rest} bytes)", off, rest, source=tvb.source)
+    add(ext, EXTRA_DATA, tvb.bytes(off, min(rest, tvb.end - off)), off, rest)
+    add(ext, EXTRA_LEN, rest, off, 0, generated=True)
+    # (proto_tree_add_expert: a text item holding the note, then proto_item_set_hidden)
+    note = pkt.add_text(ext, "Extraneous data", off, rest, source=tvb.source)
+    note.hidden = True
+    pkt.add_expert(note, "note", "undecoded", "Extraneous data", "dns", field=EXTRANEOUS)
 
 
 def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa: ANN001
@@ -434,11 +366,12 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
                      off, used + 4, source=tvb.source) if pkt.tree_on else NULL_ITEM
     add(q, QRY_NAME, name, off, used)
     add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
-    add(q, COUNT_LABELS, _label_count(raw), off, used, generated=True)
+    add(q, COUNT_LABELS, label_count(raw), off, used, generated=True)
     add(q, QRY_TYPE, qtype, off + used, 2,
-        f"Type: {_type_label(qtype)}" if pkt.tree_on else None)
+        f"Type: {type_label(qtype)}" if pkt.tree_on else None)
     if class_bit is None:
-        add(q, QRY_CLASS, qclass, off + used + 2, 2, _class_label(qclass))
+        add(q, QRY_CLASS, qclass, off + used + 2, 2,
+            _class_label(QRY_CLASS, qclass) if pkt.tree_on else None)
     else:
         _add_class_bit(q, class_bit[0], class_bit[1], qclass, off + used + 2, add)
     pkt.append_info(f" {type_name(qtype)} {name}{qu}")
@@ -448,7 +381,11 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
 def _add_class_bit(parent: Item, cls: Field, bit: Field, value: int, off: int,
                    add) -> None:  # noqa: ANN001
     """mDNS's 15-bit class and its flag bit, each drawn 16 bits wide."""
-    add(parent, cls, value & 0x7FFF, off, 2, masked_label(cls, value & 0x7FFF, 16))
+    c = value & 0x7FFF
+    text = masked_label(cls, c, 16)
+    if c not in CLASSES:
+        text = f"{text.rpartition(' = ')[0]} = {cls.name}: Unknown (0x{c:04x})"
+    add(parent, cls, c, off, 2, text)
     add(parent, bit, bool(value & 0x8000), off, 2, masked_label(bit, bool(value & 0x8000), 16))
 
 
@@ -488,7 +425,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(rr, SRV_NAME, ".".join(labels[2:]), off, used)
     else:
         add(rr, RESP_NAME, name, off, used)
-    add(rr, RESP_TYPE, rtype, p, 2, f"Type: {_type_label(rtype)}" if tree_on else None)
+    add(rr, RESP_TYPE, rtype, p, 2, f"Type: {type_label(rtype)}" if tree_on else None)
     if rtype == 41:
         add(rr, UDP_PAYLOAD_SIZE, rclass, p + 2, 2)
         add(rr, EXT_RCODE, ttl >> 24, p + 4, 1)
@@ -499,7 +436,8 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(zi, RESP_Z_RESERVED, z & 0x7FFF, p + 6, 2)
     else:
         if class_bit is None:
-            add(rr, RESP_CLASS, rclass, p + 2, 2, _class_label(rclass))
+            add(rr, RESP_CLASS, rclass, p + 2, 2,
+                _class_label(RESP_CLASS, rclass) if tree_on else None)
         else:
             _add_class_bit(rr, class_bit[2], class_bit[3], rclass, p + 2, add)
         add(rr, RESP_TTL, ttl, p + 4, 4,
@@ -536,10 +474,11 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         q = d + mused + rused
         add(rr, SOA_MNAME, mname, d, mused)
         add(rr, SOA_RNAME, rname, d + mused, rused)
-        for i, f in enumerate((SOA_SERIAL, SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, SOA_MIN)):
-            v = tvb.u32(q + 4 * i)  # (the intervals as times, like the TTL)
-            add(rr, f, v, q + 4 * i, 4,
-                f"{f.name}: {v} ({time_secs_str(v)})" if i and tree_on else None)
+        add(rr, SOA_SERIAL, tvb.u32(q), q, 4)
+        for i, f in enumerate((SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, SOA_MIN), 1):
+            secs = tvb.u32(q + 4 * i)
+            add(rr, f, secs, q + 4 * i, 4,
+                f"{f.name}: {secs} ({time_secs_str(secs)})" if tree_on else None)
         info += f" {mname}"
         summary = f", mname {mname}"
     elif rtype == 16:
@@ -558,31 +497,64 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         add(rr, SRV_TARGET, target, d + 6, tused)
         info += f" {prio} {weight} {port} {target}"
         summary = f", priority {prio}, weight {weight}, port {port}, target {target}"
-    elif rtype == 41:
-        q = d
-        while q + 4 <= end:
-            code, olen = tvb.u16(q), tvb.u16(q + 2)
-            oi = add(rr, OPT, None, q, 4 + olen, f"Option: {code}")
-            add(oi, OPT_CODE, code, q, 2)
-            add(oi, OPT_LEN, olen, q + 2, 2)
-            if olen:
-                add(oi, OPT_DATA, tvb.bytes(q + 4, olen), q + 4, olen)
-            q += 4 + olen
-    if rdlen and rtype not in RR_TYPES and rtype != 255:
-        pkt.add_expert(rr, "note", "undecoded", f"Dissector for DNS Type ({rtype}) code not "
-                       "implemented, Contact Wireshark developers if you want this supported",
-                       "dns", field=UNDECODED_TYPE)
-        add(rr, RR_DATA, tvb.bytes(d, rdlen), d, rdlen)
+    else:
+        fn = RDATA.get(rtype)
+        if fn is not None:
+            got = fn(tvb, d, end, msg, pkt, rr, add)
+            if got is not None:
+                info, summary = got
+        elif rdlen and (rtype == 0 or rtype not in TYPE_VALS):
+            # (a type packet-dns.c's switch has no case for: its default)
+            pkt.add_expert(rr, "note", "undecoded", f"Dissector for DNS Type ({rtype}) code "
+                           "not implemented, Contact Wireshark developers if you want this "
+                           "supported", "dns", field=UNDECODED_TYPE)
+            add(rr, RR_DATA, tvb.bytes(d, rdlen), d, rdlen)
     rr.text = rr.text + summary if rr.text else rr.text
     rr.length = end - off
     pkt.append_info(info)
     return end
 
 
+_HEADER = struct.Struct(">2xHHHHH")  # flags and the four counts
+
+
+def _looks_like_dns(buf: bytes | memoryview, at: int, length: int) -> bool:
+    """tshark 4.0's dns_udp heuristic on a message's 12-byte header at `at` (present), its
+    bounds found by probing tshark (tests/test_routing.py): a standard query (opcode 0)
+    with exactly one question and no answers or authorities, or a response with at most
+    one question and 100 answers; at most 10 authority and 10 additional records."""
+    flags, quest, ans, auth, add = _HEADER.unpack_from(buf, at)
+    if flags & 0x7800 or quest > 1 or auth > 10 or add > 10:
+        return False
+    return ans <= 100 if flags & 0x8000 else (quest == 1 and not ans and not auth)
+
+
+def heur_claim(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+               dport: int) -> bool | None:
+    """The fast path's view of the heuristic (None: refused)."""
+    if len(payload) <= 12 or not _looks_like_dns(payload, 0, len(payload)):
+        return None
+    return True
+
+
+def heur_dns(tvb: Tvb, pkt: Packet, session: Session) -> bool:
+    """tshark 4.0's DNS heuristic on UDP (on by default): DNS on any port."""
+    length = tvb.rend - tvb.start
+    if length <= 12:
+        return False
+    tvb.need(tvb.start, 12)  # (a header cut short by the snapshot length: as Wireshark)
+    if not _looks_like_dns(tvb.buf, tvb.start, length):
+        return False
+    dissect_dns_udp(tvb, pkt, session)
+    return True
+
+
 _DNS = Variant(DNS)
 
 UDP_PORT.register(53, dissect_dns_udp, "dns")
 register_claim(dissect_dns_udp, "dns", takes_all)
+UDP_HEUR.register("dns", heur_dns)
+register_claim(heur_dns, "dns", heur_claim)
 TCP_PORT.register(53, dissect_dns_tcp, "dns")
 TCP_PORT.register(5353, dissect_dns_tcp, "dns")  # tshark: TCP 5353 is DNS, UDP 5353 mDNS
 register_dissector("dns", dissect_dns_udp)

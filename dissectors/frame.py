@@ -15,6 +15,7 @@ from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
 from dissectors.escape import format_str
 from dissectors.expert import MALFORMED, MALFORMED_EXPERT
+from dissectors.format import bit_pattern
 from dissectors.packet import KEEP, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -36,36 +37,6 @@ LEN = FRAME.field("frame.len", "Frame Length", FT.UINT32, Base.DEC, unit=" bytes
 CAP_LEN = FRAME.field("frame.cap_len", "Capture Length", FT.UINT32, Base.DEC, unit=" bytes")
 MARKED = FRAME.field("frame.marked", "Frame is marked", FT.BOOLEAN)
 IGNORED = FRAME.field("frame.ignored", "Frame is ignored", FT.BOOLEAN)
-P2P_DIR = FRAME.field("frame.p2p_dir", "Point-to-Point Direction", FT.INT8, Base.DEC,
-                      strings={0: "Sent", 1: "Received"})
-_SET = ("Set", "Not set")
-PACKET_FLAGS = FRAME.field("frame.packet_flags", "Packet flags", FT.UINT32, Base.HEX)
-_FLAG_BITS = (
-    FRAME.field("frame.packet_flags_direction", "Direction", FT.UINT32, Base.HEX,
-                bitmask=0x3, strings={0: "Unknown", 1: "Inbound", 2: "Outbound"}),
-    FRAME.field("frame.packet_flags_reception_type", "Reception type", FT.UINT32, Base.DEC,
-                bitmask=0x1C, strings={0: "Not specified", 1: "Unicast", 2: "Multicast",
-                                       3: "Broadcast", 4: "Promiscuous"}),
-    FRAME.field("frame.packet_flags_fcs_length", "FCS length", FT.UINT32, Base.DEC,
-                bitmask=0x1E0),
-    FRAME.field("frame.packet_flags_reserved", "Reserved", FT.UINT32, Base.DEC,
-                bitmask=0xFE00),
-    FRAME.field("frame.packet_flags_crc_error", "CRC error", FT.BOOLEAN, bitmask=0x1000000, strings=_SET),
-    FRAME.field("frame.packet_flags_packet_too_error", "Packet too long error", FT.BOOLEAN,
-                bitmask=0x2000000, strings=_SET),
-    FRAME.field("frame.packet_flags_packet_too_short_error", "Packet too short error",
-                FT.BOOLEAN, bitmask=0x4000000, strings=_SET),
-    FRAME.field("frame.packet_flags_wrong_inter_frame_gap_error",
-                "Wrong interframe gap error", FT.BOOLEAN, bitmask=0x8000000, strings=_SET),
-    FRAME.field("frame.packet_flags_unaligned_frame_error", "Unaligned frame error",
-                FT.BOOLEAN, bitmask=0x10000000, strings=_SET),
-    FRAME.field("frame.packet_flags_start_frame_delimiter_error",
-                "Start frame delimiter error", FT.BOOLEAN, bitmask=0x20000000, strings=_SET),
-    FRAME.field("frame.packet_flags_preamble_error", "Preamble error", FT.BOOLEAN,
-                bitmask=0x40000000, strings=_SET),
-    FRAME.field("frame.packet_flags_symbol_error", "Symbol error", FT.BOOLEAN,
-                bitmask=0x80000000, strings=_SET),
-)
 PROTOCOLS = FRAME.field("frame.protocols", "Protocols in frame", FT.STRING)
 INTERFACE_ID = FRAME.field("frame.interface_id", "Interface id", FT.UINT32, Base.DEC)
 SECTION_NUMBER = FRAME.field("frame.section_number", "Section number", FT.UINT32, Base.DEC,
@@ -77,6 +48,37 @@ INTERFACE_DESCRIPTION = FRAME.field("frame.interface_description", "Interface de
 COMMENT = FRAME.field("frame.comment", "Comment", FT.STRING)
 COMMENT_EXPERT = FRAME.field("frame.comment.expert", "Formatted comment", FT.NONE)
 PKT_COMMENT = protocol("pkt_comment", "Packet comments", "Pkt_Comment")
+# pcapng epb_flags (packet-frame.c's hf_frame_pack_flags and its bits).
+_SET = ("Set", "Not set")
+PACK_FLAGS = FRAME.field("frame.packet_flags", "Packet flags", FT.UINT32, Base.HEX)
+_PACK_BITS = (
+    FRAME.field("frame.packet_flags_direction", "Direction", FT.UINT32, Base.HEX,
+                bitmask=0x3, strings={0: "Unknown", 1: "Inbound", 2: "Outbound"}),
+    FRAME.field("frame.packet_flags_reception_type", "Reception type", FT.UINT32, Base.DEC,
+                bitmask=0x1C, strings={0: "Not specified", 1: "Unicast", 2: "Multicast",
+                                       3: "Broadcast", 4: "Promiscuous"}),
+    FRAME.field("frame.packet_flags_fcs_length", "FCS length", FT.UINT32, Base.DEC,
+                bitmask=0x1E0),
+    FRAME.field("frame.packet_flags_reserved", "Reserved", FT.UINT32, Base.DEC,
+                bitmask=0xFE00),
+) + tuple(
+    FRAME.field(f"frame.packet_flags_{abbrev}", name, FT.BOOLEAN,
+                bitmask=1 << bit, strings=_SET)
+    for bit, abbrev, name in (  # (Wireshark's bit names)
+        (24, "crc_error", "CRC error"),
+        (25, "packet_too_error", "Packet too long error"),
+        (26, "packet_too_short_error", "Packet too short error"),
+        (27, "wrong_inter_frame_gap_error", "Wrong interframe gap error"),
+        (28, "unaligned_frame_error", "Unaligned frame error"),
+        (29, "start_frame_delimiter_error", "Start frame delimiter error"),
+        (30, "preamble_error", "Preamble error"),
+        (31, "symbol_error", "Symbol error"),
+    )
+)
+P2P_DIR = FRAME.field("frame.p2p_dir", "Point-to-Point Direction", FT.INT8, Base.DEC,
+                      strings={-1: "Unknown", 0: "Sent", 1: "Received"})
+#: epb_flags direction -> (the Frame line's suffix, Wireshark's p2p_dir).
+_DIRECTIONS = {1: (" (inbound)", 1), 2: (" (outbound)", 0)}
 
 STRING_ERRORS = protocol("_ws.string", "String Errors", "String errors")
 # A string item whose bytes go on after its NUL (proto.c's detect_trailing_stray_characters).
@@ -198,8 +200,9 @@ def dissect(frame: Frame, session: Session,
         # (a file's interface name is escaped in labels, where tshark prints it raw)
         + (f" on interface {format_str(_iface_name(frame))}, "
            f"id {frame.interface_id}"
+           + (_DIRECTIONS[frame.flags & 3][0]
+              if frame.flags is not None and frame.flags & 3 in _DIRECTIONS else "")
            if frame.interface_known else "")
-        + _DIRECTION_TEXT.get((frame.flags or 0) & 3, "")
         if tree_on or "frame" in pkt.wanted else None,  # type: ignore[operator]
         in_stack=False)
     add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
@@ -215,10 +218,7 @@ def dissect(frame: Frame, session: Session,
         if frame.interface_description:
             add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
     if items and frame.flags is not None:
-        pf = add(top, PACKET_FLAGS, frame.flags, 0, 0)
-        for f in _FLAG_BITS:
-            add(pf, f, bool(frame.flags & f.bitmask) if f.type is FT.BOOLEAN
-                else (frame.flags & f.bitmask) >> f.shift, 0, 0)
+        _add_pack_flags(pkt, top, frame.flags)
     if items and pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
         add(top, ENCAP, wtap_encap, 0, 0,
             f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
@@ -235,9 +235,8 @@ def dissect(frame: Frame, session: Session,
             f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
         add(top, MARKED, False, 0, 0, generated=True)
         add(top, IGNORED, False, 0, 0, generated=True)
-    direction = (frame.flags or 0) & 3
-    if items and direction:
-        add(top, P2P_DIR, 0 if direction == 2 else 1, 0, 0)
+    if items and frame.flags is not None and frame.flags & 3 in _DIRECTIONS:
+        add(top, P2P_DIR, _DIRECTIONS[frame.flags & 3][1], 0, 0)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True) if items else None
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
@@ -256,7 +255,21 @@ def dissect(frame: Frame, session: Session,
     return pkt
 
 
-_DIRECTION_TEXT = {1: " (inbound)", 2: " (outbound)"}
+def _add_pack_flags(pkt: Packet, top: Any, flags: int) -> None:
+    """The epb_flags word and its bit fields (packet-frame.c adds them after the
+    interface, before the encapsulation type)."""
+    fl = pkt.add(top, PACK_FLAGS, flags, 0, 0)
+    for f in _PACK_BITS:
+        v = flags & f.bitmask
+        if f.type is FT.BOOLEAN:
+            pkt.add(fl, f, bool(v), 0, 0)
+            continue
+        v >>= f.shift
+        text = None
+        if isinstance(f.strings, dict) and v not in f.strings and pkt.tree_on:
+            num = f"0x{v:x}" if f.base is Base.HEX else str(v)  # (1 hex digit: the mask's)
+            text = f"{bit_pattern(f, v)} = {f.name}: Unknown ({num})"
+        pkt.add(fl, f, v, 0, 0, text)
 
 
 def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa: ANN001

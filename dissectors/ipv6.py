@@ -220,7 +220,8 @@ def _address_details(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: boo
                 (SRC_TC if is_src else DST_TC, TC, client, 12, 4)):
             pkt.add(tree, specific, v, off + o, n, generated=True)
             pkt.add(tree, generic, v, off + o, n, hidden=True, generated=True)
-    if addr[11] == 0xFF and addr[12] == 0xFE and addr[8] & 0x02:  # (universal bit set)
+    if addr[11] == 0xFF and addr[12] == 0xFE and addr[8] & 0x02:
+        # (only a universal MAC, its U/L bit inverted into the interface id, counts)
         mac = bytes([addr[8] ^ 0x02]) + addr[9:11] + addr[13:16]
         pkt.add(tree, SRC_SLAAC if is_src else DST_SLAAC, mac, off + 8, 8, generated=True)
         pkt.add(tree, SLAAC, mac, off + 8, 8, hidden=True, generated=True)

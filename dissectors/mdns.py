@@ -14,14 +14,15 @@ from dissectors.registry import FT, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-MDNS = protocol("mdns", "Multicast Domain Name System", "MDNS")
+MDNS = protocol("mdns", "Multicast Domain Name System", "mDNS")
 QU = DNS.field("dns.qry.qu", '"QU" question', FT.BOOLEAN, bitmask=0x8000)
 CACHE_FLUSH = DNS.field("dns.resp.cache_flush", "Cache flush", FT.BOOLEAN, bitmask=0x8000)
 # Wireshark's hf_dns_qry_class_mdns / hf_dns_resp_class_mdns: the class without its flag.
 QRY_CLASS_15 = DNS.twin(QRY_CLASS, bitmask=0x7FFF)
 RESP_CLASS_15 = DNS.twin(RESP_CLASS, bitmask=0x7FFF)
 
-VARIANT = Variant(MDNS, class_bit=(QRY_CLASS_15, QU, RESP_CLASS_15, CACHE_FLUSH))
+VARIANT = Variant(MDNS, class_bit=(QRY_CLASS_15, QU, RESP_CLASS_15, CACHE_FLUSH),
+                  column="MDNS")
 
 
 def dissect_mdns(tvb: Tvb, pkt: Packet, session: Session) -> None:

@@ -10,7 +10,7 @@ characters as `<xx>`, and the type's description in parentheses.
 
 from __future__ import annotations
 
-from dissectors.dns import get_raw_name
+from dissectors.dns_labels import get_raw_name
 from dissectors.escape import format_text
 from dissectors.format import masked_label
 from dissectors.registry import FT, Field

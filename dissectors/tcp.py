@@ -51,6 +51,7 @@ from dissectors.tcp_stream import (
     TH_RST,
     TH_SYN,
     TH_URG,
+    Conversation,
     find_conversation,
     sequence_note,
     update_completeness,
@@ -102,6 +103,7 @@ FLAGS_SYN = TCP.field("tcp.flags.syn", "Syn", FT.BOOLEAN, bitmask=0x02, strings=
 FLAGS_FIN = TCP.field("tcp.flags.fin", "Fin", FT.BOOLEAN, bitmask=0x01, strings=_SET,
                       offset=12, width=2)
 FLAGS_STR = TCP.field("tcp.flags.str", "TCP Flags", FT.STRING)
+FLAGS_ACE = TCP.field("tcp.flags.ace", "ACE", FT.UINT8, Base.DEC)
 WINDOW_VALUE = TCP.field("tcp.window_size_value", "Window", FT.UINT16, Base.DEC, offset=14,
                          blurb="The window size value from the TCP header")
 WINDOW_SIZE = TCP.field("tcp.window_size", "Calculated window size", FT.UINT32, Base.DEC,
@@ -248,7 +250,11 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         if not th_flags & TH_SYN and conv.fwd.win_scale >= 0:
             win = raw_win << conv.fwd.win_scale
         nxtseq = (seq + seglen) & SEQ_MASK
-    pkt.append_info(f" [{flags_text(th_flags)}] Seq={seq}")
+    ace = -1
+    if (th_flags & 0x1C0 or conv.acc_ecn) and not in_error:
+        ace = _acc_ecn(conv, th_flags)
+    pkt.append_info(f" [{flags_text(th_flags) if ace < 0 else _ace_text(th_flags, ace)}] "
+                    f"Seq={seq}")
     if th_flags & TH_ACK:
         pkt.append_info(f" Ack={ack}")
     pkt.append_info(f" Win={win}")
@@ -298,10 +304,19 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
                 f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
                 if tree_on else None)
     if items and pkt.wants(_FLAG_BLOCK):
-        fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
-                     f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
-        rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
-        str_i = pkt.add(fi, FLAGS_STR, flags_letters(th_flags), off + 12, 2, generated=True)
+        if ace < 0:
+            fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
+                         f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
+            rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
+            letters = flags_letters(th_flags)
+        else:
+            fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
+                         f"Flags: 0x{th_flags:03x} ({_ace_text(th_flags, ace)})"
+                         if tree_on else None)
+            rst_i, syn_i, fin_i = _ace_tree(pkt, fi, th_flags, ace, off)
+            letters = flags_letters(th_flags & ~0x1C0)
+            letters = f"{letters[:3]}-{ace}-{letters[6:]}"
+        str_i = pkt.add(fi, FLAGS_STR, letters, off + 12, 2, generated=True)
     else:  # (the notes below still go to pkt.expert, and their own items if wanted)
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
     if items:
@@ -416,7 +431,7 @@ _FLAG_TEXT: dict[tuple[str, int], str] = {}
 _FLAG_FIELDS = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
                 FLAGS_RESET, FLAGS_SYN, FLAGS_FIN)
 #: The flags item and everything under it (skipped together when none is wanted).
-_FLAG_BLOCK = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, *_FLAG_FIELDS))
+_FLAG_BLOCK = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, FLAGS_ACE, *_FLAG_FIELDS))
 # 12-bit flags value -> the ten (field, value, label) rows of its flags subtree.
 _FLAG_ROWS: dict[int, tuple[tuple[Field, bool, str], ...]] = {}
 
@@ -429,6 +444,40 @@ def _flags_tree(pkt: Packet, parent: Item, flags: int, off: int) -> list[Item]:
             (f, bool(flags & f.bitmask), _flag_text(f, flags)) for f in _FLAG_FIELDS)
     add = pkt.add
     return [add(parent, f, val, off + 12, 2, text) for f, val, text in rows]
+
+
+def _acc_ecn(conv: Conversation, flags: int) -> int:
+    """The ACE counter of a segment once the handshake agreed on Accurate ECN (-1 before):
+    a SYN with AE, CWR and ECE asks for it, a SYN-ACK with AE,CWR,ECE one of 010, 011,
+    100, 110 agrees (the codepoints of the AccECN draft; probed on tshark 4.0)."""
+    if flags & TH_SYN:
+        if not flags & TH_ACK:
+            conv.acc_ecn = 1 if flags & 0x1C0 == 0x1C0 else 0
+        elif conv.acc_ecn == 1 and flags & 0x1C0 in (0x080, 0x0C0, 0x100, 0x180):
+            conv.acc_ecn = 2
+        return -1
+    return (flags & 0x1C0) >> 6 if conv.acc_ecn == 2 else -1
+
+
+def _ace_text(flags: int, ace: int) -> str:
+    """`PSH, ACK, ACE=5`: the three bits as one counter, last."""
+    rest = flags & ~0x1C0
+    return f"{flags_text(rest)}, ACE={ace}" if rest else f"ACE={ace}"
+
+
+def _ace_tree(pkt: Packet, parent: Item, flags: int, ace: int, off: int) -> list[Item]:
+    """The flags subtree with AE, CWR and ECE drawn as one ACE field."""
+    bits = "".join(("1" if flags & (1 << i) else "0") if 0x1C0 & (1 << i) else "."
+                   for i in range(11, -1, -1))
+    pattern = " ".join(bits[i: i + 4] for i in range(0, 12, 4))
+    out = []
+    for f in _FLAG_FIELDS:
+        if f is FLAGS_AE:
+            pkt.add(parent, FLAGS_ACE, ace, off + 12, 2, f"{pattern} = ACE: {ace}")
+        elif f is not FLAGS_CWR and f is not FLAGS_ECE:
+            out.append(pkt.add(parent, f, bool(flags & f.bitmask), off + 12, 2,
+                               _flag_text(f, flags)))
+    return out[-3:]
 
 
 def _flag_text(f: Field, flags: int) -> str:

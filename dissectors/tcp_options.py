@@ -61,6 +61,28 @@ TFO_REQUEST = TCP.field("tcp.options.tfo.request", "Fast Open Cookie Request", F
 TFO_COOKIE = TCP.field("tcp.options.tfo.cookie", "Fast Open Cookie", FT.BYTES)
 MSS_PRESENT = TCP.field("tcp.options.mss.present",
                         "The non-SYN packet does contain a MSS option", FT.NONE)
+EXP_EXID = TCP.field("tcp.options.experimental.exid", "Experiment Identifier", FT.UINT16,
+                     Base.HEX, strings={
+                         0x00AC: "TCP ACK Rate Request", 0x0348: "Host ID",
+                         0x0A0D: "Autonomous System Compensation", 0x0CA0: "Capability Option",
+                         0x0ED0: "Extended Data Offset", 0x454E: "Encryption Negotiation",
+                         0x5323: "Service Number", 0x75EC: "Timestamp Interval",
+                         0xACC0: "Accurate ECN - Order 0", 0xACC1: "Accurate ECN - Order 1",
+                         0xACCE: "Accurate ECN",
+                         0xE2D4: "Shared Memory communications over RMDA protocol",
+                         0xF989: "Fast Open", 0xF990: "Low Latency"})
+EXP_DATA = TCP.field("tcp.options.experimental.data", "Data", FT.BYTES)
+TARR_RATE = TCP.field("tcp.options.tarr.rate", "TARR Rate", FT.UINT8, Base.DEC, bitmask=0xFE)
+TARR_RESERVED = TCP.field("tcp.options.tar.reserved", "TARR Reserved", FT.UINT8, Base.DEC,
+                          bitmask=0x01)
+_ACC_COUNTERS = {
+    "EE0B": TCP.field("tcp.options.acc_ecn.ee0b", "Accurate ECN Echo ECT(0) Byte Counter",
+                      FT.UINT24, Base.DEC),
+    "ECEB": TCP.field("tcp.options.acc_ecn.eceb", "Accurate ECN Echo CE Byte Counter",
+                      FT.UINT24, Base.DEC),
+    "EE1B": TCP.field("tcp.options.acc_ecn.ee1b", "Accurate ECN Echo ECT(1) Byte Counter",
+                      FT.UINT24, Base.DEC),
+}
 NOP4 = TCP.field("tcp.nop", "4 NOP in a row - a router may have removed some options", FT.NONE)
 A_TFO_SYN = TCP.field("tcp.analysis.tfo_syn", "TCP SYN with TFO Cookie", FT.NONE)
 
@@ -80,8 +102,9 @@ OPT_TIMESTAMP = _option_proto("tcp.options.timestamp", "TCP Option - Timestamps"
 OPT_USER_TO = _option_proto("tcp.options.user_to", "TCP Option - User Timeout")
 OPT_TFO = _option_proto("tcp.options.tfo", "TCP Option - TCP Fast Open")
 OPT_UNKNOWN = _option_proto("tcp.options.unknown", "TCP Option - Unknown")
+OPT_EXP = _option_proto("tcp.options.experimental", "TCP Option - Experimental")
 _OPT_PROTOS = {0: OPT_EOL, 1: OPT_NOP, 2: OPT_MSS, 3: OPT_WSCALE, 4: OPT_SACK_PERM, 5: OPT_SACK,
-               8: OPT_TIMESTAMP, 28: OPT_USER_TO, 34: OPT_TFO}
+               8: OPT_TIMESTAMP, 28: OPT_USER_TO, 34: OPT_TFO, 253: OPT_EXP, 254: OPT_EXP}
 
 
 def _opt_name(kind: int) -> str:
@@ -99,46 +122,65 @@ def dissect_options(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off
                     optlen: int, th_flags: int, raw_ack: int) -> None:
     """tcp_dissect_options: one name-only protocol item per option; info as tshark."""
     b = tvb.buf
+    start = off  # (the options start on a 32-bit boundary of the header)
     end = off + optlen
     nops = 0
     saw_mss = False
-    while off < end:
-        kind = tvb.u8(off)
-        name = _opt_name(kind)
-        if kind in (0, 1):
-            proto = OPT_EOL if kind == 0 else OPT_NOP
-            it = _opt_item(pkt, parent, proto, bytes(b[off: off + 1]), off, proto.name)
-            parent.text += f", {name}"
-            pkt.add(it, OPTION_KIND, kind, off, 1)
-            nops = nops + 1 if kind == 1 else 0
-            if nops == 4:
-                pkt.add_expert(it, "warning", "protocol",
-                               "4 NOP in a row - a router may have removed some options",
-                               "tcp", field=NOP4)
-            off += 1
-            continue
-        nops = 0
-        if off + 1 >= end:
-            _bad_option(pkt, parent, f"{name} (length byte past end of options)")
-            return
-        olen = tvb.u8(off + 1)
-        if olen < 2:
-            _bad_option(pkt, parent, f"{name} (with too-short option length = {olen} "
-                        f"byte{'' if olen == 1 else 's'})")
-            return
-        if off + olen > end:
-            _bad_option(pkt, parent, f"{name} (option length = {olen} byte"
-                        f"{'' if olen == 1 else 's'} says option goes past end of options)")
-            return
-        tvb.need(off, olen)
-        parent.text += f", {name}"
-        saw_mss |= kind == 2
-        _one_option(pkt, parent, conv, kind, olen, bytes(b[off: off + olen]), off, th_flags,
-                    raw_ack)
-        off += olen
+    try:
+        while off < end:
+            kind = tvb.u8(off)
+            name = _opt_name(kind)
+            if kind in (0, 1):
+                proto = OPT_EOL if kind == 0 else OPT_NOP
+                if kind == 1:
+                    # packet-tcp.c counts NOPs within one 32-bit word: an aligned NOP
+                    # after others starts again from none.
+                    if nops == 0 or (off - start) & 3:
+                        nops += 1
+                        if nops == 4:
+                            pkt.add_expert(parent, "warning", "protocol",
+                                           "4 NOP in a row - a router may have removed some "
+                                           "options", "tcp", field=NOP4)
+                    else:
+                        nops = 0
+                it = _opt_item(pkt, parent, proto, bytes(b[off: off + 1]), off, proto.name)
+                parent.text += f", {name}"
+                pkt.add(it, OPTION_KIND, kind, off, 1)
+                off += 1
+                continue
+            if not _option(tvb, pkt, parent, conv, off, end, kind, name, th_flags, raw_ack):
+                return
+            saw_mss |= kind == 2
+            off += tvb.u8(off + 1)
+    finally:
+        if pkt.tree_on and len(parent.text) >= 240:
+            # (appended text stops at Wireshark's label buffer, with no marker)
+            parent.text = parent.text[:239]
     if th_flags & TH_SYN and not saw_mss:
         pkt.add_expert(parent, "note", "protocol", "The SYN packet does not contain a MSS option",
                        "tcp", field=MSS_ABSENT)
+
+
+def _option(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off: int, end: int,
+            kind: int, name: str, th_flags: int, raw_ack: int) -> bool:
+    """One option with a length byte; False when its length is bad (the rest is skipped)."""
+    if off + 1 >= end:
+        _bad_option(pkt, parent, f"{name} (length byte past end of options)")
+        return False
+    olen = tvb.u8(off + 1)
+    if olen < 2:
+        _bad_option(pkt, parent, f"{name} (with too-short option length = {olen} "
+                    f"byte{'' if olen == 1 else 's'})")
+        return False
+    if off + olen > end:
+        _bad_option(pkt, parent, f"{name} (option length = {olen} byte"
+                    f"{'' if olen == 1 else 's'} says option goes past end of options)")
+        return False
+    tvb.need(off, olen)
+    parent.text += f", {name}"
+    _one_option(pkt, parent, conv, kind, olen, bytes(tvb.buf[off: off + olen]), off,
+                th_flags, raw_ack)
+    return True
 
 
 def _bad_option(pkt: Packet, parent: Item, text: str) -> None:
@@ -198,18 +240,65 @@ def _one_option(pkt: Packet, parent: Item, conv: Conversation, kind: int, olen: 
         pkt.add(it, USER_TO_VAL, v & 0x7FFF, off + 2, 2)
         pkt.append_info(f" USER_TO={v & 0x7FFF}")
     elif kind == 34:
-        if olen == 2:
-            pkt.add(it, TFO_REQUEST, None, off, 2, "Fast Open Cookie Request")
-            pkt.append_info(" TFO=R")
-        else:
-            ci = pkt.add(it, TFO_COOKIE, data[2:], off + 2, olen - 2)
-            pkt.append_info(" TFO=C")
-            if th_flags & (TH_SYN | TH_ACK) == TH_SYN:
-                sequence_note(pkt, ci, "note", "TCP SYN with TFO Cookie", A_TFO_SYN)
-                if conv.seglen:
-                    conv.tfo_syn_data = True
+        _tfo(pkt, it, conv, data, off, 2, th_flags)
+    elif proto is OPT_EXP and olen >= 4:
+        _experimental(pkt, it, li, conv, data, off, th_flags)
     elif olen > 2 and proto is OPT_UNKNOWN:
         pkt.add(it, UNKNOWN_PAYLOAD, data[2:], off + 2, olen - 2)
+
+
+def _tfo(pkt: Packet, it: Item, conv: Conversation, data: bytes, off: int, at: int,
+         th_flags: int) -> None:
+    """TCP Fast Open (kind 34, or experiment 0xf989): a cookie request or a cookie."""
+    olen = len(data)
+    if olen == at:
+        pkt.add(it, TFO_REQUEST, None, off, at, "Fast Open Cookie Request")
+        pkt.append_info(" TFO=R")
+    else:
+        ci = pkt.add(it, TFO_COOKIE, data[at:], off + at, olen - at)
+        pkt.append_info(" TFO=C")
+        if th_flags & (TH_SYN | TH_ACK) == TH_SYN:
+            sequence_note(pkt, ci, "note", "TCP SYN with TFO Cookie", A_TFO_SYN)
+            if conv.seglen:
+                conv.tfo_syn_data = True
+
+
+def _experimental(pkt: Packet, it: Item, li: Item, conv: Conversation, data: bytes, off: int,
+                  th_flags: int) -> None:
+    """RFC 6994 shared experimental options (kinds 253, 254), by Experiment Identifier."""
+    olen = len(data)
+    exid = (data[2] << 8) | data[3]
+    ename = EXP_EXID.strings.get(exid) if isinstance(EXP_EXID.strings, dict) else None
+    it.text = f"{it.text}: {ename or 'Unknown'}"
+    if exid == 0x00AC and olen not in (4, 5):  # TCP ACK Rate Request
+        pkt.add_expert(li, "note", "sequence",
+                       f"option length should be 4 or 5 instead of {olen}", "tcp",
+                       field=OPT_LEN_INVALID)
+    pkt.add(it, EXP_EXID, exid, off + 2, 2,
+            f"Experiment Identifier: Unknown (0x{exid:04x})" if ename is None else None)
+    if exid == 0xF989:
+        _tfo(pkt, it, conv, data, off, 4, th_flags)
+    elif exid == 0x00AC:
+        if olen == 5:
+            pkt.add(it, TARR_RATE, data[4] >> 1, off + 4, 1)
+            pkt.add(it, TARR_RESERVED, data[4] & 1, off + 4, 1)
+            it.text += f" {data[4] >> 1}"
+            pkt.append_info(f" TARR={data[4] >> 1}")
+        elif olen == 4:
+            pkt.append_info(" TARR")
+    elif exid in (0xACC0, 0xACC1):
+        order = ("EE0B", "ECEB", "EE1B") if exid == 0xACC0 else ("EE1B", "ECEB", "EE0B")
+        parts = []
+        for i, key in enumerate(order[:(olen - 4) // 3]):
+            v = int.from_bytes(data[4 + 3 * i: 7 + 3 * i], "big")
+            pkt.add(it, _ACC_COUNTERS[key], v, off + 4 + 3 * i, 3)
+            parts.append(f"{key} {v}")
+            pkt.append_info(f" {key}={v}")
+        it.text += f": Accurate ECN (Order {exid & 1}): " + ", ".join(parts)
+    else:
+        pkt.append_info(f" ExID={exid:x}")
+        if olen > 4:
+            pkt.add(it, EXP_DATA, data[4:], off + 4, olen - 4)
 
 
 def _sack(pkt: Packet, it: Item, conv: Conversation, data: bytes, off: int,
@@ -237,6 +326,9 @@ def _sack(pkt: Packet, it: Item, conv: Conversation, data: bytes, off: int,
     if edges and (seq_le(edges[0][1], ack_rel) or (
             len(edges) > 1 and seq_lt(edges[1][0], edges[0][1])
             and not seq_lt(edges[1][1], edges[0][1]))):
-        pkt.add(it, DSACK_LE, edges[0][0], off + 2, 4, generated=True)
-        pkt.add(it, DSACK_RE, edges[0][1], off + 6, 4, generated=True)
-        pkt.add_expert(it, "warning", "sequence", "D-SACK Sequence", "tcp", field=DSACK)
+        pkt.add(it, DSACK_LE, edges[0][0], off + 2, 4,
+                f"D-SACK Left Edge = {edges[0][0]} (relative)", generated=True)
+        pkt.add(it, DSACK_RE, edges[0][1], off + 6, 4,
+                f"D-SACK Right Edge = {edges[0][1]} (relative)", generated=True)
+        ds = pkt.add_text(it, "D-SACK Sequence", off + 2, 8)
+        pkt.add_expert(ds, "warning", "sequence", "D-SACK Sequence", "tcp", field=DSACK)

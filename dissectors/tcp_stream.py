@@ -112,7 +112,7 @@ class Conversation:
 
     __slots__ = ("stream", "flow1", "flow2", "fwd", "rev", "ts_first", "ts_prev",
                  "ts_mru_syn", "ts_first_rtt", "completeness", "tfo_syn_data", "seglen",
-                 "ta", "first_frame")
+                 "ta", "first_frame", "acc_ecn")
 
     def __init__(self, stream: int, ts: int) -> None:
         self.stream = stream
@@ -129,6 +129,7 @@ class Conversation:
         self.seglen = 0  # of the segment being dissected, for options that need it
         self.ta: Ta | None = None
         self.first_frame = 0  # (Wireshark's conversation setup frame: FTP-DATA shows it)
+        self.acc_ecn = 0  # AccECN: 1 after a SYN asking for it, 2 once the SYN-ACK agreed
 
     def get_ta(self) -> Ta:
         if self.ta is None:
@@ -140,18 +141,19 @@ class Conversation:
         direction and `ta` are set afresh by every lookup)."""
         return marshal.dumps((
             self.stream, self.ts_first, self.ts_prev, self.ts_mru_syn, self.ts_first_rtt,
-            self.completeness, self.tfo_syn_data, self.seglen, self.first_frame,
+            self.completeness, self.tfo_syn_data, self.seglen, self.first_frame, self.acc_ecn,
             tuple(getattr(self.flow1, n) for n in _FLOW_FIELDS),
             tuple(getattr(self.flow2, n) for n in _FLOW_FIELDS)))
 
     @classmethod
     def unpack(cls, blob: bytes) -> Conversation:
         (stream, ts_first, ts_prev, mru_syn, first_rtt, completeness, tfo, seglen, first_frame,
-         f1, f2) = marshal.loads(blob)
+         acc_ecn, f1, f2) = marshal.loads(blob)
         conv = cls(stream, ts_first)
         conv.ts_prev, conv.ts_mru_syn, conv.ts_first_rtt = ts_prev, mru_syn, first_rtt
         conv.completeness, conv.tfo_syn_data, conv.seglen = completeness, tfo, seglen
         conv.first_frame = first_frame
+        conv.acc_ecn = acc_ecn
         conv.flow1, conv.flow2 = Flow(*f1), Flow(*f2)
         conv.fwd, conv.rev = conv.flow1, conv.flow2
         return conv

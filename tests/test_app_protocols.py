@@ -423,7 +423,7 @@ def test_dns_info_and_malformed(tmp_path: Path) -> None:
 
 
 def test_dns_name_loop_is_bounded() -> None:
-    from dissectors.dns import LOOP_NAME, get_name
+    from dissectors.dns_labels import LOOP_NAME, get_name
     from dissectors.tvb import Tvb
 
     # Two pointers pointing at each other.
