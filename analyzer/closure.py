@@ -156,27 +156,10 @@ class Groups:
         return [self.root(g) for g in range(len(self.parent))]
 
 
-#: Records from which the plan's keys are computed in bulk (numpy: analyzer/closure_bulk.py);
-#: below, importing numpy costs more than it saves.
-BULK_FROM = 50_000
-
-
 def _plan(records: Any, shown: Any) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
     precedes a shown one, every frame."""
     mm = records.mm
-    if len(mm) >= BULK_FROM * 60:  # (60 bytes: the least a record of a keyed frame takes)
-        starts, caplens = array("q"), array("q")
-        add_s, add_c = starts.append, caplens.append
-        for s, caplen, _orig, _end in records:
-            add_s(s)
-            add_c(caplen)
-        if len(starts) >= BULK_FROM:
-            from analyzer.closure_bulk import bulk_plan
-
-            needed, gids, floor = bulk_plan(mm, starts, caplens, shown, Groups())
-            return Plan(needed, shown, gids, floor)
-        return _scalar_plan(mm, zip(starts, caplens, strict=True), shown)
     return _scalar_plan(mm, ((s, c) for s, c, _o, _e in records), shown)
 
 
@@ -218,4 +201,4 @@ def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:
     return Plan(needed, shown, gids, floor)
 
 
-__all__ = ["Plan", "Groups", "plan_for", "eligible", "BULK_FROM"]
+__all__ = ["Plan", "Groups", "plan_for", "eligible"]

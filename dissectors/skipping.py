@@ -274,35 +274,4 @@ def state_key(b: bytes, s: int, e: int) -> object:
     return ANY if ETHERTYPE.get(etype) is not None else NONE
 
 
-def common_keys(buf: Any, starts: Any, caplens: Any) -> tuple[Any, Any, Any]:
-    """`state_key`'s common case for many frames at once (numpy arrays of their data
-    starts in `buf` and captured lengths): (ok, pair, ports), where `ok` marks the frames
-    it decides (untagged IPv4 TCP/UDP, no options, no fragment, neither IPMSG, FTP nor a
-    tunnel), `pair` is their unordered address pair as `state_key` makes it and `ports`
-    the connection's port key for TCP, -1 for UDP (keyed by the pair alone). The other
-    frames are `state_key`'s to decide one by one."""
-    import numpy as np
-
-    big = caplens >= 38
-    # (a shorter frame's row reads past its data, up to the buffer's end: `big` drops it)
-    at = np.minimum(starts[:, None] + np.arange(12, 38), len(buf) - 1)
-    h = buf[at].astype(np.int64)
-    etype = h[:, 0] << 8 | h[:, 1]
-    sp = h[:, 22] << 8 | h[:, 23]
-    dp = h[:, 24] << 8 | h[:, 25]
-    proto = h[:, 11]
-    ok = big & (etype == 0x0800) & (h[:, 2] == 0x45) & ((h[:, 8] & 0x3F | h[:, 9]) == 0) \
-        & (sp != IPMSG_PORT) & (dp != IPMSG_PORT)
-    tunnel = np.isin(sp, tuple(_UDP_TUNNEL_PORTS)) | np.isin(dp, tuple(_UDP_TUNNEL_PORTS))
-    udp = ok & (proto == 17) & ~tunnel
-    tcp = ok & (proto == 6) & (sp != FTP_PORT) & (dp != FTP_PORT)
-    a = h[:, 14] << 24 | h[:, 15] << 16 | h[:, 16] << 8 | h[:, 17]
-    c = h[:, 18] << 24 | h[:, 19] << 16 | h[:, 20] << 8 | h[:, 21]
-    pair = (np.minimum(a, c).astype(np.uint64) << np.uint64(32)) | np.maximum(a, c).astype(
-        np.uint64)
-    fwd = (a < c) | ((a == c) & (sp <= dp))
-    ports = np.where(udp, -1, np.where(fwd, sp << 16 | dp, dp << 16 | sp))
-    return udp | tcp, pair, ports
-
-
-__all__ = ["skip", "state_key", "common_keys", "ANY", "NONE", "ARP", "IPMSG", "TCP_ALL"]
+__all__ = ["skip", "state_key", "ANY", "NONE", "ARP", "IPMSG", "TCP_ALL"]

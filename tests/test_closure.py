@@ -184,53 +184,6 @@ def test_reader_makes_only_selected_frames(mixed_pcap: Path, mixed_pcapng: Path)
         assert sum(type(b) is int for b in sel) >= 7
 
 
-def _canon(groups) -> list[int]:  # noqa: ANN001
-    ids: dict[int, int] = {}
-    return [-1 if g < 0 else ids.setdefault(g, len(ids)) for g in groups]
-
-
-def test_bulk_plan_equals_scalar(mixed_pcap: Path, bench_cut: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """The numpy plan (closure_bulk.py, for big captures) plans exactly the scalar one's
-    frames, with the same groups, on every capture and planned filter."""
-    import analyzer.closure as closure
-
-    checked = 0
-    for cap in [mixed_pcap, bench_cut, *SMALL]:
-        for flt in PLANNED:
-            monkeypatch.setattr(closure, "BULK_FROM", 10 ** 12)
-            a = _plan(cap, flt)
-            monkeypatch.setattr(closure, "BULK_FROM", 0)
-            b = _plan(cap, flt)
-            if a is None:
-                assert b is None
-                continue
-            assert (a.needed, a.floor) == (b.needed, b.floor), (cap.name, flt)
-            assert _canon(a.groups) == _canon(b.groups), (cap.name, flt)
-            checked += 1
-    assert checked > 100
-
-
-def test_common_keys_agree_with_state_key(mixed_pcap: Path, bench_cut: Path) -> None:
-    import numpy as np
-
-    from captures.records import record_walker
-
-    decided = 0
-    for cap in (mixed_pcap, bench_cut):
-        data = cap.read_bytes()
-        records = list(record_walker(data))
-        starts = np.array([r[0] for r in records], dtype=np.int64)
-        lens = np.array([r[1] for r in records], dtype=np.int64)
-        ok, pair, ports = skipping.common_keys(np.frombuffer(data, np.uint8), starts, lens)
-        for i, (s, caplen, _o, _e) in enumerate(records):
-            if ok[i]:
-                want = int(pair[i]) if ports[i] < 0 else (int(pair[i]), int(ports[i]))
-                assert skipping.state_key(data, s, s + caplen) == want
-                decided += 1
-    assert decided > 1000
-
-
 @pytest.mark.parametrize("flt", UNPLANNED)
 def test_slow_filters_are_not_planned(flt: str, mixed_pcap: Path) -> None:
     assert _plan(mixed_pcap, flt) is None
