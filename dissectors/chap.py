@@ -11,6 +11,7 @@ from dissectors.escape import format_text
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.ppp import PPP_PROTO
+from dissectors.ppp_cp import auth_header
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -29,19 +30,9 @@ MESSAGE = CHAP.field("chap.message", "Message", FT.STRING)
 
 
 def dissect_chap(tvb: Tvb, pkt: Packet, session: Session) -> None:
-    session.current_proto = "chap"
     off = tvb.start
-    pkt.proto_col = "PPP CHAP"
-    pkt.clear_info()
-    tvb.need(off, 1)
-    code = tvb.u8(off)
-    pkt.set_info(CODES.get(code, "Unknown"))
-    tvb.need(off, 4)
-    length = tvb.u16(off + 2)
-    top = pkt.add_proto(CHAP, off, min(max(length, 4), tvb.end - off), CHAP.name)
-    pkt.add(top, CODE, code, off, 1)
-    pkt.add(top, IDENTIFIER, tvb.u8(off + 1), off + 1, 1)
-    pkt.add(top, LENGTH, length, off + 2, 2)
+    top, code, length = auth_header(tvb, pkt, session, CHAP, "PPP CHAP", CODES,
+                                    (CODE, IDENTIFIER, LENGTH))
     at, end = off + 4, off + max(length, 4)
     if code in (1, 2) and end > at:
         data = pkt.add(top, DATA, None, at, end - at)

@@ -12,6 +12,7 @@ from dissectors.escape import format_text
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.ppp import PPP_PROTO
+from dissectors.ppp_cp import auth_header
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -44,19 +45,9 @@ def _counted(tvb: Tvb, pkt: Packet, data: Item, at: int, len_field: Field,
 
 
 def dissect_pap(tvb: Tvb, pkt: Packet, session: Session) -> None:
-    session.current_proto = "pap"
     off = tvb.start
-    pkt.proto_col = "PPP PAP"
-    pkt.clear_info()
-    tvb.need(off, 1)
-    code = tvb.u8(off)
-    pkt.set_info(CODES.get(code, "Unknown"))
-    tvb.need(off, 4)
-    length = tvb.u16(off + 2)
-    top = pkt.add_proto(PAP, off, min(max(length, 4), tvb.end - off), PAP.name)
-    pkt.add(top, CODE, code, off, 1)
-    pkt.add(top, IDENTIFIER, tvb.u8(off + 1), off + 1, 1)
-    pkt.add(top, LENGTH, length, off + 2, 2)
+    top, code, length = auth_header(tvb, pkt, session, PAP, "PPP PAP", CODES,
+                                    (CODE, IDENTIFIER, LENGTH))
     at = off + 4
     if length <= 4 or code not in CODES:
         return

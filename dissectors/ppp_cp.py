@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from dissectors.packet import Item, Packet
 from dissectors.ppp import CODE, DATA, IDENTIFIER, LENGTH
-from dissectors.registry import Protocol
+from dissectors.registry import Field, Protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
@@ -114,3 +114,24 @@ def _options(cp: ControlProtocol, tvb: Tvb, pkt: Packet, top: Item, at: int, end
         pkt.add(item, cp.opt_len, olen, pos + 1, 1)  # type: ignore[arg-type]
         if opt is not None and opt.value is not None and olen > 2:
             opt.value(tvb, pkt, item, pos + 2, olen - 2)
+
+
+def auth_header(tvb: Tvb, pkt: Packet, session: Session, proto: Protocol, column: str,
+                codes: dict[int, str], fields: tuple[Field, Field, Field]) -> tuple[Item, int, int]:
+    """The Code, Identifier, Length header PAP and CHAP share (RFC 1334, RFC 1994), with
+    the Protocol column and the code's Info: (the protocol's tree, code, length)."""
+    session.current_proto = proto.abbrev
+    off = tvb.start
+    pkt.proto_col = column
+    pkt.clear_info()
+    tvb.need(off, 1)
+    code = tvb.u8(off)
+    pkt.set_info(codes.get(code, "Unknown"))
+    tvb.need(off, 4)
+    length = tvb.u16(off + 2)
+    top = pkt.add_proto(proto, off, min(max(length, 4), tvb.end - off), proto.name)
+    code_f, ident_f, len_f = fields
+    pkt.add(top, code_f, code, off, 1)
+    pkt.add(top, ident_f, tvb.u8(off + 1), off + 1, 1)
+    pkt.add(top, len_f, length, off + 2, 2)
+    return top, code, length
