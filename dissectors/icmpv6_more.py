@@ -11,6 +11,7 @@ protocol, as Wireshark's packet-icmpv6.c does.
 
 from __future__ import annotations
 
+from dissectors.dns_labels import get_name
 from dissectors.format import masked_label
 from dissectors.icmpv6 import BODIES, CODE_NAMES, ICMPV6, RESERVED, TYPE_NAMES
 from dissectors.packet import Item, Packet
@@ -56,6 +57,8 @@ NI_FLAG_RSV = ICMPV6.field("icmpv6.ni.flag.rsv", "Reserved", FT.UINT16, Base.HEX
 NI_NONCE = ICMPV6.field("icmpv6.ni.nonce", "Nonce", FT.UINT64, Base.HEX)
 NI_SUBJ_V6 = ICMPV6.field("icmpv6.ni.query.subject_ipv6", "IPv6 subject address", FT.IPv6)
 NI_SUBJ_V4 = ICMPV6.field("icmpv6.ni.query.subject_ipv4", "IPv4 subject address", FT.IPv4)
+NI_SUBJ_FQDN = ICMPV6.field("icmpv6.ni.query.subject_fqdn", "FQDN subject", FT.STRING)
+NI_NODE_NAME = ICMPV6.field("icmpv6.ni.reply.node_name", "Name Node", FT.STRING)
 NI_TTL = ICMPV6.field("icmpv6.ni.reply.node_ttl", "TTL", FT.UINT32, Base.DEC)
 NI_NODE_ADDR = ICMPV6.field("icmpv6.ni.reply.node_address", "IPv6 Node address", FT.IPv6)
 NI_V4_ADDR = ICMPV6.field("icmpv6.ni.reply.ipv4_address", "IPv4 Node address", FT.IPv4)
@@ -107,8 +110,18 @@ def dissect_nodeinfo(tvb: Tvb, pkt: Packet, top: Item, itype: int, code: int) ->
     if itype == 139:
         if code == 0:
             pkt.add(top, NI_SUBJ_V6, tvb.bytes(pos, 16), pos, 16)
+        elif code == 1:
+            name, used = get_name(tvb, pos, pos)
+            pkt.add(top, NI_SUBJ_FQDN, name, pos, used)
         elif code == 2:
             pkt.add(top, NI_SUBJ_V4, tvb.u32(pos), pos, 4)
+    elif qtype == 2:
+        pkt.add(top, NI_TTL, tvb.u32(pos), pos, 4)
+        pos += 4
+        while pos < end and tvb.u8(pos) != 0:  # (a zero byte starts the padding)
+            name, used = get_name(tvb, pos, pos)
+            pkt.add(top, NI_NODE_NAME, name, pos, used)
+            pos += used
     elif qtype == 3:
         while pos < end:
             pkt.add(top, NI_TTL, tvb.u32(pos), pos, 4)

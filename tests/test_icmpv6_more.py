@@ -46,6 +46,9 @@ def _built() -> list[Ether]:
         _ni(140, 0, 3, 0x0003, struct.pack(">I", 3600) + _v6(2)
             + struct.pack(">I", 0xFFFFFFFF) + _v6(3)),         # two node addresses
         _ni(140, 0, 4, 0x0001, struct.pack(">I", 60) + bytes([192, 0, 2, 9])),
+        _ni(139, 1, 2, 0x0000, b"\x04host\x07example\x00"),  # FQDN subject
+        _ni(140, 0, 2, 0x0000, struct.pack(">I", 0) + b"\x04host\x07example\x00"
+            + b"\x05other\x00\x00\x00"),                     # two names, padded
         _ni(140, 1, 2, 0x0000, b""),                          # refused
         _ni(140, 2, 9, 0x0000, b""),                          # unknown Qtype
         _icmp6(155, 2, bytes([7, 0x80, 0, 42])),              # DAO: K, no DODAGID
