@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dissectors.dns_labels import get_name
 from dissectors.format import masked_label
-from dissectors.icmpv6 import BODIES, CODE_NAMES, ICMPV6, RESERVED, TYPE_NAMES
+from dissectors.icmpv6 import BODIES, CODE_NAMES, ICMPV6, OPT, RESERVED, TYPE_NAMES
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.tvb import Tvb
@@ -84,6 +84,35 @@ ACK_SEQ = ICMPV6.field("icmpv6.rpl.daoack.sequence", "DAO-ACK Sequence", FT.UINT
 ACK_STATUS = ICMPV6.field("icmpv6.rpl.daoack.status", "Status", FT.UINT8, Base.DEC)
 ACK_DODAGID = ICMPV6.field("icmpv6.rpl.daoack.dodagid", "DODAGID", FT.IPv6)
 
+MOP_NAMES = {0: "No Downward routes maintained by RPL", 1: "Non-Storing Mode of Operation",
+             2: "Storing Mode of Operation with no multicast support",
+             3: "Storing Mode of Operation with multicast support",
+             4: "P2P Route Discovery Mode of Operation"}
+RPL_OPT_NAMES = {0: "1-byte padding", 1: "n-byte padding", 2: "DAG Metric container",
+                 3: "Routing Information", 4: "DODAG configuration", 5: "RPL Target",
+                 6: "Transit Information", 7: "Solicited Information",
+                 8: "Prefix Information", 9: "RPL Target Descriptor",
+                 10: "P2P Route Discovery"}
+DIS_FLAGS = ICMPV6.field("icmpv6.rpl.dis.flags", "Flags", FT.UINT8, Base.DEC)
+DIO_INSTANCE = ICMPV6.field("icmpv6.rpl.dio.instance", "RPLInstanceID", FT.UINT8, Base.DEC)
+DIO_VERSION = ICMPV6.field("icmpv6.rpl.dio.version", "Version", FT.UINT8, Base.DEC)
+DIO_RANK = ICMPV6.field("icmpv6.rpl.dio.rank", "Rank", FT.UINT16, Base.DEC)
+DIO_FLAG = ICMPV6.field("icmpv6.rpl.dio.flag", "Flags", FT.UINT8, Base.HEX)
+DIO_FLAG_G = ICMPV6.field("icmpv6.rpl.dio.flag.g", "Grounded (G)", FT.BOOLEAN, bitmask=0x80)
+DIO_FLAG_0 = ICMPV6.field("icmpv6.rpl.dio.flag.0", "Zero", FT.BOOLEAN, bitmask=0x40)
+DIO_FLAG_MOP = ICMPV6.field("icmpv6.rpl.dio.flag.mop", "Mode of Operation (MOP)", FT.UINT8,
+                            Base.HEX, bitmask=0x38, strings=MOP_NAMES)
+DIO_FLAG_PREF = ICMPV6.field("icmpv6.rpl.dio.flag.preference", "DODAG Preference", FT.UINT8,
+                             Base.DEC, bitmask=0x07)
+DIO_DTSN = ICMPV6.field("icmpv6.rpl.dio.dtsn",
+                        "Destination Advertisement Trigger Sequence Number (DTSN)", FT.UINT8,
+                        Base.DEC)
+DIO_DAGID = ICMPV6.field("icmpv6.rpl.dio.dagid", "DODAGID", FT.IPv6)
+RPL_OPT_TYPE = ICMPV6.field("icmpv6.rpl.opt.type", "Type", FT.UINT8, Base.DEC,
+                            strings=RPL_OPT_NAMES)
+RPL_OPT_LENGTH = ICMPV6.field("icmpv6.rpl.opt.length", "Length", FT.UINT8, Base.DEC)
+RPL_OPT_PADN = ICMPV6.field("icmpv6.rpl.opt.padn", "Paddn", FT.NONE)
+
 _NI_FLAG_NAMES = ((0x20, "Global-scope addresses"), (0x10, "Site-local addresses"),
                   (0x08, "Link-local addresses"), (0x04, "Compression"),
                   (0x02, "Unicast Addresses"), (0x01, "Truncated"))
@@ -135,9 +164,16 @@ def dissect_nodeinfo(tvb: Tvb, pkt: Packet, top: Item, itype: int, code: int) ->
 
 
 def dissect_rpl(tvb: Tvb, pkt: Packet, top: Item, itype: int, code: int) -> None:
-    """RPL control: the DAO and DAO-ACK bases (other codes are left undecoded)."""
+    """RPL control: the DIS, DIO, DAO and DAO-ACK bases and their padding options (other
+    codes, and options other than padding, are left undecoded)."""
     off = tvb.start + 4
-    if code == 2:
+    if code == 0:
+        pkt.add(top, DIS_FLAGS, tvb.u8(off), off, 1)
+        pkt.add(top, RESERVED, tvb.bytes(off + 1, 1), off + 1, 1)
+        _rpl_options(tvb, pkt, top, off + 2)
+    elif code == 1:
+        _dio(tvb, pkt, top, off)
+    elif code == 2:
         pkt.add(top, DAO_INSTANCE, tvb.u8(off), off, 1)
         flags = tvb.u8(off + 1)
         names = ", ".join(n for bit, n in ((0x80, "DAO-ACK Request (K)"),
@@ -151,6 +187,7 @@ def dissect_rpl(tvb: Tvb, pkt: Packet, top: Item, itype: int, code: int) -> None
         pkt.add(top, DAO_SEQ, tvb.u8(off + 3), off + 3, 1)
         if flags & 0x40:
             pkt.add(top, DAO_DODAGID, tvb.bytes(off + 4, 16), off + 4, 16)
+        _rpl_options(tvb, pkt, top, off + (20 if flags & 0x40 else 4))
     elif code == 3:
         pkt.add(top, ACK_INSTANCE, tvb.u8(off), off, 1)
         flags = tvb.u8(off + 1)
@@ -162,10 +199,59 @@ def dissect_rpl(tvb: Tvb, pkt: Packet, top: Item, itype: int, code: int) -> None
         pkt.add(top, ACK_STATUS, tvb.u8(off + 3), off + 3, 1)
         if flags & 0x80:
             pkt.add(top, ACK_DODAGID, tvb.bytes(off + 4, 16), off + 4, 16)
+        _rpl_options(tvb, pkt, top, off + (20 if flags & 0x80 else 4))
     else:
         pkt.add_expert(top, "note", "undecoded",
                        f"Dissector for ICMPv6 Type ({itype}) code not implemented, Contact "
                        "Wireshark developers if you want this supported", "icmpv6")
+
+
+def _dio(tvb: Tvb, pkt: Packet, top: Item, off: int) -> None:
+    pkt.add(top, DIO_INSTANCE, tvb.u8(off), off, 1)
+    pkt.add(top, DIO_VERSION, tvb.u8(off + 1), off + 1, 1)
+    pkt.add(top, DIO_RANK, tvb.u16(off + 2), off + 2, 2)
+    flags = tvb.u8(off + 4)
+    mop = (flags >> 3) & 7
+    names = [n for bit, n in ((0x80, "Grounded (G)"), (0x40, "Zero")) if flags & bit]
+    names.append(f"Mode of Operation (MOP): {MOP_NAMES.get(mop, 'Unknown')}")
+    fi = pkt.add(top, DIO_FLAG, flags, off + 4, 1, f"Flags: 0x{flags:02x}, {', '.join(names)}")
+    pkt.add(fi, DIO_FLAG_G, bool(flags & 0x80), off + 4, 1)
+    pkt.add(fi, DIO_FLAG_0, bool(flags & 0x40), off + 4, 1)
+    text = None
+    if mop not in MOP_NAMES and pkt.tree_on:
+        text = (masked_label(DIO_FLAG_MOP, mop, 8).rsplit(" = ", 1)[0]
+                + f" = Mode of Operation (MOP): Unknown (0x{mop:x})")
+    pkt.add(fi, DIO_FLAG_MOP, mop, off + 4, 1, text)
+    pkt.add(fi, DIO_FLAG_PREF, flags & 7, off + 4, 1)
+    pkt.add(top, DIO_DTSN, tvb.u8(off + 5), off + 5, 1)
+    pkt.add(top, DIO_FLAG, tvb.u8(off + 6), off + 6, 1)
+    pkt.add(top, RESERVED, tvb.bytes(off + 7, 1), off + 7, 1)
+    pkt.add(top, DIO_DAGID, tvb.bytes(off + 8, 16), off + 8, 16)
+    _rpl_options(tvb, pkt, top, off + 24)
+
+
+def _rpl_options(tvb: Tvb, pkt: Packet, top: Item, pos: int) -> None:
+    """RPL options: Pad1 is one byte, the others type, length, value; only padding is
+    decoded, any other option ends the walk."""
+    end = tvb.rend
+    while pos < end:
+        otype = tvb.u8(pos)
+        name = RPL_OPT_NAMES.get(otype, "Unknown")
+        if otype == 0:
+            opt = pkt.add(top, OPT, None, pos, 1, f"ICMPv6 RPL Option ({name})")
+            pkt.add(opt, RPL_OPT_TYPE, otype, pos, 1)
+            pos += 1
+            continue
+        if otype != 1:
+            return
+        olen = tvb.u8(pos + 1)
+        # (tshark shows a padding cut short by the packet's end whole, without complaint)
+        have = max(0, min(olen, end - pos - 2))
+        opt = pkt.add(top, OPT, None, pos, 2 + have, f"ICMPv6 RPL Option ({name})")
+        pkt.add(opt, RPL_OPT_TYPE, otype, pos, 1)
+        pkt.add(opt, RPL_OPT_LENGTH, olen, pos + 1, 1)
+        pkt.add(opt, RPL_OPT_PADN, None, pos + 2, have, f"Paddn (Length : {olen} bytes)")
+        pos += 2 + olen
 
 
 TYPE_NAMES[155] = "RPL Control"

@@ -55,6 +55,15 @@ def _built() -> list[Ether]:
         _icmp6(155, 2, bytes([7, 0xC0, 0, 43]) + _v6(4)),     # DAO: K and D
         _icmp6(155, 3, bytes([7, 0x00, 42, 0])),              # DAO-ACK without DODAGID
         _icmp6(155, 3, bytes([9, 0x80, 43, 128]) + _v6(5)),   # DAO-ACK, status 128
+        _icmp6(155, 2, bytes([7, 0x40, 0, 44]) + _v6(4) + bytes([0, 1, 1, 0])),  # + pads
+        _icmp6(155, 0, bytes([0, 0])),                        # DIS
+        _icmp6(155, 0, bytes([0, 0, 1, 0])),                  # DIS, an empty PadN
+        _icmp6(155, 1, bytes([5, 2, 1, 0, 0x9B, 7, 0, 0]) + _v6(6)),  # DIO: G, MOP 3
+        _icmp6(155, 1, bytes([5, 2, 1, 0, 0x47, 7, 0xFF, 0]) + _v6(6)),  # Zero bit, MOP 0
+        _icmp6(155, 1, bytes([5, 2, 1, 0, 0x28, 7, 0, 0]) + _v6(6)
+               + bytes([0, 1, 2, 0, 0])),                      # MOP 5 (unknown), pads
+        _icmp6(155, 1, bytes([5, 2, 1, 0, 0x08, 7, 0, 0]) + _v6(6)
+               + bytes([0, 1, 2, 0])),                         # a PadN cut short
     ]
 
 
@@ -88,7 +97,8 @@ def test_built_packets_equal_tshark(built: Path, args: list[str]) -> None:
 
 
 @pytest.mark.parametrize("flt", ["icmpv6.ni.flag.a == 1", "icmpv6.ni.reply.node_address",
-                                 "icmpv6.rpl.dao.flag.k", "icmpv6.rpl.daoack.status == 128"])
+                                 "icmpv6.rpl.dao.flag.k", "icmpv6.rpl.daoack.status == 128",
+                                 "icmpv6.rpl.dio.flag.mop == 3", "icmpv6.rpl.opt.padn"])
 def test_filters_equal_tshark(built: Path, flt: str) -> None:
     args = ["-r", str(built), "-Y", flt]
     rc, ours, err = run_analyze(args)
@@ -99,7 +109,8 @@ def test_filters_equal_tshark(built: Path, flt: str) -> None:
 
 def test_truncated_bodies_are_malformed_not_errors(tmp_path: Path) -> None:
     """Cut bodies give tshark's one-line Malformed Packet, never a traceback."""
-    pk = [_icmp6(139, 0, b"\0\3"), _icmp6(155, 2, bytes([1, 0x40, 0, 1]) + bytes(5)),
+    pk = [_icmp6(139, 0, b"\0\3"), _icmp6(155, 1, bytes([5, 2, 1])), _icmp6(155, 0, b"\0"),
+          _icmp6(155, 2, bytes([1, 0x40, 0, 1]) + bytes(5)),
           _ni(140, 0, 3, 0, bytes(7))]
     path = tmp_path / "cut.pcap"
     wrpcap(str(path), pk)
