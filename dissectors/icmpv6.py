@@ -12,6 +12,8 @@ for ICMP; ND messages carry TLV options (link-layer address, prefix, MTU, ...).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.format import ether_str, ipv6_str
 from dissectors.icmp import (
@@ -74,6 +76,11 @@ _SET = ("Set", "Not set")
 #: The types whose body quotes an IPv6 header: the errors, and Redirect (its Redirected
 #: Header option); the cheap layering, the plan and the fast path read this.
 QUOTING_TYPES = frozenset((1, 2, 3, 4, 137))
+
+#: Bodies of further types, filled in by icmpv6_more (Node Information, RPL):
+#: (tvb, pkt, icmpv6 item, type, code).
+BodyFn = Callable[[Tvb, Packet, Item, int, int], None]
+BODIES: dict[int, BodyFn] = {}
 
 ICMPV6 = protocol("icmpv6", "Internet Control Message Protocol v6", "ICMPv6")
 TYPE = ICMPV6.field("icmpv6.type", "Type", FT.UINT8, Base.DEC, strings=TYPE_NAMES, offset=0)
@@ -292,6 +299,8 @@ def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(top, RD_TARGET, tvb.bytes(body + 4, 16), body + 4, 16)
         pkt.add(top, RD_DST, tvb.bytes(body + 20, 16), body + 20, 16)
         _options(tvb, pkt, top, body + 36)
+    elif itype in BODIES:
+        BODIES[itype](tvb, pkt, top, itype, code)
     else:
         pkt.add_expert(top, "note", "undecoded",
                        f"Dissector for ICMPv6 Type ({itype}) code not implemented, Contact "
