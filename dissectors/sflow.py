@@ -9,7 +9,7 @@ Why: sFlow exports in corpus captures were left as UDP data.
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, UDP_PORT, call_under, register_dissector
+from dissectors.dispatch import BY_NAME, PAYLOAD_LENGTH, UDP_PORT, call_under, register_dissector
 from dissectors.format import bit_pattern, ipv4_str, ipv6_str, time_secs_str
 from dissectors.icmp import restore_columns, save_columns
 from dissectors.offers import register_learner_layer
@@ -147,11 +147,15 @@ def _raw_header(cur: _Cursor, rec: Item, session: Session) -> None:
     hlen, _ = cur.item(rec, HDR_LEN)
     tvb, pkt = cur.tvb, cur.pkt
     at = cur.off
-    hlen = min((hlen + 3) & ~3, tvb.end - at)  # (tshark shows the padding as well)
+    hlen = (hlen + 3) & ~3  # (tshark shows the padding as well)
+    tvb.need(at, hlen)  # (a header cut short: [Malformed Packet], as tshark)
     hi = pkt.add(rec, HEADER, bytes(tvb.buf[at:at + hlen]), at, hlen, source=cur.src)
     cur.off += hlen
     if proto == 1 and hlen > 0:
         saved = save_columns(pkt)
+        # (the outer link layer's trailer is measured from what its network layer
+        # claimed: the inner frame's layers must not overwrite it)
+        claimed = pkt.proto_data.get(PAYLOAD_LENGTH)
         was = pkt.in_error_pkt
         pkt.in_error_pkt = True  # (as tshark: no TCP analysis of a sampled header)
         try:
@@ -159,6 +163,10 @@ def _raw_header(cur: _Cursor, rec: Item, session: Session) -> None:
                                                           cur.src), pkt, session)
         finally:
             restore_columns(pkt, saved)
+            if claimed is None:
+                pkt.proto_data.pop(PAYLOAD_LENGTH, None)
+            else:
+                pkt.proto_data[PAYLOAD_LENGTH] = claimed
             pkt.in_error_pkt = was
             session.current_proto = "sflow"
 
@@ -234,7 +242,7 @@ def _flow_sample(cur: _Cursor, top: Item, expanded: bool, end: int,
 
 def dissect_sflow(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     off = tvb.start
-    if tvb.end - off < 28 or tvb.u32(off) != 5:
+    if tvb.end - off < 4 or tvb.u32(off) != 5:
         return False
     session.current_proto = "sflow"
     pkt.proto_col = "sFlow"
@@ -256,10 +264,11 @@ def dissect_sflow(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         cur.off += 16
     sub, _ = cur.item(top, SUB_AGENT)
     seq, _ = cur.item(top, SEQ)
+    pkt.set_info(f"V5, agent {agent}, sub-agent ID {sub}, seq {seq}")
     up = tvb.u32(cur.off)
     cur.item(top, UPTIME, f"SysUptime: {time_secs_str(up // 1000)} ({up}ms)")
     n, _ = cur.item(top, NUMSAMPLES)
-    pkt.set_info(f"V5, agent {agent}, sub-agent ID {sub}, seq {seq}, {n} samples")
+    pkt.append_info(f", {n} samples")
     for _i in range(min(n, _MAX_ITEMS)):
         if cur.off >= tvb.end:
             break
