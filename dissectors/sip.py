@@ -45,8 +45,9 @@ _HEADERS = ("Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow
             "Priority", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Require",
             "Record-Route", "Reply-To", "Require", "Route", "Server", "Subject",
             "Supported", "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning",
-            "WWW-Authenticate", "Session-Expires", "P-Asserted-Identity", "Privacy")
-_UINT_HEADERS = ("Content-Length", "Max-Forwards", "Expires", "Min-Expires")
+            "WWW-Authenticate", "Session-Expires", "P-Asserted-Identity", "Privacy",
+            "Min-Expires")
+_UINT_HEADERS = ("Content-Length", "Max-Forwards", "Expires")
 HEADER_FIELDS: dict[str, Field] = {
     **{h.lower(): SIP.field(f"sip.{h}", h, S) for h in _HEADERS},
     **{h.lower(): SIP.field(f"sip.{h}", h, FT.UINT32, Base.DEC) for h in _UINT_HEADERS}}
