@@ -24,6 +24,8 @@ STATUS_CODE = SIP.field("sip.Status-Code", "Status-Code", FT.UINT32, Base.DEC)
 RESEND = SIP.field("sip.resend", "Resent Packet", FT.BOOLEAN)
 MSG_HDR = SIP.field("sip.msg_hdr", "Message Header", S)
 MSG_BODY = SIP.field("sip.msg_body", "Message Body", FT.NONE)
+HDR_NOT_TERMINATED = SIP.field("sip.header_not_terminated",
+                               "Header not terminated by empty line (CRLF)", FT.NONE)
 CALL_ID_GEN = SIP.field("sip.call_id_generated", "Generated Call-ID", S)
 TAG = SIP.field("sip.tag", "SIP tag", S)
 DISPLAY = SIP.field("sip.display.info", "SIP Display info", S)
@@ -165,6 +167,8 @@ def _via_header(pkt: Packet, hi: Item, value: bytes, at: int, src: int) -> None:
     pkt.add(hi, VIA_TRANSPORT, _text(sent[slash + 1:sp]), at + slash + 1, sp - slash - 1,
             source=src)
     by = sent[sp + 1:].strip()
+    if not by:
+        return
     by_at = at + sent.index(by, sp) if by else at + sp + 1
     colon = by.rfind(b":")
     host = by[:colon] if colon > 0 and not by.endswith(b"]") else by
@@ -185,10 +189,11 @@ def _via_header(pkt: Packet, hi: Item, value: bytes, at: int, src: int) -> None:
 
 def _cseq_header(pkt: Packet, hi: Item, value: bytes, at: int, src: int) -> str:
     """CSeq: number method; returns the method."""
-    num, _, method = value.partition(b" ")
-    if num.isdigit():
-        pkt.add(hi, CSEQ_SEQ, int(num) & 0xFFFFFFFF, at, len(num), source=src)
-    method = method.strip()
+    n = 0
+    while n < len(value) and 0x30 <= value[n] <= 0x39:
+        n += 1
+    num, method = value[:n], value[n:].strip()
+    pkt.add(hi, CSEQ_SEQ, int(num) & 0xFFFFFFFF if num else 0, at, n, source=src)
     if method:
         pkt.add(hi, CSEQ_METHOD, _text(method), at + value.index(method, len(num)),
                 len(method), source=src)
@@ -219,11 +224,14 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     pkt.proto_col = "SIP"
     items = pkt.wants_layer("sip")
     what, word, uri_end = kind
-    top = pkt.add_proto(SIP, off, end - off, f"Session Initiation Protocol ({word})",
-                        source=src)
+    # (named after the method or code, and the resend flag added, once the headers are
+    # read: a message cut short in them is "Session Initiation Protocol", as tshark's)
+    top = pkt.add_proto(SIP, off, end - off, "Session Initiation Protocol", source=src)
+    line_item: Item | None = None
     line_text = _text(first)
     if what == "request":
         info = f"Request: {format_text(first[:uri_end])} "
+        pkt.set_info(info[:-1])  # (until the headers are read)
         if items:
             rl = pkt.add(top, REQUEST_LINE, line_text, start, eol - start,
                          f"Request-Line: {format_text(first)}" if pkt.tree_on else None,
@@ -231,21 +239,23 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
             pkt.add(rl, METHOD, word, start, len(word), source=src)
             uri = first[len(word) + 1:uri_end]
             _add_uri(pkt, rl, RURI, uri, start + len(word) + 1, src)
-            pkt.add(rl, RESEND, False, 0, 0, generated=True, source=src)
+            line_item = rl
     else:
         info = f"Status: {format_text(first[8:])} "
+        pkt.set_info(info[:-1])
         if items:
             sl = pkt.add(top, STATUS_LINE, line_text, start, eol - start,
                          f"Status-Line: {format_text(first)}" if pkt.tree_on else None,
                          source=src)
             pkt.add(sl, STATUS_CODE, int(word), start + 8, 3, source=src)
-            pkt.add(sl, RESEND, False, 0, 0, generated=True, source=src)
+            line_item = sl
     # Headers up to the empty line.
     hdr_lines = []
     body_at = end
+    terminated = False  # (an empty line ends the headers)
     for ls, le, ln in found[1:]:
         if le == ls:
-            body_at = ln
+            body_at, terminated = ln, True
             break
         hdr_lines.append((ls, le, ln))
     hdr_start = found[0][2]
@@ -278,7 +288,7 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
             contacts += 1
         if hdr is None:
             if name == "cseq":
-                cseq_method = _text(value.partition(b" ")[2].strip())
+                cseq_method = _text(value.lstrip(b"0123456789").strip())
             continue
         field = HEADER_FIELDS.get(name)
         if field is None:
@@ -303,6 +313,15 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         elif name == "call-id":
             pkt.add(hdr, CALL_ID_GEN, _text(value), vat, len(value), generated=True,
                     source=src)
+    if not terminated and found[-1][1] == found[-1][2]:
+        tvb.need(end, 1)  # (the last header line cut short: [Malformed Packet])
+    if not terminated:
+        text = "Header not terminated by empty line (CRLF)"
+        note = pkt.add_text(hdr, text, end, 0, source=src) if hdr is not None else None
+        pkt.add_expert(note, "warning", "malformed", text, "sip", field=HDR_NOT_TERMINATED)
+    top.value = top.text = f"Session Initiation Protocol ({word})"
+    if line_item is not None:
+        pkt.add(line_item, RESEND, False, 0, 0, generated=True, source=src)
     if what == "request" and word == "REGISTER" and contacts:
         info += f" ({contacts} binding{'s' if contacts > 1 else ''}) "
     elif what == "status" and int(word) >= 200 and cseq_method:
