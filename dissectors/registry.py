@@ -173,10 +173,10 @@ class Protocol:
         bytes_sep: str = "",
         time_point: bool = False,
     ) -> Field:
-        """Declare a field of this protocol; `abbrev` may omit the protocol prefix."""
-        full = abbrev if abbrev.startswith(self.abbrev + ".") or abbrev == self.abbrev else (
-            f"{self.abbrev}.{abbrev}"
-        )
+        """Declare a field of this protocol; `abbrev` may omit the protocol prefix. (A
+        name that starts with the protocol's and `_` is whole too: sFlow's `sflow_245.*`.)"""
+        full = abbrev if abbrev.startswith((self.abbrev + ".", self.abbrev + "_")) or \
+            abbrev == self.abbrev else f"{self.abbrev}.{abbrev}"
         f = Field(full, name, type, base, bitmask, strings, blurb, unit, offset, width, self,
                   bytes_sep=bytes_sep, time_point=time_point)
         REGISTRY.add_field(f)

@@ -197,8 +197,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add(tree, PORT, sport, off, 2, hidden=True)
         pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
     # Inside an ICMPv4 error the raw sequence number goes in first (it may be all
-    # that was quoted) and is not repeated later.
-    icmp_ip = in_error and len(pkt.net_src) == 4
+    # that was quoted) and is not repeated later: tshark checks that the layers below
+    # are ICMP then IP (not, e.g., a header an sFlow sample carries).
+    icmp_ip = in_error and len(pkt.net_src) == 4 and pkt.protocols[-3:-1] == ["icmp", "ip"]
     if icmp_ip and items:
         pkt.add(tree, SEQ, tvb.u32(off + 4), off + 4, 4)
     raw_seq = tvb.u32(off + 4)

@@ -1,0 +1,347 @@
+"""SIP (RFC 3261) on UDP/TCP port 5060, as tshark 4.0 shows it: the request or status line,
+the message headers (Via, From/To/Contact addresses, CSeq, Call-ID ...) and a text body as
+line-based text. Why: SIP signalling rides in tunnelled corpus captures (PPTP/GRE) and was
+left undecoded. One message per packet (no TCP desegmentation, no SDP).
+"""
+
+from __future__ import annotations
+
+from dissectors.dispatch import TCP_PORT, UDP_PORT, register_dissector
+from dissectors.escape import format_text
+from dissectors.offers import register_learner_layer
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, Field, protocol
+from dissectors.session import Session
+from dissectors.textlines import add_text_lines, lines
+from dissectors.tvb import Tvb
+
+SIP = protocol("sip", "Session Initiation Protocol", "SIP")
+S = FT.STRING
+REQUEST_LINE = SIP.field("sip.Request-Line", "Request-Line", S)
+STATUS_LINE = SIP.field("sip.Status-Line", "Status-Line", S)
+METHOD = SIP.field("sip.Method", "Method", S)
+STATUS_CODE = SIP.field("sip.Status-Code", "Status-Code", FT.UINT32, Base.DEC)
+RESEND = SIP.field("sip.resend", "Resent Packet", FT.BOOLEAN)
+MSG_HDR = SIP.field("sip.msg_hdr", "Message Header", S)
+MSG_BODY = SIP.field("sip.msg_body", "Message Body", FT.NONE)
+HDR_NOT_TERMINATED = SIP.field("sip.header_not_terminated",
+                               "Header not terminated by empty line (CRLF)", FT.NONE)
+CALL_ID_GEN = SIP.field("sip.call_id_generated", "Generated Call-ID", S)
+TAG = SIP.field("sip.tag", "SIP tag", S)
+DISPLAY = SIP.field("sip.display.info", "SIP Display info", S)
+CSEQ_SEQ = SIP.field("sip.CSeq.seq", "Sequence Number", FT.UINT32, Base.DEC)
+CSEQ_METHOD = SIP.field("sip.CSeq.method", "Method", S)
+VIA_TRANSPORT = SIP.field("sip.Via.transport", "Transport", S)
+VIA_ADDR = SIP.field("sip.Via.sent-by.address", "Sent-by Address", S)
+VIA_PORT = SIP.field("sip.Via.sent-by.port", "Sent-by port", FT.UINT16, Base.DEC)
+# Via parameters with a field of their own, in tshark's names.
+VIA_PARAMS = {p: SIP.field(f"sip.Via.{p}", label, S) for p, label in (
+    ("branch", "Branch"), ("maddr", "Maddr"), ("rport", "RPort"),
+    ("received", "Received"), ("ttl", "TTL"), ("comp", "Comp"))}
+
+# Headers: (canonical name, compact form, unsigned?) -> the sip.<Name> field.
+_HEADERS = ("Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow",
+            "Allow-Events", "Authorization", "Call-ID", "Call-Info", "Contact",
+            "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Type",
+            "CSeq", "Date", "Error-Info", "Event", "From", "In-Reply-To", "Organization",
+            "Priority", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Require",
+            "Record-Route", "Reply-To", "Require", "Route", "Server", "Subject",
+            "Supported", "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning",
+            "WWW-Authenticate", "Session-Expires", "P-Asserted-Identity", "Privacy",
+            "Min-Expires")
+_UINT_HEADERS = ("Content-Length", "Max-Forwards", "Expires")
+HEADER_FIELDS: dict[str, Field] = {
+    **{h.lower(): SIP.field(f"sip.{h}", h, S) for h in _HEADERS},
+    **{h.lower(): SIP.field(f"sip.{h}", h, FT.UINT32, Base.DEC) for h in _UINT_HEADERS}}
+COMPACT = {"i": "call-id", "m": "contact", "e": "content-encoding", "l": "content-length",
+           "c": "content-type", "f": "from", "s": "subject", "k": "supported", "t": "to",
+           "v": "via", "o": "event", "u": "allow-events"}
+
+
+def _uri_fields(prefix: str, what: str, short: str) -> dict[str, Field]:
+    """The display/address/user/host/port fields of an address header (sip.to.*)."""
+    return {
+        "display": SIP.field(f"{prefix}.display.info", f"{what} display info", S),
+        "addr": SIP.field(f"{prefix}.addr" if short else f"{prefix}", f"{what} address"
+                          if short else what, S),
+        "user": SIP.field(f"{prefix}.user", f"{what}{short} User Part", S),
+        "host": SIP.field(f"{prefix}.host", f"{what}{short} Host Part", S),
+        "port": SIP.field(f"{prefix}.port", f"{what}{short} Host Port", S),
+    }
+
+
+TO = _uri_fields("sip.to", "SIP to", " address")
+FROM = _uri_fields("sip.from", "SIP from", " address")
+TO["tag"] = SIP.field("sip.to.tag", "SIP to tag", S)
+FROM["tag"] = SIP.field("sip.from.tag", "SIP from tag", S)
+RURI = {"addr": SIP.field("sip.r-uri", "Request-URI", S),
+        "user": SIP.field("sip.r-uri.user", "Request-URI User Part", S),
+        "host": SIP.field("sip.r-uri.host", "Request-URI Host Part", S),
+        "port": SIP.field("sip.r-uri.port", "Request-URI Host Port", S)}
+CONTACT = {"display": SIP.field("sip.contact.display.info", "SIP C-URI display info", S),
+           "addr": SIP.field("sip.contact.uri", "Contact URI", S),
+           "user": SIP.field("sip.contact.user", "Contact URI User Part", S),
+           "host": SIP.field("sip.contact.host", "Contact URI Host Part", S),
+           "port": SIP.field("sip.contact.port", "Contact URI Host Port", S)}
+_ADDRESS = {"to": TO, "from": FROM, "contact": CONTACT}
+
+_METHOD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ-")
+
+
+def _text(raw: bytes) -> str:
+    """ENC_UTF_8 text as Wireshark holds it."""
+    return raw.decode("utf-8", "replace")
+
+
+def _add_uri(pkt: Packet, parent: Item, fields: dict[str, Field], uri: bytes, at: int,
+             src: int) -> None:
+    """The address item and its user/host/port parts (sip:user@host:port;params)."""
+    item = pkt.add(parent, fields["addr"], _text(uri), at, len(uri), source=src)
+    colon = uri.find(b":")
+    rest_at = colon + 1
+    body = uri[rest_at:]
+    semi = body.find(b";")
+    if semi >= 0:
+        body = body[:semi]
+    q = body.find(b"?")
+    if q >= 0:
+        body = body[:q]
+    at_sign = body.find(b"@")
+    if at_sign >= 0:
+        user = body[:at_sign]
+        pkt.add(item, fields["user"], _text(user), at + rest_at, len(user), source=src)
+        rest_at += at_sign + 1
+        body = body[at_sign + 1:]
+    port_colon = body.rfind(b":") if not body.startswith(b"[") else body.find(b"]:") + 1
+    host = body[:port_colon] if port_colon > 0 else body
+    pkt.add(item, fields["host"], _text(host), at + rest_at, len(host), source=src)
+    if port_colon > 0:
+        port = body[port_colon + 1:]
+        pkt.add(item, fields["port"], _text(port), at + rest_at + port_colon + 1, len(port),
+                source=src)
+
+
+def _address_header(pkt: Packet, hi: Item, kind: str, value: bytes, at: int,
+                    src: int) -> None:
+    """To/From/Contact: [display] <uri> or uri, then ;tag=..."""
+    fields = _ADDRESS[kind]
+    lt = value.find(b"<")
+    if lt >= 0:
+        gt = value.find(b">", lt)
+        if gt < 0:
+            return
+        if lt > 0:
+            disp = value[:lt]
+            if disp.startswith(b'"') and disp.find(b'"', 1) > 0:  # (a quoted name ends there)
+                disp = disp[:disp.find(b'"', 1) + 1]
+            pkt.add(hi, fields["display"], _text(disp), at, len(disp), source=src)
+            if kind != "contact":
+                pkt.add(hi, DISPLAY, _text(disp), at, len(disp), hidden=True, source=src)
+        uri, uri_at, params = value[lt + 1:gt], at + lt + 1, value[gt + 1:]
+        params_at = at + gt + 1
+    else:
+        semi = value.find(b";")
+        uri = value if semi < 0 else value[:semi]
+        uri_at, params, params_at = at, value[len(uri):], at + len(uri)
+    _add_uri(pkt, hi, fields, uri, uri_at, src)
+    if "tag" not in fields:
+        return
+    pos = 0
+    for p in params.split(b";"):
+        if p.strip().lower().startswith(b"tag="):
+            start = params_at + pos + p.index(b"=") + 1
+            tag = p.split(b"=", 1)[1]
+            pkt.add(hi, fields["tag"], _text(tag), start, len(tag), source=src)
+            pkt.add(hi, TAG, _text(tag), start, len(tag), hidden=True, source=src)
+        pos += len(p) + 1
+
+
+def _via_header(pkt: Packet, hi: Item, value: bytes, at: int, src: int) -> None:
+    """SIP/2.0/UDP host[:port];param=value..."""
+    parts = value.split(b";")
+    sent = parts[0]
+    slash = sent.rfind(b"/", 0, sent.find(b" ") if b" " in sent else len(sent))
+    sp = sent.find(b" ")
+    if slash < 0 or sp < 0:
+        return
+    pkt.add(hi, VIA_TRANSPORT, _text(sent[slash + 1:sp]), at + slash + 1, sp - slash - 1,
+            source=src)
+    by = sent[sp + 1:].strip()
+    if not by:
+        return
+    by_at = at + sent.index(by, sp) if by else at + sp + 1
+    colon = by.rfind(b":")
+    host = by[:colon] if colon > 0 and not by.endswith(b"]") else by
+    pkt.add(hi, VIA_ADDR, _text(host), by_at, len(host), source=src)
+    if len(host) < len(by):
+        port = by[len(host) + 1:]
+        pkt.add(hi, VIA_PORT, int(port) if port.isdigit() and int(port) < 65536 else 0,
+                by_at + len(host) + 1, len(port), source=src)
+    pos = len(sent) + 1
+    for p in parts[1:]:
+        name, _, val = p.partition(b"=")
+        field = VIA_PARAMS.get(_text(name.strip().lower()))
+        if field is not None:
+            vat = at + pos + len(name) + 1
+            pkt.add(hi, field, _text(val), vat, len(val), source=src)
+        pos += len(p) + 1
+
+
+def _cseq_header(pkt: Packet, hi: Item, value: bytes, at: int, src: int) -> str:
+    """CSeq: number method; returns the method."""
+    n = 0
+    while n < len(value) and 0x30 <= value[n] <= 0x39:
+        n += 1
+    num, method = value[:n], value[n:].strip()
+    pkt.add(hi, CSEQ_SEQ, int(num) & 0xFFFFFFFF if num else 0, at, n, source=src)
+    if method:
+        pkt.add(hi, CSEQ_METHOD, _text(method), at + value.index(method, len(num)),
+                len(method), source=src)
+    return _text(method)
+
+
+def _first_line(line: bytes) -> tuple[str, str, int] | None:
+    """('request', method, uri end) / ('status', code, 0) or None for no SIP line."""
+    if line.startswith(b"SIP/2.0 ") and len(line) >= 11 and line[8:11].isdigit():
+        return "status", _text(line[8:11]), 0
+    sp = line.find(b" ")
+    if sp > 0 and line.endswith(b" SIP/2.0") and all(c in _METHOD_CHARS for c in line[:sp]):
+        return "request", _text(line[:sp]), len(line) - 8
+    return None
+
+
+def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
+    off, end, buf, src = tvb.start, tvb.end, tvb.buf, tvb.source
+    found = lines(buf, off, end)
+    if not found:
+        return False
+    start, eol, nxt = found[0]
+    first = bytes(buf[start:eol])
+    kind = _first_line(first)
+    if kind is None:
+        return False
+    session.current_proto = "sip"
+    pkt.proto_col = "SIP"
+    items = pkt.wants_layer("sip")
+    what, word, uri_end = kind
+    # (named after the method or code, and the resend flag added, once the headers are
+    # read: a message cut short in them is "Session Initiation Protocol", as tshark's)
+    top = pkt.add_proto(SIP, off, end - off, "Session Initiation Protocol", source=src)
+    line_item: Item | None = None
+    line_text = _text(first)
+    if what == "request":
+        info = f"Request: {format_text(first[:uri_end])} "
+        pkt.set_info(info[:-1])  # (until the headers are read)
+        if items:
+            rl = pkt.add(top, REQUEST_LINE, line_text, start, eol - start,
+                         f"Request-Line: {format_text(first)}" if pkt.tree_on else None,
+                         source=src)
+            pkt.add(rl, METHOD, word, start, len(word), source=src)
+            uri = first[len(word) + 1:uri_end]
+            _add_uri(pkt, rl, RURI, uri, start + len(word) + 1, src)
+            line_item = rl
+    else:
+        info = f"Status: {format_text(first[8:])} "
+        pkt.set_info(info[:-1])
+        if items:
+            sl = pkt.add(top, STATUS_LINE, line_text, start, eol - start,
+                         f"Status-Line: {format_text(first)}" if pkt.tree_on else None,
+                         source=src)
+            pkt.add(sl, STATUS_CODE, int(word), start + 8, 3, source=src)
+            line_item = sl
+    # Headers up to the empty line.
+    hdr_lines = []
+    body_at = end
+    terminated = False  # (an empty line ends the headers)
+    for ls, le, ln in found[1:]:
+        if le == ls:
+            body_at, terminated = ln, True
+            break
+        hdr_lines.append((ls, le, ln))
+    hdr_start = found[0][2]
+    # (its value runs to the end of the message, body included, as tshark's)
+    hdr = pkt.add(top, MSG_HDR, _text(bytes(buf[hdr_start:end])), hdr_start,
+                  end - hdr_start, "Message Header", source=src) if items else None
+    ctype = ""
+    clen = -1
+    cseq_method = ""
+    contacts = 0
+    for ls, le, _ln in hdr_lines:
+        raw = bytes(buf[ls:le])
+        colon = raw.find(b":")
+        if colon <= 0:
+            if hdr is not None:
+                pkt.add_text(hdr, format_text(raw), ls, le - ls, source=src)
+            continue
+        name = _text(raw[:colon].strip()).lower()
+        name = COMPACT.get(name, name)
+        vstart = colon + 1
+        while vstart < len(raw) and raw[vstart] in b" \t":
+            vstart += 1
+        value = raw[vstart:]
+        vat = ls + vstart
+        if name == "content-type":
+            ctype = _text(value).split(";", 1)[0].strip().lower()
+        elif name == "content-length" and value.strip().isdigit():
+            clen = int(value.strip())
+        elif name == "contact":
+            contacts += 1
+        if hdr is None:
+            if name == "cseq":
+                cseq_method = _text(value.lstrip(b"0123456789").strip())
+            continue
+        field = HEADER_FIELDS.get(name)
+        if field is None:
+            pkt.add_text(hdr, format_text(raw), ls, le - ls, source=src)
+            continue
+        if field.type == FT.UINT32:
+            v = value.strip()
+            num = int(v) & 0xFFFFFFFF if v.isdigit() else 0
+            hi = pkt.add(hdr, field, num, ls, le - ls,
+                         f"{format_text(raw[:colon])}: {format_text(value)}"
+                         if pkt.tree_on else None, source=src)
+            continue
+        hi = pkt.add(hdr, field, _text(value), ls, le - ls,
+                     f"{format_text(raw[:colon])}: {format_text(value)}"
+                     if pkt.tree_on else None, source=src)
+        if name in _ADDRESS:
+            _address_header(pkt, hi, name, value, vat, src)
+        elif name == "via":
+            _via_header(pkt, hi, value, vat, src)
+        elif name == "cseq":
+            cseq_method = _cseq_header(pkt, hi, value, vat, src)
+        elif name == "call-id":
+            pkt.add(hdr, CALL_ID_GEN, _text(value), vat, len(value), generated=True,
+                    source=src)
+    if not terminated and found[-1][1] == found[-1][2]:
+        tvb.need(end, 1)  # (the last header line cut short: [Malformed Packet])
+    if not terminated:
+        text = "Header not terminated by empty line (CRLF)"
+        note = pkt.add_text(hdr, text, end, 0, source=src) if hdr is not None else None
+        pkt.add_expert(note, "warning", "malformed", text, "sip", field=HDR_NOT_TERMINATED)
+    top.value = top.text = f"Session Initiation Protocol ({word})"
+    if line_item is not None:
+        pkt.add(line_item, RESEND, False, 0, 0, generated=True, source=src)
+    if what == "request" and word == "REGISTER" and contacts:
+        info += f" ({contacts} binding{'s' if contacts > 1 else ''}) "
+    elif what == "status" and int(word) >= 200 and cseq_method:
+        info += f"({format_text(cseq_method.encode())}) "
+    pkt.set_info(info + "| ")
+    if body_at < end:
+        blen = end - body_at if clen < 0 else min(clen, end - body_at)
+        if blen > 0:
+            if ctype:
+                pkt.append_info(f" ({ctype})")
+            if items:
+                body = pkt.add(top, MSG_BODY, None, body_at, blen, "Message Body",
+                               source=src)
+                if ctype.startswith("text/"):
+                    add_text_lines(pkt, tvb, body_at, body_at + blen, parent=body,
+                                   label=f"Line-based text data: {ctype}")
+    return None
+
+
+UDP_PORT.register(5060, dissect_sip, "sip")
+TCP_PORT.register(5060, dissect_sip, "sip")
+register_dissector("sip", dissect_sip)
+register_learner_layer("sip", "SIP")
