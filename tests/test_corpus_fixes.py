@@ -9,7 +9,6 @@ slice stops before it, so the row checks exactly what the fix changed.
 from __future__ import annotations
 
 import pytest
-
 from diffutil import run_analyze, run_tshark, tshark_available
 
 pytestmark = pytest.mark.skipif(not tshark_available(), reason="tshark not installed")
