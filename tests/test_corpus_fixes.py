@@ -23,7 +23,12 @@ ROWS = [
       "gre.wccp.redirect_header_valid", "gre.wccp.service_id",
       "gre.wccp.alternative_bucket", "gre.wccp.primary_bucket", "ip.src", "ip.dst",
       "tcp.srcport", "tcp.dstport", "tcp.len")),
+    # HTTP body of type application/octet-stream: a top-level Data layer, no Info suffix
+    ("ndpi-dotenv.pcap", "Frame ", None, ("frame.protocols", "data.len", "http.file_data")),
 ]
+
+#: Captures whose whole packet list must equal tshark's.
+LIST_ROWS = ["ndpi-dotenv.pcap"]
 
 
 def _slice(text: str, start: str, end: str | None) -> list[str]:
@@ -61,3 +66,11 @@ def test_fields_match_tshark(capture: str, start: str, end: str | None,
     rc, ours, err = run_analyze(args)
     assert rc == 0, err
     assert ours == run_tshark(args)
+
+
+@pytest.mark.parametrize("capture", LIST_ROWS)
+def test_list_matches_tshark(capture: str) -> None:
+    path = CORPUS + capture
+    rc, ours, err = run_analyze(["-r", path])
+    assert rc == 0, err
+    assert ours == run_tshark(["-r", path])
