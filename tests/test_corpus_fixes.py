@@ -25,10 +25,13 @@ ROWS = [
       "tcp.srcport", "tcp.dstport", "tcp.len")),
     # HTTP body of type application/octet-stream: a top-level Data layer, no Info suffix
     ("ndpi-dotenv.pcap", "Frame ", None, ("frame.protocols", "data.len", "http.file_data")),
+    # IPv4 total length 0 (TCP segmentation offload): the captured length, generated
+    ("tcpdump-ipv4_tcp_http_xml_tso.pcap", "Frame ", None,
+     ("ip.len", "tcp.len", "http.request.uri", "frame.protocols")),
 ]
 
 #: Captures whose whole packet list must equal tshark's.
-LIST_ROWS = ["ndpi-dotenv.pcap"]
+LIST_ROWS = ["ndpi-dotenv.pcap", "tcpdump-ipv4_tcp_http_xml_tso.pcap"]
 
 
 def _slice(text: str, start: str, end: str | None) -> list[str]:
