@@ -28,10 +28,14 @@ ROWS = [
     # IPv4 total length 0 (TCP segmentation offload): the captured length, generated
     ("tcpdump-ipv4_tcp_http_xml_tso.pcap", "Frame ", None,
      ("ip.len", "tcp.len", "http.request.uri", "frame.protocols")),
+    # SYN data 0xdeadbeef (Etch's magic, short of its 8-byte header): TCP segment data
+    ("tcpdump-tfo-5c1fa7f9ae91.pcap", "Frame ", None,
+     ("frame.protocols", "tcp.segment_data", "tcp.len", "data.data")),
 ]
 
 #: Captures whose whole packet list must equal tshark's.
-LIST_ROWS = ["ndpi-dotenv.pcap", "tcpdump-ipv4_tcp_http_xml_tso.pcap"]
+LIST_ROWS = ["ndpi-dotenv.pcap", "tcpdump-ipv4_tcp_http_xml_tso.pcap",
+             "tcpdump-tfo-5c1fa7f9ae91.pcap"]
 
 
 def _slice(text: str, start: str, end: str | None) -> list[str]:
