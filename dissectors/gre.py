@@ -64,6 +64,21 @@ KEY_PAYLOAD_LEN = GRE.field("gre.key.payload_length", "Payload Length", FT.UINT1
 KEY_CALL_ID = GRE.field("gre.key.call_id", "Call ID", FT.UINT16, Base.DEC)
 SEQ = GRE.field("gre.sequence_number", "Sequence Number", FT.UINT32, Base.DEC)
 ACK = GRE.field("gre.ack_number", "Acknowledgment Number", FT.UINT32, Base.DEC)
+WCCP_HDR = GRE.field("gre.wccp.redirect_header", "Redirect Header", FT.NONE)
+WCCP_DYNAMIC = GRE.field("gre.wccp.dynamic_service", "Dynamic Service", FT.BOOLEAN,
+                         bitmask=0x01, strings=("Dynamic service", "Well-known service"))
+WCCP_ALT_USED = GRE.field("gre.wccp.alternative_bucket_used", "Alternative bucket used",
+                          FT.BOOLEAN, bitmask=0x02,
+                          strings=("Alternative bucket used", "Primary bucket used"))
+WCCP_VALID = GRE.field("gre.wccp.redirect_header_valid", "WCCP Redirect header is valid",
+                       FT.BOOLEAN, bitmask=0x04,
+                       strings=("Header is present, but ignore contents",
+                                "Header contents are valid"))
+WCCP_SERVICE = GRE.field("gre.wccp.service_id", "Service ID", FT.UINT8, Base.DEC,
+                         strings={0: "HTTP"})
+WCCP_ALT_BUCKET = GRE.field("gre.wccp.alternative_bucket", "Alternative Bucket", FT.UINT8,
+                            Base.DEC)
+WCCP_PRI_BUCKET = GRE.field("gre.wccp.primary_bucket", "Primary Bucket", FT.UINT8, Base.DEC)
 
 #: What a GRE payload is, by its protocol type (Wireshark's "gre.proto" table).
 GRE_PROTO = table("gre.proto", "GRE protocol type")
@@ -103,6 +118,10 @@ def dissect_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.set_info(f"Encapsulated {name or f'0x{ptype:04x} (unknown)'}")
     hlen = 4 + (4 if fv & 0xC000 else 0) + (4 if fv & 0x2000 else 0) + (
         4 if fv & 0x1000 else 0) + (4 if version == 1 and fv & 0x0080 else 0)
+    # WCCPv2 (0x883e) adds a 4-byte redirect header unless an IPv4 header follows at once.
+    wccp = ptype == 0x883E and off + hlen < tvb.end and b[off + hlen] & 0xF0 != 0x40
+    if wccp:
+        hlen += 4
     top = pkt.add_proto(GRE, off, hlen,
                         f"Generic Routing Encapsulation ({name or f'Unknown (0x{ptype:04x})'})")
     fi = pkt.add(top, FLAGS, fv, off, 2)
@@ -144,6 +163,10 @@ def dissect_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
         tvb.need(at, 4)
         pkt.add(top, ACK, int.from_bytes(b[at: at + 4], "big"), at, 4)
         at += 4
+    if wccp:
+        tvb.need(at, 4)
+        _wccp_redirect_header(pkt, top, b, at)
+        at += 4
     pkt.proto_data["gre.has_seq"] = bool(fv & 0x1000)
     if at >= tvb.rend:
         return  # nothing after the header (a keepalive): no payload dissector is called
@@ -152,6 +175,21 @@ def dissect_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if fn is None and ptype in _VIA_ETHERTYPE:
         fn = ETHERTYPE.get(ptype)
     (fn or BY_NAME["data"])(sub, pkt, session)
+
+
+def _wccp_redirect_header(pkt: Packet, top: Item, b: bytes | bytearray | memoryview,
+                          at: int) -> None:
+    """WCCPv2's redirect header: flags, service id, alternative and primary bucket."""
+    rh = pkt.add(top, WCCP_HDR, None, at, 4, "Redirect Header")
+    flags = b[at]
+    for f in (WCCP_DYNAMIC, WCCP_ALT_USED, WCCP_VALID):
+        v = bool(flags & f.bitmask)
+        pkt.add(rh, f, v, at, 1, masked_label(f, v, 8) if pkt.tree_on else None)
+    sid = b[at + 1]
+    pkt.add(rh, WCCP_SERVICE, sid, at + 1, 1,
+            f"Service ID: {'HTTP' if sid == 0 else 'Unknown'} ({sid})")
+    pkt.add(rh, WCCP_ALT_BUCKET, b[at + 2], at + 2, 1)
+    pkt.add(rh, WCCP_PRI_BUCKET, b[at + 3], at + 3, 1)
 
 
 def gre_has_sequence(pkt: Packet) -> bool:
@@ -207,6 +245,7 @@ def dissect_cmd_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 
 GRE_PROTO.register(0x8909, dissect_cmd_gre, "cmd")
+GRE_PROTO.register(0x883E, BY_NAME["ip"], "ip")  # WCCP: an IPv4 packet (after the header)
 GRE_PROTO.register(0x6558, BY_NAME["eth_withoutfcs"], "eth")
 IP_PROTO.register(47, dissect_gre, "gre")
 register_dissector("gre", dissect_gre)

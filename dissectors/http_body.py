@@ -147,3 +147,12 @@ def _nested_data(tvb: Tvb, pkt: Packet, session: Session, top: Item) -> None:
     if moved:
         del pkt.tree[first:]
         top.children = (top.children or []) + moved
+
+
+def _octet_stream(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """application/octet-stream: tshark 4.0's media_type table holds an entry for it that
+    ends in the data dissector, a layer of its own (not "Media Type" nor nested in HTTP)."""
+    BY_NAME["data"](tvb, pkt, session)
+
+
+MEDIA_TABLE.register("application/octet-stream", _octet_stream, "data")

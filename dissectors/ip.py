@@ -252,11 +252,17 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         ds = add(tree, DSFIELD, tos, off + 1, 1, _labels(_DS_LABELS, tos, _ds_label))
         add(ds, DSCP, tos >> 2, off + 1, 1)
         add(ds, ECN, tos & 3, off + 1, 1)
-        len_item = add(tree, LEN, total, off + 2, 2)
+        len_item = add(tree, LEN, total, off + 2, 2) if total else tree
     else:
         len_item = tree
     reported = tvb.reported_length
-    if total < hlen:
+    if total == 0:  # tshark's "TSO" case: the length is the packet's (not a bogus length)
+        total = reported
+        if hdr:
+            len_item = add(tree, LEN, total, off + 2, 2,
+                           f"Total Length: {total} bytes (reported as 0, presumed to be "
+                           'because of "TCP segmentation offload" (TSO))', generated=True)
+    elif total < hlen:
         pkt.add_expert(tree, "error", "protocol",
                        f"Bogus IP length ({total}, less than header length {hlen})", "ip",
                        field=BOGUS_LEN)
