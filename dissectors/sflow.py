@@ -9,7 +9,14 @@ Why: sFlow exports in corpus captures were left as UDP data.
 
 from __future__ import annotations
 
-from dissectors.dispatch import BY_NAME, PAYLOAD_LENGTH, UDP_PORT, call_under, register_dissector
+from dissectors.dispatch import (
+    BY_NAME,
+    PAYLOAD_LENGTH,
+    TUNNEL_UDP_PORTS,
+    UDP_PORT,
+    call_under,
+    register_dissector,
+)
 from dissectors.format import bit_pattern, ipv4_str, ipv6_str, time_secs_str
 from dissectors.icmp import restore_columns, save_columns
 from dissectors.offers import register_learner_layer
@@ -289,5 +296,6 @@ def dissect_sflow(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
 
 
 UDP_PORT.register(6343, dissect_sflow, "sflow")
+TUNNEL_UDP_PORTS.add(6343)  # (a sampled packet header: layers of its own)
 register_dissector("sflow", dissect_sflow)
 register_learner_layer("sflow", "sFlow")

@@ -89,6 +89,7 @@ TUNNELLED = {
     "tcpdump-vxlan.pcap": ["ip.addr == 30.0.0.1", "icmp", "udp"],
     "tcpdump-geneve.pcap": ["ip", "tcp", "udp", "icmp"],
     "tcpdump-various_gre.pcap": ["ip", "icmp", "udp"],
+    "tcpdump-sflow_expanded.pcap": ["ip.addr == 52.52.52.52", "tcp", "vlan"],
     # (keys in a Decryption Secrets Block: WireGuard's inner packets)
     "wireshark-wireguard-ping-tcp-dsb.pcapng": ["icmp", "tcp", "ip.addr == 10.0.0.0/8"],
 }
