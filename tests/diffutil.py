@@ -125,6 +125,16 @@ def run_analyze(args: Sequence[str], *, ours: bool = False) -> tuple[int, str, s
     return rc, out.getvalue(), err.getvalue()
 
 
+def assert_like_tshark(args: Sequence[str], *, nonempty: bool = False) -> None:
+    """`analyze ARGS` succeeds and prints exactly what `tshark -n ARGS` prints (and, with
+    `nonempty`, tshark prints something: the comparison is not of two empty outputs)."""
+    rc, ours, err = run_analyze(args)
+    assert rc == 0, err
+    theirs = run_tshark(args)
+    assert theirs or not nonempty, f"tshark printed nothing for {list(args)}"
+    assert ours == theirs
+
+
 def run_analyze_subprocess(args: Sequence[str], *, env: dict[str, str] | None = None,
                            module: bool = False, input: bytes | None = None,
                            timeout: float = TSHARK_TIMEOUT) -> subprocess.CompletedProcess:

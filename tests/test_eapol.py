@@ -8,7 +8,8 @@ import struct
 from pathlib import Path
 
 import pytest
-from diffutil import compare_fields, run_analyze, run_tshark
+from diffutil import assert_like_tshark as _same
+from diffutil import compare_fields, run_analyze
 from scapy.all import Ether, wrpcap
 
 pytestmark = pytest.mark.tshark
@@ -76,12 +77,6 @@ def synthetic_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _path(name: str, synthetic_pcap: Path) -> Path:
     return synthetic_pcap if name == "synthetic" else CORPUS / name
 
-
-def _same(args: list[str]) -> None:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    theirs = run_tshark(args)
-    assert ours == theirs
 
 
 @pytest.mark.parametrize("mode", [[], ["-V"], ["-T", "json"]], ids=["list", "V", "json"])

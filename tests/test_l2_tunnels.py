@@ -9,6 +9,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from diffutil import assert_like_tshark as _same
 from diffutil import compare_fields, run_analyze, run_tshark
 from scapy.all import ARP, ICMP, IP, LLC, SNAP, UDP, Dot3, Ether, IPv6, Raw, wrpcap
 
@@ -180,12 +181,6 @@ def synthetic_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wrpcap(str(path), [Ether(p) for p in synthetic()])
     return path
 
-
-def _same(args: list[str]) -> None:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    theirs = run_tshark(args)
-    assert ours == theirs
 
 
 @pytest.mark.parametrize("mode", [[], ["-V"], ["-T", "json"]], ids=["list", "V", "json"])

@@ -9,6 +9,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from diffutil import assert_like_tshark as _same
 from diffutil import compare_fields, run_analyze, run_tshark
 from scapy.all import IP, UDP, Ether, Raw, wrpcap
 from scapy.contrib.ospf import OSPF_DBDesc, OSPF_Hdr, OSPF_Hello
@@ -57,11 +58,6 @@ FIELD_CASES = [
      ["dns.count.answers", "dns.resp.type", "dns.resp.class", "dns.data"]),
 ]
 
-
-def _same(args: list[str]) -> None:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    assert ours == run_tshark(args)
 
 
 @pytest.mark.parametrize("mode", [[], ["-V"], ["-T", "json"]], ids=["list", "V", "json"])

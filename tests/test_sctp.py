@@ -9,6 +9,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from diffutil import assert_like_tshark as _same
 from diffutil import compare_fields, run_analyze, run_tshark
 from scapy.all import IP, Ether, Raw, wrpcap
 from scapy.layers.sctp import (
@@ -99,11 +100,6 @@ def built_whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wrpcap(str(path), _packets()[:-1])
     return path
 
-
-def _same(args: list[str]) -> None:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    assert ours == run_tshark(args)
 
 
 @pytest.mark.parametrize("mode", [[], ["-V"], ["-T", "json"]], ids=["list", "V", "json"])

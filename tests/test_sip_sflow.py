@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from diffutil import compare_fields, run_analyze, run_tshark
+from diffutil import assert_like_tshark as _same
+from diffutil import compare_fields
 from scapy.all import IP, TCP, UDP, Ether, Raw, wrpcap
 
 pytestmark = pytest.mark.tshark
@@ -88,11 +89,6 @@ def sflow_cut(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wrpcap(str(path), cuts)
     return path
 
-
-def _same(args: list[str]) -> None:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    assert ours == run_tshark(args)
 
 
 MODES = [[], ["-V"], ["-T", "json"]]

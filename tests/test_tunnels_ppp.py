@@ -9,7 +9,8 @@ import struct
 from pathlib import Path
 
 import pytest
-from diffutil import compare_fields, run_analyze, run_tshark
+from diffutil import assert_like_tshark as _same
+from diffutil import compare_fields, run_analyze
 from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, wrpcap
 
 pytestmark = pytest.mark.tshark
@@ -167,12 +168,6 @@ def synthetic_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wrpcap(str(path), [Ether(p) for p in synthetic()])
     return path
 
-
-def _same(args: list[str]) -> None:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    theirs = run_tshark(args)
-    assert ours == theirs
 
 
 def _path(name: str, synthetic_pcap: Path) -> Path:
