@@ -142,9 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cross-check", dest="cross_check", metavar="FILE",
                    help="read FILE with labshark and with tshark (via pyshark) and list the "
                         "packets whose -Y match, columns or main fields differ (exit 1)")
-    p.add_argument("--plot", dest="plot", metavar="OUT.png|OUT.svg",
+    p.add_argument("--plot", dest="plot", metavar="OUT.png|OUT.svg|OUT.csv",
                    help="draw the -z io,stat table (default: frames per second), or a -z "
-                        "tcp,graph,... or -z flow,... diagram, into an image")
+                        "tcp,graph,... or -z flow,... diagram, into an image; OUT.csv: "
+                        "the -z tcp,graph rows as CSV")
     p.add_argument("--flow-notes", dest="flow_notes", action="store_true",
                    help="-z flow: add the course's notes beside the arrows (TCP handshake "
                         "and close steps, TFTP blocks, FeiQ SENDMSG/RECVMSG)")

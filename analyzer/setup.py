@@ -111,7 +111,10 @@ def prepare_taps(job: Job, out: TextIO, flt: CompiledFilter | None = None
         from analyzer.stats.io_stat import plot_tap
 
         graph = next((t for _, ts in taps for t in ts if hasattr(t, "draw")), None)
-        if graph is not None:  # -z tcp,graph,... draws itself
+        if graph is not None and hasattr(graph, "write_csv") \
+                and job.plot.lower().endswith(".csv"):
+            io_plot = graph  # -z tcp,graph,...'s rows as CSV
+        elif graph is not None:  # -z tcp,graph,... and -z flow draw themselves
             plot_tap([], job.plot)  # (only checks the file name)
             io_plot = graph
         else:

@@ -345,7 +345,8 @@ def plot_tap(taps: list, out_path: str) -> IoStatTap:
     from analyzer.stats.taps import TapKind
 
     if not out_path.lower().endswith((".png", ".svg")):
-        raise UsageError(f'--plot "{out_path}": the file name must end in .png or .svg')
+        raise UsageError(f'--plot "{out_path}": the file name must end in .png or .svg '
+                         '(or .csv: the rows of -z tcp,graph)')
     for _, group in taps:
         for tap in group:
             if isinstance(tap, IoStatTap):

@@ -9,7 +9,8 @@ was selected. DIRECTION `switch` graphs the other one (the dialog's Switch Direc
 KIND is one of
   stevens     time, sequence number of each data segment (tcp.seq);
   tcptrace    each data segment as a bar seq..nxtseq, and each ACK from the receiver
-              with the edge of its window (ack + tcp.window_size);
+              with the edge of its window (ack + tcp.window_size); its SACK blocks,
+              duplicate-ACK ticks and zero-window crosses (tcptrace_rows);
   throughput  each data segment's bytes and the throughput over the segments of the
               last second up to it (bits/s; Wireshark's moving-average line);
   rtt         each ACK's round-trip time to the segment it acknowledges, by that
@@ -25,7 +26,8 @@ from analyzer.stats.tcp_segments import Segment, StreamCollector
 
 KINDS = ("stevens", "tcptrace", "throughput", "rtt", "wscale")
 _HEADS = {"stevens": ("Frame", "Time", "Seq"),
-          "tcptrace": ("Frame", "Time", "Kind", "Seq/Ack", "NxtSeq/Window edge"),
+          "tcptrace": ("Frame", "Time", "Kind", "Seq/Ack/SACK left",
+                       "NxtSeq/Window edge/SACK right"),
           "throughput": ("Frame", "Time", "Bytes", "Throughput (bits/s)"),
           "rtt": ("Frame", "Time", "Seq", "RTT (s)"),
           "wscale": ("Frame", "Time", "Kind", "Bytes")}
@@ -47,6 +49,32 @@ def sender(segs: list[Segment], direction: str = "") -> str | None:
     return want if any(want in (s.src, s.dst) for s in segs) else None
 
 
+def tcptrace_rows(segs: list[Segment], src: str | None) -> list[tuple[object, ...]]:
+    """The tcptrace graph's marks as Wireshark 4.0's dialog computes them
+    (ui/qt/tcp_stream_dialog.cpp fillTcptrace): per sent segment a `data` bar seq..nxtseq
+    and a `zerowin` cross when it advertises a zero window without SYN/FIN/RST; per ACK
+    from the other side its `ack` and window edge, its SACK blocks (`sack` the first,
+    the most recent; `sack2` the others) and a `dupack` tick when ack and window edge
+    both repeat the previous ACK's (a window update is no duplicate)."""
+    rows: list[tuple[object, ...]] = []
+    last: tuple[int, int] | None = None  # the previous ACK's (ack, window edge)
+    for s in segs:
+        if s.src == src:
+            if s.length > 0:
+                rows.append((s.frame, s.time, "data", s.seq, s.nxtseq))
+            if s.window == 0 and not s.flags & 0x07:  # RST, SYN, FIN
+                rows.append((s.frame, s.time, "zerowin", s.seq, s.seq + s.length))
+        elif s.ack is not None:
+            edge = s.ack + (s.window or 0)
+            rows.append((s.frame, s.time, "ack", s.ack, edge))
+            if last == (s.ack, edge):
+                rows.append((s.frame, s.time, "dupack", s.ack, edge))
+            last = (s.ack, edge)
+            for i, (left, right) in enumerate(s.sacks):
+                rows.append((s.frame, s.time, "sack" if i == 0 else "sack2", left, right))
+    return rows
+
+
 def graph_rows(kind: str, segs: list[Segment], direction: str = "") -> list[tuple[object, ...]]:
     """The rows of one graph of one stream (see the module docstring)."""
     src = sender(segs, direction)
@@ -55,14 +83,7 @@ def graph_rows(kind: str, segs: list[Segment], direction: str = "") -> list[tupl
     if kind == "stevens":
         return [(s.frame, s.time, s.seq) for s in data]
     if kind == "tcptrace":
-        rows: list[tuple[object, ...]] = []
-        for s in segs:
-            if s.src == src and s.length > 0:
-                rows.append((s.frame, s.time, "data", s.seq, s.nxtseq))
-            elif s.src != src and s.ack is not None:
-                edge = s.ack + (s.window or 0)
-                rows.append((s.frame, s.time, "ack", s.ack, edge))
-        return rows
+        return tcptrace_rows(segs, src)
     if kind == "throughput":
         rows = []
         for i, s in enumerate(data):
@@ -161,10 +182,32 @@ class GraphTap(StreamCollector):
         return _RULE + self.title() + "\n" + "".join(lines) + _RULE
 
     def draw(self, out_path: str) -> None:
-        """The graph as a PNG or SVG (matplotlib, Agg), the size --plot states."""
+        """The graph as a PNG or SVG (matplotlib, Agg), the size --plot states; with a
+        .csv name its rows as CSV (write_csv)."""
+        if out_path.lower().endswith(".csv"):
+            self.write_csv(out_path)
+            return
         from analyzer.stats.tcp_graph_plot import draw_graph
 
         draw_graph(self, out_path)
+
+    def write_csv(self, out_path: str) -> None:
+        """The text table's columns and rows as CSV (RFC 4180, a header line; a missing
+        value is an empty cell), for a spreadsheet or pandas: nothing is written when
+        there is no such stream (the text says why)."""
+        import csv
+
+        from analyzer.stats.io_stat import PlotError
+
+        if self.missing():
+            return
+        try:
+            with open(out_path, "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(_HEADS[self.kind])
+                w.writerows(["" if v is None else _cell(v) for v in r] for r in self.rows())
+        except OSError as e:
+            raise PlotError(f'--plot "{out_path}": {e.strerror or e}') from None
 
 
 def _report(taps: list[GraphTap]) -> str:

@@ -9,6 +9,27 @@ from typing import Any
 from analyzer.stats.io_stat import PLOT_DPI, PLOT_SIZE_IN, PlotError, save_figure
 
 
+def _tcptrace_marks(ax: Any, rows: list[tuple[object, ...]]) -> None:
+    """Wireshark's tcptrace extras: SACK blocks as bars (the most recent block red, the
+    others dark red), duplicate ACKs as ticks on the ACK line, zero windows as crosses at
+    the segment's middle."""
+    for kind, color, label in (("sack", "tab:red", "most recent SACK"),
+                               ("sack2", "darkred", "subsequent SACKs")):
+        pts = [r for r in rows if r[2] == kind]
+        if pts:
+            ax.vlines([r[1] for r in pts], [r[3] for r in pts], [r[4] for r in pts],
+                      colors=color, linewidth=2, label=label)
+    dup = [r for r in rows if r[2] == "dupack"]
+    if dup:
+        ax.plot([r[1] for r in dup], [r[3] for r in dup], linestyle="none", marker="|",
+                markersize=8, color="tab:brown", label="duplicate ACK")
+    zero = [r for r in rows if r[2] == "zerowin"]
+    if zero:
+        ax.plot([r[1] for r in zero], [(r[3] + r[4]) / 2 for r in zero],  # type: ignore[operator]
+                linestyle="none", marker="x", markersize=6, color="tab:blue",
+                label="zero window")
+
+
 def draw_graph(tap: Any, out_path: str) -> None:
     try:
         import matplotlib
@@ -36,6 +57,7 @@ def draw_graph(tap: Any, out_path: str) -> None:
                         color="tab:brown", label="ACK")
                 ax.step([r[1] for r in acks], [r[4] for r in acks], where="post",
                         color="tab:green", label="receive window edge")
+            _tcptrace_marks(ax, rows)
             ax.set_ylabel("Sequence number (relative)")
         elif kind == "throughput":
             ax.plot([r[1] for r in rows], [r[2] * 8 for r in rows], "o", markersize=3,

@@ -29,6 +29,7 @@ class Segment:
     ack_rtt: float | None  # tshark's tcp.analysis.ack_rtt on this (ACK) segment
     acks_frame: int | None
     bytes_in_flight: int | None  # tcp.analysis.bytes_in_flight
+    sacks: tuple[tuple[int, int], ...] = ()  # SACK (and D-SACK) blocks, in option order
 
 
 def layer_fields(item: Item) -> dict[str, object]:
@@ -43,6 +44,30 @@ def layer_fields(item: Item) -> dict[str, object]:
         if it.children:
             stack.extend(it.children)
     return out
+
+
+_LEFT = ("tcp.options.sack_le", "tcp.options.sack.dsack_le")
+_RIGHT = ("tcp.options.sack_re", "tcp.options.sack.dsack_re")
+
+
+def sack_blocks(item: Item) -> tuple[tuple[int, int], ...]:
+    """The (left, right) edges of the SACK option's blocks in the order they are sent
+    (relative, as tshark shows them), a D-SACK block included: Wireshark's tcpheader
+    keeps every block for its tcptrace graph."""
+    blocks: list[tuple[int, int]] = []
+    left: int | None = None
+    stack = list(reversed(item.children or ()))
+    while stack:  # preorder: the blocks' edges in tree order
+        it = stack.pop()
+        name = it.field.abbrev if it.field is not None else ""
+        if name in _LEFT:
+            left = int(it.value)  # type: ignore[call-overload]
+        elif name in _RIGHT and left is not None:
+            blocks.append((left, int(it.value)))  # type: ignore[call-overload]
+            left = None
+        if it.children:
+            stack.extend(reversed(it.children))
+    return tuple(blocks)
 
 
 def segments_of(pkt: Packet) -> list[tuple[int, Segment]]:
@@ -69,7 +94,9 @@ def segments_of(pkt: Packet) -> list[tuple[int, Segment]]:
             flags, bool(flags & 0x02), bool(flags & 0x01),
             None if rtt is None else int(rtt) / 1e9,  # type: ignore[call-overload]  # (ns)
             None if acks is None else int(acks),  # type: ignore[call-overload]
-            None if bif is None else int(bif))))  # type: ignore[call-overload]
+            None if bif is None else int(bif),  # type: ignore[call-overload]
+            sack_blocks(item) if "tcp.options.sack_le" in f
+            or "tcp.options.sack.dsack_le" in f else ())))
     return out
 
 
