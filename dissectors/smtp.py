@@ -225,8 +225,11 @@ def _command(pkt: Packet, top: Item, conv: SmtpConv, b: bytes, lo: int, eol: int
     if conv.password_frame == num:
         pkt.add(top, PASSWORD, line, lo, n, source=src)
         pkt.info += "Pass: " + format_str(line)
+        # After `AUTH LOGIN <user>` tshark 4.0 has no user name (C's NULL, printed
+        # "(null)") and names packet 0: its -z credentials row, byte for byte.
         pkt.proto_data["smtp.credential"] = (
-            "SMTP", conv.username or "", f"Username in packet {conv.username_frame}")
+            "SMTP", "(null)" if conv.username is None else conv.username,
+            f"Username in packet {conv.username_frame}")
         return
     if conv.user_pass_frame == num:
         _plain(pkt, top, line, lo, n, src)
@@ -277,7 +280,7 @@ def _reply(pkt: Packet, top: Item, conv: SmtpConv, tvb: Tvb, b: bytes, off: int,
             else:
                 pkt.info += " | " + format_str(line[4:])
             first = False
-            if eol - lo > 4 and ri is not None:
+            if eol - lo >= 4 and ri is not None:  # "334 ": an empty parameter, as tshark
                 pkt.add(ri, RSP_PARAMETER, line[4:], lo + 4, eol - lo - 4, source=src)
             cont = len(line) >= 4 and line[3] == "-"
             _auth_reply(conv, int(line[:3]))

@@ -7,7 +7,8 @@ FTP's PASS after a USER (the user name, "Username in packet: N"), POP's likewise
 `:` of the decoded value (none when it has no `:`); NTLM, Negotiate, Kerberos, Digest
 and CitrixAGBasic are schemes HTTP decodes otherwise (no row); any other scheme gives
 "HTTP header auth" with tshark's "n.a."; SMTP's AUTH LOGIN password ("SMTP", the
-base64 user name, "Username in packet N"). tshark takes no filter here (a
+base64 user name, "Username in packet N"; "(null)" and packet 0 after a one-line
+`AUTH LOGIN <user>`, as tshark 4.0). tshark takes no filter here (a
 suffix is ignored), and all `-z credentials` share one list, as in tshark.
 """
 
