@@ -21,6 +21,7 @@ from dissectors.sll_names import HATYPES, LTYPES
 from dissectors.tvb import Tvb
 from dissectors.vlan import ETYPE_NAMES
 
+ARPHRD_NETLINK = 824  # the frame is netlink's (dissectors/netlink.py)
 PKTTYPES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host",
             4: "Sent by us"}
 
@@ -122,10 +123,24 @@ def _payload(proto: int, hatype: int, tvb: Tvb, pkt: Packet, session: Session, t
                 tvb.end - off - used)
 
 
+def _netlink(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """ARPHRD_NETLINK: the whole frame goes to netlink (its cooked header is SLL v1's);
+    no SLL item. What netlink refuses (an SLL v2 frame: netlink reads v1's hardware
+    type) is data, as tshark's call_dissector does, with empty columns."""
+    pkt.protocols.append(SLL.abbrev)
+    pkt.proto_col = ""
+    pkt.clear_info()
+    if BY_NAME["netlink"](tvb, pkt, session) is False:
+        BY_NAME["data"](tvb, pkt, session)
+
+
 def dissect_sll(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """Version 1: 16-byte header, protocol last."""
     session.current_proto = "sll"
     off = tvb.start
+    if off + 4 <= tvb.end and tvb.u16(off + 2) == ARPHRD_NETLINK:
+        _netlink(tvb, pkt, session)
+        return
     pkt.proto_col = "SLL"
     tree = pkt.add_proto(SLL, off, 16, "Linux cooked capture v1")
     pkttype = tvb.u16(off)
@@ -144,6 +159,9 @@ def dissect_sll2(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """Version 2: 20-byte header, protocol first, with the interface index."""
     session.current_proto = "sll"
     off = tvb.start
+    if off + 10 <= tvb.end and tvb.u16(off + 8) == ARPHRD_NETLINK:
+        _netlink(tvb, pkt, session)
+        return
     pkt.proto_col = "SLL"
     tree = pkt.add_proto(SLL, off, 20, "Linux cooked capture v2")
     tvb.need(off, 2)
