@@ -1,5 +1,6 @@
 """Netlink in Linux cooked captures (ARPHRD_NETLINK 824) against tshark 4.0: the packet
-list, -V, -T fields of every netlink.* field and -Y filters, on captures built here with
+list, -V, -T fields of every netlink.* field, io,phs, JSON/EK (the messages are top-level
+text items: a JSON object by label, EK's `text` group) and -Y filters, on captures built here with
 struct (what `tcpdump -i nlmon0` writes): SLL v1 frames of the families tshark has no
 sub-dissector for, messages in either byte order, control messages (NOOP, ERROR with
 its quoted header, DONE, OVERRUN), GET/NEW request flags, several messages a frame, and
@@ -92,8 +93,9 @@ def _same(args: list[str]) -> str:
 @pytest.mark.parametrize("cap", ["sll1", "sll2", "snap"])
 @pytest.mark.parametrize("opts", [[], ["-V"], ["-T", "fields", *[a for f in FIELDS
                                                                   for a in ("-e", f)]],
-                                  ["-q", "-z", "io,phs"]],
-                         ids=["list", "-V", "fields", "phs"])
+                                  ["-q", "-z", "io,phs"], ["-T", "json"], ["-T", "ek"],
+                                  ["-T", "json", "-j", "netlink"]],
+                         ids=["list", "-V", "fields", "phs", "json", "ek", "json-j"])
 def test_equals_tshark(caps: dict[str, Path], cap: str, opts: list[str]) -> None:
     out = _same(["-r", str(caps[cap]), *opts])
     assert out.count("\n") >= 5 and ("netlink" in out.lower() or cap == "sll2")

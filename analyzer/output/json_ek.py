@@ -202,14 +202,22 @@ def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = No
     else:
         layers = []
         for top in pkt.tree:
-            if top.field is None:
+            if top.field is None:  # a top-level text item (netlink's messages): its
+                # label the key, its subtree the value, as tshark writes it
+                text = _label(top)
+                if lf is not None and text not in lf.names:
+                    layers.append((text, _filtered(text)))
+                else:
+                    layers.append((text, _node(pkt, top.children, None if lf is None or
+                                                lf.expand else lf) if top.children else ""))
                 continue
             name = top.field.abbrev
             if not top.children and (top.field.type is not FT.PROTOCOL or top.text):
                 # a top-level field (ftp's cwd): its value; a protocol with nothing
                 # under it (ftp-data): its label
+                # (its label as the tree shows it, brackets kept: `_ws.short`)
                 layers += _node(pkt, [top]) if top.field.type is not FT.PROTOCOL else \
-                    [(name, _label(top))]
+                    [(name, fit_label(top.text or "", 0))]
             elif lf is not None and name not in lf.names:
                 layers.append((name, _filtered(name)))
             else:
@@ -295,6 +303,9 @@ def _ek_filtered(name: str) -> _Raw:
     return _Raw('{"filtered":' + _str(name) + "}")
 
 
+_TEXTS = "\0text"  # where the top-level text items go among the -T ek layers
+
+
 def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
              lf: LayerFilter | None = None) -> None:
     """A protocol's subtree flattened into `proto_field_name` keys, as tshark's ek
@@ -370,8 +381,10 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
         # other top-level item (tcp.segments) is flattened into `layers` itself.
         tops: dict[str, list[Any]] = {}
         inner = None if lf is None or lf.expand else lf
+        texts = [top for top in pkt.tree if top.field is None]
         for top in pkt.tree:
-            if top.field is None:
+            if top.field is None:  # the top-level text items: one group, flattened
+                tops.setdefault(_TEXTS, [])  # together where the first one is
                 continue
             sub: list[tuple[str, Any]] = []
             if top.field.type is FT.PROTOCOL:
@@ -385,7 +398,13 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
             _ek_flat(pkt, [top], sub, lf)
             for k, v in sub:
                 tops.setdefault(k, []).append(v)
-        layers = _ek_obj([(k, v[0] if len(v) == 1 else _Array(v)) for k, v in tops.items()])
+        pairs: list[tuple[str, Any]] = []
+        for k, v in tops.items():
+            if k == _TEXTS:
+                _ek_flat(pkt, texts, pairs, lf)
+            else:
+                pairs.append((k, v[0] if len(v) == 1 else _Array(v)))
+        layers = _ek_obj(pairs)
     return head + '{"timestamp":"' + ts + '","layers":' + layers + "}\n"
 
 
