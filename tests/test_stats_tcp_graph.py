@@ -17,7 +17,8 @@ from test_stats_tcp_rtt import build
 
 FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.len", "tcp.seq", "tcp.nxtseq",
           "tcp.ack", "tcp.window_size", "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt",
-          "tcp.flags.ack"]
+          "tcp.flags.ack", "tcp.options.sack_le", "tcp.options.sack_re",
+          "tcp.analysis.zero_window"]
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +47,23 @@ def sender_port(title: str) -> str:
     return title.rsplit("(", 1)[1].split(" -> ")[0].rsplit(":", 1)[1]
 
 
+CORPUS = Path(__file__).parent / "data" / "corpus"
+
+
+# Corpus streams with SACK blocks (ndpi-soap, tcpdump-ssh), both directions.
 @pytest.mark.tshark
-@pytest.mark.parametrize("which", ["timed", "mixed0", "mixed1", "mixed95"])
+@pytest.mark.parametrize("which", ["timed", "mixed0", "mixed1", "mixed95", "ndpi-soap.pcap",
+                                   "ndpi-soap.pcap/switch", "tcpdump-ssh.pcap",
+                                   "tcpdump-ssh.pcap/switch"])
 def test_rows_equal_tshark_fields(which: str, rtt_pcap: Path, mixed_pcap: Path) -> None:
-    cap, stream = (rtt_pcap, 0) if which == "timed" else (mixed_pcap, int(which[5:]))
-    # The timed capture's client sends the data: the other way from Wireshark's default.
-    way = "switch" if which == "timed" else ""
+    name, _, way = which.partition("/")
+    if which == "timed":
+        # The timed capture's client sends the data: the other way from Wireshark's default.
+        cap, stream, way = rtt_pcap, 0, "switch"
+    elif which.startswith("mixed"):
+        cap, stream = mixed_pcap, int(which[5:])
+    else:
+        cap, stream = CORPUS / name, 0
     ts = tshark_rows(cap, stream)
     title, stevens = graph(cap, "stevens", stream, way)
     port = sender_port(title)
@@ -68,6 +80,20 @@ def test_rows_equal_tshark_fields(which: str, rtt_pcap: Path, mixed_pcap: Path) 
             want.append([r["frame.number"], "ack", r["tcp.ack"],
                          str(int(r["tcp.ack"]) + int(r["tcp.window_size"]))])
     assert [[r[0], r[2], r[3], r[4]] for r in trace if r[2] in ("data", "ack")] == want
+    # the SACK blocks of the receiver's ACKs and the sender's zero windows, as tshark's
+    want_marks = []
+    for r in ts:
+        if r["tcp.srcport"] == port and r["tcp.analysis.zero_window"]:
+            want_marks.append([r["frame.number"], "zerowin", r["tcp.seq"],
+                               str(int(r["tcp.seq"]) + int(r["tcp.len"]))])
+        elif r["tcp.srcport"] != port and r["tcp.flags.ack"] in ("1", "True"):
+            edges = zip(r["tcp.options.sack_le"].split(",") if r["tcp.options.sack_le"] else [],
+                        r["tcp.options.sack_re"].split(",") if r["tcp.options.sack_re"] else [],
+                        strict=True)
+            for i, (lo, hi) in enumerate(edges):
+                want_marks.append([r["frame.number"], "sack" if i == 0 else "sack2", lo, hi])
+    assert [[r[0], r[2], r[3], r[4]] for r in trace
+            if r[2] in ("sack", "sack2", "zerowin")] == want_marks
     _, rtt = graph(cap, "rtt", stream, way)
     want_rtt = [(r["frame.number"], float(r["tcp.analysis.ack_rtt"])) for r in back
                 if r["tcp.analysis.ack_rtt"]

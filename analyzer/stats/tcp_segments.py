@@ -46,14 +46,14 @@ def layer_fields(item: Item) -> dict[str, object]:
     return out
 
 
-_LEFT = ("tcp.options.sack_le", "tcp.options.sack.dsack_le")
-_RIGHT = ("tcp.options.sack_re", "tcp.options.sack.dsack_re")
+_LEFT = ("tcp.options.sack_le",)  # (a D-SACK block has these too, after its dsack_*)
+_RIGHT = ("tcp.options.sack_re",)
 
 
 def sack_blocks(item: Item) -> tuple[tuple[int, int], ...]:
     """The (left, right) edges of the SACK option's blocks in the order they are sent
-    (relative, as tshark shows them), a D-SACK block included: Wireshark's tcpheader
-    keeps every block for its tcptrace graph."""
+    (relative, as tshark shows them), a D-SACK block once: Wireshark's tcpheader keeps
+    every block for its tcptrace graph."""
     blocks: list[tuple[int, int]] = []
     left: int | None = None
     stack = list(reversed(item.children or ()))
@@ -95,8 +95,7 @@ def segments_of(pkt: Packet) -> list[tuple[int, Segment]]:
             None if rtt is None else int(rtt) / 1e9,  # type: ignore[call-overload]  # (ns)
             None if acks is None else int(acks),  # type: ignore[call-overload]
             None if bif is None else int(bif),  # type: ignore[call-overload]
-            sack_blocks(item) if "tcp.options.sack_le" in f
-            or "tcp.options.sack.dsack_le" in f else ())))
+            sack_blocks(item) if "tcp.options.sack_le" in f else ())))
     return out
 
 
