@@ -182,3 +182,10 @@ def test_plot_with_marks(marks_pcap: Path, tmp_path: Path) -> None:
                               "--plot", str(png)])
     assert rc == 0, err
     assert _png_size(png) == (800, 450)
+
+
+def test_csv_unwritable_is_one_line(marks_pcap: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "no-such-dir" / "g.csv"
+    rc, _, err = run_analyze(["-q", "-z", "tcp,graph,tcptrace,0", "-r", str(marks_pcap),
+                              "--plot", str(bad)])
+    assert rc == 1 and err == f'analyze: --plot "{bad}": No such file or directory\n'
