@@ -201,6 +201,13 @@ def _initial_payload(tvb: Tvb, pkt: Packet, session: Session, top: Item, conn: Q
                      plain: Unprotected, rest: int, end: int, from_server: bool) -> None:
     """The packet number, the protected payload and, decrypted, its frames."""
     src = tvb.source
+    if plain.plain is None and session.pass_no == 2:
+        # (tshark's second pass finds the first pass's failure, not a packet number)
+        pkt.add_expert(top, "warning", "decryption",
+                       f"Failed to create decryption context: {plain.error}", "quic",
+                       field=DECRYPTION_FAILED)
+        pkt.add(top, REMAINING, tvb.bytes(rest, end - rest), rest, end - rest, source=src)
+        return
     conn.largest[from_server] = max(conn.largest[from_server], plain.pn)
     pkt.add(top, PACKET_NUMBER, plain.pn, rest, plain.pn_len, source=src)
     at = rest + plain.pn_len

@@ -65,6 +65,8 @@ CRYPTO_FRAGMENT = _f("quic.crypto.fragment", "QUIC CRYPTO Data Fragment", FT.FRA
 CRYPTO_FRAGMENT_COUNT = _f("quic.crypto.fragment.count", "Fragment count", FT.UINT32)
 HS_FRAGMENTS = TLS.field("tls.handshake.fragments", "Reassembled Handshake Fragments", NONE)
 HS_FRAGMENT = TLS.field("tls.handshake.fragment", "Handshake Fragment", FT.FRAMENUM)
+HS_REASSEMBLED_IN = TLS.field("tls.handshake.reassembled_in",
+                              "Reassembled Handshake Message in frame", FT.FRAMENUM)
 HS_FRAGMENT_COUNT = TLS.field("tls.handshake.fragment.count", "Handshake Fragment count",
                               FT.UINT32, DEC)
 RETRANSMISSION = _f("quic.retransmission",
@@ -118,6 +120,8 @@ class CryptoStream:
     tls: TlsConn = field(default_factory=lambda: TlsConn(version=TLS13))
     # a handshake message begun but not ended in the stream: its pieces (frame, bytes)
     partial: list[tuple[int, bytes]] = field(default_factory=list)
+    # -2: frame number -> the frame that completed the message it began (first pass)
+    marks: dict[int, int] | None = None
 
 
 def varint(tvb: Tvb, off: int) -> tuple[int, int]:
@@ -345,8 +349,12 @@ def _tls(tvb: Tvb, pkt: Packet, item: Item, off: int, end: int, stream: CryptoSt
         if stream.partial:
             off = _last_fragment(tvb, pkt, top, off, end, stream, from_server)
         if off < end:
-            _tail(tvb, off, end, stream, pkt.frame.number)
+            number = pkt.frame.number
+            _tail(tvb, off, end, stream, number)
             dissect_handshake(tvb, pkt, top, off, end, stream.tls, from_server, TLS13)
+            done = stream.marks.get(number) if stream.marks is not None else None
+            if done is not None and stream.partial and stream.partial[0][0] == number:
+                pkt.add(top, HS_REASSEMBLED_IN, done, off, 0, source=tvb.source)
     finally:
         pkt.info, pkt.proto_col = info, proto_col
         moved = pkt.tree[first:]
@@ -388,6 +396,9 @@ def _last_fragment(tvb: Tvb, pkt: Packet, top: Item, off: int, end: int,
     used = need - len(have)
     pieces = stream.partial + [(pkt.frame.number, more[:used])]
     stream.partial = []
+    if stream.marks is not None:
+        for number, _ in pieces[:-1]:
+            stream.marks.setdefault(number, pkt.frame.number)
     whole = joined[:need]
     pkt.add(top, HANDSHAKE, None, off, used, f"Handshake Protocol: {name} (last fragment)",
             source=src)
@@ -412,4 +423,6 @@ def crypto_stream(session: Session, key: tuple) -> CryptoStream:
     s = streams.get(key)
     if s is None:
         s = streams[key] = CryptoStream()
+        if session.two_pass:
+            s.marks = session.state("pass1:quic.hs_reassembled_in", dict).setdefault(key, {})
     return s

@@ -16,6 +16,7 @@ P = "tls.quic.parameter."
 TYPE = TLS.field(P + "type", "Type", U64, Base.CUSTOM)
 LENGTH = TLS.field(P + "length", "Length", U64, Base.DEC)
 VALUE = TLS.field(P + "value", "Value", BYTES)
+VALUE.missing = True  # (empty, it reads "<MISSING>")
 
 
 def _u(name: str, label: str) -> Field:
@@ -23,7 +24,9 @@ def _u(name: str, label: str) -> Field:
 
 
 def _b(name: str, label: str) -> Field:
-    return TLS.field(P + name, label, BYTES)
+    f = TLS.field(P + name, label, BYTES)
+    f.missing = True
+    return f
 
 
 #: id -> (name, the decoded value's field or None, the summary's unit: None = no value
@@ -124,7 +127,7 @@ def dissect_transport_parameters(tvb: Tvb, pkt: Packet, ext: Item, off: int, n: 
         pkt.add(sub, TYPE, ptype, off, tsize, f"Type: {name} (0x{ptype:02x})", source=src)
         pkt.add(sub, LENGTH, plen, off + tsize, lsize, source=src)
         raw = tvb.bytes(vat, plen)
-        pkt.add(sub, VALUE, raw, vat, plen, None if plen else "Value: <MISSING>", source=src)
+        pkt.add(sub, VALUE, raw, vat, plen, source=src)
         if field is not None:
             if field.type is FT.UINT32 and isinstance(value, int):
                 pkt.add(sub, field, value, vat, 4,
@@ -132,5 +135,5 @@ def dissect_transport_parameters(tvb: Tvb, pkt: Packet, ext: Item, off: int, n: 
             elif value is not None:
                 pkt.add(sub, field, value, vat, plen, source=src)
             elif field.type is BYTES:
-                pkt.add(sub, field, b"", vat, 0, f"{field.name}: <MISSING>", source=src)
+                pkt.add(sub, field, b"", vat, 0, source=src)
         off = vat + plen
