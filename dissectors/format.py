@@ -219,7 +219,8 @@ def _field_text(field: Field, value: Any) -> str:
         if isinstance(value, (bytes, bytearray, memoryview)):
             # tshark shows an empty byte string (e.g. ipv6.opt.padn) as "<none>".
             return (bytes(value).hex(field.bytes_sep) if field.bytes_sep else bytes(value).hex()
-                    ) or (("<MISSING>" if field.missing else "<none>") if t is FT.BYTES else "")
+                    ) or (("<MISSING>" if field.missing else "<none>") if t is FT.BYTES
+                          or t is FT.UINT_BYTES else "")
         return ""
     if t is FT.GUID:  # (the value is the text)
         return value
