@@ -62,6 +62,8 @@ CRYPTO_FRAGMENTS = _f("quic.crypto.fragments", "Reassembled QUIC CRYPTO Data Fra
                       Base.NONE)
 CRYPTO_FRAGMENT = _f("quic.crypto.fragment", "QUIC CRYPTO Data Fragment", FT.FRAMENUM,
                      Base.NONE)
+CRYPTO_REASSEMBLED_IN = _f("quic.crypto.reassembled_in", "Reassembled PDU in frame",
+                           FT.FRAMENUM, Base.NONE)
 CRYPTO_FRAGMENT_COUNT = _f("quic.crypto.fragment.count", "Fragment count", FT.UINT32)
 HS_FRAGMENTS = TLS.field("tls.handshake.fragments", "Reassembled Handshake Fragments", NONE)
 HS_FRAGMENT = TLS.field("tls.handshake.fragment", "Handshake Fragment", FT.FRAMENUM)
@@ -122,6 +124,8 @@ class CryptoStream:
     partial: list[tuple[int, bytes]] = field(default_factory=list)
     # -2: frame number -> the frame that completed the message it began (first pass)
     marks: dict[int, int] | None = None
+    # -2: (frame number, offset) of a CRYPTO piece kept for a gap -> the frame that used it
+    gap_marks: dict[tuple[int, int], int] | None = None
 
 
 def varint(tvb: Tvb, off: int) -> tuple[int, int]:
@@ -296,6 +300,10 @@ def _crypto(tvb: Tvb, pkt: Packet, item: Item, at: int, stream: CryptoStream,
         if len(pending) < MAX_PENDING and \
                 sum(len(d) for _, d in pending.values()) + clen <= MAX_PENDING_BYTES:
             pending.setdefault(coff, (pkt.frame.number, data))
+        done = stream.gap_marks.get((pkt.frame.number, coff)) \
+            if stream.gap_marks is not None else None
+        if done is not None:
+            pkt.add(item, CRYPTO_REASSEMBLED_IN, done, at, 0, generated=True, source=src)
         return at + clen
     if coff + clen <= stream.next:
         return at + clen
@@ -307,6 +315,10 @@ def _crypto(tvb: Tvb, pkt: Packet, item: Item, at: int, stream: CryptoStream,
         pieces.append((number, reach, more))
         reach += len(more)
     stream.next = reach
+    if stream.gap_marks is not None:
+        for number, o, _d in pieces[1:]:
+            if number != pkt.frame.number:
+                stream.gap_marks.setdefault((number, o), pkt.frame.number)
     for o in [o for o in stream.pending if o < reach]:
         del stream.pending[o]
     if len(pieces) == 1:
@@ -425,4 +437,6 @@ def crypto_stream(session: Session, key: tuple) -> CryptoStream:
         s = streams[key] = CryptoStream()
         if session.two_pass:
             s.marks = session.state("pass1:quic.hs_reassembled_in", dict).setdefault(key, {})
+            s.gap_marks = session.state("pass1:quic.crypto_reassembled_in",
+                                        dict).setdefault(key, {})
     return s

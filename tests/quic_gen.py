@@ -216,3 +216,18 @@ def edge_capture(path: Path) -> Path:
         pk.time = T0 + i * 0.01
     wrpcap(str(path), allp)
     return path
+
+
+def chaos_capture(path: Path) -> Path:
+    """A ClientHello cut into four CRYPTO frames spread over two Initials out of order
+    (as Chrome's): a handshake fragment, a piece kept for a gap, then the gap filled
+    from both packets' pieces in the second."""
+    ch = client_hello("chaos.example", PARAMS * 3)
+    n = len(ch)
+    a, b, c = n // 4, n // 2, 3 * n // 4
+    d = bytes.fromhex("0102030405060708")
+    p1 = initial_packet(1, d, b"", crypto(0, ch[:a]) + b"\x01" + crypto(b, ch[b:c]) +
+                        b"\x00\x00", 0, d, pad_to=1200)
+    p2 = initial_packet(1, d, b"", crypto(c, ch[c:]) + b"\x01" + crypto(a, ch[a:b]), 1, d,
+                        pad_to=1200)
+    return write(path, [(True, p1), (True, p2)])

@@ -1,7 +1,7 @@
 """QUIC Initial packets decrypted as tshark 4.0 does (keys from the first Initial's DCID)
 and their frames and TLS handshake, against tshark live: the corpus capture of a Google
 Meet connection and Initials protected here (tests/quic_gen.py) for QUIC v1, draft-29
-and v2, split and out-of-order CRYPTO data, every simple frame type, a bad tag, a
+and v2, split and out-of-order CRYPTO data (within a packet and across two), every simple frame type, a bad tag, a
 truncated frame, an unknown frame type and a server Initial with no client Initial."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ FIELDS = [
     "quic.ack.first_ack_range", "quic.ack.gap", "quic.ack.ack_range", "quic.ack.ect0_count",
     "quic.ack.ecn_ce_count", "quic.crypto.offset", "quic.crypto.length",
     "quic.crypto.crypto_data", "quic.crypto.fragment", "quic.crypto.fragment.count",
+    "quic.crypto.reassembled_in",
     "quic.cc.error_code", "quic.cc.error_code.app", "quic.cc.error_code.tls_alert",
     "quic.cc.frame_type", "quic.cc.reason_phrase", "quic.rsts.stream_id", "quic.ss.stream_id",
     "quic.md.maximum_data", "quic.msd.maximum_stream_data", "quic.ms.max_streams",
@@ -54,16 +55,18 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "draft29": quic_gen.handshake_capture(d / "d29.pcap", 0xFF00001D),
         "v2": quic_gen.handshake_capture(d / "v2.pcap", 0x6B3343CF),
         "edge": quic_gen.edge_capture(d / "edge.pcap"),
+        "chaos": quic_gen.chaos_capture(d / "chaos.pcap"),
         "frames": quic_gen.write(d / "frames.pcap", [(True, quic_gen.initial_packet(
             1, quic_gen.DCID, b"", misc, 0, quic_gen.DCID))]),
     }
 
 
-CASES = [(name, args) for name in ("meet", "v1", "draft29", "v2", "edge", "frames")
+CASES = [(name, args) for name in ("meet", "v1", "draft29", "v2", "edge", "frames", "chaos")
          for args in ([], ["-V"], ["-x"], ["-T", "json"])]
 #: tshark's second pass reads a CRYPTO frame that runs past its packet differently
 #: (edge's frame 5): -2 is compared on the others.
-CASES += [(name, ["-2", "-V", "-Y", "quic"]) for name in ("meet", "v1", "v2", "frames")]
+CASES += [(name, ["-2", "-V", "-Y", "quic"]) for name in ("meet", "v1", "v2", "frames",
+                                                           "chaos")]
 CASES += [("edge", ["-2", "-V", "-Y", "!(frame.number == 5)"]),
           ("meet", ["-Y", "tls.handshake.extensions_server_name == \"meet.google.com\""]),
           ("v1", ["-Y", "quic.frame_type == 3 || tls.quic.parameter.max_idle_timeout"]),
@@ -81,7 +84,7 @@ def test_like_tshark(caps: dict[str, Path], name: str, args: list[str]) -> None:
     assert ours == theirs
 
 
-@pytest.mark.parametrize("name", ["meet", "v1", "draft29", "v2", "edge", "frames"])
+@pytest.mark.parametrize("name", ["meet", "v1", "draft29", "v2", "edge", "frames", "chaos"])
 def test_fields_like_tshark(caps: dict[str, Path], name: str) -> None:
     assert compare_fields(caps[name], FIELDS) == []
 
@@ -94,7 +97,7 @@ def test_initials_are_decrypted(caps: dict[str, Path]) -> None:
     assert rc == 0 and out.split("\n")[0] == "quic.lab.example\tlabshark-test"
 
 
-@pytest.mark.parametrize("name", ["meet", "edge", "frames"])
+@pytest.mark.parametrize("name", ["meet", "edge", "frames", "chaos"])
 @pytest.mark.parametrize("args", [[], ["-T", "fields", "-e", "_ws.col.Info", "-e",
                                        "tls.handshake.extensions_server_name", "-e",
                                        "quic.crypto.offset", "-e", "tls.handshake.fragment"],
