@@ -207,8 +207,8 @@ def edge_capture(path: Path) -> Path:
     more = [(True, initial_packet(0xFF00001D, d3, b"", b"\x01" + crypto(0, ch), 0, d3,
                                   pad_to=1200))]
     orphan = [(False, initial_packet(1, b"", d4, ack(0, 0, 0), 0, d4, server=True))]
-    a = write(path.with_name("d29.pcap"), more, sport=50001)
-    b = write(path.with_name("orphan.pcap"), orphan, sport=50002)
+    a = write(path.with_name(path.stem + "_d29.pcap"), more, sport=50001)
+    b = write(path.with_name(path.stem + "_orphan.pcap"), orphan, sport=50002)
     from scapy.all import rdpcap
 
     allp = list(rdpcap(str(p))) + list(rdpcap(str(a))) + list(rdpcap(str(b)))

@@ -64,7 +64,7 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 CASES = [(name, args) for name in ("meet", "v1", "draft29", "v2", "edge", "frames", "chaos")
          for args in ([], ["-V"], ["-x"], ["-T", "json"], ["-q", "-z", "io,phs"])]
 #: (the others have no expert note: tshark prints nothing, which proves nothing)
-CASES += [(name, ["-q", "-z", "expert"]) for name in ("meet", "v1", "v2", "edge")]
+CASES += [(name, ["-q", "-z", "expert"]) for name in ("meet", "v1", "draft29", "v2", "edge")]
 #: tshark's second pass reads a CRYPTO frame that runs past its packet differently
 #: (edge's frame 5): -2 is compared on the others.
 CASES += [(name, ["-2", "-V", "-Y", "quic"]) for name in ("meet", "v1", "v2", "frames",
