@@ -85,9 +85,21 @@ NT_LENGTH = _f("quic.nt.length", "(Token) Length")
 NT_TOKEN = _f("quic.nt.token", "Token", BYTES, Base.NONE)
 PATH_DATA = {0x1A: _f("quic.path_challenge.data", "Data", BYTES, Base.NONE),
              0x1B: _f("quic.path_response.data", "Data", BYTES, Base.NONE)}
+_STREAM_ID = "Stream ID"
+STREAM_FIN = QUIC.field("quic.stream.fin", "Fin", FT.BOOLEAN, bitmask=0x01)
+STREAM_LEN = QUIC.field("quic.stream.len", "Len(gth)", FT.BOOLEAN, bitmask=0x02)
+STREAM_OFF = QUIC.field("quic.stream.off", "Off(set)", FT.BOOLEAN, bitmask=0x04)
+STREAM_ID = _f("quic.stream.stream_id", "Stream ID")
+STREAM_INITIATOR = QUIC.field("quic.stream.initiator", "Stream initiator", U64, DEC,
+                              bitmask=0x1, strings={0: "Client-initiated",
+                                                    1: "Server-initiated"})
+STREAM_DIRECTION = QUIC.field("quic.stream.direction", "Stream direction", U64, DEC,
+                              bitmask=0x2, strings={0: "Bidirectional", 1: "Unidirectional"})
+STREAM_OFFSET = _f("quic.stream.offset", "Offset")
+STREAM_LENGTH = _f("quic.stream.length", "Length")
+STREAM_DATA = _f("quic.stream_data", "Stream Data", BYTES, Base.NONE)
 DG_LENGTH = _f("quic.dg.length", "Datagram Length")
 DG = _f("quic.dg", "Datagram", BYTES, Base.NONE)
-_STREAM_ID = "Stream ID"
 RSTS = (_f("quic.rsts.stream_id", _STREAM_ID),
         _f("quic.rsts.application_error_code", "Application Error code"),
         _f("quic.rsts.final_size", "Final Size"))
@@ -161,7 +173,7 @@ def _frame(tvb: Tvb, pkt: Packet, top: Item, off: int, stream: CryptoStream,
         return off + n
     name = FRAME_NAMES.get(ftype)
     item = pkt.add(top, FRAME, None, off, tsize, name or "Unknown", source=src)
-    _type_item(pkt, item, ftype, off, tsize, src)
+    type_item = _type_item(pkt, item, ftype, off, tsize, src)
     at = off + tsize
     if name is None:
         pkt.add_expert(item, "note", "undecoded", f"Unknown Frame Type 0x{ftype:x}", "quic",
@@ -211,17 +223,48 @@ def _frame(tvb: Tvb, pkt: Packet, top: Item, off: int, stream: CryptoStream,
         pkt.add(item, DG, tvb.bytes(at, n), at, n, source=src)
         at += n
         pkt.append_info(", DG")
-    else:  # (STREAM, NEW_CONNECTION_ID: not in Initial packets; the rest is not read)
+    elif 8 <= ftype <= 15:
+        at = _stream(tvb, pkt, item, type_item, at, ftype)
+    else:  # (NEW_CONNECTION_ID: not in Initial packets; the rest is not read)
         pkt.append_info(f", {name}")
         return tvb.end
     item.length = at - off
     return at
 
 
-def _type_item(pkt: Packet, item: Item, ftype: int, off: int, size: int, src: int) -> None:
+def _type_item(pkt: Packet, item: Item, ftype: int, off: int, size: int, src: int) -> Item:
     name = FRAME_NAMES.get(ftype, "Unknown")
-    pkt.add(item, FRAME_TYPE, ftype, off, size, f"Frame Type: {name} (0x{ftype:016x})",
-            source=src)
+    return pkt.add(item, FRAME_TYPE, ftype, off, size, f"Frame Type: {name} (0x{ftype:016x})",
+                   source=src)
+
+
+def _stream(tvb: Tvb, pkt: Packet, item: Item, type_item: Item, at: int, ftype: int) -> int:
+    """STREAM (not in an Initial packet, but read as tshark reads it)."""
+    src = tvb.source
+    for f in (STREAM_FIN, STREAM_LEN, STREAM_OFF):
+        pkt.add(type_item, f, bool(ftype & f.bitmask), at - 1, 1, source=src)
+    sid, n = varint(tvb, at)
+    sitem = pkt.add(item, STREAM_ID, sid, at, n, source=src)
+    pkt.add(sitem, STREAM_INITIATOR, sid & 1, at, n, source=src)
+    pkt.add(sitem, STREAM_DIRECTION, (sid >> 1) & 1, at, n, source=src)
+    pkt.append_info(f", STREAM({sid})")
+    at += n
+    offset = 0
+    if ftype & 4:
+        offset, n = varint(tvb, at)
+        pkt.add(item, STREAM_OFFSET, offset, at, n, source=src)
+        at += n
+    length = tvb.end - at
+    if ftype & 2:
+        length, n = varint(tvb, at)
+        pkt.add(item, STREAM_LENGTH, length, at, n, source=src)
+        at += n
+    tvb.need(at, length)
+    pkt.add(item, STREAM_DATA, tvb.bytes(at, length), at, length, source=src)
+    item.text = (f"STREAM id={sid} fin={ftype & 1} off={offset} len={length} "
+                 f"dir={STREAM_DIRECTION.strings[(sid >> 1) & 1]} "  # type: ignore[index]
+                 f"origin={STREAM_INITIATOR.strings[sid & 1]}")  # type: ignore[index]
+    return at + length
 
 
 def _ack(tvb: Tvb, pkt: Packet, item: Item, at: int, ecn: bool) -> int:
