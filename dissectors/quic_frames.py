@@ -98,6 +98,10 @@ STREAM_DIRECTION = QUIC.field("quic.stream.direction", "Stream direction", U64, 
 STREAM_OFFSET = _f("quic.stream.offset", "Offset")
 STREAM_LENGTH = _f("quic.stream.length", "Length")
 STREAM_DATA = _f("quic.stream_data", "Stream Data", BYTES, Base.NONE)
+NCI = (_f("quic.nci.sequence", "Sequence"), _f("quic.nci.retire_prior_to", "Retire Prior To"))
+NCI_CID_LENGTH = _f("quic.nci.connection_id.length", "Connection ID Length", FT.UINT8)
+NCI_CID = _f("quic.nci.connection_id", "Connection ID", BYTES, Base.NONE)
+NCI_TOKEN = _f("quic.nci.stateless_reset_token", "Stateless Reset Token", BYTES, Base.NONE)
 DG_LENGTH = _f("quic.dg.length", "Datagram Length")
 DG = _f("quic.dg", "Datagram", BYTES, Base.NONE)
 RSTS = (_f("quic.rsts.stream_id", _STREAM_ID),
@@ -225,9 +229,18 @@ def _frame(tvb: Tvb, pkt: Packet, top: Item, off: int, stream: CryptoStream,
         pkt.append_info(", DG")
     elif 8 <= ftype <= 15:
         at = _stream(tvb, pkt, item, type_item, at, ftype)
-    else:  # (NEW_CONNECTION_ID: not in Initial packets; the rest is not read)
-        pkt.append_info(f", {name}")
-        return tvb.end
+    else:  # NEW_CONNECTION_ID (the last type FRAME_NAMES holds)
+        pkt.append_info(", NCI")
+        for f in NCI:
+            v, n = varint(tvb, at)
+            pkt.add(item, f, v, at, n, source=src)
+            at += n
+        n = tvb.u8(at)
+        pkt.add(item, NCI_CID_LENGTH, n, at, 1, source=src)
+        tvb.need(at + 1, n + 16)
+        pkt.add(item, NCI_CID, tvb.bytes(at + 1, n), at + 1, n, source=src)
+        pkt.add(item, NCI_TOKEN, tvb.bytes(at + 1 + n, 16), at + 1 + n, 16, source=src)
+        at += 1 + n + 16
     item.length = at - off
     return at
 

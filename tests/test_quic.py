@@ -31,6 +31,7 @@ FIELDS = [
     "quic.cc.frame_type", "quic.cc.reason_phrase", "quic.rsts.stream_id", "quic.ss.stream_id",
     "quic.md.maximum_data", "quic.msd.maximum_stream_data", "quic.ms.max_streams",
     "quic.sib.stream_limit", "quic.nt.token", "quic.path_challenge.data", "quic.dg",
+    "quic.nci.sequence", "quic.nci.connection_id", "quic.nci.stateless_reset_token",
     "quic.stream.stream_id", "quic.stream.fin", "quic.stream.initiator",
     "quic.stream.direction", "quic.stream.offset", "quic.stream.length", "quic.stream_data",
     "quic.decryption_failed", "quic.retransmission", "quic.ft.unknown",
@@ -50,7 +51,8 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("quic")
     misc = bytes.fromhex("04000102" "050001" "1005" "110005" "1203" "1303" "1405" "150005"
                          "1603" "1703" "1901" "1a" + "11" * 8 + "1b" + "22" * 8 + "0702abcd"
-                         "0e070502abcd" "0b0303616263" "3103aabbcc" "0d0106" "3044556677")
+                         "0e070502abcd" "0b0303616263" "1802010411223344" + "ab" * 16 +
+                         "3103aabbcc" "0d0106" "3044556677")
     return {
         "meet": MEET,
         "v1": quic_gen.handshake_capture(d / "v1.pcap"),
