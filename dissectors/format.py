@@ -198,7 +198,9 @@ def _field_text(field: Field, value: Any) -> str:
     if t is FT.BOOLEAN:
         return "1" if value else "0"
     if id(t) in _INTEGER_IDS:
-        if field.base in (Base.HEX, Base.HEX_DEC):
+        if field.base in (Base.HEX, Base.HEX_DEC) and not (t is FT.UINT64 and field.strings):
+            # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in
+            # decimal: its display is not plain BASE_HEX: quic.frame_type)
             return f"0x{value:0{hex_digits(field)}x}"
         if field.base is Base.OCT:
             return f"0{value:o}"
@@ -217,7 +219,8 @@ def _field_text(field: Field, value: Any) -> str:
         if isinstance(value, (bytes, bytearray, memoryview)):
             # tshark shows an empty byte string (e.g. ipv6.opt.padn) as "<none>".
             return (bytes(value).hex(field.bytes_sep) if field.bytes_sep else bytes(value).hex()
-                    ) or (("<MISSING>" if field.missing else "<none>") if t is FT.BYTES else "")
+                    ) or (("<MISSING>" if field.missing else "<none>") if t is FT.BYTES
+                          or t is FT.UINT_BYTES else "")
         return ""
     if t is FT.GUID:  # (the value is the text)
         return value

@@ -35,6 +35,9 @@ TEXT_LINES = protocol("data-text-lines", "Line-based text data", "Line-based tex
 URLENCODED = protocol("urlencoded-form", "HTML Form URL Encoded", "URL Encoded Form Data")
 FORM_KEY = URLENCODED.field("urlencoded-form.key", "Key", FT.STRINGZ)
 FORM_VALUE = URLENCODED.field("urlencoded-form.value", "Value", FT.STRINGZ)
+SUBDISSECTOR_FAILED = HTTP.field("http.subdissector_failed",
+                                 "HTTP body subdissector failed, trying heuristic subdissector",
+                                 FT.NONE)
 MEDIA = protocol("media", "Media Type", "Media")
 MEDIA_TYPE = MEDIA.field("media.type", "Media type", FT.BYTES)
 
@@ -98,9 +101,15 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
     mtype = _media_type(ctype)
     src = btvb.source
     sub = MEDIA_TABLE.get(mtype)
+    if sub is not None and sub(btvb, pkt, session) is False:
+        # (the registered dissector refused the body: tshark notes it, shows it as media)
+        session.current_proto = "http"
+        pkt.add_expert(top, "note", "malformed", SUBDISSECTOR_FAILED.name, "http",
+                       field=SUBDISSECTOR_FAILED)
+        sub = None
     if sub is not None:
-        sub(btvb, pkt, session)
-    elif mtype in TEXT_MEDIA and n > 38 and bytes(btvb.buf[btvb.start:btvb.start + 5]).lower() \
+        return
+    if mtype in TEXT_MEDIA and n > 38 and bytes(btvb.buf[btvb.start:btvb.start + 5]).lower() \
             == b"<?xml" and "xml" in BY_NAME:  # packet-text-media.c hands XML on
         pkt.protocols.append(TEXT_LINES.abbrev)
         BY_NAME["xml"](btvb, pkt, session)

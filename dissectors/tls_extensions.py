@@ -7,6 +7,7 @@ from dissectors.format import plural
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.tls_proto import TLS, TlsConn, vs_text
+from dissectors.tls_quic_params import dissect_transport_parameters
 from dissectors.tls_tables import (
     COMP_CERT_ALGS,
     EC_POINT_FORMATS,
@@ -227,6 +228,8 @@ def _extension(tvb: Tvb, pkt: Packet, ext: Item, etype: int, off: int, n: int, m
         pkt.add(ext, CC_LEN, ln, off, 1, source=src)
         for i in range(ln // 2):
             _num(pkt, ext, CC_ALG, tvb, off + 1 + 2 * i, 2)
+    elif etype == 57:
+        dissect_transport_parameters(tvb, pkt, ext, off, n)
     elif etype in EXTENSION_TYPES and not _grease(etype):
         if n:
             _blob(pkt, ext, EXT_DATA, tvb, off, n)

@@ -345,3 +345,10 @@ def _ticket(tvb: Tvb, pkt: Packet, item: Item, off: int) -> None:
     ln = tvb.u16(off + 4)
     pkt.add(sub, TICKET_LEN, ln, off + 4, 2, source=tvb.source)
     _blob(pkt, sub, TICKET, tvb, off + 6, ln)
+
+
+def dissect_message(tvb: Tvb, pkt: Packet, rec: Item, off: int, conn: TlsConn,
+                    from_server: bool, version: int) -> None:
+    """One whole handshake message at `off` (QUIC's CRYPTO stream joined from
+    fragments): the record's label names it, as for a message of its own."""
+    _message(tvb, pkt, rec, off, conn, from_server, version, short_name(version, "TLS"), True)

@@ -111,8 +111,9 @@ def _value(it: Item) -> str:
     t = f.type  # identity tests: an Enum's hash runs in Python, this runs per item
     if t is FT.NONE or t is FT.PROTOCOL:
         return ""
-    if t is FT.BYTES and isinstance(it.value, (bytes, bytearray, memoryview)):
-        return _hex(it.value)
+    if (t is FT.BYTES or t is FT.UINT_BYTES) and isinstance(it.value,
+                                                        (bytes, bytearray, memoryview)):
+        return _hex(it.value)  # (empty: "", where -T fields prints "<none>")
     return _text(f, it.value)
 
 

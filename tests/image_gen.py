@@ -1,0 +1,120 @@
+"""Small GIF, PNG and JPEG files written byte by byte (GIF89a/87a, PNG chunks with
+their CRCs, JFIF/Exif markers), and an HTTP capture that serves them, for the image
+media dissectors' differential tests."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+from scapy.all import IP, TCP, Ether, Raw, wrpcap
+
+
+def gif(version: bytes = b"89a", extensions: bool = True) -> bytes:
+    out = b"GIF" + version + struct.pack("<HHBBB", 2, 2, 0xF0, 0, 0)
+    out += b"\x00\x00\x00\xff\xff\xff"  # global colour table: 2 entries
+    if extensions:
+        out += b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # graphic control
+        out += b"\x21\xfe\x05hello\x00"  # comment
+        out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # application
+    out += b"\x2c" + struct.pack("<HHHHB", 0, 0, 2, 2, 0)  # image descriptor
+    out += b"\x02\x02\x44\x01\x00"  # LZW minimum code size, one data block
+    return out + b"\x3b"
+
+
+def _chunk(ctype: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + ctype + data + struct.pack(
+        ">I", zlib.crc32(ctype + data) & 0xFFFFFFFF)
+
+
+def png(extra: bool = True) -> bytes:
+    out = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+    if extra:
+        out += _chunk(b"tEXt", b"Comment\x00made by labshark")
+        out += _chunk(b"pHYs", struct.pack(">IIB", 2835, 2835, 1))
+        out += _chunk(b"gAMA", struct.pack(">I", 45455))
+        out += _chunk(b"tIME", struct.pack(">HBBBBB", 2026, 12, 6, 17, 30, 5))
+        out += _chunk(b"bKGD", struct.pack(">HHH", 255, 255, 255))
+    out += _chunk(b"IDAT", zlib.compress(b"\x00" + b"\xff\x00\x00" * 2 + b"\x00" + b"\x00" * 6))
+    return out + _chunk(b"IEND", b"")
+
+
+def jpeg(app1: bool = False) -> bytes:
+    """A baseline JFIF file (with an APP1 Exif header cut short when `app1`)."""
+    out = b"\xff\xd8"
+    out += b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x01" + \
+        struct.pack(">HH", 72, 72) + b"\x00\x00"
+    if app1:
+        out += b"\xff\xe1" + struct.pack(">H", 8) + b"Exif\x00\x00"
+    # (a comment whose length is one short: its last byte reads as entropy-coded data)
+    out += b"\xff\xfe" + struct.pack(">H", 9) + b"labshark"
+    out += b"\xff\xdb" + struct.pack(">H", 67) + b"\x00" + bytes(range(1, 65))
+    out += b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, 2, 2, 3) + \
+        b"\x01\x11\x00\x02\x11\x01\x03\x11\x01"
+    out += b"\xff\xc4" + struct.pack(">H", 31) + b"\x00" + bytes([0, 1, 5, 1, 1, 1, 1, 1, 1] +
+                                                                 [0] * 7) + bytes(range(12))
+    out += b"\xff\xda" + struct.pack(">HB", 12, 3) + b"\x01\x00\x02\x11\x03\x11\x00\x3f\x00"
+    out += b"\x12\x34\xff\x00\x56"  # entropy-coded data (a stuffed 0xff)
+    return out + b"\xff\xd9"
+
+
+def http_capture(path: Path, bodies: list[tuple[str, bytes]]) -> Path:
+    """One HTTP/1.1 connection per body: GET, then a 200 response with that type."""
+    pkts = []
+    e = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
+    c, s = "10.5.0.1", "10.5.0.2"
+    for i, (ctype, body) in enumerate(bodies):
+        cport, ci, si = 40000 + i, 1000, 5000
+        req = f"GET /img{i} HTTP/1.1\r\nHost: img.example\r\n\r\n".encode()
+        resp = (f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}"
+                "\r\n\r\n").encode() + body
+        pkts.append(Ether(**e) / IP(src=c, dst=s) / TCP(sport=cport, dport=80, seq=ci,
+                                                        flags="S"))
+        pkts.append(Ether(**e) / IP(src=s, dst=c) / TCP(sport=80, dport=cport, seq=si,
+                                                        ack=ci + 1, flags="SA"))
+        ci, si = ci + 1, si + 1
+        pkts.append(Ether(**e) / IP(src=c, dst=s) / TCP(sport=cport, dport=80, seq=ci, ack=si,
+                                                        flags="PA") / Raw(req))
+        ci += len(req)
+        pkts.append(Ether(**e) / IP(src=s, dst=c) / TCP(sport=80, dport=cport, seq=si, ack=ci,
+                                                        flags="PA") / Raw(resp))
+        si += len(resp)
+    for i, p in enumerate(pkts):
+        p.time = 1_700_000_000 + i * 0.001
+    wrpcap(str(path), pkts)
+    return path
+
+
+def _seg(marker: int, body: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+
+def all_images() -> list[tuple[str, bytes]]:
+    """Bodies tshark 4.0 shows as images, and some it refuses (too short: as media)."""
+    base = jpeg()[:20]
+    markers = b""
+    for m in [*range(0xC4, 0xD0), *range(0xDB, 0xE0), *range(0xE3, 0xFE)]:
+        sof = 0xC0 <= m <= 0xCF and m not in (0xC4, 0xCC)
+        markers += _seg(m, struct.pack(">BHHB", 8, 1, 1, 0) if sof else b"A")
+    return [("image/gif", gif()), ("image/gif", gif(b"87a", False)), ("image/png", png()),
+            ("image/png", png(False)), ("image/jpeg", jpeg()), ("image/jpg", jpeg()),
+            ("image/pjpeg", jpeg()), ("image/gif", b"GIF89a\x01"),
+            ("image/png", b"\x89PNG\r\n\x1a\n\x00\x00"), ("image/jpeg", b"\xff\xd8\xff\xe0"),
+            # GIF: a local colour map, an aspect ratio, plain text and unknown extensions
+            ("image/gif", b"GIF89a" + struct.pack("<HHBBB", 3, 4, 0x91, 1, 49) + bytes(12) +
+             b"\x2c" + struct.pack("<HHHHB", 0, 0, 3, 4, 0xA1) + b"\x01" * 12 +
+             b"\x02\x01\x07\x00\x3b"),
+            ("image/gif", b"GIF89a" + struct.pack("<HHBBB", 3, 4, 0x11, 1, 0) +
+             b"\x21\x01\x02ab\x00\x21\x42\x00\x3b"),
+            ("image/gif", b"GIF89a" + struct.pack("<HHBBB", 3, 4, 0x91, 1, 49) + bytes(24) +
+             b"\x3b"),  # (a colour map shorter than its size: unknown block types)
+            # bodies cut at and around the 20 bytes tshark needs
+            *[("image/png", png(False)[:n]) for n in (19, 20, 21)],
+            *[("image/gif", gif()[:n]) for n in (19, 20, 21)],
+            *[("image/jpeg", jpeg()[:n]) for n in (19, 20, 21)],
+            ("image/jpeg", b"\xff\xd9" + jpeg()[2:]),
+            # JPEG: every marker's name, APP1/APP2 identifiers
+            ("image/jpeg", base + markers + b"\xff\xd0\xff\xd9"),
+            ("image/jpeg", base + _seg(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x/>") +
+             _seg(0xE2, b"ICC_PROFILE\x00\x01\x01abc") + b"\xff\xd9")]
