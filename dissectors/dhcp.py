@@ -86,12 +86,12 @@ _UNDECODED = frozenset({62, 79, 80, 84, 88, 89, 95, 96, 98, *range(102, 112), 11
 
 def _stray(pkt: Packet, item: Item, raw: bytes) -> None:
     """proto.c's check of a string item: bytes other than NUL after its first NUL get
-    a note (no -z expert)."""
+    a note (in -z expert only when tshark prints the tree)."""
     if b"\0" in raw and raw.partition(b"\0")[2].strip(b"\0"):
         from dissectors.frame import TRAILING_STRAY  # (frame imports the dissectors)
 
         pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "dhcp",
-                       field=TRAILING_STRAY, tapped=False)
+                       field=TRAILING_STRAY, tapped=pkt.tree_visible)
 
 def _opt(code: int, abbrev: str, name: str, kind: str) -> Field:
     ft = {"ip": FT.IPv4, "u32": FT.UINT32, "time": FT.UINT32, "u16": FT.UINT16,

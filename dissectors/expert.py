@@ -66,6 +66,22 @@ class AddItem(Protocol):
                  generated: bool = False) -> Any: ...
 
 
+#: expert.c formats a note's summary into an ITEM_LABEL_LENGTH (240) buffer.
+_SUMMARY_BYTES = 239
+
+
+def fit_summary(text: str) -> str:
+    """A note's summary as Wireshark keeps it: at most 239 bytes of the escaped text
+    (a long HTTP request line ends mid-URI in the tree and in `-z expert` alike)."""
+    if len(text) * 10 <= _SUMMARY_BYTES:  # (an escape is at most 10 characters)
+        return text
+    shown = format_str(text)
+    raw = shown.encode()
+    if len(raw) <= _SUMMARY_BYTES:
+        return text
+    return raw[:_SUMMARY_BYTES].decode("utf-8", "ignore")  # (whole characters only)
+
+
 def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: str,
                      field: Field | None) -> None:
     """The `_ws.expert` subtree of a Wireshark note (message, severity, group; a hidden

@@ -168,6 +168,7 @@ def dissect(frame: Frame, session: Session,
     """
     pkt = Packet(frame)
     pkt.show_ours = session.show_ours
+    pkt.tree_visible = session.tree_visible
     if frame.secrets:
         take_secrets(frame.secrets, session)
     if wanted is not None:

@@ -515,12 +515,12 @@ def _content_length(text: str) -> int | None:
 
 def _stray_nul(pkt: Packet, item: Item, text: str) -> None:
     """proto.c's check of a string item (`text` its value): bytes after its NUL get a
-    note (no -z expert)."""
+    note (in -z expert only when tshark prints the tree)."""
     if "\0" in text and text.partition("\0")[2].strip("\0"):
         from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
 
         pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "http",
-                       field=TRAILING_STRAY, tapped=False)
+                       field=TRAILING_STRAY, tapped=pkt.tree_visible)
 
 
 def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,

@@ -26,16 +26,24 @@ _LAST = frozenset({"tcp.segments"})
 
 def _walk_order(items: list) -> list:
     """The order tshark's tap sees: a reassembly item right after the layers dissected
-    from its reassembled bytes (same data source), before the layers dissected later
-    from the rest of the segment (TLS records after a reassembled one)."""
-    moved = [i for i in items if i.field is not None and i.field.abbrev in _LAST]
-    out = [i for i in items if i not in moved]
-    for seg in moved:
-        at = len(out)
-        for k, it in enumerate(out):
-            if it.source == seg.source and it is not seg:
-                at = k + 1
-        out.insert(at, seg)
+    from its reassembled bytes (its data source, or one made from it, as a decompressed
+    HTTP body), before the layers dissected later from the rest of the segment (TLS
+    records after a reassembled one)."""
+    out: list = []
+    held: list = []  # reassembly items waiting for the end of their layers
+
+    def release(source: int) -> None:
+        while held and held[-1].source > source:
+            out.append(held.pop())
+
+    for it in items:
+        if it.field is not None and it.field.abbrev in _LAST:
+            release(-1)  # (a new reassembly: the earlier ones are done)
+            held.append(it)
+            continue
+        release(it.source)
+        out.append(it)
+    release(-1)
     return out
 
 
