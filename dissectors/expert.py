@@ -18,6 +18,8 @@ MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
 # sibling `_ws.malformed.expert`): -T json shows it, the message is then hidden.
 MALFORMED_EXPERT = MALFORMED.field("_ws.malformed.expert", "Malformed Packet (Exception occurred)",
                                    FT.NONE)
+# ... and of a reassembly error's (show_exception's ReassemblyError).
+MALFORMED_REASSEMBLY = MALFORMED.field("_ws.malformed.reassembly", "Reassembly error", FT.NONE)
 # Wireshark's expert_severity_vals / expert_group_vals: `_ws.expert.severity == "Warning"`.
 SEVERITY_NAMES = {0x100000: "Comment", 0x200000: "Chat", 0x400000: "Note", 0x600000: "Warning",
                   0x800000: "Error"}
