@@ -213,6 +213,10 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
             _segment_data(pkt, tree, tvb, off, tvb.rend - off, "Retransmitted ")
             return
         if ta is not None and ta.flags & A_SPURIOUS_RETRANSMISSION:
+            # (tshark shows the bytes as retransmitted only inside a known PDU)
+            m = msp if msp is not None else _lookup_le(pdus, (seq - 1) & SEQ_MASK)
+            if m is not None and seq_le(m.seq, seq) and seq_gt(m.nxtpdu, seq):
+                _segment_data(pkt, tree, tvb, off, tvb.rend - off, "Retransmitted ")
             return
         if ta is not None and ta.flags & A_RETRANSMISSION:
             _segment_data(pkt, tree, tvb, off, tvb.rend - off, "Retransmitted ")

@@ -1,0 +1,63 @@
+"""HTTP bytes that start no message before any request was dissected on the connection.
+
+tshark 4.0 (dissect_http_message with no `have_seen_http`) changes no column then, but
+still walks the lines: while they look like headers (a colon) or a blank line ends them,
+it makes the HTTP tree and shows them as headers; the bytes after them are the body
+(File Data, data). Data whose first line is no header shows nothing at all.
+Separate from dissectors/http.py, which hands the fields it declares to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dissectors.escape import format_text
+from dissectors.http_body import _file_text, _nested_data
+from dissectors.http_proto import HTTP, _text
+from dissectors.packet import Item, Packet
+from dissectors.registry import Field
+from dissectors.session import Session
+from dissectors.tvb import Tvb
+
+
+def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool,
+                headers: dict[str, Field], unknown: Field, file_data: Field,
+                find_line: Callable[[Tvb, int], tuple[int, int]]) -> bool:
+    """Show the header-like lines at `off` as tshark does; False when the first line is
+    no header (nothing is shown)."""
+    src = tvb.source
+    end = tvb.end
+    top: Item | None = None
+    p = off
+    while p < end:
+        le, ln = find_line(tvb, p)
+        if le < 0:  # (the last line, unterminated, runs to the end)
+            le = ln = end
+        line = bytes(tvb.buf[p:le])
+        if line and b":" not in line:
+            break
+        if top is None:
+            top = pkt.add_proto(HTTP, off, end - off, "Hypertext Transfer Protocol",
+                                source=src, in_stack=in_stack)
+        label = format_text(bytes(tvb.buf[p:ln])) if pkt.tree_on else None
+        if not line:  # a blank line ends them
+            pkt.add_text(top, format_text(bytes(tvb.buf[p:ln])), p, ln - p, source=src)
+            p = ln
+            break
+        text = _text(line)
+        name, _sep, value = text.partition(":")
+        hf = headers.get(name.strip().lower())
+        if hf is None:
+            pkt.add(top, unknown, format_text(bytes(tvb.buf[p:ln])), p, ln - p, label,
+                    source=src)
+        else:
+            pkt.add(top, hf, value.lstrip(), p, ln - p, label, source=src)
+        p = ln
+    if top is None:
+        return False
+    if p < end:
+        body = bytes(tvb.buf[p:end])
+        pkt.add(top, file_data, _file_text(body), p, len(body), f"File Data: {len(body)} bytes",
+                source=src)
+        _nested_data(Tvb(tvb.buf, p, end, tvb.rend, src), pkt, session, top)
+    return True
