@@ -95,6 +95,7 @@ WHOLE_ROWS = [
     "tcpdump-tcp_rst_diag_payload.pcap",  # RST reset cause with trailing stray bytes
     "tcpdump-dhcpv4v6-rfc5970-rfc8572.pcap",  # DHCP strings with trailing stray bytes
     "ndpi-whatsapp_login_chat.pcap",  # a segment into a finished reassembly: error
+    "tcpdump-dhcp-mud.pcap",  # DHCP options 101 (TZ TCode), 145 (Forcerenew), 161 (MUD)
 ]
 RUNS = [[], ["-q", "-z", "io,phs"], ["-q", "-z", "expert"],
         ["-P", "-V", "-z", "io,phs", "-z", "expert"]]
