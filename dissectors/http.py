@@ -539,9 +539,9 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
         # Before any request tshark changes no column, yet the bytes are consumed (only
         # header-like lines show, http_other.py), and its follow tap still gets them
         # (an empty header part, then the data).
-        other_lines(tvb, off, pkt, session, in_stack, HEADERS, UNKNOWN_HEADER, FILE_DATA,
-                    _find_line)
-        pkt.proto_data.setdefault("http.tapped", []).extend((b"", bytes(tvb.buf[off:tvb.end])))
+        tapped = other_lines(tvb, off, pkt, session, in_stack, HEADERS, UNKNOWN_HEADER,
+                             FILE_DATA, _find_line)
+        pkt.proto_data.setdefault("http.tapped", []).extend(tapped)
         return max(tvb.rend - off, 1)
     pkt.proto_col = "HTTP"
     pkt.set_info("Continuation")

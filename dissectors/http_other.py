@@ -22,9 +22,10 @@ from dissectors.tvb import Tvb
 
 def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool,
                 headers: dict[str, Field], unknown: Field, file_data: Field,
-                find_line: Callable[[Tvb, int], tuple[int, int]]) -> bool:
-    """Show the header-like lines at `off` as tshark does; False when the first line is
-    no header (nothing is shown)."""
+                find_line: Callable[[Tvb, int], tuple[int, int]]) -> list[bytes]:
+    """Show the header-like lines at `off` as tshark does; what its follow tap gets:
+    the lines, then the rest (the lines are none when the first one is no header, and
+    then nothing is shown)."""
     src = tvb.source
     end = tvb.end
     top: Item | None = None
@@ -54,10 +55,12 @@ def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: boo
             pkt.add(top, hf, value.lstrip(), p, ln - p, label, source=src)
         p = ln
     if top is None:
-        return False
+        return [b"", bytes(tvb.buf[off:end])]
+    # (the follow tap gets the parts, the layer is not re-read for it)
+    pkt.proto_data.setdefault("http.untapped", set()).add(id(top))
     if p < end:
         body = bytes(tvb.buf[p:end])
         pkt.add(top, file_data, _file_text(body), p, len(body), f"File Data: {len(body)} bytes",
                 source=src)
         _nested_data(Tvb(tvb.buf, p, end, tvb.rend, src), pkt, session, top)
-    return True
+    return [bytes(tvb.buf[off:p])] + ([bytes(tvb.buf[p:end])] if p < end else [])

@@ -286,8 +286,14 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
             else:
                 req_off, more = req
                 if req_off == 0:
-                    # Still not enough: the same PDU grows.
+                    # Still not enough: the same PDU grows. (Its bytes were reassembled
+                    # here all the same: -2 shows "Reassembled PDU in" this frame.)
                     pkt.sources.pop()
+                    if session.pass_no == 1 and session.two_pass:
+                        d = conv.fwd is conv.flow1
+                        for _o, frame, _d in msp.parts:
+                            if frame != num:
+                                marks[(conv.stream, d, frame)] = num
                     _not_dissected(pkt, tree, tvb, marks, key, off, first_pdu, length, True)
                 else:
                     # One PDU was dissected, the rest starts the next: split the MSP.
