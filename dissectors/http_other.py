@@ -15,9 +15,14 @@ from dissectors.escape import format_text
 from dissectors.http_body import _file_text, _nested_data
 from dissectors.http_proto import HTTP, _text
 from dissectors.packet import Item, Packet
-from dissectors.registry import Field
+from dissectors.registry import FT, Field
 from dissectors.session import Session
 from dissectors.tvb import Tvb
+
+BAD_HEADER_NAME = HTTP.field("http.bad_header_name", "Illegal characters found in header name",
+                             FT.NONE)
+# RFC 9110's tchar: what a header name is made of.
+_TCHAR = frozenset(b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool,
@@ -48,7 +53,14 @@ def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: boo
         text = _text(line)
         name, _sep, value = text.partition(":")
         hf = headers.get(name.strip().lower())
-        if hf is None:
+        raw_name = line.partition(b":")[0]
+        if not raw_name or not _TCHAR.issuperset(raw_name):
+            # (the line as it is, and a warning)
+            item = pkt.add(top, unknown, _text(bytes(tvb.buf[p:ln])), p, ln - p, label,
+                           source=src)
+            pkt.add_expert(item, "warning", "protocol", BAD_HEADER_NAME.name, "http",
+                           field=BAD_HEADER_NAME)
+        elif hf is None:
             pkt.add(top, unknown, format_text(bytes(tvb.buf[p:ln])), p, ln - p, label,
                     source=src)
         else:
