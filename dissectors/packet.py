@@ -62,6 +62,11 @@ NULL_ITEM: Item = _NullItem()  # type: ignore[assignment]
 #: module declares them with `keep()`.
 KEEP: set[str] = set()
 
+#: pkt.proto_data key: ids of top-level items that tshark's tree-less walk (io,phs) meets
+#: where the tree shows them, not after the layers made from their bytes (a reassembly
+#: a FIN completed).
+WALK_IN_PLACE = "walk_in_place"
+
 
 def tshark_has_tree(pkt: Packet) -> bool:
     """Whether tshark would build a tree for this packet: for -V/JSON, a display filter

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_HEUR, TCP_PORT
-from dissectors.packet import Item, Packet
+from dissectors.packet import WALK_IN_PLACE, Item, Packet
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base
 from dissectors.session import Session
@@ -352,7 +352,9 @@ def complete_until_fin(tvb: Tvb, pkt: Packet, session: Session, tree: Item,
     marks = session.state("pass1:tcp.reassembled_in", dict)
     later = session.state("pass1:tcp.later_pdu", dict)
     _remember(session, conv, msp, num, marks, later)
-    _fragment_tree(pkt, tree, msp, done, src)
+    st = _fragment_tree(pkt, tree, msp, done, src)
+    # (tshark makes this one before it dissects the PDU: io,phs walks it first)
+    pkt.proto_data.setdefault(WALK_IN_PLACE, set()).add(id(st))
     msp.parts, msp.done = [], True
     return True
 
@@ -411,7 +413,7 @@ def _lookup_le(flow: PduTable, seq: int) -> Msp | None:
     return flow.msps[flow.msp_starts[i - 1]] if i else None
 
 
-def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> None:
+def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> Item:
     n = len(data)
     frames = []
     for i, (o, frame, d) in enumerate(msp.parts):
@@ -438,6 +440,7 @@ def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> 
     # Wireshark moves the segments tree right behind the TCP tree.
     pkt.tree.remove(st)
     pkt.tree.insert(pkt.tree.index(tree) + 1, st)
+    return st
 
 
 def tcp_dissect_pdus(tvb: Tvb, pkt: Packet, session: Session, fixed_len: int,

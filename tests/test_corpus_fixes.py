@@ -96,6 +96,9 @@ WHOLE_ROWS = [
     "tcpdump-dhcpv4v6-rfc5970-rfc8572.pcap",  # DHCP strings with trailing stray bytes
     "ndpi-whatsapp_login_chat.pcap",  # a segment into a finished reassembly: error
     "tcpdump-dhcp-mud.pcap",  # DHCP options 101 (TZ TCode), 145 (Forcerenew), 161 (MUD)
+    # a stray line in a response, a NUL content type, a fast retransmission after an ACK
+    # of unseen data, a response body completed by the FIN (io,phs walk)
+    "ndpi-ndpi_match_string_subprotocol__error.pcapng",
 ]
 RUNS = [[], ["-q", "-z", "io,phs"], ["-q", "-z", "expert"],
         ["-P", "-V", "-z", "io,phs", "-z", "expert"]]

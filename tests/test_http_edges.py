@@ -299,3 +299,15 @@ def test_follow_http_every_stream_equals_tshark(edges_pcap: Path) -> None:
     rc, ours, err = run_analyze(args)
     assert rc == 0, err
     assert ours.encode() == theirs.stdout
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("args", [["-q", "-z", "io,phs"], ["-q", "-z", "expert"],
+                                  ["-z", "io,phs", "-z", "expert", "-V"]],
+                         ids=["phs", "expert", "verbose"])
+def test_statistics_equal_tshark(edges_pcap: Path, args: list[str]) -> None:
+    """io,phs walks a reassembly a FIN completed before its layers (tree-less), and the
+    expert report sees the notes only a printed tree makes."""
+    rc, ours, err = run_analyze(["-r", str(edges_pcap), *args])
+    assert rc == 0, err
+    assert ours == run_tshark(["-r", str(edges_pcap), *args])
