@@ -20,7 +20,7 @@ from dissectors.escape import format_text
 from dissectors.http_auth import AUTH_HEADERS, http_auth
 from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
 from dissectors.http_follow import HttpFollower
-from dissectors.http_other import other_lines
+from dissectors.http_other import _binary, other_lines
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
@@ -555,22 +555,6 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
     if end < tvb.rend:
         tvb.need(end, 1)  # tshark reads the whole reported payload: "Packet size limited"
     return max(tvb.rend - off, 1)
-
-
-def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = True) -> int:
-    """A message cannot start with a byte that is not printable ASCII: tshark skips the
-    line parsing (and so never asks TCP for more), showing the bytes as data under a
-    Continuation once a request was seen, or nothing at all before."""
-    if _lconv(pkt, session).seen:
-        src = tvb.source
-        pkt.proto_col = "HTTP"
-        pkt.set_info("Continuation")
-        top = pkt.add_proto(HTTP, off, tvb.end - off, "Hypertext Transfer Protocol",
-                            source=src, in_stack=in_stack)
-        pkt.proto_data.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
-        _nested_data(Tvb(tvb.buf, off, tvb.end, tvb.rend, src), pkt, session, top)
-    return max(tvb.rend - off, 1)
-
 
 
 _HEUR_VERSIONS = (b"HTTP/1.1", b"HTTP/1.0")

@@ -3,7 +3,8 @@
 tshark 4.0 (dissect_http_message with no `have_seen_http`) changes no column then, but
 still walks the lines: while they look like headers (a colon) or a blank line ends them,
 it makes the HTTP tree and shows them as headers; the bytes after them are the body
-(File Data, data). Data whose first line is no header shows nothing at all.
+(File Data, data). Data whose first line is no header shows nothing at all; data starting with a byte that
+is not printable skips the line walk (`_binary`).
 Separate from dissectors/http.py, which hands the fields it declares to it.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from dissectors.escape import format_text
 from dissectors.http_body import _file_text, _nested_data
+from dissectors.http_pairing import _lconv
 from dissectors.http_proto import HTTP, _text
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
@@ -76,3 +78,18 @@ def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: boo
                 source=src)
         _nested_data(Tvb(tvb.buf, p, end, tvb.rend, src), pkt, session, top)
     return [bytes(tvb.buf[off:p])] + ([bytes(tvb.buf[p:end])] if p < end else [])
+
+
+def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = True) -> int:
+    """A message cannot start with a byte that is not printable ASCII: tshark skips the
+    line parsing (and so never asks TCP for more), showing the bytes as data under a
+    Continuation once a request was seen, or nothing at all before."""
+    if _lconv(pkt, session).seen:
+        src = tvb.source
+        pkt.proto_col = "HTTP"
+        pkt.set_info("Continuation")
+        top = pkt.add_proto(HTTP, off, tvb.end - off, "Hypertext Transfer Protocol",
+                            source=src, in_stack=in_stack)
+        pkt.proto_data.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
+        _nested_data(Tvb(tvb.buf, off, tvb.end, tvb.rend, src), pkt, session, top)
+    return max(tvb.rend - off, 1)
