@@ -119,6 +119,7 @@ class Job:
         session = Session(two_pass=self.two_pass, decode_as=self.decode_table,
                           revisit=self.two_pass)
         session.show_ours = not self.only_tshark
+        session.tree_visible = self.verbose or self.output in ("json", "ek")
         return session
 
 

@@ -86,18 +86,20 @@ _UNDECODED = frozenset({62, 79, 80, 84, 88, 89, 95, 96, 98, *range(102, 112), 11
 
 def _stray(pkt: Packet, item: Item, raw: bytes) -> None:
     """proto.c's check of a string item: bytes other than NUL after its first NUL get
-    a note (no -z expert)."""
+    a note (in -z expert only when tshark prints the tree)."""
     if b"\0" in raw and raw.partition(b"\0")[2].strip(b"\0"):
         from dissectors.frame import TRAILING_STRAY  # (frame imports the dissectors)
 
         pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "dhcp",
-                       field=TRAILING_STRAY, tapped=False)
+                       field=TRAILING_STRAY, tapped=pkt.tree_visible)
 
-def _opt(code: int, abbrev: str, name: str, kind: str) -> Field:
+def _opt(code: int, abbrev: str, name: str, kind: str,
+         strings: dict[int, str] | None = None) -> Field:
     ft = {"ip": FT.IPv4, "u32": FT.UINT32, "time": FT.UINT32, "u16": FT.UINT16,
-          "u8": FT.UINT8, "i32": FT.INT32, "str": FT.STRINGZ, "bool": FT.BOOLEAN}[kind]
+          "u8": FT.UINT8, "i32": FT.INT32, "str": FT.STRINGZ, "bool": FT.BOOLEAN,
+          "string": FT.STRING}[kind]
     base = Base.DEC if ft in (FT.UINT32, FT.UINT16, FT.UINT8, FT.INT32) else Base.NONE
-    f = DHCP.field(abbrev, name, ft, base)
+    f = DHCP.field(abbrev, name, ft, base, strings=strings)
     _OPT_FIELDS[code] = (f, kind)
     return f
 
@@ -131,6 +133,11 @@ ASSOCIATED_IP = _opt(92, "dhcp.option.associated_ip_option", "Associated IP opti
 VENDOR_CLASS = _opt(60, "dhcp.option.vendor_class_id", "Vendor class identifier", "str")
 TFTP_SERVER = _opt(66, "dhcp.option.tftp_server_name", "TFTP Server Name", "str")
 BOOTFILE = _opt(67, "dhcp.option.bootfile_name", "Bootfile name", "str")
+TZ_PCODE = _opt(100, "dhcp.option.tz_pcode", "TZ PCode", "string")  # (RFC 4833)
+TZ_TCODE = _opt(101, "dhcp.option.tz_tcode", "TZ TCode", "string")
+FORCERENEW_ALGORITHM = _opt(145, "dhcp.option.forcerenew_nonce.algorithm", "Algorithm", "u8",
+                            {1: "HMAC-MD5"})  # (RFC 6704: one byte per algorithm)
+MUDURL = _opt(161, "dhcp.option.mudurl", "MUDURL", "string")  # (RFC 8520)
 
 MAGIC_COOKIE = 0x63825363
 # Wireshark's ipv4_list options: their option line shows no address, even a single one.
@@ -309,6 +316,8 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
                     oi.text += f" ({ipv4_str(int.from_bytes(raw, 'big'))})"
             elif kind == "str":
                 add(oi, f, _cstr(raw), v, ln)  # tshark's option line shows no string
+            elif kind == "string":
+                _stray(pkt, add(oi, f, _cstr(raw), v, ln), raw)  # (a C string)
             elif kind in ("u32", "time") and ln == 4:
                 n = int.from_bytes(raw, "big")
                 add(oi, f, n, v, 4, f"{f.name}: {_duration(n)}" if kind == "time" else None)
@@ -317,6 +326,9 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
                 add(oi, f, n, v, 4, f"{f.name}: ({n}s) {time_secs_str(n)}" if code == 2 else None)
             elif kind == "u16" and ln == 2:
                 add(oi, f, int.from_bytes(raw, "big"), v, 2)
+            elif kind == "u8" and code == 145:
+                for i, b in enumerate(raw):
+                    add(oi, f, b, v + i, 1)
             elif kind == "u8" and ln == 1:
                 add(oi, f, raw[0], v, 1)
         p = v + ln

@@ -20,7 +20,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_unclaimed,
 )
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
@@ -68,6 +68,8 @@ SRC_LG = ETH.field("eth.src.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=
 SRC_IG = ETH.field("eth.src.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
 LG = ETH.field("eth.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
 IG = ETH.field("eth.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
+SRC_NOT_GROUP = ETH.field("eth.src_not_group", "Source MAC must not be a group address: "
+                          "IEEE 802.3-2002, Section 3.2.3(b)", FT.NONE)
 
 ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
 
@@ -96,11 +98,15 @@ def _mac_text(mac: bytes) -> tuple[str, int, str]:
 
 def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> None:
     if not pkt.wants(_ADDR_BLOCK[is_dst]):
+        if not is_dst and mac[0] & 1:
+            _src_group(pkt, NULL_ITEM)
         return
     text, code, addr_label = _mac_text(mac)
     f, res, oui, oui_res, lg, ig = _DST_FIELDS if is_dst else _SRC_FIELDS
     add = pkt.add
     item = add(tree, f, mac, off, 6)
+    if not is_dst and mac[0] & 1:
+        _src_group(pkt, item)
     vendor = oui_name(code)
     # (tshark's order, visible in -T json: the hidden resolved/OUI items come first)
     add(item, res, text, off, 6, hidden=True)
@@ -118,6 +124,11 @@ def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> Non
     add(item, LG, lg_bit, off, 3, hidden=True)
     add(item, ig, ig_bit, off, 3)
     add(item, IG, ig_bit, off, 3, hidden=True)
+
+
+def _src_group(pkt: Packet, item: Item) -> None:
+    """A source address with the group bit set: tshark's warning, on the Source item."""
+    pkt.add_expert(item, "warning", "protocol", SRC_NOT_GROUP.name, "eth", field=SRC_NOT_GROUP)
 
 
 def dissect_eth(tvb: Tvb, pkt: Packet, session: Session) -> None:

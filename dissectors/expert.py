@@ -18,6 +18,8 @@ MALFORMED = protocol("_ws.malformed", "Malformed Packet", "Malformed")
 # sibling `_ws.malformed.expert`): -T json shows it, the message is then hidden.
 MALFORMED_EXPERT = MALFORMED.field("_ws.malformed.expert", "Malformed Packet (Exception occurred)",
                                    FT.NONE)
+# ... and of a reassembly error's (show_exception's ReassemblyError).
+MALFORMED_REASSEMBLY = MALFORMED.field("_ws.malformed.reassembly", "Reassembly error", FT.NONE)
 # Wireshark's expert_severity_vals / expert_group_vals: `_ws.expert.severity == "Warning"`.
 SEVERITY_NAMES = {0x100000: "Comment", 0x200000: "Chat", 0x400000: "Note", 0x600000: "Warning",
                   0x800000: "Error"}
@@ -64,6 +66,22 @@ class AddItem(Protocol):
     def __call__(self, parent: Any, field: Field, value: Any, offset: int, length: int,
                  text: str | None = None, *, hidden: bool = False,
                  generated: bool = False) -> Any: ...
+
+
+#: expert.c formats a note's summary into an ITEM_LABEL_LENGTH (240) buffer.
+_SUMMARY_BYTES = 239
+
+
+def fit_summary(text: str) -> str:
+    """A note's summary as Wireshark keeps it: at most 239 bytes of the escaped text
+    (a long HTTP request line ends mid-URI in the tree and in `-z expert` alike)."""
+    if len(text) * 10 <= _SUMMARY_BYTES:  # (an escape is at most 10 characters)
+        return text
+    shown = format_str(text)
+    raw = shown.encode()
+    if len(raw) <= _SUMMARY_BYTES:
+        return text
+    return raw[:_SUMMARY_BYTES].decode("utf-8", "ignore")  # (whole characters only)
 
 
 def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: str,

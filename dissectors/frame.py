@@ -14,12 +14,18 @@ from typing import Any
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
 from dissectors.escape import format_str
-from dissectors.expert import MALFORMED, MALFORMED_EXPERT
+from dissectors.expert import MALFORMED, MALFORMED_EXPERT, MALFORMED_REASSEMBLY
 from dissectors.format import bit_pattern
 from dissectors.packet import KEEP, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb, UnreassembledError
+from dissectors.tvb import (
+    BoundsError,
+    ReassemblyError,
+    ReportedBoundsError,
+    Tvb,
+    UnreassembledError,
+)
 
 FRAME = protocol("frame", "Frame", "FRAME")
 ENCAP = FRAME.field("frame.encap_type", "Encapsulation type", FT.INT16, Base.DEC)
@@ -168,6 +174,7 @@ def dissect(frame: Frame, session: Session,
     """
     pkt = Packet(frame)
     pkt.show_ours = session.show_ours
+    pkt.tree_visible = session.tree_visible
     if frame.secrets:
         take_secrets(frame.secrets, session)
     if wanted is not None:
@@ -278,6 +285,8 @@ def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa
         fn(tvb, pkt, session)
     except UnreassembledError:
         mark_unreassembled(pkt, session.current_proto)
+    except ReassemblyError as e:
+        mark_reassembly_error(pkt, session.current_proto, str(e))
     except ReportedBoundsError:
         mark_malformed(pkt, session.current_proto)
     except BoundsError:
@@ -295,6 +304,19 @@ def mark_malformed(pkt: Packet, proto: str) -> None:
     pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto,
                    field=MALFORMED_EXPERT)
     pkt.append_info("[Malformed Packet]")
+
+
+def mark_reassembly_error(pkt: Packet, proto: str, message: str) -> None:
+    """show_exception's ReassemblyError: a `_ws.malformed` item and an error note."""
+    from dissectors.registry import REGISTRY
+
+    p = REGISTRY.protocols.get(proto)
+    text = f"[Reassembly error, protocol {p.short if p else proto}: {message}]"
+    item = pkt.add_proto(MALFORMED, 0, 0, text, in_stack=False)
+    item.value = text
+    pkt.malformed = True
+    pkt.add_expert(item, "error", "malformed", message, proto, field=MALFORMED_REASSEMBLY)
+    pkt.append_info(text)
 
 
 def mark_unreassembled(pkt: Packet, proto: str) -> None:

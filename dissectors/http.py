@@ -20,6 +20,7 @@ from dissectors.escape import format_text
 from dissectors.http_auth import AUTH_HEADERS, http_auth
 from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
 from dissectors.http_follow import HttpFollower
+from dissectors.http_other import _binary, other_lines
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
 from dissectors.http_proto import HTTP, _text
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
@@ -232,8 +233,6 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         pkt.set_info(format_text(first) + " ")
     elif seen_before:
         pkt.set_info("Continuation")
-    if kind == "request":
-        _lconv(pkt, session).seen = True
     # Header lines up to the empty line.
     headers: list[tuple[int, int, int]] = []  # (line start, line end, next line)
     p = nxt
@@ -268,8 +267,11 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             return None
         hdr_end = tvb.end
     stray = False  # a line that is no header ends the message before it (tshark)
+    stray_len = False  # ... and a length header after it still counted for reassembly
     for i, (hs, he, hn) in enumerate(headers):
         if hn < tvb.rend and not _is_header_line(bytes(tvb.buf[hs:he])):
+            stray_len = any(_text(bytes(tvb.buf[a:b])).lower().startswith(
+                ("content-length:", "transfer-encoding:")) for a, b, _n in headers[i:])
             del headers[i:]
             hdr_end, stray = hs, True
             break
@@ -302,7 +304,10 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     bodiless_code = not is_request and (code // 100 == 1 or code in (204, 304))
     deseg_body = not fin and not bodiless_code and not (not is_request and (
         lconv.method == "HEAD" or (code // 100 == 2 and lconv.method in NO_BODY_2XX_METHODS)))
-    no_body = stray or (bodiless_code and (chunked or clen is None))
+    # (a response's body starts at the stray line: tshark's reassembly scanned every
+    # line up to the blank one for a length, the dissection stopped at the stray one)
+    no_body = (stray and (is_request or stray_len)) or (
+        bodiless_code and (chunked or clen is None))
 
     def want(more: int) -> bool:
         return deseg_body and _want_more(pkt, off, more, tvb)
@@ -369,7 +374,10 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             return None
         body_end = tvb.end
 
-    # The message is complete: build the tree.
+    # The message is complete: build the tree. (A request's URI is now the
+    # conversation's: tshark's have_seen_http for the bytes that follow.)
+    if kind == "request":
+        _lconv(pkt, session).seen = True
     if seen_before or not partial_first:
         pkt.proto_col = proto.short
     # Later messages of the same segment are one layer with the first in frame.protocols.
@@ -515,12 +523,12 @@ def _content_length(text: str) -> int | None:
 
 def _stray_nul(pkt: Packet, item: Item, text: str) -> None:
     """proto.c's check of a string item (`text` its value): bytes after its NUL get a
-    note (no -z expert)."""
+    note (in -z expert only when tshark prints the tree)."""
     if "\0" in text and text.partition("\0")[2].strip("\0"):
         from dissectors.frame import TRAILING_STRAY  # frame imports the dissectors
 
         pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "http",
-                       field=TRAILING_STRAY, tapped=False)
+                       field=TRAILING_STRAY, tapped=pkt.tree_visible)
 
 
 def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
@@ -528,9 +536,12 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
     """Bytes that do not start an HTTP message: Wireshark's "Continuation"."""
     src = tvb.source
     if not _lconv(pkt, session).seen:
-        # Before any request tshark shows no HTTP tree, yet the bytes are consumed, and
-        # its follow tap still gets them (an empty header part, then the data).
-        pkt.proto_data.setdefault("http.tapped", []).extend((b"", bytes(tvb.buf[off:tvb.end])))
+        # Before any request tshark changes no column, yet the bytes are consumed (only
+        # header-like lines show, http_other.py), and its follow tap still gets them
+        # (an empty header part, then the data).
+        tapped = other_lines(tvb, off, pkt, session, in_stack, HEADERS, UNKNOWN_HEADER,
+                             FILE_DATA, _find_line)
+        pkt.proto_data.setdefault("http.tapped", []).extend(tapped)
         return max(tvb.rend - off, 1)
     pkt.proto_col = "HTTP"
     pkt.set_info("Continuation")
@@ -544,22 +555,6 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
     if end < tvb.rend:
         tvb.need(end, 1)  # tshark reads the whole reported payload: "Packet size limited"
     return max(tvb.rend - off, 1)
-
-
-def _binary(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: bool = True) -> int:
-    """A message cannot start with a byte that is not printable ASCII: tshark skips the
-    line parsing (and so never asks TCP for more), showing the bytes as data under a
-    Continuation once a request was seen, or nothing at all before."""
-    if _lconv(pkt, session).seen:
-        src = tvb.source
-        pkt.proto_col = "HTTP"
-        pkt.set_info("Continuation")
-        top = pkt.add_proto(HTTP, off, tvb.end - off, "Hypertext Transfer Protocol",
-                            source=src, in_stack=in_stack)
-        pkt.proto_data.setdefault("http.untapped", set()).add(id(top))  # returns before the tap
-        _nested_data(Tvb(tvb.buf, off, tvb.end, tvb.rend, src), pkt, session, top)
-    return max(tvb.rend - off, 1)
-
 
 
 _HEUR_VERSIONS = (b"HTTP/1.1", b"HTTP/1.0")

@@ -98,6 +98,7 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
     if ctype is None:
         _nested_data(btvb, pkt, session, top)
         return
+    ctype = ctype.split("\0", 1)[0]  # (tshark's content type is a C string)
     mtype = _media_type(ctype)
     src = btvb.source
     sub = MEDIA_TABLE.get(mtype)

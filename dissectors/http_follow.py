@@ -63,6 +63,9 @@ def _http_parts(pkt: Packet, layer: Item) -> tuple[bytes, bytes | None]:
             break
     body = None
     if body_item is not None:
+        if body_item.source == layer.source and layer.offset <= body_item.offset < \
+                layer.offset + pos:
+            pos = body_item.offset - layer.offset  # (a body from a stray line on)
         bsrc = pkt.sources[body_item.source][1]
         body = bytes(bsrc[body_item.offset: body_item.offset + body_item.length])
     return msg[:pos], body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from captures.frame import Frame
-from dissectors.expert import SEVERITY_ORDER, Expert, add_expert_items
+from dissectors.expert import SEVERITY_ORDER, Expert, add_expert_items, fit_summary
 from dissectors.registry import Field, Protocol
 
 
@@ -62,6 +62,11 @@ NULL_ITEM: Item = _NullItem()  # type: ignore[assignment]
 #: module declares them with `keep()`.
 KEEP: set[str] = set()
 
+#: pkt.proto_data key: ids of top-level items that tshark's tree-less walk (io,phs) meets
+#: where the tree shows them, not after the layers made from their bytes (a reassembly
+#: a FIN completed).
+WALK_IN_PLACE = "walk_in_place"
+
 
 def tshark_has_tree(pkt: Packet) -> bool:
     """Whether tshark would build a tree for this packet: for -V/JSON, a display filter
@@ -83,7 +88,7 @@ class Packet:
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
                  "malformed", "net_src", "net_dst", "dl_dst", "in_error_pkt", "srcport", "dstport",
                  "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data",
-                 "show_ours", "wanted", "tree_on", "layers", "tshark_tree")
+                 "show_ours", "wanted", "tree_on", "layers", "tshark_tree", "tree_visible")
 
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
@@ -136,6 +141,10 @@ class Packet:
         # none of whose items anyone reads skips making them (`wants_layer`).
         self.layers: frozenset[str] | None = None
         self.tshark_tree = True  # see tshark_has_tree
+        # tshark prints this packet's tree (-V, JSON): only then does it make the items
+        # it would otherwise fake, and their notes (proto.c's "Trailing stray
+        # characters") reach -z expert.
+        self.tree_visible = True
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -276,6 +285,8 @@ class Packet:
         notes (`ours`) get only their own field (`tftp.labshark.*`, `ipmsg.*`):
         `_ws.expert` stays exactly tshark's set.
         """
+        if not ours:
+            text = fit_summary(text)
         if tapped:  # (a note added without pinfo, as proto.c's, reaches no -z expert)
             self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
         if ours:

@@ -34,6 +34,8 @@ class Session:
         self.current_proto = "frame"
         # Show labshark's own items (*.labshark.*) in the tree; off to diff with tshark.
         self.show_ours = True
+        # The run prints packet trees (-V, JSON): see Packet.tree_visible.
+        self.tree_visible = True
 
     @property
     def recording(self) -> bool:

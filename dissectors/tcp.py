@@ -411,7 +411,13 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if tvb.end - data_off > 0:
         if th_flags & TH_RST:
             text = bytes(b[data_off: tvb.end]).decode("ascii", "replace")
-            pkt.add(tree, RESET_CAUSE, text, data_off, tvb.end - data_off)
+            item = pkt.add(tree, RESET_CAUSE, text, data_off, tvb.end - data_off)
+            raw = bytes(b[data_off: tvb.end])
+            if raw.partition(b"\0")[2].strip(b"\0"):  # (proto.c: bytes after its NUL)
+                from dissectors.frame import TRAILING_STRAY  # (frame imports the dissectors)
+
+                pkt.add_expert(item, "warning", "undecoded", "Trailing stray characters", "tcp",
+                               field=TRAILING_STRAY, tapped=pkt.tree_visible)
             return
         if items:
             n = tvb.rend - data_off

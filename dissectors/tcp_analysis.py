@@ -177,7 +177,9 @@ def _classify_retransmission(conv: Conversation, ts: int, seq: int, seglen: int,
         conv.get_ta().flags |= A_SPURIOUS_RETRANSMISSION
         return
     t = ts - rev.lastacktime
-    if not_advanced and rev.dupacknum >= 2 and rev.lastack == seq and t < 20_000_000:
+    # (dupacknum is unsigned in tshark: the -1 an ACK of unseen data leaves counts as many)
+    many_dupacks = rev.dupacknum >= 2 or rev.dupacknum == -1
+    if not_advanced and many_dupacks and rev.lastack == seq and t < 20_000_000:
         conv.get_ta().flags |= A_FAST_RETRANSMISSION
         return
     t = ts - fwd.nextseqtime

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dissectors.dispatch import TCP_HEUR, TCP_PORT
-from dissectors.packet import Item, Packet
+from dissectors.packet import WALK_IN_PLACE, Item, Packet
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base
 from dissectors.session import Session
@@ -36,7 +36,7 @@ from dissectors.tcp_stream import (
     seq_le,
     seq_lt,
 )
-from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
+from dissectors.tvb import BoundsError, ReassemblyError, ReportedBoundsError, Tvb
 
 SEGMENT_DATA = TCP.field("tcp.segment_data", "TCP segment data", FT.BYTES)
 SEGMENT = TCP.field("tcp.segment", "TCP Segment", FT.FRAMENUM)
@@ -46,6 +46,9 @@ REASSEMBLED_IN = TCP.field("tcp.reassembled_in", "Reassembled PDU in frame", FT.
 REASSEMBLED_LENGTH = TCP.field("tcp.reassembled.length", "Reassembled TCP length", FT.UINT32,
                                Base.DEC)
 REASSEMBLED_DATA = TCP.field("tcp.reassembled.data", "Reassembled TCP Data", FT.BYTES)
+SEGMENT_OVERLAP = TCP.field("tcp.segment.overlap", "Segment overlap", FT.BOOLEAN)
+SEGMENT_CONFLICT = TCP.field("tcp.segment.overlap.conflict",
+                             "Conflicting data in segment overlap", FT.BOOLEAN)
 PDU_SIZE = TCP.field("tcp.pdu.size", "PDU Size", FT.UINT32, Base.DEC)
 DESEGMENT_UNTIL_FIN = -2  # `more` asking for every byte up to the flow's FIN
 UNTIL_FIN_SPAN = 0x40000000  # how far such a PDU reaches until its FIN arrives
@@ -62,22 +65,54 @@ class Msp:
     entire_segment: bool = False
     until_fin: bool = False  # DESEGMENT_UNTIL_FIN: completed by the flow's FIN
     starts_payload: bool = False  # the PDU starts where its first segment's payload starts
-    parts: dict[int, tuple[int, bytes]] = field(default_factory=dict)  # offset -> (frame, data)
+    # (offset, frame, data) in offset order, equal offsets in arrival order (LINK_FRAG)
+    parts: list[tuple[int, int, bytes]] = field(default_factory=list)
     reassembled_in: int = 0
+    done: bool = False  # reassembled and dissected (Wireshark's FD_DEFRAGMENTED)
+    # the parts' overlap marks of the last `whole` (index -> (overlap, conflict))
+    marks: dict[int, tuple[bool, bool]] = field(default_factory=dict)
 
     def add(self, frame: int, off: int, data: bytes) -> None:
-        if off not in self.parts or len(data) > len(self.parts[off][1]):
-            self.parts[off] = (frame, data)
+        parts = self.parts
+        at = len(parts)
+        for i, (o, f, d) in enumerate(parts):
+            if o == off and f == frame:  # (the same segment again: keep the longer)
+                if len(data) > len(d):
+                    parts[i] = (off, frame, data)
+                return
+            if o > off:
+                at = i
+                break
+        parts.insert(at, (off, frame, data))
 
     def whole(self, total: int) -> bytes | None:
-        """The PDU's first `total` bytes if contiguous, else None."""
+        """The PDU's first `total` bytes if contiguous, else None. Overlapping bytes keep
+        the first copy; `marks` notes the parts that overlap and those that disagree."""
         buf = bytearray()
-        for off in sorted(self.parts):
+        marks: dict[int, tuple[bool, bool]] = {}
+        for i, (off, _f, data) in enumerate(self.parts):
             if off > len(buf):
+                if len(buf) >= total:
+                    break
                 return None
-            data = self.parts[off][1]
-            buf[off: off + len(data)] = data
-        return bytes(buf[:total]) if len(buf) >= total else None
+            if off >= total and buf:
+                continue
+            data = data[: max(0, total - off)]
+            over = len(buf) - off
+            if over > 0 and data:
+                n = min(len(data), over)
+                marks[i] = (True, bytes(buf[off: off + n]) != data[:n])
+            if off + len(data) > len(buf):
+                buf += data[max(over, 0):]
+        if len(buf) < total:
+            return None
+        self.marks = marks
+        return bytes(buf[:total])
+
+    @property
+    def conflict(self) -> bool:
+        """Wireshark's FD_OVERLAPCONFLICT: "[Illegal Segments]"."""
+        return any(c for _o, c in self.marks.values())
 
 
 class PduTable:
@@ -178,11 +213,16 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
             _segment_data(pkt, tree, tvb, off, tvb.rend - off, "Retransmitted ")
             return
         if ta is not None and ta.flags & A_SPURIOUS_RETRANSMISSION:
+            # (tshark shows the bytes as retransmitted only inside a known PDU)
+            m = msp if msp is not None else _lookup_le(pdus, (seq - 1) & SEQ_MASK)
+            if m is not None and seq_le(m.seq, seq) and seq_gt(m.nxtpdu, seq):
+                _segment_data(pkt, tree, tvb, off, tvb.rend - off, "Retransmitted ")
             return
         if ta is not None and ta.flags & A_RETRANSMISSION:
             _segment_data(pkt, tree, tvb, off, tvb.rend - off, "Retransmitted ")
             return
-        msp = _lookup_le(pdus, (seq - 1) & SEQ_MASK)
+        if msp is None:  # (an MSP starting right here is continued, not looked up)
+            msp = _lookup_le(pdus, (seq - 1) & SEQ_MASK)
         if msp is None or not (seq_le(msp.seq, seq) and seq_gt(msp.nxtpdu, seq)):
             # Not inside a pending PDU: the subdissector sees the bytes directly.
             req = _call_sub(tvb.sub(off), pkt, session, conv, sport, dport, quiet)
@@ -209,6 +249,10 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
                            tvb.rend - deseg_off, req_off == 0)
             return
         # The segment continues a pending PDU.
+        if msp.done:
+            # fragment_add on a finished reassembly (not reopened for more): an error
+            # that ends TCP's dissection of the frame.
+            raise ReassemblyError("New fragment overlaps old data (retransmission?)")
         msp.last_frame = num
         if msp.entire_segment:
             length = tvb.end - off
@@ -236,19 +280,27 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
                 _remember(session, conv, msp, num, marks, later)
                 _segment_data(pkt, tree, tvb, off, another or tvb.rend - off)
                 _fragment_tree(pkt, tree, msp, done, src)
-                msp.parts = {}  # only its boundaries matter from now on
+                if msp.conflict:  # (show_fragment_errs_in_col)
+                    pkt.set_info("[Illegal Segments]")
+                msp.parts, msp.done = [], True  # only its boundaries matter from now on
             else:
                 req_off, more = req
                 if req_off == 0:
-                    # Still not enough: the same PDU grows.
+                    # Still not enough: the same PDU grows. (Its bytes were reassembled
+                    # here all the same: -2 shows "Reassembled PDU in" this frame.)
                     pkt.sources.pop()
+                    if session.pass_no == 1 and session.two_pass:
+                        d = conv.fwd is conv.flow1
+                        for _o, frame, _d in msp.parts:
+                            if frame != num:
+                                marks[(conv.stream, d, frame)] = num
                     _not_dissected(pkt, tree, tvb, marks, key, off, first_pdu, length, True)
                 else:
                     # One PDU was dissected, the rest starts the next: split the MSP.
                     _remember(session, conv, msp, num, marks, later, upto=req_off)
                     _fragment_tree(pkt, tree, msp, done[:req_off], src)
                     old, msp = msp, _split(pdus, msp, req_off)
-                    old.parts = {}
+                    old.parts, old.done = [], True
                 if more == DESEGMENT_UNTIL_FIN:
                     msp.nxtpdu = (seq + length + UNTIL_FIN_SPAN) & SEQ_MASK
                     msp.until_fin = True
@@ -300,8 +352,10 @@ def complete_until_fin(tvb: Tvb, pkt: Packet, session: Session, tree: Item,
     marks = session.state("pass1:tcp.reassembled_in", dict)
     later = session.state("pass1:tcp.later_pdu", dict)
     _remember(session, conv, msp, num, marks, later)
-    _fragment_tree(pkt, tree, msp, done, src)
-    msp.parts = {}
+    st = _fragment_tree(pkt, tree, msp, done, src)
+    # (tshark makes this one before it dissects the PDU: io,phs walks it first)
+    pkt.proto_data.setdefault(WALK_IN_PLACE, set()).add(id(st))
+    msp.parts, msp.done = [], True
     return True
 
 
@@ -311,7 +365,7 @@ def _remember(session: Session, conv: Conversation, msp: Msp, num: int, marks: d
     if session.pass_no != 1 or not session.two_pass:
         return
     d = conv.fwd is conv.flow1
-    for o, (frame, _data) in msp.parts.items():
+    for o, frame, _data in msp.parts:
         if frame == num or (upto is not None and o >= upto):
             continue
         marks[(conv.stream, d, frame)] = num
@@ -322,12 +376,12 @@ def _remember(session: Session, conv: Conversation, msp: Msp, num: int, marks: d
 def _split(flow: PduTable, msp: Msp, at: int) -> Msp:
     """split_msp: bytes from `at` on become a new pending PDU."""
     new = Msp((msp.seq + at) & SEQ_MASK, msp.nxtpdu, msp.last_frame, msp.last_frame)
-    for o, (frame, data) in sorted(msp.parts.items()):
+    for o, frame, data in msp.parts:
         if o + len(data) <= at:
             continue
         cut = max(0, at - o)
         new.add(frame, o + cut - at, data[cut:])
-    new.first_frame = min(f for f, _d in new.parts.values()) if new.parts else msp.last_frame
+    new.first_frame = min(f for _o, f, _d in new.parts) if new.parts else msp.last_frame
     msp.nxtpdu = (msp.seq + at) & SEQ_MASK
     _store_msp(flow, new)
     return new
@@ -359,21 +413,25 @@ def _lookup_le(flow: PduTable, seq: int) -> Msp | None:
     return flow.msps[flow.msp_starts[i - 1]] if i else None
 
 
-def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> None:
+def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> Item:
     n = len(data)
-    parts = sorted(msp.parts.items())
     frames = []
-    for o, (frame, d) in parts:
+    for i, (o, frame, d) in enumerate(msp.parts):
         if o > n or (o == n and d):
             continue
-        frames.append((frame, o, min(len(d), n - o)))  # a FIN without data: 0 bytes
-    desc = ", ".join(f"#{f}({ln})" for f, _o, ln in frames)
+        # (a FIN without data: 0 bytes)
+        frames.append((frame, o, min(len(d), n - o), msp.marks.get(i, (False, False))))
+    desc = ", ".join(f"#{f}({ln})" for f, _o, ln, _m in frames)
     st = pkt.add(None, SEGMENTS, None, 0, n,
                  f"[{len(frames)} Reassembled TCP Segments ({n} bytes): {desc}]", source=src)
-    for f, o, ln in frames:
+    for f, o, ln, (overlap, conflict) in frames:
         text = f"[Frame: {f}, payload: {o}-{o + ln - 1} ({ln} byte{'' if ln == 1 else 's'})]" if ln else \
             f"[Frame: {f} (no data)]"
-        pkt.add(st, SEGMENT, f, o, ln, text, source=src)
+        seg = pkt.add(st, SEGMENT, f, o, ln, text, source=src)
+        if overlap:
+            pkt.add(seg, SEGMENT_OVERLAP, True, 0, 0, generated=True, source=src)
+        if conflict:
+            pkt.add(seg, SEGMENT_CONFLICT, True, 0, 0, generated=True, source=src)
     pkt.add(st, SEGMENT_COUNT, len(frames), 0, 0, generated=True, source=src)
     pkt.add(st, REASSEMBLED_LENGTH, n, 0, 0, generated=True, source=src)
     shown = data[:36].hex() + ("\u2026" if n > 36 else "")
@@ -382,6 +440,7 @@ def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> 
     # Wireshark moves the segments tree right behind the TCP tree.
     pkt.tree.remove(st)
     pkt.tree.insert(pkt.tree.index(tree) + 1, st)
+    return st
 
 
 def tcp_dissect_pdus(tvb: Tvb, pkt: Packet, session: Session, fixed_len: int,

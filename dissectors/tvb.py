@@ -22,6 +22,11 @@ class UnreassembledError(ReportedBoundsError):
     shown as "[BoundError Unreassembled Packet: X]", not as malformed."""
 
 
+class ReassemblyError(ReportedBoundsError):
+    """A fragment that cannot join its reassembly (reassemble.c's ReassemblyError):
+    "[Reassembly error, protocol X: message]", the message as an error note."""
+
+
 _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")
 _U16LE = struct.Struct("<H")

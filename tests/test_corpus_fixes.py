@@ -81,3 +81,35 @@ def test_list_matches_tshark(capture: str) -> None:
     rc, ours, err = run_analyze(["-r", path])
     assert rc == 0, err
     assert ours == run_tshark(["-r", path])
+
+
+#: Captures whose packet list, -V tree, io,phs and expert report (with and without the
+#: tree: tshark taps some notes only when it prints the tree) equal tshark's.
+WHOLE_ROWS = [
+    "dpkt-http.pcap",  # a 300-byte request line: the note's summary cut at 239 bytes
+    "ndpi-bt-http.pcapng",
+    "ndpi-windowsupdate_over_http.pcap",
+    "wireshark-retrans-tls.pcap",  # a longer retransmission joins the pending PDU
+    "wireshark-tcp-badsegments.pcap",  # overlaps, [Illegal Segments], HTTP before a request
+    "tcpdump-rtp-seg-fault-1.pcapng",  # a group source MAC
+    "tcpdump-tcp_rst_diag_payload.pcap",  # RST reset cause with trailing stray bytes
+    "tcpdump-dhcpv4v6-rfc5970-rfc8572.pcap",  # DHCP strings with trailing stray bytes
+    "ndpi-whatsapp_login_chat.pcap",  # a segment into a finished reassembly: error
+    "tcpdump-dhcp-mud.pcap",  # DHCP options 101 (TZ TCode), 145 (Forcerenew), 161 (MUD)
+    # a stray line in a response, a NUL content type, a fast retransmission after an ACK
+    # of unseen data, a response body completed by the FIN (io,phs walk)
+    "ndpi-ndpi_match_string_subprotocol__error.pcapng",
+]
+RUNS = [[], ["-q", "-z", "io,phs"], ["-q", "-z", "expert"],
+        ["-P", "-V", "-z", "io,phs", "-z", "expert"]]
+
+
+@pytest.mark.parametrize("args", RUNS, ids=["list", "phs", "expert", "verbose"])
+@pytest.mark.parametrize("capture", WHOLE_ROWS)
+def test_output_matches_tshark(capture: str, args: list[str]) -> None:
+    path = CORPUS + capture
+    rc, ours, err = run_analyze(["-r", path, *args])
+    assert rc == 0, err
+    theirs = run_tshark(["-r", path, *args])
+    assert theirs or args == ["-q", "-z", "expert"]  # (a capture may have no notes)
+    assert ours == theirs

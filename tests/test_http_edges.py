@@ -146,6 +146,21 @@ CASES: dict[str, list[Msg]] = {
                      (True, GET), (False, _clen(b"-1")), (True, GET), (False, _clen(b"+2")),
                      (True, GET), (False, _clen(b"2x")), (True, GET),
                      (False, _clen(b"99999999999999999999"))],
+    # 6. Before any request: header-like lines show as HTTP (no column), other lines not;
+    # a request still waiting for its headers is not "seen" yet (issue 18).
+    "hdr_before_req": [(True, b"X-Early: 1\r\nHost: x\r\n\r\ntail text\n"),
+                       (False, b"Server-Hello: yes\r\nplain line\r\n"),
+                       (True, b"no colon here\r\n")],
+    "hdr_while_req_waits": [(True, b"GET /w HTTP/1.1\r\n"), (True, b"Host: x\r\n"),
+                            (False, b"X-Early-Answer: 1\r\n")],
+    # A response whose headers meet a non-header line: its body starts there and, with no
+    # length up to the blank line, runs to the FIN; a content type with a NUL in it.
+    "stray_resp": [(True, GET), (False, b"HTTP/1.1 200 OK\r\nDate: today\r\n"
+                                        b"not a header\r\nContent-Type: text/plain\r\n\r\nbody\n")],
+    "ctype_nul": [(True, b"POST /n HTTP/1.1\r\nContent-Type: \x00text/plain\r\n"
+                         b"Content-Length: 4\r\n\r\nabcd"), (False, OK2)],
+    # A request line longer than an expert note's 239 bytes.
+    "long_uri": [(True, b"GET /" + b"a" * 300 + b" HTTP/1.1\r\nHost: x\r\n\r\n"), (False, OK2)],
 }
 # Connections whose FIN never comes before the capture ends (they go last in the file).
 NO_FIN: dict[str, list[Msg]] = {
@@ -284,3 +299,15 @@ def test_follow_http_every_stream_equals_tshark(edges_pcap: Path) -> None:
     rc, ours, err = run_analyze(args)
     assert rc == 0, err
     assert ours.encode() == theirs.stdout
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("args", [["-q", "-z", "io,phs"], ["-q", "-z", "expert"],
+                                  ["-z", "io,phs", "-z", "expert", "-V"]],
+                         ids=["phs", "expert", "verbose"])
+def test_statistics_equal_tshark(edges_pcap: Path, args: list[str]) -> None:
+    """io,phs walks a reassembly a FIN completed before its layers (tree-less), and the
+    expert report sees the notes only a printed tree makes."""
+    rc, ours, err = run_analyze(["-r", str(edges_pcap), *args])
+    assert rc == 0, err
+    assert ours == run_tshark(["-r", str(edges_pcap), *args])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analyzer.stats.taps import TapArgError, register
-from dissectors.packet import Packet
+from dissectors.packet import WALK_IN_PLACE, Packet
 
 _RULE = "=" * 67 + "\n"
 # Tree-less, tshark's tap walks the reassembly item after the protocols dissected from
@@ -24,18 +24,26 @@ _RULE = "=" * 67 + "\n"
 _LAST = frozenset({"tcp.segments"})
 
 
-def _walk_order(items: list) -> list:
+def _walk_order(items: list, in_place: set[int]) -> list:
     """The order tshark's tap sees: a reassembly item right after the layers dissected
-    from its reassembled bytes (same data source), before the layers dissected later
-    from the rest of the segment (TLS records after a reassembled one)."""
-    moved = [i for i in items if i.field is not None and i.field.abbrev in _LAST]
-    out = [i for i in items if i not in moved]
-    for seg in moved:
-        at = len(out)
-        for k, it in enumerate(out):
-            if it.source == seg.source and it is not seg:
-                at = k + 1
-        out.insert(at, seg)
+    from its reassembled bytes (its data source, or one made from it, as a decompressed
+    HTTP body), before the layers dissected later from the rest of the segment (TLS
+    records after a reassembled one)."""
+    out: list = []
+    held: list = []  # reassembly items waiting for the end of their layers
+
+    def release(source: int) -> None:
+        while held and held[-1].source > source:
+            out.append(held.pop())
+
+    for it in items:
+        if it.field is not None and it.field.abbrev in _LAST and id(it) not in in_place:
+            release(-1)  # (a new reassembly: the earlier ones are done)
+            held.append(it)
+            continue
+        release(it.source)
+        out.append(it)
+    release(-1)
     return out
 
 
@@ -89,7 +97,8 @@ class PhsTap:
         items = pkt.tree if self.with_frame else pkt.tree[1:]  # the first one is `frame`
         if not self.tree_built and any(i.field is not None and i.field.abbrev in _LAST
                                        for i in items):
-            items = _walk_order(items)  # (with a tree, tshark walks it in its order)
+            # (with a tree, tshark walks it in its order)
+            items = _walk_order(items, pkt.proto_data.get(WALK_IN_PLACE, set()))
         for item in items:
             name = item.field.abbrev if item.field is not None else "text"
             child = node.children.get(name)
