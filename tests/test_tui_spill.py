@@ -92,6 +92,7 @@ def test_first_screen_shows_rows_before_the_first_pass_ends(tmp_path: Path) -> N
 
     asyncio.run(main())
     app.store.close()
+    app.source.close()
 
 
 def test_rows_written_to_a_pipe_show_while_it_stays_open(tmp_path: Path) -> None:
@@ -115,13 +116,14 @@ def test_rows_written_to_a_pipe_show_while_it_stays_open(tmp_path: Path) -> None
 
     threading.Thread(target=writer, daemon=True).start()
     app = LabsharkApp(Source(str(fifo), {}), rules=default_rules())
+    copy = app.source.copy
 
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             try:
                 await until(pilot, lambda: "Packets: 5 " in status(app), secs=30)
+                await until(pilot, lambda: shows(app, 1), secs=30)
                 assert not app.store.done and len(app.store) == 5
-                assert shows(app, 1)
                 steps[0].set()
                 await until(pilot, lambda: "Packets: 9 " in status(app), secs=30)
                 assert not app.store.done
@@ -132,9 +134,16 @@ def test_rows_written_to_a_pipe_show_while_it_stays_open(tmp_path: Path) -> None
                     step.set()
             await until(pilot, lambda: settled(app))
             assert len(app.store) == 12 and app.store.error is None
+            # A pipe is read once: a filter (and the reports, export) read its copy.
+            app.apply_filter("udp.srcport == 40002")
+            await until(pilot, lambda: settled(app), secs=30)
+            assert list(app.store.displayed or []) == [3, 10]
+            assert copy and Path(copy).read_bytes() == PCAP_HEADER + b"".join(recs)
 
     asyncio.run(main())
     app.store.close()
+    app.source.close()
+    assert not Path(copy).exists()
 
 
 def test_a_pipe_is_left_to_the_pass(tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ def run_tui(opts: Any, err: TextIO) -> int:
         app.end_passes()
         if live is not None:
             live.close()
+        else:
+            source.close()  # (a pipe's copy)
         app.store.close()
     return EXIT_OK if app.return_code in (None, 0) else app.return_code
 

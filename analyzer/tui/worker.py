@@ -99,7 +99,7 @@ def _child(job: dict[str, Any], conn: Any) -> None:
             taps = build_report(job["taps"], job.get("form", "text"))
         if kind == "filter" and match is not None and _fast_filter(job, conn):
             return
-        reader = open_input(job["path"], flush)
+        reader = open_input(job["path"], flush, job.get("copy_to"))
         session = Session(two_pass=job.get("two_pass", False), decode_as=job["decode_as"])
         if job.get("two_pass"):
             reader = second_pass_reader(reader, session)
@@ -143,35 +143,48 @@ class PipeRead:
     holds the frames already written until 1 MiB more comes or the writer ends), and
     calls `idle()` before it waits, so the rows dissected so far are sent first."""
 
-    def __init__(self, fd: int, idle: Callable[[], None]) -> None:
+    def __init__(self, fd: int, idle: Callable[[], None], copy: int = -1) -> None:
         self.fd = fd
         self.idle = idle
+        self.copy = copy  # a file the bytes are copied to as they are read (or -1)
 
     def read(self, n: int) -> bytes:
-        import os
         import select
 
         if n <= 64:  # a magic number or header: all of it (a format is detected by it)
             out = b""
             while len(out) < n:
-                more = os.read(self.fd, n - len(out))
+                more = self._read(n - len(out))
                 if not more:
                     break
                 out += more
             return out
         if not select.select([self.fd], [], [], 0)[0]:
             self.idle()  # (nothing to read now: the rows so far go out before the wait)
-        return os.read(self.fd, n)
+        return self._read(n)
+
+    def _read(self, n: int) -> bytes:
+        import os
+
+        data = os.read(self.fd, n)
+        if self.copy >= 0:
+            with memoryview(data) as left:
+                while left:
+                    left = left[os.write(self.copy, left):]
+        return data
 
     def close(self) -> None:
         import os
 
         os.close(self.fd)
+        if self.copy >= 0:
+            os.close(self.copy)
 
 
-def open_input(path: str, idle: Callable[[], None]) -> Any:
+def open_input(path: str, idle: Callable[[], None], copy_to: str | None = None) -> Any:
     """The capture reader of a pass: a regular file as analyze opens it; a pipe or a
-    device read as its bytes arrive (PipeRead), so its rows show without delay."""
+    device read as its bytes arrive (PipeRead), so its rows show without delay, and
+    copied to `copy_to` for the later passes (a pipe is read once)."""
     import os
     import stat
 
@@ -187,7 +200,8 @@ def open_input(path: str, idle: Callable[[], None]) -> Any:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
         return open_capture(path)  # (its message)
-    return CaptureReader(path, PipeRead(fd, idle), owns_raw=True)  # type: ignore[arg-type]
+    copy = os.open(copy_to, os.O_WRONLY | os.O_TRUNC) if copy_to else -1
+    return CaptureReader(path, PipeRead(fd, idle, copy), owns_raw=True)  # type: ignore[arg-type]
 
 
 def seekable(reader: Any, path: str) -> bool:
