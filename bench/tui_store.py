@@ -4,7 +4,7 @@ store and its reader thread in this process, the pass in a forked worker, as
 
     python bench/tui_store.py CAPTURE
 
-Prints this process's RSS at the start, at the pass's end and its peak (sampled at
+Prints the CPU seconds of the view's side and of the worker, this process's RSS at the start, at the pass's end and its peak (sampled at
 20 Hz), then after malloc_trim(0) (what glibc held freed but kept), beside the bytes
 the store's own arrays hold. bench/tui.py --whole measures the whole view (textual
 too) in a terminal.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import resource
 import sys
 import time
 
@@ -52,6 +53,10 @@ def main(path: str) -> None:
     held = (len(store.rows.data) + store.rows.ends.itemsize * len(store.rows.ends)
             + 4 * len(store._len) + 8 * len(store.ts) + len(store.colors)
             + (store._foff.itemsize * len(store._foff) if store._foff is not None else 0))
+    cpu = [(r.ru_utime + r.ru_stime) for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                resource.getrusage(resource.RUSAGE_CHILDREN))]
+    print(f"CPU s: the view's side (rows, LZMA of the trees) {cpu[0]:.1f}, the worker "
+          f"(dissection, trees) {cpu[1]:.1f}")
     print(f"{len(store)} frames in {wall:.1f} s: RSS {start:.1f} MB at the start, "
           f"{end:.1f} at the end (+{end - start:.1f}), peak {peak:.1f}; after "
           f"malloc_trim {trimmed:.1f} ({end - trimmed:.1f} freed but kept); the store's "
