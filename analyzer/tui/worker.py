@@ -138,7 +138,7 @@ def _child(job: dict[str, Any], conn: Any) -> None:
 
 
 class PipeRead:
-    """A pipe's or device's bytes as they arrive (a FIFO, /dev/stdin): `read(n)` gives
+    """A pipe's or device's bytes as they arrive (a FIFO, a character device): `read(n)` gives
     what is there, up to n, instead of waiting for n (a buffered file's read(1 MiB)
     holds the frames already written until 1 MiB more comes or the writer ends), and
     calls `idle()` before it waits, so the rows dissected so far are sent first."""
@@ -473,7 +473,7 @@ def fixed_mmap_threshold(size: int = 128 << 10) -> None:
     mallopt(M_MMAP_THRESHOLD)). The first pass passes ~1 MB batches and ~4 MB blocks
     through the view; glibc raises its threshold to the largest freed one, so later
     ones came from the heap and left ~10 MB of freed memory in the view's RSS after
-    the pass (bench/tui.py --whole). Elsewhere: nothing."""
+    the pass (bench/tui_store.py). Elsewhere: nothing."""
     if not sys.platform.startswith("linux"):
         return
     try:
