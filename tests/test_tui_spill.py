@@ -90,9 +90,11 @@ def test_first_screen_shows_rows_before_the_first_pass_ends(tmp_path: Path) -> N
                 got = app.store.detail(n).packet
                 assert bytes(got.sources[0][1]) == recs[n - 1][16:]
 
-    asyncio.run(main())
-    app.store.close()
-    app.source.close()
+    try:
+        asyncio.run(main())
+    finally:
+        app.store.close()
+        app.source.close()  # (the pipe's copy)
 
 
 def test_rows_written_to_a_pipe_show_while_it_stays_open(tmp_path: Path) -> None:
@@ -140,9 +142,11 @@ def test_rows_written_to_a_pipe_show_while_it_stays_open(tmp_path: Path) -> None
             assert list(app.store.displayed or []) == [3, 10]
             assert copy and Path(copy).read_bytes() == PCAP_HEADER + b"".join(recs)
 
-    asyncio.run(main())
-    app.store.close()
-    app.source.close()
+    try:
+        asyncio.run(main())
+    finally:
+        app.store.close()
+        app.source.close()
     assert not Path(copy).exists()
 
 
