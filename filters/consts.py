@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 from dissectors.registry import FT_BITS, Field
 from filters.abstime import parse_abstime
-from filters.errors import FilterError
+from filters.errors import FilterError, LazyFilterError
 from filters.kinds import _BYTES_LIKE, _KIND_DESC, type_desc
 from filters.literals import parse_bytes, parse_double, parse_int, parse_reltime
 from filters.syntax import Const, Func, Literal, Node, Word
@@ -25,9 +26,12 @@ class ConstTyper:
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def err(self, msg: str, node: Node) -> FilterError:
+    def err(self, msg: str | Callable[[], str], node: Node) -> FilterError:
+        """The error at `node`; `msg` may be a function that makes it when it is read."""
         # tshark points at a function by its name only.
         length = len(node.name) if isinstance(node, Func) else node.length
+        if callable(msg):
+            return LazyFilterError(msg, node.col, length, self.text)
         return FilterError(msg, node.col, length, self.text)
 
     def src(self, node: Node) -> str:

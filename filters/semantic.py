@@ -64,14 +64,16 @@ class Checker(ConstTyper):
 
     # -- names ---------------------------------------------------------------------
     def unknown(self, name: str, node: Node, bare: bool = False) -> FilterError:
-        hint = REGISTRY.similar(name) or REGISTRY.similar(name.lower())
-        if bare:  # the name alone as a test: tshark 4.0's words
-            msg = f"{name} is neither a field nor a protocol name."
-            return self.err(msg + (f' Did you mean "{hint}"?' if hint else ""), node)
-        msg = f'"{name}" is not a valid protocol or protocol field'
-        if hint:
-            msg += f' (did you mean "{hint}"?)'
-        return self.err(msg, node)
+        def message() -> str:  # (the hint searched only when the message is read)
+            hint = REGISTRY.similar(name) or (
+                name.lower() != name and REGISTRY.similar(name.lower()))
+            if bare:  # the name alone as a test: tshark 4.0's words
+                msg = f"{name} is neither a field nor a protocol name."
+                return msg + (f' Did you mean "{hint}"?' if hint else "")
+            msg = f'"{name}" is not a valid protocol or protocol field'
+            return msg + (f' (did you mean "{hint}"?)' if hint else "")
+
+        return self.err(message, node)
 
     def field_ref(self, node: Word | FieldRef) -> FieldRef:
         name = node.text if isinstance(node, Word) else node.name

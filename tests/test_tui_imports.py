@@ -40,3 +40,27 @@ def test_tui_imports_only_stages_stdlib_and_its_libraries() -> None:
             assert top in allowed or top in sys.stdlib_module_names or top == "__future__", \
                 (path.name, mod)
         assert len(path.read_text(encoding="utf-8").splitlines()) < 600, path.name
+
+
+def test_colour_rules_compile_without_searching_hints(monkeypatch) -> None:  # noqa: ANN001
+    """Before the first screen the view compiles the colouring rules, six of which name
+    protocols labshark lacks: their errors' "did you mean" hints are not searched (a
+    pass over every field name each) unless a message is read, and then they are."""
+    from analyzer.output.color_rules import default_rules
+    from dissectors import REGISTRY
+    from filters import FilterError, compile_filter
+
+    calls: list[str] = []
+    similar = REGISTRY.similar
+    monkeypatch.setattr(REGISTRY, "similar", lambda name: calls.append(name) or similar(name))
+    rules = default_rules()
+    assert rules and not calls
+    try:
+        compile_filter("tcp and hTTp")
+    except FilterError as e:
+        assert not calls
+        assert str(e) == 'hTTp is neither a field nor a protocol name. Did you mean "http"?'
+        assert (e.column, e.length) == (8, 4)
+    else:
+        raise AssertionError("hTTp compiled")
+    assert calls == ["hTTp", "http"]

@@ -87,6 +87,8 @@ def run_tui(opts: Any, err: TextIO) -> int:
         app.end_passes()
         if live is not None:
             live.close()
+        else:
+            source.close()  # (a pipe's copy)
         app.store.close()
     return EXIT_OK if app.return_code in (None, 0) else app.return_code
 
@@ -101,9 +103,19 @@ def _load_rules(path: str | None) -> list[Any]:
 
 
 def _check_readable(path: str) -> None:
-    """A file that cannot be opened is the command line's one-line error, not a screen."""
+    """A file that cannot be opened is the command line's one-line error, not a screen.
+    A pipe or a device is not opened here: that would take its first bytes from the pass
+    (and wait for a writer); the pass's own errors show in the status line."""
+    import stat
+
     from captures import CaptureError, open_capture
 
+    try:
+        mode = os.stat(path).st_mode
+        if (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)) and os.access(path, os.R_OK):
+            return
+    except OSError:
+        pass  # (open_capture's message says what is wrong)
     try:
         open_capture(path).close()
     except CaptureError as e:

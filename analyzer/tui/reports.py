@@ -226,7 +226,7 @@ class Reports:
 
     def export(self, path: str) -> None:
         """Write the displayed frames to `path` (pcapng unless it ends in .pcap)."""
-        from captures import CaptureError, open_capture, open_writer
+        from captures import CaptureError, open_writer
 
         app = self.app
         path = path.strip()
@@ -245,7 +245,7 @@ class Reports:
         fmt = "pcap" if path.endswith(".pcap") else "pcapng"
         written = 0
         try:
-            reader = open_capture(app.source.path)
+            reader = app.source.frames()
             try:
                 writer = open_writer(path, fmt, interfaces=getattr(reader, "interfaces", None))
                 try:

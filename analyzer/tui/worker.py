@@ -52,11 +52,11 @@ def _child(job: dict[str, Any], conn: Any) -> None:
     """One pass, results sent in batches, then ("done"|"error", ...)."""
     from analyzer.pipeline import mark_displayed, second_pass_reader
     from analyzer.tui.store import encode_row
-    from captures import CaptureError, open_capture
+    from captures import CaptureError
     from dissectors import Session, dissect
     from filters import compile_filter
 
-    batch: list[Any] = []
+    batch: list[Any] = []  # (cleared in place: flush() sends it from a read too)
     raws: list[bytes] = []
     offsets = array("q")  # the batch's record offsets, when the file can be read again
     where: list[Any] = [None]  # (path, format) of such a file
@@ -73,6 +73,18 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         else:
             conn.send(("rows", rows))
 
+    sent = 0
+    last = time.monotonic()
+
+    def flush() -> None:
+        """Send the rows dissected so far (a batch full, due, or the input waiting)."""
+        nonlocal sent, last
+        if batch:
+            send(batch)
+            sent += len(batch)
+            batch.clear()
+        last = time.monotonic()
+
     try:
         kind = job["kind"]
         match = compile_filter(job["filter"]).match if job.get("filter") else None
@@ -87,14 +99,12 @@ def _child(job: dict[str, Any], conn: Any) -> None:
             taps = build_report(job["taps"], job.get("form", "text"))
         if kind == "filter" and match is not None and _fast_filter(job, conn):
             return
-        reader = open_capture(job["path"])
+        reader = open_input(job["path"], flush, job.get("copy_to"))
         session = Session(two_pass=job.get("two_pass", False), decode_as=job["decode_as"])
         if job.get("two_pass"):
             reader = second_pass_reader(reader, session)
         if kind == "scan" and seekable(reader, job["path"]):
             where[0] = (job["path"], reader.format)  # frames' bytes: read again later
-        sent = 0
-        last = time.monotonic()
         prev_disp: int | None = None
         for frame in reader:
             pkt = dissect(frame, session)
@@ -113,25 +123,85 @@ def _child(job: dict[str, Any], conn: Any) -> None:
                     batch.append(frame.number)
             else:
                 taps[0](pkt)
-            now = time.monotonic()
             if len(batch) >= (FIRST_BATCH if not sent else BATCH) or (
-                    batch and now - last > BATCH_SECS):
-                send(batch)
-                sent += len(batch)
-                batch = []
-                last = now
-        if batch:
-            send(batch)
-            batch = []
+                    batch and time.monotonic() - last > BATCH_SECS):
+                flush()
+        flush()
         conn.send(("done", taps[1]() if taps is not None else None))
     except CaptureError as e:  # the good frames were sent; the message says where
-        if batch:
-            send(batch)
+        flush()
         conn.send(("error", str(e)))
     except Exception as e:  # noqa: BLE001 - a message in the status line, never a traceback
         conn.send(("error", f"internal error ({type(e).__name__}: {e})"))
     finally:
         conn.close()
+
+
+class PipeRead:
+    """A pipe's or device's bytes as they arrive (a FIFO, a character device): `read(n)` gives
+    what is there, up to n, instead of waiting for n (a buffered file's read(1 MiB)
+    holds the frames already written until 1 MiB more comes or the writer ends), and
+    calls `idle()` before it waits, so the rows dissected so far are sent first."""
+
+    def __init__(self, fd: int, idle: Callable[[], None], copy: int = -1) -> None:
+        self.fd = fd
+        self.idle = idle
+        self.copy = copy  # a file the bytes are copied to as they are read (or -1)
+
+    def read(self, n: int) -> bytes:
+        import select
+
+        if n <= 64:  # a magic number or header: all of it (a format is detected by it)
+            out = b""
+            while len(out) < n:
+                more = self._read(n - len(out))
+                if not more:
+                    break
+                out += more
+            return out
+        if not select.select([self.fd], [], [], 0)[0]:
+            self.idle()  # (nothing to read now: the rows so far go out before the wait)
+        return self._read(n)
+
+    def _read(self, n: int) -> bytes:
+        import os
+
+        data = os.read(self.fd, n)
+        if self.copy >= 0:
+            with memoryview(data) as left:
+                while left:
+                    left = left[os.write(self.copy, left):]
+        return data
+
+    def close(self) -> None:
+        import os
+
+        os.close(self.fd)
+        if self.copy >= 0:
+            os.close(self.copy)
+
+
+def open_input(path: str, idle: Callable[[], None], copy_to: str | None = None) -> Any:
+    """The capture reader of a pass: a regular file as analyze opens it; a pipe or a
+    device read as its bytes arrive (PipeRead), so its rows show without delay, and
+    copied to `copy_to` for the later passes (a pipe is read once)."""
+    import os
+    import stat
+
+    from captures import CaptureReader, open_capture
+
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # (open_capture says what is wrong, as the command line does)
+    if regular:
+        return open_capture(path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return open_capture(path)  # (its message)
+    copy = os.open(copy_to, os.O_WRONLY | os.O_TRUNC) if copy_to else -1
+    return CaptureReader(path, PipeRead(fd, idle, copy), owns_raw=True)  # type: ignore[arg-type]
 
 
 def seekable(reader: Any, path: str) -> bool:
@@ -393,7 +463,25 @@ def start_scan(job: dict[str, Any], store: Any, fork: bool = False) -> Pass:
 
     if fork and threading.active_count() > 1:
         fork = False  # a process with threads is no place to fork
-    return Pass(job, rows, end, fork=fork)
+    scan = Pass(job, rows, end, fork=fork)
+    fixed_mmap_threshold()  # (in this process only: after the fork)
+    return scan
+
+
+def fixed_mmap_threshold(size: int = 128 << 10) -> None:
+    """Buffers of `size` and more mapped apart and unmapped when freed (glibc's
+    mallopt(M_MMAP_THRESHOLD)). The first pass passes ~1 MB batches and ~4 MB blocks
+    through the view; glibc raises its threshold to the largest freed one, so later
+    ones came from the heap and left ~10 MB of freed memory in the view's RSS after
+    the pass (bench/tui_store.py). Elsewhere: nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-3, size)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # not glibc (musl's mallopt is a stub anyway)
+        pass
 
 
 __all__ = ["Pass", "build_report", "start_scan"]
