@@ -137,6 +137,8 @@ TZ_PCODE = _opt(100, "dhcp.option.tz_pcode", "TZ PCode", "string")  # (RFC 4833)
 TZ_TCODE = _opt(101, "dhcp.option.tz_tcode", "TZ TCode", "string")
 FORCERENEW_ALGORITHM = _opt(145, "dhcp.option.forcerenew_nonce.algorithm", "Algorithm", "u8",
                             {1: "HMAC-MD5"})  # (RFC 6704: one byte per algorithm)
+AUTO_CONFIG = _opt(116, "dhcp.option.dhcp_auto_configuration", "DHCP Auto-Configuration",
+                   "u8", {0: "DoNotAutoConfigure", 1: "AutoConfigure"})  # (RFC 2563)
 MUDURL = _opt(161, "dhcp.option.mudurl", "MUDURL", "string")  # (RFC 8520)
 
 MAGIC_COOKIE = 0x63825363
@@ -198,7 +200,8 @@ def dissect_dhcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     add(top, ID, xid, off + 4, 4)
     add(top, SECS, secs, off + 8, 2)
     fi = add(top, FLAGS, flags, off + 10, 2,
-             f"Bootp flags: 0x{flags:04x} ({'Broadcast' if flags & 0x8000 else 'Unicast'})")
+             f"Bootp flags: 0x{flags:04x}, Broadcast flag (Broadcast)" if flags & 0x8000
+             else f"Bootp flags: 0x{flags:04x} (Unicast)")  # (the set flag's name: a bitmask)
     add(fi, FLAGS_BC, bool(flags & 0x8000), off + 10, 2)
     add(fi, FLAGS_RESERVED, flags & 0x7FFF, off + 10, 2)
     for i, f in enumerate((IP_CLIENT, IP_YOUR, IP_SERVER, IP_RELAY)):
