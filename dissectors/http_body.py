@@ -9,6 +9,7 @@ import zlib
 from dissectors.dispatch import BY_NAME
 from dissectors.dispatch import MEDIA_TYPE as MEDIA_TABLE
 from dissectors.escape import format_str, format_text
+from dissectors.format import set_text_label
 from dissectors.http_proto import HTTP, _text
 from dissectors.json import JSON_MEDIA, dissect_json_media
 from dissectors.packet import Item, Packet
@@ -41,6 +42,27 @@ SUBDISSECTOR_FAILED = HTTP.field("http.subdissector_failed",
 MEDIA = protocol("media", "Media Type", "Media")
 MEDIA_TYPE = MEDIA.field("media.type", "Media type", FT.BYTES)
 
+
+
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def _form_text(raw: bytes) -> str:
+    """A form key or value as tshark's urlencoded dissector shows it: `+` is a space,
+    `%XX` its byte, and the bytes are UTF-8."""
+    if b"%" in raw or b"+" in raw:
+        out = bytearray()
+        i, n = 0, len(raw)
+        while i < n:
+            ch = raw[i]
+            if ch == 0x25 and i + 2 < n and raw[i + 1] in _HEX and raw[i + 2] in _HEX:
+                out.append(int(raw[i + 1:i + 3], 16))
+                i += 3
+                continue
+            out.append(0x20 if ch == 0x2B else ch)
+            i += 1
+        raw = bytes(out)
+    return raw.decode("utf-8", errors="replace")
 
 def _file_text(body: bytes) -> str:
     """http.file_data's value: an FT_STRING, so it ends at the first NUL as tshark's."""
@@ -129,12 +151,14 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
                             source=src)
         pkt.append_info(f" ({mtype})")
         o = btvb.start
-        for item in _text(bytes(btvb.buf[btvb.start:btvb.end])).split("&"):
-            key, _, value = item.partition("=")
-            it = pkt.add_text(top, format_str(f'Form item: "{key}" = "{value}"'), o, len(item),
-                              source=src)
-            pkt.add(it, FORM_KEY, key, o, len(key), source=src)
-            pkt.add(it, FORM_VALUE, value, o + len(key) + 1, len(value), source=src)
+        for item in bytes(btvb.buf[btvb.start:btvb.end]).split(b"&"):
+            rkey, _, rvalue = item.partition(b"=")
+            key, value = _form_text(rkey), _form_text(rvalue)
+            # (tshark sets this label with proto_item_set_text: cut, never marked)
+            it = pkt.add_text(top, set_text_label(format_str(f'Form item: "{key}" = "{value}"')),
+                              o, len(item), source=src)
+            pkt.add(it, FORM_KEY, key, o, len(rkey), source=src)
+            pkt.add(it, FORM_VALUE, value, o + len(rkey) + 1, len(rvalue), source=src)
             o += len(item) + 1
     elif mtype in JSON_MEDIA and dissect_json_media(btvb, pkt, session, mtype):
         pass
