@@ -6,14 +6,7 @@ one "value name" per line. Data only, no logic.
 
 from __future__ import annotations
 
-
-def _table(text: str) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for line in text.strip().split("\n"):
-        key, _, name = line.partition(" ")
-        out[int(key)] = name
-    return out
-
+from dissectors.value_names import dec_table as _table
 
 #: dns.qry.type
 TYPE_VALS = _table("""

@@ -7,14 +7,7 @@ line. Data only, no logic.
 
 from __future__ import annotations
 
-
-def _table(text: str) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for line in text.strip().split("\n"):
-        key, _, name = line.partition(" ")
-        out[int(key)] = name
-    return out
-
+from dissectors.value_names import dec_table as _table
 
 #: netlink.family
 FAMILIES = _table("""

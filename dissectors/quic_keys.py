@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 #: Initial salts by version (tshark 4.0's: v1 and drafts 33-34, drafts 29-32,
 #: drafts 23-28, drafts 21-22, v2 and its draft).
@@ -55,12 +57,7 @@ def _expand_label(secret: bytes, label: bytes, length: int) -> bytes:
     """HKDF-Expand-Label (RFC 8446 section 7.1) with SHA-256 and an empty context."""
     full = b"tls13 " + label
     info = length.to_bytes(2, "big") + bytes([len(full)]) + full + b"\0"
-    out, block, i = b"", b"", 1
-    while len(out) < length:
-        block = hmac.new(secret, block + info + bytes([i]), hashlib.sha256).digest()
-        out += block
-        i += 1
-    return out[:length]
+    return HKDFExpand(hashes.SHA256(), length, info).derive(secret)
 
 
 @dataclass(frozen=True, slots=True)

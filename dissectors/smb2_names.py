@@ -6,14 +6,7 @@ the names Wireshark shows, "hex-value name" pairs. Data only, no logic.
 
 from __future__ import annotations
 
-
-def _table(text: str, sep: str = "\n") -> dict[int, str]:
-    out: dict[int, str] = {}
-    for row in text.strip().split(sep):
-        key, _, name = row.strip().partition(" ")
-        out[int(key, 16)] = name
-    return out
-
+from dissectors.value_names import hex_table as _table
 
 #: smb2.cmd
 COMMANDS = _table("""

@@ -6,14 +6,7 @@ shows, one "hex-value name" per line. Data only, no logic.
 
 from __future__ import annotations
 
-
-def _table(text: str) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for line in text.strip().split("\n"):
-        key, _, name = line.partition(" ")
-        out[int(key, 16)] = name
-    return out
-
+from dissectors.value_names import hex_table as _table
 
 #: tls.record.content_type
 CONTENT_TYPES = _table("""

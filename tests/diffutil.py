@@ -135,6 +135,17 @@ def assert_like_tshark(args: Sequence[str], *, nonempty: bool = False) -> None:
     assert ours == theirs
 
 
+def assert_bytes_like_tshark(args: Sequence[str]) -> str:
+    """`analyze ARGS` prints byte for byte what `tshark -n ARGS` prints (compared as
+    bytes: an encoding difference fails too); returns our output."""
+    rc, ours, err = run_analyze(args)
+    assert rc == 0, err
+    cp = run_tshark_full(args, text=False)
+    assert cp.returncode == 0, cp.stderr
+    assert ours.encode() == cp.stdout
+    return ours
+
+
 def run_analyze_subprocess(args: Sequence[str], *, env: dict[str, str] | None = None,
                            module: bool = False, input: bytes | None = None,
                            timeout: float = TSHARK_TIMEOUT) -> subprocess.CompletedProcess:

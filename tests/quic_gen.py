@@ -13,8 +13,10 @@ import hmac
 import struct
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 from scapy.all import IP, UDP, Ether, wrpcap
 
 SALTS = {
@@ -41,12 +43,7 @@ def varint(v: int) -> bytes:
 def _expand_label(secret: bytes, label: str, length: int) -> bytes:
     full = b"tls13 " + label.encode()
     info = struct.pack(">HB", length, len(full)) + full + b"\0"
-    out, block, i = b"", b"", 1
-    while len(out) < length:
-        block = hmac.new(secret, block + info + bytes([i]), hashlib.sha256).digest()
-        out += block
-        i += 1
-    return out[:length]
+    return HKDFExpand(hashes.SHA256(), length, info).derive(secret)
 
 
 def keys(version: int, dcid: bytes, server: bool) -> tuple[bytes, bytes, bytes]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import textproto_caps as caps
-from diffutil import run_analyze, run_tshark_full
+from diffutil import assert_bytes_like_tshark, run_analyze
 
 C, S = True, False  # who sends the line: the client or the server
 
@@ -91,12 +91,7 @@ def session(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 def _same(args: list[str]) -> str:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    cp = run_tshark_full(args, text=False)
-    assert cp.returncode == 0, cp.stderr
-    assert ours.encode() == cp.stdout
-    return ours
+    return assert_bytes_like_tshark(args)
 
 
 def _rows(text: str) -> list[tuple[str, ...]]:

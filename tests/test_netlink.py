@@ -13,7 +13,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from diffutil import run_analyze, run_tshark_full
+from diffutil import assert_bytes_like_tshark, run_analyze
 
 FAMILIES = (2, 9, 15, 0x1234)  # usersock, audit, uevent, unknown
 
@@ -81,12 +81,7 @@ FIELDS = ["frame.protocols", "netlink.hatype", "netlink.family", "netlink.hdr_le
 
 
 def _same(args: list[str]) -> str:
-    rc, ours, err = run_analyze(args)
-    assert rc == 0, err
-    cp = run_tshark_full(args, text=False)
-    assert cp.returncode == 0, cp.stderr
-    assert ours.encode() == cp.stdout
-    return ours
+    return assert_bytes_like_tshark(args)
 
 
 @pytest.mark.tshark
