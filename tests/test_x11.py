@@ -157,3 +157,26 @@ def test_hostile_lists_like_tshark(tmp_path: Path) -> None:
         rc, ours, err = run_analyze(["-r", str(cap), *args])
         assert rc == 0, err
         assert ours == run_tshark(["-r", str(cap), *args])
+
+
+def _planned(args: list[str], planned: bool, monkeypatch: pytest.MonkeyPatch) -> str:
+    if planned:
+        monkeypatch.delenv("LABSHARK_DISSECT_ALL", raising=False)
+    else:
+        monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")
+    out, err = io.StringIO(), io.StringIO()
+    assert run(args, out, err) == 0, err.getvalue()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("flt", ["tcp.srcport == 6000 and frame.len > 100",
+                                 "tcp.dstport == 6000 and frame.number > 20",
+                                 "tcp.srcport == 40002"])
+def test_planned_run_keeps_connection_state(cap: Path, flt: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dissecting only what the shown frames depend on still gives each X11 connection
+    its byte order and request numbers (the closure plan keeps their earlier frames)."""
+    for extra in (["-V"], ["-T", "fields", "-e", "_ws.col.Info", "-e", "x11.reply-sequencenumber",
+                           "-e", "x11.wid"]):
+        args = ["-r", str(cap), "-Y", flt, *extra]
+        assert _planned(args, True, monkeypatch) == _planned(args, False, monkeypatch)
