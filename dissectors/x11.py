@@ -26,7 +26,7 @@ from dissectors.session import Session
 from dissectors.tcp_stream import stream_of
 from dissectors.tvb import Tvb
 from dissectors.x11_body import Reader
-from dissectors.x11_names import ERRORS, EVENTS, OPCODES
+from dissectors.x11_names import ERRORS, OPCODES
 
 X11_PORTS = frozenset(range(6000, 6064))
 INITIAL_CONN = -1
@@ -208,9 +208,9 @@ def _replies(tvb: Tvb, pkt: Packet, conn: Conn, tree: bool, can: bool) -> None:
             body.error(r.sub(length), code)
         else:
             length = 32
-            code = kind & 0x7F
-            _info(pkt, "Event", EVENTS.get(code, f"<Unknown eventcode {code}>"), first)
-            body.event(r.sub(length), code)
+            name = body.event_name(kind)
+            _info(pkt, "Event", name, first)
+            body.event(r.sub(length), kind, name)
         off += length
 
 

@@ -461,10 +461,17 @@ def reply(r: Reader, opcode: int, name: str | None) -> None:
     r.rest()
 
 
-def event(r: Reader, code: int) -> None:
+def event_name(kind: int) -> str:
+    """An event's name; "Sent-" when a SendEvent request made it (the high bit)."""
+    code = kind & 0x7F
     name = EVENTS.get(code, f"<Unknown eventcode {code}>")
-    r.top(f", Event, eventcode: {code} ({name})")
-    r.num(EVENTCODE, 1, f"eventcode: {code} ({name})")
+    return "Sent-" + name if kind & 0x80 else name
+
+
+def event(r: Reader, kind: int, name: str) -> None:
+    code = kind & 0x7F
+    r.top(f", Event, eventcode: {kind} ({name})")
+    r.num(EVENTCODE, 1, f"eventcode: {kind} ({name})")
     if code == 12:
         r.unused(1)
         r.num(EVENT_SEQ, 2)

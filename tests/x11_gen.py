@@ -112,7 +112,8 @@ def split_session(order: str) -> list[tuple[bool, bytes]]:
             (True, reqs[:20]), (True, reqs[20:50]), (True, reqs[50:]),
             (False, w.reply(0, 2, w.p("I", 0x140))[:12]),
             (False, w.reply(0, 2, w.p("I", 0x140))[12:] + w.event(12, 0, 2, b"")[:5]),
-            (False, w.event(12, 0, 2, b"")[5:])]
+            (False, w.event(12, 0, 2, b"")[5:]),
+            (False, w.event(0x80 | 12, 0, 2, w.p("IHHHHH", wid, 1, 2, 3, 4, 0)))]  # SendEvent
 
 
 def capture(path: Path, sessions: list[list[tuple[bool, bytes]]] | None = None) -> Path:
