@@ -334,8 +334,7 @@ def request(r: Reader, opcode: int, name: str | None) -> None:
     _opcode(r, opcode, name)
     handler = _REQUESTS.get(opcode) if name else None
     if handler is None:
-        if name and opcode < 128:
-            r.unused(0)
+        if name and opcode < 128:  # (a core request not decoded here: its length)
             r.off += 1
             r.num(REQUEST_LENGTH, 2)
         r.rest()
