@@ -190,6 +190,17 @@ def field_text(field: Field, value: Any) -> str:
     return _field_text(field, value)
 
 
+_CHAR_ESCAPES = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f",
+                 13: "\\r", 0x27: "\\'", 0x5C: "\\\\"}
+
+
+def _char_text(value: int) -> str:
+    """An FT_CHAR as tshark prints it: the quoted character, C escapes for the others."""
+    if value in _CHAR_ESCAPES:
+        return f"'{_CHAR_ESCAPES[value]}'"
+    return f"'{chr(value)}'" if 0x20 <= value < 0x7F else f"'\\x{value:02x}'"
+
+
 def _field_text(field: Field, value: Any) -> str:
     t = field.type
     if value is None:
@@ -197,6 +208,8 @@ def _field_text(field: Field, value: Any) -> str:
         return "1" if t is FT.NONE else ""
     if t is FT.BOOLEAN:
         return "1" if value else "0"
+    if t is FT.CHAR:
+        return _char_text(value)
     if id(t) in _INTEGER_IDS:
         if field.base in (Base.HEX, Base.HEX_DEC) and not (t is FT.UINT64 and field.strings):
             # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in

@@ -2,11 +2,13 @@
 type image/jpeg: the markers in order, the APP0 JFIF header, comments, frame and scan
 headers with their components, other segments as "Remaining segment data", and the
 entropy-coded data between them; Info gets " (JPEG JFIF image)". A body shorter than 20
-bytes or not starting with SOI is refused (HTTP then shows it as media). (Exif APP1
-directories are not decoded: shown as remaining segment data.)"""
+bytes, not starting with SOI or whose first segment is neither JFIF nor Exif is refused
+(HTTP then shows it as media). An APP1 Exif segment's TIFF directories are decoded by
+image_jfif_exif.py."""
 
 from __future__ import annotations
 
+from dissectors import image_jfif_exif
 from dissectors.dispatch import MEDIA_TYPE, register_dissector
 from dissectors.escape import format_text
 from dissectors.packet import Item, Packet
@@ -15,6 +17,7 @@ from dissectors.session import Session
 from dissectors.tvb import ReportedBoundsError, Tvb
 
 JFIF = protocol("image-jfif", "JPEG File Interchange Format", "JFIF (JPEG) image")
+image_jfif_exif.declare(JFIF)
 U8, U16, DEC = FT.UINT8, FT.UINT16, Base.DEC
 P = "image-jfif."
 _SOF = "Start of Frame (non-differential, Huffman coding) - "
@@ -85,6 +88,8 @@ SOS_AL = JFIF.field(P + "sos.al",
 COMMENT_HEADER = JFIF.field(P + "header.comment", "Comment header", FT.NONE)
 COMMENT = JFIF.field(P + "comment", "Comment", FT.STRING)
 REMAIN = JFIF.field(P + "remain_seg_data", "Remaining segment data", FT.BYTES)
+NOT_JFIF = JFIF.field(P + "app0-identifier-not-jfif", "Initial App0 segment with \"JFIF\" "
+                      "Identifier not found", FT.NONE)
 ENTROPY = JFIF.field(P + "entropy_coded_segment",
                      "Entropy-coded segment (dissection is not yet implemented)", FT.BYTES)
 #: Markers that stand alone (no length): SOI, EOI, RSTn, TEM.
@@ -95,6 +100,9 @@ def dissect_jfif(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     start, end = tvb.start, tvb.rend
     if end - start < 20 or tvb.u16(start) != 0xFFD8:
         return False
+    first_exif = tvb.bytes(start + 6, 5) == b"Exif\0"
+    if not first_exif and tvb.bytes(start + 6, 5) != b"JFIF\0":
+        return False  # (tshark wants "JFIF" or "Exif" as the first segment's identifier)
     session.current_proto = "image-jfif"
     src = tvb.source
     pkt.append_info(" (JPEG JFIF image)")
@@ -113,7 +121,9 @@ def dissect_jfif(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
             if marker == 0xFFD9:
                 break
             continue
-        off = _segment(tvb, pkt, top, off, marker)
+        off = _segment(tvb, pkt, top, off, marker, first_exif)
+        if marker == 0xFFE1:
+            first_exif = False
     return None
 
 
@@ -133,7 +143,8 @@ def _entropy(tvb: Tvb, pkt: Packet, top: Item, off: int, end: int) -> int:
     return at
 
 
-def _segment(tvb: Tvb, pkt: Packet, top: Item, off: int, marker: int) -> int:
+def _segment(tvb: Tvb, pkt: Packet, top: Item, off: int, marker: int,
+             first_exif: bool = False) -> int:
     src = tvb.source
     name = MARKERS.get(marker, "Unknown")
     length = tvb.u16(off + 2)
@@ -153,7 +164,7 @@ def _segment(tvb: Tvb, pkt: Packet, top: Item, off: int, marker: int) -> int:
     if marker == 0xFFE0 and length >= 16 and tvb.bytes(at, 5) == b"JFIF\0":
         _app0(tvb, pkt, seg, at, stop)
     elif marker in (0xFFE1, 0xFFE2):
-        _app_identifier(tvb, pkt, seg, at, stop)
+        _app_identifier(tvb, pkt, seg, at, stop, marker == 0xFFE1, first_exif)
     elif field is SOF:
         _sof(tvb, pkt, seg, at)
     elif field is SOS:
@@ -188,8 +199,10 @@ def _app0(tvb: Tvb, pkt: Packet, seg: Item, at: int, stop: int) -> None:
         pkt.add(seg, RGB, tvb.bytes(at + 14, n), at + 14, n, source=src)
 
 
-def _app_identifier(tvb: Tvb, pkt: Packet, seg: Item, at: int, stop: int) -> None:
-    """APP1/APP2: a NUL-terminated identifier (Exif and FlashPix bodies not decoded)."""
+def _app_identifier(tvb: Tvb, pkt: Packet, seg: Item, at: int, stop: int, app1: bool = False,
+                    first_exif: bool = False) -> None:
+    """APP1/APP2: a NUL-terminated identifier; an APP1 Exif body is TIFF data
+    (image_jfif_exif.py), other bodies remaining segment data."""
     src = tvb.source
     raw = bytes(tvb.buf[at:tvb.end])
     nul = raw.find(b"\0")
@@ -199,8 +212,17 @@ def _app_identifier(tvb: Tvb, pkt: Packet, seg: Item, at: int, stop: int) -> Non
     rest = stop - (at + nul + 1)
     if rest < 0:
         raise ReportedBoundsError()  # (the identifier runs past its segment)
-    pkt.add(seg, IDENTIFIER, ident.decode("latin-1"), at, nul + 1,
-            f"Identifier: {format_text(ident)} (Unknown identifier)", source=src)
+    exif = app1 and ident == b"Exif"
+    item = pkt.add(seg, IDENTIFIER, ident.decode("latin-1"), at, nul + 1,
+                   f"Identifier: {format_text(ident)}" + ("" if exif else " (Unknown identifier)"),
+                   source=src)
+    if first_exif and app1 and ident != b"JFIF":
+        pkt.add_expert(item, "warning", "protocol", NOT_JFIF.name, "image-jfif", field=NOT_JFIF)
+    if exif:
+        # (one byte after the identifier is skipped, the TIFF header follows; offsets
+        # in it count from there, bounded by the segment)
+        image_jfif_exif.dissect_tiff(tvb.sub(at, stop - at), pkt, seg, at + nul + 2)
+        return
     if rest > 0:
         tvb.need(at + nul + 1, rest)
         pkt.add(seg, REMAIN, tvb.bytes(at + nul + 1, rest), at + nul + 1, rest,

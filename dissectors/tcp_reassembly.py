@@ -394,10 +394,10 @@ def _not_dissected(pkt: Packet, tree: Item, tvb: Tvb, marks: dict, key: tuple, o
     if reas is not None and reas != key[2]:
         pkt.add(tree, REASSEMBLED_IN, reas, 0, 0, f"Reassembled PDU in frame: {reas}",
                 generated=True)
-    if nothing_dissected:
+    if nothing_dissected and first_pdu:
+        # (after a PDU this frame completed, tshark's columns are no longer writable)
         pkt.proto_col = "TCP"
-        if first_pdu:
-            pkt.append_info("[TCP segment of a reassembled PDU]", " ")
+        pkt.append_info("[TCP segment of a reassembled PDU]", " ")
     _segment_data(pkt, tree, tvb, off, nbytes)
 
 

@@ -118,3 +118,104 @@ def all_images() -> list[tuple[str, bytes]]:
             ("image/jpeg", base + markers + b"\xff\xd0\xff\xd9"),
             ("image/jpeg", base + _seg(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x/>") +
              _seg(0xE2, b"ICC_PROFILE\x00\x01\x01abc") + b"\xff\xd9")]
+
+
+Entry = tuple[int, int, int, bytes]  # tag, type, count, value bytes (in the TIFF's order)
+
+
+def _ifd_size(entries: list[Entry]) -> int:
+    return 2 + 12 * len(entries) + 4 + sum(len(v) + len(v) % 2 for *_, v in entries
+                                           if len(v) > 4)
+
+
+def _ifd(e: str, entries: list[Entry], at: int, nxt: int) -> bytes:
+    """An IFD at TIFF offset `at`, its out-of-line values right after it."""
+    data_at = at + 2 + 12 * len(entries) + 4
+    head, data = struct.pack(e + "H", len(entries)), b""
+    for tag, typ, count, raw in entries:
+        head += struct.pack(e + "HHI", tag, typ, count)
+        if len(raw) > 4:
+            head += struct.pack(e + "I", data_at + len(data))
+            data += raw + b"\0" * (len(raw) % 2)
+        else:
+            head += raw.ljust(4, b"\0")
+    return head + struct.pack(e + "I", nxt) + data
+
+
+def tiff(e: str, ifd0: list[Entry], exif: list[Entry] | None = None,
+         gps: list[Entry] | None = None, ifd1: list[Entry] | None = None,
+         start: int = 8, order: bytes | None = None) -> bytes:
+    """A TIFF header and IFD0 (with pointers to the Exif and GPS IFDs when given), then
+    those IFDs and IFD1; `e` is "<" (II) or ">" (MM)."""
+    ptrs = [(0x8769, exif), (0x8825, gps)]
+    ifd0 = ifd0 + [(tag, 4, 1, b"\0" * 4) for tag, sub in ptrs if sub is not None]
+    at, layout = 8, []
+    for sub in (ifd0, exif, gps, ifd1):
+        layout.append(at if sub is not None else 0)
+        at += _ifd_size(sub) if sub is not None else 0
+    n = len(ifd0) - sum(sub is not None for _, sub in ptrs)
+    for i, tag in enumerate([tag for tag, sub in ptrs if sub is not None]):
+        ifd0[n + i] = (tag, 4, 1, struct.pack(e + "I", layout[1 if tag == 0x8769 else 2]))
+    out = (order or (b"II" if e == "<" else b"MM")) + struct.pack(e + "HI", 42, start)
+    out += _ifd(e, ifd0, 8, layout[3])
+    for sub, where in ((exif, layout[1]), (gps, layout[2]), (ifd1, layout[3])):
+        if sub is not None:
+            out += _ifd(e, sub, where, 0)
+    return out
+
+
+def exif_entries(e: str) -> tuple[list[Entry], list[Entry], list[Entry], list[Entry]]:
+    """IFD0, Exif, GPS and IFD1 entries of every value type, inline and out of line."""
+    p = lambda f, *v: struct.pack(e + f, *v)  # noqa: E731
+    ifd0 = [(0x010F, 2, 6, b"Canon\0"), (0x0110, 2, 15, b"EOS 5D Mark IV\0"),
+            (0x0112, 3, 1, p("H", 1)), (0x011A, 5, 1, p("II", 72, 1)),
+            (0x011B, 5, 1, p("II", 72, 1)), (0x0128, 3, 1, p("H", 2)),
+            (0x0131, 2, 4, b"GIM\0"), (0x0132, 2, 20, b"2026:12:06 17:30:05\0"),
+            (0x0213, 3, 1, p("H", 1)), (0x9999, 3, 2, p("HH", 7, 8))]
+    exif = [(0x829A, 5, 1, p("II", 1, 250)), (0x829D, 5, 1, p("II", 28, 10)),
+            (0x8827, 3, 1, p("H", 400)), (0x9000, 7, 4, b"0231"),
+            (0x9003, 2, 20, b"2026:12:06 17:30:05\0"), (0x9201, 10, 1, p("ii", -5, 3)),
+            (0x9209, 3, 1, p("H", 16)), (0x9101, 7, 4, b"\x01\x02\x03\x00"),
+            (0xA002, 4, 1, p("I", 6000)), (0xA217, 1, 3, b"\x02\x03\x04"),
+            (0x9204, 9, 1, p("i", -2)), (0x9286, 7, 12, b"ASCII\0\0\0hi!\0"),
+            (0xA005, 4, 1, p("I", 0)), (0x9214, 8, 2, p("hh", -1, 2)),
+            (0xA432, 5, 2, p("IIII", 24, 1, 70, 1))]
+    gps = [(0x00, 1, 4, b"\x02\x03\x00\x00"), (0x01, 2, 2, b"N\0"),
+           (0x02, 5, 3, p("IIIIII", 52, 1, 31, 1, 1234, 100)), (0x05, 1, 1, b"\x00"),
+           (0x06, 5, 1, p("II", 34, 1))]
+    ifd1 = [(0x0103, 3, 1, p("H", 6)), (0x0201, 4, 1, p("I", 4000)),
+            (0x0202, 4, 1, p("I", 1234))]
+    return ifd0, exif, gps, ifd1
+
+
+def exif_jpeg(data: bytes, app0_first: bool = False) -> bytes:
+    """A JPEG whose APP1 holds "Exif\\0\\0" and `data` (first, or after the APP0)."""
+    app1 = _seg(0xE1, b"Exif\0\0" + data)
+    rest = jpeg()[2:]
+    if app0_first:
+        return b"\xff\xd8" + rest[:18] + app1 + rest[18:]
+    return b"\xff\xd8" + app1 + rest
+
+
+def exif_images() -> list[tuple[str, bytes]]:
+    """Exif in both byte orders, and the damage tshark reports or trips over."""
+    out = []
+    for e in "<>":
+        ifd0, exif, gps, ifd1 = exif_entries(e)
+        out.append(exif_jpeg(tiff(e, ifd0, exif, gps, ifd1)))
+        out.append(exif_jpeg(tiff(e, ifd0[:3], exif[:4]), app0_first=True))
+    ifd0, exif, _gps, _ifd1 = exif_entries("<")
+    p = lambda f, *v: struct.pack("<" + f, *v)  # noqa: E731
+    out += [
+        exif_jpeg(tiff("<", ifd0[:2], start=4)),  # IFD0 offset inside the header
+        exif_jpeg(tiff("<", ifd0[:2], order=b"XY")),  # neither II nor MM
+        exif_jpeg(tiff("<", [(0x010F, 2, 9, b"x")])[:18] + p("I", 5000) + b"\0" * 4),
+        exif_jpeg(b"II" + p("HI", 42, 8) + p("H", 1) + p("HHI", 0x0112, 3, 1) + p("HH", 1, 0)
+                  + p("I", 9)),  # a next IFD before this one's end
+        exif_jpeg(b"II" + p("HI", 42, 8) + p("H", 1) + p("HHII", 0x8769, 4, 1, 9000) +
+                  p("I", 0)),  # an Exif IFD pointer past the segment
+        exif_jpeg(b"II" + p("HI", 42, 8) + p("H", 300) + b"\0" * 20),  # 300 entries
+        exif_jpeg(b"MM\0*"),  # the header cut short
+        exif_jpeg(tiff("<", ifd0, [(0x9000, 7, 400, b"abcd" * 100)])[:-300]),  # value cut
+    ]
+    return [("image/jpeg", body) for body in out]
