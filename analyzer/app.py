@@ -9,26 +9,31 @@ a broken record are still printed first.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
-from analyzer.command import guarded, load_macros, run_job_command, run_job_text
-from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError
-from analyzer.job import Job
-from analyzer.options import build_parser
-from analyzer.output.packet_list import packet_line
-from analyzer.setup import (
-    _compile_filter,
-    _decode_as,
-    build_fields_printer,
-    prepare_taps,
-    report_taps,
-    write_plot,
-)
+from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError, guarded
 
-# (re-exported: callers and tests import these from analyzer.app)
-__all__ = ["EXIT_BAD_FILTER", "EXIT_OK", "EXIT_USAGE", "AnalyzeError", "UsageError",
-           "_compile_filter", "_decode_as", "build_fields_printer", "prepare_taps",
-           "report_taps", "write_plot", "run", "run_job_text", "main", "packet_line"]
+# Re-exported (callers and tests import these from analyzer.app), imported on first
+# use: `analyze --tui` forks its first pass before the dissectors are imported, so
+# this module and options.py import nothing under dissectors/ (the command line
+# imports the same modules a moment later, in _run).
+_LAZY = {"run_job_text": "analyzer.command", "run_job_command": "analyzer.command",
+         "load_macros": "analyzer.command", "packet_line": "analyzer.output.packet_list",
+         **{n: "analyzer.setup" for n in ("_compile_filter", "_decode_as",
+                                          "build_fields_printer", "prepare_taps",
+                                          "report_taps", "write_plot")}}
+
+__all__ = ["EXIT_BAD_FILTER", "EXIT_OK", "EXIT_USAGE", "AnalyzeError", "UsageError", "run",
+           "main", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    """The re-exported names of _LAZY, imported when first asked for (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -37,6 +42,9 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
+    from analyzer.job import Job
+    from analyzer.options import build_parser
+
     opts = build_parser().parse_args(argv)
     if opts.dask_merge and not opts.dask:
         raise UsageError("--merge merges several files on Dask: give --dask local[:N] or a "
@@ -50,6 +58,8 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         from analyzer.capinfo import run_info
 
         return run_info(job.info, out, err)
+    from analyzer.command import load_macros, run_job_command
+
     if job.tui:  # the interactive view (analyzer/tui, textual)
         load_macros(job.macros)
         from analyzer.tui import run_tui
