@@ -58,13 +58,12 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         from analyzer.capinfo import run_info
 
         return run_info(job.info, out, err)
-    from analyzer.command import load_macros, run_job_command
-
-    if job.tui:  # the interactive view (analyzer/tui, textual)
-        load_macros(job.macros)
+    if job.tui:  # the interactive view (analyzer/tui, textual; it loads the macros)
         from analyzer.tui import run_tui
 
-        return run_tui(opts, err)
+        return run_tui(opts, err, job.macros)
+    from analyzer.command import run_job_command
+
     if job.golden:
         from analyzer.golden import run_golden
 

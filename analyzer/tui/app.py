@@ -3,9 +3,11 @@ status line, and the keys that open the other views (views.py, reports.py)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -17,11 +19,12 @@ from analyzer.tui.panes import DetailTree, FilterBar, HexView, check_filter
 from analyzer.tui.source import SMALL, Source
 from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter
 from analyzer.tui.worker import Pass, start_scan
-from dissectors import REGISTRY
-from dissectors.escape import format_str
 
 
 def field_names() -> list[str]:
+    """Protocol and field names for completion (imports the registry)."""
+    from dissectors import REGISTRY
+
     names = []
     for p in REGISTRY.protocols.values():
         names.append(p.abbrev)
@@ -96,8 +99,11 @@ class LabsharkApp(App[int]):
 
     def __init__(self, source: Source, *, display_filter: str = "", color: bool = True,
                  rules: list | None = None, time_fmt: str = "r", live: Any = None,
-                 store: PacketStore | None = None, scan: Pass | None = None) -> None:
+                 store: PacketStore | None = None, scan: Pass | None = None,
+                 late: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._late = late  # run_tui's work after the first screen (then the registry)
+        self._late_thread: threading.Thread | None = None
         self.source = source
         self.color = color
         self.store = store if store is not None else PacketStore(rules if color else None,
@@ -133,7 +139,10 @@ class LabsharkApp(App[int]):
     def compose(self) -> ComposeResult:
         from textual.containers import VerticalScroll
 
-        yield FilterBar(field_names(), id="filter", value=self.initial_filter)
+        # (the names once the dissectors are imported: after the first screen, unless
+        # they were already)
+        names = field_names() if "dissectors" in sys.modules else []
+        yield FilterBar(names, id="filter", value=self.initial_filter)
         yield Static("", id="header")
         yield PacketList(self.store, color=self.color, id="list")
         yield DetailTree(id="tree")
@@ -148,15 +157,16 @@ class LabsharkApp(App[int]):
         self.fbar = self.query_one(FilterBar)
         self.status = self.query_one("#status", Static)
         self.plist.focus()
-        match = None
-        if self.initial_filter:
-            from filters import compile_filter
-
-            match = compile_filter(self.initial_filter).match  # checked by the CLI
+        if self.initial_filter:  # (checked by run_tui or the first pass)
             self.filter_text = self.initial_filter
             self.fbar.remember(self.initial_filter)
         self.started = time.monotonic()
         if self.live is not None:
+            match = None
+            if self.initial_filter:
+                from filters import compile_filter
+
+                match = compile_filter(self.initial_filter).match
             self._start_live(match)
         elif self.scan is None:
             self.scan = start_scan(self.source.job(
@@ -168,6 +178,31 @@ class LabsharkApp(App[int]):
         # until the first rows arrive, look more often: the first screen shows sooner
         self._first = self.set_interval(0.02, self._first_tick)
         self.on_resize()
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """The dissector registry (completion names, the filter bar's checks, trees) and
+        run_tui's late work, imported on a thread while the first pass sends its rows:
+        the first screen does not wait for them (bench/tui.py)."""
+        if not self._late and self.fbar.suggester.names:  # type: ignore[union-attr]
+            return
+
+        def work() -> None:
+            try:
+                if self._late is not None:
+                    self._late()
+            except Exception as e:  # noqa: BLE001 - checked by the first pass already
+                self.message = f"internal error ({type(e).__name__}: {e})"
+            names = field_names()
+            self.call_from_thread(self.fbar.suggester.set_names, names)  # type: ignore[union-attr]
+
+        self._late_thread = threading.Thread(target=work, daemon=True, name="labshark-late")
+        self._late_thread.start()
+
+    def wait_late(self) -> None:
+        """Before anything that compiles a filter: run_tui's late work done (macros)."""
+        if self._late_thread is not None:
+            self._late_thread.join()
 
     def on_resize(self, event: object = None) -> None:
         self.query_one("#header", Static).update(header_text(self.size.width))
@@ -214,10 +249,17 @@ class LabsharkApp(App[int]):
         elif self.filter_time is not None:
             parts.append(f"filter took {self.filter_time:.3f} s")
         if self.store.error:
+            from dissectors.escape import format_str
+
             parts.append(format_str(self.store.error))
         if self.message:
             parts.append(self.message)
-        parts.append(format_str(self.source.title))
+        title = getattr(self.source, "safe_title", None)
+        if title is None:
+            from dissectors.escape import format_str
+
+            title = format_str(self.source.title)
+        parts.append(title)
         text = " | ".join(parts)
         if text != self._status_text:  # (an unchanged line is not laid out again: the
             self._status_text = text   # 10 Hz tick cost 4% of a core on an idle view)
@@ -253,6 +295,7 @@ class LabsharkApp(App[int]):
     def on_input_changed(self, event: FilterBar.Changed) -> None:
         if event.input is not self.fbar:
             return
+        self.wait_late()
         ok, msg = check_filter(event.value)
         self.fbar.set_class(bool(event.value.strip()) and ok, "-ok")
         self.fbar.set_class(not ok, "-bad")
@@ -267,6 +310,7 @@ class LabsharkApp(App[int]):
     def apply_filter(self, text: str) -> None:
         from filters import FilterError, compile_filter
 
+        self.wait_late()
         text = text.strip()
         try:
             flt = compile_filter(text) if text else None
@@ -427,6 +471,8 @@ class LabsharkApp(App[int]):
         text = (f"{row.abbrev} == {row.value}" if row.value else row.abbrev) if as_filter \
             else row.value
         self.copy_to_clipboard(text)
+        from dissectors.escape import format_str
+
         self.message = f"copied: {format_str(text)}"
 
     def action_restart_capture(self) -> None:
