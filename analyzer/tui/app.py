@@ -104,6 +104,10 @@ class LabsharkApp(App[int]):
         super().__init__()
         self._late = late  # run_tui's work after the first screen (then the registry)
         self._late_thread: threading.Thread | None = None
+        self.registry_ready = threading.Event()
+        self._pending = 0  # a row selected before the registry was: its tree to show
+        if late is None and "dissectors" in sys.modules:
+            self.registry_ready.set()
         self.source = source
         self.color = color
         self.store = store if store is not None else PacketStore(rules if color else None,
@@ -178,30 +182,41 @@ class LabsharkApp(App[int]):
         # until the first rows arrive, look more often: the first screen shows sooner
         self._first = self.set_interval(0.02, self._first_tick)
         self.on_resize()
-        self.call_after_refresh(self._after_first_paint)
+        # (the first rows start it sooner; a pipe with no writer yet: this)
+        self.set_timer(1.0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         """The dissector registry (completion names, the filter bar's checks, trees) and
-        run_tui's late work, imported on a thread while the first pass sends its rows:
-        the first screen does not wait for them (bench/tui.py)."""
-        if not self._late and self.fbar.suggester.names:  # type: ignore[union-attr]
+        run_tui's late work, imported on a thread once the first rows are on the screen:
+        the first screen does not wait for them, nor share the CPU with them
+        (bench/tui.py). The first row is selected (its tree shown) after that."""
+        if self._late_thread is not None or self.registry_ready.is_set():
             return
-
-        def work() -> None:
-            try:
-                if self._late is not None:
-                    self._late()
-            except Exception as e:  # noqa: BLE001 - checked by the first pass already
-                self.message = f"internal error ({type(e).__name__}: {e})"
-            names = field_names()
-            self.call_from_thread(self.fbar.suggester.set_names, names)  # type: ignore[union-attr]
-
-        self._late_thread = threading.Thread(target=work, daemon=True, name="labshark-late")
+        self._late_thread = threading.Thread(target=self._late_work, daemon=True,
+                                             name="labshark-late")
         self._late_thread.start()
+
+    def _late_work(self) -> None:
+        try:
+            if self._late is not None:
+                self._late()
+        except Exception as e:  # noqa: BLE001 - checked by the first pass already
+            self.message = f"internal error ({type(e).__name__}: {e})"
+        names = field_names()
+        try:
+            self.call_from_thread(self.fbar.suggester.set_names, names)  # type: ignore[union-attr]
+        except RuntimeError:  # (run on the app's own thread: wait_late)
+            self.fbar.suggester.set_names(names)  # type: ignore[union-attr]
+        self.registry_ready.set()
 
     def wait_late(self) -> None:
         """Before anything that compiles a filter: run_tui's late work done (macros)."""
-        if self._late_thread is not None:
+        if self.registry_ready.is_set():
+            return
+        if self._late_thread is None:
+            self._late_thread = threading.current_thread()
+            self._late_work()
+        elif self._late_thread is not threading.current_thread():
             self._late_thread.join()
 
     def on_resize(self, event: object = None) -> None:
@@ -223,11 +238,15 @@ class LabsharkApp(App[int]):
         if len(self.store) or self.store.done:
             self._first.stop()
             self._tick()
+            self.call_after_refresh(self._after_first_paint)
 
     def _tick(self) -> None:
         self.plist.sync(complete=self.filter_done)
         if self.plist.selected == 0 and not self.plist.placing and self.store.shown_count():
             self.plist.cursor = self.plist.cursor  # select the first row once it exists
+        if self._pending and self.registry_ready.is_set():  # (a tree: after the first screen)
+            number, self._pending = self._pending, 0
+            self._show_detail(number)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -267,13 +286,20 @@ class LabsharkApp(App[int]):
 
     # -- synced cursors ----------------------------------------------------------
     def on_packet_list_selected(self, event: PacketList.Selected) -> None:
+        self._pending = 0
         if not event.number or event.number > len(self.store):
             self.detail = None
             self.dtree.show(None)
             self.hex.show(None)
             return
+        if not self.registry_ready.is_set():  # (shown by _tick once it is)
+            self._pending = event.number
+            return
+        self._show_detail(event.number)
+
+    def _show_detail(self, number: int) -> None:
         try:
-            self.detail = self.store.detail(event.number)
+            self.detail = self.store.detail(number)
         except OSError as e:  # the capture file changed (its bytes are read again)
             self.message = str(e)
             self.detail = None
