@@ -12,6 +12,8 @@ import sys
 from typing import Any, TextIO
 
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError, guarded
+from analyzer.job import Job
+from analyzer.options import build_parser
 
 # Re-exported (callers and tests import these from analyzer.app), imported on first
 # use: `analyze --tui` forks its first pass before the dissectors are imported, so
@@ -42,9 +44,6 @@ def run(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 
 def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
-    from analyzer.job import Job
-    from analyzer.options import build_parser
-
     opts = build_parser().parse_args(argv)
     if opts.dask_merge and not opts.dask:
         raise UsageError("--merge merges several files on Dask: give --dask local[:N] or a "
