@@ -9,26 +9,33 @@ a broken record are still printed first.
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
-from analyzer.command import guarded, load_macros, run_job_command, run_job_text
-from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError
+from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError, guarded
 from analyzer.job import Job
 from analyzer.options import build_parser
-from analyzer.output.packet_list import packet_line
-from analyzer.setup import (
-    _compile_filter,
-    _decode_as,
-    build_fields_printer,
-    prepare_taps,
-    report_taps,
-    write_plot,
-)
 
-# (re-exported: callers and tests import these from analyzer.app)
-__all__ = ["EXIT_BAD_FILTER", "EXIT_OK", "EXIT_USAGE", "AnalyzeError", "UsageError",
-           "_compile_filter", "_decode_as", "build_fields_printer", "prepare_taps",
-           "report_taps", "write_plot", "run", "run_job_text", "main", "packet_line"]
+# Re-exported (callers and tests import these from analyzer.app), imported on first
+# use: `analyze --tui` forks its first pass before the dissectors are imported, so
+# this module and options.py import nothing under dissectors/ (the command line
+# imports the same modules a moment later, in _run).
+_LAZY = {"run_job_text": "analyzer.command", "run_job_command": "analyzer.command",
+         "load_macros": "analyzer.command", "packet_line": "analyzer.output.packet_list",
+         **{n: "analyzer.setup" for n in ("_compile_filter", "_decode_as",
+                                          "build_fields_printer", "prepare_taps",
+                                          "report_taps", "write_plot")}}
+
+__all__ = ["EXIT_BAD_FILTER", "EXIT_OK", "EXIT_USAGE", "AnalyzeError", "UsageError", "run",
+           "main", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    """The re-exported names of _LAZY, imported when first asked for (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run(argv: list[str], out: TextIO, err: TextIO) -> int:
@@ -50,11 +57,12 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         from analyzer.capinfo import run_info
 
         return run_info(job.info, out, err)
-    if job.tui:  # the interactive view (analyzer/tui, textual)
-        load_macros(job.macros)
+    if job.tui:  # the interactive view (analyzer/tui, textual; it loads the macros)
         from analyzer.tui import run_tui
 
-        return run_tui(opts, err)
+        return run_tui(opts, err, job.macros)
+    from analyzer.command import run_job_command
+
     if job.golden:
         from analyzer.golden import run_golden
 

@@ -6,13 +6,10 @@ exit statuses. The command line (analyzer/app.py) and the Python API
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable
 from contextlib import closing
 from typing import TextIO
 
-from analyzer.errors import EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError
+from analyzer.errors import EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError, guarded
 from analyzer.job import Job
 from analyzer.pipeline import FileSource, command_sinks, packets, run_job, try_fast_path
 from analyzer.setup import (
@@ -46,33 +43,6 @@ def run_job_text(job: Job, out: TextIO, err: TextIO) -> int:
     """Run a Job built without a command line (the Python API), with run()'s messages
     and exit statuses."""
     return guarded(lambda: run_job_command(job, out, err), err)
-
-
-def guarded(body: Callable[[], int], err: TextIO) -> int:
-    try:
-        return body()
-    except UsageError as e:
-        err.write(f"analyze: {e}\n")
-        return EXIT_USAGE
-    except AnalyzeError as e:
-        err.write(f"analyze: {e.message}\n")
-        if e.detail:
-            err.write(e.detail + "\n")
-        return e.code
-    except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
-        return EXIT_OK
-    except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # noqa: BLE001 - a bug of ours: one line, not a traceback
-        if os.environ.get("LABSHARK_DEBUG"):
-            raise
-        err.write(f"analyze: internal error ({type(e).__name__}: {e}); "
-                  "run with LABSHARK_DEBUG=1 for the traceback and please report it\n")
-        return 2
 
 
 def load_macros(files: list[str]) -> None:

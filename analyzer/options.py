@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analyzer.errors import UsageError
-from analyzer.output.formats import FORMATS
-from analyzer.output.packet_list import TIME_FORMATS
+from analyzer.output.formats import FORMATS, TIME_FORMATS
 
 # Options whose value is always the next word, even one starting with "-": a display
 # filter may (`-Y "-2 == tcp.dstport"`), and argparse would take it for an option (-2).

@@ -16,9 +16,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dissectors.packet import Packet
+if TYPE_CHECKING:  # (the view reads rules' colours before it imports the dissectors)
+    from dissectors.packet import Packet
 
 #: Wireshark 4.0.17's /usr/share/wireshark/colorfilters, verbatim (order matters).
 WIRESHARK_DEFAULTS = r"""

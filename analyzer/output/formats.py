@@ -12,16 +12,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, TextIO
 
-from dissectors.packet import Packet
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (options.py imports this module: nothing under dissectors/ here)
     from analyzer.job import Job
+    from dissectors.packet import Packet
 
 #: `-T` name -> "module:class" that writes it, in the order `-T` lists its choices.
 FORMATS = {"text": "analyzer.output.text:TextOutput",
            "fields": "analyzer.output.fields:FieldsOutput",
            "json": "analyzer.output.json_ek:JsonOutput",
            "ek": "analyzer.output.json_ek:EkOutput"}
+
+
+#: `-t` formats (analyzer/output/packet_list.py writes them), here for options.py.
+TIME_FORMATS = ("r", "a", "ad", "adoy", "d", "dd", "e", "u", "ud", "udoy")
 
 
 class Output:

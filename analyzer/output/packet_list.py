@@ -6,11 +6,10 @@ leaves escaped text unchanged)."""
 
 from __future__ import annotations
 
+from analyzer.output.formats import TIME_FORMATS  # noqa: F401 - (re-exported: its old home)
 from dissectors.escape import format_str
 from dissectors.format import NS, local_tm, rel_time_str, utc_tm
 from dissectors.packet import Packet
-
-TIME_FORMATS = ("r", "a", "ad", "adoy", "d", "dd", "e", "u", "ud", "udoy")
 
 
 def time_column(pkt: Packet, fmt: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from analyzer.errors import EXIT_OK, AnalyzeError, UsageError
 
 
-def run_tui(opts: Any, err: TextIO) -> int:
+def run_tui(opts: Any, err: TextIO, macros: list[str] | tuple[str, ...] = ()) -> int:
     """Check the options as the command line does, then run the view until quit."""
     from importlib.util import find_spec
 
@@ -27,60 +27,94 @@ def run_tui(opts: Any, err: TextIO) -> int:
     if find_spec("textual") is None:
         raise UsageError("--tui needs textual: pip install 'labshark[tui]' "
                          "(or sh .ci/setup --test)")
-    from analyzer.setup import _compile_filter, _decode_as
+    color = opts.color != "never" and (opts.color == "always" or not os.environ.get("NO_COLOR"))
+    if getattr(opts, "interface", None):
+        return _run_live(opts, err, macros, color)
     from analyzer.tui.source import Source
     from analyzer.tui.store import PacketStore
     from analyzer.tui.worker import start_scan
 
-    decode_as = _decode_as(opts.decode_as)
-    color = opts.color != "never" and (opts.color == "always" or not os.environ.get("NO_COLOR"))
-    live = None
-    scan = None
-    if getattr(opts, "interface", None):
-        from analyzer.tui.live import LiveSource
+    path = opts.read_file or opts.file
+    if not path:
+        raise UsageError("no capture file given (analyze --tui FILE or -i IFACE)")
+    if path == "-":
+        raise UsageError("--tui reads a capture file, not standard input")
+    _check_readable(path)
+    source = Source(path, {}, opts.two_pass, opts.color_rules)
+    # First of all (the first screen waits for it): the first pass, forked before this
+    # process imports the dissectors (0.1 CPU s) or textual (0.2): it imports the one
+    # and checks the macros, -d, -Y and the colour rules while this one imports the other.
+    store = PacketStore(None, opts.time_format)
+    scan = start_scan(source.job("scan", filter=opts.filter or "", color=color,
+                                 time_fmt=opts.time_format,
+                                 verify={"macros": list(macros), "title": path,
+                                         "decode_as": list(opts.decode_as)}),
+                      store, fork=True)
+    try:
+        from analyzer.tui.app import LabsharkApp
 
-        live = LiveSource.open(opts, decode_as)
-        source: Any = live
-    else:
-        path = opts.read_file or opts.file
-        if not path:
-            raise UsageError("no capture file given (analyze --tui FILE or -i IFACE)")
-        if path == "-":
-            raise UsageError("--tui reads a capture file, not standard input")
-        _check_readable(path)
-        source = Source(path, decode_as, opts.two_pass, opts.color_rules)
-    # The colour rules before the fork: the forked pass colours its rows with these
-    # instead of compiling them again.
+        scan.checked.wait()  # a bad -Y/-d/macro file fails before the screen, as it did
+    except BaseException:
+        scan.cancel()
+        source.close()
+        raise
+    kind, got = scan.verdict or ("ready", None)
+    if kind == "fatal":
+        scan.cancel()
+        source.close()
+        raise AnalyzeError(*got)
+    if got is not None:
+        from analyzer.output.color_rules import ColorRule
+
+        source.decode_as = got["decode_as"]
+        source.safe_title = got["title"]
+        # the rules' colours at once (the rows name them by index); their filters
+        # compiled after the first screen, with the dissectors (only this view's own
+        # colouring of later passes uses them)
+        store.rules = [ColorRule(name, flt, tuple(fg), tuple(bg), match=None)
+                       for name, flt, fg, bg in got["rules"]]
+
+    def late() -> None:
+        """After the first screen, on a thread: what the command line did before."""
+        from dataclasses import replace
+
+        from analyzer.command import load_macros
+        from filters import compile_filter
+
+        load_macros(macros)
+        store.rules = [replace(r, match=compile_filter(r.filter).match) for r in store.rules]
+
+    app = LabsharkApp(source, display_filter=opts.filter or "", color=color,
+                      time_fmt=opts.time_format, store=store, scan=scan, late=late)
+    return _run_app(app, None, source)
+
+
+def _run_live(opts: Any, err: TextIO, macros: Any, color: bool) -> int:
+    """Live capture: the dissectors imported before the screen (its rows are dissected
+    in this process)."""
+    from analyzer.command import load_macros
+    from analyzer.setup import _compile_filter, _decode_as
+    from analyzer.tui.live import LiveSource
+    from analyzer.tui.store import PacketStore
+
+    load_macros(macros)
+    live = LiveSource.open(opts, _decode_as(opts.decode_as))
     try:
         rules = _load_rules(opts.color_rules) if color else None
-    except BaseException:
-        if live is not None:
-            live.close()
-        raise
-    if live is None:
-        # First of all (the first screen waits for it): the first pass, forked from this
-        # process with the dissectors already imported, overlapping the view's start.
-        store = PacketStore(None, opts.time_format)
-        scan = start_scan(source.job("scan", filter=opts.filter or "", color=color,
-                                     time_fmt=opts.time_format, rules=rules or []),
-                          store, fork=True)
-    try:
         if opts.filter:
             _compile_filter(opts.filter, False, err)  # a bad -Y fails before the screen
     except BaseException:
-        if scan is not None:
-            scan.cancel()
-        if live is not None:
-            live.close()
+        live.close()
         raise
-    if scan is None:
-        store = PacketStore(rules, opts.time_format)
-    else:
-        store.rules = rules or []
     from analyzer.tui.app import LabsharkApp
 
-    app = LabsharkApp(source, display_filter=opts.filter or "", color=color, rules=rules,
-                      time_fmt=opts.time_format, live=live, store=store, scan=scan)
+    app = LabsharkApp(live, display_filter=opts.filter or "", color=color, rules=rules,
+                      time_fmt=opts.time_format, live=live,
+                      store=PacketStore(rules, opts.time_format))
+    return _run_app(app, live, None)
+
+
+def _run_app(app: Any, live: Any, source: Any) -> int:
     try:
         app.run()
     finally:

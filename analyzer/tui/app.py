@@ -3,9 +3,11 @@ status line, and the keys that open the other views (views.py, reports.py)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -17,11 +19,12 @@ from analyzer.tui.panes import DetailTree, FilterBar, HexView, check_filter
 from analyzer.tui.source import SMALL, Source
 from analyzer.tui.store import Detail, PacketStore, TreeRow, refilter
 from analyzer.tui.worker import Pass, start_scan
-from dissectors import REGISTRY
-from dissectors.escape import format_str
 
 
 def field_names() -> list[str]:
+    """Protocol and field names for completion (imports the registry)."""
+    from dissectors import REGISTRY
+
     names = []
     for p in REGISTRY.protocols.values():
         names.append(p.abbrev)
@@ -96,8 +99,15 @@ class LabsharkApp(App[int]):
 
     def __init__(self, source: Source, *, display_filter: str = "", color: bool = True,
                  rules: list | None = None, time_fmt: str = "r", live: Any = None,
-                 store: PacketStore | None = None, scan: Pass | None = None) -> None:
+                 store: PacketStore | None = None, scan: Pass | None = None,
+                 late: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._late = late  # run_tui's work after the first screen (then the registry)
+        self._late_thread: threading.Thread | None = None
+        self.registry_ready = threading.Event()
+        self._pending = 0  # a row selected before the registry was: its tree to show
+        if late is None and "dissectors" in sys.modules:
+            self.registry_ready.set()
         self.source = source
         self.color = color
         self.store = store if store is not None else PacketStore(rules if color else None,
@@ -133,7 +143,10 @@ class LabsharkApp(App[int]):
     def compose(self) -> ComposeResult:
         from textual.containers import VerticalScroll
 
-        yield FilterBar(field_names(), id="filter", value=self.initial_filter)
+        # (the names once the dissectors are imported: after the first screen, unless
+        # they were already)
+        names = field_names() if "dissectors" in sys.modules else []
+        yield FilterBar(names, id="filter", value=self.initial_filter)
         yield Static("", id="header")
         yield PacketList(self.store, color=self.color, id="list")
         yield DetailTree(id="tree")
@@ -148,15 +161,16 @@ class LabsharkApp(App[int]):
         self.fbar = self.query_one(FilterBar)
         self.status = self.query_one("#status", Static)
         self.plist.focus()
-        match = None
-        if self.initial_filter:
-            from filters import compile_filter
-
-            match = compile_filter(self.initial_filter).match  # checked by the CLI
+        if self.initial_filter:  # (checked by run_tui or the first pass)
             self.filter_text = self.initial_filter
             self.fbar.remember(self.initial_filter)
         self.started = time.monotonic()
         if self.live is not None:
+            match = None
+            if self.initial_filter:
+                from filters import compile_filter
+
+                match = compile_filter(self.initial_filter).match
             self._start_live(match)
         elif self.scan is None:
             self.scan = start_scan(self.source.job(
@@ -168,6 +182,42 @@ class LabsharkApp(App[int]):
         # until the first rows arrive, look more often: the first screen shows sooner
         self._first = self.set_interval(0.02, self._first_tick)
         self.on_resize()
+        # (the first rows start it sooner; a pipe with no writer yet: this)
+        self.set_timer(1.0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """The dissector registry (completion names, the filter bar's checks, trees) and
+        run_tui's late work, imported on a thread once the first rows are on the screen:
+        the first screen does not wait for them, nor share the CPU with them
+        (bench/tui.py). The first row is selected (its tree shown) after that."""
+        if self._late_thread is not None or self.registry_ready.is_set():
+            return
+        self._late_thread = threading.Thread(target=self._late_work, daemon=True,
+                                             name="labshark-late")
+        self._late_thread.start()
+
+    def _late_work(self) -> None:
+        try:
+            if self._late is not None:
+                self._late()
+        except Exception as e:  # noqa: BLE001 - checked by the first pass already
+            self.message = f"internal error ({type(e).__name__}: {e})"
+        names = field_names()
+        try:
+            self.call_from_thread(self.fbar.suggester.set_names, names)  # type: ignore[union-attr]
+        except RuntimeError:  # (run on the app's own thread: wait_late)
+            self.fbar.suggester.set_names(names)  # type: ignore[union-attr]
+        self.registry_ready.set()
+
+    def wait_late(self) -> None:
+        """Before anything that compiles a filter: run_tui's late work done (macros)."""
+        if self.registry_ready.is_set():
+            return
+        if self._late_thread is None:
+            self._late_thread = threading.current_thread()
+            self._late_work()
+        elif self._late_thread is not threading.current_thread():
+            self._late_thread.join()
 
     def on_resize(self, event: object = None) -> None:
         self.query_one("#header", Static).update(header_text(self.size.width))
@@ -188,11 +238,15 @@ class LabsharkApp(App[int]):
         if len(self.store) or self.store.done:
             self._first.stop()
             self._tick()
+            self.call_after_refresh(self._after_first_paint)
 
     def _tick(self) -> None:
         self.plist.sync(complete=self.filter_done)
         if self.plist.selected == 0 and not self.plist.placing and self.store.shown_count():
             self.plist.cursor = self.plist.cursor  # select the first row once it exists
+        if self._pending and self.registry_ready.is_set():  # (a tree: after the first screen)
+            number, self._pending = self._pending, 0
+            self._show_detail(number)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -214,10 +268,17 @@ class LabsharkApp(App[int]):
         elif self.filter_time is not None:
             parts.append(f"filter took {self.filter_time:.3f} s")
         if self.store.error:
+            from dissectors.escape import format_str
+
             parts.append(format_str(self.store.error))
         if self.message:
             parts.append(self.message)
-        parts.append(format_str(self.source.title))
+        title = getattr(self.source, "safe_title", None)
+        if title is None:
+            from dissectors.escape import format_str
+
+            title = format_str(self.source.title)
+        parts.append(title)
         text = " | ".join(parts)
         if text != self._status_text:  # (an unchanged line is not laid out again: the
             self._status_text = text   # 10 Hz tick cost 4% of a core on an idle view)
@@ -225,13 +286,20 @@ class LabsharkApp(App[int]):
 
     # -- synced cursors ----------------------------------------------------------
     def on_packet_list_selected(self, event: PacketList.Selected) -> None:
+        self._pending = 0
         if not event.number or event.number > len(self.store):
             self.detail = None
             self.dtree.show(None)
             self.hex.show(None)
             return
+        if not self.registry_ready.is_set():  # (shown by _tick once it is)
+            self._pending = event.number
+            return
+        self._show_detail(event.number)
+
+    def _show_detail(self, number: int) -> None:
         try:
-            self.detail = self.store.detail(event.number)
+            self.detail = self.store.detail(number)
         except OSError as e:  # the capture file changed (its bytes are read again)
             self.message = str(e)
             self.detail = None
@@ -253,6 +321,7 @@ class LabsharkApp(App[int]):
     def on_input_changed(self, event: FilterBar.Changed) -> None:
         if event.input is not self.fbar:
             return
+        self.wait_late()
         ok, msg = check_filter(event.value)
         self.fbar.set_class(bool(event.value.strip()) and ok, "-ok")
         self.fbar.set_class(not ok, "-bad")
@@ -267,6 +336,7 @@ class LabsharkApp(App[int]):
     def apply_filter(self, text: str) -> None:
         from filters import FilterError, compile_filter
 
+        self.wait_late()
         text = text.strip()
         try:
             flt = compile_filter(text) if text else None
@@ -427,6 +497,8 @@ class LabsharkApp(App[int]):
         text = (f"{row.abbrev} == {row.value}" if row.value else row.abbrev) if as_filter \
             else row.value
         self.copy_to_clipboard(text)
+        from dissectors.escape import format_str
+
         self.message = f"copied: {format_str(text)}"
 
     def action_restart_capture(self) -> None:

@@ -12,7 +12,6 @@ from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from analyzer.tui.store import Detail, TreeRow
-from dissectors.escape import format_str
 
 _PRINTABLE = bytes(c if 32 <= c < 127 else 0x2E for c in range(256))
 
@@ -36,6 +35,8 @@ class DetailTree(Tree[TreeRow]):
         self.detail = detail
         if detail is None:
             return
+        from dissectors.escape import format_str  # (a tree: after the first screen)
+
         stack: list[TreeNode[TreeRow]] = [self.root]
         for row in detail.rows:
             del stack[row.depth + 1:]
@@ -114,6 +115,8 @@ class HexView(Static, can_focus=True):
         name, data = sources[src]
         b = bytes(data)
         if len(sources) > 1:
+            from dissectors.escape import format_str
+
             text.append(f"{format_str(name)}:\n", Style(bold=True))
         hi = Style(reverse=True, bold=True) if not self.color else \
             Style(color="black", bgcolor="cyan", bold=True)
@@ -151,6 +154,12 @@ class FieldSuggester(Suggester):
     def __init__(self, names: list[str]) -> None:
         super().__init__(use_cache=True, case_sensitive=True)
         self.names = sorted(names)
+
+    def set_names(self, names: list[str]) -> None:
+        """The names, once the registry is imported (after the first screen)."""
+        self.names = sorted(names)
+        if self.cache is not None:
+            self.cache.clear()
 
     async def get_suggestion(self, value: str) -> str | None:
         import bisect

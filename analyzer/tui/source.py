@@ -24,6 +24,7 @@ class Source:
         self.two_pass = two_pass
         self.color_rules = color_rules
         self.title = os.path.basename(path)  # as Wireshark titles its window
+        self.safe_title: str | None = None  # escaped by the first pass (format_str)
         self.copy: str | None = None  # a pipe's bytes, as the first pass read them
         try:
             mode = os.stat(path).st_mode

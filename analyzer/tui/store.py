@@ -29,13 +29,14 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.output.color_rules import ColorRule, pick
-from analyzer.output.packet_list import column_parts
 from captures.frame import Frame
-from dissectors.format import field_text, label
-from dissectors.packet import Item, Packet
+
+if TYPE_CHECKING:  # (the view paints its first screen before it imports the dissectors;
+    # the functions that need them import them: they run after it, or in the worker)
+    from dissectors.packet import Item, Packet
 
 SEP = "\x1f"  # between a row's columns (never in escaped packet text)
 
@@ -64,6 +65,8 @@ class TreeRow:
 
     @property
     def label(self) -> str:
+        from dissectors.format import label
+
         return label(self.item)
 
     @property
@@ -86,6 +89,8 @@ class Detail:
 
 def filter_value(item: Item) -> str:
     """The item's value as a filter would write it (`"text"` quoted), "" when none."""
+    from dissectors.format import field_text
+
     f = item.field
     if f is None or item.value is None or f.type.value in ("FT_PROTOCOL", "FT_NONE"):
         return ""
@@ -149,6 +154,8 @@ def encode(pkt: Packet, frame_bytes: bool = True) -> bytes:
     are left out (the store reads them again from the capture file by the record's
     offset); a bytes value equal to the bytes it covers is written as `...` either way
     (decode takes it from the data source: payloads, addresses, data.data)."""
+    from dissectors.format import label
+
     flat: list[tuple] = []
     ids = _fields().ids
     datas = [bytes(data) for _name, data in pkt.sources]
@@ -191,6 +198,8 @@ def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str, frame_bytes: 
                ) -> tuple[str, int, bytes, int]:
     """What the store keeps of a frame: list row, colour rule (index + 1), detail to
     spill, timestamp."""
+    from analyzer.output.packet_list import column_parts
+
     rule = pick(rules, pkt) if rules else None
     color = rules.index(rule) + 1 if rule is not None else 0
     return (SEP.join(column_parts(pkt, time_fmt)), color, encode(pkt, frame_bytes),
@@ -200,6 +209,8 @@ def encode_row(pkt: Packet, rules: list[ColorRule], time_fmt: str, frame_bytes: 
 def decode(raw: bytes, fetch: Callable[[int], bytes] | None = None) -> Packet:
     """The Packet `encode` wrote; `fetch(caplen)` gives the frame's bytes when they
     were left out."""
+    from dissectors.packet import Item, Packet
+
     fields = _fields()
     head, flat, sources = marshal.loads(raw[1:]) if raw[:1] == b"m" else pickle.loads(raw[1:])
     (number, ts_ns, digits, caplen, origlen, linktype, iface, known, section, iname, idesc,

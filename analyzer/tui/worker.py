@@ -86,6 +86,8 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         last = time.monotonic()
 
     try:
+        if "verify" in job and not _verified(job, conn):
+            return
         kind = job["kind"]
         match = compile_filter(job["filter"]).match if job.get("filter") else None
         rules: list[Any] = []
@@ -135,6 +137,47 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         conn.send(("error", f"internal error ({type(e).__name__}: {e})"))
     finally:
         conn.close()
+
+
+def _verified(job: dict[str, Any], conn: Any) -> bool:
+    """The first pass of `analyze --tui FILE` checks what the command line would (macro
+    files, -d, -Y, the colour rules): the view forks it before importing the dissectors
+    and waits for this verdict before its screen starts. Sends ("ready", what the view
+    needs of it) or ("fatal", (message, exit code, detail)); fills job's decode_as/rules."""
+    import io
+    import os
+
+    from analyzer.command import load_macros
+    from analyzer.errors import EXIT_USAGE, AnalyzeError, UsageError
+    from analyzer.setup import _compile_filter, _decode_as
+    from dissectors.escape import format_str
+
+    check = job.pop("verify")
+    try:
+        load_macros(check["macros"])
+        job["decode_as"] = _decode_as(check["decode_as"])
+        if job.get("filter"):
+            _compile_filter(job["filter"], False, io.StringIO())
+        rules: list[Any] = []
+        if job.get("color"):
+            from analyzer.output.color_rules import load_rules
+
+            try:
+                rules = load_rules(job.get("color_rules"))
+            except OSError as e:
+                raise AnalyzeError(f'Can\'t read colour rules "{job.get("color_rules")}": '
+                                   f'{e.strerror}.', 2) from None
+        job["rules"] = rules
+    except UsageError as e:
+        conn.send(("fatal", (str(e), EXIT_USAGE, "")))
+        return False
+    except AnalyzeError as e:
+        conn.send(("fatal", (e.message, e.code, e.detail)))
+        return False
+    conn.send(("ready", {"decode_as": job["decode_as"],
+                         "rules": [(r.name, r.filter, r.fg, r.bg) for r in rules],
+                         "title": format_str(os.path.basename(check["title"]))}))
+    return True
 
 
 class PipeRead:
@@ -332,6 +375,9 @@ class Pass:
             self.proc.stdin.close()
             self._conn = self.proc.stdout
         self.cancelled = False
+        # ("ready"|"fatal", payload) of a pass that checks its job first (_verified)
+        self.verdict: tuple[str, Any] | None = None
+        self.checked = threading.Event()
         self._on_rows = on_rows
         self._on_end = on_end
         self.thread = threading.Thread(target=self._read, daemon=True,
@@ -348,6 +394,11 @@ class Pass:
                 if kind == "rows":
                     self._on_rows(payload)
                     continue
+                if kind in ("ready", "fatal"):
+                    self.verdict = (kind, payload)
+                    self.checked.set()
+                    if kind == "ready":
+                        continue
                 end = (kind, payload)
                 break
         except (EOFError, OSError, pickle.UnpicklingError):
@@ -356,6 +407,7 @@ class Pass:
         finally:
             self._conn.close()
             self._wait()
+            self.checked.set()  # (whoever waits for a verdict waits no longer)
         self._on_end(*end)
 
     def cancel(self) -> None:
