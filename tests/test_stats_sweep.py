@@ -36,7 +36,6 @@ KNOWN: dict[str, list[str]] = {
     'corpus/ndpi-windowsupdate_over_http.pcap': ['expert'],
     'corpus/ndpi-xss.pcap': ['io,phs'],
     'corpus/ndpi-zattoo.pcap': ['expert'],
-    'corpus/tcpdump-accecn_handshake.pcap': ['flow,tcp,standard', 'flow,tcp,network'],
     'corpus/tcpdump-dns_udp_2.pcap': ['dns,tree'],
     'corpus/tcpdump-eapon1.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/tcpdump-rtp-seg-fault-1.pcapng': ['dns,tree', 'expert'],
