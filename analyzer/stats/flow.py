@@ -29,7 +29,8 @@ WIDTH = 20  # NODE_CHARS_WIDTH
 MAX_NODES = 40
 OVERFLOW = MAX_NODES + 1
 KINDS = ("any", "tcp", "icmp", "icmpv6")
-_READS = frozenset({"tcp.flags", "tcp.len", "tcp.seq", "tcp.ack", "tcp.stream", "icmp.type",
+_READS = frozenset({"tcp.flags", "tcp.flags.ace", "tcp.len", "tcp.seq", "tcp.ack",
+                    "tcp.stream", "icmp.type",
                     "icmp.code", "icmpv6.type", "icmpv6.code"})
 
 
@@ -126,7 +127,13 @@ class FlowTap:
         if self.kind == "tcp":
             for item in pkt.tree:
                 if item.field is not None and item.field.abbrev == "tcp":
-                    self._tcp(pkt, _children(item))
+                    f = _children(item)
+                    for c in item.children or ():  # the flags subtree's ACE counter
+                        if c.field is not None and c.field.abbrev == "tcp.flags":
+                            ace = _children(c).get("tcp.flags.ace")
+                            if ace is not None:
+                                f["tcp.flags.ace"] = ace
+                    self._tcp(pkt, f)
             return
         if self.kind in ("icmp", "icmpv6"):
             self._icmp(pkt)
@@ -160,10 +167,11 @@ class FlowTap:
         self._add(pkt, sp, dp, label, comment)
 
     def _tcp(self, pkt: Packet, f: dict[str, object]) -> None:
-        from dissectors.tcp import flags_text
+        from dissectors.tcp import _ace_text, flags_text
 
         flags = int(f.get("tcp.flags", 0) or 0)  # type: ignore[call-overload]
-        text = flags_text(flags)
+        ace = f.get("tcp.flags.ace")  # AccECN agreed: AE, CWR, ECE as one counter
+        text = _ace_text(flags, ace) if isinstance(ace, int) else flags_text(flags)
         seglen = f.get("tcp.len")
         label = f"{text} - Len: {seglen}" if seglen else text
         seq = f.get("tcp.seq", 0)

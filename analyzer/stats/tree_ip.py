@@ -66,18 +66,30 @@ def _port_type(pkt: Packet) -> tuple[str, int]:
     return found
 
 
+_NET = ("ip", "ipv6")
+
+
 def _ip_taps(proto: str) -> Any:
+    """Once per top-level PROTO header, each with the packet's last network addresses:
+    tshark 4.0's trees read pinfo's net_src/net_dst after the whole packet is dissected,
+    which a tunnel (IP in IP, GRE, VXLAN, IPv6 in IPv4) leaves at the innermost header."""
     def taps(pkt: Packet) -> Iterator[tuple[str, str, str, int]]:
-        ptype: tuple[str, int] | None = None
+        heads = 0
+        last: tuple[Any, Any] | None = None
         for item in pkt.tree:
-            if item.field is None or item.field.abbrev != proto:
+            name = item.field.abbrev if item.field is not None else None
+            if name not in _NET:
                 continue
-            s, d = _child(item, proto + ".src"), _child(item, proto + ".dst")
+            s, d = _child(item, name + ".src"), _child(item, name + ".dst")
             if s is None or d is None:
                 continue
-            if ptype is None:
-                ptype = _port_type(pkt)
-            yield _addr(s), _addr(d), ptype[0], ptype[1]
+            heads += name == proto
+            last = (s, d)
+        if last is None or not heads:
+            return
+        ptype = _port_type(pkt)
+        for _ in range(heads):
+            yield _addr(last[0]), _addr(last[1]), ptype[0], ptype[1]
     return taps
 
 
