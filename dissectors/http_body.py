@@ -51,16 +51,39 @@ def _media_type(ctype: str) -> str:
     return ctype.split(";", 1)[0].strip().lower()
 
 
-def _uncompress(data: bytes) -> bytes | None:
-    """gzip, zlib or raw deflate, as tvb_uncompress accepts them; None when it fails."""
+# Bounded work per packet: a body never inflates past this (a "zip bomb" stops here).
+MAX_UNCOMPRESSED = 16 << 20
+# The Content-Encoding values whose bodies tshark 4.0 uncompresses.
+ENCODINGS = ("gzip", "x-gzip", "deflate", "br")
+
+
+def _uncompress(data: bytes, encoding: str = "gzip") -> bytes | None:
+    """gzip, zlib or raw deflate, as tvb_uncompress accepts them, or brotli ("br") as
+    tvb_uncompress_brotli; None when it fails."""
+    if encoding == "br":
+        return _unbrotli(data)
     for wbits in (47, -15):
         try:
-            out = zlib.decompressobj(wbits).decompress(data)
+            out = zlib.decompressobj(wbits).decompress(data, MAX_UNCOMPRESSED)
         except zlib.error:
             continue
         if out:
             return out
     return None
+
+
+def _unbrotli(data: bytes) -> bytes | None:
+    """A brotli body, at most MAX_UNCOMPRESSED bytes of it; None when it fails (or when
+    the brotli module is missing: tshark built without brotli shows the body as is)."""
+    try:
+        import brotli  # noqa: PLC0415 (optional at run time; a declared dependency)
+    except ImportError:
+        return None
+    try:
+        out = brotli.Decompressor().process(data, output_buffer_limit=MAX_UNCOMPRESSED)
+    except brotli.error:
+        return None
+    return out[:MAX_UNCOMPRESSED] or None
 
 
 def _chunks(tvb: Tvb, pkt: Packet, top: Item, add, chunks: list[tuple[int, int, int, int]],  # noqa: ANN001
