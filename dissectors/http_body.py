@@ -51,10 +51,25 @@ def _media_type(ctype: str) -> str:
     return ctype.split(";", 1)[0].strip().lower()
 
 
+LABEL_ROOM = 239  # Wireshark's 240-byte label buffer, less its NUL
+
 # Bounded work per packet: a body never inflates past this (a "zip bomb" stops here).
 MAX_UNCOMPRESSED = 16 << 20
 # The Content-Encoding values whose bodies tshark 4.0 uncompresses.
 ENCODINGS = ("gzip", "x-gzip", "deflate", "br")
+
+
+def _cut(text: str, room: int = LABEL_ROOM) -> str:
+    """`text` within `room` bytes of UTF-8, cut silently (no "[truncated]")."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return text if len(raw) <= room else raw[:room].decode("utf-8", "ignore")
+
+
+def _form_label(key: str, value: str) -> str:
+    """A form item's label as tshark 4.0 builds it: 'Form item: "KEY"' (cut at the
+    label's 239 bytes without a marker), then ' = "VALUE"' appended in what room is left."""
+    label = _cut(format_str(f'Form item: "{key}"'))
+    return _cut(label + format_str(f' = "{value}"'))
 
 
 def _uncompress(data: bytes, encoding: str = "gzip") -> bytes | None:
@@ -154,8 +169,7 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
         o = btvb.start
         for item in _text(bytes(btvb.buf[btvb.start:btvb.end])).split("&"):
             key, _, value = item.partition("=")
-            it = pkt.add_text(top, format_str(f'Form item: "{key}" = "{value}"'), o, len(item),
-                              source=src)
+            it = pkt.add_text(top, _form_label(key, value), o, len(item), source=src)
             pkt.add(it, FORM_KEY, key, o, len(key), source=src)
             pkt.add(it, FORM_VALUE, value, o + len(key) + 1, len(value), source=src)
             o += len(item) + 1
