@@ -41,7 +41,9 @@ def eligible(job: Job, fields: list[str] | None) -> bool:
         return False
     if job.output == "fields":
         return bool(fields) and all(f in _PRINTABLE for f in fields) and not job.field_opts
-    return bool(job.quiet) and job.output == "text"
+    # -q prints nothing, unless -P or an explicit -T asks for the packets (as tshark)
+    printing = getattr(job, "print_summary", False) or getattr(job, "output_given", False)
+    return bool(job.quiet) and not printing and job.output == "text"
 
 
 def _prefilter(path: str, tree: Any) -> Any:

@@ -47,6 +47,7 @@ class Job:
     check_filter: str | None = None
     # --- the printed output (-T and what shapes it)
     output: str = "text"
+    output_given: bool = False  # -T on the command line: packets print even with -q or -w
     verbose: bool = False
     hex: bool = False
     print_summary: bool = False
@@ -107,9 +108,11 @@ class Job:
 
     @property
     def printing(self) -> bool:
-        """Whether shown packets are printed: not with -q, and writing a file prints
-        nothing unless -P asks for it (like tshark)."""
-        return not self.quiet and (self.write is None or self.print_summary)
+        """Whether shown packets are printed, as tshark 4.0 decides it: always when -P, -V,
+        -x or -T asks for them, else only without -q and without -w."""
+        if self.print_summary or self.verbose or self.hex or self.output_given:
+            return True
+        return not self.quiet and self.write is None
 
     def new_session(self) -> Session:
         """The dissection session of this job (-2, Decode-As, our own items)."""

@@ -57,6 +57,16 @@ class _Parser(argparse.ArgumentParser):
         return super().parse_known_args(glue_option_values(argv), namespace)
 
 
+class _OutputAction(argparse.Action):
+    """-T FORMAT, remembering that it was given: tshark prints packets for an explicit -T
+    even with -q or -w."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.output_given = True
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="analyze",
@@ -78,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "as tshark counts)")
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
     p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
-    p.add_argument("-T", dest="output", choices=tuple(FORMATS),
+    p.add_argument("-T", dest="output", choices=tuple(FORMATS), action=_OutputAction,
                    default="text", help="output format (ek: newline-delimited JSON for "
                    "Elasticsearch, -e limits it to those fields)")
     p.add_argument("--no-duplicate-keys", dest="no_duplicate_keys", action="store_true",

@@ -167,7 +167,7 @@ class RendererSink:
 
         job = self.job
         self.output = open_output(job, job.fields_printer, self.out)
-        if job.fields_printer:
+        if job.fields_printer and not job.write:  # tshark -w writes no preamble
             self.out.write(job.fields_printer.preamble())
         self.packet = self.output.packet  # the format's own method: no extra call
 
@@ -256,9 +256,11 @@ def command_sinks(job: Job, out: TextIO, taps: list | None = None,
     if writer is None and job.write:
         writer = WriterSink(job.write, job.write_format)
     renderer = RendererSink(job, out)
-    if job.printing:
-        sinks.shown.append(renderer)
-    sinks.closing.append(renderer)
+    # tshark 4.0's JSON goes through the dumper its preamble opens: with -w, none.
+    if not (job.write and job.output == "json"):
+        if job.printing:
+            sinks.shown.append(renderer)
+        sinks.closing.append(renderer)
     if writer is not None:
         sinks.writer = writer
         sinks.closing.append(writer)

@@ -74,6 +74,9 @@ CLIENT_ID_UNDEF = DHCP.field("dhcp.client_id.undef", "Client Identifier", FT.STR
 
 # code -> (field, kind); kind says how the value bytes are read.
 _OPT_FIELDS: dict[int, tuple[Field, str]] = {}
+#: The one length a fixed-size option may have: another shows its value and an error.
+_FIXED_SIZE = {"u8": 1, "u16": 2, "u32": 4, "time": 4, "i32": 4}
+BAD_LENGTH = DHCP.field("dhcp.bad_length", "length isn't", FT.NONE)
 
 
 
@@ -137,8 +140,8 @@ TZ_PCODE = _opt(100, "dhcp.option.tz_pcode", "TZ PCode", "string")  # (RFC 4833)
 TZ_TCODE = _opt(101, "dhcp.option.tz_tcode", "TZ TCode", "string")
 FORCERENEW_ALGORITHM = _opt(145, "dhcp.option.forcerenew_nonce.algorithm", "Algorithm", "u8",
                             {1: "HMAC-MD5"})  # (RFC 6704: one byte per algorithm)
-AUTO_CONFIG = _opt(116, "dhcp.option.dhcp_auto_configuration", "DHCP Auto-Configuration",
-                   "u8", {0: "DoNotAutoConfigure", 1: "AutoConfigure"})  # (RFC 2563)
+AUTO_CONFIGURE = _opt(116, "dhcp.option.dhcp_auto_configuration", "DHCP Auto-Configuration",
+                      "u8", {0: "DoNotAutoConfigure", 1: "AutoConfigure"})  # (RFC 2563)
 MUDURL = _opt(161, "dhcp.option.mudurl", "MUDURL", "string")  # (RFC 8520)
 
 MAGIC_COOKIE = 0x63825363
@@ -200,8 +203,9 @@ def dissect_dhcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     add(top, ID, xid, off + 4, 4)
     add(top, SECS, secs, off + 8, 2)
     fi = add(top, FLAGS, flags, off + 10, 2,
-             f"Bootp flags: 0x{flags:04x}, Broadcast flag (Broadcast)" if flags & 0x8000
-             else f"Bootp flags: 0x{flags:04x} (Unicast)")  # (the set flag's name: a bitmask)
+             # (tshark's bitmask appends the name of the flag that is set)
+             f"Bootp flags: 0x{flags:04x}"
+             f"{', Broadcast flag (Broadcast)' if flags & 0x8000 else ' (Unicast)'}")
     add(fi, FLAGS_BC, bool(flags & 0x8000), off + 10, 2)
     add(fi, FLAGS_RESERVED, flags & 0x7FFF, off + 10, 2)
     for i, f in enumerate((IP_CLIENT, IP_YOUR, IP_SERVER, IP_RELAY)):
@@ -282,11 +286,16 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         name = OPTION_NAMES.get(code, "Unknown")
         oi = add(top, OPT_TYPE, code, p, 2 + ln, f"Option: ({code}) {name}")
         add(oi, OPT_LENGTH, ln, p + 1, 1)
-        shown = code in _UNDECODED
+        spec = _OPT_FIELDS.get(code)
+        size = _FIXED_SIZE.get(spec[1]) if spec is not None and code != 145 else None
+        bad = size is not None and ln != size
+        shown = code in _UNDECODED or bad  # (a wrong length shows the raw value)
         add(oi, OPT_VALUE, raw, v, ln, "Value: <MISSING>" if shown and not ln else None,
             hidden=not shown)
-        spec = _OPT_FIELDS.get(code)
-        if code == 53 and ln >= 1:
+        if bad:
+            pkt.add_expert(oi, "error", "protocol", f"length isn't {size}", "dhcp",
+                           field=BAD_LENGTH)
+        elif code == 53 and ln >= 1:
             t = raw[0]
             tname = MSG_TYPES.get(t, "Unknown")
             add(oi, OPT_DHCP, t, v, 1)
@@ -333,7 +342,8 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
                 for i, b in enumerate(raw):
                     add(oi, f, b, v + i, 1)
             elif kind == "u8" and ln == 1:
-                add(oi, f, raw[0], v, 1)
+                known = not isinstance(f.strings, dict) or raw[0] in f.strings
+                add(oi, f, raw[0], v, 1, None if known else f"{f.name}: Unknown ({raw[0]})")
         p = v + ln
 
 

@@ -46,6 +46,10 @@ def _trans_key(pkt: Packet, kind: str, tid: int) -> bytes:
 
 def track(pkt: Packet, session: Session, tid: int, response: bool,
            kind: str) -> tuple[DnsTransaction | None, bool]:
+    if pkt.in_error_pkt:
+        # A message quoted inside an ICMP error is not part of a transaction: tshark 4.0
+        # neither matches nor records it (a response there shows as unsolicited).
+        return None, False
     tracker = session.state("pass1:dns.tracker", DnsTracker)
     num = pkt.frame.number
     if session.pass_no > 1 and num in tracker.per_frame:

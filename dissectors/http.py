@@ -18,7 +18,7 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.escape import format_text
 from dissectors.http_auth import AUTH_HEADERS, http_auth
-from dissectors.http_body import _chunks, _file_text, _media, _nested_data, _uncompress
+from dissectors.http_body import ENCODINGS, _chunks, _file_text, _media, _nested_data, _uncompress
 from dissectors.http_follow import HttpFollower
 from dissectors.http_other import _binary, other_lines
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
@@ -490,8 +490,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         body = bytes(tvb.buf[body_start:body_end])
         btvb = Tvb(tvb.buf, body_start, body_end, body_end, src)
     encoding = values.get("content-encoding", "").strip().lower()
-    if body and encoding in ("gzip", "x-gzip", "deflate"):
-        plain = _uncompress(body)
+    if body and encoding in ENCODINGS:
+        plain = _uncompress(body, encoding)
         if plain is None:
             ci = pkt.add_text(top, f"Content-encoded entity body ({encoding}): {len(body)} bytes",
                               btvb.start, len(body), source=btvb.source)

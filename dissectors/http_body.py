@@ -9,7 +9,6 @@ import zlib
 from dissectors.dispatch import BY_NAME
 from dissectors.dispatch import MEDIA_TYPE as MEDIA_TABLE
 from dissectors.escape import format_str, format_text
-from dissectors.format import set_text_label
 from dissectors.http_proto import HTTP, _text
 from dissectors.json import JSON_MEDIA, dissect_json_media
 from dissectors.packet import Item, Packet
@@ -73,16 +72,54 @@ def _media_type(ctype: str) -> str:
     return ctype.split(";", 1)[0].strip().lower()
 
 
-def _uncompress(data: bytes) -> bytes | None:
-    """gzip, zlib or raw deflate, as tvb_uncompress accepts them; None when it fails."""
+LABEL_ROOM = 239  # Wireshark's 240-byte label buffer, less its NUL
+
+# Bounded work per packet: a body never inflates past this (a "zip bomb" stops here).
+MAX_UNCOMPRESSED = 16 << 20
+# The Content-Encoding values whose bodies tshark 4.0 uncompresses.
+ENCODINGS = ("gzip", "x-gzip", "deflate", "br")
+
+
+def _cut(text: str, room: int = LABEL_ROOM) -> str:
+    """`text` within `room` bytes of UTF-8, cut silently (no "[truncated]")."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return text if len(raw) <= room else raw[:room].decode("utf-8", "ignore")
+
+
+def _form_label(key: str, value: str) -> str:
+    """A form item's label as tshark 4.0 builds it: 'Form item: "KEY"' (cut at the
+    label's 239 bytes without a marker), then ' = "VALUE"' appended in what room is left."""
+    label = _cut(format_str(f'Form item: "{key}"'))
+    return _cut(label + format_str(f' = "{value}"'))
+
+
+def _uncompress(data: bytes, encoding: str = "gzip") -> bytes | None:
+    """gzip, zlib or raw deflate, as tvb_uncompress accepts them, or brotli ("br") as
+    tvb_uncompress_brotli; None when it fails."""
+    if encoding == "br":
+        return _unbrotli(data)
     for wbits in (47, -15):
         try:
-            out = zlib.decompressobj(wbits).decompress(data)
+            out = zlib.decompressobj(wbits).decompress(data, MAX_UNCOMPRESSED)
         except zlib.error:
             continue
         if out:
             return out
     return None
+
+
+def _unbrotli(data: bytes) -> bytes | None:
+    """A brotli body, at most MAX_UNCOMPRESSED bytes of it; None when it fails (or when
+    the brotli module is missing: tshark built without brotli shows the body as is)."""
+    try:
+        import brotli  # noqa: PLC0415 (optional at run time; a declared dependency)
+    except ImportError:
+        return None
+    try:
+        out = brotli.Decompressor().process(data, output_buffer_limit=MAX_UNCOMPRESSED)
+    except brotli.error:
+        return None
+    return out[:MAX_UNCOMPRESSED] or None
 
 
 def _chunks(tvb: Tvb, pkt: Packet, top: Item, add, chunks: list[tuple[int, int, int, int]],  # noqa: ANN001
@@ -154,9 +191,7 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
         for item in bytes(btvb.buf[btvb.start:btvb.end]).split(b"&"):
             rkey, _, rvalue = item.partition(b"=")
             key, value = _form_text(rkey), _form_text(rvalue)
-            # (tshark sets this label with proto_item_set_text: cut, never marked)
-            it = pkt.add_text(top, set_text_label(format_str(f'Form item: "{key}" = "{value}"')),
-                              o, len(item), source=src)
+            it = pkt.add_text(top, _form_label(key, value), o, len(item), source=src)
             pkt.add(it, FORM_KEY, key, o, len(rkey), source=src)
             pkt.add(it, FORM_VALUE, value, o + len(rkey) + 1, len(rvalue), source=src)
             o += len(item) + 1

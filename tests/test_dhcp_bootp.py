@@ -70,31 +70,3 @@ def test_every_option_code_is_named() -> None:
     assert set(OPTION_NAMES) == set(range(256))
     assert OPTION_NAMES[40] == "Network Information Service Domain"
 
-
-@pytest.fixture(scope="module")
-def flags_capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The broadcast flag with and without reserved bits, and option 116 both ways."""
-    s = scapy
-    frames = []
-    for flags in (0x8000, 0x8001, 0x0001, 0x0000, 0xFFFF):
-        frames.append(s.Ether(bytes(s.Ether(src="00:11:22:33:44:55") / s.IP(
-            src="0.0.0.0", dst="255.255.255.255") / s.UDP(sport=68, dport=67) / s.BOOTP(
-            flags=flags, chaddr=b"\x00\x11\x22\x33\x44\x55") / s.DHCP(
-            options=[("message-type", "discover"), (116, bytes([flags & 1])), "end"]))))
-    path = tmp_path_factory.mktemp("dhcpflags") / "flags.pcap"
-    s.wrpcap(str(path), frames)
-    return path
-
-
-@pytest.mark.parametrize("args", [
-    ["-V"],
-    ["-T", "fields", "-e", "dhcp.flags", "-e", "dhcp.option.dhcp_auto_configuration"],
-    ["-Y", "dhcp.option.dhcp_auto_configuration == 1"],
-])
-def test_broadcast_flag_label_and_auto_configuration(flags_capture: Path,
-                                                     args: list[str]) -> None:
-    """tshark names the set broadcast flag in the flags line ("0x8000, Broadcast flag
-    (Broadcast)") and decodes option 116 (RFC 2563) by name."""
-    from diffutil import assert_like_tshark
-
-    assert_like_tshark(["-r", str(flags_capture), *args], nonempty=True)
