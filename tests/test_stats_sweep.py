@@ -29,7 +29,6 @@ KNOWN: dict[str, list[str]] = {
         'endpoints,ipv6',
     ],
     'corpus/ndpi-false_positives.pcapng': ['http_srv,tree'],
-    'corpus/ndpi-jsonrpc.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/ndpi-snmp.pcap': ['conv,udp'],
     'corpus/ndpi-soap.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/ndpi-ssdp-m-search-ua.pcap': [
@@ -38,7 +37,6 @@ KNOWN: dict[str, list[str]] = {
         'http_srv,tree',
         'http_seq,tree',
     ],
-    'corpus/ndpi-steam.pcapng': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/tcpdump-dns_udp_2.pcap': ['dns,tree'],
     'corpus/tcpdump-eapon1.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/tcpdump-rtp-seg-fault-1.pcapng': ['dns,tree'],

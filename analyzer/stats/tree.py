@@ -287,7 +287,9 @@ class StatsTreeTap:
         for data in self.kind.taps(pkt):
             ns = pkt.rel_ns
             tree.now = (ns // 1_000_000_000) * 1000.0 + (ns % 1_000_000_000) / 1e6
-            if tree.start is None:
+            if tree.start is None or tree.start < 0:
+                # (stats_tree's start is -1 until set, so a first packet before the
+                # capture's first frame, a negative relative time, resets it each time)
                 tree.start = tree.now
             tree.elapsed = tree.now - tree.start
             self.kind.packet(tree, data)
