@@ -5,14 +5,28 @@ bytes stop making sense; nothing here raises on hostile input."""
 
 from __future__ import annotations
 
-from dissectors.ber import BITSTRING_PADDING, BerError, Tlv, read_int, read_oid, read_tlv
+from dissectors.ber import (
+    BER,
+    BITSTRING_PADDING,
+    BerError,
+    Tlv,
+    read_int,
+    read_oid,
+    read_tlv,
+    resolved_oid,
+)
 from dissectors.escape import format_text
 from dissectors.format import plural, set_text_label
 from dissectors.netbios_names import bit_label
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Base, Field, Protocol, protocol
-from dissectors.x509_names import (COUNTRY, DIRECTORY_CHOICES, DIRECTORY_STRING_ATTRS, EMAIL,
-                                   OID_NAMES)
+from dissectors.registry import FT, REGISTRY, Base, Field, Protocol, protocol
+from dissectors.x509_names import (
+    COUNTRY,
+    DIRECTORY_CHOICES,
+    DIRECTORY_STRING_ATTRS,
+    EMAIL,
+    OID_NAMES,
+)
 
 X509AF = protocol("x509af", "X.509 Authentication Framework", "X509AF")
 X509CE = protocol("x509ce", "X.509 Certificate Extensions", "X509CE")
@@ -24,6 +38,11 @@ LAYERS = ("x509af", "x509ce", "x509if", "x509sat", "pkcs-1", "pkcs1", "ber")
 
 def _f(p: Protocol, abbrev: str, name: str, ft: FT, base: Base = Base.NONE,
        strings: dict | None = None, bitmask: int = 0) -> Field:
+    if p is PKCS1:  # (Wireshark's PKCS#1 is "pkcs-1", its fields "pkcs1.*")
+        f = Field(abbrev, name, ft, base, bitmask, strings, protocol=p)
+        REGISTRY.add_field(f)
+        p.fields.append(f)
+        return f
     return p.field(abbrev, name, ft, base, strings=strings, bitmask=bitmask)
 
 
@@ -48,7 +67,7 @@ ALGORITHM = _f(X509AF, A + "algorithm_element", "algorithm", NONE)
 SPK = _f(X509AF, A + "subjectPublicKey", "subjectPublicKey", BYTES)
 EXTENSIONS = _f(X509AF, A + "extensions", "extensions", U32, DEC)
 EXTENSION = _f(X509AF, A + "Extension_element", "Extension", NONE)
-EXTN_ID = _f(X509AF, A + "extnId", "extnId", OID)
+EXTN_ID = _f(X509AF, A + "extension.id", "Extension Id", OID)
 CRITICAL = _f(X509AF, A + "critical", "critical", FT.BOOLEAN)
 EXTN_VALUE = _f(X509AF, A + "extnValue", "extnValue", BYTES)
 ALG_IDENT = _f(X509AF, A + "algorithmIdentifier_element", "algorithmIdentifier", NONE)
@@ -89,13 +108,22 @@ PURPOSE = _f(X509CE, C + "KeyPurposeId", "KeyPurposeId", OID)
 SKI = _f(X509CE, C + "SubjectKeyIdentifier", "SubjectKeyIdentifier", BYTES)
 AKI = _f(X509CE, C + "AuthorityKeyIdentifier_element", "AuthorityKeyIdentifier", NONE)
 KEY_ID = _f(X509CE, C + "keyIdentifier", "keyIdentifier", BYTES)
+OID_NOT_IMPLEMENTED = BER.field(
+    "ber.error.oid_not_implemented",
+    "BER: Dissector for OID not implemented. Contact Wireshark developers if you want this "
+    "supported", NONE)
 
 SEQ, SET, INT, BITS, OCTETS, OIDT, BOOL, NULL = 0x30, 0x31, 0x02, 0x03, 0x04, 0x06, 0x01, 0x05
 
 
+def _oid_name(oid: str) -> str:
+    """An OID's name, or its dotted text with the first arc named (Wireshark's oid
+    resolution when it knows no name)."""
+    return OID_NAMES.get(oid) or resolved_oid(oid)
+
+
 def _oid_label(name: str, oid: str) -> str:
-    known = OID_NAMES.get(oid)
-    return f"{name}: {oid} ({known})" if known else f"{name}: {oid}"
+    return f"{name}: {oid} ({_oid_name(oid)})"
 
 
 def _hexcut(raw: bytes) -> str:
@@ -106,8 +134,8 @@ def _hexcut(raw: bytes) -> str:
 class _Cert:
     """One certificate being read: the bytes, the packet, the data source."""
 
-    def __init__(self, pkt: Packet, buf: bytes, src: int) -> None:
-        self.pkt, self.buf, self.src = pkt, buf, src
+    def __init__(self, pkt: Packet, buf: bytes, src: int, caller: str) -> None:
+        self.pkt, self.buf, self.src, self.caller = pkt, buf, src, caller
         self.tree = pkt.tree_on
         self.last_dn = ""
 
@@ -240,7 +268,7 @@ class _Cert:
         for e in exts:
             o = self.tlv(e.off, e.end, OIDT)
             oid = read_oid(self.buf, o)
-            name = OID_NAMES.get(oid, oid)
+            name = _oid_name(oid)
             ei = self.add(it, EXTENSION, None, e.start, e.end - e.start,
                           f"Extension ({name})" if self.tree else None)
             self.add(ei, EXTN_ID, oid, o.off, o.length,
@@ -252,11 +280,15 @@ class _Cert:
             if oid in _EXTENSIONS:
                 self.pkt.protocols.append(X509CE.abbrev)
                 _EXTENSIONS[oid](self, ei, self.tlv(v.off, v.end))
-            else:
-                self.add(ei, EXTN_VALUE, self.raw(v), v.off, v.length)
+            else:  # (BER's call_ber_oid_callback with no dissector for the OID)
+                note = self.pkt.add_text(ei, OID_NOT_IMPLEMENTED.name, v.off, v.length,
+                                         source=self.src)
+                self.pkt.add_expert(note, "warning", "undecoded", OID_NOT_IMPLEMENTED.name,
+                                    self.caller, field=OID_NOT_IMPLEMENTED)
 
     def basic(self, parent: Item, t: Tlv) -> None:
-        it = self.add(parent, BASIC, None, t.start, t.end - t.start)
+        it = self.add(parent, BASIC, None, t.start, t.end - t.start,
+                      "BasicConstraintsSyntax [0 length]" if not t.length else None)
         p = t.off
         while p < t.end:
             v = self.tlv(p, t.end)
@@ -333,10 +365,11 @@ def _utc_time(s: str) -> str:
 
 
 def dissect_certificate(pkt: Packet, parent: Item, buf: bytes, off: int, end: int,
-                        src: int) -> str:
+                        src: int, caller: str = "tls") -> str:
     """The X.509 tree of the DER certificate in buf[off:end] under `parent`; returns the
-    subject's DN text for the parent's label ("" when none was read)."""
-    c = _Cert(pkt, buf, src)
+    subject's DN text for the parent's label ("" when none was read). `caller`: the
+    protocol whose PDU holds it (Wireshark's current protocol, named in expert notes)."""
+    c = _Cert(pkt, buf, src, caller)
     try:
         cert = c.tlv(off, end, SEQ)
         tbs = c.tlv(cert.off, cert.end, SEQ)

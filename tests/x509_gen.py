@@ -1,0 +1,87 @@
+"""Self-signed X.509 certificates made with `cryptography` (RSA and EC keys, the common
+extensions and some tshark decodes no further), carried in a real TLS 1.2 handshake
+(tls_ssh_gen: ssl.MemoryBIO, no network) and written as a pcap."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from scapy.all import wrpcap
+from tls_ssh_gen import tcp_session, tls_flights
+
+T0 = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+
+
+def _key(kind: str):  # noqa: ANN202
+    if kind == "rsa":
+        return rsa.generate_private_key(65537, 2048)
+    return ec.generate_private_key(ec.SECP384R1() if kind == "p384" else ec.SECP256R1())
+
+
+def make_cert(d: Path, kind: str, names: list[tuple[object, str]], extensions: list,
+              digest: hashes.HashAlgorithm, serial: int, days: int = 400) -> tuple[Path, Path]:
+    """(certificate, key) PEM files of a self-signed certificate."""
+    key = _key(kind)
+    name = x509.Name([x509.NameAttribute(oid, v) for oid, v in names])  # type: ignore[arg-type]
+    b = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+         .public_key(key.public_key()).serial_number(serial).not_valid_before(T0)
+         .not_valid_after(T0 + datetime.timedelta(days=days)))
+    for ext, critical in extensions:
+        if ext == "ski":
+            ext = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+        elif ext == "aki":
+            ext = x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key())
+        b = b.add_extension(ext, critical=critical)
+    cert = b.sign(key, digest)
+    cpath, kpath = d / f"{kind}-{serial}.crt", d / f"{kind}-{serial}.key"
+    cpath.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    kpath.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                        serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+    return cpath, kpath
+
+
+BASE_NAMES = [(NameOID.COUNTRY_NAME, "DE"), (NameOID.STATE_OR_PROVINCE_NAME, "Berlin"),
+              (NameOID.ORGANIZATION_NAME, "Lab Org"), (NameOID.COMMON_NAME, "lab.example")]
+ALL_EXTENSIONS = [
+    (x509.BasicConstraints(ca=True, path_length=None), True),
+    (x509.KeyUsage(True, False, True, False, False, True, True, False, False), True),
+    (x509.SubjectAlternativeName([x509.DNSName("lab.example"),
+                                  x509.DNSName("www.lab.example")]), False),
+    (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                            ExtendedKeyUsageOID.CLIENT_AUTH]), False),
+    ("ski", False), ("aki", False),
+]
+
+#: name -> (key kind, subject/issuer attributes, extensions, signature digest)
+CERTS = {
+    "rsa_all": ("rsa", BASE_NAMES, ALL_EXTENSIONS, hashes.SHA256()),
+    "ec_p256": ("p256", BASE_NAMES, ALL_EXTENSIONS, hashes.SHA256()),
+    "ec_p384_leaf": ("p384", [(NameOID.COMMON_NAME, "leaf.lab.example"),
+                              (NameOID.EMAIL_ADDRESS, "ops@lab.example"),
+                              (NameOID.ORGANIZATIONAL_UNIT_NAME, "Ops"),
+                              (NameOID.LOCALITY_NAME, "Köln")],
+                     [(x509.BasicConstraints(ca=False, path_length=None), False),
+                      (x509.KeyUsage(True, False, False, False, True, False, False, True,
+                                     True), True),
+                      (x509.SubjectAlternativeName([x509.DNSName("leaf.lab.example")]),
+                       False)], hashes.SHA384()),
+    "rsa_pathlen_unknown_ext": ("rsa", BASE_NAMES[:1] + BASE_NAMES[3:],
+                                [(x509.BasicConstraints(ca=True, path_length=2), True),
+                                 (x509.UnrecognizedExtension(
+                                     x509.ObjectIdentifier("1.3.6.1.4.1.99999.7"),
+                                     b"\x04\x03abc"), False),
+                                 ("ski", False)], hashes.SHA512()),
+}
+
+
+def write_cert_capture(path: Path, d: Path, name: str, serial: int = 0x1234567890ABCDEF) -> Path:
+    kind, names, exts, digest = CERTS[name]
+    cert, key = make_cert(d, kind, names, exts, digest, serial)
+    wrpcap(str(path), tcp_session(tls_flights(cert, key, "1.2"), 50443, 443, 3000))
+    return path
