@@ -18,7 +18,7 @@ from dissectors.ber import (
 from dissectors.escape import format_text
 from dissectors.format import plural, set_text_label
 from dissectors.netbios_names import bit_label
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, REGISTRY, Base, Field, Protocol, protocol
 from dissectors.x509_names import (
     COUNTRY,
@@ -137,6 +137,9 @@ class _Cert:
     def __init__(self, pkt: Packet, buf: bytes, src: int, caller: str) -> None:
         self.pkt, self.buf, self.src, self.caller = pkt, buf, src, caller
         self.tree = pkt.tree_on
+        # (tree-less: a run that reads no field of these layers makes no item; the walk
+        # still happens, for the layers frame.protocols lists)
+        self.items = any(pkt.wants_layer(p) for p in LAYERS)
         self.last_dn = ""
 
     def tlv(self, off: int, end: int, ident: int | None = None) -> Tlv:
@@ -147,6 +150,8 @@ class _Cert:
 
     def add(self, parent: Item, field: Field, value: object, off: int, n: int,
             text: str | None = None) -> Item:
+        if not self.items:
+            return NULL_ITEM
         return self.pkt.add(parent, field, value, off, n, text, source=self.src)
 
     def raw(self, t: Tlv) -> bytes:
