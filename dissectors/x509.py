@@ -5,6 +5,8 @@ bytes stop making sense; nothing here raises on hostile input."""
 
 from __future__ import annotations
 
+import calendar
+
 from dissectors.ber import (
     BER,
     BITSTRING_PADDING,
@@ -22,10 +24,12 @@ from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, REGISTRY, Base, Field, Protocol, protocol
 from dissectors.x509_names import (
     COUNTRY,
+    DC,
     DIRECTORY_CHOICES,
     DIRECTORY_STRING_ATTRS,
     EMAIL,
     OID_NAMES,
+    SERIAL_ATTR,
 )
 
 X509AF = protocol("x509af", "X.509 Authentication Framework", "X509AF")
@@ -33,7 +37,8 @@ X509CE = protocol("x509ce", "X.509 Certificate Extensions", "X509CE")
 X509IF = protocol("x509if", "X.509 Information Framework", "X509IF")
 X509SAT = protocol("x509sat", "X.509 Selected Attribute Types", "X509SAT")
 PKCS1 = protocol("pkcs-1", "PKCS#1", "PKCS-1")
-LAYERS = ("x509af", "x509ce", "x509if", "x509sat", "pkcs-1", "pkcs1", "ber")
+PKIX1IMPLICIT = protocol("pkix1implicit", "PKIX1Implitit", "PKIX1IMPLICIT")
+LAYERS = ("x509af", "x509ce", "x509if", "x509sat", "pkcs-1", "pkcs1", "ber", "pkix1implicit")
 
 
 def _f(p: Protocol, abbrev: str, name: str, ft: FT, base: Base = Base.NONE,
@@ -60,6 +65,7 @@ TIMES = {0: "utcTime", 1: "generalizedTime"}
 NOT_BEFORE = _f(X509AF, A + "notBefore", "notBefore", U32, DEC, TIMES)
 NOT_AFTER = _f(X509AF, A + "notAfter", "notAfter", U32, DEC, TIMES)
 UTC_TIME = _f(X509AF, A + "utcTime", "utcTime", STR)
+GEN_TIME = _f(X509AF, A + "generalizedTime", "generalizedTime", FT.ABSOLUTE_TIME, Base.UTC)
 SUBJECT = _f(X509AF, A + "subject", "subject", U32, DEC, {0: "rdnSequence"})
 AF_RDN_SEQ = _f(X509AF, A + "rdnSequence", "rdnSequence", U32, DEC)
 SPKI = _f(X509AF, A + "subjectPublicKeyInfo_element", "subjectPublicKeyInfo", NONE)
@@ -82,6 +88,7 @@ DIR_STRING = _f(X509SAT, "x509sat.DirectoryString", "DirectoryString", U32, DEC,
                 {i: n for i, n in DIRECTORY_CHOICES.values()})
 DIR_FIELDS = {tag: _f(X509SAT, f"x509sat.{n}", n, STR) for tag, (_i, n) in DIRECTORY_CHOICES.items()}
 IA5 = _f(X509SAT, "x509sat.IA5String", "IA5String", STR)
+PRINTABLE = _f(X509SAT, "x509sat.PrintableString", "PrintableString", STR)
 MODULUS = _f(PKCS1, "pkcs1.modulus", "modulus", BYTES)
 EXPONENT = _f(PKCS1, "pkcs1.publicExponent", "publicExponent", I32, DEC)
 EC_PARAMS = _f(PKCS1, "pkcs1.ECParameters", "ECParameters", U32, DEC,
@@ -103,6 +110,23 @@ GENERAL_NAME = _f(X509CE, C + "GeneralName", "GeneralName", U32, DEC,
                    4: "directoryName", 5: "ediPartyName", 6: "uniformResourceIdentifier",
                    7: "iPAddress", 8: "registeredID"})
 DNS_NAME = _f(X509CE, C + "dNSName", "dNSName", STR)
+RFC822 = _f(X509CE, C + "rfc822Name", "rfc822Name", STR)
+URI = _f(X509CE, C + "uniformResourceIdentifier", "uniformResourceIdentifier", STR)
+IPV4 = _f(X509CE, C + "IPAddress.ipv4", "iPAddress", FT.IPv4)
+IPV6 = _f(X509CE, C + "IPAddress.ipv6", "iPAddress", FT.IPv6)
+CRL_DPS = _f(X509CE, C + "CRLDistPointsSyntax", "CRLDistPointsSyntax", U32, DEC)
+DP = _f(X509CE, C + "DistributionPoint_element", "DistributionPoint", NONE)
+DP_NAME = _f(X509CE, C + "distributionPoint", "distributionPoint", U32, DEC,
+             {0: "fullName", 1: "nameRelativeToCRLIssuer"})
+FULL_NAME = _f(X509CE, C + "fullName", "fullName", U32, DEC)
+POLICIES = _f(X509CE, C + "CertificatePoliciesSyntax", "CertificatePoliciesSyntax", U32, DEC)
+POLICY = _f(X509CE, C + "PolicyInformation_element", "PolicyInformation", NONE)
+POLICY_ID = _f(X509CE, C + "policyIdentifier", "policyIdentifier", OID)
+AIA = _f(PKIX1IMPLICIT, "pkix1implicit.AuthorityInfoAccessSyntax", "AuthorityInfoAccessSyntax",
+         U32, DEC)
+ACCESS = _f(PKIX1IMPLICIT, "pkix1implicit.AccessDescription_element", "AccessDescription", NONE)
+ACCESS_METHOD = _f(PKIX1IMPLICIT, "pkix1implicit.accessMethod", "accessMethod", OID)
+ACCESS_LOCATION = _f(PKIX1IMPLICIT, "pkix1implicit.accessLocation", "accessLocation", U32, DEC)
 PURPOSES = _f(X509CE, C + "KeyPurposeIDs", "KeyPurposeIDs", U32, DEC)
 PURPOSE = _f(X509CE, C + "KeyPurposeId", "KeyPurposeId", OID)
 SKI = _f(X509CE, C + "SubjectKeyIdentifier", "SubjectKeyIdentifier", BYTES)
@@ -221,9 +245,12 @@ class _Cert:
         if oid == COUNTRY:
             self.pkt.protocols.append(X509SAT.abbrev)
             self.add(parent, COUNTRY_NAME, self.text(v), v.off, v.length)
-        elif oid == EMAIL:
+        elif oid in (EMAIL, DC):
             self.pkt.protocols.append(X509SAT.abbrev)
             self.add(parent, IA5, self.text(v), v.off, v.length)
+        elif oid == SERIAL_ATTR:
+            self.pkt.protocols.append(X509SAT.abbrev)
+            self.add(parent, PRINTABLE, self.text(v), v.off, v.length)
         elif oid in DIRECTORY_STRING_ATTRS and v.tag in DIR_FIELDS and v.cls == 0:
             self.pkt.protocols.append(X509SAT.abbrev)
             d = self.add(parent, DIR_STRING, DIRECTORY_CHOICES[v.tag][0], v.start,
@@ -239,6 +266,11 @@ class _Cert:
             if v.ident == 0x17:
                 c = self.add(it, field, 0, v.start, v.end - v.start)
                 self.add(c, UTC_TIME, _utc_time(self.text(v)), v.off, v.length)
+            elif v.ident == 0x18:
+                c = self.add(it, field, 1, v.start, v.end - v.start)
+                ns = _generalized_time(self.text(v))
+                if ns is not None:
+                    self.add(c, GEN_TIME, ns, v.off, v.length)
 
     def spki(self, parent: Item, t: Tlv) -> None:
         it = self.add(parent, SPKI, None, t.start, t.end - t.start)
@@ -283,7 +315,7 @@ class _Cert:
                 self.add(ei, CRITICAL, any(self.raw(v)), v.off, v.length)
                 v = self.tlv(v.end, e.end, OCTETS)
             if oid in _EXTENSIONS:
-                self.pkt.protocols.append(X509CE.abbrev)
+                self.pkt.protocols.append(_EXTENSION_LAYERS.get(oid, X509CE.abbrev))
                 _EXTENSIONS[oid](self, ei, self.tlv(v.off, v.end))
             else:  # (BER's call_ber_oid_callback with no dissector for the OID)
                 note = self.pkt.add_text(ei, OID_NOT_IMPLEMENTED.name, v.off, v.length,
@@ -314,19 +346,76 @@ class _Cert:
             self.add(ku, f, bool(byte & f.bitmask), t.off + 1 + min(i // 8, max(len(bits) - 1, 0)),
                      1, bit_label(f, byte, 8) if self.tree else None)
 
-    def alt_names(self, parent: Item, t: Tlv) -> None:
-        names = []
+    def alt_names(self, parent: Item, t: Tlv, field: Field = GENERAL_NAMES) -> None:
+        names = self.items_of(t)
+        it = self.add(parent, field, len(names), t.start, t.end - t.start,
+                      f"{field.name}: {plural(len(names), 'item')}")
+        for v in names:
+            g = self.add(it, GENERAL_NAME, v.tag, v.off, v.length)
+            self.general_name(g, v)
+
+    def general_name(self, parent: Item, v: Tlv) -> None:
+        """One GeneralName's value (its [n] tag says which)."""
+        if v.cls != 2:
+            return
+        if v.tag in (1, 2, 6):
+            field = {1: RFC822, 2: DNS_NAME, 6: URI}[v.tag]
+            self.add(parent, field, self.text(v), v.off, v.length)
+        elif v.tag == 7 and v.length in (4, 16):
+            raw = self.raw(v)
+            if v.length == 4:
+                self.add(parent, IPV4, int.from_bytes(raw, "big"), v.off, 4)
+            else:
+                self.add(parent, IPV6, raw, v.off, 16)
+
+    def items_of(self, t: Tlv) -> list[Tlv]:
+        """The elements inside a constructed value."""
+        out = []
         p = t.off
         while p < t.end:
             v = self.tlv(p, t.end)
-            names.append(v)
+            out.append(v)
             p = v.end
-        it = self.add(parent, GENERAL_NAMES, len(names), t.start, t.end - t.start,
-                      f"GeneralNames: {plural(len(names), 'item')}")
-        for v in names:
-            g = self.add(it, GENERAL_NAME, v.tag, v.start, v.end - v.start)
-            if v.cls == 2 and v.tag == 2:
-                self.add(g, DNS_NAME, self.text(v), v.off, v.length)
+        return out
+
+    def crl_points(self, parent: Item, t: Tlv) -> None:
+        points = self.items_of(t)
+        it = self.add(parent, CRL_DPS, len(points), t.start, t.end - t.start,
+                      f"CRLDistPointsSyntax: {plural(len(points), 'item')}")
+        for dp in points:
+            di = self.add(it, DP, None, dp.start, dp.end - dp.start)
+            for v in self.items_of(dp):
+                if v.cls == 2 and v.tag == 0 and v.constructed:
+                    n = self.tlv(v.off, v.end)
+                    if n.cls == 2 and n.tag == 0:
+                        c = self.add(di, DP_NAME, 0, n.start, n.end - n.start)
+                        self.alt_names(c, n, FULL_NAME)
+
+    def policies(self, parent: Item, t: Tlv) -> None:
+        pols = self.items_of(t)
+        it = self.add(parent, POLICIES, len(pols), t.start, t.end - t.start,
+                      f"CertificatePoliciesSyntax: {plural(len(pols), 'item')}")
+        for p in pols:
+            pi = self.add(it, POLICY, None, p.start, p.end - p.start)
+            o = self.tlv(p.off, p.end, OIDT)
+            oid = read_oid(self.buf, o)
+            self.add(pi, POLICY_ID, oid, o.off, o.length,
+                     _oid_label("policyIdentifier", oid) if self.tree else None)
+
+    def access(self, parent: Item, t: Tlv) -> None:
+        descs = self.items_of(t)
+        it = self.add(parent, AIA, len(descs), t.start, t.end - t.start,
+                      f"AuthorityInfoAccessSyntax: {plural(len(descs), 'item')}")
+        for d in descs:
+            di = self.add(it, ACCESS, None, d.start, d.end - d.start)
+            o = self.tlv(d.off, d.end, OIDT)
+            oid = read_oid(self.buf, o)
+            self.add(di, ACCESS_METHOD, oid, o.off, o.length,
+                     _oid_label("accessMethod", oid) if self.tree else None)
+            v = self.tlv(o.end, d.end)
+            loc = self.add(di, ACCESS_LOCATION, v.tag, v.off, v.length,
+                           f"accessLocation: {v.tag}")
+            self.general_name(loc, v)
 
     def purposes(self, parent: Item, t: Tlv) -> None:
         oids = []
@@ -357,7 +446,20 @@ class _Cert:
 
 _EXTENSIONS = {"2.5.29.19": _Cert.basic, "2.5.29.15": _Cert.key_usage,
                "2.5.29.17": _Cert.alt_names, "2.5.29.37": _Cert.purposes,
-               "2.5.29.14": _Cert.ski, "2.5.29.35": _Cert.aki}
+               "2.5.29.14": _Cert.ski, "2.5.29.35": _Cert.aki, "2.5.29.31": _Cert.crl_points,
+               "2.5.29.32": _Cert.policies, "1.3.6.1.5.5.7.1.1": _Cert.access}
+_EXTENSION_LAYERS = {"1.3.6.1.5.5.7.1.1": PKIX1IMPLICIT.abbrev}
+
+
+def _generalized_time(s: str) -> int | None:
+    """GeneralizedTime YYYYMMDDhhmmssZ as nanoseconds since the epoch (None: another form)."""
+    if len(s) != 15 or not s[:14].isdigit() or s[14] != "Z":
+        return None
+    y, mo, d, h, mi, sec = (int(s[0:4]), int(s[4:6]), int(s[6:8]), int(s[8:10]),
+                            int(s[10:12]), int(s[12:14]))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and sec < 61):
+        return None
+    return (calendar.timegm((y, mo, d, h, mi, sec, 0, 0, 0))) * 1_000_000_000
 
 
 def _utc_time(s: str) -> str:

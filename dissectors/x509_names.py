@@ -24,10 +24,14 @@ OID_NAMES: dict[str, str] = {
     "2.5.29.17": "id-ce-subjectAltName", "2.5.29.19": "id-ce-basicConstraints",
     "2.5.29.35": "id-ce-authorityKeyIdentifier", "2.5.29.37": "id-ce-extKeyUsage",
     "1.3.6.1.5.5.7.3.1": "id-kp-serverAuth", "1.3.6.1.5.5.7.3.2": "id-kp-clientAuth",
+    "0.9.2342.19200300.100.1.25": "dc", "2.5.29.31": "id-ce-cRLDistributionPoints",
+    "2.5.29.32": "id-ce-certificatePolicies", "1.3.6.1.5.5.7.1.1": "id-pe-authorityInfoAccess",
+    "1.3.6.1.5.5.7.48.1": "id-ad-ocsp", "1.3.6.1.5.5.7.48.2": "id-ad-caIssuers",
 }
 
 #: attribute types whose value x509sat reads as a DirectoryString (the others are named)
-COUNTRY, EMAIL = "2.5.4.6", "1.2.840.113549.1.9.1"
+COUNTRY, EMAIL, DC, SERIAL_ATTR = "2.5.4.6", "1.2.840.113549.1.9.1", "0.9.2342.19200300.100.1.25", \
+    "2.5.4.5"
 DIRECTORY_STRING_ATTRS = frozenset({
     "2.5.4.3", "2.5.4.4", "2.5.4.7", "2.5.4.8", "2.5.4.9", "2.5.4.10", "2.5.4.11",
     "2.5.4.12", "2.5.4.42", "2.5.4.17"})

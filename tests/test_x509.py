@@ -30,16 +30,23 @@ FIELDS = [
     "x509ce.KeyUsage.keyAgreement", "x509ce.KeyUsage.decipherOnly", "x509ce.GeneralName",
     "x509ce.dNSName", "x509ce.KeyPurposeId", "x509ce.SubjectKeyIdentifier",
     "x509ce.keyIdentifier", "ber.bitstring.padding", "x509af.encrypted",
-    "ber.error.oid_not_implemented", "_ws.expert.message",
+    "ber.error.oid_not_implemented", "_ws.expert.message", "x509af.notAfter",
+    "x509af.generalizedTime", "x509sat.PrintableString", "x509ce.rfc822Name",
+    "x509ce.IPAddress.ipv4", "x509ce.IPAddress.ipv6", "x509ce.uniformResourceIdentifier",
+    "x509ce.CRLDistPointsSyntax", "x509ce.distributionPoint", "x509ce.fullName",
+    "x509ce.policyIdentifier", "pkix1implicit.AuthorityInfoAccessSyntax",
+    "pkix1implicit.accessMethod", "pkix1implicit.accessLocation",
 ]
 #: (tshark's x509 layers add no protocol item: the bare names match no packet there)
-LAYER_FILTERS = ["x509sat", "x509ce", "x509af", "pkcs-1", "x509if"]
+LAYER_FILTERS = ["x509sat", "x509ce", "x509af", "pkcs-1", "x509if", "pkix1implicit"]
 FILTERS = [
     'x509ce.dNSName == "www.lab.example"',
     'x509sat.uTF8String contains "lab"', "x509ce.KeyUsage.keyCertSign", "x509ce.BasicConstraintsSyntax_element && !x509ce.cA",
     "x509ce.pathLenConstraint == 2", "pkcs1.namedCurve == 1.3.132.0.34",
     "x509af.extension.id == 2.5.29.37", "ber.error.oid_not_implemented",
-    "x509af.serialNumber == 12:34:56:78:90:ab:cd:ef", 'x509sat.IA5String == "ops@lab.example"',
+    "x509af.serialNumber == 12:34:56:78:90:ab:cd:ef", "x509ce.IPAddress.ipv4 == 192.0.2.7",
+    "x509af.generalizedTime > \"2050-01-01\"", "pkix1implicit.accessMethod",
+    'x509ce.uniformResourceIdentifier contains "crl"', 'x509sat.IA5String == "ops@lab.example"',
 ]
 ARGS = [[], ["-V"], ["-T", "json"], ["-q", "-z", "io,phs"], ["-q", "-z", "expert"]]
 

@@ -5,12 +5,13 @@ extensions and some tshark decodes no further), carried in a real TLS 1.2 handsh
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from scapy.all import wrpcap
 from tls_ssh_gen import tcp_session, tls_flights
 
@@ -77,11 +78,30 @@ CERTS = {
                                      x509.ObjectIdentifier("1.3.6.1.4.1.99999.7"),
                                      b"\x04\x03abc"), False),
                                  ("ski", False)], hashes.SHA512()),
+    # a notAfter past 2049 (GeneralizedTime), dc and serialNumber attributes, the other
+    # GeneralName forms, CRL distribution points, AIA (pkix1implicit), policies
+    "ec_far_future_more_names": (
+        "p256", [(NameOID.COUNTRY_NAME, "US"), (NameOID.DOMAIN_COMPONENT, "example"),
+                 (NameOID.SERIAL_NUMBER, "42"), (NameOID.COMMON_NAME, "more.example")],
+        [(x509.SubjectAlternativeName([
+            x509.RFC822Name("a@b.example"), x509.IPAddress(ipaddress.ip_address("192.0.2.7")),
+            x509.UniformResourceIdentifier("https://u.example/x"),
+            x509.IPAddress(ipaddress.ip_address("2001:db8::1"))]), False),
+         (x509.CRLDistributionPoints([x509.DistributionPoint(
+             [x509.UniformResourceIdentifier("http://crl.example/c.crl")], None, None, None)]),
+          False),
+         (x509.AuthorityInformationAccess([x509.AccessDescription(
+             AuthorityInformationAccessOID.OCSP,
+             x509.UniformResourceIdentifier("http://ocsp.example"))]), False),
+         (x509.CertificatePolicies([x509.PolicyInformation(
+             x509.ObjectIdentifier("2.23.140.1.2.1"), None)]), False)], hashes.SHA256()),
 }
+#: certificates valid longer than the default 400 days
+DAYS = {"ec_far_future_more_names": 12000}
 
 
 def write_cert_capture(path: Path, d: Path, name: str, serial: int = 0x1234567890ABCDEF) -> Path:
     kind, names, exts, digest = CERTS[name]
-    cert, key = make_cert(d, kind, names, exts, digest, serial)
+    cert, key = make_cert(d, kind, names, exts, digest, serial, DAYS.get(name, 400))
     wrpcap(str(path), tcp_session(tls_flights(cert, key, "1.2"), 50443, 443, 3000))
     return path
