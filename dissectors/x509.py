@@ -233,8 +233,10 @@ class _Cert:
                           set_text_label(f"RDNSequence item: {plural(len(avas), 'item')} ({shown})")
                           if self.tree else None)
             for a, o, oid, v in avas:
+                one = format_text(f"{OID_NAMES.get(oid, oid)}={self.text(v)}".encode()) \
+                    if self.tree else ""
                 ai = self.add(ri, AVA, None, a.start, a.end - a.start,
-                              set_text_label(f"RelativeDistinguishedName item ({shown})")
+                              set_text_label(f"RelativeDistinguishedName item ({one})")
                               if self.tree else None)
                 self.add(ai, ATTR_OID, oid, o.off, o.length,
                          _oid_label("Object Id", oid) if self.tree else None)

@@ -11,6 +11,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from scapy.all import wrpcap
 from tls_ssh_gen import tcp_session, tls_flights
@@ -24,11 +25,19 @@ def _key(kind: str):  # noqa: ANN202
     return ec.generate_private_key(ec.SECP384R1() if kind == "p384" else ec.SECP256R1())
 
 
-def make_cert(d: Path, kind: str, names: list[tuple[object, str]], extensions: list,
+def _attr(a: tuple) -> x509.NameAttribute:
+    """(oid, value) or (oid, value, ASN.1 string type)."""
+    return x509.NameAttribute(a[0], a[1], _type=a[2]) if len(a) == 3 else \
+        x509.NameAttribute(a[0], a[1])
+
+
+def make_cert(d: Path, kind: str, names: list, extensions: list,
               digest: hashes.HashAlgorithm, serial: int, days: int = 400) -> tuple[Path, Path]:
     """(certificate, key) PEM files of a self-signed certificate."""
     key = _key(kind)
-    name = x509.Name([x509.NameAttribute(oid, v) for oid, v in names])  # type: ignore[arg-type]
+    name = x509.Name([x509.RelativeDistinguishedName([_attr(a) for a in rdn])
+                      if isinstance(rdn, list) else x509.RelativeDistinguishedName([_attr(rdn)])
+                      for rdn in names])
     b = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
          .public_key(key.public_key()).serial_number(serial).not_valid_before(T0)
          .not_valid_after(T0 + datetime.timedelta(days=days)))
@@ -95,6 +104,13 @@ CERTS = {
              x509.UniformResourceIdentifier("http://ocsp.example"))]), False),
          (x509.CertificatePolicies([x509.PolicyInformation(
              x509.ObjectIdentifier("2.23.140.1.2.1"), None)]), False)], hashes.SHA256()),
+    # a multi-valued RDN (CN+O), a DirectoryString that is a PrintableString, a title;
+    # cA absent (DEFAULT FALSE): an empty BasicConstraints
+    "rsa_multi_valued_rdn": (
+        "rsa", [[(NameOID.COMMON_NAME, "multi.example"), (NameOID.ORGANIZATION_NAME, "Plus Org")],
+                (NameOID.LOCALITY_NAME, "Printable", _ASN1Type.PrintableString),
+                (NameOID.TITLE, "Boss")],
+        [(x509.BasicConstraints(ca=False, path_length=None), True)], hashes.SHA384()),
 }
 #: certificates valid longer than the default 400 days
 DAYS = {"ec_far_future_more_names": 12000}
