@@ -220,7 +220,7 @@ class _Cert:
                 q = a.end
             rdns.append((s, avas))
             p = s.end
-        parts = ["+".join(f"{OID_NAMES.get(oid, oid)}={self.text(v)}" for _a, _o, oid, v in avas)
+        parts = ["+".join(f"{_oid_name(oid)}={self.text(v)}" for _a, _o, oid, v in avas)
                  for _s, avas in rdns]
         dn = ",".join(reversed(parts))
         self.last_dn = dn
@@ -233,7 +233,7 @@ class _Cert:
                           set_text_label(f"RDNSequence item: {plural(len(avas), 'item')} ({shown})")
                           if self.tree else None)
             for a, o, oid, v in avas:
-                one = format_text(f"{OID_NAMES.get(oid, oid)}={self.text(v)}".encode()) \
+                one = format_text(f"{_oid_name(oid)}={self.text(v)}".encode()) \
                     if self.tree else ""
                 ai = self.add(ri, AVA, None, a.start, a.end - a.start,
                               set_text_label(f"RelativeDistinguishedName item ({one})")
@@ -257,7 +257,12 @@ class _Cert:
             self.pkt.protocols.append(X509SAT.abbrev)
             d = self.add(parent, DIR_STRING, DIRECTORY_CHOICES[v.tag][0], v.start,
                          v.end - v.start)
-            self.add(d, DIR_FIELDS[v.tag], self.text(v), v.off, v.length)
+            raw = self.raw(v)
+            text = raw.decode("utf-16-be", "replace") if v.tag == 30 else \
+                raw.decode("utf-32-be", "replace") if v.tag == 28 else self.text(v)
+            self.add(d, DIR_FIELDS[v.tag], text, v.off, v.length)
+        elif oid not in OID_NAMES:
+            self.not_implemented(parent, v)
 
     def validity(self, parent: Item, t: Tlv) -> None:
         it = self.add(parent, VALIDITY, None, t.start, t.end - t.start)
@@ -319,11 +324,15 @@ class _Cert:
             if oid in _EXTENSIONS:
                 self.pkt.protocols.append(_EXTENSION_LAYERS.get(oid, X509CE.abbrev))
                 _EXTENSIONS[oid](self, ei, self.tlv(v.off, v.end))
-            else:  # (BER's call_ber_oid_callback with no dissector for the OID)
-                note = self.pkt.add_text(ei, OID_NOT_IMPLEMENTED.name, v.off, v.length,
-                                         source=self.src)
-                self.pkt.add_expert(note, "warning", "undecoded", OID_NOT_IMPLEMENTED.name,
-                                    self.caller, field=OID_NOT_IMPLEMENTED)
+            else:
+                self.not_implemented(ei, v)
+
+    def not_implemented(self, parent: Item, v: Tlv) -> None:
+        """BER's call_ber_oid_callback with no dissector for the OID: a warning."""
+        note = self.pkt.add_text(parent, OID_NOT_IMPLEMENTED.name, v.off, v.length,
+                                 source=self.src)
+        self.pkt.add_expert(note, "warning", "undecoded", OID_NOT_IMPLEMENTED.name,
+                            self.caller, field=OID_NOT_IMPLEMENTED)
 
     def basic(self, parent: Item, t: Tlv) -> None:
         it = self.add(parent, BASIC, None, t.start, t.end - t.start,

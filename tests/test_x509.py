@@ -22,7 +22,7 @@ FIELDS = [
     "frame.protocols", "_ws.col.Info", "tls.handshake.certificate", "x509af.version",
     "x509af.serialNumber", "x509af.algorithm.id", "x509af.issuer", "x509if.rdnSequence",
     "x509af.rdnSequence", "x509if.RDNSequence_item", "x509if.oid", "x509sat.CountryName",
-    "x509sat.DirectoryString", "x509sat.uTF8String", "x509sat.printableString", "x509if.RelativeDistinguishedName_item_element",
+    "x509sat.DirectoryString", "x509sat.uTF8String", "x509sat.printableString", "x509sat.bmpString", "x509sat.teletexString", "x509if.RelativeDistinguishedName_item_element",
     "x509sat.IA5String", "x509af.notBefore", "x509af.utcTime", "x509af.subjectPublicKey",
     "pkcs1.modulus", "pkcs1.publicExponent", "pkcs1.ECParameters", "pkcs1.namedCurve",
     "x509af.extensions", "x509af.extension.id", "x509af.critical", "x509ce.cA",
@@ -46,7 +46,8 @@ FILTERS = [
     "x509af.extension.id == 2.5.29.37", "ber.error.oid_not_implemented",
     "x509af.serialNumber == 12:34:56:78:90:ab:cd:ef", "x509ce.IPAddress.ipv4 == 192.0.2.7",
     "x509af.generalizedTime > \"2050-01-01\"", "pkix1implicit.accessMethod",
-    'x509ce.uniformResourceIdentifier contains "crl"', 'x509sat.printableString == "Printable"', 'x509sat.IA5String == "ops@lab.example"',
+    'x509ce.uniformResourceIdentifier contains "crl"', 'x509sat.printableString == "Printable"',
+    'x509sat.bmpString == "BMP Org"', 'x509sat.IA5String == "ops@lab.example"',
 ]
 ARGS = [[], ["-V"], ["-T", "json"], ["-q", "-z", "io,phs"], ["-q", "-z", "expert"]]
 

@@ -111,6 +111,12 @@ CERTS = {
                 (NameOID.LOCALITY_NAME, "Printable", _ASN1Type.PrintableString),
                 (NameOID.TITLE, "Boss")],
         [(x509.BasicConstraints(ca=False, path_length=None), True)], hashes.SHA384()),
+    # an attribute type tshark has no dissector for, BMPString and TeletexString names,
+    # no extensions at all
+    "ec_odd_strings": ("p256", [(x509.ObjectIdentifier("1.2.3.4"), "odd"),
+                                (NameOID.ORGANIZATION_NAME, "BMP Org", _ASN1Type.BMPString),
+                                (NameOID.COMMON_NAME, "t61", _ASN1Type.T61String)],
+                       [], hashes.SHA256()),
 }
 #: certificates valid longer than the default 400 days
 DAYS = {"ec_far_future_more_names": 12000}
