@@ -1,6 +1,7 @@
 """X.509 certificates in TLS Certificate messages against tshark 4.0: list, -V, JSON,
 fields, filters, io,phs and expert on self-signed certificates made here (RSA, EC P-256 /
-P-384, the common extensions, an extension tshark does not decode) and on the corpus's
+P-384, the common extensions, an extension tshark does not decode, a CA + leaf chain
+over several segments) and on the corpus's
 ndpi-zattoo (a v1 certificate); tree-less runs equal full ones; hostile DER never raises."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from corpusutil import CORPUS
 from diffutil import compare_fields, run_analyze, run_tshark
-from x509_gen import CERTS, write_cert_capture
+from x509_gen import CERTS, write_cert_capture, write_chain_capture
 
 from dissectors.frame import FULL_TREE_ENV
 
@@ -56,11 +57,12 @@ ARGS = [[], ["-V"], ["-T", "json"], ["-q", "-z", "io,phs"], ["-q", "-z", "expert
 def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("x509")
     out = {name: write_cert_capture(d / f"{name}.pcap", d, name) for name in CERTS}
+    out["chain"] = write_chain_capture(d / "chain.pcap", d)
     out["zattoo"] = CORPUS / "ndpi-zattoo.pcap"
     return out
 
 
-NAMES = [*CERTS, "zattoo"]
+NAMES = [*CERTS, "chain", "zattoo"]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -127,3 +127,32 @@ def write_cert_capture(path: Path, d: Path, name: str, serial: int = 0x123456789
     cert, key = make_cert(d, kind, names, exts, digest, serial, DAYS.get(name, 400))
     wrpcap(str(path), tcp_session(tls_flights(cert, key, "1.2"), 50443, 443, 3000))
     return path
+
+
+def write_chain_capture(path: Path, d: Path) -> Path:
+    """A leaf (EC) signed by a CA (RSA, pathLen 0): two certificates in one Certificate
+    message, over TCP segments of 500 bytes (reassembled)."""
+    cak, lk = rsa.generate_private_key(65537, 2048), ec.generate_private_key(ec.SECP256R1())
+    can = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lab CA")])
+    ln = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "leaf.example")])
+    ca = (x509.CertificateBuilder().subject_name(can).issuer_name(can)
+          .public_key(cak.public_key()).serial_number(1).not_valid_before(T0)
+          .not_valid_after(T0 + datetime.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(cak.public_key()), False)
+          .sign(cak, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(ln).issuer_name(can)
+            .public_key(lk.public_key()).serial_number(2).not_valid_before(T0)
+            .not_valid_after(T0 + datetime.timedelta(days=30))
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                cak.public_key()), False)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("leaf.example")]), False)
+            .sign(cak, hashes.SHA256()))
+    cpath, kpath = d / "chain.pem", d / "leaf.key"
+    cpath.write_bytes(leaf.public_bytes(serialization.Encoding.PEM)
+                      + ca.public_bytes(serialization.Encoding.PEM))
+    kpath.write_bytes(lk.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    wrpcap(str(path), tcp_session(tls_flights(cpath, kpath, "1.2"), 50443, 443, 500))
+    return path
