@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
-from dissectors.format import abs_time_str, plural, time_secs_str
+from dissectors.escape import format_text
+from dissectors.format import abs_time_str, plural, set_text_label, time_secs_str
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.tls_ciphers import CIPHER_SUITES
@@ -15,6 +16,7 @@ from dissectors.tls_extensions import _blob, _grease, _num, _sig_alg, dissect_ex
 from dissectors.tls_proto import KNOWN_VERSIONS, TLS, TLS13, TlsConn, add_info, short_name
 from dissectors.tls_tables import COMP_METHODS, CURVE_TYPES, GROUPS, HANDSHAKE_TYPES, VERSIONS
 from dissectors.tvb import Tvb
+from dissectors.x509 import dissect_certificate
 
 
 def _f(abbrev: str, name: str, ft: FT, base: Base = Base.NONE, strings: dict | None = None,
@@ -271,8 +273,18 @@ def _certificate(tvb: Tvb, pkt: Packet, item: Item, off: int, end: int) -> None:
     while p + 3 <= stop:
         ln = tvb.u24(p)
         pkt.add(lst, CERT_LEN, ln, p, 3, source=tvb.source)
-        _blob(pkt, lst, CERT, tvb, p + 3, ln)
+        _cert(tvb, pkt, lst, p + 3, ln)
         p += 3 + ln
+
+
+def _cert(tvb: Tvb, pkt: Packet, parent: Item, off: int, n: int) -> None:
+    """One certificate's bytes, the X.509 tree inside (x509.py) and its subject."""
+    raw = tvb.bytes(off, n)
+    item = pkt.add(parent, CERT, raw, off, n, source=tvb.source)
+    dn = dissect_certificate(pkt, item, tvb.buf, off, off + n, tvb.source)
+    if dn and pkt.tree_on:
+        item.text = set_text_label(f"Certificate: {raw[:36].hex()}{'…' if n > 36 else ''}"
+                                   f" ({format_text(dn.encode())})")
 
 
 def _kex(conn: TlsConn) -> str:
