@@ -415,6 +415,20 @@ _SHORTEST_LONG = ITEM_LABEL_LENGTH // 4  # fewer characters can never fill the b
 _TRUNC = " [truncated]"
 
 
+def set_text_label(text: str) -> str:
+    """A label as Wireshark's proto_item_set_text leaves it: cut to the buffer's 239
+    bytes of UTF-8 (at a character's start), with no " [truncated]" marker."""
+    if text.isascii():
+        return text[:ITEM_LABEL_LENGTH - 1]
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) < ITEM_LABEL_LENGTH:
+        return text
+    cut = ITEM_LABEL_LENGTH - 1
+    while raw[cut] & 0xC0 == 0x80:  # back to the first byte of that character
+        cut -= 1
+    return raw[:cut].decode("utf-8", "surrogatepass")
+
+
 def fit_label(text: str, name_pos: int) -> str:
     """A label as Wireshark's fixed label buffer holds it (label_mark_truncated).
 

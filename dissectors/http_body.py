@@ -9,6 +9,7 @@ import zlib
 from dissectors.dispatch import BY_NAME
 from dissectors.dispatch import MEDIA_TYPE as MEDIA_TABLE
 from dissectors.escape import format_str, format_text
+from dissectors.format import set_text_label
 from dissectors.http_proto import HTTP, _text
 from dissectors.json import JSON_MEDIA, dissect_json_media
 from dissectors.packet import Item, Packet
@@ -72,7 +73,6 @@ def _media_type(ctype: str) -> str:
     return ctype.split(";", 1)[0].strip().lower()
 
 
-LABEL_ROOM = 239  # Wireshark's 240-byte label buffer, less its NUL
 
 # Bounded work per packet: a body never inflates past this (a "zip bomb" stops here).
 MAX_UNCOMPRESSED = 16 << 20
@@ -80,17 +80,11 @@ MAX_UNCOMPRESSED = 16 << 20
 ENCODINGS = ("gzip", "x-gzip", "deflate", "br")
 
 
-def _cut(text: str, room: int = LABEL_ROOM) -> str:
-    """`text` within `room` bytes of UTF-8, cut silently (no "[truncated]")."""
-    raw = text.encode("utf-8", "surrogatepass")
-    return text if len(raw) <= room else raw[:room].decode("utf-8", "ignore")
-
-
 def _form_label(key: str, value: str) -> str:
     """A form item's label as tshark 4.0 builds it: 'Form item: "KEY"' (cut at the
     label's 239 bytes without a marker), then ' = "VALUE"' appended in what room is left."""
-    label = _cut(format_str(f'Form item: "{key}"'))
-    return _cut(label + format_str(f' = "{value}"'))
+    label = set_text_label(format_str(f'Form item: "{key}"'))
+    return set_text_label(label + format_str(f' = "{value}"'))
 
 
 def _uncompress(data: bytes, encoding: str = "gzip") -> bytes | None:
