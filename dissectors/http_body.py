@@ -5,6 +5,7 @@ entity to the media-type dissectors (only their columns and top items are reprod
 from __future__ import annotations
 
 import zlib
+from urllib.parse import unquote_to_bytes
 
 from dissectors.dispatch import BY_NAME
 from dissectors.dispatch import MEDIA_TYPE as MEDIA_TABLE
@@ -43,26 +44,11 @@ MEDIA = protocol("media", "Media Type", "Media")
 MEDIA_TYPE = MEDIA.field("media.type", "Media type", FT.BYTES)
 
 
-
-_HEX = b"0123456789abcdefABCDEF"
-
-
 def _form_text(raw: bytes) -> str:
     """A form key or value as tshark's urlencoded dissector shows it: `+` is a space,
     `%XX` its byte, and the bytes are UTF-8."""
-    if b"%" in raw or b"+" in raw:
-        out = bytearray()
-        i, n = 0, len(raw)
-        while i < n:
-            ch = raw[i]
-            if ch == 0x25 and i + 2 < n and raw[i + 1] in _HEX and raw[i + 2] in _HEX:
-                out.append(int(raw[i + 1:i + 3], 16))
-                i += 3
-                continue
-            out.append(0x20 if ch == 0x2B else ch)
-            i += 1
-        raw = bytes(out)
-    return raw.decode("utf-8", errors="replace")
+    return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8", errors="replace")
+
 
 def _file_text(body: bytes) -> str:
     """http.file_data's value: an FT_STRING, so it ends at the first NUL as tshark's."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from dissectors import x11_body as body
 from dissectors.dispatch import TCP_PORT, register_dissector
+from dissectors.escape import format_str
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.session import Session
@@ -73,6 +74,13 @@ def _guess_little(tvb: Tvb, off: int) -> bool:
     be = tvb.u16(off + 2) * 4
     rem = tvb.end - off
     return not (0 < be <= rem and not 0 < le <= rem)
+
+
+def _label_name(name: str | None) -> str | None:
+    """A request's name for the tree's labels: an extension's name is the peer's text
+    (QueryExtension), escaped before it reaches a label (the Info column is escaped
+    when printed)."""
+    return format_str(name) if name else name
 
 
 def _info(pkt: Packet, kind: str, name: str, first: list[bool]) -> None:
@@ -160,7 +168,7 @@ def _requests(tvb: Tvb, pkt: Packet, conn: Conn, tree: bool, can: bool) -> None:
         if opcode in _WITH_REPLY or (opcode >= 128 and name):
             conn.seqtable[conn.seq] = opcode
         _info(pkt, "Requests", name or f"<Unknown opcode {opcode}>", first)
-        body.request(r.sub(length), opcode, name)
+        body.request(r.sub(length), opcode, _label_name(name))
         off += length
 
 
@@ -198,9 +206,10 @@ def _replies(tvb: Tvb, pkt: Packet, conn: Conn, tree: bool, can: bool) -> None:
             name = OPCODES.get(opcode) or conn.extensions.get(opcode) if opcode else None
             _info(pkt, "Reply", name or "to unknown request", first)
             if opcode == 98 and seq in conn.pending_ext and length >= 10:
+                ext = conn.pending_ext.pop(seq)  # (answered: held no longer)
                 if r.peek8(8) and tvb.end - off > 9:
-                    conn.extensions[r.peek8(9)] = conn.pending_ext[seq]
-            body.reply(r.sub(length), opcode, name)
+                    conn.extensions[r.peek8(9)] = ext
+            body.reply(r.sub(length), opcode, _label_name(name))
         elif kind == 0:
             length = 32
             code = tvb.u8(off + 1)

@@ -175,3 +175,20 @@ def test_planned_run_keeps_connection_state(cap: Path, flt: str,
                            "-e", "x11.wid"]):
         args = ["-r", str(cap), "-Y", flt, *extra]
         assert _planned(args, True, monkeypatch) == _planned(args, False, monkeypatch)
+
+
+def test_peer_extension_names_are_escaped(tmp_path: Path) -> None:
+    """An extension's name is the peer's text (QueryExtension): labels and Info show it
+    escaped, never its control bytes."""
+    w = x11_gen.X11Writer("l")
+    name = b"EVIL\x1b[31m"
+    msgs = [(True, w.setup()), (False, w.setup_reply()),
+            (True, w.query_extension(name)),
+            (False, w.reply(0, 1, bytes([1, 0x85, 0, 0]))),  # present, major opcode 133
+            (True, w.request(133, 0, b""))]
+    cap = x11_gen.capture(tmp_path / "ext.pcap", [msgs])
+    for args in ([], ["-V"]):
+        rc, out, err = run_analyze(["-r", str(cap), *args])
+        assert rc == 0, err
+        assert "\x1b" not in out
+        assert "EVIL\\033[31m" in out
