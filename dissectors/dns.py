@@ -35,7 +35,7 @@ from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer, register_untapped
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
@@ -428,9 +428,9 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
     d = p + 10
     end = d + rdlen
     if rdlen and tvb.end - d < rdlen:
-        if not pkt.tree_visible and _undecoded_type(rtype):
-            # Unprinted, tshark fakes the record's subtree (no length check) and its
-            # switch's default notes the type before the data item throws.
+        if not tshark_has_tree(pkt) and _undecoded_type(rtype):
+            # Without a tree (a list, -z expert) tshark skips the record's subtree (its
+            # length check) and its switch's default notes the type before throwing.
             _note_undecoded(pkt, NULL_ITEM, rtype)
         tvb.need(d, rdlen)
     tree_on = pkt.tree_on  # (labels only for a tree someone reads)

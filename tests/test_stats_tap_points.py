@@ -4,8 +4,10 @@ built here that isolate it:
 
 - DNS queues its tap after the whole message: not for a message cut short (an exception
   first) nor for one quoted inside an ICMP error (`-z dns,tree`);
-- unprinted, tshark fakes a DNS record's subtree, so a record of a type it has no case
-  for, cut short, still gets its "not implemented" note (`-q -z expert`; not with -V);
+- without a protocol tree tshark skips a DNS record's subtree (and its length check), so
+  a record of a type it has no case for, cut short, still gets its "not implemented"
+  note: with `-q -z expert` or the stats trees alone, not with -V, -Y, -e, a tap filter
+  or a tap that needs the tree (io,phs, io,stat, hosts, follow);
 - IPv6 returns before its tap for a fragment it cannot reassemble yet (`-z ipv6_*`,
   `conv,ipv6`, `endpoints,ipv6`);
 - a UDP conversation is keyed by udp.stream too (SNMP sets up its own conversations);
@@ -33,6 +35,9 @@ ROWS = [
     ("tcpdump-someip1.pcap", ["-q", "-z", "dns,tree"]),
     ("tcpdump-someip1.pcap", ["-q", "-z", "expert"]),  # type 2308 cut short, unprinted
     ("tcpdump-someip1.pcap", ["-V", "-z", "expert"]),  # ... printed: no note
+    ("tcpdump-someip1.pcap", ["-q", "-z", "io,phs", "-z", "expert"]),  # a tree: no note
+    ("tcpdump-someip1.pcap", ["-q", "-z", "dns,tree", "-z", "expert"]),  # no tree: noted
+    ("tcpdump-someip1.pcap", ["-q", "-z", "expert,dns"]),  # a tap filter: a tree
     *[("ndpi-dns_fragmented.pcap", ["-q", "-z", k]) for k in IPV6_KINDS],
     ("ndpi-snmp.pcap", ["-q", "-z", "conv,udp"]),
     ("wireshark-communityid.pcap.gz", ["-q", "-z", "dests,tree"]),  # SCTP, 2 DATA chunks
@@ -83,7 +88,9 @@ def _dns_capture(path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [["-q", "-z", "dns,tree"], ["-q", "-z", "expert"],
-                                  ["-V", "-z", "expert"], ["-q", "-z", "dns,tree,dns"]])
+                                  ["-V", "-z", "expert"], ["-q", "-z", "dns,tree,dns"],
+                                  ["-q", "-z", "io,phs", "-z", "expert"],
+                                  ["-q", "-z", "conv,udp", "-z", "expert"]])
 def test_built_dns_taps_equal_tshark(tmp_path: Path, args: list[str]) -> None:
     cap = tmp_path / "dns.pcap"
     _dns_capture(cap)
