@@ -171,6 +171,7 @@ class FollowTap:
     """One `-z follow,...`: the protocol's follower emits the chunks into `records`,
     `text()` prints them as tshark does (this is the follower's FollowStream)."""
 
+    tshark_tree = True  # (tshark's listener needs the protocol tree: setup.tshark_builds_tree)
     arg: str
     args: _Args = field(init=False)
     spec: FollowSpec = field(init=False)

@@ -189,6 +189,22 @@ def wanted_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,
     return frozenset(wanted)
 
 
+def tshark_builds_tree(job: Job, taps: list | None) -> bool | None:
+    """Whether tshark 4.0 builds a protocol tree in a run with -z taps (None without
+    taps: each packet's own guess stands). It does for a printed tree, a display filter,
+    -e fields, a tap with a filter, or a tap whose listener needs the tree (io,phs,
+    io,stat, hosts, follow: their `tshark_tree`); not for the others alone (expert,
+    conv/endpoints, the stats trees, flow): a dissector that reads bytes only for its
+    tree (a DNS record's subtree checks its length) then goes further."""
+    if not taps:
+        return None
+    if (job.verbose or job.output not in ("text", "fields") or job.display_filter is not None
+            or job.fields_printer is not None):
+        return True
+    return any(getattr(t, "tshark_tree", False) or getattr(t, "filter", None)
+               for _, group in taps for t in group)
+
+
 def report_taps(taps: list | None, job: Job, out: TextIO) -> None:
     """The -z reports after the packets: rich tables on a terminal, tshark's text else."""
     if taps:

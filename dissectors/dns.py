@@ -34,8 +34,8 @@ from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS
 from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
-from dissectors.offers import register_learner_layer
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.offers import register_learner_layer, register_untapped
+from dissectors.packet import NULL_ITEM, Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
@@ -249,6 +249,10 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
                         f"{v.proto.name} ({'response' if response else 'query'})",
                         source=src, in_stack=in_stack)
     top.value = None
+    # Wireshark queues DNS's tap at the end of the message and not for one quoted in an
+    # ICMP error: until then (an exception past the bytes present) the layer is untapped.
+    untapped = pkt.proto_data.setdefault("dns.untapped", set())
+    untapped.add(id(top))
 
     # (a tree-less dissection nobody reads DNS's items from makes none of them)
     items = pkt.wants_layer("dns")
@@ -338,6 +342,8 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         add(top, UNSOLICITED, True, head, 0, generated=True)
     if off < tvb.rend:
         _extraneous(tvb, off, pkt, top, add)
+    if not pkt.in_error_pkt:
+        untapped.discard(id(top))
 
 
 def _extraneous(tvb: Tvb, off: int, pkt: Packet, top: Item, add) -> None:  # noqa: ANN001
@@ -389,6 +395,21 @@ def _add_class_bit(parent: Item, cls: Field, bit: Field, value: int, off: int,
     add(parent, bit, bool(value & 0x8000), off, 2, masked_label(bit, bool(value & 0x8000), 16))
 
 
+_DECODED_HERE = frozenset((1, 28, 2, 5, 12, 15, 6, 16, 33))  # (_record's own branches)
+
+
+def _undecoded_type(rtype: int) -> bool:
+    """A type packet-dns.c's switch has no case for: its default notes it."""
+    return rtype not in _DECODED_HERE and rtype not in RDATA and (
+        rtype == 0 or rtype not in TYPE_VALS)
+
+
+def _note_undecoded(pkt: Packet, rr: Item, rtype: int) -> None:
+    pkt.add_expert(rr, "note", "undecoded", f"Dissector for DNS Type ({rtype}) code not "
+                   "implemented, Contact Wireshark developers if you want this supported",
+                   "dns", field=UNDECODED_TYPE)
+
+
 def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa: ANN001, C901
             class_bit: tuple[Field, ...] | None) -> int:
     # tshark reads the fixed part, names the type in Info, checks that the rdata was
@@ -406,7 +427,11 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
     pkt.append_info(f" {tname}{flush}")
     d = p + 10
     end = d + rdlen
-    if rdlen:
+    if rdlen and tvb.end - d < rdlen:
+        if not tshark_has_tree(pkt) and _undecoded_type(rtype):
+            # Without a tree (a list, -z expert) tshark skips the record's subtree (its
+            # length check) and its switch's default notes the type before throwing.
+            _note_undecoded(pkt, NULL_ITEM, rtype)
         tvb.need(d, rdlen)
     tree_on = pkt.tree_on  # (labels only for a tree someone reads)
     if not tree_on:
@@ -503,11 +528,8 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
             got = fn(tvb, d, end, msg, pkt, rr, add)
             if got is not None:
                 info, summary = got
-        elif rdlen and (rtype == 0 or rtype not in TYPE_VALS):
-            # (a type packet-dns.c's switch has no case for: its default)
-            pkt.add_expert(rr, "note", "undecoded", f"Dissector for DNS Type ({rtype}) code "
-                           "not implemented, Contact Wireshark developers if you want this "
-                           "supported", "dns", field=UNDECODED_TYPE)
+        elif rdlen and _undecoded_type(rtype):
+            _note_undecoded(pkt, rr, rtype)
             add(rr, RR_DATA, tvb.bytes(d, rdlen), d, rdlen)
     rr.text = rr.text + summary if rr.text else rr.text
     rr.length = end - off
@@ -559,3 +581,11 @@ TCP_PORT.register(53, dissect_dns_tcp, "dns")
 TCP_PORT.register(5353, dissect_dns_tcp, "dns")  # tshark: TCP 5353 is DNS, UDP 5353 mDNS
 register_dissector("dns", dissect_dns_udp)
 register_learner_layer("dns", "DNS")
+
+
+def dns_untapped(pkt: Packet) -> set[int]:
+    """Ids of the DNS layers that never reached DNS's tap (see dissect_message)."""
+    return pkt.proto_data.get("dns.untapped", set())
+
+
+register_untapped("dns", dns_untapped)

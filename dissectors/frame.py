@@ -181,6 +181,8 @@ def dissect(frame: Frame, session: Session,
         _w, pkt.wanted, pkt.layers = _prime(wanted)
         pkt.tree_on = pkt.wanted is None
         pkt.tshark_tree = not KEEP.issuperset(wanted)
+    if session.tshark_tree is not None:
+        pkt.tshark_tree = session.tshark_tree
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts

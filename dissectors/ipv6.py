@@ -34,6 +34,7 @@ from dissectors.offers import (
     register_conversation,
     register_learner_layer,
     register_learner_reassembled,
+    register_untapped,
 )
 from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
@@ -490,6 +491,9 @@ def _fragment(tvb: Tvb, pkt: Packet, session: Session, ipv6_tree: Item, pos: int
     done = session.state("ipv6.fragments", FragmentTable).add(
         key, (pkt.frame.number, frag_off, data, more))
     if done is None:
+        # Wireshark 4.0 shows a fragment it cannot reassemble yet as data and returns
+        # before its ipv6 tap: the -z ipv6_* trees, conv/endpoints,ipv6 skip this header.
+        pkt.proto_data.setdefault("ipv6.untapped", set()).add(id(ipv6_tree))
         pkt.set_info(f"IPv6 fragment (off={frag_off} more={'y' if more else 'n'} "
                      f"ident=0x{ident:08x} nxt={nxt})")
         done_in = reassembled_in(session, "ipv6", key, pkt.frame.number)
@@ -514,3 +518,11 @@ register_dissector("ipv6", dissect_ipv6)
 register_conversation(ConversationSpec("ipv6", "IPv6", "ipv6", "ipv6.src", "ipv6.dst"))
 register_learner_layer("ipv6", "IPv6", "network")
 register_learner_reassembled("ipv6.fragments")
+
+
+def ipv6_untapped(pkt: Packet) -> set[int]:
+    """Ids of the IPv6 headers that never reached the ipv6 tap (see _fragment)."""
+    return pkt.proto_data.get("ipv6.untapped", set())
+
+
+register_untapped("ipv6", ipv6_untapped)

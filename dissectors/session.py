@@ -36,6 +36,9 @@ class Session:
         self.show_ours = True
         # The run prints packet trees (-V, JSON): see Packet.tree_visible.
         self.tree_visible = True
+        # Whether tshark builds a tree in this run, when the run knows (its -z taps decide
+        # it): see packet.tshark_has_tree. None: each packet's own guess.
+        self.tshark_tree: bool | None = None
 
     @property
     def recording(self) -> bool:

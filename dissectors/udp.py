@@ -202,6 +202,8 @@ class UdpFollower:
 IP_PROTO.register(17, dissect_udp, "udp")
 register_dissector("udp", dissect_udp)
 register_follow(FollowSpec("udp", "udp", UdpFollower))
+# (tshark 4.0 keys a UDP conversation by its udp.stream too: a dissector that sets up its
+# own conversation, as SNMP's, parts packets on the same ends)
 register_conversation(ConversationSpec("udp", "UDP", "udp", "udp.srcport", "udp.dstport",
-                                       over=("ip", "ipv6")))
+                                       over=("ip", "ipv6"), stream="udp.stream"))
 register_learner_layer("udp", "UDP", "transport")

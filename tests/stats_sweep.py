@@ -2,6 +2,7 @@
 compare each with tshark 4.0 (`tshark -n`): a table of the (capture, kind) pairs that differ.
 
     python tests/stats_sweep.py [--out DIR] [NAME-PART ...]
+    python tests/stats_sweep.py --check-known [NAME-PART ...]
 
 Per capture: one analyze run (in-process) and one tshark run with every kind but `hosts`
 as repeated `-z` (tshark accepts several); only a capture whose outputs differ is run
@@ -9,6 +10,11 @@ again kind by kind to name the kinds (both outputs written to DIR when given). `
 run alone: tshark prints its names in hash-table order, so it is compared as the existing
 test does (the same four header lines, the same lines). tests/test_stats_sweep.py runs
 the same comparison as a test per capture.
+
+`--check-known` runs instead each (capture, kind) pair of that test's KNOWN list as the
+test would once the pair is removed (the capture's other kinds, all but its other KNOWN
+ones, together with it) and lists the pairs now equal to tshark's: stale entries to
+remove, so the list cannot silently go stale (exit status 1 when there are any).
 """
 
 from __future__ import annotations
@@ -89,6 +95,43 @@ def differing(cap: Path, out: Path | None = None) -> list[str]:
     return bad or ["(only together)"]
 
 
+def _with_known_removed(cap: Path, known: list[str], kind: str) -> bool:
+    """Would the test pass on CAP with KIND taken out of its KNOWN list?"""
+    rest = [k for k in known if k != kind]
+    kinds = [k for k in ["hosts", *KINDS] if k not in rest]
+    theirs, ours = both(["-q", *[a for k in kinds for a in ("-z", k)], "-r", str(cap)])
+    return theirs.count(HOSTS_MARK) == ("hosts" not in rest) and same_with_hosts(theirs, ours)
+
+
+def stale_known(known: dict[str, list[str]], parts: list[str] | None = None) -> list[str]:
+    """The KNOWN entries ("capture: kind") now equal to tshark's, and those naming a
+    capture that is no longer in the repository ("capture: (no such capture)")."""
+    caps = {f"{c.parent.name}/{c.name}": c for c in captures()}
+    stale = []
+    for name, kinds in known.items():
+        if parts and not any(s in name for s in parts):
+            continue
+        cap = caps.get(name)
+        if cap is None:
+            stale.append(f"{name}: (no such capture)")
+            continue
+        for kind in kinds:
+            if _with_known_removed(cap, kinds, kind):
+                stale.append(f"{name}: {kind}")
+                print(f"stale: {name}: {kind}", flush=True)
+    return stale
+
+
+def _check_known(parts: list[str]) -> int:
+    from test_stats_sweep import KNOWN
+
+    pairs = sum(len(v) for k, v in KNOWN.items() if not parts or any(s in k for s in parts))
+    stale = stale_known(KNOWN, parts)
+    print(f"{len(stale)} stale of {pairs} KNOWN pairs"
+          + ("" if stale else ": every entry still differs"))
+    return 1 if stale else 0
+
+
 def _write(out: Path | None, cap: Path, kind: str, theirs: str, ours: str) -> None:
     if out is not None:
         stem = f"{cap.name}__{kind.replace(',', '_')}"
@@ -99,8 +142,12 @@ def _write(out: Path | None, cap: Path, kind: str, theirs: str, ours: str) -> No
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, help="write each differing output pair here")
+    ap.add_argument("--check-known", action="store_true",
+                    help="list the KNOWN pairs of tests/test_stats_sweep.py now equal")
     ap.add_argument("parts", nargs="*", help="only captures whose name contains one")
     opts = ap.parse_args(argv)
+    if opts.check_known:
+        return _check_known(opts.parts)
     if opts.out is not None:
         opts.out.mkdir(parents=True, exist_ok=True)
     caps = captures(opts.parts)

@@ -3,7 +3,7 @@ protocols register (`dissectors.offers.register_conversation`: eth, ip, ipv6, tc
 sll).
 
 Byte for byte tshark 4.0's `ui/cli/tap-iousers.c` and `tap-endpoints.c`: a conversation is
-keyed by its two (address, port) ends (and the TCP stream), its first packet's source is
+keyed by its two (address, port) ends (and the TCP or UDP stream), its first packet's source is
 the left end ("->" counts what the left end sent); rows are sorted by total frames, largest
 first, ties in order of first sighting. Like tshark's taps these see every dissected packet
 whatever `-Y` keeps, and only the layers at the top of the tree (never the copy of a
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzer.stats.taps import TapArgError, register
-from dissectors.offers import CONVERSATIONS
+from dissectors.offers import CONVERSATIONS, untapped
 from dissectors.packet import Item, Packet
 
 _RULE = "=" * 80 + "\n"
@@ -79,6 +79,7 @@ def _ends(pkt: Packet, kind: str) -> Iterator[tuple[str, str, int | None]]:
     spec = CONVERSATIONS[kind]
     over = {c.proto: c for c in (CONVERSATIONS[o] for o in spec.over)}
     net: tuple[str, str] | None = None
+    skip = untapped(spec.proto, pkt)  # (layers that never reached the protocol's tap)
     for item in pkt.tree:
         f = item.field
         if f is None:
@@ -88,7 +89,7 @@ def _ends(pkt: Packet, kind: str) -> Iterator[tuple[str, str, int | None]]:
         if above is not None:
             s, d = _child(item, above.src), _child(item, above.dst)
             net = (_addr(s), _addr(d)) if s is not None and d is not None else None
-        if name != spec.proto:
+        if name != spec.proto or id(item) in skip:
             continue
         s = _first(item, spec.src)
         if not spec.dst:  # one-ended (SLL: a source only; tshark's other end is AT_NONE)

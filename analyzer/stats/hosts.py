@@ -15,6 +15,7 @@ from dissectors.packet import Packet
 class HostsTap:
     """One `-z hosts...`: which address families it lists."""
 
+    tshark_tree = True  # (tshark's listener needs the protocol tree: setup.tshark_builds_tree)
     def __init__(self, arg: str) -> None:
         words = arg.split(",")[1:]
         if words and not all(w in ("ip", "ipv4", "ipv6") for w in words):

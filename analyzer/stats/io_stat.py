@@ -37,6 +37,7 @@ _BAD_ARG = 'invalid "-z io,stat,<interval>[,<filter>][,<filter>]..." argument'
 class IoStatTap:
     """One row per interval, one column per filter or calculation (Column)."""
 
+    tshark_tree = True  # (tshark's listener needs the protocol tree: setup.tshark_builds_tree)
     def __init__(self, arg: str) -> None:
         rest = arg[len("io,stat,"):]
         m = _C_DOUBLE.match(rest)

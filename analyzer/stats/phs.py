@@ -61,6 +61,7 @@ class _Node:
 class PhsTap:
     """Counts each packet's top-level protocol chain into a tree."""
 
+    tshark_tree = True  # (tshark's listener needs the protocol tree: setup.tshark_builds_tree)
     reads: frozenset[str] = frozenset()  # (only top-level items: in every dissection)
 
     def __init__(self, arg: str) -> None:

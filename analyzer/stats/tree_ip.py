@@ -14,7 +14,7 @@ from typing import Any
 
 from analyzer.stats.conv import _addr
 from analyzer.stats.tree import Kind, Tree, declare, register_kinds
-from dissectors.offers import CONVERSATIONS
+from dissectors.offers import CONVERSATIONS, untapped
 from dissectors.packet import Item, Packet
 
 _PLEN = "Packet Lengths"
@@ -60,7 +60,8 @@ def _port_type(pkt: Packet) -> tuple[str, int]:
         if f is not None and f.abbrev in _PORT_TYPES:
             name, dport = _PORT_TYPES[f.abbrev]
             port = _child(item, dport)
-            found = (name, port if isinstance(port, int) else 0)
+            if isinstance(port, int):  # (a layer without its ports, as SCTP's item
+                found = (name, port)   # reopened after a DATA chunk, sets no pinfo port)
         if item.children:
             stack.extend(reversed(item.children))
     return found
@@ -76,6 +77,8 @@ def _ip_taps(proto: str) -> Any:
     def taps(pkt: Packet) -> Iterator[tuple[str, str, str, int]]:
         heads = 0
         last: tuple[Any, Any] | None = None
+        skip = untapped(proto, pkt)  # (a header that never reached the tap still sets
+        # pinfo's addresses)
         for item in pkt.tree:
             name = item.field.abbrev if item.field is not None else None
             if name not in _NET:
@@ -83,7 +86,7 @@ def _ip_taps(proto: str) -> Any:
             s, d = _child(item, name + ".src"), _child(item, name + ".dst")
             if s is None or d is None:
                 continue
-            heads += name == proto
+            heads += name == proto and id(item) not in skip
             last = (s, d)
         if last is None or not heads:
             return
