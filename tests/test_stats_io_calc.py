@@ -255,3 +255,33 @@ def test_other_taps_filters_prime_fields(other: str) -> None:
     rc, out, _ = run_analyze(args)
     row = next(ln for ln in out.splitlines() if " <> " in ln)
     assert rc == 0 and (row.split("|")[2].strip() != "0") == (not other.startswith("follow"))
+
+
+def _spaced(path: Path, count: int, gap: float) -> Path:
+    """`count` UDP frames `gap` seconds apart: a capture of exactly (count-1)*gap s."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    frames = []
+    for i in range(count):
+        p = Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=53) / b"x"
+        p.time = 1000 + gap * i
+        frames.append(p)
+    wrpcap(str(path), frames)
+    return path
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize(("count", "gap", "interval"), [
+    (5, 0.25, "1"),    # interval equal to the duration: the whole capture's precision
+    (5, 0.25, "0.5"),
+    (3, 1.0, "2"),
+    (3, 1.0, "1"),
+    (11, 1.0, "10"),
+    (5, 0.25, "0"),
+])
+def test_interval_of_the_capture_length(tmp_path: Path, count: int, gap: float,
+                                        interval: str) -> None:
+    cap = _spaced(tmp_path / "spaced.pcap", count, gap)
+    same(["-q", "-z", f"io,stat,{interval}", "-r", str(cap)])

@@ -130,6 +130,9 @@ class IoStatTap:
         """The table's duration, interval and rounding, as tshark computes them."""
         el = self.elapsed_ns
         duration = (el // 1_000_000_000) * 1_000_000 + ((el % 1_000_000_000) + 500) // 1000
+        # tshark clamps a longer interval to the capture (and keeps the duration after
+        # rounding), but picks the precision of the whole capture whenever the two are
+        # equal, an interval of exactly the capture's length included
         whole = self.interval is None or self.interval > duration
         interval = duration if whole else self.interval
         assert interval is not None
@@ -137,7 +140,7 @@ class IoStatTap:
         dur_secs = dur_secs_orig
         dur_mag = _magnitude(dur_secs, 5)
         invl_mag = _magnitude(interval // 1_000_000, 5)
-        if whole:
+        if interval == duration:
             invl_prec = 1 if dur_mag >= 2 else 3 if dur_mag == 1 else 6
             borderlen = 30 + dur_mag + (invl_prec + 1 if invl_prec else 0)
         else:
