@@ -189,7 +189,12 @@ def _set_client_port(data: bytearray, port: int) -> None:
     struct.pack_into(">H", data, at if sport >= dport else at + 2, port)
 
 
-def batch_case(rng: random.Random, cap: Capture, k: int = 40) -> Capture:
+BATCH = 40  # mutants in a batch case
+#: what the last fuzz() ran: cases (analyze runs) and mutants (mutated records)
+LAST_RUN = {"cases": 0, "mutants": 0}
+
+
+def batch_case(rng: random.Random, cap: Capture, k: int = BATCH) -> Capture:
     """`k` mutants of one record (more than 80 bytes) of `cap`, each on its own client
     port, after the records before it: many cases for one run's overhead."""
     idx = [i for i, r in enumerate(cap.records) if len(r[2]) > 80] or [0]
@@ -449,12 +454,15 @@ def seed_captures(gen_dir: Path, names: list[str] | None = None) -> list[Capture
 
 def fuzz(caps: list[Capture], *, seed: int, cases: int | None, seconds: float,
          workdir: Path, timeout: float = 20.0, files: list[Path] | None = None,
-         quic: bool = True, file_share: float = 0.15,
+         quic: bool = True, file_share: float = 0.15, batch_share: float = 0.3,
          log: Callable[[str], None] | None = None) -> list[Finding]:
-    """Run mutated cases until `cases` or `seconds`; the distinct findings."""
+    """Run mutated cases until `cases` or `seconds`; the distinct findings. The shares
+    of file-level cases and of batches of mutants (the rest: QUIC plaintext, 0.1, and
+    record-level cases); LAST_RUN counts cases and mutants."""
     os.environ["LABSHARK_DEBUG"] = "1"
     os.environ.setdefault("TZ", "UTC")
     rng = random.Random(seed)
+    LAST_RUN.update(cases=0, mutants=0)
     found: dict[str, Finding] = {}
     raw_files = [p.read_bytes() for p in (files or [])]
     workdir.mkdir(parents=True, exist_ok=True)
@@ -471,19 +479,22 @@ def fuzz(caps: list[Capture], *, seed: int, cases: int | None, seconds: float,
         kind = rng.random()
         if log and n % 500 == 0:
             log(f"... {n} cases, {len(found)} findings")
+        quic_share = 0.1 if quic else 0.0
         if raw_files and kind < file_share:
             raw = rng.choice(raw_files)
             data = mutate_file(rng, raw)
             name, packets, file_level = "file", 80, True
-        elif quic and kind < file_share + 0.1 or not caps:
+        elif kind < file_share + quic_share or not caps:
             cap = quic_cases(rng)
             data, name, packets = cap.to_bytes(), cap.name, len(cap.records)
-        elif kind < 0.55:
+        elif kind < file_share + quic_share + batch_share:
             cap = batch_case(rng, rng.choice(caps))
             data, name, packets = cap.to_bytes(), cap.name, len(cap.records)
+            LAST_RUN["mutants"] += BATCH - 1
         else:
             cap = mutate_records(rng, rng.choice(caps))
             data, name, packets = cap.to_bytes(), cap.name, len(cap.records)
+        LAST_RUN["cases"], LAST_RUN["mutants"] = n, LAST_RUN["mutants"] + 1
         case_path.write_bytes(data)
         bound = min(timeout, 4.0 + 0.15 * packets)
         res = run_case(case_path, args, file_level=file_level, timeout=bound, packets=packets)
