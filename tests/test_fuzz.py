@@ -132,3 +132,32 @@ def test_cut_headers_one_line(tmp_path: Path, raw: bytes) -> None:
     rc, out, err = run_analyze(["-r", str(p)])
     assert rc != 0 and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_exif_shared_value_array_is_bounded(tmp_path: Path) -> None:
+    """Unbounded work (found reading the EXIF loops): IFD entries of 12 bytes each can
+    all point at one BYTE array, so a 4 KB image held 200 x 2000 values. Past 16384
+    values in one TIFF the rest are left out: the run stays short, the tree bounded,
+    and the packet and the ones around it print as before."""
+    import struct
+    import time
+
+    import image_gen
+
+    n, count = 200, 2000
+    data_off = 8 + 2 + 12 * n + 4
+    ifd = struct.pack("<H", n) + b"".join(struct.pack("<HHII", 0x9000 + i % 100, 1, count,
+                                                      data_off) for i in range(n))
+    tiff = b"II*\0" + struct.pack("<I", 8) + ifd + b"\0\0\0\0" + bytes(range(256)) * 8
+    bodies = [("image/jpeg", image_gen.jpeg()), ("image/jpeg", image_gen.exif_jpeg(tiff)),
+              ("image/jpeg", image_gen.jpeg())]
+    p = image_gen.http_capture(tmp_path / "exif.pcap", bodies)
+    t0 = time.monotonic()
+    out = _clean(["-r", str(p), "-V"])
+    assert time.monotonic() - t0 < 60
+    values = [ln for ln in out.splitlines() if ln.startswith("        Value: ")]
+    assert len(values) == 8 * count  # (the entries whose values fit under 16384, whole)
+    assert len(out.splitlines()) < 16384 + 5000
+    assert "Number of fields in this IFD: 200" in out
+    listing = _clean(["-r", str(p)]).splitlines()
+    assert len(listing) == 12 and all("JPEG JFIF image" in listing[i] for i in (3, 7, 11))
