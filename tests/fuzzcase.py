@@ -41,6 +41,11 @@ ARGSETS: list[list[str]] = [
     ["-V", "-Y", "tls || quic || x11 || http || dns || dhcp || smb2 || wg"],
     ["-q", "-z", "follow,udp,ascii,0", "-z", "http,tree", "-z", "dns,tree"],
     ["-T", "fields", "-e", "_ws.col.Info", "-e", "frame.protocols"],
+    ["-q", "-z", "credentials", "-z", "hosts", "-z", "http_req,tree", "-z", "http_seq,tree",
+     "-z", "dhcp,stat", "-z", "flow,any,network", "-z", "conv,udp", "-z", "endpoints,ip",
+     "-z", "io,stat,1,COUNT(frame)frame", "-z", "plen,tree", "-z", "ptype,tree"],
+    ["-q", "-z", "follow,tls,ascii,0", "-z", "follow,http,ascii,0", "-z", "follow,tcp,hex,0",
+     "-z", "tcp,rtt", "-z", "http_srv,tree", "-z", "dests,tree", "-z", "ip_srcdst,tree"],
 ]
 #: C0 but \n and \t, DEL, C1: what must never reach a terminal from a packet
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
@@ -225,13 +230,15 @@ def _pcapng_blocks(buf: bytes) -> Iterator[tuple[int, int, int]]:
         off += blen
 
 
-def mutate_file(rng: random.Random, raw: bytes) -> bytes:
+def mutate_file(rng: random.Random, raw: bytes) -> tuple[bytes, int]:
     """A file-level mutation: the pcap record headers, pcapng block lengths, options and
-    interface ids, or the file cut anywhere."""
+    interface ids, or the file cut anywhere; and how many packet records lie whole
+    before the damage (every one of them must still be printed)."""
     b = bytearray(raw)
     op = rng.randrange(5)
     if op == 0 or len(b) < 40:
-        return bytes(b[:rng.randrange(len(b))])
+        cut = rng.randrange(len(b))
+        return bytes(b[:cut]), _records_before(raw, cut)
     if b[:4] == b"\x0a\x0d\x0d\x0a":
         blocks = list(_pcapng_blocks(raw))
         off, btype, blen = rng.choice(blocks)
@@ -253,7 +260,7 @@ def mutate_file(rng: random.Random, raw: bytes) -> bytes:
             o = off + rng.randrange(max(1, min(blen, len(b) - off)))
             if o < len(b):
                 b[o] = rng.randrange(256)
-        return bytes(b)
+        return bytes(b), _records_before(raw, off)
     # classic pcap: a record header's caplen/origlen/ts, or the file header
     offs, off = [], 24
     swap = "<" if b[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
@@ -266,7 +273,28 @@ def mutate_file(rng: random.Random, raw: bytes) -> bytes:
     else:
         o = rng.choice(offs) + rng.choice((0, 4, 8, 12))
         struct.pack_into(swap + "I", b, o, rng.choice(LENGTHS + [1, 70000]) & 0xFFFFFFFF)
-    return bytes(b)
+        return bytes(b), _records_before(raw, o)
+    return bytes(b), 0
+
+
+def _records_before(raw: bytes, at: int) -> int:
+    """The packet records (pcap records; pcapng EPB/SPB/PB blocks) that end before
+    byte `at` of the file."""
+    n = 0
+    if raw[:4] == b"\x0a\x0d\x0d\x0a":
+        for off, btype, blen in _pcapng_blocks(raw):
+            if off + blen > at:
+                break
+            n += btype in (2, 3, 6)
+        return n
+    swap = "<" if raw[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    off = 24
+    while off + 16 <= len(raw):
+        end = off + 16 + struct.unpack_from(swap + "I", raw, off + 8)[0]
+        if end > at or end > len(raw):
+            break
+        n, off = n + 1, end
+    return n
 
 
 # ---- seeds -------------------------------------------------------------------------
@@ -441,6 +469,18 @@ def run_case(path: Path, args: list[str], *, file_level: bool, timeout: float,
     return None
 
 
+def _check_good(path: Path, good: int) -> tuple[str, str] | None:
+    """Every packet record before a broken one is still printed."""
+    from analyzer.app import run
+
+    out, err = io.StringIO(), io.StringIO()
+    run(["-r", str(path), "-T", "fields", "-e", "frame.number"], out, err)
+    got = len(out.getvalue().split())
+    if got < good:
+        return "lost", f"{got} packets printed of the {good} before the damage: {err.getvalue()}"
+    return None
+
+
 # ---- the driver --------------------------------------------------------------------
 
 def seed_captures(gen_dir: Path, names: list[str] | None = None) -> list[Capture]:
@@ -475,14 +515,14 @@ def fuzz(caps: list[Capture], *, seed: int, cases: int | None, seconds: float,
     while (cases is None or n < cases) and time.monotonic() < end:
         n += 1
         args = ARGSETS[n % len(ARGSETS)]
-        file_level = False
+        file_level, good = False, 0
         kind = rng.random()
         if log and n % 500 == 0:
             log(f"... {n} cases, {len(found)} findings")
         quic_share = 0.1 if quic else 0.0
         if raw_files and kind < file_share:
             raw = rng.choice(raw_files)
-            data = mutate_file(rng, raw)
+            data, good = mutate_file(rng, raw)
             name, packets, file_level = "file", 80, True
         elif kind < file_share + quic_share or not caps:
             cap = quic_cases(rng)
@@ -498,6 +538,8 @@ def fuzz(caps: list[Capture], *, seed: int, cases: int | None, seconds: float,
         case_path.write_bytes(data)
         bound = min(timeout, 4.0 + 0.15 * packets)
         res = run_case(case_path, args, file_level=file_level, timeout=bound, packets=packets)
+        if res is None and file_level and good:  # the records before the damage
+            res = _check_good(case_path, good)
         if res is not None and res[0] in ("timeout", "slow"):  # the machine busy, or us?
             res = run_case(case_path, args, file_level=file_level, timeout=timeout * 3,
                            packets=packets)
