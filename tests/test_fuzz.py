@@ -161,3 +161,35 @@ def test_exif_shared_value_array_is_bounded(tmp_path: Path) -> None:
     assert "Number of fields in this IFD: 200" in out
     listing = _clean(["-r", str(p)]).splitlines()
     assert len(listing) == 12 and all("JPEG JFIF image" in listing[i] for i in (3, 7, 11))
+
+
+def _ipv4_tcp(payload: bytes, sport: int, dport: int) -> bytes:
+    import struct
+
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, 1, 1, 5 << 4, 0x18, 65535, 0, 0) + payload
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])) + tcp
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip
+
+
+def test_ftp_numbers_of_thousands_of_digits_like_tshark(tmp_path: Path) -> None:
+    """Found by a hand probe: FTP's PORT/PASV/EPRT/EPSV numbers went through int(),
+    which refuses more than 4300 digits: a ValueError ("internal error") from one
+    packet. They saturate as C's strtol now, and an EPSV port past 65535 is 65535 as
+    in tshark (ws_strtou16)."""
+    d = b"9" * 5000
+    payloads = [(b"PORT 1,2,3,4," + d + b",1\r\n", 40000, 21),
+                (b"227 Entering Passive Mode (1,2,3,4," + d + b",5)\r\n", 21, 40001),
+                (b"229 Entering Extended Passive Mode (|||" + d + b"|)\r\n", 21, 40002),
+                (b"229 Entering Extended Passive Mode (|||70000|)\r\n", 21, 40003),
+                (b"EPRT |" + d + b"|1.2.3.4|5|\r\n", 40004, 21),
+                (b"EPRT |1|1.2.3.4|" + d + b"|\r\n", 40005, 21),
+                (b"PORT 10,0,0,1,4,1\r\n", 40006, 21)]
+    recs = [(1_700_000_000, i, f, len(f)) for i, (p, s, t) in enumerate(payloads)
+            if (f := _ipv4_tcp(p, s, t))]
+    cap = tmp_path / "ftp.pcap"
+    cap.write_bytes(Capture(1, recs).to_bytes())
+    for args in ([], ["-V"]):
+        ours = _clean(["-r", str(cap), *args])
+        assert ours == run_tshark(["-r", str(cap), *args])
+    assert "Active port: 1025" in ours  # (the good packet after them)
