@@ -193,3 +193,27 @@ def test_ftp_numbers_of_thousands_of_digits_like_tshark(tmp_path: Path) -> None:
         ours = _clean(["-r", str(cap), *args])
         assert ours == run_tshark(["-r", str(cap), *args])
     assert "Active port: 1025" in ours  # (the good packet after them)
+
+
+def test_pop_retr_length_of_thousands_of_digits(tmp_path: Path) -> None:
+    """Found by a hand probe: a "+OK N octets" answer to RETR with N of 5000 digits
+    went through int() (ValueError: "internal error"); as tshark, the packet prints."""
+    import struct
+
+    def seg(payload: bytes, sport: int, dport: int, server: bool) -> bytes:
+        f = bytearray(_ipv4_tcp(payload, sport, dport))
+        if server:
+            f[26:30], f[30:34] = f[30:34], f[26:30]
+        return bytes(f)
+
+    frames = [seg(b"RETR 1\r\n", 40000, 110, False),
+              seg(b"+OK " + b"9" * 5000 + b" octets\r\n", 110, 40000, True),
+              seg(b"QUIT\r\n", 40000, 110, False)]
+    quit_seg = bytearray(frames[2])
+    struct.pack_into(">I", quit_seg, 38, 9)  # (after RETR's 8 bytes)
+    frames[2] = bytes(quit_seg)
+    cap = tmp_path / "pop.pcap"
+    cap.write_bytes(Capture(1, [(1_700_000_000, i, bytes(f), len(f))
+                                for i, f in enumerate(frames)]).to_bytes())
+    for args in ([], ["-V"]):
+        assert _clean(["-r", str(cap), *args]) == run_tshark(["-r", str(cap), *args])
