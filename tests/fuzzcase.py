@@ -43,7 +43,7 @@ ARGSETS: list[list[str]] = [
     ["-T", "fields", "-e", "_ws.col.Info", "-e", "frame.protocols"],
     ["-q", "-z", "credentials", "-z", "hosts", "-z", "http_req,tree", "-z", "http_seq,tree",
      "-z", "dhcp,stat", "-z", "flow,any,network", "-z", "conv,udp", "-z", "endpoints,ip",
-     "-z", "io,stat,1,COUNT(frame)frame", "-z", "plen,tree", "-z", "ptype,tree"],
+     "-z", "io,stat,0,COUNT(frame)frame", "-z", "plen,tree", "-z", "ptype,tree"],
     ["-q", "-z", "follow,tls,ascii,0", "-z", "follow,http,ascii,0", "-z", "follow,tcp,hex,0",
      "-z", "tcp,rtt", "-z", "http_srv,tree", "-z", "dests,tree", "-z", "ip_srcdst,tree"],
 ]
