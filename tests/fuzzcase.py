@@ -122,7 +122,7 @@ def mutate_bytes(rng: random.Random, data: bytes) -> bytes:
     b = bytearray(data)
     if not b:
         return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 16)))
-    op = rng.randrange(9)
+    op = rng.randrange(10)
     off = _payload_offset(rng, b)
     if op == 0:  # bit flips
         for _ in range(rng.randrange(1, 5)):
@@ -151,6 +151,9 @@ def mutate_bytes(rng: random.Random, data: bytes) -> bytes:
     elif op == 7:  # random bytes over a range
         n = rng.randrange(1, 16)
         b[off:off + n] = bytes(rng.randrange(256) for _ in range(n))
+    elif op == 9:  # a long run of digits where text has a number (int()'s 4300 limit)
+        at = next((i for i in range(off, len(b)) if 0x30 <= b[i] <= 0x39), off)
+        b[at:at] = b"9" * rng.choice((12, 25, 4400))
     else:  # escape sequences into text
         b[off:off] = rng.choice((b"\x1b[2J", b"\x1b]0;x\x07", b"\r\x1b[1A", b"\x9b31m",
                                  b"\xc2\x9b", b"\xe2\x80\xae", b"\x00"))
@@ -310,7 +313,10 @@ CORPUS_SEEDS = [
     "ndpi-google_meet.pcapng", "wireshark-retrans-tls.pcap", "ndpi-smtps.pcapng",
     "dpkt-http.pcap", "ndpi-netbios.pcap", "tcpdump-ssh.pcap", "ndpi-snmp.pcap",
     "ndpi-dns_long_domainname.pcap", "wireshark-dns-ooo.pcap", "ndpi-webdav.pcap",
+    "ndpi-ftp_failed.pcap", "ndpi-smtp.pcap", "ndpi-telnet.pcap", "tcpdump-tftp.pcap",
 ]
+#: tests/data/wireshark captures used as seeds too
+WIRESHARK_SEEDS = ["sip.pcapng", "ntp.pcap", "http.pcap"]
 SAMPLES = ROOT / "captures" / "samples"
 
 
@@ -485,6 +491,7 @@ def _check_good(path: Path, good: int) -> tuple[str, str] | None:
 
 def seed_captures(gen_dir: Path, names: list[str] | None = None) -> list[Capture]:
     paths = [CORPUS / n for n in CORPUS_SEEDS] + sorted(SAMPLES.glob("*.pcap*"))
+    paths += [CORPUS.parent / "wireshark" / n for n in WIRESHARK_SEEDS]
     paths += generated_seeds(gen_dir)
     caps = [c for p in paths if p.exists() and (c := read_capture(p)) is not None]
     if names:
