@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dissectors.dhcp_names import OPTION_NAMES
 from dissectors.dispatch import UDP_PORT, register_claim, register_dissector, takes_all
+from dissectors.escape import format_str
 from dissectors.format import ether_str, ipv4_str, time_secs_str
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
@@ -223,9 +224,9 @@ def dissect_dhcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     sname = _cstr(tvb.bytes(off + 44, 64))
     bfile = _cstr(tvb.bytes(off + 108, 128))
     add(top, SERVER, sname, off + 44, 64,
-        f"Server host name: {sname}" if sname else "Server host name not given")
+        f"Server host name: {format_str(sname)}" if sname else "Server host name not given")
     add(top, FILE, bfile, off + 108, 128,
-        f"Boot file name: {bfile}" if bfile else "Boot file name not given")
+        f"Boot file name: {format_str(bfile)}" if bfile else "Boot file name not given")
     p = off + 236
     if tvb.end - p >= 4 and tvb.u32(p) == MAGIC_COOKIE:
         add(top, COOKIE, MAGIC_COOKIE, p, 4, "Magic cookie: DHCP")

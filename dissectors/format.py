@@ -385,8 +385,16 @@ def label(item: Item) -> str:
                 text = _LABEL_CACHE[key] = _field_label(f, value)
         else:
             text = _field_label(f, value)
-    elif len(text) >= _SHORTEST_LONG:
-        text = fit_label(text, 0)
+            if not text.isprintable():  # (the safety net below, for a value's text)
+                text = format_str(text)
+    else:
+        # Dissectors escape the packet text they put in a label (format_text); this is
+        # the safety net that keeps a raw control out of a terminal if one did not
+        # (escaped text is left as it is).
+        if not text.isprintable():
+            text = format_str(text)
+        if len(text) >= _SHORTEST_LONG:
+            text = fit_label(text, 0)
     if item.generated:
         return f"[{text}]"
     return text

@@ -7,6 +7,7 @@ import re
 import socket
 
 from dissectors.textlines import utf8
+from dissectors.textnum import strtol
 
 _SIX_NUMBERS = re.compile(rb"([-+]?\d+),([-+]?\d+),([-+]?\d+),([-+]?\d+),([-+]?\d+),([-+]?\d+)")
 
@@ -25,6 +26,15 @@ def _digits_len(n: int) -> int:
     return 1 if n < 10 else 2 if n < 100 else 3
 
 
+def _int(digits: bytes) -> int:
+    """A decimal number of the command's text (sign and ASCII digits): int() refuses
+    more than 4300 digits (a ValueError from a packet), so a longer one saturates as
+    C's strtol does (textnum)."""
+    if len(digits) <= 64:
+        return int(digits)
+    return strtol(digits.decode("ascii"))
+
+
 def parse_port_pasv(args: bytes) -> tuple[int, int, int, int, int] | None:
     """(ip, port, offset of the numbers, ip text length, port text length) of the first
     six comma-separated numbers, as parse_port_pasv's sscanf loop finds them."""
@@ -37,7 +47,7 @@ def parse_port_pasv(args: bytes) -> tuple[int, int, int, int, int] | None:
             return None
         m = _SIX_NUMBERS.match(args, i)
         if m is not None:
-            n = [int(x) for x in m.groups()]
+            n = [_int(x) for x in m.groups()]
             ip = ((n[0] << 24) | (n[1] << 16) | (n[2] << 8) | n[3]) & 0xFFFFFFFF
             port = ((n[4] & 0xFF) << 8) | (n[5] & 0xFF)
             ip_len = sum(_digits_len(x) for x in n[:4]) + 3
@@ -62,7 +72,7 @@ def parse_eprt(args: bytes) -> tuple[int, bytes, int, int, int] | None:
     af_s, addr_s, port_s = parts[1], parts[2], parts[3]
     if not af_s or not addr_s or not port_s or not af_s.isdigit():
         return None
-    af = int(af_s)
+    af = _int(af_s)
     try:
         if af == 1:
             addr = socket.inet_pton(socket.AF_INET, addr_s.decode("ascii"))
@@ -72,9 +82,9 @@ def parse_eprt(args: bytes) -> tuple[int, bytes, int, int, int] | None:
             return None
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    if not port_s.isdigit() or int(port_s) > 0xFFFF:
+    if not port_s.isdigit() or _int(port_s) > 0xFFFF:
         return None
-    return af, addr, int(port_s), len(addr_s), len(port_s)
+    return af, addr, _int(port_s), len(addr_s), len(port_s)
 
 
 def parse_epsv(args: bytes) -> tuple[int, int, int] | None:
@@ -95,12 +105,13 @@ def parse_epsv(args: bytes) -> tuple[int, int, int] | None:
             break
         p += 1
     m = re.match(rb"\d+", args[p:])
-    if m is None or int(m.group()) > 0xFFFF:
+    if m is None:
         return None
     close = args.find(b")", p)
     if close < 0:
         return None
-    return int(m.group()), p, close - 1 - p
+    # (ws_strtou16 saturates a larger port, and tshark takes it: 65535)
+    return min(_int(m.group()), 0xFFFF), p, close - 1 - p
 
 
 def cwd_join(cwd: Cwd, new: str) -> Cwd:

@@ -86,6 +86,10 @@ class F:
     EI_NEXT: Field
     EI_VALUE: Field
 
+#: value items of one TIFF: IFD entries may all point at one array (12 bytes each, the
+#: array shared), tens of millions of values from a 64 KB segment; past this many the
+#: rest are left out with a note of ours (tshark would list them all)
+_MAX_VALUES = 1 << 14
 _MAX_IFDS = 4096  # (each IFD is at least 6 bytes further on: a segment holds fewer)
 
 
@@ -106,6 +110,7 @@ class _Tiff:
         self.length = tvb.rend - base
         self.seq = 0
         self.slots = 0
+        self.values = 0  # value items so far (_MAX_VALUES)
         self.added: list[tuple[tuple[int, int], Item]] = []
 
     def u16(self, off: int) -> int:
@@ -242,6 +247,13 @@ def _entry(t: _Tiff, tree: Item, ifd: Item, off: int, tag_f: Field, slot: int) -
         else:
             t.add(parent, f, raw, value_off, count, slot=vslot)
         return
+    if t.values + count > _MAX_VALUES:
+        t.tvb.need(t.base + value_off, size * min(count, t.length))
+        t.pkt.add_expert(parent, "note", "undecoded", f"{count} values not listed: more than "
+                         f"{_MAX_VALUES} in this TIFF (labshark's bound)", "image-jfif",
+                         ours=True)
+        return
+    t.values += count
     for _ in range(count):
         t.tvb.need(t.base + value_off, size)
         _value(t, parent, f, value_off, tag if count == 1 and tag_f is F.TAG else -1, vslot)

@@ -17,6 +17,7 @@ from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.textlines import DataFragments, line_end, tcp_ports
+from dissectors.textnum import strtol
 from dissectors.tvb import Tvb
 
 POP = protocol("pop", "Post Office Protocol", "POP")
@@ -132,7 +133,8 @@ def dissect_pop(tvb: Tvb, pkt: Packet, session: Session) -> int:  # noqa: C901
                     pkt.add_expert(ri, "error", "malformed", TOT_LEN_INVALID.name, "pop",
                                    field=TOT_LEN_INVALID)
                 else:
-                    conv.tot_len = int(m.group(1)) & 0xFFFFFFFF
+                    # (strtol: int() refuses more than 4300 digits from a packet)
+                    conv.tot_len = strtol(m.group(1).decode("ascii")) & 0xFFFFFFFF
             conv.msg_request = False
     else:
         next_token = 0

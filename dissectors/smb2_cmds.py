@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dissectors.escape import cstr, format_str
 from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
@@ -212,7 +213,9 @@ def _contexts(pkt: Packet, parent: Item, pdu: Pdu, off: int, n: int) -> None:
         cname = CONTEXT_NAMES.get(tag, "Unknown")
         names.append(cname)
         size = nxt if nxt else end - off
-        el = pkt.add_text(extra, f'Chain Element: {cname} "{tag}"', off, size, source=src)
+        # (the tag is the peer's bytes: a C string in tshark's label, escaped here)
+        el = pkt.add_text(extra, f'Chain Element: {cname} "{format_str(cstr(tag))}"', off,
+                          size, source=src)
         pkt.add(el, CREATE_CHAIN_OFFSET, nxt, off, 4, source=src)
         ti = pkt.add(el, TAG, tag, off + no, nl, source=src)
         pkt.add(ti, OLB_O, no, off + 4, 2, f"Blob Offset: 0x{no:08x}", source=src)
