@@ -193,7 +193,8 @@ def _classify_retransmission(conv: Conversation, ts: int, seq: int, seglen: int,
         ta.flags |= A_RETRANSMISSION
         ta.rto_ts = ts - fwd.nextseqtime
         ta.rto_frame = fwd.nextseqframe
-        for frame, _s, _n, sts in fwd.segments:
+        if fwd.segments:  # the oldest unacked segment (the list is newest first)
+            frame, _s, _n, sts = fwd.segments[-1]
             ta.rto_ts = ts - sts
             ta.rto_frame = frame
 
@@ -201,6 +202,7 @@ def _classify_retransmission(conv: Conversation, ts: int, seq: int, seglen: int,
 def _remove_acked(conv: Conversation, ack: int, ts: int) -> None:
     segs = conv.rev.segments
     i = 0
+    changed = False
     while i < len(segs):
         frame, sseq, snext, sts = segs[i]
         if ack == snext:
@@ -209,11 +211,15 @@ def _remove_acked(conv: Conversation, ack: int, ts: int) -> None:
             ta.ts = ts - sts
         elif seq_gt(ack, sseq) and seq_le(ack, snext):
             segs[i][1] = ack
+            changed = True
             continue
         elif seq_gt(snext, ack):
             i += 1
             continue
         del segs[i]
+        changed = True
+    if changed:
+        conv.rev.bif_n = 0
     if not segs:
         conv.rev.segments = ()
 
@@ -224,11 +230,18 @@ def _bytes_in_flight(conv: Conversation, seglen: int, flags: int) -> None:
     if not (seglen and segs and fwd.valid_bif):
         return
     base = fwd.base_seq
-    first = (segs[0][1] - base) & SEQ_MASK
-    last = (segs[0][2] - base) & SEQ_MASK
-    for _f, s, n, _t in segs:
+    count, known = len(segs), fwd.bif_n
+    if known and fwd.bif_base == base and count >= known:
+        first, last = fwd.bif_first, fwd.bif_last
+        fresh = segs[:count - known]  # the segments added since (newest first)
+    else:
+        first = (segs[0][1] - base) & SEQ_MASK
+        last = (segs[0][2] - base) & SEQ_MASK
+        fresh = segs
+    for _f, s, n, _t in fresh:
         last = max(last, (n - base) & SEQ_MASK)
         first = min(first, (s - base) & SEQ_MASK)
+    fwd.bif_n, fwd.bif_base, fwd.bif_first, fwd.bif_last = count, base, first, last
     in_flight = (last - first) & SEQ_MASK
     for le, re in conv.rev.sack:
         in_flight = (in_flight - ((re - le) & SEQ_MASK)) & SEQ_MASK

@@ -71,26 +71,60 @@ class Msp:
     done: bool = False  # reassembled and dissected (Wireshark's FD_DEFRAGMENTED)
     # the parts' overlap marks of the last `whole` (index -> (overlap, conflict))
     marks: dict[int, tuple[bool, bool]] = field(default_factory=dict)
+    # the first `pre_n` parts of `pre_of` (the parts list) joined, when they follow each
+    # other from offset 0 without gap or overlap: a PDU that grows a segment at a time
+    # (a header that never ends) is not walked and joined again from its first byte
+    pre: bytearray = field(default_factory=bytearray)
+    pre_n: int = 0
+    pre_of: list | None = None
 
     def add(self, frame: int, off: int, data: bytes) -> None:
         parts = self.parts
+        if not parts or parts[-1][0] < off:  # (in order: the common case)
+            parts.append((off, frame, data))
+            return
         at = len(parts)
         for i, (o, f, d) in enumerate(parts):
             if o == off and f == frame:  # (the same segment again: keep the longer)
                 if len(data) > len(d):
                     parts[i] = (off, frame, data)
+                    if i < self.pre_n:
+                        self.pre_n, self.pre = 0, bytearray()
                 return
             if o > off:
                 at = i
                 break
         parts.insert(at, (off, frame, data))
+        if at < self.pre_n:
+            self.pre_n, self.pre = 0, bytearray()
+
+    def finish(self) -> None:
+        """Reassembled: only its boundaries matter from now on (the bytes are let go)."""
+        self.parts, self.done = [], True
+        self.pre, self.pre_n, self.pre_of = bytearray(), 0, None
+
+    def _prefix(self) -> tuple[bytearray, int]:
+        """The joined contiguous prefix of `parts` and how many parts it holds."""
+        parts = self.parts
+        if self.pre_of is not parts or self.pre_n > len(parts):
+            self.pre_of, self.pre_n, self.pre = parts, 0, bytearray()
+        pre, n = self.pre, self.pre_n
+        while n < len(parts) and parts[n][0] == len(pre):
+            pre += parts[n][2]
+            n += 1
+        self.pre_n = n
+        return pre, n
 
     def whole(self, total: int) -> bytes | None:
         """The PDU's first `total` bytes if contiguous, else None. Overlapping bytes keep
         the first copy; `marks` notes the parts that overlap and those that disagree."""
-        buf = bytearray()
         marks: dict[int, tuple[bool, bool]] = {}
-        for i, (off, _f, data) in enumerate(self.parts):
+        pre, n = self._prefix()
+        if total > 0 and n:  # (the prefix's parts add no marks, and stop at `total`)
+            buf = bytearray(pre[:total]) if total < len(pre) else bytearray(pre)
+        else:
+            buf, n = bytearray(), 0
+        for i, (off, _f, data) in enumerate(self.parts[n:], n):
             if off > len(buf):
                 if len(buf) >= total:
                     break
@@ -282,7 +316,7 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
                 _fragment_tree(pkt, tree, msp, done, src)
                 if msp.conflict:  # (show_fragment_errs_in_col)
                     pkt.set_info("[Illegal Segments]")
-                msp.parts, msp.done = [], True  # only its boundaries matter from now on
+                msp.finish()
             else:
                 req_off, more = req
                 if req_off == 0:
@@ -300,7 +334,7 @@ def desegment_tcp(tvb: Tvb, pkt: Packet, session: Session, tree: Item, conv: Con
                     _remember(session, conv, msp, num, marks, later, upto=req_off)
                     _fragment_tree(pkt, tree, msp, done[:req_off], src)
                     old, msp = msp, _split(pdus, msp, req_off)
-                    old.parts, old.done = [], True
+                    old.finish()
                 if more == DESEGMENT_UNTIL_FIN:
                     msp.nxtpdu = (seq + length + UNTIL_FIN_SPAN) & SEQ_MASK
                     msp.until_fin = True
@@ -355,7 +389,7 @@ def complete_until_fin(tvb: Tvb, pkt: Packet, session: Session, tree: Item,
     st = _fragment_tree(pkt, tree, msp, done, src)
     # (tshark makes this one before it dissects the PDU: io,phs walks it first)
     pkt.proto_data.setdefault(WALK_IN_PLACE, set()).add(id(st))
-    msp.parts, msp.done = [], True
+    msp.finish()
     return True
 
 

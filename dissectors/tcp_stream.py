@@ -104,6 +104,13 @@ class Flow:
     # unacked segments, newest first: [frame, seq, nextseq, ts]
     # (() until the first one, and again once all are acked: most streams end so)
     segments: list[list[int]] | tuple = ()
+    # bytes in flight: the lowest start and highest end of `segments` relative to
+    # bif_base, as of when it held bif_n of them (0: recompute; a segment trimmed or
+    # removed resets it, new ones are folded in): one-way streams stay linear
+    bif_n: int = 0
+    bif_base: int = 0
+    bif_first: int = 0
+    bif_last: int = 0
     sack: list[tuple[int, int]] | tuple = ()
 
 
