@@ -89,6 +89,14 @@ def _sap_text(sap: int) -> str:
     return SAP_NAMES.get(sap & 0xFE, f"0x{sap & 0xFE:02x}")
 
 
+def oui_label(oui: int) -> str:
+    """A SNAP OUI as the tree shows it (OUI 0's name is cut, as tshark's label is)."""
+    text = f"{oui >> 16:02x}:{oui >> 8 & 255:02x}:{oui & 255:02x}"
+    if oui in _OUI_LABELS:
+        return f"{text} ({_OUI_LABELS[oui]}"
+    return f"{text} ({OUI_NAMES[oui]})" if oui in OUI_NAMES else text
+
+
 def _bits8(v: int, mask: int) -> str:
     s = "".join(("1" if v >> i & 1 else "0") if mask >> i & 1 else "." for i in range(7, -1, -1))
     return f"{s[:4]} {s[4:]}"
@@ -146,10 +154,7 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
         oui = (b[payload] << 16) | (b[payload + 1] << 8) | b[payload + 2]
         pid = (b[payload + 3] << 8) | b[payload + 4]
         tree.length = hlen + 5
-        pkt.add(tree, OUI, oui, payload, 3,
-                f"Organization Code: {oui >> 16:02x}:{oui >> 8 & 255:02x}:{oui & 255:02x}"
-                + (f" ({OUI_NAMES[oui]})" if oui in OUI_NAMES and oui not in _OUI_LABELS else "")
-                + (f" ({_OUI_LABELS[oui]}" if oui in _OUI_LABELS else ""))
+        pkt.add(tree, OUI, oui, payload, 3, f"Organization Code: {oui_label(oui)}")
         oui_name = OUI_NAMES.get(oui, "Unknown")
         sub = tvb.sub(payload + 5)
         if oui == 0:
