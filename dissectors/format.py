@@ -215,9 +215,7 @@ def _field_text(field: Field, value: Any) -> str:
             # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in
             # decimal: its display is not plain BASE_HEX: quic.frame_type)
             return f"0x{value:0{hex_digits(field)}x}"
-        if field.base is Base.OCT:
-            return f"0{value:o}"
-        return str(value)
+        return str(value)  # (BASE_OCT too: tshark 4.0 prints nfs.mode3 as 493)
     if t is FT.IPv4:
         return ipv4_str(value)
     if t is FT.ETHER:
