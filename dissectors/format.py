@@ -210,6 +210,8 @@ def _field_text(field: Field, value: Any) -> str:
         return "1" if value else "0"
     if t is FT.CHAR:
         return _char_text(value)
+    if t is FT.IPXNET:
+        return f"0x{value:08x}"
     if id(t) in _INTEGER_IDS:
         if field.base in (Base.HEX, Base.HEX_DEC) and not (t is FT.UINT64 and field.strings):
             # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in
