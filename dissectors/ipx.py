@@ -126,7 +126,8 @@ def dissect_ipx(tvb: Tvb, pkt: Packet, session: Session) -> int:
             pkt.add(tree, fnode, addr[4:], o + 4, 6, f"{fnode.name}: {ether_str(addr[4:])}"
                     if on else None)
             pkt.add(tree, NODE, addr[4:], o + 4, 6, hidden=True)
-            pkt.add(tree, fsock, sock, o + 10, 2)
+            pkt.add(tree, fsock, sock, o + 10, 2, None if sock in SOCKETS or not on
+                    else f"{fsock.name}: Unknown (0x{sock:04x})")
             pkt.add(tree, SOCKET, sock, o + 10, 2, hidden=True)
     end = off + max(length, _HDR)
     payload = tvb.sub(off + _HDR, max(0, min(length, tvb.rend - off) - _HDR))
@@ -151,7 +152,9 @@ def dissect_ipxrip(tvb: Tvb, pkt: Packet, session: Session) -> None:
     elif op == 2:
         pkt.add(tree, RIP_RESPONSE, True, off, 2, hidden=True)
     o = off + 2
-    while o + 8 <= tvb.rend:  # (bounded: 8 bytes a route)
+    if not pkt.wants_layer("ipxrip"):
+        return  # (tshark reads the routes only for a tree: a cut one is malformed there)
+    while o < tvb.rend:  # (bounded: 8 bytes a route; a cut route is malformed)
         tvb.need(o, 8)
         net = int.from_bytes(tvb.buf[o: o + 4], "big")
         hops, ticks = tvb.u16(o + 4), tvb.u16(o + 6)

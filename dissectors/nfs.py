@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import zlib
 
-from dissectors.format import masked_label
+from dissectors.format import bit_pattern, masked_label
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.rpc import (
+    FILL_BYTES,
+    OPAQUE_LENGTH,
     PROGVERS,
     CallInfo,
     Program,
@@ -84,12 +86,21 @@ ATTR_FOLLOW = NFS.field("nfs.attributes_follow", "attributes_follow", FT.UINT32,
 NAME = NFS.field("nfs.name", "Name", FT.STRING)
 OFFSET3 = NFS.field("nfs.offset3", "offset", FT.UINT64, Base.DEC)
 COUNT3 = NFS.field("nfs.count3", "count", FT.UINT32, Base.DEC)
-READ_EOF = NFS.field("nfs.read.eof", "EOF", FT.BOOLEAN)
+READ_EOF = NFS.field("nfs.read.eof", "EOF", FT.BOOLEAN, strings=_YES_NO)
 STABLE_F = NFS.field("nfs.write.stable", "Stable", FT.UINT32, Base.DEC, strings=STABLE)
 COMMITTED = NFS.field("nfs.write.committed", "Committed", FT.UINT32, Base.DEC, strings=STABLE)
 VERIFIER = NFS.field("nfs.verifier", "Verifier", FT.BYTES)
 DATA = NFS.field("nfs.data", "Data", FT.BYTES)
 ACCESS_CHECK = NFS.field("nfs.access_check", "Check access", FT.UINT8, Base.HEX)
+ACCESS_RIGHTS = NFS.field("nfs.access_rights", "Access rights (of requested)", FT.UINT8,
+                          Base.HEX)
+#: ACCESS3 bits: (field, Info abbreviation).
+ACCESS_BITS = tuple(
+    (NFS.field(f"nfs.access_{abbrev}", f"0x{mask:03x} {name}", FT.BOOLEAN, bitmask=mask), short)
+    for abbrev, name, mask, short in (
+        ("read", "READ", 0x1, "RD"), ("lookup", "LOOKUP", 0x2, "LU"),
+        ("modify", "MODIFY", 0x4, "MD"), ("extend", "EXTEND", 0x8, "XT"),
+        ("delete", "DELETE", 0x10, "DL"), ("execute", "EXECUTE", 0x20, "XE")))
 
 
 class _Body:
@@ -219,15 +230,13 @@ def _status(b: _Body, off: int) -> tuple[int, int]:
 
 def _error(b: _Body, st: int, proc: str) -> None:
     err = STATUS3.get(st, f"Unknown error: {st}")
-    b.info(f" Error: {err}", f", {proc} Reply Error: {err}")
+    b.info(f" Error: {err}", f", {proc} Reply  Error: {err}")
 
 
 def _diropargs(b: _Body, off: int, name: str) -> tuple[int, int, str]:
     sub = b.pkt.add_text(b.top, name, off, 0, source=b.src)
     o, h = _fh(b, sub, off, "dir")
     o, text = add_string(b.pkt, sub, NAME, b.tvb, o)
-    if b.pkt.tree_on:
-        sub.text = f"{name}, DH: 0x{h:08x}/{text}"
     sub.length = o - off
     return o, h, text
 
@@ -235,14 +244,14 @@ def _diropargs(b: _Body, off: int, name: str) -> tuple[int, int, str]:
 # ---- the procedures (call, reply) ----
 
 def _call_fh(proc: str) -> object:
-    def call(b: _Body, off: int) -> int:
+    def call(b: _Body, off: int, _call: CallInfo) -> int:
         o, h = _fh(b, b.top, off, "object")
         b.info(f", FH: 0x{h:08x}", f", {proc} Call FH: 0x{h:08x}")
         return o
     return call
 
 
-def _getattr_reply(b: _Body, off: int) -> int:
+def _getattr_reply(b: _Body, off: int, _call: CallInfo) -> int:
     b.top.text = (b.top.text or "") + ", GETATTR Reply"
     o, st = _status(b, off)
     if st:
@@ -254,13 +263,13 @@ def _getattr_reply(b: _Body, off: int) -> int:
     return o
 
 
-def _lookup_call(b: _Body, off: int) -> int:
+def _lookup_call(b: _Body, off: int, _call: CallInfo) -> int:
     o, h, name = _diropargs(b, off, "what")
     b.info(f", DH: 0x{h:08x}/{name}", f", LOOKUP Call DH: 0x{h:08x}/{name}")
     return o
 
 
-def _lookup_reply(b: _Body, off: int) -> int:
+def _lookup_reply(b: _Body, off: int, _call: CallInfo) -> int:
     o, st = _status(b, off)
     if st:
         o = _post_op_attr(b, b.top, o, "dir_attributes")
@@ -273,25 +282,48 @@ def _lookup_reply(b: _Body, off: int) -> int:
     return o
 
 
-def _access_call(b: _Body, off: int) -> int:
+def _access_items(b: _Body, off: int, field: object, mask: int, rights: int | None) -> str:
+    """The requested ACCESS3 bits under `field`; the Info text tshark appends."""
+    pkt = b.pkt
+    it = pkt.add(b.top, field, (mask if rights is None else rights) & 0xFF, off, 4,  # type: ignore[arg-type]
+                 source=b.src)
+    allowed, denied = [], []
+    for f, short in ACCESS_BITS:
+        if not mask & f.bitmask:
+            continue
+        ok = rights is None or bool(rights & f.bitmask)
+        (allowed if ok else denied).append(short)
+        word = "allowed?" if rights is None else "allowed" if ok else "*Access Denied*"
+        pkt.add(it, f, ok, off, 4, f"{bit_pattern(f, ok)} = {f.name}: {word}"
+                if pkt.tree_on else None, source=b.src)
+    if rights is None:
+        return f", [Check: {' '.join(allowed)}]"
+    text = f", [Allowed: {' '.join(allowed)}]" if allowed else ""
+    return text + (f", [Denied: {' '.join(denied)}]" if denied else "")
+
+
+def _access_call(b: _Body, off: int, call: CallInfo) -> int:
     o, h = _fh(b, b.top, off, "object")
     mask = u32(b.tvb, o)
-    b.pkt.add(b.top, ACCESS_CHECK, mask & 0xFF, o, 4, source=b.src)
-    b.info(f", FH: 0x{h:08x}", f", ACCESS Call FH: 0x{h:08x}")
+    call.data = mask
+    text = f", FH: 0x{h:08x}" + _access_items(b, o, ACCESS_CHECK, mask, None)
+    b.info(text, ", ACCESS Call" + text)
     return o + 4
 
 
-def _access_reply(b: _Body, off: int) -> int:
+def _access_reply(b: _Body, off: int, call: CallInfo) -> int:
     o, st = _status(b, off)
     o = _post_op_attr(b, b.top, o, "obj_attributes")
     if st:
         _error(b, st, "ACCESS")
         return o
     b.top.text = (b.top.text or "") + ", ACCESS Reply"
-    return o
+    text = _access_items(b, o, ACCESS_RIGHTS, call.data, u32(b.tvb, o))
+    b.info(text)
+    return o + 4
 
 
-def _read_call(b: _Body, off: int) -> int:
+def _read_call(b: _Body, off: int, _call: CallInfo) -> int:
     o, h = _fh(b, b.top, off, "file")
     start = u64(b.tvb, o)
     o = add_u64(b.pkt, b.top, OFFSET3, b.tvb, o)
@@ -303,15 +335,24 @@ def _read_call(b: _Body, off: int) -> int:
 
 
 def _data(b: _Body, off: int) -> int:
-    tvb = b.tvb
+    """Opaque file data as tshark's dissect_rpc_data: "Data: <DATA>" over its length,
+    contents and fill bytes."""
+    tvb, pkt, src = b.tvb, b.pkt, b.src
     n = u32(tvb, off)
-    tvb.need(off + 4, min((n + 3) & ~3, 0x7FFFFFFF))
-    o = off + 4
-    b.pkt.add(b.top, DATA, bytes(tvb.buf[o: o + n]), o, n, source=b.src)
-    return o + ((n + 3) & ~3)
+    full = (n + 3) & ~3
+    tvb.need(off + 4, min(n, 0x7FFFFFFF))
+    sub = pkt.add_text(b.top, "Data: <DATA>", off, 4 + full, source=src)
+    pkt.add(sub, OPAQUE_LENGTH, n, off, 4, source=src)
+    pkt.add(sub, DATA, bytes(tvb.buf[off + 4: off + 4 + n]), off + 4, n, "contents: <DATA>",
+            source=src)
+    if full > n:
+        pkt.add(sub, FILL_BYTES, bytes(tvb.buf[off + 4 + n: min(off + 4 + full, tvb.end)]),
+                off + 4 + n, full - n, "fill bytes: opaque data", source=src)
+    tvb.need(off + 4, full)
+    return off + 4 + full
 
 
-def _read_reply(b: _Body, off: int) -> int:
+def _read_reply(b: _Body, off: int, _call: CallInfo) -> int:
     o, st = _status(b, off)
     o = _post_op_attr(b, b.top, o, "file_attributes")
     if st:
@@ -325,7 +366,7 @@ def _read_reply(b: _Body, off: int) -> int:
     return _data(b, o)
 
 
-def _write_call(b: _Body, off: int) -> int:
+def _write_call(b: _Body, off: int, _call: CallInfo) -> int:
     o, h = _fh(b, b.top, off, "file")
     start = u64(b.tvb, o)
     o = add_u64(b.pkt, b.top, OFFSET3, b.tvb, o)
@@ -339,7 +380,7 @@ def _write_call(b: _Body, off: int) -> int:
     return _data(b, o)
 
 
-def _write_reply(b: _Body, off: int) -> int:
+def _write_reply(b: _Body, off: int, _call: CallInfo) -> int:
     o, st = _status(b, off)
     o = _wcc_data(b, b.top, o, "file_wcc")
     if st:
@@ -350,22 +391,20 @@ def _write_reply(b: _Body, off: int) -> int:
     stable = u32(b.tvb, o)
     o = add_u32(b.pkt, b.top, COMMITTED, b.tvb, o)
     b.tvb.need(o, 8)
-    b.pkt.add(b.top, VERIFIER, bytes(b.tvb.buf[o: o + 8]), o, 8, source=b.src)
+    b.pkt.add(b.top, VERIFIER, bytes(b.tvb.buf[o: o + 8]), o, 8, "Verifier: Opaque Data",
+              source=b.src)
     text = f" Len: {_signed(n)} {STABLE.get(stable, f'Stable: {stable}')}"
     b.info(text, ", WRITE Reply" + text)
     return o + 8
 
 
-def _null(kind: str) -> object:
-    def body(b: _Body, off: int) -> int:
-        b.top.text = (b.top.text or "") + f", NULL {kind}"
-        return off
-    return body
+def _null(b: _Body, off: int, _call: CallInfo) -> int:
+    return off  # (nothing: tshark's empty layer, left out of frame.protocols)
 
 
-#: Procedure -> (call body, reply body), each body(_Body, offset) -> next offset.
+#: Procedure -> (call body, reply body), each body(_Body, offset, call) -> next offset.
 V3_BODIES = {
-    0: (_null("Call"), _null("Reply")),
+    0: (_null, _null),
     1: (_call_fh("GETATTR"), _getattr_reply),
     3: (_lookup_call, _lookup_reply),
     4: (_access_call, _access_reply),
@@ -378,7 +417,8 @@ def _v3(tvb: Tvb, off: int, pkt: Packet, session: Session, _tree: Item,
         call: CallInfo) -> int:
     session.current_proto = "nfs"
     pkt.proto_col = "NFS"
-    top = pkt.add_proto(NFS, off, tvb.end - off, "Network File System", source=tvb.source)
+    top = pkt.add_proto(NFS, off, tvb.end - off, "Network File System", source=tvb.source,
+                        in_stack=off < tvb.rend)
     pkt.add(top, PROGVERS, 3, 0, 0, generated=True)
     pkt.add(top, PROC_V3, call.proc, 0, 0, generated=True)
     b = _Body(tvb, pkt, top)
@@ -388,7 +428,7 @@ def _v3(tvb: Tvb, off: int, pkt: Packet, session: Session, _tree: Item,
                    f"{'Call' if call.is_call else 'Reply'}"
         return off
     fn = bodies[0] if call.is_call else bodies[1]
-    end = fn(b, off)  # type: ignore[operator]
+    end = fn(b, off, call)  # type: ignore[operator]
     top.length = end - off
     return end
 

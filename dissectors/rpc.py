@@ -42,7 +42,8 @@ FLAVORS = {0: "AUTH_NULL", 1: "AUTH_UNIX", 2: "AUTH_SHORT", 3: "AUTH_DES",
            390010: "RPCSEC_GSS_SPKM3I", 390011: "RPCSEC_GSS_SPKM3P", 390039: "AUTH_GLUSTERFS"}
 
 RPC = protocol("rpc", "Remote Procedure Call", "RPC")
-LASTFRAG = RPC.field("rpc.lastfrag", "Last Fragment", FT.BOOLEAN, bitmask=0x80000000)
+LASTFRAG = RPC.field("rpc.lastfrag", "Last Fragment", FT.BOOLEAN, bitmask=0x80000000,
+                     strings=("Yes", "No"))
 FRAGLEN = RPC.field("rpc.fraglen", "Fragment Length", FT.UINT32, Base.DEC, bitmask=0x7FFFFFFF)
 XID = RPC.field("rpc.xid", "XID", FT.UINT32, Base.HEX_DEC, blurb="Transaction identifier")
 MSGTYP = RPC.field("rpc.msgtyp", "Message Type", FT.UINT32, Base.DEC, strings=MSG_TYPES)
@@ -119,6 +120,7 @@ class CallInfo:
     req_ts: int
     rep_frame: int = 0
     is_call: bool = True  # set False while a reply is dissected (bodies ask)
+    data: int = 0  # what the program keeps from the call for its reply (ACCESS's mask)
 
 
 class RpcCalls:
