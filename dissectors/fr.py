@@ -13,7 +13,7 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, register_dissector, table
 from dissectors.eth import ETHERTYPE_NAMES
 from dissectors.format import masked_label
-from dissectors.llc import OUI_NAMES, U_MODIFIERS, oui_label
+from dissectors.llc import OUI_NAMES, SNAP_OUI_TABLES, U_MODIFIERS, oui_label
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
@@ -42,7 +42,7 @@ DE = FR.field("fr.de", "DE", FT.BOOLEAN, bitmask=0x02)
 THIRD_DLCI = FR.field("fr.third_dlci", "Third DLCI", FT.UINT8, Base.HEX, bitmask=0xFE)
 LOWER_DLCI = FR.field("fr.lower_dlci", "Lower DLCI", FT.UINT8, Base.HEX, bitmask=0xFC)
 DLCORE = FR.field("fr.dlcore_control", "DL-CORE Control", FT.UINT8, Base.HEX, bitmask=0xFC)
-DC = FR.field("fr.dc", "DC", FT.BOOLEAN, bitmask=0x0002, strings=("DL-CORE Control", "DLCI Address"))
+DC = FR.field("fr.dc", "DC", FT.BOOLEAN, bitmask=0x0002, strings=("DLCI Address", "DL-CORE Control"))
 DLCI = FR.field("fr.dlci", "DLCI", FT.UINT32, Base.DEC)
 CONTROL = FR.field("fr.control", "Control Field", FT.UINT8, Base.HEX)
 U_CMD = FR.field("fr.control.u_modifier_cmd", "Command", FT.UINT8, Base.HEX, bitmask=0xEC,
@@ -56,7 +56,11 @@ NLPID = FR.field("fr.nlpid", "NLPID", FT.UINT8, Base.HEX, strings=NLPIDS)
 OUI = FR.field("fr.snap.oui", "Organization Code", FT.UINT24, Base.OUI, strings=OUI_NAMES)
 PID = FR.field("fr.snap.pid", "Protocol ID", FT.UINT16, Base.HEX)
 SNAPTYPE = FR.field("fr.snaptype", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES)
-CHDLCTYPE = FR.field("fr.chdlctype", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES)
+CHDLC_TYPES = {0x2000: "Cisco Discovery Protocol", 0x0800: "IP", 0x86DD: "IPv6", 0x8035: "SLARP",
+               0x8038: "DEC LanBridge", 0x4242: "Spanning Tree BPDU", 0x809B: "Appletalk",
+               0x80F3: "AARP", 0x8137: "Netware IPX/SPX", 0x6558: "Transparent Ethernet bridging",
+               0xFEFE: "OSI", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast"}
+CHDLCTYPE = FR.field("fr.chdlctype", "Type", FT.UINT16, Base.HEX, strings=CHDLC_TYPES)
 BOGUS = FR.field("fr.bogus_address", "Bogus address", FT.NONE)
 #: Payloads by NLPID (RFC 2427: 0xCC IPv4, 0x8E IPv6), Wireshark's "fr.nlpid" table.
 FR_NLPID = table("fr.nlpid", "Frame Relay NLPID")
@@ -169,6 +173,10 @@ def _nlpid(tvb: Tvb, o: int, pkt: Packet, session: Session, tree: Item) -> None:
     if oui == 0:
         pkt.add(tree, SNAPTYPE, pid, o + 3, 2)
         fn = ETHERTYPE.get(pid)
+    elif oui in SNAP_OUI_TABLES:  # (Cisco's, Nortel's: their own PID field and table)
+        pid_field, pid_table = SNAP_OUI_TABLES[oui]
+        pkt.add(tree, pid_field, pid, o + 3, 2)
+        fn = pid_table.get(pid)
     else:
         pkt.add(tree, PID, pid, o + 3, 2)
         fn = None

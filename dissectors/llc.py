@@ -82,7 +82,7 @@ LLC_DSAP = table("llc.dsap", "LLC SAP")
 LLC_CISCO_PID = table("llc.cisco_pid", "LLC SNAP PID (Cisco)")
 LLC_NORTEL_PID = table("llc.nortel_pid", "LLC Nortel OUI PID")
 #: SNAP OUIs with a PID table of their own: OUI -> (PID field, table).
-_OUI_TABLES = {0x00000C: (CISCO_PID, LLC_CISCO_PID), 0x000081: (NORTEL_PID, LLC_NORTEL_PID)}
+SNAP_OUI_TABLES = {0x00000C: (CISCO_PID, LLC_CISCO_PID), 0x000081: (NORTEL_PID, LLC_NORTEL_PID)}
 
 
 def _sap_text(sap: int) -> str:
@@ -164,8 +164,8 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
             if fn is not None:
                 fn(sub, pkt, session)
                 return
-        elif oui in _OUI_TABLES:
-            pid_field, pid_table = _OUI_TABLES[oui]
+        elif oui in SNAP_OUI_TABLES:
+            pid_field, pid_table = SNAP_OUI_TABLES[oui]
             pkt.append_info(f"; SNAP, OUI 0x{oui:06x} ({oui_name}), PID 0x{pid:04x}")
             pkt.add(tree, pid_field, pid, payload + 3, 2)
             fn = pid_table.get(pid)
