@@ -76,6 +76,7 @@ FILL_BYTES = RPC.field("rpc.fill_bytes", "fill bytes", FT.BYTES)
 OPAQUE_DATA = RPC.field("rpc.opaque_data", "opaque data", FT.BYTES)
 REQFRAME = RPC.field("rpc.reqframe", "Request Frame", FT.FRAMENUM)
 REPFRAME = RPC.field("rpc.repframe", "Reply Frame", FT.FRAMENUM)
+CONTINUATION = RPC.field("rpc.continuation_data", "Continuation data", FT.BYTES)
 TIME = RPC.field("rpc.time", "Time from request", FT.RELATIVE_TIME,
                  blurb="Time between Request and Reply for ONC-RPC calls")
 
@@ -359,6 +360,21 @@ def dissect_rpc_udp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     return None
 
 
+def dissect_rpc_udp_port(tvb: Tvb, pkt: Packet, session: Session) -> None:
+    """UDP port 111's RPC: what is not a message the heuristic takes is shown as tshark
+    does, as the continuation of a message."""
+    if accepts(tvb, tvb.start, pkt, session, "udp"):
+        dissect_message(tvb, tvb.start, pkt, session, "udp")
+        return
+    session.current_proto = "rpc"
+    pkt.proto_col = "RPC"
+    pkt.set_info("Continuation")
+    off = tvb.start
+    top = pkt.add_proto(RPC, off, tvb.end - off, "Remote Procedure Call", source=tvb.source)
+    pkt.add(top, CONTINUATION, bytes(tvb.buf[off: tvb.end]), off, tvb.end - off,
+            source=tvb.source)
+
+
 def _record_ok(tvb: Tvb, off: int, pkt: Packet, session: Session) -> bool:
     if tvb.end - off < 12:
         return False
@@ -411,7 +427,7 @@ def _heur_tcp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     return dissect_rpc_tcp(tvb, pkt, session)
 
 
-UDP_PORT.register(111, dissect_rpc_udp, "rpc")
+UDP_PORT.register(111, dissect_rpc_udp_port, "rpc")
 TCP_PORT.register(111, dissect_rpc_tcp, "rpc")
 UDP_HEUR.register("rpc", _heur_udp)
 TCP_HEUR.register("rpc", _heur_tcp)

@@ -1,8 +1,9 @@
-"""RPC, NFSv3, IPX/IPX RIP and Frame Relay compared live with tshark 4.0: the three
+"""RPC, NFSv3, Portmap, IPX/IPX RIP and Frame Relay compared live with tshark 4.0: the three
 repository captures that carry them (nfs.pcap, ipx_rip.pcap, arp.pcap) and captures
 built here: NFS over UDP (GETATTR, LOOKUP with an escaped name and an error, READ,
 WRITE, ACCESS, NULL, a reply whose call is not in the capture, a hostile XDR length, a
-call cut short), RPC over TCP with a record split across segments, IPX over LLC and
+call cut short), Portmap GETPORT/NULL/DUMP and an unknown program on port 111,
+RPC over TCP with a record split across segments, IPX over LLC and
 Ethernet II, Frame Relay carrying IPv4 by NLPID.
 """
 
@@ -165,7 +166,30 @@ def _fr(path: Path) -> None:
     w.close()
 
 
-BUILT = {"nfs_udp.pcap": _nfs_udp, "nfs_tcp.pcap": _nfs_tcp, "ipx.pcap": _ipx,
+def _portmap(path: Path) -> None:
+    from scapy.all import IP, UDP, Ether, Raw, wrpcap
+
+    def pcall(xid: int, prog: int, proc: int, args: bytes) -> bytes:
+        return (u32(xid) + u32(0) + u32(2) + u32(prog) + u32(2) + u32(proc) + NULLAUTH
+                + NULLAUTH + args)
+
+    msgs = [(C, S, 700, 111, pcall(1, 100000, 3, u32(100003) + u32(3) + u32(17) + u32(0))),
+            (S, C, 111, 700, reply(1, u32(2049))),
+            (C, S, 700, 111, pcall(2, 100000, 3, u32(100005) + u32(1) + u32(6) + u32(0))),
+            (S, C, 111, 700, reply(2, u32(0))),  # PROGRAM_NOT_AVAILABLE
+            (C, S, 700, 111, pcall(3, 100000, 0, b"")),
+            (S, C, 111, 700, reply(3, b"")),
+            (C, S, 700, 111, pcall(4, 100000, 4, b"")),
+            (C, S, 701, 111, pcall(5, 100099, 4, b""))]  # unknown program: continuation
+    pkts = []
+    for i, (src, dst, sp, dp, payload) in enumerate(msgs):
+        p = Ether() / IP(src=src, dst=dst) / UDP(sport=sp, dport=dp) / Raw(payload)
+        p.time = 50 + i
+        pkts.append(p)
+    wrpcap(str(path), pkts)
+
+
+BUILT = {"portmap.pcap": _portmap, "nfs_udp.pcap": _nfs_udp, "nfs_tcp.pcap": _nfs_tcp, "ipx.pcap": _ipx,
          "fr.pcap": _fr, "ipx_cut.pcap": lambda p: _ipx(p, cut=True)}
 #: tshark reads IPX RIP's routes only when it builds a tree, and builds one for io,phs
 #: but not for -z expert or flow: ours reads them when a tree or an ipxrip field is
