@@ -97,7 +97,11 @@ def _net_label(name: str, net: int) -> str:
 def dissect_ipx(tvb: Tvb, pkt: Packet, session: Session) -> int:
     session.current_proto = "ipx"
     off = tvb.start
-    tvb.need(off, _HDR)
+    pkt.proto_col = "IPX"
+    if tvb.end - off < _HDR:  # (tshark's layer is entered, its item never made)
+        pkt.protocols.append(IPX.abbrev)
+        tvb.need(off, _HDR)
+    tree = pkt.add_proto(IPX, off, _HDR, "Internetwork Packet eXchange")
     b = tvb.buf
     csum, length = tvb.u16(off), tvb.u16(off + 2)
     hops, ptype = b[off + 4], b[off + 5]
@@ -108,7 +112,6 @@ def dissect_ipx(tvb: Tvb, pkt: Packet, session: Session) -> int:
     pkt.net_src, pkt.net_dst = src, dst
     pkt.srcport, pkt.dstport = ssock, dsock
     pkt.set_info(f"{SOCKETS.get(dsock, 'Unknown')} (0x{dsock:04x})")
-    tree = pkt.add_proto(IPX, off, _HDR, "Internetwork Packet eXchange")
     if pkt.wants_layer("ipx"):
         on = pkt.tree_on
         for f, a in ((SRC, src), (ADDR, src), (DST, dst), (ADDR, dst)):

@@ -19,6 +19,7 @@ from dissectors.rpc import (
     OPAQUE_LENGTH,
     PROGVERS,
     CallInfo,
+    Named,
     Program,
     add_string,
     add_u32,
@@ -30,11 +31,11 @@ from dissectors.rpc import (
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-PROCS_V3 = {0: "NULL", 1: "GETATTR", 2: "SETATTR", 3: "LOOKUP", 4: "ACCESS", 5: "READLINK",
+PROCS_V3 = Named({0: "NULL", 1: "GETATTR", 2: "SETATTR", 3: "LOOKUP", 4: "ACCESS", 5: "READLINK",
             6: "READ", 7: "WRITE", 8: "CREATE", 9: "MKDIR", 10: "SYMLINK", 11: "MKNOD",
             12: "REMOVE", 13: "RMDIR", 14: "RENAME", 15: "LINK", 16: "READDIR",
-            17: "READDIRPLUS", 18: "FSSTAT", 19: "FSINFO", 20: "PATHCONF", 21: "COMMIT"}
-STATUS3 = {0: "NFS3_OK", 1: "NFS3ERR_PERM", 2: "NFS3ERR_NOENT", 5: "NFS3ERR_IO",
+            17: "READDIRPLUS", 18: "FSSTAT", 19: "FSINFO", 20: "PATHCONF", 21: "COMMIT"})
+STATUS3 = Named({0: "NFS3_OK", 1: "NFS3ERR_PERM", 2: "NFS3ERR_NOENT", 5: "NFS3ERR_IO",
            6: "NFS3ERR_NXIO", 13: "NFS3ERR_ACCES", 17: "NFS3ERR_EXIST", 18: "NFS3ERR_XDEV",
            19: "NFS3ERR_NODEV", 20: "NFS3ERR_NOTDIR", 21: "NFS3ERR_ISDIR", 22: "NFS3ERR_INVAL",
            27: "NFS3ERR_FBIG", 28: "NFS3ERR_NOSPC", 30: "NFS3ERR_ROFS", 31: "NFS3ERR_MLINK",
@@ -42,10 +43,10 @@ STATUS3 = {0: "NFS3_OK", 1: "NFS3ERR_PERM", 2: "NFS3ERR_NOENT", 5: "NFS3ERR_IO",
            70: "NFS3ERR_STALE", 71: "NFS3ERR_REMOTE", 10001: "NFS3ERR_BADHANDLE",
            10002: "NFS3ERR_NOT_SYNC", 10003: "NFS3ERR_BAD_COOKIE", 10004: "NFS3ERR_NOTSUPP",
            10005: "NFS3ERR_TOOSMALL", 10006: "NFS3ERR_SERVERFAULT", 10007: "NFS3ERR_BADTYPE",
-           10008: "NFS3ERR_JUKEBOX"}
-FTYPES3 = {1: "Regular File", 2: "Directory", 3: "Block Special Device",
-           4: "Character Special Device", 5: "Symbolic Link", 6: "Socket", 7: "Named Pipe"}
-STABLE = {0: "UNSTABLE", 1: "DATA_SYNC", 2: "FILE_SYNC"}
+           10008: "NFS3ERR_JUKEBOX"})
+FTYPES3 = Named({1: "Regular File", 2: "Directory", 3: "Block Special Device",
+           4: "Character Special Device", 5: "Symbolic Link", 6: "Socket", 7: "Named Pipe"})
+STABLE = Named({0: "UNSTABLE", 1: "DATA_SYNC", 2: "FILE_SYNC"})
 _YES_NO = ("Yes", "No")
 
 NFS = protocol("nfs", "Network File System", "NFS")

@@ -8,11 +8,20 @@ from __future__ import annotations
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
-from dissectors.rpc import PROGRAM_NAMES, PROGVERS, CallInfo, Item, Program, register_program, u32
+from dissectors.rpc import (
+    PROGRAM_NAMES,
+    PROGVERS,
+    CallInfo,
+    Item,
+    Named,
+    Program,
+    register_program,
+    u32,
+)
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-PROCS_V2 = {0: "NULL", 1: "SET", 2: "UNSET", 3: "GETPORT", 4: "DUMP", 5: "CALLIT"}
+PROCS_V2 = Named({0: "NULL", 1: "SET", 2: "UNSET", 3: "GETPORT", 4: "DUMP", 5: "CALLIT"})
 IP_PROTOS = {6: "TCP", 17: "UDP"}
 #: Programs tshark names (its RPC protocols' short names) beyond those decoded here.
 OTHER_PROGRAMS = {100001: "RSTAT", 100004: "YPSERV", 100005: "MOUNT", 100007: "YPBIND",
@@ -49,13 +58,14 @@ def _v2(tvb: Tvb, off: int, pkt: Packet, session: Session, _tree: Item,
                 f"({proto})" if pkt.tree_on else None, source=src)
         pkt.add(top, PORT, port, off + 12, 4, source=src)
         name = PROGRAM_NAMES.get(prog, "Unknown")
-        pname = IP_PROTOS.get(proto, f"Unknown ({proto})")
+        pname = IP_PROTOS.get(proto, "Unknown")
         pkt.append_info(f" {name}({prog}) V:{vers} {pname}")
         top.text = f"Portmap GETPORT Call {name}({prog}) Version:{vers} {pname}"
         top.length = 16
         return off + 16
     port = u32(tvb, off)
     pkt.add(top, PORT, port, off, 4, source=src)
+    port = port - (1 << 32) if port >= 1 << 31 else port  # (tshark's %d)
     top.text = f"Portmap GETPORT Reply Port:{port}"
     if port == 0:
         top.text += " PROGRAM_NOT_AVAILABLE"

@@ -15,41 +15,59 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, UDP_HEUR, UDP_PORT, register_dissector
+from dissectors.dispatch import (
+    BY_NAME,
+    TCP_HEUR,
+    TCP_PORT,
+    UDP_HEUR,
+    UDP_PORT,
+    call_under,
+    register_dissector,
+)
 from dissectors.escape import format_text
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import BoundsError, Tvb
 
+
+class Named(dict):  # type: ignore[type-arg]
+    """A value-name table whose missing values the tree names "Unknown", as tshark's
+    VALS() labels do ("Flavor: Unknown (7)")."""
+
+    def get(self, key: object, default: object = None) -> object:  # type: ignore[override]
+        return super().get(key, "Unknown" if default is None else default)
+
+
 MSG_TYPES = {0: "Call", 1: "Reply"}
-REPLY_STATES = {0: "accepted", 1: "denied"}
-ACCEPT_STATES = {0: "RPC executed successfully", 1: "remote hasn't exported program",
+REPLY_STATES = Named({0: "accepted", 1: "denied"})
+ACCEPT_STATES = Named({0: "RPC executed successfully", 1: "remote hasn't exported program",
                  2: "remote can't support version #", 3: "program can't support procedure",
                  4: "procedure can't decode params",
-                 5: "system errors like memory allocation failure"}
-REJECT_STATES = {0: "RPC_MISMATCH", 1: "AUTH_ERROR"}
-AUTH_STATES = {1: "bad credential (seal broken)", 2: "client must begin new session",
+                 5: "system errors like memory allocation failure"})
+REJECT_STATES = Named({0: "RPC_MISMATCH", 1: "AUTH_ERROR"})
+AUTH_STATES = Named({1: "bad credential (seal broken)", 2: "client must begin new session",
                3: "bad verifier (seal broken)", 4: "verifier expired or replayed",
                5: "rejected for security reasons", 13: "GSS credential problem",
-               14: "GSS context problem"}
-FLAVORS = {0: "AUTH_NULL", 1: "AUTH_UNIX", 2: "AUTH_SHORT", 3: "AUTH_DES",
+               14: "GSS context problem"})
+FLAVORS = Named({0: "AUTH_NULL", 1: "AUTH_UNIX", 2: "AUTH_SHORT", 3: "AUTH_DES",
            5: "AUTH_RSA/Gluster", 6: "RPCSEC_GSS", 300001: "AUTH_GSSAPI",
            390003: "RPCSEC_GSS_KRB5", 390004: "RPCSEC_GSS_KRB5I", 390005: "RPCSEC_GSS_KRB5P",
            390006: "RPCSEC_GSS_LIPKEY", 390007: "RPCSEC_GSS_LIPKEY_I",
            390008: "RPCSEC_GSS_LIPKEY_P", 390009: "RPCSEC_GSS_SPKM3",
-           390010: "RPCSEC_GSS_SPKM3I", 390011: "RPCSEC_GSS_SPKM3P", 390039: "AUTH_GLUSTERFS"}
+           390010: "RPCSEC_GSS_SPKM3I", 390011: "RPCSEC_GSS_SPKM3P", 390039: "AUTH_GLUSTERFS"})
 
 RPC = protocol("rpc", "Remote Procedure Call", "RPC")
 LASTFRAG = RPC.field("rpc.lastfrag", "Last Fragment", FT.BOOLEAN, bitmask=0x80000000,
                      strings=("Yes", "No"))
 FRAGLEN = RPC.field("rpc.fraglen", "Fragment Length", FT.UINT32, Base.DEC, bitmask=0x7FFFFFFF)
 XID = RPC.field("rpc.xid", "XID", FT.UINT32, Base.HEX_DEC, blurb="Transaction identifier")
-MSGTYP = RPC.field("rpc.msgtyp", "Message Type", FT.UINT32, Base.DEC, strings=MSG_TYPES)
+MSGTYP = RPC.field("rpc.msgtyp", "Message Type", FT.UINT32, Base.DEC,
+                   strings=Named(MSG_TYPES))
 VERSION = RPC.field("rpc.version", "RPC Version", FT.UINT32, Base.DEC)
 #: Program names, filled by register_program (tshark names the programs it knows).
-PROGRAM_NAMES: dict[int, str] = {}
+PROGRAM_NAMES: dict[int, str] = Named()
 PROGRAM = RPC.field("rpc.program", "Program", FT.UINT32, Base.DEC, strings=PROGRAM_NAMES)
 PROGVERS = RPC.field("rpc.programversion", "Program Version", FT.UINT32, Base.DEC)
 PROCEDURE = RPC.field("rpc.procedure", "Procedure", FT.UINT32, Base.DEC)
@@ -193,7 +211,8 @@ def add_string(pkt: Packet, tree: Item, f: object, tvb: Tvb, off: int) -> tuple[
 def _auth(tvb: Tvb, off: int, pkt: Packet, tree: Item, title: str, cred: bool) -> int:
     flavor = u32(tvb, off)
     length = u32(tvb, off + 4)
-    tvb.need(off + 8, min(length, _MAX_RECORD))
+    if tshark_has_tree(pkt):  # (tshark's item over the body checks its bounds; no tree,
+        tvb.need(off + 8, min(length, _MAX_RECORD))  # no check)
     src = tvb.source
     sub = pkt.add_text(tree, title, off, 8 + ((length + 3) & ~3), source=src)
     pkt.add(sub, FLAVOR, flavor, off, 4, source=src)
@@ -329,6 +348,11 @@ def _reply(tvb: Tvb, off: int, pkt: Packet, session: Session, tree: Item,
             call.is_call = False
             _body(program, program.reply if program else {}, call.vers, tvb, o, pkt,
                   session, call)
+        return
+    if stat != 1:  # (neither accepted nor denied: the rest is data)
+        tree.length = o - off
+        if o < tvb.end:
+            call_under(tree, BY_NAME["data"], tvb.sub(o), pkt, session)
         return
     reject = u32(tvb, o)
     pkt.add(tree, STATE_REJECT, reject, o, 4, source=src)

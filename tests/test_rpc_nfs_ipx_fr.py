@@ -166,7 +166,7 @@ def _fr(path: Path) -> None:
     w.close()
 
 
-def _portmap(path: Path) -> None:
+def _portmap(path: Path, cut: bool = False) -> None:
     from scapy.all import IP, UDP, Ether, Raw, wrpcap
 
     def pcall(xid: int, prog: int, proc: int, args: bytes) -> bytes:
@@ -180,7 +180,12 @@ def _portmap(path: Path) -> None:
             (C, S, 700, 111, pcall(3, 100000, 0, b"")),
             (S, C, 111, 700, reply(3, b"")),
             (C, S, 700, 111, pcall(4, 100000, 4, b"")),
-            (C, S, 701, 111, pcall(5, 100099, 4, b""))]  # unknown program: continuation
+            (C, S, 701, 111, pcall(5, 100099, 4, b"")),  # unknown program: continuation
+            (C, S, 700, 111, pcall(6, 100000, 0, b"")),
+            (S, C, 111, 700, u32(6) + u32(1) + u32(5) + bytes(16))]  # no such reply state
+    if cut:  # an unknown procedure whose verifier body is cut: malformed only in a tree
+        msgs = [(C, S, 703, 111, (u32(7) + u32(0) + u32(2) + u32(100000) + u32(2) + u32(8963)
+                                  + NULLAUTH + u32(0) + u32(16) + bytes(4)))]
     pkts = []
     for i, (src, dst, sp, dp, payload) in enumerate(msgs):
         p = Ether() / IP(src=src, dst=dst) / UDP(sport=sp, dport=dp) / Raw(payload)
@@ -190,11 +195,12 @@ def _portmap(path: Path) -> None:
 
 
 BUILT = {"portmap.pcap": _portmap, "nfs_udp.pcap": _nfs_udp, "nfs_tcp.pcap": _nfs_tcp, "ipx.pcap": _ipx,
-         "fr.pcap": _fr, "ipx_cut.pcap": lambda p: _ipx(p, cut=True)}
-#: tshark reads IPX RIP's routes only when it builds a tree, and builds one for io,phs
-#: but not for -z expert or flow: ours reads them when a tree or an ipxrip field is
-#: wanted, so the cut route is compared where the two agree.
-TREE_OUTPUTS = {"ipx_cut.pcap"}
+         "fr.pcap": _fr, "ipx_cut.pcap": lambda p: _ipx(p, cut=True),
+         "portmap_cut.pcap": lambda p: _portmap(p, cut=True)}
+#: tshark reads IPX RIP's routes and checks an RPC verifier's body only when it builds a
+#: tree, and builds one for io,phs but not for -z expert or flow: ours does so when a
+#: tree or a field is wanted, so these cut packets are compared where the two agree.
+TREE_OUTPUTS = {"ipx_cut.pcap", "portmap_cut.pcap"}
 REPO = ["nfs.pcap", "ipx_rip.pcap", "arp.pcap"]
 OUTPUTS = [
     [], ["-V"], ["-T", "json"], ["-2"], ["-2", "-V"],
