@@ -99,7 +99,6 @@ TIME = RPC.field("rpc.time", "Time from request", FT.RELATIVE_TIME,
                  blurb="Time between Request and Reply for ONC-RPC calls")
 
 _CALL, _REPLY = 0, 1
-_MAX_GIDS = 16  # AUTH_UNIX's limit (RFC 5531); more is shown but not decoded one by one
 _MAX_RECORD = 0x7FFFFFFF
 
 Body = Callable[[Tvb, int, Packet, Session, Item, "CallInfo"], int]
@@ -192,7 +191,7 @@ def add_string(pkt: Packet, tree: Item, f: object, tvb: Tvb, off: int) -> tuple[
     tvb.need(off + 4, min(n, _MAX_RECORD))  # (a length past the data: malformed)
     raw = bytes(tvb.buf[off + 4: off + 4 + n])
     text = format_text(raw) if n else "<EMPTY>"
-    value = raw.decode("ascii", "replace").replace("\ufffd", "\ufffd")
+    value = raw.decode("ascii", "replace")  # (ENC_ASCII: U+FFFD per byte above 0x7f)
     src = tvb.source
     sub = pkt.add_text(tree, f"{f.name}: {text}", off, 4 + full, source=src)  # type: ignore[attr-defined]
     pkt.add(sub, OPAQUE_LENGTH, n, off, 4, source=src)
