@@ -15,7 +15,7 @@ PROTOCOL_MODULES = (
     "kerberos", "gtp", "ppp", "lcp", "ipcp", "pap", "chap", "pppoe", "l2tp", "eap", "eapol",
     "ospf", "ndp", "sctp", "rsvp", "pim", "wg", "socks", "wow", "xmpp", "json", "db_lsp",
     "quic", "steam_ihs", "sip", "sflow", "etch", "netlink", "x11",
-    "image_gif", "image_png", "image_jfif",
+    "image_gif", "image_png", "image_jfif", "fr", "rpc", "nfs", "portmap", "ipx",
 )
 
 for _name in PROTOCOL_MODULES:

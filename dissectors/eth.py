@@ -159,13 +159,15 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     pkt.dst = _mac_text(dst)[0]
     pkt.dl_dst = dst
     if etype <= 1500:
-        tree = pkt.add_proto(ETH, off, 14,
+        # Novell's raw 802.3: IPX's 0xFFFF checksum where LLC's SAPs would be
+        raw = tvb.end - off >= 16 and buf[off + 14] == 0xFF and buf[off + 15] == 0xFF
+        tree = pkt.add_proto(ETH, off, 14, "IEEE 802.3 Ethernet Raw " if raw else
                              "IEEE 802.3 Ethernet ")  # (tshark 4.0 appends no addresses)
         _address(pkt, tree, dst, off, True)
         _address(pkt, tree, src, off + 6, False)
         pkt.add(tree, LEN, etype, off + 12, 2)
         payload = tvb.sub(off + 14, min(etype, tvb.rend - off - 14))
-        BY_NAME["llc"](payload, pkt, session)
+        BY_NAME["ipx" if raw else "llc"](payload, pkt, session)
         _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs, "eth")
         return
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")

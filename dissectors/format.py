@@ -210,14 +210,14 @@ def _field_text(field: Field, value: Any) -> str:
         return "1" if value else "0"
     if t is FT.CHAR:
         return _char_text(value)
+    if t is FT.IPXNET:
+        return f"0x{value:08x}"
     if id(t) in _INTEGER_IDS:
         if field.base in (Base.HEX, Base.HEX_DEC) and not (t is FT.UINT64 and field.strings):
             # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in
             # decimal: its display is not plain BASE_HEX: quic.frame_type)
             return f"0x{value:0{hex_digits(field)}x}"
-        if field.base is Base.OCT:
-            return f"0{value:o}"
-        return str(value)
+        return str(value)  # (BASE_OCT too: tshark 4.0 prints nfs.mode3 as 493)
     if t is FT.IPv4:
         return ipv4_str(value)
     if t is FT.ETHER:

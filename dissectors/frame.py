@@ -104,6 +104,7 @@ _ENCAP_NAMES = {
     108: ("OpenBSD loopback", 54),
     6: ("Token Ring", 2),
     10: ("FDDI with bit-swapped MAC addresses", 6),
+    107: ("Frame Relay", 26),
 }
 
 

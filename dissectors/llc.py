@@ -82,11 +82,19 @@ LLC_DSAP = table("llc.dsap", "LLC SAP")
 LLC_CISCO_PID = table("llc.cisco_pid", "LLC SNAP PID (Cisco)")
 LLC_NORTEL_PID = table("llc.nortel_pid", "LLC Nortel OUI PID")
 #: SNAP OUIs with a PID table of their own: OUI -> (PID field, table).
-_OUI_TABLES = {0x00000C: (CISCO_PID, LLC_CISCO_PID), 0x000081: (NORTEL_PID, LLC_NORTEL_PID)}
+SNAP_OUI_TABLES = {0x00000C: (CISCO_PID, LLC_CISCO_PID), 0x000081: (NORTEL_PID, LLC_NORTEL_PID)}
 
 
 def _sap_text(sap: int) -> str:
     return SAP_NAMES.get(sap & 0xFE, f"0x{sap & 0xFE:02x}")
+
+
+def oui_label(oui: int) -> str:
+    """A SNAP OUI as the tree shows it (OUI 0's name is cut, as tshark's label is)."""
+    text = f"{oui >> 16:02x}:{oui >> 8 & 255:02x}:{oui & 255:02x}"
+    if oui in _OUI_LABELS:
+        return f"{text} ({_OUI_LABELS[oui]}"
+    return f"{text} ({OUI_NAMES[oui]})" if oui in OUI_NAMES else text
 
 
 def _bits8(v: int, mask: int) -> str:
@@ -146,10 +154,7 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
         oui = (b[payload] << 16) | (b[payload + 1] << 8) | b[payload + 2]
         pid = (b[payload + 3] << 8) | b[payload + 4]
         tree.length = hlen + 5
-        pkt.add(tree, OUI, oui, payload, 3,
-                f"Organization Code: {oui >> 16:02x}:{oui >> 8 & 255:02x}:{oui & 255:02x}"
-                + (f" ({OUI_NAMES[oui]})" if oui in OUI_NAMES and oui not in _OUI_LABELS else "")
-                + (f" ({_OUI_LABELS[oui]}" if oui in _OUI_LABELS else ""))
+        pkt.add(tree, OUI, oui, payload, 3, f"Organization Code: {oui_label(oui)}")
         oui_name = OUI_NAMES.get(oui, "Unknown")
         sub = tvb.sub(payload + 5)
         if oui == 0:
@@ -159,8 +164,8 @@ def dissect_llc(tvb: Tvb, pkt: Packet, session: Session) -> None:
             if fn is not None:
                 fn(sub, pkt, session)
                 return
-        elif oui in _OUI_TABLES:
-            pid_field, pid_table = _OUI_TABLES[oui]
+        elif oui in SNAP_OUI_TABLES:
+            pid_field, pid_table = SNAP_OUI_TABLES[oui]
             pkt.append_info(f"; SNAP, OUI 0x{oui:06x} ({oui_name}), PID 0x{pid:04x}")
             pkt.add(tree, pid_field, pid, payload + 3, 2)
             fn = pid_table.get(pid)

@@ -47,6 +47,7 @@ class FT(enum.Enum):
     FRAMENUM = "FT_FRAMENUM"
     OID = "FT_OID"  # value: the dotted text ("1.3.6.1.2.1.1.5.0")
     GUID = "FT_GUID"  # value: the text ("00000412-000a-0000-6500-00000a000000")
+    IPXNET = "FT_IPXNET"  # value: the 32-bit network number
 
     @property
     def is_integer(self) -> bool:
@@ -66,7 +67,7 @@ class FT(enum.Enum):
 _INTEGER_TYPES = frozenset(
     {
         FT.CHAR, FT.UINT8, FT.UINT16, FT.UINT24, FT.UINT32, FT.UINT48, FT.UINT64,
-        FT.INT8, FT.INT16, FT.INT32, FT.INT64, FT.FRAMENUM, FT.BOOLEAN,
+        FT.INT8, FT.INT16, FT.INT32, FT.INT64, FT.FRAMENUM, FT.BOOLEAN, FT.IPXNET,
     }
 )
 
@@ -74,6 +75,7 @@ _INTEGER_TYPES = frozenset(
 FT_BITS = {
     FT.CHAR: 8, FT.UINT8: 8, FT.UINT16: 16, FT.UINT24: 24, FT.UINT32: 32, FT.UINT48: 48,
     FT.UINT64: 64, FT.INT8: 8, FT.INT16: 16, FT.INT32: 32, FT.INT64: 64, FT.FRAMENUM: 32,
+    FT.IPXNET: 32,
 }
 
 

@@ -15,7 +15,7 @@ KIND_OF_FT: dict[FT, str] = {
     FT.RELATIVE_TIME: "reltime", FT.STRING: "string", FT.STRINGZ: "string",
     FT.STRINGZPAD: "string",
     FT.UINT_STRING: "string", FT.BYTES: "bytes", FT.UINT_BYTES: "bytes", FT.ETHER: "ether",
-    FT.IPv4: "ipv4", FT.IPv6: "ipv6", FT.OID: "string", FT.GUID: "string",
+    FT.IPv4: "ipv4", FT.IPv6: "ipv6", FT.OID: "string", FT.GUID: "string", FT.IPXNET: "int",
 }
 
 _INT_DESC = {8: "1 byte", 16: "2 bytes", 24: "3 bytes", 32: "4 bytes", 48: "6 bytes",
@@ -30,7 +30,7 @@ def type_desc(ft: FT) -> str:
         return f"Signed integer ({_INT_DESC[FT_BITS[ft]]})"
     return {
         FT.CHAR: "Character (1 byte)", FT.FRAMENUM: "Frame number", FT.BOOLEAN: "Boolean",
-        FT.IPv4: "IPv4 address", FT.IPv6: "IPv6 address",
+        FT.IPv4: "IPv4 address", FT.IPv6: "IPv6 address", FT.IPXNET: "IPX network number",
         FT.ETHER: "Ethernet or other MAC address", FT.BYTES: "Byte sequence",
         FT.UINT_BYTES: "Byte sequence", FT.PROTOCOL: "Protocol", FT.NONE: "Label",
         FT.STRING: "Character string", FT.STRINGZ: "Character string",

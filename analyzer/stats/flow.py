@@ -52,7 +52,7 @@ class FlowItem:
 
 #: Layers that set pinfo's port type (and so its ports): tshark's ICMP diagram keeps
 #: their ports, and numbers the arrow by type and code only without one (PT_NONE).
-_PORT_LAYERS = frozenset({"udp", "tcp", "sctp", "dccp", "udplite"})
+_PORT_LAYERS = frozenset({"udp", "tcp", "sctp", "dccp", "udplite", "ipx"})
 
 
 def _ports(pkt: Packet) -> tuple[int, int]:
@@ -64,6 +64,8 @@ def _ports(pkt: Packet) -> tuple[int, int]:
 def _net_text(raw: bytes) -> str:
     if len(raw) == 4:
         return ipv4_str(int.from_bytes(raw, "big"))
+    if len(raw) == 10:  # IPX: network and node (AT_IPX)
+        return f"{raw[:4].hex()}.{raw[4:].hex()}"
     return ipv6_str(raw)
 
 
