@@ -11,7 +11,6 @@ protocol. Tables are filled when `dissectors` is imported (PROTOCOL_MODULES).
 from __future__ import annotations
 
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -145,23 +144,24 @@ def register_conversation(spec: ConversationSpec) -> None:
     CONVERSATIONS[spec.name] = spec
 
 
-# -- taps: which layers of a packet a protocol's taps see ------------------------------
+# -- taps: what a protocol's taps saw in a packet ----------------------------------------
 
-#: protocol abbrev -> ids of its layers in a packet that its taps did not see.
-UNTAPPED: dict[str, Callable[[Packet], set[int]]] = {}
-
-
-def register_untapped(proto: str, fn: Callable[[Packet], set[int]]) -> None:
-    UNTAPPED[proto] = fn
-
-
-_NONE: frozenset[int] = frozenset()
+#: protocol abbrev -> the messages its taps saw in a packet, in order: each a layer of
+#: the packet's tree, or None for a tap call no layer shows (Wireshark's dissectors call
+#: tap_queue_packet where they please: HTTP taps bytes it shows nothing for, and not
+#: bytes it returned early on).
+TAPPED: dict[str, Callable[[Packet], list[Item | None]]] = {}
 
 
-def untapped(proto: str, pkt: Packet) -> AbstractSet[int]:
-    """Ids of `proto`'s layers in `pkt` that never reached its taps (usually none)."""
-    fn = UNTAPPED.get(proto)
-    return fn(pkt) if fn is not None else _NONE
+def register_tapped(proto: str, fn: Callable[[Packet], list[Item | None]]) -> None:
+    TAPPED[proto] = fn
+
+
+def tapped(proto: str, pkt: Packet) -> list[Item | None] | None:
+    """What `proto`'s taps saw in `pkt` when the protocol says (None: it does not, and
+    each of its layers is one tap call)."""
+    fn = TAPPED.get(proto)
+    return fn(pkt) if fn is not None else None
 
 
 # -- the learner (`--explain-addresses`) ------------------------------------------------

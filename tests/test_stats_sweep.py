@@ -28,17 +28,8 @@ KNOWN: dict[str, list[str]] = {
         'conv,ipv6',
         'endpoints,ipv6',
     ],
-    'corpus/ndpi-false_positives.pcapng': ['http_srv,tree'],
     'corpus/ndpi-snmp.pcap': ['conv,udp'],
-    'corpus/ndpi-soap.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
-    'corpus/ndpi-ssdp-m-search-ua.pcap': [
-        'http,tree',
-        'http_req,tree',
-        'http_srv,tree',
-        'http_seq,tree',
-    ],
     'corpus/tcpdump-dns_udp_2.pcap': ['dns,tree'],
-    'corpus/tcpdump-eapon1.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/tcpdump-rtp-seg-fault-1.pcapng': ['dns,tree'],
     'corpus/tcpdump-someip1.pcap': ['dns,tree', 'expert'],
     'corpus/tcpdump-wccp_redirect_gre.pcap': [
@@ -48,8 +39,6 @@ KNOWN: dict[str, list[str]] = {
         'io,phs',
     ],
     'corpus/wireshark-communityid.pcap.gz': [
-        'http_req,tree',
-        'http_srv,tree',
         'dns,tree',
         'dests,tree',
     ],
@@ -61,9 +50,6 @@ KNOWN: dict[str, list[str]] = {
     'wireshark/ipx_rip.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'wireshark/nfs.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'wireshark/sip.pcapng': ['flow,any,standard', 'flow,any,network', 'expert', 'io,phs'],
-    # header-like lines before a request: tshark's http tap counts them as Other HTTP
-    'corpus/wireshark-tcp-badsegments.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree',
-                                              'http_seq,tree'],
 }
 
 
