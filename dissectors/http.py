@@ -136,12 +136,14 @@ HEADERS: dict[str, Field] = {
 # -- helpers ------------------------------------------------------------------------------
 
 def _first_line_kind(line: bytes) -> str | None:
-    """"request", "response" or None, like is_http_request_or_reply()."""
+    """"request", "response" or None, like is_http_request_or_reply() (which also
+    takes a method after RFC 2774's "M-" prefix: M-GET, M-POST)."""
     if line.startswith(b"HTTP/") and len(line) >= 12 and line[8:9] == b" " and \
             line[9:12].isdigit():
         return "response"
     sp = line.find(b" ")
-    if sp > 0 and _text(line[:sp]) in METHODS:
+    method = line[2:sp] if line.startswith(b"M-") else line[:sp]
+    if sp > 0 and _text(method) in METHODS:
         return "request"
     return None
 
@@ -402,7 +404,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         uri, _, version = rest.rpartition(" ")
         if not uri:
             uri, version = version, ""
-        pkt.proto_data["http.method"] = method  # (the pairing records it)
+        # (the pairing records it as the tap's stat_info holds it: without "M-")
+        pkt.proto_data["http.method"] = method[2:] if method.startswith("M-") else method
         add(fl, METHOD, method, off, len(method))
         ui = add(fl, URI, uri, off + len(method) + 1, len(uri))
         if "?" in uri:
@@ -426,7 +429,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
 
     # GENA's notifications (NOTIFY, [UN]SUBSCRIBE) are neither request nor response
     # for tshark: unknown headers are http.unknown_header, no line items, no pairing.
-    notify = is_request and fl_text.partition(" ")[0] in NOTIFY_METHODS
+    notify = is_request and fl_text.partition(" ")[0].removeprefix("M-") in NOTIFY_METHODS
     line_field = UNKNOWN_HEADER if notify else REQUEST_LINE if is_request else RESPONSE_LINE
     for hs, he, hn in headers:
         line = _text(bytes(tvb.buf[hs:he]))

@@ -4,7 +4,8 @@ beside ordinary requests and responses: SSDP over UDP (M-SEARCH is "SEARCH" ther
 NOTIFY a request), text that starts no message before any request (no HTTP shown, yet
 one "Other HTTP" message), header-like lines before a request, a text continuation
 after a request (Other), binary data (never tapped), a response without a request, a
-request without Host, 100 and 101 answers (101 is "OK" in the load distribution);
+request without Host, 100 and 101 answers (101 is "OK" in the load distribution),
+RFC 2774's M-GET and M-HEAD (dissected as requests, counted without the "M-");
 and on the repository captures where these cases first showed.
 """
 
@@ -61,6 +62,17 @@ def _udp(out: list, src: str, dst: str, data: bytes) -> None:
     out.append(Ether(**E) / IP(src=src, dst=dst) / UDP(sport=50000, dport=1900) / Raw(data))
 
 
+def _mandatory() -> list:
+    """RFC 2774's M- methods: requests for tshark (the tap's method without "M-"); an
+    answer to M-HEAD has no body."""
+    pkts: list = []
+    _tcp(pkts, 42008, [(True, b"M-GET /m HTTP/1.1\r\nHost: m.test\r\n\r\n"),
+                       (False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")])
+    _tcp(pkts, 42009, [(True, b"M-HEAD /h HTTP/1.1\r\nHost: m.test\r\n\r\n"),
+                       (False, b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n")])
+    return pkts
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scapy.all import wrpcap
@@ -94,6 +106,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                b"Connection: Upgrade\r\n\r\n")])
     # A request without Host (HTTP/1.0).
     _tcp(pkts, 42007, [(True, b"GET /nohost HTTP/1.0\r\n\r\n"), (False, ok)])
+    pkts += _mandatory()
     t = 1_700_000_000.0
     for p in pkts:
         t += 0.0625
@@ -114,14 +127,27 @@ def _same(args: list[str]) -> str:
 def test_built_capture(built: Path, kind: str) -> None:
     out = _same(["-q", "-z", kind, "-r", str(built)])
     if kind == "http,tree":  # not vacuous: each case is in it
-        for name in ("SEARCH ", "NOTIFY ", "101 Switching", "100 Continue", "404 Not Found"):
+        for name in ("SEARCH ", "NOTIFY ", "HEAD ", "101 Switching", "100 Continue",
+                     "404 Not Found"):
             assert name in out, name
-        assert "M-SEARCH" not in out
+        assert "M-SEARCH" not in out and "M-GET" not in out
         # frames 5, 6 (text), 9 (header-like lines), 16 (text continuation); not 17
         other = next(ln for ln in out.splitlines() if ln.startswith(" Other HTTP"))
         assert other.split()[3] == "4"
     elif kind == "http_srv,tree":
         assert " OK " in out and " KO " in out
+
+
+def test_mandatory_methods_dissected_as_tshark(tmp_path: Path) -> None:
+    from scapy.all import wrpcap
+
+    pkts = _mandatory()
+    for i, p in enumerate(pkts):
+        p.time = 1_700_000_000 + i / 8
+    path = tmp_path / "m.pcap"
+    wrpcap(str(path), pkts)
+    out = _same(["-V", "-r", str(path)])
+    assert "Request Method: M-GET" in out and "Request Method: M-HEAD" in out
 
 
 @pytest.mark.parametrize(("name", "kind"), CORPUS_ROWS)
