@@ -22,8 +22,8 @@ from dissectors.http_body import ENCODINGS, _chunks, _file_text, _media, _nested
 from dissectors.http_follow import HttpFollower
 from dissectors.http_other import _binary, other_lines
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
-from dissectors.http_proto import HTTP, _text
-from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_untapped
+from dissectors.http_proto import HTTP, _text, http_tapped, tap
+from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_tapped
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol
 from dissectors.session import Session
@@ -136,12 +136,14 @@ HEADERS: dict[str, Field] = {
 # -- helpers ------------------------------------------------------------------------------
 
 def _first_line_kind(line: bytes) -> str | None:
-    """"request", "response" or None, like is_http_request_or_reply()."""
+    """"request", "response" or None, like is_http_request_or_reply() (which also
+    takes a method after RFC 2774's "M-" prefix: M-GET, M-POST)."""
     if line.startswith(b"HTTP/") and len(line) >= 12 and line[8:9] == b" " and \
             line[9:12].isdigit():
         return "response"
     sp = line.find(b" ")
-    if sp > 0 and _text(line[:sp]) in METHODS:
+    method = line[2:sp] if line.startswith(b"M-") else line[:sp]
+    if sp > 0 and _text(method) in METHODS:
         return "request"
     return None
 
@@ -402,7 +404,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         uri, _, version = rest.rpartition(" ")
         if not uri:
             uri, version = version, ""
-        pkt.proto_data["http.method"] = method  # (the pairing records it)
+        # (the pairing records it as the tap's stat_info holds it: without "M-")
+        pkt.proto_data["http.method"] = method[2:] if method.startswith("M-") else method
         add(fl, METHOD, method, off, len(method))
         ui = add(fl, URI, uri, off + len(method) + 1, len(uri))
         if "?" in uri:
@@ -426,7 +429,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
 
     # GENA's notifications (NOTIFY, [UN]SUBSCRIBE) are neither request nor response
     # for tshark: unknown headers are http.unknown_header, no line items, no pairing.
-    notify = is_request and fl_text.partition(" ")[0] in NOTIFY_METHODS
+    notify = is_request and fl_text.partition(" ")[0].removeprefix("M-") in NOTIFY_METHODS
     line_field = UNKNOWN_HEADER if notify else REQUEST_LINE if is_request else RESPONSE_LINE
     for hs, he, hn in headers:
         line = _text(bytes(tvb.buf[hs:he]))
@@ -469,6 +472,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 generated=True)
         add(top, NOTIFICATION, True, off, 0, hidden=True)
     if cut:
+        tap(pkt, top)  # (tshark's next message in the segment is what fails)
         tvb.need(tvb.end, 1)  # the rest of the headers was not captured
 
     # Body.
@@ -497,6 +501,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                               btvb.start, len(body), source=btvb.source)
             pkt.add_expert(ci, "warning", "undecoded", "Decompression failed", "http")
             BY_NAME["data"](btvb, pkt, session)
+            tap(pkt, top)
             return body_end - off
         pkt.add_text(top, f"Content-encoded entity body ({encoding}): {len(body)} bytes -> "
                      f"{len(plain)} bytes", btvb.start, len(body), source=btvb.source)
@@ -511,6 +516,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 f"File Data: {len(body)} bytes", source=btvb.source)
     if body:
         _media(btvb, pkt, session, values.get("content-type"), top)
+    tap(pkt, top)  # (a message that failed before here never reached the tap)
     return body_end - off if body_end > off else body_len
 
 
@@ -552,6 +558,7 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
     pkt.add(top, FILE_DATA, _file_text(body), off, len(body), f"File Data: {len(body)} bytes",
             source=src)
     _nested_data(Tvb(tvb.buf, off, end, tvb.rend, src), pkt, session, top)
+    tap(pkt, top)  # an "Other HTTP" message
     if end < tvb.rend:
         tvb.need(end, 1)  # tshark reads the whole reported payload: "Packet size limited"
     return max(tvb.rend - off, 1)
@@ -583,12 +590,6 @@ TCP_HEUR.register("http", heur_http)
 register_dissector("http", dissect_http)
 
 
-def http_untapped(pkt: Packet) -> set[int]:
-    """Ids of the HTTP layers whose message never reached HTTP's taps (their dissection
-    returned early, as Wireshark's does before tap_queue_packet)."""
-    return pkt.proto_data.get("http.untapped", set())
-
-
 register_follow(FollowSpec("http", "tcp", HttpFollower, byte_stream=True))
-register_untapped("http", http_untapped)
+register_tapped("http", http_tapped)
 register_learner_layer("http", "HTTP")

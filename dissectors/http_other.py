@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dissectors.escape import format_text
 from dissectors.http_body import _file_text, _nested_data
 from dissectors.http_pairing import _lconv
-from dissectors.http_proto import HTTP, _text
+from dissectors.http_proto import HTTP, _text, tap
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
 from dissectors.session import Session
@@ -69,6 +69,7 @@ def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: boo
             pkt.add(top, hf, value.lstrip(), p, ln - p, label, source=src)
         p = ln
     if top is None:
+        tap(pkt, None)  # (nothing shown, yet the stats taps count an "Other HTTP" message)
         return [b"", bytes(tvb.buf[off:end])]
     # (the follow tap gets the parts, the layer is not re-read for it)
     pkt.proto_data.setdefault("http.untapped", set()).add(id(top))
@@ -77,6 +78,7 @@ def other_lines(tvb: Tvb, off: int, pkt: Packet, session: Session, in_stack: boo
         pkt.add(top, file_data, _file_text(body), p, len(body), f"File Data: {len(body)} bytes",
                 source=src)
         _nested_data(Tvb(tvb.buf, p, end, tvb.rend, src), pkt, session, top)
+    tap(pkt, top)
     return [bytes(tvb.buf[off:p])] + ([bytes(tvb.buf[p:end])] if p < end else [])
 
 

@@ -164,6 +164,26 @@ def untapped(proto: str, pkt: Packet) -> AbstractSet[int]:
     return fn(pkt) if fn is not None else _NONE
 
 
+# -- taps: what a protocol's taps saw in a packet, when not one call per layer ----------
+
+#: protocol abbrev -> the messages its taps saw in a packet, in order: each a layer of
+#: the packet's tree, or None for a tap call no layer shows (Wireshark's dissectors call
+#: tap_queue_packet where they please: HTTP taps bytes it shows nothing for, and not
+#: bytes it returned early on).
+TAPPED: dict[str, Callable[[Packet], list[Item | None]]] = {}
+
+
+def register_tapped(proto: str, fn: Callable[[Packet], list[Item | None]]) -> None:
+    TAPPED[proto] = fn
+
+
+def tapped(proto: str, pkt: Packet) -> list[Item | None] | None:
+    """What `proto`'s taps saw in `pkt` when the protocol says (None: it does not, and
+    each of its layers is one tap call)."""
+    fn = TAPPED.get(proto)
+    return fn(pkt) if fn is not None else None
+
+
 # -- the learner (`--explain-addresses`) ------------------------------------------------
 
 

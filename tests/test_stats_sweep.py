@@ -20,30 +20,17 @@ pytestmark = pytest.mark.tshark
 # now equal, to remove). feiq/lab/live_feiq: labshark
 # decodes IPMSG/FeiQ where tshark shows data (flow,any labels, io,phs): by design.
 KNOWN: dict[str, list[str]] = {
-    'corpus/ndpi-false_positives.pcapng': ['http_srv,tree'],
-    'corpus/ndpi-soap.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
-    'corpus/ndpi-ssdp-m-search-ua.pcap': [
-        'http,tree',
-        'http_req,tree',
-        'http_srv,tree',
-        'http_seq,tree',
-    ],
-    'corpus/tcpdump-eapon1.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/tcpdump-wccp_redirect_gre.pcap': [
         'flow,any,standard',
         'flow,any,network',
         'expert',
         'io,phs',
     ],
-    'corpus/wireshark-communityid.pcap.gz': ['http_req,tree', 'http_srv,tree'],
     'samples/feiq.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'samples/lab.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'samples/lab.pcapng': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'samples/live_feiq.pcapng': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'wireshark/sip.pcapng': ['flow,any,standard', 'flow,any,network', 'expert', 'io,phs'],
-    # header-like lines before a request: tshark's http tap counts them as Other HTTP
-    'corpus/wireshark-tcp-badsegments.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree',
-                                              'http_seq,tree'],
 }
 
 

@@ -1,9 +1,10 @@
 """`-z dns,tree`, `-z http,tree`, `-z http_req,tree` and `-z http_srv,tree` as
 declarations on analyzer/stats/tree.py.
 
-Each counts once per message its tap sees (the `dns` or `http` layers of the packet;
-not an HTTP layer the dissector marks as returning before tshark's tap), from the dissector's own fields and their value names (Wireshark's names:
-dns.flags.rcode, dns.qry.type, ...); nothing is parsed again here.
+Each counts once per message its tap sees (the `dns` layers of the packet; the messages
+HTTP says its tap saw: SSDP's too, and bytes it shows nothing for), from the dissector's
+own fields and their value names (Wireshark's names: dns.flags.rcode, dns.qry.type, ...);
+nothing is parsed again here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from analyzer.stats.conv import _addr
 from analyzer.stats.tree import Kind, Tree, declare, register_kinds
-from dissectors.offers import untapped
+from dissectors.offers import tapped, untapped
 from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY
 
@@ -26,18 +27,18 @@ _LEVELS = {1: "1st Level", 2: "2nd Level", 3: "3rd Level"}
 class _Fields:
     """The fields under one protocol item: first value and its value name."""
 
-    def __init__(self, item: Item, pkt: Packet) -> None:
+    def __init__(self, item: Item | None, pkt: Packet) -> None:
         self.items: dict[str, Item] = {}
         self.src, self.dst = _addr(pkt.net_src), _addr(pkt.net_dst)
-        stack = list(reversed(item.children or ()))
+        stack = list(reversed(item.children or ())) if item is not None else []
         while stack:
             c = stack.pop()
             if c.field is not None:
                 self.items[c.field.abbrev] = c  # the last one wins (the last query)
             if c.children:
                 stack.extend(reversed(c.children))
-        self.length = item.length
-        self.offset = item.offset
+        self.length = item.length if item is not None else 0
+        self.offset = item.offset if item is not None else 0
 
     def value(self, abbrev: str, default: Any = 0) -> Any:
         item = self.items.get(abbrev)
@@ -55,10 +56,16 @@ class _Fields:
 
 
 def _messages(proto: str) -> Any:
-    """The messages of `proto` its taps saw (a protocol may leave some layers untapped:
-    `dissectors.offers.register_untapped`, as HTTP does)."""
+    """The messages of `proto` its taps saw: each of its layers, but those it leaves
+    untapped (`dissectors.offers.register_untapped`, as DNS does), unless the protocol
+    says which (`register_tapped`, as HTTP does)."""
 
     def taps(pkt: Packet) -> Iterator[_Fields]:
+        said = tapped(proto, pkt)
+        if said is not None:
+            for item in said:
+                yield _Fields(item, pkt)
+            return
         skip = untapped(proto, pkt)
         for item in pkt.tree:
             if item.field is not None and item.field.abbrev == proto \
@@ -136,12 +143,22 @@ def _http_init(tree: Tree) -> None:
     top.child("Other HTTP Packets")
 
 
+def _tap_method(m: _Fields) -> str | None:
+    """The request method as HTTP's tap holds it: without RFC 2774's "M-" prefix
+    (is_http_request_or_reply skips it: SSDP's M-SEARCH is SEARCH there)."""
+    method = m.value("http.request.method", None)
+    if method is None:
+        return None
+    method = str(method)
+    return method[2:] if method.startswith("M-") else method
+
+
 def _http(tree: Tree, m: _Fields) -> None:
     top = tree.tick(tree.top(_HTTP_TOP))
-    method = m.value("http.request.method", None)
+    method = _tap_method(m)
     code = m.value("http.response.code", None)
     if method is not None:
-        tree.tick_name(tree.tick(top.child("HTTP Request Packets")), str(method))
+        tree.tick_name(tree.tick(top.child("HTTP Request Packets")), method)
     elif code is not None:
         code = int(code)
         resp = tree.tick(top.child("HTTP Response Packets"))
@@ -153,11 +170,15 @@ def _http(tree: Tree, m: _Fields) -> None:
 
 
 def _http_req(tree: Tree, m: _Fields) -> None:
-    host, uri = m.value("http.host", None), m.value("http.request.uri", None)
-    if m.value("http.request.method", None) is None or host is None or uri is None:
+    """Every request counts; its host and URI only when it has them."""
+    if m.value("http.request.method", None) is None:
         return
     top = tree.tick(tree.top("HTTP Requests by HTTP Host"))
-    tree.tick_name(tree.tick_name(top, str(host)), str(uri))
+    host, uri = m.value("http.host", None), m.value("http.request.uri", None)
+    if host is not None:
+        by_host = tree.tick_name(top, str(host))
+        if uri is not None:
+            tree.tick_name(by_host, str(uri))
 
 
 def _http_srv_init(tree: Tree) -> None:
@@ -178,12 +199,11 @@ def _http_srv(tree: Tree, m: _Fields) -> None:
         if host is not None:
             tree.tick_name(tree.tick_name(by_host, str(host)), m.dst)
             tree.tick_name(addr, str(host))
-        else:
-            tree.tick_name(addr, "unknown")
     elif code is not None and int(code) != 0:
         resps = tree.tick(tree.top("HTTP Responses by Server Address"))
         addr = tree.tick_name(resps, m.src)
-        tree.tick_name(addr, "OK" if int(code) // 100 in (2, 3) else "KO")
+        # (tshark 4.0's test is 100 < code < 400: 101 Switching Protocols is OK, 100 is not)
+        tree.tick_name(addr, "OK" if 100 < int(code) < 400 else "KO")
 
 
 declare(Kind("dns", "DNS", _messages("dns"), _dns, _dns_init))
