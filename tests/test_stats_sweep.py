@@ -41,12 +41,6 @@ KNOWN: dict[str, list[str]] = {
     'corpus/tcpdump-eapon1.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree', 'http_seq,tree'],
     'corpus/tcpdump-rtp-seg-fault-1.pcapng': ['dns,tree'],
     'corpus/tcpdump-someip1.pcap': ['dns,tree', 'expert'],
-    'corpus/tcpdump-wccp_redirect_gre.pcap': [
-        'flow,any,standard',
-        'flow,any,network',
-        'expert',
-        'io,phs',
-    ],
     'corpus/wireshark-communityid.pcap.gz': [
         'http_req,tree',
         'http_srv,tree',
