@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from dissectors.dcerpc_names import (
     ACK_REASONS,
     ACK_RESULTS,
+    AUTH_LEVELS,
+    AUTH_TYPES,
     BYTE_ORDERS,
     CHARACTERS,
     FLOATS,
     PKT_TYPES,
     REJECT_REASONS,
 )
-from dissectors.dispatch import TCP_PORT, register_dissector
+from dissectors.dispatch import BY_NAME, TCP_PORT, call_under, register_dissector
 from dissectors.escape import format_text
 from dissectors.netbios_names import bit_label, bitmask_header
+from dissectors.ntlmssp import add_verifier
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
@@ -83,10 +86,18 @@ REJECT_REASON = _f("dcerpc.cn_reject_reason", "Reject reason", FT.UINT16, Base.D
 NUM_PROTOCOLS = _f("dcerpc.cn_num_protocols", "Number of protocols", FT.UINT8, Base.DEC)
 PROTO_MAJOR = _f("dcerpc.cn_protocol_ver_major", "Protocol major version", FT.UINT8, Base.DEC)
 PROTO_MINOR = _f("dcerpc.cn_protocol_ver_minor", "Protocol minor version", FT.UINT8, Base.DEC)
+AUTH_INFO = _f("dcerpc.auth_info", "Auth Info", FT.NONE)
+AUTH_TYPE = _f("dcerpc.auth_type", "Auth type", FT.UINT8, Base.DEC, strings=AUTH_TYPES)
+AUTH_LEVEL = _f("dcerpc.auth_level", "Auth level", FT.UINT8, Base.DEC, strings=AUTH_LEVELS)
+AUTH_PAD_LEN = _f("dcerpc.auth_pad_len", "Auth pad len", FT.UINT8, Base.DEC)
+AUTH_RSRVD = _f("dcerpc.auth_rsrvd", "Auth Rsrvd", FT.UINT8, Base.DEC)
+AUTH_CTX_ID = _f("dcerpc.auth_ctx_id", "Auth Context ID", FT.UINT32, Base.DEC)
+AUTH_NTLMSSP = 10
 NOT_ACKED = _f("dcerpc.bind_not_acknowledged", "Bind not acknowledged", FT.NONE)
 
 PDU_REQ, PDU_RESP, PDU_FAULT = 0, 2, 3
 PDU_BIND, PDU_BIND_ACK, PDU_BIND_NAK, PDU_ALTER, PDU_ALTER_RESP = 11, 12, 13, 14, 15
+PDU_AUTH3 = 16
 HEADER_LEN = 16
 FRAGMENT_TYPES = ("Mid", "1st", "Last", "Single")
 #: Transfer syntaxes by name (Wireshark's registered GUID names that a bind shows).
@@ -113,6 +124,10 @@ class Header:
     top: Item
     tree: Item  # the PDU's items (the null item when nobody reads them)
     summary: list[str]  # the layer's label, appended to by the bodies
+    trailer: int | None = None  # where the auth trailer (sec_trailer) starts
+    auth_type: int = 0
+    auth_level: int = 0
+    auth_pad: int = 0
 
 
 @dataclass(slots=True)
@@ -271,12 +286,60 @@ def dissect_pdu(tvb: Tvb, pkt: Packet, session: Session, salt: int | None) -> No
         if ptype == PDU_BIND_NAK:
             pkt.add_expert(type_item, "warning", "sequence", "Bind not acknowledged", "dcerpc",
                            field=NOT_ACKED)
+        _trailer(tvb, h)
         body = BODIES.get(ptype)
         if body is not None:
             body(tvb, pkt, session, h)
+        if h.trailer is not None:
+            dissect_auth(tvb, pkt, session, h)
     finally:
         if pkt.tree_on:
             top.text = "".join(summary)
+
+
+def _trailer(tvb: Tvb, h: Header) -> None:
+    """The auth trailer's place and fields, when the PDU says it has one and holds it."""
+    if not h.auth_len:
+        return
+    at = h.start + h.frag_len - h.auth_len - 8
+    if at < h.start + HEADER_LEN or at + 8 > tvb.end:
+        return
+    h.trailer = at
+    h.auth_type, h.auth_level, h.auth_pad = tvb.u8(at), tvb.u8(at + 1), tvb.u8(at + 2)
+
+
+def dissect_auth(tvb: Tvb, pkt: Packet, session: Session, h: Header) -> None:
+    """The auth trailer and its verifier (Wireshark's dissect_dcerpc_cn_auth): an
+    NTLMSSP token in a bind, alter context or AUTH3, else NTLMSSP's verifier."""
+    at, src = h.trailer, tvb.source
+    assert at is not None
+    tname = AUTH_TYPES.get(h.auth_type, f"Unknown ({h.auth_type})")
+    lname = AUTH_LEVELS.get(h.auth_level, f"Unknown ({h.auth_level})")
+    ctx = u32(tvb, at + 4, h.little)
+    end = min(tvb.rend, at + 8 + h.auth_len)
+    if h.ptype not in (PDU_BIND, PDU_BIND_ACK, PDU_ALTER, PDU_ALTER_RESP, PDU_AUTH3):
+        # (tshark's verifier adds an empty Auth Info item first: JSON shows it)
+        pkt.add(h.tree, AUTH_INFO, None, at, 0, hidden=True, source=src)
+    ai = pkt.add(h.tree, AUTH_INFO, None, at, end - at,
+                 f"Auth Info: {tname}, {lname}, AuthContextId({ctx})", source=src)
+    pkt.add(ai, AUTH_TYPE, h.auth_type, at, 1, source=src)
+    pkt.add(ai, AUTH_LEVEL, h.auth_level, at + 1, 1, source=src)
+    pkt.add(ai, AUTH_PAD_LEN, h.auth_pad, at + 2, 1, source=src)
+    pkt.add(ai, AUTH_RSRVD, tvb.u8(at + 3), at + 3, 1, source=src)
+    pkt.add(ai, AUTH_CTX_ID, ctx, at + 4, 4, source=src)
+    if h.auth_type != AUTH_NTLMSSP:
+        return
+    token = tvb.sub(at + 8, end - (at + 8))
+    if h.ptype in (PDU_BIND, PDU_BIND_ACK, PDU_ALTER, PDU_ALTER_RESP, PDU_AUTH3):
+        if tvb.end - (at + 8) >= 12:
+            stack = len(pkt.protocols)  # (an auth token: not a layer of frame.protocols)
+            try:
+                call_under(ai, BY_NAME["ntlmssp"], token, pkt, session)
+            finally:
+                del pkt.protocols[stack:]
+            session.current_proto = "dcerpc"
+    else:
+        add_verifier(token, pkt, ai)
 
 
 def dissect_bind(tvb: Tvb, pkt: Packet, session: Session, h: Header) -> None:

@@ -153,3 +153,12 @@ PIPE_FUNCTIONS: dict[int, str] = {
     0x11: 'RawReadNmPipe',
     0x31: 'RawWriteNmPipe',
 }
+AUTH_TYPES: dict[int, str] = {
+    0: 'None', 1: 'Kerberos 5', 9: 'SPNEGO', 10: 'NTLMSSP', 14: 'SCHANNEL SSP',
+    16: 'Kerberos SSP', 17: 'Distributed Password Authentication SSP', 18: 'MSN SSP',
+    21: 'Digest SSP', 68: 'NETLOGON Secure Channel', 100: 'MSMQ SSP',
+}
+AUTH_LEVELS: dict[int, str] = {
+    1: 'None', 2: 'Connect', 3: 'Call', 4: 'Packet', 5: 'Packet integrity',
+    6: 'Packet privacy',
+}

@@ -45,6 +45,8 @@ REQUEST_IN = _f("dcerpc.request_in", "Request in frame", FT.FRAMENUM)
 RESPONSE_IN = _f("dcerpc.response_in", "Response in frame", FT.FRAMENUM)
 TIME = _f("dcerpc.time", "Time from request", FT.RELATIVE_TIME)
 STUB_DATA = _f("dcerpc.stub_data", "Stub data", FT.BYTES)
+ENCRYPTED_STUB = _f("dcerpc.encrypted_stub_data", "Encrypted stub data", FT.BYTES)
+AUTH_PADDING = _f("dcerpc.auth_padding", "Auth Padding", FT.BYTES)
 FAULT_STUB = _f("dcerpc.fault_stub_data", "Fault stub data", FT.BYTES)
 UNKNOWN_IF = _f("dcerpc.unknown_if_id", "Unknown DCERPC interface id", FT.BOOLEAN)
 NO_BIND = _f("dcerpc.cn_ctx_id.no_bind", "No bind info for interface Context ID", FT.NONE)
@@ -61,31 +63,46 @@ MAX_STUB = 16 * 1024 * 1024  # bytes kept for one call's stub
 
 
 def _stub_end(tvb: Tvb, h: Header, off: int) -> int:
-    """Where the stub ends: before the auth verifier and its 8-byte trailer."""
-    end = tvb.rend
-    if h.auth_len:
-        end -= h.auth_len + 8
+    """Where the stub ends: before the auth trailer and its padding (kept with an
+    encrypted stub)."""
+    if h.trailer is None:
+        end = tvb.rend - (h.auth_len + 8 if h.auth_len else 0)
+    elif h.auth_level == 6:
+        end = h.trailer
+    else:
+        end = h.trailer - h.auth_pad
     return max(off, end)
+
+
+def _auth_padding(tvb: Tvb, pkt: Packet, h: Header, off: int) -> None:
+    """The padding before the auth trailer (part of an encrypted stub)."""
+    if h.trailer is not None and h.auth_level != 6 and h.auth_pad:
+        at = max(off, h.trailer - h.auth_pad)
+        if h.trailer > at:
+            pkt.add(h.tree, AUTH_PADDING, tvb.bytes(at, h.trailer - at), at, h.trailer - at,
+                    source=tvb.source)
 
 
 def _no_bind(tvb: Tvb, pkt: Packet, h: Header, ctx_id: int, off: int) -> None:
     text = f"No bind info for interface Context ID {ctx_id} - capture start too late?"
     item = pkt.add_text(h.tree, text, off, 0, source=tvb.source)
     pkt.add_expert(item, "note", "undecoded", text, "dcerpc", field=NO_BIND)
-    _show_stub(tvb, pkt, h.tree, off, _stub_end(tvb, h, off))
+    _show_stub(tvb, pkt, h.tree, off, _stub_end(tvb, h, off), h)
 
 
-def _show_stub(tvb: Tvb, pkt: Packet, parent: object, off: int, end: int) -> None:
+def _show_stub(tvb: Tvb, pkt: Packet, parent: object, off: int, end: int,
+               h: Header | None = None) -> None:
     if end > off:
         tvb.need(off, end - off)
-        pkt.add(parent, STUB_DATA, tvb.bytes(off, end - off), off, end - off,  # type: ignore[arg-type]
+        sealed = h is not None and h.trailer is not None and h.auth_level == 6
+        pkt.add(parent, ENCRYPTED_STUB if sealed else STUB_DATA, tvb.bytes(off, end - off), off, end - off,  # type: ignore[arg-type]
                 source=tvb.source)
 
 
 def _handoff(tvb: Tvb, pkt: Packet, h: Header, call: Call, off: int, end: int) -> None:
     """No dissector of the interface: the stub as bytes, the interface in Info."""
     pkt.add(h.tree, UNKNOWN_IF, True, off, 0, hidden=True, source=tvb.source)
-    _show_stub(tvb, pkt, h.tree, off, end)
+    _show_stub(tvb, pkt, h.tree, off, end, h)
     pkt.append_info(f" {call.uuid} V{call.ver}")
 
 
@@ -122,7 +139,7 @@ def _stub(tvb: Tvb, pkt: Packet, session: Session, h: Header, call: Call, off: i
         return
     if kind != 2 or parts is None:
         pkt.add_note("chat", "reassemble", f"{name} fragment", "dcerpc")
-        _show_stub(tvb, pkt, None, off, end)
+        _show_stub(tvb, pkt, None, off, end, h)
         return
     del frags[key]
     if session.recording:
@@ -173,6 +190,7 @@ def dissect_request(tvb: Tvb, pkt: Packet, session: Session, h: Header) -> None:
             call = state.calls.get(ckey)
     if call is None:
         _no_bind(tvb, pkt, h, ctx_id, off)
+        _auth_padding(tvb, pkt, h, off)
         return
     if session.pass_no == 2:
         rep = session.state("pass1:dcerpc.response_in", dict).get((ckey, call.req_frame))
@@ -180,6 +198,7 @@ def dissect_request(tvb: Tvb, pkt: Packet, session: Session, h: Header) -> None:
             pkt.add(t, RESPONSE_IN, rep, off, 0, generated=True, source=src)
             h.summary.append(f", [Resp: #{rep}]")
     _stub(tvb, pkt, session, h, call, off, call.req_frame)
+    _auth_padding(tvb, pkt, h, off)
 
 
 def _answered(pkt: Packet, session: Session, h: Header) -> tuple[Call | None, tuple]:
@@ -217,9 +236,11 @@ def dissect_response(tvb: Tvb, pkt: Packet, session: Session, h: Header) -> None
     call, _ckey = _answered(pkt, session, h)
     if call is None:
         _no_bind(tvb, pkt, h, ctx_id, off)
+        _auth_padding(tvb, pkt, h, off)
         return
     _request_items(tvb, pkt, h, call, off)
     _stub(tvb, pkt, session, h, call, off, call.rep_frame)
+    _auth_padding(tvb, pkt, h, off)
 
 
 def dissect_fault(tvb: Tvb, pkt: Packet, session: Session, h: Header) -> None:

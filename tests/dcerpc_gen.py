@@ -184,8 +184,33 @@ def _smb(c: Conn) -> None:
     c.send(smb_trans(response(3, 0, b"r" * 4), True, 3, fid=0x4002), False)
 
 
+def _authed(ptype: int, body: bytes, call_id: int, level: int, token: bytes) -> bytes:
+    """A PDU with an NTLMSSP auth trailer (padded to 4) and `token` as its verifier."""
+    pad = (4 - (16 + len(body)) % 4) % 4
+    trailer = struct.pack("<BBBBI", 10, level, pad, 0, 79231)
+    n = 16 + len(body) + pad + 8 + len(token)
+    return (struct.pack("<BBBB", 5, 0, ptype, 3) + LE + struct.pack("<HHI", n, len(token), call_id)
+            + body + b"\0" * pad + trailer + token)
+
+
+def _auth(c: Conn) -> None:
+    """NTLMSSP over DCE/RPC: the three tokens in Bind, Bind_ack and AUTH3; calls with an
+    integrity verifier, and sealed (an encrypted stub)."""
+    from test_ntlmssp_smb1 import _auth as auth3
+    from test_ntlmssp_smb1 import _challenge, _negotiate
+
+    c.send(_authed(11, bind(1, [(0, IF, 1)])[16:], 1, 2, _negotiate(True)), True)
+    c.send(_authed(12, bind_ack(1, 1)[16:], 1, 2, _challenge()), False)
+    c.send(_authed(16, b"\0\0\0\0", 1, 2, auth3(True)), True)
+    verf = b"\x01\0\0\0" + bytes(range(12))
+    c.send(_authed(0, struct.pack("<IHH", 5, 0, 2) + b"hello", 3, 5, verf), True)
+    c.send(_authed(0, struct.pack("<IHH", 5, 0, 2) + b"hello", 4, 6, verf), True)
+    c.send(_authed(2, struct.pack("<IHBx", 5, 0, 0) + b"world", 4, 6, verf), False)
+
+
 BUILDERS = {"bind": (_bind_calls, 135), "frag": (_fragments, 135), "trunc": (_truncated, 135),
-            "odd": (_odd, 135), "syntax": (_syntaxes, 135), "smb": (_smb, 445)}
+            "odd": (_odd, 135), "syntax": (_syntaxes, 135), "smb": (_smb, 445),
+            "auth": (_auth, 135)}
 
 
 def build(name: str, directory: Path) -> Path:

@@ -109,7 +109,7 @@ def test_mutated_pdus_never_fail(built: dict[str, Path], tmp_path: Path) -> None
     """Random bytes flipped in the TCP payloads (DCE/RPC on 135 and in SMB pipes), some
     cut short: always a clean run (tshark's malformed marks, no internal error)."""
     rng = random.Random(7)
-    for name in ("bind", "frag", "smb", "syntax"):
+    for name in ("bind", "frag", "smb", "syntax", "auth"):
         frames = _frames(built[name])
         for round_ in range(12):
             out = []
