@@ -24,12 +24,13 @@ from dissectors.dcerpc_names import (
     PKT_TYPES,
     REJECT_REASONS,
 )
-from dissectors.dispatch import BY_NAME, TCP_PORT, call_under, register_dissector
+from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, call_under, register_dissector
 from dissectors.escape import format_text
 from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.ntlmssp import add_verifier
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
+from dissectors.ports import Conversations
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
@@ -200,11 +201,14 @@ def syntax_name(u: str) -> str:
 
 
 def is_dcerpc(tvb: Tvb, off: int) -> bool:
-    """A whole common header of version 5.0/5.1 with a known packet type."""
+    """A whole common header of version 5.0/5.1 with a known packet type, a valid data
+    representation and a frag length that holds the header (Wireshark's is_dcerpc)."""
     if tvb.end - off < HEADER_LEN:
         return False
     b = tvb.buf
-    return b[off] == 5 and b[off + 1] in (0, 1) and b[off + 2] <= 20
+    return (b[off] == 5 and b[off + 1] in (0, 1) and b[off + 2] <= 20
+            and not b[off + 4] & 0xEE and b[off + 5] <= 3
+            and u16(tvb, off + 8, bool(b[off + 4] & 0x10)) >= HEADER_LEN)
 
 
 def _pdu_len(tvb: Tvb, pkt: Packet, off: int) -> int:
@@ -220,6 +224,16 @@ def dissect_dcerpc_tcp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     tcp_dissect_pdus(tvb, pkt, session, HEADER_LEN, _pdu_len,
                      lambda t, p, s: dissect_pdu(t, p, s, None))
     return None
+
+
+def heur_dcerpc_tcp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
+    """DCE/RPC on any TCP port (calls to the ports the endpoint mapper hands out): the
+    connection then goes to DCE/RPC first (Wireshark's conversation_set_dissector)."""
+    if not is_dcerpc(tvb, tvb.start):
+        return False
+    session.state("tcp.conversations", Conversations).bind(
+        pkt.net_src, pkt.srcport, pkt.net_dst, pkt.dstport, "dcerpc")
+    return dissect_dcerpc_tcp(tvb, pkt, session)
 
 
 def dissect_pdus(tvb: Tvb, pkt: Packet, session: Session, salt: int | None) -> bool:
@@ -455,5 +469,6 @@ BODIES: dict[int, Callable[[Tvb, Packet, Session, Header], None]] = {
     PDU_ALTER_RESP: dissect_bind_ack, PDU_BIND_NAK: dissect_bind_nak}
 
 TCP_PORT.register(135, dissect_dcerpc_tcp, "dcerpc")
+TCP_HEUR.register("dcerpc", heur_dcerpc_tcp)
 register_dissector("dcerpc", dissect_dcerpc_tcp)
 register_learner_layer("dcerpc", "DCE/RPC")

@@ -208,9 +208,26 @@ def _auth(c: Conn) -> None:
     c.send(_authed(2, struct.pack("<IHBx", 5, 0, 0) + b"world", 4, 6, verf), False)
 
 
+def _heuristic(c: Conn) -> None:
+    """DCE/RPC on a port of no table (found by the TCP heuristic; the connection keeps
+    it, a non-DCE/RPC segment between is data)."""
+    c.send(bind(1, [(0, IF, 1)]), True)
+    c.send(bind_ack(1, 1), False)
+    c.send(b"hello there, not dcerpc at all", True)
+    c.send(request(2, 0, 3, b"abcd"), True)
+
+
+def _not_headers(c: Conn) -> None:
+    """On port 135, headers Wireshark's is_dcerpc refuses: a bad data representation
+    (character, then floating point), a frag length below 16, packet type 21."""
+    for head in (b"\x05\x00\x00\x03\x20\x00\x00\x00\x20\x00", b"\x05\x00\x00\x03\x10\x04\x00\x00\x20\x00",
+                 b"\x05\x00\x00\x03\x10\x00\x00\x00\x08\x00", b"\x05\x00\x15\x03\x10\x00\x00\x00\x20\x00"):
+        c.send(head + b"\x00\x00\x01\x00\x00\x00" + bytes(16), True)
+
+
 BUILDERS = {"bind": (_bind_calls, 135), "frag": (_fragments, 135), "trunc": (_truncated, 135),
             "odd": (_odd, 135), "syntax": (_syntaxes, 135), "smb": (_smb, 445),
-            "auth": (_auth, 135)}
+            "auth": (_auth, 135), "heuristic": (_heuristic, 49667), "refused": (_not_headers, 135)}
 
 
 def build(name: str, directory: Path) -> Path:
