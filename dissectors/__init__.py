@@ -11,7 +11,7 @@ PROTOCOL_MODULES = (
     "smb_access", "smb2", "dhcp", "http",
     "tls", "ssh", "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
     "vxlan", "geneve", "stp", "gre", "erspan", "loop", "lldp", "cdp", "dtp",
-    "ntp", "igmp", "snmp", "dhcpv6", "xml", "ntlmssp", "smb_cmds", "smb_trans2", "gssapi",
+    "ntp", "igmp", "snmp", "dhcpv6", "xml", "ntlmssp", "smb_cmds", "smb_trans2", "dcerpc", "dcerpc_stub", "smb_pipe", "gssapi",
     "kerberos", "gtp", "ppp", "lcp", "ipcp", "pap", "chap", "pppoe", "l2tp", "eap", "eapol",
     "ospf", "ndp", "sctp", "rsvp", "pim", "wg", "socks", "wow", "xmpp", "json", "db_lsp",
     "quic", "steam_ihs", "sip", "sflow", "etch", "netlink", "x11",

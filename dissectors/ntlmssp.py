@@ -218,6 +218,20 @@ class _Msg:
         return off
 
 
+VERF = NTLMSSP.field("ntlmssp.verf", "NTLMSSP Verifier", FT.NONE)
+VERF_VERS = NTLMSSP.field("ntlmssp.verf.vers", "Version Number", FT.UINT32, Base.DEC)
+VERF_BODY = NTLMSSP.field("ntlmssp.verf.body", "Verifier Body", FT.BYTES)
+
+
+def add_verifier(tvb: Tvb, pkt: Packet, parent: Item) -> None:
+    """A message signature (DCE/RPC's auth verifier): its version and body, shown as
+    bytes (no session key to check it with)."""
+    s, src = tvb.start, tvb.source
+    item = pkt.add(parent, VERF, None, s, 16, source=src)
+    pkt.add(item, VERF_VERS, tvb.u32le(s), s, 4, source=src)
+    pkt.add(item, VERF_BODY, tvb.bytes(s + 4, 12), s + 4, 12, source=src)
+
+
 def dissect_ntlmssp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     """One NTLMSSP message from tvb.start; adds its Info text (", NTLMSSP_AUTH, ...")."""
     session.current_proto = "ntlmssp"

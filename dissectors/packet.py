@@ -299,6 +299,12 @@ class Packet:
             return  # (a tree-less dissection nobody reads the note's items from)
         add_expert_items(self.add, item, severity, group, text, field)
 
+    def add_note(self, severity: str, group: str, text: str, protocol: str) -> None:
+        """A note on no item (Wireshark's expert_add_info with a NULL item): counted by
+        the expert statistics, absent from the tree."""
+        self.expert.append(Expert(severity, group, fit_summary(text), protocol, False,
+                                  self.in_error_pkt))
+
     def max_severity(self) -> str | None:
         if not self.expert:
             return None

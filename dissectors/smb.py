@@ -240,9 +240,12 @@ class Ctx:
 
 #: The commands decoded, by number: body(ctx) -> bytes used from ctx.s (smb_cmds.py).
 COMMANDS: dict[int, Callable[[Ctx], None]] = {}
+#: Commands decoded only in some forms: accepts(tvb, pkt, session) says whether this
+#: message is one (Trans on a named pipe: smb_pipe.py; on a mailslot: heur_smb_mailslot).
+ACCEPTS: dict[int, Callable[[Tvb, Packet, Session], bool]] = {}
 
 
-def _conv_key(pkt: Packet) -> tuple:
+def conv_key(pkt: Packet) -> tuple:
     a, b = (pkt.net_src, pkt.srcport), (pkt.net_dst, pkt.dstport)
     return (a, b) if a <= b else (b, a)
 
@@ -255,15 +258,18 @@ def heur_smb(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         return False
     cmd = tvb.buf[s + 4]
     if cmd == 0x25:
-        return heur_smb_mailslot(tvb, pkt, session)
+        mailslot = heur_smb_mailslot(tvb, pkt, session)
+        if mailslot is not False:
+            return mailslot
     body = COMMANDS.get(cmd)
-    if body is None:
+    accepts = ACCEPTS.get(cmd)
+    if body is None or (accepts is not None and not accepts(tvb, pkt, session)):
         return False
     session.current_proto = "smb"
     pkt.proto_col = "SMB"
     src = tvb.source
     state = session.state("smb.state", lambda: SmbState({}, {}))
-    conv = _conv_key(pkt)
+    conv = conv_key(pkt)
     flags, flags2 = tvb.u8(s + 9), tvb.u16le(s + 10)
     response = bool(flags & 0x80)
     tid, pid, uid, mid = (tvb.u16le(s + 24 + 2 * i) for i in range(4))

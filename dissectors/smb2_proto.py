@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dissectors.dcerpc import DCERPC
 from dissectors.netbios_names import bit_label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
@@ -16,8 +17,6 @@ from dissectors.tcp_stream import stream_of
 from dissectors.tvb import Tvb
 
 SMB2 = protocol("smb2", "SMB2 (Server Message Block Protocol version 2)", "SMB2")
-DCERPC = protocol("dcerpc", "Distributed Computing Environment / Remote Procedure Call (DCE/RPC)",
-                  "DCERPC")
 OPEN_FRAME = DCERPC.field("dcerpc.nt.open_frame", "Frame handle opened", FT.FRAMENUM)
 CLOSE_FRAME = DCERPC.field("dcerpc.nt.close_frame", "Frame handle closed", FT.FRAMENUM)
 

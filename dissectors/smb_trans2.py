@@ -53,7 +53,7 @@ PADDING = _f("smb.padding", "Padding", FT.BYTES)
 UNKNOWN_DATA = _f("smb.unknown_data", "Unknown Data", FT.BYTES)
 
 
-def _timeout(v: int) -> str:
+def timeout_label(v: int) -> str:
     if v == 0:
         return "Timeout: Return immediately (0)"
     if v == 0xFFFFFFFF:
@@ -78,7 +78,7 @@ def trans2(c: Ctx) -> None:
         c.add(c.tree, RESERVED, t.bytes(p + 9, 1), p + 9, 1)
         flag_word(c, c.tree, TRANS_FLAGS, TRANS_FLAG_BITS, p + 10, 2)
         timeout = t.u32le(p + 12)
-        c.add(c.tree, TIMEOUT, timeout, p + 12, 4, _timeout(timeout))
+        c.add(c.tree, TIMEOUT, timeout, p + 12, 4, timeout_label(timeout))
         c.add(c.tree, RESERVED, t.bytes(p + 16, 2), p + 16, 2)
         pc, po, dc, do = (t.u16le(p + 18 + 2 * i) for i in range(4))
         for i, (f, v) in enumerate(((PC, pc), (PO, po), (DC, dc), (DATA_OFFSET, do))):

@@ -20,12 +20,6 @@ pytestmark = pytest.mark.tshark
 # now equal, to remove). feiq/lab/live_feiq: labshark
 # decodes IPMSG/FeiQ where tshark shows data (flow,any labels, io,phs): by design.
 KNOWN: dict[str, list[str]] = {
-    'corpus/tcpdump-wccp_redirect_gre.pcap': [
-        'flow,any,standard',
-        'flow,any,network',
-        'expert',
-        'io,phs',
-    ],
     'samples/feiq.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'samples/lab.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'samples/lab.pcapng': ['flow,any,standard', 'flow,any,network', 'io,phs'],
