@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from captures.frame import Frame
+from dissectors.escape import format_str
 from dissectors.expert import SEVERITY_ORDER, Expert, add_expert_items, fit_summary
 from dissectors.registry import Field, Protocol
 
@@ -278,7 +280,7 @@ class Packet:
 
     def add_expert(self, item: Item | None, severity: str, group: str, text: str,
                    protocol: str, ours: bool = False, field: Field | None = None,
-                   tapped: bool = True) -> None:
+                   tapped: bool = True, escape: Callable[[str], str] = format_str) -> None:
         """Record an expert note; `field` adds the expert's own filterable item.
 
         A Wireshark note also gets Wireshark's `_ws.expert` subtree (expert.py). Our own
@@ -286,7 +288,7 @@ class Packet:
         `_ws.expert` stays exactly tshark's set.
         """
         if not ours:
-            text = fit_summary(text)
+            text = fit_summary(text, escape)
         if tapped:  # (a note added without pinfo, as proto.c's, reaches no -z expert)
             self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
         if ours:
@@ -297,7 +299,7 @@ class Packet:
         if layers is not None and "_ws" not in layers and (
                 field is None or field.abbrev not in self.wanted):  # type: ignore[operator]
             return  # (a tree-less dissection nobody reads the note's items from)
-        add_expert_items(self.add, item, severity, group, text, field)
+        add_expert_items(self.add, item, severity, group, text, field, escape)
 
     def max_severity(self) -> str | None:
         if not self.expert:

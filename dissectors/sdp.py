@@ -1,0 +1,526 @@
+"""SDP (RFC 4566), the session description SIP (and others) carry as application/sdp, as
+tshark 4.0 shows it: one item per `x=` line, split into its tokens (owner, connection,
+time, media, attributes: rtpmap, fmtp), the RTP payload type names, and tshark's notes
+on broken lines. Why: SIP's INVITE/200 OK bodies were left undecoded, and tshark's
+protocol column ("SIP/SDP"), flow labels and trees name SDP.
+
+Tokens are found as packet-sdp.c finds them: a token that ends the line leaves the next
+search at the line's start again (so `o=short` shows `short` six times, as tshark does).
+Every read is bounded by the line; nothing here can raise on a short or odd body.
+RTP conversations that Wireshark sets up from `m=` lines are not made (no RTP dissector).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dissectors.dispatch import MEDIA_TYPE, register_dissector
+from dissectors.escape import format_str, format_text
+from dissectors.offers import register_learner_layer
+from dissectors.packet import Item, Packet
+from dissectors.registry import FT, Base, Field, protocol
+from dissectors.session import Session
+from dissectors.textlines import line_end
+from dissectors.textnum import strtol, wrap
+from dissectors.tvb import Tvb
+
+SDP = protocol("sdp", "Session Description Protocol", "SDP")
+S = FT.STRING
+
+
+def _f(abbrev: str, name: str, ftype: FT = S, base: Base = Base.NONE,
+       strings: dict | None = None) -> Field:
+    return SDP.field(abbrev, name, ftype, base, strings=strings)
+
+
+VERSION = _f("sdp.version", "Session Description Protocol Version (v)")
+OWNER = _f("sdp.owner", "Owner/Creator, Session Id (o)")
+SESSION_NAME = _f("sdp.session_name", "Session Name (s)")
+SESSION_INFO = _f("sdp.session_info", "Session Information (i)")
+URI = _f("sdp.uri", "URI of Description (u)")
+EMAIL = _f("sdp.email", "E-mail Address (e)")
+PHONE = _f("sdp.phone", "Phone Number (p)")
+CONNECTION = _f("sdp.connection_info", "Connection Information (c)")
+BANDWIDTH = _f("sdp.bandwidth", "Bandwidth Information (b)")
+TIMEZONE = _f("sdp.timezone", "Time Zone Adjustments (z)")
+KEY = _f("sdp.encryption_key", "Encryption Key (k)")
+SESSION_ATTR = _f("sdp.session_attr", "Session Attribute (a)")
+MEDIA_ATTR = _f("sdp.media_attr", "Media Attribute (a)")
+TIME = _f("sdp.time", "Time Description, active time (t)")
+REPEAT = _f("sdp.repeat_time", "Repeat Time (r)")
+MEDIA = _f("sdp.media", "Media Description, name and address (m)")
+MEDIA_TITLE = _f("sdp.media_title", "Media Title (i)")
+UNKNOWN = _f("sdp.unknown", "Unknown")
+INVALID = _f("sdp.invalid", "Invalid line")
+OWNER_SUB = [_f(f"sdp.owner.{a}", n) for a, n in (
+    ("username", "Owner Username"), ("sessionid", "Session ID"),
+    ("version", "Session Version"), ("network_type", "Owner Network Type"),
+    ("address_type", "Owner Address Type"))]
+OWNER_ADDR = _f("sdp.owner.address", "Owner Address")
+CONN_NET = _f("sdp.connection_info.network_type", "Connection Network Type")
+CONN_ATYPE = _f("sdp.connection_info.address_type", "Connection Address Type")
+CONN_ADDR = _f("sdp.connection_info.address", "Connection Address")
+CONN_TTL = _f("sdp.connection_info.ttl", "Connection TTL")
+CONN_NUM = _f("sdp.connection_info.num_addr", "Connection Number of Addresses")
+BW_MOD = _f("sdp.bandwidth.modifier", "Bandwidth Modifier")
+BW_VALUE = _f("sdp.bandwidth.value", "Bandwidth Value")
+TIME_START = _f("sdp.time.start", "Session Start Time")
+TIME_STOP = _f("sdp.time.stop", "Session Stop Time")
+REPEAT_INTERVAL = _f("sdp.repeat_time.interval", "Repeat Interval")
+REPEAT_DURATION = _f("sdp.repeat_time.duration", "Repeat Duration")
+REPEAT_OFFSET = _f("sdp.repeat_time.offset", "Repeat Offset")
+TZ_TIME = _f("sdp.timezone.time", "Timezone Time")
+TZ_OFFSET = _f("sdp.timezone.offset", "Timezone Offset")
+KEY_TYPE = _f("sdp.encryption_key.type", "Key Type")
+KEY_DATA = _f("sdp.encryption_key.data", "Key Data")
+SATTR_FIELD = _f("sdp.session_attr.field", "Session Attribute Fieldname")
+SATTR_VALUE = _f("sdp.session_attr.value", "Session Attribute Value")
+MEDIA_MEDIA = _f("sdp.media.media", "Media Type")
+MEDIA_PORT = _f("sdp.media.port", "Media Port", FT.UINT16, Base.DEC)
+MEDIA_PORT_STR = _f("sdp.media.port_string", "Media Port")
+MEDIA_PORTCOUNT = _f("sdp.media.portcount", "Media Port Count")
+MEDIA_PROTO = _f("sdp.media.proto", "Media Protocol")
+MEDIA_FORMAT = _f("sdp.media.format", "Media Format")
+MATTR_FIELD = _f("sdp.media_attribute.field", "Media Attribute Fieldname")
+MATTR_VALUE = _f("sdp.media_attribute.value", "Media Attribute Value")
+MIME_TYPE = _f("sdp.mime.type", "MIME Type")
+SAMPLE_RATE = _f("sdp.sample_rate", "Sample Rate")
+FMTP_PARAM = _f("sdp.fmtp.parameter", "Media format specific parameters")
+MPEG4_LEVEL = _f("sdp.fmtp.profile_level_id", "Level Code", FT.UINT32, Base.DEC)
+H263_PROFILE = _f("sdp.fmtp.h263profile", "Profile", FT.UINT32, Base.DEC, strings={
+    0: "Baseline Profile",
+    1: "H.320 Coding Efficiency Version 2 Backward-Compatibility Profile",
+    2: "Version 1 Backward-Compatibility Profile",
+    3: "Version 2 Interactive and Streaming Wireless Profile",
+    4: "Version 3 Interactive and Streaming Wireless Profile",
+    5: "Conversational High Compression Profile", 6: "Conversational Internet Profile",
+    7: "Conversational Interlace Profile", 8: "High Latency Profile"})
+H263_LEVEL = _f("sdp.fmtp.h263level", "Level", FT.UINT32, Base.DEC, strings={
+    10: "QCIF (176 x 144), 1 x 64Kb/s", 20: "CIF (352 x 288), 2 x 64Kb/s",
+    30: "CIF (352 x 288), 6 x 64Kb/s", 40: "CIF (352 x 288), 32 x 64Kb/s",
+    45: "QCIF (176 x144) support of CPFMT, 2 x 64Kb/s",
+    50: "CIF (352 x 288) support of CPFMT, 64 x 64Kb/s",
+    60: "CPFMT: 720 x 288 support of CPFMT, 128 x 64Kb/s",
+    70: "CPFMT: 720 x 576 support of CPFMT, 256 x 64Kb/s"})
+H264_MODE = _f("sdp.fmtp.h264_packetization_mode", "Packetization mode", FT.UINT32, Base.DEC,
+               strings={0: "Single NAL mode", 1: "Non-interleaved mode",
+                        2: "Interleaved mode"})
+DATA = _f("sdp.data", "Data", FT.BYTES)
+NO_EQUAL = _f("sdp.invalid_line.no_equal", "Invalid SDP line (no '=' delimiter)", FT.NONE)
+MISSING = _f("sdp.invalid_line.missing_fields", "Invalid SDP line (missing required fields)",
+             FT.NONE)
+EXTRA_SPACE = _f("sdp.invalid_line.extra_space",
+                 "Invalid SDP whitespace (extra space character)", FT.NONE)
+
+# RTP payload types by number (rtp_payload_type_vals): the named ones; 20-95 other than
+# these are "Unassigned", 72-76 reserved, 96-127 dynamic.
+_PT_NAMES = {
+    0: "ITU-T G.711 PCMU", 1: "USA Federal Standard FS-1016", 2: "ITU-T G.721",
+    3: "GSM 06.10", 4: "ITU-T G.723", 5: "DVI4 8000 samples/s", 6: "DVI4 16000 samples/s",
+    7: "Experimental linear predictive encoding from Xerox PARC", 8: "ITU-T G.711 PCMA",
+    9: "ITU-T G.722", 10: "16-bit uncompressed audio, stereo",
+    11: "16-bit uncompressed audio, monaural",
+    12: "Qualcomm Code Excited Linear Predictive coding", 13: "Comfort noise",
+    14: "MPEG-I/II Audio", 15: "ITU-T G.728", 16: "DVI4 11025 samples/s",
+    17: "DVI4 22050 samples/s", 18: "ITU-T G.729", 19: "Comfort noise (old)",
+    25: "Sun CellB video encoding", 26: "JPEG-compressed video", 28: "'nv' program",
+    31: "ITU-T H.261", 32: "MPEG-I/II Video", 33: "MPEG-II transport streams",
+    34: "ITU-T H.263"}
+
+
+def payload_type_name(pt: int) -> str:
+    """val_to_str_ext(pt, rtp_payload_type_vals, "%u")."""
+    if pt in _PT_NAMES:
+        return _PT_NAMES[pt]
+    if 72 <= pt <= 76:
+        return "Reserved for RTCP conflict avoidance"
+    if 96 <= pt <= 127:
+        return f"DynamicRTP-Type-{pt}"
+    return "Unassigned" if pt < 96 else str(pt)
+
+
+_LINE_FIELDS = {"v": VERSION, "o": OWNER, "s": SESSION_NAME, "u": URI, "e": EMAIL,
+                "p": PHONE, "c": CONNECTION, "b": BANDWIDTH, "t": TIME, "r": REPEAT,
+                "m": MEDIA, "k": KEY, "z": TIMEZONE}
+_BW_NAMES = ((b"CT", " [Conference Total(total bandwidth of all RTP sessions)]", " kb/s"),
+             (b"AS", " [Application Specific (RTP session bandwidth)]", " kb/s"),
+             (b"TIAS", " [Transport Independent Application Specific maximum]", " b/s"))
+UNKNOWN_ENCODING = "Unknown"
+
+
+def _text(raw: bytes) -> str:
+    """ENC_UTF_8 text as Wireshark holds it."""
+    return raw.decode("utf-8", "replace")
+
+
+class _Line:
+    """One SDP line's value (after `x=`): its items go under `item`, at `base` in the
+    data source; the notes packet-sdp.c adds while it reads tokens."""
+
+    __slots__ = ("raw", "base", "item", "pkt", "src")
+
+    def __init__(self, pkt: Packet, raw: bytes, base: int, item: Item, src: int) -> None:
+        self.pkt, self.raw, self.base, self.item, self.src = pkt, raw, base, item, src
+
+    def add(self, field: Field, start: int, length: int, value: object = None,
+            suffix: str = "", **kw: object) -> Item:
+        """A string item over raw[start:start+length] (length -1: to the line's end)."""
+        if length < 0:
+            length = len(self.raw) - start
+        raw = self.raw[start:start + length]
+        text = None
+        if self.pkt.tree_on and field.type == S:
+            shown = format_text(raw) if value is None else format_str(str(value))
+            text = f"{field.name}: {shown}{suffix}"
+        if value is None:
+            value = _text(raw)
+        return self.pkt.add(self.item, field, value, self.base + start, length, text,
+                            source=self.src, **kw)  # type: ignore[arg-type]
+
+    def note(self, field: Field, start: int, length: int, severity: str, group: str) -> None:
+        """proto_tree_add_expert without pinfo: a label item carrying the note, which
+        no `-z expert` sees (tshark's token notes)."""
+        pkt = self.pkt
+        item = pkt.add_text(self.item, field.name, self.base + start, length, source=self.src)
+        pkt.add_expert(item, severity, group, field.name, "sdp", field=field, tapped=False)
+
+    def token(self, off: int, optional: bool = False) -> tuple[int, int, int]:
+        """packet-sdp.c's find_next_optional_token_in_line: (length, start, next space
+        or -1). Doubled spaces are noted and skipped; a missing token noted unless
+        optional."""
+        raw, length, nxt = self.raw, 0, -1
+        if 0 <= off < len(raw):
+            while length == 0:
+                nxt = raw.find(b" ", off)
+                if nxt < 0:
+                    length = len(raw) - off
+                    break
+                length = nxt - off
+                if length == 0:
+                    self.note(EXTRA_SPACE, off - 1, 2, "error", "malformed")
+                    off = nxt + 1
+        if not optional and length == 0:
+            self.note(MISSING, 0, len(raw), "error", "malformed")
+        return length, off, nxt
+
+
+class _State:
+    """What one description's lines tell later ones: encoding names by payload type."""
+
+    __slots__ = ("encodings", "proto")
+
+    def __init__(self) -> None:
+        self.encodings: dict[int, str] = {}
+        self.proto = ""
+
+
+def _owner(ln: _Line, st: _State) -> None:
+    off = 0
+    for field in OWNER_SUB:
+        n, off, nxt = ln.token(off)
+        if n == 0:
+            return
+        ln.add(field, off, n)
+        off = nxt + 1
+    ln.add(OWNER_ADDR, off, -1)
+
+
+def _connection(ln: _Line, st: _State) -> None:
+    off = 0
+    for field in (CONN_NET, CONN_ATYPE):
+        n, off, nxt = ln.token(off)
+        if n == 0:
+            return
+        ln.add(field, off, n)
+        off = nxt + 1
+    raw = ln.raw
+    for field in (CONN_ADDR, CONN_TTL):
+        slash = raw.find(b"/", off) if 0 <= off <= len(raw) else -1
+        ln.add(field, off, -1 if slash < 0 else slash - off)
+        if slash < 0:
+            return
+        off = slash + 1
+    ln.add(CONN_NUM, off, -1)
+
+
+def _bandwidth(ln: _Line, st: _State) -> None:
+    colon = ln.raw.find(b":")
+    if colon < 0:
+        return
+    mod, unit = ln.raw[:colon], ""
+    suffix = ""
+    for name, label, u in _BW_NAMES:
+        if mod.startswith(name):
+            suffix, unit = label, u
+            break
+    ln.add(BW_MOD, 0, colon, suffix=suffix)
+    ln.add(BW_VALUE, colon + 1, -1, suffix=unit)
+
+
+def _time(ln: _Line, st: _State) -> None:
+    n, off, nxt = ln.token(0)
+    if n == 0:
+        return
+    ln.add(TIME_START, off, n)
+    ln.add(TIME_STOP, nxt + 1, -1)
+
+
+def _repeat(ln: _Line, st: _State) -> None:
+    off = 0
+    for field in (REPEAT_INTERVAL, REPEAT_DURATION):
+        n, off, nxt = ln.token(off)
+        if n == 0:
+            return
+        ln.add(field, off, n)
+        off = nxt + 1
+    optional = False
+    for _ in range(len(ln.raw) + 1):  # (each pass reads a token or ends)
+        n, off, nxt = ln.token(off, optional)
+        if n == 0:
+            break
+        ln.add(REPEAT_OFFSET, off, n)
+        optional = True
+        if nxt < 0:
+            break
+        off = nxt + 1
+
+
+def _timezone(ln: _Line, st: _State) -> None:
+    off, optional = 0, False
+    for _ in range(len(ln.raw) + 1):
+        n, off, nxt = ln.token(off, optional)
+        if n == 0:
+            break
+        ln.add(TZ_TIME, off, n)
+        off = nxt + 1
+        n, off, nxt = ln.token(off, optional)
+        if n == 0:
+            break
+        ln.add(TZ_OFFSET, off, n)
+        off = nxt + 1
+        optional = True
+        if nxt < 0:
+            break
+
+
+def _key(ln: _Line, st: _State) -> None:
+    colon = ln.raw.find(b":")
+    if colon < 0:
+        return
+    ln.add(KEY_TYPE, 0, colon)
+    ln.add(KEY_DATA, colon + 1, -1)
+
+
+def _session_attr(ln: _Line, st: _State) -> None:
+    colon = ln.raw.find(b":")
+    if colon < 0:
+        return
+    ln.add(SATTR_FIELD, 0, colon)
+    ln.add(SATTR_VALUE, colon + 1, -1)
+
+
+def _media(ln: _Line, st: _State) -> None:
+    raw = ln.raw
+    n, off, nxt = ln.token(0)
+    if n == 0:
+        return
+    ln.add(MEDIA_MEDIA, off, n)
+    off = nxt + 1
+    n, off, nxt = ln.token(off)
+    if n == 0:
+        return
+    slash = raw.find(b"/", off, off + n)
+    if slash >= 0:
+        _port(ln, off, slash - off)
+        off = slash + 1
+        n, off, nxt = ln.token(off)
+        if n == 0:
+            return
+        ln.add(MEDIA_PORTCOUNT, off, n)
+    else:
+        _port(ln, off, n)
+    off = nxt + 1
+    n, off, nxt = ln.token(off)
+    if n == 0:
+        return
+    st.proto = _text(raw[off:off + n])
+    ln.add(MEDIA_PROTO, off, n)
+    optional = False
+    for _ in range(len(raw) + 1):
+        off = nxt + 1
+        n, off, nxt = ln.token(off, optional)
+        if n == 0:
+            break
+        if st.proto == "RTP/AVP":
+            pt = wrap(strtol(_text(raw[off:off + n])), 32, False)
+            ln.add(MEDIA_FORMAT, off, n, payload_type_name(pt))
+        else:
+            ln.add(MEDIA_FORMAT, off, n)
+        optional = True
+        if nxt < 0:
+            break
+
+
+def _port(ln: _Line, off: int, n: int) -> None:
+    """The port as a number when it is one, its text otherwise (a hidden copy then)."""
+    raw = ln.raw[off:off + n]
+    if raw.isdigit() and int(raw) <= 0xFFFF:
+        ln.add(MEDIA_PORT, off, n, int(raw))
+        ln.add(MEDIA_PORT_STR, off, n, hidden=True)
+    else:
+        ln.add(MEDIA_PORT_STR, off, n)
+
+
+def _media_attr(ln: _Line, st: _State) -> None:
+    raw = ln.raw
+    colon = raw.find(b":")
+    if colon < 0:
+        return
+    ln.add(MATTR_FIELD, 0, colon)
+    name = raw[:colon].lower()
+    off = colon + 1
+    while off < len(raw) and raw[off] in b" \t":
+        off += 1
+    if name == b"rtpmap":
+        _rtpmap(ln, st, off)
+    elif name == b"fmtp":
+        _fmtp(ln, st, off)
+    elif name not in (b"path", b"h248item", b"crypto", b"sprt"):
+        ln.add(MATTR_VALUE, off, -1)
+
+
+def _rtpmap(ln: _Line, st: _State, off: int) -> None:
+    raw = ln.raw
+    sp = raw.find(b" ", off)
+    if sp < 0:
+        return
+    ln.add(MEDIA_FORMAT, off, sp - off)
+    pt = wrap(strtol(_text(raw[off:sp])), 8, False)  # (a guint8, as tshark's)
+    off = sp + 1
+    slash = raw.find(b"/", off)
+    if slash < 0:
+        return
+    ln.add(MIME_TYPE, off, slash - off)
+    if pt < 128:
+        st.encodings[pt] = _text(raw[off:slash])
+    else:
+        return
+    off = end = slash + 1
+    while end < len(raw) and 0x30 <= raw[end] <= 0x39:
+        end += 1
+    ln.add(SAMPLE_RATE, off, end - off)
+
+
+def _fmtp(ln: _Line, st: _State, off: int) -> None:
+    raw = ln.raw
+    sp = raw.find(b" ", off)
+    if sp < 0:
+        return
+    pt = wrap(strtol(_text(raw[off:sp])), 8, False)
+    if pt >= 128:
+        ln.add(MEDIA_FORMAT, off, sp - off)
+        return
+    encoding = st.encodings.get(pt, UNKNOWN_ENCODING)
+    ln.add(MEDIA_FORMAT, off, sp - off, suffix=f" [{format_text(encoding.encode())}]")
+    off = sp + 1
+    for _ in range(len(raw) + 1):
+        semi = raw.find(b";", off)
+        while off < len(raw) and raw[off] in b" \t":
+            off += 1
+        more = semi >= 0
+        stop = semi if more else len(raw)
+        item = ln.add(FMTP_PARAM, off, stop - off)
+        _fmtp_param(ln, item, off, stop, encoding.lower())
+        off = stop + 1
+        if not more:
+            break
+
+
+_FMTP_UINTS = {("h263-2000", b"profile"): H263_PROFILE, ("h263-1998", b"profile"): H263_PROFILE,
+               ("h263-2000", b"level"): H263_LEVEL, ("h263-1998", b"level"): H263_LEVEL,
+               ("mp4v-es", b"profile-level-id"): MPEG4_LEVEL,
+               ("h264", b"packetization-mode"): H264_MODE}
+
+
+def _fmtp_param(ln: _Line, item: Item, off: int, stop: int, encoding: str) -> None:
+    """decode_sdp_fmtp: the numeric parameters tshark reads, as generated items."""
+    eq = ln.raw.find(b"=", off)
+    if eq < 0:
+        return
+    field = _FMTP_UINTS.get((encoding, ln.raw[off:eq]))
+    if field is None:
+        return
+    value = wrap(strtol(_text(ln.raw[eq + 1:stop])), 32, False)
+    ln.pkt.add(item, field, value, ln.base + eq + 1, max(stop - eq - 1, 0), generated=True,
+               source=ln.src)
+
+
+_SUB: dict[str, Callable[[_Line, _State], None]] = {
+    "o": _owner, "c": _connection, "b": _bandwidth, "t": _time, "r": _repeat,
+    "z": _timezone, "k": _key, "m": _media}
+
+
+def dissect_sdp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
+    """The whole of tvb[start:end] is one session description."""
+    session.current_proto = "sdp"
+    pkt.proto_col += "/SDP"
+    buf, off, end, src = tvb.buf, tvb.start, tvb.end, tvb.source
+    top = pkt.add_proto(SDP, off, end - off, "Session Description Protocol", source=src)
+    st = _State()
+    in_media = False
+    while off < end:
+        eol, nxt = line_end(buf, off, end)
+        if eol - off < 2:
+            break
+        kind, delim = chr(buf[off]), buf[off + 1]
+        raw = bytes(buf[off:eol])
+        if delim != 0x3D:  # '='
+            item = pkt.add(top, INVALID, _text(raw), off, eol - off,
+                           f"{INVALID.name}: {format_text(raw)}" if pkt.tree_on else None,
+                           source=src)
+            pkt.add_expert(item, "note", "malformed", NO_EQUAL.name, "sdp", field=NO_EQUAL)
+            off = nxt
+            continue
+        if kind == "m":
+            in_media = True
+        if kind == "i":
+            field = MEDIA_TITLE if in_media else SESSION_INFO
+        elif kind == "a":
+            field = MEDIA_ATTR if in_media else SESSION_ATTR
+        else:
+            field = _LINE_FIELDS.get(kind, UNKNOWN)
+        value = raw if field is UNKNOWN else raw[2:]
+        vstart = off if field is UNKNOWN else off + 2
+        # (the line's value as ENC_ASCII: a byte above 0x7f is U+FFFD)
+        item = pkt.add(top, field, value.decode("ascii", "replace"), off, eol - off,
+                       f"{field.name}: {format_text(value)}" if pkt.tree_on else None,
+                       source=src)
+        ln = _Line(pkt, value, vstart, item, src)
+        if field is MEDIA_ATTR:
+            _media_attr(ln, st)
+        elif field is SESSION_ATTR:
+            _session_attr(ln, st)
+        elif kind in _SUB and field is not UNKNOWN:
+            _SUB[kind](ln, st)
+        off = nxt
+    if off < end and pkt.wants_layer("sdp"):
+        pkt.add(top, DATA, bytes(buf[off:end]), off, end - off, source=src)
+    trailer = pkt.proto_data.pop(_TRAILER, None)
+    if trailer is not None:
+        trailer(pkt, top, tvb.start)
+    return None
+
+
+_TRAILER = "sdp.trailer"
+Trailer = Callable[[Packet, Item, int], None]
+
+
+def set_trailer(pkt: Packet, fn: Trailer) -> None:
+    """A caller's item at the end of the SDP tree: fn(pkt, sdp_item, offset) runs once,
+    after the next description of this packet (SIP's generated Call-ID, which tshark
+    4.0 shows there)."""
+    pkt.proto_data[_TRAILER] = fn
+
+MEDIA_TYPE.register("application/sdp", dissect_sdp, "sdp")
+register_dissector("sdp", dissect_sdp)
+register_learner_layer("sdp", "SDP")
