@@ -60,7 +60,6 @@ KNOWN: dict[str, list[str]] = {
     'wireshark/arp.pcap': ['expert', 'io,phs'],
     'wireshark/ipx_rip.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
     'wireshark/nfs.pcap': ['flow,any,standard', 'flow,any,network', 'io,phs'],
-    'wireshark/sip.pcapng': ['flow,any,standard', 'flow,any,network', 'expert', 'io,phs'],
     # header-like lines before a request: tshark's http tap counts them as Other HTTP
     'corpus/wireshark-tcp-badsegments.pcap': ['http,tree', 'http_req,tree', 'http_srv,tree',
                                               'http_seq,tree'],

@@ -1,0 +1,138 @@
+"""SIP with SDP bodies against tshark 4.0, compared live: the repository's sip.pcapng
+(REGISTER/200 with Contact bindings, an INVITE with SDP and an extra space in its m= line,
+an unrecognised header, a pcapng packet comment) and a call built here (INVITE with SDP:
+audio m= line, c=, a=rtpmap/fmtp; 180; 200 OK with SDP: multicast c=, b=, r=, z=, k=,
+video and UDPTL media; ACK; BYE and its 200; REGISTER with two Contacts and its 200;
+short and broken SDP bodies; a text/plain MESSAGE). Each case is (capture, arguments):
+the packet list, -V, -T fields of sip.*/sdp.* fields, io,phs, flow,any and expert.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from diffutil import assert_bytes_like_tshark, compare_fields
+from scapy.all import IP, UDP, Raw, wrpcap
+
+pytestmark = pytest.mark.tshark
+
+SIP_PCAPNG = Path(__file__).resolve().parent / "data" / "wireshark" / "sip.pcapng"
+CRLF = "\r\n"
+SDP_OFFER = CRLF.join([
+    "v=0", "o=alice 2890844526 2890844526 IN IP4 10.0.0.1", "s=-", "c=IN IP4 10.0.0.1",
+    "t=0 0", "m=audio 49170 RTP/AVP 0 8 97 101", "a=rtpmap:0 PCMU/8000",
+    "a=rtpmap:97 iLBC/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15",
+    "a=ptime:20", "a=sendrecv"]) + CRLF
+SDP_ANSWER = CRLF.join([
+    "v=0", "o=bob 1 2 IN IP4 10.0.0.2", "s=call", "i=info here", "u=http://x.example/",
+    "e=bob@b.example.com", "p=+1 555 0100", "c=IN IP4 224.2.1.1/127/3", "b=AS:64",
+    "t=2873397496 2873404696", "r=604800 3600 0 90000", "z=2882844526 -1h 2898848070 0",
+    "k=clear:abc", "a=tool:test", "a=recvonly", "m=video 51372/2 RTP/AVP 31 99",
+    "i=media title", "b=TIAS:128000", "a=rtpmap:99 h263-1998/90000",
+    "a=fmtp:99 profile=0;level=10", "m=audio 3456 UDPTL t38", "m=audio  5004 RTP/AVP 300",
+    "q=weird"]) + CRLF
+SDP_BROKEN = "v=0\r\no=short\r\nxx\r\nm=audio\r\nc=IN\r\na=rtpmap:abc\r\nt=1\r\n" \
+    "a=fmtp:7 x\r\nm=audio 9 RTP/AVP 0 \r\n\r\ns=after an empty line\r\n"
+
+
+def _msg(first: str, cseq: str, *extra: str, ctype: str = "", body: str = "") -> bytes:
+    lines = [first, "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK74bf9;foo=bar;lr",
+             "From: Alice <sip:alice@a.example.com>;tag=9fxced76sl",
+             "To: Bob <sip:bob@b.example.com>", "Call-ID: 3848276298220188511@a.example.com",
+             "CSeq: " + cseq, *extra]
+    if ctype:
+        lines.append("Content-Type: " + ctype)
+    lines.append(f"Content-Length: {len(body)}")
+    return (CRLF.join(lines) + CRLF + CRLF + body).encode()
+
+
+def _call() -> list:
+    a, b = "10.0.0.1", "10.0.0.2"
+    msgs = [
+        (a, b, _msg("INVITE sip:bob@b.example.com SIP/2.0", "1 INVITE",
+                    "Contact: <sip:alice@10.0.0.1>", "X-Custom: hello",
+                    'P-Asserted-Identity: "Alice A" <sip:alice@a.example.com:5060>',
+                    ctype="application/sdp", body=SDP_OFFER)),
+        (b, a, _msg("SIP/2.0 180 Ringing", "1 INVITE")),
+        (b, a, _msg("SIP/2.0 200 OK", "1 INVITE",
+                    "Contact: <sip:bob@10.0.0.2>;expires=60;q=0.5",
+                    ctype="application/sdp", body=SDP_ANSWER)),
+        (a, b, _msg("ACK sip:bob@10.0.0.2 SIP/2.0", "1 ACK")),
+        (a, b, _msg("BYE sip:bob@10.0.0.2 SIP/2.0", "2 BYE")),
+        (b, a, _msg("SIP/2.0 200 OK", "2 BYE")),
+        (a, b, _msg("REGISTER sip:b.example.com SIP/2.0", "3 REGISTER",
+                    "Contact: <sip:alice@10.0.0.1>;expires=3600",
+                    "Contact: <sip:alice@10.0.0.9>")),
+        (b, a, _msg("SIP/2.0 200 OK", "3 REGISTER",
+                    "Contact: <sip:alice@10.0.0.1>;expires=3600")),
+        (a, b, _msg("INVITE sip:bob@b.example.com SIP/2.0", "4 INVITE",
+                    ctype="application/sdp", body=SDP_BROKEN)),
+        (a, b, _msg("MESSAGE sip:bob@b.example.com SIP/2.0", "5 MESSAGE",
+                    ctype="text/plain", body="hello")),
+        # (Content-Length says more than the packet holds: the SDP is what is there)
+        (a, b, _msg("INVITE sip:bob@b.example.com SIP/2.0", "6 INVITE",
+                    ctype="application/sdp", body="v=0\r\no=a").replace(
+                        b"Content-Length: 9", b"Content-Length: 40")),
+        # (control bytes in SDP text reach labels escaped)
+        (a, b, _msg("INVITE sip:bob@b.example.com SIP/2.0", "7 INVITE",
+                    ctype="application/sdp", body="v=0\r\ns=\x1b[31mred\x07\r\n")),
+    ]
+    pkts = []
+    for n, (src, dst, payload) in enumerate(msgs):
+        p = IP(src=src, dst=dst) / UDP(sport=5060, dport=5060) / Raw(payload)
+        p.time = 1_700_000_000 + n * 0.0125
+        pkts.append(p)
+    return pkts
+
+
+@pytest.fixture(scope="module")
+def call(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sipsdp") / "call.pcap"
+    wrpcap(str(path), _call())
+    return path
+
+
+ARGS = [[], ["-V"], ["-q", "-z", "io,phs"], ["-q", "-z", "flow,any,standard"],
+        ["-q", "-z", "flow,any,network"], ["-q", "-z", "expert"]]
+ARG_IDS = ["list", "V", "phs", "flow-standard", "flow-network", "expert"]
+FIELDS = ["sip.Method", "sip.Status-Code", "sip.response-request", "sip.response-time",
+          "sip.release-time", "sip.contact.parameter", "sip.pai.addr", "sip.pai.user",
+          "sip.pai.display.info", "sip.unrecognized_header", "sip.Content-Type",
+          "sip.call_id_generated", "sdp.version", "sdp.owner", "sdp.owner.username",
+          "sdp.owner.sessionid", "sdp.owner.address", "sdp.connection_info",
+          "sdp.connection_info.address", "sdp.connection_info.ttl",
+          "sdp.connection_info.num_addr", "sdp.media", "sdp.media.media", "sdp.media.port",
+          "sdp.media.port_string", "sdp.media.portcount", "sdp.media.proto",
+          "sdp.media.format", "sdp.media_attr", "sdp.media_attribute.field",
+          "sdp.media_attribute.value", "sdp.session_attr", "sdp.session_attr.field",
+          "sdp.session_attr.value", "sdp.mime.type", "sdp.sample_rate",
+          "sdp.fmtp.parameter", "sdp.fmtp.h263profile", "sdp.fmtp.h263level",
+          "sdp.bandwidth.modifier", "sdp.bandwidth.value", "sdp.time.start",
+          "sdp.repeat_time.offset", "sdp.timezone.offset", "sdp.encryption_key.data",
+          "sdp.invalid", "sdp.unknown", "sdp.invalid_line.extra_space",
+          "sdp.invalid_line.missing_fields", "sdp.invalid_line.no_equal", "sdp.data",
+          "_ws.expert.message", "frame.protocols", "_ws.col.Protocol", "_ws.col.Info"]
+
+
+@pytest.mark.parametrize("args", ARGS, ids=ARG_IDS)
+def test_sip_pcapng(args: list[str]) -> None:
+    """Byte for byte: the packet comment's CR LF must stay as tshark prints them."""
+    assert assert_bytes_like_tshark(["-r", str(SIP_PCAPNG), *args])
+
+
+@pytest.mark.parametrize("args", ARGS, ids=ARG_IDS)
+def test_built_call(call: Path, args: list[str]) -> None:
+    assert assert_bytes_like_tshark(["-r", str(call), *args])
+
+
+@pytest.mark.parametrize("capture", ["sip.pcapng", "call"])
+def test_fields(capture: str, call: Path) -> None:
+    assert compare_fields(SIP_PCAPNG if capture == "sip.pcapng" else call, FIELDS) == []
+
+
+def test_filters_on_sdp(call: Path) -> None:
+    """A display filter on SDP fields keeps the frames tshark keeps."""
+    for flt in ("sdp", "sdp.media.port == 49170", 'sdp.mime.type == "iLBC"',
+                "sip.response-time", "sip.release-time"):
+        assert assert_bytes_like_tshark(["-r", str(call), "-Y", flt])
