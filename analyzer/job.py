@@ -36,6 +36,8 @@ class Job:
     only_tshark: bool = False  # --only-tshark-items
     # the fields a tree-less dissection makes (setup.wanted_fields); None: the full tree
     wanted: frozenset[str] | None = None
+    # whether tshark builds a tree for this run (setup.tshark_builds_tree); None: unknown
+    tshark_tree: bool | None = None
     # the frames the shown ones depend on (analyzer/closure.py Plan); None: every frame
     plan: Any = None
     # --- the display filter
@@ -123,6 +125,7 @@ class Job:
                           revisit=self.two_pass)
         session.show_ours = not self.only_tshark
         session.tree_visible = self.verbose or self.output in ("json", "ek")
+        session.tshark_tree = self.tshark_tree
         return session
 
 

@@ -153,6 +153,20 @@ def _prime(taps: list, flt: CompiledFilter | None, tree: bool = False) -> None:
             t.tree_built = True
 
 
+def tshark_builds_tree(job: Job, taps: list | None, out: TextIO) -> bool:
+    """Whether tshark builds each packet's tree in this run (tshark.c's
+    create_proto_tree): for a display filter, -V and the tree formats, -e fields,
+    colours, a tap with a filter, or a tap that walks the tree (io,phs, hosts);
+    not for a packet list or taps such as -z expert, flow and conv alone."""
+    from analyzer.output.text import use_color
+
+    if (job.verbose or job.output != "text" or job.display_filter is not None
+            or job.fields_printer is not None or use_color(job.color, out)):
+        return True
+    return any(getattr(t, "requires_tree", False) or getattr(t, "filter", None)
+               for _, group in taps or () for t in group)
+
+
 def wanted_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,
                   taps: list | None, out: TextIO) -> frozenset[str] | None:
     """The fields a tree-less dissection must make for this run (Wireshark's

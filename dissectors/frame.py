@@ -180,7 +180,10 @@ def dissect(frame: Frame, session: Session,
     if wanted is not None:
         _w, pkt.wanted, pkt.layers = _prime(wanted)
         pkt.tree_on = pkt.wanted is None
-        pkt.tshark_tree = not KEEP.issuperset(wanted)
+        pkt.tshark_tree = not KEEP.issuperset(wanted) if session.tshark_tree is None \
+            else session.tshark_tree
+    elif session.tshark_tree is not None:
+        pkt.tshark_tree = session.tshark_tree
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts

@@ -71,10 +71,11 @@ WALK_IN_PLACE = "walk_in_place"
 
 
 def tshark_has_tree(pkt: Packet) -> bool:
-    """Whether tshark would build a tree for this packet: for -V/JSON, a display filter
-    or -e fields (ours is then tree-less, with fields beyond what dissectors keep); not
-    for a plain packet list or -z expert, even when LABSHARK_FULL_TREE builds ours. For
-    the few columns Wireshark writes only inside `if (tree)` (SOCKS 5's Info)."""
+    """Whether tshark would build a tree for this packet: for -V/JSON, a display filter,
+    -e fields or a tap that walks the tree (the run says so: Session.tshark_tree; else
+    judged from the fields beyond what dissectors keep); not for a plain packet list or
+    -z expert, even when LABSHARK_FULL_TREE builds ours. For what Wireshark does only
+    inside `if (tree)` (SOCKS 5's Info, SDP's token notes)."""
     return pkt.tshark_tree
 
 

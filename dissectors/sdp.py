@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dissectors.dispatch import MEDIA_TYPE, register_dissector
 from dissectors.escape import format_str, format_text
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.textlines import line_end
@@ -178,11 +178,13 @@ class _Line:
                             source=self.src, **kw)  # type: ignore[arg-type]
 
     def note(self, field: Field, start: int, length: int, severity: str, group: str) -> None:
-        """proto_tree_add_expert without pinfo: a label item carrying the note, which
-        no `-z expert` sees (tshark's token notes)."""
+        """A label item carrying the note. tshark reads the tokens only for its tree:
+        without one (a packet list, `-z expert` alone) there is no note."""
         pkt = self.pkt
+        if not tshark_has_tree(pkt):
+            return
         item = pkt.add_text(self.item, field.name, self.base + start, length, source=self.src)
-        pkt.add_expert(item, severity, group, field.name, "sdp", field=field, tapped=False)
+        pkt.add_expert(item, severity, group, field.name, "sdp", field=field)
 
     def token(self, off: int, optional: bool = False) -> tuple[int, int, int]:
         """packet-sdp.c's find_next_optional_token_in_line: (length, start, next space

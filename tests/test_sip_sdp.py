@@ -126,6 +126,18 @@ def test_built_call(call: Path, args: list[str]) -> None:
     assert assert_bytes_like_tshark(["-r", str(call), *args])
 
 
+# tshark reads SDP's tokens (and notes a doubled space) only when it builds a tree: not
+# for -z expert alone or beside flow/conv taps, but with io,phs, hosts, -Y, -e, -V.
+EXPERT_WITH = [[], ["-z", "flow,any,standard"], ["-z", "conv,udp"], ["-z", "io,phs"],
+               ["-z", "hosts"], ["-Y", "sdp"], ["-z", "expert,sdp"],
+               ["-T", "fields", "-e", "sdp.media"]]
+
+
+@pytest.mark.parametrize("extra", EXPERT_WITH, ids=lambda a: "+".join(a) or "alone")
+def test_expert_tree_or_not(extra: list[str]) -> None:
+    assert assert_bytes_like_tshark(["-r", str(SIP_PCAPNG), "-q", "-z", "expert", *extra])
+
+
 @pytest.mark.parametrize("capture", ["sip.pcapng", "call"])
 def test_fields(capture: str, call: Path) -> None:
     assert compare_fields(SIP_PCAPNG if capture == "sip.pcapng" else call, FIELDS) == []

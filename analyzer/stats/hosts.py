@@ -15,6 +15,8 @@ from dissectors.packet import Packet
 class HostsTap:
     """One `-z hosts...`: which address families it lists."""
 
+    requires_tree = True  # (tshark 4.0 builds trees with -z hosts: seen on SDP's notes)
+
     def __init__(self, arg: str) -> None:
         words = arg.split(",")[1:]
         if words and not all(w in ("ip", "ipv4", "ipv6") for w in words):

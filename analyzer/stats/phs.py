@@ -62,6 +62,7 @@ class PhsTap:
     """Counts each packet's top-level protocol chain into a tree."""
 
     reads: frozenset[str] = frozenset()  # (only top-level items: in every dissection)
+    requires_tree = True  # (TL_REQUIRES_PROTO_TREE: tshark builds the tree it walks)
 
     def __init__(self, arg: str) -> None:
         if arg == "io,phs":
