@@ -281,7 +281,8 @@ class Packet:
 
     def add_expert(self, item: Item | None, severity: str, group: str, text: str,
                    protocol: str, ours: bool = False, field: Field | None = None,
-                   tapped: bool = True, escape: Callable[[str], str] = format_str) -> None:
+                   tapped: bool = True, escape: Callable[[str], str] = format_str,
+                   itemless: bool = False) -> None:
         """Record an expert note; `field` adds the expert's own filterable item.
 
         A Wireshark note also gets Wireshark's `_ws.expert` subtree (expert.py). Our own
@@ -295,6 +296,8 @@ class Packet:
         if ours:
             if field is not None:
                 self.add_ours(item, field, None, text)
+            return
+        if itemless:  # (a note of a tree-less pass over the packet: for the taps only)
             return
         layers = self.layers
         if layers is not None and "_ws" not in layers and (

@@ -22,7 +22,7 @@ from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.textlines import line_end
 from dissectors.textnum import strtol, wrap
-from dissectors.tvb import Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 SDP = protocol("sdp", "Session Description Protocol", "SDP")
 S = FT.STRING
@@ -109,6 +109,7 @@ DATA = _f("sdp.data", "Data", FT.BYTES)
 NO_EQUAL = _f("sdp.invalid_line.no_equal", "Invalid SDP line (no '=' delimiter)", FT.NONE)
 MISSING = _f("sdp.invalid_line.missing_fields", "Invalid SDP line (missing required fields)",
              FT.NONE)
+BAD_RATE = _f("sdp.invalid_sample_rate", "Invalid sample rate", FT.NONE)
 EXTRA_SPACE = _f("sdp.invalid_line.extra_space",
                  "Invalid SDP whitespace (extra space character)", FT.NONE)
 
@@ -164,9 +165,12 @@ class _Line:
 
     def add(self, field: Field, start: int, length: int, value: object = None,
             suffix: str = "", **kw: object) -> Item:
-        """A string item over raw[start:start+length] (length -1: to the line's end)."""
+        """A string item over raw[start:start+length] (length -1: to the line's end,
+        which must hold a byte: proto_tree_add_item's rule, [Malformed Packet] else)."""
         if length < 0:
             length = len(self.raw) - start
+            if length <= 0:
+                raise ReportedBoundsError()
         raw = self.raw[start:start + length]
         text = None
         if self.pkt.tree_on and field.type == S:
@@ -207,13 +211,17 @@ class _Line:
 
 
 class _State:
-    """What one description's lines tell later ones: encoding names by payload type."""
+    """What one description's lines tell later ones (encoding names by payload type)
+    and what it sets up: an RTP stream needs an IP address (c=) and an RTP media line
+    with a port (Wireshark then makes the RTP conversation; we only note it)."""
 
-    __slots__ = ("encodings", "proto")
+    __slots__ = ("encodings", "proto", "address", "rtp")
 
     def __init__(self) -> None:
         self.encodings: dict[int, str] = {}
         self.proto = ""
+        self.address = False  # the last c= holds an IPv4/IPv6 address
+        self.rtp = False  # an RTP/AVP or RTP/SAVP m= line with a port other than 0
 
 
 def _owner(ln: _Line, st: _State) -> None:
@@ -234,8 +242,11 @@ def _connection(ln: _Line, st: _State) -> None:
         if n == 0:
             return
         ln.add(field, off, n)
+        atype = ln.raw[off:off + n]
         off = nxt + 1
     raw = ln.raw
+    slash = raw.find(b"/", off) if 0 <= off <= len(raw) else -1
+    st.address = _is_address(atype, raw[off:] if slash < 0 else raw[off:slash])
     for field in (CONN_ADDR, CONN_TTL):
         slash = raw.find(b"/", off) if 0 <= off <= len(raw) else -1
         ln.add(field, off, -1 if slash < 0 else slash - off)
@@ -243,6 +254,19 @@ def _connection(ln: _Line, st: _State) -> None:
             return
         off = slash + 1
     ln.add(CONN_NUM, off, -1)
+
+
+def _is_address(atype: bytes, text: bytes) -> bool:
+    """inet_pton of the connection address for its type (IP4 / IP6)."""
+    import ipaddress
+
+    if atype not in (b"IP4", b"IP6") or not text.isascii():
+        return False
+    try:
+        addr = ipaddress.ip_address(text.decode())
+    except ValueError:
+        return False
+    return addr.version == (4 if atype == b"IP4" else 6)
 
 
 def _bandwidth(ln: _Line, st: _State) -> None:
@@ -332,6 +356,7 @@ def _media(ln: _Line, st: _State) -> None:
     if n == 0:
         return
     slash = raw.find(b"/", off, off + n)
+    port = strtol(_text(raw[off:off + n if slash < 0 else slash])) & 0xFFFF
     if slash >= 0:
         _port(ln, off, slash - off)
         off = slash + 1
@@ -346,6 +371,8 @@ def _media(ln: _Line, st: _State) -> None:
     if n == 0:
         return
     st.proto = _text(raw[off:off + n])
+    if st.proto in ("RTP/AVP", "RTP/SAVP") and port:
+        st.rtp = True
     ln.add(MEDIA_PROTO, off, n)
     optional = False
     for _ in range(len(raw) + 1):
@@ -410,7 +437,9 @@ def _rtpmap(ln: _Line, st: _State, off: int) -> None:
     off = end = slash + 1
     while end < len(raw) and 0x30 <= raw[end] <= 0x39:
         end += 1
-    ln.add(SAMPLE_RATE, off, end - off)
+    item = ln.add(SAMPLE_RATE, off, end - off)
+    if end == off:  # (no digits after the '/')
+        ln.pkt.add_expert(item, "error", "malformed", BAD_RATE.name, "sdp", field=BAD_RATE)
 
 
 def _fmtp(ln: _Line, st: _State, off: int) -> None:
@@ -509,18 +538,45 @@ def dissect_sdp(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         pkt.add(top, DATA, bytes(buf[off:end]), off, end - off, source=src)
     trailer = pkt.proto_data.pop(_TRAILER, None)
     if trailer is not None:
-        trailer(pkt, top, tvb.start)
+        trailer(pkt, top, tvb.start, st.address and st.rtp)
     return None
 
 
+def setup_notes(pkt: Packet, tvb: Tvb, protocol: str) -> None:
+    """The notes of Wireshark's transport pass over a description (setup_sdp_transport,
+    run by SIP before the SDP tree, tree-less): a media rtpmap with nothing after its
+    '/' is an invalid sample rate (no digits after the '/'), noted for the taps under the
+    caller's protocol."""
+    buf, off, end = tvb.buf, tvb.start, tvb.end
+    in_media = False
+    while off < end:
+        eol, nxt = line_end(buf, off, end)
+        if eol - off < 2:
+            break
+        kind = buf[off]
+        if kind == 0x6D:  # 'm'
+            in_media = True
+        elif kind == 0x61 and in_media and buf[off + 1] == 0x3D:  # 'a='
+            raw = bytes(buf[off + 2:eol])
+            sp = raw.find(b" ", 7)
+            slash = raw.find(b"/", sp + 1) if sp >= 0 else -1
+            if raw[:7].lower() == b"rtpmap:" and slash >= 0 and \
+                    not raw[slash + 1:slash + 2].isdigit() and \
+                    wrap(strtol(_text(raw[7:sp])), 8, False) < 128:
+                pkt.add_expert(None, "error", "malformed", BAD_RATE.name, protocol,
+                               field=BAD_RATE, itemless=True)
+        off = nxt
+
+
 _TRAILER = "sdp.trailer"
-Trailer = Callable[[Packet, Item, int], None]
+Trailer = Callable[[Packet, Item, int, bool], None]
 
 
 def set_trailer(pkt: Packet, fn: Trailer) -> None:
-    """A caller's item at the end of the SDP tree: fn(pkt, sdp_item, offset) runs once,
-    after the next description of this packet (SIP's generated Call-ID, which tshark
-    4.0 shows there)."""
+    """A caller's item at the end of the SDP tree: fn(pkt, sdp_item, offset, rtp) runs
+    once, after the next description of this packet, `rtp` telling whether it sets up
+    an RTP stream (SIP's generated Call-ID, which tshark 4.0 shows there for a call
+    with media)."""
     pkt.proto_data[_TRAILER] = fn
 
 MEDIA_TYPE.register("application/sdp", dissect_sdp, "sdp")

@@ -14,7 +14,7 @@ from dissectors.escape import format_text
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
-from dissectors.sdp import set_trailer
+from dissectors.sdp import set_trailer, setup_notes
 from dissectors.session import Session
 from dissectors.sip_headers import HEADERS, UINT_HEADERS, header_abbrev
 from dissectors.textlines import add_text_lines, lines
@@ -314,7 +314,8 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         if field is None:
             note = pkt.add_text(hdr, format_text(raw), ls, le - ls, source=src) \
                 if hdr is not None else None
-            pkt.add_expert(note, "note", "undecoded", f"Unrecognised SIP header ({name})",
+            pkt.add_expert(note, "note", "undecoded",
+                           f"Unrecognised SIP header ({format_text(name.encode())})",
                            "sip", field=UNRECOGNIZED)
             continue
         if hdr is None:
@@ -343,10 +344,6 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         text = "Header not terminated by empty line (CRLF)"
         note = pkt.add_text(hdr, text, end, 0, source=src) if hdr is not None else None
         pkt.add_expert(note, "warning", "malformed", text, "sip", field=HDR_NOT_TERMINATED)
-    top.value = top.text = f"Session Initiation Protocol ({word})"
-    if line_item is not None:
-        pkt.add(line_item, RESEND, False, 0, 0, generated=True, source=src)
-        _pair(pkt, session, line_item, what, word, call_id, cseq_num, cseq_method, src)
     if contacts and (what == "request" and word == "REGISTER" or
                      what == "status" and cseq_method == "REGISTER" and
                      200 <= int(word) < 300):
@@ -358,32 +355,50 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     pkt.set_info(info + "| ")
     if body_at < end:
         blen = end - body_at if clen < 0 else min(clen, end - body_at)
-        if blen > 0:
-            _body(tvb, pkt, session, top, body_at, blen, ctype, call_id, items)
+        if blen > 0:  # (a body cut short raises past here, as tshark's: no name, no pairing)
+            code = int(word) if what == "status" else 0
+            _body(tvb, pkt, session, top, body_at, blen, ctype, call_id, items, code)
+    top.value = top.text = f"Session Initiation Protocol ({word})"
+    if line_item is not None:
+        pkt.add(line_item, RESEND, False, 0, 0, generated=True, source=src)
+        _pair(pkt, session, line_item, what, word, call_id, cseq_num, cseq_method, src)
     return None
 
 
 def _body(tvb: Tvb, pkt: Packet, session: Session, top: Item, at: int, blen: int,
-          ctype: str, call_id: str, items: bool) -> None:
+          ctype: str, call_id: str, items: bool, code: int) -> None:
     """The message body: to the media_type table by its Content-Type (SDP), as text
-    lines for text/*, else only named in the Info column."""
+    lines (named in the Info column) for text/*."""
     src = tvb.source
     body = pkt.add(top, MSG_BODY, None, at, blen, "Message Body", source=src)
     sub = MEDIA_TYPE.get(ctype) if ctype else None
     if sub is not None:
         btvb = Tvb(tvb.buf, at, at + blen, source=tvb.source)
+        if ctype == "application/sdp" and (code == 0 or 200 <= code < 300):
+            setup_notes(pkt, btvb, "sip")  # (SIP's transport pass, before the tree)
         if call_id:
-            def trailer(p: Packet, sdp_item: Item, off: int) -> None:
-                p.add(sdp_item, CALL_ID_GEN, call_id, off, 0, generated=True, source=src)
+            def trailer(p: Packet, sdp_item: Item, off: int, rtp: bool) -> None:
+                # (tshark shows the Call-ID of a call whose SDP set up RTP media, now
+                # or in an earlier message of the call)
+                calls = session.state("sip.media_calls", set)
+                if rtp and len(calls) < _MAX_CALLS:
+                    calls.add(call_id)
+                if call_id in calls:
+                    p.add(sdp_item, CALL_ID_GEN, call_id, off, 0, generated=True,
+                          source=src)
             set_trailer(pkt, trailer)
         call_under(body, sub, btvb, pkt, session)
         session.current_proto = "sip"
         return
-    if ctype:
-        pkt.append_info(f" ({format_text(ctype.encode())})")
-    if items and ctype.startswith("text/"):
+    if not ctype.startswith("text/"):
+        return  # (tshark's media dissector names no other type in Info)
+    pkt.append_info(f" ({format_text(ctype.encode())})")
+    if items:
         add_text_lines(pkt, tvb, at, at + blen, parent=body,
                        label=f"Line-based text data: {ctype}")
+
+
+_MAX_CALLS = 1 << 16  # (calls with media remembered: bounded)
 
 
 class _Requests:
