@@ -203,6 +203,8 @@ class _Line:
                     break
                 length = nxt - off
                 if length == 0:
+                    if off == 0:  # (the note's offset -1 is past the line's end)
+                        raise ReportedBoundsError()
                     self.note(EXTRA_SPACE, off - 1, 2, "error", "malformed")
                     off = nxt + 1
         if not optional and length == 0:
@@ -546,7 +548,7 @@ def setup_notes(pkt: Packet, tvb: Tvb, protocol: str) -> None:
     """The notes of Wireshark's transport pass over a description (setup_sdp_transport,
     run by SIP before the SDP tree, tree-less): a media rtpmap with nothing after its
     '/' is an invalid sample rate (no digits after the '/'), noted for the taps under the
-    caller's protocol."""
+    caller's protocol; a c= or m= value that starts with a space is malformed there."""
     buf, off, end = tvb.buf, tvb.start, tvb.end
     in_media = False
     while off < end:
@@ -554,6 +556,9 @@ def setup_notes(pkt: Packet, tvb: Tvb, protocol: str) -> None:
         if eol - off < 2:
             break
         kind = buf[off]
+        if kind in (0x63, 0x6D) and buf[off + 1] == 0x3D and eol - off > 2 and \
+                buf[off + 2] == 0x20:  # (c= / m= starting with a space: the token
+            raise ReportedBoundsError()  # search's note falls before the line)
         if kind == 0x6D:  # 'm'
             in_media = True
         elif kind == 0x61 and in_media and buf[off + 1] == 0x3D:  # 'a='

@@ -86,6 +86,9 @@ def _call() -> list:
         # (a value that must start where the line ends: [Malformed Packet])
         (a, b, _msg("INVITE sip:bob@b.example.com SIP/2.0", "9 INVITE",
                     ctype="application/sdp", body="v=0\r\nt=0 \r\n")),
+        # (a c= value starting with a space: malformed in SIP's transport pass)
+        (a, b, _msg("INVITE sip:bob@b.example.com SIP/2.0", "10 INVITE",
+                    ctype="application/sdp", body="v=0\r\nc= IN IP4 10.0.0.1\r\n")),
     ]
     pkts = []
     for n, (src, dst, payload) in enumerate(msgs):
