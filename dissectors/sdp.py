@@ -396,8 +396,8 @@ def _port(ln: _Line, off: int, n: int) -> None:
     """The port as a number when it is one, its text otherwise (a hidden copy then)."""
     raw = ln.raw[off:off + n]
     if raw.isdigit() and int(raw) <= 0xFFFF:
-        ln.add(MEDIA_PORT, off, n, int(raw))
         ln.add(MEDIA_PORT_STR, off, n, hidden=True)
+        ln.add(MEDIA_PORT, off, n, int(raw))
     else:
         ln.add(MEDIA_PORT_STR, off, n)
 

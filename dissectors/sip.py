@@ -141,8 +141,8 @@ def _address_header(pkt: Packet, hi: Item, kind: str, value: bytes, at: int,
             if disp.startswith(b'"') and disp.find(b'"', 1) > 0:  # (a quoted name ends there)
                 disp = disp[:disp.find(b'"', 1) + 1]
             pkt.add(hi, fields["display"], _text(disp), at, len(disp), source=src)
-            if kind in ("to", "from"):
-                pkt.add(hi, DISPLAY, _text(disp), at, len(disp), hidden=True, source=src)
+            # (and hidden, for every address header, Contact and PAI included)
+            pkt.add(hi, DISPLAY, _text(disp), at, len(disp), hidden=True, source=src)
         uri, uri_at, params = value[lt + 1:gt], at + lt + 1, value[gt + 1:]
         params_at = at + gt + 1
     else:

@@ -4,7 +4,8 @@ an unrecognised header, a pcapng packet comment) and a call built here (INVITE w
 audio m= line, c=, a=rtpmap/fmtp; 180; 200 OK with SDP: multicast c=, b=, r=, z=, k=,
 video and UDPTL media; ACK; BYE and its 200; REGISTER with two Contacts and its 200;
 short and broken SDP bodies; a text/plain MESSAGE). Each case is (capture, arguments):
-the packet list, -V, -T fields of sip.*/sdp.* fields, io,phs, flow,any and expert.
+the packet list, -V, -T json, -T fields of sip.*/sdp.* fields, io,phs, flow,any and
+expert; then cut and damaged messages.
 """
 
 from __future__ import annotations
@@ -105,10 +106,10 @@ def call(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-ARGS = [[], ["-V"], ["-q", "-z", "io,phs"], ["-q", "-z", "flow,any,standard"],
+ARGS = [[], ["-V"], ["-T", "json"], ["-q", "-z", "io,phs"], ["-q", "-z", "flow,any,standard"],
         ["-q", "-z", "flow,any,network"], ["-q", "-z", "expert"]]
-ARG_IDS = ["list", "V", "phs", "flow-standard", "flow-network", "expert"]
-FIELDS = ["sip.Method", "sip.Status-Code", "sip.response-request", "sip.response-time",
+ARG_IDS = ["list", "V", "json", "phs", "flow-standard", "flow-network", "expert"]
+FIELDS = ["sip.Method", "sip.Status-Code", "sip.display.info", "sip.response-request", "sip.response-time",
           "sip.release-time", "sip.contact.parameter", "sip.pai.addr", "sip.pai.user",
           "sip.pai.display.info", "sip.unrecognized_header", "sip.Content-Type",
           "sip.call_id_generated", "sdp.version", "sdp.owner", "sdp.owner.username",
