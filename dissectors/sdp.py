@@ -19,6 +19,13 @@ from dissectors.escape import format_str, format_text
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, Field, protocol
+from dissectors.sdp_names import (
+    CANDIDATE_TYPES,
+    H263_LEVELS,
+    H263_PROFILES,
+    H264_MODES,
+    payload_type_name,
+)
 from dissectors.session import Session
 from dissectors.textlines import line_end
 from dissectors.textnum import strtol, wrap
@@ -87,58 +94,24 @@ MIME_TYPE = _f("sdp.mime.type", "MIME Type")
 SAMPLE_RATE = _f("sdp.sample_rate", "Sample Rate")
 FMTP_PARAM = _f("sdp.fmtp.parameter", "Media format specific parameters")
 MPEG4_LEVEL = _f("sdp.fmtp.profile_level_id", "Level Code", FT.UINT32, Base.DEC)
-H263_PROFILE = _f("sdp.fmtp.h263profile", "Profile", FT.UINT32, Base.DEC, strings={
-    0: "Baseline Profile",
-    1: "H.320 Coding Efficiency Version 2 Backward-Compatibility Profile",
-    2: "Version 1 Backward-Compatibility Profile",
-    3: "Version 2 Interactive and Streaming Wireless Profile",
-    4: "Version 3 Interactive and Streaming Wireless Profile",
-    5: "Conversational High Compression Profile", 6: "Conversational Internet Profile",
-    7: "Conversational Interlace Profile", 8: "High Latency Profile"})
-H263_LEVEL = _f("sdp.fmtp.h263level", "Level", FT.UINT32, Base.DEC, strings={
-    10: "QCIF (176 x 144), 1 x 64Kb/s", 20: "CIF (352 x 288), 2 x 64Kb/s",
-    30: "CIF (352 x 288), 6 x 64Kb/s", 40: "CIF (352 x 288), 32 x 64Kb/s",
-    45: "QCIF (176 x144) support of CPFMT, 2 x 64Kb/s",
-    50: "CIF (352 x 288) support of CPFMT, 64 x 64Kb/s",
-    60: "CPFMT: 720 x 288 support of CPFMT, 128 x 64Kb/s",
-    70: "CPFMT: 720 x 576 support of CPFMT, 256 x 64Kb/s"})
+H263_PROFILE = _f("sdp.fmtp.h263profile", "Profile", FT.UINT32, Base.DEC,
+                  strings=H263_PROFILES)
+H263_LEVEL = _f("sdp.fmtp.h263level", "Level", FT.UINT32, Base.DEC, strings=H263_LEVELS)
 H264_MODE = _f("sdp.fmtp.h264_packetization_mode", "Packetization mode", FT.UINT32, Base.DEC,
-               strings={0: "Single NAL mode", 1: "Non-interleaved mode",
-                        2: "Interleaved mode"})
+               strings=H264_MODES)
 DATA = _f("sdp.data", "Data", FT.BYTES)
+IPBCP_VERSION = _f("sdp.ipbcp.version", "IPBCP Protocol Version")
+IPBCP_COMMAND = _f("sdp.ipbcp.command", "IPBCP Command Type")
+CANDIDATE = [_f(f"sdp.ice_candidate.{a}", n) for a, n in (
+    ("foundation", "Foundation"), ("componentid", "Component ID"), ("transport", "Transport"),
+    ("priority", "Priority"), ("address", "Connection Address"), ("port", "Candidate Port"),
+    ("type", "Candidate Type"))]
 NO_EQUAL = _f("sdp.invalid_line.no_equal", "Invalid SDP line (no '=' delimiter)", FT.NONE)
 MISSING = _f("sdp.invalid_line.missing_fields", "Invalid SDP line (missing required fields)",
              FT.NONE)
 BAD_RATE = _f("sdp.invalid_sample_rate", "Invalid sample rate", FT.NONE)
 EXTRA_SPACE = _f("sdp.invalid_line.extra_space",
                  "Invalid SDP whitespace (extra space character)", FT.NONE)
-
-# RTP payload types by number (rtp_payload_type_vals): the named ones; 20-95 other than
-# these are "Unassigned", 72-76 reserved, 96-127 dynamic.
-_PT_NAMES = {
-    0: "ITU-T G.711 PCMU", 1: "USA Federal Standard FS-1016", 2: "ITU-T G.721",
-    3: "GSM 06.10", 4: "ITU-T G.723", 5: "DVI4 8000 samples/s", 6: "DVI4 16000 samples/s",
-    7: "Experimental linear predictive encoding from Xerox PARC", 8: "ITU-T G.711 PCMA",
-    9: "ITU-T G.722", 10: "16-bit uncompressed audio, stereo",
-    11: "16-bit uncompressed audio, monaural",
-    12: "Qualcomm Code Excited Linear Predictive coding", 13: "Comfort noise",
-    14: "MPEG-I/II Audio", 15: "ITU-T G.728", 16: "DVI4 11025 samples/s",
-    17: "DVI4 22050 samples/s", 18: "ITU-T G.729", 19: "Comfort noise (old)",
-    25: "Sun CellB video encoding", 26: "JPEG-compressed video", 28: "'nv' program",
-    31: "ITU-T H.261", 32: "MPEG-I/II Video", 33: "MPEG-II transport streams",
-    34: "ITU-T H.263"}
-
-
-def payload_type_name(pt: int) -> str:
-    """val_to_str_ext(pt, rtp_payload_type_vals, "%u")."""
-    if pt in _PT_NAMES:
-        return _PT_NAMES[pt]
-    if 72 <= pt <= 76:
-        return "Reserved for RTCP conflict avoidance"
-    if 96 <= pt <= 127:
-        return f"DynamicRTP-Type-{pt}"
-    return "Unassigned" if pt < 96 else str(pt)
-
 
 _LINE_FIELDS = {"v": VERSION, "o": OWNER, "s": SESSION_NAME, "u": URI, "e": EMAIL,
                 "p": PHONE, "c": CONNECTION, "b": BANDWIDTH, "t": TIME, "r": REPEAT,
@@ -344,7 +317,26 @@ def _session_attr(ln: _Line, st: _State) -> None:
     if colon < 0:
         return
     ln.add(SATTR_FIELD, 0, colon)
+    if ln.raw[:colon] == b"ipbcp":
+        _ipbcp(ln, colon + 1)
+        return
     ln.add(SATTR_VALUE, colon + 1, -1)
+
+
+def _ipbcp(ln: _Line, off: int) -> None:
+    """a=ipbcp:VERSION TYPE: the version from the first digit, the command type from
+    the first capital letter to the line's end."""
+    raw = ln.raw
+    start = next((i for i in range(off, len(raw)) if 0x30 <= raw[i] <= 0x39), -1)
+    if start < 0:
+        return
+    n, start, _nxt = ln.token(start)
+    if n == 0:
+        return
+    ln.add(IPBCP_VERSION, start, n)
+    cmd = next((i for i in range(start, len(raw)) if 0x41 <= raw[i] <= 0x5A), -1)
+    if cmd >= 0:
+        ln.add(IPBCP_COMMAND, cmd, len(raw) - cmd)
 
 
 def _media(ln: _Line, st: _State) -> None:
@@ -382,7 +374,7 @@ def _media(ln: _Line, st: _State) -> None:
         n, off, nxt = ln.token(off, optional)
         if n == 0:
             break
-        if st.proto == "RTP/AVP":
+        if st.proto in ("RTP/AVP", "RTP/SAVP"):
             pt = wrap(strtol(_text(raw[off:off + n])), 32, False)
             ln.add(MEDIA_FORMAT, off, n, payload_type_name(pt))
         else:
@@ -416,8 +408,30 @@ def _media_attr(ln: _Line, st: _State) -> None:
         _rtpmap(ln, st, off)
     elif name == b"fmtp":
         _fmtp(ln, st, off)
-    elif name not in (b"path", b"h248item", b"crypto", b"sprt"):
+    elif name == b"candidate" and _candidate(ln, off):
+        pass
+    elif name not in (b"path", b"h248item", b"crypto"):
         ln.add(MATTR_VALUE, off, -1)
+
+
+def _candidate(ln: _Line, off: int) -> bool:
+    """a=candidate: foundation, component, transport, priority, address, port, typ TYPE
+    (RFC 5245); False for a line not of that form (shown as a plain value)."""
+    raw = ln.raw
+    words = raw[off:].split(b" ")
+    if len(words) < 8 or words[6] != b"typ" or not all(words[:8]):
+        return False
+    pos = off
+    for i, field in enumerate(CANDIDATE):
+        if i == 6:
+            pos += len(words[6]) + 1  # ("typ")
+            word = words[7]
+        else:
+            word = words[i]
+        label = CANDIDATE_TYPES.get(word) if field is CANDIDATE[-1] else None
+        ln.add(field, pos, len(word), suffix=f" ({label})" if label else "")
+        pos += len(word) + 1
+    return True
 
 
 def _rtpmap(ln: _Line, st: _State, off: int) -> None:
