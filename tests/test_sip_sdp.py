@@ -243,3 +243,28 @@ def test_cut_bodies(cut_bodies: Path, args: list[str]) -> None:
     SIP's transport pass too), as tshark's. (-V differs: tshark lists at the end of the
     SDP tree the Call-IDs of every call that set up RTP to the same address and port.)"""
     assert assert_bytes_like_tshark(["-r", str(cut_bodies), *args])
+
+
+@pytest.fixture(scope="module")
+def commented(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pcapng with packet comments (CR LF and a tab in one) on some frames: tshark
+    counts `pkt_comment` as a top-level protocol and prints the text as it is."""
+    from scapy.all import wrpcapng
+
+    pkts = []
+    for n, comment in enumerate((b"line one\r\nline\ttwo", None, b"short", b"x" * 300)):
+        p = IP(src="192.0.2.1", dst="192.0.2.2") / UDP(sport=1000, dport=2000) / Raw(b"d" * n)
+        p.time = 1_700_000_000 + n
+        if comment is not None:
+            p.comment = comment
+        pkts.append(p)
+    path = tmp_path_factory.mktemp("comments") / "comments.pcapng"
+    wrpcapng(str(path), pkts)
+    return path
+
+
+@pytest.mark.parametrize("args", [[], ["-V"], ["-q", "-z", "io,phs"], ["-q", "-z", "expert"],
+                                  ["-q", "-z", "expert", "-z", "io,phs"]],
+                         ids=["list", "V", "phs", "expert", "expert+phs"])
+def test_packet_comments(commented: Path, args: list[str]) -> None:
+    assert assert_bytes_like_tshark(["-r", str(commented), *args])
