@@ -154,7 +154,7 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
             return
         resume = done or 1
     job.wanted = wanted_fields(job, job.display_filter, job.fields_printer, taps, out)
-    job.tshark_tree = tshark_builds_tree(job, taps)
+    job.tshark_tree = tshark_builds_tree(job, taps, out)
     from analyzer.closure import plan_for
 
     plan = plan_for(job, path, job.display_filter, taps, job.wanted) if resume == 1 \

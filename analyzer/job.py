@@ -36,8 +36,7 @@ class Job:
     only_tshark: bool = False  # --only-tshark-items
     # the fields a tree-less dissection makes (setup.wanted_fields); None: the full tree
     wanted: frozenset[str] | None = None
-    # whether tshark would build a tree in this -z run (setup.tshark_builds_tree); None:
-    # each packet's own guess (Packet.tshark_tree)
+    # whether tshark builds a tree for this run (setup.tshark_builds_tree); None: unknown
     tshark_tree: bool | None = None
     # the frames the shown ones depend on (analyzer/closure.py Plan); None: every frame
     plan: Any = None

@@ -153,6 +153,23 @@ def _prime(taps: list, flt: CompiledFilter | None, tree: bool = False) -> None:
             t.tree_built = True
 
 
+def tshark_builds_tree(job: Job, taps: list | None, out: TextIO) -> bool:
+    """Whether tshark builds each packet's tree in this run (tshark.c's
+    create_proto_tree): for a display filter, -V and the tree formats, -e fields,
+    colours, a tap with a filter, or a tap whose listener needs the tree (io,phs,
+    io,stat, hosts, follow: their `tshark_tree`); not for a packet list or taps such
+    as -z expert, flow, conv/endpoints and the stats trees alone: a dissector that
+    reads bytes only for its tree (a DNS record's subtree checks its length, SDP's
+    token notes) then goes further."""
+    from analyzer.output.text import use_color
+
+    if (job.verbose or job.output != "text" or job.display_filter is not None
+            or job.fields_printer is not None or use_color(job.color, out)):
+        return True
+    return any(getattr(t, "tshark_tree", False) or getattr(t, "filter", None)
+               for _, group in taps or () for t in group)
+
+
 def wanted_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,
                   taps: list | None, out: TextIO) -> frozenset[str] | None:
     """The fields a tree-less dissection must make for this run (Wireshark's
@@ -187,22 +204,6 @@ def wanted_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,
                     return None
                 wanted |= fields
     return frozenset(wanted)
-
-
-def tshark_builds_tree(job: Job, taps: list | None) -> bool | None:
-    """Whether tshark 4.0 builds a protocol tree in a run with -z taps (None without
-    taps: each packet's own guess stands). It does for a printed tree, a display filter,
-    -e fields, a tap with a filter, or a tap whose listener needs the tree (io,phs,
-    io,stat, hosts, follow: their `tshark_tree`); not for the others alone (expert,
-    conv/endpoints, the stats trees, flow): a dissector that reads bytes only for its
-    tree (a DNS record's subtree checks its length) then goes further."""
-    if not taps:
-        return None
-    if (job.verbose or job.output not in ("text", "fields") or job.display_filter is not None
-            or job.fields_printer is not None):
-        return True
-    return any(getattr(t, "tshark_tree", False) or getattr(t, "filter", None)
-               for _, group in taps for t in group)
 
 
 def report_taps(taps: list | None, job: Job, out: TextIO) -> None:

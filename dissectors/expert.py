@@ -7,6 +7,7 @@ One module owns all of it, so `Packet.add_expert`, the `-z expert` statistics an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,12 +73,12 @@ class AddItem(Protocol):
 _SUMMARY_BYTES = 239
 
 
-def fit_summary(text: str) -> str:
+def fit_summary(text: str, escape: Callable[[str], str] = format_str) -> str:
     """A note's summary as Wireshark keeps it: at most 239 bytes of the escaped text
     (a long HTTP request line ends mid-URI in the tree and in `-z expert` alike)."""
     if len(text) * 10 <= _SUMMARY_BYTES:  # (an escape is at most 10 characters)
         return text
-    shown = format_str(text)
+    shown = escape(text)
     raw = shown.encode()
     if len(raw) <= _SUMMARY_BYTES:
         return text
@@ -85,7 +86,7 @@ def fit_summary(text: str) -> str:
 
 
 def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: str,
-                     field: Field | None) -> None:
+                     field: Field | None, escape: Callable[[str], str] = format_str) -> None:
     """The `_ws.expert` subtree of a Wireshark note (message, severity, group; a hidden
     `_ws.malformed` for the malformed group), so `-Y _ws.expert` and
     `-e _ws.expert.message` match tshark's."""
@@ -94,8 +95,8 @@ def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: s
     sev_name = SEVERITY_NAMES[sev_code]
     grp_name = GROUP_NAMES[grp_code]
     summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
-    shown = format_str(text)  # labels escape it; the message's value stays as it is
-    top = add(item, EXPERT.proto_field, summary, 0, 0, format_str(summary), generated=True)
+    shown = escape(text)  # labels escape it; the message's value stays as it is
+    top = add(item, EXPERT.proto_field, summary, 0, 0, escape(summary), generated=True)
     if group == "malformed":
         # (-T fields prints the value, -T json the text: tshark's two faces of it)
         add(item, MALFORMED.proto_field, "_ws.malformed", 0, 0, "Malformed Packet",

@@ -13,7 +13,7 @@ from typing import Any
 
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
-from dissectors.escape import format_str
+from dissectors.escape import comment_text, format_str
 from dissectors.expert import MALFORMED, MALFORMED_EXPERT, MALFORMED_REASSEMBLY
 from dissectors.format import bit_pattern
 from dissectors.packet import KEEP, Packet
@@ -181,8 +181,9 @@ def dissect(frame: Frame, session: Session,
     if wanted is not None:
         _w, pkt.wanted, pkt.layers = _prime(wanted)
         pkt.tree_on = pkt.wanted is None
-        pkt.tshark_tree = not KEEP.issuperset(wanted)
-    if session.tshark_tree is not None:
+        pkt.tshark_tree = not KEEP.issuperset(wanted) if session.tshark_tree is None \
+            else session.tshark_tree
+    elif session.tshark_tree is not None:
         pkt.tshark_tree = session.tshark_tree
     ts = frame.ts_ns
     if session.first_ts is None:
@@ -195,12 +196,14 @@ def dissect(frame: Frame, session: Session,
 
     enc_name, wtap_encap = _ENCAP_NAMES.get(frame.linktype, ("Unknown", -1))
     if frame.comment:
-        # tshark's "Packet comments" tree comes first: the comment (its label escaped,
-        # as every packet text), and a Comment expert note carrying it.
+        # tshark's "Packet comments" tree comes first: the comment, and a Comment expert
+        # note carrying it; tshark 4.0 prints both with their tabs and line ends as they
+        # are (comment_text: other control characters escaped).
         pc = pkt.add_proto(PKT_COMMENT, 0, 0, "Packet comments", in_stack=False)
-        ci = pkt.add(pc, COMMENT, frame.comment, 0, 0, format_str(frame.comment))
+        ci = pkt.add(pc, COMMENT, frame.comment, 0, 0, comment_text(frame.comment))
         # ("Frame": Wireshark's current_proto there, not the FRAME short name)
-        pkt.add_expert(ci, "comment", "comment", frame.comment, "Frame", field=COMMENT_EXPERT)
+        pkt.add_expert(ci, "comment", "comment", frame.comment, "Frame", field=COMMENT_EXPERT,
+                       escape=comment_text)
     tree_on = pkt.tree_on
     # (a protocol item's value is its label: made whenever the protocol is asked for)
     top = pkt.add_proto(

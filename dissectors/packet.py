@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from captures.frame import Frame
+from dissectors.escape import format_str
 from dissectors.expert import SEVERITY_ORDER, Expert, add_expert_items, fit_summary
 from dissectors.registry import Field, Protocol
 
@@ -69,10 +71,11 @@ WALK_IN_PLACE = "walk_in_place"
 
 
 def tshark_has_tree(pkt: Packet) -> bool:
-    """Whether tshark would build a tree for this packet: for -V/JSON, a display filter
-    or -e fields (ours is then tree-less, with fields beyond what dissectors keep); not
-    for a plain packet list or -z expert, even when LABSHARK_FULL_TREE builds ours. For
-    the few columns Wireshark writes only inside `if (tree)` (SOCKS 5's Info)."""
+    """Whether tshark would build a tree for this packet: for -V/JSON, a display filter,
+    -e fields or a tap that walks the tree (the run says so: Session.tshark_tree; else
+    judged from the fields beyond what dissectors keep); not for a plain packet list or
+    -z expert, even when LABSHARK_FULL_TREE builds ours. For what Wireshark does only
+    inside `if (tree)` (SOCKS 5's Info, SDP's token notes)."""
     return pkt.tshark_tree
 
 
@@ -278,7 +281,8 @@ class Packet:
 
     def add_expert(self, item: Item | None, severity: str, group: str, text: str,
                    protocol: str, ours: bool = False, field: Field | None = None,
-                   tapped: bool = True) -> None:
+                   tapped: bool = True, escape: Callable[[str], str] = format_str,
+                   itemless: bool = False) -> None:
         """Record an expert note; `field` adds the expert's own filterable item.
 
         A Wireshark note also gets Wireshark's `_ws.expert` subtree (expert.py). Our own
@@ -286,18 +290,20 @@ class Packet:
         `_ws.expert` stays exactly tshark's set.
         """
         if not ours:
-            text = fit_summary(text)
+            text = fit_summary(text, escape)
         if tapped:  # (a note added without pinfo, as proto.c's, reaches no -z expert)
             self.expert.append(Expert(severity, group, text, protocol, ours, self.in_error_pkt))
         if ours:
             if field is not None:
                 self.add_ours(item, field, None, text)
             return
+        if itemless:  # (a note of a tree-less pass over the packet: for the taps only)
+            return
         layers = self.layers
         if layers is not None and "_ws" not in layers and (
                 field is None or field.abbrev not in self.wanted):  # type: ignore[operator]
             return  # (a tree-less dissection nobody reads the note's items from)
-        add_expert_items(self.add, item, severity, group, text, field)
+        add_expert_items(self.add, item, severity, group, text, field, escape)
 
     def add_note(self, severity: str, group: str, text: str, protocol: str) -> None:
         """A note on no item (Wireshark's expert_add_info with a NULL item): counted by

@@ -36,8 +36,8 @@ class Session:
         self.show_ours = True
         # The run prints packet trees (-V, JSON): see Packet.tree_visible.
         self.tree_visible = True
-        # Whether tshark builds a tree in this run, when the run knows (its -z taps decide
-        # it): see packet.tshark_has_tree. None: each packet's own guess.
+        # Whether tshark would build a tree in this run (Job.tshark_tree): see
+        # packet.tshark_has_tree; None: judged from the fields the run reads.
         self.tshark_tree: bool | None = None
 
     @property

@@ -1,17 +1,22 @@
 """SIP (RFC 3261) on UDP/TCP port 5060, as tshark 4.0 shows it: the request or status line,
 the message headers (Via, From/To/Contact addresses, CSeq, Call-ID ...) and a text body as
 line-based text. Why: SIP signalling rides in tunnelled corpus captures (PPTP/GRE) and was
-left undecoded. One message per packet (no TCP desegmentation, no SDP).
+left undecoded. One message per packet (no TCP desegmentation). A body goes to the
+media_type table by its Content-Type (application/sdp: sdp.py); a response (and an ACK) is
+paired with its request by Call-ID, CSeq and the reversed addresses, as tshark's
+[Request Frame] / [Response Time (ms)].
 """
 
 from __future__ import annotations
 
-from dissectors.dispatch import TCP_PORT, UDP_PORT, register_dissector
+from dissectors.dispatch import MEDIA_TYPE, TCP_PORT, UDP_PORT, call_under, register_dissector
 from dissectors.escape import format_text
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
+from dissectors.sdp import set_trailer, setup_notes
 from dissectors.session import Session
+from dissectors.sip_headers import HEADERS, UINT_HEADERS, header_abbrev
 from dissectors.textlines import add_text_lines, lines
 from dissectors.tvb import Tvb
 
@@ -22,6 +27,11 @@ STATUS_LINE = SIP.field("sip.Status-Line", "Status-Line", S)
 METHOD = SIP.field("sip.Method", "Method", S)
 STATUS_CODE = SIP.field("sip.Status-Code", "Status-Code", FT.UINT32, Base.DEC)
 RESEND = SIP.field("sip.resend", "Resent Packet", FT.BOOLEAN)
+REQUEST_FRAME = SIP.field("sip.response-request", "Request Frame", FT.FRAMENUM)
+RESPONSE_TIME = SIP.field("sip.response-time", "Response Time (ms)", FT.UINT32, Base.DEC)
+RELEASE_TIME = SIP.field("sip.release-time", "Release Time (ms)", FT.UINT32, Base.DEC)
+UNRECOGNIZED = SIP.field("sip.unrecognized_header", "Unrecognised SIP header", FT.NONE)
+CONTACT_PARAM = SIP.field("sip.contact.parameter", "Contact parameter", S)
 MSG_HDR = SIP.field("sip.msg_hdr", "Message Header", S)
 MSG_BODY = SIP.field("sip.msg_body", "Message Body", FT.NONE)
 HDR_NOT_TERMINATED = SIP.field("sip.header_not_terminated",
@@ -39,20 +49,11 @@ VIA_PARAMS = {p: SIP.field(f"sip.Via.{p}", label, S) for p, label in (
     ("branch", "Branch"), ("maddr", "Maddr"), ("rport", "RPort"),
     ("received", "Received"), ("ttl", "TTL"), ("comp", "Comp"))}
 
-# Headers: (canonical name, compact form, unsigned?) -> the sip.<Name> field.
-_HEADERS = ("Accept", "Accept-Encoding", "Accept-Language", "Alert-Info", "Allow",
-            "Allow-Events", "Authorization", "Call-ID", "Call-Info", "Contact",
-            "Content-Disposition", "Content-Encoding", "Content-Language", "Content-Type",
-            "CSeq", "Date", "Error-Info", "Event", "From", "In-Reply-To", "Organization",
-            "Priority", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Require",
-            "Record-Route", "Reply-To", "Require", "Route", "Server", "Subject",
-            "Supported", "Timestamp", "To", "Unsupported", "User-Agent", "Via", "Warning",
-            "WWW-Authenticate", "Session-Expires", "P-Asserted-Identity", "Privacy",
-            "Min-Expires")
-_UINT_HEADERS = ("Content-Length", "Max-Forwards", "Expires")
+# The headers tshark knows -> the sip.<Name> field (sip_headers.py).
 HEADER_FIELDS: dict[str, Field] = {
-    **{h.lower(): SIP.field(f"sip.{h}", h, S) for h in _HEADERS},
-    **{h.lower(): SIP.field(f"sip.{h}", h, FT.UINT32, Base.DEC) for h in _UINT_HEADERS}}
+    h.lower(): SIP.field(header_abbrev(h), "Referred By" if h == "Referred-By" else h,
+                         *((FT.UINT32, Base.DEC) if h in UINT_HEADERS else (S,)))
+    for h in HEADERS}
 COMPACT = {"i": "call-id", "m": "contact", "e": "content-encoding", "l": "content-length",
            "c": "content-type", "f": "from", "s": "subject", "k": "supported", "t": "to",
            "v": "via", "o": "event", "u": "allow-events"}
@@ -83,7 +84,12 @@ CONTACT = {"display": SIP.field("sip.contact.display.info", "SIP C-URI display i
            "user": SIP.field("sip.contact.user", "Contact URI User Part", S),
            "host": SIP.field("sip.contact.host", "Contact URI Host Part", S),
            "port": SIP.field("sip.contact.port", "Contact URI Host Port", S)}
-_ADDRESS = {"to": TO, "from": FROM, "contact": CONTACT}
+PAI = {"display": SIP.field("sip.pai.display.info", "SIP PAI display info", S),
+       "addr": SIP.field("sip.pai.addr", "SIP PAI Address", S),
+       "user": SIP.field("sip.pai.user", "SIP PAI User Part", S),
+       "host": SIP.field("sip.pai.host", "SIP PAI Host Part", S),
+       "port": SIP.field("sip.pai.port", "SIP PAI Host Port", S)}
+_ADDRESS = {"to": TO, "from": FROM, "contact": CONTACT, "p-asserted-identity": PAI}
 
 _METHOD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ-")
 
@@ -135,8 +141,8 @@ def _address_header(pkt: Packet, hi: Item, kind: str, value: bytes, at: int,
             if disp.startswith(b'"') and disp.find(b'"', 1) > 0:  # (a quoted name ends there)
                 disp = disp[:disp.find(b'"', 1) + 1]
             pkt.add(hi, fields["display"], _text(disp), at, len(disp), source=src)
-            if kind != "contact":
-                pkt.add(hi, DISPLAY, _text(disp), at, len(disp), hidden=True, source=src)
+            # (and hidden, for every address header, Contact and PAI included)
+            pkt.add(hi, DISPLAY, _text(disp), at, len(disp), hidden=True, source=src)
         uri, uri_at, params = value[lt + 1:gt], at + lt + 1, value[gt + 1:]
         params_at = at + gt + 1
     else:
@@ -144,6 +150,15 @@ def _address_header(pkt: Packet, hi: Item, kind: str, value: bytes, at: int,
         uri = value if semi < 0 else value[:semi]
         uri_at, params, params_at = at, value[len(uri):], at + len(uri)
     _add_uri(pkt, hi, fields, uri, uri_at, src)
+    if kind == "contact":
+        pos = 0
+        for p in params.split(b";"):
+            if pos and p:  # (what follows each ';')
+                pkt.add(hi, CONTACT_PARAM, _text(p), params_at + pos, len(p),
+                        f"Contact parameter: {format_text(p)}" if pkt.tree_on else None,
+                        source=src)
+            pos += len(p) + 1
+        return
     if "tag" not in fields:
         return
     pos = 0
@@ -184,6 +199,8 @@ def _via_header(pkt: Packet, hi: Item, value: bytes, at: int, src: int) -> None:
         if field is not None:
             vat = at + pos + len(name) + 1
             pkt.add(hi, field, _text(val), vat, len(val), source=src)
+        elif p:  # (a parameter tshark has no field for: its text)
+            pkt.add_text(hi, format_text(p), at + pos, len(p), source=src)
         pos += len(p) + 1
 
 
@@ -266,6 +283,8 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     clen = -1
     cseq_method = ""
     contacts = 0
+    call_id = ""
+    cseq_num = -1
     for ls, le, _ln in hdr_lines:
         raw = bytes(buf[ls:le])
         colon = raw.find(b":")
@@ -286,24 +305,30 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
             clen = int(value.strip())
         elif name == "contact":
             contacts += 1
+        elif name == "call-id":
+            call_id = _text(value)
+        elif name == "cseq":
+            digits = value[:len(value) - len(value.lstrip(b"0123456789"))]
+            cseq_num = int(digits) & 0xFFFFFFFF if digits else 0
+        field = HEADER_FIELDS.get(name)
+        if field is None:
+            note = pkt.add_text(hdr, format_text(raw), ls, le - ls, source=src) \
+                if hdr is not None else None
+            pkt.add_expert(note, "note", "undecoded",
+                           f"Unrecognised SIP header ({format_text(name.encode())})",
+                           "sip", field=UNRECOGNIZED)
+            continue
         if hdr is None:
             if name == "cseq":
                 cseq_method = _text(value.lstrip(b"0123456789").strip())
             continue
-        field = HEADER_FIELDS.get(name)
-        if field is None:
-            pkt.add_text(hdr, format_text(raw), ls, le - ls, source=src)
-            continue
+        label = f"{format_text(raw[:colon])}: {format_text(value)}" if pkt.tree_on else None
         if field.type == FT.UINT32:
             v = value.strip()
             num = int(v) & 0xFFFFFFFF if v.isdigit() else 0
-            hi = pkt.add(hdr, field, num, ls, le - ls,
-                         f"{format_text(raw[:colon])}: {format_text(value)}"
-                         if pkt.tree_on else None, source=src)
+            pkt.add(hdr, field, num, ls, le - ls, label, source=src)
             continue
-        hi = pkt.add(hdr, field, _text(value), ls, le - ls,
-                     f"{format_text(raw[:colon])}: {format_text(value)}"
-                     if pkt.tree_on else None, source=src)
+        hi = pkt.add(hdr, field, _text(value), ls, le - ls, label, source=src)
         if name in _ADDRESS:
             _address_header(pkt, hi, name, value, vat, src)
         elif name == "via":
@@ -319,26 +344,109 @@ def dissect_sip(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
         text = "Header not terminated by empty line (CRLF)"
         note = pkt.add_text(hdr, text, end, 0, source=src) if hdr is not None else None
         pkt.add_expert(note, "warning", "malformed", text, "sip", field=HDR_NOT_TERMINATED)
-    top.value = top.text = f"Session Initiation Protocol ({word})"
-    if line_item is not None:
-        pkt.add(line_item, RESEND, False, 0, 0, generated=True, source=src)
-    if what == "request" and word == "REGISTER" and contacts:
+    if contacts and (what == "request" and word == "REGISTER" or
+                     what == "status" and cseq_method == "REGISTER" and
+                     200 <= int(word) < 300):
+        if what == "status":
+            info += f"({format_text(cseq_method.encode())}) "
         info += f" ({contacts} binding{'s' if contacts > 1 else ''}) "
     elif what == "status" and int(word) >= 200 and cseq_method:
         info += f"({format_text(cseq_method.encode())}) "
     pkt.set_info(info + "| ")
     if body_at < end:
         blen = end - body_at if clen < 0 else min(clen, end - body_at)
-        if blen > 0:
-            if ctype:
-                pkt.append_info(f" ({ctype})")
-            if items:
-                body = pkt.add(top, MSG_BODY, None, body_at, blen, "Message Body",
-                               source=src)
-                if ctype.startswith("text/"):
-                    add_text_lines(pkt, tvb, body_at, body_at + blen, parent=body,
-                                   label=f"Line-based text data: {ctype}")
+        if blen > 0:  # (a body cut short raises past here, as tshark's: no name, no pairing)
+            code = int(word) if what == "status" else 0
+            _body(tvb, pkt, session, top, body_at, blen, ctype, call_id, items, code)
+    top.value = top.text = f"Session Initiation Protocol ({word})"
+    if line_item is not None:
+        pkt.add(line_item, RESEND, False, 0, 0, generated=True, source=src)
+        _pair(pkt, session, line_item, what, word, call_id, cseq_num, cseq_method, src)
     return None
+
+
+def _body(tvb: Tvb, pkt: Packet, session: Session, top: Item, at: int, blen: int,
+          ctype: str, call_id: str, items: bool, code: int) -> None:
+    """The message body: to the media_type table by its Content-Type (SDP), as text
+    lines (named in the Info column) for text/*."""
+    src = tvb.source
+    body = pkt.add(top, MSG_BODY, None, at, blen, "Message Body", source=src)
+    sub = MEDIA_TYPE.get(ctype) if ctype else None
+    if sub is not None:
+        btvb = Tvb(tvb.buf, at, at + blen, source=tvb.source)
+        if ctype == "application/sdp" and (code == 0 or 200 <= code < 300):
+            setup_notes(pkt, btvb, "sip")  # (SIP's transport pass, before the tree)
+        if call_id:
+            def trailer(p: Packet, sdp_item: Item, off: int, rtp: bool) -> None:
+                # (tshark shows the Call-ID of a call whose SDP set up RTP media, now
+                # or in an earlier message of the call)
+                calls = session.state("sip.media_calls", set)
+                if rtp and len(calls) < _MAX_CALLS:
+                    calls.add(call_id)
+                if call_id in calls:
+                    p.add(sdp_item, CALL_ID_GEN, call_id, off, 0, generated=True,
+                          source=src)
+            set_trailer(pkt, trailer)
+        call_under(body, sub, btvb, pkt, session)
+        session.current_proto = "sip"
+        return
+    if not ctype.startswith("text/"):
+        return  # (tshark's media dissector names no other type in Info)
+    pkt.append_info(f" ({format_text(ctype.encode())})")
+    if items:
+        add_text_lines(pkt, tvb, at, at + blen, parent=body,
+                       label=f"Line-based text data: {ctype}")
+
+
+_MAX_CALLS = 1 << 16  # (calls with media remembered: bounded)
+
+
+class _Requests:
+    """Requests seen, by (Call-ID, addresses and ports as sent): the last one's CSeq,
+    method, frame and time; and per frame the pairing made (for a second pass)."""
+
+    def __init__(self) -> None:
+        self.last: dict[tuple, tuple[int, str, int, int]] = {}
+        self.pairs: dict[int, tuple[int, int, bool]] = {}
+
+
+def _pair(pkt: Packet, session: Session, line_item: Item, what: str, word: str,
+          call_id: str, cseq_num: int, cseq_method: str, src: int) -> None:
+    """[Request Frame] / [Response Time (ms)] (and [Release Time] for a BYE's 2xx):
+    a response pairs with the request its reversed addresses, Call-ID, CSeq number and
+    method name; an ACK with the INVITE it acknowledges."""
+    reqs = session.state("pass1:sip.requests", _Requests)
+    num = pkt.frame.number
+    pair = reqs.pairs.get(num) if session.pass_no > 1 else None
+    if pair is None and call_id and cseq_num >= 0:
+        fwd = (call_id, pkt.net_src, pkt.net_dst, pkt.srcport, pkt.dstport)
+        if what == "request":
+            if word == "ACK":
+                last = reqs.last.get(fwd)
+                if last is not None and last[0] == cseq_num and last[1] == "INVITE":
+                    pair = (last[2], _ms(pkt.frame.ts_ns - last[3]), False)
+            else:
+                reqs.last[fwd] = (cseq_num, word, num, pkt.frame.ts_ns)
+        else:
+            back = (call_id, pkt.net_dst, pkt.net_src, pkt.dstport, pkt.srcport)
+            last = reqs.last.get(back)
+            if last is not None and last[0] == cseq_num and last[1] == cseq_method:
+                release = cseq_method == "BYE" and 200 <= int(word) < 300
+                pair = (last[2], _ms(pkt.frame.ts_ns - last[3]), release)
+        if pair is not None and session.recording:
+            reqs.pairs[num] = pair
+    if pair is None:
+        return
+    frame, ms, release = pair
+    pkt.add(line_item, REQUEST_FRAME, frame, 0, 0, generated=True, source=src)
+    pkt.add(line_item, RESPONSE_TIME, ms, 0, 0, generated=True, source=src)
+    if release:
+        pkt.add(line_item, RELEASE_TIME, ms, 0, 0, generated=True, source=src)
+
+
+def _ms(delta_ns: int) -> int:
+    """A time difference in whole milliseconds, as a guint32."""
+    return (delta_ns // 1_000_000) & 0xFFFFFFFF
 
 
 UDP_PORT.register(5060, dissect_sip, "sip")

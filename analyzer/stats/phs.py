@@ -95,7 +95,11 @@ class PhsTap:
             return
         size = pkt.frame.origlen
         node = self.root
-        items = pkt.tree if self.with_frame else pkt.tree[1:]  # the first one is `frame`
+        # (`frame` is the first item, or the second after a pcapng comment's
+        # `pkt_comment`, which tshark counts as a top-level protocol of its own)
+        items = pkt.tree if self.with_frame else [
+            i for i in pkt.tree[:2] if i.field is None or i.field.abbrev != "frame"
+        ] + pkt.tree[2:]
         if not self.tree_built and any(i.field is not None and i.field.abbrev in _LAST
                                        for i in items):
             # (with a tree, tshark walks it in its order)
