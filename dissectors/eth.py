@@ -112,12 +112,12 @@ def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> Non
     add(item, res, text, off, 6, hidden=True)
     add(item, oui, code, off, 3, hidden=True)
     if vendor is not None:
-        add(item, oui_res, vendor, off, 3, hidden=True)
+        add(item, oui_res, vendor, off, 6, hidden=True)
     add(item, ADDR, mac, off, 6, addr_label)
     add(item, ADDR_RESOLVED, text, off, 6, hidden=True)
     add(item, ADDR_OUI, code, off, 3, hidden=True)
     if vendor is not None:
-        add(item, ADDR_OUI_RESOLVED, vendor, off, 3, hidden=True)
+        add(item, ADDR_OUI_RESOLVED, vendor, off, 6, hidden=True)
     lg_bit = bool(mac[0] & 2)
     ig_bit = bool(mac[0] & 1)
     add(item, lg, lg_bit, off, 3)

@@ -409,6 +409,13 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
     return head + '{"timestamp":"' + ts + '","layers":' + layers + "}\n"
 
 
+#: For the other tree formats (analyzer/output/pdml.py): an item's value as tshark's
+#: JSON and PDML write it, and the `-e` values of one field.
+item_value = _value
+text_label = _label
+field_values = _field_values
+
+
 class JsonOutput(Output):
     """`-T json`: one array, a packet an element (tshark's indentation)."""
 
