@@ -55,7 +55,7 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
 def build_fields_printer(job: Job) -> FieldsPrinter | None:
     """The `-T fields` printer, after tshark's checks of -T/-e/-E (file and live alike)."""
     fopts = parse_field_opts(job.field_opts)
-    if getattr(job, "no_duplicate_keys", False) and job.output != "json":
+    if getattr(job, "no_duplicate_keys", False) and job.output not in ("json", "jsonraw"):
         raise UsageError('--no-duplicate-keys can only be used with "-T json" and "-T jsonraw"')
     if job.output in ("ek", "json", "pdml", "psml") and job.fields:
         # -e limits them to those fields (-T psml takes -e and prints its columns)

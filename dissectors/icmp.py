@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS, ip_ttl
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import NO_SOURCE, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -368,9 +368,12 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     req_num, req_ts = req
     if session.recording:
         pairs[("req", req_num)] = num
-    pkt.add(top, RESP_TO, req_num, 0, 0, f"Request frame: {req_num}", generated=True)
+    # (tshark adds these two with no tvb: -T jsonraw shows no bytes)
+    pkt.add(top, RESP_TO, req_num, 0, 0, f"Request frame: {req_num}", generated=True,
+            source=NO_SOURCE)
     ms = (pkt.frame.ts_ns - req_ts) / 1_000_000
-    pkt.add(top, RESPTIME, ms, 0, 0, f"Response time: {ms:.3f} ms", generated=True)
+    pkt.add(top, RESPTIME, ms, 0, 0, f"Response time: {ms:.3f} ms", generated=True,
+            source=NO_SOURCE)
     pkt.append_info(f" (request in {req_num})")
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from captures.frame import Frame
-from dissectors.expert import SEVERITY_ORDER, Expert, add_expert_items, fit_summary
+from dissectors.expert import (  # noqa: F401 - NO_SOURCE: re-exported for dissectors
+    NO_SOURCE,
+    SEVERITY_ORDER,
+    Expert,
+    add_expert_items,
+    fit_summary,
+)
 from dissectors.registry import Field, Protocol
 
 

@@ -159,12 +159,13 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     ts = pkt.frame.ts_ns
     stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
     if items:
-        pkt.add(tree, STREAM, stream, 0, 0, generated=True)
+        # (positions as tshark's, seen in -T pdml: the stream after the header)
+        pkt.add(tree, STREAM, stream, off + 8, 0, generated=True)
     # tshark shows no timestamps for a quoted header, nor for an empty payload
     if items and not pkt.in_error_pkt and ulen > 8:
-        times = pkt.add_text(tree, "[Timestamps]", 0, 0)
-        pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
-        pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)
+        times = pkt.add_text(tree, "[Timestamps]", off, 0)
+        pkt.add(times, TIME_RELATIVE, ts - first, off, 0, generated=True)
+        pkt.add(times, TIME_DELTA, ts - last, off, 0, generated=True)
     plen = ulen - 8
     pkt.set_info(f"{info} Len={claimed - 8}")
     if plen > 0:

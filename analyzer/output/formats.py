@@ -21,6 +21,7 @@ FORMATS = {"text": "analyzer.output.text:TextOutput",
            "fields": "analyzer.output.fields:FieldsOutput",
            "tabs": "analyzer.output.text:TabsOutput",
            "json": "analyzer.output.json_ek:JsonOutput",
+           "jsonraw": "analyzer.output.jsonraw:JsonRawOutput",
            "ek": "analyzer.output.json_ek:EkOutput",
            "pdml": "analyzer.output.pdml:PdmlOutput",
            "psml": "analyzer.output.pdml:PsmlOutput"}

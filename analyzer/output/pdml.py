@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.output.formats import Output
-from analyzer.output.json_ek import LayerFilter, item_value, text_label
+from analyzer.output.json_ek import LayerFilter, item_value, proto_bytes, text_label
 from analyzer.output.packet_list import column_parts
 from dissectors.format import NS, field_text, label
 from dissectors.packet import Item, Packet
@@ -69,6 +69,14 @@ def _showname(it: Item) -> str:
     return text[1:-1] if it.generated else text
 
 
+def _bytes_proto(it: Item) -> bool:
+    """A sub-protocol inside another's tree (`tcp.options.mss`): tshark's field of bytes,
+    as its JSON value (json_ek's proto_bytes) says."""
+    f = it.field
+    return "." in f.abbrev and it.length > 0 and not (
+        f.protocol is not None and f.protocol.valueless)
+
+
 def _masked(it: Item) -> str:
     """A bitfield's value as tshark's PDML writes it: upper-case hex, no padding."""
     v = it.value
@@ -91,7 +99,7 @@ class _Writer:
     def node(self, it: Item, parent: Item | None, level: int) -> None:
         f = it.field
         w = self.out.append
-        is_proto = f is not None and f.type is FT.PROTOCOL
+        is_proto = f is not None and f.type is FT.PROTOCOL and not _bytes_proto(it)
         is_data = is_proto and f is not None and f.abbrev == "data"
         wrap = level == 0 and (not is_proto or is_data)
         w("  " * (level + 1))
@@ -121,7 +129,8 @@ class _Writer:
             if t is FT.NONE:
                 w('" show="" value="')
             elif not is_proto:
-                w('" show="' + xml_escape(item_value(it)))
+                show = item_value(it) if t is not FT.PROTOCOL else proto_bytes(self.pkt, it)
+                w('" show="' + xml_escape(show))
                 if it.length > 0:
                     if f.bitmask:
                         w(f'" value="{_masked(it)}" unmaskedvalue="'
