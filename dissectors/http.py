@@ -510,6 +510,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         pkt.add(top, FILE_DATA, _file_text(body), btvb.start, len(body),
                 f"File Data: {len(body)} bytes", source=btvb.source)
     if body:
+        top.length = body_start - off  # tshark's HTTP item: the headers (-T pdml shows it)
         _media(btvb, pkt, session, values.get("content-type"), top)
     return body_end - off if body_end > off else body_len
 

@@ -354,11 +354,14 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
         if session.pass_no == 2:
             reply = pairs.get(("req", num))
             if reply is not None:
-                pkt.add(top, RESP_IN, reply, 0, 0, f"Response frame: {reply}", generated=True)
+                pkt.add(top, RESP_IN, reply, 0, 0, f"Response frame: {reply}", generated=True,
+                        source=NO_SOURCE)
                 pkt.append_info(f" (reply in {reply})")
             else:
-                pkt.add(top, NO_RESP, None, 0, 0, "No response seen", generated=True)
-                pkt.add_expert(top, "warning", "sequence", "No response seen to ICMP request",
+                # (tshark adds it with no tvb, the note under it: -V indents it there)
+                nr = pkt.add(top, NO_RESP, None, 0, 0, "No response seen", generated=True,
+                             source=NO_SOURCE)
+                pkt.add_expert(nr, "warning", "sequence", "No response seen to ICMP request",
                                "icmp", field=RESP_NOT_FOUND)
                 pkt.append_info(" (no response found!)")
         return
