@@ -66,8 +66,7 @@ def _hex_value(pkt: Packet, it: Item) -> str:
 def _showname(it: Item) -> str:
     """The item's tree label, without the brackets -V puts round a generated one."""
     text = label(it)
-    # (a generated item's brackets: from label(), or in the text a dissector gave it)
-    return text[1:-1] if it.generated or (text[:1] == "[" and text[-1:] == "]") else text
+    return text[1:-1] if it.generated else text
 
 
 def _bytes_proto(it: Item) -> bool:
