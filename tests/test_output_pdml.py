@@ -68,6 +68,14 @@ CASES = [
     (CORPUS / "ndpi-dns_fragmented.pcap", ["--hexdump", "noascii"]),
     (CORPUS / "ndpi-dns_fragmented.pcap", ["-T", "tabs"]),
     (CORPUS / "tcpdump-tftp.pcap", ["-T", "pdml"]),
+    (CORPUS / "ndpi-dns_fragmented.pcap", ["-T", "pdml", "-Y", "ip.reassembled_in || ip.fragments"]),
+    (CORPUS / "ndpi-dns_fragmented.pcap", ["-T", "jsonraw", "-c", "20"]),
+    (CORPUS / "wireshark-retrans-tls.pcap", ["-T", "pdml"]),
+    (CORPUS / "wireshark-retrans-tls.pcap", ["-T", "jsonraw"]),
+    (CORPUS / "ndpi-tls_unidirectional.pcap", ["-T", "pdml"]),
+    (CORPUS / "ndpi-tls_port_80.pcapng", ["-T", "psml"]),
+    (CORPUS / "tcpdump-dns_tcp.pcap", ["-T", "pdml", "-2"]),
+    (CORPUS / "wireshark-ipv6.pcap", ["-T", "pdml"]),
 ]
 
 
