@@ -73,6 +73,10 @@ SRC_NOT_GROUP = ETH.field("eth.src_not_group", "Source MAC must not be a group a
 
 ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
 
+#: pkt.proto_data key: (offset, source) where the ethertype step caught an exception
+#: (frame.py's mark_* put their item there, as show_exception does).
+EXCEPTION_AT = "ethertype.exception_at"
+
 
 _DST_FIELDS = (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG)
 _SRC_FIELDS = (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG)
@@ -197,6 +201,9 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
     except (BoundsError, ReportedBoundsError):
         # packet-ethertype.c shows the exception, then the trailer after what the
         # network layer claimed: the trailer items first, the exception on the way up.
+        # The exception's item sits at this payload's start (-T pdml shows it): the
+        # innermost ethertype catches it first.
+        pkt.proto_data.setdefault(EXCEPTION_AT, (tvb.start, tvb.source))
         claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
         if claimed is not None and tree is not None:
             _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14, fcs, "ethertype")

@@ -105,7 +105,7 @@ def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: s
     if group == "malformed":
         # (-T fields prints the value, -T json the text: tshark's two faces of it)
         add(item, MALFORMED.proto_field, "_ws.malformed", 0, 0, "Malformed Packet",
-            hidden=True)
+            hidden=True, source=NO_SOURCE)
     if field is not None:
         add(top, field, None, 0, 0, shown, generated=True, source=NO_SOURCE)
         add(top, EXPERT_MSG, text, 0, 0, hidden=True, source=NO_SOURCE)

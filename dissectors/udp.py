@@ -149,7 +149,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     elif csum == 0:
         # tshark hangs the status under a zero checksum (-V indent, JSON `_tree`).
         ci = pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
-        pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
+        pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 2, "Checksum Status: Not present",
                 generated=True)
     else:
         pkt.add(tree, CHECKSUM, csum, off + 6, 2,

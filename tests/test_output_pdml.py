@@ -76,6 +76,9 @@ CASES = [
     (CORPUS / "ndpi-tls_port_80.pcapng", ["-T", "psml"]),
     (CORPUS / "tcpdump-dns_tcp.pcap", ["-T", "pdml", "-2"]),
     (CORPUS / "wireshark-ipv6.pcap", ["-T", "pdml"]),
+    (CORPUS / "ndpi-telnet.pcap", ["-T", "pdml", "-Y", "_ws.malformed || frame.number < 4"]),
+    (CORPUS / "ndpi-ssh_unidirectional.pcap", ["-T", "pdml"]),  # a reassembly error
+    (CORPUS / "ndpi-ssh_unidirectional.pcap", ["-T", "jsonraw", "-Y", "_ws.malformed"]),
 ]
 
 
