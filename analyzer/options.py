@@ -177,11 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="-T json: merge a node's repeated keys into one array, like tshark")
     p.add_argument("-j", dest="layer_filter", type=lambda v: ("j", v), metavar="PROTOS",
                    action="append",
-                   help='-T json|ek: only these protocols, and only the listed subtrees '
+                   help='-T json|ek|pdml: only these protocols, and only the listed subtrees '
                         'opened (e.g. "ip ip.flags udp")')
     p.add_argument("-J", dest="layer_filter", type=lambda v: ("J", v), metavar="PROTOS",
                    action="append",
-                   help="-T json|ek: only these top-level protocols, each written whole")
+                   help="-T json|ek|pdml: only these top-level protocols, each written whole")
     p.add_argument("-e", dest="fields", action="append", default=[], metavar="FIELD",
                    help="field to print with -T fields (repeatable)")
     p.add_argument("-E", dest="field_opts", action="append", default=[], metavar="OPT=VAL",
