@@ -85,6 +85,11 @@ def run_job_command(job: Job, out: TextIO, err: TextIO) -> int:
 
         err.write(f"analyze: {help_text()}")
         return EXIT_OK
+    if "help" in job.hexdump:  # tshark prints its list on stdout and exits 0
+        from analyzer.options import HEXDUMP_HELP
+
+        out.write(f"analyze: {HEXDUMP_HELP}\n")
+        return EXIT_OK
     if job.check_filter is not None:
         _compile_filter(job.check_filter, job.explain, out)
         return EXIT_OK

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from filters import CompiledFilter
 
 
+#: The -T formats that write the whole detail tree, as -V does.
+TREE_FORMATS = ("json", "ek", "pdml", "jsonraw")
+
+
 @dataclass
 class Job:
     """One run: input, passes, dissection, display filter, outputs, limits."""
@@ -52,6 +56,8 @@ class Job:
     output_given: bool = False  # -T on the command line: packets print even with -q or -w
     verbose: bool = False
     hex: bool = False
+    hexdump: list[str] = field(default_factory=list)  # --hexdump values (imply -x)
+    output_only: str | None = None  # -O PROTOS (implies -V)
     print_summary: bool = False
     quiet: bool = False
     time_format: str = "r"
@@ -96,7 +102,15 @@ class Job:
         values = {k: v for k, v in vars(opts).items() if k in names}
         if values.get("export") is not None:
             values["export"] = tuple(values["export"])
+        if values.get("output_only"):  # tshark's -O prints the details, as -V
+            values["verbose"] = True
+        if any(v != "help" for v in values.get("hexdump") or ()):  # --hexdump is -x
+            values["hex"] = True
         return cls(**values)
+
+    def hexdump_choice(self, choices: tuple[str, ...], default: str) -> str:
+        """The last --hexdump value among `choices` (tshark's: the last one counts)."""
+        return next((v for v in reversed(self.hexdump) if v in choices), default)
 
     @property
     def path(self) -> str | None:
@@ -124,7 +138,7 @@ class Job:
         session = Session(two_pass=self.two_pass, decode_as=self.decode_table,
                           revisit=self.two_pass)
         session.show_ours = not self.only_tshark
-        session.tree_visible = self.verbose or self.output in ("json", "ek")
+        session.tree_visible = self.verbose or self.output in TREE_FORMATS
         session.tshark_tree = self.tshark_tree
         return session
 

@@ -67,6 +67,77 @@ class _OutputAction(argparse.Action):
         namespace.output_given = True
 
 
+#: tshark 4.0's description of each -T format we offer (its `-T bad` message).
+_FORMAT_HELP = {
+    "fields": ("The values of fields specified with the -e option, in a form",
+               "specified by the -E option."),
+    "pdml": ("Packet Details Markup Language, an XML-based format for the",
+             "details of a decoded packet. This information is equivalent to",
+             "the packet details printed with the -V flag."),
+    "psml": ("Packet Summary Markup Language, an XML-based format for the",
+             "summary information of a decoded packet. This information is",
+             "equivalent to the information shown in the one-line summary",
+             "printed by default."),
+    "json": ("Packet Summary, an JSON-based format for the details",
+             "summary information of a decoded packet. This information is ",
+             "equivalent to the packet details printed with the -V flag."),
+    "jsonraw": ("Packet Details, a JSON-based format for machine parsing",
+                "including only raw hex decoded fields (same as -T json -x but",
+                "without text decoding, only raw fields included). "),
+    "ek": ("Packet Details, an EK JSON-based format for the bulk insert ",
+           "into elastic search cluster. This information is ",
+           "equivalent to the packet details printed with the -V flag."),
+    "text": ("Text of a human-readable one-line summary of each of the",
+             "packets, or a multi-line view of the details of each of the",
+             "packets, depending on whether the -V flag was specified.",
+             "This is the default."),
+    "tabs": ("Similar to the text report except that each column of the",
+             "human-readable one-line summary is delimited with an ASCII",
+             "horizontal tab character."),
+}
+
+
+def _output_format(value: str) -> str:
+    """-T's value, or tshark's refusal listing the formats (exit 1, no usage text)."""
+    if value in FORMATS:
+        return value
+    lines = [f'Invalid -T parameter "{value}"; it must be one of:']
+    for name, text in _FORMAT_HELP.items():
+        if name in FORMATS:
+            lines.append(f'\t{chr(34) + name + chr(34):<9} {text[0]}')
+            lines += [f"\t          {t}" for t in text[1:]]
+    raise UsageError("\n".join(lines))
+
+
+HEXDUMP_HELP = """Valid --hexdump <hexoption> values include:
+
+Data source options:
+  all                      add hexdump, dump all data sources (-x default)
+  frames                   add hexdump, dump only frame data source
+
+ASCII options:
+  ascii                    add hexdump, include ASCII dump text (-x default)
+  delimit                  add hexdump, delimit ASCII dump text with '|' characters
+  noascii                  add hexdump, exclude ASCII dump text
+
+Miscellaneous:
+  help                     display this help and exit
+
+Example:
+
+    $ analyze ... --hexdump frames --hexdump delimit ..."""
+
+
+def _hexdump_option(value: str) -> str:
+    """One --hexdump value as tshark takes it (`help` is answered by the command)."""
+    from analyzer.output.hex_dump import HEXDUMP_ASCII, HEXDUMP_SOURCES
+
+    if value in HEXDUMP_SOURCES or value in HEXDUMP_ASCII or value == "help":
+        return value
+    raise UsageError(f'"{value}" is an invalid value for --hexdump <hexoption>\n'
+                     "For valid <hexoption> values enter: analyze --hexdump help")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="analyze",
@@ -89,17 +160,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-V", dest="verbose", action="store_true", help="print the detail tree")
     p.add_argument("-x", dest="hex", action="store_true", help="print hex and ASCII dump")
     p.add_argument("-T", dest="output", choices=tuple(FORMATS), action=_OutputAction,
-                   default="text", help="output format (ek: newline-delimited JSON for "
-                   "Elasticsearch, -e limits it to those fields)")
+                   type=_output_format, default="text",
+                   help="output format (ek: newline-delimited JSON for Elasticsearch, -e "
+                   "limits it to those fields; pdml/psml: tshark's XML of the detail tree "
+                   "/ of the columns; tabs: the packet list tab-separated; jsonraw: JSON "
+                   "of the fields' raw bytes)")
+    p.add_argument("-O", dest="output_only", metavar="PROTOS",
+                   help="like -V, but only these protocols' details (comma-separated) "
+                        "expanded; the others as their summary line")
+    p.add_argument("--hexdump", dest="hexdump", action="append", default=[],
+                   metavar="OPTION", type=_hexdump_option,
+                   help="like -x: all|frames (every data source or the frame's alone), "
+                        "ascii|delimit|noascii (the ASCII column as is, between |s, or "
+                        "none); repeatable; `--hexdump help` lists them")
     p.add_argument("--no-duplicate-keys", dest="no_duplicate_keys", action="store_true",
                    help="-T json: merge a node's repeated keys into one array, like tshark")
     p.add_argument("-j", dest="layer_filter", type=lambda v: ("j", v), metavar="PROTOS",
                    action="append",
-                   help='-T json|ek: only these protocols, and only the listed subtrees '
+                   help='-T json|ek|pdml: only these protocols, and only the listed subtrees '
                         'opened (e.g. "ip ip.flags udp")')
     p.add_argument("-J", dest="layer_filter", type=lambda v: ("J", v), metavar="PROTOS",
                    action="append",
-                   help="-T json|ek: only these top-level protocols, each written whole")
+                   help="-T json|ek|pdml: only these top-level protocols, each written whole")
     p.add_argument("-e", dest="fields", action="append", default=[], metavar="FIELD",
                    help="field to print with -T fields (repeatable)")
     p.add_argument("-E", dest="field_opts", action="append", default=[], metavar="OPT=VAL",

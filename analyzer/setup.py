@@ -55,15 +55,17 @@ def _compile_filter(text: str, explain: bool, out: TextIO) -> CompiledFilter:
 def build_fields_printer(job: Job) -> FieldsPrinter | None:
     """The `-T fields` printer, after tshark's checks of -T/-e/-E (file and live alike)."""
     fopts = parse_field_opts(job.field_opts)
-    if getattr(job, "no_duplicate_keys", False) and job.output != "json":
+    if getattr(job, "no_duplicate_keys", False) and job.output not in ("json", "jsonraw"):
         raise UsageError('--no-duplicate-keys can only be used with "-T json" and "-T jsonraw"')
-    if job.output in ("ek", "json") and job.fields:  # -e limits them to those fields
+    if job.output in ("ek", "json", "pdml", "psml") and job.fields:
+        # -e limits them to those fields (-T psml takes -e and prints its columns)
         if bad := [f for f in job.fields if not valid_field(f)]:
             raise AnalyzeError("Some fields aren't valid:\n\t" + "\n\t".join(bad), EXIT_USAGE)
         return FieldsPrinter(job.fields, dict(fopts, header="n", bom="n"), job.time_format)
     if job.output != "fields":
         if job.fields:
-            raise UsageError('"-Tfields" was not specified, but fields were specified with "-e"')
+            raise UsageError('Output fields were specified with "-e", but "-Tek, -Tfields, '
+                             '-Tjson or -Tpdml" was not specified.')
         return None
     if not job.fields:
         raise UsageError('-T fields was specified, but no fields were specified with "-e"')

@@ -308,16 +308,20 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         tvb.need(off, 1)  # (Wireshark makes each section's subtree "to the end": past it,
         # that throws)
         qtree = pkt.add_text(top, "Zone" if update else "Queries", off, 0, source=src)
+        first = off
         for _ in range(qd):
             off = _question(tvb, off, start, pkt, qtree, add, v.class_bit)
+        qtree.length = off - first  # (the section's bytes, as -T pdml shows them)
     for count, title in ((an, "Prerequisites" if update else "Answers"),
                          (ns, "Updates" if update else "Authoritative nameservers"),
                          (ar, "Additional records")):
         if count:
             tvb.need(off, 1)
             rtree = pkt.add_text(top, title, off, 0, source=src)
+            first = off
             for _ in range(count):
                 off = _record(tvb, off, start, pkt, rtree, add, v.class_bit)
+            rtree.length = off - first
 
     if not response:
         if retrans and trans is not None and trans.req_frame:

@@ -181,7 +181,7 @@ def _dnskey(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Ad
     rdata = tvb.bytes(d, end - d)
     # (RSA/MD5 keys take their tag from the key's last bytes but one)
     tag = key_tag(rdata) if alg != 1 else (rdata[-3] << 8) | rdata[-2]
-    add(rr, KEY_ID, tag, d, 0, generated=True)
+    add(rr, KEY_ID, tag, msg, 0, generated=True)  # (at the message start, as tshark)
     if end > d + 4:
         add(rr, KEY_PUBLIC, tvb.bytes(d + 4, end - d - 4), d + 4, end - d - 4)
 

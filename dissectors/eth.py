@@ -73,6 +73,10 @@ SRC_NOT_GROUP = ETH.field("eth.src_not_group", "Source MAC must not be a group a
 
 ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
 
+#: pkt.proto_data key: (offset, source) where the ethertype step caught an exception
+#: (frame.py's mark_* put their item there, as show_exception does).
+EXCEPTION_AT = "ethertype.exception_at"
+
 
 _DST_FIELDS = (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG)
 _SRC_FIELDS = (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG)
@@ -112,12 +116,12 @@ def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> Non
     add(item, res, text, off, 6, hidden=True)
     add(item, oui, code, off, 3, hidden=True)
     if vendor is not None:
-        add(item, oui_res, vendor, off, 3, hidden=True)
+        add(item, oui_res, vendor, off, 6, hidden=True)
     add(item, ADDR, mac, off, 6, addr_label)
     add(item, ADDR_RESOLVED, text, off, 6, hidden=True)
     add(item, ADDR_OUI, code, off, 3, hidden=True)
     if vendor is not None:
-        add(item, ADDR_OUI_RESOLVED, vendor, off, 3, hidden=True)
+        add(item, ADDR_OUI_RESOLVED, vendor, off, 6, hidden=True)
     lg_bit = bool(mac[0] & 2)
     ig_bit = bool(mac[0] & 1)
     add(item, lg, lg_bit, off, 3)
@@ -199,6 +203,9 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
     except (BoundsError, ReportedBoundsError):
         # packet-ethertype.c shows the exception, then the trailer after what the
         # network layer claimed: the trailer items first, the exception on the way up.
+        # The exception's item sits at this payload's start (-T pdml shows it): the
+        # innermost ethertype catches it first.
+        pkt.proto_data.setdefault(EXCEPTION_AT, (tvb.start, tvb.source))
         claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
         if claimed is not None and tree is not None:
             _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14, fcs, "ethertype")

@@ -61,12 +61,17 @@ class Expert:
     quoted: bool = False
 
 
+#: Item.source of an item tshark adds with no tvb (offset 0, no bytes): past every data
+#: source, so no writer finds bytes for it (-T jsonraw writes no hex for it).
+NO_SOURCE = 1 << 30
+
+
 class AddItem(Protocol):
     """`Packet.add`: the tree builder the expert items go through."""
 
     def __call__(self, parent: Any, field: Field, value: Any, offset: int, length: int,
                  text: str | None = None, *, hidden: bool = False,
-                 generated: bool = False) -> Any: ...
+                 generated: bool = False, source: int = 0) -> Any: ...
 
 
 #: expert.c formats a note's summary into an ITEM_LABEL_LENGTH (240) buffer.
@@ -96,15 +101,18 @@ def add_expert_items(add: AddItem, item: Any, severity: str, group: str, text: s
     grp_name = GROUP_NAMES[grp_code]
     summary = f"Expert Info ({sev_name}/{grp_name}): {text}"
     shown = escape(text)  # labels escape it; the message's value stays as it is
-    top = add(item, EXPERT.proto_field, summary, 0, 0, escape(summary), generated=True)
+    top = add(item, EXPERT.proto_field, summary, 0, 0, escape(summary), generated=True,
+              source=NO_SOURCE)  # (tshark adds the note with no tvb)
     if group == "malformed":
         # (-T fields prints the value, -T json the text: tshark's two faces of it)
         add(item, MALFORMED.proto_field, "_ws.malformed", 0, 0, "Malformed Packet",
-            hidden=True)
+            hidden=True, source=NO_SOURCE)
     if field is not None:
-        add(top, field, None, 0, 0, shown, generated=True)
-        add(top, EXPERT_MSG, text, 0, 0, hidden=True)
+        add(top, field, None, 0, 0, shown, generated=True, source=NO_SOURCE)
+        add(top, EXPERT_MSG, text, 0, 0, hidden=True, source=NO_SOURCE)
     else:  # tshark always has the note's own field: show the message as it would
-        add(top, EXPERT_MSG, text, 0, 0, shown, generated=True)
-    add(top, EXPERT_SEVERITY, sev_code, 0, 0, f"Severity level: {sev_name}", generated=True)
-    add(top, EXPERT_GROUP, grp_code, 0, 0, f"Group: {grp_name}", generated=True)
+        add(top, EXPERT_MSG, text, 0, 0, shown, generated=True, source=NO_SOURCE)
+    add(top, EXPERT_SEVERITY, sev_code, 0, 0, f"Severity level: {sev_name}", generated=True,
+        source=NO_SOURCE)
+    add(top, EXPERT_GROUP, grp_code, 0, 0, f"Group: {grp_name}", generated=True,
+        source=NO_SOURCE)

@@ -270,6 +270,13 @@ def display_value(field: Field, value: Any) -> str:
             num = f"0x{value:0{hex_digits(field)}x} ({value})"
         elif field.base is Base.DEC_HEX:
             num = f"{value} (0x{value:0{hex_digits(field)}x})"
+        elif field.base is Base.OUI:  # (hidden items: seen only in -T pdml)
+            from dissectors.manuf import oui_name
+
+            num = f"{value >> 16 & 255:02x}:{value >> 8 & 255:02x}:{value & 255:02x}"
+            vendor = oui_name(value)
+            # (tshark formats it in a 32-byte buffer: a long vendor name is cut)
+            return f"{num} ({vendor})"[:31] if vendor is not None else num
         else:
             num = str(value)
         if name is not None:

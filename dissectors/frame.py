@@ -299,12 +299,20 @@ def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa
         mark_short(pkt, session.current_proto)
 
 
+def _exception_at(pkt: Packet) -> tuple[int, int]:
+    """Where show_exception puts its item: the payload of the ethertype step that caught
+    the exception (eth.py records it), else the frame's start."""
+    return pkt.proto_data.get("ethertype.exception_at", (0, 0))
+
+
 def mark_malformed(pkt: Packet, proto: str) -> None:
     from dissectors.registry import REGISTRY
 
     p = REGISTRY.protocols.get(proto)
     name = p.short if p else proto
-    item = pkt.add_proto(MALFORMED, 0, 0, f"[Malformed Packet: {name}]", in_stack=False)
+    at, src = _exception_at(pkt)
+    item = pkt.add_proto(MALFORMED, at, 0, f"[Malformed Packet: {name}]", source=src,
+                         in_stack=False)
     item.value = f"[Malformed Packet: {name}]"
     pkt.malformed = True
     pkt.add_expert(item, "error", "malformed", "Malformed Packet (Exception occurred)", proto,
@@ -318,7 +326,8 @@ def mark_reassembly_error(pkt: Packet, proto: str, message: str) -> None:
 
     p = REGISTRY.protocols.get(proto)
     text = f"[Reassembly error, protocol {p.short if p else proto}: {message}]"
-    item = pkt.add_proto(MALFORMED, 0, 0, text, in_stack=False)
+    at, src = _exception_at(pkt)
+    item = pkt.add_proto(MALFORMED, at, 0, text, source=src, in_stack=False)
     item.value = text
     pkt.malformed = True
     pkt.add_expert(item, "error", "malformed", message, proto, field=MALFORMED_REASSEMBLY)
@@ -331,7 +340,8 @@ def mark_unreassembled(pkt: Packet, proto: str) -> None:
     p = REGISTRY.protocols.get(proto)
     name = p.short if p else proto
     text = f"[BoundError Unreassembled Packet: {name}]"
-    item = pkt.add_proto(UNREASSEMBLED, 0, 0, text, in_stack=False)
+    at, src = _exception_at(pkt)
+    item = pkt.add_proto(UNREASSEMBLED, at, 0, text, source=src, in_stack=False)
     item.value = text
     pkt.add_expert(item, "note", "reassemble", UNREASSEMBLED_EXPERT.name, proto,
                    field=UNREASSEMBLED_EXPERT)
@@ -343,8 +353,9 @@ def mark_short(pkt: Packet, proto: str) -> None:
 
     p = REGISTRY.protocols.get(proto)
     name = p.short if p else proto
-    item = pkt.add_proto(SHORT, 0, 0, f"[Packet size limited during capture: {name} truncated]",
-                         in_stack=False)
+    at, src = _exception_at(pkt)
+    item = pkt.add_proto(SHORT, at, 0, f"[Packet size limited during capture: {name} truncated]",
+                         source=src, in_stack=False)
     item.value = f"[Packet size limited during capture: {name} truncated]"
     # Wireshark's show_exception appends this (no leading space) for a BoundsError; a
     # payload merely cut short by the snapshot length raises none (see data.py).

@@ -447,15 +447,15 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         if hf.abbrev == "http.content_length_header":
             n = _content_length(value)
             if n is not None:
-                add(hi, CONTENT_LENGTH, n, hs, he - hs, generated=True)
+                add(hi, CONTENT_LENGTH, n, hs, hn - hs, generated=True)
         elif hf.abbrev in AUTH_HEADERS:
             http_auth(pkt, session, hi, value)
         elif hf.abbrev == "http.cookie":
             for pair in value.split(";"):
                 add(hi, COOKIE_PAIR, pair.lstrip(), hs, he - hs)
         if not notify:
-            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, hidden=True),
-                       line + crlf)
+            _stray_nul(pkt, add(top, line_field, line + crlf, hs, hn - hs, label,
+                                hidden=True), line + crlf)
     if cut_early:
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
     if stray:
@@ -515,6 +515,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         pkt.add(top, FILE_DATA, _file_text(body), btvb.start, len(body),
                 f"File Data: {len(body)} bytes", source=btvb.source)
     if body:
+        top.length = body_start - off  # tshark's HTTP item: the headers (-T pdml shows it)
         _media(btvb, pkt, session, values.get("content-type"), top)
     tap(pkt, top)  # (a message that failed before here never reached the tap)
     return body_end - off if body_end > off else body_len

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS, ip_ttl
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Item, Packet
+from dissectors.packet import NO_SOURCE, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -354,11 +354,14 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
         if session.pass_no == 2:
             reply = pairs.get(("req", num))
             if reply is not None:
-                pkt.add(top, RESP_IN, reply, 0, 0, f"Response frame: {reply}", generated=True)
+                pkt.add(top, RESP_IN, reply, 0, 0, f"Response frame: {reply}", generated=True,
+                        source=NO_SOURCE)
                 pkt.append_info(f" (reply in {reply})")
             else:
-                pkt.add(top, NO_RESP, None, 0, 0, "No response seen", generated=True)
-                pkt.add_expert(top, "warning", "sequence", "No response seen to ICMP request",
+                # (tshark adds it with no tvb, the note under it: -V indents it there)
+                nr = pkt.add(top, NO_RESP, None, 0, 0, "No response seen", generated=True,
+                             source=NO_SOURCE)
+                pkt.add_expert(nr, "warning", "sequence", "No response seen to ICMP request",
                                "icmp", field=RESP_NOT_FOUND)
                 pkt.append_info(" (no response found!)")
         return
@@ -368,9 +371,12 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     req_num, req_ts = req
     if session.recording:
         pairs[("req", req_num)] = num
-    pkt.add(top, RESP_TO, req_num, 0, 0, f"Request frame: {req_num}", generated=True)
+    # (tshark adds these two with no tvb: -T jsonraw shows no bytes)
+    pkt.add(top, RESP_TO, req_num, 0, 0, f"Request frame: {req_num}", generated=True,
+            source=NO_SOURCE)
     ms = (pkt.frame.ts_ns - req_ts) / 1_000_000
-    pkt.add(top, RESPTIME, ms, 0, 0, f"Response time: {ms:.3f} ms", generated=True)
+    pkt.add(top, RESPTIME, ms, 0, 0, f"Response time: {ms:.3f} ms", generated=True,
+            source=NO_SOURCE)
     pkt.append_info(f" (request in {req_num})")
 
 

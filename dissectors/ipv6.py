@@ -58,7 +58,8 @@ RA_VALUES = {0: "MLD", 1: "RSVP", 2: "Active Networks"}
 
 IPV6 = protocol("ipv6", "Internet Protocol Version 6", "IPv6")
 VERSION = IPV6.field("ipv6.version", "Version", FT.UINT8, Base.DEC)
-IP_VERSION = IPV6.twin(IP_VERSION_IN_IP)  # Wireshark's ipv6 registers ip.version too
+# Wireshark's ipv6 registers ip.version too (a 4-bit field there: -T pdml shows its mask)
+IP_VERSION = IPV6.twin(IP_VERSION_IN_IP, bitmask=0xF0)
 TCLASS = IPV6.field("ipv6.tclass", "Traffic Class", FT.UINT32, Base.HEX, bitmask=0x0FF00000,
                     offset=0)
 TCLASS_DSCP = IPV6.field("ipv6.tclass.dscp", "Differentiated Services Codepoint", FT.UINT32,
@@ -247,7 +248,9 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     tvb.need(off, 1)
     version = b[off] >> 4
     pkt.add(tree, VERSION, version, off, 1, f"{version:04b} .... = Version: {version}")
-    pkt.add(tree, IP_VERSION, version, off, 1, hidden=True)
+    pkt.add(tree, IP_VERSION, version, off, 1,
+            f'{version:04b} .... = Version: {version} [This field makes the filter match on '
+            f'"ip.version == {version}" possible]' if pkt.tree_on else None, hidden=True)
     if version != 6:
         pkt.set_info(f"Bogus IP version ({version})")
         return None
@@ -318,6 +321,7 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
             return _fragment(tvb, pkt, session, tree, pos, end, src, dst, used)
         nxt, pos = _ext_header(tvb, pkt, session, nxt, pos, first, plen)
         _nest_last(pkt, tree)
+        tree.length = pos - off  # (tshark's IPv6 item covers the headers it nests)
         first = False
     if nxt == 59:
         pkt.set_info("IPv6 no next header")
@@ -503,6 +507,7 @@ def _fragment(tvb: Tvb, pkt: Packet, session: Session, ipv6_tree: Item, pos: int
         BY_NAME["data"](tvb.sub(payload, max(end - payload, 0)), pkt, session)
         return used
     whole, frags = done
+    ipv6_tree.length = pos + 8 - ipv6_tree.offset  # (tshark's, once it reassembled)
     source = add_fragments_tree(pkt, session, "ipv6", ipv6_tree, _FRAGMENT_FIELDS, key, whole,
                                 frags)
     _dispatch(nxt, Tvb(whole, 0, len(whole), len(whole), source), pkt, session)

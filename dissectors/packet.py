@@ -7,7 +7,13 @@ from typing import Any
 
 from captures.frame import Frame
 from dissectors.escape import format_str
-from dissectors.expert import SEVERITY_ORDER, Expert, add_expert_items, fit_summary
+from dissectors.expert import (  # noqa: F401 - NO_SOURCE: re-exported for dissectors
+    NO_SOURCE,
+    SEVERITY_ORDER,
+    Expert,
+    add_expert_items,
+    fit_summary,
+)
 from dissectors.registry import Field, Protocol
 
 

@@ -90,8 +90,8 @@ def add_fragments_tree(pkt: Packet, session: Session, proto: str, parent: Item,
     ft = pkt.add(parent, fields.fragments, value, 0, len(whole),
                  f"{len(frags)} {label} Fragments ({len(whole)} bytes): {parts}",
                  source=source, generated=True)
-    for n, o, d, _m in frags:
-        pkt.add(ft, fields.fragment, n, 0, 0,
+    for n, o, d, _m in frags:  # (each over its bytes in the datagram: -T pdml shows them)
+        pkt.add(ft, fields.fragment, n, o, len(d),
                 f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} byte{'' if len(d) == 1 else 's'})",
                 source=source, generated=True)
     pkt.add(ft, fields.count, len(frags), 0, 0, generated=True)

@@ -29,7 +29,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_unclaimed,
 )
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.packet import NO_SOURCE, NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
@@ -223,7 +223,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if items:
         pkt.add(tree, COMPLETENESS, comp, 0, 0,
                 f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
-                if tree_on else None, generated=True)
+                if tree_on else None, generated=True, source=NO_SOURCE)
     ts_delta = ts - conv.ts_prev
     conv.ts_prev = ts
 
@@ -243,7 +243,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         have_seglen = True
         seglen = reported - hlen
         if items:
-            pkt.add(tree, LEN, seglen, off + 12, 1, generated=True)
+            pkt.add(tree, LEN, seglen, off, 0, generated=True)  # (tshark's place, -T pdml)
         analyze_sequence(conv, num, ts, raw_seq, raw_ack, seglen, th_flags, raw_win)
         seq = (raw_seq - conv.fwd.base_seq) & SEQ_MASK
         if th_flags & TH_ACK:
@@ -386,9 +386,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         opt_item = pkt.add(tree, OPTIONS, bytes(b[off + 20: off + 20 + bc]), off + 20, bc,
                            f"Options: ({optlen} bytes)")
     if items:
-        times = pkt.add_text(tree, "[Timestamps]", 0, 0)
-        pkt.add(times, TIME_RELATIVE, ts - conv.ts_first, 0, 0, generated=True)
-        pkt.add(times, TIME_DELTA, ts_delta, 0, 0, generated=True)
+        times = pkt.add_text(tree, "[Timestamps]", off, 0)
+        pkt.add(times, TIME_RELATIVE, ts - conv.ts_first, off, 0, generated=True)
+        pkt.add(times, TIME_DELTA, ts_delta, off, 0, generated=True)
     conv.seglen = seglen if have_seglen else 0
     if opt_item is not None:
         dissect_options(tvb, pkt, opt_item, conv, off + 20, optlen, th_flags, raw_ack)
@@ -450,7 +450,9 @@ def _flags_tree(pkt: Packet, parent: Item, flags: int, off: int) -> list[Item]:
         rows = _FLAG_ROWS[flags] = tuple(
             (f, bool(flags & f.bitmask), _flag_text(f, flags)) for f in _FLAG_FIELDS)
     add = pkt.add
-    return [add(parent, f, val, off + 12, 2, text) for f, val, text in rows]
+    # each on the one byte that holds its bits, as tshark adds them (seen in -T pdml)
+    return [add(parent, f, val, off + 12 if f.bitmask >= 0x100 else off + 13, 1, text)
+            for f, val, text in rows]
 
 
 def _acc_ecn(conv: Conversation, flags: int) -> int:

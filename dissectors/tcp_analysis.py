@@ -284,27 +284,30 @@ _ZW_NOTES = (
 
 
 def print_analysis(pkt: Packet, tree: Item, conv: Conversation) -> None:
+    """The SEQ/ACK analysis subtree; its items sit where tshark puts them, at the TCP
+    header's start (seen in -T pdml)."""
+    base = tree.offset
     ta = conv.ta
     if ta is None:
         return
     # (the notes and Info prefixes are made either way; the items only when read)
     items = pkt.wants_layer("tcp")
     if items:
-        at = pkt.add(tree, ANALYSIS, None, 0, 0, "SEQ/ACK analysis", generated=True)
+        at = pkt.add(tree, ANALYSIS, None, base, 0, "SEQ/ACK analysis", generated=True)
         if ta.frame_acked:
-            pkt.add(at, A_ACKS_FRAME, ta.frame_acked, 0, 0, generated=True)
+            pkt.add(at, A_ACKS_FRAME, ta.frame_acked, base, 0, generated=True)
             if ta.ts:
-                pkt.add(at, A_ACK_RTT, ta.ts, 0, 0, generated=True)
+                pkt.add(at, A_ACK_RTT, ta.ts, base, 0, generated=True)
         if conv.ts_first_rtt:
-            pkt.add(at, A_INITIAL_RTT, conv.ts_first_rtt, 0, 0, generated=True)
+            pkt.add(at, A_INITIAL_RTT, conv.ts_first_rtt, base, 0, generated=True)
         if ta.bytes_in_flight:
-            pkt.add(at, A_BIF, ta.bytes_in_flight, 0, 0, generated=True)
-            pkt.add(at, A_PUSH_BYTES, ta.push_bytes_sent, 0, 0, generated=True)
+            pkt.add(at, A_BIF, ta.bytes_in_flight, base, 0, generated=True)
+            pkt.add(at, A_PUSH_BYTES, ta.push_bytes_sent, base, 0, generated=True)
     else:
         at = NULL_ITEM
     if not ta.flags:
         return
-    fi = pkt.add(at, A_FLAGS, None, 0, 0, "TCP Analysis Flags", generated=True) if items \
+    fi = pkt.add(at, A_FLAGS, None, base, 0, "TCP Analysis Flags", generated=True) if items \
         else NULL_ITEM
     for flag, prefix, notes in _ANALYSIS_NOTES:
         if ta.flags & flag:
@@ -312,17 +315,17 @@ def print_analysis(pkt: Packet, tree: Item, conv: Conversation) -> None:
                 sequence_note(pkt, fi, sev, fld.name, fld)
             _prepend_info(pkt, prefix)
             if flag == A_RETRANSMISSION and ta.rto_ts and items:
-                pkt.add(fi, A_RTO, ta.rto_ts, 0, 0, generated=True)
-                pkt.add(fi, A_RTO_FRAME, ta.rto_frame, 0, 0, generated=True)
+                pkt.add(fi, A_RTO, ta.rto_ts, base, 0, generated=True)
+                pkt.add(fi, A_RTO_FRAME, ta.rto_frame, base, 0, generated=True)
     if ta.dupack_num:
         if ta.flags & A_DUPLICATE_ACK:
             if items:
-                pkt.add(fi, A_DUP_ACK, None, 0, 0, "This is a TCP duplicate ack",
+                pkt.add(fi, A_DUP_ACK, None, base, 0, "This is a TCP duplicate ack",
                         generated=True)
             _prepend_info(pkt, f"[TCP Dup ACK {ta.dupack_frame}#{ta.dupack_num}] ")
         if items:
-            pkt.add(at, A_DUP_ACK_NUM, ta.dupack_num, 0, 0, generated=True)
-            di = pkt.add(at, A_DUP_ACK_FRAME, ta.dupack_frame, 0, 0, generated=True)
+            pkt.add(at, A_DUP_ACK_NUM, ta.dupack_num, base, 0, generated=True)
+            di = pkt.add(at, A_DUP_ACK_FRAME, ta.dupack_frame, base, 0, generated=True)
         else:
             di = NULL_ITEM
         sequence_note(pkt, di, "note", f"Duplicate ACK (#{ta.dupack_num})", A_DUP_ACK)

@@ -456,12 +456,14 @@ def _fragment_tree(pkt: Packet, tree: Item, msp: Msp, data: bytes, src: int) -> 
         # (a FIN without data: 0 bytes)
         frames.append((frame, o, min(len(d), n - o), msp.marks.get(i, (False, False))))
     desc = ", ".join(f"#{f}({ln})" for f, _o, ln, _m in frames)
+    # (generated, as tshark's: -V brackets them, -T pdml's showname does not)
     st = pkt.add(None, SEGMENTS, None, 0, n,
-                 f"[{len(frames)} Reassembled TCP Segments ({n} bytes): {desc}]", source=src)
+                 f"{len(frames)} Reassembled TCP Segments ({n} bytes): {desc}", source=src,
+                 generated=True)
     for f, o, ln, (overlap, conflict) in frames:
-        text = f"[Frame: {f}, payload: {o}-{o + ln - 1} ({ln} byte{'' if ln == 1 else 's'})]" if ln else \
-            f"[Frame: {f} (no data)]"
-        seg = pkt.add(st, SEGMENT, f, o, ln, text, source=src)
+        text = f"Frame: {f}, payload: {o}-{o + ln - 1} ({ln} byte{'' if ln == 1 else 's'})" if ln else \
+            f"Frame: {f} (no data)"
+        seg = pkt.add(st, SEGMENT, f, o, ln, text, source=src, generated=True)
         if overlap:
             pkt.add(seg, SEGMENT_OVERLAP, True, 0, 0, generated=True, source=src)
         if conflict:

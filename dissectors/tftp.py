@@ -358,9 +358,11 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
     if conv.request_frame and opcode not in (RRQ, WRQ):
         filename = conv.source_file if conv.source_file is not None else conv.destination_file
         if filename is not None:
-            pkt.add(top, DESTINATION_FILE, filename, 0, 0, generated=True, source=src)
+            # (at the message's start, where tshark puts them: -T pdml/jsonraw)
+            pkt.add(top, DESTINATION_FILE, filename, top.offset, 0, generated=True,
+                    source=src)
         kind = "Read Request" if conv.source_file is not None else "Write Request"
-        pkt.add(top, REQUEST_FRAME, conv.request_frame, 0, 0,
+        pkt.add(top, REQUEST_FRAME, conv.request_frame, top.offset, 0,
                 f"{kind} in frame {conv.request_frame}", generated=True, source=src)
     pkt.proto_data["tftp.conv"] = conv
     pkt.proto_data["tftp.opcode"] = opcode
@@ -390,7 +392,7 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
         bitem = pkt.add(top, BLOCK, raw_block, off, 2, source=src)
         off += 2
         block = full_blocknum(raw_block, conv)
-        pkt.add(top, BLOCK_FULL, block, 0, 0, generated=True, source=src)
+        pkt.add(top, BLOCK_FULL, block, top.offset, 0, generated=True, source=src)
         nbytes = (tvb.rend - off) & 0xFFFF  # tshark keeps it in a guint16
         is_last = nbytes < conv.blocksize
         _data_analysis(conv, pkt, bitem, block)
@@ -416,7 +418,7 @@ def dissect_message(conv: TftpConversation, tvb: Tvb, pkt: Packet, session: Sess
         raw_block = tvb.u16(off)
         bitem = pkt.add(top, BLOCK, raw_block, off, 2, source=src)
         block = full_blocknum(raw_block, conv)
-        pkt.add(top, BLOCK_FULL, block, 0, 0, generated=True, source=src)
+        pkt.add(top, BLOCK_FULL, block, top.offset, 0, generated=True, source=src)
         pkt.append_info(f", Block: {block}")
         off += 2
         _ack_analysis(conv, pkt, bitem, block)

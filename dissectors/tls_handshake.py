@@ -234,14 +234,16 @@ def _client_hello(tvb: Tvb, pkt: Packet, item: Item, off: int, end: int, conn: T
         _num(pkt, lst, COMP, tvb, off + 1 + i, 1)
     off += 1 + comp_len
     seen: dict[str, list[int]] = {"exts": [], "groups": [], "ecpf": []}
+    ext_at = off
     if off < end:
         dissect_extensions(tvb, pkt, item, off, end, 1, seen, conn)
     parts = [str(version), "-".join(str(s) for s in suites if not _grease(s))]
     parts += ["-".join(str(v) for v in seen[k] if not _grease(v)) for k in ("exts", "groups",
                                                                              "ecpf")]
     full = ",".join(parts)
-    pkt.add(item, JA3_FULL, full, 0, 0, generated=True)
-    pkt.add(item, JA3, _md5(full), 0, 0, generated=True)
+    # (where the extensions start, as tshark adds them: -T pdml shows it)
+    pkt.add(item, JA3_FULL, full, ext_at, 0, generated=True, source=tvb.source)
+    pkt.add(item, JA3, _md5(full), ext_at, 0, generated=True, source=tvb.source)
 
 
 def _server_hello(tvb: Tvb, pkt: Packet, item: Item, off: int, end: int, conn: TlsConn) -> None:
@@ -255,11 +257,12 @@ def _server_hello(tvb: Tvb, pkt: Packet, item: Item, off: int, end: int, conn: T
     _num(pkt, item, COMP, tvb, off + 2, 1)
     off += 3
     seen: dict[str, list[int]] = {"exts": [], "groups": [], "ecpf": []}
+    ext_at = off
     if off < end:
         dissect_extensions(tvb, pkt, item, off, end, 2, seen, conn)
     full = f"{version},{suite},{'-'.join(str(v) for v in seen['exts'])}"
-    pkt.add(item, JA3S_FULL, full, 0, 0, generated=True)
-    pkt.add(item, JA3S, _md5(full), 0, 0, generated=True)
+    pkt.add(item, JA3S_FULL, full, ext_at, 0, generated=True, source=tvb.source)
+    pkt.add(item, JA3S, _md5(full), ext_at, 0, generated=True, source=tvb.source)
 
 
 # -- other messages -------------------------------------------------------------------------

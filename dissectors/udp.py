@@ -25,7 +25,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import NULL_ITEM, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -103,7 +103,8 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     csum = (b[off + 6] << 8) | b[off + 7]
     pkt.proto_col = "UDP"
     tree = pkt.add_proto(UDP, off, 8,
-                         f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}")
+                         f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}",
+                         source=tvb.source)
     pkt.srcport, pkt.dstport = sport, dport  # (Wireshark's pinfo ports, for the layers above)
     # (a tree-less dissection nobody reads UDP's items from skips making them)
     items = pkt.wants_layer("udp")
@@ -148,7 +149,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     elif csum == 0:
         # tshark hangs the status under a zero checksum (-V indent, JSON `_tree`).
         ci = pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
-        pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 0, "Checksum Status: Not present",
+        pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 2, "Checksum Status: Not present",
                 generated=True)
     else:
         pkt.add(tree, CHECKSUM, csum, off + 6, 2,
@@ -159,12 +160,15 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     ts = pkt.frame.ts_ns
     stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
     if items:
-        pkt.add(tree, STREAM, stream, 0, 0, generated=True)
+        # (positions as tshark's, seen in -T pdml: the stream after the header)
+        pkt.add(tree, STREAM, stream, off + 8, 0, generated=True)
     # tshark shows no timestamps for a quoted header, nor for an empty payload
     if items and not pkt.in_error_pkt and ulen > 8:
-        times = pkt.add_text(tree, "[Timestamps]", 0, 0)
-        pkt.add(times, TIME_RELATIVE, ts - first, 0, 0, generated=True)
-        pkt.add(times, TIME_DELTA, ts - last, 0, 0, generated=True)
+        times = pkt.add_text(tree, "[Timestamps]", off, 0)
+        pkt.add(times, TIME_RELATIVE, ts - first, off, 0, generated=True)
+        pkt.add(times, TIME_DELTA, ts - last, off, 0, generated=True)
+    if tvb.source and items:  # a datagram in reassembled bytes: its items point there
+        _in_source(tree.children or [], tvb.source)
     plen = ulen - 8
     pkt.set_info(f"{info} Len={claimed - 8}")
     if plen > 0:
@@ -173,7 +177,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
             # tshark counts the captured payload bytes, not the claimed length.
             n = payload.end - payload.start
             pkt.add(tree, PAYLOAD, bytes(b[payload.start: payload.end]), off + 8, n,
-                    f"UDP payload ({plural(n, 'byte')})")
+                    f"UDP payload ({plural(n, 'byte')})", source=tvb.source)
         if plen > 0:
             dispatch_ports("udp", UDP_PORT, UDP_HEUR, payload, pkt, session, sport, dport)
 
@@ -207,3 +211,12 @@ register_follow(FollowSpec("udp", "udp", UdpFollower))
 register_conversation(ConversationSpec("udp", "UDP", "udp", "udp.srcport", "udp.dstport",
                                        over=("ip", "ipv6"), stream="udp.stream"))
 register_learner_layer("udp", "UDP", "transport")
+
+
+def _in_source(items: list[Item], source: int) -> None:
+    """Point UDP's own items (not the notes, which have no bytes) at `source`."""
+    for it in items:
+        if it.source == 0:
+            it.source = source
+        if it.children:
+            _in_source(it.children, source)

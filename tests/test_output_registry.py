@@ -19,7 +19,8 @@ from analyzer.output.formats import FORMATS, Output, open_output
 
 def test_minus_T_offers_exactly_the_registered_formats() -> None:
     action = next(a for a in build_parser()._actions if "-T" in a.option_strings)
-    assert tuple(action.choices) == tuple(FORMATS) == ("text", "fields", "json", "ek")
+    assert tuple(action.choices) == tuple(FORMATS) == ("text", "fields", "tabs", "json",
+                                                       "jsonraw", "ek", "pdml", "psml")
 
 
 @pytest.mark.parametrize("name", list(FORMATS))

@@ -33,10 +33,22 @@ def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, I
 MAX_INDENT = 160
 
 
-def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True) -> str:
+def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True,
+                only: frozenset[str] | None = None) -> str:
     """The -V tree. tshark's -V prints the bytes of each `data` node under it, but not
-    with -x (the whole packet's dump follows the tree then): `data_dumps=False`."""
+    with -x (the whole packet's dump follows the tree then): `data_dumps=False`.
+    `only` (-O): the top-level items whose name it does not hold are their line alone."""
     lines: list[str] = []
+    if only is not None:
+        for item in pkt.tree:
+            if item.hidden:
+                continue
+            name = item.field.abbrev if item.field is not None else "text"
+            if name in only:
+                _detail_lines(pkt, [item], "", lines, data_dumps)
+            else:
+                lines.append(label(item))
+        return "\n".join(lines)
     if offsets:
         for d, t, item in tree_lines(pkt, offsets):
             lines.append("    " * min(d, MAX_INDENT // 4) + t)

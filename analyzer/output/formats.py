@@ -19,8 +19,12 @@ if TYPE_CHECKING:  # (options.py imports this module: nothing under dissectors/ 
 #: `-T` name -> "module:class" that writes it, in the order `-T` lists its choices.
 FORMATS = {"text": "analyzer.output.text:TextOutput",
            "fields": "analyzer.output.fields:FieldsOutput",
+           "tabs": "analyzer.output.text:TabsOutput",
            "json": "analyzer.output.json_ek:JsonOutput",
-           "ek": "analyzer.output.json_ek:EkOutput"}
+           "jsonraw": "analyzer.output.jsonraw:JsonRawOutput",
+           "ek": "analyzer.output.json_ek:EkOutput",
+           "pdml": "analyzer.output.pdml:PdmlOutput",
+           "psml": "analyzer.output.pdml:PsmlOutput"}
 
 
 #: `-t` formats (analyzer/output/packet_list.py writes them), here for options.py.

@@ -237,6 +237,8 @@ def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = No
 def _write(v: Any, ind: str, out: list[str]) -> None:
     if v is None:
         out.append("null")
+    elif isinstance(v, int):  # (-T jsonraw's positions, lengths, masks and types)
+        out.append(str(v))
     elif isinstance(v, str):
         out.append(_str(v))
     elif isinstance(v, _Array):
@@ -409,6 +411,18 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
     return head + '{"timestamp":"' + ts + '","layers":' + layers + "}\n"
 
 
+#: For the other tree formats (analyzer/output/pdml.py): an item's value as tshark's
+#: JSON and PDML write it, and the `-e` values of one field.
+item_value = _value
+text_label = _label
+proto_bytes = _proto_bytes
+field_values = _field_values
+write_json = _write
+group_keys = _group
+index_date = _index_date
+JsonArray = _Array
+
+
 class JsonOutput(Output):
     """`-T json`: one array, a packet an element (tshark's indentation)."""
 
@@ -417,11 +431,15 @@ class JsonOutput(Output):
         self.first = True
         self.layer_filter = LayerFilter.from_options(getattr(opts, "layer_filter", None))
 
-    def packet(self, pkt: Packet) -> None:
+    def dumps(self, pkt: Packet) -> str:
+        """One packet's object, unindented."""
         o = self.opts
         no_dup = getattr(o, "no_duplicate_keys", False)
         col = self.fields.column if self.fields else None
-        text = dumps(pkt, no_dup, o.fields, col, self.layer_filter)
+        return dumps(pkt, no_dup, o.fields, col, self.layer_filter)
+
+    def packet(self, pkt: Packet) -> None:
+        text = self.dumps(pkt)
         body = "\n".join("  " + ln for ln in text.split("\n"))  # not at U+2028
         self.out.write(("[\n" if self.first else ",\n") + body)
         self.first = False

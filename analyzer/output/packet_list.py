@@ -56,11 +56,12 @@ def info_text(pkt: Packet) -> str:
     return raw[:COL_MAX_INFO_LEN - 1].decode("utf-8", "ignore")
 
 
-def packet_line(pkt: Packet, time_fmt: str = "r") -> str:
-    """`    1   0.000000     10.0.0.1 → 10.0.0.2     UDP 51 5000 → 6000 Len=9`."""
+def packet_line(pkt: Packet, time_fmt: str = "r", sep: str = " ") -> str:
+    """`    1   0.000000     10.0.0.1 → 10.0.0.2     UDP 51 5000 → 6000 Len=9`; `-T tabs`
+    (sep a tab) keeps the padding and puts a tab between the columns and round the arrow."""
     t = time_column(pkt, time_fmt)
-    return (f"{pkt.frame.number:>5} {t:>10} {pkt.src:>12} \u2192 {pkt.dst:<12} "
-            f"{pkt.proto_col} {pkt.frame.origlen} {info_text(pkt)}")
+    return (f"{pkt.frame.number:>5}{sep}{t:>10}{sep}{pkt.src:>12}{sep}\u2192{sep}"
+            f"{pkt.dst:<12}{sep}{pkt.proto_col}{sep}{pkt.frame.origlen}{sep}{info_text(pkt)}")
 
 
 def column_parts(pkt: Packet, time_fmt: str = "r") -> tuple[str, ...]:

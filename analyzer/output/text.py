@@ -32,7 +32,8 @@ class TextOutput(Output):
         super().__init__(opts, fields_printer, out)
         self.console = None
         self.color_rules: list = []
-        if use_color(opts.color, out):
+        self._setup_details()
+        if self.sep == " " and use_color(opts.color, out):
             from rich.console import Console
 
             # --color always must colour a pipe too, and overrides NO_COLOR.
@@ -48,6 +49,23 @@ class TextOutput(Output):
             except OSError as e:
                 raise UsageError(f"--color-rules {opts.color_rules}: {e.strerror}") from None
 
+    #: What separates the columns of the summary line (-T tabs: a tab).
+    sep = " "
+
+    def _setup_details(self) -> None:
+        """-O's protocols and --hexdump's choices, read once."""
+        from analyzer.output.hex_dump import HEXDUMP_ASCII, HEXDUMP_SOURCES
+
+        o = self.opts
+        only = getattr(o, "output_only", None)
+        self.only = frozenset(only.split(",")) if only else None
+        hexdump = getattr(o, "hexdump_choice", None)
+        self.hex_sources = hexdump(HEXDUMP_SOURCES, "all") if hexdump else "all"
+        self.hex_ascii = hexdump(HEXDUMP_ASCII, "ascii") if hexdump else "ascii"
+
+    def _hex(self, pkt: Packet) -> str:
+        return hex_text(pkt, self.hex_sources, self.hex_ascii)
+
     def packet(self, pkt: Packet) -> None:
         o = self.opts
         w = self.out.write
@@ -56,7 +74,7 @@ class TextOutput(Output):
             if self.console is not None:
                 self._color_line(pkt)
             else:
-                w(packet_line(pkt, o.time_format) + "\n")
+                w(packet_line(pkt, o.time_format, self.sep) + "\n")
             if getattr(o, "explain_addresses", False):
                 from analyzer.learner import explain
 
@@ -64,13 +82,13 @@ class TextOutput(Output):
             if o.hex and not o.verbose:
                 w("\n")
         if o.verbose:
-            w(detail_text(pkt, data_dumps=not o.hex) + "\n")
+            w(detail_text(pkt, data_dumps=not o.hex, only=self.only) + "\n")
             if o.hex:
-                w("\n" + hex_text(pkt) + "\n")
+                w("\n" + self._hex(pkt) + "\n")
             w("\n")
             return
         if o.hex:
-            w(hex_text(pkt) + "\n\n")
+            w(self._hex(pkt) + "\n\n")
 
     def _color_line(self, pkt: Packet) -> None:
         from rich.text import Text
@@ -81,3 +99,9 @@ class TextOutput(Output):
         rule = pick(self.color_rules, pkt)
         line = Text(packet_line(pkt, self.opts.time_format), rule.style if rule else "")
         self.console.print(line)  # type: ignore[union-attr]
+
+
+class TabsOutput(TextOutput):
+    """`-T tabs`: the text output with the summary line's columns tab-separated."""
+
+    sep = "\t"
