@@ -259,11 +259,163 @@ def _write(v: Any, ind: str, out: list[str]) -> None:
 
 
 def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
-          column: Any = None, lf: LayerFilter | None = None) -> str:
-    """One packet's object for `-T json`, at indent 0 (the renderer indents it)."""
-    out: list[str] = []
-    _write(packet_node(pkt, no_dup, fields, column, lf), "", out)
-    return "".join(out)
+          column: Any = None, lf: LayerFilter | None = None, ind: str = "") -> str:
+    """One packet's object for `-T json`, every line indented by `ind` (the renderer's
+    two spaces). The whole tree (no `-e`, no `--no-duplicate-keys`) is written straight
+    to text (_jobj); the others build packet_node's pairs first."""
+    if fields or no_dup:
+        out: list[str] = []
+        _write(packet_node(pkt, no_dup, fields, column, lf), "", out)
+        text = "".join(out)
+        return "\n".join(ind + ln for ln in text.split("\n")) if ind else text  # not U+2028
+    i1 = ind + "  "
+    i2 = i1 + "  "
+    return (ind + "{\n" + i1 + '"_index": ' + _str(_index_date(pkt)) + ",\n" + i1
+            + '"_type": "doc",\n' + i1 + '"_score": null,\n' + i1 + '"_source": {\n'
+            + i2 + '"layers": ' + _jlayers(pkt, i2, lf) + "\n" + i1 + "}\n" + ind + "}")
+
+
+# ---- the whole tree straight to text (packet_node + _write's output, per item less) --
+
+#: Field -> its JSON key text (`"tcp.port": `) and its subtree's (`"tcp.port_tree": `).
+_JKEYS: dict[Field, tuple[str, str]] = {}
+#: (field, value) -> a leaf's whole pair (`"tcp.port": "80"`), for int values and, apart
+#: (True == 1), bool values; bounded as format.py's caches. Fields whose values seldom
+#: repeat (times, frame numbers) are not cached: they would only fill the cache.
+_JPAIRS: dict[tuple[Field, int], str] = {}
+_JBOOLS: dict[tuple[Field, bool], str] = {}
+_JPAIRS_MAX = 50_000
+_STRING_TYPES = (FT.STRING, FT.STRINGZ, FT.UINT_STRING, FT.STRINGZPAD)
+_UNCACHED = (FT.NONE, FT.PROTOCOL, FT.ABSOLUTE_TIME, FT.RELATIVE_TIME, FT.FRAMENUM)
+
+
+def _jkey(f: Field) -> tuple[str, str]:
+    keys = _JKEYS.get(f)
+    if keys is None:
+        keys = _JKEYS[f] = (_str(f.abbrev) + ": ", _str(f.abbrev + "_tree") + ": ")
+    return keys
+
+
+def _jfiltered(name: str, ind: str) -> str:
+    return "{\n" + ind + '  "filtered": ' + _str(name) + "\n" + ind + "}"
+
+
+def _jvalue(it: Item, f: Field, t: FT) -> str:
+    """_value(it) (not of a protocol) as JSON text."""
+    v = it.value
+    if t is FT.NONE:
+        return '""'
+    if t in _STRING_TYPES and isinstance(v, str):
+        return _str(cstr(v))
+    if (t is FT.BYTES or t is FT.UINT_BYTES) and isinstance(v, (bytes, bytearray,
+                                                                memoryview)):
+        return '"' + _hex(v) + '"'  # (hex digits and colons: nothing to escape)
+    return _str(field_text(f, v))
+
+
+def _jpair(it: Item, f: Field) -> str:
+    """A childless non-protocol item's pair, cached when its value is an int or bool."""
+    pair = (_JKEYS.get(f) or _jkey(f))[0] + _jvalue(it, f, f.type)
+    v = it.value
+    vt = type(v)
+    if (vt is int or vt is bool) and f.type not in _UNCACHED:
+        cache = _JPAIRS if vt is int else _JBOOLS
+        if len(cache) >= _JPAIRS_MAX:
+            cache.clear()
+        cache[(f, v)] = pair
+    return pair
+
+
+def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> str:
+    """_write(_node(pkt, items, lf)) at indent `ind`, without the pairs in between."""
+    inner = ind + "  "
+    parts: list[str] = []
+    add = parts.append
+    pairs, bools = _JPAIRS, _JBOOLS
+    for it in items:
+        f = it.field
+        ch = it.children
+        if ch is None and f is not None:  # a leaf: most items
+            vt = type(it.value)
+            if vt is int:
+                pair = pairs.get((f, it.value))
+            elif vt is bool:
+                pair = bools.get((f, it.value))
+            else:
+                pair = None
+            if pair is None:
+                if f.type is FT.PROTOCOL:
+                    val = _proto_bytes(pkt, it)
+                    if it.hidden and not it.length and it.text:
+                        val = it.text  # a hidden zero-length marker (_ws.malformed)
+                    pair = (_JKEYS.get(f) or _jkey(f))[0] + _str(val)
+                else:
+                    pair = _jpair(it, f)
+            add(inner + pair)
+            continue
+        if f is None:
+            lab = _label(it)
+            head = inner + _str(lab) + ": "
+            if ch and lf is not None and lab not in lf.names:
+                add(head + _jfiltered(lab, inner))
+            else:
+                add(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
+            continue
+        t = f.type
+        keys = _JKEYS.get(f) or _jkey(f)
+        if t is FT.PROTOCOL:
+            val = _proto_bytes(pkt, it)
+            if it.hidden and not it.length and it.text:
+                val = it.text
+            jval = _str(val)
+        else:
+            jval = _jvalue(it, f, t)
+        if ch:
+            sub = _jfiltered(f.abbrev, inner) if lf is not None and \
+                f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf)
+            if jval == '""' and (t is FT.PROTOCOL or t is FT.NONE):
+                add(inner + keys[0] + sub)
+            else:
+                add(inner + keys[0] + jval)
+                add(inner + keys[1] + sub)
+        else:
+            add(inner + keys[0] + jval)
+    if not parts:
+        return "{}"
+    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
+
+
+def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
+    """packet_node's `layers` object (without -e), written at indent `ind`."""
+    inner = ind + "  "
+    parts: list[str] = []
+    add = parts.append
+    sub_lf = None if lf is None or lf.expand else lf
+    for top in pkt.tree:
+        f = top.field
+        ch = top.children
+        if f is None:  # a top-level text item: its label the key, its subtree the value
+            text = _label(top)
+            head = inner + _str(text) + ": "
+            if lf is not None and text not in lf.names:
+                add(head + _jfiltered(text, inner))
+            else:
+                add(head + (_jobj(pkt, ch, inner, sub_lf) if ch else '""'))
+            continue
+        name = f.abbrev
+        if not ch and (f.type is not FT.PROTOCOL or top.text):
+            if f.type is not FT.PROTOCOL:  # a top-level field (ftp's cwd): its value
+                add(inner + _jpair(top, f))
+            else:  # a protocol with nothing under it: its label as the tree shows it
+                add(inner + _jkey(f)[0] + _str(fit_label(top.text or "", 0)))
+        elif lf is not None and name not in lf.names:
+            add(inner + _jkey(f)[0] + _jfiltered(name, inner))
+        else:
+            add(inner + _jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
+                                       _str(label(top))))
+    if not parts:
+        return "{}"
+    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
 
 
 # ---- -T ek ----------------------------------------------------------------------
@@ -421,8 +573,7 @@ class JsonOutput(Output):
         o = self.opts
         no_dup = getattr(o, "no_duplicate_keys", False)
         col = self.fields.column if self.fields else None
-        text = dumps(pkt, no_dup, o.fields, col, self.layer_filter)
-        body = "\n".join("  " + ln for ln in text.split("\n"))  # not at U+2028
+        body = dumps(pkt, no_dup, o.fields, col, self.layer_filter, "  ")
         self.out.write(("[\n" if self.first else ",\n") + body)
         self.first = False
 
