@@ -25,6 +25,22 @@ from dissectors.format import (
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
 
+# Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
+# read, which LOAD_ATTR cannot specialise), and these are read per printed value.
+_FT_ABSOLUTE_TIME = FT.ABSOLUTE_TIME
+_FT_BOOLEAN = FT.BOOLEAN
+_FT_BYTES = FT.BYTES
+_FT_FRAMENUM = FT.FRAMENUM
+_FT_NONE = FT.NONE
+_FT_PROTOCOL = FT.PROTOCOL
+_FT_RELATIVE_TIME = FT.RELATIVE_TIME
+_FT_STRING = FT.STRING
+_FT_STRINGZ = FT.STRINGZ
+_FT_STRINGZPAD = FT.STRINGZPAD
+_FT_UINT_BYTES = FT.UINT_BYTES
+_FT_UINT_STRING = FT.UINT_STRING
+
+
 if TYPE_CHECKING:
     from analyzer.job import Job
 
@@ -109,9 +125,9 @@ def _value(it: Item) -> str:
     f = it.field
     assert f is not None
     t = f.type  # identity tests: an Enum's hash runs in Python, this runs per item
-    if t is FT.NONE or t is FT.PROTOCOL:
+    if t is _FT_NONE or t is _FT_PROTOCOL:
         return ""
-    if (t is FT.BYTES or t is FT.UINT_BYTES) and isinstance(it.value,
+    if (t is _FT_BYTES or t is _FT_UINT_BYTES) and isinstance(it.value,
                                                         (bytes, bytearray, memoryview)):
         return _hex(it.value)  # (empty: "", where -T fields prints "<none>")
     return _text(f, it.value)
@@ -149,13 +165,13 @@ def _node(pkt: Packet, items: list[Item], lf: LayerFilter | None = None) -> Node
             continue
         key = it.field.abbrev
         t = it.field.type
-        val = _proto_bytes(pkt, it) if t is FT.PROTOCOL else _value(it)
-        if t is FT.PROTOCOL and it.hidden and not it.length and it.text:
+        val = _proto_bytes(pkt, it) if t is _FT_PROTOCOL else _value(it)
+        if t is _FT_PROTOCOL and it.hidden and not it.length and it.text:
             val = it.text  # a hidden zero-length marker (_ws.malformed): its text
         if it.children:
             sub = _filtered(key) if lf is not None and key not in lf.names else \
                 _node(pkt, it.children, lf)
-            if val == "" and t in (FT.PROTOCOL, FT.NONE):
+            if val == "" and t in (_FT_PROTOCOL, _FT_NONE):
                 out.append((key, sub))
             else:
                 out.append((key, val))
@@ -213,11 +229,11 @@ def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = No
                                                 lf.expand else lf) if top.children else ""))
                 continue
             name = top.field.abbrev
-            if not top.children and (top.field.type is not FT.PROTOCOL or top.text):
+            if not top.children and (top.field.type is not _FT_PROTOCOL or top.text):
                 # a top-level field (ftp's cwd): its value; a protocol with nothing
                 # under it (ftp-data): its label
                 # (its label as the tree shows it, brackets kept: `_ws.short`)
-                layers += _node(pkt, [top]) if top.field.type is not FT.PROTOCOL else \
+                layers += _node(pkt, [top]) if top.field.type is not _FT_PROTOCOL else \
                     [(name, fit_label(top.text or "", 0))]
             elif lf is not None and name not in lf.names:
                 layers.append((name, _filtered(name)))
@@ -285,8 +301,8 @@ _JKEYS: dict[Field, tuple[str, str]] = {}
 _JPAIRS: dict[tuple[Field, int], str] = {}
 _JBOOLS: dict[tuple[Field, bool], str] = {}
 _JPAIRS_MAX = 50_000
-_STRING_TYPES = (FT.STRING, FT.STRINGZ, FT.UINT_STRING, FT.STRINGZPAD)
-_UNCACHED = (FT.NONE, FT.PROTOCOL, FT.ABSOLUTE_TIME, FT.RELATIVE_TIME, FT.FRAMENUM)
+_STRING_TYPES = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
+_UNCACHED = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME, _FT_RELATIVE_TIME, _FT_FRAMENUM)
 
 
 def _jkey(f: Field) -> tuple[str, str]:
@@ -303,11 +319,11 @@ def _jfiltered(name: str, ind: str) -> str:
 def _jvalue(it: Item, f: Field, t: FT) -> str:
     """_value(it) (not of a protocol) as JSON text."""
     v = it.value
-    if t is FT.NONE:
+    if t is _FT_NONE:
         return '""'
     if t in _STRING_TYPES and isinstance(v, str):
         return _str(cstr(v))
-    if (t is FT.BYTES or t is FT.UINT_BYTES) and isinstance(v, (bytes, bytearray,
+    if (t is _FT_BYTES or t is _FT_UINT_BYTES) and isinstance(v, (bytes, bytearray,
                                                                 memoryview)):
         return '"' + _hex(v) + '"'  # (hex digits and colons: nothing to escape)
     return _str(field_text(f, v))
@@ -344,7 +360,7 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             else:
                 pair = None
             if pair is None:
-                if f.type is FT.PROTOCOL:
+                if f.type is _FT_PROTOCOL:
                     val = _proto_bytes(pkt, it)
                     if it.hidden and not it.length and it.text:
                         val = it.text  # a hidden zero-length marker (_ws.malformed)
@@ -363,7 +379,7 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             continue
         t = f.type
         keys = _JKEYS.get(f) or _jkey(f)
-        if t is FT.PROTOCOL:
+        if t is _FT_PROTOCOL:
             val = _proto_bytes(pkt, it)
             if it.hidden and not it.length and it.text:
                 val = it.text
@@ -373,7 +389,7 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
         if ch:
             sub = _jfiltered(f.abbrev, inner) if lf is not None and \
                 f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf)
-            if jval == '""' and (t is FT.PROTOCOL or t is FT.NONE):
+            if jval == '""' and (t is _FT_PROTOCOL or t is _FT_NONE):
                 add(inner + keys[0] + sub)
             else:
                 add(inner + keys[0] + jval)
@@ -403,8 +419,8 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
                 add(head + (_jobj(pkt, ch, inner, sub_lf) if ch else '""'))
             continue
         name = f.abbrev
-        if not ch and (f.type is not FT.PROTOCOL or top.text):
-            if f.type is not FT.PROTOCOL:  # a top-level field (ftp's cwd): its value
+        if not ch and (f.type is not _FT_PROTOCOL or top.text):
+            if f.type is not _FT_PROTOCOL:  # a top-level field (ftp's cwd): its value
                 add(inner + _jpair(top, f))
             else:  # a protocol with nothing under it: its label as the tree shows it
                 add(inner + _jkey(f)[0] + _str(fit_label(top.text or "", 0)))
@@ -423,11 +439,11 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
 def _ek_value(pkt: Packet, it: Item) -> Any:
     f = it.field
     assert f is not None
-    if f.type is FT.NONE:
+    if f.type is _FT_NONE:
         return None
-    if f.type is FT.BOOLEAN:
+    if f.type is _FT_BOOLEAN:
         return bool(it.value)
-    if f.type is FT.ABSOLUTE_TIME and isinstance(it.value, int):
+    if f.type is _FT_ABSOLUTE_TIME and isinstance(it.value, int):
         secs, frac = divmod(it.value, NS)
         tm = utc_tm(secs)
         if tm is None:
@@ -436,7 +452,7 @@ def _ek_value(pkt: Packet, it: Item) -> Any:
         # it prints are whatever the buffer held; we print the date whole.
         y, mo, d, h, mi, sec, _ = tm
         return f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{sec:02d}.{frac:09d}Z"
-    if f.type is FT.PROTOCOL:
+    if f.type is _FT_PROTOCOL:
         return _proto_bytes(pkt, it)
     return _value(it)
 
@@ -446,7 +462,7 @@ def _ek_key(it: Item) -> str:
     f = it.field
     if f is None:
         return "text"
-    if f.type is FT.PROTOCOL:
+    if f.type is _FT_PROTOCOL:
         return f.abbrev
     proto = f.protocol.abbrev if f.protocol is not None else f.abbrev.split(".")[0]
     return f"{proto}_{f.abbrev}"
@@ -468,7 +484,7 @@ def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
     groups: dict[str, list[Item]] = {}
     for it in items:
         key = _ek_key(it)
-        if it.field is not None and it.field.type is FT.PROTOCOL and \
+        if it.field is not None and it.field.type is _FT_PROTOCOL and \
                 not _proto_bytes(pkt, it):
             key = "\0" + it.field.abbrev  # an object each; repeated ones one array
         groups.setdefault(key, []).append(it)
@@ -540,7 +556,7 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
                 tops.setdefault(_TEXTS, [])  # together where the first one is
                 continue
             sub: list[tuple[str, Any]] = []
-            if top.field.type is FT.PROTOCOL:
+            if top.field.type is _FT_PROTOCOL:
                 if lf is not None and top.field.abbrev not in lf.names:
                     tops.setdefault(top.field.abbrev, []).append(
                         _ek_filtered(top.field.abbrev))
