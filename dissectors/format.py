@@ -14,6 +14,33 @@ from dissectors.escape import cstr, fields_text, format_str
 from dissectors.packet import Item
 from dissectors.registry import FT, FT_BITS, Base, Field
 
+# Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
+# read, which LOAD_ATTR cannot specialise), and these are read per printed value.
+_BASE_DEC_HEX = Base.DEC_HEX
+_BASE_HEX = Base.HEX
+_BASE_HEX_DEC = Base.HEX_DEC
+_BASE_NTP_UTC = Base.NTP_UTC
+_BASE_OUI = Base.OUI
+_BASE_UTC = Base.UTC
+_FT_ABSOLUTE_TIME = FT.ABSOLUTE_TIME
+_FT_BOOLEAN = FT.BOOLEAN
+_FT_BYTES = FT.BYTES
+_FT_CHAR = FT.CHAR
+_FT_DOUBLE = FT.DOUBLE
+_FT_ETHER = FT.ETHER
+_FT_FLOAT = FT.FLOAT
+_FT_GUID = FT.GUID
+_FT_IPV4 = FT.IPv4
+_FT_IPV6 = FT.IPv6
+_FT_IPXNET = FT.IPXNET
+_FT_NONE = FT.NONE
+_FT_OID = FT.OID
+_FT_PROTOCOL = FT.PROTOCOL
+_FT_RELATIVE_TIME = FT.RELATIVE_TIME
+_FT_UINT64 = FT.UINT64
+_FT_UINT_BYTES = FT.UINT_BYTES
+
+
 # FT members hash in Python code (enum's __hash__), so FT.is_integer costs a call per
 # value; these sets of the members' ids answer the same question in C.
 _INTEGER_IDS = frozenset(id(t) for t in FT if t.is_integer)
@@ -174,7 +201,7 @@ def label_hex_digits(field: Field) -> int:
 # and are emptied when full, so a capture of all-distinct values costs one clear.
 _CACHE_MAX = 50_000
 _TEXT_CACHE: dict[tuple[Field, int], str] = {}
-_LABEL_CACHE: dict[tuple[Field, Any, bool], str] = {}
+LABEL_CACHE: dict[tuple[Field, Any, bool], str] = {}
 
 
 def field_text(field: Field, value: Any) -> str:
@@ -205,49 +232,49 @@ def _field_text(field: Field, value: Any) -> str:
     t = field.type
     if value is None:
         # tshark prints a present valueless item (expert fields, FT_NONE) as "1".
-        return "1" if t is FT.NONE else ""
-    if t is FT.BOOLEAN:
+        return "1" if t is _FT_NONE else ""
+    if t is _FT_BOOLEAN:
         return "1" if value else "0"
-    if t is FT.CHAR:
+    if t is _FT_CHAR:
         return _char_text(value)
-    if t is FT.IPXNET:
+    if t is _FT_IPXNET:
         return f"0x{value:08x}"
     if id(t) in _INTEGER_IDS:
-        if field.base in (Base.HEX, Base.HEX_DEC) and not (t is FT.UINT64 and field.strings):
+        if field.base in (_BASE_HEX, _BASE_HEX_DEC) and not (t is _FT_UINT64 and field.strings):
             # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in
             # decimal: its display is not plain BASE_HEX: quic.frame_type)
             return f"0x{value:0{hex_digits(field)}x}"
         return str(value)  # (BASE_OCT too: tshark 4.0 prints nfs.mode3 as 493)
-    if t is FT.IPv4:
+    if t is _FT_IPV4:
         return ipv4_str(value)
-    if t is FT.ETHER:
+    if t is _FT_ETHER:
         return ether_str(value)
-    if t is FT.IPv6:
+    if t is _FT_IPV6:
         return ipv6_str(value)
     if id(t) in _STRING_IDS:
         return fields_text(value)
-    if t is FT.PROTOCOL and isinstance(value, str):
+    if t is _FT_PROTOCOL and isinstance(value, str):
         return value  # tshark prints a protocol's summary line
-    if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE, FT.PROTOCOL):
+    if t in (_FT_BYTES, _FT_UINT_BYTES, _FT_NONE, _FT_PROTOCOL):
         if isinstance(value, (bytes, bytearray, memoryview)):
             # tshark shows an empty byte string (e.g. ipv6.opt.padn) as "<none>".
             return (bytes(value).hex(field.bytes_sep) if field.bytes_sep else bytes(value).hex()
-                    ) or (("<MISSING>" if field.missing else "<none>") if t is FT.BYTES
-                          or t is FT.UINT_BYTES else "")
+                    ) or (("<MISSING>" if field.missing else "<none>") if t is _FT_BYTES
+                          or t is _FT_UINT_BYTES else "")
         return ""
-    if t is FT.GUID:  # (the value is the text)
+    if t is _FT_GUID:  # (the value is the text)
         return value
-    if t is FT.OID:  # (the value is the dotted text; BER bytes are decoded)
+    if t is _FT_OID:  # (the value is the dotted text; BER bytes are decoded)
         return value if isinstance(value, str) else oid_str(value)
-    if t is FT.RELATIVE_TIME:
+    if t is _FT_RELATIVE_TIME:
         return epoch_str(value) if field.time_point else rel_time_str(value)
-    if t is FT.ABSOLUTE_TIME:
-        if field.base is Base.NTP_UTC and value == 0:
+    if t is _FT_ABSOLUTE_TIME:
+        if field.base is _BASE_NTP_UTC and value == 0:
             return "NULL"  # Wireshark's ABSOLUTE_TIME_NTP_UTC: the NTP time 0
-        return abs_time_str(value, utc=field.base in (Base.UTC, Base.NTP_UTC))
-    if t is FT.DOUBLE:
+        return abs_time_str(value, utc=field.base in (_BASE_UTC, _BASE_NTP_UTC))
+    if t is _FT_DOUBLE:
         return f"{value:.15g}"  # tshark: "%.<DBL_DIG>g"
-    if t in (FT.FLOAT, FT.DOUBLE):
+    if t in (_FT_FLOAT, _FT_DOUBLE):
         return f"{value:g}"
     return str(value)
 
@@ -258,19 +285,19 @@ _LABEL_BYTES = 36
 def display_value(field: Field, value: Any) -> str:
     """The value as the detail tree shows it, with its value name where one exists."""
     t = field.type
-    if t is FT.BOOLEAN:
+    if t is _FT_BOOLEAN:
         if isinstance(field.strings, tuple):
             return field.strings[0] if value else field.strings[1]
         return "True" if value else "False"
     if id(t) in _INTEGER_IDS:
         name = field.value_name(value)
-        if field.base is Base.HEX:
+        if field.base is _BASE_HEX:
             num = f"0x{value:0{label_hex_digits(field)}x}"
-        elif field.base is Base.HEX_DEC:
+        elif field.base is _BASE_HEX_DEC:
             num = f"0x{value:0{hex_digits(field)}x} ({value})"
-        elif field.base is Base.DEC_HEX:
+        elif field.base is _BASE_DEC_HEX:
             num = f"{value} (0x{value:0{hex_digits(field)}x})"
-        elif field.base is Base.OUI:  # (hidden items: seen only in -T pdml)
+        elif field.base is _BASE_OUI:  # (hidden items: seen only in -T pdml)
             from dissectors.manuf import oui_name
 
             num = f"{value >> 16 & 255:02x}:{value >> 8 & 255:02x}:{value & 255:02x}"
@@ -282,12 +309,12 @@ def display_value(field: Field, value: Any) -> str:
         if name is not None:
             return f"{name} ({num})"
         return num + field.unit
-    if t is FT.RELATIVE_TIME:
+    if t is _FT_RELATIVE_TIME:
         return field_text(field, value) + " seconds"
     if id(t) in _STRING_IDS and isinstance(value, str):
         return format_str(cstr(value)) + field.unit
-    if t in (FT.BYTES, FT.UINT_BYTES, FT.NONE):
-        if t is FT.BYTES and not field.bytes_sep and isinstance(
+    if t in (_FT_BYTES, _FT_UINT_BYTES, _FT_NONE):
+        if t is _FT_BYTES and not field.bytes_sep and isinstance(
                 value, (bytes, bytearray, memoryview)) and len(value) > _LABEL_BYTES:
             # tshark's labels show at most 36 bytes (-T fields prints them all).
             return bytes(value[:_LABEL_BYTES]).hex() + "\u2026"
@@ -301,7 +328,7 @@ def bit_pattern(field: Field, value: Any, bits: int | None = None) -> str:
     `bits` overrides the width: a Wireshark FT_BOOLEAN declares its own (`16` for
     dns.flags.z), which our registry derives from the bitmask unless told."""
     if bits is None:
-        bits = FT_BITS.get(field.type, 8) if field.type is not FT.BOOLEAN else _bool_bits(field)
+        bits = FT_BITS.get(field.type, 8) if field.type is not _FT_BOOLEAN else _bool_bits(field)
     mask = field.bitmask
     raw = (int(value) << field.shift) & mask
     chars = []
@@ -385,11 +412,11 @@ def label(item: Item) -> str:
         vt = type(value)
         if vt is int or vt is bool:
             key = (f, value, vt is bool)
-            text = _LABEL_CACHE.get(key)
+            text = LABEL_CACHE.get(key)
             if text is None:
-                if len(_LABEL_CACHE) >= _CACHE_MAX:
-                    _LABEL_CACHE.clear()
-                text = _LABEL_CACHE[key] = _field_label(f, value)
+                if len(LABEL_CACHE) >= _CACHE_MAX:
+                    LABEL_CACHE.clear()
+                text = LABEL_CACHE[key] = _field_label(f, value)
         else:
             text = _field_label(f, value)
             if not text.isprintable():  # (the safety net below, for a value's text)
@@ -400,7 +427,7 @@ def label(item: Item) -> str:
         # (escaped text is left as it is).
         if not text.isprintable():
             text = format_str(text)
-        if len(text) >= _SHORTEST_LONG:
+        if len(text) >= SHORTEST_LONG:
             text = fit_label(text, 0)
     if item.generated:
         return f"[{text}]"
@@ -409,15 +436,15 @@ def label(item: Item) -> str:
 
 def _field_label(f: Field, value: Any) -> str:
     """A field's own label (no explicit text): name, value and any bit pattern."""
-    if f.type is FT.PROTOCOL:
+    if f.type is _FT_PROTOCOL:
         text = f.name
-    elif f.type is FT.NONE:
+    elif f.type is _FT_NONE:
         text = f.name
     else:
         text = f"{f.name}: {display_value(f, value)}"
-    if f.bitmask and f.type is not FT.PROTOCOL:
+    if f.bitmask and f.type is not _FT_PROTOCOL:
         text = f"{bit_pattern(f, value)} = {text}"
-    if len(text) >= _SHORTEST_LONG:
+    if len(text) >= SHORTEST_LONG:
         # " [truncated]" goes after the name (and bit pattern) when there is a value.
         name_end = len(text) - len(text.partition(": ")[2]) - 2 if ": " in text else 0
         text = fit_label(text, max(name_end, 0))
@@ -426,7 +453,7 @@ def _field_label(f: Field, value: Any) -> str:
 
 # Wireshark's ITEM_LABEL_LENGTH: a label holds at most 239 bytes of UTF-8.
 ITEM_LABEL_LENGTH = 240
-_SHORTEST_LONG = ITEM_LABEL_LENGTH // 4  # fewer characters can never fill the buffer
+SHORTEST_LONG = ITEM_LABEL_LENGTH // 4  # fewer characters can never fill the buffer
 _TRUNC = " [truncated]"
 
 

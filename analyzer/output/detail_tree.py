@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.output.hex_dump import hex_dump
-from dissectors.format import label
+from dissectors.format import LABEL_CACHE, SHORTEST_LONG, label
 from dissectors.packet import Item, Packet
 
 
@@ -61,13 +61,27 @@ def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True,
 
 def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
                   data_dumps: bool) -> None:
-    """The same lines as tree_lines() (without offsets), appended to `lines`."""
+    """The same lines as tree_lines() (without offsets), appended to `lines`. label()
+    is inlined for the two usual items: an explicit short label, and an int value
+    whose label is cached."""
     deeper = indent + "    " if len(indent) < MAX_INDENT else indent
+    add = lines.append
+    cache = LABEL_CACHE
     for item in items:
         if item.hidden:
             continue
-        lines.append(indent + label(item))
-        if data_dumps and item.length:
+        text = item.text
+        if item.generated:
+            text = label(item)
+        elif text is None:
+            value = item.value
+            text = (cache.get((item.field, value, False)) if type(value) is int else
+                    None) or label(item)
+        elif len(text) >= SHORTEST_LONG or not text.isprintable():  # (label's escape)
+            text = label(item)
+        add(indent + text)
+        if data_dumps and item.length and item.field is not None and \
+                item.field.abbrev == "data":
             _data_dump(pkt, item, lines)
         if item.children:
             _detail_lines(pkt, item.children, deeper, lines, data_dumps)

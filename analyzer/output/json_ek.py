@@ -25,6 +25,16 @@ from dissectors.format import (
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
 
+# Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
+# read, which LOAD_ATTR cannot specialise), and these are read per printed value.
+(_FT_ABSOLUTE_TIME, _FT_BOOLEAN, _FT_BYTES, _FT_FRAMENUM, _FT_NONE, _FT_PROTOCOL,
+ _FT_RELATIVE_TIME, _FT_STRING, _FT_STRINGZ, _FT_STRINGZPAD, _FT_UINT_BYTES,
+ _FT_UINT_STRING) = (
+    FT.ABSOLUTE_TIME, FT.BOOLEAN, FT.BYTES, FT.FRAMENUM, FT.NONE, FT.PROTOCOL,
+    FT.RELATIVE_TIME, FT.STRING, FT.STRINGZ, FT.STRINGZPAD, FT.UINT_BYTES,
+    FT.UINT_STRING)
+
+
 if TYPE_CHECKING:
     from analyzer.job import Job
 
@@ -109,9 +119,9 @@ def _value(it: Item) -> str:
     f = it.field
     assert f is not None
     t = f.type  # identity tests: an Enum's hash runs in Python, this runs per item
-    if t is FT.NONE or t is FT.PROTOCOL:
+    if t is _FT_NONE or t is _FT_PROTOCOL:
         return ""
-    if (t is FT.BYTES or t is FT.UINT_BYTES) and isinstance(it.value,
+    if (t is _FT_BYTES or t is _FT_UINT_BYTES) and isinstance(it.value,
                                                         (bytes, bytearray, memoryview)):
         return _hex(it.value)  # (empty: "", where -T fields prints "<none>")
     return _text(f, it.value)
@@ -149,13 +159,13 @@ def _node(pkt: Packet, items: list[Item], lf: LayerFilter | None = None) -> Node
             continue
         key = it.field.abbrev
         t = it.field.type
-        val = _proto_bytes(pkt, it) if t is FT.PROTOCOL else _value(it)
-        if t is FT.PROTOCOL and it.hidden and not it.length and it.text:
+        val = _proto_bytes(pkt, it) if t is _FT_PROTOCOL else _value(it)
+        if t is _FT_PROTOCOL and it.hidden and not it.length and it.text:
             val = it.text  # a hidden zero-length marker (_ws.malformed): its text
         if it.children:
             sub = _filtered(key) if lf is not None and key not in lf.names else \
                 _node(pkt, it.children, lf)
-            if val == "" and t in (FT.PROTOCOL, FT.NONE):
+            if val == "" and t in (_FT_PROTOCOL, _FT_NONE):
                 out.append((key, sub))
             else:
                 out.append((key, val))
@@ -213,11 +223,11 @@ def packet_node(pkt: Packet, no_dup: bool = False, fields: list[str] | None = No
                                                 lf.expand else lf) if top.children else ""))
                 continue
             name = top.field.abbrev
-            if not top.children and (top.field.type is not FT.PROTOCOL or top.text):
+            if not top.children and (top.field.type is not _FT_PROTOCOL or top.text):
                 # a top-level field (ftp's cwd): its value; a protocol with nothing
                 # under it (ftp-data): its label
                 # (its label as the tree shows it, brackets kept: `_ws.short`)
-                layers += _node(pkt, [top]) if top.field.type is not FT.PROTOCOL else \
+                layers += _node(pkt, [top]) if top.field.type is not _FT_PROTOCOL else \
                     [(name, fit_label(top.text or "", 0))]
             elif lf is not None and name not in lf.names:
                 layers.append((name, _filtered(name)))
@@ -261,11 +271,163 @@ def _write(v: Any, ind: str, out: list[str]) -> None:
 
 
 def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
-          column: Any = None, lf: LayerFilter | None = None) -> str:
-    """One packet's object for `-T json`, at indent 0 (the renderer indents it)."""
-    out: list[str] = []
-    _write(packet_node(pkt, no_dup, fields, column, lf), "", out)
-    return "".join(out)
+          column: Any = None, lf: LayerFilter | None = None, ind: str = "") -> str:
+    """One packet's object for `-T json`, every line indented by `ind` (the renderer's
+    two spaces). The whole tree (no `-e`, no `--no-duplicate-keys`) is written straight
+    to text (_jobj); the others build packet_node's pairs first."""
+    if fields or no_dup:
+        out: list[str] = []
+        _write(packet_node(pkt, no_dup, fields, column, lf), "", out)
+        text = "".join(out)
+        return "\n".join(ind + ln for ln in text.split("\n")) if ind else text  # not U+2028
+    i1 = ind + "  "
+    i2 = i1 + "  "
+    return (ind + "{\n" + i1 + '"_index": ' + _str(_index_date(pkt)) + ",\n" + i1
+            + '"_type": "doc",\n' + i1 + '"_score": null,\n' + i1 + '"_source": {\n'
+            + i2 + '"layers": ' + _jlayers(pkt, i2, lf) + "\n" + i1 + "}\n" + ind + "}")
+
+
+# ---- the whole tree straight to text (packet_node + _write's output, per item less) --
+
+#: Field -> its JSON key text (`"tcp.port": `) and its subtree's (`"tcp.port_tree": `).
+_JKEYS: dict[Field, tuple[str, str]] = {}
+#: (field, value) -> a leaf's whole pair (`"tcp.port": "80"`), for int values and, apart
+#: (True == 1), bool values; bounded as format.py's caches. Fields whose values seldom
+#: repeat (times, frame numbers) are not cached: they would only fill the cache.
+_JPAIRS: dict[tuple[Field, int], str] = {}
+_JBOOLS: dict[tuple[Field, bool], str] = {}
+_JPAIRS_MAX = 50_000
+_STRING_TYPES = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
+_UNCACHED = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME, _FT_RELATIVE_TIME, _FT_FRAMENUM)
+
+
+def _jkey(f: Field) -> tuple[str, str]:
+    keys = _JKEYS.get(f)
+    if keys is None:
+        keys = _JKEYS[f] = (_str(f.abbrev) + ": ", _str(f.abbrev + "_tree") + ": ")
+    return keys
+
+
+def _jfiltered(name: str, ind: str) -> str:
+    return "{\n" + ind + '  "filtered": ' + _str(name) + "\n" + ind + "}"
+
+
+def _jvalue(it: Item, f: Field, t: FT) -> str:
+    """_value(it) (not of a protocol) as JSON text."""
+    v = it.value
+    if t is _FT_NONE:
+        return '""'
+    if t in _STRING_TYPES and isinstance(v, str):
+        return _str(cstr(v))
+    if (t is _FT_BYTES or t is _FT_UINT_BYTES) and isinstance(v, (bytes, bytearray,
+                                                                memoryview)):
+        return '"' + _hex(v) + '"'  # (hex digits and colons: nothing to escape)
+    return _str(field_text(f, v))
+
+
+def _jpair(it: Item, f: Field) -> str:
+    """A childless non-protocol item's pair, cached when its value is an int or bool."""
+    pair = (_JKEYS.get(f) or _jkey(f))[0] + _jvalue(it, f, f.type)
+    v = it.value
+    vt = type(v)
+    if (vt is int or vt is bool) and f.type not in _UNCACHED:
+        cache = _JPAIRS if vt is int else _JBOOLS
+        if len(cache) >= _JPAIRS_MAX:
+            cache.clear()
+        cache[(f, v)] = pair
+    return pair
+
+
+def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> str:
+    """_write(_node(pkt, items, lf)) at indent `ind`, without the pairs in between."""
+    inner = ind + "  "
+    parts: list[str] = []
+    add = parts.append
+    pairs, bools = _JPAIRS, _JBOOLS
+    for it in items:
+        f = it.field
+        ch = it.children
+        if ch is None and f is not None:  # a leaf: most items
+            vt = type(it.value)
+            if vt is int:
+                pair = pairs.get((f, it.value))
+            elif vt is bool:
+                pair = bools.get((f, it.value))
+            else:
+                pair = None
+            if pair is None:
+                if f.type is _FT_PROTOCOL:
+                    val = _proto_bytes(pkt, it)
+                    if it.hidden and not it.length and it.text:
+                        val = it.text  # a hidden zero-length marker (_ws.malformed)
+                    pair = (_JKEYS.get(f) or _jkey(f))[0] + _str(val)
+                else:
+                    pair = _jpair(it, f)
+            add(inner + pair)
+            continue
+        if f is None:
+            lab = _label(it)
+            head = inner + _str(lab) + ": "
+            if ch and lf is not None and lab not in lf.names:
+                add(head + _jfiltered(lab, inner))
+            else:
+                add(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
+            continue
+        t = f.type
+        keys = _JKEYS.get(f) or _jkey(f)
+        if t is _FT_PROTOCOL:
+            val = _proto_bytes(pkt, it)
+            if it.hidden and not it.length and it.text:
+                val = it.text
+            jval = _str(val)
+        else:
+            jval = _jvalue(it, f, t)
+        if ch:
+            sub = _jfiltered(f.abbrev, inner) if lf is not None and \
+                f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf)
+            if jval == '""' and (t is _FT_PROTOCOL or t is _FT_NONE):
+                add(inner + keys[0] + sub)
+            else:
+                add(inner + keys[0] + jval)
+                add(inner + keys[1] + sub)
+        else:
+            add(inner + keys[0] + jval)
+    if not parts:
+        return "{}"
+    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
+
+
+def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
+    """packet_node's `layers` object (without -e), written at indent `ind`."""
+    inner = ind + "  "
+    parts: list[str] = []
+    add = parts.append
+    sub_lf = None if lf is None or lf.expand else lf
+    for top in pkt.tree:
+        f = top.field
+        ch = top.children
+        if f is None:  # a top-level text item: its label the key, its subtree the value
+            text = _label(top)
+            head = inner + _str(text) + ": "
+            if lf is not None and text not in lf.names:
+                add(head + _jfiltered(text, inner))
+            else:
+                add(head + (_jobj(pkt, ch, inner, sub_lf) if ch else '""'))
+            continue
+        name = f.abbrev
+        if not ch and (f.type is not _FT_PROTOCOL or top.text):
+            if f.type is not _FT_PROTOCOL:  # a top-level field (ftp's cwd): its value
+                add(inner + _jpair(top, f))
+            else:  # a protocol with nothing under it: its label as the tree shows it
+                add(inner + _jkey(f)[0] + _str(fit_label(top.text or "", 0)))
+        elif lf is not None and name not in lf.names:
+            add(inner + _jkey(f)[0] + _jfiltered(name, inner))
+        else:
+            add(inner + _jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
+                                       _str(label(top))))
+    if not parts:
+        return "{}"
+    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
 
 
 # ---- -T ek ----------------------------------------------------------------------
@@ -273,11 +435,11 @@ def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
 def _ek_value(pkt: Packet, it: Item) -> Any:
     f = it.field
     assert f is not None
-    if f.type is FT.NONE:
+    if f.type is _FT_NONE:
         return None
-    if f.type is FT.BOOLEAN:
+    if f.type is _FT_BOOLEAN:
         return bool(it.value)
-    if f.type is FT.ABSOLUTE_TIME and isinstance(it.value, int):
+    if f.type is _FT_ABSOLUTE_TIME and isinstance(it.value, int):
         secs, frac = divmod(it.value, NS)
         tm = utc_tm(secs)
         if tm is None:
@@ -286,7 +448,7 @@ def _ek_value(pkt: Packet, it: Item) -> Any:
         # it prints are whatever the buffer held; we print the date whole.
         y, mo, d, h, mi, sec, _ = tm
         return f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{sec:02d}.{frac:09d}Z"
-    if f.type is FT.PROTOCOL:
+    if f.type is _FT_PROTOCOL:
         return _proto_bytes(pkt, it)
     return _value(it)
 
@@ -296,7 +458,7 @@ def _ek_key(it: Item) -> str:
     f = it.field
     if f is None:
         return "text"
-    if f.type is FT.PROTOCOL:
+    if f.type is _FT_PROTOCOL:
         return f.abbrev
     proto = f.protocol.abbrev if f.protocol is not None else f.abbrev.split(".")[0]
     return f"{proto}_{f.abbrev}"
@@ -318,7 +480,7 @@ def _ek_flat(pkt: Packet, items: list[Item], out: list[tuple[str, Any]],
     groups: dict[str, list[Item]] = {}
     for it in items:
         key = _ek_key(it)
-        if it.field is not None and it.field.type is FT.PROTOCOL and \
+        if it.field is not None and it.field.type is _FT_PROTOCOL and \
                 not _proto_bytes(pkt, it):
             key = "\0" + it.field.abbrev  # an object each; repeated ones one array
         groups.setdefault(key, []).append(it)
@@ -390,7 +552,7 @@ def ek_lines(pkt: Packet, fields: list[str] | None = None,
                 tops.setdefault(_TEXTS, [])  # together where the first one is
                 continue
             sub: list[tuple[str, Any]] = []
-            if top.field.type is FT.PROTOCOL:
+            if top.field.type is _FT_PROTOCOL:
                 if lf is not None and top.field.abbrev not in lf.names:
                     tops.setdefault(top.field.abbrev, []).append(
                         _ek_filtered(top.field.abbrev))
@@ -431,16 +593,15 @@ class JsonOutput(Output):
         self.first = True
         self.layer_filter = LayerFilter.from_options(getattr(opts, "layer_filter", None))
 
-    def dumps(self, pkt: Packet) -> str:
-        """One packet's object, unindented."""
+    def dumps(self, pkt: Packet, ind: str = "") -> str:
+        """One packet's object, each line indented by `ind`."""
         o = self.opts
         no_dup = getattr(o, "no_duplicate_keys", False)
         col = self.fields.column if self.fields else None
-        return dumps(pkt, no_dup, o.fields, col, self.layer_filter)
+        return dumps(pkt, no_dup, o.fields, col, self.layer_filter, ind)
 
     def packet(self, pkt: Packet) -> None:
-        text = self.dumps(pkt)
-        body = "\n".join("  " + ln for ln in text.split("\n"))  # not at U+2028
+        body = self.dumps(pkt, "  ")
         self.out.write(("[\n" if self.first else ",\n") + body)
         self.first = False
 

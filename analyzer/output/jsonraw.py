@@ -98,5 +98,6 @@ def raw_dumps(pkt: Packet, no_dup: bool = False) -> str:
 class JsonRawOutput(JsonOutput):
     """`-T jsonraw`: -T json's array, each packet's fields as raw bytes."""
 
-    def dumps(self, pkt: Packet) -> str:
-        return raw_dumps(pkt, getattr(self.opts, "no_duplicate_keys", False))
+    def dumps(self, pkt: Packet, ind: str = "") -> str:
+        text = raw_dumps(pkt, getattr(self.opts, "no_duplicate_keys", False))
+        return "\n".join(ind + ln for ln in text.split("\n")) if ind else text  # not U+2028
