@@ -184,6 +184,76 @@ def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_mat
     return number + 1 if records.stopped else 0
 
 
+def decide_chunk(buf: bytes, filter_text: str) -> tuple[array, int] | None:
+    """The numbers (from 1) of the records of `buf`, a capture's head and a run of its
+    records (a `--dask-split` chunk), that the filter matches, and the count of records;
+    None when the fast path does not apply: the filter is not fast, names a frame field
+    (the chunk's numbers and times are not the file's), or the chunk holds an IP
+    fragment (the split run checks fragments by dissecting them)."""
+    from filters import compile_filter
+    from filters.syntax import field_refs
+
+    compiled = compile_filter(filter_text)
+    if any(r.name.startswith("frame") for r in field_refs(compiled.tree)):
+        return None
+    try:
+        flt = compile_fast(compiled.tree)
+    except NotFast:
+        return None
+    records = record_walker(buf)
+    if records is None:
+        return None
+    begun: set[bytes] = set()  # IPv4 datagrams whose first fragment the chunk holds
+    count = 0
+    for s, caplen, origlen, _end in records:
+        count += 1
+        lay = ethernet_layers(buf, s, s + caplen, s + origlen)
+        if lay is None:
+            if _maybe_ipv6_fragment(buf, s, s + caplen):
+                return None
+        elif lay[3] == FRAGMENT:
+            off = lay[1]
+            key = bytes(buf[off + 4: off + 6]) + bytes(buf[off + 9: off + 10]) + \
+                bytes(buf[off + 12: off + 20])
+            if not _U16BE(buf, off + 6)[0] & 0x1FFF:
+                begun.add(key)
+            elif key not in begun:
+                return None  # begun in the chunk before: dissection reports it
+    if records.stopped:
+        return None
+    found = array("I")
+    if _walk(records, flt, compiled.match, None, found, 0, 1) or records.stopped:
+        return None
+    return found, count
+
+
+_U16BE = struct.Struct(">H").unpack_from
+#: IPv6 extension headers that may come before a Fragment header (44)
+_IPV6_EXT = (0, 43, 60)
+
+
+def _maybe_ipv6_fragment(b: bytes, s: int, e: int) -> bool:
+    """Whether an Ethernet frame the cheap layering left undecided may be an IPv6
+    fragment (its header chain reaches a Fragment header, or cannot be followed)."""
+    if e - s < 14:
+        return False
+    off, etype = s + 14, _U16BE(b, s + 12)[0]
+    while etype in (0x8100, 0x9100) and e - off >= 4:
+        etype, off = _U16BE(b, off + 2)[0], off + 4
+    if etype != 0x86DD or e - off < 40:
+        return False
+    nxt, off = b[off + 6], off + 40
+    for _ in range(8):
+        if nxt == 44:
+            return True
+        if nxt not in _IPV6_EXT:
+            return False
+        if e - off < 2:
+            return True
+        nxt, off = b[off], off + (b[off + 1] + 1) * 8
+    return True
+
+
 def decide(records: PcapRecords | PcapngRecords, flt: FastFilter, full_match: Any,
            path: str, tree: Any) -> tuple[Any, int]:
     """The numbers of the frames `flt` matches, ascending, and the walk's stop (see

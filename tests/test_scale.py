@@ -332,3 +332,44 @@ def test_fsspec_urls_are_read_and_named(scheduler: str, inputs: Path, tmp_path: 
     parts = sorted((tmp_path / "ds").glob("*.parquet"))
     assert [set(pq.read_table(p).column("source_file").to_pylist()) for p in parts] == [
         {f"file://{f}"} for f in files]
+
+
+@pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1",
+                                 "ip.addr == 10.0.0.0/8", "udp or arp"])
+@pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
+def test_split_filter_only_runs_equal_one_process(scheduler: str, generated: dict[str, Path],
+                                                  fmt: str, flt: str) -> None:
+    # "which frames match": chunk tasks decide by the fast path where it applies
+    args = ["-Y", flt, "-T", "fields", "-e", "frame.number"]
+    code, out, err = analyze("--dask", scheduler, "--dask-split", "0.04", "-r",
+                             str(generated[fmt]), *args)
+    assert code == 0, err
+    assert "chunks, 2500 records" in err
+    assert out == analyze("-r", str(generated[fmt]), *args)[1]
+
+
+def test_fast_chunk_decides_without_dissection_unless_a_fragment_began_before(
+        tmp_path: Path) -> None:
+    from scapy.layers.inet import IP, UDP, fragment
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    from analyzer.fast_run import decide_chunk
+
+    plain = [Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=p, dport=69) / b"x"
+             for p in (1000, 1001)] + [Ether() / IP() / UDP(sport=5, dport=6) / b"y"]
+    wrpcap(str(tmp_path / "plain.pcap"), plain)
+    got = decide_chunk((tmp_path / "plain.pcap").read_bytes(), "udp.port == 69")
+    assert got is not None
+    nums, count = got
+    assert list(nums) == [1, 2] and count == 3
+    # a chunk whose first record continues a datagram begun before it: left to dissection
+    frags = fragment(IP(src="10.0.0.1", dst="10.0.0.2", id=7) / UDP(sport=1, dport=69)
+                     / (b"z" * 3000), fragsize=1000)
+    wrpcap(str(tmp_path / "orphan.pcap"), [Ether() / f for f in frags[1:]])
+    assert decide_chunk((tmp_path / "orphan.pcap").read_bytes(), "udp.port == 69") is None
+    wrpcap(str(tmp_path / "whole.pcap"), [Ether() / f for f in frags])
+    got = decide_chunk((tmp_path / "whole.pcap").read_bytes(), "udp.port == 69")
+    assert got is not None and list(got[0]) == [len(frags)] and got[1] == len(frags)
+    # a frame field: the chunk's numbers are not the file's
+    assert decide_chunk((tmp_path / "plain.pcap").read_bytes(), "frame.number == 1") is None

@@ -260,8 +260,12 @@ def chunk_task(lay: Layout, chunk: Chunk, number_base: int, prev_ts: int | None,
     session = Session(decode_as=_decode(opts))
     session.first_ts, session.prev_ts = spec.first_ts, prev_ts
     printer = build_fields_printer(opts) if spec.packets else None
-    p = _Pass(spec, opts, lay.path, printer)
     head, body = chunk_bytes(lay, chunk)
+    fast = _fast_chunk(spec, opts, head + body, number_base)
+    if fast is not None:
+        res.out, res.records = fast
+        return res
+    p = _Pass(spec, opts, lay.path, printer)
     out = io.StringIO()
     renderer = open_output(opts, printer, out) if spec.packets else None
     if printer is not None and chunk.index == 0:
@@ -282,6 +286,25 @@ def chunk_task(lay: Layout, chunk: Chunk, number_base: int, prev_ts: int | None,
 
         res.rows = p.table.write(part_name(spec.export_dir or "", chunk.index, lay.path))
     return res
+
+
+def _fast_chunk(spec: RunSpec, opts: Any, buf: bytes, number_base: int
+                ) -> tuple[str, int] | None:
+    """A chunk's matching frame numbers by analyze's fast path (no dissection), when
+    that is all the run prints (as analyze itself decides); None otherwise."""
+    if spec.stats or spec.export_dir or spec.write_dir or not spec.packets or not opts.filter:
+        return None
+    from analyzer.fast_run import decide_chunk, eligible
+    from analyzer.job import Job
+
+    job = Job.from_options(opts)
+    if not eligible(job, job.fields) or job.output != "fields":
+        return None
+    got = decide_chunk(buf, opts.filter)
+    if got is None:
+        return None
+    found, count = got
+    return "".join(f"{n + number_base}\n" for n in found), count
 
 
 def survey_task(lay: Layout, chunk: Chunk) -> Chunk:
