@@ -72,8 +72,15 @@ def _phs(a: Any, b: Any, _n: int) -> None:
 
 
 def _conv(a: Any, b: Any, part_no: int) -> None:
+    nth: dict[tuple, int] = {}
     for key, c in b.convs.items():
-        if key[2] is not None:  # TCP streams are numbered per task: keep them apart
+        if key[2] is not None and a.kind == "udp":
+            # a UDP conversation goes on in the next file as in one capture: the n-th
+            # stream on the same ends (a task numbers its own streams) is the same one
+            n = nth.get(key[:2], 0)
+            nth[key[:2]] = n + 1
+            key = (key[0], key[1], ("udp", n))
+        elif key[2] is not None:  # TCP streams are numbered per task: keep them apart
             key = (key[0], key[1], (part_no, key[2]))
         mine = a.convs.get(key)
         if mine is None:
