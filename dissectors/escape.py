@@ -9,8 +9,8 @@ rules, and so do we:
   octal digits (`\\033`); other non-printable characters become `\\uXXXX` /
   `\\UXXXXXXXX`; bytes that are not UTF-8 become U+FFFD. A backslash stays as it is
   (tshark 4.0), so the result is printable and escaping it again changes nothing.
-* `comment_text` — a packet comment from the capture file, as tshark 4.0 prints it:
-  format_text's rule except that tabs and line ends stay (tshark prints them raw).
+* `comment_text` — a packet comment from the capture file, as tshark 4.0 keeps it in
+  the tree (JSON): format_text's rule except that tabs and line ends stay.
 * `fields_text` — what `tshark -T fields` does to a string value: only `\\b \\t \\n
   \\f \\r` become C escapes; every other byte is written as it is (byte-equal with
   tshark: that output is for scripts, which expect exactly tshark's text).
@@ -62,10 +62,10 @@ _COMMENT_TABLE = {c: v for c, v in _ASCII_TABLE.items() if c not in (9, 10, 13)}
 
 
 def comment_text(s: str) -> str:
-    """A capture file's packet comment as tshark 4.0 prints it (tree label, `-z
-    expert`): tabs, CR and LF stay as they are, as tshark's; every other control
-    character is escaped as format_text does (tshark prints those raw too, but an
-    escape sequence from a file must not reach a terminal)."""
+    """A capture file's packet comment as tshark 4.0 keeps it in the tree: tabs, CR and
+    LF as they are (so `-T json` equals tshark's), every other control escaped as
+    format_text does. The text outputs escape it whole: -V by label()'s safety net,
+    `-z expert` by format_str (README: differs on purpose)."""
     if s.isascii():
         return s.translate(_COMMENT_TABLE)
     return "".join(ch if ch in "\t\r\n" else

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analyzer.stats.taps import TapArgError, register
-from dissectors.escape import comment_text
+from dissectors.escape import format_str
 from dissectors.expert import GROUP_CODES, GROUP_NAMES
 from dissectors.packet import Packet
 from dissectors.registry import REGISTRY
@@ -91,11 +91,11 @@ class _Table:
             items = self.levels[level]
             if not items:
                 continue
-            # comment_text: a comment's tabs and line ends print as they are (as
-            # tshark's), its other controls escaped; other summaries are escaped already.
+            # format_str: a comment's text (tshark prints it raw, CR and LF too) never
+            # reaches the terminal unescaped (README); other summaries are escaped already.
             out.append((f"{label} ({sum(e.frequency for e in items)})",
                         [[str(e.frequency), GROUP_NAMES.get(e.group, f"Unknown ({e.group})"),
-                          e.protocol, comment_text(e.summary)] for e in items]))
+                          e.protocol, format_str(e.summary)] for e in items]))
         return out
 
     def text(self) -> str:
