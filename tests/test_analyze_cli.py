@@ -286,9 +286,9 @@ def test_fields_without_e(udp_pcap: Path) -> None:
 # --- -z arguments and help ---------------------------------------------------------------
 
 #: What labshark offers for -z; each must also be a statistic tshark lists, but ours.
-OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,sctp", "conv,sll", "conv,tcp", "conv,udp",
+OUR_STATS = ["conv,eth", "conv,ip", "conv,ipv6", "conv,ipx", "conv,sctp", "conv,sll", "conv,tcp", "conv,udp",
              "credentials", "dests,tree", "dhcp,stat", "dns,tree", "endpoints,eth",
-             "endpoints,ip", "endpoints,ipv6", "endpoints,sctp", "endpoints,sll", "endpoints,tcp",
+             "endpoints,ip", "endpoints,ipv6", "endpoints,ipx", "endpoints,sctp", "endpoints,sll", "endpoints,tcp",
              "endpoints,udp",
              "expert", "flow,any", "flow,icmp", "flow,icmpv6", "flow,tcp", "follow,http",
              "follow,ipmsg", "follow,tcp", "follow,tftp", "follow,tls", "follow,udp", "hosts",
