@@ -12,7 +12,11 @@ Two workloads, both made by bench/gen_capture.py (cached in bench/data/):
   one file    one larger capture, `--dask-split MB -q -z io,stat,1 -z conv,ip
               -z endpoints,ip` against `analyze -q` with the same -z;
   stateful    the same file, `--dask-split MB -q -z conv,tcp -z io,phs -z expert`
-              (the records partitioned by conversation: analyzer/scale/partition*.py).
+              (the records partitioned by conversation: analyzer/scale/partition*.py);
+  filter      the same file, `-Y "udp.port == 69" -T fields -e frame.number` (not in
+              the default set): "which frames match", analyze's fast path.
+`--repeat K` makes the one file K time-shifted copies of the generated capture (the
+multi-GB file: `--big-packets 1000000 --repeat 10` is 2.1 GB).
 Every run's merged report must equal the single-process one (else MISMATCH, exit 1).
 "run s" is wall time after the cluster's start-up (a fresh LocalCluster per run, its
 start reported apart); "CPU s" is the CPU time the run used (the analyze process; for
@@ -43,6 +47,43 @@ from captures import open_capture, open_writer  # noqa: E402
 MANY_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,eth"]
 BIG_Z = ["-q", "-z", "io,stat,1", "-z", "conv,ip", "-z", "endpoints,ip"]
 STATEFUL_Z = ["-q", "-z", "conv,tcp", "-z", "io,phs", "-z", "expert"]
+# "which frames match": analyze's fast path in one process, the chunks' in --dask-split
+FILTER_ONLY = ["-Y", "udp.port == 69", "-T", "fields", "-e", "frame.number"]
+
+
+def _repeat(src: Path, times: int, data: Path) -> Path:
+    """`times` copies of the pcap `src` one after another, each shifted in time past the
+    one before (the multi-GB capture: a pcap record header's seconds rewritten)."""
+    out = data / f"{src.stem}-x{times}.pcap"
+    if out.exists() or times <= 1:
+        return out if times > 1 else src
+    import struct
+
+    body = src.read_bytes()
+    if body[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\xc3\xd4",
+                        b"\xa1\xb2\x3c\x4d"):
+        raise SystemExit(f"scale.py: --repeat needs a pcap file, not {src}")
+    endian = "<" if body[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    hdr = struct.Struct(endian + "IIII")
+    first = hdr.unpack_from(body, 24)[0]
+    off, last = 24, first
+    while off + 16 <= len(body):  # the capture's last second
+        sec, _frac, caplen, _orig = hdr.unpack_from(body, off)
+        last, off = sec, off + 16 + caplen
+    span = last - first + 1
+    tmp = out.with_suffix(".part")
+    with open(tmp, "wb") as f:
+        f.write(body[:24])
+        for k in range(times):
+            chunk = bytearray(body[24:])
+            off = 0
+            while off + 16 <= len(chunk):
+                sec, frac, caplen, orig = hdr.unpack_from(chunk, off)
+                hdr.pack_into(chunk, off, sec + k * span, frac, caplen, orig)
+                off += 16 + caplen
+            f.write(chunk)
+    tmp.rename(out)
+    return out
 
 
 def _generate(packets: int, data: Path) -> Path:
@@ -130,6 +171,9 @@ def main() -> int:
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--split-mb", type=float, default=8.0)
     ap.add_argument("--workloads", default="many,split,stateful")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="the one big file: this many time-shifted copies of the generated "
+                         "capture (10 x 1M packets: a 2.1 GB pcap)")
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     data = HERE / "data"
@@ -137,21 +181,28 @@ def main() -> int:
     src = _generate(max(a.big_packets, a.files * a.file_packets), data)
     many, cat = _cut(src, a.files, a.file_packets, data)
     big = src if a.big_packets >= a.files * a.file_packets else _generate(a.big_packets, data)
+    big = _repeat(big, a.repeat, data)
+    big_packets = a.big_packets * a.repeat
     rows = []
     bad = False
     loads = {
         "many": (f"{a.files} files x {a.file_packets} packets", ["-r", str(cat), *MANY_Z],
                  ["-r", str(many / "*.pcap"), *MANY_Z], a.files * a.file_packets,
                  cat.stat().st_size),
-        "split": (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}",
+        "split": (f"1 file of {big_packets} packets, --dask-split {a.split_mb:g}",
                   ["-r", str(big), *BIG_Z],
-                  ["--dask-split", str(a.split_mb), "-r", str(big), *BIG_Z], a.big_packets,
+                  ["--dask-split", str(a.split_mb), "-r", str(big), *BIG_Z], big_packets,
                   big.stat().st_size),
-        "stateful": (f"1 file of {a.big_packets} packets, --dask-split {a.split_mb:g}, "
+        "stateful": (f"1 file of {big_packets} packets, --dask-split {a.split_mb:g}, "
                      "conv,tcp io,phs expert (partitions by conversation)",
                      ["-r", str(big), *STATEFUL_Z],
                      ["--dask-split", str(a.split_mb), "-r", str(big), *STATEFUL_Z],
-                     a.big_packets, big.stat().st_size)}
+                     big_packets, big.stat().st_size),
+        "filter": (f"1 file of {big_packets} packets, --dask-split {a.split_mb:g}, "
+                   "-Y 'udp.port == 69' -T fields -e frame.number",
+                   ["-r", str(big), *FILTER_ONLY],
+                   ["--dask-split", str(a.split_mb), "-r", str(big), *FILTER_ONLY],
+                   big_packets, big.stat().st_size)}
     for label, single_args, dask_args, packets, size in (loads[w] for w in
                                                           a.workloads.split(",")):
         wall, ref, rss, cpu = _single(single_args)
