@@ -93,15 +93,23 @@ def test_cross_check_every_field_of_the_mixed_capture(tmp_path: Path) -> None:
 
 @pytest.mark.tshark
 @needs_tshark
-def test_cross_check_reports_what_only_tshark_decodes() -> None:
-    """NFS is decoded by tshark and left as data by us: a real difference, exit 1, and
-    the NFS fields are named as not compared."""
-    path = Path(__file__).resolve().parent / "data" / "wireshark" / "nfs.pcap"
+def test_cross_check_reports_what_only_tshark_decodes(tmp_path: Path) -> None:
+    """RIP is decoded by tshark and left as data by us: a real difference, exit 1, and
+    the RIP fields are named as not compared."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.layers.rip import RIP, RIPEntry
+    from scapy.utils import wrpcap
+
+    path = tmp_path / "rip.pcap"
+    wrpcap(str(path), [Ether() / IP(src=f"10.0.0.{n}", dst="224.0.0.9") /
+                       UDP(sport=520, dport=520) / RIP() / RIPEntry(addr=f"10.{n}.0.0")
+                       for n in (1, 2)])
     code, out, _ = analyze("--cross-check", str(path))
     lines = out.splitlines()
     assert code == 1 and lines[0] == "2 packets, 2 differ"
-    assert re.search(r"; not compared: \d+ only tshark decodes \(nfs, ", lines[1])
-    assert "frame 1: _ws.col.Protocol: labshark=UDP tshark=NFS" in lines
+    assert re.search(r"; not compared: \d+ only tshark decodes \(rip, ", lines[1])
+    assert "frame 1: _ws.col.Protocol: labshark=UDP tshark=RIPv1" in lines
 
 
 @pytest.mark.tshark
