@@ -305,6 +305,7 @@ def _records_before(raw: bytes, at: int) -> int:
 CORPUS = ROOT / "tests" / "data" / "corpus"
 #: corpus captures, small ones for the dissectors the fuzzer aims at
 CORPUS_SEEDS = [
+    "tcpdump-wccp_redirect_gre.pcap",
     "scapy-http_compressed-brotli.pcap", "scapy-http_compressed.pcap",
     "wireshark-http-brotli.pcapng", "wireshark-wireguard-ping-tcp-dsb.pcapng",
     "wireshark-dhcp.pcap", "tcpdump-dhcp-rfc4388.pcap", "tcpdump-dhcpv4v6-rfc5970-rfc8572.pcap",
@@ -316,7 +317,7 @@ CORPUS_SEEDS = [
     "ndpi-ftp_failed.pcap", "ndpi-smtp.pcap", "ndpi-telnet.pcap", "tcpdump-tftp.pcap",
 ]
 #: tests/data/wireshark captures used as seeds too
-WIRESHARK_SEEDS = ["sip.pcapng", "ntp.pcap", "http.pcap"]
+WIRESHARK_SEEDS = ["sip.pcapng", "ntp.pcap", "http.pcap", "nfs.pcap", "ipx_rip.pcap", "arp.pcap"]
 SAMPLES = ROOT / "captures" / "samples"
 
 
