@@ -41,7 +41,7 @@ def pkts(mixed_pcap: Path) -> list[Packet]:
 
 def test_builtin_offers_are_registered_by_their_modules() -> None:
     assert set(FOLLOW) == {"tcp", "udp", "http", "tls", "tftp", "ipmsg"}
-    assert set(CONVERSATIONS) == {"eth", "ip", "ipv6", "tcp", "udp", "sll", "sctp"}
+    assert set(CONVERSATIONS) == {"eth", "ip", "ipv6", "ipx", "tcp", "udp", "sll", "sctp"}
     assert set(EXPORTERS) == {"tftp"} == set(SUPPORTED)
     names = statistic_names()
     for conv in CONVERSATIONS:
