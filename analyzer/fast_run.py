@@ -194,16 +194,10 @@ def decide_chunk(buf: bytes, filter_text: str) -> tuple[array, int] | None:
     As `run_fast`, libpcap's BPF pre-selects the candidates in C (over `buf` in place),
     and one walk decides them and checks their fragments: the pre-filter keeps every
     fragment, so no other record needs looking at."""
-    from filters import compile_filter
-    from filters.syntax import field_refs
-
-    compiled = compile_filter(filter_text)
-    if any(r.name.startswith("frame") for r in field_refs(compiled.tree)):
+    got = chunk_filter(filter_text)
+    if got is None:
         return None
-    try:
-        flt = compile_fast(compiled.tree)
-    except NotFast:
-        return None
+    compiled, flt = got
     records = record_walker(buf)
     if records is None:
         return None
@@ -217,6 +211,21 @@ def decide_chunk(buf: bytes, filter_text: str) -> tuple[array, int] | None:
     if stop or records.stopped:
         return None
     return found, guarded.count
+
+
+def chunk_filter(filter_text: str) -> tuple[Any, FastFilter] | None:
+    """(the compiled filter, its fast form) when `decide_chunk` can decide it: a fast
+    filter naming no frame field; else None."""
+    from filters import compile_filter
+    from filters.syntax import field_refs
+
+    compiled = compile_filter(filter_text)
+    if any(r.name.startswith("frame") for r in field_refs(compiled.tree)):
+        return None
+    try:
+        return compiled, compile_fast(compiled.tree)
+    except NotFast:
+        return None
 
 
 def _buffer_prefilter(buf: bytes, tree: Any) -> Any:

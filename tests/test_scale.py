@@ -259,12 +259,16 @@ def test_read_dataframe_equals_the_api(scheduler: str, inputs: Path) -> None:
         read_dataframe(files, fields=["no.such.field"])
 
 
+@pytest.mark.parametrize("args", [
+    ["-T", "fields", "-e", "frame.number", "-e", "ip.src", "-e", "udp.srcport"],
+    # filter-only: the one-stage fast run finds the damage and hands over
+    ["-Y", "udp.port == 69", "-T", "fields", "-e", "frame.number"]])
 def test_split_truncated_file_is_read_whole_and_reported(scheduler: str,
                                                          generated: dict[str, Path],
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path,
+                                                         args: list[str]) -> None:
     cut = tmp_path / "cut.pcap"
     cut.write_bytes(generated["pcap"].read_bytes()[:300_001])
-    args = ["-T", "fields", "-e", "frame.number", "-e", "ip.src", "-e", "udp.srcport"]
     code, out, err = analyze("--dask", scheduler, "--dask-split", "0.04", "-r", str(cut),
                              *args)
     single = analyze("-r", str(cut), *args)
