@@ -189,7 +189,33 @@ def decide_chunk(buf: bytes, filter_text: str) -> tuple[array, int] | None:
     records (a `--dask-split` chunk), that the filter matches, and the count of records;
     None when the fast path does not apply: the filter is not fast, names a frame field
     (the chunk's numbers and times are not the file's), or the chunk holds an IP
-    fragment (the split run checks fragments by dissecting them)."""
+    fragment of a datagram begun before it (the split run dissects such a chunk).
+
+    As `run_fast`, libpcap's BPF pre-selects the candidates in C (over `buf` in place),
+    and one walk decides them and checks their fragments: the pre-filter keeps every
+    fragment, so no other record needs looking at."""
+    got = chunk_filter(filter_text)
+    if got is None:
+        return None
+    compiled, flt = got
+    records = record_walker(buf)
+    if records is None:
+        return None
+    guarded = _Guarded(records, buf)
+    found = array("I")
+    try:
+        stop = _walk(guarded, flt, compiled.match, _buffer_prefilter(buf, compiled.tree),
+                     found, 0, 1)
+    except _Orphan:
+        return None  # begun in the chunk before (or maybe: IPv6): dissection says
+    if stop or records.stopped:
+        return None
+    return found, guarded.count
+
+
+def chunk_filter(filter_text: str) -> tuple[Any, FastFilter] | None:
+    """(the compiled filter, its fast form) when `decide_chunk` can decide it: a fast
+    filter naming no frame field; else None."""
     from filters import compile_filter
     from filters.syntax import field_refs
 
@@ -197,34 +223,73 @@ def decide_chunk(buf: bytes, filter_text: str) -> tuple[array, int] | None:
     if any(r.name.startswith("frame") for r in field_refs(compiled.tree)):
         return None
     try:
-        flt = compile_fast(compiled.tree)
+        return compiled, compile_fast(compiled.tree)
     except NotFast:
         return None
-    records = record_walker(buf)
-    if records is None:
+
+
+def _buffer_prefilter(buf: bytes, tree: Any) -> Any:
+    """`_prefilter` for a capture in memory: match end offsets in `buf`, or None."""
+    from filters.prefilter import superset_bpf
+
+    text = superset_bpf(tree)
+    if text is None:
         return None
-    begun: set[bytes] = set()  # IPv4 datagrams whose first fragment the chunk holds
-    count = 0
-    for s, caplen, origlen, _end in records:
-        count += 1
-        lay = ethernet_layers(buf, s, s + caplen, s + origlen)
-        if lay is None:
-            if _maybe_ipv6_fragment(buf, s, s + caplen):
-                return None
-        elif lay[3] == FRAGMENT:
-            off = lay[1]
-            key = bytes(buf[off + 4: off + 6]) + bytes(buf[off + 9: off + 10]) + \
-                bytes(buf[off + 12: off + 20])
-            if not _U16BE(buf, off + 6)[0] & 0x1FFF:
-                begun.add(key)
-            elif key not in begun:
-                return None  # begun in the chunk before: dissection reports it
-    if records.stopped:
+    try:
+        from captures.bpf import BpfError, buffer_matches
+
+        return buffer_matches(buf, text)
+    except (BpfError, OSError):
         return None
-    found = array("I")
-    if _walk(records, flt, compiled.match, None, found, 0, 1) or records.stopped:
-        return None
-    return found, count
+
+
+class _Orphan(Exception):
+    """A chunk's record is a fragment of a datagram begun before the chunk."""
+
+
+class _Guarded:
+    """The chunk's record walker, checking each record it gives `_walk` for an orphan
+    fragment (`_Orphan`), so one walk both decides and checks; counts the records."""
+
+    def __init__(self, records: PcapRecords | PcapngRecords, buf: bytes) -> None:
+        self.records, self.buf, self.mm = records, buf, records.mm
+        self.begun: set[bytes] = set()  # IPv4 datagrams whose first fragment it holds
+        self.count = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.records, name)  # stopped, frame
+
+    def __iter__(self) -> Any:
+        for rec in self.records:
+            self.count += 1
+            if _orphan(self.buf, rec, self.begun):
+                raise _Orphan
+            yield rec
+
+    def locate(self, ends: Any) -> Any:
+        for number, rec in self.records.locate(ends):
+            if _orphan(self.buf, rec, self.begun):
+                raise _Orphan
+            yield number, rec
+        self.count = self.records.count
+
+
+def _orphan(buf: bytes, rec: Record, begun: set[bytes]) -> bool:
+    """Is the record an IPv4 fragment of a datagram whose first fragment did not come
+    before it in `buf` (noting first fragments in `begun`), or maybe an IPv6 one?"""
+    s, caplen, origlen, _end = rec
+    lay = ethernet_layers(buf, s, s + caplen, s + origlen)
+    if lay is None:
+        return _maybe_ipv6_fragment(buf, s, s + caplen)
+    if lay[3] != FRAGMENT:
+        return False
+    off = lay[1]
+    key = bytes(buf[off + 4: off + 6]) + bytes(buf[off + 9: off + 10]) + \
+        bytes(buf[off + 12: off + 20])
+    if not _U16BE(buf, off + 6)[0] & 0x1FFF:
+        begun.add(key)
+        return False
+    return key not in begun
 
 
 _U16BE = struct.Struct(">H").unpack_from

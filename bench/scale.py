@@ -19,7 +19,8 @@ Two workloads, both made by bench/gen_capture.py (cached in bench/data/):
 multi-GB file: `--big-packets 1000000 --repeat 10` is 2.1 GB).
 Every run's merged report must equal the single-process one (else MISMATCH, exit 1).
 "run s" is wall time after the cluster's start-up (a fresh LocalCluster per run, its
-start reported apart); "CPU s" is the CPU time the run used (the analyze process; for
+start reported apart); "load at start" the 1-minute load average as the row began;
+"CPU s" is the CPU time the run used (the analyze process; for
 Dask the workers' and the client's), which a loaded machine distorts less. Peak RSS per worker is each worker process's ru_maxrss at the end.
 """
 
@@ -205,27 +206,29 @@ def main() -> int:
                    big_packets, big.stat().st_size)}
     for label, single_args, dask_args, packets, size in (loads[w] for w in
                                                           a.workloads.split(",")):
+        load = os.getloadavg()[0]
         wall, ref, rss, cpu = _single(single_args)
         rows.append((label, "analyze (1 process)", "-", wall, cpu, packets, size, f"{rss}",
-                     "ok"))
+                     "ok", load))
         for w in (int(x) for x in a.workers.split(",")):
+            load = os.getloadavg()[0]
             start, wall, got, wrss, cpu = _dask(w, dask_args)
             same = "ok" if got == ref else "MISMATCH"
             if got != ref:
                 print(f"{label}, {w} workers: got {got[:300]!r}", file=sys.stderr)
             bad |= same != "ok"
             rows.append((label, f"--dask local:{w}", f"{start:.1f}", wall, cpu, packets, size,
-                         "/".join(map(str, wrss)), same))
+                         "/".join(map(str, wrss)), same, load))
     lines = [f"# labshark scale benchmark, {time.strftime('%Y-%m-%d %H:%M:%S')}", "",
              f"Command: `python bench/scale.py {' '.join(sys.argv[1:])}`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
              f"Python {platform.python_version()}, {platform.platform()}", "",
              f"Load average at the end: {os.getloadavg()[0]:.1f} (1 min)", "",
-             "| workload | run | cluster start s | run s | CPU s | packets/s | MB/s | "
-             "peak RSS MB (per worker) | same output |",
-             "|---|---|---:|---:|---:|---:|---:|---|---|"]
-    for label, who, start, wall, cpu, packets, size, rss, same in rows:
-        lines.append(f"| {label} | {who} | {start} | {wall:.2f} | {cpu:.2f} | "
+             "| workload | run | load at start | cluster start s | run s | CPU s | packets/s | "
+             "MB/s | peak RSS MB (per worker) | same output |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for label, who, start, wall, cpu, packets, size, rss, same, load in rows:
+        lines.append(f"| {label} | {who} | {load:.1f} | {start} | {wall:.2f} | {cpu:.2f} | "
                      f"{packets / wall:,.0f} | {size / 1e6 / wall:.2f} | {rss} | {same} |")
     text = "\n".join(lines) + "\n"
     print(text)

@@ -160,16 +160,14 @@ def compile_bpf(text: str, linktype: int = LINKTYPE_ETHERNET,
     return BpfProgram(text, insns, listing)
 
 
-def offline_matches(path: str, text: str) -> array:
-    """File offsets just past each record of capture `path` that BPF `text` accepts.
-
-    libpcap reads the file and runs the filter in C; only the matches come back to
-    Python (the offset after a record names it: it is where the next record starts).
-    """
+def _offline_lib() -> ctypes.CDLL:
+    """libpcap with the savefile calls declared (and libc's ftell and fmemopen)."""
     lib = _libpcap()
     if not hasattr(lib, "_offline_ready"):
         lib.pcap_open_offline.restype = ctypes.c_void_p
         lib.pcap_open_offline.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+        lib.pcap_fopen_offline.restype = ctypes.c_void_p
+        lib.pcap_fopen_offline.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.pcap_setfilter.restype = ctypes.c_int
         lib.pcap_setfilter.argtypes = [ctypes.c_void_p, ctypes.POINTER(_BpfProgram)]
         lib.pcap_next_ex.restype = ctypes.c_int
@@ -179,34 +177,79 @@ def offline_matches(path: str, text: str) -> array:
         libc = ctypes.CDLL(None)
         libc.ftell.restype = ctypes.c_long
         libc.ftell.argtypes = [ctypes.c_void_p]
-        lib._ftell = libc.ftell
+        libc.fmemopen.restype = ctypes.c_void_p
+        libc.fmemopen.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+        libc.fclose.restype = ctypes.c_int
+        libc.fclose.argtypes = [ctypes.c_void_p]
+        lib._libc = libc
         lib._offline_ready = True
+    return lib
+
+
+def _filtered_ends(lib: ctypes.CDLL, handle: int, text: str, out: array) -> int:
+    """Run BPF `text` over an open savefile handle, appending each match's end offset;
+    pcap_next_ex's last status (-2 at the end of the file, -1 at a record it rejects)."""
+    prog = _BpfProgram()
+    if lib.pcap_compile(handle, ctypes.byref(prog), text.encode(), 1,
+                        PCAP_NETMASK_UNKNOWN) != 0:
+        reason = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
+        raise BpfError(f'Invalid capture filter "{text}": {reason}')
+    try:
+        if lib.pcap_setfilter(handle, ctypes.byref(prog)) != 0:
+            raise BpfError("libpcap refused the pre-filter")
+    finally:
+        lib.pcap_freecode(ctypes.byref(prog))
+    fp = lib.pcap_file(handle)
+    hdr, data = ctypes.c_void_p(), ctypes.c_void_p()
+    hdr_ref, data_ref = ctypes.byref(hdr), ctypes.byref(data)
+    nxt, tell, append = lib.pcap_next_ex, lib._libc.ftell, out.append
+    while (status := nxt(handle, hdr_ref, data_ref)) == 1:
+        append(tell(fp))
+    return status
+
+
+def offline_matches(path: str, text: str) -> array:
+    """File offsets just past each record of capture `path` that BPF `text` accepts.
+
+    libpcap reads the file and runs the filter in C; only the matches come back to
+    Python (the offset after a record names it: it is where the next record starts).
+    """
+    lib = _offline_lib()
     errbuf = ctypes.create_string_buffer(512)
     handle = lib.pcap_open_offline(os.fsencode(path), errbuf)
     if not handle:
         raise BpfError(f"libpcap cannot read {path}: {errbuf.value.decode(errors='replace')}")
     out = array("q")
     try:
-        prog = _BpfProgram()
-        if lib.pcap_compile(handle, ctypes.byref(prog), text.encode(), 1,
-                            PCAP_NETMASK_UNKNOWN) != 0:
-            reason = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
-            raise BpfError(f'Invalid capture filter "{text}": {reason}')
-        try:
-            if lib.pcap_setfilter(handle, ctypes.byref(prog)) != 0:
-                raise BpfError("libpcap refused the pre-filter")
-        finally:
-            lib.pcap_freecode(ctypes.byref(prog))
-        fp = lib.pcap_file(handle)
-        hdr, data = ctypes.c_void_p(), ctypes.c_void_p()
-        hdr_ref, data_ref = ctypes.byref(hdr), ctypes.byref(data)
-        nxt, tell, append = lib.pcap_next_ex, lib._ftell, out.append
-        while nxt(handle, hdr_ref, data_ref) == 1:
-            append(tell(fp))
+        _filtered_ends(lib, handle, text, out)
     finally:
         lib.pcap_close(handle)
     return out
 
 
-__all__ = ["BpfError", "BpfProgram", "compile_bpf", "offline_matches", "DEFAULT_SNAPLEN",
-           "LINKTYPE_ETHERNET"]
+def buffer_matches(buf: bytes, text: str) -> array | None:
+    """Offsets in `buf` -- a capture in memory: its file header, then records (a
+    `--dask-split` chunk) -- just past each record BPF `text` accepts; libpcap reads
+    `buf` in place through fmemopen. None when libpcap cannot take the whole buffer
+    (a record it rejects before the end: the caller walks every record instead)."""
+    if not buf:
+        return None
+    lib = _offline_lib()
+    fp = lib._libc.fmemopen(ctypes.c_char_p(buf), len(buf), b"rb")
+    if not fp:
+        return None
+    errbuf = ctypes.create_string_buffer(512)
+    handle = lib.pcap_fopen_offline(fp, errbuf)
+    if not handle:
+        lib._libc.fclose(fp)
+        return None
+    out = array("q")
+    try:
+        status = _filtered_ends(lib, handle, text, out)
+    finally:
+        lib.pcap_close(handle)  # (closes fp)
+    return out if status == -2 else None
+
+
+__all__ = ["BpfError", "BpfProgram", "compile_bpf", "offline_matches", "buffer_matches",
+           "DEFAULT_SNAPLEN", "LINKTYPE_ETHERNET"]

@@ -259,12 +259,16 @@ def test_read_dataframe_equals_the_api(scheduler: str, inputs: Path) -> None:
         read_dataframe(files, fields=["no.such.field"])
 
 
+@pytest.mark.parametrize("args", [
+    ["-T", "fields", "-e", "frame.number", "-e", "ip.src", "-e", "udp.srcport"],
+    # filter-only: the one-stage fast run finds the damage and hands over
+    ["-Y", "udp.port == 69", "-T", "fields", "-e", "frame.number"]])
 def test_split_truncated_file_is_read_whole_and_reported(scheduler: str,
                                                          generated: dict[str, Path],
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path,
+                                                         args: list[str]) -> None:
     cut = tmp_path / "cut.pcap"
     cut.write_bytes(generated["pcap"].read_bytes()[:300_001])
-    args = ["-T", "fields", "-e", "frame.number", "-e", "ip.src", "-e", "udp.srcport"]
     code, out, err = analyze("--dask", scheduler, "--dask-split", "0.04", "-r", str(cut),
                              *args)
     single = analyze("-r", str(cut), *args)
@@ -335,7 +339,9 @@ def test_fsspec_urls_are_read_and_named(scheduler: str, inputs: Path, tmp_path: 
 
 
 @pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1",
-                                 "ip.addr == 10.0.0.0/8", "udp or arp"])
+                                 "ip.addr == 10.0.0.0/8", "udp or arp",
+                                 "tcp.port == 80 and not ip.src == 10.0.0.1",
+                                 "ip.proto == 17 and udp.dstport == 53"])
 @pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
 def test_split_filter_only_runs_equal_one_process(scheduler: str, generated: dict[str, Path],
                                                   fmt: str, flt: str) -> None:
@@ -373,3 +379,48 @@ def test_fast_chunk_decides_without_dissection_unless_a_fragment_began_before(
     assert got is not None and list(got[0]) == [len(frags)] and got[1] == len(frags)
     # a frame field: the chunk's numbers are not the file's
     assert decide_chunk((tmp_path / "plain.pcap").read_bytes(), "frame.number == 1") is None
+
+
+def test_fast_chunk_walks_only_the_prefilter_candidates(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # libpcap's BPF picks a chunk's candidates in C; one walk decides them and checks
+    # their fragments (the pre-filter keeps every fragment); the numbers stay the
+    # chunk's own, and equal a walk over every record (no pre-filter)
+    from scapy.layers.inet import IP, UDP, fragment
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+
+    import analyzer.fast_run as fr
+
+    frags = fragment(IP(src="10.0.0.1", dst="10.0.0.2", id=9) / UDP(sport=1, dport=7)
+                     / (b"z" * 2500), fragsize=1000)
+    pkts = [Ether() / IP(src="10.0.0.3", dst="10.0.0.4") / UDP(sport=p, dport=53) / b"q"
+            for p in range(2000, 2040)]
+    pkts[5] = Ether() / IP() / UDP(sport=69, dport=3000) / b"a"
+    pkts[30:30] = [Ether() / f for f in frags]
+    pkts.append(Ether() / IP() / UDP(sport=4000, dport=69) / b"b")
+    wrpcap(str(tmp_path / "c.pcap"), pkts)
+    buf = (tmp_path / "c.pcap").read_bytes()
+    seen: list[int] = []
+    orphan = fr._orphan
+    monkeypatch.setattr(fr, "_orphan", lambda b, rec, begun: seen.append(rec[3])
+                        or orphan(b, rec, begun))
+    got = fr.decide_chunk(buf, "udp.port == 69")
+    assert got is not None
+    assert list(got[0]) == [6, len(pkts)] and got[1] == len(pkts)
+    assert len(seen) == 2 + len(frags)  # the two matches and the fragments only
+    seen.clear()
+    monkeypatch.setattr(fr, "_buffer_prefilter", lambda b, tree: None)
+    slow = fr.decide_chunk(buf, "udp.port == 69")
+    assert slow is not None and (list(slow[0]), slow[1]) == (list(got[0]), got[1])
+    assert len(seen) == len(pkts)
+    # libpcap reads the chunk in place; offsets are the chunk's own (a record's end)
+    from captures.bpf import buffer_matches
+
+    ends = [rec[3] for n, rec in enumerate(fr.record_walker(buf) or (), 1)
+            if n in (6, len(pkts))]
+    assert list(buffer_matches(buf, "udp port 69") or ()) == ends
+    # a chunk cut inside a record: libpcap stops early, so no pre-filter (never a
+    # shorter list), and the walk stops there too: the chunk is left to dissection
+    assert buffer_matches(buf[:-3], "udp port 69") is None
+    assert fr.decide_chunk(buf[:-3], "udp.port == 69") is None

@@ -259,3 +259,65 @@ def test_truncated_file_with_stateful_outputs_is_read_whole(scheduler: str,
     assert single[0] == 2 and code == 2 and out.startswith(single[1])
     assert out[len(single[1]):].lstrip("=\n").startswith("TCP Conversations")
     assert "partitions" not in err and f'The file "{cut}" appears to have been cut short' in err
+
+
+def _with_dsb(src: Path, dst: Path, before: int) -> None:
+    """`src` (a little-endian pcapng) with a Decryption Secrets Block put just before
+    the block of frame `before`."""
+    import struct
+
+    reader = open_capture(src)
+    at = next(f.file_offset for f in reader if f.number == before)
+    reader.close()
+    data = src.read_bytes()
+    secret = b"CLIENT_RANDOM 00 11\n"  # (any bytes: the block is only carried along)
+    body = struct.pack("<II", 0x544C534B, len(secret)) + secret + b"\0" * (-len(secret) % 4)
+    block = struct.pack("<II", 0x0A, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+    dst.write_bytes(data[:at] + block + data[at:])
+
+
+@pytest.mark.parametrize(("fmt", "chunk"), [("pcap", 40_000), ("pcapng", 40_000),
+                                            ("dsb", 1 << 30)])
+def test_partitions_read_their_records_from_the_file(captures: dict[str, Path],
+                                                     tmp_path: Path, fmt: str,
+                                                     chunk: int) -> None:
+    # What moves from a chunk to a partition is where its records sit (no record
+    # bytes); the partition's reader gives the frames the file's reader gives, each
+    # with its own number, offset, interface and the keys of a DSB before it (even
+    # when the frame before the DSB went to another partition).
+    from analyzer.scale.chunks import layout, plan, survey
+    from analyzer.scale.partition import NO_TS, Piece, _records, route_task
+
+    path = captures["pcapng" if fmt == "dsb" else fmt]
+    if fmt == "dsb":
+        path = tmp_path / "dsb.pcapng"
+        _with_dsb(captures["pcapng"], path, 101)
+    lay = layout(str(path))
+    assert lay is not None
+    chunks = plan(lay, chunk)
+    assert (len(chunks) > 5) == (chunk < 1 << 20)
+    parts, base, prev_ts = 3, 0, None
+    per_part: list[list[Piece]] = [[] for _ in range(parts)]
+    for c in chunks:
+        c = survey(lay, c)
+        pieces = route_task(lay, c, 0, base, prev_ts, {}, parts)
+        assert all(type(p) is Piece for p in pieces)
+        for p, piece in enumerate(pieces):
+            per_part[p].append(piece)
+        base, prev_ts = base + c.records, c.last_ts
+    reader = open_capture(path)
+    want = {f.number: (f.ts_ns, bytes(f.data), f.file_offset, f.interface_id, f.secrets)
+            for f in reader}
+    reader.close()
+    got: dict[int, tuple] = {}
+    for pieces in per_part:
+        numbers = [n for n, _prev, _src, _f in _records([lay], tuple(pieces))]
+        assert numbers == sorted(numbers) and len(numbers) < len(want)
+        for _n, prev, src, f in _records([lay], tuple(pieces)):
+            assert src == 0 and f.number not in got
+            assert prev == (want[f.number - 1][0] if f.number > 1 else NO_TS)
+            got[f.number] = (f.ts_ns, bytes(f.data), f.file_offset, f.interface_id,
+                             f.secrets)
+    assert got == want
+    if fmt == "dsb":
+        assert [n for n, v in want.items() if v[4]] == [101]

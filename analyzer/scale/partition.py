@@ -5,8 +5,10 @@
    dissectors/skipping.py, the key the closure plan (analyzer/closure.py) groups frames
    by: a TCP connection, an address pair (its UDP streams, TFTP transfers, fragments,
    request/response pairs), ARP, the IPMSG (FeiQ) group -- counted per key.
-2. `route_task` (per chunk): the chunk's records, numbered globally, sent to the
-   partition the client gave their key's group (a whole group per partition).
+2. `route_task` (per chunk): where the chunk's records sit in the file, numbered
+   globally, sent to the partition the client gave their key's group (a whole group
+   per partition); the partition reads the records from the file itself, so no record
+   bytes travel and a partition holds only the window it reads through.
 3. `streams_task` (per partition): the frames of its groups in frame order, passed over
    as `skip` does, to learn which frame opened each TCP and UDP stream.
 4. `part_task` (per partition): the full dissection, with stream indices given as a
@@ -20,24 +22,27 @@ single pass's for those frames.
 
 from __future__ import annotations
 
+import heapq
 import io
+import operator
+import os
+import struct
 from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.scale.chunks import Chunk, Layout, chunk_bytes, frames
 from analyzer.scale.tasks import Result, RunSpec, _decode, _maybe_die, _opts, _Pass
 from captures import CaptureError, Frame
+from captures.errors import CorruptCapture
 from dissectors import Session
 from dissectors.skipping import ANY, ARP, IPMSG, NONE, skip, state_key
 from dissectors.tcp_stream import Conversation, TcpStreams
 from dissectors.udp import UdpStreams
 
 _LINKTYPE_ETHERNET = 1
-_SLOTS = Frame.__slots__
-#: A record on its way to its partition: (prev_ts, input index, the Frame's slot values).
-Rec = tuple
 #: "No previous frame" in an array of previous timestamps.
 NO_TS = -(1 << 63)
 
@@ -95,16 +100,34 @@ def keys_task(lay: Layout, chunk: Chunk, want_times: bool = False) -> Keys:
     return got
 
 
+@dataclass
+class Piece:
+    """A chunk's records bound for one partition, by where they sit in the file (not
+    their bytes: the partition reads them itself). Record i is the bytes
+    [starts[i], stops[i]) of input `src` -- a pcap record, or a pcapng packet block with
+    the blocks since the packet before (a DSB's keys go with the next packet) -- frame
+    `numbers[i]`, after a frame of time `prevs[i]` (NO_TS: none)."""
+
+    src: int
+    numbers: array = field(default_factory=lambda: array("q"))
+    starts: array = field(default_factory=lambda: array("q"))
+    stops: array = field(default_factory=lambda: array("q"))
+    prevs: array = field(default_factory=lambda: array("q"))
+
+
 def route_task(lay: Layout, chunk: Chunk, src: int, number_base: int, prev_ts: int | None,
                where: dict, parts: int, numbers: array | None = None,
-               prevs: array | None = None) -> list[list[Rec]]:
-    """Step 2: the chunk's records, per partition (`where`: route key -> partition;
-    frames of no group are spread by number). Numbered after `number_base` in file
-    order, or (files merged in time order) by `numbers`, with `prevs` the timestamps of
-    the frames merged before them."""
+               prevs: array | None = None) -> list[Piece]:
+    """Step 2: where the chunk's records go, per partition (`where`: route key ->
+    partition; frames of no group are spread by number). Numbered after `number_base`
+    in file order, or (files merged in time order) by `numbers`, with `prevs` the
+    timestamps of the frames merged before them. 32 bytes per record travel."""
     _maybe_die()
-    out: list[list[Rec]] = [[] for _ in range(parts)]
+    out = [Piece(src) for _ in range(parts)]
     head, body = chunk_bytes(lay, chunk)
+    block_len = struct.Struct(lay.endian + "I").unpack_from
+    pcap = lay.fmt == "pcap"
+    begin = chunk.start  # where the next record's span begins
     for i, frame in enumerate(frames(lay, chunk, head, body, number_base)):
         if numbers is not None and prevs is not None:
             frame.number = numbers[i]
@@ -113,27 +136,99 @@ def route_task(lay: Layout, chunk: Chunk, src: int, number_base: int, prev_ts: i
         p = where.get(key)
         if p is None:
             p = frame.number % parts
-        frame.data = bytes(frame.data)
-        out[p].append((prev_ts, src, *(getattr(frame, s) for s in _SLOTS)))
-        prev_ts = frame.ts_ns
+        at = frame.file_offset
+        end = at + 16 + frame.caplen if pcap else \
+            at + block_len(body, at - chunk.start + 4)[0]
+        piece = out[p]
+        piece.numbers.append(frame.number)
+        piece.starts.append(begin if not pcap else at)
+        piece.stops.append(end)
+        piece.prevs.append(NO_TS if prev_ts is None else prev_ts)
+        prev_ts, begin = frame.ts_ns, end
     return out
 
 
-def _records(pieces: tuple[list[Rec], ...]) -> list[Rec]:
-    recs = [r for piece in pieces for r in piece]
-    recs.sort(key=lambda r: r[2])  # (frame number)
-    return recs
+#: Bytes a partition reads from a file at once (its records are a share of them).
+WINDOW = 1 << 20
 
 
-def _frames(recs: list[Rec], session: Session, marks: list[Any],
+class _Spans:
+    """`read(n)` of a capture made of the head, then the spans [starts[i], stops[i]) of
+    `path` in order, read with pread through a window (the reader's input)."""
+
+    def __init__(self, path: str, starts: array, stops: array) -> None:
+        self.path, self.starts, self.stops = path, starts, stops
+        self.i = 0
+        self.win, self.win_at = b"", 0
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def read(self, n: int) -> bytes:
+        out: list[bytes] = []
+        got, i, starts, stops = 0, self.i, self.starts, self.stops
+        while got < n and i < len(starts):
+            a, b = starts[i], stops[i]
+            if a < self.win_at or b > self.win_at + len(self.win):
+                self.win, self.win_at = os.pread(self.fd, max(WINDOW, b - a), a), a
+                if len(self.win) < b - a:
+                    raise CorruptCapture(self.path, a, "the file changed during the run")
+            out.append(self.win[a - self.win_at:b - self.win_at])
+            got += b - a
+            i += 1
+        self.i = i
+        return b"".join(out)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _read_src(lay: Layout, pieces: list[Piece]) -> Iterator[tuple[int, int, Frame]]:
+    """(number, previous timestamp, Frame) of one input's records in the pieces, read
+    from its file in file order: the capture reader over the head and the spans."""
+    from captures.pcap import PcapParser
+    from captures.pcapng import PcapngParser
+
+    numbers, starts, stops, prevs = array("q"), array("q"), array("q"), array("q")
+    for pc in pieces:
+        numbers.extend(pc.numbers)
+        starts.extend(pc.starts)
+        stops.extend(pc.stops)
+        prevs.extend(pc.prevs)
+    if not numbers:
+        return
+    spans = _Spans(lay.path, starts, stops)
+    try:
+        parser_cls = PcapParser if lay.fmt == "pcap" else PcapngParser
+        pos = len(lay.head)  # where span i begins in the reader's input
+        for i, frame in enumerate(parser_cls(spans.read, lay.head, lay.path)):
+            frame.number = numbers[i]
+            frame.file_offset += starts[i] - pos
+            pos += stops[i] - starts[i]
+            yield numbers[i], prevs[i], frame
+    finally:
+        spans.close()
+
+
+def _records(lays: list[Layout], pieces: tuple[Piece, ...]) -> Iterator[tuple[int, int, int, Frame]]:
+    """(number, previous timestamp, input, Frame) of the partition's records, in frame
+    order (each input's records come in its file order, which is their frame order)."""
+    by_src: dict[int, list[Piece]] = {}
+    for pc in pieces:
+        by_src.setdefault(pc.src, []).append(pc)
+    streams = [((n, prev, src, f) for n, prev, f in _read_src(lays[src], pcs))
+               for src, pcs in sorted(by_src.items())]
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=operator.itemgetter(0))
+
+
+def _frames(recs: Iterator[tuple[int, int, int, Frame]], session: Session, marks: list[Any],
             source: list[int] | None = None) -> Any:
     """The partition's frames in order, each dissected after its predecessor's time
     (`source[0]`: the input of the frame last given)."""
-    for rec in recs:
-        frame = Frame(*rec[2:])
-        session.prev_ts = rec[0]
+    for _n, prev, src, frame in recs:
+        session.prev_ts = None if prev == NO_TS else prev
         if source is not None:
-            source[0] = rec[1]
+            source[0] = src
         for m in marks:
             m.frame_no = frame.number
         yield frame
@@ -188,12 +283,13 @@ def _session(spec: RunSpec, opts: Any, tcp: _Tcp, udp: _Udp) -> Session:
     return session
 
 
-def streams_task(spec: RunSpec, path: str, *pieces: list[Rec]) -> tuple[list[int], list[int]]:
+def streams_task(spec: RunSpec, lays: list[Layout], *pieces: Piece
+                 ) -> tuple[list[int], list[int]]:
     """Step 3: the frames that opened the partition's TCP and UDP streams, in order."""
     _maybe_die()
     tcp, udp = _Tcp(), _Udp()
-    session = _session(spec, _opts(spec, path), tcp, udp)
-    for frame in _frames(_records(pieces), session, [tcp, udp]):
+    session = _session(spec, _opts(spec, lays[0].path), tcp, udp)
+    for frame in _frames(_records(lays, pieces), session, [tcp, udp]):
         skip(frame, session)
     return tcp.firsts, udp.firsts
 
@@ -206,15 +302,16 @@ class PartResult(Result):
     mismatch: bool = False  # the dissection opened streams at other frames than step 3
 
 
-def part_task(index: int, spec: RunSpec, paths: list[str],
+def part_task(index: int, spec: RunSpec, lays: list[Layout],
               numbers: tuple[list[int], list[int]], firsts: tuple[list[int], list[int]],
-              *pieces: list[Rec]) -> PartResult:
-    """Step 4: dissect the partition (see the module docstring); `paths`: the inputs
+              *pieces: Piece) -> PartResult:
+    """Step 4: dissect the partition (see the module docstring); `lays`: the inputs
     (one, or the files merged), named in the parquet rows."""
     _maybe_die()
     from analyzer.output.formats import open_output
     from analyzer.setup import build_fields_printer
 
+    paths = [lay.path for lay in lays]
     path = paths[0]
     res = PartResult(index, path)
     opts = _opts(spec, path)
@@ -240,9 +337,9 @@ def part_task(index: int, spec: RunSpec, paths: list[str],
             out.truncate()
 
     try:
-        res.records = p.run(_frames(_records(pieces), session, [tcp, udp], source),
+        res.records = p.run(_frames(_records(lays, pieces), session, [tcp, udp], source),
                             session, _Tagged() if renderer is not None else None)
-    except CaptureError as e:  # pragma: no cover - the records were read once already
+    except CaptureError as e:  # the file changed (its records were read once already)
         res.error, res.code = str(e), 2
     res.mismatch = (tcp.firsts, udp.firsts) != tuple(firsts)
     if spec.stats:
@@ -257,5 +354,5 @@ def part_task(index: int, spec: RunSpec, paths: list[str],
     return res
 
 
-__all__ = ["NO_TS", "Keys", "keys_task", "route_task", "streams_task", "part_task", "PartResult",
+__all__ = ["NO_TS", "Keys", "Piece", "keys_task", "route_task", "streams_task", "part_task", "PartResult",
            "frame_key", "route_key", "ARP", "IPMSG", "NONE", "ANY"]

@@ -5,8 +5,9 @@ state keys into groups (as analyzer/closure.py joins them: IPMSG pairs into one 
 a pair whose frame may touch any of its TCP connections with those connections), gives
 each group a partition (largest first, to the least loaded), numbers the streams by the
 frame that opened them across partitions, and merges the outputs by frame number.
-Only the records move between workers (each once, chunk -> partition); what returns to
-the client is the shown packets' text, the taps and the stream first-frames.
+Between workers only the records' places move (32 bytes each, chunk -> partition: the
+partition reads the records from the file); what returns to the client is the shown
+packets' text, the taps and the stream first-frames.
 """
 
 from __future__ import annotations
@@ -153,11 +154,11 @@ def run_partitioned(client: Any, lays: list[Layout], chunk_size: int, spec: RunS
               f"{parts} partitions by conversation\n")
     pieces = [[client.submit(operator.getitem, r, p, retries=2) for r in routes]
               for p in range(parts)]
-    firsts = client.gather([client.submit(streams_task, spec, paths[0], *pieces[p],
+    firsts = client.gather([client.submit(streams_task, spec, lays, *pieces[p],
                                           pure=False, retries=2) for p in range(parts)])
     tcp = _numbers([f[0] for f in firsts])
     udp = _numbers([f[1] for f in firsts])
-    futures = [client.submit(part_task, p, spec, paths, (tcp[p], udp[p]), firsts[p],
+    futures = [client.submit(part_task, p, spec, lays, (tcp[p], udp[p]), firsts[p],
                              *pieces[p], pure=False, retries=2) for p in range(parts)]
     results: list[Any] = collect(futures, "partitions", out, err)
     if any(r.mismatch for r in results):  # pragma: no cover - a bug, said rather than hidden

@@ -292,19 +292,42 @@ def _fast_chunk(spec: RunSpec, opts: Any, buf: bytes, number_base: int
                 ) -> tuple[str, int] | None:
     """A chunk's matching frame numbers by analyze's fast path (no dissection), when
     that is all the run prints (as analyze itself decides); None otherwise."""
-    if spec.stats or spec.export_dir or spec.write_dir or not spec.packets or not opts.filter:
+    if not fast_only(spec, opts):
         return None
-    from analyzer.fast_run import decide_chunk, eligible
-    from analyzer.job import Job
+    from analyzer.fast_run import decide_chunk
 
-    job = Job.from_options(opts)
-    if not eligible(job, job.fields) or job.output != "fields":
-        return None
     got = decide_chunk(buf, opts.filter)
     if got is None:
         return None
     found, count = got
     return "".join(f"{n + number_base}\n" for n in found), count
+
+
+def fast_only(spec: RunSpec, opts: Any = None) -> bool:
+    """Does the run print only the frame numbers a fast filter matches (the fast path
+    of `analyze`: a chunk needs neither the frames before it nor their times)?"""
+    if spec.stats or spec.export_dir or spec.write_dir or not spec.packets:
+        return False
+    opts = opts if opts is not None else _opts(spec, "-")
+    if not opts.filter:
+        return False
+    from analyzer.fast_run import chunk_filter, eligible
+    from analyzer.job import Job
+
+    job = Job.from_options(opts)
+    return eligible(job, job.fields) and job.output == "fields" and \
+        chunk_filter(opts.filter) is not None
+
+
+def fast_chunk_task(lay: Layout, chunk: Chunk, spec: RunSpec) -> tuple[Any, int] | None:
+    """The first and only stage of a fast-only split run: (the chunk's matching record
+    numbers counted from 1, its record count), or None (the chunk needs the full
+    path: a fragment begun before it, a damaged record, a pcapng interface mid-file)."""
+    _maybe_die()
+    from analyzer.fast_run import decide_chunk
+
+    head, body = chunk_bytes(lay, chunk)
+    return decide_chunk(head + body, _opts(spec, lay.path).filter)
 
 
 def survey_task(lay: Layout, chunk: Chunk) -> Chunk:
@@ -318,4 +341,5 @@ def survey_task(lay: Layout, chunk: Chunk) -> Chunk:
         return chunk
 
 
-__all__ = ["RunSpec", "Result", "file_task", "chunk_task", "survey_task", "KILL_ONCE_ENV"]
+__all__ = ["RunSpec", "Result", "file_task", "chunk_task", "survey_task", "fast_chunk_task",
+           "fast_only", "KILL_ONCE_ENV"]
