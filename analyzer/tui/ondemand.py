@@ -32,6 +32,7 @@ from analyzer.closure import Groups
 
 ANY_GROUP = -1  # a frame's group id when it has none (NONE, ANY)
 CACHE = 64  # trees kept
+QUICK = 3000  # frames a tree built on the view's thread may need (~0.3 s); more: a thread
 _NOTHING: frozenset[str] = frozenset()
 
 
@@ -200,6 +201,18 @@ class TreeBuilder:
 
     def cached(self, n: int) -> bool:
         return n in self._cache
+
+    def quick(self, n: int, most: int = QUICK) -> bool:
+        """Whether frame n's tree comes at once (cached, or at most `most` frames to
+        dissect, and no other build under way): else the view builds it on a thread."""
+        if n in self._cache:
+            return True
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            return len(self.plan(n)[0]) < most
+        finally:
+            self._lock.release()
 
     def packet(self, n: int) -> Any:
         """Frame `n`'s Packet with its full tree (OSError: the file changed since)."""

@@ -104,9 +104,16 @@ def _child(job: dict[str, Any], conn: Any) -> None:
             rules = job["rules"] if "rules" in job else load_rules(job.get("color_rules"))
         elif kind == "report":
             taps = build_report(job["taps"], job.get("form", "text"))
-        if kind == "filter" and match is not None and _fast_filter(job, conn):
+        if kind == "filter" and match is not None and not job.get("follow") \
+                and _fast_filter(job, conn):
             return
-        reader = open_input(job["path"], flush, job.get("copy_to"))
+        if job.get("follow"):  # a pipe's copy, growing until the first pass ends
+            from analyzer.tui.follow import Follow
+            from captures import CaptureReader
+
+            reader = CaptureReader(job["path"], Follow(job["path"], flush), owns_raw=True)
+        else:
+            reader = open_input(job["path"], flush, job.get("copy_to"))
         session = Session(two_pass=job.get("two_pass", False), decode_as=job["decode_as"])
         if job.get("two_pass"):
             reader = second_pass_reader(reader, session)
@@ -395,6 +402,7 @@ class Pass:
 
     def __init__(self, job: dict[str, Any], on_rows: Callable[[list[Any]], None],
                  on_end: Callable[[str, Any], None], fork: bool = False) -> None:
+        self.held: Any = None  # the worker's stdin, held open while it follows a file
         self.name = f"labshark-{job['kind']}"
         if fork:  # (before the view starts: one thread, the modules already imported)
             self.proc: Any = _Forked(job)
@@ -409,7 +417,11 @@ class Pass:
             assert self.proc.stdin is not None and self.proc.stdout is not None
             pickle.dump({k: v for k, v in job.items() if k != "rules"}, self.proc.stdin,
                         protocol=5)
-            self.proc.stdin.close()
+            if job.get("follow"):  # (closed by release(): the followed file is whole)
+                self.proc.stdin.flush()
+                self.held = self.proc.stdin
+            else:
+                self.proc.stdin.close()
             self._conn = self.proc.stdout
         self.cancelled = False
         # ("ready"|"fatal", payload) of a pass that checks its job first (_verified)
@@ -447,9 +459,19 @@ class Pass:
             self.checked.set()  # (whoever waits for a verdict waits no longer)
         self._on_end(*end)
 
+    def release(self) -> None:
+        """A following pass: the file it follows is whole (its reads end at its end)."""
+        if self.held is not None:
+            try:
+                self.held.close()
+            except OSError:
+                pass
+            self.held = None
+
     def cancel(self) -> None:
         """End the pass: its process is stopped and its results dropped."""
         self.cancelled = True
+        self.release()
         if self.proc.poll() is None:
             self.proc.terminate()
         self._wait()
