@@ -152,3 +152,39 @@ def test_filter_on_a_pipe_covers_frames_read_so_far_and_new_ones(tmp_path: Path)
                 release.set()
 
     asyncio.run(main())
+
+
+def test_a_slow_tree_is_built_on_a_thread_and_then_shown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tree needing more than QUICK frames first is built on a thread (the keys stay
+    live, the status line says so), then the pane shows it: `analyze -V`'s tree."""
+    from test_tui import settled, shows
+
+    import analyzer.tui.ondemand as ondemand
+
+    monkeypatch.setattr(ondemand, "QUICK", 2)
+    path = ROOT / "captures/samples/lab.pcap"
+    out = subprocess.run([ANALYZE, "-r", str(path), "-V"], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    want = out[out.index("\nFrame 34: ") + 1:]  # (the last frame's)
+    app = LabsharkApp(Source(str(path), {}), rules=default_rules())
+    seen: list[str] = []
+    orig = app._build_tree
+
+    def build(number: int) -> None:
+        seen.append(app.message)
+        orig(number)
+
+    app._build_tree = build  # type: ignore[method-assign]
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: settled(app))
+            await pilot.press("end")  # type: ignore[attr-defined]
+            await until(pilot, lambda: shows(app, 34))
+            assert seen == ["building frame 34's tree…"]
+            assert detail_text(app.dtree.detail.packet) + "\n\n" == want
+            assert "building" not in status(app)
+
+    asyncio.run(main())
+    app.store.close()

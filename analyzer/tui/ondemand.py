@@ -202,7 +202,7 @@ class TreeBuilder:
     def cached(self, n: int) -> bool:
         return n in self._cache
 
-    def quick(self, n: int, most: int = QUICK) -> bool:
+    def quick(self, n: int, most: int | None = None) -> bool:
         """Whether frame n's tree comes at once (cached, or at most `most` frames to
         dissect, and no other build under way): else the view builds it on a thread."""
         if n in self._cache:
@@ -210,7 +210,7 @@ class TreeBuilder:
         if not self._lock.acquire(blocking=False):
             return False
         try:
-            return len(self.plan(n)[0]) < most
+            return len(self.plan(n)[0]) < (QUICK if most is None else most)
         finally:
             self._lock.release()
 
@@ -220,6 +220,7 @@ class TreeBuilder:
             pkt = self._cache.get(n)
             if pkt is not None:
                 self._cache.move_to_end(n)
+                self.last_cost = 0
                 return pkt
             pkt = self._build(n)
             self._cache[n] = pkt
@@ -300,10 +301,11 @@ class TreeBuilder:
         rec = os.pread(self._fd, 16, off)
         if len(rec) == 16:
             sec, frac, caplen, origlen = unpack(rec)
-            data = os.pread(self._fd, caplen, off + 16)
-            if len(data) == caplen:
-                return Frame(k, sec * 1_000_000_000 + frac * mult, digits, caplen, origlen,
-                             link, 0, data, off)
+            ts = sec * 1_000_000_000 + frac * mult
+            data = os.pread(self._fd, caplen, off + 16) if ts == self.store.ts[k - 1] \
+                and caplen <= 0x7FFFFFF else b"\0"
+            if len(data) == caplen:  # (and its time the first pass's: the same record)
+                return Frame(k, ts, digits, caplen, origlen, link, 0, data, off)
         raise OSError(f"frame {k} is no longer where it was: the capture file changed "
                       "after it was read")
 
