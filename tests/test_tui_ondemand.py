@@ -19,7 +19,7 @@ from diffutil import ROOT
 pytest.importorskip("textual", reason="the [tui] extra (sh .ci/setup --test installs it)")
 
 from test_tui import status, until  # noqa: E402
-from test_tui_spill import PCAP_HEADER, udp_records  # noqa: E402
+from test_tui_spill import PCAP_HEADER, in_order_trees, udp_records  # noqa: E402
 
 from analyzer.output.color_rules import default_rules  # noqa: E402
 from analyzer.output.detail_tree import detail_text  # noqa: E402
@@ -133,6 +133,9 @@ def test_filter_on_a_pipe_covers_frames_read_so_far_and_new_ones(tmp_path: Path)
     threading.Thread(target=writer, daemon=True).start()
     app = LabsharkApp(Source(str(fifo), {}), rules=default_rules())
     want = [n for n in range(1, 71) if (n - 1) % 7 == 3]
+    whole = tmp_path / "whole.pcap"
+    whole.write_bytes(PCAP_HEADER + b"".join(recs))
+    want_trees = in_order_trees(whole)
 
     async def main() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
@@ -148,6 +151,10 @@ def test_filter_on_a_pipe_covers_frames_read_so_far_and_new_ones(tmp_path: Path)
                 assert list(app.store.displayed) == want
                 assert "Displayed: 10 " in status(app)
                 assert app.store.error is None
+                # (the trees: built from the pipe's copy, as analyze -V has them)
+                assert app.store.builder is not None
+                assert [detail_text(app.store.detail(n).packet) for n in (70, 3, 40)] == \
+                    [want_trees[n - 1] for n in (70, 3, 40)]
             finally:
                 release.set()
 
