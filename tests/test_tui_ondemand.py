@@ -69,6 +69,20 @@ def test_every_frame_s_tree_is_analyze_V_s(capture: str, flt: str) -> None:
     random.Random(15).shuffle(order)
     got = {n: detail_text(store.detail(n).packet) for n in order}
     assert "".join(got[n] + "\n\n" for n in shown) == want
+    # the tree-less pass's rows and colours: those of the in-order dissection with trees
+    from analyzer.output.color_rules import pick
+    from analyzer.output.packet_list import column_parts
+    from analyzer.tui.store import SEP
+    from captures import open_capture
+    from dissectors import Session, dissect
+
+    session = Session()
+    full = [dissect(f, session) for f in open_capture(str(path))]
+    rules = store.rules
+    assert [store.rows[i] for i in range(len(store))] == [
+        SEP.join(column_parts(p, "r")) for p in full]
+    assert list(store.colors) == [
+        rules.index(r) + 1 if (r := pick(rules, p)) is not None else 0 for p in full]
     store.close()
 
 
