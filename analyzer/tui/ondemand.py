@@ -112,12 +112,15 @@ class Deps:
         self.parent = array("i", [0, 1])
         self.any = array("I")
         self.members: list[array] = [array("I"), array("I")]  # per group id: its frames
+        self._ids: dict[int, list[int]] = {}  # root -> its group ids (till groups change)
         self._lock = threading.Lock()
 
     def extend(self, first: int, extra: tuple[Any, ...]) -> None:
         """Frames from number `first` on (a worker's batch: Recorder.batch)."""
         gids, tcpc, udpc, ngroups, unions, anys = extra
         with self._lock:
+            if unions or ngroups > len(self.parent):
+                self._ids = {}
             for g in range(len(self.parent), ngroups):
                 self.parent.append(g)
                 self.members.append(array("I"))
@@ -159,7 +162,10 @@ class Deps:
         if root == ANY_GROUP:
             return []
         with self._lock:
-            ids = [g for g in range(len(self.parent)) if self.root(g) == root]
+            ids = self._ids.get(root)
+            if ids is None:
+                ids = self._ids[root] = [g for g in range(len(self.parent))
+                                         if self.root(g) == root]
             out: list[int] = []
             for g in ids:
                 m = self.members[g]
