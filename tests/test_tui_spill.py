@@ -176,6 +176,8 @@ def test_seekable_file_spills_trees_only_and_rereads_bytes(
     import analyzer.tui.store as store_mod
 
     monkeypatch.setattr(store_mod, "BLOCK", 7)
+    # (classic pcap goes tree-less, its trees built on demand: test_tui_ondemand.py)
+    monkeypatch.setenv("LABSHARK_TUI_TREES", "spill")
     path = SAMPLES / sample
     store = PacketStore(default_rules())
     p = start_scan(Source(str(path), {}).job("scan", filter="", color=True, time_fmt="r"),
@@ -217,9 +219,16 @@ def test_gzip_capture_spills_the_bytes(tmp_path: Path) -> None:
     store.close()
 
 
-def test_changed_file_is_a_message_not_wrong_bytes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("trees", "keys"), [("spill", ("down", "up")),
+                                             # (frame 1's tree built already: cached)
+                                             ("ondemand", ("down",))])
+def test_changed_file_is_a_message_not_wrong_bytes(
+        tmp_path: Path, trees: str, keys: tuple[str, ...],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A capture rewritten after the first pass read it: selecting a frame says so in
-    the status line instead of showing other bytes under the saved tree."""
+    the status line instead of showing other bytes under the saved tree (or a tree
+    built from other bytes)."""
+    monkeypatch.setenv("LABSHARK_TUI_TREES", trees)
     cap = tmp_path / "cap.pcap"
     cap.write_bytes((SAMPLES / "lab.pcap").read_bytes())
     app = LabsharkApp(Source(str(cap), {}), rules=default_rules())
@@ -229,7 +238,7 @@ def test_changed_file_is_a_message_not_wrong_bytes(tmp_path: Path) -> None:
             await until(pilot, lambda: settled(app))
             data = bytearray(cap.read_bytes())
             cap.write_bytes(bytes(data[:24]) + bytes(data[40:]))  # frame 1's header gone
-            await pilot.press("down", "up")  # type: ignore[attr-defined]
+            await pilot.press(*keys)  # type: ignore[attr-defined]
             await until(pilot, lambda: "changed after it was read" in status(app))
             assert app.detail is None
             await pilot.press("end")  # type: ignore[attr-defined]  # still usable

@@ -106,6 +106,7 @@ class LabsharkApp(App[int]):
         self._late_thread: threading.Thread | None = None
         self.registry_ready = threading.Event()
         self._pending = 0  # a row selected before the registry was: its tree to show
+        self._building = 0  # a frame whose tree a thread builds (ondemand.py)
         if late is None and "dissectors" in sys.modules:
             self.registry_ready.set()
         self.source = source
@@ -241,6 +242,9 @@ class LabsharkApp(App[int]):
             self.call_after_refresh(self._after_first_paint)
 
     def _tick(self) -> None:
+        if self.store.done:  # (a filter following a pipe's copy: it is whole now)
+            for p in self.passes:
+                p.release()
         self.plist.sync(complete=self.filter_done)
         if self.plist.selected == 0 and not self.plist.placing and self.store.shown_count():
             self.plist.cursor = self.plist.cursor  # select the first row once it exists
@@ -298,6 +302,14 @@ class LabsharkApp(App[int]):
         self._show_detail(event.number)
 
     def _show_detail(self, number: int) -> None:
+        builder = self.store.builder
+        if builder is not None and not builder.quick(number):
+            # (many frames to dissect first: a thread builds it, the keys stay quick)
+            self.message = f"building frame {number}'s tree…"
+            self._building = number
+            threading.Thread(target=self._build_tree, args=(number,), daemon=True,
+                             name="labshark-tree").start()
+            return
         try:
             self.detail = self.store.detail(number)
         except OSError as e:  # the capture file changed (its bytes are read again)
@@ -305,6 +317,22 @@ class LabsharkApp(App[int]):
             self.detail = None
         self.dtree.show(self.detail)
         self.hex.show(self.detail)
+
+    def _build_tree(self, number: int) -> None:
+        try:
+            self.store.detail(number)  # (cached: shown at once on the app's thread)
+        except (OSError, ValueError) as e:
+            self.message = str(e)
+            return
+        try:
+            self.call_from_thread(self._tree_built, number)
+        except RuntimeError:  # the app ended meanwhile
+            pass
+
+    def _tree_built(self, number: int) -> None:
+        if self._building == number and self.plist.selected == number:
+            self.message = ""
+            self._show_detail(number)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[TreeRow]) -> None:
         row = event.node.data
@@ -375,7 +403,10 @@ class LabsharkApp(App[int]):
                 self.filter_done = True
 
         if self.live is None and not (self.store.done and len(self.store) <= SMALL):
-            self.passes.append(Pass(self.source.job("filter", filter=text), out.extend, end))
+            # (a pipe still being read: the frames read so far, then each as it comes)
+            follow = bool(self.source.copy) and not self.store.done
+            self.passes.append(Pass(self.source.job("filter", filter=text, follow=follow),
+                                    out.extend, end))
             return
 
         def work() -> None:  # small or live: in this process, no worker to start

@@ -315,6 +315,10 @@ class PacketStore:
         self._capture: tuple[str, str] | None = None  # (path, format)
         self._cap_fd = -1
         self.displayed: array | None = None  # frame numbers shown; None = all
+        self.first_shown: array | None = None  # those the first pass's filter showed
+        # A tree-less first pass (ondemand.py): what builds a selected frame's tree
+        self.deps: Any = None
+        self.builder: Any = None
         self.marked: set[int] = set()
         self.refs: list[int] = []  # time reference frames, in order
         self.error: str | None = None  # a capture error after the good frames
@@ -331,6 +335,8 @@ class PacketStore:
 
     def close(self) -> None:
         self._spill.close()
+        if self.builder is not None:
+            self.builder.close()
         if self._cap_fd >= 0:
             os.close(self._cap_fd)
             self._cap_fd = -1
@@ -379,12 +385,15 @@ class PacketStore:
 
     def append_block(self, entries: list[tuple[str, int, int, int, bool]],
                      block: bytes, pos: int = 0,
-                     where: tuple[str, str, array] | None = None) -> list[int]:
+                     where: tuple[str, str, array] | None = None,
+                     extra: tuple[Any, ...] | None = None) -> list[int]:
         """Add a worker's batch: (row, colour, ts, raw length, shown) per frame and their
         details, which go to the spill in blocks of about BLOCK_BYTES (`pos`: about how far in the file the pass is;
         `where`: the capture's path, format and the frames' record offsets when their
-        bytes were left out of the details); returns the frame numbers of the shown ones."""
+        bytes were left out of the details; `extra`: a tree-less pass's groups and
+        counters, no details); returns the frame numbers of the shown ones."""
         self.read_bytes = pos
+        first = len(self.rows) + 1
         if where is not None:
             if self._foff is None:  # (0: not located; a record is never at offset 0)
                 self._foff = array("I", [0]) * len(self.rows)
@@ -392,17 +401,33 @@ class PacketStore:
             self._foff = extended(self._foff, list(where[2]))
         elif self._foff is not None:
             self._foff.extend([0] * len(entries))
-        with self._lock:  # (pending, like frames added one by one, till a block fills)
-            self._len.extend(e[3] for e in entries)
-            self._pbuf += block
-            self._npend += len(entries)
-        first = len(self.rows) + 1
+        if extra is not None:
+            self._ondemand(first, extra, where)
+        else:
+            with self._lock:  # (pending, like frames added one by one, till a block fills)
+                self._len.extend(e[3] for e in entries)
+                self._pbuf += block
+                self._npend += len(entries)
         self.ts.extend(e[2] for e in entries)
         self.colors.extend(e[1] for e in entries)
         self.rows.extend(e[0] for e in entries)
         if self._npend >= BLOCK or len(self._pbuf) >= BLOCK_BYTES:
             self.flush()
         return [first + i for i, e in enumerate(entries) if e[4]]
+
+    def _ondemand(self, first: int, extra: tuple[Any, ...], where: Any) -> None:
+        from analyzer.tui.ondemand import Deps, TreeBuilder
+
+        if self.deps is None:
+            self.deps = Deps()
+            self.builder = TreeBuilder(self, self.deps, where[0])
+        self.deps.extend(first, extra)
+
+    def record_offset(self, number: int) -> int:
+        off = self._foff[number - 1] if self._foff is not None else 0
+        if off <= 0:
+            raise ValueError(f"frame {number} was not located")
+        return off
 
     def row(self, number: int) -> list[str]:
         return self.rows[number - 1].split(SEP)
@@ -430,7 +455,11 @@ class PacketStore:
             return self._cache[1][off:off + n]
 
     def detail(self, number: int) -> Detail:
-        """Frame `number`'s saved tree (OSError when the capture file changed since)."""
+        """Frame `number`'s tree, saved or built (OSError when the capture file changed
+        since)."""
+        if self.builder is not None:
+            pkt = self.builder.packet(number)
+            return Detail(number, pkt, tree_rows(pkt))
         pkt = decode(self.raw(number), lambda caplen: self.frame_bytes(number, caplen))
         return Detail(number, pkt, tree_rows(pkt))
 

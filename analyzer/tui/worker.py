@@ -61,10 +61,15 @@ def _child(job: dict[str, Any], conn: Any) -> None:
     offsets = array("q")  # the batch's record offsets, when the file can be read again
     where: list[Any] = [None]  # (path, format) of such a file
     pos = [24]  # about where in the file the pass is (records' headers and bytes)
+    rec: Any = None  # a tree-less first pass's recorder (ondemand.py)
 
     def send(rows: list[Any]) -> None:
-        """A batch: frame numbers, or rows with their details as one compressed block."""
-        if raws:
+        """A batch: frame numbers, or rows with their details as one compressed block
+        (or, tree-less, with what building a tree later needs)."""
+        if rec is not None and rows:
+            conn.send(("rows", (rows, b"", pos[0], (*where[0], offsets[:]), rec.batch())))
+            del offsets[:]
+        elif raws:
             at = (*where[0], offsets[:]) if where[0] else None
             # (uncompressed: the view's reader thread compresses it on the other core)
             conn.send(("rows", (rows, b"".join(raws), pos[0], at)))
@@ -99,16 +104,44 @@ def _child(job: dict[str, Any], conn: Any) -> None:
             rules = job["rules"] if "rules" in job else load_rules(job.get("color_rules"))
         elif kind == "report":
             taps = build_report(job["taps"], job.get("form", "text"))
-        if kind == "filter" and match is not None and _fast_filter(job, conn):
+        if kind == "filter" and match is not None and not job.get("follow") \
+                and _fast_filter(job, conn):
             return
-        reader = open_input(job["path"], flush, job.get("copy_to"))
+        if job.get("follow"):  # a pipe's copy, growing until the first pass ends
+            from analyzer.tui.follow import Follow
+            from captures import CaptureReader
+
+            reader = CaptureReader(job["path"], Follow(job["path"], flush), owns_raw=True)
+        else:
+            reader = open_input(job["path"], flush, job.get("copy_to"))
         session = Session(two_pass=job.get("two_pass", False), decode_as=job["decode_as"])
         if job.get("two_pass"):
             reader = second_pass_reader(reader, session)
         if kind == "scan" and seekable(reader, job["path"]):
             where[0] = (job["path"], reader.format)  # frames' bytes: read again later
+        wanted: Any = None
+        if kind == "scan":
+            from analyzer.tui.ondemand import Recorder, eligible, wanted_fields
+
+            if eligible(job, reader) and (where[0] or job.get("copy_to")):
+                rec = Recorder()
+                where[0] = where[0] or (job["copy_to"], "pcap")  # (a pipe: its copy)
+                wanted = wanted_fields(job.get("filter"), rules)
         prev_disp: int | None = None
         for frame in reader:
+            if rec is not None:  # tree-less: the row, and what its tree will need
+                rec.frame(frame, session)
+                pkt = dissect(frame, session, wanted)
+                shown = match is None or _safe(match, pkt)
+                if shown:
+                    prev_disp = mark_displayed(pkt, prev_disp)
+                batch.append((*row_of(pkt, rules, job["time_fmt"]), 0, shown))
+                offsets.append(frame.file_offset)
+                pos[0] += 16 + frame.caplen
+                if len(batch) >= (FIRST_BATCH if not sent else BATCH) or (
+                        time.monotonic() - last > BATCH_SECS):
+                    flush()
+                continue
             pkt = dissect(frame, session)
             if kind == "scan":
                 shown = match is None or _safe(match, pkt)
@@ -137,6 +170,17 @@ def _child(job: dict[str, Any], conn: Any) -> None:
         conn.send(("error", f"internal error ({type(e).__name__}: {e})"))
     finally:
         conn.close()
+
+
+def row_of(pkt: Any, rules: list[Any], time_fmt: str) -> tuple[str, int, int]:
+    """A tree-less pass's row: columns, colour rule (index + 1), timestamp."""
+    from analyzer.output.color_rules import pick
+    from analyzer.output.packet_list import column_parts
+    from analyzer.tui.store import SEP
+
+    rule = pick(rules, pkt) if rules else None
+    return (SEP.join(column_parts(pkt, time_fmt)), rules.index(rule) + 1 if rule else 0,
+            pkt.frame.ts_ns)
 
 
 def _verified(job: dict[str, Any], conn: Any) -> bool:
@@ -358,6 +402,7 @@ class Pass:
 
     def __init__(self, job: dict[str, Any], on_rows: Callable[[list[Any]], None],
                  on_end: Callable[[str, Any], None], fork: bool = False) -> None:
+        self.held: Any = None  # the worker's stdin, held open while it follows a file
         self.name = f"labshark-{job['kind']}"
         if fork:  # (before the view starts: one thread, the modules already imported)
             self.proc: Any = _Forked(job)
@@ -372,7 +417,11 @@ class Pass:
             assert self.proc.stdin is not None and self.proc.stdout is not None
             pickle.dump({k: v for k, v in job.items() if k != "rules"}, self.proc.stdin,
                         protocol=5)
-            self.proc.stdin.close()
+            if job.get("follow"):  # (closed by release(): the followed file is whole)
+                self.proc.stdin.flush()
+                self.held = self.proc.stdin
+            else:
+                self.proc.stdin.close()
             self._conn = self.proc.stdout
         self.cancelled = False
         # ("ready"|"fatal", payload) of a pass that checks its job first (_verified)
@@ -410,9 +459,19 @@ class Pass:
             self.checked.set()  # (whoever waits for a verdict waits no longer)
         self._on_end(*end)
 
+    def release(self) -> None:
+        """A following pass: the file it follows is whole (its reads end at its end)."""
+        if self.held is not None:
+            try:
+                self.held.close()
+            except OSError:
+                pass
+            self.held = None
+
     def cancel(self) -> None:
         """End the pass: its process is stopped and its results dropped."""
         self.cancelled = True
+        self.release()
         if self.proc.poll() is None:
             self.proc.terminate()
         self._wait()
@@ -500,7 +559,8 @@ def start_scan(job: dict[str, Any], store: Any, fork: bool = False) -> Pass:
     start overlaps the view's."""
     from array import array
 
-    shown_list = store.displayed = array("I") if job.get("filter") else None
+    shown_list = store.displayed = store.first_shown = array("I") if job.get("filter") \
+        else None
 
     def rows(batch: tuple[list[Any], bytes]) -> None:
         shown = store.append_block(*batch)
