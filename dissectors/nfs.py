@@ -251,9 +251,13 @@ def _file_range(b: _Body, off: int) -> tuple[int, str]:
     o, h = _fh(b, b.top, off, "file")
     start = u64(b.tvb, o)
     o = add_u64(b.pkt, b.top, OFFSET3, b.tvb, o)
-    n = u32(b.tvb, o)
-    o = add_u32(b.pkt, b.top, COUNT3, b.tvb, o)
+    o, n = _count(b, o)
     return o, f", FH: 0x{h:08x} Offset: {start} Len: {n}"
+
+
+def _count(b: _Body, off: int) -> tuple[int, int]:
+    """A count3 item: (next offset, the count)."""
+    return add_u32(b.pkt, b.top, COUNT3, b.tvb, off), u32(b.tvb, off)
 
 
 def _diropargs(b: _Body, off: int, name: str) -> tuple[int, int, str]:
@@ -372,8 +376,7 @@ def _read_reply(b: _Body, off: int, _call: CallInfo) -> int:
     o, ok = _reply_head(b, off, _post_op_attr, "file_attributes", "READ")
     if not ok:
         return o
-    n = u32(b.tvb, o)
-    o = add_u32(b.pkt, b.top, COUNT3, b.tvb, o)
+    o, n = _count(b, o)
     b.pkt.add(b.top, READ_EOF, bool(u32(b.tvb, o)), o, 4, source=b.src)
     o += 4
     b.info(f" Len: {_signed(n)}", f", READ Reply Len: {_signed(n)}")
@@ -393,8 +396,7 @@ def _write_reply(b: _Body, off: int, _call: CallInfo) -> int:
     o, ok = _reply_head(b, off, _wcc_data, "file_wcc", "WRITE")
     if not ok:
         return o
-    n = u32(b.tvb, o)
-    o = add_u32(b.pkt, b.top, COUNT3, b.tvb, o)
+    o, n = _count(b, o)
     stable = u32(b.tvb, o)
     o = add_u32(b.pkt, b.top, COMMITTED, b.tvb, o)
     b.tvb.need(o, 8)
