@@ -12,6 +12,7 @@ Other hardware/protocol sizes are shown as raw address bytes.
 
 from __future__ import annotations
 
+from dissectors.bounded import remember
 from dissectors.dispatch import ETHERTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES
 from dissectors.format import ether_str, ipv4_str
@@ -195,7 +196,7 @@ def _duplicate(pkt: Packet, table: AddressTable, ip: int, mac: bytes, ip_text: s
     earlier = table.seen.get(ip)
     num = pkt.frame.number
     if earlier is None:
-        table.seen[ip] = (mac, num, pkt.frame.ts_ns)
+        remember(table.seen, ip, (mac, num, pkt.frame.ts_ns))  # (the newest 64k)
         return ""
     old_mac, old_num, old_ts = earlier
     if old_mac == mac or old_num == num:

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dissectors import bounded
 from dissectors.dcerpc_names import (
     ACK_REASONS,
     ACK_RESULTS,
@@ -175,10 +176,7 @@ def conv_key(pkt: Packet) -> tuple:
 
 def remember(table: dict, key: tuple, value: object) -> None:
     """Insert, dropping the oldest entries past MAX_PENDING (bounded memory)."""
-    table.pop(key, None)
-    table[key] = value
-    while len(table) > MAX_PENDING:
-        del table[next(iter(table))]
+    bounded.remember(table, key, value, MAX_PENDING)
 
 
 def u16(tvb: Tvb, off: int, little: bool) -> int:

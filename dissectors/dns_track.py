@@ -7,6 +7,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from dissectors.bounded import remember
 from dissectors.packet import Packet
 from dissectors.session import Session
 
@@ -30,7 +31,7 @@ class DnsTracker:
     """Latest transaction per (conversation, id), filled in on the first pass."""
 
     def __init__(self) -> None:
-        # (one packed key per transaction: a capture keeps every one it saw)
+        # (one packed key per transaction: the newest `bounded.PENDING_MAX` are kept)
         self.latest: dict[bytes, DnsTransaction | bytes] = {}
         # frame -> (transaction or None, retransmission), for the second pass of -2
         self.per_frame: dict[int, tuple[DnsTransaction | None, bool]] = {}
@@ -62,7 +63,7 @@ def track(pkt: Packet, session: Session, tid: int, response: bool,
     retrans = False
     if not response:
         if trans is None or trans.rep_frame > 0 or ts - trans.req_time >= RETRANSMISSION_TIMER_NS:
-            trans = tracker.latest[key] = DnsTransaction(num, ts)
+            trans = remember(tracker.latest, key, DnsTransaction(num, ts))
         else:
             retrans = True
     elif trans is not None:

@@ -11,6 +11,7 @@ then PASS is a credential (`-z credentials`).
 
 from __future__ import annotations
 
+from dissectors.bounded import remember
 from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.escape import format_text
 from dissectors.ftp_parse import Cwd, cwd_join, parse_eprt, parse_epsv, parse_port_pasv, pwd
@@ -172,7 +173,8 @@ class FtpState:
 
     def __init__(self) -> None:
         self.convs: dict[tuple, FtpConv] = {}
-        self.wild: dict[tuple, DataConv] = {}  # (addr, port, addr): set up, not yet used
+        # (addr, port, addr): set up, not yet used (the newest `bounded.PENDING_MAX`)
+        self.wild: dict[tuple, DataConv] = {}
         self.exact: dict[tuple, DataConv] = {}  # (addr, port, addr, port), both ways
 
     def data_conv(self, src: bytes, sp: int, dst: bytes, dp: int) -> DataConv | None:
@@ -213,7 +215,7 @@ def _new_data_conv(session: Session, conv: FtpConv, frame: int, a: bytes, pa: in
     """create_and_link_data_conversation: (a, pa) with b on any port gets FTP-DATA."""
     session.state("tcp.conversations", Conversations).bind(a, pa, b, None, "ftp-data")
     data = DataConv(method, frame, conv.cwd)
-    session.state("ftp.state", FtpState).wild[(a, pa, b)] = data
+    remember(session.state("ftp.state", FtpState).wild, (a, pa, b), data)
     conv.data = data
     conv.data_frame = frame
 

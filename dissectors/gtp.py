@@ -15,6 +15,7 @@ Control-plane information elements (GTPv1-C) and GTPv2 are not decoded here.
 
 from __future__ import annotations
 
+from dissectors.bounded import remember
 from dissectors.dispatch import BY_NAME, TUNNEL_UDP_PORTS, UDP_PORT, register_dissector
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
@@ -175,7 +176,7 @@ class _Echo:
 
 class _EchoTracker:
     def __init__(self) -> None:
-        self.latest: dict[tuple, _Echo] = {}
+        self.latest: dict[tuple, _Echo] = {}  # (the newest `bounded.PENDING_MAX`)
         self.per_frame: dict[int, _Echo | None] = {}  # for the second pass of -2
 
 
@@ -199,7 +200,7 @@ def _echo(tvb: Tvb, pkt: Packet, session: Session, top: Item, at: int, end: int,
         echo = tracker.latest.get(key)
         if mtype == _ECHO_REQUEST:
             if echo is None or echo.req_frame != num:
-                echo = tracker.latest[key] = _Echo(num, ts)
+                echo = remember(tracker.latest, key, _Echo(num, ts))
         elif echo is not None and echo.rep_frame in (0, num):
             echo.rep_frame = num
         else:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from dissectors.bounded import remember
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS, ip_ttl
 from dissectors.offers import register_learner_layer
@@ -133,7 +134,8 @@ _COLUMN_SLOTS = ("src", "dst", "net_src", "net_dst", "proto_col", "info", "info_
 
 
 class EchoTracker:
-    """Echo requests waiting for replies; (conversation, id, seq, payload) -> frames."""
+    """Echo requests waiting for replies; (conversation, id, seq, payload) -> frames
+    (the newest `bounded.PENDING_MAX`)."""
 
     def __init__(self) -> None:
         self.requests: dict[bytes, tuple[int, int]] = {}  # echo_key -> (frame, ts_ns)
@@ -350,7 +352,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     pairs = session.state("pass1:icmp.pairs", dict)  # request frame <-> reply frame
     num = pkt.frame.number
     if itype == 8:
-        tracker.requests[key] = (num, pkt.frame.ts_ns)
+        remember(tracker.requests, key, (num, pkt.frame.ts_ns))
         if session.pass_no == 2:
             reply = pairs.get(("req", num))
             if reply is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dissectors.bounded import remember
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
 from dissectors.format import ether_str, ipv6_str
 from dissectors.icmp import (
@@ -441,7 +442,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     pairs = session.state("pass1:icmpv6.pairs", dict)
     num = pkt.frame.number
     if itype == 128:
-        tracker.requests[key] = (num, pkt.frame.ts_ns)
+        remember(tracker.requests, key, (num, pkt.frame.ts_ns))
         if session.pass_no == 2:
             reply = pairs.get(num)
             if reply is not None:

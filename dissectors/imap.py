@@ -9,6 +9,7 @@ request of the same tag it answers and the time since. LOGIN is a credential
 
 from __future__ import annotations
 
+from dissectors.bounded import remember
 from dissectors.dispatch import TCP_PORT, register_dissector
 from dissectors.escape import format_str
 from dissectors.packet import Item, Packet
@@ -68,10 +69,10 @@ def _is_command(token: str, word: str) -> bool:
 
 
 class _Requests:
-    """Requests per (connection, lower-case tag): frame numbers and times, in order."""
+    """The latest request per (connection, lower-case tag): its frame number and time."""
 
     def __init__(self) -> None:
-        self.by_tag: dict[tuple, list[tuple[int, int]]] = {}
+        self.by_tag: dict[tuple, tuple[int, int]] = {}  # the latest; newest 64k tags
 
 
 def dissect_imap(tvb: Tvb, pkt: Packet, session: Session) -> int:
@@ -174,14 +175,14 @@ def _match(pkt: Packet, session: Session, rr: Item, key: tuple, is_request: bool
     answered = session.state("pass1:imap.response_in", dict)  # request -> last response
     num, ts = pkt.frame.number, pkt.frame.ts_ns
     if is_request:
-        reqs.setdefault(key, []).append((num, ts))
+        remember(reqs, key, (num, ts))
         rep = answered.get(num) if session.pass_no == 2 else None
         if rep:
             pkt.add(rr, RESPONSE_IN, rep, 0, 0, generated=True)
         return
     got = reqs.get(key)
     if got:
-        req, req_ts = got[-1]
+        req, req_ts = got
         if session.pass_no == 1 and session.two_pass:
             answered[req] = num
         pkt.add(rr, RESPONSE_TO, req, 0, 0, generated=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from dissectors.bounded import remember
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector
 from dissectors.escape import format_str
 from dissectors.offers import (
@@ -396,7 +397,9 @@ def dissect_ipmsg(tvb: Tvb, pkt: Packet, session: Session) -> bool:
 
 def _pair_send(pkt: Packet, top: Item, session: Session, hdr: Header) -> None:
     pairs = session.state("ipmsg.pairs", IpmsgPairs)
-    pairs.sent.setdefault((pkt.net_src, hdr.packet_no), pkt.frame.number)
+    key = (pkt.net_src, hdr.packet_no)
+    if key not in pairs.sent:  # (the first SENDMSG of a packet number; newest 64k kept)
+        remember(pairs.sent, key, pkt.frame.number)
     if not session.two_pass or session.pass_no != 2:
         return
     answers = session.state("pass1:ipmsg.answers", IpmsgAnswers)

@@ -9,6 +9,7 @@ shown opaque (tshark's default: no server-specific decoding).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 
 from dissectors.format import bit_pattern, masked_label
 from dissectors.offers import register_learner_layer
@@ -234,6 +235,31 @@ def _error(b: _Body, st: int, proc: str) -> None:
     b.info(f" Error: {err}", f", {proc} Reply  Error: {err}")
 
 
+def _reply_head(b: _Body, off: int, attrs: Callable[[_Body, Item, int, str], int],
+                name: str, proc: str) -> tuple[int, bool]:
+    """A reply's status and the attributes it carries either way (`attrs` named
+    `name`); on an error, tshark's Info. (next offset, whether the call succeeded)"""
+    o, st = _status(b, off)
+    o = attrs(b, b.top, o, name)
+    if st:
+        _error(b, st, proc)
+    return o, not st
+
+
+def _file_range(b: _Body, off: int) -> tuple[int, str]:
+    """READ's and WRITE's file handle, offset and count: (next offset, Info text)."""
+    o, h = _fh(b, b.top, off, "file")
+    start = u64(b.tvb, o)
+    o = add_u64(b.pkt, b.top, OFFSET3, b.tvb, o)
+    o, n = _count(b, o)
+    return o, f", FH: 0x{h:08x} Offset: {start} Len: {n}"
+
+
+def _count(b: _Body, off: int) -> tuple[int, int]:
+    """A count3 item: (next offset, the count)."""
+    return add_u32(b.pkt, b.top, COUNT3, b.tvb, off), u32(b.tvb, off)
+
+
 def _diropargs(b: _Body, off: int, name: str) -> tuple[int, int, str]:
     sub = b.pkt.add_text(b.top, name, off, 0, source=b.src)
     o, h = _fh(b, sub, off, "dir")
@@ -313,10 +339,8 @@ def _access_call(b: _Body, off: int, call: CallInfo) -> int:
 
 
 def _access_reply(b: _Body, off: int, call: CallInfo) -> int:
-    o, st = _status(b, off)
-    o = _post_op_attr(b, b.top, o, "obj_attributes")
-    if st:
-        _error(b, st, "ACCESS")
+    o, ok = _reply_head(b, off, _post_op_attr, "obj_attributes", "ACCESS")
+    if not ok:
         return o
     b.top.text = (b.top.text or "") + ", ACCESS Reply"
     text = _access_items(b, o, ACCESS_RIGHTS, call.data, u32(b.tvb, o))
@@ -325,12 +349,7 @@ def _access_reply(b: _Body, off: int, call: CallInfo) -> int:
 
 
 def _read_call(b: _Body, off: int, _call: CallInfo) -> int:
-    o, h = _fh(b, b.top, off, "file")
-    start = u64(b.tvb, o)
-    o = add_u64(b.pkt, b.top, OFFSET3, b.tvb, o)
-    n = u32(b.tvb, o)
-    o = add_u32(b.pkt, b.top, COUNT3, b.tvb, o)
-    text = f", FH: 0x{h:08x} Offset: {start} Len: {n}"
+    o, text = _file_range(b, off)
     b.info(text, ", READ Call" + text[1:])
     return o
 
@@ -354,13 +373,10 @@ def _data(b: _Body, off: int) -> int:
 
 
 def _read_reply(b: _Body, off: int, _call: CallInfo) -> int:
-    o, st = _status(b, off)
-    o = _post_op_attr(b, b.top, o, "file_attributes")
-    if st:
-        _error(b, st, "READ")
+    o, ok = _reply_head(b, off, _post_op_attr, "file_attributes", "READ")
+    if not ok:
         return o
-    n = u32(b.tvb, o)
-    o = add_u32(b.pkt, b.top, COUNT3, b.tvb, o)
+    o, n = _count(b, o)
     b.pkt.add(b.top, READ_EOF, bool(u32(b.tvb, o)), o, 4, source=b.src)
     o += 4
     b.info(f" Len: {_signed(n)}", f", READ Reply Len: {_signed(n)}")
@@ -368,27 +384,19 @@ def _read_reply(b: _Body, off: int, _call: CallInfo) -> int:
 
 
 def _write_call(b: _Body, off: int, _call: CallInfo) -> int:
-    o, h = _fh(b, b.top, off, "file")
-    start = u64(b.tvb, o)
-    o = add_u64(b.pkt, b.top, OFFSET3, b.tvb, o)
-    n = u32(b.tvb, o)
-    o = add_u32(b.pkt, b.top, COUNT3, b.tvb, o)
+    o, text = _file_range(b, off)
     stable = u32(b.tvb, o)
     o = add_u32(b.pkt, b.top, STABLE_F, b.tvb, o)
-    text = (f", FH: 0x{h:08x} Offset: {start} Len: {n} "
-            f"{STABLE.get(stable, f'Stable: {stable}')}")
+    text += f" {STABLE.get(stable, f'Stable: {stable}')}"
     b.info(text, ", WRITE Call" + text[1:])
     return _data(b, o)
 
 
 def _write_reply(b: _Body, off: int, _call: CallInfo) -> int:
-    o, st = _status(b, off)
-    o = _wcc_data(b, b.top, o, "file_wcc")
-    if st:
-        _error(b, st, "WRITE")
+    o, ok = _reply_head(b, off, _wcc_data, "file_wcc", "WRITE")
+    if not ok:
         return o
-    n = u32(b.tvb, o)
-    o = add_u32(b.pkt, b.top, COUNT3, b.tvb, o)
+    o, n = _count(b, o)
     stable = u32(b.tvb, o)
     o = add_u32(b.pkt, b.top, COMMITTED, b.tvb, o)
     b.tvb.need(o, 8)

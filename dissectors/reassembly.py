@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from dissectors.bounded import remember
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Field
 from dissectors.session import Session
@@ -37,7 +38,9 @@ class FragmentTable:
 
     def add(self, key: tuple, frag: Fragment) -> tuple[bytes, list[Fragment]] | None:
         """Record a fragment; (datagram, fragments by offset) once it is complete."""
-        frags = self.pending.setdefault(key, [])
+        frags = self.pending.get(key)
+        if frags is None:  # (the newest `bounded.PENDING_MAX` datagrams wait)
+            frags = remember(self.pending, key, [])
         frags.append(frag)
         whole = reassemble(frags)
         if whole is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dissectors.bounded import remember
 from dissectors.dispatch import (
     BY_NAME,
     TCP_HEUR,
@@ -142,7 +143,8 @@ class CallInfo:
 
 
 class RpcCalls:
-    """Calls by (conversation, XID); the first pass's links for `-2`."""
+    """Calls by (conversation, XID), the newest `bounded.PENDING_MAX` (a flood of XIDs
+    never answered stays bounded); the first pass's links for `-2`."""
 
     def __init__(self) -> None:
         self.calls: dict[bytes, CallInfo] = {}
@@ -295,7 +297,7 @@ def _call(tvb: Tvb, off: int, pkt: Packet, session: Session, tree: Item,
     call = calls.get(key)
     num = pkt.frame.number
     if call is None or (call.req_frame != num and call.rep_frame and num > call.rep_frame):
-        call = calls[key] = CallInfo(xid, prog, vers, proc, num, pkt.frame.ts_ns)
+        call = remember(calls, key, CallInfo(xid, prog, vers, proc, num, pkt.frame.ts_ns))
     reply_in = f" (Reply In {call.rep_frame})" if call.rep_frame and session.pass_no > 1 else ""
     pkt.set_info(f"V{vers} {name} Call{reply_in}")
     if reply_in:

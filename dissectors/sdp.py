@@ -199,26 +199,57 @@ class _State:
         self.rtp = False  # an RTP/AVP or RTP/SAVP m= line with a port other than 0
 
 
-def _owner(ln: _Line, st: _State) -> None:
-    off = 0
-    for field in OWNER_SUB:
+def _tokens(ln: _Line, fields: tuple[Field, ...], off: int = 0) -> tuple[int, bytes] | None:
+    """Each of `fields` from the next token of the line: (the offset after the last,
+    its text), or None where one is missing (the line's other parts are not shown)."""
+    word = b""
+    for field in fields:
         n, off, nxt = ln.token(off)
         if n == 0:
-            return
+            return None
         ln.add(field, off, n)
+        word = ln.raw[off:off + n]
         off = nxt + 1
-    ln.add(OWNER_ADDR, off, -1)
+    return off, word
+
+
+def _each_token(ln: _Line, off: int, each: Callable[[int, int], object]) -> None:
+    """`each(start, length)` for every further token (a list: the first must be there,
+    the rest are optional) up to the line's end."""
+    optional = False
+    for _ in range(len(ln.raw) + 1):  # (each pass reads a token or ends)
+        n, off, nxt = ln.token(off, optional)
+        if n == 0:
+            break
+        each(off, n)
+        optional = True
+        if nxt < 0:
+            break
+        off = nxt + 1
+
+
+def _colon(ln: _Line, name: Field, value: Field | None) -> int:
+    """`name:value` lines: the name before the first colon, the value after it (when a
+    field is given); the colon's offset, -1 (nothing shown) without one."""
+    colon = ln.raw.find(b":")
+    if colon >= 0:
+        ln.add(name, 0, colon)
+        if value is not None:
+            ln.add(value, colon + 1, -1)
+    return colon
+
+
+def _owner(ln: _Line, st: _State) -> None:
+    got = _tokens(ln, OWNER_SUB)
+    if got is not None:
+        ln.add(OWNER_ADDR, got[0], -1)
 
 
 def _connection(ln: _Line, st: _State) -> None:
-    off = 0
-    for field in (CONN_NET, CONN_ATYPE):
-        n, off, nxt = ln.token(off)
-        if n == 0:
-            return
-        ln.add(field, off, n)
-        atype = ln.raw[off:off + n]
-        off = nxt + 1
+    got = _tokens(ln, (CONN_NET, CONN_ATYPE))
+    if got is None:
+        return
+    off, atype = got
     raw = ln.raw
     slash = raw.find(b"/", off) if 0 <= off <= len(raw) else -1
     st.address = _is_address(atype, raw[off:] if slash < 0 else raw[off:slash])
@@ -259,31 +290,15 @@ def _bandwidth(ln: _Line, st: _State) -> None:
 
 
 def _time(ln: _Line, st: _State) -> None:
-    n, off, nxt = ln.token(0)
-    if n == 0:
-        return
-    ln.add(TIME_START, off, n)
-    ln.add(TIME_STOP, nxt + 1, -1)
+    got = _tokens(ln, (TIME_START,))
+    if got is not None:
+        ln.add(TIME_STOP, got[0], -1)
 
 
 def _repeat(ln: _Line, st: _State) -> None:
-    off = 0
-    for field in (REPEAT_INTERVAL, REPEAT_DURATION):
-        n, off, nxt = ln.token(off)
-        if n == 0:
-            return
-        ln.add(field, off, n)
-        off = nxt + 1
-    optional = False
-    for _ in range(len(ln.raw) + 1):  # (each pass reads a token or ends)
-        n, off, nxt = ln.token(off, optional)
-        if n == 0:
-            break
-        ln.add(REPEAT_OFFSET, off, n)
-        optional = True
-        if nxt < 0:
-            break
-        off = nxt + 1
+    got = _tokens(ln, (REPEAT_INTERVAL, REPEAT_DURATION))
+    if got is not None:
+        _each_token(ln, got[0], lambda o, n: ln.add(REPEAT_OFFSET, o, n))
 
 
 def _timezone(ln: _Line, st: _State) -> None:
@@ -305,18 +320,13 @@ def _timezone(ln: _Line, st: _State) -> None:
 
 
 def _key(ln: _Line, st: _State) -> None:
-    colon = ln.raw.find(b":")
-    if colon < 0:
-        return
-    ln.add(KEY_TYPE, 0, colon)
-    ln.add(KEY_DATA, colon + 1, -1)
+    _colon(ln, KEY_TYPE, KEY_DATA)
 
 
 def _session_attr(ln: _Line, st: _State) -> None:
-    colon = ln.raw.find(b":")
+    colon = _colon(ln, SATTR_FIELD, None)
     if colon < 0:
         return
-    ln.add(SATTR_FIELD, 0, colon)
     if ln.raw[:colon] == b"ipbcp":
         _ipbcp(ln, colon + 1)
         return
@@ -341,12 +351,10 @@ def _ipbcp(ln: _Line, off: int) -> None:
 
 def _media(ln: _Line, st: _State) -> None:
     raw = ln.raw
-    n, off, nxt = ln.token(0)
-    if n == 0:
+    got = _tokens(ln, (MEDIA_MEDIA,))
+    if got is None:
         return
-    ln.add(MEDIA_MEDIA, off, n)
-    off = nxt + 1
-    n, off, nxt = ln.token(off)
+    n, off, nxt = ln.token(got[0])
     if n == 0:
         return
     slash = raw.find(b"/", off, off + n)
@@ -368,20 +376,14 @@ def _media(ln: _Line, st: _State) -> None:
     if st.proto in ("RTP/AVP", "RTP/SAVP") and port:
         st.rtp = True
     ln.add(MEDIA_PROTO, off, n)
-    optional = False
-    for _ in range(len(raw) + 1):
-        off = nxt + 1
-        n, off, nxt = ln.token(off, optional)
-        if n == 0:
-            break
-        if st.proto in ("RTP/AVP", "RTP/SAVP"):
-            pt = wrap(strtol(_text(raw[off:off + n])), 32, False)
-            ln.add(MEDIA_FORMAT, off, n, payload_type_name(pt))
-        else:
-            ln.add(MEDIA_FORMAT, off, n)
-        optional = True
-        if nxt < 0:
-            break
+    if st.proto in ("RTP/AVP", "RTP/SAVP"):
+        def fmt(o: int, n: int) -> None:
+            pt = wrap(strtol(_text(raw[o:o + n])), 32, False)
+            ln.add(MEDIA_FORMAT, o, n, payload_type_name(pt))
+    else:
+        def fmt(o: int, n: int) -> None:
+            ln.add(MEDIA_FORMAT, o, n)
+    _each_token(ln, nxt + 1, fmt)
 
 
 def _port(ln: _Line, off: int, n: int) -> None:
@@ -396,10 +398,9 @@ def _port(ln: _Line, off: int, n: int) -> None:
 
 def _media_attr(ln: _Line, st: _State) -> None:
     raw = ln.raw
-    colon = raw.find(b":")
+    colon = _colon(ln, MATTR_FIELD, None)
     if colon < 0:
         return
-    ln.add(MATTR_FIELD, 0, colon)
     name = raw[:colon].lower()
     off = colon + 1
     while off < len(raw) and raw[off] in b" \t":

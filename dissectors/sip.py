@@ -9,6 +9,7 @@ paired with its request by Call-ID, CSeq and the reversed addresses, as tshark's
 
 from __future__ import annotations
 
+from dissectors.bounded import remember
 from dissectors.dispatch import MEDIA_TYPE, TCP_PORT, UDP_PORT, call_under, register_dissector
 from dissectors.escape import format_text
 from dissectors.offers import register_learner_layer
@@ -403,7 +404,8 @@ _MAX_CALLS = 1 << 16  # (calls with media remembered: bounded)
 
 class _Requests:
     """Requests seen, by (Call-ID, addresses and ports as sent): the last one's CSeq,
-    method, frame and time; and per frame the pairing made (for a second pass)."""
+    method, frame and time (the newest `bounded.PENDING_MAX` Call-IDs: a flood of new
+    ones stays bounded); and per frame the pairing made (for a second pass)."""
 
     def __init__(self) -> None:
         self.last: dict[tuple, tuple[int, str, int, int]] = {}
@@ -426,7 +428,7 @@ def _pair(pkt: Packet, session: Session, line_item: Item, what: str, word: str,
                 if last is not None and last[0] == cseq_num and last[1] == "INVITE":
                     pair = (last[2], _ms(pkt.frame.ts_ns - last[3]), False)
             else:
-                reqs.last[fwd] = (cseq_num, word, num, pkt.frame.ts_ns)
+                remember(reqs.last, fwd, (cseq_num, word, num, pkt.frame.ts_ns))
         else:
             back = (call_id, pkt.net_dst, pkt.net_src, pkt.dstport, pkt.srcport)
             last = reqs.last.get(back)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dissectors.bounded import remember
 from dissectors.browser import dissect_mailslot
 from dissectors.escape import format_str
 from dissectors.format import msecs_str
@@ -284,7 +285,7 @@ def heur_smb(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
             session.state("pass1:smb.response_in", dict).setdefault(
                 (conv, req.frame), pkt.frame.number)
     else:
-        own = state.requests[key] = Request(pkt.frame.number, pkt.frame.ts_ns, cmd, {})
+        own = remember(state.requests, key, Request(pkt.frame.number, pkt.frame.ts_ns, cmd, {}))
     top = pkt.add_proto(SMB, s, tvb.end - s, SMB.name, source=src)
     top.value = None
     hdr = pkt.add_text(top, "SMB Header", s, 32, source=src)

@@ -7,6 +7,7 @@ decompressed. Registered as a NetBIOS heuristic beside SMB (nbdgm.NETBIOS_HEUR).
 
 from __future__ import annotations
 
+from dissectors.bounded import remember
 from dissectors.nbdgm import NETBIOS_HEUR
 from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.packet import Packet
@@ -190,7 +191,7 @@ def _one(tvb: Tvb, pkt: Packet, session: Session, conn: Smb2Conn, s: int, first:
         else:
             request = None
     else:
-        request = conn.requests[msg_id] = Request(num, ts)
+        request = remember(conn.requests, msg_id, Request(num, ts))
         answered = answers.get((num, msg_id))
         if answered is not None:
             pkt.add(hdr, RESPONSE_IN, answered, s, 0, generated=True, source=src)

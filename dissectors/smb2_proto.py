@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dissectors.bounded import remember
 from dissectors.dcerpc import DCERPC
 from dissectors.netbios_names import bit_label
 from dissectors.packet import Item, Packet
@@ -118,10 +119,16 @@ class Smb2Conn:
         """A new life of `raw`; the earlier ones are kept only for a revisit."""
         lives = self.handles.get(raw)
         if lives is None or not keep:
-            self.handles[raw] = [h]
+            remember(self.handles, raw, [h])  # (the newest 64k file ids)
         else:
             lives.append(h)
         return h
+
+    @staticmethod
+    def first_of(table: dict, key: int, value: object) -> None:
+        """`table.setdefault(key, value)`, the newest 64k keys kept."""
+        if key not in table:
+            remember(table, key, value)
 
 
 @dataclass(slots=True)

@@ -233,7 +233,7 @@ def session_setup_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error:
     elif pdu.status == 0:
         _preauth(pkt, parent, pdu, pdu.conn.ss_preauth, show=False)
         pdu.conn.ss_preauth = None
-        pdu.conn.auth_frames.setdefault(tvb.u64le(pdu.start + 40), pkt.frame.number)
+        pdu.conn.first_of(pdu.conn.auth_frames, tvb.u64le(pdu.start + 40), pkt.frame.number)
     if error:
         error_response(pkt, parent, pdu, off)
         return
@@ -277,8 +277,8 @@ def tree_connect_response(pkt: Packet, parent: Item, pdu: Pdu, off: int, error: 
     share_type = tvb.u8(off + 2)
     path = pdu.request.extra.get("tree") if pdu.request is not None else None
     if isinstance(path, str):
-        pdu.conn.trees.setdefault(tvb.u32le(pdu.start + 36), (path, share_type,
-                                                              pkt.frame.number))
+        pdu.conn.first_of(pdu.conn.trees, tvb.u32le(pdu.start + 36),
+                          (path, share_type, pkt.frame.number))
     pkt.add(parent, SHARE_TYPE, share_type, off + 2, 1, source=src)
     pkt.add(parent, RESERVED, tvb.bytes(off + 3, 1), off + 3, 1, source=src)
     flags = tvb.u32le(off + 4)

@@ -19,6 +19,7 @@ from dissectors.ber import (
     read_tlv,
     resolved_oid,
 )
+from dissectors.bounded import remember
 from dissectors.dispatch import UDP_PORT, register_dissector
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, plural
@@ -101,7 +102,7 @@ class _Tracker:
     """Requests by (conversation, request-id); what the first pass paired, by frame."""
 
     def __init__(self) -> None:
-        self.requests: dict[tuple, tuple[int, int]] = {}  # key -> (frame, ts)
+        self.requests: dict[tuple, tuple[int, int]] = {}  # key -> (frame, ts), newest 64k
         self.response_in: dict[int, int] = {}  # request frame -> response frame
 
 
@@ -315,14 +316,14 @@ def _track(pkt: Packet, session: Session, top: Item, kind: int, request_id: int)
     key = ((a, b) if a <= b else (b, a), request_id)
     if kind in _REQUESTS:
         if session.pass_no == 1:
-            tracker.requests[key] = (num, pkt.frame.ts_ns)
+            remember(tracker.requests, key, (num, pkt.frame.ts_ns))
         resp = tracker.response_in.get(num)
         if resp is not None and session.pass_no > 1:
             pkt.add(top, RESPONSE_IN, resp, 0, 0, f"Response In: {resp}", generated=True)
     elif kind == 2:
         req = tracker.requests.get(key)
         if req is not None and req[0] < num:
-            if session.pass_no == 1:
+            if session.recording:  # (only a second pass reads it)
                 tracker.response_in.setdefault(req[0], num)
             pkt.add(top, RESPONSE_TO, req[0], 0, 0, f"Response To: {req[0]}", generated=True)
             pkt.add(top, TIME, pkt.frame.ts_ns - req[1], 0, 0, generated=True)

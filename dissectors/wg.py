@@ -169,7 +169,8 @@ def _response(tvb: Tvb, pkt: Packet, session: Session, st: WgState, t: _Tree,
         ws.response_frame = pkt.frame.number
         ws.responder = (pkt.net_src, pkt.srcport)
         st.insert(sender, ws)
-        session.state(_ANSWERS, dict)[ws.initiator_frame] = pkt.frame.number
+        if session.recording:  # (only the second pass of -2 reads it)
+            session.state(_ANSWERS, dict)[ws.initiator_frame] = pkt.frame.number
         t.add(STREAM, ws.stream, 0, 0, generated=True)
         t.add(RESPONSE_TO, ws.initiator_frame, 0, 0, generated=True)
 

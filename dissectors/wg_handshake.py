@@ -12,6 +12,7 @@ import binascii
 from dataclasses import dataclass, field
 
 from dissectors import wg_crypto as c
+from dissectors.bounded import remember
 
 _CONSTRUCTION = b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
 _IDENTIFIER = b"WireGuard v1 zx2c4 Jason@zx2c4.com"
@@ -141,6 +142,9 @@ def tai64n_ns(label: int, nsec: int) -> int | None:
     return (label - (1 << 62)) * 1_000_000_000 + nsec
 
 
+LIVES_MAX = 256  # sessions kept per sender index (an index is random: reuse is rare)
+
+
 class WgState:
     """One capture's WireGuard keys and sessions."""
 
@@ -156,7 +160,15 @@ class WgState:
         return ws
 
     def insert(self, ident: int, ws: WgSession) -> None:
-        self.sessions.setdefault(ident, []).append(ws)
+        """A new session of sender index `ident`: the newest `bounded.PENDING_MAX`
+        indices and the newest LIVES_MAX sessions of one index are kept (a flood of
+        initiations stays bounded, and so does each lookup's walk)."""
+        lives = self.sessions.get(ident)
+        if lives is None:
+            lives = remember(self.sessions, ident, [])
+        lives.append(ws)
+        if len(lives) > LIVES_MAX:
+            del lives[0]
 
     def lookup_initiation(self, receiver: int, dst: bytes, dport: int, frame: int
                           ) -> WgSession | None:

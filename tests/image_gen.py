@@ -8,7 +8,8 @@ import struct
 import zlib
 from pathlib import Path
 
-from scapy.all import IP, TCP, Ether, Raw, wrpcap
+from scapy.all import wrpcap
+from tcpconv import tcp_conversation
 
 
 def gif(version: bytes = b"89a", extensions: bool = True) -> bytes:
@@ -65,21 +66,11 @@ def http_capture(path: Path, bodies: list[tuple[str, bytes]]) -> Path:
     e = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
     c, s = "10.5.0.1", "10.5.0.2"
     for i, (ctype, body) in enumerate(bodies):
-        cport, ci, si = 40000 + i, 1000, 5000
         req = f"GET /img{i} HTTP/1.1\r\nHost: img.example\r\n\r\n".encode()
         resp = (f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}"
                 "\r\n\r\n").encode() + body
-        pkts.append(Ether(**e) / IP(src=c, dst=s) / TCP(sport=cport, dport=80, seq=ci,
-                                                        flags="S"))
-        pkts.append(Ether(**e) / IP(src=s, dst=c) / TCP(sport=80, dport=cport, seq=si,
-                                                        ack=ci + 1, flags="SA"))
-        ci, si = ci + 1, si + 1
-        pkts.append(Ether(**e) / IP(src=c, dst=s) / TCP(sport=cport, dport=80, seq=ci, ack=si,
-                                                        flags="PA") / Raw(req))
-        ci += len(req)
-        pkts.append(Ether(**e) / IP(src=s, dst=c) / TCP(sport=80, dport=cport, seq=si, ack=ci,
-                                                        flags="PA") / Raw(resp))
-        si += len(resp)
+        pkts += tcp_conversation([(True, req), (False, resp)], client=c, server=s,
+                                 cport=40000 + i, eth=e)
     for i, p in enumerate(pkts):
         p.time = 1_700_000_000 + i * 0.001
     wrpcap(str(path), pkts)

@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 from diffutil import assert_like_tshark, compare_fields, run_analyze, run_tshark
-from scapy.all import IP, TCP, UDP, Ether, Raw, wrpcap
+from scapy.all import IP, UDP, Ether, Raw, wrpcap
+from tcpconv import tcp_conversation
 
 pytestmark = pytest.mark.tshark
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 WG = CORPUS / "wireshark-wireguard-ping-tcp-dsb.pcapng"
 SOCKS = CORPUS / "ndpi-socks.pcap"
-E = Ether(src="00:11:22:33:44:55", dst="66:77:88:99:aa:bb")
+ETH = {"src": "00:11:22:33:44:55", "dst": "66:77:88:99:aa:bb"}
+E = Ether(**ETH)
 
 
 def _same(args: list[str]) -> None:
@@ -130,20 +132,8 @@ def _wg_negatives(rnd: random.Random) -> list:
 def _tcp_flow(client: str, server: str, cport: int, sport: int,
               talk: list[tuple[bool, bytes]]) -> list:
     """A TCP connection (handshake, the given segments, each acknowledged)."""
-    c, s = 1000, 5000
-    base = E / IP(src=client, dst=server)
-    back = E / IP(src=server, dst=client)
-    pk = [base / TCP(sport=cport, dport=sport, flags="S", seq=c - 1),
-          back / TCP(sport=sport, dport=cport, flags="SA", seq=s - 1, ack=c),
-          base / TCP(sport=cport, dport=sport, flags="A", seq=c, ack=s)]
-    for from_client, data in talk:
-        if from_client:
-            pk.append(base / TCP(sport=cport, dport=sport, flags="PA", seq=c, ack=s) / data)
-            c += len(data)
-        else:
-            pk.append(back / TCP(sport=sport, dport=cport, flags="PA", seq=s, ack=c) / data)
-            s += len(data)
-    return pk
+    return tcp_conversation(talk, client=client, server=server, cport=cport, sport=sport,
+                            cseq=1000, sseq=5000, handshake_ack=True, eth=ETH)
 
 
 def _other_packets() -> list:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from diffutil import run_analyze
 from scapy.all import IP, TCP, Ether, Raw, wrpcap
+from tcpconv import tcp_conversation
 from test_follow import _ours, _same, _streams
 
 from analyzer.follow import parse_follow_arg
@@ -21,24 +22,8 @@ E = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
 
 def _conv(out: list, cport: int, msgs: list[tuple[bool, bytes]]) -> None:
     """A TCP connection to port 80: handshake, the messages in order, both FINs."""
-    c, s, ci, si = "10.2.0.1", "10.2.0.2", 1000, 5000
-    out.append(Ether(**E) / IP(src=c, dst=s) / TCP(sport=cport, dport=80, seq=ci, flags="S"))
-    out.append(Ether(**E) / IP(src=s, dst=c) /
-               TCP(sport=80, dport=cport, seq=si, ack=ci + 1, flags="SA"))
-    ci, si = ci + 1, si + 1
-    for from_client, data in msgs:
-        if from_client:
-            out.append(Ether(**E) / IP(src=c, dst=s) /
-                       TCP(sport=cport, dport=80, seq=ci, ack=si, flags="PA") / Raw(data))
-            ci += len(data)
-        else:
-            out.append(Ether(**E) / IP(src=s, dst=c) /
-                       TCP(sport=80, dport=cport, seq=si, ack=ci, flags="PA") / Raw(data))
-            si += len(data)
-    out.append(Ether(**E) / IP(src=c, dst=s) /
-               TCP(sport=cport, dport=80, seq=ci, ack=si, flags="FA"))
-    out.append(Ether(**E) / IP(src=s, dst=c) /
-               TCP(sport=80, dport=cport, seq=si, ack=ci + 1, flags="FA"))
+    out += tcp_conversation(msgs, client="10.2.0.1", server="10.2.0.2", cport=cport, eth=E,
+                            fin=True)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from diffutil import compare_fields, run_analyze, run_tshark
-from scapy.all import IP, TCP, UDP, Ether, Raw, wrpcap
+from scapy.all import IP, UDP, Ether, Raw, wrpcap
+from tcpconv import tcp_conversation
 
 pytestmark = pytest.mark.tshark
 
@@ -134,20 +135,9 @@ def _nbss(msg_type: int, body: bytes, flags: int = 0) -> bytes:
 
 def _tcp_flow(port: int, chunks: list[tuple[bool, bytes]]) -> list:
     """A TCP connection (handshake, then each chunk from the client or the server)."""
-    c, s = "10.0.0.1", "10.0.0.2"
-    e = Ether(src="00:11:22:33:44:55", dst="00:11:22:33:44:66")
-    seq = {True: 1000, False: 5000}
-    out = [e / IP(src=c, dst=s) / TCP(sport=40000, dport=port, flags="S", seq=999),
-           e / IP(src=s, dst=c) / TCP(sport=port, dport=40000, flags="SA", seq=4999, ack=1000),
-           e / IP(src=c, dst=s) / TCP(sport=40000, dport=port, flags="A", seq=1000, ack=5000)]
-    for from_client, data in chunks:
-        a, b = (c, s) if from_client else (s, c)
-        sp, dp = (40000, port) if from_client else (port, 40000)
-        out.append(e / IP(src=a, dst=b) / TCP(sport=sp, dport=dp, flags="PA",
-                                              seq=seq[from_client], ack=seq[not from_client])
-                   / Raw(data))
-        seq[from_client] += len(data)
-    return out
+    return tcp_conversation(chunks, client="10.0.0.1", server="10.0.0.2", cport=40000,
+                            sport=port, cseq=1000, sseq=5000, handshake_ack=True,
+                            eth={"src": "00:11:22:33:44:55", "dst": "00:11:22:33:44:66"})
 
 
 def _nbss_packets() -> list:

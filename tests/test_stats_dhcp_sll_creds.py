@@ -73,10 +73,8 @@ AUTH_HEADERS = [
 
 @pytest.fixture(scope="module")
 def auth_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scapy.layers.inet import IP, TCP
-    from scapy.layers.l2 import Ether
-    from scapy.packet import Raw
     from scapy.utils import wrpcap
+    from tcpconv import tcp_conversation
 
     pkts = []
     clock = [1_700_000_000.0]
@@ -87,18 +85,14 @@ def auth_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pkts.append(p)
 
     c, s = "10.0.0.1", "10.0.0.2"
-    eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+    eth = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
     for k, (name, value) in enumerate(AUTH_HEADERS):
         sp = 50000 + k
-        add(eth / IP(src=c, dst=s) / TCP(sport=sp, dport=80, flags="S", seq=100))
-        add(eth / IP(src=s, dst=c) / TCP(sport=80, dport=sp, flags="SA", seq=500, ack=101))
-        add(eth / IP(src=c, dst=s) / TCP(sport=sp, dport=80, flags="A", seq=101, ack=501))
         req = f"GET /p{k} HTTP/1.1\r\nHost: s\r\n{name}: {value}\r\n\r\n".encode()
-        add(eth / IP(src=c, dst=s) / TCP(sport=sp, dport=80, flags="PA", seq=101, ack=501)
-            / Raw(req))
         rsp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
-        add(eth / IP(src=s, dst=c) / TCP(sport=80, dport=sp, flags="PA", seq=501,
-                                         ack=101 + len(req)) / Raw(rsp))
+        for p in tcp_conversation([(True, req), (False, rsp)], client=c, server=s, cport=sp,
+                                  cseq=101, sseq=501, eth=eth, handshake_ack=True):
+            add(p)
     path = tmp_path_factory.mktemp("auth") / "auth.pcap"
     wrpcap(str(path), pkts)
     return path

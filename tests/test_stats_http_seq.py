@@ -51,10 +51,8 @@ def _exchanges() -> list[tuple[str, str | None, str | None]]:
 
 @pytest.fixture(scope="module")
 def seq_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scapy.layers.inet import IP, TCP
-    from scapy.layers.l2 import Ether
-    from scapy.packet import Raw
     from scapy.utils import wrpcap
+    from tcpconv import tcp_conversation
 
     pkts = []
     t = 1_700_000_000.0
@@ -69,13 +67,8 @@ def seq_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
         else:
             resp = (f"HTTP/1.1 302 Found\r\nLocation: {location}\r\n"
                     "Content-Length: 0\r\n\r\n").encode()
-        c = Ether() / IP(src="10.0.0.1", dst="10.0.0.2")
-        s = Ether() / IP(src="10.0.0.2", dst="10.0.0.1")
-        for p in (c / TCP(sport=port, dport=80, flags="S", seq=100),
-                  s / TCP(sport=80, dport=port, flags="SA", seq=500, ack=101),
-                  c / TCP(sport=port, dport=80, flags="PA", seq=101, ack=501) / Raw(req),
-                  s / TCP(sport=80, dport=port, flags="PA", seq=501, ack=101 + len(req))
-                  / Raw(resp)):
+        for p in tcp_conversation([(True, req), (False, resp)], client="10.0.0.1",
+                                  server="10.0.0.2", cport=port, cseq=101, sseq=501):
             t += 0.125
             p.time = t
             pkts.append(p)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from diffutil import run_analyze, run_tshark
+from tcpconv import tcp_conversation
 
 pytestmark = pytest.mark.tshark
 
@@ -38,22 +39,7 @@ E = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
 
 def _tcp(out: list, cport: int, msgs: list[tuple[bool, bytes]]) -> None:
     """A connection to port 80 (handshake, then each (from_client, data) in order)."""
-    from scapy.all import IP, TCP, Ether, Raw
-
-    c, s, ci, si = "10.5.0.1", "10.5.0.2", 1000, 5000
-    out.append(Ether(**E) / IP(src=c, dst=s) / TCP(sport=cport, dport=80, seq=ci, flags="S"))
-    out.append(Ether(**E) / IP(src=s, dst=c) /
-               TCP(sport=80, dport=cport, seq=si, ack=ci + 1, flags="SA"))
-    ci, si = ci + 1, si + 1
-    for from_client, data in msgs:
-        if from_client:
-            out.append(Ether(**E) / IP(src=c, dst=s) /
-                       TCP(sport=cport, dport=80, seq=ci, ack=si, flags="PA") / Raw(data))
-            ci += len(data)
-        else:
-            out.append(Ether(**E) / IP(src=s, dst=c) /
-                       TCP(sport=80, dport=cport, seq=si, ack=ci, flags="PA") / Raw(data))
-            si += len(data)
+    out += tcp_conversation(msgs, client="10.5.0.1", server="10.5.0.2", cport=cport, eth=E)
 
 
 def _udp(out: list, src: str, dst: str, data: bytes) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from scapy.all import IP, TCP, Ether, Raw, wrpcap
+from scapy.all import wrpcap
+from tcpconv import tcp_conversation
 
 CLIENT, SERVER = "10.6.0.1", "10.6.0.2"
 
@@ -121,29 +122,13 @@ def capture(path: Path, sessions: list[list[tuple[bool, bytes]]] | None = None) 
     if sessions is None:
         sessions = [session("l", 40001), session("B", 40002), split_session("l")]
     pkts = []
-    t = 1_700_000_000.0
     for n, msgs in enumerate(sessions):
-        sport = 40001 + n
-        cseq, sseq = 1000, 5000
-        c = Ether() / IP(src=CLIENT, dst=SERVER)
-        s = Ether() / IP(src=SERVER, dst=CLIENT)
-        syn = [c / TCP(sport=sport, dport=6000, flags="S", seq=cseq - 1),
-               s / TCP(sport=6000, dport=sport, flags="SA", seq=sseq - 1, ack=cseq),
-               c / TCP(sport=sport, dport=6000, flags="A", seq=cseq, ack=sseq)]
-        for p in syn:
-            t += 0.001
-            p.time = t
-            pkts.append(p)
-        for from_client, data in msgs:
-            if from_client:
-                p = c / TCP(sport=sport, dport=6000, flags="PA", seq=cseq, ack=sseq) / Raw(data)
-                cseq += len(data)
-            else:
-                p = s / TCP(sport=6000, dport=sport, flags="PA", seq=sseq, ack=cseq) / Raw(data)
-                sseq += len(data)
-            t += 0.001
-            p.time = t
-            pkts.append(p)
+        pkts += tcp_conversation(msgs, client=CLIENT, server=SERVER, cport=40001 + n,
+                                 sport=6000, cseq=1000, sseq=5000, handshake_ack=True)
+    t = 1_700_000_000.0
+    for p in pkts:
+        t += 0.001
+        p.time = t
     wrpcap(str(path), pkts)
     return path
 
