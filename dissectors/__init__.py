@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import importlib
 
+from dissectors.compiled import use_compiled
+
+# The mypyc-compiled hot modules, when built and up to date (dissectors/compiled.py).
+COMPILED = use_compiled(__path__)
+
 # Order matters only for heuristic lists (tried in registration order).
 PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # A dissector takes the bytes of its layer, the packet it adds to, and the session.
 # It returns False when the payload is not for it (heuristics), anything else = taken.
-Dissector = Callable[["Tvb", "Packet", "Session"], "bool | None"]
+Dissector = Callable[["Tvb", "Packet", "Session"], "bool | int | None"]
 
 
 class DissectorTable:
@@ -87,7 +87,7 @@ BY_NAME: dict[str, Dissector] = {}
 
 
 def call_under(parent: object, fn: Dissector, tvb: Tvb, pkt: Packet, session: Session,
-               ) -> bool | None:
+               ) -> bool | int | None:
     """Call a dissector whose layer nests under `parent` (an item of the caller's tree,
     as Wireshark's call_dissector with a subtree): the top-level items it adds move there."""
     first = len(pkt.tree)

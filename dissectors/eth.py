@@ -246,8 +246,8 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
                            "There may be padding of non-zeros.", proto, field=PADDING_BAD)
     if has_fcs and tvb.end - end >= rep_len + 4:
         f_off = end + rep_len
-        fcs = int.from_bytes(tvb.buf[f_off: f_off + 4], "big")
-        pkt.add(tree, FCS, fcs, f_off, 4, f"Frame check sequence: 0x{fcs:08x} [unverified]")
+        fcs_v = int.from_bytes(tvb.buf[f_off: f_off + 4], "big")
+        pkt.add(tree, FCS, fcs_v, f_off, 4, f"Frame check sequence: 0x{fcs_v:08x} [unverified]")
         pkt.add(tree, FCS_STATUS, 2, f_off, 0, "FCS Status: Unverified", generated=True)
 
 

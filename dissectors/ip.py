@@ -394,7 +394,7 @@ def _options(pkt: Packet, tree: Item, tvb: Tvb, off: int, end: int) -> None:
             ra = int.from_bytes(buf[off + 2: off + 4], "big")
             label += f": {'Router shall examine packet' if ra == 0 else 'Reserved'} ({ra})"
         o = _opt_item(pkt, opts, t, buf, off, olen, label)
-        opts.text += f", {name}"
+        opts.text += f", {name}"  # type: ignore[operator]
         _opt_type(pkt, o, t, off)
         pkt.add(o, OPT_LEN, olen, off + 1, 1)
         if t == 7 and olen >= 3:  # Record Route

@@ -37,8 +37,6 @@ class Item:
         self.source = source  # index into Packet.sources (0 = the frame's bytes)
 
 
-_new_item = object.__new__
-
 
 class _NullItem:
     """What `Packet.add` returns for a field nobody asked for in a tree-less dissection
@@ -62,8 +60,36 @@ class _NullItem:
         pass
 
 
+def _construct_item(cls: type[Item]) -> Item:
+    return cls(None, None, 0, 0)  # type: ignore[arg-type]
+
+
 #: The shared absorbing item (typed as an Item: dissectors treat it as one).
-NULL_ITEM: Item = _NullItem()  # type: ignore[assignment]
+NULL_ITEM: Item
+# Packet.add fills in a bare Item (no __init__ call). Classes compiled by mypyc
+# (.ci/build_compiled.py) cannot be made so, nor be stood in for by a _NullItem: then
+# they are made by their (native) constructor, and the sink is a real Item that each
+# Packet empties (what a packet's layers write into it stays within that packet).
+_new_item: Callable[[type[Item]], Item]
+try:
+    object.__new__(Item)
+    _new_item = object.__new__
+    NULL_ITEM = _NullItem()  # type: ignore[assignment]
+    _SINK_IS_ITEM = False
+except TypeError:  # compiled
+    _new_item = _construct_item
+    NULL_ITEM = Item(None, None, 0, 0, "", True)  # type: ignore[arg-type]
+    _SINK_IS_ITEM = True
+
+
+def _empty_sink() -> None:
+    s = NULL_ITEM
+    s.value = None
+    s.offset = s.length = s.source = 0
+    s.children = None
+    s.text = ""
+    s.hidden = True
+    s.generated = False
 
 #: Fields some code reads back from `pkt.index` during the dissection itself (one
 #: dissector reading another's items): kept in every tree-less dissection. The reading
@@ -100,6 +126,8 @@ class Packet:
                  "show_ours", "wanted", "tree_on", "layers", "tshark_tree", "tree_visible")
 
     def __init__(self, frame: Frame) -> None:
+        if _SINK_IS_ITEM:
+            _empty_sink()
         self.frame = frame
         self.tree: list[Item] = []
         self.index: dict[str, list[Item]] = {}

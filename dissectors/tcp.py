@@ -217,7 +217,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if items:
         pkt.add(tree, STREAM, conv.stream, off, 0, generated=True)
     # tshark's second pass shows what the first pass ended with for the stream.
-    final = session.state("pass1:tcp.final", dict)
+    final: dict[int, tuple[int, int]] = session.state("pass1:tcp.final", dict)
     later = final.get(conv.stream) if session.pass_no == 2 else None
     comp = later[0] if later is not None else conv.completeness
     if items:
@@ -260,7 +260,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.append_info(f" Ack={ack}")
     pkt.append_info(f" Win={win}")
     if tree_on:
-        tree.text += f", Seq: {seq}"
+        tree.text += f", Seq: {seq}"  # type: ignore[operator]
     if not icmp_ip and items:
         pkt.add(tree, SEQ, seq, off + 4, 4,
                 f"Sequence Number: {seq}    (relative sequence number)" if tree_on else None)
@@ -276,9 +276,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         return
     update_completeness(conv, is_new, th_flags, seglen)
     if tree_on and th_flags & TH_ACK:
-        tree.text += f", Ack: {ack}"
+        tree.text += f", Ack: {ack}"  # type: ignore[operator]
     if tree_on and have_seglen:
-        tree.text += f", Len: {seglen}"
+        tree.text += f", Len: {seglen}"  # type: ignore[operator]
     tree.length = hlen
     if have_seglen and items:
         nv = (nxtseq + 1) & SEQ_MASK if th_flags & (TH_SYN | TH_FIN) else nxtseq

@@ -147,7 +147,7 @@ def analyze_sequence(conv: Conversation, num: int, ts: int, seq: int, ack: int,
         if flags & (TH_SYN | TH_FIN):
             nextseq = (nextseq + 1) & SEQ_MASK
         if fwd.segments:
-            fwd.segments.insert(0, [num, seq, nextseq, ts])
+            fwd.segments.insert(0, [num, seq, nextseq, ts])  # type: ignore[union-attr]
         else:
             fwd.segments = [[num, seq, nextseq, ts]]
     zwp = conv.ta is not None and conv.ta.flags & A_ZERO_WINDOW_PROBE
@@ -216,7 +216,7 @@ def _remove_acked(conv: Conversation, ack: int, ts: int) -> None:
         elif seq_gt(snext, ack):
             i += 1
             continue
-        del segs[i]
+        del segs[i]  # type: ignore[union-attr]
         changed = True
     if changed:
         conv.rev.bif_n = 0

@@ -8,7 +8,7 @@ new stream ("port numbers reused").
 from __future__ import annotations
 
 import marshal
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
@@ -166,7 +166,7 @@ class Conversation:
         return conv
 
 
-_FLOW_FIELDS = Flow.__slots__
+_FLOW_FIELDS = tuple(f.name for f in fields(Flow))  # (not __slots__: mypyc's classes lack it)
 _SWEEP_EVERY = 4096  # new streams between two sweeps of the table
 
 
@@ -243,7 +243,7 @@ def bound_earlier(session: Session, src: bytes, sport: int, dst: bytes, dport: i
 def conversation_of(session: Session, src: bytes, sport: int, dst: bytes,
                     dport: int) -> Conversation | None:
     """The current TCP conversation of an address/port pair (None before any segment)."""
-    return session.state("tcp.streams", TcpStreams).convs.get(_conv_key(src, sport, dst, dport))
+    return session.state("tcp.streams", TcpStreams).get(_conv_key(src, sport, dst, dport))
 
 
 def conversation_for(session: Session, src: bytes, sport: int, dst: bytes, dport: int,

@@ -6,7 +6,9 @@ length be told apart from a read past the packet's own length (malformed).
 
 from __future__ import annotations
 
+import builtins
 import struct
+from collections.abc import Callable
 
 
 class BoundsError(Exception):
@@ -32,8 +34,6 @@ _U32 = struct.Struct(">I")
 _U16LE = struct.Struct("<H")
 _U32LE = struct.Struct("<I")
 
-
-_new_tvb = object.__new__
 
 
 class Tvb:
@@ -128,8 +128,22 @@ class Tvb:
         self.need(off, n)
         return bytes(self.buf[off: off + n])
 
-    def find(self, needle: bytes, off: int, end: int | None = None) -> int:
+    def find(self, needle: builtins.bytes, off: int, end: int | None = None) -> int:
         """Offset of `needle` at or after `off` within the captured bytes, or -1."""
         b = bytes(self.buf[off: self.end if end is None else end])
         i = b.find(needle)
         return -1 if i < 0 else off + i
+
+
+def _construct_tvb(cls: type[Tvb]) -> Tvb:
+    return cls(b"")
+
+
+# Tvb.sub fills in a bare object (no __init__ call); a class compiled by mypyc
+# (.ci/build_compiled.py) cannot be made so, and is made by its (native) constructor.
+_new_tvb: Callable[[type[Tvb]], Tvb]
+try:
+    object.__new__(Tvb)
+    _new_tvb = object.__new__
+except TypeError:  # compiled
+    _new_tvb = _construct_tvb

@@ -1,0 +1,85 @@
+"""Compile labshark's hottest dissector modules with mypyc into build/compiled/.
+
+    .venv/bin/python .ci/build_compiled.py          (needs mypy, a C compiler, Python.h)
+
+The same .py sources, compiled (dissectors/compiled.py says which, and how a build is
+only used while its stamp matches the sources). The build goes to a fresh directory
+that replaces build/compiled/ only when complete; the stamp hashes the sources as they
+were when the build began, so a file edited meanwhile just leaves it unused.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dissectors.compiled import BUILD_DIR, MODULES, STAMP, digest, interpreter  # noqa: E402
+
+PACKAGES = ("dissectors", "captures", "filters", "analyzer")
+
+_SETUP = """
+import sys
+from setuptools import setup
+from mypyc.build import mypycify
+mods = sys.argv[1:]
+sys.argv[1:] = ["build_ext", "--build-lib", {out!r}, "--build-temp", {tmp!r}]
+setup(name="labshark-compiled", ext_modules=mypycify(mods, opt_level="3",
+      target_dir={tmp!r}))
+"""
+
+
+def imported_closure(modules: tuple[str, ...]) -> list[str]:
+    """The compiled modules and every project module they import, transitively."""
+    seen: set[str] = set()
+    todo = list(modules)
+    while todo:
+        rel = todo.pop()
+        if rel in seen or not (ROOT / rel).is_file():
+            continue
+        seen.add(rel)
+        tree = ast.parse((ROOT / rel).read_text(), rel)
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.split(".")[0] in PACKAGES:
+                    base = name.replace(".", "/")
+                    todo += [f"{base}.py", f"{base}/__init__.py"]
+    return sorted(seen)
+
+
+def main() -> int:
+    sources = {rel: digest(ROOT / rel) for rel in imported_closure(MODULES)}
+    new = BUILD_DIR.with_name("compiled.new")
+    tmp = BUILD_DIR.with_name("compiled.tmp")
+    for d in (new, tmp):
+        shutil.rmtree(d, ignore_errors=True)
+    code = _SETUP.format(out=str(new), tmp=str(tmp))
+    r = subprocess.run([sys.executable, "-c", code, *MODULES], cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode:
+        sys.stderr.write(r.stderr[-4000:])
+        print("build_compiled: mypyc failed; labshark runs as pure Python", file=sys.stderr)
+        return 1
+    (new / STAMP).write_text(json.dumps({"interpreter": interpreter(), "sources": sources},
+                                        indent=1) + "\n")
+    shutil.rmtree(BUILD_DIR, ignore_errors=True)
+    new.rename(BUILD_DIR)
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"build_compiled: {len(MODULES)} modules in {BUILD_DIR.relative_to(ROOT)} "
+          f"(stamp: {len(sources)} sources)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

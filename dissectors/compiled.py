@@ -1,0 +1,73 @@
+"""Use the mypyc-compiled build of the hottest dissector modules, only while it matches
+the sources it was built from.
+
+`.ci/build_compiled.py` compiles the modules of `MODULES` from the same source into
+`build/compiled/` (never next to the sources: an extension module there would be
+imported before an edited .py). Its stamp lists the sha256 of each compiled module and
+of every project module they import (mypyc builds their types in); `use_compiled` puts
+the build on the import path only when every hash still matches and the interpreter is
+the one it was built for, so an edited source falls back to pure Python (until rebuilt),
+never to a stale build. `LABSHARK_PURE=1` forces pure Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = ROOT / "build" / "compiled"
+STAMP = "stamp.json"
+
+#: What is compiled: the per-packet path of a list or -V run (profiled on the lab
+#: captures), all of whose types mypyc accepts.
+MODULES = (
+    "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/frame.py",
+    "dissectors/eth.py", "dissectors/vlan.py", "dissectors/ip.py", "dissectors/ipv6.py",
+    "dissectors/udp.py", "dissectors/tcp.py", "dissectors/tcp_analysis.py",
+    "dissectors/tcp_stream.py", "dissectors/session.py", "dissectors/ports.py",
+    "dissectors/dispatch.py", "dissectors/dns.py",
+)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def interpreter() -> str:
+    """What a build is only good for: this Python's version and ABI."""
+    return f"{sys.version} {sys.implementation.cache_tag} {sys.abiflags}"
+
+
+def matches(build_dir: Path, root: Path = ROOT) -> bool:
+    """Whether the build in `build_dir` was made from the sources as they are now."""
+    try:
+        stamp = json.loads((build_dir / STAMP).read_text())
+        if stamp["interpreter"] != interpreter():
+            return False
+        sources = stamp["sources"]
+        return bool(sources) and all(digest(root / rel) == h for rel, h in sources.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
+    """Put a matching build ahead of the sources for the package's modules (called by
+    dissectors/__init__.py before any of them is imported)."""
+    if os.environ.get("LABSHARK_PURE") or not matches(build_dir):
+        return False
+    package_path.insert(0, str(build_dir / "dissectors"))
+    # The group's shared library (<hash>__mypyc) is a top-level module of the build.
+    if str(build_dir) not in sys.path:
+        sys.path.append(str(build_dir))
+    return True
+
+
+def active() -> bool:
+    """Whether this process runs the compiled modules (tests, --version-style checks)."""
+    from dissectors import packet
+
+    return not packet.__file__.endswith(".py")
