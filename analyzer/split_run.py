@@ -38,11 +38,12 @@ SPLIT_FROM = 4000
 #: after the last); each packet's text begins with the one its writer chose.
 _JOINS = {"text": None, "tabs": None, "json": ("[\n", ",\n", "\n]\n")}
 
-#: Per-record cost of the work both processes repeat, in units of one planned frame's
-#: dissection: the light list passes over by the time (reading the record), the others
-#: `skip` it (its layers and stream lookups).
-_REPEAT_LIGHT, _REPEAT_SKIP = 0.012, 0.05
-
+#: Costs in units of one planned frame's dissection for the packet list (~70 us),
+#: measured with CPU seconds on the benchmark's cuts: per record, what both processes
+#: repeat (passing over by the time: the light plan; `skipping.skip`: the others) and
+#: the walk that makes a plan for a run without a filter (closure.plan_all, only for the
+#: split); per shown packet, the merge's copy; a -V or JSON packet's dissection.
+_REPEAT_LIGHT, _REPEAT_SKIP, _WALK, _MERGE, _HEAVY = 0.025, 0.1, 0.04, 0.02, 5
 
 def wanted(opts: Any, out: TextIO) -> bool:
     """Whether this run's options allow a split (before any plan is made)."""
@@ -80,13 +81,16 @@ def can_split(opts: Any, plan: Plan | None, out: TextIO) -> bool:
 
 
 def worth_it(opts: Any, plan: Plan) -> bool:
-    """Whether the total work of two processes stays within ~15% of one: what both
-    repeat (every record passed over) beside what one alone dissects. A -V or JSON
-    packet costs several list lines: count it so."""
-    planned = len(plan)
-    heavy = 4 if opts.verbose or opts.hex or opts.output == "json" else 1
-    repeat = _REPEAT_LIGHT if plan.light else _REPEAT_SKIP
-    return (len(plan.needed) - 1) * repeat <= 0.15 * planned * heavy
+    """Whether the total work of two processes stays within ~15% of one's: what both
+    repeat (every record passed over), the merge and a plan made only for the split,
+    beside what one process does."""
+    records, planned, shown = len(plan.needed) - 1, len(plan), len(plan.shown)
+    heavy = _HEAVY if opts.verbose or opts.hex or opts.output == "json" else 1
+    one = planned * heavy + records * _WALK
+    extra = records * (_REPEAT_LIGHT if plan.light else _REPEAT_SKIP) + shown * _MERGE * heavy
+    if getattr(opts, "display_filter", None) is None:
+        extra += records * _WALK
+    return extra <= 0.15 * one
 
 
 def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
