@@ -40,6 +40,8 @@ CASES = [
     ("mixed", ["-V"]),
     ("mixed", ["-T", "json"]),
     ("mixed", ["-Y", "tcp.flags.syn == 1", "-T", "json"]),
+    ("quic", ["-V"]),
+    ("quic", ["-T", "json"]),
     ("captures/samples/lab.pcap", ["-V"]),
     ("captures/samples/lab.pcapng", ["-T", "json"]),
     ("captures/samples/lab.pcap", ["-T", "json", "--no-duplicate-keys"]),
@@ -58,8 +60,29 @@ def bench_cut(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _capture(name: str, bench_cut: Path, mixed_pcap: Path) -> Path:
-    return {"bench": bench_cut, "mixed": mixed_pcap}.get(name) or ROOT / name
+@pytest.fixture(scope="module")
+def quic_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six QUIC connections (an Initial each, three times): their numbers count across
+    the capture, so a process passing over the others' Initials must still count them."""
+    from scapy.all import IP, UDP, Ether, Raw, wrpcap
+
+    frames = []
+    for i in range(6):
+        initial = bytes([0xC3, 0, 0, 0, 1, 8]) + bytes([i]) * 8 + b"\0\0" + \
+            (0x4000 | 1200).to_bytes(2, "big") + bytes(range(256)) * 4 + bytes(176)
+        for j in range(3):
+            p = Ether() / IP(src=f"10.9.{i}.1", dst=f"10.8.{i}.2") / \
+                UDP(sport=50000 + i, dport=443) / Raw(initial)
+            p.time = 1000 + i * 0.1 + j * 0.01
+            frames.append(p)
+    out = tmp_path_factory.mktemp("quic") / "quic.pcap"
+    wrpcap(str(out), frames)
+    return out
+
+
+def _capture(name: str, bench_cut: Path, mixed_pcap: Path, quic_pcap: Path) -> Path:
+    return {"bench": bench_cut, "mixed": mixed_pcap, "quic": quic_pcap}.get(name) \
+        or ROOT / name
 
 
 def _run(args: list[str]) -> str:
@@ -71,9 +94,9 @@ def _run(args: list[str]) -> str:
 
 @pytest.mark.parametrize(("name", "extra"), CASES)
 def test_two_processes_print_what_one_does(name: str, extra: list[str], bench_cut: Path,
-                                           mixed_pcap: Path,
+                                           mixed_pcap: Path, quic_pcap: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    cap = _capture(name, bench_cut, mixed_pcap)
+    cap = _capture(name, bench_cut, mixed_pcap, quic_pcap)
     if not cap.exists():
         pytest.fail(f"missing capture {cap}")
     args = ["-r", str(cap), *extra]
@@ -95,8 +118,19 @@ def test_two_processes_print_what_one_does(name: str, extra: list[str], bench_cu
     two = _run(args)
     assert two == one, f"{' '.join(extra)} on {cap.name}"
     assert one, "nothing printed: the case tests nothing"
-    if name in ("bench", "mixed"):  # (the samples may have one group only)
+    if name in ("bench", "mixed", "quic"):  # (the samples may have one group only)
         assert forks, f"not split: {' '.join(extra)} on {cap.name}"
+
+
+def test_planned_quic_numbers_count_every_connection(quic_pcap: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter showing one QUIC connection: the Initials passed over still number."""
+    args = ["-r", str(quic_pcap), "-Y", "ip.src == 10.9.3.1", "-T", "fields",
+            "-e", "quic.connection.number", "-e", "udp.stream"]
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    planned = _run(args)
+    monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")
+    assert planned == _run(args) == "3\t3\n" * 3
 
 
 def test_whole_plan_groups_every_frame(bench_cut: Path) -> None:
