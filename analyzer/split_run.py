@@ -16,8 +16,9 @@ whole; a plan with no frame that may touch any state. If a part fails or its pac
 do not add up, nothing has been written and the caller runs in one process.
 
 LABSHARK_SPLIT=1 forces a split where it can apply, 0 forbids it; by default it splits
-when another core is idle and the passing over duplicated in both processes is small
-beside the dissection halved (see `worth_it`).
+when another core is idle, the output is no terminal (the merge prints only once both
+halves are done) and the passing over both processes repeat is small beside the
+dissection halved (see `worth_it`).
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ def wanted(opts: Any, out: TextIO) -> bool:
     force = os.environ.get("LABSHARK_SPLIT")
     if force == "0" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return False
-    if force != "1" and not _idle_core():
-        return False
+    if force != "1" and (not _idle_core() or _terminal(out)):
+        return False  # (a terminal: its reader wants the first lines now, not at the end)
     if opts.output not in _JOINS or opts.write or opts.quiet \
             or getattr(opts, "explain_addresses", False):
         return False
@@ -61,6 +62,13 @@ def wanted(opts: Any, out: TextIO) -> bool:
     from analyzer.output.text import use_color
 
     return opts.output == "json" or not use_color(opts.color, out)
+
+
+def _terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _idle_core() -> bool:

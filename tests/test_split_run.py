@@ -174,6 +174,12 @@ def test_by_default_only_with_an_idle_core_and_little_repeated(
     assert not split_run.can_split(o, plan, io.StringIO())  # both cores busy
     monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 1.0, 1.0))
     assert split_run.can_split(o, plan, io.StringIO())
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert not split_run.can_split(o, plan, Terminal())  # (its reader wants lines now)
     # a few planned frames among many records: the passing over both repeat outweighs
     few = Plan(bytearray(b"\0" * 200_000 + b"\1" * 10), range(200_000, 200_010))
     few.whole = True
