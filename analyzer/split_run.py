@@ -23,6 +23,7 @@ dissection halved (see `worth_it`).
 
 from __future__ import annotations
 
+import codecs
 import os
 import signal
 import tempfile
@@ -138,17 +139,20 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
 
 
 class Marked:
-    """A part's output file, counting the characters written; also a sink, after the
-    renderer, that marks where each shown packet's text ends."""
+    """A part's output file, written in UTF-8 (encoded here, in the part's process, once)
+    and counting its bytes; also a sink, after the renderer, that marks where each shown
+    packet's text ends."""
 
-    def __init__(self, f: TextIO) -> None:
+    def __init__(self, f: Any) -> None:
         self.f = f
         self.n = 0
         self.marks = array("q")
 
     def write(self, s: str) -> int:
-        self.n += len(s)
-        return self.f.write(s)
+        b = s.encode("utf-8", "surrogateescape")
+        self.n += len(b)
+        self.f.write(b)
+        return len(s)
 
     def flush(self) -> None:
         self.f.flush()
@@ -166,13 +170,13 @@ class Marked:
 class _Part:
     """Reads one part's packets back, one text at a time, through a buffer."""
 
-    def __init__(self, f: TextIO, marks: array) -> None:
+    def __init__(self, f: Any, marks: array) -> None:
         self.f, self.marks = f, marks
         self.i = self.pos = self.at = 0
-        self.buf = ""
+        self.buf = b""
 
-    def take(self, end: int | None = None) -> str:
-        """The next packet's text (or, with `end`, up to that character)."""
+    def take(self, end: int | None = None) -> bytes:
+        """The next packet's text (or, with `end`, up to that byte)."""
         if end is None:
             end = self.marks[self.i]
             self.i += 1
@@ -199,9 +203,7 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         want[side[n]] += 1
     if not want[0] or not want[1]:
         return None
-    # (newline="\n": nothing translated either way)
-    files = [tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogateescape",
-                                    newline="\n") for _ in range(2)]
+    files = [tempfile.TemporaryFile() for _ in range(2)]
     marks_file = tempfile.TemporaryFile()
     try:
         out.flush()
@@ -236,7 +238,7 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         marks_file.seek(0)
         marks[1].frombytes(marks_file.read())
         joins = _JOINS[output]
-        tail = joins[2] if joins else ""
+        tail = joins[2] if joins else ""  # (ASCII: as many bytes as characters)
         for m, k in zip(marks, want, strict=True):
             if len(m) != k + 1 or m[-1] - m[-2] != len(tail):
                 return None
@@ -254,22 +256,38 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
 def _merge(shown: Any, side: bytearray, parts: list[_Part],
            joins: tuple[str, str, str] | None, out: TextIO) -> int:
     """Each shown frame's text from its part, in frame order (json: its "[" or ","
-    replaced by the merged output's)."""
-    chunk: list[str] = []
+    replaced by the merged output's); copied as bytes when `out` writes UTF-8 as the
+    parts did (the real stdout), else decoded."""
+    write = _bytes_writer(out)
+    chunk: list[bytes] = []
     first = True
+    j = [x.encode() for x in joins] if joins is not None else None
     for n in shown:
         text = parts[side[n]].take()
-        if joins is not None:
-            text = (joins[0] if first else joins[1]) + text[2:]
+        if j is not None:
+            text = (j[0] if first else j[1]) + text[2:]
             first = False
         chunk.append(text)
         if len(chunk) >= 1024:
-            out.write("".join(chunk))
+            write(b"".join(chunk))
             chunk.clear()
-    if joins is not None:
-        chunk.append(joins[2])
-    out.write("".join(chunk))
+    if j is not None:
+        chunk.append(j[2])
+    write(b"".join(chunk))
     return 0
+
+
+def _bytes_writer(out: TextIO) -> Callable[[bytes], Any]:
+    buffer = getattr(out, "buffer", None)
+    try:
+        same = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8" \
+            and getattr(out, "errors", None) == "surrogateescape"
+    except LookupError:
+        same = False
+    if buffer is not None and same:
+        out.flush()
+        return buffer.write  # type: ignore[no-any-return]
+    return lambda b: out.write(b.decode("utf-8", "surrogateescape"))
 
 
 __all__ = ["can_split", "run_split", "wanted", "worth_it", "Marked", "SPLIT_FROM"]
