@@ -32,7 +32,7 @@ class Plan:
     no capture-wide number (skipping.NUMBERED), so an unplanned frame counts by its time
     alone and the reader need not even make it."""
 
-    __slots__ = ("needed", "shown", "groups", "floor", "whole", "light")
+    __slots__ = ("needed", "shown", "groups", "floor", "whole", "light", "others")
 
     def __init__(self, needed: bytearray, shown: Any = (), groups: Any = (), floor: int = 0,
                  whole: bool = False) -> None:
@@ -42,6 +42,7 @@ class Plan:
         self.floor = floor
         self.whole = whole
         self.light = False
+        self.others: bytearray | None = None  # a split's half: the other half's shown
 
     def __contains__(self, n: int) -> bool:
         # (past the walked records: a tail the walk could not read, dissect it)
@@ -85,6 +86,32 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
         shown, stop = decide(records, fast, flt.match, path, flt.tree)
         plan = _plan(records, array("I", shown))
         plan.whole = stop == 0
+        plan.light = wanted is not None and not wanted & NUMBERED
+        return plan
+    finally:
+        mm.close()
+
+
+def plan_all(opts: Any, path: str, taps: Any = None,
+             wanted: frozenset[str] | None = None) -> Plan | None:
+    """Every frame shown (no display filter), in groups: a plan only for splitting the
+    run between processes (analyzer/split_run.py); None when it cannot apply."""
+    if taps or path == "-" or os.environ.get("LABSHARK_DISSECT_ALL"):
+        return None
+    if opts.two_pass or opts.count or opts.export_objects or opts.decode_as \
+            or getattr(opts, "stats", None):
+        return None
+    from analyzer.fast_run import map_file
+
+    mm = map_file(path)
+    if mm is None:
+        return None
+    try:
+        records = record_walker(mm)
+        if records is None:
+            return None
+        plan = _plan(records, None)
+        plan.whole = not records.stopped
         plan.light = wanted is not None and not wanted & NUMBERED
         return plan
     finally:
@@ -164,6 +191,7 @@ def _plan(records: Any, shown: Any) -> Plan:
 
 
 def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:
+    """(`shown` None: every frame)"""
     groups = Groups()
     gids = array("i", [-1])  # index = frame number; -1: no group (NONE, ANY)
     add = gids.append
@@ -172,6 +200,8 @@ def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:
         add(group_of(n, state_key(mm, s, s + caplen)))
     groups.join_connections()
     count = len(gids) - 1
+    if shown is None:
+        shown = array("I", range(1, count + 1))
     needed = bytearray(count + 1)
     last = [0] * len(groups.parent)
     top = 0
@@ -201,4 +231,4 @@ def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:
     return Plan(needed, shown, gids, floor)
 
 
-__all__ = ["Plan", "Groups", "plan_for", "eligible"]
+__all__ = ["Plan", "Groups", "plan_for", "plan_all", "eligible"]

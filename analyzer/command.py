@@ -160,23 +160,26 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
         resume = done or 1
     job.wanted = wanted_fields(job, job.display_filter, job.fields_printer, taps, out)
     job.tshark_tree = tshark_builds_tree(job, taps, out)
-    from analyzer.closure import plan_for
+    from analyzer import split_run
+    from analyzer.closure import plan_all, plan_for
 
     plan = plan_for(job, path, job.display_filter, taps, job.wanted) if resume == 1 \
         else None
-    from analyzer.split_run import can_split, run_split
-
-    if can_split(job, plan, out):  # both cores: the plan's groups in two processes
-        if run_split(plan, lambda half, o: _run_pass(job, path, o, taps, resume, half),
-                     out) is not None:
+    whole = None  # (no filter: every frame, in groups, only to split the run)
+    if resume == 1 and job.display_filter is None and split_run.wanted(job, out):
+        whole = plan_all(job, path, taps, job.wanted)
+    if split_run.can_split(job, plan or whole, out):  # both cores: the groups split
+        if split_run.run_split(plan or whole,  # type: ignore[arg-type]
+                               lambda half, o: _run_pass(job, path, o, taps, resume, half, o),
+                               out, job.output) is not None:
             return
     _run_pass(job, path, out, taps, resume, plan)
 
 
 def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
-              plan: object) -> int:
+              plan: object, mark: object = None) -> int:
     """One pass of the full loop over the file, dissecting only the frames of `plan`
-    (None: all)."""
+    (None: all); `mark`, a sink told after each shown packet's output (a split's part)."""
     job.plan = plan
     source = FileSource(path, job.two_pass)
     if plan is not None and getattr(plan, "light", False):
@@ -186,6 +189,8 @@ def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
     except BaseException:
         source.close()
         raise
+    if mark is not None:
+        sinks.shown.append(mark)
     source.progress(job, out)
     try:
         run_job(job, source, sinks, out, resume)

@@ -289,6 +289,8 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
     count = job.count
     wanted, plan = job.wanted, job.plan
     light = plan is not None and plan.light
+    # (half of a split run: the other half's shown frames still set the displayed delta)
+    others = getattr(plan, "others", None)
     prev_disp: int | None = None
     it = iter(frames)
     for n, frame in enumerate(it, 1):
@@ -303,6 +305,8 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
                 pass_over(frame.ts_ns, session)
             else:
                 skip(frame, session)
+            if others is not None and others[n]:
+                prev_disp = frame if type(frame) is int else frame.ts_ns
             continue
         pkt = dissect(frame, session, wanted)
         if every:

@@ -1,24 +1,33 @@
-"""Both cores for the packet list: a plan's groups dissected in two processes.
+"""Both cores: a plan's groups dissected in two processes, the output merged in order.
 
 The groups of a plan (analyzer/closure.py) share no state, so each process dissects
-the planned frames of its half of the groups and passes over every other frame with
-`skipping.skip` (stream indices and frame times stay exact in both); a forked child
-takes one half. Each writes its shown packets' lines to a temporary file; the lines
-are then merged in frame order, one line per shown frame. Only for the one-line packet
-list (no -V, -x, colours, -w, `-t dd`), a capture the walk read whole, and a plan with
-no frame that may touch any state; if a part fails or its lines do not add up, nothing
-has been written and the caller runs in one process.
+the planned frames of its half of the groups and passes over every other frame: by its
+time alone when the run reads no capture-wide number (a `light` plan: the reader makes
+no Frame of it), else with `skipping.skip` (stream indices stay exact in both). The plan
+is made once, before the fork; the whole output (no filter) gets one from
+`closure.plan_all`. A forked child takes one half. Each writes its shown packets' text
+to a temporary file and marks where each packet's text ends; the parent then copies
+the texts in frame order, streaming (a buffer per file, not the whole output).
 
-Both processes read every frame (each passes over the other's), so the gain is at most
-the dissection's share; on a machine whose cores are busy it is a loss. Opt-in for now
-(LABSHARK_SPLIT=1), until bench/run.py has measured it on a quiet machine.
+Outputs: the text formats (the packet list, -V, -x, -P, `-T tabs`, `-t dd`: the other
+half's shown frames still set the displayed delta) and `-T json` (the parent writes its
+"[", "," and "]"). Not with colours, -w, -q, --explain-addresses; a capture the walk read
+whole; a plan with no frame that may touch any state. If a part fails or its packets
+do not add up, nothing has been written and the caller runs in one process.
+
+LABSHARK_SPLIT=1 forces a split where it can apply, 0 forbids it; by default it splits
+when another core is idle, the output is no terminal (the merge prints only once both
+halves are done) and the passing over both processes repeat is small beside the
+dissection halved (see `worth_it`).
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import signal
 import tempfile
+from array import array
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -27,21 +36,70 @@ from analyzer.closure import Plan
 #: Planned frames below which one process is quicker than two.
 SPLIT_FROM = 4000
 
+#: Output formats a split can merge: -T name -> (before the first packet, between two,
+#: after the last); each packet's text begins with the one its writer chose.
+_JOINS = {"text": None, "tabs": None, "json": ("[\n", ",\n", "\n]\n")}
 
-def can_split(opts: Any, plan: Plan | None, out: TextIO) -> bool:
-    """Whether this run may split: only with LABSHARK_SPLIT=1 for now (measured only on a
-    machine whose cores were busy, where two processes were slower than one)."""
-    if os.environ.get("LABSHARK_SPLIT") != "1":
+#: Costs in units of one planned frame's dissection for the packet list (~70 us),
+#: measured with CPU seconds on the benchmark's cuts: per record, what both processes
+#: repeat (passing over by the time: the light plan; `skipping.skip`: the others) and
+#: the walk that makes a plan for a run without a filter (closure.plan_all, only for the
+#: split); per shown packet, the merge's copy; a -V or JSON packet's dissection.
+_REPEAT_LIGHT, _REPEAT_SKIP, _WALK, _MERGE, _HEAVY = 0.025, 0.1, 0.04, 0.02, 5
+
+def wanted(opts: Any, out: TextIO) -> bool:
+    """Whether this run's options allow a split (before any plan is made)."""
+    force = os.environ.get("LABSHARK_SPLIT")
+    if force == "0" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return False
-    if plan is None or not plan.whole or plan.floor or not hasattr(os, "fork") \
-            or (os.cpu_count() or 1) < 2:
+    if force != "1" and (not _idle_core() or _terminal(out)):
+        return False  # (a terminal: its reader wants the first lines now, not at the end)
+    if opts.output not in _JOINS or opts.write or opts.quiet \
+            or getattr(opts, "explain_addresses", False):
         return False
-    if opts.output != "text" or opts.verbose or opts.hex or opts.write or opts.quiet \
-            or getattr(opts, "explain_addresses", False) or opts.time_format == "dd":
-        return False
+    if opts.output == "json" and (opts.verbose or opts.hex or
+                                   getattr(opts, "print_summary", False)):
+        return False  # (tshark 4.0 prints those in the JSON's place or beside it)
     from analyzer.output.text import use_color
 
-    return not use_color(opts.color, out) and len(plan) >= SPLIT_FROM
+    return opts.output == "json" or not use_color(opts.color, out)
+
+
+def _terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _idle_core() -> bool:
+    """Another core is idle: the load average is below the cores less one."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 1
+    except OSError:
+        return False
+
+
+def can_split(opts: Any, plan: Plan | None, out: TextIO) -> bool:
+    """Whether this run splits with this plan."""
+    if plan is None or not plan.whole or plan.floor or len(plan) < SPLIT_FROM:
+        return False
+    if not wanted(opts, out):
+        return False
+    return os.environ.get("LABSHARK_SPLIT") == "1" or worth_it(opts, plan)
+
+
+def worth_it(opts: Any, plan: Plan) -> bool:
+    """Whether the total work of two processes stays within ~15% of one's: what both
+    repeat (every record passed over), the merge and a plan made only for the split,
+    beside what one process does."""
+    records, planned, shown = len(plan.needed) - 1, len(plan), len(plan.shown)
+    heavy = _HEAVY if opts.verbose or opts.hex or opts.output == "json" else 1
+    one = planned * heavy + records * _WALK
+    extra = records * (_REPEAT_LIGHT if plan.light else _REPEAT_SKIP) + shown * _MERGE * heavy
+    if getattr(opts, "display_filter", None) is None:
+        extra += records * _WALK
+    return extra <= 0.15 * one
 
 
 def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
@@ -69,16 +127,84 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
             s = side_of[g] if g >= 0 else n & 1  # (a frame of no group: alone)
             side[n] = s
             (b if s else a)[n] = 1
-    return Plan(a), Plan(b), side
+    shown = [bytearray(len(needed)), bytearray(len(needed))]
+    for n in plan.shown:
+        shown[side[n]][n] = 1
+    halves = Plan(a), Plan(b)
+    for i, half in enumerate(halves):
+        half.light = plan.light
+        half.whole = plan.whole
+        half.others = shown[1 - i]
+    return halves[0], halves[1], side
 
 
-def run_split(plan: Plan, run_part: Callable[[Plan, TextIO], int], out: TextIO) -> int | None:
+class Marked:
+    """A part's output file, written in UTF-8 (encoded here, in the part's process, once)
+    and counting its bytes; also a sink, after the renderer, that marks where each shown
+    packet's text ends."""
+
+    def __init__(self, f: Any) -> None:
+        self.f = f
+        self.n = 0
+        self.marks = array("q")
+
+    def write(self, s: str) -> int:
+        b = s.encode("utf-8", "surrogateescape")
+        self.n += len(b)
+        self.f.write(b)
+        return len(s)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def packet(self, _pkt: Any) -> None:
+        self.marks.append(self.n)
+
+    def close(self) -> None:
+        """(the pass closes its sinks: the file is the caller's)"""
+
+
+class _Part:
+    """Reads one part's packets back, one text at a time, through a buffer."""
+
+    def __init__(self, f: Any, marks: array) -> None:
+        self.f, self.marks = f, marks
+        self.i = self.pos = self.at = 0
+        self.buf = b""
+
+    def take(self, end: int | None = None) -> bytes:
+        """The next packet's text (or, with `end`, up to that byte)."""
+        if end is None:
+            end = self.marks[self.i]
+            self.i += 1
+        n = end - self.pos
+        self.pos = end
+        while len(self.buf) - self.at < n:
+            more = self.f.read(1 << 20)
+            if not more:
+                raise EOFError
+            self.buf = self.buf[self.at:] + more
+            self.at = 0
+        s = self.buf[self.at: self.at + n]
+        self.at += n
+        return s
+
+
+def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
+              output: str = "text") -> int | None:
     """Run `run_part(half, file)` here and in a forked child, then write the merged
-    lines to `out`; None when it could not (nothing written)."""
+    output to `out`; None when it could not (nothing written)."""
     mine, theirs, side = _halves(plan)
-    # (newline="\n": lines end at "\n" only, nothing translated either way)
-    files = [tempfile.TemporaryFile("w+", encoding="utf-8", errors="surrogateescape",
-                                    newline="\n") for _ in range(2)]
+    want = [0, 0]
+    for n in plan.shown:
+        want[side[n]] += 1
+    if not want[0] or not want[1]:
+        return None
+    files = [tempfile.TemporaryFile() for _ in range(2)]
+    marks_file = tempfile.TemporaryFile()
     try:
         out.flush()
         pid = os.fork()
@@ -86,14 +212,20 @@ def run_split(plan: Plan, run_part: Callable[[Plan, TextIO], int], out: TextIO) 
             code = 99
             try:
                 os.environ["LABSHARK_PROGRESS"] = "0"
-                code = run_part(theirs, files[1])
+                part = Marked(files[1])
+                code = run_part(theirs, part)
+                part.marks.append(part.n)
                 files[1].flush()
+                part.marks.tofile(marks_file)
+                marks_file.flush()
             except BaseException:  # noqa: BLE001 - the parent notices and runs alone
                 code = 99
             os._exit(code)
         done = False
         try:
-            code = run_part(mine, files[0])
+            part = Marked(files[0])
+            code = run_part(mine, part)
+            part.marks.append(part.n)
             _pid, status = os.waitpid(pid, 0)
             done = True
         finally:
@@ -102,31 +234,60 @@ def run_split(plan: Plan, run_part: Callable[[Plan, TextIO], int], out: TextIO) 
                 os.waitpid(pid, 0)
         if code != 0 or os.waitstatus_to_exitcode(status) != 0:
             return None
-        want = [0, 0]
-        for n in plan.shown:
-            want[side[n]] += 1
-        for f, k in zip(files, want, strict=True):
-            f.seek(0)
-            count, whole = 0, True
-            for line in f:  # one line per shown frame, each ended by its newline
-                count += 1
-                whole = line.endswith("\n")
-            if count != k or not whole:
+        marks = [part.marks, array("q")]
+        marks_file.seek(0)
+        marks[1].frombytes(marks_file.read())
+        joins = _JOINS[output]
+        tail = joins[2] if joins else ""  # (ASCII: as many bytes as characters)
+        for m, k in zip(marks, want, strict=True):
+            if len(m) != k + 1 or m[-1] - m[-2] != len(tail):
                 return None
-        lines = [iter(f) for f in files]
+        files[0].flush()
         for f in files:
             f.seek(0)
-        chunk: list[str] = []
-        for n in plan.shown:
-            chunk.append(next(lines[side[n]]))
-            if len(chunk) >= 4096:
-                out.write("".join(chunk))
-                chunk.clear()
-        out.write("".join(chunk))
-        return 0
+        return _merge(plan.shown, side, [_Part(f, m) for f, m in zip(files, marks, strict=True)],
+                      joins, out)
     finally:
         for f in files:
             f.close()
+        marks_file.close()
 
 
-__all__ = ["can_split", "run_split", "SPLIT_FROM"]
+def _merge(shown: Any, side: bytearray, parts: list[_Part],
+           joins: tuple[str, str, str] | None, out: TextIO) -> int:
+    """Each shown frame's text from its part, in frame order (json: its "[" or ","
+    replaced by the merged output's); copied as bytes when `out` writes UTF-8 as the
+    parts did (the real stdout), else decoded."""
+    write = _bytes_writer(out)
+    chunk: list[bytes] = []
+    first = True
+    j = [x.encode() for x in joins] if joins is not None else None
+    for n in shown:
+        text = parts[side[n]].take()
+        if j is not None:
+            text = (j[0] if first else j[1]) + text[2:]
+            first = False
+        chunk.append(text)
+        if len(chunk) >= 1024:
+            write(b"".join(chunk))
+            chunk.clear()
+    if j is not None:
+        chunk.append(j[2])
+    write(b"".join(chunk))
+    return 0
+
+
+def _bytes_writer(out: TextIO) -> Callable[[bytes], Any]:
+    buffer = getattr(out, "buffer", None)
+    try:
+        same = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8" \
+            and getattr(out, "errors", None) == "surrogateescape"
+    except LookupError:
+        same = False
+    if buffer is not None and same:
+        out.flush()
+        return buffer.write  # type: ignore[no-any-return]
+    return lambda b: out.write(b.decode("utf-8", "surrogateescape"))
+
+
+__all__ = ["can_split", "run_split", "wanted", "worth_it", "Marked", "SPLIT_FROM"]

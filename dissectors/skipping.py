@@ -38,6 +38,7 @@ from dissectors.tcp_stream import TcpStreams, bound_earlier, lookup_stream, set_
 from dissectors.udp import UdpStreams, stream_key
 
 _LINKTYPE_ETHERNET = 1
+QUIC_PORT = 443  # (quic.py's UDP port)
 _TCP_HEAD = struct.Struct(">HHIIH").unpack_from
 _UDP_HEAD = struct.Struct(">HHH").unpack_from
 
@@ -85,8 +86,9 @@ def skip(frame: Frame, session: Session) -> None:
         src, dst = bytes(b[l3 + 8: l3 + 24]), bytes(b[l3 + 24: l3 + 40])
     if proto == 17:
         sp, dp, ulen = _UDP_HEAD(b, l4)
-        if 161 <= dp <= 162 or 161 <= sp <= 162:  # SNMP may start a new UDP stream
-            # (snmp.py): only its dissection can tell
+        if 161 <= dp <= 162 or 161 <= sp <= 162 or sp == QUIC_PORT or dp == QUIC_PORT:
+            # SNMP may start a new UDP stream (snmp.py), a QUIC Initial numbers a new
+            # connection (quic.py): only their dissection can tell
             dissect(frame, session)
             return
         if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)
@@ -112,7 +114,7 @@ def skip(frame: Frame, session: Session) -> None:
 #: an unplanned frame by its time alone (`pass_over`): no shown frame can tell, since
 #: every frame it shares state with is planned, and the indices serve the dissectors
 #: as keys only.
-NUMBERED = frozenset(("tcp.stream", "udp.stream"))
+NUMBERED = frozenset(("tcp.stream", "udp.stream", "quic.connection.number"))
 
 
 def pass_over(ts: int, session: Session) -> None:

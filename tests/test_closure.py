@@ -259,21 +259,22 @@ def test_two_processes_equal_one(flt: str, mixed_pcap: Path, bench_cut: Path,
             assert forks, f"not split: {flt} on {cap.name}"
 
 
-def test_split_not_for_detail_or_displayed_delta(mixed_pcap: Path) -> None:
+def test_split_which_outputs(mixed_pcap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LABSHARK_SPLIT=0 forbids; =1 splits the outputs it can merge (the text formats,
+    -T json: tests/test_split_run.py compares them), not -T fields or colours."""
+    import analyzer.split_run as split_run
     from analyzer.split_run import can_split
 
     plan = _plan(mixed_pcap, "tcp.flags.syn == 1")
     assert plan is not None
+    monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
     o = build_parser().parse_args(["-r", str(mixed_pcap)])
-    assert not can_split(o, plan, io.StringIO())  # opt-in
-    os.environ["LABSHARK_SPLIT"] = "1"
-    try:
-        import analyzer.split_run as split_run
-
-        assert split_run.SPLIT_FROM > len(plan) or can_split(o, plan, io.StringIO())
-    finally:
-        del os.environ["LABSHARK_SPLIT"]
-    for opts in (["-V"], ["-x"], ["-t", "dd"], ["-T", "fields", "-e", "frame.number"],
-                 ["--color", "always"]):
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    assert not can_split(o, plan, io.StringIO())
+    monkeypatch.setenv("LABSHARK_SPLIT", "1")
+    for opts in ([], ["-V"], ["-x"], ["-t", "dd"], ["-T", "json"]):
+        o = build_parser().parse_args(["-r", str(mixed_pcap), *opts])
+        assert can_split(o, plan, io.StringIO()), opts
+    for opts in (["-T", "fields", "-e", "frame.number"], ["--color", "always"]):
         o = build_parser().parse_args(["-r", str(mixed_pcap), *opts])
         assert not can_split(o, plan, io.StringIO()), opts

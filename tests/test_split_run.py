@@ -1,0 +1,186 @@
+"""Both cores (analyzer/split_run.py): a run split between two processes by conversation
+prints byte for byte what one process prints, for every output it splits.
+
+Each case runs `analyze` in-process twice: with LABSHARK_SPLIT=0 (one process), and with
+LABSHARK_SPLIT=1 and no size threshold (the plan's groups in this process and a forked
+child, merged in frame order), asserting that the second one did fork.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import analyzer.split_run as split_run
+from analyzer.app import run
+from analyzer.closure import Plan, plan_all
+from analyzer.options import build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: (capture, arguments): "bench" is a 3000-frame cut of the benchmark's generated capture.
+CASES = [
+    ("bench", []),
+    ("bench", ["-V"]),
+    ("bench", ["-T", "json"]),
+    ("bench", ["-x"]),
+    ("bench", ["-P", "-V"]),
+    ("bench", ["-t", "dd"]),
+    ("bench", ["-T", "tabs"]),
+    ("bench", ["-Y", "tcp.flags.syn == 1", "-V"]),
+    ("bench", ["-Y", "udp.port == 69", "-T", "json"]),
+    ("bench", ["-Y", "ip.addr == 10.0.0.0/8", "-t", "dd"]),
+    ("bench", ["-Y", "arp or icmp", "-V", "-x"]),
+    ("mixed", []),
+    ("mixed", ["-V"]),
+    ("mixed", ["-T", "json"]),
+    ("mixed", ["-Y", "tcp.flags.syn == 1", "-T", "json"]),
+    ("quic", ["-V"]),
+    ("quic", ["-T", "json"]),
+    ("captures/samples/lab.pcap", ["-V"]),
+    ("captures/samples/lab.pcapng", ["-T", "json"]),
+    ("captures/samples/lab.pcap", ["-T", "json", "--no-duplicate-keys"]),
+    ("tests/data/corpus/ndpi-smtp.pcap", ["-V"]),
+    ("tests/data/corpus/dpkt-http.pcap", ["-T", "json"]),
+    ("tests/data/corpus/ndpi-webdav.pcap", ["-Y", "tcp.port == 80", "-t", "dd"]),
+    ("tests/data/wireshark/dhcp.pcapng", ["-V", "-x"]),
+]
+
+
+@pytest.fixture(scope="module")
+def bench_cut(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "bench3000.pcap"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "gen_capture.py"), str(out),
+                    "--packets", "3000"], check=True, capture_output=True, timeout=300)
+    return out
+
+
+@pytest.fixture(scope="module")
+def quic_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Six QUIC connections (an Initial each, three times): their numbers count across
+    the capture, so a process passing over the others' Initials must still count them."""
+    from scapy.all import IP, UDP, Ether, Raw, wrpcap
+
+    frames = []
+    for i in range(6):
+        initial = bytes([0xC3, 0, 0, 0, 1, 8]) + bytes([i]) * 8 + b"\0\0" + \
+            (0x4000 | 1200).to_bytes(2, "big") + bytes(range(256)) * 4 + bytes(176)
+        for j in range(3):
+            p = Ether() / IP(src=f"10.9.{i}.1", dst=f"10.8.{i}.2") / \
+                UDP(sport=50000 + i, dport=443) / Raw(initial)
+            p.time = 1000 + i * 0.1 + j * 0.01
+            frames.append(p)
+    out = tmp_path_factory.mktemp("quic") / "quic.pcap"
+    wrpcap(str(out), frames)
+    return out
+
+
+def _capture(name: str, bench_cut: Path, mixed_pcap: Path, quic_pcap: Path) -> Path:
+    return {"bench": bench_cut, "mixed": mixed_pcap, "quic": quic_pcap}.get(name) \
+        or ROOT / name
+
+
+def _run(args: list[str]) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(args, out, err)
+    assert code == 0, err.getvalue()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "extra"), CASES)
+def test_two_processes_print_what_one_does(name: str, extra: list[str], bench_cut: Path,
+                                           mixed_pcap: Path, quic_pcap: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    cap = _capture(name, bench_cut, mixed_pcap, quic_pcap)
+    if not cap.exists():
+        pytest.fail(f"missing capture {cap}")
+    args = ["-r", str(cap), *extra]
+    monkeypatch.delenv("LABSHARK_DISSECT_ALL", raising=False)
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    one = _run(args)
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setenv("LABSHARK_SPLIT", "1")
+    monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
+    monkeypatch.setattr(os, "fork", fork)
+    two = _run(args)
+    assert two == one, f"{' '.join(extra)} on {cap.name}"
+    assert one, "nothing printed: the case tests nothing"
+    if name in ("bench", "mixed", "quic"):  # (the samples may have one group only)
+        assert forks, f"not split: {' '.join(extra)} on {cap.name}"
+
+
+def test_planned_quic_numbers_count_every_connection(quic_pcap: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter showing one QUIC connection: the Initials passed over still number."""
+    args = ["-r", str(quic_pcap), "-Y", "ip.src == 10.9.3.1", "-T", "fields",
+            "-e", "quic.connection.number", "-e", "udp.stream"]
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    planned = _run(args)
+    monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")
+    assert planned == _run(args) == "3\t3\n" * 3
+
+
+def test_whole_plan_groups_every_frame(bench_cut: Path) -> None:
+    o = build_parser().parse_args(["-r", str(bench_cut)])
+    plan = plan_all(o, str(bench_cut))
+    assert plan is not None and plan.whole and plan.floor == 0
+    assert len(plan) == len(plan.shown) == 3000
+    mine, theirs, side = split_run._halves(plan)
+    assert len(mine) + len(theirs) == 3000 and min(len(mine), len(theirs)) > 1000
+    assert mine.others is not None and sum(mine.others) == len(theirs)
+    for opts in (["-2"], ["-c", "5"], ["-z", "conv,tcp"], ["-d", "udp.port==9,dns"]):
+        o = build_parser().parse_args(["-r", str(bench_cut), *opts])
+        assert plan_all(o, str(bench_cut), ["tap"] if "-z" in opts else None) is None, opts
+
+
+def test_forced_off_and_outputs_it_cannot_merge(bench_cut: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    o = build_parser().parse_args(["-r", str(bench_cut)])
+    plan = plan_all(o, str(bench_cut))
+    monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
+    monkeypatch.setenv("LABSHARK_SPLIT", "1")
+    assert split_run.can_split(o, plan, io.StringIO())
+    for opts in (["-T", "fields", "-e", "frame.number"], ["--color", "always"], ["-T", "pdml"],
+                 ["-T", "ek"], ["-q"], ["-T", "json", "-V"]):
+        o = build_parser().parse_args(["-r", str(bench_cut), *opts])
+        assert not split_run.can_split(o, plan, io.StringIO()), opts
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    o = build_parser().parse_args(["-r", str(bench_cut)])
+    assert not split_run.can_split(o, plan, io.StringIO())
+
+
+def test_by_default_only_with_an_idle_core_and_little_repeated(
+        bench_cut: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    o = build_parser().parse_args(["-r", str(bench_cut), "-V"])
+    plan = plan_all(o, str(bench_cut))
+    assert plan is not None
+    monkeypatch.delenv("LABSHARK_SPLIT", raising=False)
+    monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert not split_run.can_split(o, plan, io.StringIO())  # both cores busy
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 1.0, 1.0))
+    assert split_run.can_split(o, plan, io.StringIO())
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert not split_run.can_split(o, plan, Terminal())  # (its reader wants lines now)
+    # a few planned frames among many records: the passing over both repeat outweighs
+    few = Plan(bytearray(b"\0" * 200_000 + b"\1" * 10), range(200_000, 200_010))
+    few.whole = True
+    assert not split_run.worth_it(o, few)
