@@ -6,6 +6,9 @@ leaves escaped text unchanged)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from analyzer.output.formats import TIME_FORMATS  # noqa: F401 - (re-exported: its old home)
 from dissectors.escape import format_str
 from dissectors.format import NS, local_tm, rel_time_str, utc_tm
@@ -24,15 +27,22 @@ def time_column(pkt: Packet, fmt: str) -> str:
     if fmt == "e":
         # tshark prints the seconds through a double (difftime): "%.0f".
         return f"{float(secs):.0f}{frac_txt}"
+    clock = clock_text(secs, fmt)
+    return "" if clock is None else clock + frac_txt
+
+
+def clock_text(secs: int, fmt: str) -> str | None:
+    """An absolute `-t` format's text for whole second `secs` (the fraction follows);
+    None where the date cannot be had."""
     if fmt.startswith("u"):
         tm = utc_tm(secs)
     else:
         got = local_tm(secs)
         tm = got[0] if got is not None else None
     if tm is None:
-        return ""
+        return None
     year, month, day, hour, minute, sec, yday = tm
-    clock = f"{hour:02d}:{minute:02d}:{sec:02d}{frac_txt}"
+    clock = f"{hour:02d}:{minute:02d}:{sec:02d}"
     if fmt in ("a", "u"):
         return clock
     if fmt in ("adoy", "udoy"):
@@ -62,6 +72,48 @@ def packet_line(pkt: Packet, time_fmt: str = "r", sep: str = " ") -> str:
     t = time_column(pkt, time_fmt)
     return (f"{pkt.frame.number:>5}{sep}{t:>10}{sep}{pkt.src:>12}{sep}\u2192{sep}"
             f"{pkt.dst:<12}{sep}{pkt.proto_col}{sep}{pkt.frame.origlen}{sep}{info_text(pkt)}")
+
+
+#: 10 ** (9 - digits): nanoseconds per printed unit, by the file's time precision.
+_UNIT = tuple(10 ** (9 - d) for d in range(10))
+_REL_MAX = (1 << 63) * NS
+
+
+def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
+                sep: str = " ") -> Callable[[Packet], None]:
+    """write(packet_line(pkt, time_fmt, sep) + "\n") as one function for a whole run:
+    the list's hot path (a line a packet), with the default relative time formatted
+    inline (rel_time_str's common case) and info_text's checks done once for clean text."""
+    rel = time_fmt == "r"
+    clock = time_fmt in ("a", "ad", "adoy", "u", "ud", "udoy")
+    last: list[Any] = [None, None]  # (whole second, its clock text): one a second
+    arrow = f"{sep}\u2192{sep}"
+
+    def line(pkt: Packet) -> None:
+        frame = pkt.frame
+        if rel:
+            ns = pkt.rel_ns
+            digits = frame.ts_digits
+            if 0 <= ns < _REL_MAX and 0 < digits <= 9:
+                secs, frac = divmod(ns, NS)
+                t = f"{secs}.{frac // _UNIT[digits]:0{digits}d}"
+            else:
+                t = rel_time_str(ns, digits)
+        elif clock and 0 <= frame.ts_digits <= 9:
+            secs, frac = divmod(frame.ts_ns, NS)
+            if secs != last[0]:
+                last[0], last[1] = secs, clock_text(secs, time_fmt)
+            digits = frame.ts_digits
+            t = "" if last[1] is None else last[1] + (
+                f".{frac // _UNIT[digits]:0{digits}d}" if digits else "")
+        else:
+            t = time_column(pkt, time_fmt)
+        info = pkt.info
+        if not info.isprintable() or len(info) * 4 >= COL_MAX_INFO_LEN:
+            info = info_text(pkt)
+        write(f"{frame.number:>5}{sep}{t:>10}{sep}{pkt.src:>12}{arrow}"
+              f"{pkt.dst:<12}{sep}{pkt.proto_col}{sep}{frame.origlen}{sep}{info}\n")
+    return line
 
 
 def column_parts(pkt: Packet, time_fmt: str = "r") -> tuple[str, ...]:

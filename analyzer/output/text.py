@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from analyzer.output.detail_tree import detail_text
 from analyzer.output.formats import Output
 from analyzer.output.hex_dump import hex_text
-from analyzer.output.packet_list import packet_line
+from analyzer.output.packet_list import line_writer, packet_line
 from dissectors.packet import Packet
 
 if TYPE_CHECKING:
@@ -48,6 +48,10 @@ class TextOutput(Output):
                 self.color_rules = load_rules(getattr(opts, "color_rules", None))
             except OSError as e:
                 raise UsageError(f"--color-rules {opts.color_rules}: {e.strerror}") from None
+        elif not (opts.verbose or opts.hex or getattr(opts, "explain_addresses", False)):
+            # the plain packet list (the common run): one write a packet, nothing to decide
+            self.packet = line_writer(out.write, opts.time_format,  # type: ignore[method-assign]
+                                      self.sep)
 
     #: What separates the columns of the summary line (-T tabs: a tab).
     sep = " "
