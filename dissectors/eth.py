@@ -9,6 +9,8 @@ A type below 0x0600 is an 802.3 length and an LLC header follows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, PAYLOAD_LENGTH, register_dissector
 from dissectors.etypes import ETHERTYPE_ALL
 from dissectors.format import ether_str
@@ -20,7 +22,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_unclaimed,
 )
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
@@ -100,16 +102,38 @@ def _mac_text(mac: bytes) -> tuple[str, int, str]:
     return info
 
 
+#: (mac, offset, is_dst) -> the address's whole subtree, built once (full trees only):
+#: ~13 items a packet's addresses repeat. Bounded as _MAC_TEXT.
+_BLOCKS: dict[tuple[bytes, int, bool], Block] = {}
+
+
 def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> None:
+    if pkt.wanted is None and (is_dst or not mac[0] & 1):  # (no note under it)
+        key = (mac, off, is_dst)
+        block = _BLOCKS.get(key)
+        if block is None:
+            if len(_BLOCKS) >= _MAC_TEXT_MAX:
+                _BLOCKS.clear()
+            builder = BlockBuilder()
+            _address_items(builder.add, None, mac, off, is_dst)
+            block = _BLOCKS[key] = builder.block()
+        pkt.add_block(tree, block)
+        return
     if not pkt.wants(_ADDR_BLOCK[is_dst]):
         if not is_dst and mac[0] & 1:
             _src_group(pkt, NULL_ITEM)
         return
+    _address_items(pkt.add, tree, mac, off, is_dst, pkt)
+
+
+def _address_items(add: Callable[..., Item], tree: Item | None, mac: bytes, off: int,
+                   is_dst: bool, pkt: Packet | None = None) -> Item:
+    """The address item and the items under it (Packet.add's, or a BlockBuilder's:
+    no `pkt`, no group source address)."""
     text, code, addr_label = _mac_text(mac)
     f, res, oui, oui_res, lg, ig = _DST_FIELDS if is_dst else _SRC_FIELDS
-    add = pkt.add
     item = add(tree, f, mac, off, 6)
-    if not is_dst and mac[0] & 1:
+    if pkt is not None and not is_dst and mac[0] & 1:
         _src_group(pkt, item)
     vendor = oui_name(code)
     # (tshark's order, visible in -T json: the hidden resolved/OUI items come first)
@@ -128,6 +152,7 @@ def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> Non
     add(item, LG, lg_bit, off, 3, hidden=True)
     add(item, ig, ig_bit, off, 3)
     add(item, IG, ig_bit, off, 3, hidden=True)
+    return item
 
 
 def _src_group(pkt: Packet, item: Item) -> None:

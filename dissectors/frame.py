@@ -8,7 +8,7 @@ damaged packet never stops the capture.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from captures.frame import Frame
@@ -16,7 +16,7 @@ from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
 from dissectors.escape import comment_text, format_str
 from dissectors.expert import MALFORMED, MALFORMED_EXPERT, MALFORMED_REASSEMBLY
 from dissectors.format import bit_pattern
-from dissectors.packet import KEEP, Packet
+from dissectors.packet import KEEP, Block, BlockBuilder, Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import (
@@ -223,15 +223,15 @@ def dissect(frame: Frame, session: Session,
     if items and frame.interface_known:
         if frame.section:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
-        name = _iface_name(frame)
-        iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
-                  f"Interface id: {frame.interface_id} ({format_str(name)})"
-                  if tree_on else None)
-        add(iid, INTERFACE_NAME, name, 0, 0)
-        if frame.interface_description:
-            add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
+        if pkt.wanted is None:
+            pkt.add_block(top, _iface_block(frame))
+        else:
+            _iface_items(add, top, frame, tree_on)
     if items and frame.flags is not None:
-        _add_pack_flags(pkt, top, frame.flags)
+        if pkt.wanted is None:
+            pkt.add_block(top, _pack_flags_block(frame.flags))
+        else:
+            _add_pack_flags(add, top, frame.flags, tree_on)
     if items and pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
         add(top, ENCAP, wtap_encap, 0, 0,
             f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
@@ -268,21 +268,64 @@ def dissect(frame: Frame, session: Session,
     return pkt
 
 
-def _add_pack_flags(pkt: Packet, top: Any, flags: int) -> None:
+def _iface_items(add: Callable[..., Item], top: Item | None, frame: Frame,
+                 tree_on: bool) -> None:
+    """The interface id and its name (and description) under it."""
+    name = _iface_name(frame)
+    iid = add(top, INTERFACE_ID, frame.interface_id, 0, 0,
+              f"Interface id: {frame.interface_id} ({format_str(name)})"
+              if tree_on else None)
+    add(iid, INTERFACE_NAME, name, 0, 0)
+    if frame.interface_description:
+        add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
+
+
+#: (interface id, name, description) -> its subtree (packet.Block), full trees only;
+#: epb_flags -> theirs. Bounded.
+_IFACE_BLOCKS: dict[tuple[int, str, str | None], Block] = {}
+_FLAGS_BLOCKS: dict[int, Block] = {}
+_BLOCKS_MAX = 1024
+
+
+def _iface_block(frame: Frame) -> Block:
+    key = (frame.interface_id, _iface_name(frame), frame.interface_description)
+    block = _IFACE_BLOCKS.get(key)
+    if block is None:
+        if len(_IFACE_BLOCKS) >= _BLOCKS_MAX:
+            _IFACE_BLOCKS.clear()
+        b = BlockBuilder()
+        _iface_items(b.add, None, frame, True)
+        block = _IFACE_BLOCKS[key] = b.block()
+    return block
+
+
+def _pack_flags_block(flags: int) -> Block:
+    block = _FLAGS_BLOCKS.get(flags)
+    if block is None:
+        if len(_FLAGS_BLOCKS) >= _BLOCKS_MAX:
+            _FLAGS_BLOCKS.clear()
+        b = BlockBuilder()
+        _add_pack_flags(b.add, None, flags, True)
+        block = _FLAGS_BLOCKS[flags] = b.block()
+    return block
+
+
+def _add_pack_flags(add: Callable[..., Item], top: Item | None, flags: int,
+                    tree_on: bool) -> None:
     """The epb_flags word and its bit fields (packet-frame.c adds them after the
     interface, before the encapsulation type)."""
-    fl = pkt.add(top, PACK_FLAGS, flags, 0, 0)
+    fl = add(top, PACK_FLAGS, flags, 0, 0)
     for f in _PACK_BITS:
         v = flags & f.bitmask
         if f.type is FT.BOOLEAN:
-            pkt.add(fl, f, bool(v), 0, 0)
+            add(fl, f, bool(v), 0, 0)
             continue
         v >>= f.shift
         text = None
-        if isinstance(f.strings, dict) and v not in f.strings and pkt.tree_on:
+        if isinstance(f.strings, dict) and v not in f.strings and tree_on:
             num = f"0x{v:x}" if f.base is Base.HEX else str(v)  # (1 hex digit: the mask's)
             text = f"{bit_pattern(f, v)} = {f.name}: Unknown ({num})"
-        pkt.add(fl, f, v, 0, 0, text)
+        add(fl, f, v, 0, 0, text)
 
 
 def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa: ANN001

@@ -35,7 +35,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_reassembled,
 )
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -189,6 +189,52 @@ _HDR_BLOCK = frozenset(f.abbrev for f in (
 _ADDR_BLOCK = frozenset(f.abbrev for f in (SRC, DST, ADDR, SRC_HOST, DST_HOST, HOST))
 
 
+def _ds_items(add: Callable[..., Item], tree: Item | None, tos: int, off: int) -> Item:
+    """The DS field and its two parts (Packet.add's or a BlockBuilder's)."""
+    ds = add(tree, DSFIELD, tos, off + 1, 1, _labels(_DS_LABELS, tos, _ds_label))
+    add(ds, DSCP, tos >> 2, off + 1, 1)
+    add(ds, ECN, tos & 3, off + 1, 1)
+    return ds
+
+
+def _flags_items(add: Callable[..., Item], tree: Item | None, flags: int, off: int) -> Item:
+    """The flags and their three bits (Packet.add's or a BlockBuilder's)."""
+    fl = add(tree, FLAGS, flags, off + 6, 1, _labels(_FLAGS_LABELS, flags, _flags_label))
+    add(fl, FLAGS_RB, bool(flags & 4), off + 6, 1)
+    add(fl, FLAGS_DF, bool(flags & 2), off + 6, 1)
+    add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
+    return fl
+
+
+#: (value, header offset) -> the DS field's / the flags' subtree (packet.Block), built
+#: once for full trees. Bounded.
+_DS_BLOCKS: dict[tuple[int, int], Block] = {}
+_FLAGS_BLOCKS: dict[tuple[int, int], Block] = {}
+_BLOCKS_MAX = 4096
+
+
+def _ds_block(tos: int, off: int) -> Block:
+    block = _DS_BLOCKS.get((tos, off))
+    if block is None:
+        if len(_DS_BLOCKS) >= _BLOCKS_MAX:
+            _DS_BLOCKS.clear()
+        b = BlockBuilder()
+        _ds_items(b.add, None, tos, off)
+        block = _DS_BLOCKS[(tos, off)] = b.block()
+    return block
+
+
+def _flags_block(flags: int, off: int) -> Block:
+    block = _FLAGS_BLOCKS.get((flags, off))
+    if block is None:
+        if len(_FLAGS_BLOCKS) >= _BLOCKS_MAX:
+            _FLAGS_BLOCKS.clear()
+        b = BlockBuilder()
+        _flags_items(b.add, None, flags, off)
+        block = _FLAGS_BLOCKS[(flags, off)] = b.block()
+    return block
+
+
 def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> None:
     """tshark's TTL notes: RFC 3171's rule for 224.0.0.0/24, a small unicast TTL."""
     if dst[:3] == b"\xe0\x00\x00":
@@ -249,9 +295,10 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if hdr:
         add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
         add(tree, HDR_LEN, hlen, off, 1, _labels(_HDR_LEN_LABELS, vhl & 0x0F, _hdr_len_label))
-        ds = add(tree, DSFIELD, tos, off + 1, 1, _labels(_DS_LABELS, tos, _ds_label))
-        add(ds, DSCP, tos >> 2, off + 1, 1)
-        add(ds, ECN, tos & 3, off + 1, 1)
+        if pkt.wanted is None:
+            pkt.add_block(tree, _ds_block(tos, off))
+        else:
+            _ds_items(add, tree, tos, off)
         len_item = add(tree, LEN, total, off + 2, 2) if total else tree
     else:
         len_item = tree
@@ -280,10 +327,10 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     frag_off = frag & 0x1FFF
     if hdr:
         add(tree, ID, ident, off + 4, 2)
-        fl = add(tree, FLAGS, flags, off + 6, 1, _labels(_FLAGS_LABELS, flags, _flags_label))
-        add(fl, FLAGS_RB, bool(flags & 4), off + 6, 1)
-        add(fl, FLAGS_DF, bool(flags & 2), off + 6, 1)
-        add(fl, FLAGS_MF, bool(flags & 1), off + 6, 1)
+        if pkt.wanted is None:
+            pkt.add_block(tree, _flags_block(flags, off))
+        else:
+            _flags_items(add, tree, flags, off)
         add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
             _labels(_FRAG_LABELS, frag_off, _frag_label))
     pkt.proto_data["ip.ttl"] = ttl  # (ICMP's Info shows the last one: ip_ttl)

@@ -17,6 +17,8 @@ the upper layer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dissectors.dispatch import (
     BY_NAME,
     ETHERTYPE,
@@ -36,7 +38,7 @@ from dissectors.offers import (
     register_learner_reassembled,
     register_untapped,
 )
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
 from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -192,6 +194,40 @@ def _bits(v: int, mask: int, width: int) -> str:
     return "".join(out)
 
 
+def _tclass_items(add: Callable[..., Item], tree: Item | None, tc: int, off: int,
+                  tree_on: bool) -> None:
+    """The traffic class and its DSCP and ECN (Packet.add's or a BlockBuilder's)."""
+    dscp, ecn = tc >> 2, tc & 3
+    labels: tuple[str | None, ...] = (None, None, None)
+    if tree_on:
+        w0 = tc << 20
+        dscp_short = "EF PHB" if dscp == 46 else _DSCP_SHORT.get(dscp, "Unknown")
+        labels = (f"{_bits(w0, 0x0FF00000, 32)} = Traffic Class: 0x{tc:02x} "
+                  f"(DSCP: {dscp_short}, ECN: {_ECN_SHORT[ecn]})",
+                  f"{_bits(w0, 0x0FC00000, 32)} = Differentiated Services Codepoint: "
+                  f"{_DSCP.get(dscp, 'Unknown')} ({dscp})",
+                  f"{_bits(w0, 0x00300000, 32)} = Explicit Congestion Notification: "
+                  f"{_ECN[ecn]} ({ecn})")
+    tci = add(tree, TCLASS, tc, off, 4, labels[0])
+    add(tci, TCLASS_DSCP, dscp, off, 4, labels[1])
+    add(tci, TCLASS_ECN, ecn, off, 4, labels[2])
+
+
+#: (traffic class, header offset) -> its subtree (packet.Block), full trees only. Bounded.
+_TCLASS_BLOCKS: dict[tuple[int, int], Block] = {}
+
+
+def _tclass_block(tc: int, off: int) -> Block:
+    block = _TCLASS_BLOCKS.get((tc, off))
+    if block is None:
+        if len(_TCLASS_BLOCKS) >= 4096:
+            _TCLASS_BLOCKS.clear()
+        b = BlockBuilder()
+        _tclass_items(b.add, None, tc, off, True)
+        block = _TCLASS_BLOCKS[(tc, off)] = b.block()
+    return block
+
+
 def _address(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: bool) -> None:
     """The address and its hidden host/addr twins."""
     f, host_f = (SRC, SRC_HOST) if is_src else (DST, DST_HOST)
@@ -256,29 +292,21 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         return None
     w0 = tvb.u32(off)
     tc = (w0 >> 20) & 0xFF
-    dscp, ecn = tc >> 2, tc & 3
     flow = w0 & 0xFFFFF
-    labels: tuple[str | None, ...] = (None, None, None, None)
     # (a tree-less dissection nobody reads IPv6's items from skips making them)
     items = pkt.wants_layer("ipv6")
-    if pkt.tree_on:  # (bit-pattern labels: only for a tree someone reads)
-        dscp_short = "EF PHB" if dscp == 46 else _DSCP_SHORT.get(dscp, "Unknown")
-        labels = (f"{_bits(w0, 0x0FF00000, 32)} = Traffic Class: 0x{tc:02x} "
-                  f"(DSCP: {dscp_short}, ECN: {_ECN_SHORT[ecn]})",
-                  f"{_bits(w0, 0x0FC00000, 32)} = Differentiated Services Codepoint: "
-                  f"{_DSCP.get(dscp, 'Unknown')} ({dscp})",
-                  f"{_bits(w0, 0x00300000, 32)} = Explicit Congestion Notification: "
-                  f"{_ECN[ecn]} ({ecn})",
-                  f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}")
     plen_item = NULL_ITEM
     if not items:
         plen = tvb.u16(off + 4)
         nxt = tvb.u8(off + 6)
     else:  # (in the order they are read: a cut header shows what it holds)
-        tci = pkt.add(tree, TCLASS, tc, off, 4, labels[0])
-        pkt.add(tci, TCLASS_DSCP, dscp, off, 4, labels[1])
-        pkt.add(tci, TCLASS_ECN, ecn, off, 4, labels[2])
-        pkt.add(tree, FLOW, flow, off + 1, 3, labels[3])
+        if pkt.wanted is None:  # (the traffic class's subtree: built once per value)
+            pkt.add_block(tree, _tclass_block(tc, off))
+        else:
+            _tclass_items(pkt.add, tree, tc, off, False)
+        pkt.add(tree, FLOW, flow, off + 1, 3,
+                f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}"
+                if pkt.tree_on else None)  # (bit-pattern labels: for a tree someone reads)
         plen = tvb.u16(off + 4)
         plen_item = pkt.add(tree, PLEN, plen, off + 4, 2)
         nxt = tvb.u8(off + 6)

@@ -91,6 +91,63 @@ def _empty_sink() -> None:
     s.hidden = True
     s.generated = False
 
+
+class SharedItem(Item):
+    """The head of a prebuilt subtree (a `Block`) that many packets hold: never changed
+    once built, so the writers (-V, JSON) cache its subtree's text by its identity."""
+
+    __slots__ = ()
+
+
+class Block:
+    """A subtree whose items depend only on a few values (an Ethernet address's bytes
+    and offset, TCP's flag bits), built once and added whole by `Packet.add_block`:
+    `head` (a SharedItem) with its children, and `index`, every item in the order
+    Packet.add would have indexed them. It holds no bytes-dependent item (no `data`,
+    no protocol item: their text is read from the packet's bytes)."""
+
+    __slots__ = ("head", "index")
+
+    def __init__(self, head: SharedItem, index: tuple[tuple[str, Item], ...]) -> None:
+        self.head = head
+        self.index = index
+
+
+class BlockBuilder:
+    """Builds a Block with Packet.add's signature: the first item added (parent None)
+    is the head, the others go under it."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, Item]] = []
+
+    def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
+            text: str | None = None, *, hidden: bool = False, generated: bool = False,
+            source: int = 0) -> Item:
+        assert field.type.name != "PROTOCOL" and field.abbrev != "data", field.abbrev
+        item = _new_item(SharedItem if parent is None else Item)
+        assert (parent is None) == (not self.pairs)
+        item.field = field
+        item.value = value
+        item.offset = offset
+        item.length = length
+        item.children = None
+        item.text = text
+        item.hidden = hidden
+        item.generated = generated
+        item.source = source
+        if parent is not None:
+            if parent.children is None:
+                parent.children = [item]
+            else:
+                parent.children.append(item)
+        self.pairs.append((field.abbrev, item))
+        return item
+
+    def block(self) -> Block:
+        return Block(self.pairs[0][1], tuple(self.pairs))  # type: ignore[arg-type]
+
 #: Fields some code reads back from `pkt.index` during the dissection itself (one
 #: dissector reading another's items): kept in every tree-less dissection. The reading
 #: module declares them with `keep()`.
@@ -218,6 +275,28 @@ class Packet:
         else:
             lst.append(item)
         return item
+
+    def add_block(self, parent: Item | None, block: Block) -> Item:
+        """Add a prebuilt subtree under `parent` and index its items: what adding them
+        one by one would give, in a full dissection (`wanted` None) only. The caller adds
+        nothing under the block's items (they are shared by other packets)."""
+        head = block.head
+        if parent is None:
+            self.tree.append(head)
+        else:
+            children = parent.children
+            if children is None:
+                parent.children = [head]
+            else:
+                children.append(head)
+        index = self.index
+        for abbrev, item in block.index:
+            lst = index.get(abbrev)
+            if lst is None:
+                index[abbrev] = [item]
+            else:
+                lst.append(item)
+        return head
 
     def wants(self, abbrevs: frozenset[str]) -> bool:
         """Would any of these fields be made? (Wireshark's `if (tree)` around a block of

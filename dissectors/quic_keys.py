@@ -16,11 +16,8 @@ import hmac
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+# (`cryptography` is imported where it is used: loading it costs every run's start-up
+# ~0.1 s, and only QUIC Initial packets need it)
 
 #: Initial salts by version (tshark 4.0's: v1 and drafts 33-34, drafts 29-32,
 #: drafts 23-28, drafts 21-22, v2 and its draft).
@@ -57,6 +54,8 @@ def _expand_label(secret: bytes, label: bytes, length: int) -> bytes:
     """HKDF-Expand-Label (RFC 8446 section 7.1) with SHA-256 and an empty context."""
     full = b"tls13 " + label
     info = length.to_bytes(2, "big") + bytes([len(full)]) + full + b"\0"
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
     return HKDFExpand(hashes.SHA256(), length, info).derive(secret)
 
 
@@ -115,6 +114,9 @@ def unprotect(buf: bytes, start: int, pn_at: int, end: int, keys: InitialKeys,
     when the packet is too short for the sample (tshark then shows no packet number)."""
     if pn_at + 4 + 16 > end:
         return None
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     sample = bytes(buf[pn_at + 4: pn_at + 20])
     enc = Cipher(algorithms.AES(keys.hp), modes.ECB()).encryptor()
     mask = enc.update(sample) + enc.finalize()

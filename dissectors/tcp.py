@@ -29,7 +29,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_unclaimed,
 )
-from dissectors.packet import NO_SOURCE, NULL_ITEM, Item, Packet
+from dissectors.packet import NO_SOURCE, NULL_ITEM, Block, BlockBuilder, Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
@@ -304,7 +304,12 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
                 f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
                 if tree_on else None)
-    if items and pkt.wants(_FLAG_BLOCK):
+    if items and ace < 0 and pkt.wanted is None and not th_flags & (TH_RST | TH_SYN | TH_FIN):
+        # (no note goes under these flags: the subtree is the same for every such
+        # segment with these bits at this offset, built once)
+        pkt.add_block(tree, _flags_block(th_flags, off))
+        rst_i = syn_i = fin_i = str_i = NULL_ITEM
+    elif items and pkt.wants(_FLAG_BLOCK):
         if ace < 0:
             fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
                          f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
@@ -443,7 +448,25 @@ _FLAG_BLOCK = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, FLAGS_ACE, *_FLAG_F
 _FLAG_ROWS: dict[int, tuple[tuple[Field, bool, str], ...]] = {}
 
 
-def _flags_tree(pkt: Packet, parent: Item, flags: int, off: int) -> list[Item]:
+#: (flags, TCP header offset) -> the flags item with its subtree (packet.Block). Bounded.
+_FLAG_BLOCKS: dict[tuple[int, int], Block] = {}
+
+
+def _flags_block(flags: int, off: int) -> Block:
+    """The Flags item and its subtree, as the general case adds them, made once."""
+    block = _FLAG_BLOCKS.get((flags, off))
+    if block is None:
+        if len(_FLAG_BLOCKS) >= 4096:
+            _FLAG_BLOCKS.clear()
+        b = BlockBuilder()
+        fi = b.add(None, FLAGS, flags, off + 12, 2, f"Flags: 0x{flags:03x} ({flags_text(flags)})")
+        _flags_tree(b, fi, flags, off)
+        b.add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
+        block = _FLAG_BLOCKS[(flags, off)] = b.block()
+    return block
+
+
+def _flags_tree(pkt: Packet | BlockBuilder, parent: Item, flags: int, off: int) -> list[Item]:
     """The ten flag bits under `parent`, as _flag adds them; rows made once per value."""
     rows = _FLAG_ROWS.get(flags)
     if rows is None:

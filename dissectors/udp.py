@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import Any
 
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
@@ -25,7 +26,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -92,6 +93,27 @@ def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> bytes:
 _PAYLOAD = frozenset({PAYLOAD.abbrev})  # (its bytes are copied only when wanted)
 
 
+def _zero_checksum(add: Callable[..., Item], tree: Item | None, off: int) -> None:
+    # tshark hangs the status under a zero checksum (-V indent, JSON `_tree`).
+    ci = add(tree, CHECKSUM, 0, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
+    add(ci, CHECKSUM_STATUS_F, 3, off + 6, 2, "Checksum Status: Not present", generated=True)
+
+
+#: UDP header offset -> the zero checksum's subtree (packet.Block), full trees only.
+_ZERO_BLOCKS: dict[int, Block] = {}
+
+
+def _zero_checksum_block(off: int) -> Block:
+    block = _ZERO_BLOCKS.get(off)
+    if block is None:
+        if len(_ZERO_BLOCKS) >= 4096:
+            _ZERO_BLOCKS.clear()
+        b = BlockBuilder()
+        _zero_checksum(b.add, None, off)
+        block = _ZERO_BLOCKS[off] = b.block()
+    return block
+
+
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "udp"
     off = tvb.start
@@ -147,10 +169,10 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if not items:
         pass
     elif csum == 0:
-        # tshark hangs the status under a zero checksum (-V indent, JSON `_tree`).
-        ci = pkt.add(tree, CHECKSUM, csum, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
-        pkt.add(ci, CHECKSUM_STATUS_F, 3, off + 6, 2, "Checksum Status: Not present",
-                generated=True)
+        if pkt.wanted is None and not tvb.source:  # (_in_source below changes items)
+            pkt.add_block(tree, _zero_checksum_block(off))
+        else:
+            _zero_checksum(pkt.add, tree, off)
     else:
         pkt.add(tree, CHECKSUM, csum, off + 6, 2,
                 f"Checksum: 0x{csum:04x} [unverified]" if pkt.tree_on else None)

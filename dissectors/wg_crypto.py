@@ -11,10 +11,8 @@ import hashlib
 import hmac
 import struct
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+# (`cryptography` is imported where it is used: loading it costs every run's start-up
+# ~0.1 s, and only a WireGuard capture with keys needs it)
 
 _ZERO = bytes(32)
 
@@ -22,6 +20,10 @@ _ZERO = bytes(32)
 def x25519(scalar: bytes, point: bytes) -> bytes:
     """RFC 7748 X25519(k, u); all zeros for a low-order point (which `cryptography`
     refuses), as the function itself gives."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
     try:
         return X25519PrivateKey.from_private_bytes(scalar).exchange(
             X25519PublicKey.from_public_bytes(point))
@@ -31,6 +33,8 @@ def x25519(scalar: bytes, point: bytes) -> bytes:
 
 def x25519_base(scalar: bytes) -> bytes:
     """The public key of a private key (the base point u = 9)."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
     return X25519PrivateKey.from_private_bytes(scalar).public_key().public_bytes(
         Encoding.Raw, PublicFormat.Raw)
 
@@ -40,6 +44,8 @@ def aead_decrypt(key: bytes, counter: int, sealed: bytes, aad: bytes) -> bytes |
     when the tag does not verify."""
     if len(sealed) < 16 or len(key) != 32:
         return None
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
     nonce = b"\0\0\0\0" + struct.pack("<Q", counter & 0xFFFFFFFFFFFFFFFF)
     try:
         return ChaCha20Poly1305(key).decrypt(nonce, sealed, aad)

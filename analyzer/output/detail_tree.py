@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from analyzer.output.hex_dump import hex_dump
 from dissectors.format import LABEL_CACHE, SHORTEST_LONG, label
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, SharedItem
 
 
 def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, Item]]:
@@ -84,7 +84,33 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
                 item.field.abbrev == "data":
             _data_dump(pkt, item, lines)
         if item.children:
-            _detail_lines(pkt, item.children, deeper, lines, data_dumps)
+            if type(item) is SharedItem:
+                _shared_lines(pkt, item, deeper, lines, data_dumps)
+            else:
+                _detail_lines(pkt, item.children, deeper, lines, data_dumps)
+
+
+#: (id of a SharedItem, indent, data_dumps) -> (the item, its children's lines joined,
+#: or None for none): a prebuilt subtree's text, made once. The entry holds the item,
+#: so no other object can take its id while the entry lives. Bounded.
+_SHARED_TEXT: dict[tuple[int, str, bool], tuple[Item, str | None]] = {}
+_SHARED_TEXT_MAX = 20_000
+
+
+def _shared_lines(pkt: Packet, item: Item, indent: str, lines: list[str],
+                  data_dumps: bool) -> None:
+    """The lines under a SharedItem (a Block's head, the same in every packet that
+    holds it), from the cache."""
+    key = (id(item), indent, data_dumps)
+    got = _SHARED_TEXT.get(key)
+    if got is None:
+        sub: list[str] = []
+        _detail_lines(pkt, item.children, indent, sub, data_dumps)  # type: ignore[arg-type]
+        if len(_SHARED_TEXT) >= _SHARED_TEXT_MAX:
+            _SHARED_TEXT.clear()
+        got = _SHARED_TEXT[key] = (item, "\n".join(sub) if sub else None)
+    if got[1] is not None:
+        lines.append(got[1])
 
 
 def _data_dump(pkt: Packet, item: Item, lines: list[str]) -> None:

@@ -22,7 +22,7 @@ from dissectors.format import (
     local_tm,
     utc_tm,
 )
-from dissectors.packet import Item, Packet
+from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import FT, Field
 
 # Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
@@ -373,6 +373,10 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             else:
                 add(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
             continue
+        if lf is None and type(it) is SharedItem:  # a prebuilt subtree: its text cached
+            got = _JSHARED.get((id(it), inner))
+            add(got[1] if got is not None else _jshared(pkt, it, inner))
+            continue
         t = f.type
         keys = _JKEYS.get(f) or _jkey(f)
         if t is _FT_PROTOCOL:
@@ -395,6 +399,31 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
     if not parts:
         return "{}"
     return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
+
+
+#: (id of a SharedItem, indent) -> (the item, its pairs' text in _jobj at that indent):
+#: a prebuilt subtree (packet.Block), the same in every packet that holds it, written
+#: once. The entry holds the item, so no other object takes its id meanwhile. Bounded.
+_JSHARED: dict[tuple[int, str], tuple[Item, str]] = {}
+_JSHARED_MAX = 20_000
+
+
+def _jshared(pkt: Packet, it: Item, inner: str) -> str:
+    """A SharedItem's part of _jobj at indent `inner` (its pair, and its subtree's)."""
+    obj = _jobj(pkt, [_as_plain(it)], inner[:-2], None)  # "{\n" text "\n" ind "}"
+    text = obj[2:len(obj) - len(inner)]
+    if len(_JSHARED) >= _JSHARED_MAX:
+        _JSHARED.clear()
+    _JSHARED[(id(it), inner)] = (it, text)
+    return text
+
+
+def _as_plain(it: Item) -> Item:
+    """A copy of a SharedItem as a plain Item (so _jobj writes it item by item)."""
+    copy = Item(it.field, it.value, it.offset, it.length, it.text, it.hidden,
+                it.generated, it.source)
+    copy.children = it.children
+    return copy
 
 
 def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:

@@ -1,0 +1,115 @@
+"""Prebuilt subtrees (packet.Block: Ethernet addresses, TCP flags, IPv4 DS field and
+flags, the frame's interface): a dissection that adds them whole must give the same
+tree, the same field index and the same -V / -T json text as one that adds their items
+one by one, and the writers' text caches of a block must equal walking it. Every
+packet of the bundled captures, and of corpus captures with many TCP flag sets,
+Ethernet group addresses (a block is not used there) and pcapng epb_flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.output.detail_tree import MAX_INDENT, _data_dump, detail_text, tree_lines
+from analyzer.output.json_ek import _write, dumps, packet_node
+from captures.open import open_capture
+from dissectors import Session
+from dissectors.frame import dissect
+from dissectors.packet import Block, Item, Packet, SharedItem
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+CAPTURES = sorted((ROOT / "captures" / "samples").glob("*.pcap*")) + [
+    DATA / "wireshark" / "dns+icmp.pcapng.gz",
+    DATA / "corpus" / "ndpi-smb_frags.pcap",
+    DATA / "corpus" / "ndpi-netbios.pcap",
+    DATA / "corpus" / "gopacket-test_ethernet.pcap",
+    DATA / "corpus" / "dpkt-nb6-http.pcap",
+]
+
+
+def _clone(item: Item) -> Item:
+    copy = Item(item.field, item.value, item.offset, item.length, item.text, item.hidden,
+                item.generated, item.source)
+    if item.children is not None:
+        copy.children = [_clone(c) for c in item.children]
+    return copy
+
+
+def _add_one_by_one(self: Packet, parent: Item | None, block: Block) -> Item:
+    """add_block as Packet.add would do it: fresh items, each added and indexed."""
+    def walk(it: Item, under: Item | None) -> Item:
+        new = self.add(under, it.field, it.value, it.offset, it.length, it.text,
+                       hidden=it.hidden, generated=it.generated, source=it.source)
+        for c in it.children or ():
+            walk(c, new)
+        return new
+    return walk(block.head, parent)
+
+
+def _index(pkt: Packet) -> dict[str, list[object]]:
+    return {k: [(i.value, i.offset, i.length, i.hidden) for i in v]
+            for k, v in pkt.index.items()}
+
+
+def _texts(pkt: Packet) -> tuple[str, str, str]:
+    return detail_text(pkt), dumps(pkt, ind="  "), detail_text(pkt, data_dumps=False)
+
+
+def _dissect_all(cap: Path) -> list[Packet]:
+    session = Session(revisit=False)
+    session.tree_visible = True
+    return [dissect(frame, session) for frame in open_capture(cap)]
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=lambda p: p.name)
+def test_blocks_equal_items_one_by_one(cap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with_blocks = _dissect_all(cap)
+    got = [(_texts(p), _index(p)) for p in with_blocks]
+    monkeypatch.setattr(Packet, "add_block", _add_one_by_one)
+    plain = _dissect_all(cap)
+    assert len(plain) == len(got) > 0
+    for n, (pkt, (texts, index)) in enumerate(zip(plain, got, strict=True), 1):
+        assert not any(type(i) is SharedItem for v in pkt.index.values() for i in v)
+        assert _texts(pkt) == texts, n
+        assert _index(pkt) == index, n
+
+
+def _walked_text(pkt: Packet) -> str:
+    """The -V text from the generic walk (tree_lines), which caches nothing."""
+    lines: list[str] = []
+    for depth, text, item in tree_lines(pkt):
+        lines.append("    " * min(depth, MAX_INDENT // 4) + text)
+        _data_dump(pkt, item, lines)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("cap", CAPTURES, ids=lambda p: p.name)
+def test_cached_writers_equal_walks(cap: Path) -> None:
+    shared = 0
+    for _ in range(2):  # (the second pass writes every block from the caches)
+        for pkt in _dissect_all(cap):
+            shared += sum(type(i) is SharedItem for v in pkt.index.values() for i in v)
+            assert detail_text(pkt) == _walked_text(pkt)
+            out: list[str] = []
+            _write(packet_node(pkt), "", out)
+            assert dumps(pkt, ind="") == "".join(out)
+    assert shared > 0  # (each capture has blocks to cache)
+
+
+def test_shared_items_stay_unchanged() -> None:
+    """Dissecting more packets adds nothing under a block's items (they are shared)."""
+    first = _dissect_all(CAPTURES[0])
+    heads = {id(i): i for p in first for v in p.index.values() for i in v
+             if type(i) is SharedItem}
+    before = {k: _clone(h) for k, h in heads.items()}
+    for cap in CAPTURES:
+        _dissect_all(cap)
+    for k, h in heads.items():
+        assert _tree_repr(h) == _tree_repr(before[k])
+
+
+def _tree_repr(it: Item) -> tuple[object, ...]:
+    return (it.field.abbrev, it.value, it.offset, it.length, it.text, it.hidden,
+            it.generated, tuple(_tree_repr(c) for c in it.children or ()))
