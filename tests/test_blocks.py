@@ -14,7 +14,7 @@ import pytest
 from analyzer.output.detail_tree import MAX_INDENT, _data_dump, detail_text, tree_lines
 from analyzer.output.json_ek import _write, dumps, packet_node
 from captures.open import open_capture
-from dissectors import Session
+from dissectors import Session, compiled
 from dissectors.frame import dissect
 from dissectors.packet import Block, Item, Packet, SharedItem
 
@@ -65,6 +65,8 @@ def _dissect_all(cap: Path) -> list[Packet]:
 
 @pytest.mark.parametrize("cap", CAPTURES, ids=lambda p: p.name)
 def test_blocks_equal_items_one_by_one(cap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if compiled.active():  # (compiled callers of add_block never see the patched method)
+        pytest.skip("monkeypatching Packet reaches no compiled caller: run with LABSHARK_PURE=1")
     with_blocks = _dissect_all(cap)
     got = [(_texts(p), _index(p)) for p in with_blocks]
     monkeypatch.setattr(Packet, "add_block", _add_one_by_one)
