@@ -22,7 +22,7 @@ FORMATS = {"text": "analyzer.output.text:TextOutput",
            "tabs": "analyzer.output.text:TabsOutput",
            "json": "analyzer.output.json_ek:JsonOutput",
            "jsonraw": "analyzer.output.jsonraw:JsonRawOutput",
-           "ek": "analyzer.output.json_ek:EkOutput",
+           "ek": "analyzer.output.ek:EkOutput",
            "pdml": "analyzer.output.pdml:PdmlOutput",
            "psml": "analyzer.output.pdml:PsmlOutput"}
 
