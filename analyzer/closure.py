@@ -20,7 +20,6 @@ import os
 from array import array
 from typing import Any
 
-from captures.records import record_walker
 from dissectors.skipping import ANY, ARP, IPMSG, NONE, NUMBERED, state_key
 from filters.fastpath import NotFast, compile_fast
 
@@ -72,24 +71,16 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
         fast = compile_fast(flt.tree)
     except NotFast:
         return None
-    from analyzer.fast_run import map_file
+    from analyzer.fast_run import decide, mapped_records
 
-    mm = map_file(path)
-    if mm is None:
-        return None
-    try:
-        records = record_walker(mm)
+    with mapped_records(path) as records:
         if records is None:
             return None
-        from analyzer.fast_run import decide
-
         shown, stop = decide(records, fast, flt.match, path, flt.tree)
         plan = _plan(records, array("I", shown))
         plan.whole = stop == 0
         plan.light = wanted is not None and not wanted & NUMBERED
         return plan
-    finally:
-        mm.close()
 
 
 def plan_all(opts: Any, path: str, taps: Any = None,
@@ -101,21 +92,15 @@ def plan_all(opts: Any, path: str, taps: Any = None,
     if opts.two_pass or opts.count or opts.export_objects or opts.decode_as \
             or getattr(opts, "stats", None):
         return None
-    from analyzer.fast_run import map_file
+    from analyzer.fast_run import mapped_records
 
-    mm = map_file(path)
-    if mm is None:
-        return None
-    try:
-        records = record_walker(mm)
+    with mapped_records(path) as records:
         if records is None:
             return None
         plan = _plan(records, None)
         plan.whole = not records.stopped
         plan.light = wanted is not None and not wanted & NUMBERED
         return plan
-    finally:
-        mm.close()
 
 
 class Groups:

@@ -16,6 +16,8 @@ import mmap
 import os
 import struct
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from captures.records import PcapngRecords, PcapRecords, Record, record_walker
@@ -76,6 +78,21 @@ def map_file(path: str) -> mmap.mmap | None:
         os.close(fd)
 
 
+@contextmanager
+def mapped_records(path: str) -> Iterator[PcapRecords | PcapngRecords | None]:
+    """The record walker over `path` mapped read-only, unmapped when the block ends;
+    None when the file cannot be mapped or walked (then the full reader runs and
+    reports). The one set-up of every walk over a file (the fast path, the plans)."""
+    mm = map_file(path)
+    if mm is None:
+        yield None
+        return
+    try:
+        yield record_walker(mm)
+    finally:
+        mm.close()
+
+
 def run_fast(job: Job, out: TextIO) -> int | None:
     """Print `job`'s matching frame numbers; None when this path does not apply
     (nothing printed).
@@ -93,18 +110,12 @@ def run_fast(job: Job, out: TextIO) -> int | None:
         flt = compile_fast(tree) if tree is not None else None
     except NotFast:
         return None
-    mm = map_file(path)
-    if mm is None:
-        return None
-    try:
-        records = record_walker(mm)
+    with mapped_records(path) as records:
         if records is None:
             return None
         ends = _prefilter(path, tree) if tree is not None else None
         quiet = job.output != "fields"
         return _walk_parts(records, flt, full_match, ends, out, quiet)
-    finally:
-        mm.close()
 
 
 def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_match: Any,
@@ -382,4 +393,4 @@ def _decide(records: PcapRecords | PcapngRecords, flt: FastFilter | None,
     return (heapq.merge(mine, theirs) if theirs else mine), stop
 
 
-__all__ = ["run_fast", "eligible", "decide"]
+__all__ = ["run_fast", "eligible", "decide", "map_file", "mapped_records"]

@@ -310,8 +310,7 @@ def _fast_filter(job: dict[str, Any], conn: Any) -> bool:
     """The frames a filter matches, by analyze's fast path (no dissection of the records
     the filter can decide on their headers: a million frames in seconds); False, nothing
     sent, when it does not apply (then the full pass runs)."""
-    from analyzer.fast_run import decide, map_file
-    from captures.records import record_walker
+    from analyzer.fast_run import decide, mapped_records
     from filters import compile_filter
     from filters.fastpath import NotFast, compile_fast
 
@@ -322,11 +321,7 @@ def _fast_filter(job: dict[str, Any], conn: Any) -> bool:
         flt = compile_fast(compiled.tree)
     except NotFast:
         return False
-    mm = map_file(job["path"])
-    if mm is None:
-        return False
-    try:
-        records = record_walker(mm)
+    with mapped_records(job["path"]) as records:
         if records is None:
             return False
         nums, stop = decide(records, flt, compiled.match, job["path"], compiled.tree)
@@ -341,8 +336,6 @@ def _fast_filter(job: dict[str, Any], conn: Any) -> bool:
         conn.send(("rows", batch))
         conn.send(("done", None))
         return True
-    finally:
-        mm.close()
 
 
 def build_report(args: list[str], form: str = "text"
