@@ -170,49 +170,44 @@ class Groups:
 
 def _plan(records: Any, shown: Any) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
-    precedes a shown one, every frame."""
+    precedes a shown one, every frame. (`shown` None: every frame.)"""
     mm = records.mm
-    return _scalar_plan(mm, ((s, c) for s, c, _o, _e in records), shown)
-
-
-def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:
-    """(`shown` None: every frame)"""
     groups = Groups()
     gids = array("i", [-1])  # index = frame number; -1: no group (NONE, ANY)
     add = gids.append
     group_of = groups.add
-    for n, (s, caplen) in enumerate(records, 1):
-        add(group_of(n, state_key(mm, s, s + caplen)))
+    known = groups.ids.get  # (a key seen before: its group, as `group_of` gives it)
+    for n, (s, caplen, _o, _e) in enumerate(records, 1):
+        key = state_key(mm, s, s + caplen)
+        g = known(key)  # type: ignore[arg-type]
+        add(group_of(n, key) if g is None else g)
     groups.join_connections()
     count = len(gids) - 1
     if shown is None:
         shown = array("I", range(1, count + 1))
-    needed = bytearray(count + 1)
-    last = [0] * len(groups.parent)
+    last = [0] * (len(groups.parent) + 1)  # per root: its last shown frame; [-1]: none
     top = 0
     root = groups.root
     for n in shown:
         if n > count:
             continue
-        needed[n] = 1
         top = max(top, n)
         g = gids[n]
         if g >= 0:
             r = root(g)
             if n > last[r]:
                 last[r] = n
+    roots = groups.roots()
+    roots.append(-1)  # (gids' -1, no group, stays -1)
+    # (the per-frame passes run in C: map over the arrays, no Python loop per frame)
+    gids = array("i", map(roots.__getitem__, gids))
+    needed = bytearray(map(int.__le__, range(count + 1), map(last.__getitem__, gids)))
+    needed[0] = 0  # (frame 0 is no frame; its -1 group reads last[-1] == 0)
     floor = max((n for n in groups.any_frames if n <= top), default=0)
     needed[1: floor + 1] = b"\1" * floor
-    roots = groups.roots()
-    upto = [last[r] for r in roots]  # per group: its last shown frame
-    for n in range(floor + 1, top + 1):
-        g = gids[n]
-        if g >= 0 and n <= upto[g]:
+    for n in shown:
+        if n <= count:
             needed[n] = 1
-    for n in range(1, count + 1):
-        g = gids[n]
-        if g >= 0:
-            gids[n] = roots[g]
     return Plan(needed, shown, gids, floor)
 
 
