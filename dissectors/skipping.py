@@ -156,6 +156,9 @@ _ICMP6_QUOTING = ICMP6_QUOTING
 _TUNNELS = frozenset((4, 41, 47))
 #: UDP ports of tunnels (VXLAN, Geneve): the inner packet may touch any state.
 _UDP_TUNNEL_PORTS = UDP_TUNNEL_PORTS
+# (state_key's common case: ports that send a UDP/TCP frame past it)
+_UDP_SPECIAL_PORTS = _UDP_TUNNEL_PORTS | {IPMSG_PORT}
+_TCP_SPECIAL_PORTS = _TCP_ANY_PORTS | {IPMSG_PORT}
 # IPv6 extension headers walked over (hop-by-hop, destination options); any other
 # (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.
 _IP6_OPTIONS = frozenset((0, 60))
@@ -244,14 +247,18 @@ def state_key(b: bytes, s: int, e: int) -> object:
     touches."""
     if e - s >= 38:  # the common case in one read: untagged IPv4/TCP or UDP, no options
         etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4_PORTS(b, s + 12)
-        if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF and sp != IPMSG_PORT \
-                and dp != IPMSG_PORT:
+        if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF:
+            # (as _ports_key decides: IPMSG's port first, then the ports touching any state)
             if proto == 17:
-                if sp in _UDP_TUNNEL_PORTS or dp in _UDP_TUNNEL_PORTS:
+                if sp in _UDP_SPECIAL_PORTS or dp in _UDP_SPECIAL_PORTS:
+                    if sp == IPMSG_PORT or dp == IPMSG_PORT:
+                        return ((a << 32 | c) if a <= c else (c << 32 | a), IPMSG)
                     return ANY
                 return (a << 32 | c) if a <= c else (c << 32 | a)
             if proto == 6:
-                if sp in _TCP_ANY_PORTS or dp in _TCP_ANY_PORTS:
+                if sp in _TCP_SPECIAL_PORTS or dp in _TCP_SPECIAL_PORTS:
+                    if sp == IPMSG_PORT or dp == IPMSG_PORT:
+                        return ((a << 32 | c) if a <= c else (c << 32 | a), IPMSG)
                     return ANY  # FTP's control connection sets up data connections
                 if a < c or a == c and sp <= dp:
                     return (a << 32 | c, sp << 16 | dp)
