@@ -226,6 +226,50 @@ def test_state_key_groups() -> None:
     assert key(Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / IP() / TCP()) is skipping.ANY
 
 
+def test_state_key_common_case_is_the_layered_walk(mixed_pcap: Path, bench_cut: Path) -> None:
+    """state_key's one-read case (untagged IPv4 without options: TCP, UDP, IPMSG's port,
+    tunnels) gives every frame the key the general IPv4 walk (`_ip4_key`) gives it."""
+    from analyzer.fast_run import mapped_records
+
+    kinds: set[object] = set()
+    for cap in (mixed_pcap, bench_cut):
+        with mapped_records(str(cap)) as records:
+            assert records is not None
+            mm = records.mm
+            for s, caplen, _o, _e in records:
+                e = s + caplen
+                if caplen >= 38 and mm[s + 12: s + 14] == b"\x08\x00":
+                    key = skipping.state_key(mm, s, e)
+                    assert key == skipping._ip4_key(mm, s + 14, e), (cap.name, s)
+                    kinds.add(type(key) if type(key) is not tuple else key[1]
+                              if type(key[1]) is str else tuple)
+    assert {int, tuple, skipping.IPMSG} <= kinds, kinds
+
+
+@pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1", "ip.addr == 10.0.0.0/8",
+                                 "ipmsg", "arp or icmp"])
+def test_plan_is_its_definition(flt: str, mixed_pcap: Path, bench_cut: Path) -> None:
+    """A frame is planned when shown, at or before the floor, or at or before its group's
+    last shown frame: nothing else (closure._plan computes it over whole arrays)."""
+    partial = []
+    for cap in (mixed_pcap, bench_cut):
+        plan = _plan(cap, flt)
+        assert plan is not None
+        shown = set(plan.shown)
+        last: dict[int, int] = {}
+        for n in shown:
+            g = plan.groups[n]
+            if g >= 0:
+                last[g] = max(last.get(g, 0), n)
+        want = bytearray(len(plan.needed))
+        for n in range(1, len(want)):
+            g = plan.groups[n]
+            want[n] = n in shown or n <= plan.floor or (g >= 0 and n <= last.get(g, 0))
+        assert plan.needed == want, (cap.name, flt)
+        partial.append(0 < len(plan) < len(want) - 1)
+    assert any(partial), flt  # (some frames planned, some passed over)
+
+
 @pytest.mark.parametrize("flt", ["udp.port == 69", "tcp.flags.syn == 1", "ip.addr == 10.0.0.0/8",
                                  "arp or icmp", "frame.number > 100"])
 def test_two_processes_equal_one(flt: str, mixed_pcap: Path, bench_cut: Path,
