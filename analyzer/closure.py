@@ -72,7 +72,7 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
         fast = compile_fast(flt.tree)
     except NotFast:
         return None
-    from analyzer.fast_run import map_file
+    from analyzer.fast_run import map_file, unmap
 
     mm = map_file(path)
     if mm is None:
@@ -89,7 +89,7 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
         plan.light = wanted is not None and not wanted & NUMBERED
         return plan
     finally:
-        mm.close()
+        unmap(mm)
 
 
 def plan_all(opts: Any, path: str, taps: Any = None,
@@ -101,7 +101,7 @@ def plan_all(opts: Any, path: str, taps: Any = None,
     if opts.two_pass or opts.count or opts.export_objects or opts.decode_as \
             or getattr(opts, "stats", None):
         return None
-    from analyzer.fast_run import map_file
+    from analyzer.fast_run import map_file, unmap
 
     mm = map_file(path)
     if mm is None:
@@ -115,7 +115,7 @@ def plan_all(opts: Any, path: str, taps: Any = None,
         plan.light = wanted is not None and not wanted & NUMBERED
         return plan
     finally:
-        mm.close()
+        unmap(mm)
 
 
 class Groups:

@@ -310,7 +310,7 @@ def _fast_filter(job: dict[str, Any], conn: Any) -> bool:
     """The frames a filter matches, by analyze's fast path (no dissection of the records
     the filter can decide on their headers: a million frames in seconds); False, nothing
     sent, when it does not apply (then the full pass runs)."""
-    from analyzer.fast_run import decide, map_file
+    from analyzer.fast_run import decide, map_file, unmap
     from captures.records import record_walker
     from filters import compile_filter
     from filters.fastpath import NotFast, compile_fast
@@ -342,7 +342,7 @@ def _fast_filter(job: dict[str, Any], conn: Any) -> bool:
         conn.send(("done", None))
         return True
     finally:
-        mm.close()
+        unmap(mm)
 
 
 def build_report(args: list[str], form: str = "text"
