@@ -1,6 +1,10 @@
 """Compile labshark's hottest dissector modules with mypyc into build/compiled/.
 
-    .venv/bin/python .ci/build_compiled.py          (needs mypy, a C compiler, Python.h)
+    .venv/bin/python .ci/build_compiled.py [--if-stale]   (needs mypy, a C compiler, Python.h)
+
+`sh .ci/setup` runs it with --if-stale (keep a build that matches the sources and compiles
+every module of MODULES). On failure it prints one line, keeps mypyc's output in
+build/compiled.log and exits 1: labshark then runs in pure Python.
 
 The same .py sources, compiled (dissectors/compiled.py says which, and how a build is
 only used while its stamp matches the sources). The build goes to a fresh directory
@@ -15,22 +19,33 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dissectors.compiled import BUILD_DIR, MODULES, STAMP, digest, interpreter  # noqa: E402
+from dissectors.compiled import (  # noqa: E402
+    BUILD_DIR,
+    MODULES,
+    STAMP,
+    digest,
+    interpreter,
+    matches,
+)
 
 PACKAGES = ("dissectors", "captures", "filters", "analyzer")
 
 _SETUP = """
-import sys
+import os, sys
 from setuptools import setup
 from mypyc.build import mypycify
 mods = sys.argv[1:]
-sys.argv[1:] = ["build_ext", "--build-lib", {out!r}, "--build-temp", {tmp!r}]
-setup(name="labshark-compiled", ext_modules=mypycify(mods, opt_level="3",
+sys.argv[1:] = ["build_ext", "--build-lib", {out!r}, "--build-temp", {tmp!r},
+                "--parallel", str(os.cpu_count() or 1)]
+# One C file per module, compiled in parallel; no debug info (faster to build).
+setup(name="labshark-compiled", ext_modules=mypycify(
+      ["--follow-imports=silent", *mods], opt_level="3", debug_level="0", multi_file=True,
       target_dir={tmp!r}))
 """
 
@@ -58,18 +73,36 @@ def imported_closure(modules: tuple[str, ...]) -> list[str]:
     return sorted(seen)
 
 
-def main() -> int:
+def up_to_date() -> bool:
+    """A build that matches the sources and compiles every module of MODULES."""
+    try:
+        built = json.loads((BUILD_DIR / STAMP).read_text())["sources"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return matches(BUILD_DIR) and set(MODULES) <= set(built)
+
+
+def main(argv: list[str]) -> int:
+    if "--if-stale" in argv and up_to_date():
+        print(f"build_compiled: {BUILD_DIR.relative_to(ROOT)} is up to date")
+        return 0
+    began = time.monotonic()
     sources = {rel: digest(ROOT / rel) for rel in imported_closure(MODULES)}
     new = BUILD_DIR.with_name("compiled.new")
     tmp = BUILD_DIR.with_name("compiled.tmp")
     for d in (new, tmp):
         shutil.rmtree(d, ignore_errors=True)
     code = _SETUP.format(out=str(new), tmp=str(tmp))
-    r = subprocess.run([sys.executable, "-c", code, *MODULES], cwd=ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = BUILD_DIR.with_name("compiled.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        r = subprocess.run([sys.executable, "-c", code, *MODULES], cwd=ROOT,
+                           stdout=out, stderr=subprocess.STDOUT)
     if r.returncode:
-        sys.stderr.write(r.stderr[-4000:])
-        print("build_compiled: mypyc failed; labshark runs as pure Python", file=sys.stderr)
+        lines = log.read_text(errors="replace").splitlines()
+        why = next((ln for ln in lines if ": error:" in ln), lines[-1] if lines else "")
+        print(f"build_compiled: labshark runs in pure Python: mypyc failed: {why.strip()} "
+              f"(log: {log.relative_to(ROOT)})", file=sys.stderr)
         return 1
     (new / STAMP).write_text(json.dumps({"interpreter": interpreter(), "sources": sources},
                                         indent=1) + "\n")
@@ -77,9 +110,9 @@ def main() -> int:
     new.rename(BUILD_DIR)
     shutil.rmtree(tmp, ignore_errors=True)
     print(f"build_compiled: {len(MODULES)} modules in {BUILD_DIR.relative_to(ROOT)} "
-          f"(stamp: {len(sources)} sources)")
+          f"(stamp: {len(sources)} sources) in {time.monotonic() - began:.0f} s")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -11,6 +11,7 @@ stay whole), and libpcap's BPF pre-selects in C only a superset of the matches.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import mmap
 import os
@@ -90,7 +91,22 @@ def mapped_records(path: str) -> Iterator[PcapRecords | PcapngRecords | None]:
     try:
         yield record_walker(mm)
     finally:
+        unmap(mm)
+
+
+def unmap(mm: mmap.mmap) -> None:
+    """Close a mapping of `map_file`. In the compiled build (mypyc) a nested function and
+    its environment form a reference cycle, so a packet of the last dissection may hold a
+    view of the mapping until the cycle collector runs (mm.close() raises BufferError):
+    run it; a view still alive leaves the mapping to be unmapped when it is freed."""
+    try:
         mm.close()
+    except BufferError:
+        gc.collect()
+        try:
+            mm.close()
+        except BufferError:
+            pass
 
 
 def run_fast(job: Job, out: TextIO) -> int | None:

@@ -124,7 +124,7 @@ class CaptureReader:
             head = read(4)
         if head[:2] == GZIP_MAGIC:
             self.compressed = True
-            self._gzip = gzip.GzipFile(fileobj=Prepend(head, read), mode="rb")  # type: ignore[arg-type]
+            self._gzip = gzip.GzipFile(fileobj=Prepend(head, read), mode="rb")  # type: ignore[arg-type,call-overload]
             read = _GzipRead(self._gzip, self.path)
             head = read(4)
         if not head:

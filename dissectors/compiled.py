@@ -7,7 +7,8 @@ imported before an edited .py). Its stamp lists the sha256 of each compiled modu
 of every project module they import (mypyc builds their types in); `use_compiled` puts
 the build on the import path only when every hash still matches and the interpreter is
 the one it was built for, so an edited source falls back to pure Python (until rebuilt),
-never to a stale build. `LABSHARK_PURE=1` forces pure Python.
+never to a stale build. `LABSHARK_PURE=1` forces pure Python (empty or 0: the build if
+it matches).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ MODULES = (
     "dissectors/udp.py", "dissectors/tcp.py", "dissectors/tcp_analysis.py",
     "dissectors/tcp_stream.py", "dissectors/session.py", "dissectors/ports.py",
     "dissectors/dispatch.py", "dissectors/dns.py",
+    "dissectors/icmp.py", "dissectors/arp.py", "dissectors/ipmsg.py", "dissectors/tftp.py",
+    "dissectors/http.py", "dissectors/http_pairing.py", "dissectors/skipping.py",
+    "dissectors/escape.py", "dissectors/http_proto.py", "dissectors/http_body.py",
+    "dissectors/data.py", "dissectors/icmpv6.py", "dissectors/dns_labels.py",
 )
 
 
@@ -54,10 +59,15 @@ def matches(build_dir: Path, root: Path = ROOT) -> bool:
         return False
 
 
+def pure_forced() -> bool:
+    """LABSHARK_PURE set to anything but empty or 0 (the test suite sets 1)."""
+    return os.environ.get("LABSHARK_PURE", "") not in ("", "0")
+
+
 def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
     """Put a matching build ahead of the sources for the package's modules (called by
     dissectors/__init__.py before any of them is imported)."""
-    if os.environ.get("LABSHARK_PURE") or not matches(build_dir):
+    if pure_forced() or not matches(build_dir):
         return False
     package_path.insert(0, str(build_dir / "dissectors"))
     # The group's shared library (<hash>__mypyc) is a top-level module of the build.

@@ -348,7 +348,7 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         p = v + ln
 
 
-def claim_pxe(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+def claim_pxe(session: Session, payload: bytes | memoryview, src: bytes, sport: int, dst: bytes,
               dport: int) -> bool | None:
     """Port 4011: only a payload with the magic cookie is DHCP (see dissect_pxe)."""
     return True if len(payload) >= 240 and bytes(payload[236:240]) == MAGIC_COOKIE.to_bytes(4, "big") else None
@@ -359,7 +359,8 @@ def dissect_pxe(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:
     (probed: all-zero or short payloads on 4011 stay UDP data, a real BOOTP is DHCP)."""
     if not claim_pxe(session, tvb.buf[tvb.start: tvb.end], b"", 0, b"", 0):
         return False
-    return dissect_dhcp(tvb, pkt, session)
+    dissect_dhcp(tvb, pkt, session)
+    return None
 
 
 UDP_PORT.register(67, dissect_dhcp, "dhcp")

@@ -67,4 +67,4 @@ def label_count(raw: bytes | str) -> int:
     """tshark 4.0 counts the dots of the joined name (a dot inside a label counts too)."""
     if raw == ROOT_NAME:
         return 1
-    return raw.count(b"." if isinstance(raw, bytes) else ".") + 1
+    return (raw.count(b".") if isinstance(raw, bytes) else raw.count(".")) + 1

@@ -92,7 +92,7 @@ def _unbrotli(data: bytes) -> bytes | None:
     """A brotli body, at most MAX_UNCOMPRESSED bytes of it; None when it fails (or when
     the brotli module is missing: tshark built without brotli shows the body as is)."""
     try:
-        import brotli  # noqa: PLC0415 (optional at run time; a declared dependency)
+        import brotli  # type: ignore[import-untyped]  # noqa: PLC0415 (optional at run time)
     except ImportError:
         return None
     try:

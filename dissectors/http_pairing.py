@@ -106,7 +106,7 @@ def _get(table: dict, key: bytes) -> HttpConversation | None:
     if type(c) is bytes:
         count, seen, method, uri, full_uri, t, p = marshal.loads(c)
         prev = ReqRes(*p) if p is not None else None
-        tail = ReqRes(*t, prev=prev) if t is not None else None
+        tail = ReqRes(*t, prev=prev) if t is not None else None  # type: ignore[misc]
         if prev is not None:
             prev.next = tail
         c = table[key] = HttpConversation(tail, count, seen, method, uri, full_uri)
@@ -139,7 +139,7 @@ def _conv_key(pkt: Packet) -> bytes:
 
 def _lconv(pkt: Packet, session: Session) -> HttpConversation:
     """This pass's per-conversation state (request method and URI, have_seen_http)."""
-    conv_state = session.state("http.conversations", dict)
+    conv_state: dict = session.state("http.conversations", dict)
     ckey = _conv_key(pkt)
     lconv = _get(conv_state, ckey)
     if lconv is None:

@@ -349,7 +349,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     fwd = pkt.net_src + pkt.net_dst if itype == 8 else pkt.net_dst + pkt.net_src
     key = echo_key(fwd, ident, seq, payload)
     tracker = session.state("icmp.echo", EchoTracker)
-    pairs = session.state("pass1:icmp.pairs", dict)  # request frame <-> reply frame
+    pairs: dict[tuple[str, int], int] = session.state("pass1:icmp.pairs", dict)  # request frame <-> reply frame
     num = pkt.frame.number
     if itype == 8:
         remember(tracker.requests, key, (num, pkt.frame.ts_ns))

@@ -439,7 +439,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     fwd = pkt.net_src + pkt.net_dst if itype == 128 else pkt.net_dst + pkt.net_src
     key = echo_key(fwd, ident, seq, payload)
     tracker = session.state("icmpv6.echo", EchoTracker)
-    pairs = session.state("pass1:icmpv6.pairs", dict)
+    pairs: dict[int, int] = session.state("pass1:icmpv6.pairs", dict)
     num = pkt.frame.number
     if itype == 128:
         remember(tracker.requests, key, (num, pkt.frame.ts_ns))

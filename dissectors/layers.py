@@ -180,8 +180,9 @@ def pair_hash(b: bytes, s: int, e: int) -> int:
     return (x * 2654435761 & 0xFFFFFFFF) >> 16
 
 
-def fragment_layers(b: bytes, s: int, lay: Layers, session: Session, number: int,
-                    rebuild: bool) -> tuple[bytes, Layers, Callable[[], object] | None] | None:
+def fragment_layers(b: bytes | memoryview, s: int, lay: Layers, session: Session, number: int,
+                    rebuild: bool,
+                    ) -> tuple[bytes | memoryview, Layers, Callable[[], object] | None] | None:
     """An IPv4 fragment, recorded in the reassembly table exactly as dissectors/ip.py
     records it: (b, its layers: IP, then data) when it does not complete its datagram;
     for the one that does, a buffer holding the frame's headers followed by the whole

@@ -24,7 +24,7 @@ class FragmentFields(NamedTuple):
     label: str  # "IPv4" / "IPv6"
     fragments: Field
     fragment: Field
-    count: Field
+    count: Field  # type: ignore[assignment]  # (shadows tuple.count)
     reassembled_in: Field
     reassembled_length: Field
     reassembled_data: Field
@@ -70,7 +70,8 @@ def reassembled_in(session: Session, proto: str, key: tuple, frame: int) -> int 
     """In the second pass: the frame that completed this fragment's datagram."""
     if session.pass_no != 2:
         return None
-    return session.state(f"pass1:{proto}.reassembled_in", dict).get((key, frame))
+    done: dict[tuple[tuple, int], int] = session.state(f"pass1:{proto}.reassembled_in", dict)
+    return done.get((key, frame))
 
 
 def add_fragments_tree(pkt: Packet, session: Session, proto: str, parent: Item,

@@ -17,6 +17,7 @@ that a plan can dissect a shown frame's whole history and nothing else.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from typing import Any
 
@@ -165,7 +166,13 @@ _IP6_OPTIONS = frozenset((0, 60))
 _IP6_ANY = frozenset((43, 44, 50, 51, 135, 139, 140)) | _TUNNELS
 
 
-def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int) -> object:
+#: the record bytes `state_key` reads: the mapped capture file (analyzer/closure.py) or
+#: bytes (a decompressed capture). Compiled (mypyc), a parameter annotated only `bytes`
+#: would reject the mmap with a TypeError.
+Raw = bytes | mmap.mmap
+
+
+def _ports_key(b: Raw, l4: int, e: int, pair: object, tcp: bool, lo_first: int) -> object:
     """The pair's key, (pair, IPMSG) when either port is IPMSG's; for TCP the connection's
     key (pair, ports): TCP's state (streams, analysis, reassembly, what rides on it) is
     kept per connection. `lo_first`: 1 when the source is the pair's lower address, -1
@@ -184,7 +191,7 @@ def _ports_key(b: bytes, l4: int, e: int, pair: object, tcp: bool, lo_first: int
     return (pair, sp << 16 | dp)
 
 
-def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
+def _ip4_key(b: Raw, off: int, e: int, quoted: bool = False) -> object:
     if e - off < 20:
         return ANY
     vhl = b[off]
@@ -213,7 +220,7 @@ def _ip4_key(b: bytes, off: int, e: int, quoted: bool = False) -> object:
     return pair
 
 
-def _ip6_key(b: bytes, off: int, e: int) -> object:
+def _ip6_key(b: Raw, off: int, e: int) -> object:
     if e - off < 40 or b[off] >> 4 != 6:
         return ANY
     s, d = bytes(b[off + 8: off + 24]), bytes(b[off + 24: off + 40])
@@ -237,7 +244,7 @@ def _ip6_key(b: bytes, off: int, e: int) -> object:
     return pair
 
 
-def state_key(b: bytes, s: int, e: int) -> object:
+def state_key(b: Raw, s: int, e: int) -> object:
     """What the dissection of the Ethernet frame b[s:e] shares state through: an
     unordered address pair (an int for IPv4, bytes for IPv6), within which every UDP
     stream, conversation, fragment table and request/response pairing is keyed; for TCP

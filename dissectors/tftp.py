@@ -498,7 +498,7 @@ def _ack_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) -
 _NAME_BYTES = bytes([0, *range(0x20, 0x7F)])
 
 
-def _valid_request_body(payload: bytes) -> bool:
+def _valid_request_body(payload: bytes | memoryview) -> bool:
     """tshark 4.0's check: printable names, an even number (>0) of NULs, a known mode."""
     if len(payload) < 2:
         return False
@@ -524,14 +524,14 @@ def _ports(tvb: Tvb, pkt: Packet) -> tuple[int, int]:
     return pkt.srcport, pkt.dstport
 
 
-def _valid_request(payload: bytes) -> bool:
+def _valid_request(payload: bytes | memoryview) -> bool:
     if len(payload) < 4:
         return False
     op = (payload[0] << 8) | payload[1]
     return op in (RRQ, WRQ) and _valid_request_body(payload)
 
 
-def transfer_for(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+def transfer_for(session: Session, payload: bytes | memoryview, src: bytes, sport: int, dst: bytes,
                  dport: int) -> TftpConversation | None:
     """The transfer a payload belongs to (None: not TFTP), with tshark 4.0's lookups.
 
@@ -542,6 +542,7 @@ def transfer_for(session: Session, payload: bytes, src: bytes, sport: int, dst: 
     that exact address/port pair already had packets before (its own conversation).
     """
     transfers = session.state("tftp.transfers", TftpTransfers)
+    conv: TftpConversation | None
     if dport == TFTP_PORT or session.decode_as.get(("udp.port", dport)) == "tftp":
         if _valid_request(payload):
             conv = _new_conversation(session, src, sport, dst)
@@ -576,7 +577,7 @@ def dissect_tftp(tvb: Tvb, pkt: Packet, session: Session) -> bool:
     return True
 
 
-def heur_claim(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
+def heur_claim(session: Session, payload: bytes | memoryview, src: bytes, sport: int, dst: bytes,
                dport: int) -> TftpConversation | None:
     """tshark 4.0's UDP heuristic (on by default): a request-looking body on any port.
 

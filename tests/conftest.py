@@ -2,6 +2,10 @@
 
 Tests marked `tshark` fail (not skip) when tshark is missing and env CI is set: the
 README's test command installs it, so a missing oracle in CI is a broken setup.
+
+The suite tests the pure-Python modules: LABSHARK_PURE=1 is set for this process and every
+`analyze` it starts, before anything imports dissectors/ (tests/test_compiled.py compares
+the compiled build with it; `LABSHARK_PURE=0 pytest` runs the whole suite compiled).
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("LABSHARK_PURE", "1")
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:

@@ -116,7 +116,9 @@ def test_golden_output_has_no_local_time_zone(tmp_path: Path) -> None:
         exp = tmp_path / f"{tz.replace('/', '_')}.txt"
         subprocess.run([str(ROOT / ".venv" / "bin" / "analyze"), str(sample), "-t", "ad",
                         "--golden", str(exp), "--update-golden"], check=True,
-                       env={"TZ": tz, "PATH": "/usr/bin:/bin"}, capture_output=True, timeout=60)
+                       env={"TZ": tz, "PATH": "/usr/bin:/bin",
+                            "LABSHARK_PURE": os.environ.get("LABSHARK_PURE", "")},
+                       capture_output=True, timeout=60)
         files.append(exp.read_text())
     assert files[0] == files[1]
 

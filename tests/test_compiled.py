@@ -19,7 +19,11 @@ from dissectors.compiled import (
     digest,
     interpreter,
     matches,
+    pure_forced,
     use_compiled,
+)
+from dissectors.compiled import (
+    active as compiled_active,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,22 +62,29 @@ def test_pure_is_forced_by_labshark_pure(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("LABSHARK_PURE", "1")
     assert not use_compiled(path, BUILD_DIR)
     assert path == []
+    monkeypatch.setenv("LABSHARK_PURE", "0")
+    assert not pure_forced()
+    monkeypatch.setenv("LABSHARK_PURE", "")
+    assert not pure_forced()
 
 
 def test_every_compiled_module_is_in_the_stamp() -> None:
     if not (BUILD_DIR / STAMP).is_file():
-        pytest.skip("no compiled build (sh .ci/setup --compiled)")
+        pytest.skip("no compiled build (sh .ci/setup)")
     sources = json.loads((BUILD_DIR / STAMP).read_text())["sources"]
     assert set(MODULES) <= set(sources)
     assert "captures/frame.py" in sources  # an import whose types mypyc builds in
 
 
+def _env(pure: bool, split: str = "0") -> dict[str, str]:
+    env = dict(os.environ, LABSHARK_SPLIT=split, TZ="UTC")
+    env["LABSHARK_PURE"] = "1" if pure else "0"
+    return env
+
+
 def _run(args: list[str], pure: bool) -> bytes:
-    env = dict(os.environ)
-    env.pop("LABSHARK_PURE", None)
-    if pure:
-        env["LABSHARK_PURE"] = "1"
-    r = subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=ROOT, env=env,
+    r = subprocess.run([sys.executable, "-m", "analyzer", *args], cwd=ROOT,
+                       env=_env(pure, split="1"),
                        capture_output=True, timeout=600)
     return r.stdout + b"\n--stderr--\n" + r.stderr + f"\nrc={r.returncode}".encode()
 
@@ -81,8 +92,7 @@ def _run(args: list[str], pure: bool) -> bytes:
 def _compiled_active() -> bool:
     code = ("import dissectors, dissectors.compiled as c, dissectors.packet as p;"
             "print(c.active() and dissectors.COMPILED and p._SINK_IS_ITEM)")
-    env = {k: v for k, v in os.environ.items() if k != "LABSHARK_PURE"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(False),
                          capture_output=True, text=True, timeout=120).stdout
     return out.strip() == "True"
 
@@ -90,30 +100,78 @@ def _compiled_active() -> bool:
 @pytest.fixture(scope="module")
 def compiled() -> None:
     if not _compiled_active():
-        pytest.skip("no up-to-date compiled build (sh .ci/setup --compiled)")
+        if os.environ.get("CI"):  # sh .ci/setup --test builds it: CI without it is broken
+            pytest.fail("no up-to-date compiled build in CI (sh .ci/setup builds it)")
+        pytest.skip("no up-to-date compiled build (sh .ci/setup, or .ci/build_compiled.py)")
 
 
+def test_the_suite_runs_pure_python() -> None:
+    """tests/conftest.py: every other test tests the pure-Python modules."""
+    import dissectors
+
+    if os.environ.get("LABSHARK_PURE") == "0":
+        pytest.skip("LABSHARK_PURE=0: the suite runs compiled on purpose")
+    assert os.environ.get("LABSHARK_PURE") == "1"
+    assert not dissectors.COMPILED and not compiled_active()
+
+
+def _modes(tmp_path: Path, *args: str) -> dict[bool, object]:
+    """tests/compiled_modes.py's answer in each mode, both run at once."""
+    procs = {}
+    for pure in (True, False):
+        out = tmp_path / f"{'pure' if pure else 'compiled'}.json"
+        procs[pure] = (out, subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "compiled_modes.py"), args[0], str(out),
+             *args[1:]], cwd=ROOT, env=_env(pure), stderr=subprocess.PIPE))
+    got = {}
+    for pure, (out, proc) in procs.items():
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err.decode()[-3000:]
+        answer = json.loads(out.read_text())
+        assert answer["compiled"] is not pure  # each mode is the one asked for
+        got[pure] = answer["result"]
+    return got
+
+
+def test_compiled_and_pure_print_the_same_on_every_capture(compiled: None,
+                                                           tmp_path: Path) -> None:
+    """List, -V, JSON, fields, -x, io,phs/conv statistics and fast-path filters on every
+    capture of tests/data and captures/samples: the same bytes (out, err, exit status)."""
+    got = _modes(tmp_path, "outputs")
+    assert len(got[True]) >= 8 * 150  # type: ignore[arg-type]
+    differ = sorted(k for k, h in got[True].items()  # type: ignore[union-attr]
+                    if got[False].get(k) != h)  # type: ignore[union-attr]
+    assert not differ, differ[:20]
+
+
+def test_compiled_fuzz_run_finds_nothing(compiled: None, tmp_path: Path) -> None:
+    """Hostile input compiled: mutants of the lab mix (TFTP, HTTP, IPMSG, ICMP errors,
+    ARP...) and of HTTP/DNS/TCP captures raise nothing: a value that breaks an annotation
+    would be a TypeError only in compiled code (mypyc checks types at typed boundaries)."""
+    out = tmp_path / "fuzz.json"
+    r = subprocess.run([sys.executable, str(ROOT / "tests" / "compiled_modes.py"), "fuzz",
+                        str(out), "75"], cwd=ROOT, env=_env(False), capture_output=True,
+                       timeout=900)
+    assert r.returncode == 0, r.stderr.decode()[-3000:]
+    answer = json.loads(out.read_text())
+    assert answer["compiled"] is True
+    assert answer["result"]["mutants"] >= 300
+    assert answer["result"]["findings"] == []
+
+
+#: the command line (split in two processes, the light plan) on a few captures
 CASES = [
     ("captures/samples/lab.pcapng", []),
-    ("captures/samples/lab.pcapng", ["-V"]),
-    ("captures/samples/lab.pcapng", ["-T", "json"]),
     ("captures/samples/lab.pcapng", ["-Y", "udp.port == 69"]),
-    ("captures/samples/lab.pcapng", ["-Y", "ip.addr == 10.0.0.0/8"]),
-    ("captures/samples/feiq.pcap", ["-V"]),
-    ("tests/data/corpus/dpkt-http.pcap", []),
-    ("tests/data/corpus/dpkt-http.pcap", ["-V"]),
-    ("tests/data/corpus/ndpi-smb_frags.pcap", ["-V"]),
-    ("tests/data/corpus/ndpi-dns_fragmented.pcap", ["-T", "json"]),
-    ("tests/data/corpus/ndpi-tcp_scan.pcapng", []),
+    ("captures/samples/lab.pcapng", ["-Y", "ip.addr == 10.0.0.0/8", "-V"]),
     ("tests/data/corpus/ndpi-tcp_scan.pcapng", ["-Y", "tcp.flags.syn == 1"]),
-    ("tests/data/corpus/tcpdump-accecn_handshake.pcap", ["-V"]),
     ("tests/data/corpus/ndpi-gre.pcapng", ["-2", "-V"]),
 ]
 
 
 @pytest.mark.parametrize(("capture", "args"), CASES)
-def test_compiled_and_pure_print_the_same(compiled: None, capture: str, args: list[str],
-                                          ) -> None:
+def test_compiled_and_pure_cli_print_the_same(compiled: None, capture: str, args: list[str],
+                                              ) -> None:
     argv = ["-r", str(ROOT / capture), *args]
     pure = _run(argv, pure=True)
     assert b"rc=0" in pure[-8:]
