@@ -1,6 +1,6 @@
 """Prebuilt subtrees (packet.Block: Ethernet addresses, TCP flags, IPv4 DS field and
 flags, IPv4 version and header length and each address (runs of sibling blocks), the
-frame's interface, DNS flags): a dissection that adds them whole must give the same
+frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
 tree, the same field index and the same -V / -T json text as one that adds their items
 one by one, and the writers' text caches of a block must equal walking it. Every
 packet of the bundled captures, and of corpus captures with many TCP flag sets,
