@@ -186,7 +186,7 @@ def abs_time_str(ns: int, utc: bool = False) -> str:
     if key in _ABS_PARTS:
         parts = _ABS_PARTS[key]
     else:
-        if len(_ABS_PARTS) >= _CACHE_MAX:
+        if len(_ABS_PARTS) >= 1024:
             _ABS_PARTS.clear()
         parts = _ABS_PARTS[key] = _abs_parts(secs, utc)
     if parts is None:
@@ -401,7 +401,7 @@ def time_secs_str(secs: int) -> str:
     repeat: their texts are cached)."""
     text = _SECS_TEXT.get(secs)
     if text is None:
-        if len(_SECS_TEXT) >= _CACHE_MAX:
+        if len(_SECS_TEXT) >= 4096:
             _SECS_TEXT.clear()
         text = _SECS_TEXT[secs] = _time_secs_str(secs)
     return text

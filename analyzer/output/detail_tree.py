@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from analyzer.output.hex_dump import hex_dump
 from dissectors.format import LABEL_CACHE, SHORTEST_LONG, label
 from dissectors.packet import Item, Packet, SharedItem
-from dissectors.registry import REGISTRY, Field
+from dissectors.registry import FT, REGISTRY, Field
 
 
 def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, Item]]:
@@ -81,7 +81,7 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
         text = item.text
         if item.generated:
             value = item.value
-            if text is None and type(value) is int:
+            if text is None and type(value) is int and item.field.type is not _RELTIME:
                 key = (item.field, value)
                 text = generated.get(key)
                 if text is None:
@@ -106,10 +106,11 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
 #: The `data` protocol's item, whose bytes -V dumps under it.
 _DATA = REGISTRY.fields["data"]
 
-#: (field, int value) -> a generated item's label (brackets included); bounded as
-#: format.py's label cache.
+#: (field, int value) -> a generated item's label (brackets included), but for times
+#: (seldom the same twice: they would only fill it). Bounded.
 _GENERATED: dict[tuple[Field, int], str] = {}
-_GENERATED_MAX = 50_000
+_GENERATED_MAX = 4096
+_RELTIME = FT.RELATIVE_TIME
 
 #: (id of a SharedItem, indent, data_dumps) -> (the item, its line and its subtree's
 #: lines, joined): a prebuilt subtree's text, made once. The entry holds the item, so
