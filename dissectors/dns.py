@@ -35,7 +35,7 @@ from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer, register_untapped
-from dissectors.packet import NULL_ITEM, Item, Packet, tshark_has_tree
+from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, Field, Protocol, protocol
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
@@ -224,6 +224,50 @@ def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
 _FLAG_LABELS: dict[tuple[Field, bool], str] = {}
 
 
+#: (variant's protocol, flags, offset, source) -> the Flags item and its bits
+#: (packet.Block), for full trees. Bounded.
+_FLAG_BLOCKS: dict[tuple[str, int, int, int], Block] = {}
+
+
+def _flags_block(v: Variant, flags: int, at: int, src: int) -> Block:
+    key = (v.proto.abbrev, flags, at, src)
+    block = _FLAG_BLOCKS.get(key)
+    if block is None:
+        if len(_FLAG_BLOCKS) >= 4096:
+            _FLAG_BLOCKS.clear()
+        b = BlockBuilder()
+        _flag_items(b.add, None, v, flags, at, src)
+        block = _FLAG_BLOCKS[key] = b.block()
+    return block
+
+
+def _flag_items(add: Callable[..., Item], top: Item | None, v: Variant, flags: int,
+                at: int, src: int) -> None:
+    """The Flags item and a line for each of the variant's flags (Packet.add's, or a
+    BlockBuilder's)."""
+    response = bool(flags & 0x8000)
+    opcode = (flags >> 11) & 0xF
+    rcode = flags & 0xF
+    ftext = OPCODES.get(opcode, "Unknown operation")  # (no number here, unlike Info)
+    if response:
+        ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
+    fitem = add(top, FLAGS, flags, at, 2, f"Flags: 0x{flags:04x} {ftext}", source=src)
+    for f in v.response_flags if response else v.query_flags:
+        if f is F_CD and not response and flags & 0x20:
+            # packet-dns.c names the AD bit of a query apart.
+            add(fitem, F_AD, True, at, 2, ".... .... ..1. .... = AD bit: Set", source=src)
+        fv = (flags & f.bitmask) >> f.shift
+        if f.type is FT.BOOLEAN:
+            # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
+            add(fitem, f, bool(fv), at, 2, _flag_label(f, bool(fv)), source=src)
+        elif f is F_OPCODE and fv not in OPCODES:
+            add(fitem, f, fv, at, 2,
+                f"{masked_label(f, fv, 16).rpartition(' = ')[0]} = Opcode: Unknown ({fv})",
+                source=src)
+        else:
+            add(fitem, f, fv, at, 2, source=src)
+
+
 def _flag_label(f: Field, v: bool) -> str:
     """A boolean flag's 16-bit-wide label: two per flag, made once."""
     text = _FLAG_LABELS.get((f, v))
@@ -269,28 +313,15 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     if response and rcode:
         info += " " + RCODES.get(rcode, f"Unknown error ({rcode})")
     pkt.set_info(info)
-    fitem = iditem = NULL_ITEM
+    iditem = NULL_ITEM
     if items:
         if tcp_len is not None:
             add(top, LENGTH, tcp_len, start - 2, 2)
         iditem = add(top, ID, tid, start, 2)
-        ftext = OPCODES.get(opcode, "Unknown operation")  # (no number here, unlike Info)
-        if response:
-            ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
-        fitem = add(top, FLAGS, flags, start + 2, 2, f"Flags: 0x{flags:04x} {ftext}")
-        for f in v.response_flags if response else v.query_flags:
-            if f is F_CD and not response and flags & 0x20:
-                # packet-dns.c names the AD bit of a query apart.
-                add(fitem, F_AD, True, start + 2, 2, ".... .... ..1. .... = AD bit: Set")
-            fv = (flags & f.bitmask) >> f.shift
-            if f.type is FT.BOOLEAN:
-                # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
-                add(fitem, f, bool(fv), start + 2, 2, _flag_label(f, bool(fv)))
-            elif f is F_OPCODE and fv not in OPCODES:
-                add(fitem, f, fv, start + 2, 2,
-                    f"{masked_label(f, fv, 16).rpartition(' = ')[0]} = Opcode: Unknown ({fv})")
-            else:
-                add(fitem, f, fv, start + 2, 2)
+        if pkt.wanted is None:  # (nothing goes under the flags: built once a value)
+            pkt.add_block(top, _flags_block(v, flags, start + 2, src))
+        else:
+            _flag_items(pkt.add, top, v, flags, start + 2, src)
     counts = []
     update = opcode == 5
     count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else

@@ -168,19 +168,43 @@ def local_tm(secs: int) -> tuple[tuple[int, int, int, int, int, int, int], str] 
              tm.tm_yday), tm.tm_zone or "")
 
 
+#: (seconds, utc) -> abs_time_str's text before and after the nanoseconds (None: not
+#: representable): packets come many a second. Made under the time zone `_ABS_TZ`
+#: holds (time.tzset makes a new time.tzname: the cache is emptied then). Bounded.
+_ABS_PARTS: dict[tuple[int, bool], tuple[str, str] | None] = {}
+_ABS_TZ: list[object] = [None]
+
+
 def abs_time_str(ns: int, utc: bool = False) -> str:
     """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
     secs, frac = divmod(ns, NS)
+    tz = time.tzname
+    if _ABS_TZ[0] is not tz:
+        _ABS_PARTS.clear()
+        _ABS_TZ[0] = tz
+    key = (secs, utc)
+    if key in _ABS_PARTS:
+        parts = _ABS_PARTS[key]
+    else:
+        if len(_ABS_PARTS) >= 1024:
+            _ABS_PARTS.clear()
+        parts = _ABS_PARTS[key] = _abs_parts(secs, utc)
+    if parts is None:
+        return NOT_REPRESENTABLE
+    return f"{parts[0]}{frac:09d}{parts[1]}"
+
+
+def _abs_parts(secs: int, utc: bool) -> tuple[str, str] | None:
     if utc:
         tm, zone = utc_tm(secs), "UTC"
     else:
         got = local_tm(secs)
         tm, zone = (got[0], got[1]) if got is not None else (None, "")
     if tm is None:
-        return NOT_REPRESENTABLE
+        return None
     year, month, day, hour, minute, sec, _ = tm
-    return (f"{_MONTHS[month - 1]} {day:2d}, {year} "
-            f"{hour:02d}:{minute:02d}:{sec:02d}.{frac:09d} {zone}")
+    return (f"{_MONTHS[month - 1]} {day:2d}, {year} {hour:02d}:{minute:02d}:{sec:02d}.",
+            f" {zone}")
 
 
 def hex_digits(field: Field) -> int:
@@ -373,7 +397,20 @@ def plural(n: int, unit: str) -> str:
 def time_secs_str(secs: int) -> str:
     """Wireshark's (unsigned_)time_secs_to_str: `1 hour, 2 minutes, 1 second`.
 
-    Used where a dissector appends a duration to a count of seconds (DNS TTLs)."""
+    Used where a dissector appends a duration to a count of seconds (DNS TTLs, which
+    repeat: their texts are cached)."""
+    text = _SECS_TEXT.get(secs)
+    if text is None:
+        if len(_SECS_TEXT) >= 4096:
+            _SECS_TEXT.clear()
+        text = _SECS_TEXT[secs] = _time_secs_str(secs)
+    return text
+
+
+_SECS_TEXT: dict[int, str] = {}
+
+
+def _time_secs_str(secs: int) -> str:
     if secs == 0:
         return "0 seconds"
     sign = "-" if secs < 0 else ""

@@ -232,7 +232,20 @@ def dissect(frame: Frame, session: Session,
             pkt.add_block(top, _pack_flags_block(frame.flags))
         else:
             _add_pack_flags(add, top, frame.flags, tree_on)
-    if items and pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
+    if items and pkt.wanted is None:  # (the constant lines: prebuilt, packet.Block)
+        blocks = _SIZE_BLOCKS.get((wtap_encap, enc_name, frame.origlen, frame.caplen)) or \
+            _size_blocks(wtap_encap, enc_name, frame.origlen, frame.caplen)
+        add_block = pkt.add_block
+        add_block(top, blocks[0])
+        add(top, TIME, ts, 0, 0)
+        add_block(top, blocks[1])
+        add(top, TIME_EPOCH, ts, 0, 0)
+        add(top, TIME_DELTA, pkt.delta_ns, 0, 0, generated=True)
+        add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
+        add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
+        add(top, NUMBER, frame.number, 0, 0)
+        add_block(top, blocks[2])
+    elif items and pkt.wants(_FRAME_BLOCK):  # (a tree-less dissection mostly skips them)
         add(top, ENCAP, wtap_encap, 0, 0,
             f"Encapsulation type: {enc_name} ({wtap_encap})" if tree_on else None)
         add(top, TIME, ts, 0, 0)
@@ -242,12 +255,7 @@ def dissect(frame: Frame, session: Session,
         add(top, TIME_DELTA_DISP, pkt.delta_disp_ns, 0, 0, generated=True)
         add(top, TIME_REL, pkt.rel_ns, 0, 0, generated=True)
         add(top, NUMBER, frame.number, 0, 0)
-        add(top, LEN, frame.origlen, 0, 0,
-            f"Frame Length: {_bits(frame.origlen)}" if tree_on else None)
-        add(top, CAP_LEN, frame.caplen, 0, 0,
-            f"Capture Length: {_bits(frame.caplen)}" if tree_on else None)
-        add(top, MARKED, False, 0, 0, generated=True)
-        add(top, IGNORED, False, 0, 0, generated=True)
+        _size_items(add, top, frame.origlen, frame.caplen, tree_on)
     if items and frame.flags is not None and frame.flags & 3 in _DIRECTIONS:
         add(top, P2P_DIR, _DIRECTIONS[frame.flags & 3][1], 0, 0)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True) if items else None
@@ -266,6 +274,36 @@ def dissect(frame: Frame, session: Session,
     if protos_item is not None:
         protos_item.value = ":".join(pkt.protocols)
     return pkt
+
+
+def _size_items(add: Callable[..., Item], top: Item | None, origlen: int, caplen: int,
+                tree_on: bool) -> None:
+    """The lengths and the marked / ignored lines (Packet.add's or a BlockBuilder's)."""
+    add(top, LEN, origlen, 0, 0, f"Frame Length: {_bits(origlen)}" if tree_on else None)
+    add(top, CAP_LEN, caplen, 0, 0, f"Capture Length: {_bits(caplen)}" if tree_on else None)
+    add(top, MARKED, False, 0, 0, generated=True)
+    add(top, IGNORED, False, 0, 0, generated=True)
+
+
+#: (encapsulation, its name, frame length, captured length) -> the frame's constant lines in
+#: full trees, three runs of siblings (packet.Block): the encapsulation type; the time
+#: shift; the lengths with the marked and ignored lines. Bounded.
+_SIZE_BLOCKS: dict[tuple[int, str, int, int], tuple[Block, Block, Block]] = {}
+
+
+def _size_blocks(wtap_encap: int, enc_name: str, origlen: int,
+                 caplen: int) -> tuple[Block, Block, Block]:
+    if len(_SIZE_BLOCKS) >= 4096:  # (about as many frame lengths as an MTU allows)
+        _SIZE_BLOCKS.clear()
+    encap = BlockBuilder()
+    encap.add(None, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
+    shift = BlockBuilder()
+    shift.add(None, OFFSET_SHIFT, 0, 0, 0, generated=True)
+    sizes = BlockBuilder()
+    _size_items(sizes.add, None, origlen, caplen, True)
+    blocks = _SIZE_BLOCKS[(wtap_encap, enc_name, origlen, caplen)] = (
+        encap.block(), shift.block(), sizes.block())
+    return blocks
 
 
 def _iface_items(add: Callable[..., Item], top: Item | None, frame: Frame,

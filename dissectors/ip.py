@@ -235,6 +235,52 @@ def _flags_block(flags: int, off: int) -> Block:
     return block
 
 
+def _version_items(add: Callable[..., Item], tree: Item | None, hlen: int, off: int) -> None:
+    """The version and header length lines (Packet.add's or a BlockBuilder's)."""
+    add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
+    add(tree, HDR_LEN, hlen, off, 1, _labels(_HDR_LEN_LABELS, hlen >> 2, _hdr_len_label))
+
+
+def _addr_items(add: Callable[..., Item], tree: Item | None, raw: bytes, text: str,
+                at: int, is_src: bool) -> None:
+    """An address's line and its hidden ip.addr, ip.src_host / ip.dst_host, ip.host."""
+    v = int.from_bytes(raw, "big")
+    add(tree, SRC if is_src else DST, v, at, 4)
+    add(tree, ADDR, v, at, 4, hidden=True)
+    add(tree, SRC_HOST if is_src else DST_HOST, text, at, 4, hidden=True)
+    add(tree, HOST, text, at, 4, hidden=True)
+
+
+#: (header length, offset) -> the version and header length lines; (address, its
+#: text, offset, is it the source) -> its items (packet.Block runs of siblings), built
+#: once for full trees. Bounded.
+_VERSION_BLOCKS: dict[tuple[int, int], Block] = {}
+_ADDR_BLOCKS: dict[tuple[bytes, str, int, bool], Block] = {}
+
+
+def _version_block(hlen: int, off: int) -> Block:
+    block = _VERSION_BLOCKS.get((hlen, off))
+    if block is None:
+        if len(_VERSION_BLOCKS) >= _BLOCKS_MAX:
+            _VERSION_BLOCKS.clear()
+        b = BlockBuilder()
+        _version_items(b.add, None, hlen, off)
+        block = _VERSION_BLOCKS[(hlen, off)] = b.block()
+    return block
+
+
+def _addr_block(raw: bytes, text: str, at: int, is_src: bool) -> Block:
+    key = (raw, text, at, is_src)
+    block = _ADDR_BLOCKS.get(key)
+    if block is None:
+        if len(_ADDR_BLOCKS) >= _BLOCKS_MAX:
+            _ADDR_BLOCKS.clear()
+        b = BlockBuilder()
+        _addr_items(b.add, None, raw, text, at, is_src)
+        block = _ADDR_BLOCKS[key] = b.block()
+    return block
+
+
 def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> None:
     """tshark's TTL notes: RFC 3171's rule for 224.0.0.0/24, a small unicast TTL."""
     if dst[:3] == b"\xe0\x00\x00":
@@ -293,11 +339,11 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     add = pkt.add
     hdr = pkt.wants(_HDR_BLOCK)  # (a tree-less dissection mostly skips the header items)
     if hdr:
-        add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
-        add(tree, HDR_LEN, hlen, off, 1, _labels(_HDR_LEN_LABELS, vhl & 0x0F, _hdr_len_label))
         if pkt.wanted is None:
+            pkt.add_block(tree, _version_block(hlen, off))
             pkt.add_block(tree, _ds_block(tos, off))
         else:
+            _version_items(add, tree, hlen, off)
             _ds_items(add, tree, tos, off)
         len_item = add(tree, LEN, total, off + 2, 2) if total else tree
     else:
@@ -342,17 +388,12 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
             f"Header Checksum: 0x{csum:04x} [validation disabled]" if pkt.tree_on else None)
         add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
             generated=True)
-    if pkt.wants(_ADDR_BLOCK):
-        v = int.from_bytes(src, "big")
-        add(tree, SRC, v, off + 12, 4)
-        add(tree, ADDR, v, off + 12, 4, hidden=True)
-        add(tree, SRC_HOST, src_s, off + 12, 4, hidden=True)
-        add(tree, HOST, src_s, off + 12, 4, hidden=True)
-        v = int.from_bytes(dst, "big")
-        add(tree, DST, v, off + 16, 4)
-        add(tree, ADDR, v, off + 16, 4, hidden=True)
-        add(tree, DST_HOST, dst_s, off + 16, 4, hidden=True)
-        add(tree, HOST, dst_s, off + 16, 4, hidden=True)
+    if pkt.wanted is None:  # (addresses repeat: each one's four items built once)
+        pkt.add_block(tree, _addr_block(src, src_s, off + 12, True))
+        pkt.add_block(tree, _addr_block(dst, dst_s, off + 16, False))
+    elif pkt.wants(_ADDR_BLOCK):
+        _addr_items(add, tree, src, src_s, off + 12, True)
+        _addr_items(add, tree, dst, dst_s, off + 16, False)
     if hlen > 20:
         tvb.need(off, hlen)
         _options(pkt, tree, tvb, off + 20, off + hlen)

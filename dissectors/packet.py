@@ -102,32 +102,38 @@ class SharedItem(Item):
 class Block:
     """A subtree whose items depend only on a few values (an Ethernet address's bytes
     and offset, TCP's flag bits), built once and added whole by `Packet.add_block`:
-    `head` (a SharedItem) with its children, and `index`, every item in the order
-    Packet.add would have indexed them. It holds no bytes-dependent item (no `data`,
-    no protocol item: their text is read from the packet's bytes)."""
+    `heads` (SharedItems: one, or a run of siblings) with their children, `head` the
+    first, and `index`, every item in the order Packet.add would have indexed them. It
+    holds no bytes-dependent item (no `data`, no protocol item: their text is read from
+    the packet's bytes)."""
 
-    __slots__ = ("head", "index")
+    __slots__ = ("head", "heads", "index")
 
-    def __init__(self, head: SharedItem, index: tuple[tuple[str, Item], ...]) -> None:
-        self.head = head
+    def __init__(self, heads: tuple[SharedItem, ...],
+                 index: tuple[tuple[str, Item], ...]) -> None:
+        self.head = heads[0]
+        self.heads = heads
         self.index = index
 
 
 class BlockBuilder:
-    """Builds a Block with Packet.add's signature: the first item added (parent None)
-    is the head, the others go under it."""
+    """Builds a Block with Packet.add's signature: an item added with parent None is a
+    head (the first must be), the others go under them."""
 
-    __slots__ = ("pairs",)
+    __slots__ = ("pairs", "heads")
 
     def __init__(self) -> None:
         self.pairs: list[tuple[str, Item]] = []
+        self.heads: list[SharedItem] = []
 
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
             text: str | None = None, *, hidden: bool = False, generated: bool = False,
             source: int = 0) -> Item:
         assert field.type.name != "PROTOCOL" and field.abbrev != "data", field.abbrev
         item = _new_item(SharedItem if parent is None else Item)
-        assert (parent is None) == (not self.pairs)
+        assert parent is None or self.pairs
+        if parent is None:
+            self.heads.append(item)  # type: ignore[arg-type]
         item.field = field
         item.value = value
         item.offset = offset
@@ -146,7 +152,7 @@ class BlockBuilder:
         return item
 
     def block(self) -> Block:
-        return Block(self.pairs[0][1], tuple(self.pairs))  # type: ignore[arg-type]
+        return Block(tuple(self.heads), tuple(self.pairs))
 
 #: Fields some code reads back from `pkt.index` during the dissection itself (one
 #: dissector reading another's items): kept in every tree-less dissection. The reading
@@ -280,15 +286,15 @@ class Packet:
         """Add a prebuilt subtree under `parent` and index its items: what adding them
         one by one would give, in a full dissection (`wanted` None) only. The caller adds
         nothing under the block's items (they are shared by other packets)."""
-        head = block.head
+        heads = block.heads
         if parent is None:
-            self.tree.append(head)
+            self.tree.extend(heads)
         else:
             children = parent.children
             if children is None:
-                parent.children = [head]
+                parent.children = list(heads)
             else:
-                children.append(head)
+                children.extend(heads)
         index = self.index
         for abbrev, item in block.index:
             lst = index.get(abbrev)
@@ -296,7 +302,7 @@ class Packet:
                 index[abbrev] = [item]
             else:
                 lst.append(item)
-        return head
+        return block.head
 
     def wants(self, abbrevs: frozenset[str]) -> bool:
         """Would any of these fields be made? (Wireshark's `if (tree)` around a block of

@@ -93,3 +93,22 @@ def test_detail_rows_run_unfiltered_with_ratios(tmp_path: Path,
     assert all(ln.startswith("| `(none)` |") for ln in rows)
     ratio = rows[2].split("|")[9].strip()
     assert ratio.endswith("x") and float(ratio[:-1]) > 0, rows[2]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize(("extra", "cut"), [
+    ([], False),  # the default: -V and JSON rows on the whole capture (issue 14)
+    (["--detail-packets", "200"], True),
+])
+def test_detail_rows_capture(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                             extra: list[str], cut: bool) -> None:
+    bench = _bench()
+    code = bench.main(["--packets", "300", "--tools", "analyze-V", "--filters", "udp69",
+                       *extra, "--out", str(tmp_path / "out"),
+                       "--cache", str(tmp_path / "cache")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    report = next((tmp_path / "out").glob("*.md")).read_text()
+    rows = [ln for ln in report.splitlines() if ln.startswith("|") and "analyze-V" in ln]
+    assert len(rows) == 1, report
+    assert ("-cut200" in rows[0]) is cut, rows[0]

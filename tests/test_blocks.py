@@ -1,5 +1,6 @@
 """Prebuilt subtrees (packet.Block: Ethernet addresses, TCP flags, IPv4 DS field and
-flags, the frame's interface): a dissection that adds them whole must give the same
+flags, IPv4 version and header length and each address (runs of sibling blocks), the
+frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
 tree, the same field index and the same -V / -T json text as one that adds their items
 one by one, and the writers' text caches of a block must equal walking it. Every
 packet of the bundled captures, and of corpus captures with many TCP flag sets,
@@ -26,6 +27,8 @@ CAPTURES = sorted((ROOT / "captures" / "samples").glob("*.pcap*")) + [
     DATA / "corpus" / "ndpi-netbios.pcap",
     DATA / "corpus" / "gopacket-test_ethernet.pcap",
     DATA / "corpus" / "dpkt-nb6-http.pcap",
+    DATA / "corpus" / "tcpdump-dns_tcp.pcap",  # (DNS flags on TCP: another offset)
+    DATA / "corpus" / "gopacket-test_dns.pcap",
 ]
 
 
@@ -45,7 +48,7 @@ def _add_one_by_one(self: Packet, parent: Item | None, block: Block) -> Item:
         for c in it.children or ():
             walk(c, new)
         return new
-    return walk(block.head, parent)
+    return [walk(h, parent) for h in block.heads][0]
 
 
 def _index(pkt: Packet) -> dict[str, list[object]]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from analyzer.output.hex_dump import hex_dump
 from dissectors.format import LABEL_CACHE, SHORTEST_LONG, label
 from dissectors.packet import Item, Packet, SharedItem
+from dissectors.registry import FT, REGISTRY, Field
 
 
 def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, Item]]:
@@ -62,17 +63,33 @@ def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True,
 def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
                   data_dumps: bool) -> None:
     """The same lines as tree_lines() (without offsets), appended to `lines`. label()
-    is inlined for the two usual items: an explicit short label, and an int value
-    whose label is cached."""
+    is inlined for the usual items: an explicit short label, an int value whose label
+    is cached, a generated one whose bracketed label is; a prebuilt subtree (a
+    SharedItem, its head line with it) is one cached text."""
     deeper = indent + "    " if len(indent) < MAX_INDENT else indent
     add = lines.append
     cache = LABEL_CACHE
+    generated = _GENERATED
+    shared = _SHARED_TEXT
     for item in items:
         if item.hidden:
             continue
+        if type(item) is SharedItem:
+            got = shared.get((id(item), indent, data_dumps))
+            add(got[1] if got is not None else _shared_text(pkt, item, indent, data_dumps))
+            continue
         text = item.text
         if item.generated:
-            text = label(item)
+            value = item.value
+            if text is None and type(value) is int and item.field.type is not _RELTIME:
+                key = (item.field, value)
+                text = generated.get(key)
+                if text is None:
+                    if len(generated) >= _GENERATED_MAX:
+                        generated.clear()
+                    text = generated[key] = label(item)
+            else:
+                text = label(item)
         elif text is None:
             value = item.value
             text = (cache.get((item.field, value, False)) if type(value) is int else
@@ -80,37 +97,40 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
         elif len(text) >= SHORTEST_LONG or not text.isprintable():  # (label's escape)
             text = label(item)
         add(indent + text)
-        if data_dumps and item.length and item.field is not None and \
-                item.field.abbrev == "data":
+        if data_dumps and item.field is _DATA and item.length:
             _data_dump(pkt, item, lines)
         if item.children:
-            if type(item) is SharedItem:
-                _shared_lines(pkt, item, deeper, lines, data_dumps)
-            else:
-                _detail_lines(pkt, item.children, deeper, lines, data_dumps)
+            _detail_lines(pkt, item.children, deeper, lines, data_dumps)
 
 
-#: (id of a SharedItem, indent, data_dumps) -> (the item, its children's lines joined,
-#: or None for none): a prebuilt subtree's text, made once. The entry holds the item,
-#: so no other object can take its id while the entry lives. Bounded.
-_SHARED_TEXT: dict[tuple[int, str, bool], tuple[Item, str | None]] = {}
+#: The `data` protocol's item, whose bytes -V dumps under it.
+_DATA = REGISTRY.fields["data"]
+
+#: (field, int value) -> a generated item's label (brackets included), but for times
+#: (seldom the same twice: they would only fill it). Bounded.
+_GENERATED: dict[tuple[Field, int], str] = {}
+_GENERATED_MAX = 4096
+_RELTIME = FT.RELATIVE_TIME
+
+#: (id of a SharedItem, indent, data_dumps) -> (the item, its line and its subtree's
+#: lines, joined): a prebuilt subtree's text, made once. The entry holds the item, so
+#: no other object can take its id while the entry lives. Bounded.
+_SHARED_TEXT: dict[tuple[int, str, bool], tuple[Item, str]] = {}
 _SHARED_TEXT_MAX = 20_000
 
 
-def _shared_lines(pkt: Packet, item: Item, indent: str, lines: list[str],
-                  data_dumps: bool) -> None:
-    """The lines under a SharedItem (a Block's head, the same in every packet that
-    holds it), from the cache."""
-    key = (id(item), indent, data_dumps)
-    got = _SHARED_TEXT.get(key)
-    if got is None:
-        sub: list[str] = []
-        _detail_lines(pkt, item.children, indent, sub, data_dumps)  # type: ignore[arg-type]
-        if len(_SHARED_TEXT) >= _SHARED_TEXT_MAX:
-            _SHARED_TEXT.clear()
-        got = _SHARED_TEXT[key] = (item, "\n".join(sub) if sub else None)
-    if got[1] is not None:
-        lines.append(got[1])
+def _shared_text(pkt: Packet, item: Item, indent: str, data_dumps: bool) -> str:
+    """The lines of a SharedItem (a Block's head, the same in every packet that holds
+    it) and of its subtree, walked once and cached."""
+    sub: list[str] = [indent + label(item)]
+    if item.children:
+        deeper = indent + "    " if len(indent) < MAX_INDENT else indent
+        _detail_lines(pkt, item.children, deeper, sub, data_dumps)
+    if len(_SHARED_TEXT) >= _SHARED_TEXT_MAX:
+        _SHARED_TEXT.clear()
+    text = "\n".join(sub)
+    _SHARED_TEXT[(id(item), indent, data_dumps)] = (item, text)
+    return text
 
 
 def _data_dump(pkt: Packet, item: Item, lines: list[str]) -> None:

@@ -9,6 +9,7 @@ can hold, so a node here is a list of (key, value) pairs and the writer is our o
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -182,12 +183,24 @@ def _group(node: Node) -> Node:
 
 
 def _index_date(pkt: Packet) -> str:
-    """`packets-YYYY-MM-DD` of the frame's local date, tshark's `_index`."""
-    got = local_tm(pkt.frame.ts_ns // NS)
+    """`packets-YYYY-MM-DD` of the frame's local date, tshark's `_index` (the last one
+    kept: packets come many a second; time.tzset makes a new time.tzname)."""
+    secs = pkt.frame.ts_ns // NS
+    last = _INDEX_LAST
+    if last[1] == secs and last[0] is time.tzname:
+        return last[2]  # type: ignore[no-any-return]
+    got = local_tm(secs)
     if got is None:
-        return "packets-XXXX-XX-XX"  # tshark's, when localtime fails
-    year, month, day = got[0][:3]
-    return f"packets-{year}-{month:02d}-{day:02d}"
+        text = "packets-XXXX-XX-XX"  # tshark's, when localtime fails
+    else:
+        year, month, day = got[0][:3]
+        text = f"packets-{year}-{month:02d}-{day:02d}"
+    last[:] = [time.tzname, secs, text]
+    return text
+
+
+#: (time.tzname, seconds, text) of the last _index_date.
+_INDEX_LAST: list[Any] = [None, None, ""]
 
 
 def _field_values(pkt: Packet, name: str, column: Any) -> list[str]:

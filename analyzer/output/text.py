@@ -85,11 +85,9 @@ class TextOutput(Output):
                 w(explain(pkt, self.netmask))
             if o.hex and not o.verbose:
                 w("\n")
-        if o.verbose:
-            w(detail_text(pkt, data_dumps=not o.hex, only=self.only) + "\n")
-            if o.hex:
-                w("\n" + self._hex(pkt) + "\n")
-            w("\n")
+        if o.verbose:  # (one write a packet)
+            w(detail_text(pkt, data_dumps=not o.hex, only=self.only) + (
+                "\n\n" + self._hex(pkt) + "\n\n" if o.hex else "\n\n"))
             return
         if o.hex:
             w(self._hex(pkt) + "\n\n")
