@@ -118,6 +118,15 @@ def plan_all(opts: Any, path: str, taps: Any = None,
         mm.close()
 
 
+def group_root(parent: Any, g: int) -> int:
+    """Group `g`'s root in the union-find `parent` (a list or an array: the TUI's Deps
+    keeps its own), halving the path on the way."""
+    while parent[g] != g:
+        parent[g] = parent[parent[g]]
+        g = parent[g]
+    return g
+
+
 class Groups:
     """Frames' state keys interned as groups (an address pair, a TCP connection, ARP,
     IPMSG), joined where one frame's state spans two (union-find)."""
@@ -130,11 +139,7 @@ class Groups:
         self.any_frames = array("I")  # frames that may touch any state
 
     def root(self, g: int) -> int:
-        parent = self.parent
-        while parent[g] != g:
-            parent[g] = parent[parent[g]]
-            g = parent[g]
-        return g
+        return group_root(self.parent, g)
 
     def union(self, a: int, b: int) -> None:
         a, b = self.root(a), self.root(b)
@@ -231,4 +236,4 @@ def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:
     return Plan(needed, shown, gids, floor)
 
 
-__all__ = ["Plan", "Groups", "plan_for", "plan_all", "eligible"]
+__all__ = ["Plan", "Groups", "group_root", "plan_for", "plan_all", "eligible"]
