@@ -87,12 +87,16 @@ class Datagram:
         _n, off, data, _m = frag
         if off > self.contig:
             return self.contig
-        reach = max(self.contig, off + len(data))
-        offsets, frags, i = self.offsets, self.frags, self.gap
-        while i < len(offsets) and offsets[i] <= reach:
-            reach = max(reach, offsets[i] + len(frags[i][2]))
-            i += 1
-        return reach
+        return self._walk(max(self.contig, off + len(data)), self.gap)[0]
+
+    def _walk(self, reach: int, g: int) -> tuple[int, int]:
+        """(how far the fragments from index `g` on carry `reach` without a hole, the
+        index of the first one past it)."""
+        offsets, frags = self.offsets, self.frags
+        while g < len(offsets) and offsets[g] <= reach:
+            reach = max(reach, offsets[g] + len(frags[g][2]))
+            g += 1
+        return reach, g
 
     def add(self, frag: Fragment) -> None:
         """Link `frag` in; amortised, the walk visits each fragment once."""
@@ -112,12 +116,7 @@ class Datagram:
         if off <= self.contig:  # (then it lands at or before the first gap)
             if i < self.gap:
                 self.gap += 1
-            reach = max(self.contig, off + len(data))
-            offsets, frags, g = self.offsets, self.frags, self.gap
-            while g < len(offsets) and offsets[g] <= reach:
-                reach = max(reach, offsets[g] + len(frags[g][2]))
-                g += 1
-            self.contig, self.gap = reach, g
+            self.contig, self.gap = self._walk(max(self.contig, off + len(data)), self.gap)
 
     def complete(self) -> bool:
         return self.datalen is not None and self.contig >= self.datalen

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from diffutil import assert_bytes_like_tshark
-from scapy.all import UDP, Ether, IPv6, IPv6ExtHdrFragment, Raw, wrpcap
 from scapy.all import IP as IPv4
+from scapy.all import UDP, Ether, IPv6, IPv6ExtHdrFragment, Raw, wrpcap
 
 from captures import open_capture
 from dissectors import Session, dissect, reassembly
