@@ -119,8 +119,8 @@ def plan_all(opts: Any, path: str, taps: Any = None,
 
 
 def group_root(parent: Any, g: int) -> int:
-    """Group `g`'s root in the union-find `parent` (a list or an array: the TUI's Deps
-    keeps its own), halving the path on the way."""
+    """Group `g`'s root in the union-find `parent` (a list, an array or a dict: the
+    TUI's Deps and the scale partitioner keep their own), halving the path on the way."""
     while parent[g] != g:
         parent[g] = parent[parent[g]]
         g = parent[g]
