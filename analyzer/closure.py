@@ -103,6 +103,15 @@ def plan_all(opts: Any, path: str, taps: Any = None,
         return plan
 
 
+def group_root(parent: Any, g: int) -> int:
+    """Group `g`'s root in the union-find `parent` (a list, an array or a dict: the
+    TUI's Deps and the scale partitioner keep their own), halving the path on the way."""
+    while parent[g] != g:
+        parent[g] = parent[parent[g]]
+        g = parent[g]
+    return g
+
+
 class Groups:
     """Frames' state keys interned as groups (an address pair, a TCP connection, ARP,
     IPMSG), joined where one frame's state spans two (union-find)."""
@@ -115,11 +124,7 @@ class Groups:
         self.any_frames = array("I")  # frames that may touch any state
 
     def root(self, g: int) -> int:
-        parent = self.parent
-        while parent[g] != g:
-            parent[g] = parent[parent[g]]
-            g = parent[g]
-        return g
+        return group_root(self.parent, g)
 
     def union(self, a: int, b: int) -> None:
         a, b = self.root(a), self.root(b)
@@ -211,4 +216,4 @@ def _plan(records: Any, shown: Any) -> Plan:
     return Plan(needed, shown, gids, floor)
 
 
-__all__ = ["Plan", "Groups", "plan_for", "plan_all", "eligible"]
+__all__ = ["Plan", "Groups", "group_root", "plan_for", "plan_all", "eligible"]

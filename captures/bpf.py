@@ -134,6 +134,17 @@ def cooked_for_kernel(insns: tuple[tuple[int, int, int, int], ...]
     return out
 
 
+def _compiled(lib: ctypes.CDLL, handle: int, text: str) -> _BpfProgram:
+    """`text` compiled (optimised) on `handle`; the caller frees it (pcap_freecode).
+    BpfError with libpcap's reason, the one message for a bad capture filter."""
+    prog = _BpfProgram()
+    if lib.pcap_compile(handle, ctypes.byref(prog), text.encode(), 1,
+                        PCAP_NETMASK_UNKNOWN) != 0:
+        reason = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
+        raise BpfError(f'Invalid capture filter "{text}": {reason}')
+    return prog
+
+
 def compile_bpf(text: str, linktype: int = LINKTYPE_ETHERNET,
                 snaplen: int = DEFAULT_SNAPLEN) -> BpfProgram:
     """Compile tcpdump filter `text` for `linktype`; BpfError with libpcap's reason."""
@@ -143,11 +154,7 @@ def compile_bpf(text: str, linktype: int = LINKTYPE_ETHERNET,
     if not handle:
         raise BpfError("libpcap could not open a dead handle to compile the capture filter.")
     try:
-        prog = _BpfProgram()
-        if lib.pcap_compile(handle, ctypes.byref(prog), text.encode(), 1,
-                            PCAP_NETMASK_UNKNOWN) != 0:
-            reason = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
-            raise BpfError(f'Invalid capture filter "{text}": {reason}')
+        prog = _compiled(lib, handle, text)
         try:
             insns = tuple((prog.bf_insns[i].code, prog.bf_insns[i].jt, prog.bf_insns[i].jf,
                            prog.bf_insns[i].k) for i in range(prog.bf_len))
@@ -189,11 +196,7 @@ def _offline_lib() -> ctypes.CDLL:
 def _filtered_ends(lib: ctypes.CDLL, handle: int, text: str, out: array) -> int:
     """Run BPF `text` over an open savefile handle, appending each match's end offset;
     pcap_next_ex's last status (-2 at the end of the file, -1 at a record it rejects)."""
-    prog = _BpfProgram()
-    if lib.pcap_compile(handle, ctypes.byref(prog), text.encode(), 1,
-                        PCAP_NETMASK_UNKNOWN) != 0:
-        reason = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
-        raise BpfError(f'Invalid capture filter "{text}": {reason}')
+    prog = _compiled(lib, handle, text)
     try:
         if lib.pcap_setfilter(handle, ctypes.byref(prog)) != 0:
             raise BpfError("libpcap refused the pre-filter")

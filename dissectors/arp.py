@@ -81,7 +81,7 @@ DUP_DETECTED = ARP.field("arp.duplicate-address-detected", "Duplicate IP address
 
 
 class AddressTable:
-    """IPv4 address -> (MAC, frame, time) as first seen in ARP, to spot duplicates."""
+    """IPv4 address -> (MAC, latest frame showing it, its whole seconds), to spot duplicates."""
 
     def __init__(self) -> None:
         self.seen: dict[int, tuple[bytes, int, int]] = {}
@@ -179,35 +179,46 @@ def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
                 pkt.add(top, pa_f, int.from_bytes(pa, "big"), po, psize)
             else:
                 pkt.add(top, pa_raw, pa, po, psize)
-    if is_mac and is_ip:
+    if is_mac and is_ip and op in (1, 2):
+        # packet-arp.c: the sender's pair, then (replies) the target's unless it is the
+        # address just reported; the target's answer replaces the sender's in Info.
         table = session.state("arp.addresses", AddressTable)
-        dup = _duplicate(pkt, table, int.from_bytes(spa, "big"), sha, s_spa)
-        if op == 2:
-            dup = _duplicate(pkt, table, int.from_bytes(tpa, "big"), tha, s_tpa) or dup
+        ip = int.from_bytes(spa, "big")
+        dup = _duplicate(pkt, table, ip, sha, s_spa) if _bindable(ip, sha) else ""
+        ip = int.from_bytes(tpa, "big")
+        if op == 2 and _bindable(ip, tha) and dup != s_tpa:
+            dup = _duplicate(pkt, table, ip, tha, s_tpa)
         if dup:
             pkt.append_info(f" (duplicate use of {dup} detected!)")
     return total
 
 
+def _bindable(ip: int, mac: bytes) -> bool:
+    """A pair ARP learns: a unicast, non-zero MAC and a non-zero address."""
+    return ip != 0 and not mac[0] & 1 and any(mac)
+
+
 def _duplicate(pkt: Packet, table: AddressTable, ip: int, mac: bytes, ip_text: str) -> str:
-    """Wireshark's duplicate-address check: an address seen earlier with another MAC."""
-    if ip == 0 or mac == b"\xff" * 6 or not any(mac):
-        return ""
+    """Wireshark's duplicate-address check: an address seen earlier with another MAC
+    (reported against the latest frame that showed the first MAC, which it refreshes)."""
     earlier = table.seen.get(ip)
     num = pkt.frame.number
+    secs = pkt.frame.ts_ns // 1_000_000_000  # (whole seconds, as abs_ts.secs)
     if earlier is None:
-        remember(table.seen, ip, (mac, num, pkt.frame.ts_ns))  # (the newest 64k)
+        remember(table.seen, ip, (mac, num, secs))  # (the newest 64k)
         return ""
-    old_mac, old_num, old_ts = earlier
-    if old_mac == mac or old_num == num:
+    old_mac, old_num, old_secs = earlier
+    if num <= old_num:
+        return ""
+    if old_mac == mac:
+        table.seen[ip] = (mac, num, secs)
         return ""
     top = pkt.add_text(None, f"[Duplicate IP address detected for {ip_text} ({ether_str(mac)}) "
                              f"- also in use by {ether_str(old_mac)} (frame {old_num})]", 0, 0)
     fi = pkt.add(top, DUP_FRAME, old_num, 0, 0, generated=True)
     pkt.add_expert(fi, "warning", "sequence", f"Duplicate IP address configured ({ip_text})",
                    "arp", field=DUP_DETECTED)
-    pkt.add(top, DUP_SECONDS, (pkt.frame.ts_ns - old_ts) // 1_000_000_000, 0, 0,
-            generated=True)
+    pkt.add(top, DUP_SECONDS, (secs - old_secs) & 0xFFFFFFFF, 0, 0, generated=True)
     return ip_text
 
 

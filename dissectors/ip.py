@@ -36,7 +36,13 @@ from dissectors.offers import (
     register_learner_reassembled,
 )
 from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
-from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
+from dissectors.reassembly import (
+    FragmentFields,
+    FragmentTable,
+    add_fragments_tree,
+    mark_fields,
+    reassembled_in,
+)
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -125,7 +131,8 @@ REASSEMBLED_LENGTH = IP.field("ip.reassembled.length", "Reassembled IPv4 length"
                               Base.DEC)
 REASSEMBLED_DATA = IP.field("ip.reassembled.data", "Reassembled IPv4 data", FT.BYTES)
 _FRAGMENT_FIELDS = FragmentFields("IPv4", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
-                                  REASSEMBLED_LENGTH, REASSEMBLED_DATA)
+                                  REASSEMBLED_LENGTH, REASSEMBLED_DATA,
+                                  *mark_fields(IP, "ip"))
 BOGUS_LEN = IP.field("ip.bogus_ip_length", "Bogus IP length", FT.NONE)
 BOGUS_HEADER_LEN = IP.field("ip.bogus_header_length", "Bogus IP header length", FT.NONE)
 TTL_LNCB = IP.field("ip.ttl.lncb", "Time To Live", FT.NONE)
@@ -427,8 +434,9 @@ def _fragment(tvb: Tvb, pkt: Packet, session: Session, tree: Item, src: bytes, d
             pkt.append_info(f" [Reassembled in #{done_in}]")
         BY_NAME["data"](tvb.sub(payload_off, payload_end - payload_off), pkt, session)
         return total
-    whole, frags = done
-    source = add_fragments_tree(pkt, session, "ip", tree, _FRAGMENT_FIELDS, key, whole, frags)
+    whole, frags, marks = done
+    source = add_fragments_tree(pkt, session, "ip", tree, _FRAGMENT_FIELDS, key, whole, frags,
+                                marks)
     _dispatch(proto, Tvb(whole, 0, len(whole), len(whole), source), pkt, session, tree)
     return total
 

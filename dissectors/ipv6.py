@@ -39,7 +39,13 @@ from dissectors.offers import (
     register_untapped,
 )
 from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
-from dissectors.reassembly import FragmentFields, FragmentTable, add_fragments_tree, reassembled_in
+from dissectors.reassembly import (
+    FragmentFields,
+    FragmentTable,
+    add_fragments_tree,
+    mark_fields,
+    reassembled_in,
+)
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -182,7 +188,8 @@ FRAG_IDENT = FRAGHDR.field("ipv6.fraghdr.ident", "Identification", FT.UINT32, Ba
 
 EXT_HEADERS = (0, 43, 44, 60)
 _FRAGMENT_FIELDS = FragmentFields("IPv6", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
-                                  REASSEMBLED_LENGTH, REASSEMBLED_DATA)
+                                  REASSEMBLED_LENGTH, REASSEMBLED_DATA,
+                                  *mark_fields(IPV6, "ipv6"))
 
 
 def _bits(v: int, mask: int, width: int) -> str:
@@ -534,10 +541,10 @@ def _fragment(tvb: Tvb, pkt: Packet, session: Session, ipv6_tree: Item, pos: int
                     f"Reassembled IPv6 in frame: {done_in}", generated=True)
         BY_NAME["data"](tvb.sub(payload, max(end - payload, 0)), pkt, session)
         return used
-    whole, frags = done
+    whole, frags, marks = done
     ipv6_tree.length = pos + 8 - ipv6_tree.offset  # (tshark's, once it reassembled)
     source = add_fragments_tree(pkt, session, "ipv6", ipv6_tree, _FRAGMENT_FIELDS, key, whole,
-                                frags)
+                                frags, marks)
     _dispatch(nxt, Tvb(whole, 0, len(whole), len(whole), source), pkt, session)
     return used
 

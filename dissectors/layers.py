@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dissectors.dispatch import TUNNEL_UDP_PORTS
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
-from dissectors.reassembly import FragmentTable, reassemble
+from dissectors.reassembly import FragmentTable
 from dissectors.session import Session
 
 # L: (l3 ethertype, l3 offset, ip proto or -1, l4 offset or -1, end of the datagram's
@@ -197,7 +197,7 @@ def fragment_layers(b: bytes | memoryview, s: int, lay: Layers, session: Session
            lay[2])
     entry = (number, (frag & 0x1FFF) * 8, bytes(b[off + hlen: dend]), bool(frag & 0x2000))
     table = session.state("ip.fragments", FragmentTable)
-    whole = reassemble([*table.pending.get(key, ()), entry])
+    whole = table.peek(key, entry)
     if whole is None:
         table.add(key, entry)
         return b, (ETH_IPV4, off, -1, -1, dend, lay[5], None, lay[7]), None

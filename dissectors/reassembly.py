@@ -2,20 +2,36 @@
 
 Both network layers collect fragments per datagram key, hand the upper layer the
 whole datagram on the frame that completes it, and show the same fragments tree;
-only the field set and the label ("IPv4"/"IPv6") differ.
+only the field set and the label ("IPv4"/"IPv6") differ. As reassemble.c does, the
+first tail fragment fixes the datagram's length, the datagram is complete once the
+fragments cover it from offset 0 without a hole, bytes already placed are never
+overwritten, and fragments that overlap, conflict, repeat a tail or run past the end
+are marked in the tree. Unlike tshark, a datagram keeps at most `MAX_FRAGMENTS`
+fragments and `MAX_BYTES` bytes: a hostile capture repeating one fragment cannot make
+one datagram's work or memory grow without end.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import NamedTuple
 
 from dissectors.bounded import remember
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Field
+from dissectors.registry import FT, Field, Protocol
 from dissectors.session import Session
 
 # (frame number, offset in the datagram, bytes, more fragments follow)
 Fragment = tuple[int, int, bytes, bool]
+
+# Per-fragment marks, as reassemble.c's FD_* flags (the order tshark shows them in).
+OVERLAP, CONFLICT, MULTIPLE_TAILS, TOO_LONG = 1, 2, 4, 8
+
+# A datagram is at most 65,535 bytes past an offset of at most 65,528 (13 bits of 8
+# bytes); 8-byte fragments make 8,192 of them. Past either cap the fragments gathered
+# so far are dropped (README: "Where labshark differs from tshark on purpose").
+MAX_FRAGMENTS = 8192
+MAX_BYTES = 1 << 18
 
 
 class FragmentFields(NamedTuple):
@@ -28,42 +44,154 @@ class FragmentFields(NamedTuple):
     reassembled_in: Field
     reassembled_length: Field
     reassembled_data: Field
+    overlap: Field
+    overlap_conflict: Field
+    multiple_tails: Field
+    too_long: Field
+    error: Field
+
+
+def mark_fields(proto: Protocol, prefix: str) -> tuple[Field, Field, Field, Field, Field]:
+    """The per-fragment marks (`OVERLAP` .. `TOO_LONG`) declared on `proto`, and the
+    field an erroneous fragment is shown as instead of `<prefix>.fragment`."""
+    return (proto.field(f"{prefix}.fragment.overlap", "Fragment overlap", FT.BOOLEAN),
+            proto.field(f"{prefix}.fragment.overlap.conflict",
+                        "Conflicting data in fragment overlap", FT.BOOLEAN),
+            proto.field(f"{prefix}.fragment.multipletails", "Multiple tail fragments found",
+                        FT.BOOLEAN),
+            proto.field(f"{prefix}.fragment.toolongfragment", "Fragment too long", FT.BOOLEAN),
+            proto.field(f"{prefix}.fragment.error", "Defragmentation error", FT.FRAMENUM))
+
+
+class Datagram:
+    """The fragments of one datagram so far, sorted by offset (equal ones by arrival),
+    with how far they cover it from offset 0 (reassemble.c's contiguous_len/first_gap)."""
+
+    __slots__ = ("offsets", "frags", "marks", "datalen", "contig", "gap", "size")
+
+    def __init__(self) -> None:
+        self.offsets: list[int] = []
+        self.frags: list[Fragment] = []
+        self.marks: list[int] = []  # MULTIPLE_TAILS, set as the fragment arrives
+        self.datalen: int | None = None  # fixed by the first tail
+        self.contig = 0  # bytes covered from offset 0
+        self.gap = 0  # index of the first fragment past `contig`
+        self.size = 0  # bytes held
+
+    def fits(self, frag: Fragment) -> bool:
+        """Whether the caps leave room for `frag`."""
+        return len(self.frags) < MAX_FRAGMENTS and self.size + len(frag[2]) <= MAX_BYTES
+
+    def covered_with(self, frag: Fragment) -> int:
+        """`contig` once `frag` is added (nothing changes)."""
+        _n, off, data, _m = frag
+        if off > self.contig:
+            return self.contig
+        return self._walk(max(self.contig, off + len(data)), self.gap)[0]
+
+    def _walk(self, reach: int, g: int) -> tuple[int, int]:
+        """(how far the fragments from index `g` on carry `reach` without a hole, the
+        index of the first one past it)."""
+        offsets, frags = self.offsets, self.frags
+        while g < len(offsets) and offsets[g] <= reach:
+            reach = max(reach, offsets[g] + len(frags[g][2]))
+            g += 1
+        return reach, g
+
+    def add(self, frag: Fragment) -> None:
+        """Link `frag` in; amortised, the walk visits each fragment once."""
+        _n, off, data, more = frag
+        mark = 0
+        if not more:
+            end = off + len(data)
+            if self.datalen is None:
+                self.datalen = end
+            elif self.datalen != end:
+                mark = MULTIPLE_TAILS
+        i = bisect_right(self.offsets, off)
+        self.offsets.insert(i, off)
+        self.frags.insert(i, frag)
+        self.marks.insert(i, mark)
+        self.size += len(data)
+        if off <= self.contig:  # (then it lands at or before the first gap)
+            if i < self.gap:
+                self.gap += 1
+            self.contig, self.gap = self._walk(max(self.contig, off + len(data)), self.gap)
+
+    def complete(self) -> bool:
+        return self.datalen is not None and self.contig >= self.datalen
+
+    def copy(self) -> Datagram:
+        twin = Datagram()
+        twin.offsets, twin.frags, twin.marks = self.offsets[:], self.frags[:], self.marks[:]
+        twin.datalen, twin.contig, twin.gap, twin.size = (self.datalen, self.contig, self.gap,
+                                                         self.size)
+        return twin
+
+
+def defragment(d: Datagram) -> tuple[bytes, list[Fragment], list[int]]:
+    """(datagram, fragments by offset, their marks) of a complete `d`: each byte is the
+    first one placed there (reassemble.c keeps it even when a later fragment differs)."""
+    datalen = d.datalen or 0
+    buf = bytearray(datalen)
+    marks = d.marks[:]
+    placed = 0
+    for k, (_n, off, data, _m) in enumerate(d.frags):
+        n = len(data)
+        if not n:
+            continue
+        if off >= datalen:
+            marks[k] |= TOO_LONG
+            continue
+        end = off + n
+        if end > datalen:
+            marks[k] |= TOO_LONG
+            end = datalen
+        overlap = placed - off  # (never negative: the fragments cover 0..datalen)
+        if overlap:
+            marks[k] |= OVERLAP
+            cmp = min(n, overlap)
+            if buf[off: off + cmp] != data[:cmp]:
+                marks[k] |= CONFLICT
+        if end > placed:
+            buf[placed: end] = data[overlap: end - off]
+            placed = end
+    return bytes(buf), d.frags, marks
 
 
 class FragmentTable:
-    """Fragments waiting for the rest of their datagram, per datagram key."""
+    """Datagrams waiting for the rest of their fragments, per datagram key."""
 
     def __init__(self) -> None:
-        self.pending: dict[tuple, list[Fragment]] = {}
+        self.pending: dict[tuple, Datagram] = {}
 
-    def add(self, key: tuple, frag: Fragment) -> tuple[bytes, list[Fragment]] | None:
-        """Record a fragment; (datagram, fragments by offset) once it is complete."""
-        frags = self.pending.get(key)
-        if frags is None:  # (the newest `bounded.PENDING_MAX` datagrams wait)
-            frags = remember(self.pending, key, [])
-        frags.append(frag)
-        whole = reassemble(frags)
-        if whole is None:
+    def add(self, key: tuple, frag: Fragment) -> tuple[bytes, list[Fragment], list[int]] | None:
+        """Record a fragment; (datagram, fragments by offset, marks) once it is complete."""
+        d = self.pending.get(key)
+        if d is None:  # (the newest `bounded.PENDING_MAX` datagrams wait)
+            d = remember(self.pending, key, Datagram())
+        if not d.fits(frag):  # a flood: drop what it gathered, bounded work and memory
+            del self.pending[key]
+            return None
+        d.add(frag)
+        if not d.complete():
             return None
         del self.pending[key]
-        return whole, sorted(frags, key=lambda f: f[1])
+        return defragment(d)
 
-
-def reassemble(frags: list[Fragment]) -> bytes | None:
-    """The whole datagram if the fragments cover it without holes, else None."""
-    frags = sorted(frags, key=lambda f: f[1])
-    tails = [off + len(d) for _, off, d, more in frags if not more]
-    if not tails:
-        return None
-    total = max(tails)
-    buf = bytearray(total)
-    covered = 0
-    for _, off, data, _more in frags:
-        if off > covered:
+    def peek(self, key: tuple, frag: Fragment) -> bytes | None:
+        """The datagram `frag` would complete, else None; the table is left as it was."""
+        d = self.pending.get(key) or Datagram()
+        if not d.fits(frag):
             return None
-        buf[off: off + len(data)] = data[: max(0, total - off)]
-        covered = max(covered, off + len(data))
-    return bytes(buf) if covered >= total else None
+        _n, off, data, more = frag
+        datalen = d.datalen if d.datalen is not None or more else off + len(data)
+        if datalen is None or d.covered_with(frag) < datalen:
+            return None
+        twin = d.copy()
+        twin.add(frag)
+        return defragment(twin)[0]
+
 
 
 def reassembled_in(session: Session, proto: str, key: tuple, frame: int) -> int | None:
@@ -76,16 +204,16 @@ def reassembled_in(session: Session, proto: str, key: tuple, frame: int) -> int 
 
 def add_fragments_tree(pkt: Packet, session: Session, proto: str, parent: Item,
                        fields: FragmentFields, key: tuple, whole: bytes,
-                       frags: list[Fragment]) -> int:
+                       frags: list[Fragment], marks: list[int]) -> int:
     """The `N IPvX Fragments` tree on the completing frame; returns the new data source.
 
     The first pass also remembers, for every earlier fragment, where it was completed.
     """
     if session.pass_no == 1 and session.two_pass:
-        marks = session.state(f"pass1:{proto}.reassembled_in", dict)
+        done_in = session.state(f"pass1:{proto}.reassembled_in", dict)
         for number, _o, _d, _m in frags:
             if number != pkt.frame.number:
-                marks[(key, number)] = pkt.frame.number
+                done_in[(key, number)] = pkt.frame.number
     label = fields.label
     source = pkt.add_source(f"Reassembled {label} ({len(whole)} bytes)", whole)
     parts = ", ".join(f"#{n}({len(d)})" for n, _o, d, _m in frags)
@@ -94,10 +222,19 @@ def add_fragments_tree(pkt: Packet, session: Session, proto: str, parent: Item,
     ft = pkt.add(parent, fields.fragments, value, 0, len(whole),
                  f"{len(frags)} {label} Fragments ({len(whole)} bytes): {parts}",
                  source=source, generated=True)
-    for n, o, d, _m in frags:  # (each over its bytes in the datagram: -T pdml shows them)
-        pkt.add(ft, fields.fragment, n, o, len(d),
-                f"Frame: {n}, payload: {o}-{o + len(d) - 1} ({len(d)} byte{'' if len(d) == 1 else 's'})",
-                source=source, generated=True)
+    flagged = ((OVERLAP, fields.overlap), (CONFLICT, fields.overlap_conflict),
+               (MULTIPLE_TAILS, fields.multiple_tails), (TOO_LONG, fields.too_long))
+    for (n, o, d, _m), mark in zip(frags, marks, strict=True):  # (over its bytes: pdml)
+        # (reassemble.c's show_fragment: a conflicting, extra-tail or too long one is an error)
+        field = fields.error if mark & (CONFLICT | MULTIPLE_TAILS | TOO_LONG) else fields.fragment
+        item = pkt.add(ft, field, n, o, len(d),
+                       f"Frame: {n}, payload: {o}-{o + len(d) - 1} "
+                       f"({len(d)} byte{'' if len(d) == 1 else 's'})",
+                       source=source, generated=True)
+        if mark:
+            for bit, flag in flagged:
+                if mark & bit:
+                    pkt.add(item, flag, True, 0, 0, generated=True)
     pkt.add(ft, fields.count, len(frags), 0, 0, generated=True)
     pkt.add(ft, fields.reassembled_length, len(whole), 0, 0, generated=True)
     pkt.add(ft, fields.reassembled_data, whole, 0, len(whole), generated=True, source=source)

@@ -289,6 +289,29 @@ def ip_packets() -> list:
     ]
 
 
+def _arp_claims() -> list:
+    """Two MACs claim 10.0.0.5 (as sender, as a reply's target, gratuitously), 0.25 s
+    apart: which frame a duplicate names (the latest with the first MAC), whose check
+    the Info suffix comes from (a reply's target replaces its sender's), whole seconds,
+    a multicast sender MAC that is not learnt."""
+    bc, m3, mc = "ff:ff:ff:ff:ff:ff", "02:00:00:00:00:03", "01:00:5e:00:00:01"
+    return [Ether(src=M1, dst=bc) / ARP(op=1, hwsrc=M1, psrc="10.0.0.5", pdst="10.0.0.6"),
+            Ether(src=M2, dst=bc) / ARP(op=1, hwsrc=M2, psrc="10.0.0.5", pdst="10.0.0.6"),
+            Ether(src=m3, dst=M1) / ARP(op=2, hwsrc=m3, psrc="10.0.0.6", hwdst=M1,
+                                        pdst="10.0.0.5"),
+            Ether(src=m3, dst=M2) / ARP(op=2, hwsrc=m3, psrc="10.0.0.6", hwdst=M2,
+                                        pdst="10.0.0.5"),
+            Ether(src=M2, dst=m3) / ARP(op=2, hwsrc=M2, psrc="10.0.0.7", hwdst=m3,
+                                        pdst="10.0.0.6"),
+            Ether(src=M1, dst=bc) / ARP(op=1, hwsrc=M1, psrc="10.0.0.7", pdst="10.0.0.7"),
+            Ether(src=M2, dst=bc) / ARP(op=2, hwsrc=M2, psrc="10.0.0.5", hwdst=M2,
+                                        pdst="10.0.0.5"),
+            Ether(src=mc, dst=bc) / ARP(op=1, hwsrc=mc, psrc="10.0.0.5", pdst="10.0.0.6"),
+            Ether(src=M2, dst=m3) / ARP(op=2, hwsrc=M2, psrc="10.0.0.6", hwdst=M1,
+                                        pdst="10.0.0.5"),
+            Ether(src=M1, dst=bc) / ARP(op=1, hwsrc=M1, psrc="10.0.0.6", pdst="10.0.0.9")]
+
+
 def write_pcap(path: Path, frames: list, linktype: int) -> Path:
     """A classic pcap written by hand, so the link type is exactly `linktype`."""
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)]
@@ -364,6 +387,7 @@ def build_all(d: Path) -> dict[str, Path]:
            Ether(src=M2, dst=M1) / ARP(op=1, hwsrc=M2, psrc="10.0.0.5", pdst="10.0.0.6"),
            Ether(src=M1, dst=M2) / ARP(op=1, hwsrc=M1, psrc="10.0.0.5", pdst="10.0.0.6")]
     caps["arp_dup"] = write_pcap(d / "arp_dup.pcap", dup, 1)
+    caps["arp_claims"] = write_pcap(d / "arp_claims.pcap", _arp_claims(), 1)
     caps["codes"] = write_pcap(d / "codes.pcap", code_frames(), 1)
     caps["raw229"] = write_pcap(d / "raw229.pcap",
                                 [ips[2], ips[3], _truncate(ips[3], 20)], 229)
@@ -470,7 +494,7 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 CAPTURES = ["eth", "sll", "sll2", "null_le", "null_be", "loop", "raw101", "raw12", "raw14",
-            "raw229", "arp_dup", "codes"]
+            "raw229", "arp_dup", "arp_claims", "codes"]
 
 
 @needs_tshark

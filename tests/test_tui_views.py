@@ -33,35 +33,52 @@ def tshark_numbers(flt: str, path: str = str(LAB)) -> list[int]:
 
 @pytest.mark.tshark
 def test_conversations_sort_by_any_column_and_filter_on_one() -> None:
+    # Every step waits on the state it needs, not on one pause. The flake: TabbedContent
+    # activates its first tab after it is mounted; a tab chosen before that (the screen
+    # shown, its first tab not yet active) was switched back to the first one, and the
+    # keys then sorted that tab's table. So: wait for the first tab to be active and
+    # focused, choose one, wait for it to be active and focused, wait for each sort.
     async def t(app: LabsharkApp, pilot: object) -> None:
+        def ready(old: object = None) -> bool:
+            screen = app.screen
+            return (isinstance(screen, TablesScreen) and screen is not old
+                    and screen.query_one("TabbedContent").active == "tab-0"
+                    and app.focused is screen.current())
+
         await pilot.press("C")  # type: ignore[attr-defined]
-        await until(pilot, lambda: isinstance(app.screen, TablesScreen))
+        await until(pilot, ready)
         screen = app.screen
         kinds = [tb[0] for tb in screen.tables]
         assert kinds == ["eth", "ip", "ipv6", "tcp", "udp"]
         tabs = screen.query_one("TabbedContent")
         tabs.active = "tab-1"  # IPv4
-        await pilot.pause()  # type: ignore[attr-defined]
         table = screen.current()
         assert table.kind == "ip"
+        await until(pilot, lambda: tabs.active == "tab-1" and app.focused is table)
         frames = lambda: [int(r[6]) for r in table.rows_text]  # noqa: E731
         await pilot.press("7")  # type: ignore[attr-defined]  # Frames, ascending
+        await until(pilot, lambda: table.order == (6, False))
         assert frames() == sorted(frames())
         await pilot.press("7")  # type: ignore[attr-defined]  # again: descending
+        await until(pilot, lambda: table.order == (6, True))
         assert frames() == sorted(frames(), reverse=True)
         # a click on a column's head sorts by it too (Address B)
         table.post_message(table.HeaderSelected(table, table.keys[1], 1,
                                                 table.columns[table.keys[1]].label))
-        await pilot.pause()  # type: ignore[attr-defined]
+        await until(pilot, lambda: table.order == (1, False))
         assert [r[1] for r in table.rows_text] == sorted(r[1] for r in table.rows_text)
         # the shown rows follow the sort
         assert table.get_row_at(0)[1] == table.rows_text[0][1]
         await pilot.press("escape")  # type: ignore[attr-defined]
+        await until(pilot, lambda: not isinstance(app.screen, TablesScreen))
         await pilot.press("C")  # type: ignore[attr-defined]
-        await until(pilot, lambda: isinstance(app.screen, TablesScreen))
-        app.screen.query_one("TabbedContent").active = "tab-3"  # TCP
-        await pilot.pause()  # type: ignore[attr-defined]
-        row = app.screen.current().rows_text[0]
+        await until(pilot, lambda: ready(screen))
+        tabs = app.screen.query_one("TabbedContent")
+        tabs.active = "tab-3"  # TCP
+        tcp = app.screen.current()
+        await until(pilot, lambda: tabs.active == "tab-3" and app.focused is tcp
+                    and tcp.row_count > 0)
+        row = tcp.rows_text[0]
         await pilot.press("enter")  # type: ignore[attr-defined]
         await until(pilot, lambda: settled(app) and app.filter_text != "")
         a, pa = row[0].rsplit(":", 1)

@@ -18,6 +18,7 @@ from array import array
 from dataclasses import replace
 from typing import Any, TextIO
 
+from analyzer.closure import group_root
 from analyzer.scale.chunks import Layout, plan
 from analyzer.scale.collect import collect
 from analyzer.scale.partition import (
@@ -43,12 +44,8 @@ class _Groups:
         self.parent: dict[object, object] = {}
 
     def find(self, k: object) -> object:
-        parent = self.parent
-        parent.setdefault(k, k)
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
+        self.parent.setdefault(k, k)
+        return group_root(self.parent, k)
 
     def union(self, a: object, b: object) -> None:
         ra, rb = self.find(a), self.find(b)

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from itertools import repeat
 from typing import Any
 
-from analyzer.closure import Groups
+from analyzer.closure import Groups, group_root
 
 ANY_GROUP = -1  # a frame's group id when it has none (NONE, ANY)
 CACHE = 64  # trees kept
@@ -141,11 +141,7 @@ class Deps:
         return len(self.gid)
 
     def root(self, g: int) -> int:
-        parent = self.parent
-        while parent[g] != g:
-            parent[g] = parent[parent[g]]
-            g = parent[g]
-        return g
+        return group_root(self.parent, g)
 
     def floor(self, n: int) -> int:
         """The last frame up to `n` that may touch any state (0: none): every frame

@@ -1,0 +1,107 @@
+"""IP fragment reassembly as reassemble.c does it (dissectors/reassembly.py).
+
+Captures built here repeat, overlap, conflict and give several tails; the packet list,
+`-V`, JSON and the mark fields are tshark's. A hostile capture repeating one fragment
+keeps one datagram's stored fragments and bytes under the caps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from diffutil import assert_bytes_like_tshark
+from scapy.all import IP as IPv4
+from scapy.all import UDP, Ether, IPv6, IPv6ExtHdrFragment, Raw, wrpcap
+
+from captures import open_capture
+from dissectors import Session, dissect, reassembly
+from dissectors.reassembly import FragmentTable
+
+# (a non-zero checksum: over IPv6 a zero one is illegal, which is not what is tested)
+UDP_BYTES = bytes(UDP(sport=1000, dport=2000, len=32, chksum=0x1234) / Raw(b"x" * 24))
+
+
+def _v4(off: int, data: bytes, more: bool, ident: int = 7):
+    return (Ether(src="00:00:00:00:00:01", dst="00:00:00:00:00:02")
+            / IPv4(src="10.0.0.1", dst="10.0.0.2", id=ident, proto=17, frag=off // 8,
+                   flags="MF" if more else 0) / Raw(data))
+
+
+def _v6(off: int, data: bytes, more: bool, ident: int = 7):
+    return (Ether(src="00:00:00:00:00:01", dst="00:00:00:00:00:02")
+            / IPv6(src="fd00::1", dst="fd00::2")
+            / IPv6ExtHdrFragment(nh=17, offset=off // 8, m=int(more), id=ident) / Raw(data))
+
+
+def _frames(make: Callable) -> dict[str, list]:
+    u = UDP_BYTES
+    return {
+        "repeated": [make(0, u[:16], True), make(0, u[:16], True), make(0, u[:16], True),
+                     make(16, u[16:], False)],
+        "conflict": [make(0, u[:16], True), make(8, b"Z" * 16, True), make(16, u[16:], False)],
+        "after": [make(0, u[:16], True), make(16, u[16:], False), make(0, u[:16], True),
+                  make(8, b"Q" * 8, True)],
+        "tails": [make(16, u[16:], False), make(24, b"T" * 16, False), make(0, u[:16], True),
+                  make(40, b"P" * 8, True)],
+    }
+
+
+CASES = [(v, name) for v in ("v4", "v6") for name in ("repeated", "conflict", "after", "tails")]
+MARKS = ["ip.fragment", "ip.fragment.error", "ip.fragment.overlap",
+         "ip.fragment.overlap.conflict", "ip.fragment.multipletails",
+         "ip.fragment.toolongfragment", "ip.reassembled.length", "udp.length", "data.data"]
+ARGS = [[], ["-V"], ["-2", "-V"], ["-T", "json"], ["-T", "fields", *sum((["-e", f] for f in MARKS), [])],
+        ["-Y", "ip.fragment.overlap.conflict || ipv6.fragment.error"]]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize(("version", "name"), CASES)
+@pytest.mark.parametrize("args", ARGS, ids=lambda a: " ".join(a)[:20] or "list")
+def test_overlapping_fragments_like_tshark(tmp_path: Path, version: str, name: str,
+                                           args: list[str]) -> None:
+    path = tmp_path / f"{version}-{name}.pcap"
+    wrpcap(str(path), _frames(_v4 if version == "v4" else _v6)[name])
+    if version == "v6":
+        args = [a.replace("ip.", "ipv6.") if a.startswith("ip.") else a for a in args]
+    ours = assert_bytes_like_tshark(["-r", str(path), *args])
+    if args == ["-V"] and name in ("conflict", "tails"):  # (not vacuous: the marks show)
+        assert "[Conflicting data in fragment overlap: True]" in ours
+
+
+def _flood(path: Path, copies: int) -> None:
+    """One datagram's first fragment sent `copies` times, then tiny overlapping ones."""
+    first = _v4(0, UDP_BYTES[:16], True)
+    tiny = [_v4(8 * (i % 64), b"y" * 8, True) for i in range(copies)]
+    wrpcap(str(path), [first] * copies + tiny + [_v4(16, UDP_BYTES[16:], False)])
+
+
+def test_a_flood_of_one_fragment_stays_under_the_caps(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    cap_frags, cap_bytes = 64, 600
+    monkeypatch.setattr(reassembly, "MAX_FRAGMENTS", cap_frags)
+    monkeypatch.setattr(reassembly, "MAX_BYTES", cap_bytes)
+    path = tmp_path / "flood.pcap"
+    _flood(path, 500)
+    session = Session(revisit=False)
+    table = session.state("ip.fragments", FragmentTable)
+    most_frags = most_bytes = 0
+    with open_capture(str(path)) as reader:
+        for frame in reader:
+            dissect(frame, session, ())
+            for d in table.pending.values():
+                most_frags = max(most_frags, len(d.frags))
+                most_bytes = max(most_bytes, d.size)
+    assert 0 < most_frags <= cap_frags and 0 < most_bytes <= cap_bytes
+    assert most_frags == cap_frags  # (the flood reached the cap: the bound was tested)
+
+
+def test_below_the_caps_every_fragment_is_kept() -> None:
+    """The default caps hold a whole 65,535-byte datagram in 8-byte fragments."""
+    table = FragmentTable()
+    n = 65535 // 8
+    for i in range(n):
+        assert table.add("k", (i + 1, 8 * i, b"a" * 8, True)) is None
+    whole, frags, marks = table.add("k", (n + 1, 8 * n, b"b" * 7, False))
+    assert len(whole) == 65535 and len(frags) == n + 1 and not any(marks)
