@@ -30,9 +30,12 @@ class Plan:
     (analyzer/split_run.py): the shown frames, each frame's group, and whether every
     frame was walked and no frame may touch any state (`floor` 0); `light`: the run reads
     no capture-wide number (skipping.NUMBERED), so an unplanned frame counts by its time
-    alone and the reader need not even make it."""
+    alone and the reader need not even make it. `starts` (asked for when the run may
+    split): each frame's record data start, by number, and `ifaces` the walk's pcapng
+    interfaces: a split's half reads its own records by them and no other."""
 
-    __slots__ = ("needed", "shown", "groups", "floor", "whole", "light", "others")
+    __slots__ = ("needed", "shown", "groups", "floor", "whole", "light", "others", "starts",
+                 "ifaces")
 
     def __init__(self, needed: bytearray, shown: Any = (), groups: Any = (), floor: int = 0,
                  whole: bool = False) -> None:
@@ -43,6 +46,8 @@ class Plan:
         self.whole = whole
         self.light = False
         self.others: bytearray | None = None  # a split's half: the other half's shown
+        self.starts: array | None = None  # [0] unused
+        self.ifaces: list | None = None
 
     def __contains__(self, n: int) -> bool:
         # (past the walked records: a tail the walk could not read, dissect it)
@@ -63,9 +68,10 @@ def eligible(opts: Any, flt: Any, taps: Any) -> bool:
 
 
 def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
-             wanted: frozenset[str] | None = None) -> Plan | None:
+             wanted: frozenset[str] | None = None, starts: bool = False) -> Plan | None:
     """The plan for showing the packets `flt` matches in `path`, or None (dissect all);
-    light when the tree-less run's `wanted` fields hold no capture-wide number."""
+    light when the tree-less run's `wanted` fields hold no capture-wide number (then,
+    with `starts`, it keeps the records' places for a split)."""
     if not eligible(opts, flt, taps) or path == "-":
         return None
     try:
@@ -84,16 +90,17 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
         from analyzer.fast_run import decide
 
         shown, stop = decide(records, fast, flt.match, path, flt.tree)
-        plan = _plan(records, array("I", shown))
+        light = wanted is not None and not wanted & NUMBERED
+        plan = _plan(records, array("I", shown), starts and light)
         plan.whole = stop == 0
-        plan.light = wanted is not None and not wanted & NUMBERED
+        plan.light = light
         return plan
     finally:
         mm.close()
 
 
 def plan_all(opts: Any, path: str, taps: Any = None,
-             wanted: frozenset[str] | None = None) -> Plan | None:
+             wanted: frozenset[str] | None = None, starts: bool = False) -> Plan | None:
     """Every frame shown (no display filter), in groups: a plan only for splitting the
     run between processes (analyzer/split_run.py); None when it cannot apply."""
     if taps or path == "-" or os.environ.get("LABSHARK_DISSECT_ALL"):
@@ -110,9 +117,10 @@ def plan_all(opts: Any, path: str, taps: Any = None,
         records = record_walker(mm)
         if records is None:
             return None
-        plan = _plan(records, None)
+        light = wanted is not None and not wanted & NUMBERED
+        plan = _plan(records, None, starts and light)
         plan.whole = not records.stopped
-        plan.light = wanted is not None and not wanted & NUMBERED
+        plan.light = light
         return plan
     finally:
         mm.close()
@@ -183,11 +191,24 @@ class Groups:
         return [self.root(g) for g in range(len(self.parent))]
 
 
-def _plan(records: Any, shown: Any) -> Plan:
+def _plan(records: Any, shown: Any, starts: bool = False) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
-    precedes a shown one, every frame."""
+    precedes a shown one, every frame. With `starts`, each record's place too."""
     mm = records.mm
-    return _scalar_plan(mm, ((s, c) for s, c, _o, _e in records), shown)
+    if not starts:
+        return _scalar_plan(mm, ((s, c) for s, c, _o, _e in records), shown)
+    places = array("q", [0])
+    put = places.append
+
+    def walk() -> Any:
+        for s, c, _o, _e in records:
+            put(s)
+            yield s, c
+
+    plan = _scalar_plan(mm, walk(), shown)
+    plan.starts = places
+    plan.ifaces = getattr(records, "ifaces", None)
+    return plan
 
 
 def _scalar_plan(mm: Any, records: Any, shown: Any) -> Plan:

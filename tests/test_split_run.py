@@ -170,9 +170,9 @@ def test_by_default_only_with_an_idle_core_and_little_repeated(
     monkeypatch.delenv("LABSHARK_SPLIT", raising=False)
     monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    monkeypatch.setattr(split_run, "_idle_core", lambda: False)
     assert not split_run.can_split(o, plan, io.StringIO())  # both cores busy
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 1.0, 1.0))
+    monkeypatch.setattr(split_run, "_idle_core", lambda: True)
     assert split_run.can_split(o, plan, io.StringIO())
 
     class Terminal(io.StringIO):
@@ -184,3 +184,37 @@ def test_by_default_only_with_an_idle_core_and_little_repeated(
     few = Plan(bytearray(b"\0" * 200_000 + b"\1" * 10), range(200_000, 200_010))
     few.whole = True
     assert not split_run.worth_it(o, few)
+
+
+#: (/proc/loadavg readings, one 10 ms after the other; cores; another core idle?)
+IDLE = [
+    (["0.85 0.76 0.39 1/147 5681"], 2, True),  # only this process runnable
+    (["3.90 2.10 0.90 1/147 5681"], 2, True),  # the run before ended: its minute average stays
+    (["0.10 0.05 0.01 2/147 5681"], 2, False),  # another task runnable: both cores taken
+    (["0.10 0.05 0.01 2/147 5681", "0.10 0.05 0.01 2/147 5681",
+      "0.10 0.05 0.01 2/147 5681"], 2, False),  # ... at every reading
+    (["0.10 0.05 0.01 2/147 5681", "0.10 0.05 0.01 1/147 5681"], 2, True),  # a moment's task
+    (["7.83 3.15 1.28 14/182 7250"] * 3, 2, False),  # a busy machine
+    (["2.00 2.00 2.00 3/200 100"], 4, True),  # 4 cores: two others, one core left idle
+    (["2.00 2.00 2.00 4/200 100"] * 3, 4, False),
+    (["garbage"], 2, False),
+    ([], 2, False),
+]
+
+
+@pytest.mark.parametrize(("readings", "cpus", "idle"), IDLE)
+def test_idle_core_is_read_now_not_averaged(readings: list[str], cpus: int, idle: bool) -> None:
+    assert split_run.idle_from(iter(readings), cpus) is idle
+
+
+def test_idle_core_reads_proc_loadavg(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readings come from /proc/loadavg (a 1-minute average of 9 does not matter)."""
+    if not os.path.exists("/proc/loadavg"):
+        pytest.skip("no /proc/loadavg here")
+    seen: list[int] = []
+    monkeypatch.setattr(split_run, "idle_from",
+                        lambda rs, cpus: seen.extend(int(r.split()[3].split("/")[0])
+                                                     for r in rs) or False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    assert split_run._idle_core() is False
+    assert len(seen) == 3 and all(n >= 1 for n in seen)  # (this process runs: >= 1)
