@@ -1,13 +1,17 @@
 """Both cores: a plan's groups dissected in two processes, the output merged in order.
 
 The groups of a plan (analyzer/closure.py) share no state, so each process dissects
-the planned frames of its half of the groups and passes over every other frame: by its
-time alone when the run reads no capture-wide number (a `light` plan: the reader makes
-no Frame of it), else with `skipping.skip` (stream indices stay exact in both). The plan
-is made once, before the fork; the whole output (no filter) gets one from
-`closure.plan_all`. A forked child takes one half. Each writes its shown packets' text
-to a temporary file and marks where each packet's text ends; the parent then copies
-the texts in frame order, streaming (a buffer per file, not the whole output).
+the planned frames of its half of the groups. A light plan (the run reads no
+capture-wide number) keeps where each record lies: a half reads its own records there
+and no other (`HalfSource`), setting the frame times as passing over the others would
+have (each frame's predecessor's time, the first frame's, the previous shown frame's,
+read by place). Any other plan's half passes over every other frame with
+`skipping.skip` (stream indices stay exact in both). The plan is made once, before the
+fork; the whole output (no filter) gets one from `closure.plan_all`. A forked child
+takes one half. Each writes its shown packets' text to a temporary file and marks where
+each packet's text ends; the parent then copies the texts in frame order, streaming (a
+buffer per file, not the whole output). Both parts hold their stderr notes (a `matches`
+stopped, filters/regex.py); the parent prints them once, after both.
 
 Outputs: the text formats (the packet list, -V, -x, -P, `-T tabs`, `-t dd`: the other
 half's shown frames still set the displayed delta) and `-T json` (the parent writes its
@@ -16,9 +20,9 @@ whole; a plan with no frame that may touch any state. If a part fails or its pac
 do not add up, nothing has been written and the caller runs in one process.
 
 LABSHARK_SPLIT=1 forces a split where it can apply, 0 forbids it; by default it splits
-when another core is idle, the output is no terminal (the merge prints only once both
-halves are done) and the passing over both processes repeat is small beside the
-dissection halved (see `worth_it`).
+when another core is idle now (`_idle_core`), the output is no terminal (the merge
+prints only once both halves are done) and what both processes repeat is small beside
+the dissection halved (see `worth_it`).
 """
 
 from __future__ import annotations
@@ -48,10 +52,13 @@ _JOINS = {"text": None, "tabs": None, "json": ("[\n", ",\n", "\n]\n")}
 
 #: Costs in units of one planned frame's dissection for the packet list (~70 us),
 #: measured with CPU seconds on the benchmark's cuts: per record, what both processes
-#: repeat (passing over by the time: the light plan; `skipping.skip`: the others) and
-#: the walk that makes a plan for a run without a filter (closure.plan_all, only for the
-#: split); per shown packet, the merge's copy; a -V or JSON packet's dissection.
-_REPEAT_LIGHT, _REPEAT_SKIP, _WALK, _MERGE, _HEAVY = 0.025, 0.1, 0.04, 0.02, 5
+#: repeat (a light plan read by its records' places: only the division of the plan in
+#: two; passing over by the time: a light plan without them; `skipping.skip`: the
+#: others) and the walk that makes a plan for a run without a filter (closure.plan_all,
+#: only for the split); per shown packet, the merge's copy; a -V or JSON packet's
+#: dissection.
+_REPEAT_PLACED, _REPEAT_LIGHT, _REPEAT_SKIP = 0.005, 0.025, 0.1
+_WALK, _MERGE, _HEAVY = 0.04, 0.02, 5
 
 def wanted(opts: Any, out: TextIO) -> bool:
     """Whether this run's options allow a split (before any plan is made)."""
@@ -138,7 +145,9 @@ def worth_it(opts: Any, plan: Plan) -> bool:
     records, planned, shown = len(plan.needed) - 1, len(plan), len(plan.shown)
     heavy = _HEAVY if opts.verbose or opts.hex or opts.output == "json" else 1
     one = planned * heavy + records * _WALK
-    extra = records * (_REPEAT_LIGHT if plan.light else _REPEAT_SKIP) + shown * _MERGE * heavy
+    repeat = (_REPEAT_LIGHT if plan.starts is None else _REPEAT_PLACED) if plan.light \
+        else _REPEAT_SKIP
+    extra = records * repeat + shown * _MERGE * heavy
     if getattr(opts, "display_filter", None) is None:
         extra += records * _WALK
     return extra <= 0.15 * one
