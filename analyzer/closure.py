@@ -198,14 +198,8 @@ def _plan(records: Any, shown: Any, starts: bool = False) -> Plan:
     if not starts:
         return _scalar_plan(mm, ((s, c) for s, c, _o, _e in records), shown)
     places = array("q", [0])
-    put = places.append
-
-    def walk() -> Any:
-        for s, c, _o, _e in records:
-            put(s)
-            yield s, c
-
-    plan = _scalar_plan(mm, walk(), shown)
+    put = places.append  # (returns None: `put(s) or s` is s, kept on the way)
+    plan = _scalar_plan(mm, ((put(s) or s, c) for s, c, _o, _e in records), shown)
     plan.starts = places
     plan.ifaces = getattr(records, "ifaces", None)
     return plan
