@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import codecs
 import os
-import pickle
 import signal
 import sys
 import tempfile
@@ -214,20 +213,25 @@ class HalfSource:
         half, walker, session, mm = self.half, self.walker, self.session, self.mm
         starts, shown = half.starts, half.shown
         assert starts is not None
-        time, record_at, make = walker.time_at, walker.record_at, walker.frame
+        time, make, view = walker.time_at, walker.frame_at, memoryview(mm)
         find = half.needed.find
         n = find(1, 1)
         if n > 0:
             session.first_ts = time(starts[1])
-        last = 0
+        last, last_ts, k = 0, None, 0
         drop = RELEASE_EVERY
         while n > 0:
-            if n - 1 != last:
-                session.prev_ts = time(starts[n - 1]) if n > 1 else None
-            k = bisect_right(shown, n - 1)  # (the shown frames before n)
+            if n - 1 == last:  # (its own: dissected just before, prev_ts is set)
+                before = last_ts
+            else:
+                before = time(starts[n - 1]) if n > 1 else None
+                session.prev_ts = before
+            k = bisect_right(shown, n - 1, k)  # (the shown frames before n)
+            m = shown[k - 1] if k else 0
             at = starts[n]
-            yield make(n, record_at(at)), time(starts[shown[k - 1]]) if k else None
-            last = n
+            frame = make(n, at, view)
+            yield frame, before if m == n - 1 else time(starts[m]) if m else None
+            last, last_ts = n, frame.ts_ns
             if at > drop:
                 drop = release_behind(mm, at - RELEASE_EVERY // 2)
             n = find(1, n + 1)
@@ -237,7 +241,7 @@ class HalfSource:
 
     def close(self) -> None:
         try:
-            self.mm.close()
+            self.mm.close()  # (the view made in __iter__ is gone with it)
         except BufferError:
             pass  # (a frame still holds a view of it: closed when the last one goes)
 
@@ -347,6 +351,8 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
             except BaseException:  # noqa: BLE001 - the parent notices and runs alone
                 code = 99
             if regex is not None and regex.held:  # (its stderr notes: the parent's)
+                import pickle
+
                 pickle.dump(regex.held, notes_file)
                 notes_file.flush()
             os._exit(code)
@@ -387,7 +393,13 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
 
 def _print_notes(regex: Any, theirs: Any) -> None:
     """Both parts' stderr notes (filters/regex.py), each once: as one process prints."""
+    import pickle  # (here: importing it costs a run more than the notes do)
+
     notes, regex.held = regex.held or [], None
+    theirs.seek(0)
+    if not theirs.read(1):
+        regex.print_held(notes)
+        return
     theirs.seek(0)
     try:
         notes += pickle.load(theirs)

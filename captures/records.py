@@ -147,6 +147,13 @@ class PcapRecords:
         _s, _f, caplen, origlen = self._hdr(self.mm, start - 16)
         return start, caplen, origlen, start + caplen
 
+    def frame_at(self, number: int, start: int, view: memoryview) -> Frame:
+        """The Frame of the record whose data starts at `start`, its header read once
+        (`view`: the caller's memoryview of the whole map, made once)."""
+        sec, frac, caplen, origlen = self._hdr(self.mm, start - 16)
+        return Frame(number, sec * 1_000_000_000 + frac * self.mult, self.digits, caplen,
+                     origlen, LINKTYPE_ETHERNET, 0, view[start: start + caplen], start - 16)
+
     def frame(self, number: int, rec: Record) -> Frame:
         start, caplen, origlen, _end = rec
         return Frame(number, self.time_at(start), self.digits, caplen,
@@ -254,6 +261,10 @@ class PcapngRecords:
         blen, _i, _h, _l, caplen, origlen = struct.unpack_from(self.endian + "6I", self.mm,
                                                                start - 24)
         return start, caplen, origlen, start - 28 + blen
+
+    def frame_at(self, number: int, start: int, view: memoryview) -> Frame:
+        """The Frame of the EPB whose data starts at `start`."""
+        return self.frame(number, self.record_at(start))
 
     def frame(self, number: int, rec: Record) -> Frame:
         start, caplen, origlen, end = rec
