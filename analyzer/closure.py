@@ -29,9 +29,12 @@ class Plan:
     (analyzer/split_run.py): the shown frames, each frame's group, and whether every
     frame was walked and no frame may touch any state (`floor` 0); `light`: the run reads
     no capture-wide number (skipping.NUMBERED), so an unplanned frame counts by its time
-    alone and the reader need not even make it."""
+    alone and the reader need not even make it. `starts` (asked for when the run may
+    split): each frame's record data start, by number, and `ifaces` the walk's pcapng
+    interfaces: a split's half reads its own records by them and no other."""
 
-    __slots__ = ("needed", "shown", "groups", "floor", "whole", "light", "others")
+    __slots__ = ("needed", "shown", "groups", "floor", "whole", "light", "others", "starts",
+                 "ifaces")
 
     def __init__(self, needed: bytearray, shown: Any = (), groups: Any = (), floor: int = 0,
                  whole: bool = False) -> None:
@@ -42,6 +45,8 @@ class Plan:
         self.whole = whole
         self.light = False
         self.others: bytearray | None = None  # a split's half: the other half's shown
+        self.starts: array | None = None  # [0] unused
+        self.ifaces: list | None = None
 
     def __contains__(self, n: int) -> bool:
         # (past the walked records: a tail the walk could not read, dissect it)
@@ -62,9 +67,10 @@ def eligible(opts: Any, flt: Any, taps: Any) -> bool:
 
 
 def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
-             wanted: frozenset[str] | None = None) -> Plan | None:
+             wanted: frozenset[str] | None = None, starts: bool = False) -> Plan | None:
     """The plan for showing the packets `flt` matches in `path`, or None (dissect all);
-    light when the tree-less run's `wanted` fields hold no capture-wide number."""
+    light when the tree-less run's `wanted` fields hold no capture-wide number (then,
+    with `starts`, it keeps the records' places for a split)."""
     if not eligible(opts, flt, taps) or path == "-":
         return None
     try:
@@ -77,14 +83,15 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
         if records is None:
             return None
         shown, stop = decide(records, fast, flt.match, path, flt.tree)
-        plan = _plan(records, array("I", shown))
+        light = wanted is not None and not wanted & NUMBERED
+        plan = _plan(records, array("I", shown), starts and light)
         plan.whole = stop == 0
-        plan.light = wanted is not None and not wanted & NUMBERED
+        plan.light = light
         return plan
 
 
 def plan_all(opts: Any, path: str, taps: Any = None,
-             wanted: frozenset[str] | None = None) -> Plan | None:
+             wanted: frozenset[str] | None = None, starts: bool = False) -> Plan | None:
     """Every frame shown (no display filter), in groups: a plan only for splitting the
     run between processes (analyzer/split_run.py); None when it cannot apply."""
     if taps or path == "-" or os.environ.get("LABSHARK_DISSECT_ALL"):
@@ -97,9 +104,10 @@ def plan_all(opts: Any, path: str, taps: Any = None,
     with mapped_records(path) as records:
         if records is None:
             return None
-        plan = _plan(records, None)
+        light = wanted is not None and not wanted & NUMBERED
+        plan = _plan(records, None, starts and light)
         plan.whole = not records.stopped
-        plan.light = wanted is not None and not wanted & NUMBERED
+        plan.light = light
         return plan
 
 
@@ -173,16 +181,23 @@ class Groups:
         return [self.root(g) for g in range(len(self.parent))]
 
 
-def _plan(records: Any, shown: Any) -> Plan:
+def _plan(records: Any, shown: Any, starts: bool = False) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
-    precedes a shown one, every frame. (`shown` None: every frame.)"""
+    precedes a shown one, every frame. (`shown` None: every frame.) With `starts`, each
+    record's place too (a split half reads its own records by them)."""
     mm = records.mm
+    frames: Any = records
+    places = None
+    if starts:
+        places = array("q", [0])
+        put = places.append  # (returns None: `put(s) or s` is s, kept on the way)
+        frames = ((put(s) or s, c, o, e) for s, c, o, e in records)
     groups = Groups()
     gids = array("i", [-1])  # index = frame number; -1: no group (NONE, ANY)
     add = gids.append
     group_of = groups.add
     known = groups.ids.get  # (a key seen before: its group, as `group_of` gives it)
-    for n, (s, caplen, _o, _e) in enumerate(records, 1):
+    for n, (s, caplen, _o, _e) in enumerate(frames, 1):
         key = state_key(mm, s, s + caplen)
         g = known(key)  # type: ignore[arg-type]
         add(group_of(n, key) if g is None else g)
@@ -213,7 +228,11 @@ def _plan(records: Any, shown: Any) -> Plan:
     for n in shown:
         if n <= count:
             needed[n] = 1
-    return Plan(needed, shown, gids, floor)
+    plan = Plan(needed, shown, gids, floor)
+    if places is not None:
+        plan.starts = places
+        plan.ifaces = getattr(records, "ifaces", None)
+    return plan
 
 
 __all__ = ["Plan", "Groups", "group_root", "plan_for", "plan_all", "eligible"]

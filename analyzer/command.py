@@ -7,7 +7,7 @@ exit statuses. The command line (analyzer/app.py) and the Python API
 from __future__ import annotations
 
 from contextlib import closing
-from typing import TextIO
+from typing import Any, TextIO
 
 from analyzer.errors import EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError, guarded
 from analyzer.job import Job
@@ -163,12 +163,13 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     from analyzer import split_run
     from analyzer.closure import plan_all, plan_for
 
-    plan = plan_for(job, path, job.display_filter, taps, job.wanted) if resume == 1 \
-        else None
+    may_split = resume == 1 and split_run.wanted(job, out)
+    plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split) \
+        if resume == 1 else None
     whole = None  # (no filter: every frame, in groups, only to split the run)
-    if resume == 1 and job.display_filter is None and split_run.wanted(job, out):
-        whole = plan_all(job, path, taps, job.wanted)
-    if split_run.can_split(job, plan or whole, out):  # both cores: the groups split
+    if may_split and job.display_filter is None:
+        whole = plan_all(job, path, taps, job.wanted, True)
+    if split_run.can_split(job, plan or whole, out, may_split):  # both cores: by groups
         if split_run.run_split(plan or whole,  # type: ignore[arg-type]
                                lambda half, o: _run_pass(job, path, o, taps, resume, half, o),
                                out, job.output) is not None:
@@ -181,9 +182,21 @@ def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
     """One pass of the full loop over the file, dissecting only the frames of `plan`
     (None: all); `mark`, a sink told after each shown packet's output (a split's part)."""
     job.plan = plan
+    if mark is not None:  # a split's half: its own records only, when it can
+        from analyzer.split_run import half_source
+
+        half = half_source(path, plan)  # type: ignore[arg-type]
+        if half is not None:
+            return _run_source(job, half, out, taps, resume, mark)
     source = FileSource(path, job.two_pass)
     if plan is not None and getattr(plan, "light", False):
         source.select(plan.needed)
+    return _run_source(job, source, out, taps, resume, mark)
+
+
+def _run_source(job: Job, source: Any, out: TextIO, taps: list, resume: int,
+                mark: object) -> int:
+    """`_run_pass` over a source made for it."""
     try:
         sinks = command_sinks(job, out, taps)
     except BaseException:

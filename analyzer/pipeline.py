@@ -285,6 +285,9 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
     shows (their displayed delta filled in); stop after -c frames, except that the
     `whole` sinks (export objects: the whole capture) see the rest too. Frames before
     `resume` were already decided by the fast path."""
+    if getattr(frames, "own_frames", False):
+        yield from own_frames(job, frames, session, every)
+        return
     match = job.match
     count = job.count
     wanted, plan = job.wanted, job.plan
@@ -325,6 +328,24 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
             pkt = dissect(frame, session)
             for sink in whole:
                 sink.packet(pkt)
+
+
+def own_frames(job: Job, frames: Iterable[tuple[Frame, int | None]], session: Session,
+               every: list[Any] | None = None) -> Iterator[Packet]:
+    """The loop of a split run's half (analyzer/split_run.HalfSource): only its own
+    frames, each given with the time of the shown frame before it (either half's), the
+    source having set the session's frame times as the frames between would have (a
+    light plan: nothing else of theirs matters; no -c, no taps)."""
+    match, wanted = job.match, job.wanted
+    for frame, prev_disp in frames:
+        pkt = dissect(frame, session, wanted)
+        if every:
+            for sink in every:
+                sink.packet(pkt)
+        if match is not None and not match(pkt):
+            continue
+        mark_displayed(pkt, prev_disp)
+        yield pkt
 
 
 def _write_only(frames: Iterable[Frame], writer: WriterSink, count: int | None) -> None:
@@ -409,4 +430,4 @@ def mark_displayed(pkt: Packet, prev_disp: int | None) -> int:
 
 __all__ = ["Sink", "Source", "FileSource", "FramesSource", "WriterSink", "RendererSink",
            "TapsSink", "Sinks", "command_sinks", "shown_packets", "packets", "run_job",
-           "try_fast_path", "second_pass_reader", "mark_displayed"]
+           "try_fast_path", "second_pass_reader", "mark_displayed", "own_frames"]

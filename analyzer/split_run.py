@@ -1,13 +1,17 @@
 """Both cores: a plan's groups dissected in two processes, the output merged in order.
 
 The groups of a plan (analyzer/closure.py) share no state, so each process dissects
-the planned frames of its half of the groups and passes over every other frame: by its
-time alone when the run reads no capture-wide number (a `light` plan: the reader makes
-no Frame of it), else with `skipping.skip` (stream indices stay exact in both). The plan
-is made once, before the fork; the whole output (no filter) gets one from
-`closure.plan_all`. A forked child takes one half. Each writes its shown packets' text
-to a temporary file and marks where each packet's text ends; the parent then copies
-the texts in frame order, streaming (a buffer per file, not the whole output).
+the planned frames of its half of the groups. A light plan (the run reads no
+capture-wide number) keeps where each record lies: a half reads its own records there
+and no other (`HalfSource`), setting the frame times as passing over the others would
+have (each frame's predecessor's time, the first frame's, the previous shown frame's,
+read by place). Any other plan's half passes over every other frame with
+`skipping.skip` (stream indices stay exact in both). The plan is made once, before the
+fork; the whole output (no filter) gets one from `closure.plan_all`. A forked child
+takes one half. Each writes its shown packets' text to a temporary file and marks where
+each packet's text ends; the parent then copies the texts in frame order, streaming (a
+buffer per file, not the whole output). Both parts hold their stderr notes (a `matches`
+stopped, filters/regex.py); the parent prints them once, after both.
 
 Outputs: the text formats (the packet list, -V, -x, -P, `-T tabs`, `-t dd`: the other
 half's shown frames still set the displayed delta) and `-T json` (the parent writes its
@@ -16,9 +20,9 @@ whole; a plan with no frame that may touch any state. If a part fails or its pac
 do not add up, nothing has been written and the caller runs in one process.
 
 LABSHARK_SPLIT=1 forces a split where it can apply, 0 forbids it; by default it splits
-when another core is idle, the output is no terminal (the merge prints only once both
-halves are done) and the passing over both processes repeat is small beside the
-dissection halved (see `worth_it`).
+when another core is idle now (`_idle_core`), the output is no terminal (the merge
+prints only once both halves are done) and what both processes repeat is small beside
+the dissection halved (see `worth_it`).
 """
 
 from __future__ import annotations
@@ -26,12 +30,17 @@ from __future__ import annotations
 import codecs
 import os
 import signal
+import sys
 import tempfile
+import time
 from array import array
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from analyzer.closure import Plan
+from captures.frame import Frame
+from captures.records import RELEASE_EVERY, record_walker, release_behind
 
 #: Planned frames below which one process is quicker than two.
 SPLIT_FROM = 4000
@@ -42,27 +51,32 @@ _JOINS = {"text": None, "tabs": None, "json": ("[\n", ",\n", "\n]\n")}
 
 #: Costs in units of one planned frame's dissection for the packet list (~70 us),
 #: measured with CPU seconds on the benchmark's cuts: per record, what both processes
-#: repeat (passing over by the time: the light plan; `skipping.skip`: the others) and
-#: the walk that makes a plan for a run without a filter (closure.plan_all, only for the
-#: split); per shown packet, the merge's copy; a -V or JSON packet's dissection.
-_REPEAT_LIGHT, _REPEAT_SKIP, _WALK, _MERGE, _HEAVY = 0.025, 0.1, 0.04, 0.02, 5
+#: repeat (a light plan read by its records' places: only the division of the plan in
+#: two; passing over by the time: a light plan without them; `skipping.skip`: the
+#: others) and the walk that makes a plan for a run without a filter (closure.plan_all,
+#: only for the split); per shown packet, the merge's copy; a -V or JSON packet's
+#: dissection.
+_REPEAT_PLACED, _REPEAT_LIGHT, _REPEAT_SKIP = 0.005, 0.025, 0.1
+_WALK, _MERGE, _HEAVY = 0.04, 0.02, 5
 
 def wanted(opts: Any, out: TextIO) -> bool:
     """Whether this run's options allow a split (before any plan is made)."""
     force = os.environ.get("LABSHARK_SPLIT")
     if force == "0" or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return False
-    if force != "1" and (not _idle_core() or _terminal(out)):
-        return False  # (a terminal: its reader wants the first lines now, not at the end)
+    if force != "1" and _terminal(out):
+        return False  # (its reader wants the first lines now, not at the end)
     if opts.output not in _JOINS or opts.write or opts.quiet \
-            or getattr(opts, "explain_addresses", False):
-        return False
+            or getattr(opts, "explain_addresses", False) or opts.count or opts.two_pass:
+        return False  # (-c, -2: no plan either)
     if opts.output == "json" and (opts.verbose or opts.hex or
                                    getattr(opts, "print_summary", False)):
         return False  # (tshark 4.0 prints those in the JSON's place or beside it)
     from analyzer.output.text import use_color
 
-    return opts.output == "json" or not use_color(opts.color, out)
+    if opts.output != "json" and use_color(opts.color, out):
+        return False
+    return force == "1" or _idle_core()  # (last: it may wait 20 ms)
 
 
 def _terminal(out: TextIO) -> bool:
@@ -73,18 +87,52 @@ def _terminal(out: TextIO) -> bool:
 
 
 def _idle_core() -> bool:
-    """Another core is idle: the load average is below the cores less one."""
+    """Another core is idle now (see `idle_from`): /proc/loadavg's runnable tasks, read
+    up to three times 10 ms apart (a task runnable at one instant only is no load);
+    without /proc, the 1-minute load average below the cores less one."""
+    cpus = os.cpu_count() or 1
     try:
-        return os.getloadavg()[0] < (os.cpu_count() or 1) - 1
+        with open("/proc/loadavg") as f:
+            first = f.read()
     except OSError:
-        return False
+        try:
+            return os.getloadavg()[0] < cpus - 1
+        except OSError:
+            return False
+
+    def readings() -> Iterator[str]:
+        yield first
+        for _ in range(2):
+            time.sleep(0.01)
+            try:
+                with open("/proc/loadavg") as f:
+                    yield f.read()
+            except OSError:
+                return
+
+    return idle_from(readings(), cpus)
 
 
-def can_split(opts: Any, plan: Plan | None, out: TextIO) -> bool:
-    """Whether this run splits with this plan."""
+def idle_from(readings: Iterable[str], cpus: int) -> bool:
+    """Whether some reading of /proc/loadavg ("0.85 0.76 0.39 1/147 5681") shows another
+    core idle: fewer tasks runnable than cores, this process counted. The runnable count
+    is of this instant; the load averages still count, for a minute, a command that has
+    ended (the one before, in a script or a benchmark's rows)."""
+    for text in readings:
+        try:
+            running = int(text.split()[3].split("/")[0])
+        except (IndexError, ValueError):
+            return False
+        if running < cpus:
+            return True
+    return False
+
+
+def can_split(opts: Any, plan: Plan | None, out: TextIO, allowed: bool | None = None) -> bool:
+    """Whether this run splits with this plan (`allowed`: what `wanted` said already)."""
     if plan is None or not plan.whole or plan.floor or len(plan) < SPLIT_FROM:
         return False
-    if not wanted(opts, out):
+    if not (wanted(opts, out) if allowed is None else allowed):
         return False
     return os.environ.get("LABSHARK_SPLIT") == "1" or worth_it(opts, plan)
 
@@ -96,7 +144,9 @@ def worth_it(opts: Any, plan: Plan) -> bool:
     records, planned, shown = len(plan.needed) - 1, len(plan), len(plan.shown)
     heavy = _HEAVY if opts.verbose or opts.hex or opts.output == "json" else 1
     one = planned * heavy + records * _WALK
-    extra = records * (_REPEAT_LIGHT if plan.light else _REPEAT_SKIP) + shown * _MERGE * heavy
+    repeat = (_REPEAT_LIGHT if plan.starts is None else _REPEAT_PLACED) if plan.light \
+        else _REPEAT_SKIP
+    extra = records * repeat + shown * _MERGE * heavy
     if getattr(opts, "display_filter", None) is None:
         extra += records * _WALK
     return extra <= 0.15 * one
@@ -135,7 +185,84 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
         half.light = plan.light
         half.whole = plan.whole
         half.others = shown[1 - i]
+        half.shown = plan.shown  # (the whole run's: they set the displayed deltas)
+        half.starts, half.ifaces = plan.starts, plan.ifaces
     return halves[0], halves[1], side
+
+
+class HalfSource:
+    """A light half read by its records' places (`Plan.starts`): its own frames only,
+    each with the time of the shown frame before it (pipeline.own_frames), after setting
+    the frame times that passing over the frames between would have left. No other
+    record is read: its time is all a light run takes of it (skipping.pass_over)."""
+
+    interfaces: list | None = None
+    own_frames = True  # (what pipeline.shown_packets looks for)
+
+    def __init__(self, mm: Any, walker: Any, half: Plan) -> None:
+        self.mm, self.walker, self.half = mm, walker, half
+        self.session: Any = None
+
+    def start(self, session: Any, count: int | None) -> None:
+        self.session = session
+
+    def progress(self, job: Any, out: TextIO) -> None:
+        """(no bar: a split's output is not a terminal)"""
+
+    def __iter__(self) -> Iterator[tuple[Frame, int | None]]:
+        half, walker, session, mm = self.half, self.walker, self.session, self.mm
+        starts, shown = half.starts, half.shown
+        assert starts is not None
+        time, make, view = walker.time_at, walker.frame_at, memoryview(mm)
+        find = half.needed.find
+        n = find(1, 1)
+        if n > 0:
+            session.first_ts = time(starts[1])
+        last, last_ts, k = 0, None, 0
+        drop = RELEASE_EVERY
+        while n > 0:
+            if n - 1 == last:  # (its own: dissected just before, prev_ts is set)
+                before = last_ts
+            else:
+                before = time(starts[n - 1]) if n > 1 else None
+                session.prev_ts = before
+            k = bisect_right(shown, n - 1, k)  # (the shown frames before n)
+            m = shown[k - 1] if k else 0
+            at = starts[n]
+            frame = make(n, at, view)
+            yield frame, before if m == n - 1 else time(starts[m]) if m else None
+            last, last_ts = n, frame.ts_ns
+            if at > drop:
+                drop = release_behind(mm, at - RELEASE_EVERY // 2)
+            n = find(1, n + 1)
+
+    def stop(self) -> None:
+        """(nothing to stop)"""
+
+    def close(self) -> None:
+        try:
+            self.mm.close()  # (the view made in __iter__ is gone with it)
+        except BufferError:
+            pass  # (a frame still holds a view of it: closed when the last one goes)
+
+
+def half_source(path: str, half: Plan) -> HalfSource | None:
+    """The source of a split's half read by its records' places; None when the plan
+    kept none (not light) or the file cannot be mapped: the reader passes over the
+    others."""
+    if half.starts is None or not half.light:
+        return None
+    from analyzer.fast_run import map_file
+
+    mm = map_file(path)
+    walker = record_walker(mm) if mm is not None else None
+    if walker is None:
+        if mm is not None:
+            mm.close()
+        return None
+    if half.ifaces is not None:
+        walker.ifaces = half.ifaces  # type: ignore[union-attr]
+    return HalfSource(mm, walker, half)
 
 
 class Marked:
@@ -204,7 +331,10 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
     if not want[0] or not want[1]:
         return None
     files = [tempfile.TemporaryFile() for _ in range(2)]
-    marks_file = tempfile.TemporaryFile()
+    marks_file, notes_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    regex = sys.modules.get("filters.regex")  # (its notes: only a filter loads it)
+    if regex is not None:
+        regex.held = []
     try:
         out.flush()
         pid = os.fork()
@@ -220,6 +350,11 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
                 marks_file.flush()
             except BaseException:  # noqa: BLE001 - the parent notices and runs alone
                 code = 99
+            if regex is not None and regex.held:  # (its stderr notes: the parent's)
+                import pickle
+
+                pickle.dump(regex.held, notes_file)
+                notes_file.flush()
             os._exit(code)
         done = False
         try:
@@ -248,9 +383,29 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         return _merge(plan.shown, side, [_Part(f, m) for f, m in zip(files, marks, strict=True)],
                       joins, out)
     finally:
+        if regex is not None:
+            _print_notes(regex, notes_file)
         for f in files:
             f.close()
         marks_file.close()
+        notes_file.close()
+
+
+def _print_notes(regex: Any, theirs: Any) -> None:
+    """Both parts' stderr notes (filters/regex.py), each once: as one process prints."""
+    import pickle  # (here: importing it costs a run more than the notes do)
+
+    notes, regex.held = regex.held or [], None
+    theirs.seek(0)
+    if not theirs.read(1):
+        regex.print_held(notes)
+        return
+    theirs.seek(0)
+    try:
+        notes += pickle.load(theirs)
+    except (EOFError, ValueError, pickle.UnpicklingError):
+        pass  # (none, or the child was stopped before it wrote them)
+    regex.print_held(notes)
 
 
 def _merge(shown: Any, side: bytearray, parts: list[_Part],
@@ -290,4 +445,5 @@ def _bytes_writer(out: TextIO) -> Callable[[bytes], Any]:
     return lambda b: out.write(b.decode("utf-8", "surrogateescape"))
 
 
-__all__ = ["can_split", "run_split", "wanted", "worth_it", "Marked", "SPLIT_FROM"]
+__all__ = ["can_split", "run_split", "wanted", "worth_it", "half_source", "HalfSource",
+           "Marked", "SPLIT_FROM"]

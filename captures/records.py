@@ -137,10 +137,26 @@ class PcapRecords:
         self.stopped = off < size
         self.count = number
 
+    def time_at(self, start: int) -> int:
+        """The time (ns) of the record whose data starts at `start`."""
+        sec, frac, _c, _o = self._hdr(self.mm, start - 16)
+        return sec * 1_000_000_000 + frac * self.mult  # type: ignore[no-any-return]
+
+    def record_at(self, start: int) -> Record:
+        """The record whose data starts at `start` (a walk found it there before)."""
+        _s, _f, caplen, origlen = self._hdr(self.mm, start - 16)
+        return start, caplen, origlen, start + caplen
+
+    def frame_at(self, number: int, start: int, view: memoryview) -> Frame:
+        """The Frame of the record whose data starts at `start`, its header read once
+        (`view`: the caller's memoryview of the whole map, made once)."""
+        sec, frac, caplen, origlen = self._hdr(self.mm, start - 16)
+        return Frame(number, sec * 1_000_000_000 + frac * self.mult, self.digits, caplen,
+                     origlen, LINKTYPE_ETHERNET, 0, view[start: start + caplen], start - 16)
+
     def frame(self, number: int, rec: Record) -> Frame:
         start, caplen, origlen, _end = rec
-        sec, frac, _c, _o = self._hdr(self.mm, start - 16)
-        return Frame(number, sec * 1_000_000_000 + frac * self.mult, self.digits, caplen,
+        return Frame(number, self.time_at(start), self.digits, caplen,
                      origlen, LINKTYPE_ETHERNET, 0, memoryview(self.mm)[start: start + caplen],
                      start - 16)
 
@@ -233,16 +249,33 @@ class PcapngRecords:
                 yield number, rec
         self.count = number
 
+    def time_at(self, start: int) -> int:
+        """The time (ns) of the EPB whose data starts at `start` (its interface known
+        to this walker: `ifaces`)."""
+        ifid, hi, lo = struct.unpack_from(self.endian + "III", self.mm, start - 20)
+        mult, div, tsoff = self.ifaces[ifid][:3]
+        return ((hi << 32) | lo) * mult // div + tsoff
+
+    def record_at(self, start: int) -> Record:
+        """The EPB whose data starts at `start` (a walk found it there before)."""
+        blen, _i, _h, _l, caplen, origlen = struct.unpack_from(self.endian + "6I", self.mm,
+                                                               start - 24)
+        return start, caplen, origlen, start - 28 + blen
+
+    def frame_at(self, number: int, start: int, view: memoryview) -> Frame:
+        """The Frame of the EPB whose data starts at `start`."""
+        return self.frame(number, self.record_at(start))
+
     def frame(self, number: int, rec: Record) -> Frame:
         start, caplen, origlen, end = rec
         e = self.endian
-        ifid, hi, lo = struct.unpack_from(e + "III", self.mm, start - 20)
-        mult, div, tsoff, digits, name, description = self.ifaces[ifid]
+        ifid, = struct.unpack_from(e + "I", self.mm, start - 20)
+        digits, name, description = self.ifaces[ifid][3:]
         opts = start + ((caplen + 3) & ~3)
         comment = flags = None
         if opts < end - 4:
             comment, flags = _packet_options(self.mm, opts, end - 4, e)
-        return Frame(number, ((hi << 32) | lo) * mult // div + tsoff, digits, caplen, origlen,
+        return Frame(number, self.time_at(start), digits, caplen, origlen,
                      LINKTYPE_ETHERNET, ifid, memoryview(self.mm)[start: start + caplen],
                      start - 28, comment, True, 1, name, description, flags)
 

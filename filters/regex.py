@@ -25,6 +25,9 @@ _NEVER_BACKSLASH_C = 0x0010_0000
 
 _NOTED: set[bytes] = set()
 _MAIN_PID = os.getpid()  # a forked fast-path worker leaves the note to the parent
+#: (pattern, note) kept, not printed, by both parts of a split run: analyzer/split_run.py
+#: prints them once, after both, as one process would have; None: print at once.
+held: list[tuple[bytes, str]] | None = None
 
 
 class RegexError(Exception):
@@ -100,9 +103,24 @@ def _one_byte_escapes(pattern: bytes) -> bytes:
 def _note(pattern: bytes, why: str) -> None:
     """Say once per pattern, on stderr, why a packet did not match (tshark says
     nothing; stdout stays as tshark's)."""
-    if pattern in _NOTED or os.getpid() != _MAIN_PID:
+    if pattern in _NOTED or (held is None and os.getpid() != _MAIN_PID):
         return
     _NOTED.add(pattern)
     shown = pattern.decode("utf-8", "backslashreplace")
-    sys.stderr.write(f'analyze: note: matching "{shown}" stopped on a packet ({why}); '
-                     "such a packet does not match, as in tshark\n")
+    line = (f'analyze: note: matching "{shown}" stopped on a packet ({why}); '
+            "such a packet does not match, as in tshark\n")
+    if held is not None:
+        held.append((pattern, line))
+    else:
+        sys.stderr.write(line)
+
+
+def print_held(notes: list[tuple[bytes, str]]) -> None:
+    """Print a split run's notes (both parts' `held`), each pattern's once; from now on
+    this process counts their patterns as noted."""
+    done: set[bytes] = set()
+    for pattern, line in notes:
+        if pattern not in done:
+            done.add(pattern)
+            _NOTED.add(pattern)
+            sys.stderr.write(line)

@@ -12,6 +12,7 @@ import io
 import os
 import subprocess
 import sys
+from array import array
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,24 @@ CASES = [
     ("tests/data/corpus/dpkt-http.pcap", ["-T", "json"]),
     ("tests/data/corpus/ndpi-webdav.pcap", ["-Y", "tcp.port == 80", "-t", "dd"]),
     ("tests/data/wireshark/dhcp.pcapng", ["-V", "-x"]),
+    # light plans: each half reads only its own records (split_run.HalfSource), the frame
+    # times (-t d: the previous frame's, -t r: the first's, -t dd: the previous shown
+    # one's, either half's) set as passing over the others would have
+    ("bench", ["-t", "d"]),
+    ("bench", ["-t", "r"]),
+    ("bench", ["-Y", "udp.port == 69", "-t", "dd"]),
+    ("bench", ["-Y", "tcp.flags.syn == 1", "-t", "d"]),
+    ("bench", ["-Y", "ip.addr == 10.0.0.0/8"]),
+    ("bench", ["-Y", "udp", "-t", "ad"]),
+    ("mixed", ["-t", "d"]),
+    ("mixed_ng", ["-t", "dd", "-Y", "tcp or udp"]),
+    ("captures/samples/lab.pcapng", ["-t", "d"]),
+    ("captures/samples/lab.pcap", ["-Y", "ip", "-t", "dd"]),
 ]
+
+#: Cases whose plan is light: the parent's half must be read by its records' places.
+LIGHT = {i for i, (_n, extra) in enumerate(CASES) if not {"-V", "-x", "-P", "json"} & set(extra)
+         and "tabs" not in extra}
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +98,10 @@ def quic_pcap(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _capture(name: str, bench_cut: Path, mixed_pcap: Path, quic_pcap: Path) -> Path:
-    return {"bench": bench_cut, "mixed": mixed_pcap, "quic": quic_pcap}.get(name) \
-        or ROOT / name
+def _capture(name: str, bench_cut: Path, mixed_pcap: Path, quic_pcap: Path,
+             mixed_ng: Path | None = None) -> Path:
+    return {"bench": bench_cut, "mixed": mixed_pcap, "quic": quic_pcap,
+            "mixed_ng": mixed_ng}.get(name) or ROOT / name
 
 
 def _run(args: list[str]) -> str:
@@ -92,11 +111,13 @@ def _run(args: list[str]) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("name", "extra"), CASES)
-def test_two_processes_print_what_one_does(name: str, extra: list[str], bench_cut: Path,
-                                           mixed_pcap: Path, quic_pcap: Path,
+@pytest.mark.parametrize(("case", "name", "extra"),
+                         [(i, n, e) for i, (n, e) in enumerate(CASES)])
+def test_two_processes_print_what_one_does(case: int, name: str, extra: list[str],
+                                           bench_cut: Path, mixed_pcap: Path,
+                                           mixed_pcapng: Path, quic_pcap: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    cap = _capture(name, bench_cut, mixed_pcap, quic_pcap)
+    cap = _capture(name, bench_cut, mixed_pcap, quic_pcap, mixed_pcapng)
     if not cap.exists():
         pytest.fail(f"missing capture {cap}")
     args = ["-r", str(cap), *extra]
@@ -115,11 +136,68 @@ def test_two_processes_print_what_one_does(name: str, extra: list[str], bench_cu
     monkeypatch.setenv("LABSHARK_SPLIT", "1")
     monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
     monkeypatch.setattr(os, "fork", fork)
+    by_place: list[Path] = []
+    real_half = split_run.half_source
+
+    def half_source(path: str, half: Plan) -> split_run.HalfSource | None:
+        got = real_half(path, half)
+        if got is not None:
+            by_place.append(Path(path))
+        return got
+
+    monkeypatch.setattr(split_run, "half_source", half_source)
     two = _run(args)
     assert two == one, f"{' '.join(extra)} on {cap.name}"
     assert one, "nothing printed: the case tests nothing"
-    if name in ("bench", "mixed", "quic"):  # (the samples may have one group only)
+    if name in ("bench", "mixed", "quic", "mixed_ng"):  # (samples may have one group only)
         assert forks, f"not split: {' '.join(extra)} on {cap.name}"
+    if forks:  # light: read by the records' places; else passing over every record
+        assert bool(by_place) == (case in LIGHT), f"{' '.join(extra)} on {cap.name}"
+
+
+def test_a_warning_and_exit_code_as_one_process(bench_cut: Path, tmp_path: Path) -> None:
+    """A capture cut short in its last record: the same stderr and exit status split or
+    not (the packets before it are printed, the complaint once)."""
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(bench_cut.read_bytes()[:-7])
+    got = []
+    for split in "01":
+        env = {**os.environ, "LABSHARK_SPLIT": split}
+        r = subprocess.run([sys.executable, "-m", "analyzer", "-r", str(cut)], env=env,
+                           capture_output=True, timeout=300, cwd=ROOT)
+        got.append((r.returncode, r.stderr, r.stdout))
+    assert got[0] == got[1]
+    assert got[0][0] == 2 and got[0][1].count(b"cut short") == 1, got[0][1]
+    assert got[0][2].count(b"\n") == 2999
+
+
+def test_notes_of_both_parts_printed_once(capfd: pytest.CaptureFixture[str]) -> None:
+    """`matches` notes on stderr (filters/regex.py): both parts hit one pattern, the
+    child a second one; each is printed once, by the parent, after both parts."""
+    from filters import regex
+
+    plan = Plan(bytearray(b"\0\1\1\1\1"), array("I", [1, 2, 3, 4]),
+                array("i", [-1, 5, 6, 7, 8]))
+    plan.whole = True
+    parent = os.getpid()
+
+    def part(half: Plan, mark: split_run.Marked) -> int:
+        regex.Regex(b"(x+)+$").search(b"x" * 30 + b"y")
+        if os.getpid() != parent:
+            regex.Regex(b"(z+)+$").search(b"z" * 30 + b"y")
+        for n in range(len(half.needed)):
+            if half.needed[n]:
+                mark.write(f"{n}\n")
+                mark.packet(None)
+        return 0
+
+    out = io.StringIO()
+    assert split_run.run_split(plan, part, out) == 0
+    assert out.getvalue() == "1\n2\n3\n4\n"
+    err = capfd.readouterr().err
+    assert err.count('matching "(x+)+$" stopped') == 1, err
+    assert err.count('matching "(z+)+$" stopped') == 1, err
+    assert regex.held is None
 
 
 def test_planned_quic_numbers_count_every_connection(quic_pcap: Path,
@@ -170,9 +248,9 @@ def test_by_default_only_with_an_idle_core_and_little_repeated(
     monkeypatch.delenv("LABSHARK_SPLIT", raising=False)
     monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    monkeypatch.setattr(split_run, "_idle_core", lambda: False)
     assert not split_run.can_split(o, plan, io.StringIO())  # both cores busy
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 1.0, 1.0))
+    monkeypatch.setattr(split_run, "_idle_core", lambda: True)
     assert split_run.can_split(o, plan, io.StringIO())
 
     class Terminal(io.StringIO):
@@ -184,3 +262,66 @@ def test_by_default_only_with_an_idle_core_and_little_repeated(
     few = Plan(bytearray(b"\0" * 200_000 + b"\1" * 10), range(200_000, 200_010))
     few.whole = True
     assert not split_run.worth_it(o, few)
+
+
+#: (/proc/loadavg readings, one 10 ms after the other; cores; another core idle?)
+IDLE = [
+    (["0.85 0.76 0.39 1/147 5681"], 2, True),  # only this process runnable
+    (["3.90 2.10 0.90 1/147 5681"], 2, True),  # the run before ended: its minute average stays
+    (["0.10 0.05 0.01 2/147 5681"], 2, False),  # another task runnable: both cores taken
+    (["0.10 0.05 0.01 2/147 5681", "0.10 0.05 0.01 2/147 5681",
+      "0.10 0.05 0.01 2/147 5681"], 2, False),  # ... at every reading
+    (["0.10 0.05 0.01 2/147 5681", "0.10 0.05 0.01 1/147 5681"], 2, True),  # a moment's task
+    (["7.83 3.15 1.28 14/182 7250"] * 3, 2, False),  # a busy machine
+    (["2.00 2.00 2.00 3/200 100"], 4, True),  # 4 cores: two others, one core left idle
+    (["2.00 2.00 2.00 4/200 100"] * 3, 4, False),
+    (["garbage"], 2, False),
+    ([], 2, False),
+]
+
+
+@pytest.mark.parametrize(("readings", "cpus", "idle"), IDLE)
+def test_idle_core_is_read_now_not_averaged(readings: list[str], cpus: int, idle: bool) -> None:
+    assert split_run.idle_from(iter(readings), cpus) is idle
+
+
+def test_idle_core_reads_proc_loadavg(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readings come from /proc/loadavg (a 1-minute average of 9 does not matter)."""
+    if not os.path.exists("/proc/loadavg"):
+        pytest.skip("no /proc/loadavg here")
+    seen: list[int] = []
+    monkeypatch.setattr(split_run, "idle_from",
+                        lambda rs, cpus: seen.extend(int(r.split()[3].split("/")[0])
+                                                     for r in rs) or False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    assert split_run._idle_core() is False
+    assert len(seen) == 3 and all(n >= 1 for n in seen)  # (this process runs: >= 1)
+
+
+@pytest.mark.parametrize("name", ["bench", "mixed_ng", "captures/samples/lab.pcapng"])
+def test_records_read_by_place_are_the_readers_frames(name: str, bench_cut: Path,
+                                                      mixed_pcap: Path, mixed_pcapng: Path,
+                                                      quic_pcap: Path) -> None:
+    """What a light half reads by a record's place (`Plan.starts`) is the Frame the
+    reader makes of that record, time and all."""
+    from analyzer.fast_run import map_file
+    from captures import open_capture
+    from captures.records import record_walker
+
+    cap = _capture(name, bench_cut, mixed_pcap, quic_pcap, mixed_pcapng)
+    o = build_parser().parse_args(["-r", str(cap)])
+    plan = plan_all(o, str(cap), None, frozenset(), starts=True)
+    assert plan is not None and plan.light and plan.starts is not None
+    assert plan_all(o, str(cap), None, None, starts=True).starts is None  # (not light)
+    mm = map_file(str(cap))
+    walker = record_walker(mm)
+    assert walker is not None
+    walker.ifaces = plan.ifaces  # type: ignore[union-attr]
+    reader = open_capture(str(cap))
+    n = 0
+    for n, frame in enumerate(reader, 1):
+        at = plan.starts[n]
+        assert walker.frame(n, walker.record_at(at)) == frame, n
+        assert walker.time_at(at) == frame.ts_ns
+    reader.close()
+    assert n == len(plan.starts) - 1 > 10
