@@ -165,6 +165,10 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
 
     plan = plan_for(job, path, job.display_filter, taps, job.wanted) if resume == 1 \
         else None
+    if resume == 1:
+        from analyzer.release import schedule_for
+
+        job.release = schedule_for(job, path, taps)
     whole = None  # (no filter: every frame, in groups, only to split the run)
     if resume == 1 and job.display_filter is None and split_run.wanted(job, out):
         whole = plan_all(job, path, taps, job.wanted)

@@ -1,0 +1,125 @@
+"""When each conversation's state may be dropped: after its last frame.
+
+A cheap walk over the records (the same `state_key` groups analyzer/closure.py plans
+with) finds each group's last frame. The packet loop hands the group to
+dissectors/releasing.py once that frame is done; nothing later reads its state, so
+memory stays bounded by the conversations open at once, not by the capture's length.
+Only groups of one key (an address pair or a TCP connection) are released, and only
+after the last frame that may touch any state. LABSHARK_RELEASE=0 turns it off, =1 on
+for any file (by default only files of `MIN_BYTES` or more: smaller ones stay small).
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from typing import Any
+
+from captures.records import record_walker
+from dissectors.releasing import SWEEP_AT, Dead, release
+from dissectors.session import Session
+from dissectors.skipping import state_key
+
+#: the smallest file worth the walk (about 80,000 packets of the lab captures)
+MIN_BYTES = 16 << 20
+
+
+class Schedule:
+    """Group keys by the frame after which they are dead (`frames` ascending, `keys` in
+    the same order), consumed as the loop passes them."""
+
+    __slots__ = ("frames", "keys", "at", "dead")
+
+    def __init__(self, frames: array, keys: list[object]) -> None:
+        self.frames = frames
+        self.keys = keys
+        self.at = 0
+        self.dead = Dead()
+
+    def next_due(self) -> int:
+        """The next frame after which a group dies (past the end: never)."""
+        return self.frames[self.at] if self.at < len(self.frames) else 1 << 62
+
+    def done(self, n: int, session: Session) -> int:
+        """Frame `n` and all before it are done: mark their groups dead, sweep when
+        enough have gathered. Returns the next frame due."""
+        frames, keys, dead = self.frames, self.keys, self.dead
+        at = self.at
+        while at < len(frames) and frames[at] <= n:
+            dead.add(keys[at])
+            keys[at] = None
+            at += 1
+        self.at = at
+        if len(dead) >= SWEEP_AT:
+            release(session, dead)
+        return self.next_due()
+
+
+def eligible(opts: Any, path: str, taps: Any) -> bool:
+    """Not for taps or statistics (they read tables at the end), -2 (its second pass
+    reads the first's), -c (the walk would cost more than the run), Decode-As or export
+    objects; not for stdin; a file of `MIN_BYTES` or more unless forced."""
+    env = os.environ.get("LABSHARK_RELEASE")
+    if env == "0" or taps or path == "-" or os.environ.get("LABSHARK_DISSECT_ALL"):
+        return False
+    if opts.two_pass or opts.count or opts.export_objects or opts.decode_as \
+            or getattr(opts, "stats", None):
+        return False
+    if env == "1":
+        return True
+    try:
+        return os.path.getsize(path) >= MIN_BYTES
+    except OSError:
+        return False
+
+
+def schedule_for(opts: Any, path: str, taps: Any = None) -> Schedule | None:
+    """The release schedule of `path`, or None (keep everything)."""
+    if not eligible(opts, path, taps):
+        return None
+    from analyzer.fast_run import map_file
+
+    mm = map_file(path)
+    if mm is None:
+        return None
+    try:
+        records = record_walker(mm)
+        if records is None:
+            return None
+        return _schedule(mm, records)
+    finally:
+        mm.close()
+
+
+def _schedule(mm: Any, records: Any) -> Schedule | None:
+    from analyzer.closure import Groups
+
+    groups = Groups()
+    group_of = groups.add
+    last: dict[int, int] = {}  # group -> its last frame
+    n = 0
+    for n, (s, caplen, _o, _e) in enumerate(records, 1):
+        g = group_of(n, state_key(mm, s, s + caplen))
+        if g >= 0:
+            last[g] = n
+    if records.stopped:  # frames past the walk could be in any group
+        return None
+    groups.join_connections()
+    roots = groups.roots()
+    size: dict[int, int] = {}
+    for r in roots:
+        size[r] = size.get(r, 0) + 1
+    end: dict[int, int] = {}  # root -> the group's last frame
+    for g, f in last.items():
+        r = roots[g]
+        if f > end.get(r, 0):
+            end[r] = f
+    floor = max(groups.any_frames, default=0)
+    due = sorted((end[roots[g]], g) for key, g in groups.ids.items()
+                 if size[roots[g]] == 1 and type(key) is not str and g in last
+                 and end[roots[g]] > floor and end[roots[g]] < n)
+    keys_by_id = {g: key for key, g in groups.ids.items()}
+    return Schedule(array("I", (f for f, _g in due)), [keys_by_id[g] for _f, g in due])
+
+
+__all__ = ["Schedule", "schedule_for", "eligible", "MIN_BYTES"]
