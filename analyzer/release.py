@@ -12,6 +12,7 @@ for any file (by default only files of `MIN_BYTES` or more: smaller ones stay sm
 from __future__ import annotations
 
 import os
+import struct
 from array import array
 from typing import Any
 
@@ -91,17 +92,53 @@ def schedule_for(opts: Any, path: str, taps: Any = None) -> Schedule | None:
         mm.close()
 
 
+#: From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses
+#: (as bytes), the first 4 bytes of the layer above (UDP's ports, ICMP's type).
+_ETH_IP4 = struct.Struct(">HB5xHxB2x4s4sHH").unpack_from
+#: ICMP types whose message quotes a header (and looks up the quoted UDP stream)
+_ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
+_COARSE = 0  # a pair with some frame whose UDP lookups the walk cannot tell
+
+
+def _udp_flow(b: Any, s: int, e: int) -> bytes | int | None:
+    """The UDP stream key (udp.stream_key) of a plain untagged IPv4/UDP frame; None for
+    a plain IPv4 frame that looks up no UDP stream; `_COARSE` for anything else."""
+    if e - s < 38:
+        return _COARSE
+    etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4(b, s + 12)
+    if etype != 0x0800 or vhl != 0x45 or frag & 0x3FFF:
+        return _COARSE
+    if proto == 17:
+        x, y = a + sp.to_bytes(2, "big"), c + dp.to_bytes(2, "big")
+        return x + y if x <= y else y + x
+    if proto == 1 and sp >> 8 in _ICMP_QUOTING:
+        return _COARSE
+    return None
+
+
 def _schedule(mm: Any, records: Any) -> Schedule | None:
     from analyzer.closure import Groups
 
     groups = Groups()
     group_of = groups.add
     last: dict[int, int] = {}  # group -> its last frame
+    flows: dict[bytes, int] = {}  # UDP stream key -> its last frame
+    flow_group: dict[bytes, int] = {}
+    coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
     n = 0
     for n, (s, caplen, _o, _e) in enumerate(records, 1):
-        g = group_of(n, state_key(mm, s, s + caplen))
-        if g >= 0:
-            last[g] = n
+        key = state_key(mm, s, s + caplen)
+        g = group_of(n, key)
+        if g < 0:
+            continue
+        last[g] = n
+        if type(key) is int and g not in coarse:
+            flow = _udp_flow(mm, s, s + caplen)
+            if flow is _COARSE:
+                coarse.add(g)
+            elif flow is not None:
+                flows[flow] = n  # type: ignore[index]
+                flow_group[flow] = g  # type: ignore[index]
     if records.stopped:  # frames past the walk could be in any group
         return None
     groups.join_connections()
@@ -115,11 +152,23 @@ def _schedule(mm: Any, records: Any) -> Schedule | None:
         if f > end.get(r, 0):
             end[r] = f
     floor = max(groups.any_frames, default=0)
-    due = sorted((end[roots[g]], g) for key, g in groups.ids.items()
-                 if size[roots[g]] == 1 and type(key) is not str and g in last
-                 and end[roots[g]] > floor and end[roots[g]] < n)
-    keys_by_id = {g: key for key, g in groups.ids.items()}
-    return Schedule(array("I", (f for f, _g in due)), [keys_by_id[g] for _f, g in due])
+    due: list[tuple[int, object]] = [
+        (end[roots[g]], key) for key, g in groups.ids.items()
+        if size[roots[g]] == 1 and type(key) is not str and g in last
+        and floor < end[roots[g]] < n]
+    # A UDP stream of a pair whose frames are all plain IPv4 dies with its own last
+    # frame, before the pair's: its lookups are by its own key only.
+    for flow, f in flows.items():
+        g = flow_group[flow]
+        if g not in coarse and size[roots[g]] == 1 and floor < f < end[roots[g]]:
+            due.append((f, flow))
+    del flows, flow_group
+    due.sort(key=_frame)
+    return Schedule(array("I", (f for f, _k in due)), [k for _f, k in due])
+
+
+def _frame(entry: tuple[int, object]) -> int:
+    return entry[0]
 
 
 __all__ = ["Schedule", "schedule_for", "eligible", "MIN_BYTES"]

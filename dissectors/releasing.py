@@ -22,6 +22,9 @@ from dissectors.session import Session
 
 #: dead keys gathered between two sweeps of the tables
 SWEEP_AT = 512
+#: dead UDP streams gathered between two scans of the DNS transactions (at most
+#: bounded.PENDING_MAX of them)
+DNS_SWEEP_AT = 8192
 
 
 class Dead:
@@ -29,20 +32,23 @@ class Dead:
     key: address and port of the lower address, then the other's) and address pairs
     (lower address, higher address), not yet swept from the tables."""
 
-    __slots__ = ("conns", "pairs")
+    __slots__ = ("conns", "pairs", "flows", "dns")
 
     def __init__(self) -> None:
         self.conns: list[bytes] = []
         self.pairs: set[bytes] = set()
+        self.flows: set[bytes] = set()  # UDP streams (udp.stream_key) of live pairs
+        self.dns: set[bytes] = set()  # dead flows whose DNS transactions remain
 
     def add(self, key: object) -> None:
         """A `state_key` group key: an IPv4 pair (int), an IPv6 pair (bytes), or a TCP
-        connection (pair, ports of the lower address << 16 | the other's)."""
+        connection (pair, ports of the lower address << 16 | the other's); or a UDP
+        stream key (12 bytes: IPv4 address and port, twice)."""
         t = type(key)
         if t is int:
             self.pairs.add(key.to_bytes(8, "big"))  # type: ignore[attr-defined]
         elif t is bytes:
-            self.pairs.add(key)  # type: ignore[arg-type]
+            (self.flows if len(key) == 12 else self.pairs).add(key)  # type: ignore
         else:
             pair, ports = key  # type: ignore[misc]
             raw = pair.to_bytes(8, "big") if type(pair) is int else pair
@@ -51,7 +57,7 @@ class Dead:
                               + raw[half:] + (ports & 0xFFFF).to_bytes(2, "big"))
 
     def __len__(self) -> int:
-        return len(self.conns) + len(self.pairs)
+        return len(self.conns) + len(self.pairs) + len(self.flows)
 
 
 def _pair_of(key: bytes) -> bytes:
@@ -68,8 +74,15 @@ def release(session: Session, dead: Dead) -> None:
         _release_conns(state, dead.conns)
     if dead.pairs:
         _release_pairs(state, dead.pairs)
+    if dead.flows:
+        _release_flows(state, dead.flows)
+        dead.dns |= dead.flows
+    if len(dead.dns) >= DNS_SWEEP_AT:
+        _release_dns(state, dead.dns)
+        dead.dns.clear()
     dead.conns.clear()
     dead.pairs.clear()
+    dead.flows.clear()
 
 
 def _release_conns(state: dict[str, Any], conns: list[bytes]) -> None:
@@ -112,6 +125,34 @@ def _release_pairs(state: dict[str, Any], pairs: set[bytes]) -> None:
         gone = [k for k in dns.latest if k.startswith(b"udp:") and _dns_pair(k) in pairs]
         for k in gone:
             del dns.latest[k]
+    for name in ("icmp.echo", "icmpv6.echo"):
+        echo = state.get(name)
+        if echo is not None and echo.requests:
+            gone = [k for k in echo.requests if _echo_pair(k) in pairs]
+            for k in gone:
+                del echo.requests[k]
+
+
+def _release_flows(state: dict[str, Any], flows: set[bytes]) -> None:
+    """UDP streams that end before their pair: looked up by their own key only (UDP's
+    stream table, the plain conversations TFTP asks about, DNS transactions)."""
+    udp = state.get("udp.streams")
+    if udp is not None:
+        index = udp.index
+        for key in flows:
+            index.pop(key, None)
+    plain = getattr(state.get("udp.conversations"), "plain", None)
+    if plain:
+        plain.difference_update(flows)
+
+
+def _release_dns(state: dict[str, Any], flows: set[bytes]) -> None:
+    """(a scan of the DNS transactions: less often than the flows' direct drops)"""
+    dns = state.get("pass1:dns.tracker")
+    if dns is not None and dns.latest:
+        gone = [k for k in dns.latest if k.startswith(b"udp:6:") and k[-12:] in flows]
+        for k in gone:
+            del dns.latest[k]
 
 
 def _sweep(table: dict[bytes, Any], pairs: set[bytes]) -> None:
@@ -123,6 +164,14 @@ def _sweep(table: dict[bytes, Any], pairs: set[bytes]) -> None:
 def _tuple_pair(key: tuple) -> bytes:
     """(src, port, dst[, port]) of TFTP's tables: the addresses, lower first."""
     a, b = key[0], key[2]
+    return a + b if a <= b else b + a
+
+
+def _echo_pair(key: bytes) -> bytes:
+    """icmp.echo_key: b"len:id:seq:" then the request's source and destination."""
+    size, _i, _s, rest = key.split(b":", 3)
+    half = int(size) // 2
+    a, b = rest[:half], rest[half: 2 * half]
     return a + b if a <= b else b + a
 
 
