@@ -122,8 +122,7 @@ def _schedule(mm: Any, records: Any) -> Schedule | None:
     groups = Groups()
     group_of = groups.add
     last: dict[int, int] = {}  # group -> its last frame
-    flows: dict[bytes, int] = {}  # UDP stream key -> its last frame
-    flow_group: dict[bytes, int] = {}
+    flows: dict[bytes, int] = {}  # UDP stream key -> its last frame << 32 | its group
     coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
     n = 0
     for n, (s, caplen, _o, _e) in enumerate(records, 1):
@@ -137,8 +136,7 @@ def _schedule(mm: Any, records: Any) -> Schedule | None:
             if flow is _COARSE:
                 coarse.add(g)
             elif flow is not None:
-                flows[flow] = n  # type: ignore[index]
-                flow_group[flow] = g  # type: ignore[index]
+                flows[flow] = n << 32 | g  # type: ignore[index]
     if records.stopped:  # frames past the walk could be in any group
         return None
     groups.join_connections()
@@ -158,11 +156,11 @@ def _schedule(mm: Any, records: Any) -> Schedule | None:
         and floor < end[roots[g]] < n]
     # A UDP stream of a pair whose frames are all plain IPv4 dies with its own last
     # frame, before the pair's: its lookups are by its own key only.
-    for flow, f in flows.items():
-        g = flow_group[flow]
+    for flow, fg in flows.items():
+        f, g = fg >> 32, fg & 0xFFFFFFFF
         if g not in coarse and size[roots[g]] == 1 and floor < f < end[roots[g]]:
             due.append((f, flow))
-    del flows, flow_group
+    del flows
     due.sort(key=_frame)
     return Schedule(array("I", (f for f, _k in due)), [k for _f, k in due])
 
