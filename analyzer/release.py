@@ -17,6 +17,7 @@ from array import array
 from typing import Any
 
 from captures.records import record_walker
+from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.releasing import SWEEP_AT, Dead, release
 from dissectors.session import Session
 from dissectors.skipping import state_key
@@ -92,28 +93,45 @@ def schedule_for(opts: Any, path: str, taps: Any = None) -> Schedule | None:
         mm.close()
 
 
-#: From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses
-#: (as bytes), the first 4 bytes of the layer above (UDP's ports, ICMP's type).
-_ETH_IP4 = struct.Struct(">HB5xHxB2x4s4sHH").unpack_from
-#: ICMP types whose message quotes a header (and looks up the quoted UDP stream)
-_ICMP_QUOTING = frozenset((3, 4, 5, 11, 12))
+#: An IPv4 header from its start: version/length, flags+offset, protocol, addresses, the
+#: first 4 bytes after a 20-byte header (UDP's ports, ICMP's type and code).
+_IP4 = struct.Struct(">B5xHxB2x4s4sHH").unpack_from
+_U16 = struct.Struct(">H").unpack_from
 _COARSE = 0  # a pair with some frame whose UDP lookups the walk cannot tell
 
 
 def _udp_flow(b: Any, s: int, e: int) -> bytes | int | None:
-    """The UDP stream key (udp.stream_key) of a plain untagged IPv4/UDP frame; None for
-    a plain IPv4 frame that looks up no UDP stream; `_COARSE` for anything else."""
-    if e - s < 38:
+    """The UDP stream key (udp.stream_key) of an Ethernet (802.1Q tags too) IPv4/UDP
+    frame with a plain header, or of the UDP header an ICMP error in one quotes; None for
+    such a frame that looks up no UDP stream; `_COARSE` for anything else."""
+    off = s + 12
+    if e - off < 2:
         return _COARSE
-    etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4(b, s + 12)
-    if etype != 0x0800 or vhl != 0x45 or frag & 0x3FFF:
+    etype = _U16(b, off)[0]
+    while etype == 0x8100 or etype == 0x9100:
+        if e - off < 6:
+            return _COARSE
+        off += 4
+        etype = _U16(b, off)[0]
+    off += 2
+    if etype != 0x0800 or e - off < 24:
         return _COARSE
-    if proto == 17:
-        x, y = a + sp.to_bytes(2, "big"), c + dp.to_bytes(2, "big")
-        return x + y if x <= y else y + x
-    if proto == 1 and sp >> 8 in _ICMP_QUOTING:
+    vhl, frag, proto, a, c, sp, dp = _IP4(b, off)
+    if vhl != 0x45 or frag & 0x3FFF:
         return _COARSE
-    return None
+    if proto == 1 and sp >> 8 in ICMP_QUOTING:
+        # an error quoting a header looks up the quoted UDP stream (state_key's group
+        # is the quoted pair's)
+        inner = off + 28
+        if e - inner < 24:
+            return _COARSE
+        vhl, frag, proto, a, c, sp, dp = _IP4(b, inner)
+        if vhl != 0x45 or frag & 0x3FFF or proto != 17:
+            return _COARSE
+    elif proto != 17:
+        return None
+    x, y = a + sp.to_bytes(2, "big"), c + dp.to_bytes(2, "big")
+    return x + y if x <= y else y + x
 
 
 def _schedule(mm: Any, records: Any) -> Schedule | None:
