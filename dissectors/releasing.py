@@ -110,13 +110,14 @@ def _release_pairs(state: dict[str, Any], pairs: set[bytes]) -> None:
     udp = state.get("udp.streams")
     if udp is not None:
         _sweep(udp.index, pairs)
-    plain = getattr(state.get("udp.conversations"), "plain", None)
-    if plain:
-        dead = [k for k in plain if _pair_of(k) in pairs]
-        plain.difference_update(dead)
+    convs = state.get("udp.conversations")
+    if convs is not None and convs.plain:
+        dead = [k for k in convs.plain if _pair_of(k) in pairs]
+        convs.plain.difference_update(dead)
     tftp = state.get("tftp.transfers")
-    if tftp is not None:
-        for table in (tftp.wild, tftp.exact):
+    for table in ((convs.wild, convs.exact) if convs is not None else ()) + \
+            ((tftp.wild, tftp.exact) if tftp is not None else ()):
+        if table:
             gone = [k for k in table if _tuple_pair(k) in pairs]
             for k in gone:
                 del table[k]
@@ -162,7 +163,8 @@ def _sweep(table: dict[bytes, Any], pairs: set[bytes]) -> None:
 
 
 def _tuple_pair(key: tuple) -> bytes:
-    """(src, port, dst[, port]) of TFTP's tables: the addresses, lower first."""
+    """(src, port, dst[, port]) of TFTP's tables and the bound conversations (ports.
+    Conversations): the addresses, lower first."""
     a, b = key[0], key[2]
     return a + b if a <= b else b + a
 
