@@ -27,24 +27,39 @@ MIN_BYTES = 16 << 20
 
 
 class Schedule:
-    """Group keys by the frame after which they are dead (`frames` ascending, `keys` in
-    the same order), consumed as the loop passes them."""
+    """Keys by the frame after which they are dead, consumed as the loop passes them:
+    group keys (`frames` ascending, `keys` in the same order) and UDP streams (`flow_frames`
+    ascending, their 12-byte keys one after another in `flows`: a capture has many)."""
 
-    __slots__ = ("frames", "keys", "at", "dead")
+    __slots__ = ("frames", "keys", "flow_frames", "flows", "at", "flow_at", "dead")
 
-    def __init__(self, frames: array, keys: list[object]) -> None:
+    def __init__(self, frames: array, keys: list[object], flow_frames: array,
+                 flows: bytes) -> None:
         self.frames = frames
         self.keys = keys
-        self.at = 0
+        self.flow_frames = flow_frames
+        self.flows = flows
+        self.at = self.flow_at = 0
         self.dead = Dead()
 
     def next_due(self) -> int:
-        """The next frame after which a group dies (past the end: never)."""
-        return self.frames[self.at] if self.at < len(self.frames) else 1 << 62
+        """The next frame after which a key dies (past the end: never)."""
+        a = self.frames[self.at] if self.at < len(self.frames) else 1 << 62
+        b = self.flow_frames[self.flow_at] if self.flow_at < len(self.flow_frames) \
+            else 1 << 62
+        return a if a < b else b
+
+    def entries(self) -> list[tuple[int, object]]:
+        """(frame, key) of every key not yet dead, in frame order (groups first)."""
+        flows = self.flows
+        return sorted(list(zip(self.frames[self.at:], self.keys[self.at:], strict=True)) +
+                      [(f, flows[12 * i: 12 * i + 12])
+                       for i, f in enumerate(self.flow_frames) if i >= self.flow_at],
+                      key=_frame)
 
     def done(self, n: int, session: Session) -> int:
-        """Frame `n` and all before it are done: mark their groups dead, sweep when
-        enough have gathered. Returns the next frame due."""
+        """Frame `n` and all before it are done: mark their keys dead, sweep when enough
+        have gathered. Returns the next frame due."""
         frames, keys, dead = self.frames, self.keys, self.dead
         at = self.at
         while at < len(frames) and frames[at] <= n:
@@ -52,6 +67,12 @@ class Schedule:
             keys[at] = None
             at += 1
         self.at = at
+        frames, flows, add = self.flow_frames, self.flows, dead.flows.add
+        at = self.flow_at
+        while at < len(frames) and frames[at] <= n:
+            add(flows[12 * at: 12 * at + 12])
+            at += 1
+        self.flow_at = at
         if len(dead) >= SWEEP_AT:
             release(session, dead)
         return self.next_due()
@@ -168,19 +189,21 @@ def _schedule(mm: Any, records: Any) -> Schedule | None:
         if f > end.get(r, 0):
             end[r] = f
     floor = max(groups.any_frames, default=0)
-    due: list[tuple[int, object]] = [
-        (end[roots[g]], key) for key, g in groups.ids.items()
-        if size[roots[g]] == 1 and type(key) is not str and g in last
-        and floor < end[roots[g]] < n]
+    due = sorted(((end[roots[g]], key) for key, g in groups.ids.items()
+                  if size[roots[g]] == 1 and type(key) is not str and g in last
+                  and floor < end[roots[g]] < n), key=_frame)
     # A UDP stream of a pair whose frames are all plain IPv4 dies with its own last
-    # frame, before the pair's: its lookups are by its own key only.
-    for flow, fg in flows.items():
-        f, g = fg >> 32, fg & 0xFFFFFFFF
-        if g not in coarse and size[roots[g]] == 1 and floor < f < end[roots[g]]:
-            due.append((f, flow))
-    del flows
-    due.sort(key=_frame)
-    return Schedule(array("I", (f for f, _k in due)), [k for _f, k in due])
+    # frame, before the pair's: its lookups are by its own key only. (Each one int,
+    # its frame above its 96-bit key, to sort them compactly.)
+    packed = [fg >> 32 << 96 | int.from_bytes(flow, "big") for flow, fg in flows.items()
+              if (fg & 0xFFFFFFFF) not in coarse and size[roots[fg & 0xFFFFFFFF]] == 1
+              and floor < fg >> 32 < end[roots[fg & 0xFFFFFFFF]]]
+    flows.clear()
+    packed.sort()
+    mask = (1 << 96) - 1
+    return Schedule(array("I", (f for f, _k in due)), [k for _f, k in due],
+                    array("I", (x >> 96 for x in packed)),
+                    b"".join((x & mask).to_bytes(12, "big") for x in packed))
 
 
 def _frame(entry: tuple[int, object]) -> int:

@@ -105,7 +105,8 @@ def test_schedule_drops_each_group_after_its_last_frame(
     monkeypatch.setenv("LABSHARK_RELEASE", "1")
     sched = rel.schedule_for(opts, str(capture))
     assert sched is not None
-    due = dict(zip(sched.keys, sched.frames, strict=True))
+    entries = sched.entries()
+    due = {k: f for f, k in entries}
     a = int.from_bytes(bytes([10, 0, 0, 1, 10, 0, 0, 2]), "big")
     # the reused connection dies with its second life (frame 25), not its first (7)
     assert due[(a, 40000 << 16 | 80)] == 25
@@ -116,7 +117,7 @@ def test_schedule_drops_each_group_after_its_last_frame(
     # and within a pair that lives on, each UDP stream after its own last frame: the
     # DNS query's and the TFTP request's (the TFTP data's ends the pair)
     assert due[dns_key("10.0.0.7")] == 27
-    assert list(sched.frames) == [14, 16, 17, 18, 25, 27, 28, 29]
+    assert [f for f, _k in entries] == [14, 16, 17, 18, 25, 27, 28, 29]
     # the last conversation ends with the capture: nothing to drop
     assert (b, 40002 << 16 | 80) not in due
 
