@@ -166,6 +166,10 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     may_split = resume == 1 and split_run.wanted(job, out)
     plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split) \
         if resume == 1 else None
+    if resume == 1:
+        from analyzer.release import schedule_for
+
+        job.release = schedule_for(job, path, taps)
     whole = None  # (no filter: every frame, in groups, only to split the run)
     if may_split and job.display_filter is None:
         whole = plan_all(job, path, taps, job.wanted, True)

@@ -44,6 +44,8 @@ class Job:
     tshark_tree: bool | None = None
     # the frames the shown ones depend on (analyzer/closure.py Plan); None: every frame
     plan: Any = None
+    # when each conversation's state may be dropped (analyzer/release.py); None: never
+    release: Any = None
     # --- the display filter
     filter: str | None = None  # -Y text
     display_filter: CompiledFilter | None = None  # -Y compiled (setup.compile_job_filter)

@@ -295,8 +295,13 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
     # (half of a split run: the other half's shown frames still set the displayed delta)
     others = getattr(plan, "others", None)
     prev_disp: int | None = None
+    # (conversations whose last frame is done are dropped: analyzer/release.py)
+    release = job.release
+    due = release.next_due() if release is not None else 1 << 62
     it = iter(frames)
     for n, frame in enumerate(it, 1):
+        if n > due:
+            due = release.done(n - 1, session)
         if n < resume:
             continue
         if plan is not None and (type(frame) is int or n not in plan):
