@@ -261,7 +261,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     # inside a tunnel shows IPv4, with the source address if it was read)
     pkt.proto_col = "IPv4"
     pkt.clear_info()
-    tvb.need(off, 1)
+    if off >= tvb.end:  # (tvb.need inlined: a call a packet saved)
+        tvb.need(off, 1)
     vhl = buf[off]
     hlen = (vhl & 0x0F) * 4
     if vhl >> 4 != 4:
@@ -283,15 +284,20 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         return None
     if tvb.end - off < 20 and tvb.end - off >= 16:
         pkt.src = ipv4_str(int.from_bytes(buf[off + 12: off + 16], "big"))
-    tvb.need(off, 20)
+    if off + 20 > tvb.end:
+        tvb.need(off, 20)
     (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
     src_s, dst_s = ipv4_str(int.from_bytes(src, "big")), ipv4_str(int.from_bytes(dst, "big"))
     pkt.proto_col = "IPv4"
     pkt.src, pkt.dst = src_s, dst_s
     pkt.net_src, pkt.net_dst = src, dst
-    tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}")
+    wanted = pkt.wanted
+    # (a protocol item's value is its label: made whenever the protocol is asked for)
+    tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}"
+                         if wanted is None or "ip" in wanted else None)
     add = pkt.add
-    hdr = pkt.wants(_HDR_BLOCK)  # (a tree-less dissection mostly skips the header items)
+    # (a tree-less dissection mostly skips the header items)
+    hdr = wanted is None or not wanted.isdisjoint(_HDR_BLOCK)
     if hdr:
         add(tree, VERSION, 4, off, 1, "0100 .... = Version: 4")
         add(tree, HDR_LEN, hlen, off, 1, _labels(_HDR_LEN_LABELS, vhl & 0x0F, _hdr_len_label))
@@ -342,7 +348,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
             f"Header Checksum: 0x{csum:04x} [validation disabled]" if pkt.tree_on else None)
         add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
             generated=True)
-    if pkt.wants(_ADDR_BLOCK):
+    if wanted is None or not wanted.isdisjoint(_ADDR_BLOCK):
         v = int.from_bytes(src, "big")
         add(tree, SRC, v, off + 12, 4)
         add(tree, ADDR, v, off + 12, 4, hidden=True)
