@@ -224,7 +224,7 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
                       tree: Item | None, fcs: bool = True) -> None:
     """Hand the payload to the dissector for `etype`, then show any trailer."""
     pkt.protocols.append(ETHERTYPE_PROTO.abbrev)
-    fn = ETHERTYPE.get(etype)
+    fn = ETHERTYPE.entries.get(etype)  # (the table's dict: a call a packet saved)
     if fn is None:
         pkt.proto_col = f"0x{etype:04x}"
         pkt.set_info("Ethernet II")

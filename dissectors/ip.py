@@ -341,7 +341,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
             _labels(_FRAG_LABELS, frag_off, _frag_label))
     pkt.proto_data["ip.ttl"] = ttl  # (ICMP's Info shows the last one: ip_ttl)
     ttl_item = add(tree, TTL, ttl, off + 8, 1) if hdr or pkt.wants_layer("ip") else NULL_ITEM
-    _check_ttl(pkt, ttl_item, ttl, dst, proto)
+    if ttl < 5 or dst[0] == 0xE0:  # (only then can _check_ttl note anything)
+        _check_ttl(pkt, ttl_item, ttl, dst, proto)
     if hdr:
         add(tree, PROTO, proto, off + 9, 1)
         add(tree, CHECKSUM, csum, off + 10, 2,
@@ -370,7 +371,11 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         return _fragment(tvb, pkt, session, tree, src, dst, ident, proto, frag_off * 8, more,
                          payload_off, payload_end, total)
     sub = tvb.sub(payload_off, total - hlen)
-    _dispatch(proto, sub, pkt, session, tree)
+    fn = IP_PROTO.entries.get(proto)
+    if fn is None:
+        _dispatch(proto, sub, pkt, session, tree)
+    else:  # (_dispatch's common case inlined: a call a packet saved)
+        fn(sub, pkt, session)
     return total
 
 
