@@ -326,8 +326,11 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     update = opcode == 5
     count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else
                     (COUNT_QUERIES, COUNT_ANSWERS, COUNT_AUTH, COUNT_ADD))
+    # (a whole header: the four counts in one read; a cut one reads each, and throws
+    # where the bytes end)
+    read = _COUNTS.unpack_from(tvb.buf, start + 4) if start + 12 <= tvb.end else None
     for i, f in enumerate(count_fields):
-        c = tvb.u16(start + 4 + 2 * i)
+        c = tvb.u16(start + 4 + 2 * i) if read is None else read[i]
         counts.append(c)
         if items:
             add(top, f, c, start + 4 + 2 * i, 2)
@@ -573,6 +576,7 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
 
 
 _HEADER = struct.Struct(">2xHHHHH")  # flags and the four counts
+_COUNTS = struct.Struct(">HHHH")
 
 
 def _looks_like_dns(buf: bytes | memoryview, at: int, length: int) -> bool:

@@ -86,6 +86,7 @@ _SHARED = (ADDR, ADDR_RESOLVED, ADDR_OUI, ADDR_OUI_RESOLVED, LG, IG)
 #: Every item under an address (_address skips them all when none is wanted).
 _ADDR_BLOCK = {is_dst: frozenset(f.abbrev for f in (*fields, *_SHARED))
                for is_dst, fields in ((True, _DST_FIELDS), (False, _SRC_FIELDS))}
+_ADDR_ANY = _ADDR_BLOCK[True] | _ADDR_BLOCK[False]
 # MAC -> (text, OUI, "Address: text"): a capture repeats a handful of addresses, so
 # each is formatted once. Bounded so a capture of random MACs cannot grow it forever.
 _MAC_TEXT: dict[bytes, tuple[str, int, str]] = {}
@@ -179,7 +180,8 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
             pkt.dst = _mac_text(bytes(buf[off: off + 6]))[0]
         if tvb.end - off >= 12:
             pkt.src = _mac_text(bytes(buf[off + 6: off + 12]))[0]
-    tvb.need(off, 14)
+    if off + 14 > tvb.end:  # (tvb.need inlined: a call a packet saved)
+        tvb.need(off, 14)
     dst = bytes(buf[off: off + 6])
     src = bytes(buf[off + 6: off + 12])
     etype = (buf[off + 12] << 8) | buf[off + 13]
@@ -199,10 +201,16 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
         BY_NAME["ipx" if raw else "llc"](payload, pkt, session)
         _trailer(pkt, tree, tvb, off + 14 + etype, off, fcs, "eth")
         return
-    tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}")
-    _address(pkt, tree, dst, off, True)
-    _address(pkt, tree, src, off + 6, False)
-    if not pkt.wants_layer("eth"):
+    wanted = pkt.wanted
+    # (a protocol item's value is its label: made whenever the protocol is asked for)
+    tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}"
+                         if wanted is None or "eth" in wanted else None)
+    # (a tree-less dissection that reads no address item only checks the source's group bit)
+    if wanted is None or src[0] & 1 or not wanted.isdisjoint(_ADDR_ANY):
+        _address(pkt, tree, dst, off, True)
+        _address(pkt, tree, src, off + 6, False)
+    layers = pkt.layers
+    if layers is not None and "eth" not in layers:
         pass
     elif etype in ETHERTYPE_NAMES:
         pkt.add(tree, TYPE, etype, off + 12, 2)
@@ -216,7 +224,7 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
                       tree: Item | None, fcs: bool = True) -> None:
     """Hand the payload to the dissector for `etype`, then show any trailer."""
     pkt.protocols.append(ETHERTYPE_PROTO.abbrev)
-    fn = ETHERTYPE.get(etype)
+    fn = ETHERTYPE.entries.get(etype)  # (the table's dict: a call a packet saved)
     if fn is None:
         pkt.proto_col = f"0x{etype:04x}"
         pkt.set_info("Ethernet II")

@@ -219,7 +219,8 @@ def dissect(frame: Frame, session: Session,
         if tree_on or "frame" in pkt.wanted else None,  # type: ignore[operator]
         in_stack=False)
     add = pkt.add  # (a dozen items a frame: skip the attribute lookup)
-    items = pkt.wants_layer("frame")
+    layers = pkt.layers
+    items = layers is None or "frame" in layers  # (pkt.wants_layer, inlined)
     if items and frame.interface_known:
         if frame.section:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
@@ -261,7 +262,7 @@ def dissect(frame: Frame, session: Session,
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True) if items else None
 
     tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
-    fn = LINKTYPE.get(frame.linktype)
+    fn = LINKTYPE.entries.get(frame.linktype)  # (the table's dict: a call a packet saved)
     if fn is None:
         pkt.proto_col = f"WTAP_ENCAP = {wtap_encap}" if wtap_encap >= 0 else "UNKNOWN"
         pkt.set_info(f"WTAP_ENCAP = {wtap_encap}")

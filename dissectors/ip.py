@@ -314,7 +314,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     # inside a tunnel shows IPv4, with the source address if it was read)
     pkt.proto_col = "IPv4"
     pkt.clear_info()
-    tvb.need(off, 1)
+    if off >= tvb.end:  # (tvb.need inlined: a call a packet saved)
+        tvb.need(off, 1)
     vhl = buf[off]
     hlen = (vhl & 0x0F) * 4
     if vhl >> 4 != 4:
@@ -336,15 +337,20 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         return None
     if tvb.end - off < 20 and tvb.end - off >= 16:
         pkt.src = ipv4_str(int.from_bytes(buf[off + 12: off + 16], "big"))
-    tvb.need(off, 20)
+    if off + 20 > tvb.end:
+        tvb.need(off, 20)
     (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
     src_s, dst_s = ipv4_str(int.from_bytes(src, "big")), ipv4_str(int.from_bytes(dst, "big"))
     pkt.proto_col = "IPv4"
     pkt.src, pkt.dst = src_s, dst_s
     pkt.net_src, pkt.net_dst = src, dst
-    tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}")
+    wanted = pkt.wanted
+    # (a protocol item's value is its label: made whenever the protocol is asked for)
+    tree = pkt.add_proto(IP, off, hlen, f"Internet Protocol Version 4, Src: {src_s}, Dst: {dst_s}"
+                         if wanted is None or "ip" in wanted else None)
     add = pkt.add
-    hdr = pkt.wants(_HDR_BLOCK)  # (a tree-less dissection mostly skips the header items)
+    # (a tree-less dissection mostly skips the header items)
+    hdr = wanted is None or not wanted.isdisjoint(_HDR_BLOCK)
     if hdr:
         if pkt.wanted is None:
             pkt.add_block(tree, _version_block(hlen, off))
@@ -388,17 +394,18 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
             _labels(_FRAG_LABELS, frag_off, _frag_label))
     pkt.proto_data["ip.ttl"] = ttl  # (ICMP's Info shows the last one: ip_ttl)
     ttl_item = add(tree, TTL, ttl, off + 8, 1) if hdr or pkt.wants_layer("ip") else NULL_ITEM
-    _check_ttl(pkt, ttl_item, ttl, dst, proto)
+    if ttl < 5 or dst[0] == 0xE0:  # (only then can _check_ttl note anything)
+        _check_ttl(pkt, ttl_item, ttl, dst, proto)
     if hdr:
         add(tree, PROTO, proto, off + 9, 1)
         add(tree, CHECKSUM, csum, off + 10, 2,
             f"Header Checksum: 0x{csum:04x} [validation disabled]" if pkt.tree_on else None)
         add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
             generated=True)
-    if pkt.wanted is None:  # (addresses repeat: each one's four items built once)
+    if wanted is None:  # (addresses repeat: each one's four items built once)
         pkt.add_block(tree, _addr_block(src, src_s, off + 12, True))
         pkt.add_block(tree, _addr_block(dst, dst_s, off + 16, False))
-    elif pkt.wants(_ADDR_BLOCK):
+    elif not wanted.isdisjoint(_ADDR_BLOCK):
         _addr_items(add, tree, src, src_s, off + 12, True)
         _addr_items(add, tree, dst, dst_s, off + 16, False)
     if hlen > 20:
@@ -412,7 +419,11 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         return _fragment(tvb, pkt, session, tree, src, dst, ident, proto, frag_off * 8, more,
                          payload_off, payload_end, total)
     sub = tvb.sub(payload_off, total - hlen)
-    _dispatch(proto, sub, pkt, session, tree)
+    fn = IP_PROTO.entries.get(proto)
+    if fn is None:
+        _dispatch(proto, sub, pkt, session, tree)
+    else:  # (_dispatch's common case inlined: a call a packet saved)
+        fn(sub, pkt, session)
     return total
 
 

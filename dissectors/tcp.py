@@ -19,6 +19,8 @@ desegmentation for the protocols on top (tcp_reassembly.py).
 
 from __future__ import annotations
 
+import struct
+
 from dissectors.dispatch import IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import (
@@ -60,6 +62,8 @@ from dissectors.tcp_stream import (
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 _SET = ("Set", "Not set")
+#: The header's sequence number, acknowledgment number, offset/flags and window.
+_SEQ_TO_WIN = struct.Struct(">IIHH")
 _COMPLETENESS = {1: "Incomplete, SYN_SENT", 3: "Incomplete, CLIENT_ESTABLISHED",
                  7: "Incomplete, ESTABLISHED", 15: "Incomplete, DATA",
                  31: "Complete, WITH_DATA", 47: "Complete, WITH_DATA", 63: "Complete, WITH_DATA",
@@ -179,18 +183,22 @@ def dissect_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
 def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> None:
     session.current_proto = "tcp"
     off = tvb.start
-    tvb.need(off, 4)
+    if off + 4 > tvb.end:  # (tvb.need inlined: a call a packet saved)
+        tvb.need(off, 4)
     b = tvb.buf
     sport = (b[off] << 8) | b[off + 1]
     dport = (b[off + 2] << 8) | b[off + 3]
     pkt.proto_col = "TCP"
     pkt.set_info(f"{sport} \u2192 {dport}")
     tree_on = pkt.tree_on  # labels only for a tree someone reads
+    # (a protocol item's value is its label: made whenever the protocol is asked for)
     tree = pkt.add_proto(TCP, off, 0,
-                         f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}")
+                         f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}"
+                         if tree_on or "tcp" in pkt.wanted else None)  # type: ignore[operator]
     pkt.srcport, pkt.dstport = sport, dport  # (Wireshark's pinfo ports, for the layers above)
     # (a tree-less dissection nobody reads TCP's items from skips making them)
-    items = pkt.wants_layer("tcp")
+    layers = pkt.layers
+    items = layers is None or "tcp" in layers
     if items:
         pkt.add(tree, SRCPORT, sport, off, 2)
         pkt.add(tree, DSTPORT, dport, off + 2, 2)
@@ -202,10 +210,14 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     icmp_ip = in_error and len(pkt.net_src) == 4 and pkt.protocols[-3:-1] == ["icmp", "ip"]
     if icmp_ip and items:
         pkt.add(tree, SEQ, tvb.u32(off + 4), off + 4, 4)
-    raw_seq = tvb.u32(off + 4)
-    raw_ack = tvb.u32(off + 8)
-    th_flags = tvb.u16(off + 12) & 0x0FFF
-    raw_win = tvb.u16(off + 14)
+    if off + 16 <= tvb.end:  # (one read for the four words; a cut header reads each)
+        raw_seq, raw_ack, th_flags, raw_win = _SEQ_TO_WIN.unpack_from(b, off + 4)
+        th_flags &= 0x0FFF
+    else:
+        raw_seq = tvb.u32(off + 4)
+        raw_ack = tvb.u32(off + 8)
+        th_flags = tvb.u16(off + 12) & 0x0FFF
+        raw_win = tvb.u16(off + 14)
     hlen = (b[off + 12] >> 4) * 4
     ts = pkt.frame.ts_ns
     num = pkt.frame.number
@@ -254,11 +266,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     ace = -1
     if (th_flags & 0x1C0 or conv.acc_ecn) and not in_error:
         ace = _acc_ecn(conv, th_flags)
-    pkt.append_info(f" [{flags_text(th_flags) if ace < 0 else _ace_text(th_flags, ace)}] "
-                    f"Seq={seq}")
-    if th_flags & TH_ACK:
-        pkt.append_info(f" Ack={ack}")
-    pkt.append_info(f" Win={win}")
+    flags_col = flags_text(th_flags) if ace < 0 else _ace_text(th_flags, ace)
+    pkt.info += (f" [{flags_col}] Seq={seq} Ack={ack} Win={win}" if th_flags & TH_ACK
+                 else f" [{flags_col}] Seq={seq} Win={win}")  # (one append: col_append_str's)
     if tree_on:
         tree.text += f", Seq: {seq}"  # type: ignore[operator]
     if not icmp_ip and items:
@@ -383,7 +393,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add_expert(ui, "note", "protocol", "The urgent pointer field is nonzero while the "
                        "URG flag is not set", "tcp", field=URGENT_NONZERO)
     if have_seglen:
-        pkt.append_info(f" Len={seglen}")
+        pkt.info += f" Len={seglen}"
     optlen = hlen - 20
     opt_item = None
     if optlen:

@@ -291,7 +291,8 @@ def print_analysis(pkt: Packet, tree: Item, conv: Conversation) -> None:
     if ta is None:
         return
     # (the notes and Info prefixes are made either way; the items only when read)
-    items = pkt.wants_layer("tcp")
+    layers = pkt.layers
+    items = layers is None or "tcp" in layers  # (pkt.wants_layer, inlined)
     if items:
         at = pkt.add(tree, ANALYSIS, None, base, 0, "SEQ/ACK analysis", generated=True)
         if ta.frame_acked:

@@ -117,20 +117,27 @@ def _zero_checksum_block(off: int) -> Block:
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "udp"
     off = tvb.start
-    tvb.need(off, 8)
+    if off + 8 > tvb.end:  # (tvb.need inlined: a call a packet saved)
+        tvb.need(off, 8)
     b = tvb.buf
     sport = (b[off] << 8) | b[off + 1]
     dport = (b[off + 2] << 8) | b[off + 3]
     ulen = (b[off + 4] << 8) | b[off + 5]
     csum = (b[off + 6] << 8) | b[off + 7]
     pkt.proto_col = "UDP"
+    wanted = pkt.wanted
+    # (a protocol item's value is its label: made whenever the protocol is asked for)
     tree = pkt.add_proto(UDP, off, 8,
-                         f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}",
+                         f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"
+                         if wanted is None or "udp" in wanted else None,
                          source=tvb.source)
     pkt.srcport, pkt.dstport = sport, dport  # (Wireshark's pinfo ports, for the layers above)
     # (a tree-less dissection nobody reads UDP's items from skips making them)
-    items = pkt.wants_layer("udp")
-    for f, port, at in ((SRCPORT, sport, off), (DSTPORT, dport, off + 2)):
+    layers = pkt.layers
+    items = layers is None or "udp" in layers
+    for f, port, at in ((SRCPORT, sport, off), (DSTPORT, dport, off + 2)) if items or \
+            _TRACEROUTE_BASE < sport <= _TRACEROUTE_BASE + 30 or \
+            _TRACEROUTE_BASE < dport <= _TRACEROUTE_BASE + 30 else ():
         item = pkt.add(tree, f, port, at, 2) if items else NULL_ITEM
         # LBL traceroute's ports, 3 probes per hop (Wireshark's udp.possible_traceroute).
         if _TRACEROUTE_BASE < port <= _TRACEROUTE_BASE + 30:

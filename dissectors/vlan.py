@@ -78,11 +78,15 @@ def dissect_vlan(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.proto_col = "VLAN"
     pkt.set_info(f"PRI: {pri}  DEI: {dei}  ID: {vid}")
     tree = pkt.add_proto(VLAN, off, 4, f"802.1Q Virtual LAN, PRI: {pri}, DEI: {dei}, ID: {vid}")
-    pkt.add(tree, PRIORITY, pri, off, 2,
-            f"{_bits16(tci, 0xE000)} = Priority: {PRIORITY_NAMES[pri]} ({pri})")
-    pkt.add(tree, DEI, bool(dei), off, 2,
-            f"{_bits16(tci, 0x1000)} = DEI: {'Eligible' if dei else 'Ineligible'}")
-    pkt.add(tree, ID, vid, off, 2, f"{_bits16(tci, 0x0FFF)} = ID: {vid}")
+    if pkt.wants_layer("vlan"):  # (labels only for a tree someone reads)
+        on = pkt.tree_on
+        pkt.add(tree, PRIORITY, pri, off, 2,
+                f"{_bits16(tci, 0xE000)} = Priority: {PRIORITY_NAMES[pri]} ({pri})"
+                if on else None)
+        pkt.add(tree, DEI, bool(dei), off, 2,
+                f"{_bits16(tci, 0x1000)} = DEI: {'Eligible' if dei else 'Ineligible'}"
+                if on else None)
+        pkt.add(tree, ID, vid, off, 2, f"{_bits16(tci, 0x0FFF)} = ID: {vid}" if on else None)
     _inner(tvb, pkt, session, tree, ETYPE, LEN, TRAILER)
 
 
@@ -96,9 +100,12 @@ def dissect_qinq(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pkt.proto_col = "IEEE 802.1ad"
     pkt.set_info(f"PRI: {pri}  DEI: {dei}  ID: {vid}")
     tree = pkt.add_proto(QINQ, off, 4, f"IEEE 802.1ad, ID: {vid}")
-    pkt.add(tree, QINQ_PRIORITY, pri, off, 2, f"{_bits16(tci, 0xE000)} = Priority: {pri}")
-    pkt.add(tree, QINQ_DEI, dei, off, 2, f"{_bits16(tci, 0x1000)} = DEI: {dei}")
-    pkt.add(tree, QINQ_ID, vid, off, 2, f"{_bits16(tci, 0x0FFF)} = ID: {vid}")
+    if pkt.wants_layer("ieee8021ad"):
+        on = pkt.tree_on
+        pkt.add(tree, QINQ_PRIORITY, pri, off, 2,
+                f"{_bits16(tci, 0xE000)} = Priority: {pri}" if on else None)
+        pkt.add(tree, QINQ_DEI, dei, off, 2, f"{_bits16(tci, 0x1000)} = DEI: {dei}" if on else None)
+        pkt.add(tree, QINQ_ID, vid, off, 2, f"{_bits16(tci, 0x0FFF)} = ID: {vid}" if on else None)
     _inner(tvb, pkt, session, tree, PBB_ETYPE, None, PBB_TRAILER)
 
 
@@ -115,7 +122,7 @@ def _inner(tvb: Tvb, pkt: Packet, session: Session, tree: Item, etype_f: Field,
         return
     pkt.add(tree, etype_f, etype, off + 2, 2,
             f"Type: {ETHERTYPE_NAMES.get(etype) or _MORE_NAMES.get(etype, 'Unknown')} "
-            f"(0x{etype:04x})")
+            f"(0x{etype:04x})" if pkt.tree_on else None)
     pkt.protocols.append(ETHERTYPE_PROTO.abbrev)
     sub = tvb.sub(payload_off)
     fn = ETHERTYPE.get(etype)
