@@ -169,7 +169,7 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     if resume == 1:
         from analyzer.release import schedule_for
 
-        job.release = schedule_for(job, path, taps)
+        job.release = schedule_for(job, path, taps, plan)
     whole = None  # (no filter: every frame, in groups, only to split the run)
     if may_split and job.display_filter is None:
         whole = plan_all(job, path, taps, job.wanted, True)

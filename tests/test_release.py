@@ -173,3 +173,24 @@ def test_samples_print_the_same_released(cap: Path, extra: object,
     args = ["-r", str(cap), *(_fields() if extra == "fields" else extra)]  # type: ignore[misc]
     monkeypatch.setattr(rel, "SWEEP_AT", 1)
     assert _ours(args, "1", monkeypatch) == _ours(args, "0", monkeypatch)
+
+
+@pytest.mark.parametrize(("needed", "forced", "walk"), [
+    (None, None, True),              # no plan: every frame is dissected
+    ("1111", None, True),            # a whole-list plan
+    ("1000", None, True),            # a quarter of the frames: the state may grow
+    ("10000", None, False),          # a selective filter's plan: state stays small
+    ("00000000", None, False),
+    ("10000", "1", True),            # LABSHARK_RELEASE=1 forces the walk
+])
+def test_walk_only_when_the_plan_dissects_enough(needed: str | None, forced: str | None,
+                                                  walk: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from analyzer.closure import Plan
+
+    if forced is None:
+        monkeypatch.delenv("LABSHARK_RELEASE", raising=False)
+    else:
+        monkeypatch.setenv("LABSHARK_RELEASE", forced)
+    plan = None if needed is None else Plan(bytearray(b"\0" + bytes(map(int, needed))))
+    assert rel.worth_walking(plan) is walk
