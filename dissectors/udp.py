@@ -46,6 +46,7 @@ TIME_DELTA = UDP.field("udp.time_delta", "Time since previous frame", FT.RELATIV
 PAYLOAD = UDP.field("udp.payload", "Payload", FT.BYTES)
 LENGTH_BAD = UDP.field("udp.length.bad", "Bad length value", FT.NONE)
 LENGTH_BAD_ZERO = UDP.field("udp.length.bad_zero", "Length is zero", FT.NONE)
+CHECKSUM_ZERO = UDP.field("udp.checksum.zero", "Illegal checksum value (0)", FT.NONE)
 POSSIBLE_TRACEROUTE = UDP.field("udp.possible_traceroute", "Possible traceroute", FT.NONE)
 _TRACEROUTE_BASE = 32768 + 666
 _I64 = 1 << 63
@@ -97,6 +98,18 @@ def _zero_checksum(add: Callable[..., Item], tree: Item | None, off: int) -> Non
     # tshark hangs the status under a zero checksum (-V indent, JSON `_tree`).
     ci = add(tree, CHECKSUM, 0, off + 6, 2, "Checksum: 0x0000 [zero-value ignored]")
     add(ci, CHECKSUM_STATUS_F, 3, off + 6, 2, "Checksum Status: Not present", generated=True)
+
+
+def _illegal_zero_checksum(pkt: Packet, tree: Item | None, off: int, items: bool) -> None:
+    """Over IPv6 a zero UDP checksum is illegal (RFC 8200 8.1; Wireshark's default, its
+    "ignore IPv6 zero checksum" preference off): an error note, status Illegal."""
+    ci = pkt.add(tree, CHECKSUM, 0, off + 6, 2, "Checksum: 0x0000 [zero-value illegal]") \
+        if items else NULL_ITEM
+    pkt.add_expert(ci, "error", "checksum", "Illegal checksum value (0)", "udp",
+                   field=CHECKSUM_ZERO)
+    if items:
+        pkt.add(ci, CHECKSUM_STATUS_F, 4, off + 6, 2, "Checksum Status: Illegal",
+                generated=True)
 
 
 #: UDP header offset -> the zero checksum's subtree (packet.Block), full trees only.
@@ -173,7 +186,11 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
                            field=LENGTH_BAD)
         pkt.set_info(f"{info} [BAD UDP LENGTH {ulen} < 8]")
         return
-    if not items:
+    # (an IPv4 zero checksum means "none"; over IPv6 it is illegal, unless quoted by ICMP)
+    illegal = csum == 0 and len(pkt.net_src) == 16 and not pkt.in_error_pkt
+    if illegal:
+        _illegal_zero_checksum(pkt, tree, off, items)
+    elif not items:
         pass
     elif csum == 0:
         if pkt.wanted is None and not tvb.source:  # (_in_source below changes items)
@@ -199,7 +216,8 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if tvb.source and items:  # a datagram in reassembled bytes: its items point there
         _in_source(tree.children or [], tvb.source)
     plen = ulen - 8
-    pkt.set_info(f"{info} Len={claimed - 8}")
+    pkt.set_info(f"{info} Len={claimed - 8} [ILLEGAL CHECKSUM (0)]" if illegal
+                 else f"{info} Len={claimed - 8}")
     if plen > 0:
         payload = tvb.sub(off + 8, max(plen, 0))
         if items and payload.end > payload.start and pkt.wants(_PAYLOAD):
