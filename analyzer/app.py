@@ -8,6 +8,7 @@ a broken record are still printed first.
 
 from __future__ import annotations
 
+import io
 import sys
 from typing import Any, TextIO
 
@@ -70,7 +71,26 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     return run_job_command(job, out, err)
 
 
+def _buffered_stdout() -> None:
+    """tshark buffers what it prints (a terminal gets lines; only -l flushes each packet);
+    PYTHONUNBUFFERED=1, common in containers and CI, would make each packet's text a
+    write(2) of its own (to a pipe: a wake-up of the reader each, seconds of system time
+    at 1M packets). Live capture flushes whenever it has caught up (live_run.py)."""
+    out = sys.stdout
+    if not isinstance(out, io.TextIOWrapper) or not out.write_through:
+        return
+    try:
+        if out.isatty():
+            return
+        raw = io.FileIO(out.fileno(), "w", closefd=False)
+    except (OSError, ValueError):
+        return
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw, 1 << 16), encoding=out.encoding,
+                                  errors=out.errors, newline="\n")
+
+
 def main() -> None:
+    _buffered_stdout()
     # A command-line byte that is not UTF-8 (a filter typed on a GBK terminal) reaches
     # us as a surrogate (PEP 383); echoed in a message or report it goes out as the
     # same byte, as tshark echoes it. Packet text never holds surrogates.
