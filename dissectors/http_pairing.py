@@ -1,7 +1,9 @@
 """HTTP request/response pairing, as Wireshark's `push_req`/`push_res` do it.
 
 A response fills the last record of its TCP conversation that has none yet; the
-records give the generated request_in/response_in/time items of both messages.
+records give the generated request_in/response_in/time items of both messages. A
+conversation is one TCP stream: a SYN that reuses the ports starts a new one (Wireshark's
+conversation_new), whose requests are numbered from 1 again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dissectors.http_proto import HTTP
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.session import Session
+from dissectors.tcp_stream import stream_of
 
 RESPONSE = HTTP.field("http.response", "Response", FT.BOOLEAN)
 REQUEST = HTTP.field("http.request", "Request", FT.BOOLEAN)
@@ -45,6 +48,7 @@ class ReqRes:
 class HttpConversation:
     """Per TCP conversation: the pair list and what the last request asked for."""
 
+    stream: int = -1  # its tcp.stream (-1: over UDP, SSDP)
     tail: ReqRes | None = None
     count: int = 0
     seen: bool = False  # a request was seen here (have_seen_http: conv_data->request_uri)
@@ -93,7 +97,8 @@ def _sweep(table: dict) -> None:
 def _pack(c: HttpConversation) -> bytes:
     tail = c.tail
     prev = tail.prev if tail is not None else None  # (all that one pass reads back)
-    return marshal.dumps((c.count, c.seen, c.method, c.uri, c.full_uri, _rr(tail), _rr(prev)))
+    return marshal.dumps((c.stream, c.count, c.seen, c.method, c.uri, c.full_uri, _rr(tail),
+                          _rr(prev)))
 
 
 def _rr(r: ReqRes | None) -> tuple | None:
@@ -104,29 +109,37 @@ def _get(table: dict, key: bytes) -> HttpConversation | None:
     """The conversation of `key` in `table` (unpacked if packed), or None."""
     c = table.get(key)
     if type(c) is bytes:
-        count, seen, method, uri, full_uri, t, p = marshal.loads(c)
+        stream, count, seen, method, uri, full_uri, t, p = marshal.loads(c)
         prev = ReqRes(*p) if p is not None else None
         tail = ReqRes(*t, prev=prev) if t is not None else None  # type: ignore[misc]
         if prev is not None:
             prev.next = tail
-        c = table[key] = HttpConversation(tail, count, seen, method, uri, full_uri)
+        c = table[key] = HttpConversation(stream, tail, count, seen, method, uri, full_uri)
     return c
 
 
-def _add(table: dict, key: bytes, session: Session) -> HttpConversation:
+def _current(table: dict, key: bytes, stream: int) -> HttpConversation | None:
+    """The conversation of `key` in `table` if it is still that of `stream` (after a
+    port reuse the pair's entry is the old stream's: None, a new one replaces it)."""
+    c = _get(table, key)
+    return c if c is not None and c.stream == stream else None
+
+
+def _add(table: dict, key: bytes, session: Session, stream: int) -> HttpConversation:
     """A new conversation in `table` (after packing the others now and then)."""
     if not session.revisit and len(table) % _SWEEP_EVERY == _SWEEP_EVERY - 1:
         _sweep(table)
-    c = table[key] = HttpConversation()
+    c = table[key] = HttpConversation(stream)
     return c
 
 
 @dataclass(slots=True)
 class HttpState:
-    """First-pass knowledge: conversations, and per frame the record it last used."""
+    """First-pass knowledge: conversations, and per frame the record it last used and
+    its conversation (whose count is final in a later pass)."""
 
     convs: dict[bytes, HttpConversation | bytes] = field(default_factory=dict)
-    frames: dict[int, tuple[ReqRes, str, str, str]] = field(default_factory=dict)
+    frames: dict[int, tuple[ReqRes, HttpConversation]] = field(default_factory=dict)
 
 
 def _conv_key(pkt: Packet) -> bytes:
@@ -137,20 +150,27 @@ def _conv_key(pkt: Packet) -> bytes:
     return x + y if x <= y else y + x
 
 
+def _stream(pkt: Packet) -> int:
+    s = stream_of(pkt)
+    return -1 if s is None else s
+
+
 def _lconv(pkt: Packet, session: Session) -> HttpConversation:
     """This pass's per-conversation state (request method and URI, have_seen_http)."""
     conv_state: dict = session.state("http.conversations", dict)
     ckey = _conv_key(pkt)
-    lconv = _get(conv_state, ckey)
+    stream = _stream(pkt)
+    lconv = _current(conv_state, ckey, stream)
     if lconv is None:
-        lconv = _add(conv_state, ckey, session)
+        lconv = _add(conv_state, ckey, session, stream)
         # Wireshark's conv_data is file-scoped: a second pass starts from what the first
         # one ended with (the last request's method and URI, have_seen_http).
         final = session.state("pass1:http.lconv", dict)
+        fkey = (ckey, stream)
         if session.recording:
-            final[ckey] = lconv
-        elif ckey in final:
-            old = final[ckey]
+            final[fkey] = lconv
+        elif fkey in final:
+            old = final[fkey]
             lconv.seen, lconv.method, lconv.uri, lconv.full_uri = (
                 old.seen, old.method, old.uri, old.full_uri)
     return lconv
@@ -174,16 +194,15 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
     else:
         add(top, RESPONSE, True, off, 0, hidden=True)
     if session.pass_no > 1 and num in state.frames:
-        rr, _for_uri, _m, _u = state.frames[num]
+        rr, conv = state.frames[num]
         for_uri = lconv.full_uri or lconv.uri  # conv_data as this pass has it now
         # conv_data->req_res_num: in a second pass, the conversation's final count.
-        conv = _get(state.convs, _conv_key(pkt))
-        total = conv.count if conv is not None else rr.number
+        total = conv.count
     else:
         ckey = _conv_key(pkt)
-        conv = _get(state.convs, ckey)
+        conv = _current(state.convs, ckey, lconv.stream)
         if conv is None:
-            conv = _add(state.convs, ckey, session)
+            conv = _add(state.convs, ckey, session, lconv.stream)
         keep = session.revisit
         if is_request:
             rr = conv.push_req(num, pkt.frame.ts_ns, keep)
@@ -191,7 +210,7 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
             rr = conv.push_res(num, keep)
         for_uri = lconv.full_uri or lconv.uri
         if session.recording:
-            state.frames[num] = (rr, for_uri, lconv.method, lconv.uri)
+            state.frames[num] = (rr, conv)
         total = conv.count
     prev, nxt = rr.prev, rr.next
     if is_request:

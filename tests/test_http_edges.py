@@ -4,6 +4,8 @@ binary bytes that never make tshark wait for a line end."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,8 @@ from diffutil import (
 )
 from scapy.all import IP, TCP, Ether, Raw, wrpcap
 
+MADE = Path(__file__).resolve().parent / "data" / "made"
+PORT_REUSE = MADE / "http_port_reuse.pcap"  # (tests/data/made/make_captures.py)
 E = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
 GET = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
 HEAD = b"HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -323,3 +327,33 @@ def test_statistics_equal_tshark(edges_pcap: Path, args: list[str]) -> None:
     rc, ours, err = run_analyze(["-r", str(edges_pcap), *args])
     assert rc == 0, err
     assert ours == run_tshark(["-r", str(edges_pcap), *args])
+
+
+def test_made_captures_are_what_their_script_writes(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(MADE / "make_captures.py"), str(tmp_path)],
+                   check=True, capture_output=True, timeout=60)
+    assert (tmp_path / PORT_REUSE.name).read_bytes() == PORT_REUSE.read_bytes()
+
+
+@pytest.mark.parametrize("two_pass", [False, True], ids=["one-pass", "two-pass"])
+def test_port_reuse_numbers_requests_from_one_again(two_pass: bool) -> None:
+    """A SYN reusing the ports starts a new conversation: its request is number 1, with
+    no previous request, as tshark says (the first connection had two)."""
+    rows = _rows(PORT_REUSE, "tcp.stream", "http.request_number", "http.response_number",
+                 "http.prev_request_in", "http.response_for.uri", two_pass=two_pass)
+    http = [(i + 1, r) for i, r in enumerate(rows) if r[1] or r[2]]
+    assert http == [
+        (4, ["0", "1", "", "", ""]), (5, ["0", "", "1", "", "http://x/one"]),
+        (6, ["0", "2", "", "4", ""]), (7, ["0", "", "2", "4", "http://x/two"]),
+        (14, ["1", "1", "", "", ""]), (15, ["1", "", "1", "", "http://x/three"])]
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("extra", [[], ["-2"]], ids=["one-pass", "two-pass"])
+def test_port_reuse_equals_tshark(extra: list[str]) -> None:
+    ms = compare_fields(PORT_REUSE, FIELDS, extra) + compare_list(PORT_REUSE, extra)
+    assert not ms, format_mismatches(ms)
+    args = ["-r", str(PORT_REUSE), *extra, "-V"]
+    rc, ours, err = run_analyze(args)
+    assert rc == 0, err
+    assert ours == run_tshark(args)

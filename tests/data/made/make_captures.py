@@ -1,0 +1,56 @@
+"""Write the captures made for labshark's own tests (scapy), reproducibly:
+
+    python tests/data/made/make_captures.py [DIR]   (default: this folder)
+
+http_port_reuse.pcap: two HTTP connections on the same address/port pair, the second
+opened by a SYN with a new ISN after the first closed (TCP port reuse): Wireshark's HTTP
+numbers the second connection's requests from 1 again.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from scapy.all import IP, TCP, Ether, Raw, wrpcap
+
+E = {"src": "02:00:00:00:00:01", "dst": "02:00:00:00:00:02"}
+
+
+def _connection(frames: list, t: float, isn: int, uris: list[str]) -> float:
+    """10.5.0.1:40000 -> 10.5.0.2:80: handshake, a GET and its answer per URI, FINs."""
+    def add(p, dt: float = 0.01) -> None:  # noqa: ANN001
+        nonlocal t
+        t += dt
+        e = Ether(**E) / p
+        e.time = t
+        frames.append(e)
+    c, s = IP(src="10.5.0.1", dst="10.5.0.2"), IP(src="10.5.0.2", dst="10.5.0.1")
+    ci, si = isn, 9000
+    add(c / TCP(sport=40000, dport=80, flags="S", seq=ci))
+    add(s / TCP(sport=80, dport=40000, flags="SA", seq=si, ack=ci + 1))
+    ci, si = ci + 1, si + 1
+    add(c / TCP(sport=40000, dport=80, flags="A", seq=ci, ack=si))
+    for uri in uris:
+        req = f"GET {uri} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        add(c / TCP(sport=40000, dport=80, flags="PA", seq=ci, ack=si) / Raw(req))
+        ci += len(req)
+        res = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        add(s / TCP(sport=80, dport=40000, flags="PA", seq=si, ack=ci) / Raw(res))
+        si += len(res)
+    add(c / TCP(sport=40000, dport=80, flags="FA", seq=ci, ack=si))
+    add(s / TCP(sport=80, dport=40000, flags="FA", seq=si, ack=ci + 1))
+    add(c / TCP(sport=40000, dport=80, flags="A", seq=ci + 1, ack=si + 1))
+    return t
+
+
+def http_port_reuse(path: Path) -> None:
+    frames: list = []
+    t = _connection(frames, 1000.0, 1000, ["/one", "/two"])
+    _connection(frames, t + 1, 70000, ["/three"])  # same ports, a new ISN
+    wrpcap(str(path), frames)
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
+    http_port_reuse(out / "http_port_reuse.pcap")
