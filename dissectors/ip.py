@@ -35,7 +35,7 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_reassembled,
 )
-from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
+from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block
 from dissectors.reassembly import (
     FragmentFields,
     FragmentTable,
@@ -217,29 +217,6 @@ def _flags_items(add: Callable[..., Item], tree: Item | None, flags: int, off: i
 #: once for full trees. Bounded.
 _DS_BLOCKS: dict[tuple[int, int], Block] = {}
 _FLAGS_BLOCKS: dict[tuple[int, int], Block] = {}
-_BLOCKS_MAX = 4096
-
-
-def _ds_block(tos: int, off: int) -> Block:
-    block = _DS_BLOCKS.get((tos, off))
-    if block is None:
-        if len(_DS_BLOCKS) >= _BLOCKS_MAX:
-            _DS_BLOCKS.clear()
-        b = BlockBuilder()
-        _ds_items(b.add, None, tos, off)
-        block = _DS_BLOCKS[(tos, off)] = b.block()
-    return block
-
-
-def _flags_block(flags: int, off: int) -> Block:
-    block = _FLAGS_BLOCKS.get((flags, off))
-    if block is None:
-        if len(_FLAGS_BLOCKS) >= _BLOCKS_MAX:
-            _FLAGS_BLOCKS.clear()
-        b = BlockBuilder()
-        _flags_items(b.add, None, flags, off)
-        block = _FLAGS_BLOCKS[(flags, off)] = b.block()
-    return block
 
 
 def _version_items(add: Callable[..., Item], tree: Item | None, hlen: int, off: int) -> None:
@@ -263,29 +240,6 @@ def _addr_items(add: Callable[..., Item], tree: Item | None, raw: bytes, text: s
 #: once for full trees. Bounded.
 _VERSION_BLOCKS: dict[tuple[int, int], Block] = {}
 _ADDR_BLOCKS: dict[tuple[bytes, str, int, bool], Block] = {}
-
-
-def _version_block(hlen: int, off: int) -> Block:
-    block = _VERSION_BLOCKS.get((hlen, off))
-    if block is None:
-        if len(_VERSION_BLOCKS) >= _BLOCKS_MAX:
-            _VERSION_BLOCKS.clear()
-        b = BlockBuilder()
-        _version_items(b.add, None, hlen, off)
-        block = _VERSION_BLOCKS[(hlen, off)] = b.block()
-    return block
-
-
-def _addr_block(raw: bytes, text: str, at: int, is_src: bool) -> Block:
-    key = (raw, text, at, is_src)
-    block = _ADDR_BLOCKS.get(key)
-    if block is None:
-        if len(_ADDR_BLOCKS) >= _BLOCKS_MAX:
-            _ADDR_BLOCKS.clear()
-        b = BlockBuilder()
-        _addr_items(b.add, None, raw, text, at, is_src)
-        block = _ADDR_BLOCKS[key] = b.block()
-    return block
 
 
 def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> None:
@@ -353,8 +307,9 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     hdr = wanted is None or not wanted.isdisjoint(_HDR_BLOCK)
     if hdr:
         if pkt.wanted is None:
-            pkt.add_block(tree, _version_block(hlen, off))
-            pkt.add_block(tree, _ds_block(tos, off))
+            pkt.add_block(tree, cached_block(_VERSION_BLOCKS, (hlen, off), _version_items,
+                                             hlen, off))
+            pkt.add_block(tree, cached_block(_DS_BLOCKS, (tos, off), _ds_items, tos, off))
         else:
             _version_items(add, tree, hlen, off)
             _ds_items(add, tree, tos, off)
@@ -387,7 +342,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if hdr:
         add(tree, ID, ident, off + 4, 2)
         if pkt.wanted is None:
-            pkt.add_block(tree, _flags_block(flags, off))
+            pkt.add_block(tree, cached_block(_FLAGS_BLOCKS, (flags, off), _flags_items, flags,
+                                             off))
         else:
             _flags_items(add, tree, flags, off)
         add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
@@ -403,8 +359,10 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
             generated=True)
     if wanted is None:  # (addresses repeat: each one's four items built once)
-        pkt.add_block(tree, _addr_block(src, src_s, off + 12, True))
-        pkt.add_block(tree, _addr_block(dst, dst_s, off + 16, False))
+        pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (src, src_s, off + 12, True),
+                                         _addr_items, src, src_s, off + 12, True))
+        pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (dst, dst_s, off + 16, False),
+                                         _addr_items, dst, dst_s, off + 16, False))
     elif not wanted.isdisjoint(_ADDR_BLOCK):
         _addr_items(add, tree, src, src_s, off + 12, True)
         _addr_items(add, tree, dst, dst_s, off + 16, False)

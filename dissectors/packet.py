@@ -154,6 +154,26 @@ class BlockBuilder:
     def block(self) -> Block:
         return Block(tuple(self.heads), tuple(self.pairs))
 
+
+#: How many blocks one cache holds before it starts again: values that never repeat (a
+#: capture of ever-new addresses) cannot grow it without bound.
+BLOCKS_MAX = 4096
+
+
+def cached_block(cache: dict[Any, Block], key: object, build: Callable[..., object],
+                 *args: Any) -> Block:
+    """`cache`'s block for `key`, built on first use by `build(add, None, *args)`: the
+    items function that also adds them one by one (Packet.add's), given a BlockBuilder's
+    add. (Its values in `args`, not a closure: no function object made a packet.)"""
+    block = cache.get(key)
+    if block is None:
+        if len(cache) >= BLOCKS_MAX:
+            cache.clear()
+        b = BlockBuilder()
+        build(b.add, None, *args)
+        block = cache[key] = b.block()
+    return block
+
 #: Fields some code reads back from `pkt.index` during the dissection itself (one
 #: dissector reading another's items): kept in every tree-less dissection. The reading
 #: module declares them with `keep()`.

@@ -26,7 +26,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
+from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -116,17 +116,6 @@ def _illegal_zero_checksum(pkt: Packet, tree: Item | None, off: int, items: bool
 _ZERO_BLOCKS: dict[int, Block] = {}
 
 
-def _zero_checksum_block(off: int) -> Block:
-    block = _ZERO_BLOCKS.get(off)
-    if block is None:
-        if len(_ZERO_BLOCKS) >= 4096:
-            _ZERO_BLOCKS.clear()
-        b = BlockBuilder()
-        _zero_checksum(b.add, None, off)
-        block = _ZERO_BLOCKS[off] = b.block()
-    return block
-
-
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "udp"
     off = tvb.start
@@ -194,7 +183,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pass
     elif csum == 0:
         if pkt.wanted is None and not tvb.source:  # (_in_source below changes items)
-            pkt.add_block(tree, _zero_checksum_block(off))
+            pkt.add_block(tree, cached_block(_ZERO_BLOCKS, off, _zero_checksum, off))
         else:
             _zero_checksum(pkt.add, tree, off)
     else:
