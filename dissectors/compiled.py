@@ -35,6 +35,7 @@ MODULES = (
     "dissectors/http.py", "dissectors/http_pairing.py", "dissectors/skipping.py",
     "dissectors/escape.py", "dissectors/http_proto.py", "dissectors/http_body.py",
     "dissectors/data.py", "dissectors/icmpv6.py", "dissectors/dns_labels.py",
+    "dissectors/dns_header.py",
 )
 
 

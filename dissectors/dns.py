@@ -1,15 +1,5 @@
-"""DNS (RFC 1035) over UDP and TCP port 53, as Wireshark 4.0 shows it.
-
-                                    1  1  1  1  1  1
-      0  1  2  3  4  5  6  7  8  9  0  1  2  3  4  5
-    +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
-    |                      ID                       |
-    |QR|   Opcode  |AA|TC|RD|RA| Z|AD|CD|   RCODE   |
-    |                    QDCOUNT                    |
-    |                    ANCOUNT                    |
-    |                    NSCOUNT                    |
-    |                    ARCOUNT                    |
-    +--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+--+
+"""DNS (RFC 1035) over UDP and TCP port 53, as Wireshark 4.0 shows it: the message
+after its fixed header (dns_header.py), its questions and records.
 
 Over TCP each message is preceded by a 2-byte length. Requests and responses are
 paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
@@ -17,9 +7,7 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from dissectors.dispatch import (
     TCP_PORT,
@@ -29,14 +17,30 @@ from dissectors.dispatch import (
     register_dissector,
     takes_all,
 )
+from dissectors.dns_header import (
+    COUNT_ADD,
+    COUNT_ANSWERS,
+    COUNT_AUTH,
+    COUNT_PREREQ,
+    COUNT_QUERIES,
+    COUNT_UPDATES,
+    COUNT_ZONES,
+    COUNTS,
+    DNS,
+    ID,
+    LENGTH,
+    Variant,
+    add_flags,
+    looks_like_dns,
+)
 from dissectors.dns_labels import get_name, get_raw_name, label_count
 from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS
 from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer, register_untapped
-from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet, tshark_has_tree
-from dissectors.registry import FT, Base, Field, Protocol, protocol
+from dissectors.packet import NULL_ITEM, Item, Packet, tshark_has_tree
+from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
 from dissectors.tvb import Tvb
@@ -46,41 +50,6 @@ from dissectors.tvb import Tvb
 RR_TYPES: dict[int, str] = {t: d.split(" ", 1)[0] for t, d in TYPE_VALS.items()}
 _TYPE_VALS = TYPE_VALS
 
-DNS = protocol("dns", "Domain Name System", "DNS")
-LENGTH = DNS.field("dns.length", "Length", FT.UINT16, Base.DEC)
-ID = DNS.field("dns.id", "Transaction ID", FT.UINT16, Base.HEX)
-FLAGS = DNS.field("dns.flags", "Flags", FT.UINT16, Base.HEX)
-F_RESPONSE = DNS.field("dns.flags.response", "Response", FT.BOOLEAN, bitmask=0x8000,
-                       strings=("Message is a response", "Message is a query"))
-F_OPCODE = DNS.field("dns.flags.opcode", "Opcode", FT.UINT16, Base.DEC, bitmask=0x7800,
-                     strings=OPCODES)
-F_AUTH = DNS.field("dns.flags.authoritative", "Authoritative", FT.BOOLEAN, bitmask=0x0400,
-                   strings=("Server is an authority for domain",
-                            "Server is not an authority for domain"))
-F_TRUNC = DNS.field("dns.flags.truncated", "Truncated", FT.BOOLEAN, bitmask=0x0200,
-                    strings=("Message is truncated", "Message is not truncated"))
-F_RD = DNS.field("dns.flags.recdesired", "Recursion desired", FT.BOOLEAN, bitmask=0x0100,
-                 strings=("Do query recursively", "Don't do query recursively"))
-F_RA = DNS.field("dns.flags.recavail", "Recursion available", FT.BOOLEAN, bitmask=0x0080,
-                 strings=("Server can do recursive queries",
-                          "Server can't do recursive queries"))
-F_Z = DNS.field("dns.flags.z", "Z", FT.BOOLEAN, bitmask=0x0040,
-                strings=("reserved - incorrect!", "reserved (0)"))
-F_AD = DNS.field("dns.flags.authenticated", "Answer authenticated", FT.BOOLEAN,
-                 bitmask=0x0020,
-                 strings=("Answer/authority portion was authenticated by the server",
-                          "Answer/authority portion was not authenticated by the server"))
-F_CD = DNS.field("dns.flags.checkdisable", "Non-authenticated data", FT.BOOLEAN,
-                 bitmask=0x0010, strings=("Acceptable", "Unacceptable"))
-F_RCODE = DNS.field("dns.flags.rcode", "Reply code", FT.UINT16, Base.DEC, bitmask=0x000F,
-                    strings=RCODES)
-COUNT_QUERIES = DNS.field("dns.count.queries", "Questions", FT.UINT16, Base.DEC)
-COUNT_ANSWERS = DNS.field("dns.count.answers", "Answer RRs", FT.UINT16, Base.DEC)
-COUNT_AUTH = DNS.field("dns.count.auth_rr", "Authority RRs", FT.UINT16, Base.DEC)
-COUNT_ADD = DNS.field("dns.count.add_rr", "Additional RRs", FT.UINT16, Base.DEC)
-COUNT_ZONES = DNS.field("dns.count.zones", "Zones", FT.UINT16, Base.DEC)
-COUNT_PREREQ = DNS.field("dns.count.prerequisites", "Prerequisites", FT.UINT16, Base.DEC)
-COUNT_UPDATES = DNS.field("dns.count.updates", "Updates", FT.UINT16, Base.DEC)
 QRY_NAME = DNS.field("dns.qry.name", "Name", FT.STRING)
 QRY_NAME_LEN = DNS.field("dns.qry.name.len", "Name Length", FT.UINT16, Base.DEC)
 COUNT_LABELS = DNS.field("dns.count.labels", "Label Count", FT.UINT16, Base.DEC)
@@ -143,26 +112,6 @@ RETRANS_RESP = DNS.field("dns.retransmit_response", "DNS response retransmission
 UNDECODED_TYPE = DNS.field("dns.undecoded.type", "Undecoded option", FT.NONE)
 RR_DATA = DNS.field("dns.data", "Data", FT.BYTES)
 
-_FLAG_FIELDS = (F_RESPONSE, F_OPCODE, F_AUTH, F_TRUNC, F_RD, F_RA, F_Z, F_AD, F_CD, F_RCODE)
-_RESPONSE_ONLY_FLAGS = (F_AUTH, F_RA, F_AD, F_RCODE)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """A protocol on DNS's message format (Wireshark's dissect_dns_common callers): mDNS
-    and LLMNR declare theirs in their own modules."""
-
-    proto: Protocol
-    query_flags: tuple[Field, ...] = tuple(f for f in _FLAG_FIELDS if f not in _RESPONSE_ONLY_FLAGS)
-    response_flags: tuple[Field, ...] = _FLAG_FIELDS
-    # mDNS: the class's top bit is a flag ("QU" question / cache flush), the class
-    # items are 15 bits wide (twins of dns.qry.class / dns.resp.class with a mask).
-    class_bit: tuple[Field, Field, Field, Field] | None = field(default=None)
-    column: str = ""  # the Protocol column when it is not the short name (mDNS: MDNS)
-
-
-
-
 def type_name(t: int) -> str:
     if t == 255:
         return "ANY"  # the Info column and summaries say ANY, the Type line says *
@@ -221,61 +170,6 @@ def dissect_dns_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     tcp_dissect_pdus(tvb, pkt, session, 2, _pdu_len, pdu)
 
 
-_FLAG_LABELS: dict[tuple[Field, bool], str] = {}
-
-
-#: (variant's protocol, flags, offset, source) -> the Flags item and its bits
-#: (packet.Block), for full trees. Bounded.
-_FLAG_BLOCKS: dict[tuple[str, int, int, int], Block] = {}
-
-
-def _flags_block(v: Variant, flags: int, at: int, src: int) -> Block:
-    key = (v.proto.abbrev, flags, at, src)
-    block = _FLAG_BLOCKS.get(key)
-    if block is None:
-        if len(_FLAG_BLOCKS) >= 4096:
-            _FLAG_BLOCKS.clear()
-        b = BlockBuilder()
-        _flag_items(b.add, None, v, flags, at, src)
-        block = _FLAG_BLOCKS[key] = b.block()
-    return block
-
-
-def _flag_items(add: Callable[..., Item], top: Item | None, v: Variant, flags: int,
-                at: int, src: int) -> None:
-    """The Flags item and a line for each of the variant's flags (Packet.add's, or a
-    BlockBuilder's)."""
-    response = bool(flags & 0x8000)
-    opcode = (flags >> 11) & 0xF
-    rcode = flags & 0xF
-    ftext = OPCODES.get(opcode, "Unknown operation")  # (no number here, unlike Info)
-    if response:
-        ftext += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
-    fitem = add(top, FLAGS, flags, at, 2, f"Flags: 0x{flags:04x} {ftext}", source=src)
-    for f in v.response_flags if response else v.query_flags:
-        if f is F_CD and not response and flags & 0x20:
-            # packet-dns.c names the AD bit of a query apart.
-            add(fitem, F_AD, True, at, 2, ".... .... ..1. .... = AD bit: Set", source=src)
-        fv = (flags & f.bitmask) >> f.shift
-        if f.type is FT.BOOLEAN:
-            # Wireshark declares these booleans 16 bits wide: `.... .... .0.. ....`.
-            add(fitem, f, bool(fv), at, 2, _flag_label(f, bool(fv)), source=src)
-        elif f is F_OPCODE and fv not in OPCODES:
-            add(fitem, f, fv, at, 2,
-                f"{masked_label(f, fv, 16).rpartition(' = ')[0]} = Opcode: Unknown ({fv})",
-                source=src)
-        else:
-            add(fitem, f, fv, at, 2, source=src)
-
-
-def _flag_label(f: Field, v: bool) -> str:
-    """A boolean flag's 16-bit-wide label: two per flag, made once."""
-    text = _FLAG_LABELS.get((f, v))
-    if text is None:
-        text = _FLAG_LABELS[(f, v)] = masked_label(f, v, 16)
-    return text
-
-
 def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: str,
                     tcp_len: int | None, in_stack: bool = True,
                     variant: Variant | None = None) -> None:
@@ -318,17 +212,14 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         if tcp_len is not None:
             add(top, LENGTH, tcp_len, start - 2, 2)
         iditem = add(top, ID, tid, start, 2)
-        if pkt.wanted is None:  # (nothing goes under the flags: built once a value)
-            pkt.add_block(top, _flags_block(v, flags, start + 2, src))
-        else:
-            _flag_items(pkt.add, top, v, flags, start + 2, src)
+        add_flags(pkt, top, v, flags, start + 2, src)
     counts = []
     update = opcode == 5
     count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else
                     (COUNT_QUERIES, COUNT_ANSWERS, COUNT_AUTH, COUNT_ADD))
     # (a whole header: the four counts in one read; a cut one reads each, and throws
     # where the bytes end)
-    read = _COUNTS.unpack_from(tvb.buf, start + 4) if start + 12 <= tvb.end else None
+    read = COUNTS.unpack_from(tvb.buf, start + 4) if start + 12 <= tvb.end else None
     for i, f in enumerate(count_fields):
         c = tvb.u16(start + 4 + 2 * i) if read is None else read[i]
         counts.append(c)
@@ -575,25 +466,10 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
     return end
 
 
-_HEADER = struct.Struct(">2xHHHHH")  # flags and the four counts
-_COUNTS = struct.Struct(">HHHH")
-
-
-def _looks_like_dns(buf: bytes | memoryview, at: int, length: int) -> bool:
-    """tshark 4.0's dns_udp heuristic on a message's 12-byte header at `at` (present), its
-    bounds found by probing tshark (tests/test_routing.py): a standard query (opcode 0)
-    with exactly one question and no answers or authorities, or a response with at most
-    one question and 100 answers; at most 10 authority and 10 additional records."""
-    flags, quest, ans, auth, add = _HEADER.unpack_from(buf, at)
-    if flags & 0x7800 or quest > 1 or auth > 10 or add > 10:
-        return False
-    return ans <= 100 if flags & 0x8000 else (quest == 1 and not ans and not auth)
-
-
 def heur_claim(session: Session, payload: bytes, src: bytes, sport: int, dst: bytes,
                dport: int) -> bool | None:
     """The fast path's view of the heuristic (None: refused)."""
-    if len(payload) <= 12 or not _looks_like_dns(payload, 0, len(payload)):
+    if len(payload) <= 12 or not looks_like_dns(payload, 0, len(payload)):
         return None
     return True
 
@@ -604,7 +480,7 @@ def heur_dns(tvb: Tvb, pkt: Packet, session: Session) -> bool:
     if length <= 12:
         return False
     tvb.need(tvb.start, 12)  # (a header cut short by the snapshot length: as Wireshark)
-    if not _looks_like_dns(tvb.buf, tvb.start, length):
+    if not looks_like_dns(tvb.buf, tvb.start, length):
         return False
     dissect_dns_udp(tvb, pkt, session)
     return True

@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from dissectors.dns import DNS, RDATA, RESP_TYPE, get_name, type_label
+from dissectors.dns import RDATA, RESP_TYPE, get_name, type_label
+from dissectors.dns_header import DNS
 from dissectors.dns_names import (
     ALGORITHMS,
     DIGEST_TYPES,

@@ -5,7 +5,8 @@ AA and RD) and DNS's `dns.*` fields under its own protocol item."""
 from __future__ import annotations
 
 from dissectors.dispatch import UDP_PORT, register_dissector
-from dissectors.dns import DNS, F_OPCODE, F_RCODE, F_RESPONSE, F_TRUNC, Variant, dissect_variant_udp
+from dissectors.dns import dissect_variant_udp
+from dissectors.dns_header import DNS, F_OPCODE, F_RCODE, F_RESPONSE, F_TRUNC, Variant
 from dissectors.packet import Packet
 from dissectors.registry import FT, protocol
 from dissectors.session import Session

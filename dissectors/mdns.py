@@ -8,7 +8,8 @@ tells caches to flush the name's other records. (DNS over TCP 5353 stays `dns`.)
 from __future__ import annotations
 
 from dissectors.dispatch import UDP_PORT, register_dissector
-from dissectors.dns import DNS, QRY_CLASS, RESP_CLASS, Variant, dissect_variant_udp
+from dissectors.dns import QRY_CLASS, RESP_CLASS, dissect_variant_udp
+from dissectors.dns_header import DNS, Variant
 from dissectors.packet import Packet
 from dissectors.registry import FT, protocol
 from dissectors.session import Session
