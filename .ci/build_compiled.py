@@ -25,14 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dissectors.compiled import (  # noqa: E402
-    BUILD_DIR,
-    MODULES,
-    STAMP,
-    digest,
-    interpreter,
-    matches,
-)
+import dissectors.compiled as compiled  # noqa: E402
+
+BUILD_DIR = compiled.BUILD_DIR
 
 PACKAGES = ("dissectors", "captures", "filters", "analyzer")
 
@@ -76,10 +71,10 @@ def imported_closure(modules: tuple[str, ...]) -> list[str]:
 def up_to_date() -> bool:
     """A build that matches the sources and compiles every module of MODULES."""
     try:
-        built = json.loads((BUILD_DIR / STAMP).read_text())["sources"]
+        built = json.loads((BUILD_DIR / compiled.STAMP).read_text())["sources"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return matches(BUILD_DIR) and set(MODULES) <= set(built)
+    return compiled.matches(BUILD_DIR) and set(compiled.MODULES) <= set(built)
 
 
 def main(argv: list[str]) -> int:
@@ -87,7 +82,7 @@ def main(argv: list[str]) -> int:
         print(f"build_compiled: {BUILD_DIR.relative_to(ROOT)} is up to date")
         return 0
     began = time.monotonic()
-    sources = {rel: digest(ROOT / rel) for rel in imported_closure(MODULES)}
+    sources = {rel: compiled.digest(ROOT / rel) for rel in imported_closure(compiled.MODULES)}
     new = BUILD_DIR.with_name("compiled.new")
     tmp = BUILD_DIR.with_name("compiled.tmp")
     for d in (new, tmp):
@@ -96,7 +91,7 @@ def main(argv: list[str]) -> int:
     log = BUILD_DIR.with_name("compiled.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
-        r = subprocess.run([sys.executable, "-c", code, *MODULES], cwd=ROOT,
+        r = subprocess.run([sys.executable, "-c", code, *compiled.MODULES], cwd=ROOT,
                            stdout=out, stderr=subprocess.STDOUT)
     if r.returncode:
         lines = log.read_text(errors="replace").splitlines()
@@ -104,12 +99,11 @@ def main(argv: list[str]) -> int:
         print(f"build_compiled: labshark runs in pure Python: mypyc failed: {why.strip()} "
               f"(log: {log.relative_to(ROOT)})", file=sys.stderr)
         return 1
-    (new / STAMP).write_text(json.dumps({"interpreter": interpreter(), "sources": sources},
-                                        indent=1) + "\n")
+    compiled.write_stamp(new, sources)
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
     new.rename(BUILD_DIR)
     shutil.rmtree(tmp, ignore_errors=True)
-    print(f"build_compiled: {len(MODULES)} modules in {BUILD_DIR.relative_to(ROOT)} "
+    print(f"build_compiled: {len(compiled.MODULES)} modules in {BUILD_DIR.relative_to(ROOT)} "
           f"(stamp: {len(sources)} sources) in {time.monotonic() - began:.0f} s")
     return 0
 

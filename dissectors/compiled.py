@@ -60,6 +60,13 @@ def matches(build_dir: Path, root: Path = ROOT) -> bool:
         return False
 
 
+def write_stamp(build_dir: Path, sources: dict[str, str], interp: str | None = None) -> None:
+    """The stamp `matches` reads: the interpreter built for (this one unless `interp`)
+    and the sha256 of each source (relative path -> `digest`)."""
+    stamp = {"interpreter": interp or interpreter(), "sources": sources}
+    (build_dir / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
+
+
 def pure_forced() -> bool:
     """LABSHARK_PURE set to anything but empty or 0 (the test suite sets 1)."""
     return os.environ.get("LABSHARK_PURE", "") not in ("", "0")

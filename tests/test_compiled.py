@@ -17,10 +17,10 @@ from dissectors.compiled import (
     MODULES,
     STAMP,
     digest,
-    interpreter,
     matches,
     pure_forced,
     use_compiled,
+    write_stamp,
 )
 from dissectors.compiled import (
     active as compiled_active,
@@ -32,9 +32,7 @@ DATA = ROOT / "tests" / "data"
 
 def _stamp(build: Path, root: Path, files: list[str], interp: str | None = None) -> None:
     build.mkdir(parents=True, exist_ok=True)
-    (build / STAMP).write_text(json.dumps({
-        "interpreter": interp or interpreter(),
-        "sources": {f: digest(root / f) for f in files}}))
+    write_stamp(build, {f: digest(root / f) for f in files}, interp)
 
 
 def test_a_build_matches_only_the_sources_it_was_made_from(tmp_path: Path) -> None:
