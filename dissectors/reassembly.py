@@ -8,7 +8,11 @@ fragments cover it from offset 0 without a hole, bytes already placed are never
 overwritten, and fragments that overlap, conflict, repeat a tail or run past the end
 are marked in the tree. Unlike tshark, a datagram keeps at most `MAX_FRAGMENTS`
 fragments and `MAX_BYTES` bytes: a hostile capture repeating one fragment cannot make
-one datagram's work or memory grow without end.
+one datagram's work or memory grow without end. A datagram that reaches a cap lets go
+of its fragments but stays in the table, full: as reassemble.c skips the fragments that
+trail a finished reassembly (its FD_DEFRAGMENTED head), it gathers none of its later
+fragments, so a flood costs a table look-up a packet, not a refill to the cap again
+and again.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ OVERLAP, CONFLICT, MULTIPLE_TAILS, TOO_LONG = 1, 2, 4, 8
 
 # A datagram is at most 65,535 bytes past an offset of at most 65,528 (13 bits of 8
 # bytes); 8-byte fragments make 8,192 of them. Past either cap the fragments gathered
-# so far are dropped (README: "Where labshark differs from tshark on purpose").
+# so far are dropped and no more are gathered for it (README: "Where labshark differs
+# from tshark on purpose").
 MAX_FRAGMENTS = 8192
 MAX_BYTES = 1 << 18
 
@@ -67,7 +72,7 @@ class Datagram:
     """The fragments of one datagram so far, sorted by offset (equal ones by arrival),
     with how far they cover it from offset 0 (reassemble.c's contiguous_len/first_gap)."""
 
-    __slots__ = ("offsets", "frags", "marks", "datalen", "contig", "gap", "size")
+    __slots__ = ("offsets", "frags", "marks", "datalen", "contig", "gap", "size", "full")
 
     def __init__(self) -> None:
         self.offsets: list[int] = []
@@ -77,10 +82,18 @@ class Datagram:
         self.contig = 0  # bytes covered from offset 0
         self.gap = 0  # index of the first fragment past `contig`
         self.size = 0  # bytes held
+        self.full = False  # a cap was reached: it holds and takes no fragment
 
     def fits(self, frag: Fragment) -> bool:
         """Whether the caps leave room for `frag`."""
-        return len(self.frags) < MAX_FRAGMENTS and self.size + len(frag[2]) <= MAX_BYTES
+        return not self.full and len(self.frags) < MAX_FRAGMENTS and \
+            self.size + len(frag[2]) <= MAX_BYTES
+
+    def give_up(self) -> None:
+        """A cap is reached: drop what was gathered and take nothing more."""
+        self.offsets, self.frags, self.marks = [], [], []
+        self.size = 0
+        self.full = True
 
     def covered_with(self, frag: Fragment) -> int:
         """`contig` once `frag` is added (nothing changes)."""
@@ -126,6 +139,7 @@ class Datagram:
         twin.offsets, twin.frags, twin.marks = self.offsets[:], self.frags[:], self.marks[:]
         twin.datalen, twin.contig, twin.gap, twin.size = (self.datalen, self.contig, self.gap,
                                                          self.size)
+        twin.full = self.full
         return twin
 
 
@@ -170,8 +184,9 @@ class FragmentTable:
         d = self.pending.get(key)
         if d is None:  # (the newest `bounded.PENDING_MAX` datagrams wait)
             d = remember(self.pending, key, Datagram())
-        if not d.fits(frag):  # a flood: drop what it gathered, bounded work and memory
-            del self.pending[key]
+        if not d.fits(frag):  # a flood: drop what it gathered, gather no more of it
+            if not d.full:
+                d.give_up()
             return None
         d.add(frag)
         if not d.complete():

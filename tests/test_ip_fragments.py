@@ -94,7 +94,39 @@ def test_a_flood_of_one_fragment_stays_under_the_caps(tmp_path: Path,
                 most_frags = max(most_frags, len(d.frags))
                 most_bytes = max(most_bytes, d.size)
     assert 0 < most_frags <= cap_frags and 0 < most_bytes <= cap_bytes
-    assert most_frags == cap_frags  # (the flood reached the cap: the bound was tested)
+    # (the flood reached a cap, its 16-byte first fragments the bytes one: the bound was
+    # tested; the datagram then gathers nothing more)
+    assert most_bytes + 16 > cap_bytes and [d.full for d in table.pending.values()] == [True]
+
+
+@pytest.mark.parametrize(("fragment", "cap"), [
+    ((0, b"a" * 8, True), "frags"),      # one small fragment repeated: the count cap
+    ((0, b"b" * 1000, True), "bytes"),   # a large one: the bytes cap
+])
+def test_a_capped_datagram_gathers_no_more(fragment: tuple, cap: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a cap the datagram is dropped once and stays full: the rest of the flood is
+    not gathered again up to the cap (each packet a look-up), the fast path's peek
+    agrees, and another datagram still reassembles."""
+    monkeypatch.setattr(reassembly, "MAX_FRAGMENTS", 64)
+    monkeypatch.setattr(reassembly, "MAX_BYTES", 10_000)
+    added = []
+    real_add = reassembly.Datagram.add
+    monkeypatch.setattr(reassembly.Datagram, "add",
+                        lambda self, frag: (added.append(frag[0]), real_add(self, frag)))
+    table = FragmentTable()
+    _o, data, more = fragment
+    for n in range(1, 1001):
+        assert table.add("flood", (n, 0, data, more)) is None
+    kept = 64 if cap == "frags" else 10_000 // len(data)
+    assert added == list(range(1, kept + 1))  # (before: refilled, 1,000 adds)
+    d = table.pending["flood"]
+    assert d.full and d.frags == [] and d.size == 0
+    tail = (1001, len(data), b"t" * 8, False)  # (would complete it, were it gathering)
+    assert table.peek("flood", tail) is None and table.add("flood", tail) is None
+    assert table.add("other", (1, 0, b"x" * 8, True)) is None
+    whole, _frags, _marks = table.add("other", (2, 8, b"y" * 8, False))
+    assert whole == b"x" * 8 + b"y" * 8
 
 
 def test_below_the_caps_every_fragment_is_kept() -> None:
