@@ -200,9 +200,8 @@ def _pairing(pkt: Packet, session: Session, top: Item, add, lconv: HttpConversat
         total = conv.count
     else:
         ckey = _conv_key(pkt)
-        conv = _current(state.convs, ckey, lconv.stream)
-        if conv is None:
-            conv = _add(state.convs, ckey, session, lconv.stream)
+        found = _current(state.convs, ckey, lconv.stream)
+        conv = found if found is not None else _add(state.convs, ckey, session, lconv.stream)
         keep = session.revisit
         if is_request:
             rr = conv.push_req(num, pkt.frame.ts_ns, keep)
