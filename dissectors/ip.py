@@ -307,9 +307,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     hdr = wanted is None or not wanted.isdisjoint(_HDR_BLOCK)
     if hdr:
         if pkt.wanted is None:
-            pkt.add_block(tree, cached_block(_VERSION_BLOCKS, (hlen, off), _version_items,
-                                             hlen, off))
-            pkt.add_block(tree, cached_block(_DS_BLOCKS, (tos, off), _ds_items, tos, off))
+            pkt.add_block(tree, cached_block(_VERSION_BLOCKS, (hlen, off), _version_items))
+            pkt.add_block(tree, cached_block(_DS_BLOCKS, (tos, off), _ds_items))
         else:
             _version_items(add, tree, hlen, off)
             _ds_items(add, tree, tos, off)
@@ -342,8 +341,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if hdr:
         add(tree, ID, ident, off + 4, 2)
         if pkt.wanted is None:
-            pkt.add_block(tree, cached_block(_FLAGS_BLOCKS, (flags, off), _flags_items, flags,
-                                             off))
+            pkt.add_block(tree, cached_block(_FLAGS_BLOCKS, (flags, off), _flags_items))
         else:
             _flags_items(add, tree, flags, off)
         add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
@@ -360,9 +358,9 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
             generated=True)
     if wanted is None:  # (addresses repeat: each one's four items built once)
         pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (src, src_s, off + 12, True),
-                                         _addr_items, src, src_s, off + 12, True))
+                                         _addr_items))
         pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (dst, dst_s, off + 16, False),
-                                         _addr_items, dst, dst_s, off + 16, False))
+                                         _addr_items))
     elif not wanted.isdisjoint(_ADDR_BLOCK):
         _addr_items(add, tree, src, src_s, off + 12, True)
         _addr_items(add, tree, dst, dst_s, off + 16, False)

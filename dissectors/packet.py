@@ -160,17 +160,18 @@ class BlockBuilder:
 BLOCKS_MAX = 4096
 
 
-def cached_block(cache: dict[Any, Block], key: object, build: Callable[..., object],
+def cached_block(cache: dict[Any, Block], key: tuple, build: Callable[..., object],
                  *args: Any) -> Block:
-    """`cache`'s block for `key`, built on first use by `build(add, None, *args)`: the
-    items function that also adds them one by one (Packet.add's), given a BlockBuilder's
-    add. (Its values in `args`, not a closure: no function object made a packet.)"""
+    """`cache`'s block for `key`, built on first use by `build(add, None, *key)`, or
+    `*args` when given: the items function that also adds them one by one (Packet.add's),
+    given a BlockBuilder's add. (Its values in the key, not a closure: a hit makes no
+    object.)"""
     block = cache.get(key)
     if block is None:
         if len(cache) >= BLOCKS_MAX:
             cache.clear()
         b = BlockBuilder()
-        build(b.add, None, *args)
+        build(b.add, None, *(args or key))
         block = cache[key] = b.block()
     return block
 

@@ -113,7 +113,7 @@ def _illegal_zero_checksum(pkt: Packet, tree: Item | None, off: int, items: bool
 
 
 #: UDP header offset -> the zero checksum's subtree (packet.Block), full trees only.
-_ZERO_BLOCKS: dict[int, Block] = {}
+_ZERO_BLOCKS: dict[tuple[int], Block] = {}
 
 
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -183,7 +183,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pass
     elif csum == 0:
         if pkt.wanted is None and not tvb.source:  # (_in_source below changes items)
-            pkt.add_block(tree, cached_block(_ZERO_BLOCKS, off, _zero_checksum, off))
+            pkt.add_block(tree, cached_block(_ZERO_BLOCKS, (off,), _zero_checksum))
         else:
             _zero_checksum(pkt.add, tree, off)
     else:
