@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / "build" / "compiled"
@@ -36,7 +37,19 @@ MODULES = (
     "dissectors/escape.py", "dissectors/http_proto.py", "dissectors/http_body.py",
     "dissectors/data.py", "dissectors/icmpv6.py", "dissectors/dns_labels.py",
     "dissectors/dns_header.py",
+    # the -V and -T json writers (analyzer/output/__init__.py puts them on its path)
+    "analyzer/output/detail_tree.py", "analyzer/output/json_ek.py",
 )
+
+
+_C = TypeVar("_C", bound=type)
+
+
+def python_class(cls: _C) -> _C:
+    """Keep a class of a compiled module a Python class: mypyc makes a class with a
+    decorator it does not know a plain (non-native) class, which may subclass what a
+    native one cannot (list, a class of an uncompiled module)."""
+    return cls
 
 
 def digest(path: Path) -> str:
@@ -72,16 +85,44 @@ def pure_forced() -> bool:
     return os.environ.get("LABSHARK_PURE", "") not in ("", "0")
 
 
-def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
+#: Packages besides this one with compiled modules (the -V and JSON writers). Each gets
+#: the build on its path from whichever of it and this package is imported last:
+#: importing it must not import the dissectors (analyzer.options imports
+#: analyzer.output, and `analyze --tui` forks before the dissectors are imported).
+OTHER_PACKAGES = ("analyzer.output",)
+
+#: build dir -> whether it matched when use_compiled first asked: one answer a process,
+#: so no package runs a build while another runs pure sources.
+_VERDICTS: dict[Path, bool] = {}
+
+
+def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR,
+                 package: str = "dissectors") -> bool:
     """Put a matching build ahead of the sources for the package's modules (called by
-    dissectors/__init__.py before any of them is imported)."""
-    if pure_forced() or not matches(build_dir):
+    dissectors/__init__.py, and by the __init__.py of OTHER_PACKAGES with their
+    `package` path, before any of their modules is imported)."""
+    if pure_forced():
         return False
-    package_path.insert(0, str(build_dir / "dissectors"))
+    verdict = _VERDICTS.get(build_dir)
+    if verdict is None:  # (the sources hashed once a process)
+        verdict = _VERDICTS[build_dir] = matches(build_dir)
+    if not verdict:
+        return False
+    _ahead(package_path, build_dir / package)
+    if package == "dissectors":
+        for name in OTHER_PACKAGES:
+            other = sys.modules.get(name)
+            if other is not None:  # imported before the dissectors
+                _ahead(other.__path__, build_dir / name.replace(".", "/"))
     # The group's shared library (<hash>__mypyc) is a top-level module of the build.
     if str(build_dir) not in sys.path:
         sys.path.append(str(build_dir))
     return True
+
+
+def _ahead(package_path: list[str], directory: Path) -> None:
+    if str(directory) not in package_path:
+        package_path.insert(0, str(directory))
 
 
 def active() -> bool:

@@ -131,6 +131,23 @@ def _modes(tmp_path: Path, *args: str) -> dict[bool, object]:
     return got
 
 
+@pytest.mark.parametrize("first", ["analyzer.output.formats", "dissectors"])
+def test_the_writers_run_compiled_whichever_package_comes_first(compiled: None,
+                                                                 first: str) -> None:
+    """analyzer/output's compiled modules (the -V and JSON writers) are on its path
+    whether it or the dissectors are imported first (analyzer.options imports it
+    first, without importing the dissectors); with LABSHARK_PURE=1 neither is."""
+    code = (f"import sys, {first}; print('dissectors' in sys.modules); import dissectors;"
+            "from analyzer.output import detail_tree as d, json_ek as j;"
+            "print(d.__file__.endswith('.py'), j.__file__.endswith('.py'))")
+    for pure, want in ((False, "False False"), (True, "True True")):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(pure),
+                             capture_output=True, text=True, timeout=120)
+        lines = out.stdout.split("\n")
+        assert lines[0] == str(first == "dissectors"), out.stderr  # formats: not early
+        assert lines[1] == want, out.stderr
+
+
 def test_compiled_and_pure_print_the_same_on_every_capture(compiled: None,
                                                            tmp_path: Path) -> None:
     """List, -V, JSON, fields, -x, io,phs/conv statistics and fast-path filters on every

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from analyzer.output.hex_dump import hex_dump
 from dissectors.format import LABEL_CACHE, SHORTEST_LONG, label
@@ -31,7 +32,7 @@ def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, I
 
 
 #: print.c's MAX_INDENT: tshark -V indents no deeper than 160 spaces (40 levels).
-MAX_INDENT = 160
+MAX_INDENT: Final = 160
 
 
 def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True,
@@ -65,9 +66,9 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
     """The same lines as tree_lines() (without offsets), appended to `lines`. label()
     is inlined for the usual items: an explicit short label, an int value whose label
     is cached, a generated one whose bracketed label is; a prebuilt subtree (a
-    SharedItem, its head line with it) is one cached text."""
+    SharedItem, its head line with it) is one cached text. (`lines.append`, not a
+    bound `add`: compiled, that is a direct list append.)"""
     deeper = indent + "    " if len(indent) < MAX_INDENT else indent
-    add = lines.append
     cache = LABEL_CACHE
     generated = _GENERATED
     shared = _SHARED_TEXT
@@ -76,7 +77,7 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
             continue
         if type(item) is SharedItem:
             got = shared.get((id(item), indent, data_dumps))
-            add(got[1] if got is not None else _shared_text(pkt, item, indent, data_dumps))
+            lines.append(got[1] if got is not None else _shared_text(pkt, item, indent, data_dumps))
             continue
         text = item.text
         if item.generated:
@@ -96,7 +97,7 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
                     None) or label(item)
         elif len(text) >= SHORTEST_LONG or not text.isprintable():  # (label's escape)
             text = label(item)
-        add(indent + text)
+        lines.append(indent + text)
         if data_dumps and item.field is _DATA and item.length:
             _data_dump(pkt, item, lines)
         if item.children:
@@ -109,14 +110,14 @@ _DATA = REGISTRY.fields["data"]
 #: (field, int value) -> a generated item's label (brackets included), but for times
 #: (seldom the same twice: they would only fill it). Bounded.
 _GENERATED: dict[tuple[Field, int], str] = {}
-_GENERATED_MAX = 4096
+_GENERATED_MAX: Final = 4096
 _RELTIME = FT.RELATIVE_TIME
 
 #: (id of a SharedItem, indent, data_dumps) -> (the item, its line and its subtree's
 #: lines, joined): a prebuilt subtree's text, made once. The entry holds the item, so
 #: no other object can take its id while the entry lives. Bounded.
 _SHARED_TEXT: dict[tuple[int, str, bool], tuple[Item, str]] = {}
-_SHARED_TEXT_MAX = 20_000
+_SHARED_TEXT_MAX: Final = 20_000
 
 
 def _shared_text(pkt: Packet, item: Item, indent: str, data_dumps: bool) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from analyzer.output.formats import Output
+from dissectors.compiled import python_class
 from dissectors.escape import cstr
 from dissectors.format import (
     NS,
@@ -66,6 +67,7 @@ def _filtered(name: str) -> Node:
     return [("filtered", name)]
 
 
+@python_class
 class _Array(list):
     """A JSON array (a plain list is a node)."""
 
@@ -108,7 +110,7 @@ def _label(it: Item) -> str:
     return fit_label(t, 0)  # as the tree shows it: at most 239 bytes
 
 
-def _hex(b: bytes | memoryview) -> str:
+def _hex(b: bytes | bytearray | memoryview) -> str:
     return bytes(b).hex(":")
 
 
@@ -306,7 +308,7 @@ _JKEYS: dict[Field, tuple[str, str]] = {}
 #: repeat (times, frame numbers) are not cached: they would only fill the cache.
 _JPAIRS: dict[tuple[Field, int], str] = {}
 _JBOOLS: dict[tuple[Field, bool], str] = {}
-_JPAIRS_MAX = 50_000
+_JPAIRS_MAX: Final = 50_000
 _STRING_TYPES = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
 _UNCACHED = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME, _FT_RELATIVE_TIME, _FT_FRAMENUM)
 
@@ -352,7 +354,6 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
     """_write(_node(pkt, items, lf)) at indent `ind`, without the pairs in between."""
     inner = ind + "  "
     parts: list[str] = []
-    add = parts.append
     pairs, bools = _JPAIRS, _JBOOLS
     for it in items:
         f = it.field
@@ -373,19 +374,19 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
                     pair = (_JKEYS.get(f) or _jkey(f))[0] + _str(val)
                 else:
                     pair = _jpair(it, f)
-            add(inner + pair)
+            parts.append(inner + pair)
             continue
         if f is None:
             lab = _label(it)
             head = inner + _str(lab) + ": "
             if ch and lf is not None and lab not in lf.names:
-                add(head + _jfiltered(lab, inner))
+                parts.append(head + _jfiltered(lab, inner))
             else:
-                add(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
+                parts.append(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
             continue
         if lf is None and type(it) is SharedItem:  # a prebuilt subtree: its text cached
             got = _JSHARED.get((id(it), inner))
-            add(got[1] if got is not None else _jshared(pkt, it, inner))
+            parts.append(got[1] if got is not None else _jshared(pkt, it, inner))
             continue
         t = f.type
         keys = _JKEYS.get(f) or _jkey(f)
@@ -400,12 +401,12 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             sub = _jfiltered(f.abbrev, inner) if lf is not None and \
                 f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf)
             if jval == '""' and (t is _FT_PROTOCOL or t is _FT_NONE):
-                add(inner + keys[0] + sub)
+                parts.append(inner + keys[0] + sub)
             else:
-                add(inner + keys[0] + jval)
-                add(inner + keys[1] + sub)
+                parts.append(inner + keys[0] + jval)
+                parts.append(inner + keys[1] + sub)
         else:
-            add(inner + keys[0] + jval)
+            parts.append(inner + keys[0] + jval)
     if not parts:
         return "{}"
     return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
@@ -415,7 +416,7 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
 #: a prebuilt subtree (packet.Block), the same in every packet that holds it, written
 #: once. The entry holds the item, so no other object takes its id meanwhile. Bounded.
 _JSHARED: dict[tuple[int, str], tuple[Item, str]] = {}
-_JSHARED_MAX = 20_000
+_JSHARED_MAX: Final = 20_000
 
 
 def _jshared(pkt: Packet, it: Item, inner: str) -> str:
@@ -440,7 +441,6 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
     """packet_node's `layers` object (without -e), written at indent `ind`."""
     inner = ind + "  "
     parts: list[str] = []
-    add = parts.append
     sub_lf = None if lf is None or lf.expand else lf
     for top in pkt.tree:
         f = top.field
@@ -449,20 +449,20 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
             text = _label(top)
             head = inner + _str(text) + ": "
             if lf is not None and text not in lf.names:
-                add(head + _jfiltered(text, inner))
+                parts.append(head + _jfiltered(text, inner))
             else:
-                add(head + (_jobj(pkt, ch, inner, sub_lf) if ch else '""'))
+                parts.append(head + (_jobj(pkt, ch, inner, sub_lf) if ch else '""'))
             continue
         name = f.abbrev
         if not ch and (f.type is not _FT_PROTOCOL or top.text):
             if f.type is not _FT_PROTOCOL:  # a top-level field (ftp's cwd): its value
-                add(inner + _jpair(top, f))
+                parts.append(inner + _jpair(top, f))
             else:  # a protocol with nothing under it: its label as the tree shows it
-                add(inner + _jkey(f)[0] + _str(fit_label(top.text or "", 0)))
+                parts.append(inner + _jkey(f)[0] + _str(fit_label(top.text or "", 0)))
         elif lf is not None and name not in lf.names:
-            add(inner + _jkey(f)[0] + _jfiltered(name, inner))
+            parts.append(inner + _jkey(f)[0] + _jfiltered(name, inner))
         else:
-            add(inner + _jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
+            parts.append(inner + _jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
                                        _str(label(top))))
     if not parts:
         return "{}"
@@ -483,6 +483,7 @@ index_date = _index_date
 JsonArray = _Array
 
 
+@python_class  # (Output, of an uncompiled module, is its base)
 class JsonOutput(Output):
     """`-T json`: one array, a packet an element (tshark's indentation)."""
 
