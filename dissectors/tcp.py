@@ -31,7 +31,16 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_unclaimed,
 )
-from dissectors.packet import NO_SOURCE, NULL_ITEM, Block, BlockBuilder, Item, Packet
+from dissectors.packet import (
+    NO_SOURCE,
+    NULL_ITEM,
+    Block,
+    BlockBuilder,
+    Item,
+    Packet,
+    add_expert_items,
+    fit_summary,
+)
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
@@ -314,10 +323,19 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
                 f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
                 if tree_on else None)
-    if items and ace < 0 and pkt.wanted is None and not th_flags & (TH_RST | TH_SYN | TH_FIN):
-        # (no note goes under these flags: the subtree is the same for every such
-        # segment with these bits at this offset, built once)
-        pkt.add_block(tree, _flags_block(th_flags, off))
+    note = sequence_note
+    if items and ace < 0 and pkt.wanted is None:
+        # (the subtree, with the notes SYN, FIN and RST put under it, is the same for
+        # every segment with these bits at this offset, SYN's server port and FIN's
+        # side: built once; the notes still go to pkt.expert below, without items)
+        if th_flags & (TH_RST | TH_SYN | TH_FIN):
+            pkt.add_block(tree, _noted_flags_block(
+                th_flags, off, (sport if th_flags & TH_ACK else dport)
+                if th_flags & TH_SYN else 0,
+                bool(th_flags & TH_FIN) and not conv.rev.closing_initiator))
+            note = _tapped_note
+        else:
+            pkt.add_block(tree, _flags_block(th_flags, off))
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
     elif items and pkt.wants(_FLAG_BLOCK):
         if ace < 0:
@@ -351,24 +369,24 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
             text = f"Window size scaling factor: {val}"
         pkt.add(tree, WINDOW_SCALE, val, off + 14, 2, text, generated=True)
     if th_flags & TH_RST:
-        sequence_note(pkt, rst_i, "warning", "Connection reset (RST)", CONN_RST)
+        note(pkt, rst_i, "warning", "Connection reset (RST)", CONN_RST)
     if th_flags & TH_SYN:
         if th_flags & TH_ACK:
-            sequence_note(pkt, syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
+            note(pkt, syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
                     f"port {sport}", CONN_SYNACK)
         else:
-            sequence_note(pkt, syn_i, "chat", "Connection establish request (SYN): server port "
+            note(pkt, syn_i, "chat", "Connection establish request (SYN): server port "
                     f"{dport}", CONN_SYN)
             conv.ts_mru_syn = ts
         conv.fwd.is_first_ack = True
     if th_flags & TH_FIN:
-        sequence_note(pkt, fin_i, "chat", "Connection finish (FIN)", CONN_FIN)
+        note(pkt, fin_i, "chat", "Connection finish (FIN)", CONN_FIN)
         if not conv.rev.closing_initiator:
             conv.fwd.closing_initiator = True
-            sequence_note(pkt, str_i, "note", "This frame initiates the connection closing",
+            note(pkt, str_i, "note", "This frame initiates the connection closing",
                     CONN_FIN_ACTIVE)
         else:
-            sequence_note(pkt, str_i, "note", "This frame undergoes the connection closing",
+            note(pkt, str_i, "note", "This frame undergoes the connection closing",
                     CONN_FIN_PASSIVE)
     if (th_flags & (TH_SYN | TH_ACK)) == TH_ACK:
         if conv.ts_mru_syn and not conv.ts_first_rtt:
@@ -473,6 +491,48 @@ def _flags_block(flags: int, off: int) -> Block:
         _flags_tree(b, fi, flags, off)
         b.add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
         block = _FLAG_BLOCKS[(flags, off)] = b.block()
+    return block
+
+
+def _tapped_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field) -> None:
+    """sequence_note for a note whose items a block already holds: only pkt.expert's."""
+    pkt.add_expert(item, sev, "sequence", text, "tcp", field=fld, itemless=True)
+
+
+#: (flags, TCP header offset, SYN's server port, FIN initiates the closing) -> the flags
+#: item with its subtree and the notes SYN, FIN and RST put under it. Bounded.
+_NOTED_BLOCKS: dict[tuple[int, int, int, bool], Block] = {}
+
+
+def _noted_flags_block(flags: int, off: int, port: int, fin_active: bool) -> Block:
+    """The Flags item, its subtree and the notes under it (as the general case adds
+    them, in the same order), made once: the notes' texts depend on nothing else."""
+    key = (flags, off, port, fin_active)
+    block = _NOTED_BLOCKS.get(key)
+    if block is None:
+        if len(_NOTED_BLOCKS) >= 4096:
+            _NOTED_BLOCKS.clear()
+        b = BlockBuilder()
+        fi = b.add(None, FLAGS, flags, off + 12, 2, f"Flags: 0x{flags:03x} ({flags_text(flags)})")
+        rst_i, syn_i, fin_i = _flags_tree(b, fi, flags, off)[7:]
+        str_i = b.add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
+        notes: list[tuple[Item, str, str, Field]] = []
+        if flags & TH_RST:
+            notes.append((rst_i, "warning", "Connection reset (RST)", CONN_RST))
+        if flags & TH_SYN:
+            notes.append((syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
+                          f"port {port}", CONN_SYNACK) if flags & TH_ACK else
+                         (syn_i, "chat", "Connection establish request (SYN): server port "
+                          f"{port}", CONN_SYN))
+        if flags & TH_FIN:
+            notes.append((fin_i, "chat", "Connection finish (FIN)", CONN_FIN))
+            notes.append((str_i, "note", "This frame initiates the connection closing",
+                          CONN_FIN_ACTIVE) if fin_active else
+                         (str_i, "note", "This frame undergoes the connection closing",
+                          CONN_FIN_PASSIVE))
+        for item, sev, text, fld in notes:  # (Packet.add_expert's items, as it adds them)
+            add_expert_items(b.add, item, sev, "sequence", fit_summary(text), fld)
+        block = _NOTED_BLOCKS[key] = b.block()
     return block
 
 
