@@ -152,6 +152,20 @@ A_TFO_ACK = TCP.field("tcp.analysis.tfo_ack", "TCP SYN-ACK accepting TFO data", 
 A_TFO_IGNORED = TCP.field("tcp.analysis.tfo_ignored", "TCP SYN-ACK ignoring TFO data", FT.NONE)
 CONN_RST = TCP.field("tcp.connection.rst", "Connection reset (RST)", FT.NONE)
 
+
+
+def _completeness_label(comp: int) -> str:
+    return f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
+
+
+# Labels of small header values, made once (values every segment repeats).
+_COMPLETENESS_LABELS = tuple(_completeness_label(c) for c in range(64))
+_HDR_LEN_LABELS = tuple(f"{w:04b} .... = Header Length: {w * 4} bytes ({w})" for w in range(16))
+_WINDOW_SCALE_LABELS = {-1: "Window size scaling factor: -1 (unknown)",
+                        -2: "Window size scaling factor: -2 (no window scaling used)",
+                        **{1 << ws: f"Window size scaling factor: {1 << ws}"
+                           for ws in range(15)}}
+
 _FLAG_NAMES = ((0x001, "FIN"), (0x002, "SYN"), (0x004, "RST"), (0x008, "PSH"), (0x010, "ACK"),
                (0x020, "URG"), (0x040, "ECE"), (0x080, "CWR"), (0x100, "AE"))
 _FLAG_LETTERS = "RRRACEUAPRSF"
@@ -242,9 +256,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     later = final.get(conv.stream) if session.pass_no == 2 else None
     comp = later[0] if later is not None else conv.completeness
     if items:
-        pkt.add(tree, COMPLETENESS, comp, 0, 0,
-                f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
-                if tree_on else None, generated=True, source=NO_SOURCE)
+        pkt.add(tree, COMPLETENESS, comp, 0, 0, (_COMPLETENESS_LABELS[comp] if 0 <= comp < 64
+                else _completeness_label(comp)) if tree_on else None,
+                generated=True, source=NO_SOURCE)
     ts_delta = ts - conv.ts_prev
     conv.ts_prev = ts
 
@@ -320,9 +334,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add_expert(ack_item, "note", "protocol", "The acknowledgment number field is "
                        "nonzero while the ACK flag is not set", "tcp", field=ACK_NONZERO)
     if items:
-        pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
-                f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
-                if tree_on else None)
+        pkt.add(tree, HDR_LEN, hlen, off + 12, 1, _HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
     note = sequence_note
     if items and ace < 0 and pkt.wanted is None:
         # (the subtree, with the notes SYN, FIN and RST put under it, is the same for
@@ -358,14 +370,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
     if items and not th_flags & TH_SYN:
         ws = conv.fwd.win_scale
-        if ws == -1:
-            text = "Window size scaling factor: -1 (unknown)"
-            val = -1
-        elif ws == -2:
-            text = "Window size scaling factor: -2 (no window scaling used)"
-            val = -2
-        else:
-            val = 1 << ws
+        val = ws if ws < 0 else 1 << ws
+        text = _WINDOW_SCALE_LABELS.get(val)
+        if text is None:  # (a shift beyond 14: not made once)
             text = f"Window size scaling factor: {val}"
         pkt.add(tree, WINDOW_SCALE, val, off + 14, 2, text, generated=True)
     if th_flags & TH_RST:
