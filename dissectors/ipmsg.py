@@ -38,7 +38,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import NULL_ITEM, Item, Packet
+from dissectors.packet import Block, BlockBuilder, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -300,6 +300,33 @@ def _expert(pkt: Packet, item: Item | None, severity: str, group: str, text: str
     pkt.add_expert(item, severity, group, text, "ipmsg", ours=True, field=fld)
 
 
+def _command_tree(pkt: Packet | BlockBuilder, top: Item | None, command: int, off: int,
+                  n: int, src: int) -> None:
+    """The command item with its mode and option bits under it."""
+    citem = pkt.add(top, COMMAND, command, off, n, source=src)
+    pkt.add(citem, MODE, command & 0xFF, off, n, source=src)
+    for f in _opts_for(command & 0xFF):
+        pkt.add(citem, f, bool(command & f.bitmask), off, n, source=src)
+
+
+#: (command, offset, length, source) -> the command subtree (packet.Block). Bounded.
+_COMMAND_BLOCKS: dict[tuple[int, int, int, int], Block] = {}
+
+
+def _command_block(command: int, off: int, n: int, src: int) -> Block:
+    """The command subtree, the same for every packet with this command at this place
+    (a handful of commands in a capture): built once."""
+    key = (command, off, n, src)
+    block = _COMMAND_BLOCKS.get(key)
+    if block is None:
+        if len(_COMMAND_BLOCKS) >= 4096:
+            _COMMAND_BLOCKS.clear()
+        b = BlockBuilder()
+        _command_tree(b, None, command, off, n, src)
+        block = _COMMAND_BLOCKS[key] = b.block()
+    return block
+
+
 def _cstr(b: bytes) -> bytes:
     i = b.find(b"\0")
     return b if i < 0 else b[:i]
@@ -325,15 +352,14 @@ def dissect_ipmsg(tvb: Tvb, pkt: Packet, session: Session) -> bool:
         pkt.add(top, VERSION, hdr.version, base + v_off, v_len, source=src)
     feiq = _feiq(pkt, top, hdr.version, base + v_off, src)
     user, host = decode_text(hdr.user, utf8), decode_text(hdr.host, utf8)
-    citem = NULL_ITEM
     if items:
         pkt.add(top, PACKET_NO, hdr.packet_no, base + p_off, p_len, source=src)
         pkt.add(top, USER, user, base + u_off, u_len, source=src)
         pkt.add(top, HOST, host, base + h_off, h_len, source=src)
-        citem = pkt.add(top, COMMAND, hdr.command, base + c_off, c_len, source=src)
-        pkt.add(citem, MODE, mode, base + c_off, c_len, source=src)
-        for f in _opts_for(mode):
-            pkt.add(citem, f, bool(hdr.command & f.bitmask), base + c_off, c_len, source=src)
+        if pkt.wanted is None:  # (nothing goes under it later: shared by packets)
+            pkt.add_block(top, _command_block(hdr.command, base + c_off, c_len, src))
+        else:
+            _command_tree(pkt, top, hdr.command, base + c_off, c_len, src)
 
     extra = raw[hdr.extra_off:]
     eoff = base + hdr.extra_off

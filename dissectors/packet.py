@@ -105,7 +105,7 @@ class Block:
     `heads` (SharedItems: one, or a run of siblings) with their children, `head` the
     first, and `index`, every item in the order Packet.add would have indexed them. It
     holds no bytes-dependent item (no `data`, no protocol item: their text is read from
-    the packet's bytes)."""
+    the packet's bytes; but an expert note's `_ws.expert`, which covers no bytes)."""
 
     __slots__ = ("head", "heads", "index")
 
@@ -129,7 +129,8 @@ class BlockBuilder:
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
             text: str | None = None, *, hidden: bool = False, generated: bool = False,
             source: int = 0) -> Item:
-        assert field.type.name != "PROTOCOL" and field.abbrev != "data", field.abbrev
+        assert field.abbrev != "data" and (field.type.name != "PROTOCOL" or (
+            not length and source == NO_SOURCE)), field.abbrev  # (bytes-free: a note's)
         item = _new_item(SharedItem if parent is None else Item)
         assert parent is None or self.pairs
         if parent is None:
@@ -277,16 +278,19 @@ class Packet:
         wanted = self.wanted
         if wanted is not None and parent is not None and field.abbrev not in wanted:
             return NULL_ITEM
-        item = _new_item(Item)
-        item.field = field
-        item.value = value
-        item.offset = offset
-        item.length = length
-        item.children = None
-        item.text = text
-        item.hidden = hidden
-        item.generated = generated
-        item.source = source
+        if _SINK_IS_ITEM:  # compiled: the native constructor, one call
+            item = Item(field, value, offset, length, text, hidden, generated, source)
+        else:
+            item = _new_item(Item)
+            item.field = field
+            item.value = value
+            item.offset = offset
+            item.length = length
+            item.children = None
+            item.text = text
+            item.hidden = hidden
+            item.generated = generated
+            item.source = source
         if parent is None:
             self.tree.append(item)
         else:
@@ -368,14 +372,17 @@ class Packet:
         field = proto.proto_field
         assert field is not None
         # (Packet.add's top-level case, inlined: a handful of layers a packet)
-        item = _new_item(Item)
-        item.field = field
-        item.value = item.text = text
-        item.offset = offset
-        item.length = length
-        item.children = None
-        item.hidden = item.generated = False
-        item.source = source
+        if _SINK_IS_ITEM:
+            item = Item(field, text, offset, length, text, False, False, source)
+        else:
+            item = _new_item(Item)
+            item.field = field
+            item.value = item.text = text
+            item.offset = offset
+            item.length = length
+            item.children = None
+            item.hidden = item.generated = False
+            item.source = source
         self.tree.append(item)
         lst = self.index.get(field.abbrev)
         if lst is None:

@@ -31,7 +31,16 @@ from dissectors.offers import (
     register_learner_layer,
     register_learner_unclaimed,
 )
-from dissectors.packet import NO_SOURCE, NULL_ITEM, Block, BlockBuilder, Item, Packet
+from dissectors.packet import (
+    NO_SOURCE,
+    NULL_ITEM,
+    Block,
+    BlockBuilder,
+    Item,
+    Packet,
+    add_expert_items,
+    fit_summary,
+)
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
@@ -143,6 +152,20 @@ A_TFO_ACK = TCP.field("tcp.analysis.tfo_ack", "TCP SYN-ACK accepting TFO data", 
 A_TFO_IGNORED = TCP.field("tcp.analysis.tfo_ignored", "TCP SYN-ACK ignoring TFO data", FT.NONE)
 CONN_RST = TCP.field("tcp.connection.rst", "Connection reset (RST)", FT.NONE)
 
+
+
+def _completeness_label(comp: int) -> str:
+    return f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
+
+
+# Labels of small header values, made once (values every segment repeats).
+_COMPLETENESS_LABELS = tuple(_completeness_label(c) for c in range(64))
+_HDR_LEN_LABELS = tuple(f"{w:04b} .... = Header Length: {w * 4} bytes ({w})" for w in range(16))
+_WINDOW_SCALE_LABELS = {-1: "Window size scaling factor: -1 (unknown)",
+                        -2: "Window size scaling factor: -2 (no window scaling used)",
+                        **{1 << ws: f"Window size scaling factor: {1 << ws}"
+                           for ws in range(15)}}
+
 _FLAG_NAMES = ((0x001, "FIN"), (0x002, "SYN"), (0x004, "RST"), (0x008, "PSH"), (0x010, "ACK"),
                (0x020, "URG"), (0x040, "ECE"), (0x080, "CWR"), (0x100, "AE"))
 _FLAG_LETTERS = "RRRACEUAPRSF"
@@ -233,9 +256,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     later = final.get(conv.stream) if session.pass_no == 2 else None
     comp = later[0] if later is not None else conv.completeness
     if items:
-        pkt.add(tree, COMPLETENESS, comp, 0, 0,
-                f"Conversation completeness: {_COMPLETENESS.get(comp, 'Incomplete')} ({comp})"
-                if tree_on else None, generated=True, source=NO_SOURCE)
+        pkt.add(tree, COMPLETENESS, comp, 0, 0, (_COMPLETENESS_LABELS[comp] if 0 <= comp < 64
+                else _completeness_label(comp)) if tree_on else None,
+                generated=True, source=NO_SOURCE)
     ts_delta = ts - conv.ts_prev
     conv.ts_prev = ts
 
@@ -311,13 +334,20 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add_expert(ack_item, "note", "protocol", "The acknowledgment number field is "
                        "nonzero while the ACK flag is not set", "tcp", field=ACK_NONZERO)
     if items:
-        pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
-                f"{hlen >> 2:04b} .... = Header Length: {hlen} bytes ({hlen >> 2})"
-                if tree_on else None)
-    if items and ace < 0 and pkt.wanted is None and not th_flags & (TH_RST | TH_SYN | TH_FIN):
-        # (no note goes under these flags: the subtree is the same for every such
-        # segment with these bits at this offset, built once)
-        pkt.add_block(tree, _flags_block(th_flags, off))
+        pkt.add(tree, HDR_LEN, hlen, off + 12, 1, _HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
+    note = sequence_note
+    if items and ace < 0 and pkt.wanted is None:
+        # (the subtree, with the notes SYN, FIN and RST put under it, is the same for
+        # every segment with these bits at this offset, SYN's server port and FIN's
+        # side: built once; the notes still go to pkt.expert below, without items)
+        if th_flags & (TH_RST | TH_SYN | TH_FIN):
+            pkt.add_block(tree, _noted_flags_block(
+                th_flags, off, (sport if th_flags & TH_ACK else dport)
+                if th_flags & TH_SYN else 0,
+                bool(th_flags & TH_FIN) and not conv.rev.closing_initiator))
+            note = _tapped_note
+        else:
+            pkt.add_block(tree, _flags_block(th_flags, off))
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
     elif items and pkt.wants(_FLAG_BLOCK):
         if ace < 0:
@@ -340,35 +370,30 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
     if items and not th_flags & TH_SYN:
         ws = conv.fwd.win_scale
-        if ws == -1:
-            text = "Window size scaling factor: -1 (unknown)"
-            val = -1
-        elif ws == -2:
-            text = "Window size scaling factor: -2 (no window scaling used)"
-            val = -2
-        else:
-            val = 1 << ws
+        val = ws if ws < 0 else 1 << ws
+        text = _WINDOW_SCALE_LABELS.get(val)
+        if text is None:  # (a shift beyond 14: not made once)
             text = f"Window size scaling factor: {val}"
         pkt.add(tree, WINDOW_SCALE, val, off + 14, 2, text, generated=True)
     if th_flags & TH_RST:
-        sequence_note(pkt, rst_i, "warning", "Connection reset (RST)", CONN_RST)
+        note(pkt, rst_i, "warning", "Connection reset (RST)", CONN_RST)
     if th_flags & TH_SYN:
         if th_flags & TH_ACK:
-            sequence_note(pkt, syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
+            note(pkt, syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
                     f"port {sport}", CONN_SYNACK)
         else:
-            sequence_note(pkt, syn_i, "chat", "Connection establish request (SYN): server port "
+            note(pkt, syn_i, "chat", "Connection establish request (SYN): server port "
                     f"{dport}", CONN_SYN)
             conv.ts_mru_syn = ts
         conv.fwd.is_first_ack = True
     if th_flags & TH_FIN:
-        sequence_note(pkt, fin_i, "chat", "Connection finish (FIN)", CONN_FIN)
+        note(pkt, fin_i, "chat", "Connection finish (FIN)", CONN_FIN)
         if not conv.rev.closing_initiator:
             conv.fwd.closing_initiator = True
-            sequence_note(pkt, str_i, "note", "This frame initiates the connection closing",
+            note(pkt, str_i, "note", "This frame initiates the connection closing",
                     CONN_FIN_ACTIVE)
         else:
-            sequence_note(pkt, str_i, "note", "This frame undergoes the connection closing",
+            note(pkt, str_i, "note", "This frame undergoes the connection closing",
                     CONN_FIN_PASSIVE)
     if (th_flags & (TH_SYN | TH_ACK)) == TH_ACK:
         if conv.ts_mru_syn and not conv.ts_first_rtt:
@@ -473,6 +498,48 @@ def _flags_block(flags: int, off: int) -> Block:
         _flags_tree(b, fi, flags, off)
         b.add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
         block = _FLAG_BLOCKS[(flags, off)] = b.block()
+    return block
+
+
+def _tapped_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field) -> None:
+    """sequence_note for a note whose items a block already holds: only pkt.expert's."""
+    pkt.add_expert(item, sev, "sequence", text, "tcp", field=fld, itemless=True)
+
+
+#: (flags, TCP header offset, SYN's server port, FIN initiates the closing) -> the flags
+#: item with its subtree and the notes SYN, FIN and RST put under it. Bounded.
+_NOTED_BLOCKS: dict[tuple[int, int, int, bool], Block] = {}
+
+
+def _noted_flags_block(flags: int, off: int, port: int, fin_active: bool) -> Block:
+    """The Flags item, its subtree and the notes under it (as the general case adds
+    them, in the same order), made once: the notes' texts depend on nothing else."""
+    key = (flags, off, port, fin_active)
+    block = _NOTED_BLOCKS.get(key)
+    if block is None:
+        if len(_NOTED_BLOCKS) >= 4096:
+            _NOTED_BLOCKS.clear()
+        b = BlockBuilder()
+        fi = b.add(None, FLAGS, flags, off + 12, 2, f"Flags: 0x{flags:03x} ({flags_text(flags)})")
+        rst_i, syn_i, fin_i = _flags_tree(b, fi, flags, off)[7:]
+        str_i = b.add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
+        notes: list[tuple[Item, str, str, Field]] = []
+        if flags & TH_RST:
+            notes.append((rst_i, "warning", "Connection reset (RST)", CONN_RST))
+        if flags & TH_SYN:
+            notes.append((syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
+                          f"port {port}", CONN_SYNACK) if flags & TH_ACK else
+                         (syn_i, "chat", "Connection establish request (SYN): server port "
+                          f"{port}", CONN_SYN))
+        if flags & TH_FIN:
+            notes.append((fin_i, "chat", "Connection finish (FIN)", CONN_FIN))
+            notes.append((str_i, "note", "This frame initiates the connection closing",
+                          CONN_FIN_ACTIVE) if fin_active else
+                         (str_i, "note", "This frame undergoes the connection closing",
+                          CONN_FIN_PASSIVE))
+        for item, sev, text, fld in notes:  # (Packet.add_expert's items, as it adds them)
+            add_expert_items(b.add, item, sev, "sequence", fit_summary(text), fld)
+        block = _NOTED_BLOCKS[key] = b.block()
     return block
 
 

@@ -1,4 +1,5 @@
-"""Prebuilt subtrees (packet.Block: Ethernet addresses, TCP flags, IPv4 DS field and
+"""Prebuilt subtrees (packet.Block: Ethernet addresses, TCP flags (with the notes SYN,
+FIN and RST put under them), IPMSG's command, IPv4 DS field and
 flags, IPv4 version and header length and each address (runs of sibling blocks), the
 frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
 tree, the same field index and the same -V / -T json text as one that adds their items
@@ -29,7 +30,15 @@ CAPTURES = sorted((ROOT / "captures" / "samples").glob("*.pcap*")) + [
     DATA / "corpus" / "dpkt-nb6-http.pcap",
     DATA / "corpus" / "tcpdump-dns_tcp.pcap",  # (DNS flags on TCP: another offset)
     DATA / "corpus" / "gopacket-test_dns.pcap",
+    DATA / "corpus" / "ndpi-tcp_scan.pcapng",  # (RST, RST+ACK, SYNs to many ports)
 ]
+#: Fields that only a block holds in a full tree of these captures: every kind of block
+#: (its head, or a note under it) must be met, so the tests above compare each.
+BLOCK_FIELDS = ("eth.dst", "eth.src", "ip.dsfield", "ip.flags", "ip.src", "ip.dst",
+                "ip.version", "tcp.flags", "dns.flags", "udp.checksum", "ipmsg.command",
+                "tcp.connection.syn", "tcp.connection.synack", "tcp.connection.fin",
+                "tcp.connection.fin_active", "tcp.connection.fin_passive",
+                "tcp.connection.rst")
 
 
 def _clone(item: Item) -> Item:
@@ -118,3 +127,23 @@ def test_shared_items_stay_unchanged() -> None:
 def _tree_repr(it: Item) -> tuple[object, ...]:
     return (it.field.abbrev, it.value, it.offset, it.length, it.text, it.hidden,
             it.generated, tuple(_tree_repr(c) for c in it.children or ()))
+
+
+def _shared_ids(items: list[Item], inside: bool, out: set[int]) -> None:
+    for it in items:
+        here = inside or type(it) is SharedItem
+        if here:
+            out.add(id(it))
+        _shared_ids(it.children or [], here, out)
+
+
+def test_every_kind_of_block_is_met() -> None:
+    """Each block kind is used on these captures (else the equality tests would pass
+    without comparing it): its fields occur inside a SharedItem's subtree."""
+    met: set[str] = set()
+    for cap in CAPTURES:
+        for pkt in _dissect_all(cap):
+            ids: set[int] = set()
+            _shared_ids(pkt.tree, False, ids)
+            met.update(k for k, v in pkt.index.items() if any(id(i) in ids for i in v))
+    assert set(BLOCK_FIELDS) <= met, sorted(set(BLOCK_FIELDS) - met)
