@@ -211,7 +211,7 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
     add = gids.append
     group_of = groups.add
     known = groups.ids.get  # (a key seen before: its group, as `group_of` gives it)
-    flows: dict[bytes, int] = {}  # UDP stream key -> its last frame << 32 | its group
+    flows: dict[int, int] = {}  # UDP stream key -> its last frame << 32 | its group
     coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
     if release and every:
         for n, (s, caplen, _o, _e) in enumerate(frames, 1):
@@ -222,10 +222,10 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
             add(g)
             if type(key) is int and g not in coarse:
                 flow = udp_flow(mm, s, s + caplen)
-                if flow is COARSE:
+                if flow == COARSE:
                     coarse.add(g)
                 elif flow is not None:
-                    flows[flow] = n << 32 | g  # type: ignore[index]
+                    flows[flow] = n << 32 | g
     else:
         for n, (s, caplen, _o, _e) in enumerate(frames, 1):
             key = state_key(mm, s, s + caplen)
@@ -273,7 +273,7 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
 
 
 def _note_flows(records: Any, gids: array, groups: Groups, roots: list[int],
-                flows: dict[bytes, int], coarse: set[int]) -> None:
+                flows: dict[int, int], coarse: set[int]) -> None:
     """The UDP streams of a filter's plan, noted in a pass after its walk: only of the
     frames of groups that are one IPv4 address pair alone, the only ones whose streams
     may be dropped before their pair (release.schedule_from)."""
@@ -287,10 +287,10 @@ def _note_flows(records: Any, gids: array, groups: Groups, roots: list[int],
         g = gids[n]
         if alone[g] and g not in coarse:
             flow = udp_flow(mm, s, s + caplen)
-            if flow is COARSE:
+            if flow == COARSE:
                 coarse.add(g)
             elif flow is not None:
-                flows[flow] = n << 32 | g  # type: ignore[index]
+                flows[flow] = n << 32 | g
 
 
 __all__ = ["Plan", "Groups", "group_root", "plan_for", "plan_all", "eligible"]
