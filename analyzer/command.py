@@ -176,9 +176,11 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
         job.release = made.release if made is not None else _release_walk(job, path, taps)
     if not may_split:
         whole = None
-    if split_run.can_split(job, plan or whole, out, may_split):  # both cores: by groups
-        if split_run.run_split(plan or whole,  # type: ignore[arg-type]
-                               lambda half, o: _run_pass(job, path, o, taps, resume, half, o),
+    split = plan or whole
+    if split_run.can_split(job, split, out, may_split):  # both cores: by groups
+        if split_run.run_split(split,  # type: ignore[arg-type]
+                               lambda half, o: _run_pass(job, path, o, taps, resume, half, o,
+                                                         split),
                                out, job.output) is not None:
             return
     _run_pass(job, path, out, taps, resume, plan)
@@ -194,16 +196,24 @@ def _release_walk(job: Job, path: str, taps: list) -> Any:
 
 
 def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
-              plan: object, mark: object = None) -> int:
+              plan: object, mark: object = None, whole: object = None) -> int:
     """One pass of the full loop over the file, dissecting only the frames of `plan`
-    (None: all); `mark`, a sink told after each shown packet's output (a split's part)."""
+    (None: all); `mark`, a sink told after each shown packet's output (a split's part:
+    `whole`, the plan it is half of)."""
     job.plan = plan
     if mark is not None:  # a split's half: its own records only, when it can
         from analyzer.split_run import half_source
 
         half = half_source(path, plan)  # type: ignore[arg-type]
         if half is not None:
-            return _run_source(job, half, out, taps, resume, mark)
+            kept = job.release  # (a fresh one if this part fails and one process runs)
+            if kept is not None and whole is not None:  # (its own keys only)
+                job.release = kept.mine(whole.groups,  # type: ignore[attr-defined]
+                                        plan.needed)  # type: ignore[attr-defined]
+            try:
+                return _run_source(job, half, out, taps, resume, mark)
+            finally:
+                job.release = kept
     source = FileSource(path, job.two_pass)
     if plan is not None and getattr(plan, "light", False):
         source.select(plan.needed)

@@ -15,6 +15,7 @@ import os
 import struct
 from array import array
 from collections import Counter
+from itertools import compress
 from typing import Any
 
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
@@ -47,6 +48,24 @@ class Schedule:
         b = self.flow_frames[self.flow_at] if self.flow_at < len(self.flow_frames) \
             else 1 << 62
         return a if a < b else b
+
+    def mine(self, groups: array, own: bytearray) -> Schedule:
+        """Only the keys of the groups with a frame in `own` (`groups`: each frame's
+        group): a split's light half, whose tables never hold the other half's keys,
+        sweeps for its own alone."""
+        kept = set(compress(groups, own))
+        frames = array("I")
+        keys: list[object] = []
+        for f, k in zip(self.frames, self.keys, strict=True):
+            if groups[f] in kept:
+                frames.append(f)
+                keys.append(k)
+        flow_frames, flows = array("I"), bytearray()
+        for i, f in enumerate(self.flow_frames):
+            if groups[f] in kept:
+                flow_frames.append(f)
+                flows += self.flows[12 * i: 12 * i + 12]
+        return Schedule(frames, keys, flow_frames, bytes(flows))
 
     def done(self, n: int, session: Session) -> int:
         """Frame `n` and all before it are done: mark their keys dead, sweep when enough

@@ -242,3 +242,27 @@ def test_walk_only_when_the_plan_dissects_enough(needed: str | None, forced: str
         monkeypatch.setenv("LABSHARK_RELEASE", forced)
     plan = None if needed is None else Plan(bytearray(b"\0" + bytes(map(int, needed))))
     assert rel.worth_walking(plan) is walk
+
+
+@pytest.mark.parametrize(("own", "due"), [
+    (range(8, 15), [14]),              # the second connection alone
+    (range(15, 19), [16, 17, 18]),     # the first UDP pair: two streams, then the pair
+    (range(1, 37), [14, 16, 17, 18, 25, 27, 28, 29]),
+    (range(30, 37), []),               # the last connection: nothing due before the end
+])
+def test_a_split_half_keeps_its_own_groups_keys(capture: Path, own: range, due: list[int],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A light half of a split run sweeps only for the groups it dissects (the other
+    half's keys are in none of its tables); the halves' schedules partition the run's."""
+    from analyzer.closure import plan_all
+    from analyzer.options import build_parser
+
+    monkeypatch.setenv("LABSHARK_RELEASE", "1")
+    opts = build_parser().parse_args(["-r", str(capture)])
+    plan = plan_all(opts, str(capture), None, frozenset(), True, True)
+    assert plan is not None and plan.release is not None
+    mask = bytearray(37)
+    for n in own:
+        mask[n] = 1
+    mine = plan.release.mine(plan.groups, mask)
+    assert sorted([*mine.frames, *mine.flow_frames]) == due
