@@ -5,9 +5,10 @@ finds each group's last frame and each plain UDP stream's (`udp_flow`); `schedul
 orders them. The packet loop hands the group to dissectors/releasing.py once that
 frame is done (each half of a split run its own groups: `Schedule.mine`); nothing
 later reads its state, so memory stays bounded by the conversations open at once, not
-by the capture's length. Only groups of one key (an address pair or a TCP connection) are released, and only
-after the last frame that may touch any state. LABSHARK_RELEASE=0 turns it off, =1 on
-for any file (by default only files of `MIN_BYTES` or more: smaller ones stay small).
+by the capture's length. Only groups of one key (an address pair or a TCP connection)
+are released, and only after the last frame that may touch any state.
+LABSHARK_RELEASE=0 turns it off, =1 on for any file (by default only files of
+`MIN_BYTES` or more: smaller ones stay small).
 """
 
 from __future__ import annotations
