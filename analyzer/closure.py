@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 from array import array
+from collections import Counter
 from typing import Any
 
+from analyzer.release import COARSE, Schedule, schedule_from, udp_flow, worth_walking
 from dissectors.skipping import ANY, ARP, IPMSG, NONE, NUMBERED, state_key
 from filters.fastpath import NotFast, compile_fast
 
@@ -31,10 +33,12 @@ class Plan:
     no capture-wide number (skipping.NUMBERED), so an unplanned frame counts by its time
     alone and the reader need not even make it. `starts` (asked for when the run may
     split): each frame's record data start, by number, and `ifaces` the walk's pcapng
-    interfaces: a split's half reads its own records by them and no other."""
+    interfaces: a split's half reads its own records by them and no other. `release`
+(asked for with the plan: the same walk makes it): when each group's state may be
+dropped (analyzer/release.py), None for never."""
 
     __slots__ = ("needed", "shown", "groups", "floor", "whole", "light", "others", "starts",
-                 "ifaces")
+                 "ifaces", "release")
 
     def __init__(self, needed: bytearray, shown: Any = (), groups: Any = (), floor: int = 0,
                  whole: bool = False) -> None:
@@ -47,6 +51,7 @@ class Plan:
         self.others: bytearray | None = None  # a split's half: the other half's shown
         self.starts: array | None = None  # [0] unused
         self.ifaces: list | None = None
+        self.release: Schedule | None = None
 
     def __contains__(self, n: int) -> bool:
         # (past the walked records: a tail the walk could not read, dissect it)
@@ -67,10 +72,12 @@ def eligible(opts: Any, flt: Any, taps: Any) -> bool:
 
 
 def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
-             wanted: frozenset[str] | None = None, starts: bool = False) -> Plan | None:
+             wanted: frozenset[str] | None = None, starts: bool = False,
+             release: bool = False) -> Plan | None:
     """The plan for showing the packets `flt` matches in `path`, or None (dissect all);
     light when the tree-less run's `wanted` fields hold no capture-wide number (then,
-    with `starts`, it keeps the records' places for a split)."""
+    with `starts`, it keeps the records' places for a split); with `release`, its
+    release schedule too when the plan dissects enough frames (release.worth_walking)."""
     if not eligible(opts, flt, taps) or path == "-":
         return None
     try:
@@ -84,16 +91,18 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
             return None
         shown, stop = decide(records, fast, flt.match, path, flt.tree)
         light = wanted is not None and not wanted & NUMBERED
-        plan = _plan(records, array("I", shown), starts and light)
+        plan = _plan(records, array("I", shown), starts and light, release)
         plan.whole = stop == 0
         plan.light = light
         return plan
 
 
 def plan_all(opts: Any, path: str, taps: Any = None,
-             wanted: frozenset[str] | None = None, starts: bool = False) -> Plan | None:
-    """Every frame shown (no display filter), in groups: a plan only for splitting the
-    run between processes (analyzer/split_run.py); None when it cannot apply."""
+             wanted: frozenset[str] | None = None, starts: bool = False,
+             release: bool = False) -> Plan | None:
+    """Every frame shown (no display filter), in groups: a plan for splitting the run
+    between processes (analyzer/split_run.py) and, with `release`, for its release
+    schedule (made in the same walk); None when it cannot apply."""
     if taps or path == "-" or os.environ.get("LABSHARK_DISSECT_ALL"):
         return None
     if opts.two_pass or opts.count or opts.export_objects or opts.decode_as \
@@ -105,7 +114,7 @@ def plan_all(opts: Any, path: str, taps: Any = None,
         if records is None:
             return None
         light = wanted is not None and not wanted & NUMBERED
-        plan = _plan(records, None, starts and light)
+        plan = _plan(records, None, starts and light, release)
         plan.whole = not records.stopped
         plan.light = light
         return plan
@@ -181,15 +190,20 @@ class Groups:
         return [self.root(g) for g in range(len(self.parent))]
 
 
-def _plan(records: Any, shown: Any, starts: bool = False) -> Plan:
+def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
     precedes a shown one, every frame. (`shown` None: every frame.) With `starts`, each
-    record's place too (a split half reads its own records by them)."""
+    record's place too (a split half reads its own records by them). With `release`,
+    the release schedule from the same walk: every frame's UDP stream is noted on the way
+    when every frame is shown; a filter's plan notes them afterwards, and only when it
+    dissects enough frames to be worth it (release.worth_walking)."""
     mm = records.mm
     frames: Any = records
+    every = shown is None
     places = None
     if starts:
-        places = array("q", [0])
+        # (4 bytes a frame when every place fits: a capture under 4 GiB)
+        places = array("I" if len(mm) < 1 << 32 else "q", [0])
         put = places.append  # (returns None: `put(s) or s` is s, kept on the way)
         frames = ((put(s) or s, c, o, e) for s, c, o, e in records)
     groups = Groups()
@@ -197,42 +211,86 @@ def _plan(records: Any, shown: Any, starts: bool = False) -> Plan:
     add = gids.append
     group_of = groups.add
     known = groups.ids.get  # (a key seen before: its group, as `group_of` gives it)
-    for n, (s, caplen, _o, _e) in enumerate(frames, 1):
-        key = state_key(mm, s, s + caplen)
-        g = known(key)  # type: ignore[arg-type]
-        add(group_of(n, key) if g is None else g)
+    flows: dict[int, int] = {}  # UDP stream key -> its last frame << 32 | its group
+    coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
+    if release and every:
+        for n, (s, caplen, _o, _e) in enumerate(frames, 1):
+            key = state_key(mm, s, s + caplen)
+            g = known(key)  # type: ignore[arg-type]
+            if g is None:
+                g = group_of(n, key)
+            add(g)
+            if type(key) is int and g not in coarse:
+                flow = udp_flow(mm, s, s + caplen)
+                if flow == COARSE:
+                    coarse.add(g)
+                elif flow is not None:
+                    flows[flow] = n << 32 | g
+    else:
+        for n, (s, caplen, _o, _e) in enumerate(frames, 1):
+            key = state_key(mm, s, s + caplen)
+            g = known(key)  # type: ignore[arg-type]
+            add(group_of(n, key) if g is None else g)
     groups.join_connections()
     count = len(gids) - 1
-    if shown is None:
-        shown = array("I", range(1, count + 1))
-    last = [0] * (len(groups.parent) + 1)  # per root: its last shown frame; [-1]: none
-    top = 0
-    root = groups.root
-    for n in shown:
-        if n > count:
-            continue
-        top = max(top, n)
-        g = gids[n]
-        if g >= 0:
-            r = root(g)
-            if n > last[r]:
-                last[r] = n
     roots = groups.roots()
     roots.append(-1)  # (gids' -1, no group, stays -1)
     # (the per-frame passes run in C: map over the arrays, no Python loop per frame)
     gids = array("i", map(roots.__getitem__, gids))
-    needed = bytearray(map(int.__le__, range(count + 1), map(last.__getitem__, gids)))
-    needed[0] = 0  # (frame 0 is no frame; its -1 group reads last[-1] == 0)
-    floor = max((n for n in groups.any_frames if n <= top), default=0)
-    needed[1: floor + 1] = b"\1" * floor
-    for n in shown:
-        if n <= count:
-            needed[n] = 1
+    if every:  # every frame shown, so every frame needed
+        shown = range(1, count + 1)  # (as a sequence: no 4 bytes a frame)
+        needed = bytearray(b"\1") * (count + 1)
+        needed[0] = 0
+        floor = max(groups.any_frames, default=0)
+    else:
+        last = [0] * (len(groups.parent) + 1)  # per root: its last shown frame; [-1]: none
+        top = 0
+        for n in shown:
+            if n > count:
+                continue
+            top = max(top, n)
+            r = gids[n]
+            if r >= 0 and n > last[r]:
+                last[r] = n
+        needed = bytearray(map(int.__le__, range(count + 1), map(last.__getitem__, gids)))
+        needed[0] = 0  # (frame 0 is no frame; its -1 group reads last[-1] == 0)
+        floor = max((n for n in groups.any_frames if n <= top), default=0)
+        needed[1: floor + 1] = b"\1" * floor
+        for n in shown:
+            if n <= count:
+                needed[n] = 1
     plan = Plan(needed, shown, gids, floor)
     if places is not None:
         plan.starts = places
         plan.ifaces = getattr(records, "ifaces", None)
+    if release and not records.stopped:  # (frames past the walk could be in any group)
+        del roots[-1]
+        if every or worth_walking(plan):
+            if not every:
+                _note_flows(records, gids, groups, roots, flows, coarse)
+            plan.release = schedule_from(groups, roots, gids, flows, coarse)
     return plan
+
+
+def _note_flows(records: Any, gids: array, groups: Groups, roots: list[int],
+                flows: dict[int, int], coarse: set[int]) -> None:
+    """The UDP streams of a filter's plan, noted in a pass after its walk: only of the
+    frames of groups that are one IPv4 address pair alone, the only ones whose streams
+    may be dropped before their pair (release.schedule_from)."""
+    alone = bytearray(len(roots) + 1)  # [-1]: no group
+    size = Counter(roots)
+    for key, g in groups.ids.items():
+        if type(key) is int and size[g] == 1 and roots[g] == g:
+            alone[g] = 1
+    mm = records.mm
+    for n, (s, caplen, _o, _e) in enumerate(records, 1):
+        g = gids[n]
+        if alone[g] and g not in coarse:
+            flow = udp_flow(mm, s, s + caplen)
+            if flow == COARSE:
+                coarse.add(g)
+            elif flow is not None:
+                flows[flow] = n << 32 | g
 
 
 __all__ = ["Plan", "Groups", "group_root", "plan_for", "plan_all", "eligible"]

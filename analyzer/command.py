@@ -160,38 +160,60 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
         resume = done or 1
     job.wanted = wanted_fields(job, job.display_filter, job.fields_printer, taps, out)
     job.tshark_tree = tshark_builds_tree(job, taps, out)
-    from analyzer import split_run
+    from analyzer import release, split_run
     from analyzer.closure import plan_all, plan_for
 
     may_split = resume == 1 and split_run.wanted(job, out)
-    plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split) \
+    # (one walk makes the plan and the release schedule: release.py)
+    freed = resume == 1 and release.eligible(job, path, taps)
+    plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split, freed) \
         if resume == 1 else None
-    if resume == 1:
-        from analyzer.release import schedule_for
-
-        job.release = schedule_for(job, path, taps, plan)
-    whole = None  # (no filter: every frame, in groups, only to split the run)
-    if may_split and job.display_filter is None:
-        whole = plan_all(job, path, taps, job.wanted, True)
-    if split_run.can_split(job, plan or whole, out, may_split):  # both cores: by groups
-        if split_run.run_split(plan or whole,  # type: ignore[arg-type]
-                               lambda half, o: _run_pass(job, path, o, taps, resume, half, o),
+    whole = None  # (no filter: every frame, in groups, to split the run or to release)
+    if (may_split or freed and plan is None) and job.display_filter is None:
+        whole = plan_all(job, path, taps, job.wanted, may_split, freed)
+    if freed:
+        made = plan if plan is not None else whole
+        job.release = made.release if made is not None else _release_walk(job, path, taps)
+    if not may_split:
+        whole = None
+    split = plan or whole
+    if split_run.can_split(job, split, out, may_split):  # both cores: by groups
+        if split_run.run_split(split,  # type: ignore[arg-type]
+                               lambda half, o: _run_pass(job, path, o, taps, resume, half, o,
+                                                         split),
                                out, job.output) is not None:
             return
     _run_pass(job, path, out, taps, resume, plan)
 
 
+def _release_walk(job: Job, path: str, taps: list) -> Any:
+    """The release schedule of a run that has no plan (a filter decided only by full
+    dissection): the planning walk, for its schedule alone."""
+    from analyzer.closure import plan_all
+
+    plan = plan_all(job, path, taps, None, False, True)
+    return plan.release if plan is not None else None
+
+
 def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
-              plan: object, mark: object = None) -> int:
+              plan: object, mark: object = None, whole: object = None) -> int:
     """One pass of the full loop over the file, dissecting only the frames of `plan`
-    (None: all); `mark`, a sink told after each shown packet's output (a split's part)."""
+    (None: all); `mark`, a sink told after each shown packet's output (a split's part:
+    `whole`, the plan it is half of)."""
     job.plan = plan
     if mark is not None:  # a split's half: its own records only, when it can
         from analyzer.split_run import half_source
 
         half = half_source(path, plan)  # type: ignore[arg-type]
         if half is not None:
-            return _run_source(job, half, out, taps, resume, mark)
+            kept = job.release  # (a fresh one if this part fails and one process runs)
+            if kept is not None and whole is not None:  # (its own keys only)
+                job.release = kept.mine(whole.groups,  # type: ignore[attr-defined]
+                                        plan.needed)  # type: ignore[attr-defined]
+            try:
+                return _run_source(job, half, out, taps, resume, mark)
+            finally:
+                job.release = kept
     source = FileSource(path, job.two_pass)
     if plan is not None and getattr(plan, "light", False):
         source.select(plan.needed)

@@ -1,12 +1,14 @@
 """When each conversation's state may be dropped: after its last frame.
 
-A cheap walk over the records (the same `state_key` groups analyzer/closure.py plans
-with) finds each group's last frame. The packet loop hands the group to
-dissectors/releasing.py once that frame is done; nothing later reads its state, so
-memory stays bounded by the conversations open at once, not by the capture's length.
-Only groups of one key (an address pair or a TCP connection) are released, and only
-after the last frame that may touch any state. LABSHARK_RELEASE=0 turns it off, =1 on
-for any file (by default only files of `MIN_BYTES` or more: smaller ones stay small).
+The walk that plans (analyzer/closure.py, its `state_key` groups; one walk for both)
+finds each group's last frame and each plain UDP stream's (`udp_flow`); `schedule_from`
+orders them. The packet loop hands the group to dissectors/releasing.py once that
+frame is done (each half of a split run its own groups: `Schedule.mine`); nothing
+later reads its state, so memory stays bounded by the conversations open at once, not
+by the capture's length. Only groups of one key (an address pair or a TCP connection)
+are released, and only after the last frame that may touch any state.
+LABSHARK_RELEASE=0 turns it off, =1 on for any file (by default only files of
+`MIN_BYTES` or more: smaller ones stay small).
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from __future__ import annotations
 import os
 import struct
 from array import array
+from collections import Counter
+from itertools import compress
 from typing import Any
 
-from captures.records import record_walker
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.releasing import SWEEP_AT, Dead, release
 from dissectors.session import Session
-from dissectors.skipping import state_key
 
 #: the smallest file worth the walk (about 80,000 packets of the lab captures)
 MIN_BYTES = 16 << 20
@@ -49,13 +51,23 @@ class Schedule:
             else 1 << 62
         return a if a < b else b
 
-    def entries(self) -> list[tuple[int, object]]:
-        """(frame, key) of every key not yet dead, in frame order (groups first)."""
-        flows = self.flows
-        return sorted(list(zip(self.frames[self.at:], self.keys[self.at:], strict=True)) +
-                      [(f, flows[12 * i: 12 * i + 12])
-                       for i, f in enumerate(self.flow_frames) if i >= self.flow_at],
-                      key=_frame)
+    def mine(self, groups: array, own: bytearray) -> Schedule:
+        """Only the keys of the groups with a frame in `own` (`groups`: each frame's
+        group): a split's light half, whose tables never hold the other half's keys,
+        sweeps for its own alone."""
+        kept = set(compress(groups, own))
+        frames = array("I")
+        keys: list[object] = []
+        for f, k in zip(self.frames, self.keys, strict=True):
+            if groups[f] in kept:
+                frames.append(f)
+                keys.append(k)
+        flow_frames, flows = array("I"), bytearray()
+        for i, f in enumerate(self.flow_frames):
+            if groups[f] in kept:
+                flow_frames.append(f)
+                flows += self.flows[12 * i: 12 * i + 12]
+        return Schedule(frames, keys, flow_frames, bytes(flows))
 
     def done(self, n: int, session: Session) -> int:
         """Frame `n` and all before it are done: mark their keys dead, sweep when enough
@@ -96,26 +108,6 @@ def eligible(opts: Any, path: str, taps: Any) -> bool:
         return False
 
 
-def schedule_for(opts: Any, path: str, taps: Any = None, plan: Any = None) -> Schedule | None:
-    """The release schedule of `path`, or None (keep everything). Not when a filter's
-    plan dissects fewer than a quarter of the frames: their state stays small, and the
-    walk (~3 s of CPU at 1M frames) would cost more than it saves."""
-    if not eligible(opts, path, taps) or not worth_walking(plan):
-        return None
-    from analyzer.fast_run import map_file
-
-    mm = map_file(path)
-    if mm is None:
-        return None
-    try:
-        records = record_walker(mm)
-        if records is None:
-            return None
-        return _schedule(mm, records)
-    finally:
-        mm.close()
-
-
 def worth_walking(plan: Any) -> bool:
     """No plan (every frame dissected), or a plan that dissects a quarter of the frames or
     more (unless LABSHARK_RELEASE=1 forces the walk)."""
@@ -127,98 +119,92 @@ def worth_walking(plan: Any) -> bool:
 
 #: An IPv4 header from its start: version/length, flags+offset, protocol, addresses, the
 #: first 4 bytes after a 20-byte header (UDP's ports, ICMP's type and code).
-_IP4 = struct.Struct(">B5xHxB2x4s4sHH").unpack_from
+_IP4 = struct.Struct(">B5xHxB2xIIHH").unpack_from
+#: The same after an untagged Ethernet header's type (from the frame's 12th byte).
+_ETH_IP4 = struct.Struct(">HB5xHxB2xIIHH").unpack_from
 _U16 = struct.Struct(">H").unpack_from
-_COARSE = 0  # a pair with some frame whose UDP lookups the walk cannot tell
+#: udp_flow's answer for a frame whose UDP lookups the walk cannot tell (its pair's
+#: streams are dropped with the pair, not before)
+COARSE = -1
 
 
-def _udp_flow(b: Any, s: int, e: int) -> bytes | int | None:
-    """The UDP stream key (udp.stream_key) of an Ethernet (802.1Q tags too) IPv4/UDP
-    frame with a plain header, or of the UDP header an ICMP error in one quotes; None for
-    such a frame that looks up no UDP stream; `_COARSE` for anything else."""
+def udp_flow(b: Any, s: int, e: int) -> int | None:
+    """The UDP stream key (udp.stream_key, as a 96-bit number: address and port, twice,
+    the lower first) of an Ethernet (802.1Q tags too) IPv4/UDP frame with a plain header,
+    or of the UDP header an ICMP error in one quotes; None for such a frame that looks up
+    no UDP stream; `COARSE` for anything else."""
+    if e - s >= 38:  # (the common case in one read: untagged, no options, UDP)
+        etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4(b, s + 12)
+        if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF and proto == 17:
+            x, y = a << 16 | sp, c << 16 | dp
+            return x << 48 | y if x <= y else y << 48 | x
     off = s + 12
     if e - off < 2:
-        return _COARSE
+        return COARSE
     etype = _U16(b, off)[0]
     while etype == 0x8100 or etype == 0x9100:
         if e - off < 6:
-            return _COARSE
+            return COARSE
         off += 4
         etype = _U16(b, off)[0]
     off += 2
     if etype != 0x0800 or e - off < 24:
-        return _COARSE
+        return COARSE
     vhl, frag, proto, a, c, sp, dp = _IP4(b, off)
     if vhl != 0x45 or frag & 0x3FFF:
-        return _COARSE
+        return COARSE
     if proto == 1 and sp >> 8 in ICMP_QUOTING:
         # an error quoting a header looks up the quoted UDP stream (state_key's group
         # is the quoted pair's)
         inner = off + 28
         if e - inner < 24:
-            return _COARSE
+            return COARSE
         vhl, frag, proto, a, c, sp, dp = _IP4(b, inner)
         if vhl != 0x45 or frag & 0x3FFF or proto != 17:
-            return _COARSE
+            return COARSE
     elif proto != 17:
         return None
-    x, y = a + sp.to_bytes(2, "big"), c + dp.to_bytes(2, "big")
-    return x + y if x <= y else y + x
+    x, y = a << 16 | sp, c << 16 | dp
+    return x << 48 | y if x <= y else y << 48 | x
 
 
-def _schedule(mm: Any, records: Any) -> Schedule | None:
-    from analyzer.closure import Groups
-
-    groups = Groups()
-    group_of = groups.add
-    last: dict[int, int] = {}  # group -> its last frame
-    flows: dict[bytes, int] = {}  # UDP stream key -> its last frame << 32 | its group
-    coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
-    n = 0
-    for n, (s, caplen, _o, _e) in enumerate(records, 1):
-        key = state_key(mm, s, s + caplen)
-        g = group_of(n, key)
-        if g < 0:
-            continue
-        last[g] = n
-        if type(key) is int and g not in coarse:
-            flow = _udp_flow(mm, s, s + caplen)
-            if flow is _COARSE:
-                coarse.add(g)
-            elif flow is not None:
-                flows[flow] = n << 32 | g  # type: ignore[index]
-    if records.stopped:  # frames past the walk could be in any group
-        return None
-    groups.join_connections()
-    roots = groups.roots()
-    size: dict[int, int] = {}
-    for r in roots:
-        size[r] = size.get(r, 0) + 1
-    end: dict[int, int] = {}  # root -> the group's last frame
-    for g, f in last.items():
-        r = roots[g]
-        if f > end.get(r, 0):
-            end[r] = f
+def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, int],
+                  coarse: set[int]) -> Schedule:
+    """The schedule of a walk's `groups` (closure.Groups, joined; `roots` each group's
+    root), `gids` each frame's root by number (the last frame: len - 1), `flows` each
+    UDP stream's last frame << 32 | its group and the `coarse` groups (`udp_flow`)."""
+    count = len(gids) - 1
+    size = Counter(roots)
+    end = dict(zip(gids, range(count + 1), strict=True))  # root -> its last frame (later wins)
+    end.pop(-1, None)
     floor = max(groups.any_frames, default=0)
-    due = sorted(((end[roots[g]], key) for key, g in groups.ids.items()
-                  if size[roots[g]] == 1 and type(key) is not str and g in last
-                  and floor < end[roots[g]] < n), key=_frame)
+    # (a group alone in its root is that root: roots[g] == g)
+    due = sorted(((end[g], key) for key, g in groups.ids.items()
+                  if size[roots[g]] == 1 and type(key) is not str and g in end
+                  and floor < end[g] < count), key=_frame)
     # A UDP stream of a pair whose frames are all plain IPv4 dies with its own last
     # frame, before the pair's: its lookups are by its own key only. (Each one int,
     # its frame above its 96-bit key, to sort them compactly.)
-    packed = [fg >> 32 << 96 | int.from_bytes(flow, "big") for flow, fg in flows.items()
-              if (fg & 0xFFFFFFFF) not in coarse and size[roots[fg & 0xFFFFFFFF]] == 1
-              and floor < fg >> 32 < end[roots[fg & 0xFFFFFFFF]]]
-    flows.clear()
+    # (`flows` emptied on the way: its entries go as the packed ones come)
+    packed = []
+    take = flows.popitem
+    for _ in range(len(flows)):
+        flow, fg = take()
+        g = fg & 0xFFFFFFFF
+        if g not in coarse and size[roots[g]] == 1 and floor < fg >> 32 < end[g]:
+            packed.append(fg >> 32 << 96 | flow)
     packed.sort()
     mask = (1 << 96) - 1
-    return Schedule(array("I", (f for f, _k in due)), [k for _f, k in due],
-                    array("I", (x >> 96 for x in packed)),
-                    b"".join((x & mask).to_bytes(12, "big") for x in packed))
+    keys = bytearray()
+    for x in packed:
+        keys += (x & mask).to_bytes(12, "big")
+    return Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
+                    array("I", [x >> 96 for x in packed]), bytes(keys))
 
 
 def _frame(entry: tuple[int, object]) -> int:
     return entry[0]
 
 
-__all__ = ["Schedule", "schedule_for", "eligible", "worth_walking", "MIN_BYTES"]
+__all__ = ["Schedule", "schedule_from", "udp_flow", "COARSE", "eligible", "worth_walking",
+           "MIN_BYTES"]

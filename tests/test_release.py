@@ -95,31 +95,79 @@ def _ours(args: list[str], release: str, monkeypatch: pytest.MonkeyPatch) -> str
     return out
 
 
-def test_schedule_drops_each_group_after_its_last_frame(
-        capture: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analyzer.options import build_parser
+def _releases(capture: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
+              release: str = "1", size: int = 0) -> list[tuple[int, set[bytes]]]:
+    """Each sweep of a run of `args` over `capture` (one per dead key's frame, SWEEP_AT
+    1): the frame just done (by its time: frame k is at 1000 + k/100 s) and the keys
+    swept (TCP's packed connection keys, address pairs, UDP stream keys)."""
+    seen: list[tuple[int, set[bytes]]] = []
+    real = releasing.release
 
-    opts = build_parser().parse_args(["-r", str(capture)])
-    monkeypatch.delenv("LABSHARK_RELEASE", raising=False)
-    assert rel.schedule_for(opts, str(capture)) is None  # small: not worth the walk
-    monkeypatch.setenv("LABSHARK_RELEASE", "1")
-    sched = rel.schedule_for(opts, str(capture))
-    assert sched is not None
-    entries = sched.entries()
-    due = {k: f for f, k in entries}
-    a = int.from_bytes(bytes([10, 0, 0, 1, 10, 0, 0, 2]), "big")
-    # the reused connection dies with its second life (frame 25), not its first (7)
-    assert due[(a, 40000 << 16 | 80)] == 25
-    b = int.from_bytes(bytes([10, 0, 0, 3, 10, 0, 0, 4]), "big")
-    assert due[(b, 40001 << 16 | 80)] == 14
-    assert due[int.from_bytes(bytes([10, 0, 0, 5, 10, 0, 0, 6]), "big")] == 18
-    assert due[int.from_bytes(bytes([10, 0, 0, 6, 10, 0, 0, 7]), "big")] == 29
-    # and within a pair that lives on, each UDP stream after its own last frame: the
-    # DNS query's and the TFTP request's (the TFTP data's ends the pair)
-    assert due[dns_key("10.0.0.7")] == 27
-    assert [f for f, _k in entries] == [14, 16, 17, 18, 25, 27, 28, 29]
+    def watch(session, dead) -> None:  # noqa: ANN001
+        frame = round((session.prev_ts / 1e9 - 1000) * 100)
+        seen.append((frame, set(dead.conns) | dead.pairs | dead.flows))
+        real(session, dead)
+
+    monkeypatch.setattr(rel, "release", watch)
+    monkeypatch.setattr(rel, "SWEEP_AT", 1)
+    if size:
+        monkeypatch.setattr(rel, "MIN_BYTES", size)
+    _ours(["-r", str(capture), *args], release, monkeypatch)
+    return seen
+
+
+def _conn(a: str, sp: int, b: str, dp: int) -> bytes:
+    return bytes(map(int, a.split("."))) + sp.to_bytes(2, "big") + \
+        bytes(map(int, b.split("."))) + dp.to_bytes(2, "big")
+
+
+def _pair(a: str, b: str) -> bytes:
+    return bytes(map(int, a.split("."))) + bytes(map(int, b.split(".")))
+
+
+def _flow(a: str, ap: int, b: str, bp: int) -> bytes:
+    """A UDP stream key (udp.stream_key): both ends, the lower first."""
+    x, y = _pair(a, b)[:4] + ap.to_bytes(2, "big"), _pair(a, b)[4:] + bp.to_bytes(2, "big")
+    return x + y if x <= y else y + x
+
+
+#: frame -> the keys dead after it, in the capture built above
+DUE = {14: {_conn("10.0.0.3", 40001, "10.0.0.4", 80)},
+       # within a pair that lives on, each UDP stream after its own last frame: the DNS
+       # query's and the TFTP request's (the TFTP data's ends the pair)
+       16: {_flow("10.0.0.5", 3333, "10.0.0.6", 53)},
+       17: {_flow("10.0.0.5", 4444, "10.0.0.6", 69)},
+       18: {_pair("10.0.0.5", "10.0.0.6")},
+       # the reused connection dies with its second life (frame 25), not its first (7)
+       25: {_conn("10.0.0.1", 40000, "10.0.0.2", 80)},
+       27: {dns_key("10.0.0.7")},
+       28: {_flow("10.0.0.7", 4444, "10.0.0.6", 69)},
+       29: {_pair("10.0.0.6", "10.0.0.7")}}
+
+
+@pytest.mark.parametrize("args", [[], ["-Y", "ip"], ["-Y", "tcp.analysis.flags"]],
+                         ids=["all", "planned", "unplanned"])
+def test_each_group_is_dropped_after_its_last_frame(
+        capture: Path, args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _releases(capture, args, monkeypatch)
+    assert [f for f, _k in seen] == [14, 16, 17, 18, 25, 27, 28, 29]
+    for frame, keys in seen:
+        assert keys == DUE[frame], frame
     # the last conversation ends with the capture: nothing to drop
-    assert (b, 40002 << 16 | 80) not in due
+    last = _conn("10.0.0.3", 40002, "10.0.0.4", 80)
+    assert not any(last in keys for _f, keys in seen)
+
+
+def test_release_only_when_worth_the_walk(capture: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small file is not walked unless forced; nor is a filter's plan that dissects
+    under a quarter of the frames (here, one TCP connection of seven conversations)."""
+    monkeypatch.delenv("LABSHARK_RELEASE", raising=False)
+    assert _releases(capture, [], monkeypatch, "") == []
+    assert len(_releases(capture, [], monkeypatch, "", size=1)) == 8
+    selective = ["-Y", "tcp.port == 40001"]
+    assert _releases(capture, selective, monkeypatch, "", size=1) == []
+    assert len(_releases(capture, selective, monkeypatch, "1")) == 8
 
 
 def test_state_is_gone_after_the_last_frame(capture: Path,
@@ -191,3 +239,27 @@ def test_walk_only_when_the_plan_dissects_enough(needed: str | None, forced: str
         monkeypatch.setenv("LABSHARK_RELEASE", forced)
     plan = None if needed is None else Plan(bytearray(b"\0" + bytes(map(int, needed))))
     assert rel.worth_walking(plan) is walk
+
+
+@pytest.mark.parametrize(("own", "due"), [
+    (range(8, 15), [14]),              # the second connection alone
+    (range(15, 19), [16, 17, 18]),     # the first UDP pair: two streams, then the pair
+    (range(1, 37), [14, 16, 17, 18, 25, 27, 28, 29]),
+    (range(30, 37), []),               # the last connection: nothing due before the end
+])
+def test_a_split_half_keeps_its_own_groups_keys(capture: Path, own: range, due: list[int],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A light half of a split run sweeps only for the groups it dissects (the other
+    half's keys are in none of its tables); the halves' schedules partition the run's."""
+    from analyzer.closure import plan_all
+    from analyzer.options import build_parser
+
+    monkeypatch.setenv("LABSHARK_RELEASE", "1")
+    opts = build_parser().parse_args(["-r", str(capture)])
+    plan = plan_all(opts, str(capture), None, frozenset(), True, True)
+    assert plan is not None and plan.release is not None
+    mask = bytearray(37)
+    for n in own:
+        mask[n] = 1
+    mine = plan.release.mine(plan.groups, mask)
+    assert sorted([*mine.frames, *mine.flow_frames]) == due
