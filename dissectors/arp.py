@@ -12,6 +12,8 @@ Other hardware/protocol sizes are shown as raw address bytes.
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.bounded import remember
 from dissectors.dispatch import ETHERTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES
@@ -22,7 +24,7 @@ from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-HW_TYPES = {0: "NET/ROM pseudo", 1: "Ethernet", 2: "Experimental Ethernet", 3: "AX.25",
+HW_TYPES: Final = {0: "NET/ROM pseudo", 1: "Ethernet", 2: "Experimental Ethernet", 3: "AX.25",
             4: "ProNET", 5: "Chaos", 6: "IEEE 802", 7: "ARCNET", 8: "Hyperchannel",
             9: "Lanstar", 10: "Autonet Short Address", 11: "Localtalk", 12: "LocalNet",
             13: "Ultra link", 14: "SMDS", 15: "Frame Relay DLCI", 16: "ATM", 17: "HDLC",
@@ -49,34 +51,34 @@ HW_TYPES = {0: "NET/ROM pseudo", 1: "Ethernet", 2: "Experimental Ethernet", 3: "
             823: "GRE over IPv6", 824: "Netlink", 825: "IPv6 over LoWPAN",
             826: "Vsock monitor header", 65535: "Void type, nothing is known",
             65534: "zero header length"}
-OPCODES = {1: "request", 2: "reply", 3: "reverse request", 4: "reverse reply",
+OPCODES: Final = {1: "request", 2: "reply", 3: "reverse request", 4: "reverse reply",
            5: "DRARP-Request", 6: "DRARP-Reply", 7: "DRARP-Error", 8: "inverse request",
            9: "inverse reply", 10: "ARP-NAK"}
 
-ARP = protocol("arp", "Address Resolution Protocol", "ARP/RARP")
-HW_TYPE = ARP.field("arp.hw.type", "Hardware type", FT.UINT16, Base.DEC, strings=HW_TYPES,
+ARP: Final = protocol("arp", "Address Resolution Protocol", "ARP/RARP")
+HW_TYPE: Final = ARP.field("arp.hw.type", "Hardware type", FT.UINT16, Base.DEC, strings=HW_TYPES,
                     offset=0)
-PROTO_TYPE = ARP.field("arp.proto.type", "Protocol type", FT.UINT16, Base.HEX,
+PROTO_TYPE: Final = ARP.field("arp.proto.type", "Protocol type", FT.UINT16, Base.HEX,
                        strings=ETHERTYPE_NAMES, offset=2)
-HW_SIZE = ARP.field("arp.hw.size", "Hardware size", FT.UINT8, Base.DEC, offset=4)
-PROTO_SIZE = ARP.field("arp.proto.size", "Protocol size", FT.UINT8, Base.DEC, offset=5)
-OPCODE = ARP.field("arp.opcode", "Opcode", FT.UINT16, Base.DEC, strings=OPCODES, offset=6)
-IS_GRATUITOUS = ARP.field("arp.isgratuitous", "Is gratuitous", FT.BOOLEAN)
-IS_PROBE = ARP.field("arp.isprobe", "Is probe", FT.BOOLEAN)
-IS_ANNOUNCEMENT = ARP.field("arp.isannouncement", "Is announcement", FT.BOOLEAN)
-SRC_HW = ARP.field("arp.src.hw", "Sender hardware address", FT.BYTES)
-SRC_HW_MAC = ARP.field("arp.src.hw_mac", "Sender MAC address", FT.ETHER)
-SRC_PROTO = ARP.field("arp.src.proto", "Sender protocol address", FT.BYTES)
-SRC_PROTO_IPV4 = ARP.field("arp.src.proto_ipv4", "Sender IP address", FT.IPv4)
-DST_HW = ARP.field("arp.dst.hw", "Target hardware address", FT.BYTES)
-DST_HW_MAC = ARP.field("arp.dst.hw_mac", "Target MAC address", FT.ETHER)
-DST_PROTO = ARP.field("arp.dst.proto", "Target protocol address", FT.BYTES)
-DST_PROTO_IPV4 = ARP.field("arp.dst.proto_ipv4", "Target IP address", FT.IPv4)
-DUP_FRAME = ARP.field("arp.duplicate-address-frame", "Frame showing earlier use of IP address",
+HW_SIZE: Final = ARP.field("arp.hw.size", "Hardware size", FT.UINT8, Base.DEC, offset=4)
+PROTO_SIZE: Final = ARP.field("arp.proto.size", "Protocol size", FT.UINT8, Base.DEC, offset=5)
+OPCODE: Final = ARP.field("arp.opcode", "Opcode", FT.UINT16, Base.DEC, strings=OPCODES, offset=6)
+IS_GRATUITOUS: Final = ARP.field("arp.isgratuitous", "Is gratuitous", FT.BOOLEAN)
+IS_PROBE: Final = ARP.field("arp.isprobe", "Is probe", FT.BOOLEAN)
+IS_ANNOUNCEMENT: Final = ARP.field("arp.isannouncement", "Is announcement", FT.BOOLEAN)
+SRC_HW: Final = ARP.field("arp.src.hw", "Sender hardware address", FT.BYTES)
+SRC_HW_MAC: Final = ARP.field("arp.src.hw_mac", "Sender MAC address", FT.ETHER)
+SRC_PROTO: Final = ARP.field("arp.src.proto", "Sender protocol address", FT.BYTES)
+SRC_PROTO_IPV4: Final = ARP.field("arp.src.proto_ipv4", "Sender IP address", FT.IPv4)
+DST_HW: Final = ARP.field("arp.dst.hw", "Target hardware address", FT.BYTES)
+DST_HW_MAC: Final = ARP.field("arp.dst.hw_mac", "Target MAC address", FT.ETHER)
+DST_PROTO: Final = ARP.field("arp.dst.proto", "Target protocol address", FT.BYTES)
+DST_PROTO_IPV4: Final = ARP.field("arp.dst.proto_ipv4", "Target IP address", FT.IPv4)
+DUP_FRAME: Final = ARP.field("arp.duplicate-address-frame", "Frame showing earlier use of IP address",
                       FT.FRAMENUM)
-DUP_SECONDS = ARP.field("arp.seconds-since-duplicate-address-frame",
+DUP_SECONDS: Final = ARP.field("arp.seconds-since-duplicate-address-frame",
                         "Seconds since earlier frame seen", FT.UINT32, Base.DEC)
-DUP_DETECTED = ARP.field("arp.duplicate-address-detected", "Duplicate IP address configured",
+DUP_DETECTED: Final = ARP.field("arp.duplicate-address-detected", "Duplicate IP address configured",
                          FT.NONE)
 
 

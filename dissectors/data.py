@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.dispatch import register_dissector
 from dissectors.format import plural
 from dissectors.offers import register_learner_layer
@@ -10,10 +12,10 @@ from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-DATA = protocol("data", "Data", "Data")
-DATA_DATA = DATA.field("data.data", "Data", FT.BYTES)
-DATA_TEXT = DATA.field("data.text", "Text", FT.STRING)
-DATA_LEN = DATA.field("data.len", "Length", FT.INT32, Base.DEC)
+DATA: Final = protocol("data", "Data", "Data")
+DATA_DATA: Final = DATA.field("data.data", "Data", FT.BYTES)
+DATA_TEXT: Final = DATA.field("data.text", "Text", FT.STRING)
+DATA_LEN: Final = DATA.field("data.len", "Length", FT.INT32, Base.DEC)
 
 
 def add_data_fields(pkt: Packet, tree: Item, data: bytes, off: int, source: int = 0) -> None:

@@ -8,7 +8,7 @@ state (conversations, Decode-As) lives in the Session, not here.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from dissectors.packet import Packet
@@ -53,7 +53,7 @@ class HeuristicList:
         self.fns[:] = [f for _p, f in self.entries]
 
 
-TABLES: dict[str, DissectorTable] = {}
+TABLES: Final[dict[str, DissectorTable]] = {}
 
 
 def table(name: str, ui_name: str) -> DissectorTable:
@@ -62,28 +62,28 @@ def table(name: str, ui_name: str) -> DissectorTable:
     return t
 
 
-LINKTYPE = table("wtap_encap", "Link type")
-ETHERTYPE = table("ethertype", "Ethertype")
+LINKTYPE: Final = table("wtap_encap", "Link type")
+ETHERTYPE: Final = table("ethertype", "Ethertype")
 #: pkt.proto_data key: the length a network layer claims for the link layer's payload
 #: (Wireshark's set_actual_length on the ethertype's tvb), set by the outermost one, so
 #: the link layer shows its trailer even when the payload's dissection fails.
-PAYLOAD_LENGTH = "ethertype.payload_length"
-IP_PROTO = table("ip.proto", "IP protocol")
-UDP_PORT = table("udp.port", "UDP port")
+PAYLOAD_LENGTH: Final = "ethertype.payload_length"
+IP_PROTO: Final = table("ip.proto", "IP protocol")
+UDP_PORT: Final = table("udp.port", "UDP port")
 #: UDP ports whose payload carries another packet with layers of its own (VXLAN, Geneve,
 #: GTP-U, L2TP): the cheap layering (layers.py), the plan's state keys (skipping.py) and
 #: the BPF pre-filter leave such frames to the full dissection. Each tunnel's module
 #: adds its port where it registers it.
-TUNNEL_UDP_PORTS: set[int] = set()
-TCP_PORT = table("tcp.port", "TCP port")
-NULL_FAMILY = table("null.family", "BSD AF")
-MEDIA_TYPE = table("media_type", "Internet media type")  # HTTP bodies by Content-Type
+TUNNEL_UDP_PORTS: Final[set[int]] = set()
+TCP_PORT: Final = table("tcp.port", "TCP port")
+NULL_FAMILY: Final = table("null.family", "BSD AF")
+MEDIA_TYPE: Final = table("media_type", "Internet media type")  # HTTP bodies by Content-Type
 
-UDP_HEUR = HeuristicList("udp")
-TCP_HEUR = HeuristicList("tcp")
+UDP_HEUR: Final = HeuristicList("udp")
+TCP_HEUR: Final = HeuristicList("tcp")
 
 # Protocol dissectors by name, for protocols called directly (data, Decode-As).
-BY_NAME: dict[str, Dissector] = {}
+BY_NAME: Final[dict[str, Dissector]] = {}
 
 
 def call_under(parent: object, fn: Dissector, tvb: Tvb, pkt: Packet, session: Session,
@@ -109,7 +109,7 @@ def register_dissector(proto: str, fn: Dissector) -> Dissector:
 # fn(session, data) keeps them in the session for the protocol that decrypts with them,
 # as Wireshark's secrets_register_type callbacks.
 SecretsHandler = Callable[["Session", bytes], None]
-SECRETS: dict[int, SecretsHandler] = {}
+SECRETS: Final[dict[int, SecretsHandler]] = {}
 
 
 def register_secrets(secrets_type: int, fn: SecretsHandler) -> None:
@@ -130,7 +130,7 @@ def take_secrets(secrets: tuple[tuple[int, bytes], ...], session: Session) -> No
 # The fast filter path (filters/fastpath.py) uses them to classify packets it does not
 # dissect; a dissector without a claim makes such packets take the full path.
 Claim = Callable[["Session", bytes, bytes, int, bytes, int], object]
-CLAIMS: dict[Dissector, tuple[str, Claim]] = {}
+CLAIMS: Final[dict[Dissector, tuple[str, Claim]]] = {}
 
 
 def register_claim(fn: Dissector, proto: str, claim: Claim) -> None:

@@ -22,16 +22,17 @@ output (`cstr`). JSON output escapes with JSON's own rules (analyzer/output/json
 from __future__ import annotations
 
 import unicodedata
+from typing import Final
 
 # ASCII 0x00-0x7f as format_text shows each one.
-_C_ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
-_ASCII = tuple(chr(c) if 0x20 <= c < 0x7F else _C_ESCAPES.get(c, f"\\{c:03o}")
+_C_ESCAPES: Final = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
+_ASCII: Final = tuple(chr(c) if 0x20 <= c < 0x7F else _C_ESCAPES.get(c, f"\\{c:03o}")
                for c in range(0x80))
 # str.translate tables: controls of format_text / of -T fields.
-_ASCII_TABLE = {c: _ASCII[c] for c in range(0x80) if not 0x20 <= c < 0x7F}
-_FIELDS_TABLE = {c: _C_ESCAPES[c] for c in (8, 9, 10, 12, 13)}
+_ASCII_TABLE: Final = {c: _ASCII[c] for c in range(0x80) if not 0x20 <= c < 0x7F}
+_FIELDS_TABLE: Final = {c: _C_ESCAPES[c] for c in (8, 9, 10, 12, 13)}
 # glib's g_unichar_isprint() is false for these general categories only.
-_UNPRINTABLE = frozenset(("Cc", "Cf", "Cs", "Cn"))
+_UNPRINTABLE: Final = frozenset(("Cc", "Cf", "Cs", "Cn"))
 
 
 def cstr(s: str) -> str:
@@ -58,7 +59,7 @@ def format_str(s: str) -> str:
 
 
 # comment_text keeps line ends and tabs.
-_COMMENT_TABLE = {c: v for c, v in _ASCII_TABLE.items() if c not in (9, 10, 13)}
+_COMMENT_TABLE: Final = {c: v for c, v in _ASCII_TABLE.items() if c not in (9, 10, 13)}
 
 
 def comment_text(s: str) -> str:
@@ -87,7 +88,7 @@ def format_text(text: str | bytes | bytearray | memoryview) -> str:
 
 # Lead byte -> (continuation bytes that follow, its payload bits); 5- and 6-byte forms
 # are the old ones. Stray continuation bytes, 0xFE and 0xFF are no lead.
-_LEADS = {c: (more, c & bits) for more, (lo, hi, bits) in enumerate(
+_LEADS: Final = {c: (more, c & bits) for more, (lo, hi, bits) in enumerate(
     ((0xC0, 0xE0, 0x1F), (0xE0, 0xF0, 0x0F), (0xF0, 0xF8, 0x07), (0xF8, 0xFC, 0x03),
      (0xFC, 0xFE, 0x01)), start=1) for c in range(lo, hi)}
 

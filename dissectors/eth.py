@@ -10,6 +10,7 @@ A type below 0x0600 is an 802.3 length and an LLC header follows.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, PAYLOAD_LENGTH, register_dissector
 from dissectors.etypes import ETHERTYPE_ALL
@@ -27,7 +28,7 @@ from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
-ETHERTYPE_NAMES = {
+ETHERTYPE_NAMES: Final = {
     0x0800: "IPv4", 0x0806: "ARP", 0x8100: "802.1Q Virtual LAN", 0x86DD: "IPv6",
     0x88A8: "802.1ad Provider Bridge (Q-in-Q)", 0x8035: "RARP", 0x88CC: "802.1 Link Layer Discovery Protocol (LLDP)",
     0x8847: "MPLS label switched packet", 0x8863: "PPPoE Discovery", 0x8864: "PPPoE Session",
@@ -36,61 +37,61 @@ ETHERTYPE_NAMES = {
     0x9000: "Loopback", 0x2000: "CDP",
 }
 
-ETH = protocol("eth", "Ethernet", "Ethernet")
-DST = ETH.field("eth.dst", "Destination", FT.ETHER, offset=0, width=6)
-DST_RESOLVED = ETH.field("eth.dst_resolved", "Destination (resolved)", FT.STRING)
-DST_OUI = ETH.field("eth.dst.oui", "Destination OUI", FT.UINT24, Base.OUI)
-DST_OUI_RESOLVED = ETH.field("eth.dst.oui_resolved", "Destination OUI (resolved)", FT.STRING)
-SRC = ETH.field("eth.src", "Source", FT.ETHER, offset=6, width=6)
-SRC_RESOLVED = ETH.field("eth.src_resolved", "Source (resolved)", FT.STRING)
-SRC_OUI = ETH.field("eth.src.oui", "Source OUI", FT.UINT24, Base.OUI)
-SRC_OUI_RESOLVED = ETH.field("eth.src.oui_resolved", "Source OUI (resolved)", FT.STRING)
-LEN = ETH.field("eth.len", "Length", FT.UINT16, Base.DEC, offset=12)
-TYPE = ETH.field("eth.type", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES, offset=12)
-ADDR = ETH.field("eth.addr", "Address", FT.ETHER)
-ADDR_RESOLVED = ETH.field("eth.addr_resolved", "Address (resolved)", FT.STRING)
-ADDR_OUI = ETH.field("eth.addr.oui", "Address OUI", FT.UINT24, Base.OUI)
-ADDR_OUI_RESOLVED = ETH.field("eth.addr.oui_resolved", "Address OUI (resolved)", FT.STRING)
-PADDING = ETH.field("eth.padding", "Padding", FT.BYTES)
-TRAILER = ETH.field("eth.trailer", "Trailer", FT.BYTES)
+ETH: Final = protocol("eth", "Ethernet", "Ethernet")
+DST: Final = ETH.field("eth.dst", "Destination", FT.ETHER, offset=0, width=6)
+DST_RESOLVED: Final = ETH.field("eth.dst_resolved", "Destination (resolved)", FT.STRING)
+DST_OUI: Final = ETH.field("eth.dst.oui", "Destination OUI", FT.UINT24, Base.OUI)
+DST_OUI_RESOLVED: Final = ETH.field("eth.dst.oui_resolved", "Destination OUI (resolved)", FT.STRING)
+SRC: Final = ETH.field("eth.src", "Source", FT.ETHER, offset=6, width=6)
+SRC_RESOLVED: Final = ETH.field("eth.src_resolved", "Source (resolved)", FT.STRING)
+SRC_OUI: Final = ETH.field("eth.src.oui", "Source OUI", FT.UINT24, Base.OUI)
+SRC_OUI_RESOLVED: Final = ETH.field("eth.src.oui_resolved", "Source OUI (resolved)", FT.STRING)
+LEN: Final = ETH.field("eth.len", "Length", FT.UINT16, Base.DEC, offset=12)
+TYPE: Final = ETH.field("eth.type", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES, offset=12)
+ADDR: Final = ETH.field("eth.addr", "Address", FT.ETHER)
+ADDR_RESOLVED: Final = ETH.field("eth.addr_resolved", "Address (resolved)", FT.STRING)
+ADDR_OUI: Final = ETH.field("eth.addr.oui", "Address OUI", FT.UINT24, Base.OUI)
+ADDR_OUI_RESOLVED: Final = ETH.field("eth.addr.oui_resolved", "Address OUI (resolved)", FT.STRING)
+PADDING: Final = ETH.field("eth.padding", "Padding", FT.BYTES)
+TRAILER: Final = ETH.field("eth.trailer", "Trailer", FT.BYTES)
 # tshark's heuristic: a frame of 64 bytes or more with a trailer of 4 or more ends in an FCS.
-FCS = ETH.field("eth.fcs", "Frame check sequence", FT.UINT32, Base.HEX)
-FCS_STATUS = ETH.field("eth.fcs.status", "FCS Status", FT.UINT8, Base.NONE,
+FCS: Final = ETH.field("eth.fcs", "Frame check sequence", FT.UINT32, Base.HEX)
+FCS_STATUS: Final = ETH.field("eth.fcs.status", "FCS Status", FT.UINT8, Base.NONE,
                        strings=CHECKSUM_STATUS)
-PADDING_BAD = ETH.field("eth.padding_bad",
+PADDING_BAD: Final = ETH.field("eth.padding_bad",
                         "Padding identification may be inaccurate and impact trailer dissector",
                         FT.NONE)
-_MIN_FRAME = 60  # the shortest Ethernet frame without its FCS: shorter payloads are padded
-_LG = ("Locally administered address (this is NOT the factory default)",
+_MIN_FRAME: Final = 60  # the shortest Ethernet frame without its FCS: shorter payloads are padded
+_LG: Final = ("Locally administered address (this is NOT the factory default)",
        "Globally unique address (factory default)")
-_IG = ("Group address (multicast/broadcast)", "Individual address (unicast)")
-DST_LG = ETH.field("eth.dst.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
-DST_IG = ETH.field("eth.dst.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
-SRC_LG = ETH.field("eth.src.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
-SRC_IG = ETH.field("eth.src.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
-LG = ETH.field("eth.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
-IG = ETH.field("eth.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
-SRC_NOT_GROUP = ETH.field("eth.src_not_group", "Source MAC must not be a group address: "
+_IG: Final = ("Group address (multicast/broadcast)", "Individual address (unicast)")
+DST_LG: Final = ETH.field("eth.dst.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
+DST_IG: Final = ETH.field("eth.dst.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
+SRC_LG: Final = ETH.field("eth.src.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
+SRC_IG: Final = ETH.field("eth.src.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
+LG: Final = ETH.field("eth.lg", "LG bit", FT.BOOLEAN, bitmask=0x20000, strings=_LG)
+IG: Final = ETH.field("eth.ig", "IG bit", FT.BOOLEAN, bitmask=0x10000, strings=_IG)
+SRC_NOT_GROUP: Final = ETH.field("eth.src_not_group", "Source MAC must not be a group address: "
                           "IEEE 802.3-2002, Section 3.2.3(b)", FT.NONE)
 
-ETHERTYPE_PROTO = protocol("ethertype", "Ethertype", "Ethertype")
+ETHERTYPE_PROTO: Final = protocol("ethertype", "Ethertype", "Ethertype")
 
 #: pkt.proto_data key: (offset, source) where the ethertype step caught an exception
 #: (frame.py's mark_* put their item there, as show_exception does).
-EXCEPTION_AT = "ethertype.exception_at"
+EXCEPTION_AT: Final = "ethertype.exception_at"
 
 
-_DST_FIELDS = (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG)
-_SRC_FIELDS = (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG)
-_SHARED = (ADDR, ADDR_RESOLVED, ADDR_OUI, ADDR_OUI_RESOLVED, LG, IG)
+_DST_FIELDS: Final = (DST, DST_RESOLVED, DST_OUI, DST_OUI_RESOLVED, DST_LG, DST_IG)
+_SRC_FIELDS: Final = (SRC, SRC_RESOLVED, SRC_OUI, SRC_OUI_RESOLVED, SRC_LG, SRC_IG)
+_SHARED: Final = (ADDR, ADDR_RESOLVED, ADDR_OUI, ADDR_OUI_RESOLVED, LG, IG)
 #: Every item under an address (_address skips them all when none is wanted).
-_ADDR_BLOCK = {is_dst: frozenset(f.abbrev for f in (*fields, *_SHARED))
+_ADDR_BLOCK: Final = {is_dst: frozenset(f.abbrev for f in (*fields, *_SHARED))
                for is_dst, fields in ((True, _DST_FIELDS), (False, _SRC_FIELDS))}
-_ADDR_ANY = _ADDR_BLOCK[True] | _ADDR_BLOCK[False]
+_ADDR_ANY: Final = _ADDR_BLOCK[True] | _ADDR_BLOCK[False]
 # MAC -> (text, OUI, "Address: text"): a capture repeats a handful of addresses, so
 # each is formatted once. Bounded so a capture of random MACs cannot grow it forever.
-_MAC_TEXT: dict[bytes, tuple[str, int, str]] = {}
-_MAC_TEXT_MAX = 4096
+_MAC_TEXT: Final[dict[bytes, tuple[str, int, str]]] = {}
+_MAC_TEXT_MAX: Final = 4096
 
 
 def _mac_text(mac: bytes) -> tuple[str, int, str]:
@@ -105,7 +106,7 @@ def _mac_text(mac: bytes) -> tuple[str, int, str]:
 
 #: (mac, offset, is_dst) -> the address's whole subtree, built once (full trees only):
 #: ~13 items a packet's addresses repeat. Bounded as _MAC_TEXT.
-_BLOCKS: dict[tuple[bytes, int, bool], Block] = {}
+_BLOCKS: Final[dict[tuple[bytes, int, bool], Block]] = {}
 
 
 def _address(pkt: Packet, tree: Item, mac: bytes, off: int, is_dst: bool) -> None:
@@ -206,7 +207,7 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
     tree = pkt.add_proto(ETH, off, 14, f"Ethernet II, Src: {pkt.src}, Dst: {pkt.dst}"
                          if wanted is None or "eth" in wanted else None)
     # (a tree-less dissection that reads no address item only checks the source's group bit)
-    if wanted is None or src[0] & 1 or not wanted.isdisjoint(_ADDR_ANY):
+    if wanted is None or src[0] & 1 or wanted and not wanted.isdisjoint(_ADDR_ANY):
         _address(pkt, tree, dst, off, True)
         _address(pkt, tree, src, off + 6, False)
     layers = pkt.layers

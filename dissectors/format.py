@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from typing import Any
+from typing import Any, Final
 
 from captures.frame import wrap_secs
 from dissectors.escape import cstr, fields_text, format_str
@@ -16,43 +16,43 @@ from dissectors.registry import FT, FT_BITS, Base, Field
 
 # Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
 # read, which LOAD_ATTR cannot specialise), and these are read per printed value.
-_BASE_DEC_HEX = Base.DEC_HEX
-_BASE_HEX = Base.HEX
-_BASE_HEX_DEC = Base.HEX_DEC
-_BASE_NTP_UTC = Base.NTP_UTC
-_BASE_OUI = Base.OUI
-_BASE_UTC = Base.UTC
-_FT_ABSOLUTE_TIME = FT.ABSOLUTE_TIME
-_FT_BOOLEAN = FT.BOOLEAN
-_FT_BYTES = FT.BYTES
-_FT_CHAR = FT.CHAR
-_FT_DOUBLE = FT.DOUBLE
-_FT_ETHER = FT.ETHER
-_FT_FLOAT = FT.FLOAT
-_FT_GUID = FT.GUID
-_FT_IPV4 = FT.IPv4
-_FT_IPV6 = FT.IPv6
-_FT_IPXNET = FT.IPXNET
-_FT_NONE = FT.NONE
-_FT_OID = FT.OID
-_FT_PROTOCOL = FT.PROTOCOL
-_FT_RELATIVE_TIME = FT.RELATIVE_TIME
-_FT_UINT64 = FT.UINT64
-_FT_UINT_BYTES = FT.UINT_BYTES
+_BASE_DEC_HEX: Final = Base.DEC_HEX
+_BASE_HEX: Final = Base.HEX
+_BASE_HEX_DEC: Final = Base.HEX_DEC
+_BASE_NTP_UTC: Final = Base.NTP_UTC
+_BASE_OUI: Final = Base.OUI
+_BASE_UTC: Final = Base.UTC
+_FT_ABSOLUTE_TIME: Final = FT.ABSOLUTE_TIME
+_FT_BOOLEAN: Final = FT.BOOLEAN
+_FT_BYTES: Final = FT.BYTES
+_FT_CHAR: Final = FT.CHAR
+_FT_DOUBLE: Final = FT.DOUBLE
+_FT_ETHER: Final = FT.ETHER
+_FT_FLOAT: Final = FT.FLOAT
+_FT_GUID: Final = FT.GUID
+_FT_IPV4: Final = FT.IPv4
+_FT_IPV6: Final = FT.IPv6
+_FT_IPXNET: Final = FT.IPXNET
+_FT_NONE: Final = FT.NONE
+_FT_OID: Final = FT.OID
+_FT_PROTOCOL: Final = FT.PROTOCOL
+_FT_RELATIVE_TIME: Final = FT.RELATIVE_TIME
+_FT_UINT64: Final = FT.UINT64
+_FT_UINT_BYTES: Final = FT.UINT_BYTES
 
 
 # FT members hash in Python code (enum's __hash__), so FT.is_integer costs a call per
 # value; these sets of the members' ids answer the same question in C.
-_INTEGER_IDS = frozenset(id(t) for t in FT if t.is_integer)
-_STRING_IDS = frozenset(id(t) for t in FT if t.is_string)
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_INTEGER_IDS: Final = frozenset(id(t) for t in FT if t.is_integer)
+_STRING_IDS: Final = frozenset(id(t) for t in FT if t.is_string)
+_MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # Address -> text: a capture repeats a few addresses in every packet's columns, so
 # each is formatted once. Bounded: a capture of random addresses cannot grow them.
-_V4_TEXT: dict[int, str] = {}
-_V6_TEXT: dict[bytes, str] = {}
-_TEXT_MAX = 8192
+_V4_TEXT: Final[dict[int, str]] = {}
+_V6_TEXT: Final[dict[bytes, str]] = {}
+_TEXT_MAX: Final = 8192
 
 
 def ipv4_str(v: int) -> str:
@@ -86,8 +86,8 @@ def ether_str(v: bytes) -> str:
 # our own calendar arithmetic, which goes as far as glibc's gmtime (a year that fits
 # in an int), beyond what Python's datetime holds.
 
-NS = 1_000_000_000
-NOT_REPRESENTABLE = "Not representable"  # tshark's text for a date gmtime cannot give
+NS: Final = 1_000_000_000
+NOT_REPRESENTABLE: Final = "Not representable"  # tshark's text for a date gmtime cannot give
 #: glibc's gmtime/localtime fail when tm_year (year - 1900) does not fit in an int.
 _YEAR_MIN, _YEAR_MAX = -(1 << 31) + 1900, (1 << 31) - 1 + 1900
 
@@ -143,7 +143,7 @@ def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-_YDAY = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+_YDAY: Final = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 
 
 def utc_tm(secs: int) -> tuple[int, int, int, int, int, int, int] | None:
@@ -171,8 +171,8 @@ def local_tm(secs: int) -> tuple[tuple[int, int, int, int, int, int, int], str] 
 #: (seconds, utc) -> abs_time_str's text before and after the nanoseconds (None: not
 #: representable): packets come many a second. Made under the time zone `_ABS_TZ`
 #: holds (time.tzset makes a new time.tzname: the cache is emptied then). Bounded.
-_ABS_PARTS: dict[tuple[int, bool], tuple[str, str] | None] = {}
-_ABS_TZ: list[object] = [None]
+_ABS_PARTS: Final[dict[tuple[int, bool], tuple[str, str] | None]] = {}
+_ABS_TZ: Final[list[object]] = [None]
 
 
 def abs_time_str(ns: int, utc: bool = False) -> str:
@@ -223,9 +223,9 @@ def label_hex_digits(field: Field) -> int:
 # (field, value). Fields compare by identity and never change after declaration. The
 # caches hold plain ints only (a bool prints differently from an int of equal hash),
 # and are emptied when full, so a capture of all-distinct values costs one clear.
-_CACHE_MAX = 50_000
-_TEXT_CACHE: dict[tuple[Field, int], str] = {}
-LABEL_CACHE: dict[tuple[Field, Any, bool], str] = {}
+_CACHE_MAX: Final = 50_000
+_TEXT_CACHE: Final[dict[tuple[Field, int], str]] = {}
+LABEL_CACHE: Final[dict[tuple[Field, Any, bool], str]] = {}
 
 
 def field_text(field: Field, value: Any) -> str:
@@ -241,7 +241,7 @@ def field_text(field: Field, value: Any) -> str:
     return _field_text(field, value)
 
 
-_CHAR_ESCAPES = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f",
+_CHAR_ESCAPES: Final = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f",
                  13: "\\r", 0x27: "\\'", 0x5C: "\\\\"}
 
 
@@ -303,7 +303,7 @@ def _field_text(field: Field, value: Any) -> str:
     return str(value)
 
 
-_LABEL_BYTES = 36
+_LABEL_BYTES: Final = 36
 
 
 def display_value(field: Field, value: Any) -> str:
@@ -407,7 +407,7 @@ def time_secs_str(secs: int) -> str:
     return text
 
 
-_SECS_TEXT: dict[int, str] = {}
+_SECS_TEXT: Final[dict[int, str]] = {}
 
 
 def _time_secs_str(secs: int) -> str:
@@ -489,9 +489,9 @@ def _field_label(f: Field, value: Any) -> str:
 
 
 # Wireshark's ITEM_LABEL_LENGTH: a label holds at most 239 bytes of UTF-8.
-ITEM_LABEL_LENGTH = 240
-SHORTEST_LONG = ITEM_LABEL_LENGTH // 4  # fewer characters can never fill the buffer
-_TRUNC = " [truncated]"
+ITEM_LABEL_LENGTH: Final = 240
+SHORTEST_LONG: Final = ITEM_LABEL_LENGTH // 4  # fewer characters can never fill the buffer
+_TRUNC: Final = " [truncated]"
 
 
 def set_text_label(text: str) -> str:

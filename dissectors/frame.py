@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, Final
 
 from captures.frame import Frame
 from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
@@ -27,37 +27,37 @@ from dissectors.tvb import (
     UnreassembledError,
 )
 
-FRAME = protocol("frame", "Frame", "FRAME")
-ENCAP = FRAME.field("frame.encap_type", "Encapsulation type", FT.INT16, Base.DEC)
-TIME = FRAME.field("frame.time", "Arrival Time", FT.ABSOLUTE_TIME)
-OFFSET_SHIFT = FRAME.field("frame.offset_shift", "Time shift for this packet", FT.RELATIVE_TIME)
-TIME_EPOCH = FRAME.field("frame.time_epoch", "Epoch Time", FT.RELATIVE_TIME, time_point=True)
-TIME_DELTA = FRAME.field("frame.time_delta", "Time delta from previous captured frame",
+FRAME: Final = protocol("frame", "Frame", "FRAME")
+ENCAP: Final = FRAME.field("frame.encap_type", "Encapsulation type", FT.INT16, Base.DEC)
+TIME: Final = FRAME.field("frame.time", "Arrival Time", FT.ABSOLUTE_TIME)
+OFFSET_SHIFT: Final = FRAME.field("frame.offset_shift", "Time shift for this packet", FT.RELATIVE_TIME)
+TIME_EPOCH: Final = FRAME.field("frame.time_epoch", "Epoch Time", FT.RELATIVE_TIME, time_point=True)
+TIME_DELTA: Final = FRAME.field("frame.time_delta", "Time delta from previous captured frame",
                          FT.RELATIVE_TIME)
-TIME_DELTA_DISP = FRAME.field("frame.time_delta_displayed",
+TIME_DELTA_DISP: Final = FRAME.field("frame.time_delta_displayed",
                               "Time delta from previous displayed frame", FT.RELATIVE_TIME)
-TIME_REL = FRAME.field("frame.time_relative", "Time since reference or first frame",
+TIME_REL: Final = FRAME.field("frame.time_relative", "Time since reference or first frame",
                        FT.RELATIVE_TIME)
-NUMBER = FRAME.field("frame.number", "Frame Number", FT.UINT32, Base.DEC)
-LEN = FRAME.field("frame.len", "Frame Length", FT.UINT32, Base.DEC, unit=" bytes")
-CAP_LEN = FRAME.field("frame.cap_len", "Capture Length", FT.UINT32, Base.DEC, unit=" bytes")
-MARKED = FRAME.field("frame.marked", "Frame is marked", FT.BOOLEAN)
-IGNORED = FRAME.field("frame.ignored", "Frame is ignored", FT.BOOLEAN)
-PROTOCOLS = FRAME.field("frame.protocols", "Protocols in frame", FT.STRING)
-INTERFACE_ID = FRAME.field("frame.interface_id", "Interface id", FT.UINT32, Base.DEC)
-SECTION_NUMBER = FRAME.field("frame.section_number", "Section number", FT.UINT32, Base.DEC,
+NUMBER: Final = FRAME.field("frame.number", "Frame Number", FT.UINT32, Base.DEC)
+LEN: Final = FRAME.field("frame.len", "Frame Length", FT.UINT32, Base.DEC, unit=" bytes")
+CAP_LEN: Final = FRAME.field("frame.cap_len", "Capture Length", FT.UINT32, Base.DEC, unit=" bytes")
+MARKED: Final = FRAME.field("frame.marked", "Frame is marked", FT.BOOLEAN)
+IGNORED: Final = FRAME.field("frame.ignored", "Frame is ignored", FT.BOOLEAN)
+PROTOCOLS: Final = FRAME.field("frame.protocols", "Protocols in frame", FT.STRING)
+INTERFACE_ID: Final = FRAME.field("frame.interface_id", "Interface id", FT.UINT32, Base.DEC)
+SECTION_NUMBER: Final = FRAME.field("frame.section_number", "Section number", FT.UINT32, Base.DEC,
                             blurb="The number of the file section this frame is in")
-INTERFACE_NAME = FRAME.field("frame.interface_name", "Interface name", FT.STRING,
+INTERFACE_NAME: Final = FRAME.field("frame.interface_name", "Interface name", FT.STRING,
                              blurb="The friendly name for this interface")
-INTERFACE_DESCRIPTION = FRAME.field("frame.interface_description", "Interface description",
+INTERFACE_DESCRIPTION: Final = FRAME.field("frame.interface_description", "Interface description",
                                     FT.STRING, blurb="The description for this interface")
-COMMENT = FRAME.field("frame.comment", "Comment", FT.STRING)
-COMMENT_EXPERT = FRAME.field("frame.comment.expert", "Formatted comment", FT.NONE)
-PKT_COMMENT = protocol("pkt_comment", "Packet comments", "Pkt_Comment")
+COMMENT: Final = FRAME.field("frame.comment", "Comment", FT.STRING)
+COMMENT_EXPERT: Final = FRAME.field("frame.comment.expert", "Formatted comment", FT.NONE)
+PKT_COMMENT: Final = protocol("pkt_comment", "Packet comments", "Pkt_Comment")
 # pcapng epb_flags (packet-frame.c's hf_frame_pack_flags and its bits).
-_SET = ("Set", "Not set")
-PACK_FLAGS = FRAME.field("frame.packet_flags", "Packet flags", FT.UINT32, Base.HEX)
-_PACK_BITS = (
+_SET: Final = ("Set", "Not set")
+PACK_FLAGS: Final = FRAME.field("frame.packet_flags", "Packet flags", FT.UINT32, Base.HEX)
+_PACK_BITS: Final = (
     FRAME.field("frame.packet_flags_direction", "Direction", FT.UINT32, Base.HEX,
                 bitmask=0x3, strings={0: "Unknown", 1: "Inbound", 2: "Outbound"}),
     FRAME.field("frame.packet_flags_reception_type", "Reception type", FT.UINT32, Base.DEC,
@@ -81,23 +81,23 @@ _PACK_BITS = (
         (31, "symbol_error", "Symbol error"),
     )
 )
-P2P_DIR = FRAME.field("frame.p2p_dir", "Point-to-Point Direction", FT.INT8, Base.DEC,
+P2P_DIR: Final = FRAME.field("frame.p2p_dir", "Point-to-Point Direction", FT.INT8, Base.DEC,
                       strings={-1: "Unknown", 0: "Sent", 1: "Received"})
 #: epb_flags direction -> (the Frame line's suffix, Wireshark's p2p_dir).
-_DIRECTIONS = {1: (" (inbound)", 1), 2: (" (outbound)", 0)}
+_DIRECTIONS: Final = {1: (" (inbound)", 1), 2: (" (outbound)", 0)}
 
-STRING_ERRORS = protocol("_ws.string", "String Errors", "String errors")
+STRING_ERRORS: Final = protocol("_ws.string", "String Errors", "String errors")
 # A string item whose bytes go on after its NUL (proto.c's detect_trailing_stray_characters).
-TRAILING_STRAY = STRING_ERRORS.field("_ws.string.trailing_stray_characters",
+TRAILING_STRAY: Final = STRING_ERRORS.field("_ws.string.trailing_stray_characters",
                                      "Trailing stray characters", FT.NONE)
-SHORT = protocol("_ws.short", "Short Frame", "Short")
-UNREASSEMBLED = protocol("_ws.unreassembled", "Unreassembled Fragmented Packet",
+SHORT: Final = protocol("_ws.short", "Short Frame", "Short")
+UNREASSEMBLED: Final = protocol("_ws.unreassembled", "Unreassembled Fragmented Packet",
                          "Unreassembled fragmented packet")
-UNREASSEMBLED_EXPERT = UNREASSEMBLED.field(
+UNREASSEMBLED_EXPERT: Final = UNREASSEMBLED.field(
     "_ws.unreassembled.expert", "Unreassembled fragment (change preferences to enable "
     "reassembly)", FT.NONE)
 
-_ENCAP_NAMES = {
+_ENCAP_NAMES: Final = {
     0: ("NULL/Loopback", 15), 1: ("Ethernet", 1), 101: ("Raw IP", 7), 12: ("Raw IP", 7),
     14: ("Raw IP", 7), 228: ("Raw IPv4", 129), 229: ("Raw IPv6", 130),
     113: ("Linux cooked-mode capture v1", 25), 276: ("Linux cooked-mode capture v2", 210),
@@ -109,7 +109,7 @@ _ENCAP_NAMES = {
 
 
 #: The frame items every packet has (one check skips them all when none is wanted).
-_FRAME_BLOCK = frozenset(f.abbrev for f in (
+_FRAME_BLOCK: Final = frozenset(f.abbrev for f in (
     ENCAP, TIME, OFFSET_SHIFT, TIME_EPOCH, TIME_DELTA, TIME_DELTA_DISP, TIME_REL, NUMBER, LEN,
     CAP_LEN, MARKED, IGNORED))
 
@@ -125,7 +125,7 @@ def _bits(n: int) -> str:
 
 #: Set (to anything) to build the full tree even where a caller asks for a tree-less
 #: dissection: the tests compare both ways on every capture.
-FULL_TREE_ENV = "LABSHARK_FULL_TREE"
+FULL_TREE_ENV: Final = "LABSHARK_FULL_TREE"
 _primed: tuple[Collection[str] | None, frozenset[str] | None, frozenset[str] | None] = (
     None, None, None)
 
@@ -289,7 +289,7 @@ def _size_items(add: Callable[..., Item], top: Item | None, origlen: int, caplen
 #: (encapsulation, its name, frame length, captured length) -> the frame's constant lines in
 #: full trees, three runs of siblings (packet.Block): the encapsulation type; the time
 #: shift; the lengths with the marked and ignored lines. Bounded.
-_SIZE_BLOCKS: dict[tuple[int, str, int, int], tuple[Block, Block, Block]] = {}
+_SIZE_BLOCKS: Final[dict[tuple[int, str, int, int], tuple[Block, Block, Block]]] = {}
 
 
 def _size_blocks(wtap_encap: int, enc_name: str, origlen: int,
@@ -321,9 +321,9 @@ def _iface_items(add: Callable[..., Item], top: Item | None, frame: Frame,
 
 #: (interface id, name, description) -> its subtree (packet.Block), full trees only;
 #: epb_flags -> theirs. Bounded.
-_IFACE_BLOCKS: dict[tuple[int, str, str | None], Block] = {}
-_FLAGS_BLOCKS: dict[int, Block] = {}
-_BLOCKS_MAX = 1024
+_IFACE_BLOCKS: Final[dict[tuple[int, str, str | None], Block]] = {}
+_FLAGS_BLOCKS: Final[dict[int, Block]] = {}
+_BLOCKS_MAX: Final = 1024
 
 
 def _iface_block(frame: Frame) -> Block:

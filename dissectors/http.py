@@ -15,6 +15,8 @@ uncompressed and handed on by media type in dissectors/http_body.py.
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.dispatch import BY_NAME, TCP_HEUR, TCP_PORT, register_dissector
 from dissectors.escape import format_text
 from dissectors.http_auth import AUTH_HEADERS, http_auth
@@ -30,7 +32,7 @@ from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
 from dissectors.tvb import ReportedBoundsError, Tvb
 
-STATUS_CODES = {
+STATUS_CODES: Final = {
     100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
     200: "OK", 201: "Created", 202: "Accepted", 203: "Non-authoritative Information",
     204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status",
@@ -53,7 +55,7 @@ STATUS_CODES = {
     506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
     510: "Not Extended", 511: "Network Authentication Required",
 }
-METHODS = frozenset({
+METHODS: Final = frozenset({
     "GET", "PUT", "POST", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH",
     "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "NOTIFY",
     "SUBSCRIBE", "UNSUBSCRIBE", "M-SEARCH", "REPORT", "MERGE", "CHECKOUT", "CHECKIN",
@@ -62,36 +64,36 @@ METHODS = frozenset({
     "UPDATEREDIRECTREF", "POLL", "BMOVE", "BCOPY", "BDELETE", "BPROPFIND", "BPROPPATCH",
     "X-MS-ENUMATTS", "RPC_IN_DATA", "RPC_OUT_DATA", "PURGE", "SSTP_DUPLEX_POST",
 })
-NOTIFY_METHODS = frozenset({"NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE"})
-NO_BODY_2XX_METHODS = frozenset({"CONNECT", "SSTP_DUPLEX_POST"})  # a 2xx answer has no body
-DESEGMENT_UNTIL_FIN = -2  # TCP's `more` for "every byte up to the FIN" (see tcp.py)
-CHUNK_WAIT_MAX = 1 << 31  # a longer chunk is "unreasonable": tshark stops reassembling
-HTTP_TCP_PORTS = (80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371)
+NOTIFY_METHODS: Final = frozenset({"NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE"})
+NO_BODY_2XX_METHODS: Final = frozenset({"CONNECT", "SSTP_DUPLEX_POST"})  # a 2xx answer has no body
+DESEGMENT_UNTIL_FIN: Final = -2  # TCP's `more` for "every byte up to the FIN" (see tcp.py)
+CHUNK_WAIT_MAX: Final = 1 << 31  # a longer chunk is "unreasonable": tshark stops reassembling
+HTTP_TCP_PORTS: Final = (80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371)
 
-NOTIFICATION = HTTP.field("http.notification", "Notification", FT.BOOLEAN)
-RESPONSE_LINE = HTTP.field("http.response.line", "Response line", FT.STRING)
-REQUEST_LINE = HTTP.field("http.request.line", "Request line", FT.STRING)
-METHOD = HTTP.field("http.request.method", "Request Method", FT.STRING)
-URI = HTTP.field("http.request.uri", "Request URI", FT.STRING)
-URI_PATH = HTTP.field("http.request.uri.path", "Request URI Path", FT.STRING)
-URI_QUERY = HTTP.field("http.request.uri.query", "Request URI Query", FT.STRING)
-URI_QUERY_PARAM = HTTP.field("http.request.uri.query.parameter",
+NOTIFICATION: Final = HTTP.field("http.notification", "Notification", FT.BOOLEAN)
+RESPONSE_LINE: Final = HTTP.field("http.response.line", "Response line", FT.STRING)
+REQUEST_LINE: Final = HTTP.field("http.request.line", "Request line", FT.STRING)
+METHOD: Final = HTTP.field("http.request.method", "Request Method", FT.STRING)
+URI: Final = HTTP.field("http.request.uri", "Request URI", FT.STRING)
+URI_PATH: Final = HTTP.field("http.request.uri.path", "Request URI Path", FT.STRING)
+URI_QUERY: Final = HTTP.field("http.request.uri.query", "Request URI Query", FT.STRING)
+URI_QUERY_PARAM: Final = HTTP.field("http.request.uri.query.parameter",
                              "Request URI Query Parameter", FT.STRING)
-REQ_VERSION = HTTP.field("http.request.version", "Request Version", FT.STRING)
-RESP_VERSION = HTTP.field("http.response.version", "Response Version", FT.STRING)
+REQ_VERSION: Final = HTTP.field("http.request.version", "Request Version", FT.STRING)
+RESP_VERSION: Final = HTTP.field("http.response.version", "Response Version", FT.STRING)
 # No value strings: tshark names the code in http.response.code.desc instead.
-CODE = HTTP.field("http.response.code", "Status Code", FT.UINT16, Base.DEC)
-CODE_DESC = HTTP.field("http.response.code.desc", "Status Code Description", FT.STRING)
-PHRASE = HTTP.field("http.response.phrase", "Response Phrase", FT.STRING)
-CONTENT_LENGTH = HTTP.field("http.content_length", "Content length", FT.UINT64, Base.DEC)
-FILE_DATA = HTTP.field("http.file_data", "File Data", FT.STRING)
-UNKNOWN_HEADER = HTTP.field("http.unknown_header", "Unknown header", FT.STRING)
-CHAT = HTTP.field("http.chat", "Formatted text", FT.NONE)
-TLS_PORT = HTTP.field("http.tls_port", "Unencrypted HTTP protocol detected over encrypted "
+CODE: Final = HTTP.field("http.response.code", "Status Code", FT.UINT16, Base.DEC)
+CODE_DESC: Final = HTTP.field("http.response.code.desc", "Status Code Description", FT.STRING)
+PHRASE: Final = HTTP.field("http.response.phrase", "Response Phrase", FT.STRING)
+CONTENT_LENGTH: Final = HTTP.field("http.content_length", "Content length", FT.UINT64, Base.DEC)
+FILE_DATA: Final = HTTP.field("http.file_data", "File Data", FT.STRING)
+UNKNOWN_HEADER: Final = HTTP.field("http.unknown_header", "Unknown header", FT.STRING)
+CHAT: Final = HTTP.field("http.chat", "Formatted text", FT.NONE)
+TLS_PORT: Final = HTTP.field("http.tls_port", "Unencrypted HTTP protocol detected over encrypted "
                       "port, could indicate a dangerous misconfiguration.", FT.NONE)
 #: packet-http.c's TLS port range: plain HTTP there gets a security warning.
-_TLS_PORTS = frozenset({443})
-COOKIE_PAIR = HTTP.field("http.cookie_pair", "Cookie pair", FT.STRING)
+_TLS_PORTS: Final = frozenset({443})
+COOKIE_PAIR: Final = HTTP.field("http.cookie_pair", "Cookie pair", FT.STRING)
 
 
 def _hdr(abbrev: str, name: str) -> Field:
@@ -99,7 +101,7 @@ def _hdr(abbrev: str, name: str) -> Field:
 
 
 # Header name (lower case) -> field, as Wireshark's headers[] table.
-HEADERS: dict[str, Field] = {
+HEADERS: Final[dict[str, Field]] = {
     "authorization": _hdr("http.authorization", "Authorization"),
     "proxy-authenticate": _hdr("http.proxy_authenticate", "Proxy-Authenticate"),
     "proxy-authorization": _hdr("http.proxy_authorization", "Proxy-Authorization"),
@@ -162,11 +164,11 @@ def _find_line(tvb: Tvb, off: int) -> tuple[int, int]:
 
 
 # Separators (RFC 9110 tchar's complement): none may come before a header line's colon.
-_SEPARATORS = frozenset(b'()<>@,;\\"/[]?={} ')
+_SEPARATORS: Final = frozenset(b'()<>@,;\\"/[]?={} ')
 
 
 #: The bytes a header name may hold (printable ASCII but the separators).
-_TOKEN = bytes(c for c in range(0x20, 0x7F) if c not in _SEPARATORS and c != 0x3A)
+_TOKEN: Final = bytes(c for c in range(0x20, 0x7F) if c not in _SEPARATORS and c != 0x3A)
 
 
 def _is_header_line(line: bytes) -> bool:
@@ -566,7 +568,7 @@ def _continuation(tvb: Tvb, off: int, pkt: Packet, session: Session,
     return max(tvb.rend - off, 1)
 
 
-_HEUR_VERSIONS = (b"HTTP/1.1", b"HTTP/1.0")
+_HEUR_VERSIONS: Final = (b"HTTP/1.1", b"HTTP/1.0")
 
 
 def heur_http(tvb: Tvb, pkt: Packet, session: Session) -> bool | None:

@@ -5,6 +5,7 @@ entity to the media-type dissectors (only their columns and top items are reprod
 from __future__ import annotations
 
 import zlib
+from typing import Final
 from urllib.parse import unquote_to_bytes
 
 from dissectors.dispatch import BY_NAME
@@ -19,7 +20,7 @@ from dissectors.session import Session
 from dissectors.tvb import Tvb
 
 # Content types handed to "Line-based text data" (packet-text-media.c).
-TEXT_MEDIA = frozenset({
+TEXT_MEDIA: Final = frozenset({
     "text/html", "text/plain", "text/richtext", "text/css", "text/javascript",
     "application/x-javascript", "application/javascript", "application/x-tia",
     "text/vnd.sun.j2me.app-descriptor", "application/x-ns-proxy-autoconfig", "text/vcard",
@@ -27,21 +28,21 @@ TEXT_MEDIA = frozenset({
     "text/x-html", "text/x-markdown", "text/markdown", "text/x-python", "text/x-c",
 })
 
-CHUNK_SIZE = HTTP.field("http.chunk_size", "Chunk size", FT.UINT32, Base.DEC)
-CHUNK_DATA = HTTP.field("http.chunk_data", "Chunk data", FT.BYTES)
-CHUNK_BOUNDARY = HTTP.field("http.chunk_boundary", "Chunk boundary", FT.BYTES)
-CHUNKED_TRAILER = HTTP.field("http.chunked_trailer_part", "trailer-part", FT.STRING)
+CHUNK_SIZE: Final = HTTP.field("http.chunk_size", "Chunk size", FT.UINT32, Base.DEC)
+CHUNK_DATA: Final = HTTP.field("http.chunk_data", "Chunk data", FT.BYTES)
+CHUNK_BOUNDARY: Final = HTTP.field("http.chunk_boundary", "Chunk boundary", FT.BYTES)
+CHUNKED_TRAILER: Final = HTTP.field("http.chunked_trailer_part", "trailer-part", FT.STRING)
 
 # The media-type dissectors HTTP hands a body to; only their columns are reproduced.
-TEXT_LINES = protocol("data-text-lines", "Line-based text data", "Line-based text data")
-URLENCODED = protocol("urlencoded-form", "HTML Form URL Encoded", "URL Encoded Form Data")
-FORM_KEY = URLENCODED.field("urlencoded-form.key", "Key", FT.STRINGZ)
-FORM_VALUE = URLENCODED.field("urlencoded-form.value", "Value", FT.STRINGZ)
-SUBDISSECTOR_FAILED = HTTP.field("http.subdissector_failed",
+TEXT_LINES: Final = protocol("data-text-lines", "Line-based text data", "Line-based text data")
+URLENCODED: Final = protocol("urlencoded-form", "HTML Form URL Encoded", "URL Encoded Form Data")
+FORM_KEY: Final = URLENCODED.field("urlencoded-form.key", "Key", FT.STRINGZ)
+FORM_VALUE: Final = URLENCODED.field("urlencoded-form.value", "Value", FT.STRINGZ)
+SUBDISSECTOR_FAILED: Final = HTTP.field("http.subdissector_failed",
                                  "HTTP body subdissector failed, trying heuristic subdissector",
                                  FT.NONE)
-MEDIA = protocol("media", "Media Type", "Media")
-MEDIA_TYPE = MEDIA.field("media.type", "Media type", FT.BYTES)
+MEDIA: Final = protocol("media", "Media Type", "Media")
+MEDIA_TYPE: Final = MEDIA.field("media.type", "Media type", FT.BYTES)
 
 
 def _form_text(raw: bytes) -> str:
@@ -61,9 +62,9 @@ def _media_type(ctype: str) -> str:
 
 
 # Bounded work per packet: a body never inflates past this (a "zip bomb" stops here).
-MAX_UNCOMPRESSED = 16 << 20
+MAX_UNCOMPRESSED: Final = 16 << 20
 # The Content-Encoding values whose bodies tshark 4.0 uncompresses.
-ENCODINGS = ("gzip", "x-gzip", "deflate", "br")
+ENCODINGS: Final = ("gzip", "x-gzip", "deflate", "br")
 
 
 def _form_label(key: str, value: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import marshal
 from dataclasses import dataclass, field
+from typing import Final
 
 from dissectors.http_proto import HTTP
 from dissectors.packet import Item, Packet
@@ -17,19 +18,19 @@ from dissectors.registry import FT, Base
 from dissectors.session import Session
 from dissectors.tcp_stream import stream_of
 
-RESPONSE = HTTP.field("http.response", "Response", FT.BOOLEAN)
-REQUEST = HTTP.field("http.request", "Request", FT.BOOLEAN)
-FULL_URI = HTTP.field("http.request.full_uri", "Full request URI", FT.STRING)
-RESPONSE_FOR_URI = HTTP.field("http.response_for.uri", "Request URI", FT.STRING)
-REQUEST_IN = HTTP.field("http.request_in", "Request in frame", FT.FRAMENUM)
-RESPONSE_IN = HTTP.field("http.response_in", "Response in frame", FT.FRAMENUM)
-NEXT_REQUEST_IN = HTTP.field("http.next_request_in", "Next request in frame", FT.FRAMENUM)
-NEXT_RESPONSE_IN = HTTP.field("http.next_response_in", "Next response in frame", FT.FRAMENUM)
-PREV_REQUEST_IN = HTTP.field("http.prev_request_in", "Prev request in frame", FT.FRAMENUM)
-PREV_RESPONSE_IN = HTTP.field("http.prev_response_in", "Prev response in frame", FT.FRAMENUM)
-TIME = HTTP.field("http.time", "Time since request", FT.RELATIVE_TIME)
-REQUEST_NUMBER = HTTP.field("http.request_number", "Request number", FT.UINT32, Base.DEC)
-RESPONSE_NUMBER = HTTP.field("http.response_number", "Response number", FT.UINT32, Base.DEC)
+RESPONSE: Final = HTTP.field("http.response", "Response", FT.BOOLEAN)
+REQUEST: Final = HTTP.field("http.request", "Request", FT.BOOLEAN)
+FULL_URI: Final = HTTP.field("http.request.full_uri", "Full request URI", FT.STRING)
+RESPONSE_FOR_URI: Final = HTTP.field("http.response_for.uri", "Request URI", FT.STRING)
+REQUEST_IN: Final = HTTP.field("http.request_in", "Request in frame", FT.FRAMENUM)
+RESPONSE_IN: Final = HTTP.field("http.response_in", "Response in frame", FT.FRAMENUM)
+NEXT_REQUEST_IN: Final = HTTP.field("http.next_request_in", "Next request in frame", FT.FRAMENUM)
+NEXT_RESPONSE_IN: Final = HTTP.field("http.next_response_in", "Next response in frame", FT.FRAMENUM)
+PREV_REQUEST_IN: Final = HTTP.field("http.prev_request_in", "Prev request in frame", FT.FRAMENUM)
+PREV_RESPONSE_IN: Final = HTTP.field("http.prev_response_in", "Prev response in frame", FT.FRAMENUM)
+TIME: Final = HTTP.field("http.time", "Time since request", FT.RELATIVE_TIME)
+REQUEST_NUMBER: Final = HTTP.field("http.request_number", "Request number", FT.UINT32, Base.DEC)
+RESPONSE_NUMBER: Final = HTTP.field("http.response_number", "Response number", FT.UINT32, Base.DEC)
 
 
 @dataclass(eq=False, slots=True)

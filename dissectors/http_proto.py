@@ -6,10 +6,12 @@ HTTP fields without importing the dissector that imports them.
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.packet import Item, Packet
 from dissectors.registry import protocol
 
-HTTP = protocol("http", "Hypertext Transfer Protocol", "HTTP")
+HTTP: Final = protocol("http", "Hypertext Transfer Protocol", "HTTP")
 
 
 def _text(raw: bytes) -> str:

@@ -15,7 +15,7 @@ are paired on (addresses, identifier, sequence, payload); `-2` adds "reply in".
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from dissectors.bounded import remember
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
@@ -29,7 +29,7 @@ from dissectors.tvb import Tvb
 if TYPE_CHECKING:
     from dissectors.registry import Protocol
 
-TYPE_NAMES = {
+TYPE_NAMES: Final = {
     0: "Echo (ping) reply", 3: "Destination unreachable", 4: "Source quench (flow control)",
     5: "Redirect", 8: "Echo (ping) request", 9: "Router advertisement",
     10: "Router solicitation", 11: "Time-to-live exceeded", 12: "Parameter problem",
@@ -37,7 +37,7 @@ TYPE_NAMES = {
     16: "Information reply", 17: "Address mask request", 18: "Address mask reply",
     40: "Photuris", 42: "Extended Echo request", 43: "Extended Echo reply",
 }
-UNREACH_CODES = {
+UNREACH_CODES: Final = {
     0: "Network unreachable", 1: "Host unreachable", 2: "Protocol unreachable",
     3: "Port unreachable", 4: "Fragmentation needed", 5: "Source route failed",
     6: "Destination network unknown", 7: "Destination host unknown",
@@ -46,91 +46,91 @@ UNREACH_CODES = {
     12: "Host unreachable for TOS", 13: "Communication administratively filtered",
     14: "Host precedence violation", 15: "Precedence cutoff in effect",
 }
-REDIRECT_CODES = {0: "Redirect for network", 1: "Redirect for host",
+REDIRECT_CODES: Final = {0: "Redirect for network", 1: "Redirect for host",
                   2: "Redirect for TOS and network", 3: "Redirect for TOS and host"}
-TIMEX_CODES = {0: "Time to live exceeded in transit", 1: "Fragment reassembly time exceeded"}
-PARAM_CODES = {0: "Pointer indicates the error", 1: "Required option missing",
+TIMEX_CODES: Final = {0: "Time to live exceeded in transit", 1: "Fragment reassembly time exceeded"}
+PARAM_CODES: Final = {0: "Pointer indicates the error", 1: "Required option missing",
                2: "Bad length"}
-PHOTURIS_CODES = {0: "Bad SPI", 1: "Authentication Failed", 2: "Decompression Failed",
+PHOTURIS_CODES: Final = {0: "Bad SPI", 1: "Authentication Failed", 2: "Decompression Failed",
                   3: "Decryption Failed", 4: "Need Authentication", 5: "Need Authorization"}
 #: Extended Echo (RFC 8335) codes; ICMPv6 uses them too.
-EXT_ECHO_REQ_CODES = {0: "No error"}
-EXT_ECHO_RSP_CODES = {0: "No error", 1: "Malformed Query", 2: "No Such Interface",
+EXT_ECHO_REQ_CODES: Final = {0: "No error"}
+EXT_ECHO_RSP_CODES: Final = {0: "No error", 1: "Malformed Query", 2: "No Such Interface",
                       3: "No Such Table Entry", 4: "Multiple Interfaces Satisfy Query"}
-CODE_NAMES = {3: UNREACH_CODES, 5: REDIRECT_CODES, 11: TIMEX_CODES, 12: PARAM_CODES,
+CODE_NAMES: Final = {3: UNREACH_CODES, 5: REDIRECT_CODES, 11: TIMEX_CODES, 12: PARAM_CODES,
               40: PHOTURIS_CODES, 42: EXT_ECHO_REQ_CODES, 43: EXT_ECHO_RSP_CODES}
-_SET = ("Set", "Not set")
-EXT_ECHO_STATES = {0: "Reserved", 1: "Incomplete", 2: "Reachable", 3: "Stale", 4: "Delay",
+_SET: Final = ("Set", "Not set")
+EXT_ECHO_STATES: Final = {0: "Reserved", 1: "Incomplete", 2: "Reachable", 3: "Stale", 4: "Delay",
                    5: "Probe", 6: "Failed"}
-EXT_CLASSES = {1: "MPLS Label Stack Class", 2: "Interface Information Object",
+EXT_CLASSES: Final = {1: "MPLS Label Stack Class", 2: "Interface Information Object",
                3: "Interface Identification Object"}
-_DECODED_CLASSES = (3,)
-INT_IDENT_CTYPES = {1: "Identifies Interface By Name", 2: "Identifies Interface By Index",
+_DECODED_CLASSES: Final = (3,)
+INT_IDENT_CTYPES: Final = {1: "Identifies Interface By Name", 2: "Identifies Interface By Index",
                     3: "Identifies Interface By Address"}
-AFI_NAMES = {0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 6: "802 (includes all 802 media "
+AFI_NAMES: Final = {0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 6: "802 (includes all 802 media "
              "plus Ethernet)", 16389: "48-bit MAC Address", 65535: "Reserved"}
-ERROR_TYPES = (3, 4, 5, 11, 12)
+ERROR_TYPES: Final = (3, 4, 5, 11, 12)
 #: The types whose body quotes an IP header (the cheap layering, the plan and the fast
 #: path read this, so a quoted header is never taken for the packet's own).
-QUOTING_TYPES = frozenset(ERROR_TYPES)
-ID_SEQ_TYPES = (0, 8, 13, 14, 15, 16, 17, 18)
+QUOTING_TYPES: Final = frozenset(ERROR_TYPES)
+ID_SEQ_TYPES: Final = (0, 8, 13, 14, 15, 16, 17, 18)
 
-ICMP = protocol("icmp", "Internet Control Message Protocol", "ICMP")
-TYPE = ICMP.field("icmp.type", "Type", FT.UINT8, Base.DEC, offset=0)
-CODE = ICMP.field("icmp.code", "Code", FT.UINT8, Base.DEC, offset=1)
-CHECKSUM = ICMP.field("icmp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=2)
-CHECKSUM_STATUS_F = ICMP.field("icmp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
+ICMP: Final = protocol("icmp", "Internet Control Message Protocol", "ICMP")
+TYPE: Final = ICMP.field("icmp.type", "Type", FT.UINT8, Base.DEC, offset=0)
+CODE: Final = ICMP.field("icmp.code", "Code", FT.UINT8, Base.DEC, offset=1)
+CHECKSUM: Final = ICMP.field("icmp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=2)
+CHECKSUM_STATUS_F: Final = ICMP.field("icmp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
                                strings=CHECKSUM_STATUS)
-CHECKSUM_BAD = ICMP.field("icmp.checksum_bad", "Bad checksum", FT.NONE)
-IDENT = ICMP.field("icmp.ident", "Identifier (BE)", FT.UINT16, Base.DEC_HEX)
-IDENT_LE = ICMP.field("icmp.ident_le", "Identifier (LE)", FT.UINT16, Base.DEC_HEX)
-SEQ = ICMP.field("icmp.seq", "Sequence Number (BE)", FT.UINT16, Base.DEC_HEX)
-SEQ_LE = ICMP.field("icmp.seq_le", "Sequence Number (LE)", FT.UINT16, Base.DEC_HEX)
-REDIR_GW = ICMP.field("icmp.redir_gw", "Gateway Address", FT.IPv4)
-POINTER = ICMP.field("icmp.pointer", "Pointer", FT.UINT32, Base.DEC)
-MTU = ICMP.field("icmp.mtu", "MTU of next hop", FT.UINT16, Base.DEC)
-UNUSED = ICMP.field("icmp.unused", "Unused", FT.BYTES)
-RESP_IN = ICMP.field("icmp.resp_in", "Response frame", FT.FRAMENUM)
-NO_RESP = ICMP.field("icmp.no_resp", "No response seen", FT.NONE)
-RESP_TO = ICMP.field("icmp.resp_to", "Request frame", FT.FRAMENUM)
-RESPTIME = ICMP.field("icmp.resptime", "Response time", FT.DOUBLE)
-RESP_NOT_FOUND = ICMP.field("icmp.resp_not_found", "Response not found", FT.NONE)
-DATA_TIME = ICMP.field("icmp.data_time", "Timestamp from icmp data", FT.ABSOLUTE_TIME)
-DATA_TIME_REL = ICMP.field("icmp.data_time_relative", "Timestamp from icmp data (relative)",
+CHECKSUM_BAD: Final = ICMP.field("icmp.checksum_bad", "Bad checksum", FT.NONE)
+IDENT: Final = ICMP.field("icmp.ident", "Identifier (BE)", FT.UINT16, Base.DEC_HEX)
+IDENT_LE: Final = ICMP.field("icmp.ident_le", "Identifier (LE)", FT.UINT16, Base.DEC_HEX)
+SEQ: Final = ICMP.field("icmp.seq", "Sequence Number (BE)", FT.UINT16, Base.DEC_HEX)
+SEQ_LE: Final = ICMP.field("icmp.seq_le", "Sequence Number (LE)", FT.UINT16, Base.DEC_HEX)
+REDIR_GW: Final = ICMP.field("icmp.redir_gw", "Gateway Address", FT.IPv4)
+POINTER: Final = ICMP.field("icmp.pointer", "Pointer", FT.UINT32, Base.DEC)
+MTU: Final = ICMP.field("icmp.mtu", "MTU of next hop", FT.UINT16, Base.DEC)
+UNUSED: Final = ICMP.field("icmp.unused", "Unused", FT.BYTES)
+RESP_IN: Final = ICMP.field("icmp.resp_in", "Response frame", FT.FRAMENUM)
+NO_RESP: Final = ICMP.field("icmp.no_resp", "No response seen", FT.NONE)
+RESP_TO: Final = ICMP.field("icmp.resp_to", "Request frame", FT.FRAMENUM)
+RESPTIME: Final = ICMP.field("icmp.resptime", "Response time", FT.DOUBLE)
+RESP_NOT_FOUND: Final = ICMP.field("icmp.resp_not_found", "Response not found", FT.NONE)
+DATA_TIME: Final = ICMP.field("icmp.data_time", "Timestamp from icmp data", FT.ABSOLUTE_TIME)
+DATA_TIME_REL: Final = ICMP.field("icmp.data_time_relative", "Timestamp from icmp data (relative)",
                            FT.RELATIVE_TIME)
-ORIG_TS = ICMP.field("icmp.originate_timestamp", "Originate Timestamp", FT.UINT32, Base.DEC)
-RECV_TS = ICMP.field("icmp.receive_timestamp", "Receive Timestamp", FT.UINT32, Base.DEC)
-TRANS_TS = ICMP.field("icmp.transmit_timestamp", "Transmit Timestamp", FT.UINT32, Base.DEC)
-ADDRESS_MASK = ICMP.field("icmp.address_mask", "Address Mask", FT.IPv4)
-EXT_SEQ = ICMP.field("icmp.ext.echo.seq", "Sequence Number", FT.UINT8, Base.DEC_HEX)
-EXT = ICMP.field("icmp.ext", "ICMP Extensions", FT.NONE)
-EXT_VERSION = ICMP.field("icmp.ext.version", "Version", FT.UINT8, Base.DEC)
-EXT_RES = ICMP.field("icmp.ext.res", "Reserved", FT.UINT16, Base.HEX, bitmask=0xFFF)
-EXT_CHECKSUM = ICMP.field("icmp.ext.checksum", "Checksum", FT.UINT16, Base.HEX)
-EXT_CHECKSUM_STATUS = ICMP.field("icmp.ext.checksum.status", "Checksum Status", FT.UINT8,
+ORIG_TS: Final = ICMP.field("icmp.originate_timestamp", "Originate Timestamp", FT.UINT32, Base.DEC)
+RECV_TS: Final = ICMP.field("icmp.receive_timestamp", "Receive Timestamp", FT.UINT32, Base.DEC)
+TRANS_TS: Final = ICMP.field("icmp.transmit_timestamp", "Transmit Timestamp", FT.UINT32, Base.DEC)
+ADDRESS_MASK: Final = ICMP.field("icmp.address_mask", "Address Mask", FT.IPv4)
+EXT_SEQ: Final = ICMP.field("icmp.ext.echo.seq", "Sequence Number", FT.UINT8, Base.DEC_HEX)
+EXT: Final = ICMP.field("icmp.ext", "ICMP Extensions", FT.NONE)
+EXT_VERSION: Final = ICMP.field("icmp.ext.version", "Version", FT.UINT8, Base.DEC)
+EXT_RES: Final = ICMP.field("icmp.ext.res", "Reserved", FT.UINT16, Base.HEX, bitmask=0xFFF)
+EXT_CHECKSUM: Final = ICMP.field("icmp.ext.checksum", "Checksum", FT.UINT16, Base.HEX)
+EXT_CHECKSUM_STATUS: Final = ICMP.field("icmp.ext.checksum.status", "Checksum Status", FT.UINT8,
                                  Base.NONE, strings=CHECKSUM_STATUS)
-EXT_CHECKSUM_BAD = ICMP.field("icmp.ext.checksum_bad", "Bad checksum", FT.NONE)
-EXT_LENGTH = ICMP.field("icmp.ext.length", "Length", FT.UINT16, Base.DEC)
-EXT_CLASS = ICMP.field("icmp.ext.class", "Class", FT.UINT8, Base.DEC, strings=EXT_CLASSES)
-EXT_CTYPE = ICMP.field("icmp.ext.ctype", "C-Type", FT.UINT8, Base.DEC)
-EXT_DATA = ICMP.field("icmp.ext.data", "Data", FT.BYTES)
-INT_IDENT_NAME = ICMP.field("icmp.int_ident.name", "Name", FT.STRING)
-INT_IDENT_INDEX = ICMP.field("icmp.int_ident.index", "Interface Index", FT.UINT32, Base.DEC)
-INT_IDENT_AFI = ICMP.field("icmp.int_ident.afi", "Address Family Identifier", FT.UINT16,
+EXT_CHECKSUM_BAD: Final = ICMP.field("icmp.ext.checksum_bad", "Bad checksum", FT.NONE)
+EXT_LENGTH: Final = ICMP.field("icmp.ext.length", "Length", FT.UINT16, Base.DEC)
+EXT_CLASS: Final = ICMP.field("icmp.ext.class", "Class", FT.UINT8, Base.DEC, strings=EXT_CLASSES)
+EXT_CTYPE: Final = ICMP.field("icmp.ext.ctype", "C-Type", FT.UINT8, Base.DEC)
+EXT_DATA: Final = ICMP.field("icmp.ext.data", "Data", FT.BYTES)
+INT_IDENT_NAME: Final = ICMP.field("icmp.int_ident.name", "Name", FT.STRING)
+INT_IDENT_INDEX: Final = ICMP.field("icmp.int_ident.index", "Interface Index", FT.UINT32, Base.DEC)
+INT_IDENT_AFI: Final = ICMP.field("icmp.int_ident.afi", "Address Family Identifier", FT.UINT16,
                            Base.DEC, strings=AFI_NAMES)
-INT_IDENT_ADDR_LEN = ICMP.field("icmp.int_ident.addr_length", "Address Length", FT.UINT8,
+INT_IDENT_ADDR_LEN: Final = ICMP.field("icmp.int_ident.addr_length", "Address Length", FT.UINT8,
                                 Base.DEC)
-INT_IDENT_RESERVED = ICMP.field("icmp.int_ident.reserved", "Reserved", FT.BYTES)
-INT_IDENT_IPV4 = ICMP.field("icmp.int_ident.ipv4", "Address", FT.IPv4)
-INT_IDENT_IPV6 = ICMP.field("icmp.int_ident.ipv6", "Address", FT.IPv6)
-INT_IDENT_ADDRESS = ICMP.field("icmp.int_ident.address", "Address", FT.BYTES)
+INT_IDENT_RESERVED: Final = ICMP.field("icmp.int_ident.reserved", "Reserved", FT.BYTES)
+INT_IDENT_IPV4: Final = ICMP.field("icmp.int_ident.ipv4", "Address", FT.IPv4)
+INT_IDENT_IPV6: Final = ICMP.field("icmp.int_ident.ipv6", "Address", FT.IPv6)
+INT_IDENT_ADDRESS: Final = ICMP.field("icmp.int_ident.address", "Address", FT.BYTES)
 
 #: The layers of a quoted packet shown inside the ICMP item: its network and transport
 #: headers (what the transport hands on, data or DNS, stays at the top level).
-QUOTED_HEADERS = frozenset(("ip", "ipv6", "ipv6.hopopts", "ipv6.dstopts", "ipv6.routing",
+QUOTED_HEADERS: Final = frozenset(("ip", "ipv6", "ipv6.hopopts", "ipv6.dstopts", "ipv6.routing",
                             "ipv6.fraghdr", "udp", "tcp", "icmp", "icmpv6", "sctp", "gre",
                             "igmp", "udplite", "_ws.malformed", "_ws.short"))
-_COLUMN_SLOTS = ("src", "dst", "net_src", "net_dst", "proto_col", "info", "info_fence")
+_COLUMN_SLOTS: Final = ("src", "dst", "net_src", "net_dst", "proto_col", "info", "info_fence")
 
 
 class EchoTracker:
@@ -480,7 +480,7 @@ def _interface_ident(tvb: Tvb, pkt: Packet, obj: Item, ctype: int, at: int, n: i
             pkt.add(obj, INT_IDENT_ADDRESS, tvb.bytes(at + 4, alen), at + 4, alen)
 
 
-ICMP_EXT_ECHO = ext_echo_fields(ICMP)
+ICMP_EXT_ECHO: Final = ext_echo_fields(ICMP)
 
 IP_PROTO.register(1, dissect_icmp, "icmp")
 register_dissector("icmp", dissect_icmp)

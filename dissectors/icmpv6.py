@@ -13,6 +13,7 @@ for ICMP; ND messages carry TLV options (link-layer address, prefix, MTU, ...).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from dissectors.bounded import remember
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
@@ -38,7 +39,7 @@ from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-TYPE_NAMES = {
+TYPE_NAMES: Final = {
     1: "Destination Unreachable", 2: "Packet Too Big", 3: "Time Exceeded",
     4: "Parameter Problem", 128: "Echo (ping) request", 129: "Echo (ping) reply",
     130: "Multicast Listener Query", 131: "Multicast Listener Report",
@@ -56,7 +57,7 @@ TYPE_NAMES = {
     200: "Private experimentation", 201: "Private experimentation",
     255: "Reserved for expansion of ICMPv6 informational messages",
 }
-CODE_NAMES = {
+CODE_NAMES: Final = {
     1: {0: "no route to destination",
         1: "Administratively prohibited", 2: "Beyond scope of source address",
         3: "Address unreachable", 4: "Port unreachable",
@@ -68,132 +69,132 @@ CODE_NAMES = {
         3: "IPv6 First Fragment has incomplete IPv6 Header Chain"},
     160: EXT_ECHO_REQ_CODES, 161: EXT_ECHO_RSP_CODES,
 }
-OPT_NAMES = {1: "Source link-layer address", 2: "Target link-layer address",
+OPT_NAMES: Final = {1: "Source link-layer address", 2: "Target link-layer address",
              3: "Prefix information", 4: "Redirected header", 5: "MTU",
              24: "Route Information", 25: "Recursive DNS Server", 31: "DNS Search List"}
-PRF_NAMES = {0: "Medium", 1: "High", 2: "Reserved", 3: "Low"}
-_SET = ("Set", "Not set")
+PRF_NAMES: Final = {0: "Medium", 1: "High", 2: "Reserved", 3: "Low"}
+_SET: Final = ("Set", "Not set")
 
 #: The types whose body quotes an IPv6 header: the errors, and Redirect (its Redirected
 #: Header option); the cheap layering, the plan and the fast path read this.
-QUOTING_TYPES = frozenset((1, 2, 3, 4, 137))
+QUOTING_TYPES: Final = frozenset((1, 2, 3, 4, 137))
 
 #: Bodies of further types, filled in by icmpv6_more (Node Information, RPL):
 #: (tvb, pkt, icmpv6 item, type, code).
 BodyFn = Callable[[Tvb, Packet, Item, int, int], None]
-BODIES: dict[int, BodyFn] = {}
+BODIES: Final[dict[int, BodyFn]] = {}
 
-ICMPV6 = protocol("icmpv6", "Internet Control Message Protocol v6", "ICMPv6")
-TYPE = ICMPV6.field("icmpv6.type", "Type", FT.UINT8, Base.DEC, strings=TYPE_NAMES, offset=0)
-CODE = ICMPV6.field("icmpv6.code", "Code", FT.UINT8, Base.DEC, offset=1)
-CHECKSUM = ICMPV6.field("icmpv6.checksum", "Checksum", FT.UINT16, Base.HEX, offset=2)
-CHECKSUM_STATUS_F = ICMPV6.field("icmpv6.checksum.status", "Checksum Status", FT.UINT8,
+ICMPV6: Final = protocol("icmpv6", "Internet Control Message Protocol v6", "ICMPv6")
+TYPE: Final = ICMPV6.field("icmpv6.type", "Type", FT.UINT8, Base.DEC, strings=TYPE_NAMES, offset=0)
+CODE: Final = ICMPV6.field("icmpv6.code", "Code", FT.UINT8, Base.DEC, offset=1)
+CHECKSUM: Final = ICMPV6.field("icmpv6.checksum", "Checksum", FT.UINT16, Base.HEX, offset=2)
+CHECKSUM_STATUS_F: Final = ICMPV6.field("icmpv6.checksum.status", "Checksum Status", FT.UINT8,
                                  Base.NONE, strings=CHECKSUM_STATUS)
-CHECKSUM_BAD = ICMPV6.field("icmpv6.checksum_bad.expert", "Bad checksum", FT.NONE)
-RESERVED = ICMPV6.field("icmpv6.reserved", "Reserved", FT.BYTES)
-DATA = ICMPV6.field("icmpv6.data", "Data", FT.BYTES)
-MTU = ICMPV6.field("icmpv6.mtu", "MTU", FT.UINT32, Base.DEC)
-POINTER = ICMPV6.field("icmpv6.pointer", "Pointer", FT.UINT32, Base.DEC)
-ECHO_ID = ICMPV6.field("icmpv6.echo.identifier", "Identifier", FT.UINT16, Base.HEX)
-ECHO_SEQ = ICMPV6.field("icmpv6.echo.sequence_number", "Sequence", FT.UINT16, Base.DEC)
-EXT_SEQ = ICMPV6.field("icmpv6.ext.echo.seq", "Sequence number", FT.UINT8, Base.DEC_HEX)
-EXT_ECHO = ext_echo_fields(ICMPV6)
-RA_HOP = ICMPV6.field("icmpv6.nd.ra.cur_hop_limit", "Cur hop limit", FT.UINT8, Base.DEC)
-RA_FLAG = ICMPV6.field("icmpv6.nd.ra.flag", "Flags", FT.UINT8, Base.HEX)
-RA_FLAG_M = ICMPV6.field("icmpv6.nd.ra.flag.m", "Managed address configuration", FT.BOOLEAN,
+CHECKSUM_BAD: Final = ICMPV6.field("icmpv6.checksum_bad.expert", "Bad checksum", FT.NONE)
+RESERVED: Final = ICMPV6.field("icmpv6.reserved", "Reserved", FT.BYTES)
+DATA: Final = ICMPV6.field("icmpv6.data", "Data", FT.BYTES)
+MTU: Final = ICMPV6.field("icmpv6.mtu", "MTU", FT.UINT32, Base.DEC)
+POINTER: Final = ICMPV6.field("icmpv6.pointer", "Pointer", FT.UINT32, Base.DEC)
+ECHO_ID: Final = ICMPV6.field("icmpv6.echo.identifier", "Identifier", FT.UINT16, Base.HEX)
+ECHO_SEQ: Final = ICMPV6.field("icmpv6.echo.sequence_number", "Sequence", FT.UINT16, Base.DEC)
+EXT_SEQ: Final = ICMPV6.field("icmpv6.ext.echo.seq", "Sequence number", FT.UINT8, Base.DEC_HEX)
+EXT_ECHO: Final = ext_echo_fields(ICMPV6)
+RA_HOP: Final = ICMPV6.field("icmpv6.nd.ra.cur_hop_limit", "Cur hop limit", FT.UINT8, Base.DEC)
+RA_FLAG: Final = ICMPV6.field("icmpv6.nd.ra.flag", "Flags", FT.UINT8, Base.HEX)
+RA_FLAG_M: Final = ICMPV6.field("icmpv6.nd.ra.flag.m", "Managed address configuration", FT.BOOLEAN,
                          bitmask=0x80, strings=_SET)
-RA_FLAG_O = ICMPV6.field("icmpv6.nd.ra.flag.o", "Other configuration", FT.BOOLEAN,
+RA_FLAG_O: Final = ICMPV6.field("icmpv6.nd.ra.flag.o", "Other configuration", FT.BOOLEAN,
                          bitmask=0x40, strings=_SET)
-RA_FLAG_H = ICMPV6.field("icmpv6.nd.ra.flag.h", "Home Agent", FT.BOOLEAN, bitmask=0x20,
+RA_FLAG_H: Final = ICMPV6.field("icmpv6.nd.ra.flag.h", "Home Agent", FT.BOOLEAN, bitmask=0x20,
                          strings=_SET)
-RA_FLAG_PRF = ICMPV6.field("icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)",
+RA_FLAG_PRF: Final = ICMPV6.field("icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)",
                            FT.UINT8, Base.DEC, bitmask=0x18, strings=PRF_NAMES)
-RA_FLAG_P = ICMPV6.field("icmpv6.nd.ra.flag.p", "Proxy", FT.BOOLEAN, bitmask=0x04,
+RA_FLAG_P: Final = ICMPV6.field("icmpv6.nd.ra.flag.p", "Proxy", FT.BOOLEAN, bitmask=0x04,
                          strings=_SET)
-RA_FLAG_RSV = ICMPV6.field("icmpv6.nd.ra.flag.rsv", "Reserved", FT.UINT8, Base.DEC,
+RA_FLAG_RSV: Final = ICMPV6.field("icmpv6.nd.ra.flag.rsv", "Reserved", FT.UINT8, Base.DEC,
                            bitmask=0x03)
-RA_LIFETIME = ICMPV6.field("icmpv6.nd.ra.router_lifetime", "Router lifetime (s)", FT.UINT16,
+RA_LIFETIME: Final = ICMPV6.field("icmpv6.nd.ra.router_lifetime", "Router lifetime (s)", FT.UINT16,
                            Base.DEC)
-RA_REACHABLE = ICMPV6.field("icmpv6.nd.ra.reachable_time", "Reachable time (ms)", FT.UINT32,
+RA_REACHABLE: Final = ICMPV6.field("icmpv6.nd.ra.reachable_time", "Reachable time (ms)", FT.UINT32,
                             Base.DEC)
-RA_RETRANS = ICMPV6.field("icmpv6.nd.ra.retrans_timer", "Retrans timer (ms)", FT.UINT32,
+RA_RETRANS: Final = ICMPV6.field("icmpv6.nd.ra.retrans_timer", "Retrans timer (ms)", FT.UINT32,
                           Base.DEC)
-NS_TARGET = ICMPV6.field("icmpv6.nd.ns.target_address", "Target Address", FT.IPv6)
-NA_FLAG = ICMPV6.field("icmpv6.nd.na.flag", "Flags", FT.UINT32, Base.HEX)
-NA_FLAG_R = ICMPV6.field("icmpv6.nd.na.flag.r", "Router", FT.BOOLEAN, bitmask=0x80000000,
+NS_TARGET: Final = ICMPV6.field("icmpv6.nd.ns.target_address", "Target Address", FT.IPv6)
+NA_FLAG: Final = ICMPV6.field("icmpv6.nd.na.flag", "Flags", FT.UINT32, Base.HEX)
+NA_FLAG_R: Final = ICMPV6.field("icmpv6.nd.na.flag.r", "Router", FT.BOOLEAN, bitmask=0x80000000,
                          strings=_SET)
-NA_FLAG_S = ICMPV6.field("icmpv6.nd.na.flag.s", "Solicited", FT.BOOLEAN, bitmask=0x40000000,
+NA_FLAG_S: Final = ICMPV6.field("icmpv6.nd.na.flag.s", "Solicited", FT.BOOLEAN, bitmask=0x40000000,
                          strings=_SET)
-NA_FLAG_O = ICMPV6.field("icmpv6.nd.na.flag.o", "Override", FT.BOOLEAN, bitmask=0x20000000,
+NA_FLAG_O: Final = ICMPV6.field("icmpv6.nd.na.flag.o", "Override", FT.BOOLEAN, bitmask=0x20000000,
                          strings=_SET)
-NA_FLAG_RSV = ICMPV6.field("icmpv6.nd.na.flag.rsv", "Reserved", FT.UINT32, Base.DEC,
+NA_FLAG_RSV: Final = ICMPV6.field("icmpv6.nd.na.flag.rsv", "Reserved", FT.UINT32, Base.DEC,
                            bitmask=0x1FFFFFFF)
-NA_TARGET = ICMPV6.field("icmpv6.nd.na.target_address", "Target Address", FT.IPv6)
-RD_TARGET = ICMPV6.field("icmpv6.nd.rd.target_address", "Target Address", FT.IPv6)
-RD_DST = ICMPV6.field("icmpv6.rd.na.destination_address", "Destination Address", FT.IPv6)
-OPT = ICMPV6.field("icmpv6.opt", "ICMPv6 Option", FT.NONE)
-OPT_TYPE = ICMPV6.field("icmpv6.opt.type", "Type", FT.UINT8, Base.DEC, strings=OPT_NAMES)
-OPT_LENGTH = ICMPV6.field("icmpv6.opt.length", "Length", FT.UINT8, Base.DEC)
-OPT_RESERVED = ICMPV6.field("icmpv6.opt.reserved", "Reserved", FT.NONE)
-OPT_LINKADDR = ICMPV6.field("icmpv6.opt.linkaddr", "Link-layer address", FT.BYTES,
+NA_TARGET: Final = ICMPV6.field("icmpv6.nd.na.target_address", "Target Address", FT.IPv6)
+RD_TARGET: Final = ICMPV6.field("icmpv6.nd.rd.target_address", "Target Address", FT.IPv6)
+RD_DST: Final = ICMPV6.field("icmpv6.rd.na.destination_address", "Destination Address", FT.IPv6)
+OPT: Final = ICMPV6.field("icmpv6.opt", "ICMPv6 Option", FT.NONE)
+OPT_TYPE: Final = ICMPV6.field("icmpv6.opt.type", "Type", FT.UINT8, Base.DEC, strings=OPT_NAMES)
+OPT_LENGTH: Final = ICMPV6.field("icmpv6.opt.length", "Length", FT.UINT8, Base.DEC)
+OPT_RESERVED: Final = ICMPV6.field("icmpv6.opt.reserved", "Reserved", FT.NONE)
+OPT_LINKADDR: Final = ICMPV6.field("icmpv6.opt.linkaddr", "Link-layer address", FT.BYTES,
                             bytes_sep=":")
-OPT_SRC_LINKADDR = ICMPV6.field("icmpv6.opt.src_linkaddr", "Source Link-layer address",
+OPT_SRC_LINKADDR: Final = ICMPV6.field("icmpv6.opt.src_linkaddr", "Source Link-layer address",
                                 FT.BYTES, bytes_sep=":")
-OPT_TARGET_LINKADDR = ICMPV6.field("icmpv6.opt.target_linkaddr", "Target Link-layer address",
+OPT_TARGET_LINKADDR: Final = ICMPV6.field("icmpv6.opt.target_linkaddr", "Target Link-layer address",
                                    FT.BYTES, bytes_sep=":")
-OPT_PREFIX_LEN = ICMPV6.field("icmpv6.opt.prefix.length", "Prefix Length", FT.UINT8, Base.DEC)
-OPT_PREFIX_FLAG = ICMPV6.field("icmpv6.opt.prefix.flag", "Flag", FT.UINT8, Base.HEX)
-OPT_PREFIX_FLAG_L = ICMPV6.field("icmpv6.opt.prefix.flag.l", "On-link flag(L)", FT.BOOLEAN,
+OPT_PREFIX_LEN: Final = ICMPV6.field("icmpv6.opt.prefix.length", "Prefix Length", FT.UINT8, Base.DEC)
+OPT_PREFIX_FLAG: Final = ICMPV6.field("icmpv6.opt.prefix.flag", "Flag", FT.UINT8, Base.HEX)
+OPT_PREFIX_FLAG_L: Final = ICMPV6.field("icmpv6.opt.prefix.flag.l", "On-link flag(L)", FT.BOOLEAN,
                                  bitmask=0x80, strings=_SET)
-OPT_PREFIX_FLAG_A = ICMPV6.field("icmpv6.opt.prefix.flag.a",
+OPT_PREFIX_FLAG_A: Final = ICMPV6.field("icmpv6.opt.prefix.flag.a",
                                  "Autonomous address-configuration flag(A)", FT.BOOLEAN,
                                  bitmask=0x40, strings=_SET)
-OPT_PREFIX_FLAG_R = ICMPV6.field("icmpv6.opt.prefix.flag.r", "Router address flag(R)",
+OPT_PREFIX_FLAG_R: Final = ICMPV6.field("icmpv6.opt.prefix.flag.r", "Router address flag(R)",
                                  FT.BOOLEAN, bitmask=0x20, strings=_SET)
-OPT_PREFIX_FLAG_RSV = ICMPV6.field("icmpv6.opt.prefix.flag.reserved", "Reserved", FT.UINT8,
+OPT_PREFIX_FLAG_RSV: Final = ICMPV6.field("icmpv6.opt.prefix.flag.reserved", "Reserved", FT.UINT8,
                                    Base.DEC, bitmask=0x1F)
-OPT_PREFIX_VALID = ICMPV6.field("icmpv6.opt.prefix.valid_lifetime", "Valid Lifetime",
+OPT_PREFIX_VALID: Final = ICMPV6.field("icmpv6.opt.prefix.valid_lifetime", "Valid Lifetime",
                                 FT.UINT32, Base.DEC)
-OPT_PREFIX_PREFERRED = ICMPV6.field("icmpv6.opt.prefix.preferred_lifetime",
+OPT_PREFIX_PREFERRED: Final = ICMPV6.field("icmpv6.opt.prefix.preferred_lifetime",
                                     "Preferred Lifetime", FT.UINT32, Base.DEC)
-OPT_PREFIX = ICMPV6.field("icmpv6.opt.prefix", "Prefix", FT.IPv6)
-OPT_MTU = ICMPV6.field("icmpv6.opt.mtu", "MTU", FT.UINT32, Base.DEC)
-OPT_RDNSS_LIFETIME = ICMPV6.field("icmpv6.opt.rdnss.lifetime", "Lifetime", FT.UINT32, Base.DEC)
-OPT_RDNSS = ICMPV6.field("icmpv6.opt.rdnss", "Recursive DNS Servers", FT.IPv6)
-MLD_DELAY = ICMPV6.field("icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]",
+OPT_PREFIX: Final = ICMPV6.field("icmpv6.opt.prefix", "Prefix", FT.IPv6)
+OPT_MTU: Final = ICMPV6.field("icmpv6.opt.mtu", "MTU", FT.UINT32, Base.DEC)
+OPT_RDNSS_LIFETIME: Final = ICMPV6.field("icmpv6.opt.rdnss.lifetime", "Lifetime", FT.UINT32, Base.DEC)
+OPT_RDNSS: Final = ICMPV6.field("icmpv6.opt.rdnss", "Recursive DNS Servers", FT.IPv6)
+MLD_DELAY: Final = ICMPV6.field("icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]",
                          FT.UINT16, Base.DEC)
-MLD_ADDR = ICMPV6.field("icmpv6.mld.multicast_address", "Multicast Address", FT.IPv6)
-MLD_CODE = ICMPV6.field("icmpv6.mld.maximum_response_code", "Maximum Response Code", FT.UINT16,
+MLD_ADDR: Final = ICMPV6.field("icmpv6.mld.multicast_address", "Multicast Address", FT.IPv6)
+MLD_CODE: Final = ICMPV6.field("icmpv6.mld.maximum_response_code", "Maximum Response Code", FT.UINT16,
                         Base.DEC)
-MLD_FLAG = ICMPV6.field("icmpv6.mld.flag", "Flags", FT.UINT8, Base.HEX)
-MLD_FLAG_S = ICMPV6.field("icmpv6.mld.flag.s", "Suppress Router-Side Processing", FT.BOOLEAN,
+MLD_FLAG: Final = ICMPV6.field("icmpv6.mld.flag", "Flags", FT.UINT8, Base.HEX)
+MLD_FLAG_S: Final = ICMPV6.field("icmpv6.mld.flag.s", "Suppress Router-Side Processing", FT.BOOLEAN,
                           bitmask=0x08)
-MLD_FLAG_QRV = ICMPV6.field("icmpv6.mld.flag.qrv", "QRV (Querier's Robustness Variable)",
+MLD_FLAG_QRV: Final = ICMPV6.field("icmpv6.mld.flag.qrv", "QRV (Querier's Robustness Variable)",
                             FT.UINT8, Base.DEC, bitmask=0x07)
-MLD_FLAG_RSV = ICMPV6.field("icmpv6.mld.flag.reserved", "Reserved", FT.UINT8, Base.DEC,
+MLD_FLAG_RSV: Final = ICMPV6.field("icmpv6.mld.flag.reserved", "Reserved", FT.UINT8, Base.DEC,
                             bitmask=0xF0)
-MLD_QQI = ICMPV6.field("icmpv6.mld.qqi", "QQIC (Querier's Query Interval Code)", FT.UINT8,
+MLD_QQI: Final = ICMPV6.field("icmpv6.mld.qqi", "QQIC (Querier's Query Interval Code)", FT.UINT8,
                        Base.DEC)
-MLD_NB_SOURCES = ICMPV6.field("icmpv6.mld.nb_sources", "Number of Sources", FT.UINT16, Base.DEC)
-MLD_SOURCE = ICMPV6.field("icmpv6.mld.source_address", "Source Address", FT.IPv6)
-MLDR_NB = ICMPV6.field("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records",
+MLD_NB_SOURCES: Final = ICMPV6.field("icmpv6.mld.nb_sources", "Number of Sources", FT.UINT16, Base.DEC)
+MLD_SOURCE: Final = ICMPV6.field("icmpv6.mld.source_address", "Source Address", FT.IPv6)
+MLDR_NB: Final = ICMPV6.field("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records",
                        FT.UINT16, Base.DEC)
-MLDR_MAR = ICMPV6.field("icmpv6.mldr.mar", "Multicast Address Record", FT.NONE)
-MLDR_TYPE = ICMPV6.field("icmpv6.mldr.mar.record_type", "Record Type", FT.UINT8, Base.DEC,
+MLDR_MAR: Final = ICMPV6.field("icmpv6.mldr.mar", "Multicast Address Record", FT.NONE)
+MLDR_TYPE: Final = ICMPV6.field("icmpv6.mldr.mar.record_type", "Record Type", FT.UINT8, Base.DEC,
                          strings={1: "Include", 2: "Exclude", 3: "Changed to include",
                                   4: "Changed to exclude", 5: "Allow new sources",
                                   6: "Block old sources"})
-MLDR_AUX = ICMPV6.field("icmpv6.mldr.mar.aux_data_len", "Aux Data Len", FT.UINT8, Base.DEC)
-MLDR_NSRC = ICMPV6.field("icmpv6.mldr.mar.nb_sources", "Number of Sources", FT.UINT16, Base.DEC)
-MLDR_ADDR = ICMPV6.field("icmpv6.mldr.mar.multicast_address", "Multicast Address", FT.IPv6)
-MLDR_SRC = ICMPV6.field("icmpv6.mldr.mar.source_address", "Source Address", FT.IPv6)
-RESP_IN = ICMPV6.field("icmpv6.resp_in", "Response In", FT.FRAMENUM)
-NO_RESP = ICMPV6.field("icmpv6.no_resp", "No response seen", FT.NONE)
-RESP_TO = ICMPV6.field("icmpv6.resp_to", "Response To", FT.FRAMENUM)
-RESPTIME = ICMPV6.field("icmpv6.resptime", "Response Time", FT.DOUBLE)
-RESP_NOT_FOUND = ICMPV6.field("icmpv6.resp_not_found", "Response not found", FT.NONE)
+MLDR_AUX: Final = ICMPV6.field("icmpv6.mldr.mar.aux_data_len", "Aux Data Len", FT.UINT8, Base.DEC)
+MLDR_NSRC: Final = ICMPV6.field("icmpv6.mldr.mar.nb_sources", "Number of Sources", FT.UINT16, Base.DEC)
+MLDR_ADDR: Final = ICMPV6.field("icmpv6.mldr.mar.multicast_address", "Multicast Address", FT.IPv6)
+MLDR_SRC: Final = ICMPV6.field("icmpv6.mldr.mar.source_address", "Source Address", FT.IPv6)
+RESP_IN: Final = ICMPV6.field("icmpv6.resp_in", "Response In", FT.FRAMENUM)
+NO_RESP: Final = ICMPV6.field("icmpv6.no_resp", "No response seen", FT.NONE)
+RESP_TO: Final = ICMPV6.field("icmpv6.resp_to", "Response To", FT.FRAMENUM)
+RESPTIME: Final = ICMPV6.field("icmpv6.resptime", "Response Time", FT.DOUBLE)
+RESP_NOT_FOUND: Final = ICMPV6.field("icmpv6.resp_not_found", "Response not found", FT.NONE)
 
-MLDR_TYPES = {1: "Include", 2: "Exclude", 3: "Changed to include", 4: "Changed to exclude",
+MLDR_TYPES: Final = {1: "Include", 2: "Exclude", 3: "Changed to include", 4: "Changed to exclude",
               5: "Allow new sources", 6: "Block old sources"}
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from typing import Final
 
 from dissectors.dispatch import (
     BY_NAME,
@@ -47,7 +48,7 @@ from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-IP_PROTO_NAMES = {
+IP_PROTO_NAMES: Final = {
     0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP",
     41: "IPv6", 43: "IPv6 Routing", 44: "IPv6 Fragment", 46: "Reservation Protocol",
     47: "Generic Routing Encapsulation", 50: "ESP", 51: "AH",
@@ -57,92 +58,92 @@ IP_PROTO_NAMES = {
 
 # The codepoint line names them in full ("Class Selector 7", "Unknown (4)": tshark's
 # dscp_vals); the summary line keeps the short names.
-_DSCP = {c: "Unknown" for c in range(64)} | {
+_DSCP: Final = {c: "Unknown" for c in range(64)} | {
     0: "Default", 1: "Lower Effort", 44: "Voice Admit", 46: "Expedited Forwarding",
     **{8 * n: f"Class Selector {n}" for n in range(1, 8)},
     **{8 * n + 2 * d: f"Assured Forwarding {n}{d}" for n in range(1, 5) for d in range(1, 4)},
 }
-_DSCP_SHORT = {0: "CS0", 1: "LE", 8: "CS1", 10: "AF11", 12: "AF12", 14: "AF13", 16: "CS2",
+_DSCP_SHORT: Final = {0: "CS0", 1: "LE", 8: "CS1", 10: "AF11", 12: "AF12", 14: "AF13", 16: "CS2",
                18: "AF21", 20: "AF22", 22: "AF23", 24: "CS3", 26: "AF31", 28: "AF32",
                30: "AF33", 32: "CS4", 34: "AF41", 36: "AF42", 38: "AF43", 40: "CS5",
                44: "VOICE-ADMIT", 46: "EF PHB", 48: "CS6", 56: "CS7"}
-_ECN = {0: "Not ECN-Capable Transport", 1: "ECN-Capable Transport codepoint '01'",
+_ECN: Final = {0: "Not ECN-Capable Transport", 1: "ECN-Capable Transport codepoint '01'",
         2: "ECN-Capable Transport codepoint '10'", 3: "Congestion Experienced"}
-_ECN_SHORT = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
-CHECKSUM_STATUS = {0: "Bad", 1: "Good", 2: "Unverified", 3: "Not present", 4: "Illegal"}
-_SET = ("Set", "Not set")
-OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No-Operation (NOP)", 7: "Record Route",
+_ECN_SHORT: Final = {0: "Not-ECT", 1: "ECT(1)", 2: "ECT(0)", 3: "CE"}
+CHECKSUM_STATUS: Final = {0: "Bad", 1: "Good", 2: "Unverified", 3: "Not present", 4: "Illegal"}
+_SET: Final = ("Set", "Not set")
+OPTION_NAMES: Final = {0: "End of Options List (EOL)", 1: "No-Operation (NOP)", 7: "Record Route",
                 68: "Time Stamp", 130: "Security", 131: "Loose Source Route",
                 137: "Strict Source Route", 136: "Stream ID", 148: "Router Alert",
                 25: "Quick-Start", 133: "Extended Security", 134: "Commercial IP Security Option"}
 
-IP = protocol("ip", "Internet Protocol Version 4", "IPv4")
+IP: Final = protocol("ip", "Internet Protocol Version 4", "IPv4")
 # Wireshark declares these two without a bitmask (it shifts them itself); so do we.
-VERSION = IP.field("ip.version", "Version", FT.UINT8, Base.DEC)
-HDR_LEN = IP.field("ip.hdr_len", "Header Length", FT.UINT8, Base.DEC)
-DSFIELD = IP.field("ip.dsfield", "Differentiated Services Field", FT.UINT8, Base.HEX, offset=1)
-DSCP = IP.field("ip.dsfield.dscp", "Differentiated Services Codepoint", FT.UINT8, Base.DEC,
+VERSION: Final = IP.field("ip.version", "Version", FT.UINT8, Base.DEC)
+HDR_LEN: Final = IP.field("ip.hdr_len", "Header Length", FT.UINT8, Base.DEC)
+DSFIELD: Final = IP.field("ip.dsfield", "Differentiated Services Field", FT.UINT8, Base.HEX, offset=1)
+DSCP: Final = IP.field("ip.dsfield.dscp", "Differentiated Services Codepoint", FT.UINT8, Base.DEC,
                 bitmask=0xFC, strings=_DSCP, offset=1)
-ECN = IP.field("ip.dsfield.ecn", "Explicit Congestion Notification", FT.UINT8, Base.DEC,
+ECN: Final = IP.field("ip.dsfield.ecn", "Explicit Congestion Notification", FT.UINT8, Base.DEC,
                bitmask=0x03, strings=_ECN, offset=1)
-LEN = IP.field("ip.len", "Total Length", FT.UINT16, Base.DEC, offset=2)
-ID = IP.field("ip.id", "Identification", FT.UINT16, Base.HEX_DEC, offset=4)
-FLAGS = IP.field("ip.flags", "Flags", FT.UINT8, Base.HEX, bitmask=0xE0, offset=6, width=1)
-FLAGS_RB = IP.field("ip.flags.rb", "Reserved bit", FT.BOOLEAN, bitmask=0x80, strings=_SET,
+LEN: Final = IP.field("ip.len", "Total Length", FT.UINT16, Base.DEC, offset=2)
+ID: Final = IP.field("ip.id", "Identification", FT.UINT16, Base.HEX_DEC, offset=4)
+FLAGS: Final = IP.field("ip.flags", "Flags", FT.UINT8, Base.HEX, bitmask=0xE0, offset=6, width=1)
+FLAGS_RB: Final = IP.field("ip.flags.rb", "Reserved bit", FT.BOOLEAN, bitmask=0x80, strings=_SET,
                     offset=6, width=1)
-FLAGS_DF = IP.field("ip.flags.df", "Don't fragment", FT.BOOLEAN, bitmask=0x40, strings=_SET,
+FLAGS_DF: Final = IP.field("ip.flags.df", "Don't fragment", FT.BOOLEAN, bitmask=0x40, strings=_SET,
                     offset=6, width=1)
-FLAGS_MF = IP.field("ip.flags.mf", "More fragments", FT.BOOLEAN, bitmask=0x20, strings=_SET,
+FLAGS_MF: Final = IP.field("ip.flags.mf", "More fragments", FT.BOOLEAN, bitmask=0x20, strings=_SET,
                     offset=6, width=1)
-FRAG_OFFSET = IP.field("ip.frag_offset", "Fragment Offset", FT.UINT16, Base.DEC,
+FRAG_OFFSET: Final = IP.field("ip.frag_offset", "Fragment Offset", FT.UINT16, Base.DEC,
                        bitmask=0x1FFF, offset=6)
-TTL = IP.field("ip.ttl", "Time to Live", FT.UINT8, Base.DEC, offset=8)
-PROTO = IP.field("ip.proto", "Protocol", FT.UINT8, Base.DEC, strings=IP_PROTO_NAMES, offset=9)
-CHECKSUM = IP.field("ip.checksum", "Header Checksum", FT.UINT16, Base.HEX, offset=10)
-CHECKSUM_CALC = IP.field("ip.checksum_calculated", "Calculated Checksum", FT.UINT16, Base.HEX)
-CHECKSUM_STATUS_F = IP.field("ip.checksum.status", "Header checksum status", FT.UINT8,
+TTL: Final = IP.field("ip.ttl", "Time to Live", FT.UINT8, Base.DEC, offset=8)
+PROTO: Final = IP.field("ip.proto", "Protocol", FT.UINT8, Base.DEC, strings=IP_PROTO_NAMES, offset=9)
+CHECKSUM: Final = IP.field("ip.checksum", "Header Checksum", FT.UINT16, Base.HEX, offset=10)
+CHECKSUM_CALC: Final = IP.field("ip.checksum_calculated", "Calculated Checksum", FT.UINT16, Base.HEX)
+CHECKSUM_STATUS_F: Final = IP.field("ip.checksum.status", "Header checksum status", FT.UINT8,
                              Base.NONE, strings=CHECKSUM_STATUS)
-SRC = IP.field("ip.src", "Source Address", FT.IPv4, offset=12, width=4)
-DST = IP.field("ip.dst", "Destination Address", FT.IPv4, offset=16, width=4)
-ADDR = IP.field("ip.addr", "Source or Destination Address", FT.IPv4)
-SRC_HOST = IP.field("ip.src_host", "Source Host", FT.STRING)
-DST_HOST = IP.field("ip.dst_host", "Destination Host", FT.STRING)
-HOST = IP.field("ip.host", "Source or Destination Host", FT.STRING)
-OPT_TYPE = IP.field("ip.opt.type", "Type", FT.UINT8, Base.DEC)
-OPT_TYPE_COPY = IP.field("ip.opt.type.copy", "Copy on fragmentation", FT.BOOLEAN,
+SRC: Final = IP.field("ip.src", "Source Address", FT.IPv4, offset=12, width=4)
+DST: Final = IP.field("ip.dst", "Destination Address", FT.IPv4, offset=16, width=4)
+ADDR: Final = IP.field("ip.addr", "Source or Destination Address", FT.IPv4)
+SRC_HOST: Final = IP.field("ip.src_host", "Source Host", FT.STRING)
+DST_HOST: Final = IP.field("ip.dst_host", "Destination Host", FT.STRING)
+HOST: Final = IP.field("ip.host", "Source or Destination Host", FT.STRING)
+OPT_TYPE: Final = IP.field("ip.opt.type", "Type", FT.UINT8, Base.DEC)
+OPT_TYPE_COPY: Final = IP.field("ip.opt.type.copy", "Copy on fragmentation", FT.BOOLEAN,
                          bitmask=0x80, strings=("Yes", "No"))
-OPT_TYPE_CLASS = IP.field("ip.opt.type.class", "Class", FT.UINT8, Base.DEC, bitmask=0x60,
+OPT_TYPE_CLASS: Final = IP.field("ip.opt.type.class", "Class", FT.UINT8, Base.DEC, bitmask=0x60,
                           strings={0: "Control", 2: "Debugging and measurement"})
-OPT_TYPE_NUMBER = IP.field("ip.opt.type.number", "Number", FT.UINT8, Base.DEC, bitmask=0x1F,
+OPT_TYPE_NUMBER: Final = IP.field("ip.opt.type.number", "Number", FT.UINT8, Base.DEC, bitmask=0x1F,
                            strings={0: "End of Option List (EOL)", 1: "No-Operation (NOP)",
                                     7: "Record route", 20: "Router Alert"})
-OPT_LEN = IP.field("ip.opt.len", "Length", FT.UINT8, Base.DEC)
-OPT_PTR = IP.field("ip.opt.ptr", "Pointer", FT.UINT8, Base.DEC)
-OPT_PADDING = IP.field("ip.opt.padding", "Padding", FT.BYTES)
-OPT_RA = IP.field("ip.opt.ra", "Router Alert", FT.UINT16, Base.DEC,
+OPT_LEN: Final = IP.field("ip.opt.len", "Length", FT.UINT8, Base.DEC)
+OPT_PTR: Final = IP.field("ip.opt.ptr", "Pointer", FT.UINT8, Base.DEC)
+OPT_PADDING: Final = IP.field("ip.opt.padding", "Padding", FT.BYTES)
+OPT_RA: Final = IP.field("ip.opt.ra", "Router Alert", FT.UINT16, Base.DEC,
                   strings={0: "Router shall examine packet"})
-REC_RT = IP.field("ip.rec_rt", "Recorded Route", FT.IPv4)
-EMPTY_RT = IP.field("ip.empty_rt", "Empty Route", FT.IPv4)
-FRAGMENT = IP.field("ip.fragment", "IPv4 Fragment", FT.FRAMENUM)
-FRAGMENTS = IP.field("ip.fragments", "IPv4 Fragments", FT.BYTES)
-FRAGMENT_COUNT = IP.field("ip.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
-REASSEMBLED_IN = IP.field("ip.reassembled_in", "Reassembled IPv4 in frame", FT.FRAMENUM)
-REASSEMBLED_LENGTH = IP.field("ip.reassembled.length", "Reassembled IPv4 length", FT.UINT32,
+REC_RT: Final = IP.field("ip.rec_rt", "Recorded Route", FT.IPv4)
+EMPTY_RT: Final = IP.field("ip.empty_rt", "Empty Route", FT.IPv4)
+FRAGMENT: Final = IP.field("ip.fragment", "IPv4 Fragment", FT.FRAMENUM)
+FRAGMENTS: Final = IP.field("ip.fragments", "IPv4 Fragments", FT.BYTES)
+FRAGMENT_COUNT: Final = IP.field("ip.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
+REASSEMBLED_IN: Final = IP.field("ip.reassembled_in", "Reassembled IPv4 in frame", FT.FRAMENUM)
+REASSEMBLED_LENGTH: Final = IP.field("ip.reassembled.length", "Reassembled IPv4 length", FT.UINT32,
                               Base.DEC)
-REASSEMBLED_DATA = IP.field("ip.reassembled.data", "Reassembled IPv4 data", FT.BYTES)
-_FRAGMENT_FIELDS = FragmentFields("IPv4", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
+REASSEMBLED_DATA: Final = IP.field("ip.reassembled.data", "Reassembled IPv4 data", FT.BYTES)
+_FRAGMENT_FIELDS: Final = FragmentFields("IPv4", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
                                   REASSEMBLED_LENGTH, REASSEMBLED_DATA,
                                   *mark_fields(IP, "ip"))
-BOGUS_LEN = IP.field("ip.bogus_ip_length", "Bogus IP length", FT.NONE)
-BOGUS_HEADER_LEN = IP.field("ip.bogus_header_length", "Bogus IP header length", FT.NONE)
-TTL_LNCB = IP.field("ip.ttl.lncb", "Time To Live", FT.NONE)
-TTL_TOO_SMALL = IP.field("ip.ttl.too_small", "Time To Live", FT.NONE)
+BOGUS_LEN: Final = IP.field("ip.bogus_ip_length", "Bogus IP length", FT.NONE)
+BOGUS_HEADER_LEN: Final = IP.field("ip.bogus_header_length", "Bogus IP header length", FT.NONE)
+TTL_LNCB: Final = IP.field("ip.ttl.lncb", "Time To Live", FT.NONE)
+TTL_TOO_SMALL: Final = IP.field("ip.ttl.too_small", "Time To Live", FT.NONE)
 # Local Network Control Block groups whose protocols send with TTL 255 (VRRP, HSRPv2,
 # mDNS); tshark expects 1 elsewhere in 224.0.0.0/24 and leaves LLMNR's .252 alone.
-_LNCB_TTL_255 = frozenset({18, 102, 251})
-_LNCB_ANY_TTL = 252
+_LNCB_TTL_255: Final = frozenset({18, 102, 251})
+_LNCB_ANY_TTL: Final = 252
 
-_HDR = struct.Struct(">BBHHHBBH4s4s")
+_HDR: Final = struct.Struct(">BBHHHBBH4s4s")
 
 
 def _checksum(hdr: bytes) -> int:
@@ -155,10 +156,10 @@ def _checksum(hdr: bytes) -> int:
 # Header labels that depend on one small field only, made once per value (each table
 # is bounded by the field's width: 16 header lengths, 256 TOS bytes, 8 flag sets, 8192
 # fragment offsets).
-_HDR_LEN_LABELS: dict[int, str] = {}
-_DS_LABELS: dict[int, str] = {}
-_FLAGS_LABELS: dict[int, str] = {}
-_FRAG_LABELS: dict[int, str] = {}
+_HDR_LEN_LABELS: Final[dict[int, str]] = {}
+_DS_LABELS: Final[dict[int, str]] = {}
+_FLAGS_LABELS: Final[dict[int, str]] = {}
+_FRAG_LABELS: Final[dict[int, str]] = {}
 
 
 def _labels(table: dict[int, str], value: int, make: Callable[[int], str]) -> str:
@@ -190,10 +191,10 @@ def _frag_label(frag_off: int) -> str:
 
 
 #: The fixed header's items but the TTL (which ICMP's Info reads) and the addresses.
-_HDR_BLOCK = frozenset(f.abbrev for f in (
+_HDR_BLOCK: Final = frozenset(f.abbrev for f in (
     VERSION, HDR_LEN, DSFIELD, DSCP, ECN, LEN, ID, FLAGS, FLAGS_RB, FLAGS_DF, FLAGS_MF,
     FRAG_OFFSET, PROTO, CHECKSUM, CHECKSUM_STATUS_F))
-_ADDR_BLOCK = frozenset(f.abbrev for f in (SRC, DST, ADDR, SRC_HOST, DST_HOST, HOST))
+_ADDR_BLOCK: Final = frozenset(f.abbrev for f in (SRC, DST, ADDR, SRC_HOST, DST_HOST, HOST))
 
 
 def _ds_items(add: Callable[..., Item], tree: Item | None, tos: int, off: int) -> Item:
@@ -215,8 +216,8 @@ def _flags_items(add: Callable[..., Item], tree: Item | None, flags: int, off: i
 
 #: (value, header offset) -> the DS field's / the flags' subtree (packet.Block), built
 #: once for full trees. Bounded.
-_DS_BLOCKS: dict[tuple[int, int], Block] = {}
-_FLAGS_BLOCKS: dict[tuple[int, int], Block] = {}
+_DS_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
+_FLAGS_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 
 def _version_items(add: Callable[..., Item], tree: Item | None, hlen: int, off: int) -> None:
@@ -238,8 +239,8 @@ def _addr_items(add: Callable[..., Item], tree: Item | None, raw: bytes, text: s
 #: (header length, offset) -> the version and header length lines; (address, its
 #: text, offset, is it the source) -> its items (packet.Block runs of siblings), built
 #: once for full trees. Bounded.
-_VERSION_BLOCKS: dict[tuple[int, int], Block] = {}
-_ADDR_BLOCKS: dict[tuple[bytes, str, int, bool], Block] = {}
+_VERSION_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
+_ADDR_BLOCKS: Final[dict[tuple[bytes, str, int, bool], Block]] = {}
 
 
 def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> None:
@@ -293,6 +294,15 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         pkt.src = ipv4_str(int.from_bytes(buf[off + 12: off + 16], "big"))
     if off + 20 > tvb.end:
         tvb.need(off, 20)
+    tos: int  # (typed: mypyc then unboxes struct's values once, not at each use)
+    total: int
+    ident: int
+    frag: int
+    ttl: int
+    proto: int
+    csum: int
+    src: bytes
+    dst: bytes
     (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
     src_s, dst_s = ipv4_str(int.from_bytes(src, "big")), ipv4_str(int.from_bytes(dst, "big"))
     pkt.proto_col = "IPv4"
@@ -304,7 +314,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                          if wanted is None or "ip" in wanted else None)
     add = pkt.add
     # (a tree-less dissection mostly skips the header items)
-    hdr = wanted is None or not wanted.isdisjoint(_HDR_BLOCK)
+    hdr = wanted is None or bool(wanted) and not wanted.isdisjoint(_HDR_BLOCK)
     if hdr:
         if pkt.wanted is None:
             pkt.add_block(tree, cached_block(_VERSION_BLOCKS, (hlen, off), _version_items))
@@ -361,7 +371,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                                          _addr_items))
         pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (dst, dst_s, off + 16, False),
                                          _addr_items))
-    elif not wanted.isdisjoint(_ADDR_BLOCK):
+    elif wanted and not wanted.isdisjoint(_ADDR_BLOCK):
         _addr_items(add, tree, src, src_s, off + 12, True)
         _addr_items(add, tree, dst, dst_s, off + 16, False)
     if hlen > 20:
@@ -418,7 +428,7 @@ def _dispatch(proto: int, sub: Tvb, pkt: Packet, session: Session, tree: Item) -
     fn(sub, pkt, session)
 
 # Wireshark registers each IP option as a name-only protocol (its item holds the bytes).
-_OPT_PROTOS = {t: protocol(f"ip.options.{abbrev}", f"IP Option - {OPTION_NAMES[t]}",
+_OPT_PROTOS: Final = {t: protocol(f"ip.options.{abbrev}", f"IP Option - {OPTION_NAMES[t]}",
                            f"IP Option - {OPTION_NAMES[t]}")
                for t, abbrev in ((0, "eol"), (1, "nop"), (7, "record_route"),
                                  (148, "routeralert"))}

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Final
 
 from dissectors.bounded import remember
 from dissectors.dispatch import TCP_PORT, UDP_PORT, register_claim, register_dissector
@@ -43,18 +44,18 @@ from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-IPMSG_PORT = 2425
+IPMSG_PORT: Final = 2425
 # Preference: the code page of text without UTF8OPT ("gbk" for FeiQ, "cp932" for Japan).
-TEXT_ENCODING = "gbk"
+TEXT_ENCODING: Final = "gbk"
 
 # Modes (CommandNo & 0xff), from the IP Messenger protocol spec (ipmsg.h).
 BR_ENTRY, BR_EXIT, ANSENTRY, BR_ABSENCE = 0x01, 0x02, 0x03, 0x04
 SENDMSG, RECVMSG, READMSG, DELMSG, ANSREADMSG = 0x20, 0x21, 0x30, 0x31, 0x32
 GETFILEDATA, RELEASEFILES, GETDIRFILES = 0x60, 0x61, 0x62
 SENDINFO, SENDABSENCEINFO = 0x41, 0x51
-FEIQ_GROUPMSG = 0x23
+FEIQ_GROUPMSG: Final = 0x23
 
-MODE_NAMES = {
+MODE_NAMES: Final = {
     0x00: "NOOPERATION",
     0x01: "BR_ENTRY", 0x02: "BR_EXIT", 0x03: "ANSENTRY", 0x04: "BR_ABSENCE",
     0x10: "BR_ISGETLIST", 0x11: "OKGETLIST", 0x12: "GETLIST", 0x13: "ANSLIST",
@@ -74,18 +75,18 @@ MODE_NAMES = {
     0xD1: "FEIQ_SHAKE",  # window shake (single source)
 }
 
-ENTRY_MODES = frozenset({BR_ENTRY, BR_EXIT, ANSENTRY, BR_ABSENCE})
-ACK_MODES = frozenset({RECVMSG, READMSG, ANSREADMSG, DELMSG, RELEASEFILES})
+ENTRY_MODES: Final = frozenset({BR_ENTRY, BR_EXIT, ANSENTRY, BR_ABSENCE})
+ACK_MODES: Final = frozenset({RECVMSG, READMSG, ANSREADMSG, DELMSG, RELEASEFILES})
 
-IPMSG = protocol("ipmsg", "IP Messenger", "IPMSG")
-VERSION = IPMSG.field("ipmsg.version", "Version", FT.STRING)
-PACKET_NO = IPMSG.field("ipmsg.packet_no", "Packet number", FT.UINT64, Base.DEC)
-USER = IPMSG.field("ipmsg.user", "Sender name", FT.STRING)
-HOST = IPMSG.field("ipmsg.host", "Sender host", FT.STRING)
-COMMAND = IPMSG.field("ipmsg.command", "Command", FT.UINT32, Base.HEX)
-MODE = IPMSG.field("ipmsg.mode", "Mode", FT.UINT8, Base.HEX, strings=MODE_NAMES)
+IPMSG: Final = protocol("ipmsg", "IP Messenger", "IPMSG")
+VERSION: Final = IPMSG.field("ipmsg.version", "Version", FT.STRING)
+PACKET_NO: Final = IPMSG.field("ipmsg.packet_no", "Packet number", FT.UINT64, Base.DEC)
+USER: Final = IPMSG.field("ipmsg.user", "Sender name", FT.STRING)
+HOST: Final = IPMSG.field("ipmsg.host", "Sender host", FT.STRING)
+COMMAND: Final = IPMSG.field("ipmsg.command", "Command", FT.UINT32, Base.HEX)
+MODE: Final = IPMSG.field("ipmsg.mode", "Mode", FT.UINT8, Base.HEX, strings=MODE_NAMES)
 
-_SET = ("Set", "Not set")
+_SET: Final = ("Set", "Not set")
 
 
 def _opt(abbrev: str, name: str, mask: int) -> Field:
@@ -93,67 +94,67 @@ def _opt(abbrev: str, name: str, mask: int) -> Field:
 
 
 # Options of member-recognition (entry) packets.
-OPT_ABSENCE = _opt("ipmsg.opt.absence", "Absence (ABSENCEOPT)", 0x100)
-OPT_SERVER = _opt("ipmsg.opt.server", "Server (SERVEROPT)", 0x200)
-OPT_DIALUP = _opt("ipmsg.opt.dialup", "Dial-up (DIALUPOPT)", 0x10000)
-OPT_CAPUTF8 = _opt("ipmsg.opt.caputf8", "Understands UTF-8 (CAPUTF8OPT)", 0x1000000)
+OPT_ABSENCE: Final = _opt("ipmsg.opt.absence", "Absence (ABSENCEOPT)", 0x100)
+OPT_SERVER: Final = _opt("ipmsg.opt.server", "Server (SERVEROPT)", 0x200)
+OPT_DIALUP: Final = _opt("ipmsg.opt.dialup", "Dial-up (DIALUPOPT)", 0x10000)
+OPT_CAPUTF8: Final = _opt("ipmsg.opt.caputf8", "Understands UTF-8 (CAPUTF8OPT)", 0x1000000)
 # Options of send commands.
-OPT_SENDCHECK = _opt("ipmsg.opt.sendcheck", "Receipt requested (SENDCHECKOPT)", 0x100)
-OPT_SECRET = _opt("ipmsg.opt.secret", "Sealed (SECRETOPT)", 0x200)
-OPT_BROADCAST = _opt("ipmsg.opt.broadcast", "Broadcast (BROADCASTOPT)", 0x400)
-OPT_MULTICAST = _opt("ipmsg.opt.multicast", "Multicast (MULTICASTOPT)", 0x800)
-OPT_AUTORET = _opt("ipmsg.opt.autoret", "Auto reply (AUTORETOPT)", 0x2000)
-OPT_RETRY = _opt("ipmsg.opt.retry", "Retry (RETRYOPT)", 0x4000)
-OPT_PASSWORD = _opt("ipmsg.opt.password", "Password (PASSWORDOPT)", 0x8000)
-OPT_NOLOG = _opt("ipmsg.opt.nolog", "No log (NOLOGOPT)", 0x20000)
-OPT_NOADDLIST = _opt("ipmsg.opt.noaddlist", "Not added to list (NOADDLISTOPT)", 0x80000)
-OPT_READCHECK = _opt("ipmsg.opt.readcheck", "Read receipt requested (READCHECKOPT)", 0x100000)
+OPT_SENDCHECK: Final = _opt("ipmsg.opt.sendcheck", "Receipt requested (SENDCHECKOPT)", 0x100)
+OPT_SECRET: Final = _opt("ipmsg.opt.secret", "Sealed (SECRETOPT)", 0x200)
+OPT_BROADCAST: Final = _opt("ipmsg.opt.broadcast", "Broadcast (BROADCASTOPT)", 0x400)
+OPT_MULTICAST: Final = _opt("ipmsg.opt.multicast", "Multicast (MULTICASTOPT)", 0x800)
+OPT_AUTORET: Final = _opt("ipmsg.opt.autoret", "Auto reply (AUTORETOPT)", 0x2000)
+OPT_RETRY: Final = _opt("ipmsg.opt.retry", "Retry (RETRYOPT)", 0x4000)
+OPT_PASSWORD: Final = _opt("ipmsg.opt.password", "Password (PASSWORDOPT)", 0x8000)
+OPT_NOLOG: Final = _opt("ipmsg.opt.nolog", "No log (NOLOGOPT)", 0x20000)
+OPT_NOADDLIST: Final = _opt("ipmsg.opt.noaddlist", "Not added to list (NOADDLISTOPT)", 0x80000)
+OPT_READCHECK: Final = _opt("ipmsg.opt.readcheck", "Read receipt requested (READCHECKOPT)", 0x100000)
 # Options of every command.
-OPT_FILEATTACH = _opt("ipmsg.opt.fileattach", "File attached (FILEATTACHOPT)", 0x200000)
-OPT_ENCRYPT = _opt("ipmsg.opt.encrypt", "Encrypted (ENCRYPTOPT)", 0x400000)
-OPT_UTF8 = _opt("ipmsg.opt.utf8", "UTF-8 text (UTF8OPT)", 0x800000)
+OPT_FILEATTACH: Final = _opt("ipmsg.opt.fileattach", "File attached (FILEATTACHOPT)", 0x200000)
+OPT_ENCRYPT: Final = _opt("ipmsg.opt.encrypt", "Encrypted (ENCRYPTOPT)", 0x400000)
+OPT_UTF8: Final = _opt("ipmsg.opt.utf8", "UTF-8 text (UTF8OPT)", 0x800000)
 
-ENTRY_OPTS = (OPT_ABSENCE, OPT_SERVER, OPT_DIALUP, OPT_FILEATTACH, OPT_ENCRYPT, OPT_UTF8,
+ENTRY_OPTS: Final = (OPT_ABSENCE, OPT_SERVER, OPT_DIALUP, OPT_FILEATTACH, OPT_ENCRYPT, OPT_UTF8,
               OPT_CAPUTF8)
-SEND_OPTS = (OPT_SENDCHECK, OPT_SECRET, OPT_BROADCAST, OPT_MULTICAST, OPT_AUTORET, OPT_RETRY,
+SEND_OPTS: Final = (OPT_SENDCHECK, OPT_SECRET, OPT_BROADCAST, OPT_MULTICAST, OPT_AUTORET, OPT_RETRY,
              OPT_PASSWORD, OPT_NOLOG, OPT_NOADDLIST, OPT_READCHECK, OPT_FILEATTACH,
              OPT_ENCRYPT, OPT_UTF8)
 
-MSG = IPMSG.field("ipmsg.msg", "Message", FT.STRING)
-NICKNAME = IPMSG.field("ipmsg.nickname", "Nickname", FT.STRING)
-GROUP = IPMSG.field("ipmsg.group", "Group", FT.STRING)
-ACK_PACKET_NO = IPMSG.field("ipmsg.ack_packet_no", "Acknowledged packet number", FT.UINT64,
+MSG: Final = IPMSG.field("ipmsg.msg", "Message", FT.STRING)
+NICKNAME: Final = IPMSG.field("ipmsg.nickname", "Nickname", FT.STRING)
+GROUP: Final = IPMSG.field("ipmsg.group", "Group", FT.STRING)
+ACK_PACKET_NO: Final = IPMSG.field("ipmsg.ack_packet_no", "Acknowledged packet number", FT.UINT64,
                             Base.DEC)
-FILE_ID = IPMSG.field("ipmsg.file.id", "File ID", FT.UINT32, Base.DEC)
-FILE_NAME = IPMSG.field("ipmsg.file.name", "File name", FT.STRING)
-FILE_SIZE = IPMSG.field("ipmsg.file.size", "File size", FT.UINT64, Base.DEC, unit=" bytes")
-FILE_MTIME = IPMSG.field("ipmsg.file.mtime", "Modification time (seconds since 1970)",
+FILE_ID: Final = IPMSG.field("ipmsg.file.id", "File ID", FT.UINT32, Base.DEC)
+FILE_NAME: Final = IPMSG.field("ipmsg.file.name", "File name", FT.STRING)
+FILE_SIZE: Final = IPMSG.field("ipmsg.file.size", "File size", FT.UINT64, Base.DEC, unit=" bytes")
+FILE_MTIME: Final = IPMSG.field("ipmsg.file.mtime", "Modification time (seconds since 1970)",
                          FT.UINT32, Base.DEC)
-FILE_ATTR = IPMSG.field("ipmsg.file.attr", "File attributes", FT.UINT32, Base.HEX)
-GET_PACKET_ID = IPMSG.field("ipmsg.getfile.packet_id", "Packet ID of the offering message",
+FILE_ATTR: Final = IPMSG.field("ipmsg.file.attr", "File attributes", FT.UINT32, Base.HEX)
+GET_PACKET_ID: Final = IPMSG.field("ipmsg.getfile.packet_id", "Packet ID of the offering message",
                             FT.UINT32, Base.HEX)
-GET_FILE_ID = IPMSG.field("ipmsg.getfile.file_id", "File ID", FT.UINT32, Base.HEX)
-GET_OFFSET = IPMSG.field("ipmsg.getfile.offset", "Offset", FT.UINT64, Base.HEX)
-EXTRA = IPMSG.field("ipmsg.extra", "Extra data", FT.BYTES)
-RESPONSE_TO = IPMSG.field("ipmsg.response_to", "Acknowledges the message in", FT.FRAMENUM)
-RESPONSE_IN = IPMSG.field("ipmsg.response_in", "Acknowledged in", FT.FRAMENUM)
-EI_UNANSWERED = IPMSG.field("ipmsg.labshark.unanswered", "No RECVMSG for this message",
+GET_FILE_ID: Final = IPMSG.field("ipmsg.getfile.file_id", "File ID", FT.UINT32, Base.HEX)
+GET_OFFSET: Final = IPMSG.field("ipmsg.getfile.offset", "Offset", FT.UINT64, Base.HEX)
+EXTRA: Final = IPMSG.field("ipmsg.extra", "Extra data", FT.BYTES)
+RESPONSE_TO: Final = IPMSG.field("ipmsg.response_to", "Acknowledges the message in", FT.FRAMENUM)
+RESPONSE_IN: Final = IPMSG.field("ipmsg.response_in", "Acknowledged in", FT.FRAMENUM)
+EI_UNANSWERED: Final = IPMSG.field("ipmsg.labshark.unanswered", "No RECVMSG for this message",
                             FT.NONE, blurb="labshark: SENDCHECKOPT set but no RECVMSG seen")
-EI_BAD_ATTACH = IPMSG.field("ipmsg.labshark.bad_attachment", "Malformed attachment entry",
+EI_BAD_ATTACH: Final = IPMSG.field("ipmsg.labshark.bad_attachment", "Malformed attachment entry",
                             FT.NONE, blurb="labshark: an attachment entry that does not parse")
-FEIQ_FLAG = IPMSG.field("ipmsg.feiq", "FeiQ client", FT.BOOLEAN)
+FEIQ_FLAG: Final = IPMSG.field("ipmsg.feiq", "FeiQ client", FT.BOOLEAN)
 
-FEIQ = protocol("feiq", "FeiQ extensions", "FeiQ")
+FEIQ: Final = protocol("feiq", "FeiQ extensions", "FeiQ")
 # The '#'-separated version string; names after the MAC are guesses (single source).
-FEIQ_CLIENT = IPMSG.field("ipmsg.feiq.client", "Client version", FT.STRING)
-FEIQ_ICON = IPMSG.field("ipmsg.feiq.icon", "Icon / flags", FT.STRING)
-FEIQ_MAC = IPMSG.field("ipmsg.feiq.mac", "MAC address", FT.ETHER)
-FEIQ_FIELD = IPMSG.field("ipmsg.feiq.field", "Other field", FT.STRING)
+FEIQ_CLIENT: Final = IPMSG.field("ipmsg.feiq.client", "Client version", FT.STRING)
+FEIQ_ICON: Final = IPMSG.field("ipmsg.feiq.icon", "Icon / flags", FT.STRING)
+FEIQ_MAC: Final = IPMSG.field("ipmsg.feiq.mac", "MAC address", FT.ETHER)
+FEIQ_FIELD: Final = IPMSG.field("ipmsg.feiq.field", "Other field", FT.STRING)
 
-_DECIMAL = re.compile(rb"\d{1,20}")
-_HEXNUM = re.compile(rb"0[xX][0-9A-Fa-f]{1,8}")
-_VERSION = re.compile(rb"[\x21-\x7e]{1,80}")
-_FEIQ_VERSION = re.compile(r"\d+_[A-Za-z]+[^#]*#")
+_DECIMAL: Final = re.compile(rb"\d{1,20}")
+_HEXNUM: Final = re.compile(rb"0[xX][0-9A-Fa-f]{1,8}")
+_VERSION: Final = re.compile(rb"[\x21-\x7e]{1,80}")
+_FEIQ_VERSION: Final = re.compile(r"\d+_[A-Za-z]+[^#]*#")
 
 
 def decode_text(raw: bytes, utf8: bool) -> str:
@@ -284,7 +285,7 @@ def _attachments(pkt: Packet, top: Item, raw: bytes, off: int, utf8: bool, src: 
 
 #: Longest number text taken from an attachment or file request (a 64-bit value with
 #: room for padding); a longer one makes the entry malformed, never a huge int.
-_MAX_NUM_CHARS = 32
+_MAX_NUM_CHARS: Final = 32
 
 
 def _num(raw: bytes, base: int) -> int:

@@ -18,6 +18,7 @@ the upper layer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from dissectors.dispatch import (
     BY_NAME,
@@ -50,144 +51,144 @@ from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-NXT_NAMES = dict(IP_PROTO_NAMES)
+NXT_NAMES: Final = dict(IP_PROTO_NAMES)
 NXT_NAMES.update({0: "IPv6 Hop-by-Hop Option", 43: "Routing Header for IPv6",
                   44: "Fragment Header for IPv6", 60: "Destination Options for IPv6",
                   59: "No Next Header for IPv6", 58: "ICMPv6", 41: "IPv6"})
-OPT_NAMES = {0x00: "Pad1", 0x01: "PadN", 0xC2: "Jumbo Payload", 0x05: "Router Alert",
+OPT_NAMES: Final = {0x00: "Pad1", 0x01: "PadN", 0xC2: "Jumbo Payload", 0x05: "Router Alert",
              0x04: "Tunnel Encapsulation Limit", 0xC9: "Home Address Option",
              0x63: "RPL Option", 0x26: "Quick-Start", 0x8B: "ILNP Nonce"}
-ACTIONS = {0: "Skip and continue", 1: "Discard", 2: "Discard and send ICMP Parameter Problem",
+ACTIONS: Final = {0: "Skip and continue", 1: "Discard", 2: "Discard and send ICMP Parameter Problem",
            3: "Discard and send ICMP if not multicast"}
-ROUTING_TYPES = {0: "Source Route", 1: "Nimrod", 2: "Type 2 Routing", 3: "RPL Source Route",
+ROUTING_TYPES: Final = {0: "Source Route", 1: "Nimrod", 2: "Type 2 Routing", 3: "RPL Source Route",
                  4: "Segment Routing", 5: "Compact Routing Header 16",
                  6: "Compact Routing Header 32"}
-RA_VALUES = {0: "MLD", 1: "RSVP", 2: "Active Networks"}
+RA_VALUES: Final = {0: "MLD", 1: "RSVP", 2: "Active Networks"}
 
-IPV6 = protocol("ipv6", "Internet Protocol Version 6", "IPv6")
-VERSION = IPV6.field("ipv6.version", "Version", FT.UINT8, Base.DEC)
+IPV6: Final = protocol("ipv6", "Internet Protocol Version 6", "IPv6")
+VERSION: Final = IPV6.field("ipv6.version", "Version", FT.UINT8, Base.DEC)
 # Wireshark's ipv6 registers ip.version too (a 4-bit field there: -T pdml shows its mask)
-IP_VERSION = IPV6.twin(IP_VERSION_IN_IP, bitmask=0xF0)
-TCLASS = IPV6.field("ipv6.tclass", "Traffic Class", FT.UINT32, Base.HEX, bitmask=0x0FF00000,
+IP_VERSION: Final = IPV6.twin(IP_VERSION_IN_IP, bitmask=0xF0)
+TCLASS: Final = IPV6.field("ipv6.tclass", "Traffic Class", FT.UINT32, Base.HEX, bitmask=0x0FF00000,
                     offset=0)
-TCLASS_DSCP = IPV6.field("ipv6.tclass.dscp", "Differentiated Services Codepoint", FT.UINT32,
+TCLASS_DSCP: Final = IPV6.field("ipv6.tclass.dscp", "Differentiated Services Codepoint", FT.UINT32,
                          Base.DEC, bitmask=0x0FC00000, strings=_DSCP, offset=0)
-TCLASS_ECN = IPV6.field("ipv6.tclass.ecn", "Explicit Congestion Notification", FT.UINT32,
+TCLASS_ECN: Final = IPV6.field("ipv6.tclass.ecn", "Explicit Congestion Notification", FT.UINT32,
                         Base.DEC, bitmask=0x00300000, strings=_ECN, offset=0)
-FLOW = IPV6.field("ipv6.flow", "Flow Label", FT.UINT24, Base.HEX, bitmask=0xFFFFF, offset=1,
+FLOW: Final = IPV6.field("ipv6.flow", "Flow Label", FT.UINT24, Base.HEX, bitmask=0xFFFFF, offset=1,
                   width=3)
-PLEN = IPV6.field("ipv6.plen", "Payload Length", FT.UINT16, Base.DEC, offset=4)
-NXT = IPV6.field("ipv6.nxt", "Next Header", FT.UINT8, Base.DEC, strings=NXT_NAMES, offset=6)
-HLIM = IPV6.field("ipv6.hlim", "Hop Limit", FT.UINT8, Base.DEC, offset=7)
-SRC = IPV6.field("ipv6.src", "Source Address", FT.IPv6, offset=8, width=16)
-DST = IPV6.field("ipv6.dst", "Destination Address", FT.IPv6, offset=24, width=16)
-ADDR = IPV6.field("ipv6.addr", "Source or Destination Address", FT.IPv6)
-SRC_HOST = IPV6.field("ipv6.src_host", "Source Host", FT.STRING)
-DST_HOST = IPV6.field("ipv6.dst_host", "Destination Host", FT.STRING)
-HOST = IPV6.field("ipv6.host", "Source or Destination Host", FT.STRING)
-SRC_SLAAC = IPV6.field("ipv6.src_slaac_mac", "Source SLAAC MAC", FT.ETHER)
-DST_SLAAC = IPV6.field("ipv6.dst_slaac_mac", "Destination SLAAC MAC", FT.ETHER)
-SLAAC = IPV6.field("ipv6.slaac_mac", "SLAAC MAC", FT.ETHER)
-SRC_ISATAP = IPV6.field("ipv6.src_isatap_ipv4", "Source ISATAP IPv4", FT.IPv4)
-DST_ISATAP = IPV6.field("ipv6.dst_isatap_ipv4", "Destination ISATAP IPv4", FT.IPv4)
-ISATAP = IPV6.field("ipv6.isatap_ipv4", "ISATAP IPv4", FT.IPv4)
-SRC_6TO4_GW = IPV6.field("ipv6.src_6to4_gw_ipv4", "Source 6to4 Gateway IPv4", FT.IPv4)
-DST_6TO4_GW = IPV6.field("ipv6.dst_6to4_gw_ipv4", "Destination 6to4 Gateway IPv4", FT.IPv4)
-GW_6TO4 = IPV6.field("ipv6.6to4_gw_ipv4", "6to4 Gateway IPv4", FT.IPv4)
-SRC_6TO4_SLA = IPV6.field("ipv6.src_6to4_sla_id", "Source 6to4 SLA ID", FT.UINT16, Base.DEC)
-DST_6TO4_SLA = IPV6.field("ipv6.dst_6to4_sla_id", "Destination 6to4 SLA ID", FT.UINT16,
+PLEN: Final = IPV6.field("ipv6.plen", "Payload Length", FT.UINT16, Base.DEC, offset=4)
+NXT: Final = IPV6.field("ipv6.nxt", "Next Header", FT.UINT8, Base.DEC, strings=NXT_NAMES, offset=6)
+HLIM: Final = IPV6.field("ipv6.hlim", "Hop Limit", FT.UINT8, Base.DEC, offset=7)
+SRC: Final = IPV6.field("ipv6.src", "Source Address", FT.IPv6, offset=8, width=16)
+DST: Final = IPV6.field("ipv6.dst", "Destination Address", FT.IPv6, offset=24, width=16)
+ADDR: Final = IPV6.field("ipv6.addr", "Source or Destination Address", FT.IPv6)
+SRC_HOST: Final = IPV6.field("ipv6.src_host", "Source Host", FT.STRING)
+DST_HOST: Final = IPV6.field("ipv6.dst_host", "Destination Host", FT.STRING)
+HOST: Final = IPV6.field("ipv6.host", "Source or Destination Host", FT.STRING)
+SRC_SLAAC: Final = IPV6.field("ipv6.src_slaac_mac", "Source SLAAC MAC", FT.ETHER)
+DST_SLAAC: Final = IPV6.field("ipv6.dst_slaac_mac", "Destination SLAAC MAC", FT.ETHER)
+SLAAC: Final = IPV6.field("ipv6.slaac_mac", "SLAAC MAC", FT.ETHER)
+SRC_ISATAP: Final = IPV6.field("ipv6.src_isatap_ipv4", "Source ISATAP IPv4", FT.IPv4)
+DST_ISATAP: Final = IPV6.field("ipv6.dst_isatap_ipv4", "Destination ISATAP IPv4", FT.IPv4)
+ISATAP: Final = IPV6.field("ipv6.isatap_ipv4", "ISATAP IPv4", FT.IPv4)
+SRC_6TO4_GW: Final = IPV6.field("ipv6.src_6to4_gw_ipv4", "Source 6to4 Gateway IPv4", FT.IPv4)
+DST_6TO4_GW: Final = IPV6.field("ipv6.dst_6to4_gw_ipv4", "Destination 6to4 Gateway IPv4", FT.IPv4)
+GW_6TO4: Final = IPV6.field("ipv6.6to4_gw_ipv4", "6to4 Gateway IPv4", FT.IPv4)
+SRC_6TO4_SLA: Final = IPV6.field("ipv6.src_6to4_sla_id", "Source 6to4 SLA ID", FT.UINT16, Base.DEC)
+DST_6TO4_SLA: Final = IPV6.field("ipv6.dst_6to4_sla_id", "Destination 6to4 SLA ID", FT.UINT16,
                           Base.DEC)
-SLA_6TO4 = IPV6.field("ipv6.6to4_sla_id", "6to4 SLA ID", FT.UINT16, Base.DEC)
-SRC_TS = IPV6.field("ipv6.src_ts_ipv4", "Source Teredo Server IPv4", FT.IPv4)
-DST_TS = IPV6.field("ipv6.dst_ts_ipv4", "Destination Teredo Server IPv4", FT.IPv4)
-TS = IPV6.field("ipv6.ts_ipv4", "Teredo Server IPv4", FT.IPv4)
-SRC_TC_PORT = IPV6.field("ipv6.src_tc_port", "Source Teredo Port", FT.UINT16, Base.DEC)
-DST_TC_PORT = IPV6.field("ipv6.dst_tc_port", "Destination Teredo Port", FT.UINT16, Base.DEC)
-TC_PORT = IPV6.field("ipv6.tc_port", "Teredo Port", FT.UINT16, Base.DEC)
-SRC_TC = IPV6.field("ipv6.src_tc_ipv4", "Source Teredo Client IPv4", FT.IPv4)
-DST_TC = IPV6.field("ipv6.dst_tc_ipv4", "Destination Teredo Client IPv4", FT.IPv4)
-TC = IPV6.field("ipv6.tc_ipv4", "Teredo Client IPv4", FT.IPv4)
+SLA_6TO4: Final = IPV6.field("ipv6.6to4_sla_id", "6to4 SLA ID", FT.UINT16, Base.DEC)
+SRC_TS: Final = IPV6.field("ipv6.src_ts_ipv4", "Source Teredo Server IPv4", FT.IPv4)
+DST_TS: Final = IPV6.field("ipv6.dst_ts_ipv4", "Destination Teredo Server IPv4", FT.IPv4)
+TS: Final = IPV6.field("ipv6.ts_ipv4", "Teredo Server IPv4", FT.IPv4)
+SRC_TC_PORT: Final = IPV6.field("ipv6.src_tc_port", "Source Teredo Port", FT.UINT16, Base.DEC)
+DST_TC_PORT: Final = IPV6.field("ipv6.dst_tc_port", "Destination Teredo Port", FT.UINT16, Base.DEC)
+TC_PORT: Final = IPV6.field("ipv6.tc_port", "Teredo Port", FT.UINT16, Base.DEC)
+SRC_TC: Final = IPV6.field("ipv6.src_tc_ipv4", "Source Teredo Client IPv4", FT.IPv4)
+DST_TC: Final = IPV6.field("ipv6.dst_tc_ipv4", "Destination Teredo Client IPv4", FT.IPv4)
+TC: Final = IPV6.field("ipv6.tc_ipv4", "Teredo Client IPv4", FT.IPv4)
 
-OPT = IPV6.field("ipv6.opt", "IPv6 Option", FT.NONE, blurb="Option")
-OPT_HEADER_MISMATCH = IPV6.field("ipv6.opt.header_mismatch",
+OPT: Final = IPV6.field("ipv6.opt", "IPv6 Option", FT.NONE, blurb="Option")
+OPT_HEADER_MISMATCH: Final = IPV6.field("ipv6.opt.header_mismatch",
                                  "Wrong options extension header for type", FT.NONE)
-OPT_JUMBO_PROHIBITED = IPV6.field(
+OPT_JUMBO_PROHIBITED: Final = IPV6.field(
     "ipv6.opt.jumbo.prohibited",
     "When IPv6 payload length does not equal 0 a Jumbo Payload option must not be present",
     FT.NONE)
-OPT_TYPE = IPV6.field("ipv6.opt.type", "Type", FT.UINT8, Base.HEX, strings=OPT_NAMES)
-OPT_ACTION = IPV6.field("ipv6.opt.type.action", "Action", FT.UINT8, Base.DEC, bitmask=0xC0,
+OPT_TYPE: Final = IPV6.field("ipv6.opt.type", "Type", FT.UINT8, Base.HEX, strings=OPT_NAMES)
+OPT_ACTION: Final = IPV6.field("ipv6.opt.type.action", "Action", FT.UINT8, Base.DEC, bitmask=0xC0,
                         strings=ACTIONS)
-OPT_CHANGE = IPV6.field("ipv6.opt.type.change", "May Change", FT.BOOLEAN, bitmask=0x20,
+OPT_CHANGE: Final = IPV6.field("ipv6.opt.type.change", "May Change", FT.BOOLEAN, bitmask=0x20,
                         strings=("Yes", "No"))
-OPT_REST = IPV6.field("ipv6.opt.type.rest", "Low-Order Bits", FT.UINT8, Base.HEX,
+OPT_REST: Final = IPV6.field("ipv6.opt.type.rest", "Low-Order Bits", FT.UINT8, Base.HEX,
                       bitmask=0x1F)
-OPT_LENGTH = IPV6.field("ipv6.opt.length", "Length", FT.UINT8, Base.DEC)
-OPT_PAD1 = IPV6.field("ipv6.opt.pad1", "Pad1", FT.NONE)
-OPT_PADN = IPV6.field("ipv6.opt.padn", "PadN", FT.BYTES)
-OPT_RA = IPV6.field("ipv6.opt.router_alert", "Router Alert", FT.UINT16, Base.DEC,
+OPT_LENGTH: Final = IPV6.field("ipv6.opt.length", "Length", FT.UINT8, Base.DEC)
+OPT_PAD1: Final = IPV6.field("ipv6.opt.pad1", "Pad1", FT.NONE)
+OPT_PADN: Final = IPV6.field("ipv6.opt.padn", "PadN", FT.BYTES)
+OPT_RA: Final = IPV6.field("ipv6.opt.router_alert", "Router Alert", FT.UINT16, Base.DEC,
                     strings=RA_VALUES)
-OPT_TEL = IPV6.field("ipv6.opt.tel", "Tunnel Encapsulation Limit", FT.UINT8, Base.DEC)
-OPT_JUMBO = IPV6.field("ipv6.opt.jumbo", "Payload Length", FT.UINT32, Base.DEC)
-OPT_UNKNOWN = IPV6.field("ipv6.opt.unknown", "Unknown Option Payload", FT.BYTES)
-FRAGMENT = IPV6.field("ipv6.fragment", "IPv6 Fragment", FT.FRAMENUM)
-FRAGMENT_COUNT = IPV6.field("ipv6.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
-FRAGMENTS = IPV6.field("ipv6.fragments", "IPv6 Fragments", FT.NONE)
-REASSEMBLED_IN = IPV6.field("ipv6.reassembled.in", "Reassembled IPv6 in frame", FT.FRAMENUM)
-REASSEMBLED_LENGTH = IPV6.field("ipv6.reassembled.length", "Reassembled IPv6 length",
+OPT_TEL: Final = IPV6.field("ipv6.opt.tel", "Tunnel Encapsulation Limit", FT.UINT8, Base.DEC)
+OPT_JUMBO: Final = IPV6.field("ipv6.opt.jumbo", "Payload Length", FT.UINT32, Base.DEC)
+OPT_UNKNOWN: Final = IPV6.field("ipv6.opt.unknown", "Unknown Option Payload", FT.BYTES)
+FRAGMENT: Final = IPV6.field("ipv6.fragment", "IPv6 Fragment", FT.FRAMENUM)
+FRAGMENT_COUNT: Final = IPV6.field("ipv6.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
+FRAGMENTS: Final = IPV6.field("ipv6.fragments", "IPv6 Fragments", FT.NONE)
+REASSEMBLED_IN: Final = IPV6.field("ipv6.reassembled.in", "Reassembled IPv6 in frame", FT.FRAMENUM)
+REASSEMBLED_LENGTH: Final = IPV6.field("ipv6.reassembled.length", "Reassembled IPv6 length",
                                 FT.UINT32, Base.DEC)
-REASSEMBLED_DATA = IPV6.field("ipv6.reassembled.data", "Reassembled IPv6 data", FT.BYTES)
-PLEN_EXCEEDS = IPV6.field("ipv6.plen_exceeds_framing",
+REASSEMBLED_DATA: Final = IPV6.field("ipv6.reassembled.data", "Reassembled IPv6 data", FT.BYTES)
+PLEN_EXCEEDS: Final = IPV6.field("ipv6.plen_exceeds_framing",
                           "IPv6 payload length does not match expected framing length",
                           FT.NONE)
-PLEN_ZERO = IPV6.field("ipv6.plen_zero", 'IPv6 payload length equals 0 (maybe because of '
+PLEN_ZERO: Final = IPV6.field("ipv6.plen_zero", 'IPv6 payload length equals 0 (maybe because of '
                        '"TCP segmentation offload" (TSO))', FT.NONE)
 
-HOPOPTS = protocol("ipv6.hopopts", "IPv6 Hop-by-Hop Option", "IPv6 Hop-by-Hop Option")
-HOPOPTS_NXT = HOPOPTS.field("ipv6.hopopts.nxt", "Next Header", FT.UINT8, Base.DEC,
+HOPOPTS: Final = protocol("ipv6.hopopts", "IPv6 Hop-by-Hop Option", "IPv6 Hop-by-Hop Option")
+HOPOPTS_NXT: Final = HOPOPTS.field("ipv6.hopopts.nxt", "Next Header", FT.UINT8, Base.DEC,
                             strings=NXT_NAMES)
-HOPOPTS_LEN = HOPOPTS.field("ipv6.hopopts.len", "Length", FT.UINT8, Base.DEC)
-HOPOPTS_LEN_OCT = HOPOPTS.field("ipv6.hopopts.len_oct", "Length", FT.UINT16, Base.DEC)
-HOPOPTS_NOT_FIRST = HOPOPTS.field(
+HOPOPTS_LEN: Final = HOPOPTS.field("ipv6.hopopts.len", "Length", FT.UINT8, Base.DEC)
+HOPOPTS_LEN_OCT: Final = HOPOPTS.field("ipv6.hopopts.len_oct", "Length", FT.UINT16, Base.DEC)
+HOPOPTS_NOT_FIRST: Final = HOPOPTS.field(
     "ipv6.hopopts.not_first",
     "IPv6 Hop-by-Hop extension header must appear immediately after IPv6 header", FT.NONE)
-DSTOPTS = protocol("ipv6.dstopts", "Destination Options for IPv6", "IPv6 Destination Options")
-DSTOPTS_NXT = DSTOPTS.field("ipv6.dstopts.nxt", "Next Header", FT.UINT8, Base.DEC,
+DSTOPTS: Final = protocol("ipv6.dstopts", "Destination Options for IPv6", "IPv6 Destination Options")
+DSTOPTS_NXT: Final = DSTOPTS.field("ipv6.dstopts.nxt", "Next Header", FT.UINT8, Base.DEC,
                             strings=NXT_NAMES)
-DSTOPTS_LEN = DSTOPTS.field("ipv6.dstopts.len", "Length", FT.UINT8, Base.DEC)
-DSTOPTS_LEN_OCT = DSTOPTS.field("ipv6.dstopts.len_oct", "Length", FT.UINT16, Base.DEC)
-ROUTING = protocol("ipv6.routing", "Routing Header for IPv6", "IPv6 Routing")
-ROUTING_NXT = ROUTING.field("ipv6.routing.nxt", "Next Header", FT.UINT8, Base.DEC,
+DSTOPTS_LEN: Final = DSTOPTS.field("ipv6.dstopts.len", "Length", FT.UINT8, Base.DEC)
+DSTOPTS_LEN_OCT: Final = DSTOPTS.field("ipv6.dstopts.len_oct", "Length", FT.UINT16, Base.DEC)
+ROUTING: Final = protocol("ipv6.routing", "Routing Header for IPv6", "IPv6 Routing")
+ROUTING_NXT: Final = ROUTING.field("ipv6.routing.nxt", "Next Header", FT.UINT8, Base.DEC,
                             strings=NXT_NAMES)
-ROUTING_LEN = ROUTING.field("ipv6.routing.len", "Length", FT.UINT8, Base.DEC)
-ROUTING_LEN_OCT = ROUTING.field("ipv6.routing.len_oct", "Length", FT.UINT16, Base.DEC)
-ROUTING_TYPE = ROUTING.field("ipv6.routing.type", "Type", FT.UINT8, Base.DEC,
+ROUTING_LEN: Final = ROUTING.field("ipv6.routing.len", "Length", FT.UINT8, Base.DEC)
+ROUTING_LEN_OCT: Final = ROUTING.field("ipv6.routing.len_oct", "Length", FT.UINT16, Base.DEC)
+ROUTING_TYPE: Final = ROUTING.field("ipv6.routing.type", "Type", FT.UINT8, Base.DEC,
                              strings=ROUTING_TYPES)
-ROUTING_SEGLEFT = ROUTING.field("ipv6.routing.segleft", "Segments Left", FT.UINT8, Base.DEC)
-ROUTING_UNKNOWN = ROUTING.field("ipv6.routing.unknown_data", "Type-Specific Data", FT.BYTES)
-ROUTING_SRC_RESERVED = ROUTING.field("ipv6.routing.src.reserved", "Reserved", FT.BYTES)
-ROUTING_SRC_ADDR = ROUTING.field("ipv6.routing.src.addr", "Address", FT.IPv6)
-ROUTING_MIPV6_RESERVED = ROUTING.field("ipv6.routing.mipv6.reserved", "Reserved", FT.BYTES)
-ROUTING_MIPV6_HOME = ROUTING.field("ipv6.routing.mipv6.home_address", "Home Address", FT.IPv6)
-ROUTING_DEPRECATED = ROUTING.field("ipv6.routing.deprecated", "Routing header type is deprecated",
+ROUTING_SEGLEFT: Final = ROUTING.field("ipv6.routing.segleft", "Segments Left", FT.UINT8, Base.DEC)
+ROUTING_UNKNOWN: Final = ROUTING.field("ipv6.routing.unknown_data", "Type-Specific Data", FT.BYTES)
+ROUTING_SRC_RESERVED: Final = ROUTING.field("ipv6.routing.src.reserved", "Reserved", FT.BYTES)
+ROUTING_SRC_ADDR: Final = ROUTING.field("ipv6.routing.src.addr", "Address", FT.IPv6)
+ROUTING_MIPV6_RESERVED: Final = ROUTING.field("ipv6.routing.mipv6.reserved", "Reserved", FT.BYTES)
+ROUTING_MIPV6_HOME: Final = ROUTING.field("ipv6.routing.mipv6.home_address", "Home Address", FT.IPv6)
+ROUTING_DEPRECATED: Final = ROUTING.field("ipv6.routing.deprecated", "Routing header type is deprecated",
                                    FT.NONE)
-FRAGHDR = protocol("ipv6.fraghdr", "Fragment Header for IPv6", "IPv6 Fragment")
+FRAGHDR: Final = protocol("ipv6.fraghdr", "Fragment Header for IPv6", "IPv6 Fragment")
 for _ext in (HOPOPTS, DSTOPTS, ROUTING, FRAGHDR):
     _ext.valueless = True
-FRAG_NXT = FRAGHDR.field("ipv6.fraghdr.nxt", "Next header", FT.UINT8, Base.DEC,
+FRAG_NXT: Final = FRAGHDR.field("ipv6.fraghdr.nxt", "Next header", FT.UINT8, Base.DEC,
                          strings=NXT_NAMES)
-FRAG_RESERVED_OCTET = FRAGHDR.field("ipv6.fraghdr.reserved_octet", "Reserved octet", FT.UINT8,
+FRAG_RESERVED_OCTET: Final = FRAGHDR.field("ipv6.fraghdr.reserved_octet", "Reserved octet", FT.UINT8,
                                     Base.HEX)
-FRAG_OFFSET = FRAGHDR.field("ipv6.fraghdr.offset", "Offset", FT.UINT16, Base.DEC,
+FRAG_OFFSET: Final = FRAGHDR.field("ipv6.fraghdr.offset", "Offset", FT.UINT16, Base.DEC,
                             bitmask=0xFFF8)
-FRAG_RESERVED_BITS = FRAGHDR.field("ipv6.fraghdr.reserved_bits", "Reserved bits", FT.UINT16,
+FRAG_RESERVED_BITS: Final = FRAGHDR.field("ipv6.fraghdr.reserved_bits", "Reserved bits", FT.UINT16,
                                    Base.DEC, bitmask=0x0006)
-FRAG_MORE = FRAGHDR.field("ipv6.fraghdr.more", "More Fragments", FT.BOOLEAN, bitmask=0x0001,
+FRAG_MORE: Final = FRAGHDR.field("ipv6.fraghdr.more", "More Fragments", FT.BOOLEAN, bitmask=0x0001,
                           strings=("Yes", "No"))
-FRAG_IDENT = FRAGHDR.field("ipv6.fraghdr.ident", "Identification", FT.UINT32, Base.HEX)
+FRAG_IDENT: Final = FRAGHDR.field("ipv6.fraghdr.ident", "Identification", FT.UINT32, Base.HEX)
 
-EXT_HEADERS = (0, 43, 44, 60)
-_FRAGMENT_FIELDS = FragmentFields("IPv6", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
+EXT_HEADERS: Final = (0, 43, 44, 60)
+_FRAGMENT_FIELDS: Final = FragmentFields("IPv6", FRAGMENTS, FRAGMENT, FRAGMENT_COUNT, REASSEMBLED_IN,
                                   REASSEMBLED_LENGTH, REASSEMBLED_DATA,
                                   *mark_fields(IPV6, "ipv6"))
 
@@ -221,7 +222,7 @@ def _tclass_items(add: Callable[..., Item], tree: Item | None, tc: int, off: int
 
 
 #: (traffic class, header offset) -> its subtree (packet.Block), full trees only. Bounded.
-_TCLASS_BLOCKS: dict[tuple[int, int], Block] = {}
+_TCLASS_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 
 def _tclass_block(tc: int, off: int) -> Block:
@@ -484,7 +485,7 @@ def _options(pkt: Packet, top: Item, tvb: Tvb, pos: int, end: int, hop: bool,
         pos += 2 + olen
 
 
-_HOP_ONLY = (5, 0xC2)  # Router Alert and Jumbo Payload belong in hop-by-hop options
+_HOP_ONLY: Final = (5, 0xC2)  # Router Alert and Jumbo Payload belong in hop-by-hop options
 
 
 def _opt_type(pkt: Packet, item: Item, t: int, pos: int, name: str, hop: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from captures.frame import Frame
 from dissectors.escape import format_str
@@ -64,22 +64,28 @@ def _construct_item(cls: type[Item]) -> Item:
     return cls(None, None, 0, 0)  # type: ignore[arg-type]
 
 
-#: The shared absorbing item (typed as an Item: dissectors treat it as one).
-NULL_ITEM: Item
+def _is_compiled() -> bool:
+    try:
+        object.__new__(Item)
+    except TypeError:
+        return True
+    return False
+
+
 # Packet.add fills in a bare Item (no __init__ call). Classes compiled by mypyc
 # (.ci/build_compiled.py) cannot be made so, nor be stood in for by a _NullItem: then
-# they are made by their (native) constructor, and the sink is a real Item that each
-# Packet empties (what a packet's layers write into it stays within that packet).
-_new_item: Callable[[type[Item]], Item]
-try:
-    object.__new__(Item)
-    _new_item = object.__new__
-    NULL_ITEM = _NullItem()  # type: ignore[assignment]
-    _SINK_IS_ITEM = False
-except TypeError:  # compiled
-    _new_item = _construct_item
-    NULL_ITEM = Item(None, None, 0, 0, "", True)  # type: ignore[arg-type]
-    _SINK_IS_ITEM = True
+# they are made by their (native) constructor, a direct call (`_COMPILED`), and the
+# sink is a real Item that each Packet empties (what a packet's layers write into it
+# stays within that packet). (Final: mypyc reads these from C statics, not the module's
+# dictionary.)
+_COMPILED: Final = _is_compiled()
+_SINK_IS_ITEM: Final = _COMPILED
+_new_item: Final[Callable[[type[Item]], Item]] = \
+    _construct_item if _COMPILED else object.__new__  # type: ignore[assignment]
+#: The shared absorbing item (typed as an Item: dissectors treat it as one).
+NULL_ITEM: Final[Item] = (
+    Item(None, None, 0, 0, "", True) if _COMPILED  # type: ignore[arg-type]
+    else _NullItem())  # type: ignore[assignment]
 
 
 def _empty_sink() -> None:
@@ -179,12 +185,12 @@ def cached_block(cache: dict[Any, Block], key: tuple, build: Callable[..., objec
 #: Fields some code reads back from `pkt.index` during the dissection itself (one
 #: dissector reading another's items): kept in every tree-less dissection. The reading
 #: module declares them with `keep()`.
-KEEP: set[str] = set()
+KEEP: Final[set[str]] = set()
 
 #: pkt.proto_data key: ids of top-level items that tshark's tree-less walk (io,phs) meets
 #: where the tree shows them, not after the layers made from their bytes (a reassembly
 #: a FIN completed).
-WALK_IN_PLACE = "walk_in_place"
+WALK_IN_PLACE: Final = "walk_in_place"
 
 
 def tshark_has_tree(pkt: Packet) -> bool:
@@ -333,7 +339,8 @@ class Packet:
         """Would any of these fields be made? (Wireshark's `if (tree)` around a block of
         items: a tree-less dissection skips a block nobody reads, and its labels.)"""
         wanted = self.wanted
-        return wanted is None or not wanted.isdisjoint(abbrevs)
+        # (an empty set, the plain packet list's, needs no method call)
+        return wanted is None or bool(wanted) and not wanted.isdisjoint(abbrevs)
 
     def wants_layer(self, proto: str) -> bool:
         """Would any field of protocol `proto` (its own fields, `proto.*`) be made? A
@@ -384,9 +391,10 @@ class Packet:
             item.hidden = item.generated = False
             item.source = source
         self.tree.append(item)
-        lst = self.index.get(field.abbrev)
+        abbrev = field.abbrev
+        lst = self.index.get(abbrev)
         if lst is None:
-            self.index[field.abbrev] = [item]
+            self.index[abbrev] = [item]
         else:
             lst.append(item)
         if in_stack:

@@ -6,6 +6,8 @@ higher port's, heuristics, then `data`.
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.dispatch import BY_NAME, Dissector, DissectorTable, HeuristicList
 from dissectors.packet import Packet
 from dissectors.session import Session
@@ -35,9 +37,12 @@ class Conversations:
         """The protocol bound to this pair; `bind` (TCP) turns a matching wildcard into
         an exact binding to this pair, as Wireshark's find_conversation sets port2 for
         a connection-oriented conversation (a later connection no longer matches)."""
-        p = self.exact.get((src, sp, dst, dp))
-        if p is not None:
-            return p
+        if self.exact:  # (empty tables: no key tuples made)
+            p = self.exact.get((src, sp, dst, dp))
+            if p is not None:
+                return p
+        if not self.wild:
+            return None
         # A wildcard binding: the client's (addr, port) talking to any port of the server.
         key, other = (src, sp, dst), dp
         p = self.wild.get(key)
@@ -62,7 +67,7 @@ def _pair(a: bytes, pa: int, b: bytes, pb: int) -> bytes:
     return x + y if x <= y else y + x
 
 
-_CONVERSATIONS = {"udp": "udp.conversations", "tcp": "tcp.conversations"}
+_CONVERSATIONS: Final = {"udp": "udp.conversations", "tcp": "tcp.conversations"}
 
 
 def candidates(kind: str, table: DissectorTable, heur: HeuristicList, session: Session,

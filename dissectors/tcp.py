@@ -20,6 +20,7 @@ desegmentation for the protocols on top (tcp_reassembly.py).
 from __future__ import annotations
 
 import struct
+from typing import Final
 
 from dissectors.dispatch import IP_PROTO, register_dissector
 from dissectors.ip import CHECKSUM_STATUS
@@ -70,87 +71,87 @@ from dissectors.tcp_stream import (
 )
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
-_SET = ("Set", "Not set")
+_SET: Final = ("Set", "Not set")
 #: The header's sequence number, acknowledgment number, offset/flags and window.
-_SEQ_TO_WIN = struct.Struct(">IIHH")
-_COMPLETENESS = {1: "Incomplete, SYN_SENT", 3: "Incomplete, CLIENT_ESTABLISHED",
+_SEQ_TO_WIN: Final = struct.Struct(">IIHH")
+_COMPLETENESS: Final = {1: "Incomplete, SYN_SENT", 3: "Incomplete, CLIENT_ESTABLISHED",
                  7: "Incomplete, ESTABLISHED", 15: "Incomplete, DATA",
                  31: "Complete, WITH_DATA", 47: "Complete, WITH_DATA", 63: "Complete, WITH_DATA",
                  23: "Complete, NO_DATA", 39: "Complete, NO_DATA", 55: "Complete, NO_DATA"}
-SRCPORT = TCP.field("tcp.srcport", "Source Port", FT.UINT16, Base.PT_TCP, offset=0)
-DSTPORT = TCP.field("tcp.dstport", "Destination Port", FT.UINT16, Base.PT_TCP, offset=2)
-PORT = TCP.field("tcp.port", "Source or Destination Port", FT.UINT16, Base.PT_TCP)
-STREAM = TCP.field("tcp.stream", "Stream index", FT.UINT32, Base.DEC)
-COMPLETENESS = TCP.field("tcp.completeness", "Conversation completeness", FT.UINT8,
+SRCPORT: Final = TCP.field("tcp.srcport", "Source Port", FT.UINT16, Base.PT_TCP, offset=0)
+DSTPORT: Final = TCP.field("tcp.dstport", "Destination Port", FT.UINT16, Base.PT_TCP, offset=2)
+PORT: Final = TCP.field("tcp.port", "Source or Destination Port", FT.UINT16, Base.PT_TCP)
+STREAM: Final = TCP.field("tcp.stream", "Stream index", FT.UINT32, Base.DEC)
+COMPLETENESS: Final = TCP.field("tcp.completeness", "Conversation completeness", FT.UINT8,
                          Base.CUSTOM, blurb="The completeness of the conversation capture")
-LEN = TCP.field("tcp.len", "TCP Segment Len", FT.UINT32, Base.DEC)
-SEQ = TCP.field("tcp.seq", "Sequence Number", FT.UINT32, Base.DEC)
-SEQ_RAW = TCP.field("tcp.seq_raw", "Sequence Number (raw)", FT.UINT32, Base.DEC, offset=4,
+LEN: Final = TCP.field("tcp.len", "TCP Segment Len", FT.UINT32, Base.DEC)
+SEQ: Final = TCP.field("tcp.seq", "Sequence Number", FT.UINT32, Base.DEC)
+SEQ_RAW: Final = TCP.field("tcp.seq_raw", "Sequence Number (raw)", FT.UINT32, Base.DEC, offset=4,
                     blurb="This shows the raw value of the sequence number")
-NXTSEQ = TCP.field("tcp.nxtseq", "Next Sequence Number", FT.UINT32, Base.DEC)
-ACK = TCP.field("tcp.ack", "Acknowledgment Number", FT.UINT32, Base.DEC)
-ACK_RAW = TCP.field("tcp.ack_raw", "Acknowledgment number (raw)", FT.UINT32, Base.DEC,
+NXTSEQ: Final = TCP.field("tcp.nxtseq", "Next Sequence Number", FT.UINT32, Base.DEC)
+ACK: Final = TCP.field("tcp.ack", "Acknowledgment Number", FT.UINT32, Base.DEC)
+ACK_RAW: Final = TCP.field("tcp.ack_raw", "Acknowledgment number (raw)", FT.UINT32, Base.DEC,
                     offset=8, blurb="This shows the raw value of the acknowledgment number")
-HDR_LEN = TCP.field("tcp.hdr_len", "Header Length", FT.UINT8, Base.DEC,
+HDR_LEN: Final = TCP.field("tcp.hdr_len", "Header Length", FT.UINT8, Base.DEC,
                     blurb="Data offset in 32-bit words")
-FLAGS = TCP.field("tcp.flags", "Flags", FT.UINT16, Base.HEX, bitmask=0x0FFF, offset=12,
+FLAGS: Final = TCP.field("tcp.flags", "Flags", FT.UINT16, Base.HEX, bitmask=0x0FFF, offset=12,
                   blurb="Flags (12 bits)")
-FLAGS_RES = TCP.field("tcp.flags.res", "Reserved", FT.BOOLEAN, bitmask=0xE00, strings=_SET,
+FLAGS_RES: Final = TCP.field("tcp.flags.res", "Reserved", FT.BOOLEAN, bitmask=0xE00, strings=_SET,
                       offset=12, width=2, blurb="Three reserved bits (must be zero)")
-FLAGS_AE = TCP.field("tcp.flags.ae", "Accurate ECN", FT.BOOLEAN, bitmask=0x100, strings=_SET,
+FLAGS_AE: Final = TCP.field("tcp.flags.ae", "Accurate ECN", FT.BOOLEAN, bitmask=0x100, strings=_SET,
                      offset=12, width=2)
-FLAGS_CWR = TCP.field("tcp.flags.cwr", "Congestion Window Reduced", FT.BOOLEAN, bitmask=0x80,
+FLAGS_CWR: Final = TCP.field("tcp.flags.cwr", "Congestion Window Reduced", FT.BOOLEAN, bitmask=0x80,
                       strings=_SET, offset=12, width=2)
-FLAGS_ECE = TCP.field("tcp.flags.ece", "ECN-Echo", FT.BOOLEAN, bitmask=0x40, strings=_SET,
+FLAGS_ECE: Final = TCP.field("tcp.flags.ece", "ECN-Echo", FT.BOOLEAN, bitmask=0x40, strings=_SET,
                       offset=12, width=2)
-FLAGS_URG = TCP.field("tcp.flags.urg", "Urgent", FT.BOOLEAN, bitmask=0x20, strings=_SET,
+FLAGS_URG: Final = TCP.field("tcp.flags.urg", "Urgent", FT.BOOLEAN, bitmask=0x20, strings=_SET,
                       offset=12, width=2)
-FLAGS_ACK = TCP.field("tcp.flags.ack", "Acknowledgment", FT.BOOLEAN, bitmask=0x10,
+FLAGS_ACK: Final = TCP.field("tcp.flags.ack", "Acknowledgment", FT.BOOLEAN, bitmask=0x10,
                       strings=_SET, offset=12, width=2)
-FLAGS_PUSH = TCP.field("tcp.flags.push", "Push", FT.BOOLEAN, bitmask=0x08, strings=_SET,
+FLAGS_PUSH: Final = TCP.field("tcp.flags.push", "Push", FT.BOOLEAN, bitmask=0x08, strings=_SET,
                        offset=12, width=2)
-FLAGS_RESET = TCP.field("tcp.flags.reset", "Reset", FT.BOOLEAN, bitmask=0x04, strings=_SET,
+FLAGS_RESET: Final = TCP.field("tcp.flags.reset", "Reset", FT.BOOLEAN, bitmask=0x04, strings=_SET,
                         offset=12, width=2)
-FLAGS_SYN = TCP.field("tcp.flags.syn", "Syn", FT.BOOLEAN, bitmask=0x02, strings=_SET,
+FLAGS_SYN: Final = TCP.field("tcp.flags.syn", "Syn", FT.BOOLEAN, bitmask=0x02, strings=_SET,
                       offset=12, width=2)
-FLAGS_FIN = TCP.field("tcp.flags.fin", "Fin", FT.BOOLEAN, bitmask=0x01, strings=_SET,
+FLAGS_FIN: Final = TCP.field("tcp.flags.fin", "Fin", FT.BOOLEAN, bitmask=0x01, strings=_SET,
                       offset=12, width=2)
-FLAGS_STR = TCP.field("tcp.flags.str", "TCP Flags", FT.STRING)
-FLAGS_ACE = TCP.field("tcp.flags.ace", "ACE", FT.UINT8, Base.DEC)
-WINDOW_VALUE = TCP.field("tcp.window_size_value", "Window", FT.UINT16, Base.DEC, offset=14,
+FLAGS_STR: Final = TCP.field("tcp.flags.str", "TCP Flags", FT.STRING)
+FLAGS_ACE: Final = TCP.field("tcp.flags.ace", "ACE", FT.UINT8, Base.DEC)
+WINDOW_VALUE: Final = TCP.field("tcp.window_size_value", "Window", FT.UINT16, Base.DEC, offset=14,
                          blurb="The window size value from the TCP header")
-WINDOW_SIZE = TCP.field("tcp.window_size", "Calculated window size", FT.UINT32, Base.DEC,
+WINDOW_SIZE: Final = TCP.field("tcp.window_size", "Calculated window size", FT.UINT32, Base.DEC,
                         blurb="The scaled window size (if scaling has been used)")
-WINDOW_SCALE = TCP.field("tcp.window_size_scalefactor", "Window size scaling factor",
+WINDOW_SCALE: Final = TCP.field("tcp.window_size_scalefactor", "Window size scaling factor",
                          FT.INT32, Base.DEC)
-CHECKSUM = TCP.field("tcp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=16)
-CHECKSUM_STATUS_F = TCP.field("tcp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
+CHECKSUM: Final = TCP.field("tcp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=16)
+CHECKSUM_STATUS_F: Final = TCP.field("tcp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
                               strings=CHECKSUM_STATUS)
-URGENT_POINTER = TCP.field("tcp.urgent_pointer", "Urgent Pointer", FT.UINT16, Base.DEC,
+URGENT_POINTER: Final = TCP.field("tcp.urgent_pointer", "Urgent Pointer", FT.UINT16, Base.DEC,
                            offset=18)
-BOGUS_HDR_LEN = TCP.field("tcp.bogus_header_length", "Bogus TCP Header length", FT.NONE)
-SHORT_SEGMENT = TCP.field("tcp.short_segment", "Short segment", FT.NONE)
-TIME_RELATIVE = TCP.field("tcp.time_relative", "Time since first frame in this TCP stream",
+BOGUS_HDR_LEN: Final = TCP.field("tcp.bogus_header_length", "Bogus TCP Header length", FT.NONE)
+SHORT_SEGMENT: Final = TCP.field("tcp.short_segment", "Short segment", FT.NONE)
+TIME_RELATIVE: Final = TCP.field("tcp.time_relative", "Time since first frame in this TCP stream",
                           FT.RELATIVE_TIME)
-TIME_DELTA = TCP.field("tcp.time_delta", "Time since previous frame in this TCP stream",
+TIME_DELTA: Final = TCP.field("tcp.time_delta", "Time since previous frame in this TCP stream",
                        FT.RELATIVE_TIME)
-PAYLOAD = TCP.field("tcp.payload", "TCP payload", FT.BYTES)
-RESET_CAUSE = TCP.field("tcp.reset_cause", "Reset cause", FT.STRING)
-ACK_NONZERO = TCP.field("tcp.ack.nonzero", "The acknowledgment number field is nonzero while "
+PAYLOAD: Final = TCP.field("tcp.payload", "TCP payload", FT.BYTES)
+RESET_CAUSE: Final = TCP.field("tcp.reset_cause", "Reset cause", FT.STRING)
+ACK_NONZERO: Final = TCP.field("tcp.ack.nonzero", "The acknowledgment number field is nonzero while "
                         "the ACK flag is not set", FT.NONE)
-URGENT_NONZERO = TCP.field("tcp.urgent_pointer.non_zero", "The urgent pointer field is nonzero "
+URGENT_NONZERO: Final = TCP.field("tcp.urgent_pointer.non_zero", "The urgent pointer field is nonzero "
                            "while the URG flag is not set", FT.NONE)
-CONN_SYN = TCP.field("tcp.connection.syn", "Connection establish request (SYN)", FT.NONE)
-CONN_SYNACK = TCP.field("tcp.connection.synack",
+CONN_SYN: Final = TCP.field("tcp.connection.syn", "Connection establish request (SYN)", FT.NONE)
+CONN_SYNACK: Final = TCP.field("tcp.connection.synack",
                         "Connection establish acknowledge (SYN+ACK)", FT.NONE)
-CONN_FIN = TCP.field("tcp.connection.fin", "Connection finish (FIN)", FT.NONE)
-CONN_FIN_ACTIVE = TCP.field("tcp.connection.fin_active",
+CONN_FIN: Final = TCP.field("tcp.connection.fin", "Connection finish (FIN)", FT.NONE)
+CONN_FIN_ACTIVE: Final = TCP.field("tcp.connection.fin_active",
                             "This frame initiates the connection closing", FT.NONE)
-CONN_FIN_PASSIVE = TCP.field("tcp.connection.fin_passive",
+CONN_FIN_PASSIVE: Final = TCP.field("tcp.connection.fin_passive",
                              "This frame undergoes the connection closing", FT.NONE)
-A_TFO_ACK = TCP.field("tcp.analysis.tfo_ack", "TCP SYN-ACK accepting TFO data", FT.NONE)
-A_TFO_IGNORED = TCP.field("tcp.analysis.tfo_ignored", "TCP SYN-ACK ignoring TFO data", FT.NONE)
-CONN_RST = TCP.field("tcp.connection.rst", "Connection reset (RST)", FT.NONE)
+A_TFO_ACK: Final = TCP.field("tcp.analysis.tfo_ack", "TCP SYN-ACK accepting TFO data", FT.NONE)
+A_TFO_IGNORED: Final = TCP.field("tcp.analysis.tfo_ignored", "TCP SYN-ACK ignoring TFO data", FT.NONE)
+CONN_RST: Final = TCP.field("tcp.connection.rst", "Connection reset (RST)", FT.NONE)
 
 
 
@@ -159,16 +160,16 @@ def _completeness_label(comp: int) -> str:
 
 
 # Labels of small header values, made once (values every segment repeats).
-_COMPLETENESS_LABELS = tuple(_completeness_label(c) for c in range(64))
-_HDR_LEN_LABELS = tuple(f"{w:04b} .... = Header Length: {w * 4} bytes ({w})" for w in range(16))
-_WINDOW_SCALE_LABELS = {-1: "Window size scaling factor: -1 (unknown)",
+_COMPLETENESS_LABELS: Final = tuple(_completeness_label(c) for c in range(64))
+_HDR_LEN_LABELS: Final = tuple(f"{w:04b} .... = Header Length: {w * 4} bytes ({w})" for w in range(16))
+_WINDOW_SCALE_LABELS: Final = {-1: "Window size scaling factor: -1 (unknown)",
                         -2: "Window size scaling factor: -2 (no window scaling used)",
                         **{1 << ws: f"Window size scaling factor: {1 << ws}"
                            for ws in range(15)}}
 
-_FLAG_NAMES = ((0x001, "FIN"), (0x002, "SYN"), (0x004, "RST"), (0x008, "PSH"), (0x010, "ACK"),
+_FLAG_NAMES: Final = ((0x001, "FIN"), (0x002, "SYN"), (0x004, "RST"), (0x008, "PSH"), (0x010, "ACK"),
                (0x020, "URG"), (0x040, "ECE"), (0x080, "CWR"), (0x100, "AE"))
-_FLAG_LETTERS = "RRRACEUAPRSF"
+_FLAG_LETTERS: Final = "RRRACEUAPRSF"
 
 
 def flags_text(flags: int) -> str:
@@ -184,7 +185,7 @@ def flags_text(flags: int) -> str:
     return text
 
 
-_FLAGS_TEXT: dict[int, str] = {}
+_FLAGS_TEXT: Final[dict[int, str]] = {}
 
 
 def flags_letters(flags: int) -> str:
@@ -233,6 +234,10 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     icmp_ip = in_error and len(pkt.net_src) == 4 and pkt.protocols[-3:-1] == ["icmp", "ip"]
     if icmp_ip and items:
         pkt.add(tree, SEQ, tvb.u32(off + 4), off + 4, 4)
+    raw_seq: int  # (typed: mypyc then unboxes struct's values once, not at each use)
+    raw_ack: int
+    th_flags: int
+    raw_win: int
     if off + 16 <= tvb.end:  # (one read for the four words; a cut header reads each)
         raw_seq, raw_ack, th_flags, raw_win = _SEQ_TO_WIN.unpack_from(b, off + 4)
         th_flags &= 0x0FFF
@@ -474,17 +479,17 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
             decode_ports(tvb.sub(data_off), pkt, session, conv, sport, dport)
 
 
-_FLAG_TEXT: dict[tuple[str, int], str] = {}
-_FLAG_FIELDS = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
+_FLAG_TEXT: Final[dict[tuple[str, int], str]] = {}
+_FLAG_FIELDS: Final = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
                 FLAGS_RESET, FLAGS_SYN, FLAGS_FIN)
 #: The flags item and everything under it (skipped together when none is wanted).
-_FLAG_BLOCK = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, FLAGS_ACE, *_FLAG_FIELDS))
+_FLAG_BLOCK: Final = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, FLAGS_ACE, *_FLAG_FIELDS))
 # 12-bit flags value -> the ten (field, value, label) rows of its flags subtree.
-_FLAG_ROWS: dict[int, tuple[tuple[Field, bool, str], ...]] = {}
+_FLAG_ROWS: Final[dict[int, tuple[tuple[Field, bool, str], ...]]] = {}
 
 
 #: (flags, TCP header offset) -> the flags item with its subtree (packet.Block). Bounded.
-_FLAG_BLOCKS: dict[tuple[int, int], Block] = {}
+_FLAG_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 
 def _flags_block(flags: int, off: int) -> Block:

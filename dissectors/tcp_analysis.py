@@ -5,6 +5,8 @@ flight), run once per frame in capture order, and its `tcp.analysis` tree.
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.tcp_stream import (
@@ -38,50 +40,50 @@ from dissectors.tcp_stream import (
     set_base_seqs,
 )
 
-ANALYSIS = TCP.field("tcp.analysis", "SEQ/ACK analysis", FT.NONE,
+ANALYSIS: Final = TCP.field("tcp.analysis", "SEQ/ACK analysis", FT.NONE,
                      blurb="This frame has some of the TCP analysis shown")
-A_FLAGS = TCP.field("tcp.analysis.flags", "TCP Analysis Flags", FT.NONE)
-A_ACKS_FRAME = TCP.field("tcp.analysis.acks_frame", "This is an ACK to the segment in frame",
+A_FLAGS: Final = TCP.field("tcp.analysis.flags", "TCP Analysis Flags", FT.NONE)
+A_ACKS_FRAME: Final = TCP.field("tcp.analysis.acks_frame", "This is an ACK to the segment in frame",
                          FT.FRAMENUM)
-A_ACK_RTT = TCP.field("tcp.analysis.ack_rtt", "The RTT to ACK the segment was",
+A_ACK_RTT: Final = TCP.field("tcp.analysis.ack_rtt", "The RTT to ACK the segment was",
                       FT.RELATIVE_TIME)
-A_INITIAL_RTT = TCP.field("tcp.analysis.initial_rtt", "iRTT", FT.RELATIVE_TIME)
-A_BIF = TCP.field("tcp.analysis.bytes_in_flight", "Bytes in flight", FT.UINT32, Base.DEC)
-A_PUSH_BYTES = TCP.field("tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag",
+A_INITIAL_RTT: Final = TCP.field("tcp.analysis.initial_rtt", "iRTT", FT.RELATIVE_TIME)
+A_BIF: Final = TCP.field("tcp.analysis.bytes_in_flight", "Bytes in flight", FT.UINT32, Base.DEC)
+A_PUSH_BYTES: Final = TCP.field("tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag",
                          FT.UINT32, Base.DEC)
-A_RTO = TCP.field("tcp.analysis.rto", "The RTO for this segment was", FT.RELATIVE_TIME)
-A_RTO_FRAME = TCP.field("tcp.analysis.rto_frame", "RTO based on delta from frame",
+A_RTO: Final = TCP.field("tcp.analysis.rto", "The RTO for this segment was", FT.RELATIVE_TIME)
+A_RTO_FRAME: Final = TCP.field("tcp.analysis.rto_frame", "RTO based on delta from frame",
                         FT.FRAMENUM)
-A_DUP_ACK = TCP.field("tcp.analysis.duplicate_ack", "Duplicate ACK", FT.NONE)
-A_DUP_ACK_NUM = TCP.field("tcp.analysis.duplicate_ack_num", "Duplicate ACK #", FT.UINT32,
+A_DUP_ACK: Final = TCP.field("tcp.analysis.duplicate_ack", "Duplicate ACK", FT.NONE)
+A_DUP_ACK_NUM: Final = TCP.field("tcp.analysis.duplicate_ack_num", "Duplicate ACK #", FT.UINT32,
                           Base.DEC)
-A_DUP_ACK_FRAME = TCP.field("tcp.analysis.duplicate_ack_frame",
+A_DUP_ACK_FRAME: Final = TCP.field("tcp.analysis.duplicate_ack_frame",
                             "Duplicate to the ACK in frame", FT.FRAMENUM)
-A_RETRANS = TCP.field("tcp.analysis.retransmission",
+A_RETRANS: Final = TCP.field("tcp.analysis.retransmission",
                       "This frame is a (suspected) retransmission", FT.NONE)
-A_FAST_RETRANS = TCP.field("tcp.analysis.fast_retransmission",
+A_FAST_RETRANS: Final = TCP.field("tcp.analysis.fast_retransmission",
                            "This frame is a (suspected) fast retransmission", FT.NONE)
-A_SPURIOUS = TCP.field("tcp.analysis.spurious_retransmission",
+A_SPURIOUS: Final = TCP.field("tcp.analysis.spurious_retransmission",
                        "This frame is a (suspected) spurious retransmission", FT.NONE)
-A_OOO = TCP.field("tcp.analysis.out_of_order",
+A_OOO: Final = TCP.field("tcp.analysis.out_of_order",
                   "This frame is a (suspected) out-of-order segment", FT.NONE)
-A_REUSED = TCP.field("tcp.analysis.reused_ports", "A new tcp session is started with the same "
+A_REUSED: Final = TCP.field("tcp.analysis.reused_ports", "A new tcp session is started with the same "
                      "ports as an earlier session in this trace", FT.NONE)
-A_LOST = TCP.field("tcp.analysis.lost_segment",
+A_LOST: Final = TCP.field("tcp.analysis.lost_segment",
                    "Previous segment(s) not captured (common at capture start)", FT.NONE)
-A_ACK_LOST = TCP.field("tcp.analysis.ack_lost_segment",
+A_ACK_LOST: Final = TCP.field("tcp.analysis.ack_lost_segment",
                        "ACKed segment that wasn't captured (common at capture start)", FT.NONE)
-A_WIN_UPDATE = TCP.field("tcp.analysis.window_update", "TCP window update", FT.NONE)
-A_WIN_FULL = TCP.field("tcp.analysis.window_full",
+A_WIN_UPDATE: Final = TCP.field("tcp.analysis.window_update", "TCP window update", FT.NONE)
+A_WIN_FULL: Final = TCP.field("tcp.analysis.window_full",
                        "TCP window specified by the receiver is now completely full", FT.NONE)
-A_KEEP_ALIVE = TCP.field("tcp.analysis.keep_alive", "TCP keep-alive segment", FT.NONE)
-A_KEEP_ALIVE_ACK = TCP.field("tcp.analysis.keep_alive_ack", "ACK to a TCP keep-alive segment",
+A_KEEP_ALIVE: Final = TCP.field("tcp.analysis.keep_alive", "TCP keep-alive segment", FT.NONE)
+A_KEEP_ALIVE_ACK: Final = TCP.field("tcp.analysis.keep_alive_ack", "ACK to a TCP keep-alive segment",
                              FT.NONE)
-A_ZWP = TCP.field("tcp.analysis.zero_window_probe", "TCP Zero Window Probe", FT.NONE)
-A_ZW = TCP.field("tcp.analysis.zero_window", "TCP Zero Window segment", FT.NONE)
-A_ZWP_ACK = TCP.field("tcp.analysis.zero_window_probe_ack", "ACK to a TCP Zero Window Probe",
+A_ZWP: Final = TCP.field("tcp.analysis.zero_window_probe", "TCP Zero Window Probe", FT.NONE)
+A_ZW: Final = TCP.field("tcp.analysis.zero_window", "TCP Zero Window segment", FT.NONE)
+A_ZWP_ACK: Final = TCP.field("tcp.analysis.zero_window_probe_ack", "ACK to a TCP Zero Window Probe",
                       FT.NONE)
-MAX_UNACKED = 10000
+MAX_UNACKED: Final = 10000
 
 
 def analyze_sequence(conv: Conversation, num: int, ts: int, seq: int, ack: int,
@@ -259,7 +261,7 @@ def _bytes_in_flight(conv: Conversation, seglen: int, flags: int) -> None:
     conv.get_ta().push_bytes_sent = fwd.push_bytes_sent
 
 
-_ANALYSIS_NOTES = (
+_ANALYSIS_NOTES: Final = (
     # (flag, Info prefix, [(severity, expert field)]) in Wireshark's print order; each
     # prefix goes in front of the ones before it.
     (A_REUSED_PORTS, "[TCP Port numbers reused] ", [("note", A_REUSED)]),
@@ -276,7 +278,7 @@ _ANALYSIS_NOTES = (
     (A_KEEPALIVE, "[TCP Keep-Alive] ", [("note", A_KEEP_ALIVE)]),
     (A_KEEPALIVE_ACK, "[TCP Keep-Alive ACK] ", [("note", A_KEEP_ALIVE_ACK)]),
 )
-_ZW_NOTES = (
+_ZW_NOTES: Final = (
     (A_ZERO_WINDOW_PROBE, "[TCP ZeroWindowProbe] ", [("note", A_ZWP)]),
     (A_ZERO_WINDOW, "[TCP ZeroWindow] ", [("warning", A_ZW)]),
     (A_ZERO_WINDOW_PROBE_ACK, "[TCP ZeroWindowProbeAck] ", [("note", A_ZWP_ACK)]),

@@ -9,28 +9,44 @@ from __future__ import annotations
 
 import marshal
 from dataclasses import dataclass, fields
+from typing import Final
 
 from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import Field, protocol
 from dissectors.session import Session
 
-TCP = protocol("tcp", "Transmission Control Protocol", "TCP")
+TCP: Final = protocol("tcp", "Transmission Control Protocol", "TCP")
 
-# Flags (TH_*) and analysis flags (TCP_A_*), as in packet-tcp.c.
-TH_FIN, TH_SYN, TH_RST, TH_PUSH, TH_ACK, TH_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
-TH_RES = 0xE00
-A_RETRANSMISSION, A_LOST_PACKET, A_ACK_LOST_PACKET, A_KEEPALIVE = 0x1, 0x2, 0x4, 0x8
-A_DUPLICATE_ACK, A_ZERO_WINDOW, A_ZERO_WINDOW_PROBE, A_ZERO_WINDOW_PROBE_ACK = (
-    0x10, 0x20, 0x40, 0x80)
-A_KEEPALIVE_ACK, A_OUT_OF_ORDER, A_FAST_RETRANSMISSION, A_WINDOW_UPDATE = (
-    0x100, 0x200, 0x400, 0x800)
-A_WINDOW_FULL, A_REUSED_PORTS, A_SPURIOUS_RETRANSMISSION = 0x1000, 0x2000, 0x4000
-SEQ_MASK = 0xFFFFFFFF
+# Flags (TH_*) and analysis flags (TCP_A_*), as in packet-tcp.c. (Final: mypyc inlines
+# them, where a plain module constant is a dictionary lookup and a boxed int per use.)
+TH_FIN: Final = 0x01
+TH_SYN: Final = 0x02
+TH_RST: Final = 0x04
+TH_PUSH: Final = 0x08
+TH_ACK: Final = 0x10
+TH_URG: Final = 0x20
+TH_RES: Final = 0xE00
+A_RETRANSMISSION: Final = 0x1
+A_LOST_PACKET: Final = 0x2
+A_ACK_LOST_PACKET: Final = 0x4
+A_KEEPALIVE: Final = 0x8
+A_DUPLICATE_ACK: Final = 0x10
+A_ZERO_WINDOW: Final = 0x20
+A_ZERO_WINDOW_PROBE: Final = 0x40
+A_ZERO_WINDOW_PROBE_ACK: Final = 0x80
+A_KEEPALIVE_ACK: Final = 0x100
+A_OUT_OF_ORDER: Final = 0x200
+A_FAST_RETRANSMISSION: Final = 0x400
+A_WINDOW_UPDATE: Final = 0x800
+A_WINDOW_FULL: Final = 0x1000
+A_REUSED_PORTS: Final = 0x2000
+A_SPURIOUS_RETRANSMISSION: Final = 0x4000
+SEQ_MASK: Final = 0xFFFFFFFF
 
 
 #: pkt.proto_data key: the stream index of the TCP segment carrying the payload.
-STREAM_KEY = "tcp.stream"
+STREAM_KEY: Final = "tcp.stream"
 
 
 def stream_of(pkt: Packet) -> int | None:
@@ -166,7 +182,7 @@ class Conversation:
         return conv
 
 
-_FLOW_FIELDS = tuple(f.name for f in fields(Flow))  # (not __slots__: mypyc's classes lack it)
+_FLOW_FIELDS: Final = tuple(f.name for f in fields(Flow))  # (not __slots__: mypyc's classes lack it)
 _SWEEP_EVERY = 4096  # new streams between two sweeps of the table
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import marshal
 from dataclasses import dataclass, field
+from typing import Final
 
 from dissectors.dispatch import BY_NAME, UDP_HEUR, UDP_PORT, register_claim, register_dissector
 from dissectors.escape import format_text
@@ -51,12 +52,12 @@ from dissectors.tftp_export import TftpExporter
 from dissectors.tftp_follow import TftpFollower
 from dissectors.tvb import ReportedBoundsError, Tvb
 
-TFTP_PORT = 69
+TFTP_PORT: Final = 69
 
 RRQ, WRQ, DATA, ACK, ERROR, OACK, INFO = 1, 2, 3, 4, 5, 6, 255
-NO_OPCODE = 0xFFFF
+NO_OPCODE: Final = 0xFFFF
 
-OPCODE_NAMES = {
+OPCODE_NAMES: Final = {
     RRQ: "Read Request",
     WRQ: "Write Request",
     DATA: "Data Packet",
@@ -67,7 +68,7 @@ OPCODE_NAMES = {
 }
 
 # 0-7 from RFC 1350, 8 from RFC 1782/2347.
-ERROR_NAMES = {
+ERROR_NAMES: Final = {
     0: "Not defined",
     1: "File not found",
     2: "Access violation",
@@ -79,82 +80,82 @@ ERROR_NAMES = {
     8: "Option negotiation failed",
 }
 
-TFTP = protocol("tftp", "Trivial File Transfer Protocol", "TFTP")
-OPCODE = TFTP.field("tftp.opcode", "Opcode", FT.UINT16, Base.DEC, strings=OPCODE_NAMES,
+TFTP: Final = protocol("tftp", "Trivial File Transfer Protocol", "TFTP")
+OPCODE: Final = TFTP.field("tftp.opcode", "Opcode", FT.UINT16, Base.DEC, strings=OPCODE_NAMES,
                     blurb="TFTP message type", offset=0)
-SOURCE_FILE = TFTP.field("tftp.source_file", "Source File", FT.STRINGZ,
+SOURCE_FILE: Final = TFTP.field("tftp.source_file", "Source File", FT.STRINGZ,
                          blurb="TFTP source file name")
-DESTINATION_FILE = TFTP.field("tftp.destination_file", "Destination File", FT.STRINGZ,
+DESTINATION_FILE: Final = TFTP.field("tftp.destination_file", "Destination File", FT.STRINGZ,
                               blurb="TFTP destination file name")
-REQUEST_FRAME = TFTP.field("tftp.request_frame", "Request frame", FT.FRAMENUM,
+REQUEST_FRAME: Final = TFTP.field("tftp.request_frame", "Request frame", FT.FRAMENUM,
                            blurb="TFTP request is in frame")
-TYPE = TFTP.field("tftp.type", "Type", FT.STRINGZ, blurb="TFTP transfer type")
-BLOCK = TFTP.field("tftp.block", "Block", FT.UINT16, Base.DEC, blurb="Block number")
-BLOCK_FULL = TFTP.field("tftp.block.full", "Full Block Number", FT.UINT32, Base.DEC,
+TYPE: Final = TFTP.field("tftp.type", "Type", FT.STRINGZ, blurb="TFTP transfer type")
+BLOCK: Final = TFTP.field("tftp.block", "Block", FT.UINT16, Base.DEC, blurb="Block number")
+BLOCK_FULL: Final = TFTP.field("tftp.block.full", "Full Block Number", FT.UINT32, Base.DEC,
                         blurb="Block number, adjusted for wrapping")
-NEXTWINDOWSIZE = TFTP.field("tftp.nextwindowsize", "Next Window Size", FT.UINT16, Base.DEC,
+NEXTWINDOWSIZE: Final = TFTP.field("tftp.nextwindowsize", "Next Window Size", FT.UINT16, Base.DEC,
                             blurb="Number of blocks in next transfer window")
-ERROR_CODE = TFTP.field("tftp.error.code", "Error code", FT.UINT16, Base.DEC,
+ERROR_CODE: Final = TFTP.field("tftp.error.code", "Error code", FT.UINT16, Base.DEC,
                         strings=ERROR_NAMES, blurb="Error code in case of TFTP error message")
-ERROR_MESSAGE = TFTP.field("tftp.error.message", "Error message", FT.STRINGZ,
+ERROR_MESSAGE: Final = TFTP.field("tftp.error.message", "Error message", FT.STRINGZ,
                            blurb="Error string in case of TFTP error message")
-OPTION_NAME = TFTP.field("tftp.option.name", "Option name", FT.STRINGZ)
-OPTION_VALUE = TFTP.field("tftp.option.value", "Option value", FT.STRINGZ)
-DATA_F = TFTP.field("tftp.data", "Data", FT.BYTES)
+OPTION_NAME: Final = TFTP.field("tftp.option.name", "Option name", FT.STRINGZ)
+OPTION_VALUE: Final = TFTP.field("tftp.option.value", "Option value", FT.STRINGZ)
+DATA_F: Final = TFTP.field("tftp.data", "Data", FT.BYTES)
 
 # Reassembly of files into one payload: tshark's "defragment" preference, off by default
 # and not implemented here; declared so that filters naming them are accepted.
-FRAGMENTS = TFTP.field("tftp.fragments", "TFTP Fragments", FT.NONE)
-FRAGMENT = TFTP.field("tftp.fragment", "TFTP Fragment", FT.FRAMENUM)
-FRAGMENT_OVERLAP = TFTP.field("tftp.fragment.overlap", "Fragment overlap", FT.BOOLEAN,
+FRAGMENTS: Final = TFTP.field("tftp.fragments", "TFTP Fragments", FT.NONE)
+FRAGMENT: Final = TFTP.field("tftp.fragment", "TFTP Fragment", FT.FRAMENUM)
+FRAGMENT_OVERLAP: Final = TFTP.field("tftp.fragment.overlap", "Fragment overlap", FT.BOOLEAN,
                               blurb="Fragment overlaps with other fragments")
-FRAGMENT_OVERLAP_CONFLICTS = TFTP.field(
+FRAGMENT_OVERLAP_CONFLICTS: Final = TFTP.field(
     "tftp.fragment.overlap.conflicts", "Conflicting data in fragment overlap", FT.BOOLEAN,
     blurb="Overlapping fragments contained conflicting data")
-FRAGMENT_MULTIPLE_TAILS = TFTP.field(
+FRAGMENT_MULTIPLE_TAILS: Final = TFTP.field(
     "tftp.fragment.multipletails", "Multiple tail fragments found", FT.BOOLEAN,
     blurb="Several tails were found when defragmenting the packet")
-FRAGMENT_TOO_LONG = TFTP.field("tftp.fragment.toolongfragment", "Fragment too long",
+FRAGMENT_TOO_LONG: Final = TFTP.field("tftp.fragment.toolongfragment", "Fragment too long",
                                FT.BOOLEAN, blurb="Fragment contained data past end of packet")
-FRAGMENT_ERROR = TFTP.field("tftp.fragment.error", "Defragmentation error", FT.FRAMENUM,
+FRAGMENT_ERROR: Final = TFTP.field("tftp.fragment.error", "Defragmentation error", FT.FRAMENUM,
                             blurb="Defragmentation error due to illegal fragments")
-FRAGMENT_COUNT = TFTP.field("tftp.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
-REASSEMBLED_IN = TFTP.field("tftp.reassembled_in", "Reassembled TFTP in frame", FT.FRAMENUM,
+FRAGMENT_COUNT: Final = TFTP.field("tftp.fragment.count", "Fragment count", FT.UINT32, Base.DEC)
+REASSEMBLED_IN: Final = TFTP.field("tftp.reassembled_in", "Reassembled TFTP in frame", FT.FRAMENUM,
                             blurb="This TFTP packet is reassembled in this frame")
-REASSEMBLED_LENGTH = TFTP.field("tftp.reassembled.length", "Reassembled TFTP length",
+REASSEMBLED_LENGTH: Final = TFTP.field("tftp.reassembled.length", "Reassembled TFTP length",
                                 FT.UINT32, Base.DEC,
                                 blurb="The total length of the reassembled payload")
-REASSEMBLED_DATA = TFTP.field("tftp.reassembled.data", "Reassembled TFTP data", FT.BYTES,
+REASSEMBLED_DATA: Final = TFTP.field("tftp.reassembled.data", "Reassembled TFTP data", FT.BYTES,
                               blurb="The reassembled payload")
 
 # tshark's expert items.
-EI_ERROR = TFTP.field("tftp.error", "TFTP ERROR packet", FT.NONE)
-EI_TSIZE_PROBE = TFTP.field("tftp.likely_tsize_probe", "Likely transfer size (tsize) probe",
+EI_ERROR: Final = TFTP.field("tftp.error", "TFTP ERROR packet", FT.NONE)
+EI_TSIZE_PROBE: Final = TFTP.field("tftp.likely_tsize_probe", "Likely transfer size (tsize) probe",
                             FT.NONE)
-EI_BLOCKSIZE_RANGE = TFTP.field("tftp.blocksize_range", "TFTP blocksize out of range", FT.NONE)
-EI_BLOCK_WRAP = TFTP.field("tftp.block.wrap", "TFTP block number is about to wrap", FT.NONE)
-EI_WINDOWSIZE_RANGE = TFTP.field("tftp.windowsize_range", "TFTP windowsize out of range",
+EI_BLOCKSIZE_RANGE: Final = TFTP.field("tftp.blocksize_range", "TFTP blocksize out of range", FT.NONE)
+EI_BLOCK_WRAP: Final = TFTP.field("tftp.block.wrap", "TFTP block number is about to wrap", FT.NONE)
+EI_WINDOWSIZE_RANGE: Final = TFTP.field("tftp.windowsize_range", "TFTP windowsize out of range",
                                  FT.NONE)
-EI_MSFTWINDOW = TFTP.field("tftp.msftwindow.unrecognized", "Unrecognized msftwindow option",
+EI_MSFTWINDOW: Final = TFTP.field("tftp.msftwindow.unrecognized", "Unrecognized msftwindow option",
                            FT.NONE)
-EI_WINDOWSIZE_CHANGE = TFTP.field("tftp.windowsize.change", "TFTP window size is changing",
+EI_WINDOWSIZE_CHANGE: Final = TFTP.field("tftp.windowsize.change", "TFTP window size is changing",
                                   FT.NONE)
 
 # Ours (labshark only): sequence analysis tshark 4.0 does not report.
-EI_RETRANS_DATA = TFTP.field("tftp.labshark.retransmission", "Retransmitted DATA block",
+EI_RETRANS_DATA: Final = TFTP.field("tftp.labshark.retransmission", "Retransmitted DATA block",
                              FT.NONE, blurb="labshark: a DATA block seen before")
-EI_DUP_ACK = TFTP.field("tftp.labshark.duplicate_ack", "Duplicate ACK", FT.NONE,
+EI_DUP_ACK: Final = TFTP.field("tftp.labshark.duplicate_ack", "Duplicate ACK", FT.NONE,
                         blurb="labshark: an ACK for the same block as an earlier one")
-EI_OUT_OF_ORDER = TFTP.field("tftp.labshark.out_of_order", "Out-of-order DATA block",
+EI_OUT_OF_ORDER: Final = TFTP.field("tftp.labshark.out_of_order", "Out-of-order DATA block",
                              FT.NONE, blurb="labshark: a DATA block beyond the expected one")
-EI_SORCERER = TFTP.field("tftp.labshark.sorcerers_apprentice",
+EI_SORCERER: Final = TFTP.field("tftp.labshark.sorcerers_apprentice",
                          "Sorcerer's Apprentice syndrome", FT.NONE,
                          blurb="labshark: a duplicate ACK answered with a second DATA (RFC 1123)")
 # Ours: the lock-step, both ways. An ACK names the DATA it acknowledges (the latest copy
 # of its block before it; one pass); a DATA names its first ACK (-2, as response_in).
-DATA_IN = TFTP.field("tftp.labshark.data_in", "Acknowledges DATA in frame", FT.FRAMENUM,
+DATA_IN: Final = TFTP.field("tftp.labshark.data_in", "Acknowledges DATA in frame", FT.FRAMENUM,
                      blurb="labshark: the DATA this ACK acknowledges")
-ACK_IN = TFTP.field("tftp.labshark.ack_in", "Acknowledged in frame", FT.FRAMENUM,
+ACK_IN: Final = TFTP.field("tftp.labshark.ack_in", "Acknowledged in frame", FT.FRAMENUM,
                     blurb="labshark: the first ACK of this DATA (needs -2)")
 
 
@@ -495,7 +496,7 @@ def _ack_analysis(conv: TftpConversation, pkt: Packet, item: Item, block: int) -
     seen.acks[block] = n + 1
 
 
-_NAME_BYTES = bytes([0, *range(0x20, 0x7F)])
+_NAME_BYTES: Final = bytes([0, *range(0x20, 0x7F)])
 
 
 def _valid_request_body(payload: bytes | memoryview) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import struct
 from collections.abc import Callable
+from typing import Final
 
 
 class BoundsError(Exception):
@@ -29,10 +30,10 @@ class ReassemblyError(ReportedBoundsError):
     "[Reassembly error, protocol X: message]", the message as an error note."""
 
 
-_U16 = struct.Struct(">H")
-_U32 = struct.Struct(">I")
-_U16LE = struct.Struct("<H")
-_U32LE = struct.Struct("<I")
+_U16: Final = struct.Struct(">H")
+_U32: Final = struct.Struct(">I")
+_U16LE: Final = struct.Struct("<H")
+_U32LE: Final = struct.Struct("<I")
 
 
 
@@ -54,11 +55,13 @@ class Tvb:
         end = self.end
         if off > end:
             self.need(off, 0)
-        t = _new_tvb(Tvb)  # (filled in here: a sub-view per layer, no __init__ call)
-        t.buf = self.buf
-        t.start = off
-        t.source = self.source
         if length < 0:
+            if _COMPILED:  # (mypyc: the native constructor, a direct call)
+                return Tvb(self.buf, off, end, self.rend, self.source)
+            t = _new_tvb(Tvb)  # (filled in here: a sub-view per layer, no __init__ call)
+            t.buf = self.buf
+            t.start = off
+            t.source = self.source
             t.end = end
             t.rend = self.rend
             return t
@@ -66,6 +69,12 @@ class Tvb:
         if rend > self.rend:
             # A length field claims more than the packet has.
             raise ReportedBoundsError()
+        if _COMPILED:
+            return Tvb(self.buf, off, rend if rend < end else end, rend, self.source)
+        t = _new_tvb(Tvb)
+        t.buf = self.buf
+        t.start = off
+        t.source = self.source
         t.end = rend if rend < end else end
         t.rend = rend
         return t
@@ -141,9 +150,14 @@ def _construct_tvb(cls: type[Tvb]) -> Tvb:
 
 # Tvb.sub fills in a bare object (no __init__ call); a class compiled by mypyc
 # (.ci/build_compiled.py) cannot be made so, and is made by its (native) constructor.
-_new_tvb: Callable[[type[Tvb]], Tvb]
-try:
-    object.__new__(Tvb)
-    _new_tvb = object.__new__
-except TypeError:  # compiled
-    _new_tvb = _construct_tvb
+def _is_compiled() -> bool:
+    try:
+        object.__new__(Tvb)
+    except TypeError:
+        return True
+    return False
+
+
+_COMPILED: Final = _is_compiled()
+_new_tvb: Final[Callable[[type[Tvb]], Tvb]] = \
+    _construct_tvb if _COMPILED else object.__new__  # type: ignore[assignment]

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import struct
 from array import array
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
 from dissectors.format import plural
@@ -32,24 +33,24 @@ from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
 
-UDP = protocol("udp", "User Datagram Protocol", "UDP")
-SRCPORT = UDP.field("udp.srcport", "Source Port", FT.UINT16, Base.PT_UDP, offset=0)
-DSTPORT = UDP.field("udp.dstport", "Destination Port", FT.UINT16, Base.PT_UDP, offset=2)
-PORT = UDP.field("udp.port", "Source or Destination Port", FT.UINT16, Base.PT_UDP)
-LENGTH = UDP.field("udp.length", "Length", FT.UINT16, Base.DEC, offset=4)
-CHECKSUM = UDP.field("udp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=6)
-CHECKSUM_STATUS_F = UDP.field("udp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
+UDP: Final = protocol("udp", "User Datagram Protocol", "UDP")
+SRCPORT: Final = UDP.field("udp.srcport", "Source Port", FT.UINT16, Base.PT_UDP, offset=0)
+DSTPORT: Final = UDP.field("udp.dstport", "Destination Port", FT.UINT16, Base.PT_UDP, offset=2)
+PORT: Final = UDP.field("udp.port", "Source or Destination Port", FT.UINT16, Base.PT_UDP)
+LENGTH: Final = UDP.field("udp.length", "Length", FT.UINT16, Base.DEC, offset=4)
+CHECKSUM: Final = UDP.field("udp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=6)
+CHECKSUM_STATUS_F: Final = UDP.field("udp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
                               strings=CHECKSUM_STATUS)
-STREAM = UDP.field("udp.stream", "Stream index", FT.UINT32, Base.DEC)
-TIME_RELATIVE = UDP.field("udp.time_relative", "Time since first frame", FT.RELATIVE_TIME)
-TIME_DELTA = UDP.field("udp.time_delta", "Time since previous frame", FT.RELATIVE_TIME)
-PAYLOAD = UDP.field("udp.payload", "Payload", FT.BYTES)
-LENGTH_BAD = UDP.field("udp.length.bad", "Bad length value", FT.NONE)
-LENGTH_BAD_ZERO = UDP.field("udp.length.bad_zero", "Length is zero", FT.NONE)
-CHECKSUM_ZERO = UDP.field("udp.checksum.zero", "Illegal checksum value (0)", FT.NONE)
-POSSIBLE_TRACEROUTE = UDP.field("udp.possible_traceroute", "Possible traceroute", FT.NONE)
-_TRACEROUTE_BASE = 32768 + 666
-_I64 = 1 << 63
+STREAM: Final = UDP.field("udp.stream", "Stream index", FT.UINT32, Base.DEC)
+TIME_RELATIVE: Final = UDP.field("udp.time_relative", "Time since first frame", FT.RELATIVE_TIME)
+TIME_DELTA: Final = UDP.field("udp.time_delta", "Time since previous frame", FT.RELATIVE_TIME)
+PAYLOAD: Final = UDP.field("udp.payload", "Payload", FT.BYTES)
+LENGTH_BAD: Final = UDP.field("udp.length.bad", "Bad length value", FT.NONE)
+LENGTH_BAD_ZERO: Final = UDP.field("udp.length.bad_zero", "Length is zero", FT.NONE)
+CHECKSUM_ZERO: Final = UDP.field("udp.checksum.zero", "Illegal checksum value (0)", FT.NONE)
+POSSIBLE_TRACEROUTE: Final = UDP.field("udp.possible_traceroute", "Possible traceroute", FT.NONE)
+_TRACEROUTE_BASE: Final = 32768 + 666
+_I64: Final = 1 << 63
 
 
 class UdpStreams:
@@ -91,7 +92,7 @@ def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> bytes:
     return x + y if x <= y else y + x
 
 
-_PAYLOAD = frozenset({PAYLOAD.abbrev})  # (its bytes are copied only when wanted)
+_PAYLOAD: Final = frozenset({PAYLOAD.abbrev})  # (its bytes are copied only when wanted)
 
 
 def _zero_checksum(add: Callable[..., Item], tree: Item | None, off: int) -> None:
@@ -113,7 +114,10 @@ def _illegal_zero_checksum(pkt: Packet, tree: Item | None, off: int, items: bool
 
 
 #: UDP header offset -> the zero checksum's subtree (packet.Block), full trees only.
-_ZERO_BLOCKS: dict[tuple[int], Block] = {}
+_ZERO_BLOCKS: Final[dict[tuple[int], Block]] = {}
+
+
+_HDR: Final = struct.Struct(">HHHH")
 
 
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -122,10 +126,11 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if off + 8 > tvb.end:  # (tvb.need inlined: a call a packet saved)
         tvb.need(off, 8)
     b = tvb.buf
-    sport = (b[off] << 8) | b[off + 1]
-    dport = (b[off + 2] << 8) | b[off + 3]
-    ulen = (b[off + 4] << 8) | b[off + 5]
-    csum = (b[off + 6] << 8) | b[off + 7]
+    sport: int  # (one struct read; typed: mypyc unboxes each value once)
+    dport: int
+    ulen: int
+    csum: int
+    sport, dport, ulen, csum = _HDR.unpack_from(b, off)
     pkt.proto_col = "UDP"
     wanted = pkt.wanted
     # (a protocol item's value is its label: made whenever the protocol is asked for)

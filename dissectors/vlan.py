@@ -15,6 +15,8 @@ is done here rather than with eth.dissect_ethertype, which would file them as
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.dispatch import BY_NAME, ETHERTYPE, PAYLOAD_LENGTH, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES, ETHERTYPE_PROTO, PADDING
 from dissectors.offers import register_learner_layer
@@ -24,38 +26,38 @@ from dissectors.session import Session
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 # Wireshark's default PCP names (IEEE 802.1Q-2005, `tshark -G values` vlan.priority).
-PRIORITY_NAMES = {0: "Best Effort (default)", 1: "Background", 2: "Excellent Effort",
+PRIORITY_NAMES: Final = {0: "Best Effort (default)", 1: "Background", 2: "Excellent Effort",
                   3: "Critical Applications", 4: "Video, < 100ms latency and jitter",
                   5: "Voice, < 10ms latency and jitter", 6: "Internetwork Control",
                   7: "Network Control"}
 
-_MIN_FRAME = 60  # Ethernet minimum frame length without FCS
+_MIN_FRAME: Final = 60  # Ethernet minimum frame length without FCS
 # Ethertype names Wireshark shows as Info when no dissector takes the type.
-_MORE_NAMES = {0x88B5: "Local Experimental Ethertype 1", 0x88B6: "Local Experimental Ethertype 2"}
+_MORE_NAMES: Final = {0x88B5: "Local Experimental Ethertype 1", 0x88B6: "Local Experimental Ethertype 2"}
 # Ethertype names including the ones only shown, never dissected.
-ETYPE_NAMES = {**ETHERTYPE_NAMES, **_MORE_NAMES}
+ETYPE_NAMES: Final = {**ETHERTYPE_NAMES, **_MORE_NAMES}
 
-VLAN = protocol("vlan", "802.1Q Virtual LAN", "VLAN")
-PRIORITY = VLAN.field("vlan.priority", "Priority", FT.UINT16, Base.DEC, bitmask=0xE000,
+VLAN: Final = protocol("vlan", "802.1Q Virtual LAN", "VLAN")
+PRIORITY: Final = VLAN.field("vlan.priority", "Priority", FT.UINT16, Base.DEC, bitmask=0xE000,
                       strings=PRIORITY_NAMES, offset=0)
-DEI = VLAN.field("vlan.dei", "DEI", FT.BOOLEAN, bitmask=0x1000,
+DEI: Final = VLAN.field("vlan.dei", "DEI", FT.BOOLEAN, bitmask=0x1000,
                  strings=("Eligible", "Ineligible"), offset=0, width=2)
-ID = VLAN.field("vlan.id", "ID", FT.UINT16, Base.DEC, bitmask=0x0FFF, offset=0)
-ETYPE = VLAN.field("vlan.etype", "Type", FT.UINT16, Base.HEX, strings=ETYPE_NAMES,
+ID: Final = VLAN.field("vlan.id", "ID", FT.UINT16, Base.DEC, bitmask=0x0FFF, offset=0)
+ETYPE: Final = VLAN.field("vlan.etype", "Type", FT.UINT16, Base.HEX, strings=ETYPE_NAMES,
                    offset=2)
-LEN = VLAN.field("vlan.len", "Length", FT.UINT16, Base.DEC, offset=2)
-TRAILER = VLAN.field("vlan.trailer", "Trailer", FT.BYTES)
+LEN: Final = VLAN.field("vlan.len", "Length", FT.UINT16, Base.DEC, offset=2)
+TRAILER: Final = VLAN.field("vlan.trailer", "Trailer", FT.BYTES)
 
-QINQ = protocol("ieee8021ad", "IEEE 802.1ad", "IEEE 802.1ad")
-QINQ_PRIORITY = QINQ.field("ieee8021ad.priority", "Priority", FT.UINT16, Base.DEC,
+QINQ: Final = protocol("ieee8021ad", "IEEE 802.1ad", "IEEE 802.1ad")
+QINQ_PRIORITY: Final = QINQ.field("ieee8021ad.priority", "Priority", FT.UINT16, Base.DEC,
                            bitmask=0xE000, offset=0)
-QINQ_DEI = QINQ.field("ieee8021ad.dei", "DEI", FT.UINT16, Base.DEC, bitmask=0x1000, offset=0)
-QINQ_ID = QINQ.field("ieee8021ad.id", "ID", FT.UINT16, Base.DEC, bitmask=0x0FFF, offset=0)
+QINQ_DEI: Final = QINQ.field("ieee8021ad.dei", "DEI", FT.UINT16, Base.DEC, bitmask=0x1000, offset=0)
+QINQ_ID: Final = QINQ.field("ieee8021ad.id", "ID", FT.UINT16, Base.DEC, bitmask=0x0FFF, offset=0)
 # Wireshark files the 802.1ad tag's type and trailer under its 802.1ah protocol.
-PBB = protocol("ieee8021ah", "IEEE 802.1ah", "IEEE 802.1ah")
-PBB_ETYPE = PBB.field("ieee8021ah.etype", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES,
+PBB: Final = protocol("ieee8021ah", "IEEE 802.1ah", "IEEE 802.1ah")
+PBB_ETYPE: Final = PBB.field("ieee8021ah.etype", "Type", FT.UINT16, Base.HEX, strings=ETHERTYPE_NAMES,
                       offset=2)
-PBB_TRAILER = PBB.field("ieee8021ah.trailer", "Trailer", FT.BYTES)
+PBB_TRAILER: Final = PBB.field("ieee8021ah.trailer", "Trailer", FT.BYTES)
 
 
 
