@@ -113,7 +113,7 @@ def _illegal_zero_checksum(pkt: Packet, tree: Item | None, off: int, items: bool
                 generated=True)
 
 
-#: UDP header offset -> the zero checksum's subtree (packet.Block), full trees only.
+#: (UDP header offset,) -> the zero checksum's subtree (packet.Block), full trees only.
 _ZERO_BLOCKS: Final[dict[tuple[int], Block]] = {}
 
 
