@@ -13,6 +13,7 @@ it matches).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -24,7 +25,8 @@ BUILD_DIR = ROOT / "build" / "compiled"
 STAMP = "stamp.json"
 
 #: What is compiled: the per-packet path of a list or -V run (profiled on the lab
-#: captures), all of whose types mypyc accepts.
+#: captures), all of whose types mypyc accepts. A package other than dissectors/ with a
+#: module here calls `use_compiled` in its __init__.py (analyzer/, analyzer/output/).
 MODULES = (
     "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/frame.py",
     "dissectors/eth.py", "dissectors/vlan.py", "dissectors/ip.py", "dissectors/ipv6.py",
@@ -35,6 +37,11 @@ MODULES = (
     "dissectors/http.py", "dissectors/http_pairing.py", "dissectors/skipping.py",
     "dissectors/escape.py", "dissectors/http_proto.py", "dissectors/http_body.py",
     "dissectors/data.py", "dissectors/icmpv6.py", "dissectors/dns_labels.py",
+    "dissectors/tcp_reassembly.py", "dissectors/tcp_options.py", "dissectors/dns_track.py",
+    "dissectors/reassembly.py", "dissectors/bounded.py", "dissectors/textnum.py",
+    "dissectors/expert.py", "dissectors/layers.py",
+    # the packet loop and the list writer (their packages put the build on their path)
+    "analyzer/pipeline.py", "analyzer/output/packet_list.py",
 )
 
 
@@ -64,12 +71,20 @@ def pure_forced() -> bool:
     return os.environ.get("LABSHARK_PURE", "") not in ("", "0")
 
 
-def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
-    """Put a matching build ahead of the sources for the package's modules (called by
-    dissectors/__init__.py before any of them is imported)."""
-    if pure_forced() or not matches(build_dir):
+@functools.cache
+def _matches_now(build_dir: Path) -> bool:
+    """(hashed once a process: every package with compiled modules asks)"""
+    return matches(build_dir)
+
+
+def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR,
+                 package: str = "dissectors") -> bool:
+    """Put a matching build ahead of the sources for `package`'s modules (called by
+    the __init__.py of each package with compiled modules, dissectors/ first, before
+    any of them is imported)."""
+    if pure_forced() or not _matches_now(build_dir):
         return False
-    package_path.insert(0, str(build_dir / "dissectors"))
+    package_path.insert(0, str(build_dir.joinpath(*package.split("."))))
     # The group's shared library (<hash>__mypyc) is a top-level module of the build.
     if str(build_dir) not in sys.path:
         sys.path.append(str(build_dir))
@@ -81,3 +96,12 @@ def active() -> bool:
     from dissectors import packet
 
     return not packet.__file__.endswith(".py")
+
+
+def pure_modules() -> list[str]:
+    """The modules of MODULES this process imports from their .py source (with a build
+    in use: none; each package with compiled modules must put the build on its path)."""
+    import importlib
+
+    names = (rel.removesuffix(".py").replace("/", ".") for rel in MODULES)
+    return [n for n in names if (importlib.import_module(n).__file__ or "").endswith(".py")]
