@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.abc
+import importlib.machinery
 import json
 import os
 import sys
@@ -25,8 +27,8 @@ BUILD_DIR = ROOT / "build" / "compiled"
 STAMP = "stamp.json"
 
 #: What is compiled: the per-packet path of a list or -V run (profiled on the lab
-#: captures), all of whose types mypyc accepts. A package other than dissectors/ with a
-#: module here calls `use_compiled` in its __init__.py (analyzer/, analyzer/output/).
+#: captures), all of whose types mypyc accepts. Those outside dissectors/ are found in the
+#: build by `_BuildFinder`.
 MODULES = (
     "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/frame.py",
     "dissectors/eth.py", "dissectors/vlan.py", "dissectors/ip.py", "dissectors/ipv6.py",
@@ -40,7 +42,7 @@ MODULES = (
     "dissectors/tcp_reassembly.py", "dissectors/tcp_options.py", "dissectors/dns_track.py",
     "dissectors/reassembly.py", "dissectors/bounded.py", "dissectors/textnum.py",
     "dissectors/expert.py", "dissectors/layers.py",
-    # the packet loop and the list writer (their packages put the build on their path)
+    # the packet loop and the list writer (found in the build by _BuildFinder)
     "analyzer/pipeline.py", "analyzer/output/packet_list.py",
 )
 
@@ -77,14 +79,35 @@ def _matches_now(build_dir: Path) -> bool:
     return matches(build_dir)
 
 
-def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR,
-                 package: str = "dissectors") -> bool:
-    """Put a matching build ahead of the sources for `package`'s modules (called by
-    the __init__.py of each package with compiled modules, dissectors/ first, before
-    any of them is imported)."""
+class _BuildFinder(importlib.abc.MetaPathFinder):
+    """Finds the compiled modules of MODULES outside dissectors/ (the packet loop, the
+    list writer) in the build: their packages are imported before dissectors/ (the
+    pytest plugin imports analyzer/ before conftest.py sets LABSHARK_PURE), so the
+    choice is made here, once, when dissectors/ is; a later stage imports dissectors/
+    before it needs them (analyzer/app.py, api.py do)."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.build_dir = build_dir
+        self.names = {rel.removesuffix(".py").replace("/", ".") for rel in MODULES
+                      if not rel.startswith("dissectors/")}
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.names:
+            return None
+        where = self.build_dir.joinpath(*fullname.split(".")[:-1])
+        return importlib.machinery.PathFinder.find_spec(fullname, [str(where)])
+
+
+def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
+    """Put a matching build ahead of the sources for the package's modules, and find the
+    other packages' compiled modules in it (called by dissectors/__init__.py before any
+    of them is imported)."""
     if pure_forced() or not _matches_now(build_dir):
         return False
-    package_path.insert(0, str(build_dir.joinpath(*package.split("."))))
+    package_path.insert(0, str(build_dir / "dissectors"))
+    if not any(isinstance(f, _BuildFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _BuildFinder(build_dir))
     # The group's shared library (<hash>__mypyc) is a top-level module of the build.
     if str(build_dir) not in sys.path:
         sys.path.append(str(build_dir))
