@@ -169,10 +169,15 @@ class RendererSink:
         self.output = open_output(job, job.fields_printer, self.out)
         if job.fields_printer and not job.write:  # tshark -w writes no preamble
             self.out.write(job.fields_printer.preamble())
-        self.packet = self.output.packet  # the format's own method: no extra call
 
     def packet(self, pkt: Packet) -> None:
-        raise RuntimeError("RendererSink.packet before open()")
+        if self.output is None:
+            raise RuntimeError("RendererSink.packet before open()")
+        self.output.packet(pkt)
+
+    def feed(self) -> Any:
+        """What takes each packet once opened: the format's own method (no extra call)."""
+        return self.packet if self.output is None else self.output.packet
 
     def close(self) -> None:
         if self.output is not None:
@@ -278,7 +283,7 @@ def command_sinks(job: Job, out: TextIO, taps: list | None = None,
     return sinks
 
 
-def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
+def shown_packets(job: Job, frames: Iterable[Frame | int], session: Session,
                   every: list[Any] | None = None, resume: int = 1,
                   whole: list[Any] | None = None) -> Iterator[Packet]:
     """The loop: dissect each frame, give it to `every`, yield those the display filter
@@ -286,7 +291,7 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
     `whole` sinks (export objects: the whole capture) see the rest too. Frames before
     `resume` were already decided by the fast path."""
     if getattr(frames, "own_frames", False):
-        yield from own_frames(job, frames, session, every)
+        yield from own_frames(job, frames, session, every)  # type: ignore[arg-type]
         return
     match = job.match
     count = job.count
@@ -304,17 +309,20 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
             due = release.done(n - 1, session)
         if n < resume:
             continue
-        if plan is not None and (type(frame) is int or n not in plan):
-            # no shown frame depends on it (a reader told to make only the planned
-            # frames gives the others' times: FileSource.select)
-            if type(frame) is int:
-                pass_over(frame, session)
-            elif light and not frame.secrets:  # (keys: dissected, see skip)
+        if isinstance(frame, int):
+            # no shown frame depends on it: a reader told to make only the planned
+            # frames gives the others' times (FileSource.select)
+            pass_over(frame, session)
+            if others is not None and others[n]:
+                prev_disp = frame
+            continue
+        if plan is not None and n not in plan:  # (no shown frame depends on it either)
+            if light and not frame.secrets:  # (keys: dissected, see skip)
                 pass_over(frame.ts_ns, session)
             else:
                 skip(frame, session)
             if others is not None and others[n]:
-                prev_disp = frame if type(frame) is int else frame.ts_ns
+                prev_disp = frame.ts_ns
             continue
         pkt = dissect(frame, session, wanted)
         if every:
@@ -329,8 +337,8 @@ def shown_packets(job: Job, frames: Iterable[Frame], session: Session,
         if count and n >= count:
             break
     if whole:
-        for frame in it:
-            pkt = dissect(frame, session)
+        for frame in it:  # (no plan, so no frame given as its time)
+            pkt = dissect(frame, session)  # type: ignore[arg-type]
             for sink in whole:
                 sink.packet(pkt)
 
@@ -389,14 +397,15 @@ def run_job(job: Job, source: Source, sinks: Sinks, out: TextIO | None = None,
                     and job.display_filter is None and resume == 1:
                 _write_only(source, sinks.writer, job.count)
             else:
-                shown = sinks.shown
+                shown = [s.feed() if isinstance(s, RendererSink) else s.packet
+                         for s in sinks.shown]
                 writer = sinks.writer
                 for pkt in shown_packets(job, source, session, sinks.every, resume,
                                          sinks.whole):
                     if writer is not None:
                         writer.write(pkt.frame)
-                    for sink in shown:
-                        sink.packet(pkt)
+                    for feed in shown:
+                        feed(pkt)
         finally:
             source.stop()
             sinks.close(out)

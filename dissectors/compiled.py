@@ -13,7 +13,10 @@ it matches).
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.abc
+import importlib.machinery
 import json
 import os
 import sys
@@ -25,7 +28,8 @@ BUILD_DIR = ROOT / "build" / "compiled"
 STAMP = "stamp.json"
 
 #: What is compiled: the per-packet path of a list or -V run (profiled on the lab
-#: captures), all of whose types mypyc accepts.
+#: captures), all of whose types mypyc accepts. Those outside dissectors/ are found in the
+#: build by `_BuildFinder`.
 MODULES = (
     "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/frame.py",
     "dissectors/eth.py", "dissectors/vlan.py", "dissectors/ip.py", "dissectors/ipv6.py",
@@ -37,7 +41,12 @@ MODULES = (
     "dissectors/escape.py", "dissectors/http_proto.py", "dissectors/http_body.py",
     "dissectors/data.py", "dissectors/icmpv6.py", "dissectors/dns_labels.py",
     "dissectors/dns_header.py",
-    # the -V and -T json writers (analyzer/output/__init__.py puts them on its path)
+    "dissectors/tcp_reassembly.py", "dissectors/tcp_options.py", "dissectors/dns_track.py",
+    "dissectors/reassembly.py", "dissectors/bounded.py", "dissectors/textnum.py",
+    "dissectors/expert.py", "dissectors/layers.py",
+    # the packet loop and the list writer (found in the build by _BuildFinder)
+    "analyzer/pipeline.py", "analyzer/output/packet_list.py",
+    # the -V and -T json writers
     "analyzer/output/detail_tree.py", "analyzer/output/json_ek.py",
 )
 
@@ -85,44 +94,45 @@ def pure_forced() -> bool:
     return os.environ.get("LABSHARK_PURE", "") not in ("", "0")
 
 
-#: Packages besides this one with compiled modules (the -V and JSON writers). Each gets
-#: the build on its path from whichever of it and this package is imported last:
-#: importing it must not import the dissectors (analyzer.options imports
-#: analyzer.output, and `analyze --tui` forks before the dissectors are imported).
-OTHER_PACKAGES = ("analyzer.output",)
-
-#: build dir -> whether it matched when use_compiled first asked: one answer a process,
-#: so no package runs a build while another runs pure sources.
-_VERDICTS: dict[Path, bool] = {}
+@functools.cache
+def _matches_now(build_dir: Path) -> bool:
+    """(hashed once a process: every package with compiled modules asks)"""
+    return matches(build_dir)
 
 
-def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR,
-                 package: str = "dissectors") -> bool:
-    """Put a matching build ahead of the sources for the package's modules (called by
-    dissectors/__init__.py, and by the __init__.py of OTHER_PACKAGES with their
-    `package` path, before any of their modules is imported)."""
-    if pure_forced():
+class _BuildFinder(importlib.abc.MetaPathFinder):
+    """Finds the compiled modules of MODULES outside dissectors/ (the packet loop, the
+    list writer) in the build: their packages are imported before dissectors/ (the
+    pytest plugin imports analyzer/ before conftest.py sets LABSHARK_PURE), so the
+    choice is made here, once, when dissectors/ is; a later stage imports dissectors/
+    before it needs them (analyzer/app.py, api.py do)."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.build_dir = build_dir
+        self.names = {rel.removesuffix(".py").replace("/", ".") for rel in MODULES
+                      if not rel.startswith("dissectors/")}
+
+    def find_spec(self, fullname: str, path: object = None,
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in self.names:
+            return None
+        where = self.build_dir.joinpath(*fullname.split(".")[:-1])
+        return importlib.machinery.PathFinder.find_spec(fullname, [str(where)])
+
+
+def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
+    """Put a matching build ahead of the sources for the package's modules, and find the
+    other packages' compiled modules in it (called by dissectors/__init__.py before any
+    of them is imported)."""
+    if pure_forced() or not _matches_now(build_dir):
         return False
-    verdict = _VERDICTS.get(build_dir)
-    if verdict is None:  # (the sources hashed once a process)
-        verdict = _VERDICTS[build_dir] = matches(build_dir)
-    if not verdict:
-        return False
-    _ahead(package_path, build_dir / package)
-    if package == "dissectors":
-        for name in OTHER_PACKAGES:
-            other = sys.modules.get(name)
-            if other is not None:  # imported before the dissectors
-                _ahead(other.__path__, build_dir / name.replace(".", "/"))
+    package_path.insert(0, str(build_dir / "dissectors"))
+    if not any(isinstance(f, _BuildFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _BuildFinder(build_dir))
     # The group's shared library (<hash>__mypyc) is a top-level module of the build.
     if str(build_dir) not in sys.path:
         sys.path.append(str(build_dir))
     return True
-
-
-def _ahead(package_path: list[str], directory: Path) -> None:
-    if str(directory) not in package_path:
-        package_path.insert(0, str(directory))
 
 
 def active() -> bool:
@@ -130,3 +140,12 @@ def active() -> bool:
     from dissectors import packet
 
     return not packet.__file__.endswith(".py")
+
+
+def pure_modules() -> list[str]:
+    """The modules of MODULES this process imports from their .py source (with a build
+    in use: none; each package with compiled modules must put the build on its path)."""
+    import importlib
+
+    names = (rel.removesuffix(".py").replace("/", ".") for rel in MODULES)
+    return [n for n in names if (importlib.import_module(n).__file__ or "").endswith(".py")]

@@ -57,13 +57,14 @@ def track(pkt: Packet, session: Session, tid: int, response: bool,
         return tracker.per_frame[num]
     key = _trans_key(pkt, kind, tid)
     ts = pkt.frame.ts_ns
-    trans = tracker.latest.get(key)
-    if type(trans) is bytes:
-        trans = DnsTransaction(*_ANSWERED.unpack(trans))
+    got = tracker.latest.get(key)
+    # (an answered transaction is kept packed: bytes)
+    trans = DnsTransaction(*_ANSWERED.unpack(got)) if isinstance(got, bytes) else got
     retrans = False
     if not response:
         if trans is None or trans.rep_frame > 0 or ts - trans.req_time >= RETRANSMISSION_TIMER_NS:
-            trans = remember(tracker.latest, key, DnsTransaction(num, ts))
+            trans = DnsTransaction(num, ts)
+            remember(tracker.latest, key, trans)
         else:
             retrans = True
     elif trans is not None:

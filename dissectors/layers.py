@@ -10,6 +10,7 @@ headers) returns None: "unsure", and the caller dissects that packet fully.
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Callable
 
@@ -25,6 +26,10 @@ from dissectors.session import Session
 #     IPv4/UDP header, (its IPv4 offset, 17, its UDP offset, its reported end).
 Layers = tuple[int, int, int, int, int, tuple[int, ...], "tuple[int, int, int, int] | None",
                int]
+
+#: What the layering reads: a frame's bytes (a memoryview of the reader's buffer) or a
+#: whole mapped capture file (the fast path: analyzer/fast_run.py).
+Raw = bytes | memoryview | mmap.mmap
 
 ETH_IPV4, ETH_IPV6, ETH_ARP = 0x0800, 0x86DD, 0x0806
 #: l4 offset of an IPv4 fragment: the caller decides with the reassembly table
@@ -43,7 +48,7 @@ UDP_TUNNEL_PORTS = TUNNEL_UDP_PORTS
 _IP6_UNSURE = frozenset((0, 43, 44, 50, 51, 60, 135, 139, 140, 4, 41, 47, 1))
 
 
-def _l4(b: bytes, proto: int, l4: int, dend: int) -> int | None:
+def _l4(b: Raw, proto: int, l4: int, dend: int) -> int | None:
     """The L4 offset when the header there decodes plainly, -1 for no L4, None unsure."""
     room = dend - l4
     if proto == 17:
@@ -67,7 +72,7 @@ def _l4(b: bytes, proto: int, l4: int, dend: int) -> int | None:
     return -1
 
 
-def _quoted(b: bytes, icmp: int, dend: int, ip_end: int) -> tuple[int, int, int, int] | None:
+def _quoted(b: Raw, icmp: int, dend: int, ip_end: int) -> tuple[int, int, int, int] | None:
     """The IPv4/UDP header an ICMP error quotes, when it is whole and plain."""
     off = icmp + 8
     if dend - off < 28:
@@ -83,7 +88,7 @@ def _quoted(b: bytes, icmp: int, dend: int, ip_end: int) -> tuple[int, int, int,
     return (off, 17, off + hlen, min(off + total, ip_end))
 
 
-def ethernet_layers(b: bytes, s: int, e: int, wire_end: int) -> Layers | None:
+def ethernet_layers(b: Raw, s: int, e: int, wire_end: int) -> Layers | None:
     """Layers of the Ethernet frame b[s:e] (`wire_end` = s + original length)."""
     if e - s < 14:
         return None
@@ -149,7 +154,7 @@ _ETH_IP4 = struct.Struct(">HB5xHxB2xII").unpack_from
 _U32X4 = struct.Struct(">4I").unpack_from
 
 
-def pair_hash(b: bytes, s: int, e: int) -> int:
+def pair_hash(b: Raw, s: int, e: int) -> int:
     """A hash of the packet's unordered network address pair (the quoted pair for an
     ICMP error), 0 for anything else: packets that share conversation, stream or
     reassembly state share this value, so a capture can be split on it."""
@@ -180,9 +185,9 @@ def pair_hash(b: bytes, s: int, e: int) -> int:
     return (x * 2654435761 & 0xFFFFFFFF) >> 16
 
 
-def fragment_layers(b: bytes | memoryview, s: int, lay: Layers, session: Session, number: int,
+def fragment_layers(b: Raw, s: int, lay: Layers, session: Session, number: int,
                     rebuild: bool,
-                    ) -> tuple[bytes | memoryview, Layers, Callable[[], object] | None] | None:
+                    ) -> tuple[Raw, Layers, Callable[[], object] | None] | None:
     """An IPv4 fragment, recorded in the reassembly table exactly as dissectors/ip.py
     records it: (b, its layers: IP, then data) when it does not complete its datagram;
     for the one that does, a buffer holding the frame's headers followed by the whole

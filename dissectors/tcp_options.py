@@ -144,7 +144,7 @@ def dissect_options(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off
                     else:
                         nops = 0
                 it = _opt_item(pkt, parent, proto, bytes(b[off: off + 1]), off, proto.name)
-                parent.text += f", {name}"
+                parent.text = f"{parent.text or ''}, {name}"
                 pkt.add(it, OPTION_KIND, kind, off, 1)
                 off += 1
                 continue
@@ -153,9 +153,10 @@ def dissect_options(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off
             saw_mss |= kind == 2
             off += tvb.u8(off + 1)
     finally:
-        if pkt.tree_on and len(parent.text) >= 240:
+        text = parent.text
+        if pkt.tree_on and text is not None and len(text) >= 240:
             # (appended text stops at Wireshark's label buffer, with no marker)
-            parent.text = parent.text[:239]
+            parent.text = text[:239]
     if th_flags & TH_SYN and not saw_mss:
         pkt.add_expert(parent, "note", "protocol", "The SYN packet does not contain a MSS option",
                        "tcp", field=MSS_ABSENT)
@@ -177,7 +178,7 @@ def _option(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off: int, e
                     f"{'' if olen == 1 else 's'} says option goes past end of options)")
         return False
     tvb.need(off, olen)
-    parent.text += f", {name}"
+    parent.text = f"{parent.text or ''}, {name}"
     _one_option(pkt, parent, conv, kind, olen, bytes(tvb.buf[off: off + olen]), off,
                 th_flags, raw_ack)
     return True
@@ -318,7 +319,7 @@ def _sack(pkt: Packet, it: Item, conv: Conversation, data: bytes, off: int,
         pkt.add(it, SACK_RE, re, off + p + 4, 4, f"right edge = {re} (relative)")
         pkt.append_info(f" SLE={le} SRE={re}")
         edges.append((le, re))
-        it.text += f" {le}-{re}"
+        it.text = f"{it.text or ''} {le}-{re}"
         p += 8
     conv.fwd.sack = [(le, re) for le, re in edges[:3]]
     pkt.add(it, SACK_COUNT, len(edges), 0, 0, generated=True)

@@ -103,6 +103,24 @@ def compiled() -> None:
         pytest.skip("no up-to-date compiled build (sh .ci/setup, or .ci/build_compiled.py)")
 
 
+def test_every_module_of_the_build_runs_compiled(compiled: None) -> None:
+    """The CLI imports every module of MODULES from the build (those outside dissectors/,
+    the packet loop and the list writer, too): none from its .py."""
+    code = "import analyzer.app, dissectors.compiled as c; print(c.pure_modules())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(False),
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    assert {"analyzer/pipeline.py", "analyzer/output/packet_list.py"} <= set(MODULES)
+
+
+def test_pure_mode_imports_every_module_from_its_source() -> None:
+    env = _env(True)
+    code = "import analyzer.app, dissectors.compiled as c; print(len(c.pure_modules()))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == str(len(MODULES)), out.stdout + out.stderr
+
+
 def test_the_suite_runs_pure_python() -> None:
     """tests/conftest.py: every other test tests the pure-Python modules."""
     import dissectors

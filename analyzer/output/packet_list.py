@@ -96,7 +96,7 @@ def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
             digits = frame.ts_digits
             if 0 <= ns < _REL_MAX and 0 < digits <= 9:
                 secs, frac = divmod(ns, NS)
-                t = f"{secs}.{frac // _UNIT[digits]:0{digits}d}"
+                t = f"{secs}.{str(frac // _UNIT[digits]).zfill(digits)}"
             else:
                 t = rel_time_str(ns, digits)
         elif clock and 0 <= frame.ts_digits <= 9:
@@ -111,8 +111,11 @@ def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
         info = pkt.info
         if not info.isprintable() or len(info) * 4 >= COL_MAX_INFO_LEN:
             info = info_text(pkt)
-        write(f"{frame.number:>5}{sep}{t:>10}{sep}{pkt.src:>12}{arrow}"
-              f"{pkt.dst:<12}{sep}{pkt.proto_col}{sep}{frame.origlen}{sep}{info}\n")
+        # (padding by rjust/ljust, not format specs: compiled, a spec is a str.format
+        # call that parses its format each time)
+        write(f"{str(frame.number).rjust(5)}{sep}{t.rjust(10)}{sep}{pkt.src.rjust(12)}"
+              f"{arrow}{pkt.dst.ljust(12)}{sep}{pkt.proto_col}{sep}{frame.origlen}{sep}"
+              f"{info}\n")
     return line
 
 
