@@ -188,8 +188,8 @@ def _plan(records: Any, shown: Any, starts: bool = False) -> Plan:
     mm = records.mm
     frames: Any = records
     places = None
-    if starts:
-        places = array("q", [0])
+    if starts:  # (4 bytes a frame when the file allows)
+        places = array("I" if len(mm) < 1 << 32 else "q", [0])
         put = places.append  # (returns None: `put(s) or s` is s, kept on the way)
         frames = ((put(s) or s, c, o, e) for s, c, o, e in records)
     groups = Groups()
@@ -204,7 +204,7 @@ def _plan(records: Any, shown: Any, starts: bool = False) -> Plan:
     groups.join_connections()
     count = len(gids) - 1
     if shown is None:
-        shown = array("I", range(1, count + 1))
+        shown = range(1, count + 1)  # (no array: 4 bytes a frame for the plan's life)
     last = [0] * (len(groups.parent) + 1)  # per root: its last shown frame; [-1]: none
     top = 0
     root = groups.root

@@ -173,6 +173,10 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     whole = None  # (no filter: every frame, in groups, only to split the run)
     if may_split and job.display_filter is None:
         whole = plan_all(job, path, taps, job.wanted, True)
+    if plan is not None or whole is not None or job.release is not None:
+        from analyzer.heap import give_back
+
+        give_back()  # (what the walks freed: not carried through the run)
     if split_run.can_split(job, plan or whole, out, may_split):  # both cores: by groups
         if split_run.run_split(plan or whole,  # type: ignore[arg-type]
                                lambda half, o: _run_pass(job, path, o, taps, resume, half, o),

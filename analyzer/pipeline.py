@@ -340,9 +340,15 @@ def own_frames(job: Job, frames: Iterable[tuple[Frame, int | None]], session: Se
     """The loop of a split run's half (analyzer/split_run.HalfSource): only its own
     frames, each given with the time of the shown frame before it (either half's), the
     source having set the session's frame times as the frames between would have (a
-    light plan: nothing else of theirs matters; no -c, no taps)."""
+    light plan: nothing else of theirs matters; no -c, no taps). Conversations whose last
+    frame is done are dropped as in `shown_packets` (the schedule is the whole run's: the
+    other half's keys are never in this half's session)."""
     match, wanted = job.match, job.wanted
+    release = job.release
+    due = release.next_due() if release is not None else 1 << 62
     for frame, prev_disp in frames:
+        if frame.number > due:
+            due = release.done(frame.number - 1, session)
         pkt = dissect(frame, session, wanted)
         if every:
             for sink in every:

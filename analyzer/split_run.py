@@ -28,6 +28,7 @@ the dissection halved (see `worth_it`).
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 import signal
 import sys
@@ -325,6 +326,7 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
     """Run `run_part(half, file)` here and in a forked child, then write the merged
     output to `out`; None when it could not (nothing written)."""
     mine, theirs, side = _halves(plan)
+    plan.groups = ()  # (the halves hold what they need; nobody reads it again)
     want = [0, 0]
     for n in plan.shown:
         want[side[n]] += 1
@@ -337,6 +339,9 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         regex.held = []
     try:
         out.flush()
+        # (what exists now the collector leaves alone, in both processes: it would
+        # write into every inherited object's header, copying each page into the child)
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # the child: the second half into the second file
             code = 99
@@ -383,6 +388,7 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         return _merge(plan.shown, side, [_Part(f, m) for f, m in zip(files, marks, strict=True)],
                       joins, out)
     finally:
+        gc.unfreeze()
         if regex is not None:
             _print_notes(regex, notes_file)
         for f in files:
