@@ -6,8 +6,6 @@ exit statuses. The command line (analyzer/app.py) and the Python API
 
 from __future__ import annotations
 
-import os
-import sys
 from contextlib import closing
 from typing import Any, TextIO
 
@@ -166,45 +164,25 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     from analyzer.closure import plan_all, plan_for
 
     may_split = resume == 1 and split_run.wanted(job, out)
+    plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split) \
+        if resume == 1 else None
+    if resume == 1:
+        from analyzer.release import schedule_for
 
-    def walks() -> tuple[Any, Any, Any]:
-        """The plan, the release schedule and, no filter, the plan only for splitting."""
-        plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split) \
-            if resume == 1 else None
-        release = None
-        if resume == 1:
-            from analyzer.release import schedule_for
-
-            release = schedule_for(job, path, taps, plan)
-        whole = None  # (no filter: every frame, in groups, only to split the run)
-        if may_split and job.display_filter is None:
-            whole = plan_all(job, path, taps, job.wanted, True)
-        return plan, release, whole
-
-    from analyzer import heap
-    from analyzer.release import MIN_BYTES
-
-    if resume == 1 and _size(path) >= MIN_BYTES and "filters.regex" not in sys.modules:
-        # (a big file's walks in a child: their objects never in this heap; a regex's
-        # "matching stopped" note is printed by the process that meets it first)
-        plan, job.release, whole = heap.in_child(walks)
-    else:
-        plan, job.release, whole = walks()
+        job.release = schedule_for(job, path, taps, plan)
+    whole = None  # (no filter: every frame, in groups, only to split the run)
+    if may_split and job.display_filter is None:
+        whole = plan_all(job, path, taps, job.wanted, True)
     if plan is not None or whole is not None or job.release is not None:
-        heap.give_back()  # (what the walks freed: not carried through the run)
+        from analyzer.heap import give_back
+
+        give_back()  # (what the walks freed: not carried through the run)
     if split_run.can_split(job, plan or whole, out, may_split):  # both cores: by groups
         if split_run.run_split(plan or whole,  # type: ignore[arg-type]
                                lambda half, o: _run_pass(job, path, o, taps, resume, half, o),
                                out, job.output) is not None:
             return
     _run_pass(job, path, out, taps, resume, plan)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def _run_pass(job: Job, path: str, out: TextIO, taps: list, resume: int,
