@@ -10,7 +10,6 @@ that memory to its end, and a split run (analyzer/split_run.py) into both proces
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from typing import Any
 
 _trim: Any = False  # (unresolved yet; None: no malloc_trim here)
@@ -22,7 +21,8 @@ def give_back() -> None:
     if _trim is False:
         _trim = None
         try:
-            _trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+            # (this process's own symbols: ctypes.util.find_library would fork ldconfig)
+            _trim = ctypes.CDLL(None).malloc_trim
             _trim.argtypes, _trim.restype = [ctypes.c_size_t], ctypes.c_int
         except (OSError, AttributeError):
             _trim = None
