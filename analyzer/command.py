@@ -176,6 +176,10 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
         job.release = made.release if made is not None else _release_walk(job, path, taps)
     if not may_split:
         whole = None
+    if plan is not None or whole is not None or freed:
+        from analyzer.heap import give_back
+
+        give_back()  # (what the walk freed: not carried through the run)
     split = plan or whole
     if split_run.can_split(job, split, out, may_split):  # both cores: by groups
         if split_run.run_split(split,  # type: ignore[arg-type]

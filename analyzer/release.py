@@ -13,11 +13,12 @@ LABSHARK_RELEASE=0 turns it off, =1 on for any file (by default only files of
 
 from __future__ import annotations
 
+import marshal
 import os
 import struct
 from array import array
 from collections import Counter
-from itertools import compress
+from itertools import accumulate, compress
 from typing import Any
 
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
@@ -30,19 +31,30 @@ MIN_BYTES = 16 << 20
 
 class Schedule:
     """Keys by the frame after which they are dead, consumed as the loop passes them:
-    group keys (`frames` ascending, `keys` in the same order) and UDP streams (`flow_frames`
-    ascending, their 12-byte keys one after another in `flows`: a capture has many)."""
+    group keys (`frames` ascending, the keys in the same order, each marshalled into
+    `packed`, ending at `ends[i]`) and UDP streams (`flow_frames` ascending, their 12-byte
+    keys one after another in `flows`: a capture has many). Kept as bytes, not objects:
+    the tens of thousands of key tuples would pin the walk's freed memory (and every
+    page a forked half touches is its own copy)."""
 
-    __slots__ = ("frames", "keys", "flow_frames", "flows", "at", "flow_at", "dead")
+    __slots__ = ("frames", "packed", "ends", "flow_frames", "flows", "at", "flow_at", "dead")
 
     def __init__(self, frames: array, keys: list[object], flow_frames: array,
                  flows: bytes) -> None:
         self.frames = frames
-        self.keys = keys
+        dumps = marshal.dumps
+        parts = [dumps(k) for k in keys]
+        self.ends = array("I", accumulate(map(len, parts)))
+        self.packed = b"".join(parts)
         self.flow_frames = flow_frames
         self.flows = flows
         self.at = self.flow_at = 0
         self.dead = Dead()
+
+    def key(self, i: int) -> object:
+        """The `i`th group key."""
+        ends = self.ends
+        return marshal.loads(self.packed[ends[i - 1] if i else 0: ends[i]])
 
     def next_due(self) -> int:
         """The next frame after which a key dies (past the end: never)."""
@@ -58,10 +70,10 @@ class Schedule:
         kept = set(compress(groups, own))
         frames = array("I")
         keys: list[object] = []
-        for f, k in zip(self.frames, self.keys, strict=True):
+        for i, f in enumerate(self.frames):
             if groups[f] in kept:
                 frames.append(f)
-                keys.append(k)
+                keys.append(self.key(i))
         flow_frames, flows = array("I"), bytearray()
         for i, f in enumerate(self.flow_frames):
             if groups[f] in kept:
@@ -72,11 +84,10 @@ class Schedule:
     def done(self, n: int, session: Session) -> int:
         """Frame `n` and all before it are done: mark their keys dead, sweep when enough
         have gathered. Returns the next frame due."""
-        frames, keys, dead = self.frames, self.keys, self.dead
+        frames, key, dead = self.frames, self.key, self.dead
         at = self.at
         while at < len(frames) and frames[at] <= n:
-            dead.add(keys[at])
-            keys[at] = None
+            dead.add(key(at))
             at += 1
         self.at = at
         frames, flows, add = self.flow_frames, self.flows, dead.flows.add

@@ -28,6 +28,7 @@ the dissection halved (see `worth_it`).
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 import signal
 import sys
@@ -337,6 +338,9 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         regex.held = []
     try:
         out.flush()
+        # (what exists now the collector leaves alone, in both processes: it would
+        # write into every inherited object's header, copying each page into the child)
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # the child: the second half into the second file
             code = 99
@@ -383,6 +387,7 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         return _merge(plan.shown, side, [_Part(f, m) for f, m in zip(files, marks, strict=True)],
                       joins, out)
     finally:
+        gc.unfreeze()
         if regex is not None:
             _print_notes(regex, notes_file)
         for f in files:
