@@ -8,7 +8,6 @@ a broken record are still printed first.
 
 from __future__ import annotations
 
-import gc
 import io
 import sys
 from typing import Any, TextIO
@@ -90,18 +89,8 @@ def _buffered_stdout() -> None:
                                   errors=out.errors, newline="\n")
 
 
-#: The cyclic collector's first threshold for a command (CPython's is 700). A packet's
-#: objects (its tree, items, texts) form no cycles and are freed by their reference
-#: counts, but each 700 allocations the collector scans the young ones anyway: 2.3% of
-#: the instructions of a -V run (c5k, compiled). A higher threshold leaves only the
-#: rare cyclic garbage waiting longer (peak RSS at 100k packets did not grow).
-GC_THRESHOLD = 100_000
-
-
 def main() -> None:
     _buffered_stdout()
-    # (the command line only: the API and the in-process runs keep their process's)
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     # A command-line byte that is not UTF-8 (a filter typed on a GBK terminal) reaches
     # us as a surrogate (PEP 383); echoed in a message or report it goes out as the
     # same byte, as tshark echoes it. Packet text never holds surrogates.
