@@ -8,7 +8,6 @@ a broken record are still printed first.
 
 from __future__ import annotations
 
-import gc
 import io
 import sys
 from typing import Any, TextIO
@@ -90,18 +89,8 @@ def _buffered_stdout() -> None:
                                   errors=out.errors, newline="\n")
 
 
-#: The cyclic collector's first threshold for a command (CPython's is 700). A packet's
-#: objects (its tree, items, texts) are freed by their reference counts, but each 700
-#: allocations the collector scans the young ones anyway: 10,000 saves 1.8% of a -V
-#: run's instructions (c5k, compiled). Some per-packet garbage is cyclic: at 100,000
-#: the 100k-packet list peaked at 67.7 MB instead of 51.2 MB; at 10,000, 51.2 MB.
-GC_THRESHOLD = 10_000
-
-
 def main() -> None:
     _buffered_stdout()
-    # (the command line only: the API and the in-process runs keep their process's)
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     # A command-line byte that is not UTF-8 (a filter typed on a GBK terminal) reaches
     # us as a surrogate (PEP 383); echoed in a message or report it goes out as the
     # same byte, as tshark echoes it. Packet text never holds surrogates.

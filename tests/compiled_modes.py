@@ -29,6 +29,7 @@ ARGSETS: dict[str, list[str]] = {
     "list": [],
     "V": ["-V"],
     "json": ["-T", "json"],
+    "jsonraw": ["-T", "jsonraw"],  # (its writer once subclassed the compiled JsonOutput)
     "fields": ["-T", "fields", "-e", "frame.number", "-e", "frame.protocols",
                "-e", "_ws.col.Protocol", "-e", "_ws.col.Info", "-e", "ip.src",
                "-e", "tcp.stream", "-e", "udp.length", "-e", "tftp.opcode"],

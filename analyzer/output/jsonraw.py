@@ -7,9 +7,9 @@ The same detail tree as -V and -T json; the layout (indentation, `[` ... `]`) is
 
 from __future__ import annotations
 
+from analyzer.output.formats import Output
 from analyzer.output.json_ek import (
     JsonArray,
-    JsonOutput,
     group_keys,
     index_date,
     proto_bytes,
@@ -95,9 +95,19 @@ def raw_dumps(pkt: Packet, no_dup: bool = False) -> str:
     return "".join(out)
 
 
-class JsonRawOutput(JsonOutput):
-    """`-T jsonraw`: -T json's array, each packet's fields as raw bytes."""
+class JsonRawOutput(Output):
+    """`-T jsonraw`: -T json's array, each packet's fields as raw bytes. (Not a subclass
+    of json_ek.JsonOutput: compiled, that class's methods take only its own instances.)"""
+
+    first = True
 
     def dumps(self, pkt: Packet, ind: str = "") -> str:
         text = raw_dumps(pkt, getattr(self.opts, "no_duplicate_keys", False))
         return "\n".join(ind + ln for ln in text.split("\n")) if ind else text  # not U+2028
+
+    def packet(self, pkt: Packet) -> None:
+        self.out.write(("[\n" if self.first else ",\n") + self.dumps(pkt, "  "))
+        self.first = False
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if not self.first else "[]\n")
