@@ -20,6 +20,7 @@ import importlib.machinery
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,6 +53,16 @@ MODULES = (
 
 
 _C = TypeVar("_C", bound=type)
+
+
+# `@mypyc_attr(allow_interpreted_subclasses=True)` marks a compiled class that code
+# outside the build subclasses (analyzer/scale's TCP and UDP stream tables): mypyc
+# refuses an interpreted subclass of a native class unless the class allows it.
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # (a pure-Python install has no mypy: then it marks nothing)
+    def mypyc_attr(*_args: object, **_kwargs: object) -> Callable[[_C], _C]:  # type: ignore[misc]
+        return lambda cls: cls
 
 
 def python_class(cls: _C) -> _C:
@@ -114,6 +125,12 @@ class _BuildFinder(importlib.abc.MetaPathFinder):
 
     def find_spec(self, fullname: str, path: object = None,
                   target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname.endswith("__mypyc") and "." not in fullname:
+            # the group's shared library (<hash>__mypyc), top-level in the build: found
+            # here, so the build is never on sys.path (its analyzer/ directory would be
+            # taken for a namespace package `analyzer` where labshark is installed
+            # outside the current directory and the dissectors are imported first)
+            return importlib.machinery.PathFinder.find_spec(fullname, [str(self.build_dir)])
         if fullname not in self.names:
             return None
         where = self.build_dir.joinpath(*fullname.split(".")[:-1])
@@ -129,9 +146,6 @@ def use_compiled(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
     package_path.insert(0, str(build_dir / "dissectors"))
     if not any(isinstance(f, _BuildFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _BuildFinder(build_dir))
-    # The group's shared library (<hash>__mypyc) is a top-level module of the build.
-    if str(build_dir) not in sys.path:
-        sys.path.append(str(build_dir))
     return True
 
 

@@ -11,6 +11,7 @@ import marshal
 from dataclasses import dataclass, fields
 from typing import Final
 
+from dissectors.compiled import mypyc_attr
 from dissectors.packet import Item, Packet
 from dissectors.ports import Conversations
 from dissectors.registry import Field, protocol
@@ -186,6 +187,7 @@ _FLOW_FIELDS: Final = tuple(f.name for f in fields(Flow))  # (not __slots__: myp
 _SWEEP_EVERY = 4096  # new streams between two sweeps of the table
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # (analyzer/scale subclasses it)
 class TcpStreams:
     """Current conversation per address/port pair, and the stream counter.
 

@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any, Final
 
+from dissectors.compiled import mypyc_attr
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
 from dissectors.format import plural
 from dissectors.ip import CHECKSUM_STATUS
@@ -53,6 +54,7 @@ _TRACEROUTE_BASE: Final = 32768 + 666
 _I64: Final = 1 << 63
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # (analyzer/scale subclasses it)
 class UdpStreams:
     """Stream index per address/port pair, and per-stream first/last times.
 

@@ -63,7 +63,8 @@ def frame_key(frame: Frame) -> object:
     """The frame's state key (dissectors/skipping.py), ANY off Ethernet."""
     if frame.linktype != _LINKTYPE_ETHERNET:
         return ANY
-    return state_key(frame.data, 0, frame.caplen)
+    # (bytes: the compiled state_key takes bytes or the mapped file, not a view)
+    return state_key(bytes(frame.data), 0, frame.caplen)
 
 
 def route_key(key: object) -> object:

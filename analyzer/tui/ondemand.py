@@ -87,7 +87,8 @@ class Recorder:
         udp = st.get("udp.streams")
         self.tcpc.append(tcp.count if tcp is not None else 0)
         self.udpc.append(len(udp.first) if udp is not None else 0)
-        key = state_key(frame.data, 0, frame.caplen) if frame.linktype == 1 \
+        # (bytes: the compiled state_key takes bytes or the mapped file, not a view)
+        key = state_key(bytes(frame.data), 0, frame.caplen) if frame.linktype == 1 \
             and not frame.secrets else ANY
         self.gids.append(self.groups.add(frame.number, key))
 
