@@ -463,7 +463,8 @@ class FeiqPeer:
                     fh.seek(offset)
                     while chunk := fh.read(65536):
                         conn.sendall(chunk)
-                self.files_served += 1
+                with self._lock:  # (file clients are served on threads of their own)
+                    self.files_served += 1
                 self._emit("file-served", (addr, entry.name))
             except (OSError, ValueError, IndexError) as e:
                 self._emit("file-error", (addr, e))
