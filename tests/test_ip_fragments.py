@@ -117,15 +117,15 @@ def test_a_capped_datagram_gathers_no_more(fragment: tuple, cap: str,
     table = FragmentTable()
     _o, data, more = fragment
     for n in range(1, 1001):
-        assert table.add("flood", (n, 0, data, more)) is None
+        assert table.add(("flood",), (n, 0, data, more)) is None
     kept = 64 if cap == "frags" else 10_000 // len(data)
     assert added == list(range(1, kept + 1))  # (before: refilled, 1,000 adds)
-    d = table.pending["flood"]
+    d = table.pending[("flood",)]
     assert d.full and d.frags == [] and d.size == 0
     tail = (1001, len(data), b"t" * 8, False)  # (would complete it, were it gathering)
-    assert table.peek("flood", tail) is None and table.add("flood", tail) is None
-    assert table.add("other", (1, 0, b"x" * 8, True)) is None
-    whole, _frags, _marks = table.add("other", (2, 8, b"y" * 8, False))
+    assert table.peek(("flood",), tail) is None and table.add(("flood",), tail) is None
+    assert table.add(("other",), (1, 0, b"x" * 8, True)) is None
+    whole, _frags, _marks = table.add(("other",), (2, 8, b"y" * 8, False))
     assert whole == b"x" * 8 + b"y" * 8
 
 
@@ -134,6 +134,6 @@ def test_below_the_caps_every_fragment_is_kept() -> None:
     table = FragmentTable()
     n = 65535 // 8
     for i in range(n):
-        assert table.add("k", (i + 1, 8 * i, b"a" * 8, True)) is None
-    whole, frags, marks = table.add("k", (n + 1, 8 * n, b"b" * 7, False))
+        assert table.add(("k",), (i + 1, 8 * i, b"a" * 8, True)) is None
+    whole, frags, marks = table.add(("k",), (n + 1, 8 * n, b"b" * 7, False))
     assert len(whole) == 65535 and len(frags) == n + 1 and not any(marks)
