@@ -24,7 +24,7 @@ from dissectors.http_body import ENCODINGS, _chunks, _file_text, _media, _nested
 from dissectors.http_follow import HttpFollower
 from dissectors.http_other import _binary, other_lines
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
-from dissectors.http_proto import HTTP, _text, http_tapped, tap
+from dissectors.http_proto import HTTP, SourceAdd, _text, http_tapped, tap
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_tapped
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol
@@ -314,9 +314,6 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     no_body = (stray and (is_request or stray_len)) or (
         bodiless_code and (chunked or clen is None))
 
-    def want(more: int) -> bool:
-        return deseg_body and _want_more(pkt, off, more, tvb)
-
     body_start = hdr_end
     chunks: list[tuple[int, int, int, int]] = []  # (size line start, size, data, next)
     overrun = False
@@ -328,7 +325,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         while True:
             le, ln = _find_line(tvb, q)
             if le < 0:
-                if want(-1):
+                if deseg_body and _want_more(pkt, off, -1, tvb):
                     return None
                 body_end = tvb.end
                 cut = cut or truncated
@@ -341,7 +338,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 while True:
                     te, tn = _find_line(tvb, t)
                     if te < 0:
-                        if want(-1):
+                        if deseg_body and _want_more(pkt, off, -1, tvb):
                             return None
                         tn = tvb.end
                         cut = cut or truncated
@@ -355,7 +352,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 break
             if ln + size + 2 > tvb.end:
                 # tshark waits for the rest of a chunk up to 2^31 bytes long.
-                if size <= CHUNK_WAIT_MAX and want(-1):
+                if size <= CHUNK_WAIT_MAX and deseg_body and _want_more(pkt, off, -1, tvb):
                     return None
                 if truncated:
                     cut = True  # tshark gives up on a chunked body cut by the snaplen
@@ -367,7 +364,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             q = ln + size + 2
     elif clen is not None:
         have = tvb.end - body_start
-        if have < clen and want(clen - have):
+        if have < clen and deseg_body and _want_more(pkt, off, clen - have, tvb):
             return None
         body_end = body_start + min(clen, max(have, 0))
     elif is_request:
@@ -389,9 +386,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     top = pkt.add_proto(proto, off, body_end - off, proto.name, source=src,
                         in_stack=first_in_call)
 
-    def add(parent: Item | None, f: Field, value: object, o: int, n: int,
-            text: str | None = None, **kw: bool) -> Item:
-        return pkt.add(parent, f, value, o, n, text, source=src, **kw)
+    add = SourceAdd(pkt, src)  # (pkt.add with source=src)
 
     if proto is HTTP and (pkt.srcport in _TLS_PORTS or pkt.dstport in _TLS_PORTS):
         pkt.add_expert(top, "warning", "security", TLS_PORT.name, "http", field=TLS_PORT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from dissectors.packet import Item, Packet
-from dissectors.registry import protocol
+from dissectors.registry import Field, protocol
 
 HTTP: Final = protocol("http", "Hypertext Transfer Protocol", "HTTP")
 
@@ -17,6 +17,24 @@ HTTP: Final = protocol("http", "Hypertext Transfer Protocol", "HTTP")
 def _text(raw: bytes) -> str:
     """Bytes as Wireshark's ASCII strings: anything above 0x7f becomes U+FFFD."""
     return bytes(raw).decode("ascii", errors="replace")  # one U+FFFD per high byte
+
+
+class SourceAdd:
+    """`pkt.add` with one message's data source, for the message's items. An object, not
+    a closure: compiled, a closure and its environment refer to each other, a cycle that
+    kept every HTTP packet (tree and bytes) alive until the cyclic collector ran."""
+
+    __slots__ = ("pkt", "source")
+
+    def __init__(self, pkt: Packet, source: int) -> None:
+        self.pkt = pkt
+        self.source = source
+
+    def __call__(self, parent: Item | None, f: Field, value: object, o: int, n: int,
+                 text: str | None = None, *, hidden: bool = False,
+                 generated: bool = False) -> Item:
+        return self.pkt.add(parent, f, value, o, n, text, hidden=hidden,
+                            generated=generated, source=self.source)
 
 
 def tap(pkt: Packet, layer: Item | None) -> None:
