@@ -139,7 +139,11 @@ class Tvb:
 
     def find(self, needle: builtins.bytes, off: int, end: int | None = None) -> int:
         """Offset of `needle` at or after `off` within the captured bytes, or -1."""
-        b = bytes(self.buf[off: self.end if end is None else end])
+        buf = self.buf
+        stop = self.end if end is None else end
+        if isinstance(buf, builtins.bytes):  # (searched in place: a reassembled message's
+            return buf.find(needle, off, stop) if off <= stop else -1  # lines, no copies)
+        b = builtins.bytes(buf[off:stop])
         i = b.find(needle)
         return -1 if i < 0 else off + i
 
