@@ -7,7 +7,7 @@ leaves escaped text unchanged)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from analyzer.output.formats import TIME_FORMATS  # noqa: F401 - (re-exported: its old home)
 from dissectors.escape import format_str
@@ -51,7 +51,7 @@ def clock_text(secs: int, fmt: str) -> str | None:
 
 
 # Wireshark's COL_MAX_INFO_LEN: the Info column holds at most 4095 bytes of UTF-8.
-COL_MAX_INFO_LEN = 4096
+COL_MAX_INFO_LEN: Final = 4096
 
 
 def info_text(pkt: Packet) -> str:
@@ -75,8 +75,18 @@ def packet_line(pkt: Packet, time_fmt: str = "r", sep: str = " ") -> str:
 
 
 #: 10 ** (9 - digits): nanoseconds per printed unit, by the file's time precision.
-_UNIT = tuple(10 ** (9 - d) for d in range(10))
-_REL_MAX = (1 << 63) * NS
+_UNIT: Final[tuple[int, ...]] = tuple(10 ** (9 - d) for d in range(10))
+_REL_MAX: Final = (1 << 63) * NS
+#: n spaces / zeros at [n]: the list's padding as one look-up (compiled, rjust, ljust and
+#: zfill are generic method calls; the widest column pads to 12).
+_SPACES: Final[tuple[str, ...]] = tuple(" " * n for n in range(13))
+_ZEROS: Final[tuple[str, ...]] = tuple("0" * n for n in range(10))
+
+
+def _pad(text: str, width: int) -> str:
+    """The spaces that pad `text` to `width` (str.rjust's and ljust's)."""
+    n = width - len(text)
+    return _SPACES[n] if n > 0 else ""
 
 
 def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
@@ -96,7 +106,8 @@ def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
             digits = frame.ts_digits
             if 0 <= ns < _REL_MAX and 0 < digits <= 9:
                 secs, frac = divmod(ns, NS)
-                t = f"{secs}.{str(frac // _UNIT[digits]).zfill(digits)}"
+                digits_txt = str(frac // _UNIT[digits])  # (< 10 ** digits: fits)
+                t = f"{secs}.{_ZEROS[digits - len(digits_txt)]}{digits_txt}"
             else:
                 t = rel_time_str(ns, digits)
         elif clock and 0 <= frame.ts_digits <= 9:
@@ -111,10 +122,13 @@ def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
         info = pkt.info
         if not info.isprintable() or len(info) * 4 >= COL_MAX_INFO_LEN:
             info = info_text(pkt)
-        # (padding by rjust/ljust, not format specs: compiled, a spec is a str.format
-        # call that parses its format each time)
-        write(f"{str(frame.number).rjust(5)}{sep}{t.rjust(10)}{sep}{pkt.src.rjust(12)}"
-              f"{arrow}{pkt.dst.ljust(12)}{sep}{pkt.proto_col}{sep}{frame.origlen}{sep}"
+        # (padding looked up, not format specs: compiled, a spec is a str.format call
+        # that parses its format each time, and rjust/ljust are method calls)
+        number = str(frame.number)
+        src = pkt.src
+        dst = pkt.dst
+        write(f"{_pad(number, 5)}{number}{sep}{_pad(t, 10)}{t}{sep}{_pad(src, 12)}{src}"
+              f"{arrow}{dst}{_pad(dst, 12)}{sep}{pkt.proto_col}{sep}{frame.origlen}{sep}"
               f"{info}\n")
     return line
 
