@@ -62,6 +62,10 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
         from analyzer.tui import run_tui
 
         return run_tui(opts, err, job.macros)
+    # (dissectors/ first: importing it puts the compiled build on the import path, the
+    # packet loop's and the list writer's modules included, which analyzer.command
+    # imports next; imported the other way round they ran from their .py source)
+    import dissectors  # noqa: F401
     from analyzer.command import run_job_command
 
     if job.golden:
