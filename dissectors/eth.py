@@ -183,9 +183,10 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
             pkt.src = _mac_text(bytes(buf[off + 6: off + 12]))[0]
     if off + 14 > tvb.end:  # (tvb.need inlined: a call a packet saved)
         tvb.need(off, 14)
-    dst = bytes(buf[off: off + 6])
-    src = bytes(buf[off + 6: off + 12])
-    etype = (buf[off + 12] << 8) | buf[off + 13]
+    hdr = bytes(buf[off: off + 14])  # (one copy: compiled, bytes are read natively)
+    dst = hdr[:6]
+    src = hdr[6:12]
+    etype = (hdr[12] << 8) | hdr[13]
     pkt.proto_col = "Ethernet"
     pkt.src = _mac_text(src)[0]
     pkt.dst = _mac_text(dst)[0]
