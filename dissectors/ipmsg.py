@@ -163,17 +163,22 @@ def decode_text(raw: bytes, utf8: bool) -> str:
     return raw.decode("utf-8" if utf8 else TEXT_ENCODING, errors="replace")
 
 
-@dataclass(frozen=True)
 class Header:
-    """The five ':'-separated header fields and where each sits in the payload."""
+    """The five ':'-separated header fields and where each sits in the payload. (A
+    plain class, read only: compiled, a frozen dataclass is made through Python-level
+    setattr calls, ~10k instructions a packet.)"""
 
-    version: str
-    packet_no: int
-    user: bytes
-    host: bytes
-    command: int
-    spans: tuple[tuple[int, int], ...]  # (offset, length) of each of the five fields
-    extra_off: int  # offset of AdditionalSection (== end when absent)
+    __slots__ = ("version", "packet_no", "user", "host", "command", "spans", "extra_off")
+
+    def __init__(self, version: str, packet_no: int, user: bytes, host: bytes, command: int,
+                 spans: tuple[tuple[int, int], ...], extra_off: int) -> None:
+        self.version = version
+        self.packet_no = packet_no
+        self.user = user
+        self.host = host
+        self.command = command
+        self.spans = spans  # (offset, length) of each of the five fields
+        self.extra_off = extra_off  # offset of AdditionalSection (== end when absent)
 
 
 def parse_header(b: bytes) -> Header | None:
