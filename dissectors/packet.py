@@ -207,6 +207,19 @@ def keep(*abbrevs: str) -> None:
     KEEP.update(abbrevs)
 
 
+#: protocol -> (its item's field, that field's abbrev, the protocol's abbrev): read by
+#: add_proto once a protocol, not three attribute look-ups a layer. (Protocols are made
+#: once, at import: never many.)
+_PROTO_KEYS: Final[dict[Protocol, tuple[Field, str, str]]] = {}
+
+
+def _proto_keys(proto: Protocol) -> tuple[Field, str, str]:
+    field = proto.proto_field
+    assert field is not None
+    keys = _PROTO_KEYS[proto] = (field, field.abbrev, proto.abbrev)
+    return keys
+
+
 class Packet:
     """A dissected frame: tree, flat field index, columns and notes."""
 
@@ -376,8 +389,12 @@ class Packet:
     def add_proto(self, proto: Protocol, offset: int, length: int, text: str | None = None,
                   source: int = 0, *, in_stack: bool = True) -> Item:
         """Add a protocol layer; `in_stack` puts it into frame.protocols."""
-        field = proto.proto_field
-        assert field is not None
+        # (the protocol's item field and names, looked up by the protocol: compiled, an
+        # attribute of the registry's Python classes is a generic look-up, three a layer)
+        keys = _PROTO_KEYS.get(proto)
+        if keys is None:
+            keys = _proto_keys(proto)
+        field, abbrev, proto_abbrev = keys
         # (Packet.add's top-level case, inlined: a handful of layers a packet)
         if _SINK_IS_ITEM:
             item = Item(field, text, offset, length, text, False, False, source)
@@ -391,14 +408,13 @@ class Packet:
             item.hidden = item.generated = False
             item.source = source
         self.tree.append(item)
-        abbrev = field.abbrev
         lst = self.index.get(abbrev)
         if lst is None:
             self.index[abbrev] = [item]
         else:
             lst.append(item)
         if in_stack:
-            self.protocols.append(proto.abbrev)
+            self.protocols.append(proto_abbrev)
         return item
 
     def add_source(self, name: str, data: bytes) -> int:
