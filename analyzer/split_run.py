@@ -36,7 +36,9 @@ import tempfile
 import time
 from array import array
 from bisect import bisect_right
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import compress, repeat
 from typing import Any, TextIO
 
 from analyzer.closure import Plan
@@ -155,32 +157,29 @@ def worth_it(opts: Any, plan: Plan) -> bool:
 
 def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
     """Two plans, each with whole groups, about equal in planned frames; and each
-    frame's side."""
+    frame's side. (The per-frame passes run in C: counting, mapping and masking whole
+    arrays; a frame of no group, alone, takes its side by its number's parity.)"""
     groups, needed = plan.groups, plan.needed
-    size: dict[int, int] = {}
-    for n in range(1, len(needed)):
-        if needed[n]:
-            g = groups[n]
-            size[g] = size.get(g, 0) + 1
+    size = Counter(compress(groups, needed))  # (in order of first planned frame)
     load = [0, 0]
     side_of: dict[int, int] = {}
-    for g, k in size.items():  # (in order of first planned frame)
+    for g, k in size.items():
         if g < 0:
             continue
         s = 0 if load[0] <= load[1] else 1
         side_of[g] = s
         load[s] += k
-    side = bytearray(len(needed))
-    a, b = bytearray(len(needed)), bytearray(len(needed))
-    for n in range(1, len(needed)):
-        if needed[n]:
-            g = groups[n]
-            s = side_of[g] if g >= 0 else n & 1  # (a frame of no group: alone)
-            side[n] = s
-            (b if s else a)[n] = 1
-    shown = [bytearray(len(needed)), bytearray(len(needed))]
-    for n in plan.shown:
-        shown[side[n]][n] = 1
+    side_of[-1] = 2  # (marked, then set by parity)
+    side = _and(bytearray(map(side_of.get, groups, repeat(0))), needed.translate(_ALL_BITS))
+    n = side.find(2)
+    while n >= 0:
+        side[n] = n & 1
+        n = side.find(2, n + 1)
+    b = _and(needed, side)
+    a = _xor(needed, b)
+    mask = _mask(plan.shown, len(needed))
+    shown_b = _and(mask, side)
+    shown = [_xor(mask, shown_b), shown_b]
     halves = Plan(a), Plan(b)
     for i, half in enumerate(halves):
         half.light = plan.light
@@ -189,6 +188,32 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
         half.shown = plan.shown  # (the whole run's: they set the displayed deltas)
         half.starts, half.ifaces = plan.starts, plan.ifaces
     return halves[0], halves[1], side
+
+
+#: 1 -> 0xff: a 0/1 array made a mask that keeps every bit.
+_ALL_BITS = bytes([0, 255]) + bytes(254)
+
+
+def _mask(frames: Iterable[int], size: int) -> bytearray:
+    """1 at each of `frames`, 0 elsewhere."""
+    if isinstance(frames, range) and frames.step == 1:
+        mask = bytearray(size)
+        mask[frames.start: frames.stop] = b"\1" * len(frames)
+        return mask
+    mask = bytearray(size)
+    deque(map(mask.__setitem__, frames, repeat(1)), maxlen=0)
+    return mask
+
+
+def _and(x: bytes | bytearray, y: bytes | bytearray) -> bytearray:
+    """Byte-wise AND of two equal-length arrays of 0s and 1s (as two big integers)."""
+    return bytearray((int.from_bytes(x, "little") & int.from_bytes(y, "little"))
+                     .to_bytes(len(x), "little"))
+
+
+def _xor(x: bytes | bytearray, y: bytes | bytearray) -> bytearray:
+    return bytearray((int.from_bytes(x, "little") ^ int.from_bytes(y, "little"))
+                     .to_bytes(len(x), "little"))
 
 
 class HalfSource:
@@ -217,18 +242,25 @@ class HalfSource:
         time, make, view = walker.time_at, walker.frame_at, memoryview(mm)
         find = half.needed.find
         n = find(1, 1)
+        if _TIMES:
+            _stamp("half's first frame")
         if n > 0:
             session.first_ts = time(starts[1])
         last, last_ts, k = 0, None, 0
         drop = RELEASE_EVERY
+        # (every frame shown, the whole list: the shown frame before n is n - 1)
+        every = isinstance(shown, range) and shown.start == 1 and shown.step == 1
         while n > 0:
             if n - 1 == last:  # (its own: dissected just before, prev_ts is set)
                 before = last_ts
             else:
                 before = time(starts[n - 1]) if n > 1 else None
                 session.prev_ts = before
-            k = bisect_right(shown, n - 1, k)  # (the shown frames before n)
-            m = shown[k - 1] if k else 0
+            if every:
+                m = n - 1
+            else:
+                k = bisect_right(shown, n - 1, k)  # (the shown frames before n)
+                m = shown[k - 1] if k else 0
             at = starts[n]
             frame = make(n, at, view)
             yield frame, before if m == n - 1 else time(starts[m]) if m else None
@@ -321,14 +353,30 @@ class _Part:
         return s
 
 
+def _stamp(what: str) -> None:
+    """LABSHARK_SPLIT_TIMES=1: a timeline line on stderr (wall seconds since this module
+    was imported, before the walk; this process's CPU seconds): where a split run's wall
+    time goes."""
+    t = os.times()
+    sys.stderr.write(f"split {os.getpid()} {time.perf_counter() - _T0:8.3f} "
+                     f"cpu {t.user + t.system:7.2f} {what}\n")
+
+
+_T0 = time.perf_counter()
+_TIMES = os.environ.get("LABSHARK_SPLIT_TIMES") == "1"
+
+
 def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
               output: str = "text") -> int | None:
     """Run `run_part(half, file)` here and in a forked child, then write the merged
     output to `out`; None when it could not (nothing written)."""
+    if _TIMES:
+        _stamp("split begins")
     mine, theirs, side = _halves(plan)
-    want = [0, 0]
-    for n in plan.shown:
-        want[side[n]] += 1
+    if _TIMES:
+        _stamp(f"halves made: {len(mine)} / {len(theirs)} planned")
+    assert mine.others is not None and theirs.others is not None
+    want = [theirs.others.count(1), mine.others.count(1)]  # (each side's shown frames)
     if not want[0] or not want[1]:
         return None
     files = [tempfile.TemporaryFile() for _ in range(2)]
@@ -348,6 +396,8 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
                 os.environ["LABSHARK_PROGRESS"] = "0"
                 part = Marked(files[1])
                 code = run_part(theirs, part)
+                if _TIMES:
+                    _stamp(f"child's half done: {part.n} bytes")
                 part.marks.append(part.n)
                 files[1].flush()
                 part.marks.tofile(marks_file)
@@ -364,8 +414,12 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         try:
             part = Marked(files[0])
             code = run_part(mine, part)
+            if _TIMES:
+                _stamp(f"parent's half done: {part.n} bytes")
             part.marks.append(part.n)
             _pid, status = os.waitpid(pid, 0)
+            if _TIMES:
+                _stamp("child waited for")
             done = True
         finally:
             if not done:
@@ -384,8 +438,11 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         files[0].flush()
         for f in files:
             f.seek(0)
-        return _merge(plan.shown, side, [_Part(f, m) for f, m in zip(files, marks, strict=True)],
-                      joins, out)
+        merged = _merge(plan.shown, side,
+                        [_Part(f, m) for f, m in zip(files, marks, strict=True)], joins, out)
+        if _TIMES:
+            _stamp("merged")
+        return merged
     finally:
         gc.unfreeze()
         if regex is not None:

@@ -325,3 +325,60 @@ def test_records_read_by_place_are_the_readers_frames(name: str, bench_cut: Path
         assert walker.time_at(at) == frame.ts_ns
     reader.close()
     assert n == len(plan.starts) - 1 > 10
+
+
+def _halves_by_frame(plan: Plan) -> tuple[bytearray, bytearray, bytearray, list[bytearray]]:
+    """The halves as their definition reads, a frame at a time: groups in order of their
+    first planned frame, each to the side with fewer planned frames so far (ties: the
+    first); a frame of no group alone, by its number's parity."""
+    size: dict[int, int] = {}
+    for n in range(1, len(plan.needed)):
+        if plan.needed[n]:
+            size[plan.groups[n]] = size.get(plan.groups[n], 0) + 1
+    load, side_of = [0, 0], {}
+    for g, k in size.items():
+        if g >= 0:
+            side_of[g] = s = 0 if load[0] <= load[1] else 1
+            load[s] += k
+    side, halves = bytearray(len(plan.needed)), [bytearray(len(plan.needed)) for _ in "ab"]
+    for n in range(1, len(plan.needed)):
+        if plan.needed[n]:
+            g = plan.groups[n]
+            side[n] = side_of[g] if g >= 0 else n & 1
+            halves[side[n]][n] = 1
+    shown = [bytearray(len(plan.needed)) for _ in "ab"]
+    for n in plan.shown:
+        shown[side[n]][n] = 1
+    return side, halves[0], halves[1], shown
+
+
+@pytest.mark.parametrize(("name", "flt"), [
+    ("bench", None),
+    ("bench", "udp.port == 69"),
+    ("bench", "ip.addr == 10.0.0.0/8"),
+    ("mixed", None),  # (frames of no group: split by parity)
+    ("mixed", "tcp or udp"),
+    ("captures/samples/lab.pcap", None),
+])
+def test_halves_split_every_planned_frame_by_group(name: str, flt: str | None,
+                                                   bench_cut: Path, mixed_pcap: Path,
+                                                   quic_pcap: Path) -> None:
+    from analyzer.closure import plan_for
+
+    cap = _capture(name, bench_cut, mixed_pcap, quic_pcap)
+    o = build_parser().parse_args(["-r", str(cap), *(["-Y", flt] if flt else [])])
+    if flt is None:
+        plan = plan_all(o, str(cap))
+    else:
+        from filters import compile_filter
+
+        plan = plan_for(o, str(cap), compile_filter(flt))
+    assert plan is not None and len(plan) > 10
+    mine, theirs, side = split_run._halves(plan)
+    want_side, want_a, want_b, want_shown = _halves_by_frame(plan)
+    assert side == want_side
+    assert (mine.needed, theirs.needed) == (want_a, want_b)
+    assert (theirs.others, mine.others) == tuple(want_shown)
+    assert mine.shown is theirs.shown is plan.shown
+    if name == "mixed" and flt is None:
+        assert -1 in plan.groups  # (the parity rule was exercised)
