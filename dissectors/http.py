@@ -206,6 +206,24 @@ def _want_more(pkt: Packet, off: int, more: int, tvb: Tvb | None = None) -> bool
     return True
 
 
+class _SourceAdd:
+    """`pkt.add` for items in the message's bytes (`source`). An object, not a closure:
+    compiled, a nested function and the environment it shares with its siblings refer
+    to each other, so every HTTP packet's tree was left for the cycle collector."""
+
+    __slots__ = ("pkt", "src")
+
+    def __init__(self, pkt: Packet, src: int) -> None:
+        self.pkt = pkt
+        self.src = src
+
+    def __call__(self, parent: Item | None, f: Field, value: object, o: int, n: int,
+                 text: str | None = None, *, hidden: bool = False,
+                 generated: bool = False) -> Item:
+        return self.pkt.add(parent, f, value, o, n, text, hidden=hidden, generated=generated,
+                            source=self.src)
+
+
 def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
              first_in_call: bool = True, proto: Protocol = HTTP) -> int | None:
     """One message at `off`; its length, or None when TCP must bring more bytes."""
@@ -314,9 +332,6 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     no_body = (stray and (is_request or stray_len)) or (
         bodiless_code and (chunked or clen is None))
 
-    def want(more: int) -> bool:
-        return deseg_body and _want_more(pkt, off, more, tvb)
-
     body_start = hdr_end
     chunks: list[tuple[int, int, int, int]] = []  # (size line start, size, data, next)
     overrun = False
@@ -328,7 +343,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         while True:
             le, ln = _find_line(tvb, q)
             if le < 0:
-                if want(-1):
+                if deseg_body and _want_more(pkt, off, -1, tvb):
                     return None
                 body_end = tvb.end
                 cut = cut or truncated
@@ -341,7 +356,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 while True:
                     te, tn = _find_line(tvb, t)
                     if te < 0:
-                        if want(-1):
+                        if deseg_body and _want_more(pkt, off, -1, tvb):
                             return None
                         tn = tvb.end
                         cut = cut or truncated
@@ -355,7 +370,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 break
             if ln + size + 2 > tvb.end:
                 # tshark waits for the rest of a chunk up to 2^31 bytes long.
-                if size <= CHUNK_WAIT_MAX and want(-1):
+                if size <= CHUNK_WAIT_MAX and deseg_body and _want_more(pkt, off, -1, tvb):
                     return None
                 if truncated:
                     cut = True  # tshark gives up on a chunked body cut by the snaplen
@@ -367,7 +382,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             q = ln + size + 2
     elif clen is not None:
         have = tvb.end - body_start
-        if have < clen and want(clen - have):
+        if have < clen and deseg_body and _want_more(pkt, off, clen - have, tvb):
             return None
         body_end = body_start + min(clen, max(have, 0))
     elif is_request:
@@ -389,9 +404,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     top = pkt.add_proto(proto, off, body_end - off, proto.name, source=src,
                         in_stack=first_in_call)
 
-    def add(parent: Item | None, f: Field, value: object, o: int, n: int,
-            text: str | None = None, **kw: bool) -> Item:
-        return pkt.add(parent, f, value, o, n, text, source=src, **kw)
+    add = _SourceAdd(pkt, src)
 
     if proto is HTTP and (pkt.srcport in _TLS_PORTS or pkt.dstport in _TLS_PORTS):
         pkt.add_expert(top, "warning", "security", TLS_PORT.name, "http", field=TLS_PORT)
