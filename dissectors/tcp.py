@@ -419,12 +419,14 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if items:  # (in the order they are read: a cut header shows what it holds)
         pkt.add(tree, CHECKSUM, csum, off + 16, 2,
                 f"Checksum: 0x{csum:04x} [unverified]" if tree_on else None)
-        urp = tvb.u16(off + 18)
-        if pkt.wanted is None and (not urp or th_flags & TH_URG):  # (no note under it)
+        urp = tvb.u16(off + 18) if off + 20 <= tvb.end else -1  # (-1: cut short)
+        if pkt.wanted is None and (not urp or urp > 0 and th_flags & TH_URG):
+            # (no note under it, nor a cut header's status line without the pointer's)
             pkt.add_block(tree, cached_block(_TAIL_BLOCKS, (urp, off), _tail_items))
             ui = NULL_ITEM
         else:
             _tail_items(pkt.add, tree, -1, off)
+            urp = tvb.u16(off + 18)
             ui = pkt.add(tree, URGENT_POINTER, urp, off + 18, 2)
     else:
         urp = tvb.u16(off + 18)

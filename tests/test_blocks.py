@@ -1,7 +1,8 @@
-"""Prebuilt subtrees (packet.Block: Ethernet addresses, TCP flags (with the notes SYN,
-FIN and RST put under them), IPMSG's command, IPv4 DS field and
-flags, IPv4 version and header length and each address (runs of sibling blocks), the
-frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
+"""Prebuilt subtrees (packet.Block: Ethernet addresses, TCP's header length and flags
+(with the notes SYN, FIN and RST put under them), ports, window lines and checksum status
+with urgent pointer, UDP's ports, IPMSG's command, IPv4's version to DS field, flags to
+protocol lines, checksum status with the source and each address (runs of sibling
+blocks), the frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
 tree, the same field index and the same -V / -T json text as one that adds their items
 one by one, and the writers' text caches of a block must equal walking it. Every
 packet of the bundled captures, and of corpus captures with many TCP flag sets,
@@ -38,7 +39,10 @@ BLOCK_FIELDS = ("eth.dst", "eth.src", "ip.dsfield", "ip.flags", "ip.src", "ip.ds
                 "ip.version", "tcp.flags", "dns.flags", "udp.checksum", "ipmsg.command",
                 "tcp.connection.syn", "tcp.connection.synack", "tcp.connection.fin",
                 "tcp.connection.fin_active", "tcp.connection.fin_passive",
-                "tcp.connection.rst")
+                "tcp.connection.rst", "ip.ttl", "ip.proto", "ip.checksum.status",
+                "tcp.srcport", "tcp.hdr_len", "tcp.window_size_value",
+                "tcp.window_size_scalefactor", "tcp.urgent_pointer", "tcp.checksum.status",
+                "udp.srcport", "udp.port")
 
 
 def _clone(item: Item) -> Item:
