@@ -99,6 +99,14 @@ _SP2: Final = tuple(f"{i:2d}" for i in range(100))
 _ZEROS9: Final = "000000000"
 
 
+def hex_pad(value: int, digits: int) -> str:
+    """`f"{value:0{digits}x}"` without a format spec (a label's hex digits)."""
+    if value < 0:
+        return f"{value:0{digits}x}"
+    text = hex(value)[2:]
+    return text if len(text) >= digits else "0" * (digits - len(text)) + text
+
+
 def _pad9(n: int) -> str:
     """`f"{n:09d}"` for 0 <= n < 10**9 (nanoseconds), without a format spec."""
     text = str(n)
@@ -284,7 +292,7 @@ def _field_text(field: Field, value: Any) -> str:
         if field.base in (_BASE_HEX, _BASE_HEX_DEC) and not (t is _FT_UINT64 and field.strings):
             # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in
             # decimal: its display is not plain BASE_HEX: quic.frame_type)
-            return f"0x{value:0{hex_digits(field)}x}"
+            return "0x" + hex_pad(value, hex_digits(field))
         return str(value)  # (BASE_OCT too: tshark 4.0 prints nfs.mode3 as 493)
     if t is _FT_IPV4:
         return ipv4_str(value)
@@ -333,11 +341,11 @@ def display_value(field: Field, value: Any) -> str:
     if id(t) in _INTEGER_IDS:
         name = field.value_name(value)
         if field.base is _BASE_HEX:
-            num = f"0x{value:0{label_hex_digits(field)}x}"
+            num = "0x" + hex_pad(value, label_hex_digits(field))
         elif field.base is _BASE_HEX_DEC:
-            num = f"0x{value:0{hex_digits(field)}x} ({value})"
+            num = f"0x{hex_pad(value, hex_digits(field))} ({value})"
         elif field.base is _BASE_DEC_HEX:
-            num = f"{value} (0x{value:0{hex_digits(field)}x})"
+            num = f"{value} (0x{hex_pad(value, hex_digits(field))})"
         elif field.base is _BASE_OUI:  # (hidden items: seen only in -T pdml)
             from dissectors.manuf import oui_name
 

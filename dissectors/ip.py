@@ -29,7 +29,7 @@ from dissectors.dispatch import (
     PAYLOAD_LENGTH,
     register_dissector,
 )
-from dissectors.format import ipv4_str
+from dissectors.format import hex_pad, ipv4_str
 from dissectors.offers import (
     ConversationSpec,
     register_conversation,
@@ -349,7 +349,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         else:
             _version_items(add, tree, hlen, off)
             _ds_items(add, tree, tos, off)
-        len_item = add(tree, LEN, total, off + 2, 2) if total else tree
+        len_item = pkt.add(tree, LEN, total, off + 2, 2) if total else tree
     else:
         len_item = tree
     reported = tvb.reported_length
@@ -378,7 +378,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     pkt.proto_data["ip.ttl"] = ttl  # (ICMP's Info shows the last one: ip_ttl)
     checked = ttl < 5 or dst[0] == 0xE0  # (only then can _check_ttl note anything)
     if hdr:
-        add(tree, ID, ident, off + 4, 2)
+        pkt.add(tree, ID, ident, off + 4, 2)
     if wanted is None and not checked:
         pkt.add_block(tree, cached_block(_MIDDLE_BLOCKS, (flags, frag_off, ttl, proto, off),
                                          _middle_items))
@@ -397,14 +397,14 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         if hdr:
             add(tree, PROTO, proto, off + 9, 1)
     if wanted is None:  # (addresses repeat: each one's items built once)
-        add(tree, CHECKSUM, csum, off + 10, 2,
-            f"Header Checksum: 0x{csum:04x} [validation disabled]" if pkt.tree_on else None)
+        pkt.add(tree, CHECKSUM, csum, off + 10, 2,
+            f"Header Checksum: 0x{hex_pad(csum, 4)} [validation disabled]" if pkt.tree_on else None)
         pkt.add_block(tree, cached_block(_SRC_BLOCKS, (src, src_s, off), _src_items))
         pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (dst, dst_s, off + 16, False),
                                          _addr_items))
     elif hdr:
         add(tree, CHECKSUM, csum, off + 10, 2,
-            f"Header Checksum: 0x{csum:04x} [validation disabled]" if pkt.tree_on else None)
+            f"Header Checksum: 0x{hex_pad(csum, 4)} [validation disabled]" if pkt.tree_on else None)
         add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
             generated=True)
     if wanted and not wanted.isdisjoint(_ADDR_BLOCK):

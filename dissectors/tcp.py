@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Final
 
 from dissectors.dispatch import IP_PROTO, register_dissector
+from dissectors.format import hex_pad
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import (
     ConversationSpec,
@@ -418,7 +419,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     full = tvb.end >= tvb.rend
     if items:  # (in the order they are read: a cut header shows what it holds)
         pkt.add(tree, CHECKSUM, csum, off + 16, 2,
-                f"Checksum: 0x{csum:04x} [unverified]" if tree_on else None)
+                f"Checksum: 0x{hex_pad(csum, 4)} [unverified]" if tree_on else None)
         urp = tvb.u16(off + 18) if off + 20 <= tvb.end else -1  # (-1: cut short)
         if pkt.wanted is None and (not urp or urp > 0 and th_flags & TH_URG):
             # (no note under it, nor a cut header's status line without the pointer's)

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from dissectors.compiled import mypyc_attr
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
-from dissectors.format import plural
+from dissectors.format import hex_pad, plural
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import (
     ConversationSpec,
@@ -214,7 +214,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
             _zero_checksum(pkt.add, tree, off)
     else:
         pkt.add(tree, CHECKSUM, csum, off + 6, 2,
-                f"Checksum: 0x{csum:04x} [unverified]" if pkt.tree_on else None)
+                f"Checksum: 0x{hex_pad(csum, 4)} [unverified]" if pkt.tree_on else None)
         pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 6, 0, "Checksum Status: Unverified",
                 generated=True)
     streams = session.state("udp.streams", UdpStreams)
