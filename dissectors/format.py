@@ -92,12 +92,35 @@ NOT_REPRESENTABLE: Final = "Not representable"  # tshark's text for a date gmtim
 _YEAR_MIN, _YEAR_MAX = -(1 << 31) + 1900, (1 << 31) - 1 + 1900
 
 
+#: "00".."99" and " 0".."99": a date's two-digit parts by table (compiled, an f-string's
+#: format spec is parsed again at every call).
+_D2: Final = tuple(f"{i:02d}" for i in range(100))
+_SP2: Final = tuple(f"{i:2d}" for i in range(100))
+_ZEROS9: Final = "000000000"
+
+
+def hex_pad(value: int, digits: int) -> str:
+    """`f"{value:0{digits}x}"` without a format spec (a label's hex digits)."""
+    if value < 0:
+        return f"{value:0{digits}x}"
+    text = hex(value)[2:]
+    return text if len(text) >= digits else "0" * (digits - len(text)) + text
+
+
+def _pad9(n: int) -> str:
+    """`f"{n:09d}"` for 0 <= n < 10**9 (nanoseconds), without a format spec."""
+    text = str(n)
+    return text if len(text) >= 9 else _ZEROS9[len(text):] + text
+
+
 def signed_time_str(secs: int, nsecs: int, digits: int = 9) -> str:
     """Wireshark's display_signed_time: the seconds, then the fraction's magnitude;
     a '-' in front when only the fraction is negative."""
     sign = "-" if nsecs < 0 and secs >= 0 else ""
     if digits == 0:
         return f"{sign}{secs}"
+    if digits == 9:
+        return f"{sign}{secs}.{_pad9(abs(nsecs))}"
     return f"{sign}{secs}.{abs(nsecs) // 10 ** (9 - digits):0{digits}d}"
 
 
@@ -112,6 +135,8 @@ def rel_parts(ns: int) -> tuple[int, int]:
 def rel_time_str(ns: int, digits: int = 9) -> str:
     """FT_RELATIVE_TIME as tshark prints it: seconds with 9 decimals."""
     if 0 <= ns < (1 << 63) * NS:  # the common case: no sign or wrap to think about
+        if digits == 9:
+            return f"{ns // NS}.{_pad9(ns % NS)}"
         return f"{ns // NS}.{ns % NS // 10 ** (9 - digits):0{digits}d}" if digits else \
             str(ns // NS)
     return signed_time_str(*rel_parts(ns), digits)
@@ -191,7 +216,7 @@ def abs_time_str(ns: int, utc: bool = False) -> str:
         parts = _ABS_PARTS[key] = _abs_parts(secs, utc)
     if parts is None:
         return NOT_REPRESENTABLE
-    return f"{parts[0]}{frac:09d}{parts[1]}"
+    return f"{parts[0]}{_pad9(frac)}{parts[1]}"
 
 
 def _abs_parts(secs: int, utc: bool) -> tuple[str, str] | None:
@@ -203,7 +228,7 @@ def _abs_parts(secs: int, utc: bool) -> tuple[str, str] | None:
     if tm is None:
         return None
     year, month, day, hour, minute, sec, _ = tm
-    return (f"{_MONTHS[month - 1]} {day:2d}, {year} {hour:02d}:{minute:02d}:{sec:02d}.",
+    return (f"{_MONTHS[month - 1]} {_SP2[day]}, {year} {_D2[hour]}:{_D2[minute]}:{_D2[sec]}.",
             f" {zone}")
 
 
@@ -267,7 +292,7 @@ def _field_text(field: Field, value: Any) -> str:
         if field.base in (_BASE_HEX, _BASE_HEX_DEC) and not (t is _FT_UINT64 and field.strings):
             # (4.0 prints a 64-bit hex field with value strings, BASE_VAL64_STRING, in
             # decimal: its display is not plain BASE_HEX: quic.frame_type)
-            return f"0x{value:0{hex_digits(field)}x}"
+            return "0x" + hex_pad(value, hex_digits(field))
         return str(value)  # (BASE_OCT too: tshark 4.0 prints nfs.mode3 as 493)
     if t is _FT_IPV4:
         return ipv4_str(value)
@@ -316,11 +341,11 @@ def display_value(field: Field, value: Any) -> str:
     if id(t) in _INTEGER_IDS:
         name = field.value_name(value)
         if field.base is _BASE_HEX:
-            num = f"0x{value:0{label_hex_digits(field)}x}"
+            num = "0x" + hex_pad(value, label_hex_digits(field))
         elif field.base is _BASE_HEX_DEC:
-            num = f"0x{value:0{hex_digits(field)}x} ({value})"
+            num = f"0x{hex_pad(value, hex_digits(field))} ({value})"
         elif field.base is _BASE_DEC_HEX:
-            num = f"{value} (0x{value:0{hex_digits(field)}x})"
+            num = f"{value} (0x{hex_pad(value, hex_digits(field))})"
         elif field.base is _BASE_OUI:  # (hidden items: seen only in -T pdml)
             from dissectors.manuf import oui_name
 

@@ -29,7 +29,7 @@ from dissectors.dispatch import (
     PAYLOAD_LENGTH,
     register_dissector,
 )
-from dissectors.format import ipv4_str
+from dissectors.format import hex_pad, ipv4_str
 from dissectors.offers import (
     ConversationSpec,
     register_conversation,
@@ -214,9 +214,8 @@ def _flags_items(add: Callable[..., Item], tree: Item | None, flags: int, off: i
     return fl
 
 
-#: (value, header offset) -> the DS field's / the flags' subtree (packet.Block), built
-#: once for full trees. Bounded.
-_DS_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
+#: (value, header offset) -> the flags' subtree (packet.Block), built once for full
+#: trees whose TTL line takes a note. Bounded.
 _FLAGS_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 
@@ -236,10 +235,39 @@ def _addr_items(add: Callable[..., Item], tree: Item | None, raw: bytes, text: s
     add(tree, HOST, text, at, 4, hidden=True)
 
 
-#: (header length, offset) -> the version and header length lines; (address, its
-#: text, offset, is it the source) -> its items (packet.Block runs of siblings), built
-#: once for full trees. Bounded.
-_VERSION_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
+def _head_items(add: Callable[..., Item], tree: Item | None, hlen: int, tos: int,
+                off: int) -> None:
+    """The version, header length and DS lines (a Block's: one run of siblings)."""
+    _version_items(add, tree, hlen, off)
+    _ds_items(add, tree, tos, off)
+
+
+def _middle_items(add: Callable[..., Item], tree: Item | None, flags: int, frag_off: int,
+                  ttl: int, proto: int, off: int) -> None:
+    """The flags with their bits, the fragment offset, TTL and protocol lines (a Block's,
+    when no TTL note goes under its line)."""
+    _flags_items(add, tree, flags, off)
+    add(tree, FRAG_OFFSET, frag_off, off + 6, 2, _labels(_FRAG_LABELS, frag_off, _frag_label))
+    add(tree, TTL, ttl, off + 8, 1)
+    add(tree, PROTO, proto, off + 9, 1)
+
+
+def _src_items(add: Callable[..., Item], tree: Item | None, raw: bytes, text: str,
+               off: int) -> None:
+    """The checksum status (the same in every packet) and the source address's items."""
+    add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
+        generated=True)
+    _addr_items(add, tree, raw, text, off + 12, True)
+
+
+#: Full trees' runs of sibling lines whose items depend only on the key's values, built
+#: once (packet.Block; bounded): (header length, DS field, offset) -> the version to DS
+#: lines; (flags, fragment offset, TTL, protocol, offset) -> the flags to protocol lines;
+#: (source address, its text, offset) -> the checksum status and the source's items;
+#: (address, its text, offset, is it the source) -> an address's items.
+_HEAD_BLOCKS: Final[dict[tuple[int, int, int], Block]] = {}
+_MIDDLE_BLOCKS: Final[dict[tuple[int, int, int, int, int], Block]] = {}
+_SRC_BLOCKS: Final[dict[tuple[bytes, str, int], Block]] = {}
 _ADDR_BLOCKS: Final[dict[tuple[bytes, str, int, bool], Block]] = {}
 
 
@@ -316,13 +344,12 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     # (a tree-less dissection mostly skips the header items)
     hdr = wanted is None or bool(wanted) and not wanted.isdisjoint(_HDR_BLOCK)
     if hdr:
-        if pkt.wanted is None:
-            pkt.add_block(tree, cached_block(_VERSION_BLOCKS, (hlen, off), _version_items))
-            pkt.add_block(tree, cached_block(_DS_BLOCKS, (tos, off), _ds_items))
+        if wanted is None:
+            pkt.add_block(tree, cached_block(_HEAD_BLOCKS, (hlen, tos, off), _head_items))
         else:
             _version_items(add, tree, hlen, off)
             _ds_items(add, tree, tos, off)
-        len_item = add(tree, LEN, total, off + 2, 2) if total else tree
+        len_item = pkt.add(tree, LEN, total, off + 2, 2) if total else tree
     else:
         len_item = tree
     reported = tvb.reported_length
@@ -348,30 +375,39 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     pkt.proto_data.setdefault(PAYLOAD_LENGTH, total)
     flags = frag >> 13
     frag_off = frag & 0x1FFF
-    if hdr:
-        add(tree, ID, ident, off + 4, 2)
-        if pkt.wanted is None:
-            pkt.add_block(tree, cached_block(_FLAGS_BLOCKS, (flags, off), _flags_items))
-        else:
-            _flags_items(add, tree, flags, off)
-        add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
-            _labels(_FRAG_LABELS, frag_off, _frag_label))
     pkt.proto_data["ip.ttl"] = ttl  # (ICMP's Info shows the last one: ip_ttl)
-    ttl_item = add(tree, TTL, ttl, off + 8, 1) if hdr or pkt.wants_layer("ip") else NULL_ITEM
-    if ttl < 5 or dst[0] == 0xE0:  # (only then can _check_ttl note anything)
-        _check_ttl(pkt, ttl_item, ttl, dst, proto)
+    checked = ttl < 5 or dst[0] == 0xE0  # (only then can _check_ttl note anything)
     if hdr:
-        add(tree, PROTO, proto, off + 9, 1)
-        add(tree, CHECKSUM, csum, off + 10, 2,
-            f"Header Checksum: 0x{csum:04x} [validation disabled]" if pkt.tree_on else None)
-        add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
-            generated=True)
-    if wanted is None:  # (addresses repeat: each one's four items built once)
-        pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (src, src_s, off + 12, True),
-                                         _addr_items))
+        pkt.add(tree, ID, ident, off + 4, 2)
+    if wanted is None and not checked:
+        pkt.add_block(tree, cached_block(_MIDDLE_BLOCKS, (flags, frag_off, ttl, proto, off),
+                                         _middle_items))
+    else:
+        if hdr:
+            if wanted is None:
+                pkt.add_block(tree, cached_block(_FLAGS_BLOCKS, (flags, off), _flags_items))
+            else:
+                _flags_items(add, tree, flags, off)
+            add(tree, FRAG_OFFSET, frag_off, off + 6, 2,
+                _labels(_FRAG_LABELS, frag_off, _frag_label))
+        ttl_item = add(tree, TTL, ttl, off + 8, 1) if hdr or pkt.wants_layer("ip") \
+            else NULL_ITEM
+        if checked:
+            _check_ttl(pkt, ttl_item, ttl, dst, proto)
+        if hdr:
+            add(tree, PROTO, proto, off + 9, 1)
+    if wanted is None:  # (addresses repeat: each one's items built once)
+        pkt.add(tree, CHECKSUM, csum, off + 10, 2,
+            f"Header Checksum: 0x{hex_pad(csum, 4)} [validation disabled]" if pkt.tree_on else None)
+        pkt.add_block(tree, cached_block(_SRC_BLOCKS, (src, src_s, off), _src_items))
         pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (dst, dst_s, off + 16, False),
                                          _addr_items))
-    elif wanted and not wanted.isdisjoint(_ADDR_BLOCK):
+    elif hdr:
+        add(tree, CHECKSUM, csum, off + 10, 2,
+            f"Header Checksum: 0x{hex_pad(csum, 4)} [validation disabled]" if pkt.tree_on else None)
+        add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
+            generated=True)
+    if wanted and not wanted.isdisjoint(_ADDR_BLOCK):
         _addr_items(add, tree, src, src_s, off + 12, True)
         _addr_items(add, tree, dst, dst_s, off + 16, False)
     if hlen > 20:

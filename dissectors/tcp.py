@@ -20,9 +20,11 @@ desegmentation for the protocols on top (tcp_reassembly.py).
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import Final
 
 from dissectors.dispatch import IP_PROTO, register_dissector
+from dissectors.format import hex_pad
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import (
     ConversationSpec,
@@ -36,10 +38,10 @@ from dissectors.packet import (
     NO_SOURCE,
     NULL_ITEM,
     Block,
-    BlockBuilder,
     Item,
     Packet,
     add_expert_items,
+    cached_block,
     fit_summary,
 )
 from dissectors.registry import FT, Base, Field
@@ -223,7 +225,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     # (a tree-less dissection nobody reads TCP's items from skips making them)
     layers = pkt.layers
     items = layers is None or "tcp" in layers
-    if items:
+    if pkt.wanted is None:  # (ports repeat: their four items built once)
+        pkt.add_block(tree, cached_block(_PORT_BLOCKS, (sport, dport, off), _port_items))
+    elif items:
         pkt.add(tree, SRCPORT, sport, off, 2)
         pkt.add(tree, DSTPORT, dport, off + 2, 2)
         pkt.add(tree, PORT, sport, off, 2, hidden=True)
@@ -338,27 +342,26 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if not th_flags & TH_ACK and raw_ack:
         pkt.add_expert(ack_item, "note", "protocol", "The acknowledgment number field is "
                        "nonzero while the ACK flag is not set", "tcp", field=ACK_NONZERO)
-    if items:
-        pkt.add(tree, HDR_LEN, hlen, off + 12, 1, _HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
     note = sequence_note
     if items and ace < 0 and pkt.wanted is None:
-        # (the subtree, with the notes SYN, FIN and RST put under it, is the same for
-        # every segment with these bits at this offset, SYN's server port and FIN's
-        # side: built once; the notes still go to pkt.expert below, without items)
-        if th_flags & (TH_RST | TH_SYN | TH_FIN):
-            pkt.add_block(tree, _noted_flags_block(
-                th_flags, off, (sport if th_flags & TH_ACK else dport)
-                if th_flags & TH_SYN else 0,
-                bool(th_flags & TH_FIN) and not conv.rev.closing_initiator))
+        # (the header length line and the flags' subtree, with the notes SYN, FIN and RST
+        # put under it, are the same for every segment with this length and these bits
+        # at this offset, SYN's server port and FIN's side: built once; the notes still
+        # go to pkt.expert below, without items)
+        noted = bool(th_flags & (TH_RST | TH_SYN | TH_FIN))
+        pkt.add_block(tree, cached_block(_FLAG_BLOCKS, (
+            hlen, th_flags, off, (sport if th_flags & TH_ACK else dport)
+            if th_flags & TH_SYN else 0,
+            bool(th_flags & TH_FIN) and not conv.rev.closing_initiator, noted), _flag_items))
+        if noted:
             note = _tapped_note
-        else:
-            pkt.add_block(tree, _flags_block(th_flags, off))
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
     elif items and pkt.wants(_FLAG_BLOCK):
+        pkt.add(tree, HDR_LEN, hlen, off + 12, 1, _HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
         if ace < 0:
             fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
                          f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
-            rst_i, syn_i, fin_i = _flags_tree(pkt, fi, th_flags, off)[7:]
+            rst_i, syn_i, fin_i = _flags_tree(pkt.add, fi, th_flags, off)[7:]
             letters = flags_letters(th_flags)
         else:
             fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
@@ -369,11 +372,18 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
             letters = f"{letters[:3]}-{ace}-{letters[6:]}"
         str_i = pkt.add(fi, FLAGS_STR, letters, off + 12, 2, generated=True)
     else:  # (the notes below still go to pkt.expert, and their own items if wanted)
+        if items:
+            pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
+                    _HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
-    if items:
+    if pkt.wanted is None:  # (the window's lines, built once per value)
+        pkt.add_block(tree, cached_block(_WINDOW_BLOCKS, (
+            raw_win, win, conv.fwd.win_scale, not th_flags & TH_SYN, off),
+            _window_items))
+    elif items:
         pkt.add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
         pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
-    if items and not th_flags & TH_SYN:
+    if items and not th_flags & TH_SYN and pkt.wanted is not None:
         ws = conv.fwd.win_scale
         val = ws if ws < 0 else 1 << ws
         text = _WINDOW_SCALE_LABELS.get(val)
@@ -409,11 +419,16 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     full = tvb.end >= tvb.rend
     if items:  # (in the order they are read: a cut header shows what it holds)
         pkt.add(tree, CHECKSUM, csum, off + 16, 2,
-                f"Checksum: 0x{csum:04x} [unverified]" if tree_on else None)
-        pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 16, 0, "Checksum Status: Unverified",
-                generated=True)
-        urp = tvb.u16(off + 18)
-        ui = pkt.add(tree, URGENT_POINTER, urp, off + 18, 2)
+                f"Checksum: 0x{hex_pad(csum, 4)} [unverified]" if tree_on else None)
+        urp = tvb.u16(off + 18) if off + 20 <= tvb.end else -1  # (-1: cut short)
+        if pkt.wanted is None and (not urp or urp > 0 and th_flags & TH_URG):
+            # (no note under it, nor a cut header's status line without the pointer's)
+            pkt.add_block(tree, cached_block(_TAIL_BLOCKS, (urp, off), _tail_items))
+            ui = NULL_ITEM
+        else:
+            _tail_items(pkt.add, tree, -1, off)
+            urp = tvb.u16(off + 18)
+            ui = pkt.add(tree, URGENT_POINTER, urp, off + 18, 2)
     else:
         urp = tvb.u16(off + 18)
         ui = NULL_ITEM
@@ -488,22 +503,34 @@ _FLAG_BLOCK: Final = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, FLAGS_ACE, *
 _FLAG_ROWS: Final[dict[int, tuple[tuple[Field, bool, str], ...]]] = {}
 
 
-#: (flags, TCP header offset) -> the flags item with its subtree (packet.Block). Bounded.
-_FLAG_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
+def _port_items(add: Callable[..., Item], tree: Item | None, sport: int, dport: int,
+                off: int) -> None:
+    """The two port lines and their hidden tcp.port items (a Block's)."""
+    add(tree, SRCPORT, sport, off, 2)
+    add(tree, DSTPORT, dport, off + 2, 2)
+    add(tree, PORT, sport, off, 2, hidden=True)
+    add(tree, PORT, dport, off + 2, 2, hidden=True)
 
 
-def _flags_block(flags: int, off: int) -> Block:
-    """The Flags item and its subtree, as the general case adds them, made once."""
-    block = _FLAG_BLOCKS.get((flags, off))
-    if block is None:
-        if len(_FLAG_BLOCKS) >= 4096:
-            _FLAG_BLOCKS.clear()
-        b = BlockBuilder()
-        fi = b.add(None, FLAGS, flags, off + 12, 2, f"Flags: 0x{flags:03x} ({flags_text(flags)})")
-        _flags_tree(b, fi, flags, off)
-        b.add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
-        block = _FLAG_BLOCKS[(flags, off)] = b.block()
-    return block
+def _window_items(add: Callable[..., Item], tree: Item | None, raw_win: int, win: int,
+                  scale: int, shown: bool, off: int) -> None:
+    """The window lines: its value, its size and (`shown`: not in a SYN) its scaling
+    factor (`scale` the shift; -1 unknown, -2 none)."""
+    add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
+    add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
+    if shown:
+        val = scale if scale < 0 else 1 << scale
+        text = _WINDOW_SCALE_LABELS.get(val)
+        if text is None:  # (a shift beyond 14: not made once)
+            text = f"Window size scaling factor: {val}"
+        add(tree, WINDOW_SCALE, val, off + 14, 2, text, generated=True)
+
+
+def _tail_items(add: Callable[..., Item], tree: Item | None, urp: int, off: int) -> None:
+    """The checksum status and (`urp` >= 0) the urgent pointer's line."""
+    add(tree, CHECKSUM_STATUS_F, 2, off + 16, 0, "Checksum Status: Unverified", generated=True)
+    if urp >= 0:
+        add(tree, URGENT_POINTER, urp, off + 18, 2)
 
 
 def _tapped_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field) -> None:
@@ -511,50 +538,54 @@ def _tapped_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field
     pkt.add_expert(item, sev, "sequence", text, "tcp", field=fld, itemless=True)
 
 
-#: (flags, TCP header offset, SYN's server port, FIN initiates the closing) -> the flags
-#: item with its subtree and the notes SYN, FIN and RST put under it. Bounded.
-_NOTED_BLOCKS: dict[tuple[int, int, int, bool], Block] = {}
+#: Full trees' runs of sibling lines that depend only on the key's values, built once
+#: (packet.Block; bounded): (source port, destination port, header offset) -> the port
+#: items; (header length, flags, header offset, SYN's server port, FIN initiates the
+#: closing, are there notes) -> the header length line and the flags' subtree with the
+#: notes SYN, FIN and RST put under it; (window value, size, scale shift, is the scale
+#: shown, header offset) -> the window's lines; (urgent pointer, header offset) -> the checksum status and the
+#: urgent pointer's line.
+_PORT_BLOCKS: Final[dict[tuple[int, int, int], Block]] = {}
+_FLAG_BLOCKS: Final[dict[tuple[int, int, int, int, bool, bool], Block]] = {}
+_WINDOW_BLOCKS: Final[dict[tuple[int, int, int, bool, int], Block]] = {}
+_TAIL_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 
-def _noted_flags_block(flags: int, off: int, port: int, fin_active: bool) -> Block:
-    """The Flags item, its subtree and the notes under it (as the general case adds
-    them, in the same order), made once: the notes' texts depend on nothing else."""
-    key = (flags, off, port, fin_active)
-    block = _NOTED_BLOCKS.get(key)
-    if block is None:
-        if len(_NOTED_BLOCKS) >= 4096:
-            _NOTED_BLOCKS.clear()
-        b = BlockBuilder()
-        fi = b.add(None, FLAGS, flags, off + 12, 2, f"Flags: 0x{flags:03x} ({flags_text(flags)})")
-        rst_i, syn_i, fin_i = _flags_tree(b, fi, flags, off)[7:]
-        str_i = b.add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
-        notes: list[tuple[Item, str, str, Field]] = []
-        if flags & TH_RST:
-            notes.append((rst_i, "warning", "Connection reset (RST)", CONN_RST))
-        if flags & TH_SYN:
-            notes.append((syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
-                          f"port {port}", CONN_SYNACK) if flags & TH_ACK else
-                         (syn_i, "chat", "Connection establish request (SYN): server port "
-                          f"{port}", CONN_SYN))
-        if flags & TH_FIN:
-            notes.append((fin_i, "chat", "Connection finish (FIN)", CONN_FIN))
-            notes.append((str_i, "note", "This frame initiates the connection closing",
-                          CONN_FIN_ACTIVE) if fin_active else
-                         (str_i, "note", "This frame undergoes the connection closing",
-                          CONN_FIN_PASSIVE))
-        for item, sev, text, fld in notes:  # (Packet.add_expert's items, as it adds them)
-            add_expert_items(b.add, item, sev, "sequence", fit_summary(text), fld)
-        block = _NOTED_BLOCKS[key] = b.block()
-    return block
+def _flag_items(add: Callable[..., Item], tree: Item | None, hlen: int, flags: int,
+                off: int, port: int, fin_active: bool, noted: bool) -> None:
+    """The header length line, the Flags item, its subtree and (`noted`) the notes under
+    it, as the general case adds them, in the same order: the notes' texts depend on
+    nothing else."""
+    add(tree, HDR_LEN, hlen, off + 12, 1, _HDR_LEN_LABELS[hlen >> 2])
+    fi = add(tree, FLAGS, flags, off + 12, 2, f"Flags: 0x{flags:03x} ({flags_text(flags)})")
+    rst_i, syn_i, fin_i = _flags_tree(add, fi, flags, off)[7:]
+    str_i = add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
+    if not noted:
+        return
+    notes: list[tuple[Item, str, str, Field]] = []
+    if flags & TH_RST:
+        notes.append((rst_i, "warning", "Connection reset (RST)", CONN_RST))
+    if flags & TH_SYN:
+        notes.append((syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
+                      f"port {port}", CONN_SYNACK) if flags & TH_ACK else
+                     (syn_i, "chat", "Connection establish request (SYN): server port "
+                      f"{port}", CONN_SYN))
+    if flags & TH_FIN:
+        notes.append((fin_i, "chat", "Connection finish (FIN)", CONN_FIN))
+        notes.append((str_i, "note", "This frame initiates the connection closing",
+                      CONN_FIN_ACTIVE) if fin_active else
+                     (str_i, "note", "This frame undergoes the connection closing",
+                      CONN_FIN_PASSIVE))
+    for item, sev, text, fld in notes:  # (Packet.add_expert's items, as it adds them)
+        add_expert_items(add, item, sev, "sequence", fit_summary(text), fld)
 
 
-def _flags_tree(pkt: Packet | BlockBuilder, parent: Item, flags: int, off: int) -> list[Item]:
+def _flags_tree(add: Callable[..., Item], parent: Item, flags: int, off: int) -> list[Item]:
     """The ten flag bits under `parent`, as _flag adds them; rows made once per value."""
     rows = _FLAG_ROWS.get(flags)
     if rows is None:
         rows = _FLAG_ROWS[flags] = tuple(
             (f, bool(flags & f.bitmask), _flag_text(f, flags)) for f in _FLAG_FIELDS)
-    add = pkt.add
     # each on the one byte that holds its bits, as tshark adds them (seen in -T pdml)
     return [add(parent, f, val, off + 12 if f.bitmask >= 0x100 else off + 13, 1, text)
             for f, val, text in rows]

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from dissectors.compiled import mypyc_attr
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
-from dissectors.format import plural
+from dissectors.format import hex_pad, plural
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import (
     ConversationSpec,
@@ -115,8 +115,20 @@ def _illegal_zero_checksum(pkt: Packet, tree: Item | None, off: int, items: bool
                 generated=True)
 
 
-#: (UDP header offset,) -> the zero checksum's subtree (packet.Block), full trees only.
+def _port_items(add: Callable[..., Item], tree: Item | None, sport: int, dport: int,
+                off: int) -> None:
+    """The two port lines and their hidden udp.port items (a Block's)."""
+    add(tree, SRCPORT, sport, off, 2)
+    add(tree, DSTPORT, dport, off + 2, 2)
+    add(tree, PORT, sport, off, 2, hidden=True)
+    add(tree, PORT, dport, off + 2, 2, hidden=True)
+
+
+#: Full trees' items that depend only on the key's values, built once (packet.Block;
+#: bounded): (UDP header offset,) -> the zero checksum's subtree; (source port,
+#: destination port, header offset) -> the port items.
 _ZERO_BLOCKS: Final[dict[tuple[int], Block]] = {}
+_PORT_BLOCKS: Final[dict[tuple[int, int, int], Block]] = {}
 
 
 _HDR: Final = struct.Struct(">HHHH")
@@ -144,9 +156,15 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     # (a tree-less dissection nobody reads UDP's items from skips making them)
     layers = pkt.layers
     items = layers is None or "udp" in layers
-    for f, port, at in ((SRCPORT, sport, off), (DSTPORT, dport, off + 2)) if items or \
-            _TRACEROUTE_BASE < sport <= _TRACEROUTE_BASE + 30 or \
-            _TRACEROUTE_BASE < dport <= _TRACEROUTE_BASE + 30 else ():
+    trace = _TRACEROUTE_BASE < sport <= _TRACEROUTE_BASE + 30 or \
+        _TRACEROUTE_BASE < dport <= _TRACEROUTE_BASE + 30
+    # (ports repeat: a full tree's port items built once, but where a note goes under
+    # them or the items point into reassembled bytes, which _in_source sets below)
+    blocked = wanted is None and not trace and not tvb.source
+    if blocked:
+        pkt.add_block(tree, cached_block(_PORT_BLOCKS, (sport, dport, off), _port_items))
+    for f, port, at in ((SRCPORT, sport, off), (DSTPORT, dport, off + 2)) \
+            if not blocked and (items or trace) else ():
         item = pkt.add(tree, f, port, at, 2) if items else NULL_ITEM
         # LBL traceroute's ports, 3 probes per hop (Wireshark's udp.possible_traceroute).
         if _TRACEROUTE_BASE < port <= _TRACEROUTE_BASE + 30:
@@ -156,8 +174,9 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
                            field=POSSIBLE_TRACEROUTE)
     reported = tvb.reported_length
     if items:
-        pkt.add(tree, PORT, sport, off, 2, hidden=True)
-        pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
+        if not blocked:
+            pkt.add(tree, PORT, sport, off, 2, hidden=True)
+            pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
         litem = pkt.add(tree, LENGTH, ulen, off + 4, 2)
     else:
         litem = NULL_ITEM
@@ -195,7 +214,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
             _zero_checksum(pkt.add, tree, off)
     else:
         pkt.add(tree, CHECKSUM, csum, off + 6, 2,
-                f"Checksum: 0x{csum:04x} [unverified]" if pkt.tree_on else None)
+                f"Checksum: 0x{hex_pad(csum, 4)} [unverified]" if pkt.tree_on else None)
         pkt.add(tree, CHECKSUM_STATUS_F, 2, off + 6, 0, "Checksum Status: Unverified",
                 generated=True)
     streams = session.state("udp.streams", UdpStreams)

@@ -1,7 +1,8 @@
-"""Prebuilt subtrees (packet.Block: Ethernet addresses, TCP flags (with the notes SYN,
-FIN and RST put under them), IPMSG's command, IPv4 DS field and
-flags, IPv4 version and header length and each address (runs of sibling blocks), the
-frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
+"""Prebuilt subtrees (packet.Block: Ethernet addresses, TCP's header length and flags
+(with the notes SYN, FIN and RST put under them), ports, window lines and checksum status
+with urgent pointer, UDP's ports, IPMSG's command, IPv4's version to DS field, flags to
+protocol lines, checksum status with the source and each address (runs of sibling
+blocks), the frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
 tree, the same field index and the same -V / -T json text as one that adds their items
 one by one, and the writers' text caches of a block must equal walking it. Every
 packet of the bundled captures, and of corpus captures with many TCP flag sets,
@@ -38,7 +39,10 @@ BLOCK_FIELDS = ("eth.dst", "eth.src", "ip.dsfield", "ip.flags", "ip.src", "ip.ds
                 "ip.version", "tcp.flags", "dns.flags", "udp.checksum", "ipmsg.command",
                 "tcp.connection.syn", "tcp.connection.synack", "tcp.connection.fin",
                 "tcp.connection.fin_active", "tcp.connection.fin_passive",
-                "tcp.connection.rst")
+                "tcp.connection.rst", "ip.ttl", "ip.proto", "ip.checksum.status",
+                "tcp.srcport", "tcp.hdr_len", "tcp.window_size_value",
+                "tcp.window_size_scalefactor", "tcp.urgent_pointer", "tcp.checksum.status",
+                "udp.srcport", "udp.port")
 
 
 def _clone(item: Item) -> Item:
@@ -147,3 +151,43 @@ def test_every_kind_of_block_is_met() -> None:
             _shared_ids(pkt.tree, False, ids)
             met.update(k for k, v in pkt.index.items() if any(id(i) in ids for i in v))
     assert set(BLOCK_FIELDS) <= met, sorted(set(BLOCK_FIELDS) - met)
+
+
+def _tcp_frame(*, flags: int = 0x018, urp: int = 0, ttl: int = 64,
+               dst: bytes = bytes([10, 0, 0, 2])) -> bytes:
+    """Ethernet, IPv4 and a TCP segment with 4 payload bytes."""
+    import struct
+
+    tcp = struct.pack(">HHIIHHHH", 40000, 80, 1000, 2000, (5 << 12) | flags, 512, 0x1234,
+                      urp) + b"abcd"
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 7, 0x4000, ttl, 6, 0x4321,
+                     bytes([10, 0, 0, 1]), dst)
+    return bytes.fromhex("0200000000020200000000010800") + ip + tcp
+
+
+#: Segments whose lines a block holds in the usual case, cut by the snapshot length
+#: inside the TCP header (the checksum status shows without the urgent pointer), or with
+#: a note under a line a block would hold (the urgent pointer without URG, a small TTL,
+#: the Local Network Control Block), each shown as tshark shows it.
+_CUT_CASES = [(_tcp_frame(), 14 + 20 + cut) for cut in (14, 16, 17, 18, 19, 20, 24)] + [
+    (_tcp_frame(urp=5), 99), (_tcp_frame(flags=0x038, urp=5), 99),
+    (_tcp_frame(ttl=1), 99), (_tcp_frame(dst=bytes([224, 0, 0, 9])), 99),
+    (_tcp_frame(flags=0x012), 99), (_tcp_frame(flags=0x011), 99)]
+
+
+def test_cut_and_noted_headers_like_tshark(tmp_path: Path) -> None:
+    import struct
+
+    from diffutil import assert_like_tshark, tshark_available
+
+    if not tshark_available():
+        pytest.skip("tshark is not installed")
+    path = tmp_path / "cuts.pcap"
+    with path.open("wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for n, (frame, cut) in enumerate(_CUT_CASES, 1):
+            caplen = min(cut, len(frame))
+            f.write(struct.pack("<IIII", 1_700_000_000 + n, 0, caplen, len(frame)))
+            f.write(frame[:caplen])
+    assert_like_tshark(["-r", str(path), "-V"], nonempty=True)
+    assert_like_tshark(["-r", str(path), "-T", "json"], nonempty=True)
