@@ -185,6 +185,10 @@ def dissect(frame: Frame, session: Session,
             else session.tshark_tree
     elif session.tshark_tree is not None:
         pkt.tshark_tree = session.tshark_tree
+    if pkt.tree_on:
+        session.trees += 1
+    else:
+        session.treeless += 1
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts
