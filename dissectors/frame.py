@@ -16,7 +16,7 @@ from dissectors.dispatch import BY_NAME, LINKTYPE, take_secrets
 from dissectors.escape import comment_text, format_str
 from dissectors.expert import MALFORMED, MALFORMED_EXPERT, MALFORMED_REASSEMBLY
 from dissectors.format import bit_pattern
-from dissectors.packet import KEEP, Block, BlockBuilder, Item, Packet
+from dissectors.packet import KEEP, Block, BlockBuilder, Item, Packet, cached_block
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import (
@@ -185,6 +185,10 @@ def dissect(frame: Frame, session: Session,
             else session.tshark_tree
     elif session.tshark_tree is not None:
         pkt.tshark_tree = session.tshark_tree
+    if pkt.tree_on:
+        session.trees += 1
+    else:
+        session.treeless += 1
     ts = frame.ts_ns
     if session.first_ts is None:
         session.first_ts = ts
@@ -225,12 +229,15 @@ def dissect(frame: Frame, session: Session,
         if frame.section:
             add(top, SECTION_NUMBER, frame.section, 0, 0)
         if pkt.wanted is None:
-            pkt.add_block(top, _iface_block(frame))
+            pkt.add_block(top, cached_block(_IFACE_BLOCKS, (
+                frame.interface_id, _iface_name(frame), frame.interface_description),
+                _iface_items, frame, True))
         else:
             _iface_items(add, top, frame, tree_on)
     if items and frame.flags is not None:
         if pkt.wanted is None:
-            pkt.add_block(top, _pack_flags_block(frame.flags))
+            pkt.add_block(top, cached_block(_FLAGS_BLOCKS, (frame.flags,), _add_pack_flags,
+                                            frame.flags, True))
         else:
             _add_pack_flags(add, top, frame.flags, tree_on)
     if items and pkt.wanted is None:  # (the constant lines: prebuilt, packet.Block)
@@ -288,7 +295,8 @@ def _size_items(add: Callable[..., Item], top: Item | None, origlen: int, caplen
 
 #: (encapsulation, its name, frame length, captured length) -> the frame's constant lines in
 #: full trees, three runs of siblings (packet.Block): the encapsulation type; the time
-#: shift; the lengths with the marked and ignored lines. Bounded.
+#: shift; the lengths with the marked and ignored lines. Bounded. (Its own cache, not
+#: packet.cached_block's: three blocks under one key, found with one look-up a packet.)
 _SIZE_BLOCKS: Final[dict[tuple[int, str, int, int], tuple[Block, Block, Block]]] = {}
 
 
@@ -319,34 +327,10 @@ def _iface_items(add: Callable[..., Item], top: Item | None, frame: Frame,
         add(iid, INTERFACE_DESCRIPTION, frame.interface_description, 0, 0)
 
 
-#: (interface id, name, description) -> its subtree (packet.Block), full trees only;
-#: epb_flags -> theirs. Bounded.
+#: (interface id, name, description) -> its subtree (packet.cached_block), full trees
+#: only; (epb_flags,) -> theirs.
 _IFACE_BLOCKS: Final[dict[tuple[int, str, str | None], Block]] = {}
-_FLAGS_BLOCKS: Final[dict[int, Block]] = {}
-_BLOCKS_MAX: Final = 1024
-
-
-def _iface_block(frame: Frame) -> Block:
-    key = (frame.interface_id, _iface_name(frame), frame.interface_description)
-    block = _IFACE_BLOCKS.get(key)
-    if block is None:
-        if len(_IFACE_BLOCKS) >= _BLOCKS_MAX:
-            _IFACE_BLOCKS.clear()
-        b = BlockBuilder()
-        _iface_items(b.add, None, frame, True)
-        block = _IFACE_BLOCKS[key] = b.block()
-    return block
-
-
-def _pack_flags_block(flags: int) -> Block:
-    block = _FLAGS_BLOCKS.get(flags)
-    if block is None:
-        if len(_FLAGS_BLOCKS) >= _BLOCKS_MAX:
-            _FLAGS_BLOCKS.clear()
-        b = BlockBuilder()
-        _add_pack_flags(b.add, None, flags, True)
-        block = _FLAGS_BLOCKS[flags] = b.block()
-    return block
+_FLAGS_BLOCKS: Final[dict[tuple[int], Block]] = {}
 
 
 def _add_pack_flags(add: Callable[..., Item], top: Item | None, flags: int,

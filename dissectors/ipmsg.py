@@ -26,6 +26,7 @@ IPMSG are refused (return False) so they show as data.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -39,7 +40,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import Block, BlockBuilder, Item, Packet
+from dissectors.packet import Block, Item, Packet, cached_block
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -306,31 +307,19 @@ def _expert(pkt: Packet, item: Item | None, severity: str, group: str, text: str
     pkt.add_expert(item, severity, group, text, "ipmsg", ours=True, field=fld)
 
 
-def _command_tree(pkt: Packet | BlockBuilder, top: Item | None, command: int, off: int,
+def _command_tree(add: Callable[..., Item], top: Item | None, command: int, off: int,
                   n: int, src: int) -> None:
-    """The command item with its mode and option bits under it."""
-    citem = pkt.add(top, COMMAND, command, off, n, source=src)
-    pkt.add(citem, MODE, command & 0xFF, off, n, source=src)
+    """The command item with its mode and option bits under it (Packet.add's or a
+    BlockBuilder's `add`)."""
+    citem = add(top, COMMAND, command, off, n, source=src)
+    add(citem, MODE, command & 0xFF, off, n, source=src)
     for f in _opts_for(command & 0xFF):
-        pkt.add(citem, f, bool(command & f.bitmask), off, n, source=src)
+        add(citem, f, bool(command & f.bitmask), off, n, source=src)
 
 
-#: (command, offset, length, source) -> the command subtree (packet.Block). Bounded.
-_COMMAND_BLOCKS: dict[tuple[int, int, int, int], Block] = {}
-
-
-def _command_block(command: int, off: int, n: int, src: int) -> Block:
-    """The command subtree, the same for every packet with this command at this place
-    (a handful of commands in a capture): built once."""
-    key = (command, off, n, src)
-    block = _COMMAND_BLOCKS.get(key)
-    if block is None:
-        if len(_COMMAND_BLOCKS) >= 4096:
-            _COMMAND_BLOCKS.clear()
-        b = BlockBuilder()
-        _command_tree(b, None, command, off, n, src)
-        block = _COMMAND_BLOCKS[key] = b.block()
-    return block
+#: (command, offset, length, source) -> the command subtree (packet.cached_block): the
+#: same for every packet with this command at this place (a handful in a capture).
+_COMMAND_BLOCKS: Final[dict[tuple[int, int, int, int], Block]] = {}
 
 
 def _cstr(b: bytes) -> bytes:
@@ -363,9 +352,10 @@ def dissect_ipmsg(tvb: Tvb, pkt: Packet, session: Session) -> bool:
         pkt.add(top, USER, user, base + u_off, u_len, source=src)
         pkt.add(top, HOST, host, base + h_off, h_len, source=src)
         if pkt.wanted is None:  # (nothing goes under it later: shared by packets)
-            pkt.add_block(top, _command_block(hdr.command, base + c_off, c_len, src))
+            pkt.add_block(top, cached_block(_COMMAND_BLOCKS, (hdr.command, base + c_off, c_len,
+                                                                 src), _command_tree))
         else:
-            _command_tree(pkt, top, hdr.command, base + c_off, c_len, src)
+            _command_tree(pkt.add, top, hdr.command, base + c_off, c_len, src)
 
     extra = raw[hdr.extra_off:]
     eoff = base + hdr.extra_off

@@ -9,10 +9,12 @@ overwritten, and fragments that overlap, conflict, repeat a tail or run past the
 are marked in the tree. Unlike tshark, a datagram keeps at most `MAX_FRAGMENTS`
 fragments and `MAX_BYTES` bytes: a hostile capture repeating one fragment cannot make
 one datagram's work or memory grow without end. A datagram that reaches a cap lets go
-of its fragments but stays in the table, full: as reassemble.c skips the fragments that
-trail a finished reassembly (its FD_DEFRAGMENTED head), it gathers none of its later
+of its fragments but stays in the table, full: it gathers none of the flood's later
 fragments, so a flood costs a table look-up a packet, not a refill to the cap again
-and again.
+and again. It keeps the bytes of its first fragment (offset 0), though: a first
+fragment with other bytes is a new datagram reusing the key, and starts afresh, as
+reassemble.c's fragment_add_check starts a new datagram once one is done (a full one
+is done too); work stays bounded by the caps, as for any datagram gathering.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ class Datagram:
     """The fragments of one datagram so far, sorted by offset (equal ones by arrival),
     with how far they cover it from offset 0 (reassemble.c's contiguous_len/first_gap)."""
 
-    __slots__ = ("offsets", "frags", "marks", "datalen", "contig", "gap", "size", "full")
+    __slots__ = ("offsets", "frags", "marks", "datalen", "contig", "gap", "size", "full",
+                 "first")
 
     def __init__(self) -> None:
         self.offsets: list[int] = []
@@ -83,14 +86,20 @@ class Datagram:
         self.gap = 0  # index of the first fragment past `contig`
         self.size = 0  # bytes held
         self.full = False  # a cap was reached: it holds and takes no fragment
+        self.first: bytes | None = None  # once full: the bytes of its first fragment
 
     def fits(self, frag: Fragment) -> bool:
         """Whether the caps leave room for `frag`."""
         return not self.full and len(self.frags) < MAX_FRAGMENTS and \
             self.size + len(frag[2]) <= MAX_BYTES
 
-    def give_up(self) -> None:
-        """A cap is reached: drop what was gathered and take nothing more."""
+    def give_up(self, frag: Fragment) -> None:
+        """A cap is reached (by `frag`): drop what was gathered and take nothing more of
+        it; keep the bytes of its first fragment (offset 0), to tell a new one."""
+        if self.offsets and self.offsets[0] == 0:
+            self.first = self.frags[0][2]
+        elif frag[1] == 0:
+            self.first = frag[2]
         self.offsets, self.frags, self.marks = [], [], []
         self.size = 0
         self.full = True
@@ -139,8 +148,13 @@ class Datagram:
         twin.offsets, twin.frags, twin.marks = self.offsets[:], self.frags[:], self.marks[:]
         twin.datalen, twin.contig, twin.gap, twin.size = (self.datalen, self.contig, self.gap,
                                                          self.size)
-        twin.full = self.full
+        twin.full, twin.first = self.full, self.first
         return twin
+
+    def starts_anew(self, frag: Fragment) -> bool:
+        """Whether `frag` begins a new datagram with this one's key: this one is full
+        and `frag` is a first fragment other than the one it had."""
+        return self.full and frag[1] == 0 and frag[2] != self.first
 
 
 def defragment(d: Datagram) -> tuple[bytes, list[Fragment], list[int]]:
@@ -178,17 +192,19 @@ class FragmentTable:
 
     def __init__(self) -> None:
         self.pending: dict[tuple, Datagram] = {}
+        self.gathered = 0  # fragments linked into a datagram (a flood's work shows here)
 
     def add(self, key: tuple, frag: Fragment) -> tuple[bytes, list[Fragment], list[int]] | None:
         """Record a fragment; (datagram, fragments by offset, marks) once it is complete."""
         d = self.pending.get(key)
-        if d is None:  # (the newest `bounded.PENDING_MAX` datagrams wait)
+        if d is None or d.starts_anew(frag):  # (the newest `bounded.PENDING_MAX` wait)
             d = remember(self.pending, key, Datagram())
         if not d.fits(frag):  # a flood: drop what it gathered, gather no more of it
             if not d.full:
-                d.give_up()
+                d.give_up(frag)
             return None
         d.add(frag)
+        self.gathered += 1
         if not d.complete():
             return None
         del self.pending[key]
@@ -196,7 +212,9 @@ class FragmentTable:
 
     def peek(self, key: tuple, frag: Fragment) -> bytes | None:
         """The datagram `frag` would complete, else None; the table is left as it was."""
-        d = self.pending.get(key) or Datagram()
+        d = self.pending.get(key)
+        if d is None or d.starts_anew(frag):
+            d = Datagram()
         if not d.fits(frag):
             return None
         _n, off, data, more = frag

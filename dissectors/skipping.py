@@ -47,6 +47,7 @@ _UDP_HEAD = struct.Struct(">HHH").unpack_from
 def skip(frame: Frame, session: Session) -> None:
     """Account for `frame` as a full dissection would, in the global state only (its
     own conversation's analysis state is not kept: nothing shown depends on it)."""
+    session.skipped += 1
     if frame.linktype != _LINKTYPE_ETHERNET or frame.secrets:
         dissect(frame, session)
         return
@@ -121,6 +122,7 @@ NUMBERED = frozenset(("tcp.stream", "udp.stream", "quic.connection.number"))
 def pass_over(ts: int, session: Session) -> None:
     """Account for an unplanned frame's time (frame.time_relative, frame.time_delta) and
     nothing else: the cheap `skip` of a run that reads no `NUMBERED` field."""
+    session.passed_over += 1
     if session.first_ts is None:
         session.first_ts = ts
     session.prev_ts = ts

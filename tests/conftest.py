@@ -47,6 +47,26 @@ def mixed_pcapng(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_mixed(tmp_path_factory.mktemp("mixed") / "mixed.pcapng", "pcapng")
 
 
+@pytest.fixture
+def run_sessions(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The dissection sessions the test's runs make, in one process (LABSHARK_SPLIT=0):
+    their counts (Session.trees, .skipped, ...) say how the frames were gone through.
+    Caught at Job.new_session, a Python method the compiled loop calls as it is now
+    (the compiled build calls no spy patched onto one of its modules)."""
+    from analyzer.job import Job
+
+    made: list = []
+    real = Job.new_session
+
+    def new_session(self: Job):  # noqa: ANN202
+        made.append(real(self))
+        return made[-1]
+
+    monkeypatch.setattr(Job, "new_session", new_session)
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    return made
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     text = diffutil.report_text()
     if not text:

@@ -4,10 +4,12 @@ the same bytes on real captures."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -203,6 +205,89 @@ def test_no_python_class_subclasses_a_closed_compiled_one(compiled: None) -> Non
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def _python_classes() -> list[tuple[str, str]]:
+    """(module, class) of each class of a compiled module marked `@python_class`."""
+    found = []
+    for rel in MODULES:
+        for node in ast.walk(ast.parse((ROOT / rel).read_text())):
+            if isinstance(node, ast.ClassDef) and any(
+                    isinstance(d, ast.Name) and d.id == "python_class"
+                    for d in node.decorator_list):
+                found.append((rel[:-3].replace("/", "."), node.name))
+    return found
+
+
+#: In the compiled build: for each (module, class) given, whether its module is the
+#: build's, the class a native one (mypyc's `__mypyc_attrs__`), its instances have a
+#: `__dict__`; and of every class the module defines, which are native (so the test
+#: sees that the mark tells the two apart).
+_CLASS_KINDS = """
+import importlib, json, sys
+import dissectors
+got = {}
+for mod_name, name in json.loads(sys.argv[1]):
+    mod = importlib.import_module(mod_name)
+    cls = getattr(mod, name)
+    got[name] = {'so': mod.__file__.endswith('.so'),
+                 'native': hasattr(cls, '__mypyc_attrs__'), 'dict': '__dict__' in dir(cls),
+                 'natives': sorted(n for n, v in vars(mod).items() if isinstance(v, type)
+                                   and v.__module__ == mod_name
+                                   and hasattr(v, '__mypyc_attrs__'))}
+print(json.dumps(got))
+"""
+
+#: A JsonOutput whose `dumps` is overridden on the instance (a Python object's attribute,
+#: looked up at each call): the compiled `packet` must call the override.
+_OVERRIDE = """
+import io, sys
+from dissectors import Session, dissect
+from captures import open_capture
+from analyzer.output.json_ek import JsonOutput
+pkt = dissect(next(iter(open_capture(sys.argv[1]))), Session())
+o = JsonOutput.__new__(JsonOutput)
+o.out, o.first = io.StringIO(), True
+o.dumps = lambda pkt, ind='': 'overridden'
+o.packet(pkt)
+print(repr(o.out.getvalue()))
+"""
+
+
+def test_python_classes_stay_python_classes_compiled(compiled: None) -> None:
+    """`compiled.python_class` works only because mypyc makes a class with a decorator it
+    does not know a Python class: each class so marked is one in the build (no
+    `__mypyc_attrs__`, a `__dict__`), while its module's other classes are native; and
+    its compiled methods call what the object's attributes say (an override), as a
+    Python class's do. A mypyc that compiled them natively would fail here, not at a
+    user's `-T json`. (Still, a Python *subclass* of one cannot call its compiled
+    methods: mypyc checks `self`'s type exactly, so -T jsonraw has its own Output.)"""
+    marked = _python_classes()
+    assert ("analyzer.output.json_ek", "JsonOutput") in marked and len(marked) >= 2, marked
+    out = subprocess.run([sys.executable, "-c", _CLASS_KINDS, json.dumps(marked)], cwd=ROOT,
+                         env=_env(False), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    for _mod, name in marked:
+        kind = got[name]
+        assert kind["so"] and not kind["native"] and kind["dict"], (name, kind)
+        assert kind["natives"], (name, "no native class beside it: the check tells nothing")
+    capture = str(DATA / "made" / "http_port_reuse.pcap")
+    out = subprocess.run([sys.executable, "-c", _OVERRIDE, capture], cwd=ROOT, env=_env(False),
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == repr("[\noverridden")
+
+
+def test_mypy_is_pinned_where_the_build_is_made(compiled: None) -> None:
+    """The build's mypyc is one exact version (pyproject's `compiled` extra, which
+    .ci/setup installs): the test above holds for it, not for whatever pip finds."""
+    text = (ROOT / "pyproject.toml").read_text()
+    pins = [ln for ln in text.splitlines() if ln.startswith("compiled = ")]
+    assert len(pins) == 1 and '"mypy==' in pins[0], pins
+    assert "compiled]" in (ROOT / ".ci" / "setup").read_text()  # (pip install .[...,compiled])
+    pinned = pins[0].split('"mypy==')[1].split('"')[0]
+    assert version("mypy") == pinned  # (the build of this checkout was made with it)
 
 
 #: IPv6 (its addresses are sliced from the record: compiled, a view was a TypeError),

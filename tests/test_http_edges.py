@@ -332,7 +332,10 @@ def test_statistics_equal_tshark(edges_pcap: Path, args: list[str]) -> None:
 def test_made_captures_are_what_their_script_writes(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(MADE / "make_captures.py"), str(tmp_path)],
                    check=True, capture_output=True, timeout=60)
-    assert (tmp_path / PORT_REUSE.name).read_bytes() == PORT_REUSE.read_bytes()
+    made = sorted(p.name for p in MADE.glob("*.pcap"))
+    assert sorted(p.name for p in tmp_path.glob("*.pcap")) == made
+    for name in made:
+        assert (tmp_path / name).read_bytes() == (MADE / name).read_bytes(), name
 
 
 @pytest.mark.parametrize("two_pass", [False, True], ids=["one-pass", "two-pass"])
