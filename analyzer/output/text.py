@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, TextIO
 
-from analyzer.output.detail_tree import detail_text
+from analyzer.output.detail_tree import detail_parts
 from analyzer.output.formats import Output
 from analyzer.output.hex_dump import hex_text
 from analyzer.output.packet_list import line_writer, packet_line
@@ -25,6 +25,10 @@ def use_color(mode: str, out: TextIO) -> bool:
     if mode == "never" or os.environ.get("NO_COLOR"):
         return False
     return hasattr(out, "isatty") and out.isatty()
+
+
+#: What follows a packet's -V tree (without -x): the blank line between packets.
+_END = ("\n\n",)
 
 
 class TextOutput(Output):
@@ -85,9 +89,10 @@ class TextOutput(Output):
                 w(explain(pkt, self.netmask))
             if o.hex and not o.verbose:
                 w("\n")
-        if o.verbose:  # (one write a packet)
-            w(detail_text(pkt, data_dumps=not o.hex, only=self.only) + (
-                "\n\n" + self._hex(pkt) + "\n\n" if o.hex else "\n\n"))
+        if o.verbose:  # (one write a packet, or one a run of ASCII lines)
+            for part in detail_parts(pkt, not o.hex, self.only,
+                                     ("\n\n", self._hex(pkt), "\n\n") if o.hex else _END):
+                w(part)
             return
         if o.hex:
             w(self._hex(pkt) + "\n\n")
