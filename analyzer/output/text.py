@@ -56,6 +56,9 @@ class TextOutput(Output):
             # the plain packet list (the common run): one write a packet, nothing to decide
             self.packet = line_writer(out.write, opts.time_format,  # type: ignore[method-assign]
                                       self.sep)
+        if opts.verbose and not getattr(opts, "print_summary", False):
+            # -V without the summary line: the tree (and -x's dump), nothing to decide
+            self.packet = self._detail  # type: ignore[method-assign]
 
     #: What separates the columns of the summary line (-T tabs: a tab).
     sep = " "
@@ -89,13 +92,19 @@ class TextOutput(Output):
                 w(explain(pkt, self.netmask))
             if o.hex and not o.verbose:
                 w("\n")
-        if o.verbose:  # (one write a packet, or one a run of ASCII lines)
-            for part in detail_parts(pkt, not o.hex, self.only,
-                                     ("\n\n", self._hex(pkt), "\n\n") if o.hex else _END):
-                w(part)
+        if o.verbose:
+            self._detail(pkt)
             return
         if o.hex:
             w(self._hex(pkt) + "\n\n")
+
+    def _detail(self, pkt: Packet) -> None:
+        """The -V tree, then -x's dump: one write a packet, or one a run of ASCII lines."""
+        w = self.out.write
+        hexes = self.opts.hex
+        for part in detail_parts(pkt, not hexes, self.only,
+                                 ("\n\n", self._hex(pkt), "\n\n") if hexes else _END):
+            w(part)
 
     def _color_line(self, pkt: Packet) -> None:
         from rich.text import Text
