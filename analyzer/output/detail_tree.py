@@ -31,53 +31,125 @@ def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, I
             stack.append((depth + 1, item.children, 0))
 
 
-#: print.c's MAX_INDENT: tshark -V indents no deeper than 160 spaces (40 levels).
-MAX_INDENT: Final = 160
-
-
 def detail_text(pkt: Packet, offsets: bool = False, data_dumps: bool = True,
                 only: frozenset[str] | None = None) -> str:
     """The -V tree. tshark's -V prints the bytes of each `data` node under it, but not
     with -x (the whole packet's dump follows the tree then): `data_dumps=False`.
     `only` (-O): the top-level items whose name it does not hold are their line alone."""
-    lines: list[str] = []
-    if only is not None:
-        for item in pkt.tree:
-            if item.hidden:
-                continue
-            name = item.field.abbrev if item.field is not None else "text"
-            if name in only:
-                _detail_lines(pkt, [item], "", lines, data_dumps)
-            else:
-                lines.append(label(item))
-        return "\n".join(lines)
     if offsets:
+        lines: list[str] = []
         for d, t, item in tree_lines(pkt, offsets):
             lines.append("    " * min(d, MAX_INDENT // 4) + t)
             if data_dumps:
                 _data_dump(pkt, item, lines)
-    else:  # the common -V case, walked directly: no generator and tuple per line
-        _detail_lines(pkt, pkt.tree, "", lines, data_dumps)
-    return "\n".join(lines)
+        return "\n".join(lines)
+    return "".join(detail_parts(pkt, data_dumps, only))
 
 
-def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
-                  data_dumps: bool) -> None:
-    """The same lines as tree_lines() (without offsets), appended to `lines`. label()
-    is inlined for the usual items: an explicit short label, an int value whose label
-    is cached, a generated one whose bracketed label is; a prebuilt subtree (a
-    SharedItem, its head line with it) is one cached text. (`lines.append`, not a
-    bound `add`: compiled, that is a direct list append.)"""
-    deeper = indent + "    " if len(indent) < MAX_INDENT else indent
+def detail_parts(pkt: Packet, data_dumps: bool = True, only: frozenset[str] | None = None,
+                 end: tuple[str, ...] = ()) -> list[str]:
+    """The -V text (without offsets) and then `end`, as strings to write in turn: one,
+    or more when some line is not ASCII. (Written whole, a packet's text with one
+    non-ASCII line, TCP's "[TCP Flags: ·······A····]", is encoded to UTF-8 character by
+    character; its ASCII runs written apart are copied as they are.)"""
+    walk = _Walk(data_dumps, False)
+    _walk_packet(pkt, walk, only)
+    if walk.probe and _has_control("".join(walk.probe)):
+        # A dissector's label holds a raw control: the walk again, every label checked
+        # (label()'s escape) as it is written.
+        walk = _Walk(data_dumps, True)
+        _walk_packet(pkt, walk, only)
+    pieces = walk.pieces
+    if pieces:
+        pieces[0] = ""  # (the first line's "\n")
+    pieces.extend(end)
+    cuts = walk.cuts
+    if not cuts:
+        return ["".join(pieces)]
+    parts: list[str] = []
+    start = 0
+    for cut in cuts:
+        if cut > start:
+            parts.append("".join(pieces[start:cut]))
+        parts.append(pieces[cut])
+        start = cut + 1
+    if start < len(pieces):
+        parts.append("".join(pieces[start:]))
+    return parts
+
+
+class _Walk:
+    """One packet's -V text in the making. `pieces`: each line as its "\\n" and indent
+    (a prefix), then its text. `probe`: the ASCII explicit labels not yet checked for
+    controls (one check a packet: `_has_control`). `cuts`: where in `pieces` a line that
+    is not ASCII stands. `checked`: check each label as it comes (label()'s rule)."""
+
+    def __init__(self, data_dumps: bool, checked: bool) -> None:
+        self.pieces: list[str] = []
+        self.probe: list[str] = []
+        self.cuts: list[int] = []
+        self.data_dumps = data_dumps
+        self.checked = checked
+
+
+def _walk_packet(pkt: Packet, walk: _Walk, only: frozenset[str] | None) -> None:
+    if only is None:
+        _detail_lines(pkt, pkt.tree, 0, walk)
+        return
+    for item in pkt.tree:
+        if item.hidden:
+            continue
+        name = item.field.abbrev if item.field is not None else "text"
+        if name in only:
+            _detail_lines(pkt, [item], 0, walk)
+        else:
+            walk.pieces.append("\n")
+            walk.pieces.append(label(item))
+
+
+#: "\n" and the indent of each depth; print.c's MAX_INDENT: tshark -V indents no deeper
+#: than 160 spaces (40 levels).
+MAX_INDENT: Final = 160
+_DEPTHS: Final = MAX_INDENT // 4
+_PREFIX: Final = tuple("\n" + "    " * d for d in range(_DEPTHS + 1))
+
+#: Byte -> NUL for a control other than "\n" (which a label never holds either), else
+#: itself: a run of labels holds a control when its translation holds a NUL.
+_CONTROL_TO_NUL: Final = bytes(0 if c < 0x20 or c == 0x7F else c for c in range(256))
+
+
+def _has_control(ascii_text: str) -> bool:
+    """Whether ASCII text holds a control character (what isprintable() refuses in
+    ASCII), in two C passes over its bytes rather than a table look-up a character."""
+    return ascii_text.encode("ascii").translate(_CONTROL_TO_NUL).find(0) >= 0
+
+
+def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> None:
+    """The same lines as tree_lines() (without offsets), appended to `walk.pieces`
+    (prefix, text). label() is inlined for the usual items: an explicit short label, an
+    int value whose label is cached, a generated one whose bracketed label is; a
+    prebuilt subtree (a SharedItem, its head line with it) is one cached text. An
+    explicit ASCII label is checked with the packet's others (`walk.probe`), unless
+    `walk.checked`. (`pieces.append`, not a bound `add`: compiled, that is a direct list
+    append.)"""
+    prefix = _PREFIX[depth]
+    deeper = depth + 1 if depth < _DEPTHS else depth
+    pieces = walk.pieces
+    data_dumps = walk.data_dumps
     cache = LABEL_CACHE
     generated = _GENERATED
     shared = _SHARED_TEXT
     for item in items:
         if item.hidden:
             continue
+        pieces.append(prefix)
         if type(item) is SharedItem:
-            got = shared.get((id(item), indent, data_dumps))
-            lines.append(got[1] if got is not None else _shared_text(pkt, item, indent, data_dumps))
+            got = shared.get((id(item), depth, data_dumps))
+            if got is None:
+                got = _shared_text(pkt, item, depth, data_dumps)
+            if not got[2]:
+                walk.cuts.append(len(pieces))
+            pieces.append(got[1])
             continue
         text = item.text
         if item.generated:
@@ -91,17 +163,36 @@ def _detail_lines(pkt: Packet, items: list[Item], indent: str, lines: list[str],
                     text = generated[key] = label(item)
             else:
                 text = label(item)
+                if not text.isascii():
+                    walk.cuts.append(len(pieces))
         elif text is None:
             value = item.value
-            text = (cache.get((item.field, value, False)) if type(value) is int else
-                    None) or label(item)
-        elif len(text) >= SHORTEST_LONG or not text.isprintable():  # (label's escape)
-            text = label(item)
-        lines.append(indent + text)
+            if type(value) is int:
+                text = cache.get((item.field, value, False)) or label(item)
+            else:
+                text = label(item)
+                if not text.isascii():
+                    walk.cuts.append(len(pieces))
+        elif len(text) >= SHORTEST_LONG:
+            text = label(item)  # (label's cut to the buffer, and its escape)
+            if not text.isascii():
+                walk.cuts.append(len(pieces))
+        elif not text.isascii():
+            if not text.isprintable():
+                text = label(item)  # (label's escape)
+            walk.cuts.append(len(pieces))
+        elif walk.checked:
+            if not text.isprintable():
+                text = label(item)
+        else:
+            walk.probe.append(text)
+        pieces.append(text)
         if data_dumps and item.field is _DATA and item.length:
-            _data_dump(pkt, item, lines)
+            # tshark's -V prints the bytes of each `data` node, unindented, under it.
+            pieces.append("\n\n")
+            pieces.append(_dump(pkt, item))
         if item.children:
-            _detail_lines(pkt, item.children, deeper, lines, data_dumps)
+            _detail_lines(pkt, item.children, deeper, walk)
 
 
 #: The `data` protocol's item, whose bytes -V dumps under it.
@@ -113,29 +204,36 @@ _GENERATED: dict[tuple[Field, int], str] = {}
 _GENERATED_MAX: Final = 4096
 _RELTIME = FT.RELATIVE_TIME
 
-#: (id of a SharedItem, indent, data_dumps) -> (the item, its line and its subtree's
-#: lines, joined): a prebuilt subtree's text, made once. The entry holds the item, so
-#: no other object can take its id while the entry lives. Bounded.
-_SHARED_TEXT: dict[tuple[int, str, bool], tuple[Item, str]] = {}
+#: (id of a SharedItem, depth, data_dumps) -> (the item, its line and its subtree's
+#: lines, joined, without the first line's prefix, whether that is ASCII): a prebuilt
+#: subtree's text, made once. The entry holds the item, so no other object can take its
+#: id while the entry lives. Bounded.
+_SHARED_TEXT: dict[tuple[int, int, bool], tuple[Item, str, bool]] = {}
 _SHARED_TEXT_MAX: Final = 20_000
 
 
-def _shared_text(pkt: Packet, item: Item, indent: str, data_dumps: bool) -> str:
+def _shared_text(pkt: Packet, item: Item, depth: int,
+                 data_dumps: bool) -> tuple[Item, str, bool]:
     """The lines of a SharedItem (a Block's head, the same in every packet that holds
-    it) and of its subtree, walked once and cached."""
-    sub: list[str] = [indent + label(item)]
+    it) and of its subtree, walked once (every label checked) and cached."""
+    walk = _Walk(data_dumps, True)
+    walk.pieces.append(label(item))
     if item.children:
-        deeper = indent + "    " if len(indent) < MAX_INDENT else indent
-        _detail_lines(pkt, item.children, deeper, sub, data_dumps)
+        _detail_lines(pkt, item.children, depth + 1 if depth < _DEPTHS else depth, walk)
     if len(_SHARED_TEXT) >= _SHARED_TEXT_MAX:
         _SHARED_TEXT.clear()
-    text = "\n".join(sub)
-    _SHARED_TEXT[(id(item), indent, data_dumps)] = (item, text)
-    return text
+    text = "".join(walk.pieces)
+    got = _SHARED_TEXT[(id(item), depth, data_dumps)] = (item, text, text.isascii())
+    return got
+
+
+def _dump(pkt: Packet, item: Item) -> str:
+    """The hex dump of a `data` item's bytes."""
+    src = pkt.sources[item.source][1] if item.source < len(pkt.sources) else b""
+    return hex_dump(src[item.offset: item.offset + item.length])
 
 
 def _data_dump(pkt: Packet, item: Item, lines: list[str]) -> None:
     if item.field is not None and item.field.abbrev == "data" and item.length:
         # tshark's -V prints the bytes of each `data` node, unindented, under it.
-        src = pkt.sources[item.source][1] if item.source < len(pkt.sources) else b""
-        lines.append("\n" + hex_dump(src[item.offset: item.offset + item.length]))
+        lines.append("\n" + _dump(pkt, item))

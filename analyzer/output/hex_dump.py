@@ -6,6 +6,8 @@ title), `delimit` puts the ASCII column between `|`s and `noascii` leaves it out
 
 from __future__ import annotations
 
+from typing import Final
+
 from dissectors.packet import Packet
 
 # Byte -> itself when printable ASCII, else ".": the ASCII column in one translate().
@@ -17,20 +19,46 @@ HEXDUMP_ASCII = ("ascii", "delimit", "noascii")
 
 
 def hex_dump(data: bytes | memoryview, ascii: str = "ascii") -> str:
-    """tshark's `-x` layout: offset, 16 hex bytes in two groups of 8, ASCII."""
-    lines = []
+    """tshark's `-x` layout: offset, 16 hex bytes in two groups of 8, ASCII. (The hex
+    and ASCII of the whole buffer made at once, each line sliced from them.)"""
     b = bytes(data)
-    for off in range(0, len(b), 16):
-        chunk = b[off: off + 16]
-        hexpart = chunk.hex(" ")  # tshark 4.0: no gap after 8 bytes
-        if ascii == "noascii":
-            lines.append(f"{off:04x}  {hexpart:<47}   ")
-            continue
-        asc = chunk.translate(_PRINTABLE).decode("ascii")
-        if ascii == "delimit":
-            asc = f"|{asc}|"
-        lines.append(f"{off:04x}  {hexpart:<47}   {asc}")
+    n = len(b)
+    hexes = b.hex(" ")  # tshark 4.0: no gap after 8 bytes
+    offsets = _offsets(n)
+    full = n - n % 16  # (full lines: 47 characters of hex, no padding)
+    lines = []
+    if ascii == "noascii":
+        for off in range(0, full, 16):
+            lines.append(offsets[off >> 4] + "  " + hexes[off * 3: off * 3 + 47] + "   ")
+        if full < n:
+            lines.append(offsets[full >> 4] + "  " + hexes[full * 3:].ljust(47) + "   ")
+        return "\n".join(lines)
+    text = b.translate(_PRINTABLE).decode("ascii")
+    left, right = ("|", "|") if ascii == "delimit" else ("", "")
+    for off in range(0, full, 16):
+        lines.append(offsets[off >> 4] + "  " + hexes[off * 3: off * 3 + 47] + "   " + left
+                     + text[off: off + 16] + right)
+    if full < n:
+        lines.append(offsets[full >> 4] + "  " + hexes[full * 3:].ljust(47) + "   " + left
+                     + text[full:] + right)
     return "\n".join(lines)
+
+
+#: Each line's offset text ("0000", "0010", ...), made as far as a dump has needed, up
+#: to 64 KiB (a frame's largest): a larger buffer's further offsets are made each time.
+_OFFSETS: list[str] = []
+_OFFSETS_MAX: Final = 1 << 16
+
+
+def _offsets(n: int) -> list[str]:
+    """The offset texts of a dump of `n` bytes (the shared list, grown to fit)."""
+    have = len(_OFFSETS) * 16
+    if have < n:
+        if n > _OFFSETS_MAX:
+            return _offsets(_OFFSETS_MAX) + [f"{off:04x}" for off in
+                                             range(_OFFSETS_MAX, n, 16)]
+        _OFFSETS.extend(f"{off:04x}" for off in range(have, n, 16))
+    return _OFFSETS
 
 
 def hex_text(pkt: Packet, sources: str = "all", ascii: str = "ascii") -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, TextIO
 
-from analyzer.output.detail_tree import detail_text
+from analyzer.output.detail_tree import detail_parts
 from analyzer.output.formats import Output
 from analyzer.output.hex_dump import hex_text
 from analyzer.output.packet_list import line_writer, packet_line
@@ -25,6 +25,10 @@ def use_color(mode: str, out: TextIO) -> bool:
     if mode == "never" or os.environ.get("NO_COLOR"):
         return False
     return hasattr(out, "isatty") and out.isatty()
+
+
+#: What follows a packet's -V tree (without -x): the blank line between packets.
+_END = ("\n\n",)
 
 
 class TextOutput(Output):
@@ -52,6 +56,9 @@ class TextOutput(Output):
             # the plain packet list (the common run): one write a packet, nothing to decide
             self.packet = line_writer(out.write, opts.time_format,  # type: ignore[method-assign]
                                       self.sep)
+        if opts.verbose and not getattr(opts, "print_summary", False):
+            # -V without the summary line: the tree (and -x's dump), nothing to decide
+            self.packet = self._detail  # type: ignore[method-assign]
 
     #: What separates the columns of the summary line (-T tabs: a tab).
     sep = " "
@@ -85,12 +92,19 @@ class TextOutput(Output):
                 w(explain(pkt, self.netmask))
             if o.hex and not o.verbose:
                 w("\n")
-        if o.verbose:  # (one write a packet)
-            w(detail_text(pkt, data_dumps=not o.hex, only=self.only) + (
-                "\n\n" + self._hex(pkt) + "\n\n" if o.hex else "\n\n"))
+        if o.verbose:
+            self._detail(pkt)
             return
         if o.hex:
             w(self._hex(pkt) + "\n\n")
+
+    def _detail(self, pkt: Packet) -> None:
+        """The -V tree, then -x's dump: one write a packet, or one a run of ASCII lines."""
+        w = self.out.write
+        hexes = self.opts.hex
+        for part in detail_parts(pkt, not hexes, self.only,
+                                 ("\n\n", self._hex(pkt), "\n\n") if hexes else _END):
+            w(part)
 
     def _color_line(self, pkt: Packet) -> None:
         from rich.text import Text
