@@ -37,10 +37,11 @@ class Schedule:
     the tens of thousands of key tuples would pin the walk's freed memory (and every
     page a forked half touches is its own copy)."""
 
-    __slots__ = ("frames", "packed", "ends", "flow_frames", "flows", "at", "flow_at", "dead")
+    __slots__ = ("frames", "packed", "ends", "flow_frames", "flows", "sides", "at", "flow_at",
+                 "dead")
 
     def __init__(self, frames: array, keys: list[object], flow_frames: array,
-                 flows: bytes) -> None:
+                 flows: bytes, sides: bytes = b"") -> None:
         self.frames = frames
         dumps = marshal.dumps
         parts = [dumps(k) for k in keys]
@@ -48,6 +49,8 @@ class Schedule:
         self.packed = b"".join(parts)
         self.flow_frames = flow_frames
         self.flows = flows
+        # per UDP stream, which of its two sides (`SIDE_LOW`, `SIDE_HIGH`) die with it
+        self.sides = sides or bytes(len(flow_frames))
         self.at = self.flow_at = 0
         self.dead = Dead()
 
@@ -74,12 +77,13 @@ class Schedule:
             if groups[f] in kept:
                 frames.append(f)
                 keys.append(self.key(i))
-        flow_frames, flows = array("I"), bytearray()
+        flow_frames, flows, sides = array("I"), bytearray(), bytearray()
         for i, f in enumerate(self.flow_frames):
             if groups[f] in kept:
                 flow_frames.append(f)
                 flows += self.flows[12 * i: 12 * i + 12]
-        return Schedule(frames, keys, flow_frames, bytes(flows))
+                sides.append(self.sides[i])
+        return Schedule(frames, keys, flow_frames, bytes(flows), bytes(sides))
 
     def done(self, n: int, session: Session) -> int:
         """Frame `n` and all before it are done: mark their keys dead, sweep when enough
@@ -91,9 +95,16 @@ class Schedule:
             at += 1
         self.at = at
         frames, flows, add = self.flow_frames, self.flows, dead.flows.add
+        sides, side = self.sides, dead.sides.add
         at = self.flow_at
         while at < len(frames) and frames[at] <= n:
-            add(flows[12 * at: 12 * at + 12])
+            flow = flows[12 * at: 12 * at + 12]
+            add(flow)
+            if sides[at]:  # (a side whose last stream this is: its wildcard entries)
+                if sides[at] & SIDE_LOW:
+                    side(flow[:6] + flow[6:10])
+                if sides[at] & SIDE_HIGH:
+                    side(flow[6:] + flow[:4])
             at += 1
         self.flow_at = at
         if len(dead) >= SWEEP_AT:
@@ -134,6 +145,11 @@ _IP4 = struct.Struct(">B5xHxB2xIIHH").unpack_from
 #: The same after an untagged Ethernet header's type (from the frame's 12th byte).
 _ETH_IP4 = struct.Struct(">HB5xHxB2xIIHH").unpack_from
 _U16 = struct.Struct(">H").unpack_from
+#: The sides of a UDP stream (`Schedule.sides`): (address, port, other address) of the
+#: lower end, and of the higher. A TFTP transfer's wildcard entry is keyed by its
+#: client's side and looked up by every stream of that side (tshark 4.0 matches it to
+#: any server port), so it dies with the side's last stream.
+SIDE_LOW, SIDE_HIGH = 1, 2
 #: udp_flow's answer for a frame whose UDP lookups the walk cannot tell (its pair's
 #: streams are dropped with the pair, not before)
 COARSE = -1
@@ -197,25 +213,38 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
     # frame, before the pair's: its lookups are by its own key only. (Each one int,
     # its frame above its 96-bit key, to sort them compactly.)
     # (`flows` emptied on the way: its entries go as the packed ones come)
+    # A side (address, port, other address) is looked up by each of its streams: it dies
+    # with the one that ends last (`last`: side -> that stream's last frame; a side whose
+    # last stream ends with its pair, or before `floor`, is not released here).
     packed = []
     take = flows.popitem
+    last: dict[int, int] = {}
     for _ in range(len(flows)):
         flow, fg = take()
         g = fg & 0xFFFFFFFF
-        if g not in coarse and size[roots[g]] == 1 and floor < fg >> 32 < end[g]:
-            packed.append(fg >> 32 << 96 | flow)
+        if g not in coarse and size[roots[g]] == 1:
+            n = fg >> 32
+            for side in (flow >> 16, (flow & 0xFFFFFFFFFFFF) << 32 | flow >> 64):
+                if last.get(side, 0) < n:
+                    last[side] = n
+            if floor < n < end[g]:
+                packed.append(n << 96 | flow)
     packed.sort()
     mask = (1 << 96) - 1
     keys = bytearray()
+    sides = bytearray()
     for x in packed:
-        keys += (x & mask).to_bytes(12, "big")
+        flow, n = x & mask, x >> 96
+        keys += flow.to_bytes(12, "big")
+        sides.append((last[flow >> 16] == n) * SIDE_LOW
+                     | (last[(flow & 0xFFFFFFFFFFFF) << 32 | flow >> 64] == n) * SIDE_HIGH)
     return Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
-                    array("I", [x >> 96 for x in packed]), bytes(keys))
+                    array("I", [x >> 96 for x in packed]), bytes(keys), bytes(sides))
 
 
 def _frame(entry: tuple[int, object]) -> int:
     return entry[0]
 
 
-__all__ = ["Schedule", "schedule_from", "udp_flow", "COARSE", "eligible", "worth_walking",
+__all__ = ["Schedule", "schedule_from", "udp_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH", "eligible", "worth_walking",
            "MIN_BYTES"]
