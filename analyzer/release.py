@@ -17,6 +17,7 @@ import marshal
 import os
 import struct
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate, compress
 from typing import Any
@@ -210,36 +211,69 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
                   if size[roots[g]] == 1 and type(key) is not str and g in end
                   and floor < end[g] < count), key=_frame)
     # A UDP stream of a pair whose frames are all plain IPv4 dies with its own last
-    # frame, before the pair's: its lookups are by its own key only. (Each one int,
-    # its frame above its 96-bit key, to sort them compactly.)
-    # (`flows` emptied on the way: its entries go as the packed ones come)
-    # A side (address, port, other address) is looked up by each of its streams: it dies
-    # with the one that ends last (`last`: side -> that stream's last frame; a side whose
-    # last stream ends with its pair, or before `floor`, is not released here).
-    packed = []
+    # frame, before the pair's: its lookups are by its own key only, also in a pair
+    # joined to others (IPMSG's), whose group lives on (`flows` holds every stream of
+    # such a pair: closure._plan notes the IPMSG frames' too).
+    # Each stream as one int (`_STREAM`; `flows` emptied on the way): no tables beside.
+    streams = []
     take = flows.popitem
-    last: dict[int, int] = {}
     for _ in range(len(flows)):
         flow, fg = take()
         g = fg & 0xFFFFFFFF
-        if g not in coarse and size[roots[g]] == 1:
+        if g not in coarse:
             n = fg >> 32
-            for side in (flow >> 16, (flow & 0xFFFFFFFFFFFF) << 32 | flow >> 64):
-                if last.get(side, 0) < n:
-                    last[side] = n
-            if floor < n < end[g]:
-                packed.append(n << 96 | flow)
-    packed.sort()
-    mask = (1 << 96) - 1
+            streams.append(flow << _AT | n << 3 | (floor < n < end[roots[g]]) << 2)
+    # A side (address, port, other address) is looked up by each of its streams: it dies
+    # with the one that ends last (a side whose last stream ends with its pair, or before
+    # `floor`, is not released here). The lower ends' sides, then the higher's.
+    _mark_last(streams, SIDE_LOW)
+    _swap_ends(streams)
+    _mark_last(streams, SIDE_HIGH)
+    for i, x in enumerate(streams):  # (in place: frame, sides, key; 0 for not released)
+        streams[i] = ((x >> 3 & 0xFFFFFFFF) << 98 | (x & 3) << 96
+                      | (x >> _AT & _END) << 48 | x >> _AT + 48) if x & 4 else 0
+    streams.sort()
+    del streams[:bisect_right(streams, 0)]
     keys = bytearray()
     sides = bytearray()
-    for x in packed:
-        flow, n = x & mask, x >> 96
-        keys += flow.to_bytes(12, "big")
-        sides.append((last[flow >> 16] == n) * SIDE_LOW
-                     | (last[(flow & 0xFFFFFFFFFFFF) << 32 | flow >> 64] == n) * SIDE_HIGH)
+    for x in streams:
+        keys += (x & _KEY).to_bytes(12, "big")
+        sides.append(x >> 96 & 3)
     return Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
-                    array("I", [x >> 96 for x in packed]), bytes(keys), bytes(sides))
+                    array("I", [x >> 98 for x in streams]), bytes(keys), bytes(sides))
+
+
+#: `schedule_from`'s stream ints: its 96-bit key (one end's address and port, the
+#: other's) above bit `_AT`, then its last frame (32 bits), whether it is released
+#: (bit 2), and its sides' flags (bits 0-1)
+_AT = 35
+_END = (1 << 48) - 1
+_KEY = (1 << 96) - 1
+
+
+def _mark_last(streams: list[int], flag: int) -> None:
+    """Flag each side's stream that ends last (sides by the upper end of the key: sorted,
+    a side's streams are next to each other)."""
+    streams.sort()
+    best = side = -1
+    top = 0
+    for i, x in enumerate(streams):
+        s = x >> _AT + 16
+        if s != side:
+            if best >= 0:
+                streams[best] |= flag
+            side, best, top = s, i, x >> 3 & 0xFFFFFFFF
+        elif x >> 3 & 0xFFFFFFFF > top:
+            best, top = i, x >> 3 & 0xFFFFFFFF
+    if best >= 0:
+        streams[best] |= flag
+
+
+def _swap_ends(streams: list[int]) -> None:
+    """(in place: each key's two ends swapped, the higher end's side now upper)"""
+    low = (1 << _AT) - 1
+    for i, x in enumerate(streams):
+        streams[i] = (x >> _AT & _END) << _AT + 48 | (x >> _AT + 48) << _AT | x & low
 
 
 def _frame(entry: tuple[int, object]) -> int:
