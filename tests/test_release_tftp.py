@@ -43,6 +43,10 @@ CASES = {
     # the client's port to the server's TFTP port again, later
     "late-request-port": (TRANSFER + [_dns(3001), _dns(3002), (A, 4444, B, 69, ACK),
                                       _dns(3003), _dns(3004)], 6),
+    # a pair joined to IPMSG's group (never released as a pair): its streams and sides
+    # still die with their own last frames
+    "ipmsg-pair": (TRANSFER + [(A, 2425, B, 2425, b"1:100:u:h:32:hi\0"), _dns(3001),
+                               _dns(3002)], 3),
     # a stream of the side ends with the pair: the side goes with the pair, not before
     "with-the-pair": (TRANSFER + [_dns(3001), (B, 7777, A, 4444, ACK)], None),
 }
@@ -113,7 +117,8 @@ def test_released_tftp_prints_what_tshark_prints(
             "-e", "tftp.opcode", "-e", "tftp.block", "-e", "_ws.col.Info"]
     ours = _run(args, "1", monkeypatch)
     assert ours == _run(args, "0", monkeypatch)
-    assert ours == run_tshark(args)
+    if name != "ipmsg-pair":  # (IPMSG is ours: tshark 4.0 shows it as bare UDP)
+        assert ours == run_tshark(args)
     # (udp.stream of a late packet from another server port differs from tshark's with
     # or without the release: tshark 4.0 numbers it as the transfer's stream; released
     # or not, ours must be the same)
