@@ -220,7 +220,10 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
             if g is None:
                 g = group_of(n, key)
             add(g)
-            if type(key) is int and g not in coarse:
+            # (an IPMSG frame's UDP stream too: its pair is joined to IPMSG's group, but
+            # its streams are still looked up by their own key: release.schedule_from)
+            if (type(key) is int or type(key) is tuple and key[1] == IPMSG) \
+                    and g not in coarse:
                 flow = udp_flow(mm, s, s + caplen)
                 if flow == COARSE:
                     coarse.add(g)

@@ -17,6 +17,7 @@ import marshal
 import os
 import struct
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate, compress
 from typing import Any
@@ -37,10 +38,11 @@ class Schedule:
     the tens of thousands of key tuples would pin the walk's freed memory (and every
     page a forked half touches is its own copy)."""
 
-    __slots__ = ("frames", "packed", "ends", "flow_frames", "flows", "at", "flow_at", "dead")
+    __slots__ = ("frames", "packed", "ends", "flow_frames", "flows", "sides", "at", "flow_at",
+                 "dead")
 
     def __init__(self, frames: array, keys: list[object], flow_frames: array,
-                 flows: bytes) -> None:
+                 flows: bytes, sides: bytes = b"") -> None:
         self.frames = frames
         dumps = marshal.dumps
         parts = [dumps(k) for k in keys]
@@ -48,6 +50,8 @@ class Schedule:
         self.packed = b"".join(parts)
         self.flow_frames = flow_frames
         self.flows = flows
+        # per UDP stream, which of its two sides (`SIDE_LOW`, `SIDE_HIGH`) die with it
+        self.sides = sides or bytes(len(flow_frames))
         self.at = self.flow_at = 0
         self.dead = Dead()
 
@@ -74,12 +78,13 @@ class Schedule:
             if groups[f] in kept:
                 frames.append(f)
                 keys.append(self.key(i))
-        flow_frames, flows = array("I"), bytearray()
+        flow_frames, flows, sides = array("I"), bytearray(), bytearray()
         for i, f in enumerate(self.flow_frames):
             if groups[f] in kept:
                 flow_frames.append(f)
                 flows += self.flows[12 * i: 12 * i + 12]
-        return Schedule(frames, keys, flow_frames, bytes(flows))
+                sides.append(self.sides[i])
+        return Schedule(frames, keys, flow_frames, bytes(flows), bytes(sides))
 
     def done(self, n: int, session: Session) -> int:
         """Frame `n` and all before it are done: mark their keys dead, sweep when enough
@@ -91,9 +96,16 @@ class Schedule:
             at += 1
         self.at = at
         frames, flows, add = self.flow_frames, self.flows, dead.flows.add
+        sides, side = self.sides, dead.sides.add
         at = self.flow_at
         while at < len(frames) and frames[at] <= n:
-            add(flows[12 * at: 12 * at + 12])
+            flow = flows[12 * at: 12 * at + 12]
+            add(flow)
+            if sides[at]:  # (a side whose last stream this is: its wildcard entries)
+                if sides[at] & SIDE_LOW:
+                    side(flow[:6] + flow[6:10])
+                if sides[at] & SIDE_HIGH:
+                    side(flow[6:] + flow[:4])
             at += 1
         self.flow_at = at
         if len(dead) >= SWEEP_AT:
@@ -134,6 +146,11 @@ _IP4 = struct.Struct(">B5xHxB2xIIHH").unpack_from
 #: The same after an untagged Ethernet header's type (from the frame's 12th byte).
 _ETH_IP4 = struct.Struct(">HB5xHxB2xIIHH").unpack_from
 _U16 = struct.Struct(">H").unpack_from
+#: The sides of a UDP stream (`Schedule.sides`): (address, port, other address) of the
+#: lower end, and of the higher. A TFTP transfer's wildcard entry is keyed by its
+#: client's side and looked up by every stream of that side (tshark 4.0 matches it to
+#: any server port), so it dies with the side's last stream.
+SIDE_LOW, SIDE_HIGH = 1, 2
 #: udp_flow's answer for a frame whose UDP lookups the walk cannot tell (its pair's
 #: streams are dropped with the pair, not before)
 COARSE = -1
@@ -194,28 +211,74 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
                   if size[roots[g]] == 1 and type(key) is not str and g in end
                   and floor < end[g] < count), key=_frame)
     # A UDP stream of a pair whose frames are all plain IPv4 dies with its own last
-    # frame, before the pair's: its lookups are by its own key only. (Each one int,
-    # its frame above its 96-bit key, to sort them compactly.)
-    # (`flows` emptied on the way: its entries go as the packed ones come)
-    packed = []
+    # frame, before the pair's: its lookups are by its own key only, also in a pair
+    # joined to others (IPMSG's), whose group lives on (`flows` holds every stream of
+    # such a pair: closure._plan notes the IPMSG frames' too).
+    # Each stream as one int (`_STREAM`; `flows` emptied on the way): no tables beside.
+    streams = []
     take = flows.popitem
     for _ in range(len(flows)):
         flow, fg = take()
         g = fg & 0xFFFFFFFF
-        if g not in coarse and size[roots[g]] == 1 and floor < fg >> 32 < end[g]:
-            packed.append(fg >> 32 << 96 | flow)
-    packed.sort()
-    mask = (1 << 96) - 1
+        if g not in coarse:
+            n = fg >> 32
+            streams.append(flow << _AT | n << 3 | (floor < n < end[roots[g]]) << 2)
+    # A side (address, port, other address) is looked up by each of its streams: it dies
+    # with the one that ends last (a side whose last stream ends with its pair, or before
+    # `floor`, is not released here). The lower ends' sides, then the higher's.
+    _mark_last(streams, SIDE_LOW)
+    _swap_ends(streams)
+    _mark_last(streams, SIDE_HIGH)
+    for i, x in enumerate(streams):  # (in place: frame, sides, key; 0 for not released)
+        streams[i] = ((x >> 3 & 0xFFFFFFFF) << 98 | (x & 3) << 96
+                      | (x >> _AT & _END) << 48 | x >> _AT + 48) if x & 4 else 0
+    streams.sort()
+    del streams[:bisect_right(streams, 0)]
     keys = bytearray()
-    for x in packed:
-        keys += (x & mask).to_bytes(12, "big")
+    sides = bytearray()
+    for x in streams:
+        keys += (x & _KEY).to_bytes(12, "big")
+        sides.append(x >> 96 & 3)
     return Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
-                    array("I", [x >> 96 for x in packed]), bytes(keys))
+                    array("I", [x >> 98 for x in streams]), bytes(keys), bytes(sides))
+
+
+#: `schedule_from`'s stream ints: its 96-bit key (one end's address and port, the
+#: other's) above bit `_AT`, then its last frame (32 bits), whether it is released
+#: (bit 2), and its sides' flags (bits 0-1)
+_AT = 35
+_END = (1 << 48) - 1
+_KEY = (1 << 96) - 1
+
+
+def _mark_last(streams: list[int], flag: int) -> None:
+    """Flag each side's stream that ends last (sides by the upper end of the key: sorted,
+    a side's streams are next to each other)."""
+    streams.sort()
+    best = side = -1
+    top = 0
+    for i, x in enumerate(streams):
+        s = x >> _AT + 16
+        if s != side:
+            if best >= 0:
+                streams[best] |= flag
+            side, best, top = s, i, x >> 3 & 0xFFFFFFFF
+        elif x >> 3 & 0xFFFFFFFF > top:
+            best, top = i, x >> 3 & 0xFFFFFFFF
+    if best >= 0:
+        streams[best] |= flag
+
+
+def _swap_ends(streams: list[int]) -> None:
+    """(in place: each key's two ends swapped, the higher end's side now upper)"""
+    low = (1 << _AT) - 1
+    for i, x in enumerate(streams):
+        streams[i] = (x >> _AT & _END) << _AT + 48 | (x >> _AT + 48) << _AT | x & low
 
 
 def _frame(entry: tuple[int, object]) -> int:
     return entry[0]
 
 
-__all__ = ["Schedule", "schedule_from", "udp_flow", "COARSE", "eligible", "worth_walking",
+__all__ = ["Schedule", "schedule_from", "udp_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH", "eligible", "worth_walking",
            "MIN_BYTES"]

@@ -32,12 +32,15 @@ class Dead:
     key: address and port of the lower address, then the other's) and address pairs
     (lower address, higher address), not yet swept from the tables."""
 
-    __slots__ = ("conns", "pairs", "flows", "dns")
+    __slots__ = ("conns", "pairs", "flows", "sides", "dns")
 
     def __init__(self) -> None:
         self.conns: list[bytes] = []
         self.pairs: set[bytes] = set()
         self.flows: set[bytes] = set()  # UDP streams (udp.stream_key) of live pairs
+        # sides of UDP streams of live pairs whose last stream is done: IPv4 address,
+        # port, the other address (10 bytes; TFTP's wildcard key, release.SIDE_LOW)
+        self.sides: set[bytes] = set()
         self.dns: set[bytes] = set()  # dead flows whose DNS transactions remain
 
     def add(self, key: object) -> None:
@@ -57,7 +60,7 @@ class Dead:
                               + raw[half:] + (ports & 0xFFFF).to_bytes(2, "big"))
 
     def __len__(self) -> int:
-        return len(self.conns) + len(self.pairs) + len(self.flows)
+        return len(self.conns) + len(self.pairs) + len(self.flows) + len(self.sides)
 
 
 def _pair_of(key: bytes) -> bytes:
@@ -77,12 +80,15 @@ def release(session: Session, dead: Dead) -> None:
     if dead.flows:
         _release_flows(state, dead.flows)
         dead.dns |= dead.flows
+    if dead.sides:
+        _release_sides(state, dead.sides)
     if len(dead.dns) >= DNS_SWEEP_AT:
         _release_dns(state, dead.dns)
         dead.dns.clear()
     dead.conns.clear()
     dead.pairs.clear()
     dead.flows.clear()
+    dead.sides.clear()
 
 
 def _release_conns(state: dict[str, Any], conns: list[bytes]) -> None:
@@ -145,6 +151,21 @@ def _release_flows(state: dict[str, Any], flows: set[bytes]) -> None:
     plain = getattr(state.get("udp.conversations"), "plain", None)
     if plain:
         plain.difference_update(flows)
+
+
+def _release_sides(state: dict[str, Any], sides: set[bytes]) -> None:
+    """Wildcard entries (client address, port, server address: a TFTP transfer's and its
+    conversation binding) whose last stream is done: every later stream of that client
+    port and server could still have matched them, none comes."""
+    tftp = state.get("tftp.transfers")
+    convs = state.get("udp.conversations")
+    tables = [t for t in (getattr(tftp, "wild", None), getattr(convs, "wild", None)) if t]
+    if not tables:
+        return
+    for side in sides:
+        key = (side[:4], int.from_bytes(side[4:6], "big"), side[6:])
+        for table in tables:
+            table.pop(key, None)
 
 
 def _release_dns(state: dict[str, Any], flows: set[bytes]) -> None:
