@@ -21,8 +21,16 @@ from array import array
 from collections import Counter
 from typing import Any
 
-from analyzer.release import COARSE, Schedule, schedule_from, udp_flow, worth_walking
-from dissectors.skipping import ANY, ARP, IPMSG, NONE, NUMBERED, state_key
+from analyzer.release import (
+    COARSE,
+    Schedule,
+    head_flow,
+    schedule_from,
+    udp_flow,
+    worth_walking,
+)
+from dissectors.compiled import python_class
+from dissectors.skipping import ANY, ARP, IPMSG, NONE, NUMBERED, head_key, plain_head, state_key
 from filters.fastpath import NotFast, compile_fast
 
 
@@ -129,6 +137,7 @@ def group_root(parent: Any, g: int) -> int:
     return g
 
 
+@python_class  # (the TUI's LoggedGroups subclasses it; compiled, a native class could not)
 class Groups:
     """Frames' state keys interned as groups (an address pair, a TCP connection, ARP,
     IPMSG), joined where one frame's state spans two (union-find)."""
@@ -190,6 +199,44 @@ class Groups:
         return [self.root(g) for g in range(len(self.parent))]
 
 
+def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
+          flows: dict[int, int] | None, coarse: set[int]) -> list[int]:
+    """The cheap pass: each frame's group (a list by number; [0] unused, -1: none), each
+    record's place into `places`, and with `flows` each plain UDP stream's last frame
+    (`_plan`). Compiled (mypyc), it runs natively but for the calls: a common frame's
+    header is read once (skipping.plain_head) for its key and its UDP stream; group ids
+    stay the dict's own int objects and places the records' (boxed once, not again)."""
+    gids: list[Any] = [-1]  # (a list: array.append parses its argument on every call)
+    put = places.append if places is not None else None
+    known: dict[Any, Any] = groups.ids
+    n = 0
+    rec: tuple[Any, int, Any, Any]
+    for rec in records:
+        n += 1
+        at = rec[0]
+        s: int = at
+        e = s + rec[1]
+        if put is not None:
+            put(at)
+        h = plain_head(mm, s, e)
+        key = head_key(h) if h is not None and (h[11] == 6 or h[11] == 17) \
+            else state_key(mm, s, e)
+        g = known.get(key)
+        if g is None:
+            g = groups.add(n, key)
+        gids.append(g)
+        # (an IPMSG frame's UDP stream too: its pair is joined to IPMSG's group, but
+        # its streams are still looked up by their own key: release.schedule_from)
+        if flows is not None and (type(key) is int or type(key) is tuple and key[1] == IPMSG) \
+                and g not in coarse:
+            flow = head_flow(h) if h is not None and h[11] == 17 else udp_flow(mm, s, e)
+            if flow == COARSE:
+                coarse.add(g)
+            elif flow is not None:
+                flows[flow] = n << 32 | g
+    return gids
+
+
 def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
     precedes a shown one, every frame. (`shown` None: every frame.) With `starts`, each
@@ -198,48 +245,22 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
     when every frame is shown; a filter's plan notes them afterwards, and only when it
     dissects enough frames to be worth it (release.worth_walking)."""
     mm = records.mm
-    frames: Any = records
     every = shown is None
     places = None
     if starts:
         # (4 bytes a frame when every place fits: a capture under 4 GiB)
         places = array("I" if len(mm) < 1 << 32 else "q", [0])
-        put = places.append  # (returns None: `put(s) or s` is s, kept on the way)
-        frames = ((put(s) or s, c, o, e) for s, c, o, e in records)
     groups = Groups()
-    gids = array("i", [-1])  # index = frame number; -1: no group (NONE, ANY)
-    add = gids.append
-    group_of = groups.add
-    known = groups.ids.get  # (a key seen before: its group, as `group_of` gives it)
     flows: dict[int, int] = {}  # UDP stream key -> its last frame << 32 | its group
     coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
-    if release and every:
-        for n, (s, caplen, _o, _e) in enumerate(frames, 1):
-            key = state_key(mm, s, s + caplen)
-            g = known(key)  # type: ignore[arg-type]
-            if g is None:
-                g = group_of(n, key)
-            add(g)
-            # (an IPMSG frame's UDP stream too: its pair is joined to IPMSG's group, but
-            # its streams are still looked up by their own key: release.schedule_from)
-            if (type(key) is int or type(key) is tuple and key[1] == IPMSG) \
-                    and g not in coarse:
-                flow = udp_flow(mm, s, s + caplen)
-                if flow == COARSE:
-                    coarse.add(g)
-                elif flow is not None:
-                    flows[flow] = n << 32 | g
-    else:
-        for n, (s, caplen, _o, _e) in enumerate(frames, 1):
-            key = state_key(mm, s, s + caplen)
-            g = known(key)  # type: ignore[arg-type]
-            add(group_of(n, key) if g is None else g)
+    walked = _walk(records, mm, groups, places, flows if release and every else None, coarse)
     groups.join_connections()
-    count = len(gids) - 1
+    count = len(walked) - 1
     roots = groups.roots()
     roots.append(-1)  # (gids' -1, no group, stays -1)
     # (the per-frame passes run in C: map over the arrays, no Python loop per frame)
-    gids = array("i", map(roots.__getitem__, gids))
+    gids = array("i", map(roots.__getitem__, walked))
+    del walked
     if every:  # every frame shown, so every frame needed
         shown = range(1, count + 1)  # (as a sequence: no 4 bytes a frame)
         needed = bytearray(b"\1") * (count + 1)
@@ -286,7 +307,12 @@ def _note_flows(records: Any, gids: array, groups: Groups, roots: list[int],
         if type(key) is int and size[g] == 1 and roots[g] == g:
             alone[g] = 1
     mm = records.mm
-    for n, (s, caplen, _o, _e) in enumerate(records, 1):
+    n = 0
+    rec: tuple[int, int, int, int]
+    for rec in records:
+        n += 1
+        s = rec[0]
+        caplen = rec[1]
         g = gids[n]
         if alone[g] and g not in coarse:
             flow = udp_flow(mm, s, s + caplen)

@@ -20,11 +20,12 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate, compress
-from typing import Any
+from typing import Any, Final
 
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.releasing import SWEEP_AT, Dead, release
 from dissectors.session import Session
+from dissectors.skipping import plain_head
 
 #: the smallest file worth the walk (about 80,000 packets of the lab captures)
 MIN_BYTES = 16 << 20
@@ -44,7 +45,7 @@ class Schedule:
     def __init__(self, frames: array, keys: list[object], flow_frames: array,
                  flows: bytes, sides: bytes = b"") -> None:
         self.frames = frames
-        dumps = marshal.dumps
+        dumps: Any = marshal.dumps  # (keys of any shape: marshal takes them all)
         parts = [dumps(k) for k in keys]
         self.ends = array("I", accumulate(map(len, parts)))
         self.packed = b"".join(parts)
@@ -142,18 +143,25 @@ def worth_walking(plan: Any) -> bool:
 
 #: An IPv4 header from its start: version/length, flags+offset, protocol, addresses, the
 #: first 4 bytes after a 20-byte header (UDP's ports, ICMP's type and code).
-_IP4 = struct.Struct(">B5xHxB2xIIHH").unpack_from
-#: The same after an untagged Ethernet header's type (from the frame's 12th byte).
-_ETH_IP4 = struct.Struct(">HB5xHxB2xIIHH").unpack_from
-_U16 = struct.Struct(">H").unpack_from
+_IP4: Final = struct.Struct(">B5xHxB2xIIHH").unpack_from
+_U16: Final = struct.Struct(">H").unpack_from
 #: The sides of a UDP stream (`Schedule.sides`): (address, port, other address) of the
 #: lower end, and of the higher. A TFTP transfer's wildcard entry is keyed by its
 #: client's side and looked up by every stream of that side (tshark 4.0 matches it to
 #: any server port), so it dies with the side's last stream.
-SIDE_LOW, SIDE_HIGH = 1, 2
+SIDE_LOW: Final = 1
+SIDE_HIGH: Final = 2
 #: udp_flow's answer for a frame whose UDP lookups the walk cannot tell (its pair's
 #: streams are dropped with the pair, not before)
-COARSE = -1
+COARSE: Final = -1
+
+
+def head_flow(h: bytes) -> int:
+    """`udp_flow` of a UDP frame whose skipping.plain_head is `h` (the common case: the
+    planning walk reads it once for both)."""
+    x = (h[14] << 24 | h[15] << 16 | h[16] << 8 | h[17]) << 16 | h[22] << 8 | h[23]
+    y = (h[18] << 24 | h[19] << 16 | h[20] << 8 | h[21]) << 16 | h[24] << 8 | h[25]
+    return x << 48 | y if x <= y else y << 48 | x
 
 
 def udp_flow(b: Any, s: int, e: int) -> int | None:
@@ -161,11 +169,17 @@ def udp_flow(b: Any, s: int, e: int) -> int | None:
     the lower first) of an Ethernet (802.1Q tags too) IPv4/UDP frame with a plain header,
     or of the UDP header an ICMP error in one quotes; None for such a frame that looks up
     no UDP stream; `COARSE` for anything else."""
-    if e - s >= 38:  # (the common case in one read: untagged, no options, UDP)
-        etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4(b, s + 12)
-        if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF and proto == 17:
-            x, y = a << 16 | sp, c << 16 | dp
-            return x << 48 | y if x <= y else y << 48 | x
+    # (typed: compiled, the header's values are native ints, not boxed objects)
+    vhl: int
+    frag: int
+    proto: int
+    a: int
+    c: int
+    sp: int
+    dp: int
+    h = plain_head(b, s, e)  # (the common case: untagged, no options)
+    if h is not None and h[11] == 17:
+        return head_flow(h)
     off = s + 12
     if e - off < 2:
         return COARSE
@@ -280,5 +294,6 @@ def _frame(entry: tuple[int, object]) -> int:
     return entry[0]
 
 
-__all__ = ["Schedule", "schedule_from", "udp_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH", "eligible", "worth_walking",
+__all__ = ["Schedule", "schedule_from", "udp_flow", "head_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH",
+           "eligible", "worth_walking",
            "MIN_BYTES"]

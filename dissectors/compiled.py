@@ -47,6 +47,8 @@ MODULES = (
     "dissectors/expert.py", "dissectors/layers.py",
     # the packet loop and the list writer (found in the build by _BuildFinder)
     "analyzer/pipeline.py", "analyzer/output/packet_list.py",
+    # the walk that plans (before a split run forks) and its release schedule
+    "analyzer/closure.py", "analyzer/release.py",
     # the -V and -T json writers
     "analyzer/output/detail_tree.py", "analyzer/output/json_ek.py",
 )

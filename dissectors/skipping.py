@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import mmap
 import struct
-from typing import Any
+from typing import Any, Final
 
 from captures.frame import Frame
 from dissectors.dispatch import ETHERTYPE
@@ -38,10 +38,10 @@ from dissectors.session import Session
 from dissectors.tcp_stream import TcpStreams, bound_earlier, lookup_stream, set_base_seqs
 from dissectors.udp import UdpStreams, stream_key
 
-_LINKTYPE_ETHERNET = 1
-QUIC_PORT = 443  # (quic.py's UDP port)
-_TCP_HEAD = struct.Struct(">HHIIH").unpack_from
-_UDP_HEAD = struct.Struct(">HHH").unpack_from
+_LINKTYPE_ETHERNET: Final = 1
+QUIC_PORT: Final = 443  # (quic.py's UDP port)
+_TCP_HEAD: Final = struct.Struct(">HHIIH").unpack_from
+_UDP_HEAD: Final = struct.Struct(">HHH").unpack_from
 
 
 def skip(frame: Frame, session: Session) -> None:
@@ -132,40 +132,37 @@ def pass_over(ts: int, session: Session) -> None:
 
 #: `state_key` of a frame whose dissection may read or write any state (a tunnel, an
 #: IPv6 routing header, a fragmented ICMP message, LLC/SNAP, anything malformed).
-ANY = None
+ANY: Final = None
 #: A frame that touches no per-capture state except the frame times.
-NONE = "none"
+NONE: Final = "none"
 #: The group every ARP frame is in (the duplicate-address table spans all of them).
-ARP = "arp"
+ARP: Final = "arp"
 #: The group every IPMSG frame is joined to (its pairs are keyed by one address).
-IPMSG = "ipmsg"
+IPMSG: Final = "ipmsg"
 #: A frame that touches the TCP state of some connection of its pair, which one only
 #: its dissection tells (a fragment of a TCP datagram, an ICMP error quoting TCP).
-TCP_ALL = "tcp"
-_U16 = struct.Struct(">H").unpack_from
-_ADDRS4 = struct.Struct(">II").unpack_from
-# From the ethertype on: type, IPv4 version/length, flags+offset, protocol, addresses,
-# the two ports of a TCP/UDP header right after a 20-byte IPv4 header.
-_ETH_IP4_PORTS = struct.Struct(">HB5xHxB2xIIHH").unpack_from
+TCP_ALL: Final = "tcp"
+_U16: Final = struct.Struct(">H").unpack_from
+_ADDRS4: Final = struct.Struct(">II").unpack_from
 #: FTP's control port: its frames set up other connections' dissectors (FTP-DATA).
-FTP_PORT = 21
+FTP_PORT: Final = 21
 #: SOCKS's port: once connected it makes a TCP conversation (and stream index) of the
 #: remote port for its payload (socks.py), which only its dissection does.
-SOCKS_PORT = 1080
+SOCKS_PORT: Final = 1080
 #: TCP ports whose frames may touch other connections' state.
-_TCP_ANY_PORTS = frozenset((FTP_PORT, SOCKS_PORT))
-_ICMP_QUOTING = ICMP_QUOTING
-_ICMP6_QUOTING = ICMP6_QUOTING
-_TUNNELS = frozenset((4, 41, 47))
+_TCP_ANY_PORTS: Final = frozenset((FTP_PORT, SOCKS_PORT))
+_ICMP_QUOTING: Final = ICMP_QUOTING
+_ICMP6_QUOTING: Final = ICMP6_QUOTING
+_TUNNELS: Final = frozenset((4, 41, 47))
 #: UDP ports of tunnels (VXLAN, Geneve): the inner packet may touch any state.
-_UDP_TUNNEL_PORTS = UDP_TUNNEL_PORTS
+_UDP_TUNNEL_PORTS: Final = UDP_TUNNEL_PORTS
 # (state_key's common case: ports that send a UDP/TCP frame past it)
-_UDP_SPECIAL_PORTS = _UDP_TUNNEL_PORTS | {IPMSG_PORT}
-_TCP_SPECIAL_PORTS = _TCP_ANY_PORTS | {IPMSG_PORT}
+_UDP_SPECIAL_PORTS: Final = _UDP_TUNNEL_PORTS | {IPMSG_PORT}
+_TCP_SPECIAL_PORTS: Final = _TCP_ANY_PORTS | {IPMSG_PORT}
 # IPv6 extension headers walked over (hop-by-hop, destination options); any other
 # (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.
-_IP6_OPTIONS = frozenset((0, 60))
-_IP6_ANY = frozenset((43, 44, 50, 51, 135, 139, 140)) | _TUNNELS
+_IP6_OPTIONS: Final = frozenset((0, 60))
+_IP6_ANY: Final = frozenset((43, 44, 50, 51, 135, 139, 140)) | _TUNNELS
 
 
 #: the record bytes `state_key` reads: the mapped capture file (analyzer/closure.py) or
@@ -246,6 +243,43 @@ def _ip6_key(b: Raw, off: int, e: int) -> object:
     return pair
 
 
+def plain_head(b: Raw, s: int, e: int) -> bytes | None:
+    """The 26 bytes from the 12th of the Ethernet frame b[s:e] when it is the common case,
+    untagged IPv4 without options, not a fragment, with 4 bytes past its header (a TCP
+    or UDP header's ports); else None. One slice, read natively when compiled (no
+    struct tuple of boxed fields per frame): `state_key` and the planning walk
+    (analyzer/closure.py, which also reads a UDP stream from it) share it."""
+    if e - s < 38:
+        return None
+    h: bytes = b[s + 12: s + 38]
+    if h[0] != 0x08 or h[1] != 0 or h[2] != 0x45 or h[8] & 0x3F or h[9]:
+        return None
+    return h
+
+
+def head_key(h: bytes) -> object:
+    """`state_key` of a frame whose `plain_head` is `h` and whose protocol (h[11]) is
+    TCP or UDP."""
+    a = h[14] << 24 | h[15] << 16 | h[16] << 8 | h[17]
+    c = h[18] << 24 | h[19] << 16 | h[20] << 8 | h[21]
+    sp = h[22] << 8 | h[23]
+    dp = h[24] << 8 | h[25]
+    # (as _ports_key decides: IPMSG's port first, then the ports touching any state)
+    if h[11] == 17:
+        if sp in _UDP_SPECIAL_PORTS or dp in _UDP_SPECIAL_PORTS:
+            if sp == IPMSG_PORT or dp == IPMSG_PORT:
+                return ((a << 32 | c) if a <= c else (c << 32 | a), IPMSG)
+            return ANY
+        return (a << 32 | c) if a <= c else (c << 32 | a)
+    if sp in _TCP_SPECIAL_PORTS or dp in _TCP_SPECIAL_PORTS:
+        if sp == IPMSG_PORT or dp == IPMSG_PORT:
+            return ((a << 32 | c) if a <= c else (c << 32 | a), IPMSG)
+        return ANY  # FTP's control connection sets up data connections
+    if a < c or a == c and sp <= dp:
+        return (a << 32 | c, sp << 16 | dp)
+    return (c << 32 | a, dp << 16 | sp)
+
+
 def state_key(b: Raw, s: int, e: int) -> object:
     """What the dissection of the Ethernet frame b[s:e] shares state through: an
     unordered address pair (an int for IPv4, bytes for IPv6), within which every UDP
@@ -255,23 +289,9 @@ def state_key(b: Raw, s: int, e: int) -> object:
     Conservative: a frame is never given a narrower key than what its dissection
     touches."""
     if e - s >= 38:  # the common case in one read: untagged IPv4/TCP or UDP, no options
-        etype, vhl, frag, proto, a, c, sp, dp = _ETH_IP4_PORTS(b, s + 12)
-        if etype == 0x0800 and vhl == 0x45 and not frag & 0x3FFF:
-            # (as _ports_key decides: IPMSG's port first, then the ports touching any state)
-            if proto == 17:
-                if sp in _UDP_SPECIAL_PORTS or dp in _UDP_SPECIAL_PORTS:
-                    if sp == IPMSG_PORT or dp == IPMSG_PORT:
-                        return ((a << 32 | c) if a <= c else (c << 32 | a), IPMSG)
-                    return ANY
-                return (a << 32 | c) if a <= c else (c << 32 | a)
-            if proto == 6:
-                if sp in _TCP_SPECIAL_PORTS or dp in _TCP_SPECIAL_PORTS:
-                    if sp == IPMSG_PORT or dp == IPMSG_PORT:
-                        return ((a << 32 | c) if a <= c else (c << 32 | a), IPMSG)
-                    return ANY  # FTP's control connection sets up data connections
-                if a < c or a == c and sp <= dp:
-                    return (a << 32 | c, sp << 16 | dp)
-                return (c << 32 | a, dp << 16 | sp)
+        h = plain_head(b, s, e)
+        if h is not None and (h[11] == 6 or h[11] == 17):
+            return head_key(h)
     elif e - s < 14:
         return NONE
     etype = _U16(b, s + 12)[0]
