@@ -29,7 +29,7 @@ from analyzer.release import (
     udp_flow,
     worth_walking,
 )
-from dissectors.compiled import python_class
+from dissectors.compiled import mypyc_attr
 from dissectors.skipping import ANY, ARP, IPMSG, NONE, NUMBERED, head_key, plain_head, state_key
 from filters.fastpath import NotFast, compile_fast
 
@@ -128,16 +128,18 @@ def plan_all(opts: Any, path: str, taps: Any = None,
         return plan
 
 
-def group_root(parent: Any, g: int) -> int:
+def group_root(parent: Any, g: Any) -> Any:
     """Group `g`'s root in the union-find `parent` (a list, an array or a dict: the
-    TUI's Deps and the scale partitioner keep their own), halving the path on the way."""
+    TUI's Deps and the scale partitioner keep their own), halving the path on the way.
+    (`g` Any: the partitioner's groups are its route keys, not ints; compiled, an `int`
+    annotation is checked at run time.)"""
     while parent[g] != g:
         parent[g] = parent[parent[g]]
         g = parent[g]
     return g
 
 
-@python_class  # (the TUI's LoggedGroups subclasses it; compiled, a native class could not)
+@mypyc_attr(allow_interpreted_subclasses=True)  # (the TUI's LoggedGroups subclasses it)
 class Groups:
     """Frames' state keys interned as groups (an address pair, a TCP connection, ARP,
     IPMSG), joined where one frame's state spans two (union-find)."""
