@@ -34,7 +34,7 @@ STAMP = "stamp.json"
 MODULES = (
     "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/frame.py",
     "dissectors/eth.py", "dissectors/vlan.py", "dissectors/ip.py", "dissectors/ipv6.py",
-    "dissectors/udp.py", "dissectors/tcp.py", "dissectors/tcp_analysis.py",
+    "dissectors/udp.py", "dissectors/tcp.py", "dissectors/tcp_tree.py", "dissectors/tcp_analysis.py",
     "dissectors/tcp_stream.py", "dissectors/session.py", "dissectors/ports.py",
     "dissectors/dispatch.py", "dissectors/dns.py",
     "dissectors/icmp.py", "dissectors/arp.py", "dissectors/ipmsg.py", "dissectors/tftp.py",

@@ -13,19 +13,18 @@
    |                    Options                    |    Padding    |
 
 The rest of Wireshark's packet-tcp.c lives beside this module: streams and flows
-(tcp_stream.py), options (tcp_options.py), sequence analysis (tcp_analysis.py) and
-desegmentation for the protocols on top (tcp_reassembly.py).
+(tcp_stream.py), options (tcp_options.py), sequence analysis (tcp_analysis.py),
+desegmentation for the protocols on top (tcp_reassembly.py), and the fields with the
+full tree's prebuilt header lines (tcp_tree.py).
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from typing import Final
 
 from dissectors.dispatch import IP_PROTO, register_dissector
 from dissectors.format import hex_pad
-from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import (
     ConversationSpec,
     FollowSpec,
@@ -37,14 +36,10 @@ from dissectors.offers import (
 from dissectors.packet import (
     NO_SOURCE,
     NULL_ITEM,
-    Block,
     Item,
     Packet,
-    add_expert_items,
-    cached_block,
-    fit_summary,
 )
-from dissectors.registry import FT, Base, Field
+from dissectors.registry import Field
 from dissectors.session import Session
 from dissectors.tcp_analysis import analyze_sequence, print_analysis
 from dissectors.tcp_follow import TcpFollower
@@ -61,7 +56,6 @@ from dissectors.tcp_stream import (
     TCP,
     TH_ACK,
     TH_FIN,
-    TH_RES,
     TH_RST,
     TH_SYN,
     TH_URG,
@@ -71,90 +65,68 @@ from dissectors.tcp_stream import (
     update_completeness,
     verify_window_scaling,
 )
+from dissectors.tcp_tree import (
+    A_TFO_ACK,
+    A_TFO_IGNORED,
+    ACK,
+    ACK_NONZERO,
+    ACK_RAW,
+    BOGUS_HDR_LEN,
+    CHECKSUM,
+    COMPLETENESS,
+    CONN_FIN,
+    CONN_FIN_ACTIVE,
+    CONN_FIN_PASSIVE,
+    CONN_RST,
+    CONN_SYN,
+    CONN_SYNACK,
+    DSTPORT,
+    FLAG_BLOCK,
+    FLAG_FIELDS,
+    FLAGS,
+    FLAGS_ACE,
+    FLAGS_AE,
+    FLAGS_CWR,
+    FLAGS_ECE,
+    FLAGS_STR,
+    HDR_LEN,
+    HDR_LEN_LABELS,
+    LEN,
+    NXTSEQ,
+    PAYLOAD,
+    PORT,
+    RESET_CAUSE,
+    SEQ,
+    SEQ_RAW,
+    SHORT_SEGMENT,
+    SRCPORT,
+    STREAM,
+    TIME_DELTA,
+    TIME_RELATIVE,
+    URGENT_NONZERO,
+    URGENT_POINTER,
+    WINDOW_SCALE,
+    WINDOW_SCALE_LABELS,
+    WINDOW_SIZE,
+    WINDOW_VALUE,
+    flag_block,
+    flag_text,
+    flags_letters,
+    flags_text,
+    flags_tree,
+    port_block,
+    tail_block,
+    tail_items,
+    window_block,
+)
 from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
-_SET: Final = ("Set", "Not set")
 #: The header's sequence number, acknowledgment number, offset/flags and window.
 _SEQ_TO_WIN: Final = struct.Struct(">IIHH")
 _COMPLETENESS: Final = {1: "Incomplete, SYN_SENT", 3: "Incomplete, CLIENT_ESTABLISHED",
                  7: "Incomplete, ESTABLISHED", 15: "Incomplete, DATA",
                  31: "Complete, WITH_DATA", 47: "Complete, WITH_DATA", 63: "Complete, WITH_DATA",
                  23: "Complete, NO_DATA", 39: "Complete, NO_DATA", 55: "Complete, NO_DATA"}
-SRCPORT: Final = TCP.field("tcp.srcport", "Source Port", FT.UINT16, Base.PT_TCP, offset=0)
-DSTPORT: Final = TCP.field("tcp.dstport", "Destination Port", FT.UINT16, Base.PT_TCP, offset=2)
-PORT: Final = TCP.field("tcp.port", "Source or Destination Port", FT.UINT16, Base.PT_TCP)
-STREAM: Final = TCP.field("tcp.stream", "Stream index", FT.UINT32, Base.DEC)
-COMPLETENESS: Final = TCP.field("tcp.completeness", "Conversation completeness", FT.UINT8,
-                         Base.CUSTOM, blurb="The completeness of the conversation capture")
-LEN: Final = TCP.field("tcp.len", "TCP Segment Len", FT.UINT32, Base.DEC)
-SEQ: Final = TCP.field("tcp.seq", "Sequence Number", FT.UINT32, Base.DEC)
-SEQ_RAW: Final = TCP.field("tcp.seq_raw", "Sequence Number (raw)", FT.UINT32, Base.DEC, offset=4,
-                    blurb="This shows the raw value of the sequence number")
-NXTSEQ: Final = TCP.field("tcp.nxtseq", "Next Sequence Number", FT.UINT32, Base.DEC)
-ACK: Final = TCP.field("tcp.ack", "Acknowledgment Number", FT.UINT32, Base.DEC)
-ACK_RAW: Final = TCP.field("tcp.ack_raw", "Acknowledgment number (raw)", FT.UINT32, Base.DEC,
-                    offset=8, blurb="This shows the raw value of the acknowledgment number")
-HDR_LEN: Final = TCP.field("tcp.hdr_len", "Header Length", FT.UINT8, Base.DEC,
-                    blurb="Data offset in 32-bit words")
-FLAGS: Final = TCP.field("tcp.flags", "Flags", FT.UINT16, Base.HEX, bitmask=0x0FFF, offset=12,
-                  blurb="Flags (12 bits)")
-FLAGS_RES: Final = TCP.field("tcp.flags.res", "Reserved", FT.BOOLEAN, bitmask=0xE00, strings=_SET,
-                      offset=12, width=2, blurb="Three reserved bits (must be zero)")
-FLAGS_AE: Final = TCP.field("tcp.flags.ae", "Accurate ECN", FT.BOOLEAN, bitmask=0x100, strings=_SET,
-                     offset=12, width=2)
-FLAGS_CWR: Final = TCP.field("tcp.flags.cwr", "Congestion Window Reduced", FT.BOOLEAN, bitmask=0x80,
-                      strings=_SET, offset=12, width=2)
-FLAGS_ECE: Final = TCP.field("tcp.flags.ece", "ECN-Echo", FT.BOOLEAN, bitmask=0x40, strings=_SET,
-                      offset=12, width=2)
-FLAGS_URG: Final = TCP.field("tcp.flags.urg", "Urgent", FT.BOOLEAN, bitmask=0x20, strings=_SET,
-                      offset=12, width=2)
-FLAGS_ACK: Final = TCP.field("tcp.flags.ack", "Acknowledgment", FT.BOOLEAN, bitmask=0x10,
-                      strings=_SET, offset=12, width=2)
-FLAGS_PUSH: Final = TCP.field("tcp.flags.push", "Push", FT.BOOLEAN, bitmask=0x08, strings=_SET,
-                       offset=12, width=2)
-FLAGS_RESET: Final = TCP.field("tcp.flags.reset", "Reset", FT.BOOLEAN, bitmask=0x04, strings=_SET,
-                        offset=12, width=2)
-FLAGS_SYN: Final = TCP.field("tcp.flags.syn", "Syn", FT.BOOLEAN, bitmask=0x02, strings=_SET,
-                      offset=12, width=2)
-FLAGS_FIN: Final = TCP.field("tcp.flags.fin", "Fin", FT.BOOLEAN, bitmask=0x01, strings=_SET,
-                      offset=12, width=2)
-FLAGS_STR: Final = TCP.field("tcp.flags.str", "TCP Flags", FT.STRING)
-FLAGS_ACE: Final = TCP.field("tcp.flags.ace", "ACE", FT.UINT8, Base.DEC)
-WINDOW_VALUE: Final = TCP.field("tcp.window_size_value", "Window", FT.UINT16, Base.DEC, offset=14,
-                         blurb="The window size value from the TCP header")
-WINDOW_SIZE: Final = TCP.field("tcp.window_size", "Calculated window size", FT.UINT32, Base.DEC,
-                        blurb="The scaled window size (if scaling has been used)")
-WINDOW_SCALE: Final = TCP.field("tcp.window_size_scalefactor", "Window size scaling factor",
-                         FT.INT32, Base.DEC)
-CHECKSUM: Final = TCP.field("tcp.checksum", "Checksum", FT.UINT16, Base.HEX, offset=16)
-CHECKSUM_STATUS_F: Final = TCP.field("tcp.checksum.status", "Checksum Status", FT.UINT8, Base.NONE,
-                              strings=CHECKSUM_STATUS)
-URGENT_POINTER: Final = TCP.field("tcp.urgent_pointer", "Urgent Pointer", FT.UINT16, Base.DEC,
-                           offset=18)
-BOGUS_HDR_LEN: Final = TCP.field("tcp.bogus_header_length", "Bogus TCP Header length", FT.NONE)
-SHORT_SEGMENT: Final = TCP.field("tcp.short_segment", "Short segment", FT.NONE)
-TIME_RELATIVE: Final = TCP.field("tcp.time_relative", "Time since first frame in this TCP stream",
-                          FT.RELATIVE_TIME)
-TIME_DELTA: Final = TCP.field("tcp.time_delta", "Time since previous frame in this TCP stream",
-                       FT.RELATIVE_TIME)
-PAYLOAD: Final = TCP.field("tcp.payload", "TCP payload", FT.BYTES)
-RESET_CAUSE: Final = TCP.field("tcp.reset_cause", "Reset cause", FT.STRING)
-ACK_NONZERO: Final = TCP.field("tcp.ack.nonzero", "The acknowledgment number field is nonzero while "
-                        "the ACK flag is not set", FT.NONE)
-URGENT_NONZERO: Final = TCP.field("tcp.urgent_pointer.non_zero", "The urgent pointer field is nonzero "
-                           "while the URG flag is not set", FT.NONE)
-CONN_SYN: Final = TCP.field("tcp.connection.syn", "Connection establish request (SYN)", FT.NONE)
-CONN_SYNACK: Final = TCP.field("tcp.connection.synack",
-                        "Connection establish acknowledge (SYN+ACK)", FT.NONE)
-CONN_FIN: Final = TCP.field("tcp.connection.fin", "Connection finish (FIN)", FT.NONE)
-CONN_FIN_ACTIVE: Final = TCP.field("tcp.connection.fin_active",
-                            "This frame initiates the connection closing", FT.NONE)
-CONN_FIN_PASSIVE: Final = TCP.field("tcp.connection.fin_passive",
-                             "This frame undergoes the connection closing", FT.NONE)
-A_TFO_ACK: Final = TCP.field("tcp.analysis.tfo_ack", "TCP SYN-ACK accepting TFO data", FT.NONE)
-A_TFO_IGNORED: Final = TCP.field("tcp.analysis.tfo_ignored", "TCP SYN-ACK ignoring TFO data", FT.NONE)
-CONN_RST: Final = TCP.field("tcp.connection.rst", "Connection reset (RST)", FT.NONE)
-
 
 
 def _completeness_label(comp: int) -> str:
@@ -163,36 +135,6 @@ def _completeness_label(comp: int) -> str:
 
 # Labels of small header values, made once (values every segment repeats).
 _COMPLETENESS_LABELS: Final = tuple(_completeness_label(c) for c in range(64))
-_HDR_LEN_LABELS: Final = tuple(f"{w:04b} .... = Header Length: {w * 4} bytes ({w})" for w in range(16))
-_WINDOW_SCALE_LABELS: Final = {-1: "Window size scaling factor: -1 (unknown)",
-                        -2: "Window size scaling factor: -2 (no window scaling used)",
-                        **{1 << ws: f"Window size scaling factor: {1 << ws}"
-                           for ws in range(15)}}
-
-_FLAG_NAMES: Final = ((0x001, "FIN"), (0x002, "SYN"), (0x004, "RST"), (0x008, "PSH"), (0x010, "ACK"),
-               (0x020, "URG"), (0x040, "ECE"), (0x080, "CWR"), (0x100, "AE"))
-_FLAG_LETTERS: Final = "RRRACEUAPRSF"
-
-
-def flags_text(flags: int) -> str:
-    """`SYN, ACK` as in the Info column (made once per 12-bit value)."""
-    text = _FLAGS_TEXT.get(flags)
-    if text is None:
-        names = [n for bit, n in _FLAG_NAMES if flags & bit]
-        if flags & TH_RES:
-            names.append("Reserved")
-        text = ", ".join(names) if names else "<None>"
-        if 0 <= flags <= 0xFFF:  # (bounded: 4096 values at most)
-            _FLAGS_TEXT[flags] = text
-    return text
-
-
-_FLAGS_TEXT: Final[dict[int, str]] = {}
-
-
-def flags_letters(flags: int) -> str:
-    return "".join(ch if flags & (0x800 >> i) else "\u00b7"
-                   for i, ch in enumerate(_FLAG_LETTERS))
 
 
 def dissect_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
@@ -226,7 +168,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     layers = pkt.layers
     items = layers is None or "tcp" in layers
     if pkt.wanted is None:  # (ports repeat: their four items built once)
-        pkt.add_block(tree, cached_block(_PORT_BLOCKS, (sport, dport, off), _port_items))
+        pkt.add_block(tree, port_block(sport, dport, off))
     elif items:
         pkt.add(tree, SRCPORT, sport, off, 2)
         pkt.add(tree, DSTPORT, dport, off + 2, 2)
@@ -349,19 +291,19 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         # at this offset, SYN's server port and FIN's side: built once; the notes still
         # go to pkt.expert below, without items)
         noted = bool(th_flags & (TH_RST | TH_SYN | TH_FIN))
-        pkt.add_block(tree, cached_block(_FLAG_BLOCKS, (
+        pkt.add_block(tree, flag_block(
             hlen, th_flags, off, (sport if th_flags & TH_ACK else dport)
             if th_flags & TH_SYN else 0,
-            bool(th_flags & TH_FIN) and not conv.rev.closing_initiator, noted), _flag_items))
+            bool(th_flags & TH_FIN) and not conv.rev.closing_initiator, noted))
         if noted:
             note = _tapped_note
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
-    elif items and pkt.wants(_FLAG_BLOCK):
-        pkt.add(tree, HDR_LEN, hlen, off + 12, 1, _HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
+    elif items and pkt.wants(FLAG_BLOCK):
+        pkt.add(tree, HDR_LEN, hlen, off + 12, 1, HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
         if ace < 0:
             fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
                          f"Flags: 0x{th_flags:03x} ({flags_text(th_flags)})" if tree_on else None)
-            rst_i, syn_i, fin_i = _flags_tree(pkt.add, fi, th_flags, off)[7:]
+            rst_i, syn_i, fin_i = flags_tree(pkt.add, fi, th_flags, off)[7:]
             letters = flags_letters(th_flags)
         else:
             fi = pkt.add(tree, FLAGS, th_flags, off + 12, 2,
@@ -374,19 +316,18 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     else:  # (the notes below still go to pkt.expert, and their own items if wanted)
         if items:
             pkt.add(tree, HDR_LEN, hlen, off + 12, 1,
-                    _HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
+                    HDR_LEN_LABELS[hlen >> 2] if tree_on else None)
         rst_i = syn_i = fin_i = str_i = NULL_ITEM
     if pkt.wanted is None:  # (the window's lines, built once per value)
-        pkt.add_block(tree, cached_block(_WINDOW_BLOCKS, (
-            raw_win, win, conv.fwd.win_scale, not th_flags & TH_SYN, off),
-            _window_items))
+        pkt.add_block(tree, window_block(raw_win, win, conv.fwd.win_scale,
+                                         not th_flags & TH_SYN, off))
     elif items:
         pkt.add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
         pkt.add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
     if items and not th_flags & TH_SYN and pkt.wanted is not None:
         ws = conv.fwd.win_scale
         val = ws if ws < 0 else 1 << ws
-        text = _WINDOW_SCALE_LABELS.get(val)
+        text = WINDOW_SCALE_LABELS.get(val)
         if text is None:  # (a shift beyond 14: not made once)
             text = f"Window size scaling factor: {val}"
         pkt.add(tree, WINDOW_SCALE, val, off + 14, 2, text, generated=True)
@@ -423,10 +364,10 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         urp = tvb.u16(off + 18) if off + 20 <= tvb.end else -1  # (-1: cut short)
         if pkt.wanted is None and (not urp or urp > 0 and th_flags & TH_URG):
             # (no note under it, nor a cut header's status line without the pointer's)
-            pkt.add_block(tree, cached_block(_TAIL_BLOCKS, (urp, off), _tail_items))
+            pkt.add_block(tree, tail_block(urp, off))
             ui = NULL_ITEM
         else:
-            _tail_items(pkt.add, tree, -1, off)
+            tail_items(pkt.add, tree, -1, off)
             urp = tvb.u16(off + 18)
             ui = pkt.add(tree, URGENT_POINTER, urp, off + 18, 2)
     else:
@@ -494,101 +435,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
             decode_ports(tvb.sub(data_off), pkt, session, conv, sport, dport)
 
 
-_FLAG_TEXT: Final[dict[tuple[str, int], str]] = {}
-_FLAG_FIELDS: Final = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
-                FLAGS_RESET, FLAGS_SYN, FLAGS_FIN)
-#: The flags item and everything under it (skipped together when none is wanted).
-_FLAG_BLOCK: Final = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, FLAGS_ACE, *_FLAG_FIELDS))
-# 12-bit flags value -> the ten (field, value, label) rows of its flags subtree.
-_FLAG_ROWS: Final[dict[int, tuple[tuple[Field, bool, str], ...]]] = {}
-
-
-def _port_items(add: Callable[..., Item], tree: Item | None, sport: int, dport: int,
-                off: int) -> None:
-    """The two port lines and their hidden tcp.port items (a Block's)."""
-    add(tree, SRCPORT, sport, off, 2)
-    add(tree, DSTPORT, dport, off + 2, 2)
-    add(tree, PORT, sport, off, 2, hidden=True)
-    add(tree, PORT, dport, off + 2, 2, hidden=True)
-
-
-def _window_items(add: Callable[..., Item], tree: Item | None, raw_win: int, win: int,
-                  scale: int, shown: bool, off: int) -> None:
-    """The window lines: its value, its size and (`shown`: not in a SYN) its scaling
-    factor (`scale` the shift; -1 unknown, -2 none)."""
-    add(tree, WINDOW_VALUE, raw_win, off + 14, 2)
-    add(tree, WINDOW_SIZE, win, off + 14, 2, generated=True)
-    if shown:
-        val = scale if scale < 0 else 1 << scale
-        text = _WINDOW_SCALE_LABELS.get(val)
-        if text is None:  # (a shift beyond 14: not made once)
-            text = f"Window size scaling factor: {val}"
-        add(tree, WINDOW_SCALE, val, off + 14, 2, text, generated=True)
-
-
-def _tail_items(add: Callable[..., Item], tree: Item | None, urp: int, off: int) -> None:
-    """The checksum status and (`urp` >= 0) the urgent pointer's line."""
-    add(tree, CHECKSUM_STATUS_F, 2, off + 16, 0, "Checksum Status: Unverified", generated=True)
-    if urp >= 0:
-        add(tree, URGENT_POINTER, urp, off + 18, 2)
-
-
 def _tapped_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field) -> None:
     """sequence_note for a note whose items a block already holds: only pkt.expert's."""
     pkt.add_expert(item, sev, "sequence", text, "tcp", field=fld, itemless=True)
-
-
-#: Full trees' runs of sibling lines that depend only on the key's values, built once
-#: (packet.Block; bounded): (source port, destination port, header offset) -> the port
-#: items; (header length, flags, header offset, SYN's server port, FIN initiates the
-#: closing, are there notes) -> the header length line and the flags' subtree with the
-#: notes SYN, FIN and RST put under it; (window value, size, scale shift, is the scale
-#: shown, header offset) -> the window's lines; (urgent pointer, header offset) -> the checksum status and the
-#: urgent pointer's line.
-_PORT_BLOCKS: Final[dict[tuple[int, int, int], Block]] = {}
-_FLAG_BLOCKS: Final[dict[tuple[int, int, int, int, bool, bool], Block]] = {}
-_WINDOW_BLOCKS: Final[dict[tuple[int, int, int, bool, int], Block]] = {}
-_TAIL_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
-
-
-def _flag_items(add: Callable[..., Item], tree: Item | None, hlen: int, flags: int,
-                off: int, port: int, fin_active: bool, noted: bool) -> None:
-    """The header length line, the Flags item, its subtree and (`noted`) the notes under
-    it, as the general case adds them, in the same order: the notes' texts depend on
-    nothing else."""
-    add(tree, HDR_LEN, hlen, off + 12, 1, _HDR_LEN_LABELS[hlen >> 2])
-    fi = add(tree, FLAGS, flags, off + 12, 2, f"Flags: 0x{flags:03x} ({flags_text(flags)})")
-    rst_i, syn_i, fin_i = _flags_tree(add, fi, flags, off)[7:]
-    str_i = add(fi, FLAGS_STR, flags_letters(flags), off + 12, 2, generated=True)
-    if not noted:
-        return
-    notes: list[tuple[Item, str, str, Field]] = []
-    if flags & TH_RST:
-        notes.append((rst_i, "warning", "Connection reset (RST)", CONN_RST))
-    if flags & TH_SYN:
-        notes.append((syn_i, "chat", "Connection establish acknowledge (SYN+ACK): server "
-                      f"port {port}", CONN_SYNACK) if flags & TH_ACK else
-                     (syn_i, "chat", "Connection establish request (SYN): server port "
-                      f"{port}", CONN_SYN))
-    if flags & TH_FIN:
-        notes.append((fin_i, "chat", "Connection finish (FIN)", CONN_FIN))
-        notes.append((str_i, "note", "This frame initiates the connection closing",
-                      CONN_FIN_ACTIVE) if fin_active else
-                     (str_i, "note", "This frame undergoes the connection closing",
-                      CONN_FIN_PASSIVE))
-    for item, sev, text, fld in notes:  # (Packet.add_expert's items, as it adds them)
-        add_expert_items(add, item, sev, "sequence", fit_summary(text), fld)
-
-
-def _flags_tree(add: Callable[..., Item], parent: Item, flags: int, off: int) -> list[Item]:
-    """The ten flag bits under `parent`, as _flag adds them; rows made once per value."""
-    rows = _FLAG_ROWS.get(flags)
-    if rows is None:
-        rows = _FLAG_ROWS[flags] = tuple(
-            (f, bool(flags & f.bitmask), _flag_text(f, flags)) for f in _FLAG_FIELDS)
-    # each on the one byte that holds its bits, as tshark adds them (seen in -T pdml)
-    return [add(parent, f, val, off + 12 if f.bitmask >= 0x100 else off + 13, 1, text)
-            for f, val, text in rows]
 
 
 def _acc_ecn(conv: Conversation, flags: int) -> int:
@@ -616,26 +465,13 @@ def _ace_tree(pkt: Packet, parent: Item, flags: int, ace: int, off: int) -> list
                    for i in range(11, -1, -1))
     pattern = " ".join(bits[i: i + 4] for i in range(0, 12, 4))
     out = []
-    for f in _FLAG_FIELDS:
+    for f in FLAG_FIELDS:
         if f is FLAGS_AE:
             pkt.add(parent, FLAGS_ACE, ace, off + 12, 2, f"{pattern} = ACE: {ace}")
         elif f is not FLAGS_CWR and f is not FLAGS_ECE:
             out.append(pkt.add(parent, f, bool(flags & f.bitmask), off + 12, 2,
-                               _flag_text(f, flags)))
+                               flag_text(f, flags)))
     return out[-3:]
-
-
-def _flag_text(f: Field, flags: int) -> str:
-    """A flag bit with Wireshark's 12-bit pattern (`.... ...1 .... = Acknowledgment: Set`)."""
-    bits_set = flags & f.bitmask
-    text = _FLAG_TEXT.get((f.abbrev, bits_set))
-    if text is None:  # a handful of labels per flag: made once
-        bits = "".join(("1" if flags & (1 << i) else "0") if f.bitmask & (1 << i) else "."
-                       for i in range(11, -1, -1))
-        pattern = " ".join(bits[i: i + 4] for i in range(0, 12, 4))
-        text = _FLAG_TEXT[(f.abbrev, bits_set)] = (
-            f"{pattern} = {f.name}: {_SET[0 if bits_set else 1]}")
-    return text
 
 
 IP_PROTO.register(6, dissect_tcp, "tcp")
