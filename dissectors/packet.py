@@ -182,6 +182,28 @@ def cached_block(cache: dict[Any, Block], key: tuple, build: Callable[..., objec
         block = cache[key] = b.block()
     return block
 
+
+def port_items(add: Callable[..., Item], tree: Item | None, fields: tuple[Field, Field, Field],
+               sport: int, dport: int, off: int) -> None:
+    """A transport header's two port lines and their two hidden either-port items (TCP's,
+    UDP's: `fields` its source, destination and either-port fields), through `add`
+    (Packet.add's, or a BlockBuilder's)."""
+    src, dst, either = fields
+    add(tree, src, sport, off, 2)
+    add(tree, dst, dport, off + 2, 2)
+    add(tree, either, sport, off, 2, hidden=True)
+    add(tree, either, dport, off + 2, 2, hidden=True)
+
+
+def port_items_block(cache: dict[tuple[int, int, int], Block], fields: tuple[Field, Field, Field],
+               sport: int, dport: int, off: int) -> Block:
+    """port_items as a Block, built once per ports and header offset in `cache`."""
+    key = (sport, dport, off)
+    block = cache.get(key)
+    if block is None:
+        block = cached_block(cache, key, port_items, fields, sport, dport, off)
+    return block
+
 #: Fields some code reads back from `pkt.index` during the dissection itself (one
 #: dissector reading another's items): kept in every tree-less dissection. The reading
 #: module declares them with `keep()`.

@@ -38,6 +38,7 @@ from dissectors.packet import (
     NULL_ITEM,
     Item,
     Packet,
+    port_items,
 )
 from dissectors.registry import Field
 from dissectors.session import Session
@@ -80,7 +81,6 @@ from dissectors.tcp_tree import (
     CONN_RST,
     CONN_SYN,
     CONN_SYNACK,
-    DSTPORT,
     FLAG_BLOCK,
     FLAG_FIELDS,
     FLAGS,
@@ -94,12 +94,11 @@ from dissectors.tcp_tree import (
     LEN,
     NXTSEQ,
     PAYLOAD,
-    PORT,
+    PORT_FIELDS,
     RESET_CAUSE,
     SEQ,
     SEQ_RAW,
     SHORT_SEGMENT,
-    SRCPORT,
     STREAM,
     TIME_DELTA,
     TIME_RELATIVE,
@@ -170,10 +169,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if pkt.wanted is None:  # (ports repeat: their four items built once)
         pkt.add_block(tree, port_block(sport, dport, off))
     elif items:
-        pkt.add(tree, SRCPORT, sport, off, 2)
-        pkt.add(tree, DSTPORT, dport, off + 2, 2)
-        pkt.add(tree, PORT, sport, off, 2, hidden=True)
-        pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
+        port_items(pkt.add, tree, PORT_FIELDS, sport, dport, off)
     # Inside an ICMPv4 error the raw sequence number goes in first (it may be all
     # that was quoted) and is not repeated later: tshark checks that the layers below
     # are ICMP then IP (not, e.g., a header an sFlow sample carries).

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from typing import Final
 
 from dissectors.ip import CHECKSUM_STATUS
-from dissectors.packet import Block, Item, add_expert_items, cached_block, fit_summary
+from dissectors.packet import (
+    Block,
+    Item,
+    add_expert_items,
+    cached_block,
+    fit_summary,
+    port_items_block,
+)
 from dissectors.registry import FT, Base, Field
 from dissectors.tcp_stream import TCP, TH_ACK, TH_FIN, TH_RES, TH_RST, TH_SYN
 
@@ -130,21 +137,14 @@ def flags_letters(flags: int) -> str:
 
 
 _FLAG_TEXT: Final[dict[tuple[str, int], str]] = {}
+#: packet.port_items' fields: source, destination, either.
+PORT_FIELDS: Final = (SRCPORT, DSTPORT, PORT)
 FLAG_FIELDS: Final = (FLAGS_RES, FLAGS_AE, FLAGS_CWR, FLAGS_ECE, FLAGS_URG, FLAGS_ACK, FLAGS_PUSH,
                 FLAGS_RESET, FLAGS_SYN, FLAGS_FIN)
 #: The flags item and everything under it (skipped together when none is wanted).
 FLAG_BLOCK: Final = frozenset(f.abbrev for f in (FLAGS, FLAGS_STR, FLAGS_ACE, *FLAG_FIELDS))
 # 12-bit flags value -> the ten (field, value, label) rows of its flags subtree.
 _FLAG_ROWS: Final[dict[int, tuple[tuple[Field, bool, str], ...]]] = {}
-
-
-def _port_items(add: Callable[..., Item], tree: Item | None, sport: int, dport: int,
-                 off: int) -> None:
-    """The two port lines and their hidden tcp.port items (a Block's)."""
-    add(tree, SRCPORT, sport, off, 2)
-    add(tree, DSTPORT, dport, off + 2, 2)
-    add(tree, PORT, sport, off, 2, hidden=True)
-    add(tree, PORT, dport, off + 2, 2, hidden=True)
 
 
 def _window_items(add: Callable[..., Item], tree: Item | None, raw_win: int, win: int,
@@ -183,7 +183,7 @@ _TAIL_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 def port_block(sport: int, dport: int, off: int) -> Block:
     """The port lines of a header at `off`."""
-    return cached_block(_PORT_BLOCKS, (sport, dport, off), _port_items)
+    return port_items_block(_PORT_BLOCKS, PORT_FIELDS, sport, dport, off)
 
 
 def flag_block(hlen: int, flags: int, off: int, port: int, fin_active: bool,

@@ -28,7 +28,7 @@ from dissectors.offers import (
     register_follow,
     register_learner_layer,
 )
-from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block
+from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block, port_items_block
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
@@ -115,20 +115,13 @@ def _illegal_zero_checksum(pkt: Packet, tree: Item | None, off: int, items: bool
                 generated=True)
 
 
-def _port_items(add: Callable[..., Item], tree: Item | None, sport: int, dport: int,
-                off: int) -> None:
-    """The two port lines and their hidden udp.port items (a Block's)."""
-    add(tree, SRCPORT, sport, off, 2)
-    add(tree, DSTPORT, dport, off + 2, 2)
-    add(tree, PORT, sport, off, 2, hidden=True)
-    add(tree, PORT, dport, off + 2, 2, hidden=True)
-
-
 #: Full trees' items that depend only on the key's values, built once (packet.Block;
 #: bounded): (UDP header offset,) -> the zero checksum's subtree; (source port,
 #: destination port, header offset) -> the port items.
 _ZERO_BLOCKS: Final[dict[tuple[int], Block]] = {}
 _PORT_BLOCKS: Final[dict[tuple[int, int, int], Block]] = {}
+#: packet.port_items' fields: source, destination, either.
+_PORT_FIELDS: Final = (SRCPORT, DSTPORT, PORT)
 
 
 _HDR: Final = struct.Struct(">HHHH")
@@ -162,7 +155,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     # them or the items point into reassembled bytes, which _in_source sets below)
     blocked = wanted is None and not trace and not tvb.source
     if blocked:
-        pkt.add_block(tree, cached_block(_PORT_BLOCKS, (sport, dport, off), _port_items))
+        pkt.add_block(tree, port_items_block(_PORT_BLOCKS, _PORT_FIELDS, sport, dport, off))
     for f, port, at in ((SRCPORT, sport, off), (DSTPORT, dport, off + 2)) \
             if not blocked and (items or trace) else ():
         item = pkt.add(tree, f, port, at, 2) if items else NULL_ITEM
