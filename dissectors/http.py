@@ -185,6 +185,10 @@ def dissect_http(tvb: Tvb, pkt: Packet, session: Session, proto: Protocol = HTTP
     """Every HTTP message in this (possibly reassembled) TCP payload; `proto` is the
     protocol item of a protocol on HTTP's messages (SSDP over UDP, ssdp.py)."""
     session.current_proto = proto.abbrev
+    buf = tvb.buf
+    if not isinstance(buf, bytes):  # (a frame's memoryview: copied once, so that each
+        # line's search and slice works in place instead of copying the rest each time)
+        tvb = Tvb(bytes(buf), tvb.start, tvb.end, tvb.rend, tvb.source)
     off = tvb.start
     first = True
     while off < tvb.rend:

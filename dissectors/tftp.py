@@ -253,6 +253,8 @@ def _strsize(tvb: Tvb, off: int) -> int:
 
 def _ascii(raw: bytes) -> str:
     """ENC_ASCII: bytes >= 0x80 become U+FFFD, as Wireshark's string fields do."""
+    if raw.isascii():  # (the usual case: one C call, not a character at a time)
+        return raw.decode("ascii")
     return "".join(chr(c) if c < 0x80 else "\ufffd" for c in raw)
 
 
