@@ -51,6 +51,7 @@ from dissectors.textnum import strtol, wrap
 from dissectors.tftp_export import TftpExporter
 from dissectors.tftp_follow import TftpFollower
 from dissectors.tvb import ReportedBoundsError, Tvb
+from dissectors.udp import UdpStreams
 
 TFTP_PORT: Final = 69
 
@@ -514,9 +515,17 @@ def _valid_request_body(payload: bytes | memoryview) -> bool:
     return mode in ("netascii", "octet", "mail")
 
 
+def opens_transfer(payload: bytes | memoryview) -> bool:
+    """Whether a UDP payload could open a transfer (a request to the TFTP port, or the
+    heuristic's): skipping.skip dissects such a frame, whose wildcard conversation later
+    datagrams' udp.stream may be."""
+    return _valid_request_body(payload)
+
+
 def _new_conversation(session: Session, src: bytes, sport: int, dst: bytes) -> TftpConversation:
     conv = session.state("tftp.transfers", TftpTransfers).new(src, sport, dst)
     session.state("udp.conversations", Conversations).bind(src, sport, dst, None, "tftp")
+    session.state("udp.streams", UdpStreams).open_wild(src, sport, dst)  # (udp.stream)
     return conv
 
 
