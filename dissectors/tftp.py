@@ -519,6 +519,11 @@ def opens_transfer(payload: bytes | memoryview) -> bool:
     """Whether a UDP payload could open a transfer (a request to the TFTP port, or the
     heuristic's): skipping.skip dissects such a frame, whose wildcard conversation later
     datagrams' udp.stream may be."""
+    # (the first name byte and the last byte first: most datagrams fail there, before a
+    # pass over all their bytes, which skip would make for every UDP frame)
+    n = len(payload)
+    if n < 4 or payload[2] not in _NAME_BYTES or payload[n - 1] not in _NAME_BYTES:
+        return False
     return _valid_request_body(payload)
 
 
