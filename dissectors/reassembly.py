@@ -11,10 +11,13 @@ fragments and `MAX_BYTES` bytes: a hostile capture repeating one fragment cannot
 one datagram's work or memory grow without end. A datagram that reaches a cap lets go
 of its fragments but stays in the table, full: it gathers none of the flood's later
 fragments, so a flood costs a table look-up a packet, not a refill to the cap again
-and again. It keeps the bytes of its first fragment (offset 0), though: a first
-fragment with other bytes is a new datagram reusing the key, and starts afresh, as
-reassemble.c's fragment_add_check starts a new datagram once one is done (a full one
-is done too); work stays bounded by the caps, as for any datagram gathering.
+and again. It keeps its first fragment (offset 0), though: a first fragment with
+other bytes is a new datagram reusing the key, and starts afresh, as reassemble.c's
+fragment_add_check starts a new datagram once one is done (a full one is done too); so
+does a tail while the full one's length is still open (a new datagram's tail before
+its first fragment: in reassemble.c the tail fixes the length, the first completes
+it), joined by the kept first fragment; work stays bounded by the caps, as for any
+datagram gathering.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ class Datagram:
         self.gap = 0  # index of the first fragment past `contig`
         self.size = 0  # bytes held
         self.full = False  # a cap was reached: it holds and takes no fragment
-        self.first: bytes | None = None  # once full: the bytes of its first fragment
+        self.first: Fragment | None = None  # once full: its first fragment (offset 0)
 
     def fits(self, frag: Fragment) -> bool:
         """Whether the caps leave room for `frag`."""
@@ -95,11 +98,11 @@ class Datagram:
 
     def give_up(self, frag: Fragment) -> None:
         """A cap is reached (by `frag`): drop what was gathered and take nothing more of
-        it; keep the bytes of its first fragment (offset 0), to tell a new one."""
+        it; keep its first fragment (offset 0), to tell a new one."""
         if self.offsets and self.offsets[0] == 0:
-            self.first = self.frags[0][2]
+            self.first = self.frags[0]
         elif frag[1] == 0:
-            self.first = frag[2]
+            self.first = frag
         self.offsets, self.frags, self.marks = [], [], []
         self.size = 0
         self.full = True
@@ -153,8 +156,22 @@ class Datagram:
 
     def starts_anew(self, frag: Fragment) -> bool:
         """Whether `frag` begins a new datagram with this one's key: this one is full
-        and `frag` is a first fragment other than the one it had."""
-        return self.full and frag[1] == 0 and frag[2] != self.first
+        and `frag` is a first fragment other than the one it had, or a tail while its
+        length is still open (reassemble.c: the first tail fixes it; a new datagram's
+        tail may come before its first fragment)."""
+        if not self.full:
+            return False
+        if frag[1] == 0:
+            return self.first is None or frag[2] != self.first[2]
+        return not frag[3] and self.datalen is None
+
+    def renewed(self, frag: Fragment) -> Datagram:
+        """The datagram `frag` starts (`starts_anew`): a tail joins the first fragment
+        this one kept, which reassemble.c would still hold."""
+        d = Datagram()
+        if frag[1] != 0 and self.first is not None:
+            d.add(self.first)
+        return d
 
 
 def defragment(d: Datagram) -> tuple[bytes, list[Fragment], list[int]]:
@@ -197,8 +214,10 @@ class FragmentTable:
     def add(self, key: tuple, frag: Fragment) -> tuple[bytes, list[Fragment], list[int]] | None:
         """Record a fragment; (datagram, fragments by offset, marks) once it is complete."""
         d = self.pending.get(key)
-        if d is None or d.starts_anew(frag):  # (the newest `bounded.PENDING_MAX` wait)
+        if d is None:  # (the newest `bounded.PENDING_MAX` wait)
             d = remember(self.pending, key, Datagram())
+        elif d.starts_anew(frag):
+            d = remember(self.pending, key, d.renewed(frag))
         if not d.fits(frag):  # a flood: drop what it gathered, gather no more of it
             if not d.full:
                 d.give_up(frag)
@@ -213,8 +232,10 @@ class FragmentTable:
     def peek(self, key: tuple, frag: Fragment) -> bytes | None:
         """The datagram `frag` would complete, else None; the table is left as it was."""
         d = self.pending.get(key)
-        if d is None or d.starts_anew(frag):
+        if d is None:
             d = Datagram()
+        elif d.starts_anew(frag):
+            d = d.renewed(frag)
         if not d.fits(frag):
             return None
         _n, off, data, more = frag

@@ -120,6 +120,9 @@ def _release_pairs(state: dict[str, Any], pairs: set[bytes]) -> None:
     if convs is not None and convs.plain:
         dead = [k for k in convs.plain if _pair_of(k) in pairs]
         convs.plain.difference_update(dead)
+    if udp is not None and udp.wild:  # (wildcards' streams: udp.UdpStreams.key_of)
+        for k in [k for k in udp.wild if _tuple_pair(k) in pairs]:
+            udp.index.pop(udp.wild.pop(k), None)
     tftp = state.get("tftp.transfers")
     for table in ((convs.wild, convs.exact) if convs is not None else ()) + \
             ((tftp.wild, tftp.exact) if tftp is not None else ()):
@@ -159,13 +162,19 @@ def _release_sides(state: dict[str, Any], sides: set[bytes]) -> None:
     port and server could still have matched them, none comes."""
     tftp = state.get("tftp.transfers")
     convs = state.get("udp.conversations")
+    udp = state.get("udp.streams")
     tables = [t for t in (getattr(tftp, "wild", None), getattr(convs, "wild", None)) if t]
-    if not tables:
+    streams = udp.wild if udp is not None and udp.wild else None
+    if not tables and streams is None:
         return
     for side in sides:
         key = (side[:4], int.from_bytes(side[4:6], "big"), side[6:])
         for table in tables:
             table.pop(key, None)
+        if streams is not None:  # the wildcard's stream (udp.UdpStreams.key_of)
+            w = streams.pop(key, None)
+            if w is not None:
+                udp.index.pop(w, None)
 
 
 def _release_dns(state: dict[str, Any], flows: set[bytes]) -> None:

@@ -36,7 +36,8 @@ from dissectors.layers import (
 )
 from dissectors.session import Session
 from dissectors.tcp_stream import TcpStreams, bound_earlier, lookup_stream, set_base_seqs
-from dissectors.udp import UdpStreams, stream_key
+from dissectors.tftp import opens_transfer
+from dissectors.udp import UdpStreams
 
 _LINKTYPE_ETHERNET: Final = 1
 QUIC_PORT: Final = 443  # (quic.py's UDP port)
@@ -75,8 +76,9 @@ def skip(frame: Frame, session: Session) -> None:
         l3, l4 = quoted[0], quoted[2]
         sp, dp, ulen = _UDP_HEAD(b, l4)
         if ulen >= 8 or ulen > quoted[3] - l4:
-            session.state("udp.streams", UdpStreams).lookup(
-                stream_key(bytes(b[l3 + 12: l3 + 16]), sp, bytes(b[l3 + 16: l3 + 20]), dp), ts)
+            streams = session.state("udp.streams", UdpStreams)
+            streams.lookup(streams.key_of(bytes(b[l3 + 12: l3 + 16]), sp,
+                                          bytes(b[l3 + 16: l3 + 20]), dp), ts)
         return
     proto, l4 = lay[2], lay[3]
     if proto != 6 and proto != 17:
@@ -94,7 +96,13 @@ def skip(frame: Frame, session: Session) -> None:
             dissect(frame, session)
             return
         if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)
-            session.state("udp.streams", UdpStreams).lookup(stream_key(src, sp, dst, dp), ts)
+            if opens_transfer(b[l4 + 8: min(lay[4], l4 + ulen)]):
+                # a TFTP request opens a wildcard conversation, which later pairs' streams
+                # may be (udp.py's key_of): only the dissection knows if TFTP takes it
+                dissect(frame, session)
+                return
+            streams = session.state("udp.streams", UdpStreams)
+            streams.lookup(streams.key_of(src, sp, dst, dp), ts)
         return
     sp, dp, seq, ack, offflags = _TCP_HEAD(b, l4)
     if sp == SOCKS_PORT or dp == SOCKS_PORT:

@@ -51,6 +51,7 @@ from dissectors.textnum import strtol, wrap
 from dissectors.tftp_export import TftpExporter
 from dissectors.tftp_follow import TftpFollower
 from dissectors.tvb import ReportedBoundsError, Tvb
+from dissectors.udp import UdpStreams
 
 TFTP_PORT: Final = 69
 
@@ -516,9 +517,22 @@ def _valid_request_body(payload: bytes | memoryview) -> bool:
     return mode in ("netascii", "octet", "mail")
 
 
+def opens_transfer(payload: bytes | memoryview) -> bool:
+    """Whether a UDP payload could open a transfer (a request to the TFTP port, or the
+    heuristic's): skipping.skip dissects such a frame, whose wildcard conversation later
+    datagrams' udp.stream may be."""
+    # (the first name byte and the last byte first: most datagrams fail there, before a
+    # pass over all their bytes, which skip would make for every UDP frame)
+    n = len(payload)
+    if n < 4 or payload[2] not in _NAME_BYTES or payload[n - 1] not in _NAME_BYTES:
+        return False
+    return _valid_request_body(payload)
+
+
 def _new_conversation(session: Session, src: bytes, sport: int, dst: bytes) -> TftpConversation:
     conv = session.state("tftp.transfers", TftpTransfers).new(src, sport, dst)
     session.state("udp.conversations", Conversations).bind(src, sport, dst, None, "tftp")
+    session.state("udp.streams", UdpStreams).open_wild(src, sport, dst)  # (udp.stream)
     return conv
 
 

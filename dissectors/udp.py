@@ -62,12 +62,34 @@ class UdpStreams:
     one packed bytes key and one int per pair, the times in arrays by stream.
     """
 
-    __slots__ = ("index", "first", "last")
+    __slots__ = ("index", "first", "last", "wild")
 
     def __init__(self) -> None:
-        self.index: dict[bytes, int] = {}  # stream_key -> stream
+        self.index: dict[bytes, int] = {}  # stream_key (or a wildcard's key) -> stream
         self.first: Any = array("q")  # by stream (a list once a time overflows int64)
         self.last: Any = array("q")
+        # wildcard conversations (client address, port, server address) -> their index key
+        self.wild: dict[tuple, bytes] = {}
+
+    def key_of(self, src: bytes, sp: int, dst: bytes, dp: int) -> bytes:
+        """The index key of a datagram's stream, as tshark 4.0's conversation lookup
+        finds it: the pair's own conversation if it has one (every pair that matched
+        nothing when first seen), else a wildcard conversation's it matches (TFTP's
+        transfer: client's port, any server port), whose stream all its pairs share."""
+        key = stream_key(src, sp, dst, dp)
+        wild = self.wild
+        if wild and key not in self.index:
+            w = wild.get((src, sp, dst)) or wild.get((dst, dp, src))
+            if w is not None:
+                return w
+        return key
+
+    def open_wild(self, client: bytes, port: int, server: bytes) -> None:
+        """A new wildcard conversation (a TFTP request): a new stream, numbered by the
+        first datagram that finds it (the request itself has its pair's own)."""
+        w = b"*" + client + port.to_bytes(2, "big") + server  # (never a stream_key's length)
+        self.wild[(client, port, server)] = w
+        self.index.pop(w, None)
 
     def lookup(self, key: bytes, ts: int) -> tuple[int, int, int]:
         if not -_I64 <= ts < _I64 and type(self.first) is array:
@@ -212,7 +234,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
                 generated=True)
     streams = session.state("udp.streams", UdpStreams)
     ts = pkt.frame.ts_ns
-    stream, first, last = streams.lookup(stream_key(pkt.net_src, sport, pkt.net_dst, dport), ts)
+    stream, first, last = streams.lookup(streams.key_of(pkt.net_src, sport, pkt.net_dst, dport), ts)
     if items:
         # (positions as tshark's, seen in -T pdml: the stream after the header)
         pkt.add(tree, STREAM, stream, off + 8, 0, generated=True)

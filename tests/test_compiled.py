@@ -424,3 +424,29 @@ def test_compiled_and_pure_cli_print_the_same(compiled: None, capture: str, args
     pure = _run(argv, pure=True)
     assert b"rc=0" in pure[-8:]
     assert _run(argv, pure=False) == pure
+
+
+#: Test files that drive, in their own process, entry points only the compiled build has
+#: broken so far (session 13: the TUI's first pass, whose LoggedGroups subclasses the
+#: compiled closure.Groups; `--dask`'s partitioner, whose route keys broke an annotation
+#: of closure.group_root), and the other in-process users of compiled classes: the
+#: on-demand trees, the split run, the Python API and the pytest plugin. The suite runs
+#: pure, so they run compiled here too, once each, and the README's one test command
+#: covers both modes. (test_closure.py is left out: its planned runs are compared above,
+#: on every capture, through `outputs`' filters.)
+COMPILED_FILES = ["tests/test_tui.py", "tests/test_tui_ondemand.py", "tests/test_scale.py",
+                  "tests/test_scale_parts.py", "tests/test_split_run.py",
+                  "tests/test_api_golden.py"]
+
+
+def test_entry_point_tests_pass_compiled(compiled: None) -> None:
+    """COMPILED_FILES pass with the compiled build in the test process (checked before
+    pytest starts) and in every `analyze` it starts (LABSHARK_PURE=0)."""
+    code = ("import sys, dissectors, dissectors.compiled as c; assert dissectors.COMPILED "
+            "and not c.pure_modules(), c.pure_modules(); import pytest; "
+            "sys.exit(pytest.main(['-q', '-x', '-p', 'no:cacheprovider', *sys.argv[1:]]))")
+    r = subprocess.run([sys.executable, "-c", code, *COMPILED_FILES], cwd=ROOT,
+                       env=dict(os.environ, LABSHARK_PURE="0"), capture_output=True,
+                       text=True, timeout=3600)
+    assert r.returncode == 0, (r.stdout[-6000:], r.stderr[-3000:])
+    assert " passed" in r.stdout.splitlines()[-1]

@@ -20,7 +20,10 @@ from dissectors import Session, dissect, reassembly
 from dissectors.reassembly import FragmentTable
 
 #: a flood past the bytes cap, then a datagram reusing its key (tests/data/made)
-REUSE = Path(__file__).resolve().parent / "data" / "made" / "ip_fragment_reuse.pcap"
+MADE = Path(__file__).resolve().parent / "data" / "made"
+REUSE = MADE / "ip_fragment_reuse.pcap"
+#: the same flood, then the new datagram's tail before its first fragment
+REUSE_TAIL_FIRST = MADE / "ip_fragment_reuse_tail_first.pcap"
 
 # (a non-zero checksum: over IPv6 a zero one is illegal, which is not what is tested)
 UDP_BYTES = bytes(UDP(sport=1000, dport=2000, len=32, chksum=0x1234) / Raw(b"x" * 24))
@@ -90,16 +93,18 @@ def test_a_flood_of_one_fragment_stays_under_the_caps(tmp_path: Path,
     session = Session(revisit=False)
     table = session.state("ip.fragments", FragmentTable)
     most_frags = most_bytes = 0
+    full = False
     with open_capture(str(path)) as reader:
         for frame in reader:
             dissect(frame, session, ())
             for d in table.pending.values():
                 most_frags = max(most_frags, len(d.frags))
                 most_bytes = max(most_bytes, d.size)
+                full = full or d.full
     assert 0 < most_frags <= cap_frags and 0 < most_bytes <= cap_bytes
     # (the flood reached a cap, its 16-byte first fragments the bytes one: the bound was
-    # tested; the datagram then gathers nothing more)
-    assert most_bytes + 16 > cap_bytes and [d.full for d in table.pending.values()] == [True]
+    # tested; the datagram then gathered nothing more until the tail, which starts anew)
+    assert most_bytes + 16 > cap_bytes and full
 
 
 @pytest.mark.parametrize(("fragment", "cap"), [
@@ -122,8 +127,14 @@ def test_a_capped_datagram_gathers_no_more(fragment: tuple, cap: str,
         assert table.gathered == min(n, kept)  # (before: refilled, 1,000 gathered)
     d = table.pending[("flood",)]
     assert d.full and d.frags == [] and d.size == 0
-    tail = (1001, len(data), b"t" * 8, False)  # (would complete it, were it gathering)
-    assert table.peek(("flood",), tail) is None and table.add(("flood",), tail) is None
+    more = (1001, len(data), b"t" * 8, True)  # (another fragment of it: not gathered)
+    assert table.add(("flood",), more) is None and table.gathered == kept
+    # its tail fixes the length the flood left open: it completes the first fragment it
+    # kept, as in reassemble.c, where the flood's fragments all wait
+    tail = (1002, len(data), b"t" * 8, False)
+    assert table.peek(("flood",), tail) == data + b"t" * 8
+    whole, frags, _marks = table.add(("flood",), tail)
+    assert whole == data + b"t" * 8 and [f[0] for f in frags] == [1, 1002]
     assert table.add(("other",), (1, 0, b"x" * 8, True)) is None
     whole, _frags, _marks = table.add(("other",), (2, 8, b"y" * 8, False))
     assert whole == b"x" * 8 + b"y" * 8
@@ -156,11 +167,45 @@ def test_a_new_datagram_after_a_capped_one_reassembles(flood: list[tuple],
     assert marks == [0, 0] and ("k",) not in table.pending
 
 
+@pytest.mark.parametrize(("flood", "held"), [
+    ([(1480, b"c" * 8, True)], []),               # no first fragment, no tail: length open
+    ([(0, b"a" * 16, True)], [b"a" * 16]),        # its first fragment: the tail joins it
+    ([(1480, b"c" * 8, False)], None),            # a tail: the length is fixed, swallowed
+])
+def test_a_tail_before_its_first_after_a_capped_one(flood: list[tuple], held: list | None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new datagram's tail under a capped key whose length is still open starts it
+    (reassemble.c: the first tail fixes the length) with the first fragment the capped
+    one kept; where a tail fixed the length already, it is the flood's and swallowed."""
+    monkeypatch.setattr(reassembly, "MAX_FRAGMENTS", 64)
+    table = FragmentTable()
+    for n in range(1, 201):
+        off, data, more = flood[0]
+        assert table.add(("k",), (n, off, data, more)) is None
+    assert table.pending[("k",)].full and table.gathered == 64
+    tail, first = (201, 16, b"t" * 4, False), (202, 0, b"n" * 16, True)
+    assert table.peek(("k",), tail) == (None if held != [b"a" * 16] else b"a" * 16 + b"t" * 4)
+    got = table.add(("k",), tail)
+    if held is None:
+        assert got is None and table.pending[("k",)].full and table.gathered == 64
+        return
+    if held:
+        assert got is not None and got[0] == held[0] + b"t" * 4
+        assert [f[0] for f in got[1]] == [1, 201] and ("k",) not in table.pending
+        return
+    assert got is None and not table.pending[("k",)].full
+    assert table.peek(("k",), first) == b"n" * 16 + b"t" * 4
+    whole, frags, _marks = table.add(("k",), first)
+    assert whole == b"n" * 16 + b"t" * 4 and [f[0] for f in frags] == [202, 201]
+
+
 SHOWN = ["-T", "fields", "-e", "frame.number", "-e", "ip.reassembled_in", "-e", "data.data",
          "-e", "_ws.col.Info"]
 
 
 @pytest.mark.tshark
+@pytest.mark.parametrize("capture", [REUSE, REUSE_TAIL_FIRST], ids=["first-then-tail",
+                                                                     "tail-first"])
 @pytest.mark.parametrize(("args", "last"), [
     ([], None),
     (SHOWN, None),
@@ -168,13 +213,15 @@ SHOWN = ["-T", "fields", "-e", "frame.number", "-e", "ip.reassembled_in", "-e", 
     (["-2", "-Y", "frame.number > 180"], None),
     (["-2", *SHOWN], 2),  # (tshark, uncapped, also says the flood's are reassembled in #182)
 ], ids=["list", "fields", "planned", "two-pass-list", "two-pass-fields"])
-def test_a_datagram_reusing_a_flooded_key_like_tshark(args: list[str], last: int | None) -> None:
+def test_a_datagram_reusing_a_flooded_key_like_tshark(capture: Path, args: list[str],
+                                                      last: int | None) -> None:
     """After a flood that filled a datagram past the bytes cap, a datagram with the same
-    (src, dst, id, proto) reassembles on its tail as in tshark (the last `last` lines
-    only where tshark's uncapped reassembly differs on the flood's own frames)."""
-    rc, ours, err = run_analyze(["-r", str(REUSE), *args])
+    (src, dst, id, proto) reassembles on its last fragment as in tshark, its tail first
+    or last (the last `last` lines only where tshark's uncapped reassembly differs on the
+    flood's own frames)."""
+    rc, ours, err = run_analyze(["-r", str(capture), *args])
     assert rc == 0, err
-    theirs = run_tshark(["-r", str(REUSE), *args])
+    theirs = run_tshark(["-r", str(capture), *args])
     if last is not None:
         ours, theirs = (t.splitlines()[-last:] for t in (ours, theirs))
     assert ours == theirs

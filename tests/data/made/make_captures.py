@@ -10,6 +10,10 @@ ip_fragment_reuse.pcap: a flood of one IPv4 fragment (off=1480, MF) that passes
 labshark's bytes cap for one datagram (dissectors/reassembly.py), then a datagram of two
 fragments with the same (src, dst, id, proto): tshark reassembles it on its tail (the
 flood's fragments lie past its end); labshark must too, though the flooded one is full.
+
+ip_fragment_reuse_tail_first.pcap: the same, the new datagram's tail before its first
+fragment: tshark reassembles it on the first (the tail fixes the length the flood left
+unset).
 """
 
 from __future__ import annotations
@@ -56,15 +60,17 @@ def http_port_reuse(path: Path) -> None:
     wrpcap(str(path), frames)
 
 
-def ip_fragment_reuse(path: Path, flood: int = 180) -> None:
+def ip_fragment_reuse(path: Path, flood: int = 180, tail_first: bool = False) -> None:
     """`flood` x 1480 bytes at offset 1480 (past the 256 KiB cap after 177), then the
-    datagram at offsets 0 (MF) and 16, key 10.6.0.1 -> 10.6.0.2, id 0x1234, UDP."""
+    datagram at offsets 0 (MF) and 16 (`tail_first`: 16, then 0), key 10.6.0.1 ->
+    10.6.0.2, id 0x1234, UDP."""
     ip = {"src": "10.6.0.1", "dst": "10.6.0.2", "id": 0x1234, "proto": 17}
     udp = bytes(IP(**ip) / UDP(sport=40001, dport=40002) / Raw(b"legit after the flood"))[20:]
     frames = [Ether(**E) / IP(**ip, flags="MF", frag=1480 // 8) / Raw(b"f" * 1480)
               for _ in range(flood)]
-    frames += [Ether(**E) / IP(**ip, flags="MF", frag=0) / Raw(udp[:16]),
-               Ether(**E) / IP(**ip, frag=2) / Raw(udp[16:])]
+    pair = [Ether(**E) / IP(**ip, flags="MF", frag=0) / Raw(udp[:16]),
+            Ether(**E) / IP(**ip, frag=2) / Raw(udp[16:])]
+    frames += pair[::-1] if tail_first else pair
     for i, e in enumerate(frames):
         e.time = 2000.0 + i / 100
     wrpcap(str(path), frames)
@@ -74,3 +80,4 @@ if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
     http_port_reuse(out / "http_port_reuse.pcap")
     ip_fragment_reuse(out / "ip_fragment_reuse.pcap")
+    ip_fragment_reuse(out / "ip_fragment_reuse_tail_first.pcap", tail_first=True)
