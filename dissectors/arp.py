@@ -12,7 +12,6 @@ Other hardware/protocol sizes are shown as raw address bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final
 
 from dissectors.bounded import remember
@@ -20,7 +19,7 @@ from dissectors.dispatch import ETHERTYPE, register_dissector
 from dissectors.eth import ETHERTYPE_NAMES
 from dissectors.format import ether_str, ipv4_str
 from dissectors.offers import register_learner_layer
-from dissectors.packet import Block, Item, Packet, cached_block
+from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.tvb import Tvb
@@ -118,10 +117,11 @@ def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     # Wireshark fetches every address before building the tree: a short packet shows
     # the fixed header only.
     top = pkt.add_proto(ARP, off, total, name)
-    # (a full tree of a whole packet: its items, which nothing notes, are one block)
-    block = pkt.wanted is None and tvb.end - off >= total
-    if not block:
-        _head_items(pkt.add, top, off, hw_type, ptype, hsize, psize, op)
+    pkt.add(top, HW_TYPE, hw_type, off, 2)
+    pkt.add(top, PROTO_TYPE, ptype, off + 2, 2)
+    pkt.add(top, HW_SIZE, hsize, off + 4, 1)
+    pkt.add(top, PROTO_SIZE, psize, off + 5, 1)
+    opi = pkt.add(top, OPCODE, op, off + 6, 2)
     tvb.need(off, total)
     b = tvb.buf
     sha, spa = bytes(b[sha_o: spa_o]), bytes(b[spa_o: tha_o])
@@ -129,11 +129,6 @@ def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     is_gratuitous = op in (1, 2) and spa == tpa
     is_probe = op == 1 and not any(tha) and not any(spa)
     is_announcement = op == 1 and not any(tha) and spa == tpa
-    if block:
-        pkt.add_block(top, cached_block(_BLOCKS, (off, hw_type, ptype, hsize, psize, op, sha,
-                                                  spa, tha, tpa), _all_items))
-    else:
-        _body_items(pkt.add, top, off, hw_type, ptype, hsize, psize, op, sha, spa, tha, tpa)
     s_sha, s_spa = _addr(sha, is_mac, False), _addr(spa, False, is_ip)
     s_tha, s_tpa = _addr(tha, is_mac, False), _addr(tpa, False, is_ip)
     if op == 1:
@@ -166,6 +161,26 @@ def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     else:
         suffix = OPCODES.get(op, f"opcode 0x{op:04x}")
     top.text = top.value = f"{name} ({suffix})"
+    del opi
+    if is_gratuitous:
+        pkt.add(top, IS_GRATUITOUS, True, 0, 0, generated=True)
+    if is_announcement:
+        pkt.add(top, IS_ANNOUNCEMENT, True, 0, 0, generated=True)
+    if is_probe:
+        pkt.add(top, IS_PROBE, True, 0, 0, generated=True)
+    for hw, pa, ho, po, hw_f, hw_raw, pa_f, pa_raw in (
+            (sha, spa, sha_o, spa_o, SRC_HW_MAC, SRC_HW, SRC_PROTO_IPV4, SRC_PROTO),
+            (tha, tpa, tha_o, tpa_o, DST_HW_MAC, DST_HW, DST_PROTO_IPV4, DST_PROTO)):
+        if hsize:
+            if is_mac:
+                pkt.add(top, hw_f, hw, ho, hsize)
+            else:
+                pkt.add(top, hw_raw, hw, ho, hsize)
+        if psize:
+            if is_ip:
+                pkt.add(top, pa_f, int.from_bytes(pa, "big"), po, psize)
+            else:
+                pkt.add(top, pa_raw, pa, po, psize)
     if is_mac and is_ip and op in (1, 2):
         # packet-arp.c: the sender's pair, then (replies) the target's unless it is the
         # address just reported; the target's answer replaces the sender's in Info.
@@ -178,59 +193,6 @@ def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
         if dup:
             pkt.append_info(f" (duplicate use of {dup} detected!)")
     return total
-
-
-def _head_items(add: Callable[..., Item], top: Item | None, off: int, hw_type: int,
-                ptype: int, hsize: int, psize: int, op: int) -> None:
-    """The fixed header's items (Packet.add's or a BlockBuilder's)."""
-    add(top, HW_TYPE, hw_type, off, 2)
-    add(top, PROTO_TYPE, ptype, off + 2, 2)
-    add(top, HW_SIZE, hsize, off + 4, 1)
-    add(top, PROTO_SIZE, psize, off + 5, 1)
-    add(top, OPCODE, op, off + 6, 2)
-
-
-def _body_items(add: Callable[..., Item], top: Item | None, off: int, hw_type: int,
-                ptype: int, hsize: int, psize: int, op: int, sha: bytes, spa: bytes,
-                tha: bytes, tpa: bytes) -> None:
-    """What follows the header: the kind flags (generated) and the four addresses."""
-    is_mac = hw_type in (1, 6) and hsize == 6
-    is_ip = ptype == 0x0800 and psize == 4
-    if op in (1, 2) and spa == tpa:
-        add(top, IS_GRATUITOUS, True, 0, 0, generated=True)
-    if op == 1 and not any(tha) and spa == tpa:
-        add(top, IS_ANNOUNCEMENT, True, 0, 0, generated=True)
-    if op == 1 and not any(tha) and not any(spa):
-        add(top, IS_PROBE, True, 0, 0, generated=True)
-    sha_o = off + 8
-    spa_o = sha_o + hsize
-    tha_o = spa_o + psize
-    tpa_o = tha_o + hsize
-    for hw, pa, ho, po, hw_f, hw_raw, pa_f, pa_raw in (
-            (sha, spa, sha_o, spa_o, SRC_HW_MAC, SRC_HW, SRC_PROTO_IPV4, SRC_PROTO),
-            (tha, tpa, tha_o, tpa_o, DST_HW_MAC, DST_HW, DST_PROTO_IPV4, DST_PROTO)):
-        if hsize:
-            if is_mac:
-                add(top, hw_f, hw, ho, hsize)
-            else:
-                add(top, hw_raw, hw, ho, hsize)
-        if psize:
-            if is_ip:
-                add(top, pa_f, int.from_bytes(pa, "big"), po, psize)
-            else:
-                add(top, pa_raw, pa, po, psize)
-
-
-def _all_items(add: Callable[..., Item], top: Item | None, off: int, hw_type: int,
-               ptype: int, hsize: int, psize: int, op: int, sha: bytes, spa: bytes,
-               tha: bytes, tpa: bytes) -> None:
-    _head_items(add, top, off, hw_type, ptype, hsize, psize, op)
-    _body_items(add, top, off, hw_type, ptype, hsize, psize, op, sha, spa, tha, tpa)
-
-
-#: (offset, the header's values, the four addresses) -> a whole packet's items
-#: (packet.cached_block), full trees only.
-_BLOCKS: Final[dict[tuple, Block]] = {}
 
 
 def _bindable(ip: int, mac: bytes) -> bool:
