@@ -8,7 +8,6 @@ paired per conversation and transaction ID like Wireshark's `dns_transaction_t`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
 
 from dissectors.dispatch import (
     TCP_PORT,
@@ -40,7 +39,7 @@ from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
 from dissectors.offers import register_learner_layer, register_untapped
-from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block, tshark_has_tree
+from dissectors.packet import NULL_ITEM, Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
@@ -300,11 +299,6 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
     cls = qclass & 0x7FFF if class_bit else qclass
     q = pkt.add_text(tree, f"{name}: type {type_name(qtype)}, class {_class_name(cls)}{qu}",
                      off, used + 4, source=tvb.source) if pkt.tree_on else NULL_ITEM
-    if pkt.wanted is None and class_bit is None:  # (a full tree: its items repeat)
-        pkt.add_block(q, cached_block(_QUESTION_BLOCKS, (raw, qtype, qclass, off, used,
-                                                         tvb.source), _question_items))
-        pkt.append_info(f" {type_name(qtype)} {name}")
-        return off + used + 4
     add(q, QRY_NAME, name, off, used)
     add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
     add(q, COUNT_LABELS, label_count(raw), off, used, generated=True)
@@ -317,44 +311,6 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
         _add_class_bit(q, class_bit[0], class_bit[1], qclass, off + used + 2, add)
     pkt.append_info(f" {type_name(qtype)} {name}{qu}")
     return off + used + 4
-
-
-def _question_items(add: Callable[..., Item], parent: Item | None, raw: bytes | str,
-                    qtype: int, qclass: int, off: int, used: int, source: int) -> None:
-    """A DNS question's items (no mDNS class bit) with their labels, as _question adds
-    them one by one: the block under its per-packet line. (Nothing notes them.)"""
-    name = raw if isinstance(raw, str) else format_text(raw)
-    add(parent, QRY_NAME, name, off, used, source=source)
-    add(parent, QRY_NAME_LEN, len(raw), off, used, generated=True, source=source)
-    add(parent, COUNT_LABELS, label_count(raw), off, used, generated=True, source=source)
-    add(parent, QRY_TYPE, qtype, off + used, 2, f"Type: {type_label(qtype)}", source=source)
-    add(parent, QRY_CLASS, qclass, off + used + 2, 2, _class_label(QRY_CLASS, qclass),
-        source=source)
-
-
-def _address_record_items(add: Callable[..., Item], parent: Item | None, name: str,
-                          off: int, used: int, rtype: int, rclass: int, ttl: int, rdlen: int,
-                          value: int | bytes, source: int) -> None:
-    """An A or AAAA record's items (no mDNS class bit) with their labels, as _record adds
-    them one by one: the block under its per-packet line. (Nothing notes them.)"""
-    p = off + used
-    add(parent, RESP_NAME, name, off, used, source=source)
-    add(parent, RESP_TYPE, rtype, p, 2, f"Type: {type_label(rtype)}", source=source)
-    add(parent, RESP_CLASS, rclass, p + 2, 2, _class_label(RESP_CLASS, rclass), source=source)
-    add(parent, RESP_TTL, ttl, p + 4, 4, f"Time to live: {ttl} ({time_secs_str(ttl)})",
-        source=source)
-    add(parent, RESP_LEN, rdlen, p + 8, 2, source=source)
-    if rtype == 1:
-        add(parent, A, value, p + 10, 4, source=source)
-    else:
-        add(parent, AAAA, value, p + 10, 16, source=source)
-
-
-#: packet.cached_block's caches of a full tree's questions and address records: (raw
-#: name, type, class, offset, name length, source); (name, offset, name length, type,
-#: class, TTL, rdata length, address, source).
-_QUESTION_BLOCKS: Final[dict[tuple, Block]] = {}
-_RECORD_BLOCKS: Final[dict[tuple, Block]] = {}
 
 
 def _add_class_bit(parent: Item, cls: Field, bit: Field, value: int, off: int,
@@ -415,18 +371,6 @@ def _record(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noqa:
         cls = rclass & 0x7FFF if class_bit else rclass
         rr = pkt.add_text(tree, f"{name}: type {tname}, class {_class_name(cls)}{flush}", off,
                           0, source=tvb.source)
-    if pkt.wanted is None and class_bit is None and (
-            rtype == 1 and rdlen >= 4 or rtype == 28 and rdlen >= 16):
-        # (a full tree's address record: its items repeat, a block under its line)
-        value: int | bytes = tvb.u32(d) if rtype == 1 else tvb.bytes(d, 16)
-        pkt.add_block(rr, cached_block(_RECORD_BLOCKS, (
-            name, off, used, rtype, rclass, ttl, rdlen, value, tvb.source),
-            _address_record_items))
-        text = ipv4_str(value) if isinstance(value, int) else ipv6_str(value)
-        rr.text = f"{rr.text}, addr {text}"
-        rr.length = end - off
-        pkt.append_info(f" {text}")
-        return end
     labels = name.split(".")
     if rtype == 33 and len(labels) >= 3:
         # SRV owner names are shown as _service._proto.name.
