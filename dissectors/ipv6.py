@@ -39,7 +39,7 @@ from dissectors.offers import (
     register_learner_reassembled,
     register_untapped,
 )
-from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet, cached_block
+from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block
 from dissectors.reassembly import (
     FragmentFields,
     FragmentTable,
@@ -225,17 +225,6 @@ def _tclass_items(add: Callable[..., Item], tree: Item | None, tc: int, off: int
 _TCLASS_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 
-def _tclass_block(tc: int, off: int) -> Block:
-    block = _TCLASS_BLOCKS.get((tc, off))
-    if block is None:
-        if len(_TCLASS_BLOCKS) >= 4096:
-            _TCLASS_BLOCKS.clear()
-        b = BlockBuilder()
-        _tclass_items(b.add, None, tc, off, True)
-        block = _TCLASS_BLOCKS[(tc, off)] = b.block()
-    return block
-
-
 def _address(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: bool) -> None:
     """The address and its hidden host/addr twins: a block in a full tree (nothing goes
     under them), else one by one."""
@@ -354,7 +343,8 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         pkt.add_block(tree, cached_block(_NEXT_BLOCKS, (nxt, b[off + 7], off), _next_items))
     else:  # (in the order they are read: a cut header shows what it holds)
         if pkt.wanted is None:  # (the traffic class's subtree: built once per value)
-            pkt.add_block(tree, _tclass_block(tc, off))
+            pkt.add_block(tree, cached_block(_TCLASS_BLOCKS, (tc, off), _tclass_items, tc,
+                                             off, True))
         else:
             _tclass_items(pkt.add, tree, tc, off, False)
         pkt.add(tree, FLOW, flow, off + 1, 3,
