@@ -39,7 +39,7 @@ from dissectors.offers import (
     register_learner_reassembled,
     register_untapped,
 )
-from dissectors.packet import NULL_ITEM, Block, BlockBuilder, Item, Packet
+from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block
 from dissectors.reassembly import (
     FragmentFields,
     FragmentTable,
@@ -225,25 +225,48 @@ def _tclass_items(add: Callable[..., Item], tree: Item | None, tc: int, off: int
 _TCLASS_BLOCKS: Final[dict[tuple[int, int], Block]] = {}
 
 
-def _tclass_block(tc: int, off: int) -> Block:
-    block = _TCLASS_BLOCKS.get((tc, off))
-    if block is None:
-        if len(_TCLASS_BLOCKS) >= 4096:
-            _TCLASS_BLOCKS.clear()
-        b = BlockBuilder()
-        _tclass_items(b.add, None, tc, off, True)
-        block = _TCLASS_BLOCKS[(tc, off)] = b.block()
-    return block
-
-
 def _address(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: bool) -> None:
-    """The address and its hidden host/addr twins."""
+    """The address and its hidden host/addr twins: a block in a full tree (nothing goes
+    under them), else one by one."""
+    if pkt.wanted is None:
+        pkt.add_block(tree, cached_block(_ADDR_BLOCKS, (addr, off, is_src), _address_items))
+    else:
+        _address_items(pkt.add, tree, addr, off, is_src)
+
+
+def _address_items(add: Callable[..., Item], tree: Item | None, addr: bytes, off: int,
+                   is_src: bool) -> None:
     f, host_f = (SRC, SRC_HOST) if is_src else (DST, DST_HOST)
     text = ipv6_str(addr)
-    pkt.add(tree, f, addr, off, 16)
-    pkt.add(tree, ADDR, addr, off, 16, hidden=True)
-    pkt.add(tree, host_f, text, off, 16, hidden=True)
-    pkt.add(tree, HOST, text, off, 16, hidden=True)
+    add(tree, f, addr, off, 16)
+    add(tree, ADDR, addr, off, 16, hidden=True)
+    add(tree, host_f, text, off, 16, hidden=True)
+    add(tree, HOST, text, off, 16, hidden=True)
+
+
+def _head_items(add: Callable[..., Item], tree: Item | None, tc: int, flow: int,
+                off: int) -> None:
+    """A whole version-6 header's first lines (version, traffic class, flow label), for
+    a full tree: what dissect_ipv6 adds one by one, with its labels."""
+    add(tree, VERSION, 6, off, 1, "0110 .... = Version: 6")
+    add(tree, IP_VERSION, 6, off, 1, '0110 .... = Version: 6 [This field makes the filter '
+        'match on "ip.version == 6" possible]', hidden=True)
+    _tclass_items(add, tree, tc, off, True)
+    add(tree, FLOW, flow, off + 1, 3, f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}")
+
+
+def _next_items(add: Callable[..., Item], tree: Item | None, nxt: int, hlim: int,
+                off: int) -> None:
+    """Next header and hop limit (labelled: a full tree's)."""
+    add(tree, NXT, nxt, off + 6, 1, f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})")
+    add(tree, HLIM, hlim, off + 7, 1)
+
+
+#: packet.cached_block's caches of a full tree's fixed IPv6 lines: (traffic class, flow
+#: label, offset); (next header, hop limit, offset); (address, offset, is source).
+_HEAD_BLOCKS: Final[dict[tuple[int, int, int], Block]] = {}
+_NEXT_BLOCKS: Final[dict[tuple[int, int, int], Block]] = {}
+_ADDR_BLOCKS: Final[dict[tuple[bytes, int, bool], Block]] = {}
 
 
 def _address_details(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: bool) -> None:
@@ -291,10 +314,15 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     tree = pkt.add_proto(IPV6, off, 40, "Internet Protocol Version 6")
     tvb.need(off, 1)
     version = b[off] >> 4
-    pkt.add(tree, VERSION, version, off, 1, f"{version:04b} .... = Version: {version}")
-    pkt.add(tree, IP_VERSION, version, off, 1,
-            f'{version:04b} .... = Version: {version} [This field makes the filter match on '
-            f'"ip.version == {version}" possible]' if pkt.tree_on else None, hidden=True)
+    # (a full tree of a whole version-6 header: its fixed lines are prebuilt blocks; a
+    # cut header shows what it holds, one by one)
+    blocks = pkt.wanted is None and version == 6 and tvb.end - off >= 40
+    if not blocks:
+        pkt.add(tree, VERSION, version, off, 1, f"{version:04b} .... = Version: {version}")
+        pkt.add(tree, IP_VERSION, version, off, 1,
+                f'{version:04b} .... = Version: {version} [This field makes the filter match '
+                f'on "ip.version == {version}" possible]' if pkt.tree_on else None,
+                hidden=True)
     if version != 6:
         pkt.set_info(f"Bogus IP version ({version})")
         return None
@@ -307,9 +335,16 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if not items:
         plen = tvb.u16(off + 4)
         nxt = tvb.u8(off + 6)
+    elif blocks:  # (the payload length alone may get a note: one by one)
+        pkt.add_block(tree, cached_block(_HEAD_BLOCKS, (tc, flow, off), _head_items))
+        plen = tvb.u16(off + 4)
+        plen_item = pkt.add(tree, PLEN, plen, off + 4, 2)
+        nxt = tvb.u8(off + 6)
+        pkt.add_block(tree, cached_block(_NEXT_BLOCKS, (nxt, b[off + 7], off), _next_items))
     else:  # (in the order they are read: a cut header shows what it holds)
         if pkt.wanted is None:  # (the traffic class's subtree: built once per value)
-            pkt.add_block(tree, _tclass_block(tc, off))
+            pkt.add_block(tree, cached_block(_TCLASS_BLOCKS, (tc, off), _tclass_items, tc,
+                                             off, True))
         else:
             _tclass_items(pkt.add, tree, tc, off, False)
         pkt.add(tree, FLOW, flow, off + 1, 3,
@@ -321,7 +356,7 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         pkt.add(tree, NXT, nxt, off + 6, 1,
                 f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})" if pkt.tree_on else None)
     pkt.proto_data["ipv6.hlim"] = tvb.u8(off + 7)  # (ICMPv6's Info shows the last one)
-    if items:
+    if items and not blocks:
         pkt.add(tree, HLIM, tvb.u8(off + 7), off + 7, 1)
     tvb.need(off + 8, 16)
     src = bytes(b[off + 8: off + 24])

@@ -2,7 +2,8 @@
 (with the notes SYN, FIN and RST put under them), ports, window lines and checksum status
 with urgent pointer, UDP's ports, IPMSG's command, IPv4's version to DS field, flags to
 protocol lines, checksum status with the source and each address (runs of sibling
-blocks), the frame's interface and constant lines, DNS flags): a dissection that adds them whole must give the same
+blocks), the frame's interface and constant lines, DNS flags, IPv6's fixed lines and
+addresses): a dissection that adds them whole must give the same
 tree, the same field index and the same -V / -T json text as one that adds their items
 one by one, and the writers' text caches of a block must equal walking it. Every
 packet of the bundled captures, and of corpus captures with many TCP flag sets,
@@ -42,7 +43,8 @@ BLOCK_FIELDS = ("eth.dst", "eth.src", "ip.dsfield", "ip.flags", "ip.src", "ip.ds
                 "tcp.connection.rst", "ip.ttl", "ip.proto", "ip.checksum.status",
                 "tcp.srcport", "tcp.hdr_len", "tcp.window_size_value",
                 "tcp.window_size_scalefactor", "tcp.urgent_pointer", "tcp.checksum.status",
-                "udp.srcport", "udp.port")
+                "udp.srcport", "udp.port", "ipv6.version", "ipv6.tclass", "ipv6.flow",
+                "ipv6.nxt", "ipv6.hlim", "ipv6.src", "ipv6.dst", "ipv6.src_host")
 
 
 def _clone(item: Item) -> Item:
@@ -173,6 +175,32 @@ _CUT_CASES = [(_tcp_frame(), 14 + 20 + cut) for cut in (14, 16, 17, 18, 19, 20, 
     (_tcp_frame(urp=5), 99), (_tcp_frame(flags=0x038, urp=5), 99),
     (_tcp_frame(ttl=1), 99), (_tcp_frame(dst=bytes([224, 0, 0, 9])), 99),
     (_tcp_frame(flags=0x012), 99), (_tcp_frame(flags=0x011), 99)]
+
+
+def _ipv6_udp_frame() -> bytes:
+    """Ethernet, IPv6 (traffic class 0xb8, a flow label) and a UDP datagram of 4 bytes."""
+    import struct
+
+    udp = struct.pack(">HHHH", 40000, 9, 12, 0) + b"abcd"
+    ip = struct.pack(">IHBB16s16s", (6 << 28) | (0xB8 << 20) | 0x12345, 12, 17,
+                     64, bytes.fromhex("20010db8000000000000000000000001"),
+                     bytes.fromhex("20010db8000000000000000000000002"))
+    return bytes.fromhex("02000000000202000000000186dd") + ip + udp
+
+
+def _arp_frame(op: int = 1, tpa: bytes = bytes([10, 0, 0, 2])) -> bytes:
+    import struct
+
+    arp = struct.pack(">HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, bytes.fromhex("020000000001"),
+                      bytes([10, 0, 0, 1]), bytes(6), tpa)
+    return bytes.fromhex("ffffffffffff0200000000010806") + arp
+
+
+#: IPv6 headers cut inside what a block holds (shown one by one) and whole; ARP packets
+#: cut, whole and gratuitous.
+_CUT_CASES += [(_ipv6_udp_frame(), 14 + cut) for cut in (1, 4, 7, 8, 24, 39, 52)] + [
+    (_arp_frame(), 14 + 8), (_arp_frame(), 14 + 20),
+    (_arp_frame(), 99), (_arp_frame(tpa=bytes([10, 0, 0, 1])), 99)]
 
 
 def test_cut_and_noted_headers_like_tshark(tmp_path: Path) -> None:

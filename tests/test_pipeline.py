@@ -123,3 +123,32 @@ def test_job_runs_without_a_command_line(monkeypatch: pytest.MonkeyPatch) -> Non
             Sinks(shown=[again]))
     assert again.numbers == [n for n in shown.numbers if n < len(frames)]
     assert "Protocol Hierarchy Statistics" in open_capture(RRQ).stats("io,phs")
+
+
+def test_full_collector_passes_are_rare_during_a_run_only() -> None:
+    """While run_job dissects, the cycle collector's full pass waits for FULL_PASS_EVERY of
+    its middle passes (a dissected packet makes no cycle: a full pass would free nothing
+    and walk every long-lived cache); the process's own thresholds are back after it,
+    also when the run fails."""
+    import gc
+
+    from analyzer.pipeline import FULL_PASS_EVERY
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    class Probe:
+        def packet(self, pkt: object) -> None:
+            seen.append(gc.get_threshold())
+
+    run_job(Job(read_file=str(RRQ)), FileSource(str(RRQ)), Sinks(every=[Probe()]))
+    assert seen and set(seen) == {(before[0], before[1], max(before[2], FULL_PASS_EVERY))}
+    assert before[2] < FULL_PASS_EVERY and gc.get_threshold() == before
+
+    class Failing:
+        def packet(self, pkt: object) -> None:
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError):
+        run_job(Job(read_file=str(RRQ)), FileSource(str(RRQ)), Sinks(every=[Failing()]))
+    assert gc.get_threshold() == before
