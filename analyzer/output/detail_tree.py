@@ -209,7 +209,7 @@ _RELTIME = FT.RELATIVE_TIME
 #: subtree's text, made once. The entry holds the item, so no other object can take its
 #: id while the entry lives. Bounded.
 _SHARED_TEXT: dict[tuple[int, int, bool], tuple[Item, str, bool]] = {}
-_SHARED_TEXT_MAX: Final = 20_000
+_SHARED_TEXT_MAX: Final = 4096
 
 
 def _shared_text(pkt: Packet, item: Item, depth: int,

@@ -308,7 +308,7 @@ _JKEYS: dict[Field, tuple[str, str]] = {}
 #: repeat (times, frame numbers) are not cached: they would only fill the cache.
 _JPAIRS: dict[tuple[Field, int], str] = {}
 _JBOOLS: dict[tuple[Field, bool], str] = {}
-_JPAIRS_MAX: Final = 50_000
+_JPAIRS_MAX: Final = 8192
 _STRING_TYPES = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
 _UNCACHED = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME, _FT_RELATIVE_TIME, _FT_FRAMENUM)
 
@@ -416,7 +416,7 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
 #: a prebuilt subtree (packet.Block), the same in every packet that holds it, written
 #: once. The entry holds the item, so no other object takes its id meanwhile. Bounded.
 _JSHARED: dict[tuple[int, str], tuple[Item, str]] = {}
-_JSHARED_MAX: Final = 20_000
+_JSHARED_MAX: Final = 4096
 
 
 def _jshared(pkt: Packet, it: Item, inner: str) -> str:
