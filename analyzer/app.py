@@ -8,11 +8,11 @@ a broken record are still printed first.
 
 from __future__ import annotations
 
-import gc
 import io
 import sys
 from typing import Any, TextIO
 
+from analyzer import collector
 from analyzer.errors import EXIT_BAD_FILTER, EXIT_OK, EXIT_USAGE, AnalyzeError, UsageError, guarded
 from analyzer.job import Job
 from analyzer.options import build_parser
@@ -76,22 +76,6 @@ def _run(argv: list[str], out: TextIO, err: TextIO) -> int:
     return run_job_command(job, out, err)
 
 
-#: The cycle collector's thresholds for a run of the command (CPython's: 700, 10, 10).
-#: A packet's tree is freed by reference counts, not by the collector, yet with a young
-#: generation of 700 every collection finds the packet being dissected alive and moves
-#: it on, until full collections (gen2) walk the whole heap every few thousand packets
-#: finding nothing: 18% of a -V run's CPU at 300k packets (gc.callbacks), growing with
-#: the blocks and labels the caches hold. At 10,000 a young collection comes every few
-#: hundred packets and almost nothing reaches the old generation.
-COLLECTOR_THRESHOLDS: tuple[int, int, int] = (10_000, 10, 10)
-
-
-def _collector_thresholds() -> None:
-    """Set COLLECTOR_THRESHOLDS for this process (the command's, not a caller of `run`'s:
-    a test or an embedding program keeps its own)."""
-    gc.set_threshold(*COLLECTOR_THRESHOLDS)
-
-
 def _buffered_stdout() -> None:
     """tshark buffers what it prints (a terminal gets lines; only -l flushes each packet);
     PYTHONUNBUFFERED=1, common in containers and CI, would make each packet's text a
@@ -111,7 +95,7 @@ def _buffered_stdout() -> None:
 
 
 def main() -> None:
-    _collector_thresholds()
+    collector.set_for_process()
     _buffered_stdout()
     # A command-line byte that is not UTF-8 (a filter typed on a GBK terminal) reaches
     # us as a surrogate (PEP 383); echoed in a message or report it goes out as the

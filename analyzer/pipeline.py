@@ -14,11 +14,11 @@ without dissecting and says where the full loop resumes.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from analyzer import collector
 from dissectors import Session, dissect
 from dissectors.frame import TIME_DELTA_DISP
 from dissectors.packet import Packet
@@ -385,26 +385,12 @@ def try_fast_path(job: Job, out: TextIO) -> int | None:
     return fast_run.run_fast(job, out)
 
 
-#: How many of the cycle collector's middle passes make a full one during a run (Python's
-#: default: 10). A dissected packet makes no reference cycle (tests/test_compiled.py
-#: checks), so a full pass frees nothing and only walks every long-lived object: the
-#: bounded block and text caches of full trees, the conversation tables (~190k objects
-#: after c20k's 20,000 packets, more as a run grows). With -V that was 12% of the CPU on
-#: c20k (5 full passes, 0.40 of 3.3 s) and more at 1M packets. Still bounded: a cycle
-#: some rare path makes is freed by the next full pass.
-FULL_PASS_EVERY: Final = 100
-
-
 def run_job(job: Job, source: Source, sinks: Sinks, out: TextIO | None = None,
             resume: int = 1) -> None:
     """Run `job` over `source` into `sinks` (one pass; -2's first pass is the source's).
     The sinks are closed however the pass ends; their reports follow a whole pass."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_PASS_EVERY))
-    try:
+    with collector.during_run():
         _run_job(job, source, sinks, out, resume)
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _run_job(job: Job, source: Source, sinks: Sinks, out: TextIO | None,

@@ -125,14 +125,14 @@ def test_job_runs_without_a_command_line(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "Protocol Hierarchy Statistics" in open_capture(RRQ).stats("io,phs")
 
 
-def test_full_collector_passes_are_rare_during_a_run_only() -> None:
-    """While run_job dissects, the cycle collector's full pass waits for FULL_PASS_EVERY of
-    its middle passes (a dissected packet makes no cycle: a full pass would free nothing
-    and walk every long-lived cache); the process's own thresholds are back after it,
-    also when the run fails."""
+def test_collector_thresholds_hold_during_a_run_only() -> None:
+    """While run_job dissects, the collector runs with collector.run_thresholds (a
+    dissected packet makes no cycle: frequent full passes would free nothing and walk
+    every long-lived cache); the process's own thresholds are back after it, also when
+    the run fails."""
     import gc
 
-    from analyzer.pipeline import FULL_PASS_EVERY
+    from analyzer.collector import run_thresholds
 
     before = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
@@ -141,14 +141,18 @@ def test_full_collector_passes_are_rare_during_a_run_only() -> None:
         def packet(self, pkt: object) -> None:
             seen.append(gc.get_threshold())
 
-    run_job(Job(read_file=str(RRQ)), FileSource(str(RRQ)), Sinks(every=[Probe()]))
-    assert seen and set(seen) == {(before[0], before[1], max(before[2], FULL_PASS_EVERY))}
-    assert before[2] < FULL_PASS_EVERY and gc.get_threshold() == before
+    try:
+        gc.set_threshold(700, 10, 10)
+        run_job(Job(read_file=str(RRQ)), FileSource(str(RRQ)), Sinks(every=[Probe()]))
+        assert seen and set(seen) == {run_thresholds((700, 10, 10))} != {(700, 10, 10)}
+        assert gc.get_threshold() == (700, 10, 10)
 
-    class Failing:
-        def packet(self, pkt: object) -> None:
-            raise RuntimeError("stop")
+        class Failing:
+            def packet(self, pkt: object) -> None:
+                raise RuntimeError("stop")
 
-    with pytest.raises(RuntimeError):
-        run_job(Job(read_file=str(RRQ)), FileSource(str(RRQ)), Sinks(every=[Failing()]))
-    assert gc.get_threshold() == before
+        with pytest.raises(RuntimeError):
+            run_job(Job(read_file=str(RRQ)), FileSource(str(RRQ)), Sinks(every=[Failing()]))
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
