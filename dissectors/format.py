@@ -196,6 +196,9 @@ def local_tm(secs: int) -> tuple[tuple[int, int, int, int, int, int, int], str] 
 #: (seconds, utc) -> abs_time_str's text before and after the nanoseconds (None: not
 #: representable): packets come many a second. Made under the time zone `_ABS_TZ`
 #: holds (time.tzset makes a new time.tzname: the cache is emptied then). Bounded.
+#: (time.tzname read by getattr: compiled, `time.tzname` is read as a native
+#: tuple[str, str] and boxed again, a new object every call, which emptied the cache at
+#: every call: ~15k instructions a -V packet.)
 _ABS_PARTS: Final[dict[tuple[int, bool], tuple[str, str] | None]] = {}
 _ABS_TZ: Final[list[object]] = [None]
 
@@ -203,7 +206,7 @@ _ABS_TZ: Final[list[object]] = [None]
 def abs_time_str(ns: int, utc: bool = False) -> str:
     """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
     secs, frac = divmod(ns, NS)
-    tz = time.tzname
+    tz: object = getattr(time, "tzname")  # noqa: B009 - see _ABS_TZ
     if _ABS_TZ[0] is not tz:
         _ABS_PARTS.clear()
         _ABS_TZ[0] = tz
