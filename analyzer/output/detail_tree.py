@@ -127,8 +127,8 @@ def _has_control(ascii_text: str) -> bool:
 def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> None:
     """The same lines as tree_lines() (without offsets), appended to `walk.pieces`
     (prefix, text). label() is inlined for the usual items: an explicit short label, an
-    int value's label (format.int_label's cache), generated or not (its brackets are
-    pieces of their own); a
+    int value's label (format.int_label's cache) and a short explicit one, generated or
+    not (a generated one's brackets are pieces of their own); a
     prebuilt subtree (a SharedItem, its head line with it) is one cached text. An
     explicit ASCII label is checked with the packet's others (`walk.probe`), unless
     `walk.checked`. (`pieces.append`, not a bound `add`: compiled, that is a direct list
@@ -156,6 +156,12 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
             if text is None and type(value) is int:
                 pieces.append("[")  # (label()'s brackets, as pieces of their own)
                 pieces.append(int_label(item.field, value))
+                text = "]"
+            elif text is not None and len(text) < SHORTEST_LONG and text.isascii() \
+                    and not walk.checked:
+                walk.probe.append(text)  # (an explicit short ASCII label, as below)
+                pieces.append("[")
+                pieces.append(text)
                 text = "]"
             else:
                 text = label(item)
