@@ -256,7 +256,7 @@ def label_hex_digits(field: Field) -> int:
 # Fields compare by identity and never change after declaration. The tables hold plain
 # ints only (a bool prints differently from an int of equal hash); an int-keyed dict of
 # strings is never tracked by the collector.
-PER_FIELD_MAX: Final = 4096
+PER_FIELD_MAX: Final = 1024
 
 
 class ValueTexts:
