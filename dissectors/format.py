@@ -196,6 +196,9 @@ def local_tm(secs: int) -> tuple[tuple[int, int, int, int, int, int, int], str] 
 #: (seconds, utc) -> abs_time_str's text before and after the nanoseconds (None: not
 #: representable): packets come many a second. Made under the time zone `_ABS_TZ`
 #: holds (time.tzset makes a new time.tzname: the cache is emptied then). Bounded.
+#: (time.tzname read by getattr: compiled, `time.tzname` is read as a native
+#: tuple[str, str] and boxed again, a new object every call, which emptied the cache at
+#: every call: ~15k instructions a -V packet.)
 _ABS_PARTS: Final[dict[tuple[int, bool], tuple[str, str] | None]] = {}
 _ABS_TZ: Final[list[object]] = [None]
 
@@ -203,7 +206,7 @@ _ABS_TZ: Final[list[object]] = [None]
 def abs_time_str(ns: int, utc: bool = False) -> str:
     """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
     secs, frac = divmod(ns, NS)
-    tz = time.tzname
+    tz: object = getattr(time, "tzname")  # noqa: B009 - see _ABS_TZ
     if _ABS_TZ[0] is not tz:
         _ABS_PARTS.clear()
         _ABS_TZ[0] = tz
@@ -244,28 +247,82 @@ def label_hex_digits(field: Field) -> int:
     return FT_BITS.get(field.type, 32) // 4
 
 
-# Integer values repeat (ports, flags, lengths): their texts and labels are cached per
-# (field, value). Fields compare by identity and never change after declaration. The
-# caches hold plain ints only (a bool prints differently from an int of equal hash),
-# and are emptied when full, so a capture of all-distinct values costs one clear.
-# (8192 entries, ~2 MB a cache: at 50,000 the label cache alone held 11 MB by 30k
-# packets of -V, most of it values seen once; a run's memory must stay flat.)
-_CACHE_MAX: Final = 8192
-_TEXT_CACHE: Final[dict[tuple[Field, int], str]] = {}
-LABEL_CACHE: Final[dict[tuple[Field, Any, bool], str]] = {}
+# Integer values repeat (ports, flags, lengths, protocol numbers): their texts and
+# labels are cached per field, then per value. Per field, so that a field whose values
+# never repeat (times, sequence numbers, IP ids, checksums) neither evicts the others'
+# texts nor keeps making entries: those outlive the young generations and so feed the
+# cycle collector's full collections, which walk every long-lived object. Such a field
+# is found when its table fills with fewer hits than entries, and is not cached after.
+# Fields compare by identity and never change after declaration. The tables hold plain
+# ints only (a bool prints differently from an int of equal hash); an int-keyed dict of
+# strings is never tracked by the collector.
+PER_FIELD_MAX: Final = 1024
+
+
+class ValueTexts:
+    """One field's texts of int values (bounded: PER_FIELD_MAX), while they repeat."""
+
+    __slots__ = ("texts", "hits", "on")
+
+    def __init__(self) -> None:
+        self.texts: dict[int, str] = {}
+        self.hits = 0
+        self.on = True
+
+    def store(self, value: int, text: str) -> None:
+        texts = self.texts
+        if len(texts) >= PER_FIELD_MAX:
+            texts.clear()
+            if self.hits < PER_FIELD_MAX:  # under half the look-ups hit: no more caching
+                self.on = False
+                return
+            self.hits = 0
+        texts[value] = text
+
+
+#: field -> its int values' `-T fields` texts; field -> their tree labels.
+FIELD_TEXTS: Final[dict[Field, ValueTexts]] = {}
+FIELD_LABELS: Final[dict[Field, ValueTexts]] = {}
+#: (field, bool value) -> its label: two a field at most.
+_BOOL_LABELS: Final[dict[tuple[Field, bool], str]] = {}
+
+
+def _table(tables: dict[Field, ValueTexts], field: Field) -> ValueTexts:
+    t = tables[field] = ValueTexts()
+    return t
 
 
 def field_text(field: Field, value: Any) -> str:
     """The value as `tshark -T fields -e` prints it."""
     if type(value) is int:
-        key = (field, value)
-        text = _TEXT_CACHE.get(key)
-        if text is None:
-            if len(_TEXT_CACHE) >= _CACHE_MAX:
-                _TEXT_CACHE.clear()
-            text = _TEXT_CACHE[key] = _field_text(field, value)
+        t = FIELD_TEXTS.get(field)
+        if t is None:
+            t = _table(FIELD_TEXTS, field)
+        text = t.texts.get(value)
+        if text is not None:
+            t.hits += 1
+            return text
+        text = _field_text(field, value)
+        if t.on:
+            t.store(value, text)
         return text
     return _field_text(field, value)
+
+
+def int_label(field: Field, value: int) -> str:
+    """The label of a field's own line (no explicit text) for an int value, not
+    generated (no brackets): cached while the field's values repeat."""
+    t = FIELD_LABELS.get(field)
+    if t is None:
+        t = _table(FIELD_LABELS, field)
+    text = t.texts.get(value)
+    if text is not None:
+        t.hits += 1
+        return text
+    text = _field_label(field, value)
+    if t.on:
+        t.store(value, text)
+    return text
 
 
 _CHAR_ESCAPES: Final = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f",
@@ -474,13 +531,15 @@ def label(item: Item) -> str:
         f = item.field
         value = item.value
         vt = type(value)
-        if vt is int or vt is bool:
-            key = (f, value, vt is bool)
-            text = LABEL_CACHE.get(key)
+        if vt is int:
+            text = int_label(f, value)
+        elif vt is bool:
+            key = (f, value)
+            text = _BOOL_LABELS.get(key)
             if text is None:
-                if len(LABEL_CACHE) >= _CACHE_MAX:
-                    LABEL_CACHE.clear()
-                text = LABEL_CACHE[key] = _field_label(f, value)
+                if len(_BOOL_LABELS) >= PER_FIELD_MAX:
+                    _BOOL_LABELS.clear()
+                text = _BOOL_LABELS[key] = _field_label(f, value)
         else:
             text = _field_label(f, value)
             if not text.isprintable():  # (the safety net below, for a value's text)

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Final
 
 from analyzer.output.hex_dump import hex_dump
-from dissectors.format import LABEL_CACHE, SHORTEST_LONG, label
+from dissectors.format import SHORTEST_LONG, int_label, label
 from dissectors.packet import Item, Packet, SharedItem
-from dissectors.registry import FT, REGISTRY, Field
+from dissectors.registry import REGISTRY
 
 
 def tree_lines(pkt: Packet, offsets: bool = False) -> Iterator[tuple[int, str, Item]]:
@@ -127,7 +127,8 @@ def _has_control(ascii_text: str) -> bool:
 def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> None:
     """The same lines as tree_lines() (without offsets), appended to `walk.pieces`
     (prefix, text). label() is inlined for the usual items: an explicit short label, an
-    int value whose label is cached, a generated one whose bracketed label is; a
+    int value's label (format.int_label's cache) and a short explicit one, generated or
+    not (a generated one's brackets are pieces of their own); a
     prebuilt subtree (a SharedItem, its head line with it) is one cached text. An
     explicit ASCII label is checked with the packet's others (`walk.probe`), unless
     `walk.checked`. (`pieces.append`, not a bound `add`: compiled, that is a direct list
@@ -136,8 +137,6 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
     deeper = depth + 1 if depth < _DEPTHS else depth
     pieces = walk.pieces
     data_dumps = walk.data_dumps
-    cache = LABEL_CACHE
-    generated = _GENERATED
     shared = _SHARED_TEXT
     for item in items:
         if item.hidden:
@@ -154,13 +153,16 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
         text = item.text
         if item.generated:
             value = item.value
-            if text is None and type(value) is int and item.field.type is not _RELTIME:
-                key = (item.field, value)
-                text = generated.get(key)
-                if text is None:
-                    if len(generated) >= _GENERATED_MAX:
-                        generated.clear()
-                    text = generated[key] = label(item)
+            if text is None and type(value) is int:
+                pieces.append("[")  # (label()'s brackets, as pieces of their own)
+                pieces.append(int_label(item.field, value))
+                text = "]"
+            elif text is not None and len(text) < SHORTEST_LONG and text.isascii() \
+                    and not walk.checked:
+                walk.probe.append(text)  # (an explicit short ASCII label, as below)
+                pieces.append("[")
+                pieces.append(text)
+                text = "]"
             else:
                 text = label(item)
                 if not text.isascii():
@@ -168,7 +170,7 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
         elif text is None:
             value = item.value
             if type(value) is int:
-                text = cache.get((item.field, value, False)) or label(item)
+                text = int_label(item.field, value)
             else:
                 text = label(item)
                 if not text.isascii():
@@ -197,12 +199,6 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
 
 #: The `data` protocol's item, whose bytes -V dumps under it.
 _DATA = REGISTRY.fields["data"]
-
-#: (field, int value) -> a generated item's label (brackets included), but for times
-#: (seldom the same twice: they would only fill it). Bounded.
-_GENERATED: dict[tuple[Field, int], str] = {}
-_GENERATED_MAX: Final = 4096
-_RELTIME = FT.RELATIVE_TIME
 
 #: (id of a SharedItem, depth, data_dumps) -> (the item, its line and its subtree's
 #: lines, joined, without the first line's prefix, whether that is ASCII): a prebuilt

@@ -26,18 +26,21 @@ def hex_dump(data: bytes | memoryview, ascii: str = "ascii") -> str:
     hexes = b.hex(" ")  # tshark 4.0: no gap after 8 bytes
     offsets = _offsets(n)
     full = n - n % 16  # (full lines: 47 characters of hex, no padding)
-    lines = []
+    # (each full line one f-string: one BUILD_STRING, not five concatenations)
     if ascii == "noascii":
-        for off in range(0, full, 16):
-            lines.append(offsets[off >> 4] + "  " + hexes[off * 3: off * 3 + 47] + "   ")
+        lines = [f"{offsets[i]}  {hexes[i * 48: i * 48 + 47]}   " for i in range(full >> 4)]
         if full < n:
             lines.append(offsets[full >> 4] + "  " + hexes[full * 3:].ljust(47) + "   ")
         return "\n".join(lines)
     text = b.translate(_PRINTABLE).decode("ascii")
-    left, right = ("|", "|") if ascii == "delimit" else ("", "")
-    for off in range(0, full, 16):
-        lines.append(offsets[off >> 4] + "  " + hexes[off * 3: off * 3 + 47] + "   " + left
-                     + text[off: off + 16] + right)
+    if ascii == "delimit":
+        lines = [f"{offsets[i]}  {hexes[i * 48: i * 48 + 47]}   |{text[i * 16: i * 16 + 16]}|"
+                 for i in range(full >> 4)]
+        left, right = "|", "|"
+    else:
+        lines = [f"{offsets[i]}  {hexes[i * 48: i * 48 + 47]}   {text[i * 16: i * 16 + 16]}"
+                 for i in range(full >> 4)]
+        left, right = "", ""
     if full < n:
         lines.append(offsets[full >> 4] + "  " + hexes[full * 3:].ljust(47) + "   " + left
                      + text[full:] + right)

@@ -1,0 +1,76 @@
+"""The per-field caches of int values' texts and labels (dissectors/format.py): each
+field's table stays within PER_FIELD_MAX entries whatever the values, a field whose
+values do not repeat stops being cached, one whose values repeat keeps its table, and
+a cached text is always the text made afresh (a bool's apart from an int's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from dissectors import format as fmt
+from dissectors.packet import Item
+from dissectors.registry import REGISTRY, Field
+
+PORT = REGISTRY.fields["udp.srcport"]
+FLAG = REGISTRY.fields["tcp.flags.syn"]
+
+Maker = Callable[[Field, int], str]
+#: (name, the cached text, the same text made afresh, the fields' tables)
+CACHES: list[tuple[str, Maker, Maker, dict[Field, fmt.ValueTexts]]] = [
+    ("label", fmt.int_label, fmt._field_label, fmt.FIELD_LABELS),
+    ("fields", fmt.field_text, fmt._field_text, fmt.FIELD_TEXTS),
+]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tables() -> None:
+    for *_, tables in CACHES:
+        tables.pop(PORT, None)
+        tables.pop(FLAG, None)
+
+
+@pytest.mark.parametrize(("name", "text", "fresh", "tables"), CACHES, ids=[c[0] for c in CACHES])
+def test_unique_values_stay_bounded_and_stop_the_caching(
+        name: str, text: Maker, fresh: Maker, tables: dict[Field, fmt.ValueTexts]) -> None:
+    for value in range(3 * fmt.PER_FIELD_MAX):  # never the same value twice
+        text(PORT, value)
+        assert len(tables[PORT].texts) <= fmt.PER_FIELD_MAX
+    table = tables[PORT]
+    assert not table.on and not table.texts  # (filled once with no hit: given up)
+    assert text(PORT, 53) == text(PORT, 53) == fresh(PORT, 53)
+
+
+@pytest.mark.parametrize(("name", "text", "fresh", "tables"), CACHES, ids=[c[0] for c in CACHES])
+def test_repeating_values_keep_their_table(
+        name: str, text: Maker, fresh: Maker, tables: dict[Field, fmt.ValueTexts]) -> None:
+    for value in range(3 * fmt.PER_FIELD_MAX):  # a new value, then two hot ones
+        text(PORT, 10_000 + value)
+        text(PORT, 53)
+        text(PORT, 80)
+        assert len(tables[PORT].texts) <= fmt.PER_FIELD_MAX
+    assert tables[PORT].on and tables[PORT].texts.get(53) == fresh(PORT, 53)
+
+
+@pytest.mark.parametrize("value", [0, 1, True, False, 443])
+def test_cached_label_is_the_label_made_afresh(value: int) -> None:
+    for field in (PORT, FLAG):
+        item = Item(field, value, 0, 2)
+        first = fmt.label(item)
+        assert fmt.label(item) == first == fmt._field_label(field, value)
+        item.generated = True
+        assert fmt.label(item) == f"[{first}]"
+    # an int field's label of True is not its label of 1
+    assert fmt.label(Item(PORT, True, 0, 2)) != fmt.label(Item(PORT, 1, 0, 2))
+
+
+def test_time_parts_cached_while_the_zone_stays() -> None:
+    """abs_time_str reads its cache while time.tzname is the same object (compiled, a
+    `time.tzname` read made a new tuple each call: the cache was emptied every time)."""
+    ns = 1_700_000_000 * fmt.NS + 304_000
+    fmt.abs_time_str(ns, utc=True)
+    fmt._ABS_PARTS[(1_700_000_000, True)] = ("then ", " zone")  # what a hit returns
+    assert fmt.abs_time_str(ns, utc=True) == "then 000304000 zone"
+    fmt._ABS_PARTS.clear()
+    assert fmt.abs_time_str(ns, utc=True) == "Nov 14, 2023 22:13:20.000304000 UTC"
