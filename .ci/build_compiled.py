@@ -6,7 +6,7 @@
 every module of MODULES). On failure it prints one line, keeps mypyc's output in
 build/compiled.log and exits 1: labshark then runs in pure Python.
 
-The same .py sources, compiled (dissectors/compiled.py says which, and how a build is
+The same .py sources, compiled (captures/compiled_build.py says which, and how a build is
 only used while its stamp matches the sources). The build goes to a fresh directory
 that replaces build/compiled/ only when complete; the stamp hashes the sources as they
 were when the build began, so a file edited meanwhile just leaves it unused.
