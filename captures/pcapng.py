@@ -7,6 +7,7 @@ Interface Description Blocks add interfaces; EPB/SPB/OPB blocks hold packets.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from collections.abc import Callable, Iterator, Sequence
@@ -67,8 +68,10 @@ Reader = Callable[[int], bytes]
 _IfaceTuple = tuple[int, int, int, int, int, int, int]
 
 
-def _options(buf: bytes, start: int, end: int, endian: str) -> Iterator[tuple[int, bytes]]:
-    """Walk a block's options (code, length, value padded to 4) up to opt_endofopt."""
+def _options(buf: bytes | mmap.mmap, start: int, end: int,
+             endian: str) -> Iterator[tuple[int, bytes]]:
+    """Walk a block's options (code, length, value padded to 4) up to opt_endofopt.
+    (`buf` a mapped file too: records.py walks one.)"""
     unpack = _OPT[endian].unpack_from
     while start + 4 <= end:
         code, length = unpack(buf, start)
@@ -86,7 +89,7 @@ def _text(value: bytes) -> str:
     return value.rstrip(b"\0").decode("utf-8", "replace")
 
 
-def _packet_options(buf: bytes, start: int, end: int,
+def _packet_options(buf: bytes | mmap.mmap, start: int, end: int,
                     endian: str) -> tuple[str | None, int | None]:
     """(opt_comment, epb_flags) of a packet block: comments joined by newlines, the flags
     word when the block has one of 4 bytes (read only for a block with options)."""
