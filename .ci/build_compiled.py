@@ -6,7 +6,7 @@
 every module of MODULES). On failure it prints one line, keeps mypyc's output in
 build/compiled.log and exits 1: labshark then runs in pure Python.
 
-The same .py sources, compiled (dissectors/compiled.py says which, and how a build is
+The same .py sources, compiled (captures/compiled_build.py says which, and how a build is
 only used while its stamp matches the sources). The build goes to a fresh directory
 that replaces build/compiled/ only when complete; the stamp hashes the sources as they
 were when the build began, so a file edited meanwhile just leaves it unused.
@@ -57,8 +57,13 @@ def imported_closure(modules: tuple[str, ...]) -> list[str]:
         tree = ast.parse((ROOT / rel).read_text(), rel)
         for node in ast.walk(tree):
             names = []
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if isinstance(node, ast.ImportFrom):
+                # (a relative import, as captures/ writes them, from the module's package)
+                package = rel.removesuffix(".py").split("/")[:-1]
+                stem = ".".join(package[:len(package) - node.level + 1]) if node.level else ""
+                module = ".".join(p for p in (stem, node.module or "") if p)
+                names = ([module] if node.module else []) + [f"{module}.{a.name}"
+                                                             for a in node.names]
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             for name in names:

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from captures import compiled_build
+
+# The compiled build's finder, before any module of this package is imported (the TUI's
+# worker imports analyzer.pipeline, which is in the build, before anything else).
+compiled_build.install()
+
 
 def __getattr__(name: str) -> Any:
     # The API is imported on first use: `analyze` itself never needs it.

@@ -15,12 +15,15 @@ def wrap_secs(secs: int) -> int:
     return secs - _TIME_T if secs >> 63 else secs
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Frame:
     """One captured packet as it sits in the capture file.
 
     `data` is a memoryview into the reader's buffer (no copy); keep a Frame only as
     long as it is needed, readers never hold a list of frames.
+
+    (`__init__` is written out: compiled, a dataclass's generated one is Python code
+    that sets each attribute through its descriptor, ~15 generic sets a record.)
     """
 
     number: int  # 1-based, in file order
@@ -42,3 +45,27 @@ class Frame:
     flags: int | None = None  # pcapng epb_flags (direction, reception type, link errors)
     # Decryption Secrets Blocks read just before this frame: (secrets type, data) each.
     secrets: tuple[tuple[int, bytes], ...] | None = None
+
+    def __init__(self, number: int, ts_ns: int, ts_digits: int, caplen: int, origlen: int,
+                 linktype: int, interface_id: int, data: memoryview | bytes,
+                 file_offset: int = 0, comment: str | None = None,
+                 interface_known: bool = False, section: int = 0,
+                 interface_name: str | None = None, interface_description: str | None = None,
+                 flags: int | None = None,
+                 secrets: tuple[tuple[int, bytes], ...] | None = None) -> None:
+        self.number = number
+        self.ts_ns = ts_ns
+        self.ts_digits = ts_digits
+        self.caplen = caplen
+        self.origlen = origlen
+        self.linktype = linktype
+        self.interface_id = interface_id
+        self.data = data
+        self.file_offset = file_offset
+        self.comment = comment
+        self.interface_known = interface_known
+        self.section = section
+        self.interface_name = interface_name
+        self.interface_description = interface_description
+        self.flags = flags
+        self.secrets = secrets

@@ -7,10 +7,11 @@ Interface Description Blocks add interfaces; EPB/SPB/OPB blocks hold packets.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from .errors import (
     CaptureError,
@@ -67,8 +68,10 @@ Reader = Callable[[int], bytes]
 _IfaceTuple = tuple[int, int, int, int, int, int, int]
 
 
-def _options(buf: bytes, start: int, end: int, endian: str) -> Iterator[tuple[int, bytes]]:
-    """Walk a block's options (code, length, value padded to 4) up to opt_endofopt."""
+def _options(buf: bytes | mmap.mmap, start: int, end: int,
+             endian: str) -> Iterator[tuple[int, bytes]]:
+    """Walk a block's options (code, length, value padded to 4) up to opt_endofopt.
+    (`buf` a mapped file too: records.py walks one.)"""
     unpack = _OPT[endian].unpack_from
     while start + 4 <= end:
         code, length = unpack(buf, start)
@@ -86,7 +89,7 @@ def _text(value: bytes) -> str:
     return value.rstrip(b"\0").decode("utf-8", "replace")
 
 
-def _packet_options(buf: bytes, start: int, end: int,
+def _packet_options(buf: bytes | mmap.mmap, start: int, end: int,
                     endian: str) -> tuple[str | None, int | None]:
     """(opt_comment, epb_flags) of a packet block: comments joined by newlines, the flags
     word when the block has one of 4 bytes (read only for a block with options)."""
@@ -182,7 +185,7 @@ class PcapngParser:
                 raise UnsupportedCapture(path, 12, f"pcapng: unknown SHB version {major}.{minor}")
         self._buf = head
         self._gen = self._blocks()
-        self._pending: Frame | None = None
+        self._pending: Frame | int | None = None
         self._only: bytearray | None = None
         self._error: CaptureError | None = None
         try:
@@ -193,9 +196,10 @@ class PcapngParser:
             self._error = err
 
     def __iter__(self) -> Iterator[Frame]:
-        return self._frames()
+        # (a time in ns for each packet `only` leaves out: its caller knows)
+        return cast(Iterator[Frame], self._frames())
 
-    def _frames(self) -> Iterator[Frame]:
+    def _frames(self) -> Iterator[Frame | int]:
         if self._error is not None:
             raise self._error
         if self._pending is not None:
@@ -230,11 +234,11 @@ class PcapngParser:
         gid = len(self.interfaces) - 1
         return (gid, linktype, mult, div, offset * 1_000_000_000, digits, snaplen)
 
-    def _blocks(self) -> Iterator[Frame]:
-        """The block loop; packet blocks are handled inline to keep the hot path short."""
+    def _blocks(self) -> Iterator[Frame | int]:
+        """The block loop; packet blocks are handled inline to keep the hot path short.
+        (Compiled, `Frame(...)` is a direct call of its native constructor.)"""
         read = self._read
         path = self.path
-        frame = Frame
         section: list[_IfaceTuple] = []
         section_no = 0
         ifaces = self.interfaces
@@ -327,9 +331,9 @@ class PcapngParser:
                     only = self._only  # (set after the first frame was read: looked up here)
                     if only is not None and number < len(only) and not only[number] \
                             and not secrets:  # (keys go with the next Frame made)
-                        yield ts  # type: ignore[misc]  # (not planned: its time only)
+                        yield ts  # (not planned: its time only)
                     else:
-                        got = frame(
+                        got = Frame(
                             number,
                             ts,
                             digits,
@@ -363,7 +367,7 @@ class PcapngParser:
                     if snaplen:
                         caplen = min(caplen, snaplen)
                     number += 1
-                    yield frame(
+                    yield Frame(
                         number,
                         0,  # an SPB carries no timestamp
                         digits,

@@ -6,8 +6,8 @@ import importlib
 
 from dissectors.compiled import use_compiled
 
-# The mypyc-compiled hot modules, when built and up to date (dissectors/compiled.py).
-COMPILED = use_compiled(__path__)
+# The mypyc-compiled hot modules, when built and up to date (captures/compiled_build.py).
+COMPILED = use_compiled()
 
 # Order matters only for heuristic lists (tried in registration order).
 PROTOCOL_MODULES = (

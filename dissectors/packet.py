@@ -23,9 +23,11 @@ class Item:
     __slots__ = ("field", "value", "offset", "length", "children", "text", "hidden",
                  "generated", "source")
 
-    def __init__(self, field: Field, value: Any, offset: int, length: int,
+    def __init__(self, field: Field | Any, value: Any, offset: int, length: int,
                  text: str | None = None, hidden: bool = False,
                  generated: bool = False, source: int = 0) -> None:
+        # (a text-only item's field is None: `| Any` keeps mypyc from refusing None,
+        # Field being a native class, where every reader takes a field as a Field)
         self.field = field
         self.value = value
         self.offset = offset
@@ -61,7 +63,7 @@ class _NullItem:
 
 
 def _construct_item(cls: type[Item]) -> Item:
-    return cls(None, None, 0, 0)  # type: ignore[arg-type]
+    return cls(None, None, 0, 0)
 
 
 def _is_compiled() -> bool:
@@ -84,7 +86,7 @@ _new_item: Final[Callable[[type[Item]], Item]] = \
     _construct_item if _COMPILED else object.__new__  # type: ignore[assignment]
 #: The shared absorbing item (typed as an Item: dissectors treat it as one).
 NULL_ITEM: Final[Item] = (
-    Item(None, None, 0, 0, "", True) if _COMPILED  # type: ignore[arg-type]
+    Item(None, None, 0, 0, "", True) if _COMPILED
     else _NullItem())  # type: ignore[assignment]
 
 
@@ -400,7 +402,7 @@ class Packet:
         """A label-only subtree node (Wireshark's proto_tree_add_subtree): not a field."""
         if parent is not None and self.wanted is not None:
             return NULL_ITEM
-        item = Item(None, None, offset, length, text, source=source)  # type: ignore[arg-type]
+        item = Item(None, None, offset, length, text, source=source)
         if parent is None:
             self.tree.append(item)
         elif parent.children is None:

@@ -3,6 +3,9 @@
 Each dissector module declares its protocol and fields here once (Wireshark's
 abbreviations, types, bases, bitmasks and value names); the filter checker, the
 detail tree, `-T fields`, JSON and `-G fields` all read these declarations.
+
+Compiled (captures/compiled_build.py), `Field` and `Protocol` are native classes: the
+dissectors and writers read their attributes per item, a direct read there.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from captures.compiled_build import python_class
 
 
 class FT(enum.Enum):
@@ -199,8 +204,11 @@ class Protocol:
 _STRUCT_FMT = {1: "B", 2: ">H", 4: ">I", 8: ">Q"}
 
 
+@python_class
 class FieldRegistry:
-    """All protocols and fields, looked up by abbreviation."""
+    """All protocols and fields, looked up by abbreviation. (A Python class in the
+    compiled build too: looked up when filters are compiled, not per packet, and a test
+    wraps its `similar` on the instance.)"""
 
     def __init__(self) -> None:
         self.fields: dict[str, Field] = {}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from captures.compiled_build import _BuildFinder
 from dissectors.compiled import (
     BUILD_DIR,
     MODULES,
@@ -21,7 +22,6 @@ from dissectors.compiled import (
     digest,
     matches,
     pure_forced,
-    use_compiled,
     write_stamp,
 )
 from dissectors.compiled import (
@@ -58,10 +58,12 @@ def test_a_build_matches_only_the_sources_it_was_made_from(tmp_path: Path) -> No
 
 def test_pure_is_forced_by_labshark_pure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          ) -> None:
-    path: list[str] = []
     monkeypatch.setenv("LABSHARK_PURE", "1")
-    assert not use_compiled(path, BUILD_DIR)
-    assert path == []
+    finder = _BuildFinder(BUILD_DIR)  # (this process's own has decided: pure)
+    assert not finder.decide()
+    assert finder.find_spec("dissectors.packet") is None  # the source's, then
+    monkeypatch.setenv("LABSHARK_PURE", "0")
+    assert finder.decide() is False  # decided once a process, at the first look-up
     monkeypatch.setenv("LABSHARK_PURE", "0")
     assert not pure_forced()
     monkeypatch.setenv("LABSHARK_PURE", "")
@@ -105,18 +107,40 @@ def compiled() -> None:
         pytest.skip("no up-to-date compiled build (sh .ci/setup, or .ci/build_compiled.py)")
 
 
-def test_every_module_of_the_build_runs_compiled(compiled: None) -> None:
-    """The CLI imports every module of MODULES from the build (those outside dissectors/,
-    the packet loop and the list writer, too): none from its .py. (A run first, in the
-    CLI's import order: analyzer.command imported before dissectors/ once ran the packet
-    loop from its .py.)"""
+#: Each entry point's own first imports (and a run, for the CLI and the API), then
+#: every module of MODULES it did not import yet: the entry point's order decides
+#: which of them were looked up before the build's finder was installed.
+ENTRY_POINTS = {
+    # analyzer.command imported before dissectors/ once ran the packet loop from its .py
+    "cli": "import io, analyzer.app as a; a.run(['-r', CAP], io.StringIO(), sys.stderr)",
+    "api": "from analyzer import open_capture; list(open_capture(CAP))",
+    # the view: captures.frame (store.py) before any dissector
+    "tui-view": "import analyzer.tui.app",
+    # its worker process: analyzer.pipeline first (_child), and analyzer.closure first
+    # (ondemand.py): both once ran from their .py
+    "tui-worker": "from analyzer.tui.worker import main; "
+                  "from analyzer.pipeline import mark_displayed",
+    "tui-ondemand": "import analyzer.tui.ondemand",
+    "reader": "from captures.pcap import PcapParser",
+    "registry": "from dissectors.registry import REGISTRY",
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_every_module_of_the_build_runs_compiled(compiled: None, entry: str) -> None:
+    """Whichever entry point a process starts from, it imports every module of MODULES
+    from the build (the reader's, the registry, the packet loop, the writers): none from
+    its .py. In the pure mode, every one from its .py."""
     cap = ROOT / "tests" / "data" / "made" / "http_port_reuse.pcap"
-    code = ("import io, sys, analyzer.app as a; a.run(['-r', sys.argv[1]], io.StringIO(), "
-            "sys.stderr); import dissectors.compiled as c; print(c.pure_modules())")
-    out = subprocess.run([sys.executable, "-c", code, str(cap)], cwd=ROOT, env=_env(False),
-                         capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
-    assert {"analyzer/pipeline.py", "analyzer/output/packet_list.py"} <= set(MODULES)
+    code = (f"import sys; CAP = sys.argv[1]; {ENTRY_POINTS[entry]}; "
+            "import dissectors.compiled as c; print(c.pure_modules())")
+    for pure in (False, True):
+        out = subprocess.run([sys.executable, "-c", code, str(cap)], cwd=ROOT,
+                             env=_env(pure), capture_output=True, text=True, timeout=120)
+        want = [rel.removesuffix(".py").replace("/", ".") for rel in MODULES] if pure else []
+        assert out.stdout.strip() == str(want), (pure, out.stdout + out.stderr)
+    assert {"analyzer/pipeline.py", "analyzer/output/packet_list.py", "captures/pcap.py",
+            "captures/frame.py", "dissectors/registry.py"} <= set(MODULES)
 
 
 #: Runs the CLI over a capture with the collector off, then counts the dissected
