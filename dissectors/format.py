@@ -203,10 +203,17 @@ _ABS_PARTS: Final[dict[tuple[int, bool], tuple[str, str] | None]] = {}
 _ABS_TZ: Final[list[object]] = [None]
 
 
+def zone_token() -> object:
+    """The object that changes when the time zone does (time.tzset makes a new
+    time.tzname), for caches of local times to compare by identity; read by getattr
+    (see _ABS_TZ)."""
+    return getattr(time, "tzname")  # noqa: B009 - see _ABS_TZ
+
+
 def abs_time_str(ns: int, utc: bool = False) -> str:
     """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
     secs, frac = divmod(ns, NS)
-    tz: object = getattr(time, "tzname")  # noqa: B009 - see _ABS_TZ
+    tz = zone_token()
     if _ABS_TZ[0] is not tz:
         _ABS_PARTS.clear()
         _ABS_TZ[0] = tz

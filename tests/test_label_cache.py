@@ -74,3 +74,9 @@ def test_time_parts_cached_while_the_zone_stays() -> None:
     assert fmt.abs_time_str(ns, utc=True) == "then 000304000 zone"
     fmt._ABS_PARTS.clear()
     assert fmt.abs_time_str(ns, utc=True) == "Nov 14, 2023 22:13:20.000304000 UTC"
+
+
+def test_zone_token_is_one_object_while_the_zone_stays() -> None:
+    """The local-time caches (abs_time_str's, -T ek's index date) compare zone_token by
+    identity: it must be the same object between tzset calls, compiled too."""
+    assert fmt.zone_token() is fmt.zone_token()

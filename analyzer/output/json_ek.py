@@ -9,7 +9,6 @@ can hold, so a node here is a list of (key, value) pairs and the writer is our o
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
@@ -22,6 +21,7 @@ from dissectors.format import (
     fit_label,
     label,
     local_tm,
+    zone_token,
 )
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import FT, Field
@@ -189,7 +189,7 @@ def _index_date(pkt: Packet) -> str:
     kept: packets come many a second; time.tzset makes a new time.tzname)."""
     secs = pkt.frame.ts_ns // NS
     last = _INDEX_LAST
-    if last[1] == secs and last[0] is time.tzname:
+    if last[1] == secs and last[0] is zone_token():
         return last[2]  # type: ignore[no-any-return]
     got = local_tm(secs)
     if got is None:
@@ -197,7 +197,7 @@ def _index_date(pkt: Packet) -> str:
     else:
         year, month, day = got[0][:3]
         text = f"packets-{year}-{month:02d}-{day:02d}"
-    last[:] = [time.tzname, secs, text]
+    last[:] = [zone_token(), secs, text]
     return text
 
 
