@@ -143,8 +143,14 @@ class Field:
         return v
 
     def value_name(self, value: Any) -> str | None:
-        if isinstance(self.strings, dict):
-            return self.strings.get(value)
+        strings = self.strings
+        if type(strings) is dict:
+            return strings.get(value)
+        if isinstance(strings, dict):
+            # a table's own `get` (rpc.Named's "Unknown" for a missing value), looked up
+            # by name: compiled, `.get` on a value typed dict is the C dict's, which
+            # skips a subclass's
+            return getattr(strings, "get")(value)  # type: ignore[no-any-return]  # noqa: B009
         return None
 
     def __repr__(self) -> str:

@@ -319,6 +319,35 @@ def test_python_classes_stay_python_classes_compiled(compiled: None) -> None:
     assert out.stdout.strip() == repr("[\noverridden")
 
 
+_VALUE_NAMES = """
+import json, dissectors
+from dissectors.registry import REGISTRY
+names = {}
+for f in REGISTRY.fields.values():
+    s = getattr(f, "strings", None)
+    if isinstance(s, dict) and type(s) is not dict:  # (a table with its own lookup)
+        keys = [k for k in s if type(k) is int]
+        names[f.abbrev] = [f.value_name(k) for k in (*keys[:2], max(keys, default=0) + 1)]
+print(json.dumps({"compiled": dissectors.COMPILED, "names": names}))
+"""
+
+
+def test_value_name_tables_answer_the_same_compiled(compiled: None) -> None:
+    """A field's value-name table of its own kind (rpc.Named names a missing value
+    "Unknown", as tshark's VALS labels do) answers the same compiled: a compiled `.get` on
+    a value typed dict was the C dict's, which skipped the table's own (-V printed
+    "Reply State: 5" for tshark's "Unknown (5)")."""
+    runs = {}
+    for pure in (True, False):
+        out = subprocess.run([sys.executable, "-c", _VALUE_NAMES], cwd=ROOT, env=_env(pure),
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        runs[pure] = json.loads(out.stdout)
+    assert runs[False]["compiled"] and not runs[True]["compiled"]
+    assert runs[False]["names"] and runs[False]["names"] == runs[True]["names"]
+    assert "Unknown" in runs[False]["names"]["rpc.replystat"]
+
+
 def test_mypy_is_pinned_where_the_build_is_made(compiled: None) -> None:
     """The build's mypyc is one exact version (pyproject's `compiled` extra, which
     .ci/setup installs): the test above holds for it, not for whatever pip finds."""
