@@ -185,7 +185,9 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
         if split_run.run_split(split,  # type: ignore[arg-type]
                                lambda half, o: _run_pass(job, path, o, taps, resume, half, o,
                                                          split),
-                               out, job.output) is not None:
+                               out, job.output,
+                               lambda o: _run_pass(job, path, o, taps, resume, plan)) \
+                is not None:
             return
     _run_pass(job, path, out, taps, resume, plan)
 

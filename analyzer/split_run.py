@@ -27,14 +27,13 @@ the dissection halved (see `worth_it`).
 
 from __future__ import annotations
 
-import codecs
+import fcntl
 import gc
 import os
 import signal
 import sys
 import tempfile
 import time
-from array import array
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +41,7 @@ from itertools import compress, repeat
 from typing import Any, TextIO
 
 from analyzer.closure import Plan
+from analyzer.split_stream import ChildPart, Marked, Merge, Received, Skip
 from captures.frame import Frame
 from captures.records import RELEASE_EVERY, record_walker, release_behind
 
@@ -298,61 +298,6 @@ def half_source(path: str, half: Plan) -> HalfSource | None:
     return HalfSource(mm, walker, half)
 
 
-class Marked:
-    """A part's output file, written in UTF-8 (encoded here, in the part's process, once)
-    and counting its bytes; also a sink, after the renderer, that marks where each shown
-    packet's text ends."""
-
-    def __init__(self, f: Any) -> None:
-        self.f = f
-        self.n = 0
-        self.marks = array("q")
-
-    def write(self, s: str) -> int:
-        b = s.encode("utf-8", "surrogateescape")
-        self.n += len(b)
-        self.f.write(b)
-        return len(s)
-
-    def flush(self) -> None:
-        self.f.flush()
-
-    def isatty(self) -> bool:
-        return False
-
-    def packet(self, _pkt: Any) -> None:
-        self.marks.append(self.n)
-
-    def close(self) -> None:
-        """(the pass closes its sinks: the file is the caller's)"""
-
-
-class _Part:
-    """Reads one part's packets back, one text at a time, through a buffer."""
-
-    def __init__(self, f: Any, marks: array) -> None:
-        self.f, self.marks = f, marks
-        self.i = self.pos = self.at = 0
-        self.buf = b""
-
-    def take(self, end: int | None = None) -> bytes:
-        """The next packet's text (or, with `end`, up to that byte)."""
-        if end is None:
-            end = self.marks[self.i]
-            self.i += 1
-        n = end - self.pos
-        self.pos = end
-        while len(self.buf) - self.at < n:
-            more = self.f.read(1 << 20)
-            if not more:
-                raise EOFError
-            self.buf = self.buf[self.at:] + more
-            self.at = 0
-        s = self.buf[self.at: self.at + n]
-        self.at += n
-        return s
-
-
 def _stamp(what: str) -> None:
     """LABSHARK_SPLIT_TIMES=1: a timeline line on stderr (wall seconds since this module
     was imported, before the walk; this process's CPU seconds): where a split run's wall
@@ -367,9 +312,12 @@ _TIMES = os.environ.get("LABSHARK_SPLIT_TIMES") == "1"
 
 
 def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
-              output: str = "text") -> int | None:
-    """Run `run_part(half, file)` here and in a forked child, then write the merged
-    output to `out`; None when it could not (nothing written)."""
+              output: str = "text", alone: Callable[[TextIO], int] | None = None
+              ) -> int | None:
+    """Run `run_part(half, sink)` here and in a forked child, writing the merged output
+    to `out` while both run (analyzer/split_stream.py); None when it could not and wrote
+    nothing. A part that fails once output was written: `alone(out less those bytes)`,
+    the one-process run, finishes it."""
     if _TIMES:
         _stamp("split begins")
     mine, theirs, side = _halves(plan)
@@ -379,29 +327,33 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
     want = [theirs.others.count(1), mine.others.count(1)]  # (each side's shown frames)
     if not want[0] or not want[1]:
         return None
-    files = [tempfile.TemporaryFile() for _ in range(2)]
-    marks_file, notes_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    notes_file = tempfile.TemporaryFile()
     regex = sys.modules.get("filters.regex")  # (its notes: only a filter loads it)
     if regex is not None:
         regex.held = []
+    joins = _JOINS[output]
+    tail = joins[2] if joins else ""  # (ASCII: as many bytes as characters)
     try:
         out.flush()
+        r, w = os.pipe()
+        try:
+            fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 1 << 20)  # type: ignore[attr-defined]
+        except (AttributeError, OSError):
+            pass  # (the default 64 KB: more wake-ups, the same output)
         # (what exists now the collector leaves alone, in both processes: it would
         # write into every inherited object's header, copying each page into the child)
         gc.freeze()
         pid = os.fork()
-        if pid == 0:  # the child: the second half into the second file
+        if pid == 0:  # the child: the second half, sent to the parent
             code = 99
             try:
+                os.close(r)
                 os.environ["LABSHARK_PROGRESS"] = "0"
-                part = Marked(files[1])
-                code = run_part(theirs, part)
+                child = ChildPart(w)
+                code = run_part(theirs, child)
                 if _TIMES:
-                    _stamp(f"child's half done: {part.n} bytes")
-                part.marks.append(part.n)
-                files[1].flush()
-                part.marks.tofile(marks_file)
-                marks_file.flush()
+                    _stamp(f"child's half done: {child.packets} packets")
+                child.finish()
             except BaseException:  # noqa: BLE001 - the parent notices and runs alone
                 code = 99
             if regex is not None and regex.held:  # (its stderr notes: the parent's)
@@ -410,47 +362,40 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
                 pickle.dump(regex.held, notes_file)
                 notes_file.flush()
             os._exit(code)
+        os.close(w)
         done = False
         try:
-            part = Marked(files[0])
-            code = run_part(mine, part)
+            own = Marked()
+            merge = Merge(plan.shown, side, own, Received(r), joins, out)
+            code = run_part(mine, own)
             if _TIMES:
-                _stamp(f"parent's half done: {part.n} bytes")
-            part.marks.append(part.n)
+                _stamp(f"parent's half done: {merge.i} frames written")
+            ok = merge.finish(tail)
+            if _TIMES:
+                _stamp("child's texts merged")
             _pid, status = os.waitpid(pid, 0)
             if _TIMES:
                 _stamp("child waited for")
             done = True
         finally:
+            os.close(r)
             if not done:
                 os.kill(pid, signal.SIGKILL)  # our own child
                 os.waitpid(pid, 0)
-        if code != 0 or os.waitstatus_to_exitcode(status) != 0:
-            return None
-        marks = [part.marks, array("q")]
-        marks_file.seek(0)
-        marks[1].frombytes(marks_file.read())
-        joins = _JOINS[output]
-        tail = joins[2] if joins else ""  # (ASCII: as many bytes as characters)
-        for m, k in zip(marks, want, strict=True):
-            if len(m) != k + 1 or m[-1] - m[-2] != len(tail):
-                return None
-        files[0].flush()
-        for f in files:
-            f.seek(0)
-        merged = _merge(plan.shown, side,
-                        [_Part(f, m) for f, m in zip(files, marks, strict=True)], joins, out)
-        if _TIMES:
-            _stamp("merged")
-        return merged
+        if ok and code == 0 and os.waitstatus_to_exitcode(status) == 0 \
+                and own.packets == want[0] and merge.parts[1].packets == want[1]:
+            return 0
+        written = merge.written
     finally:
         gc.unfreeze()
         if regex is not None:
             _print_notes(regex, notes_file)
-        for f in files:
-            f.close()
-        marks_file.close()
         notes_file.close()
+    if not written:
+        return None
+    if alone is None:
+        raise RuntimeError("a split run's part failed after its output began")
+    return alone(Skip(out, written))
 
 
 def _print_notes(regex: Any, theirs: Any) -> None:
@@ -468,43 +413,6 @@ def _print_notes(regex: Any, theirs: Any) -> None:
     except (EOFError, ValueError, pickle.UnpicklingError):
         pass  # (none, or the child was stopped before it wrote them)
     regex.print_held(notes)
-
-
-def _merge(shown: Any, side: bytearray, parts: list[_Part],
-           joins: tuple[str, str, str] | None, out: TextIO) -> int:
-    """Each shown frame's text from its part, in frame order (json: its "[" or ","
-    replaced by the merged output's); copied as bytes when `out` writes UTF-8 as the
-    parts did (the real stdout), else decoded."""
-    write = _bytes_writer(out)
-    chunk: list[bytes] = []
-    first = True
-    j = [x.encode() for x in joins] if joins is not None else None
-    for n in shown:
-        text = parts[side[n]].take()
-        if j is not None:
-            text = (j[0] if first else j[1]) + text[2:]
-            first = False
-        chunk.append(text)
-        if len(chunk) >= 1024:
-            write(b"".join(chunk))
-            chunk.clear()
-    if j is not None:
-        chunk.append(j[2])
-    write(b"".join(chunk))
-    return 0
-
-
-def _bytes_writer(out: TextIO) -> Callable[[bytes], Any]:
-    buffer = getattr(out, "buffer", None)
-    try:
-        same = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8" \
-            and getattr(out, "errors", None) == "surrogateescape"
-    except LookupError:
-        same = False
-    if buffer is not None and same:
-        out.flush()
-        return buffer.write  # type: ignore[no-any-return]
-    return lambda b: out.write(b.decode("utf-8", "surrogateescape"))
 
 
 __all__ = ["can_split", "run_split", "wanted", "worth_it", "half_source", "HalfSource",
