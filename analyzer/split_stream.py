@@ -206,6 +206,8 @@ class Merge:
         own.compact()
 
     def advance(self) -> None:
+        if self.failed:
+            return  # (the one-process run writes the rest)
         shown, side, parts, joins = self.shown, self.side, self.parts, self.joins
         i, total = self.i, len(shown)
         chunk: list[bytes] = []
