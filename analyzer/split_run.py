@@ -8,20 +8,20 @@ have (each frame's predecessor's time, the first frame's, the previous shown fra
 read by place). Any other plan's half passes over every other frame with
 `skipping.skip` (stream indices stay exact in both). The plan is made once, before the
 fork; the whole output (no filter) gets one from `closure.plan_all`. A forked child
-takes one half. Each writes its shown packets' text to a temporary file and marks where
-each packet's text ends; the parent then copies the texts in frame order, streaming (a
-buffer per file, not the whole output). Both parts hold their stderr notes (a `matches`
-stopped, filters/regex.py); the parent prints them once, after both.
+takes one half. The child sends its shown packets' texts through a pipe; the parent
+writes them and its own in frame order while both run (analyzer/split_stream.py).
+Both parts hold their stderr notes (a `matches` stopped, filters/regex.py); the parent
+prints them once, after both.
 
 Outputs: the text formats (the packet list, -V, -x, -P, `-T tabs`, `-t dd`: the other
 half's shown frames still set the displayed delta) and `-T json` (the parent writes its
 "[", "," and "]"). Not with colours, -w, -q, --explain-addresses; a capture the walk read
 whole; a plan with no frame that may touch any state. If a part fails or its packets
-do not add up, nothing has been written and the caller runs in one process.
+do not add up, the caller's one-process run writes the output (less what was written).
 
 LABSHARK_SPLIT=1 forces a split where it can apply, 0 forbids it; by default it splits
-when another core is idle now (`_idle_core`), the output is no terminal (the merge
-prints only once both halves are done) and what both processes repeat is small beside
+when another core is idle now (`_idle_core`), the output is no terminal (the plan is
+made before the first line) and what both processes repeat is small beside
 the dissection halved (see `worth_it`).
 """
 
