@@ -29,8 +29,9 @@ _HEAD = struct.Struct("<qq")
 #: much of its own.
 BATCH = 1 << 18
 
-#: The most text the parent holds unwritten of its own before it waits for the child.
-OWN_CAP = 16 << 20
+#: The most text the parent holds unwritten of its own before it waits for the child,
+#: and of the child's before it leaves the rest in the pipe (which then holds the child).
+OWN_CAP = 8 << 20
 
 
 class Marked:
@@ -125,6 +126,8 @@ class Received(Marked):
         """Read what the pipe holds (`wait`: at least something, or its end); whether
         anything came."""
         got = False
+        if not wait and self.pending() + len(self.raw) >= OWN_CAP:
+            return got  # (the child is far ahead: the full pipe holds it)
         while not self.eof:
             try:
                 data = os.read(self.fd, 1 << 20)

@@ -122,6 +122,14 @@ def test_merged_output_is_every_frame_in_order(frames: int, groups: int, size: i
         held.append(self.pending())
 
     monkeypatch.setattr(split_stream.Marked, "packet", packet)
+    received = []
+    parse = split_stream.Received._parse
+
+    def _parse(self: split_stream.Received) -> None:  # (how much of the child's is held)
+        parse(self)
+        received.append(self.pending() + len(self.raw))
+
+    monkeypatch.setattr(split_stream.Received, "_parse", _parse)
     code = split_run.run_split(plan, _part(size, json, fail_at, slow, os.getpid()), out,
                                "json" if json else "text", alone)
     f.close()
@@ -134,6 +142,8 @@ def test_merged_output_is_every_frame_in_order(frames: int, groups: int, size: i
     assert bool(alone_runs) == (fail_at is not None)
     # the parent's own text held unwritten stays near its cap
     assert max(held) <= split_stream.OWN_CAP + split_stream.BATCH + 3 * size
+    # and of the child's, what one read of the pipe (up to 1 MB) adds beyond the cap
+    assert max(received, default=0) <= split_stream.OWN_CAP + (1 << 20) + (1 << 17)
 
 
 def test_a_parent_part_failing_is_run_alone(monkeypatch: pytest.MonkeyPatch) -> None:
