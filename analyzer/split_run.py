@@ -352,7 +352,8 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
                 child = ChildPart(w)
                 code = run_part(theirs, child)
                 if _TIMES:
-                    _stamp(f"child's half done: {child.packets} packets")
+                    _stamp(f"child's half done: {child.packets} packets, "
+                           f"{child.sending:.2f} s in the pipe's writes")
                 child.finish()
             except BaseException:  # noqa: BLE001 - the parent notices and runs alone
                 code = 99
@@ -369,10 +370,11 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
             merge = Merge(plan.shown, side, own, Received(r), joins, out)
             code = run_part(mine, own)
             if _TIMES:
-                _stamp(f"parent's half done: {merge.i} frames written")
+                _stamp(f"parent's half done: {merge.i} frames written, "
+                       f"{merge.parts[1].waited:.2f} s waiting ({merge.parts[1].waits})")
             ok = merge.finish(tail)
             if _TIMES:
-                _stamp("child's texts merged")
+                _stamp(f"child's texts merged, {merge.parts[1].waited:.2f} s waiting")
             _pid, status = os.waitpid(pid, 0)
             if _TIMES:
                 _stamp("child waited for")

@@ -17,6 +17,7 @@ import codecs
 import os
 import select
 import struct
+import time
 from array import array
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -31,7 +32,7 @@ BATCH = 1 << 18
 
 #: The most text the parent holds unwritten of its own before it waits for the child,
 #: and of the child's before it leaves the rest in the pipe (which then holds the child).
-OWN_CAP = 8 << 20
+OWN_CAP = 4 << 20
 
 
 class Marked:
@@ -82,6 +83,7 @@ class ChildPart(Marked):
     def __init__(self, fd: int) -> None:
         super().__init__()
         self.fd = fd
+        self.sending = 0.0  # (seconds in the pipe's writes: waiting for the parent)
 
     def packet(self, pkt: Any) -> None:
         self.ends.append(len(self.buf))
@@ -93,10 +95,12 @@ class ChildPart(Marked):
         if not self.ends:
             return
         end = self.ends[-1]
+        t = time.perf_counter()
         _write_all(self.fd, _HEAD.pack(len(self.ends), end) + array("q", self.ends).tobytes())
         _write_all(self.fd, memoryview(self.buf)[:end])
         del self.buf[:end]
         self.ends = []
+        self.sending += time.perf_counter() - t
 
     def finish(self) -> None:
         """The last batch, then the end: what the writer wrote after its last packet."""
@@ -120,6 +124,8 @@ class Received(Marked):
         self.raw = bytearray()  # (read, not yet parsed)
         self.end: bytes | None = None
         self.eof = False
+        self.waited = 0.0  # (seconds waiting for the child)
+        self.waits = 0
         os.set_blocking(fd, False)
 
     def more(self, wait: bool) -> bool:
@@ -134,7 +140,10 @@ class Received(Marked):
             except BlockingIOError:
                 if got or not wait:
                     break
+                t = time.perf_counter()
                 select.select([self.fd], [], [])
+                self.waited += time.perf_counter() - t
+                self.waits += 1
                 continue
             if not data:
                 self.eof = True
