@@ -32,7 +32,7 @@ BATCH = 1 << 18
 
 #: The most text the parent holds unwritten of its own before it waits for the child,
 #: and of the child's before it leaves the rest in the pipe (which then holds the child).
-OWN_CAP = 4 << 20
+OWN_CAP = 2 << 20
 
 
 class Marked:
@@ -136,7 +136,7 @@ class Received(Marked):
             return got  # (the child is far ahead: the full pipe holds it)
         while not self.eof:
             try:
-                data = os.read(self.fd, 1 << 20)
+                data = os.read(self.fd, BATCH)
             except BlockingIOError:
                 if got or not wait:
                     break
@@ -150,7 +150,7 @@ class Received(Marked):
                 break
             self.raw += data
             got = True
-            if len(self.raw) >= OWN_CAP:
+            if self.pending() + len(self.raw) >= OWN_CAP:
                 break
         if got:
             self._parse()
