@@ -25,7 +25,7 @@ from typing import Any, Final
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.releasing import SWEEP_AT, Dead, release
 from dissectors.session import Session
-from dissectors.skipping import plain_head
+from dissectors.skipping import HEAD_ADDRS, INTERPRETED, plain_head
 
 #: the smallest file worth the walk (about 80,000 packets of the lab captures)
 MIN_BYTES = 16 << 20
@@ -159,8 +159,14 @@ COARSE: Final = -1
 def head_flow(h: bytes) -> int:
     """`udp_flow` of a UDP frame whose skipping.plain_head is `h` (the common case: the
     planning walk reads it once for both)."""
-    x = (h[14] << 24 | h[15] << 16 | h[16] << 8 | h[17]) << 16 | h[22] << 8 | h[23]
-    y = (h[18] << 24 | h[19] << 16 | h[20] << 8 | h[21]) << 16 | h[24] << 8 | h[25]
+    x: int
+    y: int
+    if INTERPRETED:  # (one struct unpack: interpreted, cheaper than twelve byte reads)
+        a, c, sp, dp = HEAD_ADDRS(h, 14)
+        x, y = a << 16 | sp, c << 16 | dp
+    else:
+        x = (h[14] << 24 | h[15] << 16 | h[16] << 8 | h[17]) << 16 | h[22] << 8 | h[23]
+        y = (h[18] << 24 | h[19] << 16 | h[20] << 8 | h[21]) << 16 | h[24] << 8 | h[25]
     return x << 48 | y if x <= y else y << 48 | x
 
 

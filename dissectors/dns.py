@@ -189,7 +189,8 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     top.value = None
     # Wireshark queues DNS's tap at the end of the message and not for one quoted in an
     # ICMP error: until then (an exception past the bytes present) the layer is untapped.
-    untapped = pkt.proto_data.setdefault("dns.untapped", set())
+    # (typed: compiled, its add and discard are then set calls, not generic method calls)
+    untapped: set[int] = pkt.proto_data.setdefault("dns.untapped", set())
     untapped.add(id(top))
 
     # (a tree-less dissection nobody reads DNS's items from makes none of them)

@@ -26,7 +26,7 @@ from dissectors.http_other import _binary, other_lines
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
 from dissectors.http_proto import HTTP, SourceAdd, _text, http_tapped, tap
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_tapped
-from dissectors.packet import Item, Packet
+from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, Base, Field, Protocol
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
@@ -237,7 +237,8 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         return _continuation(tvb, off, pkt, session, first_in_call)
 
     first = bytes(tvb.buf[off:line_end])
-    seen_before = _lconv(pkt, session).seen
+    lconv = _lconv(pkt, session)  # (looked up once a message: the state does not move)
+    seen_before = lconv.seen
     if not partial_first:
         pkt.set_info(format_text(first) + " ")
     elif seen_before:
@@ -295,7 +296,6 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
                 host = bytes(tvb.buf[hs:he]).partition(b":")[2].strip().split(b"\0")[
                     0].decode("utf-8", errors="replace")  # a C string: up to a NUL
     is_request = kind == "request"
-    lconv = _lconv(pkt, session)
     code = 0
     if not is_request:
         try:
@@ -383,7 +383,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     # The message is complete: build the tree. (A request's URI is now the
     # conversation's: tshark's have_seen_http for the bytes that follow.)
     if kind == "request":
-        _lconv(pkt, session).seen = True
+        lconv.seen = True
     if seen_before or not partial_first:
         pkt.proto_col = proto.short
     # Later messages of the same segment are one layer with the first in frame.protocols.
@@ -400,6 +400,12 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
     fl_label = format_text(bytes(tvb.buf[off:nxt]))
     fl = pkt.add_text(top, fl_label, off, nxt - off, source=src)
     pkt.add_expert(fl, "chat", "sequence", fl_label, proto.abbrev, field=CHAT)
+    # A tree-less dissection that reads no HTTP field, no expert item and shows no tree
+    # (the plain list's): the line and header items would all be NULL_ITEM, and the
+    # notes about them reach nothing (Wireshark's `if (tree)`).
+    layers = pkt.layers
+    lean = layers is not None and not pkt.tree_visible and "http" not in layers \
+        and "_ws" not in layers
     uri = ""
     if is_request:
         method, _, rest = fl_text.partition(" ")
@@ -408,6 +414,9 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
             uri, version = version, ""
         # (the pairing records it as the tap's stat_info holds it: without "M-")
         pkt.proto_data["http.method"] = method[2:] if method.startswith("M-") else method
+    if lean:
+        pass
+    elif is_request:
         add(fl, METHOD, method, off, len(method))
         ui = add(fl, URI, uri, off + len(method) + 1, len(uri))
         if "?" in uri:
@@ -437,6 +446,11 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         line = _text(bytes(tvb.buf[hs:he]))
         name, sep, value = line.partition(":")
         value = value.lstrip()  # tshark keeps a value's trailing blanks
+        if lean:  # (only what the header does besides items: an Authorization's token)
+            hf = HEADERS.get(name.strip().lower()) if sep else None
+            if hf is not None and hf.abbrev in AUTH_HEADERS:
+                http_auth(pkt, session, NULL_ITEM, value)
+            continue
         crlf = _text(bytes(tvb.buf[he:hn]))  # a line cut by the snapshot length has none
         label = format_text(bytes(tvb.buf[hs:hn])) if pkt.tree_on else None
         hf = HEADERS.get(name.strip().lower()) if sep else None
@@ -462,7 +476,7 @@ def _message(tvb: Tvb, off: int, pkt: Packet, session: Session,  # noqa: C901
         tvb.need(tvb.end, 1)  # a cut line without a colon ends the dissection here
     if stray:
         pass
-    elif blank >= 0:
+    elif blank >= 0 and pkt.wanted is None:  # (tree-less, add_text under top makes nothing)
         pkt.add_text(top, format_text(bytes(tvb.buf[blank:hdr_end])), blank, hdr_end - blank,
                      source=src)
 

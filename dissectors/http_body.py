@@ -160,9 +160,10 @@ def _media(btvb: Tvb, pkt: Packet, session: Session, ctype: str | None,
         top = pkt.add_proto(TEXT_LINES, btvb.start, n,
                             f"Line-based text data: {mtype} ({lines} lines)", source=src)
         o = btvb.start
-        for line in raw.splitlines(keepends=True):  # one label per line, as tshark
-            pkt.add_text(top, format_text(line), o, len(line), source=src)
-            o += len(line)
+        if pkt.wanted is None:  # (tree-less, add_text under top makes nothing)
+            for line in raw.splitlines(keepends=True):  # one label per line, as tshark
+                pkt.add_text(top, format_text(line), o, len(line), source=src)
+                o += len(line)
         pkt.append_info(f" ({mtype})")
     elif mtype == "application/x-www-form-urlencoded":
         top = pkt.add_proto(URLENCODED, btvb.start, n, "HTML Form URL Encoded: " + mtype,

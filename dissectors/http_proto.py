@@ -16,7 +16,11 @@ HTTP: Final = protocol("http", "Hypertext Transfer Protocol", "HTTP")
 
 def _text(raw: bytes) -> str:
     """Bytes as Wireshark's ASCII strings: anything above 0x7f becomes U+FFFD."""
-    return bytes(raw).decode("ascii", errors="replace")  # one U+FFFD per high byte
+    # (one U+FFFD per high byte; compiled, bytes(raw) of bytes is a generic call that
+    # copies nothing, made for every line)
+    if isinstance(raw, bytes):
+        return raw.decode("ascii", errors="replace")
+    return bytes(raw).decode("ascii", errors="replace")
 
 
 class SourceAdd:

@@ -232,19 +232,6 @@ def keep(*abbrevs: str) -> None:
     KEEP.update(abbrevs)
 
 
-#: protocol -> (its item's field, that field's abbrev, the protocol's abbrev): read by
-#: add_proto once a protocol, not three attribute look-ups a layer. (Protocols are made
-#: once, at import: never many.)
-_PROTO_KEYS: Final[dict[Protocol, tuple[Field, str, str]]] = {}
-
-
-def _proto_keys(proto: Protocol) -> tuple[Field, str, str]:
-    field = proto.proto_field
-    assert field is not None
-    keys = _PROTO_KEYS[proto] = (field, field.abbrev, proto.abbrev)
-    return keys
-
-
 class Packet:
     """A dissected frame: tree, flat field index, columns and notes."""
 
@@ -414,12 +401,10 @@ class Packet:
     def add_proto(self, proto: Protocol, offset: int, length: int, text: str | None = None,
                   source: int = 0, *, in_stack: bool = True) -> Item:
         """Add a protocol layer; `in_stack` puts it into frame.protocols."""
-        # (the protocol's item field and names, looked up by the protocol: compiled, an
-        # attribute of the registry's Python classes is a generic look-up, three a layer)
-        keys = _PROTO_KEYS.get(proto)
-        if keys is None:
-            keys = _proto_keys(proto)
-        field, abbrev, proto_abbrev = keys
+        # (Protocol and Field are native classes: their attributes are direct reads)
+        field = proto.proto_field
+        assert field is not None
+        abbrev = field.abbrev
         # (Packet.add's top-level case, inlined: a handful of layers a packet)
         if _SINK_IS_ITEM:
             item = Item(field, text, offset, length, text, False, False, source)
@@ -439,7 +424,7 @@ class Packet:
         else:
             lst.append(item)
         if in_stack:
-            self.protocols.append(proto_abbrev)
+            self.protocols.append(proto.abbrev)
         return item
 
     def add_source(self, name: str, data: bytes) -> int:
@@ -460,7 +445,8 @@ class Packet:
     # -- columns ------------------------------------------------------------------
     def set_info(self, text: str) -> None:
         """Replace the Info column after the fence (col_add_str)."""
-        self.info = self.info[: self.info_fence] + text
+        fence = self.info_fence
+        self.info = text if fence == 0 else self.info[:fence] + text  # (no fence: no copy)
 
     def append_info(self, text: str, sep: str = "") -> None:
         """col_append_sep_str: add `sep` only when something is already there."""
@@ -473,7 +459,8 @@ class Packet:
         self.info_fence = len(self.info)
 
     def clear_info(self) -> None:
-        self.info = self.info[: self.info_fence]
+        fence = self.info_fence
+        self.info = "" if fence == 0 else self.info[:fence]
 
     def add_expert(self, item: Item | None, severity: str, group: str, text: str,
                    protocol: str, ours: bool = False, field: Field | None = None,

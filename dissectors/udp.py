@@ -195,7 +195,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         litem = pkt.add(tree, LENGTH, ulen, off + 4, 2)
     else:
         litem = NULL_ITEM
-    info = f"{sport} \u2192 {dport}"
+    info = ""  # (what the Info column says past the ports: one string built at the end)
     claimed = ulen
     if ulen > reported:
         if not pkt.in_error_pkt:  # a header quoted by ICMP is cut: no complaint
@@ -214,7 +214,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
             litem.text = f"Length: {ulen} (bogus, must be >= 8)"
             pkt.add_expert(litem, "error", "malformed", f"Bad length value {ulen} < 8", "udp",
                            field=LENGTH_BAD)
-        pkt.set_info(f"{info} [BAD UDP LENGTH {ulen} < 8]")
+        pkt.set_info(f"{sport} \u2192 {dport}{info} [BAD UDP LENGTH {ulen} < 8]")
         return
     # (an IPv4 zero checksum means "none"; over IPv6 it is illegal, unless quoted by ICMP)
     illegal = csum == 0 and len(pkt.net_src) == 16 and not pkt.in_error_pkt
@@ -246,8 +246,8 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     if tvb.source and items:  # a datagram in reassembled bytes: its items point there
         _in_source(tree.children or [], tvb.source)
     plen = ulen - 8
-    pkt.set_info(f"{info} Len={claimed - 8} [ILLEGAL CHECKSUM (0)]" if illegal
-                 else f"{info} Len={claimed - 8}")
+    pkt.set_info(f"{sport} \u2192 {dport}{info} Len={claimed - 8} [ILLEGAL CHECKSUM (0)]"
+                 if illegal else f"{sport} \u2192 {dport}{info} Len={claimed - 8}")
     if plen > 0:
         payload = tvb.sub(off + 8, max(plen, 0))
         if items and payload.end > payload.start and pkt.wants(_PAYLOAD):

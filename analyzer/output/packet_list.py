@@ -77,6 +77,8 @@ def packet_line(pkt: Packet, time_fmt: str = "r", sep: str = " ") -> str:
 #: 10 ** (9 - digits): nanoseconds per printed unit, by the file's time precision.
 _UNIT: Final[tuple[int, ...]] = tuple(10 ** (9 - d) for d in range(10))
 _REL_MAX: Final = (1 << 63) * NS
+#: Below this every relative time is (a native int's range: checked first)
+_SMALL: Final = 1 << 60
 #: n spaces / zeros at [n]: the list's padding as one look-up (compiled, rjust, ljust and
 #: zfill are generic method calls; the widest column pads to 12).
 _SPACES: Final[tuple[str, ...]] = tuple(" " * n for n in range(13))
@@ -86,6 +88,12 @@ _ZEROS: Final[tuple[str, ...]] = tuple("0" * n for n in range(10))
 def _pad(text: str, width: int) -> str:
     """The spaces that pad `text` to `width` (str.rjust's and ljust's)."""
     n = width - len(text)
+    return _SPACES[n] if n > 0 else ""
+
+
+def _pad_n(length: int, width: int) -> str:
+    """The spaces that pad a text of `length` characters to `width`."""
+    n = width - length
     return _SPACES[n] if n > 0 else ""
 
 
@@ -104,12 +112,26 @@ def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
         if rel:
             ns = pkt.rel_ns
             digits = frame.ts_digits
-            if 0 <= ns < _REL_MAX and 0 < digits <= 9:
-                secs, frac = divmod(ns, NS)
-                digits_txt = str(frac // _UNIT[digits])  # (< 10 ** digits: fits)
-                t = f"{secs}.{_ZEROS[digits - len(digits_txt)]}{digits_txt}"
-            else:
-                t = rel_time_str(ns, digits)
+            # (compiled: `ns < _SMALL` is a native compare where _REL_MAX is a boxed big
+            # int, and // and * are native where divmod is a generic call and a tuple)
+            if 0 <= ns and (ns < _SMALL or ns < _REL_MAX) and 0 < digits <= 9:
+                secs = ns // NS
+                secs_txt = str(secs)
+                digits_txt = str((ns - secs * NS) // _UNIT[digits])  # (< 10 ** digits)
+                # the time's text, padded to 10, written straight into the line
+                info = pkt.info
+                if not info.isprintable() or len(info) * 4 >= COL_MAX_INFO_LEN:
+                    info = info_text(pkt)
+                number = str(frame.number)
+                src = pkt.src
+                dst = pkt.dst
+                write(f"{_pad(number, 5)}{number}{sep}"
+                      f"{_pad_n(len(secs_txt) + 1 + digits, 10)}{secs_txt}."
+                      f"{_ZEROS[digits - len(digits_txt)]}{digits_txt}{sep}"
+                      f"{_pad(src, 12)}{src}{arrow}{dst}{_pad(dst, 12)}{sep}{pkt.proto_col}"
+                      f"{sep}{frame.origlen}{sep}{info}\n")
+                return
+            t = rel_time_str(ns, digits)
         elif clock and 0 <= frame.ts_digits <= 9:
             secs, frac = divmod(frame.ts_ns, NS)
             if secs != last[0]:
