@@ -202,19 +202,25 @@ class Groups:
 
 
 def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
-          flows: dict[int, int] | None, coarse: set[int]) -> list[int]:
-    """The cheap pass: each frame's group (a list by number; [0] unused, -1: none), each
+          flows: dict[int, int] | None, coarse: set[int]) -> array:
+    """The cheap pass: each frame's group (an array by number; [0] unused, -1: none), each
     record's place into `places`, and with `flows` each plain UDP stream's last frame
     (`_plan`). Compiled (mypyc), it runs natively but for the calls: a common frame's
     header is read once (skipping.plain_head) for its key and its UDP stream; group ids
     stay the dict's own int objects and places the records' (boxed once, not again)."""
-    gids: list[Any] = [-1]  # (a list: array.append parses its argument on every call)
+    # (a list: array.append parses its argument on every call; emptied into the array
+    # every `_CHUNK` frames, so the walk holds 4 bytes a frame, not a list's 8)
+    walked = array("i")
+    gids: list[Any] = [-1]
     put = places.append if places is not None else None
     known: dict[Any, Any] = groups.ids
     n = 0
     rec: tuple[Any, int, Any, Any]
     for rec in records:
         n += 1
+        if len(gids) >= _CHUNK:
+            walked.extend(gids)
+            gids.clear()
         at = rec[0]
         s: int = at
         e = s + rec[1]
@@ -236,7 +242,12 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
                 coarse.add(g)
             elif flow is not None:
                 flows[flow] = n << 32 | g
-    return gids
+    walked.extend(gids)
+    return walked
+
+
+#: frames `_walk` gathers in a list before moving them into its array
+_CHUNK = 1 << 14
 
 
 def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False) -> Plan:

@@ -175,11 +175,20 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
     while n >= 0:
         side[n] = n & 1
         n = side.find(2, n + 1)
-    b = _and(needed, side)
+    # (held by both processes, so made no more of than needed: `side` is 0 wherever a
+    # frame is not planned, so it is the second half's plan itself; with every frame
+    # shown and planned, each half's shown frames are its plan's)
+    b = side
     a = _xor(needed, b)
-    mask = _mask(plan.shown, len(needed))
-    shown_b = _and(mask, side)
-    shown = [_xor(mask, shown_b), shown_b]
+    shown_all = plan.shown
+    if isinstance(shown_all, range) and shown_all == range(1, len(needed)) \
+            and needed.find(0, 1) < 0:
+        shown = [a, b]
+    else:
+        mask = _mask(shown_all, len(needed))
+        shown_b = _and(mask, side)
+        shown = [_xor(mask, shown_b), shown_b]
+        del mask, shown_b
     halves = Plan(a), Plan(b)
     for i, half in enumerate(halves):
         half.light = plan.light
@@ -187,6 +196,12 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
         half.others = shown[1 - i]
         half.shown = plan.shown  # (the whole run's: they set the displayed deltas)
         half.starts, half.ifaces = plan.starts, plan.ifaces
+    del size, side_of
+    from analyzer.heap import give_back
+
+    # (the passes' temporaries, several megabytes at 1M frames, are freed now: given
+    # back before the fork, not carried into both processes)
+    give_back()
     return halves[0], halves[1], side
 
 
