@@ -13,6 +13,7 @@ from __future__ import annotations
 import mmap
 import struct
 from collections.abc import Callable
+from typing import Final
 
 from dissectors.dispatch import TUNNEL_UDP_PORTS
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
@@ -31,29 +32,38 @@ Layers = tuple[int, int, int, int, int, tuple[int, ...], "tuple[int, int, int, i
 #: whole mapped capture file (the fast path: analyzer/fast_run.py).
 Raw = bytes | memoryview | mmap.mmap
 
-ETH_IPV4, ETH_IPV6, ETH_ARP = 0x0800, 0x86DD, 0x0806
+# (Final: the compiled build reads these as constants, not module-dict look-ups, on
+# every frame of a fast pass or a passed-over frame.)
+ETH_IPV4: Final = 0x0800
+ETH_IPV6: Final = 0x86DD
+ETH_ARP: Final = 0x0806
 #: l4 offset of an IPv4 fragment: the caller decides with the reassembly table
 #: (`fragment_layers`) before reading any field.
-FRAGMENT = -2
-_VLAN_TPIDS = (0x8100, 0x9100)
-_U16 = struct.Struct(">H").unpack_from
+FRAGMENT: Final = -2
+_VLAN_TPIDS: Final = (0x8100, 0x9100)
+_U16: Final = struct.Struct(">H").unpack_from
+_U16X2: Final = struct.Struct(">HH").unpack_from
+# An IPv4 header's version/length, total length, flags+offset and protocol in one read.
+_IP4_HEAD: Final = struct.Struct(">BxH2xHxB").unpack_from
 # ICMP types whose body quotes the offending IP header (full dissection decodes it).
-_ICMP_QUOTING = ICMP_QUOTING
-_ICMP6_QUOTING = ICMP6_QUOTING
+_ICMP_QUOTING: Final = ICMP_QUOTING
+_ICMP6_QUOTING: Final = ICMP6_QUOTING
 # IP protocols that carry another IP header or need more than one header to decode.
-_IP_UNSURE = frozenset((4, 41, 47, 58))
+_IP_UNSURE: Final = frozenset((4, 41, 47, 58))
 #: UDP ports of tunnels whose inner packet full dissection decodes (filled in by the
 #: tunnels' modules: dispatch.TUNNEL_UDP_PORTS).
-UDP_TUNNEL_PORTS = TUNNEL_UDP_PORTS
-_IP6_UNSURE = frozenset((0, 43, 44, 50, 51, 60, 135, 139, 140, 4, 41, 47, 1))
+UDP_TUNNEL_PORTS: Final = TUNNEL_UDP_PORTS
+_IP6_UNSURE: Final = frozenset((0, 43, 44, 50, 51, 60, 135, 139, 140, 4, 41, 47, 1))
 
 
 def _l4(b: Raw, proto: int, l4: int, dend: int) -> int | None:
     """The L4 offset when the header there decodes plainly, -1 for no L4, None unsure."""
     room = dend - l4
     if proto == 17:
-        if room < 8 or _U16(b, l4)[0] in UDP_TUNNEL_PORTS or _U16(b, l4 + 2)[0] in \
-                UDP_TUNNEL_PORTS:
+        if room < 8:
+            return None
+        sp, dp = _U16X2(b, l4)
+        if sp in UDP_TUNNEL_PORTS or dp in UDP_TUNNEL_PORTS:
             return None  # (a tunnel's inner packet has layers of its own)
         return l4
     if proto == 6:
@@ -104,27 +114,24 @@ def ethernet_layers(b: Raw, s: int, e: int, wire_end: int) -> Layers | None:
     if etype == ETH_IPV4:
         if e - off < 20:
             return None
-        vhl = b[off]
-        hlen = (vhl & 0x0F) * 4
-        if vhl >> 4 != 4 or hlen < 20 or e - off < hlen:
+        vhl, total, frag, proto = _IP4_HEAD(b, off)
+        # Version 4 and a 20-byte header only (options: their decoding may stop the
+        # dissection).
+        if vhl != 0x45 or total < 20 or off + total > wire_end:
             return None
-        total = _U16(b, off + 2)[0]
-        if total < hlen or off + total > wire_end or hlen > 20:
-            return None  # (options: their decoding may stop the dissection)
-        proto = b[off + 9]
         dend = min(e, off + total)
-        if _U16(b, off + 6)[0] & 0x3FFF:
+        if frag & 0x3FFF:
             return (ETH_IPV4, off, proto, FRAGMENT, dend, vlans, None, off + total)
         if proto in _IP_UNSURE:
             return None
-        l4 = _l4(b, proto, off + hlen, dend)
+        l4 = _l4(b, proto, off + 20, dend)
         if l4 is None:
-            if proto != 1 or dend - off - hlen < 8 or b[off + hlen] not in _ICMP_QUOTING:
+            if proto != 1 or dend - off < 28 or b[off + 20] not in _ICMP_QUOTING:
                 return None
-            quoted = _quoted(b, off + hlen, dend, off + total)
+            quoted = _quoted(b, off + 20, dend, off + total)
             if quoted is None:
                 return None
-            return (ETH_IPV4, off, proto, off + hlen, dend, vlans, quoted, off + total)
+            return (ETH_IPV4, off, proto, off + 20, dend, vlans, quoted, off + total)
         return (ETH_IPV4, off, proto, l4, dend, vlans, None, off + total)
     if etype == ETH_IPV6:
         if e - off < 40 or b[off] >> 4 != 6:
@@ -148,10 +155,10 @@ def ethernet_layers(b: Raw, s: int, e: int, wire_end: int) -> Layers | None:
     return None
 
 
-_U32 = struct.Struct(">I").unpack_from
+_U32: Final = struct.Struct(">I").unpack_from
 # From the ethertype on: type, IPv4 version/length, protocol, flags+offset, addresses.
-_ETH_IP4 = struct.Struct(">HB5xHxB2xII").unpack_from
-_U32X4 = struct.Struct(">4I").unpack_from
+_ETH_IP4: Final = struct.Struct(">HB5xHxB2xII").unpack_from
+_U32X4: Final = struct.Struct(">4I").unpack_from
 
 
 def pair_hash(b: Raw, s: int, e: int) -> int:

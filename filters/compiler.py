@@ -163,6 +163,10 @@ class FieldSource:
         abbrev = node.name
         return lambda pkt: abbrev in pkt.index
 
+    def compare(self, node: Compare) -> Test | None:
+        """A comparison this source tests in one piece, or None (the generic one)."""
+        return None
+
 
 PACKET_FIELDS = FieldSource()
 
@@ -351,7 +355,67 @@ def _base_op(node: Compare) -> Callable[[Any, Any], bool]:
     return fn
 
 
+def const_pred(node: Compare) -> Callable[[Any], bool]:
+    """The test of one value against `node`'s constant right side, precomputed (also
+    the fast path's specialised comparisons: filters/fastpath.py)."""
+    right = node.right
+    assert isinstance(right, Const)
+    op = node.op
+    lkind = "string" if node.labels is not None else getattr(node.left, "kind", "")
+    c = right.value
+    if lkind == "string" and isinstance(c, bytes):
+        c = c.decode("utf-8", "surrogateescape")
+    if op == "contains" and lkind in ("ether", "ipv6") and isinstance(c, bytes):
+        pass
+    pred: Callable[[Any], bool]
+    if isinstance(c, float) and c != c:
+        # NaN: Wireshark orders doubles by `<` then `>`, else "equal"; so every value
+        # equals nan (==, >=, <= hold) and none is ordered against it.
+        nan_true = op in ("any_eq", "all_eq", "ge", "le")
+        pred = lambda v: nan_true  # noqa: E731
+    elif right.prefix is not None and op in ("any_eq", "all_eq", "all_ne", "any_ne"):
+        inside = _prefix_pred(right)
+        pred = inside if op in ("any_eq", "all_eq") else (lambda v: not inside(v))
+    elif op == "matches":
+        rx = node.regex
+        pred = lambda v: rx.search(v if isinstance(v, bytes) else  # noqa: E731
+                                   v.encode("utf-8", "surrogateescape"))
+    elif op == "contains":
+        if lkind == "string" and isinstance(c, str):
+            pred = lambda v: c in v  # noqa: E731
+        else:
+            cb = c if isinstance(c, bytes) else str(c).encode("utf-8", "surrogateescape")
+            pred = lambda v: cb in (v if isinstance(v, bytes) else  # noqa: E731
+                                    v.encode("utf-8", "surrogateescape"))
+    elif op in ("any_eq", "all_eq"):
+        pred = lambda v: v == c  # noqa: E731
+    elif op in ("all_ne", "any_ne"):
+        pred = lambda v: v != c  # noqa: E731
+    elif right.prefix is not None:
+        # Ordering against a network compares under the netmask, as Wireshark does.
+        fn = _ORDER_OPS[op]
+        bits = 32 if right.kind == "ipv4" else 128
+        p = right.prefix
+        mask = ((1 << p) - 1) << (bits - p) if p else 0
+        cv = (c if right.kind == "ipv4" else int.from_bytes(c, "big")) & mask
+        if right.kind == "ipv4":
+            pred = lambda v: fn(v & mask, cv)  # noqa: E731
+        else:
+            pred = lambda v: fn(int.from_bytes(v, "big") & mask, cv)  # noqa: E731
+    elif isinstance(c, bytes):
+        fn = _ORDER_OPS[op]
+        ck = (len(c), c)  # Wireshark orders byte strings by length first
+        pred = lambda v: fn((len(v), v), ck)  # noqa: E731
+    else:
+        fn = _ORDER_OPS[op]
+        pred = lambda v: fn(v, c)  # noqa: E731
+    return pred
+
+
 def _compare(node: Compare, fs: FieldSource) -> Test:
+    special = fs.compare(node)
+    if special is not None:
+        return special
     if node.labels is not None:  # `tcp.checksum.status matches "good"`: value names
         numbers, labels = values(node.left, fs), node.labels
         left = lambda pkt: [labels.get(v, "") for v in numbers(pkt)]  # noqa: E731
@@ -365,53 +429,7 @@ def _compare(node: Compare, fs: FieldSource) -> Test:
     lkind = "string" if node.labels is not None else getattr(node.left, "kind", "")
     # Constant right side: one-argument predicate, precomputed.
     if isinstance(right, Const):
-        c = right.value
-        if lkind == "string" and isinstance(c, bytes):
-            c = c.decode("utf-8", "surrogateescape")
-        if op == "contains" and lkind in ("ether", "ipv6") and isinstance(c, bytes):
-            pass
-        pred: Callable[[Any], bool]
-        if isinstance(c, float) and c != c:
-            # NaN: Wireshark orders doubles by `<` then `>`, else "equal"; so every value
-            # equals nan (==, >=, <= hold) and none is ordered against it.
-            nan_true = op in ("any_eq", "all_eq", "ge", "le")
-            pred = lambda v: nan_true  # noqa: E731
-        elif right.prefix is not None and op in ("any_eq", "all_eq", "all_ne", "any_ne"):
-            inside = _prefix_pred(right)
-            pred = inside if op in ("any_eq", "all_eq") else (lambda v: not inside(v))
-        elif op == "matches":
-            rx = node.regex
-            pred = lambda v: rx.search(v if isinstance(v, bytes) else  # noqa: E731
-                                       v.encode("utf-8", "surrogateescape"))
-        elif op == "contains":
-            if lkind == "string" and isinstance(c, str):
-                pred = lambda v: c in v  # noqa: E731
-            else:
-                cb = c if isinstance(c, bytes) else str(c).encode("utf-8", "surrogateescape")
-                pred = lambda v: cb in (v if isinstance(v, bytes) else  # noqa: E731
-                                        v.encode("utf-8", "surrogateescape"))
-        elif op in ("any_eq", "all_eq"):
-            pred = lambda v: v == c  # noqa: E731
-        elif op in ("all_ne", "any_ne"):
-            pred = lambda v: v != c  # noqa: E731
-        elif right.prefix is not None:
-            # Ordering against a network compares under the netmask, as Wireshark does.
-            fn = _ORDER_OPS[op]
-            bits = 32 if right.kind == "ipv4" else 128
-            p = right.prefix
-            mask = ((1 << p) - 1) << (bits - p) if p else 0
-            cv = (c if right.kind == "ipv4" else int.from_bytes(c, "big")) & mask
-            if right.kind == "ipv4":
-                pred = lambda v: fn(v & mask, cv)  # noqa: E731
-            else:
-                pred = lambda v: fn(int.from_bytes(v, "big") & mask, cv)  # noqa: E731
-        elif isinstance(c, bytes):
-            fn = _ORDER_OPS[op]
-            ck = (len(c), c)  # Wireshark orders byte strings by length first
-            pred = lambda v: fn((len(v), v), ck)  # noqa: E731
-        else:
-            fn = _ORDER_OPS[op]
-            pred = lambda v: fn(v, c)  # noqa: E731
+        pred = const_pred(node)
         if quant == "any":
             return lambda pkt: any(map(pred, left(pkt)))
 

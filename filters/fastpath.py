@@ -24,9 +24,11 @@ from dissectors.layers import ETH_ARP, ETH_IPV4, ETH_IPV6, Layers
 from dissectors.ports import candidates
 from dissectors.registry import REGISTRY, Field
 from dissectors.session import Session
-from filters.compiler import FieldSource, Test, Values
+from filters.compiler import FieldSource, Test, Values, const_pred
 from filters.compiler import test as compile_test
 from filters.syntax import (
+    Compare,
+    Const,
     FieldRef,
     Node,
     field_refs,
@@ -217,7 +219,150 @@ class FastFields(FieldSource):
         return lambda r: bool(get(r))
 
 
+    def compare(self, node: Compare) -> Test | None:
+        """`field op constant` on an integer header field (or a pair of them) as one
+        function: the offsets, one struct read for both fields of a pair, the test
+        inline, instead of the generic closures' values list (the fast pass tests
+        every candidate frame: a broad filter's cost was mostly there)."""
+        return _special_compare(node)
+
+
 FAST_FIELD_SOURCE = FastFields()
+
+_CONST_OPS = frozenset(("any_eq", "all_eq", "any_ne", "all_ne", "gt", "lt", "ge", "le"))
+
+
+def _int_field(name: str) -> Field | None:
+    """A header field read as one integer by a single struct read, or None."""
+    if name not in _HEADER_FIELDS:
+        return None
+    f = REGISTRY.fields[name]
+    return f if f.struct is not None and f.protocol is not None else None
+
+
+def _special_compare(node: Compare) -> Test | None:
+    """See FastFields.compare; None for any other comparison."""
+    left, right = node.left, node.right
+    if not isinstance(left, FieldRef) or left.layers or left.raw or left.ref or \
+            not isinstance(right, Const) or node.labels is not None or node.op not in _CONST_OPS:
+        return None
+    name = left.name
+    pred = const_pred(node)
+    every = (node.quant or ("all" if node.op in ("all_ne", "all_eq") else "any")) == "all"
+    if name in _PAIRS:
+        a, b = (_int_field(n) for n in _PAIRS[name])
+        if a is None or b is None or a.bitmask or b.bitmask or a.struct is None or \
+                b.struct is None or a.struct.size != b.struct.size or \
+                b.offset != (a.offset or 0) + a.struct.size:
+            return None
+        assert a.protocol is not None
+        return _pair_test(_AT[a.protocol.abbrev], struct.Struct(a.struct.format + a.struct.format[-1]),
+                          a.offset or 0, node, pred, every)
+    f = _int_field(name)
+    if f is None or f.struct is None or f.protocol is None:
+        return None
+    return _single_test(_AT[f.protocol.abbrev], f, pred, every)
+
+
+def _inline_const(node: Compare) -> tuple[int, int] | None:
+    """(mask, value) when the test is `value & mask == constant` for some value (`==`
+    an integer, or an IPv4 network), to write inline; else None."""
+    right = node.right
+    assert isinstance(right, Const)
+    if node.op not in ("any_eq", "all_eq") or node.quant == "all" or node.op == "all_eq":
+        return None
+    c = right.value
+    if not isinstance(c, int) or isinstance(c, bool):
+        return None
+    if right.prefix is None:
+        return (-1, c)
+    if right.kind != "ipv4":
+        return None
+    p = right.prefix
+    mask = ((1 << p) - 1) << (32 - p) if p else 0
+    return (mask, c & mask)
+
+
+def _pair_test(at: Callable[[Rec], tuple[int, ...]], both: struct.Struct, off: int,
+               node: Compare, pred: Callable[[Any], bool], every: bool) -> Test:
+    """A pair's two fields, adjacent and of one width (ip.addr, udp.port...), read at
+    once."""
+    read = both.unpack_from
+    inline = _inline_const(node)
+    if inline is not None:
+        mask, want = inline
+
+        def any_eq(r: Rec) -> bool:
+            b = r[0]
+            for o in at(r):
+                x, y = read(b, o + off)
+                if x & mask == want or y & mask == want:
+                    return True
+            return False
+        return any_eq
+    if every:
+        def all_of(r: Rec) -> bool:
+            b = r[0]
+            seen = False
+            for o in at(r):
+                x, y = read(b, o + off)
+                if not (pred(x) and pred(y)):
+                    return False
+                seen = True
+            return seen
+        return all_of
+
+    def any_of(r: Rec) -> bool:
+        b = r[0]
+        for o in at(r):
+            x, y = read(b, o + off)
+            if pred(x) or pred(y):
+                return True
+        return False
+    return any_of
+
+
+def _single_test(at: Callable[[Rec], tuple[int, ...]], f: Field,
+                 pred: Callable[[Any], bool], every: bool) -> Test:
+    """One header field (its bit mask applied, a boolean as 0/1, as `_header_values`)."""
+    assert f.struct is not None
+    unpack, o, mask, shift = f.struct.unpack_from, f.offset or 0, f.bitmask, f.shift
+    boolean = f.type.value == "FT_BOOLEAN"
+    if f.type.value == "FT_IPv4":
+        mask = 0  # (an address is read whole, as _reader does)
+
+    def value(b: Any, at_off: int) -> Any:
+        v = unpack(b, at_off + o)[0]
+        if mask:
+            v = (v & mask) >> shift
+        return int(bool(v)) if boolean else v
+
+    if not mask and not boolean:
+        def plain(r: Rec) -> bool:
+            b = r[0]
+            seen = False
+            for x in at(r):
+                if pred(unpack(b, x + o)[0]):
+                    if not every:
+                        return True
+                elif every:
+                    return False
+                seen = True
+            return seen and every
+        return plain
+
+    def masked(r: Rec) -> bool:
+        b = r[0]
+        seen = False
+        for x in at(r):
+            if pred(value(b, x)):
+                if not every:
+                    return True
+            elif every:
+                return False
+            seen = True
+        return seen and every
+    return masked
 
 
 def _names(node: Node) -> set[str]:

@@ -222,3 +222,33 @@ def test_second_section_hands_over_to_the_reader(tmp_path: Path, mixed_pcapng: P
     full = _numbers(args, False, monkeypatch)
     assert fast == full
     assert int(fast[-1]) > 2645  # matches from the second section are there
+
+
+#: (filter, whether libpcap's pre-filter is used on the mixed capture): a filter whose
+#: pre-filter keeps most of the sampled frames is decided by the walk alone.
+SAMPLED = [("ip.addr == 10.0.0.0/8", False), ("ip", False), ("udp or tcp", False),
+           ("udp.port == 69", True), ("tcp.flags.syn == 1", True), ("arp", True)]
+
+
+@pytest.mark.parametrize(("flt", "prefiltered"), SAMPLED)
+def test_prefilter_only_when_it_rejects_most(flt: str, prefiltered: bool, mixed_pcap: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pre-filter is judged on the file's first frames (any file, here), and the
+    matches are full dissection's either way."""
+    for name, value in (("_SAMPLE_FROM", 0), ("_SAMPLE_MIN_FRAMES", 16)):
+        monkeypatch.setattr(fast_run, name, value)
+    used: list[bool] = []
+    import captures.bpf as bpf  # (fast_run imports offline_matches where it calls it)
+
+    real_offline = bpf.offline_matches
+
+    def spy(path: str, text: str) -> object:
+        used.append(True)
+        return real_offline(path, text)
+
+    monkeypatch.setattr(bpf, "offline_matches", spy)
+    args = ["-r", str(mixed_pcap), "-Y", flt]
+    fast = _numbers(args, True, monkeypatch)
+    assert bool(used) == prefiltered, flt
+    monkeypatch.undo()
+    assert fast == _numbers(args, False, monkeypatch)
