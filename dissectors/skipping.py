@@ -36,7 +36,7 @@ from dissectors.layers import (
 )
 from dissectors.session import Session
 from dissectors.tcp_stream import TcpStreams, bound_earlier, lookup_stream, set_base_seqs
-from dissectors.tftp import opens_transfer
+from dissectors.tftp_transfers import opens_transfer
 from dissectors.udp import UdpStreams
 
 _LINKTYPE_ETHERNET: Final = 1
