@@ -30,7 +30,7 @@ from dissectors.dispatch import (
     register_dissector,
 )
 from dissectors.format import ipv6_str
-from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT
+from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT, call_payload
 from dissectors.ipv6_fields import (
     _FRAGMENT_FIELDS,
     ADDR,
@@ -316,13 +316,14 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         _address_details(pkt, tree, dst, off + 24, False)
     tree.text = tree.value = f"Internet Protocol Version 6, Src: {pkt.src}, Dst: {pkt.dst}"
     reported = tvb.reported_length - 40
+    # (tshark 4.0: a zero length is only noted, the payload stays empty, what follows the
+    # header is the link layer's trailer; a length past the frame is a warning)
     if plen == 0 and nxt not in (0, 59):
         pkt.add_expert(plen_item, "chat", "protocol",
                        'IPv6 payload length equals 0 (maybe because of "TCP segmentation '
                        'offload" (TSO))', "ipv6", field=PLEN_ZERO)
-        plen = max(reported, 0)
     elif plen > reported:
-        pkt.add_expert(plen_item, "error", "protocol",
+        pkt.add_expert(plen_item, "warning", "protocol",
                        f"IPv6 payload length exceeds framing length ({reported} bytes)", "ipv6",
                        field=PLEN_EXCEEDS)
         plen = reported
@@ -362,7 +363,7 @@ def _dispatch(nxt: int, sub: Tvb, pkt: Packet, session: Session) -> None:
         pkt.set_info(f"{name} ({nxt})" if name else f"Unknown ({nxt})")
         BY_NAME["data"](sub, pkt, session)
         return
-    fn(sub, pkt, session)
+    call_payload(fn, sub, pkt, session)
 
 
 def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
