@@ -96,7 +96,7 @@ def skip(frame: Frame, session: Session) -> None:
             dissect(frame, session)
             return
         if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)
-            if opens_transfer(b[l4 + 8: min(lay[4], l4 + ulen)]):
+            if opens_transfer(b, l4 + 8, min(lay[4], l4 + ulen)):
                 # a TFTP request opens a wildcard conversation, which later pairs' streams
                 # may be (udp.py's key_of): only the dissection knows if TFTP takes it
                 dissect(frame, session)

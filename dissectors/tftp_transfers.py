@@ -115,16 +115,16 @@ def _valid_request_body(payload: bytes | memoryview) -> bool:
     return mode in ("netascii", "octet", "mail")
 
 
-def opens_transfer(payload: bytes | memoryview) -> bool:
-    """Whether a UDP payload could open a transfer (a request to the TFTP port, or the
-    heuristic's): skipping.skip dissects such a frame, whose wildcard conversation later
-    datagrams' udp.stream may be."""
-    # (the first name byte and the last byte first: most datagrams fail there, before a
-    # pass over all their bytes, which skip would make for every UDP frame)
-    n = len(payload)
-    if n < 4 or payload[2] not in _NAME_BYTES or payload[n - 1] not in _NAME_BYTES:
+def opens_transfer(buf: bytes | memoryview, start: int, end: int) -> bool:
+    """Whether the UDP payload buf[start:end] could open a transfer (a request to the TFTP
+    port, or the heuristic's): skipping.skip dissects such a frame, whose wildcard
+    conversation later datagrams' udp.stream may be."""
+    # (asked of every UDP frame skip passes over: the first name byte and the last byte
+    # first, read in place; most datagrams fail there, before the payload is copied and
+    # passed over whole)
+    if end - start < 4 or buf[start + 2] not in _NAME_BYTES or buf[end - 1] not in _NAME_BYTES:
         return False
-    return _valid_request_body(payload)
+    return _valid_request_body(buf[start:end])
 
 
 def _new_conversation(session: Session, src: bytes, sport: int, dst: bytes) -> TftpConversation:
