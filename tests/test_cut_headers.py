@@ -7,7 +7,9 @@ are make_captures.CUT_CASES). Before session 15, four of them differed:
 - an IPv6 payload length 0 took the frame's trailer as the payload (tshark: the payload
   is empty, what follows the header is the link layer's trailer);
 - an ARP packet cut inside its 8-byte header showed no ARP at all (tshark: ARP in the
-  column and stack, and the fields it holds whole).
+  column and stack, and the fields it holds whole);
+- (found on the way) a UDP header cut after its ports showed no UDP (tshark: the ports,
+  the length if captured, and the ports' Info).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ ARGS = [
     ["-T", "json"],
     ["-T", "fields", "-e", "frame.number", "-e", "frame.protocols", "-e", "ipv6.plen",
      "-e", "ipv6.plen_exceeds_framing", "-e", "ipv6.plen_zero", "-e", "arp.hw.type",
-     "-e", "arp.proto.size", "-e", "udp.srcport", "-e", "data.data", "-e", "eth.trailer"],
+     "-e", "arp.proto.size", "-e", "udp.srcport", "-e", "udp.length", "-e", "data.data", "-e", "eth.trailer"],
 ]
 
 
@@ -49,16 +51,22 @@ def test_capture_holds_every_case() -> None:
     assert out.split() == [str(n) for n in range(1, len(CUT_CASES) + 1)]
 
 
-@pytest.mark.parametrize("frame, want", [
-    (1, "Warning"),  # the payload length past the frame
-    (2, "eth:ethertype:ipv6:udp"),  # no payload bytes captured: udp named
-    (4, "eth:ethertype:ipv6:udp"),  # payload length 0: UDP finds nothing (not data)
-    (16, "eth:ethertype:arp"),  # ARP cut at 1 byte
+def _frame(what: str) -> int:
+    """The frame number of the case described by `what` (CUT_CASES' order)."""
+    return [w for w, _, _ in CUT_CASES].index(what) + 1
+
+
+@pytest.mark.parametrize("what, want", [
+    ("IPv6 payload length past the frame: a warning", "Warning"),
+    ("IPv6 header, no payload bytes captured: udp named", "eth:ethertype:ipv6:udp"),
+    ("IPv6 payload length 0 with a trailer: the payload is empty", "eth:ethertype:ipv6:udp"),
+    ("ARP cut at 1 bytes", "eth:ethertype:arp"),
+    ("IPv4 UDP header cut at 4 bytes: the ports", "Src Port: 40000, Dst Port: 9"),
 ])
-def test_the_four_differences(frame: int, want: str) -> None:
-    """Each of the four past differences, on the frame that showed it (not only equal to
-    tshark, but what tshark says)."""
-    args = ["-r", CAPTURE, "-Y", f"frame.number == {frame}", "-V"]
+def test_the_past_differences(what: str, want: str) -> None:
+    """Each past difference, on the frame that showed it (not only equal to tshark, but
+    what tshark says)."""
+    args = ["-r", CAPTURE, "-Y", f"frame.number == {_frame(what)}", "-V"]
     rc, out, err = run_analyze(args)
     assert rc == 0, err
     assert want in out

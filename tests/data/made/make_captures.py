@@ -119,6 +119,8 @@ CUT_CASES: list[tuple[str, bytes, int | None]] = [
     ("IPv4 total length past the frame, no payload captured", _ipv4(_UDP, total=100), 34),
     ("IPv4 total length past the frame", _ipv4(_UDP, total=100), None),
     ("IPv4 UDP header cut at 2 bytes", _ipv4(_UDP), 36),
+    ("IPv4 UDP header cut at 4 bytes: the ports", _ipv4(_UDP), 38),
+    ("IPv6 UDP header cut at 6 bytes: the ports and length", _ipv6(_UDP, plen=100), 60),
     ("IPv4 TCP header, nothing captured", _ipv4(bytes(20), proto=6), 34),
     ("IPv4 ICMP header, nothing captured", _ipv4(bytes.fromhex("0800000000010001"), proto=1),
      34),
