@@ -22,8 +22,9 @@ class Frame:
     `data` is a memoryview into the reader's buffer (no copy); keep a Frame only as
     long as it is needed, readers never hold a list of frames.
 
-    (`__init__` is written out: compiled, a dataclass's generated one is Python code
-    that sets each attribute through its descriptor, ~15 generic sets a record.)
+    (`__init__` is written out, and holds the defaults: compiled, a dataclass's
+    generated one is Python code that sets each attribute through its descriptor, ~15
+    generic sets a record.)
     """
 
     number: int  # 1-based, in file order
@@ -34,17 +35,17 @@ class Frame:
     linktype: int  # LINKTYPE_* of the interface the frame came from
     interface_id: int
     data: memoryview | bytes
-    file_offset: int = 0  # byte offset of the record header in the (decompressed) file
-    comment: str | None = None
+    file_offset: int  # byte offset of the record header in the (decompressed) file
+    comment: str | None
     # The file names the interface (pcapng, live): tshark shows frame.interface_id then,
     # and leaves it out for classic pcap.
-    interface_known: bool = False
-    section: int = 0  # pcapng section number (1-based), 0 when the format has none
-    interface_name: str | None = None
-    interface_description: str | None = None
-    flags: int | None = None  # pcapng epb_flags (direction, reception type, link errors)
+    interface_known: bool
+    section: int  # pcapng section number (1-based), 0 when the format has none
+    interface_name: str | None
+    interface_description: str | None
+    flags: int | None  # pcapng epb_flags (direction, reception type, link errors)
     # Decryption Secrets Blocks read just before this frame: (secrets type, data) each.
-    secrets: tuple[tuple[int, bytes], ...] | None = None
+    secrets: tuple[tuple[int, bytes], ...] | None
 
     def __init__(self, number: int, ts_ns: int, ts_digits: int, caplen: int, origlen: int,
                  linktype: int, interface_id: int, data: memoryview | bytes,

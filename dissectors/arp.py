@@ -97,10 +97,30 @@ def _addr(b: bytes, is_mac: bool, is_ip: bool) -> str:
     return b.hex()
 
 
+def _cut_header(tvb: Tvb, pkt: Packet) -> None:
+    """A packet cut inside the fixed header, as tshark 4.0 shows it: ARP in the column and
+    in frame.protocols, and (from 2 bytes on) its item with the fields it holds whole,
+    then the short-packet note (raised here)."""
+    off = tvb.start
+    have = tvb.end - off
+    pkt.proto_col = "ARP"
+    if have < 2:
+        pkt.protocols.append(ARP.abbrev)
+    else:
+        top = pkt.add_proto(ARP, off, have, ARP.name)
+        for field, at, width in ((HW_TYPE, 0, 2), (PROTO_TYPE, 2, 2), (HW_SIZE, 4, 1),
+                                 (PROTO_SIZE, 5, 1)):
+            if at + width <= have:
+                pkt.add(top, field, int.from_bytes(tvb.buf[off + at: off + at + width], "big"),
+                        off + at, width)
+    tvb.need(off, 8)
+
+
 def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     session.current_proto = "arp"
     off = tvb.start
-    tvb.need(off, 8)
+    if off + 8 > tvb.end:
+        _cut_header(tvb, pkt)
     hw_type, ptype = tvb.u16(off), tvb.u16(off + 2)
     hsize, psize = tvb.u8(off + 4), tvb.u8(off + 5)
     op = tvb.u16(off + 6)

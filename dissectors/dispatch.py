@@ -36,6 +36,13 @@ class DissectorTable:
     def get(self, key: Hashable) -> Dissector | None:
         return self.entries.get(key)
 
+    def proto_of(self, fn: Dissector) -> str | None:
+        """The protocol a dissector of this table was registered for (a rare look-up)."""
+        for proto, f in self.by_proto.items():
+            if f is fn:
+                return proto
+        return None
+
 
 class HeuristicList:
     """Heuristic dissectors tried in order when no table entry took the payload."""

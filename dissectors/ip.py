@@ -27,6 +27,7 @@ from dissectors.dispatch import (
     LINKTYPE,
     NULL_FAMILY,
     PAYLOAD_LENGTH,
+    Dissector,
     register_dissector,
 )
 from dissectors.format import hex_pad, ipv4_str
@@ -46,7 +47,7 @@ from dissectors.reassembly import (
 )
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 IP_PROTO_NAMES: Final = {
     0: "IPv6 Hop-by-Hop Option", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 17: "UDP",
@@ -443,7 +444,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if fn is None:
         _dispatch(proto, sub, pkt, session, tree)
     else:  # (_dispatch's common case inlined: a call a packet saved)
-        fn(sub, pkt, session)
+        call_payload(fn, sub, pkt, session)
     return total
 
 
@@ -479,7 +480,22 @@ def _dispatch(proto: int, sub: Tvb, pkt: Packet, session: Session, tree: Item) -
         pkt.set_info(f"{name} ({proto})" if name else f"Unknown ({proto})")
         BY_NAME["data"](sub, pkt, session)
         return
-    fn(sub, pkt, session)
+    call_payload(fn, sub, pkt, session)
+
+
+def call_payload(fn: Dissector, sub: Tvb, pkt: Packet, session: Session) -> None:
+    """Call the next layer's dissector as tshark 4.0 does: the layer is in frame.protocols
+    once it is called, so a payload cut before the dissector added its protocol (a UDP
+    header with nothing captured, a TCP header cut short) still names it there."""
+    before = len(pkt.protocols)
+    try:
+        fn(sub, pkt, session)
+    except (BoundsError, ReportedBoundsError):
+        if len(pkt.protocols) == before:
+            name = IP_PROTO.proto_of(fn)
+            if name is not None:
+                pkt.protocols.append(name)
+        raise
 
 # Wireshark registers each IP option as a name-only protocol (its item holds the bytes).
 _OPT_PROTOS: Final = {t: protocol(f"ip.options.{abbrev}", f"IP Option - {OPTION_NAMES[t]}",

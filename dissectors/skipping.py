@@ -36,7 +36,7 @@ from dissectors.layers import (
 )
 from dissectors.session import Session
 from dissectors.tcp_stream import TcpStreams, bound_earlier, lookup_stream, set_base_seqs
-from dissectors.tftp import opens_transfer
+from dissectors.tftp_transfers import opens_transfer
 from dissectors.udp import UdpStreams
 
 _LINKTYPE_ETHERNET: Final = 1
@@ -96,7 +96,7 @@ def skip(frame: Frame, session: Session) -> None:
             dissect(frame, session)
             return
         if ulen >= 8:  # (udp.py stops before its stream lookup on a shorter length)
-            if opens_transfer(b[l4 + 8: min(lay[4], l4 + ulen)]):
+            if opens_transfer(b, l4 + 8, min(lay[4], l4 + ulen)):
                 # a TFTP request opens a wildcard conversation, which later pairs' streams
                 # may be (udp.py's key_of): only the dissection knows if TFTP takes it
                 dissect(frame, session)

@@ -24,7 +24,7 @@ _NETASCII = re.compile(rb"\r(\n|\0)")
 
 def tftp_transfer(pkt: Packet) -> tuple[Any, int | None, tuple[int, bytes, bool] | None]:
     """What this packet did in its TFTP transfer: the transfer's conversation
-    (tftp.TftpConversation), the opcode, and for DATA (block, payload, is last)."""
+    (tftp_transfers.TftpConversation), the opcode, and for DATA (block, payload, is last)."""
     data = pkt.proto_data
     return data.get("tftp.conv"), data.get("tftp.opcode"), data.get("tftp.data")
 

@@ -149,11 +149,38 @@ _PORT_FIELDS: Final = (SRCPORT, DSTPORT, PORT)
 _HDR: Final = struct.Struct(">HHHH")
 
 
+def _cut_header(tvb: Tvb, pkt: Packet) -> None:
+    """A header cut by the snapshot length, as tshark 4.0 shows it: from 4 bytes on, the
+    UDP item with its ports (from 6, the length too) and the ports' Info, then the
+    short-packet note (raised here; under 4 bytes UDP is only named: ip.call_payload)."""
+    off = tvb.start
+    have = tvb.end - off
+    if have >= 4 and tvb.rend - off >= 8:
+        b = tvb.buf
+        sport, dport = (b[off] << 8) | b[off + 1], (b[off + 2] << 8) | b[off + 3]
+        pkt.proto_col = "UDP"
+        tree = pkt.add_proto(UDP, off, 8,
+                             f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}",
+                             source=tvb.source)
+        pkt.srcport, pkt.dstport = sport, dport
+        pkt.add(tree, SRCPORT, sport, off, 2)
+        pkt.add(tree, DSTPORT, dport, off + 2, 2)
+        pkt.add(tree, PORT, sport, off, 2, hidden=True)
+        pkt.add(tree, PORT, dport, off + 2, 2, hidden=True)
+        info = f"{sport} \u2192 {dport}"
+        if have >= 6:
+            ulen = (b[off + 4] << 8) | b[off + 5]
+            pkt.add(tree, LENGTH, ulen, off + 4, 2)
+            info += f" Len={ulen - 8}"
+        pkt.set_info(info)
+    tvb.need(off, 8)
+
+
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "udp"
     off = tvb.start
     if off + 8 > tvb.end:  # (tvb.need inlined: a call a packet saved)
-        tvb.need(off, 8)
+        _cut_header(tvb, pkt)
     b = tvb.buf
     sport: int  # (one struct read; typed: mypyc unboxes each value once)
     dport: int

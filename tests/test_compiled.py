@@ -492,14 +492,43 @@ COMPILED_FILES = ["tests/test_tui.py", "tests/test_tui_ondemand.py", "tests/test
                   "tests/test_api_golden.py"]
 
 
+def nested_failure(code: int | str, out: str, err: str, lines: int = 80) -> str:
+    """What a failed nested pytest run says, for the outer assertion: the failing tests'
+    names (its short summary, `-rfE`) and the tails of its output and error streams (a
+    bare exit status once said nothing about a failure under load)."""
+    failed = [ln for ln in out.splitlines() if ln.startswith(("FAILED ", "ERROR "))]
+    return "\n".join([f"nested pytest: {code}",
+                      *(failed or ["(no FAILED/ERROR line: the run itself broke or timed out)"]),
+                      f"--- stdout, last {lines} lines ---", *out.splitlines()[-lines:],
+                      "--- stderr, last 30 lines ---", *err.splitlines()[-30:]])
+
+
+def test_nested_failure_names_the_failing_tests() -> None:
+    out = "..F\n___ test_b ___\nassert 1 == 2\nFAILED tests/test_x.py::test_b - assert 1 == 2\n" \
+          "1 failed, 2 passed in 0.1s\n"
+    text = nested_failure(1, out, "a warning")
+    assert "FAILED tests/test_x.py::test_b - assert 1 == 2" in text.splitlines()[1]
+    assert "assert 1 == 2" in text and "1 failed, 2 passed" in text and "a warning" in text
+    assert "run itself broke" in nested_failure("timed out", "", "")
+
+
 def test_entry_point_tests_pass_compiled(compiled: None) -> None:
     """COMPILED_FILES pass with the compiled build in the test process (checked before
     pytest starts) and in every `analyze` it starts (LABSHARK_PURE=0)."""
     code = ("import sys, dissectors, dissectors.compiled as c; assert dissectors.COMPILED "
             "and not c.pure_modules(), c.pure_modules(); import pytest; "
-            "sys.exit(pytest.main(['-q', '-x', '-p', 'no:cacheprovider', *sys.argv[1:]]))")
-    r = subprocess.run([sys.executable, "-c", code, *COMPILED_FILES], cwd=ROOT,
-                       env=dict(os.environ, LABSHARK_PURE="0"), capture_output=True,
-                       text=True, timeout=3600)
-    assert r.returncode == 0, (r.stdout[-6000:], r.stderr[-3000:])
+            "sys.exit(pytest.main(['-q', '-x', '-rfE', '--tb=short', '-p', 'no:cacheprovider', "
+            "*sys.argv[1:]]))")
+    try:
+        r = subprocess.run([sys.executable, "-c", code, *COMPILED_FILES], cwd=ROOT,
+                           env=dict(os.environ, LABSHARK_PURE="0"), capture_output=True,
+                           text=True, timeout=3600)
+    except subprocess.TimeoutExpired as e:
+        def text(b: bytes | str | None) -> str:
+            return b.decode(errors="replace") if isinstance(b, bytes) else b or ""
+        pytest.fail(nested_failure("timed out after 3600 s", text(e.stdout), text(e.stderr)),
+                    pytrace=False)
+    if r.returncode != 0:
+        pytest.fail(nested_failure(f"exit status {r.returncode}", r.stdout, r.stderr),
+                    pytrace=False)
     assert " passed" in r.stdout.splitlines()[-1]

@@ -16,11 +16,18 @@ from pathlib import Path
 import pytest
 from diffutil import run_analyze, run_tshark, tshark_available
 from scapy.all import DNS, DNSQR, IP, UDP, Ether, Raw, wrpcap
+from scapy.layers.snmp import SNMP, SNMPget, SNMPresponse, SNMPtrapv2, SNMPvarbind
 
 A, B, C, D = "10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.9"
 RRQ = b"\x00\x01f.bin\x00octet\x00"
 DATA = b"\x00\x03\x00\x01" + b"x" * 10
 ACK = b"\x00\x04\x00\x01"
+
+
+GET = SNMP(community="public", PDU=SNMPget(id=7, varbindlist=[SNMPvarbind(oid="1.3.6.1.2.1.1.1.0")]))
+RESPONSE = SNMP(community="public",
+                PDU=SNMPresponse(id=7, varbindlist=[SNMPvarbind(oid="1.3.6.1.2.1.1.1.0")]))
+TRAP = SNMP(community="public", PDU=SNMPtrapv2(id=9, varbindlist=[]))
 
 
 def _dns(src: str, sport: int, dst: str = B) -> tuple:
@@ -49,6 +56,16 @@ CASES = {
     # the heuristic's request on other ports opens the same kind of wildcard
     "heuristic": [(A, 4000, B, 6000, RRQ), (B, 6001, A, 4000, DATA),
                   (A, 4000, B, 6001, ACK), (B, 6002, A, 4000, ACK), _dns(A, 3002)],
+    # SNMP, which starts a new stream of its pair (snmp.py), on a pair that also matches
+    # the wildcard: a request to port 161 and its answer, then traps to port 162
+    "snmp-get-on-wildcard": TRANSFER + [(A, 4444, B, 161, GET), (B, 161, A, 4444, RESPONSE),
+                                        _dns(A, 3001), (A, 4444, B, 161, GET),
+                                        (B, 5555, A, 4444, ACK)],
+    "snmp-trap-on-wildcard": TRANSFER + [(A, 4444, B, 162, TRAP), (A, 4444, B, 162, TRAP),
+                                         (B, 5555, A, 4444, ACK), _dns(A, 3002)],
+    # the SNMP pair seen before the request keeps its own conversation
+    "snmp-before": [(A, 4444, B, 161, GET), (B, 161, A, 4444, RESPONSE), *TRANSFER,
+                    (A, 4444, B, 161, GET), (B, 161, A, 4444, RESPONSE), _dns(A, 3002)],
     # the first datagram to find the wildcard numbers its stream, whatever its port
     "first-late": [(A, 4444, B, 69, RRQ), _dns(A, 3001), (B, 7777, A, 4444, ACK),
                    (B, 5555, A, 4444, DATA), (A, 4444, B, 5555, ACK)],

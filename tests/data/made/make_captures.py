@@ -14,10 +14,15 @@ flood's fragments lie past its end); labshark must too, though the flooded one i
 ip_fragment_reuse_tail_first.pcap: the same, the new datagram's tail before its first
 fragment: tshark reassembles it on the first (the tail fixes the length the flood left
 unset).
+
+cut_headers.pcap: IPv4, IPv6 and ARP packets cut by the snapshot length or by their own
+length fields (one case a frame, listed in CUT_CASES): what tshark 4.0 names in
+frame.protocols, which note it gives and where the payload ends.
 """
 
 from __future__ import annotations
 
+import struct
 import sys
 from pathlib import Path
 
@@ -76,8 +81,65 @@ def ip_fragment_reuse(path: Path, flood: int = 180, tail_first: bool = False) ->
     wrpcap(str(path), frames)
 
 
+_UDP = struct.pack(">HHHH", 40000, 9, 12, 0) + b"abcd"
+
+
+def _ipv6(payload: bytes, plen: int | None = None, nxt: int = 17, trailer: bytes = b"") -> bytes:
+    """Ethernet, an IPv6 header (payload length `plen`, default the payload's) and more."""
+    ip = struct.pack(">IHBB16s16s", (6 << 28) | (0xB8 << 20) | 0x12345,
+                     len(payload) if plen is None else plen, nxt, 64,
+                     bytes.fromhex("20010db8000000000000000000000001"),
+                     bytes.fromhex("20010db8000000000000000000000002"))
+    return bytes.fromhex("02000000000202000000000186dd") + ip + payload + trailer
+
+
+def _ipv4(payload: bytes, total: int | None = None, proto: int = 17) -> bytes:
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload) if total is None else total,
+                     7, 0x4000, 64, proto, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    return bytes.fromhex("0200000000020200000000010800") + ip + payload
+
+
+_ARP = bytes.fromhex("ffffffffffff0200000000010806") + struct.pack(
+    ">HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, bytes.fromhex("020000000001"), bytes([10, 0, 0, 1]),
+    bytes(6), bytes([10, 0, 0, 2]))
+
+#: (what it shows, frame, captured length or None for all of it)
+CUT_CASES: list[tuple[str, bytes, int | None]] = [
+    ("IPv6 payload length past the frame: a warning", _ipv6(_UDP, plen=100), None),
+    ("IPv6 header, no payload bytes captured: udp named", _ipv6(_UDP), 54),
+    ("IPv6 the same with a payload length past the frame", _ipv6(_UDP, plen=100), 54),
+    ("IPv6 payload length 0 with a trailer: the payload is empty",
+     _ipv6(_UDP, plen=0, trailer=b"\xaa" * 6), None),
+    ("IPv6 payload length 0, a TCP header after it", _ipv6(bytes(20), plen=0, nxt=6), None),
+    ("IPv6 payload length 0, no next header, a trailer",
+     _ipv6(b"", plen=0, nxt=59, trailer=b"\xaa" * 6), None),
+    ("IPv6 payload length shorter than the frame", _ipv6(_UDP, plen=12, trailer=b"\xaa" * 6),
+     None),
+    ("IPv4 header, no payload bytes captured", _ipv4(_UDP), 34),
+    ("IPv4 total length past the frame, no payload captured", _ipv4(_UDP, total=100), 34),
+    ("IPv4 total length past the frame", _ipv4(_UDP, total=100), None),
+    ("IPv4 UDP header cut at 2 bytes", _ipv4(_UDP), 36),
+    ("IPv4 UDP header cut at 4 bytes: the ports", _ipv4(_UDP), 38),
+    ("IPv6 UDP header cut at 6 bytes: the ports and length", _ipv6(_UDP, plen=100), 60),
+    ("IPv4 TCP header, nothing captured", _ipv4(bytes(20), proto=6), 34),
+    ("IPv4 ICMP header, nothing captured", _ipv4(bytes.fromhex("0800000000010001"), proto=1),
+     34),
+] + [(f"ARP cut at {n} bytes", _ARP, 14 + n) for n in (0, 1, 2, 3, 4, 5, 6, 7, 8, 10)]
+
+
+def cut_headers(path: Path) -> None:
+    """CUT_CASES as a pcap of their own (scapy writes no snapshot-cut records)."""
+    with path.open("wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for n, (_what, frame, cut) in enumerate(CUT_CASES, 1):
+            caplen = len(frame) if cut is None else min(cut, len(frame))
+            f.write(struct.pack("<IIII", 1_700_000_000 + n, 0, caplen, len(frame)))
+            f.write(frame[:caplen])
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
     http_port_reuse(out / "http_port_reuse.pcap")
     ip_fragment_reuse(out / "ip_fragment_reuse.pcap")
     ip_fragment_reuse(out / "ip_fragment_reuse_tail_first.pcap", tail_first=True)
+    cut_headers(out / "cut_headers.pcap")
