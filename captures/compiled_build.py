@@ -38,7 +38,8 @@ MODULES = (
     # the capture reader's per-record loop and the Frame it makes
     "captures/frame.py", "captures/pcap.py", "captures/pcapng.py",
     "dissectors/registry.py",
-    "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/frame.py",
+    "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/time_text.py",
+    "dissectors/frame.py",
     "dissectors/eth.py", "dissectors/vlan.py", "dissectors/ip.py", "dissectors/ipv6.py",
     "dissectors/udp.py", "dissectors/tcp.py", "dissectors/tcp_tree.py", "dissectors/tcp_analysis.py",
     "dissectors/tcp_stream.py", "dissectors/session.py", "dissectors/ports.py",

@@ -15,16 +15,10 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 from analyzer.output.formats import Output
 from dissectors.compiled import python_class
 from dissectors.escape import cstr
-from dissectors.format import (
-    NS,
-    field_text,
-    fit_label,
-    label,
-    local_tm,
-    zone_token,
-)
+from dissectors.format import field_text, fit_label, label
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import FT, Field
+from dissectors.time_text import NS, local_tm, zone_token
 
 # Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
 # read, which LOAD_ATTR cannot specialise), and these are read per printed value.

@@ -11,8 +11,8 @@ from typing import Any, Final
 
 from analyzer.output.formats import TIME_FORMATS  # noqa: F401 - (re-exported: its old home)
 from dissectors.escape import format_str
-from dissectors.format import NS, local_tm, rel_time_str, utc_tm
 from dissectors.packet import Packet
+from dissectors.time_text import NS, local_tm, rel_time_str, utc_tm
 
 
 def time_column(pkt: Packet, fmt: str) -> str:
