@@ -56,8 +56,9 @@ MODULES = (
     "analyzer/pipeline.py", "analyzer/output/packet_list.py",
     # the walk that plans (before a split run forks) and its release schedule
     "analyzer/closure.py", "analyzer/release.py",
-    # the -V and -T json writers
+    # the -V and -T json writers, and the hex dump -V writes under each data item
     "analyzer/output/detail_tree.py", "analyzer/output/json_ek.py",
+    "analyzer/output/hex_dump.py",
 )
 
 

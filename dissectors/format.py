@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Final
 
-from dissectors.escape import cstr, fields_text, format_str
+from dissectors.escape import cstr, fields_text, format_str, printable
 from dissectors.packet import Item
 from dissectors.registry import FT, FT_BITS, Base, Field
 from dissectors.time_text import abs_time_str, epoch_str, rel_time_str
@@ -342,13 +342,13 @@ def label(item: Item) -> str:
                 text = _BOOL_LABELS[key] = _field_label(f, value)
         else:
             text = _field_label(f, value)
-            if not text.isprintable():  # (the safety net below, for a value's text)
+            if not printable(text):  # (the safety net below, for a value's text)
                 text = format_str(text)
     else:
         # Dissectors escape the packet text they put in a label (format_text); this is
         # the safety net that keeps a raw control out of a terminal if one did not
         # (escaped text is left as it is).
-        if not text.isprintable():
+        if not printable(text):
             text = format_str(text)
         if len(text) >= SHORTEST_LONG:
             text = fit_label(text, 0)
@@ -357,8 +357,58 @@ def label(item: Item) -> str:
     return text
 
 
+#: How _field_label writes an int value's label, decided once a field (display_value's
+#: chain of type tests, each a set look-up of a boxed id, costs more than the label):
+#: a relative time, a point in time as one (time_point), an absolute time, a decimal
+#: integer (its value name, or the number and unit); _K_OTHER: display_value. None has
+#: a bit pattern.
+_K_OTHER: Final = 0
+_K_REL: Final = 1
+_K_EPOCH: Final = 2
+_K_ABS: Final = 3
+_K_DEC: Final = 4
+_LABEL_KINDS: Final[dict[Field, int]] = {}
+
+
+def _label_kind(f: Field) -> int:
+    t = f.type
+    if f.bitmask:
+        kind = _K_OTHER
+    elif t is _FT_RELATIVE_TIME:
+        kind = _K_EPOCH if f.time_point else _K_REL
+    elif t is _FT_ABSOLUTE_TIME:
+        kind = _K_ABS
+    elif id(t) in _INTEGER_IDS and t is not _FT_BOOLEAN and f.base not in (
+            _BASE_HEX, _BASE_HEX_DEC, _BASE_DEC_HEX, _BASE_OUI):
+        kind = _K_DEC
+    else:
+        kind = _K_OTHER
+    _LABEL_KINDS[f] = kind
+    return kind
+
+
 def _field_label(f: Field, value: Any) -> str:
     """A field's own label (no explicit text): name, value and any bit pattern."""
+    if type(value) is int:
+        kind = _LABEL_KINDS.get(f)
+        if kind is None:
+            kind = _label_kind(f)
+        if kind != _K_OTHER:
+            # (display_value's answers for these kinds, written straight)
+            if kind == _K_REL:
+                text = f"{f.name}: {rel_time_str(value)} seconds"
+            elif kind == _K_EPOCH:
+                text = f"{f.name}: {epoch_str(value)} seconds"
+            elif kind == _K_ABS:
+                base = f.base
+                when = "NULL" if base is _BASE_NTP_UTC and value == 0 else abs_time_str(
+                    value, base is _BASE_UTC or base is _BASE_NTP_UTC)
+                text = f"{f.name}: {when}{f.unit}"
+            else:
+                name = f.value_name(value)
+                text = f"{f.name}: {name} ({value})" if name is not None else \
+                    f"{f.name}: {value}{f.unit}"
+            return _fit_field_label(text) if len(text) >= SHORTEST_LONG else text
     if f.type is _FT_PROTOCOL:
         text = f.name
     elif f.type is _FT_NONE:
@@ -368,10 +418,15 @@ def _field_label(f: Field, value: Any) -> str:
     if f.bitmask and f.type is not _FT_PROTOCOL:
         text = f"{bit_pattern(f, value)} = {text}"
     if len(text) >= SHORTEST_LONG:
-        # " [truncated]" goes after the name (and bit pattern) when there is a value.
-        name_end = len(text) - len(text.partition(": ")[2]) - 2 if ": " in text else 0
-        text = fit_label(text, max(name_end, 0))
+        text = _fit_field_label(text)
     return text
+
+
+def _fit_field_label(text: str) -> str:
+    """A long field label as the label buffer holds it."""
+    # " [truncated]" goes after the name (and bit pattern) when there is a value.
+    name_end = len(text) - len(text.partition(": ")[2]) - 2 if ": " in text else 0
+    return fit_label(text, max(name_end, 0))
 
 
 # Wireshark's ITEM_LABEL_LENGTH: a label holds at most 239 bytes of UTF-8.
