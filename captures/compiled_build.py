@@ -38,7 +38,8 @@ MODULES = (
     # the capture reader's per-record loop and the Frame it makes
     "captures/frame.py", "captures/pcap.py", "captures/pcapng.py",
     "dissectors/registry.py",
-    "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/frame.py",
+    "dissectors/packet.py", "dissectors/tvb.py", "dissectors/format.py", "dissectors/time_text.py",
+    "dissectors/frame.py",
     "dissectors/eth.py", "dissectors/vlan.py", "dissectors/ip.py", "dissectors/ipv6.py",
     "dissectors/ipv6_fields.py",
     "dissectors/udp.py", "dissectors/tcp.py", "dissectors/tcp_tree.py", "dissectors/tcp_analysis.py",
@@ -57,8 +58,9 @@ MODULES = (
     "analyzer/pipeline.py", "analyzer/output/packet_list.py",
     # the walk that plans (before a split run forks) and its release schedule
     "analyzer/closure.py", "analyzer/release.py",
-    # the -V and -T json writers
+    # the -V and -T json writers, and the hex dump -V writes under each data item
     "analyzer/output/detail_tree.py", "analyzer/output/json_ek.py",
+    "analyzer/output/hex_dump.py",
 )
 
 

@@ -5,11 +5,11 @@ and browser elections (smb.py hands them over)."""
 
 from __future__ import annotations
 
-from dissectors.format import msecs_str
 from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.time_text import msecs_str
 from dissectors.tvb import Tvb
 
 MAILSLOT = protocol("mailslot", "SMB MailSlot Protocol", "SMB Mailslot")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Final
 
 from dissectors.dispatch import register_dissector
-from dissectors.format import plural
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
+from dissectors.time_text import plural
 from dissectors.tvb import Tvb
 
 DATA: Final = protocol("data", "Data", "Data")

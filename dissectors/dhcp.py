@@ -19,11 +19,12 @@ from __future__ import annotations
 from dissectors.dhcp_names import OPTION_NAMES
 from dissectors.dispatch import UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.escape import format_str
-from dissectors.format import ether_str, ipv4_str, time_secs_str
+from dissectors.format import ether_str, ipv4_str
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.time_text import time_secs_str
 from dissectors.tvb import Tvb
 
 MSG_TYPES = {1: "Discover", 2: "Offer", 3: "Request", 4: "Decline", 5: "ACK", 6: "NAK",

@@ -37,12 +37,13 @@ from dissectors.dns_labels import get_name, get_raw_name, label_count
 from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS
 from dissectors.dns_track import track
 from dissectors.escape import format_text
-from dissectors.format import ipv4_str, ipv6_str, masked_label, time_secs_str
+from dissectors.format import ipv4_str, ipv6_str, masked_label
 from dissectors.offers import register_learner_layer, register_untapped
 from dissectors.packet import NULL_ITEM, Item, Packet, tshark_has_tree
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.tcp_reassembly import tcp_dissect_pdus
+from dissectors.time_text import time_secs_str
 from dissectors.tvb import Tvb
 
 # (value names: dns_names.py, generated from tshark's)

@@ -23,9 +23,10 @@ from dissectors.dns_names import (
     TYPE_VALS,
 )
 from dissectors.escape import format_text
-from dissectors.format import masked_label, time_secs_str
+from dissectors.format import masked_label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
+from dissectors.time_text import time_secs_str
 from dissectors.tvb import Tvb
 
 Add = Callable[..., Item]

@@ -6,13 +6,12 @@ One place for this so `-T fields`, `-V`, JSON and the filter's `string()` agree.
 from __future__ import annotations
 
 import ipaddress
-import time
 from typing import Any, Final
 
-from captures.frame import wrap_secs
-from dissectors.escape import cstr, fields_text, format_str
+from dissectors.escape import cstr, fields_text, format_str, printable
 from dissectors.packet import Item
 from dissectors.registry import FT, FT_BITS, Base, Field
+from dissectors.time_text import abs_time_str, epoch_str, rel_time_str
 
 # Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
 # read, which LOAD_ATTR cannot specialise), and these are read per printed value.
@@ -45,7 +44,6 @@ _FT_UINT_BYTES: Final = FT.UINT_BYTES
 # value; these sets of the members' ids answer the same question in C.
 _INTEGER_IDS: Final = frozenset(id(t) for t in FT if t.is_integer)
 _STRING_IDS: Final = frozenset(id(t) for t in FT if t.is_string)
-_MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # Address -> text: a capture repeats a few addresses in every packet's columns, so
@@ -80,166 +78,12 @@ def ether_str(v: bytes) -> str:
     return ":".join(f"{b:02x}" for b in v)
 
 
-# ---- times --------------------------------------------------------------------
-# Wireshark keeps a time as (seconds in a 64-bit time_t, nanoseconds); we keep one
-# integer of nanoseconds. Seconds past 64 bits wrap as tshark's do, and dates come from
-# our own calendar arithmetic, which goes as far as glibc's gmtime (a year that fits
-# in an int), beyond what Python's datetime holds.
-
-NS: Final = 1_000_000_000
-NOT_REPRESENTABLE: Final = "Not representable"  # tshark's text for a date gmtime cannot give
-#: glibc's gmtime/localtime fail when tm_year (year - 1900) does not fit in an int.
-_YEAR_MIN, _YEAR_MAX = -(1 << 31) + 1900, (1 << 31) - 1 + 1900
-
-
-#: "00".."99" and " 0".."99": a date's two-digit parts by table (compiled, an f-string's
-#: format spec is parsed again at every call).
-_D2: Final = tuple(f"{i:02d}" for i in range(100))
-_SP2: Final = tuple(f"{i:2d}" for i in range(100))
-_ZEROS9: Final = "000000000"
-
-
 def hex_pad(value: int, digits: int) -> str:
     """`f"{value:0{digits}x}"` without a format spec (a label's hex digits)."""
     if value < 0:
         return f"{value:0{digits}x}"
     text = hex(value)[2:]
     return text if len(text) >= digits else "0" * (digits - len(text)) + text
-
-
-def _pad9(n: int) -> str:
-    """`f"{n:09d}"` for 0 <= n < 10**9 (nanoseconds), without a format spec."""
-    text = str(n)
-    return text if len(text) >= 9 else _ZEROS9[len(text):] + text
-
-
-def signed_time_str(secs: int, nsecs: int, digits: int = 9) -> str:
-    """Wireshark's display_signed_time: the seconds, then the fraction's magnitude;
-    a '-' in front when only the fraction is negative."""
-    sign = "-" if nsecs < 0 and secs >= 0 else ""
-    if digits == 0:
-        return f"{sign}{secs}"
-    if digits == 9:
-        return f"{sign}{secs}.{_pad9(abs(nsecs))}"
-    return f"{sign}{secs}.{abs(nsecs) // 10 ** (9 - digits):0{digits}d}"
-
-
-def rel_parts(ns: int) -> tuple[int, int]:
-    """(seconds, nanoseconds) of a time difference: both of its sign (nstime_delta),
-    the seconds wrapped to 64 bits."""
-    neg = ns < 0
-    secs, frac = divmod(-ns if neg else ns, NS)
-    return (wrap_secs(-secs), -frac) if neg else (wrap_secs(secs), frac)
-
-
-def rel_time_str(ns: int, digits: int = 9) -> str:
-    """FT_RELATIVE_TIME as tshark prints it: seconds with 9 decimals."""
-    if 0 <= ns < (1 << 63) * NS:  # the common case: no sign or wrap to think about
-        if digits == 9:
-            return f"{ns // NS}.{_pad9(ns % NS)}"
-        return f"{ns // NS}.{ns % NS // 10 ** (9 - digits):0{digits}d}" if digits else \
-            str(ns // NS)
-    return signed_time_str(*rel_parts(ns), digits)
-
-
-def epoch_str(ns: int) -> str:
-    """A point in time as seconds since 1970 (frame.time_epoch): wiretap's seconds
-    and a fraction that is never negative, so -1.5 s prints as `-2.500000000`."""
-    secs, frac = divmod(ns, NS)
-    return signed_time_str(secs, frac)
-
-
-def civil_from_days(days: int) -> tuple[int, int, int]:
-    """(year, month, day) of the proleptic Gregorian calendar, `days` after 1970-01-01.
-
-    Counted in 400-year eras (146,097 days each) from 0000-03-01, so that the leap day
-    ends a year; then years of the era, day of that March-based year, month and day."""
-    days += 719_468  # days from 0000-03-01 to 1970-01-01
-    era, doe = divmod(days, 146_097)
-    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153  # March = 0
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    return era * 400 + yoe + (month <= 2), month, day
-
-
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-_YDAY: Final = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
-
-
-def utc_tm(secs: int) -> tuple[int, int, int, int, int, int, int] | None:
-    """(year, month, day, hour, minute, second, day of year) in UTC, or None where
-    glibc's gmtime fails (tshark then prints "Not representable" or nothing)."""
-    days, rest = divmod(secs, 86_400)
-    year, month, day = civil_from_days(days)
-    if not _YEAR_MIN <= year <= _YEAR_MAX:
-        return None
-    hour, rest = divmod(rest, 3600)
-    yday = _YDAY[month - 1] + day + (month > 2 and _is_leap(year))
-    return year, month, day, hour, rest // 60, rest % 60, yday
-
-
-def local_tm(secs: int) -> tuple[tuple[int, int, int, int, int, int, int], str] | None:
-    """utc_tm's tuple in local time, with the zone's name; None where localtime fails."""
-    try:
-        tm = time.localtime(secs)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return ((tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             tm.tm_yday), tm.tm_zone or "")
-
-
-#: (seconds, utc) -> abs_time_str's text before and after the nanoseconds (None: not
-#: representable): packets come many a second. Made under the time zone `_ABS_TZ`
-#: holds (time.tzset makes a new time.tzname: the cache is emptied then). Bounded.
-#: (time.tzname read by getattr: compiled, `time.tzname` is read as a native
-#: tuple[str, str] and boxed again, a new object every call, which emptied the cache at
-#: every call: ~15k instructions a -V packet.)
-_ABS_PARTS: Final[dict[tuple[int, bool], tuple[str, str] | None]] = {}
-_ABS_TZ: Final[list[object]] = [None]
-
-
-def zone_token() -> object:
-    """The object that changes when the time zone does (time.tzset makes a new
-    time.tzname), for caches of local times to compare by identity; read by getattr
-    (see _ABS_TZ)."""
-    return getattr(time, "tzname")  # noqa: B009 - see _ABS_TZ
-
-
-def abs_time_str(ns: int, utc: bool = False) -> str:
-    """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
-    secs, frac = divmod(ns, NS)
-    tz = zone_token()
-    if _ABS_TZ[0] is not tz:
-        _ABS_PARTS.clear()
-        _ABS_TZ[0] = tz
-    key = (secs, utc)
-    if key in _ABS_PARTS:
-        parts = _ABS_PARTS[key]
-    else:
-        if len(_ABS_PARTS) >= 1024:
-            _ABS_PARTS.clear()
-        parts = _ABS_PARTS[key] = _abs_parts(secs, utc)
-    if parts is None:
-        return NOT_REPRESENTABLE
-    return f"{parts[0]}{_pad9(frac)}{parts[1]}"
-
-
-def _abs_parts(secs: int, utc: bool) -> tuple[str, str] | None:
-    if utc:
-        tm, zone = utc_tm(secs), "UTC"
-    else:
-        got = local_tm(secs)
-        tm, zone = (got[0], got[1]) if got is not None else (None, "")
-    if tm is None:
-        return None
-    year, month, day, hour, minute, sec, _ = tm
-    return (f"{_MONTHS[month - 1]} {_SP2[day]}, {year} {_D2[hour]}:{_D2[minute]}:{_D2[sec]}.",
-            f" {zone}")
 
 
 def hex_digits(field: Field) -> int:
@@ -480,57 +324,6 @@ def oid_str(raw: bytes) -> str:
     return ".".join(map(str, arcs))
 
 
-def plural(n: int, unit: str) -> str:
-    """Wireshark's plurality(): `1 byte`, `2 bytes`."""
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
-def time_secs_str(secs: int) -> str:
-    """Wireshark's (unsigned_)time_secs_to_str: `1 hour, 2 minutes, 1 second`.
-
-    Used where a dissector appends a duration to a count of seconds (DNS TTLs, which
-    repeat: their texts are cached)."""
-    text = _SECS_TEXT.get(secs)
-    if text is None:
-        if len(_SECS_TEXT) >= 4096:
-            _SECS_TEXT.clear()
-        text = _SECS_TEXT[secs] = _time_secs_str(secs)
-    return text
-
-
-_SECS_TEXT: Final[dict[int, str]] = {}
-
-
-def _time_secs_str(secs: int) -> str:
-    if secs == 0:
-        return "0 seconds"
-    sign = "-" if secs < 0 else ""
-    secs = abs(secs)
-    days, rest = divmod(secs, 86400)
-    hours, rest = divmod(rest, 3600)
-    mins, s = divmod(rest, 60)
-    parts = [plural(n, unit) for n, unit in
-             ((days, "day"), (hours, "hour"), (mins, "minute"), (s, "second")) if n]
-    return sign + ", ".join(parts)  # the sign once, before the first part
-
-
-def msecs_str(ms: int) -> str:
-    """Wireshark's time_msecs_to_str: `4 days, 2 hours, 20 minutes, 5.337 seconds`."""
-    if ms == 0:
-        return "0 seconds"
-    secs, frac = divmod(ms, 1000)
-    days, rest = divmod(secs, 86400)
-    hours, rest = divmod(rest, 3600)
-    mins, s = divmod(rest, 60)
-    parts = [plural(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (mins, "minute"))
-             if n]
-    if frac:
-        parts.append(f"{s}.{frac:03d} seconds")
-    elif s:
-        parts.append(plural(s, "second"))
-    return ", ".join(parts)
-
-
 def label(item: Item) -> str:
     """The text of one line of the detail tree."""
     text = item.text
@@ -549,13 +342,13 @@ def label(item: Item) -> str:
                 text = _BOOL_LABELS[key] = _field_label(f, value)
         else:
             text = _field_label(f, value)
-            if not text.isprintable():  # (the safety net below, for a value's text)
+            if not printable(text):  # (the safety net below, for a value's text)
                 text = format_str(text)
     else:
         # Dissectors escape the packet text they put in a label (format_text); this is
         # the safety net that keeps a raw control out of a terminal if one did not
         # (escaped text is left as it is).
-        if not text.isprintable():
+        if not printable(text):
             text = format_str(text)
         if len(text) >= SHORTEST_LONG:
             text = fit_label(text, 0)
@@ -564,8 +357,58 @@ def label(item: Item) -> str:
     return text
 
 
+#: How _field_label writes an int value's label, decided once a field (display_value's
+#: chain of type tests, each a set look-up of a boxed id, costs more than the label):
+#: a relative time, a point in time as one (time_point), an absolute time, a decimal
+#: integer (its value name, or the number and unit); _K_OTHER: display_value. None has
+#: a bit pattern.
+_K_OTHER: Final = 0
+_K_REL: Final = 1
+_K_EPOCH: Final = 2
+_K_ABS: Final = 3
+_K_DEC: Final = 4
+_LABEL_KINDS: Final[dict[Field, int]] = {}
+
+
+def _label_kind(f: Field) -> int:
+    t = f.type
+    if f.bitmask:
+        kind = _K_OTHER
+    elif t is _FT_RELATIVE_TIME:
+        kind = _K_EPOCH if f.time_point else _K_REL
+    elif t is _FT_ABSOLUTE_TIME:
+        kind = _K_ABS
+    elif id(t) in _INTEGER_IDS and t is not _FT_BOOLEAN and f.base not in (
+            _BASE_HEX, _BASE_HEX_DEC, _BASE_DEC_HEX, _BASE_OUI):
+        kind = _K_DEC
+    else:
+        kind = _K_OTHER
+    _LABEL_KINDS[f] = kind
+    return kind
+
+
 def _field_label(f: Field, value: Any) -> str:
     """A field's own label (no explicit text): name, value and any bit pattern."""
+    if type(value) is int:
+        kind = _LABEL_KINDS.get(f)
+        if kind is None:
+            kind = _label_kind(f)
+        if kind != _K_OTHER:
+            # (display_value's answers for these kinds, written straight)
+            if kind == _K_REL:
+                text = f"{f.name}: {rel_time_str(value)} seconds"
+            elif kind == _K_EPOCH:
+                text = f"{f.name}: {epoch_str(value)} seconds"
+            elif kind == _K_ABS:
+                base = f.base
+                when = "NULL" if base is _BASE_NTP_UTC and value == 0 else abs_time_str(
+                    value, base is _BASE_UTC or base is _BASE_NTP_UTC)
+                text = f"{f.name}: {when}{f.unit}"
+            else:
+                name = f.value_name(value)
+                text = f"{f.name}: {name} ({value})" if name is not None else \
+                    f"{f.name}: {value}{f.unit}"
+            return _fit_field_label(text) if len(text) >= SHORTEST_LONG else text
     if f.type is _FT_PROTOCOL:
         text = f.name
     elif f.type is _FT_NONE:
@@ -575,10 +418,15 @@ def _field_label(f: Field, value: Any) -> str:
     if f.bitmask and f.type is not _FT_PROTOCOL:
         text = f"{bit_pattern(f, value)} = {text}"
     if len(text) >= SHORTEST_LONG:
-        # " [truncated]" goes after the name (and bit pattern) when there is a value.
-        name_end = len(text) - len(text.partition(": ")[2]) - 2 if ": " in text else 0
-        text = fit_label(text, max(name_end, 0))
+        text = _fit_field_label(text)
     return text
+
+
+def _fit_field_label(text: str) -> str:
+    """A long field label as the label buffer holds it."""
+    # " [truncated]" goes after the name (and bit pattern) when there is a value.
+    name_end = len(text) - len(text.partition(": ")[2]) - 2 if ": " in text else 0
+    return fit_label(text, max(name_end, 0))
 
 
 # Wireshark's ITEM_LABEL_LENGTH: a label holds at most 239 bytes of UTF-8.

@@ -6,10 +6,10 @@ bytes or without the signature is refused (HTTP then shows it as media)."""
 from __future__ import annotations
 
 from dissectors.dispatch import MEDIA_TYPE, register_dissector
-from dissectors.format import plural
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, REGISTRY, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.time_text import plural
 from dissectors.tvb import Tvb
 
 GIF = protocol("image-gif", "Compuserve GIF", "GIF image")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import UDP_PORT, register_claim, register_dissector, takes_all
 from dissectors.dns import CLASSES
-from dissectors.format import ipv4_str, time_secs_str
+from dissectors.format import ipv4_str
 from dissectors.netbios_names import (
     NETBIOS_NAME_LEN,
     bit_label,
@@ -26,6 +26,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import KEEP, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.time_text import time_secs_str
 from dissectors.tvb import Tvb
 
 OPCODES = {0: "Name query", 5: "Registration", 6: "Release", 7: "Wait for acknowledgment",

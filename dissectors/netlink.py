@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dissectors.data import DATA, add_data_fields
 from dissectors.dispatch import register_dissector
-from dissectors.format import plural
 from dissectors.netlink_names import ERRORS, FAMILIES
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.time_text import plural
 from dissectors.tvb import Tvb
 
 ARPHRD_NETLINK = 824

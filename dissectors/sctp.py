@@ -18,12 +18,12 @@ header and value bytes.
 from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
-from dissectors.format import plural
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import ConversationSpec, register_conversation, register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
+from dissectors.time_text import plural
 from dissectors.tvb import Tvb
 
 CHUNK_TYPES = {

@@ -17,12 +17,13 @@ from dissectors.dispatch import (
     call_under,
     register_dissector,
 )
-from dissectors.format import bit_pattern, ipv4_str, ipv6_str, time_secs_str
+from dissectors.format import bit_pattern, ipv4_str, ipv6_str
 from dissectors.icmp import restore_columns, save_columns
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.time_text import time_secs_str
 from dissectors.tvb import Tvb
 
 SFLOW = protocol("sflow", "InMon sFlow", "sFlow")

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from dissectors.bounded import remember
 from dissectors.browser import dissect_mailslot
 from dissectors.escape import format_str
-from dissectors.format import msecs_str
 from dissectors.nbdgm import NETBIOS_HEUR
 from dissectors.netbios_names import bit_label, bitmask_header
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
+from dissectors.time_text import msecs_str
 from dissectors.tvb import Tvb
 
 SMB = protocol("smb", "SMB (Server Message Block Protocol)", "SMB")

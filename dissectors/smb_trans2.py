@@ -5,7 +5,6 @@ interest; others as unknown data). Registered in smb.COMMANDS.
 
 from __future__ import annotations
 
-from dissectors.format import msecs_str
 from dissectors.registry import FT, Base
 from dissectors.smb import (
     BCC,
@@ -28,6 +27,7 @@ from dissectors.smb import (
     Ctx,
 )
 from dissectors.smb_cmds import flag_word
+from dissectors.time_text import msecs_str
 from dissectors.tvb import UnreassembledError
 
 _f = SMB.field

@@ -22,13 +22,14 @@ from dissectors.ber import (
 from dissectors.bounded import remember
 from dissectors.dispatch import UDP_PORT, register_dissector
 from dissectors.escape import format_text
-from dissectors.format import ipv4_str, plural
+from dissectors.format import ipv4_str
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
 from dissectors.session import Session
 from dissectors.snmp_proto import SNMP, VERSIONS
 from dissectors.snmp_v3 import dissect_v3
+from dissectors.time_text import plural
 from dissectors.tvb import ReportedBoundsError, Tvb
 from dissectors.udp import UdpStreams, stream_key
 

@@ -3,9 +3,9 @@ them: one subtree per extension, its type and length, then its body by type."""
 
 from __future__ import annotations
 
-from dissectors.format import plural
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
+from dissectors.time_text import plural
 from dissectors.tls_proto import TLS, TlsConn, vs_text
 from dissectors.tls_quic_params import dissect_transport_parameters
 from dissectors.tls_tables import (

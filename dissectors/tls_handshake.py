@@ -8,9 +8,10 @@ from __future__ import annotations
 import hashlib
 
 from dissectors.escape import format_text
-from dissectors.format import abs_time_str, plural, set_text_label, time_secs_str
+from dissectors.format import set_text_label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field
+from dissectors.time_text import abs_time_str, plural, time_secs_str
 from dissectors.tls_ciphers import CIPHER_SUITES
 from dissectors.tls_extensions import _blob, _grease, _num, _sig_alg, dissect_extensions
 from dissectors.tls_proto import KNOWN_VERSIONS, TLS, TLS13, TlsConn, add_info, short_name

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from dissectors.compiled import mypyc_attr
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
-from dissectors.format import hex_pad, plural
+from dissectors.format import hex_pad
 from dissectors.ip import CHECKSUM_STATUS
 from dissectors.offers import (
     ConversationSpec,
@@ -32,6 +32,7 @@ from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block, port
 from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
+from dissectors.time_text import plural
 from dissectors.tvb import Tvb
 
 UDP: Final = protocol("udp", "User Datagram Protocol", "UDP")

@@ -18,10 +18,11 @@ from dissectors.ber import (
     resolved_oid,
 )
 from dissectors.escape import format_text
-from dissectors.format import plural, set_text_label
+from dissectors.format import set_text_label
 from dissectors.netbios_names import bit_label
 from dissectors.packet import NULL_ITEM, Item, Packet
 from dissectors.registry import FT, REGISTRY, Base, Field, Protocol, protocol
+from dissectors.time_text import plural
 from dissectors.x509_names import (
     COUNTRY,
     DC,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from dissectors import format as fmt
+from dissectors import time_text
 from dissectors.packet import Item
 from dissectors.registry import REGISTRY, Field
 
@@ -68,15 +69,15 @@ def test_cached_label_is_the_label_made_afresh(value: int) -> None:
 def test_time_parts_cached_while_the_zone_stays() -> None:
     """abs_time_str reads its cache while time.tzname is the same object (compiled, a
     `time.tzname` read made a new tuple each call: the cache was emptied every time)."""
-    ns = 1_700_000_000 * fmt.NS + 304_000
-    fmt.abs_time_str(ns, utc=True)
-    fmt._ABS_PARTS[(1_700_000_000, True)] = ("then ", " zone")  # what a hit returns
-    assert fmt.abs_time_str(ns, utc=True) == "then 000304000 zone"
-    fmt._ABS_PARTS.clear()
-    assert fmt.abs_time_str(ns, utc=True) == "Nov 14, 2023 22:13:20.000304000 UTC"
+    ns = 1_700_000_000 * time_text.NS + 304_000
+    time_text.abs_time_str(ns, utc=True)
+    time_text._ABS_PARTS[(1_700_000_000, True)] = ("then ", " zone")  # what a hit returns
+    assert time_text.abs_time_str(ns, utc=True) == "then 000304000 zone"
+    time_text._ABS_PARTS.clear()
+    assert time_text.abs_time_str(ns, utc=True) == "Nov 14, 2023 22:13:20.000304000 UTC"
 
 
 def test_zone_token_is_one_object_while_the_zone_stays() -> None:
     """The local-time caches (abs_time_str's, -T ek's index date) compare zone_token by
     identity: it must be the same object between tzset calls, compiled too."""
-    assert fmt.zone_token() is fmt.zone_token()
+    assert time_text.zone_token() is time_text.zone_token()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from analyzer.output.hex_dump import hex_dump
+from dissectors.escape import CONTROL_TO_NUL, printable
 from dissectors.format import SHORTEST_LONG, int_label, label
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import REGISTRY
@@ -113,15 +114,10 @@ MAX_INDENT: Final = 160
 _DEPTHS: Final = MAX_INDENT // 4
 _PREFIX: Final = tuple("\n" + "    " * d for d in range(_DEPTHS + 1))
 
-#: Byte -> NUL for a control other than "\n" (which a label never holds either), else
-#: itself: a run of labels holds a control when its translation holds a NUL.
-_CONTROL_TO_NUL: Final = bytes(0 if c < 0x20 or c == 0x7F else c for c in range(256))
-
-
 def _has_control(ascii_text: str) -> bool:
     """Whether ASCII text holds a control character (what isprintable() refuses in
     ASCII), in two C passes over its bytes rather than a table look-up a character."""
-    return ascii_text.encode("ascii").translate(_CONTROL_TO_NUL).find(0) >= 0
+    return ascii_text.encode("ascii").translate(CONTROL_TO_NUL).find(0) >= 0
 
 
 def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> None:
@@ -138,12 +134,13 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
     pieces = walk.pieces
     data_dumps = walk.data_dumps
     shared = _SHARED_TEXT
+    dkey = depth << 1 | (1 if data_dumps else 0)  # (the shared texts' key, less the id)
     for item in items:
         if item.hidden:
             continue
         pieces.append(prefix)
         if type(item) is SharedItem:
-            got = shared.get((id(item), depth, data_dumps))
+            got = shared.get(id(item) << 8 | dkey)
             if got is None:
                 got = _shared_text(pkt, item, depth, data_dumps)
             if not got[2]:
@@ -184,7 +181,7 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
                 text = label(item)  # (label's escape)
             walk.cuts.append(len(pieces))
         elif walk.checked:
-            if not text.isprintable():
+            if not printable(text):
                 text = label(item)
         else:
             walk.probe.append(text)
@@ -200,11 +197,13 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
 #: The `data` protocol's item, whose bytes -V dumps under it.
 _DATA = REGISTRY.fields["data"]
 
-#: (id of a SharedItem, depth, data_dumps) -> (the item, its line and its subtree's
-#: lines, joined, without the first line's prefix, whether that is ASCII): a prebuilt
-#: subtree's text, made once. The entry holds the item, so no other object can take its
-#: id while the entry lives. Bounded.
-_SHARED_TEXT: dict[tuple[int, int, bool], tuple[Item, str, bool]] = {}
+#: (id of a SharedItem, depth, data_dumps) as one int, `id << 8 | depth << 1 |
+#: data_dumps` (depth <= _DEPTHS < 128; an int key is built and compared in a few
+#: instructions, a tuple's are three boxed values, a tuple and its hash) -> (the item,
+#: its line and its subtree's lines, joined, without the first line's prefix, whether
+#: that is ASCII): a prebuilt subtree's text, made once. The entry holds the item, so no
+#: other object can take its id while the entry lives. Bounded.
+_SHARED_TEXT: dict[int, tuple[Item, str, bool]] = {}
 _SHARED_TEXT_MAX: Final = 4096
 
 
@@ -219,7 +218,8 @@ def _shared_text(pkt: Packet, item: Item, depth: int,
     if len(_SHARED_TEXT) >= _SHARED_TEXT_MAX:
         _SHARED_TEXT.clear()
     text = "".join(walk.pieces)
-    got = _SHARED_TEXT[(id(item), depth, data_dumps)] = (item, text, text.isascii())
+    key = id(item) << 8 | depth << 1 | (1 if data_dumps else 0)
+    got = _SHARED_TEXT[key] = (item, text, text.isascii())
     return got
 
 

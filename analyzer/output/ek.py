@@ -13,9 +13,9 @@ from analyzer.output.json_ek import index_date as _index_date
 from analyzer.output.json_ek import item_value as _value
 from analyzer.output.json_ek import proto_bytes as _proto_bytes
 from analyzer.output.json_ek import text_label as _label
-from dissectors.format import NOT_REPRESENTABLE, NS, utc_tm
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT
+from dissectors.time_text import NOT_REPRESENTABLE, NS, utc_tm
 
 _FT_ABSOLUTE_TIME, _FT_BOOLEAN, _FT_NONE, _FT_PROTOCOL = (
     FT.ABSOLUTE_TIME, FT.BOOLEAN, FT.NONE, FT.PROTOCOL)

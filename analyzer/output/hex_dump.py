@@ -11,7 +11,7 @@ from typing import Final
 from dissectors.packet import Packet
 
 # Byte -> itself when printable ASCII, else ".": the ASCII column in one translate().
-_PRINTABLE = bytes(c if 32 <= c < 127 else 0x2E for c in range(256))
+_PRINTABLE: Final = bytes(c if 32 <= c < 127 else 0x2E for c in range(256))
 
 #: tshark's `--hexdump` values: (data-source choices, ASCII-column choices).
 HEXDUMP_SOURCES = ("all", "frames")

@@ -15,16 +15,10 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 from analyzer.output.formats import Output
 from dissectors.compiled import python_class
 from dissectors.escape import cstr
-from dissectors.format import (
-    NS,
-    field_text,
-    fit_label,
-    label,
-    local_tm,
-    zone_token,
-)
+from dissectors.format import field_text, fit_label, label
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import FT, Field
+from dissectors.time_text import NS, local_tm, zone_token
 
 # Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
 # read, which LOAD_ATTR cannot specialise), and these are read per printed value.
@@ -385,7 +379,7 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
                 parts.append(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
             continue
         if lf is None and type(it) is SharedItem:  # a prebuilt subtree: its text cached
-            got = _JSHARED.get((id(it), inner))
+            got = _JSHARED.get(id(it) << 16 | len(inner))
             parts.append(got[1] if got is not None else _jshared(pkt, it, inner))
             continue
         t = f.type
@@ -412,10 +406,12 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
     return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
 
 
-#: (id of a SharedItem, indent) -> (the item, its pairs' text in _jobj at that indent):
-#: a prebuilt subtree (packet.Block), the same in every packet that holds it, written
-#: once. The entry holds the item, so no other object takes its id meanwhile. Bounded.
-_JSHARED: dict[tuple[int, str], tuple[Item, str]] = {}
+#: (id of a SharedItem, indent) as one int, `id << 16 | len(indent)` (an int key is
+#: built, hashed and compared in a few instructions; a tuple's are not) -> (the item,
+#: its pairs' text in _jobj at that indent): a prebuilt subtree (packet.Block), the same
+#: in every packet that holds it, written once. The entry holds the item, so no other
+#: object takes its id meanwhile. Bounded; an indent of 64 KiB or more is not cached.
+_JSHARED: dict[int, tuple[Item, str]] = {}
 _JSHARED_MAX: Final = 4096
 
 
@@ -423,9 +419,11 @@ def _jshared(pkt: Packet, it: Item, inner: str) -> str:
     """A SharedItem's part of _jobj at indent `inner` (its pair, and its subtree's)."""
     obj = _jobj(pkt, [_as_plain(it)], inner[:-2], None)  # "{\n" text "\n" ind "}"
     text = obj[2:len(obj) - len(inner)]
+    if len(inner) >= 1 << 16:
+        return text  # (its key would not be its own)
     if len(_JSHARED) >= _JSHARED_MAX:
         _JSHARED.clear()
-    _JSHARED[(id(it), inner)] = (it, text)
+    _JSHARED[id(it) << 16 | len(inner)] = (it, text)
     return text
 
 

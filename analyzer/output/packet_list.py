@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from analyzer.output.formats import TIME_FORMATS  # noqa: F401 - (re-exported: its old home)
-from dissectors.escape import format_str
-from dissectors.format import NS, local_tm, rel_time_str, utc_tm
+from dissectors.escape import format_str, printable
 from dissectors.packet import Packet
+from dissectors.time_text import NS, local_tm, rel_time_str, utc_tm
 
 
 def time_column(pkt: Packet, fmt: str) -> str:
@@ -142,7 +142,7 @@ def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
         else:
             t = time_column(pkt, time_fmt)
         info = pkt.info
-        if not info.isprintable() or len(info) * 4 >= COL_MAX_INFO_LEN:
+        if not printable(info) or len(info) * 4 >= COL_MAX_INFO_LEN:
             info = info_text(pkt)
         # (padding looked up, not format specs: compiled, a spec is a str.format call
         # that parses its format each time, and rjust/ljust are method calls)

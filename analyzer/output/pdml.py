@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 from analyzer.output.formats import Output
 from analyzer.output.json_ek import LayerFilter, item_value, proto_bytes, text_label
 from analyzer.output.packet_list import column_parts
-from dissectors.format import NS, field_text, label
+from dissectors.format import field_text, label
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT
+from dissectors.time_text import NS
 
 if TYPE_CHECKING:
     from analyzer.job import Job

@@ -498,7 +498,7 @@ class PacketStore:
         if i < 0 or self.time_fmt != "r" or not text:
             return text
         digits = len(text) - text.index(".") - 1 if "." in text else 0
-        from dissectors.format import rel_time_str
+        from dissectors.time_text import rel_time_str
 
         return rel_time_str(self.ts[number - 1] - self.ts[self.refs[i] - 1], digits)
 
