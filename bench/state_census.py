@@ -97,6 +97,7 @@ def main() -> None:
     for size, name, n, what in rows:
         if size >= 10_000:
             print(f"{size / 1e6:8.2f} MB {n:9d} objs  {name:28s} {what[:110]}")
+    del seen  # (its ids would count as the heap's largest set)
     if ns.types:
         by_n: Counter[str] = Counter()
         by_b: Counter[str] = Counter()
