@@ -138,7 +138,36 @@ class EchoTracker:
     (the newest `bounded.PENDING_MAX`)."""
 
     def __init__(self) -> None:
-        self.requests: dict[bytes, tuple[int, int]] = {}  # echo_key -> (frame, ts_ns)
+        self.requests: dict[bytes, int] = {}  # echo_key -> echo_when(frame, ts_ns)
+
+
+def echo_when(frame: int, ts_ns: int) -> int:
+    """A request's frame and time as one int (`echo_frame`, `echo_ts` read them back,
+    `echo_reply` its reply's frame once answered: 0 before): up to 64k wait unanswered
+    per table, and one int each is ~70 bytes less than a tuple. Frame numbers below
+    2**48, a time any int."""
+    return ts_ns << 96 | frame
+
+
+def echo_frame(when: int) -> int:
+    return when & _FRAME
+
+
+def echo_reply(when: int) -> int:
+    return when >> 48 & _FRAME
+
+
+def echo_ts(when: int) -> int:
+    return when >> 96
+
+
+def echo_answered(when: int, reply: int) -> int:
+    """`when` answered by frame `reply`: a later reply to the same request (a duplicate)
+    is not matched, as tshark 4.0's transaction tracking leaves it."""
+    return when | reply << 48
+
+
+_FRAME: Final = (1 << 48) - 1
 
 
 def echo_key(addrs: bytes, ident: int, seq: int, payload: bytes) -> bytes:
@@ -352,7 +381,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     pairs: dict[tuple[str, int], int] = session.state("pass1:icmp.pairs", dict)  # request frame <-> reply frame
     num = pkt.frame.number
     if itype == 8:
-        remember(tracker.requests, key, (num, pkt.frame.ts_ns))
+        remember(tracker.requests, key, echo_when(num, pkt.frame.ts_ns))
         if session.pass_no == 2:
             reply = pairs.get(("req", num))
             if reply is not None:
@@ -370,7 +399,12 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     req = tracker.requests.get(key)
     if req is None:
         return
-    req_num, req_ts = req
+    reply = echo_reply(req)
+    if not reply:
+        tracker.requests[key] = echo_answered(req, num)
+    elif reply != num:
+        return
+    req_num, req_ts = echo_frame(req), echo_ts(req)
     if session.recording:
         pairs[("req", req_num)] = num
     # (tshark adds these two with no tvb: -T jsonraw shows no bytes)

@@ -25,7 +25,12 @@ from dissectors.icmp import (
     add_checksum,
     dissect_extensions,
     dissect_quoted,
+    echo_answered,
+    echo_frame,
     echo_key,
+    echo_reply,
+    echo_ts,
+    echo_when,
     ext_echo_fields,
     ext_echo_flags,
     nest_data,
@@ -443,7 +448,7 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     pairs: dict[int, int] = session.state("pass1:icmpv6.pairs", dict)
     num = pkt.frame.number
     if itype == 128:
-        remember(tracker.requests, key, (num, pkt.frame.ts_ns))
+        remember(tracker.requests, key, echo_when(num, pkt.frame.ts_ns))
         if session.pass_no == 2:
             reply = pairs.get(num)
             if reply is not None:
@@ -459,7 +464,12 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
     req = tracker.requests.get(key)
     if req is None:
         return
-    req_num, req_ts = req
+    reply = echo_reply(req)
+    if not reply:
+        tracker.requests[key] = echo_answered(req, num)
+    elif reply != num:
+        return
+    req_num, req_ts = echo_frame(req), echo_ts(req)
     if session.recording:
         pairs[req_num] = num
     pkt.add(top, RESP_TO, req_num, 0, 0, f"Response To: {req_num}", generated=True)

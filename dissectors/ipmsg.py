@@ -212,9 +212,17 @@ def parse_header(b: bytes) -> Header | None:
 
 @dataclass
 class IpmsgPairs:
-    """SENDMSG frames by (sender address, packet no), to pair RECVMSG with them."""
+    """SENDMSG frames by `sent_key` (sender address, packet no), to pair RECVMSG with
+    them."""
 
-    sent: dict[tuple[bytes, int], int] = field(default_factory=dict)
+    sent: dict[bytes, int] = field(default_factory=dict)
+
+
+def sent_key(addr: bytes, packet_no: int) -> bytes:
+    """(address, packet no) as one bytes key: up to 64k are kept, and one object each is
+    ~80 bytes less than a tuple of an address and a number (the address's length first:
+    an IPv4 and an IPv6 key never meet)."""
+    return b"%c%s%d" % (len(addr), addr, packet_no)
 
 
 @dataclass
@@ -423,7 +431,7 @@ def dissect_ipmsg(tvb: Tvb, pkt: Packet, session: Session) -> bool:
 
 def _pair_send(pkt: Packet, top: Item, session: Session, hdr: Header) -> None:
     pairs = session.state("ipmsg.pairs", IpmsgPairs)
-    key = (pkt.net_src, hdr.packet_no)
+    key = sent_key(pkt.net_src, hdr.packet_no)
     if key not in pairs.sent:  # (the first SENDMSG of a packet number; newest 64k kept)
         remember(pairs.sent, key, pkt.frame.number)
     if not session.two_pass or session.pass_no != 2:
@@ -440,7 +448,7 @@ def _pair_send(pkt: Packet, top: Item, session: Session, hdr: Header) -> None:
 
 def _pair_recv(pkt: Packet, top: Item, session: Session, ack: int) -> None:
     pairs = session.state("ipmsg.pairs", IpmsgPairs)
-    sent = pairs.sent.get((pkt.net_dst, ack))
+    sent = pairs.sent.get(sent_key(pkt.net_dst, ack))
     if sent is None:
         return
     pkt.add(top, RESPONSE_TO, sent, 0, 0, f"[Acknowledges the message in frame: {sent}]",
