@@ -25,6 +25,21 @@ if str(TESTS) not in sys.path:
 import diffutil  # noqa: E402
 
 
+def _no_neighbour_lookups() -> None:
+    """A frame built as a bare `Ether() / IP(...)` gets its destination MAC from scapy,
+    which asks the network for it (an ARP request to the gateway, an IPv6 neighbour
+    solicitation waiting 1 s a frame): tests send traffic only to loopback, so scapy's
+    look-up answers nothing here and such frames go to the broadcast address."""
+    try:
+        from scapy.layers.l2 import Neighbor
+    except ImportError:  # (scapy is a test dependency; without it nothing builds frames)
+        return
+    Neighbor.resolve = lambda self, l2inst, l3inst: None  # type: ignore[method-assign]
+
+
+_no_neighbour_lookups()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("tshark") is None or diffutil.tshark_available():
         return
