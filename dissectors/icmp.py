@@ -140,6 +140,19 @@ class EchoTracker:
     def __init__(self) -> None:
         self.requests: dict[bytes, int] = {}  # echo_key -> echo_when(frame, ts_ns)
 
+    def reply_to(self, key: bytes, num: int) -> int | None:
+        """The waiting request (its `echo_when`) that reply frame `num` answers, marked
+        answered by it; None when there is none or another frame answered it first."""
+        req = self.requests.get(key)
+        if req is None:
+            return None
+        reply = echo_reply(req)
+        if not reply:
+            self.requests[key] = echo_answered(req, num)
+        elif reply != num:
+            return None
+        return req
+
 
 def echo_when(frame: int, ts_ns: int) -> int:
     """A request's frame and time as one int (`echo_frame`, `echo_ts` read them back,
@@ -396,13 +409,8 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
                                "icmp", field=RESP_NOT_FOUND)
                 pkt.append_info(" (no response found!)")
         return
-    req = tracker.requests.get(key)
+    req = tracker.reply_to(key, num)
     if req is None:
-        return
-    reply = echo_reply(req)
-    if not reply:
-        tracker.requests[key] = echo_answered(req, num)
-    elif reply != num:
         return
     req_num, req_ts = echo_frame(req), echo_ts(req)
     if session.recording:

@@ -25,10 +25,8 @@ from dissectors.icmp import (
     add_checksum,
     dissect_extensions,
     dissect_quoted,
-    echo_answered,
     echo_frame,
     echo_key,
-    echo_reply,
     echo_ts,
     echo_when,
     ext_echo_fields,
@@ -461,13 +459,8 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
                                field=RESP_NOT_FOUND)
                 pkt.append_info(" (no response found!)")
         return
-    req = tracker.requests.get(key)
+    req = tracker.reply_to(key, num)
     if req is None:
-        return
-    reply = echo_reply(req)
-    if not reply:
-        tracker.requests[key] = echo_answered(req, num)
-    elif reply != num:
         return
     req_num, req_ts = echo_frame(req), echo_ts(req)
     if session.recording:

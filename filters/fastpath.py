@@ -218,7 +218,6 @@ class FastFields(FieldSource):
         get = self.values(node, False)
         return lambda r: bool(get(r))
 
-
     def compare(self, node: Compare) -> Test | None:
         """`field op constant` on an integer header field (or a pair of them) as one
         function: the offsets, one struct read for both fields of a pair, the test
