@@ -186,10 +186,21 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
                                lambda half, o: _run_pass(job, path, o, taps, resume, half, o,
                                                          split),
                                out, job.output,
-                               lambda o: _run_pass(job, path, o, taps, resume, plan)) \
-                is not None:
+                               lambda o: _run_pass(job, path, o, taps, resume, plan),
+                               _warm_before_fork(job)) is not None:
             return
     _run_pass(job, path, out, taps, resume, plan)
+
+
+def _warm_before_fork(job: Job) -> Any:
+    """What a split's two processes would each load on first use, to load once before
+    its fork: a run making whole trees names Ethernet vendors (the manuf file's text,
+    4.6 MB with its upper-case copy)."""
+    if job.wanted is not None:
+        return None
+    from dissectors.manuf import preload
+
+    return preload
 
 
 def _release_walk(job: Job, path: str, taps: list) -> Any:

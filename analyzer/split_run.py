@@ -327,12 +327,13 @@ _TIMES = os.environ.get("LABSHARK_SPLIT_TIMES") == "1"
 
 
 def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
-              output: str = "text", alone: Callable[[TextIO], int] | None = None
-              ) -> int | None:
+              output: str = "text", alone: Callable[[TextIO], int] | None = None,
+              warm: Callable[[], None] | None = None) -> int | None:
     """Run `run_part(half, sink)` here and in a forked child, writing the merged output
     to `out` while both run (analyzer/split_stream.py); None when it could not and wrote
     nothing. A part that fails once output was written: `alone(out less those bytes)`,
-    the one-process run, finishes it."""
+    the one-process run, finishes it. `warm`, called before the fork: what both parts
+    would each load on first use, loaded once and shared."""
     if _TIMES:
         _stamp("split begins")
     mine, theirs, side = _halves(plan)
@@ -357,6 +358,8 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
             pass  # (the default 64 KB: more wake-ups, the same output)
         # (what exists now the collector leaves alone, in both processes: it would
         # write into every inherited object's header, copying each page into the child)
+        if warm is not None:
+            warm()
         gc.freeze()
         pid = os.fork()
         if pid == 0:  # the child: the second half, sent to the parent
@@ -389,7 +392,9 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
                        f"{merge.parts[1].waited:.2f} s waiting ({merge.parts[1].waits})")
             ok = merge.finish(tail)
             if _TIMES:
-                _stamp(f"child's texts merged, {merge.parts[1].waited:.2f} s waiting")
+                got = merge.parts[1].size
+                _stamp(f"child's texts merged, {merge.parts[1].waited:.2f} s waiting; "
+                       f"bytes: {merge.written - got} own, {got} the child's")
             _pid, status = os.waitpid(pid, 0)
             if _TIMES:
                 _stamp("child waited for")

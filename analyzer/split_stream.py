@@ -126,6 +126,7 @@ class Received(Marked):
         self.eof = False
         self.waited = 0.0  # (seconds waiting for the child)
         self.waits = 0
+        self.size = 0  # (bytes of the child's texts received)
         os.set_blocking(fd, False)
 
     def more(self, wait: bool) -> bool:
@@ -158,21 +159,23 @@ class Received(Marked):
 
     def _parse(self) -> None:
         raw, at = self.raw, 0
-        while len(raw) - at >= _HEAD.size and self.end is None:
-            count, size = _HEAD.unpack_from(raw, at)
-            body = at + _HEAD.size + max(count, 0) * 8
-            if len(raw) < body + size:
-                break
-            if count < 0:
-                self.end = bytes(raw[body: body + size])
-            else:
-                ends = array("q")
-                ends.frombytes(raw[at + _HEAD.size: body])
-                base = len(self.buf)
-                self.buf += raw[body: body + size]
-                self.ends.extend([e + base for e in ends])
-                self.packets += count
-            at = body + size
+        with memoryview(raw) as view:  # (slices of it: the texts copied once, into buf)
+            while len(raw) - at >= _HEAD.size and self.end is None:
+                count, size = _HEAD.unpack_from(raw, at)
+                body = at + _HEAD.size + max(count, 0) * 8
+                if len(raw) < body + size:
+                    break
+                if count < 0:
+                    self.end = bytes(view[body: body + size])
+                else:
+                    ends = array("q")
+                    ends.frombytes(view[at + _HEAD.size: body])
+                    base = len(self.buf)
+                    self.buf += view[body: body + size]
+                    self.size += size
+                    self.ends.extend([e + base for e in ends])
+                    self.packets += count
+                at = body + size
         del raw[:at]
 
 
@@ -222,10 +225,13 @@ class Merge:
             return  # (the one-process run writes the rest)
         shown, side, parts, joins = self.shown, self.side, self.parts, self.joins
         i, total = self.i, len(shown)
-        chunk: list[bytes] = []
+        chunk: list[Any] = []
         size = 0
+        # (views, not slices: each text is copied once here, by the join)
+        views = (memoryview(parts[0].buf), memoryview(parts[1].buf))
         while i < total:
-            part = parts[side[shown[i]]]
+            s = side[shown[i]]
+            part = parts[s]
             k = part.taken
             if k >= len(part.ends):
                 break
@@ -233,7 +239,7 @@ class Merge:
             if joins is not None:
                 chunk.append(joins[0] if i == 0 else joins[1])
                 start += 2
-            chunk.append(part.buf[start: end])  # type: ignore[arg-type]
+            chunk.append(views[s][start: end])
             size += end - start
             part.pos, part.taken = end, k + 1
             i += 1
@@ -242,9 +248,11 @@ class Merge:
                 size = 0
         self.i = i
         self._out(chunk)
+        for view in views:
+            view.release()  # (the bufs may grow or shrink again)
         parts[1].compact()
 
-    def _out(self, chunk: list[bytes]) -> None:
+    def _out(self, chunk: list[Any]) -> None:
         if chunk:
             data = b"".join(chunk)
             self.write(data)

@@ -71,17 +71,25 @@ def _lookup(text: tuple[bytes, bytes], oui: int) -> str | None:
     return None
 
 
+def preload() -> None:
+    """Read the file's text now, not at the first lookup: before a split's fork, so that
+    both processes share one copy (analyzer/split_run.py) instead of each reading it."""
+    global _TEXT, _READ
+    if not _READ:
+        _READ = True
+        data = _read()
+        _TEXT = (data, data.upper()) if data is not None else None
+
+
 def oui_name(oui: int) -> str | None:
     """The vendor Wireshark names for this 24-bit OUI, None when unknown."""
-    global _TABLE, _TEXT, _READ
+    global _TABLE, _TEXT
     if _TABLE is not None:
         return _TABLE.get(oui)
     if oui in _FOUND:
         return _FOUND[oui]
     if not _READ:
-        _READ = True
-        data = _read()
-        _TEXT = (data, data.upper()) if data is not None else None
+        preload()
     if _TEXT is None:
         _TABLE = {}
         return None
@@ -94,4 +102,4 @@ def oui_name(oui: int) -> str | None:
     return got
 
 
-__all__ = ["oui_name"]
+__all__ = ["oui_name", "preload"]
