@@ -155,6 +155,42 @@ def test_two_processes_print_what_one_does(case: int, name: str, extra: list[str
         assert bool(by_place) == (case in LIGHT), f"{' '.join(extra)} on {cap.name}"
 
 
+#: (arguments, whether the manuf file's text is read before the fork): runs that make
+#: whole trees name Ethernet vendors in both halves; a tree-less run never reads it.
+WARM = [
+    (["-V"], True),
+    (["-T", "json"], True),
+    (["-x"], True),
+    ([], False),
+    (["-Y", "udp", "-t", "dd"], False),
+]
+
+
+@pytest.mark.parametrize(("extra", "read"), WARM)
+def test_what_both_halves_load_is_loaded_before_the_fork(
+        extra: list[str], read: bool, bench_cut: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dissectors import manuf
+
+    for name, value in (("_READ", False), ("_TEXT", None), ("_TABLE", None), ("_FOUND", {})):
+        monkeypatch.setattr(manuf, name, value)
+    at_fork: list[bool] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        at_fork.append(manuf._READ)
+        return real_fork()
+
+    monkeypatch.setenv("LABSHARK_SPLIT", "1")
+    monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
+    monkeypatch.setattr(os, "fork", fork)
+    two = _run(["-r", str(bench_cut), *extra])
+    assert at_fork == [read], extra
+    assert manuf._READ == read  # (this half: a tree-less run looked nothing up either)
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    assert _run(["-r", str(bench_cut), *extra]) == two
+
+
 def test_a_warning_and_exit_code_as_one_process(bench_cut: Path, tmp_path: Path) -> None:
     """A capture cut short in its last record: the same stderr and exit status split or
     not (the packets before it are printed, the complaint once)."""
