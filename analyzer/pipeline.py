@@ -450,8 +450,10 @@ def mark_displayed(pkt: Packet, prev_disp: int | None) -> int:
     """Fill frame.time_delta_displayed of a shown packet; returns its time for the next."""
     ts = pkt.frame.ts_ns
     pkt.delta_disp_ns = 0 if prev_disp is None else ts - prev_disp
-    for item in pkt.index.get(TIME_DELTA_DISP.abbrev, ()):
-        item.value = pkt.delta_disp_ns
+    items = pkt.index.get(TIME_DELTA_DISP.abbrev)
+    if items is not None:  # (compiled: a list's loop is native; a list-or-tuple's generic)
+        for item in items:
+            item.value = pkt.delta_disp_ns
     return ts
 
 

@@ -108,6 +108,10 @@ class PcapParser:
         frac: int
         caplen: int
         origlen: int
+        # (compiled, a product with a factor of 2**30 or more is a generic big-int
+        # multiply, ~800 instructions: the seconds are counted from the first record's)
+        sec0 = -1
+        ns0 = 0
         while True:
             end = len(buf)
             view = memoryview(buf)
@@ -124,13 +128,16 @@ class PcapParser:
                 if stop > end:
                     break
                 number += 1
+                if sec0 < 0:
+                    sec0, ns0 = sec, sec * 1_000_000_000
+                ts = ns0 + (sec - sec0) * 1_000_000_000 + frac * mult
                 if number < n_only and not only[number]:
-                    yield sec * 1_000_000_000 + frac * mult
+                    yield ts
                     pos = stop
                     continue
                 yield Frame(
                     number,
-                    sec * 1_000_000_000 + frac * mult,
+                    ts,
                     digits,
                     caplen,
                     origlen,

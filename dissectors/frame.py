@@ -268,7 +268,11 @@ def dissect(frame: Frame, session: Session,
         add(top, P2P_DIR, _DIRECTIONS[frame.flags & 3][1], 0, 0)
     protos_item = add(top, PROTOCOLS, "", 0, 0, generated=True) if items else None
 
-    tvb = Tvb(frame.data, 0, frame.caplen, max(frame.origlen, frame.caplen))
+    data = frame.data
+    # (the reader's memoryview copied once into bytes: each layer's indexing, slicing and
+    # bytes() of it are then the bytes type's own, not memoryview's, which cost more)
+    tvb = Tvb(data if isinstance(data, bytes) else bytes(data), 0, frame.caplen,
+              max(frame.origlen, frame.caplen))
     fn = LINKTYPE.entries.get(frame.linktype)  # (the table's dict: a call a packet saved)
     if fn is None:
         pkt.proto_col = f"WTAP_ENCAP = {wtap_encap}" if wtap_encap >= 0 else "UNKNOWN"

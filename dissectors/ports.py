@@ -86,11 +86,17 @@ def candidates(kind: str, table: DissectorTable, heur: HeuristicList, session: S
         if fn is not None:
             out.append(fn)
     decode_as = session.decode_as
-    for port in ((dport, sport) if sport > dport else (sport, dport)):
-        if port == 0:
-            continue
-        name = decode_as.get((table.name, port)) if decode_as else None
-        fn = BY_NAME.get(name) if name else table.entries.get(port)
+    # (the lower port first; the two written out, not a loop over a tuple of them:
+    # compiled, that is a tuple, an iterator and two boxed ints a payload)
+    lo, hi = (dport, sport) if sport > dport else (sport, dport)
+    if lo != 0:
+        name = decode_as.get((table.name, lo)) if decode_as else None
+        fn = BY_NAME.get(name) if name else table.entries.get(lo)
+        if fn is not None:
+            out.append(fn)
+    if hi != 0:
+        name = decode_as.get((table.name, hi)) if decode_as else None
+        fn = BY_NAME.get(name) if name else table.entries.get(hi)
         if fn is not None:
             out.append(fn)
     out += heur.fns

@@ -61,6 +61,25 @@ def test_read_byte_orders_and_resolutions(
     ]
 
 
+@pytest.mark.parametrize(("magic", "mult", "times"), [
+    # (seconds, fraction) a record: times later, earlier and far from the first record's
+    # (a record's time is counted from the first one's seconds)
+    (USEC, 1000, [(1_700_000_000, 5), (1_700_000_000, 999_999), (1_699_999_999, 0),
+                  (0, 1), (0xFFFF_FFFF, 999_999), (1_700_000_001, 7)]),
+    (NSEC, 1, [(4_000_000_000, 999_999_999), (1, 0), (4_000_000_000, 1),
+               (3_999_999_998, 5)]),
+    (USEC, 1000, [(0, 0), (0xFFFF_FFFF, 0), (12, 34)]),
+])
+def test_record_times_any_order(tmp_path: Path, magic: int, mult: int,
+                                times: list[tuple[int, int]]) -> None:
+    out = struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 65535, 1)
+    for sec, frac in times:
+        out += struct.pack("<IIII", sec, frac, 1, 1) + b"x"
+    with open_capture(write(tmp_path, out)) as cap:
+        got = [f.ts_ns for f in cap]
+    assert got == [sec * 10**9 + frac * mult for sec, frac in times]
+
+
 def test_frame_fields(tmp_path: Path) -> None:
     path = write(tmp_path, pcap_bytes(linktype=101))
     with open_capture(path) as cap:
