@@ -24,7 +24,7 @@ from dissectors.session import Session
 SWEEP_AT = 512
 #: dead UDP streams gathered between two scans of the DNS transactions (at most
 #: bounded.PENDING_MAX of them)
-DNS_SWEEP_AT = 8192
+DNS_SWEEP_AT = 1024
 
 
 class Dead:
