@@ -3,7 +3,7 @@
 grow are the difference.
 
     python bench/state_census.py [--types] -- ANALYZE-ARGS...
-    python bench/state_census.py --walk [--split] -- -r CAPTURE
+    python bench/state_census.py --walk [--split] [--trace] -- -r CAPTURE
 
 Runs `analyze ARGS` in this process (one process: LABSHARK_SPLIT=0, output to
 /dev/null), keeps the run's dissection session, and prints each `Session` state table's
@@ -12,8 +12,9 @@ reaches it; classes, modules and functions not followed), its entry count, then 
 peak RSS. `--types` adds the whole heap's largest object types by count and size.
 `--walk` runs only the planning walk of a whole list (analyzer/closure.plan_all with its
 release schedule, as a one-process run makes it; `--split`: with the records' places, as
-a split run does) under tracemalloc: its peak, what it keeps (the plan's per-frame arrays,
-the schedule), and the RSS before and after.
+a split run does): the RSS before and after, its peak, what it keeps (the plan's per-frame
+arrays, the schedule); `--trace`: under tracemalloc, its Python heap's peak (tracemalloc's
+own records then inflate the RSS).
 """
 
 from __future__ import annotations
@@ -71,8 +72,8 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def walk(args: list[str], split: bool) -> None:
-    """The planning walk alone: its tracemalloc peak and what it leaves."""
+def walk(args: list[str], split: bool, trace: bool) -> None:
+    """The planning walk alone: its RSS (or tracemalloc) peak and what it leaves."""
     import tracemalloc
 
     from analyzer.closure import plan_all
@@ -80,13 +81,16 @@ def walk(args: list[str], split: bool) -> None:
 
     os.environ.setdefault("LABSHARK_RELEASE", "1")
     opts = build_parser().parse_args(args)
-    before = _rss_mb()
-    tracemalloc.start()
+    before, top = _rss_mb(), _maxrss_mb()
+    if trace:
+        tracemalloc.start()
     plan = plan_all(opts, opts.read_file, None, frozenset() if split else None, split, True)
-    held, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"walk: tracemalloc peak {peak / 1e6:.2f} MB, held after {held / 1e6:.2f} MB; "
-          f"RSS {before:.1f} -> {_rss_mb():.1f} MB (peak {_maxrss_mb():.1f})")
+    if trace:
+        held, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"walk: tracemalloc peak {peak / 1e6:.2f} MB, held after {held / 1e6:.2f} MB")
+    print(f"walk: RSS {before:.1f} -> {_rss_mb():.1f} MB, peak {top:.1f} -> "
+          f"{_maxrss_mb():.1f} MB")
     if plan is None:
         print("no plan")
         return
@@ -117,12 +121,13 @@ def main() -> None:
     ap.add_argument("--types", action="store_true")
     ap.add_argument("--walk", action="store_true")
     ap.add_argument("--split", action="store_true")
+    ap.add_argument("--trace", action="store_true")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     ns = ap.parse_args()
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
     os.environ.setdefault("LABSHARK_SPLIT", "0")
     if ns.walk:
-        walk(args, ns.split)
+        walk(args, ns.split, ns.trace)
         return
     from analyzer import app, collector
     from analyzer.job import Job
