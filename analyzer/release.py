@@ -317,9 +317,13 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
     due = sorted(((end[g], key) for key, g in groups.ids.items()
                   if size[roots[g]] == 1 and type(key) is not str and g in end
                   and floor < end[g] < count), key=_frame)
+    # (each temporary dropped once read: the walk's peak is this function's)
+    group_frames = array("I", [f for f, _k in due])
+    group_keys = [k for _f, k in due]
+    del due, size
     # A UDP stream of a pair whose frames the walk can all tell (`udp_flow`, IPv4 or
-    # IPv6) dies with its own last frame, before the pair's: its lookups are by its own key only, also in a pair
-    # joined to others (IPMSG's), whose group lives on (`flows` holds every stream of
+    # IPv6) dies with its own last frame, before the pair's: its lookups are by its own
+    # key only, also in a pair joined to others (IPMSG's), whose group lives on (`flows` holds every stream of
     # such a pair: closure._plan notes the IPMSG frames' too).
     # Each stream as one int (`_STREAM`; `flows` emptied on the way): no tables beside.
     # An IPv6 stream (`V6`) has no sides released: its key's frame above it instead.
@@ -336,6 +340,8 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
                     wide.append(n << 288 | flow ^ V6)
             else:
                 streams.append(flow << _AT | n << 3 | (floor < n < end[roots[g]]) << 2)
+    del end
+    flows.clear()  # (emptied by popitem, its table is still allocated until cleared)
     # A side (address, port, other address) is looked up by each of its streams: it dies
     # with the one that ends last (a side whose last stream ends with its pair, or before
     # `floor`, is not released here). The lower ends' sides, then the higher's.
@@ -366,8 +372,8 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
             frames.append(x >> 288)
             keys += (x & _KEY6).to_bytes(36, "big")
             sides.append(WIDE)
-    return Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
-                    frames, bytes(keys), bytes(sides))
+    del streams, wide
+    return Schedule(group_frames, group_keys, frames, bytes(keys), bytes(sides))
 
 
 #: `schedule_from`'s stream ints: its 96-bit key (one end's address and port, the
