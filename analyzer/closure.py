@@ -215,6 +215,7 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
     put = places.append if places is not None else None
     known: dict[Any, Any] = groups.ids
     n = 0
+    frags: dict[int, int] = {}  # (release.udp_flow's fragments waiting for their last)
     rec: tuple[Any, int, Any, Any]
     for rec in records:
         n += 1
@@ -235,9 +236,10 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
         gids.append(g)
         # (an IPMSG frame's UDP stream too: its pair is joined to IPMSG's group, but
         # its streams are still looked up by their own key: release.schedule_from)
-        if flows is not None and (type(key) is int or type(key) is tuple and key[1] == IPMSG) \
+        if flows is not None and (type(key) is int or type(key) is bytes
+                                  or type(key) is tuple and key[1] == IPMSG) \
                 and g not in coarse:
-            flow = head_flow(h) if h is not None and h[11] == 17 else udp_flow(mm, s, e)
+            flow = head_flow(h) if h is not None and h[11] == 17 else udp_flow(mm, s, e, frags)
             if flow == COARSE:
                 coarse.add(g)
             elif flow is not None:
@@ -312,12 +314,12 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
 def _note_flows(records: Any, gids: array, groups: Groups, roots: list[int],
                 flows: dict[int, int], coarse: set[int]) -> None:
     """The UDP streams of a filter's plan, noted in a pass after its walk: only of the
-    frames of groups that are one IPv4 address pair alone, the only ones whose streams
+    frames of groups that are one address pair alone, the only ones whose streams
     may be dropped before their pair (release.schedule_from)."""
     alone = bytearray(len(roots) + 1)  # [-1]: no group
     size = Counter(roots)
     for key, g in groups.ids.items():
-        if type(key) is int and size[g] == 1 and roots[g] == g:
+        if (type(key) is int or type(key) is bytes) and size[g] == 1 and roots[g] == g:
             alone[g] = 1
     mm = records.mm
     n = 0

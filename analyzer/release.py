@@ -34,13 +34,14 @@ MIN_BYTES = 16 << 20
 class Schedule:
     """Keys by the frame after which they are dead, consumed as the loop passes them:
     group keys (`frames` ascending, the keys in the same order, each marshalled into
-    `packed`, ending at `ends[i]`) and UDP streams (`flow_frames` ascending, their 12-byte
-    keys one after another in `flows`: a capture has many). Kept as bytes, not objects:
+    `packed`, ending at `ends[i]`) and UDP streams (`flow_frames` ascending, their keys
+    one after another in `flows`: a capture has many; 12 bytes for IPv4, 36 for IPv6,
+    `WIDE` in their `sides`). Kept as bytes, not objects:
     the tens of thousands of key tuples would pin the walk's freed memory (and every
     page a forked half touches is its own copy)."""
 
     __slots__ = ("frames", "packed", "ends", "flow_frames", "flows", "sides", "at", "flow_at",
-                 "dead")
+                 "flow_pos", "dead")
 
     def __init__(self, frames: array, keys: list[object], flow_frames: array,
                  flows: bytes, sides: bytes = b"") -> None:
@@ -51,9 +52,10 @@ class Schedule:
         self.packed = b"".join(parts)
         self.flow_frames = flow_frames
         self.flows = flows
-        # per UDP stream, which of its two sides (`SIDE_LOW`, `SIDE_HIGH`) die with it
+        # per UDP stream, which of its two sides (`SIDE_LOW`, `SIDE_HIGH`) die with it,
+        # and whether its key is IPv6's (`WIDE`)
         self.sides = sides or bytes(len(flow_frames))
-        self.at = self.flow_at = 0
+        self.at = self.flow_at = self.flow_pos = 0
         self.dead = Dead()
 
     def key(self, i: int) -> object:
@@ -80,11 +82,14 @@ class Schedule:
                 frames.append(f)
                 keys.append(self.key(i))
         flow_frames, flows, sides = array("I"), bytearray(), bytearray()
+        pos = 0
         for i, f in enumerate(self.flow_frames):
+            w = 36 if self.sides[i] & WIDE else 12
             if groups[f] in kept:
                 flow_frames.append(f)
-                flows += self.flows[12 * i: 12 * i + 12]
+                flows += self.flows[pos: pos + w]
                 sides.append(self.sides[i])
+            pos += w
         return Schedule(frames, keys, flow_frames, bytes(flows), bytes(sides))
 
     def done(self, n: int, session: Session) -> int:
@@ -99,16 +104,21 @@ class Schedule:
         frames, flows, add = self.flow_frames, self.flows, dead.flows.add
         sides, side = self.sides, dead.sides.add
         at = self.flow_at
+        pos = self.flow_pos
         while at < len(frames) and frames[at] <= n:
-            flow = flows[12 * at: 12 * at + 12]
+            x = sides[at]
+            w = 36 if x & WIDE else 12
+            flow = flows[pos: pos + w]
+            pos += w
             add(flow)
-            if sides[at]:  # (a side whose last stream this is: its wildcard entries)
-                if sides[at] & SIDE_LOW:
+            if x & 3:  # (a side whose last stream this is: its wildcard entries)
+                if x & SIDE_LOW:
                     side(flow[:6] + flow[6:10])
-                if sides[at] & SIDE_HIGH:
+                if x & SIDE_HIGH:
                     side(flow[6:] + flow[:4])
             at += 1
         self.flow_at = at
+        self.flow_pos = pos
         if len(dead) >= SWEEP_AT:
             release(session, dead)
         return self.next_due()
@@ -145,12 +155,20 @@ def worth_walking(plan: Any) -> bool:
 #: first 4 bytes after a 20-byte header (UDP's ports, ICMP's type and code).
 _IP4: Final = struct.Struct(">B5xHxB2xIIHH").unpack_from
 _U16: Final = struct.Struct(">H").unpack_from
+_PORTS: Final = struct.Struct(">HH").unpack_from
 #: The sides of a UDP stream (`Schedule.sides`): (address, port, other address) of the
 #: lower end, and of the higher. A TFTP transfer's wildcard entry is keyed by its
 #: client's side and looked up by every stream of that side (tshark 4.0 matches it to
 #: any server port), so it dies with the side's last stream.
 SIDE_LOW: Final = 1
 SIDE_HIGH: Final = 2
+#: `Schedule.sides`' flag of a stream whose key is IPv6's (36 bytes)
+WIDE: Final = 4
+#: the bit marking an IPv6 stream's `udp_flow` (its 288-bit key below: address and
+#: port, twice); an IPv4 one is below 1 << 96
+V6: Final = 1 << 288
+#: datagrams whose first fragment `udp_flow` holds at most (past them: COARSE)
+FRAGS_MAX: Final = 1 << 12
 #: udp_flow's answer for a frame whose UDP lookups the walk cannot tell (its pair's
 #: streams are dropped with the pair, not before)
 COARSE: Final = -1
@@ -170,11 +188,13 @@ def head_flow(h: bytes) -> int:
     return x << 48 | y if x <= y else y << 48 | x
 
 
-def udp_flow(b: Any, s: int, e: int) -> int | None:
-    """The UDP stream key (udp.stream_key, as a 96-bit number: address and port, twice,
-    the lower first) of an Ethernet (802.1Q tags too) IPv4/UDP frame with a plain header,
-    or of the UDP header an ICMP error in one quotes; None for such a frame that looks up
-    no UDP stream; `COARSE` for anything else."""
+def udp_flow(b: Any, s: int, e: int, frags: dict[int, int] | None = None) -> int | None:
+    """The UDP stream key (udp.stream_key, as a number: address and port, twice, the
+    lower first; an IPv6 one `V6` set, `_IP6_FLOW` bits) of an Ethernet (802.1Q tags too)
+    IPv4 or IPv6 UDP frame, or of the UDP header an IPv4 ICMP error quotes; None for such
+    a frame that looks up no UDP stream; `COARSE` for anything else. With `frags` (the
+    walk's, kept across its frames), an IPv4 fragment of a UDP datagram is placed too:
+    `_fragment`."""
     # (typed: compiled, the header's values are native ints, not boxed objects)
     vhl: int
     frag: int
@@ -196,12 +216,23 @@ def udp_flow(b: Any, s: int, e: int) -> int | None:
         off += 4
         etype = _U16(b, off)[0]
     off += 2
+    if etype == 0x86DD:
+        return _ip6_flow(b, off, e)
     if etype != 0x0800 or e - off < 24:
         return COARSE
     vhl, frag, proto, a, c, sp, dp = _IP4(b, off)
-    if vhl != 0x45 or frag & 0x3FFF:
+    if vhl >> 4 != 4 or vhl & 0x0F < 5:
         return COARSE
-    if proto == 1 and sp >> 8 in ICMP_QUOTING:
+    if frag & 0x3FFF:
+        return _fragment(b, off, e, frag, proto, a, c, frags)
+    if vhl != 0x45:  # options: the ports past them
+        hlen = (vhl & 0x0F) * 4
+        if proto != 17:
+            return COARSE if proto == 1 else None
+        if e - off < hlen + 4:
+            return COARSE
+        sp, dp = _PORTS(b, off + hlen)
+    elif proto == 1 and sp >> 8 in ICMP_QUOTING:
         # an error quoting a header looks up the quoted UDP stream (state_key's group
         # is the quoted pair's)
         inner = off + 28
@@ -214,6 +245,62 @@ def udp_flow(b: Any, s: int, e: int) -> int | None:
         return None
     x, y = a << 16 | sp, c << 16 | dp
     return x << 48 | y if x <= y else y << 48 | x
+
+
+def _fragment(b: Any, off: int, e: int, frag: int, proto: int, a: int, c: int,
+              frags: dict[int, int] | None) -> int | None:
+    """A fragment's UDP stream: its datagram's, read from the first fragment (the one
+    holding the UDP header) and noted in `frags` by the datagram's (source, destination,
+    id) until its last fragment. Every fragment of the datagram is given the stream (the
+    one completing the reassembly looks it up; the others do no harm: a stream's last
+    frame placed later only keeps it longer). `COARSE` whenever the walk cannot be sure:
+    no `frags`, a later fragment before its first or after its last, a first fragment
+    while one of the same key waits (a reused id), or too many datagrams waiting."""
+    if proto != 17:
+        return None  # (TCP's or another protocol's: no UDP lookup)
+    if frags is None:
+        return COARSE
+    key = (a << 32 | c) << 16 | _U16(b, off + 4)[0]
+    if frag & 0x1FFF == 0:  # the first fragment: more follow
+        hlen = (b[off] & 0x0F) * 4
+        if key in frags or e - off < hlen + 4 or len(frags) >= FRAGS_MAX:
+            return COARSE
+        sp, dp = _PORTS(b, off + hlen)
+        x, y = a << 16 | sp, c << 16 | dp
+        flow = x << 48 | y if x <= y else y << 48 | x
+        frags[key] = flow
+        return flow
+    flow = frags.get(key)
+    if flow is None:
+        return COARSE
+    if not frag & 0x2000:  # the last fragment
+        del frags[key]
+    return flow
+
+
+def _ip6_flow(b: Any, off: int, e: int) -> int | None:
+    """`udp_flow` of the IPv6 packet at `off`, its extension headers walked as
+    skipping.state_key walks them (any other's frame has no group)."""
+    if e - off < 40 or b[off] >> 4 != 6:
+        return COARSE
+    nxt = b[off + 6]
+    l4 = off + 40
+    for _ in range(8):
+        if nxt != 0 and nxt != 60:
+            break
+        if e - l4 < 2:
+            return COARSE
+        nxt, l4 = b[l4], l4 + (b[l4 + 1] + 1) * 8
+    else:
+        return COARSE
+    if nxt != 17:  # (a header state_key gives a group looks up no UDP stream)
+        return None
+    if e - l4 < 4:
+        return COARSE
+    sp, dp = _PORTS(b, l4)
+    x = int.from_bytes(b[off + 8: off + 24], "big") << 16 | sp
+    y = int.from_bytes(b[off + 24: off + 40], "big") << 16 | dp
+    return V6 | (x << 144 | y if x <= y else y << 144 | x)
 
 
 def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, int],
@@ -230,19 +317,31 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
     due = sorted(((end[g], key) for key, g in groups.ids.items()
                   if size[roots[g]] == 1 and type(key) is not str and g in end
                   and floor < end[g] < count), key=_frame)
-    # A UDP stream of a pair whose frames are all plain IPv4 dies with its own last
-    # frame, before the pair's: its lookups are by its own key only, also in a pair
-    # joined to others (IPMSG's), whose group lives on (`flows` holds every stream of
+    # (each temporary dropped once read: the walk's peak is this function's)
+    group_frames = array("I", [f for f, _k in due])
+    group_keys = [k for _f, k in due]
+    del due, size
+    # A UDP stream of a pair whose frames the walk can all tell (`udp_flow`, IPv4 or
+    # IPv6) dies with its own last frame, before the pair's: its lookups are by its own
+    # key only, also in a pair joined to others (IPMSG's), whose group lives on (`flows` holds every stream of
     # such a pair: closure._plan notes the IPMSG frames' too).
     # Each stream as one int (`_STREAM`; `flows` emptied on the way): no tables beside.
+    # An IPv6 stream (`V6`) has no sides released: its key's frame above it instead.
     streams = []
+    wide = []
     take = flows.popitem
     for _ in range(len(flows)):
         flow, fg = take()
         g = fg & 0xFFFFFFFF
         if g not in coarse:
             n = fg >> 32
-            streams.append(flow << _AT | n << 3 | (floor < n < end[roots[g]]) << 2)
+            if flow >= V6:
+                if floor < n < end[roots[g]]:
+                    wide.append(n << 288 | flow ^ V6)
+            else:
+                streams.append(flow << _AT | n << 3 | (floor < n < end[roots[g]]) << 2)
+    del end
+    flows.clear()  # (emptied by popitem, its table is still allocated until cleared)
     # A side (address, port, other address) is looked up by each of its streams: it dies
     # with the one that ends last (a side whose last stream ends with its pair, or before
     # `floor`, is not released here). The lower ends' sides, then the higher's.
@@ -254,13 +353,27 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
                       | (x >> _AT & _END) << 48 | x >> _AT + 48) if x & 4 else 0
     streams.sort()
     del streams[:bisect_right(streams, 0)]
+    wide.sort()
+    # (the two lists merged by frame)
+    frames = array("I")
     keys = bytearray()
     sides = bytearray()
-    for x in streams:
-        keys += (x & _KEY).to_bytes(12, "big")
-        sides.append(x >> 96 & 3)
-    return Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
-                    array("I", [x >> 98 for x in streams]), bytes(keys), bytes(sides))
+    i = j = 0
+    while i < len(streams) or j < len(wide):
+        if j == len(wide) or i < len(streams) and streams[i] >> 98 <= wide[j] >> 288:
+            x = streams[i]
+            i += 1
+            frames.append(x >> 98)
+            keys += (x & _KEY).to_bytes(12, "big")
+            sides.append(x >> 96 & 3)
+        else:
+            x = wide[j]
+            j += 1
+            frames.append(x >> 288)
+            keys += (x & _KEY6).to_bytes(36, "big")
+            sides.append(WIDE)
+    del streams, wide
+    return Schedule(group_frames, group_keys, frames, bytes(keys), bytes(sides))
 
 
 #: `schedule_from`'s stream ints: its 96-bit key (one end's address and port, the
@@ -269,6 +382,7 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
 _AT = 35
 _END = (1 << 48) - 1
 _KEY = (1 << 96) - 1
+_KEY6 = (1 << 288) - 1
 
 
 def _mark_last(streams: list[int], flag: int) -> None:
@@ -301,5 +415,6 @@ def _frame(entry: tuple[int, object]) -> int:
 
 
 __all__ = ["Schedule", "schedule_from", "udp_flow", "head_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH",
+           "WIDE", "V6", "FRAGS_MAX",
            "eligible", "worth_walking",
            "MIN_BYTES"]

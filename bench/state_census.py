@@ -3,12 +3,18 @@
 grow are the difference.
 
     python bench/state_census.py [--types] -- ANALYZE-ARGS...
+    python bench/state_census.py --walk [--split] [--trace] -- -r CAPTURE
 
 Runs `analyze ARGS` in this process (one process: LABSHARK_SPLIT=0, output to
 /dev/null), keeps the run's dissection session, and prints each `Session` state table's
 deep size (objects reached through it, each counted once, by the first table that
 reaches it; classes, modules and functions not followed), its entry count, then the
 peak RSS. `--types` adds the whole heap's largest object types by count and size.
+`--walk` runs only the planning walk of a whole list (analyzer/closure.plan_all with its
+release schedule, as a one-process run makes it; `--split`: with the records' places, as
+a split run does): the RSS before and after, its peak, what it keeps (the plan's per-frame
+arrays, the schedule); `--trace`: under tracemalloc, its Python heap's peak (tracemalloc's
+own records then inflate the RSS).
 """
 
 from __future__ import annotations
@@ -61,13 +67,68 @@ def entries(table: object) -> str:
     return " ".join(out)
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def walk(args: list[str], split: bool, trace: bool) -> None:
+    """The planning walk alone: its RSS (or tracemalloc) peak and what it leaves."""
+    import tracemalloc
+
+    from analyzer.closure import plan_all
+    from analyzer.options import build_parser
+
+    os.environ.setdefault("LABSHARK_RELEASE", "1")
+    opts = build_parser().parse_args(args)
+    before, top = _rss_mb(), _maxrss_mb()
+    if trace:
+        tracemalloc.start()
+    plan = plan_all(opts, opts.read_file, None, frozenset() if split else None, split, True)
+    if trace:
+        held, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"walk: tracemalloc peak {peak / 1e6:.2f} MB, held after {held / 1e6:.2f} MB")
+    print(f"walk: RSS {before:.1f} -> {_rss_mb():.1f} MB, peak {top:.1f} -> "
+          f"{_maxrss_mb():.1f} MB")
+    if plan is None:
+        print("no plan")
+        return
+    for name in ("needed", "groups", "starts"):
+        v = getattr(plan, name)
+        if v is not None and hasattr(v, "itemsize"):
+            print(f"  plan.{name:8s} {len(v) * v.itemsize / 1e6:8.2f} MB ({len(v)} items)")
+        elif isinstance(v, (bytes, bytearray)):
+            print(f"  plan.{name:8s} {len(v) / 1e6:8.2f} MB")
+    r = plan.release
+    if r is not None:
+        parts = {"group frames": r.frames, "group keys": r.packed, "key ends": r.ends,
+                 "stream frames": r.flow_frames, "stream keys": r.flows, "sides": r.sides}
+        for name, v in parts.items():
+            n = len(v) * getattr(v, "itemsize", 1)
+            print(f"  schedule {name:14s} {n / 1e6:8.2f} MB")
+        wide = sum(1 for x in r.sides if x & 4)
+        print(f"  schedule: {len(r.frames)} groups, {len(r.flow_frames)} UDP streams "
+              f"({wide} IPv6)")
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--types", action="store_true")
+    ap.add_argument("--walk", action="store_true")
+    ap.add_argument("--split", action="store_true")
+    ap.add_argument("--trace", action="store_true")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     ns = ap.parse_args()
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
     os.environ.setdefault("LABSHARK_SPLIT", "0")
+    if ns.walk:
+        walk(args, ns.split, ns.trace)
+        return
     from analyzer import app, collector
     from analyzer.job import Job
 

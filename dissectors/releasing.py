@@ -24,7 +24,7 @@ from dissectors.session import Session
 SWEEP_AT = 512
 #: dead UDP streams gathered between two scans of the DNS transactions (at most
 #: bounded.PENDING_MAX of them)
-DNS_SWEEP_AT = 8192
+DNS_SWEEP_AT = 1024
 
 
 class Dead:
@@ -46,7 +46,8 @@ class Dead:
     def add(self, key: object) -> None:
         """A `state_key` group key: an IPv4 pair (int), an IPv6 pair (bytes), or a TCP
         connection (pair, ports of the lower address << 16 | the other's); or a UDP
-        stream key (12 bytes: IPv4 address and port, twice)."""
+        stream key (12 bytes: IPv4 address and port, twice; release.Schedule adds
+        IPv6 ones, 36 bytes, to `flows` itself)."""
         t = type(key)
         if t is int:
             self.pairs.add(key.to_bytes(8, "big"))  # type: ignore[attr-defined]
@@ -181,7 +182,11 @@ def _release_dns(state: dict[str, Any], flows: set[bytes]) -> None:
     """(a scan of the DNS transactions: less often than the flows' direct drops)"""
     dns = state.get("pass1:dns.tracker")
     if dns is not None and dns.latest:
-        gone = [k for k in dns.latest if k.startswith(b"udp:6:") and k[-12:] in flows]
+        # (dns_track._trans_key: b"udp:6:" then an IPv4 stream's 12 bytes at the end,
+        # b"udp:18:" an IPv6 one's 36)
+        gone = [k for k in dns.latest
+                if k.startswith(b"udp:6:") and k[-12:] in flows
+                or k.startswith(b"udp:18:") and k[-36:] in flows]
         for k in gone:
             del dns.latest[k]
 
