@@ -30,7 +30,7 @@ from dissectors.dispatch import (
     Dissector,
     register_dissector,
 )
-from dissectors.format import hex_pad, ipv4_str
+from dissectors.format import hex_pad, ipv4_text
 from dissectors.offers import (
     ConversationSpec,
     register_conversation,
@@ -290,19 +290,6 @@ def ip_ttl(pkt: Packet) -> int | None:
     return pkt.proto_data.get("ip.ttl")
 
 
-#: An address's 4 bytes -> its text (compiled, int.from_bytes is a generic method call,
-#: two a packet; addresses repeat). Bounded as format.ipv4_str's own cache.
-_ADDR_TEXT: Final[dict[bytes, str]] = {}
-_ADDR_TEXT_MAX: Final = 8192
-
-
-def _addr_text(addr: bytes) -> str:
-    if len(_ADDR_TEXT) >= _ADDR_TEXT_MAX:
-        _ADDR_TEXT.clear()
-    text = _ADDR_TEXT[addr] = ipv4_str(int.from_bytes(addr, "big"))
-    return text
-
-
 def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     session.current_proto = "ip"
     off = tvb.start
@@ -333,7 +320,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        field=BOGUS_HEADER_LEN)
         return None
     if tvb.end - off < 20 and tvb.end - off >= 16:
-        pkt.src = ipv4_str(int.from_bytes(buf[off + 12: off + 16], "big"))
+        pkt.src = ipv4_text(bytes(buf[off + 12: off + 16]))
     if off + 20 > tvb.end:
         tvb.need(off, 20)
     tos: int  # (typed: mypyc then unboxes struct's values once, not at each use)
@@ -346,12 +333,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     src: bytes
     dst: bytes
     (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
-    src_s = _ADDR_TEXT.get(src)
-    if src_s is None:
-        src_s = _addr_text(src)
-    dst_s = _ADDR_TEXT.get(dst)
-    if dst_s is None:
-        dst_s = _addr_text(dst)
+    src_s = ipv4_text(src)  # (format.py's cache, keyed by the 4 bytes)
+    dst_s = ipv4_text(dst)
     pkt.proto_col = "IPv4"
     pkt.src, pkt.dst = src_s, dst_s
     pkt.net_src, pkt.net_dst = src, dst
