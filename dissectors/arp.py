@@ -136,7 +136,7 @@ def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     name = ARP.name
     # Wireshark fetches every address before building the tree: a short packet shows
     # the fixed header only.
-    top = pkt.add_proto(ARP, off, total, name)
+    top = pkt.add_proto(ARP, off, min(total, tvb.end - off), name)  # (pdml: what was captured)
     pkt.add(top, HW_TYPE, hw_type, off, 2)
     pkt.add(top, PROTO_TYPE, ptype, off + 2, 2)
     pkt.add(top, HW_SIZE, hsize, off + 4, 1)

@@ -48,18 +48,25 @@ _STRING_IDS: Final = frozenset(id(t) for t in FT if t.is_string)
 
 # Address -> text: a capture repeats a few addresses in every packet's columns, so
 # each is formatted once. Bounded: a capture of random addresses cannot grow them.
-_V4_TEXT: Final[dict[int, str]] = {}
+# (IPv4's keyed by the address's 4 bytes, as IPv4's header holds them: the one cache of
+# these texts, read per packet by ip.py without turning the bytes into an int)
+_V4_TEXT: Final[dict[bytes, str]] = {}
 _V6_TEXT: Final[dict[bytes, str]] = {}
 _TEXT_MAX: Final = 8192
 
 
-def ipv4_str(v: int) -> str:
-    text = _V4_TEXT.get(v)
+def ipv4_text(raw: bytes) -> str:
+    """An IPv4 address's 4 bytes (`bytes`, not a memoryview) as dotted text."""
+    text = _V4_TEXT.get(raw)
     if text is None:
         if len(_V4_TEXT) >= _TEXT_MAX:
             _V4_TEXT.clear()
-        text = _V4_TEXT[v] = f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}"
+        text = _V4_TEXT[raw] = f"{raw[0]}.{raw[1]}.{raw[2]}.{raw[3]}"
     return text
+
+
+def ipv4_str(v: int) -> str:
+    return ipv4_text(v.to_bytes(4, "big"))
 
 
 def ipv6_str(v: bytes) -> str:

@@ -423,9 +423,11 @@ def mark_short(pkt: Packet, proto: str) -> None:
 
     p = REGISTRY.protocols.get(proto)
     name = p.short if p else proto
-    at, src = _exception_at(pkt)
-    item = pkt.add_proto(SHORT, at, 0, f"[Packet size limited during capture: {name} truncated]",
-                         source=src, in_stack=False)
+    # At the frame's start (-T pdml's pos="0"): packet-ethertype.c's CATCH_NONFATAL_ERRORS
+    # lets a BoundsError through to the frame, whose show_exception has the frame's tvb
+    # (the malformed items above sit at the ethertype payload's start).
+    item = pkt.add_proto(SHORT, 0, 0, f"[Packet size limited during capture: {name} truncated]",
+                         in_stack=False)
     item.value = f"[Packet size limited during capture: {name} truncated]"
     # Wireshark's show_exception appends this (no leading space) for a BoundsError; a
     # payload merely cut short by the snapshot length raises none (see data.py).

@@ -22,161 +22,46 @@ from dissectors.escape import format_text
 from dissectors.http_auth import AUTH_HEADERS, http_auth
 from dissectors.http_body import ENCODINGS, _chunks, _file_text, _media, _nested_data, _uncompress
 from dissectors.http_follow import HttpFollower
+from dissectors.http_lines import _find_line, _first_line_kind, _is_header_line
 from dissectors.http_other import _binary, other_lines
 from dissectors.http_pairing import FULL_URI, _lconv, _pairing
 from dissectors.http_proto import HTTP, SourceAdd, _text, http_tapped, tap
+from dissectors.http_tables import (
+    _TLS_PORTS,
+    CHAT,
+    CODE,
+    CODE_DESC,
+    CONTENT_LENGTH,
+    COOKIE_PAIR,
+    FILE_DATA,
+    HEADERS,
+    METHOD,
+    NO_BODY_2XX_METHODS,
+    NOTIFICATION,
+    NOTIFY_METHODS,
+    PHRASE,
+    REQ_VERSION,
+    REQUEST_LINE,
+    RESP_VERSION,
+    RESPONSE_LINE,
+    STATUS_CODES,
+    TLS_PORT,
+    UNKNOWN_HEADER,
+    URI,
+    URI_PATH,
+    URI_QUERY,
+    URI_QUERY_PARAM,
+)
 from dissectors.offers import FollowSpec, register_follow, register_learner_layer, register_tapped
 from dissectors.packet import NULL_ITEM, Item, Packet
-from dissectors.registry import FT, Base, Field, Protocol
+from dissectors.registry import Protocol
 from dissectors.session import Session
 from dissectors.textnum import strtol, whole_int64, wrap
 from dissectors.tvb import ReportedBoundsError, Tvb
 
-STATUS_CODES: Final = {
-    100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
-    200: "OK", 201: "Created", 202: "Accepted", 203: "Non-authoritative Information",
-    204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status",
-    208: "Already Reported", 226: "IM Used",
-    300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
-    304: "Not Modified", 305: "Use Proxy", 307: "Temporary Redirect",
-    308: "Permanent Redirect",
-    400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
-    404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-    407: "Proxy Authentication Required", 408: "Request Time-out", 409: "Conflict",
-    410: "Gone", 411: "Length Required", 412: "Precondition Failed",
-    413: "Request Entity Too Large", 414: "Request-URI Too Long",
-    415: "Unsupported Media Type", 416: "Requested Range Not Satisfiable",
-    417: "Expectation Failed", 418: "I'm a teapot", 421: "Misdirected Request",
-    422: "Unprocessable Entity", 423: "Locked", 424: "Failed Dependency",
-    426: "Upgrade Required", 428: "Precondition Required", 429: "Too Many Requests",
-    431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
-    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
-    503: "Service Unavailable", 504: "Gateway Time-out", 505: "HTTP Version not supported",
-    506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
-    510: "Not Extended", 511: "Network Authentication Required",
-}
-METHODS: Final = frozenset({
-    "GET", "PUT", "POST", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH",
-    "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "NOTIFY",
-    "SUBSCRIBE", "UNSUBSCRIBE", "M-SEARCH", "REPORT", "MERGE", "CHECKOUT", "CHECKIN",
-    "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "VERSION-CONTROL", "BASELINE-CONTROL",
-    "LABEL", "UPDATE", "ACL", "BIND", "UNBIND", "REBIND", "ORDERPATCH", "MKREDIRECTREF",
-    "UPDATEREDIRECTREF", "POLL", "BMOVE", "BCOPY", "BDELETE", "BPROPFIND", "BPROPPATCH",
-    "X-MS-ENUMATTS", "RPC_IN_DATA", "RPC_OUT_DATA", "PURGE", "SSTP_DUPLEX_POST",
-})
-NOTIFY_METHODS: Final = frozenset({"NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE"})
-NO_BODY_2XX_METHODS: Final = frozenset({"CONNECT", "SSTP_DUPLEX_POST"})  # a 2xx answer has no body
 DESEGMENT_UNTIL_FIN: Final = -2  # TCP's `more` for "every byte up to the FIN" (see tcp.py)
 CHUNK_WAIT_MAX: Final = 1 << 31  # a longer chunk is "unreasonable": tshark stops reassembling
 HTTP_TCP_PORTS: Final = (80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371)
-
-NOTIFICATION: Final = HTTP.field("http.notification", "Notification", FT.BOOLEAN)
-RESPONSE_LINE: Final = HTTP.field("http.response.line", "Response line", FT.STRING)
-REQUEST_LINE: Final = HTTP.field("http.request.line", "Request line", FT.STRING)
-METHOD: Final = HTTP.field("http.request.method", "Request Method", FT.STRING)
-URI: Final = HTTP.field("http.request.uri", "Request URI", FT.STRING)
-URI_PATH: Final = HTTP.field("http.request.uri.path", "Request URI Path", FT.STRING)
-URI_QUERY: Final = HTTP.field("http.request.uri.query", "Request URI Query", FT.STRING)
-URI_QUERY_PARAM: Final = HTTP.field("http.request.uri.query.parameter",
-                             "Request URI Query Parameter", FT.STRING)
-REQ_VERSION: Final = HTTP.field("http.request.version", "Request Version", FT.STRING)
-RESP_VERSION: Final = HTTP.field("http.response.version", "Response Version", FT.STRING)
-# No value strings: tshark names the code in http.response.code.desc instead.
-CODE: Final = HTTP.field("http.response.code", "Status Code", FT.UINT16, Base.DEC)
-CODE_DESC: Final = HTTP.field("http.response.code.desc", "Status Code Description", FT.STRING)
-PHRASE: Final = HTTP.field("http.response.phrase", "Response Phrase", FT.STRING)
-CONTENT_LENGTH: Final = HTTP.field("http.content_length", "Content length", FT.UINT64, Base.DEC)
-FILE_DATA: Final = HTTP.field("http.file_data", "File Data", FT.STRING)
-UNKNOWN_HEADER: Final = HTTP.field("http.unknown_header", "Unknown header", FT.STRING)
-CHAT: Final = HTTP.field("http.chat", "Formatted text", FT.NONE)
-TLS_PORT: Final = HTTP.field("http.tls_port", "Unencrypted HTTP protocol detected over encrypted "
-                      "port, could indicate a dangerous misconfiguration.", FT.NONE)
-#: packet-http.c's TLS port range: plain HTTP there gets a security warning.
-_TLS_PORTS: Final = frozenset({443})
-COOKIE_PAIR: Final = HTTP.field("http.cookie_pair", "Cookie pair", FT.STRING)
-
-
-def _hdr(abbrev: str, name: str) -> Field:
-    return HTTP.field(abbrev, name, FT.STRING)
-
-
-# Header name (lower case) -> field, as Wireshark's headers[] table.
-HEADERS: Final[dict[str, Field]] = {
-    "authorization": _hdr("http.authorization", "Authorization"),
-    "proxy-authenticate": _hdr("http.proxy_authenticate", "Proxy-Authenticate"),
-    "proxy-authorization": _hdr("http.proxy_authorization", "Proxy-Authorization"),
-    "www-authenticate": _hdr("http.www_authenticate", "WWW-Authenticate"),
-    "content-type": _hdr("http.content_type", "Content-Type"),
-    "content-length": _hdr("http.content_length_header", "Content-Length"),
-    "content-encoding": _hdr("http.content_encoding", "Content-Encoding"),
-    "transfer-encoding": _hdr("http.transfer_encoding", "Transfer-Encoding"),
-    "upgrade": _hdr("http.upgrade", "Upgrade"),
-    "user-agent": _hdr("http.user_agent", "User-Agent"),
-    "host": _hdr("http.host", "Host"),
-    "connection": _hdr("http.connection", "Connection"),
-    "cookie": _hdr("http.cookie", "Cookie"),
-    "accept": _hdr("http.accept", "Accept"),
-    "referer": _hdr("http.referer", "Referer"),
-    "accept-language": _hdr("http.accept_language", "Accept-Language"),
-    "accept-encoding": _hdr("http.accept_encoding", "Accept Encoding"),
-    "date": _hdr("http.date", "Date"),
-    "cache-control": _hdr("http.cache_control", "Cache-Control"),
-    "server": _hdr("http.server", "Server"),
-    "location": _hdr("http.location", "Location"),
-    "sec-websocket-accept": _hdr("http.sec_websocket_accept", "Sec-WebSocket-Accept"),
-    "sec-websocket-extensions": _hdr("http.sec_websocket_extensions",
-                                     "Sec-WebSocket-Extensions"),
-    "sec-websocket-key": _hdr("http.sec_websocket_key", "Sec-WebSocket-Key"),
-    "sec-websocket-protocol": _hdr("http.sec_websocket_protocol", "Sec-WebSocket-Protocol"),
-    "sec-websocket-version": _hdr("http.sec_websocket_version", "Sec-WebSocket-Version"),
-    "set-cookie": _hdr("http.set_cookie", "Set-Cookie"),
-    "last-modified": _hdr("http.last_modified", "Last-Modified"),
-    "x-forwarded-for": _hdr("http.x_forwarded_for", "X-Forwarded-For"),
-}
-
-
-# -- helpers ------------------------------------------------------------------------------
-
-def _first_line_kind(line: bytes) -> str | None:
-    """"request", "response" or None, like is_http_request_or_reply() (which also
-    takes a method after RFC 2774's "M-" prefix: M-GET, M-POST)."""
-    if line.startswith(b"HTTP/") and len(line) >= 12 and line[8:9] == b" " and \
-            line[9:12].isdigit():
-        return "response"
-    sp = line.find(b" ")
-    method = line[2:sp] if line.startswith(b"M-") else line[:sp]
-    if sp > 0 and _text(method) in METHODS:
-        return "request"
-    return None
-
-
-def _find_line(tvb: Tvb, off: int) -> tuple[int, int]:
-    """(end of line text, start of next line), as tvb_find_line_end: a line ends at LF,
-    CR LF or a bare CR. (-1, -1) when no end is captured, or when a CR is the last
-    captured byte (its LF may come in the next segment)."""
-    lf = tvb.find(b"\n", off)
-    cr = tvb.find(b"\r", off, lf if lf >= 0 else None)
-    if cr < 0:
-        return (-1, -1) if lf < 0 else (lf, lf + 1)
-    if cr + 1 >= tvb.end:
-        return -1, -1
-    return cr, cr + (2 if tvb.buf[cr + 1] == 0x0A else 1)
-
-
-# Separators (RFC 9110 tchar's complement): none may come before a header line's colon.
-_SEPARATORS: Final = frozenset(b'()<>@,;\\"/[]?={} ')
-
-
-#: The bytes a header name may hold (printable ASCII but the separators).
-_TOKEN: Final = bytes(c for c in range(0x20, 0x7F) if c not in _SEPARATORS and c != 0x3A)
-
-
-def _is_header_line(line: bytes) -> bool:
-    """Whether a line after the first one is a header: a token, then a colon. tshark ends
-    the message at the first line that is not (its rest is dissected anew). (One C pass
-    over the name: `translate` deletes the token bytes; any left is not a token's.)"""
-    colon = line.find(b":")
-    return colon >= 0 and not line[:colon].translate(None, _TOKEN)
 
 
 # -- the dissector --------------------------------------------------------------------------

@@ -207,12 +207,28 @@ def _flag_names(v: int, names: tuple[tuple[int, str], ...]) -> str:
 
 
 
+def _cut_before_code(tvb: Tvb, pkt: Packet) -> None:
+    """A header cut before its code byte: packet-icmpv6.c's protocol item (empty when no
+    byte was captured) and the type with its name in Info, then its read of the code
+    throws."""
+    off = tvb.start
+    pkt.proto_col = "ICMPv6"
+    pkt.clear_info()
+    top = pkt.add_proto(ICMPV6, off, tvb.end - off, ICMPV6.name)
+    if off < tvb.end:
+        itype = tvb.buf[off]
+        pkt.set_info(TYPE_NAMES.get(itype, f"Unknown ({itype})"))
+        pkt.add(top, TYPE, itype, off, 1)
+    tvb.need(off, 2)
+
+
 def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "icmpv6"
     off = tvb.start
     b = tvb.buf
     in_error = pkt.in_error_pkt
-    tvb.need(off, 2)
+    if off + 2 > tvb.end:
+        _cut_before_code(tvb, pkt)
     itype, code = b[off], b[off + 1]
     type_str = TYPE_NAMES.get(itype, f"Unknown ({itype})")
     codes = CODE_NAMES.get(itype)
@@ -234,8 +250,9 @@ def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
                  pseudo_sum, in_error, "warning", "icmpv6")
     body = off + 4
     if itype in (128, 129):
-        ident, seq = tvb.u16(body), tvb.u16(body + 2)
-        pkt.add(top, ECHO_ID, ident, body, 2)
+        ident = tvb.u16(body)
+        pkt.add(top, ECHO_ID, ident, body, 2)  # (before the read of a cut sequence throws)
+        seq = tvb.u16(body + 2)
         pkt.add(top, ECHO_SEQ, seq, body + 2, 2)
         pkt.append_info(f" id=0x{ident:04x}, seq={seq}")
         hlim = ipv6_hlim(pkt)
@@ -243,7 +260,7 @@ def dissect_icmpv6(tvb: Tvb, pkt: Packet, session: Session) -> None:
             pkt.append_info(f", hop limit={hlim}")
         if not in_error:
             _track(tvb, pkt, session, top, itype, ident, seq)
-        if tvb.rend > body + 4:
+        if tvb.end > body + 4:  # (no data item when none of it was captured)
             nest_data(pkt, top, BY_NAME["data"], tvb.sub(body + 4), session)
     elif itype in (160, 161):
         pkt.add(top, ECHO_ID, tvb.u16(body), body, 2)

@@ -30,7 +30,7 @@ from dissectors.dispatch import (
     Dissector,
     register_dissector,
 )
-from dissectors.format import hex_pad, ipv4_str
+from dissectors.format import hex_pad, ipv4_text
 from dissectors.offers import (
     ConversationSpec,
     register_conversation,
@@ -285,22 +285,62 @@ def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> Non
                        field=TTL_TOO_SMALL)
 
 
+def _bogus_total(pkt: Packet, off: int, hlen: int, tos: int, total: int) -> None:
+    """A total length below the header's (not 0, TSO's): packet-ip.c stops after the
+    length's line, before it reads the addresses (no address columns, nor in the label)."""
+    tree = pkt.add_proto(IP, off, hlen, "Internet Protocol Version 4")
+    add = pkt.add
+    _version_items(add, tree, hlen, off)
+    _ds_items(add, tree, tos, off)
+    item = add(tree, LEN, total, off + 2, 2,
+               f"Total Length: {total} bytes (bogus, less than header length {hlen})")
+    pkt.add_expert(item, "error", "protocol", "Bogus IP length", "ip", field=BOGUS_LEN)
+    pkt.set_info(f"Bogus IP length ({total}, less than header length {hlen})")
+
+
+def _cut_header(pkt: Packet, have: bytes, off: int, hlen: int) -> None:
+    """A header cut inside its 20 bytes (`have`, at least its first byte): the items
+    packet-ip.c adds before its read of the first missing byte throws (the protocol
+    item's length what was captured; its label names the source once it was read)."""
+    n = len(have)
+    label = "Internet Protocol Version 4"
+    if n >= 16:  # (the source's text is appended to the label once it was read)
+        label += ", Src: " + ipv4_text(have[12:16])
+    tree = pkt.add_proto(IP, off, min(hlen, n), label)
+    add = pkt.add
+    _version_items(add, tree, hlen, off)
+    if n >= 2:
+        _ds_items(add, tree, have[1], off)
+    if n >= 4:
+        total = int.from_bytes(have[2:4], "big")
+        if total:
+            add(tree, LEN, total, off + 2, 2)
+    if n >= 6:
+        add(tree, ID, int.from_bytes(have[4:6], "big"), off + 4, 2)
+    if n >= 8:
+        frag = int.from_bytes(have[6:8], "big")
+        _flags_items(add, tree, frag >> 13, off)
+        frag_off = frag & 0x1FFF
+        add(tree, FRAG_OFFSET, frag_off, off + 6, 2, _labels(_FRAG_LABELS, frag_off, _frag_label))
+    if n >= 9:
+        add(tree, TTL, have[8], off + 8, 1)
+    if n >= 10:
+        add(tree, PROTO, have[9], off + 9, 1)
+    if n >= 12:
+        csum = int.from_bytes(have[10:12], "big")
+        add(tree, CHECKSUM, csum, off + 10, 2,
+            f"Header Checksum: 0x{hex_pad(csum, 4)} [validation disabled]" if pkt.tree_on else None)
+        add(tree, CHECKSUM_STATUS_F, 2, off + 10, 0, "Header checksum status: Unverified",
+            generated=True)
+    if n >= 16:
+        src = have[12:16]
+        pkt.src = ipv4_text(src)
+        _addr_items(add, tree, src, pkt.src, off + 12, True)
+
+
 def ip_ttl(pkt: Packet) -> int | None:
     """The TTL of the packet's last IPv4 header so far (ICMP's Info shows it)."""
     return pkt.proto_data.get("ip.ttl")
-
-
-#: An address's 4 bytes -> its text (compiled, int.from_bytes is a generic method call,
-#: two a packet; addresses repeat). Bounded as format.ipv4_str's own cache.
-_ADDR_TEXT: Final[dict[bytes, str]] = {}
-_ADDR_TEXT_MAX: Final = 8192
-
-
-def _addr_text(addr: bytes) -> str:
-    if len(_ADDR_TEXT) >= _ADDR_TEXT_MAX:
-        _ADDR_TEXT.clear()
-    text = _ADDR_TEXT[addr] = ipv4_str(int.from_bytes(addr, "big"))
-    return text
 
 
 def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
@@ -332,9 +372,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        f"Bogus IP header length ({hlen}, must be at least 20)", "ip",
                        field=BOGUS_HEADER_LEN)
         return None
-    if tvb.end - off < 20 and tvb.end - off >= 16:
-        pkt.src = ipv4_str(int.from_bytes(buf[off + 12: off + 16], "big"))
     if off + 20 > tvb.end:
+        _cut_header(pkt, bytes(buf[off:tvb.end]), off, hlen)
         tvb.need(off, 20)
     tos: int  # (typed: mypyc then unboxes struct's values once, not at each use)
     total: int
@@ -346,12 +385,11 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     src: bytes
     dst: bytes
     (vhl, tos, total, ident, frag, ttl, proto, csum, src, dst) = _HDR.unpack_from(buf, off)
-    src_s = _ADDR_TEXT.get(src)
-    if src_s is None:
-        src_s = _addr_text(src)
-    dst_s = _ADDR_TEXT.get(dst)
-    if dst_s is None:
-        dst_s = _addr_text(dst)
+    if total and total < hlen:
+        _bogus_total(pkt, off, hlen, tos, total)
+        return None
+    src_s = ipv4_text(src)  # (format.py's cache, keyed by the 4 bytes)
+    dst_s = ipv4_text(dst)
     pkt.proto_col = "IPv4"
     pkt.src, pkt.dst = src_s, dst_s
     pkt.net_src, pkt.net_dst = src, dst
@@ -378,12 +416,6 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
             len_item = add(tree, LEN, total, off + 2, 2,
                            f"Total Length: {total} bytes (reported as 0, presumed to be "
                            'because of "TCP segmentation offload" (TSO))', generated=True)
-    elif total < hlen:
-        pkt.add_expert(tree, "error", "protocol",
-                       f"Bogus IP length ({total}, less than header length {hlen})", "ip",
-                       field=BOGUS_LEN)
-        pkt.set_info(f"Bogus IP length ({total}, less than header length {hlen})")
-        return None
     if total > reported:
         pkt.add_expert(len_item, "error", "protocol",
                        f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",

@@ -335,8 +335,10 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     while nxt in EXT_HEADERS:
         if nxt == 44:
             return _fragment(tvb, pkt, session, tree, pos, end, src, dst, used)
-        nxt, pos = _ext_header(tvb, pkt, session, nxt, pos, first, plen)
-        _nest_last(pkt, tree)
+        try:
+            nxt, pos = _ext_header(tvb, pkt, session, nxt, pos, first, plen)
+        finally:  # (a header cut short is shown under IPv6's item too)
+            _nest_last(pkt, tree)
         tree.length = pos - off  # (tshark's IPv6 item covers the headers it nests)
         first = False
     if nxt == 59:
@@ -375,7 +377,11 @@ def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
         60: (DSTOPTS, DSTOPTS_NXT, DSTOPTS_LEN, DSTOPTS_LEN_OCT),
         43: (ROUTING, ROUTING_NXT, ROUTING_LEN, ROUTING_LEN_OCT)}[kind]
     session.current_proto = proto.abbrev
-    tvb.need(pos, 2)
+    if kind == 0:
+        pkt.set_info("IPv6 hop-by-hop options")  # (packet-ipv6.c's, before any read)
+    if pos + 2 > tvb.end:  # (called, so in frame.protocols, though nothing shows)
+        pkt.protocols.append(proto.abbrev)
+        tvb.need(pos, 2)
     nxt, hlen = b[pos], b[pos + 1]
     size = (hlen + 1) * 8
     title = proto.name
@@ -383,7 +389,7 @@ def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
         tvb.need(pos, 4)
         rtype = b[pos + 2]
         title = f"{proto.name} ({ROUTING_TYPES.get(rtype, 'Unknown')})"
-    top = pkt.add_proto(proto, pos, size, title)
+    top = pkt.add_proto(proto, pos, min(size, tvb.end - pos), title)  # (what was captured)
     if kind != 43:
         top.value = proto.abbrev  # what tshark's -e prints for these two
     if kind == 0 and not first:
@@ -392,10 +398,10 @@ def _ext_header(tvb: Tvb, pkt: Packet, session: Session, kind: int, pos: int,
     pkt.add(top, nxt_f, nxt, pos, 1)
     pkt.add(top, len_f, hlen, pos + 1, 1)
     pkt.add(top, len_oct_f, size, pos + 1, 1, f"Length: {size} bytes", generated=True)
-    tvb.need(pos, size)
     if kind == 43:
+        tvb.need(pos, size)
         _routing(pkt, top, tvb, pos, size)
-    else:
+    else:  # (options cut short show up to the first byte missing, then it throws)
         _options(pkt, top, tvb, pos + 2, pos + size, kind == 0, plen)
     session.current_proto = "ipv6"
     return nxt, pos + size
@@ -433,6 +439,8 @@ def _options(pkt: Packet, top: Item, tvb: Tvb, pos: int, end: int, hop: bool,
     """TLV options of a hop-by-hop (`hop`) or destination options header."""
     b = tvb.buf
     while pos < end:
+        if pos + 2 > tvb.end:
+            tvb.need(pos, min(2, end - pos))
         t = b[pos]
         name = OPT_NAMES.get(t, f"Unknown IPv6 Option (0x{t:02x})")
         if t == 0:
@@ -444,9 +452,11 @@ def _options(pkt: Packet, top: Item, tvb: Tvb, pos: int, end: int, hop: bool,
         if pos + 2 > end:
             break
         olen = b[pos + 1]
-        o = pkt.add(top, OPT, None, pos, 2 + olen, name)
+        o = pkt.add(top, OPT, None, pos, min(2 + olen, tvb.end - pos), name)
         _opt_type(pkt, o, t, pos, name, hop)
         pkt.add(o, OPT_LENGTH, olen, pos + 1, 1)
+        if pos + 2 + olen > tvb.end:
+            tvb.need(pos + 2, min(olen, end - pos - 2))
         data = bytes(b[pos + 2: min(pos + 2 + olen, end)])
         d = pos + 2
         if t == 1:

@@ -104,7 +104,7 @@ PLEN_EXCEEDS: Final = IPV6.field("ipv6.plen_exceeds_framing",
 PLEN_ZERO: Final = IPV6.field("ipv6.plen_zero", 'IPv6 payload length equals 0 (maybe because of '
                        '"TCP segmentation offload" (TSO))', FT.NONE)
 
-HOPOPTS: Final = protocol("ipv6.hopopts", "IPv6 Hop-by-Hop Option", "IPv6 Hop-by-Hop Option")
+HOPOPTS: Final = protocol("ipv6.hopopts", "IPv6 Hop-by-Hop Option", "IPv6 Hop-by-Hop")
 HOPOPTS_NXT: Final = HOPOPTS.field("ipv6.hopopts.nxt", "Next Header", FT.UINT8, Base.DEC,
                             strings=NXT_NAMES)
 HOPOPTS_LEN: Final = HOPOPTS.field("ipv6.hopopts.len", "Length", FT.UINT8, Base.DEC)
@@ -112,7 +112,7 @@ HOPOPTS_LEN_OCT: Final = HOPOPTS.field("ipv6.hopopts.len_oct", "Length", FT.UINT
 HOPOPTS_NOT_FIRST: Final = HOPOPTS.field(
     "ipv6.hopopts.not_first",
     "IPv6 Hop-by-Hop extension header must appear immediately after IPv6 header", FT.NONE)
-DSTOPTS: Final = protocol("ipv6.dstopts", "Destination Options for IPv6", "IPv6 Destination Options")
+DSTOPTS: Final = protocol("ipv6.dstopts", "Destination Options for IPv6", "IPv6 Destination")
 DSTOPTS_NXT: Final = DSTOPTS.field("ipv6.dstopts.nxt", "Next Header", FT.UINT8, Base.DEC,
                             strings=NXT_NAMES)
 DSTOPTS_LEN: Final = DSTOPTS.field("ipv6.dstopts.len", "Length", FT.UINT8, Base.DEC)

@@ -160,7 +160,7 @@ def _cut_header(tvb: Tvb, pkt: Packet) -> None:
         b = tvb.buf
         sport, dport = (b[off] << 8) | b[off + 1], (b[off + 2] << 8) | b[off + 3]
         pkt.proto_col = "UDP"
-        tree = pkt.add_proto(UDP, off, 8,
+        tree = pkt.add_proto(UDP, off, min(have, 8),  # (-T pdml: the bytes captured)
                              f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}",
                              source=tvb.source)
         pkt.srcport, pkt.dstport = sport, dport

@@ -10,21 +10,38 @@ are make_captures.CUT_CASES). Before session 15, four of them differed:
   column and stack, and the fields it holds whole);
 - (found on the way) a UDP header cut after its ports showed no UDP (tshark: the ports,
   the length if captured, and the ports' Info).
+
+Session 16's cases (tests/data/made/cut_more.pcap, make_captures.CUT_MORE_CASES), all of
+which differed before it:
+- an IPv4 header cut inside its 20 bytes showed no IP items (tshark: the fields read
+  before the first missing byte, the source in the label once read);
+- an IPv4 total length below the header length: tshark labels the length line as bogus,
+  its note under it, and shows no addresses (label, columns);
+- an ICMPv6 header cut before its code showed no ICMPv6 item (tshark: an empty protocol
+  item, the type and its name in Info when captured); a cut echo header showed no
+  identifier, and an echo header with no data captured got an empty data item;
+- an IPv6 hop-by-hop header cut short: not in frame.protocols, no "IPv6 hop-by-hop
+  options" Info, its item not under IPv6's, "IPv6 Hop-by-Hop Option truncated" (tshark's
+  short name is "IPv6 Hop-by-Hop"), and options cut short not shown;
+- every `-T pdml` "Packet size limited" item was placed at the ethertype payload's start
+  (tshark: the frame's, pos="0"; a cut ARP packet showed it).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
-from diffutil import assert_like_tshark, run_analyze, run_tshark, tshark_available
+from diffutil import assert_like_tshark, run_analyze, run_tshark, run_tshark_full, tshark_available
 
 MADE = Path(__file__).resolve().parent / "data" / "made"
 CAPTURE = str(MADE / "cut_headers.pcap")
+MORE = str(MADE / "cut_more.pcap")
 sys.path.insert(0, str(MADE))
 
-from make_captures import CUT_CASES  # noqa: E402
+from make_captures import CUT_CASES, CUT_MORE_CASES  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not tshark_available(), reason="tshark is not installed")
 
@@ -39,16 +56,43 @@ ARGS = [
 ]
 
 
+MORE_FIELDS = ["-T", "fields", "-e", "frame.number", "-e", "frame.protocols", "-e", "_ws.col.Info",
+               "-e", "_ws.col.Protocol", "-e", "_ws.col.def_src", "-e", "ip.len", "-e", "ip.src",
+               "-e", "ip.checksum", "-e", "icmpv6.type", "-e", "icmpv6.echo.identifier",
+               "-e", "ipv6.hopopts.nxt", "-e", "ipv6.opt.length", "-e", "_ws.expert.message"]
+
+
 @pytest.mark.parametrize("args", ARGS, ids=["list", "V", "json", "fields"])
 def test_cut_headers_like_tshark(args: list[str]) -> None:
     assert_like_tshark(["-r", CAPTURE, *args], nonempty=True)
 
 
-def test_capture_holds_every_case() -> None:
-    """One frame a case (the table and the capture were written together)."""
-    rc, out, err = run_analyze(["-r", CAPTURE, "-T", "fields", "-e", "frame.number"])
+@pytest.mark.parametrize("args", [[], ["-V"], ["-T", "json"], MORE_FIELDS],
+                         ids=["list", "V", "json", "fields"])
+def test_more_cut_headers_like_tshark(args: list[str]) -> None:
+    assert_like_tshark(["-r", MORE, *args], nonempty=True)
+
+
+_TIME = re.compile(r' time="[^"]*"')
+
+
+@pytest.mark.parametrize("capture", [CAPTURE, MORE], ids=["cut_headers", "cut_more"])
+def test_cut_headers_pdml_like_tshark(capture: str) -> None:
+    """-T pdml shows what the others do not: each item's size and position."""
+    cp = run_tshark_full(["-r", capture, "-T", "pdml"])
+    assert cp.returncode == 0 and cp.stdout
+    rc, ours, err = run_analyze(["-r", capture, "-T", "pdml"])
     assert rc == 0, err
-    assert out.split() == [str(n) for n in range(1, len(CUT_CASES) + 1)]
+    assert _TIME.sub("", ours) == _TIME.sub("", cp.stdout)
+
+
+@pytest.mark.parametrize("capture, cases", [(CAPTURE, CUT_CASES), (MORE, CUT_MORE_CASES)],
+                         ids=["cut_headers", "cut_more"])
+def test_capture_holds_every_case(capture: str, cases: list) -> None:
+    """One frame a case (the table and the capture were written together)."""
+    rc, out, err = run_analyze(["-r", capture, "-T", "fields", "-e", "frame.number"])
+    assert rc == 0, err
+    assert out.split() == [str(n) for n in range(1, len(cases) + 1)]
 
 
 def _frame(what: str) -> int:
@@ -67,6 +111,32 @@ def test_the_past_differences(what: str, want: str) -> None:
     """Each past difference, on the frame that showed it (not only equal to tshark, but
     what tshark says)."""
     args = ["-r", CAPTURE, "-Y", f"frame.number == {_frame(what)}", "-V"]
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
+    assert want in out
+    assert out == run_tshark(args)
+
+
+def _more_frame(what: str) -> int:
+    return [w for w, _, _ in CUT_MORE_CASES].index(what) + 1
+
+
+@pytest.mark.parametrize("what, want", [
+    ("IPv4 header cut at 12 of its 20 bytes", "Header Checksum: 0x0000 [validation disabled]"),
+    ("IPv4 header cut at 16 of its 20 bytes", "Internet Protocol Version 4, Src: 10.0.0.1\n"),
+    ("IPv4 total length 10, below the header's",
+     "Total Length: 10 bytes (bogus, less than header length 20)"),
+    ("ICMPv6 echo cut at 0 bytes", "\nInternet Control Message Protocol v6\n"),
+    ("ICMPv6 echo cut at 6 bytes", "Identifier: 0x0001"),
+    ("IPv6 hop-by-hop header cut at 0 bytes", "eth:ethertype:ipv6:ipv6.hopopts]"),
+    ("IPv6 hop-by-hop header cut at 4 bytes",
+     "    IPv6 Hop-by-Hop Option\n        Next Header: UDP (17)"),
+    ("IPv6 hop-by-hop header cut at 4 bytes", "[Packet size limited during capture: "
+     "IPv6 Hop-by-Hop truncated]"),
+])
+def test_the_session_16_differences(what: str, want: str) -> None:
+    """Each of session 16's differences, in tshark's words, on the frame that showed it."""
+    args = ["-r", MORE, "-Y", f"frame.number == {_more_frame(what)}", "-V"]
     rc, out, err = run_analyze(args)
     assert rc == 0, err
     assert want in out

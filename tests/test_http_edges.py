@@ -360,3 +360,33 @@ def test_port_reuse_equals_tshark(extra: list[str]) -> None:
     rc, ours, err = run_analyze(args)
     assert rc == 0, err
     assert ours == run_tshark(args)
+
+
+#: Messages the plain list's lean HTTP path (http.py's `lean`: no line or header items)
+#: must show as the full path does: pipelined, chunked, header continuation lines, an
+#: Authorization header (its token is still read), a message cut by a FIN.
+LEAN_CASES: dict[str, list[Msg]] = {
+    "pipelined": [(True, GET + GET + GET), (False, OK2 + OK2 + OK2)],
+    "chunked": [(True, GET), (False, CHUNKED + b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")],
+    "continuation": [(True, b"GET /c HTTP/1.1\r\nHost: x\r\nX-Long: one\r\n two\r\n\r\n"),
+                     (False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Fold: a\r\n\tb\r\n\r\nok")],
+    "auth": [(True, b"GET /a HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dXNlcjpwYXNz\r\n\r\n"),
+             (False, OK2)],
+    "cut_by_fin": [(True, GET), (False, b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nab", "F")],
+}
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("case", sorted(LEAN_CASES))
+def test_lean_list_equals_full_path_and_tshark(tmp_path: Path, case: str) -> None:
+    """The plain list (lean HTTP path) equals tshark's, and equals the list the full path
+    prints (a filter that reads HTTP's fields makes http.py build every item)."""
+    pkts: list = []
+    _conv(pkts, 33000, LEAN_CASES[case])
+    path = _write(tmp_path / f"{case}.pcap", pkts)
+    rc, lean, err = run_analyze(["-r", str(path)])
+    assert rc == 0, err
+    assert lean and lean == run_tshark(["-r", str(path)])
+    rc, full, err = run_analyze(["-r", str(path), "-Y", "http || !http"])
+    assert rc == 0, err
+    assert full == lean

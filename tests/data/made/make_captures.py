@@ -127,11 +127,27 @@ CUT_CASES: list[tuple[str, bytes, int | None]] = [
 ] + [(f"ARP cut at {n} bytes", _ARP, 14 + n) for n in (0, 1, 2, 3, 4, 5, 6, 7, 8, 10)]
 
 
-def cut_headers(path: Path) -> None:
-    """CUT_CASES as a pcap of their own (scapy writes no snapshot-cut records)."""
+_ICMPV6_ECHO = bytes.fromhex("8000000000010002") + b"data"
+_HOP_BY_HOP = bytes([17, 0, 1, 4, 0, 0, 0, 0])  # next header UDP, a PadN of 4 bytes
+
+#: Session 16's cases (cut_more.pcap), which differed from tshark 4.0 before it.
+CUT_MORE_CASES: list[tuple[str, bytes, int | None]] = [
+    *[(f"IPv4 header cut at {n} of its 20 bytes", _ipv4(_UDP), 14 + n)
+      for n in (1, 2, 4, 8, 10, 12, 16, 19)],
+    ("IPv4 total length 10, below the header's", _ipv4(_UDP, total=10), None),
+    ("IPv4 total length 19, below the header's", _ipv4(_UDP, total=19), None),
+    *[(f"ICMPv6 echo cut at {n} bytes", _ipv6(_ICMPV6_ECHO, nxt=58), 54 + n)
+      for n in (0, 1, 2, 4, 6, 8)],
+    *[(f"IPv6 hop-by-hop header cut at {n} bytes", _ipv6(_HOP_BY_HOP + _UDP, nxt=0), 54 + n)
+      for n in (0, 1, 2, 4, 7, 8, 10)],
+]
+
+
+def cut_headers(path: Path, cases: list[tuple[str, bytes, int | None]] = CUT_CASES) -> None:
+    """`cases` as a pcap of their own (scapy writes no snapshot-cut records)."""
     with path.open("wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for n, (_what, frame, cut) in enumerate(CUT_CASES, 1):
+        for n, (_what, frame, cut) in enumerate(cases, 1):
             caplen = len(frame) if cut is None else min(cut, len(frame))
             f.write(struct.pack("<IIII", 1_700_000_000 + n, 0, caplen, len(frame)))
             f.write(frame[:caplen])
@@ -143,3 +159,4 @@ if __name__ == "__main__":
     ip_fragment_reuse(out / "ip_fragment_reuse.pcap")
     ip_fragment_reuse(out / "ip_fragment_reuse_tail_first.pcap", tail_first=True)
     cut_headers(out / "cut_headers.pcap")
+    cut_headers(out / "cut_more.pcap", CUT_MORE_CASES)
