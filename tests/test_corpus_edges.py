@@ -9,7 +9,9 @@ captures) showed labshark unlike tshark 4.0, rebuilt as small cases and compared
   unknown type as tshark shows it ("Unknown N", an Undecoded note, its bytes as Data);
 - an ARP hardware type out of the table is "Unknown (N)" (tcpdump arp-too-long-tha.pcap);
 - bytes after an IPv6 "no next header" inside the payload length are Data
-  (tcpdump ipv6_no_next_header.pcap).
+  (tcpdump ipv6_no_next_header.pcap);
+- DHCP's Static Route option (33): its (destination, router) pairs, a note when its
+  length is no multiple of 8, "Value: <MISSING>" when empty (tcpdump dhcp-option-33.pcap).
 """
 
 from __future__ import annotations
@@ -70,7 +72,17 @@ def _no_next_header() -> list:
             Ether(**eth) / IPv6(nh=59, plen=2, **v6) / Raw(b"abcdefgh")]
 
 
+def _dhcp_static_routes() -> list:
+    ip = bytes([10, 0, 0, 1, 10, 0, 0, 2, 10, 0, 0, 3, 10, 0, 0, 4])
+    return [Ether(src=ETH["src"], dst="ff:ff:ff:ff:ff:ff")
+            / IP(src="0.0.0.0", dst="255.255.255.255") / UDP(sport=68, dport=67)
+            / scapy_all.BOOTP(chaddr=b"\x00\x11\x22\x33\x44\x55")
+            / Raw(b"\x63\x82\x53\x63\x35\x01\x01" + bytes([33, n]) + ip[:n] + b"\xff")
+            for n in (0, 3, 8, 9, 12, 16)]
+
+
 CASES: dict[str, Callable[[], list]] = {
+    "dhcp_static_route": _dhcp_static_routes,
     "ttl_lncb_igmp": _lncb,
     "nd_option_names_nonce": _nd_options,
     "arp_unknown_hw_type": _arp_hw_types,
@@ -78,7 +90,8 @@ CASES: dict[str, Callable[[], list]] = {
 }
 ARGS = [["-V"], ["-T", "json"],
         ["-T", "fields", "-e", "frame.protocols", "-e", "_ws.expert.message",
-         "-e", "icmpv6.opt.type", "-e", "icmpv6.opt.nonce", "-e", "arp.hw.type", "-e", "data.len"]]
+         "-e", "icmpv6.opt.type", "-e", "icmpv6.opt.nonce", "-e", "arp.hw.type", "-e", "data.len",
+         "-e", "dhcp.option.static_route.ip", "-e", "dhcp.option.static_route.router"]]
 
 
 @pytest.mark.parametrize("args", ARGS, ids=["V", "json", "fields"])
