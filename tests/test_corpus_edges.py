@@ -11,7 +11,9 @@ captures) showed labshark unlike tshark 4.0, rebuilt as small cases and compared
 - bytes after an IPv6 "no next header" inside the payload length are Data
   (tcpdump ipv6_no_next_header.pcap);
 - DHCP's Static Route option (33): its (destination, router) pairs, a note when its
-  length is no multiple of 8, "Value: <MISSING>" when empty (tcpdump dhcp-option-33.pcap).
+  length is no multiple of 8, "Value: <MISSING>" when empty (tcpdump dhcp-option-33.pcap);
+- DHCPv6's SIP Servers Domain Name List (21), a list of names as option 24's
+  (tcpdump dhcpv6-sip-server-d.pcap).
 """
 
 from __future__ import annotations
@@ -81,7 +83,19 @@ def _dhcp_static_routes() -> list:
             for n in (0, 3, 8, 9, 12, 16)]
 
 
+def _dhcpv6_domain_lists() -> list:
+    names = b"\x04sip1\x07example\x03com\x00\x03sip\x03org\x00"
+    frames = []
+    for code in (21, 24):
+        opt = code.to_bytes(2, "big") + len(names).to_bytes(2, "big") + names
+        frames.append(Ether(src=ETH["src"], dst="33:33:00:01:00:02")
+                      / IPv6(src="fe80::1", dst="ff02::1:2") / UDP(sport=546, dport=547)
+                      / Raw(b"\x0b\x12\x34\x56" + opt))  # an Information-request
+    return frames
+
+
 CASES: dict[str, Callable[[], list]] = {
+    "dhcpv6_domain_lists": _dhcpv6_domain_lists,
     "dhcp_static_route": _dhcp_static_routes,
     "ttl_lncb_igmp": _lncb,
     "nd_option_names_nonce": _nd_options,
@@ -91,7 +105,8 @@ CASES: dict[str, Callable[[], list]] = {
 ARGS = [["-V"], ["-T", "json"],
         ["-T", "fields", "-e", "frame.protocols", "-e", "_ws.expert.message",
          "-e", "icmpv6.opt.type", "-e", "icmpv6.opt.nonce", "-e", "arp.hw.type", "-e", "data.len",
-         "-e", "dhcp.option.static_route.ip", "-e", "dhcp.option.static_route.router"]]
+         "-e", "dhcp.option.static_route.ip", "-e", "dhcp.option.static_route.router",
+         "-e", "dhcpv6.sip_server_domain_search_fqdn", "-e", "dhcpv6.search_list_entry"]]
 
 
 @pytest.mark.parametrize("args", ARGS, ids=["V", "json", "fields"])
