@@ -260,8 +260,8 @@ def _option(c: _Ctx, oi: Item, code: int, v: int, n: int, depth: int) -> None:  
             a = tvb.bytes(at, 16)
             c.add(oi, DNS_SERVER, a, at, 16, f"{i + 1:2d} DNS server address: {ipv6_str(a)}")
     elif code in (21, 24) and n:  # (SIP servers' and DNS's domain lists: RFC 3319, 3646)
-        title, f = ((("SIP Servers Domain Search List", SIP_DOMAIN) if code == 21
-                     else ("Domain name suffix search list", SEARCH_ENTRY)))
+        title, f = (("SIP Servers Domain Search List", SIP_DOMAIN) if code == 21
+                    else ("Domain name suffix search list", SEARCH_ENTRY))
         li = pkt.add_text(oi, title, v, n, source=c.src)
         for at, ln, text in _names(tvb, v, v + n):
             c.add(li, f, text, at, ln)
