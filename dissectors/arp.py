@@ -55,6 +55,11 @@ OPCODES: Final = {1: "request", 2: "reply", 3: "reverse request", 4: "reverse re
            5: "DRARP-Request", 6: "DRARP-Reply", 7: "DRARP-Error", 8: "inverse request",
            9: "inverse reply", 10: "ARP-NAK"}
 
+def _hw_type_label(hw_type: int) -> str | None:
+    """tshark names a type its table lacks "Unknown (N)" (the field's own label otherwise)."""
+    return None if hw_type in HW_TYPES else f"Hardware type: Unknown ({hw_type})"
+
+
 ARP: Final = protocol("arp", "Address Resolution Protocol", "ARP/RARP")
 HW_TYPE: Final = ARP.field("arp.hw.type", "Hardware type", FT.UINT16, Base.DEC, strings=HW_TYPES,
                     offset=0)
@@ -137,7 +142,7 @@ def dissect_arp(tvb: Tvb, pkt: Packet, session: Session) -> int:
     # Wireshark fetches every address before building the tree: a short packet shows
     # the fixed header only.
     top = pkt.add_proto(ARP, off, min(total, tvb.end - off), name)  # (pdml: what was captured)
-    pkt.add(top, HW_TYPE, hw_type, off, 2)
+    pkt.add(top, HW_TYPE, hw_type, off, 2, _hw_type_label(hw_type))
     pkt.add(top, PROTO_TYPE, ptype, off + 2, 2)
     pkt.add(top, HW_SIZE, hsize, off + 4, 1)
     pkt.add(top, PROTO_SIZE, psize, off + 5, 1)

@@ -79,6 +79,9 @@ _OPT_FIELDS: dict[int, tuple[Field, str]] = {}
 #: The one length a fixed-size option may have: another shows its value and an error.
 _FIXED_SIZE = {"u8": 1, "u16": 2, "u32": 4, "time": 4, "i32": 4}
 BAD_LENGTH = DHCP.field("dhcp.bad_length", "length isn't", FT.NONE)
+STATIC_ROUTE_IP = DHCP.field("dhcp.option.static_route.ip", "Destination IP Address", FT.IPv4)
+STATIC_ROUTE_ROUTER = DHCP.field("dhcp.option.static_route.router", "Destination Router",
+                                 FT.IPv4)
 
 
 
@@ -291,7 +294,8 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         spec = _OPT_FIELDS.get(code)
         size = _FIXED_SIZE.get(spec[1]) if spec is not None and code != 145 else None
         bad = size is not None and ln != size
-        shown = code in _UNDECODED or bad  # (a wrong length shows the raw value)
+        # (a wrong length shows the raw value, and so does an empty Static Route)
+        shown = code in _UNDECODED or bad or (code == 33 and not ln)
         add(oi, OPT_VALUE, raw, v, ln, "Value: <MISSING>" if shown and not ln else None,
             hidden=not shown)
         if bad:
@@ -302,6 +306,13 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
             tname = MSG_TYPES.get(t, "Unknown")
             add(oi, OPT_DHCP, t, v, 1)
             oi.text += f" ({tname})"
+        elif code == 33:  # Static Route: (destination, router) pairs, RFC 2132 5.8
+            for i in range(0, ln - ln % 8, 8):
+                add(oi, STATIC_ROUTE_IP, int.from_bytes(raw[i:i + 4], "big"), v + i, 4)
+                add(oi, STATIC_ROUTE_ROUTER, int.from_bytes(raw[i + 4:i + 8], "big"), v + i + 4, 4)
+            if ln % 8:
+                pkt.add_expert(oi, "error", "protocol", "Option length isn't a multiple of 8",
+                               "dhcp", field=BAD_LENGTH)
         elif code == 55:
             for i, item in enumerate(raw):
                 add(oi, OPT_REQ_ITEM, item, v + i, 1,

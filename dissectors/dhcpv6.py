@@ -89,6 +89,8 @@ STATUS_MSG = DHCPV6.field("dhcpv6.status_msg", "Status Message", FT.STRING)
 INTERFACE_ID = DHCPV6.field("dhcpv6.interface_id", "Interface-ID", FT.BYTES)
 DNS_SERVER = DHCPV6.field("dhcpv6.dns_server", "DNS server address", FT.IPv6)
 SEARCH_ENTRY = DHCPV6.field("dhcpv6.search_list_entry", "List entry", FT.STRING)
+SIP_DOMAIN = DHCPV6.field("dhcpv6.sip_server_domain_search_fqdn", "SIP Server Domain Search FQDN",
+                          FT.STRING)
 IAPREFIX_PREF = DHCPV6.field("dhcpv6.iaprefix.pref_lifetime", "Preferred lifetime",
                              FT.UINT32, Base.DEC)
 IAPREFIX_VALID = DHCPV6.field("dhcpv6.iaprefix.valid_lifetime", "Valid lifetime", FT.UINT32,
@@ -257,10 +259,12 @@ def _option(c: _Ctx, oi: Item, code: int, v: int, n: int, depth: int) -> None:  
         for i, at in enumerate(range(v, v + n - 15, 16)):
             a = tvb.bytes(at, 16)
             c.add(oi, DNS_SERVER, a, at, 16, f"{i + 1:2d} DNS server address: {ipv6_str(a)}")
-    elif code == 24 and n:
-        li = pkt.add_text(oi, "Domain name suffix search list", v, n, source=c.src)
+    elif code in (21, 24) and n:  # (SIP servers' and DNS's domain lists: RFC 3319, 3646)
+        title, f = (("SIP Servers Domain Search List", SIP_DOMAIN) if code == 21
+                    else ("Domain name suffix search list", SEARCH_ENTRY))
+        li = pkt.add_text(oi, title, v, n, source=c.src)
         for at, ln, text in _names(tvb, v, v + n):
-            c.add(li, SEARCH_ENTRY, text, at, ln)
+            c.add(li, f, text, at, ln)
 
 
 def _vendor_opts(c: _Ctx, oi: Item, v: int, n: int) -> None:

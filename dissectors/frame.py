@@ -367,6 +367,11 @@ def call_protected(fn, tvb: Tvb, pkt: Packet, session: Session) -> None:  # noqa
         mark_malformed(pkt, session.current_proto)
     except BoundsError:
         mark_short(pkt, session.current_proto)
+    except RecursionError:
+        # Tunnels nested hundreds deep (VXLAN in VXLAN...) outgrow the call stack before
+        # tshark's own bound (500 layers, a "Dissector bug" note): the frame ends there as
+        # malformed instead of the whole run stopping on an internal error.
+        mark_malformed(pkt, session.current_proto)
 
 
 def _exception_at(pkt: Packet) -> tuple[int, int]:

@@ -72,9 +72,23 @@ CODE_NAMES: Final = {
         3: "IPv6 First Fragment has incomplete IPv6 Header Chain"},
     160: EXT_ECHO_REQ_CODES, 161: EXT_ECHO_RSP_CODES,
 }
-OPT_NAMES: Final = {1: "Source link-layer address", 2: "Target link-layer address",
-             3: "Prefix information", 4: "Redirected header", 5: "MTU",
-             24: "Route Information", 25: "Recursive DNS Server", 31: "DNS Search List"}
+#: tshark 4.0's ND option names (its option_vals); the others are "Unknown (N)".
+OPT_NAMES: Final = {
+    1: "Source link-layer address", 2: "Target link-layer address", 3: "Prefix information",
+    4: "Redirected header", 5: "MTU", 6: "NBMA Shortcut Limit Option",
+    7: "Advertisement Interval", 8: "Home Agent Information", 9: "Source Address List",
+    10: "Target Address List", 11: "CGA", 12: "RSA Signature", 13: "Timestamp", 14: "Nonce",
+    15: "Trust Anchor", 16: "Certificate", 17: "IP Address/Prefix Option",
+    18: "New Router Prefix Information", 19: "Link-layer Address",
+    20: "Neighbor Advertisement Acknowledgment", 23: "MAP", 24: "Route Information",
+    25: "Recursive DNS Server", 26: "RA Flags Extension", 27: "Handover Key Request",
+    28: "Handover Key Reply", 29: "Handover Assist Information",
+    30: "Mobile Node Identifier Option", 31: "DNS Search List Option",
+    32: "Proxy Signature (PS)", 33: "Address Registration Option",
+    34: "6LoWPAN Context Option", 35: "Authoritative Border Router",
+    36: "6LoWPAN Capability Indication Option", 37: "DHCP Captive-Portal",
+    38: "PREF64 Option", 138: "CARD Request", 139: "CARD Reply",
+    253: "RFC3692-style Experiment 1", 254: "RFC3692-style Experiment 2"}
 PRF_NAMES: Final = {0: "Medium", 1: "High", 2: "Reserved", 3: "Low"}
 _SET: Final = ("Set", "Not set")
 
@@ -137,6 +151,8 @@ RD_TARGET: Final = ICMPV6.field("icmpv6.nd.rd.target_address", "Target Address",
 RD_DST: Final = ICMPV6.field("icmpv6.rd.na.destination_address", "Destination Address", FT.IPv6)
 OPT: Final = ICMPV6.field("icmpv6.opt", "ICMPv6 Option", FT.NONE)
 OPT_TYPE: Final = ICMPV6.field("icmpv6.opt.type", "Type", FT.UINT8, Base.DEC, strings=OPT_NAMES)
+OPT_NONCE: Final = ICMPV6.field("icmpv6.opt.nonce", "Nonce", FT.BYTES)
+UNDECODED_OPTION: Final = ICMPV6.field("icmpv6.undecoded.option", "Undecoded option", FT.NONE)
 OPT_LENGTH: Final = ICMPV6.field("icmpv6.opt.length", "Length", FT.UINT8, Base.DEC)
 OPT_RESERVED: Final = ICMPV6.field("icmpv6.opt.reserved", "Reserved", FT.NONE)
 OPT_LINKADDR: Final = ICMPV6.field("icmpv6.opt.linkaddr", "Link-layer address", FT.BYTES,
@@ -399,9 +415,9 @@ def _options(tvb: Tvb, pkt: Packet, top: Item, pos: int) -> None:
         tvb.need(pos, 2)
         otype, olen = b[pos], b[pos + 1]
         size = olen * 8
-        name = OPT_NAMES.get(otype, "Unknown")
+        name = OPT_NAMES.get(otype) or f"Unknown {otype}"
         opt = pkt.add(top, OPT, None, pos, max(size, 2), f"ICMPv6 Option ({name})")
-        pkt.add(opt, OPT_TYPE, otype, pos, 1)
+        pkt.add(opt, OPT_TYPE, otype, pos, 1, None if otype in OPT_NAMES else f"Type: Unknown ({otype})")
         pkt.add(opt, OPT_LENGTH, olen, pos + 1, 1, f"Length: {olen} ({size} bytes)")
         if olen == 0:
             break
@@ -443,6 +459,14 @@ def _options(tvb: Tvb, pkt: Packet, top: Item, pos: int) -> None:
             pkt.add(opt, OPT_RESERVED, None, v, 2, "Reserved")
             pkt.add(opt, OPT_MTU, mtu, v + 2, 4)
             opt.text = f"ICMPv6 Option ({name} : {mtu})"
+        elif otype == 14:  # RFC 3971's Nonce: the bytes after type and length
+            pkt.add(opt, OPT_NONCE, bytes(b[v: pos + size]), v, size - 2)
+        elif otype not in OPT_NAMES:  # tshark: a note and the option's bytes as Data
+            pkt.add_expert(opt, "note", "undecoded",
+                           f"Dissector for ICMPv6 Option ({otype}) code not implemented, "
+                           "Contact Wireshark developers if you want this supported", "icmpv6",
+                           field=UNDECODED_OPTION)
+            pkt.add(opt, DATA, bytes(b[v: pos + size]), v, size - 2)
         elif otype == 25 and size >= 24:
             pkt.add(opt, OPT_RESERVED, None, v, 2, "Reserved")
             pkt.add(opt, OPT_RDNSS_LIFETIME, int.from_bytes(b[v + 2: v + 6], "big"), v + 2, 4)

@@ -141,6 +141,8 @@ TTL_LNCB: Final = IP.field("ip.ttl.lncb", "Time To Live", FT.NONE)
 TTL_TOO_SMALL: Final = IP.field("ip.ttl.too_small", "Time To Live", FT.NONE)
 # Local Network Control Block groups whose protocols send with TTL 255 (VRRP, HSRPv2,
 # mDNS); tshark expects 1 elsewhere in 224.0.0.0/24 and leaves LLMNR's .252 alone.
+# IGMP is held to 1 at every group of the block (tshark 4.0: a membership report for
+# mDNS's group, sent with TTL 1, gets no note; one with TTL 255 does).
 _LNCB_TTL_255: Final = frozenset({18, 102, 251})
 _LNCB_ANY_TTL: Final = 252
 
@@ -275,8 +277,9 @@ _ADDR_BLOCKS: Final[dict[tuple[bytes, str, int, bool], Block]] = {}
 def _check_ttl(pkt: Packet, item: Item, ttl: int, dst: bytes, proto: int) -> None:
     """tshark's TTL notes: RFC 3171's rule for 224.0.0.0/24, a small unicast TTL."""
     if dst[:3] == b"\xe0\x00\x00":
-        want = 255 if dst[3] in _LNCB_TTL_255 else 1
-        if ttl != want and dst[3] != _LNCB_ANY_TTL:
+        igmp = proto == 2
+        want = 255 if dst[3] in _LNCB_TTL_255 and not igmp else 1
+        if ttl != want and (igmp or dst[3] != _LNCB_ANY_TTL):
             pkt.add_expert(item, "note", "sequence",
                            f'"Time To Live" != {want} for a packet sent to the Local Network '
                            "Control Block (see RFC 3171)", "ip", field=TTL_LNCB)

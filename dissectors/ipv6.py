@@ -343,6 +343,8 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
         first = False
     if nxt == 59:
         pkt.set_info("IPv6 no next header")
+        if end > pos:  # bytes inside the payload length after "no next header": tshark's Data
+            BY_NAME["data"](tvb.sub(pos, end - pos), pkt, session)
         return used
     _dispatch(nxt, tvb.sub(pos, max(end - pos, 0)), pkt, session)
     return used

@@ -59,6 +59,10 @@ PBB_ETYPE: Final = PBB.field("ieee8021ah.etype", "Type", FT.UINT16, Base.HEX, st
                       offset=2)
 PBB_TRAILER: Final = PBB.field("ieee8021ah.trailer", "Trailer", FT.BYTES)
 
+#: tshark 4.0's bound on stacked 802.1Q tags (VLAN_MAX_NESTED_TAGS): the 21st gets a note
+#: and ends the frame's dissection (a frame of thousands of tags recursed without end here)
+MAX_NESTED_TAGS: Final = 20
+TOO_MANY_TAGS: Final = VLAN.field("vlan.too_many_tags", "Too many nested VLAN tags", FT.NONE)
 
 
 def _bits16(v: int, mask: int) -> str:
@@ -79,6 +83,13 @@ def dissect_vlan(tvb: Tvb, pkt: Packet, session: Session) -> None:
     pri, dei, vid = tci >> 13, (tci >> 12) & 1, tci & 0x0FFF
     pkt.proto_col = "VLAN"
     pkt.set_info(f"PRI: {pri}  DEI: {dei}  ID: {vid}")
+    depth = pkt.proto_data.get("vlan.depth", 0) + 1
+    if depth > MAX_NESTED_TAGS:  # tshark stops there: no tag fields, a note, no payload
+        tree = pkt.add_proto(VLAN, off, 4, "802.1Q Virtual LAN")
+        pkt.add_expert(tree, "warning", "undecoded", "Too many nested VLAN tags", "vlan",
+                       field=TOO_MANY_TAGS)
+        return
+    pkt.proto_data["vlan.depth"] = depth
     tree = pkt.add_proto(VLAN, off, 4, f"802.1Q Virtual LAN, PRI: {pri}, DEI: {dei}, ID: {vid}")
     if pkt.wants_layer("vlan"):  # (labels only for a tree someone reads)
         on = pkt.tree_on

@@ -315,6 +315,10 @@ CORPUS_SEEDS = [
     "dpkt-http.pcap", "ndpi-netbios.pcap", "tcpdump-ssh.pcap", "ndpi-snmp.pcap",
     "ndpi-dns_long_domainname.pcap", "wireshark-dns-ooo.pcap", "ndpi-webdav.pcap",
     "ndpi-ftp_failed.pcap", "ndpi-smtp.pcap", "ndpi-telnet.pcap", "tcpdump-tftp.pcap",
+    # session 16's additions: stacked tags, tunnels, IPv6 extension headers, ND, PPPoE
+    "tcpdump-802.1ad_QinQ.pcap", "tcpdump-vxlan_port_8472.pcap", "zeek-erspanIII.pcap",
+    "tcpdump-ipv6-routing-header.pcap", "tcpdump-icmpv6.pcap", "zeek-communityid_icmp6.pcap",
+    "zeek-pppoe.pcap", "tcpdump-edns-opts.pcap", "zeek-dhcp_dhcp.pcap", "zeek-tcp_options.pcap",
 ]
 #: tests/data/wireshark captures used as seeds too
 WIRESHARK_SEEDS = ["sip.pcapng", "ntp.pcap", "http.pcap", "nfs.pcap", "ipx_rip.pcap", "arp.pcap"]
@@ -585,7 +589,9 @@ def main() -> None:
     sys.setrecursionlimit(5000)
     caps = seed_captures(a.save / "seeds", a.only)
     files = [p for p in [*SAMPLES.glob("*.pcap*"), CORPUS / "ndpi-bfcp.pcapng",
-                         CORPUS / "tcpdump-nfs-write-verf-cookie.pcapng"] if p.exists()]
+                         CORPUS / "tcpdump-nfs-write-verf-cookie.pcapng",
+                         CORPUS / "zeek-pcapng-multi-interface.pcapng",
+                         CORPUS / "tcpdump-dhcp-option-108.pcapng"] if p.exists()]
     print(f"{len(caps)} seed captures", flush=True)
     t0 = time.monotonic()
     fuzz(caps, seed=a.seed, cases=a.cases, seconds=a.seconds, workdir=a.save, files=files,
