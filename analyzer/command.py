@@ -16,6 +16,7 @@ from analyzer.setup import (
     _compile_filter,
     _decode_as,
     build_fields_printer,
+    indexed_fields,
     prepare_taps,
     tshark_builds_tree,
     wanted_fields,
@@ -159,6 +160,7 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
             return
         resume = done or 1
     job.wanted = wanted_fields(job, job.display_filter, job.fields_printer, taps, out)
+    job.indexed = indexed_fields(job, job.display_filter, job.fields_printer, taps, out)
     job.tshark_tree = tshark_builds_tree(job, taps, out)
     from analyzer import release, split_run
     from analyzer.closure import plan_all, plan_for

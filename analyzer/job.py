@@ -40,6 +40,8 @@ class Job:
     only_tshark: bool = False  # --only-tshark-items
     # the fields a tree-less dissection makes (setup.wanted_fields); None: the full tree
     wanted: frozenset[str] | None = None
+    # the fields a full dissection indexes (setup.indexed_fields); None: all
+    indexed: frozenset[str] | None = None
     # whether tshark builds a tree for this run (setup.tshark_builds_tree); None: unknown
     tshark_tree: bool | None = None
     # the frames the shown ones depend on (analyzer/closure.py Plan); None: every frame
@@ -142,6 +144,7 @@ class Job:
         session.show_ours = not self.only_tshark
         session.tree_visible = self.verbose or self.output in TREE_FORMATS
         session.tshark_tree = self.tshark_tree
+        session.indexed = self.indexed
         return session
 
 

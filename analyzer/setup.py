@@ -180,12 +180,42 @@ def wanted_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,
     colouring, --explain-addresses, export objects/tables, a tap that reads the tree, a
     `field#N` filter)."""
     from analyzer.output.text import use_color
-    from filters import compile_filter
 
     if (job.verbose or job.hex or job.output not in ("text", "fields") or job.golden
             or job.explain_addresses or job.export_objects or job.export is not None
             or job.cross_check or (job.output == "text" and use_color(job.color, out))):
         return None
+    return _fields_read(job, flt, fields_printer, taps)
+
+
+def indexed_fields(job: Job, flt: CompiledFilter | None, fields_printer: Any,
+                   taps: list | None, out: TextIO) -> frozenset[str] | None:
+    """The fields a full dissection (-V, -x, the tree formats) indexes below the top
+    level: what this run reads back from a packet's index (the filter's, `-e`, the
+    taps', the dissectors' own, the writers': frame.time for PDML, the displayed delta
+    the loop fills in). -V and JSON read only the tree, so the rest is not indexed item
+    by item. None (all) for a tree-less run and where something walks the index
+    (--golden, colouring, --explain-addresses, exports, -2, a tap reading the tree)."""
+    from analyzer.output.text import use_color
+    from dissectors.frame import TIME_DELTA_DISP
+    from dissectors.packet import KEEP
+
+    if (job.wanted is not None or job.golden or job.explain_addresses or job.export_objects
+            or job.export is not None or job.cross_check or job.two_pass
+            or use_color(job.color, out)):
+        return None
+    reads = _fields_read(job, flt, fields_printer, taps)
+    if reads is None:
+        return None
+    return reads | KEEP | {"frame.time", TIME_DELTA_DISP.abbrev} | set(job.fields)
+
+
+def _fields_read(job: Job, flt: CompiledFilter | None, fields_printer: Any,
+                 taps: list | None) -> frozenset[str] | None:
+    """The fields the filter, `-e` and the taps (and their filters) read from items;
+    None: one of them reads the tree."""
+    from filters import compile_filter
+
     wanted: set[str] = set()
     if flt is not None:
         if flt.fields is None:

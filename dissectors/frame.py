@@ -183,8 +183,10 @@ def dissect(frame: Frame, session: Session,
         pkt.tree_on = pkt.wanted is None
         pkt.tshark_tree = not KEEP.issuperset(wanted) if session.tshark_tree is None \
             else session.tshark_tree
-    elif session.tshark_tree is not None:
-        pkt.tshark_tree = session.tshark_tree
+    else:
+        pkt.indexed = session.indexed
+        if session.tshark_tree is not None:
+            pkt.tshark_tree = session.tshark_tree
     if pkt.tree_on:
         session.trees += 1
     else:

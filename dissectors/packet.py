@@ -102,26 +102,41 @@ def _empty_sink() -> None:
 
 class SharedItem(Item):
     """The head of a prebuilt subtree (a `Block`) that many packets hold: never changed
-    once built, so the writers (-V, JSON) cache its subtree's text by its identity."""
+    once built, so the writers keep its subtree's text on it, made once: -V's
+    (`vtext`, for `vkey`: depth << 1 | data dumps) and JSON's (`jtext`, for `jkey`: the
+    indent's length); -1: none yet. On the item, the text lives as long as its block
+    (a block cache's bound is the texts' bound too)."""
 
-    __slots__ = ()
+    __slots__ = ("vkey", "vtext", "jkey", "jtext")
+
+    def __init__(self, field: Field | Any, value: Any, offset: int, length: int,
+                 text: str | None = None, hidden: bool = False,
+                 generated: bool = False, source: int = 0) -> None:
+        super().__init__(field, value, offset, length, text, hidden, generated, source)
+        self.vkey = -1
+        self.vtext = ""
+        self.jkey = -1
+        self.jtext = ""
 
 
 class Block:
     """A subtree whose items depend only on a few values (an Ethernet address's bytes
     and offset, TCP's flag bits), built once and added whole by `Packet.add_block`:
     `heads` (SharedItems: one, or a run of siblings) with their children, `head` the
-    first, and `index`, every item in the order Packet.add would have indexed them. It
+    first, and `index`, every item in the order Packet.add would have indexed them
+    (`kept`: those of them a run reads, `kept_for` that run's Packet.indexed). It
     holds no bytes-dependent item (no `data`, no protocol item: their text is read from
     the packet's bytes; but an expert note's `_ws.expert`, which covers no bytes)."""
 
-    __slots__ = ("head", "heads", "index")
+    __slots__ = ("head", "heads", "index", "kept", "kept_for")
 
     def __init__(self, heads: tuple[SharedItem, ...],
                  index: tuple[tuple[str, Item], ...]) -> None:
         self.head = heads[0]
         self.heads = heads
         self.index = index
+        self.kept: tuple[tuple[str, Item], ...] = ()
+        self.kept_for: frozenset[str] | None = None
 
 
 class BlockBuilder:
@@ -139,20 +154,14 @@ class BlockBuilder:
             source: int = 0) -> Item:
         assert field.abbrev != "data" and (field.type.name != "PROTOCOL" or (
             not length and source == NO_SOURCE)), field.abbrev  # (bytes-free: a note's)
-        item = _new_item(SharedItem if parent is None else Item)
         assert parent is None or self.pairs
+        # (the constructors: a block is built once, then added many times)
         if parent is None:
-            self.heads.append(item)  # type: ignore[arg-type]
-        item.field = field
-        item.value = value
-        item.offset = offset
-        item.length = length
-        item.children = None
-        item.text = text
-        item.hidden = hidden
-        item.generated = generated
-        item.source = source
-        if parent is not None:
+            head = SharedItem(field, value, offset, length, text, hidden, generated, source)
+            self.heads.append(head)
+            item: Item = head
+        else:
+            item = Item(field, value, offset, length, text, hidden, generated, source)
             if parent.children is None:
                 parent.children = [item]
             else:
@@ -239,7 +248,8 @@ class Packet:
                  "info_fence", "expert", "sources", "rel_ns", "delta_ns", "delta_disp_ns",
                  "malformed", "net_src", "net_dst", "dl_dst", "in_error_pkt", "srcport", "dstport",
                  "can_desegment", "desegment", "tcp_fin", "tcp_tree", "proto_data",
-                 "show_ours", "wanted", "tree_on", "layers", "tshark_tree", "tree_visible")
+                 "show_ours", "wanted", "tree_on", "layers", "tshark_tree", "tree_visible",
+                 "indexed")
 
     def __init__(self, frame: Frame) -> None:
         if _SINK_IS_ITEM:
@@ -298,6 +308,10 @@ class Packet:
         # it would otherwise fake, and their notes (proto.c's "Trailing stray
         # characters") reach -z expert.
         self.tree_visible = True
+        # The fields a full dissection indexes below the top level (None: all): what
+        # the run reads back from `index` (Session.indexed); the others are in the tree
+        # only, which is all -V and JSON read.
+        self.indexed: frozenset[str] | None = None
 
     # -- tree building -------------------------------------------------------------
     def add(self, parent: Item | None, field: Field, value: Any, offset: int, length: int,
@@ -331,6 +345,9 @@ class Packet:
             else:
                 children.append(item)
         abbrev = field.abbrev
+        indexed = self.indexed
+        if indexed is not None and parent is not None and abbrev not in indexed:
+            return item
         lst = self.index.get(abbrev)
         if lst is None:
             self.index[abbrev] = [item]
@@ -352,7 +369,14 @@ class Packet:
             else:
                 children.extend(heads)
         index = self.index
-        for abbrev, item in block.index:
+        pairs = block.index
+        indexed = self.indexed
+        if indexed is not None and parent is not None:
+            if block.kept_for is not indexed:  # (one run's set: filtered once a block)
+                block.kept = tuple(p for p in pairs if p[0] in indexed)
+                block.kept_for = indexed
+            pairs = block.kept
+        for abbrev, item in pairs:
             lst = index.get(abbrev)
             if lst is None:
                 index[abbrev] = [item]

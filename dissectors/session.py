@@ -39,6 +39,8 @@ class Session:
         # Whether tshark would build a tree in this run (Job.tshark_tree): see
         # packet.tshark_has_tree; None: judged from the fields the run reads.
         self.tshark_tree: bool | None = None
+        # The fields a full dissection indexes (Job.indexed, Packet.indexed); None: all.
+        self.indexed: frozenset[str] | None = None
         # How the frames were gone through (tests watch these: the compiled build calls
         # no function patched in from outside): dissected with a tree or tree-less
         # (frame.dissect), accounted for by skipping.skip or by skipping.pass_over.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
+from typing import Final, cast
 
 from analyzer.output.hex_dump import hex_dump
 from dissectors.escape import CONTROL_TO_NUL, printable
@@ -133,19 +133,17 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
     deeper = depth + 1 if depth < _DEPTHS else depth
     pieces = walk.pieces
     data_dumps = walk.data_dumps
-    shared = _SHARED_TEXT
-    dkey = depth << 1 | (1 if data_dumps else 0)  # (the shared texts' key, less the id)
+    dkey = depth << 1 | (1 if data_dumps else 0)  # (a SharedItem's text's key)
     for item in items:
         if item.hidden:
             continue
         pieces.append(prefix)
         if type(item) is SharedItem:
-            got = shared.get(id(item) << 8 | dkey)
-            if got is None:
-                got = _shared_text(pkt, item, depth, data_dumps)
-            if not got[2]:
+            head = cast(SharedItem, item)
+            got = head.vtext if head.vkey == dkey else _shared_text(pkt, head, depth, data_dumps)
+            if not got.isascii():
                 walk.cuts.append(len(pieces))
-            pieces.append(got[1])
+            pieces.append(got)
             continue
         text = item.text
         if item.generated:
@@ -197,30 +195,18 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
 #: The `data` protocol's item, whose bytes -V dumps under it.
 _DATA = REGISTRY.fields["data"]
 
-#: (id of a SharedItem, depth, data_dumps) as one int, `id << 8 | depth << 1 |
-#: data_dumps` (depth <= _DEPTHS < 128; an int key is built and compared in a few
-#: instructions, a tuple's are three boxed values, a tuple and its hash) -> (the item,
-#: its line and its subtree's lines, joined, without the first line's prefix, whether
-#: that is ASCII): a prebuilt subtree's text, made once. The entry holds the item, so no
-#: other object can take its id while the entry lives. Bounded.
-_SHARED_TEXT: dict[int, tuple[Item, str, bool]] = {}
-_SHARED_TEXT_MAX: Final = 4096
-
-
-def _shared_text(pkt: Packet, item: Item, depth: int,
-                 data_dumps: bool) -> tuple[Item, str, bool]:
+def _shared_text(pkt: Packet, item: SharedItem, depth: int, data_dumps: bool) -> str:
     """The lines of a SharedItem (a Block's head, the same in every packet that holds
-    it) and of its subtree, walked once (every label checked) and cached."""
+    it) and of its subtree, without the first line's prefix: walked once (every label
+    checked) and kept on the item, for this depth and `data_dumps`."""
     walk = _Walk(data_dumps, True)
     walk.pieces.append(label(item))
     if item.children:
         _detail_lines(pkt, item.children, depth + 1 if depth < _DEPTHS else depth, walk)
-    if len(_SHARED_TEXT) >= _SHARED_TEXT_MAX:
-        _SHARED_TEXT.clear()
     text = "".join(walk.pieces)
-    key = id(item) << 8 | depth << 1 | (1 if data_dumps else 0)
-    got = _SHARED_TEXT[key] = (item, text, text.isascii())
-    return got
+    item.vkey = depth << 1 | (1 if data_dumps else 0)
+    item.vtext = text
+    return text
 
 
 def _dump(pkt: Packet, item: Item) -> str:

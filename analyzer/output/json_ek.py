@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 from analyzer.output.formats import Output
 from dissectors.compiled import python_class
@@ -378,9 +378,9 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             else:
                 parts.append(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
             continue
-        if lf is None and type(it) is SharedItem:  # a prebuilt subtree: its text cached
-            got = _JSHARED.get(id(it) << 16 | len(inner))
-            parts.append(got[1] if got is not None else _jshared(pkt, it, inner))
+        if lf is None and type(it) is SharedItem:  # a prebuilt subtree: its text kept
+            sh = cast(SharedItem, it)
+            parts.append(sh.jtext if sh.jkey == len(inner) else _jshared(pkt, sh, inner))
             continue
         t = f.type
         keys = _JKEYS.get(f) or _jkey(f)
@@ -406,24 +406,13 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
     return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
 
 
-#: (id of a SharedItem, indent) as one int, `id << 16 | len(indent)` (an int key is
-#: built, hashed and compared in a few instructions; a tuple's are not) -> (the item,
-#: its pairs' text in _jobj at that indent): a prebuilt subtree (packet.Block), the same
-#: in every packet that holds it, written once. The entry holds the item, so no other
-#: object takes its id meanwhile. Bounded; an indent of 64 KiB or more is not cached.
-_JSHARED: dict[int, tuple[Item, str]] = {}
-_JSHARED_MAX: Final = 4096
-
-
-def _jshared(pkt: Packet, it: Item, inner: str) -> str:
-    """A SharedItem's part of _jobj at indent `inner` (its pair, and its subtree's)."""
+def _jshared(pkt: Packet, it: SharedItem, inner: str) -> str:
+    """A SharedItem's part of _jobj at indent `inner` (its pair, and its subtree's),
+    written once and kept on the item for that indent."""
     obj = _jobj(pkt, [_as_plain(it)], inner[:-2], None)  # "{\n" text "\n" ind "}"
     text = obj[2:len(obj) - len(inner)]
-    if len(inner) >= 1 << 16:
-        return text  # (its key would not be its own)
-    if len(_JSHARED) >= _JSHARED_MAX:
-        _JSHARED.clear()
-    _JSHARED[id(it) << 16 | len(inner)] = (it, text)
+    it.jkey = len(inner)
+    it.jtext = text
     return text
 
 
