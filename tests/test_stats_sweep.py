@@ -27,6 +27,18 @@ KNOWN: dict[str, list[str]] = {
     # a packet comment's CR LF: tshark prints it raw, labshark escapes it (README); the
     # rest of its expert report is compared in tests/test_sip_sdp.py
     'wireshark/sip.pcapng': ['expert'],
+    # session 16's corpus captures (tcpdump/zeek), differences not yet fixed: IPv6 with a
+    # routing header (tshark's conversations and flow use the final destination; its
+    # flow,icmpv6 likewise)
+    'corpus/tcpdump-ipv6-routing-header.pcap': ['flow,any,standard', 'flow,icmpv6,standard',
+                                                'conv,udp', 'endpoints,udp'],
+    # a DNS NOTIFY exchange and an NXT query: tshark's response statistics count 3
+    # messages where labshark counts 4 (cause not yet found)
+    'corpus/zeek-dns_dns_notify2.pcap': ['dns,tree'],
+    # IPV6CP inside PPPoE, which labshark does not dissect
+    'corpus/zeek-pppoe.pcap': ['flow,any,network', 'io,phs'],
+    # the TCP Quick-Start option (27): tshark's Info names it, labshark's does not yet
+    'corpus/zeek-tcp_option-27.pcap': ['flow,any,standard', 'flow,any,network'],
 }
 
 
