@@ -32,9 +32,6 @@ KNOWN: dict[str, list[str]] = {
     # flow,icmpv6 likewise)
     'corpus/tcpdump-ipv6-routing-header.pcap': ['flow,any,standard', 'flow,icmpv6,standard',
                                                 'conv,udp', 'endpoints,udp'],
-    # a DNS NOTIFY exchange and an NXT query: tshark's response statistics count 3
-    # messages where labshark counts 4 (cause not yet found)
-    'corpus/zeek-dns_dns_notify2.pcap': ['dns,tree'],
     # IPV6CP inside PPPoE, which labshark does not dissect
     'corpus/zeek-pppoe.pcap': ['flow,any,network', 'io,phs'],
     # the TCP Quick-Start option (27): tshark's Info names it, labshark's does not yet

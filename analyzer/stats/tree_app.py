@@ -112,16 +112,19 @@ def _dns(tree: Tree, m: _Fields) -> None:
         tree.tick(q.child("Label Stats").child(_LEVELS.get(labels, "4th Level or more")))
         return
     r = tree.top("Response Stats")
-    for name, field in (("no. of questions", "dns.count.queries"),
-                        ("no. of answers", "dns.count.answers"),
-                        ("no. of authorities", "dns.count.auth_rr"),
-                        ("no. of additionals", "dns.count.add_rr")):
-        for _ in range(2):  # tshark 4.0 counts each response twice here (seen)
-            tree.add_value(r.child(name), int(m.value(field)))
+    counts = [(r.child(name), int(m.value(field))) for name, field in (
+        ("no. of questions", "dns.count.queries"), ("no. of answers", "dns.count.answers"),
+        ("no. of authorities", "dns.count.auth_rr"), ("no. of additionals", "dns.count.add_rr"))]
+    for node, value in counts:
+        tree.add_value(node, value)
     s = tree.top("Service Stats")
     if m.value("dns.unsolicited", False):
         tree.tick(s.child("no. of unsolicited responses"))
-    elif m.value("dns.retransmission", False):
+        return
+    # tshark 4.0's tap adds a solicited response's counts a second time (packet-dns.c)
+    for node, value in counts:
+        tree.add_value(node, value)
+    if m.value("dns.retransmission", False):
         tree.tick(s.child("no. of retransmissions"))
     elif "dns.time" in m.items:
         ns = int(m.value("dns.time"))
