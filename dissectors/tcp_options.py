@@ -83,6 +83,14 @@ _ACC_COUNTERS = {
     "EE1B": TCP.field("tcp.options.acc_ecn.ee1b", "Accurate ECN Echo ECT(1) Byte Counter",
                       FT.UINT24, Base.DEC),
 }
+_QS_RATES = {0: "0 bit/s", 1: "80 Kbit/s", 2: "160 Kbit/s", 3: "320 Kbit/s", 4: "640 Kbit/s",
+             5: "1.28 Mbit/s", 6: "2.56 Mbit/s", 7: "5.12 Mbit/s", 8: "10.24 Mbit/s",
+             9: "20.48 Mbit/s", 10: "40.96 Mbit/s", 11: "81.92 Mbit/s", 12: "163.84 Mbit/s",
+             13: "327.68 Mbit/s", 14: "655.36 Mbit/s", 15: "1.31072 Gbit/s"}
+QS_RATE = TCP.field("tcp.options.qs.rate", "QS Rate", FT.UINT8, Base.DEC, bitmask=0x0F,
+                    strings=_QS_RATES)
+# (Wireshark 4.0 names the TTL difference "QS Rate" too)
+QS_TTL_DIFF = TCP.field("tcp.options.qs.ttl_diff", "QS Rate", FT.UINT8, Base.DEC)
 NOP4 = TCP.field("tcp.nop", "4 NOP in a row - a router may have removed some options", FT.NONE)
 A_TFO_SYN = TCP.field("tcp.analysis.tfo_syn", "TCP SYN with TFO Cookie", FT.NONE)
 
@@ -100,11 +108,12 @@ OPT_SACK_PERM = _option_proto("tcp.options.sack_perm", "TCP Option - SACK permit
 OPT_SACK = _option_proto("tcp.options.sack", "TCP Option - SACK")
 OPT_TIMESTAMP = _option_proto("tcp.options.timestamp", "TCP Option - Timestamps")
 OPT_USER_TO = _option_proto("tcp.options.user_to", "TCP Option - User Timeout")
+OPT_QS = _option_proto("tcp.options.qs", "TCP Option - Quick-Start")
 OPT_TFO = _option_proto("tcp.options.tfo", "TCP Option - TCP Fast Open")
 OPT_UNKNOWN = _option_proto("tcp.options.unknown", "TCP Option - Unknown")
 OPT_EXP = _option_proto("tcp.options.experimental", "TCP Option - Experimental")
 _OPT_PROTOS = {0: OPT_EOL, 1: OPT_NOP, 2: OPT_MSS, 3: OPT_WSCALE, 4: OPT_SACK_PERM, 5: OPT_SACK,
-               8: OPT_TIMESTAMP, 28: OPT_USER_TO, 34: OPT_TFO, 253: OPT_EXP, 254: OPT_EXP}
+               8: OPT_TIMESTAMP, 27: OPT_QS, 28: OPT_USER_TO, 34: OPT_TFO, 253: OPT_EXP, 254: OPT_EXP}
 
 
 def _opt_name(kind: int) -> str:
@@ -188,7 +197,7 @@ def _bad_option(pkt: Packet, parent: Item, text: str) -> None:
     pkt.add_expert(parent, "note", "sequence", text, "tcp", field=OPT_LEN_INVALID)
 
 
-_FIXED_LEN = {2: 4, 3: 3, 4: 2, 8: 10}
+_FIXED_LEN = {2: 4, 3: 3, 4: 2, 8: 10, 27: 8}
 
 
 def _one_option(pkt: Packet, parent: Item, conv: Conversation, kind: int, olen: int,
@@ -235,6 +244,10 @@ def _one_option(pkt: Packet, parent: Item, conv: Conversation, kind: int, olen: 
         pkt.add(it, TSECR, tsecr, off + 6, 4)
         it.text = f"{proto.name}: TSval {tsval}, TSecr {tsecr}"
         pkt.append_info(f" TSval={tsval} TSecr={tsecr}")
+    elif kind == 27:  # Quick-Start (RFC 4782): tshark shows its rate and TTL difference
+        pkt.add(it, QS_RATE, data[2] & 0x0F, off + 2, 1)
+        pkt.add(it, QS_TTL_DIFF, data[3], off + 3, 1)
+        pkt.append_info(f" QSresp={_QS_RATES[data[2] & 0x0F]}")
     elif kind == 28 and olen == 4:
         v = (data[2] << 8) | data[3]
         pkt.add(it, USER_TO_GRAN, bool(v & 0x8000), off + 2, 2)

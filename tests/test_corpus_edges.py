@@ -13,7 +13,9 @@ captures) showed labshark unlike tshark 4.0, rebuilt as small cases and compared
 - DHCP's Static Route option (33): its (destination, router) pairs, a note when its
   length is no multiple of 8, "Value: <MISSING>" when empty (tcpdump dhcp-option-33.pcap);
 - DHCPv6's SIP Servers Domain Name List (21), a list of names as option 24's
-  (tcpdump dhcpv6-sip-server-d.pcap).
+  (tcpdump dhcpv6-sip-server-d.pcap);
+- TCP's Quick-Start option (27): its rate and TTL difference, "QSresp=" in Info, a note
+  for a length other than 8 (zeek tcp/option-27.pcap).
 """
 
 from __future__ import annotations
@@ -94,7 +96,21 @@ def _dhcpv6_domain_lists() -> list:
     return frames
 
 
+def _tcp_quick_start() -> list:
+    tcp = scapy_all.TCP
+    frames = []
+    for rate in (0, 1, 5, 9, 15, 0x85):  # (the high nibble is the function: not shown)
+        opts = [(1, b""), (27, bytes([rate, 1, 2, 0, 0, 0])), (28, b"\x00\x01")]
+        frames.append(Ether(src=ETH["src"], dst="00:66:77:88:99:aa")
+                      / IP(src="10.0.0.1", dst="10.0.0.2")
+                      / tcp(sport=1234, dport=80, flags="SA", options=opts))
+    frames.append(Ether(src=ETH["src"], dst="00:66:77:88:99:aa") / IP(src="10.0.0.1", dst="10.0.0.2")
+                  / tcp(sport=1235, dport=80, flags="S", options=[(27, b"\x03\x01\x02\x00")]))
+    return frames
+
+
 CASES: dict[str, Callable[[], list]] = {
+    "tcp_quick_start": _tcp_quick_start,
     "dhcpv6_domain_lists": _dhcpv6_domain_lists,
     "dhcp_static_route": _dhcp_static_routes,
     "ttl_lncb_igmp": _lncb,
@@ -106,7 +122,8 @@ ARGS = [["-V"], ["-T", "json"],
         ["-T", "fields", "-e", "frame.protocols", "-e", "_ws.expert.message",
          "-e", "icmpv6.opt.type", "-e", "icmpv6.opt.nonce", "-e", "arp.hw.type", "-e", "data.len",
          "-e", "dhcp.option.static_route.ip", "-e", "dhcp.option.static_route.router",
-         "-e", "dhcpv6.sip_server_domain_search_fqdn", "-e", "dhcpv6.search_list_entry"]]
+         "-e", "dhcpv6.sip_server_domain_search_fqdn", "-e", "dhcpv6.search_list_entry",
+         "-e", "tcp.options.qs.rate", "-e", "tcp.options.qs.ttl_diff", "-e", "_ws.col.Info"]]
 
 
 @pytest.mark.parametrize("args", ARGS, ids=["V", "json", "fields"])

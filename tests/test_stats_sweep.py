@@ -34,8 +34,6 @@ KNOWN: dict[str, list[str]] = {
                                                 'conv,udp', 'endpoints,udp'],
     # IPV6CP inside PPPoE, which labshark does not dissect
     'corpus/zeek-pppoe.pcap': ['flow,any,network', 'io,phs'],
-    # the TCP Quick-Start option (27): tshark's Info names it, labshark's does not yet
-    'corpus/zeek-tcp_option-27.pcap': ['flow,any,standard', 'flow,any,network'],
 }
 
 
