@@ -146,6 +146,16 @@ def assert_bytes_like_tshark(args: Sequence[str]) -> str:
     return ours
 
 
+def run_released(args: Sequence[str], release: str, monkeypatch: object) -> str:
+    """`analyze ARGS` in one process with the release schedule forced on ("1") or off
+    ("0"): the release tests compare the two (and tshark). Fails on a non-zero exit."""
+    monkeypatch.setenv("LABSHARK_RELEASE", release)  # type: ignore[attr-defined]
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")  # type: ignore[attr-defined]
+    code, out, err = run_analyze(args)
+    assert code == 0, err
+    return out
+
+
 def run_analyze_subprocess(args: Sequence[str], *, env: dict[str, str] | None = None,
                            module: bool = False, input: bytes | None = None,
                            timeout: float = TSHARK_TIMEOUT) -> subprocess.CompletedProcess:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from diffutil import run_analyze, run_tshark, tshark_available
+from diffutil import run_released, run_tshark, tshark_available
 from scapy.all import DNS, DNSQR, IP, TCP, UDP, Ether, Raw, wrpcap
 
 import analyzer.release as rel
@@ -87,12 +87,7 @@ def dns_key(client: str) -> bytes:
     return bytes([10, 0, 0, 6]) + (53).to_bytes(2, "big") + c + (3333).to_bytes(2, "big")
 
 
-def _ours(args: list[str], release: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("LABSHARK_RELEASE", release)
-    monkeypatch.setenv("LABSHARK_SPLIT", "0")
-    code, out, err = run_analyze(args)
-    assert code == 0, err
-    return out
+_ours = run_released
 
 
 def _releases(capture: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,

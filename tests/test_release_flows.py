@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from diffutil import run_analyze, run_tshark, tshark_available
+from diffutil import run_released, run_tshark, tshark_available
 from scapy.all import (
     DNS,
     DNSQR,
@@ -132,12 +132,7 @@ FIELDS = ["frame.number", "udp.stream", "ip.reassembled_in", "dns.response_in",
           "dns.response_to", "dns.time", "_ws.col.Info"]
 
 
-def _ours(args: list[str], release: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("LABSHARK_RELEASE", release)
-    monkeypatch.setenv("LABSHARK_SPLIT", "0")
-    code, out, err = run_analyze(args)
-    assert code == 0, err
-    return out
+_ours = run_released
 
 
 @pytest.fixture(params=CASES, ids=[c.__name__ for c in CASES])

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from diffutil import run_analyze, run_tshark, tshark_available
+from diffutil import run_released, run_tshark, tshark_available
 from scapy.all import (
     DNS,
     DNSQR,
@@ -129,12 +129,7 @@ CASES: list[tuple[str, Callable[[Frames], None], str]] = [
     ("echo4", echo4, "icmp"), ("echo6", echo6, "icmpv6"), ("dns", dns, "dns")]
 
 
-def _ours(args: list[str], release: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("LABSHARK_RELEASE", release)
-    monkeypatch.setenv("LABSHARK_SPLIT", "0")
-    code, out, err = run_analyze(args)
-    assert code == 0, err
-    return out
+_ours = run_released
 
 
 def _capture(tmp_path: Path, build: Callable[[Frames], None]) -> Path:
