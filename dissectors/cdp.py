@@ -10,7 +10,7 @@ from dissectors.dispatch import register_dissector
 from dissectors.escape import format_text
 from dissectors.format import ether_str, ipv4_str, masked_label
 from dissectors.gre import GRE_PROTO
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.llc import LLC_CISCO_PID
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet

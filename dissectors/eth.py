@@ -15,7 +15,7 @@ from typing import Final
 from dissectors.dispatch import BY_NAME, ETHERTYPE, LINKTYPE, PAYLOAD_LENGTH, register_dissector
 from dissectors.etypes import ETHERTYPE_ALL
 from dissectors.format import ether_str
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.manuf import oui_name
 from dissectors.offers import (
     ConversationSpec,

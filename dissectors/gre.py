@@ -14,7 +14,8 @@ from __future__ import annotations
 from dissectors.dispatch import BY_NAME, ETHERTYPE, IP_PROTO, register_dissector, table
 from dissectors.eth import ETHERTYPE_NAMES
 from dissectors.format import masked_label
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip import dissect_ip
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
@@ -245,7 +246,7 @@ def dissect_cmd_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
 
 
 GRE_PROTO.register(0x8909, dissect_cmd_gre, "cmd")
-GRE_PROTO.register(0x883E, BY_NAME["ip"], "ip")  # WCCP: an IPv4 packet (after the header)
+GRE_PROTO.register(0x883E, dissect_ip, "ip")  # WCCP: an IPv4 packet (after the header)
 GRE_PROTO.register(0x6558, BY_NAME["eth_withoutfcs"], "eth")
 IP_PROTO.register(47, dissect_gre, "gre")
 register_dissector("gre", dissect_gre)

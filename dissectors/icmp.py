@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from dissectors.bounded import remember
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
-from dissectors.ip import CHECKSUM_STATUS, ip_ttl
+from dissectors.ip import ip_ttl
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.offers import register_learner_layer
 from dissectors.packet import NO_SOURCE, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol

@@ -34,7 +34,7 @@ from dissectors.icmp import (
     nest_data,
     ones_sum,
 )
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.ipv6 import ipv6_hlim
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet

@@ -30,7 +30,8 @@ from dissectors.dispatch import (
     register_dissector,
 )
 from dissectors.format import ipv6_str
-from dissectors.ip import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT, call_payload
+from dissectors.ip import call_payload
+from dissectors.ip_fields import _DSCP, _DSCP_SHORT, _ECN, _ECN_SHORT
 from dissectors.ipv6_fields import (
     _FRAGMENT_FIELDS,
     ADDR,

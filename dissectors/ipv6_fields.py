@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from dissectors.ip import _DSCP, _ECN, IP_PROTO_NAMES
-from dissectors.ip import VERSION as IP_VERSION_IN_IP
+from dissectors.ip_fields import _DSCP, _ECN, IP_PROTO_NAMES
+from dissectors.ip_fields import VERSION as IP_VERSION_IN_IP
 from dissectors.reassembly import FragmentFields, mark_fields
 from dissectors.registry import FT, Base, protocol
 

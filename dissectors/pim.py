@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dissectors.dispatch import IP_PROTO, register_dissector
 from dissectors.icmp import ones_sum
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol

@@ -20,7 +20,7 @@ import struct
 from dissectors.dispatch import IP_PROTO, register_dissector
 from dissectors.format import ipv4_str
 from dissectors.icmp import ones_sum
-from dissectors.ip import IP_PROTO_NAMES
+from dissectors.ip_fields import IP_PROTO_NAMES
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, Field, protocol

@@ -18,7 +18,7 @@ header and value bytes.
 from __future__ import annotations
 
 from dissectors.dispatch import BY_NAME, IP_PROTO, register_dissector
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.offers import ConversationSpec, register_conversation, register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol

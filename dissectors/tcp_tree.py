@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.packet import (
     Block,
     Item,

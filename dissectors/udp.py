@@ -18,7 +18,7 @@ from typing import Any, Final
 from dissectors.compiled import mypyc_attr
 from dissectors.dispatch import IP_PROTO, UDP_HEUR, UDP_PORT, register_dissector
 from dissectors.format import hex_pad
-from dissectors.ip import CHECKSUM_STATUS
+from dissectors.ip_fields import CHECKSUM_STATUS
 from dissectors.offers import (
     ConversationSpec,
     FollowSpec,
