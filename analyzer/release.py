@@ -23,6 +23,7 @@ from itertools import accumulate, compress
 from typing import Any, Final
 
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
+from dissectors.ipv6 import upper_layer
 from dissectors.releasing import SWEEP_AT, Dead, release
 from dissectors.session import Session
 from dissectors.skipping import HEAD_ADDRS, INTERPRETED, plain_head
@@ -279,22 +280,15 @@ def _fragment(b: Any, off: int, e: int, frag: int, proto: int, a: int, c: int,
 
 
 def _ip6_flow(b: Any, off: int, e: int) -> int | None:
-    """`udp_flow` of the IPv6 packet at `off`, its extension headers walked as
-    skipping.state_key walks them (any other's frame has no group)."""
-    if e - off < 40 or b[off] >> 4 != 6:
+    """`udp_flow` of the IPv6 packet at `off`, its extension headers walked by
+    ipv6.upper_layer, as skipping.state_key walks them (any other's frame has no
+    group)."""
+    up = upper_layer(b, off, e)
+    if up < 0:
         return COARSE
-    nxt = b[off + 6]
-    l4 = off + 40
-    for _ in range(8):
-        if nxt != 0 and nxt != 60:
-            break
-        if e - l4 < 2:
-            return COARSE
-        nxt, l4 = b[l4], l4 + (b[l4 + 1] + 1) * 8
-    else:
-        return COARSE
-    if nxt != 17:  # (a header state_key gives a group looks up no UDP stream)
+    if up & 0xFF != 17:  # (a header state_key gives a group looks up no UDP stream)
         return None
+    l4 = up >> 8
     if e - l4 < 4:
         return COARSE
     sp, dp = _PORTS(b, l4)

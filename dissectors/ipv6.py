@@ -17,6 +17,7 @@ the upper layer.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Callable
 from typing import Final
 
@@ -243,6 +244,25 @@ def _address_details(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: boo
         v4 = int.from_bytes(addr[12:16], "big")
         pkt.add(tree, SRC_ISATAP if is_src else DST_ISATAP, v4, off + 12, 4, generated=True)
         pkt.add(tree, ISATAP, v4, off + 12, 4, hidden=True, generated=True)
+
+
+def upper_layer(b: bytes | mmap.mmap, off: int, e: int) -> int:
+    """Where the header after the IPv6 header at b[off:e] and its hop-by-hop and
+    destination options headers (at most 8) starts: its offset << 8 | its next header
+    value; -1 when a cheap walk cannot tell (not IPv6, cut, a longer chain). The one
+    walk of skipping.state_key and release.udp_flow, which read every frame: one int,
+    nothing boxed when compiled; each caller says what -1 and other headers mean."""
+    if e - off < 40 or b[off] >> 4 != 6:
+        return -1
+    nxt: int = b[off + 6]
+    at = off + 40
+    for _ in range(8):
+        if nxt != 0 and nxt != 60:
+            return at << 8 | nxt
+        if e - at < 2:
+            return -1
+        nxt, at = b[at], at + (b[at + 1] + 1) * 8
+    return -1
 
 
 def ipv6_hlim(pkt: Packet) -> int | None:

@@ -27,6 +27,7 @@ from dissectors.frame import dissect
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
 from dissectors.icmpv6 import QUOTING_TYPES as ICMP6_QUOTING
 from dissectors.ipmsg import IPMSG_PORT
+from dissectors.ipv6 import upper_layer
 from dissectors.layers import (
     ETH_IPV4,
     FRAGMENT,
@@ -167,9 +168,9 @@ _UDP_TUNNEL_PORTS: Final = UDP_TUNNEL_PORTS
 # (state_key's common case: ports that send a UDP/TCP frame past it)
 _UDP_SPECIAL_PORTS: Final = _UDP_TUNNEL_PORTS | {IPMSG_PORT}
 _TCP_SPECIAL_PORTS: Final = _TCP_ANY_PORTS | {IPMSG_PORT}
-# IPv6 extension headers walked over (hop-by-hop, destination options); any other
-# (routing changes the destination, fragments, ESP/AH, mobility...) is ANY.
-_IP6_OPTIONS: Final = frozenset((0, 60))
+# IPv6 extension headers after those ipv6.upper_layer walks over (hop-by-hop,
+# destination options) that make a frame ANY (routing changes the destination,
+# fragments, ESP/AH, mobility...).
 _IP6_ANY: Final = frozenset((43, 44, 50, 51, 135, 139, 140)) | _TUNNELS
 
 
@@ -228,22 +229,14 @@ def _ip4_key(b: Raw, off: int, e: int, quoted: bool = False) -> object:
 
 
 def _ip6_key(b: Raw, off: int, e: int) -> object:
-    if e - off < 40 or b[off] >> 4 != 6:
+    up = upper_layer(b, off, e)
+    if up < 0:
+        return ANY
+    nxt, l4 = up & 0xFF, up >> 8
+    if nxt in _IP6_ANY:
         return ANY
     s, d = bytes(b[off + 8: off + 24]), bytes(b[off + 24: off + 40])
     pair = s + d if s <= d else d + s
-    nxt = b[off + 6]
-    l4 = off + 40
-    for _ in range(8):
-        if nxt not in _IP6_OPTIONS:
-            break
-        if e - l4 < 2:
-            return ANY
-        nxt, l4 = b[l4], l4 + (b[l4 + 1] + 1) * 8
-    else:
-        return ANY
-    if nxt in _IP6_ANY or nxt in _IP6_OPTIONS:
-        return ANY
     if nxt in (6, 17):
         return _ports_key(b, l4, e, pair, nxt == 6, 1 if s < d else -1 if s > d else 0)
     if nxt == 58 and (e - l4 < 1 or b[l4] in _ICMP6_QUOTING):
