@@ -71,12 +71,13 @@ def lab_mix(path: Path, packets: int = 400) -> Path:
 
 def fuzz(seconds: float, workdir: Path) -> list[list[str]]:
     """A seeded fuzz run over seeds the compiled modules dissect; its findings."""
+    import fuzz_mutate
     import fuzzcase
 
     seeds = [lab_mix(workdir / "labmix.pcap"), *sorted((ROOT / "captures/samples").glob("*.pcap*")),
              *(fuzzcase.CORPUS / n for n in ("dpkt-http.pcap", "tcpdump-dns_udp_2.pcap",
                                              "ndpi-tcp_scan.pcapng", "scapy-http_compressed.pcap"))]
-    caps = [c for p in seeds if p.exists() and (c := fuzzcase.read_capture(p, limit=60))]
+    caps = [c for p in seeds if p.exists() and (c := fuzz_mutate.read_capture(p, limit=60))]
     # filters the fast path decides: the light plan reads the mapped case file
     fuzzcase.ARGSETS += [["-Y", "udp.port == 69 || tcp.flags.syn == 1"],
                          ["-x", "-Y", "ip.addr == 10.0.0.0/8"]]

@@ -16,7 +16,8 @@ from pathlib import Path
 import fuzzcase
 import pytest
 from diffutil import run_analyze, run_tshark
-from fuzzcase import CONTROL, Capture, read_capture
+from fuzz_mutate import Capture, read_capture
+from fuzzcase import CONTROL
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
