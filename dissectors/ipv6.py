@@ -248,7 +248,7 @@ def _address_details(pkt: Packet, tree: Item, addr: bytes, off: int, is_src: boo
 
 def upper_layer(b: bytes | mmap.mmap, off: int, e: int) -> int:
     """Where the header after the IPv6 header at b[off:e] and its hop-by-hop and
-    destination options headers (at most 8) starts: its offset << 8 | its next header
+    destination options headers (at most 7) starts: its offset << 8 | its next header
     value; -1 when a cheap walk cannot tell (not IPv6, cut, a longer chain). The one
     walk of skipping.state_key and release.udp_flow, which read every frame: one int,
     nothing boxed when compiled; each caller says what -1 and other headers mean."""
