@@ -43,6 +43,15 @@ class DissectorTable:
                 return proto
         return None
 
+    def name_called(self, fn: Dissector, protocols: list[str], before: int) -> None:
+        """After `fn` of this table failed (a bounds error) with `before` layers in
+        `protocols`: tshark names a called layer in frame.protocols even when its first
+        read fails, before it added its protocol item."""
+        if len(protocols) == before:
+            name = self.proto_of(fn)
+            if name is not None:
+                protocols.append(name)
+
 
 class HeuristicList:
     """Heuristic dissectors tried in order when no table entry took the payload."""

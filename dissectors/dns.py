@@ -178,6 +178,13 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
     src = tvb.source
     v = variant or _DNS
     pkt.proto_col = v.column or v.proto.short
+    if start + 4 > tvb.end:
+        # cut before its flags: tshark has named it (frame.protocols) and cleared Info
+        # before its first read fails; no item
+        pkt.clear_info()
+        if in_stack:
+            pkt.protocols.append(v.proto.abbrev)
+        tvb.need(start, 4)
     tid = tvb.u16(start)
     flags = tvb.u16(start + 2)
     response = bool(flags & 0x8000)

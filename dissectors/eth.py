@@ -233,9 +233,11 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         BY_NAME["data"](tvb, pkt, session)
         return
     pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (the network layer below this one sets it)
+    before = len(pkt.protocols)
     try:
         used = fn(tvb, pkt, session)
     except (BoundsError, ReportedBoundsError):
+        ETHERTYPE.name_called(fn, pkt.protocols, before)
         # packet-ethertype.c shows the exception, then the trailer after what the
         # network layer claimed: the trailer items first, the exception on the way up.
         # The exception's item sits at this payload's start (-T pdml shows it): the

@@ -20,7 +20,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 PROTO_NAMES = {
     0x0000: "Possible GRE keepalive packet", 0x880B: "PPP", 0x0800: "IP", 0x0806: "ARP",
@@ -173,9 +173,23 @@ def dissect_gre(tvb: Tvb, pkt: Packet, session: Session) -> None:
         return  # nothing after the header (a keepalive): no payload dissector is called
     sub = tvb.sub(at)
     fn = GRE_PROTO.get(ptype)
+    via = GRE_PROTO
     if fn is None and ptype in _VIA_ETHERTYPE:
-        fn = ETHERTYPE.get(ptype)
-    (fn or BY_NAME["data"])(sub, pkt, session)
+        fn, via = ETHERTYPE.get(ptype), ETHERTYPE
+    if fn is None:
+        BY_NAME["data"](sub, pkt, session)
+        return
+    before = len(pkt.protocols)
+    try:
+        if ptype == 0x0800 and sub.end == sub.start:
+            # tshark's GRE hands IPv4 to its "ip" dissector, which reads the version
+            # before it sets any column: nothing captured, GRE's columns stay
+            session.current_proto = "ip"
+            raise BoundsError()
+        fn(sub, pkt, session)
+    except (BoundsError, ReportedBoundsError):
+        via.name_called(fn, pkt.protocols, before)
+        raise
 
 
 def _wccp_redirect_header(pkt: Packet, top: Item, b: bytes | bytearray | memoryview,

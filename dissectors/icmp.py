@@ -25,7 +25,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import NO_SOURCE, Item, Packet
 from dissectors.registry import FT, Base, Field, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 if TYPE_CHECKING:
     from dissectors.registry import Protocol
@@ -243,8 +243,12 @@ def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  #
     n_top = len(pkt.tree)
     was = pkt.in_error_pkt
     pkt.in_error_pkt = True
+    before = len(pkt.protocols)
     try:
         fn(tvb, pkt, session)
+    except (BoundsError, ReportedBoundsError):
+        IP_PROTO.name_called(fn, pkt.protocols, before)  # (a quoted header cut to nothing)
+        raise
     finally:
         pkt.in_error_pkt = was
         restore_columns(pkt, saved)

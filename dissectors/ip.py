@@ -474,10 +474,7 @@ def call_payload(fn: Dissector, sub: Tvb, pkt: Packet, session: Session) -> None
     try:
         fn(sub, pkt, session)
     except (BoundsError, ReportedBoundsError):
-        if len(pkt.protocols) == before:
-            name = IP_PROTO.proto_of(fn)
-            if name is not None:
-                pkt.protocols.append(name)
+        IP_PROTO.name_called(fn, pkt.protocols, before)
         raise
 
 def _opt_item(pkt: Packet, parent: Item, t: int, buf: bytes | memoryview, off: int, n: int,

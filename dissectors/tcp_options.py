@@ -186,6 +186,16 @@ def _option(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off: int, e
         _bad_option(pkt, parent, f"{name} (option length = {olen} byte"
                     f"{'' if olen == 1 else 's'} says option goes past end of options)")
         return False
+    if off + olen > tvb.end:
+        # cut by the capture: tshark's option item holds what was captured, its kind and
+        # length are read, then reading the value fails (packet-tcp.c adds the item with
+        # length -1 before any read)
+        proto = _OPT_PROTOS.get(kind, OPT_UNKNOWN)
+        it = _opt_item(pkt, parent, proto, bytes(tvb.buf[off: tvb.end]), off, proto.name)
+        pkt.add(it, OPTION_KIND, kind, off, 1)
+        pkt.add(it, OPTION_LEN, olen, off + 1, 1)
+        if kind == 8 and olen == 10 and off + 6 <= tvb.end:  # (read before TSecr)
+            pkt.add(it, TSVAL, tvb.u32(off + 2), off + 2, 4)
     tvb.need(off, olen)
     parent.text = f"{parent.text or ''}, {name}"
     _one_option(pkt, parent, conv, kind, olen, bytes(tvb.buf[off: off + olen]), off,

@@ -33,7 +33,7 @@ from dissectors.ports import dispatch_ports
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.time_text import plural
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, Tvb
 
 UDP: Final = protocol("udp", "User Datagram Protocol", "UDP")
 SRCPORT: Final = UDP.field("udp.srcport", "Source Port", FT.UINT16, Base.PT_UDP, offset=0)
@@ -278,6 +278,13 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
                  if illegal else f"{sport} \u2192 {dport}{info} Len={claimed - 8}")
     if plen > 0:
         payload = tvb.sub(off + 8, max(plen, 0))
+        if payload.end == payload.start:
+            # nothing of the payload captured: tshark hands nothing on (an error packet's
+            # quoted header is left there; otherwise its payload item, at the end of the
+            # captured bytes, fails: "UDP truncated")
+            if pkt.in_error_pkt:
+                return
+            raise BoundsError()
         if items and payload.end > payload.start and pkt.wants(_PAYLOAD):
             # tshark counts the captured payload bytes, not the claimed length.
             n = payload.end - payload.start

@@ -78,10 +78,11 @@ def dissect_vlan(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """An 802.1Q tag (also used for 0x9100)."""
     session.current_proto = "vlan"
     off = tvb.start
+    pkt.proto_col = "VLAN"  # (tshark's first steps, before a cut tag fails)
+    pkt.clear_info()
     tvb.need(off, 2)
     tci = (tvb.buf[off] << 8) | tvb.buf[off + 1]
     pri, dei, vid = tci >> 13, (tci >> 12) & 1, tci & 0x0FFF
-    pkt.proto_col = "VLAN"
     pkt.set_info(f"PRI: {pri}  DEI: {dei}  ID: {vid}")
     depth = pkt.proto_data.get("vlan.depth", 0) + 1
     if depth > MAX_NESTED_TAGS:  # tshark stops there: no tag fields, a note, no payload
@@ -147,9 +148,11 @@ def _inner(tvb: Tvb, pkt: Packet, session: Session, tree: Item, etype_f: Field,
         BY_NAME["data"](sub, pkt, session)
         return
     pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (the network layer below this one sets it)
+    before = len(pkt.protocols)
     try:
         used = fn(sub, pkt, session)
     except (BoundsError, ReportedBoundsError):  # (the trailer still shows: see eth.py)
+        ETHERTYPE.name_called(fn, pkt.protocols, before)
         claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
         if claimed is not None:
             _trailer(pkt, tree, tvb, payload_off + claimed, trailer_f)

@@ -17,7 +17,7 @@ from dissectors.offers import register_learner_layer
 from dissectors.packet import Packet
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
-from dissectors.tvb import Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 VXLAN = protocol("vxlan", "Virtual eXtensible Local Area Network", "VXLAN")
 FLAGS = VXLAN.field("vxlan.flags", "Flags", FT.UINT16, Base.HEX, offset=0)
@@ -39,12 +39,13 @@ _FLAG_NAMES = ((0x8000, "GBP Extension"), (0x0800, "VXLAN Network ID (VNI)"),
 def dissect_vxlan(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "vxlan"
     off = tvb.start
-    tvb.need(off, 8)
     b = tvb.buf
-    flags = tvb.u16(off)
-    pkt.proto_col = "VXLAN"
+    pkt.proto_col = "VxLAN"  # (packet-vxlan.c's column: an inner frame replaces it)
     pkt.clear_info()
+    # (a header cut by the capture: the item and each field read before the cut, as
+    # tshark adds them)
     top = pkt.add_proto(VXLAN, off, 8, "Virtual eXtensible Local Area Network")
+    flags = tvb.u16(off)
     names = ", ".join(n for m, n in _FLAG_NAMES if flags & m)
     fi = pkt.add(top, FLAGS, flags, off, 2,
                  f"Flags: 0x{flags:04x}" + (f", {names}" if names else "") if pkt.tree_on
@@ -54,9 +55,16 @@ def dissect_vxlan(tvb: Tvb, pkt: Packet, session: Session) -> None:
         pkt.add(fi, f, v, off, 2, masked_label(f, v, 16) if pkt.tree_on else None)
     pkt.add(fi, RESERVED_FLAGS, (flags & 0x77B7), off, 2)
     pkt.add(top, GBP, tvb.u16(off + 2), off + 2, 2)
+    tvb.need(off + 4, 3)
     pkt.add(top, VNI, int.from_bytes(b[off + 4: off + 7], "big"), off + 4, 3)
-    pkt.add(top, RESERVED8, b[off + 7], off + 7, 1)
-    BY_NAME["eth_withoutfcs"](tvb.sub(off + 8), pkt, session)
+    pkt.add(top, RESERVED8, tvb.u8(off + 7), off + 7, 1)
+    before = len(pkt.protocols)
+    try:
+        BY_NAME["eth_withoutfcs"](tvb.sub(off + 8), pkt, session)
+    except (BoundsError, ReportedBoundsError):
+        if len(pkt.protocols) == before:  # (called, then cut: tshark names it)
+            pkt.protocols.append("eth")
+        raise
 
 
 UDP_PORT.register(4789, dissect_vxlan, "vxlan")

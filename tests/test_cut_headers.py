@@ -25,6 +25,20 @@ which differed before it:
   short name is "IPv6 Hop-by-Hop"), and options cut short not shown;
 - every `-T pdml` "Packet size limited" item was placed at the ethertype payload's start
   (tshark: the frame's, pos="0"; a cut ARP packet showed it).
+
+Session 17's cases (tests/data/made/cut_s17.pcap, make_captures.CUT_S17_CASES), all of
+which differed before it. tshark adds an item before it reads what it holds, so a cut
+layer shows what was read before the cut:
+- a TCP option whose kind and length were captured but not its value: its item (the
+  bytes captured), kind and length, and the timestamps' TSval when it was whole;
+- a called layer whose first read fails is still named in frame.protocols (VLAN and IP
+  through an ethertype, IP quoted by ICMP, the Ethernet frame inside VXLAN, IP in GRE),
+  and sets its columns first (VLAN, VXLAN's "VxLAN", DNS's cleared Info);
+- a UDP payload with nothing captured is handed to nobody ("UDP truncated");
+- GRE's IPv4 with nothing captured leaves GRE's columns (tshark's "ip" dissector reads
+  the version first);
+- a VXLAN header cut short shows the fields captured;
+- `-T pdml`: a protocol item's size is what was captured of it.
 """
 
 from __future__ import annotations
@@ -39,9 +53,10 @@ from diffutil import assert_like_tshark, run_analyze, run_tshark, run_tshark_ful
 MADE = Path(__file__).resolve().parent / "data" / "made"
 CAPTURE = str(MADE / "cut_headers.pcap")
 MORE = str(MADE / "cut_more.pcap")
+S17 = str(MADE / "cut_s17.pcap")
 sys.path.insert(0, str(MADE))
 
-from make_captures import CUT_CASES, CUT_MORE_CASES  # noqa: E402
+from make_captures import CUT_CASES, CUT_MORE_CASES, CUT_S17_CASES  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not tshark_available(), reason="tshark is not installed")
 
@@ -73,10 +88,22 @@ def test_more_cut_headers_like_tshark(args: list[str]) -> None:
     assert_like_tshark(["-r", MORE, *args], nonempty=True)
 
 
+S17_FIELDS = ["-T", "fields", "-e", "frame.number", "-e", "frame.protocols", "-e", "_ws.col.Info",
+              "-e", "_ws.col.Protocol", "-e", "tcp.option_kind", "-e", "tcp.option_len",
+              "-e", "tcp.options.timestamp.tsval", "-e", "vxlan.flags", "-e", "vxlan.vni",
+              "-e", "_ws.expert.message"]
+
+
+@pytest.mark.parametrize("args", [[], ["-V"], ["-T", "json"], S17_FIELDS],
+                         ids=["list", "V", "json", "fields"])
+def test_session_17_cut_headers_like_tshark(args: list[str]) -> None:
+    assert_like_tshark(["-r", S17, *args], nonempty=True)
+
+
 _TIME = re.compile(r' time="[^"]*"')
 
 
-@pytest.mark.parametrize("capture", [CAPTURE, MORE], ids=["cut_headers", "cut_more"])
+@pytest.mark.parametrize("capture", [CAPTURE, MORE, S17], ids=["cut_headers", "cut_more", "cut_s17"])
 def test_cut_headers_pdml_like_tshark(capture: str) -> None:
     """-T pdml shows what the others do not: each item's size and position."""
     cp = run_tshark_full(["-r", capture, "-T", "pdml"])
@@ -86,8 +113,9 @@ def test_cut_headers_pdml_like_tshark(capture: str) -> None:
     assert _TIME.sub("", ours) == _TIME.sub("", cp.stdout)
 
 
-@pytest.mark.parametrize("capture, cases", [(CAPTURE, CUT_CASES), (MORE, CUT_MORE_CASES)],
-                         ids=["cut_headers", "cut_more"])
+@pytest.mark.parametrize("capture, cases", [(CAPTURE, CUT_CASES), (MORE, CUT_MORE_CASES),
+                                            (S17, CUT_S17_CASES)],
+                         ids=["cut_headers", "cut_more", "cut_s17"])
 def test_capture_holds_every_case(capture: str, cases: list) -> None:
     """One frame a case (the table and the capture were written together)."""
     rc, out, err = run_analyze(["-r", capture, "-T", "fields", "-e", "frame.number"])
@@ -140,4 +168,50 @@ def test_the_session_16_differences(what: str, want: str) -> None:
     rc, out, err = run_analyze(args)
     assert rc == 0, err
     assert want in out
+    assert out == run_tshark(args)
+
+
+def _s17_frame(what: str) -> int:
+    return [w for w, _, _ in CUT_S17_CASES].index(what) + 1
+
+
+@pytest.mark.parametrize("what, want", [
+    ("TCP option cut at 8 of the options' 20 bytes",
+     "        TCP Option - Timestamps\n            Kind: Time Stamp Option (8)\n"
+     "            Length: 10\n"),
+    ("TCP option cut at 12 of the options' 20 bytes", "            Timestamp value: 1\n"),
+    ("DNS cut at 0 bytes", "[Packet size limited during capture: UDP truncated]"),
+    ("DNS cut at 2 bytes", "[Protocols in frame: eth:ethertype:ip:udp:dns]"),
+    ("ICMP error quoting an IPv4 header cut to nothing",
+     "[Protocols in frame: eth:ethertype:ip:icmp:ip]"),
+    ("802.1Q tag cut at 0 bytes", "[Protocols in frame: eth:ethertype:vlan]"),
+    ("802.1Q tag cut at 4 bytes", "[Protocols in frame: eth:ethertype:vlan:ethertype:ip]"),
+    ("GRE with a key, the IPv4 inside cut to nothing",
+     "[Protocols in frame: eth:ethertype:ip:gre:ip]"),
+    ("VXLAN cut at 2 bytes", "Virtual eXtensible Local Area Network\n    Flags: 0x0800"),
+    ("VXLAN cut at 8 bytes", "[Protocols in frame: eth:ethertype:ip:udp:vxlan:eth]"),
+])
+def test_the_session_17_differences(what: str, want: str) -> None:
+    """Each of session 17's differences, in tshark's words, on the frame that showed it."""
+    args = ["-r", S17, "-Y", f"frame.number == {_s17_frame(what)}", "-V"]
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
+    assert want in out
+    assert out == run_tshark(args)
+
+
+@pytest.mark.parametrize("what, column", [
+    ("802.1Q tag cut at 1 bytes", "VLAN"),
+    ("VXLAN cut at 4 bytes", "VxLAN"),
+    ("GRE with a key, the IPv4 inside cut to nothing", "GRE"),
+    ("DNS cut at 0 bytes", "UDP"),
+    ("DNS cut at 3 bytes", "DNS"),
+])
+def test_the_session_17_columns(what: str, column: str) -> None:
+    """The protocol column a cut layer leaves, as tshark's."""
+    args = ["-r", S17, "-Y", f"frame.number == {_s17_frame(what)}", "-T", "fields",
+            "-e", "_ws.col.Protocol"]
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
+    assert out.strip() == column
     assert out == run_tshark(args)

@@ -125,7 +125,12 @@ class _Writer:
             w(xml_escape(f.abbrev) + '" showname="' + xml_escape(_showname(it)))
             if it.hidden:
                 w('" hide="yes')
-            w(f'" size="{it.length}" pos="{pos}')
+            size = it.length
+            if is_proto and it.source < len(self.pkt.sources):
+                # a protocol's item holds what was captured of it (a header cut by the
+                # capture: tshark shortens the item, it does not fail)
+                size = max(0, min(size, len(self.pkt.sources[it.source][1]) - it.offset))
+            w(f'" size="{size}" pos="{pos}')
             t = f.type
             if t is FT.NONE:
                 w('" show="" value="')

@@ -17,7 +17,8 @@ unset).
 
 cut_headers.pcap: IPv4, IPv6 and ARP packets cut by the snapshot length or by their own
 length fields (one case a frame, listed in CUT_CASES): what tshark 4.0 names in
-frame.protocols, which note it gives and where the payload ends.
+frame.protocols, which note it gives and where the payload ends; cut_more.pcap and
+cut_s17.pcap more of them (CUT_MORE_CASES, CUT_S17_CASES).
 """
 
 from __future__ import annotations
@@ -143,6 +144,38 @@ CUT_MORE_CASES: list[tuple[str, bytes, int | None]] = [
 ]
 
 
+def _tcp(opts: bytes) -> bytes:
+    """A SYN's TCP header (40000 -> 80) with `opts`."""
+    return struct.pack(">HHIIBBHHH", 40000, 80, 1000, 0, (20 + len(opts)) // 4 << 4, 0x02,
+                       65535, 0, 0) + opts
+
+
+def _udp(sport: int, dport: int, payload: bytes) -> bytes:
+    return struct.pack(">HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+#: MSS, SACK permitted, timestamps, NOP, window scale: 20 bytes
+_TCP_OPTIONS = bytes.fromhex("020405b4" "0402" "080a0000000100000000" "01" "030307")
+_DNS_QUERY = bytes.fromhex("123401000001000000000000") + b"\x07example\x03com\x00\x00\x01\x00\x01"
+_INNER_IP = _ipv4(_UDP)[14:]
+_VLAN = bytes.fromhex("0200000000020200000000018100" "0064" "0800") + _INNER_IP
+_GRE_KEY = _ipv4(struct.pack(">HHI", 0x2000, 0x0800, 42) + _INNER_IP, proto=47)
+_VXLAN = _ipv4(_udp(40000, 4789, bytes.fromhex("0800000000002a00" "020000000004" "020000000003"
+                                                   "0800") + _INNER_IP))
+
+#: Session 17's cases (cut_s17.pcap): all differed from tshark 4.0 before it.
+CUT_S17_CASES: list[tuple[str, bytes, int | None]] = [
+    *[(f"TCP option cut at {n} of the options' 20 bytes", _ipv4(_tcp(_TCP_OPTIONS), proto=6),
+       54 + n) for n in (2, 3, 8, 10, 12, 14, 19)],
+    *[(f"DNS cut at {n} bytes", _ipv4(_udp(40000, 53, _DNS_QUERY)), 42 + n) for n in (0, 1, 2, 3)],
+    ("ICMP error quoting an IPv4 header cut to nothing",
+     _ipv4(bytes.fromhex("0303000000000000") + _INNER_IP, proto=1), 42),
+    *[(f"802.1Q tag cut at {n} bytes", _VLAN, 14 + n) for n in (0, 1, 4)],
+    ("GRE with a key, the IPv4 inside cut to nothing", _GRE_KEY, 42),
+    *[(f"VXLAN cut at {n} bytes", _VXLAN, 42 + n) for n in (0, 2, 4, 7, 8, 10, 14, 16, 22)],
+]
+
+
 def cut_headers(path: Path, cases: list[tuple[str, bytes, int | None]] = CUT_CASES) -> None:
     """`cases` as a pcap of their own (scapy writes no snapshot-cut records)."""
     with path.open("wb") as f:
@@ -160,3 +193,4 @@ if __name__ == "__main__":
     ip_fragment_reuse(out / "ip_fragment_reuse_tail_first.pcap", tail_first=True)
     cut_headers(out / "cut_headers.pcap")
     cut_headers(out / "cut_more.pcap", CUT_MORE_CASES)
+    cut_headers(out / "cut_s17.pcap", CUT_S17_CASES)
