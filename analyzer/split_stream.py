@@ -51,10 +51,6 @@ class Marked:
         self.buf += s.encode("utf-8", "surrogateescape")
         return len(s)
 
-    def write_utf8(self, b: bytes) -> None:
-        """What write(text) would add, already encoded (the packet list's lines)."""
-        self.buf += b
-
     def flush(self) -> None:
         """(nothing: the merge takes the texts)"""
 

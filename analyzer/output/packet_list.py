@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from analyzer.output.formats import TIME_FORMATS  # noqa: F401 - (re-exported: its old home)
-from dissectors.escape import CONTROL_TO_NUL, format_str, printable
+from dissectors.escape import format_str, printable
 from dissectors.packet import Packet
 from dissectors.time_text import NS, local_tm, rel_time_str, utc_tm
 
@@ -97,36 +97,15 @@ def _pad_n(length: int, width: int) -> str:
     return _SPACES[n] if n > 0 else ""
 
 
-#: The arrow between the addresses, and in UDP's and TCP's Info, in UTF-8.
-_ARROW_UTF8: Final = "\u2192".encode()
-
-
-def _clean_utf8(info: str, data: bytes) -> bool:
-    """info.isprintable() for Info text `info` whose UTF-8 is `data`, in C passes over
-    the bytes when the text is ASCII but for its arrows (isprintable looks each
-    character up in the Unicode tables: ~40 instructions a character, a line's most)."""
-    if len(data) != len(info):
-        rest = data.replace(_ARROW_UTF8, b"")
-        if not rest.isascii():
-            return info.isprintable()
-        data = rest
-    return data.translate(CONTROL_TO_NUL).find(0) < 0
-
-
-def line_writer(write: Callable[[str], Any], time_fmt: str = "r", sep: str = " ",
-                write_utf8: Callable[[bytes], Any] | None = None) -> Callable[[Packet], None]:
+def line_writer(write: Callable[[str], Any], time_fmt: str = "r",
+                sep: str = " ") -> Callable[[Packet], None]:
     """write(packet_line(pkt, time_fmt, sep) + "\n") as one function for a whole run:
     the list's hot path (a line a packet), with the default relative time formatted
-    inline (rel_time_str's common case) and info_text's checks done once for clean text.
-
-    `write_utf8` (text.utf8_writer: the stream takes UTF-8 bytes, surrogates escaped)
-    takes the default time format's lines as bytes: built from ASCII text and the Info's
-    UTF-8, they skip building a two-byte-a-character line (the arrow) and encoding it."""
+    inline (rel_time_str's common case) and info_text's checks done once for clean text."""
     rel = time_fmt == "r"
     clock = time_fmt in ("a", "ad", "adoy", "u", "ud", "udoy")
     last: list[Any] = [None, None]  # (whole second, its clock text): one a second
     arrow = f"{sep}\u2192{sep}"
-    arrow_utf8 = _ARROW_UTF8
 
     def line(pkt: Packet) -> None:
         frame = pkt.frame
@@ -141,22 +120,6 @@ def line_writer(write: Callable[[str], Any], time_fmt: str = "r", sep: str = " "
                 digits_txt = str((ns - secs * NS) // _UNIT[digits])  # (< 10 ** digits)
                 # the time's text, padded to 10, written straight into the line
                 info = pkt.info
-                if write_utf8 is not None:
-                    data = info.encode("utf-8", "surrogateescape")
-                    if not _clean_utf8(info, data) or len(info) * 4 >= COL_MAX_INFO_LEN:
-                        data = info_text(pkt).encode("utf-8", "surrogateescape")
-                    number = str(frame.number)
-                    src = pkt.src
-                    dst = pkt.dst
-                    write_utf8(
-                        f"{_pad(number, 5)}{number}{sep}"
-                        f"{_pad_n(len(secs_txt) + 1 + digits, 10)}{secs_txt}."
-                        f"{_ZEROS[digits - len(digits_txt)]}{digits_txt}{sep}"
-                        f"{_pad(src, 12)}{src}{sep}".encode("utf-8", "surrogateescape")
-                        + arrow_utf8 + f"{sep}{dst}{_pad(dst, 12)}{sep}{pkt.proto_col}"
-                        f"{sep}{frame.origlen}{sep}".encode("utf-8", "surrogateescape")
-                        + data + b"\n")
-                    return
                 if not info.isprintable() or len(info) * 4 >= COL_MAX_INFO_LEN:
                     info = info_text(pkt)
                 number = str(frame.number)

@@ -6,10 +6,7 @@ rich colour only on a terminal.
 
 from __future__ import annotations
 
-import codecs
-import io
 import os
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from analyzer.output.detail_tree import detail_parts
@@ -28,26 +25,6 @@ def use_color(mode: str, out: TextIO) -> bool:
     if mode == "never" or os.environ.get("NO_COLOR"):
         return False
     return hasattr(out, "isatty") and out.isatty()
-
-
-def utf8_writer(out: Any) -> Callable[[bytes], Any] | None:
-    """A writer of the stream's own bytes, where what `out.write(text)` writes is
-    `text.encode("utf-8", "surrogateescape")`: a split half's buffer (split_stream's
-    `write_utf8`), or a buffered UTF-8 stdout (app.py makes it so), flushed here so the
-    lines go after any text written before; None for any other stream."""
-    w = getattr(out, "write_utf8", None)
-    if w is not None:
-        return w  # type: ignore[no-any-return]
-    if not isinstance(out, io.TextIOWrapper) or out.line_buffering or out.write_through \
-            or out.errors != "surrogateescape" or os.linesep != "\n":
-        return None
-    try:
-        if codecs.lookup(out.encoding).name != "utf-8":
-            return None
-        out.flush()
-    except (LookupError, OSError, ValueError):
-        return None
-    return out.buffer.write
 
 
 #: What follows a packet's -V tree (without -x): the blank line between packets.
@@ -78,7 +55,7 @@ class TextOutput(Output):
         elif not (opts.verbose or opts.hex or getattr(opts, "explain_addresses", False)):
             # the plain packet list (the common run): one write a packet, nothing to decide
             self.packet = line_writer(out.write, opts.time_format,  # type: ignore[method-assign]
-                                      self.sep, utf8_writer(out))
+                                      self.sep)
         if opts.verbose and not getattr(opts, "print_summary", False):
             # -V without the summary line: the tree (and -x's dump), nothing to decide
             self.packet = self._detail  # type: ignore[method-assign]
