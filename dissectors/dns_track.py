@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from dissectors.bounded import remember
 from dissectors.packet import Packet
+from dissectors.ports import port_bytes
 from dissectors.session import Session
 
 RETRANSMISSION_TIMER_NS = 5_000_000_000  # Wireshark's dns.retransmission_timer (5 s)
@@ -39,8 +40,8 @@ class DnsTracker:
 
 def _trans_key(pkt: Packet, kind: str, tid: int) -> bytes:
     """The transport, both directions of the address/port pair and the id, packed."""
-    x = bytes(pkt.net_src) + (pkt.srcport & 0xFFFF).to_bytes(2, "big")
-    y = bytes(pkt.net_dst) + (pkt.dstport & 0xFFFF).to_bytes(2, "big")
+    x = bytes(pkt.net_src) + port_bytes(pkt.srcport & 0xFFFF)
+    y = bytes(pkt.net_dst) + port_bytes(pkt.dstport & 0xFFFF)
     pair = x + y if x <= y else y + x
     return b"%s:%d:%d:%s" % (kind.encode(), len(x), tid, pair)
 

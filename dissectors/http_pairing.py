@@ -14,6 +14,7 @@ from typing import Final
 
 from dissectors.http_proto import HTTP
 from dissectors.packet import Item, Packet
+from dissectors.ports import pair_key
 from dissectors.registry import FT, Base
 from dissectors.session import Session
 from dissectors.tcp_stream import stream_of
@@ -146,9 +147,7 @@ class HttpState:
 def _conv_key(pkt: Packet) -> bytes:
     """Both directions of the address/port pair, packed (a small key per stream); the
     ports as TCP (or UDP, for SSDP) set them."""
-    x = bytes(pkt.net_src) + pkt.srcport.to_bytes(2, "big")
-    y = bytes(pkt.net_dst) + pkt.dstport.to_bytes(2, "big")
-    return x + y if x <= y else y + x
+    return pair_key(bytes(pkt.net_src), pkt.srcport, bytes(pkt.net_dst), pkt.dstport)
 
 
 def _stream(pkt: Packet) -> int:

@@ -55,15 +55,31 @@ class Conversations:
         return p
 
     def note_plain(self, src: bytes, sp: int, dst: bytes, dp: int) -> None:
-        self.plain.add(_pair(src, sp, dst, dp))
+        self.plain.add(pair_key(src, sp, dst, dp))
 
     def is_plain(self, src: bytes, sp: int, dst: bytes, dp: int) -> bool:
-        return _pair(src, sp, dst, dp) in self.plain
+        return pair_key(src, sp, dst, dp) in self.plain
 
 
-def _pair(a: bytes, pa: int, b: bytes, pb: int) -> bytes:
-    """Both directions of an address/port pair as one bytes key."""
-    x, y = a + pa.to_bytes(2, "big"), b + pb.to_bytes(2, "big")
+#: Each port's two big-endian bytes, made on first use: compiled, int.to_bytes is a
+#: generic call (~340 instructions) and the conversation keys take two a table a packet.
+_PORT_BYTES: Final[list[bytes | None]] = [None] * 65536
+
+
+def port_bytes(port: int) -> bytes:
+    """`port.to_bytes(2, "big")` (the same error for a value outside 0..65535)."""
+    if 0 <= port < 65536:
+        b = _PORT_BYTES[port]
+        if b is None:
+            b = _PORT_BYTES[port] = port.to_bytes(2, "big")
+        return b
+    return port.to_bytes(2, "big")
+
+
+def pair_key(a: bytes, pa: int, b: bytes, pb: int) -> bytes:
+    """Both directions of an address/port pair as one packed key (the UDP and TCP
+    streams', the plain pairs', HTTP's conversations': one small object per pair)."""
+    x, y = a + port_bytes(pa), b + port_bytes(pb)
     return x + y if x <= y else y + x
 
 

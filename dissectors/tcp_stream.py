@@ -13,7 +13,7 @@ from typing import Final
 
 from dissectors.compiled import mypyc_attr
 from dissectors.packet import Item, Packet
-from dissectors.ports import Conversations
+from dissectors.ports import Conversations, pair_key
 from dissectors.registry import Field, protocol
 from dissectors.session import Session
 
@@ -229,8 +229,7 @@ class TcpStreams:
 def _conv_key(src: bytes, sp: int, dst: bytes, dp: int) -> bytes:
     """Both directions of an address/port pair as one packed key (one small object per
     stream: the table keeps every stream of the capture)."""
-    x, y = src + sp.to_bytes(2, "big"), dst + dp.to_bytes(2, "big")
-    return x + y if x <= y else y + x
+    return pair_key(src, sp, dst, dp)
 
 
 def sequence_note(pkt: Packet, item: Item | None, sev: str, text: str, fld: Field) -> None:

@@ -29,7 +29,7 @@ from dissectors.offers import (
     register_learner_layer,
 )
 from dissectors.packet import NULL_ITEM, Block, Item, Packet, cached_block, port_items_block
-from dissectors.ports import dispatch_ports
+from dissectors.ports import dispatch_ports, pair_key
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.time_text import plural
@@ -113,8 +113,7 @@ class UdpStreams:
 
 def stream_key(src: bytes, sp: int, dst: bytes, dp: int) -> bytes:
     """Both directions of an address/port pair as one packed key."""
-    x, y = src + sp.to_bytes(2, "big"), dst + dp.to_bytes(2, "big")
-    return x + y if x <= y else y + x
+    return pair_key(src, sp, dst, dp)
 
 
 _PAYLOAD: Final = frozenset({PAYLOAD.abbrev})  # (its bytes are copied only when wanted)
