@@ -24,8 +24,10 @@ from typing import Any
 from analyzer.release import (
     COARSE,
     Schedule,
+    Spilled,
     head_flow,
     schedule_from,
+    spill,
     udp_flow,
     worth_walking,
 )
@@ -81,11 +83,13 @@ def eligible(opts: Any, flt: Any, taps: Any) -> bool:
 
 def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
              wanted: frozenset[str] | None = None, starts: bool = False,
-             release: bool = False) -> Plan | None:
+             release: bool = False, groups: bool = True) -> Plan | None:
     """The plan for showing the packets `flt` matches in `path`, or None (dissect all);
     light when the tree-less run's `wanted` fields hold no capture-wide number (then,
     with `starts`, it keeps the records' places for a split); with `release`, its
-    release schedule too when the plan dissects enough frames (release.worth_walking)."""
+    release schedule too when the plan dissects enough frames (release.worth_walking);
+    `groups` False: a run that will not split keeps no per-frame groups (`Plan.groups`
+    empty: 4 bytes a frame less through the run)."""
     if not eligible(opts, flt, taps) or path == "-":
         return None
     try:
@@ -99,7 +103,7 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
             return None
         shown, stop = decide(records, fast, flt.match, path, flt.tree)
         light = wanted is not None and not wanted & NUMBERED
-        plan = _plan(records, array("I", shown), starts and light, release)
+        plan = _plan(records, array("I", shown), starts and light, release, groups)
         plan.whole = stop == 0
         plan.light = light
         return plan
@@ -107,10 +111,12 @@ def plan_for(opts: Any, path: str, flt: Any, taps: Any = None,
 
 def plan_all(opts: Any, path: str, taps: Any = None,
              wanted: frozenset[str] | None = None, starts: bool = False,
-             release: bool = False) -> Plan | None:
+             release: bool = False, groups: bool = True) -> Plan | None:
     """Every frame shown (no display filter), in groups: a plan for splitting the run
     between processes (analyzer/split_run.py) and, with `release`, for its release
-    schedule (made in the same walk); None when it cannot apply."""
+    schedule (made in the same walk); None when it cannot apply. `groups` False (no
+    split): the schedule alone is wanted, and the walk makes no per-frame arrays but
+    its own (`Plan.groups` empty)."""
     if taps or path == "-" or os.environ.get("LABSHARK_DISSECT_ALL"):
         return None
     if opts.two_pass or opts.count or opts.export_objects or opts.decode_as \
@@ -122,7 +128,7 @@ def plan_all(opts: Any, path: str, taps: Any = None,
         if records is None:
             return None
         light = wanted is not None and not wanted & NUMBERED
-        plan = _plan(records, None, starts and light, release)
+        plan = _plan(records, None, starts and light, release, groups)
         plan.whole = not records.stopped
         plan.light = light
         return plan
@@ -202,12 +208,15 @@ class Groups:
 
 
 def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
-          flows: dict[int, int] | None, coarse: set[int]) -> array:
+          flows: dict[int, int] | None, coarse: set[int], spilled: Spilled) -> array:
     """The cheap pass: each frame's group (an array by number; [0] unused, -1: none), each
     record's place into `places`, and with `flows` each plain UDP stream's last frame
     (`_plan`). Compiled (mypyc), it runs natively but for the calls: a common frame's
     header is read once (skipping.plain_head) for its key and its UDP stream; group ids
-    stay the dict's own int objects and places the records' (boxed once, not again)."""
+    stay the dict's own int objects and places the records' (boxed once, not again).
+    Every `_SPILL` chunks, the streams idle since the last time move from `flows` into
+    `spilled` (~20 bytes each instead of ~110 in the dict): the dict holds the streams
+    of the last few chunks, not of the whole capture."""
     # (a list: array.append parses its argument on every call; emptied into the array
     # every `_CHUNK` frames, so the walk holds 4 bytes a frame, not a list's 8)
     walked = array("i")
@@ -215,6 +224,8 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
     put = places.append if places is not None else None
     known: dict[Any, Any] = groups.ids
     n = 0
+    chunks = 0
+    idle = 0  # (the frame of the last spill: streams not seen since are idle)
     frags: dict[int, int] = {}  # (release.udp_flow's fragments waiting for their last)
     rec: tuple[Any, int, Any, Any]
     for rec in records:
@@ -222,6 +233,10 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
         if len(gids) >= _CHUNK:
             walked.extend(gids)
             gids.clear()
+            chunks += 1
+            if flows is not None and chunks % _SPILL == 0:
+                spill(flows, idle, spilled)
+                idle = n
         at = rec[0]
         s: int = at
         e = s + rec[1]
@@ -250,15 +265,33 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
 
 #: frames `_walk` gathers in a list before moving them into its array
 _CHUNK = 1 << 14
+#: chunks between two spills of the walk's idle UDP streams (`release.spill`)
+_SPILL = 4
 
 
-def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False) -> Plan:
+def _ends(gids: array, roots: list[int]) -> dict[int, int]:
+    """Each group root's last frame, from each frame's group (`gids`: a group or its
+    root, -1 for none)."""
+    last = dict(zip(gids, range(len(gids)), strict=True))  # (later wins: the last frame)
+    last.pop(-1, None)
+    end: dict[int, int] = {}
+    for g, f in last.items():
+        r = roots[g]
+        if f > end.get(r, -1):
+            end[r] = f
+    return end
+
+
+def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False,
+          keep: bool = True) -> Plan:
     """Per group, every frame up to its last shown one; before the last ANY frame that
     precedes a shown one, every frame. (`shown` None: every frame.) With `starts`, each
     record's place too (a split half reads its own records by them). With `release`,
     the release schedule from the same walk: every frame's UDP stream is noted on the way
     when every frame is shown; a filter's plan notes them afterwards, and only when it
-    dissects enough frames to be worth it (release.worth_walking)."""
+    dissects enough frames to be worth it (release.worth_walking). `keep` False: no
+    per-frame groups in the plan (a run that does not split); with every frame shown,
+    none made at all beside the walk's own."""
     mm = records.mm
     every = shown is None
     places = None
@@ -267,14 +300,22 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
         places = array("I" if len(mm) < 1 << 32 else "q", [0])
     groups = Groups()
     flows: dict[int, int] = {}  # UDP stream key -> its last frame << 32 | its group
+    spilled = Spilled()  # (the streams moved out of `flows` on the way)
     coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
-    walked = _walk(records, mm, groups, places, flows if release and every else None, coarse)
+    walked = _walk(records, mm, groups, places, flows if release and every else None,
+                   coarse, spilled)
     groups.join_connections()
     count = len(walked) - 1
     roots = groups.roots()
-    roots.append(-1)  # (gids' -1, no group, stays -1)
-    # (the per-frame passes run in C: map over the arrays, no Python loop per frame)
-    gids = array("i", map(roots.__getitem__, walked))
+    end: dict[int, int] | None = None
+    gids: array | None = None
+    if every and not keep:  # (the schedule alone: each group's last frame, no array)
+        end = _ends(walked, roots)
+    else:
+        roots.append(-1)  # (gids' -1, no group, stays -1)
+        # (the per-frame passes run in C: map over the arrays, no Python loop per frame)
+        gids = array("i", map(roots.__getitem__, walked))
+        del roots[-1]
     del walked
     if every:  # every frame shown, so every frame needed
         shown = range(1, count + 1)  # (as a sequence: no 4 bytes a frame)
@@ -282,6 +323,7 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
         needed[0] = 0
         floor = max(groups.any_frames, default=0)
     else:
+        assert gids is not None
         last = [0] * (len(groups.parent) + 1)  # per root: its last shown frame; [-1]: none
         top = 0
         for n in shown:
@@ -298,16 +340,20 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False)
         for n in shown:
             if n <= count:
                 needed[n] = 1
-    plan = Plan(needed, shown, gids, floor)
+    plan = Plan(needed, shown, gids if gids is not None else array("i"), floor)
     if places is not None:
         plan.starts = places
         plan.ifaces = getattr(records, "ifaces", None)
     if release and not records.stopped:  # (frames past the walk could be in any group)
-        del roots[-1]
         if every or worth_walking(plan):
-            if not every:
-                _note_flows(records, gids, groups, roots, flows, coarse)
-            plan.release = schedule_from(groups, roots, gids, flows, coarse)
+            if gids is not None:
+                if not every:
+                    _note_flows(records, gids, groups, roots, flows, coarse)
+                end = _ends(gids, roots)
+            assert end is not None
+            plan.release = schedule_from(groups, roots, end, count, flows, coarse, spilled)
+    if not keep:
+        plan.groups = array("i")
     return plan
 
 

@@ -168,11 +168,12 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     may_split = resume == 1 and split_run.wanted(job, out)
     # (one walk makes the plan and the release schedule: release.py)
     freed = resume == 1 and release.eligible(job, path, taps)
-    plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split, freed) \
-        if resume == 1 else None
+    # (each frame's group is kept only for a split: 4 bytes a frame through the run)
+    plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split, freed,
+                    may_split) if resume == 1 else None
     whole = None  # (no filter: every frame, in groups, to split the run or to release)
     if (may_split or freed and plan is None) and job.display_filter is None:
-        whole = plan_all(job, path, taps, job.wanted, may_split, freed)
+        whole = plan_all(job, path, taps, job.wanted, may_split, freed, may_split)
     if freed:
         made = plan if plan is not None else whole
         job.release = made.release if made is not None else _release_walk(job, path, taps)
@@ -210,7 +211,7 @@ def _release_walk(job: Job, path: str, taps: list) -> Any:
     dissection): the planning walk, for its schedule alone."""
     from analyzer.closure import plan_all
 
-    plan = plan_all(job, path, taps, None, False, True)
+    plan = plan_all(job, path, taps, None, False, True, False)
     return plan.release if plan is not None else None
 
 

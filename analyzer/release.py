@@ -297,45 +297,102 @@ def _ip6_flow(b: Any, off: int, e: int) -> int | None:
     return V6 | (x << 144 | y if x <= y else y << 144 | x)
 
 
-def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, int],
-                  coarse: set[int]) -> Schedule:
+class Spilled:
+    """UDP streams the planning walk moved out of its dict (`spill`): each key's bytes
+    (12 for IPv4, 36 for IPv6: `WIDE`) and its last frame << 32 | its group, as the
+    dict held them then. A stream seen again after its spill is in the dict again (and
+    maybe spilled again): `schedule_from` keeps each key's latest."""
+
+    __slots__ = ("keys", "keys6", "values", "values6")
+
+    def __init__(self) -> None:
+        self.keys = bytearray()
+        self.keys6 = bytearray()
+        self.values = array("Q")
+        self.values6 = array("Q")
+
+    def __len__(self) -> int:
+        return len(self.values) + len(self.values6)
+
+
+def spill(flows: dict[int, int], idle: int, out: Spilled) -> None:
+    """Move the streams of `flows` last seen before frame `idle` into `out`; the dict
+    is made anew (an emptied dict keeps its table)."""
+    kept: dict[int, int] = {}
+    keys, keys6, values, values6 = out.keys, out.keys6, out.values, out.values6
+    for flow, fg in flows.items():
+        if fg >> 32 >= idle:
+            kept[flow] = fg
+        elif flow >= V6:
+            keys6 += (flow ^ V6).to_bytes(36, "big")
+            values6.append(fg)
+        else:
+            keys += flow.to_bytes(12, "big")
+            values.append(fg)
+    flows.clear()
+    flows.update(kept)
+
+
+def schedule_from(groups: Any, roots: list[int], end: dict[int, int], count: int,
+                  flows: dict[int, int], coarse: set[int],
+                  spilled: Spilled | None = None) -> Schedule:
     """The schedule of a walk's `groups` (closure.Groups, joined; `roots` each group's
-    root), `gids` each frame's root by number (the last frame: len - 1), `flows` each
-    UDP stream's last frame << 32 | its group and the `coarse` groups (`udp_flow`)."""
-    count = len(gids) - 1
+    root), `end` each root's last frame, `count` the frames walked, `flows` each UDP
+    stream's last frame << 32 | its group (and `spilled`, those moved out on the way)
+    and the `coarse` groups (`udp_flow`). (`groups`' key table is emptied once read.)"""
     size = Counter(roots)
-    end = dict(zip(gids, range(count + 1), strict=True))  # root -> its last frame (later wins)
-    end.pop(-1, None)
     floor = max(groups.any_frames, default=0)
     # (a group alone in its root is that root: roots[g] == g)
     due = sorted(((end[g], key) for key, g in groups.ids.items()
                   if size[roots[g]] == 1 and type(key) is not str and g in end
                   and floor < end[g] < count), key=_frame)
     # (each temporary dropped once read: the walk's peak is this function's)
-    group_frames = array("I", [f for f, _k in due])
-    group_keys = [k for _f, k in due]
+    # (the keys marshalled now and the walk's key table emptied: ~200 bytes a group,
+    # freed before the streams' ints are made)
+    schedule = Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
+                        array("I"), b"")
     del due, size
+    groups.ids.clear()
     # A UDP stream of a pair whose frames the walk can all tell (`udp_flow`, IPv4 or
     # IPv6) dies with its own last frame, before the pair's: its lookups are by its own
     # key only, also in a pair joined to others (IPMSG's), whose group lives on (`flows` holds every stream of
     # such a pair: closure._plan notes the IPMSG frames' too).
-    # Each stream as one int (`_STREAM`; `flows` emptied on the way): no tables beside.
+    # Each stream as one int (`_STREAM`; `flows` emptied on the way): no tables beside;
+    # a coarse group's marked (bit 0) until each key's latest is known (`_latest`).
     # An IPv6 stream (`V6`) has no sides released: its key's frame above it instead.
-    streams = []
-    wide = []
+    streams: list[int] = []
+    wide: list[int] = []
+    if spilled is not None:
+        keys, values = spilled.keys, spilled.values
+        for i in range(len(values)):
+            fg = values[i]
+            streams.append(_stream(int.from_bytes(keys[i * 12: i * 12 + 12], "big"), fg,
+                                   roots, end, floor, coarse))
+        keys, values = spilled.keys6, spilled.values6
+        for i in range(len(values)):
+            fg = values[i]
+            wide.append(_stream6(int.from_bytes(keys[i * 36: i * 36 + 36], "big"), fg,
+                                 roots, end, floor, coarse))
+        del keys, values
+        spilled.keys, spilled.keys6 = bytearray(), bytearray()  # (its bytes freed)
+        spilled.values, spilled.values6 = array("Q"), array("Q")
     take = flows.popitem
     for _ in range(len(flows)):
         flow, fg = take()
-        g = fg & 0xFFFFFFFF
-        if g not in coarse:
-            n = fg >> 32
-            if flow >= V6:
-                if floor < n < end[roots[g]]:
-                    wide.append(n << 288 | flow ^ V6)
-            else:
-                streams.append(flow << _AT | n << 3 | (floor < n < end[roots[g]]) << 2)
-    del end
+        if flow >= V6:
+            wide.append(_stream6(flow ^ V6, fg, roots, end, floor, coarse))
+        else:
+            streams.append(_stream(flow, fg, roots, end, floor, coarse))
     flows.clear()  # (emptied by popitem, its table is still allocated until cleared)
+    streams.sort()
+    _latest(streams, _AT)
+    wide.sort()
+    _latest(wide, 34)
+    # wide's entries key first: now frame first, only those released
+    for i, x in enumerate(wide):
+        wide[i] = (x >> 2 & 0xFFFFFFFF) << 288 | x >> 34 if x & 2 else 0
+    wide.sort()
+    del wide[:bisect_right(wide, 0)]
     # A side (address, port, other address) is looked up by each of its streams: it dies
     # with the one that ends last (a side whose last stream ends with its pair, or before
     # `floor`, is not released here). The lower ends' sides, then the higher's.
@@ -347,10 +404,9 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
                       | (x >> _AT & _END) << 48 | x >> _AT + 48) if x & 4 else 0
     streams.sort()
     del streams[:bisect_right(streams, 0)]
-    wide.sort()
     # (the two lists merged by frame)
     frames = array("I")
-    keys = bytearray()
+    keys_out = bytearray()
     sides = bytearray()
     i = j = 0
     while i < len(streams) or j < len(wide):
@@ -358,16 +414,57 @@ def schedule_from(groups: Any, roots: list[int], gids: array, flows: dict[int, i
             x = streams[i]
             i += 1
             frames.append(x >> 98)
-            keys += (x & _KEY).to_bytes(12, "big")
+            keys_out += (x & _KEY).to_bytes(12, "big")
             sides.append(x >> 96 & 3)
         else:
             x = wide[j]
             j += 1
             frames.append(x >> 288)
-            keys += (x & _KEY6).to_bytes(36, "big")
+            keys_out += (x & _KEY6).to_bytes(36, "big")
             sides.append(WIDE)
     del streams, wide
-    return Schedule(group_frames, group_keys, frames, bytes(keys), bytes(sides))
+    schedule.flow_frames = frames
+    schedule.flows = bytes(keys_out)
+    schedule.sides = bytes(sides)
+    return schedule
+
+
+def _stream(flow: int, fg: int, roots: list[int], end: dict[int, int], floor: int,
+            coarse: set[int]) -> int:
+    """An IPv4 stream's int (`_AT`): its key, last frame, whether released (bit 2);
+    bit 0 marks a coarse group's (dropped by `_latest`)."""
+    g = fg & 0xFFFFFFFF
+    n = fg >> 32
+    if g in coarse:
+        return flow << _AT | n << 3 | 1
+    return flow << _AT | n << 3 | (floor < n < end[roots[g]]) << 2
+
+
+def _stream6(flow: int, fg: int, roots: list[int], end: dict[int, int], floor: int,
+             coarse: set[int]) -> int:
+    """An IPv6 stream's int, key first (`flow` without `V6`): key << 34, last frame << 2,
+    whether released (bit 1), a coarse group's (bit 0)."""
+    g = fg & 0xFFFFFFFF
+    n = fg >> 32
+    if g in coarse:
+        return flow << 34 | n << 2 | 1
+    return flow << 34 | n << 2 | (floor < n < end[roots[g]]) << 1
+
+
+def _latest(streams: list[int], at: int) -> None:
+    """(sorted, in place) each key's latest entry alone (the same key twice: spilled
+    and seen again), then a coarse group's dropped (as the walk's dict keeping only the
+    latest would have them)."""
+    out = 0
+    count = len(streams)
+    for i in range(count):
+        x = streams[i]
+        if i + 1 < count and streams[i + 1] >> at == x >> at:
+            continue  # (a later entry of the same key follows)
+        if not x & 1:
+            streams[out] = x
+            out += 1
+    del streams[out:]
 
 
 #: `schedule_from`'s stream ints: its 96-bit key (one end's address and port, the
@@ -408,7 +505,7 @@ def _frame(entry: tuple[int, object]) -> int:
     return entry[0]
 
 
-__all__ = ["Schedule", "schedule_from", "udp_flow", "head_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH",
+__all__ = ["Schedule", "Spilled", "spill", "schedule_from", "udp_flow", "head_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH",
            "WIDE", "V6", "FRAGS_MAX",
            "eligible", "worth_walking",
            "MIN_BYTES"]

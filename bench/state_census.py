@@ -84,7 +84,8 @@ def walk(args: list[str], split: bool, trace: bool) -> None:
     before, top = _rss_mb(), _maxrss_mb()
     if trace:
         tracemalloc.start()
-    plan = plan_all(opts, opts.read_file, None, frozenset() if split else None, split, True)
+    plan = plan_all(opts, opts.read_file, None, frozenset() if split else None, split, True,
+                    split)  # (per-frame groups only for a split, as a run asks)
     if trace:
         held, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -98,7 +99,7 @@ def walk(args: list[str], split: bool, trace: bool) -> None:
         v = getattr(plan, name)
         if v is not None and hasattr(v, "itemsize"):
             print(f"  plan.{name:8s} {len(v) * v.itemsize / 1e6:8.2f} MB ({len(v)} items)")
-        elif isinstance(v, (bytes, bytearray)):
+        elif isinstance(v, (bytes, bytearray)) and v:
             print(f"  plan.{name:8s} {len(v) / 1e6:8.2f} MB")
     r = plan.release
     if r is not None:

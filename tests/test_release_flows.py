@@ -219,3 +219,27 @@ def _by_frame(s: rel.Schedule) -> dict[bytes, int]:
         pos += w
     assert pos == len(s.flows)
     return got
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_spilled_streams_are_scheduled_as_kept(chunk: int, built: tuple[Path, Due],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk's UDP streams moved out of its dict every few frames (release.spill;
+    here after every frame or two), IPv6 ones and fragments' too, some seen again after:
+    the schedule is the one of a walk that kept them all."""
+    import analyzer.closure as closure
+    from analyzer.closure import plan_all
+    from analyzer.options import build_parser
+
+    path, due = built
+    monkeypatch.setenv("LABSHARK_RELEASE", "1")
+    opts = build_parser().parse_args(["-r", str(path)])
+    plan = plan_all(opts, str(path), None, None, False, True, False)
+    assert plan is not None and plan.release is not None
+    monkeypatch.setattr(closure, "_CHUNK", chunk)
+    monkeypatch.setattr(closure, "_SPILL", 1)
+    moved = plan_all(opts, str(path), None, None, False, True, False)
+    assert moved is not None and moved.release is not None
+    assert _by_frame(moved.release) == _by_frame(plan.release) \
+        == {k: f for k, f in due.items() if f is not None}
+    assert moved.release.flow_frames == plan.release.flow_frames

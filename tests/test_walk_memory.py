@@ -129,3 +129,55 @@ def test_walk_in_chunks_plans_as_at_once(flt: str | None, chunk: int, bench_cut:
     assert whole is not None and chunked is not None
     assert len(whole.needed) == 3001 and whole.groups.typecode == "i"
     assert _plan_fields(chunked) == _plan_fields(whole)
+
+
+@pytest.mark.parametrize(("chunk", "every"), [(1, 1), (1, 2), (7, 1), (50, 3), (1000, 1)])
+def test_walk_spilling_streams_schedules_as_keeping_them(chunk: int, every: int,
+                                                         bench_cut: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `_SPILL` chunks the walk moves the UDP streams idle since the last spill out
+    of its dict (release.spill); a stream seen again is in the dict again: any spill
+    interval makes the release schedule of a walk that keeps every stream in its dict."""
+    o = build_parser().parse_args(["-r", str(bench_cut)])
+    monkeypatch.setenv("LABSHARK_RELEASE", "1")
+    monkeypatch.setattr(closure, "_SPILL", 1 << 30)  # (never spilled)
+    kept = plan_all(o, str(bench_cut), None, frozenset(), True, True)
+    spilled: list[int] = []
+    real = closure.spill
+
+    def counted(flows: dict, idle: int, out: object) -> None:
+        real(flows, idle, out)
+        spilled.append(len(out))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(closure, "spill", counted)
+    monkeypatch.setattr(closure, "_CHUNK", chunk)
+    monkeypatch.setattr(closure, "_SPILL", every)
+    moved = plan_all(o, str(bench_cut), None, frozenset(), True, True)
+    assert kept is not None and moved is not None and kept.release is not None
+    assert len(kept.release.flow_frames) > 100  # (the cut has streams to release)
+    if closure.__file__.endswith(".py"):  # (compiled, the walk calls spill natively)
+        assert spilled and spilled[-1] > 100, spilled  # (and this walk moved them)
+    assert _plan_fields(moved) == _plan_fields(kept)
+
+
+@pytest.mark.parametrize("flt", [None, "udp.port == 69", "ip.addr == 10.0.0.0/8",
+                                 "tcp.flags.syn == 1"])
+def test_a_plan_without_a_split_keeps_no_groups(flt: str | None, bench_cut: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that will not split asks for no per-frame groups (`groups=False`: 4 bytes a
+    frame less through the run; a whole list's walk makes none at all): the same
+    frames, floor and release schedule as a plan with them."""
+    o = build_parser().parse_args(["-r", str(bench_cut)] + (["-Y", flt] if flt else []))
+    monkeypatch.setenv("LABSHARK_RELEASE", "1")
+
+    def make(groups: bool) -> closure.Plan | None:
+        if flt is None:
+            return plan_all(o, str(bench_cut), None, None, False, True, groups)
+        return plan_for(o, str(bench_cut), compile_filter(flt), None, None, False, True,
+                        groups)
+
+    full, bare = make(True), make(False)
+    assert full is not None and bare is not None
+    assert len(full.groups) == 3001 and len(bare.groups) == 0
+    assert _plan_fields(bare)[2:] == _plan_fields(full)[2:]
+    assert bare.needed == full.needed
