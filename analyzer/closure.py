@@ -216,6 +216,7 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
     known: dict[Any, Any] = groups.ids
     n = 0
     frags: dict[int, int] = {}  # (release.udp_flow's fragments waiting for their last)
+    ufrags: dict[int, object] = {}  # (state_key's: UDP datagrams' first fragments' keys)
     rec: tuple[Any, int, Any, Any]
     for rec in records:
         n += 1
@@ -229,7 +230,7 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
             put(at)
         h = plain_head(mm, s, e)
         key = head_key(h) if h is not None and (h[11] == 6 or h[11] == 17) \
-            else state_key(mm, s, e)
+            else state_key(mm, s, e, ufrags)
         g = known.get(key)
         if g is None:
             g = groups.add(n, key)
