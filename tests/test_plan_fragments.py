@@ -1,4 +1,4 @@
-"""What a filtered run dissects (analyzer/closure.py).
+"""What a filtered run dissects, and how it shows what it dissected (analyzer/closure.py).
 
 - A UDP datagram fragmented over IPv4 keeps its pair's group when the planning walk reads
   its ports from its first fragment and they are a plain pair's
@@ -6,6 +6,8 @@
   fragments' pair (`ip.addr == 10.0.0.0/8` on the lab capture) dissected every IPMSG
   frame of the capture. Whenever the walk cannot be sure (a later fragment first, a copy
   of a first fragment, IPMSG's port) the pair still joins IPMSG.
+- A plan whose fast path decided every frame shows its planned frames by that decision,
+  without evaluating the filter again on each dissected packet (closure.Plan.decide).
 
 Each built capture: IPMSG frames between two other hosts around a 10.0.0.0/8 pair's
 fragmented datagrams. The planned frames are the table's; the planned list and fields
@@ -24,6 +26,7 @@ from scapy.all import IP, UDP, Ether, Raw, fragment, wrpcap
 
 from analyzer.app import run
 from analyzer.closure import plan_for
+from analyzer.job import Job
 from analyzer.options import build_parser
 from filters import compile_filter
 
@@ -119,3 +122,39 @@ def test_planned_equals_full_and_tshark(case: tuple[Path, set[int]], extra: list
     assert planned == _run(args, False, monkeypatch)
     if tshark_available():
         assert planned == run_tshark(args)
+
+
+@pytest.mark.parametrize(("flt", "extra", "decided"), [
+    ("ip.addr == 10.0.0.0/8", [], True),
+    ("udp.port == 2425", FIELDS, True),
+    ("ip.flags.mf == 1", ["-V"], True),
+    ("ip.addr == 10.0.0.0/8", ["-c", "5"], False),  # (-c: no plan)
+    ("ip.reassembled_in", [], False),  # (not decided on raw records: no plan)
+])
+def test_decided_runs_evaluate_no_filter(flt: str, extra: list[str], decided: bool,
+                                         tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planned run shows the frames its plan decided: the display filter is evaluated
+    on no dissected packet (it was, on every one, before); every frame dissected, it is."""
+    path = tmp_path / "plain.pcap"
+    wrpcap(str(path), CASES[0][1])
+    calls: list[int] = []
+    real = Job.match
+
+    def counted(job: Job):  # noqa: ANN202
+        match = real.fget(job)  # type: ignore[attr-defined]
+        if match is None:
+            return None
+
+        def count(pkt: object) -> bool:
+            calls.append(1)
+            return match(pkt)
+        return count
+
+    monkeypatch.setattr(Job, "match", property(counted))
+    args = ["-r", str(path), "-Y", flt, *extra]
+    planned = _run(args, True, monkeypatch)
+    assert bool(calls) != decided, calls
+    calls.clear()
+    assert planned == _run(args, False, monkeypatch)
+    assert calls
