@@ -9,16 +9,18 @@ up to the group's last shown one (a frame that may touch any state takes every f
 before it). Every other frame is passed over by `skip`, which keeps the capture-wide
 numbers (frame times, TCP/UDP stream indices) exactly as a full dissection would.
 
-The full filter still decides what is shown among the dissected frames; the plan only
-leaves out frames nothing shown can depend on. LABSHARK_DISSECT_ALL=1 turns planning off
-(tests compare both ways).
+The fast path's decision, exact (tests/test_fastpath.py), also says which of the
+dissected frames are shown (`Plan.decide`): the full filter runs only on frames past the
+walk. LABSHARK_DISSECT_ALL=1 turns planning off (tests compare both ways).
 """
 
 from __future__ import annotations
 
 import os
 from array import array
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 from analyzer.release import (
@@ -48,7 +50,7 @@ class Plan:
 dropped (analyzer/release.py), None for never."""
 
     __slots__ = ("needed", "shown", "groups", "floor", "whole", "light", "others", "starts",
-                 "ifaces", "release")
+                 "ifaces", "release", "decided", "decided_wanted")
 
     def __init__(self, needed: bytearray, shown: Any = (), groups: Any = (), floor: int = 0,
                  whole: bool = False) -> None:
@@ -62,6 +64,19 @@ dropped (analyzer/release.py), None for never."""
         self.starts: array | None = None  # [0] unused
         self.ifaces: list | None = None
         self.release: Schedule | None = None
+        self.decided: bytearray | None = None  # (`decide`)
+        self.decided_wanted: frozenset[str] | None = None
+
+    def decide(self, wanted: frozenset[str] | None) -> None:
+        """Let the loop show the planned frames by the plan's `shown` (a bytemap by
+        number) instead of the display filter, and dissect them with `wanted` (the run's
+        fields without the filter's): the fast path decided them exactly (filters/
+        fastpath.py, tested equal to the full filter), so evaluating the filter again on
+        each dissected packet, and making its fields for it, is work twice. Only for a
+        plan that walked every record (`whole`); a frame past them is filtered."""
+        if self.whole:
+            self.decided = frame_mask(self.shown, len(self.needed))
+            self.decided_wanted = wanted
 
     def __contains__(self, n: int) -> bool:
         # (past the walked records: a tail the walk could not read, dissect it)
@@ -69,6 +84,16 @@ dropped (analyzer/release.py), None for never."""
 
     def __len__(self) -> int:
         return sum(self.needed)
+
+
+def frame_mask(frames: Iterable[int], size: int) -> bytearray:
+    """1 at each of `frames`, 0 elsewhere (in C: no Python loop per frame)."""
+    mask = bytearray(size)
+    if isinstance(frames, range) and frames.step == 1:
+        mask[frames.start: frames.stop] = b"\1" * len(frames)
+        return mask
+    deque(map(mask.__setitem__, frames, repeat(1)), maxlen=0)
+    return mask
 
 
 def eligible(opts: Any, flt: Any, taps: Any) -> bool:
@@ -227,6 +252,7 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
     chunks = 0
     idle = 0  # (the frame of the last spill: streams not seen since are idle)
     frags: dict[int, int] = {}  # (release.udp_flow's fragments waiting for their last)
+    ufrags: dict[int, object] = {}  # (state_key's: UDP datagrams' first fragments' keys)
     rec: tuple[Any, int, Any, Any]
     for rec in records:
         n += 1
@@ -244,7 +270,7 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
             put(at)
         h = plain_head(mm, s, e)
         key = head_key(h) if h is not None and (h[11] == 6 or h[11] == 17) \
-            else state_key(mm, s, e)
+            else state_key(mm, s, e, ufrags)
         g = known.get(key)
         if g is None:
             g = groups.add(n, key)
@@ -383,4 +409,4 @@ def _note_flows(records: Any, gids: array, groups: Groups, roots: list[int],
                 flows[flow] = n << 32 | g
 
 
-__all__ = ["Plan", "Groups", "group_root", "plan_for", "plan_all", "eligible"]
+__all__ = ["Plan", "Groups", "group_root", "plan_for", "plan_all", "eligible", "frame_mask"]

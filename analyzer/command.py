@@ -171,6 +171,8 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     # (each frame's group is kept only for a split: 4 bytes a frame through the run)
     plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split, freed,
                     may_split) if resume == 1 else None
+    if plan is not None:  # (its shown frames decided: the filter's fields not made)
+        plan.decide(wanted_fields(job, None, job.fields_printer, taps, out))
     whole = None  # (no filter: every frame, in groups, to split the run or to release)
     if (may_split or freed and plan is None) and job.display_filter is None:
         whole = plan_all(job, path, taps, job.wanted, may_split, freed, may_split)

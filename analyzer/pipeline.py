@@ -300,6 +300,12 @@ def shown_packets(job: Job, frames: Iterable[Frame | int], session: Session,
     light = plan is not None and plan.light
     # (half of a split run: the other half's shown frames still set the displayed delta)
     others = getattr(plan, "others", None)
+    # (a plan that decided the shown frames itself: closure.Plan.decide)
+    decided = getattr(plan, "decided", None)
+    if decided is None:
+        decided = bytearray()
+    lean = getattr(plan, "decided_wanted", None)
+    known = 0 if every else len(decided)  # (sinks that see every packet: its filter too)
     prev_disp: int | None = None
     # (conversations whose last frame is done are dropped: analyzer/release.py)
     release = job.release
@@ -324,6 +330,13 @@ def shown_packets(job: Job, frames: Iterable[Frame | int], session: Session,
                 skip(frame, session)
             if others is not None and others[n]:
                 prev_disp = frame.ts_ns
+            continue
+        if n < known:  # (no -c with a plan: closure.eligible)
+            pkt = dissect(frame, session, lean)
+            if not decided[n]:
+                continue
+            prev_disp = mark_displayed(pkt, prev_disp)
+            yield pkt
             continue
         pkt = dissect(frame, session, wanted)
         if every:
@@ -355,9 +368,23 @@ def own_frames(job: Job, frames: Iterable[tuple[Frame, int | None]], session: Se
     match, wanted = job.match, job.wanted
     release = job.release
     due = release.next_due() if release is not None else 1 << 62
+    # (a plan that decided the shown frames itself: closure.Plan.decide)
+    decided = getattr(job.plan, "decided", None)
+    if decided is None:
+        decided = bytearray()
+    lean = getattr(job.plan, "decided_wanted", None)
+    known = 0 if every else len(decided)
     for frame, prev_disp in frames:
-        if frame.number > due:
-            due = release.done(frame.number - 1, session)
+        n = frame.number
+        if n > due:
+            due = release.done(n - 1, session)
+        if n < known:
+            pkt = dissect(frame, session, lean)
+            if not decided[n]:
+                continue
+            mark_displayed(pkt, prev_disp)
+            yield pkt
+            continue
         pkt = dissect(frame, session, wanted)
         if every:
             for sink in every:

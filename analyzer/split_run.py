@@ -35,12 +35,12 @@ import sys
 import tempfile
 import time
 from bisect import bisect_right
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, repeat
 from typing import Any, TextIO
 
-from analyzer.closure import Plan
+from analyzer.closure import Plan, frame_mask
 from analyzer.split_stream import ChildPart, Marked, Merge, Received, Skip
 from captures.frame import Frame
 from captures.records import RELEASE_EVERY, record_walker, release_behind
@@ -185,7 +185,7 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
             and needed.find(0, 1) < 0:
         shown = [a, b]
     else:
-        mask = _mask(shown_all, len(needed))
+        mask = frame_mask(shown_all, len(needed))
         shown_b = _and(mask, side)
         shown = [_xor(mask, shown_b), shown_b]
         del mask, shown_b
@@ -195,6 +195,7 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
         half.whole = plan.whole
         half.others = shown[1 - i]
         half.shown = plan.shown  # (the whole run's: they set the displayed deltas)
+        half.decided, half.decided_wanted = plan.decided, plan.decided_wanted
         half.starts, half.ifaces = plan.starts, plan.ifaces
     del size, side_of
     from analyzer.heap import give_back
@@ -207,17 +208,6 @@ def _halves(plan: Plan) -> tuple[Plan, Plan, bytearray]:
 
 #: 1 -> 0xff: a 0/1 array made a mask that keeps every bit.
 _ALL_BITS = bytes([0, 255]) + bytes(254)
-
-
-def _mask(frames: Iterable[int], size: int) -> bytearray:
-    """1 at each of `frames`, 0 elsewhere."""
-    if isinstance(frames, range) and frames.step == 1:
-        mask = bytearray(size)
-        mask[frames.start: frames.stop] = b"\1" * len(frames)
-        return mask
-    mask = bytearray(size)
-    deque(map(mask.__setitem__, frames, repeat(1)), maxlen=0)
-    return mask
 
 
 def _and(x: bytes | bytearray, y: bytes | bytearray) -> bytearray:

@@ -199,7 +199,8 @@ def _ports_key(b: Raw, l4: int, e: int, pair: object, tcp: bool, lo_first: int) 
     return (pair, sp << 16 | dp)
 
 
-def _ip4_key(b: Raw, off: int, e: int, quoted: bool = False) -> object:
+def _ip4_key(b: Raw, off: int, e: int, quoted: bool = False,
+             frags: dict[int, object] | None = None) -> object:
     if e - off < 20:
         return ANY
     vhl = b[off]
@@ -217,6 +218,8 @@ def _ip4_key(b: Raw, off: int, e: int, quoted: bool = False) -> object:
         # another pair, or a UDP/TCP one is IPMSG's, only its reassembly tells.
         if proto == 1:
             return ANY
+        if proto == 17 and frags is not None:
+            return _udp_fragment_key(b, off, l4, e, s << 32 | d, pair, frags)
         return (pair, IPMSG, TCP_ALL) if proto == 6 else (pair, IPMSG) if proto == 17 \
             else pair
     if proto == 6 and quoted:
@@ -226,6 +229,41 @@ def _ip4_key(b: Raw, off: int, e: int, quoted: bool = False) -> object:
     if proto == 1 and not quoted and e - l4 >= 1 and b[l4] in _ICMP_QUOTING:
         return _ip4_key(b, l4 + 8, e, True)  # an error shares the quoted pair's state
     return pair
+
+
+#: datagrams `_udp_fragment_key` keeps its first fragment's answer for at most
+FRAGS_MAX: Final = 1 << 12
+_UNSURE: Final = "unsure"
+
+
+def _udp_fragment_key(b: Raw, off: int, l4: int, e: int, addrs: int, pair: int,
+                      frags: dict[int, object]) -> object:
+    """A UDP fragment's key in a walk over the frames in order (`frags`, kept across
+    them): the pair alone when its datagram's ports, read from its first fragment, are
+    a plain pair's (not IPMSG's, not a tunnel's: `_ports_key`), noted by (source,
+    destination, IP id) until its last fragment; (pair, IPMSG) whenever the walk cannot
+    be sure: a later fragment before its first or after its last, a first fragment
+    while one of the same id waits (a reused id, a copy), a cut first fragment, too many
+    datagrams waiting. (Without it, every UDP fragment joined its pair to IPMSG's group,
+    and so to every IPMSG frame: the plan of `ip.addr == 10.0.0.0/8` dissected them.)"""
+    frag = _U16(b, off + 6)[0]
+    ident = addrs << 16 | _U16(b, off + 4)[0]
+    unsure = (pair, IPMSG)
+    if frag & 0x1FFF == 0:  # the first fragment (more follow): its UDP header's ports
+        if ident in frags:
+            frags[ident] = _UNSURE
+            return unsure
+        if e - l4 < 4 or len(frags) >= FRAGS_MAX:
+            return unsure
+        s = addrs >> 32
+        d = addrs & 0xFFFFFFFF
+        key = _ports_key(b, l4, e, pair, False, 1 if s < d else -1 if s > d else 0)
+        frags[ident] = key
+        return key if key == pair else unsure
+    key = frags.get(ident)
+    if not frag & 0x2000 and key is not None:  # the last fragment
+        del frags[ident]
+    return key if key == pair else unsure
 
 
 def _ip6_key(b: Raw, off: int, e: int) -> object:
@@ -295,14 +333,16 @@ def head_key(h: bytes) -> object:
     return (c << 32 | a, dp << 16 | sp)
 
 
-def state_key(b: Raw, s: int, e: int) -> object:
+def state_key(b: Raw, s: int, e: int, frags: dict[int, object] | None = None) -> object:
     """What the dissection of the Ethernet frame b[s:e] shares state through: an
     unordered address pair (an int for IPv4, bytes for IPv6), within which every UDP
     stream, conversation, fragment table and request/response pairing is keyed; for TCP
     the connection (pair, ports); ARP; (pair, IPMSG[, TCP_ALL]) for a frame that also
     joins the IPMSG group (and any TCP connection of its pair); NONE; or ANY.
     Conservative: a frame is never given a narrower key than what its dissection
-    touches."""
+    touches. `frags`: a walk over every frame in order keeps it (an empty dict at its
+    start), so that an IPv4 UDP fragment of a plain datagram keeps its pair's key
+    (`_udp_fragment_key`)."""
     if e - s >= 38:  # the common case in one read: untagged IPv4/TCP or UDP, no options
         h = plain_head(b, s, e)
         if h is not None and (h[11] == 6 or h[11] == 17):
@@ -317,7 +357,7 @@ def state_key(b: Raw, s: int, e: int) -> object:
         etype = _U16(b, off + 2)[0]
         off += 4
     if etype == 0x0800:
-        return _ip4_key(b, off, e)
+        return _ip4_key(b, off, e, False, frags)
     if etype == 0x86DD:
         return _ip6_key(b, off, e)
     if etype == 0x0806 or etype == 0x8035:
