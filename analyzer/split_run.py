@@ -344,7 +344,7 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
         _stamp("split begins")
     from analyzer.heap import steady_heap
 
-    steady_heap()  # (the merge's buffers, freed and made again all run: analyzer/heap.py)
+    steady_heap()  # (the output buffers, freed and made again all run: analyzer/heap.py)
     mine, theirs, side = _halves(plan)
     if not by_place(plan):
         # (each frame's group, 4 bytes a frame: a half reads it only to take its own
