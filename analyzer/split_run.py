@@ -284,11 +284,17 @@ class HalfSource:
             pass  # (a frame still holds a view of it: closed when the last one goes)
 
 
+def by_place(plan: Plan) -> bool:
+    """Whether a split's halves read their own records by their places (HalfSource):
+    a light plan that kept where its records lie."""
+    return plan.starts is not None and plan.light
+
+
 def half_source(path: str, half: Plan) -> HalfSource | None:
     """The source of a split's half read by its records' places; None when the plan
     kept none (not light) or the file cannot be mapped: the reader passes over the
     others."""
-    if half.starts is None or not half.light:
+    if not by_place(half):
         return None
     from analyzer.fast_run import map_file
 
@@ -326,7 +332,14 @@ def run_split(plan: Plan, run_part: Callable[[Plan, Marked], int], out: TextIO,
     would each load on first use, loaded once and shared."""
     if _TIMES:
         _stamp("split begins")
+    from analyzer.heap import steady_heap
+
+    steady_heap()  # (the output buffers, freed and made again all run: analyzer/heap.py)
     mine, theirs, side = _halves(plan)
+    if not by_place(plan):
+        # (each frame's group, 4 bytes a frame: a half reads it only to take its own
+        # release keys, by place (command._run_pass); else not carried into the fork)
+        plan.groups = ()
     if _TIMES:
         _stamp(f"halves made: {len(mine)} / {len(theirs)} planned")
     assert mine.others is not None and theirs.others is not None

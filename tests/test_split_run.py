@@ -191,6 +191,47 @@ def test_what_both_halves_load_is_loaded_before_the_fork(
     assert _run(["-r", str(bench_cut), *extra]) == two
 
 
+#: (arguments, whether each frame's group is still held at the fork): only halves that
+#: read their own records by place (a light plan) take their release keys by group; for
+#: the others the 4 bytes a frame are dropped before the fork, not held by both.
+GROUPS_AT_FORK = [
+    (["-V"], False),
+    (["-T", "json"], False),
+    (["-x"], False),
+    (["-T", "tabs"], False),
+    ([], True),
+    (["-t", "d"], True),
+    (["-Y", "udp", "-t", "dd"], True),
+]
+
+
+@pytest.mark.parametrize(("extra", "kept"), GROUPS_AT_FORK)
+def test_groups_held_at_the_fork_only_when_read(extra: list[str], kept: bool,
+                                                bench_cut: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    plans: list[Plan] = []
+    at_fork: list[int] = []
+    real_split, real_fork = split_run.run_split, os.fork
+
+    def run_split(plan: Plan, *args: object, **kw: object) -> int | None:
+        plans.append(plan)
+        return real_split(plan, *args, **kw)  # type: ignore[arg-type]
+
+    def fork() -> int:
+        at_fork.append(len(plans[-1].groups))
+        return real_fork()
+
+    monkeypatch.setenv("LABSHARK_SPLIT", "1")
+    monkeypatch.setattr(split_run, "SPLIT_FROM", 1)
+    monkeypatch.setattr(split_run, "run_split", run_split)
+    monkeypatch.setattr(os, "fork", fork)
+    two = _run(["-r", str(bench_cut), *extra])
+    assert len(at_fork) == 1, extra
+    assert (at_fork[0] > 3000) == kept and (at_fork[0] == 0) == (not kept), (extra, at_fork)
+    monkeypatch.setenv("LABSHARK_SPLIT", "0")
+    assert _run(["-r", str(bench_cut), *extra]) == two
+
+
 def test_a_warning_and_exit_code_as_one_process(bench_cut: Path, tmp_path: Path) -> None:
     """A capture cut short in its last record: the same stderr and exit status split or
     not (the packets before it are printed, the complaint once)."""
