@@ -183,6 +183,51 @@ def int_label(field: Field, value: int) -> str:
     return text
 
 
+class StrTexts:
+    """One field's labels of str values (bounded as ValueTexts), while they repeat."""
+
+    __slots__ = ("texts", "hits", "on")
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.hits = 0
+        self.on = True
+
+    def store(self, value: str, text: str) -> None:
+        texts = self.texts
+        if len(texts) >= PER_FIELD_MAX:
+            texts.clear()
+            if self.hits < PER_FIELD_MAX:
+                self.on = False
+                return
+            self.hits = 0
+        texts[value] = text
+
+
+#: field -> its str values' labels (values up to _STR_KEY_MAX characters: names,
+#: hosts, the protocol chain).
+FIELD_STR_LABELS: Final[dict[Field, StrTexts]] = {}
+_STR_KEY_MAX: Final = 64
+
+
+def str_label(field: Field, value: str) -> str:
+    """label() of a field's own line (no explicit text, not generated) for a str value:
+    cached while the field's values repeat (frame.protocols, names)."""
+    t = FIELD_STR_LABELS.get(field)
+    if t is None:
+        t = FIELD_STR_LABELS[field] = StrTexts()
+    text = t.texts.get(value)
+    if text is not None:
+        t.hits += 1
+        return text
+    text = _field_label(field, value)
+    if not printable(text):  # (label()'s safety net)
+        text = format_str(text)
+    if t.on and len(value) <= _STR_KEY_MAX:
+        t.store(value, text)
+    return text
+
+
 _CHAR_ESCAPES: Final = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f",
                  13: "\\r", 0x27: "\\'", 0x5C: "\\\\"}
 
