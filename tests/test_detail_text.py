@@ -100,3 +100,16 @@ def test_parts_split_at_lines_that_are_not_ascii() -> None:
             wide = sum(len(p) for p in parts if not p.isascii())
             assert wide < sum(len(p) for p in parts if p.isascii())
     assert split > 0
+
+
+def test_kept_block_texts_split_as_when_first_written() -> None:
+    """A prebuilt block's text is written once and kept (with whether it is ASCII); a
+    packet written again, from the kept texts, gives the same parts as the first time,
+    its non-ASCII block lines apart."""
+    wide = 0
+    for pkt in _packets(HTTP):
+        for dumps in (True, False):
+            first = detail_parts(pkt, dumps, None, ())
+            assert detail_parts(pkt, dumps, None, ()) == first
+            wide += sum(not p.isascii() for p in first)
+    assert wide > 0

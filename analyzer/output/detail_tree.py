@@ -141,9 +141,14 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
         pieces.append(prefix)
         if type(item) is SharedItem:
             head = cast(SharedItem, item)
-            got = head.vtext if head.vkey == dkey else _shared_text(pkt, head, depth, data_dumps)
-            if not got.isascii():
-                walk.cuts.append(len(pieces))
+            key = head.vkey
+            if key == dkey:
+                got = head.vtext
+            else:
+                got = head.vtext if key == dkey | _WIDE else \
+                    _shared_text(pkt, head, depth, data_dumps)
+                if head.vkey & _WIDE:
+                    walk.cuts.append(len(pieces))
             pieces.append(got)
             continue
         text = item.text
@@ -197,7 +202,9 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
 
 
 #: The `data` protocol's item, whose bytes -V dumps under it.
-_DATA = REGISTRY.fields["data"]
+_DATA: Final = REGISTRY.fields["data"]
+#: In a SharedItem's `vkey` beside its depth and data dumps: its text is not ASCII.
+_WIDE: Final = 1 << 16
 
 def _shared_text(pkt: Packet, item: SharedItem, depth: int, data_dumps: bool) -> str:
     """The lines of a SharedItem (a Block's head, the same in every packet that holds
@@ -208,7 +215,7 @@ def _shared_text(pkt: Packet, item: SharedItem, depth: int, data_dumps: bool) ->
     if item.children:
         _detail_lines(pkt, item.children, depth + 1 if depth < _DEPTHS else depth, walk)
     text = "".join(walk.pieces)
-    item.vkey = depth << 1 | (1 if data_dumps else 0)
+    item.vkey = (depth << 1 | (1 if data_dumps else 0)) | (0 if text.isascii() else _WIDE)
     item.vtext = text
     return text
 

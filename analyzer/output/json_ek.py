@@ -20,13 +20,21 @@ from dissectors.registry import FT, Field
 from dissectors.time_text import NS, local_tm, zone_token
 
 # Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
-# read, which LOAD_ATTR cannot specialise), and these are read per printed value.
-(_FT_ABSOLUTE_TIME, _FT_BOOLEAN, _FT_BYTES, _FT_FRAMENUM, _FT_NONE, _FT_PROTOCOL,
- _FT_RELATIVE_TIME, _FT_STRING, _FT_STRINGZ, _FT_STRINGZPAD, _FT_UINT_BYTES,
- _FT_UINT_STRING) = (
-    FT.ABSOLUTE_TIME, FT.BOOLEAN, FT.BYTES, FT.FRAMENUM, FT.NONE, FT.PROTOCOL,
-    FT.RELATIVE_TIME, FT.STRING, FT.STRINGZ, FT.STRINGZPAD, FT.UINT_BYTES,
-    FT.UINT_STRING)
+# read, which LOAD_ATTR cannot specialise), and these are read per printed value. Final
+# (as every module-level name read per value here): compiled, a C static, not a look-up
+# in the module's dict.
+_FT_ABSOLUTE_TIME: Final = FT.ABSOLUTE_TIME
+_FT_BOOLEAN: Final = FT.BOOLEAN
+_FT_BYTES: Final = FT.BYTES
+_FT_FRAMENUM: Final = FT.FRAMENUM
+_FT_NONE: Final = FT.NONE
+_FT_PROTOCOL: Final = FT.PROTOCOL
+_FT_RELATIVE_TIME: Final = FT.RELATIVE_TIME
+_FT_STRING: Final = FT.STRING
+_FT_STRINGZ: Final = FT.STRINGZ
+_FT_STRINGZPAD: Final = FT.STRINGZPAD
+_FT_UINT_BYTES: Final = FT.UINT_BYTES
+_FT_UINT_STRING: Final = FT.UINT_STRING
 
 
 if TYPE_CHECKING:
@@ -67,7 +75,7 @@ class _Array(list):
 
 
 
-_CNTRL = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}
+_CNTRL: Final = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}
 
 
 def _str(s: str, dots: bool = False) -> str:
@@ -295,16 +303,16 @@ def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
 # ---- the whole tree straight to text (packet_node + _write's output, per item less) --
 
 #: Field -> its JSON key text (`"tcp.port": `) and its subtree's (`"tcp.port_tree": `).
-_JKEYS: dict[Field, tuple[str, str]] = {}
+_JKEYS: Final[dict[Field, tuple[str, str]]] = {}
 #: Field -> its leaves' whole pairs (`"tcp.port": "80"`) by int, str or bytes value,
 #: while they repeat (format.py's rule: a field whose values do not repeat, times,
 #: sequence numbers, checksums, is found and not cached after); bool values apart
 #: (True == 1), bounded as format.py's caches. An absolute time's text hangs on the
 #: time zone: never cached.
-_JBOOLS: dict[tuple[Field, bool], str] = {}
+_JBOOLS: Final[dict[tuple[Field, bool], str]] = {}
 _JPAIRS_MAX: Final = 8192
-_STRING_TYPES = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
-_UNCACHED = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME)
+_STRING_TYPES: Final = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
+_UNCACHED: Final = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME)
 #: A str value is cached up to this length (names, hosts, protocol chains; not
 #: payload text); a bytes value only of an address type.
 _STR_MAX: Final = 64
@@ -338,7 +346,7 @@ class _Pairs:
         texts[value] = text
 
 
-_JPAIRS: dict[Field, _Pairs] = {}
+_JPAIRS: Final[dict[Field, _Pairs]] = {}
 
 
 def _jkey(f: Field) -> tuple[str, str]:
@@ -417,11 +425,11 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
                     pair = (_JKEYS.get(f) or _jkey(f))[0] + _str(val)
                 else:
                     pair = _jpair(it, f)
-            parts.append(inner + pair)
+            parts.append(pair)
             continue
         if f is None:
             lab = _label(it)
-            head = inner + _str(lab) + ": "
+            head = _str(lab) + ": "
             if ch and lf is not None and lab not in lf.names:
                 parts.append(head + _jfiltered(lab, inner))
             else:
@@ -444,22 +452,22 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             sub = _jfiltered(f.abbrev, inner) if lf is not None and \
                 f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf)
             if jval == '""' and (t is _FT_PROTOCOL or t is _FT_NONE):
-                parts.append(inner + keys[0] + sub)
+                parts.append(keys[0] + sub)
             else:
-                parts.append(inner + keys[0] + jval)
-                parts.append(inner + keys[1] + sub)
+                parts.append(keys[0] + jval)
+                parts.append(keys[1] + sub)
         else:
-            parts.append(inner + keys[0] + jval)
+            parts.append(keys[0] + jval)
     if not parts:
         return "{}"
-    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
+    return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "}"
 
 
 def _jshared(pkt: Packet, it: SharedItem, inner: str) -> str:
     """A SharedItem's part of _jobj at indent `inner` (its pair, and its subtree's),
     written once and kept on the item for that indent."""
-    obj = _jobj(pkt, [_as_plain(it)], inner[:-2], None)  # "{\n" text "\n" ind "}"
-    text = obj[2:len(obj) - len(inner)]
+    obj = _jobj(pkt, [_as_plain(it)], inner[:-2], None)  # "{\n" inner text "\n" ind "}"
+    text = obj[2 + len(inner):len(obj) - len(inner)]
     it.jkey = len(inner)
     it.jtext = text
     return text
@@ -483,7 +491,7 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
         ch = top.children
         if f is None:  # a top-level text item: its label the key, its subtree the value
             text = _label(top)
-            head = inner + _str(text) + ": "
+            head = _str(text) + ": "
             if lf is not None and text not in lf.names:
                 parts.append(head + _jfiltered(text, inner))
             else:
@@ -492,17 +500,17 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
         name = f.abbrev
         if not ch and (f.type is not _FT_PROTOCOL or top.text):
             if f.type is not _FT_PROTOCOL:  # a top-level field (ftp's cwd): its value
-                parts.append(inner + _jpair(top, f))
+                parts.append(_jpair(top, f))
             else:  # a protocol with nothing under it: its label as the tree shows it
-                parts.append(inner + _jkey(f)[0] + _str(fit_label(top.text or "", 0)))
+                parts.append(_jkey(f)[0] + _str(fit_label(top.text or "", 0)))
         elif lf is not None and name not in lf.names:
-            parts.append(inner + _jkey(f)[0] + _jfiltered(name, inner))
+            parts.append(_jkey(f)[0] + _jfiltered(name, inner))
         else:
-            parts.append(inner + _jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
+            parts.append(_jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
                                        _str(label(top))))
     if not parts:
         return "{}"
-    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
+    return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "}"
 
 
 # ---- -T ek ----------------------------------------------------------------------
