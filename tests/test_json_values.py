@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from analyzer.output import json_ek as J
+from captures.frame import Frame
 from dissectors.format import PER_FIELD_MAX, field_text
-from dissectors.packet import Item
+from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY
 
 _ESC = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
@@ -71,9 +72,12 @@ def test_value_text_is_the_escaped_text(field, value) -> None:  # noqa: ANN001
     assert J._jpair(item, field) == J._jpair(item, field) == J._jkey(field)[0] + want
 
 
+_PKT = Packet(Frame(1, 0, 9, 0, 0, 1, 0, b""))
+
+
 def _leaf_pair(field, value) -> str:  # noqa: ANN001
     """The pair _jobj writes for one leaf (through the cache)."""
-    return J._jobj(None, [Item(field, value, 0, 1)], "", None)[4:-2]  # type: ignore[arg-type]
+    return J._jobj(_PKT, [Item(field, value, 0, 1)], "", None)[4:-2]
 
 
 @pytest.mark.parametrize("name", ["udp.srcport", "dns.qry.name", "eth.src"])
