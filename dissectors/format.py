@@ -93,8 +93,12 @@ def hex_pad(value: int, digits: int) -> str:
     return text if len(text) >= digits else "0" * (digits - len(text)) + text
 
 
+#: FT_BITS by the type's id: an Enum's hash runs in Python (a call each look-up).
+_BITS_BY_ID: Final[dict[int, int]] = {id(t): bits for t, bits in FT_BITS.items()}
+
+
 def hex_digits(field: Field) -> int:
-    return FT_BITS.get(field.type, 32) // 4
+    return _BITS_BY_ID.get(id(field.type), 32) // 4
 
 
 def label_hex_digits(field: Field) -> int:
@@ -102,7 +106,7 @@ def label_hex_digits(field: Field) -> int:
     mask's width (-T fields and JSON keep the container's)."""
     if field.bitmask:
         return ((field.bitmask >> field.shift).bit_length() + 3) // 4
-    return FT_BITS.get(field.type, 32) // 4
+    return _BITS_BY_ID.get(id(field.type), 32) // 4
 
 
 # Integer values repeat (ports, flags, lengths, protocol numbers): their texts and
@@ -339,7 +343,8 @@ def bit_pattern(field: Field, value: Any, bits: int | None = None) -> str:
     `bits` overrides the width: a Wireshark FT_BOOLEAN declares its own (`16` for
     dns.flags.z), which our registry derives from the bitmask unless told."""
     if bits is None:
-        bits = FT_BITS.get(field.type, 8) if field.type is not _FT_BOOLEAN else _bool_bits(field)
+        bits = _BITS_BY_ID.get(id(field.type), 8) if field.type is not _FT_BOOLEAN else \
+            _bool_bits(field)
     mask = field.bitmask
     raw = (int(value) << field.shift) & mask
     chars = []

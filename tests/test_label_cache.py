@@ -12,7 +12,7 @@ import pytest
 from dissectors import format as fmt
 from dissectors import time_text
 from dissectors.packet import Item
-from dissectors.registry import REGISTRY, Field
+from dissectors.registry import FT, FT_BITS, REGISTRY, Field
 
 PORT = REGISTRY.fields["udp.srcport"]
 FLAG = REGISTRY.fields["tcp.flags.syn"]
@@ -110,3 +110,15 @@ def test_str_labels_stay_bounded_and_stop_for_unique_values() -> None:
         fmt.str_label(NAME, "b.example")
     assert fmt.FIELD_STR_LABELS[NAME].texts.get("a.example") == \
         fmt.label(Item(NAME, "a.example", 0, 2))
+
+
+@pytest.mark.parametrize("ft", list(FT), ids=lambda t: t.name)
+def test_hex_digits_by_type_id_are_ft_bits(ft: FT) -> None:
+    """format's digits of a type (read by the type's id, not the Enum's Python hash)
+    are FT_BITS's, 32 bits for a type it does not list, and bit_pattern's width 8."""
+    field = Field("x.test", "Test", ft)
+    assert fmt.hex_digits(field) == FT_BITS.get(ft, 32) // 4
+    assert fmt.label_hex_digits(field) == FT_BITS.get(ft, 32) // 4
+    if ft is not FT.BOOLEAN:
+        masked = Field("x.test", "Test", ft, bitmask=0x10)
+        assert len(fmt.bit_pattern(masked, 1).replace(" ", "")) == FT_BITS.get(ft, 8)
