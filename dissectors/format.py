@@ -93,8 +93,12 @@ def hex_pad(value: int, digits: int) -> str:
     return text if len(text) >= digits else "0" * (digits - len(text)) + text
 
 
+#: FT_BITS by the type's id: an Enum's hash runs in Python (a call each look-up).
+_BITS_BY_ID: Final[dict[int, int]] = {id(t): bits for t, bits in FT_BITS.items()}
+
+
 def hex_digits(field: Field) -> int:
-    return FT_BITS.get(field.type, 32) // 4
+    return _BITS_BY_ID.get(id(field.type), 32) // 4
 
 
 def label_hex_digits(field: Field) -> int:
@@ -102,7 +106,7 @@ def label_hex_digits(field: Field) -> int:
     mask's width (-T fields and JSON keep the container's)."""
     if field.bitmask:
         return ((field.bitmask >> field.shift).bit_length() + 3) // 4
-    return FT_BITS.get(field.type, 32) // 4
+    return _BITS_BY_ID.get(id(field.type), 32) // 4
 
 
 # Integer values repeat (ports, flags, lengths, protocol numbers): their texts and
@@ -179,6 +183,51 @@ def int_label(field: Field, value: int) -> str:
         return text
     text = _field_label(field, value)
     if t.on:
+        t.store(value, text)
+    return text
+
+
+class StrTexts:
+    """One field's labels of str values (bounded as ValueTexts), while they repeat."""
+
+    __slots__ = ("texts", "hits", "on")
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.hits = 0
+        self.on = True
+
+    def store(self, value: str, text: str) -> None:
+        texts = self.texts
+        if len(texts) >= PER_FIELD_MAX:
+            texts.clear()
+            if self.hits < PER_FIELD_MAX:
+                self.on = False
+                return
+            self.hits = 0
+        texts[value] = text
+
+
+#: field -> its str values' labels (values up to _STR_KEY_MAX characters: names,
+#: hosts, the protocol chain).
+FIELD_STR_LABELS: Final[dict[Field, StrTexts]] = {}
+_STR_KEY_MAX: Final = 64
+
+
+def str_label(field: Field, value: str) -> str:
+    """label() of a field's own line (no explicit text, not generated) for a str value:
+    cached while the field's values repeat (frame.protocols, names)."""
+    t = FIELD_STR_LABELS.get(field)
+    if t is None:
+        t = FIELD_STR_LABELS[field] = StrTexts()
+    text = t.texts.get(value)
+    if text is not None:
+        t.hits += 1
+        return text
+    text = _field_label(field, value)
+    if not printable(text):  # (label()'s safety net)
+        text = format_str(text)
+    if t.on and len(value) <= _STR_KEY_MAX:
         t.store(value, text)
     return text
 
@@ -294,7 +343,8 @@ def bit_pattern(field: Field, value: Any, bits: int | None = None) -> str:
     `bits` overrides the width: a Wireshark FT_BOOLEAN declares its own (`16` for
     dns.flags.z), which our registry derives from the bitmask unless told."""
     if bits is None:
-        bits = FT_BITS.get(field.type, 8) if field.type is not _FT_BOOLEAN else _bool_bits(field)
+        bits = _BITS_BY_ID.get(id(field.type), 8) if field.type is not _FT_BOOLEAN else \
+            _bool_bits(field)
     mask = field.bitmask
     raw = (int(value) << field.shift) & mask
     chars = []

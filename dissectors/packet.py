@@ -103,8 +103,9 @@ def _empty_sink() -> None:
 class SharedItem(Item):
     """The head of a prebuilt subtree (a `Block`) that many packets hold: never changed
     once built, so the writers keep its subtree's text on it, made once: -V's
-    (`vtext`, for `vkey`: depth << 1 | data dumps) and JSON's (`jtext`, for `jkey`: the
-    indent's length); -1: none yet. On the item, the text lives as long as its block
+    (`vtext`, for `vkey`: depth << 1 | data dumps, and detail_tree's _WIDE bit when
+    the text is not ASCII) and JSON's (`jtext` without its first indent, for `jkey`:
+    the indent's length); -1: none yet. On the item, the text lives as long as its block
     (a block cache's bound is the texts' bound too)."""
 
     __slots__ = ("vkey", "vtext", "jkey", "jtext")

@@ -59,18 +59,25 @@ def _explicit(pkt: Packet) -> list[Item]:
 
 #: Labels a careless dissector could make from packet text: ASCII controls, a DEL, a
 #: control beside a non-ASCII character, a tab; and harmless ones beside them.
+#: Long ones too: checked with the packet's others up to the label buffer's 239
+#: characters, cut (label()'s fit_label) from 240 on.
 HOSTILE = ("GET /\x1b[2J HTTP/1.1", "a\rb", "bell\x07", "del\x7f", "·\x1b·", "tab\there",
-           "plain text", "caf\u00e9 \u2026")
+           "plain text", "caf\u00e9 \u2026", "L" * 100 + "\x1b", "\x07" + "m" * 237,
+           "m" * 238 + "\x7f", "n" * 239 + "\x01", "o" * 300, "p" * 120 + "\u2026\x1b",
+           "q" * 59 + "\r", "r" * 60 + "\r", "s" * 250 + "\x1b")
 
 
+@pytest.mark.parametrize("generated", [False, True])
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 @pytest.mark.parametrize("bad", HOSTILE)
-def test_raw_controls_in_labels_escaped_as_label_does(bad: str, where: str) -> None:
+def test_raw_controls_in_labels_escaped_as_label_does(bad: str, where: str,
+                                                      generated: bool) -> None:
     pkt = max(_packets(HTTP), key=lambda p: len(_explicit(p)))
     items = _explicit(pkt)
     assert len(items) >= 3
     item = {"first": items[0], "middle": items[len(items) // 2], "last": items[-1]}[where]
     item.text = bad
+    item.generated = generated
     for data_dumps in (True, False):
         want = _walked_text(pkt, data_dumps)
         assert detail_text(pkt, data_dumps=data_dumps) == want
@@ -93,3 +100,16 @@ def test_parts_split_at_lines_that_are_not_ascii() -> None:
             wide = sum(len(p) for p in parts if not p.isascii())
             assert wide < sum(len(p) for p in parts if p.isascii())
     assert split > 0
+
+
+def test_kept_block_texts_split_as_when_first_written() -> None:
+    """A prebuilt block's text is written once and kept (with whether it is ASCII); a
+    packet written again, from the kept texts, gives the same parts as the first time,
+    its non-ASCII block lines apart."""
+    wide = 0
+    for pkt in _packets(HTTP):
+        for dumps in (True, False):
+            first = detail_parts(pkt, dumps, None, ())
+            assert detail_parts(pkt, dumps, None, ()) == first
+            wide += sum(not p.isascii() for p in first)
+    assert wide > 0

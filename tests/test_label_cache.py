@@ -12,7 +12,7 @@ import pytest
 from dissectors import format as fmt
 from dissectors import time_text
 from dissectors.packet import Item
-from dissectors.registry import REGISTRY, Field
+from dissectors.registry import FT, FT_BITS, REGISTRY, Field
 
 PORT = REGISTRY.fields["udp.srcport"]
 FLAG = REGISTRY.fields["tcp.flags.syn"]
@@ -81,3 +81,44 @@ def test_zone_token_is_one_object_while_the_zone_stays() -> None:
     """The local-time caches (abs_time_str's, -T ek's index date) compare zone_token by
     identity: it must be the same object between tzset calls, compiled too."""
     assert time_text.zone_token() is time_text.zone_token()
+
+
+NAME = REGISTRY.fields["dns.qry.name"]
+
+
+@pytest.mark.parametrize("value", ["example.com", "ctl\x01char", "tab\there", "caf\u00e9",
+                                   "zero\u200bwidth", "x" * 300, ""])
+def test_str_label_is_the_label_made_afresh(value: str) -> None:
+    """format.str_label (-V's cached label of a str value) is label()'s text, escaped
+    the same way, cached or not."""
+    fmt.FIELD_STR_LABELS.pop(NAME, None)
+    want = fmt.label(Item(NAME, value, 0, 2))
+    assert fmt.str_label(NAME, value) == fmt.str_label(NAME, value) == want
+
+
+def test_str_labels_stay_bounded_and_stop_for_unique_values() -> None:
+    fmt.FIELD_STR_LABELS.pop(NAME, None)
+    for value in range(3 * fmt.PER_FIELD_MAX):  # never the same value twice
+        fmt.str_label(NAME, f"host{value}.example")
+        assert len(fmt.FIELD_STR_LABELS[NAME].texts) <= fmt.PER_FIELD_MAX
+    table = fmt.FIELD_STR_LABELS[NAME]
+    assert not table.on and not table.texts
+    fmt.FIELD_STR_LABELS.pop(NAME, None)
+    for value in range(3 * fmt.PER_FIELD_MAX):  # a new value, then two hot ones
+        fmt.str_label(NAME, f"host{value}.example")
+        fmt.str_label(NAME, "a.example")
+        fmt.str_label(NAME, "b.example")
+    assert fmt.FIELD_STR_LABELS[NAME].texts.get("a.example") == \
+        fmt.label(Item(NAME, "a.example", 0, 2))
+
+
+@pytest.mark.parametrize("ft", list(FT), ids=lambda t: t.name)
+def test_hex_digits_by_type_id_are_ft_bits(ft: FT) -> None:
+    """format's digits of a type (read by the type's id, not the Enum's Python hash)
+    are FT_BITS's, 32 bits for a type it does not list, and bit_pattern's width 8."""
+    field = Field("x.test", "Test", ft)
+    assert fmt.hex_digits(field) == FT_BITS.get(ft, 32) // 4
+    assert fmt.label_hex_digits(field) == FT_BITS.get(ft, 32) // 4
+    if ft is not FT.BOOLEAN:
+        masked = Field("x.test", "Test", ft, bitmask=0x10)
+        assert len(fmt.bit_pattern(masked, 1).replace(" ", "")) == FT_BITS.get(ft, 8)

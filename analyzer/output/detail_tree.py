@@ -7,7 +7,7 @@ from typing import Final, cast
 
 from analyzer.output.hex_dump import hex_dump
 from dissectors.escape import CONTROL_TO_NUL, printable
-from dissectors.format import SHORTEST_LONG, int_label, label
+from dissectors.format import ITEM_LABEL_LENGTH, SHORTEST_LONG, int_label, label, str_label
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import REGISTRY
 
@@ -125,8 +125,9 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
     (prefix, text). label() is inlined for the usual items: an explicit short label, an
     int value's label (format.int_label's cache) and a short explicit one, generated or
     not (a generated one's brackets are pieces of their own); a
-    prebuilt subtree (a SharedItem, its head line with it) is one cached text. An
-    explicit ASCII label is checked with the packet's others (`walk.probe`), unless
+    prebuilt subtree (a SharedItem, its head line with it) is one cached text; a str
+    value's label is format.str_label's (cached). An explicit ASCII label shorter than
+    the label buffer is checked with the packet's others (`walk.probe`), unless
     `walk.checked`. (`pieces.append`, not a bound `add`: compiled, that is a direct list
     append.)"""
     prefix = _PREFIX[depth]
@@ -140,9 +141,14 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
         pieces.append(prefix)
         if type(item) is SharedItem:
             head = cast(SharedItem, item)
-            got = head.vtext if head.vkey == dkey else _shared_text(pkt, head, depth, data_dumps)
-            if not got.isascii():
-                walk.cuts.append(len(pieces))
+            key = head.vkey
+            if key == dkey:
+                got = head.vtext
+            else:
+                got = head.vtext if key == dkey | _WIDE else \
+                    _shared_text(pkt, head, depth, data_dumps)
+                if head.vkey & _WIDE:
+                    walk.cuts.append(len(pieces))
             pieces.append(got)
             continue
         text = item.text
@@ -152,9 +158,9 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
                 pieces.append("[")  # (label()'s brackets, as pieces of their own)
                 pieces.append(int_label(item.field, value))
                 text = "]"
-            elif text is not None and len(text) < SHORTEST_LONG and text.isascii() \
+            elif text is not None and len(text) < ITEM_LABEL_LENGTH and text.isascii() \
                     and not walk.checked:
-                walk.probe.append(text)  # (an explicit short ASCII label, as below)
+                walk.probe.append(text)  # (an explicit ASCII label that fits, as below)
                 pieces.append("[")
                 pieces.append(text)
                 text = "]"
@@ -167,11 +173,14 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
             if type(value) is int:
                 text = int_label(item.field, value)
             else:
-                text = label(item)
+                text = str_label(item.field, value) if type(value) is str else label(item)
                 if not text.isascii():
                     walk.cuts.append(len(pieces))
-        elif len(text) >= SHORTEST_LONG:
-            text = label(item)  # (label's cut to the buffer, and its escape)
+        elif len(text) >= SHORTEST_LONG and (len(text) >= ITEM_LABEL_LENGTH or
+                                             not text.isascii()):
+            # (label's cut to the buffer, and its escape; an ASCII label shorter than
+            # the buffer is never cut: it is checked with the others, below)
+            text = label(item)
             if not text.isascii():
                 walk.cuts.append(len(pieces))
         elif not text.isascii():
@@ -193,7 +202,9 @@ def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> No
 
 
 #: The `data` protocol's item, whose bytes -V dumps under it.
-_DATA = REGISTRY.fields["data"]
+_DATA: Final = REGISTRY.fields["data"]
+#: In a SharedItem's `vkey` beside its depth and data dumps: its text is not ASCII.
+_WIDE: Final = 1 << 16
 
 def _shared_text(pkt: Packet, item: SharedItem, depth: int, data_dumps: bool) -> str:
     """The lines of a SharedItem (a Block's head, the same in every packet that holds
@@ -204,7 +215,7 @@ def _shared_text(pkt: Packet, item: SharedItem, depth: int, data_dumps: bool) ->
     if item.children:
         _detail_lines(pkt, item.children, depth + 1 if depth < _DEPTHS else depth, walk)
     text = "".join(walk.pieces)
-    item.vkey = depth << 1 | (1 if data_dumps else 0)
+    item.vkey = (depth << 1 | (1 if data_dumps else 0)) | (0 if text.isascii() else _WIDE)
     item.vtext = text
     return text
 

@@ -8,26 +8,33 @@ can hold, so a node here is a list of (key, value) pairs and the writer is our o
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 
 from analyzer.output.formats import Output
 from dissectors.compiled import python_class
 from dissectors.escape import cstr
-from dissectors.format import field_text, fit_label, label
+from dissectors.format import PER_FIELD_MAX, field_text, fit_label, label
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import FT, Field
 from dissectors.time_text import NS, local_tm, zone_token
 
 # Enum members read once: `FT.X` goes through EnumType's __getattr__ hook (~0.1 us a
-# read, which LOAD_ATTR cannot specialise), and these are read per printed value.
-(_FT_ABSOLUTE_TIME, _FT_BOOLEAN, _FT_BYTES, _FT_FRAMENUM, _FT_NONE, _FT_PROTOCOL,
- _FT_RELATIVE_TIME, _FT_STRING, _FT_STRINGZ, _FT_STRINGZPAD, _FT_UINT_BYTES,
- _FT_UINT_STRING) = (
-    FT.ABSOLUTE_TIME, FT.BOOLEAN, FT.BYTES, FT.FRAMENUM, FT.NONE, FT.PROTOCOL,
-    FT.RELATIVE_TIME, FT.STRING, FT.STRINGZ, FT.STRINGZPAD, FT.UINT_BYTES,
-    FT.UINT_STRING)
+# read, which LOAD_ATTR cannot specialise), and these are read per printed value. Final
+# (as every module-level name read per value here): compiled, a C static, not a look-up
+# in the module's dict.
+_FT_ABSOLUTE_TIME: Final = FT.ABSOLUTE_TIME
+_FT_BOOLEAN: Final = FT.BOOLEAN
+_FT_BYTES: Final = FT.BYTES
+_FT_FRAMENUM: Final = FT.FRAMENUM
+_FT_NONE: Final = FT.NONE
+_FT_PROTOCOL: Final = FT.PROTOCOL
+_FT_RELATIVE_TIME: Final = FT.RELATIVE_TIME
+_FT_STRING: Final = FT.STRING
+_FT_STRINGZ: Final = FT.STRINGZ
+_FT_STRINGZPAD: Final = FT.STRINGZPAD
+_FT_UINT_BYTES: Final = FT.UINT_BYTES
+_FT_UINT_STRING: Final = FT.UINT_STRING
 
 
 if TYPE_CHECKING:
@@ -68,16 +75,16 @@ class _Array(list):
 
 
 
-_CNTRL = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}
-
-
-_PLAIN = re.compile(r'[^\x00-\x1f"\\]*').fullmatch  # nothing to escape but maybe `</`
+_CNTRL: Final = {8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"}
 
 
 def _str(s: str, dots: bool = False) -> str:
     """A JSON string escaped as tshark's json_dumper does (`</` as `<\\/`)."""
-    if _PLAIN(s) and "</" not in s and not (dots and "." in s):
-        return '"' + s + '"'  # the usual case, without the per-character loop
+    if '"' not in s and "\\" not in s and "</" not in s and s.isprintable() and \
+            not (dots and "." in s):
+        # the usual case, without the per-character loop (printable: no control below
+        # 0x20; a string that is not, 0x7f or a non-ASCII one, the loop writes as it is)
+        return '"' + s + '"'
     out = ['"']
     prev = ""
     for ch in s:
@@ -296,15 +303,50 @@ def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
 # ---- the whole tree straight to text (packet_node + _write's output, per item less) --
 
 #: Field -> its JSON key text (`"tcp.port": `) and its subtree's (`"tcp.port_tree": `).
-_JKEYS: dict[Field, tuple[str, str]] = {}
-#: (field, value) -> a leaf's whole pair (`"tcp.port": "80"`), for int values and, apart
-#: (True == 1), bool values; bounded as format.py's caches. Fields whose values seldom
-#: repeat (times, frame numbers) are not cached: they would only fill the cache.
-_JPAIRS: dict[tuple[Field, int], str] = {}
-_JBOOLS: dict[tuple[Field, bool], str] = {}
+_JKEYS: Final[dict[Field, tuple[str, str]]] = {}
+#: Field -> its leaves' whole pairs (`"tcp.port": "80"`) by int, str or bytes value,
+#: while they repeat (format.py's rule: a field whose values do not repeat, times,
+#: sequence numbers, checksums, is found and not cached after); bool values apart
+#: (True == 1), bounded as format.py's caches. An absolute time's text hangs on the
+#: time zone: never cached.
+_JBOOLS: Final[dict[tuple[Field, bool], str]] = {}
 _JPAIRS_MAX: Final = 8192
-_STRING_TYPES = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
-_UNCACHED = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME, _FT_RELATIVE_TIME, _FT_FRAMENUM)
+_STRING_TYPES: Final = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
+_UNCACHED: Final = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME)
+#: A str value is cached up to this length (names, hosts, protocol chains; not
+#: payload text); a bytes value only of an address type.
+_STR_MAX: Final = 64
+#: Types whose `-T fields` text of an int (or bool) value is digits, hex, dots, colons
+#: or a minus: nothing JSON escapes (FT_CHAR's quoted C escapes are not).
+_PLAIN_INT_TYPES: Final = frozenset(
+    id(t) for t in FT if t.is_integer and t is not FT.CHAR) | frozenset(
+    (id(FT.IPv4), id(FT.RELATIVE_TIME)))
+#: Types whose text of a bytes value is plain so (hex and colons, an IPv6 address).
+_PLAIN_BYTES_TYPES: Final = frozenset((id(FT.ETHER), id(FT.IPv6)))
+
+
+class _Pairs:
+    """One field's leaf pairs by value (bounded: PER_FIELD_MAX), while they repeat."""
+
+    __slots__ = ("texts", "hits", "on")
+
+    def __init__(self) -> None:
+        self.texts: dict[object, str] = {}
+        self.hits = 0
+        self.on = True
+
+    def store(self, value: object, text: str) -> None:
+        texts = self.texts
+        if len(texts) >= PER_FIELD_MAX:
+            texts.clear()
+            if self.hits < PER_FIELD_MAX:  # under half the look-ups hit: no more caching
+                self.on = False
+                return
+            self.hits = 0
+        texts[value] = text
+
+
+_JPAIRS: Final[dict[Field, _Pairs]] = {}
 
 
 def _jkey(f: Field) -> tuple[str, str]:
@@ -323,6 +365,10 @@ def _jvalue(it: Item, f: Field, t: FT) -> str:
     v = it.value
     if t is _FT_NONE:
         return '""'
+    vt = type(v)
+    if (vt is int or vt is bool) and id(t) in _PLAIN_INT_TYPES or \
+            vt is bytes and id(t) in _PLAIN_BYTES_TYPES:
+        return '"' + field_text(f, v) + '"'  # (nothing to escape)
     if t in _STRING_TYPES and isinstance(v, str):
         return _str(cstr(v))
     if (t is _FT_BYTES or t is _FT_UINT_BYTES) and isinstance(v, (bytes, bytearray,
@@ -332,15 +378,22 @@ def _jvalue(it: Item, f: Field, t: FT) -> str:
 
 
 def _jpair(it: Item, f: Field) -> str:
-    """A childless non-protocol item's pair, cached when its value is an int or bool."""
+    """A childless non-protocol item's pair, cached by its value (int, str, bytes or
+    bool) while the field's values repeat."""
     pair = (_JKEYS.get(f) or _jkey(f))[0] + _jvalue(it, f, f.type)
     v = it.value
     vt = type(v)
-    if (vt is int or vt is bool) and f.type not in _UNCACHED:
-        cache = _JPAIRS if vt is int else _JBOOLS
-        if len(cache) >= _JPAIRS_MAX:
-            cache.clear()
-        cache[(f, v)] = pair
+    if vt is bool:
+        if len(_JBOOLS) >= _JPAIRS_MAX:
+            _JBOOLS.clear()
+        _JBOOLS[(f, cast(bool, v))] = pair
+    elif (vt is int or vt is str and len(cast(str, v)) <= _STR_MAX or
+          vt is bytes and id(f.type) in _PLAIN_BYTES_TYPES) and f.type not in _UNCACHED:
+        table = _JPAIRS.get(f)
+        if table is None:
+            table = _JPAIRS[f] = _Pairs()
+        if table.on:
+            table.store(v, pair)
     return pair
 
 
@@ -353,13 +406,17 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
         f = it.field
         ch = it.children
         if ch is None and f is not None:  # a leaf: most items
-            vt = type(it.value)
-            if vt is int:
-                pair = pairs.get((f, it.value))
+            v = it.value
+            vt = type(v)
+            pair = None
+            if vt is int or vt is str or vt is bytes:
+                table = pairs.get(f)
+                if table is not None and table.on:
+                    pair = table.texts.get(v)
+                    if pair is not None:
+                        table.hits += 1
             elif vt is bool:
-                pair = bools.get((f, it.value))
-            else:
-                pair = None
+                pair = bools.get((f, cast(bool, v)))
             if pair is None:
                 if f.type is _FT_PROTOCOL:
                     val = _proto_bytes(pkt, it)
@@ -368,11 +425,11 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
                     pair = (_JKEYS.get(f) or _jkey(f))[0] + _str(val)
                 else:
                     pair = _jpair(it, f)
-            parts.append(inner + pair)
+            parts.append(pair)
             continue
         if f is None:
             lab = _label(it)
-            head = inner + _str(lab) + ": "
+            head = _str(lab) + ": "
             if ch and lf is not None and lab not in lf.names:
                 parts.append(head + _jfiltered(lab, inner))
             else:
@@ -395,22 +452,22 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             sub = _jfiltered(f.abbrev, inner) if lf is not None and \
                 f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf)
             if jval == '""' and (t is _FT_PROTOCOL or t is _FT_NONE):
-                parts.append(inner + keys[0] + sub)
+                parts.append(keys[0] + sub)
             else:
-                parts.append(inner + keys[0] + jval)
-                parts.append(inner + keys[1] + sub)
+                parts.append(keys[0] + jval)
+                parts.append(keys[1] + sub)
         else:
-            parts.append(inner + keys[0] + jval)
+            parts.append(keys[0] + jval)
     if not parts:
         return "{}"
-    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
+    return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "}"
 
 
 def _jshared(pkt: Packet, it: SharedItem, inner: str) -> str:
     """A SharedItem's part of _jobj at indent `inner` (its pair, and its subtree's),
     written once and kept on the item for that indent."""
-    obj = _jobj(pkt, [_as_plain(it)], inner[:-2], None)  # "{\n" text "\n" ind "}"
-    text = obj[2:len(obj) - len(inner)]
+    obj = _jobj(pkt, [_as_plain(it)], inner[:-2], None)  # "{\n" inner text "\n" ind "}"
+    text = obj[2 + len(inner):len(obj) - len(inner)]
     it.jkey = len(inner)
     it.jtext = text
     return text
@@ -434,7 +491,7 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
         ch = top.children
         if f is None:  # a top-level text item: its label the key, its subtree the value
             text = _label(top)
-            head = inner + _str(text) + ": "
+            head = _str(text) + ": "
             if lf is not None and text not in lf.names:
                 parts.append(head + _jfiltered(text, inner))
             else:
@@ -443,17 +500,17 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
         name = f.abbrev
         if not ch and (f.type is not _FT_PROTOCOL or top.text):
             if f.type is not _FT_PROTOCOL:  # a top-level field (ftp's cwd): its value
-                parts.append(inner + _jpair(top, f))
+                parts.append(_jpair(top, f))
             else:  # a protocol with nothing under it: its label as the tree shows it
-                parts.append(inner + _jkey(f)[0] + _str(fit_label(top.text or "", 0)))
+                parts.append(_jkey(f)[0] + _str(fit_label(top.text or "", 0)))
         elif lf is not None and name not in lf.names:
-            parts.append(inner + _jkey(f)[0] + _jfiltered(name, inner))
+            parts.append(_jkey(f)[0] + _jfiltered(name, inner))
         else:
-            parts.append(inner + _jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
+            parts.append(_jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
                                        _str(label(top))))
     if not parts:
         return "{}"
-    return "{\n" + ",\n".join(parts) + "\n" + ind + "}"
+    return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "}"
 
 
 # ---- -T ek ----------------------------------------------------------------------
