@@ -100,6 +100,10 @@ QUOTING_TYPES: Final = frozenset((1, 2, 3, 4, 137))
 #: (tvb, pkt, icmpv6 item, type, code).
 BodyFn = Callable[[Tvb, Packet, Item, int, int], None]
 BODIES: Final[dict[int, BodyFn]] = {}
+#: ND option bodies filled in by icmpv6_opts (Route Information, DNS Search List, ...):
+#: (tvb, pkt, option item, option start, size) -> the option item's text, "" to keep it.
+OptBodyFn = Callable[[Tvb, Packet, Item, int, int], str]
+OPT_BODIES: Final[dict[int, OptBodyFn]] = {}
 
 ICMPV6: Final = protocol("icmpv6", "Internet Control Message Protocol v6", "ICMPv6")
 TYPE: Final = ICMPV6.field("icmpv6.type", "Type", FT.UINT8, Base.DEC, strings=TYPE_NAMES, offset=0)
@@ -459,6 +463,10 @@ def _options(tvb: Tvb, pkt: Packet, top: Item, pos: int) -> None:
             pkt.add(opt, OPT_RESERVED, None, v, 2, "Reserved")
             pkt.add(opt, OPT_MTU, mtu, v + 2, 4)
             opt.text = f"ICMPv6 Option ({name} : {mtu})"
+        elif otype in OPT_BODIES:
+            text = OPT_BODIES[otype](tvb, pkt, opt, pos, size)
+            if text:
+                opt.text = f"ICMPv6 Option ({text})"
         elif otype == 14:  # RFC 3971's Nonce: the bytes after type and length
             pkt.add(opt, OPT_NONCE, bytes(b[v: pos + size]), v, size - 2)
         elif otype not in OPT_NAMES:  # tshark: a note and the option's bytes as Data
@@ -469,7 +477,10 @@ def _options(tvb: Tvb, pkt: Packet, top: Item, pos: int) -> None:
             pkt.add(opt, DATA, bytes(b[v: pos + size]), v, size - 2)
         elif otype == 25 and size >= 24:
             pkt.add(opt, OPT_RESERVED, None, v, 2, "Reserved")
-            pkt.add(opt, OPT_RDNSS_LIFETIME, int.from_bytes(b[v + 2: v + 6], "big"), v + 2, 4)
+            life = int.from_bytes(b[v + 2: v + 6], "big")
+            pkt.add(opt, OPT_RDNSS_LIFETIME, life, v + 2, 4,
+                    "Lifetime: Infinity (4294967295)" if life == 0xFFFFFFFF else
+                    "Lifetime: RDNSS address MUST no longer be used (0)" if life == 0 else None)
             servers = [bytes(b[a: a + 16]) for a in range(v + 6, pos + size - 15, 16)]
             for i, a in enumerate(servers):
                 pkt.add(opt, OPT_RDNSS, a, v + 6 + 16 * i, 16)
