@@ -35,7 +35,7 @@ from dissectors.icmp import (
     ones_sum,
 )
 from dissectors.ip import CHECKSUM_STATUS
-from dissectors.ipv6 import ipv6_hlim
+from dissectors.ipv6 import header_dst, ipv6_hlim
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
@@ -492,7 +492,8 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
            seq: int) -> None:
     """Echo request/reply pairing (Wireshark's ICMPv6 transaction tracking)."""
     payload = bytes(tvb.buf[tvb.start + 8: tvb.end])
-    fwd = pkt.net_src + pkt.net_dst if itype == 128 else pkt.net_dst + pkt.net_src
+    dst = header_dst(pkt)  # (tshark pairs by the header's addresses, not a routed one)
+    fwd = pkt.net_src + dst if itype == 128 else dst + pkt.net_src
     key = echo_key(fwd, ident, seq, payload)
     tracker = session.state("icmpv6.echo", EchoTracker)
     pairs: dict[int, int] = session.state("pass1:icmpv6.pairs", dict)
