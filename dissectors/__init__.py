@@ -18,7 +18,7 @@ PROTOCOL_MODULES = (
     "tls", "ssh", "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",
     "vxlan", "geneve", "stp", "gre", "erspan", "loop", "lldp", "cdp", "dtp",
     "ntp", "igmp", "snmp", "dhcpv6", "xml", "ntlmssp", "smb_cmds", "smb_trans2", "dcerpc", "dcerpc_stub", "smb_pipe", "gssapi",
-    "kerberos", "gtp", "ppp", "lcp", "ipcp", "pap", "chap", "pppoe", "l2tp", "eap", "eapol",
+    "kerberos", "gtp", "ppp", "lcp", "ipcp", "ipv6cp", "pap", "chap", "pppoe", "l2tp", "eap", "eapol",
     "ospf", "ndp", "sctp", "rsvp", "pim", "wg", "socks", "wow", "xmpp", "json", "db_lsp",
     "quic", "steam_ihs", "megaco", "sdp", "sip", "sflow", "etch", "netlink", "x11",
     "image_gif", "image_png", "image_jfif", "fr", "rpc", "nfs", "portmap", "ipx",

@@ -24,7 +24,10 @@ Session 17 (the corpus captures still unlike tshark, and the general case behind
 - DHCP option 43 as an Aruba AP's controller address (vendor class "ArubaAP...", zeek
   dhcp.pcap), any other vendor's raw value shown; option 46, the NetBIOS node type;
 - DNS SSHFP records (tcpdump dnssec.pcap), EDNS's DAU/DHU/N3U lists and CHAIN's closest
-  trust point (tcpdump edns-opts.pcap).
+  trust point (tcpdump edns-opts.pcap);
+- PPP's IPV6CP, and PPPoE claiming its frame's rest (no Ethernet padding or trailer after
+  it; a session carrying IP/IPv6 notes a payload length other than what follows, an FCS's
+  4 bytes aside) (zeek pppoe.pcap).
 """
 
 from __future__ import annotations
@@ -188,7 +191,31 @@ def _dns_sshfp_edns() -> list:
             + _dns_answer([], b"\0" + struct.pack(">HHIH", 41, 4096, 0x8000, len(data)) + data))
 
 
+def _pppoe() -> list:
+    def frame(ethertype: int, body: bytes) -> list:
+        return [Ether(src=ETH["src"], dst="ff:ff:ff:ff:ff:ff", type=ethertype) / Raw(body)]
+
+    def session(proto: int, payload: bytes, extra: bytes) -> list:
+        head = bytes([0x11, 0, 0, 1]) + struct.pack(">HH", len(payload) + 2, proto)
+        return frame(0x8864, head + payload + extra)
+
+    padi = bytes([0x11, 0x09, 0, 0, 0, 4, 0x01, 0x01, 0, 0])
+    ipcp = bytes([1, 1, 0, 10, 3, 6, 10, 0, 0, 1])
+    ipv6cp = [bytes([c, 1, 0, 14, 1, 10, 0xC8, 1, 0xE, 0xFF, 0xFE, 0x88, 0, 8]) for c in (1, 2)]
+    ipv6cp.append(bytes([1, 2, 0, 18, 2, 4, 0, 0x4F, 1, 10]) + bytes(8))  # (+ compression)
+    ip = bytes(IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2))
+    ip6 = bytes(IPv6(src="::1", dst="::2") / UDP(sport=1, dport=2))
+    lcp = bytes([9, 1, 0, 8, 0, 0, 0, 0])
+    return (frame(0x8863, padi + bytes(40)) + frame(0x8863, padi + b"\xaa\xbb" * 20)
+            + session(0x8021, ipcp, bytes(40)) + session(0x8021, ipcp, b"\xcc" * 40)
+            + [f for body in ipv6cp for f in session(0x8057, body, bytes(30))]
+            + session(0x21, ip, bytes(20)) + session(0x21, ip, b"\xdd" * 20)
+            + session(0x21, ip, b"") + session(0x21, ip, bytes(4))
+            + session(0x57, ip6, bytes(8)) + session(0xC021, lcp, bytes(40)))
+
+
 CASES: dict[str, Callable[[], list]] = {
+    "pppoe_ipv6cp_trailers": _pppoe,
     "nd_ra_options": _nd_ra_options,
     "dhcp_vendor_node_type": _dhcp_vendor_node_type,
     "dns_sshfp_edns": _dns_sshfp_edns,
@@ -209,7 +236,8 @@ ARGS = [["-V"], ["-T", "json"],
          "-e", "icmpv6.opt.dnssl", "-e", "icmpv6.opt.route_lifetime", "-e", "icmpv6.opt.prefix",
          "-e", "icmpv6.opt.pref64.plc", "-e", "dhcp.option.vendor.arubaap.controllerip",
          "-e", "dhcp.option.netbios_over_tcpip_node_type", "-e", "dns.sshfp.fingerprint",
-         "-e", "dns.opt.dau", "-e", "dns.opt.chain.fqdn"]]
+         "-e", "dns.opt.dau", "-e", "dns.opt.chain.fqdn", "-e", "ipv6cp.interface_identifier",
+         "-e", "eth.padding", "-e", "eth.trailer"]]
 
 
 @pytest.mark.parametrize("args", ARGS, ids=["V", "json", "fields"])

@@ -27,9 +27,6 @@ KNOWN: dict[str, list[str]] = {
     # a packet comment's CR LF: tshark prints it raw, labshark escapes it (README); the
     # rest of its expert report is compared in tests/test_sip_sdp.py
     'wireshark/sip.pcapng': ['expert'],
-    # session 16's corpus captures (tcpdump/zeek), differences not yet fixed:
-    # IPV6CP inside PPPoE, which labshark does not dissect
-    'corpus/zeek-pppoe.pcap': ['flow,any,network', 'io,phs'],
 }
 
 
