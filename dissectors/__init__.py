@@ -12,7 +12,7 @@ COMPILED = use_compiled()
 # Order matters only for heuristic lists (tried in registration order).
 PROTOCOL_MODULES = (
     "data", "eth", "vlan", "llc", "arp", "sll", "null", "tr", "fddi", "rawip", "ip", "ipv6", "icmp",
-    "icmpv6", "icmpv6_more", "icmpv6_opts", "udp", "tcp", "dns", "dns_rr", "mdns", "llmnr", "nbns",
+    "icmpv6", "icmpv6_more", "icmpv6_opts", "udp", "tcp", "dns", "dns_rr", "dns_rr_more", "mdns", "llmnr", "nbns",
     "nbdgm", "nbss", "smb",
     "smb_access", "smb2", "dhcp", "http",
     "tls", "ssh", "ssdp", "tftp", "ipmsg", "ftp", "telnet", "imf", "pop", "imap", "smtp",

@@ -25,6 +25,9 @@ Session 17 (the corpus captures still unlike tshark, and the general case behind
   dhcp.pcap), any other vendor's raw value shown; option 46, the NetBIOS node type;
 - DNS SSHFP records (tcpdump dnssec.pcap), EDNS's DAU/DHU/N3U lists and CHAIN's closest
   trust point (tcpdump edns-opts.pcap);
+- DNS record types real captures carry: SPF, CAA, NAPTR, WKS, LOC, SVCB/HTTPS (their
+  SvcParams), TSIG; the named types tshark 4.0 has no case for (URI, ...) noted as
+  undecoded with their data;
 - PPP's IPV6CP, and PPPoE claiming its frame's rest (no Ethernet padding or trailer after
   it; a session carrying IP/IPv6 notes a payload length other than what follows, an FCS's
   4 bytes aside) (zeek pppoe.pcap).
@@ -180,6 +183,43 @@ def _dns_answer(records: list[tuple[int, bytes]], additional: bytes = b"") -> li
             / UDP(sport=53, dport=33333) / Raw(head + body + additional)]
 
 
+def _dns_record_types() -> list:
+    def text(raw: bytes) -> bytes:
+        return bytes([len(raw)]) + raw
+
+    def caa(flags: int, tag: bytes, value: bytes) -> tuple[int, bytes]:
+        return 257, bytes([flags, len(tag)]) + tag + value
+
+    def param(key: int, value: bytes) -> bytes:
+        return struct.pack(">HH", key, len(value)) + value
+
+    def loc(version: int, sizes: bytes, lat: int, lon: int, alt: int) -> tuple[int, bytes]:
+        return 29, bytes([version]) + sizes + struct.pack(">III", lat, lon, alt)
+
+    svcb = (b"\0\x01\0" + param(1, text(b"h2") + text(b"h3")) + param(3, b"\x20\xfb")
+            + param(4, bytes(range(1, 9))) + param(6, bytes(15) + b"\x01")
+            + param(0, b"\0\x01\0\x03") + param(99, b"ab") + param(2, b"")
+            + param(5, b"abc") + param(32769, b"\x01\xff"))
+    tsig = (_dns_name("hmac-sha256") + (0x5F5E1000).to_bytes(6, "big")
+            + struct.pack(">HH", 300, 4) + b"\xaa\xbb\xcc\xdd" + struct.pack(">HHH", 0x1234, 0, 0))
+    tsig_rr = _dns_name("key.example.com") + struct.pack(">HHIH", 250, 255, 0, len(tsig)) + tsig
+    half = 1 << 31
+    return (_dns_answer([(99, text(b"v=spf1 -all") + text(b"x"))], tsig_rr)
+            + _dns_answer([caa(0, b"issue", b"letsencrypt.org"), caa(128, b"iodef", b"mailto:a@b"),
+                           caa(0, b"issuewild", b";"), caa(0, b"tbs", b"zz")])
+            + _dns_answer([(35, struct.pack(">HH", 100, 10) + text(b"S") + text(b"SIP+D2U")
+                            + text(b"") + _dns_name("_sip._udp.example.com"))])
+            + _dns_answer([(11, bytes([10, 0, 0, 1, 6, 0x40, 0x00, 0x80]))])
+            + _dns_answer([loc(0, b"\x12\x16\x13", 0x8B3A7F40, 0x7FD3C9B0, 10_000_000),
+                           loc(0, b"\x00\x10\x11", half, half + 1, 10_000_050),
+                           loc(0, b"\x99\x39\x12", half - 324_000_001, half + 648_000_001,
+                               9_999_999),
+                           loc(1, b"\x12\x16\x13", 1, 2, 3)])
+            + _dns_answer([(64, svcb), (65, b"\0\0" + _dns_name("svc.example.com"))])
+            + _dns_answer([(256, struct.pack(">HH", 10, 1) + b"https://www.example.com/"),
+                           (31, b"\1\2\3\4"), (255, b"")]))
+
+
 def _dns_sshfp_edns() -> list:
     opts = [(5, bytes([6, 7, 253, 9])), (6, bytes([1, 2, 3, 4, 9])), (7, bytes([0, 1, 2])),
             (5, b""), (13, _dns_name("foo.example.com")), (13, b"\x03com\x00"), (13, b""),
@@ -219,6 +259,7 @@ CASES: dict[str, Callable[[], list]] = {
     "nd_ra_options": _nd_ra_options,
     "dhcp_vendor_node_type": _dhcp_vendor_node_type,
     "dns_sshfp_edns": _dns_sshfp_edns,
+    "dns_record_types": _dns_record_types,
     "tcp_quick_start": _tcp_quick_start,
     "dhcpv6_domain_lists": _dhcpv6_domain_lists,
     "dhcp_static_route": _dhcp_static_routes,
@@ -237,7 +278,9 @@ ARGS = [["-V"], ["-T", "json"],
          "-e", "icmpv6.opt.pref64.plc", "-e", "dhcp.option.vendor.arubaap.controllerip",
          "-e", "dhcp.option.netbios_over_tcpip_node_type", "-e", "dns.sshfp.fingerprint",
          "-e", "dns.opt.dau", "-e", "dns.opt.chain.fqdn", "-e", "ipv6cp.interface_identifier",
-         "-e", "eth.padding", "-e", "eth.trailer"]]
+         "-e", "eth.padding", "-e", "eth.trailer", "-e", "dns.svcb.svcparam.alpn",
+         "-e", "dns.caa.value", "-e", "dns.loc.latitude", "-e", "dns.naptr.replacement",
+         "-e", "dns.wks.bits", "-e", "dns.tsig.mac_size", "-e", "dns.undecoded.type"]]
 
 
 @pytest.mark.parametrize("args", ARGS, ids=["V", "json", "fields"])
