@@ -28,6 +28,8 @@ Session 17 (the corpus captures still unlike tshark, and the general case behind
 - DNS record types real captures carry: SPF, CAA, NAPTR, WKS, LOC, SVCB/HTTPS (their
   SvcParams), TSIG; the named types tshark 4.0 has no case for (URI, ...) noted as
   undecoded with their data;
+- DHCPv6's NTP Server option (56): its suboptions (addresses read 16 bytes whatever their
+  length, FQDNs, an empty FQDN's note, unknown ones), a too short option's note;
 - PPP's IPV6CP, and PPPoE claiming its frame's rest (no Ethernet padding or trailer after
   it; a session carrying IP/IPv6 notes a payload length other than what follows, an FCS's
   4 bytes aside) (zeek pppoe.pcap).
@@ -220,6 +222,20 @@ def _dns_record_types() -> list:
                            (31, b"\1\2\3\4"), (255, b"")]))
 
 
+def _dhcpv6_ntp() -> list:
+    def tlv(code: int, body: bytes) -> bytes:
+        return struct.pack(">HH", code, len(body)) + body
+
+    addr = bytes.fromhex("20010db8000000000000000000000123")
+    bodies = [tlv(1, addr) + tlv(2, bytes.fromhex("ff050000000000000000000000000101"))
+              + tlv(3, _dns_name("ntp.example.com")),
+              tlv(9, b"xy"), b"\0\1", b"", tlv(3, _dns_name("a.b")) + tlv(1, bytes(16)),
+              tlv(1, bytes(8)) + bytes(8), tlv(3, b"")]
+    return [Ether(src=ETH["src"], dst="33:33:00:01:00:02") / IPv6(src="fe80::1", dst="ff02::1:2")
+            / UDP(sport=546, dport=547) / Raw(b"\x0b\x12\x34\x56" + tlv(56, body) + tlv(14, b""))
+            for body in bodies]
+
+
 def _dns_sshfp_edns() -> list:
     opts = [(5, bytes([6, 7, 253, 9])), (6, bytes([1, 2, 3, 4, 9])), (7, bytes([0, 1, 2])),
             (5, b""), (13, _dns_name("foo.example.com")), (13, b"\x03com\x00"), (13, b""),
@@ -260,6 +276,7 @@ CASES: dict[str, Callable[[], list]] = {
     "dhcp_vendor_node_type": _dhcp_vendor_node_type,
     "dns_sshfp_edns": _dns_sshfp_edns,
     "dns_record_types": _dns_record_types,
+    "dhcpv6_ntp": _dhcpv6_ntp,
     "tcp_quick_start": _tcp_quick_start,
     "dhcpv6_domain_lists": _dhcpv6_domain_lists,
     "dhcp_static_route": _dhcp_static_routes,
@@ -280,7 +297,8 @@ ARGS = [["-V"], ["-T", "json"],
          "-e", "dns.opt.dau", "-e", "dns.opt.chain.fqdn", "-e", "ipv6cp.interface_identifier",
          "-e", "eth.padding", "-e", "eth.trailer", "-e", "dns.svcb.svcparam.alpn",
          "-e", "dns.caa.value", "-e", "dns.loc.latitude", "-e", "dns.naptr.replacement",
-         "-e", "dns.wks.bits", "-e", "dns.tsig.mac_size", "-e", "dns.undecoded.type"]]
+         "-e", "dns.wks.bits", "-e", "dns.tsig.mac_size", "-e", "dns.undecoded.type",
+         "-e", "dhcpv6.ntpserver.addr", "-e", "dhcpv6.ntpserver.fqdn"]]
 
 
 @pytest.mark.parametrize("args", ARGS, ids=["V", "json", "fields"])
