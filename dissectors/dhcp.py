@@ -147,6 +147,12 @@ FORCERENEW_ALGORITHM = _opt(145, "dhcp.option.forcerenew_nonce.algorithm", "Algo
                             {1: "HMAC-MD5"})  # (RFC 6704: one byte per algorithm)
 AUTO_CONFIGURE = _opt(116, "dhcp.option.dhcp_auto_configuration", "DHCP Auto-Configuration",
                       "u8", {0: "DoNotAutoConfigure", 1: "AutoConfigure"})  # (RFC 2563)
+NETBIOS_NODE_TYPE = _opt(46, "dhcp.option.netbios_over_tcpip_node_type",
+                         "NetBIOS over TCP/IP Node Type", "u8",
+                         {1: "B-node", 2: "P-node", 4: "M-node", 8: "H-node"})
+VENDOR_VALUE = DHCP.field("dhcp.option.vendor.value", "Value", FT.BYTES)
+ARUBA_AP_IP = DHCP.field("dhcp.option.vendor.arubaap.controllerip", "Aruba Controller IP",
+                         FT.STRING)
 MUDURL = _opt(161, "dhcp.option.mudurl", "MUDURL", "string")  # (RFC 8520)
 
 MAGIC_COOKIE = 0x63825363
@@ -264,8 +270,27 @@ def _find_msg_type(tvb: Tvb, p: int) -> int | None:
     return found if p <= tvb.rend and tvb.end == tvb.rend else None
 
 
+def _vendor_class(tvb: Tvb, p: int) -> bytes:
+    """Option 60's bytes wherever it stands among the options (tshark reads it before
+    option 43, whose layout depends on it); b"" when absent."""
+    end = tvb.end
+    while p + 1 < end:
+        code = tvb.buf[p]
+        if code == 255:
+            break
+        if code == 0:
+            p += 1
+            continue
+        ln = tvb.buf[p + 1]
+        if code == 60:
+            return bytes(tvb.buf[p + 2: min(p + 2 + ln, end)])
+        p += 2 + ln
+    return b""
+
+
 def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: ANN001, C901
     end = tvb.end
+    start = p
     while p < tvb.rend:
         code = tvb.u8(p)
         if code == 0:
@@ -296,6 +321,8 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
         bad = size is not None and ln != size
         # (a wrong length shows the raw value, and so does an empty Static Route)
         shown = code in _UNDECODED or bad or (code == 33 and not ln)
+        aruba = code == 43 and _vendor_class(tvb, start).startswith(b"ArubaAP")
+        shown = shown or (code == 43 and not ln)
         add(oi, OPT_VALUE, raw, v, ln, "Value: <MISSING>" if shown and not ln else None,
             hidden=not shown)
         if bad:
@@ -313,6 +340,12 @@ def _options(tvb: Tvb, p: int, pkt: Packet, top: Item, add) -> None:  # noqa: AN
             if ln % 8:
                 pkt.add_expert(oi, "error", "protocol", "Option length isn't a multiple of 8",
                                "dhcp", field=BAD_LENGTH)
+        elif aruba:  # the controller's address as text (packet-dhcp.c's Aruba AP vendor)
+            oi.text += " (Aruba AP)"
+            add(oi, ARUBA_AP_IP, raw.decode("ascii", errors="replace"), v, ln)
+            pkt.protocols.append("dhcp")  # (tshark calls its vendor dissectors as dhcp)
+        elif code == 43:  # a vendor tshark 4.0 has no decoder for: the raw value, shown
+            add(oi, VENDOR_VALUE, raw, v, ln, "Value: <MISSING>" if not ln else None)
         elif code == 55:
             for i, item in enumerate(raw):
                 add(oi, OPT_REQ_ITEM, item, v + i, 1,

@@ -103,6 +103,16 @@ VENDOR_CODE = DHCPV6.field("dhcpv6.vendoropts.enterprise.option_code", "Option c
 VENDOR_LENGTH = DHCPV6.field("dhcpv6.vendoropts.enterprise.option_length", "Option length",
                              FT.UINT16, Base.DEC)
 VENDOR_DATA = DHCPV6.field("dhcpv6.vendoropts.enterprise.option_data", "Option data", FT.BYTES)
+NTP_SUBOPTS = {1: "NTP Server Address", 2: "NTP Multicast Address", 3: "NTP Server FQDN"}
+NTP_TYPE = DHCPV6.field("dhcpv6.ntpserver.option.type", "Suboption", FT.UINT16, Base.DEC,
+                        strings=NTP_SUBOPTS)
+NTP_LENGTH = DHCPV6.field("dhcpv6.ntpserver.option.length", "Length", FT.UINT16, Base.DEC)
+NTP_VALUES = {1: DHCPV6.field("dhcpv6.ntpserver.addr", "NTP Server Address", FT.IPv6),
+              2: DHCPV6.field("dhcpv6.ntpserver.mc_addr", "NTP Multicast Address", FT.IPv6),
+              3: DHCPV6.field("dhcpv6.ntpserver.fqdn", "NTP Server FQDN", FT.STRING)}
+EMPTY_DOMAIN = DHCPV6.field("dhcpv6.domain_field_len", "Empty domain name - field length",
+                            FT.UINT16, Base.DEC)
+MALFORMED_OPTION = DHCPV6.field("dhcpv6.malformed_option", "Malformed option", FT.NONE)
 USERCLASS_LENGTH = DHCPV6.field("dhcpv6.userclass.length", "Length", FT.UINT16, Base.DEC)
 USERCLASS_DATA = DHCPV6.field("dhcpv6.userclass.opaque_data", "Suboption", FT.BYTES)
 IAPREFIX_ADDR = DHCPV6.field("dhcpv6.iaprefix.pref_addr", "Prefix address", FT.IPv6)
@@ -245,6 +255,8 @@ def _option(c: _Ctx, oi: Item, code: int, v: int, n: int, depth: int) -> None:  
                   v + 2, n - 2)
     elif code == 17 and n >= 4:
         _vendor_opts(c, oi, v, n)
+    elif code == 56:
+        _ntp_server(c, oi, v, n)
     elif code == 15:
         at = v
         while at + 2 <= v + n:
@@ -278,6 +290,32 @@ def _vendor_opts(c: _Ctx, oi: Item, v: int, n: int) -> None:
         c.add(si, VENDOR_CODE, code, at, 2)
         c.add(si, VENDOR_LENGTH, ln, at + 2, 2)
         c.add(si, VENDOR_DATA, tvb.bytes(at + 4, ln), at + 4, ln)
+        at += 4 + ln
+
+
+def _ntp_server(c: _Ctx, oi: Item, v: int, n: int) -> None:
+    """RFC 5908's suboptions, as tshark 4.0 reads them (an address is 16 bytes, whatever
+    its suboption's length says)."""
+    tvb, pkt = c.tvb, c.pkt
+    if n < 4:
+        pkt.add_expert(oi, "error", "malformed", "NTP Server: malformed option", "dhcpv6",
+                       field=MALFORMED_OPTION)
+        return
+    at, end = v, v + n
+    while at + 4 <= end:
+        sub, ln = tvb.u16(at), tvb.u16(at + 2)
+        si = pkt.add_text(oi, NTP_SUBOPTS.get(sub, f"NTP Server suboption {sub}"), at, 4 + ln,
+                          source=c.src)
+        c.add(si, NTP_TYPE, sub, at, 2, None if sub in NTP_SUBOPTS else f"Suboption: Unknown ({sub})")
+        c.add(si, NTP_LENGTH, ln, at + 2, 2)
+        if sub in (1, 2):
+            c.add(si, NTP_VALUES[sub], tvb.bytes(at + 4, 16), at + 4, 16)
+        elif sub == 3 and not ln:  # (tshark 4.0 puts it one byte into the suboption)
+            c.add(si, EMPTY_DOMAIN, 0, at + 1, 2, "Empty domain field: the client requests "
+                  "the server to provide a domain name")
+        elif sub == 3:
+            for nat, nln, text in _names(tvb, at + 4, at + 4 + ln):
+                c.add(si, NTP_VALUES[3], text, nat, nln)
         at += 4 + ln
 
 

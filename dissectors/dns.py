@@ -34,7 +34,7 @@ from dissectors.dns_header import (
     looks_like_dns,
 )
 from dissectors.dns_labels import get_name, get_raw_name, label_count
-from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS
+from dissectors.dns_names import CLASSES, OPCODES, RCODES, TYPE_VALS, TYPES_WITHOUT_CASE
 from dissectors.dns_track import track
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str, masked_label
@@ -339,7 +339,7 @@ _DECODED_HERE = frozenset((1, 28, 2, 5, 12, 15, 6, 16, 33))  # (_record's own br
 def _undecoded_type(rtype: int) -> bool:
     """A type packet-dns.c's switch has no case for: its default notes it."""
     return rtype not in _DECODED_HERE and rtype not in RDATA and (
-        rtype == 0 or rtype not in TYPE_VALS)
+        rtype in TYPES_WITHOUT_CASE or rtype not in TYPE_VALS)
 
 
 def _note_undecoded(pkt: Packet, rr: Item, rtype: int) -> None:

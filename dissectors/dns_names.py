@@ -101,6 +101,11 @@ TYPE_VALS = _table("""
 """)
 
 #: dns.flags.rcode
+#: Named types packet-dns.c's switch has no case for (probed: each gets its "Dissector for
+#: DNS Type (N) code not implemented" note and its data as bytes), 0 among them.
+TYPES_WITHOUT_CASE = frozenset((0, 31, 32, 34, 40, 57, 58, 100, 101, 102, 103, 251, 252, 253,
+                                254, 255, 256, 32768))
+
 RCODES = _table("""
 0 No error
 1 Format error

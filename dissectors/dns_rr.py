@@ -20,12 +20,14 @@ from dissectors.dns_names import (
     FAMILIES,
     NSEC3_ALGOS,
     OPT_CODES,
+    SSHFP_ALGOS,
+    SSHFP_TYPES,
     TYPE_VALS,
 )
 from dissectors.escape import format_text
 from dissectors.format import masked_label
 from dissectors.packet import Item, Packet
-from dissectors.registry import FT, Base
+from dissectors.registry import FT, Base, Field
 from dissectors.time_text import time_secs_str
 from dissectors.tvb import Tvb
 
@@ -104,6 +106,12 @@ HINFO_CPU = DNS.field("dns.hinfo.cpu", "CPU", FT.STRING)
 HINFO_OS_LEN = DNS.field("dns.hinfo.os_length", "OS Length", FT.UINT8, Base.DEC)
 HINFO_OS = DNS.field("dns.hinfo.os", "OS", FT.STRING)
 
+SSHFP_ALG = DNS.field("dns.sshfp.algorithm", "Algorithm", FT.UINT8, Base.DEC,
+                      strings=SSHFP_ALGOS)
+SSHFP_FP_TYPE = DNS.field("dns.sshfp.fingerprint.type", "Fingerprint type", FT.UINT8, Base.DEC,
+                          strings=SSHFP_TYPES)
+SSHFP_FP = DNS.field("dns.sshfp.fingerprint", "Fingerprint", FT.BYTES)
+
 OPT = DNS.field("dns.opt", "Option", FT.NONE)
 OPT_CODE = DNS.field("dns.opt.code", "Option Code", FT.UINT16, Base.DEC, strings=OPT_CODES)
 OPT_LEN = DNS.field("dns.opt.len", "Option Length", FT.UINT16, Base.DEC)
@@ -139,6 +147,14 @@ _EXT_ERRORS = {
 OPT_EXT_CODE = DNS.field("dns.opt.ext_error.info_code", "Info Code", FT.UINT16, Base.DEC,
                          strings=_EXT_ERRORS)
 OPT_EXT_TEXT = DNS.field("dns.opt.ext_error.extra_text", "Extra Text", FT.STRING)
+
+# RFC 6975's lists of algorithms understood, one byte each (packet-dns.c's value names)
+OPT_DAU = DNS.field("dns.opt.dau", "DAU", FT.UINT8, Base.DEC, strings=ALGORITHMS)
+OPT_DHU = DNS.field("dns.opt.dhu", "DHU", FT.UINT8, Base.DEC, strings=DIGEST_TYPES)
+OPT_N3U = DNS.field("dns.opt.n3u", "N3U", FT.UINT8, Base.DEC, strings=NSEC3_ALGOS)
+_ALGO_LISTS = {5: OPT_DAU, 6: OPT_DHU, 7: OPT_N3U}
+# RFC 7901's closest trust point: tshark shows its wire bytes as text, up to the root
+OPT_CHAIN = DNS.field("dns.opt.chain.fqdn", "Closest Trust Point", FT.STRING)
 
 
 def key_tag(rdata: bytes) -> int:
@@ -239,6 +255,21 @@ def _nsec3(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add
     _type_bitmap(tvb, p + hlen, end, pkt, rr, add)
 
 
+def _named(f: Field, v: int, tree_on: bool) -> str | None:
+    """A VALS() label for a value its table lacks ("Algorithm: Unknown (9)"); None: the
+    field's own label."""
+    return f"{f.name}: Unknown ({v})" if tree_on and v not in f.strings else None
+
+
+def _sshfp(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) -> None:
+    tree_on = pkt.tree_on
+    add(rr, SSHFP_ALG, tvb.u8(d), d, 1, _named(SSHFP_ALG, tvb.u8(d), tree_on))
+    add(rr, SSHFP_FP_TYPE, tvb.u8(d + 1), d + 1, 1,
+        _named(SSHFP_FP_TYPE, tvb.u8(d + 1), tree_on))
+    if end > d + 2:
+        add(rr, SSHFP_FP, tvb.bytes(d + 2, end - d - 2), d + 2, end - d - 2)
+
+
 def _hinfo(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item,
            add: Add) -> tuple[str, str]:
     p = d
@@ -295,10 +326,18 @@ def _opt(tvb: Tvb, d: int, end: int, msg: int, pkt: Packet, rr: Item, add: Add) 
             if olen > 2:
                 add(oi, OPT_EXT_TEXT, tvb.bytes(v + 2, olen - 2).decode("utf-8", "replace"),
                     v + 2, olen - 2)
+        elif code in _ALGO_LISTS:  # DAU, DHU, N3U
+            f = _ALGO_LISTS[code]
+            for i in range(olen):
+                add(oi, f, tvb.u8(v + i), v + i, 1, _named(f, tvb.u8(v + i), tree_on))
+        elif code == 13 and olen:  # CHAIN
+            raw = tvb.bytes(v, olen).split(b"\0", 1)[0]
+            add(oi, OPT_CHAIN, raw.decode("utf-8", "replace"), v, olen,
+                f"Closest Trust Point: {format_text(raw)}" if tree_on else None)
         elif code == 12 and olen:  # PADDING
             add(oi, OPT_PADDING, tvb.bytes(v, olen), v, olen)
         q = v + olen
 
 
-RDATA.update({13: _hinfo, 41: _opt, 43: _ds, 46: _rrsig, 47: _nsec, 48: _dnskey, 50: _nsec3,
+RDATA.update({13: _hinfo, 41: _opt, 43: _ds, 44: _sshfp, 46: _rrsig, 47: _nsec, 48: _dnskey, 50: _nsec3,
               59: _ds, 60: _dnskey})

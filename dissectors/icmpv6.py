@@ -35,7 +35,7 @@ from dissectors.icmp import (
     ones_sum,
 )
 from dissectors.ip_fields import CHECKSUM_STATUS
-from dissectors.ipv6 import ipv6_hlim
+from dissectors.ipv6 import header_dst, ipv6_hlim
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol
@@ -100,6 +100,10 @@ QUOTING_TYPES: Final = frozenset((1, 2, 3, 4, 137))
 #: (tvb, pkt, icmpv6 item, type, code).
 BodyFn = Callable[[Tvb, Packet, Item, int, int], None]
 BODIES: Final[dict[int, BodyFn]] = {}
+#: ND option bodies filled in by icmpv6_opts (Route Information, DNS Search List, ...):
+#: (tvb, pkt, option item, option start, size) -> the option item's text, "" to keep it.
+OptBodyFn = Callable[[Tvb, Packet, Item, int, int], str]
+OPT_BODIES: Final[dict[int, OptBodyFn]] = {}
 
 ICMPV6: Final = protocol("icmpv6", "Internet Control Message Protocol v6", "ICMPv6")
 TYPE: Final = ICMPV6.field("icmpv6.type", "Type", FT.UINT8, Base.DEC, strings=TYPE_NAMES, offset=0)
@@ -459,6 +463,10 @@ def _options(tvb: Tvb, pkt: Packet, top: Item, pos: int) -> None:
             pkt.add(opt, OPT_RESERVED, None, v, 2, "Reserved")
             pkt.add(opt, OPT_MTU, mtu, v + 2, 4)
             opt.text = f"ICMPv6 Option ({name} : {mtu})"
+        elif otype in OPT_BODIES:
+            text = OPT_BODIES[otype](tvb, pkt, opt, pos, size)
+            if text:
+                opt.text = f"ICMPv6 Option ({text})"
         elif otype == 14:  # RFC 3971's Nonce: the bytes after type and length
             pkt.add(opt, OPT_NONCE, bytes(b[v: pos + size]), v, size - 2)
         elif otype not in OPT_NAMES:  # tshark: a note and the option's bytes as Data
@@ -469,7 +477,10 @@ def _options(tvb: Tvb, pkt: Packet, top: Item, pos: int) -> None:
             pkt.add(opt, DATA, bytes(b[v: pos + size]), v, size - 2)
         elif otype == 25 and size >= 24:
             pkt.add(opt, OPT_RESERVED, None, v, 2, "Reserved")
-            pkt.add(opt, OPT_RDNSS_LIFETIME, int.from_bytes(b[v + 2: v + 6], "big"), v + 2, 4)
+            life = int.from_bytes(b[v + 2: v + 6], "big")
+            pkt.add(opt, OPT_RDNSS_LIFETIME, life, v + 2, 4,
+                    "Lifetime: Infinity (4294967295)" if life == 0xFFFFFFFF else
+                    "Lifetime: RDNSS address MUST no longer be used (0)" if life == 0 else None)
             servers = [bytes(b[a: a + 16]) for a in range(v + 6, pos + size - 15, 16)]
             for i, a in enumerate(servers):
                 pkt.add(opt, OPT_RDNSS, a, v + 6 + 16 * i, 16)
@@ -481,7 +492,8 @@ def _track(tvb: Tvb, pkt: Packet, session: Session, top: Item, itype: int, ident
            seq: int) -> None:
     """Echo request/reply pairing (Wireshark's ICMPv6 transaction tracking)."""
     payload = bytes(tvb.buf[tvb.start + 8: tvb.end])
-    fwd = pkt.net_src + pkt.net_dst if itype == 128 else pkt.net_dst + pkt.net_src
+    dst = header_dst(pkt)  # (tshark pairs by the header's addresses, not a routed one)
+    fwd = pkt.net_src + dst if itype == 128 else dst + pkt.net_src
     key = echo_key(fwd, ident, seq, payload)
     tracker = session.state("icmpv6.echo", EchoTracker)
     pairs: dict[int, int] = session.state("pass1:icmpv6.pairs", dict)

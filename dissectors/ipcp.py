@@ -43,7 +43,8 @@ def _compression(tvb: Tvb, pkt: Packet, item: Item, v: int, n: int) -> None:
     if n < 2:
         return
     proto = tvb.u16(v)
-    pkt.add(item, COMPRESS_PROTO, proto, v, 2)
+    pkt.add(item, COMPRESS_PROTO, proto, v, 2, None if proto in COMPRESSION or not pkt.tree_on
+            else f"IP Compression Protocol: Unknown (0x{proto:04x})")
     if proto == 0x002D and n >= 4:  # Van Jacobson: max slot id, compressed slot id flag
         pkt.add(item, MAX_SLOT_ID, tvb.u8(v + 2), v + 2, 1)
         pkt.add(item, COMP_SLOT_ID, bool(tvb.u8(v + 3) & 1), v + 3, 1)

@@ -130,6 +130,9 @@ ROUTING_SRC_RESERVED: Final = ROUTING.field("ipv6.routing.src.reserved", "Reserv
 ROUTING_SRC_ADDR: Final = ROUTING.field("ipv6.routing.src.addr", "Address", FT.IPv6)
 ROUTING_MIPV6_RESERVED: Final = ROUTING.field("ipv6.routing.mipv6.reserved", "Reserved", FT.BYTES)
 ROUTING_MIPV6_HOME: Final = ROUTING.field("ipv6.routing.mipv6.home_address", "Home Address", FT.IPv6)
+ROUTING_INVALID_SEGLEFT: Final = ROUTING.field(
+    "ipv6.routing.invalid_segleft",
+    "IPv6 Routing Header segments left field must not exceed address count", FT.NONE)
 ROUTING_DEPRECATED: Final = ROUTING.field("ipv6.routing.deprecated", "Routing header type is deprecated",
                                    FT.NONE)
 FRAGHDR: Final = protocol("ipv6.fraghdr", "Fragment Header for IPv6", "IPv6 Fragment")

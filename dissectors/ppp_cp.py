@@ -37,6 +37,10 @@ class Option:
     proto: Protocol | None = None
     label: Callable[[Tvb, int, int], str] | None = None
     value: OptionValue | None = None
+    #: Another protocol's (type, length) fields, for an option borrowed whole from it
+    #: (tshark 4.0 shows IPV6CP's compression option as IPCP's); None: the protocol's own.
+    fields: tuple[object, object] | None = None
+    listed: str | None = None  # its name in the "Options:" line, when that differs
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,8 @@ def _options(cp: ControlProtocol, tvb: Tvb, pkt: Packet, top: Item, at: int, end
             break
         spans.append((pos, otype, olen))
         pos += olen
-    names = ", ".join(cp.options[t].name if t in cp.options else "Unknown"
-                      for _, t, _ in spans)
+    names = ", ".join((cp.options[t].listed or cp.options[t].name) if t in cp.options
+                      else "Unknown" for _, t, _ in spans)
     tree = pkt.add_text(top, f"Options: ({end - at} bytes), {names}", at, end - at)
     for pos, otype, olen in spans:
         opt = cp.options.get(otype)
@@ -109,9 +113,10 @@ def _options(cp: ControlProtocol, tvb: Tvb, pkt: Packet, top: Item, at: int, end
             item = pkt.add(tree, opt.proto.proto_field, tvb.bytes(pos, olen), pos, olen, text)
         else:
             item = pkt.add_text(tree, text, pos, olen)
-        pkt.add(item, cp.opt_type, otype, pos, 1,  # type: ignore[arg-type]
+        type_f, len_f = opt.fields if opt is not None and opt.fields else (cp.opt_type, cp.opt_len)
+        pkt.add(item, type_f, otype, pos, 1,  # type: ignore[arg-type]
                 f"Type: {name} ({otype})" if pkt.tree_on else None)
-        pkt.add(item, cp.opt_len, olen, pos + 1, 1)  # type: ignore[arg-type]
+        pkt.add(item, len_f, olen, pos + 1, 1)  # type: ignore[arg-type]
         if opt is not None and opt.value is not None and olen > 2:
             opt.value(tvb, pkt, item, pos + 2, olen - 2)
 

@@ -67,8 +67,8 @@ _INFO_TAGS = {0x0102: "AC-Name"}
 _MAX_TAGS = 256  # (bounded work per packet)
 
 
-def _header(tvb: Tvb, pkt: Packet, proto_item: Item) -> tuple[int, int]:
-    """The shared header; returns (code, payload length)."""
+def _header(tvb: Tvb, pkt: Packet, proto_item: Item) -> tuple[int, int, Item]:
+    """The shared header; returns (code, payload length, its item)."""
     off = tvb.start
     tvb.need(off, 6)
     vt, code = tvb.u8(off), tvb.u8(off + 1)
@@ -77,8 +77,7 @@ def _header(tvb: Tvb, pkt: Packet, proto_item: Item) -> tuple[int, int]:
     pkt.add(proto_item, TYPE, vt & 0x0F, off, 1)
     pkt.add(proto_item, CODE, code, off + 1, 1)
     pkt.add(proto_item, SESSION_ID, tvb.u16(off + 2), off + 2, 2)
-    pkt.add(proto_item, PAYLOAD_LENGTH, plen, off + 4, 2)
-    return code, plen
+    return code, plen, pkt.add(proto_item, PAYLOAD_LENGTH, plen, off + 4, 2)
 
 
 def dissect_pppoed(tvb: Tvb, pkt: Packet, session: Session) -> int:
@@ -89,12 +88,12 @@ def dissect_pppoed(tvb: Tvb, pkt: Packet, session: Session) -> int:
     if tvb.end - off >= 2:
         pkt.set_info(CODES.get(tvb.u8(off + 1), "Unknown"))
     top = pkt.add_proto(PPPOED, off, min(6, tvb.end - off), "PPP-over-Ethernet Discovery")
-    _code, plen = _header(tvb, pkt, top)
+    _code, plen, _item = _header(tvb, pkt, top)
     end = min(off + 6 + plen, tvb.rend)
     top.length = max(0, min(end, tvb.end) - off)
     if plen:
         _tags(tvb, pkt, top, off + 6, end)
-    return 6 + plen
+    return tvb.rend - off  # (packet-pppoe.c claims the rest: no Ethernet trailer after it)
 
 
 def _tags(tvb: Tvb, pkt: Packet, top: Item, at: int, end: int) -> None:
@@ -131,9 +130,18 @@ def dissect_pppoes(tvb: Tvb, pkt: Packet, session: Session) -> int:
     if tvb.end - off >= 2:
         pkt.set_info(CODES.get(tvb.u8(off + 1), "Unknown"))
     top = pkt.add_proto(PPPOES, off, min(6, tvb.end - off), "PPP-over-Ethernet Session")
-    _code, plen = _header(tvb, pkt, top)
-    BY_NAME["ppp"](tvb.sub(off + 6, min(plen, tvb.rend - off - 6)), pkt, session)
-    return 6 + plen
+    _code, plen, length = _header(tvb, pkt, top)
+    actual = tvb.rend - off - 6
+    BY_NAME["ppp"](tvb.sub(off + 6, min(plen, actual)), pkt, session)
+    if plen not in (actual, actual - 4) and tvb.end - off >= 8 and tvb.u16(off + 6) in (0x21, 0x57):
+        # (tshark 4.0 checks the length once the payload is dissected, of IP/IPv6 only:
+        # probed; an FCS's 4 bytes more are fine)
+        if pkt.tree_on:
+            length.text = f"Payload Length: {plen} [incorrect, should be {actual}]"
+        pkt.add_expert(length, "warning", "malformed",
+                       f"Possible bad payload length {plen} != {actual}", "pppoe",
+                       field=BAD_LENGTH)
+    return tvb.rend - off  # (it claims the rest: no Ethernet trailer after it)
 
 
 ETHERTYPE.register(0x8863, dissect_pppoed, "pppoed")

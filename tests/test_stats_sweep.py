@@ -27,13 +27,6 @@ KNOWN: dict[str, list[str]] = {
     # a packet comment's CR LF: tshark prints it raw, labshark escapes it (README); the
     # rest of its expert report is compared in tests/test_sip_sdp.py
     'wireshark/sip.pcapng': ['expert'],
-    # session 16's corpus captures (tcpdump/zeek), differences not yet fixed: IPv6 with a
-    # routing header (tshark's conversations and flow use the final destination; its
-    # flow,icmpv6 likewise)
-    'corpus/tcpdump-ipv6-routing-header.pcap': ['flow,any,standard', 'flow,icmpv6,standard',
-                                                'conv,udp', 'endpoints,udp'],
-    # IPV6CP inside PPPoE, which labshark does not dissect
-    'corpus/zeek-pppoe.pcap': ['flow,any,network', 'io,phs'],
 }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzer.stats.taps import TapArgError, register
+from dissectors.ipv6 import routed_dst
 from dissectors.offers import CONVERSATIONS, untapped
 from dissectors.packet import Item, Packet
 
@@ -88,6 +89,8 @@ def _ends(pkt: Packet, kind: str) -> Iterator[tuple[str, str, int | None]]:
         above = over.get(name)
         if above is not None:
             s, d = _child(item, above.src), _child(item, above.dst)
+            if name == "ipv6" and isinstance(d, bytes):  # (tshark: pinfo->dst, routed)
+                d = routed_dst(pkt, d)
             net = (_addr(s), _addr(d)) if s is not None and d is not None else None
         if name != spec.proto or id(item) in skip:
             continue

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from analyzer.stats.taps import TapArgError, register
 from dissectors.escape import format_str
 from dissectors.format import ipv4_str, ipv6_str
+from dissectors.ipv6 import header_dst
 from dissectors.packet import Item, Packet
 
 WIDTH = 20  # NODE_CHARS_WIDTH
@@ -31,7 +32,8 @@ OVERFLOW = MAX_NODES + 1
 KINDS = ("any", "tcp", "icmp", "icmpv6")
 _READS = frozenset({"tcp.flags", "tcp.flags.ace", "tcp.len", "tcp.seq", "tcp.ack",
                     "tcp.stream", "icmp.type",
-                    "icmp.code", "icmpv6.type", "icmpv6.code"})
+                    "icmp.code", "icmpv6.type", "icmpv6.code", "icmp.resp_to",
+                    "icmpv6.resp_to"})
 
 
 @dataclass
@@ -113,7 +115,7 @@ class FlowTap:
         if self.any_addr:
             if not pkt.net_src or not pkt.net_dst:
                 return None
-            return _net_text(pkt.net_src), _net_text(pkt.net_dst)
+            return _net_text(pkt.net_src), _net_text(header_dst(pkt))
         if not pkt.src or not pkt.dst:
             return None
         return pkt.src, pkt.dst
@@ -192,6 +194,8 @@ class FlowTap:
             kind = f.get(f"{proto}.type")
             if kind not in echo:  # tshark's ICMP taps see echo requests and replies
                 continue
+            if kind in (0, 129) and f.get(f"{proto}.resp_to") is None:
+                continue  # (a reply to no request seen: packet-icmp*.c taps no transaction)
             code = int(f.get(f"{proto}.code", 0) or 0)  # type: ignore[call-overload]
             label, comment = self._info_label(pkt)
             if _PORT_LAYERS.intersection(pkt.protocols):  # ICMP inside a UDP tunnel
