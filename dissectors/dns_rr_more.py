@@ -17,7 +17,7 @@ from dissectors.dns_header import DNS
 from dissectors.dns_names import RCODES
 from dissectors.escape import format_text
 from dissectors.format import ipv4_str, ipv6_str
-from dissectors.ip import IP_PROTO_NAMES
+from dissectors.ip_fields import IP_PROTO_NAMES
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base
 from dissectors.tvb import Tvb

@@ -35,7 +35,8 @@ from dissectors.icmp import (
     ones_sum,
 )
 from dissectors.ip_fields import CHECKSUM_STATUS
-from dissectors.ipv6 import header_dst, ipv6_hlim
+from dissectors.ipv6 import ipv6_hlim
+from dissectors.ipv6_routing import header_dst
 from dissectors.offers import register_learner_layer
 from dissectors.packet import Item, Packet
 from dissectors.registry import FT, Base, protocol

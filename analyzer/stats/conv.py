@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from analyzer.stats.taps import TapArgError, register
-from dissectors.ipv6 import routed_dst
+from dissectors.ipv6_routing import routed_dst
 from dissectors.offers import CONVERSATIONS, untapped
 from dissectors.packet import Item, Packet
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from analyzer.stats.taps import TapArgError, register
 from dissectors.escape import format_str
 from dissectors.format import ipv4_str, ipv6_str
-from dissectors.ipv6 import header_dst
+from dissectors.ipv6_routing import header_dst
 from dissectors.packet import Item, Packet
 
 WIDTH = 20  # NODE_CHARS_WIDTH
