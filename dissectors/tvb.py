@@ -39,15 +39,14 @@ _U32LE: Final = struct.Struct("<I")
 class Tvb:
     """Bytes `buf[start:end]` of data source `source`; `rend` is the reported end.
 
-    `buf` is always `bytes` (frame.py copies the reader's view once; every reassembly,
-    decryption and decompression hands over bytes): compiled, indexing and slicing it
-    are then native operations, where `bytes | memoryview` made each a generic call."""
+    `buf` is not typed `bytes` on purpose: mypyc 2.4.1 slices a value typed `bytes`
+    with its own CPyBytes_GetSlice, which raises SystemError ("Negative size passed to
+    PyBytes_FromStringAndSize") for a slice whose start is past its end, where Python
+    gives b"" (the compiled fuzz run found it on a cut IPv6 fragment)."""
 
     __slots__ = ("buf", "start", "end", "rend", "source")
 
-    buf: builtins.bytes
-
-    def __init__(self, buf: bytes, start: int = 0, end: int | None = None,
+    def __init__(self, buf: bytes | memoryview, start: int = 0, end: int | None = None,
                  rend: int | None = None, source: int = 0) -> None:
         self.buf = buf
         self.start = start
@@ -141,13 +140,17 @@ class Tvb:
         if n < 0:
             n = self.end - off
         self.need(off, n)
-        return self.buf[off: off + n]  # (a slice of bytes is bytes: no copy of a copy)
+        return bytes(self.buf[off: off + n])
 
     def find(self, needle: builtins.bytes, off: int, end: int | None = None) -> int:
         """Offset of `needle` at or after `off` within the captured bytes, or -1."""
+        buf = self.buf
         stop = self.end if end is None else end
-        # (searched in place: a reassembled message's lines, no copies)
-        return self.buf.find(needle, off, stop) if off <= stop else -1
+        if isinstance(buf, builtins.bytes):  # (searched in place: a reassembled message's
+            return buf.find(needle, off, stop) if off <= stop else -1  # lines, no copies)
+        b = builtins.bytes(buf[off:stop])
+        i = b.find(needle)
+        return -1 if i < 0 else off + i
 
 
 def _construct_tvb(cls: type[Tvb]) -> Tvb:
