@@ -6,7 +6,9 @@ expression can select at the outer headers are translated; every packet whose
 meaning hides deeper (fragments, VLAN or other encapsulations, ICMP errors quoting a
 header, tunnels, IPv6 extension headers, bogus IP headers) is always kept. A term
 that cannot be translated makes its side "keep everything", so `and` keeps the other
-side and `or`/`not` give up (None: no pre-filter).
+side and `or`/`not` give up (None: no pre-filter). `or` is translated only between
+terms a cut record cannot split (ports, ARP): a BPF load past a record's captured
+bytes rejects the record whatever the other side says.
 """
 
 from __future__ import annotations
@@ -76,6 +78,21 @@ def _compare(node: Compare) -> str | None:
     return None
 
 
+def _all_or_nothing(node: Node) -> bool:
+    """Whether `node`'s BPF reads only bytes that tshark shows all or none of, and that
+    no other side of an `or` reads deeper than: a UDP/TCP port term (both dissectors
+    read the two ports before adding either), an IPMSG term (its ports), ARP (its own
+    ethertype). Then a load past a cut record's end means no side can match."""
+    if isinstance(node, Compare) and isinstance(node.left, FieldRef):
+        name = node.left.name
+        return name in _PORTS or name.startswith("ipmsg.")
+    if isinstance(node, Exists) and isinstance(node.expr, FieldRef):
+        name = node.expr.name
+        return name == "arp" or name == "ipmsg" or name.startswith("ipmsg.")
+    return isinstance(node, Logic) and node.op == "or" and all(
+        map(_all_or_nothing, operands(node)))
+
+
 def _term(node: Node) -> str | None:
     """BPF text for a superset of `node`'s matches at the outer headers; None = all."""
     if isinstance(node, Logic):
@@ -84,13 +101,14 @@ def _term(node: Node) -> str | None:
             if len(kept) < 2:
                 return kept[0] if kept else None
             return " and ".join(f"({t})" for t in kept)
-        if node.op == "or":
-            terms = []
-            for x in operands(node):
-                t = _term(x)
-                if t is None:
-                    return None
-                terms.append(t)
+        # A BPF load past a record's captured bytes rejects the whole record, so `or`
+        # is pre-filtered only when no side can read deeper than another side that may
+        # match: `tcp.flags.syn == 1 || ip.addr == 10.0.0.0/8` on a frame cut after its
+        # IPv4 header would be dropped, where tshark shows it (`_all_or_nothing`).
+        if node.op == "or" and all(map(_all_or_nothing, operands(node))):
+            terms = [_term(x) for x in operands(node)]
+            if any(t is None for t in terms):
+                return None
             return " or ".join(f"({t})" for t in terms)
         return None
     if isinstance(node, Exists) and isinstance(node.expr, FieldRef) and not node.expr.layers:
