@@ -83,7 +83,9 @@ _AT: dict[str, Callable[[Rec], tuple[int, ...]]] = {
 }
 
 # Fields present, once, in every plainly layered packet of their protocol, at their
-# declared offset (checked against full dissection by tests/test_fastpath.py).
+# declared offset (checked against full dissection by tests/test_fastpath.py). Not
+# tcp.flags.ae/cwr/ece: once a connection negotiates Accurate ECN, tshark shows those
+# three bits as the ACE counter (tcp.flags.ace) instead, which depends on the handshake.
 _HEADER_FIELDS = (
     "eth.dst eth.src eth.type "
     "ip.dsfield ip.dsfield.dscp ip.dsfield.ecn ip.len ip.id ip.flags ip.flags.rb ip.flags.df "
@@ -91,8 +93,8 @@ _HEADER_FIELDS = (
     "ipv6.plen ipv6.nxt ipv6.hlim ipv6.src ipv6.dst "
     "arp.hw.type arp.proto.type arp.hw.size arp.proto.size arp.opcode "
     "udp.srcport udp.dstport udp.length udp.checksum "
-    "tcp.srcport tcp.dstport tcp.seq_raw tcp.flags tcp.flags.res tcp.flags.ae tcp.flags.cwr "
-    "tcp.flags.ece tcp.flags.urg tcp.flags.ack tcp.flags.push tcp.flags.reset tcp.flags.syn "
+    "tcp.srcport tcp.dstport tcp.seq_raw tcp.flags tcp.flags.res "
+    "tcp.flags.urg tcp.flags.ack tcp.flags.push tcp.flags.reset tcp.flags.syn "
     "tcp.flags.fin tcp.window_size_value tcp.checksum tcp.urgent_pointer "
     "icmp.type icmp.code icmp.checksum icmpv6.type icmpv6.code"
 ).split()

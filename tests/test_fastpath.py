@@ -276,3 +276,21 @@ def test_or_on_cut_frames_as_tshark(name: str, flt: str, monkeypatch: pytest.Mon
                             timeout=120).stdout.split()
     assert fast == theirs, f"{flt} on {name}"
     assert fast == _numbers(args, False, monkeypatch), f"{flt} on {name}"
+
+
+#: Accurate ECN: after its handshake tshark shows the AE, CWR and ECE bits as the ACE
+#: counter, so those three fields depend on the connection and are not fast fields.
+ACCECN = ["tcp.flags.ae == 1", "tcp.flags.cwr == 1", "tcp.flags.ece == 1", "tcp.flags.ece == 0",
+          "tcp.flags.syn == 1 and tcp.flags.ae == 1"]
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed")
+@pytest.mark.parametrize("flt", ACCECN)
+def test_accecn_bits_as_tshark(flt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cap = ROOT / "tests" / "data" / "corpus" / "tcpdump-accecn_handshake.pcap"
+    args = ["-r", str(cap), "-Y", flt]
+    fast = _numbers(args, True, monkeypatch, expect_fast=False)
+    theirs = subprocess.run(["tshark", "-n", "-r", str(cap), "-Y", flt, "-T", "fields",
+                             "-e", "frame.number"], capture_output=True, text=True,
+                            timeout=120).stdout.split()
+    assert fast == theirs, flt
