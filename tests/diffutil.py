@@ -156,6 +156,21 @@ def run_released(args: Sequence[str], release: str, monkeypatch: object) -> str:
     return out
 
 
+def run_planned(args: Sequence[str], planned: bool, monkeypatch: object) -> str:
+    """`analyze ARGS` in-process with its plan (only the frames shown ones depend on
+    dissected) or with every frame dissected (LABSHARK_DISSECT_ALL=1): the plan tests
+    compare the two. Fails on a non-zero exit."""
+    from analyzer.app import run
+
+    if planned:
+        monkeypatch.delenv("LABSHARK_DISSECT_ALL", raising=False)  # type: ignore[attr-defined]
+    else:
+        monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")  # type: ignore[attr-defined]
+    out, err = io.StringIO(), io.StringIO()
+    assert run(list(args), out, err) == 0, err.getvalue()
+    return out.getvalue()
+
+
 def run_analyze_subprocess(args: Sequence[str], *, env: dict[str, str] | None = None,
                            module: bool = False, input: bytes | None = None,
                            timeout: float = TSHARK_TIMEOUT) -> subprocess.CompletedProcess:

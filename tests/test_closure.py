@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from diffutil import run_planned
 
 import dissectors.skipping as skipping
-from analyzer.app import run
 from analyzer.closure import plan_for
 from analyzer.options import build_parser
 from dissectors import Session
@@ -47,14 +47,7 @@ FIELDS = ["-T", "fields", "-E", "occurrence=a"] + [
 
 
 def _run(args: list[str], planned: bool, monkeypatch: pytest.MonkeyPatch) -> str:
-    if planned:
-        monkeypatch.delenv("LABSHARK_DISSECT_ALL", raising=False)
-    else:
-        monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")
-    out, err = io.StringIO(), io.StringIO()
-    code = run(args, out, err)
-    assert code == 0, err.getvalue()
-    return out.getvalue()
+    return run_planned(args, planned, monkeypatch)
 
 
 def _same(cap: Path, flt: str, extra: list[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,15 +16,13 @@ equal every frame dissected, and tshark's.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from diffutil import run_tshark, tshark_available
+from diffutil import run_planned, run_tshark, tshark_available
 from scapy.all import IP, UDP, Ether, Raw, fragment, wrpcap
 
-from analyzer.app import run
 from analyzer.closure import plan_for
 from analyzer.job import Job
 from analyzer.options import build_parser
@@ -95,13 +93,7 @@ def case(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, set[int]
 
 def _run(args: list[str], planned: bool, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("LABSHARK_SPLIT", "0")
-    if planned:
-        monkeypatch.delenv("LABSHARK_DISSECT_ALL", raising=False)
-    else:
-        monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")
-    out, err = io.StringIO(), io.StringIO()
-    assert run(args, out, err) == 0, err.getvalue()
-    return out.getvalue()
+    return run_planned(args, planned, monkeypatch)
 
 
 def test_planned_frames(case: tuple[Path, set[int]]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import x11_gen
-from diffutil import assert_like_tshark, compare_fields, run_analyze, run_tshark
+from diffutil import assert_like_tshark, compare_fields, run_analyze, run_planned, run_tshark
 
 import analyzer.fast_run as fast_run
 from analyzer.app import run
@@ -155,13 +155,7 @@ def test_hostile_lists_like_tshark(tmp_path: Path) -> None:
 
 
 def _planned(args: list[str], planned: bool, monkeypatch: pytest.MonkeyPatch) -> str:
-    if planned:
-        monkeypatch.delenv("LABSHARK_DISSECT_ALL", raising=False)
-    else:
-        monkeypatch.setenv("LABSHARK_DISSECT_ALL", "1")
-    out, err = io.StringIO(), io.StringIO()
-    assert run(args, out, err) == 0, err.getvalue()
-    return out.getvalue()
+    return run_planned(args, planned, monkeypatch)
 
 
 @pytest.mark.parametrize("flt", ["tcp.srcport == 6000 and frame.len > 100",
