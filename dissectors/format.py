@@ -6,7 +6,7 @@ One place for this so `-T fields`, `-V`, JSON and the filter's `string()` agree.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from dissectors.escape import cstr, fields_text, format_str, printable
 from dissectors.packet import Item
@@ -121,17 +121,22 @@ def label_hex_digits(field: Field) -> int:
 PER_FIELD_MAX: Final = 1024
 
 
-class ValueTexts:
-    """One field's texts of int values (bounded: PER_FIELD_MAX), while they repeat."""
+class Texts:
+    """One field's texts by value (bounded: PER_FIELD_MAX), while they repeat: its int
+    values' `-T fields` texts or labels, its str values' labels, its JSON leaf pairs
+    (analyzer/output/json_ek.py). Values are kept as the objects they are (compiled, an
+    int typed `int` would be boxed again for each look-up). `kind`: how _field_label
+    writes the field's int labels (_label_kind), kept here once known (-1: not yet)."""
 
-    __slots__ = ("texts", "hits", "on")
+    __slots__ = ("texts", "hits", "on", "kind")
 
     def __init__(self) -> None:
-        self.texts: dict[int, str] = {}
+        self.texts: dict[object, str] = {}
         self.hits = 0
         self.on = True
+        self.kind = -1
 
-    def store(self, value: int, text: str) -> None:
+    def store(self, value: object, text: str) -> None:
         texts = self.texts
         if len(texts) >= PER_FIELD_MAX:
             texts.clear()
@@ -143,14 +148,14 @@ class ValueTexts:
 
 
 #: field -> its int values' `-T fields` texts; field -> their tree labels.
-FIELD_TEXTS: Final[dict[Field, ValueTexts]] = {}
-FIELD_LABELS: Final[dict[Field, ValueTexts]] = {}
+FIELD_TEXTS: Final[dict[Field, Texts]] = {}
+FIELD_LABELS: Final[dict[Field, Texts]] = {}
 #: (field, bool value) -> its label: two a field at most.
 _BOOL_LABELS: Final[dict[tuple[Field, bool], str]] = {}
 
 
-def _table(tables: dict[Field, ValueTexts], field: Field) -> ValueTexts:
-    t = tables[field] = ValueTexts()
+def _table(tables: dict[Field, Texts], field: Field) -> Texts:
+    t = tables[field] = Texts()
     return t
 
 
@@ -160,57 +165,43 @@ def field_text(field: Field, value: Any) -> str:
         t = FIELD_TEXTS.get(field)
         if t is None:
             t = _table(FIELD_TEXTS, field)
+        if not t.on:  # (a field whose values do not repeat: no look-up)
+            return _field_text(field, value)
         text = t.texts.get(value)
         if text is not None:
             t.hits += 1
             return text
         text = _field_text(field, value)
-        if t.on:
-            t.store(value, text)
+        t.store(value, text)
         return text
     return _field_text(field, value)
 
 
-def int_label(field: Field, value: int) -> str:
+def int_label(field: Field, value: object) -> str:
     """The label of a field's own line (no explicit text) for an int value, not
-    generated (no brackets): cached while the field's values repeat."""
+    generated (no brackets): cached while the field's values repeat; a field whose
+    values do not (times, frame numbers, IP ids, sequence numbers) is written straight."""
     t = FIELD_LABELS.get(field)
     if t is None:
         t = _table(FIELD_LABELS, field)
-    text = t.texts.get(value)
-    if text is not None:
-        t.hits += 1
-        return text
-    text = _field_label(field, value)
+    if t.on:
+        text = t.texts.get(value)
+        if text is not None:
+            t.hits += 1
+            return text
+    kind = t.kind
+    if kind < 0:
+        kind = t.kind = _label_kind(field)
+    text = _other_label(field, value) if kind == _K_OTHER else \
+        _kind_label(field, cast(int, value), kind)
     if t.on:
         t.store(value, text)
     return text
 
 
-class StrTexts:
-    """One field's labels of str values (bounded as ValueTexts), while they repeat."""
-
-    __slots__ = ("texts", "hits", "on")
-
-    def __init__(self) -> None:
-        self.texts: dict[str, str] = {}
-        self.hits = 0
-        self.on = True
-
-    def store(self, value: str, text: str) -> None:
-        texts = self.texts
-        if len(texts) >= PER_FIELD_MAX:
-            texts.clear()
-            if self.hits < PER_FIELD_MAX:
-                self.on = False
-                return
-            self.hits = 0
-        texts[value] = text
-
-
 #: field -> its str values' labels (values up to _STR_KEY_MAX characters: names,
 #: hosts, the protocol chain).
-FIELD_STR_LABELS: Final[dict[Field, StrTexts]] = {}
+FIELD_STR_LABELS: Final[dict[Field, Texts]] = {}
 _STR_KEY_MAX: Final = 64
 
 
@@ -219,7 +210,7 @@ def str_label(field: Field, value: str) -> str:
     cached while the field's values repeat (frame.protocols, names)."""
     t = FIELD_STR_LABELS.get(field)
     if t is None:
-        t = FIELD_STR_LABELS[field] = StrTexts()
+        t = FIELD_STR_LABELS[field] = Texts()
     text = t.texts.get(value)
     if text is not None:
         t.hits += 1
@@ -451,21 +442,31 @@ def _field_label(f: Field, value: Any) -> str:
         if kind is None:
             kind = _label_kind(f)
         if kind != _K_OTHER:
-            # (display_value's answers for these kinds, written straight)
-            if kind == _K_REL:
-                text = f"{f.name}: {rel_time_str(value)} seconds"
-            elif kind == _K_EPOCH:
-                text = f"{f.name}: {epoch_str(value)} seconds"
-            elif kind == _K_ABS:
-                base = f.base
-                when = "NULL" if base is _BASE_NTP_UTC and value == 0 else abs_time_str(
-                    value, base is _BASE_UTC or base is _BASE_NTP_UTC)
-                text = f"{f.name}: {when}{f.unit}"
-            else:
-                name = f.value_name(value)
-                text = f"{f.name}: {name} ({value})" if name is not None else \
-                    f"{f.name}: {value}{f.unit}"
-            return _fit_field_label(text) if len(text) >= SHORTEST_LONG else text
+            return _kind_label(f, value, kind)
+    return _other_label(f, value)
+
+
+def _kind_label(f: Field, value: int, kind: int) -> str:
+    """_field_label of an int value whose field's kind is not _K_OTHER: display_value's
+    answers for these kinds, written straight."""
+    if kind == _K_REL:
+        text = f"{f.name}: {rel_time_str(value)} seconds"
+    elif kind == _K_EPOCH:
+        text = f"{f.name}: {epoch_str(value)} seconds"
+    elif kind == _K_ABS:
+        base = f.base
+        when = "NULL" if base is _BASE_NTP_UTC and value == 0 else abs_time_str(
+            value, base is _BASE_UTC or base is _BASE_NTP_UTC)
+        text = f"{f.name}: {when}{f.unit}"
+    else:
+        name = f.value_name(value)
+        text = f"{f.name}: {name} ({value})" if name is not None else \
+            f"{f.name}: {value}{f.unit}"
+    return _fit_field_label(text) if len(text) >= SHORTEST_LONG else text
+
+
+def _other_label(f: Field, value: Any) -> str:
+    """_field_label through display_value (and any bit pattern)."""
     if f.type is _FT_PROTOCOL:
         text = f.name
     elif f.type is _FT_NONE:

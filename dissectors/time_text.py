@@ -29,13 +29,15 @@ _YEAR_MIN, _YEAR_MAX = -(1 << 31) + 1900, (1 << 31) - 1 + 1900
 #: format spec is parsed again at every call).
 _D2: Final = tuple(f"{i:02d}" for i in range(100))
 _SP2: Final = tuple(f"{i:2d}" for i in range(100))
-_ZEROS9: Final = "000000000"
+#: The largest int mypyc holds unboxed (2**62 - 1, as a literal: compared with it, a
+#: time in nanoseconds is a C compare, where `(1 << 63) * NS` is a Python int each call).
+_SHORT_MAX: Final = 4_611_686_018_427_387_903
 
 
 def _pad9(n: int) -> str:
-    """`f"{n:09d}"` for 0 <= n < 10**9 (nanoseconds), without a format spec."""
-    text = str(n)
-    return text if len(text) >= 9 else _ZEROS9[len(text):] + text
+    """`f"{n:09d}"` for 0 <= n < 10**9 (nanoseconds), without a format spec: the
+    digits of 10**9 + n but its leading 1 (one str and one slice)."""
+    return str(n + NS)[1:]
 
 
 def signed_time_str(secs: int, nsecs: int, digits: int = 9) -> str:
@@ -59,7 +61,7 @@ def rel_parts(ns: int) -> tuple[int, int]:
 
 def rel_time_str(ns: int, digits: int = 9) -> str:
     """FT_RELATIVE_TIME as tshark prints it: seconds with 9 decimals."""
-    if 0 <= ns < (1 << 63) * NS:  # the common case: no sign or wrap to think about
+    if 0 <= ns <= _SHORT_MAX:  # the common case: no sign or wrap to think about
         if digits == 9:
             return f"{ns // NS}.{_pad9(ns % NS)}"
         return f"{ns // NS}.{ns % NS // 10 ** (9 - digits):0{digits}d}" if digits else \
@@ -70,8 +72,9 @@ def rel_time_str(ns: int, digits: int = 9) -> str:
 def epoch_str(ns: int) -> str:
     """A point in time as seconds since 1970 (frame.time_epoch): wiretap's seconds
     and a fraction that is never negative, so -1.5 s prints as `-2.500000000`."""
-    secs, frac = divmod(ns, NS)
-    return signed_time_str(secs, frac)
+    # (signed_time_str(*divmod(ns, NS)): the fraction is never negative, so no sign of
+    # its own; `//` and `%` of a time in range, not divmod's generic call and tuple)
+    return f"{ns // NS}.{_pad9(ns % NS)}"
 
 
 def civil_from_days(days: int) -> tuple[int, int, int]:
@@ -118,13 +121,14 @@ def local_tm(secs: int) -> tuple[tuple[int, int, int, int, int, int, int], str] 
              tm.tm_yday), tm.tm_zone or "")
 
 
-#: (seconds, utc) -> abs_time_str's text before and after the nanoseconds (None: not
-#: representable): packets come many a second. Made under the time zone `_ABS_TZ`
+#: seconds << 1 | utc -> abs_time_str's text before and after the nanoseconds
+#: (_UNREPRESENTABLE: not representable): packets come many a second. Made under the time zone `_ABS_TZ`
 #: holds (time.tzset makes a new time.tzname: the cache is emptied then). Bounded.
 #: (time.tzname read by getattr: compiled, `time.tzname` is read as a native
 #: tuple[str, str] and boxed again, a new object every call, which emptied the cache at
 #: every call: ~15k instructions a -V packet.)
-_ABS_PARTS: Final[dict[tuple[int, bool], tuple[str, str] | None]] = {}
+_ABS_PARTS: Final[dict[int, tuple[str, str]]] = {}
+_UNREPRESENTABLE: Final = ("", "")
 _ABS_TZ: Final[list[object]] = [None]
 
 
@@ -137,31 +141,30 @@ def zone_token() -> object:
 
 def abs_time_str(ns: int, utc: bool = False) -> str:
     """FT_ABSOLUTE_TIME as tshark prints it: `Nov 14, 2023 22:13:20.000000000 UTC`."""
-    secs, frac = divmod(ns, NS)
+    secs = ns // NS
     tz = zone_token()
     if _ABS_TZ[0] is not tz:
         _ABS_PARTS.clear()
         _ABS_TZ[0] = tz
-    key = (secs, utc)
-    if key in _ABS_PARTS:
-        parts = _ABS_PARTS[key]
-    else:
+    key = secs << 1 | (1 if utc else 0)  # (an int key: no tuple made and hashed)
+    parts = _ABS_PARTS.get(key)
+    if parts is None:
         if len(_ABS_PARTS) >= 1024:
             _ABS_PARTS.clear()
         parts = _ABS_PARTS[key] = _abs_parts(secs, utc)
-    if parts is None:
+    if not parts[0]:  # (_UNREPRESENTABLE)
         return NOT_REPRESENTABLE
-    return f"{parts[0]}{_pad9(frac)}{parts[1]}"
+    return f"{parts[0]}{_pad9(ns - secs * NS)}{parts[1]}"
 
 
-def _abs_parts(secs: int, utc: bool) -> tuple[str, str] | None:
+def _abs_parts(secs: int, utc: bool) -> tuple[str, str]:
     if utc:
         tm, zone = utc_tm(secs), "UTC"
     else:
         got = local_tm(secs)
         tm, zone = (got[0], got[1]) if got is not None else (None, "")
     if tm is None:
-        return None
+        return _UNREPRESENTABLE
     year, month, day, hour, minute, sec, _ = tm
     return (f"{_MONTHS[month - 1]} {_SP2[day]}, {year} {_D2[hour]}:{_D2[minute]}:{_D2[sec]}.",
             f" {zone}")

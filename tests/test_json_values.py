@@ -11,7 +11,7 @@ import pytest
 
 from analyzer.output import json_ek as J
 from captures.frame import Frame
-from dissectors.format import PER_FIELD_MAX, field_text
+from dissectors.format import PER_FIELD_MAX, Texts, field_text
 from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY
 
@@ -114,6 +114,6 @@ def test_long_strings_and_payload_bytes_are_not_kept() -> None:
     long = "x" * 65
     assert _leaf_pair(text, long) == _leaf_pair(text, long) == \
         '"frame.protocols": "' + long + '"'
-    assert long not in J._JPAIRS.get(text, J._Pairs()).texts
+    assert long not in J._JPAIRS.get(text, Texts()).texts
     assert _leaf_pair(data, b"\1\2") == '"data.data": "01:02"'
     assert data not in J._JPAIRS

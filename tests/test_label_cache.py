@@ -19,7 +19,7 @@ FLAG = REGISTRY.fields["tcp.flags.syn"]
 
 Maker = Callable[[Field, int], str]
 #: (name, the cached text, the same text made afresh, the fields' tables)
-CACHES: list[tuple[str, Maker, Maker, dict[Field, fmt.ValueTexts]]] = [
+CACHES: list[tuple[str, Maker, Maker, dict[Field, fmt.Texts]]] = [
     ("label", fmt.int_label, fmt._field_label, fmt.FIELD_LABELS),
     ("fields", fmt.field_text, fmt._field_text, fmt.FIELD_TEXTS),
 ]
@@ -34,7 +34,7 @@ def _fresh_tables() -> None:
 
 @pytest.mark.parametrize(("name", "text", "fresh", "tables"), CACHES, ids=[c[0] for c in CACHES])
 def test_unique_values_stay_bounded_and_stop_the_caching(
-        name: str, text: Maker, fresh: Maker, tables: dict[Field, fmt.ValueTexts]) -> None:
+        name: str, text: Maker, fresh: Maker, tables: dict[Field, fmt.Texts]) -> None:
     for value in range(3 * fmt.PER_FIELD_MAX):  # never the same value twice
         text(PORT, value)
         assert len(tables[PORT].texts) <= fmt.PER_FIELD_MAX
@@ -45,7 +45,7 @@ def test_unique_values_stay_bounded_and_stop_the_caching(
 
 @pytest.mark.parametrize(("name", "text", "fresh", "tables"), CACHES, ids=[c[0] for c in CACHES])
 def test_repeating_values_keep_their_table(
-        name: str, text: Maker, fresh: Maker, tables: dict[Field, fmt.ValueTexts]) -> None:
+        name: str, text: Maker, fresh: Maker, tables: dict[Field, fmt.Texts]) -> None:
     for value in range(3 * fmt.PER_FIELD_MAX):  # a new value, then two hot ones
         text(PORT, 10_000 + value)
         text(PORT, 53)
@@ -71,7 +71,7 @@ def test_time_parts_cached_while_the_zone_stays() -> None:
     `time.tzname` read made a new tuple each call: the cache was emptied every time)."""
     ns = 1_700_000_000 * time_text.NS + 304_000
     time_text.abs_time_str(ns, utc=True)
-    time_text._ABS_PARTS[(1_700_000_000, True)] = ("then ", " zone")  # what a hit returns
+    time_text._ABS_PARTS[1_700_000_000 << 1 | 1] = ("then ", " zone")  # what a hit returns (utc)
     assert time_text.abs_time_str(ns, utc=True) == "then 000304000 zone"
     time_text._ABS_PARTS.clear()
     assert time_text.abs_time_str(ns, utc=True) == "Nov 14, 2023 22:13:20.000304000 UTC"

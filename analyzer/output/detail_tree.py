@@ -117,7 +117,7 @@ _PREFIX: Final = tuple("\n" + "    " * d for d in range(_DEPTHS + 1))
 def _has_control(ascii_text: str) -> bool:
     """Whether ASCII text holds a control character (what isprintable() refuses in
     ASCII), in two C passes over its bytes rather than a table look-up a character."""
-    return ascii_text.encode("ascii").translate(CONTROL_TO_NUL).find(0) >= 0
+    return 0 in ascii_text.encode("ascii").translate(CONTROL_TO_NUL)  # (see printable)
 
 
 def _detail_lines(pkt: Packet, items: list[Item], depth: int, walk: _Walk) -> None:

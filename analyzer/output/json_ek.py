@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 from analyzer.output.formats import Output
 from dissectors.compiled import python_class
 from dissectors.escape import cstr
-from dissectors.format import PER_FIELD_MAX, field_text, fit_label, label
+from dissectors.format import Texts, field_text, fit_label, label
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import FT, Field
 from dissectors.time_text import NS, local_tm, zone_token
@@ -84,7 +84,7 @@ def _str(s: str, dots: bool = False) -> str:
             not (dots and "." in s):
         # the usual case, without the per-character loop (printable: no control below
         # 0x20; a string that is not, 0x7f or a non-ASCII one, the loop writes as it is)
-        return '"' + s + '"'
+        return f'"{s}"'
     out = ['"']
     prev = ""
     for ch in s:
@@ -295,9 +295,10 @@ def dumps(pkt: Packet, no_dup: bool = False, fields: list[str] | None = None,
         return "\n".join(ind + ln for ln in text.split("\n")) if ind else text  # not U+2028
     i1 = ind + "  "
     i2 = i1 + "  "
-    return (ind + "{\n" + i1 + '"_index": ' + _str(_index_date(pkt)) + ",\n" + i1
-            + '"_type": "doc",\n' + i1 + '"_score": null,\n' + i1 + '"_source": {\n'
-            + i2 + '"layers": ' + _jlayers(pkt, i2, lf) + "\n" + i1 + "}\n" + ind + "}")
+    index = _str(_index_date(pkt))
+    layers = _jlayers(pkt, i2, lf)  # (the packet's text: copied once, into the f-string)
+    return (f'{ind}{{\n{i1}"_index": {index},\n{i1}"_type": "doc",\n{i1}"_score": null,\n'
+            f'{i1}"_source": {{\n{i2}"layers": {layers}\n{i1}}}\n{ind}}}')
 
 
 # ---- the whole tree straight to text (packet_node + _write's output, per item less) --
@@ -307,8 +308,9 @@ _JKEYS: Final[dict[Field, tuple[str, str]]] = {}
 #: Field -> its leaves' whole pairs (`"tcp.port": "80"`) by int, str or bytes value,
 #: while they repeat (format.py's rule: a field whose values do not repeat, times,
 #: sequence numbers, checksums, is found and not cached after); bool values apart
-#: (True == 1), bounded as format.py's caches. An absolute time's text hangs on the
-#: time zone: never cached.
+#: (True == 1), bounded as format.py's caches (format.Texts, the same table as its
+#: labels'). An absolute time's text hangs on the time zone: never cached.
+_JPAIRS: Final[dict[Field, Texts]] = {}
 _JBOOLS: Final[dict[tuple[Field, bool], str]] = {}
 _JPAIRS_MAX: Final = 8192
 _STRING_TYPES: Final = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
@@ -324,29 +326,6 @@ _PLAIN_INT_TYPES: Final = frozenset(
 #: Types whose text of a bytes value is plain so (hex and colons, an IPv6 address).
 _PLAIN_BYTES_TYPES: Final = frozenset((id(FT.ETHER), id(FT.IPv6)))
 
-
-class _Pairs:
-    """One field's leaf pairs by value (bounded: PER_FIELD_MAX), while they repeat."""
-
-    __slots__ = ("texts", "hits", "on")
-
-    def __init__(self) -> None:
-        self.texts: dict[object, str] = {}
-        self.hits = 0
-        self.on = True
-
-    def store(self, value: object, text: str) -> None:
-        texts = self.texts
-        if len(texts) >= PER_FIELD_MAX:
-            texts.clear()
-            if self.hits < PER_FIELD_MAX:  # under half the look-ups hit: no more caching
-                self.on = False
-                return
-            self.hits = 0
-        texts[value] = text
-
-
-_JPAIRS: Final[dict[Field, _Pairs]] = {}
 
 
 def _jkey(f: Field) -> tuple[str, str]:
@@ -368,12 +347,12 @@ def _jvalue(it: Item, f: Field, t: FT) -> str:
     vt = type(v)
     if (vt is int or vt is bool) and id(t) in _PLAIN_INT_TYPES or \
             vt is bytes and id(t) in _PLAIN_BYTES_TYPES:
-        return '"' + field_text(f, v) + '"'  # (nothing to escape)
+        return f'"{field_text(f, v)}"'  # (nothing to escape)
     if t in _STRING_TYPES and isinstance(v, str):
         return _str(cstr(v))
     if (t is _FT_BYTES or t is _FT_UINT_BYTES) and isinstance(v, (bytes, bytearray,
                                                                 memoryview)):
-        return '"' + _hex(v) + '"'  # (hex digits and colons: nothing to escape)
+        return f'"{_hex(v)}"'  # (hex digits and colons: nothing to escape)
     return _str(field_text(f, v))
 
 
@@ -391,14 +370,17 @@ def _jpair(it: Item, f: Field) -> str:
           vt is bytes and id(f.type) in _PLAIN_BYTES_TYPES) and f.type not in _UNCACHED:
         table = _JPAIRS.get(f)
         if table is None:
-            table = _JPAIRS[f] = _Pairs()
+            table = _JPAIRS[f] = Texts()
         if table.on:
             table.store(v, pair)
     return pair
 
 
-def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> str:
-    """_write(_node(pkt, items, lf)) at indent `ind`, without the pairs in between."""
+def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None,
+          head: str = "") -> str:
+    """`head` (a key), then _write(_node(pkt, items, lf)) at indent `ind`, without the
+    pairs in between. (An object's text is made in one piece, its key in front: a `+`
+    of each piece would copy the whole subtree's text again, at every depth.)"""
     inner = ind + "  "
     parts: list[str] = []
     pairs, bools = _JPAIRS, _JBOOLS
@@ -429,11 +411,11 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
             continue
         if f is None:
             lab = _label(it)
-            head = _str(lab) + ": "
+            key = _str(lab) + ": "
             if ch and lf is not None and lab not in lf.names:
-                parts.append(head + _jfiltered(lab, inner))
+                parts.append(key + _jfiltered(lab, inner))
             else:
-                parts.append(head + (_jobj(pkt, ch, inner, lf) if ch else '""'))
+                parts.append(_jobj(pkt, ch, inner, lf, key) if ch else key + '""')
             continue
         if lf is None and type(it) is SharedItem:  # a prebuilt subtree: its text kept
             sh = cast(SharedItem, it)
@@ -449,18 +431,18 @@ def _jobj(pkt: Packet, items: list[Item], ind: str, lf: LayerFilter | None) -> s
         else:
             jval = _jvalue(it, f, t)
         if ch:
-            sub = _jfiltered(f.abbrev, inner) if lf is not None and \
-                f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf)
-            if jval == '""' and (t is _FT_PROTOCOL or t is _FT_NONE):
-                parts.append(keys[0] + sub)
-            else:
-                parts.append(keys[0] + jval)
-                parts.append(keys[1] + sub)
+            key = keys[0]
+            if not (jval == '""' and (t is _FT_PROTOCOL or t is _FT_NONE)):
+                parts.append(key + jval)
+                key = keys[1]
+            parts.append(key + _jfiltered(f.abbrev, inner) if lf is not None and
+                         f.abbrev not in lf.names else _jobj(pkt, ch, inner, lf, key))
         else:
             parts.append(keys[0] + jval)
     if not parts:
-        return "{}"
-    return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "}"
+        return head + "{}"
+    body = (",\n" + inner).join(parts)
+    return f"{head}{{\n{inner}{body}\n{ind}}}"
 
 
 def _jshared(pkt: Packet, it: SharedItem, inner: str) -> str:
@@ -495,7 +477,7 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
             if lf is not None and text not in lf.names:
                 parts.append(head + _jfiltered(text, inner))
             else:
-                parts.append(head + (_jobj(pkt, ch, inner, sub_lf) if ch else '""'))
+                parts.append(_jobj(pkt, ch, inner, sub_lf, head) if ch else head + '""')
             continue
         name = f.abbrev
         if not ch and (f.type is not _FT_PROTOCOL or top.text):
@@ -506,11 +488,12 @@ def _jlayers(pkt: Packet, ind: str, lf: LayerFilter | None) -> str:
         elif lf is not None and name not in lf.names:
             parts.append(_jkey(f)[0] + _jfiltered(name, inner))
         else:
-            parts.append(_jkey(f)[0] + (_jobj(pkt, ch, inner, sub_lf) if ch else
-                                       _str(label(top))))
+            parts.append(_jobj(pkt, ch, inner, sub_lf, _jkey(f)[0]) if ch else
+                         _jkey(f)[0] + _str(label(top)))
     if not parts:
         return "{}"
-    return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + ind + "}"
+    body = (",\n" + inner).join(parts)
+    return f"{{\n{inner}{body}\n{ind}}}"
 
 
 # ---- -T ek ----------------------------------------------------------------------
