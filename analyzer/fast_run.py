@@ -224,24 +224,28 @@ def _walk(records: PcapRecords | PcapngRecords, flt: FastFilter | None, full_mat
             commit()  # decided here: record the completing fragment as ip.py would
         return match((buf, s, e, lay, number, origlen, app))
 
+    # A one-process walk of a header filter decides a plainly layered frame here, without
+    # the call to `decide` (the walk runs interpreted: one call is a good share of it).
+    plain = match if needs_layers and not needs_app and parts == 1 else None
     # Mapped file pages count as our resident memory: drop those already walked.
     drop_at = _DROP_EVERY
     can_drop = hasattr(mm, "madvise")
-    if ends is None:
-        for rec in records:
-            number += 1
-            if decide(number, rec):
+    for number, rec in enumerate(records, 1) if ends is None else records.locate(ends):
+        if plain is not None:
+            s = rec[0]
+            e = s + rec[1]
+            lay = layers(mm, s, e, s + rec[2])
+            if lay is not None and lay[3] != FRAGMENT:
+                if plain((mm, s, e, lay, number, rec[2], None)):
+                    add(number)
+            elif decide(number, rec):
                 add(number)
-            if rec[3] >= drop_at and can_drop:
-                mm.madvise(mmap.MADV_DONTNEED, 0, rec[3] - rec[3] % mmap.PAGESIZE)
-                drop_at = rec[3] + _DROP_EVERY
-    else:
-        for number, rec in records.locate(ends):
-            if decide(number, rec):
-                add(number)
-            if rec[3] >= drop_at and can_drop:
-                mm.madvise(mmap.MADV_DONTNEED, 0, rec[3] - rec[3] % mmap.PAGESIZE)
-                drop_at = rec[3] + _DROP_EVERY
+        elif decide(number, rec):
+            add(number)
+        if rec[3] >= drop_at and can_drop:
+            mm.madvise(mmap.MADV_DONTNEED, 0, rec[3] - rec[3] % mmap.PAGESIZE)
+            drop_at = rec[3] + _DROP_EVERY
+    if ends is not None:
         number = records.count
     return number + 1 if records.stopped else 0
 

@@ -294,3 +294,26 @@ def test_accecn_bits_as_tshark(flt: str, monkeypatch: pytest.MonkeyPatch) -> Non
                              "-e", "frame.number"], capture_output=True, text=True,
                             timeout=120).stdout.split()
     assert fast == theirs, flt
+
+
+def test_plain_ipv4_read_equals_the_general_walk(mixed_pcap: Path, mixed_pcapng: Path) -> None:
+    """`ethernet_layers` reads untagged IPv4/TCP/UDP from one slice (`_plain_ip4`): the
+    same layers as the general walk (`_layers`) for every frame, cut at every length
+    up to 80 bytes and whole."""
+    from dissectors import layers
+
+    checked = 0
+    for cap in _captures(mixed_pcap, mixed_pcapng):
+        if cap.name in NOT_ETHERNET:
+            continue
+        with fast_run.mapped_records(str(cap)) as records:
+            if records is None:
+                continue
+            mm = records.mm
+            for s, caplen, origlen, _end in records:
+                # (every cut through the headers the plain read looks at, and whole)
+                for e in [*range(s + 14, s + min(caplen, 80)), s + caplen]:
+                    got = layers.ethernet_layers(mm, s, e, s + origlen)
+                    assert got == layers._layers(mm, s, e, s + origlen), (cap.name, s, e)
+                    checked += got is not None and got[0] == layers.ETH_IPV4
+    assert checked > 1000
