@@ -222,6 +222,9 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
             add(top, LENGTH, tcp_len, start - 2, 2)
         iditem = add(top, ID, tid, start, 2)
         add_flags(pkt, top, v, flags, start + 2, src)
+    # (tshark 4.0 records the transaction once it has the id and flags, before the counts:
+    # a message cut after its flags is a request or reply later ones are matched with)
+    trans, retrans = track(pkt, session, tid, response, kind)
     counts = []
     update = opcode == 5
     count_fields = ((COUNT_ZONES, COUNT_PREREQ, COUNT_UPDATES, COUNT_ADD) if update else
@@ -234,7 +237,6 @@ def dissect_message(tvb: Tvb, start: int, pkt: Packet, session: Session, kind: s
         counts.append(c)
         if items:
             add(top, f, c, start + 4 + 2 * i, 2)
-    trans, retrans = track(pkt, session, tid, response, kind)
 
     off = start + 12
     qd, an, ns, ar = counts
@@ -309,8 +311,10 @@ def _question(tvb: Tvb, off: int, msg: int, pkt: Packet, tree: Item, add,  # noq
     q = pkt.add_text(tree, f"{name}: type {type_name(qtype)}, class {_class_name(cls)}{qu}",
                      off, used + 4, source=tvb.source) if pkt.tree_on else NULL_ITEM
     add(q, QRY_NAME, name, off, used)
-    add(q, QRY_NAME_LEN, len(raw), off, used, generated=True)
-    add(q, COUNT_LABELS, label_count(raw), off, used, generated=True)
+    # (tshark 4.0 gives a one-character name length 0 and no labels: "a", a lone ".")
+    whole = len(raw) > 1
+    add(q, QRY_NAME_LEN, len(raw) if whole else 0, off, used, generated=True)
+    add(q, COUNT_LABELS, label_count(raw) if whole else 0, off, used, generated=True)
     add(q, QRY_TYPE, qtype, off + used, 2,
         f"Type: {type_label(qtype)}" if pkt.tree_on else None)
     if class_bit is None:

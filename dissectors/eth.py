@@ -234,6 +234,8 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         return
     pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (the network layer below this one sets it)
     before = len(pkt.protocols)
+    notes = pkt.index.get(_NOTE_KEYS[0])
+    marks = len(notes) if notes else 0  # (a trailer's note goes before the payload's)
     try:
         used = fn(tvb, pkt, session)
     except (BoundsError, ReportedBoundsError):
@@ -245,14 +247,29 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         pkt.proto_data.setdefault(EXCEPTION_AT, (tvb.start, tvb.source))
         claimed = pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (shown once)
         if claimed is not None and tree is not None:
-            _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14, fcs, "ethertype")
+            _trailer(pkt, tree, tvb, tvb.start + claimed, tvb.start - 14, fcs, "ethertype",
+                     marks)
         raise
     if isinstance(used, int) and not isinstance(used, bool) and tree is not None:
-        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14, fcs, "ethertype")
+        _trailer(pkt, tree, tvb, tvb.start + used, tvb.start - 14, fcs, "ethertype", marks)
+
+
+#: The index keys every note has one item of (expert.add_expert_items).
+_NOTE_KEYS: Final = ("_ws.expert", "_ws.expert.message", "_ws.expert.severity",
+                     "_ws.expert.group")
+
+
+def _note_first(pkt: Packet, marks: int) -> None:
+    """Move the note just added back to `marks`, before the payload's notes: -T fields
+    gives a field's values in the tree's order, and Ethernet's subtree comes first."""
+    for key in _NOTE_KEYS:
+        lst = pkt.index.get(key)
+        if lst is not None and len(lst) > marks + 1:
+            lst.insert(marks, lst.pop())
 
 
 def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
-             fcs: bool = True, proto: str = "eth") -> None:
+             fcs: bool = True, proto: str = "eth", marks: int = -1) -> None:
     """Bytes after the payload's own length, as tshark's add_ethernet_trailer splits them:
     padding of zeros up to 60 bytes, a trailer, and (guessed) a 4-byte FCS. Its note is
     the Ethertype dissector's after an ethertype (802.3 frames: Ethernet's)."""
@@ -281,6 +298,8 @@ def _trailer(pkt: Packet, tree: Item, tvb: Tvb, end: int, frame_start: int,
             pkt.add_expert(item, "note", "protocol",
                            "Didn't find padding of zeros, and an undecoded trailer exists. "
                            "There may be padding of non-zeros.", proto, field=PADDING_BAD)
+            if marks >= 0:
+                _note_first(pkt, marks)
     if has_fcs and tvb.end - end >= rep_len + 4:
         f_off = end + rep_len
         fcs_v = int.from_bytes(tvb.buf[f_off: f_off + 4], "big")

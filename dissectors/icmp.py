@@ -246,9 +246,15 @@ def dissect_quoted(fn, tvb: Tvb, pkt: Packet, session: Session, parent: Item,  #
     before = len(pkt.protocols)
     try:
         fn(tvb, pkt, session)
-    except (BoundsError, ReportedBoundsError):
+    except (BoundsError, ReportedBoundsError) as e:
         IP_PROTO.name_called(fn, pkt.protocols, before)  # (a quoted header cut to nothing)
-        raise
+        if isinstance(e, BoundsError):
+            # tshark names the quoted IP layer in its "Packet size limited" note, wherever
+            # above it (UDP, TCP, ICMP) the capture ended
+            session.current_proto = IP_PROTO.proto_of(fn) or session.current_proto
+            raise
+        # (past the message's own length: packet-icmp.c catches that, a quoted datagram
+        # need not be whole)
     finally:
         pkt.in_error_pkt = was
         restore_columns(pkt, saved)
@@ -288,7 +294,7 @@ def dissect_icmp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     csum = tvb.u16(off + 2)
     whole = bytes(b[off: tvb.end]) if tvb.end >= tvb.rend and not in_error else None
     add_checksum(pkt, top, (CHECKSUM, CHECKSUM_STATUS_F, CHECKSUM_BAD), off + 2, csum, whole,
-                 0, in_error, "error", "icmp")
+                 0, in_error, "warning", "icmp")
     if itype in ID_SEQ_TYPES:
         ident = tvb.u16(off + 4)
         pkt.add(top, IDENT, ident, off + 4, 2)

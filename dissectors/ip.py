@@ -368,9 +368,10 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                            f"Total Length: {total} bytes (reported as 0, presumed to be "
                            'because of "TCP segmentation offload" (TSO))', generated=True)
     if total > reported:
-        pkt.add_expert(len_item, "error", "protocol",
-                       f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
-                       field=BOGUS_LEN)
+        if not pkt.in_error_pkt:  # (a datagram quoted by ICMP is cut: no complaint)
+            pkt.add_expert(len_item, "error", "protocol",
+                           f"IPv4 total length exceeds packet length ({reported} bytes)", "ip",
+                           field=BOGUS_LEN)
         total = reported
     # (Wireshark's set_actual_length: the link layer's trailer starts after this, even
     # when the payload's dissection then fails)
@@ -422,6 +423,8 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if more or frag_off:
         return _fragment(tvb, pkt, session, tree, src, dst, ident, proto, frag_off * 8, more,
                          payload_off, payload_end, total)
+    if total <= hlen:
+        return total  # (tshark 4.0 calls no next layer for an IPv4 payload of 0 bytes)
     sub = tvb.sub(payload_off, total - hlen)
     fn = IP_PROTO.entries.get(proto)
     if fn is None:

@@ -66,6 +66,7 @@ from dissectors.ipv6_fields import (
     HOPOPTS_NOT_FIRST,
     HOPOPTS_NXT,
     HOST,
+    INVALID_HEADER,
     IP_VERSION,
     IPV6,
     ISATAP,
@@ -284,6 +285,10 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     if version != 6:
         pkt.set_info(f"Bogus IP version ({version})")
         return None
+    if tvb.rend - off < 40:  # (a header the packet's own length cuts: before reading on)
+        pkt.add_expert(tree, "error", "malformed", "IPv6 header must be exactly 40 bytes",
+                       "ipv6", field=INVALID_HEADER)
+        pkt.set_info(f"Invalid IPv6 header ({tvb.rend - off} bytes, need exactly 40)")
     w0 = tvb.u32(off)
     tc = (w0 >> 20) & 0xFF
     flow = w0 & 0xFFFFF
@@ -309,8 +314,8 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                 f"{_bits(flow, 0xFFFFF, 24)} = Flow Label: 0x{flow:05x}"
                 if pkt.tree_on else None)  # (bit-pattern labels: for a tree someone reads)
         plen = tvb.u16(off + 4)
+        nxt = tvb.u8(off + 6)  # (read before the length's item: a header cut at 6 shows none)
         plen_item = pkt.add(tree, PLEN, plen, off + 4, 2)
-        nxt = tvb.u8(off + 6)
         pkt.add(tree, NXT, nxt, off + 6, 1,
                 f"Next Header: {NXT_NAMES.get(nxt, 'Unknown')} ({nxt})" if pkt.tree_on else None)
     pkt.proto_data["ipv6.hlim"] = tvb.u8(off + 7)  # (ICMPv6's Info shows the last one)
@@ -337,9 +342,10 @@ def dissect_ipv6(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
                        'IPv6 payload length equals 0 (maybe because of "TCP segmentation '
                        'offload" (TSO))', "ipv6", field=PLEN_ZERO)
     elif plen > reported:
-        pkt.add_expert(plen_item, "warning", "protocol",
-                       f"IPv6 payload length exceeds framing length ({reported} bytes)", "ipv6",
-                       field=PLEN_EXCEEDS)
+        if not pkt.in_error_pkt:  # (a datagram quoted by ICMPv6 is cut: no complaint)
+            pkt.add_expert(plen_item, "warning", "protocol",
+                           f"IPv6 payload length exceeds framing length ({reported} bytes)",
+                           "ipv6", field=PLEN_EXCEEDS)
         plen = reported
     used = 40 + plen
     pkt.proto_data.setdefault(PAYLOAD_LENGTH, used)  # (see ip.py)

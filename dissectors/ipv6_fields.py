@@ -98,6 +98,8 @@ REASSEMBLED_IN: Final = IPV6.field("ipv6.reassembled.in", "Reassembled IPv6 in f
 REASSEMBLED_LENGTH: Final = IPV6.field("ipv6.reassembled.length", "Reassembled IPv6 length",
                                 FT.UINT32, Base.DEC)
 REASSEMBLED_DATA: Final = IPV6.field("ipv6.reassembled.data", "Reassembled IPv6 data", FT.BYTES)
+INVALID_HEADER: Final = IPV6.field("ipv6.invalid_header",
+                            "IPv6 header must be exactly 40 bytes", FT.NONE)
 PLEN_EXCEEDS: Final = IPV6.field("ipv6.plen_exceeds_framing",
                           "IPv6 payload length does not match expected framing length",
                           FT.NONE)

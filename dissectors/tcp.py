@@ -118,7 +118,7 @@ from dissectors.tcp_tree import (
     tail_items,
     window_block,
 )
-from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
+from dissectors.tvb import ReportedBoundsError, Tvb
 
 #: The header's sequence number, acknowledgment number, offset/flags and window.
 _SEQ_TO_WIN: Final = struct.Struct(">IIHH")
@@ -143,8 +143,9 @@ def dissect_tcp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         return
     try:
         _dissect_tcp(tvb, pkt, session, True)
-    except (BoundsError, ReportedBoundsError):
+    except ReportedBoundsError:
         pass  # a header quoted by ICMP: tshark shows what fits and marks nothing
+    # (cut by the capture instead, BoundsError goes on: "Packet size limited", as tshark)
 
 
 def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> None:
@@ -159,7 +160,9 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     pkt.set_info(f"{sport} \u2192 {dport}")
     tree_on = pkt.tree_on  # labels only for a tree someone reads
     # (a protocol item's value is its label: made whenever the protocol is asked for)
-    tree = pkt.add_proto(TCP, off, 0,
+    # (to the end, as tshark's item before it knows the header's length: a header cut
+    # short keeps what was captured of it, -T pdml)
+    tree = pkt.add_proto(TCP, off, tvb.rend - off,
                          f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}"
                          if tree_on or "tcp" in pkt.wanted else None)  # type: ignore[operator]
     pkt.srcport, pkt.dstport = sport, dport  # (Wireshark's pinfo ports, for the layers above)

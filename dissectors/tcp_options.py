@@ -196,6 +196,8 @@ def _option(tvb: Tvb, pkt: Packet, parent: Item, conv: Conversation, off: int, e
         pkt.add(it, OPTION_LEN, olen, off + 1, 1)
         if kind == 8 and olen == 10 and off + 6 <= tvb.end:  # (read before TSecr)
             pkt.add(it, TSVAL, tvb.u32(off + 2), off + 2, 4)
+        elif kind == 5:
+            _cut_sack(tvb, pkt, it, conv, off, olen)
     tvb.need(off, olen)
     parent.text = f"{parent.text or ''}, {name}"
     _one_option(pkt, parent, conv, kind, olen, bytes(tvb.buf[off: off + olen]), off,
@@ -323,6 +325,23 @@ def _experimental(pkt: Packet, it: Item, li: Item, conv: Conversation, data: byt
         pkt.append_info(f" ExID={exid:x}")
         if olen > 4:
             pkt.add(it, EXP_DATA, data[4:], off + 4, olen - 4)
+
+
+def _cut_sack(tvb: Tvb, pkt: Packet, it: Item, conv: Conversation, off: int, olen: int) -> None:
+    """The edges captured of a SACK option the capture cut: each edge is shown as it is
+    read, a pair goes to Info and the label once its right edge is read."""
+    base = conv.rev.base_seq
+    p = off + 2
+    while p + 8 <= off + olen and p + 4 <= tvb.end:
+        le = (tvb.u32(p) - base) & SEQ_MASK
+        pkt.add(it, SACK_LE, le, p, 4, f"left edge = {le} (relative)")
+        if p + 8 > tvb.end:
+            return
+        re = (tvb.u32(p + 4) - base) & SEQ_MASK
+        pkt.add(it, SACK_RE, re, p + 4, 4, f"right edge = {re} (relative)")
+        pkt.append_info(f" SLE={le} SRE={re}")
+        it.text = f"{it.text or ''} {le}-{re}"
+        p += 8
 
 
 def _sack(pkt: Packet, it: Item, conv: Conversation, data: bytes, off: int,

@@ -33,7 +33,7 @@ from dissectors.ports import dispatch_ports, pair_key
 from dissectors.registry import FT, Base, protocol
 from dissectors.session import Session
 from dissectors.time_text import plural
-from dissectors.tvb import BoundsError, Tvb
+from dissectors.tvb import BoundsError, ReportedBoundsError, Tvb
 
 UDP: Final = protocol("udp", "User Datagram Protocol", "UDP")
 SRCPORT: Final = UDP.field("udp.srcport", "Source Port", FT.UINT16, Base.PT_UDP, offset=0)
@@ -150,12 +150,13 @@ _HDR: Final = struct.Struct(">HHHH")
 
 
 def _cut_header(tvb: Tvb, pkt: Packet) -> None:
-    """A header cut by the snapshot length, as tshark 4.0 shows it: from 4 bytes on, the
-    UDP item with its ports (from 6, the length too) and the ports' Info, then the
-    short-packet note (raised here; under 4 bytes UDP is only named: ip.call_payload)."""
+    """A header cut by the snapshot length or by the IP length, as tshark 4.0 shows it:
+    from 4 bytes on, the UDP item with its ports (from 6, the length too) and the ports'
+    Info, then the short-packet or malformed note (raised here; under 4 bytes UDP is only
+    named: ip.call_payload)."""
     off = tvb.start
     have = tvb.end - off
-    if have >= 4 and tvb.rend - off >= 8:
+    if have >= 4:
         b = tvb.buf
         sport, dport = (b[off] << 8) | b[off + 1], (b[off + 2] << 8) | b[off + 3]
         pkt.proto_col = "UDP"
@@ -170,16 +171,27 @@ def _cut_header(tvb: Tvb, pkt: Packet) -> None:
         info = f"{sport} \u2192 {dport}"
         if have >= 6:
             ulen = (b[off + 4] << 8) | b[off + 5]
-            pkt.add(tree, LENGTH, ulen, off + 4, 2)
+            litem = pkt.add(tree, LENGTH, ulen, off + 4, 2)
+            if ulen > tvb.rend - off and not pkt.in_error_pkt:
+                _bogus_length(pkt, litem, ulen, tvb.rend - off)
+                info += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
             info += f" Len={ulen - 8}"
         pkt.set_info(info)
     tvb.need(off, 8)
+
+
+def _bogus_length(pkt: Packet, litem: Item, ulen: int, reported: int) -> None:
+    litem.text = f"Length: {ulen} (bogus, payload length {reported})"
+    pkt.add_expert(litem, "error", "malformed", f"Bad length value {ulen} > IP payload length",
+                   "udp", field=LENGTH_BAD)
 
 
 def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     session.current_proto = "udp"
     off = tvb.start
     if off + 8 > tvb.end:  # (tvb.need inlined: a call a packet saved)
+        if tvb.rend - off < 4 and pkt.in_error_pkt:
+            return  # (tshark 4.0's UDP refuses a quoted header without its ports)
         _cut_header(tvb, pkt)
     b = tvb.buf
     sport: int  # (one struct read; typed: mypyc unboxes each value once)
@@ -226,10 +238,7 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
     claimed = ulen
     if ulen > reported:
         if not pkt.in_error_pkt:  # a header quoted by ICMP is cut: no complaint
-            litem.text = f"Length: {ulen} (bogus, payload length {reported})"
-            pkt.add_expert(litem, "error", "malformed",
-                           f"Bad length value {ulen} > IP payload length", "udp",
-                           field=LENGTH_BAD)
+            _bogus_length(pkt, litem, ulen, reported)
             info += f" [BAD UDP LENGTH {ulen} > IP PAYLOAD LENGTH]"
         ulen = reported
     elif ulen < 8:
@@ -266,13 +275,17 @@ def dissect_udp(tvb: Tvb, pkt: Packet, session: Session) -> None:
         # (positions as tshark's, seen in -T pdml: the stream after the header)
         pkt.add(tree, STREAM, stream, off + 8, 0, generated=True)
     # tshark shows no timestamps for a quoted header, nor for an empty payload
-    if items and not pkt.in_error_pkt and ulen > 8:
+    if items and not pkt.in_error_pkt and claimed > 8:
         times = pkt.add_text(tree, "[Timestamps]", off, 0)
         pkt.add(times, TIME_RELATIVE, ts - first, off, 0, generated=True)
         pkt.add(times, TIME_DELTA, ts - last, off, 0, generated=True)
     if tvb.source and items:  # a datagram in reassembled bytes: its items point there
         _in_source(tree.children or [], tvb.source)
     plen = ulen - 8
+    if plen == 0 < claimed - 8 and not pkt.in_error_pkt:
+        # a claimed payload the IP length left no byte of: tshark's payload read fails
+        pkt.set_info(f"{sport} \u2192 {dport}{info} Len={claimed - 8}")
+        raise ReportedBoundsError()
     pkt.set_info(f"{sport} \u2192 {dport}{info} Len={claimed - 8} [ILLEGAL CHECKSUM (0)]"
                  if illegal else f"{sport} \u2192 {dport}{info} Len={claimed - 8}")
     if plen > 0:

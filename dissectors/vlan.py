@@ -48,7 +48,8 @@ ETYPE: Final = VLAN.field("vlan.etype", "Type", FT.UINT16, Base.HEX, strings=ETY
 LEN: Final = VLAN.field("vlan.len", "Length", FT.UINT16, Base.DEC, offset=2)
 TRAILER: Final = VLAN.field("vlan.trailer", "Trailer", FT.BYTES)
 
-QINQ: Final = protocol("ieee8021ad", "IEEE 802.1ad", "IEEE 802.1ad")
+# (tshark 4.0's short name is upper case: "[Malformed Packet: IEEE 802.1AD]")
+QINQ: Final = protocol("ieee8021ad", "IEEE 802.1ad", "IEEE 802.1AD")
 QINQ_PRIORITY: Final = QINQ.field("ieee8021ad.priority", "Priority", FT.UINT16, Base.DEC,
                            bitmask=0xE000, offset=0)
 QINQ_DEI: Final = QINQ.field("ieee8021ad.dei", "DEI", FT.UINT16, Base.DEC, bitmask=0x1000, offset=0)
@@ -108,17 +109,23 @@ def dissect_qinq(tvb: Tvb, pkt: Packet, session: Session) -> None:
     """An 802.1ad service tag: same layout, its own protocol and field names."""
     session.current_proto = "ieee8021ad"
     off = tvb.start
+    # (packet-ieee8021ah.c's order: its columns, the tag, the item, then the type before
+    # any field: a tag cut short shows an empty item)
+    pkt.proto_col = "802.1ad"
+    pkt.clear_info()
     tvb.need(off, 2)
     tci = (tvb.buf[off] << 8) | tvb.buf[off + 1]
     pri, dei, vid = tci >> 13, (tci >> 12) & 1, tci & 0x0FFF
-    pkt.proto_col = "IEEE 802.1ad"
-    pkt.set_info(f"PRI: {pri}  DEI: {dei}  ID: {vid}")
-    tree = pkt.add_proto(QINQ, off, 4, f"IEEE 802.1ad, ID: {vid}")
+    pkt.set_info(f"PRI: {pri}  DROP: {dei} ID: {vid}")
+    tree = pkt.add_proto(QINQ, off, 4, "IEEE 802.1ad")
+    tvb.need(off + 2, 2)
+    tree.text = tree.value = f"IEEE 802.1ad, ID: {vid}"
     if pkt.wants_layer("ieee8021ad"):
         on = pkt.tree_on
-        pkt.add(tree, QINQ_PRIORITY, pri, off, 2,
+        # (tshark adds these two one byte long, -T pdml)
+        pkt.add(tree, QINQ_PRIORITY, pri, off, 1,
                 f"{_bits16(tci, 0xE000)} = Priority: {pri}" if on else None)
-        pkt.add(tree, QINQ_DEI, dei, off, 2, f"{_bits16(tci, 0x1000)} = DEI: {dei}" if on else None)
+        pkt.add(tree, QINQ_DEI, dei, off, 1, f"{_bits16(tci, 0x1000)} = DEI: {dei}" if on else None)
         pkt.add(tree, QINQ_ID, vid, off, 2, f"{_bits16(tci, 0x0FFF)} = ID: {vid}" if on else None)
     _inner(tvb, pkt, session, tree, PBB_ETYPE, None, PBB_TRAILER)
 

@@ -54,9 +54,10 @@ MADE = Path(__file__).resolve().parent / "data" / "made"
 CAPTURE = str(MADE / "cut_headers.pcap")
 MORE = str(MADE / "cut_more.pcap")
 S17 = str(MADE / "cut_s17.pcap")
+S18 = str(MADE / "cut_s18.pcap")
 sys.path.insert(0, str(MADE))
 
-from make_captures import CUT_CASES, CUT_MORE_CASES, CUT_S17_CASES  # noqa: E402
+from make_captures import CUT_CASES, CUT_MORE_CASES, CUT_S17_CASES, CUT_S18_CASES  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not tshark_available(), reason="tshark is not installed")
 
@@ -103,7 +104,8 @@ def test_session_17_cut_headers_like_tshark(args: list[str]) -> None:
 _TIME = re.compile(r' time="[^"]*"')
 
 
-@pytest.mark.parametrize("capture", [CAPTURE, MORE, S17], ids=["cut_headers", "cut_more", "cut_s17"])
+@pytest.mark.parametrize("capture", [CAPTURE, MORE, S17, S18],
+                         ids=["cut_headers", "cut_more", "cut_s17", "cut_s18"])
 def test_cut_headers_pdml_like_tshark(capture: str) -> None:
     """-T pdml shows what the others do not: each item's size and position."""
     cp = run_tshark_full(["-r", capture, "-T", "pdml"])
@@ -114,8 +116,8 @@ def test_cut_headers_pdml_like_tshark(capture: str) -> None:
 
 
 @pytest.mark.parametrize("capture, cases", [(CAPTURE, CUT_CASES), (MORE, CUT_MORE_CASES),
-                                            (S17, CUT_S17_CASES)],
-                         ids=["cut_headers", "cut_more", "cut_s17"])
+                                            (S17, CUT_S17_CASES), (S18, CUT_S18_CASES)],
+                         ids=["cut_headers", "cut_more", "cut_s17", "cut_s18"])
 def test_capture_holds_every_case(capture: str, cases: list) -> None:
     """One frame a case (the table and the capture were written together)."""
     rc, out, err = run_analyze(["-r", capture, "-T", "fields", "-e", "frame.number"])
@@ -214,4 +216,93 @@ def test_the_session_17_columns(what: str, column: str) -> None:
     rc, out, err = run_analyze(args)
     assert rc == 0, err
     assert out.strip() == column
+    assert out == run_tshark(args)
+
+
+S18_FIELDS = ["-T", "fields", "-e", "frame.number", "-e", "frame.protocols", "-e", "_ws.col.Info",
+              "-e", "_ws.col.Protocol", "-e", "_ws.expert.message", "-e", "_ws.expert.severity",
+              "-e", "dns.retransmit_request_in", "-e", "dns.qry.name.len",
+              "-e", "dns.count.labels", "-e", "udp.length", "-e", "ipv6.plen",
+              "-e", "tcp.options.sack_le", "-e", "tcp.options.sack_re"]
+
+
+@pytest.mark.parametrize("args", [[], ["-V"], ["-T", "json"], S18_FIELDS, ["-T", "pdml"]],
+                         ids=["list", "V", "json", "fields", "pdml"])
+def test_session_18_cut_headers_like_tshark(args: list[str]) -> None:
+    """Session 18's cases (make_captures.CUT_S18_CASES), each unlike tshark before it."""
+    if args == ["-T", "pdml"]:
+        cp = run_tshark_full(["-r", S18, *args])
+        rc, ours, err = run_analyze(["-r", S18, *args])
+        assert rc == 0, err
+        assert _TIME.sub("", ours) == _TIME.sub("", cp.stdout)
+        return
+    assert_like_tshark(["-r", S18, *args], nonempty=True)
+
+
+def _s18_frame(what: str) -> int:
+    return [w for w, _, _ in CUT_S18_CASES].index(what) + 1
+
+
+@pytest.mark.parametrize("what, want", [
+    # tshark records a DNS request once it has read the id and flags, before the counts
+    ("DNS query whole, a retransmission of the cut one",
+     "DNS query retransmission. Original request in frame 1"),
+    ("DNS query whole, a retransmission of the one cut in its counts",
+     "DNS query retransmission. Original request in frame 3"),
+    # a one-character name: length and labels 0 (tshark 4.0's own quirk)
+    ("DNS query for a one-character name", "[Name Length: 0]\n            [Label Count: 0]"),
+    ("ICMP echo with a bad checksum", "[Expert Info (Warning/Checksum): Bad checksum"),
+    # the capture ends above a quoted IP: tshark names the quoted IP, and TCP is no exception
+    ("ICMP error quoting IPv4 and UDP, cut in the UDP header",
+     "[Packet size limited during capture: IPv4 truncated]"),
+    ("ICMP error quoting IPv4 and TCP, cut in the TCP header",
+     "[Packet size limited during capture: IPv4 truncated]"),
+    ("ICMP error quoting IPv4 and TCP, the TCP header cut to nothing",
+     "[Protocols in frame: eth:ethertype:ip:icmp:ip:tcp]"),
+    ("ICMPv6 error quoting IPv6 and UDP, cut in the UDP header",
+     "[Packet size limited during capture: IPv6 truncated]"),
+    # a quoted datagram shorter than its length: no complaint, ICMP catches the rest
+    ("ICMP error quoting an IPv4 length 32 with 4 bytes of UDP",
+     "        Destination Port: 9\n\n"),
+    ("ICMP error quoting an IPv4 length 32 with its header only",
+     "[Protocols in frame: eth:ethertype:ip:icmp:ip]"),
+    ("ICMPv6 error quoting an IPv6 length 12 with 2 bytes of UDP",
+     "[Protocols in frame: eth:ethertype:ipv6:icmpv6:ipv6]"),
+    ("ICMPv6 error quoting an IPv6 header of 39 bytes",
+     "[Expert Info (Error/Malformed): IPv6 header must be exactly 40 bytes]"),
+    # IPv4: no payload, no next layer; a UDP header past the IPv4 length shows its ports
+    ("IPv4 total length 20 over UDP, a trailer", "[Protocols in frame: eth:ethertype:ip]"),
+    ("IPv4 total length 32, 4 bytes of UDP", "User Datagram Protocol, Src Port: 40000, Dst Port: 9"),
+    ("IPv4 total length 32, 6 bytes of UDP", "Length: 12 (bogus, payload length 6)"),
+    ("IPv4 total length 32, the UDP header only", "[Malformed Packet: UDP]"),
+    ("IPv6 header of 6 bytes", "Invalid IPv6 header (6 bytes, need exactly 40)"),
+    # a SACK option cut by the capture: the edges read before the cut
+    ("SACK option cut after its left edge", "            left edge = 1001 (relative)\n"),
+    ("SACK option cut after a pair and a left edge", "TCP Option - SACK 1001-1501\n"),
+    # 802.1ad: its own column and Info words, the type read before the fields
+    ("802.1ad tag cut at 0 bytes", "[Packet size limited during capture: IEEE 802.1AD truncated]"),
+    ("802.1ad tag cut at 2 bytes", "\nIEEE 802.1ad\n[Packet size limited"),
+    ("802.1ad tag over an unknown type", "0x1234 58 PRI: 5  DROP: 0 ID: 10"),
+])
+def test_the_session_18_differences(what: str, want: str) -> None:
+    """Each of session 18's differences, in tshark's words, on the frame that showed it."""
+    frame = _s18_frame(what)
+    args = ["-r", S18, "-Y", f"frame.number == {frame}", "-V"]
+    if what.startswith(("IPv6 header of", "802.1ad tag over")):
+        args = ["-r", S18, "-Y", f"frame.number == {frame}"]
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
+    assert want in out
+    assert out == run_tshark(args)
+
+
+@pytest.mark.parametrize("capture", [CAPTURE, S18], ids=["cut_headers", "cut_s18"])
+def test_notes_in_tree_order(capture: str) -> None:
+    """-T fields gives a field's values in the tree's order: an Ethernet trailer's note
+    (added after the payload's) comes before IPv6's (cut_headers.pcap frame 4; before
+    session 18 it came after)."""
+    args = ["-r", capture, "-T", "fields", "-e", "frame.number", "-e", "_ws.expert.severity",
+            "-e", "_ws.expert.message", "-e", "_ws.expert.group", "-e", "_ws.expert"]
+    rc, out, err = run_analyze(args)
+    assert rc == 0, err
     assert out == run_tshark(args)

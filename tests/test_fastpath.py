@@ -257,7 +257,7 @@ def test_prefilter_only_when_it_rejects_most(flt: str, prefiltered: bool, mixed_
 #: `or` filters whose sides read different depths, on frames cut inside or after their
 #: headers: a BPF load past a record's captured bytes rejects the record, so such an
 #: `or` must not be pre-filtered (filters/prefilter.py `_all_or_nothing`).
-CUT = ["cut_headers.pcap", "cut_more.pcap", "cut_s17.pcap"]
+CUT = ["cut_headers.pcap", "cut_more.pcap", "cut_s17.pcap", "cut_s18.pcap"]
 CUT_OR = ["tcp.flags.syn == 1 || ip.addr == 10.0.0.0/8", "tcp.srcport == 1 || ip.addr == 10.0.0.0/8",
           "udp.port == 53 || ip.src == 10.0.0.1", "tcp.flags.syn == 1 || tcp.port == 80",
           "ip.dst == 10.0.0.2 || ip.src == 10.0.0.1", "udp.port == 53 || ip",

@@ -175,6 +175,64 @@ CUT_S17_CASES: list[tuple[str, bytes, int | None]] = [
     *[(f"VXLAN cut at {n} bytes", _VXLAN, 42 + n) for n in (0, 2, 4, 7, 8, 10, 14, 16, 22)],
 ]
 
+_UNREACH = bytes.fromhex("0303000000000000")  # ICMP port unreachable (checksum 0: a bad one)
+_UNREACH6 = bytes.fromhex("0104000000000000")
+_QUOTED_UDP6 = _ipv6(_UDP)[14:]
+_QUOTED_TCP = _ipv4(_tcp(b""), proto=6)[14:]
+_ETH6 = bytes.fromhex("02000000000202000000000186dd")
+_QINQ = bytes.fromhex("02000000000202000000000188a8" "a00a" "8100") + _VLAN[14:]
+
+
+def _sack(blocks: int) -> bytes:
+    """An ACK (40001 -> 80) with NOP, NOP and a SACK option of `blocks` edge pairs."""
+    sack = bytes([1, 1, 5, 2 + 8 * blocks]) + b"".join(
+        struct.pack(">II", 1500 + 1000 * i, 2000 + 1000 * i) for i in range(blocks))
+    return _ipv4(struct.pack(">HHIIBBHHH", 40001, 80, 1000, 500, (20 + len(sack)) // 4 << 4,
+                             0x10, 65535, 0, 0) + sack, proto=6)
+
+
+def _dns_query(sport: int, name: bytes = b"\x07example\x03com\x00") -> bytes:
+    return _ipv4(_udp(sport, 53, bytes.fromhex("123401000001000000000000") + name + b"\0\1\0\1"))
+
+
+#: Session 18's cases (cut_s18.pcap): all differed from tshark 4.0 before it.
+CUT_S18_CASES: list[tuple[str, bytes, int | None]] = [
+    ("DNS query cut after its flags", _dns_query(40100), 46),
+    ("DNS query whole, a retransmission of the cut one", _dns_query(40100), None),
+    ("DNS query cut inside its counts", _dns_query(40101), 50),
+    ("DNS query whole, a retransmission of the one cut in its counts", _dns_query(40101), None),
+    ("DNS query for a one-character name", _dns_query(40102, b"\x01a\x00"), None),
+    ("ICMP echo with a bad checksum", _ipv4(bytes.fromhex("0800000000010001") + b"abcd", proto=1),
+     None),
+    ("ICMP error quoting IPv4 and UDP, cut in the UDP header", _ipv4(_UNREACH + _INNER_IP, proto=1),
+     66),
+    ("ICMP error quoting IPv4 and TCP, cut in the TCP header",
+     _ipv4(_UNREACH + _QUOTED_TCP, proto=1), 70),
+    ("ICMP error quoting IPv4 and TCP, the TCP header cut to nothing",
+     _ipv4(_UNREACH + _QUOTED_TCP, proto=1), 62),
+    ("ICMPv6 error quoting IPv6 and UDP, cut in the UDP header",
+     _ipv6(_UNREACH6 + _QUOTED_UDP6, nxt=58), 106),
+    ("ICMP error quoting an IPv4 length 32 with 4 bytes of UDP", _ipv4(_UNREACH + _INNER_IP[:24],
+                                                                     proto=1), None),
+    ("ICMP error quoting an IPv4 length 32 with its header only",
+     _ipv4(_UNREACH + _INNER_IP[:20], proto=1), None),
+    ("ICMPv6 error quoting an IPv6 length 12 with 2 bytes of UDP",
+     _ipv6(_UNREACH6 + _QUOTED_UDP6[:42], nxt=58), None),
+    ("ICMPv6 error quoting an IPv6 header of 39 bytes", _ipv6(_UNREACH6 + _QUOTED_UDP6[:39], nxt=58),
+     None),
+    ("IPv4 total length 20 over UDP, a trailer", _ipv4(b"", total=20) + b"\xaa" * 6, None),
+    ("IPv4 total length 32, 4 bytes of UDP", _ETH6[:12] + b"\x08\x00" + _INNER_IP[:24], None),
+    ("IPv4 total length 32, 6 bytes of UDP", _ETH6[:12] + b"\x08\x00" + _INNER_IP[:26], None),
+    ("IPv4 total length 32, the UDP header only", _ETH6[:12] + b"\x08\x00" + _INNER_IP[:28], None),
+    ("IPv6 header of 6 bytes", _ETH6 + _QUOTED_UDP6[:6], None),
+    ("IPv6 header of 39 bytes", _ETH6 + _QUOTED_UDP6[:39], None),
+    ("SACK option cut after its left edge", _sack(1), 62),
+    ("SACK option cut after a pair and a left edge", _sack(2), 70),
+    ("802.1ad tag cut at 0 bytes", _QINQ, 14),
+    ("802.1ad tag cut at 2 bytes", _QINQ, 16),
+    ("802.1ad tag over an unknown type", _QINQ[:16] + b"\x12\x34" + b"x" * 40, None),
+]
+
 
 def cut_headers(path: Path, cases: list[tuple[str, bytes, int | None]] = CUT_CASES) -> None:
     """`cases` as a pcap of their own (scapy writes no snapshot-cut records)."""
@@ -194,3 +252,4 @@ if __name__ == "__main__":
     cut_headers(out / "cut_headers.pcap")
     cut_headers(out / "cut_more.pcap", CUT_MORE_CASES)
     cut_headers(out / "cut_s17.pcap", CUT_S17_CASES)
+    cut_headers(out / "cut_s18.pcap", CUT_S18_CASES)
