@@ -198,6 +198,8 @@ def _payload(rng: random.Random, kind: str) -> bytes:
 def _udp(rng: random.Random) -> bytes:
     body = _payload(rng, "udp")
     sp, dp = rng.choice(UDP_PORTS), rng.choice(UDP_PORTS)
+    if rng.random() < 0.08:  # VXLAN: an inner frame
+        body, dp = b"\x08\0\0\0\0\0\1\0" + build_frame(rng), 4789
     ln = 8 + len(body)
     if rng.random() < 0.2:
         ln = rng.choice((0, 7, 8, ln - 1, ln + 1, ln + 40, 0xFFFF))
@@ -254,7 +256,9 @@ def _tcp(rng: random.Random) -> bytes:
 
 
 def _quoted_ip(rng: random.Random) -> bytes:
-    inner = _udp(rng)[:8] if rng.random() < 0.7 else _tcp(rng)[:8]
+    inner = _udp(rng) if rng.random() < 0.7 else _tcp(rng)
+    if rng.random() < 0.6:
+        inner = inner[:8]
     return _ipv4(rng, 17 if rng.random() < 0.7 else 6, inner, quoted=True)
 
 
@@ -337,7 +341,7 @@ def _ipv6(rng: random.Random, nxt: int, l4: bytes) -> bytes:
         l4, nxt = _ext(rng, nxt, kind) + l4, kind
     plen = len(l4)
     if rng.random() < 0.1:
-        plen = rng.choice((0, plen - 1, plen + 1, plen + 64))
+        plen = rng.choice((0, plen - 1, plen + 1, plen + 64)) & 0xFFFF
     first = 6 if rng.random() < 0.95 else 4
     return (
         struct.pack(
@@ -390,12 +394,52 @@ def boundaries(frame: bytes) -> list[int]:
     return list(range(12, min(len(frame), 80), 2)) + [len(frame) - 1]
 
 
+def fragments(rng: random.Random, frame: bytes) -> list[bytes]:
+    """An untagged plain IPv4 frame's datagram cut into 2-4 fragments (8-byte units),
+    in order, reversed or shuffled, sometimes one repeated or overlapping; [] when
+    `frame` is not one."""
+    if len(frame) < 14 + 28 or frame[12:14] != b"\x08\x00" or frame[14] != 0x45:
+        return []
+    head, payload = frame[14:34], frame[34 : 14 + struct.unpack_from(">H", frame, 16)[0]]
+    if len(payload) < 16:
+        return []
+    cuts = sorted(
+        rng.sample(range(8, len(payload), 8), min(rng.randrange(1, 4), (len(payload) - 1) // 8))
+    )
+    edges = [0, *cuts, len(payload)]
+    out = []
+    for a, z in zip(edges[:-1], edges[1:], strict=True):
+        if rng.random() < 0.15 and a >= 8:
+            a -= 8  # an overlap
+        more = 0x2000 if z < len(payload) else 0
+        h = bytearray(head)
+        struct.pack_into(">H", h, 2, 20 + z - a)
+        struct.pack_into(">H", h, 6, (head[6] << 8 & 0x4000) | more | a // 8)
+        struct.pack_into(">H", h, 10, 0)
+        struct.pack_into(">H", h, 10, _csum(bytes(h)))
+        out.append(frame[:14] + bytes(h) + payload[a:z])
+    if rng.random() < 0.3:
+        out.reverse()
+    elif rng.random() < 0.2:
+        rng.shuffle(out)
+    if rng.random() < 0.15:
+        out.insert(rng.randrange(len(out)), rng.choice(out))
+    return out
+
+
 def records_for(rng: random.Random, seeds: list[bytes], n: int) -> list[tuple[bytes, int]]:
     """`n` (captured bytes, original length) records: built frames and seed frames,
-    some cut (original length kept) and some mutated."""
-    out = []
-    for _ in range(n):
+    some cut (original length kept) and some mutated, and fragmented datagrams."""
+    out: list[tuple[bytes, int]] = []
+    while len(out) < n:
         f = build_frame(rng) if not seeds or rng.random() < 0.75 else rng.choice(seeds)
+        if rng.random() < 0.12:
+            for _ in range(8):  # (most built frames are no plain IPv4 datagram)
+                frags = fragments(rng, build_frame(rng))
+                out += [(x, len(x)) for x in frags]
+                if frags:
+                    break
+            continue
         orig = len(f)
         r = rng.random()
         if r < 0.3 and len(f) > 14:

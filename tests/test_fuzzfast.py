@@ -33,11 +33,36 @@ def _ipv4(proto: int, body: bytes, total: int | None = None, flags: int = 0) -> 
     return _ETH + b"\x08\x00" + hdr[:10] + struct.pack(">H", fuzzfast._csum(hdr)) + hdr[12:] + body
 
 
+def _icmp_error(quoted: bytes) -> bytes:
+    """Destination unreachable (port) quoting `quoted` (an IPv4 datagram, with _ipv4's
+    Ethernet header) from 10.0.0.2."""
+    icmp = struct.pack(">BBHI", 3, 3, 0, 0) + quoted[14:]
+    icmp = icmp[:2] + struct.pack(">H", fuzzfast._csum(icmp)) + icmp[4:]
+    return _ipv4(1, icmp)
+
+
+#: VXLAN carrying a frame between 192.168.9.9 and 192.168.9.8 (UDP 1000 -> 2000)
+_INNER = (
+    _ETH
+    + b"\x08\x00"
+    + _ipv4(17, struct.pack(">HHHH", 1000, 2000, 12, 0) + b"abcd")[14:].replace(
+        _A + _B, bytes([192, 168, 9, 9, 192, 168, 9, 8])
+    )
+)
+_VXLAN = struct.pack(">HHHH", 33000, 4789, 16 + len(_INNER), 0) + b"\x08\0\0\0\0\0\1\0" + _INNER
+
 #: (filter, frame bytes, original length or None): the smallest case of each fault found.
 FOUND = [
     # UDP length < 8: udp.py, as tshark, stops before the checksum; the fast path read it.
     ("udp.checksum == 0", _ipv4(17, struct.pack(">HHHH", 123, 1024, 0, 0) + bytes(8)), None),
     ("udp.checksum == 0", _ipv4(17, struct.pack(">HHHH", 53, 1024, 7, 0) + bytes(8)), None),
+    # An ICMP error quoting a whole VXLAN datagram: tshark dissects the quoted tunnel's
+    # inner frame; the cheap layering took the quoted UDP header as plain.
+    ("ip.addr == 192.168.9.9", _icmp_error(_ipv4(17, _VXLAN)), None),
+    ("udp.port == 2000", _icmp_error(_ipv4(17, _VXLAN)), None),
+    # ICMP cut to 4 or 5 bytes: icmp.py, as tshark, reads 6 before adding anything.
+    ("icmp", _ipv4(1, bytes.fromhex("0800f7ff0000"))[:-2], 14 + 26),
+    ("icmp.type == 8 || udp.port == 53", _ipv4(1, bytes.fromhex("0800f7ff0000"))[:-1], 14 + 26),
 ]
 
 
