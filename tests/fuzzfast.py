@@ -494,14 +494,17 @@ def full_answers(path: Path, filters: list[str]) -> dict[str, list[int]]:
     return got
 
 
-def analyze_numbers(path: Path, flt: str, fast: bool) -> list[int] | None:
+def analyze_numbers(path: Path, flt: str, fast: bool, split: bool = False) -> list[int] | None:
     """`analyze -r path -Y flt -T fields -e frame.number` in-process: with `fast`, by
-    the fast path (None when it does not take the filter); else with neither the fast
+    the fast path (None when it does not take the filter; `split`: its walk in two
+    processes, split by address pair, as for a large file); else with neither the fast
     path nor a plan."""
     import analyzer.fast_run as fast_run
     from analyzer.app import run
 
-    real = fast_run.run_fast
+    real, parallel_from = fast_run.run_fast, fast_run._PARALLEL_FROM
+    if split:
+        fast_run._PARALLEL_FROM = 0
     taken: list[object] = []
 
     def spy(*a: object, **k: object) -> int | None:
@@ -518,6 +521,7 @@ def analyze_numbers(path: Path, flt: str, fast: bool) -> list[int] | None:
         code = run(["-r", str(path), "-Y", flt, "-T", "fields", "-e", "frame.number"], out, err)
     finally:
         fast_run.run_fast = real  # type: ignore[assignment]
+        fast_run._PARALLEL_FROM = parallel_from
         if not fast:
             if old is None:
                 os.environ.pop("LABSHARK_DISSECT_ALL", None)
@@ -547,48 +551,52 @@ class Finding:
     fast: list[int]
     full: list[int] | None
     tshark: list[int] | None
+    split: bool = False  # (the fast walk in two processes)
 
     def describe(self) -> str:
         last = self.frames[-1]
         return (
-            f"{self.flt!r}: {len(self.frames)} frame(s); fast {self.fast} full "
-            f"{self.full} tshark {self.tshark}; last frame ({len(last[0])} of "
-            f"{last[1]} bytes): {last[0].hex()}"
+            f"{self.flt!r}{' (split)' if self.split else ''}: {len(self.frames)} frame(s); "
+            f"fast {self.fast} full {self.full} tshark {self.tshark}; last frame "
+            f"({len(last[0])} of {last[1]} bytes): {last[0].hex()}"
         )
 
 
-def _differs(tmp: Path, recs: list[tuple[bytes, int]], flt: str) -> tuple | None:
+def _differs(tmp: Path, recs: list[tuple[bytes, int]], flt: str, split: bool) -> bool:
     p = write_case(tmp / "min.pcap", recs)
-    fast = analyze_numbers(p, flt, True)
-    full = analyze_numbers(p, flt, False)
-    return None if fast is None or fast == full else (fast, full)
+    fast = analyze_numbers(p, flt, True, split)
+    return fast is not None and fast != analyze_numbers(p, flt, False)
 
 
-def minimise(tmp: Path, recs: list[tuple[bytes, int]], flt: str, frame: int) -> Finding:
-    """The shortest run of records ending at `frame` (1-based) that still differs."""
+def minimise(
+    tmp: Path, recs: list[tuple[bytes, int]], flt: str, frame: int, split: bool = False
+) -> Finding:
+    """The shortest run of records ending at `frame` (1-based) that still differs (the
+    frame alone, then with more before it); all of them up to `frame` if none does."""
     keep = recs[:frame]
-    got = _differs(tmp, keep, flt)
-    assert got is not None or True
-    for start in range(frame - 1, -1, -1):  # try the frame alone, then with more before
-        cut = keep[start:]
-        g = _differs(tmp, cut, flt)
-        if g is not None:
-            keep, got = cut, g
+    for start in range(frame - 1, -1, -1):
+        if _differs(tmp, keep[start:], flt, split):
+            keep = keep[start:]
             break
     p = write_case(tmp / "min.pcap", keep)
-    fast = analyze_numbers(p, flt, True) or []
-    return Finding(flt, keep, fast, analyze_numbers(p, flt, False), tshark_numbers(p, flt))
+    fast = analyze_numbers(p, flt, True, split) or []
+    return Finding(flt, keep, fast, analyze_numbers(p, flt, False), tshark_numbers(p, flt), split)
 
 
 def check_case(
-    tmp: Path, recs: list[tuple[bytes, int]], filters: list[str], confirm: bool = True
+    tmp: Path,
+    recs: list[tuple[bytes, int]],
+    filters: list[str],
+    confirm: bool = True,
+    split: bool = False,
 ) -> list[Finding]:
-    """The filters whose fast answer differs from full dissection's on `recs`."""
+    """The filters whose fast answer (`split`: from two processes) differs from full
+    dissection's on `recs`."""
     path = write_case(tmp / "case.pcap", recs)
     full = full_answers(path, filters)
     found = []
     for flt in filters:
-        fast = analyze_numbers(path, flt, True)
+        fast = analyze_numbers(path, flt, True, split)
         if fast is None:
             raise AssertionError(f"the fast path did not take {flt!r}")
         if fast == full[flt]:
@@ -596,7 +604,7 @@ def check_case(
         if confirm and analyze_numbers(path, flt, False) == fast:
             continue  # (the pipeline agrees with the fast path: a one-pass artefact)
         frame = min(set(fast) ^ set(full[flt]))
-        found.append(minimise(tmp, recs, flt, frame))
+        found.append(minimise(tmp, recs, flt, frame, split))
     return found
 
 
@@ -619,7 +627,8 @@ def fuzz(
     t0, n = time.monotonic(), 0
     while todo and (cases is None or n < cases) and time.monotonic() - t0 < seconds:
         n += 1
-        for f in check_case(tmp, records_for(rng, seeds, frames), todo):
+        recs = records_for(rng, seeds, frames)
+        for f in check_case(tmp, recs, todo, split=n % 2 == 0):
             found.append(f)
             todo.remove(f.flt)
             if report:
