@@ -145,6 +145,29 @@ FILTERS = [
     "tcp.flags.fin == 1 and tcp.flags.syn == 1",
     "ip.proto == 1 || ip.proto == 58",
     "ip.flags.mf == 1 or udp",
+    # quantifiers, field against field, arithmetic, sets, slices and bare booleans
+    "ip.addr != 10.0.0.1",
+    "ip.addr ~= 10.0.0.1",
+    "all ip.addr == 10.0.0.0/8",
+    "any udp.port == 53",
+    "udp.port != 53",
+    "tcp.port ~= 80",
+    "ip.src == ip.dst",
+    "udp.srcport == udp.dstport",
+    "udp.srcport > udp.dstport",
+    "frame.len == ip.len + 14",
+    "ip.len == udp.length + 20",
+    "ip.ttl in {1..64}",
+    "ip.dst in {10.0.0.0/8, 192.168.0.0/16}",
+    "ipv6.addr in {2001:db8::1, fe80::1}",
+    "icmp.type in {0, 8}",
+    "vlan.id in {1..10}",
+    "ip.src[0] == 10",
+    "eth.dst[0] & 1",
+    "ip.flags.df",
+    "tcp.flags.syn",
+    "tcp.flags.res",
+    "ip.src == 10.0.0.1 && !ip.flags.df",
 ]
 
 # ---- frames --------------------------------------------------------------------------
@@ -427,29 +450,39 @@ def fragments(rng: random.Random, frame: bytes) -> list[bytes]:
     return out
 
 
-def records_for(rng: random.Random, seeds: list[bytes], n: int) -> list[tuple[bytes, int]]:
-    """`n` (captured bytes, original length) records: built frames and seed frames,
-    some cut (original length kept) and some mutated, and fragmented datagrams."""
+def _damaged(rng: random.Random, f: bytes) -> tuple[bytes, int]:
+    """`f` cut at or around a header boundary (its original length mostly kept), or
+    mutated, or as it is; with its original length."""
+    orig = len(f)
+    r = rng.random()
+    if r < 0.3 and len(f) > 14:
+        f = f[: rng.choice(boundaries(f)) + rng.choice((0, 0, 1, -1))]
+        orig = orig if rng.random() < 0.8 else len(f)
+    elif r < 0.4:
+        f = mutate_bytes(rng, f)
+        orig = len(f)
+    return f, max(orig, len(f))
+
+
+def records_for(rng: random.Random, seeds: list[list[bytes]], n: int) -> list[tuple[bytes, int]]:
+    """`n` (captured bytes, original length) records: built frames, fragmented
+    datagrams and runs of a seed capture's frames (conversations), some damaged."""
     out: list[tuple[bytes, int]] = []
     while len(out) < n:
-        f = build_frame(rng) if not seeds or rng.random() < 0.75 else rng.choice(seeds)
-        if rng.random() < 0.12:
+        r = rng.random()
+        if r < 0.1:
             for _ in range(8):  # (most built frames are no plain IPv4 datagram)
                 frags = fragments(rng, build_frame(rng))
                 out += [(x, len(x)) for x in frags]
                 if frags:
                     break
-            continue
-        orig = len(f)
-        r = rng.random()
-        if r < 0.3 and len(f) > 14:
-            f = f[: rng.choice(boundaries(f)) + rng.choice((0, 0, 1, -1))]
-            orig = orig if rng.random() < 0.8 else len(f)
-        elif r < 0.4:
-            f = mutate_bytes(rng, f)
-            orig = len(f)
-        out.append((f, max(orig, len(f))))
-    return out
+        elif r < 0.3 and seeds:
+            cap = rng.choice(seeds)
+            at = rng.randrange(len(cap))
+            out += [_damaged(rng, f) for f in cap[at : at + rng.randrange(1, 13)]]
+        else:
+            out.append(_damaged(rng, build_frame(rng)))
+    return out[:n]
 
 
 def write_case(path: Path, recs: list[tuple[bytes, int]]) -> Path:
@@ -460,17 +493,21 @@ def write_case(path: Path, recs: list[tuple[bytes, int]]) -> Path:
     return path
 
 
-def seed_frames(limit: int = 40) -> list[bytes]:
-    """Ethernet frames of the bundled captures and the made cut-header captures."""
-    paths = sorted((ROOT / "captures" / "samples").glob("*.pcap")) + sorted(
-        (ROOT / "tests" / "data" / "made").glob("*.pcap")
-    )
-    frames: list[bytes] = []
+def seed_frames(limit: int = 30) -> list[list[bytes]]:
+    """The first frames of each Ethernet capture among the bundled samples, the made
+    cut-header captures and the uncompressed public corpus."""
+    paths = [
+        *sorted((ROOT / "captures" / "samples").glob("*.pcap")),
+        *sorted((ROOT / "tests" / "data" / "made").glob("*.pcap")),
+        *sorted((ROOT / "tests" / "data" / "corpus").glob("*.pcap")),
+        *sorted((ROOT / "tests" / "data" / "corpus").glob("*.pcapng")),
+    ]
+    seeds = []
     for p in paths:
         cap = read_capture(p, limit)
         if cap is not None and cap.linktype == 1:
-            frames += [r[2] for r in cap.records]
-    return frames
+            seeds.append([r[2] for r in cap.records])
+    return seeds
 
 
 # ---- the answers ---------------------------------------------------------------------
