@@ -93,7 +93,8 @@ def _quoted(b: Raw, icmp: int, dend: int, ip_end: int) -> tuple[int, int, int, i
     if vhl >> 4 != 4 or hlen != 20 or dend - off < hlen + 8 or b[off + 9] != 17:
         return None
     total = _U16(b, off + 2)[0]
-    if _U16(b, off + 6)[0] & 0x3FFF or total < hlen:
+    # (a quoted length that cuts the UDP header: the dissectors show part of it or none)
+    if _U16(b, off + 6)[0] & 0x3FFF or total < hlen + 8:
         return None
     sp, dp = _U16X2(b, off + hlen)
     if sp in UDP_TUNNEL_PORTS or dp in UDP_TUNNEL_PORTS:

@@ -322,8 +322,10 @@ def _ipv4(rng: random.Random, proto: int, l4: bytes, quoted: bool = False) -> by
         ihl = rng.choice((0, 4, 6, 15))
     ver = 4 if rng.random() < 0.96 else rng.choice((6, 5, 0))
     total = 20 + len(opts) + len(l4)
-    if rng.random() < 0.15 and not quoted:
+    if rng.random() < 0.15:
         total = rng.choice((0, 19, 20, total - 1, total + 1, total + 100, 0xFFFF))
+        if quoted:  # (a quoted length may end anywhere in the quoted UDP/TCP header)
+            total = rng.choice((20, 21, 24, 26, 27, 28, total))
     flags = rng.choice((0, 0x4000, 0x4000, 0x2000, 0x8000, 0x2000 | 1, 5, 0x6000))
     hdr = (
         struct.pack(

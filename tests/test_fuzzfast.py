@@ -51,6 +51,8 @@ _INNER = (
 )
 _VXLAN = struct.pack(">HHHH", 33000, 4789, 16 + len(_INNER), 0) + b"\x08\0\0\0\0\0\1\0" + _INNER
 
+_UDP53 = struct.pack(">HHHH", 1000, 53, 16, 0) + bytes(8)
+
 #: (filter, frame bytes, original length or None): the smallest case of each fault found.
 FOUND = [
     # UDP length < 8: udp.py, as tshark, stops before the checksum; the fast path read it.
@@ -60,6 +62,10 @@ FOUND = [
     # inner frame; the cheap layering took the quoted UDP header as plain.
     ("ip.addr == 192.168.9.9", _icmp_error(_ipv4(17, _VXLAN)), None),
     ("udp.port == 2000", _icmp_error(_ipv4(17, _VXLAN)), None),
+    # An ICMP error quoting an IPv4 header whose total length ends before its UDP ports:
+    # tshark (and full dissection) show no UDP ports; the cheap layering read them.
+    ("udp.port == 53", _icmp_error(_ipv4(17, _UDP53, 20)), None),
+    ("udp.srcport == 1000", _icmp_error(_ipv4(17, _UDP53, 21)), None),
     # ICMP cut to 4 or 5 bytes: icmp.py, as tshark, reads 6 before adding anything.
     ("icmp", _ipv4(1, bytes.fromhex("0800f7ff0000"))[:-2], 14 + 26),
     ("icmp.type == 8 || udp.port == 53", _ipv4(1, bytes.fromhex("0800f7ff0000"))[:-1], 14 + 26),
