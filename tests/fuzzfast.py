@@ -592,10 +592,17 @@ class Finding:
     tshark: list[int] | None
     split: bool = False  # (the fast walk in two processes)
 
+    @property
+    def full_unlike_tshark(self) -> bool:
+        """The fast path answers as tshark and full dissection does not: a fault of
+        the dissectors that the fast path (here: its split walk) does not share."""
+        return self.tshark is not None and self.fast == self.tshark != self.full
+
     def describe(self) -> str:
         last = self.frames[-1]
+        what = "full dissection unlike tshark" if self.full_unlike_tshark else "fast path"
         return (
-            f"{self.flt!r}{' (split)' if self.split else ''}: {len(self.frames)} frame(s); "
+            f"{what}: {self.flt!r}{' (split)' if self.split else ''}: {len(self.frames)} frame(s); "
             f"fast {self.fast} full {self.full} tshark {self.tshark}; last frame "
             f"({len(last[0])} of {last[1]} bytes): {last[0].hex()}"
         )
