@@ -136,7 +136,6 @@ FILTERS = [
     "icmp || udp.port == 53",
     "ip.addr == 10.0.0.0/8 and tcp.flags.syn == 1",
     "ip.proto == 17 or tcp.port == 80",
-    "ip.addr == 10.0.0.1 xor udp",
     "udp.port == 53 and not ip.flags.df == 1",
     "tcp.port == 80 || udp.port == 53 || icmp",
     "ipv6 && udp.port == 53",
