@@ -11,6 +11,7 @@ from pathlib import Path
 
 import fuzzfast
 import pytest
+from fuzzfast_frames import csum
 
 _ETH = bytes.fromhex("020000000002020000000001")
 _A, _B = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
@@ -30,14 +31,14 @@ def _ipv4(proto: int, body: bytes, total: int | None = None, flags: int = 0) -> 
         _A,
         _B,
     )
-    return _ETH + b"\x08\x00" + hdr[:10] + struct.pack(">H", fuzzfast._csum(hdr)) + hdr[12:] + body
+    return _ETH + b"\x08\x00" + hdr[:10] + struct.pack(">H", csum(hdr)) + hdr[12:] + body
 
 
 def _icmp_error(quoted: bytes) -> bytes:
     """Destination unreachable (port) quoting `quoted` (an IPv4 datagram, with _ipv4's
     Ethernet header) from 10.0.0.2."""
     icmp = struct.pack(">BBHI", 3, 3, 0, 0) + quoted[14:]
-    icmp = icmp[:2] + struct.pack(">H", fuzzfast._csum(icmp)) + icmp[4:]
+    icmp = icmp[:2] + struct.pack(">H", csum(icmp)) + icmp[4:]
     return _ipv4(1, icmp)
 
 
@@ -100,7 +101,7 @@ def _fragments(datagram: bytes, at: int) -> list[bytes]:
     for part, flags in ((payload[:at], 0x2000), (payload[at:], at // 8)):
         struct.pack_into(">HHH", head, 2, 20 + len(part), 7, flags)
         struct.pack_into(">H", head, 10, 0)
-        struct.pack_into(">H", head, 10, fuzzfast._csum(bytes(head)))
+        struct.pack_into(">H", head, 10, csum(bytes(head)))
         out.append(datagram[:14] + bytes(head) + part)
     return out
 
