@@ -72,7 +72,8 @@ def _l4(b: Raw, proto: int, l4: int, dend: int) -> int | None:
         doff = (b[l4 + 12] >> 4) * 4
         return l4 if 20 <= doff <= room else None
     if proto == 1:
-        if room < 4 or b[l4] in _ICMP_QUOTING:
+        # (icmp.py, as tshark, reads 6 bytes, the RFC 4884 length, before its first item)
+        if room < 6 or b[l4] in _ICMP_QUOTING:
             return None  # the caller looks into quoting errors (`_quoted`)
         return l4
     if proto == 58:
@@ -92,8 +93,12 @@ def _quoted(b: Raw, icmp: int, dend: int, ip_end: int) -> tuple[int, int, int, i
     if vhl >> 4 != 4 or hlen != 20 or dend - off < hlen + 8 or b[off + 9] != 17:
         return None
     total = _U16(b, off + 2)[0]
-    if _U16(b, off + 6)[0] & 0x3FFF or total < hlen:
+    # (a quoted length that cuts the UDP header: the dissectors show part of it or none)
+    if _U16(b, off + 6)[0] & 0x3FFF or total < hlen + 8:
         return None
+    sp, dp = _U16X2(b, off + hlen)
+    if sp in UDP_TUNNEL_PORTS or dp in UDP_TUNNEL_PORTS:
+        return None  # (a quoted tunnel datagram's inner packet has layers of its own)
     # The quoted header's length is cut to what the error carries, as ip.py does.
     return (off, 17, off + hlen, min(off + total, ip_end))
 

@@ -82,6 +82,23 @@ _AT: dict[str, Callable[[Rec], tuple[int, ...]]] = {
     "udp": _at_udp, "tcp": _l4_at(6), "icmp": _l4_at(1), "icmpv6": _l4_at(58),
 }
 
+
+def _at_udp_past_length(r: Rec) -> tuple[int, ...]:
+    """UDP headers whose length is at least 8: udp.py (as tshark) stops at a shorter
+    one before its checksum."""
+    return tuple(o for o in _at_udp(r) if _U16(r[0], o + 4)[0] >= 8)
+
+
+#: Fields present only in some headers of their protocol: where each is.
+_AT_FIELD: dict[str, Callable[[Rec], tuple[int, ...]]] = {
+    "udp.checksum": _at_udp_past_length,
+}
+
+
+def _at_of(f: Field) -> Callable[[Rec], tuple[int, ...]]:
+    assert f.protocol is not None
+    return _AT_FIELD.get(f.abbrev) or _AT[f.protocol.abbrev]
+
 # Fields present, once, in every plainly layered packet of their protocol, at their
 # declared offset (checked against full dissection by tests/test_fastpath.py). Not
 # tcp.flags.ae/cwr/ece: once a connection negotiates Accurate ECN, tshark shows those
@@ -125,8 +142,7 @@ def _reader(f: Field) -> Callable[[Any, int], Any]:
 
 
 def _header_values(f: Field) -> Values:
-    assert f.protocol is not None
-    at = _AT[f.protocol.abbrev]
+    at = _at_of(f)
     read = _reader(f)
     if f.type.value == "FT_BOOLEAN":
         return lambda r: [int(bool(read(r[0], o))) for o in at(r)]
@@ -265,7 +281,7 @@ def _special_compare(node: Compare) -> Test | None:
     f = _int_field(name)
     if f is None or f.struct is None or f.protocol is None:
         return None
-    return _single_test(_AT[f.protocol.abbrev], f, pred, every)
+    return _single_test(_at_of(f), f, pred, every)
 
 
 def _inline_const(node: Compare) -> tuple[int, int] | None:

@@ -68,8 +68,10 @@ def _compare(node: Compare) -> str | None:
         return f"{_NETS[name]} {net}"
     if name in _TCP_FLAGS and isinstance(value, int):
         bit = _TCP_FLAGS[name]
-        # libpcap's tcp[] reads IPv4 only: keep all TCP over IPv6.
-        test = f"tcp[13] & {bit} {'!=' if value else '=='} 0"
+        # libpcap's tcp[] reads IPv4 only: keep all TCP over IPv6. Not in a fragment: a
+        # first fragment may end before byte 13 (a load past a record's end rejects it,
+        # and the datagram it completes can match).
+        test = f"ip[6:2] & 0x3fff == 0 and tcp[13] & {bit} {'!=' if value else '=='} 0"
         return f"(tcp and {test}) or (ip6 and tcp)"
     if name == "ip.proto" and isinstance(value, int):
         return f"ip proto {value}"
