@@ -46,19 +46,33 @@ def _pcap(frames: list[tuple[bytes, int]]) -> bytes:
 
 
 def _eth(etype: int, payload: bytes) -> bytes:
-    return bytes.fromhex("00163e112233" "00163e445566") + struct.pack(">H", etype) + payload
+    return bytes.fromhex("00163e11223300163e445566") + struct.pack(">H", etype) + payload
 
 
 def _ipv4(proto: int, payload: bytes) -> bytes:
-    hdr = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 7, 0x4000, 64, proto, 0,
-                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    hdr = struct.pack(
+        ">BBHHHBBH4s4s",
+        0x45,
+        0,
+        20 + len(payload),
+        7,
+        0x4000,
+        64,
+        proto,
+        0,
+        bytes([10, 0, 0, 1]),
+        bytes([10, 0, 0, 2]),
+    )
     return hdr + payload
 
 
 def _ipv6(nxt: int, payload: bytes) -> bytes:
-    return (struct.pack(">IHBB", 0x60000000, len(payload), nxt, 64)
-            + bytes.fromhex("20010db8" + "00" * 11 + "01") + bytes.fromhex("20010db8" + "00" * 11 + "02")
-            + payload)
+    return (
+        struct.pack(">IHBB", 0x60000000, len(payload), nxt, 64)
+        + bytes.fromhex("20010db8" + "00" * 11 + "01")
+        + bytes.fromhex("20010db8" + "00" * 11 + "02")
+        + payload
+    )
 
 
 _HTTP = b"GET /index.html HTTP/1.1\r\nHost: example\r\n\r\n"
@@ -83,8 +97,9 @@ def test_every_cut_reads_as_in_pure_python(tmp_path: Path, args: list[str]) -> N
     cap.write_bytes(_pcap(frames))
     rc, out, err = run_analyze(["-r", str(cap), *args])
     assert rc == 0 and "Error" not in err, err
-    pure = run_analyze_subprocess(["--only-tshark-items", "-r", str(cap), *args],
-                                  env={"LABSHARK_PURE": "1", "TZ": "UTC"})
+    pure = run_analyze_subprocess(
+        ["--only-tshark-items", "-r", str(cap), *args], env={"LABSHARK_PURE": "1", "TZ": "UTC"}
+    )
     assert pure.returncode == 0
     assert out == pure.stdout.decode()
     assert out.count("\n") >= len(frames)
