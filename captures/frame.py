@@ -19,8 +19,9 @@ def wrap_secs(secs: int) -> int:
 class Frame:
     """One captured packet as it sits in the capture file.
 
-    `data` is a memoryview into the reader's buffer (no copy); keep a Frame only as
-    long as it is needed, readers never hold a list of frames.
+    `data` is the record's own bytes (pcap.py: a slice that dissection uses as it is) or
+    a memoryview into the reader's buffer (pcapng, the mapped readers: no copy); keep a
+    Frame only as long as it is needed, readers never hold a list of frames.
 
     (`__init__` is written out, and holds the defaults: compiled, a dataclass's
     generated one is Python code that sets each attribute through its descriptor, ~15

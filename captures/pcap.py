@@ -114,7 +114,6 @@ class PcapParser:
         ns0 = 0
         while True:
             end = len(buf)
-            view = memoryview(buf)
             while pos + 16 <= end:
                 sec, frac, caplen, origlen = unpack(buf, pos)
                 if caplen > MAX_PACKET:
@@ -143,7 +142,7 @@ class PcapParser:
                     origlen,
                     linktype,
                     0,
-                    view[start:stop],
+                    buf[start:stop],  # (its own bytes: a native slice compiled, start <= stop)
                     base + pos,
                 )
                 pos = stop

@@ -27,7 +27,7 @@ def dissect_data(tvb: Tvb, pkt: Packet, session: Session) -> None:
     n = tvb.end - tvb.start
     if n <= 0 and tvb.reported_length <= 0:
         return
-    data = bytes(tvb.buf[tvb.start: tvb.end])
+    data = tvb.bytes(tvb.start, n) if n > 0 else b""  # (a native slice compiled: see Tvb)
     tree = pkt.add_proto(DATA, tvb.start, n, f"Data ({plural(n, 'byte')})", source=tvb.source)
     tree.value = data
     add_data_fields(pkt, tree, data, tvb.start, tvb.source)

@@ -15,13 +15,21 @@ from dissectors.session import Session
 RETRANSMISSION_TIMER_NS = 5_000_000_000  # Wireshark's dns.retransmission_timer (5 s)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class DnsTransaction:
     """One query and its response, as Wireshark's dns_transaction_t."""
 
+    # (`__init__` written out, the defaults there: compiled, a dataclass's generated one
+    # is interpreted Python setting each field generically, ~2-7k instructions a call)
+
     req_frame: int
     req_time: int
-    rep_frame: int = 0
+    rep_frame: int
+
+    def __init__(self, req_frame: int, req_time: int, rep_frame: int = 0) -> None:
+        self.req_frame = req_frame
+        self.req_time = req_time
+        self.rep_frame = rep_frame
 
 
 _ANSWERED = struct.Struct("<QqQ")  # an answered transaction, packed (24 bytes)

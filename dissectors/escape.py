@@ -28,8 +28,11 @@ from typing import Final
 _C_ESCAPES: Final = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
 _ASCII: Final = tuple(chr(c) if 0x20 <= c < 0x7F else _C_ESCAPES.get(c, f"\\{c:03o}")
                for c in range(0x80))
-# str.translate tables: controls of format_text / of -T fields.
-_ASCII_TABLE: Final = {c: _ASCII[c] for c in range(0x80) if not 0x20 <= c < 0x7F}
+# str.translate tables: controls of format_text / of -T fields. format_text's is the
+# whole ASCII tuple (for ASCII text only): translate's lookup of a character a dict
+# lacks raises and catches a KeyError (~500 instructions a character), a tuple's is
+# an index.
+_ASCII_TABLE: Final = _ASCII
 _FIELDS_TABLE: Final = {c: _C_ESCAPES[c] for c in (8, 9, 10, 12, 13)}
 # glib's g_unichar_isprint() is false for these general categories only.
 _UNPRINTABLE: Final = frozenset(("Cc", "Cf", "Cs", "Cn"))
@@ -74,7 +77,7 @@ def format_str(s: str) -> str:
 
 
 # comment_text keeps line ends and tabs.
-_COMMENT_TABLE: Final = {c: v for c, v in _ASCII_TABLE.items() if c not in (9, 10, 13)}
+_COMMENT_TABLE: Final = tuple(chr(c) if c in (9, 10, 13) else v for c, v in enumerate(_ASCII))
 
 
 def comment_text(s: str) -> str:

@@ -183,7 +183,9 @@ def _dissect_eth(tvb: Tvb, pkt: Packet, session: Session, fcs: bool) -> None:
             pkt.src = _mac_text(bytes(buf[off + 6: off + 12]))[0]
     if off + 14 > tvb.end:  # (tvb.need inlined: a call a packet saved)
         tvb.need(off, 14)
-    hdr = bytes(buf[off: off + 14])  # (one copy: compiled, bytes are read natively)
+    # (one copy: compiled, bytes are read natively; a bytes buffer's slice is native too,
+    # its bounds checked just above: see Tvb)
+    hdr = buf[off: off + 14] if isinstance(buf, bytes) else bytes(buf[off: off + 14])
     dst = hdr[:6]
     src = hdr[6:12]
     etype = (hdr[12] << 8) | hdr[13]

@@ -47,18 +47,30 @@ GROUP_CODES = {"checksum": 0x1000000, "sequence": 0x2000000, "response_code": 0x
 SEVERITY_ORDER = {"comment": 0, "chat": 1, "note": 2, "warning": 3, "error": 4}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Expert:
     """An expert note (Wireshark's expert info)."""
+
+    # (`__init__` written out, the defaults there: compiled, a dataclass's generated one
+    # is interpreted Python setting each field generically, ~2-7k instructions a call)
 
     severity: str  # "chat" | "note" | "warning" | "error"
     group: str  # "sequence" | "malformed" | "protocol" | ...
     text: str
     protocol: str
-    ours: bool = False  # raised by labshark only, not by Wireshark
+    ours: bool  # raised by labshark only, not by Wireshark
     # Raised inside a header an ICMP error quotes: in the tree, but (as in Wireshark)
     # not counted by the expert statistics.
-    quoted: bool = False
+    quoted: bool
+
+    def __init__(self, severity: str, group: str, text: str, protocol: str,
+                 ours: bool = False, quoted: bool = False) -> None:
+        self.severity = severity
+        self.group = group
+        self.text = text
+        self.protocol = protocol
+        self.ours = ours
+        self.quoted = quoted
 
 
 #: Item.source of an item tshark adds with no tvb (offset 0, no bytes): past every data

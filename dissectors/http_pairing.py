@@ -34,29 +34,55 @@ REQUEST_NUMBER: Final = HTTP.field("http.request_number", "Request number", FT.U
 RESPONSE_NUMBER: Final = HTTP.field("http.response_number", "Response number", FT.UINT32, Base.DEC)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, init=False)
 class ReqRes:
     """One request/response pair (Wireshark's http_req_res_t)."""
 
+    # (`__init__` written out, the defaults there: compiled, a dataclass's generated one
+    # is interpreted Python setting each field generically, ~2-7k instructions a call)
+
     number: int
-    req_frame: int = 0
-    res_frame: int = 0
-    req_ts: int = 0
-    prev: ReqRes | None = None
-    next: ReqRes | None = None
+    req_frame: int
+    res_frame: int
+    req_ts: int
+    prev: ReqRes | None
+    next: ReqRes | None
+
+    def __init__(self, number: int, req_frame: int = 0, res_frame: int = 0, req_ts: int = 0,
+                 prev: ReqRes | None = None, next: ReqRes | None = None) -> None:
+        self.number = number
+        self.req_frame = req_frame
+        self.res_frame = res_frame
+        self.req_ts = req_ts
+        self.prev = prev
+        self.next = next
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class HttpConversation:
     """Per TCP conversation: the pair list and what the last request asked for."""
 
-    stream: int = -1  # its tcp.stream (-1: over UDP, SSDP)
-    tail: ReqRes | None = None
-    count: int = 0
-    seen: bool = False  # a request was seen here (have_seen_http: conv_data->request_uri)
-    method: str = ""
-    uri: str = ""
-    full_uri: str = ""
+    # (`__init__` written out, the defaults there: compiled, a dataclass's generated one
+    # is interpreted Python setting each field generically, ~2-7k instructions a call)
+
+    stream: int  # its tcp.stream (-1: over UDP, SSDP)
+    tail: ReqRes | None
+    count: int
+    seen: bool  # a request was seen here (have_seen_http: conv_data->request_uri)
+    method: str
+    uri: str
+    full_uri: str
+
+    def __init__(self, stream: int = -1, tail: ReqRes | None = None, count: int = 0,
+                 seen: bool = False, method: str = "", uri: str = "",
+                 full_uri: str = "") -> None:
+        self.stream = stream
+        self.tail = tail
+        self.count = count
+        self.seen = seen
+        self.method = method
+        self.uri = uri
+        self.full_uri = full_uri
 
     def _push(self, keep: bool) -> ReqRes:
         self.count += 1

@@ -304,7 +304,7 @@ def dissect_ip(tvb: Tvb, pkt: Packet, session: Session) -> int | None:
     pkt.clear_info()
     if off >= tvb.end:  # (tvb.need inlined: a call a packet saved)
         tvb.need(off, 1)
-    vhl = buf[off]
+    vhl = tvb.u8(off)  # (native indexing compiled: see Tvb)
     hlen = (vhl & 0x0F) * 4
     if vhl >> 4 != 4:
         tree = pkt.add_proto(IP, off, 1, "Internet Protocol Version 4")

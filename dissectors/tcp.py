@@ -154,8 +154,12 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
     if off + 4 > tvb.end:  # (tvb.need inlined: a call a packet saved)
         tvb.need(off, 4)
     b = tvb.buf
-    sport = (b[off] << 8) | b[off + 1]
-    dport = (b[off + 2] << 8) | b[off + 3]
+    if isinstance(b, bytes):  # (native indexing compiled: see Tvb)
+        sport = (b[off] << 8) | b[off + 1]
+        dport = (b[off + 2] << 8) | b[off + 3]
+    else:
+        sport = (b[off] << 8) | b[off + 1]
+        dport = (b[off + 2] << 8) | b[off + 3]
     pkt.proto_col = "TCP"
     pkt.set_info(f"{sport} \u2192 {dport}")
     tree_on = pkt.tree_on  # labels only for a tree someone reads
@@ -191,7 +195,7 @@ def _dissect_tcp(tvb: Tvb, pkt: Packet, session: Session, in_error: bool) -> Non
         raw_ack = tvb.u32(off + 8)
         th_flags = tvb.u16(off + 12) & 0x0FFF
         raw_win = tvb.u16(off + 14)
-    hlen = (b[off + 12] >> 4) * 4
+    hlen = (tvb.u8(off + 12) >> 4) * 4
     ts = pkt.frame.ts_ns
     num = pkt.frame.number
 

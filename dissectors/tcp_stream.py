@@ -81,54 +81,108 @@ def gt_seq(a: int, b: int) -> bool:
     return lt_seq(b, a)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Ta:
     """What the analysis learnt about one frame (Wireshark's tcp_acked)."""
 
-    flags: int = 0
-    frame_acked: int = 0
-    ts: int = 0
-    dupack_num: int = 0
-    dupack_frame: int = 0
-    bytes_in_flight: int = 0
-    push_bytes_sent: int = 0
-    rto_ts: int = 0
-    rto_frame: int = 0
+    # (`__init__` written out, the defaults there: compiled, a dataclass's generated one
+    # is interpreted Python setting each field generically, ~2-7k instructions a call)
+
+    flags: int
+    frame_acked: int
+    ts: int
+    dupack_num: int
+    dupack_frame: int
+    bytes_in_flight: int
+    push_bytes_sent: int
+    rto_ts: int
+    rto_frame: int
+
+    def __init__(self, flags: int = 0, frame_acked: int = 0, ts: int = 0, dupack_num: int = 0,
+                 dupack_frame: int = 0, bytes_in_flight: int = 0, push_bytes_sent: int = 0,
+                 rto_ts: int = 0, rto_frame: int = 0) -> None:
+        self.flags = flags
+        self.frame_acked = frame_acked
+        self.ts = ts
+        self.dupack_num = dupack_num
+        self.dupack_frame = dupack_frame
+        self.bytes_in_flight = bytes_in_flight
+        self.push_bytes_sent = push_bytes_sent
+        self.rto_ts = rto_ts
+        self.rto_frame = rto_frame
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Flow:
     """One direction of a TCP conversation (Wireshark's tcp_flow_t)."""
 
-    base_seq: int = 0
-    base_set: bool = False
-    win_scale: int = -1
-    window: int = 0xFFFFFFFF
-    is_first_ack: bool = False
-    closing_initiator: bool = False
-    valid_bif: bool = True
-    push_bytes_sent: int = 0
-    push_set_last: bool = False
-    lastsegmentflags: int = 0
-    nextseq: int = 0
-    nextseqframe: int = 0
-    nextseqtime: int = 0
-    lastack: int = 0
-    lastacktime: int = 0
-    lastnondupack: int = 0
-    dupacknum: int = 0
-    maxseqtobeacked: int = 0
+    # (`__init__` written out, the defaults there: compiled, a dataclass's generated one
+    # is interpreted Python setting each field generically, ~2-7k instructions a call)
+
+    base_seq: int
+    base_set: bool
+    win_scale: int
+    window: int
+    is_first_ack: bool
+    closing_initiator: bool
+    valid_bif: bool
+    push_bytes_sent: int
+    push_set_last: bool
+    lastsegmentflags: int
+    nextseq: int
+    nextseqframe: int
+    nextseqtime: int
+    lastack: int
+    lastacktime: int
+    lastnondupack: int
+    dupacknum: int
+    maxseqtobeacked: int
     # unacked segments, newest first: [frame, seq, nextseq, ts]
     # (() until the first one, and again once all are acked: most streams end so)
-    segments: list[list[int]] | tuple = ()
+    segments: list[list[int]] | tuple
     # bytes in flight: the lowest start and highest end of `segments` relative to
     # bif_base, as of when it held bif_n of them (0: recompute; a segment trimmed or
     # removed resets it, new ones are folded in): one-way streams stay linear
-    bif_n: int = 0
-    bif_base: int = 0
-    bif_first: int = 0
-    bif_last: int = 0
-    sack: list[tuple[int, int]] | tuple = ()
+    bif_n: int
+    bif_base: int
+    bif_first: int
+    bif_last: int
+    sack: list[tuple[int, int]] | tuple
+
+    def __init__(self, base_seq: int = 0, base_set: bool = False, win_scale: int = -1,
+                 window: int = 0xFFFFFFFF, is_first_ack: bool = False,
+                 closing_initiator: bool = False, valid_bif: bool = True,
+                 push_bytes_sent: int = 0, push_set_last: bool = False,
+                 lastsegmentflags: int = 0, nextseq: int = 0, nextseqframe: int = 0,
+                 nextseqtime: int = 0, lastack: int = 0, lastacktime: int = 0,
+                 lastnondupack: int = 0, dupacknum: int = 0, maxseqtobeacked: int = 0,
+                 segments: list[list[int]] | tuple = (), bif_n: int = 0, bif_base: int = 0,
+                 bif_first: int = 0, bif_last: int = 0,
+                 sack: list[tuple[int, int]] | tuple = ()) -> None:
+        self.base_seq = base_seq
+        self.base_set = base_set
+        self.win_scale = win_scale
+        self.window = window
+        self.is_first_ack = is_first_ack
+        self.closing_initiator = closing_initiator
+        self.valid_bif = valid_bif
+        self.push_bytes_sent = push_bytes_sent
+        self.push_set_last = push_set_last
+        self.lastsegmentflags = lastsegmentflags
+        self.nextseq = nextseq
+        self.nextseqframe = nextseqframe
+        self.nextseqtime = nextseqtime
+        self.lastack = lastack
+        self.lastacktime = lastacktime
+        self.lastnondupack = lastnondupack
+        self.dupacknum = dupacknum
+        self.maxseqtobeacked = maxseqtobeacked
+        self.segments = segments
+        self.bif_n = bif_n
+        self.bif_base = bif_base
+        self.bif_first = bif_first
+        self.bif_last = bif_last
+        self.sack = sack
 
 
 class Conversation:

@@ -40,29 +40,56 @@ class TftpLinks:
         self.ack_in: dict[int, int] = {}
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, init=False)
 class TftpConversation:
     """What one transfer remembers (Wireshark's tftp_conv_info_t, plus our analysis)."""
 
+    # (`__init__` written out, the defaults there: compiled, a dataclass's generated one
+    # is interpreted Python setting each field generically, ~2-7k instructions a call)
+
     client: tuple[bytes, int]
     server_addr: bytes
-    server_port: int | None = None
-    blocksize: int = 512
-    source_file: str | None = None
-    destination_file: str | None = None
-    mode: str = ""
-    request_frame: int = 0
-    tsize_requested: bool = False
-    dynamic_windowing: bool = False
-    windowsize: int = 0
-    prev_opcode: int = NO_OPCODE
-    next_block: int = 1
-    last_seen: bool = False
+    server_port: int | None
+    blocksize: int
+    source_file: str | None
+    destination_file: str | None
+    mode: str
+    request_frame: int
+    tsize_requested: bool
+    dynamic_windowing: bool
+    windowsize: int
+    prev_opcode: int
+    next_block: int
+    last_seen: bool
     # Our analysis, made on the first DATA/ACK: many requests never get one (and a
     # capture can hold tens of thousands of transfers).
-    analysis: TftpSeen | None = None
+    analysis: TftpSeen | None
     # A finished transfer's analysis, packed (`pack`) until a late packet reads it.
-    packed: bytes | None = None
+    packed: bytes | None
+
+    def __init__(self, client: tuple[bytes, int], server_addr: bytes,
+                 server_port: int | None = None, blocksize: int = 512,
+                 source_file: str | None = None, destination_file: str | None = None,
+                 mode: str = "", request_frame: int = 0, tsize_requested: bool = False,
+                 dynamic_windowing: bool = False, windowsize: int = 0,
+                 prev_opcode: int = NO_OPCODE, next_block: int = 1, last_seen: bool = False,
+                 analysis: TftpSeen | None = None, packed: bytes | None = None) -> None:
+        self.client = client
+        self.server_addr = server_addr
+        self.server_port = server_port
+        self.blocksize = blocksize
+        self.source_file = source_file
+        self.destination_file = destination_file
+        self.mode = mode
+        self.request_frame = request_frame
+        self.tsize_requested = tsize_requested
+        self.dynamic_windowing = dynamic_windowing
+        self.windowsize = windowsize
+        self.prev_opcode = prev_opcode
+        self.next_block = next_block
+        self.last_seen = last_seen
+        self.analysis = analysis
+        self.packed = packed
 
     def seen(self) -> TftpSeen:
         if self.analysis is None:
