@@ -349,15 +349,22 @@ def schedule_from(groups: Any, roots: list[int], end: dict[int, int], count: int
     and the `coarse` groups (`udp_flow`). (`groups`' key table is emptied once read.)"""
     size = Counter(roots)
     floor = max(groups.any_frames, default=0)
-    # (a group alone in its root is that root: roots[g] == g)
-    due = sorted(((end[g], key) for key, g in groups.ids.items()
-                  if size[roots[g]] == 1 and type(key) is not str and g in end
-                  and floor < end[g] < count), key=_frame)
-    # (each temporary dropped once read: the walk's peak is this function's)
+    # (a group alone in its root is that root: roots[g] == g; sorted by its last frame,
+    # ties in the key table's order: the groups' own int objects and their keys by
+    # group, not a (frame, key) tuple each beside the key table)
+    due: list[int] = []
+    by_group: list[object] = [None] * len(roots)
+    for key, g in groups.ids.items():
+        if size[roots[g]] == 1 and type(key) is not str and g in end \
+                and floor < end[g] < count:
+            due.append(g)
+            by_group[g] = key
+    due.sort(key=end.__getitem__)
     # (the keys marshalled now and the walk's key table emptied: ~200 bytes a group,
     # freed before the streams' ints are made)
-    schedule = Schedule(array("I", map(_frame, due)), map(_key, due), array("I"), b"")
-    del due, size
+    schedule = Schedule(array("I", map(end.__getitem__, due)), map(by_group.__getitem__, due),
+                        array("I"), b"")
+    del due, by_group, size
     groups.ids.clear()
     # A UDP stream of a pair whose frames the walk can all tell (`udp_flow`, IPv4 or
     # IPv6) dies with its own last frame, before the pair's: its lookups are by its own
@@ -508,14 +515,6 @@ def _swap_ends(streams: list[int]) -> None:
     low = (1 << _AT) - 1
     for i, x in enumerate(streams):
         streams[i] = (x >> _AT & _END) << _AT + 48 | (x >> _AT + 48) << _AT | x & low
-
-
-def _frame(entry: tuple[int, object]) -> int:
-    return entry[0]
-
-
-def _key(entry: tuple[int, object]) -> object:
-    return entry[1]
 
 
 __all__ = ["Schedule", "Spilled", "spill", "schedule_from", "udp_flow", "head_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH",
