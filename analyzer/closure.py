@@ -233,8 +233,12 @@ class Groups:
 
 
 def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
-          flows: dict[int, int] | None, coarse: set[int], spilled: Spilled) -> array:
-    """The cheap pass: each frame's group (an array by number; [0] unused, -1: none), each
+          flows: dict[int, int] | None, coarse: set[int], spilled: Spilled,
+          last: array | None = None) -> tuple[array, int]:
+    """The cheap pass, and the frames it walked: each frame's group (an array by number;
+    [0] unused, -1: none; with `last`, no array: each group's last frame into `last`, by
+    group, chunk by chunk, so no 4 bytes a frame are held for a run that wants only the
+    ends: `_ends`), each
     record's place into `places`, and with `flows` each plain UDP stream's last frame
     (`_plan`). Compiled (mypyc), it runs natively but for the calls: a common frame's
     header is read once (skipping.plain_head) for its key and its UDP stream; group ids
@@ -257,7 +261,7 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
     for rec in records:
         n += 1
         if len(gids) >= _CHUNK:
-            walked.extend(gids)
+            _fold(walked, gids, last, n, len(groups.parent))
             gids.clear()
             chunks += 1
             if flows is not None and chunks % _SPILL == 0:
@@ -285,8 +289,24 @@ def _walk(records: Any, mm: Any, groups: Groups, places: array | None,
                 coarse.add(g)
             elif flow is not None:
                 flows[flow] = n << 32 | g
-    walked.extend(gids)
-    return walked
+    _fold(walked, gids, last, n + 1, len(groups.parent))
+    if last is not None:
+        del last[len(groups.parent):]  # (the slot frames of no group wrote: -1)
+    return walked, n
+
+
+def _fold(walked: array, gids: list[Any], last: array | None, stop: int, size: int) -> None:
+    """A chunk of the walk's groups (frames up to `stop`, not included) into its array,
+    or (with `last`) each group's last frame of it into `last` (by group; `size` groups
+    so far, one more slot past them for a frame of none, -1). In C, no Python loop per
+    frame; later frames win. (An array, not a dict: no int object per group to scatter
+    over the heap while the walk runs.)"""
+    if last is None:
+        walked.extend(gids)
+        return
+    if len(last) < size + 1:
+        last.frombytes(bytes((size + 1 - len(last)) * last.itemsize))
+    deque(map(last.__setitem__, gids, range(stop - len(gids), stop)), maxlen=0)
 
 
 #: frames `_walk` gathers in a list before moving them into its array
@@ -295,15 +315,13 @@ _CHUNK = 1 << 14
 _SPILL = 4
 
 
-def _ends(gids: array, roots: list[int]) -> dict[int, int]:
-    """Each group root's last frame, from each frame's group (`gids`: a group or its
-    root, -1 for none)."""
-    last = dict(zip(gids, range(len(gids)), strict=True))  # (later wins: the last frame)
-    last.pop(-1, None)
+def _ends(last: Iterable[tuple[int, int]], roots: list[int]) -> dict[int, int]:
+    """Each group root's last frame, from each group's (`last`: (a group or its root,
+    its last frame), none for -1, no group; frame 0, none: a group no frame had)."""
     end: dict[int, int] = {}
-    for g, f in last.items():
+    for g, f in last:
         r = roots[g]
-        if f > end.get(r, -1):
+        if f > end.get(r, 0):
             end[r] = f
     return end
 
@@ -328,15 +346,17 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False,
     flows: dict[int, int] = {}  # UDP stream key -> its last frame << 32 | its group
     spilled = Spilled()  # (the streams moved out of `flows` on the way)
     coarse: set[int] = set()  # groups of pairs with frames the walk cannot tell
-    walked = _walk(records, mm, groups, places, flows if release and every else None,
-                   coarse, spilled)
+    # (the schedule alone: each group's last frame, no per-frame array)
+    ends: array | None = array("I") if every and not keep else None
+    walked, count = _walk(records, mm, groups, places, flows if release and every else None,
+                          coarse, spilled, ends)
     groups.join_connections()
-    count = len(walked) - 1
     roots = groups.roots()
     end: dict[int, int] | None = None
     gids: array | None = None
-    if every and not keep:  # (the schedule alone: each group's last frame, no array)
-        end = _ends(walked, roots)
+    if ends is not None:
+        end = _ends(zip(range(len(ends)), ends, strict=True), roots)
+        ends = None
     else:
         roots.append(-1)  # (gids' -1, no group, stays -1)
         # (the per-frame passes run in C: map over the arrays, no Python loop per frame)
@@ -375,7 +395,9 @@ def _plan(records: Any, shown: Any, starts: bool = False, release: bool = False,
             if gids is not None:
                 if not every:
                     _note_flows(records, gids, groups, roots, flows, coarse)
-                end = _ends(gids, roots)
+                lasts = dict(zip(gids, range(len(gids)), strict=True))  # (later wins)
+                lasts.pop(-1, None)
+                end = _ends(lasts.items(), roots)
             assert end is not None
             plan.release = schedule_from(groups, roots, end, count, flows, coarse, spilled)
     if not keep:

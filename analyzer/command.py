@@ -168,6 +168,12 @@ def _run_file(job: Job, path: str, out: TextIO, taps: list) -> None:
     may_split = resume == 1 and split_run.wanted(job, out)
     # (one walk makes the plan and the release schedule: release.py)
     freed = resume == 1 and release.eligible(job, path, taps)
+    if freed or may_split:
+        from analyzer.heap import steady_heap
+
+        # (the walks free their growing tables' blocks again and again: glibc would raise
+        # its mmap threshold and leave them holes in its heap, analyzer/heap.py)
+        steady_heap()
     # (each frame's group is kept only for a split: 4 bytes a frame through the run)
     plan = plan_for(job, path, job.display_filter, taps, job.wanted, may_split, freed,
                     may_split) if resume == 1 else None

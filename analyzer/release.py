@@ -19,7 +19,8 @@ import struct
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from itertools import accumulate, compress
+from collections.abc import Iterable
+from itertools import compress
 from typing import Any, Final
 
 from dissectors.icmp import QUOTING_TYPES as ICMP_QUOTING
@@ -44,13 +45,19 @@ class Schedule:
     __slots__ = ("frames", "packed", "ends", "flow_frames", "flows", "sides", "at", "flow_at",
                  "flow_pos", "dead")
 
-    def __init__(self, frames: array, keys: list[object], flow_frames: array,
+    def __init__(self, frames: array, keys: Iterable[object], flow_frames: array,
                  flows: bytes, sides: bytes = b"") -> None:
         self.frames = frames
         dumps: Any = marshal.dumps  # (keys of any shape: marshal takes them all)
-        parts = [dumps(k) for k in keys]
-        self.ends = array("I", accumulate(map(len, parts)))
-        self.packed = b"".join(parts)
+        # (one key at a time into one buffer: no list of tens of thousands of parts
+        # beside the walk's key table, which is still alive here: schedule_from)
+        packed = bytearray()
+        ends = array("I")
+        for k in keys:
+            packed += dumps(k)
+            ends.append(len(packed))
+        self.ends = ends
+        self.packed = bytes(packed)
         self.flow_frames = flow_frames
         self.flows = flows
         # per UDP stream, which of its two sides (`SIDE_LOW`, `SIDE_HIGH`) die with it,
@@ -342,16 +349,22 @@ def schedule_from(groups: Any, roots: list[int], end: dict[int, int], count: int
     and the `coarse` groups (`udp_flow`). (`groups`' key table is emptied once read.)"""
     size = Counter(roots)
     floor = max(groups.any_frames, default=0)
-    # (a group alone in its root is that root: roots[g] == g)
-    due = sorted(((end[g], key) for key, g in groups.ids.items()
-                  if size[roots[g]] == 1 and type(key) is not str and g in end
-                  and floor < end[g] < count), key=_frame)
-    # (each temporary dropped once read: the walk's peak is this function's)
+    # (a group alone in its root is that root: roots[g] == g; sorted by its last frame,
+    # ties in the key table's order: the groups' own int objects and their keys by
+    # group, not a (frame, key) tuple each beside the key table)
+    due: list[int] = []
+    by_group: list[object] = [None] * len(roots)
+    for key, g in groups.ids.items():
+        if size[roots[g]] == 1 and type(key) is not str and g in end \
+                and floor < end[g] < count:
+            due.append(g)
+            by_group[g] = key
+    due.sort(key=end.__getitem__)
     # (the keys marshalled now and the walk's key table emptied: ~200 bytes a group,
     # freed before the streams' ints are made)
-    schedule = Schedule(array("I", [f for f, _k in due]), [k for _f, k in due],
+    schedule = Schedule(array("I", map(end.__getitem__, due)), map(by_group.__getitem__, due),
                         array("I"), b"")
-    del due, size
+    del due, by_group, size
     groups.ids.clear()
     # A UDP stream of a pair whose frames the walk can all tell (`udp_flow`, IPv4 or
     # IPv6) dies with its own last frame, before the pair's: its lookups are by its own
@@ -404,7 +417,8 @@ def schedule_from(groups: Any, roots: list[int], end: dict[int, int], count: int
                       | (x >> _AT & _END) << 48 | x >> _AT + 48) if x & 4 else 0
     streams.sort()
     del streams[:bisect_right(streams, 0)]
-    # (the two lists merged by frame)
+    # (the two lists merged by frame, each entry freed once copied: the keys' bytes
+    # take the ints' place instead of adding to them)
     frames = array("I")
     keys_out = bytearray()
     sides = bytearray()
@@ -412,12 +426,14 @@ def schedule_from(groups: Any, roots: list[int], end: dict[int, int], count: int
     while i < len(streams) or j < len(wide):
         if j == len(wide) or i < len(streams) and streams[i] >> 98 <= wide[j] >> 288:
             x = streams[i]
+            streams[i] = 0
             i += 1
             frames.append(x >> 98)
             keys_out += (x & _KEY).to_bytes(12, "big")
             sides.append(x >> 96 & 3)
         else:
             x = wide[j]
+            wide[j] = 0
             j += 1
             frames.append(x >> 288)
             keys_out += (x & _KEY6).to_bytes(36, "big")
@@ -499,10 +515,6 @@ def _swap_ends(streams: list[int]) -> None:
     low = (1 << _AT) - 1
     for i, x in enumerate(streams):
         streams[i] = (x >> _AT & _END) << _AT + 48 | (x >> _AT + 48) << _AT | x & low
-
-
-def _frame(entry: tuple[int, object]) -> int:
-    return entry[0]
 
 
 __all__ = ["Schedule", "Spilled", "spill", "schedule_from", "udp_flow", "head_flow", "COARSE", "SIDE_LOW", "SIDE_HIGH",

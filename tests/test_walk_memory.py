@@ -181,3 +181,20 @@ def test_a_plan_without_a_split_keeps_no_groups(flt: str | None, bench_cut: Path
     assert len(full.groups) == 3001 and len(bare.groups) == 0
     assert _plan_fields(bare)[2:] == _plan_fields(full)[2:]
     assert bare.needed == full.needed
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 1000])
+def test_last_frames_by_chunk_schedule_as_per_frame_groups(chunk: int, bench_cut: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """A whole list's walk without a split keeps each group's last frame, folded in a
+    chunk at a time (closure._fold: no per-frame array): at any chunk size, the release
+    schedule of the walk that keeps every frame's group."""
+    o = build_parser().parse_args(["-r", str(bench_cut)])
+    monkeypatch.setenv("LABSHARK_RELEASE", "1")
+    full = plan_all(o, str(bench_cut), None, None, False, True, True)
+    monkeypatch.setattr(closure, "_CHUNK", chunk)
+    bare = plan_all(o, str(bench_cut), None, None, False, True, False)
+    assert full is not None and bare is not None and full.release is not None
+    assert len(full.release.frames) > 10 and len(bare.groups) == 0
+    assert _plan_fields(bare)[2:] == _plan_fields(full)[2:]
