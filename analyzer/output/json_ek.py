@@ -325,8 +325,16 @@ _PLAIN_INT_TYPES: Final = frozenset(
 _PLAIN_BYTES_TYPES: Final = frozenset((id(FT.ETHER), id(FT.IPv6)))
 
 
+#: One field's pairs table holds this many at most (a quarter of format.py's
+#: PER_FIELD_MAX): ~190 fields' tables of up to 1,024 pairs (~130 KB each) came to ~4 MB
+#: in each process of a split run, most of it fields whose values come back about once
+#: (ICMP identifiers, reassembled lengths); a smaller table decides sooner whether a
+#: field's values repeat, and a hot field's few values still fit (s18-memjson).
+PAIRS_MAX: Final = PER_FIELD_MAX // 4
+
+
 class _Pairs:
-    """One field's leaf pairs by value (bounded: PER_FIELD_MAX), while they repeat."""
+    """One field's leaf pairs by value (bounded: PAIRS_MAX), while they repeat."""
 
     __slots__ = ("texts", "hits", "on")
 
@@ -337,9 +345,9 @@ class _Pairs:
 
     def store(self, value: object, text: str) -> None:
         texts = self.texts
-        if len(texts) >= PER_FIELD_MAX:
+        if len(texts) >= PAIRS_MAX:
             texts.clear()
-            if self.hits < PER_FIELD_MAX:  # under half the look-ups hit: no more caching
+            if self.hits < PAIRS_MAX:  # under half the look-ups hit: no more caching
                 self.on = False
                 return
             self.hits = 0
