@@ -293,8 +293,17 @@ def dissect(frame: Frame, session: Session,
 def _size_items(add: Callable[..., Item], top: Item | None, origlen: int, caplen: int,
                 tree_on: bool) -> None:
     """The lengths and the marked / ignored lines (Packet.add's or a BlockBuilder's)."""
+    _length_items(add, top, origlen, caplen, tree_on)
+    _mark_items(add, top)
+
+
+def _length_items(add: Callable[..., Item], top: Item | None, origlen: int, caplen: int,
+                  tree_on: bool) -> None:
     add(top, LEN, origlen, 0, 0, f"Frame Length: {_bits(origlen)}" if tree_on else None)
     add(top, CAP_LEN, caplen, 0, 0, f"Capture Length: {_bits(caplen)}" if tree_on else None)
+
+
+def _mark_items(add: Callable[..., Item], top: Item | None) -> None:
     add(top, MARKED, False, 0, 0, generated=True)
     add(top, IGNORED, False, 0, 0, generated=True)
 
@@ -303,21 +312,37 @@ def _size_items(add: Callable[..., Item], top: Item | None, origlen: int, caplen
 #: full trees, three runs of siblings (packet.Block): the encapsulation type; the time
 #: shift; the lengths with the marked and ignored lines. Bounded. (Its own cache, not
 #: packet.cached_block's: three blocks under one key, found with one look-up a packet.)
+#: Only the lengths' two items are a length's own: the encapsulation's and the time
+#: shift's blocks are one per encapsulation (`_ENCAP_BLOCKS`), the marked and ignored
+#: items one pair in every lengths block (`_MARKS`), so that each process of a split
+#: run holds ~1 KB a frame length, not ~2.3 KB (its items and their texts: s18-memjson).
 _SIZE_BLOCKS: Final[dict[tuple[int, str, int, int], tuple[Block, Block, Block]]] = {}
+_ENCAP_BLOCKS: Final[dict[tuple[int, str], tuple[Block, Block]]] = {}
+_MARKS: Final[list[Block]] = []
 
 
 def _size_blocks(wtap_encap: int, enc_name: str, origlen: int,
                  caplen: int) -> tuple[Block, Block, Block]:
     if len(_SIZE_BLOCKS) >= 4096:  # (about as many frame lengths as an MTU allows)
         _SIZE_BLOCKS.clear()
-    encap = BlockBuilder()
-    encap.add(None, ENCAP, wtap_encap, 0, 0, f"Encapsulation type: {enc_name} ({wtap_encap})")
-    shift = BlockBuilder()
-    shift.add(None, OFFSET_SHIFT, 0, 0, 0, generated=True)
+    shared = _ENCAP_BLOCKS.get((wtap_encap, enc_name))
+    if shared is None:  # (one per link type of _ENCAP_NAMES, and "Unknown")
+        encap = BlockBuilder()
+        encap.add(None, ENCAP, wtap_encap, 0, 0,
+                  f"Encapsulation type: {enc_name} ({wtap_encap})")
+        shift = BlockBuilder()
+        shift.add(None, OFFSET_SHIFT, 0, 0, 0, generated=True)
+        shared = _ENCAP_BLOCKS[(wtap_encap, enc_name)] = (encap.block(), shift.block())
+    if not _MARKS:
+        marks = BlockBuilder()
+        _mark_items(marks.add, None)
+        _MARKS.append(marks.block())
+    mark = _MARKS[0]
     sizes = BlockBuilder()
-    _size_items(sizes.add, None, origlen, caplen, True)
+    _length_items(sizes.add, None, origlen, caplen, True)
     blocks = _SIZE_BLOCKS[(wtap_encap, enc_name, origlen, caplen)] = (
-        encap.block(), shift.block(), sizes.block())
+        shared[0], shared[1],
+        Block(tuple(sizes.heads) + mark.heads, tuple(sizes.pairs) + mark.index))
     return blocks
 
 

@@ -219,3 +219,25 @@ def test_cut_and_noted_headers_like_tshark(tmp_path: Path) -> None:
             f.write(frame[:caplen])
     assert_like_tshark(["-r", str(path), "-V"], nonempty=True)
     assert_like_tshark(["-r", str(path), "-T", "json"], nonempty=True)
+
+
+def test_frame_lengths_share_their_constant_lines() -> None:
+    """Each frame length's blocks (frame._SIZE_BLOCKS) hold only its two length items:
+    the encapsulation's and the time shift's blocks, and the marked and ignored items,
+    are one for every length (each process of a split run held ~2.3 KB a length; all
+    were a length's own before)."""
+    from dissectors import frame as fr
+
+    fr._SIZE_BLOCKS.clear()
+    a = fr._size_blocks(1, "Ethernet", 60, 60)
+    b = fr._size_blocks(1, "Ethernet", 1514, 1500)
+    assert a[0] is b[0] and a[1] is b[1]
+    assert a[2].heads[2:] == b[2].heads[2:] and all(
+        x is y for x, y in zip(a[2].heads[2:], b[2].heads[2:], strict=True))
+    assert [(i.field.abbrev, i.value, i.text) for i in b[2].heads] == [
+        ("frame.len", 1514, "Frame Length: 1514 bytes (12112 bits)"),
+        ("frame.cap_len", 1500, "Capture Length: 1500 bytes (12000 bits)"),
+        ("frame.marked", False, None), ("frame.ignored", False, None)]
+    assert [p[0] for p in b[2].index] == ["frame.len", "frame.cap_len", "frame.marked",
+                                          "frame.ignored"]
+    assert fr._size_blocks(7, "Raw IP", 60, 60)[0] is not a[0]
