@@ -122,25 +122,27 @@ PER_FIELD_MAX: Final = 1024
 
 
 class Texts:
-    """One field's texts by value (bounded: PER_FIELD_MAX), while they repeat: its int
+    """One field's texts by value (bounded: `cap`, PER_FIELD_MAX unless told), while they repeat: its int
     values' `-T fields` texts or labels, its str values' labels, its JSON leaf pairs
     (analyzer/output/json_ek.py). Values are kept as the objects they are (compiled, an
     int typed `int` would be boxed again for each look-up). `kind`: how _field_label
     writes the field's int labels (_label_kind), kept here once known (-1: not yet)."""
 
-    __slots__ = ("texts", "hits", "on", "kind")
+    __slots__ = ("texts", "hits", "on", "kind", "cap")
 
-    def __init__(self) -> None:
+    def __init__(self, cap: int = PER_FIELD_MAX) -> None:
         self.texts: dict[object, str] = {}
         self.hits = 0
         self.on = True
         self.kind = -1
+        self.cap = cap
 
     def store(self, value: object, text: str) -> None:
         texts = self.texts
-        if len(texts) >= PER_FIELD_MAX:
+        cap = self.cap
+        if len(texts) >= cap:
             texts.clear()
-            if self.hits < PER_FIELD_MAX:  # under half the look-ups hit: no more caching
+            if self.hits < cap:  # under half the look-ups hit: no more caching
                 self.on = False
                 return
             self.hits = 0

@@ -11,7 +11,7 @@ import pytest
 
 from analyzer.output import json_ek as J
 from captures.frame import Frame
-from dissectors.format import PER_FIELD_MAX, Texts, field_text
+from dissectors.format import Texts, field_text
 from dissectors.packet import Item, Packet
 from dissectors.registry import REGISTRY
 
@@ -86,18 +86,18 @@ def test_unique_values_stay_bounded_and_stop_the_caching(name: str) -> None:
     J._JPAIRS.pop(field, None)
     make = {"udp.srcport": lambda v: v, "dns.qry.name": lambda v: f"host{v}.example",
             "eth.src": lambda v: v.to_bytes(6, "big")}[name]
-    for v in range(3 * PER_FIELD_MAX):  # never the same value twice
+    for v in range(3 * J.PAIRS_MAX):  # never the same value twice
         value = make(v)
         assert _leaf_pair(field, value) == J._jkey(field)[0] + J._str(J._value(
             Item(field, value, 0, 1)))
-        assert len(J._JPAIRS[field].texts) <= PER_FIELD_MAX
+        assert len(J._JPAIRS[field].texts) <= J.PAIRS_MAX
     assert not J._JPAIRS[field].on and not J._JPAIRS[field].texts
 
 
 def test_repeating_values_keep_their_table_and_int_is_not_bool() -> None:
     field = F["udp.srcport"]
     J._JPAIRS.pop(field, None)
-    for v in range(3 * PER_FIELD_MAX):
+    for v in range(3 * J.PAIRS_MAX):
         _leaf_pair(field, 10_000 + v)  # a new value, then two hot ones
         assert _leaf_pair(field, 53) == '"udp.srcport": "53"'
         assert _leaf_pair(field, 80) == '"udp.srcport": "80"'

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO, cast
 from analyzer.output.formats import Output
 from dissectors.compiled import python_class
 from dissectors.escape import cstr
-from dissectors.format import Texts, field_text, fit_label, label
+from dissectors.format import PER_FIELD_MAX, Texts, field_text, fit_label, label
 from dissectors.packet import Item, Packet, SharedItem
 from dissectors.registry import FT, Field
 from dissectors.time_text import NS, local_tm, zone_token
@@ -313,6 +313,13 @@ _JKEYS: Final[dict[Field, tuple[str, str]]] = {}
 _JPAIRS: Final[dict[Field, Texts]] = {}
 _JBOOLS: Final[dict[tuple[Field, bool], str]] = {}
 _JPAIRS_MAX: Final = 8192
+#: One field's pairs table holds this many at most (a quarter of format.py's
+#: PER_FIELD_MAX): ~190 fields' tables of up to 1,024 pairs (~130 KB each) came to ~4 MB
+#: in each process of a split run, most of it fields whose values come back about once
+#: (ICMP identifiers, reassembled lengths); a smaller table decides sooner whether a
+#: field's values repeat, and a hot field's few values still fit (s18-memjson: split
+#: -T json at 1M ~100 -> ~90 MB PSS summed, for ~2% more instructions a packet).
+PAIRS_MAX: Final = PER_FIELD_MAX // 4
 _STRING_TYPES: Final = (_FT_STRING, _FT_STRINGZ, _FT_UINT_STRING, _FT_STRINGZPAD)
 _UNCACHED: Final = (_FT_NONE, _FT_PROTOCOL, _FT_ABSOLUTE_TIME)
 #: A str value is cached up to this length (names, hosts, protocol chains; not
@@ -370,7 +377,7 @@ def _jpair(it: Item, f: Field) -> str:
           vt is bytes and id(f.type) in _PLAIN_BYTES_TYPES) and f.type not in _UNCACHED:
         table = _JPAIRS.get(f)
         if table is None:
-            table = _JPAIRS[f] = Texts()
+            table = _JPAIRS[f] = Texts(PAIRS_MAX)
         if table.on:
             table.store(v, pair)
     return pair
