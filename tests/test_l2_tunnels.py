@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from diffutil import assert_like_tshark as _same
 from diffutil import compare_fields, run_analyze, run_tshark
+from fuzzfast_frames import csum as _csum
 from scapy.all import ARP, ICMP, IP, LLC, SNAP, UDP, Dot3, Ether, IPv6, Raw, wrpcap
 
 pytestmark = pytest.mark.tshark
@@ -59,15 +60,6 @@ FIELDS = [
 ]
 
 MAC1, MAC2 = "00:11:22:33:44:55", "00:66:77:88:99:aa"
-
-
-def _csum(data: bytes) -> int:
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f">{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def _gre(flags: int, proto: int, payload: bytes, key: int | None = None,
