@@ -274,9 +274,6 @@ def _special_compare(node: Compare) -> Test | None:
             return None
         assert a.protocol is not None
         both = struct.Struct(a.struct.format + a.struct.format[-1])
-        inline = _inline_const(node)
-        if inline is not None and a.protocol.abbrev in _ONE_READ:
-            return _ONE_READ[a.protocol.abbrev](both.unpack_from, a.offset or 0, *inline)
         return _pair_test(_AT[a.protocol.abbrev], both, a.offset or 0, node, pred, every)
     f = _int_field(name)
     if f is None or f.struct is None or f.protocol is None:
@@ -301,59 +298,6 @@ def _inline_const(node: Compare) -> tuple[int, int] | None:
     p = right.prefix
     mask = ((1 << p) - 1) << (32 - p) if p else 0
     return (mask, c & mask)
-
-
-# `_pair_test`'s `==` of a pair, written out for the protocols the fast pass tests most
-# (ip.addr, udp.port, tcp.port): the header's place read from the layers inline, not
-# through `_AT`'s tuple of offsets (one Python call and one tuple less a frame: the fast
-# pass runs interpreted, and tests every frame libpcap's pre-filter keeps).
-PairEq = Callable[[Callable[..., tuple[int, int]], int, int, int], Test]
-
-
-def _ip_pair_eq(read: Callable[..., tuple[int, int]], off: int, mask: int, want: int) -> Test:
-    """(`_at_ip`: the IPv4 header, and the one an ICMP error quotes)"""
-    def ip_eq(r: Rec) -> bool:
-        lay = r[3]
-        if lay[0] != ETH_IPV4:
-            return False
-        x, y = read(r[0], lay[1] + off)
-        if x & mask == want or y & mask == want:
-            return True
-        q = lay[6]
-        if q is None:
-            return False
-        x, y = read(r[0], q[0] + off)
-        return x & mask == want or y & mask == want
-    return ip_eq
-
-
-def _udp_pair_eq(read: Callable[..., tuple[int, int]], off: int, mask: int, want: int) -> Test:
-    """(`_at_udp`: the UDP header, or the one an ICMP error quotes)"""
-    def udp_eq(r: Rec) -> bool:
-        lay = r[3]
-        q = lay[6]
-        if q is not None:
-            x, y = read(r[0], q[2] + off)
-        elif lay[2] == 17:
-            x, y = read(r[0], lay[3] + off)
-        else:
-            return False
-        return x & mask == want or y & mask == want
-    return udp_eq
-
-
-def _tcp_pair_eq(read: Callable[..., tuple[int, int]], off: int, mask: int, want: int) -> Test:
-    """(`_l4_at(6)`)"""
-    def tcp_eq(r: Rec) -> bool:
-        lay = r[3]
-        if lay[2] != 6:
-            return False
-        x, y = read(r[0], lay[3] + off)
-        return x & mask == want or y & mask == want
-    return tcp_eq
-
-
-_ONE_READ: dict[str, PairEq] = {"ip": _ip_pair_eq, "udp": _udp_pair_eq, "tcp": _tcp_pair_eq}
 
 
 def _pair_test(at: Callable[[Rec], tuple[int, ...]], both: struct.Struct, off: int,
