@@ -236,8 +236,10 @@ def dissect_ethertype(etype: int, tvb: Tvb, pkt: Packet, session: Session,
         return
     pkt.proto_data.pop(PAYLOAD_LENGTH, None)  # (the network layer below this one sets it)
     before = len(pkt.protocols)
-    notes = pkt.index.get(_NOTE_KEYS[0])
-    marks = len(notes) if notes else 0  # (a trailer's note goes before the payload's)
+    marks = -1  # (a trailer's note goes before the payload's; a trailer needs a tree)
+    if tree is not None:
+        notes = pkt.index.get(_NOTE_KEYS[0])
+        marks = len(notes) if notes else 0
     try:
         used = fn(tvb, pkt, session)
     except (BoundsError, ReportedBoundsError):
